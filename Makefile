@@ -1,0 +1,35 @@
+# Tongxin top-level entry points. Everything real lives in CMake; this file only
+# installs missing packages, configures the build directories and runs things.
+#   make        build (release with debug info) into build/
+#   make demo   build, then run the end-to-end story on a local server (scripts/demo.sh)
+#   make test   build with ASan+UBSan into build-asan/ and run every test under ctest
+#   make bench  build and run the benchmarks under bench/
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+WERROR := $(if $(TONGXIN_WERROR),ON,OFF)
+
+.PHONY: all deps build build-asan demo test bench clean
+
+all: build
+
+deps:
+	@bash scripts/deps.sh
+
+build: deps
+	@cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTONGXIN_WERROR=$(WERROR) >/dev/null
+	@cmake --build build -j $(JOBS)
+
+build-asan: deps
+	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTONGXIN_SANITIZE=ON -DTONGXIN_WERROR=$(WERROR) >/dev/null
+	@cmake --build build-asan -j $(JOBS)
+
+demo: build
+	@bash scripts/demo.sh build
+
+test: build-asan
+	@cd build-asan && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+bench: build
+	@bash bench/run.sh build
+
+clean:
+	rm -rf build build-asan demo

@@ -1,0 +1,845 @@
+/*
+ * cli.c - tongxin's verbs: join, status, sync, and the record verbs.
+ *
+ * Every verb is a row in one const table (name, usage, help, handler).
+ * Global options (--replica, --server, --operator, --csv, --json) may
+ * appear anywhere on the line and are taken out before the verb runs.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "ids.h"
+#include "log.h"
+#include "sync.h"
+#include "text.h"
+#include "validate.h"
+#include "value.h"
+
+#define MAX_COLS 32
+
+struct verb {
+	const char *name;
+	const char *usage;
+	const char *help;
+	int (*run)(struct cli *, int, char **);
+};
+
+static int verb_join(struct cli *, int, char **);
+static int verb_status(struct cli *, int, char **);
+static int verb_sync(struct cli *, int, char **);
+static int verb_org(struct cli *, int, char **);
+static int verb_member(struct cli *, int, char **);
+
+static const struct verb verbs[] = {
+	{ "join", "join BUNDLE [--replica PATH] [--server HOST:PORT]",
+	  "Set up a local replica from a device bundle issued by \"tongxind enroll\".\n"
+	  "Works offline: the first contact waits for the first sync. The credential\n"
+	  "is kept beside the replica (PATH.credential, mode 0600).\n", verb_join },
+	{ "status", "status [--check]",
+	  "Show the replica, device, organisation, role, server, last contact, the\n"
+	  "changes waiting to be sent, and this device's changes that went to conflict\n"
+	  "or were rejected.\n"
+	  "  --check   also connect to the server and report success or the reason\n", verb_status },
+	{ "sync", "sync [--push-only | --pull-only] [--quiet]",
+	  "Send the waiting changes, then receive what changed in this device's scope.\n"
+	  "Prints what was pushed, applied, merged, put in conflict, rejected and pulled.\n",
+	  verb_sync },
+	{ "org", "org add --code CODE --name NAME --kind KIND [--parent CODE] [--FIELD VALUE...]\n"
+	  "       tongxin org edit CODE --FIELD VALUE...\n"
+	  "       tongxin org list",
+	  "Organisations (组织). KIND: community, general_branch, branch, group.\n"
+	  "--parent defaults to this device's organisation. Fields: --branch-type,\n"
+	  "--secretary, --founded-on, --term-start, --term-end, --dissolved 0|1.\n", verb_org },
+	{ "member", "member add --name NAME --gender male|female --ethnicity E --id-number N\n"
+	  "            --education E --category full|probationary --branch CODE --join-date D\n"
+	  "            [--FIELD VALUE...]\n"
+	  "       tongxin member edit ID --FIELD VALUE...\n"
+	  "       tongxin member delete ID\n"
+	  "       tongxin member show ID\n"
+	  "       tongxin member list [--branch CODE]",
+	  "Party members (党员). ID is the member's id or citizen ID number. The birth\n"
+	  "date is taken from the citizen ID number when not given. Fields use the\n"
+	  "schema's column names with dashes: --phone, --address, --job, --full-date,\n"
+	  "--retired 0|1, --relocated 0|1, --mobile 0|1, --flow-to, ...\n", verb_member },
+};
+#define NVERBS (sizeof verbs / sizeof verbs[0])
+
+static const char exit_codes_help[] =
+	"Exit status: 0 success, 1 failure, 2 usage error, 3 server unreachable,\n"
+	"4 refused by the server, 5 protocol or schema mismatch, 6 server error,\n"
+	"7 invalid input (nothing changed).\n";
+
+static void
+usage_all(FILE *f)
+{
+	fprintf(f, "usage: tongxin [--replica PATH] [--server HOST:PORT] [--operator NAME] "
+	    "VERB ...\n\nTongxin (同心) community office client %s.\n\nVerbs:\n", TONGXIN_VERSION);
+	for (size_t i = 0; i < NVERBS; i++)
+		fprintf(f, "  tongxin %s\n", verbs[i].usage);
+	fprintf(f, "\nGlobal options:\n"
+	    "  --replica PATH      the local replica (default $TONGXIN_REPLICA, else ./tongxin.db)\n"
+	    "  --server HOST:PORT  override the server address from the bundle\n"
+	    "  --operator NAME     the person at the keyboard, recorded with each change\n"
+	    "  --csv, --json       machine-readable lists\n\n%s", exit_codes_help);
+}
+
+static int
+verb_usage(const char *name, int ok)
+{
+	for (size_t i = 0; i < NVERBS; i++)
+		if (strcmp(verbs[i].name, name) == 0)
+			fprintf(ok ? stdout : stderr, "usage: tongxin %s\n\n%s\n%s", verbs[i].usage,
+			    verbs[i].help, exit_codes_help);
+	return ok ? EXIT_OK : EXIT_USAGE;
+}
+
+static int
+has_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return 1;
+	return 0;
+}
+
+struct replica *
+cli_open(const struct cli *cli)
+{
+	char err[1024] = "";
+	struct replica *r = replica_open(cli->replica, err, sizeof err);
+	if (r == NULL)
+		fprintf(stderr, "tongxin: %s\n", err);
+	return r;
+}
+
+static int
+fail_exit(enum sync_fail f)
+{
+	switch (f) {
+	case SYNC_UNREACHABLE: return EXIT_UNREACHABLE;
+	case SYNC_TLS:
+	case SYNC_REFUSED: return EXIT_REFUSED;
+	case SYNC_MISMATCH: return EXIT_MISMATCH;
+	case SYNC_PROTOCOL:
+	case SYNC_SERVER: return EXIT_SERVER;
+	default: return EXIT_FAIL;
+	}
+}
+
+static void
+fmt_time(int64_t ms, char *buf, size_t cap)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (ms == 0) {
+		snprintf(buf, cap, "从未 never");
+		return;
+	}
+	localtime_r(&t, &tm);
+	strftime(buf, cap, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+/* --- join ---------------------------------------------------------------- */
+
+static int
+verb_join(struct cli *cli, int argc, char **argv)
+{
+	char err[1024] = "";
+	struct replica *r;
+	const struct rep_info *i;
+
+	if (has_help(argc, argv))
+		return verb_usage("join", 1);
+	if (argc != 2)
+		return verb_usage("join", 0);
+	if (replica_join(cli->replica, argv[1], cli->server, err, sizeof err) != 0) {
+		fprintf(stderr, "tongxin join: %s\n", err);
+		return EXIT_FAIL;
+	}
+	if ((r = cli_open(cli)) == NULL)
+		return EXIT_FAIL;
+	i = replica_info(r);
+	printf("已加入 Joined as device %s (%s) of organisation %s\n"
+	    "  replica: %s\n  server:  %s\n"
+	    "Run \"tongxin sync\" when the network is up.\n", i->device, i->role, i->org_code,
+	    i->path, i->server);
+	replica_close(r);
+	return EXIT_OK;
+}
+
+/* --- status -------------------------------------------------------------- */
+
+static void
+print_outcomes(sqlite3 *db, int limit)
+{
+	sqlite3_stmt *st;
+	int n = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT seq, status, reason, conflict_id, at, resolution FROM outcome"
+	    " WHERE status IN ('conflict', 'rejected') ORDER BY seq DESC LIMIT ?1", -1, &st,
+	    NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_int(st, 1, limit);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		char when[32];
+		const char *status = (const char *)sqlite3_column_text(st, 1);
+		if (n++ == 0)
+			printf("本机未生效的修改 This device's changes that did not apply:\n");
+		fmt_time(sqlite3_column_int64(st, 4), when, sizeof when);
+		printf("  #%lld %s %s%s%s: %s%s%s\n", (long long)sqlite3_column_int64(st, 0), when,
+		    strcmp(status, "conflict") == 0 ? "冲突 conflict" : "退回 rejected",
+		    sqlite3_column_type(st, 3) != SQLITE_NULL ? " " : "",
+		    sqlite3_column_type(st, 3) != SQLITE_NULL ?
+		        (const char *)sqlite3_column_text(st, 3) : "",
+		    (const char *)sqlite3_column_text(st, 2),
+		    sqlite3_column_type(st, 5) != SQLITE_NULL ? " → " : "",
+		    sqlite3_column_type(st, 5) != SQLITE_NULL ?
+		        (const char *)sqlite3_column_text(st, 5) : "");
+	}
+	sqlite3_finalize(st);
+}
+
+static int
+verb_status(struct cli *cli, int argc, char **argv)
+{
+	struct replica *r;
+	const struct rep_info *i;
+	int check = 0, rc = EXIT_OK;
+	char when[32];
+
+	if (has_help(argc, argv))
+		return verb_usage("status", 1);
+	for (int k = 1; k < argc; k++) {
+		if (strcmp(argv[k], "--check") == 0)
+			check = 1;
+		else
+			return verb_usage("status", 0);
+	}
+	if ((r = cli_open(cli)) == NULL)
+		return EXIT_FAIL;
+	i = replica_info(r);
+	fmt_time(i->last_contact, when, sizeof when);
+	printf("副本 Replica:      %s\n设备 Device:       %s (%s)\n组织 Organisation: %s\n"
+	    "街道 Street:       %s\n服务器 Server:     %s\n最近联系 Last contact: %s\n"
+	    "待发送 Pending:    %lld transactions, %lld changes\n", i->path, i->device,
+	    strcmp(i->role, "admin") == 0 ? "管理员 admin" : "社区 office", i->org_code,
+	    i->street[0] ? i->street : "(not yet contacted)", cli->server ? cli->server : i->server,
+	    when, (long long)i->pending_txns, (long long)i->pending_changes);
+	print_outcomes(replica_db(r), 20);
+	if (check) {
+		struct sync_opts o = { 0 };
+		struct sync_report rep;
+		enum sync_fail f;
+		char err[1024] = "";
+		o.server = cli->server;
+		o.operator_name = cli->operator_name;
+		o.check_only = 1;
+		if (sync_run(r, &o, &rep, &f, err, sizeof err) != 0) {
+			printf("连接检查 Check:    failed: %s\n", err);
+			rc = fail_exit(f);
+		} else {
+			printf("连接检查 Check:    ok: connected to %s (tongxind %s) as %s\n", rep.street,
+			    rep.server_version, rep.device);
+		}
+	}
+	replica_close(r);
+	return rc;
+}
+
+/* --- sync ---------------------------------------------------------------- */
+
+static int
+verb_sync(struct cli *cli, int argc, char **argv)
+{
+	struct replica *r;
+	struct sync_opts o = { 0 };
+	struct sync_report rep;
+	enum sync_fail f;
+	char err[1024] = "";
+	int rc;
+
+	if (has_help(argc, argv))
+		return verb_usage("sync", 1);
+	for (int k = 1; k < argc; k++) {
+		if (strcmp(argv[k], "--push-only") == 0)
+			o.push_only = 1;
+		else if (strcmp(argv[k], "--pull-only") == 0)
+			o.pull_only = 1;
+		else if (strcmp(argv[k], "--quiet") == 0)
+			cli->quiet = 1;
+		else
+			return verb_usage("sync", 0);
+	}
+	if ((r = cli_open(cli)) == NULL)
+		return EXIT_FAIL;
+	o.server = cli->server;
+	o.operator_name = cli->operator_name;
+	o.progress = !cli->quiet && isatty(2);
+	o.die_after_push = getenv("TONGXIN_TEST_DIE_AFTER_PUSH") != NULL;
+	rc = sync_run(r, &o, &rep, &f, err, sizeof err);
+	if (rc != 0) {
+		fprintf(stderr, "tongxin sync: %s\n", err);
+		if (rep.pushed_txns)
+			fprintf(stderr, "  (%lld transactions were acknowledged before the failure)\n",
+			    (long long)rep.pushed_txns);
+		replica_close(r);
+		return fail_exit(f);
+	}
+	if (!cli->quiet) {
+		printf("同步完成 Sync complete with %s (%s)\n", rep.street,
+		    cli->server ? cli->server : replica_info(r)->server);
+		printf("  推送 pushed %lld transactions: %lld applied, %lld merged, %lld conflict, "
+		    "%lld rejected", (long long)rep.pushed_txns, (long long)rep.acks.applied,
+		    (long long)rep.acks.merged, (long long)rep.acks.conflict,
+		    (long long)rep.acks.rejected);
+		if (rep.acks.duplicate)
+			printf(" (%lld already known to the server)", (long long)rep.acks.duplicate);
+		printf("\n  拉取 pulled %llu rows, removed %llu that left this device's scope\n",
+		    (unsigned long long)rep.pulled_rows, (unsigned long long)rep.evicted_rows);
+		if (rep.acks.conflict || rep.acks.rejected)
+			print_outcomes(replica_db(r), (int)(rep.acks.conflict + rep.acks.rejected));
+	}
+	replica_close(r);
+	return EXIT_OK;
+}
+
+/* --- records ------------------------------------------------------------- */
+
+/* Find an organisation's id by code in the replica. 0 found, -1 not. */
+static int
+org_id_by_code(sqlite3 *db, const char *code, char id[ID_TEXT_LEN + 1])
+{
+	sqlite3_stmt *st;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(db, "SELECT id FROM org WHERE code = ?1", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(id, ID_TEXT_LEN + 1, "%s", (const char *)sqlite3_column_text(st, 0));
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * Parse "--field value" pairs into values for table t. Column names take
+ * dashes for underscores; --branch and --parent take organisation codes.
+ * Marks set[] for the columns given. Returns 0, or an exit code.
+ */
+static int
+parse_fields(sqlite3 *db, int t, int argc, char **argv, Tongxin__Value *vals, int *set,
+    const char *verbname)
+{
+	const struct table_def *td = &schema_tables[t];
+	static char ids[8][ID_TEXT_LEN + 1];
+	int nid = 0;
+
+	for (int i = 0; i < argc; i++) {
+		char name[64];
+		const char *opt = argv[i], *val;
+		int c;
+
+		if (strncmp(opt, "--", 2) != 0 || i + 1 >= argc) {
+			fprintf(stderr, "tongxin %s: expected --FIELD VALUE, got \"%s\"\n", verbname, opt);
+			return EXIT_USAGE;
+		}
+		val = argv[++i];
+		snprintf(name, sizeof name, "%s", opt + 2);
+		for (char *p = name; *p; p++)
+			if (*p == '-')
+				*p = '_';
+		if ((strcmp(name, "branch") == 0 && t != TBL_ORG) ||
+		    (strcmp(name, "parent") == 0 && t == TBL_ORG) ||
+		    strcmp(name, "org") == 0) {
+			if (nid == 8 || org_id_by_code(db, val, ids[nid]) != 0) {
+				fprintf(stderr, "tongxin %s: 未知组织 unknown organisation code \"%s\"\n",
+				    verbname, val);
+				return EXIT_INVALID;
+			}
+			c = schema_col_index(td, t == TBL_ORG ? "parent_id" : "org_id");
+			value_set_text(&vals[c], ids[nid++]);
+			set[c] = 1;
+			continue;
+		}
+		if ((c = schema_col_index(td, name)) < 0) {
+			fprintf(stderr, "tongxin %s: unknown field --%s\n", verbname, opt + 2);
+			return EXIT_USAGE;
+		}
+		if (td->cols[c].type == COL_INT || td->cols[c].type == COL_BOOL) {
+			char *end;
+			long long v;
+			if (strcmp(val, "yes") == 0 || strcmp(val, "是") == 0)
+				v = 1;
+			else if (strcmp(val, "no") == 0 || strcmp(val, "否") == 0)
+				v = 0;
+			else {
+				errno = 0;
+				v = strtoll(val, &end, 10);
+				if (errno || *end || end == val) {
+					fprintf(stderr, "tongxin %s: %s (--%s) must be a number\n", verbname,
+					    td->cols[c].label, opt + 2);
+					return EXIT_INVALID;
+				}
+			}
+			value_set_int(&vals[c], v);
+		} else if (val[0] == '\0') {
+			value_set_null(&vals[c]);
+		} else {
+			value_set_text(&vals[c], val);
+		}
+		set[c] = 1;
+	}
+	return 0;
+}
+
+/* Validate every set value; print the first problem. */
+static int
+check_values(int t, const Tongxin__Value *vals, const int *set, int insert, const char *verbname)
+{
+	const struct table_def *td = &schema_tables[t];
+	char why[512];
+
+	for (int c = 0; c < td->ncols; c++) {
+		if (insert && (td->cols[c].flags & COLF_REQUIRED) &&
+		    vals[c].kind_case == TONGXIN__VALUE__KIND__NOT_SET) {
+			fprintf(stderr, "tongxin %s: 缺少必填项 %s (--%s)\n", verbname, td->cols[c].label,
+			    td->cols[c].name);
+			return EXIT_INVALID;
+		}
+		if (set[c] && validate_value(&td->cols[c], &vals[c], why, sizeof why) != 0) {
+			fprintf(stderr, "tongxin %s: %s\n", verbname, why);
+			return EXIT_INVALID;
+		}
+	}
+	return 0;
+}
+
+/* Commit a single-row write, printing errors. */
+static int
+commit_or_fail(struct replica *r, const char *verbname)
+{
+	char err[512] = "";
+	if (rep_commit(r, err, sizeof err) != 0) {
+		fprintf(stderr, "tongxin %s: %s\n", verbname, err);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+static int
+org_add(struct cli *cli, struct replica *r, int argc, char **argv)
+{
+	const struct table_def *td = &schema_tables[TBL_ORG];
+	Tongxin__Value vals[MAX_COLS];
+	int set[MAX_COLS] = { 0 }, rc;
+	char id[ID_TEXT_LEN + 1], parent[ID_TEXT_LEN + 1], err[512] = "";
+	sqlite3_stmt *st;
+
+	memset(vals, 0, sizeof vals);
+	if ((rc = parse_fields(replica_db(r), TBL_ORG, argc, argv, vals, set, "org add")) != 0)
+		return rc;
+	if (!set[schema_col_index(td, "parent_id")]) {
+		if (org_id_by_code(replica_db(r), replica_info(r)->org_code, parent) != 0) {
+			fprintf(stderr, "tongxin org add: this device's organisation %s is not in the "
+			    "replica yet; run \"tongxin sync\" first or give --parent CODE\n",
+			    replica_info(r)->org_code);
+			return EXIT_INVALID;
+		}
+		value_set_text(&vals[schema_col_index(td, "parent_id")], parent);
+	}
+	if (!set[schema_col_index(td, "dissolved")])
+		value_set_int(&vals[schema_col_index(td, "dissolved")], 0);
+	if ((rc = check_values(TBL_ORG, vals, set, 1, "org add")) != 0)
+		return rc;
+	if (strcmp(vals[schema_col_index(td, "kind")].s, "street") == 0) {
+		fprintf(stderr, "tongxin org add: there is one street per server; it is created by "
+		    "tongxind init\n");
+		return EXIT_INVALID;
+	}
+	/* Codes are unique: they name organisations on the command line and in scopes. */
+	if (sqlite3_prepare_v2(replica_db(r), "SELECT 1 FROM org WHERE code = ?1", -1, &st,
+	    NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, vals[schema_col_index(td, "code")].s, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_finalize(st);
+		if (rc) {
+			fprintf(stderr, "tongxin org add: 组织编码 %s 已存在 (organisation code in use)\n",
+			    vals[schema_col_index(td, "code")].s);
+			return EXIT_INVALID;
+		}
+	}
+	if (rep_begin(r, cli->operator_name) != 0 ||
+	    rep_insert(r, TBL_ORG, vals, id, err, sizeof err) != 0) {
+		fprintf(stderr, "tongxin org add: %s\n", err[0] ? err : "cannot write the replica");
+		rep_rollback(r);
+		return EXIT_FAIL;
+	}
+	if ((rc = commit_or_fail(r, "org add")) == EXIT_OK && !cli->quiet)
+		printf("已添加组织 Added organisation %s %s (id %s)\n",
+		    vals[schema_col_index(td, "code")].s, vals[schema_col_index(td, "name")].s, id);
+	return rc;
+}
+
+/* Update the given columns of a row, validated. */
+static int
+edit_row(struct cli *cli, struct replica *r, int t, const char *id, int argc, char **argv,
+    const char *verbname)
+{
+	Tongxin__Value vals[MAX_COLS], setv[MAX_COLS];
+	uint32_t cols[MAX_COLS];
+	int set[MAX_COLS] = { 0 }, rc;
+	size_t n = 0;
+	char err[512] = "";
+
+	memset(vals, 0, sizeof vals);
+	if (argc == 0) {
+		fprintf(stderr, "tongxin %s: nothing to change (give --FIELD VALUE)\n", verbname);
+		return EXIT_USAGE;
+	}
+	if ((rc = parse_fields(replica_db(r), t, argc, argv, vals, set, verbname)) != 0 ||
+	    (rc = check_values(t, vals, set, 0, verbname)) != 0)
+		return rc;
+	for (int c = 0; c < schema_tables[t].ncols; c++)
+		if (set[c]) {
+			if (schema_tables[t].cols[c].merge == MERGE_IMMUTABLE) {
+				fprintf(stderr, "tongxin %s: %s (%s) cannot be changed\n", verbname,
+				    schema_tables[t].cols[c].label, schema_tables[t].cols[c].name);
+				return EXIT_INVALID;
+			}
+			if ((schema_tables[t].cols[c].flags & COLF_REQUIRED) &&
+			    vals[c].kind_case == TONGXIN__VALUE__KIND__NOT_SET) {
+				fprintf(stderr, "tongxin %s: %s (%s) cannot be empty\n", verbname,
+				    schema_tables[t].cols[c].label, schema_tables[t].cols[c].name);
+				return EXIT_INVALID;
+			}
+			cols[n] = (uint32_t)c;
+			setv[n++] = vals[c];
+		}
+	if (rep_begin(r, cli->operator_name) != 0 ||
+	    rep_update(r, t, id, cols, setv, n, err, sizeof err) != 0) {
+		fprintf(stderr, "tongxin %s: %s\n", verbname, err[0] ? err : "cannot write the replica");
+		rep_rollback(r);
+		return EXIT_FAIL;
+	}
+	if ((rc = commit_or_fail(r, verbname)) == EXIT_OK && !cli->quiet)
+		printf("已修改 Updated %s %s\n", schema_tables[t].name, id);
+	return rc;
+}
+
+static int
+org_list(struct cli *cli, struct replica *r)
+{
+	static const char *const ids[] = { "code", "name", "kind", "parent", "secretary", "members" };
+	static const char *const hdr[] = { "编码", "名称", "类别", "上级", "书记", "党员数" };
+	struct table *t = table_new(6, ids, hdr);
+	sqlite3_stmt *st;
+
+	if (t == NULL || sqlite3_prepare_v2(replica_db(r),
+	    "SELECT o.code, o.name, o.kind, p.code, o.secretary,"
+	    " (SELECT count(*) FROM member m WHERE m.org_id = o.id)"
+	    " FROM org o LEFT JOIN org p ON p.id = o.parent_id ORDER BY o.code", -1, &st,
+	    NULL) != SQLITE_OK) {
+		table_free(t);
+		return EXIT_FAIL;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *cells[6];
+		for (int c = 0; c < 6; c++)
+			cells[c] = (const char *)sqlite3_column_text(st, c);
+		table_add(t, cells);
+	}
+	sqlite3_finalize(st);
+	table_print(t, stdout, cli->fmt);
+	return EXIT_OK;
+}
+
+static int
+verb_org(struct cli *cli, int argc, char **argv)
+{
+	struct replica *r;
+	int rc = EXIT_USAGE;
+	char id[ID_TEXT_LEN + 1];
+
+	if (has_help(argc, argv) || argc < 2)
+		return verb_usage("org", argc >= 2);
+	if ((r = cli_open(cli)) == NULL)
+		return EXIT_FAIL;
+	if (strcmp(argv[1], "add") == 0)
+		rc = org_add(cli, r, argc - 2, argv + 2);
+	else if (strcmp(argv[1], "list") == 0 && argc == 2)
+		rc = org_list(cli, r);
+	else if (strcmp(argv[1], "edit") == 0 && argc >= 3) {
+		if (org_id_by_code(replica_db(r), argv[2], id) != 0) {
+			fprintf(stderr, "tongxin org edit: 未知组织 unknown organisation code \"%s\"\n",
+			    argv[2]);
+			rc = EXIT_INVALID;
+		} else {
+			rc = edit_row(cli, r, TBL_ORG, id, argc - 3, argv + 3, "org edit");
+		}
+	} else
+		rc = verb_usage("org", 0);
+	replica_close(r);
+	return rc;
+}
+
+/* Resolve a member given by id or citizen ID number. */
+static int
+member_id(sqlite3 *db, const char *key, char id[ID_TEXT_LEN + 1])
+{
+	sqlite3_stmt *st;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(db, "SELECT id FROM member WHERE id = ?1 OR id_number = ?1", -1, &st,
+	    NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(id, ID_TEXT_LEN + 1, "%s", (const char *)sqlite3_column_text(st, 0));
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int
+member_add(struct cli *cli, struct replica *r, int argc, char **argv)
+{
+	const struct table_def *td = &schema_tables[TBL_MEMBER];
+	Tongxin__Value vals[MAX_COLS];
+	int set[MAX_COLS] = { 0 }, rc;
+	char id[ID_TEXT_LEN + 1], err[512] = "", birth[11];
+	int c_id = schema_col_index(td, "id_number"), c_birth = schema_col_index(td, "birth_date");
+	int c_standing = schema_col_index(td, "standing");
+
+	memset(vals, 0, sizeof vals);
+	if ((rc = parse_fields(replica_db(r), TBL_MEMBER, argc, argv, vals, set, "member add")) != 0)
+		return rc;
+	if (set[c_id] && vals[c_id].kind_case == TONGXIN__VALUE__KIND_S && !set[c_birth] &&
+	    strlen(vals[c_id].s) == 18) {
+		snprintf(birth, sizeof birth, "%.4s-%.2s-%.2s", vals[c_id].s + 6, vals[c_id].s + 10,
+		    vals[c_id].s + 12);
+		value_set_text(&vals[c_birth], birth);
+		set[c_birth] = 1;
+	}
+	if (!set[c_standing]) {
+		value_set_text(&vals[c_standing], "normal");
+		set[c_standing] = 1;
+	}
+	for (int c = 0; c < td->ncols; c++)
+		if (td->cols[c].type == COL_BOOL && !set[c])
+			value_set_int(&vals[c], 0);
+	if ((rc = check_values(TBL_MEMBER, vals, set, 1, "member add")) != 0)
+		return rc;
+	{
+		char other[ID_TEXT_LEN + 1];
+		if (member_id(replica_db(r), vals[c_id].s, other) == 0) {
+			fprintf(stderr, "tongxin member add: 公民身份号码 %s 已登记 (member %s)\n",
+			    vals[c_id].s, other);
+			return EXIT_INVALID;
+		}
+	}
+	if (rep_begin(r, cli->operator_name) != 0 ||
+	    rep_insert(r, TBL_MEMBER, vals, id, err, sizeof err) != 0) {
+		fprintf(stderr, "tongxin member add: %s\n", err[0] ? err : "cannot write the replica");
+		rep_rollback(r);
+		return EXIT_FAIL;
+	}
+	if ((rc = commit_or_fail(r, "member add")) == EXIT_OK && !cli->quiet)
+		printf("已添加党员 Added member %s (id %s)\n", vals[schema_col_index(td, "name")].s, id);
+	return rc;
+}
+
+static int
+member_list(struct cli *cli, struct replica *r, int argc, char **argv)
+{
+	static const char *const ids[] = { "id", "name", "gender", "birth_date", "category",
+		"branch", "join_date", "phone" };
+	static const char *const hdr[] = { "编号", "姓名", "性别", "出生日期", "类别", "支部",
+		"入党日期", "电话" };
+	struct table *t;
+	sqlite3_stmt *st;
+	const char *branch = NULL;
+
+	if (argc == 2 && strcmp(argv[0], "--branch") == 0)
+		branch = argv[1];
+	else if (argc != 0)
+		return verb_usage("member", 0);
+	if ((t = table_new(8, ids, hdr)) == NULL ||
+	    sqlite3_prepare_v2(replica_db(r),
+	    "SELECT m.id, m.name, CASE m.gender WHEN 'male' THEN '男' WHEN 'female' THEN '女'"
+	    " ELSE m.gender END, m.birth_date,"
+	    " CASE m.category WHEN 'full' THEN '正式党员' ELSE '预备党员' END, o.name, m.join_date,"
+	    " m.phone FROM member m LEFT JOIN org o ON o.id = m.org_id"
+	    " WHERE ?1 IS NULL OR o.code = ?1 ORDER BY o.code, m.name", -1, &st, NULL) != SQLITE_OK) {
+		table_free(t);
+		return EXIT_FAIL;
+	}
+	if (branch)
+		sqlite3_bind_text(st, 1, branch, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *cells[8];
+		for (int c = 0; c < 8; c++)
+			cells[c] = (const char *)sqlite3_column_text(st, c);
+		table_add(t, cells);
+	}
+	sqlite3_finalize(st);
+	table_print(t, stdout, cli->fmt);
+	return EXIT_OK;
+}
+
+static int
+member_show(struct cli *cli, struct replica *r, const char *id)
+{
+	const struct table_def *td = &schema_tables[TBL_MEMBER];
+	Tongxin__Value vals[MAX_COLS];
+	uint64_t version;
+	char buf[512];
+	int w = 0;
+
+	(void)cli;
+	memset(vals, 0, sizeof vals);
+	if (rep_get(r, TBL_MEMBER, id, vals, &version) != 1)
+		return EXIT_FAIL;
+	for (int c = 0; c < td->ncols; c++)
+		if (text_width(td->cols[c].label) > w)
+			w = text_width(td->cols[c].label);
+	printf("编号 id");
+	for (int k = text_width("编号 id"); k < w; k++)
+		putchar(' ');
+	printf("  %s\n", id);
+	for (int c = 0; c < td->ncols; c++) {
+		text_pad(stdout, td->cols[c].label, w);
+		printf("  %s\n", vals[c].kind_case == TONGXIN__VALUE__KIND__NOT_SET ? "" :
+		    value_str(&vals[c], buf, sizeof buf));
+		value_clear(&vals[c]);
+	}
+	return EXIT_OK;
+}
+
+static int
+verb_member(struct cli *cli, int argc, char **argv)
+{
+	struct replica *r;
+	int rc;
+	char id[ID_TEXT_LEN + 1], err[512] = "";
+
+	if (has_help(argc, argv) || argc < 2)
+		return verb_usage("member", argc >= 2);
+	if ((r = cli_open(cli)) == NULL)
+		return EXIT_FAIL;
+	if (strcmp(argv[1], "add") == 0)
+		rc = member_add(cli, r, argc - 2, argv + 2);
+	else if (strcmp(argv[1], "list") == 0)
+		rc = member_list(cli, r, argc - 2, argv + 2);
+	else if ((strcmp(argv[1], "edit") == 0 || strcmp(argv[1], "delete") == 0 ||
+	    strcmp(argv[1], "show") == 0) && argc >= 3) {
+		if (member_id(replica_db(r), argv[2], id) != 0) {
+			fprintf(stderr, "tongxin member %s: 未找到党员 no member \"%s\" in this replica\n",
+			    argv[1], argv[2]);
+			rc = EXIT_FAIL;
+		} else if (strcmp(argv[1], "edit") == 0) {
+			rc = edit_row(cli, r, TBL_MEMBER, id, argc - 3, argv + 3, "member edit");
+		} else if (strcmp(argv[1], "show") == 0) {
+			rc = argc == 3 ? member_show(cli, r, id) : verb_usage("member", 0);
+		} else if (argc != 3) {
+			rc = verb_usage("member", 0);
+		} else if (rep_begin(r, cli->operator_name) != 0 ||
+		    rep_delete(r, TBL_MEMBER, id, err, sizeof err) != 0) {
+			fprintf(stderr, "tongxin member delete: %s\n", err);
+			rep_rollback(r);
+			rc = EXIT_FAIL;
+		} else if ((rc = commit_or_fail(r, "member delete")) == EXIT_OK && !cli->quiet) {
+			printf("已删除党员 Deleted member %s\n", id);
+		}
+	} else
+		rc = verb_usage("member", 0);
+	replica_close(r);
+	return rc;
+}
+
+/* --- main ---------------------------------------------------------------- */
+
+int
+tongxin_main(int argc, char **argv)
+{
+	struct cli cli;
+	char **args;
+	int n = 0;
+
+	memset(&cli, 0, sizeof cli);
+	log_init("tongxin", LOG_LEVEL_WARN, 0);
+	cli.replica = getenv("TONGXIN_REPLICA");
+	if (cli.replica == NULL || cli.replica[0] == '\0')
+		cli.replica = "tongxin.db";
+	cli.operator_name = getenv("TONGXIN_OPERATOR");
+	if ((args = calloc((size_t)argc + 1, sizeof *args)) == NULL)
+		return EXIT_FAIL;
+	/* Take the global options out, wherever they are. */
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		const char **slot = NULL;
+		if (strcmp(a, "--replica") == 0)
+			slot = &cli.replica;
+		else if (strcmp(a, "--server") == 0)
+			slot = &cli.server;
+		else if (strcmp(a, "--operator") == 0)
+			slot = &cli.operator_name;
+		if (slot != NULL) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "tongxin: %s needs a value\n", a);
+				free(args);
+				return EXIT_USAGE;
+			}
+			*slot = argv[++i];
+			continue;
+		}
+		if (strcmp(a, "--csv") == 0)
+			cli.fmt = TABLE_CSV;
+		else if (strcmp(a, "--json") == 0)
+			cli.fmt = TABLE_JSON;
+		else
+			args[n++] = argv[i];
+	}
+	if (cli.operator_name && strlen(cli.operator_name) > 64) {
+		fprintf(stderr, "tongxin: the operator name is longer than 64 bytes\n");
+		free(args);
+		return EXIT_USAGE;
+	}
+	if (n < 2) {
+		usage_all(stderr);
+		free(args);
+		return EXIT_USAGE;
+	}
+	if (strcmp(args[1], "--help") == 0 || strcmp(args[1], "-h") == 0 ||
+	    strcmp(args[1], "help") == 0) {
+		usage_all(stdout);
+		free(args);
+		return EXIT_OK;
+	}
+	if (strcmp(args[1], "--version") == 0) {
+		printf("tongxin %s\n", TONGXIN_VERSION);
+		free(args);
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < NVERBS; i++)
+		if (strcmp(verbs[i].name, args[1]) == 0) {
+			int rc = verbs[i].run(&cli, n - 1, args + 1);
+			free(args);
+			return rc;
+		}
+	fprintf(stderr, "tongxin: unknown verb \"%s\"\n", args[1]);
+	usage_all(stderr);
+	free(args);
+	return EXIT_USAGE;
+}

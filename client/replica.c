@@ -1,0 +1,1003 @@
+/* replica.c - the local replica and its outbox; see replica.h. */
+#include "replica.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "db.h"
+#include "log.h"
+#include "value.h"
+
+#define MAX_COLS 32
+
+struct replica {
+	sqlite3 *db;
+	struct rep_info info;
+	uint64_t hlc;
+	/* Per-table statements. */
+	sqlite3_stmt *ins[TBL_COUNT];     /* insert a local row */
+	sqlite3_stmt *upsert[TBL_COUNT];  /* write the server's state of a row */
+	sqlite3_stmt *get[TBL_COUNT];
+	sqlite3_stmt *del[TBL_COUNT];
+	sqlite3_stmt *upd[TBL_COUNT];     /* write every column of a row */
+	sqlite3_stmt *pending_put;
+	sqlite3_stmt *pending_has;
+	sqlite3_stmt *pending_drop;
+	sqlite3_stmt *outbox_put;
+	sqlite3_stmt *outbox_drop;
+	sqlite3_stmt *outbox_peek;
+	sqlite3_stmt *outcome_put;
+	sqlite3_stmt *cursor_put;
+	/* The local transaction being built. */
+	int in_txn;
+	char operator_name[65];
+	uint64_t seq;                  /* sequence of the outbox chunk being built */
+	Tongxin__Change **changes;
+	size_t nchanges;
+};
+
+static const char replica_ddl[] =
+	"CREATE TABLE outbox ("
+	"  seq INTEGER PRIMARY KEY, hlc INTEGER NOT NULL, created_at INTEGER NOT NULL,"
+	"  nchanges INTEGER NOT NULL, txn BLOB NOT NULL);"
+	"CREATE TABLE pending ("
+	"  row_id TEXT NOT NULL, seq INTEGER NOT NULL, tbl INTEGER NOT NULL,"
+	"  PRIMARY KEY (row_id, seq)) WITHOUT ROWID;"
+	"CREATE INDEX pending_seq ON pending(seq);"
+	/* What became of every local transaction the server answered. */
+	"CREATE TABLE outcome ("
+	"  seq INTEGER PRIMARY KEY, status TEXT NOT NULL, reason TEXT, conflict_id TEXT,"
+	"  txn BLOB, at INTEGER NOT NULL, resolution TEXT);"
+	"CREATE TABLE cursor (tbl INTEGER PRIMARY KEY, version INTEGER NOT NULL);";
+
+sqlite3 *
+replica_db(struct replica *r)
+{
+	return r->db;
+}
+
+static void
+load_info(struct replica *r)
+{
+	struct rep_info *i = &r->info;
+	sqlite3_stmt *st;
+
+	db_meta_get(r->db, "device_id", i->device_id, sizeof i->device_id);
+	db_meta_get(r->db, "device", i->device, sizeof i->device);
+	db_meta_get(r->db, "org_code", i->org_code, sizeof i->org_code);
+	db_meta_get(r->db, "role", i->role, sizeof i->role);
+	db_meta_get(r->db, "server", i->server, sizeof i->server);
+	db_meta_get(r->db, "street", i->street, sizeof i->street);
+	i->last_contact = db_meta_get_int(r->db, "last_contact", 0);
+	i->pending_txns = i->pending_changes = 0;
+	if (sqlite3_prepare_v2(r->db, "SELECT count(*), coalesce(sum(nchanges), 0) FROM outbox", -1,
+	    &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			i->pending_txns = sqlite3_column_int64(st, 0);
+			i->pending_changes = sqlite3_column_int64(st, 1);
+		}
+		sqlite3_finalize(st);
+	}
+}
+
+const struct rep_info *
+replica_info(struct replica *r)
+{
+	load_info(r);
+	return &r->info;
+}
+
+int
+replica_join(const char *path, const char *bundle, const char *server_override, char *err,
+    size_t errlen)
+{
+	struct pki_cred c;
+	char addr[300], credpath[4200], ddl[32768];
+	struct stat sb;
+	sqlite3 *db;
+	int rc = -1;
+
+	if (stat(path, &sb) == 0) {
+		snprintf(err, errlen, "%s already exists; a replica is joined once "
+		    "(use --replica to choose another path)", path);
+		return -1;
+	}
+	if (pki_bundle_read(bundle, &c, addr, sizeof addr, err, errlen) != 0)
+		return -1;
+	if (server_override != NULL)
+		snprintf(addr, sizeof addr, "%s", server_override);
+	snprintf(credpath, sizeof credpath, "%s.credential", path);
+	if (pki_bundle_write(credpath, &c, addr, 1, err, errlen) != 0) {
+		pki_cred_clear(&c);
+		return -1;
+	}
+	if ((db = db_open(path, 1, 0, err, errlen)) == NULL)
+		goto out;
+	if (schema_ddl(ddl, sizeof ddl, 0) < 0 ||
+	    db_exec(db, "BEGIN", err, errlen) != 0 || db_meta_init(db) != 0 ||
+	    db_exec(db, ddl, err, errlen) != 0 || db_exec(db, replica_ddl, err, errlen) != 0 ||
+	    db_meta_set(db, "schema", schema_canonical_text()) != 0 ||
+	    db_meta_set(db, "device_id", c.id.device_id) != 0 ||
+	    db_meta_set(db, "device", c.id.device) != 0 ||
+	    db_meta_set(db, "org_code", c.id.org_code) != 0 ||
+	    db_meta_set(db, "role", c.id.role) != 0 ||
+	    db_meta_set(db, "server", addr) != 0 ||
+	    db_meta_set_int(db, "next_seq", 1) != 0 ||
+	    db_exec(db, "COMMIT", err, errlen) != 0) {
+		if (err[0] == '\0')
+			snprintf(err, errlen, "cannot create the replica: %s", sqlite3_errmsg(db));
+		db_close(db);
+		unlink(path);
+		unlink(credpath);
+		goto out;
+	}
+	db_close(db);
+	rc = 0;
+out:
+	if (rc != 0)
+		unlink(credpath);
+	pki_cred_clear(&c);
+	return rc;
+}
+
+int
+replica_credential(struct replica *r, struct pki_cred *c, char *err, size_t errlen)
+{
+	char credpath[4200], addr[300];
+
+	snprintf(credpath, sizeof credpath, "%s.credential", r->info.path);
+	return pki_bundle_read(credpath, c, addr, sizeof addr, err, errlen);
+}
+
+static int
+prepare_all(struct replica *r)
+{
+	char sql[4096];
+
+	for (int t = 0; t < TBL_COUNT; t++) {
+		const struct table_def *td = &schema_tables[t];
+		size_t n;
+
+		n = (size_t)snprintf(sql, sizeof sql, "INSERT INTO %s (id", td->name);
+		for (int c = 0; c < td->ncols; c++)
+			n += (size_t)snprintf(sql + n, sizeof sql - n, ", %s", td->cols[c].name);
+		n += (size_t)snprintf(sql + n, sizeof sql - n, ", _version) VALUES (?1");
+		for (int c = 0; c < td->ncols + 1; c++)
+			n += (size_t)snprintf(sql + n, sizeof sql - n, ", ?%d", c + 2);
+		snprintf(sql + n, sizeof sql - n, ")");
+		if ((r->ins[t] = db_prepare(r->db, sql)) == NULL)
+			return -1;
+		/* The server's state: same shape, replacing whatever is there. */
+		n = strlen(sql) - 1;
+		n += (size_t)snprintf(sql + n, sizeof sql - n, ") ON CONFLICT(id) DO UPDATE SET ");
+		for (int c = 0; c < td->ncols; c++)
+			n += (size_t)snprintf(sql + n, sizeof sql - n, "%s = excluded.%s, ",
+			    td->cols[c].name, td->cols[c].name);
+		snprintf(sql + n, sizeof sql - n, "_version = excluded._version");
+		if ((r->upsert[t] = db_prepare(r->db, sql)) == NULL)
+			return -1;
+
+		n = (size_t)snprintf(sql, sizeof sql, "SELECT ");
+		for (int c = 0; c < td->ncols; c++)
+			n += (size_t)snprintf(sql + n, sizeof sql - n, "%s, ", td->cols[c].name);
+		snprintf(sql + n, sizeof sql - n, "_version FROM %s WHERE id = ?1", td->name);
+		if ((r->get[t] = db_prepare(r->db, sql)) == NULL)
+			return -1;
+
+		n = (size_t)snprintf(sql, sizeof sql, "UPDATE %s SET ", td->name);
+		for (int c = 0; c < td->ncols; c++)
+			n += (size_t)snprintf(sql + n, sizeof sql - n, "%s%s = ?%d", c ? ", " : "",
+			    td->cols[c].name, c + 2);
+		snprintf(sql + n, sizeof sql - n, " WHERE id = ?1");
+		if ((r->upd[t] = db_prepare(r->db, sql)) == NULL)
+			return -1;
+
+		snprintf(sql, sizeof sql, "DELETE FROM %s WHERE id = ?1", td->name);
+		if ((r->del[t] = db_prepare(r->db, sql)) == NULL)
+			return -1;
+	}
+	r->pending_put = db_prepare(r->db,
+	    "INSERT OR IGNORE INTO pending (row_id, seq, tbl) VALUES (?1, ?2, ?3)");
+	r->pending_has = db_prepare(r->db, "SELECT 1 FROM pending WHERE row_id = ?1 LIMIT 1");
+	r->pending_drop = db_prepare(r->db, "DELETE FROM pending WHERE seq = ?1");
+	r->outbox_put = db_prepare(r->db,
+	    "INSERT INTO outbox (seq, hlc, created_at, nchanges, txn) VALUES (?1, ?2, ?3, ?4, ?5)");
+	r->outbox_drop = db_prepare(r->db, "DELETE FROM outbox WHERE seq = ?1");
+	r->outbox_peek = db_prepare(r->db, "SELECT txn FROM outbox ORDER BY seq LIMIT ?1");
+	r->outcome_put = db_prepare(r->db,
+	    "INSERT OR REPLACE INTO outcome (seq, status, reason, conflict_id, txn, at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+	r->cursor_put = db_prepare(r->db,
+	    "INSERT INTO cursor (tbl, version) VALUES (?1, ?2)"
+	    " ON CONFLICT(tbl) DO UPDATE SET version = excluded.version");
+	if (!r->pending_put || !r->pending_has || !r->pending_drop || !r->outbox_put ||
+	    !r->outbox_drop || !r->outbox_peek || !r->outcome_put || !r->cursor_put)
+		return -1;
+	return 0;
+}
+
+struct replica *
+replica_open(const char *path, char *err, size_t errlen)
+{
+	struct replica *r;
+	struct stat sb;
+	char have[16384];
+
+	if (stat(path, &sb) != 0) {
+		snprintf(err, errlen, "no replica at %s; set one up with: tongxin join BUNDLE "
+		    "(or point --replica / TONGXIN_REPLICA at it)", path);
+		return NULL;
+	}
+	if ((r = calloc(1, sizeof *r)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	snprintf(r->info.path, sizeof r->info.path, "%s", path);
+	if ((r->db = db_open(path, 0, 0, err, errlen)) == NULL) {
+		free(r);
+		return NULL;
+	}
+	if (db_meta_get(r->db, "schema", have, sizeof have) != 0) {
+		snprintf(err, errlen, "%s is not a Tongxin replica", path);
+		goto fail;
+	}
+	if (strcmp(have, schema_canonical_text()) != 0) {
+		snprintf(err, errlen, "%s was made by another version of tongxin (schema differs)",
+		    path);
+		goto fail;
+	}
+	if (prepare_all(r) != 0) {
+		snprintf(err, errlen, "cannot prepare statements: %s", sqlite3_errmsg(r->db));
+		goto fail;
+	}
+	r->hlc = (uint64_t)db_meta_get_int(r->db, "hlc", 0);
+	load_info(r);
+	return r;
+fail:
+	replica_close(r);
+	return NULL;
+}
+
+static void
+changes_free(struct replica *r)
+{
+	for (size_t i = 0; i < r->nchanges; i++)
+		tongxin__change__free_unpacked(r->changes[i], NULL);
+	free(r->changes);
+	r->changes = NULL;
+	r->nchanges = 0;
+}
+
+void
+replica_close(struct replica *r)
+{
+	sqlite3_stmt *st;
+
+	if (r == NULL)
+		return;
+	if (r->in_txn)
+		rep_rollback(r);
+	while ((st = sqlite3_next_stmt(r->db, NULL)) != NULL)
+		sqlite3_finalize(st);
+	db_close(r->db);
+	free(r);
+}
+
+int
+rep_begin(struct replica *r, const char *operator_name)
+{
+	if (r->in_txn)
+		return -1;
+	if (db_exec(r->db, "BEGIN IMMEDIATE", NULL, 0) != 0)
+		return -1;
+	r->in_txn = 1;
+	r->seq = (uint64_t)db_meta_get_int(r->db, "next_seq", 1);
+	snprintf(r->operator_name, sizeof r->operator_name, "%s",
+	    operator_name ? operator_name : "");
+	if ((r->changes = calloc(REP_TXN_MAX_CHANGES, sizeof *r->changes)) == NULL) {
+		rep_rollback(r);
+		return -1;
+	}
+	return 0;
+}
+
+void
+rep_rollback(struct replica *r)
+{
+	if (!r->in_txn)
+		return;
+	db_exec(r->db, "ROLLBACK", NULL, 0);
+	changes_free(r);
+	r->in_txn = 0;
+}
+
+/* Write the changes gathered so far as one outbox transaction. */
+static int
+flush_chunk(struct replica *r, char *err, size_t errlen)
+{
+	Tongxin__Txn tx = TONGXIN__TXN__INIT;
+	uint8_t *buf;
+	size_t n;
+	int rc;
+
+	if (r->nchanges == 0)
+		return 0;
+	r->hlc = hlc_next(r->hlc);
+	tx.seq = r->seq;
+	tx.hlc = r->hlc;
+	tx.local_time_ms = now_ms();
+	tx.operator_name = r->operator_name;
+	tx.changes = r->changes;
+	tx.n_changes = r->nchanges;
+	n = tongxin__txn__get_packed_size(&tx);
+	if ((buf = malloc(n)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	tongxin__txn__pack(&tx, buf);
+	sqlite3_bind_int64(r->outbox_put, 1, (sqlite3_int64)tx.seq);
+	sqlite3_bind_int64(r->outbox_put, 2, (sqlite3_int64)tx.hlc);
+	sqlite3_bind_int64(r->outbox_put, 3, tx.local_time_ms);
+	sqlite3_bind_int64(r->outbox_put, 4, (sqlite3_int64)tx.n_changes);
+	sqlite3_bind_blob(r->outbox_put, 5, buf, (int)n, SQLITE_STATIC);
+	rc = sqlite3_step(r->outbox_put);
+	sqlite3_reset(r->outbox_put);
+	sqlite3_clear_bindings(r->outbox_put);
+	free(buf);
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "cannot write the outbox: %s", sqlite3_errmsg(r->db));
+		return -1;
+	}
+	for (size_t i = 0; i < r->nchanges; i++)
+		tongxin__change__free_unpacked(r->changes[i], NULL);
+	r->nchanges = 0;
+	r->seq++;
+	return 0;
+}
+
+int
+rep_commit(struct replica *r, char *err, size_t errlen)
+{
+	if (!r->in_txn) {
+		snprintf(err, errlen, "no transaction");
+		return -1;
+	}
+	if (flush_chunk(r, err, errlen) != 0 ||
+	    db_meta_set_int(r->db, "next_seq", (int64_t)r->seq) != 0 ||
+	    db_meta_set_int(r->db, "hlc", (int64_t)r->hlc) != 0 ||
+	    db_exec(r->db, "COMMIT", err, errlen) != 0) {
+		if (err[0] == '\0')
+			snprintf(err, errlen, "cannot commit: %s", sqlite3_errmsg(r->db));
+		rep_rollback(r);
+		return -1;
+	}
+	changes_free(r);
+	r->in_txn = 0;
+	return 0;
+}
+
+/* Copy n values into a new malloc'd array of Value pointers. */
+static Tongxin__Value **
+values_dup(const Tongxin__Value *const *src, const Tongxin__Value *flat, size_t n)
+{
+	Tongxin__Value **out = calloc(n ? n : 1, sizeof *out);
+
+	if (out == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		const Tongxin__Value *v = src ? src[i] : &flat[i];
+		if ((out[i] = malloc(sizeof **out)) == NULL || value_copy(out[i], v) != 0) {
+			free(out[i]);
+			while (i-- > 0) {
+				value_clear(out[i]);
+				free(out[i]);
+			}
+			free(out);
+			return NULL;
+		}
+	}
+	return out;
+}
+
+/* Add a change to the transaction (taking ownership) and mark its row pending. */
+static int
+record_change(struct replica *r, Tongxin__Change *c, char *err, size_t errlen)
+{
+	int rc;
+
+	if (r->nchanges == REP_TXN_MAX_CHANGES && flush_chunk(r, err, errlen) != 0) {
+		tongxin__change__free_unpacked(c, NULL);
+		return -1;
+	}
+	r->changes[r->nchanges++] = c;
+	sqlite3_bind_text(r->pending_put, 1, c->row_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(r->pending_put, 2, (sqlite3_int64)r->seq);
+	sqlite3_bind_int(r->pending_put, 3, (int)c->table);
+	rc = sqlite3_step(r->pending_put);
+	sqlite3_reset(r->pending_put);
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "cannot record the change: %s", sqlite3_errmsg(r->db));
+		return -1;
+	}
+	return 0;
+}
+
+static Tongxin__Change *
+change_new(int t, const char *id, Tongxin__Change__Op op, size_t n)
+{
+	Tongxin__Change *c = malloc(sizeof *c);
+
+	if (c == NULL)
+		return NULL;
+	tongxin__change__init(c);
+	c->table = (uint32_t)t;
+	c->op = op;
+	if ((c->row_id = strdup(id)) == NULL ||
+	    (n && (c->cols = calloc(n, sizeof *c->cols)) == NULL)) {
+		tongxin__change__free_unpacked(c, NULL);
+		return NULL;
+	}
+	return c;
+}
+
+int
+rep_insert(struct replica *r, int t, const Tongxin__Value *vals, char id_out[ID_TEXT_LEN + 1],
+    char *err, size_t errlen)
+{
+	const struct table_def *td = &schema_tables[t];
+	sqlite3_stmt *st = r->ins[t];
+	Tongxin__Change *c;
+	size_t n = 0;
+	int rc;
+
+	if (!r->in_txn || id_new(id_out) != 0) {
+		snprintf(err, errlen, r->in_txn ? "random number generator failed" : "no transaction");
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, id_out, -1, SQLITE_STATIC);
+	for (int k = 0; k < td->ncols; k++) {
+		value_bind(st, k + 2, &vals[k]);
+		n += vals[k].kind_case != TONGXIN__VALUE__KIND__NOT_SET;
+	}
+	sqlite3_bind_int64(st, td->ncols + 2, 0);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "cannot insert into %s: %s", td->name, sqlite3_errmsg(r->db));
+		return -1;
+	}
+	/* Only the columns that are set go on the wire. */
+	if ((c = change_new(t, id_out, TONGXIN__CHANGE__OP__OP_INSERT, n)) == NULL)
+		goto oom;
+	if ((c->values = calloc(n ? n : 1, sizeof *c->values)) == NULL)
+		goto oom_c;
+	for (int k = 0; k < td->ncols; k++) {
+		if (vals[k].kind_case == TONGXIN__VALUE__KIND__NOT_SET)
+			continue;
+		c->cols[c->n_cols++] = (uint32_t)k;
+		if ((c->values[c->n_values] = malloc(sizeof **c->values)) == NULL)
+			goto oom_c;
+		if (value_copy(c->values[c->n_values], &vals[k]) != 0) {
+			free(c->values[c->n_values]);
+			goto oom_c;
+		}
+		c->n_values++;
+	}
+	return record_change(r, c, err, errlen);
+oom_c:
+	tongxin__change__free_unpacked(c, NULL);
+oom:
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+int
+rep_get(struct replica *r, int t, const char *id, Tongxin__Value *vals, uint64_t *version)
+{
+	sqlite3_stmt *st = r->get[t];
+	int nc = schema_tables[t].ncols, rc, found = 0;
+
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		found = 1;
+		for (int c = 0; c < nc; c++)
+			if (value_from_column(st, c, &vals[c]) != 0)
+				found = -1;
+		if (version)
+			*version = (uint64_t)sqlite3_column_int64(st, nc);
+	} else if (rc != SQLITE_DONE) {
+		found = -1;
+	}
+	sqlite3_reset(st);
+	if (found < 0)
+		for (int c = 0; c < nc; c++)
+			value_clear(&vals[c]);
+	return found;
+}
+
+/* Write all columns of a row from vals. */
+static int
+write_row(struct replica *r, int t, const char *id, const Tongxin__Value *vals)
+{
+	sqlite3_stmt *st = r->upd[t];
+	int rc;
+
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	for (int k = 0; k < schema_tables[t].ncols; k++)
+		value_bind(st, k + 2, &vals[k]);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+rep_update(struct replica *r, int t, const char *id, const uint32_t *cols,
+    const Tongxin__Value *vals, size_t n, char *err, size_t errlen)
+{
+	const struct table_def *td = &schema_tables[t];
+	Tongxin__Value cur[MAX_COLS];
+	Tongxin__Value newv[MAX_COLS];
+	uint64_t version = 0;
+	Tongxin__Change *c = NULL;
+	int found, rc = -1;
+
+	if (!r->in_txn) {
+		snprintf(err, errlen, "no transaction");
+		return -1;
+	}
+	memset(cur, 0, sizeof cur);
+	if ((found = rep_get(r, t, id, cur, &version)) <= 0) {
+		snprintf(err, errlen, found == 0 ? "%s: no row with id %s" : "%s: cannot read %s",
+		    td->name, id);
+		return -1;
+	}
+	memcpy(newv, cur, sizeof newv);   /* borrowed strings */
+	if ((c = change_new(t, id, TONGXIN__CHANGE__OP__OP_UPDATE, n)) == NULL ||
+	    (c->values = calloc(n ? n : 1, sizeof *c->values)) == NULL ||
+	    (c->before = calloc(n ? n : 1, sizeof *c->before)) == NULL)
+		goto oom;
+	c->base_version = version;
+	for (size_t i = 0; i < n; i++) {
+		if (cols[i] >= (uint32_t)td->ncols) {
+			snprintf(err, errlen, "%s: no column %u", td->name, cols[i]);
+			goto out;
+		}
+		if (value_eq(&cur[cols[i]], &vals[i]))
+			continue;   /* not a change */
+		newv[cols[i]] = vals[i];
+		c->cols[c->n_cols++] = cols[i];
+		if ((c->values[c->n_values] = malloc(sizeof **c->values)) == NULL)
+			goto oom;
+		if (value_copy(c->values[c->n_values], &vals[i]) != 0) {
+			free(c->values[c->n_values]);
+			goto oom;
+		}
+		c->n_values++;
+		if ((c->before[c->n_before] = malloc(sizeof **c->before)) == NULL)
+			goto oom;
+		if (value_copy(c->before[c->n_before], &cur[cols[i]]) != 0) {
+			free(c->before[c->n_before]);
+			goto oom;
+		}
+		c->n_before++;
+	}
+	if (c->n_cols == 0) {
+		rc = 0;   /* nothing changed: nothing to record */
+		goto out;
+	}
+	if (write_row(r, t, id, newv) != 0) {
+		snprintf(err, errlen, "cannot update %s: %s", td->name, sqlite3_errmsg(r->db));
+		goto out;
+	}
+	rc = record_change(r, c, err, errlen);
+	c = NULL;
+	goto out;
+oom:
+	snprintf(err, errlen, "out of memory");
+out:
+	if (c != NULL)
+		tongxin__change__free_unpacked(c, NULL);
+	for (int k = 0; k < td->ncols; k++)
+		value_clear(&cur[k]);
+	return rc;
+}
+
+int
+rep_delete(struct replica *r, int t, const char *id, char *err, size_t errlen)
+{
+	const struct table_def *td = &schema_tables[t];
+	Tongxin__Value cur[MAX_COLS];
+	const Tongxin__Value *curp[MAX_COLS];
+	uint64_t version = 0;
+	Tongxin__Change *c = NULL;
+	int found, rc = -1;
+	size_t n = 0;
+
+	if (!r->in_txn) {
+		snprintf(err, errlen, "no transaction");
+		return -1;
+	}
+	memset(cur, 0, sizeof cur);
+	if ((found = rep_get(r, t, id, cur, &version)) <= 0) {
+		snprintf(err, errlen, found == 0 ? "%s: no row with id %s" : "%s: cannot read %s",
+		    td->name, id);
+		return -1;
+	}
+	/* The base is every column: the server refuses the delete if any has moved on. */
+	if ((c = change_new(t, id, TONGXIN__CHANGE__OP__OP_DELETE, (size_t)td->ncols)) == NULL)
+		goto oom;
+	for (int k = 0; k < td->ncols; k++) {
+		c->cols[n] = (uint32_t)k;
+		curp[n++] = &cur[k];
+	}
+	c->n_cols = n;
+	if ((c->before = values_dup(curp, NULL, n)) == NULL ||
+	    (c->values = values_dup(curp, NULL, n)) == NULL)
+		goto oom;
+	c->n_before = c->n_values = n;
+	c->base_version = version;
+	sqlite3_bind_text(r->del[t], 1, id, -1, SQLITE_STATIC);
+	found = sqlite3_step(r->del[t]);
+	sqlite3_reset(r->del[t]);
+	if (found != SQLITE_DONE) {
+		snprintf(err, errlen, "cannot delete from %s: %s", td->name, sqlite3_errmsg(r->db));
+		goto out;
+	}
+	rc = record_change(r, c, err, errlen);
+	c = NULL;
+	goto out;
+oom:
+	snprintf(err, errlen, "out of memory");
+out:
+	if (c != NULL)
+		tongxin__change__free_unpacked(c, NULL);
+	for (int k = 0; k < td->ncols; k++)
+		value_clear(&cur[k]);
+	return rc;
+}
+
+int
+rep_outbox_peek(struct replica *r, size_t max_txns, size_t max_bytes, Tongxin__Txn ***txns)
+{
+	sqlite3_stmt *st = r->outbox_peek;
+	Tongxin__Txn **out;
+	size_t n = 0, bytes = 0;
+	int rc;
+
+	if ((out = calloc(max_txns ? max_txns : 1, sizeof *out)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)max_txns);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		size_t len = (size_t)sqlite3_column_bytes(st, 0);
+		if (n > 0 && bytes + len > max_bytes)
+			break;
+		out[n] = tongxin__txn__unpack(NULL, len, sqlite3_column_blob(st, 0));
+		if (out[n] == NULL) {
+			log_warnx("replica: outbox entry %zu is unreadable", n);
+			rc = SQLITE_CORRUPT;
+			break;
+		}
+		bytes += len;
+		n++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		for (size_t i = 0; i < n; i++)
+			tongxin__txn__free_unpacked(out[i], NULL);
+		free(out);
+		return -1;
+	}
+	*txns = out;
+	return (int)n;
+}
+
+/* Whether a row has a change the server has not acknowledged yet. */
+static int
+row_pending(struct replica *r, const char *id)
+{
+	int rc;
+	sqlite3_bind_text(r->pending_has, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(r->pending_has);
+	sqlite3_reset(r->pending_has);
+	return rc == SQLITE_ROW;
+}
+
+/* Make the replica show the server's state of a row (unless it has pending changes). */
+static int
+apply_server_row(struct replica *r, const Tongxin__Row *row, uint64_t *applied)
+{
+	const struct table_def *td;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (row->table >= TBL_COUNT || !id_valid(row->row_id))
+		return -1;
+	td = &schema_tables[row->table];
+	if (row_pending(r, row->row_id))
+		return 0;
+	if (row->deleted) {
+		st = r->del[row->table];
+		sqlite3_bind_text(st, 1, row->row_id, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (applied && sqlite3_changes(r->db) > 0)
+			(*applied)++;
+		return rc == SQLITE_DONE ? 0 : -1;
+	}
+	if (row->n_values != (size_t)td->ncols)
+		return -1;
+	st = r->upsert[row->table];
+	sqlite3_bind_text(st, 1, row->row_id, -1, SQLITE_STATIC);
+	for (int k = 0; k < td->ncols; k++)
+		value_bind(st, k + 2, row->values[k]);
+	sqlite3_bind_int64(st, td->ncols + 2, (sqlite3_int64)row->version);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (applied)
+		(*applied)++;
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static const char *
+status_name(Tongxin__TxnResult__Status s)
+{
+	switch (s) {
+	case TONGXIN__TXN_RESULT__STATUS__APPLIED: return "applied";
+	case TONGXIN__TXN_RESULT__STATUS__MERGED: return "merged";
+	case TONGXIN__TXN_RESULT__STATUS__CONFLICT: return "conflict";
+	default: return "rejected";
+	}
+}
+
+int
+rep_ack(struct replica *r, const Tongxin__PushResponse *resp, struct rep_ack_counts *counts,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt *blob_get = NULL;
+	int rc;
+
+	if (db_exec(r->db, "BEGIN IMMEDIATE", err, errlen) != 0)
+		return -1;
+	if (sqlite3_prepare_v2(r->db, "SELECT txn FROM outbox WHERE seq = ?1", -1, &blob_get,
+	    NULL) != SQLITE_OK)
+		goto fail;
+	/* First every acknowledgement, so rows are judged against what is still pending. */
+	for (size_t i = 0; i < resp->n_results; i++) {
+		const Tongxin__TxnResult *res = resp->results[i];
+		int keep_txn = res->status == TONGXIN__TXN_RESULT__STATUS__CONFLICT ||
+		    res->status == TONGXIN__TXN_RESULT__STATUS__REJECTED;
+
+		sqlite3_bind_int64(r->outcome_put, 1, (sqlite3_int64)res->seq);
+		sqlite3_bind_text(r->outcome_put, 2, status_name(res->status), -1, SQLITE_STATIC);
+		if (res->reason[0])
+			sqlite3_bind_text(r->outcome_put, 3, res->reason, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(r->outcome_put, 3);
+		if (res->conflict_id[0])
+			sqlite3_bind_text(r->outcome_put, 4, res->conflict_id, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(r->outcome_put, 4);
+		sqlite3_bind_null(r->outcome_put, 5);
+		if (keep_txn) {
+			/* The clerk's change is kept whole locally as well. */
+			sqlite3_bind_int64(blob_get, 1, (sqlite3_int64)res->seq);
+			if (sqlite3_step(blob_get) == SQLITE_ROW)
+				sqlite3_bind_blob(r->outcome_put, 5, sqlite3_column_blob(blob_get, 0),
+				    sqlite3_column_bytes(blob_get, 0), SQLITE_TRANSIENT);
+			sqlite3_reset(blob_get);
+		}
+		sqlite3_bind_int64(r->outcome_put, 6, now_ms());
+		rc = sqlite3_step(r->outcome_put);
+		sqlite3_reset(r->outcome_put);
+		sqlite3_clear_bindings(r->outcome_put);
+		if (rc != SQLITE_DONE)
+			goto fail;
+		sqlite3_bind_int64(r->outbox_drop, 1, (sqlite3_int64)res->seq);
+		rc = sqlite3_step(r->outbox_drop);
+		sqlite3_reset(r->outbox_drop);
+		if (rc != SQLITE_DONE)
+			goto fail;
+		sqlite3_bind_int64(r->pending_drop, 1, (sqlite3_int64)res->seq);
+		rc = sqlite3_step(r->pending_drop);
+		sqlite3_reset(r->pending_drop);
+		if (rc != SQLITE_DONE)
+			goto fail;
+		if (counts) {
+			switch (res->status) {
+			case TONGXIN__TXN_RESULT__STATUS__APPLIED: counts->applied++; break;
+			case TONGXIN__TXN_RESULT__STATUS__MERGED: counts->merged++; break;
+			case TONGXIN__TXN_RESULT__STATUS__CONFLICT: counts->conflict++; break;
+			default: counts->rejected++; break;
+			}
+			counts->duplicate += res->duplicate;
+		}
+	}
+	for (size_t i = 0; i < resp->n_results; i++)
+		for (size_t j = 0; j < resp->results[i]->n_rows; j++)
+			if (apply_server_row(r, resp->results[i]->rows[j], NULL) != 0)
+				goto fail;
+	sqlite3_finalize(blob_get);
+	if (db_meta_set_int(r->db, "last_contact", now_ms()) != 0 ||
+	    db_exec(r->db, "COMMIT", err, errlen) != 0)
+		goto fail2;
+	return 0;
+fail:
+	sqlite3_finalize(blob_get);
+fail2:
+	if (err[0] == '\0')
+		snprintf(err, errlen, "cannot record the server's answers: %s", sqlite3_errmsg(r->db));
+	db_exec(r->db, "ROLLBACK", NULL, 0);
+	return -1;
+}
+
+int
+rep_cursors(struct replica *r, uint64_t *cursors, uint64_t *evict_cursor)
+{
+	sqlite3_stmt *st;
+
+	memset(cursors, 0, TBL_COUNT * sizeof *cursors);
+	*evict_cursor = 0;
+	if (sqlite3_prepare_v2(r->db, "SELECT tbl, version FROM cursor", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int t = sqlite3_column_int(st, 0);
+		uint64_t v = (uint64_t)sqlite3_column_int64(st, 1);
+		if (t >= 0 && t < TBL_COUNT)
+			cursors[t] = v;
+		else if (t == -1)
+			*evict_cursor = v;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int
+cursor_set(struct replica *r, int t, uint64_t v)
+{
+	int rc;
+	sqlite3_bind_int(r->cursor_put, 1, t);
+	sqlite3_bind_int64(r->cursor_put, 2, (sqlite3_int64)v);
+	rc = sqlite3_step(r->cursor_put);
+	sqlite3_reset(r->cursor_put);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+rep_apply_page(struct replica *r, const Tongxin__PullResponse *page, uint64_t *applied,
+    uint64_t *evicted, char *err, size_t errlen)
+{
+	if (db_exec(r->db, "BEGIN IMMEDIATE", err, errlen) != 0)
+		return -1;
+	for (size_t i = 0; i < page->n_rows; i++)
+		if (apply_server_row(r, page->rows[i], applied) != 0) {
+			snprintf(err, errlen, "cannot apply a pulled row: %s", sqlite3_errmsg(r->db));
+			goto fail;
+		}
+	for (size_t i = 0; i < page->n_evictions; i++) {
+		const Tongxin__Eviction *e = page->evictions[i];
+		sqlite3_stmt *st;
+		if (e->table >= TBL_COUNT)
+			continue;
+		st = r->del[e->table];
+		sqlite3_bind_text(st, 1, e->row_id, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			sqlite3_reset(st);
+			snprintf(err, errlen, "cannot evict a row: %s", sqlite3_errmsg(r->db));
+			goto fail;
+		}
+		sqlite3_reset(st);
+		if (evicted)
+			*evicted += (uint64_t)sqlite3_changes(r->db);
+	}
+	for (int t = 0; t < TBL_COUNT && t < (int)page->n_cursors; t++)
+		if (cursor_set(r, t, page->cursors[t]) != 0)
+			goto fail;
+	if (cursor_set(r, -1, page->evict_cursor) != 0 ||
+	    db_exec(r->db, "COMMIT", err, errlen) != 0)
+		goto fail;
+	return 0;
+fail:
+	if (err[0] == '\0')
+		snprintf(err, errlen, "cannot apply a pull page: %s", sqlite3_errmsg(r->db));
+	db_exec(r->db, "ROLLBACK", NULL, 0);
+	return -1;
+}
+
+int
+rep_contact(struct replica *r, const char *street)
+{
+	if (street && street[0] && db_meta_set(r->db, "street", street) != 0)
+		return -1;
+	return db_meta_set_int(r->db, "last_contact", now_ms());
+}
+
+int
+rep_set_blob(struct replica *r, const char *key, const void *data, size_t len)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(r->db, "INSERT INTO meta(key, value) VALUES (?1, ?2)"
+	    " ON CONFLICT(key) DO UPDATE SET value = excluded.value", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, data, (int)len, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+rep_get_blob(struct replica *r, const char *key, void **data, size_t *len)
+{
+	sqlite3_stmt *st;
+	int found = -1;
+
+	*data = NULL;
+	*len = 0;
+	if (sqlite3_prepare_v2(r->db, "SELECT value FROM meta WHERE key = ?1", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_BLOB) {
+		*len = (size_t)sqlite3_column_bytes(st, 0);
+		if ((*data = malloc(*len ? *len : 1)) != NULL) {
+			memcpy(*data, sqlite3_column_blob(st, 0), *len);
+			found = 0;
+		}
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+int
+rep_table_hash(sqlite3 *db, int t, const char *where, char out[65])
+{
+	const struct table_def *td = &schema_tables[t];
+	char sql[4096];
+	size_t n;
+	sqlite3_stmt *st;
+	EVP_MD_CTX *md;
+	unsigned char h[32];
+	unsigned int hl = 0;
+	int rc;
+
+	n = (size_t)snprintf(sql, sizeof sql, "SELECT id");
+	for (int c = 0; c < td->ncols; c++)
+		n += (size_t)snprintf(sql + n, sizeof sql - n, ", %s", td->cols[c].name);
+	snprintf(sql + n, sizeof sql - n, " FROM %s%s%s ORDER BY id", td->name,
+	    where ? " WHERE " : "", where ? where : "");
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	md = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		for (int c = 0; c <= td->ncols; c++) {
+			int type = sqlite3_column_type(st, c);
+			const unsigned char *txt = sqlite3_column_text(st, c);
+			int len = sqlite3_column_bytes(st, c);
+			unsigned char tag = (unsigned char)type;
+			EVP_DigestUpdate(md, &tag, 1);
+			EVP_DigestUpdate(md, &len, sizeof len);
+			if (txt)
+				EVP_DigestUpdate(md, txt, (size_t)len);
+		}
+	}
+	sqlite3_finalize(st);
+	EVP_DigestFinal_ex(md, h, &hl);
+	EVP_MD_CTX_free(md);
+	for (int i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", h[i]);
+	return rc == SQLITE_DONE ? 0 : -1;
+}

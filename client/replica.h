@@ -1,0 +1,134 @@
+/*
+ * replica.h - the office's local replica: its data tables (from the shared
+ * schema), its outbox of local transactions not yet acknowledged by the
+ * server, and the bookkeeping that sync needs.
+ *
+ * Capture is done here, in the same SQLite transaction as the write: every
+ * write goes through rep_insert/rep_update/rep_delete between rep_begin and
+ * rep_commit, which record the change (with the values it replaces, the
+ * base) in memory and append it to the outbox at commit. A local
+ * transaction of more than REP_TXN_MAX_CHANGES changes (a bulk import) is
+ * cut into several outbox transactions, each applied atomically.
+ *
+ * Rows with unacknowledged changes are listed in "pending"; the server's
+ * state never overwrites them until the server has acknowledged them.
+ */
+#ifndef TX_REPLICA_H
+#define TX_REPLICA_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sqlite3.h>
+
+#include "ids.h"
+#include "pki.h"
+#include "schema.h"
+#include "tongxin.pb-c.h"
+
+#define REP_TXN_MAX_CHANGES 1000
+
+struct replica;
+
+/* What the replica knows about its device and server. */
+struct rep_info {
+	char path[4096];
+	char device_id[40];
+	char device[65];
+	char org_code[65];
+	char role[16];
+	char server[300];       /* HOST:PORT from the bundle (or --server at join) */
+	char street[256];       /* learnt at the first contact */
+	int64_t last_contact;   /* Unix ms of the last successful sync/check, 0 if never */
+	int64_t pending_txns;   /* local transactions not yet acknowledged */
+	int64_t pending_changes;
+};
+
+/*
+ * Create a replica at path from a bundle: the database and a copy of the
+ * credential beside it (path + ".credential", mode 0600). Works offline.
+ * server_override replaces the bundle's server address when not NULL.
+ */
+int replica_join(const char *path, const char *bundle, const char *server_override,
+    char *err, size_t errlen);
+
+/* Open an existing replica. NULL with err set if it cannot. */
+struct replica *replica_open(const char *path, char *err, size_t errlen);
+void replica_close(struct replica *r);
+
+sqlite3 *replica_db(struct replica *r);
+const struct rep_info *replica_info(struct replica *r);
+/* Load the credential kept beside the replica. */
+int replica_credential(struct replica *r, struct pki_cred *c, char *err, size_t errlen);
+
+/* --- local writes (capture) --- */
+
+/* Start a local transaction; operator_name (may be NULL) is recorded with it. */
+int rep_begin(struct replica *r, const char *operator_name);
+/*
+ * Insert a row of table t with values vals[0..ncols-1] (unset = NULL).
+ * A new id is made and written to id_out.
+ */
+int rep_insert(struct replica *r, int t, const Tongxin__Value *vals, char id_out[ID_TEXT_LEN + 1],
+    char *err, size_t errlen);
+/* Set columns cols[0..n-1] of row id to vals. Unchanged columns are not recorded. */
+int rep_update(struct replica *r, int t, const char *id, const uint32_t *cols,
+    const Tongxin__Value *vals, size_t n, char *err, size_t errlen);
+/* Delete row id of table t. */
+int rep_delete(struct replica *r, int t, const char *id, char *err, size_t errlen);
+/* Commit: the data and the outbox entry become durable together. */
+int rep_commit(struct replica *r, char *err, size_t errlen);
+/* Abandon the transaction; nothing of it is kept. */
+void rep_rollback(struct replica *r);
+
+/*
+ * Read row id of table t into vals (ncols values, strings malloc'd: clear
+ * them with value_clear). Returns 1 found, 0 not found, -1 error.
+ */
+int rep_get(struct replica *r, int t, const char *id, Tongxin__Value *vals, uint64_t *version);
+
+/* --- sync support --- */
+
+/*
+ * Up to max_txns outbox transactions (at most max_bytes packed) in order,
+ * unpacked into *txns (free each with tongxin__txn__free_unpacked). Returns
+ * the count, or -1.
+ */
+int rep_outbox_peek(struct replica *r, size_t max_txns, size_t max_bytes, Tongxin__Txn ***txns);
+
+/* Counts of a push's results, for the sync summary. */
+struct rep_ack_counts {
+	int64_t applied, merged, conflict, rejected, duplicate;
+};
+
+/*
+ * Record the server's answers to a push in one local transaction: drop the
+ * acknowledged transactions from the outbox, keep their outcome, and show
+ * the server's state of each row that has no other unacknowledged change.
+ */
+int rep_ack(struct replica *r, const Tongxin__PushResponse *resp, struct rep_ack_counts *counts,
+    char *err, size_t errlen);
+
+/* Current pull cursors (TBL_COUNT entries) and the eviction cursor. */
+int rep_cursors(struct replica *r, uint64_t *cursors, uint64_t *evict_cursor);
+
+/*
+ * Apply one pull page and advance the cursors in one local transaction.
+ * *applied and *evicted count the rows changed and removed.
+ */
+int rep_apply_page(struct replica *r, const Tongxin__PullResponse *page, uint64_t *applied,
+    uint64_t *evicted, char *err, size_t errlen);
+
+/* Record a successful contact with the server (and what it told us). */
+int rep_contact(struct replica *r, const char *street);
+
+/* Keep / fetch a TLS session for resumption (DER bytes). */
+int rep_set_blob(struct replica *r, const char *key, const void *data, size_t len);
+int rep_get_blob(struct replica *r, const char *key, void **data, size_t *len);
+
+/*
+ * A stable hash of the replica's live data of table t (ids and values in
+ * id order), for convergence checks. out receives 64 hex characters.
+ */
+int rep_table_hash(sqlite3 *db, int t, const char *where_scope_sql, char out[65]);
+
+#endif

@@ -1,0 +1,508 @@
+/* sync.c - the client connection and the sync procedure; see sync.h. */
+#include "sync.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+
+#include "frame.h"
+#include "log.h"
+#include "tls.h"
+
+#define PUSH_BATCH_TXNS 256
+#define PUSH_BATCH_BYTES (4u * 1024u * 1024u)
+
+/* The server's name in its certificate: every street server carries it. */
+static const char server_name[] = PKI_SERVER_NAME;
+
+static int
+set_fail(struct conn *c, enum sync_fail f, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+set_fail(struct conn *c, enum sync_fail f, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->err, sizeof c->err, fmt, ap);
+	va_end(ap);
+	c->fail = f;
+	return -1;
+}
+
+/* Split HOST:PORT (IPv6 in brackets). */
+static int
+hostport(const char *s, char *host, size_t cap, char *port, size_t pcap)
+{
+	const char *colon;
+	size_t n;
+
+	if (s[0] == '[') {
+		const char *rb = strchr(s, ']');
+		if (rb == NULL || rb[1] != ':')
+			return -1;
+		n = (size_t)(rb - s - 1);
+		if (n == 0 || n >= cap)
+			return -1;
+		memcpy(host, s + 1, n);
+		colon = rb + 1;
+	} else {
+		if ((colon = strrchr(s, ':')) == NULL)
+			return -1;
+		n = (size_t)(colon - s);
+		if (n == 0 || n >= cap)
+			return -1;
+		memcpy(host, s, n);
+	}
+	host[n] = '\0';
+	snprintf(port, pcap, "%s", colon + 1);
+	return port[0] ? 0 : -1;
+}
+
+/* TCP connect with a timeout; returns the socket or -1. */
+static int
+tcp_connect(struct conn *c, const char *hp, int timeout_ms)
+{
+	char host[256], port[16];
+	struct addrinfo hints, *res = NULL, *ai;
+	int fd = -1, last = 0;
+
+	if (hostport(hp, host, sizeof host, port, sizeof port) != 0)
+		return set_fail(c, SYNC_UNREACHABLE, "invalid server address \"%s\" "
+		    "(expected HOST:PORT)", hp);
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(host, port, &hints, &res) != 0 || res == NULL)
+		return set_fail(c, SYNC_UNREACHABLE, "server unreachable: cannot resolve %s", host);
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		struct pollfd p;
+		int soerr = 0, one = 1;
+		socklen_t sl = sizeof soerr;
+
+		if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0)) < 0)
+			continue;
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0 && errno != EINPROGRESS) {
+			last = errno;
+			close(fd);
+			fd = -1;
+			continue;
+		}
+		p.fd = fd;
+		p.events = POLLOUT;
+		if (poll(&p, 1, timeout_ms) != 1 ||
+		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0 || soerr != 0) {
+			last = soerr ? soerr : ETIMEDOUT;
+			close(fd);
+			fd = -1;
+			continue;
+		}
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		break;
+	}
+	freeaddrinfo(res);
+	if (fd < 0)
+		return set_fail(c, SYNC_UNREACHABLE, "server unreachable: %s (%s)", hp,
+		    strerror(last ? last : ECONNREFUSED));
+	{
+		struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	}
+	return fd;
+}
+
+/* Turn the OpenSSL error queue after a failed call into a sentence. */
+static int
+tls_fail(struct conn *c, const char *during)
+{
+	unsigned long e = ERR_peek_last_error();
+	int reason = ERR_GET_REASON(e);
+	char buf[256] = "";
+	long vr = c->ssl ? SSL_get_verify_result(c->ssl) : X509_V_OK;
+
+	if (e != 0)
+		ERR_error_string_n(e, buf, sizeof buf);
+	ERR_clear_error();
+	switch (reason) {
+	case SSL_R_TLSV1_ALERT_UNKNOWN_CA:
+		return set_fail(c, SYNC_TLS, "the server does not trust this device's certificate "
+		    "(it was issued by another street's CA); enroll this device on this server");
+	case SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED:
+		return set_fail(c, SYNC_TLS, "this device's certificate has expired; ask the street "
+		    "office to enroll this computer again");
+	case SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED:
+		return set_fail(c, SYNC_TLS, "the server requires a device certificate");
+	case SSL_R_SSLV3_ALERT_CERTIFICATE_REVOKED:
+		return set_fail(c, SYNC_REFUSED, "certificate revoked");
+	case SSL_R_SSLV3_ALERT_BAD_CERTIFICATE:
+	case SSL_R_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE:
+		return set_fail(c, SYNC_TLS, "the server refused this device's certificate");
+	case SSL_R_CERTIFICATE_VERIFY_FAILED:
+		return set_fail(c, SYNC_TLS, "the server's certificate is not trusted (%s): it is not "
+		    "this street's server", X509_verify_cert_error_string(vr));
+	default:
+		break;
+	}
+	if (e == 0)
+		return set_fail(c, SYNC_PROTOCOL, "the server closed the connection during %s%s%s",
+		    during, errno ? ": " : "", errno ? strerror(errno) : "");
+	return set_fail(c, SYNC_TLS, "TLS failed during %s: %s", during, buf);
+}
+
+int
+conn_open(struct conn *c, SSL_CTX *ctx, const char *hp, SSL_SESSION **session, int timeout_ms)
+{
+	memset(c, 0, sizeof *c);
+	c->fd = -1;
+	c->next_id = 1;
+	c->timeout_ms = timeout_ms > 0 ? timeout_ms : 15000;
+	signal(SIGPIPE, SIG_IGN);
+	if ((c->fd = tcp_connect(c, hp, c->timeout_ms)) < 0)
+		return -1;
+	if ((c->ssl = SSL_new(ctx)) == NULL) {
+		close(c->fd);
+		c->fd = -1;
+		return tls_fail(c, "setup");
+	}
+	SSL_set_fd(c->ssl, c->fd);
+	SSL_set_tlsext_host_name(c->ssl, server_name);
+	SSL_set1_host(c->ssl, server_name);
+	if (session != NULL && *session != NULL)
+		SSL_set_session(c->ssl, *session);
+	ERR_clear_error();
+	errno = 0;
+	if (SSL_connect(c->ssl) != 1) {
+		tls_fail(c, "the handshake");
+		conn_close(c, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+int
+conn_send(struct conn *c, Tongxin__Envelope *env)
+{
+	size_t n, off = 0;
+	uint8_t *buf;
+
+	if (env->id == 0)
+		env->id = c->next_id++;
+	if ((buf = frame_encode(env, &n)) == NULL)
+		return set_fail(c, SYNC_LOCAL, "message too large to send");
+	ERR_clear_error();
+	while (off < n) {
+		int w = SSL_write(c->ssl, buf + off, (int)(n - off));
+		if (w <= 0) {
+			free(buf);
+			return tls_fail(c, "sending");
+		}
+		off += (size_t)w;
+	}
+	free(buf);
+	return 0;
+}
+
+/* Read exactly n bytes. */
+static int
+read_full(struct conn *c, uint8_t *p, size_t n)
+{
+	size_t off = 0;
+
+	ERR_clear_error();
+	while (off < n) {
+		int r;
+		errno = 0;
+		r = SSL_read(c->ssl, p + off, (int)(n - off > 1 << 30 ? 1 << 30 : n - off));
+		if (r <= 0) {
+			int e = SSL_get_error(c->ssl, r);
+			if (e == SSL_ERROR_ZERO_RETURN)
+				return set_fail(c, SYNC_PROTOCOL, "the server closed the connection");
+			if (e == SSL_ERROR_SYSCALL && (errno == EAGAIN || errno == EWOULDBLOCK))
+				return set_fail(c, SYNC_PROTOCOL, "no answer from the server within %d s",
+				    c->timeout_ms / 1000);
+			return tls_fail(c, "reading");
+		}
+		off += (size_t)r;
+	}
+	return 0;
+}
+
+Tongxin__Envelope *
+conn_recv(struct conn *c, size_t cap)
+{
+	uint8_t hdr[FRAME_HDR_LEN], *body;
+	uint32_t len = 0;
+	Tongxin__Envelope *env;
+	enum frame_status fs;
+
+	if (read_full(c, hdr, sizeof hdr) != 0)
+		return NULL;
+	/* frame_peek wants the body too; check the header alone first. */
+	fs = frame_peek(hdr, sizeof hdr, cap, &len);
+	if (fs == FRAME_EMPTY || fs == FRAME_OVERSIZE) {
+		set_fail(c, SYNC_PROTOCOL, "the server sent a %s frame",
+		    fs == FRAME_EMPTY ? "zero-length" : "too large");
+		return NULL;
+	}
+	if ((body = malloc(len)) == NULL) {
+		set_fail(c, SYNC_LOCAL, "out of memory");
+		return NULL;
+	}
+	if (read_full(c, body, len) != 0) {
+		free(body);
+		return NULL;
+	}
+	env = frame_decode(body, len);
+	free(body);
+	if (env == NULL) {
+		set_fail(c, SYNC_PROTOCOL, "the server sent an unreadable message (%u bytes)", len);
+		return NULL;
+	}
+	if (env->body_case == TONGXIN__ENVELOPE__BODY_ERROR) {
+		Tongxin__Error *e = env->error;
+		enum sync_fail f = SYNC_SERVER;
+		c->remote_code = e->code;
+		switch (e->code) {
+		case TONGXIN__ERROR_CODE__ERR_REVOKED:
+		case TONGXIN__ERROR_CODE__ERR_UNKNOWN_DEVICE:
+		case TONGXIN__ERROR_CODE__ERR_FORBIDDEN:
+			f = SYNC_REFUSED;
+			break;
+		case TONGXIN__ERROR_CODE__ERR_PROTOCOL_VERSION:
+		case TONGXIN__ERROR_CODE__ERR_SCHEMA_MISMATCH:
+			f = SYNC_MISMATCH;
+			break;
+		case TONGXIN__ERROR_CODE__ERR_INTERNAL:
+		case TONGXIN__ERROR_CODE__ERR_SHUTTING_DOWN:
+			f = SYNC_SERVER;
+			break;
+		default:
+			f = SYNC_PROTOCOL;
+			break;
+		}
+		if (e->code == TONGXIN__ERROR_CODE__ERR_REVOKED)
+			set_fail(c, f, "certificate revoked: %s", e->message);
+		else if (e->code == TONGXIN__ERROR_CODE__ERR_PROTOCOL_VERSION)
+			set_fail(c, f, "protocol version %u required: %s", e->required_protocol_version,
+			    e->message);
+		else
+			set_fail(c, f, "the server refused: %s", e->message);
+		envelope_free(env);
+		return NULL;
+	}
+	return env;
+}
+
+void
+conn_close(struct conn *c, SSL_SESSION **session)
+{
+	if (c->ssl != NULL) {
+		if (session != NULL) {
+			SSL_SESSION *s = SSL_get1_session(c->ssl);
+			if (s != NULL) {
+				SSL_SESSION_free(*session);
+				*session = s;
+			}
+		}
+		if (c->fd >= 0 && c->fail == SYNC_OK)
+			SSL_shutdown(c->ssl);
+		SSL_free(c->ssl);
+		c->ssl = NULL;
+	}
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+}
+
+/* Expect a reply of the given kind to request id. */
+static Tongxin__Envelope *
+expect(struct conn *c, uint32_t id, Tongxin__Envelope__BodyCase body)
+{
+	Tongxin__Envelope *env = conn_recv(c, FRAME_MAX);
+
+	if (env == NULL)
+		return NULL;
+	if (env->body_case != body || env->id != id) {
+		set_fail(c, SYNC_PROTOCOL, "unexpected %s reply from the server",
+		    envelope_body_name(env));
+		envelope_free(env);
+		return NULL;
+	}
+	return env;
+}
+
+static int
+do_hello(struct conn *c, struct replica *r, const struct sync_opts *o, struct sync_report *rep)
+{
+	Tongxin__Envelope env = TONGXIN__ENVELOPE__INIT, *in;
+	Tongxin__Hello h = TONGXIN__HELLO__INIT;
+	uint8_t hash[32];
+	const struct rep_info *info = replica_info(r);
+
+	schema_hash(hash);
+	h.protocol_version = PROTOCOL_VERSION;
+	h.schema_hash.data = hash;
+	h.schema_hash.len = sizeof hash;
+	h.program_version = TONGXIN_VERSION;
+	h.operator_name = (char *)(o->operator_name ? o->operator_name : "");
+	env.body_case = TONGXIN__ENVELOPE__BODY_HELLO;
+	env.hello = &h;
+	if (conn_send(c, &env) != 0 || (in = expect(c, env.id, TONGXIN__ENVELOPE__BODY_WELCOME)) == NULL)
+		return -1;
+	if (strcmp(in->welcome->device_id, info->device_id) != 0) {
+		envelope_free(in);
+		return set_fail(c, SYNC_REFUSED, "the server knows this credential as another device");
+	}
+	snprintf(rep->street, sizeof rep->street, "%s", in->welcome->street_name);
+	snprintf(rep->device, sizeof rep->device, "%s", in->welcome->device_name);
+	snprintf(rep->role, sizeof rep->role, "%s", in->welcome->role);
+	snprintf(rep->server_version, sizeof rep->server_version, "%s", in->welcome->server_version);
+	envelope_free(in);
+	if (rep_contact(r, rep->street) != 0)
+		return set_fail(c, SYNC_LOCAL, "cannot write the replica: %s",
+		    sqlite3_errmsg(replica_db(r)));
+	return 0;
+}
+
+static int
+do_push(struct conn *c, struct replica *r, const struct sync_opts *o, struct sync_report *rep)
+{
+	for (;;) {
+		Tongxin__Txn **txns = NULL;
+		Tongxin__PushRequest req = TONGXIN__PUSH_REQUEST__INIT;
+		Tongxin__Envelope env = TONGXIN__ENVELOPE__INIT, *in;
+		char err[512] = "";
+		int n = rep_outbox_peek(r, PUSH_BATCH_TXNS, PUSH_BATCH_BYTES, &txns), rc;
+
+		if (n < 0)
+			return set_fail(c, SYNC_LOCAL, "cannot read the outbox");
+		if (n == 0) {
+			free(txns);
+			return 0;
+		}
+		req.txns = txns;
+		req.n_txns = (size_t)n;
+		env.body_case = TONGXIN__ENVELOPE__BODY_PUSH;
+		env.push = &req;
+		rc = conn_send(c, &env);
+		for (int i = 0; i < n; i++)
+			tongxin__txn__free_unpacked(txns[i], NULL);
+		free(txns);
+		if (rc != 0 || (in = expect(c, env.id, TONGXIN__ENVELOPE__BODY_PUSH_RESULT)) == NULL)
+			return -1;
+		if (in->push_result->n_results != (size_t)n) {
+			envelope_free(in);
+			return set_fail(c, SYNC_PROTOCOL, "the server answered %zu of %d transactions",
+			    in->push_result->n_results, n);
+		}
+		if (o->die_after_push)
+			_exit(3);   /* test hook: the server committed, the client never records it */
+		if (rep_ack(r, in->push_result, &rep->acks, err, sizeof err) != 0) {
+			envelope_free(in);
+			return set_fail(c, SYNC_LOCAL, "%s", err);
+		}
+		rep->pushed_txns += n;
+		envelope_free(in);
+		if (o->progress)
+			fprintf(stderr, "\r推送 pushed %lld transactions…", (long long)rep->pushed_txns);
+	}
+}
+
+static int
+do_pull(struct conn *c, struct replica *r, const struct sync_opts *o, struct sync_report *rep)
+{
+	Tongxin__PullRequest req = TONGXIN__PULL_REQUEST__INIT;
+	Tongxin__Envelope env = TONGXIN__ENVELOPE__INIT;
+	uint64_t cursors[TBL_COUNT], evict = 0;
+	int more = 1;
+
+	if (rep_cursors(r, cursors, &evict) != 0)
+		return set_fail(c, SYNC_LOCAL, "cannot read the pull cursors");
+	req.cursors = cursors;
+	req.n_cursors = TBL_COUNT;
+	req.evict_cursor = evict;
+	env.body_case = TONGXIN__ENVELOPE__BODY_PULL;
+	env.pull = &req;
+	if (conn_send(c, &env) != 0)
+		return -1;
+	/* The server streams pages until it has sent everything. */
+	while (more) {
+		Tongxin__Envelope *in = expect(c, env.id, TONGXIN__ENVELOPE__BODY_PULL_RESULT);
+		char err[512] = "";
+		if (in == NULL)
+			return -1;
+		more = in->pull_result->more;
+		if (rep_apply_page(r, in->pull_result, &rep->pulled_rows, &rep->evicted_rows, err,
+		    sizeof err) != 0) {
+			envelope_free(in);
+			return set_fail(c, SYNC_LOCAL, "%s", err);
+		}
+		envelope_free(in);
+		if (o->progress)
+			fprintf(stderr, "\r拉取 pulled %llu rows…", (unsigned long long)rep->pulled_rows);
+	}
+	if (o->progress && rep->pulled_rows)
+		fprintf(stderr, "\n");
+	return 0;
+}
+
+int
+sync_run(struct replica *r, const struct sync_opts *o, struct sync_report *rep,
+    enum sync_fail *fail, char *err, size_t errlen)
+{
+	const struct rep_info *info = replica_info(r);
+	const char *server = o->server ? o->server : info->server;
+	struct pki_cred cred;
+	SSL_CTX *ctx = o->ctx;
+	struct conn c;
+	int rc = -1;
+
+	memset(rep, 0, sizeof *rep);
+	*fail = SYNC_OK;
+	if (ctx == NULL) {
+		if (replica_credential(r, &cred, err, errlen) != 0) {
+			*fail = SYNC_LOCAL;
+			return -1;
+		}
+		ctx = tls_client_ctx(&cred, err, errlen);
+		pki_cred_clear(&cred);
+		if (ctx == NULL) {
+			*fail = SYNC_LOCAL;
+			return -1;
+		}
+	}
+	if (conn_open(&c, ctx, server, o->session, o->timeout_ms) != 0)
+		goto out;
+	if (do_hello(&c, r, o, rep) != 0)
+		goto out;
+	if (!o->check_only && !o->pull_only && do_push(&c, r, o, rep) != 0)
+		goto out;
+	if (o->progress && rep->pushed_txns)
+		fprintf(stderr, "\n");
+	if (!o->check_only && !o->push_only && do_pull(&c, r, o, rep) != 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc != 0) {
+		*fail = c.fail ? c.fail : SYNC_PROTOCOL;
+		snprintf(err, errlen, "%s", c.err);
+	}
+	conn_close(&c, o->session);
+	if (ctx != o->ctx)
+		SSL_CTX_free(ctx);
+	return rc;
+}

@@ -1,0 +1,89 @@
+/*
+ * sync.h - the client's side of the wire: a blocking TLS connection that
+ * speaks framed envelopes, and the sync procedure (hello, push the outbox,
+ * pull the scope) on top of it.
+ *
+ * Failures are classified so that the CLI can say precisely what went
+ * wrong ("server unreachable", "certificate revoked", "protocol version 2
+ * required") and exit with a documented code.
+ */
+#ifndef TX_SYNC_H
+#define TX_SYNC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <openssl/ssl.h>
+
+#include "replica.h"
+#include "tongxin.pb-c.h"
+
+/* Why a connection or exchange failed; maps onto the CLI's exit codes. */
+enum sync_fail {
+	SYNC_OK = 0,
+	SYNC_UNREACHABLE,   /* no TCP connection (refused, timed out, no route) */
+	SYNC_TLS,           /* TLS failed: untrusted server, certificate refused */
+	SYNC_REFUSED,       /* the server refused this device (revoked, unknown, forbidden) */
+	SYNC_MISMATCH,      /* protocol version or schema differs */
+	SYNC_PROTOCOL,      /* the peer broke the protocol or closed mid-exchange */
+	SYNC_SERVER,        /* the server reported an internal failure */
+	SYNC_LOCAL,         /* the local replica could not be read or written */
+};
+
+struct conn {
+	int fd;
+	SSL *ssl;
+	uint32_t next_id;
+	int timeout_ms;
+	enum sync_fail fail;
+	char err[1024];
+	Tongxin__ErrorCode remote_code;  /* when the server sent an Error */
+};
+
+/*
+ * Connect to hostport with ctx, resuming *session when given (and replacing
+ * it with the new session afterwards). -1 with c->fail/c->err on failure.
+ */
+int conn_open(struct conn *c, SSL_CTX *ctx, const char *hostport, SSL_SESSION **session,
+    int timeout_ms);
+/* Send one envelope (id assigned if 0). */
+int conn_send(struct conn *c, Tongxin__Envelope *env);
+/*
+ * Receive one envelope of at most cap bytes. A server Error is turned into
+ * a failure (NULL) with its message in c->err.
+ */
+Tongxin__Envelope *conn_recv(struct conn *c, size_t cap);
+/* Close politely (TLS close_notify); accepts a closed conn. */
+void conn_close(struct conn *c, SSL_SESSION **session);
+
+/* What a sync did. */
+struct sync_report {
+	int64_t pushed_txns;
+	struct rep_ack_counts acks;
+	uint64_t pulled_rows;
+	uint64_t evicted_rows;
+	char street[256];
+	char device[65];
+	char role[16];
+	char server_version[32];
+};
+
+struct sync_opts {
+	const char *server;         /* overrides the replica's server address */
+	const char *operator_name;
+	int progress;               /* print progress on stderr (a terminal) */
+	int push_only, pull_only, check_only;
+	int timeout_ms;
+	SSL_CTX *ctx;               /* reuse a context (benchmarks); NULL: make one */
+	SSL_SESSION **session;      /* resume and keep a TLS session, if not NULL */
+	/* Test hook: exit(3) right after the server acknowledged a push, before recording it. */
+	int die_after_push;
+};
+
+/*
+ * Run a sync (or only the hello with check_only). Returns 0, or -1 with
+ * *fail and err set.
+ */
+int sync_run(struct replica *r, const struct sync_opts *o, struct sync_report *rep,
+    enum sync_fail *fail, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,267 @@
+/* schema.c - the synced tables; see schema.h. */
+#include "schema.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/sha.h>
+
+#define ARRAY_LEN(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+static const char *const org_kinds[] = {
+	"street", "community", "general_branch", "branch", "group", NULL };
+static const char *const branch_types[] = {
+	"residential", "retired", "grid", "enterprise", "social_org", "temporary",
+	"network", "resident_unit", NULL };
+static const char *const genders[] = { "male", "female", NULL };
+static const char *const educations[] = {
+	"primary", "junior_high", "senior_high", "vocational", "associate",
+	"bachelor", "master", "doctorate", NULL };
+static const char *const categories[] = { "full", "probationary", NULL };
+static const char *const standings[] = { "normal", "suspended", "expelled", "deceased", NULL };
+static const char *const meeting_kinds[] = {
+	"committee_meeting", "general_meeting", "group_meeting", "party_lecture",
+	"theme_day", "life_meeting", "democratic_review", NULL };
+static const char *const attendance_states[] = { "present", "excused", "absent", NULL };
+static const char *const item_kinds[] = {
+	"responsibility", "problem", "learning", "resource", "activity", "need", "project", NULL };
+static const char *const item_states[] = { "open", "claimed", "rectified", "closed", NULL };
+static const char *const transfer_states[] = { "requested", "accepted", "rejected", NULL };
+
+#define K MERGE_KEEP_SERVER
+#define N MERGE_NEWER_WINS
+#define I MERGE_IMMUTABLE
+#define P SENS_PUBLIC
+#define S SENS_PERSONAL
+#define R COLF_REQUIRED
+#define U COLF_UNIQUE
+
+static const struct col_def org_cols[] = {
+	{ "code",       "组织编码", COL_TEXT, R | U, I, P, 32, NULL, NULL },
+	{ "name",       "组织名称", COL_TEXT, R, K, P, 200, NULL, NULL },
+	{ "kind",       "组织类别", COL_ENUM, R, K, P, 32, NULL, org_kinds },
+	{ "branch_type","支部类型", COL_ENUM, 0, K, P, 32, NULL, branch_types },
+	{ "parent_id",  "上级组织", COL_REF, 0, I, P, SCHEMA_ID_LEN, "org", NULL },
+	{ "secretary",  "书记",     COL_TEXT, 0, K, P, 100, NULL, NULL },
+	{ "founded_on", "成立日期", COL_DATE, 0, K, P, 10, NULL, NULL },
+	{ "term_start", "届期开始", COL_DATE, 0, K, P, 10, NULL, NULL },
+	{ "term_end",   "届期结束", COL_DATE, 0, K, P, 10, NULL, NULL },
+	{ "dissolved",  "已撤销",   COL_BOOL, 0, K, P, 0, NULL, NULL },
+};
+
+static const struct col_def member_cols[] = {
+	{ "name",          "姓名",         COL_TEXT, R, K, S, 100, NULL, NULL },
+	{ "gender",        "性别",         COL_ENUM, R, K, S, 16, NULL, genders },
+	{ "ethnicity",     "民族",         COL_TEXT, R, K, S, 32, NULL, NULL },
+	{ "id_number",     "公民身份号码", COL_TEXT, R | U, K, S, 18, NULL, NULL },
+	{ "birth_date",    "出生日期",     COL_DATE, R, K, S, 10, NULL, NULL },
+	{ "education",     "学历",         COL_ENUM, R, K, S, 32, NULL, educations },
+	{ "category",      "人员类别",     COL_ENUM, R, K, S, 16, NULL, categories },
+	{ "org_id",        "所在党支部",   COL_REF, R, K, P, SCHEMA_ID_LEN, "org", NULL },
+	{ "join_date",     "入党日期",     COL_DATE, R, K, S, 10, NULL, NULL },
+	{ "full_date",     "转正日期",     COL_DATE, 0, K, S, 10, NULL, NULL },
+	{ "job",           "工作岗位",     COL_TEXT, 0, N, S, 100, NULL, NULL },
+	{ "phone",         "联系电话",     COL_TEXT, 0, N, S, 32, NULL, NULL },
+	{ "address",       "家庭住址",     COL_TEXT, 0, N, S, 200, NULL, NULL },
+	{ "standing",      "党籍状态",     COL_ENUM, R, K, S, 16, NULL, standings },
+	{ "lost_contact",  "失联党员",     COL_BOOL, 0, K, S, 0, NULL, NULL },
+	{ "lost_since",    "失联日期",     COL_DATE, 0, K, S, 10, NULL, NULL },
+	{ "lost_note",     "失联情形",     COL_TEXT, 0, K, S, 500, NULL, NULL },
+	{ "mobile",        "流动党员",     COL_BOOL, 0, K, S, 0, NULL, NULL },
+	{ "flow_to",       "外出流向",     COL_TEXT, 0, K, S, 200, NULL, NULL },
+	{ "retired",       "离退休",       COL_BOOL, 0, K, S, 0, NULL, NULL },
+	{ "in_service",    "在职党员",     COL_BOOL, 0, K, S, 0, NULL, NULL },
+	{ "relocated",     "拆迁党员",     COL_BOOL, 0, K, S, 0, NULL, NULL },
+	{ "report_org_id", "报到社区",     COL_REF, 0, K, S, SCHEMA_ID_LEN, "org", NULL },
+};
+
+static const struct col_def meeting_cols[] = {
+	{ "org_id",   "组织",     COL_REF, R, I, P, SCHEMA_ID_LEN, "org", NULL },
+	{ "kind",     "会议类型", COL_ENUM, R, K, P, 32, NULL, meeting_kinds },
+	{ "held_on",  "日期",     COL_DATE, R, K, P, 10, NULL, NULL },
+	{ "topic",    "主题",     COL_TEXT, R, K, P, 200, NULL, NULL },
+	{ "host",     "主持人",   COL_TEXT, 0, K, P, 100, NULL, NULL },
+	{ "recorder", "记录人",   COL_TEXT, 0, K, P, 100, NULL, NULL },
+	{ "minutes",  "会议记录", COL_TEXT, 0, K, P, 20000, NULL, NULL },
+};
+
+static const struct col_def attendance_cols[] = {
+	{ "meeting_id", "会议", COL_REF, R, I, P, SCHEMA_ID_LEN, "meeting", NULL },
+	{ "member_id",  "党员", COL_REF, R, I, P, SCHEMA_ID_LEN, "member", NULL },
+	{ "status",     "出勤", COL_ENUM, R, K, P, 16, NULL, attendance_states },
+	{ "reason",     "请假事由", COL_TEXT, 0, K, P, 200, NULL, NULL },
+};
+
+static const struct col_def list_item_cols[] = {
+	{ "org_id",        "组织",     COL_REF, R, I, P, SCHEMA_ID_LEN, "org", NULL },
+	{ "kind",          "清单类型", COL_ENUM, R, K, P, 32, NULL, item_kinds },
+	{ "title",         "事项",     COL_TEXT, R, K, P, 200, NULL, NULL },
+	{ "detail",        "内容",     COL_TEXT, 0, K, P, 5000, NULL, NULL },
+	{ "due_on",        "期限",     COL_DATE, 0, K, P, 10, NULL, NULL },
+	{ "status",        "状态",     COL_ENUM, R, K, P, 16, NULL, item_states },
+	{ "claimed_by",    "认领方",   COL_TEXT, 0, K, P, 200, NULL, NULL },
+	{ "claimed_on",    "认领日期", COL_DATE, 0, K, P, 10, NULL, NULL },
+	{ "rectification", "整改情况", COL_TEXT, 0, K, P, 5000, NULL, NULL },
+	{ "rectified_on",  "整改日期", COL_DATE, 0, K, P, 10, NULL, NULL },
+	{ "closed_on",     "销号日期", COL_DATE, 0, K, P, 10, NULL, NULL },
+	{ "close_note",    "销号说明", COL_TEXT, 0, K, P, 2000, NULL, NULL },
+};
+
+static const struct col_def transfer_cols[] = {
+	{ "member_id",     "党员",     COL_REF, R, I, P, SCHEMA_ID_LEN, "member", NULL },
+	{ "from_org_id",   "转出组织", COL_REF, R, I, P, SCHEMA_ID_LEN, "org", NULL },
+	{ "to_org_id",     "转入组织", COL_REF, R, I, P, SCHEMA_ID_LEN, "org", NULL },
+	{ "requested_on",  "申请日期", COL_DATE, R, K, P, 10, NULL, NULL },
+	{ "reason",        "转接原因", COL_TEXT, 0, K, P, 500, NULL, NULL },
+	{ "status",        "状态",     COL_ENUM, R, K, P, 16, NULL, transfer_states },
+	{ "decided_on",    "办理日期", COL_DATE, 0, K, P, 10, NULL, NULL },
+	{ "decision_note", "办理说明", COL_TEXT, 0, K, P, 500, NULL, NULL },
+};
+
+#undef K
+#undef N
+#undef I
+#undef P
+#undef S
+#undef R
+#undef U
+
+const struct table_def schema_tables[TBL_COUNT] = {
+	[TBL_ORG]        = { "org", "组织", org_cols, ARRAY_LEN(org_cols), 4, -1 },
+	[TBL_MEMBER]     = { "member", "党员", member_cols, ARRAY_LEN(member_cols), 7, -1 },
+	[TBL_MEETING]    = { "meeting", "会议", meeting_cols, ARRAY_LEN(meeting_cols), 0, -1 },
+	[TBL_ATTENDANCE] = { "attendance", "出勤", attendance_cols, ARRAY_LEN(attendance_cols), 0, -1 },
+	[TBL_LIST_ITEM]  = { "list_item", "清单", list_item_cols, ARRAY_LEN(list_item_cols), 0, -1 },
+	[TBL_TRANSFER]   = { "transfer", "组织关系转接", transfer_cols, ARRAY_LEN(transfer_cols), 1, 2 },
+};
+
+const struct table_def *
+schema_table(const char *name)
+{
+	int i = schema_table_index(name);
+	return i < 0 ? NULL : &schema_tables[i];
+}
+
+int
+schema_table_index(const char *name)
+{
+	for (int i = 0; i < TBL_COUNT; i++)
+		if (strcmp(schema_tables[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+int
+schema_col_index(const struct table_def *t, const char *name)
+{
+	for (int i = 0; i < t->ncols; i++)
+		if (strcmp(t->cols[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+int
+schema_enum_ok(const struct col_def *c, const char *v)
+{
+	if (c->enum_vals == NULL)
+		return 0;
+	for (const char *const *e = c->enum_vals; *e != NULL; e++)
+		if (strcmp(*e, v) == 0)
+			return 1;
+	return 0;
+}
+
+static const char *const type_names[] = { "text", "int", "bool", "date", "enum", "ref" };
+static const char *const merge_names[] = { "keep_server", "newer_wins", "immutable" };
+static const char *const sens_names[] = { "public", "personal" };
+
+const char *
+schema_canonical_text(void)
+{
+	static char text[16384];
+	size_t n = 0;
+
+	if (text[0] != '\0')
+		return text;
+#define PUT(...) (n += (size_t)snprintf(text + n, sizeof text - n, __VA_ARGS__))
+	PUT("tongxin-schema 1\n");
+	for (int t = 0; t < TBL_COUNT; t++) {
+		const struct table_def *td = &schema_tables[t];
+		PUT("table %s scope=%d scope2=%d\n", td->name, td->scope_col, td->scope2_col);
+		for (int c = 0; c < td->ncols; c++) {
+			const struct col_def *cd = &td->cols[c];
+			PUT(" col %s %s flags=%u %s %s max=%d ref=%s", cd->name, type_names[cd->type],
+			    cd->flags, merge_names[cd->merge], sens_names[cd->sens], cd->max_len,
+			    cd->ref_table ? cd->ref_table : "-");
+			if (cd->enum_vals)
+				for (const char *const *e = cd->enum_vals; *e; e++)
+					PUT(" %s", *e);
+			PUT("\n");
+		}
+	}
+#undef PUT
+	return text;
+}
+
+void
+schema_hash(uint8_t out[32])
+{
+	const char *t = schema_canonical_text();
+	SHA256((const unsigned char *)t, strlen(t), out);
+}
+
+static const char *
+sql_type(enum col_type t)
+{
+	return (t == COL_INT || t == COL_BOOL) ? "INTEGER" : "TEXT";
+}
+
+int
+schema_ddl(char *buf, size_t cap, int server)
+{
+	size_t n = 0;
+
+#define PUT(...) do {							\
+	int w_ = snprintf(buf + n, cap - n, __VA_ARGS__);		\
+	if (w_ < 0 || (size_t)w_ >= cap - n) return -1;		\
+	n += (size_t)w_;						\
+} while (0)
+	for (int t = 0; t < TBL_COUNT; t++) {
+		const struct table_def *td = &schema_tables[t];
+		PUT("CREATE TABLE %s (\n  id TEXT PRIMARY KEY NOT NULL", td->name);
+		for (int c = 0; c < td->ncols; c++) {
+			const struct col_def *cd = &td->cols[c];
+			/* NOT NULL is not declared: a tombstone on the server keeps
+			 * its values, and required-ness is checked at entry and on
+			 * the server's apply, where it can be reported properly. */
+			PUT(",\n  %s %s", cd->name, sql_type(cd->type));
+		}
+		if (server)
+			PUT(",\n  _version INTEGER NOT NULL,\n  _deleted INTEGER NOT NULL DEFAULT 0,"
+			    "\n  _scope TEXT NOT NULL,\n  _scope2 TEXT,\n  _hlc INTEGER NOT NULL DEFAULT 0,"
+			    "\n  _device TEXT");
+		else
+			PUT(",\n  _version INTEGER NOT NULL DEFAULT 0");
+		PUT("\n);\n");
+		if (server) {
+			PUT("CREATE INDEX %s_version ON %s(_version);\n", td->name, td->name);
+			PUT("CREATE INDEX %s_scope ON %s(_scope);\n", td->name, td->name);
+		}
+		for (int c = 0; c < td->ncols; c++) {
+			const struct col_def *cd = &td->cols[c];
+			if (cd->flags & COLF_UNIQUE) {
+				if (server)
+					PUT("CREATE UNIQUE INDEX %s_%s ON %s(%s) WHERE _deleted = 0;\n",
+					    td->name, cd->name, td->name, cd->name);
+				else
+					PUT("CREATE INDEX %s_%s ON %s(%s);\n", td->name, cd->name,
+					    td->name, cd->name);
+			} else if (cd->type == COL_REF) {
+				PUT("CREATE INDEX %s_%s ON %s(%s);\n", td->name, cd->name, td->name,
+				    cd->name);
+			}
+		}
+	}
+#undef PUT
+	return (int)n;
+}

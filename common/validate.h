@@ -1,0 +1,27 @@
+/*
+ * validate.h - checks shared by the client (at entry) and the server (on
+ * apply): a value against its column, citizen ID numbers, dates.
+ * Each returns 0 when valid, or -1 with a sentence in why.
+ */
+#ifndef TX_VALIDATE_H
+#define TX_VALIDATE_H
+
+#include <stddef.h>
+#include "schema.h"
+#include "tongxin.pb-c.h"
+
+/* A value for column c: its type, length, enum list and date form. NULL is allowed here. */
+int validate_value(const struct col_def *c, const Tongxin__Value *v, char *why, size_t cap);
+/* A YYYY-MM-DD date that exists in the calendar. */
+int validate_date(const char *s);
+/*
+ * An 18-character citizen ID number (GB 11643-1999): 17 digits, a valid
+ * birth date in positions 7-14, and the ISO 7064 MOD 11-2 check character.
+ */
+int validate_id_number(const char *s, char *why, size_t cap);
+/* The check character ('0'-'9' or 'X') for the first 17 digits of s. */
+char id_number_check_char(const char *s17);
+/* Whether s is valid UTF-8 without control characters other than tab and newline. */
+int validate_utf8(const char *s);
+
+#endif

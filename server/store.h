@@ -1,0 +1,100 @@
+/*
+ * store.h - the authoritative store behind a narrow interface.
+ *
+ * Sessions and admin commands talk to the store only through these calls,
+ * never through SQL, so a PostgreSQL implementation can replace
+ * store_sqlite.c later. Every call that changes data commits durably before
+ * it returns success: the caller may acknowledge to a peer right after.
+ *
+ * Error convention: 0 on success, -1 on failure with a sentence in err
+ * (when the call takes one). Nothing is changed by a failing call.
+ */
+#ifndef TX_STORE_H
+#define TX_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tongxin.pb-c.h"
+
+struct store;
+
+/* A device as enrolled. */
+struct store_device {
+	char id[40];          /* UUID made at enrolment; half of every idempotency key */
+	char name[65];
+	char org_code[65];
+	char role[16];        /* "office" or "admin" */
+	char serial[80];      /* certificate serial, lower-case hex */
+	int64_t enrolled_at;  /* Unix ms */
+	int64_t revoked_at;   /* Unix ms, 0 if live */
+	int64_t last_seen;    /* Unix ms of the last authenticated session, 0 if never */
+	int64_t last_push;
+	int64_t last_pull;
+	int64_t txns_applied;
+	int64_t txns_conflict;
+	int64_t txns_rejected;
+};
+
+/* Who is asking: fixed at Hello for the life of a session. */
+struct store_actor {
+	const char *device_id;
+	const char *device_name;
+	const char *role;
+	const char *scope;        /* organisation path prefix, e.g. "/S01/C01/" */
+	const char *operator_name;
+};
+
+/* Open the store in dir (tongxind.db). create != 0 makes a new one. */
+struct store *store_open(const char *dir, int create, char *err, size_t errlen);
+/* Close, checkpointing the WAL; accepts NULL. */
+void store_close(struct store *s);
+
+/* Create the street: the root organisation. Only on a new store. */
+int store_init_street(struct store *s, const char *name, const char *code, char *err,
+    size_t errlen);
+/* Settings kept in the store (street name, street code). */
+int store_setting(struct store *s, const char *key, char *buf, size_t cap);
+
+/*
+ * Resolve an organisation code to its scope path and name. -1 if there is
+ * no live organisation with that code.
+ */
+int store_org_scope(struct store *s, const char *code, char *scope, size_t scope_cap,
+    char *name, size_t name_cap);
+
+/* Enrol a device; -1 if a live device already has the name. */
+int store_device_add(struct store *s, const struct store_device *d, char *err, size_t errlen);
+/* Look up a device by certificate serial (any state) or by live name. -1 if none. */
+int store_device_by_serial(struct store *s, const char *serial, struct store_device *d);
+int store_device_by_name(struct store *s, const char *name, struct store_device *d);
+/* Revoke the live device with this name. -1 if there is none. */
+int store_device_revoke(struct store *s, const char *name, char *err, size_t errlen);
+/* Note an authenticated session of a device. */
+int store_device_seen(struct store *s, const char *device_id, const char *what);
+/*
+ * Call fn for every device (live and revoked), newest first. Stops early
+ * if fn returns non-zero.
+ */
+int store_device_each(struct store *s, int (*fn)(const struct store_device *, void *), void *arg);
+
+/*
+ * Apply a push. Every transaction in req gets one result in *out (a new
+ * message, free with tongxin__push_response__free_unpacked(*out, NULL)).
+ * The whole batch is committed durably before this returns 0; on -1
+ * nothing of it was committed and the caller must not acknowledge.
+ */
+int store_push(struct store *s, const struct store_actor *who, const Tongxin__PushRequest *req,
+    Tongxin__PushResponse **out, char *err, size_t errlen);
+
+/*
+ * One page of rows changed in the actor's scope since req's cursors.
+ * *out is a new message (free with tongxin__pull_response__free_unpacked).
+ */
+int store_pull(struct store *s, const struct store_actor *who, const Tongxin__PullRequest *req,
+    Tongxin__PullResponse **out, char *err, size_t errlen);
+
+/* Number of open conflicts, and of rows in a table that are live. For status and tests. */
+int64_t store_count(struct store *s, const char *what);
+
+#endif

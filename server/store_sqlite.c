@@ -1,0 +1,1566 @@
+/*
+ * store_sqlite.c - the authoritative store on SQLite; see store.h.
+ *
+ * Every synced row carries the server's bookkeeping: _version (the global
+ * change sequence that last touched it; pull cursors are versions),
+ * _deleted (rows are never removed, so an update against a delete can be
+ * detected and a delete undone by an administrator), _scope and _scope2
+ * (organisation paths like "/S01/C01/B02/" that decide which devices see the
+ * row), _hlc and _device (the last writer).
+ *
+ * The process is the only writer. The version counter lives in memory and
+ * is persisted in meta inside every write transaction.
+ */
+#include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "db.h"
+#include "ids.h"
+#include "log.h"
+#include "schema.h"
+#include "validate.h"
+#include "value.h"
+
+#define MAX_COLS 32
+#define SCOPE_MAX 512
+#define PULL_MAX_ROWS 5000
+#define PULL_MAX_BYTES (4u * 1024u * 1024u)
+#define PUSH_MAX_TXNS 1024
+#define TXN_MAX_CHANGES 2000
+
+struct store {
+	sqlite3 *db;
+	uint64_t version;       /* last change version handed out */
+	uint64_t hlc;           /* server's hybrid logical clock */
+	sqlite3_stmt *row_get[TBL_COUNT];
+	sqlite3_stmt *row_ins[TBL_COUNT];
+	sqlite3_stmt *row_upd[TBL_COUNT];
+	sqlite3_stmt *pull[TBL_COUNT];
+	sqlite3_stmt *txn_get;
+	sqlite3_stmt *txn_put;
+	sqlite3_stmt *conflict_put;
+	sqlite3_stmt *audit_put;
+	sqlite3_stmt *evict_put;
+	sqlite3_stmt *evict_get;
+	sqlite3_stmt *version_put;
+	sqlite3_stmt *unique_get[TBL_COUNT];
+};
+
+/* A row as the server holds it. */
+struct srow {
+	int exists;
+	Tongxin__Value v[MAX_COLS];
+	uint64_t version;
+	int deleted;
+	char scope[SCOPE_MAX];
+	char scope2[SCOPE_MAX];
+	uint64_t hlc;
+	char device[40];
+};
+
+static const char store_ddl[] =
+	"CREATE TABLE device ("
+	"  id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, org_code TEXT NOT NULL,"
+	"  role TEXT NOT NULL, serial TEXT NOT NULL UNIQUE, enrolled_at INTEGER NOT NULL,"
+	"  revoked_at INTEGER, last_seen INTEGER, last_push INTEGER, last_pull INTEGER);"
+	"CREATE UNIQUE INDEX device_live_name ON device(name) WHERE revoked_at IS NULL;"
+	/* One row per transaction a device pushed: the idempotency record. */
+	"CREATE TABLE txn_log ("
+	"  device_id TEXT NOT NULL, seq INTEGER NOT NULL, status INTEGER NOT NULL,"
+	"  reason TEXT, conflict_id TEXT, received_at INTEGER NOT NULL, hlc INTEGER,"
+	"  txn BLOB, PRIMARY KEY (device_id, seq)) WITHOUT ROWID;"
+	/* A local transaction kept whole: both sides, who, when, the base. */
+	"CREATE TABLE conflict ("
+	"  id TEXT PRIMARY KEY NOT NULL, device_id TEXT NOT NULL, seq INTEGER NOT NULL,"
+	"  operator TEXT, kind TEXT NOT NULL, reason TEXT NOT NULL, tbl INTEGER, row_id TEXT,"
+	"  txn BLOB NOT NULL, server_row BLOB, hlc INTEGER, local_time INTEGER,"
+	"  received_at INTEGER NOT NULL, status TEXT NOT NULL DEFAULT 'open',"
+	"  resolution TEXT, resolved_by TEXT, resolved_at INTEGER);"
+	"CREATE INDEX conflict_status ON conflict(status, received_at);"
+	/* Every applied change: who, which device, when, what. */
+	"CREATE TABLE audit ("
+	"  version INTEGER PRIMARY KEY, at INTEGER NOT NULL, device_id TEXT, operator TEXT,"
+	"  action TEXT NOT NULL, tbl INTEGER, row_id TEXT, seq INTEGER, detail BLOB);"
+	"CREATE INDEX audit_row ON audit(row_id);"
+	/* A row that left a scope: replicas of the old scope must drop it. */
+	"CREATE TABLE evict ("
+	"  version INTEGER PRIMARY KEY, tbl INTEGER NOT NULL, row_id TEXT NOT NULL,"
+	"  old_scope TEXT NOT NULL, new_scope TEXT NOT NULL);";
+
+/* Set a statement's parameter to the text, or NULL when empty. */
+static void
+bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s == NULL || *s == '\0')
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+}
+
+static void
+srow_clear(struct srow *r)
+{
+	for (int i = 0; i < MAX_COLS; i++)
+		value_clear(&r->v[i]);
+	r->exists = 0;
+}
+
+/* Prepare the per-table statements from the schema. */
+static int
+store_prepare(struct store *s)
+{
+	char sql[4096];
+
+	for (int t = 0; t < TBL_COUNT; t++) {
+		const struct table_def *td = &schema_tables[t];
+		size_t n;
+
+		n = (size_t)snprintf(sql, sizeof sql, "SELECT ");
+		for (int c = 0; c < td->ncols; c++)
+			n += (size_t)snprintf(sql + n, sizeof sql - n, "%s, ", td->cols[c].name);
+		snprintf(sql + n, sizeof sql - n,
+		    "_version, _deleted, _scope, _scope2, _hlc, _device FROM %s WHERE id = ?1",
+		    td->name);
+		if ((s->row_get[t] = db_prepare(s->db, sql)) == NULL)
+			return -1;
+
+		n = (size_t)snprintf(sql, sizeof sql, "INSERT INTO %s (", td->name);
+		for (int c = 0; c < td->ncols; c++)
+			n += (size_t)snprintf(sql + n, sizeof sql - n, "%s, ", td->cols[c].name);
+		n += (size_t)snprintf(sql + n, sizeof sql - n,
+		    "_version, _deleted, _scope, _scope2, _hlc, _device, id) VALUES (");
+		for (int c = 0; c < td->ncols + 7; c++)
+			n += (size_t)snprintf(sql + n, sizeof sql - n, "%s?%d", c ? ", " : "", c + 1);
+		snprintf(sql + n, sizeof sql - n, ")");
+		if ((s->row_ins[t] = db_prepare(s->db, sql)) == NULL)
+			return -1;
+
+		n = (size_t)snprintf(sql, sizeof sql, "UPDATE %s SET ", td->name);
+		for (int c = 0; c < td->ncols; c++)
+			n += (size_t)snprintf(sql + n, sizeof sql - n, "%s = ?%d, ", td->cols[c].name,
+			    c + 1);
+		snprintf(sql + n, sizeof sql - n,
+		    "_version = ?%d, _deleted = ?%d, _scope = ?%d, _scope2 = ?%d, _hlc = ?%d,"
+		    " _device = ?%d WHERE id = ?%d", td->ncols + 1, td->ncols + 2, td->ncols + 3,
+		    td->ncols + 4, td->ncols + 5, td->ncols + 6, td->ncols + 7);
+		if ((s->row_upd[t] = db_prepare(s->db, sql)) == NULL)
+			return -1;
+
+		n = (size_t)snprintf(sql, sizeof sql, "SELECT id, ");
+		for (int c = 0; c < td->ncols; c++)
+			n += (size_t)snprintf(sql + n, sizeof sql - n, "%s, ", td->cols[c].name);
+		snprintf(sql + n, sizeof sql - n,
+		    "_version, _deleted FROM %s WHERE _version > ?1"
+		    " AND ((_scope >= ?2 AND _scope < ?3) OR (_scope2 >= ?2 AND _scope2 < ?3))"
+		    " AND (_deleted = 0 OR ?1 > 0) ORDER BY _version LIMIT ?4", td->name);
+		if ((s->pull[t] = db_prepare(s->db, sql)) == NULL)
+			return -1;
+
+		for (int c = 0; c < td->ncols; c++) {
+			if (!(td->cols[c].flags & COLF_UNIQUE))
+				continue;
+			/* One unique column per table at most, for now. */
+			snprintf(sql, sizeof sql,
+			    "SELECT id FROM %s WHERE %s = ?1 AND _deleted = 0 AND id <> ?2",
+			    td->name, td->cols[c].name);
+			if ((s->unique_get[t] = db_prepare(s->db, sql)) == NULL)
+				return -1;
+		}
+	}
+	s->txn_get = db_prepare(s->db,
+	    "SELECT status, reason, conflict_id, txn FROM txn_log WHERE device_id = ?1 AND seq = ?2");
+	s->txn_put = db_prepare(s->db,
+	    "INSERT INTO txn_log (device_id, seq, status, reason, conflict_id, received_at, hlc, txn)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+	s->conflict_put = db_prepare(s->db,
+	    "INSERT INTO conflict (id, device_id, seq, operator, kind, reason, tbl, row_id, txn,"
+	    " server_row, hlc, local_time, received_at, status)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+	s->audit_put = db_prepare(s->db,
+	    "INSERT INTO audit (version, at, device_id, operator, action, tbl, row_id, seq, detail)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+	s->evict_put = db_prepare(s->db,
+	    "INSERT INTO evict (version, tbl, row_id, old_scope, new_scope) VALUES (?1, ?2, ?3, ?4, ?5)");
+	s->evict_get = db_prepare(s->db,
+	    "SELECT version, tbl, row_id FROM evict WHERE version > ?1"
+	    " AND old_scope >= ?2 AND old_scope < ?3 AND NOT (new_scope >= ?2 AND new_scope < ?3)"
+	    " ORDER BY version LIMIT ?4");
+	s->version_put = db_prepare(s->db,
+	    "INSERT INTO meta (key, value) VALUES ('version', ?1)"
+	    " ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+	if (!s->txn_get || !s->txn_put || !s->conflict_put || !s->audit_put || !s->evict_put ||
+	    !s->evict_get || !s->version_put)
+		return -1;
+	return 0;
+}
+
+struct store *
+store_open(const char *dir, int create, char *err, size_t errlen)
+{
+	char path[4096];
+	struct store *s;
+	char ddl[32768];
+
+	if ((s = calloc(1, sizeof *s)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	snprintf(path, sizeof path, "%s/tongxind.db", dir);
+	if ((s->db = db_open(path, create, 1, err, errlen)) == NULL) {
+		free(s);
+		return NULL;
+	}
+	if (create) {
+		if (schema_ddl(ddl, sizeof ddl, 1) < 0) {
+			snprintf(err, errlen, "internal: schema DDL too long");
+			goto fail;
+		}
+		if (db_exec(s->db, "BEGIN", err, errlen) != 0)
+			goto fail;
+		if (db_meta_init(s->db) != 0 || db_exec(s->db, ddl, err, errlen) != 0 ||
+		    db_exec(s->db, store_ddl, err, errlen) != 0 ||
+		    db_meta_set(s->db, "schema", schema_canonical_text()) != 0 ||
+		    db_meta_set_int(s->db, "version", 0) != 0 ||
+		    db_exec(s->db, "COMMIT", err, errlen) != 0) {
+			if (err[0] == '\0')
+				snprintf(err, errlen, "cannot create the database: %s",
+				    sqlite3_errmsg(s->db));
+			goto fail;
+		}
+	} else {
+		char have[16384];
+		if (db_meta_get(s->db, "schema", have, sizeof have) != 0) {
+			snprintf(err, errlen, "%s is not a tongxind database", path);
+			goto fail;
+		}
+		if (strcmp(have, schema_canonical_text()) != 0) {
+			snprintf(err, errlen, "%s was made with another schema version; "
+			    "upgrade it before serving", path);
+			goto fail;
+		}
+	}
+	s->version = (uint64_t)db_meta_get_int(s->db, "version", 0);
+	s->hlc = hlc_next(0);
+	if (store_prepare(s) != 0) {
+		snprintf(err, errlen, "cannot prepare statements: %s", sqlite3_errmsg(s->db));
+		goto fail;
+	}
+	return s;
+fail:
+	store_close(s);
+	return NULL;
+}
+
+void
+store_close(struct store *s)
+{
+	sqlite3_stmt *st;
+
+	if (s == NULL)
+		return;
+	if (s->db != NULL) {
+		while ((st = sqlite3_next_stmt(s->db, NULL)) != NULL)
+			sqlite3_finalize(st);
+		sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+		db_close(s->db);
+	}
+	free(s);
+}
+
+int
+store_setting(struct store *s, const char *key, char *buf, size_t cap)
+{
+	return db_meta_get(s->db, key, buf, cap);
+}
+
+/* Persist the version counter inside the current write transaction. */
+static int
+store_save_version(struct store *s)
+{
+	int rc;
+	sqlite3_bind_int64(s->version_put, 1, (sqlite3_int64)s->version);
+	rc = sqlite3_step(s->version_put);
+	sqlite3_reset(s->version_put);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Load a row by id into r (r->exists says whether it was found). -1 on error. */
+static int
+row_load(struct store *s, int t, const char *id, struct srow *r)
+{
+	sqlite3_stmt *st = s->row_get[t];
+	int nc = schema_tables[t].ncols, rc;
+
+	memset(r, 0, sizeof *r);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		r->exists = 1;
+		for (int c = 0; c < nc; c++)
+			if (value_from_column(st, c, &r->v[c]) != 0)
+				rc = SQLITE_NOMEM;
+		r->version = (uint64_t)sqlite3_column_int64(st, nc);
+		r->deleted = sqlite3_column_int(st, nc + 1);
+		snprintf(r->scope, sizeof r->scope, "%s", (const char *)sqlite3_column_text(st, nc + 2));
+		if (sqlite3_column_type(st, nc + 3) != SQLITE_NULL)
+			snprintf(r->scope2, sizeof r->scope2, "%s",
+			    (const char *)sqlite3_column_text(st, nc + 3));
+		r->hlc = (uint64_t)sqlite3_column_int64(st, nc + 4);
+		if (sqlite3_column_type(st, nc + 5) != SQLITE_NULL)
+			snprintf(r->device, sizeof r->device, "%s",
+			    (const char *)sqlite3_column_text(st, nc + 5));
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		log_warnx("store: load %s/%s: %s", schema_tables[t].name, id, sqlite3_errstr(rc));
+		srow_clear(r);
+		return -1;
+	}
+	return 0;
+}
+
+/* Write r (insert when is_new) with all bookkeeping columns. Returns the SQLite code. */
+static int
+row_write(struct store *s, int t, const char *id, const struct srow *r, int is_new)
+{
+	sqlite3_stmt *st = is_new ? s->row_ins[t] : s->row_upd[t];
+	int nc = schema_tables[t].ncols, rc;
+
+	for (int c = 0; c < nc; c++)
+		value_bind(st, c + 1, &r->v[c]);
+	sqlite3_bind_int64(st, nc + 1, (sqlite3_int64)r->version);
+	sqlite3_bind_int(st, nc + 2, r->deleted);
+	sqlite3_bind_text(st, nc + 3, r->scope, -1, SQLITE_STATIC);
+	bind_text_or_null(st, nc + 4, r->scope2);
+	sqlite3_bind_int64(st, nc + 5, (sqlite3_int64)r->hlc);
+	bind_text_or_null(st, nc + 6, r->device);
+	sqlite3_bind_text(st, nc + 7, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+/* Whether path lies within the scope prefix. */
+static int
+in_scope(const char *path, const char *prefix)
+{
+	return path[0] != '\0' && strncmp(path, prefix, strlen(prefix)) == 0;
+}
+
+/* Outcome of one change. */
+enum ch_result { CH_APPLIED, CH_MERGED, CH_CONFLICT, CH_REJECTED, CH_ERROR };
+
+/* Details of the first change that stopped a transaction. */
+struct txn_verdict {
+	char kind[32];
+	char reason[512];
+	int table;
+	char row_id[40];
+	struct srow server;   /* server's row when the conflict was found */
+	int have_server;
+	char server_id[40];   /* id of that row when it is not row_id (a uniqueness clash) */
+};
+
+/*
+ * Resolve a reference for scope: the scope path of the row id in table t.
+ * Returns 1 found live, 2 found but deleted or dissolved, 0 not found, -1 error.
+ */
+static int
+ref_scope(struct store *s, int t, const char *id, char *scope, size_t cap)
+{
+	struct srow r;
+	int live;
+
+	if (row_load(s, t, id, &r) != 0)
+		return -1;
+	if (!r.exists)
+		return 0;
+	snprintf(scope, cap, "%s", r.scope);
+	live = !r.deleted;
+	if (t == TBL_ORG) {
+		int dc = schema_col_index(&schema_tables[TBL_ORG], "dissolved");
+		if (r.v[dc].kind_case == TONGXIN__VALUE__KIND_I && r.v[dc].i != 0)
+			live = 0;
+	}
+	srow_clear(&r);
+	return live ? 1 : 2;
+}
+
+/*
+ * Compute the scope(s) of a row from its values. On a problem fills the
+ * verdict and returns CH_CONFLICT (parent gone) or CH_REJECTED.
+ */
+static enum ch_result
+row_scopes(struct store *s, int t, const Tongxin__Value *v, char *scope, char *scope2,
+    struct txn_verdict *vd)
+{
+	const struct table_def *td = &schema_tables[t];
+	int cols[2] = { td->scope_col, td->scope2_col };
+	char *outs[2] = { scope, scope2 };
+
+	scope2[0] = '\0';
+	for (int k = 0; k < 2; k++) {
+		int c = cols[k], rt, rc;
+		if (c < 0)
+			continue;
+		if (v[c].kind_case != TONGXIN__VALUE__KIND_S) {
+			snprintf(vd->kind, sizeof vd->kind, "invalid");
+			snprintf(vd->reason, sizeof vd->reason, "%s: %s (%s) is required", td->name,
+			    td->cols[c].label, td->cols[c].name);
+			return CH_REJECTED;
+		}
+		rt = schema_table_index(td->cols[c].ref_table);
+		rc = ref_scope(s, rt, v[c].s, outs[k], SCOPE_MAX);
+		if (rc < 0)
+			return CH_ERROR;
+		if (rc == 0) {
+			snprintf(vd->kind, sizeof vd->kind, "unknown_ref");
+			snprintf(vd->reason, sizeof vd->reason, "%s: %s %s does not exist", td->name,
+			    td->cols[c].label, v[c].s);
+			return CH_REJECTED;
+		}
+		if (rc == 2 && k == 0) {
+			snprintf(vd->kind, sizeof vd->kind, "missing_parent");
+			snprintf(vd->reason, sizeof vd->reason,
+			    "%s: %s %s has been deleted or dissolved", td->name, td->cols[c].label,
+			    v[c].s);
+			return CH_CONFLICT;
+		}
+	}
+	if (t == TBL_ORG) {
+		int code = schema_col_index(td, "code");
+		size_t n = strlen(scope);
+		if (v[code].kind_case != TONGXIN__VALUE__KIND_S ||
+		    strchr(v[code].s, '/') != NULL || n + strlen(v[code].s) + 2 > SCOPE_MAX) {
+			snprintf(vd->kind, sizeof vd->kind, "invalid");
+			snprintf(vd->reason, sizeof vd->reason, "org: invalid organisation code");
+			return CH_REJECTED;
+		}
+		snprintf(scope + n, SCOPE_MAX - n, "%s/", v[code].s);
+	}
+	return CH_APPLIED;
+}
+
+/* Check the non-scope references of the given columns. */
+static enum ch_result
+check_refs(struct store *s, int t, const Tongxin__Value *v, const uint32_t *cols, size_t n,
+    struct txn_verdict *vd)
+{
+	const struct table_def *td = &schema_tables[t];
+	char tmp[SCOPE_MAX];
+
+	for (size_t i = 0; i < n; i++) {
+		const struct col_def *cd = &td->cols[cols[i]];
+		int rc;
+		if (cd->type != COL_REF || (int)cols[i] == td->scope_col ||
+		    (int)cols[i] == td->scope2_col || v[cols[i]].kind_case != TONGXIN__VALUE__KIND_S)
+			continue;
+		rc = ref_scope(s, schema_table_index(cd->ref_table), v[cols[i]].s, tmp, sizeof tmp);
+		if (rc < 0)
+			return CH_ERROR;
+		if (rc == 0) {
+			snprintf(vd->kind, sizeof vd->kind, "unknown_ref");
+			snprintf(vd->reason, sizeof vd->reason, "%s: %s %s does not exist", td->name,
+			    cd->label, v[cols[i]].s);
+			return CH_REJECTED;
+		}
+		if (rc == 2) {
+			snprintf(vd->kind, sizeof vd->kind, "missing_parent");
+			snprintf(vd->reason, sizeof vd->reason,
+			    "%s: %s %s has been deleted or dissolved", td->name, cd->label, v[cols[i]].s);
+			return CH_CONFLICT;
+		}
+	}
+	return CH_APPLIED;
+}
+
+/* Generic shape checks of a change before anything is read. */
+static enum ch_result
+change_shape(const Tongxin__Change *c, struct txn_verdict *vd)
+{
+	const struct table_def *td;
+	uint64_t seen = 0;
+
+	snprintf(vd->kind, sizeof vd->kind, "invalid");
+	if (c->table >= TBL_COUNT) {
+		snprintf(vd->reason, sizeof vd->reason, "unknown table %u", c->table);
+		return CH_REJECTED;
+	}
+	td = &schema_tables[c->table];
+	if (!id_valid(c->row_id)) {
+		snprintf(vd->reason, sizeof vd->reason, "%s: malformed row id", td->name);
+		return CH_REJECTED;
+	}
+	if (c->n_values != c->n_cols ||
+	    (c->op != TONGXIN__CHANGE__OP__OP_INSERT && c->n_before != c->n_cols)) {
+		snprintf(vd->reason, sizeof vd->reason, "%s: column, value and base counts differ",
+		    td->name);
+		return CH_REJECTED;
+	}
+	for (size_t i = 0; i < c->n_cols; i++) {
+		if (c->cols[i] >= (uint32_t)td->ncols || (seen & (1ull << c->cols[i]))) {
+			snprintf(vd->reason, sizeof vd->reason, "%s: bad or repeated column %u",
+			    td->name, c->cols[i]);
+			return CH_REJECTED;
+		}
+		seen |= 1ull << c->cols[i];
+		if (c->op != TONGXIN__CHANGE__OP__OP_DELETE &&
+		    validate_value(&td->cols[c->cols[i]], c->values[i], vd->reason,
+		        sizeof vd->reason) != 0)
+			return CH_REJECTED;
+	}
+	return CH_APPLIED;
+}
+
+/* Record an applied change in the audit log. */
+static int
+audit_change(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx,
+    const Tongxin__Change *c, uint64_t version, const char *action)
+{
+	uint8_t buf[8192], *p = buf;
+	size_t n = tongxin__change__get_packed_size(c);
+	int rc;
+
+	if (n > sizeof buf && (p = malloc(n)) == NULL)
+		return -1;
+	tongxin__change__pack(c, p);
+	sqlite3_bind_int64(s->audit_put, 1, (sqlite3_int64)version);
+	sqlite3_bind_int64(s->audit_put, 2, now_ms());
+	sqlite3_bind_text(s->audit_put, 3, who->device_id, -1, SQLITE_STATIC);
+	bind_text_or_null(s->audit_put, 4, tx->operator_name[0] ? tx->operator_name : who->operator_name);
+	sqlite3_bind_text(s->audit_put, 5, action, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s->audit_put, 6, (int)c->table);
+	sqlite3_bind_text(s->audit_put, 7, c->row_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s->audit_put, 8, (sqlite3_int64)tx->seq);
+	sqlite3_bind_blob(s->audit_put, 9, p, (int)n, SQLITE_STATIC);
+	rc = sqlite3_step(s->audit_put);
+	sqlite3_reset(s->audit_put);
+	sqlite3_clear_bindings(s->audit_put);
+	if (p != buf)
+		free(p);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* A note that a newer-wins column decided a clash: recorded, never silent. */
+struct lww_note {
+	int table;
+	char row_id[40];
+	char reason[256];
+};
+
+static enum ch_result
+apply_insert(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx,
+    const Tongxin__Change *c, struct txn_verdict *vd)
+{
+	const struct table_def *td = &schema_tables[c->table];
+	struct srow r, old;
+	enum ch_result res;
+	int rc;
+
+	memset(&r, 0, sizeof r);
+	if (row_load(s, (int)c->table, c->row_id, &old) != 0)
+		return CH_ERROR;
+	if (old.exists) {
+		srow_clear(&old);
+		snprintf(vd->kind, sizeof vd->kind, "invalid");
+		snprintf(vd->reason, sizeof vd->reason, "%s: row %s already exists", td->name,
+		    c->row_id);
+		return CH_REJECTED;
+	}
+	for (size_t i = 0; i < c->n_cols; i++)
+		r.v[c->cols[i]] = *c->values[i];   /* borrowed: not cleared below */
+	for (int k = 0; k < td->ncols; k++)
+		if ((td->cols[k].flags & COLF_REQUIRED) &&
+		    r.v[k].kind_case == TONGXIN__VALUE__KIND__NOT_SET) {
+			snprintf(vd->kind, sizeof vd->kind, "invalid");
+			snprintf(vd->reason, sizeof vd->reason, "%s: %s (%s) is required", td->name,
+			    td->cols[k].label, td->cols[k].name);
+			return CH_REJECTED;
+		}
+	if (c->table == TBL_ORG &&
+	    r.v[schema_col_index(td, "parent_id")].kind_case != TONGXIN__VALUE__KIND_S) {
+		snprintf(vd->kind, sizeof vd->kind, "invalid");
+		snprintf(vd->reason, sizeof vd->reason, "org: an organisation needs a parent");
+		return CH_REJECTED;
+	}
+	if ((res = row_scopes(s, (int)c->table, r.v, r.scope, r.scope2, vd)) == CH_ERROR)
+		return res;
+	/* Scope before anything else: a device learns nothing outside its subtree. */
+	if (res != CH_REJECTED && !in_scope(r.scope, who->scope) && !in_scope(r.scope2, who->scope)) {
+		snprintf(vd->kind, sizeof vd->kind, "scope");
+		snprintf(vd->reason, sizeof vd->reason,
+		    "%s: the row lies outside this device's organisation", td->name);
+		return CH_REJECTED;
+	}
+	if (res != CH_APPLIED)
+		return res;
+	if ((res = check_refs(s, (int)c->table, r.v, c->cols, c->n_cols, vd)) != CH_APPLIED)
+		return res;
+	r.version = ++s->version;
+	r.hlc = tx->hlc;
+	snprintf(r.device, sizeof r.device, "%s", who->device_id);
+	rc = row_write(s, (int)c->table, c->row_id, &r, 1);
+	if (rc == SQLITE_CONSTRAINT_UNIQUE) {
+		sqlite3_stmt *st = s->unique_get[c->table];
+		s->version--;
+		snprintf(vd->kind, sizeof vd->kind, "unique");
+		snprintf(vd->reason, sizeof vd->reason, "%s: a unique value is already registered",
+		    td->name);
+		for (int k = 0; st != NULL && k < td->ncols; k++) {
+			if (!(td->cols[k].flags & COLF_UNIQUE))
+				continue;
+			value_bind(st, 1, &r.v[k]);
+			sqlite3_bind_text(st, 2, c->row_id, -1, SQLITE_STATIC);
+			if (sqlite3_step(st) == SQLITE_ROW) {
+				snprintf(vd->reason, sizeof vd->reason,
+				    "%s: %s %s is already registered (row %s)", td->name,
+				    td->cols[k].label, r.v[k].s ? r.v[k].s : "",
+				    (const char *)sqlite3_column_text(st, 0));
+				snprintf(vd->server_id, sizeof vd->server_id, "%s",
+				    (const char *)sqlite3_column_text(st, 0));
+				vd->have_server = row_load(s, (int)c->table, vd->server_id,
+				    &vd->server) == 0;
+			}
+			sqlite3_reset(st);
+		}
+		return CH_CONFLICT;
+	}
+	if (rc != SQLITE_DONE) {
+		s->version--;
+		log_warnx("store: insert %s: %s", td->name, sqlite3_errmsg(s->db));
+		return CH_ERROR;
+	}
+	if (audit_change(s, who, tx, c, r.version, "insert") != 0)
+		return CH_ERROR;
+	return CH_APPLIED;
+}
+
+static enum ch_result
+apply_update(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx,
+    const Tongxin__Change *c, struct txn_verdict *vd, struct lww_note *note)
+{
+	const struct table_def *td = &schema_tables[c->table];
+	struct srow r;
+	enum ch_result res = CH_APPLIED;
+	char new_scope[SCOPE_MAX], new_scope2[SCOPE_MAX];
+	int scope_changed = 0, rc;
+	char oldv[128], newv[128];
+
+	if (row_load(s, (int)c->table, c->row_id, &r) != 0)
+		return CH_ERROR;
+	if (!r.exists) {
+		snprintf(vd->kind, sizeof vd->kind, "invalid");
+		snprintf(vd->reason, sizeof vd->reason, "%s: row %s does not exist", td->name,
+		    c->row_id);
+		return CH_REJECTED;
+	}
+	if (!in_scope(r.scope, who->scope) && !in_scope(r.scope2, who->scope)) {
+		snprintf(vd->kind, sizeof vd->kind, "scope");
+		snprintf(vd->reason, sizeof vd->reason,
+		    "%s: the row lies outside this device's organisation", td->name);
+		res = CH_REJECTED;
+		goto out;
+	}
+	if (r.deleted) {
+		snprintf(vd->kind, sizeof vd->kind, "update_deleted");
+		snprintf(vd->reason, sizeof vd->reason, "%s: row %s was deleted on the server",
+		    td->name, c->row_id);
+		res = CH_CONFLICT;
+		goto keep;
+	}
+	for (size_t i = 0; i < c->n_cols; i++) {
+		uint32_t k = c->cols[i];
+		const struct col_def *cd = &td->cols[k];
+		Tongxin__Value *cur = &r.v[k];
+		if (value_eq(cur, c->values[i]))
+			continue;                   /* already that value */
+		if (cd->merge == MERGE_IMMUTABLE) {
+			snprintf(vd->kind, sizeof vd->kind, "invalid");
+			snprintf(vd->reason, sizeof vd->reason, "%s: %s (%s) cannot be changed",
+			    td->name, cd->label, cd->name);
+			res = CH_REJECTED;
+			goto out;
+		}
+		if (!value_eq(cur, c->before[i])) {
+			if (cd->merge == MERGE_NEWER_WINS) {
+				note->table = (int)c->table;
+				snprintf(note->row_id, sizeof note->row_id, "%s", c->row_id);
+				snprintf(note->reason, sizeof note->reason,
+				    "%s: %s changed on both sides; the %s edit won (server %s, office %s)",
+				    td->name, cd->name, tx->hlc > r.hlc ? "office's newer" : "server's newer",
+				    value_str(cur, oldv, sizeof oldv), value_str(c->values[i], newv, sizeof newv));
+				if (tx->hlc <= r.hlc)
+					continue;   /* the server's value is newer: keep it */
+			} else if (res == CH_APPLIED) {
+				snprintf(vd->kind, sizeof vd->kind, "same_field");
+				snprintf(vd->reason, sizeof vd->reason,
+				    "%s: %s (%s) was changed on the server to \"%s\" since this device "
+				    "saw \"%s\"", td->name, cd->label, cd->name,
+				    value_str(cur, oldv, sizeof oldv),
+				    value_str(c->before[i], newv, sizeof newv));
+				res = CH_CONFLICT;
+				continue;  /* look on for rejections */
+			} else {
+				continue;
+			}
+		}
+		value_clear(cur);
+		if (value_copy(cur, c->values[i]) != 0) {
+			res = CH_ERROR;
+			goto out;
+		}
+		if ((int)k == td->scope_col || (int)k == td->scope2_col)
+			scope_changed = 1;
+	}
+	if (res == CH_CONFLICT)
+		goto keep;
+	if (scope_changed) {
+		res = row_scopes(s, (int)c->table, r.v, new_scope, new_scope2, vd);
+		if (res == CH_APPLIED && !in_scope(new_scope, who->scope) &&
+		    !in_scope(new_scope2, who->scope)) {
+			snprintf(vd->kind, sizeof vd->kind, "scope");
+			snprintf(vd->reason, sizeof vd->reason,
+			    "%s: the change would move the row outside this device's organisation",
+			    td->name);
+			res = CH_REJECTED;
+		}
+		if (res != CH_APPLIED)
+			goto keep;
+	}
+	if ((res = check_refs(s, (int)c->table, r.v, c->cols, c->n_cols, vd)) != CH_APPLIED)
+		goto keep;
+	res = (c->base_version != 0 && r.version > c->base_version &&
+	    strcmp(r.device, who->device_id) != 0) ? CH_MERGED : CH_APPLIED;
+	r.version = ++s->version;
+	if (tx->hlc > r.hlc)
+		r.hlc = tx->hlc;
+	snprintf(r.device, sizeof r.device, "%s", who->device_id);
+	if (scope_changed) {
+		if (strcmp(new_scope, r.scope) != 0) {
+			sqlite3_bind_int64(s->evict_put, 1, (sqlite3_int64)r.version);
+			sqlite3_bind_int(s->evict_put, 2, (int)c->table);
+			sqlite3_bind_text(s->evict_put, 3, c->row_id, -1, SQLITE_STATIC);
+			sqlite3_bind_text(s->evict_put, 4, r.scope, -1, SQLITE_STATIC);
+			sqlite3_bind_text(s->evict_put, 5, new_scope, -1, SQLITE_STATIC);
+			rc = sqlite3_step(s->evict_put);
+			sqlite3_reset(s->evict_put);
+			if (rc != SQLITE_DONE) {
+				res = CH_ERROR;
+				goto out;
+			}
+		}
+		snprintf(r.scope, sizeof r.scope, "%s", new_scope);
+		snprintf(r.scope2, sizeof r.scope2, "%s", new_scope2);
+	}
+	rc = row_write(s, (int)c->table, c->row_id, &r, 0);
+	if (rc == SQLITE_CONSTRAINT_UNIQUE) {
+		snprintf(vd->kind, sizeof vd->kind, "unique");
+		snprintf(vd->reason, sizeof vd->reason, "%s: a unique value is already registered",
+		    td->name);
+		res = CH_CONFLICT;
+		goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		log_warnx("store: update %s: %s", td->name, sqlite3_errmsg(s->db));
+		res = CH_ERROR;
+		goto out;
+	}
+	if (audit_change(s, who, tx, c, r.version, "update") != 0)
+		res = CH_ERROR;
+	goto out;
+keep:
+	/* Conflicts keep the server's row for the record. */
+	if (res == CH_CONFLICT && !vd->have_server) {
+		srow_clear(&r);
+		vd->have_server = row_load(s, (int)c->table, c->row_id, &vd->server) == 0;
+		return res;
+	}
+out:
+	srow_clear(&r);
+	return res;
+}
+
+static enum ch_result
+apply_delete(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx,
+    const Tongxin__Change *c, struct txn_verdict *vd)
+{
+	const struct table_def *td = &schema_tables[c->table];
+	struct srow r;
+	enum ch_result res = CH_APPLIED;
+	char a[128], b[128];
+	int rc;
+
+	if (row_load(s, (int)c->table, c->row_id, &r) != 0)
+		return CH_ERROR;
+	if (!r.exists) {
+		snprintf(vd->kind, sizeof vd->kind, "invalid");
+		snprintf(vd->reason, sizeof vd->reason, "%s: row %s does not exist", td->name,
+		    c->row_id);
+		return CH_REJECTED;
+	}
+	if (!in_scope(r.scope, who->scope) && !in_scope(r.scope2, who->scope)) {
+		snprintf(vd->kind, sizeof vd->kind, "scope");
+		snprintf(vd->reason, sizeof vd->reason,
+		    "%s: the row lies outside this device's organisation", td->name);
+		res = CH_REJECTED;
+		goto out;
+	}
+	if (r.deleted)
+		goto out;   /* both sides deleted it: they agree */
+	for (size_t i = 0; i < c->n_cols; i++) {
+		if (!value_eq(&r.v[c->cols[i]], c->before[i])) {
+			snprintf(vd->kind, sizeof vd->kind, "delete_updated");
+			snprintf(vd->reason, sizeof vd->reason,
+			    "%s: row %s was changed on the server (%s: \"%s\", this device saw \"%s\") "
+			    "before this delete arrived", td->name, c->row_id,
+			    td->cols[c->cols[i]].name, value_str(&r.v[c->cols[i]], a, sizeof a),
+			    value_str(c->before[i], b, sizeof b));
+			vd->have_server = row_load(s, (int)c->table, c->row_id, &vd->server) == 0;
+			res = CH_CONFLICT;
+			goto out;
+		}
+	}
+	r.deleted = 1;
+	r.version = ++s->version;
+	if (tx->hlc > r.hlc)
+		r.hlc = tx->hlc;
+	snprintf(r.device, sizeof r.device, "%s", who->device_id);
+	rc = row_write(s, (int)c->table, c->row_id, &r, 0);
+	if (rc != SQLITE_DONE) {
+		log_warnx("store: delete %s: %s", td->name, sqlite3_errmsg(s->db));
+		res = CH_ERROR;
+	} else if (audit_change(s, who, tx, c, r.version, "delete") != 0) {
+		res = CH_ERROR;
+	}
+out:
+	srow_clear(&r);
+	return res;
+}
+
+/*
+ * Build a Row message with the server's current state of (t, id). A row
+ * outside scope (when scope is not NULL) is sent as deleted: a device never
+ * learns the contents of rows outside its subtree. NULL on OOM.
+ */
+static Tongxin__Row *
+row_message(struct store *s, int t, const char *id, const char *scope)
+{
+	Tongxin__Row *m = malloc(sizeof *m);
+	struct srow r;
+	int nc = schema_tables[t].ncols;
+
+	if (m == NULL)
+		return NULL;
+	tongxin__row__init(m);
+	m->table = (uint32_t)t;
+	if ((m->row_id = strdup(id)) == NULL || row_load(s, t, id, &r) != 0) {
+		tongxin__row__free_unpacked(m, NULL);
+		return NULL;
+	}
+	if (!r.exists || r.deleted ||
+	    (scope != NULL && !in_scope(r.scope, scope) && !in_scope(r.scope2, scope))) {
+		m->deleted = 1;
+		m->version = r.version;
+		srow_clear(&r);
+		return m;
+	}
+	m->version = r.version;
+	m->values = calloc((size_t)nc, sizeof *m->values);
+	if (m->values == NULL)
+		goto oom;
+	for (int c = 0; c < nc; c++) {
+		if ((m->values[c] = malloc(sizeof **m->values)) == NULL)
+			goto oom;
+		*m->values[c] = r.v[c];        /* takes the string */
+		tongxin__value__init(&r.v[c]);
+		m->n_values++;
+	}
+	return m;
+oom:
+	srow_clear(&r);
+	tongxin__row__free_unpacked(m, NULL);
+	return NULL;
+}
+
+/* Fill res->rows with the current state of every distinct row tx touches. */
+static int
+result_rows(struct store *s, const Tongxin__Txn *tx, const char *scope, Tongxin__TxnResult *res)
+{
+	if (tx->n_changes == 0)
+		return 0;
+	if ((res->rows = calloc(tx->n_changes, sizeof *res->rows)) == NULL)
+		return -1;
+	for (size_t i = 0; i < tx->n_changes; i++) {
+		const Tongxin__Change *c = tx->changes[i];
+		int dup = 0;
+		if (c->table >= TBL_COUNT || !id_valid(c->row_id))
+			continue;
+		for (size_t j = 0; j < i && !dup; j++)
+			dup = tx->changes[j]->table == c->table &&
+			    strcmp(tx->changes[j]->row_id, c->row_id) == 0;
+		if (dup)
+			continue;
+		if ((res->rows[res->n_rows] = row_message(s, (int)c->table, c->row_id, scope)) == NULL)
+			return -1;
+		res->n_rows++;
+	}
+	return 0;
+}
+
+/* Pack a message into a malloc'd buffer. */
+static uint8_t *
+pack_txn(const Tongxin__Txn *tx, size_t *n)
+{
+	uint8_t *p;
+	*n = tongxin__txn__get_packed_size(tx);
+	if ((p = malloc(*n ? *n : 1)) != NULL)
+		tongxin__txn__pack(tx, p);
+	return p;
+}
+
+/* Keep a whole transaction in the conflict queue. */
+static int
+conflict_record(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx,
+    struct txn_verdict *vd, const char *status, char id[ID_TEXT_LEN + 1])
+{
+	size_t n, rn = 0;
+	uint8_t *blob = pack_txn(tx, &n), *rblob = NULL;
+	Tongxin__Row *row = NULL;
+	int rc;
+
+	if (blob == NULL || id_new(id) != 0) {
+		free(blob);
+		return -1;
+	}
+	if (vd->table >= 0 && vd->row_id[0] && vd->have_server) {
+		if ((row = row_message(s, vd->table, vd->server_id[0] ? vd->server_id : vd->row_id,
+		    NULL)) != NULL) {
+			rn = tongxin__row__get_packed_size(row);
+			if ((rblob = malloc(rn ? rn : 1)) != NULL)
+				tongxin__row__pack(row, rblob);
+			tongxin__row__free_unpacked(row, NULL);
+		}
+	}
+	sqlite3_stmt *st = s->conflict_put;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, who->device_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)tx->seq);
+	bind_text_or_null(st, 4, tx->operator_name[0] ? tx->operator_name : who->operator_name);
+	sqlite3_bind_text(st, 5, vd->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, vd->reason, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 7, vd->table);
+	bind_text_or_null(st, 8, vd->row_id);
+	sqlite3_bind_blob(st, 9, blob, (int)n, SQLITE_STATIC);
+	if (rblob)
+		sqlite3_bind_blob(st, 10, rblob, (int)rn, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 10);
+	sqlite3_bind_int64(st, 11, (sqlite3_int64)tx->hlc);
+	sqlite3_bind_int64(st, 12, tx->local_time_ms);
+	sqlite3_bind_int64(st, 13, now_ms());
+	sqlite3_bind_text(st, 14, status, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	free(blob);
+	free(rblob);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Apply one transaction inside its own savepoint; fill res. -1: abort the batch. */
+static int
+apply_txn(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx,
+    Tongxin__TxnResult *res)
+{
+	struct txn_verdict vd;
+	struct lww_note *notes = NULL;
+	size_t nnotes = 0;
+	enum ch_result outcome = CH_APPLIED;
+	char cid[ID_TEXT_LEN + 1] = "";
+	int rc;
+	uint8_t *blob = NULL;
+	size_t blen = 0;
+	uint64_t version0 = s->version;
+
+	res->seq = tx->seq;
+	/* Idempotency: a transaction the server already knows is acknowledged again. */
+	sqlite3_bind_text(s->txn_get, 1, who->device_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s->txn_get, 2, (sqlite3_int64)tx->seq);
+	rc = sqlite3_step(s->txn_get);
+	if (rc == SQLITE_ROW) {
+		res->status = (Tongxin__TxnResult__Status)sqlite3_column_int(s->txn_get, 0);
+		res->duplicate = 1;
+		if (sqlite3_column_type(s->txn_get, 1) != SQLITE_NULL)
+			res->reason = strdup((const char *)sqlite3_column_text(s->txn_get, 1));
+		if (sqlite3_column_type(s->txn_get, 2) != SQLITE_NULL)
+			res->conflict_id = strdup((const char *)sqlite3_column_text(s->txn_get, 2));
+		sqlite3_reset(s->txn_get);
+		return result_rows(s, tx, who->scope, res);
+	}
+	sqlite3_reset(s->txn_get);
+	if (rc != SQLITE_DONE)
+		return -1;
+
+	memset(&vd, 0, sizeof vd);
+	vd.table = -1;
+	if (tx->n_changes == 0 || tx->n_changes > TXN_MAX_CHANGES || tx->seq == 0) {
+		snprintf(vd.kind, sizeof vd.kind, "invalid");
+		snprintf(vd.reason, sizeof vd.reason, tx->seq == 0 ? "transaction without a sequence" :
+		    "a transaction must hold 1 to %d changes", TXN_MAX_CHANGES);
+		outcome = CH_REJECTED;
+	}
+	if (outcome == CH_APPLIED && db_exec(s->db, "SAVEPOINT txn", NULL, 0) != 0)
+		return -1;
+	if (outcome == CH_APPLIED &&
+	    (notes = calloc(tx->n_changes, sizeof *notes)) == NULL) {
+		db_exec(s->db, "ROLLBACK TO txn; RELEASE txn", NULL, 0);
+		return -1;
+	}
+	for (size_t i = 0; outcome != CH_REJECTED && i < tx->n_changes && notes; i++) {
+		const Tongxin__Change *c = tx->changes[i];
+		enum ch_result r;
+		struct txn_verdict v1;
+
+		memset(&v1, 0, sizeof v1);
+		v1.table = (int)c->table;
+		snprintf(v1.row_id, sizeof v1.row_id, "%.36s", c->row_id);
+		if ((r = change_shape(c, &v1)) == CH_APPLIED) {
+			switch (c->op) {
+			case TONGXIN__CHANGE__OP__OP_INSERT: r = apply_insert(s, who, tx, c, &v1); break;
+			case TONGXIN__CHANGE__OP__OP_UPDATE:
+				r = apply_update(s, who, tx, c, &v1, &notes[nnotes]);
+				if (notes[nnotes].reason[0])
+					nnotes++;
+				break;
+			case TONGXIN__CHANGE__OP__OP_DELETE: r = apply_delete(s, who, tx, c, &v1); break;
+			default:
+				snprintf(v1.kind, sizeof v1.kind, "invalid");
+				snprintf(v1.reason, sizeof v1.reason, "unknown operation %d", (int)c->op);
+				r = CH_REJECTED;
+			}
+		}
+		if (r == CH_ERROR) {
+			if (v1.have_server)
+				srow_clear(&v1.server);
+			db_exec(s->db, "ROLLBACK TO txn; RELEASE txn", NULL, 0);
+			free(notes);
+			return -1;
+		}
+		if (r == CH_MERGED && outcome == CH_APPLIED)
+			outcome = CH_MERGED;
+		if ((r == CH_CONFLICT && outcome != CH_CONFLICT) || r == CH_REJECTED) {
+			if (vd.have_server)
+				srow_clear(&vd.server);
+			vd = v1;
+			outcome = r;
+		} else if (v1.have_server) {
+			srow_clear(&v1.server);
+		}
+	}
+	if (notes != NULL) {
+		if (outcome == CH_CONFLICT || outcome == CH_REJECTED) {
+			if (db_exec(s->db, "ROLLBACK TO txn", NULL, 0) != 0)
+				goto fail;
+			s->version = version0;
+		}
+		if (db_exec(s->db, "RELEASE txn", NULL, 0) != 0)
+			goto fail;
+	}
+	if (outcome == CH_CONFLICT) {
+		if (conflict_record(s, who, tx, &vd, "open", cid) != 0)
+			goto fail;
+	} else if (outcome != CH_REJECTED) {
+		/* Newer-wins clashes are decided, and recorded as settled conflicts. */
+		for (size_t i = 0; i < nnotes; i++) {
+			struct txn_verdict nv;
+			char nid[ID_TEXT_LEN + 1];
+			memset(&nv, 0, sizeof nv);
+			nv.table = notes[i].table;
+			snprintf(nv.row_id, sizeof nv.row_id, "%s", notes[i].row_id);
+			snprintf(nv.kind, sizeof nv.kind, "newer_wins");
+			snprintf(nv.reason, sizeof nv.reason, "%s", notes[i].reason);
+			if (conflict_record(s, who, tx, &nv, "auto", nid) != 0)
+				goto fail;
+		}
+		if (store_save_version(s) != 0)
+			goto fail;
+	}
+	free(notes);
+	notes = NULL;
+	if (vd.have_server)
+		srow_clear(&vd.server);
+
+	switch (outcome) {
+	case CH_APPLIED: res->status = TONGXIN__TXN_RESULT__STATUS__APPLIED; break;
+	case CH_MERGED: res->status = TONGXIN__TXN_RESULT__STATUS__MERGED; break;
+	case CH_CONFLICT: res->status = TONGXIN__TXN_RESULT__STATUS__CONFLICT; break;
+	default: res->status = TONGXIN__TXN_RESULT__STATUS__REJECTED; break;
+	}
+	if (outcome == CH_CONFLICT || outcome == CH_REJECTED) {
+		if ((res->reason = strdup(vd.reason)) == NULL)
+			return -1;
+		if ((blob = pack_txn(tx, &blen)) == NULL)
+			return -1;
+	}
+	if (cid[0] && (res->conflict_id = strdup(cid)) == NULL) {
+		free(blob);
+		return -1;
+	}
+	sqlite3_bind_text(s->txn_put, 1, who->device_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s->txn_put, 2, (sqlite3_int64)tx->seq);
+	sqlite3_bind_int(s->txn_put, 3, (int)res->status);
+	bind_text_or_null(s->txn_put, 4, outcome >= CH_CONFLICT ? vd.reason : NULL);
+	bind_text_or_null(s->txn_put, 5, cid);
+	sqlite3_bind_int64(s->txn_put, 6, now_ms());
+	sqlite3_bind_int64(s->txn_put, 7, (sqlite3_int64)tx->hlc);
+	/* Rejected transactions are kept whole too: nothing a clerk entered is dropped. */
+	if (blob && outcome == CH_REJECTED)
+		sqlite3_bind_blob(s->txn_put, 8, blob, (int)blen, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s->txn_put, 8);
+	rc = sqlite3_step(s->txn_put);
+	sqlite3_reset(s->txn_put);
+	sqlite3_clear_bindings(s->txn_put);
+	free(blob);
+	if (rc != SQLITE_DONE)
+		return -1;
+	return result_rows(s, tx, who->scope, res);
+fail:
+	free(notes);
+	if (vd.have_server)
+		srow_clear(&vd.server);
+	return -1;
+}
+
+int
+store_push(struct store *s, const struct store_actor *who, const Tongxin__PushRequest *req,
+    Tongxin__PushResponse **out, char *err, size_t errlen)
+{
+	Tongxin__PushResponse *resp;
+	uint64_t saved_version = s->version;
+
+	*out = NULL;
+	if (req->n_txns > PUSH_MAX_TXNS) {
+		snprintf(err, errlen, "a push may carry at most %d transactions", PUSH_MAX_TXNS);
+		return -1;
+	}
+	if ((resp = malloc(sizeof *resp)) == NULL)
+		goto oom;
+	tongxin__push_response__init(resp);
+	if (req->n_txns && (resp->results = calloc(req->n_txns, sizeof *resp->results)) == NULL)
+		goto oom;
+	for (size_t i = 0; i < req->n_txns; i++) {
+		if (req->txns[i]->hlc > s->hlc)
+			s->hlc = hlc_recv(s->hlc, req->txns[i]->hlc);
+	}
+	if (db_exec(s->db, "BEGIN IMMEDIATE", err, errlen) != 0)
+		goto fail;
+	for (size_t i = 0; i < req->n_txns; i++) {
+		Tongxin__TxnResult *r = malloc(sizeof *r);
+		if (r == NULL)
+			goto rollback;
+		tongxin__txn_result__init(r);
+		resp->results[resp->n_results++] = r;
+		if (apply_txn(s, who, req->txns[i], r) != 0) {
+			snprintf(err, errlen, "cannot apply transaction %llu: %s",
+			    (unsigned long long)req->txns[i]->seq, sqlite3_errmsg(s->db));
+			goto rollback;
+		}
+	}
+	if (db_exec(s->db, "COMMIT", err, errlen) != 0)
+		goto rollback;
+	*out = resp;
+	return 0;
+rollback:
+	db_exec(s->db, "ROLLBACK", NULL, 0);
+	s->version = saved_version;
+fail:
+	if (resp)
+		tongxin__push_response__free_unpacked(resp, NULL);
+	if (err[0] == '\0')
+		snprintf(err, errlen, "internal error");
+	return -1;
+oom:
+	if (resp)
+		tongxin__push_response__free_unpacked(resp, NULL);
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+/* Upper bound of a scope prefix range: "/A/B/" -> "/A/B0" ('/' + 1 == '0'). */
+static void
+scope_hi(const char *prefix, char *hi, size_t cap)
+{
+	size_t n = strlen(prefix);
+	snprintf(hi, cap, "%s", prefix);
+	if (n > 0 && n < cap)
+		hi[n - 1] = (char)(prefix[n - 1] + 1);
+}
+
+int
+store_pull(struct store *s, const struct store_actor *who, const Tongxin__PullRequest *req,
+    Tongxin__PullResponse **out, char *err, size_t errlen)
+{
+	Tongxin__PullResponse *resp;
+	uint32_t max = req->max_rows ? req->max_rows : PULL_MAX_ROWS;
+	size_t bytes = 0;
+	char hi[SCOPE_MAX];
+	uint64_t snapshot;
+
+	*out = NULL;
+	if (max > PULL_MAX_ROWS)
+		max = PULL_MAX_ROWS;
+	scope_hi(who->scope, hi, sizeof hi);
+	if ((resp = malloc(sizeof *resp)) == NULL)
+		goto oom;
+	tongxin__pull_response__init(resp);
+	if ((resp->rows = calloc(max, sizeof *resp->rows)) == NULL ||
+	    (resp->cursors = calloc(TBL_COUNT, sizeof *resp->cursors)) == NULL)
+		goto oom;
+	resp->n_cursors = TBL_COUNT;
+	if (db_exec(s->db, "BEGIN", err, errlen) != 0)
+		goto fail;
+	snapshot = s->version;
+	for (int t = 0; t < TBL_COUNT; t++) {
+		const struct table_def *td = &schema_tables[t];
+		sqlite3_stmt *st = s->pull[t];
+		uint64_t cur = t < (int)req->n_cursors ? req->cursors[t] : 0;
+		uint32_t room = max - (uint32_t)resp->n_rows;
+		uint32_t got = 0;
+		int rc;
+
+		resp->cursors[t] = cur;
+		if (room == 0 || bytes >= PULL_MAX_BYTES) {
+			resp->more = 1;
+			continue;
+		}
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)cur);
+		sqlite3_bind_text(st, 2, who->scope, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, hi, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, room);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			Tongxin__Row *m = malloc(sizeof *m);
+			if (m == NULL)
+				goto oom_reset;
+			tongxin__row__init(m);
+			resp->rows[resp->n_rows++] = m;
+			got++;
+			m->table = (uint32_t)t;
+			m->row_id = strdup((const char *)sqlite3_column_text(st, 0));
+			m->version = (uint64_t)sqlite3_column_int64(st, td->ncols + 1);
+			m->deleted = sqlite3_column_int(st, td->ncols + 2) != 0;
+			resp->cursors[t] = m->version;
+			if (m->row_id == NULL)
+				goto oom_reset;
+			bytes += 64;
+			if (m->deleted)
+				continue;
+			if ((m->values = calloc((size_t)td->ncols, sizeof *m->values)) == NULL)
+				goto oom_reset;
+			for (int c = 0; c < td->ncols; c++) {
+				if ((m->values[c] = malloc(sizeof **m->values)) == NULL)
+					goto oom_reset;
+				m->n_values++;
+				if (value_from_column(st, c + 1, m->values[c]) != 0)
+					goto oom_reset;
+				bytes += (size_t)sqlite3_column_bytes(st, c + 1) + 4;
+			}
+			if (bytes >= PULL_MAX_BYTES)
+				break;
+		}
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+			snprintf(err, errlen, "pull %s: %s", td->name, sqlite3_errmsg(s->db));
+			sqlite3_reset(st);
+			goto rollback;
+		}
+		sqlite3_reset(st);
+		if (got < room && bytes < PULL_MAX_BYTES)
+			resp->cursors[t] = snapshot;   /* nothing more in scope up to the snapshot */
+		else
+			resp->more = 1;
+	}
+	/* Rows that left the device's scope. */
+	{
+		sqlite3_stmt *st = s->evict_get;
+		size_t cap = 1024;
+		int rc;
+		resp->evict_cursor = req->evict_cursor;
+		if ((resp->evictions = calloc(cap, sizeof *resp->evictions)) == NULL)
+			goto oom_tx;
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)req->evict_cursor);
+		sqlite3_bind_text(st, 2, who->scope, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, hi, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)cap);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			Tongxin__Eviction *e = malloc(sizeof *e);
+			if (e == NULL)
+				goto oom_reset_ev;
+			tongxin__eviction__init(e);
+			resp->evictions[resp->n_evictions++] = e;
+			resp->evict_cursor = (uint64_t)sqlite3_column_int64(st, 0);
+			e->table = (uint32_t)sqlite3_column_int(st, 1);
+			if ((e->row_id = strdup((const char *)sqlite3_column_text(st, 2))) == NULL)
+				goto oom_reset_ev;
+		}
+		sqlite3_reset(st);
+		if (resp->n_evictions == cap)
+			resp->more = 1;
+		else
+			resp->evict_cursor = snapshot;
+	}
+	db_exec(s->db, "COMMIT", NULL, 0);
+	*out = resp;
+	return 0;
+oom_reset_ev:
+	sqlite3_reset(s->evict_get);
+	goto oom_tx;
+oom_reset:
+	for (int t = 0; t < TBL_COUNT; t++)
+		sqlite3_reset(s->pull[t]);
+oom_tx:
+	db_exec(s->db, "ROLLBACK", NULL, 0);
+oom:
+	snprintf(err, errlen, "out of memory");
+	goto fail;
+rollback:
+	db_exec(s->db, "ROLLBACK", NULL, 0);
+fail:
+	if (resp)
+		tongxin__pull_response__free_unpacked(resp, NULL);
+	return -1;
+}
+
+int
+store_init_street(struct store *s, const char *name, const char *code, char *err, size_t errlen)
+{
+	const struct table_def *td = &schema_tables[TBL_ORG];
+	struct srow r;
+	char id[ID_TEXT_LEN + 1];
+	int rc;
+
+	memset(&r, 0, sizeof r);
+	if (id_new(id) != 0) {
+		snprintf(err, errlen, "random number generator failed");
+		return -1;
+	}
+	value_set_text(&r.v[schema_col_index(td, "code")], code);
+	value_set_text(&r.v[schema_col_index(td, "name")], name);
+	value_set_text(&r.v[schema_col_index(td, "kind")], "street");
+	value_set_int(&r.v[schema_col_index(td, "dissolved")], 0);
+	snprintf(r.scope, sizeof r.scope, "/%s/", code);
+	r.hlc = hlc_next(0);
+	if (db_exec(s->db, "BEGIN IMMEDIATE", err, errlen) != 0)
+		return -1;
+	r.version = ++s->version;
+	rc = row_write(s, TBL_ORG, id, &r, 1);
+	if (rc != SQLITE_DONE || store_save_version(s) != 0 ||
+	    db_meta_set(s->db, "street_name", name) != 0 ||
+	    db_meta_set(s->db, "street_code", code) != 0 ||
+	    db_meta_set(s->db, "street_id", id) != 0 ||
+	    db_exec(s->db, "COMMIT", err, errlen) != 0) {
+		snprintf(err, errlen, "cannot create the street: %s", sqlite3_errmsg(s->db));
+		db_exec(s->db, "ROLLBACK", NULL, 0);
+		s->version--;
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_org_scope(struct store *s, const char *code, char *scope, size_t scope_cap, char *name,
+    size_t name_cap)
+{
+	sqlite3_stmt *st;
+	int found = -1;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT _scope, name FROM org WHERE code = ?1 AND _deleted = 0"
+	    " AND coalesce(dissolved, 0) = 0", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(scope, scope_cap, "%s", (const char *)sqlite3_column_text(st, 0));
+		if (name)
+			snprintf(name, name_cap, "%s", (const char *)sqlite3_column_text(st, 1));
+		found = 0;
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+#define DEVICE_COLS "id, name, org_code, role, serial, enrolled_at, coalesce(revoked_at, 0)," \
+	" coalesce(last_seen, 0), coalesce(last_push, 0), coalesce(last_pull, 0)," \
+	" (SELECT count(*) FROM txn_log t WHERE t.device_id = device.id AND t.status <= 1)," \
+	" (SELECT count(*) FROM txn_log t WHERE t.device_id = device.id AND t.status = 2)," \
+	" (SELECT count(*) FROM txn_log t WHERE t.device_id = device.id AND t.status = 3)"
+
+static void
+device_from_row(sqlite3_stmt *st, struct store_device *d)
+{
+	memset(d, 0, sizeof *d);
+	snprintf(d->id, sizeof d->id, "%s", (const char *)sqlite3_column_text(st, 0));
+	snprintf(d->name, sizeof d->name, "%s", (const char *)sqlite3_column_text(st, 1));
+	snprintf(d->org_code, sizeof d->org_code, "%s", (const char *)sqlite3_column_text(st, 2));
+	snprintf(d->role, sizeof d->role, "%s", (const char *)sqlite3_column_text(st, 3));
+	snprintf(d->serial, sizeof d->serial, "%s", (const char *)sqlite3_column_text(st, 4));
+	d->enrolled_at = sqlite3_column_int64(st, 5);
+	d->revoked_at = sqlite3_column_int64(st, 6);
+	d->last_seen = sqlite3_column_int64(st, 7);
+	d->last_push = sqlite3_column_int64(st, 8);
+	d->last_pull = sqlite3_column_int64(st, 9);
+	d->txns_applied = sqlite3_column_int64(st, 10);
+	d->txns_conflict = sqlite3_column_int64(st, 11);
+	d->txns_rejected = sqlite3_column_int64(st, 12);
+}
+
+int
+store_device_add(struct store *s, const struct store_device *d, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO device (id, name, org_code, role, serial,"
+	    " enrolled_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", -1, &st, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "database: %s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, d->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, d->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, d->org_code, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, d->role, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, d->serial, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, d->enrolled_at);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_CONSTRAINT_UNIQUE) {
+		snprintf(err, errlen, "a device named \"%s\" is already enrolled; revoke it first",
+		    d->name);
+		return -1;
+	}
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "database: %s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+device_query(struct store *s, const char *where, const char *arg, struct store_device *d)
+{
+	char sql[1024];
+	sqlite3_stmt *st;
+	int found = -1;
+
+	snprintf(sql, sizeof sql, "SELECT " DEVICE_COLS " FROM device WHERE %s", where);
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		device_from_row(st, d);
+		found = 0;
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+int
+store_device_by_serial(struct store *s, const char *serial, struct store_device *d)
+{
+	return device_query(s, "serial = ?1", serial, d);
+}
+
+int
+store_device_by_name(struct store *s, const char *name, struct store_device *d)
+{
+	return device_query(s, "name = ?1 AND revoked_at IS NULL", name, d);
+}
+
+int
+store_device_revoke(struct store *s, const char *name, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "UPDATE device SET revoked_at = ?2 WHERE name = ?1"
+	    " AND revoked_at IS NULL", -1, &st, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "database: %s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now_ms());
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "database: %s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	if (sqlite3_changes(s->db) == 0) {
+		snprintf(err, errlen, "no enrolled device is named \"%s\"", name);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_device_seen(struct store *s, const char *device_id, const char *what)
+{
+	sqlite3_stmt *st;
+	char sql[128];
+	int rc;
+
+	snprintf(sql, sizeof sql, "UPDATE device SET %s = ?2 WHERE id = ?1",
+	    strcmp(what, "push") == 0 ? "last_push" : strcmp(what, "pull") == 0 ? "last_pull" :
+	    "last_seen");
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, device_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now_ms());
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_device_each(struct store *s, int (*fn)(const struct store_device *, void *), void *arg)
+{
+	sqlite3_stmt *st;
+	struct store_device d;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT " DEVICE_COLS " FROM device ORDER BY enrolled_at DESC",
+	    -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		device_from_row(st, &d);
+		if (fn(&d, arg) != 0)
+			break;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int64_t
+store_count(struct store *s, const char *what)
+{
+	char sql[256];
+	sqlite3_stmt *st;
+	int64_t n = -1;
+
+	if (strcmp(what, "conflicts") == 0)
+		snprintf(sql, sizeof sql, "SELECT count(*) FROM conflict WHERE status = 'open'");
+	else if (schema_table(what) != NULL)
+		snprintf(sql, sizeof sql, "SELECT count(*) FROM %s WHERE _deleted = 0", what);
+	else
+		return -1;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}

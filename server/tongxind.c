@@ -1,0 +1,422 @@
+/*
+ * tongxind.c - the server's command line: init, enroll, revoke, serve.
+ *
+ * Exit codes: 0 success, 1 the command failed (message on stderr),
+ * 2 usage error.
+ */
+#include "server.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ids.h"
+#include "log.h"
+#include "pki.h"
+#include "store.h"
+#include "validate.h"
+
+#define EXIT_USAGE 2
+
+struct command {
+	const char *name;
+	const char *usage;
+	const char *help;
+	int (*run)(int argc, char **argv);
+};
+
+static int cmd_init(int, char **);
+static int cmd_enroll(int, char **);
+static int cmd_revoke(int, char **);
+static int cmd_serve(int, char **);
+static int cmd_devices(int, char **);
+
+static const struct command commands[] = {
+	{ "init", "init DIR --street NAME [--code CODE] [--listen HOST:PORT]",
+	  "Create a new data directory: the database with the street as its root\n"
+	  "organisation, the street's CA, the server certificate and tongxind.conf.\n"
+	  "  --street NAME       the street's name, e.g. 和平街道 (required)\n"
+	  "  --code CODE         the street's organisation code (default JD01)\n"
+	  "  --listen HOST:PORT  address to serve on and to put in bundles\n"
+	  "                      (default " DEFAULT_LISTEN ")\n", cmd_init },
+	{ "enroll", "enroll DIR --org CODE --device NAME [--admin] --out FILE [--days N]",
+	  "Issue a device credential bundle (key, certificate, CA, server address),\n"
+	  "written with mode 0600. The organisation must exist on the server.\n"
+	  "  --org CODE      the organisation the device works for\n"
+	  "  --device NAME   a name for the device, unique among enrolled devices\n"
+	  "  --admin         an administrator's device (street administrators)\n"
+	  "  --out FILE      where to write the bundle (must not exist)\n"
+	  "  --days N        certificate validity in days (default 3650)\n", cmd_enroll },
+	{ "revoke", "revoke DIR --device NAME",
+	  "Revoke a device. A running server refuses it from its next connection on.\n",
+	  cmd_revoke },
+	{ "serve", "serve DIR [--listen HOST:PORT] [--idle-timeout S] [--handshake-timeout S]",
+	  "Serve the street's devices until SIGTERM or SIGINT.\n"
+	  "  --listen HOST:PORT       override the configured address\n"
+	  "  --idle-timeout S         close sessions idle this long (default 300)\n"
+	  "  --handshake-timeout S    time allowed for TLS and hello (default 10)\n"
+	  "  --max-sessions N         concurrent connections (default 1000)\n"
+	  "  -v                       log every frame\n", cmd_serve },
+	{ "devices", "devices DIR",
+	  "List enrolled devices with their last contact and pushed transactions.\n",
+	  cmd_devices },
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static void
+usage_all(FILE *f)
+{
+	fprintf(f, "usage: tongxind COMMAND DIR [OPTIONS]\n\n"
+	    "Tongxin (同心) street server %s.\n\nCommands:\n", TONGXIN_VERSION);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  tongxind %s\n", commands[i].usage);
+	fprintf(f, "\nRun \"tongxind COMMAND --help\" for a command's options.\n"
+	    "Exit status: 0 success, 1 failure, 2 usage error.\n");
+}
+
+static int
+usage_cmd(const char *name, int ok)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0) {
+			fprintf(ok ? stdout : stderr, "usage: tongxind %s\n\n%s", commands[i].usage,
+			    commands[i].help);
+			break;
+		}
+	return ok ? 0 : EXIT_USAGE;
+}
+
+/* Whether a device name or code is acceptable: printable UTF-8, bounded. */
+static int
+name_ok(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+	return n > 0 && n <= max && validate_utf8(s) && strpbrk(s, "\t\r\n/") == NULL;
+}
+
+static int
+cmd_init(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "street", required_argument, NULL, 's' }, { "code", required_argument, NULL, 'c' },
+		{ "listen", required_argument, NULL, 'l' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 } };
+	struct server_conf conf;
+	char err[1024] = "", host[256], path[4096];
+	const char *dir;
+	struct store *st;
+	struct stat sb;
+	int ch, port;
+
+	memset(&conf, 0, sizeof conf);
+	snprintf(conf.code, sizeof conf.code, "JD01");
+	snprintf(conf.listen, sizeof conf.listen, DEFAULT_LISTEN);
+	while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (ch) {
+		case 's': snprintf(conf.street, sizeof conf.street, "%s", optarg); break;
+		case 'c': snprintf(conf.code, sizeof conf.code, "%s", optarg); break;
+		case 'l': snprintf(conf.listen, sizeof conf.listen, "%s", optarg); break;
+		case 'h': return usage_cmd("init", 1);
+		default: return usage_cmd("init", 0);
+		}
+	}
+	if (optind != argc - 1 || conf.street[0] == '\0') {
+		fprintf(stderr, "tongxind init: %s\n", optind != argc - 1 ?
+		    "expected exactly one data directory" : "--street NAME is required");
+		return usage_cmd("init", 0);
+	}
+	dir = argv[optind];
+	if (!name_ok(conf.street, 200) || !name_ok(conf.code, 32)) {
+		fprintf(stderr, "tongxind init: the street name and code must be 1-200 and 1-32 bytes "
+		    "of printable text without '/'\n");
+		return EXIT_USAGE;
+	}
+	if (split_hostport(conf.listen, host, sizeof host, &port) != 0) {
+		fprintf(stderr, "tongxind init: invalid --listen \"%s\": expected HOST:PORT\n",
+		    conf.listen);
+		return EXIT_USAGE;
+	}
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		fprintf(stderr, "tongxind init: cannot create %s: %s\n", dir, strerror(errno));
+		return 1;
+	}
+	snprintf(path, sizeof path, "%s/tongxind.db", dir);
+	if (stat(path, &sb) == 0) {
+		fprintf(stderr, "tongxind init: %s already holds a database; refusing to overwrite it\n",
+		    dir);
+		return 1;
+	}
+	if (pki_ca_create(dir, conf.street, err, sizeof err) != 0 ||
+	    pki_server_issue(dir, host, err, sizeof err) != 0) {
+		fprintf(stderr, "tongxind init: %s\n", err);
+		return 1;
+	}
+	if ((st = store_open(dir, 1, err, sizeof err)) == NULL ||
+	    store_init_street(st, conf.street, conf.code, err, sizeof err) != 0) {
+		fprintf(stderr, "tongxind init: %s\n", err);
+		store_close(st);
+		return 1;
+	}
+	store_close(st);
+	if (conf_write(dir, &conf, err, sizeof err) != 0) {
+		fprintf(stderr, "tongxind init: %s\n", err);
+		return 1;
+	}
+	printf("Created street %s in %s\n"
+	    "  street organisation code: %s\n"
+	    "  server address in bundles: %s\n"
+	    "Next: tongxind enroll %s --org %s --device NAME --admin --out admin.bundle\n"
+	    "      tongxind serve %s\n", conf.street, dir, conf.code, conf.listen, dir, conf.code,
+	    dir);
+	return 0;
+}
+
+static int
+cmd_enroll(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "org", required_argument, NULL, 'o' }, { "device", required_argument, NULL, 'd' },
+		{ "admin", no_argument, NULL, 'a' }, { "out", required_argument, NULL, 'O' },
+		{ "days", required_argument, NULL, 'D' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 } };
+	const char *org = NULL, *device = NULL, *out = NULL, *dir;
+	int admin = 0, ch, days = 3650;
+	char err[1024] = "", scope[512], orgname[256];
+	struct server_conf conf;
+	struct store *st;
+	struct store_device d, existing;
+	struct pki_identity id;
+	struct pki_cred cred;
+	char *end;
+
+	while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'o': org = optarg; break;
+		case 'd': device = optarg; break;
+		case 'a': admin = 1; break;
+		case 'O': out = optarg; break;
+		case 'D':
+			errno = 0;
+			days = (int)strtol(optarg, &end, 10);
+			if (errno || *end || days == 0 || days > 36500 || days < -36500) {
+				fprintf(stderr, "tongxind enroll: --days must be a non-zero number of days\n");
+				return EXIT_USAGE;
+			}
+			break;
+		case 'h': return usage_cmd("enroll", 1);
+		default: return usage_cmd("enroll", 0);
+		}
+	}
+	if (optind != argc - 1 || org == NULL || device == NULL || out == NULL) {
+		fprintf(stderr, "tongxind enroll: DIR, --org, --device and --out are required\n");
+		return usage_cmd("enroll", 0);
+	}
+	dir = argv[optind];
+	if (!name_ok(device, 64)) {
+		fprintf(stderr, "tongxind enroll: the device name must be 1-64 bytes of printable text "
+		    "without '/'\n");
+		return EXIT_USAGE;
+	}
+	if (conf_read(dir, &conf, err, sizeof err) != 0) {
+		fprintf(stderr, "tongxind enroll: %s\n", err);
+		return 1;
+	}
+	if ((st = store_open(dir, 0, err, sizeof err)) == NULL) {
+		fprintf(stderr, "tongxind enroll: %s\n", err);
+		return 1;
+	}
+	if (store_org_scope(st, org, scope, sizeof scope, orgname, sizeof orgname) != 0) {
+		fprintf(stderr, "tongxind enroll: no organisation has the code \"%s\"; the street's "
+		    "administrator adds it with \"tongxin org add\" and syncs first\n", org);
+		goto fail;
+	}
+	if (store_device_by_name(st, device, &existing) == 0) {
+		fprintf(stderr, "tongxind enroll: a device named \"%s\" is already enrolled; revoke it "
+		    "first or choose another name\n", device);
+		goto fail;
+	}
+	memset(&id, 0, sizeof id);
+	snprintf(id.device, sizeof id.device, "%s", device);
+	snprintf(id.org_code, sizeof id.org_code, "%s", org);
+	snprintf(id.role, sizeof id.role, "%s", admin ? "admin" : "office");
+	if (id_new(id.device_id) != 0 ||
+	    pki_device_issue(dir, &id, days, &cred, err, sizeof err) != 0) {
+		fprintf(stderr, "tongxind enroll: %s\n", err[0] ? err : "random number generator failed");
+		goto fail;
+	}
+	if (pki_bundle_write(out, &cred, conf.listen, 0, err, sizeof err) != 0) {
+		fprintf(stderr, "tongxind enroll: %s\n", err);
+		pki_cred_clear(&cred);
+		goto fail;
+	}
+	pki_cred_clear(&cred);
+	memset(&d, 0, sizeof d);
+	snprintf(d.id, sizeof d.id, "%s", id.device_id);
+	snprintf(d.name, sizeof d.name, "%s", id.device);
+	snprintf(d.org_code, sizeof d.org_code, "%s", id.org_code);
+	snprintf(d.role, sizeof d.role, "%s", id.role);
+	snprintf(d.serial, sizeof d.serial, "%s", id.serial);
+	d.enrolled_at = now_ms();
+	if (store_device_add(st, &d, err, sizeof err) != 0) {
+		fprintf(stderr, "tongxind enroll: %s\n", err);
+		unlink(out);
+		goto fail;
+	}
+	store_close(st);
+	printf("Enrolled device %s (%s) for %s %s\n  bundle: %s (keep it secret; mode 0600)\n"
+	    "  on the device: tongxin join %s\n", device, id.role, org, orgname, out, out);
+	return 0;
+fail:
+	store_close(st);
+	return 1;
+}
+
+static int
+cmd_revoke(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "device", required_argument, NULL, 'd' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 } };
+	const char *device = NULL;
+	char err[1024] = "";
+	struct store *st;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'd': device = optarg; break;
+		case 'h': return usage_cmd("revoke", 1);
+		default: return usage_cmd("revoke", 0);
+		}
+	}
+	if (optind != argc - 1 || device == NULL) {
+		fprintf(stderr, "tongxind revoke: DIR and --device are required\n");
+		return usage_cmd("revoke", 0);
+	}
+	if ((st = store_open(argv[optind], 0, err, sizeof err)) == NULL ||
+	    store_device_revoke(st, device, err, sizeof err) != 0) {
+		fprintf(stderr, "tongxind revoke: %s\n", err);
+		store_close(st);
+		return 1;
+	}
+	store_close(st);
+	printf("Revoked device %s; the server refuses it from its next connection on.\n", device);
+	return 0;
+}
+
+static int
+parse_secs(const char *s, int *out)
+{
+	char *end;
+	long v;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < 1 || v > 86400)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+static int
+cmd_serve(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "idle-timeout", required_argument, NULL, 'i' },
+		{ "handshake-timeout", required_argument, NULL, 't' },
+		{ "max-sessions", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+	struct serve_opts o = { NULL, 10, 300, 1000, 10 };
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "hv", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'l': o.listen = optarg; break;
+		case 'i':
+		case 't':
+		case 'm':
+			if (parse_secs(optarg, ch == 'i' ? &o.idle_timeout_s : ch == 't' ?
+			    &o.handshake_timeout_s : &o.max_sessions) != 0) {
+				fprintf(stderr, "tongxind serve: invalid number \"%s\"\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'v': log_set_level(LOG_LEVEL_DEBUG); break;
+		case 'h': return usage_cmd("serve", 1);
+		default: return usage_cmd("serve", 0);
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "tongxind serve: expected exactly one data directory\n");
+		return usage_cmd("serve", 0);
+	}
+	log_init("tongxind", log_get_level(), 1);
+	return server_run(argv[optind], &o);
+}
+
+static int
+print_device(const struct store_device *d, void *arg)
+{
+	char seen[32] = "never";
+	(void)arg;
+	if (d->last_seen) {
+		time_t t = (time_t)(d->last_seen / 1000);
+		struct tm tm;
+		localtime_r(&t, &tm);
+		strftime(seen, sizeof seen, "%Y-%m-%d %H:%M", &tm);
+	}
+	printf("%-24s %-8s %-12s %-16s %6lld %6lld %6lld  %s\n", d->name, d->role, d->org_code,
+	    seen, (long long)d->txns_applied, (long long)d->txns_conflict,
+	    (long long)d->txns_rejected, d->revoked_at ? "revoked" : "");
+	return 0;
+}
+
+static int
+cmd_devices(int argc, char **argv)
+{
+	char err[1024] = "";
+	struct store *st;
+
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
+		return usage_cmd("devices", 1);
+	if (argc != 2)
+		return usage_cmd("devices", 0);
+	if ((st = store_open(argv[1], 0, err, sizeof err)) == NULL) {
+		fprintf(stderr, "tongxind devices: %s\n", err);
+		return 1;
+	}
+	printf("%-24s %-8s %-12s %-16s %6s %6s %6s\n", "device", "role", "org", "last seen",
+	    "ok", "confl", "rej");
+	store_device_each(st, print_device, NULL);
+	store_close(st);
+	return 0;
+}
+
+int
+tongxind_main(int argc, char **argv)
+{
+	log_init("tongxind", LOG_LEVEL_INFO, 0);
+	if (argc < 2) {
+		usage_all(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage_all(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("tongxind %s\n", TONGXIN_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, argv[1]) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "tongxind: unknown command \"%s\"\n", argv[1]);
+	usage_all(stderr);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,2 @@
+/* placeholder replaced by the probe */
+int main(void) { return 0; }
