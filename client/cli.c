@@ -48,9 +48,10 @@ static const struct verb verbs[] = {
 	  "changes waiting to be sent, and this device's changes that went to conflict\n"
 	  "or were rejected.\n"
 	  "  --check   also connect to the server and report success or the reason\n", verb_status },
-	{ "sync", "sync [--push-only | --pull-only] [--quiet]",
+	{ "sync", "sync [--push-only | --pull-only] [--verify] [--quiet]",
 	  "Send the waiting changes, then receive what changed in this device's scope.\n"
-	  "Prints what was pushed, applied, merged, put in conflict, rejected and pulled.\n",
+	  "Prints what was pushed, applied, merged, put in conflict, rejected and pulled.\n"
+	  "  --verify   then have the server compare the replica with its own data\n",
 	  verb_sync },
 	{ "org", "org add --code CODE --name NAME --kind KIND [--parent CODE] [--FIELD VALUE...]\n"
 	  "       tongxin org edit CODE --FIELD VALUE...\n"
@@ -69,6 +70,23 @@ static const struct verb verbs[] = {
 	  "date is taken from the citizen ID number when not given. Fields use the\n"
 	  "schema's column names with dashes: --phone, --address, --job, --full-date,\n"
 	  "--retired 0|1, --relocated 0|1, --mobile 0|1, --flow-to, ...\n", verb_member },
+	{ "conflicts", "conflicts [list] [--office CODE] [--table T] [--older-than DAYS] [--status S]\n"
+	  "       tongxin conflicts show ID\n"
+	  "       tongxin conflicts resolve ID --keep-server | --take-office | --set COLUMN=VALUE...\n"
+	  "            [--note TEXT]",
+	  "Administrators: the conflict queue on the server. ID is the conflict id or its\n"
+	  "last 6+ characters. list shows open conflicts (--status resolved|auto|all for\n"
+	  "others); show puts base, server value and office value side by side; resolve\n"
+	  "settles it: keep the server's value, take the office's, or enter merged values\n"
+	  "for the conflicted row. A resolution is an ordinary change that reaches every\n"
+	  "replica in scope, and is kept in the audit trail. Needs an admin certificate.\n",
+	  verb_conflicts },
+	{ "audit", "audit [--row ID] [--device NAME] [--since YYYY-MM-DD] [--limit N]",
+	  "Administrators: who changed what, from which device, and when.\n", verb_audit },
+	{ "devices", "devices",
+	  "Administrators: every device's last contact, pushed transactions, open\n"
+	  "conflicts and the result of its last replica check (tongxin sync --verify).\n",
+	  verb_devices },
 };
 #define NVERBS (sizeof verbs / sizeof verbs[0])
 
@@ -91,7 +109,7 @@ usage_all(FILE *f)
 	    "  --csv, --json       machine-readable lists\n\n%s", exit_codes_help);
 }
 
-static int
+int
 verb_usage(const char *name, int ok)
 {
 	for (size_t i = 0; i < NVERBS; i++)
@@ -101,7 +119,7 @@ verb_usage(const char *name, int ok)
 	return ok ? EXIT_OK : EXIT_USAGE;
 }
 
-static int
+int
 has_help(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++)
@@ -120,8 +138,8 @@ cli_open(const struct cli *cli)
 	return r;
 }
 
-static int
-fail_exit(enum sync_fail f)
+int
+fail_exit(int f)
 {
 	switch (f) {
 	case SYNC_UNREACHABLE: return EXIT_UNREACHABLE;
@@ -134,7 +152,7 @@ fail_exit(enum sync_fail f)
 	}
 }
 
-static void
+void
 fmt_time(int64_t ms, char *buf, size_t cap)
 {
 	time_t t = (time_t)(ms / 1000);
@@ -185,7 +203,7 @@ print_outcomes(sqlite3 *db, int limit)
 	int n = 0;
 
 	if (sqlite3_prepare_v2(db, "SELECT seq, status, reason, conflict_id, at, resolution FROM outcome"
-	    " WHERE status IN ('conflict', 'rejected') ORDER BY seq DESC LIMIT ?1", -1, &st,
+	    " WHERE status IN ('conflict', 'rejected') OR reason IS NOT NULL ORDER BY seq DESC LIMIT ?1", -1, &st,
 	    NULL) != SQLITE_OK)
 		return;
 	sqlite3_bind_int(st, 1, limit);
@@ -193,10 +211,12 @@ print_outcomes(sqlite3 *db, int limit)
 		char when[32];
 		const char *status = (const char *)sqlite3_column_text(st, 1);
 		if (n++ == 0)
-			printf("本机未生效的修改 This device's changes that did not apply:\n");
+			printf("本机修改的处理结果 What became of this device's changes:\n");
 		fmt_time(sqlite3_column_int64(st, 4), when, sizeof when);
 		printf("  #%lld %s %s%s%s: %s%s%s\n", (long long)sqlite3_column_int64(st, 0), when,
-		    strcmp(status, "conflict") == 0 ? "冲突 conflict" : "退回 rejected",
+		    strcmp(status, "conflict") == 0 ? "冲突 conflict" :
+		    strcmp(status, "rejected") == 0 ? "退回 rejected" :
+		    strcmp(status, "merged") == 0 ? "合并 merged" : "已应用 applied",
 		    sqlite3_column_type(st, 3) != SQLITE_NULL ? " " : "",
 		    sqlite3_column_type(st, 3) != SQLITE_NULL ?
 		        (const char *)sqlite3_column_text(st, 3) : "",
@@ -276,6 +296,8 @@ verb_sync(struct cli *cli, int argc, char **argv)
 			o.pull_only = 1;
 		else if (strcmp(argv[k], "--quiet") == 0)
 			cli->quiet = 1;
+		else if (strcmp(argv[k], "--verify") == 0)
+			o.verify = 1;
 		else
 			return verb_usage("sync", 0);
 	}
@@ -305,8 +327,14 @@ verb_sync(struct cli *cli, int argc, char **argv)
 			printf(" (%lld already known to the server)", (long long)rep.acks.duplicate);
 		printf("\n  拉取 pulled %llu rows, removed %llu that left this device's scope\n",
 		    (unsigned long long)rep.pulled_rows, (unsigned long long)rep.evicted_rows);
-		if (rep.acks.conflict || rep.acks.rejected)
-			print_outcomes(replica_db(r), (int)(rep.acks.conflict + rep.acks.rejected));
+		if (rep.resolutions)
+			printf("  已处理冲突 %llu of this device's conflicts were settled by the street\n",
+			    (unsigned long long)rep.resolutions);
+		if (rep.verify[0])
+			printf("  副本核对 replica check: %s\n", rep.verify);
+		if (rep.acks.conflict || rep.acks.rejected || rep.acks.noted || rep.resolutions)
+			print_outcomes(replica_db(r), (int)(rep.acks.conflict + rep.acks.rejected +
+			    rep.acks.noted + (int64_t)rep.resolutions));
 	}
 	replica_close(r);
 	return EXIT_OK;

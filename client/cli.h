@@ -32,5 +32,18 @@ int tongxin_main(int argc, char **argv);
 
 /* Open the replica named by the global options, or print why not. */
 struct replica *cli_open(const struct cli *cli);
+/* Print a verb's usage (to stdout when ok) and return EXIT_OK or EXIT_USAGE. */
+int verb_usage(const char *name, int ok);
+/* Whether --help or -h is among the arguments. */
+int has_help(int argc, char **argv);
+/* The exit code for a failed exchange with the server. */
+int fail_exit(int sync_fail);
+/* Local time of Unix milliseconds as "YYYY-MM-DD HH:MM:SS" ("never" for 0). */
+void fmt_time(int64_t ms, char *buf, size_t cap);
+
+/* Administrators' verbs (admin.c). */
+int verb_conflicts(struct cli *cli, int argc, char **argv);
+int verb_audit(struct cli *cli, int argc, char **argv);
+int verb_devices(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -9,9 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "db.h"
+#include "rowhash.h"
 #include "log.h"
 #include "value.h"
 
@@ -821,6 +820,7 @@ rep_ack(struct replica *r, const Tongxin__PushResponse *resp, struct rep_ack_cou
 			default: counts->rejected++; break;
 			}
 			counts->duplicate += res->duplicate;
+			counts->noted += res->reason[0] && !keep_txn;
 		}
 	}
 	for (size_t i = 0; i < resp->n_results; i++)
@@ -839,6 +839,21 @@ fail2:
 		snprintf(err, errlen, "cannot record the server's answers: %s", sqlite3_errmsg(r->db));
 	db_exec(r->db, "ROLLBACK", NULL, 0);
 	return -1;
+}
+
+uint64_t
+rep_note_cursor(struct replica *r)
+{
+	sqlite3_stmt *st;
+	uint64_t v = 0;
+
+	if (sqlite3_prepare_v2(r->db, "SELECT version FROM cursor WHERE tbl = -2", -1, &st,
+	    NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
 }
 
 int
@@ -900,10 +915,29 @@ rep_apply_page(struct replica *r, const Tongxin__PullResponse *page, uint64_t *a
 		if (evicted)
 			*evicted += (uint64_t)sqlite3_changes(r->db);
 	}
+	for (size_t i = 0; i < page->n_resolutions; i++) {
+		const Tongxin__Resolution *res = page->resolutions[i];
+		sqlite3_stmt *st;
+		char text[600];
+		snprintf(text, sizeof text, "%s%s%s%s%s", res->decision,
+		    res->resolved_by[0] ? " by " : "", res->resolved_by,
+		    res->note[0] ? "; " : "", res->note);
+		if (sqlite3_prepare_v2(r->db, "UPDATE outcome SET resolution = ?2 WHERE conflict_id = ?1",
+		    -1, &st, NULL) != SQLITE_OK)
+			goto fail;
+		sqlite3_bind_text(st, 1, res->conflict_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			sqlite3_finalize(st);
+			goto fail;
+		}
+		sqlite3_finalize(st);
+	}
 	for (int t = 0; t < TBL_COUNT && t < (int)page->n_cursors; t++)
 		if (cursor_set(r, t, page->cursors[t]) != 0)
 			goto fail;
-	if (cursor_set(r, -1, page->evict_cursor) != 0 ||
+	if (cursor_set(r, -2, page->note_cursor) != 0 ||
+	    cursor_set(r, -1, page->evict_cursor) != 0 ||
 	    db_exec(r->db, "COMMIT", err, errlen) != 0)
 		goto fail;
 	return 0;
@@ -964,40 +998,5 @@ rep_get_blob(struct replica *r, const char *key, void **data, size_t *len)
 int
 rep_table_hash(sqlite3 *db, int t, const char *where, char out[65])
 {
-	const struct table_def *td = &schema_tables[t];
-	char sql[4096];
-	size_t n;
-	sqlite3_stmt *st;
-	EVP_MD_CTX *md;
-	unsigned char h[32];
-	unsigned int hl = 0;
-	int rc;
-
-	n = (size_t)snprintf(sql, sizeof sql, "SELECT id");
-	for (int c = 0; c < td->ncols; c++)
-		n += (size_t)snprintf(sql + n, sizeof sql - n, ", %s", td->cols[c].name);
-	snprintf(sql + n, sizeof sql - n, " FROM %s%s%s ORDER BY id", td->name,
-	    where ? " WHERE " : "", where ? where : "");
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	md = EVP_MD_CTX_new();
-	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		for (int c = 0; c <= td->ncols; c++) {
-			int type = sqlite3_column_type(st, c);
-			const unsigned char *txt = sqlite3_column_text(st, c);
-			int len = sqlite3_column_bytes(st, c);
-			unsigned char tag = (unsigned char)type;
-			EVP_DigestUpdate(md, &tag, 1);
-			EVP_DigestUpdate(md, &len, sizeof len);
-			if (txt)
-				EVP_DigestUpdate(md, txt, (size_t)len);
-		}
-	}
-	sqlite3_finalize(st);
-	EVP_DigestFinal_ex(md, h, &hl);
-	EVP_MD_CTX_free(md);
-	for (int i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", h[i]);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return table_hash(db, t, where, NULL, NULL, out);
 }

@@ -98,6 +98,7 @@ int rep_outbox_peek(struct replica *r, size_t max_txns, size_t max_bytes, Tongxi
 /* Counts of a push's results, for the sync summary. */
 struct rep_ack_counts {
 	int64_t applied, merged, conflict, rejected, duplicate;
+	int64_t noted;   /* applied or merged with a note (a newer-wins decision) */
 };
 
 /*
@@ -110,6 +111,8 @@ int rep_ack(struct replica *r, const Tongxin__PushResponse *resp, struct rep_ack
 
 /* Current pull cursors (TBL_COUNT entries) and the eviction cursor. */
 int rep_cursors(struct replica *r, uint64_t *cursors, uint64_t *evict_cursor);
+/* How far the replica has heard of its conflicts' resolutions. */
+uint64_t rep_note_cursor(struct replica *r);
 
 /*
  * Apply one pull page and advance the cursors in one local transaction.

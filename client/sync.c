@@ -435,6 +435,7 @@ do_pull(struct conn *c, struct replica *r, const struct sync_opts *o, struct syn
 	req.cursors = cursors;
 	req.n_cursors = TBL_COUNT;
 	req.evict_cursor = evict;
+	req.note_cursor = rep_note_cursor(r);
 	env.body_case = TONGXIN__ENVELOPE__BODY_PULL;
 	env.pull = &req;
 	if (conn_send(c, &env) != 0)
@@ -446,6 +447,7 @@ do_pull(struct conn *c, struct replica *r, const struct sync_opts *o, struct syn
 		if (in == NULL)
 			return -1;
 		more = in->pull_result->more;
+		rep->resolutions += in->pull_result->n_resolutions;
 		if (rep_apply_page(r, in->pull_result, &rep->pulled_rows, &rep->evicted_rows, err,
 		    sizeof err) != 0) {
 			envelope_free(in);
@@ -458,6 +460,80 @@ do_pull(struct conn *c, struct replica *r, const struct sync_opts *o, struct syn
 	if (o->progress && rep->pulled_rows)
 		fprintf(stderr, "\n");
 	return 0;
+}
+
+/* Send the replica's digests; the server compares them with its view of our scope. */
+static int
+do_verify(struct conn *c, struct replica *r, struct sync_report *rep)
+{
+	Tongxin__ReplicaCheck chk = TONGXIN__REPLICA_CHECK__INIT;
+	Tongxin__Envelope env = TONGXIN__ENVELOPE__INIT, *in;
+	char hashes[TBL_COUNT][65];
+	char *ptrs[TBL_COUNT];
+
+	if (replica_info(r)->pending_txns > 0) {
+		snprintf(rep->verify, sizeof rep->verify, "skipped: changes still pending");
+		return 0;
+	}
+	for (int t = 0; t < TBL_COUNT; t++) {
+		if (rep_table_hash(replica_db(r), t, NULL, hashes[t]) != 0)
+			return set_fail(c, SYNC_LOCAL, "cannot digest the replica");
+		ptrs[t] = hashes[t];
+	}
+	chk.table_hashes = ptrs;
+	chk.n_table_hashes = TBL_COUNT;
+	env.body_case = TONGXIN__ENVELOPE__BODY_REPLICA_CHECK;
+	env.replica_check = &chk;
+	if (conn_send(c, &env) != 0 ||
+	    (in = expect(c, env.id, TONGXIN__ENVELOPE__BODY_REPLICA_CHECK_RESULT)) == NULL)
+		return -1;
+	if (in->replica_check_result->match) {
+		snprintf(rep->verify, sizeof rep->verify, "match");
+	} else {
+		size_t n = (size_t)snprintf(rep->verify, sizeof rep->verify, "MISMATCH in");
+		for (size_t i = 0; i < in->replica_check_result->n_mismatched_tables; i++)
+			n += (size_t)snprintf(rep->verify + n, sizeof rep->verify - n, " %s",
+			    in->replica_check_result->mismatched_tables[i]);
+	}
+	envelope_free(in);
+	return 0;
+}
+
+int
+sync_request(struct replica *r, const struct sync_opts *o, Tongxin__Envelope *req,
+    Tongxin__Envelope__BodyCase want, Tongxin__Envelope **reply, enum sync_fail *fail,
+    char *err, size_t errlen)
+{
+	struct sync_report rep;
+	struct pki_cred cred;
+	SSL_CTX *ctx;
+	struct conn c;
+	int rc = -1;
+
+	*reply = NULL;
+	*fail = SYNC_OK;
+	memset(&rep, 0, sizeof rep);
+	if (replica_credential(r, &cred, err, errlen) != 0) {
+		*fail = SYNC_LOCAL;
+		return -1;
+	}
+	ctx = tls_client_ctx(&cred, err, errlen);
+	pki_cred_clear(&cred);
+	if (ctx == NULL) {
+		*fail = SYNC_LOCAL;
+		return -1;
+	}
+	if (conn_open(&c, ctx, o->server ? o->server : replica_info(r)->server, NULL,
+	    o->timeout_ms) == 0 && do_hello(&c, r, o, &rep) == 0 && conn_send(&c, req) == 0 &&
+	    (*reply = expect(&c, req->id, want)) != NULL)
+		rc = 0;
+	if (rc != 0) {
+		*fail = c.fail ? c.fail : SYNC_PROTOCOL;
+		snprintf(err, errlen, "%s", c.err);
+	}
+	conn_close(&c, NULL);
+	SSL_CTX_free(ctx);
+	return rc;
 }
 
 int
@@ -494,6 +570,8 @@ sync_run(struct replica *r, const struct sync_opts *o, struct sync_report *rep,
 	if (o->progress && rep->pushed_txns)
 		fprintf(stderr, "\n");
 	if (!o->check_only && !o->push_only && do_pull(&c, r, o, rep) != 0)
+		goto out;
+	if (o->verify && !o->check_only && do_verify(&c, r, rep) != 0)
 		goto out;
 	rc = 0;
 out:

@@ -65,6 +65,8 @@ struct sync_report {
 	char device[65];
 	char role[16];
 	char server_version[32];
+	uint64_t resolutions;       /* this device's conflicts settled since the last pull */
+	char verify[256];           /* the replica check's verdict, with --verify */
 };
 
 struct sync_opts {
@@ -72,6 +74,7 @@ struct sync_opts {
 	const char *operator_name;
 	int progress;               /* print progress on stderr (a terminal) */
 	int push_only, pull_only, check_only;
+	int verify;                 /* after pulling, have the server check the replica's digests */
 	int timeout_ms;
 	SSL_CTX *ctx;               /* reuse a context (benchmarks); NULL: make one */
 	SSL_SESSION **session;      /* resume and keep a TLS session, if not NULL */
@@ -85,5 +88,14 @@ struct sync_opts {
  */
 int sync_run(struct replica *r, const struct sync_opts *o, struct sync_report *rep,
     enum sync_fail *fail, char *err, size_t errlen);
+
+/*
+ * One request/reply exchange after hello (administrators' verbs). *reply is
+ * the server's answer of kind want (free with envelope_free); a server Error
+ * becomes -1 with its message in err.
+ */
+int sync_request(struct replica *r, const struct sync_opts *o, Tongxin__Envelope *req,
+    Tongxin__Envelope__BodyCase want, Tongxin__Envelope **reply, enum sync_fail *fail,
+    char *err, size_t errlen);
 
 #endif

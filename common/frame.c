@@ -98,6 +98,18 @@ envelope_body_name(const Tongxin__Envelope *env)
 	case TONGXIN__ENVELOPE__BODY_PUSH_RESULT: return "push-result";
 	case TONGXIN__ENVELOPE__BODY_PULL: return "pull";
 	case TONGXIN__ENVELOPE__BODY_PULL_RESULT: return "pull-result";
+	case TONGXIN__ENVELOPE__BODY_CONFLICT_LIST: return "conflicts-list";
+	case TONGXIN__ENVELOPE__BODY_CONFLICT_LIST_RESULT: return "conflicts-list-result";
+	case TONGXIN__ENVELOPE__BODY_CONFLICT_SHOW: return "conflicts-show";
+	case TONGXIN__ENVELOPE__BODY_CONFLICT_SHOW_RESULT: return "conflicts-show-result";
+	case TONGXIN__ENVELOPE__BODY_CONFLICT_RESOLVE: return "conflicts-resolve";
+	case TONGXIN__ENVELOPE__BODY_CONFLICT_RESOLVE_RESULT: return "conflicts-resolve-result";
+	case TONGXIN__ENVELOPE__BODY_AUDIT: return "audit";
+	case TONGXIN__ENVELOPE__BODY_AUDIT_RESULT: return "audit-result";
+	case TONGXIN__ENVELOPE__BODY_DEVICES: return "devices";
+	case TONGXIN__ENVELOPE__BODY_DEVICES_RESULT: return "devices-result";
+	case TONGXIN__ENVELOPE__BODY_REPLICA_CHECK: return "replica-check";
+	case TONGXIN__ENVELOPE__BODY_REPLICA_CHECK_RESULT: return "replica-check-result";
 	default: return "unknown";
 	}
 }

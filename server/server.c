@@ -67,6 +67,7 @@ struct session {
 	uint32_t pull_max;
 	uint64_t cursors[TBL_COUNT];
 	uint64_t evict_cursor;
+	uint64_t note_cursor;
 	uint64_t pull_rows;
 };
 
@@ -335,6 +336,7 @@ pull_continue(struct session *s)
 		req.cursors = s->cursors;
 		req.n_cursors = TBL_COUNT;
 		req.evict_cursor = s->evict_cursor;
+		req.note_cursor = s->note_cursor;
 		req.max_rows = s->pull_max;
 		if (store_pull(s->srv->store, &a, &req, &resp, err, sizeof err) != 0) {
 			s->pulling = 0;
@@ -345,6 +347,7 @@ pull_continue(struct session *s)
 		for (int t = 0; t < TBL_COUNT && t < (int)resp->n_cursors; t++)
 			s->cursors[t] = resp->cursors[t];
 		s->evict_cursor = resp->evict_cursor;
+		s->note_cursor = resp->note_cursor;
 		s->pull_rows += resp->n_rows;
 		s->pulling = resp->more;
 		out.id = s->pull_req_id;
@@ -380,6 +383,7 @@ handle_pull(struct session *s, const Tongxin__Envelope *env)
 	for (size_t i = 0; i < p->n_cursors; i++)
 		s->cursors[i] = p->cursors[i];
 	s->evict_cursor = p->evict_cursor;
+	s->note_cursor = p->note_cursor;
 	s->pull_max = p->max_rows;
 	s->pull_req_id = env->id;
 	s->pull_rows = 0;
@@ -389,15 +393,153 @@ handle_pull(struct session *s, const Tongxin__Envelope *env)
 	pull_continue(s);
 }
 
-/* Dispatch: which body each state accepts, and its handler. */
+/* Send a reply whose body the caller built; frees nothing. */
+static void
+reply(struct session *s, uint32_t id, Tongxin__Envelope__BodyCase body, void *msg)
+{
+	Tongxin__Envelope out = TONGXIN__ENVELOPE__INIT;
+
+	out.id = id;
+	out.body_case = body;
+	/* Every body is a pointer in the same union. */
+	out.hello = msg;
+	if (session_send(s, &out) != 0)
+		session_fail(s, id, TONGXIN__ERROR_CODE__ERR_TOO_LARGE,
+		    "the answer is too large to send; narrow the request");
+}
+
+/* An administrator's request the store refused: say why and keep the session. */
+static void
+admin_error(struct session *s, uint32_t id, Tongxin__ErrorCode code, const char *what,
+    const char *err)
+{
+	Tongxin__Envelope out = TONGXIN__ENVELOPE__INIT;
+	Tongxin__Error e = TONGXIN__ERROR__INIT;
+
+	log_info("%s: %s refused: %s", who(s), what, err);
+	e.code = code;
+	e.message = (char *)err;
+	out.id = id;
+	out.body_case = TONGXIN__ENVELOPE__BODY_ERROR;
+	out.error = &e;
+	if (session_send(s, &out) != 0)
+		session_close(s);
+}
+
+static void
+handle_conflict_list(struct session *s, const Tongxin__Envelope *env)
+{
+	Tongxin__ConflictListResponse *resp;
+	char err[512] = "";
+
+	if (store_conflict_list(s->srv->store, env->conflict_list->filter, &resp, err,
+	    sizeof err) != 0) {
+		admin_error(s, env->id, TONGXIN__ERROR_CODE__ERR_BAD_REQUEST, "conflict list", err);
+		return;
+	}
+	reply(s, env->id, TONGXIN__ENVELOPE__BODY_CONFLICT_LIST_RESULT, resp);
+	tongxin__conflict_list_response__free_unpacked(resp, NULL);
+}
+
+static void
+handle_conflict_show(struct session *s, const Tongxin__Envelope *env)
+{
+	Tongxin__ConflictShowResponse resp = TONGXIN__CONFLICT_SHOW_RESPONSE__INIT;
+	Tongxin__ConflictInfo *ci;
+	char err[512] = "";
+
+	if (store_conflict_show(s->srv->store, env->conflict_show->id, &ci, err, sizeof err) != 0) {
+		admin_error(s, env->id, TONGXIN__ERROR_CODE__ERR_NOT_FOUND, "conflict show", err);
+		return;
+	}
+	resp.conflict = ci;
+	reply(s, env->id, TONGXIN__ENVELOPE__BODY_CONFLICT_SHOW_RESULT, &resp);
+	tongxin__conflict_info__free_unpacked(ci, NULL);
+}
+
+static void
+handle_conflict_resolve(struct session *s, const Tongxin__Envelope *env)
+{
+	Tongxin__ConflictResolveResponse *resp;
+	struct store_actor a;
+	char err[512] = "";
+
+	fill_actor(s, &a);
+	if (store_conflict_resolve(s->srv->store, &a, env->conflict_resolve, &resp, err,
+	    sizeof err) != 0) {
+		admin_error(s, env->id, TONGXIN__ERROR_CODE__ERR_BAD_REQUEST, "conflict resolve", err);
+		return;
+	}
+	log_info("%s: conflict %s resolved: %s", who(s), resp->id, resp->resolution);
+	reply(s, env->id, TONGXIN__ENVELOPE__BODY_CONFLICT_RESOLVE_RESULT, resp);
+	tongxin__conflict_resolve_response__free_unpacked(resp, NULL);
+}
+
+static void
+handle_audit(struct session *s, const Tongxin__Envelope *env)
+{
+	Tongxin__AuditResponse *resp;
+	char err[512] = "";
+
+	if (store_audit(s->srv->store, env->audit, &resp, err, sizeof err) != 0) {
+		admin_error(s, env->id, TONGXIN__ERROR_CODE__ERR_BAD_REQUEST, "audit", err);
+		return;
+	}
+	reply(s, env->id, TONGXIN__ENVELOPE__BODY_AUDIT_RESULT, resp);
+	tongxin__audit_response__free_unpacked(resp, NULL);
+}
+
+static void
+handle_devices(struct session *s, const Tongxin__Envelope *env)
+{
+	Tongxin__DevicesResponse *resp;
+	char err[512] = "";
+
+	if (store_devices(s->srv->store, &resp, err, sizeof err) != 0) {
+		admin_error(s, env->id, TONGXIN__ERROR_CODE__ERR_INTERNAL, "devices", err);
+		return;
+	}
+	reply(s, env->id, TONGXIN__ENVELOPE__BODY_DEVICES_RESULT, resp);
+	tongxin__devices_response__free_unpacked(resp, NULL);
+}
+
+static void
+handle_replica_check(struct session *s, const Tongxin__Envelope *env)
+{
+	Tongxin__ReplicaCheckResult *resp;
+	struct store_actor a;
+	char err[512] = "";
+
+	fill_actor(s, &a);
+	if (store_replica_check(s->srv->store, &a, env->replica_check, &resp, err,
+	    sizeof err) != 0) {
+		admin_error(s, env->id, TONGXIN__ERROR_CODE__ERR_BAD_REQUEST, "replica check", err);
+		return;
+	}
+	log_info("%s: replica check: %s", who(s), resp->match ? "match" : "MISMATCH");
+	reply(s, env->id, TONGXIN__ENVELOPE__BODY_REPLICA_CHECK_RESULT, resp);
+	tongxin__replica_check_result__free_unpacked(resp, NULL);
+}
+
+/*
+ * Dispatch: which body each state accepts, whether it needs an
+ * administrator's certificate, and its handler. Checked before any handler.
+ */
 static const struct {
 	Tongxin__Envelope__BodyCase body;
 	enum session_state state;
+	int admin;
 	void (*handler)(struct session *, const Tongxin__Envelope *);
 } dispatch[] = {
-	{ TONGXIN__ENVELOPE__BODY_HELLO, S_HELLO, handle_hello },
-	{ TONGXIN__ENVELOPE__BODY_PUSH, S_READY, handle_push },
-	{ TONGXIN__ENVELOPE__BODY_PULL, S_READY, handle_pull },
+	{ TONGXIN__ENVELOPE__BODY_HELLO, S_HELLO, 0, handle_hello },
+	{ TONGXIN__ENVELOPE__BODY_PUSH, S_READY, 0, handle_push },
+	{ TONGXIN__ENVELOPE__BODY_PULL, S_READY, 0, handle_pull },
+	{ TONGXIN__ENVELOPE__BODY_REPLICA_CHECK, S_READY, 0, handle_replica_check },
+	{ TONGXIN__ENVELOPE__BODY_CONFLICT_LIST, S_READY, 1, handle_conflict_list },
+	{ TONGXIN__ENVELOPE__BODY_CONFLICT_SHOW, S_READY, 1, handle_conflict_show },
+	{ TONGXIN__ENVELOPE__BODY_CONFLICT_RESOLVE, S_READY, 1, handle_conflict_resolve },
+	{ TONGXIN__ENVELOPE__BODY_AUDIT, S_READY, 1, handle_audit },
+	{ TONGXIN__ENVELOPE__BODY_DEVICES, S_READY, 1, handle_devices },
 };
 
 static void
@@ -414,6 +556,13 @@ session_dispatch(struct session *s, const Tongxin__Envelope *env)
 				session_fail(s, env->id, TONGXIN__ERROR_CODE__ERR_BAD_REQUEST,
 				    "%s is not accepted in state %s", envelope_body_name(env),
 				    state_name(s->state));
+			return;
+		}
+		if (dispatch[i].admin && strcmp(s->dev.role, "admin") != 0) {
+			/* Refused, but the office may go on syncing on this session. */
+			admin_error(s, env->id, TONGXIN__ERROR_CODE__ERR_FORBIDDEN,
+			    envelope_body_name(env),
+			    "this needs an administrator's certificate; this device is an office device");
 			return;
 		}
 		dispatch[i].handler(s, env);

@@ -94,6 +94,37 @@ int store_push(struct store *s, const struct store_actor *who, const Tongxin__Pu
 int store_pull(struct store *s, const struct store_actor *who, const Tongxin__PullRequest *req,
     Tongxin__PullResponse **out, char *err, size_t errlen);
 
+/*
+ * Administrators. Each fills *out with a new message (free it with the
+ * message's free_unpacked(*out, NULL)). The caller has checked the role.
+ */
+int store_conflict_list(struct store *s, const Tongxin__ConflictFilter *f,
+    Tongxin__ConflictListResponse **out, char *err, size_t errlen);
+/* -1 with "no conflict ..." in err when the id is unknown. */
+int store_conflict_show(struct store *s, const char *id, Tongxin__ConflictInfo **out, char *err,
+    size_t errlen);
+/*
+ * Settle an open conflict. keep_server changes no data; take_office applies
+ * the office's transaction over the server's values; set does the same with
+ * the given columns of the conflicted row replaced by merged values. The
+ * resulting changes get new versions (so they reach every replica in scope),
+ * the decision is audited, and the device that made the change learns it at
+ * its next pull. Committed durably before returning 0.
+ */
+int store_conflict_resolve(struct store *s, const struct store_actor *admin,
+    const Tongxin__ConflictResolveRequest *req, Tongxin__ConflictResolveResponse **out,
+    char *err, size_t errlen);
+int store_audit(struct store *s, const Tongxin__AuditRequest *req, Tongxin__AuditResponse **out,
+    char *err, size_t errlen);
+int store_devices(struct store *s, Tongxin__DevicesResponse **out, char *err, size_t errlen);
+/* Compare a replica's table digests with the server's view of its scope; remember the result. */
+int store_replica_check(struct store *s, const struct store_actor *who,
+    const Tongxin__ReplicaCheck *req, Tongxin__ReplicaCheckResult **out, char *err,
+    size_t errlen);
+/* Resolutions of this device's conflicts after *cursor (advanced). For pull. */
+int store_resolutions(struct store *s, const struct store_actor *who, uint64_t *cursor,
+    Tongxin__PullResponse *resp);
+
 /* Number of open conflicts, and of rows in a table that are live. For status and tests. */
 int64_t store_count(struct store *s, const char *what);
 

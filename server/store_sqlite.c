@@ -26,48 +26,14 @@
 #include "validate.h"
 #include "value.h"
 
-#define MAX_COLS 32
-#define SCOPE_MAX 512
-#define PULL_MAX_ROWS 5000
-#define PULL_MAX_BYTES (4u * 1024u * 1024u)
-#define PUSH_MAX_TXNS 1024
-#define TXN_MAX_CHANGES 2000
-
-struct store {
-	sqlite3 *db;
-	uint64_t version;       /* last change version handed out */
-	uint64_t hlc;           /* server's hybrid logical clock */
-	sqlite3_stmt *row_get[TBL_COUNT];
-	sqlite3_stmt *row_ins[TBL_COUNT];
-	sqlite3_stmt *row_upd[TBL_COUNT];
-	sqlite3_stmt *pull[TBL_COUNT];
-	sqlite3_stmt *txn_get;
-	sqlite3_stmt *txn_put;
-	sqlite3_stmt *conflict_put;
-	sqlite3_stmt *audit_put;
-	sqlite3_stmt *evict_put;
-	sqlite3_stmt *evict_get;
-	sqlite3_stmt *version_put;
-	sqlite3_stmt *unique_get[TBL_COUNT];
-};
-
-/* A row as the server holds it. */
-struct srow {
-	int exists;
-	Tongxin__Value v[MAX_COLS];
-	uint64_t version;
-	int deleted;
-	char scope[SCOPE_MAX];
-	char scope2[SCOPE_MAX];
-	uint64_t hlc;
-	char device[40];
-};
+#include "store_internal.h"
 
 static const char store_ddl[] =
 	"CREATE TABLE device ("
 	"  id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, org_code TEXT NOT NULL,"
 	"  role TEXT NOT NULL, serial TEXT NOT NULL UNIQUE, enrolled_at INTEGER NOT NULL,"
-	"  revoked_at INTEGER, last_seen INTEGER, last_push INTEGER, last_pull INTEGER);"
+	"  revoked_at INTEGER, last_seen INTEGER, last_push INTEGER, last_pull INTEGER,"
+	"  replica_check TEXT, replica_checked_at INTEGER);"
 	"CREATE UNIQUE INDEX device_live_name ON device(name) WHERE revoked_at IS NULL;"
 	/* One row per transaction a device pushed: the idempotency record. */
 	"CREATE TABLE txn_log ("
@@ -80,7 +46,9 @@ static const char store_ddl[] =
 	"  operator TEXT, kind TEXT NOT NULL, reason TEXT NOT NULL, tbl INTEGER, row_id TEXT,"
 	"  txn BLOB NOT NULL, server_row BLOB, hlc INTEGER, local_time INTEGER,"
 	"  received_at INTEGER NOT NULL, status TEXT NOT NULL DEFAULT 'open',"
-	"  resolution TEXT, resolved_by TEXT, resolved_at INTEGER);"
+	"  resolution TEXT, resolved_by TEXT, resolved_at INTEGER, resolved_version INTEGER,"
+	"  note TEXT);"
+	"CREATE INDEX conflict_resolved ON conflict(device_id, resolved_version);"
 	"CREATE INDEX conflict_status ON conflict(status, received_at);"
 	/* Every applied change: who, which device, when, what. */
 	"CREATE TABLE audit ("
@@ -93,7 +61,7 @@ static const char store_ddl[] =
 	"  old_scope TEXT NOT NULL, new_scope TEXT NOT NULL);";
 
 /* Set a statement's parameter to the text, or NULL when empty. */
-static void
+void
 bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
 {
 	if (s == NULL || *s == '\0')
@@ -102,7 +70,7 @@ bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
 		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
 }
 
-static void
+void
 srow_clear(struct srow *r)
 {
 	for (int i = 0; i < MAX_COLS; i++)
@@ -279,7 +247,7 @@ store_setting(struct store *s, const char *key, char *buf, size_t cap)
 }
 
 /* Persist the version counter inside the current write transaction. */
-static int
+int
 store_save_version(struct store *s)
 {
 	int rc;
@@ -290,7 +258,7 @@ store_save_version(struct store *s)
 }
 
 /* Load a row by id into r (r->exists says whether it was found). -1 on error. */
-static int
+int
 row_load(struct store *s, int t, const char *id, struct srow *r)
 {
 	sqlite3_stmt *st = s->row_get[t];
@@ -326,7 +294,7 @@ row_load(struct store *s, int t, const char *id, struct srow *r)
 }
 
 /* Write r (insert when is_new) with all bookkeeping columns. Returns the SQLite code. */
-static int
+int
 row_write(struct store *s, int t, const char *id, const struct srow *r, int is_new)
 {
 	sqlite3_stmt *st = is_new ? s->row_ins[t] : s->row_upd[t];
@@ -348,25 +316,11 @@ row_write(struct store *s, int t, const char *id, const struct srow *r, int is_n
 }
 
 /* Whether path lies within the scope prefix. */
-static int
+int
 in_scope(const char *path, const char *prefix)
 {
 	return path[0] != '\0' && strncmp(path, prefix, strlen(prefix)) == 0;
 }
-
-/* Outcome of one change. */
-enum ch_result { CH_APPLIED, CH_MERGED, CH_CONFLICT, CH_REJECTED, CH_ERROR };
-
-/* Details of the first change that stopped a transaction. */
-struct txn_verdict {
-	char kind[32];
-	char reason[512];
-	int table;
-	char row_id[40];
-	struct srow server;   /* server's row when the conflict was found */
-	int have_server;
-	char server_id[40];   /* id of that row when it is not row_id (a uniqueness clash) */
-};
 
 /*
  * Resolve a reference for scope: the scope path of the row id in table t.
@@ -397,7 +351,7 @@ ref_scope(struct store *s, int t, const char *id, char *scope, size_t cap)
  * Compute the scope(s) of a row from its values. On a problem fills the
  * verdict and returns CH_CONFLICT (parent gone) or CH_REJECTED.
  */
-static enum ch_result
+enum ch_result
 row_scopes(struct store *s, int t, const Tongxin__Value *v, char *scope, char *scope2,
     struct txn_verdict *vd)
 {
@@ -449,7 +403,7 @@ row_scopes(struct store *s, int t, const Tongxin__Value *v, char *scope, char *s
 }
 
 /* Check the non-scope references of the given columns. */
-static enum ch_result
+enum ch_result
 check_refs(struct store *s, int t, const Tongxin__Value *v, const uint32_t *cols, size_t n,
     struct txn_verdict *vd)
 {
@@ -520,7 +474,7 @@ change_shape(const Tongxin__Change *c, struct txn_verdict *vd)
 }
 
 /* Record an applied change in the audit log. */
-static int
+int
 audit_change(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx,
     const Tongxin__Change *c, uint64_t version, const char *action)
 {
@@ -548,14 +502,7 @@ audit_change(struct store *s, const struct store_actor *who, const Tongxin__Txn 
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* A note that a newer-wins column decided a clash: recorded, never silent. */
-struct lww_note {
-	int table;
-	char row_id[40];
-	char reason[256];
-};
-
-static enum ch_result
+enum ch_result
 apply_insert(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx,
     const Tongxin__Change *c, struct txn_verdict *vd)
 {
@@ -642,9 +589,9 @@ apply_insert(struct store *s, const struct store_actor *who, const Tongxin__Txn 
 	return CH_APPLIED;
 }
 
-static enum ch_result
+enum ch_result
 apply_update(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx,
-    const Tongxin__Change *c, struct txn_verdict *vd, struct lww_note *note)
+    const Tongxin__Change *c, struct txn_verdict *vd, struct lww_note *note, int force)
 {
 	const struct table_def *td = &schema_tables[c->table];
 	struct srow r;
@@ -668,7 +615,9 @@ apply_update(struct store *s, const struct store_actor *who, const Tongxin__Txn 
 		res = CH_REJECTED;
 		goto out;
 	}
-	if (r.deleted) {
+	if (r.deleted && force) {
+		r.deleted = 0;   /* an administrator took the update over the delete */
+	} else if (r.deleted) {
 		snprintf(vd->kind, sizeof vd->kind, "update_deleted");
 		snprintf(vd->reason, sizeof vd->reason, "%s: row %s was deleted on the server",
 		    td->name, c->row_id);
@@ -688,7 +637,7 @@ apply_update(struct store *s, const struct store_actor *who, const Tongxin__Txn 
 			res = CH_REJECTED;
 			goto out;
 		}
-		if (!value_eq(cur, c->before[i])) {
+		if (!force && !value_eq(cur, c->before[i])) {
 			if (cd->merge == MERGE_NEWER_WINS) {
 				note->table = (int)c->table;
 				snprintf(note->row_id, sizeof note->row_id, "%s", c->row_id);
@@ -787,9 +736,9 @@ out:
 	return res;
 }
 
-static enum ch_result
+enum ch_result
 apply_delete(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx,
-    const Tongxin__Change *c, struct txn_verdict *vd)
+    const Tongxin__Change *c, struct txn_verdict *vd, int force)
 {
 	const struct table_def *td = &schema_tables[c->table];
 	struct srow r;
@@ -814,7 +763,7 @@ apply_delete(struct store *s, const struct store_actor *who, const Tongxin__Txn 
 	}
 	if (r.deleted)
 		goto out;   /* both sides deleted it: they agree */
-	for (size_t i = 0; i < c->n_cols; i++) {
+	for (size_t i = 0; i < c->n_cols && !force; i++) {
 		if (!value_eq(&r.v[c->cols[i]], c->before[i])) {
 			snprintf(vd->kind, sizeof vd->kind, "delete_updated");
 			snprintf(vd->reason, sizeof vd->reason,
@@ -849,7 +798,7 @@ out:
  * outside scope (when scope is not NULL) is sent as deleted: a device never
  * learns the contents of rows outside its subtree. NULL on OOM.
  */
-static Tongxin__Row *
+Tongxin__Row *
 row_message(struct store *s, int t, const char *id, const char *scope)
 {
 	Tongxin__Row *m = malloc(sizeof *m);
@@ -915,7 +864,7 @@ result_rows(struct store *s, const Tongxin__Txn *tx, const char *scope, Tongxin_
 }
 
 /* Pack a message into a malloc'd buffer. */
-static uint8_t *
+uint8_t *
 pack_txn(const Tongxin__Txn *tx, size_t *n)
 {
 	uint8_t *p;
@@ -1035,11 +984,11 @@ apply_txn(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx
 			switch (c->op) {
 			case TONGXIN__CHANGE__OP__OP_INSERT: r = apply_insert(s, who, tx, c, &v1); break;
 			case TONGXIN__CHANGE__OP__OP_UPDATE:
-				r = apply_update(s, who, tx, c, &v1, &notes[nnotes]);
+				r = apply_update(s, who, tx, c, &v1, &notes[nnotes], 0);
 				if (notes[nnotes].reason[0])
 					nnotes++;
 				break;
-			case TONGXIN__CHANGE__OP__OP_DELETE: r = apply_delete(s, who, tx, c, &v1); break;
+			case TONGXIN__CHANGE__OP__OP_DELETE: r = apply_delete(s, who, tx, c, &v1, 0); break;
 			default:
 				snprintf(v1.kind, sizeof v1.kind, "invalid");
 				snprintf(v1.reason, sizeof v1.reason, "unknown operation %d", (int)c->op);
@@ -1088,6 +1037,13 @@ apply_txn(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx
 			snprintf(nv.reason, sizeof nv.reason, "%s", notes[i].reason);
 			if (conflict_record(s, who, tx, &nv, "auto", nid) != 0)
 				goto fail;
+			/* The clerk is told too: the txn's reason carries the decision. */
+			if (i == 0)
+				snprintf(vd.reason, sizeof vd.reason, "%s", notes[i].reason);
+		}
+		if (nnotes > 1) {
+			size_t l = strlen(vd.reason);
+			snprintf(vd.reason + l, sizeof vd.reason - l, " (and %zu more)", nnotes - 1);
 		}
 		if (store_save_version(s) != 0)
 			goto fail;
@@ -1103,9 +1059,9 @@ apply_txn(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx
 	case CH_CONFLICT: res->status = TONGXIN__TXN_RESULT__STATUS__CONFLICT; break;
 	default: res->status = TONGXIN__TXN_RESULT__STATUS__REJECTED; break;
 	}
+	if (vd.reason[0] && (res->reason = strdup(vd.reason)) == NULL)
+		return -1;
 	if (outcome == CH_CONFLICT || outcome == CH_REJECTED) {
-		if ((res->reason = strdup(vd.reason)) == NULL)
-			return -1;
 		if ((blob = pack_txn(tx, &blen)) == NULL)
 			return -1;
 	}
@@ -1116,7 +1072,7 @@ apply_txn(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx
 	sqlite3_bind_text(s->txn_put, 1, who->device_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s->txn_put, 2, (sqlite3_int64)tx->seq);
 	sqlite3_bind_int(s->txn_put, 3, (int)res->status);
-	bind_text_or_null(s->txn_put, 4, outcome >= CH_CONFLICT ? vd.reason : NULL);
+	bind_text_or_null(s->txn_put, 4, vd.reason);
 	bind_text_or_null(s->txn_put, 5, cid);
 	sqlite3_bind_int64(s->txn_put, 6, now_ms());
 	sqlite3_bind_int64(s->txn_put, 7, (sqlite3_int64)tx->hlc);
@@ -1315,6 +1271,10 @@ store_pull(struct store *s, const struct store_actor *who, const Tongxin__PullRe
 		else
 			resp->evict_cursor = snapshot;
 	}
+	/* How this device's conflicts were settled. */
+	resp->note_cursor = req->note_cursor;
+	if (store_resolutions(s, who, &resp->note_cursor, resp) != 0)
+		goto oom_tx;
 	db_exec(s->db, "COMMIT", NULL, 0);
 	*out = resp;
 	return 0;

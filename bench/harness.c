@@ -1,0 +1,776 @@
+/* harness.c - shared benchmark helpers; see harness.h. */
+#include "harness.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "store.h"
+#include "value.h"
+
+#define MAX_DIRS 32
+#define MAX_SERVERS 8
+
+/* Everything to undo at exit: temporary directories and running servers. */
+static char *dirs[MAX_DIRS];
+static int ndirs;
+static struct bx_street *servers[MAX_SERVERS];
+static int nservers;
+static pid_t owner_pid;    /* only the process that made them cleans up */
+
+double
+bx_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+cleanup(void)
+{
+	if (getpid() != owner_pid)
+		return;
+	for (int i = 0; i < nservers; i++)
+		if (servers[i] != NULL && servers[i]->pid > 0)
+			bx_server_stop(servers[i]);
+	nservers = 0;
+	for (int i = 0; i < ndirs; i++) {
+		bx_rm_rf(dirs[i]);
+		free(dirs[i]);
+	}
+	ndirs = 0;
+}
+
+/*
+ * Interrupted: clean up and leave. nftw and free are not async-signal-safe;
+ * the main program is stopped mid-step anyway and this is a benchmark.
+ */
+static void
+on_signal(int sig)
+{
+	cleanup();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void
+arm_cleanup(void)
+{
+	static int armed;
+
+	if (armed)
+		return;
+	armed = 1;
+	owner_pid = getpid();
+	atexit(cleanup);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+void
+bx_die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "bench: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static int
+rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+void
+bx_rm_rf(const char *path)
+{
+	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+const char *
+bx_tmpdir(const char *tag)
+{
+	const char *base = getenv("BENCH_TMPDIR");
+	char path[4096];
+
+	arm_cleanup();
+	if (base == NULL || *base == '\0')
+		base = getenv("TMPDIR");
+	if (base == NULL || *base == '\0')
+		base = "/tmp";
+	if (ndirs == MAX_DIRS)
+		bx_die("too many temporary directories");
+	snprintf(path, sizeof path, "%s/tongxin-bench-%s-XXXXXX", base, tag);
+	if (mkdtemp(path) == NULL)
+		bx_die("cannot make a directory under %s: %s", base, strerror(errno));
+	if ((dirs[ndirs] = strdup(path)) == NULL)
+		bx_die("out of memory");
+	return dirs[ndirs++];
+}
+
+const char *
+bx_fs_name(const char *path)
+{
+	struct statfs sf;
+
+	if (statfs(path, &sf) != 0)
+		return "?";
+	switch ((unsigned long)sf.f_type) {
+	case 0xEF53UL: return "ext4";
+	case 0x01021994UL: return "tmpfs";
+	case 0x58465342UL: return "xfs";
+	case 0x9123683EUL: return "btrfs";
+	case 0x794C7630UL: return "overlayfs";
+	case 0x6969UL: return "nfs";
+	default: return "other";
+	}
+}
+
+const char *
+bx_tongxind(void)
+{
+	const char *p = getenv("TONGXIND");
+
+	if (p != NULL && *p != '\0')
+		return p;
+#ifdef BX_TONGXIND
+	return BX_TONGXIND;
+#else
+	return "build/tongxind";
+#endif
+}
+
+/* Redirect stdout and stderr of a child to log. */
+static void
+child_output(const char *log)
+{
+	int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+
+	if (fd >= 0) {
+		dup2(fd, 1);
+		dup2(fd, 2);
+	}
+}
+
+int
+bx_run(char *const argv[], const char *log)
+{
+	pid_t pid;
+	int status;
+
+	fflush(stdout);
+	fflush(stderr);
+	if ((pid = fork()) < 0)
+		bx_die("fork: %s", strerror(errno));
+	if (pid == 0) {
+		child_output(log);
+		execv(argv[0], argv);
+		fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			bx_die("waitpid: %s", strerror(errno));
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Print the end of a log file on stderr (when something failed). */
+static void
+log_tail(const char *log)
+{
+	FILE *f = fopen(log, "r");
+	char buf[4096];
+	long size;
+	size_t n;
+
+	if (f == NULL)
+		return;
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	fseek(f, size > 3000 ? size - 3000 : 0, SEEK_SET);
+	n = fread(buf, 1, sizeof buf - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	fprintf(stderr, "--- %s (end) ---\n%s--- end ---\n", log, buf);
+}
+
+/* A loopback port nobody listens on right now. */
+static int
+free_port(void)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof a;
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&a, &len) != 0)
+		bx_die("cannot find a free port: %s", strerror(errno));
+	port = ntohs(a.sin_port);
+	close(fd);
+	return port;
+}
+
+void
+bx_street_init(struct bx_street *st, const char *base)
+{
+	char err[1024] = "", code[64];
+	struct store *s;
+
+	memset(st, 0, sizeof *st);
+	arm_cleanup();
+	snprintf(st->dir, sizeof st->dir, "%s/srv", base);
+	snprintf(st->log, sizeof st->log, "%s/server.log", base);
+	snprintf(st->listen, sizeof st->listen, "127.0.0.1:%d", free_port());
+	{
+		char *argv[] = { (char *)bx_tongxind(), "init", st->dir, "--street", "基准街道",
+		    "--code", "JD01", "--listen", st->listen, NULL };
+		if (bx_run(argv, st->log) != 0) {
+			log_tail(st->log);
+			bx_die("%s init failed", bx_tongxind());
+		}
+	}
+	if ((s = store_open(st->dir, 0, err, sizeof err)) == NULL)
+		bx_die("cannot open the new store: %s", err);
+	if (store_setting(s, "street_id", st->street_id, sizeof st->street_id) != 0 ||
+	    store_setting(s, "street_code", code, sizeof code) != 0 ||
+	    store_org_scope(s, code, st->scope, sizeof st->scope, NULL, 0) != 0)
+		bx_die("the new store does not name its street");
+	store_close(s);
+}
+
+void
+bx_enroll(struct bx_street *st, const char *device, const char *path)
+{
+	char *argv[] = { (char *)bx_tongxind(), "enroll", st->dir, "--org", "JD01", "--device",
+	    (char *)device, "--out", (char *)path, NULL };
+
+	if (bx_run(argv, st->log) != 0) {
+		log_tail(st->log);
+		bx_die("%s enroll failed", bx_tongxind());
+	}
+}
+
+void
+bx_server_start(struct bx_street *st)
+{
+	struct sockaddr_in a;
+	const char *colon = strrchr(st->listen, ':');
+	int status;
+
+	if (nservers == MAX_SERVERS)
+		bx_die("too many servers");
+	fflush(stdout);
+	fflush(stderr);
+	if ((st->pid = fork()) < 0)
+		bx_die("fork: %s", strerror(errno));
+	if (st->pid == 0) {
+		child_output(st->log);
+		execl(bx_tongxind(), "tongxind", "serve", st->dir, "--listen", st->listen,
+		    (char *)NULL);
+		fprintf(stderr, "cannot run %s: %s\n", bx_tongxind(), strerror(errno));
+		_exit(127);
+	}
+	servers[nservers++] = st;
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.sin_port = htons((uint16_t)atoi(colon + 1));
+	for (int i = 0; i < 1000; i++) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		int ok = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+		if (fd >= 0)
+			close(fd);
+		if (ok)
+			return;
+		if (waitpid(st->pid, &status, WNOHANG) == st->pid) {
+			st->pid = 0;
+			log_tail(st->log);
+			bx_die("tongxind serve exited at start");
+		}
+		usleep(10000);
+	}
+	log_tail(st->log);
+	bx_die("tongxind serve did not listen on %s within 10 s", st->listen);
+}
+
+void
+bx_server_stop(struct bx_street *st)
+{
+	int status;
+
+	if (st->pid <= 0)
+		return;
+	kill(st->pid, SIGTERM);
+	for (int i = 0; i < 1500; i++) {
+		if (waitpid(st->pid, &status, WNOHANG) == st->pid) {
+			st->pid = 0;
+			return;
+		}
+		usleep(10000);
+	}
+	kill(st->pid, SIGKILL);
+	waitpid(st->pid, &status, 0);
+	st->pid = 0;
+}
+
+struct replica *
+bx_replica_new(const char *path, const char *bundle)
+{
+	char err[1024] = "";
+	struct replica *r;
+
+	if (replica_join(path, bundle, NULL, err, sizeof err) != 0 ||
+	    (r = replica_open(path, err, sizeof err)) == NULL)
+		bx_die("replica %s: %s", path, err);
+	return r;
+}
+
+/* --- rows ----------------------------------------------------------------- */
+
+/* Text storage in 1 MiB chunks: pointers into it stay valid. */
+struct chunk {
+	struct chunk *next;
+	size_t used;
+	char data[1 << 20];
+};
+
+static char *
+arena_put(void **arena, const char *s, size_t n)
+{
+	struct chunk *c = *arena;
+	char *p;
+
+	if (c == NULL || c->used + n + 1 > sizeof c->data) {
+		if ((c = malloc(sizeof *c)) == NULL)
+			bx_die("out of memory");
+		c->next = *arena;
+		c->used = 0;
+		*arena = c;
+	}
+	p = c->data + c->used;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	c->used += n + 1;
+	return p;
+}
+
+/* Days since 1970-01-01 to a civil date (H. Hinnant's algorithm). */
+static void
+civil(long z, int *y, int *m, int *d)
+{
+	long era, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	yoe = z - era * 146097;
+	yoe = (yoe - yoe / 1460 + yoe / 36524 - yoe / 146096) / 365;
+	doy = (z - era * 146097) - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+static const char *const surnames[] = {
+	"王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴",
+	"徐", "孙", "胡", "朱", "高", "林", "何", "郭", "马", "罗" };
+static const char *const given[] = {
+	"伟", "芳", "娜", "秀", "英", "敏", "静", "丽", "强", "磊",
+	"军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "兰",
+	"霞", "平", "刚", "桂", "华", "建", "国", "红", "文", "玉" };
+static const char *const regions[] = {
+	"110105", "110108", "310104", "440305", "510107", "330106" };
+static const char *const jobs[] = {
+	"退休", "社区工作者", "教师", "医生", "工程师", "个体经营", "公务员", "企业职工" };
+
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+static void
+person_name(uint64_t k, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s%s%s", surnames[k % N_OF(surnames)],
+	    given[(k / N_OF(surnames)) % N_OF(given)],
+	    k % 3 ? given[(k / 7) % N_OF(given)] : "");
+}
+
+/*
+ * The value of column cd of table t for row k: 0 NULL, 1 text in buf,
+ * 2 integer in *iv. Columns not named here return -1 (filled by type).
+ */
+static int
+gen_value(int t, const struct col_def *cd, uint64_t k, const struct bx_refs *refs, char *buf,
+    size_t cap, int64_t *iv)
+{
+	const char *n = cd->name;
+#define IS(s) (strcmp(n, (s)) == 0)
+#define TEXT(...) (snprintf(buf, cap, __VA_ARGS__), 1)
+	/* Birth date: unique per thousand rows, so (birth, sequence) is unique. */
+	long birth = -10957 + (long)((k / 1000) % 1000) * 23 + (long)(k % 17);
+	int by, bm, bd;
+
+	civil(birth, &by, &bm, &bd);
+	switch (t) {
+	case TBL_ORG:
+		if (IS("code")) return TEXT("B%03llu", (unsigned long long)k);
+		if (IS("name")) return TEXT("幸福里社区第%llu党支部", (unsigned long long)k + 1);
+		if (IS("kind")) return TEXT("branch");
+		if (IS("branch_type")) return TEXT("residential");
+		if (IS("parent_id")) return TEXT("%s", refs->org_id);
+		if (IS("secretary")) { person_name(k + 11, buf, cap); return 1; }
+		if (IS("founded_on")) return TEXT("2015-07-01");
+		if (IS("dissolved")) { *iv = 0; return 2; }
+		return IS("term_start") || IS("term_end") ? 0 : -1;
+	case TBL_MEMBER:
+		if (IS("name")) { person_name(k, buf, cap); return 1; }
+		if (IS("gender")) return TEXT("%s", (k % 1000) % 2 ? "male" : "female");
+		if (IS("ethnicity")) return TEXT("%s", k % 20 ? "汉族" : "回族");
+		if (IS("id_number")) {
+			char s17[18];
+			snprintf(s17, sizeof s17, "%s%04d%02d%02d%03u", regions[k % N_OF(regions)],
+			    by, bm, bd, (unsigned)(k % 1000));
+			return TEXT("%s%c", s17, id_number_check_char(s17));
+		}
+		if (IS("birth_date")) return TEXT("%04d-%02d-%02d", by, bm, bd);
+		if (IS("org_id")) return TEXT("%s", refs->org_id);
+		if (IS("join_date"))
+			return TEXT("%04d-%02d-%02d", by + 20 + (int)(k % 4), bm, bd > 28 ? 28 : bd);
+		if (IS("full_date")) {
+			if (k % 10 == 0)
+				return 0;   /* probationary */
+			return TEXT("%04d-%02d-%02d", by + 21 + (int)(k % 4), bm, bd > 28 ? 28 : bd);
+		}
+		if (IS("category")) return TEXT("%s", k % 10 == 0 ? "probationary" : "full");
+		if (IS("job")) return TEXT("%s", jobs[k % N_OF(jobs)]);
+		if (IS("phone")) return TEXT("13%09llu", (unsigned long long)((k * 7919) % 1000000000));
+		if (IS("address"))
+			return TEXT("和平街道幸福里小区%u号楼%u单元%u室", (unsigned)(k % 40 + 1),
+			    (unsigned)(k % 6 + 1), (unsigned)(100 * (k % 18 + 1) + k % 4 + 1));
+		if (IS("standing")) return TEXT("normal");
+		if (IS("lost_contact") || IS("relocated")) { *iv = 0; return 2; }
+		if (IS("mobile")) { *iv = k % 50 == 0; return 2; }
+		if (IS("flow_to")) return k % 50 == 0 ? TEXT("广东省深圳市南山区") : 0;
+		if (IS("retired")) { *iv = by < 1964; return 2; }
+		if (IS("in_service")) { *iv = by >= 1964; return 2; }
+		if (IS("education")) return -1;   /* by type: the enum's values in turn */
+		return IS("lost_since") || IS("lost_note") || IS("report_org_id") ? 0 : -1;
+	case TBL_MEETING:
+		if (IS("org_id")) return TEXT("%s", refs->org_id);
+		if (IS("held_on")) {
+			int y, m, d;
+			civil(18262 + (long)(k % 1800), &y, &m, &d);   /* from 2020-01-01 */
+			return TEXT("%04d-%02d-%02d", y, m, d);
+		}
+		if (IS("topic"))
+			return TEXT("第%llu次支部会议：学习贯彻党的二十大精神", (unsigned long long)k + 1);
+		if (IS("host")) { person_name(k + 3, buf, cap); return 1; }
+		if (IS("recorder")) { person_name(k + 5, buf, cap); return 1; }
+		if (IS("minutes"))
+			return TEXT("会议由支部书记主持，传达学习上级文件精神，围绕社区治理、"
+			    "志愿服务和党员教育管理进行讨论，形成决议三项，明确责任人和完成时限。"
+			    "（记录编号 %llu）", (unsigned long long)k);
+		return -1;
+	case TBL_ATTENDANCE: {
+		size_t per = refs->nmeetings && refs->nmembers ?
+		    (refs->nmembers < 1000 ? refs->nmembers : 1000) : 1;
+		size_t mt = (size_t)(k / per);
+		if (IS("meeting_id"))
+			return refs->nmeetings ? TEXT("%s", refs->meetings[mt % refs->nmeetings]) : -1;
+		if (IS("member_id"))
+			return refs->nmembers ? TEXT("%s",
+			    refs->members[(mt * 7919 + k % per) % refs->nmembers]) : -1;
+		if (IS("status"))
+			return TEXT("%s", k % 20 == 0 ? "excused" : k % 50 == 1 ? "absent" : "present");
+		if (IS("reason")) return k % 20 == 0 ? TEXT("因病请假") : 0;
+		return -1;
+	}
+	default:
+		return -1;
+	}
+#undef IS
+#undef TEXT
+}
+
+/* A column this generator does not know: a plausible value when required. */
+static int
+gen_by_type(const struct col_def *cd, uint64_t k, const struct bx_refs *refs, char *buf,
+    size_t cap, int64_t *iv)
+{
+	size_t nv = 0;
+
+	if (cd->type == COL_ENUM && cd->enum_vals != NULL) {
+		while (cd->enum_vals[nv] != NULL)
+			nv++;
+		snprintf(buf, cap, "%s", cd->enum_vals[k % nv]);
+		return 1;
+	}
+	if (!(cd->flags & COLF_REQUIRED))
+		return 0;
+	switch (cd->type) {
+	case COL_INT:
+	case COL_BOOL:
+		*iv = 0;
+		return 2;
+	case COL_DATE:
+		snprintf(buf, cap, "2000-01-01");
+		return 1;
+	case COL_REF:
+		if (strcmp(cd->ref_table, "org") == 0 && refs->org_id != NULL)
+			snprintf(buf, cap, "%s", refs->org_id);
+		else if (strcmp(cd->ref_table, "member") == 0 && refs->nmembers)
+			snprintf(buf, cap, "%s", refs->members[k % refs->nmembers]);
+		else if (strcmp(cd->ref_table, "meeting") == 0 && refs->nmeetings)
+			snprintf(buf, cap, "%s", refs->meetings[k % refs->nmeetings]);
+		else
+			return 0;
+		return 1;
+	default:
+		snprintf(buf, cap, "基准");
+		return 1;
+	}
+}
+
+void
+bx_rows_make(struct bx_rows *rs, int t, uint64_t first, size_t n, const struct bx_refs *refs)
+{
+	const struct table_def *td = &schema_tables[t];
+	char buf[4096];
+
+	memset(rs, 0, sizeof *rs);
+	rs->t = t;
+	rs->ncols = td->ncols;
+	rs->n = n;
+	if ((rs->vals = calloc(n * (size_t)td->ncols + 1, sizeof *rs->vals)) == NULL ||
+	    (rs->ids = calloc(n + 1, sizeof *rs->ids)) == NULL)
+		bx_die("out of memory for %zu rows", n);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t k = first + i;
+		Tongxin__Value *v = &rs->vals[i * (size_t)td->ncols];
+		if (id_new(rs->ids[i]) != 0)
+			bx_die("id_new failed");
+		for (int c = 0; c < td->ncols; c++) {
+			int64_t iv = 0;
+			int kind = gen_value(t, &td->cols[c], k, refs, buf, sizeof buf, &iv);
+			if (kind < 0)
+				kind = gen_by_type(&td->cols[c], k, refs, buf, sizeof buf, &iv);
+			if (kind == 1) {
+				size_t len = strlen(buf);
+				if (td->cols[c].max_len > 0 && len > (size_t)td->cols[c].max_len)
+					len = (size_t)td->cols[c].max_len;
+				value_set_text(&v[c], arena_put(&rs->arena, buf, len));
+				rs->bytes += len;
+			} else if (kind == 2) {
+				value_set_int(&v[c], iv);
+				rs->bytes += 1;
+			} else {
+				value_set_null(&v[c]);
+			}
+		}
+	}
+}
+
+void
+bx_rows_free(struct bx_rows *rs)
+{
+	struct chunk *c = rs->arena, *next;
+
+	for (; c != NULL; c = next) {
+		next = c->next;
+		free(c);
+	}
+	free(rs->vals);
+	free(rs->ids);
+	memset(rs, 0, sizeof *rs);
+}
+
+sqlite3_stmt *
+bx_plain_prepare(sqlite3 *db, int t, int server)
+{
+	const struct table_def *td = &schema_tables[t];
+	char sql[8192];
+	size_t n;
+	int np = td->ncols + (server ? 7 : 2);
+	sqlite3_stmt *st;
+
+	n = (size_t)snprintf(sql, sizeof sql, "INSERT INTO %s (id", td->name);
+	for (int c = 0; c < td->ncols; c++)
+		n += (size_t)snprintf(sql + n, sizeof sql - n, ", %s", td->cols[c].name);
+	n += (size_t)snprintf(sql + n, sizeof sql - n, server ?
+	    ", _version, _deleted, _scope, _scope2, _hlc, _device) VALUES (" : ", _version) VALUES (");
+	for (int i = 1; i <= np; i++)
+		n += (size_t)snprintf(sql + n, sizeof sql - n, "%s?%d", i > 1 ? ", " : "", i);
+	snprintf(sql + n, sizeof sql - n, ")");
+	if ((st = db_prepare(db, sql)) == NULL)
+		bx_die("cannot prepare %s", sql);
+	return st;
+}
+
+void
+bx_plain_bind(sqlite3_stmt *st, int t, const char *id, const Tongxin__Value *vals,
+    uint64_t version, const struct bx_srv_cols *srv)
+{
+	int nc = schema_tables[t].ncols;
+
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	for (int c = 0; c < nc; c++)
+		value_bind(st, c + 2, &vals[c]);
+	sqlite3_bind_int64(st, nc + 2, (sqlite3_int64)version);
+	if (srv != NULL) {
+		sqlite3_bind_int(st, nc + 3, 0);
+		sqlite3_bind_text(st, nc + 4, srv->scope, -1, SQLITE_STATIC);
+		sqlite3_bind_null(st, nc + 5);
+		sqlite3_bind_int64(st, nc + 6, (sqlite3_int64)srv->hlc);
+		sqlite3_bind_text(st, nc + 7, srv->device, -1, SQLITE_STATIC);
+	}
+}
+
+void
+bx_step(sqlite3 *db, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		bx_die("plain insert failed: %s", sqlite3_errmsg(db));
+}
+
+void
+bx_exec(sqlite3 *db, const char *sql)
+{
+	char err[512] = "";
+
+	if (db_exec(db, sql, err, sizeof err) != 0)
+		bx_die("%s: %s", sql, err);
+}
+
+Tongxin__Txn *
+bx_txn_make(const struct bx_rows *rs, size_t first, size_t n, uint64_t seq, uint64_t hlc)
+{
+	Tongxin__Txn *tx = malloc(sizeof *tx);
+
+	if (tx == NULL)
+		bx_die("out of memory");
+	tongxin__txn__init(tx);
+	if ((tx->changes = calloc(n ? n : 1, sizeof *tx->changes)) == NULL)
+		bx_die("out of memory");
+	tx->seq = seq;
+	tx->hlc = hlc;
+	tx->local_time_ms = now_ms();
+	tx->operator_name = "bench";
+	for (size_t i = 0; i < n; i++) {
+		const Tongxin__Value *v = bx_row(rs, first + i);
+		Tongxin__Change *c = calloc(1, sizeof *c);
+		if (c == NULL)
+			bx_die("out of memory");
+		tongxin__change__init(c);
+		c->table = (uint32_t)rs->t;
+		c->row_id = (char *)rs->ids[first + i];
+		c->op = TONGXIN__CHANGE__OP__OP_INSERT;
+		if ((c->cols = calloc((size_t)rs->ncols, sizeof *c->cols)) == NULL ||
+		    (c->values = calloc((size_t)rs->ncols, sizeof *c->values)) == NULL)
+			bx_die("out of memory");
+		for (int k = 0; k < rs->ncols; k++) {
+			if (v[k].kind_case == TONGXIN__VALUE__KIND__NOT_SET)
+				continue;
+			c->cols[c->n_cols++] = (uint32_t)k;
+			c->values[c->n_values++] = (Tongxin__Value *)&v[k];
+		}
+		tx->changes[tx->n_changes++] = c;
+	}
+	return tx;
+}
+
+void
+bx_txn_free(Tongxin__Txn *tx)
+{
+	if (tx == NULL)
+		return;
+	for (size_t i = 0; i < tx->n_changes; i++) {
+		free(tx->changes[i]->cols);
+		free(tx->changes[i]->values);
+		free(tx->changes[i]);
+	}
+	free(tx->changes);
+	free(tx);
+}
+
+/* --- figures --------------------------------------------------------------- */
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+double
+bx_median(double *v, int n)
+{
+	if (n <= 0)
+		return 0;
+	qsort(v, (size_t)n, sizeof *v, cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+const char *
+bx_commas(double x, char *buf, size_t cap)
+{
+	char tmp[64];
+	long long v = llround(x);
+	int len, out = 0, neg = v < 0;
+
+	snprintf(tmp, sizeof tmp, "%lld", neg ? -v : v);
+	len = (int)strlen(tmp);
+	if (neg && (size_t)out + 1 < cap)
+		buf[out++] = '-';
+	for (int i = 0; i < len && (size_t)out + 2 < cap; i++) {
+		if (i > 0 && (len - i) % 3 == 0)
+			buf[out++] = ',';
+		buf[out++] = tmp[i];
+	}
+	buf[out] = '\0';
+	return buf;
+}
+
+long
+bx_arg_long(const char *s, const char *what)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v <= 0)
+		bx_die("%s: expected a positive number, got \"%s\"", what, s);
+	return v;
+}

@@ -1,0 +1,150 @@
+/*
+ * harness.h - what every benchmark shares: a monotonic clock, temporary
+ * directories and child servers that are cleaned up however the program
+ * ends, a street set up with the real tongxind, deterministic rows of
+ * realistic size, and the plain INSERT statements the baselines use.
+ *
+ * Benchmarks print ratios against a baseline measured in the same process,
+ * so the helpers here take care that both sides pay the same costs: rows
+ * are generated before the clock starts, and the plain statements bind
+ * values with the same value_bind() the product uses.
+ *
+ * Error convention: helpers that cannot go on call bx_die(), which cleans
+ * up (temporary directories, servers) and exits 1.
+ */
+#ifndef TX_BENCH_HARNESS_H
+#define TX_BENCH_HARNESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sqlite3.h>
+
+#include "ids.h"
+#include "replica.h"
+#include "schema.h"
+#include "tongxin.pb-c.h"
+
+/* Seconds on CLOCK_MONOTONIC. */
+double bx_now(void);
+
+/* Print "bench: message" on stderr, clean up and exit 1. */
+void bx_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/*
+ * Make a private directory for this run under $BENCH_TMPDIR, $TMPDIR or
+ * /tmp; it is removed (with everything in it) when the program exits or is
+ * interrupted. Returns a static-lifetime string.
+ */
+const char *bx_tmpdir(const char *tag);
+/* Remove a directory tree now (it may stay registered; removal is idempotent). */
+void bx_rm_rf(const char *path);
+/* Name of the file system holding path ("ext4", "tmpfs", ...), for the report. */
+const char *bx_fs_name(const char *path);
+
+/* The tongxind program: $TONGXIND, else the one built beside the benchmarks. */
+const char *bx_tongxind(void);
+/* Run argv (argv[0] a path) with stdout and stderr appended to log; its exit status. */
+int bx_run(char *const argv[], const char *log);
+
+/* A street made by "tongxind init", with a fixed listen port. */
+struct bx_street {
+	char dir[4096];         /* the data directory */
+	char log[4200];         /* the server's and the commands' output */
+	char listen[64];        /* 127.0.0.1:PORT */
+	char street_id[ID_TEXT_LEN + 1];
+	char scope[64];         /* the street's scope path, "/JD01/" */
+	pid_t pid;              /* the running server, 0 if none */
+};
+
+/* "tongxind init" a street in base/srv listening on a free loopback port. */
+void bx_street_init(struct bx_street *st, const char *base);
+/* "tongxind enroll" a device of the street organisation; the bundle goes to path. */
+void bx_enroll(struct bx_street *st, const char *device, const char *path);
+/* Start "tongxind serve" and wait until it accepts connections. */
+void bx_server_start(struct bx_street *st);
+/* SIGTERM the server and reap it (SIGKILL after 15 s). */
+void bx_server_stop(struct bx_street *st);
+
+/* Join a replica at path from bundle and open it. */
+struct replica *bx_replica_new(const char *path, const char *bundle);
+
+/* --- rows ----------------------------------------------------------------- */
+
+/* What generated rows refer to. */
+struct bx_refs {
+	const char *org_id;                       /* org of members and meetings */
+	const char (*members)[ID_TEXT_LEN + 1];   /* attendance: who */
+	size_t nmembers;
+	const char (*meetings)[ID_TEXT_LEN + 1];  /* attendance: which meeting */
+	size_t nmeetings;
+};
+
+/*
+ * A set of rows of one table, generated before any clock starts: values
+ * (ncols per row, strings in an arena owned by the set) and ids.
+ */
+struct bx_rows {
+	int t;
+	int ncols;
+	size_t n;
+	Tongxin__Value *vals;               /* n * ncols */
+	char (*ids)[ID_TEXT_LEN + 1];       /* n ids (UUIDv7, made with id_new) */
+	size_t bytes;                       /* text bytes of all values, for the report */
+	void *arena;
+};
+
+/*
+ * Generate rows first..first+n-1 of table t. Values depend only on the row
+ * number and refs, and look like what an office enters: Chinese names,
+ * valid citizen ID numbers (unique up to 10^6 rows), dates, phone numbers,
+ * addresses. Columns this generator does not know are filled by type when
+ * they are required, left NULL otherwise.
+ */
+void bx_rows_make(struct bx_rows *rs, int t, uint64_t first, size_t n, const struct bx_refs *refs);
+void bx_rows_free(struct bx_rows *rs);
+static inline const Tongxin__Value *
+bx_row(const struct bx_rows *rs, size_t i)
+{
+	return &rs->vals[i * (size_t)rs->ncols];
+}
+
+/*
+ * A prepared plain INSERT of every column of table t (id first, then the
+ * schema's columns, then _version; with server != 0 the server's
+ * bookkeeping columns as well). Bind with bx_plain_bind().
+ */
+sqlite3_stmt *bx_plain_prepare(sqlite3 *db, int t, int server);
+/* Bind a row to a statement from bx_plain_prepare(). */
+struct bx_srv_cols {
+	uint64_t version;
+	const char *scope;
+	uint64_t hlc;
+	const char *device;
+};
+void bx_plain_bind(sqlite3_stmt *st, int t, const char *id, const Tongxin__Value *vals,
+    uint64_t version, const struct bx_srv_cols *srv);
+/* Step, reset, and die on failure. */
+void bx_step(sqlite3 *db, sqlite3_stmt *st);
+/* Run constant SQL or die. */
+void bx_exec(sqlite3 *db, const char *sql);
+
+/*
+ * Insert changes for rows [first, first+n) of rs as the replica would send
+ * them (only set columns), as a Txn owned by the caller: free it with
+ * bx_txn_free(), never with free_unpacked (values are borrowed from rs).
+ */
+Tongxin__Txn *bx_txn_make(const struct bx_rows *rs, size_t first, size_t n, uint64_t seq,
+    uint64_t hlc);
+void bx_txn_free(Tongxin__Txn *tx);
+
+/* --- figures --------------------------------------------------------------- */
+
+/* Median of n values (sorts v). */
+double bx_median(double *v, int n);
+/* "1,234,567" into buf. */
+const char *bx_commas(double x, char *buf, size_t cap);
+/* A positive integer argument, or die naming it. */
+long bx_arg_long(const char *s, const char *what);
+
+#endif

@@ -1,0 +1,736 @@
+/*
+ * store_admin.c - the administrators' side of the store: the conflict
+ * queue (list, show side by side, resolve), the audit trail, devices and
+ * replica checks; see store.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "log.h"
+#include "rowhash.h"
+#include "store_internal.h"
+#include "validate.h"
+#include "value.h"
+
+#define LIST_MAX 1000
+
+/* A malloc'd copy of a text column, or protobuf's empty string for NULL. */
+static char *
+col_str(sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	char *s;
+
+	if (t == NULL || *t == '\0')
+		return (char *)protobuf_c_empty_string;
+	if ((s = strdup((const char *)t)) == NULL)
+		return (char *)protobuf_c_empty_string;
+	return s;
+}
+
+static char *
+dup_or_empty(const char *t)
+{
+	char *s;
+	if (t == NULL || *t == '\0' || (s = strdup(t)) == NULL)
+		return (char *)protobuf_c_empty_string;
+	return s;
+}
+
+#define CONFLICT_COLS "c.id, c.kind, c.reason, d.name, d.org_code, c.operator, c.tbl, c.row_id," \
+	" c.seq, c.hlc, c.local_time, c.received_at, c.status, c.resolution, c.resolved_by," \
+	" c.resolved_at, c.txn, c.server_row, c.device_id"
+
+/* Fill a ConflictInfo from a row of CONFLICT_COLS; with_detail adds both sides. */
+static Tongxin__ConflictInfo *
+conflict_from_row(struct store *s, sqlite3_stmt *st, int with_detail)
+{
+	Tongxin__ConflictInfo *ci = malloc(sizeof *ci);
+
+	if (ci == NULL)
+		return NULL;
+	tongxin__conflict_info__init(ci);
+	ci->id = col_str(st, 0);
+	ci->kind = col_str(st, 1);
+	ci->reason = col_str(st, 2);
+	ci->device_name = col_str(st, 3);
+	ci->org_code = col_str(st, 4);
+	ci->operator_name = col_str(st, 5);
+	ci->table = (uint32_t)sqlite3_column_int(st, 6);
+	ci->row_id = col_str(st, 7);
+	ci->seq = (uint64_t)sqlite3_column_int64(st, 8);
+	ci->hlc = (uint64_t)sqlite3_column_int64(st, 9);
+	ci->local_time_ms = sqlite3_column_int64(st, 10);
+	ci->received_at_ms = sqlite3_column_int64(st, 11);
+	ci->status = col_str(st, 12);
+	ci->resolution = col_str(st, 13);
+	ci->resolved_by = col_str(st, 14);
+	ci->resolved_at_ms = sqlite3_column_int64(st, 15);
+	if (!with_detail)
+		return ci;
+	ci->txn = tongxin__txn__unpack(NULL, (size_t)sqlite3_column_bytes(st, 16),
+	    sqlite3_column_blob(st, 16));
+	if (sqlite3_column_type(st, 17) == SQLITE_BLOB)
+		ci->server_row = tongxin__row__unpack(NULL, (size_t)sqlite3_column_bytes(st, 17),
+		    sqlite3_column_blob(st, 17));
+	if (ci->table < TBL_COUNT && id_valid(ci->row_id)) {
+		const char *cur_id = ci->server_row && !ci->server_row->deleted &&
+		    ci->server_row->row_id[0] ? ci->server_row->row_id : ci->row_id;
+		struct srow r;
+		ci->current_row = row_message(s, (int)ci->table, cur_id, NULL);
+		/* Who wrote the server's value, and when. */
+		if (row_load(s, (int)ci->table, cur_id, &r) == 0 && r.exists) {
+			sqlite3_stmt *q;
+			if (sqlite3_prepare_v2(s->db, "SELECT d.name, a.at FROM audit a LEFT JOIN device d"
+			    " ON d.id = a.device_id WHERE a.version = ?1", -1, &q, NULL) == SQLITE_OK) {
+				sqlite3_bind_int64(q, 1, (sqlite3_int64)r.version);
+				if (sqlite3_step(q) == SQLITE_ROW) {
+					ci->server_writer = col_str(q, 0);
+					ci->server_written_at_ms = sqlite3_column_int64(q, 1);
+				}
+				sqlite3_finalize(q);
+			}
+			srow_clear(&r);
+		}
+	}
+	return ci;
+}
+
+int
+store_conflict_list(struct store *s, const Tongxin__ConflictFilter *f,
+    Tongxin__ConflictListResponse **out, char *err, size_t errlen)
+{
+	Tongxin__ConflictListResponse *resp;
+	sqlite3_stmt *st;
+	const char *status = f && f->status[0] ? f->status : "open";
+	uint32_t limit = f && f->limit && f->limit < LIST_MAX ? f->limit : LIST_MAX;
+	int tbl = -1;
+
+	*out = NULL;
+	if (strcmp(status, "open") && strcmp(status, "resolved") && strcmp(status, "auto") &&
+	    strcmp(status, "all")) {
+		snprintf(err, errlen, "unknown status \"%s\" (open, resolved, auto or all)", status);
+		return -1;
+	}
+	if (f && f->table[0] && (tbl = schema_table_index(f->table)) < 0) {
+		snprintf(err, errlen, "unknown table \"%s\"", f->table);
+		return -1;
+	}
+	if (sqlite3_prepare_v2(s->db, "SELECT " CONFLICT_COLS " FROM conflict c"
+	    " LEFT JOIN device d ON d.id = c.device_id"
+	    " WHERE (?1 = 'all' OR c.status = ?1) AND (?2 IS NULL OR d.org_code = ?2)"
+	    " AND (?3 < 0 OR c.tbl = ?3) AND (?4 = 0 OR c.received_at < ?4)"
+	    " AND (?5 = 0 OR c.received_at > ?5) ORDER BY c.received_at, c.id LIMIT ?6", -1, &st,
+	    NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "database: %s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
+	bind_text_or_null(st, 2, f ? f->office : NULL);
+	sqlite3_bind_int(st, 3, tbl);
+	sqlite3_bind_int64(st, 4, f ? f->older_than_ms : 0);
+	sqlite3_bind_int64(st, 5, f ? f->newer_than_ms : 0);
+	sqlite3_bind_int(st, 6, (int)limit);
+	if ((resp = malloc(sizeof *resp)) == NULL ||
+	    (tongxin__conflict_list_response__init(resp),
+	     resp->conflicts = calloc(limit, sizeof *resp->conflicts)) == NULL) {
+		free(resp);
+		sqlite3_finalize(st);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		Tongxin__ConflictInfo *ci = conflict_from_row(s, st, 0);
+		if (ci == NULL)
+			break;
+		resp->conflicts[resp->n_conflicts++] = ci;
+	}
+	sqlite3_finalize(st);
+	*out = resp;
+	return 0;
+}
+
+/* Find a conflict by id, or by a unique suffix of at least 6 characters. */
+static int
+conflict_lookup(struct store *s, const char *key, int with_detail, Tongxin__ConflictInfo **out,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int n = 0;
+
+	*out = NULL;
+	if (strlen(key) < 6 || strlen(key) > 36) {
+		snprintf(err, errlen, "a conflict id has 6 to 36 characters (the end of the id is enough)");
+		return -1;
+	}
+	if (sqlite3_prepare_v2(s->db, "SELECT " CONFLICT_COLS " FROM conflict c"
+	    " LEFT JOIN device d ON d.id = c.device_id"
+	    " WHERE c.id = ?1 OR substr(c.id, -length(?1)) = ?1 LIMIT 2", -1, &st, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "database: %s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (n++ == 0)
+			*out = conflict_from_row(s, st, with_detail);
+	}
+	sqlite3_finalize(st);
+	if (n == 0) {
+		snprintf(err, errlen, "no conflict %s", key);
+		return -1;
+	}
+	if (n > 1) {
+		tongxin__conflict_info__free_unpacked(*out, NULL);
+		*out = NULL;
+		snprintf(err, errlen, "conflict id %s is ambiguous; give more of it", key);
+		return -1;
+	}
+	if (*out == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_conflict_show(struct store *s, const char *id, Tongxin__ConflictInfo **out, char *err,
+    size_t errlen)
+{
+	return conflict_lookup(s, id, 1, out, err, errlen);
+}
+
+static void
+render_value(const Tongxin__Value *v, char *buf, size_t cap)
+{
+	value_str(v, buf, cap);
+}
+
+/*
+ * The office's transaction with the administrator's merged values laid over
+ * the conflicted row's change. Returns a new Txn (free_unpacked) or NULL.
+ */
+static Tongxin__Txn *
+merged_txn(const Tongxin__ConflictInfo *ci, const Tongxin__ConflictResolveRequest *req,
+    char *err, size_t errlen)
+{
+	const struct table_def *td = &schema_tables[ci->table];
+	uint8_t *buf;
+	size_t n = tongxin__txn__get_packed_size(ci->txn);
+	Tongxin__Txn *tx;
+	int found = 0;
+
+	/* A deep copy through the wire format: simple and certainly independent. */
+	if ((buf = malloc(n ? n : 1)) == NULL)
+		return NULL;
+	tongxin__txn__pack(ci->txn, buf);
+	tx = tongxin__txn__unpack(NULL, n, buf);
+	free(buf);
+	if (tx == NULL || req->decision != TONGXIN__CONFLICT_RESOLVE_REQUEST__DECISION__SET)
+		return tx;
+	if (req->n_cols == 0 || req->n_cols != req->n_values) {
+		snprintf(err, errlen, "--set needs at least one COLUMN=VALUE");
+		goto fail;
+	}
+	for (size_t i = 0; i < tx->n_changes; i++) {
+		Tongxin__Change *c = tx->changes[i];
+		if (c->table != ci->table || strcmp(c->row_id, ci->row_id) != 0)
+			continue;
+		if (c->op == TONGXIN__CHANGE__OP__OP_DELETE) {
+			snprintf(err, errlen, "the office deleted this row; settle it with --keep-server "
+			    "or --take-office");
+			goto fail;
+		}
+		found = 1;
+		for (size_t k = 0; k < req->n_cols; k++) {
+			size_t j;
+			char why[256];
+			if (req->cols[k] >= (uint32_t)td->ncols) {
+				snprintf(err, errlen, "%s has no column %u", td->name, req->cols[k]);
+				goto fail;
+			}
+			if (validate_value(&td->cols[req->cols[k]], req->values[k], why, sizeof why) != 0) {
+				snprintf(err, errlen, "%s", why);
+				goto fail;
+			}
+			for (j = 0; j < c->n_cols && c->cols[j] != req->cols[k]; j++)
+				;
+			if (j == c->n_cols) {
+				/* A column the office did not touch: add it to the change. */
+				uint32_t *nc = realloc(c->cols, (c->n_cols + 1) * sizeof *nc);
+				Tongxin__Value **nv = nc ? realloc(c->values, (c->n_values + 1) * sizeof *nv) : NULL;
+				Tongxin__Value **nb = nv ? realloc(c->before, (c->n_before + 1) * sizeof *nb) : NULL;
+				if (nc) c->cols = nc;
+				if (nv) c->values = nv;
+				if (nb) c->before = nb;
+				if (!nc || !nv || !nb)
+					goto oom;
+				c->cols[c->n_cols++] = req->cols[k];
+				if ((c->values[c->n_values] = calloc(1, sizeof **c->values)) == NULL)
+					goto oom;
+				tongxin__value__init(c->values[c->n_values++]);
+				if (c->op != TONGXIN__CHANGE__OP__OP_INSERT) {
+					if ((c->before[c->n_before] = calloc(1, sizeof **c->before)) == NULL)
+						goto oom;
+					tongxin__value__init(c->before[c->n_before++]);
+				}
+			}
+			value_clear(c->values[j]);
+			if (value_copy(c->values[j], req->values[k]) != 0)
+				goto oom;
+		}
+	}
+	if (!found) {
+		snprintf(err, errlen, "the conflicted row is not in the office's transaction");
+		goto fail;
+	}
+	return tx;
+oom:
+	snprintf(err, errlen, "out of memory");
+fail:
+	tongxin__txn__free_unpacked(tx, NULL);
+	return NULL;
+}
+
+int
+store_conflict_resolve(struct store *s, const struct store_actor *admin,
+    const Tongxin__ConflictResolveRequest *req, Tongxin__ConflictResolveResponse **out,
+    char *err, size_t errlen)
+{
+	Tongxin__ConflictInfo *ci = NULL;
+	Tongxin__ConflictResolveResponse *resp = NULL;
+	Tongxin__Txn *tx = NULL;
+	uint64_t v0 = s->version, rv;
+	char resolution[1024], detail[1400];
+	const char *decision;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*out = NULL;
+	if (strlen(req->note) > 500) {
+		snprintf(err, errlen, "the note is longer than 500 bytes");
+		return -1;
+	}
+	if (conflict_lookup(s, req->id, 1, &ci, err, errlen) != 0)
+		return -1;
+	if (strcmp(ci->status, "open") != 0) {
+		snprintf(err, errlen, "conflict %s is not open (%s%s%s%s%s)", ci->id, ci->status,
+		    ci->resolution[0] ? ": " : "", ci->resolution,
+		    ci->resolved_by[0] ? " by " : "", ci->resolved_by);
+		goto fail;
+	}
+	if (ci->txn == NULL) {
+		snprintf(err, errlen, "conflict %s: the stored transaction is unreadable", ci->id);
+		goto fail;
+	}
+	switch (req->decision) {
+	case TONGXIN__CONFLICT_RESOLVE_REQUEST__DECISION__KEEP_SERVER:
+		decision = "keep_server";
+		snprintf(resolution, sizeof resolution, "keep_server");
+		break;
+	case TONGXIN__CONFLICT_RESOLVE_REQUEST__DECISION__TAKE_OFFICE:
+		decision = "take_office";
+		snprintf(resolution, sizeof resolution, "take_office");
+		break;
+	case TONGXIN__CONFLICT_RESOLVE_REQUEST__DECISION__SET: {
+		size_t l;
+		decision = "set";
+		l = (size_t)snprintf(resolution, sizeof resolution, "set");
+		for (size_t k = 0; k < req->n_cols && k < req->n_values && l < sizeof resolution; k++) {
+			char vb[256];
+			if (req->cols[k] >= (uint32_t)schema_tables[ci->table].ncols)
+				break;
+			render_value(req->values[k], vb, sizeof vb);
+			l += (size_t)snprintf(resolution + l, sizeof resolution - l, " %s=%s",
+			    schema_tables[ci->table].cols[req->cols[k]].name, vb);
+		}
+		break;
+	}
+	default:
+		snprintf(err, errlen, "unknown decision %d", (int)req->decision);
+		goto fail;
+	}
+	if (req->decision != TONGXIN__CONFLICT_RESOLVE_REQUEST__DECISION__KEEP_SERVER &&
+	    (tx = merged_txn(ci, req, err, errlen)) == NULL) {
+		if (err[0] == '\0')
+			snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (db_exec(s->db, "BEGIN IMMEDIATE", err, errlen) != 0)
+		goto fail;
+	if (tx != NULL) {
+		/* The office's transaction, applied over the server's values, as the admin. */
+		s->hlc = hlc_next(s->hlc);
+		tx->hlc = s->hlc;
+		for (size_t i = 0; i < tx->n_changes; i++) {
+			const Tongxin__Change *c = tx->changes[i];
+			struct txn_verdict vd;
+			struct lww_note note;
+			enum ch_result r;
+
+			memset(&vd, 0, sizeof vd);
+			memset(&note, 0, sizeof note);
+			if (c->table >= TBL_COUNT) {
+				snprintf(err, errlen, "the office's transaction names an unknown table");
+				goto rollback;
+			}
+			/* The audit should show what the server held, not the office's old base. */
+			if (c->op == TONGXIN__CHANGE__OP__OP_UPDATE) {
+				struct srow cur;
+				if (row_load(s, (int)c->table, c->row_id, &cur) != 0)
+					goto dberr;
+				for (size_t k = 0; cur.exists && k < c->n_cols && k < c->n_before; k++) {
+					value_clear(c->before[k]);
+					if (value_copy(c->before[k], &cur.v[c->cols[k]]) != 0) {
+						srow_clear(&cur);
+						goto dberr;
+					}
+				}
+				srow_clear(&cur);
+			}
+			switch (c->op) {
+			case TONGXIN__CHANGE__OP__OP_INSERT: r = apply_insert(s, admin, tx, c, &vd); break;
+			case TONGXIN__CHANGE__OP__OP_UPDATE: r = apply_update(s, admin, tx, c, &vd, &note, 1); break;
+			default: r = apply_delete(s, admin, tx, c, &vd, 1); break;
+			}
+			if (vd.have_server)
+				srow_clear(&vd.server);
+			if (r == CH_ERROR) {
+				snprintf(err, errlen, "database: %s", sqlite3_errmsg(s->db));
+				goto rollback;
+			}
+			if (r == CH_CONFLICT || r == CH_REJECTED) {
+				snprintf(err, errlen, "the office's change cannot be taken as it is: %s; "
+				    "enter merged values with --set COLUMN=VALUE", vd.reason);
+				goto rollback;
+			}
+		}
+	}
+	rv = ++s->version;
+	if (sqlite3_prepare_v2(s->db, "UPDATE conflict SET status = 'resolved', resolution = ?2,"
+	    " resolved_by = ?3, resolved_at = ?4, resolved_version = ?5, note = ?6"
+	    " WHERE id = ?1 AND status = 'open'", -1, &st, NULL) != SQLITE_OK)
+		goto dberr;
+	sqlite3_bind_text(st, 1, ci->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, resolution, -1, SQLITE_STATIC);
+	{
+		char by[200];
+		snprintf(by, sizeof by, "%s%s%s", admin->device_name,
+		    admin->operator_name && admin->operator_name[0] ? " / " : "",
+		    admin->operator_name ? admin->operator_name : "");
+		sqlite3_bind_text(st, 3, by, -1, SQLITE_TRANSIENT);
+	}
+	sqlite3_bind_int64(st, 4, now_ms());
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)rv);
+	bind_text_or_null(st, 6, req->note);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc != SQLITE_DONE || sqlite3_changes(s->db) != 1)
+		goto dberr;
+	/* The decision itself goes into the audit trail. */
+	snprintf(detail, sizeof detail, "conflict %s (%s) settled: %s%s%s", ci->id, ci->kind,
+	    resolution, req->note[0] ? "; note: " : "", req->note);
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO audit (version, at, device_id, operator, action,"
+	    " tbl, row_id, seq, detail) VALUES (?1, ?2, ?3, ?4, 'resolve', ?5, ?6, 0, ?7)", -1, &st,
+	    NULL) != SQLITE_OK)
+		goto dberr;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)rv);
+	sqlite3_bind_int64(st, 2, now_ms());
+	sqlite3_bind_text(st, 3, admin->device_id, -1, SQLITE_STATIC);
+	bind_text_or_null(st, 4, admin->operator_name);
+	sqlite3_bind_int(st, 5, (int)ci->table);
+	sqlite3_bind_text(st, 6, ci->row_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, detail, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc != SQLITE_DONE || store_save_version(s) != 0 ||
+	    db_exec(s->db, "COMMIT", err, errlen) != 0)
+		goto dberr;
+	if ((resp = malloc(sizeof *resp)) == NULL) {
+		/* Committed: report success without the echo rather than fail. */
+		snprintf(err, errlen, "out of memory after committing the resolution");
+		goto fail;
+	}
+	tongxin__conflict_resolve_response__init(resp);
+	resp->id = dup_or_empty(ci->id);
+	resp->resolution = dup_or_empty(resolution);
+	resp->version = rv;
+	(void)decision;
+	tongxin__conflict_info__free_unpacked(ci, NULL);
+	if (tx)
+		tongxin__txn__free_unpacked(tx, NULL);
+	*out = resp;
+	return 0;
+dberr:
+	if (err[0] == '\0')
+		snprintf(err, errlen, "database: %s", sqlite3_errmsg(s->db));
+rollback:
+	if (st)
+		sqlite3_finalize(st);
+	db_exec(s->db, "ROLLBACK", NULL, 0);
+	s->version = v0;
+fail:
+	if (ci)
+		tongxin__conflict_info__free_unpacked(ci, NULL);
+	if (tx)
+		tongxin__txn__free_unpacked(tx, NULL);
+	return -1;
+}
+
+/* "name=value, ..." for an audited change. */
+static char *
+render_change(const void *blob, int len)
+{
+	Tongxin__Change *c = tongxin__change__unpack(NULL, (size_t)len, blob);
+	char *out, vb[256];
+	size_t cap = 4096, n = 0;
+
+	if (c == NULL)
+		return dup_or_empty("(unreadable)");
+	if ((out = malloc(cap)) == NULL) {
+		tongxin__change__free_unpacked(c, NULL);
+		return (char *)protobuf_c_empty_string;
+	}
+	out[0] = '\0';
+	for (size_t i = 0; i < c->n_cols && i < c->n_values && n < cap; i++) {
+		const char *name = c->table < TBL_COUNT && c->cols[i] < (uint32_t)schema_tables[c->table].ncols ?
+		    schema_tables[c->table].cols[c->cols[i]].name : "?";
+		if (c->op == TONGXIN__CHANGE__OP__OP_UPDATE && i < c->n_before) {
+			char bb[256];
+			n += (size_t)snprintf(out + n, cap - n, "%s%s: %s → %s", i ? ", " : "", name,
+			    value_str(c->before[i], bb, sizeof bb), value_str(c->values[i], vb, sizeof vb));
+		} else if (c->op != TONGXIN__CHANGE__OP__OP_DELETE) {
+			n += (size_t)snprintf(out + n, cap - n, "%s%s=%s", i ? ", " : "", name,
+			    value_str(c->values[i], vb, sizeof vb));
+		}
+	}
+	tongxin__change__free_unpacked(c, NULL);
+	return out;
+}
+
+int
+store_audit(struct store *s, const Tongxin__AuditRequest *req, Tongxin__AuditResponse **out,
+    char *err, size_t errlen)
+{
+	Tongxin__AuditResponse *resp;
+	sqlite3_stmt *st;
+	uint32_t limit = req->limit && req->limit < LIST_MAX ? req->limit : LIST_MAX;
+
+	*out = NULL;
+	if (sqlite3_prepare_v2(s->db, "SELECT a.version, a.at, d.name, a.operator, a.action, a.tbl,"
+	    " a.row_id, a.seq, a.detail FROM audit a LEFT JOIN device d ON d.id = a.device_id"
+	    " WHERE (?1 IS NULL OR a.row_id = ?1) AND (?2 IS NULL OR d.name = ?2)"
+	    " AND (?3 = 0 OR a.at >= ?3) ORDER BY a.version DESC LIMIT ?4", -1, &st,
+	    NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "database: %s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	bind_text_or_null(st, 1, req->row_id);
+	bind_text_or_null(st, 2, req->device_name);
+	sqlite3_bind_int64(st, 3, req->since_ms);
+	sqlite3_bind_int(st, 4, (int)limit);
+	if ((resp = malloc(sizeof *resp)) == NULL ||
+	    (tongxin__audit_response__init(resp),
+	     resp->entries = calloc(limit, sizeof *resp->entries)) == NULL) {
+		free(resp);
+		sqlite3_finalize(st);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		Tongxin__AuditEntry *e = malloc(sizeof *e);
+		if (e == NULL)
+			break;
+		tongxin__audit_entry__init(e);
+		e->version = (uint64_t)sqlite3_column_int64(st, 0);
+		e->at_ms = sqlite3_column_int64(st, 1);
+		e->device_name = col_str(st, 2);
+		e->operator_name = col_str(st, 3);
+		e->action = col_str(st, 4);
+		e->table = (uint32_t)sqlite3_column_int(st, 5);
+		e->row_id = col_str(st, 6);
+		e->seq = (uint64_t)sqlite3_column_int64(st, 7);
+		e->detail = sqlite3_column_type(st, 8) == SQLITE_BLOB ?
+		    render_change(sqlite3_column_blob(st, 8), sqlite3_column_bytes(st, 8)) :
+		    col_str(st, 8);
+		resp->entries[resp->n_entries++] = e;
+	}
+	sqlite3_finalize(st);
+	*out = resp;
+	return 0;
+}
+
+struct devices_ctx {
+	struct store *s;
+	Tongxin__DevicesResponse *resp;
+	size_t cap;
+	int oom;
+};
+
+static int
+add_device(const struct store_device *d, void *arg)
+{
+	struct devices_ctx *x = arg;
+	Tongxin__DeviceInfo *di;
+	sqlite3_stmt *st;
+
+	if (x->resp->n_devices == x->cap) {
+		size_t ncap = x->cap ? x->cap * 2 : 32;
+		Tongxin__DeviceInfo **n = realloc(x->resp->devices, ncap * sizeof *n);
+		if (n == NULL)
+			return x->oom = 1;
+		x->resp->devices = n;
+		x->cap = ncap;
+	}
+	if ((di = malloc(sizeof *di)) == NULL)
+		return x->oom = 1;
+	tongxin__device_info__init(di);
+	x->resp->devices[x->resp->n_devices++] = di;
+	di->name = dup_or_empty(d->name);
+	di->org_code = dup_or_empty(d->org_code);
+	di->role = dup_or_empty(d->role);
+	di->enrolled_at_ms = d->enrolled_at;
+	di->revoked_at_ms = d->revoked_at;
+	di->last_seen_ms = d->last_seen;
+	di->last_push_ms = d->last_push;
+	di->last_pull_ms = d->last_pull;
+	di->txns_applied = d->txns_applied;
+	di->txns_conflict = d->txns_conflict;
+	di->txns_rejected = d->txns_rejected;
+	if (sqlite3_prepare_v2(x->s->db, "SELECT (SELECT count(*) FROM conflict WHERE device_id = ?1"
+	    " AND status = 'open'), replica_check, coalesce(replica_checked_at, 0)"
+	    " FROM device WHERE id = ?1", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, d->id, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			di->open_conflicts = sqlite3_column_int64(st, 0);
+			di->replica_check = col_str(st, 1);
+			di->replica_checked_at_ms = sqlite3_column_int64(st, 2);
+		}
+		sqlite3_finalize(st);
+	}
+	return 0;
+}
+
+int
+store_devices(struct store *s, Tongxin__DevicesResponse **out, char *err, size_t errlen)
+{
+	struct devices_ctx x = { s, NULL, 0, 0 };
+
+	*out = NULL;
+	if ((x.resp = malloc(sizeof *x.resp)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	tongxin__devices_response__init(x.resp);
+	if (store_device_each(s, add_device, &x) != 0 || x.oom) {
+		tongxin__devices_response__free_unpacked(x.resp, NULL);
+		snprintf(err, errlen, x.oom ? "out of memory" : "database: %s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	*out = x.resp;
+	return 0;
+}
+
+int
+store_replica_check(struct store *s, const struct store_actor *who,
+    const Tongxin__ReplicaCheck *req, Tongxin__ReplicaCheckResult **out, char *err,
+    size_t errlen)
+{
+	Tongxin__ReplicaCheckResult *res;
+	char hi[SCOPE_MAX], hash[65], verdict[512] = "";
+	size_t n = strlen(who->scope), vl = 0;
+	sqlite3_stmt *st;
+
+	*out = NULL;
+	if (req->n_table_hashes != TBL_COUNT) {
+		snprintf(err, errlen, "a replica check carries %d table digests, not %zu", TBL_COUNT,
+		    req->n_table_hashes);
+		return -1;
+	}
+	if ((res = malloc(sizeof *res)) == NULL ||
+	    (tongxin__replica_check_result__init(res),
+	     res->mismatched_tables = calloc(TBL_COUNT, sizeof *res->mismatched_tables)) == NULL) {
+		free(res);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	snprintf(hi, sizeof hi, "%s", who->scope);
+	if (n > 0)
+		hi[n - 1] = (char)(who->scope[n - 1] + 1);
+	if (db_exec(s->db, "BEGIN", err, errlen) != 0) {
+		tongxin__replica_check_result__free_unpacked(res, NULL);
+		return -1;
+	}
+	for (int t = 0; t < TBL_COUNT; t++) {
+		if (table_hash(s->db, t, "_deleted = 0 AND ((_scope >= ?1 AND _scope < ?2) OR"
+		    " (_scope2 >= ?1 AND _scope2 < ?2))", who->scope, hi, hash) != 0) {
+			snprintf(err, errlen, "database: %s", sqlite3_errmsg(s->db));
+			db_exec(s->db, "ROLLBACK", NULL, 0);
+			tongxin__replica_check_result__free_unpacked(res, NULL);
+			return -1;
+		}
+		if (strcmp(hash, req->table_hashes[t]) != 0) {
+			res->mismatched_tables[res->n_mismatched_tables++] =
+			    dup_or_empty(schema_tables[t].name);
+			vl += (size_t)snprintf(verdict + vl, sizeof verdict - vl, "%s%s",
+			    vl ? ", " : "mismatch: ", schema_tables[t].name);
+		}
+	}
+	db_exec(s->db, "COMMIT", NULL, 0);
+	res->match = res->n_mismatched_tables == 0;
+	if (res->match)
+		snprintf(verdict, sizeof verdict, "match");
+	if (sqlite3_prepare_v2(s->db, "UPDATE device SET replica_check = ?2, replica_checked_at = ?3"
+	    " WHERE id = ?1", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, who->device_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, verdict, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, now_ms());
+		sqlite3_step(st);
+		sqlite3_finalize(st);
+	}
+	*out = res;
+	return 0;
+}
+
+int
+store_resolutions(struct store *s, const struct store_actor *who, uint64_t *cursor,
+    Tongxin__PullResponse *resp)
+{
+	sqlite3_stmt *st;
+	size_t cap = 256;
+	uint64_t snapshot = s->version;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT id, resolution, resolved_by, resolved_at, note,"
+	    " resolved_version FROM conflict WHERE device_id = ?1 AND resolved_version > ?2"
+	    " ORDER BY resolved_version LIMIT ?3", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if ((resp->resolutions = calloc(cap, sizeof *resp->resolutions)) == NULL) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, who->device_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)*cursor);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)cap);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		Tongxin__Resolution *r = malloc(sizeof *r);
+		if (r == NULL)
+			break;
+		tongxin__resolution__init(r);
+		r->conflict_id = col_str(st, 0);
+		r->decision = col_str(st, 1);
+		r->resolved_by = col_str(st, 2);
+		r->resolved_at_ms = sqlite3_column_int64(st, 3);
+		r->note = col_str(st, 4);
+		*cursor = (uint64_t)sqlite3_column_int64(st, 5);
+		resp->resolutions[resp->n_resolutions++] = r;
+	}
+	sqlite3_finalize(st);
+	if (resp->n_resolutions < cap)
+		*cursor = snapshot;
+	else
+		resp->more = 1;
+	return 0;
+}

@@ -1,0 +1,108 @@
+/*
+ * store_internal.h - what the SQLite store's files share. Not part of the
+ * store's interface (store.h): only store_*.c include it.
+ */
+#ifndef TX_STORE_INTERNAL_H
+#define TX_STORE_INTERNAL_H
+
+#include <stdint.h>
+#include <sqlite3.h>
+
+#include "ids.h"
+#include "schema.h"
+#include "store.h"
+#include "tongxin.pb-c.h"
+
+#define MAX_COLS 32
+#define SCOPE_MAX 512
+#define PULL_MAX_ROWS 5000
+#define PULL_MAX_BYTES (4u * 1024u * 1024u)
+#define PUSH_MAX_TXNS 1024
+#define TXN_MAX_CHANGES 2000
+
+struct store {
+	sqlite3 *db;
+	uint64_t version;       /* last change version handed out */
+	uint64_t hlc;           /* server's hybrid logical clock */
+	sqlite3_stmt *row_get[TBL_COUNT];
+	sqlite3_stmt *row_ins[TBL_COUNT];
+	sqlite3_stmt *row_upd[TBL_COUNT];
+	sqlite3_stmt *pull[TBL_COUNT];
+	sqlite3_stmt *txn_get;
+	sqlite3_stmt *txn_put;
+	sqlite3_stmt *conflict_put;
+	sqlite3_stmt *audit_put;
+	sqlite3_stmt *evict_put;
+	sqlite3_stmt *evict_get;
+	sqlite3_stmt *version_put;
+	sqlite3_stmt *unique_get[TBL_COUNT];
+};
+
+/* A row as the server holds it. */
+struct srow {
+	int exists;
+	Tongxin__Value v[MAX_COLS];
+	uint64_t version;
+	int deleted;
+	char scope[SCOPE_MAX];
+	char scope2[SCOPE_MAX];
+	uint64_t hlc;
+	char device[40];
+};
+
+/* Outcome of one change. */
+enum ch_result { CH_APPLIED, CH_MERGED, CH_CONFLICT, CH_REJECTED, CH_ERROR };
+
+/* Details of the first change that stopped a transaction. */
+struct txn_verdict {
+	char kind[32];
+	char reason[512];
+	int table;
+	char row_id[40];
+	struct srow server;   /* server's row when the conflict was found */
+	int have_server;
+	char server_id[40];   /* id of that row when it is not row_id (a uniqueness clash) */
+};
+
+/* A note that a newer-wins column decided a clash: recorded, never silent. */
+struct lww_note {
+	int table;
+	char row_id[40];
+	char reason[256];
+};
+
+
+/* Bind text, or NULL when s is NULL or empty. */
+void bind_text_or_null(sqlite3_stmt *st, int i, const char *s);
+/* Free the strings of a loaded row. */
+void srow_clear(struct srow *r);
+/* Persist the version counter inside the current write transaction. */
+int store_save_version(struct store *s);
+/* Load row id of table t; r->exists says whether it was found. -1 on error. */
+int row_load(struct store *s, int t, const char *id, struct srow *r);
+/* Write r with all bookkeeping columns; returns the SQLite result code. */
+int row_write(struct store *s, int t, const char *id, const struct srow *r, int is_new);
+/* Whether an organisation path lies within a scope prefix. */
+int in_scope(const char *path, const char *prefix);
+/* Record an applied change in the audit log. */
+int audit_change(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx,
+    const Tongxin__Change *c, uint64_t version, const char *action);
+/* The server's state of a row as a message (deleted if outside scope). */
+Tongxin__Row *row_message(struct store *s, int t, const char *id, const char *scope);
+/* Pack a transaction into a malloc'd buffer of *n bytes. */
+uint8_t *pack_txn(const Tongxin__Txn *tx, size_t *n);
+
+/*
+ * Apply one change. force (administrators settling a conflict) skips the
+ * base comparison: the change's values are taken as they are, and an update
+ * of a deleted row brings it back.
+ */
+enum ch_result apply_insert(struct store *s, const struct store_actor *who,
+    const Tongxin__Txn *tx, const Tongxin__Change *c, struct txn_verdict *vd);
+enum ch_result apply_update(struct store *s, const struct store_actor *who,
+    const Tongxin__Txn *tx, const Tongxin__Change *c, struct txn_verdict *vd,
+    struct lww_note *note, int force);
+enum ch_result apply_delete(struct store *s, const struct store_actor *who,
+    const Tongxin__Txn *tx, const Tongxin__Change *c, struct txn_verdict *vd, int force);
+
+#endif
