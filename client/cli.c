@@ -343,7 +343,7 @@ verb_sync(struct cli *cli, int argc, char **argv)
 /* --- records ------------------------------------------------------------- */
 
 /* Find an organisation's id by code in the replica. 0 found, -1 not. */
-static int
+int
 org_id_by_code(sqlite3 *db, const char *code, char id[ID_TEXT_LEN + 1])
 {
 	sqlite3_stmt *st;
@@ -365,7 +365,7 @@ org_id_by_code(sqlite3 *db, const char *code, char id[ID_TEXT_LEN + 1])
  * dashes for underscores; --branch and --parent take organisation codes.
  * Marks set[] for the columns given. Returns 0, or an exit code.
  */
-static int
+int
 parse_fields(sqlite3 *db, int t, int argc, char **argv, Tongxin__Value *vals, int *set,
     const char *verbname)
 {
@@ -432,7 +432,7 @@ parse_fields(sqlite3 *db, int t, int argc, char **argv, Tongxin__Value *vals, in
 }
 
 /* Validate every set value; print the first problem. */
-static int
+int
 check_values(int t, const Tongxin__Value *vals, const int *set, int insert, const char *verbname)
 {
 	const struct table_def *td = &schema_tables[t];
@@ -454,7 +454,7 @@ check_values(int t, const Tongxin__Value *vals, const int *set, int insert, cons
 }
 
 /* Commit a single-row write, printing errors. */
-static int
+int
 commit_or_fail(struct replica *r, const char *verbname)
 {
 	char err[512] = "";
@@ -520,7 +520,7 @@ org_add(struct cli *cli, struct replica *r, int argc, char **argv)
 }
 
 /* Update the given columns of a row, validated. */
-static int
+int
 edit_row(struct cli *cli, struct replica *r, int t, const char *id, int argc, char **argv,
     const char *verbname)
 {
@@ -622,7 +622,7 @@ verb_org(struct cli *cli, int argc, char **argv)
 }
 
 /* Resolve a member given by id or citizen ID number. */
-static int
+int
 member_id(sqlite3 *db, const char *key, char id[ID_TEXT_LEN + 1])
 {
 	sqlite3_stmt *st;

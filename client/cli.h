@@ -41,6 +41,29 @@ int fail_exit(int sync_fail);
 /* Local time of Unix milliseconds as "YYYY-MM-DD HH:MM:SS" ("never" for 0). */
 void fmt_time(int64_t ms, char *buf, size_t cap);
 
+/* --- helpers for record verbs (cli.c) --- */
+
+/* An organisation's id by its code in the replica. 0 found, -1 not. */
+int org_id_by_code(sqlite3 *db, const char *code, char id[ID_TEXT_LEN + 1]);
+/* A member's id by id or citizen ID number. 0 found, -1 not. */
+int member_id(sqlite3 *db, const char *key, char id[ID_TEXT_LEN + 1]);
+/*
+ * Parse "--field value" pairs for table t into vals (borrowing argv's
+ * strings) and mark set[] for each column given. Column names take dashes
+ * for underscores; --branch / --org (and --parent for org) take an
+ * organisation code. Returns 0 or an exit code, having printed why.
+ */
+int parse_fields(sqlite3 *db, int t, int argc, char **argv, Tongxin__Value *vals, int *set,
+    const char *verbname);
+/* Validate set values (and required ones when insert); prints the first problem. */
+int check_values(int t, const Tongxin__Value *vals, const int *set, int insert,
+    const char *verbname);
+/* Commit the open local transaction or print why not. Returns an exit code. */
+int commit_or_fail(struct replica *r, const char *verbname);
+/* Update the given --field value columns of one row, validated. Returns an exit code. */
+int edit_row(struct cli *cli, struct replica *r, int t, const char *id, int argc, char **argv,
+    const char *verbname);
+
 /* Administrators' verbs (admin.c). */
 int verb_conflicts(struct cli *cli, int argc, char **argv);
 int verb_audit(struct cli *cli, int argc, char **argv);
