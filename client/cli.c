@@ -70,6 +70,37 @@ static const struct verb verbs[] = {
 	  "date is taken from the citizen ID number when not given. Fields use the\n"
 	  "schema's column names with dashes: --phone, --address, --job, --full-date,\n"
 	  "--retired 0|1, --relocated 0|1, --mobile 0|1, --flow-to, ...\n", verb_member },
+	{ "meeting", "meeting add --org CODE --kind KIND --held-on DATE --topic TEXT [--host NAME]\n"
+	  "            [--recorder NAME] [--minutes TEXT] [--present IDS] [--excused ID:REASON,...]\n"
+	  "            [--absent IDS]\n"
+	  "       tongxin meeting list [--org CODE] [--kind KIND] [--from DATE] [--to DATE]\n"
+	  "       tongxin meeting show ID",
+	  "组织生活 Organisational life: 支委会 committee_meeting, 党员大会 general_meeting,\n"
+	  "党小组会 group_meeting, 党课 party_lecture, 主题党日 theme_day, 组织生活会\n"
+	  "life_meeting, 民主评议 democratic_review. A meeting and its attendance are one\n"
+	  "local transaction. IDS: member ids or citizen ID numbers, comma-separated.\n",
+	  verb_meeting },
+	{ "item", "item add --kind KIND --title TEXT [--org CODE] [--detail TEXT] [--due-on DATE]\n"
+	  "       tongxin item claim ID --by NAME [--date DATE]\n"
+	  "       tongxin item rectify ID --note TEXT [--date DATE]\n"
+	  "       tongxin item close ID [--note TEXT] [--date DATE]\n"
+	  "       tongxin item list [--kind KIND] [--open] [--org CODE]",
+	  "清单 Lists: responsibility, problem, learning, resource, activity, need and\n"
+	  "project items; claims (双向认领), rectification (整改) and close-out (销号).\n",
+	  verb_item },
+	{ "transfer", "transfer request MEMBER --to CODE [--reason TEXT] [--date DATE]\n"
+	  "       tongxin transfer accept ID [--note TEXT]\n"
+	  "       tongxin transfer reject ID --note TEXT\n"
+	  "       tongxin transfer list [--all]",
+	  "组织关系转接 Transfers between communities: the sending office requests, the\n"
+	  "receiving office accepts or rejects after its next sync, and only acceptance\n"
+	  "moves the member (the sending office's replicas then drop the member's data).\n",
+	  verb_transfer },
+	{ "report", "report profile|compliance|inactive|overdue|terms [--org CODE] [options]",
+	  "Reports on the local replica, offline: member profile shares, 三会一课\n"
+	  "compliance per branch, members without organisational life for 6 months,\n"
+	  "overdue problem items, committee terms expiring. --csv / --json for machines.\n",
+	  verb_report },
 	{ "conflicts", "conflicts [list] [--office CODE] [--table T] [--older-than DAYS] [--status S]\n"
 	  "       tongxin conflicts show ID\n"
 	  "       tongxin conflicts resolve ID --keep-server | --take-office | --set COLUMN=VALUE...\n"
@@ -768,6 +799,8 @@ verb_member(struct cli *cli, int argc, char **argv)
 		return EXIT_FAIL;
 	if (strcmp(argv[1], "add") == 0)
 		rc = member_add(cli, r, argc - 2, argv + 2);
+	else if (strcmp(argv[1], "import") == 0)
+		rc = member_import(cli, r, argc - 2, argv + 2);
 	else if (strcmp(argv[1], "list") == 0)
 		rc = member_list(cli, r, argc - 2, argv + 2);
 	else if ((strcmp(argv[1], "edit") == 0 || strcmp(argv[1], "delete") == 0 ||

@@ -64,6 +64,14 @@ int commit_or_fail(struct replica *r, const char *verbname);
 int edit_row(struct cli *cli, struct replica *r, int t, const char *id, int argc, char **argv,
     const char *verbname);
 
+/* Domain verbs, one file each (cmd_*.c). */
+int verb_meeting(struct cli *cli, int argc, char **argv);
+int verb_item(struct cli *cli, int argc, char **argv);
+int verb_transfer(struct cli *cli, int argc, char **argv);
+int verb_report(struct cli *cli, int argc, char **argv);
+/* member import (cmd_import.c), called from verb_member. */
+int member_import(struct cli *cli, struct replica *r, int argc, char **argv);
+
 /* Administrators' verbs (admin.c). */
 int verb_conflicts(struct cli *cli, int argc, char **argv);
 int verb_audit(struct cli *cli, int argc, char **argv);

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "ids.h"
 
@@ -145,6 +146,147 @@ validate_value(const struct col_def *c, const Tongxin__Value *v, char *why, size
 	default:
 		if (strcmp(c->name, "id_number") == 0)
 			return validate_id_number(v->s, why, cap);
+		break;
+	}
+	return 0;
+}
+
+void
+today_str(char out[11])
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+void
+date_add_years(const char *d, int years, char out[11])
+{
+	int y = (d[0] - '0') * 1000 + (d[1] - '0') * 100 + (d[2] - '0') * 10 + (d[3] - '0');
+	char tmp[11];
+
+	snprintf(tmp, sizeof tmp, "%04d%.6s", y + years, d + 4);
+	if (!validate_date(tmp))   /* 29 February of a leap year */
+		snprintf(tmp, sizeof tmp, "%04d-02-28", y + years);
+	memcpy(out, tmp, 11);
+}
+
+/* The text of column name in v, or NULL. */
+static const char *
+txt(int t, const Tongxin__Value *v, const char *name)
+{
+	int c = schema_col_index(&schema_tables[t], name);
+	return c >= 0 && v[c].kind_case == TONGXIN__VALUE__KIND_S ? v[c].s : NULL;
+}
+
+static int
+flag(int t, const Tongxin__Value *v, const char *name)
+{
+	int c = schema_col_index(&schema_tables[t], name);
+	return c >= 0 && v[c].kind_case == TONGXIN__VALUE__KIND_I && v[c].i != 0;
+}
+
+/* Reject a date column later than today. */
+static int
+not_future(int t, const Tongxin__Value *v, const char *name, const char *today, char *why,
+    size_t cap)
+{
+	const char *d = txt(t, v, name);
+	int c = schema_col_index(&schema_tables[t], name);
+
+	if (d != NULL && strcmp(d, today) > 0) {
+		snprintf(why, cap, "%s %s 晚于今天 (in the future)", schema_tables[t].cols[c].label, d);
+		return -1;
+	}
+	return 0;
+}
+
+int
+validate_row(int t, const Tongxin__Value *v, const char *today, char *why, size_t cap)
+{
+	const char *a, *b;
+	char d[11];
+
+	switch (t) {
+	case TBL_MEMBER: {
+		const char *idn = txt(t, v, "id_number"), *birth = txt(t, v, "birth_date");
+		const char *join = txt(t, v, "join_date"), *full = txt(t, v, "full_date");
+		const char *cat = txt(t, v, "category");
+		if (idn && strlen(idn) == 18 && birth) {
+			snprintf(d, sizeof d, "%.4s-%.2s-%.2s", idn + 6, idn + 10, idn + 12);
+			if (strcmp(d, birth) != 0) {
+				snprintf(why, cap, "出生日期 %s 与公民身份号码中的 %s 不符", birth, d);
+				return -1;
+			}
+		}
+		if (not_future(t, v, "birth_date", today, why, cap) ||
+		    not_future(t, v, "join_date", today, why, cap) ||
+		    not_future(t, v, "full_date", today, why, cap) ||
+		    not_future(t, v, "lost_since", today, why, cap))
+			return -1;
+		if (birth && join) {
+			date_add_years(birth, 18, d);
+			if (strcmp(join, d) < 0) {
+				snprintf(why, cap, "入党日期 %s 早于年满18周岁之日 %s", join, d);
+				return -1;
+			}
+		}
+		if (cat && strcmp(cat, "probationary") == 0 && full) {
+			snprintf(why, cap, "预备党员不应有转正日期");
+			return -1;
+		}
+		if (join && full) {
+			date_add_years(join, 1, d);
+			if (strcmp(full, d) < 0) {
+				snprintf(why, cap, "转正日期 %s 早于入党满一年之日 %s", full, d);
+				return -1;
+			}
+		}
+		if (flag(t, v, "lost_contact") && txt(t, v, "lost_since") == NULL) {
+			snprintf(why, cap, "失联党员须填写失联日期 (lost_since)");
+			return -1;
+		}
+		if (flag(t, v, "mobile") && txt(t, v, "flow_to") == NULL) {
+			snprintf(why, cap, "流动党员须填写外出流向 (flow_to)");
+			return -1;
+		}
+		break;
+	}
+	case TBL_MEETING:
+		return not_future(t, v, "held_on", today, why, cap);
+	case TBL_ORG:
+		a = txt(t, v, "term_start");
+		b = txt(t, v, "term_end");
+		if (a && b && strcmp(b, a) < 0) {
+			snprintf(why, cap, "届期结束 %s 早于届期开始 %s", b, a);
+			return -1;
+		}
+		return not_future(t, v, "founded_on", today, why, cap);
+	case TBL_LIST_ITEM:
+		a = txt(t, v, "status");
+		if (a && strcmp(a, "closed") == 0 && txt(t, v, "closed_on") == NULL) {
+			snprintf(why, cap, "销号须填写销号日期 (closed_on)");
+			return -1;
+		}
+		if (a && strcmp(a, "rectified") == 0 && txt(t, v, "rectified_on") == NULL) {
+			snprintf(why, cap, "整改须填写整改日期 (rectified_on)");
+			return -1;
+		}
+		if (not_future(t, v, "closed_on", today, why, cap) ||
+		    not_future(t, v, "rectified_on", today, why, cap))
+			return -1;
+		break;
+	case TBL_TRANSFER:
+		a = txt(t, v, "from_org_id");
+		b = txt(t, v, "to_org_id");
+		if (a && b && strcmp(a, b) == 0) {
+			snprintf(why, cap, "转入组织与转出组织相同");
+			return -1;
+		}
+		break;
+	default:
 		break;
 	}
 	return 0;

@@ -21,6 +21,18 @@ int validate_date(const char *s);
 int validate_id_number(const char *s, char *why, size_t cap);
 /* The check character ('0'-'9' or 'X') for the first 17 digits of s. */
 char id_number_check_char(const char *s17);
+/*
+ * The rules that tie a row's columns together (a member's dates against
+ * the citizen ID number and each other, no dates in the future, flags with
+ * their details). v holds every column of table t in schema order; today
+ * is YYYY-MM-DD. Checked at entry and again by the server.
+ */
+int validate_row(int t, const Tongxin__Value *v, const char *today, char *why, size_t cap);
+/* Today's local date as YYYY-MM-DD. */
+void today_str(char out[11]);
+/* Date d plus years (Feb 29 becomes Feb 28), as YYYY-MM-DD. */
+void date_add_years(const char *d, int years, char out[11]);
+
 /* Whether s is valid UTF-8 without control characters other than tab and newline. */
 int validate_utf8(const char *s);
 
