@@ -137,7 +137,8 @@ usage_all(FILE *f)
 	    "  --replica PATH      the local replica (default $TONGXIN_REPLICA, else ./tongxin.db)\n"
 	    "  --server HOST:PORT  override the server address from the bundle\n"
 	    "  --operator NAME     the person at the keyboard, recorded with each change\n"
-	    "  --csv, --json       machine-readable lists\n\n%s", exit_codes_help);
+	    "  --csv, --json       machine-readable lists\n"
+	    "  --quiet, -q         print only errors\n\n%s", exit_codes_help);
 }
 
 int
@@ -865,7 +866,9 @@ tongxin_main(int argc, char **argv)
 			*slot = argv[++i];
 			continue;
 		}
-		if (strcmp(a, "--csv") == 0)
+		if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0)
+			cli.quiet = 1;
+		else if (strcmp(a, "--csv") == 0)
 			cli.fmt = TABLE_CSV;
 		else if (strcmp(a, "--json") == 0)
 			cli.fmt = TABLE_JSON;

@@ -107,10 +107,18 @@ static const struct col_def list_item_cols[] = {
 	{ "close_note",    "销号说明", COL_TEXT, 0, K, P, 2000, NULL, NULL },
 };
 
+/*
+ * The sending office names the receiving organisation by code (it cannot
+ * see the receiving office's rows); the server fills in to_org_id. The
+ * member's name is a snapshot for the receiving office, blanked when the
+ * transfer is accepted so the sending office keeps no personal data.
+ */
 static const struct col_def transfer_cols[] = {
 	{ "member_id",     "党员",     COL_REF, R, I, P, SCHEMA_ID_LEN, "member", NULL },
 	{ "from_org_id",   "转出组织", COL_REF, R, I, P, SCHEMA_ID_LEN, "org", NULL },
-	{ "to_org_id",     "转入组织", COL_REF, R, I, P, SCHEMA_ID_LEN, "org", NULL },
+	{ "to_org_id",     "转入组织", COL_REF, 0, I, P, SCHEMA_ID_LEN, "org", NULL },
+	{ "to_org_code",   "转入组织编码", COL_TEXT, R, I, P, 32, NULL, NULL },
+	{ "member_name",   "党员姓名", COL_TEXT, 0, K, S, 100, NULL, NULL },
 	{ "requested_on",  "申请日期", COL_DATE, R, K, P, 10, NULL, NULL },
 	{ "reason",        "转接原因", COL_TEXT, 0, K, P, 500, NULL, NULL },
 	{ "status",        "状态",     COL_ENUM, R, K, P, 16, NULL, transfer_states },

@@ -357,6 +357,7 @@ store_conflict_resolve(struct store *s, const struct store_actor *admin,
 			snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
+	today_str(s->today);
 	if (db_exec(s->db, "BEGIN IMMEDIATE", err, errlen) != 0)
 		goto fail;
 	if (tx != NULL) {

@@ -24,6 +24,7 @@ struct store {
 	sqlite3 *db;
 	uint64_t version;       /* last change version handed out */
 	uint64_t hlc;           /* server's hybrid logical clock */
+	char today[11];         /* YYYY-MM-DD for the domain rules, set per push */
 	sqlite3_stmt *row_get[TBL_COUNT];
 	sqlite3_stmt *row_ins[TBL_COUNT];
 	sqlite3_stmt *row_upd[TBL_COUNT];
@@ -104,5 +105,23 @@ enum ch_result apply_update(struct store *s, const struct store_actor *who,
     struct lww_note *note, int force);
 enum ch_result apply_delete(struct store *s, const struct store_actor *who,
     const Tongxin__Txn *tx, const Tongxin__Change *c, struct txn_verdict *vd, int force);
+
+/* Record that a row left old_scope for new_scope (replicas of old_scope drop it). */
+int evict_record(struct store *s, uint64_t version, int t, const char *id, const char *old_scope,
+    const char *new_scope);
+/*
+ * If row id of table t left scope (an accepted transfer), describe where it
+ * went in why and return 1; 0 if it never left; -1 on error.
+ */
+int row_left_scope(struct store *s, int t, const char *id, const char *scope, char *why,
+    size_t cap);
+
+/* Transfers (store_transfer.c). */
+/* A new request: fill to_org_id (into to_id, which r borrows) from to_org_code; check the member. */
+enum ch_result transfer_prepare_insert(struct store *s, struct srow *r,
+    char to_id[ID_TEXT_LEN + 1], struct txn_verdict *vd);
+/* A change of status: only the receiving side decides; acceptance moves the member. */
+enum ch_result transfer_on_update(struct store *s, const struct store_actor *who,
+    const Tongxin__Txn *tx, const struct srow *old, struct srow *r, struct txn_verdict *vd);
 
 #endif

@@ -214,6 +214,7 @@ store_open(const char *dir, int create, char *err, size_t errlen)
 	}
 	s->version = (uint64_t)db_meta_get_int(s->db, "version", 0);
 	s->hlc = hlc_next(0);
+	today_str(s->today);
 	if (store_prepare(s) != 0) {
 		snprintf(err, errlen, "cannot prepare statements: %s", sqlite3_errmsg(s->db));
 		goto fail;
@@ -510,6 +511,7 @@ apply_insert(struct store *s, const struct store_actor *who, const Tongxin__Txn 
 	struct srow r, old;
 	enum ch_result res;
 	int rc;
+	char to_id[ID_TEXT_LEN + 1];
 
 	memset(&r, 0, sizeof r);
 	if (row_load(s, (int)c->table, c->row_id, &old) != 0)
@@ -535,6 +537,13 @@ apply_insert(struct store *s, const struct store_actor *who, const Tongxin__Txn 
 	    r.v[schema_col_index(td, "parent_id")].kind_case != TONGXIN__VALUE__KIND_S) {
 		snprintf(vd->kind, sizeof vd->kind, "invalid");
 		snprintf(vd->reason, sizeof vd->reason, "org: an organisation needs a parent");
+		return CH_REJECTED;
+	}
+	if (c->table == TBL_TRANSFER &&
+	    (res = transfer_prepare_insert(s, &r, to_id, vd)) != CH_APPLIED)
+		return res;
+	if (validate_row((int)c->table, r.v, s->today, vd->reason, sizeof vd->reason) != 0) {
+		snprintf(vd->kind, sizeof vd->kind, "invalid");
 		return CH_REJECTED;
 	}
 	if ((res = row_scopes(s, (int)c->table, r.v, r.scope, r.scope2, vd)) == CH_ERROR)
@@ -609,6 +618,18 @@ apply_update(struct store *s, const struct store_actor *who, const Tongxin__Txn 
 		return CH_REJECTED;
 	}
 	if (!in_scope(r.scope, who->scope) && !in_scope(r.scope2, who->scope)) {
+		int moved = row_left_scope(s, (int)c->table, c->row_id, who->scope, vd->reason,
+		    sizeof vd->reason);
+		if (moved < 0) {
+			res = CH_ERROR;
+			goto out;
+		}
+		if (moved) {
+			/* Edited here after it moved away: both sides are kept for the street. */
+			snprintf(vd->kind, sizeof vd->kind, "transferred");
+			res = CH_CONFLICT;
+			goto keep;
+		}
 		snprintf(vd->kind, sizeof vd->kind, "scope");
 		snprintf(vd->reason, sizeof vd->reason,
 		    "%s: the row lies outside this device's organisation", td->name);
@@ -685,6 +706,22 @@ apply_update(struct store *s, const struct store_actor *who, const Tongxin__Txn 
 	}
 	if ((res = check_refs(s, (int)c->table, r.v, c->cols, c->n_cols, vd)) != CH_APPLIED)
 		goto keep;
+	if (validate_row((int)c->table, r.v, s->today, vd->reason, sizeof vd->reason) != 0) {
+		snprintf(vd->kind, sizeof vd->kind, "invalid");
+		res = CH_REJECTED;
+		goto out;
+	}
+	if (c->table == TBL_TRANSFER) {
+		struct srow old;
+		if (row_load(s, TBL_TRANSFER, c->row_id, &old) != 0) {
+			res = CH_ERROR;
+			goto out;
+		}
+		res = transfer_on_update(s, who, tx, &old, &r, vd);
+		srow_clear(&old);
+		if (res != CH_APPLIED)
+			goto keep;
+	}
 	res = (c->base_version != 0 && r.version > c->base_version &&
 	    strcmp(r.device, who->device_id) != 0) ? CH_MERGED : CH_APPLIED;
 	r.version = ++s->version;
@@ -692,18 +729,10 @@ apply_update(struct store *s, const struct store_actor *who, const Tongxin__Txn 
 		r.hlc = tx->hlc;
 	snprintf(r.device, sizeof r.device, "%s", who->device_id);
 	if (scope_changed) {
-		if (strcmp(new_scope, r.scope) != 0) {
-			sqlite3_bind_int64(s->evict_put, 1, (sqlite3_int64)r.version);
-			sqlite3_bind_int(s->evict_put, 2, (int)c->table);
-			sqlite3_bind_text(s->evict_put, 3, c->row_id, -1, SQLITE_STATIC);
-			sqlite3_bind_text(s->evict_put, 4, r.scope, -1, SQLITE_STATIC);
-			sqlite3_bind_text(s->evict_put, 5, new_scope, -1, SQLITE_STATIC);
-			rc = sqlite3_step(s->evict_put);
-			sqlite3_reset(s->evict_put);
-			if (rc != SQLITE_DONE) {
-				res = CH_ERROR;
-				goto out;
-			}
+		if (strcmp(new_scope, r.scope) != 0 &&
+		    evict_record(s, r.version, (int)c->table, c->row_id, r.scope, new_scope) != 0) {
+			res = CH_ERROR;
+			goto out;
 		}
 		snprintf(r.scope, sizeof r.scope, "%s", new_scope);
 		snprintf(r.scope2, sizeof r.scope2, "%s", new_scope2);
@@ -755,10 +784,18 @@ apply_delete(struct store *s, const struct store_actor *who, const Tongxin__Txn 
 		return CH_REJECTED;
 	}
 	if (!in_scope(r.scope, who->scope) && !in_scope(r.scope2, who->scope)) {
+		int moved = row_left_scope(s, (int)c->table, c->row_id, who->scope, vd->reason,
+		    sizeof vd->reason);
+		if (moved > 0) {
+			snprintf(vd->kind, sizeof vd->kind, "transferred");
+			vd->have_server = row_load(s, (int)c->table, c->row_id, &vd->server) == 0;
+			res = CH_CONFLICT;
+			goto out;
+		}
 		snprintf(vd->kind, sizeof vd->kind, "scope");
 		snprintf(vd->reason, sizeof vd->reason,
 		    "%s: the row lies outside this device's organisation", td->name);
-		res = CH_REJECTED;
+		res = moved < 0 ? CH_ERROR : CH_REJECTED;
 		goto out;
 	}
 	if (r.deleted)
@@ -1116,6 +1153,7 @@ store_push(struct store *s, const struct store_actor *who, const Tongxin__PushRe
 		if (req->txns[i]->hlc > s->hlc)
 			s->hlc = hlc_recv(s->hlc, req->txns[i]->hlc);
 	}
+	today_str(s->today);
 	if (db_exec(s->db, "BEGIN IMMEDIATE", err, errlen) != 0)
 		goto fail;
 	for (size_t i = 0; i < req->n_txns; i++) {
@@ -1523,4 +1561,50 @@ store_count(struct store *s, const char *what)
 		n = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return n;
+}
+
+int
+evict_record(struct store *s, uint64_t version, int t, const char *id, const char *old_scope,
+    const char *new_scope)
+{
+	int rc;
+
+	sqlite3_bind_int64(s->evict_put, 1, (sqlite3_int64)version);
+	sqlite3_bind_int(s->evict_put, 2, t);
+	sqlite3_bind_text(s->evict_put, 3, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s->evict_put, 4, old_scope, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s->evict_put, 5, new_scope, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s->evict_put);
+	sqlite3_reset(s->evict_put);
+	sqlite3_clear_bindings(s->evict_put);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+row_left_scope(struct store *s, int t, const char *id, const char *scope, char *why, size_t cap)
+{
+	sqlite3_stmt *st;
+	char hi[SCOPE_MAX];
+	size_t n = strlen(scope);
+	int rc, found = 0;
+
+	snprintf(hi, sizeof hi, "%s", scope);
+	if (n > 0)
+		hi[n - 1] = (char)(scope[n - 1] + 1);
+	if (sqlite3_prepare_v2(s->db, "SELECT new_scope FROM evict WHERE tbl = ?1 AND row_id = ?2"
+	    " AND old_scope >= ?3 AND old_scope < ?4 ORDER BY version DESC LIMIT 1", -1, &st,
+	    NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int(st, 1, t);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, scope, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, hi, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		snprintf(why, cap, "%s: row %s was transferred to %s before this change arrived",
+		    schema_tables[t].name, id, (const char *)sqlite3_column_text(st, 0));
+		found = 1;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? found : -1;
 }

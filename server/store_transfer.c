@@ -1,0 +1,165 @@
+/*
+ * store_transfer.c - the server's half of a transfer (组织关系转接): a
+ * workflow, not a field edit. The sending office inserts a request naming
+ * the receiving organisation by code; the receiving office (or the street)
+ * accepts or rejects it; only acceptance moves the member, inside the same
+ * server transaction, and leaves an eviction so the sending office's
+ * replicas drop the member's personal data.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "store_internal.h"
+#include "value.h"
+
+#define COL(name) schema_col_index(&schema_tables[TBL_TRANSFER], name)
+
+static const char *
+text_of(const Tongxin__Value *v)
+{
+	return v->kind_case == TONGXIN__VALUE__KIND_S ? v->s : NULL;
+}
+
+static enum ch_result
+reject(struct txn_verdict *vd, const char *kind, const char *msg)
+{
+	snprintf(vd->kind, sizeof vd->kind, "%s", kind);
+	snprintf(vd->reason, sizeof vd->reason, "transfer: %s", msg);
+	return CH_REJECTED;
+}
+
+enum ch_result
+transfer_prepare_insert(struct store *s, struct srow *r, char to_id[ID_TEXT_LEN + 1],
+    struct txn_verdict *vd)
+{
+	const char *code = text_of(&r->v[COL("to_org_code")]);
+	const char *status = text_of(&r->v[COL("status")]);
+	const char *member = text_of(&r->v[COL("member_id")]);
+	const char *from = text_of(&r->v[COL("from_org_id")]);
+	struct srow m;
+	sqlite3_stmt *st;
+	int found = 0, mc;
+
+	if (status == NULL || strcmp(status, "requested") != 0)
+		return reject(vd, "invalid", "a new transfer must have status \"requested\"");
+	if (code == NULL || member == NULL || from == NULL)
+		return reject(vd, "invalid", "member, sending and receiving organisations are required");
+	if (sqlite3_prepare_v2(s->db, "SELECT id FROM org WHERE code = ?1 AND _deleted = 0"
+	    " AND coalesce(dissolved, 0) = 0", -1, &st, NULL) != SQLITE_OK)
+		return CH_ERROR;
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(to_id, ID_TEXT_LEN + 1, "%s", (const char *)sqlite3_column_text(st, 0));
+		found = 1;
+	}
+	sqlite3_finalize(st);
+	if (!found) {
+		snprintf(vd->kind, sizeof vd->kind, "unknown_ref");
+		snprintf(vd->reason, sizeof vd->reason,
+		    "transfer: no organisation has the code \"%s\"", code);
+		return CH_REJECTED;
+	}
+	if (text_of(&r->v[COL("to_org_id")]) && strcmp(text_of(&r->v[COL("to_org_id")]), to_id) != 0)
+		return reject(vd, "invalid", "to_org_id does not match to_org_code");
+	value_set_text(&r->v[COL("to_org_id")], to_id);
+	if (strcmp(to_id, from) == 0)
+		return reject(vd, "invalid", "the receiving organisation is the sending one");
+	/* The member must still be where the request says. */
+	if (row_load(s, TBL_MEMBER, member, &m) != 0)
+		return CH_ERROR;
+	mc = schema_col_index(&schema_tables[TBL_MEMBER], "org_id");
+	if (!m.exists || m.deleted || text_of(&m.v[mc]) == NULL ||
+	    strcmp(text_of(&m.v[mc]), from) != 0) {
+		snprintf(vd->kind, sizeof vd->kind, "missing_parent");
+		snprintf(vd->reason, sizeof vd->reason, "transfer: member %s is no longer in the "
+		    "sending organisation", member);
+		srow_clear(&m);
+		return CH_CONFLICT;
+	}
+	srow_clear(&m);
+	return CH_APPLIED;
+}
+
+/* Move the member now that the transfer is accepted. */
+static enum ch_result
+move_member(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx,
+    const struct srow *t, struct txn_verdict *vd)
+{
+	const char *member = text_of(&t->v[COL("member_id")]);
+	const char *from = text_of(&t->v[COL("from_org_id")]);
+	const char *to = text_of(&t->v[COL("to_org_id")]);
+	int mc = schema_col_index(&schema_tables[TBL_MEMBER], "org_id");
+	struct srow m;
+	Tongxin__Change c = TONGXIN__CHANGE__INIT;
+	Tongxin__Value nv, ov, *nvp = &nv, *ovp = &ov;
+	uint32_t col = (uint32_t)mc;
+	char old_scope[SCOPE_MAX];
+	int rc;
+
+	if (row_load(s, TBL_MEMBER, member, &m) != 0)
+		return CH_ERROR;
+	if (!m.exists || m.deleted || text_of(&m.v[mc]) == NULL ||
+	    strcmp(text_of(&m.v[mc]), from) != 0) {
+		snprintf(vd->kind, sizeof vd->kind, "missing_parent");
+		snprintf(vd->reason, sizeof vd->reason, "transfer: member %s is no longer in the "
+		    "sending organisation; it cannot be accepted", member);
+		srow_clear(&m);
+		return CH_CONFLICT;
+	}
+	snprintf(old_scope, sizeof old_scope, "%s", m.scope);
+	value_clear(&m.v[mc]);
+	value_set_text(&ov, from);
+	value_set_text(&nv, to);
+	if (value_copy(&m.v[mc], &nv) != 0) {
+		srow_clear(&m);
+		return CH_ERROR;
+	}
+	snprintf(m.scope, sizeof m.scope, "%s", t->scope2);
+	m.version = ++s->version;
+	m.hlc = tx->hlc > m.hlc ? tx->hlc : m.hlc;
+	snprintf(m.device, sizeof m.device, "%s", who->device_id);
+	rc = row_write(s, TBL_MEMBER, member, &m, 0);
+	srow_clear(&m);
+	if (rc != SQLITE_DONE || evict_record(s, m.version, TBL_MEMBER, member, old_scope,
+	    t->scope2) != 0)
+		return CH_ERROR;
+	c.table = TBL_MEMBER;
+	c.row_id = (char *)member;
+	c.op = TONGXIN__CHANGE__OP__OP_UPDATE;
+	c.cols = &col;
+	c.n_cols = 1;
+	c.values = &nvp;
+	c.n_values = 1;
+	c.before = &ovp;
+	c.n_before = 1;
+	return audit_change(s, who, tx, &c, m.version, "transfer") == 0 ? CH_APPLIED : CH_ERROR;
+}
+
+enum ch_result
+transfer_on_update(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx,
+    const struct srow *old, struct srow *r, struct txn_verdict *vd)
+{
+	const char *was = text_of(&old->v[COL("status")]);
+	const char *now = text_of(&r->v[COL("status")]);
+
+	if (was == NULL || now == NULL)
+		return reject(vd, "invalid", "status is required");
+	if (strcmp(was, now) == 0) {
+		if (strcmp(was, "requested") != 0)
+			return reject(vd, "invalid", "a decided transfer cannot change");
+		return CH_APPLIED;
+	}
+	if (strcmp(was, "requested") != 0)
+		return reject(vd, "invalid", "a transfer that was accepted or rejected cannot change");
+	/* The receiving side decides: the sending office alone cannot accept. */
+	if (!in_scope(r->scope2, who->scope))
+		return reject(vd, "scope", "only the receiving organisation (or the street) can "
+		    "accept or reject a transfer");
+	if (strcmp(now, "rejected") == 0)
+		return CH_APPLIED;
+	if (strcmp(now, "accepted") != 0)
+		return reject(vd, "invalid", "status can only become accepted or rejected");
+	/* The sending office keeps no personal data: the name goes with the member. */
+	value_clear(&r->v[COL("member_name")]);
+	return move_member(s, who, tx, r, vd);
+}
