@@ -55,7 +55,8 @@ static const struct verb verbs[] = {
 	  verb_sync },
 	{ "org", "org add --code CODE --name NAME --kind KIND [--parent CODE] [--FIELD VALUE...]\n"
 	  "       tongxin org edit CODE --FIELD VALUE...\n"
-	  "       tongxin org list",
+	  "       tongxin org list\n"
+	  "       tongxin org tree",
 	  "Organisations (组织). KIND: community, general_branch, branch, group.\n"
 	  "--parent defaults to this device's organisation. Fields: --branch-type,\n"
 	  "--secretary, --founded-on, --term-start, --term-end, --dissolved 0|1.\n", verb_org },
@@ -65,7 +66,12 @@ static const struct verb verbs[] = {
 	  "       tongxin member edit ID --FIELD VALUE...\n"
 	  "       tongxin member delete ID\n"
 	  "       tongxin member show ID\n"
-	  "       tongxin member list [--branch CODE]",
+	  "       tongxin member list [--branch CODE]\n"
+	  "       tongxin member find TEXT\n"
+	  "       tongxin member lost ID [--since DATE] [--note TEXT] | found ID\n"
+	  "       tongxin member mobile ID --to DESTINATION | return ID\n"
+	  "       tongxin member report ID --community CODE\n"
+	  "       tongxin member import FILE.csv [--errors FILE] [--take-good]",
 	  "Party members (党员). ID is the member's id or citizen ID number. The birth\n"
 	  "date is taken from the citizen ID number when not given. Fields use the\n"
 	  "schema's column names with dashes: --phone, --address, --job, --full-date,\n"
@@ -482,6 +488,14 @@ check_values(int t, const Tongxin__Value *vals, const int *set, int insert, cons
 			return EXIT_INVALID;
 		}
 	}
+	if (insert) {
+		char today[11];
+		today_str(today);
+		if (validate_row(t, vals, today, why, sizeof why) != 0) {
+			fprintf(stderr, "tongxin %s: %s\n", verbname, why);
+			return EXIT_INVALID;
+		}
+	}
 	return 0;
 }
 
@@ -586,6 +600,27 @@ edit_row(struct cli *cli, struct replica *r, int t, const char *id, int argc, ch
 			cols[n] = (uint32_t)c;
 			setv[n++] = vals[c];
 		}
+	{
+		/* The row as it would be: the cross-field rules hold for the whole of it. */
+		Tongxin__Value cur[MAX_COLS], merged[MAX_COLS];
+		char today[11], why[512];
+		int bad;
+		memset(cur, 0, sizeof cur);
+		if (rep_get(r, t, id, cur, NULL) != 1) {
+			fprintf(stderr, "tongxin %s: no row %s\n", verbname, id);
+			return EXIT_FAIL;
+		}
+		for (int c = 0; c < schema_tables[t].ncols; c++)
+			merged[c] = set[c] ? vals[c] : cur[c];
+		today_str(today);
+		bad = validate_row(t, merged, today, why, sizeof why);
+		for (int c = 0; c < schema_tables[t].ncols; c++)
+			value_clear(&cur[c]);
+		if (bad) {
+			fprintf(stderr, "tongxin %s: %s\n", verbname, why);
+			return EXIT_INVALID;
+		}
+	}
 	if (rep_begin(r, cli->operator_name) != 0 ||
 	    rep_update(r, t, id, cols, setv, n, err, sizeof err) != 0) {
 		fprintf(stderr, "tongxin %s: %s\n", verbname, err[0] ? err : "cannot write the replica");
@@ -624,6 +659,120 @@ org_list(struct cli *cli, struct replica *r)
 	return EXIT_OK;
 }
 
+/* One organisation in the tree view. */
+struct tnode {
+	char id[ID_TEXT_LEN + 1];
+	char parent[ID_TEXT_LEN + 1];
+	char *code, *name, *kind, *secretary;
+	int dissolved;
+	long direct, total;
+};
+
+static const char *
+org_kind_label(const char *kind)
+{
+	static const struct { const char *k, *l; } labels[] = {
+		{ "street", "街道党工委" }, { "community", "社区党委" },
+		{ "general_branch", "党总支" }, { "branch", "党支部" }, { "group", "党小组" },
+	};
+	for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++)
+		if (kind && strcmp(labels[i].k, kind) == 0)
+			return labels[i].l;
+	return kind ? kind : "";
+}
+
+/* Sum members over subtrees (depth bounded: the tree is shallow, cycles cannot loop). */
+static long
+tree_total(struct tnode *n, size_t cnt, size_t i, int depth)
+{
+	long sum = n[i].direct;
+	if (depth > 16)
+		return sum;
+	for (size_t j = 0; j < cnt; j++)
+		if (strcmp(n[j].parent, n[i].id) == 0)
+			sum += tree_total(n, cnt, j, depth + 1);
+	return n[i].total = sum;
+}
+
+static void
+tree_print(struct tnode *n, size_t cnt, size_t i, const char *prefix, int last, int depth)
+{
+	char next[256];
+	size_t kids = 0, seen = 0;
+
+	printf("%s%s%s（%s）%s · 党员 %ld", prefix, depth == 0 ? "" : last ? "└─ " : "├─ ",
+	    n[i].name, n[i].code, org_kind_label(n[i].kind), n[i].total);
+	if (n[i].secretary && n[i].secretary[0])
+		printf(" · 书记 %s", n[i].secretary);
+	if (n[i].dissolved)
+		printf(" · 已撤销");
+	printf("\n");
+	if (depth > 16)
+		return;
+	snprintf(next, sizeof next, "%s%s", prefix, depth == 0 ? "" : last ? "   " : "│  ");
+	for (size_t j = 0; j < cnt; j++)
+		kids += strcmp(n[j].parent, n[i].id) == 0;
+	for (size_t j = 0; j < cnt; j++)
+		if (strcmp(n[j].parent, n[i].id) == 0)
+			tree_print(n, cnt, j, next, ++seen == kids, depth + 1);
+}
+
+static int
+org_tree(struct cli *cli, struct replica *r)
+{
+	struct tnode *n = NULL;
+	size_t cnt = 0, cap = 0;
+	sqlite3_stmt *st;
+
+	(void)cli;
+	if (sqlite3_prepare_v2(replica_db(r), "SELECT o.id, coalesce(o.parent_id, ''), o.code, o.name,"
+	    " o.kind, o.secretary, coalesce(o.dissolved, 0),"
+	    " (SELECT count(*) FROM member m WHERE m.org_id = o.id) FROM org o ORDER BY o.code", -1,
+	    &st, NULL) != SQLITE_OK)
+		return EXIT_FAIL;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (cnt == cap) {
+			struct tnode *nn = realloc(n, (cap = cap ? cap * 2 : 64) * sizeof *n);
+			if (nn == NULL)
+				break;
+			n = nn;
+		}
+		memset(&n[cnt], 0, sizeof n[cnt]);
+		snprintf(n[cnt].id, sizeof n[cnt].id, "%s", (const char *)sqlite3_column_text(st, 0));
+		snprintf(n[cnt].parent, sizeof n[cnt].parent, "%s",
+		    (const char *)sqlite3_column_text(st, 1));
+		n[cnt].code = strdup((const char *)sqlite3_column_text(st, 2));
+		n[cnt].name = strdup((const char *)sqlite3_column_text(st, 3));
+		n[cnt].kind = strdup((const char *)sqlite3_column_text(st, 4));
+		n[cnt].secretary = sqlite3_column_type(st, 5) == SQLITE_NULL ? NULL :
+		    strdup((const char *)sqlite3_column_text(st, 5));
+		n[cnt].dissolved = sqlite3_column_int(st, 6);
+		n[cnt].direct = sqlite3_column_int64(st, 7);
+		cnt++;
+	}
+	sqlite3_finalize(st);
+	if (cnt == 0)
+		printf("副本中还没有组织 No organisations in this replica yet; run \"tongxin sync\".\n");
+	/* Roots: organisations whose parent this replica does not hold. */
+	for (size_t i = 0; i < cnt; i++) {
+		int has_parent = 0;
+		for (size_t j = 0; j < cnt && !has_parent; j++)
+			has_parent = strcmp(n[j].id, n[i].parent) == 0;
+		if (!has_parent) {
+			tree_total(n, cnt, i, 0);
+			tree_print(n, cnt, i, "", 1, 0);
+		}
+	}
+	for (size_t i = 0; i < cnt; i++) {
+		free(n[i].code);
+		free(n[i].name);
+		free(n[i].kind);
+		free(n[i].secretary);
+	}
+	free(n);
+	return EXIT_OK;
+}
+
 static int
 verb_org(struct cli *cli, int argc, char **argv)
 {
@@ -639,6 +788,8 @@ verb_org(struct cli *cli, int argc, char **argv)
 		rc = org_add(cli, r, argc - 2, argv + 2);
 	else if (strcmp(argv[1], "list") == 0 && argc == 2)
 		rc = org_list(cli, r);
+	else if (strcmp(argv[1], "tree") == 0 && argc == 2)
+		rc = org_tree(cli, r);
 	else if (strcmp(argv[1], "edit") == 0 && argc >= 3) {
 		if (org_id_by_code(replica_db(r), argv[2], id) != 0) {
 			fprintf(stderr, "tongxin org edit: 未知组织 unknown organisation code \"%s\"\n",
@@ -788,6 +939,121 @@ member_show(struct cli *cli, struct replica *r, const char *id)
 }
 
 static int
+member_find(struct cli *cli, struct replica *r, const char *text)
+{
+	static const char *const ids[] = { "id", "name", "id_number", "branch", "phone", "flags" };
+	static const char *const hdr[] = { "编号", "姓名", "公民身份号码", "支部", "电话", "标记" };
+	struct table *t;
+	sqlite3_stmt *st;
+	char pat[256];
+
+	if (strlen(text) == 0 || strlen(text) > 100) {
+		fprintf(stderr, "tongxin member find: give 1 to 100 bytes to search for\n");
+		return EXIT_USAGE;
+	}
+	snprintf(pat, sizeof pat, "%%%s%%", text);
+	if ((t = table_new(6, ids, hdr)) == NULL || sqlite3_prepare_v2(replica_db(r),
+	    "SELECT m.id, m.name, m.id_number, o.name, m.phone,"
+	    " trim(CASE WHEN m.lost_contact THEN '失联 ' ELSE '' END ||"
+	    " CASE WHEN m.mobile THEN '流动 ' ELSE '' END || CASE WHEN m.retired THEN '离退休 ' ELSE '' END"
+	    " || CASE WHEN m.in_service THEN '在职报到 ' ELSE '' END"
+	    " || CASE WHEN m.relocated THEN '拆迁 ' ELSE '' END)"
+	    " FROM member m LEFT JOIN org o ON o.id = m.org_id"
+	    " WHERE m.name LIKE ?1 OR m.id_number LIKE ?1 OR m.phone LIKE ?1 OR m.address LIKE ?1"
+	    " ORDER BY m.name LIMIT 500", -1, &st, NULL) != SQLITE_OK) {
+		table_free(t);
+		return EXIT_FAIL;
+	}
+	sqlite3_bind_text(st, 1, pat, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *cells[6];
+		for (int c = 0; c < 6; c++)
+			cells[c] = (const char *)sqlite3_column_text(st, c);
+		table_add(t, cells);
+	}
+	sqlite3_finalize(st);
+	if (cli->fmt == TABLE_TEXT && table_rows(t) == 0) {
+		table_free(t);
+		printf("未找到 No member matches \"%s\".\n", text);
+		return EXIT_FAIL;
+	}
+	table_print(t, stdout, cli->fmt);
+	return EXIT_OK;
+}
+
+/*
+ * The status verbs are edits of a few fields with their details:
+ *   lost ID --since DATE [--note TEXT]     失联 (lost contact)
+ *   found ID                               联系恢复
+ *   mobile ID --to DESTINATION             流动党员
+ *   return ID                              流动结束
+ *   report ID --community CODE             在职党员到社区报到
+ */
+static int
+member_status(struct cli *cli, struct replica *r, const char *what, const char *id, int argc,
+    char **argv)
+{
+	const char *a[12];
+	char today[11];
+	const char *since = NULL, *note = NULL, *to = NULL, *community = NULL;
+	int n = 0;
+
+	for (int i = 0; i < argc; i += 2) {
+		if (i + 1 >= argc)
+			return verb_usage("member", 0);
+		if (strcmp(argv[i], "--since") == 0)
+			since = argv[i + 1];
+		else if (strcmp(argv[i], "--note") == 0)
+			note = argv[i + 1];
+		else if (strcmp(argv[i], "--to") == 0)
+			to = argv[i + 1];
+		else if (strcmp(argv[i], "--community") == 0)
+			community = argv[i + 1];
+		else
+			return verb_usage("member", 0);
+	}
+	today_str(today);
+	if (strcmp(what, "lost") == 0) {
+		a[n++] = "--lost-contact"; a[n++] = "1";
+		a[n++] = "--lost-since"; a[n++] = since ? since : today;
+		if (note) { a[n++] = "--lost-note"; a[n++] = note; }
+	} else if (strcmp(what, "found") == 0) {
+		a[n++] = "--lost-contact"; a[n++] = "0";
+		a[n++] = "--lost-since"; a[n++] = "";
+	} else if (strcmp(what, "mobile") == 0) {
+		if (to == NULL) {
+			fprintf(stderr, "tongxin member mobile: --to DESTINATION (外出流向) is required\n");
+			return EXIT_USAGE;
+		}
+		a[n++] = "--mobile"; a[n++] = "1";
+		a[n++] = "--flow-to"; a[n++] = to;
+	} else if (strcmp(what, "return") == 0) {
+		a[n++] = "--mobile"; a[n++] = "0";
+		a[n++] = "--flow-to"; a[n++] = "";
+	} else {
+		if (community == NULL) {
+			fprintf(stderr, "tongxin member report: --community CODE is required\n");
+			return EXIT_USAGE;
+		}
+		a[n++] = "--in-service"; a[n++] = "1";
+		a[n++] = "--report-org-id"; a[n++] = "";
+	}
+	if (strcmp(what, "report") == 0) {
+		char org[ID_TEXT_LEN + 1];
+		if (org_id_by_code(replica_db(r), community, org) != 0) {
+			fprintf(stderr, "tongxin member report: 未知组织 unknown organisation code \"%s\"\n",
+			    community);
+			return EXIT_INVALID;
+		}
+		a[n - 1] = org;
+		return edit_row(cli, r, TBL_MEMBER, id, n, (char **)a, "member report");
+	}
+	return edit_row(cli, r, TBL_MEMBER, id, n, (char **)a,
+	    strcmp(what, "lost") == 0 ? "member lost" : strcmp(what, "found") == 0 ? "member found" :
+	    strcmp(what, "mobile") == 0 ? "member mobile" : "member return");
+}
+
+static int
 verb_member(struct cli *cli, int argc, char **argv)
 {
 	struct replica *r;
@@ -802,6 +1068,19 @@ verb_member(struct cli *cli, int argc, char **argv)
 		rc = member_add(cli, r, argc - 2, argv + 2);
 	else if (strcmp(argv[1], "import") == 0)
 		rc = member_import(cli, r, argc - 2, argv + 2);
+	else if (strcmp(argv[1], "find") == 0 && argc == 3)
+		rc = member_find(cli, r, argv[2]);
+	else if ((strcmp(argv[1], "lost") == 0 || strcmp(argv[1], "found") == 0 ||
+	    strcmp(argv[1], "mobile") == 0 || strcmp(argv[1], "return") == 0 ||
+	    strcmp(argv[1], "report") == 0) && argc >= 3) {
+		if (member_id(replica_db(r), argv[2], id) != 0) {
+			fprintf(stderr, "tongxin member %s: 未找到党员 no member \"%s\" in this replica\n",
+			    argv[1], argv[2]);
+			rc = EXIT_INVALID;
+		} else {
+			rc = member_status(cli, r, argv[1], id, argc - 3, argv + 3);
+		}
+	}
 	else if (strcmp(argv[1], "list") == 0)
 		rc = member_list(cli, r, argc - 2, argv + 2);
 	else if ((strcmp(argv[1], "edit") == 0 || strcmp(argv[1], "delete") == 0 ||
