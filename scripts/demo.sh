@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# The Tongxin story, end to end, on a local server with an embedded SQLite
+# database: a street, two community offices working offline, a conflict, a
+# duplicate registration, their resolution, a transfer, and the reports.
+# Usage: scripts/demo.sh BUILD_DIR   (make demo runs it)
+set -euo pipefail
+
+BUILD=$(cd "${1:-build}" && pwd)
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+D="$ROOT/demo"
+TONGXIND="$BUILD/tongxind"
+TONGXIN="$BUILD/tongxin"
+
+rm -rf "$D"
+mkdir -p "$D"
+cd "$D"
+
+# A free loopback port.
+PORT=""
+for p in $(shuf -i 20000-40000 -n 50); do
+	if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then PORT=$p; break; fi
+done
+[ -n "$PORT" ] || { echo "demo: no free port found" >&2; exit 1; }
+
+SERVER_PID=""
+cleanup() {
+	if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+		kill -TERM "$SERVER_PID"; wait "$SERVER_PID" || true
+	fi
+}
+trap cleanup EXIT
+
+bold=$(tput bold 2>/dev/null || true); norm=$(tput sgr0 2>/dev/null || true)
+step() { printf '\n%s━━ %s%s\n' "$bold" "$*" "$norm"; }
+run() { printf '%s$ %s%s\n' "$bold" "$*" "$norm"; "$@"; }
+# A replica's command line, shown as a clerk would type it.
+street() { run tongxin --replica street.db --operator 王主任 "$@"; }
+heping() { run tongxin --replica heping.db --operator 李书记 "$@"; }
+xingfu() { run tongxin --replica xingfu.db --operator 赵委员 "$@"; }
+tongxin() { "$TONGXIN" "$@"; }
+tongxind() { "$TONGXIND" "$@"; }
+
+start_server() {
+	tongxind serve srv >>"$D/tongxind.log" 2>&1 &
+	SERVER_PID=$!
+	for _ in $(seq 50); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "demo: the server did not start; see $D/tongxind.log" >&2
+	exit 1
+}
+stop_server() {
+	kill -TERM "$SERVER_PID"; wait "$SERVER_PID" || true; SERVER_PID=""
+}
+
+# Citizen ID numbers with their GB 11643 check digit.
+idnum() {
+	local s=$1 w=(7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2) map=10X98765432 sum=0 i
+	for i in $(seq 0 16); do sum=$((sum + ${s:i:1} * ${w[i]})); done
+	echo "$s${map:$((sum % 11)):1}"
+}
+
+step "1. 街道建库 The street sets up its server and enrols itself and two communities"
+run tongxind init srv --street 和平街道 --code JD01 --listen "127.0.0.1:$PORT"
+run tongxind enroll srv --org JD01 --device 街道组织委员 --admin --out street.bundle
+start_server
+echo "(tongxind is serving on 127.0.0.1:$PORT; its log is demo/tongxind.log)"
+street join street.bundle
+street sync
+street org add --code SQ01 --name 和平社区 --kind community --secretary 李明
+street org add --code SQ02 --name 幸福社区 --kind community --secretary 赵芳
+street sync
+run tongxind enroll srv --org SQ01 --device 和平社区-电脑1 --out heping.bundle
+run tongxind enroll srv --org SQ02 --device 幸福社区-电脑1 --out xingfu.bundle
+heping join heping.bundle
+xingfu join xingfu.bundle
+heping sync
+xingfu sync
+heping status --check
+
+step "2. 组织与党员 Each office builds its branches and registers members"
+heping org add --code SQ01-01 --name 和平社区第一党支部 --kind branch --branch-type residential --secretary 陈刚 --term-start 2022-03-01
+heping org add --code SQ01-02 --name 和平社区离退休党支部 --kind branch --branch-type retired --secretary 周平 --term-start 2021-01-10
+xingfu org add --code SQ02-01 --name 幸福社区网格党支部 --kind branch --branch-type grid --secretary 吴静 --term-start 2023-05-01
+ZHANG=$(idnum 11010519560312003)
+LIU=$(idnum 11010519480921004)
+SUN=$(idnum 11010519900715005)
+QIAN=$(idnum 11010519850203006)
+heping member add --name 张建国 --gender male --ethnicity 汉族 --id-number "$ZHANG" --education junior_high --category full --branch SQ01-02 --join-date 1980-07-01 --full-date 1981-07-01 --retired 1 --phone 13800000001
+heping member add --name 刘秀英 --gender female --ethnicity 回族 --id-number "$LIU" --education primary --category full --branch SQ01-02 --join-date 1975-05-04 --full-date 1976-05-04 --retired 1
+heping member add --name 孙磊 --gender male --ethnicity 汉族 --id-number "$SUN" --education bachelor --category probationary --branch SQ01-01 --join-date 2025-06-30
+xingfu member add --name 钱敏 --gender female --ethnicity 汉族 --id-number "$QIAN" --education master --category full --branch SQ02-01 --join-date 2010-07-01 --full-date 2011-07-01
+heping sync
+xingfu sync
+street sync
+street org tree
+
+step "3. 断网办公 The network goes down; both offices keep working"
+stop_server
+echo "(tongxind stopped: no server is reachable)"
+heping meeting add --org SQ01-02 --kind 支委会 --held-on "$(date +%Y-%m)-01" --topic 学习党的二十届四中全会精神 --host 周平 --recorder 张建国 --present "$ZHANG,$LIU"
+xingfu meeting add --org SQ02-01 --kind 主题党日 --held-on "$(date +%Y-%m)-01" --topic 网格志愿服务 --host 吴静 --present "$QIAN"
+heping item add --kind problem --title 老旧小区楼道照明不足 --due-on "$(date +%Y)-01-31" --org SQ01-01
+run tongxin --replica heping.db sync || echo "(as expected: the office is offline; its changes wait in the outbox)"
+heping status
+
+step "4. 冲突 Offline edits that clash"
+echo "The street corrects 张建国's education while 和平社区 edits the same field offline:"
+start_server
+street sync -q
+street member edit "$ZHANG" --education senior_high
+street sync
+stop_server
+heping member edit "$ZHANG" --education vocational
+echo "幸福社区 registers a member whose citizen ID 和平社区 has already registered:"
+xingfu member add --name 孙磊 --gender male --ethnicity 汉族 --id-number "$SUN" --education bachelor --category probationary --branch SQ02-01 --join-date 2025-06-30
+
+step "5. 同步与处理 The offices sync; the street's administrator settles both conflicts"
+start_server
+heping sync
+xingfu sync
+street conflicts list
+for id in $(tongxin --replica street.db --json conflicts list | grep -o '"id": "[^"]*"' | cut -d'"' -f4); do
+	street conflicts show "$id"
+done
+C1=$(tongxin --replica street.db --json conflicts list | tr '{' '\n' | grep same_field | grep -o '"id": "[^"]*"' | cut -d'"' -f4)
+C2=$(tongxin --replica street.db --json conflicts list | tr '{' '\n' | grep '"kind": "unique"' | grep -o '"id": "[^"]*"' | cut -d'"' -f4)
+street conflicts resolve "$C1" --take-office --note 经核实为中专学历
+street conflicts resolve "$C2" --keep-server --note 系同一人，已在和平社区登记
+heping sync
+xingfu sync
+street sync --verify
+heping status
+xingfu status
+
+step "6. 组织关系转接 孙磊 moves from 和平社区 to 幸福社区"
+heping transfer request "$SUN" --to SQ02-01 --reason 搬迁至幸福社区居住
+heping sync
+xingfu sync
+xingfu transfer list
+TID=$(tongxin --replica xingfu.db --json transfer list | grep -o '"id": "[^"]*"' | head -1 | cut -d'"' -f4)
+xingfu transfer accept "$TID"
+xingfu sync
+heping sync
+echo "和平社区's replica no longer holds 孙磊's personal data:"
+run sqlite3 heping.db "SELECT count(*) AS rows_with_his_id FROM member WHERE id_number = '$SUN'"
+heping transfer list --all
+xingfu member list
+
+step "7. 报表 The reports, computed offline on each replica"
+street sync --verify
+heping report profile --org SQ01
+street report compliance
+street report inactive
+street report overdue
+street report terms
+street devices
+street audit --row "$(tongxin --replica street.db --json member list | tr '{' '\n' | grep '张建国' | grep -o '"id": "[^"]*"' | cut -d'"' -f4)"
+
+step "完成 Done"
+stop_server
+echo "Everything above ran against a real tongxind over TLS 1.3 with client certificates."
+echo "The server's log: demo/tongxind.log; the replicas: demo/*.db."
