@@ -288,6 +288,7 @@ conn_recv(struct conn *c, size_t cap)
 			break;
 		case TONGXIN__ERROR_CODE__ERR_INTERNAL:
 		case TONGXIN__ERROR_CODE__ERR_SHUTTING_DOWN:
+		case TONGXIN__ERROR_CODE__ERR_BUSY:
 			f = SYNC_SERVER;
 			break;
 		default:

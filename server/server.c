@@ -45,6 +45,7 @@
 #define FRAMES_PER_READ 16               /* fairness: frames handled per read callback */
 #define OUTPUT_HIGH (32u * 1024u * 1024u) /* stop reading a peer whose output is this large */
 #define PULL_LOW (1u * 1024u * 1024u)     /* produce the next pull page below this */
+#define SESSIONS_PER_DEVICE 4             /* one device, a few windows at most */
 
 enum session_state { S_TLS, S_HELLO, S_READY, S_CLOSING };
 
@@ -677,6 +678,19 @@ session_authenticate(struct session *s)
 		return;
 	}
 	s->dev = d;
+	{
+		const struct session *o;
+		int same = 0;
+		TAILQ_FOREACH(o, &s->srv->sessions, entry)
+			same += o != s && o->state != S_CLOSING && o->state != S_TLS &&
+			    strcmp(o->dev.id, d.id) == 0;
+		if (same >= SESSIONS_PER_DEVICE) {
+			session_fail(s, 0, TONGXIN__ERROR_CODE__ERR_BUSY,
+			    "device %s already has %d sessions open; try again when they finish",
+			    d.name, same);
+			return;
+		}
+	}
 	if (d.revoked_at != 0) {
 		session_fail(s, 0, TONGXIN__ERROR_CODE__ERR_REVOKED,
 		    "the certificate of device %s has been revoked; ask the street office to "
