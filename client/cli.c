@@ -107,6 +107,11 @@ static const struct verb verbs[] = {
 	  "compliance per branch, members without organisational life for 6 months,\n"
 	  "overdue problem items, committee terms expiring. --csv / --json for machines.\n",
 	  verb_report },
+	{ "reconcile", "reconcile",
+	  "Street-wide cross-office checks on this replica (the street's replica holds\n"
+	  "every office): members in dissolved organisations, probationary members past\n"
+	  "their year, lost contact for 6+ months, transfers waiting 30+ days, missing\n"
+	  "secretaries, member records that fail a rule.\n", verb_reconcile },
 	{ "conflicts", "conflicts [list] [--office CODE] [--table T] [--older-than DAYS] [--status S]\n"
 	  "       tongxin conflicts show ID\n"
 	  "       tongxin conflicts resolve ID --keep-server | --take-office | --set COLUMN=VALUE...\n"

@@ -69,6 +69,7 @@ int verb_meeting(struct cli *cli, int argc, char **argv);
 int verb_item(struct cli *cli, int argc, char **argv);
 int verb_transfer(struct cli *cli, int argc, char **argv);
 int verb_report(struct cli *cli, int argc, char **argv);
+int verb_reconcile(struct cli *cli, int argc, char **argv);
 /* member import (cmd_import.c), called from verb_member. */
 int member_import(struct cli *cli, struct replica *r, int argc, char **argv);
 
