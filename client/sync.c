@@ -545,10 +545,13 @@ sync_run(struct replica *r, const struct sync_opts *o, struct sync_report *rep,
 	const char *server = o->server ? o->server : info->server;
 	struct pki_cred cred;
 	SSL_CTX *ctx = o->ctx;
+	SSL_SESSION *stored = NULL, **sp = o->session;
 	struct conn c;
 	int rc = -1;
 
 	memset(rep, 0, sizeof *rep);
+	memset(&c, 0, sizeof c);
+	c.fd = -1;
 	*fail = SYNC_OK;
 	if (ctx == NULL) {
 		if (replica_credential(r, &cred, err, errlen) != 0) {
@@ -562,7 +565,18 @@ sync_run(struct replica *r, const struct sync_opts *o, struct sync_report *rep,
 			return -1;
 		}
 	}
-	if (conn_open(&c, ctx, server, o->session, o->timeout_ms) != 0)
+	/* Without a caller's session, resume the one the last sync kept in the replica. */
+	if (sp == NULL) {
+		void *blob;
+		size_t n;
+		if (rep_get_blob(r, "tls_session", &blob, &n) == 0) {
+			const unsigned char *p = blob;
+			stored = d2i_SSL_SESSION(NULL, &p, (long)n);
+			free(blob);
+		}
+		sp = &stored;
+	}
+	if (conn_open(&c, ctx, server, sp, o->timeout_ms) != 0)
 		goto out;
 	if (do_hello(&c, r, o, rep) != 0)
 		goto out;
@@ -580,7 +594,15 @@ out:
 		*fail = c.fail ? c.fail : SYNC_PROTOCOL;
 		snprintf(err, errlen, "%s", c.err);
 	}
-	conn_close(&c, o->session);
+	conn_close(&c, sp);
+	if (sp == &stored && stored != NULL && rc == 0) {
+		int n = i2d_SSL_SESSION(stored, NULL);
+		unsigned char *buf = n > 0 ? malloc((size_t)n) : NULL, *p = buf;
+		if (buf != NULL && i2d_SSL_SESSION(stored, &p) == n)
+			rep_set_blob(r, "tls_session", buf, (size_t)n);
+		free(buf);
+	}
+	SSL_SESSION_free(stored);
 	if (ctx != o->ctx)
 		SSL_CTX_free(ctx);
 	return rc;
