@@ -484,8 +484,13 @@ check_values(int t, const Tongxin__Value *vals, const int *set, int insert, cons
 	for (int c = 0; c < td->ncols; c++) {
 		if (insert && (td->cols[c].flags & COLF_REQUIRED) &&
 		    vals[c].kind_case == TONGXIN__VALUE__KIND__NOT_SET) {
+			char opt[64];
+			snprintf(opt, sizeof opt, "%s", td->cols[c].name);
+			for (char *p = opt; *p; p++)
+				if (*p == '_')
+					*p = '-';
 			fprintf(stderr, "tongxin %s: 缺少必填项 %s (--%s)\n", verbname, td->cols[c].label,
-			    td->cols[c].name);
+			    opt);
 			return EXIT_INVALID;
 		}
 		if (set[c] && validate_value(&td->cols[c], &vals[c], why, sizeof why) != 0) {

@@ -275,8 +275,15 @@ validate_row(int t, const Tongxin__Value *v, const char *today, char *why, size_
 			return -1;
 		}
 		if (not_future(t, v, "closed_on", today, why, cap) ||
-		    not_future(t, v, "rectified_on", today, why, cap))
+		    not_future(t, v, "rectified_on", today, why, cap) ||
+		    not_future(t, v, "claimed_on", today, why, cap))
 			return -1;
+		a = txt(t, v, "closed_on");
+		b = txt(t, v, "rectified_on");
+		if (a && b && strcmp(a, b) < 0) {
+			snprintf(why, cap, "销号日期 %s 早于整改日期 %s", a, b);
+			return -1;
+		}
 		break;
 	case TBL_TRANSFER:
 		a = txt(t, v, "from_org_id");
