@@ -71,11 +71,15 @@ static const struct verb verbs[] = {
 	  "       tongxin member lost ID [--since DATE] [--note TEXT] | found ID\n"
 	  "       tongxin member mobile ID --to DESTINATION | return ID\n"
 	  "       tongxin member report ID --community CODE\n"
-	  "       tongxin member import FILE.csv [--errors FILE] [--take-good]",
+	  "       tongxin member import FILE.csv [--errors FILE] [--take-good] [--check]",
 	  "Party members (党员). ID is the member's id or citizen ID number. The birth\n"
 	  "date is taken from the citizen ID number when not given. Fields use the\n"
 	  "schema's column names with dashes: --phone, --address, --job, --full-date,\n"
-	  "--retired 0|1, --relocated 0|1, --mobile 0|1, --flow-to, ...\n", verb_member },
+	  "--retired 0|1, --relocated 0|1, --mobile 0|1, --flow-to, ...\n"
+	  "import: a CSV with the national form's columns (姓名, 性别, 公民身份号码, 所在党支部\n"
+	  "CODE or name, ...); nothing is imported if a row is bad unless --take-good; bad rows\n"
+	  "go to FILE.errors.csv with a 错误 column (fix and import it again); --check only checks.\n",
+	  verb_member },
 	{ "meeting", "meeting add --org CODE --kind KIND --held-on DATE --topic TEXT [--host NAME]\n"
 	  "            [--recorder NAME] [--minutes TEXT] [--present IDS] [--excused ID:REASON,...]\n"
 	  "            [--absent IDS]\n"
@@ -862,6 +866,21 @@ member_add(struct cli *cli, struct replica *r, int argc, char **argv)
 			value_set_int(&vals[c], 0);
 	if ((rc = check_values(TBL_MEMBER, vals, set, 1, "member add")) != 0)
 		return rc;
+	{
+		/* A dissolved branch takes no new members. */
+		sqlite3_stmt *st;
+		int dissolved = 0;
+		if (sqlite3_prepare_v2(replica_db(r), "SELECT coalesce(dissolved, 0) FROM org WHERE id = ?1",
+		    -1, &st, NULL) == SQLITE_OK) {
+			value_bind(st, 1, &vals[schema_col_index(td, "org_id")]);
+			dissolved = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
+			sqlite3_finalize(st);
+		}
+		if (dissolved) {
+			fprintf(stderr, "tongxin member add: 所在党支部已撤销 the branch has been dissolved\n");
+			return EXIT_INVALID;
+		}
+	}
 	{
 		char other[ID_TEXT_LEN + 1];
 		if (member_id(replica_db(r), vals[c_id].s, other) == 0) {

@@ -270,18 +270,20 @@ static const struct {
 #define NLIFE 5
 
 /*
- * One row per branch and kind: the cycles of that kind required in the
- * period, how many of them had at least one meeting, the meetings held in
- * them, and the labels of the cycles without one.
+ * One row per branch, kind and required cycle (or one row with a NULL
+ * label for a kind with none), in display order: the cycle's label and
+ * the number of meetings held in it. C adds them up per branch.
  *
  * Cycles are aligned to the calendar year: months; quarters for the
  * general meeting; blocks of ?5 months (a divisor of 12) for Party
  * lectures. A cycle is required when it lies inside the period [?3, ?4],
- * has begun by the date ?6 (a month in progress counts), the branch was
- * founded on or before its first day, and - for group meetings - the
- * branch has Party groups. Meetings count when held in the cycle and not
- * after ?6: by the branch itself, or by one of its groups for group
- * meetings.
+ * has ended by the date ?6 (a month still in progress is not yet due, so
+ * no branch falls short of it), the branch was founded on or before its
+ * first day, and - for group meetings - the branch has Party groups.
+ * Meetings count when held in the cycle: by the branch itself, or by one
+ * of its groups for group meetings (mown gives each meeting the branch it
+ * counts for; the join on it is one pass with an automatic index, not a
+ * scan per branch and cycle).
  */
 static const char compliance_sql[] = SUBTREE_CTE ","
 	" kinds(kind, len, ord) AS (VALUES ('committee_meeting', 1, 1), ('group_meeting', 1, 2),"
@@ -299,26 +301,28 @@ static const char compliance_sql[] = SUBTREE_CTE ","
 	"   AND coalesce(g.dissolved, 0) = 0)"
 	"  FROM org o WHERE o.kind = 'branch' AND coalesce(o.dissolved, 0) = 0"
 	"  AND (?1 IS NULL OR o.id IN sub)),"
-	" req(bid, kind, cs, label, n) AS (SELECT br.id, c.kind, c.cs, c.label,"
-	"  (SELECT count(*) FROM meeting mt WHERE mt.kind = c.kind"
-	"   AND mt.held_on >= c.cs AND mt.held_on <= min(c.ce, ?6)"
-	"   AND (mt.org_id = br.id OR (c.kind = 'group_meeting' AND mt.org_id IN"
-	"    (SELECT g.id FROM org g WHERE g.parent_id = br.id AND g.kind = 'group'))))"
-	"  FROM br JOIN cyc c ON c.cs >= ?3 AND c.ce <= ?4 AND c.cs <= ?6"
+	" mown(bid, kind, held_on) AS (SELECT mt.org_id, mt.kind, mt.held_on FROM meeting mt"
+	"  WHERE mt.held_on >= ?3 AND mt.held_on <= ?4"
+	"  UNION ALL SELECT g.parent_id, mt.kind, mt.held_on FROM meeting mt"
+	"  JOIN org g ON g.id = mt.org_id WHERE g.kind = 'group' AND mt.kind = 'group_meeting'"
+	"  AND mt.held_on >= ?3 AND mt.held_on <= ?4),"
+	" req(bid, kind, cs, label, n) AS (SELECT br.id, c.kind, c.cs, c.label, count(m.bid)"
+	"  FROM br JOIN cyc c ON c.cs >= ?3 AND c.ce <= ?4 AND c.ce <= ?6"
+	"  LEFT JOIN mown m ON m.bid = br.id AND m.kind = c.kind"
+	"   AND m.held_on >= c.cs AND m.held_on <= c.ce"
 	"  WHERE (c.kind <> 'group_meeting' OR br.has_groups)"
-	"  AND (br.founded_on IS NULL OR br.founded_on <= c.cs))"
-	" SELECT br.code, br.name, k.kind, count(req.bid), coalesce(sum(req.n > 0), 0),"
-	"  coalesce(sum(req.n), 0),"
-	"  (SELECT group_concat(label, ' ') FROM (SELECT r2.label FROM req r2"
-	"   WHERE r2.bid = br.id AND r2.kind = k.kind AND r2.n = 0 ORDER BY r2.cs))"
+	"  AND (br.founded_on IS NULL OR br.founded_on <= c.cs)"
+	"  GROUP BY br.id, c.kind, c.cs)"
+	" SELECT br.id, br.code, br.name, k.ord, req.label, req.n"
 	" FROM br JOIN kinds k LEFT JOIN req ON req.bid = br.id AND req.kind = k.kind"
-	" GROUP BY br.id, k.kind ORDER BY br.code, br.id, k.ord";
+	" ORDER BY br.code, br.id, k.ord, req.cs";
 
-/* One branch's figures, gathered from NLIFE rows. */
+/* One branch's figures, added up from its rows. */
 struct branch_row {
-	char code[65], name[256];
-	long long required[NLIFE], covered[NLIFE], held[NLIFE];
-	char missing[1024];
+	char id[ID_TEXT_LEN + 1], code[65], name[256];
+	long long required[NLIFE], covered[NLIFE];
+	char miss[NLIFE][256];   /* labels of the cycles without a meeting, per kind */
+	char missing[1400];      /* "支委会 2024-05; 主题党日 2024-05 2024-06" */
 	int short_;
 };
 
@@ -330,6 +334,13 @@ add_branch_row(struct report_ctx *x, struct table *t, struct table *shorts,
 	char cell[NLIFE][48];
 	int text = x->cli->fmt == TABLE_TEXT;
 
+	for (int k = 0; k < NLIFE; k++)
+		if (b->covered[k] < b->required[k]) {
+			size_t len = strlen(b->missing);
+			b->short_ = 1;
+			snprintf(b->missing + len, sizeof b->missing - len, "%s%s %s", len ? "; " : "",
+			    life_kinds[k].zh, b->miss[k]);
+		}
 	cells[0] = b->code;
 	cells[1] = b->name;
 	for (int k = 0; k < NLIFE; k++) {
@@ -362,7 +373,7 @@ report_compliance(struct report_ctx *x, int argc, char **argv)
 	static const char *const shdr[] = { "编码", "支部", "缺项 missing" };
 	long year = atoi(x->as_of), month = 0, quarter = 0, lecture = 3, m1, m2;
 	int have_year = 0, nbranches = 0, nshort = 0, rc;
-	char start[11], end[11], period[64], scope[300];
+	char start[64], end[64], period[64], scope[300];
 	struct table *t = NULL, *shorts = NULL;
 	struct branch_row b;
 	sqlite3_stmt *st = NULL;
@@ -437,39 +448,37 @@ report_compliance(struct report_ctx *x, int argc, char **argv)
 	}
 	memset(&b, 0, sizeof b);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *code = (const char *)sqlite3_column_text(st, 0);
-		const char *kind = (const char *)sqlite3_column_text(st, 2);
-		const char *miss = (const char *)sqlite3_column_text(st, 6);
-		int k;
+		const char *bid = (const char *)sqlite3_column_text(st, 0);
+		const char *label = (const char *)sqlite3_column_text(st, 4);
+		int k = sqlite3_column_int(st, 3) - 1;
+		long long n = sqlite3_column_int64(st, 5);
 
-		/* Rows come per branch, then kind in life_kinds order: kind 0 starts a branch. */
-		for (k = 0; k < NLIFE; k++)
-			if (kind && strcmp(kind, life_kinds[k].id) == 0)
-				break;
-		if (k == NLIFE)
+		if (bid == NULL || k < 0 || k >= NLIFE)
 			continue;
-		if (k == 0) {
-			if (nbranches > 0 && add_branch_row(x, t, shorts, &b) != 0) {
-				table_free(shorts);
-				return oom(x, st, t);
+		if (nbranches == 0 || strcmp(b.id, bid) != 0) {
+			if (nbranches > 0) {
+				if (add_branch_row(x, t, shorts, &b) != 0) {
+					table_free(shorts);
+					return oom(x, st, t);
+				}
+				nshort += b.short_;
 			}
 			memset(&b, 0, sizeof b);
-			snprintf(b.code, sizeof b.code, "%s", code ? code : "");
-			snprintf(b.name, sizeof b.name, "%s",
-			    (const char *)sqlite3_column_text(st, 1) ?
+			snprintf(b.id, sizeof b.id, "%s", bid);
+			snprintf(b.code, sizeof b.code, "%s", sqlite3_column_text(st, 1) ?
 			    (const char *)sqlite3_column_text(st, 1) : "");
+			snprintf(b.name, sizeof b.name, "%s", sqlite3_column_text(st, 2) ?
+			    (const char *)sqlite3_column_text(st, 2) : "");
 			nbranches++;
 		}
-		b.required[k] = sqlite3_column_int64(st, 3);
-		b.covered[k] = sqlite3_column_int64(st, 4);
-		b.held[k] = sqlite3_column_int64(st, 5);
-		if (b.covered[k] < b.required[k]) {
-			size_t len = strlen(b.missing);
-			if (!b.short_)
-				nshort++;
-			b.short_ = 1;
-			snprintf(b.missing + len, sizeof b.missing - len, "%s%s %s", len ? "; " : "",
-			    life_kinds[k].zh, miss ? miss : "");
+		if (label == NULL)
+			continue;   /* no cycle of this kind is due */
+		b.required[k]++;
+		if (n > 0) {
+			b.covered[k]++;
+		} else {
+			size_t len = strlen(b.miss[k]);
+			snprintf(b.miss[k] + len, sizeof b.miss[k] - len, "%s%s", len ? " " : "", label);
 		}
 	}
 	if (rc != SQLITE_DONE) {
@@ -477,9 +486,12 @@ report_compliance(struct report_ctx *x, int argc, char **argv)
 		return step_fail(x, st, t);
 	}
 	sqlite3_finalize(st);
-	if (nbranches > 0 && add_branch_row(x, t, shorts, &b) != 0) {
-		table_free(shorts);
-		return oom(x, NULL, t);
+	if (nbranches > 0) {
+		if (add_branch_row(x, t, shorts, &b) != 0) {
+			table_free(shorts);
+			return oom(x, NULL, t);
+		}
+		nshort += b.short_;
 	}
 	if (x->cli->fmt != TABLE_TEXT) {
 		table_print(t, stdout, x->cli->fmt);
@@ -497,8 +509,8 @@ report_compliance(struct report_ctx *x, int argc, char **argv)
 		return EXIT_OK;
 	}
 	table_print(t, stdout, TABLE_TEXT);
-	printf("\n(举办/应办 periods with a meeting / periods required; - not required in this "
-	    "period)\n");
+	printf("\n(举办/应办 months or quarters with a meeting / those due; - none due: not in "
+	    "this period, not yet ended, or no Party groups)\n");
 	if (nshort == 0) {
 		table_free(shorts);
 		printf("全部达标 All %d branches meet the requirements.\n", nbranches);
@@ -632,8 +644,12 @@ report_overdue(struct report_ctx *x, int argc, char **argv)
 		const char *cells[8];
 		for (int c = 0; c < 8; c++)
 			cells[c] = (const char *)sqlite3_column_text(st, c);
-		if (x->cli->fmt == TABLE_TEXT)
+		if (x->cli->fmt == TABLE_TEXT) {
 			cells[4] = item_status_label(cells[4]);
+			/* People read the last 8 characters (item commands take 6+); machines the id. */
+			if (cells[7] && strlen(cells[7]) > 8)
+				cells[7] += strlen(cells[7]) - 8;
+		}
 		if (table_add(t, cells) != 0)
 			return oom(x, st, t);
 	}
@@ -682,7 +698,7 @@ report_terms(struct report_ctx *x, int argc, char **argv)
 	static const char *const ids[] = { "code", "name", "kind", "term_start", "term_end",
 		"status", "days" };
 	static const char *const hdr[] = { "编码", "名称", "类别", "届期开始", "届期结束",
-		"状态", "天数" };
+		"状态", "逾期/剩余天数" };
 	long months = 6;
 	char until[11], scope[300];
 	struct table *t;
@@ -789,8 +805,9 @@ static const char report_help[] =
 	"  compliance [--year YYYY] [--month M | --quarter Q] [--lecture-months N]\n"
 	"               三会一课 per branch: 支委会, 党小组会 (branches with groups) and\n"
 	"               主题党日 monthly, 党员大会 quarterly, 党课 every N months (default 3);\n"
-	"               the period defaults to the quarter of the date; lists the branches\n"
-	"               that fall short (未达标)\n"
+	"               only periods that have ended by the date are due; the period\n"
+	"               defaults to the quarter of the date; lists the branches that\n"
+	"               fall short (未达标)\n"
 	"  inactive [--months N]\n"
 	"               members not present at any meeting in the last N months (default 6)\n"
 	"  overdue      problem items past their due date and not closed out (销号)\n"
