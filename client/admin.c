@@ -61,6 +61,7 @@ kind_label(const char *kind)
 		{ "unique", "重复登记 duplicate" },
 		{ "missing_parent", "上级已撤销 parent gone" },
 		{ "newer_wins", "新值优先 newer wins" },
+		{ "transferred", "已转出 transferred" },
 	};
 	for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++)
 		if (strcmp(labels[i].k, kind) == 0)
@@ -72,9 +73,9 @@ static int
 conflicts_list(struct cli *cli, struct replica *r, int argc, char **argv)
 {
 	static const char *const ids[] = { "id", "kind", "office", "device", "table", "row_id",
-		"received", "status", "reason" };
+		"received", "status", "reason", "resolution", "resolved_by" };
 	static const char *const hdr[] = { "编号", "类型", "社区", "设备", "表", "记录", "收到时间",
-		"状态", "原因" };
+		"状态", "原因", "处理", "处理人" };
 	Tongxin__ConflictListRequest lr = TONGXIN__CONFLICT_LIST_REQUEST__INIT;
 	Tongxin__ConflictFilter f = TONGXIN__CONFLICT_FILTER__INIT;
 	Tongxin__Envelope env = TONGXIN__ENVELOPE__INIT, *in = NULL;
@@ -114,14 +115,14 @@ conflicts_list(struct cli *cli, struct replica *r, int argc, char **argv)
 	if ((rc = ask(cli, r, &env, TONGXIN__ENVELOPE__BODY_CONFLICT_LIST_RESULT, &in,
 	    "conflicts list")) != EXIT_OK)
 		return rc;
-	if ((t = table_new(9, ids, hdr)) == NULL) {
+	if ((t = table_new(11, ids, hdr)) == NULL) {
 		envelope_free(in);
 		return EXIT_FAIL;
 	}
 	for (size_t i = 0; i < in->conflict_list_result->n_conflicts; i++) {
 		const Tongxin__ConflictInfo *c = in->conflict_list_result->conflicts[i];
 		char when[32];
-		const char *cells[9];
+		const char *cells[11];
 		fmt_time(c->received_at_ms, when, sizeof when);
 		cells[0] = cli->fmt == TABLE_TEXT && strlen(c->id) > 8 ? c->id + strlen(c->id) - 8 : c->id;
 		cells[1] = cli->fmt == TABLE_TEXT ? kind_label(c->kind) : c->kind;
@@ -133,6 +134,8 @@ conflicts_list(struct cli *cli, struct replica *r, int argc, char **argv)
 		cells[6] = when;
 		cells[7] = c->status;
 		cells[8] = c->reason;
+		cells[9] = c->resolution;
+		cells[10] = c->resolved_by;
 		table_add(t, cells);
 	}
 	if (cli->fmt == TABLE_TEXT && table_rows(t) == 0) {
@@ -239,7 +242,8 @@ conflicts_show(struct cli *cli, struct replica *r, const char *id)
 			if (server)
 				value_str(server, sb, sizeof sb);
 			else if (cur && cur->deleted)
-				snprintf(sb, sizeof sb, "(已删除 deleted)");
+				snprintf(sb, sizeof sb, "%s", ch->op == TONGXIN__CHANGE__OP__OP_INSERT &&
+				    cur->version == 0 ? "(无 not on the server)" : "(已删除 deleted)");
 			if (office)
 				value_str(office, ob, sizeof ob);
 			cells[0] = name;

@@ -275,6 +275,27 @@ print_outcomes(sqlite3 *db, int limit)
 	sqlite3_finalize(st);
 }
 
+/* Values this office wrote that a newer edit elsewhere replaced. */
+static void
+print_notices(sqlite3 *db, int limit)
+{
+	sqlite3_stmt *st;
+	int n = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT at, text FROM notice ORDER BY at DESC LIMIT ?1", -1, &st,
+	    NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_int(st, 1, limit);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		char when[32];
+		if (n++ == 0)
+			printf("本机数据被更新 Values this device wrote that newer edits replaced:\n");
+		fmt_time(sqlite3_column_int64(st, 0), when, sizeof when);
+		printf("  %s %s\n", when, (const char *)sqlite3_column_text(st, 1));
+	}
+	sqlite3_finalize(st);
+}
+
 static int
 verb_status(struct cli *cli, int argc, char **argv)
 {
@@ -302,6 +323,7 @@ verb_status(struct cli *cli, int argc, char **argv)
 	    i->street[0] ? i->street : "(not yet contacted)", cli->server ? cli->server : i->server,
 	    when, (long long)i->pending_txns, (long long)i->pending_changes);
 	print_outcomes(replica_db(r), 20);
+	print_notices(replica_db(r), 10);
 	if (check) {
 		struct sync_opts o = { 0 };
 		struct sync_report rep;
@@ -379,6 +401,8 @@ verb_sync(struct cli *cli, int argc, char **argv)
 			    (unsigned long long)rep.resolutions);
 		if (rep.verify[0])
 			printf("  副本核对 replica check: %s\n", rep.verify);
+		if (rep.notices)
+			print_notices(replica_db(r), (int)rep.notices);
 		if (rep.acks.conflict || rep.acks.rejected || rep.acks.noted || rep.resolutions)
 			print_outcomes(replica_db(r), (int)(rep.acks.conflict + rep.acks.rejected +
 			    rep.acks.noted + (int64_t)rep.resolutions));

@@ -54,7 +54,9 @@ static const char replica_ddl[] =
 	"CREATE TABLE outcome ("
 	"  seq INTEGER PRIMARY KEY, status TEXT NOT NULL, reason TEXT, conflict_id TEXT,"
 	"  txn BLOB, at INTEGER NOT NULL, resolution TEXT);"
-	"CREATE TABLE cursor (tbl INTEGER PRIMARY KEY, version INTEGER NOT NULL);";
+	"CREATE TABLE cursor (tbl INTEGER PRIMARY KEY, version INTEGER NOT NULL);"
+	/* What the server told this office about values it had written (newer edits won). */
+	"CREATE TABLE notice (id TEXT PRIMARY KEY, at INTEGER NOT NULL, text TEXT NOT NULL);";
 
 sqlite3 *
 replica_db(struct replica *r)
@@ -890,7 +892,7 @@ cursor_set(struct replica *r, int t, uint64_t v)
 
 int
 rep_apply_page(struct replica *r, const Tongxin__PullResponse *page, uint64_t *applied,
-    uint64_t *evicted, char *err, size_t errlen)
+    uint64_t *evicted, uint64_t *notices, char *err, size_t errlen)
 {
 	if (db_exec(r->db, "BEGIN IMMEDIATE", err, errlen) != 0)
 		return -1;
@@ -914,6 +916,16 @@ rep_apply_page(struct replica *r, const Tongxin__PullResponse *page, uint64_t *a
 		sqlite3_reset(st);
 		if (evicted)
 			*evicted += (uint64_t)sqlite3_changes(r->db);
+		/* Kept copies of our own changes to that row go too: personal data leaves whole. */
+		if (sqlite3_prepare_v2(r->db, "UPDATE outcome SET txn = NULL WHERE txn IS NOT NULL"
+		    " AND instr(txn, CAST(?1 AS BLOB)) > 0", -1, &st, NULL) != SQLITE_OK)
+			goto fail;
+		sqlite3_bind_text(st, 1, e->row_id, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			sqlite3_finalize(st);
+			goto fail;
+		}
+		sqlite3_finalize(st);
 	}
 	for (size_t i = 0; i < page->n_resolutions; i++) {
 		const Tongxin__Resolution *res = page->resolutions[i];
@@ -922,8 +934,12 @@ rep_apply_page(struct replica *r, const Tongxin__PullResponse *page, uint64_t *a
 		snprintf(text, sizeof text, "%s%s%s%s%s", res->decision,
 		    res->resolved_by[0] ? " by " : "", res->resolved_by,
 		    res->note[0] ? "; " : "", res->note);
-		if (sqlite3_prepare_v2(r->db, "UPDATE outcome SET resolution = ?2 WHERE conflict_id = ?1",
-		    -1, &st, NULL) != SQLITE_OK)
+		/*
+		 * Settled: the server keeps the whole change; the replica keeps the
+		 * outcome but no longer the values (they may be another office's now).
+		 */
+		if (sqlite3_prepare_v2(r->db, "UPDATE outcome SET resolution = ?2, txn = NULL"
+		    " WHERE conflict_id = ?1", -1, &st, NULL) != SQLITE_OK)
 			goto fail;
 		sqlite3_bind_text(st, 1, res->conflict_id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
@@ -932,6 +948,22 @@ rep_apply_page(struct replica *r, const Tongxin__PullResponse *page, uint64_t *a
 			goto fail;
 		}
 		sqlite3_finalize(st);
+		if (sqlite3_changes(r->db) == 0) {
+			/* Not one of our changes: a value we wrote was replaced by a newer edit. */
+			if (sqlite3_prepare_v2(r->db, "INSERT OR IGNORE INTO notice (id, at, text)"
+			    " VALUES (?1, ?2, ?3)", -1, &st, NULL) != SQLITE_OK)
+				goto fail;
+			sqlite3_bind_text(st, 1, res->conflict_id, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 2, res->resolved_at_ms);
+			sqlite3_bind_text(st, 3, res->note, -1, SQLITE_STATIC);
+			if (sqlite3_step(st) != SQLITE_DONE) {
+				sqlite3_finalize(st);
+				goto fail;
+			}
+			sqlite3_finalize(st);
+			if (notices)
+				(*notices)++;
+		}
 	}
 	for (int t = 0; t < TBL_COUNT && t < (int)page->n_cursors; t++)
 		if (cursor_set(r, t, page->cursors[t]) != 0)

@@ -116,10 +116,11 @@ uint64_t rep_note_cursor(struct replica *r);
 
 /*
  * Apply one pull page and advance the cursors in one local transaction.
- * *applied and *evicted count the rows changed and removed.
+ * *applied and *evicted count the rows changed and removed; *notices the
+ * newer-wins decisions that replaced values this office wrote (any may be NULL).
  */
 int rep_apply_page(struct replica *r, const Tongxin__PullResponse *page, uint64_t *applied,
-    uint64_t *evicted, char *err, size_t errlen);
+    uint64_t *evicted, uint64_t *notices, char *err, size_t errlen);
 
 /* Record a successful contact with the server (and what it told us). */
 int rep_contact(struct replica *r, const char *street);

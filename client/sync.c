@@ -428,7 +428,7 @@ do_pull(struct conn *c, struct replica *r, const struct sync_opts *o, struct syn
 {
 	Tongxin__PullRequest req = TONGXIN__PULL_REQUEST__INIT;
 	Tongxin__Envelope env = TONGXIN__ENVELOPE__INIT;
-	uint64_t cursors[TBL_COUNT], evict = 0;
+	uint64_t cursors[TBL_COUNT], evict = 0, notices0;
 	int more = 1;
 
 	if (rep_cursors(r, cursors, &evict) != 0)
@@ -448,12 +448,14 @@ do_pull(struct conn *c, struct replica *r, const struct sync_opts *o, struct syn
 		if (in == NULL)
 			return -1;
 		more = in->pull_result->more;
-		rep->resolutions += in->pull_result->n_resolutions;
-		if (rep_apply_page(r, in->pull_result, &rep->pulled_rows, &rep->evicted_rows, err,
-		    sizeof err) != 0) {
+		notices0 = rep->notices;
+
+		if (rep_apply_page(r, in->pull_result, &rep->pulled_rows, &rep->evicted_rows,
+		    &rep->notices, err, sizeof err) != 0) {
 			envelope_free(in);
 			return set_fail(c, SYNC_LOCAL, "%s", err);
 		}
+		rep->resolutions += in->pull_result->n_resolutions - (rep->notices - notices0);
 		envelope_free(in);
 		if (o->progress)
 			fprintf(stderr, "\r拉取 pulled %llu rows…", (unsigned long long)rep->pulled_rows);

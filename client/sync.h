@@ -66,6 +66,7 @@ struct sync_report {
 	char role[16];
 	char server_version[32];
 	uint64_t resolutions;       /* this device's conflicts settled since the last pull */
+	uint64_t notices;           /* values this device wrote that newer edits replaced */
 	char verify[256];           /* the replica check's verdict, with --verify */
 };
 

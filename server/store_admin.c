@@ -704,8 +704,14 @@ store_resolutions(struct store *s, const struct store_actor *who, uint64_t *curs
 	size_t cap = 256;
 	uint64_t snapshot = s->version;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT id, resolution, resolved_by, resolved_at, note,"
-	    " resolved_version FROM conflict WHERE device_id = ?1 AND resolved_version > ?2"
+	/*
+	 * Settled conflicts of this device's own changes, and newer-wins
+	 * decisions that replaced a value this device had written.
+	 */
+	if (sqlite3_prepare_v2(s->db, "SELECT id, resolution, coalesce(resolved_by, ''),"
+	    " coalesce(resolved_at, received_at), CASE WHEN status = 'auto' THEN reason ELSE note END,"
+	    " resolved_version FROM conflict WHERE resolved_version > ?2"
+	    " AND ((device_id = ?1 AND status = 'resolved') OR loser_device_id = ?1)"
 	    " ORDER BY resolved_version LIMIT ?3", -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	if ((resp->resolutions = calloc(cap, sizeof *resp->resolutions)) == NULL) {

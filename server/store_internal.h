@@ -70,6 +70,7 @@ struct lww_note {
 	int table;
 	char row_id[40];
 	char reason[256];
+	char loser[40];      /* device whose value the newer edit replaced ("" if none) */
 };
 
 

@@ -47,7 +47,8 @@ static const char store_ddl[] =
 	"  txn BLOB NOT NULL, server_row BLOB, hlc INTEGER, local_time INTEGER,"
 	"  received_at INTEGER NOT NULL, status TEXT NOT NULL DEFAULT 'open',"
 	"  resolution TEXT, resolved_by TEXT, resolved_at INTEGER, resolved_version INTEGER,"
-	"  note TEXT);"
+	"  note TEXT, loser_device_id TEXT);"
+	"CREATE INDEX conflict_loser ON conflict(loser_device_id, resolved_version);"
 	"CREATE INDEX conflict_resolved ON conflict(device_id, resolved_version);"
 	"CREATE INDEX conflict_status ON conflict(status, received_at);"
 	/* Every applied change: who, which device, when, what. */
@@ -147,8 +148,9 @@ store_prepare(struct store *s)
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
 	s->conflict_put = db_prepare(s->db,
 	    "INSERT INTO conflict (id, device_id, seq, operator, kind, reason, tbl, row_id, txn,"
-	    " server_row, hlc, local_time, received_at, status)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+	    " server_row, hlc, local_time, received_at, status, resolution, resolved_version,"
+	    " loser_device_id)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)");
 	s->audit_put = db_prepare(s->db,
 	    "INSERT INTO audit (version, at, device_id, operator, action, tbl, row_id, seq, detail)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
@@ -606,8 +608,13 @@ apply_update(struct store *s, const struct store_actor *who, const Tongxin__Txn 
 	struct srow r;
 	enum ch_result res = CH_APPLIED;
 	char new_scope[SCOPE_MAX], new_scope2[SCOPE_MAX];
-	int scope_changed = 0, rc;
+	int scope_changed = 0, rc, undeleted = 0;
 	char oldv[128], newv[128];
+	/* The columns this change really sets: the audit records only those. */
+	uint32_t acols[MAX_COLS];
+	Tongxin__Value *avals[MAX_COLS], *abefore[MAX_COLS];
+	Tongxin__Value before_copy[MAX_COLS];
+	size_t napplied = 0;
 
 	if (row_load(s, (int)c->table, c->row_id, &r) != 0)
 		return CH_ERROR;
@@ -638,6 +645,7 @@ apply_update(struct store *s, const struct store_actor *who, const Tongxin__Txn 
 	}
 	if (r.deleted && force) {
 		r.deleted = 0;   /* an administrator took the update over the delete */
+		undeleted = 1;
 	} else if (r.deleted) {
 		snprintf(vd->kind, sizeof vd->kind, "update_deleted");
 		snprintf(vd->reason, sizeof vd->reason, "%s: row %s was deleted on the server",
@@ -668,6 +676,8 @@ apply_update(struct store *s, const struct store_actor *who, const Tongxin__Txn 
 				    value_str(cur, oldv, sizeof oldv), value_str(c->values[i], newv, sizeof newv));
 				if (tx->hlc <= r.hlc)
 					continue;   /* the server's value is newer: keep it */
+				if (strcmp(r.device, who->device_id) != 0)
+					snprintf(note->loser, sizeof note->loser, "%s", r.device);
 			} else if (res == CH_APPLIED) {
 				snprintf(vd->kind, sizeof vd->kind, "same_field");
 				snprintf(vd->reason, sizeof vd->reason,
@@ -681,13 +691,24 @@ apply_update(struct store *s, const struct store_actor *who, const Tongxin__Txn 
 				continue;
 			}
 		}
-		value_clear(cur);
+		/* Remember what the server held, for the audit. */
+		before_copy[napplied] = *cur;
+		tongxin__value__init(cur);
 		if (value_copy(cur, c->values[i]) != 0) {
+			*cur = before_copy[napplied];
 			res = CH_ERROR;
 			goto out;
 		}
+		acols[napplied] = k;
+		avals[napplied] = c->values[i];
+		abefore[napplied] = &before_copy[napplied];
+		napplied++;
 		if ((int)k == td->scope_col || (int)k == td->scope2_col)
 			scope_changed = 1;
+	}
+	if (res == CH_APPLIED && napplied == 0 && !undeleted) {
+		/* Nothing to write: every value was already there, or the server's was newer. */
+		goto out;
 	}
 	if (res == CH_CONFLICT)
 		goto keep;
@@ -750,18 +771,31 @@ apply_update(struct store *s, const struct store_actor *who, const Tongxin__Txn 
 		res = CH_ERROR;
 		goto out;
 	}
-	if (audit_change(s, who, tx, c, r.version, "update") != 0)
-		res = CH_ERROR;
+	{
+		Tongxin__Change ac = *c;
+		ac.cols = acols;
+		ac.n_cols = napplied;
+		ac.values = avals;
+		ac.n_values = napplied;
+		ac.before = abefore;
+		ac.n_before = napplied;
+		if (audit_change(s, who, tx, &ac, r.version, undeleted ? "restore" : "update") != 0)
+			res = CH_ERROR;
+	}
 	goto out;
 keep:
 	/* Conflicts keep the server's row for the record. */
 	if (res == CH_CONFLICT && !vd->have_server) {
 		srow_clear(&r);
+		for (size_t i = 0; i < napplied; i++)
+			value_clear(&before_copy[i]);
 		vd->have_server = row_load(s, (int)c->table, c->row_id, &vd->server) == 0;
 		return res;
 	}
 out:
 	srow_clear(&r);
+	for (size_t i = 0; i < napplied; i++)
+		value_clear(&before_copy[i]);
 	return res;
 }
 
@@ -914,7 +948,7 @@ pack_txn(const Tongxin__Txn *tx, size_t *n)
 /* Keep a whole transaction in the conflict queue. */
 static int
 conflict_record(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx,
-    struct txn_verdict *vd, const char *status, char id[ID_TEXT_LEN + 1])
+    struct txn_verdict *vd, const char *status, const char *loser, char id[ID_TEXT_LEN + 1])
 {
 	size_t n, rn = 0;
 	uint8_t *blob = pack_txn(tx, &n), *rblob = NULL;
@@ -952,6 +986,12 @@ conflict_record(struct store *s, const struct store_actor *who, const Tongxin__T
 	sqlite3_bind_int64(st, 12, tx->local_time_ms);
 	sqlite3_bind_int64(st, 13, now_ms());
 	sqlite3_bind_text(st, 14, status, -1, SQLITE_STATIC);
+	if (strcmp(status, "auto") == 0) {
+		/* Decided on arrival: the device whose value was replaced hears of it at its pull. */
+		sqlite3_bind_text(st, 15, "newer_wins", -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 16, (sqlite3_int64)++s->version);
+		bind_text_or_null(st, 17, loser);
+	}
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
@@ -1060,7 +1100,7 @@ apply_txn(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx
 			goto fail;
 	}
 	if (outcome == CH_CONFLICT) {
-		if (conflict_record(s, who, tx, &vd, "open", cid) != 0)
+		if (conflict_record(s, who, tx, &vd, "open", NULL, cid) != 0)
 			goto fail;
 	} else if (outcome != CH_REJECTED) {
 		/* Newer-wins clashes are decided, and recorded as settled conflicts. */
@@ -1072,7 +1112,7 @@ apply_txn(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx
 			snprintf(nv.row_id, sizeof nv.row_id, "%s", notes[i].row_id);
 			snprintf(nv.kind, sizeof nv.kind, "newer_wins");
 			snprintf(nv.reason, sizeof nv.reason, "%s", notes[i].reason);
-			if (conflict_record(s, who, tx, &nv, "auto", nid) != 0)
+			if (conflict_record(s, who, tx, &nv, "auto", notes[i].loser, nid) != 0)
 				goto fail;
 			/* The clerk is told too: the txn's reason carries the decision. */
 			if (i == 0)
