@@ -41,7 +41,7 @@ tongxin() { "$TONGXIN" "$@"; }
 tongxind() { "$TONGXIND" "$@"; }
 
 start_server() {
-	tongxind serve srv >>"$D/tongxind.log" 2>&1 &
+	"$TONGXIND" serve srv >>"$D/tongxind.log" 2>&1 &
 	SERVER_PID=$!
 	for _ in $(seq 50); do
 		(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0
@@ -98,9 +98,10 @@ street org tree
 
 step "3. 断网办公 The network goes down; both offices keep working"
 stop_server
+LAST_MONTH=$(date -d "$(date +%Y-%m-01) -1 month" +%Y-%m-%d)
 echo "(tongxind stopped: no server is reachable)"
-heping meeting add --org SQ01-02 --kind 支委会 --held-on "$(date +%Y-%m)-01" --topic 学习党的二十届四中全会精神 --host 周平 --recorder 张建国 --present "$ZHANG,$LIU"
-xingfu meeting add --org SQ02-01 --kind 主题党日 --held-on "$(date +%Y-%m)-01" --topic 网格志愿服务 --host 吴静 --present "$QIAN"
+heping meeting add --org SQ01-02 --kind 支委会 --held-on "$LAST_MONTH" --topic 学习党的二十届四中全会精神 --host 周平 --recorder 张建国 --present "$ZHANG,$LIU"
+xingfu meeting add --org SQ02-01 --kind 主题党日 --held-on "$LAST_MONTH" --topic 网格志愿服务 --host 吴静 --present "$QIAN"
 heping item add --kind problem --title 老旧小区楼道照明不足 --due-on "$(date +%Y)-01-31" --org SQ01-01
 run tongxin --replica heping.db sync || echo "(as expected: the office is offline; its changes wait in the outbox)"
 heping status

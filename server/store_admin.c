@@ -364,6 +364,17 @@ store_conflict_resolve(struct store *s, const struct store_actor *admin,
 		/* The office's transaction, applied over the server's values, as the admin. */
 		s->hlc = hlc_next(s->hlc);
 		tx->hlc = s->hlc;
+		/* The administrator makes these changes: the audit names them, not the clerk. */
+		{
+			char *op = strdup(admin->operator_name ? admin->operator_name : "");
+			if (op == NULL) {
+				snprintf(err, errlen, "out of memory");
+				goto rollback;
+			}
+			if (tx->operator_name != protobuf_c_empty_string)
+				free(tx->operator_name);
+			tx->operator_name = op;
+		}
 		for (size_t i = 0; i < tx->n_changes; i++) {
 			const Tongxin__Change *c = tx->changes[i];
 			struct txn_verdict vd;
