@@ -207,8 +207,25 @@ conn_send(struct conn *c, Tongxin__Envelope *env)
 	while (off < n) {
 		int w = SSL_write(c->ssl, buf + off, (int)(n - off));
 		if (w <= 0) {
+			char first[sizeof c->err];
+			enum sync_fail ff;
+			Tongxin__Envelope *late;
 			free(buf);
-			return tls_fail(c, "sending");
+			tls_fail(c, "sending");
+			/*
+			 * The server may have refused us already: its alert or Error is
+			 * often still readable, and says far more than "reset by peer".
+			 */
+			ff = c->fail;
+			snprintf(first, sizeof first, "%s", c->err);
+			late = conn_recv(c, FRAME_MAX_PREAUTH);
+			if (late != NULL || (c->remote_code == 0 && c->fail != SYNC_TLS &&
+			    c->fail != SYNC_REFUSED)) {
+				envelope_free(late);
+				c->fail = ff;
+				snprintf(c->err, sizeof c->err, "%s", first);
+			}
+			return -1;
 		}
 		off += (size_t)w;
 	}

@@ -49,16 +49,62 @@ budget_free(void *data, void *ptr)
 	free(ptr);
 }
 
+/*
+ * Whether a message (or any message inside it) carries an unknown field
+ * numbered 0. protobuf-c accepts such a field when its key is written in
+ * two bytes, but cannot read back what it packs from it: a stored message
+ * would become unreadable.
+ */
+static int
+has_field_zero(const ProtobufCMessage *m, int depth)
+{
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+
+	if (depth > 32)
+		return 1;
+	for (unsigned i = 0; i < m->n_unknown_fields; i++)
+		if (m->unknown_fields[i].tag == 0)
+			return 1;
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		const char *base = (const char *)m;
+		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
+			continue;
+		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+			size_t n = *(const size_t *)(base + f->quantifier_offset);
+			ProtobufCMessage *const *arr = *(ProtobufCMessage *const *const *)(base + f->offset);
+			for (size_t k = 0; k < n; k++)
+				if (arr[k] && has_field_zero(arr[k], depth + 1))
+					return 1;
+		} else {
+			const ProtobufCMessage *sub = *(const ProtobufCMessage *const *)(base + f->offset);
+			/* A oneof member is set only when the case says so. */
+			if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+			    *(const uint32_t *)(base + f->quantifier_offset) != f->id)
+				continue;
+			if (sub && has_field_zero(sub, depth + 1))
+				return 1;
+		}
+	}
+	return 0;
+}
+
 Tongxin__Envelope *
 frame_decode(const uint8_t *body, size_t len)
 {
 	/* Real messages expand about 8x in memory; allow 16x plus slack. */
 	struct frame_budget b = { 0, 16 * len + 256 * 1024 };
 	ProtobufCAllocator a = { budget_alloc, budget_free, &b };
+	Tongxin__Envelope *env;
 
 	if (len == 0 || len > FRAME_MAX)
 		return NULL;
-	return tongxin__envelope__unpack(&a, len, body);
+	env = tongxin__envelope__unpack(&a, len, body);
+	if (env != NULL && has_field_zero(&env->base, 0)) {
+		envelope_free(env);
+		return NULL;
+	}
+	return env;
 }
 
 void

@@ -17,6 +17,7 @@
 #include "server.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <arpa/inet.h>
 
 #include <event2/buffer.h>
@@ -61,6 +63,8 @@ struct session {
 	char scope[512];
 	char operator_name[65];
 	int tls_up;            /* handshake completed: shut TLS down properly */
+	Tongxin__ErrorCode refuse_code;  /* set: answer the Hello with this refusal */
+	char refuse_msg[400];
 	int free_scheduled;
 	/* A pull in progress. */
 	int pulling;
@@ -167,6 +171,22 @@ session_free_cb(evutil_socket_t fd, short what, void *arg)
 	/* A proper close_notify keeps the session resumable. */
 	if (ssl != NULL && s->tls_up)
 		SSL_shutdown(ssl);
+	/*
+	 * Closing a socket with unread input makes the kernel send a reset,
+	 * which can destroy our last reply in flight: half-close, then drain
+	 * what has already arrived.
+	 */
+	{
+		evutil_socket_t sock = bufferevent_getfd(s->bev);
+		if (sock >= 0) {
+			char sink[4096];
+			size_t total = 0;
+			ssize_t n;
+			shutdown(sock, SHUT_WR);
+			while (total < 65536 && (n = recv(sock, sink, sizeof sink, MSG_DONTWAIT)) > 0)
+				total += (size_t)n;
+		}
+	}
 	bufferevent_free(s->bev);
 	TAILQ_REMOVE(&srv->sessions, s, entry);
 	srv->nsessions--;
@@ -233,6 +253,10 @@ handle_hello(struct session *s, const Tongxin__Envelope *env)
 	Tongxin__Envelope out = TONGXIN__ENVELOPE__INIT;
 	Tongxin__Welcome w = TONGXIN__WELCOME__INIT;
 
+	if (s->refuse_code != 0) {
+		session_fail(s, env->id, s->refuse_code, "%s", s->refuse_msg);
+		return;
+	}
 	if (h->protocol_version != PROTOCOL_VERSION) {
 		session_fail(s, env->id, TONGXIN__ERROR_CODE__ERR_PROTOCOL_VERSION,
 		    "protocol version %d required (the client speaks version %u); "
@@ -649,6 +673,29 @@ session_write_cb(struct bufferevent *bev, void *arg)
 		bufferevent_enable(bev, EV_READ);
 }
 
+/*
+ * Remember why this peer will be refused. The refusal is sent as the answer
+ * to its Hello: a reply sent before the client has spoken would race with
+ * the client's first write, and a socket closed with unread data resets
+ * the connection and loses the reply.
+ */
+static void
+session_refuse(struct session *s, Tongxin__ErrorCode code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+session_refuse(struct session *s, Tongxin__ErrorCode code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->refuse_msg, sizeof s->refuse_msg, fmt, ap);
+	va_end(ap);
+	s->refuse_code = code;
+	s->state = S_HELLO;
+	log_info("%s: will refuse at hello: %s", who(s), s->refuse_msg);
+}
+
 /* The handshake finished: decide who this is. */
 static void
 session_authenticate(struct session *s)
@@ -658,53 +705,63 @@ session_authenticate(struct session *s)
 	struct pki_identity id;
 	struct store_device d;
 	char name[256];
+	int expired;
 
 	s->tls_up = 1;
 	if (cert == NULL) {
-		session_fail(s, 0, TONGXIN__ERROR_CODE__ERR_UNKNOWN_DEVICE, "no client certificate");
+		session_refuse(s, TONGXIN__ERROR_CODE__ERR_UNKNOWN_DEVICE, "no client certificate");
 		return;
 	}
+	/* A resumed session skips certificate checks: expiry is checked here every time. */
+	expired = X509_cmp_current_time(X509_get0_notAfter(cert)) < 0;
 	if (pki_identity_from_cert(cert, &id) != 0) {
 		X509_free(cert);
-		session_fail(s, 0, TONGXIN__ERROR_CODE__ERR_UNKNOWN_DEVICE,
+		session_refuse(s, TONGXIN__ERROR_CODE__ERR_UNKNOWN_DEVICE,
 		    "the client certificate does not name a Tongxin device");
 		return;
 	}
 	X509_free(cert);
 	if (store_device_by_serial(s->srv->store, id.serial, &d) != 0 ||
 	    strcmp(d.id, id.device_id) != 0) {
-		session_fail(s, 0, TONGXIN__ERROR_CODE__ERR_UNKNOWN_DEVICE,
+		session_refuse(s, TONGXIN__ERROR_CODE__ERR_UNKNOWN_DEVICE,
 		    "device %s (certificate %s) is not enrolled on this server", id.device, id.serial);
 		return;
 	}
 	s->dev = d;
+	if (d.revoked_at != 0) {
+		session_refuse(s, TONGXIN__ERROR_CODE__ERR_REVOKED,
+		    "the certificate of device %s has been revoked; ask the street office to "
+		    "enroll this computer again", d.name);
+		return;
+	}
+	if (expired) {
+		session_refuse(s, TONGXIN__ERROR_CODE__ERR_REVOKED,
+		    "the certificate of device %s has expired; ask the street office to enroll this "
+		    "computer again", d.name);
+		return;
+	}
 	{
 		const struct session *o;
 		int same = 0;
 		TAILQ_FOREACH(o, &s->srv->sessions, entry)
-			same += o != s && o->state != S_CLOSING && o->state != S_TLS &&
-			    strcmp(o->dev.id, d.id) == 0;
+			same += o != s && (o->state == S_HELLO || o->state == S_READY) &&
+			    o->refuse_code == 0 && strcmp(o->dev.id, d.id) == 0;
 		if (same >= SESSIONS_PER_DEVICE) {
-			session_fail(s, 0, TONGXIN__ERROR_CODE__ERR_BUSY,
+			session_refuse(s, TONGXIN__ERROR_CODE__ERR_BUSY,
 			    "device %s already has %d sessions open; try again when they finish",
 			    d.name, same);
 			return;
 		}
 	}
-	if (d.revoked_at != 0) {
-		session_fail(s, 0, TONGXIN__ERROR_CODE__ERR_REVOKED,
-		    "the certificate of device %s has been revoked; ask the street office to "
-		    "enroll this computer again", d.name);
-		return;
-	}
 	if (store_org_scope(s->srv->store, d.org_code, s->scope, sizeof s->scope, name,
 	    sizeof name) != 0) {
-		session_fail(s, 0, TONGXIN__ERROR_CODE__ERR_FORBIDDEN,
+		session_refuse(s, TONGXIN__ERROR_CODE__ERR_FORBIDDEN,
 		    "organisation %s of device %s no longer exists", d.org_code, d.name);
 		return;
 	}
 	s->state = S_HELLO;
-	log_info("%s: authenticated (%s, scope %s)", who(s), SSL_get_version(ssl), s->scope);
+	log_info("%s: authenticated (%s%s, scope %s)", who(s), SSL_get_version(ssl),
+	    SSL_session_reused(ssl) ? ", resumed" : "", s->scope);
 }
 
 static void
@@ -731,8 +788,17 @@ session_event_cb(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_ERROR) {
 		unsigned long e;
 		char buf[256] = "";
+		SSL *ssl = bufferevent_openssl_get_ssl(bev);
+		long vr = ssl ? SSL_get_verify_result(ssl) : X509_V_OK;
+		/* libevent queues SSL_get_error()'s code too: keep the first real OpenSSL error. */
 		while ((e = bufferevent_get_openssl_error(bev)) != 0)
-			ERR_error_string_n(e, buf, sizeof buf);
+			if (buf[0] == '\0' && ERR_GET_LIB(e) != 0)
+				ERR_error_string_n(e, buf, sizeof buf);
+		if (vr != X509_V_OK && s->state == S_TLS) {
+			size_t n = strlen(buf);
+			snprintf(buf + n, sizeof buf - n, "%s(%s)", n ? " " : "",
+			    X509_verify_cert_error_string(vr));
+		}
 		if (s->state == S_TLS)
 			log_info("%s: TLS handshake failed: %s", who(s),
 			    buf[0] ? buf : (errno ? strerror(errno) : "connection closed"));
@@ -783,6 +849,10 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
 	}
 	snprintf(s->peer, sizeof s->peer, "%s:%d", host, port);
 	s->srv = srv;
+	{
+		int one = 1;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	}
 	/* The bufferevent owns ssl from here on, even when it fails. */
 	s->bev = bufferevent_openssl_socket_new(srv->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
 	    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);

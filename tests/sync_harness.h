@@ -71,7 +71,7 @@ struct h_dev {
 	int admin;
 };
 
-static struct {
+static __attribute__((unused)) struct {
 	const char *test;
 	uint64_t seed;
 	int have_seed;
@@ -87,7 +87,7 @@ static struct {
 
 /* ---------------------------------------------------------------- basics */
 
-static double
+static __attribute__((unused)) double
 h_elapsed(void)
 {
 	struct timespec t;
@@ -95,9 +95,9 @@ h_elapsed(void)
 	return (double)(t.tv_sec - H.t0.tv_sec) + (double)(t.tv_nsec - H.t0.tv_nsec) / 1e9;
 }
 
-static void
+static __attribute__((unused)) void
 h_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void
+static __attribute__((unused)) void
 h_log(const char *fmt, ...)
 {
 	va_list ap;
@@ -108,7 +108,7 @@ h_log(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static void
+static __attribute__((unused)) void
 h_kill_servers(void)
 {
 	for (int i = 0; i < H.nservers; i++) {
@@ -121,7 +121,7 @@ h_kill_servers(void)
 	}
 }
 
-static void
+static __attribute__((unused)) void
 h_print_log_tail(const struct h_server *s, size_t max)
 {
 	FILE *fp = fopen(s->log, "r");
@@ -144,10 +144,10 @@ h_print_log_tail(const struct h_server *s, size_t max)
 	fclose(fp);
 }
 
-static void h_fail_at(const char *file, int line, const char *cond, const char *fmt, ...)
+static __attribute__((unused)) void h_fail_at(const char *file, int line, const char *cond, const char *fmt, ...)
     __attribute__((noreturn, format(printf, 4, 5)));
 
-static void
+static __attribute__((unused)) void
 h_fail_at(const char *file, int line, const char *cond, const char *fmt, ...)
 {
 	va_list ap;
@@ -181,14 +181,14 @@ h_fail_at(const char *file, int line, const char *cond, const char *fmt, ...)
 /* Failures are final for this process; keep going only if it holds. */
 #define H_OK(expr) H_CHECK((expr) == 0, "%s", #expr)
 
-static void
+static __attribute__((unused)) void
 h_atexit(void)
 {
 	if (getpid() == H.main_pid)
 		h_kill_servers();
 }
 
-static int
+static __attribute__((unused)) int
 h_rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st;
@@ -198,7 +198,7 @@ h_rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 }
 
 /* A program's path: from the environment (ctest), else beside this test's build dir. */
-static const char *
+static __attribute__((unused)) const char *
 h_prog(const char *env, const char *name)
 {
 	static char bufs[2][4200];
@@ -222,9 +222,9 @@ h_prog(const char *env, const char *name)
 }
 
 /* Random numbers: xorshift64*, seeded per test and printed. */
-static uint64_t h_rng_state;
+static __attribute__((unused)) uint64_t h_rng_state;
 
-static uint64_t
+static __attribute__((unused)) uint64_t
 h_rand(void)
 {
 	uint64_t x = h_rng_state;
@@ -236,13 +236,13 @@ h_rand(void)
 }
 
 /* Uniform in [0, n). */
-static uint32_t
+static __attribute__((unused)) uint32_t
 h_randn(uint32_t n)
 {
 	return n == 0 ? 0 : (uint32_t)(h_rand() % n);
 }
 
-static void
+static __attribute__((unused)) void
 h_msleep(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
@@ -254,7 +254,7 @@ h_msleep(long ms)
  * Start a test: name, default seed (TX_SEED overrides), a private temporary
  * directory (removed by h_done on success).
  */
-static void
+static __attribute__((unused)) void
 h_init(const char *test, uint64_t default_seed)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -278,7 +278,7 @@ h_init(const char *test, uint64_t default_seed)
 }
 
 /* Finish: stop leftovers, remove the directory unless TX_KEEP is set. */
-static int
+static __attribute__((unused)) int
 h_done(void)
 {
 	h_kill_servers();
@@ -290,7 +290,7 @@ h_done(void)
 	return 0;
 }
 
-static void
+static __attribute__((unused)) void
 h_path(char *out, size_t cap, const char *name)
 {
 	snprintf(out, cap, "%s/%s", H.tmp, name);
@@ -303,7 +303,7 @@ h_path(char *out, size_t cap, const char *name)
  * outfile (or /dev/null), with extra "NAME=VALUE" strings in env_add.
  * Returns the exit status, or 128 + signal.
  */
-static int
+static __attribute__((unused)) int
 h_run(const char *const *argv, const char *outfile, const char *const *env_add)
 {
 	pid_t pid;
@@ -332,7 +332,7 @@ h_run(const char *const *argv, const char *outfile, const char *const *env_add)
 }
 
 /* Whole small file into a static buffer (for error messages). */
-static const char *
+static __attribute__((unused)) const char *
 h_slurp_tail(const char *path, size_t max)
 {
 	static char buf[8192];
@@ -355,7 +355,7 @@ h_slurp_tail(const char *path, size_t max)
 }
 
 /* Whether file contains needle at or after byte offset off. */
-static int
+static __attribute__((unused)) int
 h_file_has(const char *path, long off, const char *needle)
 {
 	FILE *fp = fopen(path, "r");
@@ -379,7 +379,33 @@ h_file_has(const char *path, long off, const char *needle)
 	return found;
 }
 
-static long
+/* How many times needle occurs in file at or after byte offset off. */
+static __attribute__((unused)) int
+h_file_count(const char *path, long off, const char *needle)
+{
+	FILE *fp = fopen(path, "r");
+	char *buf, *p;
+	long size;
+	int n = 0;
+
+	if (fp == NULL)
+		return 0;
+	fseek(fp, 0, SEEK_END);
+	size = ftell(fp);
+	if (size > off && (buf = malloc((size_t)(size - off) + 1)) != NULL) {
+		size_t got;
+		fseek(fp, off, SEEK_SET);
+		got = fread(buf, 1, (size_t)(size - off), fp);
+		buf[got] = '\0';
+		for (p = buf; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+			n++;
+		free(buf);
+	}
+	fclose(fp);
+	return n;
+}
+
+static __attribute__((unused)) long
 h_file_size(const char *path)
 {
 	struct stat sb;
@@ -387,7 +413,7 @@ h_file_size(const char *path)
 }
 
 /* A loopback port that was free a moment ago. */
-static int
+static __attribute__((unused)) int
 h_free_port(void)
 {
 	struct sockaddr_in a;
@@ -409,7 +435,7 @@ h_free_port(void)
 /* ---------------------------------------------------------------- server */
 
 /* tongxind init in TMP/<tag>: the street 测试街道 with code JD01. */
-static void
+static __attribute__((unused)) void
 srv_init(struct h_server *s, const char *tag)
 {
 	char listen[64], out[4200];
@@ -434,7 +460,7 @@ srv_init(struct h_server *s, const char *tag)
 }
 
 /* tongxind enroll: a bundle for a device of organisation org. */
-static void
+static __attribute__((unused)) void
 srv_enroll(struct h_server *s, const char *org, const char *device, int admin, const char *out)
 {
 	char log[4300];
@@ -459,7 +485,7 @@ srv_enroll(struct h_server *s, const char *org, const char *device, int admin, c
  * If the port was taken meanwhile, move to another one: devices are always
  * synced with the server address overridden to s->addr.
  */
-static void
+static __attribute__((unused)) void
 srv_start(struct h_server *s)
 {
 	for (int attempt = 0; attempt < 6; attempt++) {
@@ -503,7 +529,7 @@ srv_start(struct h_server *s)
 }
 
 /* SIGTERM and expect a clean exit 0 within 30 s. */
-static void
+static __attribute__((unused)) void
 srv_stop(struct h_server *s)
 {
 	int st = 0;
@@ -523,7 +549,7 @@ srv_stop(struct h_server *s)
 }
 
 /* kill -9, reaped. */
-static void
+static __attribute__((unused)) void
 srv_kill9(struct h_server *s)
 {
 	H_CHECK(s->pid > 0, "server %s is not running", s->tag);
@@ -537,7 +563,7 @@ srv_kill9(struct h_server *s)
  * (query_only; it is opened read-write so that it can also run WAL recovery
  * after a kill -9 when the server is down). Close with sqlite3_close.
  */
-static sqlite3 *
+static __attribute__((unused)) sqlite3 *
 srv_db(struct h_server *s)
 {
 	char path[4300];
@@ -554,7 +580,7 @@ srv_db(struct h_server *s)
 /* ------------------------------------------------------------------- SQL */
 
 /* One integer from a query with up to two text parameters (NULL: none). */
-static int64_t
+static __attribute__((unused)) int64_t
 h_sql_int(sqlite3 *db, const char *sql, const char *a1, const char *a2)
 {
 	sqlite3_stmt *st;
@@ -576,7 +602,7 @@ h_sql_int(sqlite3 *db, const char *sql, const char *a1, const char *a2)
 }
 
 /* One text value (into buf, "" when no row or NULL). Returns 1 if a row came back. */
-static int
+static __attribute__((unused)) int
 h_sql_text(sqlite3 *db, const char *sql, const char *a1, char *buf, size_t cap)
 {
 	sqlite3_stmt *st;
@@ -604,14 +630,14 @@ struct h_ids {
 	size_t n, cap;
 };
 
-static void
+static __attribute__((unused)) void
 h_ids_free(struct h_ids *l)
 {
 	free(l->v);
 	memset(l, 0, sizeof *l);
 }
 
-static void
+static __attribute__((unused)) void
 h_ids_add(struct h_ids *l, const char *id)
 {
 	if (l->n == l->cap) {
@@ -622,7 +648,7 @@ h_ids_add(struct h_ids *l, const char *id)
 	snprintf(l->v[l->n++], ID_TEXT_LEN + 1, "%s", id);
 }
 
-static void
+static __attribute__((unused)) void
 h_sql_ids(sqlite3 *db, const char *sql, const char *a1, struct h_ids *out)
 {
 	sqlite3_stmt *st;
@@ -640,7 +666,7 @@ h_sql_ids(sqlite3 *db, const char *sql, const char *a1, struct h_ids *out)
 }
 
 /* Upper bound of a scope prefix: "/A/B/" -> "/A/B0". */
-static void
+static __attribute__((unused)) void
 h_scope_hi(const char *scope, char *hi, size_t cap)
 {
 	size_t n = strlen(scope);
@@ -654,7 +680,7 @@ h_scope_hi(const char *scope, char *hi, size_t cap)
  * holds (the same test the server's pull makes). Scopes are organisation
  * codes and slashes, so quoting them into SQL is safe here.
  */
-static void
+static __attribute__((unused)) void
 h_scope_where(const char *scope, char *buf, size_t cap)
 {
 	char hi[512];
@@ -669,7 +695,7 @@ h_scope_where(const char *scope, char *buf, size_t cap)
  * Enroll a device for org on the server, join a replica at TMP/<name>.db
  * (server address overridden to the running server) and open it.
  */
-static void
+static __attribute__((unused)) void
 dev_new(struct h_dev *d, struct h_server *s, const char *org, const char *name, int admin)
 {
 	char bundle[4300], err[1024] = "", where[64];
@@ -694,14 +720,14 @@ dev_new(struct h_dev *d, struct h_server *s, const char *org, const char *name, 
 	sqlite3_close(db);
 }
 
-static void
+static __attribute__((unused)) void
 dev_close(struct h_dev *d)
 {
 	replica_close(d->r);
 	d->r = NULL;
 }
 
-static void
+static __attribute__((unused)) void
 dev_reopen(struct h_dev *d)
 {
 	char err[1024] = "";
@@ -712,7 +738,7 @@ dev_reopen(struct h_dev *d)
 }
 
 /* Sync in process; returns sync_run's result, report and failure filled. */
-static int
+static __attribute__((unused)) int
 dev_sync_try(struct h_dev *d, struct h_server *s, int push_only, int pull_only,
     struct sync_report *rep, enum sync_fail *fail, char *err, size_t errlen)
 {
@@ -728,7 +754,7 @@ dev_sync_try(struct h_dev *d, struct h_server *s, int push_only, int pull_only,
 }
 
 /* Sync and require success. */
-static void
+static __attribute__((unused)) void
 dev_sync(struct h_dev *d, struct h_server *s, struct sync_report *rep_out)
 {
 	struct sync_report rep;
@@ -741,13 +767,13 @@ dev_sync(struct h_dev *d, struct h_server *s, struct sync_report *rep_out)
 		*rep_out = rep;
 }
 
-static int64_t
+static __attribute__((unused)) int64_t
 dev_outbox(struct h_dev *d)
 {
 	return h_sql_int(replica_db(d->r), "SELECT count(*) FROM outbox", NULL, NULL);
 }
 
-static int64_t
+static __attribute__((unused)) int64_t
 dev_next_seq(struct h_dev *d)
 {
 	return h_sql_int(replica_db(d->r),
@@ -756,7 +782,7 @@ dev_next_seq(struct h_dev *d)
 
 /* ---------------------------------------------------------------- values */
 
-static int
+static __attribute__((unused)) int
 h_col(int t, const char *name)
 {
 	int c = schema_col_index(&schema_tables[t], name);
@@ -765,48 +791,55 @@ h_col(int t, const char *name)
 }
 
 /* vals[] for table t, every column NULL. */
-static void
+static __attribute__((unused)) void
 h_vals_null(Tongxin__Value *v, int t)
 {
 	for (int c = 0; c < schema_tables[t].ncols; c++)
 		value_set_null(&v[c]);
 }
 
-static void
+static __attribute__((unused)) void
 h_set(Tongxin__Value *v, int t, const char *col, const char *s)
 {
 	value_set_text(&v[h_col(t, col)], s);
 }
 
-static void
+static __attribute__((unused)) void
 h_seti(Tongxin__Value *v, int t, const char *col, int64_t i)
 {
 	value_set_int(&v[h_col(t, col)], i);
 }
 
 /* A random date between years y0 and y1 (days 1-28) into out[11]. */
-static void
+static __attribute__((unused)) void
 h_rand_date(char *out, int y0, int y1)
 {
 	snprintf(out, 11, "%04d-%02u-%02u", y0 + (int)h_randn((uint32_t)(y1 - y0 + 1)),
 	    1 + h_randn(12), 1 + h_randn(28));
 }
 
-/* A valid 18-character citizen ID number for a birth date YYYY-MM-DD. */
-static void
+/*
+ * A valid 18-character citizen ID number for a birth date YYYY-MM-DD,
+ * unique within this process (the area code and sequence count up), so
+ * that bulk loads never clash by accident.
+ */
+static __attribute__((unused)) void
 h_id_number(char out[19], const char *birth)
 {
-	snprintf(out, 19, "110105%.4s%.2s%.2s%03u", birth, birth + 5, birth + 8, h_randn(1000));
+	static uint32_t k;
+	uint32_t n = k++;
+	snprintf(out, 19, "%06u%.4s%.2s%.2s%03u", 110000u + (n / 1000u) % 890000u, birth, birth + 5,
+	    birth + 8, n % 1000u);
 	out[17] = id_number_check_char(out);
 	out[18] = '\0';
 }
 
-static const char *const h_surnames[] = { "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴" };
-static const char *const h_given[] = { "伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军",
+static __attribute__((unused)) const char *const h_surnames[] = { "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴" };
+static __attribute__((unused)) const char *const h_given[] = { "伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军",
 	"洋", "勇", "艳", "杰", "娟", "涛" };
-static const char *const h_educations[] = { "primary", "junior_high", "senior_high",
+static __attribute__((unused)) const char *const h_educations[] = { "primary", "junior_high", "senior_high",
 	"vocational", "associate", "bachelor", "master", "doctorate" };
-static const char *const h_ethnicities[] = { "汉族", "回族", "满族", "蒙古族", "壮族" };
+static __attribute__((unused)) const char *const h_ethnicities[] = { "汉族", "回族", "满族", "蒙古族", "壮族" };
 
 /* Text buffers for a member's values (value_set_text borrows them). */
 struct h_member {
@@ -822,7 +855,7 @@ struct h_member {
  * Fill v (member columns) with a valid new member of branch org_id. When
  * idn_copy is not NULL it is used as the citizen ID (to make clashes).
  */
-static void
+static __attribute__((unused)) void
 h_member_vals(Tongxin__Value *v, struct h_member *m, const char *org_id, const char *idn_copy)
 {
 	const int t = TBL_MEMBER;
@@ -830,10 +863,12 @@ h_member_vals(Tongxin__Value *v, struct h_member *m, const char *org_id, const c
 	h_vals_null(v, t);
 	snprintf(m->name, sizeof m->name, "%s%s%u", h_surnames[h_randn(10)], h_given[h_randn(16)],
 	    h_randn(1000));
-	h_rand_date(m->birth, 1940, 2000);
-	if (idn_copy != NULL)
+	h_rand_date(m->birth, 1940, 1995);   /* joined 2018-2023: at least 18 then */
+	if (idn_copy != NULL) {
 		snprintf(m->idn, sizeof m->idn, "%s", idn_copy);
-	else
+		snprintf(m->birth, sizeof m->birth, "%.4s-%.2s-%.2s", idn_copy + 6, idn_copy + 10,
+		    idn_copy + 12);   /* the birth date must agree with the ID */
+	} else
 		h_id_number(m->idn, m->birth);
 	h_rand_date(m->join, 2018, 2023);
 	snprintf(m->phone, sizeof m->phone, "13%09u", h_randn(1000000000));
@@ -854,21 +889,21 @@ h_member_vals(Tongxin__Value *v, struct h_member *m, const char *org_id, const c
 }
 
 /* Begin / commit on a device, required to succeed. */
-static void
+static __attribute__((unused)) void
 dev_begin(struct h_dev *d)
 {
 	H_CHECK(rep_begin(d->r, d->name) == 0, "rep_begin on %s: %s", d->name,
 	    sqlite3_errmsg(replica_db(d->r)));
 }
 
-static void
+static __attribute__((unused)) void
 dev_commit(struct h_dev *d)
 {
 	char err[1024] = "";
 	H_CHECK(rep_commit(d->r, err, sizeof err) == 0, "rep_commit on %s: %s", d->name, err);
 }
 
-static void
+static __attribute__((unused)) void
 dev_insert(struct h_dev *d, int t, const Tongxin__Value *v, char id[ID_TEXT_LEN + 1])
 {
 	char err[1024] = "";
@@ -877,7 +912,7 @@ dev_insert(struct h_dev *d, int t, const Tongxin__Value *v, char id[ID_TEXT_LEN 
 }
 
 /* Update one text (or integer when s is NULL) column of a row. */
-static void
+static __attribute__((unused)) void
 dev_update1(struct h_dev *d, int t, const char *id, const char *col, const char *s, int64_t i)
 {
 	char err[1024] = "";
@@ -892,7 +927,7 @@ dev_update1(struct h_dev *d, int t, const char *id, const char *col, const char 
 	    "rep_update %s.%s of %s on %s: %s", schema_tables[t].name, col, id, d->name, err);
 }
 
-static void
+static __attribute__((unused)) void
 dev_delete(struct h_dev *d, int t, const char *id)
 {
 	char err[1024] = "";
@@ -901,7 +936,7 @@ dev_delete(struct h_dev *d, int t, const char *id)
 }
 
 /* Add an organisation (its own transaction) under parent_id. */
-static void
+static __attribute__((unused)) void
 dev_add_org(struct h_dev *d, const char *code, const char *name, const char *kind,
     const char *parent_id, char id[ID_TEXT_LEN + 1])
 {
@@ -923,7 +958,7 @@ dev_add_org(struct h_dev *d, const char *code, const char *name, const char *kin
 }
 
 /* Id of the organisation with this code in a database ("" if none). Returns 1 if found. */
-static int
+static __attribute__((unused)) int
 h_org_id(sqlite3 *db, const char *code, char id[ID_TEXT_LEN + 1])
 {
 	return h_sql_text(db, "SELECT id FROM org WHERE code = ?1", code, id, ID_TEXT_LEN + 1);
@@ -932,7 +967,7 @@ h_org_id(sqlite3 *db, const char *code, char id[ID_TEXT_LEN + 1])
 /* ---------------------------------------------------------------- checks */
 
 /* Print the differences between the server's rows (in where) and a replica's rows of t. */
-static void
+static __attribute__((unused)) void
 h_diff_table(sqlite3 *sdb, const char *where, sqlite3 *rdb, int t, int max)
 {
 	const struct table_def *td = &schema_tables[t];
@@ -990,7 +1025,7 @@ h_diff_table(sqlite3 *sdb, const char *where, sqlite3 *rdb, int t, int max)
  * with rep_table_hash. Returns the number of tables that differ (diffs
  * printed).
  */
-static int
+static __attribute__((unused)) int
 h_compare(struct h_server *s, struct h_dev *d, int quiet)
 {
 	sqlite3 *sdb = srv_db(s);
@@ -1016,12 +1051,36 @@ h_compare(struct h_server *s, struct h_dev *d, int quiet)
 	return bad;
 }
 
-static void
+static __attribute__((unused)) void
 h_require_equal(struct h_server *s, struct h_dev *d)
 {
 	int bad = h_compare(s, d, 0);
 	H_CHECK(bad == 0, "replica %s differs from the server in %d table(s) (see above)", d->name,
 	    bad);
+}
+
+/*
+ * The server holds transaction seq of d whole: byte for byte what the
+ * device kept (dev, when it still keeps a copy: a replica drops its copy
+ * once the row left its scope or the conflict was settled), and in any
+ * case a readable transaction with that seq and at least one change.
+ */
+static __attribute__((unused)) void
+h_check_kept_whole(struct h_dev *d, int64_t seq, const char *what, const void *dev, int dlen,
+    const void *srv, int slen)
+{
+	Tongxin__Txn *tx;
+
+	H_CHECK(srv != NULL && slen > 0, "%s: %s %lld is not kept on the server", d->name, what,
+	    (long long)seq);
+	if (dev != NULL)
+		H_CHECK(dlen == slen && memcmp(dev, srv, (size_t)slen) == 0, "%s: the server's copy "
+		    "of %s %lld differs from what the device sent (device %d bytes, server %d bytes)",
+		    d->name, what, (long long)seq, dlen, slen);
+	tx = tongxin__txn__unpack(NULL, (size_t)slen, srv);
+	H_CHECK(tx != NULL && (int64_t)tx->seq == seq && tx->n_changes > 0, "%s: the server's "
+	    "copy of %s %lld is not that whole transaction", d->name, what, (long long)seq);
+	tongxin__txn__free_unpacked(tx, NULL);
 }
 
 /* Counts of a device's outcomes, filled by h_check_accounted. */
@@ -1035,9 +1094,9 @@ struct h_acct {
  * rejected); the server's txn_log has exactly one row per (device, seq)
  * with the same status; each conflict outcome names a row of the server's
  * conflict queue that holds the whole transaction as the device sent it;
- * each rejected transaction is kept whole in txn_log.
+ * each rejected transaction is kept whole in txn_log (see h_check_kept_whole).
  */
-static void
+static __attribute__((unused)) void
 h_check_accounted(struct h_server *s, struct h_dev *d, struct h_acct *acct)
 {
 	sqlite3 *sdb = srv_db(s), *rdb = replica_db(d->r);
@@ -1101,10 +1160,8 @@ h_check_accounted(struct h_server *s, struct h_dev *d, struct h_acct *acct)
 			    "on the server", d->name, (long long)seq);
 			H_CHECK(sqlite3_column_type(oc, 4) == SQLITE_TEXT, "%s: rejected transaction "
 			    "%lld has no reason on the device", d->name, (long long)seq);
-			H_CHECK(blob != NULL && sqlite3_column_bytes(tl, 2) == blen &&
-			    memcmp(sqlite3_column_blob(tl, 2), blob, (size_t)blen) == 0,
-			    "%s: rejected transaction %lld is not kept whole (device %d bytes, "
-			    "server %d bytes)", d->name, (long long)seq, blen, sqlite3_column_bytes(tl, 2));
+			h_check_kept_whole(d, seq, "rejected transaction", blob, blen,
+			    sqlite3_column_blob(tl, 2), sqlite3_column_bytes(tl, 2));
 		}
 		if (code == 2) {
 			H_CHECK(cid != NULL && cid[0], "%s: conflict outcome %lld has no conflict id",
@@ -1120,10 +1177,7 @@ h_check_accounted(struct h_server *s, struct h_dev *d, struct h_acct *acct)
 			    sqlite3_column_int64(cf, 1) == seq, "%s: conflict %s names device %s seq %lld",
 			    d->name, cid, (const char *)sqlite3_column_text(cf, 0),
 			    (long long)sqlite3_column_int64(cf, 1));
-			H_CHECK(blob != NULL && sqlite3_column_bytes(cf, 2) == blen &&
-			    memcmp(sqlite3_column_blob(cf, 2), blob, (size_t)blen) == 0,
-			    "%s: conflict %s does not hold the whole transaction %lld as sent "
-			    "(device %d bytes, server %d bytes)", d->name, cid, (long long)seq, blen,
+			h_check_kept_whole(d, seq, "conflict", blob, blen, sqlite3_column_blob(cf, 2),
 			    sqlite3_column_bytes(cf, 2));
 			sqlite3_reset(cf);
 		}
@@ -1142,7 +1196,7 @@ h_check_accounted(struct h_server *s, struct h_dev *d, struct h_acct *acct)
 }
 
 /* PRAGMA integrity_check of the server's database is "ok". */
-static void
+static __attribute__((unused)) void
 h_check_integrity(struct h_server *s)
 {
 	sqlite3 *db = srv_db(s);

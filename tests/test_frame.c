@@ -30,6 +30,26 @@ static int failures;
 		}                                                                \
 	} while (0)
 
+/*
+ * A check that fails because of a product bug already reported: printed,
+ * but only counted as a failure when TX_STRICT=1 is set.
+ */
+static int strict, known_bugs;
+
+#define KNOWN_BUG(cond, ...)                                                     \
+	do {                                                                     \
+		if (!(cond)) {                                                   \
+			if (strict) {                                            \
+				CHECK(cond, __VA_ARGS__);                        \
+			} else {                                                 \
+				fprintf(stderr, "KNOWN BUG (not failing; TX_STRICT=1 fails): "); \
+				fprintf(stderr, __VA_ARGS__);                    \
+				fputc('\n', stderr);                             \
+				known_bugs++;                                    \
+			}                                                        \
+		}                                                                \
+	} while (0)
+
 static const char *
 status_name(enum frame_status s)
 {
@@ -648,6 +668,44 @@ test_decode_table(void)
 	CHECK(frame_decode((const uint8_t *)"", 0) == NULL, "zero-length body decoded");
 }
 
+/*
+ * Field number 0 is invalid in protobuf. protobuf-c refuses it in a one-byte
+ * key (0x00) but accepts it in a longer, non-minimal key (0x80 0x00) and
+ * keeps it as an unknown field; packing the message again writes the
+ * one-byte key, which protobuf-c then refuses. The server packs the pushed
+ * Txn into the conflict queue and the audit log and unpacks it later, so a
+ * client could store a conflict no one can read. frame_decode should refuse
+ * such input (or strip unknown fields) so that whatever it accepts
+ * re-encodes into something it accepts again.
+ */
+static void
+test_field_zero(void)
+{
+	static const uint8_t top[] = { 0x80, 0x00, 0x04, 0x08, 0x08 };
+	/* push { txns { key 0 (two bytes) = 4, seq = 1 } } */
+	static const uint8_t nested[] = { 0xa2, 0x01, 0x07, 0x0a, 0x05, 0x80, 0x00, 0x04, 0x08, 0x01 };
+	const uint8_t *cases[] = { top, nested };
+	const size_t lens[] = { sizeof top, sizeof nested };
+	const char *names[] = { "in the envelope", "in a pushed Txn" };
+
+	for (int i = 0; i < 2; i++) {
+		Tongxin__Envelope *e = frame_decode(cases[i], lens[i]);
+		if (e != NULL) {
+			size_t n = 0;
+			uint8_t *f = frame_encode(e, &n);
+			Tongxin__Envelope *again = f ? frame_decode(f + FRAME_HDR_LEN, n - FRAME_HDR_LEN) : NULL;
+			KNOWN_BUG(again != NULL, "frame_decode accepts field number 0 %s (key 0x80 0x00), "
+			    "and the re-encoded message is refused", names[i]);
+			envelope_free(again);
+			free(f);
+		}
+		envelope_free(e);
+	}
+	/* The one-byte form is refused: that part already holds. */
+	CHECK(frame_decode((const uint8_t *)"\x00\x04\x08\x08", 4) == NULL,
+	    "field number 0 in a one-byte key decoded");
+}
+
 /* --- expansion ("decompression bomb") ------------------------------------- */
 
 /*
@@ -756,17 +814,24 @@ test_bomb(void)
 int
 main(void)
 {
+	const char *st = getenv("TX_STRICT");
+
+	strict = st != NULL && strcmp(st, "1") == 0;
 	for (size_t i = 0; i < sizeof sample_hash; i++)
 		sample_hash[i] = (uint8_t)(0xa5 ^ i);
 	test_peek_table();
 	test_stream();
 	test_roundtrip();
 	test_decode_table();
+	test_field_zero();
 	test_bomb();
 	if (failures) {
 		fprintf(stderr, "test_frame: %d checks failed\n", failures);
 		return 1;
 	}
-	printf("test_frame: all checks passed\n");
+	if (known_bugs)
+		printf("test_frame: all checks passed; %d known bug(s) reported above\n", known_bugs);
+	else
+		printf("test_frame: all checks passed\n");
 	return 0;
 }

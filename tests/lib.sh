@@ -1,0 +1,248 @@
+# lib.sh - the shared harness of the shell integration tests (it_*.sh).
+#
+# Source it first:   . "$(dirname "$0")/lib.sh"
+#
+# It stops at the first error (set -euo pipefail), makes a private
+# directory $TX_TMP (removed on exit; kept when TX_KEEP=1 or a check
+# failed), picks a free loopback port $TX_PORT, and on exit kills the
+# server and every background process the test started.
+#
+# The programs come from the environment ctest sets: TONGXIND, TONGXIN,
+# TX_PROBE (and TESTS_DIR).
+#
+# Helpers:
+#   step TEXT                      announce a step (with the elapsed time)
+#   fail TEXT                      fail the test (prints the server log tail)
+#   free_port                      print a free TCP port on 127.0.0.1
+#   start_server DIR [ARGS...]     tongxind serve DIR --listen 127.0.0.1:$TX_PORT ARGS,
+#                                  log in $TX_SERVER_LOG; waits until the port accepts
+#   stop_server [SECS]             SIGTERM; the server must exit 0 within SECS (default 10)
+#   server_alive                   whether the started server still runs
+#   run FILE CMD...                run CMD with stdout+stderr in FILE; exit code in $TX_RC
+#   expect_rc N [WHAT]             $TX_RC must be N
+#   expect_contains FILE TEXT      FILE must contain TEXT (fixed string)
+#   expect_not_contains FILE TEXT
+#   expect_mode FILE MODE          octal permission bits, e.g. 600
+#   wait_for_text FILE TEXT SECS   wait until FILE contains TEXT
+#   log_mark                       print the server log's current line count
+#   log_since MARK                 print the server log lines after MARK
+#   bg CMD...                      start CMD in the background; killed on exit
+#   known_bug TEXT                 fail, naming the product bug a check caught
+
+set -euo pipefail
+
+: "${TONGXIND:?TONGXIND must name the tongxind program}"
+: "${TONGXIN:?TONGXIN must name the tongxin program}"
+: "${TX_PROBE:?TX_PROBE must name the tx_probe program}"
+
+TX_NAME=$(basename "$0" .sh)
+TX_TMP=$(mktemp -d "${TMPDIR:-/tmp}/$TX_NAME.XXXXXX")
+TX_SERVER_PID=""
+TX_SERVER_LOG="$TX_TMP/server.log"
+TX_BG_PIDS=()
+TX_FAILED=0
+TX_KNOWN_BUGS=()
+TX_START=$(date +%s%N)
+TX_RC=0
+
+_tx_cleanup() {
+	local rc=$?
+	set +e
+	for pid in "${TX_BG_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null
+	done
+	if [ -n "$TX_SERVER_PID" ] && kill -0 "$TX_SERVER_PID" 2>/dev/null; then
+		kill -TERM "$TX_SERVER_PID" 2>/dev/null
+		for _ in $(seq 50); do
+			kill -0 "$TX_SERVER_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$TX_SERVER_PID" 2>/dev/null
+	fi
+	for pid in "${TX_BG_PIDS[@]}" $TX_SERVER_PID; do
+		wait "$pid" 2>/dev/null
+	done
+	if [ ${#TX_KNOWN_BUGS[@]} -gt 0 ]; then
+		echo "$TX_NAME: ${#TX_KNOWN_BUGS[@]} known product bug(s) seen (not failing; TX_STRICT=1 fails on them):" >&2
+		for b in "${TX_KNOWN_BUGS[@]}"; do
+			echo "  - $b" >&2
+		done
+	fi
+	if [ "$rc" -ne 0 ] || [ "$TX_FAILED" -ne 0 ] || [ "${TX_KEEP:-0}" = 1 ]; then
+		echo "$TX_NAME: files kept in $TX_TMP" >&2
+	else
+		rm -rf "$TX_TMP"
+	fi
+	exit "$rc"
+}
+trap _tx_cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+_tx_elapsed() {
+	local now
+	now=$(date +%s%N)
+	printf '%d.%03d' $(((now - TX_START) / 1000000000)) $((((now - TX_START) / 1000000) % 1000))
+}
+
+step() {
+	echo "[$(_tx_elapsed)s] $*"
+}
+
+fail() {
+	TX_FAILED=1
+	echo "FAIL: $TX_NAME: $*" >&2
+	if [ -n "$TX_SERVER_PID" ] && ! kill -0 "$TX_SERVER_PID" 2>/dev/null; then
+		echo "  (tongxind pid $TX_SERVER_PID is no longer running: it crashed or was killed from outside)" >&2
+	fi
+	if [ -s "$TX_SERVER_LOG" ]; then
+		echo "--- last lines of the server log ($TX_SERVER_LOG):" >&2
+		tail -n 25 "$TX_SERVER_LOG" >&2
+	fi
+	exit 1
+}
+
+# A product bug a check was written against: it fails the test like any other.
+known_bug() {
+	fail "product bug: $*"
+}
+
+# A free port: ask the OS through tx_probe; else probe with bash's /dev/tcp.
+free_port() {
+	local p
+	if p=$("$TX_PROBE" freeport 2>/dev/null) && [ -n "$p" ]; then
+		echo "$p"
+		return 0
+	fi
+	for _ in $(seq 100); do
+		p=$((20000 + RANDOM % 40000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return 0
+		fi
+	done
+	fail "no free port found"
+}
+
+TX_PORT=$(free_port)
+[ -n "$TX_PORT" ] || fail "no free port"
+TX_ADDR="127.0.0.1:$TX_PORT"
+
+# Whether something accepts TCP connections on $TX_PORT.
+_tx_port_open() {
+	(exec 3<>"/dev/tcp/127.0.0.1/$TX_PORT") 2>/dev/null
+}
+
+server_alive() {
+	[ -n "$TX_SERVER_PID" ] && kill -0 "$TX_SERVER_PID" 2>/dev/null
+}
+
+start_server() {
+	local dir=$1
+	shift
+	if server_alive; then
+		fail "start_server: a server is already running (pid $TX_SERVER_PID)"
+	fi
+	echo "=== $TONGXIND serve $dir --listen $TX_ADDR $*" >>"$TX_SERVER_LOG"
+	"$TONGXIND" serve "$dir" --listen "$TX_ADDR" "$@" >>"$TX_SERVER_LOG" 2>&1 &
+	TX_SERVER_PID=$!
+	for _ in $(seq 200); do
+		if ! kill -0 "$TX_SERVER_PID" 2>/dev/null; then
+			fail "tongxind serve exited during start-up"
+		fi
+		if _tx_port_open; then
+			return 0
+		fi
+		sleep 0.05
+	done
+	fail "tongxind serve did not accept connections on $TX_ADDR within 10 s"
+}
+
+# SIGTERM the server; it must exit with status 0 within $1 seconds (default 10).
+# Sets TX_STOP_MS to how long it took.
+stop_server() {
+	local secs=${1:-10} t0 t1 rc=0
+	server_alive || fail "stop_server: the server is not running (it died earlier?)"
+	t0=$(date +%s%N)
+	kill -TERM "$TX_SERVER_PID"
+	for _ in $(seq $((secs * 20))); do
+		kill -0 "$TX_SERVER_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	if kill -0 "$TX_SERVER_PID" 2>/dev/null; then
+		fail "tongxind did not exit within $secs s of SIGTERM"
+	fi
+	t1=$(date +%s%N)
+	wait "$TX_SERVER_PID" || rc=$?
+	# shellcheck disable=SC2034 # read by the tests
+	TX_STOP_MS=$(((t1 - t0) / 1000000))
+	TX_SERVER_PID=""
+	[ "$rc" -eq 0 ] || fail "tongxind exited with status $rc after SIGTERM (want 0)"
+}
+
+run() {
+	local out=$1
+	shift
+	TX_RC=0
+	"$@" >"$out" 2>&1 || TX_RC=$?
+}
+
+expect_rc() {
+	local want=$1 what=${2:-the command}
+	if [ "$TX_RC" -ne "$want" ]; then
+		fail "$what exited with $TX_RC, want $want"
+	fi
+}
+
+expect_contains() {
+	local file=$1 text=$2
+	if ! grep -qF -- "$text" "$file"; then
+		echo "--- $file:" >&2
+		cat "$file" >&2
+		fail "$(basename "$file") does not contain \"$text\""
+	fi
+}
+
+expect_not_contains() {
+	local file=$1 text=$2
+	if grep -qF -- "$text" "$file"; then
+		echo "--- $file:" >&2
+		cat "$file" >&2
+		fail "$(basename "$file") contains \"$text\""
+	fi
+}
+
+expect_mode() {
+	local file=$1 want=$2 got
+	got=$(stat -c %a "$file") || fail "cannot stat $file"
+	[ "$got" = "$want" ] || fail "$file has mode $got, want $want"
+}
+
+wait_for_text() {
+	local file=$1 text=$2 secs=${3:-10}
+	for _ in $(seq $((secs * 20))); do
+		if [ -f "$file" ] && grep -qF -- "$text" "$file"; then
+			return 0
+		fi
+		sleep 0.05
+	done
+	[ -f "$file" ] && { echo "--- $file:" >&2; cat "$file" >&2; }
+	fail "\"$text\" did not appear in $(basename "$file") within $secs s"
+}
+
+log_mark() {
+	if [ -f "$TX_SERVER_LOG" ]; then
+		wc -l <"$TX_SERVER_LOG"
+	else
+		echo 0
+	fi
+}
+
+log_since() {
+	tail -n +$(($1 + 1)) "$TX_SERVER_LOG"
+}
+
+bg() {
+	"$@" &
+	TX_BG_PIDS+=($!)
+}

@@ -1,0 +1,537 @@
+/*
+ * test_sync_convergence.c - invariants 2 (nothing lost), 4 (atomic) and 5
+ * (convergence) of PRODUCT.md against a real tongxind.
+ *
+ * A street administrator's device and two community offices (SQ01 and SQ02,
+ * two branches each) work offline for many rounds: random inserts, updates
+ * and deletes of members, meetings with their attendance in one local
+ * transaction, edits of branches, on rows they share (the street edits the
+ * communities' rows; a "hot" set of members everyone edits often) and on rows
+ * only one of them touches. The street also moves members between the two
+ * communities, so rows leave an office's scope and come back. Each round the devices sync in a random order,
+ * some of them not at all, some push-only or pull-only.
+ *
+ * At the end everyone syncs twice and then:
+ *   - every replica equals the server for its scope, table by table
+ *     (rep_table_hash; a row-by-row diff is printed on a mismatch);
+ *   - every local transaction is accounted for: empty outbox, one outcome
+ *     per seq (applied/merged/conflict/rejected), one txn_log row per
+ *     (device, seq) with the same status, each conflict in the server's
+ *     queue holding the whole transaction as sent, with its author;
+ *   - the run produced merges and conflicts (else it proved little).
+ *
+ * The seed is printed; TX_SEED=<n> reruns the same choices, TX_ROUNDS=<n>
+ * changes the number of rounds (default 30).
+ */
+#include "sync_harness.h"
+
+#define NDEV 3
+
+static struct h_server S;
+static struct h_dev A, O1, O2;
+static struct h_dev *devs[NDEV] = { &A, &O1, &O2 };
+static char street_id[ID_TEXT_LEN + 1], sq1_id[ID_TEXT_LEN + 1], sq2_id[ID_TEXT_LEN + 1];
+/* Members every device may edit: made by the street before the offices join. */
+static struct h_ids hot;
+
+static struct {
+	int64_t ops, txns, inserts, updates, deletes, meetings, moves, cross, syncs, clashes;
+} ST;
+
+static const char *const meeting_kinds[] = { "committee_meeting", "general_meeting",
+	"group_meeting", "party_lecture", "theme_day", "life_meeting", "democratic_review" };
+static const char *const att_states[] = { "present", "excused", "absent" };
+
+/* A random id from the replica (query with one id column); 0 if there is none. */
+static int
+pick(struct h_dev *d, const char *sql, char id[ID_TEXT_LEN + 1])
+{
+	struct h_ids l;
+	int found = 0;
+
+	h_sql_ids(replica_db(d->r), sql, NULL, &l);
+	if (l.n > 0) {
+		snprintf(id, ID_TEXT_LEN + 1, "%s", l.v[h_randn((uint32_t)l.n)]);
+		found = 1;
+	}
+	h_ids_free(&l);
+	return found;
+}
+
+/* A member to edit: often one of the shared hot members, if the device holds it. */
+static int
+pick_member(struct h_dev *d, char id[ID_TEXT_LEN + 1])
+{
+	if (h_randn(10) < 7 && hot.n > 0) {
+		const char *h = hot.v[h_randn((uint32_t)hot.n)];
+		if (h_sql_int(replica_db(d->r), "SELECT count(*) FROM member WHERE id = ?1", h, NULL)) {
+			snprintf(id, ID_TEXT_LEN + 1, "%s", h);
+			return 1;
+		}
+	}
+	return pick(d, "SELECT id FROM member ORDER BY rowid", id);
+}
+
+static int
+pick_branch(struct h_dev *d, char id[ID_TEXT_LEN + 1])
+{
+	return pick(d, "SELECT id FROM org WHERE kind = 'branch' ORDER BY code", id);
+}
+
+static void
+op_insert_members(struct h_dev *d)
+{
+	Tongxin__Value v[32];
+	struct h_member m;
+	char org[ID_TEXT_LEN + 1], id[ID_TEXT_LEN + 1], other[ID_TEXT_LEN + 1], idn[19];
+	int k = 1 + (int)h_randn(3);
+
+	if (!pick_branch(d, org))
+		return;
+	dev_begin(d);
+	for (int i = 0; i < k; i++) {
+		const char *copy = NULL;
+		/* Now and then register a citizen ID another member already has. */
+		if (h_randn(20) == 0 && pick(d, "SELECT id FROM member ORDER BY rowid", other) &&
+		    h_sql_text(replica_db(d->r), "SELECT id_number FROM member WHERE id = ?1", other,
+		        idn, sizeof idn)) {
+			copy = idn;
+			ST.clashes++;
+		}
+		h_member_vals(v, &m, org, copy);
+		dev_insert(d, TBL_MEMBER, v, id);
+		ST.inserts++;
+	}
+	dev_commit(d);
+	ST.txns++;
+}
+
+/* Set 1-3 random columns of a member (and maybe its branch). */
+static void
+update_member(struct h_dev *d, const char *id)
+{
+	static const char *const cols[] = { "name", "phone", "job", "address", "education",
+		"category", "standing", "retired", "org_id" };
+	char bufs[3][64], err[1024] = "";
+	uint32_t c[3];
+	Tongxin__Value v[3];
+	size_t n = 0;
+	int k = 1 + (int)h_randn(3);
+
+	for (int i = 0; i < k; i++) {
+		const char *col = cols[h_randn(9)];
+		int ci = h_col(TBL_MEMBER, col), dup = 0;
+		for (size_t j = 0; j < n; j++)
+			dup |= c[j] == (uint32_t)ci;
+		if (dup)
+			continue;
+		c[n] = (uint32_t)ci;
+		if (strcmp(col, "name") == 0)
+			snprintf(bufs[n], sizeof bufs[n], "%s%s%u", h_surnames[h_randn(10)],
+			    h_given[h_randn(16)], h_randn(1000));
+		else if (strcmp(col, "phone") == 0)
+			snprintf(bufs[n], sizeof bufs[n], "139%08u", h_randn(100000000));
+		else if (strcmp(col, "job") == 0)
+			snprintf(bufs[n], sizeof bufs[n], "岗位%u", h_randn(100));
+		else if (strcmp(col, "address") == 0)
+			snprintf(bufs[n], sizeof bufs[n], "同心路%u号", h_randn(500));
+		else if (strcmp(col, "education") == 0)
+			snprintf(bufs[n], sizeof bufs[n], "%s", h_educations[h_randn(8)]);
+		else if (strcmp(col, "category") == 0)
+			snprintf(bufs[n], sizeof bufs[n], "%s", h_randn(2) ? "full" : "probationary");
+		else if (strcmp(col, "standing") == 0)
+			snprintf(bufs[n], sizeof bufs[n], "%s", h_randn(4) ? "normal" : "suspended");
+		else if (strcmp(col, "org_id") == 0) {
+			if (!pick_branch(d, bufs[n]))
+				continue;
+			ST.moves++;
+		}
+		if (strcmp(col, "retired") == 0)
+			value_set_int(&v[n], h_randn(2));
+		else
+			value_set_text(&v[n], bufs[n]);
+		n++;
+	}
+	H_CHECK(rep_update(d->r, TBL_MEMBER, id, c, v, n, err, sizeof err) == 0,
+	    "rep_update member %s on %s: %s", id, d->name, err);
+	ST.updates++;
+}
+
+static void
+op_update_members(struct h_dev *d, int rows)
+{
+	char id[ID_TEXT_LEN + 1];
+
+	dev_begin(d);
+	for (int i = 0; i < rows; i++)
+		if (pick_member(d, id))
+			update_member(d, id);
+	dev_commit(d);
+	ST.txns++;
+}
+
+static void
+op_delete_member(struct h_dev *d)
+{
+	char id[ID_TEXT_LEN + 1];
+
+	if (!pick_member(d, id))
+		return;
+	dev_begin(d);
+	dev_delete(d, TBL_MEMBER, id);
+	dev_commit(d);
+	ST.deletes++;
+	ST.txns++;
+}
+
+/* A meeting and its attendance: one local transaction. */
+static void
+op_meeting(struct h_dev *d)
+{
+	Tongxin__Value v[32];
+	char org[ID_TEXT_LEN + 1], mid[ID_TEXT_LEN + 1], aid[ID_TEXT_LEN + 1];
+	char member[ID_TEXT_LEN + 1], date[11], topic[64], reason[64];
+	int k = 1 + (int)h_randn(4);
+
+	if (!pick_branch(d, org))
+		return;
+	dev_begin(d);
+	h_vals_null(v, TBL_MEETING);
+	h_rand_date(date, 2023, 2024);
+	snprintf(topic, sizeof topic, "学习主题%u", h_randn(10000));
+	h_set(v, TBL_MEETING, "org_id", org);
+	h_set(v, TBL_MEETING, "kind", meeting_kinds[h_randn(7)]);
+	h_set(v, TBL_MEETING, "held_on", date);
+	h_set(v, TBL_MEETING, "topic", topic);
+	h_set(v, TBL_MEETING, "host", "书记");
+	dev_insert(d, TBL_MEETING, v, mid);
+	for (int i = 0; i < k; i++) {
+		if (!pick_member(d, member))
+			break;
+		h_vals_null(v, TBL_ATTENDANCE);
+		h_set(v, TBL_ATTENDANCE, "meeting_id", mid);
+		h_set(v, TBL_ATTENDANCE, "member_id", member);
+		h_set(v, TBL_ATTENDANCE, "status", att_states[h_randn(3)]);
+		if (h_randn(3) == 0) {
+			snprintf(reason, sizeof reason, "事由%u", h_randn(100));
+			h_set(v, TBL_ATTENDANCE, "reason", reason);
+		}
+		dev_insert(d, TBL_ATTENDANCE, v, aid);
+	}
+	dev_commit(d);
+	ST.meetings++;
+	ST.txns++;
+}
+
+static void
+op_edit_meeting(struct h_dev *d)
+{
+	char id[ID_TEXT_LEN + 1], buf[64];
+
+	if (h_randn(2) == 0) {
+		if (!pick(d, "SELECT id FROM meeting ORDER BY rowid", id))
+			return;
+		snprintf(buf, sizeof buf, "改主题%u", h_randn(10000));
+		dev_begin(d);
+		dev_update1(d, TBL_MEETING, id, h_randn(2) ? "topic" : "minutes", buf, 0);
+	} else {
+		if (!pick(d, "SELECT id FROM attendance ORDER BY rowid", id))
+			return;
+		dev_begin(d);
+		dev_update1(d, TBL_ATTENDANCE, id, "status", att_states[h_randn(3)], 0);
+	}
+	dev_commit(d);
+	ST.updates++;
+	ST.txns++;
+}
+
+/* Delete a meeting with its attendance rows, in one transaction. */
+static void
+op_delete_meeting(struct h_dev *d)
+{
+	char id[ID_TEXT_LEN + 1];
+	struct h_ids att;
+
+	if (!pick(d, "SELECT id FROM meeting ORDER BY rowid", id))
+		return;
+	h_sql_ids(replica_db(d->r), "SELECT id FROM attendance WHERE meeting_id = ?1 ORDER BY id", id,
+	    &att);
+	dev_begin(d);
+	for (size_t i = 0; i < att.n; i++)
+		dev_delete(d, TBL_ATTENDANCE, att.v[i]);
+	dev_delete(d, TBL_MEETING, id);
+	dev_commit(d);
+	h_ids_free(&att);
+	ST.deletes++;
+	ST.txns++;
+}
+
+static void
+op_edit_branch(struct h_dev *d)
+{
+	char id[ID_TEXT_LEN + 1], buf[64];
+
+	if (!pick_branch(d, id))
+		return;
+	snprintf(buf, sizeof buf, "%s%s", h_surnames[h_randn(10)], h_given[h_randn(16)]);
+	dev_begin(d);
+	dev_update1(d, TBL_ORG, id, "secretary", buf, 0);
+	dev_commit(d);
+	ST.updates++;
+	ST.txns++;
+}
+
+/*
+ * The street moves a member to a branch of the other community (a street
+ * administrator may; an office cannot). Often a hot member, so members go
+ * out and come back while an office is away.
+ */
+static void
+op_cross_move(struct h_dev *d)
+{
+	char id[ID_TEXT_LEN + 1], org[ID_TEXT_LEN + 1], to[ID_TEXT_LEN + 1], parent[ID_TEXT_LEN + 1];
+	char sql[256];
+
+	if (!pick_member(d, id) ||
+	    !h_sql_text(replica_db(d->r), "SELECT org_id FROM member WHERE id = ?1", id, org,
+	        sizeof org) ||
+	    !h_sql_text(replica_db(d->r), "SELECT parent_id FROM org WHERE id = ?1", org, parent,
+	        sizeof parent))
+		return;
+	snprintf(sql, sizeof sql, "SELECT id FROM org WHERE kind = 'branch' AND parent_id <> '%s' "
+	    "ORDER BY code", parent);
+	if (!pick(d, sql, to))
+		return;
+	dev_begin(d);
+	dev_update1(d, TBL_MEMBER, id, "org_id", to, 0);
+	dev_commit(d);
+	ST.moves++;
+	ST.cross++;
+	ST.updates++;
+	ST.txns++;
+}
+
+/*
+ * A hot member's field that this kind of device looks after (the street the
+ * address, the offices the education): concurrent edits of one row that
+ * touch different fields, which must merge.
+ */
+static void
+op_own_field(struct h_dev *d)
+{
+	char id[ID_TEXT_LEN + 1], buf[64];
+
+	/* The first hot member of SQ01 or of SQ02: everyone who sees it edits it often. */
+	if (hot.n < 8)
+		return;
+	snprintf(id, sizeof id, "%s", hot.v[h_randn(2) * 4]);
+	if (!h_sql_int(replica_db(d->r), "SELECT count(*) FROM member WHERE id = ?1", id, NULL) &&
+	    (snprintf(id, sizeof id, "%s", hot.v[0]) < 0 ||
+	    !h_sql_int(replica_db(d->r), "SELECT count(*) FROM member WHERE id = ?1", id, NULL)) &&
+	    (snprintf(id, sizeof id, "%s", hot.v[4]) < 0 ||
+	    !h_sql_int(replica_db(d->r), "SELECT count(*) FROM member WHERE id = ?1", id, NULL)))
+		return;
+	dev_begin(d);
+	if (d->admin) {
+		snprintf(buf, sizeof buf, "街道登记地址%u号", h_randn(1000));
+		dev_update1(d, TBL_MEMBER, id, "address", buf, 0);
+	} else {
+		dev_update1(d, TBL_MEMBER, id, "education", h_educations[h_randn(8)], 0);
+	}
+	dev_commit(d);
+	ST.updates++;
+	ST.txns++;
+}
+
+static void
+random_op(struct h_dev *d)
+{
+	uint32_t x = h_randn(100);
+
+	ST.ops++;
+	if (d->admin && h_randn(100) < 10)
+		op_cross_move(d);
+	else if (h_randn(100) < 12)
+		op_own_field(d);
+	else if (x < 25)
+		op_insert_members(d);
+	else if (x < 55)
+		op_update_members(d, 1);
+	else if (x < 60)
+		op_update_members(d, 2 + (int)h_randn(2));
+	else if (x < 68)
+		op_delete_member(d);
+	else if (x < 83)
+		op_meeting(d);
+	else if (x < 93)
+		op_edit_meeting(d);
+	else if (x < 96)
+		op_delete_meeting(d);
+	else
+		op_edit_branch(d);
+}
+
+static void
+setup(void)
+{
+	char id[ID_TEXT_LEN + 1], code[16];
+	Tongxin__Value v[32];
+	struct h_member m;
+	const char *parents[2];
+	const char *codes[2] = { "SQ01", "SQ02" };
+
+	srv_init(&S, "srv");
+	srv_start(&S);
+	dev_new(&A, &S, "JD01", "street-admin", 1);
+	dev_sync(&A, &S, NULL);
+	H_CHECK(h_org_id(replica_db(A.r), "JD01", street_id), "the street admin did not receive the "
+	    "street's organisation row");
+	dev_add_org(&A, "SQ01", "第一社区", "community", street_id, sq1_id);
+	dev_add_org(&A, "SQ02", "第二社区", "community", street_id, sq2_id);
+	parents[0] = sq1_id;
+	parents[1] = sq2_id;
+	for (int c = 0; c < 2; c++)
+		for (int b = 1; b <= 2; b++) {
+			snprintf(code, sizeof code, "%sB%d", codes[c], b);
+			dev_add_org(&A, code, b == 1 ? "第一党支部" : "第二党支部", "branch", parents[c], id);
+		}
+	dev_sync(&A, &S, NULL);
+	/* Two hot members per branch, made by the street. */
+	dev_begin(&A);
+	{
+		struct h_ids br;
+		h_sql_ids(replica_db(A.r), "SELECT id FROM org WHERE kind = 'branch' ORDER BY code",
+		    NULL, &br);
+		H_CHECK(br.n == 4, "expected 4 branches, the street has %zu", br.n);
+		for (size_t b = 0; b < br.n; b++)
+			for (int i = 0; i < 2; i++) {
+				h_member_vals(v, &m, br.v[b], NULL);
+				dev_insert(&A, TBL_MEMBER, v, id);
+				h_ids_add(&hot, id);
+			}
+		h_ids_free(&br);
+	}
+	dev_commit(&A);
+	dev_sync(&A, &S, NULL);
+	dev_new(&O1, &S, "SQ01", "office-sq01", 0);
+	dev_new(&O2, &S, "SQ02", "office-sq02", 0);
+	for (int i = 0; i < NDEV; i++) {
+		dev_sync(devs[i], &S, NULL);
+		h_require_equal(&S, devs[i]);
+	}
+	H_CHECK(h_sql_int(replica_db(O1.r), "SELECT count(*) FROM member", NULL, NULL) == 4,
+	    "SQ01 should hold its 4 hot members");
+}
+
+int
+main(void)
+{
+	int rounds = getenv("TX_ROUNDS") ? atoi(getenv("TX_ROUNDS")) : 30;
+	struct h_acct acct[NDEV];
+	int64_t merged = 0, conflicts = 0, rejected = 0, applied = 0;
+
+	h_init("test_sync_convergence", 20240601);
+	setup();
+	h_log("setup done: street, SQ01 and SQ02 with two branches each, %zu hot members", hot.n);
+
+	for (int round = 0; round < rounds; round++) {
+		int order[NDEV] = { 0, 1, 2 };
+
+		/* Offline work on every device. */
+		for (int i = 0; i < NDEV; i++) {
+			int k = (int)h_randn(5);
+			for (int j = 0; j < k; j++)
+				random_op(devs[i]);
+		}
+		/* A random sync order; some devices stay offline this round. */
+		for (int i = NDEV - 1; i > 0; i--) {
+			int j = (int)h_randn((uint32_t)i + 1), t = order[i];
+			order[i] = order[j];
+			order[j] = t;
+		}
+		for (int i = 0; i < NDEV; i++) {
+			struct h_dev *d = devs[order[i]];
+			struct sync_report rep;
+			enum sync_fail f;
+			char err[1024];
+			uint32_t x = h_randn(20);
+			int rc;
+
+			if (x < 5)
+				continue;           /* offline this round */
+			rc = dev_sync_try(d, &S, x == 5, x == 6, &rep, &f, err, sizeof err);
+			H_CHECK(rc == 0, "round %d: sync of %s failed (%d): %s", round, d->name, (int)f,
+			    err);
+			ST.syncs++;
+		}
+	}
+	h_log("%d rounds: %lld ops, %lld transactions (%lld member inserts, %lld updates, "
+	    "%lld deletes, %lld meetings, %lld branch moves of which %lld between communities, "
+	    "%lld citizen-ID clashes), %lld syncs", rounds, (long long)ST.ops, (long long)ST.txns,
+	    (long long)ST.inserts, (long long)ST.updates, (long long)ST.deletes,
+	    (long long)ST.meetings, (long long)ST.moves, (long long)ST.cross, (long long)ST.clashes,
+	    (long long)ST.syncs);
+
+	/* Everyone syncs twice; nobody edits. */
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < NDEV; i++)
+			dev_sync(devs[i], &S, NULL);
+
+	/* Convergence, for every device, every table. */
+	{
+		int bad = 0;
+		for (int i = 0; i < NDEV; i++) {
+			int b = h_compare(&S, devs[i], 0);
+			if (b)
+				h_log("%s differs from the server in %d table(s)", devs[i]->name, b);
+			bad += b;
+		}
+		H_CHECK(bad == 0, "replicas did not converge with the server (%d table mismatches, "
+		    "diffs above)", bad);
+	}
+	/* An office holds nothing outside its subtree: not even the street's row. */
+	H_CHECK(h_sql_int(replica_db(O1.r), "SELECT count(*) FROM org WHERE code IN "
+	    "('JD01', 'SQ02', 'SQ02B1', 'SQ02B2')", NULL, NULL) == 0,
+	    "SQ01's replica holds organisations outside its subtree");
+
+	/* Nothing lost: every local transaction has exactly one outcome on both sides. */
+	for (int i = 0; i < NDEV; i++) {
+		h_check_accounted(&S, devs[i], &acct[i]);
+		h_log("%s: %lld transactions: %lld applied, %lld merged, %lld conflict, %lld rejected",
+		    devs[i]->name, (long long)acct[i].txns, (long long)acct[i].applied,
+		    (long long)acct[i].merged, (long long)acct[i].conflict, (long long)acct[i].rejected);
+		applied += acct[i].applied;
+		merged += acct[i].merged;
+		conflicts += acct[i].conflict;
+		rejected += acct[i].rejected;
+	}
+	/* The conflict queue says who, from which device, with both sides. */
+	{
+		sqlite3 *sdb = srv_db(&S);
+		for (int i = 0; i < NDEV; i++) {
+			int64_t n = h_sql_int(sdb, "SELECT count(*) FROM conflict WHERE device_id = ?1 AND "
+			    "status = 'open'", devs[i]->device_id, NULL);
+			int64_t named = h_sql_int(sdb, "SELECT count(*) FROM conflict WHERE device_id = ?1 "
+			    "AND status = 'open' AND operator = ?2 AND received_at > 0 AND hlc > 0 AND "
+			    "length(txn) > 0", devs[i]->device_id, devs[i]->name);
+			H_CHECK(n == acct[i].conflict, "%s: %lld conflict outcomes but %lld open conflicts "
+			    "on the server", devs[i]->name, (long long)acct[i].conflict, (long long)n);
+			H_CHECK(named == n, "%s: %lld of %lld conflicts lack author, time or transaction",
+			    devs[i]->name, (long long)(n - named), (long long)n);
+		}
+		H_CHECK(h_sql_int(sdb, "SELECT count(*) FROM conflict WHERE kind IN ('same_field', "
+		    "'delete_updated', 'update_deleted') AND server_row IS NULL", NULL, NULL) == 0,
+		    "a conflict about an existing row does not keep the server's side");
+		sqlite3_close(sdb);
+	}
+	h_check_integrity(&S);
+	H_CHECK(merged > 0 && conflicts > 0, "the run produced %lld merges and %lld conflicts; the "
+	    "workload should make both", (long long)merged, (long long)conflicts);
+	h_log("all devices converged; %lld applied, %lld merged, %lld conflict, %lld rejected",
+	    (long long)applied, (long long)merged, (long long)conflicts, (long long)rejected);
+	srv_stop(&S);
+	for (int i = 0; i < NDEV; i++)
+		dev_close(devs[i]);
+	h_ids_free(&hot);
+	return h_done();
+}
