@@ -816,7 +816,9 @@ main(void)
 {
 	const char *st = getenv("TX_STRICT");
 
-	strict = st != NULL && strcmp(st, "1") == 0;
+	/* The product bugs these checks caught are fixed: they fail like any other. */
+	(void)st;
+	strict = 1;
 	for (size_t i = 0; i < sizeof sample_hash; i++)
 		sample_hash[i] = (uint8_t)(0xa5 ^ i);
 	test_peek_table();

@@ -709,7 +709,7 @@ main(int argc, char **argv)
 	struct timespec t0, t1;
 	int i, nfiles = 0;
 
-	strict = getenv("TX_STRICT") != NULL && strcmp(getenv("TX_STRICT"), "1") == 0;
+	strict = 1;   /* the product bugs it reported are fixed: properties fail hard */
 	snprintf(crash_path, sizeof crash_path, "%s/fuzz-frame-crash.bin",
 	    tmp && tmp[0] ? tmp : "/tmp");
 	signal(SIGSEGV, on_fatal_signal);
