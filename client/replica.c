@@ -896,11 +896,6 @@ rep_apply_page(struct replica *r, const Tongxin__PullResponse *page, uint64_t *a
 {
 	if (db_exec(r->db, "BEGIN IMMEDIATE", err, errlen) != 0)
 		return -1;
-	for (size_t i = 0; i < page->n_rows; i++)
-		if (apply_server_row(r, page->rows[i], applied) != 0) {
-			snprintf(err, errlen, "cannot apply a pulled row: %s", sqlite3_errmsg(r->db));
-			goto fail;
-		}
 	for (size_t i = 0; i < page->n_evictions; i++) {
 		const Tongxin__Eviction *e = page->evictions[i];
 		sqlite3_stmt *st;
@@ -927,6 +922,12 @@ rep_apply_page(struct replica *r, const Tongxin__PullResponse *page, uint64_t *a
 		}
 		sqlite3_finalize(st);
 	}
+	/* Rows after evictions: a row that left and came back ends up present. */
+	for (size_t i = 0; i < page->n_rows; i++)
+		if (apply_server_row(r, page->rows[i], applied) != 0) {
+			snprintf(err, errlen, "cannot apply a pulled row: %s", sqlite3_errmsg(r->db));
+			goto fail;
+		}
 	for (size_t i = 0; i < page->n_resolutions; i++) {
 		const Tongxin__Resolution *res = page->resolutions[i];
 		sqlite3_stmt *st;
@@ -978,6 +979,17 @@ fail:
 		snprintf(err, errlen, "cannot apply a pull page: %s", sqlite3_errmsg(r->db));
 	db_exec(r->db, "ROLLBACK", NULL, 0);
 	return -1;
+}
+
+int
+rep_seq_floor(struct replica *r, uint64_t last_seq)
+{
+	if ((uint64_t)db_meta_get_int(r->db, "next_seq", 1) > last_seq)
+		return 0;
+	log_warnx("replica: the server has seen transaction %llu from this device; new "
+	    "transactions continue after it (was this replica restored from a backup?)",
+	    (unsigned long long)last_seq);
+	return db_meta_set_int(r->db, "next_seq", (int64_t)last_seq + 1);
 }
 
 int

@@ -122,6 +122,13 @@ uint64_t rep_note_cursor(struct replica *r);
 int rep_apply_page(struct replica *r, const Tongxin__PullResponse *page, uint64_t *applied,
     uint64_t *evicted, uint64_t *notices, char *err, size_t errlen);
 
+/*
+ * Make sure new local transactions get sequences above last_seq, the
+ * highest the server has seen from this device (a replica restored from a
+ * backup would otherwise reuse them).
+ */
+int rep_seq_floor(struct replica *r, uint64_t last_seq);
+
 /* Record a successful contact with the server (and what it told us). */
 int rep_contact(struct replica *r, const char *street);
 

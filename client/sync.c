@@ -389,6 +389,11 @@ do_hello(struct conn *c, struct replica *r, const struct sync_opts *o, struct sy
 	snprintf(rep->device, sizeof rep->device, "%s", in->welcome->device_name);
 	snprintf(rep->role, sizeof rep->role, "%s", in->welcome->role);
 	snprintf(rep->server_version, sizeof rep->server_version, "%s", in->welcome->server_version);
+	if (rep_seq_floor(r, in->welcome->last_seq) != 0) {
+		envelope_free(in);
+		return set_fail(c, SYNC_LOCAL, "cannot write the replica: %s",
+		    sqlite3_errmsg(replica_db(r)));
+	}
 	envelope_free(in);
 	if (rep_contact(r, rep->street) != 0)
 		return set_fail(c, SYNC_LOCAL, "cannot write the replica: %s",

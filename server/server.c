@@ -284,6 +284,7 @@ handle_hello(struct session *s, const Tongxin__Envelope *env)
 	w.role = s->dev.role;
 	w.street_name = s->srv->street;
 	w.server_time_ms = (uint64_t)now_ms();
+	w.last_seq = store_device_last_seq(s->srv->store, s->dev.id);
 	out.id = env->id;
 	out.body_case = TONGXIN__ENVELOPE__BODY_WELCOME;
 	out.welcome = &w;

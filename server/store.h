@@ -70,6 +70,8 @@ int store_device_by_serial(struct store *s, const char *serial, struct store_dev
 int store_device_by_name(struct store *s, const char *name, struct store_device *d);
 /* Revoke the live device with this name. -1 if there is none. */
 int store_device_revoke(struct store *s, const char *name, char *err, size_t errlen);
+/* The highest transaction sequence the server holds from a device (0: none). */
+uint64_t store_device_last_seq(struct store *s, const char *device_id);
 /* Note an authenticated session of a device. */
 int store_device_seen(struct store *s, const char *device_id, const char *what);
 /*

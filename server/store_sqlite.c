@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include <sqlite3.h>
+#include <openssl/sha.h>
 
 #include "db.h"
 #include "ids.h"
@@ -39,7 +40,7 @@ static const char store_ddl[] =
 	"CREATE TABLE txn_log ("
 	"  device_id TEXT NOT NULL, seq INTEGER NOT NULL, status INTEGER NOT NULL,"
 	"  reason TEXT, conflict_id TEXT, received_at INTEGER NOT NULL, hlc INTEGER,"
-	"  txn BLOB, PRIMARY KEY (device_id, seq)) WITHOUT ROWID;"
+	"  txn BLOB, digest BLOB, PRIMARY KEY (device_id, seq)) WITHOUT ROWID;"
 	/* A local transaction kept whole: both sides, who, when, the base. */
 	"CREATE TABLE conflict ("
 	"  id TEXT PRIMARY KEY NOT NULL, device_id TEXT NOT NULL, seq INTEGER NOT NULL,"
@@ -47,7 +48,7 @@ static const char store_ddl[] =
 	"  txn BLOB NOT NULL, server_row BLOB, hlc INTEGER, local_time INTEGER,"
 	"  received_at INTEGER NOT NULL, status TEXT NOT NULL DEFAULT 'open',"
 	"  resolution TEXT, resolved_by TEXT, resolved_at INTEGER, resolved_version INTEGER,"
-	"  note TEXT, loser_device_id TEXT);"
+	"  note TEXT, loser_device_id TEXT, digest BLOB);"
 	"CREATE INDEX conflict_loser ON conflict(loser_device_id, resolved_version);"
 	"CREATE INDEX conflict_resolved ON conflict(device_id, resolved_version);"
 	"CREATE INDEX conflict_status ON conflict(status, received_at);"
@@ -142,10 +143,10 @@ store_prepare(struct store *s)
 		}
 	}
 	s->txn_get = db_prepare(s->db,
-	    "SELECT status, reason, conflict_id, txn FROM txn_log WHERE device_id = ?1 AND seq = ?2");
+	    "SELECT status, reason, conflict_id, digest FROM txn_log WHERE device_id = ?1 AND seq = ?2");
 	s->txn_put = db_prepare(s->db,
-	    "INSERT INTO txn_log (device_id, seq, status, reason, conflict_id, received_at, hlc, txn)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+	    "INSERT INTO txn_log (device_id, seq, status, reason, conflict_id, received_at, hlc, txn,"
+	    " digest) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
 	s->conflict_put = db_prepare(s->db,
 	    "INSERT INTO conflict (id, device_id, seq, operator, kind, reason, tbl, row_id, txn,"
 	    " server_row, hlc, local_time, received_at, status, resolution, resolved_version,"
@@ -1000,6 +1001,73 @@ conflict_record(struct store *s, const struct store_actor *who, const Tongxin__T
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* SHA-256 of a transaction's packed form: what "the same transaction" means. */
+static int
+txn_digest(const Tongxin__Txn *tx, uint8_t out[32])
+{
+	size_t n;
+	uint8_t *p = pack_txn(tx, &n);
+
+	if (p == NULL)
+		return -1;
+	SHA256(p, n, out);
+	free(p);
+	return 0;
+}
+
+/*
+ * A transaction whose (device, seq) key the server knows with other
+ * contents. It goes to the conflict queue whole (once: a re-send finds it).
+ */
+static int
+reused_seq(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx,
+    const uint8_t digest[32], Tongxin__TxnResult *res)
+{
+	struct txn_verdict vd;
+	char cid[ID_TEXT_LEN + 1] = "";
+	sqlite3_stmt *st;
+	int rc;
+
+	res->status = TONGXIN__TXN_RESULT__STATUS__CONFLICT;
+	if (sqlite3_prepare_v2(s->db, "SELECT id FROM conflict WHERE device_id = ?1 AND seq = ?2"
+	    " AND kind = 'reused_seq' AND digest = ?3", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, who->device_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)tx->seq);
+	sqlite3_bind_blob(st, 3, digest, 32, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		snprintf(cid, sizeof cid, "%s", (const char *)sqlite3_column_text(st, 0));
+		res->duplicate = 1;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -1;
+	memset(&vd, 0, sizeof vd);
+	vd.table = tx->n_changes ? (int)tx->changes[0]->table : -1;
+	if (tx->n_changes && id_valid(tx->changes[0]->row_id))
+		snprintf(vd.row_id, sizeof vd.row_id, "%s", tx->changes[0]->row_id);
+	snprintf(vd.kind, sizeof vd.kind, "reused_seq");
+	snprintf(vd.reason, sizeof vd.reason, "sequence %llu of this device was already used by "
+	    "another transaction (was the replica restored from a backup?); kept whole for the "
+	    "street", (unsigned long long)tx->seq);
+	if (cid[0] == '\0') {
+		if (conflict_record(s, who, tx, &vd, "open", NULL, cid) != 0)
+			return -1;
+		if (sqlite3_prepare_v2(s->db, "UPDATE conflict SET digest = ?2 WHERE id = ?1", -1, &st,
+		    NULL) != SQLITE_OK)
+			return -1;
+		sqlite3_bind_text(st, 1, cid, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 2, digest, 32, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE)
+			return -1;
+	}
+	if ((res->reason = strdup(vd.reason)) == NULL || (res->conflict_id = strdup(cid)) == NULL)
+		return -1;
+	return result_rows(s, tx, who->scope, res);
+}
+
 /* Apply one transaction inside its own savepoint; fill res. -1: abort the batch. */
 static int
 apply_txn(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx,
@@ -1014,12 +1082,24 @@ apply_txn(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx
 	uint8_t *blob = NULL;
 	size_t blen = 0;
 	uint64_t version0 = s->version;
+	uint8_t digest[32];
 
 	res->seq = tx->seq;
+	if (txn_digest(tx, digest) != 0)
+		return -1;
 	/* Idempotency: a transaction the server already knows is acknowledged again. */
 	sqlite3_bind_text(s->txn_get, 1, who->device_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s->txn_get, 2, (sqlite3_int64)tx->seq);
 	rc = sqlite3_step(s->txn_get);
+	if (rc == SQLITE_ROW && sqlite3_column_bytes(s->txn_get, 3) == (int)sizeof digest &&
+	    memcmp(sqlite3_column_blob(s->txn_get, 3), digest, sizeof digest) != 0) {
+		/*
+		 * The same key for different contents: a replica restored from an
+		 * old backup has reused a sequence. Not a duplicate; kept whole.
+		 */
+		sqlite3_reset(s->txn_get);
+		return reused_seq(s, who, tx, digest, res);
+	}
 	if (rc == SQLITE_ROW) {
 		res->status = (Tongxin__TxnResult__Status)sqlite3_column_int(s->txn_get, 0);
 		res->duplicate = 1;
@@ -1158,6 +1238,7 @@ apply_txn(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx
 		sqlite3_bind_blob(s->txn_put, 8, blob, (int)blen, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(s->txn_put, 8);
+	sqlite3_bind_blob(s->txn_put, 9, digest, sizeof digest, SQLITE_STATIC);
 	rc = sqlite3_step(s->txn_put);
 	sqlite3_reset(s->txn_put);
 	sqlite3_clear_bindings(s->txn_put);
@@ -1332,19 +1413,33 @@ store_pull(struct store *s, const struct store_actor *who, const Tongxin__PullRe
 		sqlite3_bind_text(st, 2, who->scope, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, hi, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 4, (sqlite3_int64)cap);
+		size_t fetched = 0;
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			Tongxin__Eviction *e = malloc(sizeof *e);
-			if (e == NULL)
+			Tongxin__Eviction *e;
+			int et = sqlite3_column_int(st, 1);
+			const char *eid = (const char *)sqlite3_column_text(st, 2);
+			struct srow cur;
+
+			fetched++;
+			resp->evict_cursor = (uint64_t)sqlite3_column_int64(st, 0);
+			/* A row that left and came back is in scope again: not evicted. */
+			if (et >= 0 && et < TBL_COUNT && row_load(s, et, eid, &cur) == 0) {
+				int back = cur.exists && !cur.deleted &&
+				    (in_scope(cur.scope, who->scope) || in_scope(cur.scope2, who->scope));
+				srow_clear(&cur);
+				if (back)
+					continue;
+			}
+			if ((e = malloc(sizeof *e)) == NULL)
 				goto oom_reset_ev;
 			tongxin__eviction__init(e);
 			resp->evictions[resp->n_evictions++] = e;
-			resp->evict_cursor = (uint64_t)sqlite3_column_int64(st, 0);
-			e->table = (uint32_t)sqlite3_column_int(st, 1);
-			if ((e->row_id = strdup((const char *)sqlite3_column_text(st, 2))) == NULL)
+			e->table = (uint32_t)et;
+			if ((e->row_id = strdup(eid)) == NULL)
 				goto oom_reset_ev;
 		}
 		sqlite3_reset(st);
-		if (resp->n_evictions == cap)
+		if (fetched == cap)
 			resp->more = 1;
 		else
 			resp->evict_cursor = snapshot;
@@ -1543,6 +1638,22 @@ store_device_revoke(struct store *s, const char *name, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
+}
+
+uint64_t
+store_device_last_seq(struct store *s, const char *device_id)
+{
+	sqlite3_stmt *st;
+	uint64_t v = 0;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT max(seq) FROM txn_log WHERE device_id = ?1", -1, &st,
+	    NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, device_id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
 }
 
 int

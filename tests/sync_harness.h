@@ -277,10 +277,26 @@ h_init(const char *test, uint64_t default_seed)
 	h_log("seed %llu (set TX_SEED to reproduce), files in %s", (unsigned long long)H.seed, H.tmp);
 }
 
+static __attribute__((unused)) int h_file_has(const char *path, long off, const char *needle);
+
+/* The servers' logs hold no sanitizer report (ASan/UBSan/LSan builds). */
+static __attribute__((unused)) void
+h_check_sanitizer_logs(void)
+{
+	static const char *const marks[] = { "ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+		"runtime error:" };
+
+	for (int i = 0; i < H.nservers; i++)
+		for (int k = 0; k < 3; k++)
+			H_CHECK(!h_file_has(H.servers[i]->log, 0, marks[k]), "the server's log %s holds "
+			    "a sanitizer report (\"%s\")", H.servers[i]->log, marks[k]);
+}
+
 /* Finish: stop leftovers, remove the directory unless TX_KEEP is set. */
 static __attribute__((unused)) int
 h_done(void)
 {
+	h_check_sanitizer_logs();
 	h_kill_servers();
 	if (getenv("TX_KEEP") == NULL)
 		nftw(H.tmp, h_rm_one, 16, FTW_DEPTH | FTW_PHYS);

@@ -21,7 +21,11 @@
  *   - the run produced merges and conflicts (else it proved little).
  *
  * The seed is printed; TX_SEED=<n> reruns the same choices, TX_ROUNDS=<n>
- * changes the number of rounds (default 30).
+ * changes the number of rounds (default 30). The default seed, 402, makes
+ * the street move a member from one community to the other and back while
+ * that community's office is away; on the code this test was written
+ * against the office then loses the member (see test_sync_scope.c, part 4),
+ * so the run fails at the convergence check for that reason.
  */
 #include "sync_harness.h"
 
@@ -423,14 +427,48 @@ setup(void)
 	    "SQ01 should hold its 4 hot members");
 }
 
+static void
+finale(void)
+{
+	struct h_ids ms;
+	const char *x = NULL, *y = NULL;
+
+	dev_sync(&A, &S, NULL);
+	dev_sync(&O1, &S, NULL);
+	h_sql_ids(replica_db(O1.r), "SELECT id FROM member ORDER BY rowid", NULL, &ms);
+	for (size_t i = 0; i < ms.n && y == NULL; i++) {
+		if (!h_sql_int(replica_db(A.r), "SELECT count(*) FROM member WHERE id = ?1", ms.v[i],
+		    NULL))
+			continue;
+		if (x == NULL)
+			x = ms.v[i];
+		else
+			y = ms.v[i];
+	}
+	H_CHECK(y != NULL, "SQ01 should share at least two members with the street");
+	dev_begin(&A);
+	dev_update1(&A, TBL_MEMBER, x, "address", "终局街道地址", 0);
+	dev_update1(&A, TBL_MEMBER, y, "name", "终局街道改名", 0);
+	dev_commit(&A);
+	dev_begin(&O1);
+	dev_update1(&O1, TBL_MEMBER, x, "education", "master", 0);
+	dev_commit(&O1);
+	dev_begin(&O1);
+	dev_update1(&O1, TBL_MEMBER, y, "name", "终局社区改名", 0);
+	dev_commit(&O1);
+	dev_sync(&A, &S, NULL);
+	h_ids_free(&ms);
+}
+
 int
 main(void)
 {
 	int rounds = getenv("TX_ROUNDS") ? atoi(getenv("TX_ROUNDS")) : 30;
 	struct h_acct acct[NDEV];
 	int64_t merged = 0, conflicts = 0, rejected = 0, applied = 0;
+	int bad = 0;
 
-	h_init("test_sync_convergence", 20240601);
+	h_init("test_sync_convergence", 402);
 	setup();
 	h_log("setup done: street, SQ01 and SQ02 with two branches each, %zu hot members", hot.n);
 
@@ -472,22 +510,25 @@ main(void)
 	    (long long)ST.meetings, (long long)ST.moves, (long long)ST.cross, (long long)ST.clashes,
 	    (long long)ST.syncs);
 
+	/*
+	 * A fixed finale, so that every run goes through both paths whatever
+	 * the seed: the street and SQ01 edit different fields of one member
+	 * (a merge) and the same field of another (a conflict), offline.
+	 */
+	finale();
+
 	/* Everyone syncs twice; nobody edits. */
 	for (int pass = 0; pass < 2; pass++)
 		for (int i = 0; i < NDEV; i++)
 			dev_sync(devs[i], &S, NULL);
 
 	/* Convergence, for every device, every table. */
-	{
-		int bad = 0;
-		for (int i = 0; i < NDEV; i++) {
-			int b = h_compare(&S, devs[i], 0);
-			if (b)
-				h_log("%s differs from the server in %d table(s)", devs[i]->name, b);
-			bad += b;
-		}
-		H_CHECK(bad == 0, "replicas did not converge with the server (%d table mismatches, "
-		    "diffs above)", bad);
+	/* (Checked last, so that a mismatch still lets the accounting run.) */
+	for (int i = 0; i < NDEV; i++) {
+		int b = h_compare(&S, devs[i], 0);
+		if (b)
+			h_log("%s differs from the server in %d table(s)", devs[i]->name, b);
+		bad += b;
 	}
 	/* An office holds nothing outside its subtree: not even the street's row. */
 	H_CHECK(h_sql_int(replica_db(O1.r), "SELECT count(*) FROM org WHERE code IN "
@@ -525,6 +566,8 @@ main(void)
 		sqlite3_close(sdb);
 	}
 	h_check_integrity(&S);
+	H_CHECK(bad == 0, "replicas did not converge with the server (%d table mismatches, "
+	    "diffs above)", bad);
 	H_CHECK(merged > 0 && conflicts > 0, "the run produced %lld merges and %lld conflicts; the "
 	    "workload should make both", (long long)merged, (long long)conflicts);
 	h_log("all devices converged; %lld applied, %lld merged, %lld conflict, %lld rejected",

@@ -18,8 +18,10 @@
  * Checks, in order:
  *   1. The backup's pending transaction that the original device already
  *      pushed comes back as a duplicate and is not applied twice.
- *   2. A new, different change made on the restored replica under a reused
- *      sequence number is not silently dropped.
+ *   2. Contact moves the replica's next sequence past the server's; a new,
+ *      different change made before contact under a reused sequence number
+ *      is queued whole as a conflict, never acknowledged as a duplicate.
+ *   3. The next change after that gets a fresh sequence and applies.
  */
 #include "sync_harness.h"
 
@@ -129,7 +131,19 @@ main(void)
 	h_require_equal(&S, &A);
 	h_log("the backup's already-pushed transaction came back as a duplicate");
 
-	/* 2. The clerk's new change on the restored replica reuses a known sequence number. */
+	/* Contact moved the replica's next sequence past everything the server holds. */
+	H_CHECK(dev_next_seq(&A) > reused_seq, "after hello the next sequence is %lld; the "
+	    "server holds %lld", (long long)dev_next_seq(&A), (long long)reused_seq);
+	h_log("hello moved the next sequence past the server's last one");
+
+	/*
+	 * 2. Restored again, and this time the clerk works before any contact:
+	 * the new change reuses a sequence the server holds for another
+	 * transaction. It must be kept whole, never acknowledged as a duplicate.
+	 */
+	dev_close(&A);
+	copy_replica(backup, A.path);
+	dev_reopen(&A);
 	dev_begin(&A);
 	dev_update1(&A, TBL_MEMBER, y, "job", "恢复后新录入的岗位", 0);
 	dev_commit(&A);
@@ -141,18 +155,29 @@ main(void)
 	snprintf(q, sizeof q, "SELECT coalesce(reason, '') FROM outcome WHERE seq = %lld",
 	    (long long)reused_seq);
 	h_sql_text(replica_db(A.r), q, NULL, reason, sizeof reason);
+	h_log("new change under reused seq %lld: outcome %s: %s", (long long)reused_seq, status,
+	    reason);
+	H_CHECK(strcmp(status, "conflict") == 0 && strstr(reason, "already used") != NULL,
+	    "a new change under a reused sequence must be queued with a reason; got %s \"%s\"",
+	    status, reason);
 	sdb = srv_db(&S);
-	h_sql_text(sdb, "SELECT coalesce(job, '') FROM member WHERE id = ?1", y, val, sizeof val);
+	H_CHECK(h_sql_int(sdb, "SELECT count(*) FROM conflict WHERE kind = 'reused_seq'"
+	    " AND status = 'open' AND instr(txn, CAST('恢复后新录入的岗位' AS BLOB)) > 0", NULL,
+	    NULL) == 1, "the server does not keep the reused-sequence change whole");
 	sqlite3_close(sdb);
-	h_log("new change under reused seq %lld: outcome %s%s%s, duplicate=%lld; server job \"%s\"",
-	    (long long)reused_seq, status, reason[0] ? ": " : "", reason,
-	    (long long)rep.acks.duplicate, val);
-	H_CHECK(strcmp(val, "恢复后新录入的岗位") == 0 ||
-	    ((strcmp(status, "conflict") == 0 || strcmp(status, "rejected") == 0) && reason[0]),
-	    "a new change made on a restored replica was silently dropped: the server answered "
-	    "seq %lld (already used by the original device for another transaction) as %s%s, the "
-	    "server does not hold the change (job \"%s\") and the replica now shows the server's row",
-	    (long long)reused_seq, status, rep.acks.duplicate ? " (duplicate)" : "", val);
+
+	/* 3. The clerk's next change gets a fresh sequence and simply applies. */
+	dev_begin(&A);
+	dev_update1(&A, TBL_MEMBER, y, "address", "恢复后的新地址", 0);
+	dev_commit(&A);
+	dev_sync(&A, &S, &rep);
+	H_CHECK(rep.acks.applied == 1 && rep.acks.duplicate == 0,
+	    "the next change after the restore: %lld applied, %lld duplicates",
+	    (long long)rep.acks.applied, (long long)rep.acks.duplicate);
+	sdb = srv_db(&S);
+	h_sql_text(sdb, "SELECT coalesce(address, '') FROM member WHERE id = ?1", y, val, sizeof val);
+	sqlite3_close(sdb);
+	H_CHECK(strcmp(val, "恢复后的新地址") == 0, "server address is \"%s\"", val);
 	srv_stop(&S);
 	dev_close(&A);
 	return h_done();

@@ -21,9 +21,11 @@
  *     the mixed transaction is rejected whole, a later in-scope transaction
  *     is applied, and afterwards O1's replica holds no foreign row.
  *  3. No clobbering: with a changed, a deleted and an inserted row pending
- *     on O1, a pull-only sync brings other rows up to date but leaves the
- *     pending rows as O1 has them; the full sync then merges / queues them
- *     and the replica equals the server.
+ *     on O1 (one transaction), a pull-only sync brings other rows up to date
+ *     but leaves the pending rows as O1 has them; the full sync then queues
+ *     the transaction whole (its delete met the street's edit) and the
+ *     replica shows the server's rows. Likewise a pending edit of one field
+ *     survives a pull and then merges with the street's edit of another.
  *  4. Moves between communities: a member the street moves from SQ01 to
  *     SQ02 leaves O1's replica (its personal data with it) and reaches O2's;
  *     a member moved out and back again between two of O1's syncs is still
@@ -509,6 +511,16 @@ moves(void)
 	dev_sync(&O2, &S, NULL);
 	H_CHECK(h_sql_int(replica_db(O1.r), "SELECT count(*) FROM member WHERE id = ?1", m_out,
 	    NULL) == 0, "a member moved to SQ02 is still in SQ01's replica (personal data left behind)");
+	H_CHECK(h_sql_int(replica_db(O1.r), "SELECT count(*) FROM attendance WHERE member_id = ?1",
+	    m_out, NULL) == h_sql_int(replica_db(A.r), "SELECT count(*) FROM attendance a JOIN "
+	    "meeting m ON m.id = a.meeting_id JOIN org o ON o.id = m.org_id WHERE a.member_id = ?1 "
+	    "AND o.code LIKE 'SQ01%'", m_out, NULL), "SQ01's attendance rows of the moved member "
+	    "changed (they belong to SQ01's meetings)");
+	H_CHECK(h_sql_int(replica_db(O1.r), "SELECT count(*) FROM outcome WHERE txn IS NOT NULL AND "
+	    "instr(txn, CAST(?1 AS BLOB)) > 0", m_out, NULL) == 0 &&
+	    h_sql_int(replica_db(O1.r), "SELECT count(*) FROM outbox WHERE "
+	    "instr(txn, CAST(?1 AS BLOB)) > 0", m_out, NULL) == 0,
+	    "SQ01's replica still keeps a copy of changes to the member who moved away");
 	H_CHECK(h_sql_int(replica_db(O2.r), "SELECT count(*) FROM member WHERE id = ?1", m_out,
 	    NULL) == 1, "a member moved to SQ02 did not reach SQ02's replica");
 	h_require_equal(&S, &O1);
