@@ -842,6 +842,41 @@ verb_org(struct cli *cli, int argc, char **argv)
 	return rc;
 }
 
+int
+row_by_suffix(sqlite3 *db, int t, const char *key, char id[ID_TEXT_LEN + 1],
+    const char *verbname, const char *what_zh, const char *what_en)
+{
+	char sql[160];
+	sqlite3_stmt *st;
+	size_t len = strlen(key);
+	int n = 0;
+
+	if (len < 6 || len > ID_TEXT_LEN) {
+		fprintf(stderr, "tongxin %s: 编号无效 give the %s's id or its last 6+ characters, "
+		    "not \"%s\"\n", verbname, what_en, key);
+		return EXIT_USAGE;
+	}
+	/* The table name comes from the schema, never from input. */
+	snprintf(sql, sizeof sql, "SELECT id FROM %s WHERE id = lower(?1)"
+	    " OR substr(id, -length(?1)) = lower(?1) ORDER BY id LIMIT 2", schema_tables[t].name);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		fprintf(stderr, "tongxin %s: %s\n", verbname, sqlite3_errmsg(db));
+		return EXIT_FAIL;
+	}
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		if (n++ == 0)
+			snprintf(id, ID_TEXT_LEN + 1, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (n == 0)
+		fprintf(stderr, "tongxin %s: 未找到%s no %s \"%s\" in this replica\n", verbname, what_zh,
+		    what_en, key);
+	else if (n > 1)
+		fprintf(stderr, "tongxin %s: 编号不唯一 more than one %s ends in \"%s\"; give more "
+		    "characters\n", verbname, what_en, key);
+	return n == 1 ? 0 : EXIT_FAIL;
+}
+
 /* Resolve a member given by id or citizen ID number. */
 int
 member_id(sqlite3 *db, const char *key, char id[ID_TEXT_LEN + 1])

@@ -45,6 +45,15 @@ void fmt_time(int64_t ms, char *buf, size_t cap);
 
 /* An organisation's id by its code in the replica. 0 found, -1 not. */
 int org_id_by_code(sqlite3 *db, const char *code, char id[ID_TEXT_LEN + 1]);
+/*
+ * A row of table t by its full id or a unique suffix of 6 or more
+ * characters (what the lists show). what_zh / what_en name the kind of
+ * record in messages ("会议" / "meeting"). Returns 0 with id set, or an
+ * exit code having printed why (EXIT_USAGE for a malformed key, EXIT_FAIL
+ * for none or several).
+ */
+int row_by_suffix(sqlite3 *db, int t, const char *key, char id[ID_TEXT_LEN + 1],
+    const char *verbname, const char *what_zh, const char *what_en);
 /* A member's id by id or citizen ID number. 0 found, -1 not. */
 int member_id(sqlite3 *db, const char *key, char id[ID_TEXT_LEN + 1]);
 /*

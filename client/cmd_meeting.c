@@ -89,40 +89,11 @@ status_label(const char *s)
 	return s;
 }
 
-/*
- * A meeting by its full id or a unique suffix of 6 or more characters.
- * Returns 0 with id set, or an exit code having printed why.
- */
+/* A meeting by its full id or a unique suffix (see row_by_suffix). */
 static int
 meeting_resolve(sqlite3 *db, const char *key, char id[ID_TEXT_LEN + 1], const char *verbname)
 {
-	sqlite3_stmt *st;
-	size_t len = strlen(key);
-	int n = 0;
-
-	if (len < 6 || len > ID_TEXT_LEN) {
-		fprintf(stderr, "tongxin %s: 编号无效 give the meeting's id or its last 6+ characters, "
-		    "not \"%s\"\n", verbname, key);
-		return EXIT_USAGE;
-	}
-	if (sqlite3_prepare_v2(db, "SELECT id FROM meeting WHERE id = lower(?1)"
-	    " OR substr(id, -length(?1)) = lower(?1) ORDER BY id LIMIT 2", -1, &st,
-	    NULL) != SQLITE_OK) {
-		fprintf(stderr, "tongxin %s: %s\n", verbname, sqlite3_errmsg(db));
-		return EXIT_FAIL;
-	}
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		if (n++ == 0)
-			snprintf(id, ID_TEXT_LEN + 1, "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	if (n == 0)
-		fprintf(stderr, "tongxin %s: 未找到会议 no meeting \"%s\" in this replica\n", verbname,
-		    key);
-	else if (n > 1)
-		fprintf(stderr, "tongxin %s: 编号不唯一 more than one meeting ends in \"%s\"; give more "
-		    "characters\n", verbname, key);
-	return n == 1 ? 0 : EXIT_FAIL;
+	return row_by_suffix(db, TBL_MEETING, key, id, verbname, "会议", "meeting");
 }
 
 /* --- attendance lists ---------------------------------------------------- */

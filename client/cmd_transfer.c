@@ -18,29 +18,11 @@
 #define MAX_COLS 32
 #define TCOL(name) schema_col_index(&schema_tables[TBL_TRANSFER], name)
 
-/* A transfer by id or unique id suffix (6+ characters). 0 found, -1 not (printed). */
+/* A transfer by its full id or a unique suffix (see row_by_suffix). */
 static int
 transfer_id(sqlite3 *db, const char *key, char id[ID_TEXT_LEN + 1], const char *verb)
 {
-	sqlite3_stmt *st;
-	int n = 0;
-
-	if (strlen(key) < 6 || strlen(key) > ID_TEXT_LEN) {
-		fprintf(stderr, "tongxin %s: give the transfer's id or its last 6+ characters\n", verb);
-		return -1;
-	}
-	if (sqlite3_prepare_v2(db, "SELECT id FROM transfer WHERE id = ?1"
-	    " OR substr(id, -length(?1)) = ?1 LIMIT 2", -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		if (n++ == 0)
-			snprintf(id, ID_TEXT_LEN + 1, "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	if (n != 1)
-		fprintf(stderr, "tongxin %s: %s transfer \"%s\" in this replica\n", verb,
-		    n == 0 ? "未找到 no" : "more than one", key);
-	return n == 1 ? 0 : -1;
+	return row_by_suffix(db, TBL_TRANSFER, key, id, verb, "转接", "transfer");
 }
 
 static int

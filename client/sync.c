@@ -16,6 +16,7 @@
 
 #include <openssl/err.h>
 
+#include "addr.h"
 #include "frame.h"
 #include "log.h"
 #include "tls.h"
@@ -41,44 +42,17 @@ set_fail(struct conn *c, enum sync_fail f, const char *fmt, ...)
 	return -1;
 }
 
-/* Split HOST:PORT (IPv6 in brackets). */
-static int
-hostport(const char *s, char *host, size_t cap, char *port, size_t pcap)
-{
-	const char *colon;
-	size_t n;
-
-	if (s[0] == '[') {
-		const char *rb = strchr(s, ']');
-		if (rb == NULL || rb[1] != ':')
-			return -1;
-		n = (size_t)(rb - s - 1);
-		if (n == 0 || n >= cap)
-			return -1;
-		memcpy(host, s + 1, n);
-		colon = rb + 1;
-	} else {
-		if ((colon = strrchr(s, ':')) == NULL)
-			return -1;
-		n = (size_t)(colon - s);
-		if (n == 0 || n >= cap)
-			return -1;
-		memcpy(host, s, n);
-	}
-	host[n] = '\0';
-	snprintf(port, pcap, "%s", colon + 1);
-	return port[0] ? 0 : -1;
-}
-
 /* TCP connect with a timeout; returns the socket or -1. */
 static int
 tcp_connect(struct conn *c, const char *hp, int timeout_ms)
 {
 	char host[256], port[16];
 	struct addrinfo hints, *res = NULL, *ai;
-	int fd = -1, last = 0;
+	int fd = -1, last = 0, portnum;
 
-	if (hostport(hp, host, sizeof host, port, sizeof port) != 0)
+	if (split_hostport(hp, host, sizeof host, &portnum) == 0)
+		snprintf(port, sizeof port, "%d", portnum);
+	else
 		return set_fail(c, SYNC_UNREACHABLE, "invalid server address \"%s\" "
 		    "(expected HOST:PORT)", hp);
 	memset(&hints, 0, sizeof hints);
@@ -524,13 +498,26 @@ do_verify(struct conn *c, struct replica *r, struct sync_report *rep)
 	return 0;
 }
 
+/* A TLS context from the credential kept beside the replica. */
+static SSL_CTX *
+device_ctx(struct replica *r, char *err, size_t errlen)
+{
+	struct pki_cred cred;
+	SSL_CTX *ctx;
+
+	if (replica_credential(r, &cred, err, errlen) != 0)
+		return NULL;
+	ctx = tls_client_ctx(&cred, err, errlen);
+	pki_cred_clear(&cred);
+	return ctx;
+}
+
 int
 sync_request(struct replica *r, const struct sync_opts *o, Tongxin__Envelope *req,
     Tongxin__Envelope__BodyCase want, Tongxin__Envelope **reply, enum sync_fail *fail,
     char *err, size_t errlen)
 {
 	struct sync_report rep;
-	struct pki_cred cred;
 	SSL_CTX *ctx;
 	struct conn c;
 	int rc = -1;
@@ -538,13 +525,7 @@ sync_request(struct replica *r, const struct sync_opts *o, Tongxin__Envelope *re
 	*reply = NULL;
 	*fail = SYNC_OK;
 	memset(&rep, 0, sizeof rep);
-	if (replica_credential(r, &cred, err, errlen) != 0) {
-		*fail = SYNC_LOCAL;
-		return -1;
-	}
-	ctx = tls_client_ctx(&cred, err, errlen);
-	pki_cred_clear(&cred);
-	if (ctx == NULL) {
+	if ((ctx = device_ctx(r, err, errlen)) == NULL) {
 		*fail = SYNC_LOCAL;
 		return -1;
 	}
@@ -567,7 +548,6 @@ sync_run(struct replica *r, const struct sync_opts *o, struct sync_report *rep,
 {
 	const struct rep_info *info = replica_info(r);
 	const char *server = o->server ? o->server : info->server;
-	struct pki_cred cred;
 	SSL_CTX *ctx = o->ctx;
 	SSL_SESSION *stored = NULL, **sp = o->session;
 	struct conn c;
@@ -577,17 +557,9 @@ sync_run(struct replica *r, const struct sync_opts *o, struct sync_report *rep,
 	memset(&c, 0, sizeof c);
 	c.fd = -1;
 	*fail = SYNC_OK;
-	if (ctx == NULL) {
-		if (replica_credential(r, &cred, err, errlen) != 0) {
-			*fail = SYNC_LOCAL;
-			return -1;
-		}
-		ctx = tls_client_ctx(&cred, err, errlen);
-		pki_cred_clear(&cred);
-		if (ctx == NULL) {
-			*fail = SYNC_LOCAL;
-			return -1;
-		}
+	if (ctx == NULL && (ctx = device_ctx(r, err, errlen)) == NULL) {
+		*fail = SYNC_LOCAL;
+		return -1;
 	}
 	/* Without a caller's session, resume the one the last sync kept in the replica. */
 	if (sp == NULL) {

@@ -19,8 +19,7 @@ struct server_conf {
 int conf_read(const char *dir, struct server_conf *c, char *err, size_t errlen);
 int conf_write(const char *dir, const struct server_conf *c, char *err, size_t errlen);
 
-/* Split "HOST:PORT" ("[v6]:PORT" too). -1 if malformed. */
-int split_hostport(const char *s, char *host, size_t hostcap, int *port);
+#include "addr.h"
 
 /* Serving limits and timeouts; the defaults suit production, tests shorten them. */
 struct serve_opts {
