@@ -21,17 +21,48 @@
 
 #include "db.h"
 #include "store.h"
+#include "validate.h"
 #include "value.h"
 
 #define MAX_DIRS 32
 #define MAX_SERVERS 8
 
-/* Everything to undo at exit: temporary directories and running servers. */
+/*
+ * Everything to undo at exit: temporary directories and running servers.
+ * The harness keeps its own copy of every server's pid (never a pointer to
+ * the caller's struct, which may be gone when the exit handlers run).
+ */
 static char *dirs[MAX_DIRS];
 static int ndirs;
-static struct bx_street *servers[MAX_SERVERS];
-static int nservers;
+static pid_t server_pids[MAX_SERVERS];   /* 0: free slot */
 static pid_t owner_pid;    /* only the process that made them cleans up */
+
+/* SIGTERM a child server and reap it (SIGKILL after 15 s). */
+static void
+stop_pid(pid_t pid)
+{
+	int status;
+
+	if (pid <= 0)
+		return;
+	kill(pid, SIGTERM);
+	for (int i = 0; i < 1500; i++) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+		if (w == pid || (w < 0 && errno == ECHILD))
+			return;   /* gone, or not ours to wait for */
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+}
+
+static void
+forget_pid(pid_t pid)
+{
+	for (int i = 0; i < MAX_SERVERS; i++)
+		if (server_pids[i] == pid)
+			server_pids[i] = 0;
+}
 
 double
 bx_now(void)
@@ -41,15 +72,41 @@ bx_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+double
+bx_cpu(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void
+bx_load(double *load1, int *ncpu)
+{
+	double l[3] = { 0, 0, 0 };
+
+	if (getloadavg(l, 3) < 1)
+		l[0] = -1;
+	*load1 = l[0];
+	*ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+void
+bx_settle(void)
+{
+	sync();
+	usleep(20000);
+}
+
 static void
 cleanup(void)
 {
 	if (getpid() != owner_pid)
 		return;
-	for (int i = 0; i < nservers; i++)
-		if (servers[i] != NULL && servers[i]->pid > 0)
-			bx_server_stop(servers[i]);
-	nservers = 0;
+	for (int i = 0; i < MAX_SERVERS; i++) {
+		stop_pid(server_pids[i]);
+		server_pids[i] = 0;
+	}
 	for (int i = 0; i < ndirs; i++) {
 		bx_rm_rf(dirs[i]);
 		free(dirs[i]);
@@ -286,9 +343,12 @@ bx_server_start(struct bx_street *st)
 {
 	struct sockaddr_in a;
 	const char *colon = strrchr(st->listen, ':');
-	int status;
+	int status, slot = -1;
 
-	if (nservers == MAX_SERVERS)
+	for (int i = 0; i < MAX_SERVERS && slot < 0; i++)
+		if (server_pids[i] == 0)
+			slot = i;
+	if (slot < 0)
 		bx_die("too many servers");
 	fflush(stdout);
 	fflush(stderr);
@@ -301,7 +361,7 @@ bx_server_start(struct bx_street *st)
 		fprintf(stderr, "cannot run %s: %s\n", bx_tongxind(), strerror(errno));
 		_exit(127);
 	}
-	servers[nservers++] = st;
+	server_pids[slot] = st->pid;
 	memset(&a, 0, sizeof a);
 	a.sin_family = AF_INET;
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -314,6 +374,7 @@ bx_server_start(struct bx_street *st)
 		if (ok)
 			return;
 		if (waitpid(st->pid, &status, WNOHANG) == st->pid) {
+			forget_pid(st->pid);
 			st->pid = 0;
 			log_tail(st->log);
 			bx_die("tongxind serve exited at start");
@@ -327,20 +388,8 @@ bx_server_start(struct bx_street *st)
 void
 bx_server_stop(struct bx_street *st)
 {
-	int status;
-
-	if (st->pid <= 0)
-		return;
-	kill(st->pid, SIGTERM);
-	for (int i = 0; i < 1500; i++) {
-		if (waitpid(st->pid, &status, WNOHANG) == st->pid) {
-			st->pid = 0;
-			return;
-		}
-		usleep(10000);
-	}
-	kill(st->pid, SIGKILL);
-	waitpid(st->pid, &status, 0);
+	stop_pid(st->pid);
+	forget_pid(st->pid);
 	st->pid = 0;
 }
 
@@ -354,6 +403,18 @@ bx_replica_new(const char *path, const char *bundle)
 	    (r = replica_open(path, err, sizeof err)) == NULL)
 		bx_die("replica %s: %s", path, err);
 	return r;
+}
+
+void
+bx_replica_rm(const char *path)
+{
+	static const char *const sfx[] = { "", "-wal", "-shm", "-journal", ".credential" };
+	char p[4200];
+
+	for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
+		snprintf(p, sizeof p, "%s%s", path, sfx[i]);
+		unlink(p);
+	}
 }
 
 /* --- rows ----------------------------------------------------------------- */

@@ -27,6 +27,19 @@
 
 /* Seconds on CLOCK_MONOTONIC. */
 double bx_now(void);
+/*
+ * CPU seconds (user + system) of this process. Other programs running on
+ * the machine move wall times a lot and CPU times little, so benchmarks
+ * that run in one process print both ratios.
+ */
+double bx_cpu(void);
+/* The 1-minute load average and the number of CPUs, for the report. */
+void bx_load(double *load1, int *ncpu);
+/*
+ * Flush dirty pages of earlier runs to disk before a timed run, so that the
+ * kernel's write-back of one run does not land in the next one's time.
+ */
+void bx_settle(void);
 
 /* Print "bench: message" on stderr, clean up and exit 1. */
 void bx_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -68,6 +81,8 @@ void bx_server_stop(struct bx_street *st);
 
 /* Join a replica at path from bundle and open it. */
 struct replica *bx_replica_new(const char *path, const char *bundle);
+/* Remove a closed replica's files (database, WAL, credential). */
+void bx_replica_rm(const char *path);
 
 /* --- rows ----------------------------------------------------------------- */
 

@@ -513,7 +513,13 @@ check_values(int t, const Tongxin__Value *vals, const int *set, int insert, cons
 		if (insert && (td->cols[c].flags & COLF_REQUIRED) &&
 		    vals[c].kind_case == TONGXIN__VALUE__KIND__NOT_SET) {
 			char opt[64];
-			snprintf(opt, sizeof opt, "%s", td->cols[c].name);
+			/* Name the option the clerk types, not the column. */
+			if (strcmp(td->cols[c].name, "org_id") == 0)
+				snprintf(opt, sizeof opt, "%s", t == TBL_MEMBER ? "branch" : "org");
+			else if (strcmp(td->cols[c].name, "parent_id") == 0)
+				snprintf(opt, sizeof opt, "parent");
+			else
+				snprintf(opt, sizeof opt, "%s", td->cols[c].name);
 			for (char *p = opt; *p; p++)
 				if (*p == '_')
 					*p = '-';
@@ -604,6 +610,47 @@ org_add(struct cli *cli, struct replica *r, int argc, char **argv)
 }
 
 /* Update the given columns of a row, validated. */
+/*
+ * What the replica itself can tell about a member's values: the citizen ID
+ * is not registered to another member, and the branch is not dissolved.
+ * self is the member's own id on edit (NULL on add). 0, or EXIT_INVALID.
+ */
+static int
+member_checks(struct replica *r, const Tongxin__Value *vals, const int *set, const char *self,
+    const char *verbname)
+{
+	const struct table_def *td = &schema_tables[TBL_MEMBER];
+	int c_id = schema_col_index(td, "id_number"), c_org = schema_col_index(td, "org_id");
+	sqlite3_stmt *st;
+	int bad = 0;
+
+	if (set[c_id] && vals[c_id].kind_case == TONGXIN__VALUE__KIND_S &&
+	    sqlite3_prepare_v2(replica_db(r), "SELECT id FROM member WHERE id_number = ?1"
+	    " AND id <> coalesce(?2, '')", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, vals[c_id].s, -1, SQLITE_STATIC);
+		if (self)
+			sqlite3_bind_text(st, 2, self, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			fprintf(stderr, "tongxin %s: 公民身份号码 %s 已登记 (member %s)\n", verbname,
+			    vals[c_id].s, (const char *)sqlite3_column_text(st, 0));
+			bad = 1;
+		}
+		sqlite3_finalize(st);
+	}
+	if (!bad && set[c_org] && vals[c_org].kind_case == TONGXIN__VALUE__KIND_S &&
+	    sqlite3_prepare_v2(replica_db(r), "SELECT coalesce(dissolved, 0) FROM org WHERE id = ?1",
+	    -1, &st, NULL) == SQLITE_OK) {
+		value_bind(st, 1, &vals[c_org]);
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) != 0) {
+			fprintf(stderr, "tongxin %s: 所在党支部已撤销 the branch has been dissolved\n",
+			    verbname);
+			bad = 1;
+		}
+		sqlite3_finalize(st);
+	}
+	return bad ? EXIT_INVALID : 0;
+}
+
 int
 edit_row(struct cli *cli, struct replica *r, int t, const char *id, int argc, char **argv,
     const char *verbname)
@@ -621,6 +668,8 @@ edit_row(struct cli *cli, struct replica *r, int t, const char *id, int argc, ch
 	}
 	if ((rc = parse_fields(replica_db(r), t, argc, argv, vals, set, verbname)) != 0 ||
 	    (rc = check_values(t, vals, set, 0, verbname)) != 0)
+		return rc;
+	if (t == TBL_MEMBER && (rc = member_checks(r, vals, set, id, verbname)) != 0)
 		return rc;
 	for (int c = 0; c < schema_tables[t].ncols; c++)
 		if (set[c]) {
@@ -925,29 +974,9 @@ member_add(struct cli *cli, struct replica *r, int argc, char **argv)
 			value_set_int(&vals[c], 0);
 	if ((rc = check_values(TBL_MEMBER, vals, set, 1, "member add")) != 0)
 		return rc;
-	{
-		/* A dissolved branch takes no new members. */
-		sqlite3_stmt *st;
-		int dissolved = 0;
-		if (sqlite3_prepare_v2(replica_db(r), "SELECT coalesce(dissolved, 0) FROM org WHERE id = ?1",
-		    -1, &st, NULL) == SQLITE_OK) {
-			value_bind(st, 1, &vals[schema_col_index(td, "org_id")]);
-			dissolved = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
-			sqlite3_finalize(st);
-		}
-		if (dissolved) {
-			fprintf(stderr, "tongxin member add: 所在党支部已撤销 the branch has been dissolved\n");
-			return EXIT_INVALID;
-		}
-	}
-	{
-		char other[ID_TEXT_LEN + 1];
-		if (member_id(replica_db(r), vals[c_id].s, other) == 0) {
-			fprintf(stderr, "tongxin member add: 公民身份号码 %s 已登记 (member %s)\n",
-			    vals[c_id].s, other);
-			return EXIT_INVALID;
-		}
-	}
+	set[schema_col_index(td, "org_id")] = 1;
+	if ((rc = member_checks(r, vals, set, NULL, "member add")) != 0)
+		return rc;
 	if (rep_begin(r, cli->operator_name) != 0 ||
 	    rep_insert(r, TBL_MEMBER, vals, id, err, sizeof err) != 0) {
 		fprintf(stderr, "tongxin member add: %s\n", err[0] ? err : "cannot write the replica");
@@ -1164,7 +1193,7 @@ verb_member(struct cli *cli, int argc, char **argv)
 		if (member_id(replica_db(r), argv[2], id) != 0) {
 			fprintf(stderr, "tongxin member %s: 未找到党员 no member \"%s\" in this replica\n",
 			    argv[1], argv[2]);
-			rc = EXIT_INVALID;
+			rc = EXIT_FAIL;
 		} else {
 			rc = member_status(cli, r, argv[1], id, argc - 3, argv + 3);
 		}

@@ -26,6 +26,9 @@ struct replica {
 	sqlite3_stmt *get[TBL_COUNT];
 	sqlite3_stmt *del[TBL_COUNT];
 	sqlite3_stmt *upd[TBL_COUNT];     /* write every column of a row */
+	sqlite3_stmt *ver[TBL_COUNT];     /* set the server version of a row */
+	sqlite3_stmt *meta_get;
+	sqlite3_stmt *meta_put;
 	sqlite3_stmt *pending_put;
 	sqlite3_stmt *pending_has;
 	sqlite3_stmt *pending_drop;
@@ -203,6 +206,9 @@ prepare_all(struct replica *r)
 		snprintf(sql, sizeof sql, "DELETE FROM %s WHERE id = ?1", td->name);
 		if ((r->del[t] = db_prepare(r->db, sql)) == NULL)
 			return -1;
+		snprintf(sql, sizeof sql, "UPDATE %s SET _version = ?2 WHERE id = ?1", td->name);
+		if ((r->ver[t] = db_prepare(r->db, sql)) == NULL)
+			return -1;
 	}
 	r->pending_put = db_prepare(r->db,
 	    "INSERT OR IGNORE INTO pending (row_id, seq, tbl) VALUES (?1, ?2, ?3)");
@@ -218,6 +224,11 @@ prepare_all(struct replica *r)
 	r->cursor_put = db_prepare(r->db,
 	    "INSERT INTO cursor (tbl, version) VALUES (?1, ?2)"
 	    " ON CONFLICT(tbl) DO UPDATE SET version = excluded.version");
+	r->meta_get = db_prepare(r->db, "SELECT value FROM meta WHERE key = ?1");
+	r->meta_put = db_prepare(r->db, "INSERT INTO meta (key, value) VALUES (?1, ?2)"
+	    " ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+	if (!r->meta_get || !r->meta_put)
+		return -1;
 	if (!r->pending_put || !r->pending_has || !r->pending_drop || !r->outbox_put ||
 	    !r->outbox_drop || !r->outbox_peek || !r->outcome_put || !r->cursor_put)
 		return -1;
@@ -291,6 +302,32 @@ replica_close(struct replica *r)
 	free(r);
 }
 
+/* An integer from meta through the kept statement (rep_begin runs once per write). */
+static int64_t
+meta_int(struct replica *r, const char *key, int64_t dflt)
+{
+	int64_t v = dflt;
+
+	sqlite3_bind_text(r->meta_get, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(r->meta_get) == SQLITE_ROW &&
+	    sqlite3_column_type(r->meta_get, 0) != SQLITE_NULL)
+		v = sqlite3_column_int64(r->meta_get, 0);
+	sqlite3_reset(r->meta_get);
+	return v;
+}
+
+static int
+meta_set(struct replica *r, const char *key, int64_t v)
+{
+	int rc;
+
+	sqlite3_bind_text(r->meta_put, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(r->meta_put, 2, v);
+	rc = sqlite3_step(r->meta_put);
+	sqlite3_reset(r->meta_put);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 int
 rep_begin(struct replica *r, const char *operator_name)
 {
@@ -299,7 +336,7 @@ rep_begin(struct replica *r, const char *operator_name)
 	if (db_exec(r->db, "BEGIN IMMEDIATE", NULL, 0) != 0)
 		return -1;
 	r->in_txn = 1;
-	r->seq = (uint64_t)db_meta_get_int(r->db, "next_seq", 1);
+	r->seq = (uint64_t)meta_int(r, "next_seq", 1);
 	snprintf(r->operator_name, sizeof r->operator_name, "%s",
 	    operator_name ? operator_name : "");
 	if ((r->changes = calloc(REP_TXN_MAX_CHANGES, sizeof *r->changes)) == NULL) {
@@ -371,8 +408,8 @@ rep_commit(struct replica *r, char *err, size_t errlen)
 		return -1;
 	}
 	if (flush_chunk(r, err, errlen) != 0 ||
-	    db_meta_set_int(r->db, "next_seq", (int64_t)r->seq) != 0 ||
-	    db_meta_set_int(r->db, "hlc", (int64_t)r->hlc) != 0 ||
+	    meta_set(r, "next_seq", (int64_t)r->seq) != 0 ||
+	    meta_set(r, "hlc", (int64_t)r->hlc) != 0 ||
 	    db_exec(r->db, "COMMIT", err, errlen) != 0) {
 		if (err[0] == '\0')
 			snprintf(err, errlen, "cannot commit: %s", sqlite3_errmsg(r->db));
@@ -418,6 +455,13 @@ record_change(struct replica *r, Tongxin__Change *c, char *err, size_t errlen)
 		return -1;
 	}
 	r->changes[r->nchanges++] = c;
+	/*
+	 * A row this device inserted cannot come back in a pull before its
+	 * insert is acknowledged (a sync pushes before it pulls), so inserts
+	 * need no pending mark; a later update or delete adds its own.
+	 */
+	if (c->op == TONGXIN__CHANGE__OP__OP_INSERT)
+		return 0;
 	sqlite3_bind_text(r->pending_put, 1, c->row_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(r->pending_put, 2, (sqlite3_int64)r->seq);
 	sqlite3_bind_int(r->pending_put, 3, (int)c->table);
@@ -469,8 +513,7 @@ rep_insert(struct replica *r, int t, const Tongxin__Value *vals, char id_out[ID_
 	}
 	sqlite3_bind_int64(st, td->ncols + 2, 0);
 	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	sqlite3_reset(st);   /* every parameter is bound again next time */
 	if (rc != SQLITE_DONE) {
 		snprintf(err, errlen, "cannot insert into %s: %s", td->name, sqlite3_errmsg(r->db));
 		return -1;
@@ -715,7 +758,7 @@ row_pending(struct replica *r, const char *id)
 
 /* Make the replica show the server's state of a row (unless it has pending changes). */
 static int
-apply_server_row(struct replica *r, const Tongxin__Row *row, uint64_t *applied)
+apply_server_row(struct replica *r, const Tongxin__Row *row, int check_pending, uint64_t *applied)
 {
 	const struct table_def *td;
 	sqlite3_stmt *st;
@@ -724,8 +767,17 @@ apply_server_row(struct replica *r, const Tongxin__Row *row, uint64_t *applied)
 	if (row->table >= TBL_COUNT || !id_valid(row->row_id))
 		return -1;
 	td = &schema_tables[row->table];
-	if (row_pending(r, row->row_id))
+	if (check_pending && row_pending(r, row->row_id))
 		return 0;
+	if (row->as_sent) {
+		/* The server holds what we inserted: only its version is new. */
+		st = r->ver[row->table];
+		sqlite3_bind_text(st, 1, row->row_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)row->version);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		return rc == SQLITE_DONE ? 0 : -1;
+	}
 	if (row->deleted) {
 		st = r->del[row->table];
 		sqlite3_bind_text(st, 1, row->row_id, -1, SQLITE_STATIC);
@@ -740,11 +792,10 @@ apply_server_row(struct replica *r, const Tongxin__Row *row, uint64_t *applied)
 	st = r->upsert[row->table];
 	sqlite3_bind_text(st, 1, row->row_id, -1, SQLITE_STATIC);
 	for (int k = 0; k < td->ncols; k++)
-		value_bind(st, k + 2, row->values[k]);
+		value_bind_static(st, k + 2, row->values[k]);
 	sqlite3_bind_int64(st, td->ncols + 2, (sqlite3_int64)row->version);
 	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	sqlite3_reset(st);   /* row outlives the step; every parameter is bound each time */
 	if (applied)
 		(*applied)++;
 	return rc == SQLITE_DONE ? 0 : -1;
@@ -827,7 +878,7 @@ rep_ack(struct replica *r, const Tongxin__PushResponse *resp, struct rep_ack_cou
 	}
 	for (size_t i = 0; i < resp->n_results; i++)
 		for (size_t j = 0; j < resp->results[i]->n_rows; j++)
-			if (apply_server_row(r, resp->results[i]->rows[j], NULL) != 0)
+			if (apply_server_row(r, resp->results[i]->rows[j], 1, NULL) != 0)
 				goto fail;
 	sqlite3_finalize(blob_get);
 	if (db_meta_set_int(r->db, "last_contact", now_ms()) != 0 ||
@@ -894,6 +945,8 @@ int
 rep_apply_page(struct replica *r, const Tongxin__PullResponse *page, uint64_t *applied,
     uint64_t *evicted, uint64_t *notices, char *err, size_t errlen)
 {
+	int check_pending;
+
 	if (db_exec(r->db, "BEGIN IMMEDIATE", err, errlen) != 0)
 		return -1;
 	for (size_t i = 0; i < page->n_evictions; i++) {
@@ -923,8 +976,21 @@ rep_apply_page(struct replica *r, const Tongxin__PullResponse *page, uint64_t *a
 		sqlite3_finalize(st);
 	}
 	/* Rows after evictions: a row that left and came back ends up present. */
+	{
+		/* A replica with nothing pending (a bootstrap) skips the per-row check. */
+		int any_pending = 0;
+		sqlite3_stmt *st;
+		if (sqlite3_prepare_v2(r->db, "SELECT 1 FROM pending LIMIT 1", -1, &st, NULL) ==
+		    SQLITE_OK) {
+			any_pending = sqlite3_step(st) == SQLITE_ROW;
+			sqlite3_finalize(st);
+		} else {
+			any_pending = 1;
+		}
+		check_pending = any_pending;
+	}
 	for (size_t i = 0; i < page->n_rows; i++)
-		if (apply_server_row(r, page->rows[i], applied) != 0) {
+		if (apply_server_row(r, page->rows[i], check_pending, applied) != 0) {
 			snprintf(err, errlen, "cannot apply a pulled row: %s", sqlite3_errmsg(r->db));
 			goto fail;
 		}

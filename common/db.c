@@ -24,6 +24,7 @@ db_open(const char *path, int create, int durable, char *err, size_t errlen)
 	sqlite3_extended_result_codes(db, 1);
 	if (db_exec(db, "PRAGMA journal_mode=WAL", err, errlen) != 0 ||
 	    db_exec(db, "PRAGMA foreign_keys=ON", err, errlen) != 0 ||
+	    db_exec(db, "PRAGMA temp_store=MEMORY", err, errlen) != 0 ||
 	    db_exec(db, durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
 	        err, errlen) != 0) {
 		sqlite3_close(db);

@@ -79,13 +79,17 @@ validate_utf8(const char *s)
 			p++;
 			continue;
 		}
-		if ((*p & 0xe0) == 0xc0 && *p >= 0xc2) n = 1;
-		else if ((*p & 0xf0) == 0xe0) n = 2;
-		else if ((*p & 0xf8) == 0xf0 && *p <= 0xf4) n = 3;
+		if (*p >= 0xc2 && *p <= 0xdf) n = 1;
+		else if (*p >= 0xe0 && *p <= 0xef) n = 2;
+		else if (*p >= 0xf0 && *p <= 0xf4) n = 3;
 		else return 0;
 		for (int i = 1; i <= n; i++)
 			if ((p[i] & 0xc0) != 0x80)
 				return 0;
+		/* No overlong forms, no UTF-16 surrogates, nothing above U+10FFFF. */
+		if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) ||
+		    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
+			return 0;
 		p += n + 1;
 	}
 	return 1;

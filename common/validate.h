@@ -12,7 +12,7 @@
 
 /* A value for column c: its type, length, enum list and date form. NULL is allowed here. */
 int validate_value(const struct col_def *c, const Tongxin__Value *v, char *why, size_t cap);
-/* A YYYY-MM-DD date that exists in the calendar. */
+/* A YYYY-MM-DD date from 1900 on that exists in the calendar. */
 int validate_date(const char *s);
 /*
  * An 18-character citizen ID number (GB 11643-1999): 17 digits, a valid

@@ -41,6 +41,14 @@ value_bind(sqlite3_stmt *st, int idx, const Tongxin__Value *v)
 }
 
 int
+value_bind_static(sqlite3_stmt *st, int idx, const Tongxin__Value *v)
+{
+	if (v->kind_case == TONGXIN__VALUE__KIND_S)
+		return sqlite3_bind_text(st, idx, v->s, -1, SQLITE_STATIC);
+	return value_bind(st, idx, v);
+}
+
+int
 value_from_column(sqlite3_stmt *st, int col, Tongxin__Value *out)
 {
 	tongxin__value__init(out);

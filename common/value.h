@@ -11,6 +11,8 @@
 
 /* Bind v to parameter idx of st (text is bound SQLITE_TRANSIENT). */
 int value_bind(sqlite3_stmt *st, int idx, const Tongxin__Value *v);
+/* The same, text bound SQLITE_STATIC: v must outlive the statement's next step. */
+int value_bind_static(sqlite3_stmt *st, int idx, const Tongxin__Value *v);
 /* Fill out (initialised here) from column col of st's current row. -1 on OOM. */
 int value_from_column(sqlite3_stmt *st, int col, Tongxin__Value *out);
 /* Whether column col of st's current row equals v (NULL equals NULL). */

@@ -37,6 +37,8 @@ struct store {
 	sqlite3_stmt *evict_get;
 	sqlite3_stmt *version_put;
 	sqlite3_stmt *unique_get[TBL_COUNT];
+	sqlite3_stmt *scope_get[TBL_COUNT];   /* _scope, _deleted, dissolved of a row */
+	sqlite3_stmt *ver_get[TBL_COUNT];     /* _version, _deleted, _scope, _scope2 of a row */
 };
 
 /* A row as the server holds it. */

@@ -131,6 +131,14 @@ store_prepare(struct store *s)
 		if ((s->pull[t] = db_prepare(s->db, sql)) == NULL)
 			return -1;
 
+		snprintf(sql, sizeof sql, "SELECT _scope, _deleted, %s FROM %s WHERE id = ?1",
+		    t == TBL_ORG ? "coalesce(dissolved, 0)" : "0", td->name);
+		if ((s->scope_get[t] = db_prepare(s->db, sql)) == NULL)
+			return -1;
+		snprintf(sql, sizeof sql, "SELECT _version, _deleted, _scope, coalesce(_scope2, '')"
+		    " FROM %s WHERE id = ?1", td->name);
+		if ((s->ver_get[t] = db_prepare(s->db, sql)) == NULL)
+			return -1;
 		for (int c = 0; c < td->ncols; c++) {
 			if (!(td->cols[c].flags & COLF_UNIQUE))
 				continue;
@@ -333,22 +341,17 @@ in_scope(const char *path, const char *prefix)
 static int
 ref_scope(struct store *s, int t, const char *id, char *scope, size_t cap)
 {
-	struct srow r;
-	int live;
+	sqlite3_stmt *st = s->scope_get[t];
+	int rc, found = 0;
 
-	if (row_load(s, t, id, &r) != 0)
-		return -1;
-	if (!r.exists)
-		return 0;
-	snprintf(scope, cap, "%s", r.scope);
-	live = !r.deleted;
-	if (t == TBL_ORG) {
-		int dc = schema_col_index(&schema_tables[TBL_ORG], "dissolved");
-		if (r.v[dc].kind_case == TONGXIN__VALUE__KIND_I && r.v[dc].i != 0)
-			live = 0;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		snprintf(scope, cap, "%s", (const char *)sqlite3_column_text(st, 0));
+		found = sqlite3_column_int(st, 1) || sqlite3_column_int(st, 2) ? 2 : 1;
 	}
-	srow_clear(&r);
-	return live ? 1 : 2;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? found : -1;
 }
 
 /*
@@ -469,10 +472,27 @@ change_shape(const Tongxin__Change *c, struct txn_verdict *vd)
 			return CH_REJECTED;
 		}
 		seen |= 1ull << c->cols[i];
-		if (c->op != TONGXIN__CHANGE__OP__OP_DELETE &&
-		    validate_value(&td->cols[c->cols[i]], c->values[i], vd->reason,
-		        sizeof vd->reason) != 0)
+		if (c->op == TONGXIN__CHANGE__OP__OP_DELETE)
+			continue;
+		if (validate_value(&td->cols[c->cols[i]], c->values[i], vd->reason,
+		    sizeof vd->reason) != 0)
 			return CH_REJECTED;
+		/* A required column is never set to nothing, on insert or update. */
+		if ((td->cols[c->cols[i]].flags & COLF_REQUIRED) &&
+		    (c->values[i]->kind_case == TONGXIN__VALUE__KIND__NOT_SET ||
+		     (c->values[i]->kind_case == TONGXIN__VALUE__KIND_S && c->values[i]->s[0] == '\0'))) {
+			snprintf(vd->reason, sizeof vd->reason, "%s: %s (%s) is required", td->name,
+			    td->cols[c->cols[i]].label, td->cols[c->cols[i]].name);
+			return CH_REJECTED;
+		}
+		/* There is one street, made by tongxind init. */
+		if (c->table == TBL_ORG && c->values[i]->kind_case == TONGXIN__VALUE__KIND_S &&
+		    (int)c->cols[i] == schema_col_index(td, "kind") &&
+		    strcmp(c->values[i]->s, "street") == 0) {
+			snprintf(vd->reason, sizeof vd->reason, "org: there is one street per server, "
+			    "created by tongxind init");
+			return CH_REJECTED;
+		}
 	}
 	return CH_APPLIED;
 }
@@ -910,28 +930,100 @@ oom:
 	return NULL;
 }
 
+/* Order changes by (table, row id), then by their place in the transaction. */
+static int
+change_row_cmp(const void *a, const void *b, void *arg)
+{
+	const Tongxin__Change *x = *(const Tongxin__Change *const *)a;
+	const Tongxin__Change *y = *(const Tongxin__Change *const *)b;
+	int c;
+
+	(void)arg;
+	if (x->table != y->table)
+		return x->table < y->table ? -1 : 1;
+	if ((c = strcmp(x->row_id, y->row_id)) != 0)
+		return c;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The version of a row the device inserted and the server holds as sent.
+ * NULL when the row is not live in scope (the caller then sends it whole).
+ */
+static Tongxin__Row *
+row_as_sent(struct store *s, int t, const char *id, const char *scope)
+{
+	sqlite3_stmt *st = s->ver_get[t];
+	Tongxin__Row *m = NULL;
+
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 1) == 0 &&
+	    (in_scope((const char *)sqlite3_column_text(st, 2), scope) ||
+	     in_scope((const char *)sqlite3_column_text(st, 3), scope)) &&
+	    (m = malloc(sizeof *m)) != NULL) {
+		tongxin__row__init(m);
+		m->table = (uint32_t)t;
+		m->version = (uint64_t)sqlite3_column_int64(st, 0);
+		m->as_sent = 1;
+		if ((m->row_id = strdup(id)) == NULL) {
+			free(m);
+			m = NULL;
+		}
+	}
+	sqlite3_reset(st);
+	return m;
+}
+
 /* Fill res->rows with the current state of every distinct row tx touches. */
 static int
 result_rows(struct store *s, const Tongxin__Txn *tx, const char *scope, Tongxin__TxnResult *res)
 {
+	const Tongxin__Change **order;
+	int applied = res->status == TONGXIN__TXN_RESULT__STATUS__APPLIED ||
+	    res->status == TONGXIN__TXN_RESULT__STATUS__MERGED;
+
 	if (tx->n_changes == 0)
 		return 0;
-	if ((res->rows = calloc(tx->n_changes, sizeof *res->rows)) == NULL)
+	if ((res->rows = calloc(tx->n_changes, sizeof *res->rows)) == NULL ||
+	    (order = malloc(tx->n_changes * sizeof *order)) == NULL)
 		return -1;
+	/* Each distinct row once: sort the changes by row, stably by position. */
+	for (size_t i = 0; i < tx->n_changes; i++)
+		order[i] = tx->changes[i];
+	qsort_r(order, tx->n_changes, sizeof *order, change_row_cmp, (void *)tx);
 	for (size_t i = 0; i < tx->n_changes; i++) {
-		const Tongxin__Change *c = tx->changes[i];
-		int dup = 0;
+		const Tongxin__Change *c = order[i];
+		size_t j = i;
+		int only_insert;
+		Tongxin__Row *m;
+
 		if (c->table >= TBL_COUNT || !id_valid(c->row_id))
 			continue;
-		for (size_t j = 0; j < i && !dup; j++)
-			dup = tx->changes[j]->table == c->table &&
-			    strcmp(tx->changes[j]->row_id, c->row_id) == 0;
-		if (dup)
+		while (j + 1 < tx->n_changes && order[j + 1]->table == c->table &&
+		    strcmp(order[j + 1]->row_id, c->row_id) == 0)
+			j++;
+		/*
+		 * Not for a re-sent transaction (others may have changed the row
+		 * since) nor for transfers (the server fills in to_org_id).
+		 */
+		only_insert = i == j && c->op == TONGXIN__CHANGE__OP__OP_INSERT && !res->duplicate &&
+		    c->table != TBL_TRANSFER;
+		i = j;
+		/*
+		 * An insert applied as sent needs no values back: the device has
+		 * them. Only the version travels (and the row's fate if it moved).
+		 */
+		if (applied && only_insert && (m = row_as_sent(s, (int)c->table, c->row_id, scope)) != NULL) {
+			res->rows[res->n_rows++] = m;
 			continue;
-		if ((res->rows[res->n_rows] = row_message(s, (int)c->table, c->row_id, scope)) == NULL)
+		}
+		if ((res->rows[res->n_rows] = row_message(s, (int)c->table, c->row_id, scope)) == NULL) {
+			free(order);
 			return -1;
+		}
 		res->n_rows++;
 	}
+	free(order);
 	return 0;
 }
 

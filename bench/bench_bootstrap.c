@@ -1,0 +1,445 @@
+/*
+ * bench_bootstrap.c - (c) a new replica pulls its whole scope over TLS on
+ * loopback from a real "tongxind serve" child process, against plain
+ * INSERTs of the same rows into a replica.
+ *
+ * The server is populated in this process with store_push() (members in
+ * local transactions of 1000 rows, as a bulk import arrives), while it is
+ * not serving: the store keeps its version counter in memory and must be
+ * its only writer. Then a fresh replica (its own enrolled device of the
+ * street organisation, so its scope is everything) runs sync_run() end to
+ * end: TLS handshake, hello, an empty push, and the pull of every page.
+ *
+ * Two stages are timed, each with a fresh replica: after the organisation
+ * and the members are on the server, and again after the meetings and the
+ * attendance rows have been added. The baseline inserts the same rows (same
+ * ids and values) into the tables of a fresh replica (same pragmas: WAL,
+ * synchronous=NORMAL) with one prepared statement per table, in
+ * transactions of 5000 rows, the size of a pull page.
+ *
+ * A breakdown of the same pull without the network follows (unless
+ * --no-breakdown): store_pull, frame_encode, frame_decode and
+ * rep_apply_page in turn, page by page, into another fresh replica.
+ *
+ * Each bootstrap and each baseline runs REPEATS times (fresh replicas, the
+ * server restarted each time) and the median is printed.
+ *
+ * usage: bench_bootstrap [MEMBERS [ATTENDANCE [REPEATS]]] [--no-breakdown]
+ *   defaults 100000 members, 1000000 attendance rows (1000 per meeting), 3 repeats
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "frame.h"
+#include "harness.h"
+#include "pki.h"
+#include "store.h"
+#include "sync.h"
+
+#define PUSH_TXNS 256
+#define PUSH_BYTES (4u * 1024u * 1024u)
+#define TXN_ROWS 1000
+#define PAGE_ROWS 5000          /* as the store's PULL_MAX_ROWS */
+#define PER_MEETING 1000
+#define MAX_REPEATS 9
+
+static struct store_actor actor;
+static uint64_t next_seq = 1, hlc;
+
+/* Apply one batch of transactions and free them. */
+static void
+push_batch(struct store *s, Tongxin__Txn **batch, size_t nb, int t)
+{
+	Tongxin__PushRequest req = TONGXIN__PUSH_REQUEST__INIT;
+	Tongxin__PushResponse *resp = NULL;
+	char err[1024] = "";
+
+	req.txns = batch;
+	req.n_txns = nb;
+	if (store_push(s, &actor, &req, &resp, err, sizeof err) != 0)
+		bx_die("store_push: %s", err);
+	for (size_t j = 0; j < resp->n_results; j++)
+		if (resp->results[j]->status != TONGXIN__TXN_RESULT__STATUS__APPLIED)
+			bx_die("populating %s: transaction rejected: %s", schema_tables[t].name,
+			    resp->results[j]->reason);
+	tongxin__push_response__free_unpacked(resp, NULL);
+	for (size_t j = 0; j < nb; j++)
+		bx_txn_free(batch[j]);
+}
+
+/* Push rows of rs in transactions of TXN_ROWS, batches like sync's. */
+static void
+push_rows(struct store *s, const struct bx_rows *rs)
+{
+	Tongxin__Txn *batch[PUSH_TXNS];
+	size_t nb = 0, bytes = 0;
+
+	for (size_t i = 0; i < rs->n; i += TXN_ROWS) {
+		Tongxin__Txn *tx;
+		size_t len;
+		hlc = hlc_next(hlc);
+		tx = bx_txn_make(rs, i, i + TXN_ROWS < rs->n ? TXN_ROWS : rs->n - i, next_seq++, hlc);
+		len = tongxin__txn__get_packed_size(tx);
+		if (nb > 0 && (nb == PUSH_TXNS || bytes + len > PUSH_BYTES)) {
+			push_batch(s, batch, nb, rs->t);
+			nb = bytes = 0;
+		}
+		batch[nb++] = tx;
+		bytes += len;
+	}
+	if (nb > 0)
+		push_batch(s, batch, nb, rs->t);
+}
+
+static struct store *
+open_store(const struct bx_street *st)
+{
+	char err[1024] = "";
+	struct store *s = store_open(st->dir, 0, err, sizeof err);
+
+	if (s == NULL)
+		bx_die("store_open: %s", err);
+	return s;
+}
+
+static int64_t
+count(struct replica *r, const char *table)
+{
+	char sql[128];
+	sqlite3_stmt *st;
+	int64_t n = -1;
+
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
+	if (sqlite3_prepare_v2(replica_db(r), sql, -1, &st, NULL) != SQLITE_OK)
+		bx_die("%s", sqlite3_errmsg(replica_db(r)));
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* A fresh replica pulls everything over TLS; returns seconds and the rows pulled. */
+static double
+bootstrap(struct bx_street *st, const char *path, const char *bundle, uint64_t *rows,
+    const int64_t expect[TBL_COUNT])
+{
+	struct replica *r = bx_replica_new(path, bundle);
+	struct sync_opts o;
+	struct sync_report rep;
+	enum sync_fail f;
+	char err[1024] = "";
+	double t0, t1;
+
+	memset(&o, 0, sizeof o);
+	o.server = st->listen;
+	o.operator_name = "bench";
+	o.timeout_ms = 120000;
+	bx_server_start(st);
+	bx_settle();
+	t0 = bx_now();
+	if (sync_run(r, &o, &rep, &f, err, sizeof err) != 0)
+		bx_die("sync_run: %s", err);
+	t1 = bx_now();
+	bx_server_stop(st);
+	for (int t = 0; t < TBL_COUNT; t++)
+		if (expect[t] >= 0 && count(r, schema_tables[t].name) != expect[t])
+			bx_die("the new replica holds %lld %s rows, expected %lld",
+			    (long long)count(r, schema_tables[t].name), schema_tables[t].name,
+			    (long long)expect[t]);
+	*rows = rep.pulled_rows;
+	replica_close(r);
+	return t1 - t0;
+}
+
+/* The median of n bootstraps, each into a fresh replica at path. */
+static double
+bootstrap_median(struct bx_street *st, const char *path, const char *bundle, uint64_t *rows,
+    const int64_t expect[TBL_COUNT], int n)
+{
+	double t[MAX_REPEATS];
+
+	for (int k = 0; k < n; k++) {
+		t[k] = bootstrap(st, path, bundle, rows, expect);
+		bx_replica_rm(path);
+	}
+	return bx_median(t, n);
+}
+
+/*
+ * Plain INSERTs of the row sets into a fresh replica, PAGE_ROWS per
+ * transaction; the time after each set goes to marks[i].
+ */
+static void
+plain(const char *path, const char *bundle, struct bx_rows *const *sets, int nsets,
+    double *marks)
+{
+	struct replica *r = bx_replica_new(path, bundle);
+	sqlite3 *db = replica_db(r);
+	uint64_t version = 0;
+	size_t in_txn = 0;
+	double t0;
+
+	bx_settle();
+	t0 = bx_now();
+
+	for (int i = 0; i < nsets; i++) {
+		sqlite3_stmt *st = bx_plain_prepare(db, sets[i]->t, 0);
+		for (size_t j = 0; j < sets[i]->n; j++) {
+			if (in_txn == 0)
+				bx_exec(db, "BEGIN IMMEDIATE");
+			bx_plain_bind(st, sets[i]->t, sets[i]->ids[j], bx_row(sets[i], j), ++version, NULL);
+			bx_step(db, st);
+			if (++in_txn == PAGE_ROWS) {
+				bx_exec(db, "COMMIT");
+				in_txn = 0;
+			}
+		}
+		sqlite3_finalize(st);
+		if (in_txn > 0 && (i + 1 == nsets || marks[i] >= 0)) {
+			bx_exec(db, "COMMIT");
+			in_txn = 0;
+		}
+		if (marks[i] >= 0)
+			marks[i] = bx_now() - t0;
+	}
+	if (in_txn > 0)
+		bx_exec(db, "COMMIT");
+	marks[nsets - 1] = bx_now() - t0;
+	replica_close(r);
+}
+
+/* The pull without the network: each step timed on its own. */
+static void
+breakdown(struct bx_street *st, const char *path, const char *bundle, double total_tls)
+{
+	struct store *s = open_store(st);
+	struct replica *r = bx_replica_new(path, bundle);
+	Tongxin__PullRequest req = TONGXIN__PULL_REQUEST__INIT;
+	uint64_t cursors[TBL_COUNT], applied = 0, evicted = 0;
+	double t_pull = 0, t_enc = 0, t_dec = 0, t_apply = 0, t_free = 0, t;
+	size_t pages = 0, wire = 0;
+	char err[1024] = "", buf[32];
+	int more = 1;
+
+	memset(cursors, 0, sizeof cursors);
+	req.cursors = cursors;
+	req.n_cursors = TBL_COUNT;
+	while (more) {
+		Tongxin__PullResponse *resp = NULL;
+		Tongxin__Envelope env = TONGXIN__ENVELOPE__INIT, *in;
+		uint8_t *frame;
+		size_t n;
+
+		t = bx_now();
+		if (store_pull(s, &actor, &req, &resp, err, sizeof err) != 0)
+			bx_die("store_pull: %s", err);
+		t_pull += bx_now() - t;
+		for (int k = 0; k < TBL_COUNT && k < (int)resp->n_cursors; k++)
+			cursors[k] = resp->cursors[k];
+		req.evict_cursor = resp->evict_cursor;
+		more = resp->more;
+		env.id = 1;
+		env.body_case = TONGXIN__ENVELOPE__BODY_PULL_RESULT;
+		env.pull_result = resp;
+		t = bx_now();
+		if ((frame = frame_encode(&env, &n)) == NULL)
+			bx_die("frame_encode failed");
+		t_enc += bx_now() - t;
+		t = bx_now();
+		tongxin__pull_response__free_unpacked(resp, NULL);
+		t_free += bx_now() - t;
+		wire += n;
+		t = bx_now();
+		if ((in = frame_decode(frame + FRAME_HDR_LEN, n - FRAME_HDR_LEN)) == NULL)
+			bx_die("frame_decode failed");
+		t_dec += bx_now() - t;
+		free(frame);
+		t = bx_now();
+		if (rep_apply_page(r, in->pull_result, &applied, &evicted, NULL, err, sizeof err) != 0)
+			bx_die("rep_apply_page: %s", err);
+		t_apply += bx_now() - t;
+		t = bx_now();
+		envelope_free(in);
+		t_free += bx_now() - t;
+		pages++;
+	}
+	replica_close(r);
+	store_close(s);
+	t = t_pull + t_enc + t_dec + t_apply + t_free;
+	printf("    breakdown of the same pull without the network (%zu pages, %.1f MB of frames,\n"
+	    "    %s rows, each step timed alone, server and replica in one thread):\n",
+	    pages, (double)wire / 1e6, bx_commas((double)applied, buf, sizeof buf));
+	printf("      store_pull (server reads rows, builds messages)  %7.3f s  %4.1f%%\n", t_pull,
+	    100 * t_pull / t);
+	printf("      frame_encode (server packs)                      %7.3f s  %4.1f%%\n", t_enc,
+	    100 * t_enc / t);
+	printf("      frame_decode (replica unpacks)                   %7.3f s  %4.1f%%\n", t_dec,
+	    100 * t_dec / t);
+	printf("      rep_apply_page (replica writes)                  %7.3f s  %4.1f%%\n", t_apply,
+	    100 * t_apply / t);
+	printf("      freeing messages (both sides)                    %7.3f s  %4.1f%%\n", t_free,
+	    100 * t_free / t);
+	printf("      sum %.3f s (%s rows/s); the bootstrap over TLS took %.3f s: there the\n"
+	    "      server and the replica work in parallel (two processes), and here each step\n"
+	    "      runs alone in one thread, with the caches the previous step left behind\n", t,
+	    bx_commas((double)applied / t, buf, sizeof buf), total_tls);
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t nmembers = 100000, natt = 1000000, nmeet;
+	int do_breakdown = 1, npos = 0, repeats = 3;
+	struct bx_street st;
+	struct bx_refs refs;
+	struct bx_rows org, members, meetings, att;
+	struct pki_cred cred;
+	char b1[4200], b2[4200], p[4200], err[1024] = "", addr[300], buf[4][32];
+	static char devid[40];
+	const char *base;
+	struct store *s;
+	int64_t expect[TBL_COUNT];
+	uint64_t pulled1, pulled2;
+	double t_pop1, t_pop2, t_boot1, t_boot2, marks[4], t, load;
+	int ncpu;
+	size_t rows1, rows2;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--no-breakdown") == 0)
+			do_breakdown = 0;
+		else if (argv[i][0] != '-' && npos == 0 && ++npos)
+			nmembers = (size_t)bx_arg_long(argv[i], "MEMBERS");
+		else if (argv[i][0] != '-' && npos == 1 && ++npos)
+			natt = (size_t)bx_arg_long(argv[i], "ATTENDANCE");
+		else if (argv[i][0] != '-' && npos == 2 && ++npos)
+			repeats = (int)bx_arg_long(argv[i], "REPEATS");
+		else {
+			fprintf(stderr, "usage: bench_bootstrap [MEMBERS [ATTENDANCE [REPEATS]]] "
+			    "[--no-breakdown]\n");
+			return 2;
+		}
+	}
+	if (repeats > MAX_REPEATS)
+		repeats = MAX_REPEATS;
+	nmeet = (natt + PER_MEETING - 1) / PER_MEETING;
+	base = bx_tmpdir("bootstrap");
+	bx_street_init(&st, base);
+	snprintf(b1, sizeof b1, "%s/office.bundle", base);
+	snprintf(b2, sizeof b2, "%s/new.bundle", base);
+	bx_enroll(&st, "bench-office", b1);
+	bx_enroll(&st, "bench-new", b2);
+	if (pki_bundle_read(b1, &cred, addr, sizeof addr, err, sizeof err) != 0)
+		bx_die("%s", err);
+	snprintf(devid, sizeof devid, "%s", cred.id.device_id);
+	pki_cred_clear(&cred);
+	actor.device_id = devid;
+	actor.device_name = "bench-office";
+	actor.role = "office";
+	actor.scope = st.scope;
+	actor.operator_name = "bench";
+
+	/* Every row, generated before any clock starts. */
+	memset(&refs, 0, sizeof refs);
+	refs.org_id = st.street_id;
+	bx_rows_make(&org, TBL_ORG, 0, 1, &refs);
+	refs.org_id = org.ids[0];
+	bx_rows_make(&members, TBL_MEMBER, 0, nmembers, &refs);
+	bx_rows_make(&meetings, TBL_MEETING, 0, nmeet, &refs);
+	refs.members = (const char (*)[ID_TEXT_LEN + 1])members.ids;
+	refs.nmembers = members.n;
+	refs.meetings = (const char (*)[ID_TEXT_LEN + 1])meetings.ids;
+	refs.nmeetings = meetings.n;
+	bx_rows_make(&att, TBL_ATTENDANCE, 0, natt, &refs);
+
+	bx_load(&load, &ncpu);
+	printf("(c) bootstrap: a fresh replica runs sync_run against tongxind serve (child process)\n"
+	    "    over TLS 1.3 on loopback, vs plain prepared INSERTs of the same rows into a fresh\n"
+	    "    replica in transactions of %d rows (a pull page); replicas: WAL, synchronous=NORMAL;\n"
+	    "    server store: WAL, synchronous=FULL; median of %d runs; files on %s; load average\n"
+	    "    %.1f on %d CPUs at start\n", PAGE_ROWS, repeats, bx_fs_name(base), load, ncpu);
+
+	/* Stage 1: the organisation and the members. */
+	s = open_store(&st);
+	t = bx_now();
+	push_rows(s, &org);
+	push_rows(s, &members);
+	t_pop1 = bx_now() - t;
+	store_close(s);
+	for (int k = 0; k < TBL_COUNT; k++)
+		expect[k] = -1;
+	expect[TBL_ORG] = 2;
+	expect[TBL_MEMBER] = (int64_t)nmembers;
+	snprintf(p, sizeof p, "%s/boot1.db", base);
+	t_boot1 = bootstrap_median(&st, p, b2, &pulled1, expect, repeats);
+
+	/* Stage 2: add the meetings and the attendance. */
+	s = open_store(&st);
+	t = bx_now();
+	push_rows(s, &meetings);
+	push_rows(s, &att);
+	t_pop2 = bx_now() - t;
+	store_close(s);
+	expect[TBL_MEETING] = (int64_t)nmeet;
+	expect[TBL_ATTENDANCE] = (int64_t)natt;
+	snprintf(p, sizeof p, "%s/boot2.db", base);
+	t_boot2 = bootstrap_median(&st, p, b2, &pulled2, expect, repeats);
+
+	/* The baseline: the same rows, plainly. */
+	{
+		struct bx_rows *sets[4] = { &org, &members, &meetings, &att };
+		double m1[MAX_REPEATS], m3[MAX_REPEATS];
+		for (int k = 0; k < repeats; k++) {
+			marks[0] = -1;
+			marks[1] = 0;   /* mark the end of the members */
+			marks[2] = -1;
+			marks[3] = 0;
+			snprintf(p, sizeof p, "%s/plain.db", base);
+			plain(p, b2, sets, 4, marks);
+			bx_replica_rm(p);
+			m1[k] = marks[1];
+			m3[k] = marks[3];
+		}
+		marks[1] = bx_median(m1, repeats);
+		marks[3] = bx_median(m3, repeats);
+	}
+	rows1 = org.n + members.n;
+	rows2 = rows1 + meetings.n + att.n;
+
+	printf("    server populated in this process with store_push (1000-row transactions):\n"
+	    "    %s rows in %.2f s (%s rows/s)\n",
+	    bx_commas((double)rows2, buf[0], sizeof buf[0]), t_pop1 + t_pop2,
+	    bx_commas((double)rows2 / (t_pop1 + t_pop2), buf[1], sizeof buf[1]));
+	printf("    %-34s %10s %8s %11s %8s %11s  %s\n", "server holds", "rows", "boot s",
+	    "boot r/s", "plain s", "plain r/s", "boot rate/plain");
+	printf("    %-34s %10s %8.3f %11s %8.3f %11s  %.1f%%\n",
+	    "street+branch, members",
+	    bx_commas((double)pulled1, buf[0], sizeof buf[0]), t_boot1,
+	    bx_commas((double)pulled1 / t_boot1, buf[1], sizeof buf[1]), marks[1],
+	    bx_commas((double)rows1 / marks[1], buf[2], sizeof buf[2]),
+	    100 * ((double)pulled1 / t_boot1) / ((double)rows1 / marks[1]));
+	{
+		char what[64];
+		snprintf(what, sizeof what, "+ %zu meetings, attendance", nmeet);
+		printf("    %-34s %10s %8.3f %11s %8.3f %11s  %.1f%%\n", what,
+		    bx_commas((double)pulled2, buf[0], sizeof buf[0]), t_boot2,
+		    bx_commas((double)pulled2 / t_boot2, buf[1], sizeof buf[1]), marks[3],
+		    bx_commas((double)rows2 / marks[3], buf[2], sizeof buf[2]),
+		    100 * ((double)pulled2 / t_boot2) / ((double)rows2 / marks[3]));
+	}
+	printf("    target: bootstrap rate >= 50%% of the plain insert rate; 100,000 members in about\n"
+	    "    a second (here: %s members in %.2f s, i.e. %.2f s per 100,000)\n",
+	    bx_commas((double)nmembers, buf[3], sizeof buf[3]), t_boot1,
+	    t_boot1 * 100000.0 / (double)nmembers);
+	fflush(stdout);
+	if (do_breakdown) {
+		snprintf(p, sizeof p, "%s/breakdown.db", base);
+		breakdown(&st, p, b2, t_boot2);
+		bx_replica_rm(p);
+	}
+	bx_rows_free(&org);
+	bx_rows_free(&members);
+	bx_rows_free(&meetings);
+	bx_rows_free(&att);
+	return 0;
+}

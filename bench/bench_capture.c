@@ -1,0 +1,217 @@
+/*
+ * bench_capture.c - (a) the cost of capture: member inserts through the
+ * replica (rep_begin; rep_insert x N; rep_commit), which also write the
+ * outbox and the pending list, against plain INSERTs of the same rows into
+ * the member table of a second, identical replica.
+ *
+ * Both replicas are made by replica_join and opened by replica_open, so
+ * they have the same schema, indexes and pragmas (WAL, synchronous=NORMAL,
+ * foreign_keys=ON). The plain side uses one prepared statement, makes its
+ * ids with the same id_new(), binds with the same value_bind(), uses the
+ * same BEGIN IMMEDIATE and the same transaction sizes. Rows are generated
+ * before any clock starts. Each figure is the median of REPEATS runs, each
+ * run on fresh replicas, the order of the two sides alternating.
+ *
+ * usage: bench_capture [ROWS [SINGLE_ROWS [REPEATS]]]
+ *   ROWS         rows for the bulk modes (default 100000)
+ *   SINGLE_ROWS  rows for the one-row-per-transaction mode (default 10000)
+ *   REPEATS      runs per figure (default 5)
+ *
+ * Besides wall times it prints the ratio of CPU times (user + system of
+ * this process): other programs on the machine move the first much more
+ * than the second. The wall ratio is the figure; the CPU ratio leaves out
+ * waiting for the disk, so it is the lower of the two when capture writes
+ * more.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define MAX_REPEATS 15
+
+struct mode {
+	const char *name;
+	size_t rows;
+	size_t per_txn;       /* rows per local transaction */
+};
+
+static struct bx_rows rows;
+static const char *bundle;
+static const char *base;
+
+static double
+file_mb(const char *path)
+{
+	struct stat sb;
+	return stat(path, &sb) == 0 ? (double)sb.st_size / 1e6 : 0;
+}
+
+static int64_t
+count(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t n = -1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		bx_die("%s: %s", sql, sqlite3_errmsg(db));
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* Inserts with capture; returns wall seconds, CPU seconds in *cpu. */
+static double
+run_capture(const struct mode *m, const char *path, double *mb, double *cpu)
+{
+	struct replica *r = bx_replica_new(path, bundle);
+	char id[ID_TEXT_LEN + 1], err[1024] = "";
+	double t0, t1;
+
+	bx_settle();
+	*cpu = bx_cpu();
+	t0 = bx_now();
+	for (size_t i = 0; i < m->rows; i += m->per_txn) {
+		size_t end = i + m->per_txn < m->rows ? i + m->per_txn : m->rows;
+		if (rep_begin(r, "bench") != 0)
+			bx_die("rep_begin failed");
+		for (size_t j = i; j < end; j++)
+			if (rep_insert(r, TBL_MEMBER, bx_row(&rows, j), id, err, sizeof err) != 0)
+				bx_die("rep_insert: %s", err);
+		if (rep_commit(r, err, sizeof err) != 0)
+			bx_die("rep_commit: %s", err);
+	}
+	t1 = bx_now();
+	*cpu = bx_cpu() - *cpu;
+	if (count(replica_db(r), "SELECT count(*) FROM member") != (int64_t)m->rows ||
+	    count(replica_db(r), "SELECT coalesce(sum(nchanges), 0) FROM outbox") !=
+	    (int64_t)m->rows)
+		bx_die("capture: the replica does not hold %zu rows and changes", m->rows);
+	replica_close(r);
+	*mb = file_mb(path);
+	bx_replica_rm(path);
+	return t1 - t0;
+}
+
+/* Plain INSERTs of the same rows; returns wall seconds, CPU seconds in *cpu. */
+static double
+run_plain(const struct mode *m, const char *path, double *mb, double *cpu)
+{
+	struct replica *r = bx_replica_new(path, bundle);
+	sqlite3 *db = replica_db(r);
+	sqlite3_stmt *st = bx_plain_prepare(db, TBL_MEMBER, 0);
+	char id[ID_TEXT_LEN + 1];
+	double t0, t1;
+
+	bx_settle();
+	*cpu = bx_cpu();
+	t0 = bx_now();
+	for (size_t i = 0; i < m->rows; i += m->per_txn) {
+		size_t end = i + m->per_txn < m->rows ? i + m->per_txn : m->rows;
+		bx_exec(db, "BEGIN IMMEDIATE");
+		for (size_t j = i; j < end; j++) {
+			if (id_new(id) != 0)
+				bx_die("id_new failed");
+			bx_plain_bind(st, TBL_MEMBER, id, bx_row(&rows, j), 0, NULL);
+			bx_step(db, st);
+		}
+		bx_exec(db, "COMMIT");
+	}
+	t1 = bx_now();
+	*cpu = bx_cpu() - *cpu;
+	sqlite3_finalize(st);
+	if (count(db, "SELECT count(*) FROM member") != (int64_t)m->rows)
+		bx_die("plain: the replica does not hold %zu rows", m->rows);
+	replica_close(r);
+	*mb = file_mb(path);
+	bx_replica_rm(path);
+	return t1 - t0;
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t nrows = argc > 1 ? (size_t)bx_arg_long(argv[1], "ROWS") : 100000;
+	size_t nsingle = argc > 2 ? (size_t)bx_arg_long(argv[2], "SINGLE_ROWS") : 10000;
+	int repeats = argc > 3 ? (int)bx_arg_long(argv[3], "REPEATS") : 5;
+	struct mode modes[] = {
+		{ "one local transaction", nrows, nrows },
+		{ "1000 rows per transaction", nrows, 1000 },
+		{ "1 row per transaction", nsingle, 1 },
+	};
+	struct bx_street st;
+	struct bx_refs refs;
+	char org[ID_TEXT_LEN + 1], bpath[4200], buf[3][32];
+	static char bstore[4200];
+	double worst = 0, load;
+	int ncpu;
+
+	if (argc > 4 || (argc > 1 && argv[1][0] == '-')) {
+		fprintf(stderr, "usage: bench_capture [ROWS [SINGLE_ROWS [REPEATS]]]\n");
+		return 2;
+	}
+	if (repeats > MAX_REPEATS)
+		repeats = MAX_REPEATS;
+	base = bx_tmpdir("capture");
+	bx_street_init(&st, base);
+	snprintf(bpath, sizeof bpath, "%s/bench.bundle", base);
+	bx_enroll(&st, "bench-capture", bpath);
+	snprintf(bstore, sizeof bstore, "%s", bpath);
+	bundle = bstore;
+
+	memset(&refs, 0, sizeof refs);
+	if (id_new(org) != 0)
+		bx_die("id_new failed");
+	refs.org_id = org;
+	bx_rows_make(&rows, TBL_MEMBER, 0, nrows > nsingle ? nrows : nsingle, &refs);
+
+	bx_load(&load, &ncpu);
+	printf("(a) capture: member inserts through rep_insert (data + outbox + pending) vs plain\n"
+	    "    prepared INSERTs of the same rows into the same table of an identical replica;\n"
+	    "    both replicas: WAL, synchronous=NORMAL, foreign_keys=ON; same BEGIN IMMEDIATE and\n"
+	    "    transaction sizes; ~%zu bytes of values per row; median of %d runs, sides\n"
+	    "    alternating; files on %s; load average %.1f on %d CPUs at start\n",
+	    rows.bytes / rows.n, repeats, bx_fs_name(base), load, ncpu);
+	printf("    %-26s %8s %8s %8s %10s %10s %13s  %s\n", "", "", "", "", "", "",
+	    "file MB", "capture/plain");
+	printf("    %-26s %8s %8s %8s %10s %10s %13s  %6s %6s\n", "local transactions", "rows",
+	    "plain s", "capt s", "plain r/s", "capt r/s", "plain  capt", "wall", "cpu");
+	for (size_t mi = 0; mi < sizeof modes / sizeof modes[0]; mi++) {
+		const struct mode *m = &modes[mi];
+		double tp[MAX_REPEATS], tc[MAX_REPEATS], cp[MAX_REPEATS], cc[MAX_REPEATS];
+		double mbp = 0, mbc = 0, p, c;
+		char path[4200];
+
+		for (int k = 0; k < repeats; k++) {
+			/* Alternate which side goes first: the disk and the page cache warm up. */
+			for (int side = 0; side < 2; side++) {
+				int plain = (side + k) % 2 == 0;
+				snprintf(path, sizeof path, "%s/%s-%zu-%d.db", base, plain ? "plain" : "cap",
+				    mi, k);
+				if (plain)
+					tp[k] = run_plain(m, path, &mbp, &cp[k]);
+				else
+					tc[k] = run_capture(m, path, &mbc, &cc[k]);
+			}
+		}
+		p = bx_median(tp, repeats);
+		c = bx_median(tc, repeats);
+		if (c / p > worst && m->per_txn > 1)
+			worst = c / p;
+		printf("    %-26s %8s %8.3f %8.3f %10s %10s %6.1f %6.1f  %5.2fx %5.2fx\n", m->name,
+		    bx_commas((double)m->rows, buf[0], sizeof buf[0]), p, c,
+		    bx_commas((double)m->rows / p, buf[1], sizeof buf[1]),
+		    bx_commas((double)m->rows / c, buf[2], sizeof buf[2]), mbp, mbc, c / p,
+		    bx_median(cc, repeats) / bx_median(cp, repeats));
+		fflush(stdout);
+	}
+	printf("    target: capture/plain <= 1.5x, aiming for 1.2x (bulk modes, wall: worst %.2fx, %s)\n",
+	    worst, worst <= 1.2 ? "meets the aim" : worst <= 1.5 ? "meets the target" :
+	    "MISSES the target");
+	bx_rows_free(&rows);
+	return 0;
+}

@@ -1,0 +1,208 @@
+/*
+ * bench_noop.c - (d) a sync with nothing to do: the round trip of
+ * sync_run() against a real "tongxind serve" child process on loopback,
+ * with TLS session resumption (one SSL_CTX reused through sync_opts.ctx,
+ * the last session passed through sync_opts.session) against the same
+ * without it (a fresh context and no session each time).
+ *
+ * The replica has bootstrapped the (small) street and its outbox is empty,
+ * so each sync is: TCP connect, TLS 1.3 handshake, Hello/Welcome, an empty
+ * outbox read, one Pull answered by one empty page. Variants, interleaved
+ * round by round so that drift hits them alike:
+ *   resumed     shared context, the previous session resumed
+ *   full        shared context, no session: a full handshake each time
+ *   fresh       a new context (credential read and parsed) and no session
+ *   cli         what "tongxin sync" does: no context and no session given,
+ *               so sync_run builds a context and resumes whatever session
+ *               the replica itself kept (if this version keeps one)
+ * and, to show where the time goes, with resumption:
+ *   hello only  sync_opts.check_only: connect, handshake, Hello/Welcome
+ *   TLS only    conn_open + conn_close: connect and handshake (resumed, and full)
+ *
+ * usage: bench_noop [ROUNDS]   (default 100)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "sync.h"
+#include "tls.h"
+
+enum sess_mode { S_MEM, S_NONE, S_STORED };
+
+static const struct variant {
+	const char *name;
+	int shared_ctx;
+	enum sess_mode sess;
+	int check_only;
+	int tls_only;
+} variants[] = {
+#define V_RESUMED 0
+	{ "resumed (ctx + session)", 1, S_MEM, 0, 0 },
+#define V_FULL 1
+	{ "full handshake (ctx reused)", 1, S_NONE, 0, 0 },
+#define V_FRESH 2
+	{ "fresh (new ctx, no session)", 0, S_NONE, 0, 0 },
+#define V_CLI 3
+	{ "cli default (new ctx, kept)", 0, S_STORED, 0, 0 },
+#define V_HELLO 4
+	{ "hello only (resumed)", 1, S_MEM, 1, 0 },
+#define V_TLS 5
+	{ "TLS only (resumed)", 1, S_MEM, 0, 1 },
+#define V_TLS_FULL 6
+	{ "TLS only (full handshake)", 1, S_NONE, 0, 1 },
+};
+#define NV ((int)(sizeof variants / sizeof variants[0]))
+
+static struct bx_street st;
+static SSL_CTX *ctx;
+static SSL_SESSION *sess;
+
+/* One sync of the given variant; seconds. */
+static double
+one(struct replica *r, int v)
+{
+	const struct variant *va = &variants[v];
+	SSL_SESSION *none = NULL;
+	struct sync_opts o;
+	struct sync_report rep;
+	enum sync_fail f;
+	char err[1024] = "";
+	double t0, t1;
+
+	memset(&o, 0, sizeof o);
+	o.server = st.listen;
+	o.operator_name = "bench";
+	o.timeout_ms = 10000;
+	o.ctx = va->shared_ctx ? ctx : NULL;
+	/* A pointer to a NULL session: sync_run neither resumes nor looks elsewhere. */
+	o.session = va->sess == S_MEM ? &sess : va->sess == S_NONE ? &none : NULL;
+	o.check_only = va->check_only;
+	if (va->tls_only) {
+		struct conn c;
+		t0 = bx_now();
+		if (conn_open(&c, ctx, st.listen, o.session, o.timeout_ms) != 0)
+			bx_die("conn_open: %s", c.err);
+		conn_close(&c, o.session);
+		t1 = bx_now();
+		SSL_SESSION_free(none);
+		return t1 - t0;
+	}
+	t0 = bx_now();
+	if (sync_run(r, &o, &rep, &f, err, sizeof err) != 0)
+		bx_die("sync_run (%s): %s", va->name, err);
+	t1 = bx_now();
+	SSL_SESSION_free(none);
+	if (rep.pushed_txns != 0 || rep.pulled_rows != 0)
+		bx_die("the sync was not empty (%lld pushed, %llu pulled)", (long long)rep.pushed_txns,
+		    (unsigned long long)rep.pulled_rows);
+	return t1 - t0;
+}
+
+/* Whether a connection with the current session is resumed. */
+static int
+resumes(void)
+{
+	struct conn c;
+	int reused;
+
+	if (conn_open(&c, ctx, st.listen, &sess, 10000) != 0)
+		bx_die("conn_open: %s", c.err);
+	reused = SSL_session_reused(c.ssl);
+	conn_close(&c, &sess);
+	return reused;
+}
+
+int
+main(int argc, char **argv)
+{
+	int rounds = argc > 1 ? (int)bx_arg_long(argv[1], "ROUNDS") : 100;
+	double *t[NV], med[NV];
+	struct replica *r;
+	struct pki_cred cred;
+	struct sync_opts o;
+	struct sync_report rep;
+	enum sync_fail f;
+	char bpath[4200], rpath[4200], err[1024] = "";
+	const char *base;
+	int ok_before, ok_after;
+
+	if (argc > 2 || (argc > 1 && argv[1][0] == '-')) {
+		fprintf(stderr, "usage: bench_noop [ROUNDS]\n");
+		return 2;
+	}
+	base = bx_tmpdir("noop");
+	bx_street_init(&st, base);
+	snprintf(bpath, sizeof bpath, "%s/bench.bundle", base);
+	bx_enroll(&st, "bench-noop", bpath);
+	snprintf(rpath, sizeof rpath, "%s/office.db", base);
+	r = bx_replica_new(rpath, bpath);
+	if (replica_credential(r, &cred, err, sizeof err) != 0 ||
+	    (ctx = tls_client_ctx(&cred, err, sizeof err)) == NULL)
+		bx_die("client context: %s", err);
+	pki_cred_clear(&cred);
+	bx_server_start(&st);
+
+	/* Bootstrap (the street row) and get a session. */
+	memset(&o, 0, sizeof o);
+	o.server = st.listen;
+	o.ctx = ctx;
+	o.session = &sess;
+	if (sync_run(r, &o, &rep, &f, err, sizeof err) != 0)
+		bx_die("first sync: %s", err);
+	ok_before = resumes();
+	for (int v = 0; v < NV; v++)
+		if ((t[v] = calloc((size_t)rounds, sizeof *t[v])) == NULL)
+			bx_die("out of memory");
+	/* Warm up every path once, then interleave the variants round by round. */
+	for (int v = 0; v < NV; v++)
+		one(r, v);
+	for (int k = 0; k < rounds; k++)
+		for (int i = 0; i < NV; i++) {
+			int v = (i + k) % NV;
+			t[v][k] = one(r, v);
+		}
+	ok_after = resumes();
+	bx_server_stop(&st);
+
+	printf("(d) no-op sync: sync_run round trip against tongxind serve on loopback (TLS 1.3),\n"
+	    "    outbox empty, nothing to pull; %d rounds, variants interleaved; the server commits\n"
+	    "    with synchronous=FULL (it records the device's last contact), the replica with NORMAL;\n"
+	    "    files on %s; resumption checked with SSL_session_reused: %s before, %s after\n",
+	    rounds, bx_fs_name(base), ok_before ? "yes" : "NO", ok_after ? "yes" : "NO");
+	printf("    %-30s %9s %9s %9s %9s\n", "variant", "median ms", "mean ms", "min ms", "p90 ms");
+	for (int v = 0; v < NV; v++) {
+		double sum = 0, mn;
+		for (int k = 0; k < rounds; k++)
+			sum += t[v][k];
+		med[v] = bx_median(t[v], rounds);   /* sorts */
+		mn = t[v][0];
+		printf("    %-30s %9.2f %9.2f %9.2f %9.2f\n", variants[v].name, 1e3 * med[v],
+		    1e3 * sum / rounds, 1e3 * mn, 1e3 * t[v][(rounds * 9) / 10 < rounds ?
+		    (rounds * 9) / 10 : rounds - 1]);
+	}
+	printf("    resumed/fresh = %.2fx, resumed/full = %.2fx (median round trips: %.2f ms with\n"
+	    "    resumption, %.2f ms without)\n", med[V_RESUMED] / med[V_FRESH],
+	    med[V_RESUMED] / med[V_FULL], 1e3 * med[V_RESUMED], 1e3 * med[V_FRESH]);
+	printf("    of a resumed no-op sync: connect+handshake %.2f ms, hello %.2f ms, "
+	    "push+pull %.2f ms\n", 1e3 * med[V_TLS], 1e3 * (med[V_HELLO] - med[V_TLS]),
+	    1e3 * (med[V_RESUMED] - med[V_HELLO]));
+	printf("    resumption saves %.2f ms of handshake (TLS only: resumed/full = %.2fx)\n",
+	    1e3 * (med[V_TLS_FULL] - med[V_TLS]), med[V_TLS] / med[V_TLS_FULL]);
+	/*
+	 * A request/response that waits ~40 ms while the handshake alone is fast
+	 * is the signature of Nagle's algorithm meeting a delayed ACK: say so.
+	 */
+	if (med[V_HELLO] - med[V_TLS] > 0.030)
+		printf("    note: the hello exchange takes ~%.0f ms while connect+handshake takes %.1f ms;\n"
+		    "    ~40 ms is the Linux delayed-ACK timer: a small write held back by Nagle's\n"
+		    "    algorithm (a socket without TCP_NODELAY) waits for it\n",
+		    1e3 * (med[V_HELLO] - med[V_TLS]), 1e3 * med[V_TLS]);
+	for (int v = 0; v < NV; v++)
+		free(t[v]);
+	SSL_SESSION_free(sess);
+	SSL_CTX_free(ctx);
+	replica_close(r);
+	return 0;
+}
