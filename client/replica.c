@@ -41,7 +41,13 @@ struct replica {
 	int in_txn;
 	char operator_name[65];
 	uint64_t seq;                  /* sequence of the outbox chunk being built */
-	Tongxin__Change **changes;
+	/*
+	 * The chunk's changes, each packed once as it is recorded, as the
+	 * bytes of Txn field 5 (repeated Change): the outbox entry is the
+	 * packed Txn header followed by these bytes.
+	 */
+	uint8_t *chunk;
+	size_t chunk_len, chunk_cap;
 	size_t nchanges;
 };
 
@@ -280,10 +286,9 @@ fail:
 static void
 changes_free(struct replica *r)
 {
-	for (size_t i = 0; i < r->nchanges; i++)
-		tongxin__change__free_unpacked(r->changes[i], NULL);
-	free(r->changes);
-	r->changes = NULL;
+	free(r->chunk);
+	r->chunk = NULL;
+	r->chunk_len = r->chunk_cap = 0;
 	r->nchanges = 0;
 }
 
@@ -339,10 +344,8 @@ rep_begin(struct replica *r, const char *operator_name)
 	r->seq = (uint64_t)meta_int(r, "next_seq", 1);
 	snprintf(r->operator_name, sizeof r->operator_name, "%s",
 	    operator_name ? operator_name : "");
-	if ((r->changes = calloc(REP_TXN_MAX_CHANGES, sizeof *r->changes)) == NULL) {
-		rep_rollback(r);
-		return -1;
-	}
+	r->chunk_len = 0;
+	r->nchanges = 0;
 	return 0;
 }
 
@@ -362,7 +365,7 @@ flush_chunk(struct replica *r, char *err, size_t errlen)
 {
 	Tongxin__Txn tx = TONGXIN__TXN__INIT;
 	uint8_t *buf;
-	size_t n;
+	size_t n, hn;
 	int rc;
 
 	if (r->nchanges == 0)
@@ -372,14 +375,16 @@ flush_chunk(struct replica *r, char *err, size_t errlen)
 	tx.hlc = r->hlc;
 	tx.local_time_ms = now_ms();
 	tx.operator_name = r->operator_name;
-	tx.changes = r->changes;
-	tx.n_changes = r->nchanges;
-	n = tongxin__txn__get_packed_size(&tx);
+	/* The header (no changes), then the changes already packed. */
+	hn = tongxin__txn__get_packed_size(&tx);
+	n = hn + r->chunk_len;
 	if ((buf = malloc(n)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	tongxin__txn__pack(&tx, buf);
+	memcpy(buf + hn, r->chunk, r->chunk_len);
+	tx.n_changes = r->nchanges;
 	sqlite3_bind_int64(r->outbox_put, 1, (sqlite3_int64)tx.seq);
 	sqlite3_bind_int64(r->outbox_put, 2, (sqlite3_int64)tx.hlc);
 	sqlite3_bind_int64(r->outbox_put, 3, tx.local_time_ms);
@@ -393,8 +398,7 @@ flush_chunk(struct replica *r, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot write the outbox: %s", sqlite3_errmsg(r->db));
 		return -1;
 	}
-	for (size_t i = 0; i < r->nchanges; i++)
-		tongxin__change__free_unpacked(r->changes[i], NULL);
+	r->chunk_len = 0;
 	r->nchanges = 0;
 	r->seq++;
 	return 0;
@@ -444,17 +448,48 @@ values_dup(const Tongxin__Value *const *src, const Tongxin__Value *flat, size_t 
 	return out;
 }
 
-/* Add a change to the transaction (taking ownership) and mark its row pending. */
+/* Append c, packed, to the chunk as one element of Txn field 5. */
 static int
-record_change(struct replica *r, Tongxin__Change *c, char *err, size_t errlen)
+chunk_append(struct replica *r, const Tongxin__Change *c)
+{
+	size_t n = tongxin__change__get_packed_size(c), need = n + 11;
+
+	if (r->chunk_len + need > r->chunk_cap) {
+		size_t cap = r->chunk_cap ? r->chunk_cap * 2 : 65536;
+		uint8_t *p;
+		while (cap < r->chunk_len + need)
+			cap *= 2;
+		if ((p = realloc(r->chunk, cap)) == NULL)
+			return -1;
+		r->chunk = p;
+		r->chunk_cap = cap;
+	}
+	r->chunk[r->chunk_len++] = 5 << 3 | 2;   /* field 5, length-delimited */
+	for (size_t v = n; ; v >>= 7) {
+		r->chunk[r->chunk_len++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+		if (v <= 0x7f)
+			break;
+	}
+	r->chunk_len += tongxin__change__pack(c, r->chunk + r->chunk_len);
+	return 0;
+}
+
+/*
+ * Record a change in the transaction and mark its row pending. The change
+ * is packed at once; c stays the caller's.
+ */
+static int
+record_change(struct replica *r, const Tongxin__Change *c, char *err, size_t errlen)
 {
 	int rc;
 
-	if (r->nchanges == REP_TXN_MAX_CHANGES && flush_chunk(r, err, errlen) != 0) {
-		tongxin__change__free_unpacked(c, NULL);
+	if (r->nchanges == REP_TXN_MAX_CHANGES && flush_chunk(r, err, errlen) != 0)
+		return -1;
+	if (chunk_append(r, c) != 0) {
+		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	r->changes[r->nchanges++] = c;
+	r->nchanges++;
 	/*
 	 * A row this device inserted cannot come back in a pull before its
 	 * insert is acknowledged (a sync pushes before it pulls), so inserts
@@ -498,8 +533,9 @@ rep_insert(struct replica *r, int t, const Tongxin__Value *vals, char id_out[ID_
 {
 	const struct table_def *td = &schema_tables[t];
 	sqlite3_stmt *st = r->ins[t];
-	Tongxin__Change *c;
-	size_t n = 0;
+	Tongxin__Change c = TONGXIN__CHANGE__INIT;
+	uint32_t cols[MAX_COLS];
+	Tongxin__Value *vp[MAX_COLS];
 	int rc;
 
 	if (!r->in_txn || id_new(id_out) != 0) {
@@ -507,10 +543,8 @@ rep_insert(struct replica *r, int t, const Tongxin__Value *vals, char id_out[ID_
 		return -1;
 	}
 	sqlite3_bind_text(st, 1, id_out, -1, SQLITE_STATIC);
-	for (int k = 0; k < td->ncols; k++) {
-		value_bind(st, k + 2, &vals[k]);
-		n += vals[k].kind_case != TONGXIN__VALUE__KIND__NOT_SET;
-	}
+	for (int k = 0; k < td->ncols; k++)
+		value_bind_static(st, k + 2, &vals[k]);
 	sqlite3_bind_int64(st, td->ncols + 2, 0);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);   /* every parameter is bound again next time */
@@ -518,29 +552,19 @@ rep_insert(struct replica *r, int t, const Tongxin__Value *vals, char id_out[ID_
 		snprintf(err, errlen, "cannot insert into %s: %s", td->name, sqlite3_errmsg(r->db));
 		return -1;
 	}
-	/* Only the columns that are set go on the wire. */
-	if ((c = change_new(t, id_out, TONGXIN__CHANGE__OP__OP_INSERT, n)) == NULL)
-		goto oom;
-	if ((c->values = calloc(n ? n : 1, sizeof *c->values)) == NULL)
-		goto oom_c;
+	/* Only the columns that are set go on the wire; the values are borrowed. */
+	c.table = (uint32_t)t;
+	c.row_id = id_out;
+	c.op = TONGXIN__CHANGE__OP__OP_INSERT;
+	c.cols = cols;
+	c.values = vp;
 	for (int k = 0; k < td->ncols; k++) {
 		if (vals[k].kind_case == TONGXIN__VALUE__KIND__NOT_SET)
 			continue;
-		c->cols[c->n_cols++] = (uint32_t)k;
-		if ((c->values[c->n_values] = malloc(sizeof **c->values)) == NULL)
-			goto oom_c;
-		if (value_copy(c->values[c->n_values], &vals[k]) != 0) {
-			free(c->values[c->n_values]);
-			goto oom_c;
-		}
-		c->n_values++;
+		cols[c.n_cols++] = (uint32_t)k;
+		vp[c.n_values++] = (Tongxin__Value *)&vals[k];
 	}
-	return record_change(r, c, err, errlen);
-oom_c:
-	tongxin__change__free_unpacked(c, NULL);
-oom:
-	snprintf(err, errlen, "out of memory");
-	return -1;
+	return record_change(r, &c, err, errlen);
 }
 
 int
@@ -644,7 +668,6 @@ rep_update(struct replica *r, int t, const char *id, const uint32_t *cols,
 		goto out;
 	}
 	rc = record_change(r, c, err, errlen);
-	c = NULL;
 	goto out;
 oom:
 	snprintf(err, errlen, "out of memory");
@@ -698,7 +721,6 @@ rep_delete(struct replica *r, int t, const char *id, char *err, size_t errlen)
 		goto out;
 	}
 	rc = record_change(r, c, err, errlen);
-	c = NULL;
 	goto out;
 oom:
 	snprintf(err, errlen, "out of memory");
