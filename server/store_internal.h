@@ -25,6 +25,8 @@ struct store {
 	uint64_t version;       /* last change version handed out */
 	uint64_t hlc;           /* server's hybrid logical clock */
 	char today[11];         /* YYYY-MM-DD for the domain rules, set per push */
+	uint64_t *vers;         /* per change of the transaction being applied: insert versions */
+	size_t vers_cap;
 	sqlite3_stmt *row_get[TBL_COUNT];
 	sqlite3_stmt *row_ins[TBL_COUNT];
 	sqlite3_stmt *row_upd[TBL_COUNT];
@@ -38,6 +40,7 @@ struct store {
 	sqlite3_stmt *version_put;
 	sqlite3_stmt *unique_get[TBL_COUNT];
 	sqlite3_stmt *scope_get[TBL_COUNT];   /* _scope, _deleted, dissolved of a row */
+	sqlite3_stmt *sp_begin, *sp_release, *sp_rollback;   /* the per-transaction savepoint */
 	sqlite3_stmt *ver_get[TBL_COUNT];     /* _version, _deleted, _scope, _scope2 of a row */
 };
 
@@ -65,6 +68,7 @@ struct txn_verdict {
 	struct srow server;   /* server's row when the conflict was found */
 	int have_server;
 	char server_id[40];   /* id of that row when it is not row_id (a uniqueness clash) */
+	uint64_t version;     /* set by apply_insert: the version the new row got */
 };
 
 /* A note that a newer-wins column decided a clash: recorded, never silent. */

@@ -150,6 +150,11 @@ store_prepare(struct store *s)
 				return -1;
 		}
 	}
+	s->sp_begin = db_prepare(s->db, "SAVEPOINT txn");
+	s->sp_release = db_prepare(s->db, "RELEASE txn");
+	s->sp_rollback = db_prepare(s->db, "ROLLBACK TO txn");
+	if (!s->sp_begin || !s->sp_release || !s->sp_rollback)
+		return -1;
 	s->txn_get = db_prepare(s->db,
 	    "SELECT status, reason, conflict_id, digest FROM txn_log WHERE device_id = ?1 AND seq = ?2");
 	s->txn_put = db_prepare(s->db,
@@ -249,6 +254,7 @@ store_close(struct store *s)
 		sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 		db_close(s->db);
 	}
+	free(s->vers);
 	free(s);
 }
 
@@ -531,21 +537,12 @@ apply_insert(struct store *s, const struct store_actor *who, const Tongxin__Txn 
     const Tongxin__Change *c, struct txn_verdict *vd)
 {
 	const struct table_def *td = &schema_tables[c->table];
-	struct srow r, old;
+	struct srow r;
 	enum ch_result res;
 	int rc;
 	char to_id[ID_TEXT_LEN + 1];
 
 	memset(&r, 0, sizeof r);
-	if (row_load(s, (int)c->table, c->row_id, &old) != 0)
-		return CH_ERROR;
-	if (old.exists) {
-		srow_clear(&old);
-		snprintf(vd->kind, sizeof vd->kind, "invalid");
-		snprintf(vd->reason, sizeof vd->reason, "%s: row %s already exists", td->name,
-		    c->row_id);
-		return CH_REJECTED;
-	}
 	for (size_t i = 0; i < c->n_cols; i++)
 		r.v[c->cols[i]] = *c->values[i];   /* borrowed: not cleared below */
 	for (int k = 0; k < td->ncols; k++)
@@ -586,6 +583,14 @@ apply_insert(struct store *s, const struct store_actor *who, const Tongxin__Txn 
 	r.hlc = tx->hlc;
 	snprintf(r.device, sizeof r.device, "%s", who->device_id);
 	rc = row_write(s, (int)c->table, c->row_id, &r, 1);
+	if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+		/* Ids are made unique on the devices: only a broken client repeats one. */
+		s->version--;
+		snprintf(vd->kind, sizeof vd->kind, "invalid");
+		snprintf(vd->reason, sizeof vd->reason, "%s: row %s already exists", td->name,
+		    c->row_id);
+		return CH_REJECTED;
+	}
 	if (rc == SQLITE_CONSTRAINT_UNIQUE) {
 		sqlite3_stmt *st = s->unique_get[c->table];
 		s->version--;
@@ -618,6 +623,7 @@ apply_insert(struct store *s, const struct store_actor *who, const Tongxin__Txn 
 	}
 	if (audit_change(s, who, tx, c, r.version, "insert") != 0)
 		return CH_ERROR;
+	vd->version = r.version;
 	return CH_APPLIED;
 }
 
@@ -930,55 +936,28 @@ oom:
 	return NULL;
 }
 
-/* Order changes by (table, row id), then by their place in the transaction. */
+/* Order change indexes by (table, row id), then by their place in the transaction. */
 static int
 change_row_cmp(const void *a, const void *b, void *arg)
 {
-	const Tongxin__Change *x = *(const Tongxin__Change *const *)a;
-	const Tongxin__Change *y = *(const Tongxin__Change *const *)b;
+	const Tongxin__Txn *tx = arg;
+	size_t ia = *(const size_t *)a, ib = *(const size_t *)b;
+	const Tongxin__Change *x = tx->changes[ia], *y = tx->changes[ib];
 	int c;
 
-	(void)arg;
 	if (x->table != y->table)
 		return x->table < y->table ? -1 : 1;
 	if ((c = strcmp(x->row_id, y->row_id)) != 0)
 		return c;
-	return x < y ? -1 : x > y;
-}
-
-/*
- * The version of a row the device inserted and the server holds as sent.
- * NULL when the row is not live in scope (the caller then sends it whole).
- */
-static Tongxin__Row *
-row_as_sent(struct store *s, int t, const char *id, const char *scope)
-{
-	sqlite3_stmt *st = s->ver_get[t];
-	Tongxin__Row *m = NULL;
-
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 1) == 0 &&
-	    (in_scope((const char *)sqlite3_column_text(st, 2), scope) ||
-	     in_scope((const char *)sqlite3_column_text(st, 3), scope)) &&
-	    (m = malloc(sizeof *m)) != NULL) {
-		tongxin__row__init(m);
-		m->table = (uint32_t)t;
-		m->version = (uint64_t)sqlite3_column_int64(st, 0);
-		m->as_sent = 1;
-		if ((m->row_id = strdup(id)) == NULL) {
-			free(m);
-			m = NULL;
-		}
-	}
-	sqlite3_reset(st);
-	return m;
+	return ia < ib ? -1 : ia > ib;
 }
 
 /* Fill res->rows with the current state of every distinct row tx touches. */
 static int
-result_rows(struct store *s, const Tongxin__Txn *tx, const char *scope, Tongxin__TxnResult *res)
+result_rows(struct store *s, const Tongxin__Txn *tx, const char *scope, Tongxin__TxnResult *res,
+    const uint64_t *versions)
 {
-	const Tongxin__Change **order;
+	size_t *order;
 	int applied = res->status == TONGXIN__TXN_RESULT__STATUS__APPLIED ||
 	    res->status == TONGXIN__TXN_RESULT__STATUS__MERGED;
 
@@ -987,34 +966,44 @@ result_rows(struct store *s, const Tongxin__Txn *tx, const char *scope, Tongxin_
 	if ((res->rows = calloc(tx->n_changes, sizeof *res->rows)) == NULL ||
 	    (order = malloc(tx->n_changes * sizeof *order)) == NULL)
 		return -1;
-	/* Each distinct row once: sort the changes by row, stably by position. */
+	/* Each distinct row once: sort the changes by row, then by position. */
 	for (size_t i = 0; i < tx->n_changes; i++)
-		order[i] = tx->changes[i];
+		order[i] = i;
 	qsort_r(order, tx->n_changes, sizeof *order, change_row_cmp, (void *)tx);
 	for (size_t i = 0; i < tx->n_changes; i++) {
-		const Tongxin__Change *c = order[i];
-		size_t j = i;
+		const Tongxin__Change *c = tx->changes[order[i]];
+		size_t j = i, first = order[i];
 		int only_insert;
 		Tongxin__Row *m;
 
 		if (c->table >= TBL_COUNT || !id_valid(c->row_id))
 			continue;
-		while (j + 1 < tx->n_changes && order[j + 1]->table == c->table &&
-		    strcmp(order[j + 1]->row_id, c->row_id) == 0)
+		while (j + 1 < tx->n_changes && tx->changes[order[j + 1]]->table == c->table &&
+		    strcmp(tx->changes[order[j + 1]]->row_id, c->row_id) == 0)
 			j++;
 		/*
-		 * Not for a re-sent transaction (others may have changed the row
-		 * since) nor for transfers (the server fills in to_org_id).
+		 * An insert applied as sent needs no values back: the device has
+		 * them; only the version travels. Not for a re-sent transaction
+		 * (others may have changed the row since) nor for transfers (the
+		 * server fills in to_org_id).
 		 */
 		only_insert = i == j && c->op == TONGXIN__CHANGE__OP__OP_INSERT && !res->duplicate &&
-		    c->table != TBL_TRANSFER;
+		    c->table != TBL_TRANSFER && applied && versions != NULL && versions[first] != 0;
 		i = j;
-		/*
-		 * An insert applied as sent needs no values back: the device has
-		 * them. Only the version travels (and the row's fate if it moved).
-		 */
-		if (applied && only_insert && (m = row_as_sent(s, (int)c->table, c->row_id, scope)) != NULL) {
+		if (only_insert) {
+			if ((m = malloc(sizeof *m)) == NULL) {
+				free(order);
+				return -1;
+			}
+			tongxin__row__init(m);
+			m->table = c->table;
+			m->version = versions[first];
+			m->as_sent = 1;
 			res->rows[res->n_rows++] = m;
+			if ((m->row_id = strdup(c->row_id)) == NULL) {
+				free(order);
+				return -1;
+			}
 			continue;
 		}
 		if ((res->rows[res->n_rows] = row_message(s, (int)c->table, c->row_id, scope)) == NULL) {
@@ -1157,7 +1146,20 @@ reused_seq(struct store *s, const struct store_actor *who, const Tongxin__Txn *t
 	}
 	if ((res->reason = strdup(vd.reason)) == NULL || (res->conflict_id = strdup(cid)) == NULL)
 		return -1;
-	return result_rows(s, tx, who->scope, res);
+	return result_rows(s, tx, who->scope, res, NULL);
+}
+
+/* Run a kept statement without results. 0, or -1 (logged). */
+static int
+step_once(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		log_warnx("store: %s: %s", sqlite3_sql(st), sqlite3_errstr(rc));
+		return -1;
+	}
+	return 0;
 }
 
 /* Apply one transaction inside its own savepoint; fill res. -1: abort the batch. */
@@ -1200,7 +1202,7 @@ apply_txn(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx
 		if (sqlite3_column_type(s->txn_get, 2) != SQLITE_NULL)
 			res->conflict_id = strdup((const char *)sqlite3_column_text(s->txn_get, 2));
 		sqlite3_reset(s->txn_get);
-		return result_rows(s, tx, who->scope, res);
+		return result_rows(s, tx, who->scope, res, NULL);
 	}
 	sqlite3_reset(s->txn_get);
 	if (rc != SQLITE_DONE)
@@ -1214,11 +1216,21 @@ apply_txn(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx
 		    "a transaction must hold 1 to %d changes", TXN_MAX_CHANGES);
 		outcome = CH_REJECTED;
 	}
-	if (outcome == CH_APPLIED && db_exec(s->db, "SAVEPOINT txn", NULL, 0) != 0)
+	if (outcome == CH_APPLIED && s->vers_cap < tx->n_changes) {
+		uint64_t *v = realloc(s->vers, tx->n_changes * sizeof *v);
+		if (v == NULL)
+			return -1;
+		s->vers = v;
+		s->vers_cap = tx->n_changes;
+	}
+	if (outcome == CH_APPLIED)
+		memset(s->vers, 0, tx->n_changes * sizeof *s->vers);
+	if (outcome == CH_APPLIED && step_once(s->sp_begin) != 0)
 		return -1;
 	if (outcome == CH_APPLIED &&
 	    (notes = calloc(tx->n_changes, sizeof *notes)) == NULL) {
-		db_exec(s->db, "ROLLBACK TO txn; RELEASE txn", NULL, 0);
+		step_once(s->sp_rollback);
+		step_once(s->sp_release);
 		return -1;
 	}
 	for (size_t i = 0; outcome != CH_REJECTED && i < tx->n_changes && notes; i++) {
@@ -1231,7 +1243,10 @@ apply_txn(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx
 		snprintf(v1.row_id, sizeof v1.row_id, "%.36s", c->row_id);
 		if ((r = change_shape(c, &v1)) == CH_APPLIED) {
 			switch (c->op) {
-			case TONGXIN__CHANGE__OP__OP_INSERT: r = apply_insert(s, who, tx, c, &v1); break;
+			case TONGXIN__CHANGE__OP__OP_INSERT:
+				r = apply_insert(s, who, tx, c, &v1);
+				s->vers[i] = v1.version;
+				break;
 			case TONGXIN__CHANGE__OP__OP_UPDATE:
 				r = apply_update(s, who, tx, c, &v1, &notes[nnotes], 0);
 				if (notes[nnotes].reason[0])
@@ -1247,7 +1262,8 @@ apply_txn(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx
 		if (r == CH_ERROR) {
 			if (v1.have_server)
 				srow_clear(&v1.server);
-			db_exec(s->db, "ROLLBACK TO txn; RELEASE txn", NULL, 0);
+			step_once(s->sp_rollback);
+			step_once(s->sp_release);
 			free(notes);
 			return -1;
 		}
@@ -1264,11 +1280,11 @@ apply_txn(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx
 	}
 	if (notes != NULL) {
 		if (outcome == CH_CONFLICT || outcome == CH_REJECTED) {
-			if (db_exec(s->db, "ROLLBACK TO txn", NULL, 0) != 0)
+			if (step_once(s->sp_rollback) != 0)
 				goto fail;
 			s->version = version0;
 		}
-		if (db_exec(s->db, "RELEASE txn", NULL, 0) != 0)
+		if (step_once(s->sp_release) != 0)
 			goto fail;
 	}
 	if (outcome == CH_CONFLICT) {
@@ -1294,8 +1310,6 @@ apply_txn(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx
 			size_t l = strlen(vd.reason);
 			snprintf(vd.reason + l, sizeof vd.reason - l, " (and %zu more)", nnotes - 1);
 		}
-		if (store_save_version(s) != 0)
-			goto fail;
 	}
 	free(notes);
 	notes = NULL;
@@ -1337,7 +1351,8 @@ apply_txn(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx
 	free(blob);
 	if (rc != SQLITE_DONE)
 		return -1;
-	return result_rows(s, tx, who->scope, res);
+	return result_rows(s, tx, who->scope, res,
+	    outcome == CH_APPLIED || outcome == CH_MERGED ? s->vers : NULL);
 fail:
 	free(notes);
 	if (vd.have_server)
@@ -1381,7 +1396,7 @@ store_push(struct store *s, const struct store_actor *who, const Tongxin__PushRe
 			goto rollback;
 		}
 	}
-	if (db_exec(s->db, "COMMIT", err, errlen) != 0)
+	if (store_save_version(s) != 0 || db_exec(s->db, "COMMIT", err, errlen) != 0)
 		goto rollback;
 	*out = resp;
 	return 0;
