@@ -96,8 +96,9 @@ int schema_enum_ok(const struct col_def *c, const char *v);
 
 /*
  * Append the CREATE statements for every table to buf (at most cap bytes).
- * server != 0 adds the server's bookkeeping columns (_version, _deleted,
- * _scope, _scope2, _hlc, _device) and unique indexes; a replica gets
+ * server != 0 adds the server's bookkeeping columns (_version, _created:
+ * the version of the insert, _deleted, _scope, _scope2, _hlc, _device) and
+ * unique indexes; a replica gets
  * _version only and plain indexes (a pull must never fail on a constraint).
  * Returns the length written, or -1 if cap is too small.
  */

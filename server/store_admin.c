@@ -531,12 +531,29 @@ store_audit(struct store *s, const Tongxin__AuditRequest *req, Tongxin__AuditRes
 	sqlite3_stmt *st;
 	uint32_t limit = req->limit && req->limit < LIST_MAX ? req->limit : LIST_MAX;
 
+	char sql[2048];
+	size_t n;
+
 	*out = NULL;
-	if (sqlite3_prepare_v2(s->db, "SELECT a.version, a.at, d.name, a.operator, a.action, a.tbl,"
-	    " a.row_id, a.seq, a.detail FROM audit a LEFT JOIN device d ON d.id = a.device_id"
-	    " WHERE (?1 IS NULL OR a.row_id = ?1) AND (?2 IS NULL OR d.name = ?2)"
-	    " AND (?3 = 0 OR a.at >= ?3) ORDER BY a.version DESC LIMIT ?4", -1, &st,
-	    NULL) != SQLITE_OK) {
+#define AUDIT_SEL "SELECT a.version, a.at, d.name, a.operator, a.action, a.tbl, a.row_id," \
+	" a.seq, a.detail FROM audit a LEFT JOIN device d ON d.id = a.device_id"
+#define AUDIT_FILTER " AND (?2 IS NULL OR d.name = ?2) AND (?3 = 0 OR a.at >= ?3)"
+	if (req->row_id[0] == '\0') {
+		snprintf(sql, sizeof sql, AUDIT_SEL " WHERE 1" AUDIT_FILTER
+		    " ORDER BY a.version DESC LIMIT ?4");
+	} else {
+		/* A row's trail: its changes by index, and its insert through _created. */
+		n = (size_t)snprintf(sql, sizeof sql, "SELECT * FROM (" AUDIT_SEL
+		    " WHERE a.row_id = ?1 AND a.action <> 'insert'" AUDIT_FILTER
+		    " UNION ALL " AUDIT_SEL " WHERE a.version IN (");
+		for (int t = 0; t < TBL_COUNT; t++)
+			n += (size_t)snprintf(sql + n, sizeof sql - n, "%sSELECT _created FROM %s WHERE id = ?1",
+			    t ? " UNION ALL " : "", schema_tables[t].name);
+		snprintf(sql + n, sizeof sql - n, ")" AUDIT_FILTER ") ORDER BY 1 DESC LIMIT ?4");
+	}
+#undef AUDIT_SEL
+#undef AUDIT_FILTER
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "database: %s", sqlite3_errmsg(s->db));
 		return -1;
 	}

@@ -56,7 +56,11 @@ static const char store_ddl[] =
 	"CREATE TABLE audit ("
 	"  version INTEGER PRIMARY KEY, at INTEGER NOT NULL, device_id TEXT, operator TEXT,"
 	"  action TEXT NOT NULL, tbl INTEGER, row_id TEXT, seq INTEGER, detail BLOB);"
-	"CREATE INDEX audit_row ON audit(row_id);"
+	/*
+	 * Inserts are found through their row's _created version, so the bulk
+	 * of the audit (one insert per row) stays out of this index.
+	 */
+	"CREATE INDEX audit_row ON audit(row_id) WHERE action <> 'insert';"
 	/* A row that left a scope: replicas of the old scope must drop it. */
 	"CREATE TABLE evict ("
 	"  version INTEGER PRIMARY KEY, tbl INTEGER NOT NULL, row_id TEXT NOT NULL,"
@@ -103,10 +107,11 @@ store_prepare(struct store *s)
 		for (int c = 0; c < td->ncols; c++)
 			n += (size_t)snprintf(sql + n, sizeof sql - n, "%s, ", td->cols[c].name);
 		n += (size_t)snprintf(sql + n, sizeof sql - n,
-		    "_version, _deleted, _scope, _scope2, _hlc, _device, id) VALUES (");
+		    "_version, _deleted, _scope, _scope2, _hlc, _device, id, _created) VALUES (");
 		for (int c = 0; c < td->ncols + 7; c++)
 			n += (size_t)snprintf(sql + n, sizeof sql - n, "%s?%d", c ? ", " : "", c + 1);
-		snprintf(sql + n, sizeof sql - n, ")");
+		/* _created is the insert's version: where the row's audit trail starts. */
+		snprintf(sql + n, sizeof sql - n, ", ?%d)", td->ncols + 1);
 		if ((s->row_ins[t] = db_prepare(s->db, sql)) == NULL)
 			return -1;
 

@@ -844,7 +844,7 @@ test_schema(void)
 		sqlite3_free(err);
 		for (int t = 0; t < TBL_COUNT; t++) {
 			char sql[256];
-			int extra = server ? 7 : 2;   /* id + bookkeeping columns */
+			int extra = server ? 8 : 2;   /* id + bookkeeping columns */
 			snprintf(sql, sizeof sql, "SELECT count(*) FROM pragma_table_info('%s')",
 			    schema_tables[t].name);
 			CHECK(count_rows(db, sql) == schema_tables[t].ncols + extra,

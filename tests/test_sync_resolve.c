@@ -16,7 +16,9 @@
  *     which side arrives first);
  *   - the same citizen ID number registered by two devices;
  *   - members added (and moved, and a meeting held) in a branch that the
- *     street dissolves in the same round.
+ *     street dissolves in the same round;
+ *   - a member the street moves to the other community while its office
+ *     edits it.
  * Devices sync in a random order, some not at all, some push-only or
  * pull-only. After some rounds, at a random point of the round, the
  * administrator lists the open conflicts (ConflictListRequest), inspects a
@@ -86,7 +88,7 @@ static struct h_ids hot;
 
 static struct {
 	int64_t ops, txns, syncs;
-	int64_t same_field, upd_del, same_idn, doomed_made, doomed_hit;
+	int64_t same_field, upd_del, same_idn, moved, doomed_made, doomed_hit;
 	int64_t batches, listed, tried[3], ok[3], failed[3], again;
 } ST;
 
@@ -590,6 +592,41 @@ clash_same_idn(struct h_dev *x, struct h_dev *y)
 		ST.txns++;
 	}
 	ST.same_idn++;
+}
+
+/*
+ * The street moves a member of office o's community to a branch of the
+ * other community while o edits the member: if the move arrives first, o's
+ * edit is kept as a "transferred" conflict.
+ */
+static void
+clash_moved(struct h_dev *o)
+{
+	static const char *const cols[] = { "name", "education", "phone", "address" };
+	char id[ID_TEXT_LEN + 1], to[ID_TEXT_LEN + 1], v[64];
+	const char *col = cols[h_randn(4)];
+	int other = o == &O1 ? 1 : 0;
+
+	if (!pick_shared(o, &A, "member", id) ||
+	    !pick(&A, other ? "SELECT id FROM org WHERE kind = 'branch' AND coalesce(dissolved, 0) = 0 "
+	        "AND parent_id = (SELECT id FROM org WHERE code = 'SQ02') ORDER BY code" :
+	        "SELECT id FROM org WHERE kind = 'branch' AND coalesce(dissolved, 0) = 0 "
+	        "AND parent_id = (SELECT id FROM org WHERE code = 'SQ01') ORDER BY code", to))
+		return;
+	dev_begin(&A);
+	dev_update1(&A, TBL_MEMBER, id, "org_id", to, 0);
+	dev_commit(&A);
+	if (strcmp(col, "phone") == 0)
+		snprintf(v, sizeof v, "136%08u", h_randn(100000000));
+	else if (strcmp(col, "address") == 0)
+		snprintf(v, sizeof v, "搬迁路%u号", h_randn(500));
+	else
+		member_value_new(o, id, col, NULL, v, sizeof v);
+	dev_begin(o);
+	dev_update1(o, TBL_MEMBER, id, col, v, 0);
+	dev_commit(o);
+	ST.moved++;
+	ST.txns += 2;
 }
 
 /*
@@ -1220,10 +1257,18 @@ resolve_again(void)
 	int64_t dv0, na0, rv0;
 	int rc;
 
-	if (!h_sql_text(sdb, "SELECT id FROM conflict WHERE status = 'resolved' ORDER BY random() "
-	    "LIMIT 1", NULL, cid, sizeof cid)) {
-		sqlite3_close(sdb);
-		return;
+	{
+		/* In (device, seq) order: ids are random, the seed should choose the same one. */
+		struct h_ids l;
+		h_sql_ids(sdb, "SELECT c.id FROM conflict c JOIN device d ON d.id = c.device_id WHERE "
+		    "c.status = 'resolved' ORDER BY d.name, c.seq", NULL, &l);
+		if (l.n == 0) {
+			h_ids_free(&l);
+			sqlite3_close(sdb);
+			return;
+		}
+		snprintf(cid, sizeof cid, "%s", l.v[h_randn((uint32_t)l.n)]);
+		h_ids_free(&l);
 	}
 	h_sql_text(sdb, "SELECT resolution FROM conflict WHERE id = ?1", cid, res, sizeof res);
 	rv0 = h_sql_int(sdb, "SELECT resolved_version FROM conflict WHERE id = ?1", cid, NULL);
@@ -1250,20 +1295,25 @@ resolve_again(void)
 static void
 admin_batch(void)
 {
-	struct h_ids open;
-	size_t n = 0;
+	struct h_ids open, order;
+	sqlite3 *sdb;
 
 	ST.batches++;
 	admin_list("open", &open);
 	check_listed_equals_db("open", &open);
 	ST.listed += (int64_t)open.n;
-	for (size_t i = 0; i < open.n; i++)
-		if (h_randn(2) == 0) {
-			resolve_one(open.v[i]);
-			n++;
-		}
+	/* The same set, in (device, seq) order: ids are random, the seed should choose alike. */
+	sdb = srv_db(&S);
+	h_sql_ids(sdb, "SELECT c.id FROM conflict c JOIN device d ON d.id = c.device_id WHERE "
+	    "c.status = 'open' ORDER BY d.name, c.seq", NULL, &order);
+	sqlite3_close(sdb);
+	H_CHECK(order.n == open.n, "open conflicts changed under the administrator");
+	for (size_t i = 0; i < order.n; i++)
+		if (h_randn(2) == 0)
+			resolve_one(order.v[i]);
 	if (h_randn(4) == 0)
 		resolve_again();
+	h_ids_free(&order);
 	h_ids_free(&open);
 }
 
@@ -1291,7 +1341,7 @@ setup(void)
 			dev_add_org(&A, code, b == 1 ? "第一党支部" : "第二党支部", "branch", comm_id[c], id);
 		}
 	dev_sync(&A, &S, NULL);
-	/* Two hot members per branch, made by the street: SQ01B1 0-1, SQ01B2 2-3, SQ02B1 4-5, SQ02B2 6-7. */
+	/* Two hot members per branch, by the street: SQ01B1 0-1, SQ01B2 2-3, SQ02B1 4-5, SQ02B2 6-7. */
 	dev_begin(&A);
 	{
 		struct h_ids br;
@@ -1561,6 +1611,8 @@ main(void)
 			uint32_t p = h_randn(3);
 			clash_same_idn(p == 0 ? &O1 : &A, p == 2 ? &O1 : &O2);
 		}
+		if (h_randn(10) < 2)
+			clash_moved(offices[h_randn(2)]);
 		doomed_step(0);
 		doomed_step(1);
 
@@ -1593,9 +1645,10 @@ main(void)
 		}
 	}
 	h_log("%d rounds: %lld ops, %lld transactions, clashes: %lld same field, %lld update vs "
-	    "delete, %lld same citizen ID, %lld of %lld doomed branches; %lld syncs", rounds,
-	    (long long)ST.ops, (long long)ST.txns, (long long)ST.same_field, (long long)ST.upd_del,
-	    (long long)ST.same_idn, (long long)ST.doomed_hit, (long long)ST.doomed_made,
+	    "delete, %lld same citizen ID, %lld moved while edited, %lld of %lld doomed branches; "
+	    "%lld syncs", rounds, (long long)ST.ops, (long long)ST.txns, (long long)ST.same_field,
+	    (long long)ST.upd_del, (long long)ST.same_idn, (long long)ST.moved,
+	    (long long)ST.doomed_hit, (long long)ST.doomed_made,
 	    (long long)ST.syncs);
 	h_log("administrator: %lld batches over %lld listed open conflicts; keep_server %lld/%lld, "
 	    "take_office %lld/%lld (%lld refused), set %lld/%lld (%lld refused); %lld second "
