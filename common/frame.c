@@ -23,30 +23,91 @@ frame_peek(const uint8_t *buf, size_t len, size_t cap, uint32_t *body_len)
 }
 
 /*
- * A bounded allocator for protobuf-c. Memory comes from malloc, so the
- * message can be freed with the default allocator; only unpacking counts.
+ * A bounded arena for protobuf-c: one decoded envelope's memory comes from
+ * a few large blocks and is released at once. Unpacking counts against a
+ * budget (a small frame must not expand into a large allocation), and
+ * freeing a page of thousands of rows is a handful of free() calls.
+ *
+ * The first block holds the arena itself, then the first allocation, which
+ * protobuf-c makes for the top-level message: envelope_free() finds the
+ * arena from the envelope's address.
  */
-struct frame_budget {
-	size_t used;
-	size_t limit;
+#define ARENA_ALIGN 16
+#define ARENA_MIN_BLOCK (64u * 1024u)
+
+struct arena_block {
+	struct arena_block *next;
+	size_t cap;     /* bytes in data */
+	size_t off;     /* bytes used */
+	_Alignas(ARENA_ALIGN) unsigned char data[];
 };
 
-static void *
-budget_alloc(void *data, size_t size)
-{
-	struct frame_budget *b = data;
+struct arena {
+	struct arena_block *head;   /* newest block first; the last is the first block */
+	size_t used, limit;
+	void *first;                /* the first allocation: the envelope */
+};
 
-	if (size > b->limit - b->used)
+/* Offset of the first allocation inside the first block's data. */
+#define ARENA_FIRST_OFF (((sizeof(struct arena) + ARENA_ALIGN - 1) / ARENA_ALIGN) * ARENA_ALIGN)
+
+static struct arena_block *
+arena_block_new(size_t cap)
+{
+	struct arena_block *b = malloc(sizeof *b + cap);
+	if (b != NULL) {
+		b->next = NULL;
+		b->cap = cap;
+		b->off = 0;
+	}
+	return b;
+}
+
+static void *
+arena_alloc(void *data, size_t size)
+{
+	struct arena *a = data;
+	struct arena_block *b = a->head;
+	size_t need = (size + ARENA_ALIGN - 1) / ARENA_ALIGN * ARENA_ALIGN;
+	void *p;
+
+	if (size > a->limit - a->used)
 		return NULL;
-	b->used += size;
-	return malloc(size);
+	a->used += size;
+	if (b->cap - b->off < need) {
+		size_t cap = b->cap * 2 > need ? b->cap * 2 : need;
+		struct arena_block *nb = arena_block_new(cap);
+		if (nb == NULL)
+			return NULL;
+		nb->next = a->head;
+		a->head = b = nb;
+	}
+	p = b->data + b->off;
+	b->off += need;
+	if (a->first == NULL)
+		a->first = p;
+	return p;
 }
 
 static void
-budget_free(void *data, void *ptr)
+arena_free(void *data, void *ptr)
 {
+	/* Everything goes at once, in envelope_free(). */
 	(void)data;
-	free(ptr);
+	(void)ptr;
+}
+
+static void
+arena_release(struct arena *a)
+{
+	struct arena_block *b = a->head, *next;
+
+	/* The arena lives in the last (first allocated) block: read before freeing. */
+	while (b != NULL) {
+		next = b->next;
+		free(b);
+		b = next;
+	}
 }
 
 /*
@@ -92,16 +153,35 @@ has_field_zero(const ProtobufCMessage *m, int depth)
 Tongxin__Envelope *
 frame_decode(const uint8_t *body, size_t len)
 {
-	/* Real messages expand about 8x in memory; allow 16x plus slack. */
-	struct frame_budget b = { 0, 16 * len + 256 * 1024 };
-	ProtobufCAllocator a = { budget_alloc, budget_free, &b };
+	struct arena_block *first;
+	struct arena *a;
+	ProtobufCAllocator alloc;
 	Tongxin__Envelope *env;
+	size_t cap;
 
 	if (len == 0 || len > FRAME_MAX)
 		return NULL;
-	env = tongxin__envelope__unpack(&a, len, body);
-	if (env != NULL && has_field_zero(&env->base, 0)) {
-		envelope_free(env);
+	/* Real messages expand about 8x in memory; allow 16x plus slack. */
+	cap = ARENA_FIRST_OFF + (4 * len > ARENA_MIN_BLOCK ? 4 * len : ARENA_MIN_BLOCK);
+	if ((first = arena_block_new(cap)) == NULL)
+		return NULL;
+	a = (struct arena *)(void *)first->data;
+	a->head = first;
+	a->used = 0;
+	a->limit = 16 * len + 256 * 1024;
+	a->first = NULL;
+	first->off = ARENA_FIRST_OFF;
+	alloc.alloc = arena_alloc;
+	alloc.free = arena_free;
+	alloc.allocator_data = a;
+	env = tongxin__envelope__unpack(&alloc, len, body);
+	if (env == NULL || has_field_zero(&env->base, 0)) {
+		arena_release(a);
+		return NULL;
+	}
+	/* envelope_free() relies on this: the envelope is the first allocation. */
+	if ((void *)env != a->first || a->first != (void *)(first->data + ARENA_FIRST_OFF)) {
+		arena_release(a);
 		return NULL;
 	}
 	return env;
@@ -111,7 +191,7 @@ void
 envelope_free(Tongxin__Envelope *env)
 {
 	if (env != NULL)
-		tongxin__envelope__free_unpacked(env, NULL);
+		arena_release((struct arena *)(void *)((unsigned char *)env - ARENA_FIRST_OFF));
 }
 
 uint8_t *
