@@ -30,7 +30,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-bold=$(tput bold 2>/dev/null || true); norm=$(tput sgr0 2>/dev/null || true)
+bold=""; norm=""
+if [ -t 1 ]; then bold=$(tput bold 2>/dev/null || true); norm=$(tput sgr0 2>/dev/null || true); fi
 step() { printf '\n%s━━ %s%s\n' "$bold" "$*" "$norm"; }
 run() { printf '%s$ %s%s\n' "$bold" "$*" "$norm"; "$@"; }
 # A replica's command line, shown as a clerk would type it.
