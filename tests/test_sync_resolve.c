@@ -62,11 +62,13 @@
  *     audit shows a later change of that row;
  *   - PRAGMA integrity_check is ok and the server's log holds no sanitizer
  *     report;
- *   - the run produced every kind of conflict and every decision succeeded
- *     at least once.
+ *   - every decision succeeded at least once (and a first, scripted round
+ *     with a fixed sync order queued one conflict of each kind:
+ *     missing_parent, same_field, update_deleted, delete_updated, unique).
  *
- * The seed is printed; TX_SEED=<n> reruns the same choices, TX_ROUNDS=<n>
- * changes the number of rounds (default 25).
+ * The seed is printed (default 4242); TX_SEED=<n> reruns the same choices
+ * (conflicts are visited in device and sequence order, not by their random
+ * ids), TX_ROUNDS=<n> changes the number of rounds (default 25).
  */
 #include "sync_harness.h"
 #include "frame.h"
@@ -107,9 +109,7 @@ struct res_rec {
 	int table;
 	char row_id[ID_TEXT_LEN + 1];
 	int deleted;
-	int ncols;
-	int cols[MAXC];
-	char *q[MAXC];   /* sqlite3_mprintf'd quote() of the expected value */
+	char *q[MAXC];   /* by column: sqlite3_mprintf'd quote() of the expected value, or NULL */
 };
 static struct res_rec *recs;
 static size_t nrecs, caprecs;
@@ -201,10 +201,7 @@ rand_name(char *buf, size_t cap, const char *prefix)
 	    h_randn(1000));
 }
 
-/*
- * A random valid value for a keep-server member column into buf. Returns
- * the column's name.
- */
+/* A random valid value for a keep-server member column into buf. */
 static void
 member_value(const char *col, char *buf, size_t cap)
 {
