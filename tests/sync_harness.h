@@ -1223,4 +1223,23 @@ h_check_integrity(struct h_server *s)
 	sqlite3_close(db);
 }
 
+/* Copy a file (replica, its WAL, its credential) with mode 0600. Missing source: nothing. */
+static __attribute__((unused)) void
+h_copy_file(const char *from, const char *to)
+{
+	FILE *in = fopen(from, "rb"), *out;
+	char buf[65536];
+	size_t n;
+
+	if (in == NULL)
+		return;
+	out = fopen(to, "wb");
+	H_CHECK(out != NULL, "cannot write %s: %s", to, strerror(errno));
+	while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+		H_CHECK(fwrite(buf, 1, n, out) == n, "write %s", to);
+	fclose(in);
+	H_CHECK(fclose(out) == 0, "close %s", to);
+	chmod(to, 0600);
+}
+
 #endif

@@ -99,25 +99,6 @@ insert_meeting(struct h_dev *d, const char *org, char (*members)[ID_TEXT_LEN + 1
 	dev_commit(d);
 }
 
-/* Copy a file (replica, its WAL, its credential). Missing source: nothing. */
-static void
-copy_file(const char *from, const char *to)
-{
-	FILE *in = fopen(from, "rb"), *out;
-	char buf[65536];
-	size_t n;
-
-	if (in == NULL)
-		return;
-	out = fopen(to, "wb");
-	H_CHECK(out != NULL, "cannot write %s: %s", to, strerror(errno));
-	while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-		H_CHECK(fwrite(buf, 1, n, out) == n, "write %s", to);
-	fclose(in);
-	H_CHECK(fclose(out) == 0, "close %s", to);
-	chmod(to, 0600);
-}
-
 /* Part 1: the client dies after the server committed, before it recorded the answer. */
 static void
 lost_ack(void)
@@ -264,13 +245,13 @@ restored_copy(void)
 
 	dev_close(&A);
 	snprintf(copy_path, sizeof copy_path, "%s/street-admin-copy.db", H.tmp);
-	copy_file(A.path, copy_path);
+	h_copy_file(A.path, copy_path);
 	snprintf(from, sizeof from, "%s-wal", A.path);
 	snprintf(to, sizeof to, "%s-wal", copy_path);
-	copy_file(from, to);
+	h_copy_file(from, to);
 	snprintf(from, sizeof from, "%s.credential", A.path);
 	snprintf(to, sizeof to, "%s.credential", copy_path);
-	copy_file(from, to);
+	h_copy_file(from, to);
 	dev_reopen(&A);
 
 	dev_sync(&A, &S, &rep);

@@ -29,24 +29,6 @@ static struct h_server S;
 static struct h_dev A;
 static char street_id[ID_TEXT_LEN + 1], branch_id[ID_TEXT_LEN + 1];
 
-static void
-copy_file(const char *from, const char *to)
-{
-	FILE *in = fopen(from, "rb"), *out;
-	char buf[65536];
-	size_t n;
-
-	if (in == NULL)
-		return;
-	out = fopen(to, "wb");
-	H_CHECK(out != NULL, "cannot write %s: %s", to, strerror(errno));
-	while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-		H_CHECK(fwrite(buf, 1, n, out) == n, "write %s", to);
-	fclose(in);
-	H_CHECK(fclose(out) == 0, "close %s", to);
-	chmod(to, 0600);
-}
-
 /* Copy the replica files of path (db, WAL, credential) to/from the backup. */
 static void
 copy_replica(const char *from, const char *to)
@@ -58,7 +40,7 @@ copy_replica(const char *from, const char *to)
 		snprintf(a, sizeof a, "%s%s", from, sfx[i]);
 		snprintf(b, sizeof b, "%s%s", to, sfx[i]);
 		unlink(b);
-		copy_file(a, b);
+		h_copy_file(a, b);
 	}
 }
 
