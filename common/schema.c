@@ -35,6 +35,7 @@ static const char *const transfer_states[] = { "requested", "accepted", "rejecte
 #define S SENS_PERSONAL
 #define R COLF_REQUIRED
 #define U COLF_UNIQUE
+#define A COLF_ANYSCOPE
 
 static const struct col_def org_cols[] = {
 	{ "code",       "组织编码", COL_TEXT, R | U, I, P, 32, NULL, NULL },
@@ -72,7 +73,7 @@ static const struct col_def member_cols[] = {
 	{ "retired",       "离退休",       COL_BOOL, 0, K, S, 0, NULL, NULL },
 	{ "in_service",    "在职党员",     COL_BOOL, 0, K, S, 0, NULL, NULL },
 	{ "relocated",     "拆迁党员",     COL_BOOL, 0, K, S, 0, NULL, NULL },
-	{ "report_org_id", "报到社区",     COL_REF, 0, K, S, SCHEMA_ID_LEN, "org", NULL },
+	{ "report_org_id", "报到社区",     COL_REF, A, K, S, SCHEMA_ID_LEN, "org", NULL },
 };
 
 static const struct col_def meeting_cols[] = {
@@ -133,6 +134,7 @@ static const struct col_def transfer_cols[] = {
 #undef S
 #undef R
 #undef U
+#undef A
 
 const struct table_def schema_tables[TBL_COUNT] = {
 	[TBL_ORG]        = { "org", "组织", org_cols, ARRAY_LEN(org_cols), 4, -1 },

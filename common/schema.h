@@ -38,6 +38,12 @@ enum sensitivity {
 
 #define COLF_REQUIRED 0x1  /* NOT NULL, and required at entry */
 #define COLF_UNIQUE   0x2  /* unique among live rows (server enforces, clash is a conflict) */
+/*
+ * A reference that may name a row outside the writing device's scope (an
+ * in-service member reports to a community elsewhere in the street). Every
+ * other reference must name a row the device itself holds.
+ */
+#define COLF_ANYSCOPE 0x4
 
 struct col_def {
 	const char *name;           /* identifier used in SQL and on the CLI */

@@ -302,6 +302,7 @@ handle_hello(struct session *s, const Tongxin__Envelope *env)
 static void
 fill_actor(const struct session *s, struct store_actor *a)
 {
+	memset(a, 0, sizeof *a);
 	a->device_id = s->dev.id;
 	a->device_name = s->dev.name;
 	a->role = s->dev.role;

@@ -39,6 +39,96 @@ dup_or_empty(const char *t)
 	return s;
 }
 
+/*
+ * The columns of the conflicted row whose server value the office's change
+ * met: those where the server's row differs from the base the office saw
+ * (an update or delete), or the unique columns (an insert that clashed), or
+ * failing both every column the office's change names. A bit mask.
+ */
+static uint64_t
+clash_cols(const Tongxin__ConflictInfo *ci, const char *row_id)
+{
+	const struct table_def *td = &schema_tables[ci->table];
+	uint64_t mask = 0, named = 0;
+
+	for (size_t i = 0; ci->txn != NULL && i < ci->txn->n_changes; i++) {
+		const Tongxin__Change *c = ci->txn->changes[i];
+		if (c->table != ci->table || strcmp(c->row_id, ci->row_id) != 0)
+			continue;
+		for (size_t k = 0; k < c->n_cols; k++) {
+			uint32_t col = c->cols[k];
+			if (col >= (uint32_t)td->ncols)
+				continue;
+			named |= 1ull << col;
+			if (c->op == TONGXIN__CHANGE__OP__OP_INSERT) {
+				if (td->cols[col].flags & COLF_UNIQUE)
+					mask |= 1ull << col;
+			} else if (ci->server_row != NULL && strcmp(ci->server_row->row_id, row_id) == 0 &&
+			    col < ci->server_row->n_values && k < c->n_before &&
+			    !value_eq(ci->server_row->values[col], c->before[k])) {
+				mask |= 1ull << col;
+			}
+		}
+	}
+	return mask ? mask : named;
+}
+
+/*
+ * Fill the conflict's server_writer and server_written_at_ms with the author
+ * of the server's value the office's change clashed with: the latest
+ * audited change of that row (up to the version the server held when the
+ * conflict was found) that set one of the clashing columns, or deleted the
+ * row; else the row's insert. The last writer of the row may have touched
+ * other columns only.
+ */
+static void
+value_author(struct store *s, Tongxin__ConflictInfo *ci, const char *row_id)
+{
+	uint64_t mask = clash_cols(ci, row_id);
+	sqlite3_int64 upto = ci->server_row != NULL && ci->server_row->version > 0 ?
+	    (sqlite3_int64)ci->server_row->version : INT64_MAX;
+	sqlite3_stmt *q;
+	char sql[256];
+	int found = 0;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT d.name, a.at, a.action, a.detail FROM audit a"
+	    " LEFT JOIN device d ON d.id = a.device_id WHERE a.row_id = ?1 AND a.action <> 'insert'"
+	    " AND a.version <= ?2 ORDER BY a.version DESC LIMIT 1000", -1, &q, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(q, 1, row_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, upto);
+	while (!found && sqlite3_step(q) == SQLITE_ROW) {
+		Tongxin__Change *c;
+		if (strcmp((const char *)sqlite3_column_text(q, 2), "delete") == 0) {
+			found = 1;
+		} else if (sqlite3_column_type(q, 3) == SQLITE_BLOB &&
+		    (c = tongxin__change__unpack(NULL, (size_t)sqlite3_column_bytes(q, 3),
+		    sqlite3_column_blob(q, 3))) != NULL) {
+			for (size_t k = 0; k < c->n_cols && !found; k++)
+				found = c->cols[k] < 64 && (mask & (1ull << c->cols[k]));
+			tongxin__change__free_unpacked(c, NULL);
+		}
+		if (found) {
+			ci->server_writer = col_str(q, 0);
+			ci->server_written_at_ms = sqlite3_column_int64(q, 1);
+		}
+	}
+	sqlite3_finalize(q);
+	if (found)
+		return;
+	snprintf(sql, sizeof sql, "SELECT d.name, a.at FROM audit a LEFT JOIN device d"
+	    " ON d.id = a.device_id WHERE a.version = (SELECT _created FROM %s WHERE id = ?1)",
+	    schema_tables[ci->table].name);
+	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(q, 1, row_id, -1, SQLITE_STATIC);
+	if (sqlite3_step(q) == SQLITE_ROW) {
+		ci->server_writer = col_str(q, 0);
+		ci->server_written_at_ms = sqlite3_column_int64(q, 1);
+	}
+	sqlite3_finalize(q);
+}
+
 #define CONFLICT_COLS "c.id, c.kind, c.reason, d.name, d.org_code, c.operator, c.tbl, c.row_id," \
 	" c.seq, c.hlc, c.local_time, c.received_at, c.status, c.resolution, c.resolved_by," \
 	" c.resolved_at, c.txn, c.server_row, c.device_id"
@@ -78,22 +168,8 @@ conflict_from_row(struct store *s, sqlite3_stmt *st, int with_detail)
 	if (ci->table < TBL_COUNT && id_valid(ci->row_id)) {
 		const char *cur_id = ci->server_row && !ci->server_row->deleted &&
 		    ci->server_row->row_id[0] ? ci->server_row->row_id : ci->row_id;
-		struct srow r;
 		ci->current_row = row_message(s, (int)ci->table, cur_id, NULL);
-		/* Who wrote the server's value, and when. */
-		if (row_load(s, (int)ci->table, cur_id, &r) == 0 && r.exists) {
-			sqlite3_stmt *q;
-			if (sqlite3_prepare_v2(s->db, "SELECT d.name, a.at FROM audit a LEFT JOIN device d"
-			    " ON d.id = a.device_id WHERE a.version = ?1", -1, &q, NULL) == SQLITE_OK) {
-				sqlite3_bind_int64(q, 1, (sqlite3_int64)r.version);
-				if (sqlite3_step(q) == SQLITE_ROW) {
-					ci->server_writer = col_str(q, 0);
-					ci->server_written_at_ms = sqlite3_column_int64(q, 1);
-				}
-				sqlite3_finalize(q);
-			}
-			srow_clear(&r);
-		}
+		value_author(s, ci, cur_id);
 	}
 	return ci;
 }
@@ -302,7 +378,8 @@ store_conflict_resolve(struct store *s, const struct store_actor *admin,
 	Tongxin__ConflictResolveResponse *resp = NULL;
 	Tongxin__Txn *tx = NULL;
 	uint64_t v0 = s->version, rv;
-	char resolution[1024], detail[1400];
+	char resolution[1024], detail[1400], office_scope[SCOPE_MAX] = "";
+	struct store_actor as_office;   /* the administrator, with the office's scope */
 	const char *decision;
 	sqlite3_stmt *st = NULL;
 	int rc;
@@ -351,12 +428,34 @@ store_conflict_resolve(struct store *s, const struct store_actor *admin,
 		snprintf(err, errlen, "unknown decision %d", (int)req->decision);
 		goto fail;
 	}
-	if (req->decision != TONGXIN__CONFLICT_RESOLVE_REQUEST__DECISION__KEEP_SERVER &&
-	    (tx = merged_txn(ci, req, err, errlen)) == NULL) {
-		if (err[0] == '\0')
-			snprintf(err, errlen, "out of memory");
-		goto fail;
+	if (req->decision != TONGXIN__CONFLICT_RESOLVE_REQUEST__DECISION__KEEP_SERVER) {
+		struct txn_verdict vd;
+		/*
+		 * The office's transaction is applied as the office could have
+		 * applied it: its shape checked again (a queue entry is data from
+		 * a device) and its scope the office's, not the administrator's.
+		 */
+		memset(&vd, 0, sizeof vd);
+		if (txn_shape(ci->txn, &vd) != CH_APPLIED) {
+			snprintf(err, errlen, "the office's stored transaction is malformed (%s); "
+			    "settle it with --keep-server", vd.reason);
+			goto fail;
+		}
+		if (ci->org_code[0] == '\0' || store_org_scope(s, ci->org_code, office_scope,
+		    sizeof office_scope, NULL, 0) != 0) {
+			snprintf(err, errlen, "the organisation of the device that made this change no "
+			    "longer exists; settle it with --keep-server");
+			goto fail;
+		}
+		if ((tx = merged_txn(ci, req, err, errlen)) == NULL) {
+			if (err[0] == '\0')
+				snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
 	}
+	as_office = *admin;
+	as_office.scope = office_scope;
+	as_office.moved_ok = 1;
 	today_str(s->today);
 	if (db_exec(s->db, "BEGIN IMMEDIATE", err, errlen) != 0)
 		goto fail;
@@ -402,14 +501,28 @@ store_conflict_resolve(struct store *s, const struct store_actor *admin,
 				srow_clear(&cur);
 			}
 			switch (c->op) {
-			case TONGXIN__CHANGE__OP__OP_INSERT: r = apply_insert(s, admin, tx, c, &vd); break;
-			case TONGXIN__CHANGE__OP__OP_UPDATE: r = apply_update(s, admin, tx, c, &vd, &note, 1); break;
-			default: r = apply_delete(s, admin, tx, c, &vd, 1); break;
+			case TONGXIN__CHANGE__OP__OP_INSERT:
+				r = apply_insert(s, &as_office, tx, c, &vd);
+				break;
+			case TONGXIN__CHANGE__OP__OP_UPDATE:
+				r = apply_update(s, &as_office, tx, c, &vd, &note, 1);
+				break;
+			default:
+				r = apply_delete(s, &as_office, tx, c, &vd, 1);
+				break;
 			}
 			if (vd.have_server)
 				srow_clear(&vd.server);
 			if (r == CH_ERROR) {
 				snprintf(err, errlen, "database: %s", sqlite3_errmsg(s->db));
+				goto rollback;
+			}
+			if ((r == CH_CONFLICT || r == CH_REJECTED) &&
+			    (strcmp(vd.kind, "scope") == 0 || strcmp(vd.kind, "transferred") == 0)) {
+				snprintf(err, errlen, "the office's change cannot be taken: %s. It lies "
+				    "outside the organisation of the device that made it; settle it with "
+				    "--keep-server and make the change from the street's own device",
+				    vd.reason);
 				goto rollback;
 			}
 			if (r == CH_CONFLICT || r == CH_REJECTED) {

@@ -8,17 +8,21 @@
 #include <stdint.h>
 #include <sqlite3.h>
 
+#include "bounds.h"
 #include "ids.h"
 #include "schema.h"
 #include "store.h"
 #include "tongxin.pb-c.h"
 
-#define MAX_COLS 32
+#define MAX_COLS WIRE_MAX_COLS
 #define SCOPE_MAX 512
 #define PULL_MAX_ROWS 5000
 #define PULL_MAX_BYTES (4u * 1024u * 1024u)
-#define PUSH_MAX_TXNS 1024
-#define TXN_MAX_CHANGES 2000
+#define PUSH_MAX_TXNS WIRE_MAX_TXNS
+#define TXN_MAX_CHANGES WIRE_MAX_CHANGES
+#define TXN_OPERATOR_MAX WIRE_MAX_NAME      /* bytes of a transaction's operator name */
+#define HLC_AHEAD_MAX_MS (5 * 60 * 1000)    /* a device clock may run this far ahead */
+#define CONFLICTS_PER_DEVICE_MAX 1000       /* open conflicts one device may have queued */
 
 struct store {
 	sqlite3 *db;
@@ -38,6 +42,8 @@ struct store {
 	sqlite3_stmt *evict_put;
 	sqlite3_stmt *evict_get;
 	sqlite3_stmt *version_put;
+	sqlite3_stmt *conflict_count;   /* open conflicts of a device */
+	int64_t max_open_conflicts;     /* beyond this a device's conflicts are rejected */
 	sqlite3_stmt *unique_get[TBL_COUNT];
 	sqlite3_stmt *scope_get[TBL_COUNT];   /* _scope, _deleted, dissolved of a row */
 	sqlite3_stmt *sp_begin, *sp_release, *sp_rollback;   /* the per-transaction savepoint */
@@ -92,6 +98,15 @@ int row_load(struct store *s, int t, const char *id, struct srow *r);
 int row_write(struct store *s, int t, const char *id, const struct srow *r, int is_new);
 /* Whether an organisation path lies within a scope prefix. */
 int in_scope(const char *path, const char *prefix);
+/*
+ * The shape of a whole transaction (size, sequence, operator; every change's
+ * table, row id, columns, types and sizes), before anything is read or
+ * stored. CH_APPLIED, or CH_REJECTED with vd filled.
+ */
+enum ch_result txn_shape(const Tongxin__Txn *tx, struct txn_verdict *vd);
+/* Refuse a change naming a row the device does not hold, in words that reveal nothing. */
+enum ch_result refuse_unseen(struct txn_verdict *vd, const struct table_def *td,
+    const char *what, const char *id);
 /* Record an applied change in the audit log. */
 int audit_change(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx,
     const Tongxin__Change *c, uint64_t version, const char *action);
@@ -127,6 +142,20 @@ int row_left_scope(struct store *s, int t, const char *id, const char *scope, ch
 /* A new request: fill to_org_id (into to_id, which r borrows) from to_org_code; check the member. */
 enum ch_result transfer_prepare_insert(struct store *s, struct srow *r,
     char to_id[ID_TEXT_LEN + 1], struct txn_verdict *vd);
+/*
+ * After the scope check of a new request: the member must be one the device
+ * holds (refused otherwise; a conflict if it left meanwhile) and still be in
+ * the sending organisation (a conflict otherwise).
+ */
+enum ch_result transfer_check_member(struct store *s, const struct store_actor *who,
+    const struct srow *r, struct txn_verdict *vd);
+/*
+ * Who may change or withdraw an existing transfer r: the receiving side only
+ * its decision, the sending side only the request (and withdraw it while it
+ * is requested).
+ */
+enum ch_result transfer_guard(const struct store_actor *who, const Tongxin__Change *c,
+    const struct srow *r, struct txn_verdict *vd);
 /* A change of status: only the receiving side decides; acceptance moves the member. */
 enum ch_result transfer_on_update(struct store *s, const struct store_actor *who,
     const Tongxin__Txn *tx, const struct srow *old, struct srow *r, struct txn_verdict *vd);

@@ -179,11 +179,13 @@ store_prepare(struct store *s)
 	    "SELECT version, tbl, row_id FROM evict WHERE version > ?1"
 	    " AND old_scope >= ?2 AND old_scope < ?3 AND NOT (new_scope >= ?2 AND new_scope < ?3)"
 	    " ORDER BY version LIMIT ?4");
+	s->conflict_count = db_prepare(s->db,
+	    "SELECT count(*) FROM conflict WHERE device_id = ?1 AND status = 'open'");
 	s->version_put = db_prepare(s->db,
 	    "INSERT INTO meta (key, value) VALUES ('version', ?1)"
 	    " ON CONFLICT(key) DO UPDATE SET value = excluded.value");
 	if (!s->txn_get || !s->txn_put || !s->conflict_put || !s->audit_put || !s->evict_put ||
-	    !s->evict_get || !s->version_put)
+	    !s->evict_get || !s->version_put || !s->conflict_count)
 		return -1;
 	return 0;
 }
@@ -235,6 +237,7 @@ store_open(const char *dir, int create, char *err, size_t errlen)
 	}
 	s->version = (uint64_t)db_meta_get_int(s->db, "version", 0);
 	s->hlc = hlc_next(0);
+	s->max_open_conflicts = CONFLICTS_PER_DEVICE_MAX;
 	today_str(s->today);
 	if (store_prepare(s) != 0) {
 		snprintf(err, errlen, "cannot prepare statements: %s", sqlite3_errmsg(s->db));
@@ -366,6 +369,22 @@ ref_scope(struct store *s, int t, const char *id, char *scope, size_t cap)
 }
 
 /*
+ * Refuse a change that names a row the device does not hold. The same words
+ * whether the row does not exist at all or lies outside the device's
+ * organisation: a refusal never tells an office what exists elsewhere. Only
+ * the id the device itself sent is repeated.
+ */
+enum ch_result
+refuse_unseen(struct txn_verdict *vd, const struct table_def *td, const char *what,
+    const char *id)
+{
+	snprintf(vd->kind, sizeof vd->kind, "scope");
+	snprintf(vd->reason, sizeof vd->reason,
+	    "%s: %s %s does not exist in this device's organisation", td->name, what, id);
+	return CH_REJECTED;
+}
+
+/*
  * Compute the scope(s) of a row from its values. On a problem fills the
  * verdict and returns CH_CONFLICT (parent gone) or CH_REJECTED.
  */
@@ -392,12 +411,8 @@ row_scopes(struct store *s, int t, const Tongxin__Value *v, char *scope, char *s
 		rc = ref_scope(s, rt, v[c].s, outs[k], SCOPE_MAX);
 		if (rc < 0)
 			return CH_ERROR;
-		if (rc == 0) {
-			snprintf(vd->kind, sizeof vd->kind, "unknown_ref");
-			snprintf(vd->reason, sizeof vd->reason, "%s: %s %s does not exist", td->name,
-			    td->cols[c].label, v[c].s);
-			return CH_REJECTED;
-		}
+		if (rc == 0)
+			return refuse_unseen(vd, td, td->cols[c].label, v[c].s);
 		if (rc == 2 && k == 0) {
 			snprintf(vd->kind, sizeof vd->kind, "missing_parent");
 			snprintf(vd->reason, sizeof vd->reason,
@@ -420,29 +435,44 @@ row_scopes(struct store *s, int t, const Tongxin__Value *v, char *scope, char *s
 	return CH_APPLIED;
 }
 
-/* Check the non-scope references of the given columns. */
+/*
+ * Check the non-scope references of the given columns: each must name a live
+ * row the device holds (COLF_ANYSCOPE columns: any live row). A row that has
+ * left the device's organisation since (a transfer) makes a conflict, kept
+ * for the street; one it never held is refused like one that does not exist.
+ */
 enum ch_result
-check_refs(struct store *s, int t, const Tongxin__Value *v, const uint32_t *cols, size_t n,
-    struct txn_verdict *vd)
+check_refs(struct store *s, const struct store_actor *who, int t, const Tongxin__Value *v,
+    const uint32_t *cols, size_t n, struct txn_verdict *vd)
 {
 	const struct table_def *td = &schema_tables[t];
 	char tmp[SCOPE_MAX];
 
 	for (size_t i = 0; i < n; i++) {
 		const struct col_def *cd = &td->cols[cols[i]];
-		int rc;
+		int rt, rc, seen;
 		if (cd->type != COL_REF || (int)cols[i] == td->scope_col ||
 		    (int)cols[i] == td->scope2_col || v[cols[i]].kind_case != TONGXIN__VALUE__KIND_S)
 			continue;
-		rc = ref_scope(s, schema_table_index(cd->ref_table), v[cols[i]].s, tmp, sizeof tmp);
+		rt = schema_table_index(cd->ref_table);
+		rc = ref_scope(s, rt, v[cols[i]].s, tmp, sizeof tmp);
 		if (rc < 0)
 			return CH_ERROR;
-		if (rc == 0) {
-			snprintf(vd->kind, sizeof vd->kind, "unknown_ref");
-			snprintf(vd->reason, sizeof vd->reason, "%s: %s %s does not exist", td->name,
-			    cd->label, v[cols[i]].s);
-			return CH_REJECTED;
+		seen = rc > 0 && ((cd->flags & COLF_ANYSCOPE) || in_scope(tmp, who->scope));
+		if (rc > 0 && !seen) {
+			int moved = row_left_scope(s, rt, v[cols[i]].s, who->scope, vd->reason,
+			    sizeof vd->reason);
+			if (moved < 0)
+				return CH_ERROR;
+			if (moved && !who->moved_ok) {
+				snprintf(vd->kind, sizeof vd->kind, "transferred");
+				return CH_CONFLICT;
+			}
+			seen = moved;
+			vd->reason[0] = '\0';
 		}
+		if (!seen)
+			return refuse_unseen(vd, td, cd->label, v[cols[i]].s);
 		if (rc == 2) {
 			snprintf(vd->kind, sizeof vd->kind, "missing_parent");
 			snprintf(vd->reason, sizeof vd->reason,
@@ -537,6 +567,43 @@ audit_change(struct store *s, const struct store_actor *who, const Tongxin__Txn 
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/*
+ * Changes that would break the structure a device stands on, refused for
+ * every device: no device deletes, dissolves or re-kinds the organisation
+ * at the root of its own scope (its community's row belongs to the street,
+ * and without it every device of the community is refused); a transfer is
+ * changed only by the side it belongs to (see transfer_guard).
+ */
+static enum ch_result
+structure_guard(const struct store_actor *who, const Tongxin__Change *c, const struct srow *r,
+    struct txn_verdict *vd)
+{
+	const struct table_def *td = &schema_tables[c->table];
+
+	if (c->table == TBL_TRANSFER)
+		return transfer_guard(who, c, r, vd);
+	if (c->table != TBL_ORG || strcmp(r->scope, who->scope) != 0)
+		return CH_APPLIED;
+	snprintf(vd->kind, sizeof vd->kind, "scope");
+	if (c->op == TONGXIN__CHANGE__OP__OP_DELETE) {
+		snprintf(vd->reason, sizeof vd->reason, "org: a device cannot delete the organisation "
+		    "it works for; the street office dissolves organisations");
+		return CH_REJECTED;
+	}
+	for (size_t i = 0; i < c->n_cols; i++) {
+		const char *name = td->cols[c->cols[i]].name;
+		if (value_eq(&r->v[c->cols[i]], c->values[i]))
+			continue;
+		if (strcmp(name, "dissolved") == 0 || strcmp(name, "kind") == 0) {
+			snprintf(vd->reason, sizeof vd->reason, "org: a device cannot change %s (%s) of "
+			    "the organisation it works for; the street office does that",
+			    td->cols[c->cols[i]].label, name);
+			return CH_REJECTED;
+		}
+	}
+	return CH_APPLIED;
+}
+
 enum ch_result
 apply_insert(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx,
     const Tongxin__Change *c, struct txn_verdict *vd)
@@ -573,27 +640,35 @@ apply_insert(struct store *s, const struct store_actor *who, const Tongxin__Txn 
 	}
 	if ((res = row_scopes(s, (int)c->table, r.v, r.scope, r.scope2, vd)) == CH_ERROR)
 		return res;
-	/* Scope before anything else: a device learns nothing outside its subtree. */
-	if (res != CH_REJECTED && !in_scope(r.scope, who->scope) && !in_scope(r.scope2, who->scope)) {
-		snprintf(vd->kind, sizeof vd->kind, "scope");
-		snprintf(vd->reason, sizeof vd->reason,
-		    "%s: the row lies outside this device's organisation", td->name);
-		return CH_REJECTED;
+	/*
+	 * Scope before anything else: a device learns nothing outside its
+	 * subtree. A new row must lie in the device's own organisation; a second
+	 * scope (a transfer's receiving side) only lets another office see it.
+	 */
+	if (res != CH_REJECTED && !in_scope(r.scope, who->scope)) {
+		int sc = td->scope_col;
+		return refuse_unseen(vd, td, td->cols[sc].label,
+		    r.v[sc].kind_case == TONGXIN__VALUE__KIND_S ? r.v[sc].s : "");
 	}
 	if (res != CH_APPLIED)
 		return res;
-	if ((res = check_refs(s, (int)c->table, r.v, c->cols, c->n_cols, vd)) != CH_APPLIED)
+	if (c->table == TBL_TRANSFER && (res = transfer_check_member(s, who, &r, vd)) != CH_APPLIED)
+		return res;
+	if ((res = check_refs(s, who, (int)c->table, r.v, c->cols, c->n_cols, vd)) != CH_APPLIED)
 		return res;
 	r.version = ++s->version;
 	r.hlc = tx->hlc;
 	snprintf(r.device, sizeof r.device, "%s", who->device_id);
 	rc = row_write(s, (int)c->table, c->row_id, &r, 1);
 	if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
-		/* Ids are made unique on the devices: only a broken client repeats one. */
+		/*
+		 * Ids are made unique on the devices: only a broken client repeats
+		 * one. Whose row holds it is not said.
+		 */
 		s->version--;
 		snprintf(vd->kind, sizeof vd->kind, "invalid");
-		snprintf(vd->reason, sizeof vd->reason, "%s: row %s already exists", td->name,
-		    c->row_id);
+		snprintf(vd->reason, sizeof vd->reason, "%s: row id %s is already in use; "
+		    "a new row needs a new id", td->name, c->row_id);
 		return CH_REJECTED;
 	}
 	if (rc == SQLITE_CONSTRAINT_UNIQUE) {
@@ -608,14 +683,21 @@ apply_insert(struct store *s, const struct store_actor *who, const Tongxin__Txn 
 			value_bind(st, 1, &r.v[k]);
 			sqlite3_bind_text(st, 2, c->row_id, -1, SQLITE_STATIC);
 			if (sqlite3_step(st) == SQLITE_ROW) {
-				snprintf(vd->reason, sizeof vd->reason,
-				    "%s: %s %s is already registered (row %s)", td->name,
-				    td->cols[k].label, r.v[k].s ? r.v[k].s : "",
-				    (const char *)sqlite3_column_text(st, 0));
 				snprintf(vd->server_id, sizeof vd->server_id, "%s",
 				    (const char *)sqlite3_column_text(st, 0));
 				vd->have_server = row_load(s, (int)c->table, vd->server_id,
 				    &vd->server) == 0;
+				/* Name the other row only when the device holds it too. */
+				if (vd->have_server && (in_scope(vd->server.scope, who->scope) ||
+				    in_scope(vd->server.scope2, who->scope)))
+					snprintf(vd->reason, sizeof vd->reason,
+					    "%s: %s %s is already registered (row %s)", td->name,
+					    td->cols[k].label, r.v[k].s ? r.v[k].s : "", vd->server_id);
+				else
+					snprintf(vd->reason, sizeof vd->reason,
+					    "%s: %s %s clashes with a record outside this office; kept "
+					    "whole for the street to settle", td->name, td->cols[k].label,
+					    r.v[k].kind_case == TONGXIN__VALUE__KIND_S ? r.v[k].s : "");
 			}
 			sqlite3_reset(st);
 		}
@@ -650,12 +732,8 @@ apply_update(struct store *s, const struct store_actor *who, const Tongxin__Txn 
 
 	if (row_load(s, (int)c->table, c->row_id, &r) != 0)
 		return CH_ERROR;
-	if (!r.exists) {
-		snprintf(vd->kind, sizeof vd->kind, "invalid");
-		snprintf(vd->reason, sizeof vd->reason, "%s: row %s does not exist", td->name,
-		    c->row_id);
-		return CH_REJECTED;
-	}
+	if (!r.exists)
+		return refuse_unseen(vd, td, "row", c->row_id);
 	if (!in_scope(r.scope, who->scope) && !in_scope(r.scope2, who->scope)) {
 		int moved = row_left_scope(s, (int)c->table, c->row_id, who->scope, vd->reason,
 		    sizeof vd->reason);
@@ -663,18 +741,20 @@ apply_update(struct store *s, const struct store_actor *who, const Tongxin__Txn 
 			res = CH_ERROR;
 			goto out;
 		}
-		if (moved) {
+		if (moved && !who->moved_ok) {
 			/* Edited here after it moved away: both sides are kept for the street. */
 			snprintf(vd->kind, sizeof vd->kind, "transferred");
 			res = CH_CONFLICT;
 			goto keep;
 		}
-		snprintf(vd->kind, sizeof vd->kind, "scope");
-		snprintf(vd->reason, sizeof vd->reason,
-		    "%s: the row lies outside this device's organisation", td->name);
-		res = CH_REJECTED;
-		goto out;
+		if (!moved) {
+			res = refuse_unseen(vd, td, "row", c->row_id);
+			goto out;
+		}
+		vd->reason[0] = '\0';
 	}
+	if ((res = structure_guard(who, c, &r, vd)) != CH_APPLIED)
+		goto out;
 	if (r.deleted && force) {
 		r.deleted = 0;   /* an administrator took the update over the delete */
 		undeleted = 1;
@@ -757,7 +837,7 @@ apply_update(struct store *s, const struct store_actor *who, const Tongxin__Txn 
 		if (res != CH_APPLIED)
 			goto keep;
 	}
-	if ((res = check_refs(s, (int)c->table, r.v, c->cols, c->n_cols, vd)) != CH_APPLIED)
+	if ((res = check_refs(s, who, (int)c->table, r.v, c->cols, c->n_cols, vd)) != CH_APPLIED)
 		goto keep;
 	if (validate_row((int)c->table, r.v, s->today, vd->reason, sizeof vd->reason) != 0) {
 		snprintf(vd->kind, sizeof vd->kind, "invalid");
@@ -843,27 +923,25 @@ apply_delete(struct store *s, const struct store_actor *who, const Tongxin__Txn 
 
 	if (row_load(s, (int)c->table, c->row_id, &r) != 0)
 		return CH_ERROR;
-	if (!r.exists) {
-		snprintf(vd->kind, sizeof vd->kind, "invalid");
-		snprintf(vd->reason, sizeof vd->reason, "%s: row %s does not exist", td->name,
-		    c->row_id);
-		return CH_REJECTED;
-	}
+	if (!r.exists)
+		return refuse_unseen(vd, td, "row", c->row_id);
 	if (!in_scope(r.scope, who->scope) && !in_scope(r.scope2, who->scope)) {
 		int moved = row_left_scope(s, (int)c->table, c->row_id, who->scope, vd->reason,
 		    sizeof vd->reason);
-		if (moved > 0) {
+		if (moved > 0 && !who->moved_ok) {
 			snprintf(vd->kind, sizeof vd->kind, "transferred");
 			vd->have_server = row_load(s, (int)c->table, c->row_id, &vd->server) == 0;
 			res = CH_CONFLICT;
 			goto out;
 		}
-		snprintf(vd->kind, sizeof vd->kind, "scope");
-		snprintf(vd->reason, sizeof vd->reason,
-		    "%s: the row lies outside this device's organisation", td->name);
-		res = moved < 0 ? CH_ERROR : CH_REJECTED;
-		goto out;
+		if (moved <= 0) {
+			res = moved < 0 ? CH_ERROR : refuse_unseen(vd, td, "row", c->row_id);
+			goto out;
+		}
+		vd->reason[0] = '\0';
 	}
+	if ((res = structure_guard(who, c, &r, vd)) != CH_APPLIED)
+		goto out;
 	if (r.deleted)
 		goto out;   /* both sides deleted it: they agree */
 	for (size_t i = 0; i < c->n_cols && !force; i++) {
@@ -1101,9 +1179,167 @@ txn_digest(const Tongxin__Txn *tx, uint8_t out[32])
 	return 0;
 }
 
+/* Run a kept statement without results. 0, or -1 (logged). */
+static int
+step_once(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		log_warnx("store: %s: %s", sqlite3_sql(st), sqlite3_errstr(rc));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The shape of a whole transaction, before anything of it is read or
+ * stored: its size, sequence and operator, and every change's table, row
+ * id, column indexes, types and sizes. CH_APPLIED when it may go on,
+ * CH_REJECTED with vd filled otherwise.
+ */
+enum ch_result
+txn_shape(const Tongxin__Txn *tx, struct txn_verdict *vd)
+{
+	snprintf(vd->kind, sizeof vd->kind, "invalid");
+	if (tx->seq == 0) {
+		snprintf(vd->reason, sizeof vd->reason, "transaction without a sequence");
+		return CH_REJECTED;
+	}
+	if (tx->n_changes == 0 || tx->n_changes > TXN_MAX_CHANGES) {
+		snprintf(vd->reason, sizeof vd->reason, "a transaction must hold 1 to %d changes",
+		    TXN_MAX_CHANGES);
+		return CH_REJECTED;
+	}
+	if (strlen(tx->operator_name) > TXN_OPERATOR_MAX) {
+		snprintf(vd->reason, sizeof vd->reason, "the operator name is longer than %d bytes",
+		    TXN_OPERATOR_MAX);
+		return CH_REJECTED;
+	}
+	for (size_t i = 0; i < tx->n_changes; i++) {
+		const Tongxin__Change *c = tx->changes[i];
+		vd->table = c->table < TBL_COUNT ? (int)c->table : -1;
+		snprintf(vd->row_id, sizeof vd->row_id, "%s", id_valid(c->row_id) ? c->row_id : "");
+		if (change_shape(c, vd) != CH_APPLIED)
+			return CH_REJECTED;
+	}
+	vd->kind[0] = '\0';
+	vd->table = -1;
+	vd->row_id[0] = '\0';
+	return CH_APPLIED;
+}
+
+/*
+ * Run every change of tx (whose shape has been checked) inside the
+ * savepoint "txn", opened here and left open: the caller rolls back or
+ * releases it. vd gets the verdict of the change that decided the outcome
+ * (the first rejection, else the first conflict); notes (tx->n_changes
+ * slots) the newer-wins decisions, counted in *nnotes. CH_ERROR: the
+ * savepoint has been rolled back and released, vd holds no server row.
+ */
+static enum ch_result
+apply_changes(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx,
+    struct txn_verdict *vd, struct lww_note *notes, size_t *nnotes)
+{
+	enum ch_result outcome = CH_APPLIED;
+
+	if (s->vers_cap < tx->n_changes) {
+		uint64_t *v = realloc(s->vers, tx->n_changes * sizeof *v);
+		if (v == NULL)
+			return CH_ERROR;
+		s->vers = v;
+		s->vers_cap = tx->n_changes;
+	}
+	memset(s->vers, 0, tx->n_changes * sizeof *s->vers);
+	if (step_once(s->sp_begin) != 0)
+		return CH_ERROR;
+	for (size_t i = 0; outcome != CH_REJECTED && i < tx->n_changes; i++) {
+		const Tongxin__Change *c = tx->changes[i];
+		enum ch_result r;
+		struct txn_verdict v1;
+
+		memset(&v1, 0, sizeof v1);
+		v1.table = (int)c->table;
+		snprintf(v1.row_id, sizeof v1.row_id, "%.36s", c->row_id);
+		switch (c->op) {
+		case TONGXIN__CHANGE__OP__OP_INSERT:
+			r = apply_insert(s, who, tx, c, &v1);
+			s->vers[i] = v1.version;
+			break;
+		case TONGXIN__CHANGE__OP__OP_UPDATE:
+			r = apply_update(s, who, tx, c, &v1, &notes[*nnotes], 0);
+			if (notes[*nnotes].reason[0])
+				(*nnotes)++;
+			break;
+		case TONGXIN__CHANGE__OP__OP_DELETE:
+			r = apply_delete(s, who, tx, c, &v1, 0);
+			break;
+		default:
+			snprintf(v1.kind, sizeof v1.kind, "invalid");
+			snprintf(v1.reason, sizeof v1.reason, "unknown operation %d", (int)c->op);
+			r = CH_REJECTED;
+		}
+		if (r == CH_ERROR) {
+			if (v1.have_server)
+				srow_clear(&v1.server);
+			if (vd->have_server)
+				srow_clear(&vd->server);
+			vd->have_server = 0;
+			step_once(s->sp_rollback);
+			step_once(s->sp_release);
+			return CH_ERROR;
+		}
+		if (r == CH_MERGED && outcome == CH_APPLIED)
+			outcome = CH_MERGED;
+		if ((r == CH_CONFLICT && outcome != CH_CONFLICT) || r == CH_REJECTED) {
+			if (vd->have_server)
+				srow_clear(&vd->server);
+			*vd = v1;
+			outcome = r;
+		} else if (v1.have_server) {
+			srow_clear(&v1.server);
+		}
+	}
+	return outcome;
+}
+
+/*
+ * Whether device has as many open conflicts as the queue takes from one
+ * device: an office cannot fill the street's queue. -1 on error.
+ */
+static int
+conflict_queue_full(struct store *s, const char *device_id)
+{
+	int rc, full;
+
+	sqlite3_bind_text(s->conflict_count, 1, device_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s->conflict_count);
+	full = rc == SQLITE_ROW &&
+	    sqlite3_column_int64(s->conflict_count, 0) >= s->max_open_conflicts;
+	sqlite3_reset(s->conflict_count);
+	return rc == SQLITE_ROW ? full : -1;
+}
+
+/* Turn a conflict the queue cannot take into a rejection (kept whole in txn_log). */
+static void
+queue_full_verdict(struct store *s, struct txn_verdict *vd)
+{
+	if (vd->have_server)
+		srow_clear(&vd->server);
+	vd->have_server = 0;
+	snprintf(vd->kind, sizeof vd->kind, "queue_full");
+	snprintf(vd->reason, sizeof vd->reason, "this device already has %lld open conflicts "
+	    "waiting for the street; nothing more is queued until the street settles them",
+	    (long long)s->max_open_conflicts);
+}
+
 /*
  * A transaction whose (device, seq) key the server knows with other
- * contents. It goes to the conflict queue whole (once: a re-send finds it).
+ * contents (a replica restored from a backup, or a credential used on two
+ * computers). It is judged like any push - shape, then scope and the domain
+ * rules in a savepoint that is always rolled back - and, unless that
+ * rejects it, goes to the conflict queue whole (once: a re-send finds it).
+ * A rejected one is answered but not stored: its key is taken.
  */
 static int
 reused_seq(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx,
@@ -1129,13 +1365,49 @@ reused_seq(struct store *s, const struct store_actor *who, const Tongxin__Txn *t
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return -1;
 	memset(&vd, 0, sizeof vd);
-	vd.table = tx->n_changes ? (int)tx->changes[0]->table : -1;
-	if (tx->n_changes && id_valid(tx->changes[0]->row_id))
-		snprintf(vd.row_id, sizeof vd.row_id, "%s", tx->changes[0]->row_id);
+	vd.table = -1;
+	if (cid[0] == '\0') {
+		enum ch_result outcome = txn_shape(tx, &vd);
+		if (outcome == CH_APPLIED) {
+			uint64_t version0 = s->version;
+			struct lww_note *notes = calloc(tx->n_changes, sizeof *notes);
+			size_t nnotes = 0;
+			if (notes == NULL)
+				return -1;
+			outcome = apply_changes(s, who, tx, &vd, notes, &nnotes);
+			free(notes);
+			if (outcome == CH_ERROR)
+				return -1;
+			s->version = version0;
+			if (step_once(s->sp_rollback) != 0 || step_once(s->sp_release) != 0) {
+				if (vd.have_server)
+					srow_clear(&vd.server);
+				return -1;
+			}
+		}
+		if (vd.have_server)
+			srow_clear(&vd.server);
+		if (outcome != CH_REJECTED && (rc = conflict_queue_full(s, who->device_id)) != 0) {
+			if (rc < 0)
+				return -1;
+			queue_full_verdict(s, &vd);
+			outcome = CH_REJECTED;
+		}
+		if (outcome == CH_REJECTED) {
+			res->status = TONGXIN__TXN_RESULT__STATUS__REJECTED;
+			if ((res->reason = strdup(vd.reason)) == NULL)
+				return -1;
+			return result_rows(s, tx, who->scope, res, NULL);
+		}
+		memset(&vd, 0, sizeof vd);
+	}
+	vd.table = (int)tx->changes[0]->table;
+	snprintf(vd.row_id, sizeof vd.row_id, "%s", tx->changes[0]->row_id);
 	snprintf(vd.kind, sizeof vd.kind, "reused_seq");
 	snprintf(vd.reason, sizeof vd.reason, "sequence %llu of this device was already used by "
-	    "another transaction (was the replica restored from a backup?); kept whole for the "
-	    "street", (unsigned long long)tx->seq);
+	    "another transaction (was the replica restored from a backup, or the credential "
+	    "used on a second computer?); kept whole for the street",
+	    (unsigned long long)tx->seq);
 	if (cid[0] == '\0') {
 		if (conflict_record(s, who, tx, &vd, "open", NULL, cid) != 0)
 			return -1;
@@ -1154,34 +1426,34 @@ reused_seq(struct store *s, const struct store_actor *who, const Tongxin__Txn *t
 	return result_rows(s, tx, who->scope, res, NULL);
 }
 
-/* Run a kept statement without results. 0, or -1 (logged). */
-static int
-step_once(sqlite3_stmt *st)
+/*
+ * The latest HLC the server takes from a device: a few minutes past its
+ * own wall clock. A device whose clock runs far ahead (or a forged
+ * timestamp near 2^64) would otherwise win every newer-wins clash for ever
+ * and overflow the signed column it is stored in.
+ */
+static uint64_t
+hlc_ceiling(void)
 {
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		log_warnx("store: %s: %s", sqlite3_sql(st), sqlite3_errstr(rc));
-		return -1;
-	}
-	return 0;
+	return (uint64_t)(now_ms() + HLC_AHEAD_MAX_MS) << 16 | 0xffff;
 }
 
 /* Apply one transaction inside its own savepoint; fill res. -1: abort the batch. */
 static int
-apply_txn(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx,
+apply_txn(struct store *s, const struct store_actor *who, const Tongxin__Txn *txin,
     Tongxin__TxnResult *res)
 {
 	struct txn_verdict vd;
 	struct lww_note *notes = NULL;
 	size_t nnotes = 0;
-	enum ch_result outcome = CH_APPLIED;
+	enum ch_result outcome;
 	char cid[ID_TEXT_LEN + 1] = "";
 	int rc;
 	uint8_t *blob = NULL;
 	size_t blen = 0;
 	uint64_t version0 = s->version;
 	uint8_t digest[32];
+	Tongxin__Txn txc = *txin, *tx = &txc;   /* a shallow copy whose hlc may be clamped */
 
 	res->seq = tx->seq;
 	if (txn_digest(tx, digest) != 0)
@@ -1215,75 +1487,17 @@ apply_txn(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx
 
 	memset(&vd, 0, sizeof vd);
 	vd.table = -1;
-	if (tx->n_changes == 0 || tx->n_changes > TXN_MAX_CHANGES || tx->seq == 0) {
-		snprintf(vd.kind, sizeof vd.kind, "invalid");
-		snprintf(vd.reason, sizeof vd.reason, tx->seq == 0 ? "transaction without a sequence" :
-		    "a transaction must hold 1 to %d changes", TXN_MAX_CHANGES);
-		outcome = CH_REJECTED;
+	if (tx->hlc > hlc_ceiling()) {
+		log_warnx("store: device %s: transaction %llu carries a clock far in the future; "
+		    "taken as now", who->device_name ? who->device_name : who->device_id,
+		    (unsigned long long)tx->seq);
+		tx->hlc = s->hlc;
 	}
-	if (outcome == CH_APPLIED && s->vers_cap < tx->n_changes) {
-		uint64_t *v = realloc(s->vers, tx->n_changes * sizeof *v);
-		if (v == NULL)
+	if ((outcome = txn_shape(tx, &vd)) == CH_APPLIED) {
+		if ((notes = calloc(tx->n_changes, sizeof *notes)) == NULL)
 			return -1;
-		s->vers = v;
-		s->vers_cap = tx->n_changes;
-	}
-	if (outcome == CH_APPLIED)
-		memset(s->vers, 0, tx->n_changes * sizeof *s->vers);
-	if (outcome == CH_APPLIED && step_once(s->sp_begin) != 0)
-		return -1;
-	if (outcome == CH_APPLIED &&
-	    (notes = calloc(tx->n_changes, sizeof *notes)) == NULL) {
-		step_once(s->sp_rollback);
-		step_once(s->sp_release);
-		return -1;
-	}
-	for (size_t i = 0; outcome != CH_REJECTED && i < tx->n_changes && notes; i++) {
-		const Tongxin__Change *c = tx->changes[i];
-		enum ch_result r;
-		struct txn_verdict v1;
-
-		memset(&v1, 0, sizeof v1);
-		v1.table = (int)c->table;
-		snprintf(v1.row_id, sizeof v1.row_id, "%.36s", c->row_id);
-		if ((r = change_shape(c, &v1)) == CH_APPLIED) {
-			switch (c->op) {
-			case TONGXIN__CHANGE__OP__OP_INSERT:
-				r = apply_insert(s, who, tx, c, &v1);
-				s->vers[i] = v1.version;
-				break;
-			case TONGXIN__CHANGE__OP__OP_UPDATE:
-				r = apply_update(s, who, tx, c, &v1, &notes[nnotes], 0);
-				if (notes[nnotes].reason[0])
-					nnotes++;
-				break;
-			case TONGXIN__CHANGE__OP__OP_DELETE: r = apply_delete(s, who, tx, c, &v1, 0); break;
-			default:
-				snprintf(v1.kind, sizeof v1.kind, "invalid");
-				snprintf(v1.reason, sizeof v1.reason, "unknown operation %d", (int)c->op);
-				r = CH_REJECTED;
-			}
-		}
-		if (r == CH_ERROR) {
-			if (v1.have_server)
-				srow_clear(&v1.server);
-			step_once(s->sp_rollback);
-			step_once(s->sp_release);
-			free(notes);
-			return -1;
-		}
-		if (r == CH_MERGED && outcome == CH_APPLIED)
-			outcome = CH_MERGED;
-		if ((r == CH_CONFLICT && outcome != CH_CONFLICT) || r == CH_REJECTED) {
-			if (vd.have_server)
-				srow_clear(&vd.server);
-			vd = v1;
-			outcome = r;
-		} else if (v1.have_server) {
-			srow_clear(&v1.server);
-		}
-	}
-	if (notes != NULL) {
+		if ((outcome = apply_changes(s, who, tx, &vd, notes, &nnotes)) == CH_ERROR)
+			goto fail;
 		if (outcome == CH_CONFLICT || outcome == CH_REJECTED) {
 			if (step_once(s->sp_rollback) != 0)
 				goto fail;
@@ -1293,8 +1507,14 @@ apply_txn(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx
 			goto fail;
 	}
 	if (outcome == CH_CONFLICT) {
-		if (conflict_record(s, who, tx, &vd, "open", NULL, cid) != 0)
+		if ((rc = conflict_queue_full(s, who->device_id)) < 0)
 			goto fail;
+		if (rc) {
+			queue_full_verdict(s, &vd);
+			outcome = CH_REJECTED;
+		} else if (conflict_record(s, who, tx, &vd, "open", NULL, cid) != 0) {
+			goto fail;
+		}
 	} else if (outcome != CH_REJECTED) {
 		/* Newer-wins clashes are decided, and recorded as settled conflicts. */
 		for (size_t i = 0; i < nnotes; i++) {
@@ -1329,7 +1549,7 @@ apply_txn(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx
 	}
 	if (vd.reason[0] && (res->reason = strdup(vd.reason)) == NULL)
 		return -1;
-	if (outcome == CH_CONFLICT || outcome == CH_REJECTED) {
+	if (outcome == CH_REJECTED) {
 		if ((blob = pack_txn(tx, &blen)) == NULL)
 			return -1;
 	}
@@ -1345,7 +1565,7 @@ apply_txn(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx
 	sqlite3_bind_int64(s->txn_put, 6, now_ms());
 	sqlite3_bind_int64(s->txn_put, 7, (sqlite3_int64)tx->hlc);
 	/* Rejected transactions are kept whole too: nothing a clerk entered is dropped. */
-	if (blob && outcome == CH_REJECTED)
+	if (blob)
 		sqlite3_bind_blob(s->txn_put, 8, blob, (int)blen, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(s->txn_put, 8);
@@ -1383,7 +1603,7 @@ store_push(struct store *s, const struct store_actor *who, const Tongxin__PushRe
 	if (req->n_txns && (resp->results = calloc(req->n_txns, sizeof *resp->results)) == NULL)
 		goto oom;
 	for (size_t i = 0; i < req->n_txns; i++) {
-		if (req->txns[i]->hlc > s->hlc)
+		if (req->txns[i]->hlc > s->hlc && req->txns[i]->hlc <= hlc_ceiling())
 			s->hlc = hlc_recv(s->hlc, req->txns[i]->hlc);
 	}
 	today_str(s->today);
@@ -1864,8 +2084,9 @@ row_left_scope(struct store *s, int t, const char *id, const char *scope, char *
 	sqlite3_bind_text(st, 4, hi, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		snprintf(why, cap, "%s: row %s was transferred to %s before this change arrived",
-		    schema_tables[t].name, id, (const char *)sqlite3_column_text(st, 0));
+		/* Where it went is none of this device's business. */
+		snprintf(why, cap, "%s: row %s was transferred out of this device's organisation "
+		    "before this change arrived", schema_tables[t].name, id);
 		found = 1;
 	}
 	sqlite3_finalize(st);

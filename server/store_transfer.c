@@ -36,9 +36,8 @@ transfer_prepare_insert(struct store *s, struct srow *r, char to_id[ID_TEXT_LEN 
 	const char *status = text_of(&r->v[COL("status")]);
 	const char *member = text_of(&r->v[COL("member_id")]);
 	const char *from = text_of(&r->v[COL("from_org_id")]);
-	struct srow m;
 	sqlite3_stmt *st;
-	int found = 0, mc;
+	int found = 0;
 
 	if (status == NULL || strcmp(status, "requested") != 0)
 		return reject(vd, "invalid", "a new transfer must have status \"requested\"");
@@ -64,12 +63,35 @@ transfer_prepare_insert(struct store *s, struct srow *r, char to_id[ID_TEXT_LEN 
 	value_set_text(&r->v[COL("to_org_id")], to_id);
 	if (strcmp(to_id, from) == 0)
 		return reject(vd, "invalid", "the receiving organisation is the sending one");
-	/* The member must still be where the request says. */
+	return CH_APPLIED;
+}
+
+enum ch_result
+transfer_check_member(struct store *s, const struct store_actor *who, const struct srow *r,
+    struct txn_verdict *vd)
+{
+	const char *member = text_of(&r->v[COL("member_id")]);
+	const char *from = text_of(&r->v[COL("from_org_id")]);
+	struct srow m;
+	int mc, moved;
+
 	if (row_load(s, TBL_MEMBER, member, &m) != 0)
 		return CH_ERROR;
+	if (!m.exists || !in_scope(m.scope, who->scope)) {
+		/* Only a member the device holds can be sent; one that left meanwhile is a conflict. */
+		srow_clear(&m);
+		if ((moved = row_left_scope(s, TBL_MEMBER, member, who->scope, vd->reason,
+		    sizeof vd->reason)) < 0)
+			return CH_ERROR;
+		if (moved) {
+			snprintf(vd->kind, sizeof vd->kind, "transferred");
+			return CH_CONFLICT;
+		}
+		return refuse_unseen(vd, &schema_tables[TBL_TRANSFER], "党员 (member_id)", member);
+	}
+	/* The member must still be where the request says. */
 	mc = schema_col_index(&schema_tables[TBL_MEMBER], "org_id");
-	if (!m.exists || m.deleted || text_of(&m.v[mc]) == NULL ||
-	    strcmp(text_of(&m.v[mc]), from) != 0) {
+	if (m.deleted || text_of(&m.v[mc]) == NULL || strcmp(text_of(&m.v[mc]), from) != 0) {
 		snprintf(vd->kind, sizeof vd->kind, "missing_parent");
 		snprintf(vd->reason, sizeof vd->reason, "transfer: member %s is no longer in the "
 		    "sending organisation", member);
@@ -77,6 +99,41 @@ transfer_prepare_insert(struct store *s, struct srow *r, char to_id[ID_TEXT_LEN 
 		return CH_CONFLICT;
 	}
 	srow_clear(&m);
+	return CH_APPLIED;
+}
+
+/* Whether a changed column of the transfer is the receiving side's decision. */
+static int
+is_decision_col(int col)
+{
+	return col == COL("status") || col == COL("decided_on") || col == COL("decision_note");
+}
+
+enum ch_result
+transfer_guard(const struct store_actor *who, const Tongxin__Change *c, const struct srow *r,
+    struct txn_verdict *vd)
+{
+	int sender = in_scope(r->scope, who->scope), receiver = in_scope(r->scope2, who->scope);
+	const char *status = text_of(&r->v[COL("status")]);
+
+	if (c->op == TONGXIN__CHANGE__OP__OP_DELETE) {
+		if (!sender || status == NULL || strcmp(status, "requested") != 0)
+			return reject(vd, "scope", "only the sending organisation can withdraw a "
+			    "transfer, and only while it is requested");
+		return CH_APPLIED;
+	}
+	for (size_t i = 0; i < c->n_cols; i++) {
+		int col = (int)c->cols[i];
+		if (value_eq(&r->v[col], c->values[i]))
+			continue;
+		/* The receiving side decides; the sending side writes the request. */
+		if (!sender && !is_decision_col(col))
+			return reject(vd, "scope", "the receiving organisation can only accept or "
+			    "reject a transfer");
+		if (!receiver && is_decision_col(col) && col != COL("status"))
+			return reject(vd, "scope", "only the receiving organisation (or the street) can "
+			    "record the decision on a transfer");
+	}
 	return CH_APPLIED;
 }
 
