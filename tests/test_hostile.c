@@ -1328,7 +1328,14 @@ case_planted(void)
 	case_end();
 }
 
-/* 4. Take-office applies with the office's scope, not the administrator's. */
+/*
+ * 4. Take-office applies with the office's scope, not the administrator's,
+ * judged when it would be applied (issue 8: "for scope against the device
+ * that made it at the moment it would be applied"). A member the street
+ * moved to SQ02 after the office's edit lies outside the office then, so
+ * taking the office's edit is refused: the street re-enters it from its
+ * own device if it wants it.
+ */
 static void
 case_take_office_scope(void)
 {
