@@ -994,8 +994,13 @@ row_message(struct store *s, int t, const char *id, const char *scope)
 		tongxin__row__free_unpacked(m, NULL);
 		return NULL;
 	}
-	if (!r.exists || r.deleted ||
-	    (scope != NULL && !in_scope(r.scope, scope) && !in_scope(r.scope2, scope))) {
+	if (scope != NULL && r.exists && !in_scope(r.scope, scope) && !in_scope(r.scope2, scope)) {
+		/* Outside the device's scope: exactly what a row that never existed looks like. */
+		m->deleted = 1;
+		srow_clear(&r);
+		return m;
+	}
+	if (!r.exists || r.deleted) {
 		m->deleted = 1;
 		m->version = r.version;
 		srow_clear(&r);
