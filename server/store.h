@@ -137,4 +137,23 @@ int store_resolutions(struct store *s, const struct store_actor *who, uint64_t *
 /* Number of open conflicts, and of rows in a table that are live. For status and tests. */
 int64_t store_count(struct store *s, const char *what);
 
+/* --- the session layer's questions (store_session.c) --- */
+
+/* Create the session layer's tables if they are missing (every store_open). */
+int store_session_init(struct store *s, char *err, size_t errlen);
+/*
+ * For each of the n device ids, set revoked[i] to 1 if the device has been
+ * revoked (or is no longer enrolled), else 0. Reads what other processes
+ * (tongxind revoke) have committed. -1 on a database error.
+ */
+int store_devices_revoked(struct store *s, const char *const *ids, size_t n, int *revoked);
+/*
+ * Bind a device to the replica that presents its credential: the first
+ * replica id a device presents is kept, durably. *other is set to 1 when
+ * the device is already bound to another replica id (nothing changes),
+ * else 0. -1 with err on a database error.
+ */
+int store_replica_bind(struct store *s, const char *device_id, const char *replica_id, int *other,
+    char *err, size_t errlen);
+
 #endif

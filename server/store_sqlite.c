@@ -243,6 +243,8 @@ store_open(const char *dir, int create, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot prepare statements: %s", sqlite3_errmsg(s->db));
 		goto fail;
 	}
+	if (store_session_init(s, err, errlen) != 0)
+		goto fail;
 	return s;
 fail:
 	store_close(s);
