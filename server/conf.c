@@ -3,10 +3,60 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* The numeric settings: their keys, where they go, their largest value. */
+static const struct {
+	const char *key;
+	size_t off;    /* offset in struct serve_limits */
+	int max;
+} conf_limit_keys[] = {
+	{ "handshake_timeout", offsetof(struct serve_limits, handshake_timeout_s), 86400 },
+	{ "idle_timeout", offsetof(struct serve_limits, idle_timeout_s), 86400 },
+	{ "max_sessions", offsetof(struct serve_limits, max_sessions), 1000000 },
+	{ "max_preauth", offsetof(struct serve_limits, max_preauth), 1000000 },
+	{ "max_preauth_per_address", offsetof(struct serve_limits, max_preauth_per_address),
+	  1000000 },
+	{ "new_connections_per_second", offsetof(struct serve_limits, new_connections_per_second),
+	  1000000 },
+};
+
+int
+conf_number(const char *s, int max, int *v)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (errno || end == s || *end != '\0' || n < 1 || n > max)
+		return -1;
+	*v = (int)n;
+	return 0;
+}
+
+/* Set a numeric setting from line n of path. 1 if k is not one, 0 set, -1 error. */
+static int
+conf_limit(struct serve_limits *l, const char *k, const char *v, const char *path, int n,
+    char *err, size_t errlen)
+{
+	for (size_t i = 0; i < sizeof conf_limit_keys / sizeof conf_limit_keys[0]; i++) {
+		if (strcmp(k, conf_limit_keys[i].key) != 0)
+			continue;
+		if (conf_number(v, conf_limit_keys[i].max,
+		    (int *)((char *)l + conf_limit_keys[i].off)) != 0) {
+			snprintf(err, errlen, "%s:%d: %s must be a whole number from 1 to %d, not \"%s\"",
+			    path, n, k, conf_limit_keys[i].max, v);
+			return -1;
+		}
+		return 0;
+	}
+	return 1;
+}
 
 int
 conf_read(const char *dir, struct server_conf *c, char *err, size_t errlen)
@@ -47,9 +97,13 @@ conf_read(const char *dir, struct server_conf *c, char *err, size_t errlen)
 		else if (strcmp(k, "listen") == 0)
 			snprintf(c->listen, sizeof c->listen, "%s", v);
 		else {
-			snprintf(err, errlen, "%s:%d: unknown setting \"%s\"", path, n, k);
-			fclose(f);
-			return -1;
+			int r = conf_limit(&c->limits, k, v, path, n, err, errlen);
+			if (r == 1)
+				snprintf(err, errlen, "%s:%d: unknown setting \"%s\"", path, n, k);
+			if (r != 0) {
+				fclose(f);
+				return -1;
+			}
 		}
 	}
 	fclose(f);
@@ -76,9 +130,61 @@ conf_write(const char *dir, const struct server_conf *c, char *err, size_t errle
 		return -1;
 	}
 	fprintf(f, "# tongxind configuration, written by tongxind init\n"
-	    "street = %s\ncode = %s\nlisten = %s\n", c->street, c->code, c->listen);
+	    "street = %s\ncode = %s\nlisten = %s\n"
+	    "\n# Limits (the defaults are shown; \"tongxind serve\" flags override them):\n"
+	    "# handshake_timeout = %d\n# idle_timeout = %d\n# max_sessions = %d\n"
+	    "# max_preauth = %d\n# max_preauth_per_address = %d\n"
+	    "# new_connections_per_second = %d\n", c->street, c->code, c->listen,
+	    DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_SESSIONS,
+	    DEFAULT_MAX_PREAUTH, DEFAULT_MAX_PREAUTH_PER_ADDRESS,
+	    DEFAULT_NEW_CONNECTIONS_PER_SECOND);
 	if (fclose(f) != 0) {
 		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The first of a, b that is set, else dflt. */
+static int
+pick(int a, int b, int dflt)
+{
+	return a > 0 ? a : b > 0 ? b : dflt;
+}
+
+int
+conf_limits(const struct serve_limits *flags, const struct serve_limits *conf,
+    struct serve_limits *out, char *err, size_t errlen)
+{
+	int preauth_given = flags->max_preauth > 0 || conf->max_preauth > 0;
+	int per_addr_given = flags->max_preauth_per_address > 0 ||
+	    conf->max_preauth_per_address > 0;
+	int dflt;
+
+	out->handshake_timeout_s = pick(flags->handshake_timeout_s, conf->handshake_timeout_s,
+	    DEFAULT_HANDSHAKE_TIMEOUT);
+	out->idle_timeout_s = pick(flags->idle_timeout_s, conf->idle_timeout_s,
+	    DEFAULT_IDLE_TIMEOUT);
+	out->max_sessions = pick(flags->max_sessions, conf->max_sessions, DEFAULT_MAX_SESSIONS);
+	/* Unless set, the pre-auth cap leaves at least half the sessions to devices. */
+	dflt = out->max_sessions / 2 < DEFAULT_MAX_PREAUTH ? out->max_sessions / 2 :
+	    DEFAULT_MAX_PREAUTH;
+	out->max_preauth = pick(flags->max_preauth, conf->max_preauth, dflt > 0 ? dflt : 1);
+	dflt = out->max_preauth < DEFAULT_MAX_PREAUTH_PER_ADDRESS ? out->max_preauth :
+	    DEFAULT_MAX_PREAUTH_PER_ADDRESS;
+	out->max_preauth_per_address = pick(flags->max_preauth_per_address,
+	    conf->max_preauth_per_address, dflt);
+	out->new_connections_per_second = pick(flags->new_connections_per_second,
+	    conf->new_connections_per_second, DEFAULT_NEW_CONNECTIONS_PER_SECOND);
+	if (preauth_given && out->max_preauth >= out->max_sessions) {
+		snprintf(err, errlen, "max_preauth (%d) must be below max_sessions (%d), so that "
+		    "authenticated devices always find a place", out->max_preauth,
+		    out->max_sessions);
+		return -1;
+	}
+	if (per_addr_given && out->max_preauth_per_address > out->max_preauth) {
+		snprintf(err, errlen, "max_preauth_per_address (%d) cannot exceed max_preauth (%d)",
+		    out->max_preauth_per_address, out->max_preauth);
 		return -1;
 	}
 	return 0;

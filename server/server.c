@@ -12,7 +12,18 @@
  * Requests are handled one at a time in the read callback, so a session
  * has at most one request in flight; a pull streams its pages from the
  * write callback so a slow reader never makes the server buffer a whole
- * bootstrap.
+ * bootstrap. Every body is checked against common/bounds.h before its
+ * handler runs.
+ *
+ * Before a connection has finished TLS and Hello it is "pre-auth" and
+ * counts against three limits beside max_sessions: pre-auth connections in
+ * all, pre-auth connections from its source address, and a token bucket of
+ * new connections per second from that address (a connection that reaches
+ * READY gives its token back, so a device that syncs often is never
+ * slowed). Connections over a limit are closed as they are accepted, and
+ * the refusals are summed up in at most one log line per interval. A
+ * timer closes the sessions of devices revoked meanwhile by another
+ * process (tongxind revoke), and every request re-checks its device.
  */
 #include "server.h"
 
@@ -22,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -34,8 +46,10 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <openssl/err.h>
+#include <openssl/rand.h>
 #include <openssl/ssl.h>
 
+#include "bounds.h"
 #include "frame.h"
 #include "ids.h"
 #include "log.h"
@@ -48,10 +62,47 @@
 #define OUTPUT_HIGH (32u * 1024u * 1024u) /* stop reading a peer whose output is this large */
 #define PULL_LOW (1u * 1024u * 1024u)     /* produce the next pull page below this */
 #define SESSIONS_PER_DEVICE 4             /* one device, a few windows at most */
+#define TICK_MS 1000                      /* revocation checks, table sweeps, refusal logs */
+#define REFUSAL_LOG_MS 10000              /* at most one line about refused connections per this */
+#define PREAUTH_SPARE 1024                /* address entries beyond max_preauth: rate memory */
 
 enum session_state { S_TLS, S_HELLO, S_READY, S_CLOSING };
 
 struct server;
+
+/* A source address as the pre-auth limits count it: IPv4, or an IPv6 /64. */
+struct addr_key {
+	uint8_t b[8];       /* IPv4 in the first 4 bytes, or the /64 prefix */
+	uint8_t len;        /* 4 or 8 */
+};
+
+/* One source address's pre-auth state; a slot of struct preauth_table. */
+struct preauth_addr {
+	struct addr_key key;
+	int used;
+	int count;          /* its connections that have not reached READY */
+	int64_t tokens;     /* new connections it may open now, in thousandths */
+	int64_t refill_ms;  /* monotonic ms when tokens was last brought up to date */
+	int next;           /* next slot in its hash chain or in the free list, -1: none */
+};
+
+/*
+ * The pre-auth addresses: a fixed pool of slots chained from hash heads.
+ * Slots with a count of 0 are dropped once their bucket is full again, or
+ * taken over when the pool is full; the pool holds more slots than there
+ * can be pre-auth connections, so such a slot always exists.
+ */
+struct preauth_table {
+	struct preauth_addr *slots;
+	int nslots;
+	int *heads;
+	int nheads;         /* a power of two */
+	int free_head;
+	uint64_t seed;      /* keyed hash: an attacker cannot aim at one chain */
+};
+
+/* Why a connection was refused at accept. */
+enum refusal { REF_STOPPING, REF_SESSIONS, REF_PREAUTH, REF_ADDRESS, REF_RATE, REF_COUNT };
 
 struct session {
 	TAILQ_ENTRY(session) entry;
@@ -66,6 +117,9 @@ struct session {
 	Tongxin__ErrorCode refuse_code;  /* set: answer the Hello with this refusal */
 	char refuse_msg[400];
 	int free_scheduled;
+	int preauth;           /* counted against the pre-auth limits (not yet READY) */
+	struct addr_key akey;  /* source address, as those limits count it */
+	char replica_id[ID_TEXT_LEN + 1];  /* from the Hello; "" from older clients */
 	/* A pull in progress. */
 	int pulling;
 	uint32_t pull_req_id;
@@ -88,8 +142,16 @@ struct server {
 	int nsessions;
 	int stopping;
 	struct serve_opts opts;
+	struct serve_limits lim;    /* the limits in force (flags, config, defaults) */
 	char street[256];
 	uint8_t schema_hash[32];
+	struct event *ev_tick;      /* every TICK_MS */
+	struct preauth_table pat;
+	int npreauth;               /* connections counted as pre-auth */
+	/* Refusals at accept since the last log line about them. */
+	uint64_t refused[REF_COUNT];
+	char refused_last[INET6_ADDRSTRLEN];
+	int64_t refused_logged_ms;  /* monotonic ms of that line; 0: never */
 };
 
 static void session_close(struct session *s);
@@ -112,6 +174,308 @@ who(const struct session *s)
 	else
 		snprintf(buf, sizeof buf, "%s", s->peer);
 	return buf;
+}
+
+/* --- pre-authentication limits ----------------------------------------- */
+
+/* Monotonic milliseconds: the limits must not jump with the wall clock. */
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The pre-auth key of a peer address; IPv4-mapped IPv6 counts as IPv4. -1 if neither. */
+static int
+addr_key_of(const struct sockaddr *sa, struct addr_key *k)
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	memset(k, 0, sizeof *k);
+	if (sa->sa_family == AF_INET) {
+		memcpy(k->b, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+		k->len = 4;
+		return 0;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const uint8_t *a = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
+		if (memcmp(a, mapped, sizeof mapped) == 0) {
+			memcpy(k->b, a + 12, 4);
+			k->len = 4;
+		} else {
+			/* One host usually holds a whole /64: count it as one address. */
+			memcpy(k->b, a, 8);
+			k->len = 8;
+		}
+		return 0;
+	}
+	return -1;
+}
+
+static int
+addr_key_eq(const struct addr_key *a, const struct addr_key *b)
+{
+	return a->len == b->len && memcmp(a->b, b->b, a->len) == 0;
+}
+
+/* Hash chain of a key: a bijective mix of the key and a secret seed. */
+static int
+preauth_bucket(const struct preauth_table *t, const struct addr_key *k)
+{
+	uint64_t h = t->seed ^ k->len;
+
+	for (int i = 0; i < k->len; i++)
+		h ^= (uint64_t)k->b[i] << (8 * i);
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return (int)(h & (uint64_t)(t->nheads - 1));
+}
+
+/* Allocate a table of nslots slots, all free. -1 when out of memory. */
+static int
+preauth_table_init(struct preauth_table *t, int nslots)
+{
+	memset(t, 0, sizeof *t);
+	for (t->nheads = 64; t->nheads < nslots; t->nheads *= 2)
+		;
+	t->nslots = nslots;
+	t->slots = calloc((size_t)nslots, sizeof *t->slots);
+	t->heads = malloc((size_t)t->nheads * sizeof *t->heads);
+	if (t->slots == NULL || t->heads == NULL)
+		return -1;
+	for (int i = 0; i < t->nheads; i++)
+		t->heads[i] = -1;
+	for (int i = 0; i < nslots; i++)
+		t->slots[i].next = i + 1 < nslots ? i + 1 : -1;
+	t->free_head = 0;
+	if (RAND_bytes((unsigned char *)&t->seed, sizeof t->seed) != 1)
+		t->seed = (uint64_t)mono_ms() * 0x9e3779b97f4a7c15ULL;
+	return 0;
+}
+
+static void
+preauth_table_free(struct preauth_table *t)
+{
+	free(t->slots);
+	free(t->heads);
+	memset(t, 0, sizeof *t);
+}
+
+/* The slot of key k, or -1. */
+static int
+preauth_find(const struct preauth_table *t, const struct addr_key *k)
+{
+	int i;
+
+	for (i = t->heads[preauth_bucket(t, k)]; i >= 0; i = t->slots[i].next)
+		if (addr_key_eq(&t->slots[i].key, k))
+			return i;
+	return -1;
+}
+
+/* Unlink slot i from its chain and put it on the free list. */
+static void
+preauth_drop(struct preauth_table *t, int i)
+{
+	int *p = &t->heads[preauth_bucket(t, &t->slots[i].key)];
+
+	while (*p != i)
+		p = &t->slots[*p].next;
+	*p = t->slots[i].next;
+	memset(&t->slots[i], 0, sizeof t->slots[i]);
+	t->slots[i].next = t->free_head;
+	t->free_head = i;
+}
+
+/* Bring a slot's bucket up to date: rate tokens a second, at most rate. */
+static void
+preauth_refill(const struct server *srv, struct preauth_addr *a, int64_t now)
+{
+	int64_t full = (int64_t)srv->lim.new_connections_per_second * 1000;
+	int64_t dt = now - a->refill_ms;
+
+	if (dt > 0) {
+		a->tokens += dt > 3600000 ? full : dt * srv->lim.new_connections_per_second;
+		if (a->tokens > full)
+			a->tokens = full;
+		a->refill_ms = now;
+	}
+}
+
+/*
+ * The slot of key k, made (with a full bucket) if it has none. When every
+ * slot is taken, the idle one (no connection in handshake) refilled
+ * longest ago is taken over; one always exists (see struct preauth_table).
+ */
+static struct preauth_addr *
+preauth_get(struct server *srv, const struct addr_key *k, int64_t now)
+{
+	struct preauth_table *t = &srv->pat;
+	int i = preauth_find(t, k), b;
+
+	if (i >= 0)
+		return &t->slots[i];
+	if (t->free_head < 0) {
+		int victim = -1;
+		for (int j = 0; j < t->nslots; j++)
+			if (t->slots[j].count == 0 && (victim < 0 ||
+			    t->slots[j].refill_ms < t->slots[victim].refill_ms))
+				victim = j;
+		if (victim < 0)
+			return NULL;   /* cannot happen: more slots than pre-auth connections */
+		preauth_drop(t, victim);
+	}
+	i = t->free_head;
+	t->free_head = t->slots[i].next;
+	t->slots[i].key = *k;
+	t->slots[i].used = 1;
+	t->slots[i].count = 0;
+	t->slots[i].tokens = (int64_t)srv->lim.new_connections_per_second * 1000;
+	t->slots[i].refill_ms = now;
+	b = preauth_bucket(t, k);
+	t->slots[i].next = t->heads[b];
+	t->heads[b] = i;
+	return &t->slots[i];
+}
+
+/*
+ * Whether a new connection from k may be accepted: REF_COUNT if so (and it
+ * is counted from now on), else the limit it is over. Every attempt takes
+ * a token, so a peer that hammers stays refused.
+ */
+static enum refusal
+preauth_admit(struct server *srv, const struct addr_key *k)
+{
+	int64_t now = mono_ms();
+	struct preauth_addr *a = preauth_get(srv, k, now);
+
+	if (a == NULL)
+		return REF_PREAUTH;
+	preauth_refill(srv, a, now);
+	if (a->tokens < 1000)
+		return REF_RATE;
+	a->tokens -= 1000;
+	if (a->count >= srv->lim.max_preauth_per_address)
+		return REF_ADDRESS;
+	if (srv->npreauth >= srv->lim.max_preauth)
+		return REF_PREAUTH;
+	a->count++;
+	srv->npreauth++;
+	return REF_COUNT;
+}
+
+/*
+ * The session is no longer pre-auth: it reached READY (refund: its token
+ * goes back to its address) or it is being freed.
+ */
+static void
+preauth_release(struct server *srv, struct session *s, int refund)
+{
+	int i;
+
+	if (!s->preauth)
+		return;
+	s->preauth = 0;
+	srv->npreauth--;
+	if ((i = preauth_find(&srv->pat, &s->akey)) < 0)
+		return;
+	srv->pat.slots[i].count--;
+	if (refund) {
+		int64_t full = (int64_t)srv->lim.new_connections_per_second * 1000;
+		srv->pat.slots[i].tokens += 1000;
+		if (srv->pat.slots[i].tokens > full)
+			srv->pat.slots[i].tokens = full;
+	}
+}
+
+/* Take back an admission whose session could not be set up. */
+static void
+preauth_undo(struct server *srv, const struct addr_key *k)
+{
+	int i = preauth_find(&srv->pat, k);
+
+	srv->npreauth--;
+	if (i >= 0)
+		srv->pat.slots[i].count--;
+}
+
+/* Forget addresses with nothing in handshake and a full bucket: they are as new. */
+static void
+preauth_sweep(struct server *srv, int64_t now)
+{
+	int64_t full = (int64_t)srv->lim.new_connections_per_second * 1000;
+
+	for (int i = 0; i < srv->pat.nslots; i++) {
+		struct preauth_addr *a = &srv->pat.slots[i];
+		if (!a->used || a->count > 0)
+			continue;
+		preauth_refill(srv, a, now);
+		if (a->tokens >= full)
+			preauth_drop(&srv->pat, i);
+	}
+}
+
+/*
+ * Log the refusals counted since the last such line, in one line. An
+ * attacker's thousands of refused connections cost one line per
+ * REFUSAL_LOG_MS, not one each.
+ */
+static void
+refusal_flush(struct server *srv, int64_t now)
+{
+	char why[512];
+	size_t n = 0;
+	uint64_t total = 0;
+
+	for (int r = 0; r < REF_COUNT; r++) {
+		const char *what = NULL;
+		int limit = 0;
+		if (srv->refused[r] == 0)
+			continue;
+		total += srv->refused[r];
+		switch (r) {
+		case REF_STOPPING: what = "shutting down"; break;
+		case REF_SESSIONS: what = "max_sessions"; limit = srv->lim.max_sessions; break;
+		case REF_PREAUTH: what = "max_preauth"; limit = srv->lim.max_preauth; break;
+		case REF_ADDRESS:
+			what = "max_preauth_per_address";
+			limit = srv->lim.max_preauth_per_address;
+			break;
+		case REF_RATE:
+			what = "new_connections_per_second";
+			limit = srv->lim.new_connections_per_second;
+			break;
+		}
+		n += (size_t)snprintf(why + n, n < sizeof why ? sizeof why - n : 0, "%s%llu over %s",
+		    n ? ", " : "", (unsigned long long)srv->refused[r], what);
+		if (limit && n < sizeof why)
+			n += (size_t)snprintf(why + n, sizeof why - n, " %d", limit);
+	}
+	if (total == 0)
+		return;
+	log_warnx("refused %llu connection%s at accept (%s), the latest from %s; refusals are "
+	    "logged at most every %d s", (unsigned long long)total, total == 1 ? "" : "s", why,
+	    srv->refused_last, REFUSAL_LOG_MS / 1000);
+	memset(srv->refused, 0, sizeof srv->refused);
+	srv->refused_logged_ms = now;
+}
+
+/* Count a refusal at accept; log it now only if no such line was written lately. */
+static void
+refusal_note(struct server *srv, enum refusal why, const char *host)
+{
+	int64_t now = mono_ms();
+
+	srv->refused[why]++;
+	snprintf(srv->refused_last, sizeof srv->refused_last, "%s", host);
+	if (srv->refused_logged_ms == 0 || now - srv->refused_logged_ms >= REFUSAL_LOG_MS)
+		refusal_flush(srv, now);
 }
 
 /* Queue an envelope on the session's output. -1 if it could not be encoded. */
@@ -188,6 +552,7 @@ session_free_cb(evutil_socket_t fd, short what, void *arg)
 		}
 	}
 	bufferevent_free(s->bev);
+	preauth_release(srv, s, 0);
 	TAILQ_REMOVE(&srv->sessions, s, entry);
 	srv->nsessions--;
 	free(s);
@@ -246,6 +611,44 @@ set_timeout(struct session *s, int secs)
 
 /* --- requests ----------------------------------------------------------- */
 
+/*
+ * One credential, one computer: bind the device to the replica that first
+ * presents it, and refuse any other (a second live session of another
+ * replica included). 0 if this replica may go on; else the session has
+ * been refused and -1 is returned. Nothing has been read from the peer
+ * but the Hello, so nothing of the second computer's outbox is stored.
+ */
+static int
+hello_bind_replica(struct session *s, uint32_t id, const char *replica_id)
+{
+	const struct session *o;
+	char err[512] = "";
+	int other = 0;
+
+	TAILQ_FOREACH(o, &s->srv->sessions, entry)
+		other |= o != s && o->state == S_READY && o->replica_id[0] != '\0' &&
+		    strcmp(o->dev.id, s->dev.id) == 0 && strcmp(o->replica_id, replica_id) != 0;
+	if (!other && store_replica_bind(s->srv->store, s->dev.id, replica_id, &other, err,
+	    sizeof err) != 0) {
+		log_warnx("%s: cannot bind replica %s: %s", who(s), replica_id, err);
+		session_fail(s, id, TONGXIN__ERROR_CODE__ERR_INTERNAL,
+		    "the server could not record this computer's replica (%s); sync again later", err);
+		return -1;
+	}
+	if (other) {
+		log_warnx("%s: credential presented by a second replica %s; refused (the device "
+		    "belongs to another replica)", who(s), replica_id);
+		session_fail(s, id, TONGXIN__ERROR_CODE__ERR_CREDENTIAL_IN_USE,
+		    "the credential of device %s already belongs to another computer; each computer "
+		    "needs a device of its own: ask the street office to enroll this computer and "
+		    "join it with its new bundle (nothing was sent; this computer's changes stay in "
+		    "its outbox)", s->dev.name);
+		return -1;
+	}
+	snprintf(s->replica_id, sizeof s->replica_id, "%s", replica_id);
+	return 0;
+}
+
 static void
 handle_hello(struct session *s, const Tongxin__Envelope *env)
 {
@@ -270,11 +673,8 @@ handle_hello(struct session *s, const Tongxin__Envelope *env)
 		    "that matches tongxind %s", TONGXIN_VERSION);
 		return;
 	}
-	if (strlen(h->operator_name) > 64 || strlen(h->program_version) > 64) {
-		session_fail(s, env->id, TONGXIN__ERROR_CODE__ERR_TOO_LARGE,
-		    "operator name or program version longer than 64 bytes");
+	if (h->replica_id[0] != '\0' && hello_bind_replica(s, env->id, h->replica_id) != 0)
 		return;
-	}
 	snprintf(s->operator_name, sizeof s->operator_name, "%s", h->operator_name);
 	w.protocol_version = PROTOCOL_VERSION;
 	w.server_version = TONGXIN_VERSION;
@@ -293,7 +693,8 @@ handle_hello(struct session *s, const Tongxin__Envelope *env)
 		return;
 	}
 	s->state = S_READY;
-	set_timeout(s, s->srv->opts.idle_timeout_s);
+	preauth_release(s->srv, s, 1);
+	set_timeout(s, s->srv->lim.idle_timeout_s);
 	store_device_seen(s->srv->store, s->dev.id, "seen");
 	log_info("%s: hello (client %s%s%s)", who(s), h->program_version,
 	    s->operator_name[0] ? ", operator " : "", s->operator_name);
@@ -401,11 +802,7 @@ handle_pull(struct session *s, const Tongxin__Envelope *env)
 {
 	const Tongxin__PullRequest *p = env->pull;
 
-	if (p->n_cursors > TBL_COUNT) {
-		session_fail(s, env->id, TONGXIN__ERROR_CODE__ERR_BAD_REQUEST,
-		    "pull names %zu tables; this server has %d", p->n_cursors, TBL_COUNT);
-		return;
-	}
+	/* check_pull has bounded n_cursors by TBL_COUNT. */
 	memset(s->cursors, 0, sizeof s->cursors);
 	for (size_t i = 0; i < p->n_cursors; i++)
 		s->cursors[i] = p->cursors[i];
@@ -548,30 +945,275 @@ handle_replica_check(struct session *s, const Tongxin__Envelope *env)
 	tongxin__replica_check_result__free_unpacked(resp, NULL);
 }
 
+/* --- bounds of every body, checked before its handler --------------------- */
+
+/*
+ * Where a check found a field out of bounds: the code to answer and a
+ * sentence naming the field (never its contents).
+ */
+struct check {
+	Tongxin__ErrorCode code;
+	char why[256];
+};
+
+static int
+check_fail(struct check *c, Tongxin__ErrorCode code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+check_fail(struct check *c, Tongxin__ErrorCode code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->why, sizeof c->why, fmt, ap);
+	va_end(ap);
+	c->code = code;
+	return -1;
+}
+
+/* A string field within max bytes. where names the message and item ("push: transaction 3"). */
+static int
+check_str(struct check *c, const char *where, const char *field, const char *v, size_t max)
+{
+	size_t n = v != NULL ? strlen(v) : 0;
+
+	if (n > max)
+		return check_fail(c, TONGXIN__ERROR_CODE__ERR_TOO_LARGE,
+		    "%s: %s is %zu bytes; at most %zu are accepted", where, field, n, max);
+	return 0;
+}
+
+/* A repeated field with at most max entries. */
+static int
+check_count(struct check *c, const char *where, const char *field, size_t n, size_t max)
+{
+	if (n > max)
+		return check_fail(c, TONGXIN__ERROR_CODE__ERR_TOO_LARGE,
+		    "%s: %s has %zu entries; at most %zu are accepted", where, field, n, max);
+	return 0;
+}
+
+/* Values whose text is within WIRE_MAX_VALUE bytes each. */
+static int
+check_values(struct check *c, const char *where, const char *field, Tongxin__Value **v,
+    size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char what[64];
+		if (v[i] == NULL || v[i]->kind_case != TONGXIN__VALUE__KIND_S)
+			continue;
+		snprintf(what, sizeof what, "%s[%zu]", field, i);
+		if (check_str(c, where, what, v[i]->s, WIRE_MAX_VALUE) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+check_hello(const Tongxin__Envelope *env, struct check *c)
+{
+	const Tongxin__Hello *h = env->hello;
+
+	if (check_str(c, "hello", "operator_name", h->operator_name, WIRE_MAX_NAME) != 0 ||
+	    check_str(c, "hello", "program_version", h->program_version, WIRE_MAX_NAME) != 0 ||
+	    check_str(c, "hello", "replica_id", h->replica_id, WIRE_MAX_REPLICA_ID) != 0)
+		return -1;
+	if (h->schema_hash.len > 64)
+		return check_fail(c, TONGXIN__ERROR_CODE__ERR_TOO_LARGE,
+		    "hello: schema_hash is %zu bytes; at most 64 are accepted", h->schema_hash.len);
+	if (h->replica_id[0] != '\0' && !id_valid(h->replica_id))
+		return check_fail(c, TONGXIN__ERROR_CODE__ERR_BAD_REQUEST,
+		    "hello: replica_id is not a replica identity (a lower-case UUID)");
+	return 0;
+}
+
+static int
+check_change(const Tongxin__Change *ch, const char *where, struct check *c)
+{
+	return check_str(c, where, "row_id", ch->row_id, WIRE_MAX_ROW_ID) != 0 ||
+	    check_count(c, where, "cols", ch->n_cols, WIRE_MAX_COLS) != 0 ||
+	    check_count(c, where, "values", ch->n_values, WIRE_MAX_COLS) != 0 ||
+	    check_count(c, where, "before", ch->n_before, WIRE_MAX_COLS) != 0 ||
+	    check_values(c, where, "values", ch->values, ch->n_values) != 0 ||
+	    check_values(c, where, "before", ch->before, ch->n_before) != 0 ? -1 : 0;
+}
+
+static int
+check_push(const Tongxin__Envelope *env, struct check *c)
+{
+	const Tongxin__PushRequest *p = env->push;
+	char where[96];
+
+	if (check_count(c, "push", "txns", p->n_txns, WIRE_MAX_TXNS) != 0)
+		return -1;
+	for (size_t i = 0; i < p->n_txns; i++) {
+		const Tongxin__Txn *tx = p->txns[i];
+		snprintf(where, sizeof where, "push: transaction %zu (seq %llu)", i,
+		    (unsigned long long)tx->seq);
+		if (check_str(c, where, "operator_name", tx->operator_name, WIRE_MAX_NAME) != 0 ||
+		    check_count(c, where, "changes", tx->n_changes, WIRE_MAX_CHANGES) != 0)
+			return -1;
+		for (size_t j = 0; j < tx->n_changes; j++) {
+			snprintf(where, sizeof where, "push: transaction %zu (seq %llu), change %zu", i,
+			    (unsigned long long)tx->seq, j);
+			if (check_change(tx->changes[j], where, c) != 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+check_pull(const Tongxin__Envelope *env, struct check *c)
+{
+	if (env->pull->n_cursors > TBL_COUNT)
+		return check_fail(c, TONGXIN__ERROR_CODE__ERR_BAD_REQUEST,
+		    "pull: cursors names %zu tables; this server has %d", env->pull->n_cursors,
+		    TBL_COUNT);
+	return 0;
+}
+
+static int
+check_replica_check(const Tongxin__Envelope *env, struct check *c)
+{
+	const Tongxin__ReplicaCheck *r = env->replica_check;
+
+	if (check_count(c, "replica check", "table_hashes", r->n_table_hashes,
+	    WIRE_MAX_TABLES) != 0)
+		return -1;
+	for (size_t i = 0; i < r->n_table_hashes; i++) {
+		char what[48];
+		snprintf(what, sizeof what, "table_hashes[%zu]", i);
+		if (check_str(c, "replica check", what, r->table_hashes[i], WIRE_MAX_DIGEST) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+check_conflict_list(const Tongxin__Envelope *env, struct check *c)
+{
+	const Tongxin__ConflictFilter *f = env->conflict_list->filter;
+
+	if (f == NULL)
+		return 0;
+	return check_str(c, "conflict list", "office", f->office, WIRE_MAX_IDENT) != 0 ||
+	    check_str(c, "conflict list", "table", f->table, WIRE_MAX_IDENT) != 0 ||
+	    check_str(c, "conflict list", "status", f->status, WIRE_MAX_IDENT) != 0 ? -1 : 0;
+}
+
+static int
+check_conflict_show(const Tongxin__Envelope *env, struct check *c)
+{
+	return check_str(c, "conflict show", "id", env->conflict_show->id, WIRE_MAX_IDENT);
+}
+
+static int
+check_conflict_resolve(const Tongxin__Envelope *env, struct check *c)
+{
+	const Tongxin__ConflictResolveRequest *r = env->conflict_resolve;
+
+	return check_str(c, "conflict resolve", "id", r->id, WIRE_MAX_IDENT) != 0 ||
+	    check_str(c, "conflict resolve", "note", r->note, WIRE_MAX_NOTE) != 0 ||
+	    check_count(c, "conflict resolve", "cols", r->n_cols, WIRE_MAX_COLS) != 0 ||
+	    check_count(c, "conflict resolve", "values", r->n_values, WIRE_MAX_COLS) != 0 ||
+	    check_values(c, "conflict resolve", "values", r->values, r->n_values) != 0 ? -1 : 0;
+}
+
+static int
+check_audit(const Tongxin__Envelope *env, struct check *c)
+{
+	return check_str(c, "audit", "row_id", env->audit->row_id, WIRE_MAX_IDENT) != 0 ||
+	    check_str(c, "audit", "device_name", env->audit->device_name, WIRE_MAX_NAME) != 0 ?
+	    -1 : 0;
+}
+
 /*
  * Dispatch: which body each state accepts, whether it needs an
- * administrator's certificate, and its handler. Checked before any handler.
+ * administrator's certificate, the bounds of its fields, and its handler.
+ * State, role and bounds are checked before any handler.
  */
 static const struct {
 	Tongxin__Envelope__BodyCase body;
 	enum session_state state;
 	int admin;
+	int (*check)(const Tongxin__Envelope *, struct check *);   /* NULL: nothing to bound */
 	void (*handler)(struct session *, const Tongxin__Envelope *);
 } dispatch[] = {
-	{ TONGXIN__ENVELOPE__BODY_HELLO, S_HELLO, 0, handle_hello },
-	{ TONGXIN__ENVELOPE__BODY_PUSH, S_READY, 0, handle_push },
-	{ TONGXIN__ENVELOPE__BODY_PULL, S_READY, 0, handle_pull },
-	{ TONGXIN__ENVELOPE__BODY_REPLICA_CHECK, S_READY, 0, handle_replica_check },
-	{ TONGXIN__ENVELOPE__BODY_CONFLICT_LIST, S_READY, 1, handle_conflict_list },
-	{ TONGXIN__ENVELOPE__BODY_CONFLICT_SHOW, S_READY, 1, handle_conflict_show },
-	{ TONGXIN__ENVELOPE__BODY_CONFLICT_RESOLVE, S_READY, 1, handle_conflict_resolve },
-	{ TONGXIN__ENVELOPE__BODY_AUDIT, S_READY, 1, handle_audit },
-	{ TONGXIN__ENVELOPE__BODY_DEVICES, S_READY, 1, handle_devices },
+	{ TONGXIN__ENVELOPE__BODY_HELLO, S_HELLO, 0, check_hello, handle_hello },
+	{ TONGXIN__ENVELOPE__BODY_PUSH, S_READY, 0, check_push, handle_push },
+	{ TONGXIN__ENVELOPE__BODY_PULL, S_READY, 0, check_pull, handle_pull },
+	{ TONGXIN__ENVELOPE__BODY_REPLICA_CHECK, S_READY, 0, check_replica_check,
+	  handle_replica_check },
+	{ TONGXIN__ENVELOPE__BODY_CONFLICT_LIST, S_READY, 1, check_conflict_list,
+	  handle_conflict_list },
+	{ TONGXIN__ENVELOPE__BODY_CONFLICT_SHOW, S_READY, 1, check_conflict_show,
+	  handle_conflict_show },
+	{ TONGXIN__ENVELOPE__BODY_CONFLICT_RESOLVE, S_READY, 1, check_conflict_resolve,
+	  handle_conflict_resolve },
+	{ TONGXIN__ENVELOPE__BODY_AUDIT, S_READY, 1, check_audit, handle_audit },
+	{ TONGXIN__ENVELOPE__BODY_DEVICES, S_READY, 1, NULL, handle_devices },
 };
+
+int
+server_check_body(const Tongxin__Envelope *env, Tongxin__ErrorCode *code, char *why, size_t cap)
+{
+	struct check c;
+
+	for (size_t i = 0; i < sizeof dispatch / sizeof dispatch[0]; i++) {
+		if (dispatch[i].body != env->body_case || dispatch[i].check == NULL)
+			continue;
+		if (dispatch[i].check(env, &c) != 0) {
+			*code = c.code;
+			snprintf(why, cap, "%s", c.why);
+			return -1;
+		}
+		break;
+	}
+	return 0;
+}
+
+/*
+ * Whether the session's device has been revoked since it connected (by
+ * tongxind revoke, another process). A database error counts as not
+ * revoked: the timer asks again within a second.
+ */
+static int
+is_session_revoked(struct session *s)
+{
+	const char *id = s->dev.id;
+	int revoked = 0;
+
+	if (store_devices_revoked(s->srv->store, &id, 1, &revoked) != 0) {
+		log_warnx("%s: cannot check whether the device was revoked", who(s));
+		return 0;
+	}
+	return revoked;
+}
+
+/* End the session of a device revoked while it was connected. */
+static void
+session_revoked(struct session *s, uint32_t id, const char *when)
+{
+	log_warnx("%s: device revoked while connected; %s", who(s), when);
+	if (s->state == S_HELLO) {
+		/* Its Hello, still to come, is answered with the refusal. */
+		s->refuse_code = TONGXIN__ERROR_CODE__ERR_REVOKED;
+		snprintf(s->refuse_msg, sizeof s->refuse_msg, "the certificate of device %s has been "
+		    "revoked; ask the street office to enroll this computer again", s->dev.name);
+		return;
+	}
+	session_fail(s, id, TONGXIN__ERROR_CODE__ERR_REVOKED,
+	    "the certificate of device %s has been revoked; this session is closed and nothing "
+	    "more is accepted from it", s->dev.name);
+}
 
 static void
 session_dispatch(struct session *s, const Tongxin__Envelope *env)
 {
+	struct check c;
+
 	for (size_t i = 0; i < sizeof dispatch / sizeof dispatch[0]; i++) {
 		if (dispatch[i].body != env->body_case)
 			continue;
@@ -590,6 +1232,15 @@ session_dispatch(struct session *s, const Tongxin__Envelope *env)
 			admin_error(s, env->id, TONGXIN__ERROR_CODE__ERR_FORBIDDEN,
 			    envelope_body_name(env),
 			    "this needs an administrator's certificate; this device is an office device");
+			return;
+		}
+		if (dispatch[i].check != NULL && dispatch[i].check(env, &c) != 0) {
+			/* Nothing of it is handled, so nothing of it is stored. */
+			session_fail(s, env->id, c.code, "%s", c.why);
+			return;
+		}
+		if (s->state == S_READY && is_session_revoked(s)) {
+			session_revoked(s, env->id, "its request was refused and the session closed");
 			return;
 		}
 		dispatch[i].handler(s, env);
@@ -778,7 +1429,7 @@ session_event_cb(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_TIMEOUT) {
 		if (s->state == S_READY)
 			session_fail(s, 0, TONGXIN__ERROR_CODE__ERR_TIMEOUT,
-			    "idle for %d s; closing", s->srv->opts.idle_timeout_s);
+			    "idle for %d s; closing", s->srv->lim.idle_timeout_s);
 		else {
 			log_info("%s: closed: %s timeout in state %s", who(s),
 			    s->state == S_TLS ? "handshake" : "hello", state_name(s->state));
@@ -825,6 +1476,8 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
 	SSL *ssl;
 	char host[INET6_ADDRSTRLEN] = "?";
 	int port = 0;
+	struct addr_key key;
+	enum refusal why;
 
 	(void)l;
 	(void)salen;
@@ -837,9 +1490,17 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
 		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
 		port = ntohs(in6->sin6_port);
 	}
-	if (srv->stopping || srv->nsessions >= srv->opts.max_sessions) {
-		log_warnx("%s:%d: refused: %s", host, port,
-		    srv->stopping ? "shutting down" : "too many connections");
+	if (addr_key_of(sa, &key) != 0)
+		why = REF_PREAUTH;   /* not an internet address: nothing to count it by */
+	else if (srv->stopping)
+		why = REF_STOPPING;
+	else if (srv->nsessions >= srv->lim.max_sessions)
+		why = REF_SESSIONS;
+	else
+		why = preauth_admit(srv, &key);
+	if (why != REF_COUNT) {
+		/* Closed before any byte is read: a refused peer costs one accept. */
+		refusal_note(srv, why, host);
 		evutil_closesocket(fd);
 		return;
 	}
@@ -847,6 +1508,7 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
 		log_warnx("%s:%d: refused: out of memory", host, port);
 		free(s);
 		evutil_closesocket(fd);
+		preauth_undo(srv, &key);
 		return;
 	}
 	snprintf(s->peer, sizeof s->peer, "%s:%d", host, port);
@@ -862,13 +1524,16 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
 		log_warnx("%s: refused: cannot set up TLS", s->peer);
 		evutil_closesocket(fd);
 		free(s);
+		preauth_undo(srv, &key);
 		return;
 	}
+	s->preauth = 1;
+	s->akey = key;
 	TAILQ_INSERT_TAIL(&srv->sessions, s, entry);
 	srv->nsessions++;
 	bufferevent_setcb(s->bev, session_read_cb, session_write_cb, session_event_cb, s);
 	bufferevent_setwatermark(s->bev, EV_WRITE, PULL_LOW, 0);
-	set_timeout(s, srv->opts.handshake_timeout_s);
+	set_timeout(s, srv->lim.handshake_timeout_s);
 	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
 	log_debug("%s: connected", s->peer);
 }
@@ -890,6 +1555,60 @@ grace_cb(evutil_socket_t fd, short what, void *arg)
 	log_warnx("shutdown: %d sessions still open after %d s; closing them", srv->nsessions,
 	    srv->opts.shutdown_grace_s);
 	event_base_loopexit(srv->base, NULL);
+}
+
+/*
+ * Close the sessions of devices revoked since they connected: tongxind
+ * revoke is another process, so the server asks the store every tick.
+ */
+static void
+revoke_sweep(struct server *srv)
+{
+	struct session *s, **live;
+	const char **ids;
+	int *revoked;
+	size_t n = 0;
+
+	if (srv->stopping || srv->nsessions == 0)
+		return;
+	live = calloc((size_t)srv->nsessions, sizeof *live);
+	ids = calloc((size_t)srv->nsessions, sizeof *ids);
+	revoked = calloc((size_t)srv->nsessions, sizeof *revoked);
+	if (live == NULL || ids == NULL || revoked == NULL)
+		goto out;
+	TAILQ_FOREACH(s, &srv->sessions, entry) {
+		if ((s->state != S_HELLO && s->state != S_READY) || s->refuse_code != 0 ||
+		    s->dev.id[0] == '\0' || n == (size_t)srv->nsessions)
+			continue;
+		live[n] = s;
+		ids[n++] = s->dev.id;
+	}
+	if (n > 0 && store_devices_revoked(srv->store, ids, n, revoked) != 0) {
+		log_warnx("cannot check whether connected devices were revoked");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (revoked[i])
+			session_revoked(live[i], 0, "its session is closed");
+out:
+	free(live);
+	free(ids);
+	free(revoked);
+}
+
+/* Every TICK_MS: revoked devices, the pre-auth table, the refusal log line. */
+static void
+tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *srv = arg;
+	int64_t now = mono_ms();
+
+	(void)fd;
+	(void)what;
+	preauth_sweep(srv, now);
+	if (now - srv->refused_logged_ms >= REFUSAL_LOG_MS)
+		refusal_flush(srv, now);
+	revoke_sweep(srv);
 }
 
 static void
@@ -946,6 +1665,10 @@ server_run(const char *dir, const struct serve_opts *opts)
 	}
 	if (opts->listen == NULL)
 		srv.opts.listen = conf.listen;
+	if (conf_limits(&opts->limits, &conf.limits, &srv.lim, err, sizeof err) != 0) {
+		log_warnx("%s/tongxind.conf or serve's flags: %s", dir, err);
+		return 1;
+	}
 	snprintf(srv.street, sizeof srv.street, "%s", conf.street);
 	if (split_hostport(srv.opts.listen, host, sizeof host, &port) != 0) {
 		log_warnx("invalid listen address \"%s\": expected HOST:PORT", srv.opts.listen);
@@ -964,6 +1687,8 @@ server_run(const char *dir, const struct serve_opts *opts)
 	}
 	if ((srv.base = event_base_new()) == NULL)
 		fatalx("cannot create the event loop");
+	if (preauth_table_init(&srv.pat, srv.lim.max_preauth + PREAUTH_SPARE) != 0)
+		fatalx("out of memory for the pre-auth table");
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
@@ -973,8 +1698,13 @@ server_run(const char *dir, const struct serve_opts *opts)
 		log_warnx("cannot resolve listen address %s", srv.opts.listen);
 		goto fail;
 	}
+	/*
+	 * A long accept queue: a flood of connections that are refused at once
+	 * must not fill it, or the kernel drops a device's SYN and its connect
+	 * waits a second for the retransmission.
+	 */
 	srv.listener = evconnlistener_new_bind(srv.base, accept_cb, &srv,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, 128,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, SOMAXCONN,
 	    ai->ai_addr, (int)ai->ai_addrlen);
 	evutil_freeaddrinfo(ai);
 	if (srv.listener == NULL) {
@@ -986,9 +1716,21 @@ server_run(const char *dir, const struct serve_opts *opts)
 	srv.ev_int = evsignal_new(srv.base, SIGINT, signal_cb, &srv);
 	evsignal_add(srv.ev_term, NULL);
 	evsignal_add(srv.ev_int, NULL);
+	srv.ev_tick = event_new(srv.base, -1, EV_PERSIST, tick_cb, &srv);
+	{
+		struct timeval tick = { TICK_MS / 1000, (TICK_MS % 1000) * 1000 };
+		if (srv.ev_tick == NULL || event_add(srv.ev_tick, &tick) != 0)
+			fatalx("cannot start the server's timer");
+	}
 	log_info("serving street %s (%s) on %s; data in %s", conf.street, conf.code,
 	    srv.opts.listen, dir);
+	log_info("limits: %d sessions, %d before hello (%d from one address, %d new connections "
+	    "per second from one address); timeouts: handshake %d s, idle %d s",
+	    srv.lim.max_sessions, srv.lim.max_preauth, srv.lim.max_preauth_per_address,
+	    srv.lim.new_connections_per_second, srv.lim.handshake_timeout_s,
+	    srv.lim.idle_timeout_s);
 	event_base_dispatch(srv.base);
+	refusal_flush(&srv, mono_ms());
 
 	/* Whatever is left after the grace period is closed now. */
 	while ((s = TAILQ_FIRST(&srv.sessions)) != NULL) {
@@ -1002,12 +1744,15 @@ server_run(const char *dir, const struct serve_opts *opts)
 	event_free(srv.ev_int);
 	if (srv.ev_grace)
 		event_free(srv.ev_grace);
+	event_free(srv.ev_tick);
+	preauth_table_free(&srv.pat);
 	event_base_free(srv.base);
 	store_close(srv.store);
 	SSL_CTX_free(srv.ctx);
 	log_info("stopped cleanly");
 	return 0;
 fail:
+	preauth_table_free(&srv.pat);
 	event_base_free(srv.base);
 	store_close(srv.store);
 	SSL_CTX_free(srv.ctx);

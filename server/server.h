@@ -9,29 +9,77 @@
 
 #define DEFAULT_LISTEN "127.0.0.1:7443"
 
+/* Defaults of the serving limits (tongxind.conf and serve's flags override them). */
+#define DEFAULT_HANDSHAKE_TIMEOUT 10          /* seconds for TLS and Hello */
+#define DEFAULT_IDLE_TIMEOUT 300              /* seconds between requests */
+#define DEFAULT_MAX_SESSIONS 1000             /* connections in all */
+#define DEFAULT_MAX_PREAUTH 256               /* connections not yet past Hello */
+#define DEFAULT_MAX_PREAUTH_PER_ADDRESS 16    /* of those, from one source address */
+#define DEFAULT_NEW_CONNECTIONS_PER_SECOND 20 /* per source address; the burst is the same */
+
+/*
+ * Serving limits and timeouts. 0 means "not set here": a flag overrides
+ * the config, the config overrides the default.
+ */
+struct serve_limits {
+	int handshake_timeout_s;         /* TLS handshake plus Hello */
+	int idle_timeout_s;              /* between requests after Hello */
+	int max_sessions;                /* connections in all, authenticated or not */
+	int max_preauth;                 /* connections that have not finished TLS and Hello */
+	int max_preauth_per_address;     /* ... from one source address (IPv6: one /64) */
+	int new_connections_per_second;  /* per source address, with a burst of as many */
+};
+
 /* The data directory's tongxind.conf. */
 struct server_conf {
 	char street[256];        /* street name (Chinese) */
 	char code[65];           /* street organisation code */
 	char listen[300];        /* HOST:PORT to listen on and to put in bundles */
+	struct serve_limits limits;   /* the settings the file gives (0: not given) */
 };
 
+/*
+ * Read tongxind.conf: "key = value" lines. Unknown keys and numbers out of
+ * range are errors naming the file and line.
+ */
 int conf_read(const char *dir, struct server_conf *c, char *err, size_t errlen);
+/* Write a new tongxind.conf (mode 0600) with c's street, code and listen. */
 int conf_write(const char *dir, const struct server_conf *c, char *err, size_t errlen);
+/*
+ * The limits in force: each from flags if set, else from conf, else the
+ * default. -1 with err when they contradict each other (the pre-auth cap
+ * must leave room below max_sessions for authenticated devices).
+ */
+int conf_limits(const struct serve_limits *flags, const struct serve_limits *conf,
+    struct serve_limits *out, char *err, size_t errlen);
+/*
+ * Parse a setting's number: 0 and v in [1, max], or -1 if s is not a whole
+ * number in that range.
+ */
+int conf_number(const char *s, int max, int *v);
 
 #include "addr.h"
 
-/* Serving limits and timeouts; the defaults suit production, tests shorten them. */
+/* How serve was asked to run; the defaults suit production, tests shorten them. */
 struct serve_opts {
 	const char *listen;          /* overrides the config when set */
-	int handshake_timeout_s;     /* TLS handshake plus Hello */
-	int idle_timeout_s;          /* between requests after Hello */
-	int max_sessions;
+	struct serve_limits limits;  /* flags given on the command line (0: not given) */
 	int shutdown_grace_s;        /* how long SIGTERM waits for sessions to finish */
 };
 
 /* Run the server until SIGTERM/SIGINT. Returns the process exit code. */
 int server_run(const char *dir, const struct serve_opts *opts);
+
+#include "tongxin.pb-c.h"
+
+/*
+ * The bounds check of a request body, as the server runs it before the
+ * body's handler: 0 if env's strings and counts are within common/bounds.h,
+ * else -1 with the error code to answer and a sentence naming the field in
+ * why. Bodies the server does not take pass (dispatch refuses them).
+ */
+int server_check_body(const Tongxin__Envelope *env, Tongxin__ErrorCode *code, char *why,
+    size_t cap);
 
 /* tongxind's entry point (main.c is a thin wrapper). */
 int tongxind_main(int argc, char **argv);

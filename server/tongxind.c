@@ -52,15 +52,33 @@ static const struct command commands[] = {
 	  "  --out FILE      where to write the bundle (must not exist)\n"
 	  "  --days N        certificate validity in days (default 3650)\n", cmd_enroll },
 	{ "revoke", "revoke DIR --device NAME",
-	  "Revoke a device. A running server refuses it from its next connection on.\n",
+	  "Revoke a device. A running server refuses its new connections and closes\n"
+	  "its open sessions within about a second.\n",
 	  cmd_revoke },
-	{ "serve", "serve DIR [--listen HOST:PORT] [--idle-timeout S] [--handshake-timeout S]",
-	  "Serve the street's devices until SIGTERM or SIGINT.\n"
+	{ "serve", "serve DIR [--listen HOST:PORT] [--idle-timeout S] [--handshake-timeout S]\n"
+	  "                [--max-sessions N] [--max-preauth N] [--max-preauth-per-address N]\n"
+	  "                [--new-connections-per-second N] [-v]",
+	  "Serve the street's devices until SIGTERM or SIGINT. Each limit can also be\n"
+	  "set in DIR/tongxind.conf (key in brackets); a flag overrides the file.\n"
 	  "  --listen HOST:PORT       override the configured address\n"
 	  "  --idle-timeout S         close sessions idle this long (default 300)\n"
+	  "                           [idle_timeout]\n"
 	  "  --handshake-timeout S    time allowed for TLS and hello (default 10)\n"
-	  "  --max-sessions N         concurrent connections (default 1000)\n"
-	  "  -v                       log every frame\n", cmd_serve },
+	  "                           [handshake_timeout]\n"
+	  "  --max-sessions N         concurrent connections (default 1000) [max_sessions]\n"
+	  "  --max-preauth N          connections that have not finished TLS and hello\n"
+	  "                           (default 256, below max_sessions) [max_preauth]\n"
+	  "  --max-preauth-per-address N\n"
+	  "                           of those, from one source address; IPv6 addresses\n"
+	  "                           count per /64 (default 16) [max_preauth_per_address]\n"
+	  "  --new-connections-per-second N\n"
+	  "                           new connections one address may open per second,\n"
+	  "                           in bursts of as many; a connection that completes\n"
+	  "                           its hello gives its place back (default 20)\n"
+	  "                           [new_connections_per_second]\n"
+	  "  -v                       log every frame\n"
+	  "Connections over a limit are closed as they are accepted; the log sums them\n"
+	  "up in one warning line every 10 seconds at most.\n", cmd_serve },
 	{ "devices", "devices DIR",
 	  "List enrolled devices with their last contact and pushed transactions.\n",
 	  cmd_devices },
@@ -90,12 +108,83 @@ usage_cmd(const char *name, int ok)
 	return ok ? 0 : EXIT_USAGE;
 }
 
-/* Whether a device name or code is acceptable: printable UTF-8, bounded. */
+/*
+ * Whether a device name or code is acceptable: bounded UTF-8 without '/'
+ * and without control characters (C0, DEL, C1), which would reach logs and
+ * administrators' terminals.
+ */
 static int
 name_ok(const char *s, size_t max)
 {
 	size_t n = strlen(s);
-	return n > 0 && n <= max && validate_utf8(s) && strpbrk(s, "\t\r\n/") == NULL;
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (n == 0 || n > max || !validate_utf8(s) || strchr(s, '/') != NULL)
+		return 0;
+	for (; *p; p++)
+		if (*p < 0x20 || *p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
+			return 0;
+	return 1;
+}
+
+/* Files of a data directory that hold keys, personal data or settings: 0600. */
+static const char *const private_files[] = {
+	"tongxind.db", "tongxind.db-wal", "tongxind.db-shm", "tongxind.conf",
+	"ca.key", "ca.crt", "server.key", "server.crt",
+};
+
+/*
+ * Make an existing data directory 0700, warning (with the old mode) when
+ * it was open to others. -1 with a message on stderr if it cannot be.
+ */
+static int
+dir_private(const char *dir)
+{
+	struct stat sb;
+
+	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+		fprintf(stderr, "tongxind init: %s is not a directory\n", dir);
+		return -1;
+	}
+	if ((sb.st_mode & 07777) == 0700)
+		return 0;
+	if (chmod(dir, 0700) != 0) {
+		fprintf(stderr, "tongxind init: cannot make %s private (mode 0700): %s\n", dir,
+		    strerror(errno));
+		return -1;
+	}
+	fprintf(stderr, "tongxind init: warning: %s had mode %04o; changed it to 0700 so that "
+	    "only this user can read the street's data and keys\n", dir,
+	    (unsigned)(sb.st_mode & 07777));
+	return 0;
+}
+
+/* Give every private file that exists in dir mode 0600, whatever made it. -1 on failure. */
+static int
+files_private(const char *dir)
+{
+	char path[4096];
+	struct stat sb;
+
+	for (size_t i = 0; i < sizeof private_files / sizeof private_files[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, private_files[i]);
+		if (lstat(path, &sb) != 0) {
+			if (errno == ENOENT)
+				continue;
+			fprintf(stderr, "tongxind init: %s: %s\n", path, strerror(errno));
+			return -1;
+		}
+		if (!S_ISREG(sb.st_mode)) {
+			fprintf(stderr, "tongxind init: %s is not a regular file\n", path);
+			return -1;
+		}
+		if ((sb.st_mode & 07777) != 0600 && chmod(path, 0600) != 0) {
+			fprintf(stderr, "tongxind init: cannot set mode 0600 on %s: %s\n", path,
+			    strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
 }
 
 static int
@@ -140,9 +229,13 @@ cmd_init(int argc, char **argv)
 		    conf.listen);
 		return EXIT_USAGE;
 	}
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		fprintf(stderr, "tongxind init: cannot create %s: %s\n", dir, strerror(errno));
-		return 1;
+	if (mkdir(dir, 0700) != 0) {
+		if (errno != EEXIST) {
+			fprintf(stderr, "tongxind init: cannot create %s: %s\n", dir, strerror(errno));
+			return 1;
+		}
+		if (dir_private(dir) != 0)
+			return 1;
 	}
 	snprintf(path, sizeof path, "%s/tongxind.db", dir);
 	if (stat(path, &sb) == 0) {
@@ -166,6 +259,8 @@ cmd_init(int argc, char **argv)
 		fprintf(stderr, "tongxind init: %s\n", err);
 		return 1;
 	}
+	if (files_private(dir) != 0)
+		return 1;
 	printf("Created street %s in %s\n"
 	    "  street organisation code: %s\n"
 	    "  server address in bundles: %s\n"
@@ -304,20 +399,8 @@ cmd_revoke(int argc, char **argv)
 		return 1;
 	}
 	store_close(st);
-	printf("Revoked device %s; the server refuses it from its next connection on.\n", device);
-	return 0;
-}
-
-static int
-parse_secs(const char *s, int *out)
-{
-	char *end;
-	long v;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v < 1 || v > 86400)
-		return -1;
-	*out = (int)v;
+	printf("Revoked device %s; a running server closes its open sessions within about a "
+	    "second and refuses it from now on.\n", device);
 	return 0;
 }
 
@@ -329,19 +412,34 @@ cmd_serve(int argc, char **argv)
 		{ "idle-timeout", required_argument, NULL, 'i' },
 		{ "handshake-timeout", required_argument, NULL, 't' },
 		{ "max-sessions", required_argument, NULL, 'm' },
+		{ "max-preauth", required_argument, NULL, 'p' },
+		{ "max-preauth-per-address", required_argument, NULL, 'a' },
+		{ "new-connections-per-second", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
-	struct serve_opts o = { NULL, 10, 300, 1000, 10 };
-	int ch;
+	struct serve_opts o;
+	int ch, *slot, max;
 
+	memset(&o, 0, sizeof o);
+	o.shutdown_grace_s = 10;
 	while ((ch = getopt_long(argc, argv, "hv", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'l': o.listen = optarg; break;
 		case 'i':
 		case 't':
 		case 'm':
-			if (parse_secs(optarg, ch == 'i' ? &o.idle_timeout_s : ch == 't' ?
-			    &o.handshake_timeout_s : &o.max_sessions) != 0) {
-				fprintf(stderr, "tongxind serve: invalid number \"%s\"\n", optarg);
+		case 'p':
+		case 'a':
+		case 'r':
+			slot = ch == 'i' ? &o.limits.idle_timeout_s :
+			    ch == 't' ? &o.limits.handshake_timeout_s :
+			    ch == 'm' ? &o.limits.max_sessions :
+			    ch == 'p' ? &o.limits.max_preauth :
+			    ch == 'a' ? &o.limits.max_preauth_per_address :
+			    &o.limits.new_connections_per_second;
+			max = ch == 'i' || ch == 't' ? 86400 : 1000000;
+			if (conf_number(optarg, max, slot) != 0) {
+				fprintf(stderr, "tongxind serve: invalid number \"%s\" (a whole number "
+				    "from 1 to %d)\n", optarg, max);
 				return EXIT_USAGE;
 			}
 			break;
@@ -399,6 +497,8 @@ cmd_devices(int argc, char **argv)
 int
 tongxind_main(int argc, char **argv)
 {
+	/* Whatever tongxind creates (database, WAL, keys, bundles) is for this user alone. */
+	umask(077);
 	log_init("tongxind", LOG_LEVEL_INFO, 0);
 	if (argc < 2) {
 		usage_all(stderr);
