@@ -67,6 +67,25 @@ static const char replica_ddl[] =
 	/* What the server told this office about values it had written (newer edits won). */
 	"CREATE TABLE notice (id TEXT PRIMARY KEY, at INTEGER NOT NULL, text TEXT NOT NULL);";
 
+/*
+ * Make the files of an existing replica private: versions before 0600
+ * replicas left them 0644. Only the owner's own files, and never a folder.
+ */
+static void
+files_private(const char *path)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm", ".credential" };
+	char p[4200];
+	struct stat sb;
+
+	for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+		snprintf(p, sizeof p, "%s%s", path, suffix[i]);
+		if (lstat(p, &sb) == 0 && S_ISREG(sb.st_mode) && (sb.st_mode & 077) != 0 &&
+		    sb.st_uid == geteuid() && chmod(p, sb.st_mode & 0700) != 0)
+			log_debug("replica: cannot make %s private: %s", p, strerror(errno));
+	}
+}
+
 sqlite3 *
 replica_db(struct replica *r)
 {
@@ -104,6 +123,108 @@ replica_info(struct replica *r)
 	return &r->info;
 }
 
+/* The folder part of path ("." when it has none) into dir. */
+static void
+path_folder(const char *path, char *dir, size_t cap)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		snprintf(dir, cap, ".");
+	else if (slash == path)
+		snprintf(dir, cap, "/");
+	else
+		snprintf(dir, cap, "%.*s", (int)(slash - path), path);
+}
+
+void
+replica_folder_warn(const char *path)
+{
+	char dir[4096];
+	struct stat sb;
+
+	path_folder(path, dir, sizeof dir);
+	if (stat(dir, &sb) == 0 && (sb.st_mode & 077) != 0)
+		log_warnx("警告 warning: 本机数据所在文件夹其他用户可访问 the folder %s holding the "
+		    "replica is open to other users (mode %03o); \"chmod 700 %s\" closes it", dir,
+		    (unsigned)(sb.st_mode & 0777), dir);
+}
+
+/*
+ * Create the folders missing on the way to path, each 0700 whatever the
+ * umask (they hold personal data), and warn about an existing folder that
+ * other users can enter. Existing folders are never changed.
+ */
+static int
+folder_prepare(const char *path, char *err, size_t errlen)
+{
+	char dir[4096];
+	struct stat sb;
+
+	path_folder(path, dir, sizeof dir);
+	if (stat(dir, &sb) == 0) {
+		replica_folder_warn(path);
+		return 0;
+	}
+	/* Each missing component from the top down; a component made by us is ours to set. */
+	for (char *p = dir + 1; ; p++) {
+		char c = *p;
+		if (c != '/' && c != '\0')
+			continue;
+		*p = '\0';
+		if (stat(dir, &sb) != 0) {
+			if (mkdir(dir, 0700) == 0) {
+				/* Ours: the umask may have taken bits from it. */
+				if (chmod(dir, 0700) != 0) {
+					snprintf(err, errlen, "cannot make %s private: %s", dir,
+					    strerror(errno));
+					return -1;
+				}
+			} else if (errno != EEXIST) {
+				snprintf(err, errlen, "cannot create the folder %s: %s", dir,
+				    strerror(errno));
+				return -1;
+			}
+		}
+		*p = c;
+		if (c == '\0')
+			break;
+	}
+	return 0;
+}
+
+/* Create the empty database file at path, 0600 whatever the umask. */
+static int
+file_create_private(const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fchmod(fd, 0600) != 0) {
+		snprintf(err, errlen, "cannot make %s private: %s", path, strerror(errno));
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+void
+replica_discard(const char *path)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm", "-journal", ".credential" };
+	char p[4200];
+
+	for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+		snprintf(p, sizeof p, "%s%s", path, suffix[i]);
+		unlink(p);
+	}
+}
+
 int
 replica_join(const char *path, const char *bundle, const char *server_override, char *err,
     size_t errlen)
@@ -121,6 +242,10 @@ replica_join(const char *path, const char *bundle, const char *server_override, 
 	}
 	if (pki_bundle_read(bundle, &c, addr, sizeof addr, err, errlen) != 0)
 		return -1;
+	if (folder_prepare(path, err, errlen) != 0) {
+		pki_cred_clear(&c);
+		return -1;
+	}
 	if (server_override != NULL)
 		snprintf(addr, sizeof addr, "%s", server_override);
 	snprintf(credpath, sizeof credpath, "%s.credential", path);
@@ -128,8 +253,13 @@ replica_join(const char *path, const char *bundle, const char *server_override, 
 		pki_cred_clear(&c);
 		return -1;
 	}
-	if ((db = db_open(path, 1, 0, err, errlen)) == NULL)
+	/* SQLite gives the -wal and -shm files the mode of the database file. */
+	if (file_create_private(path, err, errlen) != 0)
 		goto out;
+	if ((db = db_open(path, 1, 0, err, errlen)) == NULL) {
+		replica_discard(path);
+		goto out;
+	}
 	if (schema_ddl(ddl, sizeof ddl, 0) < 0 ||
 	    db_exec(db, "BEGIN", err, errlen) != 0 || db_meta_init(db) != 0 ||
 	    db_exec(db, ddl, err, errlen) != 0 || db_exec(db, replica_ddl, err, errlen) != 0 ||
@@ -144,8 +274,7 @@ replica_join(const char *path, const char *bundle, const char *server_override, 
 		if (err[0] == '\0')
 			snprintf(err, errlen, "cannot create the replica: %s", sqlite3_errmsg(db));
 		db_close(db);
-		unlink(path);
-		unlink(credpath);
+		replica_discard(path);
 		goto out;
 	}
 	db_close(db);
@@ -253,6 +382,7 @@ replica_open(const char *path, char *err, size_t errlen)
 		    "(or point --replica / TONGXIN_REPLICA at it)", path);
 		return NULL;
 	}
+	files_private(path);
 	if ((r = calloc(1, sizeof *r)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;

@@ -45,13 +45,19 @@ struct rep_info {
 
 /*
  * Create a replica at path from a bundle: the database and a copy of the
- * credential beside it (path + ".credential", mode 0600). Works offline.
+ * credential beside it (path + ".credential"), both mode 0600 whatever the
+ * umask (SQLite gives the -wal and -shm files the database's mode). Folders
+ * missing on the way are created 0700; an existing folder open to other
+ * users gets a one-line warning and is left as it is. Works offline.
  * server_override replaces the bundle's server address when not NULL.
  */
 int replica_join(const char *path, const char *bundle, const char *server_override,
     char *err, size_t errlen);
 
-/* Open an existing replica. NULL with err set if it cannot. */
+/*
+ * Open an existing replica. NULL with err set if it cannot. Files of the
+ * replica that older versions left readable by others are made 0600.
+ */
 struct replica *replica_open(const char *path, char *err, size_t errlen);
 void replica_close(struct replica *r);
 
@@ -59,6 +65,11 @@ sqlite3 *replica_db(struct replica *r);
 const struct rep_info *replica_info(struct replica *r);
 /* Load the credential kept beside the replica. */
 int replica_credential(struct replica *r, struct pki_cred *c, char *err, size_t errlen);
+
+/* Warn (one line on stderr) when the folder holding path is open to other users. */
+void replica_folder_warn(const char *path);
+/* Remove a replica's files (database, -wal, -shm, credential); missing ones are fine. */
+void replica_discard(const char *path);
 
 /* --- local writes (capture) --- */
 
