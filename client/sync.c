@@ -17,12 +17,18 @@
 #include <openssl/err.h>
 
 #include "addr.h"
+#include "bounds.h"
+#include "db.h"
 #include "frame.h"
 #include "log.h"
 #include "tls.h"
 
 #define PUSH_BATCH_TXNS 256
 #define PUSH_BATCH_BYTES (4u * 1024u * 1024u)
+
+_Static_assert(PUSH_BATCH_TXNS <= WIRE_MAX_TXNS, "a push batch is within the server's limit");
+_Static_assert(REP_TXN_MAX_CHANGES <= WIRE_MAX_CHANGES,
+    "an outbox transaction is within the server's limit");
 
 /* The server's name in its certificate: every street server carries it. */
 static const char server_name[] = PKI_SERVER_NAME;
@@ -271,6 +277,7 @@ conn_recv(struct conn *c, size_t cap)
 		case TONGXIN__ERROR_CODE__ERR_REVOKED:
 		case TONGXIN__ERROR_CODE__ERR_UNKNOWN_DEVICE:
 		case TONGXIN__ERROR_CODE__ERR_FORBIDDEN:
+		case TONGXIN__ERROR_CODE__ERR_CREDENTIAL_IN_USE:
 			f = SYNC_REFUSED;
 			break;
 		case TONGXIN__ERROR_CODE__ERR_PROTOCOL_VERSION:
@@ -288,6 +295,13 @@ conn_recv(struct conn *c, size_t cap)
 		}
 		if (e->code == TONGXIN__ERROR_CODE__ERR_REVOKED)
 			set_fail(c, f, "certificate revoked: %s", e->message);
+		else if (e->code == TONGXIN__ERROR_CODE__ERR_CREDENTIAL_IN_USE)
+			set_fail(c, f, "此设备凭据已在另一台电脑上使用，不能在两台电脑上共用。"
+			    "请街道为这台电脑单独登记设备（tongxind enroll），再用新的凭据包加入"
+			    "（tongxin join）；本机尚未发送的修改仍保存在本机，没有丢失。 "
+			    "This device's credential already belongs to another computer. Ask the "
+			    "street office to enroll this computer as a device of its own and join "
+			    "with the new bundle; the changes made here were not sent and are kept.");
 		else if (e->code == TONGXIN__ERROR_CODE__ERR_PROTOCOL_VERSION)
 			set_fail(c, f, "protocol version %u required: %s", e->required_protocol_version,
 			    e->message);
@@ -344,6 +358,7 @@ do_hello(struct conn *c, struct replica *r, const struct sync_opts *o, struct sy
 	Tongxin__Hello h = TONGXIN__HELLO__INIT;
 	uint8_t hash[32];
 	const struct rep_info *info = replica_info(r);
+	char rid[ID_TEXT_LEN + 1];
 
 	schema_hash(hash);
 	h.protocol_version = PROTOCOL_VERSION;
@@ -351,6 +366,13 @@ do_hello(struct conn *c, struct replica *r, const struct sync_opts *o, struct sy
 	h.schema_hash.len = sizeof hash;
 	h.program_version = TONGXIN_VERSION;
 	h.operator_name = (char *)(o->operator_name ? o->operator_name : "");
+	/* The replica's identity, made at join (by the first sync for older replicas). */
+	if (db_meta_get(replica_db(r), "replica_id", rid, sizeof rid) != 0 || !id_valid(rid)) {
+		if (id_new(rid) != 0 || db_meta_set(replica_db(r), "replica_id", rid) != 0)
+			return set_fail(c, SYNC_LOCAL, "cannot give the replica its identity: %s",
+			    sqlite3_errmsg(replica_db(r)));
+	}
+	h.replica_id = rid;
 	env.body_case = TONGXIN__ENVELOPE__BODY_HELLO;
 	env.hello = &h;
 	if (conn_send(c, &env) != 0 || (in = expect(c, env.id, TONGXIN__ENVELOPE__BODY_WELCOME)) == NULL)
