@@ -230,7 +230,7 @@ replica_join(const char *path, const char *bundle, const char *server_override, 
     size_t errlen)
 {
 	struct pki_cred c;
-	char addr[300], credpath[4200], ddl[32768];
+	char addr[300], credpath[4200], ddl[32768], rid[ID_TEXT_LEN + 1];
 	struct stat sb;
 	sqlite3 *db;
 	int rc = -1;
@@ -270,6 +270,8 @@ replica_join(const char *path, const char *bundle, const char *server_override, 
 	    db_meta_set(db, "role", c.id.role) != 0 ||
 	    db_meta_set(db, "server", addr) != 0 ||
 	    db_meta_set_int(db, "next_seq", 1) != 0 ||
+	    /* This replica's identity: the server binds the device to the first it sees. */
+	    id_new(rid) != 0 || db_meta_set(db, "replica_id", rid) != 0 ||
 	    db_exec(db, "COMMIT", err, errlen) != 0) {
 		if (err[0] == '\0')
 			snprintf(err, errlen, "cannot create the replica: %s", sqlite3_errmsg(db));
