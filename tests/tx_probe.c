@@ -13,10 +13,32 @@
  *       "connected HOST:PORT from LOCAL:PORT", "sent N bytes", "received N bytes: HEX..." and "closed: REASON".
  *       Exit 0 if the server closed the connection, 1 if it did not.
  *   tx_probe idle HOST:PORT --count N --hold S [--expect open|closed]
+ *                 [--source ADDR] [--reopen [--rate N]]
  *       Open N TCP connections that send nothing, print "opened N
  *       connections", hold them S seconds, then print "server closed K of
  *       N" and close them. With --expect, exit 1 unless all were closed by
- *       the server (closed) or none was (open).
+ *       the server (closed) or none was (open). --source binds every
+ *       connection to ADDR (e.g. 127.0.0.2, to attack from another
+ *       loopback address). --reopen re-opens each connection the server
+ *       drops while the hold lasts (an attacker keeping N connections up),
+ *       at most N a second (--rate, default 1000: fifty times what one
+ *       address may open, without making the probe a CPU benchmark), and
+ *       prints "reopened R connections (F failed)"; then K counts the
+ *       connections the server closed at the end of the hold.
+ *   tx_probe push HOST:PORT --bundle FILE [--txns N] [--changes N] [--cols N]
+ *                 [--value-bytes N] [--row-id-bytes N] [--operator-bytes N]
+ *                 [--seq N] [--wait-file FILE] [--timeout S]
+ *                 [--expect reply|error|error=N|closed|any]
+ *       TLS with the bundle's credential, a good Hello, then one push that
+ *       a modified client could send: N transactions (default 1) from
+ *       sequence --seq (default 1) with an operator name of the given
+ *       size, each with N changes (default 0) inserting into table 0 with
+ *       N columns (default 0) whose values are text of the given size and
+ *       a row id of the given size (default: a new UUID). With --wait-file
+ *       the push is sent only once FILE exists (what the server sends
+ *       meanwhile is printed). Prints "push result: N results (A applied,
+ *       M merged, C conflict, R rejected)" or the server's error, and
+ *       "outcome: ..." as tls does (default expectation: reply).
  *   tx_probe tls HOST:PORT [--bundle FILE] [--ca FILE] [--hello-version N]
  *                [--schema-hash HEX | --bad-schema] [--frame-len N]
  *                [--raw-bytes HEX] [--after-hello] [--no-hello] [--hold S]
@@ -68,6 +90,7 @@
 #include <sqlite3.h>
 
 #include "frame.h"
+#include "ids.h"
 #include "pki.h"
 #include "schema.h"
 
@@ -85,6 +108,10 @@ usage(void)
 	    "       tx_probe integrity DBFILE\n"
 	    "       tx_probe plain HOST:PORT [--send-garbage | --send HEX] [--timeout S]\n"
 	    "       tx_probe idle HOST:PORT --count N --hold S [--expect open|closed]\n"
+	    "                [--source ADDR] [--reopen [--rate N]]\n"
+	    "       tx_probe push HOST:PORT --bundle FILE [--txns N] [--changes N] [--cols N]\n"
+	    "                [--value-bytes N] [--row-id-bytes N] [--operator-bytes N] [--seq N]\n"
+	    "                [--wait-file FILE] [--timeout S] [--expect reply|error|error=N|closed|any]\n"
 	    "       tx_probe tls HOST:PORT [--bundle FILE] [--ca FILE] [--hello-version N]\n"
 	    "                [--schema-hash HEX | --bad-schema] [--frame-len N] [--raw-bytes HEX]\n"
 	    "                [--after-hello] [--no-hello] [--hold S] [--timeout S]\n"
@@ -172,15 +199,34 @@ hex_prefix(const uint8_t *p, size_t n, char *out, size_t cap)
 		out[o] = '\0';
 }
 
-/* TCP connection to HOST:PORT ("[v6]:PORT" too), blocking, with I/O timeouts. */
+/*
+ * TCP connection to HOST:PORT ("[v6]:PORT" too), blocking, with I/O
+ * timeouts, from source address src when it is not NULL (-2 if src is not
+ * an address).
+ */
 static int
-tcp_connect(const char *hp, int timeout_s)
+tcp_connect_from(const char *hp, int timeout_s, const char *src)
 {
 	char host[256], port[16];
 	const char *colon;
 	struct addrinfo hints, *res = NULL, *ai;
 	int fd = -1, err = 0, one = 1;
 	size_t n;
+	struct sockaddr_in src4;
+	struct sockaddr_in6 src6;
+	int srcfam = AF_UNSPEC;
+
+	if (src != NULL) {
+		memset(&src4, 0, sizeof src4);
+		memset(&src6, 0, sizeof src6);
+		if (inet_pton(AF_INET, src, &src4.sin_addr) == 1) {
+			src4.sin_family = srcfam = AF_INET;
+		} else if (inet_pton(AF_INET6, src, &src6.sin6_addr) == 1) {
+			src6.sin6_family = srcfam = AF_INET6;
+		} else {
+			return -2;
+		}
+	}
 
 	if (hp[0] == '[') {
 		const char *rb = strchr(hp, ']');
@@ -201,8 +247,20 @@ tcp_connect(const char *hp, int timeout_s)
 	if (getaddrinfo(host, port, &hints, &res) != 0)
 		return -2;
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if (srcfam != AF_UNSPEC && ai->ai_family != srcfam) {
+			err = EAFNOSUPPORT;
+			continue;
+		}
 		if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0)) < 0) {
 			err = errno;
+			continue;
+		}
+		if (srcfam != AF_UNSPEC && bind(fd, srcfam == AF_INET ?
+		    (struct sockaddr *)&src4 : (struct sockaddr *)&src6,
+		    srcfam == AF_INET ? sizeof src4 : sizeof src6) != 0) {
+			err = errno;
+			close(fd);
+			fd = -1;
 			continue;
 		}
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
@@ -223,6 +281,12 @@ tcp_connect(const char *hp, int timeout_s)
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 	}
 	return fd;
+}
+
+static int
+tcp_connect(const char *hp, int timeout_s)
+{
+	return tcp_connect_from(hp, timeout_s, NULL);
 }
 
 static int
@@ -437,12 +501,78 @@ cmd_plain(int argc, char **argv)
 
 /* --- idle -------------------------------------------------------------------- */
 
+/* Whether the server has closed fd (EOF or an error; data it sent is read away). */
+static int
+server_closed(int fd)
+{
+	uint8_t b[512];
+
+	for (;;) {
+		ssize_t r = recv(fd, b, sizeof b, MSG_DONTWAIT);
+		if (r > 0)
+			continue;   /* whatever the server said; look for the close */
+		if (r < 0 && errno == EINTR)
+			continue;
+		return r == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+	}
+}
+
+/*
+ * Keep the connections in p up for hold seconds: each one the server
+ * closes is opened again at once. Counts the re-opened and failed ones.
+ */
+static void
+idle_reopen(const char *hp, const char *src, struct pollfd *p, int n, long hold, long rate,
+    long *reopened, long *failed)
+{
+	struct timespec now, start, end;
+	long done = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	end = start;
+	end.tv_sec += hold;
+	for (;;) {
+		long left_ms, since_ms, budget;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left_ms = (end.tv_sec - now.tv_sec) * 1000 + (end.tv_nsec - now.tv_nsec) / 1000000;
+		since_ms = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+		if (left_ms <= 0)
+			break;
+		/* Re-open no faster than rate a second on average; sleep, do not spin. */
+		if ((budget = since_ms * rate / 1000 - done) <= 0) {
+			struct timespec ts = { 0, 2000000 };
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		if (poll(p, (nfds_t)n, left_ms < 10 ? (int)left_ms : 10) < 0 && errno != EINTR)
+			break;
+		for (int i = 0; i < n && budget > 0; i++) {
+			if (p[i].fd >= 0 && !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			if (p[i].fd >= 0) {
+				if (!server_closed(p[i].fd))
+					continue;
+				close(p[i].fd);
+			}
+			p[i].fd = tcp_connect_from(hp, 0, src);
+			p[i].revents = 0;
+			done++;
+			budget--;
+			if (p[i].fd >= 0)
+				(*reopened)++;
+			else
+				(*failed)++;
+		}
+	}
+}
+
 static int
 cmd_idle(int argc, char **argv)
 {
-	const char *hp = NULL, *expect = NULL;
-	long count = -1, hold = -1;
-	int *fds, opened = 0, closed = 0;
+	const char *hp = NULL, *expect = NULL, *src = NULL;
+	long count = -1, hold = -1, reopened = 0, failed = 0, rate = 1000;
+	int opened = 0, closed = 0, reopen = 0;
+	struct pollfd *p;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--count") == 0 && i + 1 < argc) {
@@ -457,6 +587,13 @@ cmd_idle(int argc, char **argv)
 				usage();
 				return EXIT_USAGE;
 			}
+		} else if (strcmp(argv[i], "--source") == 0 && i + 1 < argc) {
+			src = argv[++i];
+		} else if (strcmp(argv[i], "--reopen") == 0) {
+			reopen = 1;
+		} else if (strcmp(argv[i], "--rate") == 0 && i + 1 < argc) {
+			if (parse_num(argv[++i], 1, 1000000, &rate) != 0)
+				return EXIT_USAGE;
 		} else if (argv[i][0] != '-' && hp == NULL) {
 			hp = argv[i];
 		} else {
@@ -468,43 +605,42 @@ cmd_idle(int argc, char **argv)
 		usage();
 		return EXIT_USAGE;
 	}
-	if ((fds = calloc((size_t)count, sizeof *fds)) == NULL)
+	if ((p = calloc((size_t)count, sizeof *p)) == NULL)
 		return 1;
 	for (long i = 0; i < count; i++) {
-		int fd = tcp_connect(hp, 0);
+		int fd = tcp_connect_from(hp, 0, src);
 		if (fd < 0) {
 			say("connection %ld failed: %s", i + 1, fd == -2 ? "invalid address" :
 			    strerror(errno));
+			if (fd == -2) {
+				free(p);
+				return EXIT_USAGE;
+			}
 			break;
 		}
-		fds[opened++] = fd;
+		p[opened].fd = fd;
+		p[opened++].events = POLLIN;
 	}
-	say("opened %d connections", opened);
+	say("opened %d connections%s%s", opened, src ? " from " : "", src ? src : "");
 	if (opened == 0) {
-		free(fds);
+		free(p);
 		return EXIT_CONNECT;
 	}
-	{
+	if (reopen) {
+		idle_reopen(hp, src, p, opened, hold, rate, &reopened, &failed);
+		say("reopened %ld connections (%ld failed)", reopened, failed);
+	} else {
 		struct timespec ts = { hold, 0 };
 		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 			;
 	}
 	for (int i = 0; i < opened; i++) {
-		uint8_t b[512];
-		for (;;) {
-			ssize_t r = recv(fds[i], b, sizeof b, MSG_DONTWAIT);
-			if (r > 0)
-				continue;   /* whatever the server said; look for the close */
-			if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
-			    errno != EINTR))
-				closed++;
-			if (r < 0 && errno == EINTR)
-				continue;
-			break;
-		}
-		close(fds[i]);
+		if (p[i].fd < 0 || server_closed(p[i].fd))
+			closed++;
+		if (p[i].fd >= 0)
+			close(p[i].fd);
 	}
-	free(fds);
+	free(p);
 	say("server closed %d of %d", closed, opened);
 	if (opened < count)
 		return EXIT_CONNECT;
@@ -537,7 +673,7 @@ struct tls_opts {
 
 /* Outcome of the exchange, compared against --expect. */
 struct outcome {
-	enum { OUT_NONE, OUT_WELCOME, OUT_ERROR, OUT_CLOSED } kind;
+	enum { OUT_NONE, OUT_WELCOME, OUT_ERROR, OUT_CLOSED, OUT_REPLY } kind;
 	int code;
 };
 
@@ -671,8 +807,20 @@ read_reply(SSL *ssl, struct outcome *o)
 			o->code = (int)env->error->code;
 		}
 		break;
+	case TONGXIN__ENVELOPE__BODY_PUSH_RESULT: {
+		size_t n[4] = { 0, 0, 0, 0 };
+		for (size_t i = 0; i < env->push_result->n_results; i++)
+			n[env->push_result->results[i]->status & 3]++;
+		say("push result: %zu results (%zu applied, %zu merged, %zu conflict, %zu rejected)",
+		    env->push_result->n_results, n[0], n[1], n[2], n[3]);
+		if (o->kind == OUT_NONE)
+			o->kind = OUT_REPLY;
+		break;
+	}
 	default:
 		say("reply %s id=%u", envelope_body_name(env), env->id);
+		if (o->kind == OUT_NONE)
+			o->kind = OUT_REPLY;
 		break;
 	}
 	envelope_free(env);
@@ -786,11 +934,13 @@ outcome_matches(const struct tls_opts *t, const struct outcome *o)
 		say("outcome: error=%d (expected %s)", o->code, e);
 	else
 		say("outcome: %s (expected %s)", o->kind == OUT_WELCOME ? "welcome" :
-		    o->kind == OUT_CLOSED ? "closed" : "none", e);
+		    o->kind == OUT_CLOSED ? "closed" : o->kind == OUT_REPLY ? "reply" : "none", e);
 	if (strcmp(e, "any") == 0)
 		return o->kind != OUT_NONE;
 	if (strcmp(e, "welcome") == 0)
 		return o->kind == OUT_WELCOME;
+	if (strcmp(e, "reply") == 0)
+		return o->kind == OUT_REPLY;
 	if (strcmp(e, "closed") == 0)
 		return o->kind == OUT_CLOSED;
 	if (strcmp(e, "error") == 0)
@@ -1011,6 +1161,247 @@ out:
 	return rc;
 }
 
+/* --- push ------------------------------------------------------------------ */
+
+/* What cmd_push sends. */
+struct push_opts {
+	long txns, changes, cols, value_bytes, row_id_bytes, operator_bytes, seq;
+	const char *wait_file;
+};
+
+/* A new string of n bytes of c. */
+static char *
+filled(size_t n, char c)
+{
+	char *p = malloc(n + 1);
+
+	if (p != NULL) {
+		memset(p, c, n);
+		p[n] = '\0';
+	}
+	return p;
+}
+
+/* Build and frame the push the options describe; NULL if it cannot be encoded. */
+static uint8_t *
+push_frame(const struct push_opts *po, size_t *len)
+{
+	Tongxin__Envelope env = TONGXIN__ENVELOPE__INIT;
+	Tongxin__PushRequest req = TONGXIN__PUSH_REQUEST__INIT;
+	Tongxin__Txn *txns = calloc((size_t)po->txns, sizeof *txns);
+	Tongxin__Txn **tp = calloc((size_t)po->txns, sizeof *tp);
+	Tongxin__Change *ch = calloc((size_t)(po->changes ? po->changes : 1), sizeof *ch);
+	Tongxin__Change **chp = calloc((size_t)(po->changes ? po->changes : 1), sizeof *chp);
+	Tongxin__Value *vals = calloc((size_t)(po->cols ? po->cols : 1), sizeof *vals);
+	Tongxin__Value **valp = calloc((size_t)(po->cols ? po->cols : 1), sizeof *valp);
+	uint32_t *cols = calloc((size_t)(po->cols ? po->cols : 1), sizeof *cols);
+	char *op = filled((size_t)po->operator_bytes, 'o');
+	char *text = filled((size_t)po->value_bytes, 'v');
+	char **ids = calloc((size_t)(po->changes ? po->changes : 1), sizeof *ids);
+	uint8_t *f = NULL;
+
+	if (!txns || !tp || !ch || !chp || !vals || !valp || !cols || !op || !text || !ids)
+		goto out;
+	for (long k = 0; k < po->cols; k++) {
+		tongxin__value__init(&vals[k]);
+		vals[k].kind_case = TONGXIN__VALUE__KIND_S;
+		vals[k].s = text;
+		valp[k] = &vals[k];
+		cols[k] = (uint32_t)k;
+	}
+	for (long j = 0; j < po->changes; j++) {
+		if (po->row_id_bytes >= 0)
+			ids[j] = filled((size_t)po->row_id_bytes, 'r');
+		else if ((ids[j] = malloc(ID_TEXT_LEN + 1)) != NULL && id_new(ids[j]) != 0)
+			goto out;
+		if (ids[j] == NULL)
+			goto out;
+		tongxin__change__init(&ch[j]);
+		ch[j].table = 0;
+		ch[j].row_id = ids[j];
+		ch[j].op = TONGXIN__CHANGE__OP__OP_INSERT;
+		ch[j].n_cols = (size_t)po->cols;
+		ch[j].cols = cols;
+		ch[j].n_values = (size_t)po->cols;
+		ch[j].values = valp;
+		chp[j] = &ch[j];
+	}
+	for (long i = 0; i < po->txns; i++) {
+		tongxin__txn__init(&txns[i]);
+		txns[i].seq = (uint64_t)(po->seq + i);
+		txns[i].hlc = (uint64_t)time(NULL) * 1000 << 16;
+		txns[i].local_time_ms = (int64_t)time(NULL) * 1000;
+		txns[i].operator_name = op;
+		txns[i].n_changes = (size_t)po->changes;
+		txns[i].changes = chp;
+		tp[i] = &txns[i];
+	}
+	req.n_txns = (size_t)po->txns;
+	req.txns = tp;
+	env.id = 2;
+	env.body_case = TONGXIN__ENVELOPE__BODY_PUSH;
+	env.push = &req;
+	f = frame_encode(&env, len);
+out:
+	for (long j = 0; ids != NULL && j < po->changes; j++)
+		free(ids[j]);
+	free(ids);
+	free(txns);
+	free(tp);
+	free(ch);
+	free(chp);
+	free(vals);
+	free(valp);
+	free(cols);
+	free(op);
+	free(text);
+	return f;
+}
+
+/*
+ * Wait until file exists, printing what the server sends meanwhile. 0 when
+ * it exists, -1 if the session ended first.
+ */
+static int
+wait_for_file(SSL *ssl, int fd, const char *file, struct outcome *o)
+{
+	while (access(file, F_OK) != 0) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		if (SSL_pending(ssl) == 0 && poll(&p, 1, 20) <= 0)
+			continue;
+		if (read_reply(ssl, o) != 1) {
+			say("the session ended while waiting for %s", file);
+			return -1;
+		}
+	}
+	say("found %s", file);
+	return 0;
+}
+
+static int
+cmd_push(int argc, char **argv)
+{
+	struct tls_opts t;
+	struct push_opts po = { 1, 0, 0, 0, -1, 5, 1, NULL };
+	struct outcome o = { OUT_NONE, 0 };
+	SSL_CTX *ctx = NULL;
+	SSL *ssl = NULL;
+	int fd = -1, verify = 0, rc = EXIT_MISMATCH, r;
+	uint8_t *f = NULL;
+	size_t flen = 0;
+	char why[256];
+
+	memset(&t, 0, sizeof t);
+	t.hello_version = PROTOCOL_VERSION;
+	t.frame_len = -1;
+	t.timeout = 30;
+	t.after_hello = 1;   /* send_hello: the good Hello */
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		long *num = NULL, lo = 0, hi = 0;
+		if (i + 1 >= argc && a[0] == '-') {
+			usage();
+			return EXIT_USAGE;
+		}
+		if (strcmp(a, "--bundle") == 0)
+			t.bundle = argv[++i];
+		else if (strcmp(a, "--wait-file") == 0)
+			po.wait_file = argv[++i];
+		else if (strcmp(a, "--expect") == 0)
+			t.expect = argv[++i];
+		else if (strcmp(a, "--txns") == 0)
+			num = &po.txns, lo = 1, hi = 100000;
+		else if (strcmp(a, "--changes") == 0)
+			num = &po.changes, lo = 0, hi = 100000;
+		else if (strcmp(a, "--cols") == 0)
+			num = &po.cols, lo = 0, hi = 1000;
+		else if (strcmp(a, "--value-bytes") == 0)
+			num = &po.value_bytes, lo = 0, hi = 16 << 20;
+		else if (strcmp(a, "--row-id-bytes") == 0)
+			num = &po.row_id_bytes, lo = 0, hi = 16 << 20;
+		else if (strcmp(a, "--operator-bytes") == 0)
+			num = &po.operator_bytes, lo = 0, hi = 16 << 20;
+		else if (strcmp(a, "--seq") == 0)
+			num = &po.seq, lo = 1, hi = 1L << 40;
+		else if (strcmp(a, "--timeout") == 0)
+			num = &t.timeout, lo = 1, hi = 3600;
+		else if (a[0] != '-' && t.hostport == NULL)
+			t.hostport = a;
+		else {
+			usage();
+			return EXIT_USAGE;
+		}
+		if (num != NULL && parse_num(argv[++i], lo, hi, num) != 0)
+			return EXIT_USAGE;
+	}
+	if (t.hostport == NULL || t.bundle == NULL) {
+		usage();
+		return EXIT_USAGE;
+	}
+	if (t.expect == NULL)
+		t.expect = "reply";
+	if ((f = push_frame(&po, &flen)) == NULL) {
+		fprintf(stderr, "%s: the push cannot be encoded (over %u bytes?)\n", prog, FRAME_MAX);
+		return EXIT_USAGE;
+	}
+	if ((ctx = probe_ctx(&t, &verify)) == NULL) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if ((fd = connect_or_report(t.hostport, (int)t.timeout)) < 0) {
+		rc = fd == -2 ? EXIT_USAGE : EXIT_CONNECT;
+		goto out;
+	}
+	if ((ssl = SSL_new(ctx)) == NULL) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	SSL_set_fd(ssl, fd);
+	SSL_set_tlsext_host_name(ssl, PKI_SERVER_NAME);
+	if (verify)
+		SSL_set1_host(ssl, PKI_SERVER_NAME);
+	ERR_clear_error();
+	if ((r = SSL_connect(ssl)) != 1) {
+		ssl_reason(ssl, r, why, sizeof why);
+		say("closed: handshake: %s", why);
+		o.kind = OUT_CLOSED;
+		goto judge;
+	}
+	if (send_hello(ssl, &t, why, sizeof why) != 0) {
+		send_failed(ssl, why, &o);
+		goto judge;
+	}
+	if (read_reply(ssl, &o) != 1 || o.kind != OUT_WELCOME) {
+		say("no welcome: the probe could not reach the state after hello");
+		if (o.kind == OUT_NONE)
+			o.kind = OUT_CLOSED;
+		goto judge;
+	}
+	o.kind = OUT_NONE;
+	if (po.wait_file != NULL && wait_for_file(ssl, fd, po.wait_file, &o) != 0)
+		goto judge;
+	if (ssl_write_all(ssl, f, flen, why, sizeof why) != 0) {
+		send_failed(ssl, why, &o);
+		goto judge;
+	}
+	say("sent push: %ld transactions of %ld changes, %ld columns of %ld bytes, operator name "
+	    "of %ld bytes (%zu bytes framed)", po.txns, po.changes, po.cols, po.value_bytes,
+	    po.operator_bytes, flen);
+	if (read_reply(ssl, &o) == 1 && o.kind == OUT_ERROR)
+		read_reply(ssl, &o);   /* after an Error the server must close */
+judge:
+	rc = outcome_matches(&t, &o) ? 0 : EXIT_MISMATCH;
+	if (ssl != NULL && o.kind == OUT_REPLY)
+		SSL_shutdown(ssl);
+out:
+	free(f);
+	SSL_free(ssl);
+	if (fd >= 0)
+		close(fd);
+	SSL_CTX_free(ctx);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1029,6 +1420,8 @@ main(int argc, char **argv)
 		return cmd_idle(argc - 1, argv + 1);
 	if (strcmp(argv[1], "tls") == 0)
 		return cmd_tls(argc - 1, argv + 1);
+	if (strcmp(argv[1], "push") == 0)
+		return cmd_push(argc - 1, argv + 1);
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
 		usage();
 		return 0;
