@@ -452,6 +452,11 @@ store_conflict_resolve(struct store *s, const struct store_actor *admin,
 				snprintf(err, errlen, "out of memory");
 			goto fail;
 		}
+		/* The merged values obey the same rules as anything an office sends. */
+		if (txn_shape(tx, &vd) != CH_APPLIED) {
+			snprintf(err, errlen, "%s", vd.reason);
+			goto fail;
+		}
 	}
 	as_office = *admin;
 	as_office.scope = office_scope;
