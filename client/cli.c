@@ -133,13 +133,22 @@ static const struct verb verbs[] = {
 	  "Administrators: every device's last contact, pushed transactions, open\n"
 	  "conflicts and the result of its last replica check (tongxin sync --verify).\n",
 	  verb_devices },
+	{ "doctor", "doctor [--rebuild]",
+	  "Check the replica file whole (PRAGMA integrity_check) and its credential.\n"
+	  "  --rebuild  rebuild the replica from the server with the same credential: the\n"
+	  "             unsent changes that are still readable are kept (with their sequence\n"
+	  "             numbers) and sent, the server's data comes back by a full sync, and\n"
+	  "             the old file is kept beside it as PATH.damaged-YYYYMMDD-HHMMSS (0600).\n"
+	  "             Nothing is changed unless the sync succeeds.\n"
+	  "Exit 0 sound (or rebuilt), 8 damaged (or the credential unreadable: join the\n"
+	  "bundle again), 3-6 the server could not be used for the rebuild.\n", verb_doctor },
 };
 #define NVERBS (sizeof verbs / sizeof verbs[0])
 
 static const char exit_codes_help[] =
 	"Exit status: 0 success, 1 failure, 2 usage error, 3 server unreachable,\n"
 	"4 refused by the server, 5 protocol or schema mismatch, 6 server error,\n"
-	"7 invalid input (nothing changed).\n";
+	"7 invalid input (nothing changed), 8 damaged replica file (run tongxin doctor).\n";
 
 static void
 usage_all(FILE *f)
@@ -1237,6 +1246,8 @@ tongxin_main(int argc, char **argv)
 
 	memset(&cli, 0, sizeof cli);
 	log_init("tongxin", LOG_LEVEL_WARN, 0);
+	if (getenv("TONGXIN_DEBUG") != NULL)
+		log_set_level(LOG_LEVEL_DEBUG);   /* e.g. the replica check at open and its time */
 	cli.replica = getenv("TONGXIN_REPLICA");
 	if (cli.replica == NULL || cli.replica[0] == '\0')
 		cli.replica = "tongxin.db";
@@ -1295,6 +1306,13 @@ tongxin_main(int argc, char **argv)
 	for (size_t i = 0; i < NVERBS; i++)
 		if (strcmp(verbs[i].name, args[1]) == 0) {
 			int rc = verbs[i].run(&cli, n - 1, args + 1);
+			char msg[4600];
+			/* A damaged replica never ends in success (an empty list) or a vague failure. */
+			if (replica_damaged()) {
+				if (replica_damage_untold(msg, sizeof msg))
+					fprintf(stderr, "tongxin: %s\n", msg);
+				rc = EXIT_DAMAGED;
+			}
 			free(args);
 			return rc;
 		}

@@ -17,6 +17,7 @@ enum {
 	EXIT_MISMATCH = 5,     /* protocol version or schema mismatch */
 	EXIT_SERVER = 6,       /* the server failed or broke the protocol */
 	EXIT_INVALID = 7,      /* invalid input: nothing was changed */
+	EXIT_DAMAGED = 8,      /* the local replica file is damaged: run tongxin doctor */
 };
 
 /* Options every command takes. */
@@ -79,6 +80,8 @@ int verb_item(struct cli *cli, int argc, char **argv);
 int verb_transfer(struct cli *cli, int argc, char **argv);
 int verb_report(struct cli *cli, int argc, char **argv);
 int verb_reconcile(struct cli *cli, int argc, char **argv);
+/* doctor: check and rebuild the replica file (cmd_doctor.c). */
+int verb_doctor(struct cli *cli, int argc, char **argv);
 /* member import (cmd_import.c), called from verb_member. */
 int member_import(struct cli *cli, struct replica *r, int argc, char **argv);
 

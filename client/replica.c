@@ -3,10 +3,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "db.h"
@@ -66,6 +68,251 @@ static const char replica_ddl[] =
 	"CREATE TABLE cursor (tbl INTEGER PRIMARY KEY, version INTEGER NOT NULL);"
 	/* What the server told this office about values it had written (newer edits won). */
 	"CREATE TABLE notice (id TEXT PRIMARY KEY, at INTEGER NOT NULL, text TEXT NOT NULL);";
+
+/* --- health: damage met, the check at open ------------------------------- */
+
+/*
+ * Damage this process has met. SQLite reports corruption through its error
+ * log wherever it meets it (a statement stepping onto a bad page, a schema
+ * that cannot be read), so every verb's queries are covered without each
+ * testing for SQLITE_CORRUPT.
+ */
+static struct {
+	bool seen;
+	bool told;              /* the message went out in replica_open's err */
+	char path[4096];        /* the replica last opened */
+	char detail[200];       /* what SQLite or the check said first */
+} damage;
+
+/* Record damage; the first description is kept unless replace is set. */
+static void
+damage_note(const char *detail, bool replace)
+{
+	if (!damage.seen || replace)
+		snprintf(damage.detail, sizeof damage.detail, "%s", detail);
+	damage.seen = true;
+}
+
+/*
+ * SQLite's error log: called wherever an error is met, before it is
+ * returned. Its messages name source lines; the clerk gets the plain name
+ * of the error.
+ */
+static void
+damage_log(void *arg, int code, const char *msg)
+{
+	(void)arg;
+	(void)msg;
+	if ((code & 0xff) == SQLITE_CORRUPT || (code & 0xff) == SQLITE_NOTADB)
+		damage_note(sqlite3_errstr(code & 0xff), false);
+}
+
+/*
+ * The first problem of an integrity_check row into buf: SQLite starts it
+ * with a "*** in database main ***" line.
+ */
+static void
+problem_first(const char *row, char *buf, size_t cap)
+{
+	const char *nl;
+
+	if (strncmp(row, "*** ", 4) == 0 && (nl = strchr(row, '\n')) != NULL)
+		row = nl + 1;
+	nl = strchr(row, '\n');
+	snprintf(buf, cap, "%.*s", nl ? (int)(nl - row) : (int)strlen(row), row);
+}
+
+/*
+ * Install damage_log. SQLite takes it only before its first use in the
+ * process; in a program that has used SQLite already (the tests link the
+ * server), damage is then seen at open and through result codes only.
+ */
+static void
+damage_watch(void)
+{
+	static bool asked;
+
+	if (asked)
+		return;
+	asked = true;
+	if (sqlite3_config(SQLITE_CONFIG_LOG, damage_log, NULL) != SQLITE_OK)
+		log_debug("replica: SQLite was in use before the replica was opened; its error "
+		    "log is not watched");
+}
+
+static void
+damage_text(char *buf, size_t cap)
+{
+	snprintf(buf, cap, "本机数据文件已损坏，请运行 tongxin doctor 修复。The replica file %s is "
+	    "damaged (%s); \"tongxin doctor\" checks it, \"tongxin doctor --rebuild\" rebuilds it "
+	    "from the server, keeping the changes not yet sent.", damage.path, damage.detail);
+}
+
+bool
+replica_damaged(void)
+{
+	return damage.seen;
+}
+
+bool
+replica_damage_untold(char *buf, size_t cap)
+{
+	if (!damage.seen || damage.told)
+		return false;
+	damage_text(buf, cap);
+	damage.told = true;
+	return true;
+}
+
+void
+replica_damage_forget(void)
+{
+	damage.seen = damage.told = false;
+	damage.detail[0] = '\0';
+}
+
+/*
+ * A watchdog for the check at open: SQLite 3.40 runs the b-tree walk of
+ * quick_check inside one VDBE instruction, where no progress handler is
+ * called, but it does honour sqlite3_interrupt(), which another thread may
+ * call.
+ */
+struct watchdog {
+	sqlite3 *db;
+	int ms;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool done;              /* the check is over: do not interrupt */
+};
+
+static void *
+watchdog_run(void *arg)
+{
+	struct watchdog *w = arg;
+	struct timespec until;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += w->ms / 1000;
+	until.tv_nsec += (long)(w->ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&w->mu);
+	while (!w->done)
+		if (pthread_cond_timedwait(&w->cv, &w->mu, &until) == ETIMEDOUT)
+			break;
+	if (!w->done)
+		sqlite3_interrupt(w->db);
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/* The time budget of the check at open: $TONGXIN_CHECK_MS (0-600000) or REP_CHECK_MS. */
+static int
+check_budget(void)
+{
+	const char *e = getenv("TONGXIN_CHECK_MS");
+	char *end;
+	long v;
+
+	if (e == NULL || e[0] == '\0')
+		return REP_CHECK_MS;
+	v = strtol(e, &end, 10);
+	return *end == '\0' && v >= 0 && v <= 600000 ? (int)v : REP_CHECK_MS;
+}
+
+/* Whether an SQLite result code says the file is damaged. */
+static bool
+is_damage_code(int rc)
+{
+	return (rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB;
+}
+
+/*
+ * PRAGMA quick_check on the file at path, on a connection of its own (an
+ * interrupt cannot touch the real one), stopped after budget_ms. Returns
+ * 0 sound or accepted unchecked, 1 damaged (what was found in detail), -1
+ * the check could not run (the ordinary open then says why).
+ */
+static int
+quick_check(const char *path, int budget_ms, char *detail, size_t cap)
+{
+	struct watchdog w;
+	pthread_t th;
+	bool watched = false;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	struct timespec t0, t1;
+	int rc, verdict = -1;
+
+	if (budget_ms == 0)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		sqlite3_close(db);
+		return -1;
+	}
+	sqlite3_extended_result_codes(db, 1);
+	sqlite3_busy_timeout(db, 5000);
+	if ((rc = sqlite3_prepare_v2(db, "PRAGMA quick_check(1)", -1, &st, NULL)) != SQLITE_OK) {
+		/* The schema itself cannot be read, or this is no database at all. */
+		if (is_damage_code(sqlite3_extended_errcode(db))) {
+			snprintf(detail, cap, "%s", sqlite3_errmsg(db));
+			verdict = 1;
+		}
+		goto out;
+	}
+	memset(&w, 0, sizeof w);
+	w.db = db;
+	w.ms = budget_ms;
+	pthread_mutex_init(&w.mu, NULL);
+	{
+		pthread_condattr_t ca;
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&w.cv, &ca);
+		pthread_condattr_destroy(&ca);
+	}
+	/* Without a thread the check runs to its end: slower, never wrong. */
+	watched = pthread_create(&th, NULL, watchdog_run, &w) == 0;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *first = (const char *)sqlite3_column_text(st, 0);
+		if (first != NULL && strcmp(first, "ok") == 0) {
+			verdict = 0;
+		} else {
+			problem_first(first ? first : "quick_check failed", detail, cap);
+			verdict = 1;
+		}
+	} else if ((rc & 0xff) == SQLITE_INTERRUPT) {
+		verdict = 0;
+	} else if (is_damage_code(rc)) {
+		snprintf(detail, cap, "%s", sqlite3_errmsg(db));
+		verdict = 1;
+	}
+	if (watched) {
+		pthread_mutex_lock(&w.mu);
+		w.done = true;
+		pthread_cond_signal(&w.cv);
+		pthread_mutex_unlock(&w.mu);
+		pthread_join(th, NULL);
+	}
+	pthread_cond_destroy(&w.cv);
+	pthread_mutex_destroy(&w.mu);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if ((rc & 0xff) == SQLITE_INTERRUPT)
+		log_debug("replica: quick_check of %s stopped after %d ms unfinished; the file is "
+		    "accepted unchecked (tongxin doctor checks it whole)", path, budget_ms);
+	else
+		log_debug("replica: quick_check of %s: %s in %lld ms", path,
+		    verdict == 0 ? "ok" : verdict == 1 ? "damaged" : "could not run",
+		    (long long)(t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
+out:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return verdict;
+}
 
 /*
  * Make the files of an existing replica private: versions before 0600
@@ -235,6 +482,7 @@ replica_join(const char *path, const char *bundle, const char *server_override, 
 	sqlite3 *db;
 	int rc = -1;
 
+	damage_watch();
 	if (stat(path, &sb) == 0) {
 		snprintf(err, errlen, "%s already exists; a replica is joined once "
 		    "(use --replica to choose another path)", path);
@@ -377,14 +625,22 @@ replica_open(const char *path, char *err, size_t errlen)
 {
 	struct replica *r;
 	struct stat sb;
-	char have[16384];
+	char have[16384], detail[sizeof damage.detail];
 
+	damage_watch();
 	if (stat(path, &sb) != 0) {
 		snprintf(err, errlen, "no replica at %s; set one up with: tongxin join BUNDLE "
 		    "(or point --replica / TONGXIN_REPLICA at it)", path);
 		return NULL;
 	}
+	snprintf(damage.path, sizeof damage.path, "%s", path);
 	files_private(path);
+	if (quick_check(path, check_budget(), detail, sizeof detail) == 1) {
+		damage_note(detail, true);
+		damage_text(err, errlen);
+		damage.told = true;
+		return NULL;
+	}
 	if ((r = calloc(1, sizeof *r)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
@@ -392,6 +648,10 @@ replica_open(const char *path, char *err, size_t errlen)
 	snprintf(r->info.path, sizeof r->info.path, "%s", path);
 	if ((r->db = db_open(path, 0, 0, err, errlen)) == NULL) {
 		free(r);
+		if (damage.seen) {
+			damage_text(err, errlen);
+			damage.told = true;
+		}
 		return NULL;
 	}
 	if (db_meta_get(r->db, "schema", have, sizeof have) != 0) {
@@ -412,6 +672,10 @@ replica_open(const char *path, char *err, size_t errlen)
 	return r;
 fail:
 	replica_close(r);
+	if (damage.seen) {
+		damage_text(err, errlen);
+		damage.told = true;
+	}
 	return NULL;
 }
 
@@ -882,6 +1146,7 @@ rep_outbox_peek(struct replica *r, size_t max_txns, size_t max_bytes, Tongxin__T
 		out[n] = tongxin__txn__unpack(NULL, len, sqlite3_column_blob(st, 0));
 		if (out[n] == NULL) {
 			log_warnx("replica: outbox entry %zu is unreadable", n);
+			damage_note("an unsent transaction in the outbox cannot be unpacked", false);
 			rc = SQLITE_CORRUPT;
 			break;
 		}
@@ -1263,4 +1528,357 @@ int
 rep_table_hash(sqlite3 *db, int t, const char *where, char out[65])
 {
 	return table_hash(db, t, where, NULL, NULL, out);
+}
+
+/* --- tongxin doctor: full check, salvage, rebuild -------------------------- */
+
+int
+replica_integrity(const char *path, void (*each)(const char *problem, void *arg), void *arg,
+    char *err, size_t errlen)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc, verdict = -1;
+
+	damage_watch();
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot open %s: %s", path,
+		    db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return -1;
+	}
+	sqlite3_extended_result_codes(db, 1);
+	sqlite3_busy_timeout(db, 5000);
+	if (sqlite3_prepare_v2(db, "PRAGMA integrity_check(100)", -1, &st, NULL) != SQLITE_OK) {
+		if (is_damage_code(sqlite3_extended_errcode(db))) {
+			each(sqlite3_errmsg(db), arg);
+			verdict = 1;
+		} else {
+			snprintf(err, errlen, "cannot check %s: %s", path, sqlite3_errmsg(db));
+		}
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *row = (const char *)sqlite3_column_text(st, 0);
+		char line[1024];
+		if (row != NULL && strcmp(row, "ok") == 0 && verdict == -1) {
+			verdict = 0;
+			continue;
+		}
+		problem_first(row ? row : "?", line, sizeof line);
+		each(line, arg);
+		verdict = 1;
+	}
+	if (rc != SQLITE_DONE) {
+		if (is_damage_code(rc)) {
+			char line[300];
+			snprintf(line, sizeof line, "the check stopped: %s", sqlite3_errmsg(db));
+			each(line, arg);
+			verdict = 1;
+		} else {
+			snprintf(err, errlen, "cannot check %s: %s", path, sqlite3_errmsg(db));
+			verdict = -1;
+		}
+	}
+out:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return verdict;
+}
+
+int
+replica_credential_at(const char *path, struct pki_cred *c, char *addr, size_t addrlen,
+    char *err, size_t errlen)
+{
+	char credpath[4200];
+
+	snprintf(credpath, sizeof credpath, "%s.credential", path);
+	return pki_bundle_read(credpath, c, addr, addrlen, err, errlen);
+}
+
+/* A text value of the damaged replica's meta into buf; false when unreadable or absent. */
+static bool
+salvage_meta(sqlite3 *old, const char *key, char *buf, size_t cap)
+{
+	sqlite3_stmt *st;
+	bool found = false;
+
+	buf[0] = '\0';
+	if (sqlite3_prepare_v2(old, "SELECT value FROM meta WHERE key = ?1", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return false;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		snprintf(buf, cap, "%s", (const char *)sqlite3_column_text(st, 0));
+		found = true;
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+/*
+ * Copy one outbox row of the damaged replica (columns seq, hlc, created_at,
+ * nchanges, txn of st) into r with the pending marks of its updates and
+ * deletes. Returns 1 copied, 0 unreadable (not copied), -1 r failed.
+ */
+static int
+salvage_outbox_row(struct replica *r, sqlite3_stmt *st, uint64_t *max_seq, uint64_t *max_hlc)
+{
+	int64_t seq = sqlite3_column_int64(st, 0);
+	const void *blob = sqlite3_column_blob(st, 4);
+	int len = sqlite3_column_bytes(st, 4), rc;
+	Tongxin__Txn *tx;
+
+	if (blob == NULL || len <= 0 ||
+	    (tx = tongxin__txn__unpack(NULL, (size_t)len, blob)) == NULL)
+		return 0;
+	if (seq <= 0 || tx->seq != (uint64_t)seq) {
+		tongxin__txn__free_unpacked(tx, NULL);
+		return 0;
+	}
+	/* The entry as it was: the server knows it by (device, seq) and its digest. */
+	sqlite3_bind_int64(r->outbox_put, 1, seq);
+	sqlite3_bind_int64(r->outbox_put, 2, (sqlite3_int64)tx->hlc);
+	sqlite3_bind_int64(r->outbox_put, 3, sqlite3_column_int64(st, 2));
+	sqlite3_bind_int64(r->outbox_put, 4, (sqlite3_int64)tx->n_changes);
+	sqlite3_bind_blob(r->outbox_put, 5, blob, len, SQLITE_STATIC);
+	rc = sqlite3_step(r->outbox_put);
+	sqlite3_reset(r->outbox_put);
+	sqlite3_clear_bindings(r->outbox_put);
+	for (size_t i = 0; rc == SQLITE_DONE && i < tx->n_changes; i++) {
+		const Tongxin__Change *c = tx->changes[i];
+		/* As record_change does: inserts need no mark. */
+		if (c->op == TONGXIN__CHANGE__OP__OP_INSERT || c->table >= TBL_COUNT ||
+		    !id_valid(c->row_id))
+			continue;
+		sqlite3_bind_text(r->pending_put, 1, c->row_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(r->pending_put, 2, seq);
+		sqlite3_bind_int(r->pending_put, 3, (int)c->table);
+		rc = sqlite3_step(r->pending_put);
+		sqlite3_reset(r->pending_put);
+	}
+	if ((uint64_t)seq > *max_seq)
+		*max_seq = (uint64_t)seq;
+	if (tx->hlc > *max_hlc)
+		*max_hlc = tx->hlc;
+	tongxin__txn__free_unpacked(tx, NULL);
+	return rc == SQLITE_DONE ? 1 : -1;
+}
+
+/*
+ * The outbox of the damaged replica, in order. When a bad page stops the
+ * scan, each later sequence up to last_seq is looked up on its own, so
+ * only the entries on the bad pages are lost. -1 when r failed.
+ */
+static int
+salvage_outbox(struct replica *r, sqlite3 *old, uint64_t last_seq, struct rep_salvage *s,
+    uint64_t *max_seq, uint64_t *max_hlc)
+{
+	sqlite3_stmt *st;
+	int64_t after = 0;
+	int rc, got;
+
+	if (sqlite3_prepare_v2(old, "SELECT seq, hlc, created_at, nchanges, txn FROM outbox"
+	    " ORDER BY seq", -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		after = sqlite3_column_int64(st, 0);
+		if ((got = salvage_outbox_row(r, st, max_seq, max_hlc)) < 0) {
+			sqlite3_finalize(st);
+			return -1;
+		}
+		got ? s->outbox++ : s->outbox_lost++;
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (sqlite3_prepare_v2(old, "SELECT seq, hlc, created_at, nchanges, txn FROM outbox"
+	    " WHERE seq = ?1", -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	for (uint64_t q = (uint64_t)after + 1; q <= last_seq; q++) {
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)q);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			if ((got = salvage_outbox_row(r, st, max_seq, max_hlc)) < 0) {
+				sqlite3_finalize(st);
+				return -1;
+			}
+			got ? s->outbox++ : s->outbox_lost++;
+		} else if (rc != SQLITE_DONE) {
+			s->outbox_lost++;   /* on a bad page (or already acknowledged: cannot tell) */
+		}
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/*
+ * Rows of a bookkeeping table copied as they are, until the first bad page.
+ * select and insert have the same columns. Returns the count, -1 when r failed.
+ */
+static int64_t
+salvage_table(struct replica *r, sqlite3 *old, const char *select, const char *insert)
+{
+	sqlite3_stmt *from, *to;
+	int64_t n = 0;
+	int rc = SQLITE_DONE;
+
+	if (sqlite3_prepare_v2(old, select, -1, &from, NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_prepare_v2(r->db, insert, -1, &to, NULL) != SQLITE_OK) {
+		sqlite3_finalize(from);
+		return -1;
+	}
+	while (sqlite3_step(from) == SQLITE_ROW) {
+		for (int c = 0; c < sqlite3_column_count(from); c++)
+			sqlite3_bind_value(to, c + 1, sqlite3_column_value(from, c));
+		rc = sqlite3_step(to);
+		sqlite3_reset(to);
+		if (rc != SQLITE_DONE)
+			break;
+		n++;
+	}
+	sqlite3_finalize(from);
+	sqlite3_finalize(to);
+	return rc == SQLITE_DONE ? n : -1;
+}
+
+int
+replica_salvage(struct replica *r, const char *from, struct rep_salvage *s, char *err,
+    size_t errlen)
+{
+	sqlite3 *old = NULL;
+	char buf[512];
+	uint64_t old_next = 0, old_hlc = 0, max_seq = 0, max_hlc = 0, next;
+	int64_t n;
+
+	memset(s, 0, sizeof *s);
+	if (sqlite3_open_v2(from, &old, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		sqlite3_close(old);
+		return 0;   /* nothing readable: a fresh replica all the same */
+	}
+	sqlite3_busy_timeout(old, 5000);
+	sqlite3_exec(old, "PRAGMA query_only=1", NULL, NULL, NULL);
+	s->readable = sqlite3_exec(old, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL) ==
+	    SQLITE_OK;
+	/* Another device's unsent changes must never go out under this credential. */
+	if (salvage_meta(old, "device_id", buf, sizeof buf) &&
+	    strcmp(buf, r->info.device_id) != 0) {
+		snprintf(err, errlen, "%s belongs to device %s, the credential to device %s: "
+		    "nothing was copied", from, buf, r->info.device_id);
+		sqlite3_close(old);
+		return -1;
+	}
+	if (salvage_meta(old, "next_seq", buf, sizeof buf) &&
+	    (old_next = strtoull(buf, NULL, 10)) > 0 && salvage_meta(old, "hlc", buf, sizeof buf)) {
+		old_hlc = strtoull(buf, NULL, 10);
+		s->counters = true;
+	}
+	if (db_exec(r->db, "BEGIN IMMEDIATE", err, errlen) != 0) {
+		sqlite3_close(old);
+		return -1;
+	}
+	if (salvage_outbox(r, old, old_next ? old_next - 1 : 0, s, &max_seq, &max_hlc) != 0)
+		goto fail;
+	if ((n = salvage_table(r, old, "SELECT seq, status, reason, conflict_id, txn, at,"
+	    " resolution FROM outcome ORDER BY seq", "INSERT OR IGNORE INTO outcome (seq, status,"
+	    " reason, conflict_id, txn, at, resolution) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")) < 0)
+		goto fail;
+	s->outcomes = n;
+	if ((n = salvage_table(r, old, "SELECT id, at, text FROM notice",
+	    "INSERT OR IGNORE INTO notice (id, at, text) VALUES (?1, ?2, ?3)")) < 0)
+		goto fail;
+	s->notices = n;
+	/* Never lower a counter: a sequence the server has seen is never reused. */
+	next = old_next > max_seq + 1 ? old_next : max_seq + 1;
+	if (next > (uint64_t)meta_int(r, "next_seq", 1) &&
+	    meta_set(r, "next_seq", (int64_t)next) != 0)
+		goto fail;
+	if (max_hlc > old_hlc)
+		old_hlc = max_hlc;
+	if (old_hlc > (uint64_t)meta_int(r, "hlc", 0) && meta_set(r, "hlc", (int64_t)old_hlc) != 0)
+		goto fail;
+	/* The street's name, and the replica's identity (the server binds the device to it). */
+	if (salvage_meta(old, "street", buf, sizeof buf) && db_meta_set(r->db, "street", buf) != 0)
+		goto fail;
+	if ((s->identity = salvage_meta(old, "replica_id", buf, sizeof buf)) &&
+	    db_meta_set(r->db, "replica_id", buf) != 0)
+		goto fail;
+	if (db_exec(r->db, "COMMIT", err, errlen) != 0)
+		goto fail;
+	sqlite3_close(old);
+	r->hlc = (uint64_t)db_meta_get_int(r->db, "hlc", 0);
+	load_info(r);
+	return 0;
+fail:
+	if (err[0] == '\0')
+		snprintf(err, errlen, "cannot write the new replica: %s", sqlite3_errmsg(r->db));
+	db_exec(r->db, "ROLLBACK", NULL, 0);
+	sqlite3_close(old);
+	memset(s, 0, sizeof *s);
+	return -1;
+}
+
+int
+replica_set_aside(const char *path, char *aside, size_t asidelen, char *err, size_t errlen)
+{
+	char stamp[32], wal[4200], aside_wal[4300], shm[4200];
+	time_t now = time(NULL);
+	struct tm tm;
+	bool wal_moved = false;
+
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+	snprintf(aside, asidelen, "%s.damaged-%s", path, stamp);
+	for (int k = 2; access(aside, F_OK) == 0 && k < 100; k++)
+		snprintf(aside, asidelen, "%s.damaged-%s-%d", path, stamp, k);
+	snprintf(wal, sizeof wal, "%s-wal", path);
+	snprintf(aside_wal, sizeof aside_wal, "%s-wal", aside);
+	snprintf(shm, sizeof shm, "%s-shm", path);
+	/* The -wal holds the newest pages: it travels with its database. */
+	if (access(wal, F_OK) == 0) {
+		if (rename(wal, aside_wal) != 0) {
+			snprintf(err, errlen, "cannot move %s aside: %s", wal, strerror(errno));
+			return -1;
+		}
+		wal_moved = true;
+		chmod(aside_wal, 0600);
+	}
+	if (rename(path, aside) != 0) {
+		snprintf(err, errlen, "cannot move %s aside: %s", path, strerror(errno));
+		if (wal_moved)
+			rename(aside_wal, wal);
+		return -1;
+	}
+	chmod(aside, 0600);
+	unlink(shm);
+	return 0;
+}
+
+int
+replica_install(const char *from, const char *to, char *err, size_t errlen)
+{
+	char a[4200], b[4200];
+
+	if (access(to, F_OK) == 0) {
+		snprintf(err, errlen, "%s exists", to);
+		return -1;
+	}
+	snprintf(a, sizeof a, "%s-wal", from);
+	snprintf(b, sizeof b, "%s-wal", to);
+	if (access(a, F_OK) == 0 && rename(a, b) != 0) {
+		snprintf(err, errlen, "cannot move %s to %s: %s", a, b, strerror(errno));
+		return -1;
+	}
+	if (rename(from, to) != 0) {
+		snprintf(err, errlen, "cannot move %s to %s: %s", from, to, strerror(errno));
+		rename(b, a);
+		return -1;
+	}
+	snprintf(a, sizeof a, "%s-shm", from);
+	unlink(a);
+	snprintf(a, sizeof a, "%s.credential", from);
+	unlink(a);
+	return 0;
 }

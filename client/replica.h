@@ -16,6 +16,7 @@
 #ifndef TX_REPLICA_H
 #define TX_REPLICA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sqlite3.h>
@@ -55,7 +56,11 @@ int replica_join(const char *path, const char *bundle, const char *server_overri
     char *err, size_t errlen);
 
 /*
- * Open an existing replica. NULL with err set if it cannot. Files of the
+ * Open an existing replica. NULL with err set if it cannot. The file checks
+ * itself first (PRAGMA quick_check, stopped after REP_CHECK_MS or
+ * $TONGXIN_CHECK_MS milliseconds, 0 = not at all; a file too big to check in
+ * time is accepted with a debug note): a damaged file is refused with the
+ * damage message in err, and replica_damaged() turns true. Files of the
  * replica that older versions left readable by others are made 0600.
  */
 struct replica *replica_open(const char *path, char *err, size_t errlen);
@@ -66,8 +71,80 @@ const struct rep_info *replica_info(struct replica *r);
 /* Load the credential kept beside the replica. */
 int replica_credential(struct replica *r, struct pki_cred *c, char *err, size_t errlen);
 
+/* --- health (tongxin doctor) --- */
+
+/* How long the check at open may take, in milliseconds. */
+#define REP_CHECK_MS 1500
+
+/*
+ * Whether this process has met a damaged replica file: the check at open
+ * failed, or a statement met SQLITE_CORRUPT or SQLITE_NOTADB (SQLite's
+ * error log reports it wherever it happens, so no caller has to test for
+ * it), or an outbox entry could not be unpacked.
+ */
+bool replica_damaged(void);
+/*
+ * Copy the damage message (Chinese first; names the file and tells the
+ * clerk to run tongxin doctor) into buf, unless replica_open has already
+ * handed it out in its err. true when copied: the caller prints it.
+ */
+bool replica_damage_untold(char *buf, size_t cap);
+/* Forget the damage met so far: tongxin doctor looks for it on purpose. */
+void replica_damage_forget(void);
+
+/*
+ * PRAGMA integrity_check on the file at path, on a connection of its own
+ * and without time limit. Each problem found (at most 100) is passed to
+ * each(). Returns 0 sound, 1 damaged, -1 the check could not run (err).
+ */
+int replica_integrity(const char *path, void (*each)(const char *problem, void *arg),
+    void *arg, char *err, size_t errlen);
+
+/* Read the credential kept beside the replica at path (path + ".credential"). */
+int replica_credential_at(const char *path, struct pki_cred *c, char *addr, size_t addrlen,
+    char *err, size_t errlen);
+
 /* Warn (one line on stderr) when the folder holding path is open to other users. */
 void replica_folder_warn(const char *path);
+
+/* What replica_salvage read back from a damaged replica. */
+struct rep_salvage {
+	int64_t outbox;          /* unsent transactions copied, each with its sequence */
+	int64_t outbox_lost;     /* unsent transactions that could not be read or unpacked */
+	int64_t outcomes;        /* earlier answers of the server copied */
+	int64_t notices;         /* notices copied */
+	bool counters;           /* the sequence and clock counters were readable */
+	bool identity;           /* the replica's identity was readable and kept */
+	bool readable;           /* the file could be opened as a database at all */
+};
+
+/*
+ * Copy what can still be read of the replica file at from into the new,
+ * empty replica r, in one local transaction: the unsent outbox (each packed
+ * Txn as it was, with its sequence, and the pending marks of the rows it
+ * changes), the answers and notices already received, the street's name,
+ * the replica's identity, and the sequence and clock counters (never
+ * lowered). Damage in from only shortens what is copied. -1 with err when
+ * from belongs to another device or r cannot be written (r is then as it
+ * was); 0 otherwise, with s filled.
+ */
+int replica_salvage(struct replica *r, const char *from, struct rep_salvage *s, char *err,
+    size_t errlen);
+
+/*
+ * Move the replica file at path (and its -wal, which belongs to it) aside
+ * to path + ".damaged-YYYYMMDD-HHMMSS", mode 0600, and remove its -shm.
+ * The new name goes to aside. 0, or -1 with err (nothing moved).
+ */
+int replica_set_aside(const char *path, char *aside, size_t asidelen, char *err,
+    size_t errlen);
+
+/*
+ * Put the closed replica at from in the place of to (which must not exist)
+ * and remove from's copy of the credential. 0, or -1 with err.
+ */
+int replica_install(const char *from, const char *to, char *err, size_t errlen);
+
 /* Remove a replica's files (database, -wal, -shm, credential); missing ones are fine. */
 void replica_discard(const char *path);
 
