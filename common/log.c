@@ -8,6 +8,8 @@
 #include <time.h>
 #include <sys/time.h>
 
+#include "text.h"
+
 static const char *log_prog = "tongxin";
 static enum log_level log_level = LOG_LEVEL_INFO;
 static int log_stamps;
@@ -32,14 +34,21 @@ log_get_level(void)
 	return log_level;
 }
 
-/* Write one line; errnum >= 0 appends its description. */
+/*
+ * Write one line; errnum >= 0 appends its description. The message often
+ * carries text a peer chose (a program version, an operator's name, a
+ * device name): it is escaped with text_safe(), so a line break or a
+ * terminal control in it can neither forge a log line nor reach the
+ * operator's terminal raw.
+ */
 static void
 log_vline(const char *tag, int errnum, const char *fmt, va_list ap)
 {
-	char msg[2048];
+	char raw[2048], msg[4 * sizeof raw];
 	char stamp[40] = "";
 
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	vsnprintf(raw, sizeof raw, fmt, ap);
+	text_safe(raw, msg, sizeof msg);
 	if (log_stamps) {
 		struct timeval tv;
 		struct tm tm;

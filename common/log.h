@@ -4,6 +4,8 @@
  * log_warn() appends strerror(errno); log_warnx() does not. fatal()/fatalx()
  * log and exit(1): only at start-up or for a broken invariant. Lines go to
  * stderr as "PROG: LEVEL: message"; the server adds a UTC timestamp.
+ * The message is escaped with text_safe() (text.h): one call writes exactly
+ * one line, whatever a peer put in the strings it carries.
  */
 #ifndef TX_LOG_H
 #define TX_LOG_H
