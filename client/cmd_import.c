@@ -13,7 +13,11 @@
  * and its outbox are exactly as before, unless --take-good asks for the
  * good rows. The bad rows go to an error file (the original columns plus a
  * 错误 column with the reasons) that the clerk fixes and imports again:
- * the 错误 column is ignored on import.
+ * the 错误 column is ignored on import. The error file is written by the
+ * client's one CSV writer (table.h), and every cell read here first loses
+ * the marks that writer adds (an apostrophe before a formula start, a TAB
+ * before a citizen ID number), so what "tongxin" exports comes back as the
+ * same values.
  *
  * Inputs are bounded before they are parsed: the file size, the bytes of
  * one record, the fields of one record and the number of rows.
@@ -30,6 +34,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "text.h"
 #include "validate.h"
 #include "value.h"
 
@@ -117,23 +122,6 @@ csv_next(struct csv *c, char **f, int *nf, char *err, size_t cap)
 	c->pos = (size_t)(p - c->buf);
 	*nf = n;
 	return 1;
-}
-
-/* Write one CSV cell, quoted when it must be. */
-static void
-csv_put(FILE *f, const char *s)
-{
-	if (strpbrk(s, ",\"\r\n") == NULL) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
 }
 
 /* --- header ------------------------------------------------------------- */
@@ -522,11 +510,12 @@ check_row(struct import_stmts *s, struct idset *seen, long row, char **f, int nf
 			continue;
 		cd = &td->cols[c];
 		/*
-		 * A private copy: line breaks inside a cell as LF, trimmed, and
-		 * ="..." (a spreadsheet's text formula) unwrapped.
+		 * A private copy: without the CSV writer's mark, line breaks
+		 * inside a cell as LF, trimmed, and ="..." (a spreadsheet's text
+		 * formula) unwrapped.
 		 */
 		val = sp;
-		for (const char *p = f[i]; *p; p++)
+		for (const char *p = table_csv_unmark(f[i]); *p; p++)
 			if (!(p[0] == '\r' && p[1] == '\n'))
 				*sp++ = *p;
 		*sp++ = '\0';
@@ -647,41 +636,66 @@ struct bad_row {
 
 /*
  * Write the error file: the header without any old 错误 column, then 错误;
- * each bad row's original fields and its reasons. Written beside and
- * renamed into place, so a half-written file never replaces a good one.
+ * each bad row's original fields and its reasons, through the one CSV
+ * writer (table.h), so formula cells are neutralised and citizen ID numbers
+ * stay text when the clerk opens it. A field goes in without the mark it
+ * may have had (the writer marks it again), so the corrected file imports
+ * the values the original one meant. Written beside and renamed into
+ * place, so a half-written file never replaces a good one.
  */
 static int
 write_errors(const char *path, char **hdr, const int *map, int nh, const struct bad_row *bad,
     size_t nbad)
 {
 	char tmp[4200];
+	const char **cols, **cells;
+	struct table *t;
 	FILE *f;
-	int ok;
+	int ok = 1, ncols = 0;
 
 	if (snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid()) >= (int)sizeof tmp) {
 		fprintf(stderr, "tongxin %s: error file name too long\n", verbname);
 		return -1;
 	}
-	if ((f = fopen(tmp, "w")) == NULL) {
-		fprintf(stderr, "tongxin %s: cannot write %s: %s\n", verbname, tmp, strerror(errno));
+	cols = malloc(((size_t)nh + 1) * sizeof *cols);
+	cells = malloc(((size_t)nh + 1) * sizeof *cells);
+	if (cols == NULL || cells == NULL) {
+		free(cols);
+		free(cells);
+		fprintf(stderr, "tongxin %s: out of memory\n", verbname);
 		return -1;
 	}
-	fputs("\xef\xbb\xbf", f);
 	for (int i = 0; i < nh; i++)
-		if (map[i] != HDR_ERROR) {
-			csv_put(f, hdr[i]);
-			fputc(',', f);
-		}
-	fputs("错误\r\n", f);
-	for (size_t k = 0; k < nbad; k++) {
+		if (map[i] != HDR_ERROR)
+			cols[ncols++] = hdr[i];
+	cols[ncols++] = "错误";
+	if ((t = table_new(ncols, cols, cols)) == NULL)
+		ok = 0;
+	for (size_t k = 0; ok && k < nbad; k++) {
+		int n = 0;
 		for (int i = 0; i < nh; i++)
-			if (map[i] != HDR_ERROR) {
-				csv_put(f, i < bad[k].nf ? bad[k].f[i] : "");
-				fputc(',', f);
-			}
-		csv_put(f, bad[k].why);
-		fputs("\r\n", f);
+			if (map[i] != HDR_ERROR)
+				cells[n++] = i < bad[k].nf ? table_csv_unmark(bad[k].f[i]) : "";
+		cells[n] = bad[k].why;
+		ok = table_add(t, cells) == 0;
 	}
+	if (!ok) {
+		table_free(t);
+		free(cols);
+		free(cells);
+		fprintf(stderr, "tongxin %s: out of memory\n", verbname);
+		return -1;
+	}
+	if ((f = fopen(tmp, "w")) == NULL) {
+		fprintf(stderr, "tongxin %s: cannot write %s: %s\n", verbname, tmp, strerror(errno));
+		table_free(t);
+		free(cols);
+		free(cells);
+		return -1;
+	}
+	table_print(t, f, TABLE_CSV);
+	free(cols);
+	free(cells);
 	ok = !ferror(f);
 	if (fclose(f) != 0)
 		ok = 0;
@@ -700,7 +714,7 @@ static void
 show_bad(const struct bad_row *bad, size_t nbad, const char *errpath)
 {
 	for (size_t i = 0; i < nbad && i < IMPORT_SHOW_ERRORS; i++)
-		fprintf(stderr, "  %s\n", bad[i].why);
+		fprintf(stderr, "  %s\n", text_show(bad[i].why));
 	if (nbad > IMPORT_SHOW_ERRORS)
 		fprintf(stderr, "  ... %zu more in %s\n", nbad - IMPORT_SHOW_ERRORS, errpath);
 }
@@ -872,7 +886,7 @@ member_import(struct cli *cli, struct replica *r, int argc, char **argv)
 		}
 		if ((map[i] = header_column(hdr[i])) == -3) {
 			fprintf(stderr, "tongxin %s: 未知列 unknown column \"%s\" (column %d); columns "
-			    "are the form's items:", verbname, hdr[i], i + 1);
+			    "are the form's items:", verbname, text_show(hdr[i]), i + 1);
 			for (int cc = 0; cc < MEMBER->ncols; cc++)
 				fprintf(stderr, "%s %s", cc ? "," : "", MEMBER->cols[cc].label);
 			fputc('\n', stderr);
@@ -881,7 +895,8 @@ member_import(struct cli *cli, struct replica *r, int argc, char **argv)
 		for (int j = 0; j < i; j++)
 			if (map[i] >= 0 && map[j] == map[i]) {
 				fprintf(stderr, "tongxin %s: 列重复 columns \"%s\" and \"%s\" are both %s\n",
-				    verbname, hdr[j], hdr[i], MEMBER->cols[map[i]].label);
+				    verbname, text_show(hdr[j]), text_show(hdr[i]),
+				    MEMBER->cols[map[i]].label);
 				goto out;
 			}
 	}
@@ -972,7 +987,7 @@ member_import(struct cli *cli, struct replica *r, int argc, char **argv)
 		{
 			char id[ID_TEXT_LEN + 1];
 			if (rep_insert(r, TBL_MEMBER, rv->v, id, err, sizeof err) != 0) {
-				fprintf(stderr, "tongxin %s: row %ld: %s\n", verbname, row, err);
+				fprintf(stderr, "tongxin %s: row %ld: %s\n", verbname, row, text_show(err));
 				rc = EXIT_FAIL;
 				goto out;
 			}

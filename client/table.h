@@ -1,7 +1,37 @@
 /*
  * table.h - output of lists: an aligned table on a terminal (Chinese text
  * aligned by display width), CSV (UTF-8 with a BOM, so spreadsheets open
- * it), or JSON (an array of objects keyed by column id).
+ * it), or JSON (an array of objects keyed by column id). This is the one
+ * writer of CSV in the client; cells come from other offices, so each
+ * format makes them safe in its own way:
+ *
+ * Text: every cell is rendered with text_safe() (common/text.h): control
+ * characters, C1 controls, bidi overrides and bytes that are not UTF-8 are
+ * shown as escapes (\n, \x1b, \u009b, \u202e, \xff), so no cell can move
+ * the cursor or forge a row. Widths are those of the rendering.
+ *
+ * CSV (RFC 4180, CRLF, quoted when a cell holds a comma, quote or line
+ * break): a cell keeps its TAB and line breaks (CRLF or LF, inside quotes)
+ * and has every other unsafe character escaped as in text. Then, for
+ * Excel and WPS:
+ *   - formula cells are neutralised (OWASP): a cell that begins with
+ *     = + - @ TAB or CR - or with apostrophes followed by one of them - gets
+ *     one more apostrophe in front, which both spreadsheets show and never
+ *     evaluate;
+ *   - long digit strings are kept as text: a cell of 11 or more digits (a
+ *     citizen ID number, a mobile number), 17 digits and X, or digits with
+ *     a leading zero is written after a TAB. Both spreadsheets then keep the
+ *     cell as text and show the TAB as nothing, where they would otherwise
+ *     show 1.10105E+17 and lose the last digits or the leading zeros. (="…"
+ *     works in Excel but is itself a formula; an apostrophe shows.)
+ * table_csv_unmark() undoes exactly these two marks, so what this writer
+ * exports, "tongxin member import" reads back as the same values.
+ * A number column (table_set_number) writes plain numbers (-3, 12.5, 40%)
+ * and the placeholder "-" as they are; its other cells are text.
+ *
+ * JSON: strings escape " and \, every C0 control (\n, \u001b), DEL, the C1
+ * controls and the bidi characters above as \uXXXX; bytes that are not
+ * UTF-8 become U+FFFD (JSON cannot carry them).
  */
 #ifndef TX_TABLE_H
 #define TX_TABLE_H
@@ -14,11 +44,20 @@ struct table;
 
 /* A table with ncols columns: ids (JSON keys) and headers (shown to people). */
 struct table *table_new(int ncols, const char *const *ids, const char *const *headers);
+/* Mark column col as holding numbers (see above). Ignores a column out of range. */
+void table_set_number(struct table *t, int col);
 /* Append a row of ncols strings (copied; NULL prints empty / null). */
 int table_add(struct table *t, const char *const *cells);
 /* Print and free. */
 void table_print(struct table *t, FILE *f, enum table_format fmt);
 void table_free(struct table *t);
 size_t table_rows(const struct table *t);
+
+/*
+ * A CSV cell as this writer would have marked it, without the mark: the
+ * apostrophe in front of a formula start, or the TAB in front of a long
+ * digit string. Returns cell itself, or cell + 1; other text is untouched.
+ */
+char *table_csv_unmark(char *cell);
 
 #endif

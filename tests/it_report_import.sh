@@ -384,15 +384,17 @@ contains "$T/im1.err" "6 行有错误，未导入任何记录 6 rows have errors
 contains "$T/im1" "读取 rows read: 9, 可导入 good: 3, 错误 errors: 6"
 E=$T/m.errors.csv
 [ -f "$E" ] || die "no error file $E"
+# The CSV writer keeps citizen ID numbers as text for spreadsheets: a TAB before them.
+TB=$'\t'
 check "error file starts with a BOM" "$(head -c 3 "$E" | od -An -tx1 | tr -d ' ')" "efbbbf"
 has "$E" "$HDR,错误"
 check "error file: exactly the bad rows" "$(rows "$E" | cut -d, -f1 | tr '\n' ' ')" "2 3 4 5 7 8 "
-has "$E" "2,吴二,女,汉族,$BADCK,,大专,正式党员,ZB01,1995-07-01,,,,,第3行: 公民身份号码校验位错误（应为 ${GOODCK:17:1}）"
-has "$E" "3,郑三,男,回族,$MISM,1975-05-06,高中,正式党员,ZB01,2000-07-01,,,,,第4行: 出生日期 1975-05-06 与公民身份号码中的 1975-05-05 不符"
-has "$E" "4,王四,女,汉族,$YOUNG,,本科,预备党员,ZB01,2007-12-31,,,,,第5行: 入党日期 2007-12-31 早于年满18周岁之日 2008-01-01"
-has "$E" "5,冯五,男,汉族,$UNK,,硕士,正式党员,ZB99,2010-07-01,,,,,\"第6行: 未知组织 所在党支部 \"\"ZB99\"\" (unknown organisation code or name)\""
-has "$E" "7,褚七,男,汉族,$G1,,本科,正式党员,ZB01,2001-07-01,,,,,第8行: 公民身份号码 $G1 与第 2 行重复 (the same citizen ID number as row 2)"
-has "$E" "8,,女,汉族,$NONAME,,本科,预备党员,ZB01,2020-07-01,,,,,第9行: 缺少必填项 姓名"
+has "$E" "2,吴二,女,汉族,$TB$BADCK,,大专,正式党员,ZB01,1995-07-01,,,,,第3行: 公民身份号码校验位错误（应为 ${GOODCK:17:1}）"
+has "$E" "3,郑三,男,回族,$TB$MISM,1975-05-06,高中,正式党员,ZB01,2000-07-01,,,,,第4行: 出生日期 1975-05-06 与公民身份号码中的 1975-05-05 不符"
+has "$E" "4,王四,女,汉族,$TB$YOUNG,,本科,预备党员,ZB01,2007-12-31,,,,,第5行: 入党日期 2007-12-31 早于年满18周岁之日 2008-01-01"
+has "$E" "5,冯五,男,汉族,$TB$UNK,,硕士,正式党员,ZB99,2010-07-01,,,,,\"第6行: 未知组织 所在党支部 \"\"ZB99\"\" (unknown organisation code or name)\""
+has "$E" "7,褚七,男,汉族,$TB$G1,,本科,正式党员,ZB01,2001-07-01,,,,,第8行: 公民身份号码 $G1 与第 2 行重复 (the same citizen ID number as row 2)"
+has "$E" "8,,女,汉族,$TB$NONAME,,本科,预备党员,ZB01,2020-07-01,,,,,第9行: 缺少必填项 姓名"
 
 echo "== member import: --check changes nothing"
 tx member import "$T/m.csv" --check --errors "$T/check.csv" >"$T/im2" 2>&1
@@ -421,11 +423,11 @@ check "--take-good: the error file again" "$(rows "$E" | cut -d, -f1 | tr '\n' '
 
 echo "== member import: the corrected error file"
 NEWID=$(idn 11010819720808209)
-sed -e "s/^2,吴二,女,汉族,$BADCK,/2,吴二,女,汉族,$GOODCK,/" \
-	-e "s/^3,郑三,男,回族,$MISM,1975-05-06,/3,郑三,男,回族,$MISM,1975-05-05,/" \
+sed -e "s/^2,吴二,女,汉族,$TB$BADCK,/2,吴二,女,汉族,$TB$GOODCK,/" \
+	-e "s/^3,郑三,男,回族,$TB$MISM,1975-05-06,/3,郑三,男,回族,$TB$MISM,1975-05-05,/" \
 	-e "s/^4,\(.*\),2007-12-31,/4,\1,2008-07-01,/" \
 	-e "s/^5,\(.*\),ZB99,/5,\1,第一支部,/" \
-	-e "s/^7,褚七,男,汉族,$G1,/7,褚七,男,汉族,$NEWID,/" \
+	-e "s/^7,褚七,男,汉族,$TB$G1,/7,褚七,男,汉族,$TB$NEWID,/" \
 	-e "s/^8,,/8,蒋八,/" "$E" >"$T/fixed.csv"
 tx member import "$T/fixed.csv" >"$T/im4" 2>"$T/im4.err"
 check "re-import of the corrected error file exits 0" "$?" "0"

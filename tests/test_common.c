@@ -23,8 +23,9 @@
  *     schema_ddl creating every table in an in-memory SQLite for both the
  *     server and a replica, with the server's partial unique index;
  *   - value_eq / value_copy / value_bind / value_from_column round trips;
- *   - table_print: CSV with a BOM and quoting (comma, quote, CR, LF),
- *     JSON escaping, aligned text.
+ *   - table_print: CSV with a BOM and quoting (comma, quote, CRLF, LF),
+ *     JSON escaping, aligned text (the escaping and the CSV marks in
+ *     detail: test_text.c).
  *
  * Exit status 0 when every check holds; otherwise each failed check is
  * printed and the status is 1.
@@ -1018,7 +1019,7 @@ test_table(void)
 	    "\xef\xbb\xbf" "名称,\"备注, 说明\",数\r\n"
 	    "\"a,b\",\"say \"\"hi\"\"\",1\r\n"
 	    "\"line1\nline2\",,22\r\n"
-	    "\"cr\rhere\",back\\slash\ttab\x01,\r\n"
+	    "cr\\rhere,back\\slash\ttab\\x01,\r\n"   /* a lone CR and \x01 shown, not raw */
 	    "第一党支部,plain,333\r\n";
 	const char *want_json =
 	    "[\n"
