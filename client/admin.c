@@ -17,7 +17,12 @@
 #include "validate.h"
 #include "value.h"
 
-/* One exchange with the server; prints the failure and returns its exit code. */
+/*
+ * One exchange with the server; prints the failure and returns its exit code.
+ * Everything these verbs print that came from the server (names, reasons,
+ * resolutions, ids) goes through a table or text_show(): another office
+ * chose much of it.
+ */
 static int
 ask(struct cli *cli, struct replica *r, Tongxin__Envelope *req, Tongxin__Envelope__BodyCase want,
     Tongxin__Envelope **reply, const char *verb)
@@ -29,7 +34,7 @@ ask(struct cli *cli, struct replica *r, Tongxin__Envelope *req, Tongxin__Envelop
 	o.server = cli->server;
 	o.operator_name = cli->operator_name;
 	if (sync_request(r, &o, req, want, reply, &f, err, sizeof err) != 0) {
-		fprintf(stderr, "tongxin %s: %s\n", verb, err);
+		fprintf(stderr, "tongxin %s: %s\n", verb, text_show(err));
 		return fail_exit(f);
 	}
 	return EXIT_OK;
@@ -190,16 +195,17 @@ conflicts_show(struct cli *cli, struct replica *r, const char *id)
 	fmt_time(c->local_time_ms, t1, sizeof t1);
 	fmt_time(c->received_at_ms, t2, sizeof t2);
 	fmt_time(c->server_written_at_ms, t3, sizeof t3);
-	printf("冲突 Conflict %s\n", c->id);
-	printf("  类型 Kind:      %s\n  状态 Status:    %s%s%s%s%s\n", kind_label(c->kind), c->status,
-	    c->resolution[0] ? " — " : "", c->resolution, c->resolved_by[0] ? " by " : "",
-	    c->resolved_by);
-	printf("  原因 Reason:    %s\n", c->reason);
-	printf("  社区 Office:    %s (%s)%s%s, made %s (HLC %llu), received %s\n", c->device_name,
-	    c->org_code, c->operator_name[0] ? ", operator " : "", c->operator_name, t1,
-	    (unsigned long long)c->hlc, t2);
+	printf("冲突 Conflict %s\n", text_show(c->id));
+	printf("  类型 Kind:      %s\n  状态 Status:    %s%s%s%s%s\n", text_show(kind_label(c->kind)),
+	    text_show(c->status), c->resolution[0] ? " — " : "", text_show(c->resolution),
+	    c->resolved_by[0] ? " by " : "", text_show(c->resolved_by));
+	printf("  原因 Reason:    %s\n", text_show(c->reason));
+	printf("  社区 Office:    %s (%s)%s%s, made %s (HLC %llu), received %s\n",
+	    text_show(c->device_name), text_show(c->org_code), c->operator_name[0] ? ", operator " : "",
+	    text_show(c->operator_name), t1, (unsigned long long)c->hlc, t2);
 	if (c->server_writer[0])
-		printf("  服务器 Server:  value last written by %s at %s\n", c->server_writer, t3);
+		printf("  服务器 Server:  value last written by %s at %s\n", text_show(c->server_writer),
+		    t3);
 	if (c->txn == NULL) {
 		envelope_free(in);
 		return EXIT_OK;
@@ -221,9 +227,9 @@ conflicts_show(struct cli *cli, struct replica *r, const char *id)
 		    (strcmp(c->current_row->row_id, ch->row_id) == 0 ||
 		     (strcmp(ch->row_id, c->row_id) == 0 && strcmp(c->kind, "unique") == 0)))
 			cur = c->current_row;
-		printf("\n  #%zu %s %s %s", i + 1, op_label(ch->op), td->label, ch->row_id);
+		printf("\n  #%zu %s %s %s", i + 1, op_label(ch->op), td->label, text_show(ch->row_id));
 		if (cur && strcmp(cur->row_id, ch->row_id) != 0)
-			printf(" (the server's row %s)", cur->row_id);
+			printf(" (the server's row %s)", text_show(cur->row_id));
 		printf("\n");
 		if ((t = table_new(5, ids, hdr)) == NULL)
 			break;
@@ -257,7 +263,8 @@ conflicts_show(struct cli *cli, struct replica *r, const char *id)
 	}
 	if (strcmp(c->status, "open") == 0)
 		printf("\n处理 Settle with: tongxin conflicts resolve %s --keep-server | --take-office | "
-		    "--set COLUMN=VALUE\n", strlen(c->id) > 8 ? c->id + strlen(c->id) - 8 : c->id);
+		    "--set COLUMN=VALUE\n", text_show(strlen(c->id) > 8 ? c->id + strlen(c->id) - 8 :
+		    c->id));
 	envelope_free(in);
 	return EXIT_OK;
 }
@@ -351,7 +358,8 @@ conflicts_resolve(struct cli *cli, struct replica *r, const char *id, int argc, 
 		return rc;
 	printf("已处理 Resolved conflict %s: %s\n"
 	    "The decision is in the audit trail; replicas receive it at their next sync.\n",
-	    in->conflict_resolve_result->id, in->conflict_resolve_result->resolution);
+	    text_show(in->conflict_resolve_result->id),
+	    text_show(in->conflict_resolve_result->resolution));
 	envelope_free(in);
 	return EXIT_OK;
 }
@@ -425,6 +433,7 @@ verb_audit(struct cli *cli, int argc, char **argv)
 		envelope_free(in);
 		return EXIT_FAIL;
 	}
+	table_set_number(t, 0);
 	for (size_t i = 0; i < in->audit_result->n_entries; i++) {
 		const Tongxin__AuditEntry *e = in->audit_result->entries[i];
 		char ver[24], when[32];
@@ -475,6 +484,8 @@ verb_devices(struct cli *cli, int argc, char **argv)
 		envelope_free(in);
 		return EXIT_FAIL;
 	}
+	for (int k = 4; k <= 7; k++)
+		table_set_number(t, k);
 	for (size_t i = 0; i < in->devices_result->n_devices; i++) {
 		const Tongxin__DeviceInfo *d = in->devices_result->devices[i];
 		char seen[32], a[24], c[24], j[24], o[24];

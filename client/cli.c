@@ -274,12 +274,10 @@ print_outcomes(sqlite3 *db, int limit)
 		    strcmp(status, "rejected") == 0 ? "退回 rejected" :
 		    strcmp(status, "merged") == 0 ? "合并 merged" : "已应用 applied",
 		    sqlite3_column_type(st, 3) != SQLITE_NULL ? " " : "",
-		    sqlite3_column_type(st, 3) != SQLITE_NULL ?
-		        (const char *)sqlite3_column_text(st, 3) : "",
-		    (const char *)sqlite3_column_text(st, 2),
+		    text_show((const char *)sqlite3_column_text(st, 3)),
+		    text_show((const char *)sqlite3_column_text(st, 2)),
 		    sqlite3_column_type(st, 5) != SQLITE_NULL ? " → " : "",
-		    sqlite3_column_type(st, 5) != SQLITE_NULL ?
-		        (const char *)sqlite3_column_text(st, 5) : "");
+		    text_show((const char *)sqlite3_column_text(st, 5)));
 	}
 	sqlite3_finalize(st);
 }
@@ -300,7 +298,7 @@ print_notices(sqlite3 *db, int limit)
 		if (n++ == 0)
 			printf("本机数据被更新 Values this device wrote that newer edits replaced:\n");
 		fmt_time(sqlite3_column_int64(st, 0), when, sizeof when);
-		printf("  %s %s\n", when, (const char *)sqlite3_column_text(st, 1));
+		printf("  %s %s\n", when, text_show((const char *)sqlite3_column_text(st, 1)));
 	}
 	sqlite3_finalize(st);
 }
@@ -329,7 +327,8 @@ verb_status(struct cli *cli, int argc, char **argv)
 	    "街道 Street:       %s\n服务器 Server:     %s\n最近联系 Last contact: %s\n"
 	    "待发送 Pending:    %lld transactions, %lld changes\n", i->path, i->device,
 	    strcmp(i->role, "admin") == 0 ? "管理员 admin" : "社区 office", i->org_code,
-	    i->street[0] ? i->street : "(not yet contacted)", cli->server ? cli->server : i->server,
+	    i->street[0] ? text_show(i->street) : "(not yet contacted)",
+	    cli->server ? cli->server : i->server,
 	    when, (long long)i->pending_txns, (long long)i->pending_changes);
 	print_outcomes(replica_db(r), 20);
 	print_notices(replica_db(r), 10);
@@ -342,11 +341,11 @@ verb_status(struct cli *cli, int argc, char **argv)
 		o.operator_name = cli->operator_name;
 		o.check_only = 1;
 		if (sync_run(r, &o, &rep, &f, err, sizeof err) != 0) {
-			printf("连接检查 Check:    failed: %s\n", err);
+			printf("连接检查 Check:    failed: %s\n", text_show(err));
 			rc = fail_exit(f);
 		} else {
-			printf("连接检查 Check:    ok: connected to %s (tongxind %s) as %s\n", rep.street,
-			    rep.server_version, rep.device);
+			printf("连接检查 Check:    ok: connected to %s (tongxind %s) as %s\n",
+			    text_show(rep.street), text_show(rep.server_version), text_show(rep.device));
 		}
 	}
 	replica_close(r);
@@ -387,7 +386,7 @@ verb_sync(struct cli *cli, int argc, char **argv)
 	o.die_after_push = getenv("TONGXIN_TEST_DIE_AFTER_PUSH") != NULL;
 	rc = sync_run(r, &o, &rep, &f, err, sizeof err);
 	if (rc != 0) {
-		fprintf(stderr, "tongxin sync: %s\n", err);
+		fprintf(stderr, "tongxin sync: %s\n", text_show(err));
 		if (rep.pushed_txns)
 			fprintf(stderr, "  (%lld transactions were acknowledged before the failure)\n",
 			    (long long)rep.pushed_txns);
@@ -395,7 +394,7 @@ verb_sync(struct cli *cli, int argc, char **argv)
 		return fail_exit(f);
 	}
 	if (!cli->quiet) {
-		printf("同步完成 Sync complete with %s (%s)\n", rep.street,
+		printf("同步完成 Sync complete with %s (%s)\n", text_show(rep.street),
 		    cli->server ? cli->server : replica_info(r)->server);
 		printf("  推送 pushed %lld transactions: %lld applied, %lld merged, %lld conflict, "
 		    "%lld rejected", (long long)rep.pushed_txns, (long long)rep.acks.applied,
@@ -409,7 +408,7 @@ verb_sync(struct cli *cli, int argc, char **argv)
 			printf("  已处理冲突 %llu of this device's conflicts were settled by the street\n",
 			    (unsigned long long)rep.resolutions);
 		if (rep.verify[0])
-			printf("  副本核对 replica check: %s\n", rep.verify);
+			printf("  副本核对 replica check: %s\n", text_show(rep.verify));
 		if (rep.notices)
 			print_notices(replica_db(r), (int)rep.notices);
 		if (rep.acks.conflict || rep.acks.rejected || rep.acks.noted || rep.resolutions)
@@ -614,7 +613,8 @@ org_add(struct cli *cli, struct replica *r, int argc, char **argv)
 	}
 	if ((rc = commit_or_fail(r, "org add")) == EXIT_OK && !cli->quiet)
 		printf("已添加组织 Added organisation %s %s (id %s)\n",
-		    vals[schema_col_index(td, "code")].s, vals[schema_col_index(td, "name")].s, id);
+		    text_show(vals[schema_col_index(td, "code")].s),
+		    text_show(vals[schema_col_index(td, "name")].s), id);
 	return rc;
 }
 
@@ -797,9 +797,10 @@ tree_print(struct tnode *n, size_t cnt, size_t i, const char *prefix, int last, 
 	size_t kids = 0, seen = 0;
 
 	printf("%s%s%s（%s）%s · 党员 %ld", prefix, depth == 0 ? "" : last ? "└─ " : "├─ ",
-	    n[i].name, n[i].code, org_kind_label(n[i].kind), n[i].total);
+	    text_show(n[i].name), text_show(n[i].code), text_show(org_kind_label(n[i].kind)),
+	    n[i].total);
 	if (n[i].secretary && n[i].secretary[0])
-		printf(" · 书记 %s", n[i].secretary);
+		printf(" · 书记 %s", text_show(n[i].secretary));
 	if (n[i].dissolved)
 		printf(" · 已撤销");
 	printf("\n");
@@ -993,7 +994,8 @@ member_add(struct cli *cli, struct replica *r, int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	if ((rc = commit_or_fail(r, "member add")) == EXIT_OK && !cli->quiet)
-		printf("已添加党员 Added member %s (id %s)\n", vals[schema_col_index(td, "name")].s, id);
+		printf("已添加党员 Added member %s (id %s)\n",
+		    text_show(vals[schema_col_index(td, "name")].s), id);
 	return rc;
 }
 
@@ -1057,8 +1059,10 @@ member_show(struct cli *cli, struct replica *r, const char *id)
 	printf("  %s\n", id);
 	for (int c = 0; c < td->ncols; c++) {
 		text_pad(stdout, td->cols[c].label, w);
-		printf("  %s\n", vals[c].kind_case == TONGXIN__VALUE__KIND__NOT_SET ? "" :
-		    value_str(&vals[c], buf, sizeof buf));
+		fputs("  ", stdout);
+		text_put_lines(stdout, vals[c].kind_case == TONGXIN__VALUE__KIND__NOT_SET ? "" :
+		    value_str(&vals[c], buf, sizeof buf), w + 2);   /* made safe */
+		putchar('\n');
 		value_clear(&vals[c]);
 	}
 	return EXIT_OK;

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "text.h"
 #include "validate.h"
 #include "value.h"
 
@@ -191,7 +192,7 @@ item_add(struct cli *cli, struct replica *r, int argc, char **argv)
 		return rc;
 	today_str(today);
 	if (validate_row(TBL_LIST_ITEM, vals, today, why, sizeof why) != 0) {
-		fprintf(stderr, "tongxin %s: %s\n", verbname, why);
+		fprintf(stderr, "tongxin %s: %s\n", verbname, text_show(why));
 		return EXIT_INVALID;
 	}
 	if (rep_begin(r, cli->operator_name) != 0 ||
@@ -202,7 +203,7 @@ item_add(struct cli *cli, struct replica *r, int argc, char **argv)
 	}
 	if ((rc = commit_or_fail(r, verbname)) == EXIT_OK && !cli->quiet)
 		printf("已添加清单 Added %s item「%s」(id %s)\n", kind_label(vals[ICOL("kind")].s),
-		    vals[ICOL("title")].s, id);
+		    text_show(vals[ICOL("title")].s), id);
 	return rc;
 }
 
@@ -274,7 +275,7 @@ item_step(struct cli *cli, struct replica *r, enum item_step step, int argc, cha
 		Tongxin__Value dv;
 		value_set_text(&dv, date);
 		if (validate_value(&td->cols[date_col], &dv, why, sizeof why) != 0) {
-			fprintf(stderr, "tongxin %s: %s\n", verbname, why);
+			fprintf(stderr, "tongxin %s: %s\n", verbname, text_show(why));
 			return EXIT_INVALID;
 		}
 		if (strcmp(date, today) > 0) {
@@ -299,7 +300,8 @@ item_step(struct cli *cli, struct replica *r, enum item_step step, int argc, cha
 	}
 	if (strcmp(status, "closed") == 0) {
 		fprintf(stderr, "tongxin %s: 清单已销号 the item was closed on %s\n", verbname,
-		    col_text(cur, ICOL("closed_on")) ? col_text(cur, ICOL("closed_on")) : "?");
+		    col_text(cur, ICOL("closed_on")) ? text_show(col_text(cur, ICOL("closed_on"))) :
+		    "?");
 		goto out;
 	}
 	switch (step) {
@@ -308,20 +310,22 @@ item_step(struct cli *cli, struct replica *r, enum item_step step, int argc, cha
 		    strcmp(kind, "resource") != 0) {
 			fprintf(stderr, "tongxin %s: 只有需求、项目、资源清单可以认领 only need, project "
 			    "and resource items are claimed; this is a %s (%s) item\n", verbname,
-			    kind_label(kind), kind);
+			    text_show(kind_label(kind)), text_show(kind));
 			goto out;
 		}
 		if (strcmp(status, "claimed") == 0) {
 			fprintf(stderr, "tongxin %s: 已被认领 the item was already claimed by %s on %s\n",
-			    verbname, col_text(cur, ICOL("claimed_by")) ? col_text(cur, ICOL("claimed_by")) :
-			    "?", col_text(cur, ICOL("claimed_on")) ? col_text(cur, ICOL("claimed_on")) : "?");
+			    verbname, text_show(col_text(cur, ICOL("claimed_by")) ?
+			    col_text(cur, ICOL("claimed_by")) : "?"), text_show(col_text(cur,
+			    ICOL("claimed_on")) ? col_text(cur, ICOL("claimed_on")) : "?"));
 			goto out;
 		}
 		break;
 	case STEP_RECTIFY:
 		if (strcmp(kind, "problem") != 0) {
 			fprintf(stderr, "tongxin %s: 只有问题清单需要整改 only problem items are rectified; "
-			    "this is a %s (%s) item\n", verbname, kind_label(kind), kind);
+			    "this is a %s (%s) item\n", verbname, text_show(kind_label(kind)),
+			    text_show(kind));
 			goto out;
 		}
 		break;
@@ -341,7 +345,8 @@ item_step(struct cli *cli, struct replica *r, enum item_step step, int argc, cha
 			const char *e = col_text(cur, ICOL(earlier[k]));
 			if (e != NULL && strcmp(date, e) < 0) {
 				fprintf(stderr, "tongxin %s: %s %s 早于%s %s\n", verbname,
-				    td->cols[date_col].label, date, td->cols[ICOL(earlier[k])].label, e);
+				    td->cols[date_col].label, date, td->cols[ICOL(earlier[k])].label,
+				    text_show(e));
 				goto out;
 			}
 		}
@@ -359,13 +364,13 @@ item_step(struct cli *cli, struct replica *r, enum item_step step, int argc, cha
 	memcpy(newv, cur, sizeof newv);   /* borrowed strings */
 	for (size_t k = 0; k < n; k++) {
 		if (validate_value(&td->cols[cols[k]], &setv[k], why, sizeof why) != 0) {
-			fprintf(stderr, "tongxin %s: %s\n", verbname, why);
+			fprintf(stderr, "tongxin %s: %s\n", verbname, text_show(why));
 			goto out;
 		}
 		newv[cols[k]] = setv[k];
 	}
 	if (validate_row(TBL_LIST_ITEM, newv, today, why, sizeof why) != 0) {
-		fprintf(stderr, "tongxin %s: %s\n", verbname, why);
+		fprintf(stderr, "tongxin %s: %s\n", verbname, text_show(why));
 		goto out;
 	}
 	if (rep_begin(r, cli->operator_name) != 0 ||
@@ -378,12 +383,13 @@ item_step(struct cli *cli, struct replica *r, enum item_step step, int argc, cha
 	if ((rc = commit_or_fail(r, verbname)) == EXIT_OK && !cli->quiet) {
 		const char *title = col_text(cur, ICOL("title")) ? col_text(cur, ICOL("title")) : "";
 		if (step == STEP_CLAIM)
-			printf("已认领 Claimed %s item「%s」by %s on %s\n", kind_label(kind), title, by,
-			    date);
+			printf("已认领 Claimed %s item「%s」by %s on %s\n", text_show(kind_label(kind)),
+			    text_show(title), text_show(by), date);
 		else if (step == STEP_RECTIFY)
-			printf("已整改 Rectified problem item「%s」on %s\n", title, date);
+			printf("已整改 Rectified problem item「%s」on %s\n", text_show(title), date);
 		else
-			printf("已销号 Closed %s item「%s」on %s\n", kind_label(kind), title, date);
+			printf("已销号 Closed %s item「%s」on %s\n", text_show(kind_label(kind)),
+			    text_show(title), date);
 	}
 out:
 	for (int c = 0; c < td->ncols; c++)

@@ -368,7 +368,7 @@ meeting_add(struct cli *cli, struct replica *r, int argc, char **argv)
 	rc = EXIT_INVALID;
 	today_str(today);
 	if (validate_row(TBL_MEETING, vals, today, why, sizeof why) != 0) {
-		fprintf(stderr, "tongxin %s: %s\n", verbname, why);
+		fprintf(stderr, "tongxin %s: %s\n", verbname, text_show(why));
 		goto out;
 	}
 	if (sqlite3_prepare_v2(db, "SELECT coalesce(dissolved, 0) FROM org WHERE id = ?1", -1, &st,
@@ -404,8 +404,8 @@ meeting_add(struct cli *cli, struct replica *r, int argc, char **argv)
 	}
 	if ((rc = commit_or_fail(r, verbname)) == EXIT_OK && !cli->quiet)
 		printf("已添加会议 Added meeting %s %s「%s」(id %s): 出席 %zu, 请假 %zu, 缺席 %zu\n",
-		    vals[MCOL("held_on")].s, kind_label(vals[MCOL("kind")].s), vals[MCOL("topic")].s,
-		    id, counts[0], counts[1], counts[2]);
+		    vals[MCOL("held_on")].s, kind_label(vals[MCOL("kind")].s),
+		    text_show(vals[MCOL("topic")].s), id, counts[0], counts[1], counts[2]);
 	goto out;
 write_fail:
 	fprintf(stderr, "tongxin %s: %s\n", verbname, err[0] ? err : "cannot write the replica");
@@ -516,12 +516,17 @@ meeting_list(struct cli *cli, struct replica *r, int argc, char **argv)
 
 /* --- meeting show -------------------------------------------------------- */
 
-/* Print "label  value" with the label padded to w columns. */
+/*
+ * Print "label  value" with the label padded to w columns; the value is made
+ * safe, and its further lines (minutes) are indented under it.
+ */
 static void
 show_line(const char *label, const char *value, int w)
 {
 	text_pad(stdout, label, w);
-	printf("  %s\n", value ? value : "");
+	fputs("  ", stdout);
+	text_put_lines(stdout, value, w + 2);
+	putchar('\n');
 }
 
 static int

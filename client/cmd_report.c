@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
 #include "validate.h"
 
 /* The subtree of org ?1 (an org id; NULL means "no restriction", and sub is empty). */
@@ -161,7 +162,7 @@ static void
 scope_text(const struct report_ctx *x, char *buf, size_t cap)
 {
 	if (x->org_code)
-		snprintf(buf, cap, "%s (%s)", x->org_name, x->org_code);
+		snprintf(buf, cap, "%s (%s)", text_show(x->org_name), text_show(x->org_code));
 	else
 		snprintf(buf, cap, "本副本全部组织 whole replica");
 }
@@ -234,6 +235,8 @@ report_profile(struct report_ctx *x, int argc, char **argv)
 
 	if ((t = table_new(4, ids, hdr)) == NULL)
 		return oom(x, NULL, NULL);
+	table_set_number(t, 2);
+	table_set_number(t, 3);
 	for (int i = 0; i < NROWS; i++) {
 		char count[32], share[32], label[128];
 		const char *cells[4];
@@ -446,6 +449,8 @@ report_compliance(struct report_ctx *x, int argc, char **argv)
 		table_free(shorts);
 		return oom(x, st, t);
 	}
+	for (int k = 2; k < 2 + NLIFE; k++)
+		table_set_number(t, k);
 	memset(&b, 0, sizeof b);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *bid = (const char *)sqlite3_column_text(st, 0);
@@ -578,6 +583,7 @@ report_inactive(struct report_ctx *x, int argc, char **argv)
 	sqlite3_bind_text(st, 3, since, -1, SQLITE_STATIC);
 	if ((t = table_new(7, ids, hdr)) == NULL)
 		return oom(x, st, NULL);
+	table_set_number(t, 4);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *cells[7];
 		for (int c = 0; c < 7; c++)
@@ -640,6 +646,7 @@ report_overdue(struct report_ctx *x, int argc, char **argv)
 	sqlite3_bind_text(st, 2, x->as_of, -1, SQLITE_STATIC);
 	if ((t = table_new(8, ids, hdr)) == NULL)
 		return oom(x, st, NULL);
+	table_set_number(t, 5);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *cells[8];
 		for (int c = 0; c < 8; c++)
@@ -729,6 +736,7 @@ report_terms(struct report_ctx *x, int argc, char **argv)
 	sqlite3_bind_text(st, 3, until, -1, SQLITE_STATIC);
 	if ((t = table_new(7, ids, hdr)) == NULL)
 		return oom(x, st, NULL);
+	table_set_number(t, 6);   /* days left are negative */
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *cells[7];
 		char end[32], days[32];

@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "db.h"
+#include "text.h"
 #include "validate.h"
 #include "value.h"
 
@@ -109,7 +110,7 @@ transfer_request(struct cli *cli, struct replica *r, int argc, char **argv)
 		value_set_text(&vals[TCOL("reason")], reason);
 	for (int c = 0; c < td->ncols; c++)
 		if (validate_value(&td->cols[c], &vals[c], why, sizeof why) != 0) {
-			fprintf(stderr, "tongxin transfer request: %s\n", why);
+			fprintf(stderr, "tongxin transfer request: %s\n", text_show(why));
 			rc = EXIT_INVALID;
 			goto out;
 		}
@@ -123,7 +124,7 @@ transfer_request(struct cli *cli, struct replica *r, int argc, char **argv)
 	if ((rc = commit_or_fail(r, "transfer request")) == EXIT_OK && !cli->quiet)
 		printf("已申请转接 Requested the transfer of %s to %s (transfer %s).\n"
 		    "The receiving office sees it after both offices have synced.\n",
-		    mv[schema_col_index(md, "name")].s, to, id + ID_TEXT_LEN - 8);
+		    text_show(mv[schema_col_index(md, "name")].s), text_show(to), id + ID_TEXT_LEN - 8);
 out:
 	for (int c = 0; c < md->ncols; c++)
 		value_clear(&mv[c]);
@@ -163,7 +164,7 @@ transfer_decide(struct cli *cli, struct replica *r, const char *key, const char 
 		return EXIT_FAIL;
 	if (strcmp(cur[TCOL("status")].s, "requested") != 0) {
 		fprintf(stderr, "tongxin %s: 该转接已办理 this transfer is already %s\n", verb,
-		    cur[TCOL("status")].s);
+		    text_show(cur[TCOL("status")].s));
 		rc = EXIT_INVALID;
 		goto out;
 	}
@@ -173,7 +174,7 @@ transfer_decide(struct cli *cli, struct replica *r, const char *key, const char 
 		if (cur[TCOL("to_org_id")].kind_case != TONGXIN__VALUE__KIND_S ||
 		    org_id_by_code(replica_db(r), cur[TCOL("to_org_code")].s, own) != 0) {
 			fprintf(stderr, "tongxin %s: 只能由转入组织办理 only the receiving organisation "
-			    "(%s) can decide this transfer\n", verb, cur[TCOL("to_org_code")].s);
+			    "(%s) can decide this transfer\n", verb, text_show(cur[TCOL("to_org_code")].s));
 			rc = EXIT_INVALID;
 			goto out;
 		}
@@ -195,8 +196,8 @@ transfer_decide(struct cli *cli, struct replica *r, const char *key, const char 
 	if ((rc = commit_or_fail(r, verb)) == EXIT_OK && !cli->quiet)
 		printf("%s %s (%s).\n%s\n", strcmp(status, "accepted") == 0 ?
 		    "已接收 Accepted the transfer of" : "已退回 Rejected the transfer of",
-		    cur[TCOL("member_name")].kind_case == TONGXIN__VALUE__KIND_S ?
-		    cur[TCOL("member_name")].s : "", id + ID_TEXT_LEN - 8,
+		    text_show(cur[TCOL("member_name")].kind_case == TONGXIN__VALUE__KIND_S ?
+		    cur[TCOL("member_name")].s : ""), id + ID_TEXT_LEN - 8,
 		    strcmp(status, "accepted") == 0 ?
 		    "The member moves when the server applies this at the next sync." :
 		    "The sending office sees the decision after its next sync.");
