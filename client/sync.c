@@ -6,6 +6,7 @@
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,9 +106,14 @@ tcp_connect(struct conn *c, const char *hp, int timeout_ms)
 	return fd;
 }
 
-/* Turn the OpenSSL error queue after a failed call into a sentence. */
+/*
+ * Turn the OpenSSL error queue after a failed call into a sentence.
+ * handshake says whether SSL_connect had not yet succeeded (SSL_in_init()
+ * cannot tell: a TLS 1.3 client is "in init" again while it reads a
+ * session ticket after the handshake).
+ */
 static int
-tls_fail(struct conn *c, const char *during)
+tls_fail(struct conn *c, const char *during, bool handshake)
 {
 	unsigned long e = ERR_peek_last_error();
 	int reason = ERR_GET_REASON(e);
@@ -137,10 +143,23 @@ tls_fail(struct conn *c, const char *during)
 	default:
 		break;
 	}
-	if (e == 0)
+	/*
+	 * Anything else is not a refusal of this device: a connection that
+	 * drops (reset, unexpected EOF, a server killed mid-sync) during the
+	 * handshake is "unreachable", after it a server failure, so scripts
+	 * retry. Only other handshake errors (not a TLS server) stay TLS.
+	 */
+	if (handshake) {
+		if (e == 0 || reason == SSL_R_UNEXPECTED_EOF_WHILE_READING)
+			return set_fail(c, SYNC_UNREACHABLE, "server unreachable: the connection "
+			    "closed during %s%s%s", during, errno ? ": " : "",
+			    errno ? strerror(errno) : "");
+		return set_fail(c, SYNC_TLS, "TLS failed during %s: %s", during, buf);
+	}
+	if (e == 0 || reason == SSL_R_UNEXPECTED_EOF_WHILE_READING)
 		return set_fail(c, SYNC_PROTOCOL, "the server closed the connection during %s%s%s",
 		    during, errno ? ": " : "", errno ? strerror(errno) : "");
-	return set_fail(c, SYNC_TLS, "TLS failed during %s: %s", during, buf);
+	return set_fail(c, SYNC_PROTOCOL, "the connection failed during %s: %s", during, buf);
 }
 
 int
@@ -156,7 +175,7 @@ conn_open(struct conn *c, SSL_CTX *ctx, const char *hp, SSL_SESSION **session, i
 	if ((c->ssl = SSL_new(ctx)) == NULL) {
 		close(c->fd);
 		c->fd = -1;
-		return tls_fail(c, "setup");
+		return tls_fail(c, "setup", true);
 	}
 	SSL_set_fd(c->ssl, c->fd);
 	SSL_set_tlsext_host_name(c->ssl, server_name);
@@ -166,7 +185,7 @@ conn_open(struct conn *c, SSL_CTX *ctx, const char *hp, SSL_SESSION **session, i
 	ERR_clear_error();
 	errno = 0;
 	if (SSL_connect(c->ssl) != 1) {
-		tls_fail(c, "the handshake");
+		tls_fail(c, "the handshake", true);
 		conn_close(c, NULL);
 		return -1;
 	}
@@ -191,7 +210,7 @@ conn_send(struct conn *c, Tongxin__Envelope *env)
 			enum sync_fail ff;
 			Tongxin__Envelope *late;
 			free(buf);
-			tls_fail(c, "sending");
+			tls_fail(c, "sending", false);
 			/*
 			 * The server may have refused us already: its alert or Error is
 			 * often still readable, and says far more than "reset by peer".
@@ -231,7 +250,7 @@ read_full(struct conn *c, uint8_t *p, size_t n)
 			if (e == SSL_ERROR_SYSCALL && (errno == EAGAIN || errno == EWOULDBLOCK))
 				return set_fail(c, SYNC_PROTOCOL, "no answer from the server within %d s",
 				    c->timeout_ms / 1000);
-			return tls_fail(c, "reading");
+			return tls_fail(c, "reading", false);
 		}
 		off += (size_t)r;
 	}
