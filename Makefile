@@ -4,10 +4,13 @@
 #   make demo   build, then run the end-to-end story on a local server (scripts/demo.sh)
 #   make test   build with ASan+UBSan into build-asan/ and run every test under ctest
 #   make bench  build and run the benchmarks under bench/
+#   make fuzz   build the libFuzzer targets with clang into build-fuzz/ and run them
+#               all for FUZZ_SECONDS (default 1800) each; findings in build-fuzz/findings/
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 WERROR := $(if $(TONGXIN_WERROR),ON,OFF)
+FUZZ_SECONDS ?= 1800
 
-.PHONY: all deps build build-asan demo test bench clean
+.PHONY: all deps build build-asan demo test bench fuzz clean
 
 all: build
 
@@ -31,5 +34,8 @@ test: build-asan
 bench: build
 	@bash bench/run.sh build
 
+fuzz: deps
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) bash scripts/fuzz.sh run
+
 clean:
-	rm -rf build build-asan demo
+	rm -rf build build-asan build-fuzz demo
