@@ -7,7 +7,7 @@
 # The attackers are tx_probe idle connections bound to other loopback
 # addresses (127.0.0.3 ...), so each phase counts exactly: the probe opens N
 # silent connections at once and reports how many the server closed during
-# a short hold (those refused at accept); the others are held until the
+# one-second hold (those refused at accept); the others are held until the
 # handshake timeout. Asserts:
 #   - serve --help names every limit and its config key;
 #   - a bad number in tongxind.conf is an error naming the file and line;
@@ -35,11 +35,11 @@ tx() {
 }
 
 # burst SOURCE COUNT: open COUNT silent connections from SOURCE at once,
-# hold them 2 s; prints how many stayed open.
+# hold them 1 s; prints how many stayed open.
 burst() {
 	local src=$1 count=$2 out closed
 	out="$D/burst.$src.out"
-	"$TX_PROBE" idle "$TX_ADDR" --source "$src" --count "$count" --hold 2 >"$out" 2>&1 ||
+	"$TX_PROBE" idle "$TX_ADDR" --source "$src" --count "$count" --hold 1 >"$out" 2>&1 ||
 		{ cat "$out" >&2; fail "tx_probe idle from $src failed"; }
 	closed=$(sed -n 's/^server closed \([0-9]*\) of .*/\1/p' "$out")
 	[ -n "$closed" ] || { cat "$out" >&2; fail "tx_probe idle from $src printed no count"; }
@@ -149,7 +149,7 @@ stop_server
 step "thousands of refusals, one log line"
 start_server "$SRV"
 mark=$(log_mark)
-run "$D/flood.out" "$TX_PROBE" idle "$TX_ADDR" --source 127.0.0.8 --count 1500 --hold 3 --reopen
+run "$D/flood.out" "$TX_PROBE" idle "$TX_ADDR" --source 127.0.0.8 --count 1500 --hold 2 --reopen
 expect_rc 0 "tx_probe idle --reopen from 127.0.0.8"
 log_since "$mark" >"$D/log.part"
 refused=$(sed -n 's/.*refused \([0-9]*\) connections\{0,1\} at accept.*/\1/p' "$D/log.part" | paste -sd+ | bc)
