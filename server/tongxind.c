@@ -18,6 +18,7 @@
 #include "log.h"
 #include "pki.h"
 #include "store.h"
+#include "text.h"
 #include "validate.h"
 
 #define EXIT_USAGE 2
@@ -364,7 +365,8 @@ cmd_enroll(int argc, char **argv)
 	}
 	store_close(st);
 	printf("Enrolled device %s (%s) for %s %s\n  bundle: %s (keep it secret; mode 0600)\n"
-	    "  on the device: tongxin join %s\n", device, id.role, org, orgname, out, out);
+	    "  on the device: tongxin join %s\n", device, id.role, org,
+	    text_show(orgname), out, out);
 	return 0;
 fail:
 	store_close(st);
@@ -468,7 +470,9 @@ print_device(const struct store_device *d, void *arg)
 		localtime_r(&t, &tm);
 		strftime(seen, sizeof seen, "%Y-%m-%d %H:%M", &tm);
 	}
-	printf("%-24s %-8s %-12s %-16s %6lld %6lld %6lld  %s\n", d->name, d->role, d->org_code,
+	/* Names and codes came from the command line and the wire: shown escaped. */
+	printf("%-24s %-8s %-12s %-16s %6lld %6lld %6lld  %s\n", text_show(d->name),
+	    text_show(d->role), text_show(d->org_code),
 	    seen, (long long)d->txns_applied, (long long)d->txns_conflict,
 	    (long long)d->txns_rejected, d->revoked_at ? "revoked" : "");
 	return 0;

@@ -7,7 +7,8 @@
 # such a session after the revocation is refused with nothing of it stored
 # (no txn_log row, no audit row). The server logs a warning naming the
 # device and its address, and goes on serving other devices; a new
-# connection of the revoked device is refused as before.
+# connection of the revoked device is refused as before. A device name with
+# control characters is refused at enrolment.
 #
 # Run by ctest (TONGXIND, TONGXIN, TX_PROBE set). TX_KEEP=1 keeps the files.
 
@@ -49,6 +50,12 @@ for dev in office1 office2; do
 	run "$D/enroll.out" "$TONGXIND" enroll "$SRV" --org SQ01 --device $dev --out "$D/$dev.bundle"
 	expect_rc 0 "tongxind enroll $dev"
 done
+run "$D/enroll.out" "$TONGXIND" enroll "$SRV" --org SQ01 --device $'evil\e[2J\r' --out "$D/evil.bundle"
+expect_rc 2 "tongxind enroll with control characters in the device name"
+[ ! -e "$D/evil.bundle" ] || fail "a refused enroll left a bundle"
+run "$D/devices.out" "$TONGXIND" devices "$SRV"
+expect_rc 0 "tongxind devices"
+expect_contains "$D/devices.out" "office1"
 office1_id=$(q "SELECT id FROM device WHERE name = 'office1'")
 office2_id=$(q "SELECT id FROM device WHERE name = 'office2'")
 
