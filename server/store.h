@@ -43,13 +43,6 @@ struct store_actor {
 	const char *role;
 	const char *scope;        /* organisation path prefix, e.g. "/S01/C01/" */
 	const char *operator_name;
-	/*
-	 * Set only while an administrator settles a conflict with the office's
-	 * scope: a row that left that scope by a transfer after the office
-	 * changed it still counts as the office's, so its edit can follow the
-	 * member; a row the office never held does not.
-	 */
-	int moved_ok;
 };
 
 /* Open the store in dir (tongxind.db). create != 0 makes a new one. */

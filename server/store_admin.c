@@ -460,7 +460,6 @@ store_conflict_resolve(struct store *s, const struct store_actor *admin,
 	}
 	as_office = *admin;
 	as_office.scope = office_scope;
-	as_office.moved_ok = 1;
 	today_str(s->today);
 	if (db_exec(s->db, "BEGIN IMMEDIATE", err, errlen) != 0)
 		goto fail;
@@ -525,9 +524,9 @@ store_conflict_resolve(struct store *s, const struct store_actor *admin,
 			if ((r == CH_CONFLICT || r == CH_REJECTED) &&
 			    (strcmp(vd.kind, "scope") == 0 || strcmp(vd.kind, "transferred") == 0)) {
 				snprintf(err, errlen, "the office's change cannot be taken: %s. It lies "
-				    "outside the organisation of the device that made it; settle it with "
-				    "--keep-server and make the change from the street's own device",
-				    vd.reason);
+				    "outside the organisation of the device that made it now; settle it "
+				    "with --keep-server and, if the change is right, make it from the "
+				    "street's own device (tongxin member edit ...)", vd.reason);
 				goto rollback;
 			}
 			if (r == CH_CONFLICT || r == CH_REJECTED) {

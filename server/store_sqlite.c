@@ -466,12 +466,10 @@ check_refs(struct store *s, const struct store_actor *who, int t, const Tongxin_
 			    sizeof vd->reason);
 			if (moved < 0)
 				return CH_ERROR;
-			if (moved && !who->moved_ok) {
+			if (moved) {
 				snprintf(vd->kind, sizeof vd->kind, "transferred");
 				return CH_CONFLICT;
 			}
-			seen = moved;
-			vd->reason[0] = '\0';
 		}
 		if (!seen)
 			return refuse_unseen(vd, td, cd->label, v[cols[i]].s);
@@ -743,17 +741,14 @@ apply_update(struct store *s, const struct store_actor *who, const Tongxin__Txn 
 			res = CH_ERROR;
 			goto out;
 		}
-		if (moved && !who->moved_ok) {
+		if (moved) {
 			/* Edited here after it moved away: both sides are kept for the street. */
 			snprintf(vd->kind, sizeof vd->kind, "transferred");
 			res = CH_CONFLICT;
 			goto keep;
 		}
-		if (!moved) {
-			res = refuse_unseen(vd, td, "row", c->row_id);
-			goto out;
-		}
-		vd->reason[0] = '\0';
+		res = refuse_unseen(vd, td, "row", c->row_id);
+		goto out;
 	}
 	if ((res = structure_guard(who, c, &r, vd)) != CH_APPLIED)
 		goto out;
@@ -930,17 +925,14 @@ apply_delete(struct store *s, const struct store_actor *who, const Tongxin__Txn 
 	if (!in_scope(r.scope, who->scope) && !in_scope(r.scope2, who->scope)) {
 		int moved = row_left_scope(s, (int)c->table, c->row_id, who->scope, vd->reason,
 		    sizeof vd->reason);
-		if (moved > 0 && !who->moved_ok) {
+		if (moved > 0) {
 			snprintf(vd->kind, sizeof vd->kind, "transferred");
 			vd->have_server = row_load(s, (int)c->table, c->row_id, &vd->server) == 0;
 			res = CH_CONFLICT;
 			goto out;
 		}
-		if (moved <= 0) {
-			res = moved < 0 ? CH_ERROR : refuse_unseen(vd, td, "row", c->row_id);
-			goto out;
-		}
-		vd->reason[0] = '\0';
+		res = moved < 0 ? CH_ERROR : refuse_unseen(vd, td, "row", c->row_id);
+		goto out;
 	}
 	if ((res = structure_guard(who, c, &r, vd)) != CH_APPLIED)
 		goto out;

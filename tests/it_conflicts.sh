@@ -479,13 +479,21 @@ contains "conflicts list: kind, office and device" "$(conflict_entry "$C8")" \
 run tx street --json conflicts show "$C8"
 contains "conflicts show: the office's edit and the server's value" "$OUT" \
     '"base": "张三", "server": "张三", "office": "张三丰"' '"office": "退休教师"' "sq01b (SQ01)"
-expect_rc 0 "the administrator takes the office's edit" tx street conflicts resolve "$C8" --take-office
+# The member is SQ02's now: the office's change cannot be applied with the office's
+# scope. The street keeps its row and re-enters the edit from its own device.
+run tx street conflicts resolve "$C8" --take-office
+[ "$RC" -ne 0 ] && ok "take-office is refused: the member lies outside the office now" ||
+    bad "take-office of an edit of a member SQ02 now holds was applied" "$OUT"
+contains "the refusal says why and what to do" "$OUT" "outside the organisation" "member edit"
+expect_rc 0 "the administrator keeps the server's row" tx street conflicts resolve "$C8" --keep-server
+must tx street sync -q
+must tx street member edit "$T" --name 张三丰 --job 退休教师
 sync_all $ALL
 on_all "edit after transfer" "$T" 姓名 张三丰 street sq02
 on_all "edit after transfer" "$T" 工作岗位 退休教师 street sq02
 absent_on "the member left SQ01" "$T" sq01a sq01b
 converge "edit after transfer" $ALL
-contains "the office sees the outcome" "$(tx sq01b status)" "冲突 conflict $C8" "→ take_office by street"
+contains "the office sees the outcome" "$(tx sq01b status)" "冲突 conflict $C8" "→ keep_server by street"
 # Invariant 6: every table of the old community's replica, blobs included.
 hexof() { printf %s "$1" | od -An -tx1 | tr -d ' \n'; }
 HITS=$(sqlite3 "$W/sq01b.db" .dump | grep -F -e "$T" -e 张三 -e "$(hexof "$T")" -e "$(hexof 张三)" |
