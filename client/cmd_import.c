@@ -37,6 +37,7 @@
 #include "text.h"
 #include "validate.h"
 #include "value.h"
+#include "vocab.h"
 
 #define MAX_COLS 32
 #define IMPORT_MAX_FILE   (50u * 1024 * 1024)  /* bytes of the whole file */
@@ -206,80 +207,27 @@ header_column(const char *h)
 
 /* --- values as clerks write them ----------------------------------------- */
 
-/* Chinese (and other) names of enum values; the first per value is shown in errors. */
-static const struct {
-	const char *col, *value, *alias;
-} enum_aliases[] = {
-	{ "gender", "male", "男" }, { "gender", "female", "女" },
-	{ "gender", "male", "男性" }, { "gender", "female", "女性" },
-	{ "education", "primary", "小学" }, { "education", "junior_high", "初中" },
-	{ "education", "senior_high", "高中" }, { "education", "vocational", "中专" },
-	{ "education", "associate", "大专" }, { "education", "bachelor", "本科" },
-	{ "education", "master", "硕士" }, { "education", "doctorate", "博士" },
-	{ "education", "primary", "小学及以下" }, { "education", "junior_high", "初级中学" },
-	{ "education", "senior_high", "高级中学" }, { "education", "senior_high", "普通高中" },
-	{ "education", "vocational", "中等专科" }, { "education", "vocational", "中技" },
-	{ "education", "vocational", "技校" }, { "education", "vocational", "职高" },
-	{ "education", "vocational", "中职" }, { "education", "associate", "大学专科" },
-	{ "education", "associate", "专科" }, { "education", "associate", "高职" },
-	{ "education", "bachelor", "大学本科" }, { "education", "bachelor", "大学" },
-	{ "education", "master", "硕士研究生" }, { "education", "master", "研究生" },
-	{ "education", "doctorate", "博士研究生" },
-	{ "category", "full", "正式党员" }, { "category", "probationary", "预备党员" },
-	{ "category", "full", "正式" }, { "category", "probationary", "预备" },
-	{ "standing", "normal", "正常" }, { "standing", "suspended", "停止党籍" },
-	{ "standing", "expelled", "开除党籍" }, { "standing", "deceased", "死亡" },
-	{ "standing", "expelled", "开除" }, { "standing", "deceased", "已故" },
-	{ "standing", "deceased", "去世" },
-};
-#define NENUM_ALIASES (sizeof enum_aliases / sizeof enum_aliases[0])
-
-/* The schema value for an enum cell, or NULL. */
-static const char *
-enum_value(const struct col_def *cd, const char *s)
-{
-	for (const char *const *e = cd->enum_vals; *e != NULL; e++)
-		if (strcasecmp(s, *e) == 0)
-			return *e;
-	for (size_t i = 0; i < NENUM_ALIASES; i++)
-		if (strcmp(enum_aliases[i].col, cd->name) == 0 && strcmp(enum_aliases[i].alias, s) == 0)
-			return enum_aliases[i].value;
-	return NULL;
-}
-
-/* "男/女" for gender: the first alias of each value, or the values themselves. */
+/*
+ * The allowed values of a vocabulary, for an error cell: every label when
+ * they are few, else the first few and how many there are (58 民族).
+ */
 static void
-enum_choices(const struct col_def *cd, char *buf, size_t cap)
+enum_choices(const struct vocab *v, char *buf, size_t cap)
 {
-	size_t n = 0;
-
-	buf[0] = '\0';
-	for (const char *const *e = cd->enum_vals; *e != NULL && n < cap; e++) {
-		const char *shown = *e;
-		for (size_t i = 0; i < NENUM_ALIASES; i++)
-			if (strcmp(enum_aliases[i].col, cd->name) == 0 &&
-			    strcmp(enum_aliases[i].value, *e) == 0) {
-				shown = enum_aliases[i].alias;
-				break;
-			}
-		n += (size_t)snprintf(buf + n, cap - n, "%s%s", n ? "/" : "", shown);
+	if (v->n <= 16) {
+		vocab_list(v, 0, "/", buf, cap);
+		return;
 	}
+	snprintf(buf, cap, "%s/%s/%s 等 %zu 项之一", v->entries[0].label, v->entries[1].label,
+	    v->entries[2].label, v->n);
 }
 
 /* A yes/no cell: 1, 0, or -1 when it is neither. Empty is no. */
 static int
 bool_value(const char *s)
 {
-	static const char *const yes[] = { "1", "是", "yes", "y", "true", "√", "✓" };
-	static const char *const no[] = { "", "0", "否", "no", "n", "false", "×" };
-
-	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
-		if (strcasecmp(s, yes[i]) == 0)
-			return 1;
-	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
-		if (strcasecmp(s, no[i]) == 0)
-			return 0;
-	return -1;
+	const char *code = s[0] == '\0' ? "0" : vocab_parse(vocab_get("bool"), s);
+	return code == NULL ? -1 : code[0] == '1';
 }
 
 /* Read a run of 1..max digits at *p. */
@@ -548,10 +496,10 @@ check_row(struct import_stmts *s, struct idset *seen, long row, char **f, int nf
 			continue;
 		}
 		if (cd->type == COL_ENUM) {
-			const char *e = enum_value(cd, val);
+			const char *e = vocab_col_store(cd, val);
 			char choices[256];
 			if (e == NULL) {
-				enum_choices(cd, choices, sizeof choices);
+				enum_choices(vocab_of_col(cd), choices, sizeof choices);
 				reason_add(rs, "%s \"%s\" 无效，应为 %s", cd->label, val, choices);
 				rv->bad[c] = 1;
 				continue;

@@ -6,27 +6,27 @@
 
 #include <openssl/sha.h>
 
+#include "vocab.h"
+
 #define ARRAY_LEN(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
-static const char *const org_kinds[] = {
-	"street", "community", "general_branch", "branch", "group", NULL };
-static const char *const branch_types[] = {
-	"residential", "retired", "grid", "enterprise", "social_org", "temporary",
-	"network", "resident_unit", NULL };
-static const char *const genders[] = { "male", "female", NULL };
-static const char *const educations[] = {
-	"primary", "junior_high", "senior_high", "vocational", "associate",
-	"bachelor", "master", "doctorate", NULL };
-static const char *const categories[] = { "full", "probationary", NULL };
-static const char *const standings[] = { "normal", "suspended", "expelled", "deceased", NULL };
-static const char *const meeting_kinds[] = {
-	"committee_meeting", "general_meeting", "group_meeting", "party_lecture",
-	"theme_day", "life_meeting", "democratic_review", NULL };
-static const char *const attendance_states[] = { "present", "excused", "absent", NULL };
-static const char *const item_kinds[] = {
-	"responsibility", "problem", "learning", "resource", "activity", "need", "project", NULL };
-static const char *const item_states[] = { "open", "claimed", "rectified", "closed", NULL };
-static const char *const transfer_states[] = { "requested", "accepted", "rejected", NULL };
+/*
+ * Every enum list is the vocabulary's (common/vocab.c): one table holds the
+ * codes, labels and aliases, and the canonical text below lists the stored
+ * values in the vocabulary's order, so the hash stays deterministic.
+ */
+#define org_kinds          vocab_vals_org_kind
+#define branch_types       vocab_vals_branch_type
+#define genders            vocab_vals_gender
+#define ethnicities        vocab_vals_ethnicity
+#define educations         vocab_vals_education
+#define categories         vocab_vals_category
+#define standings          vocab_vals_standing
+#define meeting_kinds      vocab_vals_meeting_kind
+#define attendance_states  vocab_vals_attendance
+#define item_kinds         vocab_vals_item_kind
+#define item_states        vocab_vals_item_status
+#define transfer_states    vocab_vals_transfer_status
 
 #define K MERGE_KEEP_SERVER
 #define N MERGE_NEWER_WINS
@@ -53,7 +53,7 @@ static const struct col_def org_cols[] = {
 static const struct col_def member_cols[] = {
 	{ "name",          "姓名",         COL_TEXT, R, K, S, 100, NULL, NULL },
 	{ "gender",        "性别",         COL_ENUM, R, K, S, 16, NULL, genders },
-	{ "ethnicity",     "民族",         COL_TEXT, R, K, S, 32, NULL, NULL },
+	{ "ethnicity",     "民族",         COL_ENUM, R, K, S, 32, NULL, ethnicities },
 	{ "id_number",     "公民身份号码", COL_TEXT, R | U, K, S, 18, NULL, NULL },
 	{ "birth_date",    "出生日期",     COL_DATE, R, K, S, 10, NULL, NULL },
 	{ "education",     "学历",         COL_ENUM, R, K, S, 32, NULL, educations },
