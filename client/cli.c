@@ -16,12 +16,14 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "domain.h"
 #include "ids.h"
 #include "log.h"
 #include "sync.h"
 #include "text.h"
 #include "validate.h"
 #include "value.h"
+#include "web.h"
 
 #define MAX_COLS 32
 
@@ -142,6 +144,16 @@ static const struct verb verbs[] = {
 	  "             Nothing is changed unless the sync succeeds.\n"
 	  "Exit 0 sound (or rebuilt), 8 damaged (or the credential unreadable: join the\n"
 	  "bundle again), 3-6 the server could not be used for the rebuild.\n", verb_doctor },
+	{ "ui", "ui [--listen 127.0.0.1:PORT] [--open] [--insecure-listen]",
+	  "工作台 The clerk's web desk on this replica, in a browser, offline. Prints a link\n"
+	  "with a one-time token; opening it signs the browser in (a session cookie).\n"
+	  "  --listen HOST:PORT   where to listen (default 127.0.0.1:0, a free port)\n"
+	  "  --open               open the link in the desktop's browser (xdg-open)\n"
+	  "  --insecure-listen    allow an address other than loopback. The desk has no\n"
+	  "                       TLS: on another address anyone on the network can read\n"
+	  "                       the personal data it shows. Without this flag such an\n"
+	  "                       address is refused (exit 2).\n"
+	  "Stops on Ctrl+C (SIGINT) or SIGTERM.\n", verb_ui },
 };
 #define NVERBS (sizeof verbs / sizeof verbs[0])
 
@@ -628,36 +640,12 @@ static int
 member_checks(struct replica *r, const Tongxin__Value *vals, const int *set, const char *self,
     const char *verbname)
 {
-	const struct table_def *td = &schema_tables[TBL_MEMBER];
-	int c_id = schema_col_index(td, "id_number"), c_org = schema_col_index(td, "org_id");
-	sqlite3_stmt *st;
-	int bad = 0;
+	struct dom_error e;
 
-	if (set[c_id] && vals[c_id].kind_case == TONGXIN__VALUE__KIND_S &&
-	    sqlite3_prepare_v2(replica_db(r), "SELECT id FROM member WHERE id_number = ?1"
-	    " AND id <> coalesce(?2, '')", -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, vals[c_id].s, -1, SQLITE_STATIC);
-		if (self)
-			sqlite3_bind_text(st, 2, self, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			fprintf(stderr, "tongxin %s: 公民身份号码 %s 已登记 (member %s)\n", verbname,
-			    vals[c_id].s, (const char *)sqlite3_column_text(st, 0));
-			bad = 1;
-		}
-		sqlite3_finalize(st);
-	}
-	if (!bad && set[c_org] && vals[c_org].kind_case == TONGXIN__VALUE__KIND_S &&
-	    sqlite3_prepare_v2(replica_db(r), "SELECT coalesce(dissolved, 0) FROM org WHERE id = ?1",
-	    -1, &st, NULL) == SQLITE_OK) {
-		value_bind(st, 1, &vals[c_org]);
-		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) != 0) {
-			fprintf(stderr, "tongxin %s: 所在党支部已撤销 the branch has been dissolved\n",
-			    verbname);
-			bad = 1;
-		}
-		sqlite3_finalize(st);
-	}
-	return bad ? EXIT_INVALID : 0;
+	if (dom_member_replica_checks(r, vals, set, self, &e) == 0)
+		return 0;
+	fprintf(stderr, "tongxin %s: %s\n", verbname, e.msg);
+	return e.kind == DOM_FAIL ? EXIT_FAIL : EXIT_INVALID;
 }
 
 int
@@ -955,48 +943,49 @@ member_id(sqlite3 *db, const char *key, char id[ID_TEXT_LEN + 1])
 	return rc;
 }
 
+/*
+ * The domain's failure as the CLI reports it: the message after the verb
+ * (a missing item with the option that gives it), and the exit code.
+ */
+static int
+dom_exit(const struct dom_error *e, int t, const char *verbname)
+{
+	if (e->kind == DOM_MISSING && e->col >= 0) {
+		const char *name = schema_tables[t].cols[e->col].name;
+		char opt[64];
+		/* Name the option the clerk types, not the column. */
+		snprintf(opt, sizeof opt, "%s", strcmp(name, "org_id") == 0 ?
+		    (t == TBL_MEMBER ? "branch" : "org") : strcmp(name, "parent_id") == 0 ? "parent" :
+		    name);
+		for (char *p = opt; *p; p++)
+			if (*p == '_')
+				*p = '-';
+		fprintf(stderr, "tongxin %s: %s (--%s)\n", verbname, e->msg, opt);
+	} else {
+		fprintf(stderr, "tongxin %s: %s\n", verbname, e->msg);
+	}
+	return e->kind == DOM_INVALID || e->kind == DOM_MISSING ? EXIT_INVALID : EXIT_FAIL;
+}
+
+/* member add: the domain layer validates and writes in one local transaction. */
 static int
 member_add(struct cli *cli, struct replica *r, int argc, char **argv)
 {
 	const struct table_def *td = &schema_tables[TBL_MEMBER];
 	Tongxin__Value vals[MAX_COLS];
 	int set[MAX_COLS] = { 0 }, rc;
-	char id[ID_TEXT_LEN + 1], err[512] = "", birth[11];
-	int c_id = schema_col_index(td, "id_number"), c_birth = schema_col_index(td, "birth_date");
-	int c_standing = schema_col_index(td, "standing");
+	char id[ID_TEXT_LEN + 1];
+	struct dom_error e;
 
 	memset(vals, 0, sizeof vals);
 	if ((rc = parse_fields(replica_db(r), TBL_MEMBER, argc, argv, vals, set, "member add")) != 0)
 		return rc;
-	if (set[c_id] && vals[c_id].kind_case == TONGXIN__VALUE__KIND_S && !set[c_birth] &&
-	    strlen(vals[c_id].s) == 18) {
-		snprintf(birth, sizeof birth, "%.4s-%.2s-%.2s", vals[c_id].s + 6, vals[c_id].s + 10,
-		    vals[c_id].s + 12);
-		value_set_text(&vals[c_birth], birth);
-		set[c_birth] = 1;
-	}
-	if (!set[c_standing]) {
-		value_set_text(&vals[c_standing], "normal");
-		set[c_standing] = 1;
-	}
-	for (int c = 0; c < td->ncols; c++)
-		if (td->cols[c].type == COL_BOOL && !set[c])
-			value_set_int(&vals[c], 0);
-	if ((rc = check_values(TBL_MEMBER, vals, set, 1, "member add")) != 0)
-		return rc;
-	set[schema_col_index(td, "org_id")] = 1;
-	if ((rc = member_checks(r, vals, set, NULL, "member add")) != 0)
-		return rc;
-	if (rep_begin(r, cli->operator_name) != 0 ||
-	    rep_insert(r, TBL_MEMBER, vals, id, err, sizeof err) != 0) {
-		fprintf(stderr, "tongxin member add: %s\n", err[0] ? err : "cannot write the replica");
-		rep_rollback(r);
-		return EXIT_FAIL;
-	}
-	if ((rc = commit_or_fail(r, "member add")) == EXIT_OK && !cli->quiet)
+	if (dom_member_add(r, cli->operator_name, vals, set, false, id, &e) != 0)
+		return dom_exit(&e, TBL_MEMBER, "member add");
+	if (!cli->quiet)
 		printf("已添加党员 Added member %s (id %s)\n",
 		    text_show(vals[schema_col_index(td, "name")].s), id);
-	return rc;
+	return EXIT_OK;
 }
 
 static int

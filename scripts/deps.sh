@@ -5,6 +5,7 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config libssl-dev libsqlite3-dev sqlite3
       libevent-dev libprotobuf-c-dev protobuf-c-compiler
       clang libclang-rt-14-dev)   # libFuzzer and the sanitizers' runtimes (scripts/fuzz.sh)
+pkgs+=(curl)   # the web desk's HTTP tests (tests/it_web_http.sh)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

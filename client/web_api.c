@@ -1,0 +1,516 @@
+/*
+ * web_api.c - the desk's JSON API: one row per route, each handler a thin
+ * translation between HTTP (query string, form body, JSON) and the domain
+ * layer (domain.h). No SQL here.
+ *
+ * JSON is typed: numbers are numbers, booleans booleans, and every
+ * enumerated value is an object {"code": ..., "label": ...} with the
+ * label from the one vocabulary (vocab.h).
+ */
+#include "web.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <sys/queue.h>
+
+#include "domain.h"
+#include "validate.h"
+#include "value.h"
+#include "vocab.h"
+
+/* A request's parsed parts. */
+struct call {
+	struct web *w;
+	struct evhttp_request *req;
+	struct evkeyvalq query;     /* the query string */
+	struct evkeyvalq form;      /* the x-www-form-urlencoded body */
+	const char *csrf;
+};
+
+static const char *
+arg(struct call *c, const char *name)
+{
+	return evhttp_find_header(&c->query, name);
+}
+
+static struct evbuffer *
+new_body(struct call *c, struct jw *j)
+{
+	struct evbuffer *b = evbuffer_new();
+
+	if (b == NULL) {
+		web_reply_error(c->req, 500, "internal", "内存不足 out of memory", NULL);
+		return NULL;
+	}
+	jw_init(j, b);
+	return b;
+}
+
+static void
+reply_dom_error(struct call *c, const struct dom_error *e, int t)
+{
+	int status = e->kind == DOM_NOT_FOUND ? 404 : e->kind == DOM_FAIL ? 500 : 422;
+	const char *code = e->kind == DOM_NOT_FOUND ? "not_found" : e->kind == DOM_FAIL ?
+	    "replica" : e->kind == DOM_MISSING ? "missing" : "invalid";
+	const char *field = e->col >= 0 && t >= 0 ? schema_tables[t].cols[e->col].name : NULL;
+
+	web_reply_error(c->req, status, code, e->msg, field);
+}
+
+/* A coded value: {"code": stored, "label": label} (null when NULL). */
+static void
+jw_coded(struct jw *j, const char *key, const struct col_def *col, const char *stored)
+{
+	jw_key(j, key);
+	if (stored == NULL) {
+		jw_null(j);
+		return;
+	}
+	jw_obj(j);
+	jw_kstr(j, "code", stored);
+	jw_kstr(j, "label", vocab_col_label(col, stored));
+	jw_end_obj(j);
+}
+
+static const struct col_def *
+member_col(const char *name)
+{
+	const struct table_def *td = &schema_tables[TBL_MEMBER];
+	return &td->cols[schema_col_index(td, name)];
+}
+
+/* --- GET /api/session ---------------------------------------------------- */
+
+static void
+api_session(struct call *c)
+{
+	const struct rep_info *i = replica_info(c->w->r);
+	struct jw j;
+	struct evbuffer *b = new_body(c, &j);
+
+	if (b == NULL)
+		return;
+	jw_obj(&j);
+	jw_kstr(&j, "csrf", c->csrf);
+	jw_kstr(&j, "device", i->device);
+	jw_kstr(&j, "org_code", i->org_code);
+	jw_kstr(&j, "role", i->role);
+	jw_end_obj(&j);
+	web_reply_json(c->req, 200, b);
+}
+
+/* --- GET /api/dashboard -------------------------------------------------- */
+
+void
+web_put_outcome(const struct dom_outcome *o, void *arg)
+{
+	struct jw *j = arg;
+	jw_obj(j);
+	jw_kint(j, "seq", o->seq);
+	jw_key(j, "status");
+	jw_obj(j);
+	jw_kstr(j, "code", o->status);
+	jw_kstr(j, "label", vocab_show(vocab_get("outcome"), o->status));
+	jw_end_obj(j);
+	jw_kstr(j, "reason", o->reason);
+	jw_kstr(j, "conflict_id", o->conflict_id);
+	jw_kstr(j, "resolution", o->resolution);
+	jw_kint(j, "at_ms", o->at_ms);
+	jw_end_obj(j);
+}
+
+static void
+api_dashboard(struct call *c)
+{
+	struct dom_dashboard d;
+	struct dom_error e;
+	struct jw j;
+	struct evbuffer *b;
+	char today[11];
+
+	today_str(today);
+	if (dom_dashboard(c->w->r, today, &d, &e) != 0) {
+		reply_dom_error(c, &e, -1);
+		return;
+	}
+	if ((b = new_body(c, &j)) == NULL)
+		return;
+	jw_obj(&j);
+	jw_kstr(&j, "today", today);
+	jw_kstr(&j, "device", d.device);
+	jw_key(&j, "role");
+	jw_obj(&j);
+	jw_kstr(&j, "code", d.role);
+	jw_kstr(&j, "label", vocab_show(vocab_get("role"), d.role));
+	jw_end_obj(&j);
+	jw_kstr(&j, "org_code", d.org_code);
+	jw_kstr(&j, "org_name", d.org_name);
+	jw_kstr(&j, "street", d.street);
+	jw_kint(&j, "last_contact_ms", d.last_contact_ms);
+	jw_kint(&j, "pending_txns", d.pending_txns);
+	jw_kint(&j, "pending_changes", d.pending_changes);
+	jw_kint(&j, "members", d.members);
+	jw_kint(&j, "branches", d.branches);
+	jw_kint(&j, "conflicts_open", d.conflicts_open);
+	jw_kint(&j, "conflicts_settled", d.conflicts_settled);
+	jw_kint(&j, "rejected", d.rejected);
+	jw_kint(&j, "overdue_items", d.overdue_items);
+	jw_kint(&j, "terms_expiring", d.terms_expiring);
+	jw_key(&j, "problems");
+	jw_arr(&j);
+	if (dom_outcomes(c->w->r, 0, -1, true, 20, web_put_outcome, &j, &e) != 0) {
+		evbuffer_free(b);
+		reply_dom_error(c, &e, -1);
+		return;
+	}
+	jw_end_arr(&j);
+	jw_end_obj(&j);
+	web_reply_json(c->req, 200, b);
+}
+
+/* --- GET /api/vocab: the member form's items ------------------------------ */
+
+static void
+api_form(struct call *c)
+{
+	const struct table_def *td = &schema_tables[TBL_MEMBER];
+	struct jw j;
+	struct evbuffer *b = new_body(c, &j);
+
+	if (b == NULL)
+		return;
+	jw_obj(&j);
+	jw_key(&j, "member");
+	jw_arr(&j);
+	for (int k = 0; k < td->ncols; k++) {
+		const struct col_def *col = &td->cols[k];
+		const struct vocab *v = vocab_of_col(col);
+		static const char *const types[] = { "text", "int", "bool", "date", "enum", "ref" };
+		jw_obj(&j);
+		jw_kstr(&j, "name", col->name);
+		jw_kstr(&j, "label", col->label);
+		jw_kstr(&j, "type", types[col->type]);
+		jw_kbool(&j, "required", (col->flags & COLF_REQUIRED) != 0);
+		jw_kint(&j, "max_len", col->max_len);
+		if (v != NULL) {
+			jw_key(&j, "options");
+			jw_arr(&j);
+			for (size_t i = 0; i < v->n; i++) {
+				jw_obj(&j);
+				jw_kstr(&j, "code", v->store_label ? v->entries[i].label :
+				    v->entries[i].code);
+				jw_kstr(&j, "label", v->entries[i].label);
+				jw_end_obj(&j);
+			}
+			jw_end_arr(&j);
+		}
+		jw_end_obj(&j);
+	}
+	jw_end_arr(&j);
+	jw_end_obj(&j);
+	web_reply_json(c->req, 200, b);
+}
+
+/* --- GET /api/orgs ------------------------------------------------------- */
+
+static void
+put_org(const struct dom_org_row *o, void *arg)
+{
+	const struct table_def *td = &schema_tables[TBL_ORG];
+	struct jw *j = arg;
+
+	jw_obj(j);
+	jw_kstr(j, "id", o->id);
+	jw_kstr(j, "parent_id", o->parent_id);
+	jw_kstr(j, "code", o->code);
+	jw_kstr(j, "name", o->name);
+	jw_coded(j, "kind", &td->cols[schema_col_index(td, "kind")], o->kind);
+	jw_coded(j, "branch_type", &td->cols[schema_col_index(td, "branch_type")], o->branch_type);
+	jw_kstr(j, "secretary", o->secretary);
+	jw_kstr(j, "term_start", o->term_start);
+	jw_kstr(j, "term_end", o->term_end);
+	jw_kbool(j, "dissolved", o->dissolved);
+	jw_kint(j, "members", o->members);
+	jw_end_obj(j);
+}
+
+static void
+api_orgs(struct call *c)
+{
+	struct dom_error e;
+	struct jw j;
+	struct evbuffer *b = new_body(c, &j);
+
+	if (b == NULL)
+		return;
+	jw_obj(&j);
+	jw_key(&j, "orgs");
+	jw_arr(&j);
+	if (dom_org_list(c->w->r, put_org, &j, &e) != 0) {
+		evbuffer_free(b);
+		reply_dom_error(c, &e, -1);
+		return;
+	}
+	jw_end_arr(&j);
+	jw_end_obj(&j);
+	web_reply_json(c->req, 200, b);
+}
+
+/* --- GET /api/members ---------------------------------------------------- */
+
+static void
+put_member_row(const struct dom_member_row *m, void *arg)
+{
+	struct jw *j = arg;
+
+	jw_obj(j);
+	jw_kstr(j, "id", m->id);
+	jw_kstr(j, "name", m->name);
+	jw_coded(j, "gender", member_col("gender"), m->gender);
+	jw_kstr(j, "id_number", m->id_number);
+	jw_coded(j, "category", member_col("category"), m->category);
+	jw_kstr(j, "org_id", m->org_id);
+	jw_kstr(j, "org_name", m->org_name);
+	jw_kstr(j, "join_date", m->join_date);
+	jw_kstr(j, "phone", m->phone);
+	jw_coded(j, "standing", member_col("standing"), m->standing);
+	jw_kbool(j, "lost_contact", m->lost_contact);
+	jw_kbool(j, "mobile", m->mobile);
+	jw_kbool(j, "retired", m->retired);
+	jw_kbool(j, "in_service", m->in_service);
+	jw_kbool(j, "relocated", m->relocated);
+	jw_end_obj(j);
+}
+
+static int64_t
+now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void
+api_members(struct call *c)
+{
+	struct dom_member_query q = { .limit = 20 };
+	struct dom_error e;
+	struct jw j;
+	struct evbuffer *b;
+	int64_t total = 0, t0 = now_us();
+
+	q.text = arg(c, "q");
+	q.org_id = arg(c, "org");
+	if (arg(c, "offset"))
+		q.offset = atoi(arg(c, "offset"));
+	if (arg(c, "limit"))
+		q.limit = atoi(arg(c, "limit"));
+	if ((b = new_body(c, &j)) == NULL)
+		return;
+	jw_obj(&j);
+	jw_key(&j, "rows");
+	jw_arr(&j);
+	if (dom_member_page(c->w->r, &q, put_member_row, &j, &total, &e) != 0) {
+		evbuffer_free(b);
+		reply_dom_error(c, &e, -1);
+		return;
+	}
+	jw_end_arr(&j);
+	jw_kint(&j, "total", total);
+	jw_kint(&j, "offset", q.offset);
+	jw_kint(&j, "limit", q.limit);
+	jw_kint(&j, "took_us", now_us() - t0);   /* server time, for the benchmark */
+	jw_end_obj(&j);
+	web_reply_json(c->req, 200, b);
+}
+
+/* --- GET /api/member?id= ------------------------------------------------- */
+
+static void
+api_member(struct call *c)
+{
+	const struct table_def *td = &schema_tables[TBL_MEMBER];
+	Tongxin__Value vals[DOM_MAX_COLS];
+	char org_name[256], report_name[256];
+	const char *id = arg(c, "id");
+	struct dom_error e;
+	struct jw j;
+	struct evbuffer *b;
+
+	if (dom_member_get(c->w->r, id ? id : "", vals, org_name, report_name, &e) != 0) {
+		reply_dom_error(c, &e, -1);
+		return;
+	}
+	if ((b = new_body(c, &j)) == NULL) {
+		for (int k = 0; k < td->ncols; k++)
+			value_clear(&vals[k]);
+		return;
+	}
+	jw_obj(&j);
+	jw_kstr(&j, "id", id);
+	jw_key(&j, "items");
+	jw_arr(&j);
+	for (int k = 0; k < td->ncols; k++) {
+		const struct col_def *col = &td->cols[k];
+		const Tongxin__Value *v = &vals[k];
+		jw_obj(&j);
+		jw_kstr(&j, "name", col->name);
+		jw_kstr(&j, "label", col->label);
+		jw_key(&j, "value");
+		if (v->kind_case == TONGXIN__VALUE__KIND_I)
+			col->type == COL_BOOL ? jw_bool(&j, v->i != 0) : jw_int(&j, v->i);
+		else if (v->kind_case == TONGXIN__VALUE__KIND_S)
+			jw_str(&j, v->s);
+		else
+			jw_null(&j);
+		/* What a person reads: a label, a branch's name, 是/否. */
+		jw_key(&j, "display");
+		if (v->kind_case == TONGXIN__VALUE__KIND_I && col->type == COL_BOOL) {
+			char code[2] = { v->i ? '1' : '0', 0 };
+			jw_str(&j, vocab_col_label(col, code));
+		} else if (v->kind_case == TONGXIN__VALUE__KIND_S && col->type == COL_REF) {
+			jw_str(&j, strcmp(col->name, "org_id") == 0 ? org_name : report_name);
+		} else if (v->kind_case == TONGXIN__VALUE__KIND_S) {
+			jw_str(&j, vocab_of_col(col) ? vocab_col_label(col, v->s) : v->s);
+		} else if (v->kind_case == TONGXIN__VALUE__KIND_I) {
+			jw_int(&j, v->i);
+		} else {
+			jw_null(&j);
+		}
+		jw_end_obj(&j);
+		value_clear(&vals[k]);
+	}
+	jw_end_arr(&j);
+	jw_end_obj(&j);
+	web_reply_json(c->req, 200, b);
+}
+
+/* --- POST /api/members (add), POST /api/members/check (validate only) ------ */
+
+static void
+member_write(struct call *c, bool dry_run)
+{
+	const struct table_def *td = &schema_tables[TBL_MEMBER];
+	Tongxin__Value vals[DOM_MAX_COLS];
+	int set[DOM_MAX_COLS] = { 0 };
+	char id[ID_TEXT_LEN + 1] = "";
+	struct dom_error e;
+	struct jw j;
+	struct evbuffer *b;
+
+	memset(vals, 0, sizeof vals);
+	dom_error_clear(&e);
+	for (struct evkeyval *kv = c->form.tqh_first; kv != NULL; kv = kv->next.tqe_next) {
+		int k = schema_col_index(td, kv->key);
+		if (k < 0) {
+			web_reply_error(c->req, 400, "unknown_field", "未知项目 unknown field", kv->key);
+			return;
+		}
+		if (kv->value[0] == '\0' && td->cols[k].type != COL_BOOL)
+			continue;   /* an empty box is an item not given */
+		if (dom_value_parse(&td->cols[k], kv->value, &vals[k], &e) != 0) {
+			e.col = k;
+			reply_dom_error(c, &e, TBL_MEMBER);
+			return;
+		}
+		set[k] = 1;
+	}
+	if (dom_member_add(c->w->r, c->w->operator_name, vals, set, dry_run, id, &e) != 0) {
+		reply_dom_error(c, &e, TBL_MEMBER);
+		return;
+	}
+	if ((b = new_body(c, &j)) == NULL)
+		return;
+	jw_obj(&j);
+	jw_kbool(&j, "ok", true);
+	jw_kbool(&j, "saved", !dry_run);
+	if (!dry_run)
+		jw_kstr(&j, "id", id);
+	jw_end_obj(&j);
+	web_reply_json(c->req, dry_run ? 200 : 201, b);
+}
+
+static void api_member_add(struct call *c) { member_write(c, false); }
+static void api_member_check(struct call *c) { member_write(c, true); }
+static void api_sync_start(struct call *c) { web_sync_start(c->w, c->req); }
+static void api_sync_status(struct call *c) { web_sync_status(c->w, c->req); }
+
+/* --- routing -------------------------------------------------------------- */
+
+static const struct route {
+	enum evhttp_cmd_type method;
+	const char *path;
+	void (*run)(struct call *);
+} routes[] = {
+	{ EVHTTP_REQ_GET, "/api/session", api_session },
+	{ EVHTTP_REQ_GET, "/api/dashboard", api_dashboard },
+	{ EVHTTP_REQ_GET, "/api/form", api_form },
+	{ EVHTTP_REQ_GET, "/api/orgs", api_orgs },
+	{ EVHTTP_REQ_GET, "/api/members", api_members },
+	{ EVHTTP_REQ_GET, "/api/member", api_member },
+	{ EVHTTP_REQ_POST, "/api/members", api_member_add },
+	{ EVHTTP_REQ_POST, "/api/members/check", api_member_check },
+	{ EVHTTP_REQ_POST, "/api/sync", api_sync_start },
+	{ EVHTTP_REQ_GET, "/api/sync", api_sync_status },
+};
+
+/* Parse the form body (a copy, NUL-terminated) into c->form. -1 if malformed. */
+static int
+parse_form(struct call *c)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(c->req);
+	size_t n = evbuffer_get_length(in);
+	char *s;
+	int rc;
+
+	if (n == 0)
+		return 0;
+	if ((s = malloc(n + 1)) == NULL)
+		return -1;
+	evbuffer_copyout(in, s, n);
+	s[n] = '\0';
+	rc = strlen(s) == n ? evhttp_parse_query_str(s, &c->form) : -1;
+	free(s);
+	return rc;
+}
+
+void
+web_api(struct web *w, struct evhttp_request *req, const char *path, const char *csrf)
+{
+	enum evhttp_cmd_type m = evhttp_request_get_command(req);
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *query = uri ? evhttp_uri_get_query(uri) : NULL;
+	struct call c = { .w = w, .req = req, .csrf = csrf };
+	bool path_known = false;
+
+	if (m == EVHTTP_REQ_HEAD)
+		m = EVHTTP_REQ_GET;
+	TAILQ_INIT(&c.query);
+	TAILQ_INIT(&c.form);
+	if ((query && evhttp_parse_query_str(query, &c.query) != 0) || parse_form(&c) != 0) {
+		web_reply_error(req, 400, "bad_request", "请求格式错误 malformed request", NULL);
+		goto out;
+	}
+	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+		if (strcmp(routes[i].path, path) != 0)
+			continue;
+		path_known = true;
+		if (routes[i].method == m) {
+			routes[i].run(&c);
+			goto out;
+		}
+	}
+	if (path_known)
+		web_reply_error(req, 405, "method", "不支持的请求方法 method not allowed", NULL);
+	else
+		web_reply_error(req, 404, "not_found", "没有这个接口 no such API", NULL);
+out:
+	evhttp_clear_headers(&c.query);
+	evhttp_clear_headers(&c.form);
+}
