@@ -422,6 +422,18 @@ member_write(struct call *c, bool dry_run)
 		set[k] = 1;
 	}
 	if (dom_member_add(c->w->r, c->w->operator_name, vals, set, dry_run, id, &e) != 0) {
+		/* A check is a question: "no" is its answer, not a failed request. */
+		if (dry_run && (e.kind == DOM_INVALID || e.kind == DOM_MISSING) &&
+		    (b = new_body(c, &j)) != NULL) {
+			jw_obj(&j);
+			jw_kbool(&j, "ok", false);
+			jw_kstr(&j, "error", e.kind == DOM_MISSING ? "missing" : "invalid");
+			jw_kstr(&j, "message", e.msg);
+			jw_kstr(&j, "field", e.col >= 0 ? td->cols[e.col].name : NULL);
+			jw_end_obj(&j);
+			web_reply_json(c->req, 200, b);
+			return;
+		}
 		reply_dom_error(c, &e, TBL_MEMBER);
 		return;
 	}

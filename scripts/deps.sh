@@ -5,12 +5,25 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config libssl-dev libsqlite3-dev sqlite3
       libevent-dev libprotobuf-c-dev protobuf-c-compiler
       clang libclang-rt-14-dev)   # libFuzzer and the sanitizers' runtimes (scripts/fuzz.sh)
-pkgs+=(curl)   # the web desk's HTTP tests (tests/it_web_http.sh)
+pkgs+=(curl chromium fonts-noto-cjk)   # the web desk's tests (tests/it_web_*.sh)
+# The browser tests' npm packages (puppeteer-core, pinned by tests/web/package-lock.json).
+web_test_deps() {
+  local web
+  web="$(cd "$(dirname "$0")/.." && pwd)/tests/web"
+  [ -d "$web/node_modules/puppeteer-core" ] && return 0
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "deps: npm is missing; the browser tests (tests/it_web_browser.sh) need Node.js 18+ and npm" >&2
+    return 0
+  fi
+  echo "deps: npm ci in tests/web" >&2
+  (cd "$web" && npm ci --no-audit --no-fund --loglevel=error) ||
+    echo "deps: npm ci in tests/web failed; the browser tests will fail until it succeeds" >&2
+}
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+[ ${#missing[@]} -eq 0 ] && { web_test_deps; exit 0; }
 echo "deps: installing ${missing[*]}" >&2
 SUDO=
 if [ "$(id -u)" -ne 0 ]; then
@@ -22,3 +35,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+web_test_deps

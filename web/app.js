@@ -186,15 +186,13 @@ async function pageAdd(seq) {
   // The same validation as saving, without saving: the rules run in the
   // replica's transaction and are rolled back.
   async function check(all) {
-    try {
-      await post('/api/members/check', values());
+    const r = await post('/api/members/check', values());
+    if (r.ok) {
       showError(null);
       return true;
-    } catch (e) {
-      if (!(e instanceof ApiError) || e.status >= 500) throw e;
-      showError(e, all);
-      return false;
     }
+    showError(new ApiError(422, r), all);
+    return false;
   }
   f.addEventListener('submit', async (ev) => {
     ev.preventDefault();

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# it_web_browser.sh - the clerk's story on the web desk in a real browser:
+# Debian's chromium, headless, driven by puppeteer-core (tests/web/, pinned
+# by its package-lock.json; scripts/deps.sh installs chromium,
+# fonts-noto-cjk and runs npm ci there). A real tongxind and an office
+# replica are set up as in it_web_http.sh; tests/web/story.mjs then signs
+# in with the token link, adds a member with a wrong check digit (inline
+# error, nothing saved), fixes and saves it, finds it in the roster by
+# part of the name, opens its page, the organisation tree, and syncs: the
+# change comes back applied. No console errors, no request to any host
+# but 127.0.0.1. Screenshots (1366x768) of each page are kept in
+# $TX_WEB_SHOTS (default: it_web_browser.shots in the test's working
+# directory) and their paths printed.
+. "$(dirname "$0")/lib.sh"
+
+WEB=$TESTS_DIR/web
+[ -x /usr/bin/chromium ] || fail "/usr/bin/chromium is missing: run scripts/deps.sh (apt-get install chromium fonts-noto-cjk)"
+command -v node >/dev/null || fail "node is missing (Node.js 18 or later)"
+[ -d "$WEB/node_modules/puppeteer-core" ] ||
+	fail "puppeteer-core is missing: run scripts/deps.sh (npm ci in tests/web)"
+SHOTS=${TX_WEB_SHOTS:-$PWD/it_web_browser.shots}
+D=$TX_TMP
+chmod 700 "$D"
+tx() { "$TONGXIN" "$@"; }
+
+step "set up: a street, a community with a branch, an office replica"
+"$TONGXIND" init "$D/srv" --street 测试街道 --code JD01 --listen "$TX_ADDR" >/dev/null
+"$TONGXIND" enroll "$D/srv" --org JD01 --device admin --admin --out "$D/admin.bundle" >/dev/null
+start_server "$D/srv"
+A=(--replica "$D/admin.db")
+tx "${A[@]}" join "$D/admin.bundle" >/dev/null
+tx "${A[@]}" -q sync
+tx "${A[@]}" -q org add --code SQ01 --name 和平社区 --kind community
+tx "${A[@]}" -q org add --code SQ01-01 --name 第一党支部 --kind branch --parent SQ01
+tx "${A[@]}" -q sync
+"$TONGXIND" enroll "$D/srv" --org SQ01 --device office --out "$D/office.bundle" >/dev/null
+DB=$D/office.db
+tx --replica "$DB" join "$D/office.bundle" >/dev/null
+tx --replica "$DB" -q sync
+
+step "start the desk"
+"$TONGXIN" --replica "$DB" ui >"$D/ui.log" 2>&1 &
+UI_PID=$!
+TX_BG_PIDS+=("$UI_PID")
+wait_for_text "$D/ui.log" "token=" 10
+URL=$(grep -o 'http://127.0.0.1:[0-9]*/?token=[0-9a-f]*' "$D/ui.log")
+[ -n "$URL" ] || fail "no token URL in the desk's output: $(cat "$D/ui.log")"
+
+step "the story in chromium"
+rm -rf "$SHOTS"
+run "$D/story.out" timeout 120 node "$WEB/story.mjs" "$URL" "$SHOTS"
+cat "$D/story.out"
+expect_rc 0 "the browser story"
+
+step "the server has the member; the desk stops on SIGTERM"
+[ "$(sqlite3 "$D/srv/tongxin.db" "SELECT name FROM member WHERE _deleted = 0" 2>/dev/null || true)" = 王小明 ] ||
+	[ "$(tx "${A[@]}" -q sync >/dev/null && sqlite3 "$D/admin.db" "SELECT name FROM member")" = 王小明 ] ||
+	fail "the street does not have the member after the desk's sync"
+kill -TERM "$UI_PID"
+rc=0
+wait "$UI_PID" || rc=$?
+[ "$rc" = 0 ] || fail "the desk exited $rc after SIGTERM"
+stop_server
+step "ok"
