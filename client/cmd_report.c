@@ -20,16 +20,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "domain.h"
 #include "text.h"
 #include "validate.h"
 
-/* The subtree of org ?1 (an org id; NULL means "no restriction", and sub is empty). */
-#define SUBTREE_CTE							\
-	"WITH RECURSIVE sub(id) AS (SELECT id FROM org WHERE id = ?1"	\
-	" UNION SELECT o.id FROM org o JOIN sub ON o.parent_id = sub.id)"
-
-/* Members who count in member reports. */
-#define MEMBER_CURRENT "coalesce(m.standing, 'normal') = 'normal'"
+/*
+ * The SQL these reports share with the desk's dashboard is the domain
+ * layer's (domain.h): one query for a figure wherever it is shown.
+ */
+#define SUBTREE_CTE DOM_SUBTREE_CTE
+#define MEMBER_CURRENT DOM_MEMBER_CURRENT
 
 /* Options every report takes, resolved. */
 struct report_ctx {
@@ -288,34 +288,7 @@ static const struct {
  * counts for; the join on it is one pass with an automatic index, not a
  * scan per branch and cycle).
  */
-static const char compliance_sql[] = SUBTREE_CTE ","
-	" kinds(kind, len, ord) AS (VALUES ('committee_meeting', 1, 1), ('group_meeting', 1, 2),"
-	"  ('general_meeting', 3, 3), ('party_lecture', ?5, 4), ('theme_day', 1, 5)),"
-	" mon(m) AS (SELECT 1 UNION ALL SELECT m + 1 FROM mon WHERE m < 12),"
-	" cyc(kind, cs, ce, label) AS (SELECT k.kind, printf('%04d-%02d-01', ?2, mon.m),"
-	"  date(printf('%04d-%02d-01', ?2, mon.m), printf('+%d months', k.len), '-1 day'),"
-	"  CASE k.len WHEN 1 THEN printf('%04d-%02d', ?2, mon.m)"
-	"   WHEN 3 THEN printf('%04d-Q%d', ?2, (mon.m + 2) / 3)"
-	"   WHEN 12 THEN printf('%04d', ?2)"
-	"   ELSE printf('%04d-%02d~%02d', ?2, mon.m, mon.m + k.len - 1) END"
-	"  FROM kinds k JOIN mon ON (mon.m - 1) % k.len = 0),"
-	" br(id, code, name, founded_on, has_groups) AS (SELECT o.id, o.code, o.name, o.founded_on,"
-	"  EXISTS (SELECT 1 FROM org g WHERE g.parent_id = o.id AND g.kind = 'group'"
-	"   AND coalesce(g.dissolved, 0) = 0)"
-	"  FROM org o WHERE o.kind = 'branch' AND coalesce(o.dissolved, 0) = 0"
-	"  AND (?1 IS NULL OR o.id IN sub)),"
-	" mown(bid, kind, held_on) AS (SELECT mt.org_id, mt.kind, mt.held_on FROM meeting mt"
-	"  WHERE mt.held_on >= ?3 AND mt.held_on <= ?4"
-	"  UNION ALL SELECT g.parent_id, mt.kind, mt.held_on FROM meeting mt"
-	"  JOIN org g ON g.id = mt.org_id WHERE g.kind = 'group' AND mt.kind = 'group_meeting'"
-	"  AND mt.held_on >= ?3 AND mt.held_on <= ?4),"
-	" req(bid, kind, cs, label, n) AS (SELECT br.id, c.kind, c.cs, c.label, count(m.bid)"
-	"  FROM br JOIN cyc c ON c.cs >= ?3 AND c.ce <= ?4 AND c.ce <= ?6"
-	"  LEFT JOIN mown m ON m.bid = br.id AND m.kind = c.kind"
-	"   AND m.held_on >= c.cs AND m.held_on <= c.ce"
-	"  WHERE (c.kind <> 'group_meeting' OR br.has_groups)"
-	"  AND (br.founded_on IS NULL OR br.founded_on <= c.cs)"
-	"  GROUP BY br.id, c.kind, c.cs)"
+static const char compliance_sql[] = DOM_COMPLIANCE_CTE
 	" SELECT br.id, br.code, br.name, k.ord, req.label, req.n"
 	" FROM br JOIN kinds k LEFT JOIN req ON req.bid = br.id AND req.kind = k.kind"
 	" ORDER BY br.code, br.id, k.ord, req.cs";
@@ -638,8 +611,7 @@ report_overdue(struct report_ctx *x, int argc, char **argv)
 	    " SELECT o.code, o.name, i.title, i.due_on, i.status,"
 	    "  CAST(julianday(?2) - julianday(i.due_on) AS INTEGER) AS late, i.claimed_by, i.id"
 	    " FROM list_item i LEFT JOIN org o ON o.id = i.org_id"
-	    " WHERE i.kind = 'problem' AND i.due_on IS NOT NULL AND i.due_on < ?2"
-	    "  AND coalesce(i.status, 'open') <> 'closed' AND (?1 IS NULL OR i.org_id IN sub)"
+	    " WHERE" DOM_OVERDUE_WHERE
 	    " ORDER BY late DESC, o.code, i.title, i.id")) == NULL)
 		return EXIT_FAIL;
 	bind_org(x, st);
@@ -682,22 +654,8 @@ report_overdue(struct report_ctx *x, int argc, char **argv)
 
 /* --- report terms -------------------------------------------------------- */
 
-/*
- * Committees' terms (换届): the recorded term end, else the term start plus
- * 5 years (community committees and general branches) or 3 years (branches),
- * 29 February falling on 28 February as date_add_years() does.
- */
-#define TERM_SELECT							\
-	" SELECT o.code, o.name, o.kind, o.term_start, o.term_end IS NULL AS computed,"	\
-	"  coalesce(o.term_end, CASE WHEN o.term_start IS NULL THEN NULL"		\
-	"   WHEN substr(o.term_start, 6, 5) = '02-29'"				\
-	"   THEN printf('%04d-02-28', CAST(substr(o.term_start, 1, 4) AS INTEGER) + o.years)"	\
-	"   ELSE printf('%04d', CAST(substr(o.term_start, 1, 4) AS INTEGER) + o.years)"	\
-	"    || substr(o.term_start, 5) END) AS term_end"				\
-	" FROM (SELECT org.*, CASE WHEN kind IN ('community', 'general_branch') THEN 5"	\
-	"  ELSE 3 END AS years FROM org) o"					\
-	" WHERE o.kind IN ('community', 'general_branch', 'branch')"		\
-	"  AND coalesce(o.dissolved, 0) = 0 AND (?1 IS NULL OR o.id IN sub)"
+/* Committees' terms (换届): see DOM_TERM_SELECT. */
+#define TERM_SELECT DOM_TERM_SELECT
 
 static int
 report_terms(struct report_ctx *x, int argc, char **argv)

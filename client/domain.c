@@ -240,6 +240,35 @@ add_months(const char *d, int months, char out[11])
 	    (unsigned)(day > last ? last : day) % 100u);
 }
 
+/*
+ * Branches short of 三会一课 this year so far: the compliance report's
+ * rules over the year of today, counting only the cycles that have ended
+ * (Party lectures quarterly, the report's default).
+ */
+static int
+behind_count(struct replica *r, const char *today, int64_t *out, struct dom_error *e)
+{
+	char start[11], end[11];
+	sqlite3_stmt *st;
+	int rc;
+
+	snprintf(start, sizeof start, "%.4s-01-01", today);
+	snprintf(end, sizeof end, "%.4s-12-31", today);
+	if (sqlite3_prepare_v2(replica_db(r), DOM_COMPLIANCE_CTE
+	    " SELECT count(DISTINCT bid) FROM req WHERE n = 0", -1, &st, NULL) != SQLITE_OK)
+		return db_fail(r, e);
+	sqlite3_bind_null(st, 1);
+	sqlite3_bind_int(st, 2, atoi(today));
+	sqlite3_bind_text(st, 3, start, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, end, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, 3);
+	sqlite3_bind_text(st, 6, today, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : db_fail(r, e);
+}
+
 int
 dom_dashboard(struct replica *r, const char *today, struct dom_dashboard *d,
     struct dom_error *e)
@@ -281,7 +310,7 @@ dom_dashboard(struct replica *r, const char *today, struct dom_dashboard *d,
 	    one_int(r, DOM_SUBTREE_CTE " SELECT count(*) FROM (" DOM_TERM_SELECT
 	    ") WHERE term_end IS NOT NULL AND term_end <= ?2", NULL, until, &d->terms_expiring, e))
 		return -1;
-	return 0;
+	return behind_count(r, today, &d->branches_behind, e);
 }
 
 int

@@ -51,6 +51,42 @@
 	" WHERE o.kind IN ('community', 'general_branch', 'branch')"		\
 	"  AND coalesce(o.dissolved, 0) = 0 AND (?1 IS NULL OR o.id IN sub)"
 
+/*
+ * 三会一课 compliance (reports and the dashboard): the CTEs up to req(bid,
+ * kind, cs, label, n), one row per branch, kind and required cycle with the
+ * number of meetings held in it. ?1 org or NULL, ?2 year, ?3 and ?4 the
+ * period, ?5 the Party lecture's months, ?6 the date. See cmd_report.c's
+ * compliance report for the rules.
+ */
+#define DOM_COMPLIANCE_CTE DOM_SUBTREE_CTE ","\
+	" kinds(kind, len, ord) AS (VALUES ('committee_meeting', 1, 1), ('group_meeting', 1, 2),"\
+	"  ('general_meeting', 3, 3), ('party_lecture', ?5, 4), ('theme_day', 1, 5)),"\
+	" mon(m) AS (SELECT 1 UNION ALL SELECT m + 1 FROM mon WHERE m < 12),"\
+	" cyc(kind, cs, ce, label) AS (SELECT k.kind, printf('%04d-%02d-01', ?2, mon.m),"\
+	"  date(printf('%04d-%02d-01', ?2, mon.m), printf('+%d months', k.len), '-1 day'),"\
+	"  CASE k.len WHEN 1 THEN printf('%04d-%02d', ?2, mon.m)"\
+	"   WHEN 3 THEN printf('%04d-Q%d', ?2, (mon.m + 2) / 3)"\
+	"   WHEN 12 THEN printf('%04d', ?2)"\
+	"   ELSE printf('%04d-%02d~%02d', ?2, mon.m, mon.m + k.len - 1) END"\
+	"  FROM kinds k JOIN mon ON (mon.m - 1) % k.len = 0),"\
+	" br(id, code, name, founded_on, has_groups) AS (SELECT o.id, o.code, o.name, o.founded_on,"\
+	"  EXISTS (SELECT 1 FROM org g WHERE g.parent_id = o.id AND g.kind = 'group'"\
+	"   AND coalesce(g.dissolved, 0) = 0)"\
+	"  FROM org o WHERE o.kind = 'branch' AND coalesce(o.dissolved, 0) = 0"\
+	"  AND (?1 IS NULL OR o.id IN sub)),"\
+	" mown(bid, kind, held_on) AS (SELECT mt.org_id, mt.kind, mt.held_on FROM meeting mt"\
+	"  WHERE mt.held_on >= ?3 AND mt.held_on <= ?4"\
+	"  UNION ALL SELECT g.parent_id, mt.kind, mt.held_on FROM meeting mt"\
+	"  JOIN org g ON g.id = mt.org_id WHERE g.kind = 'group' AND mt.kind = 'group_meeting'"\
+	"  AND mt.held_on >= ?3 AND mt.held_on <= ?4),"\
+	" req(bid, kind, cs, label, n) AS (SELECT br.id, c.kind, c.cs, c.label, count(m.bid)"\
+	"  FROM br JOIN cyc c ON c.cs >= ?3 AND c.ce <= ?4 AND c.ce <= ?6"\
+	"  LEFT JOIN mown m ON m.bid = br.id AND m.kind = c.kind"\
+	"   AND m.held_on >= c.cs AND m.held_on <= c.ce"\
+	"  WHERE (c.kind <> 'group_meeting' OR br.has_groups)"\
+	"  AND (br.founded_on IS NULL OR br.founded_on <= c.cs)"\
+	"  GROUP BY br.id, c.kind, c.cs)"
+
 /* Kinds of failure. Append only. */
 enum dom_fail {
 	DOM_OK = 0,
@@ -127,6 +163,7 @@ struct dom_dashboard {
 	int64_t rejected;              /* this device's changes the server refused */
 	int64_t overdue_items;         /* problem items past due and not closed out */
 	int64_t terms_expiring;        /* committees whose term ended or ends within 6 months */
+	int64_t branches_behind;       /* branches short of 三会一课 this year so far */
 };
 int dom_dashboard(struct replica *r, const char *today, struct dom_dashboard *d,
     struct dom_error *e);

@@ -162,6 +162,7 @@ api_dashboard(struct call *c)
 	jw_kint(&j, "rejected", d.rejected);
 	jw_kint(&j, "overdue_items", d.overdue_items);
 	jw_kint(&j, "terms_expiring", d.terms_expiring);
+	jw_kint(&j, "branches_behind", d.branches_behind);
 	jw_key(&j, "problems");
 	jw_arr(&j);
 	if (dom_outcomes(c->w->r, 0, -1, true, 20, web_put_outcome, &j, &e) != 0) {

@@ -44,7 +44,8 @@ async function pageHome(seq) {
       card(d.members, '党员（党籍正常）'),
       card(d.branches, '党支部'),
       card(d.overdue_items, '逾期未销号的问题清单', d.overdue_items ? 'warn' : 'ok'),
-      card(d.terms_expiring, '已到期或半年内到期的换届', d.terms_expiring ? 'warn' : 'ok')),
+      card(d.terms_expiring, '已到期或半年内到期的换届', d.terms_expiring ? 'warn' : 'ok'),
+      card(d.branches_behind, '今年三会一课未达标的支部', d.branches_behind ? 'warn' : 'ok')),
     h('h2', {}, '本机修改的处理结果（冲突、退回与街道的决定）'),
     d.problems.length === 0 ? h('p.muted', {}, '没有冲突或退回。') :
       h('table', {}, h('thead', {}, h('tr', {}, ['序号', '时间', '结果', '原因', '街道的决定'].map((t) => h('th', {}, t)))),
