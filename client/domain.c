@@ -363,15 +363,41 @@ dom_outbox_span(struct replica *r, int64_t *count, int64_t *lo, int64_t *hi,
 
 /*
  * The roster's filter: a name containing the text, a citizen ID starting
- * with it (the index on id_number answers a prefix), or a branch whose
- * name contains it or whose code is it. ?1 text or NULL, ?2 the LIKE
- * pattern, ?3 the organisation or NULL.
+ * with it, or a branch whose name contains it or whose code is it. ?1 text
+ * or NULL, ?2 the LIKE pattern, ?3 the organisation or NULL.
+ *
+ * Two plans, chosen here rather than by luck: without text the page is
+ * read in name order from the index ui_member_name (dom_prepare_indexes),
+ * only the page's own rows being fetched from the table (the rowid
+ * subquery is answered from the index alone, so a deep page costs an index
+ * walk, not a table lookup per skipped row); with text the table is
+ * scanned once in storage order (NOT INDEXED: walking the name index and
+ * looking each row up costs seconds on a cold cache) and the few matches
+ * are sorted.
  */
-#define ROSTER_WHERE							\
-	" WHERE (?1 IS NULL OR m.name LIKE ?2 ESCAPE '\\'"		\
+#define ROSTER_TEXT_WHERE						\
+	" WHERE (m.name LIKE ?2 ESCAPE '\\'"				\
 	"  OR (m.id_number >= ?1 AND m.id_number < ?1 || x'ff')"	\
 	"  OR m.org_id IN (SELECT id FROM org WHERE name LIKE ?2 ESCAPE '\\' OR code = ?1))"	\
 	" AND (?3 IS NULL OR m.org_id = ?3)"
+#define ROSTER_COLS							\
+	"SELECT m.id, m.name, m.gender, m.id_number,"			\
+	" m.category, m.org_id, o.name, m.join_date, m.phone, m.standing,"	\
+	" coalesce(m.lost_contact, 0), coalesce(m.mobile, 0), coalesce(m.retired, 0),"	\
+	" coalesce(m.in_service, 0), coalesce(m.relocated, 0)"
+
+static const char roster_count_all[] =
+	"SELECT count(*) FROM member m WHERE ?3 IS NULL OR m.org_id = ?3";
+static const char roster_page_all[] =
+	ROSTER_COLS " FROM member m LEFT JOIN org o ON o.id = m.org_id"
+	" WHERE m.rowid IN (SELECT rowid FROM member WHERE ?3 IS NULL OR org_id = ?3"
+	"  ORDER BY name, id LIMIT ?4 OFFSET ?5)"
+	" ORDER BY m.name, m.id";
+static const char roster_count_text[] =
+	"SELECT count(*) FROM member m NOT INDEXED" ROSTER_TEXT_WHERE;
+static const char roster_page_text[] =
+	ROSTER_COLS " FROM member m NOT INDEXED LEFT JOIN org o ON o.id = m.org_id"
+	ROSTER_TEXT_WHERE " ORDER BY m.name, m.id LIMIT ?4 OFFSET ?5";
 
 static void
 bind_roster(sqlite3_stmt *st, const struct dom_member_query *q, const char *pat)
@@ -389,6 +415,7 @@ dom_member_page(struct replica *r, const struct dom_member_query *q,
     void (*each)(const struct dom_member_row *m, void *arg), void *arg, int64_t *total,
     struct dom_error *e)
 {
+	bool text = q->text && q->text[0];
 	char pat[420];
 	size_t n = 0;
 	sqlite3_stmt *st;
@@ -408,7 +435,7 @@ dom_member_page(struct replica *r, const struct dom_member_query *q,
 	}
 	pat[n++] = '%';
 	pat[n] = '\0';
-	if (sqlite3_prepare_v2(replica_db(r), "SELECT count(*) FROM member m" ROSTER_WHERE, -1, &st,
+	if (sqlite3_prepare_v2(replica_db(r), text ? roster_count_text : roster_count_all, -1, &st,
 	    NULL) != SQLITE_OK)
 		return db_fail(r, e);
 	bind_roster(st, q, pat);
@@ -417,12 +444,8 @@ dom_member_page(struct replica *r, const struct dom_member_query *q,
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW)
 		return db_fail(r, e);
-	if (sqlite3_prepare_v2(replica_db(r), "SELECT m.id, m.name, m.gender, m.id_number,"
-	    " m.category, m.org_id, o.name, m.join_date, m.phone, m.standing,"
-	    " coalesce(m.lost_contact, 0), coalesce(m.mobile, 0), coalesce(m.retired, 0),"
-	    " coalesce(m.in_service, 0), coalesce(m.relocated, 0)"
-	    " FROM member m LEFT JOIN org o ON o.id = m.org_id" ROSTER_WHERE
-	    " ORDER BY m.name, m.id LIMIT ?4 OFFSET ?5", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(replica_db(r), text ? roster_page_text : roster_page_all, -1, &st,
+	    NULL) != SQLITE_OK)
 		return db_fail(r, e);
 	bind_roster(st, q, pat);
 	sqlite3_bind_int(st, 4, q->limit);
@@ -494,7 +517,7 @@ dom_org_list(struct replica *r, void (*each)(const struct dom_org_row *o, void *
 	dom_error_clear(e);
 	if (sqlite3_prepare_v2(replica_db(r), "SELECT o.id, o.parent_id, o.code, o.name, o.kind,"
 	    " o.branch_type, o.secretary, o.term_start, o.term_end, coalesce(o.dissolved, 0),"
-	    " coalesce(c.n, 0) FROM org o LEFT JOIN (SELECT org_id, count(*) AS n FROM member m"
+	    " coalesce(c.n, 0) FROM org o LEFT JOIN (SELECT org_id, count(*) AS n FROM member m NOT INDEXED"
 	    " WHERE " DOM_MEMBER_CURRENT " GROUP BY org_id) c ON c.org_id = o.id ORDER BY o.code",
 	    -1, &st, NULL) != SQLITE_OK)
 		return db_fail(r, e);
@@ -519,7 +542,9 @@ dom_prepare_indexes(struct replica *r, struct dom_error *e)
 	char *msg = NULL;
 
 	dom_error_clear(e);
-	if (sqlite3_exec(replica_db(r), "CREATE INDEX IF NOT EXISTS ui_member_name ON member(name, id)",
+	/* The desk keeps its connection for hours: a cache that holds a street's roster. */
+	if (sqlite3_exec(replica_db(r), "PRAGMA cache_size = -65536;"
+	    "CREATE INDEX IF NOT EXISTS ui_member_name ON member(name, id)",
 	    NULL, NULL, &msg) != SQLITE_OK) {
 		fail(e, DOM_FAIL, -1, "%s", msg ? msg : "cannot create an index");
 		sqlite3_free(msg);

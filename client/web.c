@@ -407,7 +407,8 @@ allow_host(struct desk *d, const char *host, int port)
 			return;
 	}
 	snprintf(d->hosts[d->nhosts], sizeof d->hosts[0], v6 ? "[%s]:%d" : "%s:%d", host, port);
-	snprintf(d->origins[d->nhosts], sizeof d->origins[0], "http://%s", d->hosts[d->nhosts]);
+	snprintf(d->origins[d->nhosts], sizeof d->origins[0], v6 ? "http://[%s]:%d" : "http://%s:%d",
+	    host, port);
 	d->nhosts++;
 }
 
