@@ -16,7 +16,8 @@
 #
 # Environment: FUZZ_BUILD (build directory, default build-fuzz/), FUZZ_TARGETS
 # (names, default all), FUZZ_SMOKE_SECONDS (per target, default 20), FUZZ_SMOKE_RUNS
-# (new inputs per target, default 4000), FUZZ_FINDINGS (where crash inputs go in a
+# (inputs per store target, default 4000; FUZZ_SMOKE_RUNS_FAST for the others,
+# default 100000), FUZZ_FINDINGS (where crash inputs go in a
 # long run, default $FUZZ_BUILD/findings), FUZZ_JOBS (parallel build jobs).
 # The store targets read TX_FUZZ_* variables too (see tests/fuzz/fuzz_store.c).
 set -euo pipefail
@@ -96,14 +97,19 @@ smoke() {
 	do_build
 	local secs=${FUZZ_SMOKE_SECONDS:-20} runs=${FUZZ_SMOKE_RUNS:-4000} failed=0 t
 	for t in $targets; do
-		local work="$build/smoke/$t" corpus log rc=0
+		local work="$build/smoke/$t" corpus log rc=0 n
 		rm -rf "$work"
 		mkdir -p "$work/new" "$work/artifacts"
 		corpus=$(corpus_of "$t")
 		log="$work/log"
+		# The store targets make a store transaction per input; the others are fast.
+		case $t in
+		fuzz_store*) n=$runs ;;
+		*) n=${FUZZ_SMOKE_RUNS_FAST:-100000} ;;
+		esac
 		# shellcheck disable=SC2046
 		"$build/tests/$t" "${common_flags[@]}" $(dict_of "$t") -max_total_time="$secs" \
-			-runs="$runs" -artifact_prefix="$work/artifacts/" "$work/new" $corpus \
+			-runs="$n" -artifact_prefix="$work/artifacts/" "$work/new" $corpus \
 			>"$log" 2>&1 || rc=$?
 		echo "fuzz: $t: exit $rc"
 		figures "$log"
@@ -157,9 +163,10 @@ triage() {
 	local dir=${1:-${FUZZ_FINDINGS:-$build/findings}} f t what
 	for f in "$dir"/*; do
 		[ -f "$f" ] || continue
+		case $f in *.txt | *.log) continue ;; esac
 		t=$(basename "$f" | sed -E 's/-(crash|leak|timeout|oom|slow-unit)-.*//')
 		[ -x "$build/tests/$t" ] || { echo "$(basename "$f"): no target $t"; continue; }
-		what=$("$build/tests/$t" "$f" 2>&1 | grep -m1 -E 'INVARIANT BROKEN|^SUMMARY: (Address|Undefined|Leak)|runtime error:|ERROR: AddressSanitizer' |
+		what=$("$build/tests/$t" "$f" 2>&1 | grep -a -m1 -E 'INVARIANT BROKEN|^SUMMARY: (Address|Undefined|Leak)|runtime error:|ERROR: AddressSanitizer' |
 			sed -E 's/^==fuzz_store== //; s/ \(BuildId[^)]*\)//' || true)
 		echo "$(basename "$f"): ${what:-no failure on replay}"
 	done

@@ -39,26 +39,25 @@
  *     _scope2 under /JD01/SQ01/) is byte for byte what it was, bookkeeping
  *     columns included; the one exception is a member whom another community
  *     asked to transfer to SQ01 and whose transfer the office accepted (the
- *     member must then lie in SQ01); and in mode 2, the columns other than
- *     branch and scope of a member that left SQ01 by a transfer (the office's
- *     edit follows the member, see design.md). Every new row lies in SQ01 by its own
- *     scope (a transfer's sending side is the office). No row disappears;
- *   - no push result carries the values of a row outside the scope.
+ *     member must then lie in SQ01). A member that left SQ01 by a transfer is
+ *     outside too: take-office of the office's old edit must not touch it.
+ *     Every new row lies in SQ01 by its own scope (a transfer's sending side
+ *     is the office). No row disappears;
+ *   - no push result carries the values of a row outside the scope, and no
+ *     result's reason names the id or citizen ID number of one that the input
+ *     did not name itself;
+ *   - the office's own community is still there: not deleted, dissolved or
+ *     re-kinded.
  * A violation prints the row, the column and both values, then the push's
  * results, and calls __builtin_trap().
  *
  * Environment:
  *   TX_FUZZ_RESOLVE=0|1     override the mode of the target
- *   TX_FUZZ_LEAKS=1         also fail when a result's reason names the id or the
+ *   TX_FUZZ_LEAKS=0         do not fail when a result's reason names the id or the
  *                           citizen ID number of a row outside the scope that
  *                           the input did not name itself (issue 8, item 2)
- *   TX_FUZZ_OWN_ORG=1       also fail when the office deletes, dissolves or
- *                           renames its own community (issue 8, item 10)
- *   TX_FUZZ_MOVED_EDITS=0   in mode 2, also fail when take-office changes a member
- *                           that left SQ01 by a transfer (by default its columns
- *                           may change, as design.md says the office's edit
- *                           follows the member; its scope, branch and deletion
- *                           may not)
+ *   TX_FUZZ_OWN_ORG=0       do not fail when the office deletes, dissolves or
+ *                           re-kinds its own community (issue 8, item 10)
  *   TX_FUZZ_DIR=DIR         where the private folder is made (default /dev/shm,
  *                           else $TMPDIR, else /tmp)
  *   TX_FUZZ_KEEP=1          keep the folder after a violation (the path is printed)
@@ -121,7 +120,7 @@ static struct {
 	char path[4200];         /* the store's file */
 	struct store *s;
 	int resolve;             /* mode 2 */
-	int leaks, own_org, keep, verbose, moved_edits;
+	int leaks, own_org, keep, verbose;
 	int dirty;               /* the store's file differs from the template */
 	sqlite3 *aux;            /* the oracle's own connection to the store's file */
 	uint8_t tmpl_digest[32]; /* of every synced row and of the bookkeeping tables */
@@ -183,13 +182,17 @@ static void
 fail(const char *fmt, ...)
 {
 	va_list ap;
+	char msg[4096];
 
-	fprintf(stderr, "\n==fuzz_store== INVARIANT BROKEN (%s mode): ",
-	    G.resolve ? "push + take-office" : "push");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	/* Values come from the input: no control character reaches the terminal. */
+	for (char *p = msg; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	fprintf(stderr, "\n==fuzz_store== INVARIANT BROKEN (%s mode): %s\n",
+	    G.resolve ? "push + take-office" : "push", msg);
 	if (G.cur_resolve[0])
 		fprintf(stderr, "==fuzz_store== during %s\n", G.cur_resolve);
 	print_results();
@@ -701,7 +704,6 @@ struct trow {
 	char id[64];
 	char scope[512], scope2[512];
 	int outside;              /* neither scope under OFFICE_SCOPE: must not change */
-	int moved;                /* outside, and left SQ01 by an accepted transfer */
 	int deleted;
 	uint64_t version;
 	char **repr;              /* per column of SELECT * */
@@ -912,15 +914,6 @@ load_template_rows(void)
 	}
 	free(buf);
 	for (int i = 0; i < nrows; i++) {
-		sqlite3_stmt *st = q("SELECT 1 FROM evict WHERE tbl = ?1 AND row_id = ?2"
-		    " AND substr(old_scope, 1, length(?3)) = ?3");
-		sqlite3_bind_int(st, 1, rows[i].t);
-		sqlite3_bind_text(st, 2, rows[i].id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, OFFICE_SCOPE, -1, SQLITE_STATIC);
-		rows[i].moved = rows[i].outside && sqlite3_step(st) == SQLITE_ROW;
-		q_done(st);
-	}
-	for (int i = 0; i < nrows; i++) {
 		const struct trow *r = &rows[i];
 		if (r->t == TBL_ORG && tv(r, "code") && norg_codes < 32)
 			org_codes[norg_codes++] = tv(r, "code");
@@ -988,9 +981,23 @@ status_name(int st)
 	return st >= 0 && st < 4 ? n[st] : "?";
 }
 
+/* s with control characters shown as '?', cut to fit buf. */
+static const char *
+safe(const char *s, char *buf, size_t cap)
+{
+	size_t i = 0;
+
+	for (; s != NULL && s[i] != '\0' && i + 1 < cap; i++)
+		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+	buf[i] = '\0';
+	return buf;
+}
+
 static void
 print_results(void)
 {
+	char b1[64], b2[600];
+
 	const Tongxin__PushRequest *q = G.cur_req;
 	const Tongxin__PushResponse *r = G.cur_resp;
 
@@ -1003,13 +1010,15 @@ print_results(void)
 		    tx->n_changes);
 		if (r != NULL && i < r->n_results)
 			fprintf(stderr, " -> %s%s: %s", status_name((int)r->results[i]->status),
-			    r->results[i]->duplicate ? " (duplicate)" : "", r->results[i]->reason);
+			    r->results[i]->duplicate ? " (duplicate)" : "",
+			    safe(r->results[i]->reason, b2, sizeof b2));
 		fputc('\n', stderr);
 		for (size_t k = 0; k < tx->n_changes && k < 12; k++) {
 			const Tongxin__Change *c = tx->changes[k];
-			fprintf(stderr, "    %s %s %.40s cols", c->op == 0 ? "insert" : c->op == 1 ?
+			fprintf(stderr, "    %s %s %s cols", c->op == 0 ? "insert" : c->op == 1 ?
 			    "update" : c->op == 2 ? "delete" : "op?",
-			    c->table < TBL_COUNT ? schema_tables[c->table].name : "table?", c->row_id);
+			    c->table < TBL_COUNT ? schema_tables[c->table].name : "table?",
+			    safe(c->row_id, b1, 41));
 			for (size_t j = 0; j < c->n_cols && j < 16; j++)
 				fprintf(stderr, " %u", c->cols[j]);
 			fputc('\n', stderr);
@@ -1041,26 +1050,8 @@ accepted_inbound(const struct trow *r)
 }
 
 /* The scope invariant over the store's file as it is now. */
-/*
- * Whether column i of table t may differ in a row that left SQ01 by a
- * transfer, when the administrator takes the office's edit of it: the edit
- * follows the member (design.md), but does not move it, delete it or touch
- * what decides its scope.
- */
-static int
-moved_edit_ok(int t, int i)
-{
-	const struct table_def *td = &schema_tables[t];
-	const char *c = colnames[t][i];
-	int k = schema_col_index(td, c);
-
-	if (strcmp(c, "_version") == 0 || strcmp(c, "_hlc") == 0 || strcmp(c, "_device") == 0)
-		return 1;
-	return k >= 0 && k != td->scope_col && k != td->scope2_col;
-}
-
 static void
-check_scope(const char *when, int take_office)
+check_scope(const char *when)
 {
 	static char *buf;
 	static size_t cap;
@@ -1102,8 +1093,6 @@ check_scope(const char *when, int take_office)
 				/* A member another community sent to SQ01, accepted by the office. */
 				if (scope != NULL && office_sees(scope) && accepted_inbound(r))
 					break;
-				if (take_office && r->moved && G.moved_edits && moved_edit_ok(t, i))
-					continue;
 				fail("%s: %s row %s (outside %s: _scope %s%s%s) changed: column %s was %.300s, "
 				    "is %.300s", when, td->name, r->id, OFFICE_SCOPE, r->scope,
 				    r->scope2[0] ? ", _scope2 " : "", r->scope2, colnames[t][i], r->repr[i], now);
@@ -1116,14 +1105,16 @@ check_scope(const char *when, int take_office)
 			fail("%s: %s row %s (outside %s) has disappeared", when,
 			    schema_tables[rows[i].t].name, rows[i].id, OFFICE_SCOPE);
 	if (G.own_org) {
-		sqlite3_stmt *st = q("SELECT _deleted, coalesce(dissolved, 0), code"
+		sqlite3_stmt *st = q("SELECT _deleted, coalesce(dissolved, 0), code, kind"
 		    " FROM org WHERE _scope = ?1");
 		sqlite3_bind_text(st, 1, OFFICE_SCOPE, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_int(st, 0) != 0 ||
 		    sqlite3_column_int(st, 1) != 0 || sqlite3_column_text(st, 2) == NULL ||
-		    strcmp((const char *)sqlite3_column_text(st, 2), OFFICE_CODE) != 0)
-			fail("%s: the office's own community %s was deleted or dissolved", when,
-			    OFFICE_CODE);
+		    strcmp((const char *)sqlite3_column_text(st, 2), OFFICE_CODE) != 0 ||
+		    sqlite3_column_text(st, 3) == NULL ||
+		    strcmp((const char *)sqlite3_column_text(st, 3), "community") != 0)
+			fail("%s: the office's own community %s was deleted, dissolved or re-kinded",
+			    when, OFFICE_CODE);
 		q_done(st);
 	}
 }
@@ -1912,7 +1903,7 @@ resolve_all(void)
 		}
 		if (out != NULL)
 			tongxin__conflict_resolve_response__free_unpacked(out, NULL);
-		check_scope("after take-office", 1);
+		check_scope("after take-office");
 		G.cur_resolve[0] = '\0';
 	}
 	tongxin__conflict_list_response__free_unpacked(list, NULL);
@@ -1972,7 +1963,7 @@ run_push(const Tongxin__PushRequest *req)
 	} else {
 		fail("store_push returned %d", rc);
 	}
-	check_scope("after the push", 0);
+	check_scope("after the push");
 	if (profile)
 		ph_time[PH_CHECK] += cpu_now() - t0;
 	if (G.resolve)
@@ -2137,6 +2128,45 @@ write_seeds(const char *dir)
 		fclose(f);
 		fz_release();
 	}
+	/*
+	 * The attacks of issue 8 that this target found on the code before the
+	 * fixes, kept as seeds so every run replays them: a transfer requested
+	 * from another community's branch and accepted at once; re-used
+	 * sequences planting columns 32, 40 and 10^8 for take-office; a delete
+	 * and a move back of the member SQ01 transferred to SQ02.
+	 */
+	req = push_new();
+	tx = req->txns[req->n_txns++] = txn_new(seq++);
+	txn_add(tx, transfer_insert(8, 11, 5, "SQ01-01", "赵敏"));
+	tx = req->txns[req->n_txns++] = txn_new(seq++);
+	c = txn_add(tx, ch_new(TBL_TRANSFER, fid(TAG_TRANSFER, 8, a), TONGXIN__CHANGE__OP__OP_UPDATE));
+	ch_col(c, "status", "accepted", "requested");
+	write_push_seed(dir, "raw-attack-hijack", req);
+	{
+		static const uint32_t planted[] = { 32, 40, 100000000 };
+		for (int k = 0; k < 3; k++) {
+			char name[64];
+			req = push_new();
+			tx = req->txns[req->n_txns++] = txn_new(1 + (uint64_t)k);
+			c = txn_add(tx, ch_new(TBL_MEMBER, fid(TAG_MEMBER, k == 2 ? 30 : 1, a), k == 2 ?
+			    TONGXIN__CHANGE__OP__OP_INSERT : TONGXIN__CHANGE__OP__OP_UPDATE));
+			c->cols[c->n_cols++] = planted[k];
+			c->values[c->n_values++] = val_text("x");
+			if (k < 2)
+				c->before[c->n_before++] = val_text("y");
+			snprintf(name, sizeof name, "raw-attack-planted-col-%u", planted[k]);
+			write_push_seed(dir, name, req);
+		}
+	}
+	req = push_new();
+	tx = req->txns[req->n_txns++] = txn_new(seq++);
+	txn_add(tx, ch_new(TBL_MEMBER, fid(TAG_MEMBER, 6, a), TONGXIN__CHANGE__OP__OP_DELETE));
+	write_push_seed(dir, "raw-attack-moved-delete", req);
+	req = push_new();
+	tx = req->txns[req->n_txns++] = txn_new(seq++);
+	c = txn_add(tx, ch_new(TBL_MEMBER, fid(TAG_MEMBER, 6, a), TONGXIN__CHANGE__OP__OP_UPDATE));
+	ch_col(c, "org_id", fid(TAG_ORG, 3, b), fid(TAG_ORG, 3, b));
+	write_push_seed(dir, "raw-attack-moved-back", req);
 	/* Byte strings for the generator, and what it makes of others, in wire form. */
 	for (int i = 0; i < 40; i++) {
 		uint8_t buf[512];
@@ -2171,9 +2201,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	G.resolve = TX_FUZZ_RESOLVE_DEFAULT;
 	if ((e = getenv("TX_FUZZ_RESOLVE")) != NULL && e[0])
 		G.resolve = atoi(e) != 0;
-	G.leaks = (e = getenv("TX_FUZZ_LEAKS")) != NULL && atoi(e) != 0;
-	G.own_org = (e = getenv("TX_FUZZ_OWN_ORG")) != NULL && atoi(e) != 0;
-	G.moved_edits = (e = getenv("TX_FUZZ_MOVED_EDITS")) == NULL || atoi(e) != 0;
+	G.leaks = (e = getenv("TX_FUZZ_LEAKS")) == NULL || atoi(e) != 0;
+	G.own_org = (e = getenv("TX_FUZZ_OWN_ORG")) == NULL || atoi(e) != 0;
 	G.keep = (e = getenv("TX_FUZZ_KEEP")) != NULL && atoi(e) != 0;
 	G.verbose = (e = getenv("TX_FUZZ_VERBOSE")) != NULL && atoi(e) != 0;
 	profile = (e = getenv("TX_FUZZ_PROFILE")) != NULL && atoi(e) != 0;
