@@ -517,8 +517,8 @@ dom_org_list(struct replica *r, void (*each)(const struct dom_org_row *o, void *
 	dom_error_clear(e);
 	if (sqlite3_prepare_v2(replica_db(r), "SELECT o.id, o.parent_id, o.code, o.name, o.kind,"
 	    " o.branch_type, o.secretary, o.term_start, o.term_end, coalesce(o.dissolved, 0),"
-	    " coalesce(c.n, 0) FROM org o LEFT JOIN (SELECT org_id, count(*) AS n FROM member m NOT INDEXED"
-	    " WHERE " DOM_MEMBER_CURRENT " GROUP BY org_id) c ON c.org_id = o.id ORDER BY o.code",
+	    " coalesce(c.n, 0) FROM org o LEFT JOIN (SELECT org_id, count(*) AS n FROM member"
+	    " GROUP BY org_id) c ON c.org_id = o.id ORDER BY o.code",
 	    -1, &st, NULL) != SQLITE_OK)
 		return db_fail(r, e);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

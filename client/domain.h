@@ -216,7 +216,10 @@ int dom_member_page(struct replica *r, const struct dom_member_query *q,
 int dom_member_get(struct replica *r, const char *id, Tongxin__Value *vals,
     char org_name[256], char report_org_name[256], struct dom_error *e);
 
-/* One organisation, with the members directly in it. */
+/*
+ * One organisation, with the members directly in it (every member record,
+ * as tongxin org tree counts them; answered from the org_id index).
+ */
 struct dom_org_row {
 	const char *id, *parent_id, *code, *name, *kind, *branch_type, *secretary;
 	const char *term_start, *term_end;
