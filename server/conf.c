@@ -23,6 +23,7 @@ static const struct {
 	  1000000 },
 	{ "new_connections_per_second", offsetof(struct serve_limits, new_connections_per_second),
 	  1000000 },
+	{ "max_open_conflicts", offsetof(struct serve_limits, max_open_conflicts), 10000000 },
 };
 
 int
@@ -134,10 +135,12 @@ conf_write(const char *dir, const struct server_conf *c, char *err, size_t errle
 	    "\n# Limits (the defaults are shown; \"tongxind serve\" flags override them):\n"
 	    "# handshake_timeout = %d\n# idle_timeout = %d\n# max_sessions = %d\n"
 	    "# max_preauth = %d\n# max_preauth_per_address = %d\n"
-	    "# new_connections_per_second = %d\n", c->street, c->code, c->listen,
+	    "# new_connections_per_second = %d\n"
+	    "# Open conflicts one device may have waiting for the street:\n"
+	    "# max_open_conflicts = %d\n", c->street, c->code, c->listen,
 	    DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_SESSIONS,
 	    DEFAULT_MAX_PREAUTH, DEFAULT_MAX_PREAUTH_PER_ADDRESS,
-	    DEFAULT_NEW_CONNECTIONS_PER_SECOND);
+	    DEFAULT_NEW_CONNECTIONS_PER_SECOND, DEFAULT_MAX_OPEN_CONFLICTS);
 	if (fclose(f) != 0) {
 		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
 		return -1;
@@ -176,6 +179,8 @@ conf_limits(const struct serve_limits *flags, const struct serve_limits *conf,
 	    conf->max_preauth_per_address, dflt);
 	out->new_connections_per_second = pick(flags->new_connections_per_second,
 	    conf->new_connections_per_second, DEFAULT_NEW_CONNECTIONS_PER_SECOND);
+	out->max_open_conflicts = pick(flags->max_open_conflicts, conf->max_open_conflicts,
+	    DEFAULT_MAX_OPEN_CONFLICTS);
 	if (preauth_given && out->max_preauth >= out->max_sessions) {
 		snprintf(err, errlen, "max_preauth (%d) must be below max_sessions (%d), so that "
 		    "authenticated devices always find a place", out->max_preauth,

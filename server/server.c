@@ -1685,6 +1685,7 @@ server_run(const char *dir, const struct serve_opts *opts)
 		SSL_CTX_free(srv.ctx);
 		return 1;
 	}
+	store_set_conflict_limit(srv.store, srv.lim.max_open_conflicts);
 	if ((srv.base = event_base_new()) == NULL)
 		fatalx("cannot create the event loop");
 	if (preauth_table_init(&srv.pat, srv.lim.max_preauth + PREAUTH_SPARE) != 0)
@@ -1725,10 +1726,10 @@ server_run(const char *dir, const struct serve_opts *opts)
 	log_info("serving street %s (%s) on %s; data in %s", conf.street, conf.code,
 	    srv.opts.listen, dir);
 	log_info("limits: %d sessions, %d before hello (%d from one address, %d new connections "
-	    "per second from one address); timeouts: handshake %d s, idle %d s",
-	    srv.lim.max_sessions, srv.lim.max_preauth, srv.lim.max_preauth_per_address,
-	    srv.lim.new_connections_per_second, srv.lim.handshake_timeout_s,
-	    srv.lim.idle_timeout_s);
+	    "per second from one address); timeouts: handshake %d s, idle %d s; %d open "
+	    "conflicts per device", srv.lim.max_sessions, srv.lim.max_preauth,
+	    srv.lim.max_preauth_per_address, srv.lim.new_connections_per_second,
+	    srv.lim.handshake_timeout_s, srv.lim.idle_timeout_s, srv.lim.max_open_conflicts);
 	event_base_dispatch(srv.base);
 	refusal_flush(&srv, mono_ms());
 

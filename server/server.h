@@ -16,6 +16,7 @@
 #define DEFAULT_MAX_PREAUTH 256               /* connections not yet past Hello */
 #define DEFAULT_MAX_PREAUTH_PER_ADDRESS 16    /* of those, from one source address */
 #define DEFAULT_NEW_CONNECTIONS_PER_SECOND 20 /* per source address; the burst is the same */
+#define DEFAULT_MAX_OPEN_CONFLICTS 1000       /* per device, waiting for the street */
 
 /*
  * Serving limits and timeouts. 0 means "not set here": a flag overrides
@@ -28,6 +29,7 @@ struct serve_limits {
 	int max_preauth;                 /* connections that have not finished TLS and Hello */
 	int max_preauth_per_address;     /* ... from one source address (IPv6: one /64) */
 	int new_connections_per_second;  /* per source address, with a burst of as many */
+	int max_open_conflicts;          /* per device: further conflicts are rejected, kept whole */
 };
 
 /* The data directory's tongxind.conf. */

@@ -127,6 +127,13 @@ int store_replica_check(struct store *s, const struct store_actor *who,
 int store_resolutions(struct store *s, const struct store_actor *who, uint64_t *cursor,
     Tongxin__PullResponse *resp);
 
+/*
+ * How many open conflicts one device may have waiting for the street;
+ * further conflicts of that device are rejected (and kept whole in the
+ * transaction log). The default is 1000.
+ */
+void store_set_conflict_limit(struct store *s, int64_t n);
+
 /* Number of open conflicts, and of rows in a table that are live. For status and tests. */
 int64_t store_count(struct store *s, const char *what);
 

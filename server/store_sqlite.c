@@ -268,6 +268,12 @@ store_close(struct store *s)
 	free(s);
 }
 
+void
+store_set_conflict_limit(struct store *s, int64_t n)
+{
+	s->max_open_conflicts = n > 0 ? n : CONFLICTS_PER_DEVICE_MAX;
+}
+
 int
 store_setting(struct store *s, const char *key, char *buf, size_t cap)
 {
