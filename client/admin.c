@@ -16,6 +16,7 @@
 #include "text.h"
 #include "validate.h"
 #include "value.h"
+#include "vocab.h"
 
 /*
  * One exchange with the server; prints the failure and returns its exit code.
@@ -59,19 +60,36 @@ date_ms(const char *s)
 static const char *
 kind_label(const char *kind)
 {
-	static const struct { const char *k, *l; } labels[] = {
-		{ "same_field", "同一字段 same field" },
-		{ "update_deleted", "改已删 update vs delete" },
-		{ "delete_updated", "删已改 delete vs update" },
-		{ "unique", "重复登记 duplicate" },
-		{ "missing_parent", "上级已撤销 parent gone" },
-		{ "newer_wins", "新值优先 newer wins" },
-		{ "transferred", "已转出 transferred" },
-	};
-	for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++)
-		if (strcmp(labels[i].k, kind) == 0)
-			return labels[i].l;
-	return kind;
+	return vocab_show(vocab_get("conflict_kind"), kind);
+}
+
+/*
+ * A resolution as people read it: the decision's label, then what follows
+ * it ("set name=张三" -> "录入合并值 name=张三").
+ */
+static const char *
+resolution_label(const char *res, int with_code, char *buf, size_t cap)
+{
+	size_t n = strcspn(res, " :");
+	char code[32];
+	const char *l;
+
+	snprintf(code, sizeof code, "%.*s", (int)(n < sizeof code ? n : sizeof code - 1), res);
+	if ((l = vocab_label(vocab_get("decision"), code)) == NULL)
+		return res;
+	if (with_code)
+		snprintf(buf, cap, "%s %s", l, res);
+	else
+		snprintf(buf, cap, "%s%s", l, res + n);
+	return buf;
+}
+
+/* "已处理 resolved": a conflict's status with its label. */
+static const char *
+status_label(const char *status, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s %s", vocab_show(vocab_get("conflict_status"), status), status);
+	return buf;
 }
 
 static int
@@ -124,13 +142,15 @@ conflicts_list(struct cli *cli, struct replica *r, int argc, char **argv)
 		envelope_free(in);
 		return EXIT_FAIL;
 	}
+	table_set_vocab(t, 1, vocab_get("conflict_kind"));
+	table_set_vocab(t, 7, vocab_get("conflict_status"));
 	for (size_t i = 0; i < in->conflict_list_result->n_conflicts; i++) {
 		const Tongxin__ConflictInfo *c = in->conflict_list_result->conflicts[i];
-		char when[32];
+		char when[32], res[1100];
 		const char *cells[11];
 		fmt_time(c->received_at_ms, when, sizeof when);
 		cells[0] = cli->fmt == TABLE_TEXT && strlen(c->id) > 8 ? c->id + strlen(c->id) - 8 : c->id;
-		cells[1] = cli->fmt == TABLE_TEXT ? kind_label(c->kind) : c->kind;
+		cells[1] = c->kind;
 		cells[2] = c->org_code;
 		cells[3] = c->device_name;
 		cells[4] = c->table < TBL_COUNT ? schema_tables[c->table].name : "?";
@@ -139,7 +159,8 @@ conflicts_list(struct cli *cli, struct replica *r, int argc, char **argv)
 		cells[6] = when;
 		cells[7] = c->status;
 		cells[8] = c->reason;
-		cells[9] = c->resolution;
+		cells[9] = cli->fmt == TABLE_TEXT ? resolution_label(c->resolution, 0, res, sizeof res) :
+		    c->resolution;
 		cells[10] = c->resolved_by;
 		table_add(t, cells);
 	}
@@ -176,13 +197,138 @@ op_label(Tongxin__Change__Op op)
 	}
 }
 
+/* The server's row for change ch of conflict c (the clashing row for a duplicate), or NULL. */
+static const Tongxin__Row *
+server_row(const Tongxin__ConflictInfo *c, const Tongxin__Change *ch)
+{
+	if (c->current_row && c->current_row->table == ch->table &&
+	    (strcmp(c->current_row->row_id, ch->row_id) == 0 ||
+	     (strcmp(ch->row_id, c->row_id) == 0 && strcmp(c->kind, "unique") == 0)))
+		return c->current_row;
+	return NULL;
+}
+
+/*
+ * conflicts show --json: one object. Codes with their labels (kind, status,
+ * resolution), times as text and Unix ms, and per change the columns side
+ * by side with stored values (null where there is none) and "differs".
+ */
+static void
+conflict_json(const Tongxin__ConflictInfo *c)
+{
+	static const char *const ids[] = { "id", "kind", "status", "resolution", "resolved_by",
+		"reason", "office", "device", "operator", "made", "made_ms", "hlc", "received",
+		"received_ms", "server_writer", "server_written", "table", "row_id" };
+	static const char *const cids[] = { "column", "label", "base", "server", "office", "differs" };
+	enum { N = sizeof ids / sizeof ids[0] };
+	char t1[32], t2[32], t3[32], m1[24], m2[24], hlc[24], dec[32];
+	const char *cells[N];
+	struct table *t = table_new(N, ids, ids);
+
+	if (t == NULL)
+		return;
+	fmt_time(c->local_time_ms, t1, sizeof t1);
+	fmt_time(c->received_at_ms, t2, sizeof t2);
+	fmt_time(c->server_written_at_ms, t3, sizeof t3);
+	snprintf(m1, sizeof m1, "%lld", (long long)c->local_time_ms);
+	snprintf(m2, sizeof m2, "%lld", (long long)c->received_at_ms);
+	snprintf(hlc, sizeof hlc, "%llu", (unsigned long long)c->hlc);
+	/* The decision's code; what follows it (set's values) stays in resolution_detail. */
+	snprintf(dec, sizeof dec, "%.*s", (int)strcspn(c->resolution, " :"), c->resolution);
+	cells[0] = c->id;
+	cells[1] = c->kind;
+	cells[2] = c->status;
+	cells[3] = dec[0] ? dec : NULL;
+	cells[4] = c->resolved_by[0] ? c->resolved_by : NULL;
+	cells[5] = c->reason;
+	cells[6] = c->org_code;
+	cells[7] = c->device_name;
+	cells[8] = c->operator_name[0] ? c->operator_name : NULL;
+	cells[9] = t1;
+	cells[10] = m1;
+	cells[11] = hlc;
+	cells[12] = t2;
+	cells[13] = m2;
+	cells[14] = c->server_writer[0] ? c->server_writer : NULL;
+	cells[15] = c->server_writer[0] ? t3 : NULL;
+	cells[16] = c->table < TBL_COUNT ? schema_tables[c->table].name : NULL;
+	cells[17] = c->row_id;
+	table_set_vocab(t, 1, vocab_get("conflict_kind"));
+	table_set_vocab(t, 2, vocab_get("conflict_status"));
+	table_set_vocab(t, 3, vocab_get("decision"));
+	table_set_number(t, 10);
+	table_set_number(t, 11);
+	table_set_number(t, 13);
+	table_add(t, cells);
+	table_print_object(t, stdout, 0);
+	fputs(", \"resolution_detail\": ", stdout);
+	table_json_str(stdout, c->resolution[0] ? c->resolution : NULL);
+	fputs(", \"changes\": [", stdout);
+	for (size_t i = 0; c->txn != NULL && i < c->txn->n_changes; i++) {
+		const Tongxin__Change *ch = c->txn->changes[i];
+		const Tongxin__Row *cur;
+		const struct table_def *td;
+		struct table *ct;
+
+		if (ch->table >= TBL_COUNT)
+			continue;
+		td = &schema_tables[ch->table];
+		cur = server_row(c, ch);
+		printf("%s\n {\"op\": \"%s\", \"table\": \"%s\", \"row_id\": ", i ? "," : "",
+		    ch->op == TONGXIN__CHANGE__OP__OP_INSERT ? "insert" :
+		    ch->op == TONGXIN__CHANGE__OP__OP_UPDATE ? "update" : "delete", td->name);
+		table_json_str(stdout, ch->row_id);
+		fputs(", \"server_row_id\": ", stdout);
+		table_json_str(stdout, cur ? cur->row_id : NULL);
+		fputs(", \"server_deleted\": ", stdout);
+		fputs(cur == NULL ? "null" : cur->deleted ? "true" : "false", stdout);
+		fputs(", \"columns\": ", stdout);
+		if ((ct = table_new(6, cids, cids)) == NULL)
+			break;
+		table_set_bool(ct, 5);
+		for (int k = 0; k < td->ncols; k++) {
+			const Tongxin__Value *office = change_value(ch, (uint32_t)k, 0);
+			const Tongxin__Value *base = change_value(ch, (uint32_t)k, 1);
+			const Tongxin__Value *server = cur && !cur->deleted && (size_t)k < cur->n_values ?
+			    cur->values[k] : NULL;
+			char bb[256], sb[256], ob[256];
+			const char *cc[6];
+			if (office == NULL && (cur == NULL || ch->op != TONGXIN__CHANGE__OP__OP_INSERT))
+				continue;
+			cc[0] = td->cols[k].name;
+			cc[1] = td->cols[k].label;
+			cc[2] = base && base->kind_case != TONGXIN__VALUE__KIND__NOT_SET ?
+			    value_str(base, bb, sizeof bb) : NULL;
+			cc[3] = server && server->kind_case != TONGXIN__VALUE__KIND__NOT_SET ?
+			    value_str(server, sb, sizeof sb) : NULL;
+			cc[4] = ch->op != TONGXIN__CHANGE__OP__OP_DELETE && office &&
+			    office->kind_case != TONGXIN__VALUE__KIND__NOT_SET ?
+			    value_str(office, ob, sizeof ob) : NULL;
+			cc[5] = server && office && ch->op != TONGXIN__CHANGE__OP__OP_DELETE ?
+			    (value_eq(server, office) ? "0" : "1") : NULL;
+			table_add(ct, cc);
+		}
+		table_print(ct, stdout, TABLE_JSON);
+		fputc('}', stdout);
+	}
+	fputs("]}\n", stdout);
+}
+
+/* A value in the side-by-side view: labels for people, stored values for machines. */
+static const char *
+shown_value(const struct cli *cli, const struct col_def *cd, const Tongxin__Value *v, char *buf,
+    size_t cap)
+{
+	return cli->fmt == TABLE_TEXT ? value_label(cd, v, buf, cap) : value_str(v, buf, cap);
+}
+
 static int
 conflicts_show(struct cli *cli, struct replica *r, const char *id)
 {
 	Tongxin__ConflictShowRequest sr = TONGXIN__CONFLICT_SHOW_REQUEST__INIT;
 	Tongxin__Envelope env = TONGXIN__ENVELOPE__INIT, *in = NULL;
 	const Tongxin__ConflictInfo *c;
-	char t1[32], t2[32], t3[32];
+	char t1[32], t2[32], t3[32], res[1100], t3tmp[64];
 	int rc;
 
 	sr.id = (char *)id;
@@ -192,12 +338,18 @@ conflicts_show(struct cli *cli, struct replica *r, const char *id)
 	    "conflicts show")) != EXIT_OK)
 		return rc;
 	c = in->conflict_show_result->conflict;
+	if (cli->fmt == TABLE_JSON) {
+		conflict_json(c);
+		envelope_free(in);
+		return EXIT_OK;
+	}
 	fmt_time(c->local_time_ms, t1, sizeof t1);
 	fmt_time(c->received_at_ms, t2, sizeof t2);
 	fmt_time(c->server_written_at_ms, t3, sizeof t3);
 	printf("冲突 Conflict %s\n", text_show(c->id));
 	printf("  类型 Kind:      %s\n  状态 Status:    %s%s%s%s%s\n", text_show(kind_label(c->kind)),
-	    text_show(c->status), c->resolution[0] ? " — " : "", text_show(c->resolution),
+	    text_show(status_label(c->status, t3tmp, sizeof t3tmp)),
+	    c->resolution[0] ? " — " : "", text_show(resolution_label(c->resolution, 1, res, sizeof res)),
 	    c->resolved_by[0] ? " by " : "", text_show(c->resolved_by));
 	printf("  原因 Reason:    %s\n", text_show(c->reason));
 	printf("  社区 Office:    %s (%s)%s%s, made %s (HLC %llu), received %s\n",
@@ -238,20 +390,20 @@ conflicts_show(struct cli *cli, struct replica *r, const char *id)
 			const Tongxin__Value *base = change_value(ch, (uint32_t)k, 1);
 			const Tongxin__Value *server = cur && !cur->deleted && (size_t)k < cur->n_values ?
 			    cur->values[k] : NULL;
-			char name[128], bb[256] = "", sb[256] = "", ob[256] = "";
+			char name[128], bb[256] = "", sb[256] = "", ob[256] = "", tmp[256];
 			const char *cells[5];
 			if (office == NULL && (cur == NULL || ch->op != TONGXIN__CHANGE__OP__OP_INSERT))
 				continue;
 			snprintf(name, sizeof name, "%s %s", td->cols[k].label, td->cols[k].name);
 			if (base)
-				value_str(base, bb, sizeof bb);
+				snprintf(bb, sizeof bb, "%s", shown_value(cli, &td->cols[k], base, tmp, sizeof tmp));
 			if (server)
-				value_str(server, sb, sizeof sb);
+				snprintf(sb, sizeof sb, "%s", shown_value(cli, &td->cols[k], server, tmp, sizeof tmp));
 			else if (cur && cur->deleted)
 				snprintf(sb, sizeof sb, "%s", ch->op == TONGXIN__CHANGE__OP__OP_INSERT &&
 				    cur->version == 0 ? "(无 not on the server)" : "(已删除 deleted)");
 			if (office)
-				value_str(office, ob, sizeof ob);
+				snprintf(ob, sizeof ob, "%s", shown_value(cli, &td->cols[k], office, tmp, sizeof tmp));
 			cells[0] = name;
 			cells[1] = base ? bb : "";
 			cells[2] = sb;
@@ -337,7 +489,19 @@ conflicts_resolve(struct cli *cli, struct replica *r, const char *id, int argc, 
 				return EXIT_INVALID;
 			}
 			cols[k] = (uint32_t)c;
-			if (td->cols[c].type == COL_INT || td->cols[c].type == COL_BOOL)
+			/* Labels and aliases as everywhere else: --set education=本科. */
+			if (vocab_of_col(&td->cols[c]) != NULL && eq[1] != '\0') {
+				const char *stored = vocab_col_store(&td->cols[c], eq + 1);
+				char opt[80];
+				snprintf(opt, sizeof opt, "--set %s=", sets[k]);
+				if (stored == NULL)
+					return vocab_refuse("conflicts resolve", td->cols[c].label, opt,
+					    vocab_of_col(&td->cols[c]), eq + 1);
+				if (td->cols[c].type == COL_BOOL)
+					value_set_int(&vals[k], stored[0] == '1');
+				else
+					value_set_text(&vals[k], stored);
+			} else if (td->cols[c].type == COL_INT || td->cols[c].type == COL_BOOL)
 				value_set_int(&vals[k], strtoll(eq + 1, NULL, 10));
 			else if (eq[1] == '\0')
 				value_set_null(&vals[k]);

@@ -23,6 +23,7 @@
 #include "text.h"
 #include "validate.h"
 #include "value.h"
+#include "vocab.h"
 #include "web.h"
 
 #define MAX_COLS 32
@@ -59,11 +60,11 @@ static const struct verb verbs[] = {
 	  "       tongxin org edit CODE --FIELD VALUE...\n"
 	  "       tongxin org list\n"
 	  "       tongxin org tree",
-	  "Organisations (组织). KIND: community, general_branch, branch, group.\n"
-	  "--parent defaults to this device's organisation. Fields: --branch-type,\n"
-	  "--secretary, --founded-on, --term-start, --term-end, --dissolved 0|1.\n", verb_org },
-	{ "member", "member add --name NAME --gender male|female --ethnicity E --id-number N\n"
-	  "            --education E --category full|probationary --branch CODE --join-date D\n"
+	  "Organisations (组织). --parent defaults to this device's organisation.\n"
+	  "Fields: --branch-type,\n"
+	  "--secretary, --founded-on, --term-start, --term-end, --dissolved.\n", verb_org },
+	{ "member", "member add --name NAME --gender G --ethnicity E --id-number N\n"
+	  "            --education E --category C --branch CODE --join-date D\n"
 	  "            [--FIELD VALUE...]\n"
 	  "       tongxin member edit ID --FIELD VALUE...\n"
 	  "       tongxin member delete ID\n"
@@ -77,7 +78,7 @@ static const struct verb verbs[] = {
 	  "Party members (党员). ID is the member's id or citizen ID number. The birth\n"
 	  "date is taken from the citizen ID number when not given. Fields use the\n"
 	  "schema's column names with dashes: --phone, --address, --job, --full-date,\n"
-	  "--retired 0|1, --relocated 0|1, --mobile 0|1, --flow-to, ...\n"
+	  "--retired, --relocated, --mobile, --flow-to, ...\n"
 	  "import: a CSV with the national form's columns (姓名, 性别, 公民身份号码, 所在党支部\n"
 	  "CODE or name, ...); nothing is imported if a row is bad unless --take-good; bad rows\n"
 	  "go to FILE.errors.csv with a 错误 column (fix and import it again); --check only checks.\n",
@@ -87,18 +88,17 @@ static const struct verb verbs[] = {
 	  "            [--absent IDS]\n"
 	  "       tongxin meeting list [--org CODE] [--kind KIND] [--from DATE] [--to DATE]\n"
 	  "       tongxin meeting show ID",
-	  "组织生活 Organisational life: 支委会 committee_meeting, 党员大会 general_meeting,\n"
-	  "党小组会 group_meeting, 党课 party_lecture, 主题党日 theme_day, 组织生活会\n"
-	  "life_meeting, 民主评议 democratic_review. A meeting and its attendance are one\n"
-	  "local transaction. IDS: member ids or citizen ID numbers, comma-separated.\n",
+	  "组织生活 Organisational life (三会一课 and more; KIND below). A meeting and its\n"
+	  "attendance are one local transaction. IDS: member ids or citizen ID numbers,\n"
+	  "comma-separated.\n",
 	  verb_meeting },
 	{ "item", "item add --kind KIND --title TEXT [--org CODE] [--detail TEXT] [--due-on DATE]\n"
 	  "       tongxin item claim ID --by NAME [--date DATE]\n"
 	  "       tongxin item rectify ID --note TEXT [--date DATE]\n"
 	  "       tongxin item close ID [--note TEXT] [--date DATE]\n"
 	  "       tongxin item list [--kind KIND] [--open] [--org CODE]",
-	  "清单 Lists: responsibility, problem, learning, resource, activity, need and\n"
-	  "project items; claims (双向认领), rectification (整改) and close-out (销号).\n",
+	  "清单 Lists (KIND below): claims (双向认领), rectification (整改) and close-out\n"
+	  "(销号).\n",
 	  verb_item },
 	{ "transfer", "transfer request MEMBER --to CODE [--reason TEXT] [--date DATE]\n"
 	  "       tongxin transfer accept ID [--note TEXT]\n"
@@ -162,6 +162,90 @@ static const char exit_codes_help[] =
 	"4 refused by the server, 5 protocol or schema mismatch, 6 server error,\n"
 	"7 invalid input (nothing changed), 8 damaged replica file (run tongxin doctor).\n";
 
+/*
+ * The options of each verb whose values come from the vocabulary: the
+ * enum and yes/no columns of its table (all of them when cols is NULL).
+ */
+static const struct {
+	const char *verb;
+	int table;
+	const char *const *cols;
+} vocab_opts[] = {
+	{ "member", TBL_MEMBER, NULL },
+	{ "org", TBL_ORG, NULL },
+	{ "meeting", TBL_MEETING, NULL },
+	{ "item", TBL_LIST_ITEM, (const char *const[]){ "kind", NULL } },
+};
+
+/* Print words (each "label code") after a hanging indent, wrapped at 80 columns. */
+static void
+help_wrap(FILE *f, const struct vocab *v, int indent)
+{
+	int col = indent;
+
+	for (size_t i = 0; i < v->n; i++) {
+		char word[128];
+		int w;
+		if (strcmp(v->entries[i].code, v->entries[i].label) == 0)
+			snprintf(word, sizeof word, "%s%s", v->entries[i].label, i + 1 < v->n ? "、" : "");
+		else
+			snprintf(word, sizeof word, "%s %s%s", v->entries[i].label, v->entries[i].code,
+			    i + 1 < v->n ? "、" : "");
+		w = text_width(word);
+		if (col > indent && col + w > 80) {
+			fprintf(f, "\n%*s", indent, "");
+			col = indent;
+		}
+		fputs(word, f);
+		col += w;
+	}
+	fputc('\n', f);
+}
+
+/* The allowed values of a verb's options, generated from the vocabulary. */
+static void
+vocab_help(FILE *f, const char *verb)
+{
+	for (size_t k = 0; k < sizeof vocab_opts / sizeof vocab_opts[0]; k++) {
+		const struct table_def *td = &schema_tables[vocab_opts[k].table];
+		int nbool = 0;
+		if (strcmp(vocab_opts[k].verb, verb) != 0)
+			continue;
+		fprintf(f, "可选值 Allowed values (the label, the code or a common alias):\n");
+		for (int c = 0; c < td->ncols; c++) {
+			const struct vocab *v = vocab_of_col(&td->cols[c]);
+			char opt[64];
+			int matched = vocab_opts[k].cols == NULL;
+			for (const char *const *n = vocab_opts[k].cols; n && *n && !matched; n++)
+				matched = strcmp(*n, td->cols[c].name) == 0;
+			if (v == NULL || !matched || td->cols[c].type == COL_BOOL)
+				continue;
+			snprintf(opt, sizeof opt, "--%s", td->cols[c].name);
+			for (char *p = opt; *p; p++)
+				if (*p == '_')
+					*p = '-';
+			fprintf(f, "  %-14s ", opt);
+			if (v->store_label)
+				fprintf(f, "%s (GB 3304):\n%*s", td->cols[c].label, 17, "");
+			help_wrap(f, v, 17);
+		}
+		for (int c = 0; c < td->ncols; c++)
+			if (td->cols[c].type == COL_BOOL && vocab_opts[k].cols == NULL) {
+				char opt[64];
+				snprintf(opt, sizeof opt, "%s--%s", nbool++ ? ", " : "  ", td->cols[c].name);
+				for (char *p = opt; *p; p++)
+					if (*p == '_')
+						*p = '-';
+				fputs(opt, f);
+			}
+		if (nbool) {
+			fputs(":\n", f);
+			fprintf(f, "%*s", 17, "");
+			help_wrap(f, vocab_get("bool"), 17);
+		}
+	}
+}
+
 static void
 usage_all(FILE *f)
 {
@@ -181,9 +265,12 @@ int
 verb_usage(const char *name, int ok)
 {
 	for (size_t i = 0; i < NVERBS; i++)
-		if (strcmp(verbs[i].name, name) == 0)
-			fprintf(ok ? stdout : stderr, "usage: tongxin %s\n\n%s\n%s", verbs[i].usage,
-			    verbs[i].help, exit_codes_help);
+		if (strcmp(verbs[i].name, name) == 0) {
+			FILE *f = ok ? stdout : stderr;
+			fprintf(f, "usage: tongxin %s\n\n%s", verbs[i].usage, verbs[i].help);
+			vocab_help(f, name);
+			fprintf(f, "\n%s", exit_codes_help);
+		}
 	return ok ? EXIT_OK : EXIT_USAGE;
 }
 
@@ -281,10 +368,8 @@ print_outcomes(sqlite3 *db, int limit)
 		if (n++ == 0)
 			printf("本机修改的处理结果 What became of this device's changes:\n");
 		fmt_time(sqlite3_column_int64(st, 4), when, sizeof when);
-		printf("  #%lld %s %s%s%s: %s%s%s\n", (long long)sqlite3_column_int64(st, 0), when,
-		    strcmp(status, "conflict") == 0 ? "冲突 conflict" :
-		    strcmp(status, "rejected") == 0 ? "退回 rejected" :
-		    strcmp(status, "merged") == 0 ? "合并 merged" : "已应用 applied",
+		printf("  #%lld %s %s %s%s%s: %s%s%s\n", (long long)sqlite3_column_int64(st, 0), when,
+		    vocab_show(vocab_get("outcome"), status), status,
 		    sqlite3_column_type(st, 3) != SQLITE_NULL ? " " : "",
 		    text_show((const char *)sqlite3_column_text(st, 3)),
 		    text_show((const char *)sqlite3_column_text(st, 2)),
@@ -315,6 +400,87 @@ print_notices(sqlite3 *db, int limit)
 	sqlite3_finalize(st);
 }
 
+/*
+ * status --json: one object, typed; "outcomes" and "notices" as in the text
+ * (the 20 and 10 latest); "check" only with --check (check_rc < 0: not run).
+ */
+static void
+status_json(struct replica *r, const struct rep_info *i, const char *server, int check_rc,
+    const char *check_text)
+{
+	static const char *const ids[] = { "replica", "device", "role", "org", "street", "server",
+		"last_contact", "last_contact_ms", "pending_txns", "pending_changes" };
+	static const char *const oids[] = { "seq", "status", "reason", "conflict_id", "at",
+		"resolution" };
+	static const char *const nids[] = { "at", "text" };
+	const char *cells[10];
+	char when[32], ms[24], txns[24], changes[24];
+	struct table *t = table_new(10, ids, ids), *o = table_new(6, oids, oids),
+	    *n = table_new(2, nids, nids);
+	sqlite3_stmt *st;
+
+	if (t == NULL || o == NULL || n == NULL) {
+		table_free(t);
+		table_free(o);
+		table_free(n);
+		return;
+	}
+	fmt_time(i->last_contact, when, sizeof when);
+	snprintf(ms, sizeof ms, "%lld", (long long)i->last_contact);
+	snprintf(txns, sizeof txns, "%lld", (long long)i->pending_txns);
+	snprintf(changes, sizeof changes, "%lld", (long long)i->pending_changes);
+	cells[0] = i->path;
+	cells[1] = i->device;
+	cells[2] = i->role;
+	cells[3] = i->org_code;
+	cells[4] = i->street[0] ? i->street : NULL;
+	cells[5] = server;
+	cells[6] = i->last_contact ? when : NULL;
+	cells[7] = i->last_contact ? ms : NULL;
+	cells[8] = txns;
+	cells[9] = changes;
+	table_set_vocab(t, 2, vocab_get("role"));
+	for (int c = 7; c < 10; c++)
+		table_set_number(t, c);
+	table_add(t, cells);
+	table_set_number(o, 0);
+	table_set_vocab(o, 1, vocab_get("outcome"));
+	if (sqlite3_prepare_v2(replica_db(r), "SELECT seq, status, reason, conflict_id, at, resolution"
+	    " FROM outcome WHERE status IN ('conflict', 'rejected') OR reason IS NOT NULL"
+	    " ORDER BY seq DESC LIMIT 20", -1, &st, NULL) == SQLITE_OK) {
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *oc[6];
+			for (int c = 0; c < 6; c++)
+				oc[c] = (const char *)sqlite3_column_text(st, c);
+			fmt_time(sqlite3_column_int64(st, 4), when, sizeof when);
+			oc[4] = when;
+			table_add(o, oc);
+		}
+		sqlite3_finalize(st);
+	}
+	if (sqlite3_prepare_v2(replica_db(r), "SELECT at, text FROM notice ORDER BY at DESC LIMIT 10",
+	    -1, &st, NULL) == SQLITE_OK) {
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *nc[2];
+			fmt_time(sqlite3_column_int64(st, 0), when, sizeof when);
+			nc[0] = when;
+			nc[1] = (const char *)sqlite3_column_text(st, 1);
+			table_add(n, nc);
+		}
+		sqlite3_finalize(st);
+	}
+	table_print_object(t, stdout, 0);
+	if (check_rc >= 0) {
+		printf(", \"check\": %s, \"check_detail\": ", check_rc == 0 ? "true" : "false");
+		table_json_str(stdout, check_text);
+	}
+	fputs(", \"outcomes\": ", stdout);
+	table_print(o, stdout, TABLE_JSON);
+	fputs(", \"notices\": ", stdout);
+	table_print(n, stdout, TABLE_JSON);
+	fputs("}\n", stdout);
+}
+
 static int
 verb_status(struct cli *cli, int argc, char **argv)
 {
@@ -334,11 +500,36 @@ verb_status(struct cli *cli, int argc, char **argv)
 	if ((r = cli_open(cli)) == NULL)
 		return EXIT_FAIL;
 	i = replica_info(r);
+	if (cli->fmt == TABLE_JSON) {
+		char text[1200] = "";
+		int crc = -1;
+		if (check) {
+			struct sync_opts o = { 0 };
+			struct sync_report rep;
+			enum sync_fail f;
+			char err[1024] = "";
+			o.server = cli->server;
+			o.operator_name = cli->operator_name;
+			o.check_only = 1;
+			if (sync_run(r, &o, &rep, &f, err, sizeof err) != 0) {
+				snprintf(text, sizeof text, "%s", err);
+				rc = fail_exit(f);
+				crc = 1;
+			} else {
+				snprintf(text, sizeof text, "connected to %s (tongxind %s) as %s", rep.street,
+				    rep.server_version, rep.device);
+				crc = 0;
+			}
+		}
+		status_json(r, replica_info(r), cli->server ? cli->server : i->server, crc, text);
+		replica_close(r);
+		return rc;
+	}
 	fmt_time(i->last_contact, when, sizeof when);
-	printf("副本 Replica:      %s\n设备 Device:       %s (%s)\n组织 Organisation: %s\n"
+	printf("副本 Replica:      %s\n设备 Device:       %s (%s %s)\n组织 Organisation: %s\n"
 	    "街道 Street:       %s\n服务器 Server:     %s\n最近联系 Last contact: %s\n"
 	    "待发送 Pending:    %lld transactions, %lld changes\n", i->path, i->device,
-	    strcmp(i->role, "admin") == 0 ? "管理员 admin" : "社区 office", i->org_code,
+	    vocab_show(vocab_get("role"), i->role), i->role, i->org_code,
 	    i->street[0] ? text_show(i->street) : "(not yet contacted)",
 	    cli->server ? cli->server : i->server,
 	    when, (long long)i->pending_txns, (long long)i->pending_changes);
@@ -495,14 +686,22 @@ parse_fields(sqlite3 *db, int t, int argc, char **argv, Tongxin__Value *vals, in
 			fprintf(stderr, "tongxin %s: unknown field --%s\n", verbname, opt + 2);
 			return EXIT_USAGE;
 		}
-		if (td->cols[c].type == COL_INT || td->cols[c].type == COL_BOOL) {
+		if (td->cols[c].type == COL_BOOL) {
+			const char *b = vocab_parse(vocab_get("bool"), val);
+			if (b == NULL)
+				return vocab_refuse(verbname, td->cols[c].label, opt, vocab_get("bool"),
+				    val);
+			value_set_int(&vals[c], b[0] == '1');
+		} else if (td->cols[c].type == COL_ENUM && val[0] != '\0') {
+			const char *stored = vocab_col_store(&td->cols[c], val);
+			if (stored == NULL)
+				return vocab_refuse(verbname, td->cols[c].label, opt,
+				    vocab_of_col(&td->cols[c]), val);
+			value_set_text(&vals[c], stored);
+		} else if (td->cols[c].type == COL_INT) {
 			char *end;
 			long long v;
-			if (strcmp(val, "yes") == 0 || strcmp(val, "是") == 0)
-				v = 1;
-			else if (strcmp(val, "no") == 0 || strcmp(val, "否") == 0)
-				v = 0;
-			else {
+			{
 				errno = 0;
 				v = strtoll(val, &end, 10);
 				if (errno || *end || end == val) {
@@ -520,6 +719,21 @@ parse_fields(sqlite3 *db, int t, int argc, char **argv, Tongxin__Value *vals, in
 		set[c] = 1;
 	}
 	return 0;
+}
+
+int
+vocab_refuse(const char *verbname, const char *what, const char *opt, const struct vocab *v,
+    const char *given)
+{
+	char allowed[2048];
+
+	vocab_list(v, strcmp(v->name, "ethnicity") != 0, "、", allowed, sizeof allowed);
+	fprintf(stderr, "tongxin %s: %s (%s) 取值 \"%s\" 无效 invalid value; 可选 allowed: %s\n",
+	    verbname, what, opt, text_show(given), allowed);
+	if (v->store_label || strcmp(v->name, "ethnicity") == 0)
+		fprintf(stderr, "  (也可填写代码 or the GB 3304 code, e.g. 01 = %s)\n",
+		    v->entries[0].label);
+	return EXIT_INVALID;
 }
 
 /* Validate every set value; print the first problem. */
@@ -732,6 +946,8 @@ org_list(struct cli *cli, struct replica *r)
 		table_free(t);
 		return EXIT_FAIL;
 	}
+	table_set_vocab(t, 2, vocab_get("org_kind"));
+	table_set_number(t, 5);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *cells[6];
 		for (int c = 0; c < 6; c++)
@@ -755,14 +971,44 @@ struct tnode {
 static const char *
 org_kind_label(const char *kind)
 {
-	static const struct { const char *k, *l; } labels[] = {
-		{ "street", "街道党工委" }, { "community", "社区党委" },
-		{ "general_branch", "党总支" }, { "branch", "党支部" }, { "group", "党小组" },
-	};
-	for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++)
-		if (kind && strcmp(labels[i].k, kind) == 0)
-			return labels[i].l;
-	return kind ? kind : "";
+	return vocab_show(vocab_get("org_kind"), kind);
+}
+
+/* The tree as rows for --csv / --json: parent codes, direct and subtree member counts. */
+static void
+tree_rows(struct cli *cli, struct tnode *n, size_t cnt)
+{
+	static const char *const ids[] = { "code", "name", "kind", "parent", "secretary",
+		"dissolved", "members", "members_total" };
+	static const char *const hdr[] = { "编码", "名称", "类别", "上级", "书记", "已撤销",
+		"直属党员", "党员总数" };
+	struct table *t = table_new(8, ids, hdr);
+
+	if (t == NULL)
+		return;
+	table_set_vocab(t, 2, vocab_get("org_kind"));
+	table_set_bool(t, 5);
+	table_set_number(t, 6);
+	table_set_number(t, 7);
+	for (size_t i = 0; i < cnt; i++) {
+		char direct[24], total[24];
+		const char *parent = NULL, *cells[8];
+		for (size_t j = 0; j < cnt && parent == NULL; j++)
+			if (strcmp(n[j].id, n[i].parent) == 0)
+				parent = n[j].code;
+		snprintf(direct, sizeof direct, "%ld", n[i].direct);
+		snprintf(total, sizeof total, "%ld", n[i].total);
+		cells[0] = n[i].code;
+		cells[1] = n[i].name;
+		cells[2] = n[i].kind;
+		cells[3] = parent;
+		cells[4] = n[i].secretary;
+		cells[5] = n[i].dissolved ? "1" : "0";
+		cells[6] = direct;
+		cells[7] = total;
+		table_add(t, cells);
+	}
+	table_print(t, stdout, cli->fmt);
 }
 
 /* Sum members over subtrees (depth bounded: the tree is shallow, cycles cannot loop). */
@@ -836,7 +1082,7 @@ org_tree(struct cli *cli, struct replica *r)
 		cnt++;
 	}
 	sqlite3_finalize(st);
-	if (cnt == 0)
+	if (cnt == 0 && cli->fmt == TABLE_TEXT)
 		printf("副本中还没有组织 No organisations in this replica yet; run \"tongxin sync\".\n");
 	/* Roots: organisations whose parent this replica does not hold. */
 	for (size_t i = 0; i < cnt; i++) {
@@ -845,9 +1091,12 @@ org_tree(struct cli *cli, struct replica *r)
 			has_parent = strcmp(n[j].id, n[i].parent) == 0;
 		if (!has_parent) {
 			tree_total(n, cnt, i, 0);
-			tree_print(n, cnt, i, "", 1, 0);
+			if (cli->fmt == TABLE_TEXT)
+				tree_print(n, cnt, i, "", 1, 0);
 		}
 	}
+	if (cli->fmt != TABLE_TEXT)
+		tree_rows(cli, n, cnt);
 	for (size_t i = 0; i < cnt; i++) {
 		free(n[i].code);
 		free(n[i].name);
@@ -1005,9 +1254,7 @@ member_list(struct cli *cli, struct replica *r, int argc, char **argv)
 		return verb_usage("member", 0);
 	if ((t = table_new(8, ids, hdr)) == NULL ||
 	    sqlite3_prepare_v2(replica_db(r),
-	    "SELECT m.id, m.name, CASE m.gender WHEN 'male' THEN '男' WHEN 'female' THEN '女'"
-	    " ELSE m.gender END, m.birth_date,"
-	    " CASE m.category WHEN 'full' THEN '正式党员' ELSE '预备党员' END, o.name, m.join_date,"
+	    "SELECT m.id, m.name, m.gender, m.birth_date, m.category, o.name, m.join_date,"
 	    " m.phone FROM member m LEFT JOIN org o ON o.id = m.org_id"
 	    " WHERE ?1 IS NULL OR o.code = ?1 ORDER BY o.code, m.name", -1, &st, NULL) != SQLITE_OK) {
 		table_free(t);
@@ -1015,6 +1262,11 @@ member_list(struct cli *cli, struct replica *r, int argc, char **argv)
 	}
 	if (branch)
 		sqlite3_bind_text(st, 1, branch, -1, SQLITE_STATIC);
+	/* Codes in the cells: tables show labels, JSON gives both. */
+	table_set_col(t, 2, &schema_tables[TBL_MEMBER].cols[schema_col_index(&schema_tables[TBL_MEMBER],
+	    "gender")]);
+	table_set_col(t, 4, &schema_tables[TBL_MEMBER].cols[schema_col_index(&schema_tables[TBL_MEMBER],
+	    "category")]);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *cells[8];
 		for (int c = 0; c < 8; c++)
@@ -1035,10 +1287,11 @@ member_show(struct cli *cli, struct replica *r, const char *id)
 	char buf[512];
 	int w = 0;
 
-	(void)cli;
 	memset(vals, 0, sizeof vals);
 	if (rep_get(r, TBL_MEMBER, id, vals, &version) != 1)
 		return EXIT_FAIL;
+	if (cli->fmt == TABLE_JSON || cli->fmt == TABLE_CSV)
+		return row_print(cli, TBL_MEMBER, id, vals);
 	for (int c = 0; c < td->ncols; c++)
 		if (text_width(td->cols[c].label) > w)
 			w = text_width(td->cols[c].label);
@@ -1050,11 +1303,50 @@ member_show(struct cli *cli, struct replica *r, const char *id)
 		text_pad(stdout, td->cols[c].label, w);
 		fputs("  ", stdout);
 		text_put_lines(stdout, vals[c].kind_case == TONGXIN__VALUE__KIND__NOT_SET ? "" :
-		    value_str(&vals[c], buf, sizeof buf), w + 2);   /* made safe */
+		    value_label(&td->cols[c], &vals[c], buf, sizeof buf), w + 2);   /* made safe */
 		putchar('\n');
 		value_clear(&vals[c]);
 	}
 	return EXIT_OK;
+}
+
+int
+row_print(struct cli *cli, int t, const char *id, Tongxin__Value *vals)
+{
+	const struct table_def *td = &schema_tables[t];
+	const char *ids[MAX_COLS + 1], *cells[MAX_COLS + 1];
+	char bufs[MAX_COLS][32];
+	struct table *tb;
+
+	ids[0] = "id";
+	cells[0] = id;
+	for (int c = 0; c < td->ncols; c++) {
+		ids[c + 1] = td->cols[c].name;
+		cells[c + 1] = vals[c].kind_case == TONGXIN__VALUE__KIND_S ? vals[c].s :
+		    vals[c].kind_case == TONGXIN__VALUE__KIND_I ? value_str(&vals[c], bufs[c], 32) : NULL;
+	}
+	if ((tb = table_new(td->ncols + 1, ids, ids)) == NULL)
+		return EXIT_FAIL;
+	for (int c = 0; c < td->ncols; c++)
+		table_set_col(tb, c + 1, &td->cols[c]);
+	table_add(tb, cells);
+	if (cli->fmt == TABLE_JSON)
+		table_print_object(tb, stdout, 1);   /* one record: an object */
+	else
+		table_print(tb, stdout, cli->fmt);
+	for (int c = 0; c < td->ncols; c++)
+		value_clear(&vals[c]);
+	return EXIT_OK;
+}
+
+const char *
+value_label(const struct col_def *cd, const Tongxin__Value *v, char *buf, size_t cap)
+{
+	if (cd->type == COL_BOOL && v->kind_case == TONGXIN__VALUE__KIND_I)
+		return v->i ? "是" : "否";
+	if (v->kind_case == TONGXIN__VALUE__KIND_S && vocab_of_col(cd) != NULL)
+		return vocab_col_label(cd, v->s);
+	return value_str(v, buf, cap);
 }
 
 static int

@@ -68,6 +68,21 @@ int parse_fields(sqlite3 *db, int t, int argc, char **argv, Tongxin__Value *vals
 /* Validate set values (and required ones when insert); prints the first problem. */
 int check_values(int t, const Tongxin__Value *vals, const int *set, int insert,
     const char *verbname);
+struct vocab;
+/*
+ * Print that given is not one of vocabulary v's values for an option
+ * (what: the Chinese name, opt: "--education"), listing the allowed labels
+ * with their codes. Returns EXIT_INVALID.
+ */
+int vocab_refuse(const char *verbname, const char *what, const char *opt, const struct vocab *v,
+    const char *given);
+/*
+ * Print one row of table t (its id and vals, which are cleared) as --csv or
+ * --json want it: typed, codes with their labels (see table.h).
+ */
+int row_print(struct cli *cli, int t, const char *id, Tongxin__Value *vals);
+/* A value as people read it: a vocabulary's label, 是/否, else value_str. */
+const char *value_label(const struct col_def *cd, const Tongxin__Value *v, char *buf, size_t cap);
 /* Commit the open local transaction or print why not. Returns an exit code. */
 int commit_or_fail(struct replica *r, const char *verbname);
 /* Update the given --field value columns of one row, validated. Returns an exit code. */

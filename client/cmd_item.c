@@ -19,73 +19,32 @@
 #include "text.h"
 #include "validate.h"
 #include "value.h"
+#include "vocab.h"
 
 #define MAX_COLS 32
 #define ICOL(name) schema_col_index(&schema_tables[TBL_LIST_ITEM], name)
 
-/* An item kind: the schema's enum value and the name clerks use. */
-struct item_kind {
-	const char *id;
-	const char *zh;
-};
+/* Item kinds and states: the vocabulary's (common/vocab.c). */
+#define KINDS vocab_get("item_kind")
 
-static const struct item_kind item_kinds[] = {
-	{ "responsibility", "责任" },
-	{ "problem", "问题" },
-	{ "learning", "学习" },
-	{ "resource", "资源" },
-	{ "activity", "活动" },
-	{ "need", "需求" },
-	{ "project", "项目" },
-};
-#define NKINDS (sizeof item_kinds / sizeof item_kinds[0])
-
-/* The schema value for a kind given in English or Chinese (also "问题清单"), or NULL. */
+/* The schema value for a kind given as a label, code or alias (问题清单), or NULL. */
 static const char *
 kind_canon(const char *s)
 {
-	for (size_t i = 0; i < NKINDS; i++) {
-		size_t n = strlen(item_kinds[i].zh);
-		if (strcmp(s, item_kinds[i].id) == 0 || strcmp(s, item_kinds[i].zh) == 0 ||
-		    (strncmp(s, item_kinds[i].zh, n) == 0 && strcmp(s + n, "清单") == 0))
-			return item_kinds[i].id;
-	}
-	return NULL;
+	return vocab_parse(KINDS, s);
 }
 
 /* The Chinese name of a kind (the value itself if it is not known). */
 static const char *
 kind_label(const char *id)
 {
-	for (size_t i = 0; id != NULL && i < NKINDS; i++)
-		if (strcmp(id, item_kinds[i].id) == 0)
-			return item_kinds[i].zh;
-	return id;
+	return vocab_show(KINDS, id);
 }
 
 static void
 bad_kind(const char *verbname, const char *given)
 {
-	fprintf(stderr, "tongxin %s: 未知清单类型 unknown item kind \"%s\"; one of:", verbname, given);
-	for (size_t i = 0; i < NKINDS; i++)
-		fprintf(stderr, "%s %s %s", i ? "," : "", item_kinds[i].zh, item_kinds[i].id);
-	fputc('\n', stderr);
-}
-
-static const char *
-status_label(const char *s)
-{
-	if (s == NULL)
-		return "";
-	if (strcmp(s, "open") == 0)
-		return "待办";
-	if (strcmp(s, "claimed") == 0)
-		return "已认领";
-	if (strcmp(s, "rectified") == 0)
-		return "已整改";
-	if (strcmp(s, "closed") == 0)
-		return "已销号";
-	return s;
+	vocab_refuse(verbname, "清单类型", "--kind", KINDS, given);
 }
 
 /* An item by its full id or a unique suffix (see row_by_suffix). */
@@ -457,6 +416,8 @@ item_list(struct cli *cli, struct replica *r, int argc, char **argv)
 	sqlite3_bind_text(st, 1, org, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 3, open_only);
+	table_set_vocab(t, 1, KINDS);
+	table_set_vocab(t, 4, vocab_get("item_status"));
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *cells[NC];
 		for (int c = 0; c < NC; c++)
@@ -464,8 +425,6 @@ item_list(struct cli *cli, struct replica *r, int argc, char **argv)
 		/* People read the last 8 characters; machines get the whole id. */
 		if (cli->fmt == TABLE_TEXT && cells[0] && strlen(cells[0]) > 8)
 			cells[0] += strlen(cells[0]) - 8;
-		cells[1] = kind_label(cells[1]);
-		cells[4] = status_label(cells[4]);
 		if (table_add(t, cells) != 0) {
 			sqlite3_finalize(st);
 			table_free(t);

@@ -15,6 +15,7 @@
 #include "text.h"
 #include "validate.h"
 #include "value.h"
+#include "vocab.h"
 
 #define MAX_COLS 32
 /*
@@ -27,66 +28,34 @@
 #define MCOL(name) schema_col_index(&schema_tables[TBL_MEETING], name)
 #define ACOL(name) schema_col_index(&schema_tables[TBL_ATTENDANCE], name)
 
-/* A meeting kind: the schema's enum value and the name clerks use. */
-struct meeting_kind {
-	const char *id;
-	const char *zh;
-};
+/* Meeting kinds and attendance states: the vocabulary's (common/vocab.c). */
+#define KINDS vocab_get("meeting_kind")
 
-static const struct meeting_kind meeting_kinds[] = {
-	{ "committee_meeting", "支委会" },
-	{ "general_meeting", "党员大会" },
-	{ "group_meeting", "党小组会" },
-	{ "party_lecture", "党课" },
-	{ "theme_day", "主题党日" },
-	{ "life_meeting", "组织生活会" },
-	{ "democratic_review", "民主评议" },
-};
-#define NKINDS (sizeof meeting_kinds / sizeof meeting_kinds[0])
-
-/* The schema value for a kind given in English or Chinese, or NULL. */
+/* The schema value for a kind given as a label, code or alias, or NULL. */
 static const char *
 kind_canon(const char *s)
 {
-	for (size_t i = 0; i < NKINDS; i++)
-		if (strcmp(s, meeting_kinds[i].id) == 0 || strcmp(s, meeting_kinds[i].zh) == 0)
-			return meeting_kinds[i].id;
-	return NULL;
+	return vocab_parse(KINDS, s);
 }
 
 /* The Chinese name of a kind (the value itself if it is not known). */
 static const char *
 kind_label(const char *id)
 {
-	for (size_t i = 0; id != NULL && i < NKINDS; i++)
-		if (strcmp(id, meeting_kinds[i].id) == 0)
-			return meeting_kinds[i].zh;
-	return id;
+	return vocab_show(KINDS, id);
 }
 
 /* Print why a kind is unknown, with the list of kinds. */
 static void
 bad_kind(const char *verbname, const char *given)
 {
-	fprintf(stderr, "tongxin %s: 未知会议类型 unknown meeting kind \"%s\"; one of:", verbname,
-	    given);
-	for (size_t i = 0; i < NKINDS; i++)
-		fprintf(stderr, "%s %s %s", i ? "," : "", meeting_kinds[i].zh, meeting_kinds[i].id);
-	fputc('\n', stderr);
+	vocab_refuse(verbname, "会议类型", "--kind", KINDS, given);
 }
 
 static const char *
 status_label(const char *s)
 {
-	if (s == NULL)
-		return "";
-	if (strcmp(s, "present") == 0)
-		return "出席";
-	if (strcmp(s, "excused") == 0)
-		return "请假";
-	if (strcmp(s, "absent") == 0)
-		return "缺席";
-	return s;
+	return vocab_show(vocab_get("attendance"), s);
 }
 
 /* A meeting by its full id or a unique suffix (see row_by_suffix). */
@@ -489,6 +458,9 @@ meeting_list(struct cli *cli, struct replica *r, int argc, char **argv)
 	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, from, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, to, -1, SQLITE_STATIC);
+	table_set_vocab(t, 2, KINDS);
+	for (int c = 6; c < 9; c++)
+		table_set_number(t, c);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *cells[9];
 		for (int c = 0; c < 9; c++)
@@ -496,7 +468,6 @@ meeting_list(struct cli *cli, struct replica *r, int argc, char **argv)
 		/* People read the last 8 characters; machines get the whole id. */
 		if (cli->fmt == TABLE_TEXT && cells[0] && strlen(cells[0]) > 8)
 			cells[0] += strlen(cells[0]) - 8;
-		cells[2] = kind_label(cells[2]);
 		if (table_add(t, cells) != 0) {
 			sqlite3_finalize(st);
 			table_free(t);

@@ -23,6 +23,7 @@
 #include "domain.h"
 #include "text.h"
 #include "validate.h"
+#include "vocab.h"
 
 /*
  * The SQL these reports share with the desk's dashboard is the domain
@@ -102,36 +103,6 @@ fmt_share(long long n, long long total, char *buf, size_t cap)
 	}
 	tenths = (n * 2000 + total) / (2 * total);
 	snprintf(buf, cap, "%lld.%lld%%", tenths / 10, tenths % 10);
-}
-
-static const char *
-org_kind_label(const char *k)
-{
-	if (k == NULL)
-		return "";
-	if (strcmp(k, "street") == 0)
-		return "街道党工委";
-	if (strcmp(k, "community") == 0)
-		return "社区党委";
-	if (strcmp(k, "general_branch") == 0)
-		return "党总支";
-	if (strcmp(k, "branch") == 0)
-		return "党支部";
-	if (strcmp(k, "group") == 0)
-		return "党小组";
-	return k;
-}
-
-static const char *
-item_status_label(const char *s)
-{
-	if (s == NULL || strcmp(s, "open") == 0)
-		return "待整改 open";
-	if (strcmp(s, "claimed") == 0)
-		return "已认领 claimed";
-	if (strcmp(s, "rectified") == 0)
-		return "已整改待销号 rectified";
-	return s;
 }
 
 /* Prepare sql, or print why and return NULL. */
@@ -262,15 +233,22 @@ report_profile(struct report_ctx *x, int argc, char **argv)
 
 /* The kinds of 三会一课 that are required, in the order they are shown. */
 static const struct {
-	const char *id, *zh;
+	const char *id;
 } life_kinds[] = {
-	{ "committee_meeting", "支委会" },
-	{ "group_meeting", "党小组会" },
-	{ "general_meeting", "党员大会" },
-	{ "party_lecture", "党课" },
-	{ "theme_day", "主题党日" },
+	{ "committee_meeting" },
+	{ "group_meeting" },
+	{ "general_meeting" },
+	{ "party_lecture" },
+	{ "theme_day" },
 };
 #define NLIFE 5
+
+/* The Chinese name of the k-th required kind. */
+static const char *
+life_label(int k)
+{
+	return vocab_show(vocab_get("meeting_kind"), life_kinds[k].id);
+}
 
 /*
  * One row per branch, kind and required cycle (or one row with a NULL
@@ -315,7 +293,7 @@ add_branch_row(struct report_ctx *x, struct table *t, struct table *shorts,
 			size_t len = strlen(b->missing);
 			b->short_ = 1;
 			snprintf(b->missing + len, sizeof b->missing - len, "%s%s %s", len ? "; " : "",
-			    life_kinds[k].zh, b->miss[k]);
+			    life_label(k), b->miss[k]);
 		}
 	cells[0] = b->code;
 	cells[1] = b->name;
@@ -343,8 +321,8 @@ report_compliance(struct report_ctx *x, int argc, char **argv)
 {
 	static const char *const ids[] = { "code", "branch", "committee_meeting", "group_meeting",
 		"general_meeting", "party_lecture", "theme_day", "result", "missing" };
-	static const char *const hdr[] = { "编码", "支部", "支委会", "党小组会", "党员大会",
-		"党课", "主题党日", "结果", "缺项 missing" };
+	const char *hdr[] = { "编码", "支部", life_label(0), life_label(1), life_label(2),
+		life_label(3), life_label(4), "结果", "缺项 missing" };
 	static const char *const sids[] = { "code", "branch", "missing" };
 	static const char *const shdr[] = { "编码", "支部", "缺项 missing" };
 	long year = atoi(x->as_of), month = 0, quarter = 0, lecture = 3, m1, m2;
@@ -608,7 +586,7 @@ report_overdue(struct report_ctx *x, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if ((st = prepare(x, SUBTREE_CTE
-	    " SELECT o.code, o.name, i.title, i.due_on, i.status,"
+	    " SELECT o.code, o.name, i.title, i.due_on, coalesce(i.status, 'open'),"
 	    "  CAST(julianday(?2) - julianday(i.due_on) AS INTEGER) AS late, i.claimed_by, i.id"
 	    " FROM list_item i LEFT JOIN org o ON o.id = i.org_id"
 	    " WHERE" DOM_OVERDUE_WHERE
@@ -619,12 +597,12 @@ report_overdue(struct report_ctx *x, int argc, char **argv)
 	if ((t = table_new(8, ids, hdr)) == NULL)
 		return oom(x, st, NULL);
 	table_set_number(t, 5);
+	table_set_vocab(t, 4, vocab_get("item_status"));
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *cells[8];
 		for (int c = 0; c < 8; c++)
 			cells[c] = (const char *)sqlite3_column_text(st, c);
 		if (x->cli->fmt == TABLE_TEXT) {
-			cells[4] = item_status_label(cells[4]);
 			/* People read the last 8 characters (item commands take 6+); machines the id. */
 			if (cells[7] && strlen(cells[7]) > 8)
 				cells[7] += strlen(cells[7]) - 8;
@@ -695,6 +673,7 @@ report_terms(struct report_ctx *x, int argc, char **argv)
 	if ((t = table_new(7, ids, hdr)) == NULL)
 		return oom(x, st, NULL);
 	table_set_number(t, 6);   /* days left are negative */
+	table_set_vocab(t, 2, vocab_get("org_kind"));
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *cells[7];
 		char end[32], days[32];
@@ -703,8 +682,7 @@ report_terms(struct report_ctx *x, int argc, char **argv)
 
 		cells[0] = (const char *)sqlite3_column_text(st, 0);
 		cells[1] = (const char *)sqlite3_column_text(st, 1);
-		cells[2] = text ? org_kind_label((const char *)sqlite3_column_text(st, 2)) :
-		    (const char *)sqlite3_column_text(st, 2);
+		cells[2] = (const char *)sqlite3_column_text(st, 2);
 		cells[3] = (const char *)sqlite3_column_text(st, 3);
 		snprintf(end, sizeof end, "%s%s", (const char *)sqlite3_column_text(st, 5),
 		    text && sqlite3_column_int(st, 4) ? " (推算)" : "");

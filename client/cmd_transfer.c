@@ -15,6 +15,7 @@
 #include "text.h"
 #include "validate.h"
 #include "value.h"
+#include "vocab.h"
 
 #define MAX_COLS 32
 #define TCOL(name) schema_col_index(&schema_tables[TBL_TRANSFER], name)
@@ -231,8 +232,7 @@ transfer_list(struct cli *cli, struct replica *r, int argc, char **argv)
 	    " SELECT t.id, CASE WHEN t.from_org_id IN (SELECT id FROM mine) THEN '转出 out'"
 	    "   ELSE '转入 in' END, coalesce(t.member_name, m.name, ''),"
 	    " coalesce(f.name, f.code, ''), t.to_org_code, t.requested_on,"
-	    " CASE t.status WHEN 'requested' THEN '待办 requested' WHEN 'accepted' THEN '已接收 accepted'"
-	    "   ELSE '已退回 rejected' END, t.decided_on, coalesce(t.decision_note, t.reason)"
+	    " t.status, t.decided_on, coalesce(t.decision_note, t.reason)"
 	    " FROM transfer t LEFT JOIN member m ON m.id = t.member_id"
 	    " LEFT JOIN org f ON f.id = t.from_org_id"
 	    " WHERE ?2 OR t.status = 'requested' ORDER BY t.requested_on, t.id", -1, &st,
@@ -242,6 +242,7 @@ transfer_list(struct cli *cli, struct replica *r, int argc, char **argv)
 	}
 	sqlite3_bind_text(st, 1, own, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, all);
+	table_set_vocab(t, 6, vocab_get("transfer_status"));
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *cells[9];
 		for (int c = 0; c < 9; c++)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "text.h"
+#include "vocab.h"
 
 struct table {
 	int ncols;
@@ -15,8 +16,12 @@ struct table {
 	const char *const *headers;
 	char **cells;          /* rows * ncols, NULL for empty */
 	size_t rows, cap;
-	unsigned char *number; /* ncols flags: the column holds numbers (NULL: none does) */
+	unsigned char *number; /* ncols kinds (enum col_kind; NULL: every column is text) */
+	const struct vocab **vocab; /* ncols: the vocabulary of a COLK_VOCAB column */
 };
+
+/* What a column holds (see table.h). */
+enum col_kind { COLK_TEXT, COLK_NUMBER, COLK_VOCAB, COLK_BOOL };
 
 struct table *
 table_new(int ncols, const char *const *ids, const char *const *headers)
@@ -30,14 +35,87 @@ table_new(int ncols, const char *const *ids, const char *const *headers)
 	return t;
 }
 
-void
-table_set_number(struct table *t, int col)
+static void
+set_kind(struct table *t, int col, enum col_kind k, const struct vocab *v)
 {
-	if (col < 0 || col >= t->ncols)
+	if (t == NULL || col < 0 || col >= t->ncols)
 		return;
 	if (t->number == NULL && (t->number = calloc((size_t)t->ncols, 1)) == NULL)
 		return;   /* out of memory: the column is written as text, which is safe */
-	t->number[col] = 1;
+	if (k == COLK_VOCAB) {
+		if (v == NULL)
+			return;
+		if (t->vocab == NULL && (t->vocab = calloc((size_t)t->ncols, sizeof *t->vocab)) == NULL)
+			return;
+		t->vocab[col] = v;
+	}
+	t->number[col] = (unsigned char)k;
+}
+
+void
+table_set_number(struct table *t, int col)
+{
+	set_kind(t, col, COLK_NUMBER, NULL);
+}
+
+void
+table_set_vocab(struct table *t, int col, const struct vocab *v)
+{
+	set_kind(t, col, COLK_VOCAB, v);
+}
+
+void
+table_set_bool(struct table *t, int col)
+{
+	set_kind(t, col, COLK_BOOL, NULL);
+}
+
+void
+table_set_col(struct table *t, int col, const struct col_def *cd)
+{
+	if (cd->type == COL_BOOL)
+		table_set_bool(t, col);
+	else if (cd->type == COL_INT)
+		table_set_number(t, col);
+	else if (vocab_of_col(cd) != NULL)
+		table_set_vocab(t, col, vocab_of_col(cd));
+}
+
+static enum col_kind
+kind_of(const struct table *t, int col)
+{
+	return t->number == NULL ? COLK_TEXT : (enum col_kind)t->number[col];
+}
+
+/* The entry for a stored value of column col's vocabulary, or NULL. */
+static const struct vocab_entry *
+entry_of(const struct table *t, int col, const char *stored)
+{
+	const struct vocab *v = t->vocab[col];
+
+	for (size_t i = 0; stored != NULL && i < v->n; i++)
+		if (strcmp(v->stored[i], stored) == 0)
+			return &v->entries[i];
+	return NULL;
+}
+
+/* What text and CSV show for a cell: labels for vocabularies, 是/否 for booleans. */
+static const char *
+shown(const struct table *t, int col, const char *cell)
+{
+	const struct vocab_entry *e;
+
+	if (cell == NULL)
+		return NULL;
+	switch (kind_of(t, col)) {
+	case COLK_VOCAB:
+		e = entry_of(t, col, cell);
+		return e ? e->label : cell;
+	case COLK_BOOL:
+		return strcmp(cell, "0") == 0 ? "否" : strcmp(cell, "") == 0 ? "" : "是";
+	default:
+		return cell;
+	}
 }
 
 size_t
@@ -214,10 +292,60 @@ print_csv(const struct table *t, FILE *f)
 		for (int c = 0; c < t->ncols; c++) {
 			if (c)
 				fputc(',', f);
-			csv_cell(f, t->cells[r * (size_t)t->ncols + (size_t)c],
-			    t->number != NULL && t->number[c]);
+			csv_cell(f, shown(t, c, t->cells[r * (size_t)t->ncols + (size_t)c]),
+			    kind_of(t, c) == COLK_NUMBER);
 		}
 		fputs("\r\n", f);
+	}
+}
+
+/* A JSON number as it may be written: -3, 12, 12.5 (not "40%", not "-", not "007"). */
+static bool
+is_json_number(const char *s)
+{
+	const char *p = s + (*s == '-');
+
+	if (!is_plain_number(s) || strchr(s, '%') != NULL || strcmp(s, "-") == 0)
+		return false;
+	return !(p[0] == '0' && isdigit((unsigned char)p[1]));
+}
+
+/* One typed member of a row object (see table.h). */
+static void
+json_cell(const struct table *t, FILE *f, int c, const char *cell)
+{
+	const struct vocab_entry *e;
+	char key[96];
+
+	json_str(f, t->ids[c]);
+	fputs(": ", f);
+	switch (kind_of(t, c)) {
+	case COLK_NUMBER:
+		if (cell != NULL && is_json_number(cell))
+			fputs(cell, f);
+		else if (cell == NULL || strcmp(cell, "-") == 0 || cell[0] == '\0')
+			fputs("null", f);
+		else
+			json_str(f, cell);
+		return;
+	case COLK_BOOL:
+		fputs(cell == NULL || cell[0] == '\0' ? "null" : strcmp(cell, "0") == 0 ? "false" :
+		    "true", f);
+		return;
+	case COLK_VOCAB:
+		e = entry_of(t, c, cell);
+		json_str(f, cell);
+		snprintf(key, sizeof key, "%s_%s", t->ids[c], t->vocab[c]->store_label ? "code" :
+		    "label");
+		fputs(", ", f);
+		json_str(f, key);
+		fputs(": ", f);
+		json_str(f, e == NULL ? (t->vocab[c]->store_label ? NULL : cell) :
+		    t->vocab[c]->store_label ? e->code : e->label);
+		return;
+	default:
+		json_str(f, cell);
+		return;
 	}
 }
 
@@ -230,9 +358,7 @@ print_json(const struct table *t, FILE *f)
 		for (int c = 0; c < t->ncols; c++) {
 			if (c)
 				fputs(", ", f);
-			json_str(f, t->ids[c]);
-			fputs(": ", f);
-			json_str(f, t->cells[r * (size_t)t->ncols + (size_t)c]);
+			json_cell(t, f, c, t->cells[r * (size_t)t->ncols + (size_t)c]);
 		}
 		fputc('}', f);
 	}
@@ -252,7 +378,7 @@ print_text(struct table *t, FILE *f)
 
 	for (size_t i = 0; i < ncells; i++)
 		if (t->cells[i] != NULL) {
-			char *safe = text_safe_dup(t->cells[i], 0);
+			char *safe = text_safe_dup(shown(t, (int)(i % (size_t)t->ncols), t->cells[i]), 0);
 			free(t->cells[i]);
 			t->cells[i] = safe != NULL ? safe : strdup("?");
 		}
@@ -304,6 +430,26 @@ table_print(struct table *t, FILE *f, enum table_format fmt)
 }
 
 void
+table_print_object(struct table *t, FILE *f, int close)
+{
+	fputc('{', f);
+	for (int c = 0; t->rows > 0 && c < t->ncols; c++) {
+		if (c)
+			fputs(", ", f);
+		json_cell(t, f, c, t->cells[c]);
+	}
+	if (close)
+		fputs("}\n", f);
+	table_free(t);
+}
+
+void
+table_json_str(FILE *f, const char *s)
+{
+	json_str(f, s);
+}
+
+void
 table_free(struct table *t)
 {
 	if (t == NULL)
@@ -312,5 +458,6 @@ table_free(struct table *t)
 		free(t->cells[i]);
 	free(t->cells);
 	free(t->number);
+	free(t->vocab);
 	free(t);
 }

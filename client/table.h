@@ -32,6 +32,15 @@
  * JSON: strings escape " and \, every C0 control (\n, \u001b), DEL, the C1
  * controls and the bidi characters above as \uXXXX; bytes that are not
  * UTF-8 become U+FFFD (JSON cannot carry them).
+ *
+ * Typed columns (table_set_number, table_set_vocab, table_set_bool,
+ * table_set_col): cells are always added as the stored text ("female",
+ * "1", "12"). Text and CSV show a vocabulary's label (女) and a boolean as
+ * 是/否; JSON is typed: a number column's plain numbers are JSON numbers
+ * ("-" is null), a boolean is true/false, and a vocabulary column gives
+ * the code under its id and the label under id + "_label" ("gender":
+ * "female", "gender_label": "女"); for a vocabulary whose column stores the
+ * label (ethnicity) the id holds the label and id + "_code" the code.
  */
 #ifndef TX_TABLE_H
 #define TX_TABLE_H
@@ -44,13 +53,29 @@ struct table;
 
 /* A table with ncols columns: ids (JSON keys) and headers (shown to people). */
 struct table *table_new(int ncols, const char *const *ids, const char *const *headers);
+struct vocab;
+struct col_def;
+
 /* Mark column col as holding numbers (see above). Ignores a column out of range. */
 void table_set_number(struct table *t, int col);
+/* Mark column col as holding stored values of vocabulary v (see above). */
+void table_set_vocab(struct table *t, int col, const struct vocab *v);
+/* Mark column col as holding booleans "1"/"0" (see above). */
+void table_set_bool(struct table *t, int col);
+/* Type column col after a schema column: its vocabulary, bool or number. */
+void table_set_col(struct table *t, int col, const struct col_def *cd);
 /* Append a row of ncols strings (copied; NULL prints empty / null). */
 int table_add(struct table *t, const char *const *cells);
 /* Print and free. */
 void table_print(struct table *t, FILE *f, enum table_format fmt);
 void table_free(struct table *t);
+/*
+ * Print the first row as one typed JSON object ("{...}" when close, else
+ * "{..." for the caller to add members and the "}") and free the table.
+ */
+void table_print_object(struct table *t, FILE *f, int close);
+/* Write s as a JSON string, escaped as above (NULL: null). */
+void table_json_str(FILE *f, const char *s);
 size_t table_rows(const struct table *t);
 
 /*

@@ -243,8 +243,11 @@ contains "conflicts list: kind, office, device, table and the server's value" "$
     '"status": "open"' doctorate
 run tx street --json conflicts show "$C1"
 contains "conflicts show: base, server and office values side by side, and both writers" "$OUT" \
-    '"base": "bachelor", "server": "doctorate", "office": "master"' "sq01a (SQ01)" \
-    "last written by street"
+    '"base": "bachelor", "server": "doctorate", "office": "master"' \
+    '"office": "SQ01", "device": "sq01a"' '"server_writer": "street"' \
+    '"kind": "same_field", "kind_label": "同一字段"' '"label": "学历"' '"differs": true' '"made_ms": 1'
+python3 -c 'import json,sys; json.loads(sys.argv[1])' "$OUT" && ok "conflicts show --json parses" ||
+    bad "conflicts show --json is not JSON" "$OUT"
 run tx sq01a status
 contains "the losing office's status shows the conflict and its reason" "$OUT" \
     "冲突 conflict $C1" "education"
@@ -261,20 +264,20 @@ contains "the refused resolution changed nothing: the conflict is still open" \
     "$(conflict_entry "$C1")" '"status": "open"'
 sync_all street sq01a
 equals "the refused resolution changed nothing: the server still has doctorate" \
-    "$(field street "$A" 学历)" doctorate
+    "$(field street "$A" 学历)" 博士研究生
 
 expect_rc 0 "the administrator takes the office's value" \
     tx street --operator 王主任 conflicts resolve "$C1" --take-office --note 经核实为硕士
 contains "the resolution is confirmed" "$OUT" take_office
 sync_all $ALL
-on_all "take-office" "$A" 学历 master $S1
+on_all "take-office" "$A" 学历 硕士研究生 $S1
 converge "take-office" $ALL
 run tx sq01a status
 contains "after the resolution syncs, the office's status shows the outcome" "$OUT" \
     "冲突 conflict $C1" "→ take_office by street / 王主任; 经核实为硕士"
 run tx street conflicts show "$C1"
 contains "conflicts show keeps both values, the decision and who made it" "$OUT" \
-    "resolved — take_office by street / 王主任" doctorate master
+    "resolved — 采用社区值 take_office by street / 王主任" doctorate 硕士研究生
 run tx street --json conflicts list --status resolved
 contains "conflicts list --status resolved keeps the conflict" "$OUT" "\"id\": \"$C1\""
 contains "conflicts list --status resolved shows the decision and who made it" \
@@ -296,7 +299,8 @@ contains "conflicts list: kind, device and the server's value" "$(conflict_entry
     '"kind": "same_field"' '"device": "sq01a"' 孙三娘
 run tx street --json conflicts show "$C2"
 contains "conflicts show: both names, and both devices" "$OUT" \
-    '"base": "孙二娘", "server": "孙三娘", "office": "孙四娘"' "sq01a (SQ01)" "last written by sq01b"
+    '"base": "孙二娘", "server": "孙三娘", "office": "孙四娘"' '"office": "SQ01", "device": "sq01a"' \
+    '"server_writer": "sq01b"'
 expect_rc 0 "the administrator enters a merged name" \
     tx street conflicts resolve "$C2" --set name=孙二娘子 --note 以户籍为准
 sync_all $ALL
@@ -305,7 +309,7 @@ converge "set name" $ALL
 contains "the losing office sees the merged decision" "$(tx sq01a status)" "→ set name=孙二娘子 by street"
 run tx street conflicts show "$C2"
 contains "the settled conflict still holds both sides and the decision" "$OUT" \
-    孙三娘 孙四娘 "resolved — set name=孙二娘子 by street"
+    孙三娘 孙四娘 "resolved — 录入合并值 set name=孙二娘子 by street"
 
 section "1c. same field (name), SQ01 vs the street; resolved --keep-server"
 must tx sq01a member edit "$C" --name 周一错                  # offline
@@ -322,7 +326,8 @@ sync_all $ALL
 on_all "keep-server" "$C" 姓名 周一改 $S1
 converge "keep-server" $ALL
 contains "the office's value is still kept in the settled record" \
-    "$(tx street --json conflicts show "$C3")" '"office": "周一错"' "resolved — keep_server by street"
+    "$(tx street --json conflicts show "$C3")" '"office": "周一错"' \
+    '"status": "resolved", "status_label": "已处理", "resolution": "keep_server", "resolution_label": "保留街道值", "resolved_by": "street"'
 contains "the losing office sees the outcome" "$(tx sq01a status)" "冲突 conflict $C3" "→ keep_server by street"
 
 section "1d. newer-wins column (phone): the office's older edit loses"
@@ -376,7 +381,7 @@ C4=$(conflict_id update_deleted "$D1_ID")
 contains "conflicts list: kind and device" "$(conflict_entry "$C4")" '"kind": "update_deleted"' '"device": "sq01a"' deleted
 run tx street --json conflicts show "$C4"
 contains "conflicts show: the office's update and the server's delete" "$OUT" \
-    '"base": "李四", "server": "(已删除 deleted)", "office": "李四新"' "last written by street"
+    '"base": "李四", "server": null, "office": "李四新"' '"server_deleted": true' '"server_writer": "street"'
 expect_rc 0 "the administrator takes the office's update over the delete" \
     tx street conflicts resolve "$C4" --take-office
 sync_all $ALL
@@ -396,13 +401,13 @@ contains "conflicts list: kind, device and the server's value" "$(conflict_entry
     '"kind": "delete_updated"' '"device": "sq01a"' master
 run tx street --json conflicts show "$C5"
 contains "conflicts show: the server's update and the office's delete" "$OUT" \
-    '"base": "bachelor", "server": "master", "office": "(删除 delete)"'
+    '"base": "bachelor", "server": "master", "office": null' '"op": "delete"'
 equals "the row is not destroyed: the office's replica has it back, with the update" \
-    "$(field sq01a "$D2" 学历)" master
-equals "the row is not destroyed on the server" "$(tx street sync -q; field street "$D2" 学历)" master
+    "$(field sq01a "$D2" 学历)" 硕士研究生
+equals "the row is not destroyed on the server" "$(tx street sync -q; field street "$D2" 学历)" 硕士研究生
 expect_rc 0 "the administrator keeps the server's row" tx street conflicts resolve "$C5" --keep-server
 sync_all $ALL
-on_all "delete refused" "$D2" 学历 master $S1
+on_all "delete refused" "$D2" 学历 硕士研究生 $S1
 converge "delete refused" $ALL
 
 # --- 3. the same citizen ID registered by two offices -----------------------
@@ -423,7 +428,7 @@ contains "conflicts list: kind, office, device and the number" "$(conflict_entry
 run tx street --json conflicts show "$C6"
 contains "conflicts show: both rows' values side by side" "$OUT" \
     '"server": "赵六", "office": "赵陆"' '"server": "汉族", "office": "满族"' \
-    '"server": "bachelor", "office": "master"' "sq02 (SQ02)" "last written by sq01a"
+    '"server": "bachelor", "office": "master"' '"office": "SQ02", "device": "sq02"' '"server_writer": "sq01a"'
 contains "the SQ02 clerk sees the conflict in tongxin status" "$(tx sq02 status)" "冲突 conflict $C6"
 expect_rc 0 "the administrator corrects the second number" \
     tx street conflicts resolve "$C6" --set id_number="$U2" --note 号码录入有误
@@ -478,7 +483,7 @@ contains "conflicts list: kind, office and device" "$(conflict_entry "$C8")" \
     '"kind": "transferred"' '"office": "SQ01"' '"device": "sq01b"'
 run tx street --json conflicts show "$C8"
 contains "conflicts show: the office's edit and the server's value" "$OUT" \
-    '"base": "张三", "server": "张三", "office": "张三丰"' '"office": "退休教师"' "sq01b (SQ01)"
+    '"base": "张三", "server": "张三", "office": "张三丰"' '"office": "退休教师"' '"office": "SQ01", "device": "sq01b"'
 # The member is SQ02's now: the office's change cannot be applied with the office's
 # scope. The street keeps its row and re-enters the edit from its own device.
 run tx street conflicts resolve "$C8" --take-office
@@ -519,8 +524,8 @@ contains "nothing is left waiting" "$(tx sq01a status)" "0 transactions"
 must tx street sync -q
 equals "the server has the unrelated change" "$(field street "$R" 工作岗位)" 网格员
 equals "the server has the later change to the same row" "$(field street "$Q" 家庭住址)" 和平路1号
-equals "the server kept its own value of the conflicted field" "$(field street "$Q" 学历)" master
-equals "the office's replica shows what the server holds" "$(field sq01a "$Q" 学历)" master
+equals "the server kept its own value of the conflicted field" "$(field street "$Q" 学历)" 硕士研究生
+equals "the office's replica shows what the server holds" "$(field sq01a "$Q" 学历)" 硕士研究生
 C9=$(conflict_id same_field "$Q_ID")
 [ -n "$C9" ] && ok "the conflict is queued" || bad "no conflict for $Q_ID"
 must tx street conflicts resolve "$C9" --keep-server

@@ -182,7 +182,7 @@ expect_err 7 "$ME 请假项缺少党员 the excused entry \":出差\" names no m
 	"${base[@]}" --excused ":出差"
 expect_err 7 "$ME 请假事由 (reason) is longer than 200 bytes (member \"$C\")" \
 	"${base[@]}" --excused "$C:$(printf '假%.0s' $(seq 1 70))"
-expect_err 7 "$ME 未知会议类型 unknown meeting kind \"座谈会\"; one of: 支委会 committee_meeting, 党员大会 general_meeting, 党小组会 group_meeting, 党课 party_lecture, 主题党日 theme_day, 组织生活会 life_meeting, 民主评议 democratic_review" \
+expect_err 7 "$ME 会议类型 (--kind) 取值 \"座谈会\" 无效 invalid value; 可选 allowed: 支委会 committee_meeting、党员大会 general_meeting、党小组会 group_meeting、党课 party_lecture、主题党日 theme_day、组织生活会 life_meeting、民主评议 democratic_review" \
 	meeting add --org ZB01 --kind 座谈会 --held-on 2025-05-11 --topic 测试
 expect_err 7 "$ME 日期 2999-01-01 晚于今天 (in the future)" \
 	meeting add --org ZB01 --kind 党课 --held-on 2999-01-01 --topic 测试 --present "$A"
@@ -221,14 +221,14 @@ check "list --from --to" "$(tx meeting list --from 2025-05-01 --to 2025-06-30 --
 	wc -l)" "2"
 check "meeting list --csv BOM" "$(tx meeting list --csv | head -c 3 | od -An -tx1 | tr -d ' ')" "efbbbf"
 tx meeting list --json --kind committee_meeting >"$T/out"
-grep -Fq "\"id\": \"$M1\", \"held_on\": \"2025-05-10\", \"kind\": \"支委会\", \"org\": \"第一党支部\", \"topic\": \"学习党章\", \"host\": \"张三\", \"present\": \"2\", \"excused\": \"1\", \"absent\": \"1\"" \
+grep -Fq "\"id\": \"$M1\", \"held_on\": \"2025-05-10\", \"kind\": \"committee_meeting\", \"kind_label\": \"支委会\", \"org\": \"第一党支部\", \"topic\": \"学习党章\", \"host\": \"张三\", \"present\": 2, \"excused\": 1, \"absent\": 1" \
 	"$T/out" || fail "meeting list --json: $(cat "$T/out")"
 ML="tongxin meeting list:"
 expect_err 7 "$ML 未知组织 unknown organisation code \"NOPE\"" meeting list --org NOPE
 expect_err 7 "$ML 日期 \"2025-13-01\" 无效，应为 YYYY-MM-DD" meeting list --from 2025-13-01
 expect_err 7 "$ML 起始日期 2025-06-01 晚于截止日期 2025-05-01 (--from is after --to)" \
 	meeting list --from 2025-06-01 --to 2025-05-01
-expect_err 7 "$ML 未知会议类型 unknown meeting kind \"x\"; one of: 支委会 committee_meeting, 党员大会 general_meeting, 党小组会 group_meeting, 党课 party_lecture, 主题党日 theme_day, 组织生活会 life_meeting, 民主评议 democratic_review" \
+expect_err 7 "$ML 会议类型 (--kind) 取值 \"x\" 无效 invalid value; 可选 allowed: 支委会 committee_meeting、党员大会 general_meeting、党小组会 group_meeting、党课 party_lecture、主题党日 theme_day、组织生活会 life_meeting、民主评议 democratic_review" \
 	meeting list --kind x
 
 tx meeting show "${M1: -6}" >"$T/out" 2>"$T/err" || fail "meeting show: $(cat "$T/err")"
@@ -268,7 +268,7 @@ for k in 学习 资源 活动 resource; do
 done
 
 IA="tongxin item add:"
-expect_err 7 "$IA 未知清单类型 unknown item kind \"杂项\"; one of: 责任 responsibility, 问题 problem, 学习 learning, 资源 resource, 活动 activity, 需求 need, 项目 project" \
+expect_err 7 "$IA 清单类型 (--kind) 取值 \"杂项\" 无效 invalid value; 可选 allowed: 责任 responsibility、问题 problem、学习 learning、资源 resource、活动 activity、需求 need、项目 project" \
 	item add --kind 杂项 --title x
 expect_err 7 "$IA 缺少必填项 事项 (--title)" item add --kind 问题
 expect_err 7 "$IA 缺少必填项 清单类型 (--kind)" item add --title 无类型
@@ -349,11 +349,11 @@ check "item list --csv BOM" "$(tx item list --csv | head -c 3 | od -An -tx1 | tr
 check "item list --csv header" "$(tx item list --csv | head -1 | tail -c +4 | tr -d '\r')" \
 	"编号,类型,事项,组织,状态,期限,认领方,认领日期,整改日期,销号日期"
 tx item list --json --kind need >"$T/out"
-grep -Fq "{\"id\": \"$N\", \"kind\": \"需求\", \"title\": \"独居老人助餐\", \"org\": \"测试街道\", \"status\": \"已认领\"" \
+grep -Fq "{\"id\": \"$N\", \"kind\": \"need\", \"kind_label\": \"需求\", \"title\": \"独居老人助餐\", \"org\": \"测试街道\", \"status\": \"claimed\", \"status_label\": \"已认领\"" \
 	"$T/out" || fail "item list --json: $(cat "$T/out")"
 IL="tongxin item list:"
 expect_err 7 "$IL 未知组织 unknown organisation code \"NOPE\"" item list --org NOPE
-expect_err 7 "$IL 未知清单类型 unknown item kind \"x\"; one of: 责任 responsibility, 问题 problem, 学习 learning, 资源 resource, 活动 activity, 需求 need, 项目 project" \
+expect_err 7 "$IL 清单类型 (--kind) 取值 \"x\" 无效 invalid value; 可选 allowed: 责任 responsibility、问题 problem、学习 learning、资源 resource、活动 activity、需求 need、项目 project" \
 	item list --kind x
 expect_err 2 "$IL unknown option --closed" item list --closed
 

@@ -215,7 +215,7 @@ for args in "org" "member" "org frobnicate" "member frobnicate X" "org list extr
 	# shellcheck disable=SC2086
 	set -- $args
 	expect_err 2 "usage: tongxin $1 $( [ "$1" = org ] && echo "add --code CODE --name NAME --kind KIND [--parent CODE] [--FIELD VALUE...]" ||
-		echo "add --name NAME --gender male|female --ethnicity E --id-number N")" "$@"
+		echo "add --name NAME --gender G --ethnicity E --id-number N")" "$@"
 done
 
 # --- org add ------------------------------------------------------------------------
@@ -251,9 +251,9 @@ expect_invalid "there is one street per server; it is created by tongxind init" 
 expect_invalid "缺少必填项 组织类别 (--kind)" org add --code SQ02 --name 第二社区
 expect_invalid "缺少必填项 组织名称 (--name)" org add --code SQ02 --kind community
 expect_invalid "缺少必填项 组织编码 (--code)" org add --name 第二社区 --kind community
-expect_invalid '组织类别 (kind) 取值 "village" 不在允许范围内' \
+expect_invalid '组织类别 (--kind) 取值 "village" 无效 invalid value; 可选 allowed: 街道党工委 street、社区党委 community、党总支 general_branch、党支部 branch、党小组 group' \
 	org add --code SQ02 --name 第二社区 --kind village
-expect_invalid '支部类型 (branch_type) 取值 "factory" 不在允许范围内' \
+expect_invalid '支部类型 (--branch-type) 取值 "factory" 无效 invalid value; 可选 allowed: 居民 residential、离退休 retired、网格 grid、非公企业 enterprise、社会组织 social_org、临时 temporary、网络 network、驻区单位 resident_unit' \
 	org add --code ZB03 --name 第三党支部 --kind branch --parent SQ01 --branch-type factory
 expect_invalid '未知组织 unknown organisation code "SQ99"' \
 	org add --code ZB03 --name 第三党支部 --kind branch --parent SQ99
@@ -263,9 +263,9 @@ expect_invalid "成立日期 $TOMORROW 晚于今天 (in the future)" \
 	org add --code SQ02 --name 第二社区 --kind community --founded-on "$TOMORROW"
 expect_invalid '成立日期 (founded_on) 日期 "2020-02-30" 无效，应为 YYYY-MM-DD' \
 	org add --code SQ02 --name 第二社区 --kind community --founded-on 2020-02-30
-expect_invalid "已撤销 (dissolved) must be 0 or 1" \
+expect_invalid '已撤销 (--dissolved) 取值 "2" 无效 invalid value; 可选 allowed: 是 1、否 0' \
 	org add --code SQ02 --name 第二社区 --kind community --dissolved 2
-expect_invalid "已撤销 (--dissolved) must be a number" \
+expect_invalid '已撤销 (--dissolved) 取值 "maybe" 无效 invalid value; 可选 allowed: 是 1、否 0' \
 	org add --code SQ02 --name 第二社区 --kind community --dissolved maybe
 expect_invalid "组织编码 (code) is longer than 32 bytes" \
 	org add --code SQ0123456789012345678901234567890 --name 第二社区 --kind community
@@ -288,7 +288,7 @@ expect_invalid "组织编码 (code) cannot be changed" org edit SQ01 --code SQ99
 expect_invalid "上级组织 (parent_id) cannot be changed" org edit ZB01 --parent ZB02
 expect_invalid '未知组织 unknown organisation code "SQ99"' org edit SQ99 --name 不存在
 expect_invalid "组织名称 (name) cannot be empty" org edit SQ01 --name ""
-expect_invalid '组织类别 (kind) 取值 "team" 不在允许范围内' org edit ZB01 --kind team
+expect_invalid '组织类别 (--kind) 取值 "team" 无效 invalid value; 可选 allowed: 街道党工委 street、社区党委 community、党总支 general_branch、党支部 branch、党小组 group' org edit ZB01 --kind team
 # The whole row as it would be: the stored start against the new end.
 expect_invalid "届期结束 2020-12-31 早于届期开始 2021-01-01" org edit SQ01 --term-end 2020-12-31
 expect_invalid "成立日期 $TOMORROW 晚于今天 (in the future)" org edit SQ01 --founded-on "$TOMORROW"
@@ -381,23 +381,23 @@ expect_invalid "缺少必填项 学历 (--education)" \
 expect_invalid "缺少必填项 所在党支部 (--branch)" \
 	member add --name 钱七 --gender male --ethnicity 汉族 --education bachelor --category full \
 	--id-number "$E" --join-date 2000-07-01
-expect_invalid '性别 (gender) 取值 "男" 不在允许范围内' \
-	member add --name 钱七 --gender 男 --ethnicity 汉族 --education bachelor --category full \
+expect_invalid '性别 (--gender) 取值 "雄" 无效 invalid value; 可选 allowed: 男 male、女 female' \
+	member add --name 钱七 --gender 雄 --ethnicity 汉族 --education bachelor --category full \
 	--branch ZB01 --id-number "$E" --join-date 2000-07-01
-expect_invalid '学历 (education) 取值 "本科" 不在允许范围内' \
-	member add --name 钱七 --gender male --ethnicity 汉族 --education 本科 --category full \
+expect_invalid '学历 (--education) 取值 "幼儿园" 无效 invalid value; 可选 allowed: 小学 primary、初中 junior_high、高中 senior_high、中专 vocational、大学专科 associate、大学本科 bachelor、硕士研究生 master、博士研究生 doctorate' \
+	member add --name 钱七 --gender male --ethnicity 汉族 --education 幼儿园 --category full \
 	--branch ZB01 --id-number "$E" --join-date 2000-07-01
-expect_invalid '人员类别 (category) 取值 "正式" 不在允许范围内' \
-	member add --name 钱七 --gender male --ethnicity 汉族 --education bachelor --category 正式 \
+expect_invalid '人员类别 (--category) 取值 "积极分子" 无效 invalid value; 可选 allowed: 正式党员 full、预备党员 probationary' \
+	member add --name 钱七 --gender male --ethnicity 汉族 --education bachelor --category 积极分子 \
 	--branch ZB01 --id-number "$E" --join-date 2000-07-01
-expect_invalid '党籍状态 (standing) 取值 "ok" 不在允许范围内' \
+expect_invalid '党籍状态 (--standing) 取值 "ok" 无效 invalid value; 可选 allowed: 正常 normal、停止党籍 suspended、开除党籍 expelled、死亡 deceased' \
 	member add "${base[@]}" --id-number "$E" --join-date 2000-07-01 --standing ok
 expect_invalid "公民身份号码 $A 已登记 (member $MID_A)" \
 	member add "${base[@]}" --id-number "$A" --join-date 2000-07-01
 expect_invalid "所在党支部已撤销 the branch has been dissolved" \
 	member add --name 钱七 --gender male --ethnicity 汉族 --education bachelor --category full \
 	--branch ZB09 --id-number "$E" --join-date 2000-07-01
-expect_invalid "离退休 (retired) must be 0 or 1" \
+expect_invalid '离退休 (--retired) 取值 "2" 无效 invalid value; 可选 allowed: 是 1、否 0' \
 	member add "${base[@]}" --id-number "$E" --join-date 2000-07-01 --retired 2
 expect_invalid "失联党员须填写失联日期 (lost_since)" \
 	member add "${base[@]}" --id-number "$E" --join-date 2000-07-01 --lost-contact 1
@@ -442,8 +442,8 @@ expect_invalid "预备党员不应有转正日期" member edit "$A" --category p
 expect_invalid "入党日期 $TOMORROW 晚于今天 (in the future)" \
 	member edit "$MID_C" --join-date "$TOMORROW"
 expect_invalid "姓名 (name) cannot be empty" member edit "$A" --name ""
-expect_invalid '性别 (gender) 取值 "女" 不在允许范围内' member edit "$A" --gender 女
-expect_invalid "失联党员 (lost_contact) must be 0 or 1" member edit "$A" --lost-contact 2
+expect_invalid '性别 (--gender) 取值 "未知" 无效 invalid value; 可选 allowed: 男 male、女 female' member edit "$A" --gender 未知
+expect_invalid '失联党员 (--lost-contact) 取值 "2" 无效 invalid value; 可选 allowed: 是 1、否 0' member edit "$A" --lost-contact 2
 expect_invalid "流动党员须填写外出流向 (flow_to)" member edit "$A" --mobile 1
 expect_invalid '未知组织 unknown organisation code "ZB99"' member edit "$A" --branch ZB99
 expect_err 1 'tongxin member edit: 未找到党员 no member "999" in this replica' \
@@ -457,7 +457,7 @@ expect_line "姓名          张三"
 expect_line "公民身份号码  $A"
 expect_line "出生日期      1980-01-01"
 expect_line "家庭住址      幸福路2号3单元"
-expect_line "离退休        0"
+expect_line "离退休        否"
 expect_aligned "member show"
 check "member show: every column" "$(wc -l <"$OUT")" 24
 expect_err 1 'tongxin member show: 未找到党员 no member "999" in this replica' member show 999
@@ -473,16 +473,16 @@ expect_ok --csv org list
 check "org list --csv starts with a BOM" "$(head -c 3 "$OUT" | od -An -tx1 | tr -d ' ')" efbbbf
 check "org list --csv" "$(tr -d '\r' <"$OUT" | sed '1s/^\xef\xbb\xbf//')" \
 "编码,名称,类别,上级,书记,党员数
-JD01,测试街道,street,,,0
-SQ01,幸福社区党委,community,JD01,赵书记,0
-XZ01,第一党小组,group,ZB01,,0
-ZB01,第一党支部,branch,SQ01,李支书,3
-ZB02,第二党支部,branch,SQ01,,1
-ZB09,已撤销支部,branch,SQ01,,0"
+JD01,测试街道,街道党工委,,,0
+SQ01,幸福社区党委,社区党委,JD01,赵书记,0
+XZ01,第一党小组,党小组,ZB01,,0
+ZB01,第一党支部,党支部,SQ01,李支书,3
+ZB02,第二党支部,党支部,SQ01,,1
+ZB09,已撤销支部,党支部,SQ01,,0"
 check "CSV lines end in CRLF" "$(grep -c $'\r$' "$OUT")" 7
 expect_ok org list --json
 expect_json "org list --json"
-expect_line ' {"code": "ZB01", "name": "第一党支部", "kind": "branch", "parent": "SQ01", "secretary": "李支书", "members": "3"},'
+expect_line ' {"code": "ZB01", "name": "第一党支部", "kind": "branch", "kind_label": "党支部", "parent": "SQ01", "secretary": "李支书", "members": 3},'
 expect_ok org tree
 check "org tree" "$(cat "$OUT")" \
 "测试街道（JD01）街道党工委 · 党员 4
@@ -507,11 +507,11 @@ check "member list --csv" "$(tr -d '\r' <"$OUT" | sed '1s/^\xef\xbb\xbf//')" \
 $MID_C,王五,男,1990-06-15,预备党员,第二党支部,$TODAY,"
 expect_ok --json member list
 expect_json "member list --json"
-expect_line " {\"id\": \"$MID_B\", \"name\": \"李四\", \"gender\": \"女\", \"birth_date\": \"1949-12-31\", \"category\": \"正式党员\", \"branch\": \"第一党支部\", \"join_date\": \"1970-03-01\", \"phone\": null},"
+expect_line " {\"id\": \"$MID_B\", \"name\": \"李四\", \"gender\": \"female\", \"gender_label\": \"女\", \"birth_date\": \"1949-12-31\", \"category\": \"full\", \"category_label\": \"正式党员\", \"branch\": \"第一党支部\", \"join_date\": \"1970-03-01\", \"phone\": null},"
 check "member list --json rows" "$(grep -c '"id": ' "$OUT")" 4
 expect_ok member list --branch ZB09 --json
 check "an empty list in JSON" "$(cat "$OUT")" "[]"
-expect_err 2 "usage: tongxin member add --name NAME --gender male|female --ethnicity E --id-number N" \
+expect_err 2 "usage: tongxin member add --name NAME --gender G --ethnicity E --id-number N" \
 	member list --bogus
 
 step "member find"
@@ -554,7 +554,7 @@ expect_txn 1 member found "$MID_D"
 expect_invalid "失联日期 $TOMORROW 晚于今天 (in the future)" member lost "$A" --since "$TOMORROW"
 expect_invalid '失联日期 (lost_since) 日期 "2024-02-30" 无效，应为 YYYY-MM-DD' \
 	member lost "$A" --since 2024-02-30
-expect_err 2 "usage: tongxin member add --name NAME --gender male|female --ethnicity E --id-number N" \
+expect_err 2 "usage: tongxin member add --name NAME --gender G --ethnicity E --id-number N" \
 	member lost "$A" --when 2024-01-01
 NCHECKS=$((NCHECKS + 1))
 d0=$(digest)
@@ -590,7 +590,7 @@ check "deleted" "$(q "SELECT count(*) FROM member WHERE id = '$MID_D'")" 0
 check "the delete is pending" "$(q "SELECT count(*) FROM pending WHERE row_id = '$MID_D'
 	AND seq = (SELECT max(seq) FROM outbox)")" 1
 expect_err 1 "tongxin member delete: 未找到党员 no member \"$D\" in this replica" member delete "$D"
-expect_err 2 "usage: tongxin member add --name NAME --gender male|female --ethnicity E --id-number N" \
+expect_err 2 "usage: tongxin member add --name NAME --gender G --ethnicity E --id-number N" \
 	member delete "$A" extra
 
 # --- global options ------------------------------------------------------------------------

@@ -228,9 +228,9 @@ has "$T/p1" "probationary,预备党员 probationary,2,11.1%"
 check "profile CSV starts with a BOM" "$(head -c 3 "$T/p1" | od -An -tx1 | tr -d ' ')" "efbbbf"
 # A community: its subtree (第一支部 + 第二支部 = 24; 16 aged 60+, 13 retired).
 report p2 profile --org SQ01 --json
-contains "$T/p2" '{"item": "total", "label": "党员总数 members in normal standing", "count": "24", "share": "100.0%"}'
-contains "$T/p2" '"item": "aged_60_plus", "label": "60岁以上 aged 60 or over", "count": "16", "share": "66.7%"'
-contains "$T/p2" '"item": "retired", "label": "离退休 retired", "count": "13", "share": "54.2%"'
+contains "$T/p2" '{"item": "total", "label": "党员总数 members in normal standing", "count": 24, "share": "100.0%"}'
+contains "$T/p2" '"item": "aged_60_plus", "label": "60岁以上 aged 60 or over", "count": 16, "share": "66.7%"'
+contains "$T/p2" '"item": "retired", "label": "离退休 retired", "count": 13, "share": "54.2%"'
 # The whole replica: 26 members, 16 aged 60+ (61.5%), 3 probationary (11.5%).
 report p3 profile --csv
 has "$T/p3" "total,党员总数 members in normal standing,26,100.0%"
@@ -302,23 +302,23 @@ check "inactive --months 13" "$(rows "$T/i4" | cut -d, -f3 | tr '\n' ' ')" "甲1
 echo "== report overdue"
 report o1 overdue --csv
 check "overdue: items and days" "$(rows "$T/o1" | cut -d, -f1,3,4,5,6)" \
-"ZB02,路灯维修,2024-03-01,rectified,121
-ZB01,楼道堆物整治,2024-05-31,open,30
-ZB03,昨天到期,2024-06-29,open,1"
+"ZB02,路灯维修,2024-03-01,已整改,121
+ZB01,楼道堆物整治,2024-05-31,待办,30
+ZB03,昨天到期,2024-06-29,待办,1"
 report o2 overdue --org SQ01 --csv
 check "overdue --org SQ01" "$(rows "$T/o2" | cut -d, -f3 | tr '\n' ' ')" "路灯维修 楼道堆物整治 "
 report o3 overdue
 contains "$T/o3" "共 3 项 items"
-contains "$T/o3" "已整改待销号 rectified"
+contains "$T/o3" "已整改"
 
 # ---------------------------------------------------------------------------
 echo "== report terms"
 report t1 terms --csv
 check "terms: which and when" "$(rows "$T/t1" | cut -d, -f1,3,5,6,7)" \
-"ZB03,branch,2023-02-28,overdue,488
-SQ02,community,2024-03-31,overdue,91
-SQ01,community,2024-08-01,expiring,32
-ZB01,branch,2024-09-15,expiring,77"
+"ZB03,党支部,2023-02-28,overdue,488
+SQ02,社区党委,2024-03-31,overdue,91
+SQ01,社区党委,2024-08-01,expiring,32
+ZB01,党支部,2024-09-15,expiring,77"
 report t2 terms
 contains "$T/t2" "已到期 overdue: 2, 即将到期 expiring: 2"
 contains "$T/t2" "2024-08-01 (推算)"

@@ -199,7 +199,7 @@ expect_rc 3 "SQ01's sync fails while the server is unreachable (exit 3)" tx sq01
 contains "the failure says why" "$OUT" unreachable
 contains "the request is kept locally, waiting to be sent" "$(tx sq01 status)" "1 transactions"
 contains "SQ01's transfer list shows the open request" "$(tx sq01 transfer list)" \
-    孙磊 SQ02-01 "待办 requested" 转出
+    孙磊 SQ02-01 待接收 转出
 TR=$(sqlite3 "$W/sq01.db" "SELECT id FROM transfer WHERE member_id = '$M_ID'")
 [ -n "$TR" ] && ok "the request is a transfer row in SQ01's replica" || bad "no transfer row in sq01.db"
 expect_rc 7 "the sending office cannot accept its own request (exit 7)" tx sq01 transfer accept "$TR"
@@ -219,7 +219,7 @@ lacks "SQ02 has not seen the request yet" "$(tx sq02 transfer list)" 孙磊
 expect_rc 0 "SQ02 syncs later" tx sq02 sync
 run tx sq02 transfer list
 contains "SQ02's transfer list shows the incoming request" "$OUT" \
-    孙磊 转入 SQ02-01 "待办 requested" 搬迁至幸福社区居住
+    孙磊 转入 SQ02-01 待接收 搬迁至幸福社区居住
 equals "SQ02 holds none of the member's personal data before acceptance" "$(mcount sq02 "$M")" 0
 expect_rc 0 "SQ02 accepts, offline" tx sq02 transfer accept "${TR: -8}" --note 已报到
 expect_rc 3 "SQ02's sync fails while offline (exit 3)" tx sq02 $OFF sync
@@ -248,11 +248,11 @@ HITS=$(sqlite3 "$W/sq01.db" .dump | grep -F -e "$M" -e 孙磊 -e 和平路8号 -
 [ -z "$HITS" ] && ok "no table of SQ01's replica (blobs included) holds the member's data" ||
     bad "SQ01's replica still holds the member's personal data" "$HITS"
 run tx sq01 transfer list --all
-contains "SQ01 sees its transfer as accepted" "$OUT" "已接收 accepted" SQ02-01
+contains "SQ01 sees its transfer as accepted" "$OUT" 已接收 SQ02-01
 lacks "SQ01's transfer list no longer names the member" "$OUT" 孙磊
 expect_rc 1 "SQ01 can no longer edit the member" tx sq01 member edit "$M" --phone 13900000000
 contains "SQ02's transfer list names the member it now holds" "$(tx sq02 transfer list --all)" \
-    孙磊 "已接收 accepted" 已报到
+    孙磊 已接收 已报到
 
 section "the street sees the member under SQ02"
 must tx street sync -q
@@ -288,7 +288,7 @@ must tx sq02 sync -q
 expect_rc 0 "SQ01 syncs" tx sq01 sync
 equals "the member stays in SQ01" "$(branch_of sq01 "$N")" SQ01-01
 run tx sq01 transfer list --all
-contains "SQ01 sees the rejection and its note" "$OUT" "已退回 rejected" 查无此人，请核实 刘秀英
+contains "SQ01 sees the rejection and its note" "$OUT" 已退回 查无此人，请核实 刘秀英
 equals "SQ02 holds none of the member's personal data" "$(mcount sq02 "$N")" 0
 must tx street sync -q
 equals "the street sees the member in SQ01" "$(branch_of street "$N")" SQ01-01
