@@ -2,7 +2,8 @@
 // driven by puppeteer-core): sign in with the token link, the dashboard,
 // add a member with a wrong check digit (the inline error names it and
 // nothing is saved), fix it and save, find the member in the roster by
-// typing part of the name, open the member's page, the organisation tree,
+// typing part of the name, a name that is markup shown as text, open the
+// member's page, the organisation tree,
 // and sync against the real tongxind the shell test started: the change
 // comes back 'applied'.
 //
@@ -58,6 +59,7 @@ try {
     if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('dialog', async (d) => { problems.push(`dialog: ${d.message()}`); await d.dismiss(); });
   page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
   page.on('request', (r) => {
     const u = new URL(r.url());
@@ -127,10 +129,29 @@ try {
   await page.click('#nav a[data-page="members"]');
   await page.waitForSelector('#search');
   await page.type('#search', '小明');
-  await page.waitForFunction(() => [...document.querySelectorAll('#roster tr')].some((r) => r.textContent.includes('王小明')));
+  await page.waitForFunction(() => {
+    const rs = [...document.querySelectorAll('#roster tr')];
+    return rs.length > 0 && rs.every((r) => r.textContent.includes('王小明'));
+  });
   const rows = await page.$$eval('#roster tr', (rs) => rs.map((r) => r.textContent));
   check(rows.length === 1 && rows[0].includes(good) && rows[0].includes('男'), `roster: ${rows}`);
   await shot('3-roster');
+
+  step('a name that is markup is shown as text');
+  await page.$eval('#search', (e) => { e.value = ''; });
+  await page.type('#search', '李');
+  await page.waitForFunction(() => {
+    const rs = [...document.querySelectorAll('#roster tr')];
+    return rs.length > 0 && rs.every((r) => r.textContent.includes('onerror'));
+  });
+  const markup = await page.$eval('#roster', (t) => ({ text: t.textContent, imgs: t.querySelectorAll('img').length }));
+  check(markup.imgs === 0 && markup.text.includes('<img src=x onerror=alert(1)>李'), `markup: ${JSON.stringify(markup)}`);
+  await page.$eval('#search', (e) => { e.value = ''; });
+  await page.type('#search', '小明');
+  await page.waitForFunction(() => {
+    const rs = [...document.querySelectorAll('#roster tr')];
+    return rs.length > 0 && rs.every((r) => r.textContent.includes('王小明'));
+  });
 
   step("open the member's page");
   await page.click('#roster tr');
@@ -148,7 +169,7 @@ try {
   await page.click('#nav a[data-page="orgs"]');
   await page.waitForSelector('#org-tree');
   const tree = await page.$eval('#org-tree', (t) => t.textContent);
-  check(tree.includes('第一党支部') && tree.includes('党员 1'), `tree: ${tree}`);
+  check(tree.includes('第一党支部') && tree.includes('党员 2'), `tree: ${tree}`);
   await shot('5-orgs');
 
   step('sync with the street');
