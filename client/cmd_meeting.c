@@ -52,12 +52,6 @@ bad_kind(const char *verbname, const char *given)
 	vocab_refuse(verbname, "会议类型", "--kind", KINDS, given);
 }
 
-static const char *
-status_label(const char *s)
-{
-	return vocab_show(vocab_get("attendance"), s);
-}
-
 /* A meeting by its full id or a unique suffix (see row_by_suffix). */
 static int
 meeting_resolve(sqlite3 *db, const char *key, char id[ID_TEXT_LEN + 1], const char *verbname)
@@ -500,6 +494,49 @@ show_line(const char *label, const char *value, int w)
 	putchar('\n');
 }
 
+/*
+ * meeting show --json: the meeting's columns (typed, the kind with its
+ * label), the organisation's name, the counts, and the roll as "attendance".
+ * Frees roll.
+ */
+static void
+meeting_json(const char *id, const Tongxin__Value *vals, const char *org, const int n[3],
+    struct table *roll)
+{
+	const struct table_def *td = &schema_tables[TBL_MEETING];
+	const char *ids[MAX_COLS + 5], *cells[MAX_COLS + 5];
+	char counts[3][16];
+	int k = 0;
+	struct table *t;
+
+	ids[k] = "id";
+	cells[k++] = id;
+	for (int c = 0; c < td->ncols; c++) {
+		ids[k] = td->cols[c].name;
+		cells[k++] = vals[c].kind_case == TONGXIN__VALUE__KIND_S ? vals[c].s : NULL;
+	}
+	ids[k] = "org";
+	cells[k++] = org[0] ? org : NULL;
+	for (int i = 0; i < 3; i++) {
+		static const char *const names[] = { "present", "excused", "absent" };
+		snprintf(counts[i], sizeof counts[i], "%d", n[i]);
+		ids[k] = names[i];
+		cells[k++] = counts[i];
+	}
+	if ((t = table_new(k, ids, ids)) == NULL) {
+		table_free(roll);
+		return;
+	}
+	table_set_vocab(t, 1 + MCOL("kind"), KINDS);
+	for (int i = k - 3; i < k; i++)
+		table_set_number(t, i);
+	table_add(t, cells);
+	table_print_object(t, stdout, 0);
+	fputs(", \"attendance\": ", stdout);
+	table_print(roll, stdout, TABLE_JSON);
+	fputs("}\n", stdout);
+}
+
 static int
 meeting_show(struct cli *cli, struct replica *r, const char *key)
 {
@@ -547,11 +584,12 @@ meeting_show(struct cli *cli, struct replica *r, const char *key)
 		return EXIT_FAIL;
 	}
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	table_set_vocab(t, 1, vocab_get("attendance"));
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *cells[3];
 		const char *s = (const char *)sqlite3_column_text(st, 1);
 		cells[0] = (const char *)sqlite3_column_text(st, 0);
-		cells[1] = status_label(s);
+		cells[1] = s;   /* the code: the table shows its label */
 		cells[2] = (const char *)sqlite3_column_text(st, 2);
 		if (s != NULL)
 			n[s[0] == 'p' ? 0 : s[0] == 'e' ? 1 : 2]++;
@@ -559,6 +597,12 @@ meeting_show(struct cli *cli, struct replica *r, const char *key)
 	}
 	sqlite3_finalize(st);
 
+	if (cli->fmt == TABLE_JSON) {
+		meeting_json(id, vals, org, n, t);
+		for (int c = 0; c < td->ncols; c++)
+			value_clear(&vals[c]);
+		return EXIT_OK;
+	}
 	show_line("编号", id, w);
 	for (int c = 0; c < td->ncols; c++) {
 		const char *v = vals[c].kind_case == TONGXIN__VALUE__KIND_S ? vals[c].s : NULL;

@@ -200,6 +200,20 @@ has '"kind": "committee_meeting", "kind_label": "支委会"'
 has '"present": 1, "excused": 1, "absent": 0'
 expect_ok meeting list
 has "支委会"
+M=$(q "SELECT id FROM meeting")
+expect_ok meeting show "$M"
+has "出席"
+has "请假"
+expect_ok meeting show "$M" --json
+python3 - "$OUT" <<'PY' || bad "meeting show --json: $(cat "$OUT")"
+import json, sys
+m = json.load(open(sys.argv[1]))
+assert m["kind"] == "committee_meeting" and m["kind_label"] == "支委会", m
+assert m["present"] == 1 and m["excused"] == 1 and m["absent"] == 0, m
+roll = {a["member"]: a for a in m["attendance"]}
+assert roll["刘秀英"]["status"] == "excused" and roll["刘秀英"]["status_label"] == "请假", roll
+assert roll["刘秀英"]["reason"] == "出差" and roll["张建国"]["status_label"] == "出席", roll
+PY
 expect_ok item add --kind 问题清单 --title 楼道堆物 --org ZB01
 expect_ok item list
 has "问题"
