@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "validate.h"
 #include "value.h"
+#include "vocab.h"
 
 #define MAX_COLS 32
 
@@ -23,7 +24,8 @@ static const struct check checks[] = {
 	  "SELECT o.name, m.name, '所在组织 ' || o.code || ' 已撤销' FROM member m"
 	  " JOIN org o ON o.id = m.org_id WHERE coalesce(o.dissolved, 0) = 1" },
 	{ "党员不在党支部 Members not attached to a branch or group",
-	  "SELECT coalesce(o.name, '?'), m.name, 'org kind ' || coalesce(o.kind, 'missing')"
+	  "SELECT coalesce(o.name, '?'), m.name,"
+	  " '组织类别 ' || coalesce(vocab_label('org_kind', o.kind), '缺失 missing')"
 	  " FROM member m LEFT JOIN org o ON o.id = m.org_id"
 	  " WHERE o.id IS NULL OR o.kind NOT IN ('branch', 'group', 'general_branch')" },
 	{ "预备期已满未转正 Probationary members past their year",
@@ -40,7 +42,8 @@ static const struct check checks[] = {
 	  " LEFT JOIN org f ON f.id = t.from_org_id WHERE t.status = 'requested'"
 	  " AND t.requested_on < date(?1, '-30 days')" },
 	{ "组织未配书记 Organisations without a secretary",
-	  "SELECT o.name, o.code, o.kind FROM org o WHERE coalesce(o.dissolved, 0) = 0"
+	  "SELECT o.name, o.code, vocab_label('org_kind', o.kind) FROM org o"
+	  " WHERE coalesce(o.dissolved, 0) = 0"
 	  " AND o.kind IN ('community', 'general_branch', 'branch')"
 	  " AND (o.secretary IS NULL OR o.secretary = '')" },
 	{ "出勤记录指向不存在的党员 Attendance of unknown members",
@@ -67,7 +70,9 @@ verb_reconcile(struct cli *cli, int argc, char **argv)
 		return verb_usage("reconcile", 0);
 	if ((r = cli_open(cli)) == NULL)
 		return EXIT_FAIL;
-	if ((t = table_new(4, ids, hdr)) == NULL) {
+	/* The checks' texts name kinds by their labels (vocab_label in SQL). */
+	if (vocab_sql_register(replica_db(r)) != SQLITE_OK ||
+	    (t = table_new(4, ids, hdr)) == NULL) {
 		replica_close(r);
 		return EXIT_FAIL;
 	}

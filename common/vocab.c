@@ -5,6 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <sqlite3.h>
+
 /* The aliases of one entry: a NULL-terminated array of static storage. */
 #define AL(...) ((const char *const[]){ __VA_ARGS__, NULL })
 #define NOAL NULL
@@ -405,4 +407,27 @@ vocab_list(const struct vocab *v, int with_codes, const char *sep, char *buf, si
 			n += (size_t)w;
 	}
 	return n;
+}
+
+static void
+sql_vocab_label(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const char *name = (const char *)sqlite3_value_text(argv[0]);
+	const char *code = (const char *)sqlite3_value_text(argv[1]);
+	const char *l;
+
+	(void)argc;
+	if (code == NULL) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	l = vocab_label(vocab_get(name), code);
+	sqlite3_result_text(ctx, l ? l : code, -1, l ? SQLITE_STATIC : SQLITE_TRANSIENT);
+}
+
+int
+vocab_sql_register(struct sqlite3 *db)
+{
+	return sqlite3_create_function(db, "vocab_label", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+	    NULL, sql_vocab_label, NULL, NULL);
 }

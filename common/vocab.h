@@ -90,6 +90,14 @@ const struct vocab_entry *vocab_col_entry(const struct col_def *c, const char *s
  */
 size_t vocab_list(const struct vocab *v, int with_codes, const char *sep, char *buf, size_t cap);
 
+struct sqlite3;
+/*
+ * Register the SQL function vocab_label(VOCAB, CODE) on db: the label of
+ * CODE in vocabulary VOCAB, CODE itself when unknown, NULL for NULL. For
+ * report queries that compose text in SQL. 0, or an SQLite error code.
+ */
+int vocab_sql_register(struct sqlite3 *db);
+
 /* The stored-value lists the schema's enum columns use (see schema.c). */
 extern const char *const vocab_vals_org_kind[];
 extern const char *const vocab_vals_branch_type[];

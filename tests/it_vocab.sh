@@ -222,6 +222,15 @@ expect_ok item list --json
 has '"kind": "problem", "kind_label": "问题"'
 has '"status": "open", "status_label": "待办"'
 
+step "reconcile names kinds by their labels"
+expect_ok reconcile --json
+python3 - "$OUT" <<'PY' || bad "reconcile --json: $(cat "$OUT")"
+import json, sys
+rows = [r for r in json.load(open(sys.argv[1])) if r["check"].startswith("组织未配书记")]
+got = {r["record"]: r["detail"] for r in rows}
+assert got.get("SQ01") == "社区党委" and got.get("ZB01") == "党支部", got
+PY
+
 step "CSV shows labels that import reads back"
 expect_ok member list --csv
 has "张建国,男"

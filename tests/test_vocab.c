@@ -21,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "schema.h"
 #include "validate.h"
 #include "value.h"
@@ -264,6 +266,37 @@ test_schema(void)
 		}
 }
 
+/* vocab_label() in SQL: the label, the code itself when unknown, NULL for NULL. */
+static void
+test_sql(void)
+{
+	static const struct {
+		const char *sql, *want;
+	} cases[] = {
+		{ "SELECT vocab_label('gender', 'female')", "女" },
+		{ "SELECT vocab_label('org_kind', 'branch')", "党支部" },
+		{ "SELECT vocab_label('org_kind', 'village')", "village" },
+		{ "SELECT vocab_label('no_such', 'x')", "x" },
+		{ "SELECT vocab_label('gender', NULL)", NULL },
+	};
+	sqlite3 *db;
+
+	CHECK(sqlite3_open(":memory:", &db) == SQLITE_OK && vocab_sql_register(db) == SQLITE_OK,
+	    "vocab_sql_register");
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		sqlite3_stmt *st;
+		const char *got;
+		CHECK(sqlite3_prepare_v2(db, cases[i].sql, -1, &st, NULL) == SQLITE_OK &&
+		    sqlite3_step(st) == SQLITE_ROW, "%s", cases[i].sql);
+		got = (const char *)sqlite3_column_text(st, 0);
+		CHECK((got == NULL && cases[i].want == NULL) ||
+		    (got && cases[i].want && strcmp(got, cases[i].want) == 0), "%s gives %s",
+		    cases[i].sql, got ? got : "NULL");
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+}
+
 int
 main(void)
 {
@@ -271,6 +304,7 @@ main(void)
 	test_specific();
 	test_ethnicity();
 	test_schema();
+	test_sql();
 	if (failures) {
 		fprintf(stderr, "test_vocab: %d of %d checks failed\n", failures, checks);
 		return 1;
