@@ -416,6 +416,7 @@ dom_member_page(struct replica *r, const struct dom_member_query *q,
     struct dom_error *e)
 {
 	bool text = q->text && q->text[0];
+	int64_t nrows = 0;
 	char pat[420];
 	size_t n = 0;
 	sqlite3_stmt *st;
@@ -435,15 +436,6 @@ dom_member_page(struct replica *r, const struct dom_member_query *q,
 	}
 	pat[n++] = '%';
 	pat[n] = '\0';
-	if (sqlite3_prepare_v2(replica_db(r), text ? roster_count_text : roster_count_all, -1, &st,
-	    NULL) != SQLITE_OK)
-		return db_fail(r, e);
-	bind_roster(st, q, pat);
-	rc = sqlite3_step(st);
-	*total = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW)
-		return db_fail(r, e);
 	if (sqlite3_prepare_v2(replica_db(r), text ? roster_page_text : roster_page_all, -1, &st,
 	    NULL) != SQLITE_OK)
 		return db_fail(r, e);
@@ -464,9 +456,24 @@ dom_member_page(struct replica *r, const struct dom_member_query *q,
 			.relocated = sqlite3_column_int(st, 14) != 0,
 		};
 		each(&m, arg);
+		nrows++;
 	}
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(r, e);
+	if (rc != SQLITE_DONE)
+		return db_fail(r, e);
+	/* A first page that is not full holds every match: no second scan to count them. */
+	if (q->offset == 0 && nrows < q->limit) {
+		*total = nrows;
+		return 0;
+	}
+	if (sqlite3_prepare_v2(replica_db(r), text ? roster_count_text : roster_count_all, -1, &st,
+	    NULL) != SQLITE_OK)
+		return db_fail(r, e);
+	bind_roster(st, q, pat);
+	rc = sqlite3_step(st);
+	*total = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : db_fail(r, e);
 }
 
 /* The name of organisation id into out ("" if unknown). */
