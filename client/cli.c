@@ -239,8 +239,7 @@ vocab_help(FILE *f, const char *verb)
 				fputs(opt, f);
 			}
 		if (nbool) {
-			fputs(":\n", f);
-			fprintf(f, "%*s", 17, "");
+			fputs(": ", f);   /* two short words: they stay on this line */
 			help_wrap(f, vocab_get("bool"), 17);
 		}
 	}

@@ -387,8 +387,10 @@ meeting_list(struct cli *cli, struct replica *r, int argc, char **argv)
 	static const char verbname[] = "meeting list";
 	static const char *const ids[] = { "id", "held_on", "kind", "org", "topic", "host",
 		"present", "excused", "absent" };
-	static const char *const hdr[] = { "编号", "日期", "类型", "组织", "主题", "主持人",
-		"出席", "请假", "缺席" };
+	const char *hdr[] = { "编号", "日期", "类型", "组织", "主题", "主持人",
+		vocab_show(vocab_get("attendance"), "present"),
+		vocab_show(vocab_get("attendance"), "excused"),
+		vocab_show(vocab_get("attendance"), "absent") };
 	const char *org = NULL, *kind = NULL, *kind_given = NULL, *from = NULL, *to = NULL;
 	struct table *t;
 	sqlite3_stmt *st;
