@@ -164,3 +164,8 @@ step "完成 Done"
 stop_server
 echo "Everything above ran against a real tongxind over TLS 1.3 with client certificates."
 echo "The server's log: demo/tongxind.log; the replicas: demo/*.db."
+echo
+echo "工作台 The clerk's web desk on a replica (prints a one-time link to open in a browser;"
+echo "works offline; Ctrl-C stops it):"
+echo "  $BUILD/tongxin --replica demo/street.db ui     # 街道 the street's administrator"
+echo "  $BUILD/tongxin --replica demo/heping.db ui     # 和平社区 a community office"
