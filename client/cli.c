@@ -302,7 +302,8 @@ fail_exit(int f)
 	case SYNC_MISMATCH: return EXIT_MISMATCH;
 	case SYNC_PROTOCOL:
 	case SYNC_SERVER: return EXIT_SERVER;
-	default: return EXIT_FAIL;
+	case SYNC_DECLINED: return EXIT_INVALID;
+	default: return EXIT_FAIL;   /* SYNC_NOT_FOUND, SYNC_LOCAL */
 	}
 }
 

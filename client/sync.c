@@ -308,6 +308,13 @@ conn_recv(struct conn *c, size_t cap)
 		case TONGXIN__ERROR_CODE__ERR_BUSY:
 			f = SYNC_SERVER;
 			break;
+		case TONGXIN__ERROR_CODE__ERR_BAD_REQUEST:
+		case TONGXIN__ERROR_CODE__ERR_TOO_LARGE:
+			f = SYNC_DECLINED;   /* e.g. a resolution the server cannot apply */
+			break;
+		case TONGXIN__ERROR_CODE__ERR_NOT_FOUND:
+			f = SYNC_NOT_FOUND;
+			break;
 		default:
 			f = SYNC_PROTOCOL;
 			break;

@@ -27,6 +27,8 @@ enum sync_fail {
 	SYNC_PROTOCOL,      /* the peer broke the protocol or closed mid-exchange */
 	SYNC_SERVER,        /* the server reported an internal failure */
 	SYNC_LOCAL,         /* the local replica could not be read or written */
+	SYNC_DECLINED,      /* the server declined this request (invalid, too large): nothing changed */
+	SYNC_NOT_FOUND,     /* the server has no such object (a conflict id, ...) */
 };
 
 struct conn {

@@ -486,10 +486,10 @@ contains "conflicts show: the office's edit and the server's value" "$OUT" \
     '"base": "张三", "server": "张三", "office": "张三丰"' '"office": "退休教师"' '"office": "SQ01", "device": "sq01b"'
 # The member is SQ02's now: the office's change cannot be applied with the office's
 # scope. The street keeps its row and re-enters the edit from its own device.
-run tx street conflicts resolve "$C8" --take-office
-[ "$RC" -ne 0 ] && ok "take-office is refused: the member lies outside the office now" ||
-    bad "take-office of an edit of a member SQ02 now holds was applied" "$OUT"
+expect_rc 7 "take-office is refused as invalid: the member lies outside the office now" \
+    tx street conflicts resolve "$C8" --take-office
 contains "the refusal says why and what to do" "$OUT" "outside the organisation" "member edit"
+expect_rc 1 "an unknown conflict id is not found (exit 1)" tx street conflicts show 0123456789ab
 expect_rc 0 "the administrator keeps the server's row" tx street conflicts resolve "$C8" --keep-server
 must tx street sync -q
 must tx street member edit "$T" --name 张三丰 --job 退休教师
