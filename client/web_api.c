@@ -1,13 +1,10 @@
 /*
- * web_api.c - the desk's JSON API: one row per route, each handler a thin
- * translation between HTTP (query string, form body, JSON) and the domain
- * layer (domain.h). No SQL here.
- *
- * JSON is typed: numbers are numbers, booleans booleans, and every
- * enumerated value is an object {"code": ..., "label": ...} with the
- * label from the one vocabulary (vocab.h).
+ * web_api.c - the desk's JSON API: the dispatcher over every module's
+ * route table (web_api.h), the helpers they share, and the core routes
+ * (session, dashboard, member form, roster, member, organisations, sync).
+ * No SQL here.
  */
-#include "web.h"
+#include "web_api.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,23 +21,20 @@
 #include "value.h"
 #include "vocab.h"
 
-/* A request's parsed parts. */
-struct call {
-	struct web *w;
-	struct evhttp_request *req;
-	struct evkeyvalq query;     /* the query string */
-	struct evkeyvalq form;      /* the x-www-form-urlencoded body */
-	const char *csrf;
-};
-
-static const char *
-arg(struct call *c, const char *name)
+const char *
+web_arg(struct call *c, const char *name)
 {
 	return evhttp_find_header(&c->query, name);
 }
 
-static struct evbuffer *
-new_body(struct call *c, struct jw *j)
+const char *
+web_field(struct call *c, const char *name)
+{
+	return evhttp_find_header(&c->form, name);
+}
+
+struct evbuffer *
+web_new_body(struct call *c, struct jw *j)
 {
 	struct evbuffer *b = evbuffer_new();
 
@@ -52,8 +46,8 @@ new_body(struct call *c, struct jw *j)
 	return b;
 }
 
-static void
-reply_dom_error(struct call *c, const struct dom_error *e, int t)
+void
+web_reply_dom_error(struct call *c, const struct dom_error *e, int t)
 {
 	int status = e->kind == DOM_NOT_FOUND ? 404 : e->kind == DOM_FAIL ? 500 : 422;
 	const char *code = e->kind == DOM_NOT_FOUND ? "not_found" : e->kind == DOM_FAIL ?
@@ -63,9 +57,8 @@ reply_dom_error(struct call *c, const struct dom_error *e, int t)
 	web_reply_error(c->req, status, code, e->msg, field);
 }
 
-/* A coded value: {"code": stored, "label": label} (null when NULL). */
-static void
-jw_coded(struct jw *j, const char *key, const struct col_def *col, const char *stored)
+void
+web_jw_coded(struct jw *j, const char *key, const struct col_def *col, const char *stored)
 {
 	jw_key(j, key);
 	if (stored == NULL) {
@@ -92,7 +85,7 @@ api_session(struct call *c)
 {
 	const struct rep_info *i = replica_info(c->w->r);
 	struct jw j;
-	struct evbuffer *b = new_body(c, &j);
+	struct evbuffer *b = web_new_body(c, &j);
 
 	if (b == NULL)
 		return;
@@ -136,10 +129,10 @@ api_dashboard(struct call *c)
 
 	today_str(today);
 	if (dom_dashboard(c->w->r, today, &d, &e) != 0) {
-		reply_dom_error(c, &e, -1);
+		web_reply_dom_error(c, &e, -1);
 		return;
 	}
-	if ((b = new_body(c, &j)) == NULL)
+	if ((b = web_new_body(c, &j)) == NULL)
 		return;
 	jw_obj(&j);
 	jw_kstr(&j, "today", today);
@@ -167,7 +160,7 @@ api_dashboard(struct call *c)
 	jw_arr(&j);
 	if (dom_outcomes(c->w->r, 0, -1, true, 20, web_put_outcome, &j, &e) != 0) {
 		evbuffer_free(b);
-		reply_dom_error(c, &e, -1);
+		web_reply_dom_error(c, &e, -1);
 		return;
 	}
 	jw_end_arr(&j);
@@ -182,7 +175,7 @@ api_form(struct call *c)
 {
 	const struct table_def *td = &schema_tables[TBL_MEMBER];
 	struct jw j;
-	struct evbuffer *b = new_body(c, &j);
+	struct evbuffer *b = web_new_body(c, &j);
 
 	if (b == NULL)
 		return;
@@ -231,8 +224,8 @@ put_org(const struct dom_org_row *o, void *arg)
 	jw_kstr(j, "parent_id", o->parent_id);
 	jw_kstr(j, "code", o->code);
 	jw_kstr(j, "name", o->name);
-	jw_coded(j, "kind", &td->cols[schema_col_index(td, "kind")], o->kind);
-	jw_coded(j, "branch_type", &td->cols[schema_col_index(td, "branch_type")], o->branch_type);
+	web_jw_coded(j, "kind", &td->cols[schema_col_index(td, "kind")], o->kind);
+	web_jw_coded(j, "branch_type", &td->cols[schema_col_index(td, "branch_type")], o->branch_type);
 	jw_kstr(j, "secretary", o->secretary);
 	jw_kstr(j, "term_start", o->term_start);
 	jw_kstr(j, "term_end", o->term_end);
@@ -246,7 +239,7 @@ api_orgs(struct call *c)
 {
 	struct dom_error e;
 	struct jw j;
-	struct evbuffer *b = new_body(c, &j);
+	struct evbuffer *b = web_new_body(c, &j);
 
 	if (b == NULL)
 		return;
@@ -255,7 +248,7 @@ api_orgs(struct call *c)
 	jw_arr(&j);
 	if (dom_org_list(c->w->r, put_org, &j, &e) != 0) {
 		evbuffer_free(b);
-		reply_dom_error(c, &e, -1);
+		web_reply_dom_error(c, &e, -1);
 		return;
 	}
 	jw_end_arr(&j);
@@ -273,14 +266,14 @@ put_member_row(const struct dom_member_row *m, void *arg)
 	jw_obj(j);
 	jw_kstr(j, "id", m->id);
 	jw_kstr(j, "name", m->name);
-	jw_coded(j, "gender", member_col("gender"), m->gender);
+	web_jw_coded(j, "gender", member_col("gender"), m->gender);
 	jw_kstr(j, "id_number", m->id_number);
-	jw_coded(j, "category", member_col("category"), m->category);
+	web_jw_coded(j, "category", member_col("category"), m->category);
 	jw_kstr(j, "org_id", m->org_id);
 	jw_kstr(j, "org_name", m->org_name);
 	jw_kstr(j, "join_date", m->join_date);
 	jw_kstr(j, "phone", m->phone);
-	jw_coded(j, "standing", member_col("standing"), m->standing);
+	web_jw_coded(j, "standing", member_col("standing"), m->standing);
 	jw_kbool(j, "lost_contact", m->lost_contact);
 	jw_kbool(j, "mobile", m->mobile);
 	jw_kbool(j, "retired", m->retired);
@@ -306,20 +299,20 @@ api_members(struct call *c)
 	struct evbuffer *b;
 	int64_t total = 0, t0 = now_us();
 
-	q.text = arg(c, "q");
-	q.org_id = arg(c, "org");
-	if (arg(c, "offset"))
-		q.offset = atoi(arg(c, "offset"));
-	if (arg(c, "limit"))
-		q.limit = atoi(arg(c, "limit"));
-	if ((b = new_body(c, &j)) == NULL)
+	q.text = web_arg(c, "q");
+	q.org_id = web_arg(c, "org");
+	if (web_arg(c, "offset"))
+		q.offset = atoi(web_arg(c, "offset"));
+	if (web_arg(c, "limit"))
+		q.limit = atoi(web_arg(c, "limit"));
+	if ((b = web_new_body(c, &j)) == NULL)
 		return;
 	jw_obj(&j);
 	jw_key(&j, "rows");
 	jw_arr(&j);
 	if (dom_member_page(c->w->r, &q, put_member_row, &j, &total, &e) != 0) {
 		evbuffer_free(b);
-		reply_dom_error(c, &e, -1);
+		web_reply_dom_error(c, &e, -1);
 		return;
 	}
 	jw_end_arr(&j);
@@ -339,16 +332,16 @@ api_member(struct call *c)
 	const struct table_def *td = &schema_tables[TBL_MEMBER];
 	Tongxin__Value vals[DOM_MAX_COLS];
 	char org_name[256], report_name[256];
-	const char *id = arg(c, "id");
+	const char *id = web_arg(c, "id");
 	struct dom_error e;
 	struct jw j;
 	struct evbuffer *b;
 
 	if (dom_member_get(c->w->r, id ? id : "", vals, org_name, report_name, &e) != 0) {
-		reply_dom_error(c, &e, -1);
+		web_reply_dom_error(c, &e, -1);
 		return;
 	}
-	if ((b = new_body(c, &j)) == NULL) {
+	if ((b = web_new_body(c, &j)) == NULL) {
 		for (int k = 0; k < td->ncols; k++)
 			value_clear(&vals[k]);
 		return;
@@ -417,7 +410,7 @@ member_write(struct call *c, bool dry_run)
 			continue;   /* an empty box is an item not given */
 		if (dom_value_parse(&td->cols[k], kv->value, &vals[k], &e) != 0) {
 			e.col = k;
-			reply_dom_error(c, &e, TBL_MEMBER);
+			web_reply_dom_error(c, &e, TBL_MEMBER);
 			return;
 		}
 		set[k] = 1;
@@ -425,7 +418,7 @@ member_write(struct call *c, bool dry_run)
 	if (dom_member_add(c->w->r, c->w->operator_name, vals, set, dry_run, id, &e) != 0) {
 		/* A check is a question: "no" is its answer, not a failed request. */
 		if (dry_run && (e.kind == DOM_INVALID || e.kind == DOM_MISSING) &&
-		    (b = new_body(c, &j)) != NULL) {
+		    (b = web_new_body(c, &j)) != NULL) {
 			jw_obj(&j);
 			jw_kbool(&j, "ok", false);
 			jw_kstr(&j, "error", e.kind == DOM_MISSING ? "missing" : "invalid");
@@ -435,10 +428,10 @@ member_write(struct call *c, bool dry_run)
 			web_reply_json(c->req, 200, b);
 			return;
 		}
-		reply_dom_error(c, &e, TBL_MEMBER);
+		web_reply_dom_error(c, &e, TBL_MEMBER);
 		return;
 	}
-	if ((b = new_body(c, &j)) == NULL)
+	if ((b = web_new_body(c, &j)) == NULL)
 		return;
 	jw_obj(&j);
 	jw_kbool(&j, "ok", true);
@@ -456,11 +449,7 @@ static void api_sync_status(struct call *c) { web_sync_status(c->w, c->req); }
 
 /* --- routing -------------------------------------------------------------- */
 
-static const struct route {
-	enum evhttp_cmd_type method;
-	const char *path;
-	void (*run)(struct call *);
-} routes[] = {
+const struct web_route web_routes_core[] = {
 	{ EVHTTP_REQ_GET, "/api/session", api_session },
 	{ EVHTTP_REQ_GET, "/api/dashboard", api_dashboard },
 	{ EVHTTP_REQ_GET, "/api/form", api_form },
@@ -471,6 +460,12 @@ static const struct route {
 	{ EVHTTP_REQ_POST, "/api/members/check", api_member_check },
 	{ EVHTTP_REQ_POST, "/api/sync", api_sync_start },
 	{ EVHTTP_REQ_GET, "/api/sync", api_sync_status },
+	{ 0, NULL, NULL },
+};
+
+/* Every module's routes (web_api.h). */
+static const struct web_route *const web_route_tables[] = {
+	web_routes_core, web_routes_work, web_routes_transfer, web_routes_report,
 };
 
 /* Parse the form body (a copy, NUL-terminated) into c->form. -1 if malformed. */
@@ -510,13 +505,15 @@ web_api(struct web *w, struct evhttp_request *req, const char *path, const char 
 		web_reply_error(req, 400, "bad_request", "请求格式错误 malformed request", NULL);
 		goto out;
 	}
-	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
-		if (strcmp(routes[i].path, path) != 0)
-			continue;
-		path_known = true;
-		if (routes[i].method == m) {
-			routes[i].run(&c);
-			goto out;
+	for (size_t t = 0; t < sizeof web_route_tables / sizeof web_route_tables[0]; t++) {
+		for (const struct web_route *r = web_route_tables[t]; r->path != NULL; r++) {
+			if (strcmp(r->path, path) != 0)
+				continue;
+			path_known = true;
+			if (r->method == m) {
+				r->run(&c);
+				goto out;
+			}
 		}
 	}
 	if (path_known)

@@ -1,25 +1,16 @@
 // app.js - the clerk's desk: 首页, 党员 (roster, member page, add form),
-// 组织, 同步. Hash routes; every page asks the JSON API (api.js) and builds
-// its content with h() (dom.js): data is only ever text, never markup.
+// 组织, 同步, and the router over every page module (page_*.js). Hash
+// routes; every page asks the JSON API (api.js) and builds its content with
+// h() (dom.js): data is only ever text, never markup.
 import { ApiError, get, post, session } from './api.js';
 import { fill, h, label, when } from './dom.js';
-
-const main = document.getElementById('main');
-let form = null;       // the member form's items: [{name, label, type, required, options}]
-let orgs = null;       // every organisation of the replica
-let routeSeq = 0;      // a page drawn for an older route is dropped
+import { current, loadMeta, main, meta, newRoute, problem, show } from './desk.js';
+import { pages as workPages } from './page_work.js';
+import { pages as transferPages } from './page_transfer.js';
+import { pages as reportPages } from './page_report.js';
 
 function col(name) {
-  return form.find((c) => c.name === name);
-}
-
-async function loadMeta() {
-  if (!form) form = (await get('/api/form')).member;
-  orgs = (await get('/api/orgs')).orgs;
-}
-
-function problem(err) {
-  return h('div.notice.bad', {}, err instanceof ApiError ? err.message : `出错了：${err.message}`);
+  return meta.form.find((c) => c.name === name);
 }
 
 // --- 首页 -------------------------------------------------------------------
@@ -30,7 +21,7 @@ function card(n, text, kind) {
 
 async function pageHome(seq) {
   const d = await get('/api/dashboard');
-  if (seq !== routeSeq) return;
+  if (!current(seq)) return;
   fill(main,
     h('h1', {}, `首页 · ${d.org_name || d.org_code}`),
     h('p.muted', {}, `设备 ${d.device}（${d.role.label}） · 街道 ${d.street || '尚未联系'} · ` +
@@ -66,10 +57,10 @@ function flags(m) {
 
 async function pageMembers(seq) {
   await loadMeta();
-  if (seq !== routeSeq) return;
+  if (!current(seq)) return;
   const search = h('input', { type: 'search', id: 'search', placeholder: '输入姓名、公民身份号码或支部查找', value: roster.q });
   const branch = h('select', { id: 'branch' }, h('option', { value: '' }, '全部组织'),
-    orgs.filter((o) => !o.dissolved).map((o) => h('option', { value: o.id, selected: o.id === roster.org }, `${o.name}（${o.code}）`)));
+    meta.orgs.filter((o) => !o.dissolved).map((o) => h('option', { value: o.id, selected: o.id === roster.org }, `${o.name}（${o.code}）`)));
   const body = h('tbody', { id: 'roster' });
   const info = h('span.muted', { id: 'roster-info' });
   const prev = h('button', { id: 'prev' }, '上一页');
@@ -79,7 +70,7 @@ async function pageMembers(seq) {
   async function load() {
     const mine = ++asked;
     const r = await get('/api/members', { q: roster.q, org: roster.org, offset: roster.offset, limit: roster.limit });
-    if (mine !== asked || seq !== routeSeq) return;   // a newer keystroke has asked again
+    if (mine !== asked || !current(seq)) return;   // a newer keystroke has asked again
     fill(body, r.rows.map((m) => h('tr.link', { onclick: () => { location.hash = `#/member/${m.id}`; } },
       h('td', {}, m.name), h('td', {}, label(m.gender)), h('td', {}, m.id_number),
       h('td', {}, label(m.category)), h('td', {}, m.org_name || ''), h('td', {}, m.join_date || ''),
@@ -111,7 +102,7 @@ async function pageMembers(seq) {
 
 async function pageMember(seq, id) {
   const m = await get('/api/member', { id });
-  if (seq !== routeSeq) return;
+  if (!current(seq)) return;
   const name = m.items.find((i) => i.name === 'name').value;
   const dl = h('dl.items', { id: 'member-items' });
   for (const it of m.items) {
@@ -134,7 +125,7 @@ function input(c) {
   const attrs = { id: `f-${c.name}`, name: c.name };
   if (c.name === 'org_id') {
     return h('select', attrs, h('option', { value: '' }, '请选择'),
-      orgs.filter((o) => !o.dissolved && (o.kind.code === 'branch' || o.kind.code === 'group'))
+      meta.orgs.filter((o) => !o.dissolved && (o.kind.code === 'branch' || o.kind.code === 'group'))
         .map((o) => h('option', { value: o.id }, `${o.name}（${o.code}）`)));
   }
   if (c.options) {
@@ -150,7 +141,7 @@ function input(c) {
 
 async function pageAdd(seq) {
   await loadMeta();
-  if (seq !== routeSeq) return;
+  if (!current(seq)) return;
   const errs = {};
   const touched = new Set();
   const fields = ADD_ITEMS.map(col).filter(Boolean).map((c) => {
@@ -217,10 +208,10 @@ async function pageAdd(seq) {
 
 async function pageOrgs(seq) {
   await loadMeta();
-  if (seq !== routeSeq) return;
+  if (!current(seq)) return;
   const kids = new Map();
-  const ids = new Set(orgs.map((o) => o.id));
-  for (const o of orgs) {
+  const ids = new Set(meta.orgs.map((o) => o.id));
+  for (const o of meta.orgs) {
     const p = o.parent_id && ids.has(o.parent_id) ? o.parent_id : '';
     if (!kids.has(p)) kids.set(p, []);
     kids.get(p).push(o);
@@ -233,7 +224,7 @@ async function pageOrgs(seq) {
     o.dissolved ? h('span.tag', {}, '已撤销') : null,
     kids.has(o.id) ? h('ul', {}, kids.get(o.id).map(node)) : null);
   fill(main, h('h1', {}, '组织'),
-    orgs.length === 0 ? h('p.muted', {}, '副本中还没有组织，请先同步。') :
+    meta.orgs.length === 0 ? h('p.muted', {}, '副本中还没有组织，请先同步。') :
       h('ul.tree', { id: 'org-tree' }, (kids.get('') || []).map(node)));
 }
 
@@ -264,7 +255,7 @@ async function pageSync(seq) {
   }
   async function poll() {
     const s = await get('/api/sync');
-    if (seq !== routeSeq) return;
+    if (!current(seq)) return;
     draw(s);
     btn.disabled = s.state.code === 'running';
     if (s.state.code === 'running') setTimeout(() => poll().catch(show), 300);
@@ -283,35 +274,43 @@ async function pageSync(seq) {
 
 // --- routing -----------------------------------------------------------------
 
-function show(err) {
-  fill(main, problem(err));
-}
+// Route name (the hash's first part) -> async (seq, parts) drawing the page.
+const pages = {
+  home: (seq) => pageHome(seq),
+  members: (seq, parts) => (parts[1] === 'new' ? pageAdd(seq) : pageMembers(seq)),
+  member: (seq, parts) => pageMember(seq, parts[1]),
+  orgs: (seq) => pageOrgs(seq),
+  sync: (seq) => pageSync(seq),
+  ...workPages,
+  ...transferPages,
+  ...reportPages,
+};
+// The nav entry a route belongs to, when it is not its own.
+const navOf = { member: 'members' };
 
 async function route() {
-  const seq = ++routeSeq;
+  const seq = newRoute();
   const hash = location.hash.replace(/^#/, '') || '/';
-  const parts = hash.split('/').filter(Boolean);
+  const parts = hash.split('/').filter(Boolean).map(decodeURIComponent);
   const page = parts[0] || 'home';
   for (const a of document.querySelectorAll('#nav a')) {
-    a.classList.toggle('active', a.dataset.page === (page === 'member' ? 'members' : page));
+    a.classList.toggle('active', a.dataset.page === (navOf[page] || page));
   }
   try {
-    if (page === 'home') await pageHome(seq);
-    else if (page === 'members' && parts[1] === 'new') await pageAdd(seq);
-    else if (page === 'members') await pageMembers(seq);
-    else if (page === 'member' && parts[1]) await pageMember(seq, parts[1]);
-    else if (page === 'orgs') await pageOrgs(seq);
-    else if (page === 'sync') await pageSync(seq);
+    if (pages[page]) await pages[page](seq, parts);
     else fill(main, h('p', {}, '没有这个页面。'));
   } catch (e) {
-    if (seq === routeSeq) show(e);
+    if (current(seq)) show(e);
   }
 }
 
 async function start() {
   try {
     const s = await session();
+    meta.session = s;
     fill(document.getElementById('who'), `${s.org_code} · ${s.device}`);
+    // Pages for the street's administrators only.
+    for (const a of document.querySelectorAll('#nav a.admin')) a.hidden = s.role !== 'admin';
   } catch (e) {
     show(e);
     return;

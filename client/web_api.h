@@ -1,0 +1,68 @@
+/*
+ * web_api.h - inside the desk's JSON API: what every API module shares.
+ *
+ * The API is split by page, one file each, every file exporting a table of
+ * routes that web_api.c dispatches through (web_route_tables below):
+ *   web_api.c           session, dashboard, form, members, orgs, sync
+ *   web_api_work.c      会议 meetings with attendance, 清单 items
+ *   web_api_transfer.c  转接 transfers; 冲突/设备/审计/核对 for administrators
+ *   web_api_report.c    报表 reports, their CSV exports and print views
+ * A handler translates HTTP (query string, form body) to the domain layer
+ * (domain.h and its dom_*.h) and the answer to JSON; no SQL here.
+ *
+ * JSON is typed: numbers are numbers, booleans booleans, and every
+ * enumerated value is an object {"code": ..., "label": ...} with the label
+ * from the one vocabulary (vocab.h).
+ */
+#ifndef TX_WEB_API_H
+#define TX_WEB_API_H
+
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "web.h"
+
+struct col_def;
+struct dom_error;
+
+/* A request's parsed parts. */
+struct call {
+	struct web *w;
+	struct evhttp_request *req;
+	struct evkeyvalq query;     /* the query string */
+	struct evkeyvalq form;      /* the x-www-form-urlencoded body */
+	const char *csrf;
+};
+
+/* One API route: method, exact path (no query), handler. */
+struct web_route {
+	enum evhttp_cmd_type method;
+	const char *path;
+	void (*run)(struct call *);
+};
+
+/* Each module's routes, ended by a row with path NULL. */
+extern const struct web_route web_routes_core[];
+extern const struct web_route web_routes_work[];
+extern const struct web_route web_routes_transfer[];
+extern const struct web_route web_routes_report[];
+
+/* A query-string parameter, or NULL. */
+const char *web_arg(struct call *c, const char *name);
+/* A form-body field, or NULL. */
+const char *web_field(struct call *c, const char *name);
+/*
+ * A new response body with j writing into it, or NULL having answered 500.
+ * Hand the body to web_reply_json, which takes it.
+ */
+struct evbuffer *web_new_body(struct call *c, struct jw *j);
+/*
+ * Answer a domain failure: 404 not found, 500 replica, else 422 with code
+ * "missing"/"invalid" and, when e->col is set and t >= 0, the column's
+ * name as the field (the form shows the message beside it).
+ */
+void web_reply_dom_error(struct call *c, const struct dom_error *e, int t);
+/* A coded value: "key": {"code": stored, "label": label} (null when NULL). */
+void web_jw_coded(struct jw *j, const char *key, const struct col_def *col, const char *stored);
+
+#endif
