@@ -11,74 +11,17 @@
 // host but 127.0.0.1. A 1366x768 screenshot of each page goes to OUTDIR.
 //
 // usage: node story.mjs TOKEN_URL OUTDIR
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import puppeteer from 'puppeteer-core';
+import { checkChar, desk } from './harness.mjs';
 
 const [url, outdir] = process.argv.slice(2);
 if (!url || !outdir) {
   console.error('usage: node story.mjs TOKEN_URL OUTDIR');
   process.exit(2);
 }
-const base = new URL(url).origin;
-fs.mkdirSync(outdir, { recursive: true });
-const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'tx-chromium-'));
-const problems = [];
-const shots = [];
-const t0 = Date.now();
-
-function step(text) {
-  console.log(`[story ${((Date.now() - t0) / 1000).toFixed(1)}s] ${text}`);
-}
-function check(ok, text) {
-  if (!ok) throw new Error(`check failed: ${text}`);
-}
-
-// GB 11643 check character of 17 digits.
-function checkChar(s17) {
-  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  let sum = 0;
-  for (let i = 0; i < 17; i++) sum += Number(s17[i]) * w[i];
-  return '10X98765432'[sum % 11];
-}
-
-const browser = await puppeteer.launch({
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  userDataDir: profile,
-  args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-background-networking', '--lang=zh-CN',
-    '--disable-component-update', '--no-first-run', '--disable-sync'],
-});
-let failed = false;
+const d = await desk(outdir, 'story');
+const { page, step, check, shot, set, problems } = d;
 try {
-  const page = await browser.newPage();
-  await page.setViewport({ width: 1366, height: 768 });
-  page.setDefaultTimeout(15000);
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('dialog', async (d) => { problems.push(`dialog: ${d.message()}`); await d.dismiss(); });
-  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
-  page.on('request', (r) => {
-    const u = new URL(r.url());
-    // data: URLs are the browser's own (the date picker's icon), not requests to a host.
-    if (u.protocol !== 'data:' && u.hostname !== '127.0.0.1') problems.push(`request to another host: ${r.url()}`);
-  });
-  async function shot(name) {
-    const file = path.join(outdir, `${name}.png`);
-    await page.screenshot({ path: file });
-    shots.push(file);
-  }
-  // Set a form control's value as a person's choice would, and fire change.
-  async function set(sel, value) {
-    await page.$eval(sel, (el, v) => {
-      el.value = v;
-      el.dispatchEvent(new Event('change', { bubbles: true }));
-    }, value);
-  }
-  const api = (p) => page.evaluate(async (q) => (await fetch(q)).json(), p);
+  const api = d.api;
 
   step('sign in with the token link');
   const res = await page.goto(url, { waitUntil: 'networkidle0' });
@@ -186,12 +129,7 @@ try {
   check(problems.length === 0, problems.join('\n'));
   step('ok');
 } catch (e) {
-  failed = true;
-  console.error(`FAIL: ${e.message}`);
-  for (const p of problems) console.error(`  ${p}`);
+  d.fail(e);
 } finally {
-  await browser.close();
-  fs.rmSync(profile, { recursive: true, force: true });
+  await d.finish();
 }
-for (const s of shots) console.log(`screenshot: ${s}`);
-process.exit(failed ? 1 : 0);
