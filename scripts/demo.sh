@@ -2,15 +2,41 @@
 # The Tongxin story, end to end, on a local server with an embedded SQLite
 # database: a street, two community offices working offline, a conflict, a
 # duplicate registration, their resolution, a transfer, and the reports.
+# It ends by leaving the server and two web desks (the street's and a
+# community's) running in the background, and prints their sign-in links.
 # Usage: scripts/demo.sh BUILD_DIR   (make demo runs it)
+#        scripts/demo.sh stop        (make demo-stop: stop what the last run left running)
 set -euo pipefail
 
-BUILD=$(cd "${1:-build}" && pwd)
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 D="$ROOT/demo"
+
+# Stop the server and desks a previous run left running (their pids in demo/running.pids).
+stop_running() {
+	[ -f "$D/running.pids" ] || return 0
+	local pid
+	while read -r pid; do
+		[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null || true
+	done <"$D/running.pids"
+	for _ in $(seq 50); do
+		local alive=0
+		while read -r pid; do kill -0 "$pid" 2>/dev/null && alive=1; done <"$D/running.pids"
+		[ $alive = 0 ] && break
+		sleep 0.1
+	done
+	rm -f "$D/running.pids"
+}
+if [ "${1:-}" = stop ]; then
+	stop_running
+	echo "demo: the demo's server and desks are stopped."
+	exit 0
+fi
+
+BUILD=$(cd "${1:-build}" && pwd)
 TONGXIND="$BUILD/tongxind"
 TONGXIN="$BUILD/tongxin"
 
+stop_running
 rm -rf "$D"
 mkdir -p "$D"
 cd "$D"
@@ -160,12 +186,39 @@ street report terms
 street devices
 street audit --row "$(tongxin --replica street.db --json member list | tr '{' '\n' | grep '张建国' | grep -o '"id": "[^"]*"' | cut -d'"' -f4)"
 
-step "完成 Done"
+step "8. 工作台 The web desks: the street's administrator and 和平社区's clerk"
 stop_server
+# Left running after the demo, detached from this shell: the server (so the
+# desks' 同步 works) and one desk per replica, each on a free loopback port.
+setsid "$TONGXIND" serve srv >>"$D/tongxind.log" 2>&1 </dev/null &
+echo $! >>"$D/running.pids"
+for _ in $(seq 50); do
+	(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
+	sleep 0.1
+done
+for who in street heping; do
+	setsid "$TONGXIN" --replica "$D/$who.db" ui >"$D/ui-$who.log" 2>&1 </dev/null &
+	echo $! >>"$D/running.pids"
+done
+url_of() {
+	local u=""
+	for _ in $(seq 100); do
+		u=$(grep -o 'http://127.0.0.1:[0-9]*/?token=[0-9a-f]*' "$D/ui-$1.log" 2>/dev/null | head -1 || true)
+		[ -n "$u" ] && break
+		sleep 0.1
+	done
+	[ -n "$u" ] || { echo "demo: the $1 desk did not start; see demo/ui-$1.log" >&2; exit 1; }
+	echo "$u"
+}
+STREET_URL=$(url_of street)
+HEPING_URL=$(url_of heping)
+
+step "完成 Done"
 echo "Everything above ran against a real tongxind over TLS 1.3 with client certificates."
 echo "The server's log: demo/tongxind.log; the replicas: demo/*.db."
 echo
-echo "工作台 The clerk's web desk on a replica (prints a one-time link to open in a browser;"
-echo "works offline; Ctrl-C stops it):"
-echo "  $BUILD/tongxin --replica demo/street.db ui     # 街道 the street's administrator"
-echo "  $BUILD/tongxin --replica demo/heping.db ui     # 和平社区 a community office"
+echo "工作台 The web desks are running; open a link in a browser on this machine (each link"
+echo "signs in once; the desks work offline, 同步 reaches the demo's server):"
+echo "  街道 the street's administrator (冲突, 设备, 审计):  $STREET_URL"
+echo "  和平社区 a community office's clerk:               $HEPING_URL"
+echo "Stop them and the server with: make demo-stop"
