@@ -1,12 +1,13 @@
 /*
  * cmd_meeting.c - tongxin meeting: organisational life (组织生活) records.
  *
- * A meeting and its attendance rows are written in one local transaction,
- * so the server applies them whole or queues them whole as a conflict.
- * Everything is checked before the transaction starts: a command that
- * fails leaves the replica and its outbox exactly as they were.
+ * The options are parsed here; the rules, the SQL and the write are the
+ * domain layer's (dom_work.h), which the desk calls too: a meeting and its
+ * attendance rows are checked and written in one local transaction, and a
+ * command that fails leaves the replica and its outbox exactly as they were.
  */
 #include "cli.h"
+#include "dom_work.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,16 +18,9 @@
 #include "value.h"
 #include "vocab.h"
 
-#define MAX_COLS 32
-/*
- * The meeting row and its attendance must fit in one outbox transaction
- * (replica.c cuts a local transaction at REP_TXN_MAX_CHANGES changes), or
- * the server could apply the meeting without part of its attendance.
- */
-#define MAX_ATTENDEES (REP_TXN_MAX_CHANGES - 1)
+#define MAX_COLS DOM_MAX_COLS
 
 #define MCOL(name) schema_col_index(&schema_tables[TBL_MEETING], name)
-#define ACOL(name) schema_col_index(&schema_tables[TBL_ATTENDANCE], name)
 
 /* Meeting kinds and attendance states: the vocabulary's (common/vocab.c). */
 #define KINDS vocab_get("meeting_kind")
@@ -66,7 +60,6 @@ struct attendee {
 	char *key;              /* member id or citizen ID number as given (owned) */
 	char *reason;           /* excused: the reason (owned), else NULL */
 	const char *status;     /* "present", "excused" or "absent" (static) */
-	char member[ID_TEXT_LEN + 1];  /* the member's id, once resolved */
 };
 
 struct roll {
@@ -107,8 +100,9 @@ dup_trim(const char *s, size_t n)
 /*
  * Append the comma-separated entries of list to the roll with status.
  * Excused entries are ID:REASON (a full-width colon also separates).
- * Empty entries (a trailing comma) are skipped. Returns 0 or an exit
- * code, having printed why.
+ * Empty entries (a trailing comma) are skipped. Only the syntax is checked
+ * here; the rules (a reason for the excused, ...) are dom_meeting_add's.
+ * Returns 0 or an exit code, having printed why.
  */
 static int
 roll_add(struct roll *rl, const char *list, const char *status, const char *verbname)
@@ -166,11 +160,6 @@ roll_add(struct roll *rl, const char *list, const char *status, const char *verb
 			    "member (--excused ID:REASON)\n", verbname, (int)len, p);
 			return EXIT_INVALID;
 		}
-		if (excused && (a->reason == NULL || a->reason[0] == '\0')) {
-			fprintf(stderr, "tongxin %s: 请假须说明事由 excused member \"%s\" needs a reason "
-			    "(--excused ID:REASON)\n", verbname, key);
-			return EXIT_INVALID;
-		}
 	next:
 		if (end == NULL)
 			break;
@@ -183,49 +172,30 @@ oom:
 }
 
 /*
- * Resolve every attendee to a member of this replica, once each, and check
- * the reasons against the schema. Returns 0 or EXIT_INVALID, having printed
- * why.
+ * The domain's refusal as the CLI reports it: the message after the verb,
+ * a missing item with the option that gives it, and the exit code. bad is
+ * the roll entry concerned, or -1 for the meeting itself.
  */
 static int
-roll_resolve(sqlite3 *db, struct roll *rl, const char *verbname)
+meeting_refused(const struct dom_error *e, int bad, const char *verbname)
 {
-	const struct col_def *reason_col = &schema_tables[TBL_ATTENDANCE].cols[ACOL("reason")];
-	char why[512];
+	const char *opt = NULL;
+	char buf[64];
 
-	if (rl->n > MAX_ATTENDEES) {
-		fprintf(stderr, "tongxin %s: 出勤名单过长 %zu members on the roll; at most %d per "
-		    "meeting\n", verbname, rl->n, MAX_ATTENDEES);
-		return EXIT_INVALID;
+	if (e->kind == DOM_MISSING && e->col >= 0 && bad >= 0) {
+		opt = "--excused ID:REASON";
+	} else if (e->kind == DOM_MISSING && e->col >= 0) {
+		snprintf(buf, sizeof buf, "--%s", schema_tables[TBL_MEETING].cols[e->col].name);
+		for (char *p = buf; *p; p++)
+			if (*p == '_')
+				*p = '-';
+		opt = strcmp(buf, "--org-id") == 0 ? "--org" : buf;
 	}
-	for (size_t i = 0; i < rl->n; i++) {
-		struct attendee *a = &rl->a[i];
-		if (member_id(db, a->key, a->member) != 0) {
-			fprintf(stderr, "tongxin %s: 未找到党员 no member \"%s\" in this replica\n",
-			    verbname, a->key);
-			return EXIT_INVALID;
-		}
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(rl->a[j].member, a->member) == 0) {
-				if (strcmp(rl->a[j].key, a->key) == 0)
-					fprintf(stderr, "tongxin %s: 党员重复 member \"%s\" is listed more "
-					    "than once\n", verbname, a->key);
-				else
-					fprintf(stderr, "tongxin %s: 党员重复 member \"%s\" is listed more "
-					    "than once (also as \"%s\")\n", verbname, a->key,
-					    rl->a[j].key);
-				return EXIT_INVALID;
-			}
-		if (a->reason != NULL) {
-			Tongxin__Value v;
-			value_set_text(&v, a->reason);
-			if (validate_value(reason_col, &v, why, sizeof why) != 0) {
-				fprintf(stderr, "tongxin %s: %s (member \"%s\")\n", verbname, why, a->key);
-				return EXIT_INVALID;
-			}
-		}
-	}
-	return 0;
+	if (opt)
+		fprintf(stderr, "tongxin %s: %s (%s)\n", verbname, text_show(e->msg), opt);
+	else
+		fprintf(stderr, "tongxin %s: %s\n", verbname, text_show(e->msg));
+	return e->kind == DOM_INVALID || e->kind == DOM_MISSING ? EXIT_INVALID : EXIT_FAIL;
 }
 
 /* --- meeting add --------------------------------------------------------- */
@@ -246,14 +216,13 @@ static int
 meeting_add(struct cli *cli, struct replica *r, int argc, char **argv)
 {
 	static const char verbname[] = "meeting add";
-	const struct table_def *td = &schema_tables[TBL_MEETING];
 	sqlite3 *db = replica_db(r);
 	Tongxin__Value vals[MAX_COLS];
-	int set[MAX_COLS] = { 0 }, rc = EXIT_INVALID, dissolved = 0;
-	char org[ID_TEXT_LEN + 1], id[ID_TEXT_LEN + 1], today[11], why[512], err[512] = "";
-	size_t counts[3] = { 0, 0, 0 };
+	int set[MAX_COLS] = { 0 }, rc = EXIT_INVALID, counts[3], bad = -1;
+	char org[ID_TEXT_LEN + 1], id[ID_TEXT_LEN + 1];
+	struct dom_attendee *att = NULL;
+	struct dom_error e;
 	struct roll rl = { 0 };
-	sqlite3_stmt *st;
 
 	memset(vals, 0, sizeof vals);
 	for (int i = 0; i < argc; i += 2) {
@@ -315,71 +284,59 @@ meeting_add(struct cli *cli, struct replica *r, int argc, char **argv)
 		value_set_text(&vals[MCOL("org_id")], org);
 		set[MCOL("org_id")] = 1;
 	}
-	for (int c = 0; c < td->ncols; c++)
-		if ((td->cols[c].flags & COLF_REQUIRED) && !set[c]) {
-			char opt[64];
-			snprintf(opt, sizeof opt, "%s", td->cols[c].name);
-			for (char *p = opt; *p; p++)
-				if (*p == '_')
-					*p = '-';
-			fprintf(stderr, "tongxin %s: 缺少必填项 %s (--%s)\n", verbname, td->cols[c].label,
-			    opt);
-			goto out;
-		}
-	if ((rc = check_values(TBL_MEETING, vals, set, 0, verbname)) != 0)
-		goto out;
-	rc = EXIT_INVALID;
-	today_str(today);
-	if (validate_row(TBL_MEETING, vals, today, why, sizeof why) != 0) {
-		fprintf(stderr, "tongxin %s: %s\n", verbname, text_show(why));
+	if ((att = calloc(rl.n ? rl.n : 1, sizeof *att)) == NULL) {
+		fprintf(stderr, "tongxin %s: out of memory\n", verbname);
+		rc = EXIT_FAIL;
 		goto out;
 	}
-	if (sqlite3_prepare_v2(db, "SELECT coalesce(dissolved, 0) FROM org WHERE id = ?1", -1, &st,
-	    NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, vals[MCOL("org_id")].s, -1, SQLITE_STATIC);
-		dissolved = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
-		sqlite3_finalize(st);
-	}
-	if (dissolved) {
-		fprintf(stderr, "tongxin %s: 组织已撤销 the organisation is dissolved; no meetings can "
-		    "be recorded for it\n", verbname);
-		goto out;
-	}
-	if ((rc = roll_resolve(db, &rl, verbname)) != 0)
-		goto out;
-
-	/* Everything is checked: the meeting and its roll in one local transaction. */
-	if (rep_begin(r, cli->operator_name) != 0 ||
-	    rep_insert(r, TBL_MEETING, vals, id, err, sizeof err) != 0)
-		goto write_fail;
 	for (size_t i = 0; i < rl.n; i++) {
-		Tongxin__Value av[MAX_COLS];
-		char aid[ID_TEXT_LEN + 1];
-		memset(av, 0, sizeof av);
-		value_set_text(&av[ACOL("meeting_id")], id);
-		value_set_text(&av[ACOL("member_id")], rl.a[i].member);
-		value_set_text(&av[ACOL("status")], rl.a[i].status);
-		if (rl.a[i].reason != NULL)
-			value_set_text(&av[ACOL("reason")], rl.a[i].reason);
-		if (rep_insert(r, TBL_ATTENDANCE, av, aid, err, sizeof err) != 0)
-			goto write_fail;
-		counts[rl.a[i].status[0] == 'p' ? 0 : rl.a[i].status[0] == 'e' ? 1 : 2]++;
+		att[i].member = rl.a[i].key;
+		att[i].status = rl.a[i].status;
+		att[i].reason = rl.a[i].reason;
 	}
-	if ((rc = commit_or_fail(r, verbname)) == EXIT_OK && !cli->quiet)
-		printf("已添加会议 Added meeting %s %s「%s」(id %s): 出席 %zu, 请假 %zu, 缺席 %zu\n",
+	if (dom_meeting_add(r, cli->operator_name, vals, set, att, rl.n, false, id, counts, &bad,
+	    &e) != 0) {
+		rc = meeting_refused(&e, bad, verbname);
+		goto out;
+	}
+	rc = EXIT_OK;
+	if (!cli->quiet)
+		printf("已添加会议 Added meeting %s %s「%s」(id %s): 出席 %d, 请假 %d, 缺席 %d\n",
 		    vals[MCOL("held_on")].s, kind_label(vals[MCOL("kind")].s),
-		    text_show(vals[MCOL("topic")].s), id, counts[0], counts[1], counts[2]);
-	goto out;
-write_fail:
-	fprintf(stderr, "tongxin %s: %s\n", verbname, err[0] ? err : "cannot write the replica");
-	rep_rollback(r);
-	rc = EXIT_FAIL;
+		    text_show(vals[MCOL("topic")].s), id, counts[DOM_PRESENT], counts[DOM_EXCUSED],
+		    counts[DOM_ABSENT]);
 out:
+	free(att);
 	roll_free(&rl);
 	return rc;
 }
 
 /* --- meeting list -------------------------------------------------------- */
+
+/* The list being filled, for list_row. */
+struct list_ctx {
+	struct table *t;
+	enum table_format fmt;
+	bool oom;
+};
+
+/* One meeting as a row of the list's table. */
+static void
+list_row(const struct dom_meeting_row *m, void *arg)
+{
+	struct list_ctx *lc = arg;
+	char n[3][24];
+	const char *cells[9] = { m->id, m->held_on, m->kind, m->org_name, m->topic, m->host,
+		n[0], n[1], n[2] };
+
+	for (int i = 0; i < 3; i++)
+		snprintf(n[i], sizeof n[i], "%lld", (long long)m->counts[i]);
+	/* People read the last 8 characters; machines get the whole id. */
+	if (lc->fmt == TABLE_TEXT && cells[0] && strlen(cells[0]) > 8)
+		cells[0] += strlen(cells[0]) - 8;
+	if (table_add(lc->t, cells) != 0)
+		lc->oom = true;
+}
 
 static int
 meeting_list(struct cli *cli, struct replica *r, int argc, char **argv)
@@ -393,7 +350,6 @@ meeting_list(struct cli *cli, struct replica *r, int argc, char **argv)
 		vocab_show(vocab_get("attendance"), "absent") };
 	const char *org = NULL, *kind = NULL, *kind_given = NULL, *from = NULL, *to = NULL;
 	struct table *t;
-	sqlite3_stmt *st;
 	char oid[ID_TEXT_LEN + 1];
 
 	for (int i = 0; i < argc; i += 2) {
@@ -423,55 +379,27 @@ meeting_list(struct cli *cli, struct replica *r, int argc, char **argv)
 		bad_kind(verbname, kind_given);
 		return EXIT_INVALID;
 	}
-	if ((from && !validate_date(from)) || (to && !validate_date(to))) {
-		fprintf(stderr, "tongxin %s: 日期 \"%s\" 无效，应为 YYYY-MM-DD\n", verbname,
-		    from && !validate_date(from) ? from : to);
-		return EXIT_INVALID;
-	}
-	if (from && to && strcmp(from, to) > 0) {
-		fprintf(stderr, "tongxin %s: 起始日期 %s 晚于截止日期 %s (--from is after --to)\n",
-		    verbname, from, to);
-		return EXIT_INVALID;
-	}
-	/* --org takes in the organisation's whole subtree: a community sees its branches. */
-	if ((t = table_new(9, ids, hdr)) == NULL || sqlite3_prepare_v2(replica_db(r),
-	    "WITH RECURSIVE sub(id) AS (SELECT id FROM org WHERE code = ?1"
-	    "  UNION SELECT o.id FROM org o JOIN sub ON o.parent_id = sub.id)"
-	    " SELECT m.id, m.held_on, m.kind, coalesce(o.name, m.org_id), m.topic, m.host,"
-	    " (SELECT count(*) FROM attendance a WHERE a.meeting_id = m.id AND a.status = 'present'),"
-	    " (SELECT count(*) FROM attendance a WHERE a.meeting_id = m.id AND a.status = 'excused'),"
-	    " (SELECT count(*) FROM attendance a WHERE a.meeting_id = m.id AND a.status = 'absent')"
-	    " FROM meeting m LEFT JOIN org o ON o.id = m.org_id"
-	    " WHERE (?1 IS NULL OR m.org_id IN (SELECT id FROM sub))"
-	    " AND (?2 IS NULL OR m.kind = ?2) AND (?3 IS NULL OR m.held_on >= ?3)"
-	    " AND (?4 IS NULL OR m.held_on <= ?4)"
-	    " ORDER BY m.held_on, o.code, m.id", -1, &st, NULL) != SQLITE_OK) {
-		table_free(t);
-		fprintf(stderr, "tongxin %s: %s\n", verbname, sqlite3_errmsg(replica_db(r)));
+	if ((t = table_new(9, ids, hdr)) == NULL) {
+		fprintf(stderr, "tongxin %s: out of memory\n", verbname);
 		return EXIT_FAIL;
 	}
-	sqlite3_bind_text(st, 1, org, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, from, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, to, -1, SQLITE_STATIC);
 	table_set_vocab(t, 2, KINDS);
 	for (int c = 6; c < 9; c++)
 		table_set_number(t, c);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *cells[9];
-		for (int c = 0; c < 9; c++)
-			cells[c] = (const char *)sqlite3_column_text(st, c);
-		/* People read the last 8 characters; machines get the whole id. */
-		if (cli->fmt == TABLE_TEXT && cells[0] && strlen(cells[0]) > 8)
-			cells[0] += strlen(cells[0]) - 8;
-		if (table_add(t, cells) != 0) {
-			sqlite3_finalize(st);
+	{
+		struct dom_meeting_query q = { .org_id = org ? oid : NULL, .kind = kind, .from = from,
+			.to = to };
+		struct list_ctx lc = { .t = t, .fmt = cli->fmt };
+		struct dom_error e;
+		if (dom_meeting_list(r, &q, list_row, &lc, &e) != 0 || lc.oom) {
 			table_free(t);
-			fprintf(stderr, "tongxin %s: out of memory\n", verbname);
-			return EXIT_FAIL;
+			if (lc.oom) {
+				fprintf(stderr, "tongxin %s: out of memory\n", verbname);
+				return EXIT_FAIL;
+			}
+			return meeting_refused(&e, -1, verbname);
 		}
 	}
-	sqlite3_finalize(st);
 	if (cli->fmt == TABLE_TEXT && table_rows(t) == 0) {
 		table_free(t);
 		printf("没有会议记录 No meetings.\n");
@@ -539,6 +467,21 @@ meeting_json(const char *id, const Tongxin__Value *vals, const char *org, const 
 	fputs("}\n", stdout);
 }
 
+/* One line of the roll into the table (arg). */
+static void
+roll_row(const struct dom_attendance_row *a, void *arg)
+{
+	char gone[160];
+	const char *cells[3] = { a->name, a->status, a->reason };   /* the table labels status */
+
+	if (a->name == NULL) {
+		snprintf(gone, sizeof gone, "(不在本副本 not in this replica) %s",
+		    a->member_id ? a->member_id : "");
+		cells[0] = gone;
+	}
+	table_add(arg, cells);
+}
+
 static int
 meeting_show(struct cli *cli, struct replica *r, const char *key)
 {
@@ -546,58 +489,29 @@ meeting_show(struct cli *cli, struct replica *r, const char *key)
 	static const char *const ids[] = { "member", "status", "reason" };
 	static const char *const hdr[] = { "党员", "出勤", "请假事由" };
 	const struct table_def *td = &schema_tables[TBL_MEETING];
-	sqlite3 *db = replica_db(r);
+	const struct vocab *att = vocab_get("attendance");
 	Tongxin__Value vals[MAX_COLS];
-	char id[ID_TEXT_LEN + 1], org[512] = "", counts[128];
-	int rc, w = text_width("编号"), n[3] = { 0, 0, 0 };
+	char id[ID_TEXT_LEN + 1], org[512] = "", name[256], code[65], counts[128];
+	int rc, w = text_width("编号"), n[3];
+	struct dom_error e;
 	struct table *t;
-	sqlite3_stmt *st;
 
-	(void)cli;
-	if ((rc = meeting_resolve(db, key, id, verbname)) != 0)
+	if ((rc = meeting_resolve(replica_db(r), key, id, verbname)) != 0)
 		return rc;
-	memset(vals, 0, sizeof vals);
-	if (rep_get(r, TBL_MEETING, id, vals, NULL) != 1) {
-		fprintf(stderr, "tongxin %s: cannot read meeting %s\n", verbname, id);
+	if ((t = table_new(3, ids, hdr)) == NULL) {
+		fprintf(stderr, "tongxin %s: out of memory\n", verbname);
 		return EXIT_FAIL;
 	}
-	if (sqlite3_prepare_v2(db, "SELECT name, code FROM org WHERE id = ?1", -1, &st,
-	    NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, vals[MCOL("org_id")].s, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			snprintf(org, sizeof org, "%s (%s)", (const char *)sqlite3_column_text(st, 0),
-			    (const char *)sqlite3_column_text(st, 1));
-		sqlite3_finalize(st);
+	table_set_vocab(t, 1, att);
+	if (dom_meeting_get(r, id, vals, name, code, n, roll_row, t, &e) != 0) {
+		table_free(t);
+		return meeting_refused(&e, -1, verbname);
 	}
+	if (name[0])
+		snprintf(org, sizeof org, "%s (%s)", name, code);
 	for (int c = 0; c < td->ncols; c++)
 		if (text_width(td->cols[c].label) > w)
 			w = text_width(td->cols[c].label);
-
-	/* The roll: present first, then excused, then absent, by name. */
-	if ((t = table_new(3, ids, hdr)) == NULL || sqlite3_prepare_v2(db,
-	    "SELECT coalesce(p.name, '(不在本副本 not in this replica) ' || a.member_id), a.status,"
-	    " a.reason FROM attendance a LEFT JOIN member p ON p.id = a.member_id"
-	    " WHERE a.meeting_id = ?1 ORDER BY CASE a.status WHEN 'present' THEN 0"
-	    " WHEN 'excused' THEN 1 ELSE 2 END, p.name, a.id", -1, &st, NULL) != SQLITE_OK) {
-		table_free(t);
-		for (int c = 0; c < td->ncols; c++)
-			value_clear(&vals[c]);
-		fprintf(stderr, "tongxin %s: %s\n", verbname, sqlite3_errmsg(db));
-		return EXIT_FAIL;
-	}
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	table_set_vocab(t, 1, vocab_get("attendance"));
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *cells[3];
-		const char *s = (const char *)sqlite3_column_text(st, 1);
-		cells[0] = (const char *)sqlite3_column_text(st, 0);
-		cells[1] = s;   /* the code: the table shows its label */
-		cells[2] = (const char *)sqlite3_column_text(st, 2);
-		if (s != NULL)
-			n[s[0] == 'p' ? 0 : s[0] == 'e' ? 1 : 2]++;
-		table_add(t, cells);
-	}
-	sqlite3_finalize(st);
 
 	if (cli->fmt == TABLE_JSON) {
 		meeting_json(id, vals, org, n, t);
@@ -614,8 +528,10 @@ meeting_show(struct cli *cli, struct replica *r, const char *key)
 			v = kind_label(v);
 		show_line(td->cols[c].label, v, w);
 	}
-	snprintf(counts, sizeof counts, "出席 %d，请假 %d，缺席 %d", n[0], n[1], n[2]);
-	show_line("出勤", counts, w);
+	snprintf(counts, sizeof counts, "%s %d，%s %d，%s %d", vocab_show(att, "present"),
+	    n[DOM_PRESENT], vocab_show(att, "excused"), n[DOM_EXCUSED], vocab_show(att, "absent"),
+	    n[DOM_ABSENT]);
+	show_line(schema_tables[TBL_ATTENDANCE].label, counts, w);
 	if (table_rows(t) > 0) {
 		putchar('\n');
 		table_print(t, stdout, TABLE_TEXT);

@@ -290,8 +290,8 @@ check "claimed with --date" "$(q "SELECT status, claimed_on FROM list_item WHERE
 IC="tongxin item claim:"
 expect_err 7 "$IC 已被认领 the item was already claimed by 第一党支部 on $TODAY" \
 	item claim "$N" --by 另一支部
-expect_err 7 "$IC 只有需求、项目、资源清单可以认领 only need, project and resource items are claimed; this is a 问题 (problem) item" \
-	item claim "$P" --by 第一党支部
+expect_err 7 "$IC 只有需求、项目、资源、问题清单可以认领 only need, project, resource and problem items are claimed; this is a 责任 (responsibility) item" \
+	item claim "$R" --by 第一党支部
 expect_err 7 "$IC 缺少认领方 --by NAME (the branch or unit that claims it) is required" \
 	item claim "$N"
 RES=$(q "SELECT id FROM list_item WHERE title = 'kind resource'")
