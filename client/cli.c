@@ -789,14 +789,17 @@ commit_or_fail(struct replica *r, const char *verbname)
 	return EXIT_OK;
 }
 
+static int dom_exit(const struct dom_error *e, int t, const char *verbname);
+
+/* org add: the domain layer validates (tree rules included) and writes in one transaction. */
 static int
 org_add(struct cli *cli, struct replica *r, int argc, char **argv)
 {
 	const struct table_def *td = &schema_tables[TBL_ORG];
 	Tongxin__Value vals[MAX_COLS];
 	int set[MAX_COLS] = { 0 }, rc;
-	char id[ID_TEXT_LEN + 1], parent[ID_TEXT_LEN + 1], err[512] = "";
-	sqlite3_stmt *st;
+	char id[ID_TEXT_LEN + 1], parent[ID_TEXT_LEN + 1];
+	struct dom_error e;
 
 	memset(vals, 0, sizeof vals);
 	if ((rc = parse_fields(replica_db(r), TBL_ORG, argc, argv, vals, set, "org add")) != 0)
@@ -809,125 +812,41 @@ org_add(struct cli *cli, struct replica *r, int argc, char **argv)
 			return EXIT_INVALID;
 		}
 		value_set_text(&vals[schema_col_index(td, "parent_id")], parent);
+		set[schema_col_index(td, "parent_id")] = 1;
 	}
-	if (!set[schema_col_index(td, "dissolved")])
-		value_set_int(&vals[schema_col_index(td, "dissolved")], 0);
-	if ((rc = check_values(TBL_ORG, vals, set, 1, "org add")) != 0)
-		return rc;
-	if (strcmp(vals[schema_col_index(td, "kind")].s, "street") == 0) {
-		fprintf(stderr, "tongxin org add: there is one street per server; it is created by "
-		    "tongxind init\n");
-		return EXIT_INVALID;
-	}
-	/* Codes are unique: they name organisations on the command line and in scopes. */
-	if (sqlite3_prepare_v2(replica_db(r), "SELECT 1 FROM org WHERE code = ?1", -1, &st,
-	    NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, vals[schema_col_index(td, "code")].s, -1, SQLITE_STATIC);
-		rc = sqlite3_step(st) == SQLITE_ROW;
-		sqlite3_finalize(st);
-		if (rc) {
-			fprintf(stderr, "tongxin org add: 组织编码 %s 已存在 (organisation code in use)\n",
-			    vals[schema_col_index(td, "code")].s);
-			return EXIT_INVALID;
-		}
-	}
-	if (rep_begin(r, cli->operator_name) != 0 ||
-	    rep_insert(r, TBL_ORG, vals, id, err, sizeof err) != 0) {
-		fprintf(stderr, "tongxin org add: %s\n", err[0] ? err : "cannot write the replica");
-		rep_rollback(r);
-		return EXIT_FAIL;
-	}
-	if ((rc = commit_or_fail(r, "org add")) == EXIT_OK && !cli->quiet)
+	if (dom_org_add(r, cli->operator_name, vals, set, false, id, &e) != 0)
+		return dom_exit(&e, TBL_ORG, "org add");
+	if (!cli->quiet)
 		printf("已添加组织 Added organisation %s %s (id %s)\n",
 		    text_show(vals[schema_col_index(td, "code")].s),
 		    text_show(vals[schema_col_index(td, "name")].s), id);
-	return rc;
+	return EXIT_OK;
 }
 
-/* Update the given columns of a row, validated. */
 /*
- * What the replica itself can tell about a member's values: the citizen ID
- * is not registered to another member, and the branch is not dissolved.
- * self is the member's own id on edit (NULL on add). 0, or EXIT_INVALID.
+ * Update the given columns of a row: parse the options, then the domain
+ * layer validates (the row as it is in the transaction) and writes.
  */
-static int
-member_checks(struct replica *r, const Tongxin__Value *vals, const int *set, const char *self,
-    const char *verbname)
-{
-	struct dom_error e;
-
-	if (dom_member_replica_checks(r, vals, set, self, &e) == 0)
-		return 0;
-	fprintf(stderr, "tongxin %s: %s\n", verbname, e.msg);
-	return e.kind == DOM_FAIL ? EXIT_FAIL : EXIT_INVALID;
-}
-
 int
 edit_row(struct cli *cli, struct replica *r, int t, const char *id, int argc, char **argv,
     const char *verbname)
 {
-	Tongxin__Value vals[MAX_COLS], setv[MAX_COLS];
-	uint32_t cols[MAX_COLS];
+	Tongxin__Value vals[MAX_COLS];
 	int set[MAX_COLS] = { 0 }, rc;
-	size_t n = 0;
-	char err[512] = "";
+	struct dom_error e;
 
 	memset(vals, 0, sizeof vals);
 	if (argc == 0) {
 		fprintf(stderr, "tongxin %s: nothing to change (give --FIELD VALUE)\n", verbname);
 		return EXIT_USAGE;
 	}
-	if ((rc = parse_fields(replica_db(r), t, argc, argv, vals, set, verbname)) != 0 ||
-	    (rc = check_values(t, vals, set, 0, verbname)) != 0)
+	if ((rc = parse_fields(replica_db(r), t, argc, argv, vals, set, verbname)) != 0)
 		return rc;
-	if (t == TBL_MEMBER && (rc = member_checks(r, vals, set, id, verbname)) != 0)
-		return rc;
-	for (int c = 0; c < schema_tables[t].ncols; c++)
-		if (set[c]) {
-			if (schema_tables[t].cols[c].merge == MERGE_IMMUTABLE) {
-				fprintf(stderr, "tongxin %s: %s (%s) cannot be changed\n", verbname,
-				    schema_tables[t].cols[c].label, schema_tables[t].cols[c].name);
-				return EXIT_INVALID;
-			}
-			if ((schema_tables[t].cols[c].flags & COLF_REQUIRED) &&
-			    vals[c].kind_case == TONGXIN__VALUE__KIND__NOT_SET) {
-				fprintf(stderr, "tongxin %s: %s (%s) cannot be empty\n", verbname,
-				    schema_tables[t].cols[c].label, schema_tables[t].cols[c].name);
-				return EXIT_INVALID;
-			}
-			cols[n] = (uint32_t)c;
-			setv[n++] = vals[c];
-		}
-	{
-		/* The row as it would be: the cross-field rules hold for the whole of it. */
-		Tongxin__Value cur[MAX_COLS], merged[MAX_COLS];
-		char today[11], why[512];
-		int bad;
-		memset(cur, 0, sizeof cur);
-		if (rep_get(r, t, id, cur, NULL) != 1) {
-			fprintf(stderr, "tongxin %s: no row %s\n", verbname, id);
-			return EXIT_FAIL;
-		}
-		for (int c = 0; c < schema_tables[t].ncols; c++)
-			merged[c] = set[c] ? vals[c] : cur[c];
-		today_str(today);
-		bad = validate_row(t, merged, today, why, sizeof why);
-		for (int c = 0; c < schema_tables[t].ncols; c++)
-			value_clear(&cur[c]);
-		if (bad) {
-			fprintf(stderr, "tongxin %s: %s\n", verbname, why);
-			return EXIT_INVALID;
-		}
-	}
-	if (rep_begin(r, cli->operator_name) != 0 ||
-	    rep_update(r, t, id, cols, setv, n, err, sizeof err) != 0) {
-		fprintf(stderr, "tongxin %s: %s\n", verbname, err[0] ? err : "cannot write the replica");
-		rep_rollback(r);
-		return EXIT_FAIL;
-	}
-	if ((rc = commit_or_fail(r, verbname)) == EXIT_OK && !cli->quiet)
+	if (dom_row_edit(r, cli->operator_name, t, id, vals, set, false, &e) != 0)
+		return dom_exit(&e, t, verbname);
+	if (!cli->quiet)
 		printf("已修改 Updated %s %s\n", schema_tables[t].name, id);
-	return rc;
+	return EXIT_OK;
 }
 
 static int
@@ -1404,10 +1323,13 @@ static int
 member_status(struct cli *cli, struct replica *r, const char *what, const char *id, int argc,
     char **argv)
 {
-	const char *a[12];
-	char today[11];
 	const char *since = NULL, *note = NULL, *to = NULL, *community = NULL;
-	int n = 0;
+	static const enum dom_member_step steps[] = { DOM_STEP_LOST, DOM_STEP_FOUND, DOM_STEP_MOBILE,
+	    DOM_STEP_RETURN, DOM_STEP_REPORT };
+	struct dom_step_args a = { 0 };
+	char org[ID_TEXT_LEN + 1], verbname[32];
+	enum dom_member_step step = DOM_STEP_REPORT;
+	struct dom_error e;
 
 	for (int i = 0; i < argc; i += 2) {
 		if (i + 1 >= argc)
@@ -1423,45 +1345,34 @@ member_status(struct cli *cli, struct replica *r, const char *what, const char *
 		else
 			return verb_usage("member", 0);
 	}
-	today_str(today);
-	if (strcmp(what, "lost") == 0) {
-		a[n++] = "--lost-contact"; a[n++] = "1";
-		a[n++] = "--lost-since"; a[n++] = since ? since : today;
-		if (note) { a[n++] = "--lost-note"; a[n++] = note; }
-	} else if (strcmp(what, "found") == 0) {
-		a[n++] = "--lost-contact"; a[n++] = "0";
-		a[n++] = "--lost-since"; a[n++] = "";
-	} else if (strcmp(what, "mobile") == 0) {
-		if (to == NULL) {
-			fprintf(stderr, "tongxin member mobile: --to DESTINATION (外出流向) is required\n");
-			return EXIT_USAGE;
-		}
-		a[n++] = "--mobile"; a[n++] = "1";
-		a[n++] = "--flow-to"; a[n++] = to;
-	} else if (strcmp(what, "return") == 0) {
-		a[n++] = "--mobile"; a[n++] = "0";
-		a[n++] = "--flow-to"; a[n++] = "";
-	} else {
+	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
+		if (strcmp(dom_step_name(steps[i]), what) == 0)
+			step = steps[i];
+	snprintf(verbname, sizeof verbname, "member %s", dom_step_name(step));
+	a.since = since;
+	a.note = note;
+	a.flow_to = to;
+	if (step == DOM_STEP_MOBILE && to == NULL) {
+		fprintf(stderr, "tongxin member mobile: --to DESTINATION (外出流向) is required\n");
+		return EXIT_USAGE;
+	}
+	if (step == DOM_STEP_REPORT) {
 		if (community == NULL) {
 			fprintf(stderr, "tongxin member report: --community CODE is required\n");
 			return EXIT_USAGE;
 		}
-		a[n++] = "--in-service"; a[n++] = "1";
-		a[n++] = "--report-org-id"; a[n++] = "";
-	}
-	if (strcmp(what, "report") == 0) {
-		char org[ID_TEXT_LEN + 1];
 		if (org_id_by_code(replica_db(r), community, org) != 0) {
 			fprintf(stderr, "tongxin member report: 未知组织 unknown organisation code \"%s\"\n",
 			    community);
 			return EXIT_INVALID;
 		}
-		a[n - 1] = org;
-		return edit_row(cli, r, TBL_MEMBER, id, n, (char **)a, "member report");
+		a.community_id = org;
 	}
-	return edit_row(cli, r, TBL_MEMBER, id, n, (char **)a,
-	    strcmp(what, "lost") == 0 ? "member lost" : strcmp(what, "found") == 0 ? "member found" :
-	    strcmp(what, "mobile") == 0 ? "member mobile" : "member return");
+	if (dom_member_step(r, cli->operator_name, id, step, &a, false, &e) != 0)
+		return dom_exit(&e, TBL_MEMBER, verbname);
+	if (!cli->quiet)
+		printf("已修改 Updated member %s\n", id);
+	return EXIT_OK;
 }
 
 static int

@@ -1,6 +1,7 @@
 /* domain.c - the clerk's operations on the replica; see domain.h. */
 #include "domain.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -200,6 +201,393 @@ dom_member_add(struct replica *r, const char *operator_name, Tongxin__Value *val
 	if (id_out)
 		snprintf(id_out, ID_TEXT_LEN + 1, "%s", id);
 	return 0;
+}
+
+/* --- editing ------------------------------------------------------------- */
+
+/* The kinds an organisation may be under each kind of parent (PRODUCT.md's tree). */
+static const struct {
+	const char *parent, *kind;
+} org_tree_rules[] = {
+	{ "street", "community" },
+	{ "community", "general_branch" },
+	{ "community", "branch" },
+	{ "general_branch", "general_branch" },
+	{ "general_branch", "branch" },
+	{ "branch", "group" },
+};
+
+bool
+dom_org_kind_allowed(const char *parent_kind, const char *kind)
+{
+	if (kind == NULL)
+		return false;
+	if (parent_kind == NULL)
+		return strcmp(kind, "street") == 0;
+	for (size_t i = 0; i < sizeof org_tree_rules / sizeof org_tree_rules[0]; i++)
+		if (strcmp(org_tree_rules[i].parent, parent_kind) == 0 &&
+		    strcmp(org_tree_rules[i].kind, kind) == 0)
+			return true;
+	return false;
+}
+
+size_t
+dom_org_kinds_under(const char *parent_kind, const char **out, size_t cap)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof org_tree_rules / sizeof org_tree_rules[0]; i++)
+		if (parent_kind && strcmp(org_tree_rules[i].parent, parent_kind) == 0 && n < cap)
+			out[n++] = org_tree_rules[i].kind;
+	return n;
+}
+
+/* The label of an organisation kind, for messages. */
+static const char *
+kind_label(const char *kind)
+{
+	return kind ? vocab_show(vocab_get("org_kind"), kind) : "（无）";
+}
+
+/* The text of column name in vals, or NULL. */
+static const char *
+val_text(int t, const Tongxin__Value *vals, const char *name)
+{
+	int c = schema_col_index(&schema_tables[t], name);
+	return c >= 0 && vals[c].kind_case == TONGXIN__VALUE__KIND_S ? vals[c].s : NULL;
+}
+
+/*
+ * An organisation's kind and dissolved flag by id, inside the caller's
+ * transaction. 1 found, 0 not, -1 error.
+ */
+static int
+org_kind_of(struct replica *r, const char *id, char kind[33], bool *dissolved)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	kind[0] = '\0';
+	if (sqlite3_prepare_v2(replica_db(r), "SELECT kind, coalesce(dissolved, 0) FROM org"
+	    " WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		snprintf(kind, 33, "%s", col_text(st, 0) ? col_text(st, 0) : "");
+		if (dissolved)
+			*dissolved = sqlite3_column_int(st, 1) != 0;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * The tree rules for an organisation row as it would be (row: every column,
+ * self its id on edit or NULL): its kind fits its parent's kind, a branch
+ * type only on a branch, and on edit every child still fits the new kind.
+ * checked_kind / checked_type: whether the kind and branch type are being
+ * set (an edit of other items leaves a row as the street sent it alone).
+ */
+static int
+org_tree_checks(struct replica *r, const Tongxin__Value *row, const char *self, bool check_kind,
+    bool check_type, struct dom_error *e)
+{
+	const struct table_def *td = &schema_tables[TBL_ORG];
+	const char *kind = val_text(TBL_ORG, row, "kind"), *parent = val_text(TBL_ORG, row, "parent_id");
+	char pkind[33];
+	bool pdissolved = false;
+	sqlite3_stmt *st;
+	int rc = 0;
+
+	if (check_type && val_text(TBL_ORG, row, "branch_type") && kind &&
+	    strcmp(kind, "branch") != 0)
+		return fail(e, DOM_INVALID, schema_col_index(td, "branch_type"),
+		    "只有党支部有支部类型 only a branch has a branch type (this is a %s)",
+		    kind_label(kind));
+	if (!check_kind)
+		return 0;
+	if (parent == NULL) {
+		if (!dom_org_kind_allowed(NULL, kind))
+			return fail(e, DOM_MISSING, schema_col_index(td, "parent_id"),
+			    "缺少必填项 上级组织");
+	} else {
+		if ((rc = org_kind_of(r, parent, pkind, &pdissolved)) < 0)
+			return db_fail(r, e);
+		if (rc == 0)
+			return fail(e, DOM_INVALID, schema_col_index(td, "parent_id"),
+			    "未知组织 unknown organisation");
+		if (self == NULL && pdissolved)
+			return fail(e, DOM_INVALID, schema_col_index(td, "parent_id"),
+			    "上级组织已撤销 the parent organisation has been dissolved");
+		if (!dom_org_kind_allowed(pkind, kind)) {
+			const char *ok[8];
+			char list[256] = "";
+			size_t n = dom_org_kinds_under(pkind, ok, 8), len = 0;
+			for (size_t i = 0; i < n && len < sizeof list; i++)
+				len += (size_t)snprintf(list + len, sizeof list - len, "%s%s",
+				    i ? "、" : "", kind_label(ok[i]));
+			return fail(e, DOM_INVALID, schema_col_index(td, "kind"),
+			    "%s之下不能设%s (under a %s: %s)", kind_label(pkind), kind_label(kind),
+			    pkind, n ? list : "不能再设下级组织 none");
+		}
+	}
+	if (self == NULL)
+		return 0;
+	/* The children stay where the rules allow them. */
+	if (sqlite3_prepare_v2(replica_db(r), "SELECT kind, code FROM org WHERE parent_id = ?1"
+	    " ORDER BY code", -1, &st, NULL) != SQLITE_OK)
+		return db_fail(r, e);
+	sqlite3_bind_text(st, 1, self, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (!dom_org_kind_allowed(kind, col_text(st, 0))) {
+			fail(e, DOM_INVALID, schema_col_index(td, "kind"),
+			    "下级组织 %s 是%s，不能设在%s之下 (a child does not fit the new kind)",
+			    col_text(st, 1), kind_label(col_text(st, 0)), kind_label(kind));
+			break;
+		}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? -1 : rc == SQLITE_DONE ? 0 : db_fail(r, e);
+}
+
+int
+dom_row_edit(struct replica *r, const char *operator_name, int t, const char *id,
+    const Tongxin__Value *vals, const int *set, bool dry_run, struct dom_error *e)
+{
+	const struct table_def *td = &schema_tables[t];
+	Tongxin__Value cur[DOM_MAX_COLS], merged[DOM_MAX_COLS], setv[DOM_MAX_COLS];
+	uint32_t cols[DOM_MAX_COLS];
+	char today[11], why[512], err[512] = "";
+	size_t n = 0;
+	int rc = -1, got;
+
+	dom_error_clear(e);
+	assert(td->ncols <= DOM_MAX_COLS);
+	memset(cur, 0, sizeof cur);
+	for (int c = 0; c < td->ncols; c++)
+		if (set[c]) {
+			cols[n] = (uint32_t)c;
+			setv[n++] = vals[c];
+		}
+	if (n == 0)
+		return fail(e, DOM_INVALID, -1, "没有要修改的项目 nothing to change");
+	if (!id_valid(id))
+		return fail(e, DOM_NOT_FOUND, -1, "未找到 no row %s", id);
+	if (rep_begin(r, operator_name) != 0)
+		return db_fail(r, e);
+	/* Every check reads the replica as this transaction sees it. */
+	if (dom_check_values(t, vals, set, false, e) != 0 ||
+	    (t == TBL_MEMBER && dom_member_replica_checks(r, vals, set, id, e) != 0))
+		goto out;
+	for (int c = 0; c < td->ncols; c++) {
+		if (!set[c])
+			continue;
+		if (td->cols[c].merge == MERGE_IMMUTABLE) {
+			fail(e, DOM_INVALID, c, "%s (%s) cannot be changed", td->cols[c].label,
+			    td->cols[c].name);
+			goto out;
+		}
+		if ((td->cols[c].flags & COLF_REQUIRED) &&
+		    vals[c].kind_case == TONGXIN__VALUE__KIND__NOT_SET) {
+			fail(e, DOM_INVALID, c, "%s (%s) cannot be empty", td->cols[c].label,
+			    td->cols[c].name);
+			goto out;
+		}
+	}
+	/* The row as it would be: the cross-item rules hold for the whole of it. */
+	if ((got = rep_get(r, t, id, cur, NULL)) != 1) {
+		if (got == 0)
+			fail(e, DOM_NOT_FOUND, -1, "no row %s", id);
+		else
+			db_fail(r, e);
+		goto out;
+	}
+	for (int c = 0; c < td->ncols; c++)
+		merged[c] = set[c] ? vals[c] : cur[c];
+	today_str(today);
+	if (validate_row(t, merged, today, why, sizeof why) != 0) {
+		fail(e, DOM_INVALID, -1, "%s", why);
+		goto out;
+	}
+	if (t == TBL_ORG && org_tree_checks(r, merged, id, set[schema_col_index(td, "kind")] != 0,
+	    set[schema_col_index(td, "kind")] || set[schema_col_index(td, "branch_type")], e) != 0)
+		goto out;
+	if (dry_run) {
+		rc = 0;
+		goto out;
+	}
+	if (rep_update(r, t, id, cols, setv, n, err, sizeof err) != 0) {
+		fail(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
+		goto out;
+	}
+	rc = rep_commit(r, err, sizeof err) != 0 ? fail(e, DOM_FAIL, -1, "%s", err) : 0;
+	for (int c = 0; c < td->ncols; c++)
+		value_clear(&cur[c]);
+	return rc;
+out:
+	rep_rollback(r);
+	for (int c = 0; c < td->ncols; c++)
+		value_clear(&cur[c]);
+	return rc;
+}
+
+int
+dom_member_edit(struct replica *r, const char *operator_name, const char *id,
+    const Tongxin__Value *vals, const int *set, bool dry_run, struct dom_error *e)
+{
+	return dom_row_edit(r, operator_name, TBL_MEMBER, id, vals, set, dry_run, e);
+}
+
+int
+dom_org_edit(struct replica *r, const char *operator_name, const char *id,
+    const Tongxin__Value *vals, const int *set, bool dry_run, struct dom_error *e)
+{
+	return dom_row_edit(r, operator_name, TBL_ORG, id, vals, set, dry_run, e);
+}
+
+const char *
+dom_step_name(enum dom_member_step step)
+{
+	static const char *const names[] = { "lost", "found", "mobile", "return", "report" };
+	return (unsigned)step < sizeof names / sizeof names[0] ? names[step] : NULL;
+}
+
+/* v = text s, or NULL when s is NULL or empty (borrows s). */
+static void
+set_text_or_null(Tongxin__Value *v, const char *s)
+{
+	if (s && s[0])
+		value_set_text(v, s);
+	else
+		value_set_null(v);
+}
+
+int
+dom_member_step(struct replica *r, const char *operator_name, const char *id,
+    enum dom_member_step step, const struct dom_step_args *a, bool dry_run, struct dom_error *e)
+{
+	const struct table_def *td = &schema_tables[TBL_MEMBER];
+	Tongxin__Value vals[DOM_MAX_COLS];
+	int set[DOM_MAX_COLS] = { 0 }, main_col = -1, rc;
+	char today[11];
+
+	memset(vals, 0, sizeof vals);
+	dom_error_clear(e);
+	today_str(today);
+#define SET_INT(name, n) do { int c_ = schema_col_index(td, name);	\
+	value_set_int(&vals[c_], n); set[c_] = 1; } while (0)
+#define SET_TEXT(name, s) do { int c_ = schema_col_index(td, name);	\
+	set_text_or_null(&vals[c_], s); set[c_] = 1; } while (0)
+	switch (step) {
+	case DOM_STEP_LOST:
+		SET_INT("lost_contact", 1);
+		SET_TEXT("lost_since", a && a->since && a->since[0] ? a->since : today);
+		if (a && a->note && a->note[0])
+			SET_TEXT("lost_note", a->note);
+		main_col = schema_col_index(td, "lost_since");
+		break;
+	case DOM_STEP_FOUND:
+		SET_INT("lost_contact", 0);
+		SET_TEXT("lost_since", NULL);
+		break;
+	case DOM_STEP_MOBILE:
+		SET_INT("mobile", 1);
+		SET_TEXT("flow_to", a ? a->flow_to : NULL);
+		main_col = schema_col_index(td, "flow_to");
+		break;
+	case DOM_STEP_RETURN:
+		SET_INT("mobile", 0);
+		SET_TEXT("flow_to", NULL);
+		break;
+	case DOM_STEP_REPORT: {
+		char kind[33];
+		bool dissolved = false;
+		main_col = schema_col_index(td, "report_org_id");
+		if (a == NULL || a->community_id == NULL || a->community_id[0] == '\0')
+			return fail(e, DOM_MISSING, main_col, "缺少必填项 报到社区");
+		if (!id_valid(a->community_id) ||
+		    (rc = org_kind_of(r, a->community_id, kind, &dissolved)) == 0)
+			return fail(e, DOM_INVALID, main_col, "未知组织 unknown organisation");
+		if (rc < 0)
+			return db_fail(r, e);
+		if ((strcmp(kind, "community") != 0 && strcmp(kind, "general_branch") != 0) ||
+		    dissolved)
+			return fail(e, DOM_INVALID, main_col,
+			    "报到组织须为未撤销的社区党委或党总支 report to a community (this is a %s%s)",
+			    kind_label(kind), dissolved ? ", dissolved" : "");
+		SET_INT("in_service", 1);
+		SET_TEXT("report_org_id", a->community_id);
+		break;
+	}
+	default:
+		return fail(e, DOM_INVALID, -1, "未知操作 unknown step");
+	}
+#undef SET_INT
+#undef SET_TEXT
+	rc = dom_row_edit(r, operator_name, TBL_MEMBER, id, vals, set, dry_run, e);
+	/* A rule of the whole row broken by this step concerns the item the step asks for. */
+	if (rc != 0 && e->col < 0 && e->kind == DOM_INVALID)
+		e->col = main_col;
+	return rc;
+}
+
+int
+dom_org_add(struct replica *r, const char *operator_name, Tongxin__Value *vals, int *set,
+    bool dry_run, char id_out[ID_TEXT_LEN + 1], struct dom_error *e)
+{
+	const struct table_def *td = &schema_tables[TBL_ORG];
+	int c_kind = schema_col_index(td, "kind"), c_code = schema_col_index(td, "code");
+	int c_dis = schema_col_index(td, "dissolved");
+	char err[512] = "", id[ID_TEXT_LEN + 1];
+	sqlite3_stmt *st;
+	int taken;
+
+	dom_error_clear(e);
+	if (!set[c_dis]) {
+		value_set_int(&vals[c_dis], 0);
+		set[c_dis] = 1;
+	}
+	if (rep_begin(r, operator_name) != 0)
+		return db_fail(r, e);
+	if (dom_check_values(TBL_ORG, vals, set, true, e) != 0)
+		goto refused;
+	if (strcmp(vals[c_kind].s, "street") == 0) {
+		fail(e, DOM_INVALID, c_kind,
+		    "there is one street per server; it is created by tongxind init");
+		goto refused;
+	}
+	/* Codes are unique: they name organisations on the command line and in scopes. */
+	if (sqlite3_prepare_v2(replica_db(r), "SELECT 1 FROM org WHERE code = ?1", -1, &st,
+	    NULL) != SQLITE_OK) {
+		db_fail(r, e);
+		goto refused;
+	}
+	sqlite3_bind_text(st, 1, vals[c_code].s, -1, SQLITE_STATIC);
+	taken = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	if (taken) {
+		fail(e, DOM_INVALID, c_code, "组织编码 %s 已存在 (organisation code in use)",
+		    vals[c_code].s);
+		goto refused;
+	}
+	if (org_tree_checks(r, vals, NULL, true, true, e) != 0)
+		goto refused;
+	if (dry_run) {
+		rep_rollback(r);
+		return 0;
+	}
+	if (rep_insert(r, TBL_ORG, vals, id, err, sizeof err) != 0) {
+		rep_rollback(r);
+		return fail(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
+	}
+	if (rep_commit(r, err, sizeof err) != 0)
+		return fail(e, DOM_FAIL, -1, "%s", err);
+	if (id_out)
+		snprintf(id_out, ID_TEXT_LEN + 1, "%s", id);
+	return 0;
+refused:
+	rep_rollback(r);
+	return -1;
 }
 
 /* --- reading ------------------------------------------------------------ */

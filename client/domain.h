@@ -150,6 +150,75 @@ int dom_member_replica_checks(struct replica *r, const Tongxin__Value *vals, con
 int dom_member_add(struct replica *r, const char *operator_name, Tongxin__Value *vals, int *set,
     bool dry_run, char id_out[ID_TEXT_LEN + 1], struct dom_error *e);
 
+/* --- editing ------------------------------------------------------------- */
+
+/*
+ * The one rule of the organisation tree: whether an organisation of kind
+ * may sit directly under a parent of parent_kind (NULL: no parent, which
+ * only the street has). A community's 党委 under the street; general
+ * branches and branches under a community or a general branch; groups
+ * under a branch.
+ */
+bool dom_org_kind_allowed(const char *parent_kind, const char *kind);
+/* The kinds allowed under parent_kind, in the rule's order, into out; their count. */
+size_t dom_org_kinds_under(const char *parent_kind, const char **out, size_t cap);
+
+/*
+ * Change the set[] columns of row id of table t to vals (schema order,
+ * borrowed; an unset value clears the item). Inside one local transaction:
+ * each value's own check, the member's replica checks (member), immutable
+ * and required items, the cross-item rules on the row as it would be
+ * (read in the transaction), the tree rules (org: the kind fits the parent
+ * and the children fit the kind; a branch type only on a branch), then
+ * the update and the commit. dry_run: the same checks, rolled back.
+ * 0, or -1 with e (DOM_NOT_FOUND when there is no such row); on -1 nothing
+ * was changed.
+ */
+int dom_row_edit(struct replica *r, const char *operator_name, int t, const char *id,
+    const Tongxin__Value *vals, const int *set, bool dry_run, struct dom_error *e);
+/* dom_row_edit of a member (any of the 16 items and the flags). */
+int dom_member_edit(struct replica *r, const char *operator_name, const char *id,
+    const Tongxin__Value *vals, const int *set, bool dry_run, struct dom_error *e);
+/* dom_row_edit of an organisation (secretary, terms, branch type, dissolved ...). */
+int dom_org_edit(struct replica *r, const char *operator_name, const char *id,
+    const Tongxin__Value *vals, const int *set, bool dry_run, struct dom_error *e);
+
+/* A member's life steps, each one edit of its flags. Append only. */
+enum dom_member_step {
+	DOM_STEP_LOST,     /* 失联: lost_contact, lost_since (default today), lost_note */
+	DOM_STEP_FOUND,    /* 恢复联系: lost_contact 0, lost_since cleared */
+	DOM_STEP_MOBILE,   /* 外出流动: mobile, flow_to (required) */
+	DOM_STEP_RETURN,   /* 返回: mobile 0, flow_to cleared */
+	DOM_STEP_REPORT,   /* 到社区报到: in_service, report_org_id (a community) */
+};
+/* What a step takes; NULL or "" where not given. */
+struct dom_step_args {
+	const char *since, *note;   /* lost */
+	const char *flow_to;        /* mobile */
+	const char *community_id;   /* report: an organisation id */
+};
+/* The step's name as the CLI and the API spell it ("lost" ...), or NULL. */
+const char *dom_step_name(enum dom_member_step step);
+/*
+ * Take step for member id: one dom_row_edit (same transaction rules,
+ * dry_run). A broken rule of the whole row names the step's own item
+ * (lost_since, flow_to, report_org_id) in e->col. The report's
+ * organisation must be a community (社区党委 or 党总支), not dissolved.
+ */
+int dom_member_step(struct replica *r, const char *operator_name, const char *id,
+    enum dom_member_step step, const struct dom_step_args *a, bool dry_run, struct dom_error *e);
+
+/*
+ * Add an organisation (vals/set as with dom_member_add; dissolved defaults
+ * to 0, parent_id must be given). Inside one local transaction: the values,
+ * not a second street, a code not in use, the parent known and not
+ * dissolved, the kind allowed under the parent's kind (dom_org_kind_allowed),
+ * a branch type only on a branch; insert, commit. dry_run as for members.
+ * 0, or -1 with e; on -1 nothing was changed.
+ */
+int dom_org_add(struct replica *r, const char *operator_name, Tongxin__Value *vals, int *set,
+    bool dry_run, char id_out[ID_TEXT_LEN + 1], struct dom_error *e);
+
 /* --- reading ------------------------------------------------------------ */
 
 /* The office's situation at a glance (首页). */

@@ -17,6 +17,7 @@
 #include <sys/queue.h>
 
 #include "domain.h"
+#include "ids.h"
 #include "validate.h"
 #include "value.h"
 #include "vocab.h"
@@ -231,6 +232,21 @@ put_org(const struct dom_org_row *o, void *arg)
 	jw_kstr(j, "term_end", o->term_end);
 	jw_kbool(j, "dissolved", o->dissolved);
 	jw_kint(j, "members", o->members);
+	/* What may be added under it: the tree's one rule (dom_org_kind_allowed). */
+	{
+		const char *kinds[8];
+		size_t n = dom_org_kinds_under(o->dissolved ? NULL : o->kind, kinds, 8);
+		jw_key(j, "child_kinds");
+		jw_arr(j);
+		for (size_t k = 0; k < n; k++) {
+			jw_obj(j);
+			jw_kstr(j, "code", kinds[k]);
+			jw_kstr(j, "label", vocab_col_label(&td->cols[schema_col_index(td, "kind")],
+			    kinds[k]));
+			jw_end_obj(j);
+		}
+		jw_end_arr(j);
+	}
 	jw_end_obj(j);
 }
 
@@ -385,50 +401,68 @@ api_member(struct call *c)
 	web_reply_json(c->req, 200, b);
 }
 
-/* --- POST /api/members (add), POST /api/members/check (validate only) ------ */
+/* --- forms: POST a row's items ---------------------------------------------- */
 
-static void
-member_write(struct call *c, bool dry_run)
+/*
+ * The form body's items for table t into vals/set (schema names; "id" is
+ * the row's own and skipped). On add an empty box is an item not given; on
+ * edit it clears the item (a bool box always says 0 or 1). -1 having
+ * answered 400 (unknown item) or 422 (a value that is not one).
+ */
+static int
+form_values(struct call *c, int t, bool edit, Tongxin__Value *vals, int *set)
 {
-	const struct table_def *td = &schema_tables[TBL_MEMBER];
-	Tongxin__Value vals[DOM_MAX_COLS];
-	int set[DOM_MAX_COLS] = { 0 };
-	char id[ID_TEXT_LEN + 1] = "";
+	const struct table_def *td = &schema_tables[t];
 	struct dom_error e;
-	struct jw j;
-	struct evbuffer *b;
+	int n = 0;
 
-	memset(vals, 0, sizeof vals);
+	memset(vals, 0, sizeof *vals * DOM_MAX_COLS);
 	dom_error_clear(&e);
 	for (struct evkeyval *kv = c->form.tqh_first; kv != NULL; kv = kv->next.tqe_next) {
-		int k = schema_col_index(td, kv->key);
-		if (k < 0) {
+		int k;
+		if (edit && strcmp(kv->key, "id") == 0)
+			continue;
+		if ((k = schema_col_index(td, kv->key)) < 0 || ++n > DOM_MAX_COLS) {
 			web_reply_error(c->req, 400, "unknown_field", "未知项目 unknown field", kv->key);
-			return;
+			return -1;
 		}
-		if (kv->value[0] == '\0' && td->cols[k].type != COL_BOOL)
+		if (!edit && kv->value[0] == '\0' && td->cols[k].type != COL_BOOL)
 			continue;   /* an empty box is an item not given */
 		if (dom_value_parse(&td->cols[k], kv->value, &vals[k], &e) != 0) {
 			e.col = k;
-			web_reply_dom_error(c, &e, TBL_MEMBER);
-			return;
+			web_reply_dom_error(c, &e, t);
+			return -1;
 		}
 		set[k] = 1;
 	}
-	if (dom_member_add(c->w->r, c->w->operator_name, vals, set, dry_run, id, &e) != 0) {
-		/* A check is a question: "no" is its answer, not a failed request. */
-		if (dry_run && (e.kind == DOM_INVALID || e.kind == DOM_MISSING) &&
+	return 0;
+}
+
+/*
+ * Answer a write of table t: on failure, a check's "no" as 200 {ok: false,
+ * error, message, field} (a check is a question, "no" its answer) and a
+ * save's as web_reply_dom_error; on success {ok, saved[, id]}.
+ */
+static void
+reply_write(struct call *c, int t, int rc, const struct dom_error *e, bool dry_run,
+    const char *id, int created)
+{
+	struct jw j;
+	struct evbuffer *b;
+
+	if (rc != 0) {
+		if (dry_run && (e->kind == DOM_INVALID || e->kind == DOM_MISSING) &&
 		    (b = web_new_body(c, &j)) != NULL) {
 			jw_obj(&j);
 			jw_kbool(&j, "ok", false);
-			jw_kstr(&j, "error", e.kind == DOM_MISSING ? "missing" : "invalid");
-			jw_kstr(&j, "message", e.msg);
-			jw_kstr(&j, "field", e.col >= 0 ? td->cols[e.col].name : NULL);
+			jw_kstr(&j, "error", e->kind == DOM_MISSING ? "missing" : "invalid");
+			jw_kstr(&j, "message", e->msg);
+			jw_kstr(&j, "field", e->col >= 0 ? schema_tables[t].cols[e->col].name : NULL);
 			jw_end_obj(&j);
 			web_reply_json(c->req, 200, b);
 			return;
 		}
-		web_reply_dom_error(c, &e, TBL_MEMBER);
+		web_reply_dom_error(c, e, t);
 		return;
 	}
 	if ((b = web_new_body(c, &j)) == NULL)
@@ -436,12 +470,114 @@ member_write(struct call *c, bool dry_run)
 	jw_obj(&j);
 	jw_kbool(&j, "ok", true);
 	jw_kbool(&j, "saved", !dry_run);
-	if (!dry_run)
+	if (!dry_run && id)
 		jw_kstr(&j, "id", id);
 	jw_end_obj(&j);
-	web_reply_json(c->req, dry_run ? 200 : 201, b);
+	web_reply_json(c->req, dry_run || !created ? 200 : 201, b);
 }
 
+/* POST /api/members (add), POST /api/members/check (validate only). */
+static void
+member_write(struct call *c, bool dry_run)
+{
+	Tongxin__Value vals[DOM_MAX_COLS];
+	int set[DOM_MAX_COLS] = { 0 }, rc;
+	char id[ID_TEXT_LEN + 1] = "";
+	struct dom_error e;
+
+	if (form_values(c, TBL_MEMBER, false, vals, set) != 0)
+		return;
+	rc = dom_member_add(c->w->r, c->w->operator_name, vals, set, dry_run, id, &e);
+	reply_write(c, TBL_MEMBER, rc, &e, dry_run, id, 1);
+}
+
+/* The form's "id" of the row to change, or NULL having answered 422. */
+static const char *
+form_id(struct call *c, const char *what)
+{
+	const char *id = web_field(c, "id");
+
+	if (id == NULL || !id_valid(id)) {
+		web_reply_error(c->req, 422, "missing", what, "id");
+		return NULL;
+	}
+	return id;
+}
+
+/* POST /api/member/edit (+ /check): the items given, on the row as it is. */
+static void
+member_edit(struct call *c, bool dry_run)
+{
+	Tongxin__Value vals[DOM_MAX_COLS];
+	int set[DOM_MAX_COLS] = { 0 }, rc;
+	const char *id = form_id(c, "缺少党员编号 which member?");
+	struct dom_error e;
+
+	if (id == NULL || form_values(c, TBL_MEMBER, true, vals, set) != 0)
+		return;
+	rc = dom_member_edit(c->w->r, c->w->operator_name, id, vals, set, dry_run, &e);
+	reply_write(c, TBL_MEMBER, rc, &e, dry_run, id, 0);
+}
+
+/* POST /api/member/{lost,found,mobile,return,report}: since, note, flow_to, community (org id). */
+static void
+member_step(struct call *c, enum dom_member_step step)
+{
+	const char *id = form_id(c, "缺少党员编号 which member?");
+	struct dom_step_args a = {
+		.since = web_field(c, "since"), .note = web_field(c, "note"),
+		.flow_to = web_field(c, "flow_to"), .community_id = web_field(c, "community"),
+	};
+	struct dom_error e;
+	int rc;
+
+	if (id == NULL)
+		return;
+	rc = dom_member_step(c->w->r, c->w->operator_name, id, step, &a, false, &e);
+	reply_write(c, TBL_MEMBER, rc, &e, false, id, 0);
+}
+
+/* POST /api/orgs (+ /check): a new organisation under parent_id. */
+static void
+org_write(struct call *c, bool dry_run)
+{
+	Tongxin__Value vals[DOM_MAX_COLS];
+	int set[DOM_MAX_COLS] = { 0 }, rc;
+	char id[ID_TEXT_LEN + 1] = "";
+	struct dom_error e;
+
+	if (form_values(c, TBL_ORG, false, vals, set) != 0)
+		return;
+	rc = dom_org_add(c->w->r, c->w->operator_name, vals, set, dry_run, id, &e);
+	reply_write(c, TBL_ORG, rc, &e, dry_run, id, 1);
+}
+
+/* POST /api/org/edit (+ /check). */
+static void
+org_edit(struct call *c, bool dry_run)
+{
+	Tongxin__Value vals[DOM_MAX_COLS];
+	int set[DOM_MAX_COLS] = { 0 }, rc;
+	const char *id = form_id(c, "缺少组织编号 which organisation?");
+	struct dom_error e;
+
+	if (id == NULL || form_values(c, TBL_ORG, true, vals, set) != 0)
+		return;
+	rc = dom_org_edit(c->w->r, c->w->operator_name, id, vals, set, dry_run, &e);
+	reply_write(c, TBL_ORG, rc, &e, dry_run, id, 0);
+}
+
+static void api_member_edit(struct call *c) { member_edit(c, false); }
+static void api_member_edit_check(struct call *c) { member_edit(c, true); }
+static void api_member_lost(struct call *c) { member_step(c, DOM_STEP_LOST); }
+static void api_member_found(struct call *c) { member_step(c, DOM_STEP_FOUND); }
+static void api_member_mobile(struct call *c) { member_step(c, DOM_STEP_MOBILE); }
+static void api_member_return(struct call *c) { member_step(c, DOM_STEP_RETURN); }
+static void api_member_report(struct call *c) { member_step(c, DOM_STEP_REPORT); }
+static void api_org_add(struct call *c) { org_write(c, false); }
+static void api_org_add_check(struct call *c) { org_write(c, true); }
+static void api_org_edit(struct call *c) { org_edit(c, false); }
+static void api_org_edit_check(struct call *c) { org_edit(c, true); }
 static void api_member_add(struct call *c) { member_write(c, false); }
 static void api_member_check(struct call *c) { member_write(c, true); }
 static void api_sync_start(struct call *c) { web_sync_start(c->w, c->req); }
@@ -458,6 +594,17 @@ const struct web_route web_routes_core[] = {
 	{ EVHTTP_REQ_GET, "/api/member", api_member },
 	{ EVHTTP_REQ_POST, "/api/members", api_member_add },
 	{ EVHTTP_REQ_POST, "/api/members/check", api_member_check },
+	{ EVHTTP_REQ_POST, "/api/member/edit", api_member_edit },
+	{ EVHTTP_REQ_POST, "/api/member/edit/check", api_member_edit_check },
+	{ EVHTTP_REQ_POST, "/api/member/lost", api_member_lost },
+	{ EVHTTP_REQ_POST, "/api/member/found", api_member_found },
+	{ EVHTTP_REQ_POST, "/api/member/mobile", api_member_mobile },
+	{ EVHTTP_REQ_POST, "/api/member/return", api_member_return },
+	{ EVHTTP_REQ_POST, "/api/member/report", api_member_report },
+	{ EVHTTP_REQ_POST, "/api/orgs", api_org_add },
+	{ EVHTTP_REQ_POST, "/api/orgs/check", api_org_add_check },
+	{ EVHTTP_REQ_POST, "/api/org/edit", api_org_edit },
+	{ EVHTTP_REQ_POST, "/api/org/edit/check", api_org_edit_check },
 	{ EVHTTP_REQ_POST, "/api/sync", api_sync_start },
 	{ EVHTTP_REQ_GET, "/api/sync", api_sync_status },
 	{ 0, NULL, NULL },
