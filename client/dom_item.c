@@ -127,6 +127,25 @@ step_allowed(enum dom_item_step step, const Tongxin__Value *cur, struct dom_item
 	return 0;
 }
 
+unsigned
+dom_item_next(const char *kind, const char *status)
+{
+	Tongxin__Value cur[DOM_MAX_COLS];
+	struct dom_item_done done;
+	struct dom_error e;
+	unsigned mask = 0;
+
+	if (kind == NULL || status == NULL)
+		return 0;
+	memset(cur, 0, sizeof cur);
+	value_set_text(&cur[ICOL("kind")], kind);
+	value_set_text(&cur[ICOL("status")], status);
+	for (int s = DOM_ITEM_CLAIM; s <= DOM_ITEM_CLOSE; s++)
+		if (step_allowed((enum dom_item_step)s, cur, &done, &e) == 0)
+			mask |= 1u << s;
+	return mask;
+}
+
 /*
  * The step's date: its form, not in the future, not before an earlier
  * step's date (claim, then rectify, then close). 0, or -1 with e.

@@ -235,8 +235,14 @@ dom_meeting_add(struct replica *r, const char *operator_name, const Tongxin__Val
 		goto out;
 	}
 	/* Every rule against the replica as this transaction sees it. */
-	if (dom_check_values(TBL_MEETING, vals, set, true, e) != 0 ||
-	    dom_work_org_open(r, vals[MCOL("org_id")].s, MCOL("org_id"), "meetings", e) != 0 ||
+	if (dom_check_values(TBL_MEETING, vals, set, true, e) != 0) {
+		/* The meeting's one cross-column rule (validate_row) is its date. */
+		if (e->kind == DOM_INVALID && e->col < 0)
+			e->col = MCOL("held_on");
+		rep_rollback(r);
+		goto out;
+	}
+	if (dom_work_org_open(r, vals[MCOL("org_id")].s, MCOL("org_id"), "meetings", e) != 0 ||
 	    roll_check(r, vals[MCOL("org_id")].s, roll, n, &ids, bad, e) != 0) {
 		rep_rollback(r);
 		goto out;

@@ -123,6 +123,13 @@ enum dom_item_step { DOM_ITEM_CLAIM, DOM_ITEM_RECTIFY, DOM_ITEM_CLOSE };
 int dom_item_add(struct replica *r, const char *operator_name, const Tongxin__Value *vals,
     const int *set, bool dry_run, char id_out[ID_TEXT_LEN + 1], struct dom_error *e);
 
+/*
+ * The steps an item of this kind and status may take now, as a bit mask
+ * (1 << DOM_ITEM_CLAIM ...): the same rule dom_item_step applies, so a
+ * front end offers only what would be accepted.
+ */
+unsigned dom_item_next(const char *kind, const char *status);
+
 /* What a step did (for the front end's message). */
 struct dom_item_done {
 	char kind[33];          /* the item's kind code */
