@@ -164,12 +164,13 @@ meet() {
 	fi
 }
 ACTIVE_ZB01=(甲01 甲02 甲03 甲04 甲05 甲06 甲07 甲08 甲09 甲10 甲11 甲17)
-# 第一支部 (has a Party group) meets every requirement of 2024-Q2.
+# 第一支部 (has a Party group) meets every requirement of 2024-Q2. (A group meeting
+# may only list members of the group, and these members belong to the branch.)
 meet ZB01 committee_meeting 2024-04-08 甲01 甲02
 meet ZB01 committee_meeting 2024-05-08 甲01 甲02
 meet ZB01 committee_meeting 2024-06-08 甲01 甲02
-meet XZ01 group_meeting 2024-04-15 甲03
-meet XZ01 group_meeting 2024-05-15 甲03
+meet XZ01 group_meeting 2024-04-15
+meet XZ01 group_meeting 2024-05-15
 meet ZB01 group_meeting 2024-06-15 甲03
 meet ZB01 general_meeting 2024-05-20 "${ACTIVE_ZB01[@]}"
 meet ZB01 party_lecture 2024-06-25 "${ACTIVE_ZB01[@]}"

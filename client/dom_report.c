@@ -1,0 +1,1051 @@
+/*
+ * dom_report.c - the reports and the street's checks on the replica; see
+ * dom_report.h. Every figure comes from one prepared statement with bound
+ * parameters (the SQL the dashboard shares is domain.h's); C only pivots
+ * rows, formats shares and lays the rows out as tables.
+ */
+#include "dom_report.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "table.h"
+#include "text.h"
+#include "validate.h"
+#include "value.h"
+#include "vocab.h"
+
+/* --- helpers --------------------------------------------------------------- */
+
+/* Fill e and return -1. */
+static int
+fail(struct dom_error *e, enum dom_fail kind, const char *fmt, ...)
+{
+	va_list ap;
+
+	e->kind = kind;
+	e->col = -1;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int
+db_fail(struct replica *r, struct dom_error *e)
+{
+	return fail(e, DOM_FAIL, "副本读写失败 the replica could not be used: %s",
+	    sqlite3_errmsg(replica_db(r)));
+}
+
+static int
+oom(struct dom_error *e)
+{
+	return fail(e, DOM_FAIL, "内存不足 out of memory");
+}
+
+static const char *
+col_text(sqlite3_stmt *st, int c)
+{
+	return (const char *)sqlite3_column_text(st, c);
+}
+
+/* Prepare sql on the replica, or fill e and return NULL. */
+static sqlite3_stmt *
+prepare(struct replica *r, const char *sql, struct dom_error *e)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(replica_db(r), sql, -1, &st, NULL) != SQLITE_OK) {
+		db_fail(r, e);
+		return NULL;
+	}
+	return st;
+}
+
+/* Bind the organisation restriction to ?1 (NULL: the whole replica). */
+static void
+bind_org(const struct dom_report_scope *s, sqlite3_stmt *st)
+{
+	if (s->org_id[0])
+		sqlite3_bind_text(st, 1, s->org_id, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 1);
+}
+
+/* Finish a statement stepped to its end: 0 when it reached SQLITE_DONE. */
+static int
+finish(struct replica *r, sqlite3_stmt *st, int rc, struct dom_error *e)
+{
+	if (rc != SQLITE_DONE) {
+		db_fail(r, e);
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int
+days_in_month(int y, int m)
+{
+	static const int md[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return 29;
+	return md[m - 1];
+}
+
+/*
+ * Date d (valid YYYY-MM-DD) moved by months, the day clamped to the end of
+ * the month (2024-08-31 - 6 months = 2024-02-29), as calendars and
+ * people count, unlike SQLite's date() which overflows into March.
+ */
+static void
+date_add_months(const char *d, int months, char out[11])
+{
+	int y = atoi(d), m = atoi(d + 5), day = atoi(d + 8);
+	int idx = y * 12 + (m - 1) + months;
+
+	y = idx / 12;
+	m = idx % 12 + 1;
+	if (day > days_in_month(y, m))
+		day = days_in_month(y, m);
+	snprintf(out, 11, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
+	    (unsigned)day % 100u);
+}
+
+/* --- scope and shares ------------------------------------------------------ */
+
+int
+dom_report_scope(struct replica *r, const char *org_code, const char *as_of,
+    struct dom_report_scope *s, struct dom_error *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(s, 0, sizeof *s);
+	dom_error_clear(e);
+	if (as_of != NULL && as_of[0] != '\0') {
+		if (strlen(as_of) != 10 || !validate_date(as_of))
+			return fail(e, DOM_INVALID, "日期 \"%.40s\" 无效，应为 YYYY-MM-DD "
+			    "the date must be a real YYYY-MM-DD", as_of);
+		memcpy(s->as_of, as_of, 11);
+	} else {
+		today_str(s->as_of);
+	}
+	if (org_code == NULL || org_code[0] == '\0')
+		return 0;
+	if (strlen(org_code) >= sizeof s->org_code)
+		return fail(e, DOM_NOT_FOUND, "未知组织 unknown organisation code \"%.64s\"", org_code);
+	if ((st = prepare(r, "SELECT id, name FROM org WHERE code = ?1", e)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, org_code, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		snprintf(s->org_id, sizeof s->org_id, "%s", col_text(st, 0) ? col_text(st, 0) : "");
+		snprintf(s->org_name, sizeof s->org_name, "%s", col_text(st, 1) ? col_text(st, 1) : "");
+		snprintf(s->org_code, sizeof s->org_code, "%s", org_code);
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW && s->org_id[0])
+		return 0;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(r, e);
+	return fail(e, DOM_NOT_FOUND, "未知组织 unknown organisation code \"%s\"", org_code);
+}
+
+void
+dom_report_scope_text(const struct dom_report_scope *s, char *buf, size_t cap)
+{
+	if (s->org_code[0])
+		snprintf(buf, cap, "%s (%s)", text_show(s->org_name), text_show(s->org_code));
+	else
+		snprintf(buf, cap, "本副本全部组织 whole replica");
+}
+
+int64_t
+dom_share_tenths(int64_t n, int64_t total)
+{
+	if (total <= 0)
+		return -1;
+	return (n * 2000 + total) / (2 * total);
+}
+
+void
+dom_share_text(int64_t n, int64_t total, char *buf, size_t cap)
+{
+	int64_t tenths = dom_share_tenths(n, total);
+
+	if (tenths < 0)
+		snprintf(buf, cap, "-");
+	else
+		snprintf(buf, cap, "%lld.%lld%%", (long long)(tenths / 10), (long long)(tenths % 10));
+}
+
+/* --- profile ----------------------------------------------------------------- */
+
+const struct dom_profile_item dom_profile_items[DOM_PROFILE_N] = {
+	{ "total", "党员总数", "members in normal standing" },
+	{ "aged_60_plus", "60岁以上", "aged 60 or over" },
+	{ "retired", "离退休", "retired" },
+	{ "junior_high_or_below", "初中及以下学历", "junior high school or below" },
+	{ "relocated", "拆迁党员", "relocated (demolition)" },
+	{ "mobile", "流动党员", "mobile (working away)" },
+	{ "lost_contact", "失联党员", "lost contact" },
+	{ "probationary", "预备党员", "probationary" },
+};
+
+int
+dom_report_profile(struct replica *r, const struct dom_report_scope *s,
+    int64_t n[DOM_PROFILE_N], struct dom_error *e)
+{
+	char cutoff[11];
+	sqlite3_stmt *st;
+
+	dom_error_clear(e);
+	/* Aged 60+: the 60th birthday is on or before the date (29 Feb → 28 Feb). */
+	date_add_years(s->as_of, -60, cutoff);
+	if ((st = prepare(r, DOM_SUBTREE_CTE
+	    " SELECT count(*), coalesce(sum(m.birth_date <= ?2), 0),"
+	    " coalesce(sum(m.retired = 1), 0),"
+	    " coalesce(sum(m.education IN ('primary', 'junior_high')), 0),"
+	    " coalesce(sum(m.relocated = 1), 0), coalesce(sum(m.mobile = 1), 0),"
+	    " coalesce(sum(m.lost_contact = 1), 0), coalesce(sum(m.category = 'probationary'), 0)"
+	    " FROM member m WHERE (?1 IS NULL OR m.org_id IN sub) AND " DOM_MEMBER_CURRENT,
+	    e)) == NULL)
+		return -1;
+	bind_org(s, st);
+	sqlite3_bind_text(st, 2, cutoff, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		db_fail(r, e);
+		sqlite3_finalize(st);
+		return -1;
+	}
+	for (int i = 0; i < DOM_PROFILE_N; i++)
+		n[i] = sqlite3_column_int64(st, i);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int
+dom_profile_table(struct replica *r, const struct dom_report_scope *s, bool text,
+    struct table **out, struct dom_error *e)
+{
+	static const char *const ids[] = { "item", "label", "count", "share" };
+	static const char *const hdr[] = { "项目 item", "说明", "人数", "占比" };
+	int64_t n[DOM_PROFILE_N];
+	struct table *t;
+
+	*out = NULL;
+	if (dom_report_profile(r, s, n, e) != 0)
+		return -1;
+	if ((t = table_new(4, ids, hdr)) == NULL)
+		return oom(e);
+	table_set_number(t, 2);
+	table_set_number(t, 3);
+	for (int i = 0; i < DOM_PROFILE_N; i++) {
+		const struct dom_profile_item *it = &dom_profile_items[i];
+		char count[32], share[32], label[128];
+		const char *cells[4];
+		snprintf(count, sizeof count, "%lld", (long long)n[i]);
+		dom_share_text(n[i], n[0], share, sizeof share);
+		snprintf(label, sizeof label, "%s %s", it->label, it->note);
+		cells[0] = text ? it->label : it->id;
+		cells[1] = text ? it->note : label;
+		cells[2] = count;
+		cells[3] = share;
+		if (table_add(t, cells) != 0) {
+			table_free(t);
+			return oom(e);
+		}
+	}
+	*out = t;
+	return 0;
+}
+
+/* --- compliance ---------------------------------------------------------------- */
+
+const char *const dom_life_kinds[DOM_LIFE_N] = {
+	"committee_meeting", "group_meeting", "general_meeting", "party_lecture", "theme_day",
+};
+
+/* The Chinese name of the k-th required kind. */
+static const char *
+life_label(int k)
+{
+	return vocab_show(vocab_get("meeting_kind"), dom_life_kinds[k]);
+}
+
+int
+dom_compliance_period(const struct dom_compliance_query *q, const char *as_of,
+    struct dom_compliance_period *p, struct dom_error *e)
+{
+	int m1, m2;
+
+	memset(p, 0, sizeof *p);
+	dom_error_clear(e);
+	if (q->year != 0 && (q->year < 1900 || q->year > 9999))
+		return fail(e, DOM_INVALID, "年份须在 1900 到 9999 之间 the year must be 1900-9999");
+	if (q->month < 0 || q->month > 12)
+		return fail(e, DOM_INVALID, "月份须在 1 到 12 之间 the month must be 1-12");
+	if (q->quarter < 0 || q->quarter > 4)
+		return fail(e, DOM_INVALID, "季度须在 1 到 4 之间 the quarter must be 1-4");
+	if (q->month && q->quarter)
+		return fail(e, DOM_INVALID, "月份和季度只能选一个 give a month or a quarter, not both");
+	p->lecture_months = q->lecture_months ? q->lecture_months : 3;
+	if (p->lecture_months < 1 || p->lecture_months > 12 || 12 % p->lecture_months != 0)
+		return fail(e, DOM_INVALID, "党课周期须能整除一年：1、2、3、4、6 或 12 个月 "
+		    "the lecture period must divide the year: 1, 2, 3, 4, 6 or 12 months");
+	p->year = q->year ? q->year : atoi(as_of);
+	p->month = q->month;
+	p->quarter = q->quarter;
+	/* The period: a month, a quarter, the year; by default the quarter of the date. */
+	if (p->month)
+		m1 = m2 = p->month;
+	else if (p->quarter)
+		m1 = p->quarter * 3 - 2, m2 = p->quarter * 3;
+	else if (q->year)
+		m1 = 1, m2 = 12;
+	else {
+		p->quarter = (atoi(as_of + 5) + 2) / 3;
+		m1 = p->quarter * 3 - 2, m2 = p->quarter * 3;
+	}
+	snprintf(p->start, sizeof p->start, "%04d-%02d-01", p->year % 10000, m1 % 100);
+	snprintf(p->end, sizeof p->end, "%04d-%02d-%02d", p->year % 10000, m2 % 100,
+	    days_in_month(p->year, m2) % 100);
+	if (p->month)
+		snprintf(p->label, sizeof p->label, "%04d-%02d", p->year % 10000, p->month % 100);
+	else if (p->quarter)
+		snprintf(p->label, sizeof p->label, "%04d-Q%d", p->year % 10000, p->quarter % 10);
+	else
+		snprintf(p->label, sizeof p->label, "%04d", p->year % 10000);
+	return 0;
+}
+
+/*
+ * One row per branch, kind and required cycle (or one row with a NULL
+ * label for a kind with none), in display order: the cycle's label and
+ * the number of meetings held in it. C adds them up per branch.
+ *
+ * Cycles are aligned to the calendar year: months; quarters for the
+ * general meeting; blocks of ?5 months (a divisor of 12) for Party
+ * lectures. A cycle is required when it lies inside the period [?3, ?4],
+ * has ended by the date ?6 (a month still in progress is not yet due, so
+ * no branch falls short of it), the branch was founded on or before its
+ * first day, and - for group meetings - the branch has Party groups.
+ * Meetings count when held in the cycle: by the branch itself, or by one
+ * of its groups for group meetings.
+ */
+static const char compliance_sql[] = DOM_COMPLIANCE_CTE
+	" SELECT br.id, br.code, br.name, k.ord, req.label, req.n"
+	" FROM br JOIN kinds k LEFT JOIN req ON req.bid = br.id AND req.kind = k.kind"
+	" ORDER BY br.code, br.id, k.ord, req.cs";
+
+/* One branch being added up, with its own copies of the row's strings. */
+struct branch_acc {
+	struct dom_compliance_row row;
+	char id[ID_TEXT_LEN + 1], code[65], name[256];
+	char missing[1400];
+};
+
+/* Finish a branch: its shortfall and missing text; hand it to each. */
+static void
+branch_done(struct branch_acc *b, void (*each)(const struct dom_compliance_row *, void *),
+    void *arg, int *nshort)
+{
+	for (int k = 0; k < DOM_LIFE_N; k++) {
+		size_t len;
+		if (b->row.kind[k].covered >= b->row.kind[k].required)
+			continue;
+		b->row.short_ = true;
+		len = strlen(b->missing);
+		snprintf(b->missing + len, sizeof b->missing - len, "%s%s", len ? "; " : "",
+		    life_label(k));
+		for (int c = 0; c < b->row.kind[k].ncycles; c++) {
+			if (b->row.kind[k].cycle[c].held > 0)
+				continue;
+			len = strlen(b->missing);
+			snprintf(b->missing + len, sizeof b->missing - len, " %s",
+			    b->row.kind[k].cycle[c].label);
+		}
+	}
+	b->row.id = b->id;
+	b->row.code = b->code;
+	b->row.name = b->name;
+	b->row.missing = b->missing;
+	*nshort += b->row.short_;
+	each(&b->row, arg);
+}
+
+int
+dom_report_compliance(struct replica *r, const struct dom_report_scope *s,
+    const struct dom_compliance_period *p,
+    void (*each)(const struct dom_compliance_row *b, void *arg), void *arg,
+    int *nbranches, int *nshort, struct dom_error *e)
+{
+	struct branch_acc *b;
+	sqlite3_stmt *st;
+	int rc, nb = 0, ns = 0;
+
+	dom_error_clear(e);
+	if ((b = calloc(1, sizeof *b)) == NULL)
+		return oom(e);
+	if ((st = prepare(r, compliance_sql, e)) == NULL) {
+		free(b);
+		return -1;
+	}
+	bind_org(s, st);
+	sqlite3_bind_int64(st, 2, p->year);
+	sqlite3_bind_text(st, 3, p->start, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, p->end, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, p->lecture_months);
+	sqlite3_bind_text(st, 6, s->as_of, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *bid = col_text(st, 0), *label = col_text(st, 4);
+		int k = sqlite3_column_int(st, 3) - 1;
+		int64_t held = sqlite3_column_int64(st, 5);
+
+		if (bid == NULL || k < 0 || k >= DOM_LIFE_N)
+			continue;
+		if (nb == 0 || strcmp(b->id, bid) != 0) {
+			if (nb > 0)
+				branch_done(b, each, arg, &ns);
+			memset(b, 0, sizeof *b);
+			snprintf(b->id, sizeof b->id, "%s", bid);
+			snprintf(b->code, sizeof b->code, "%s", col_text(st, 1) ? col_text(st, 1) : "");
+			snprintf(b->name, sizeof b->name, "%s", col_text(st, 2) ? col_text(st, 2) : "");
+			nb++;
+		}
+		if (label == NULL || b->row.kind[k].ncycles >= DOM_CYCLES_MAX)
+			continue;   /* no cycle of this kind is due */
+		{
+			struct dom_cycle *c = &b->row.kind[k].cycle[b->row.kind[k].ncycles++];
+			snprintf(c->label, sizeof c->label, "%s", label);
+			c->held = held;
+		}
+		b->row.kind[k].required++;
+		if (held > 0)
+			b->row.kind[k].covered++;
+	}
+	if (finish(r, st, rc, e) != 0) {
+		free(b);
+		return -1;
+	}
+	if (nb > 0)
+		branch_done(b, each, arg, &ns);
+	free(b);
+	if (nbranches)
+		*nbranches = nb;
+	if (nshort)
+		*nshort = ns;
+	return 0;
+}
+
+/* Tables being filled by a callback, and whether one add failed. */
+struct table_fill {
+	struct table *t, *shorts;
+	bool text, failed;
+};
+
+static void
+compliance_add(const struct dom_compliance_row *b, void *arg)
+{
+	struct table_fill *f = arg;
+	const char *cells[9];
+	char cell[DOM_LIFE_N][48];
+
+	cells[0] = b->code;
+	cells[1] = b->name;
+	for (int k = 0; k < DOM_LIFE_N; k++) {
+		if (b->kind[k].required == 0)
+			snprintf(cell[k], sizeof cell[k], "-");
+		else
+			snprintf(cell[k], sizeof cell[k], "%d/%d", b->kind[k].covered,
+			    b->kind[k].required);
+		cells[2 + k] = cell[k];
+	}
+	cells[7] = b->short_ ? (f->text ? "未达标 short" : "short") : (f->text ? "达标 ok" : "ok");
+	cells[8] = b->missing;
+	if (table_add(f->t, cells) != 0)
+		f->failed = true;
+	if (b->short_ && f->shorts != NULL) {
+		const char *sc[3] = { b->code, b->name, b->missing };
+		if (table_add(f->shorts, sc) != 0)
+			f->failed = true;
+	}
+}
+
+int
+dom_compliance_table(struct replica *r, const struct dom_report_scope *s,
+    const struct dom_compliance_period *p, bool text, struct table **out,
+    struct table **shorts, int *nbranches, int *nshort, struct dom_error *e)
+{
+	static const char *const ids[] = { "code", "branch", "committee_meeting", "group_meeting",
+		"general_meeting", "party_lecture", "theme_day", "result", "missing" };
+	static const char *hdr[9] = { "编码", "支部", NULL, NULL, NULL, NULL, NULL, "结果",
+		"缺项 missing" };
+	static const char *const sids[] = { "code", "branch", "missing" };
+	static const char *const shdr[] = { "编码", "支部", "缺项 missing" };
+	struct table_fill f = { .text = text };
+
+	*out = NULL;
+	*shorts = NULL;
+	for (int k = 0; k < DOM_LIFE_N; k++)
+		hdr[2 + k] = life_label(k);   /* the vocabulary's static labels */
+	if ((f.t = table_new(9, ids, hdr)) == NULL ||
+	    (text && (f.shorts = table_new(3, sids, shdr)) == NULL)) {
+		table_free(f.t);
+		return oom(e);
+	}
+	for (int k = 2; k < 2 + DOM_LIFE_N; k++)
+		table_set_number(f.t, k);
+	if (dom_report_compliance(r, s, p, compliance_add, &f, nbranches, nshort, e) != 0 ||
+	    (f.failed && oom(e))) {
+		table_free(f.t);
+		table_free(f.shorts);
+		return -1;
+	}
+	*out = f.t;
+	*shorts = f.shorts;
+	return 0;
+}
+
+/* --- inactive ------------------------------------------------------------------ */
+
+int
+dom_report_inactive(struct replica *r, const struct dom_report_scope *s, int months,
+    void (*each)(const struct dom_inactive_row *m, void *arg), void *arg, int64_t *members,
+    char since[11], struct dom_error *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	dom_error_clear(e);
+	if (months < 1 || months > 120)
+		return fail(e, DOM_INVALID, "月数须在 1 到 120 之间 months must be 1-120");
+	/* The window is (as-of - N months, as-of]: 6 months to 2024-06-30 start after 2023-12-30. */
+	date_add_months(s->as_of, -months, since);
+	if ((st = prepare(r, DOM_SUBTREE_CTE
+	    " SELECT count(*) FROM member m WHERE (?1 IS NULL OR m.org_id IN sub) AND "
+	    DOM_MEMBER_CURRENT, e)) == NULL)
+		return -1;
+	bind_org(s, st);
+	rc = sqlite3_step(st);
+	*members = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return db_fail(r, e);
+
+	if ((st = prepare(r, DOM_SUBTREE_CTE
+	    " SELECT code, oname, name, last, CAST(julianday(?2) - julianday(last) AS INTEGER),"
+	    "  trim(CASE WHEN mobile = 1 THEN '流动 ' ELSE '' END"
+	    "  || CASE WHEN lost = 1 THEN '失联 ' ELSE '' END"
+	    "  || CASE WHEN category = 'probationary' THEN '预备 ' ELSE '' END), id"
+	    " FROM (SELECT m.id, m.name, m.mobile, m.lost_contact AS lost, m.category,"
+	    "  o.code, o.name AS oname,"
+	    "  (SELECT max(mt.held_on) FROM attendance a JOIN meeting mt ON mt.id = a.meeting_id"
+	    "   WHERE a.member_id = m.id AND a.status = 'present' AND mt.held_on <= ?2) AS last"
+	    "  FROM member m LEFT JOIN org o ON o.id = m.org_id"
+	    "  WHERE (?1 IS NULL OR m.org_id IN sub) AND " DOM_MEMBER_CURRENT ")"
+	    " WHERE last IS NULL OR last <= ?3"
+	    " ORDER BY code, last IS NOT NULL, last, name, id", e)) == NULL)
+		return -1;
+	bind_org(s, st);
+	sqlite3_bind_text(st, 2, s->as_of, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, since, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct dom_inactive_row m = {
+			.branch_code = col_text(st, 0), .branch_name = col_text(st, 1),
+			.name = col_text(st, 2), .last_attended = col_text(st, 3),
+			.days_since = sqlite3_column_type(st, 4) == SQLITE_NULL ? -1 :
+			    sqlite3_column_int64(st, 4),
+			.note = col_text(st, 5), .member_id = col_text(st, 6),
+		};
+		each(&m, arg);
+	}
+	return finish(r, st, rc, e);
+}
+
+static void
+inactive_add(const struct dom_inactive_row *m, void *arg)
+{
+	struct table_fill *f = arg;
+	char days[32];
+	const char *cells[7] = { m->branch_code, m->branch_name, m->name, m->last_attended, NULL,
+		m->note, m->member_id };
+
+	if (m->last_attended == NULL)
+		cells[3] = f->text ? "从未 never" : NULL;
+	else {
+		snprintf(days, sizeof days, "%lld", (long long)m->days_since);
+		cells[4] = days;
+	}
+	if (table_add(f->t, cells) != 0)
+		f->failed = true;
+}
+
+int
+dom_inactive_table(struct replica *r, const struct dom_report_scope *s, int months,
+    bool text, struct table **out, int64_t *members, char since[11], struct dom_error *e)
+{
+	static const char *const ids[] = { "branch_code", "branch", "name", "last_attended",
+		"days_since", "note", "member_id" };
+	static const char *const hdr[] = { "编码", "支部", "姓名", "最近参加", "间隔天数", "备注",
+		"编号" };
+	struct table_fill f = { .text = text };
+
+	*out = NULL;
+	if ((f.t = table_new(7, ids, hdr)) == NULL)
+		return oom(e);
+	table_set_number(f.t, 4);
+	if (dom_report_inactive(r, s, months, inactive_add, &f, members, since, e) != 0 ||
+	    (f.failed && oom(e))) {
+		table_free(f.t);
+		return -1;
+	}
+	*out = f.t;
+	return 0;
+}
+
+/* --- overdue ---------------------------------------------------------------- */
+
+int
+dom_report_overdue(struct replica *r, const struct dom_report_scope *s,
+    void (*each)(const struct dom_overdue_row *i, void *arg), void *arg, struct dom_error *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	dom_error_clear(e);
+	if ((st = prepare(r, DOM_SUBTREE_CTE
+	    " SELECT o.code, o.name, i.title, i.due_on, coalesce(i.status, 'open'),"
+	    "  CAST(julianday(?2) - julianday(i.due_on) AS INTEGER) AS late, i.claimed_by, i.id"
+	    " FROM list_item i LEFT JOIN org o ON o.id = i.org_id"
+	    " WHERE" DOM_OVERDUE_WHERE
+	    " ORDER BY late DESC, o.code, i.title, i.id", e)) == NULL)
+		return -1;
+	bind_org(s, st);
+	sqlite3_bind_text(st, 2, s->as_of, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct dom_overdue_row i = {
+			.org_code = col_text(st, 0), .org_name = col_text(st, 1),
+			.title = col_text(st, 2), .due_on = col_text(st, 3), .status = col_text(st, 4),
+			.days_overdue = sqlite3_column_int64(st, 5), .claimed_by = col_text(st, 6),
+			.id = col_text(st, 7),
+		};
+		each(&i, arg);
+	}
+	return finish(r, st, rc, e);
+}
+
+static void
+overdue_add(const struct dom_overdue_row *i, void *arg)
+{
+	struct table_fill *f = arg;
+	char days[32];
+	const char *cells[8] = { i->org_code, i->org_name, i->title, i->due_on, i->status, days,
+		i->claimed_by, i->id };
+
+	snprintf(days, sizeof days, "%lld", (long long)i->days_overdue);
+	/* People read the last 8 characters (item commands take 6+); machines the id. */
+	if (f->text && cells[7] && strlen(cells[7]) > 8)
+		cells[7] += strlen(cells[7]) - 8;
+	if (table_add(f->t, cells) != 0)
+		f->failed = true;
+}
+
+int
+dom_overdue_table(struct replica *r, const struct dom_report_scope *s, bool text,
+    struct table **out, struct dom_error *e)
+{
+	static const char *const ids[] = { "org_code", "org", "title", "due_on", "status",
+		"days_overdue", "claimed_by", "id" };
+	static const char *const hdr[] = { "编码", "组织", "问题事项", "期限", "状态", "逾期天数",
+		"认领方", "编号" };
+	struct table_fill f = { .text = text };
+
+	*out = NULL;
+	if ((f.t = table_new(8, ids, hdr)) == NULL)
+		return oom(e);
+	table_set_number(f.t, 5);
+	table_set_vocab(f.t, 4, vocab_get("item_status"));
+	if (dom_report_overdue(r, s, overdue_add, &f, e) != 0 || (f.failed && oom(e))) {
+		table_free(f.t);
+		return -1;
+	}
+	*out = f.t;
+	return 0;
+}
+
+/* --- terms ------------------------------------------------------------------- */
+
+int
+dom_report_terms(struct replica *r, const struct dom_report_scope *s, int months,
+    void (*each)(const struct dom_term_row *t, void *arg), void *arg, char until[11],
+    int64_t *unknown, struct dom_error *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	dom_error_clear(e);
+	if (months < 0 || months > 120)
+		return fail(e, DOM_INVALID, "月数须在 0 到 120 之间 months must be 0-120");
+	date_add_months(s->as_of, months, until);
+	if ((st = prepare(r, DOM_SUBTREE_CTE
+	    " SELECT code, name, kind, term_start, computed, term_end,"
+	    "  CAST(julianday(?2) - julianday(term_end) AS INTEGER)"
+	    " FROM (" DOM_TERM_SELECT ") WHERE term_end IS NOT NULL AND term_end <= ?3"
+	    " ORDER BY term_end, code", e)) == NULL)
+		return -1;
+	bind_org(s, st);
+	sqlite3_bind_text(st, 2, s->as_of, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, until, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t d = sqlite3_column_int64(st, 6);   /* > 0: days past the end */
+		struct dom_term_row t = {
+			.code = col_text(st, 0), .name = col_text(st, 1), .kind = col_text(st, 2),
+			.term_start = col_text(st, 3), .computed = sqlite3_column_int(st, 4) != 0,
+			.term_end = col_text(st, 5), .overdue = d > 0, .days = d > 0 ? d : -d,
+		};
+		each(&t, arg);
+	}
+	if (finish(r, st, rc, e) != 0)
+		return -1;
+	if (unknown == NULL)
+		return 0;
+	if ((st = prepare(r, DOM_SUBTREE_CTE " SELECT count(*) FROM (" DOM_TERM_SELECT
+	    ") WHERE term_end IS NULL", e)) == NULL)
+		return -1;
+	bind_org(s, st);
+	rc = sqlite3_step(st);
+	*unknown = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : db_fail(r, e);
+}
+
+/* The terms table's fill: also counts the overdue rows. */
+struct terms_fill {
+	struct table_fill f;
+	int noverdue;
+};
+
+static void
+terms_add(const struct dom_term_row *t, void *arg)
+{
+	struct terms_fill *tf = arg;
+	char end[32], days[32];
+	const char *cells[7] = { t->code, t->name, t->kind, t->term_start, end, NULL, days };
+
+	snprintf(end, sizeof end, "%s%s", t->term_end ? t->term_end : "",
+	    tf->f.text && t->computed ? " (推算)" : "");
+	cells[5] = t->overdue ? (tf->f.text ? "已到期 overdue" : "overdue") :
+	    (tf->f.text ? "即将到期 expiring" : "expiring");
+	/* Days overdue, or days left (0: ends today). */
+	snprintf(days, sizeof days, "%lld", (long long)t->days);
+	tf->noverdue += t->overdue;
+	if (table_add(tf->f.t, cells) != 0)
+		tf->f.failed = true;
+}
+
+int
+dom_terms_table(struct replica *r, const struct dom_report_scope *s, int months, bool text,
+    struct table **out, int *noverdue, int64_t *unknown, char until[11], struct dom_error *e)
+{
+	static const char *const ids[] = { "code", "name", "kind", "term_start", "term_end",
+		"status", "days" };
+	static const char *const hdr[] = { "编码", "名称", "类别", "届期开始", "届期结束",
+		"状态", "逾期/剩余天数" };
+	struct terms_fill tf = { .f.text = text };
+
+	*out = NULL;
+	if ((tf.f.t = table_new(7, ids, hdr)) == NULL)
+		return oom(e);
+	table_set_number(tf.f.t, 6);
+	table_set_vocab(tf.f.t, 2, vocab_get("org_kind"));
+	if (dom_report_terms(r, s, months, terms_add, &tf, until, unknown, e) != 0 ||
+	    (tf.f.failed && oom(e))) {
+		table_free(tf.f.t);
+		return -1;
+	}
+	if (noverdue)
+		*noverdue = tf.noverdue;
+	*out = tf.f.t;
+	return 0;
+}
+
+/* --- roster ------------------------------------------------------------------- */
+
+int
+dom_report_roster(struct replica *r, const struct dom_report_scope *s, int limit,
+    void (*each)(const struct dom_roster_row *m, void *arg), void *arg, struct dom_error *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	dom_error_clear(e);
+	if (limit < 1 || limit > DOM_ROSTER_MAX)
+		limit = DOM_ROSTER_MAX;
+	if ((st = prepare(r, DOM_SUBTREE_CTE
+	    " SELECT m.id, o.code, o.name, m.name, m.gender, m.ethnicity, m.id_number,"
+	    "  m.birth_date, m.education, m.category, m.join_date, m.full_date, m.job, m.phone,"
+	    "  m.address, coalesce(m.standing, 'normal'), m.lost_contact, m.mobile, m.retired,"
+	    "  m.in_service, m.relocated, m.lost_since, m.flow_to"
+	    " FROM member m LEFT JOIN org o ON o.id = m.org_id"
+	    " WHERE (?1 IS NULL OR m.org_id IN sub)"
+	    " ORDER BY o.code, m.name, m.id LIMIT ?2", e)) == NULL)
+		return -1;
+	bind_org(s, st);
+	sqlite3_bind_int(st, 2, limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct dom_roster_row m = {
+			.id = col_text(st, 0), .org_code = col_text(st, 1), .org_name = col_text(st, 2),
+			.name = col_text(st, 3), .gender = col_text(st, 4), .ethnicity = col_text(st, 5),
+			.id_number = col_text(st, 6), .birth_date = col_text(st, 7),
+			.education = col_text(st, 8), .category = col_text(st, 9),
+			.join_date = col_text(st, 10), .full_date = col_text(st, 11),
+			.job = col_text(st, 12), .phone = col_text(st, 13), .address = col_text(st, 14),
+			.standing = col_text(st, 15),
+			.lost_contact = sqlite3_column_int(st, 16) == 1,
+			.mobile = sqlite3_column_int(st, 17) == 1,
+			.retired = sqlite3_column_int(st, 18) == 1,
+			.in_service = sqlite3_column_int(st, 19) == 1,
+			.relocated = sqlite3_column_int(st, 20) == 1,
+			.lost_since = col_text(st, 21), .flow_to = col_text(st, 22),
+		};
+		each(&m, arg);
+	}
+	return finish(r, st, rc, e);
+}
+
+/* The roster's columns after the number: member columns of the schema, in the national form's order. */
+static const char *const roster_cols[] = { "name", "gender", "ethnicity", "id_number",
+	"birth_date", "education", "category", "org_id", "join_date", "full_date", "job", "phone",
+	"address", "standing", "lost_contact", "lost_since", "mobile", "flow_to" };
+enum { ROSTER_NCOLS = sizeof roster_cols / sizeof roster_cols[0] + 2 };
+
+/* A roster row being added: the sequence number counts rows. */
+struct roster_fill {
+	struct table_fill f;
+	long seq;
+};
+
+static void
+roster_add(const struct dom_roster_row *m, void *arg)
+{
+	const struct table_def *td = &schema_tables[TBL_MEMBER];
+	struct roster_fill *rf = arg;
+	const char *cells[ROSTER_NCOLS];
+	char seq[24], note[160] = "";
+
+	snprintf(seq, sizeof seq, "%ld", ++rf->seq);
+	cells[0] = seq;
+	cells[1] = m->name;
+	cells[2] = m->gender;
+	cells[3] = m->ethnicity;
+	cells[4] = m->id_number;
+	cells[5] = m->birth_date;
+	cells[6] = m->education;
+	cells[7] = m->category;
+	cells[8] = m->org_name;
+	cells[9] = m->join_date;
+	cells[10] = m->full_date;
+	cells[11] = m->job;
+	cells[12] = m->phone;
+	cells[13] = m->address;
+	cells[14] = m->standing;
+	cells[15] = m->lost_contact ? "1" : "0";
+	cells[16] = m->lost_since;
+	cells[17] = m->mobile ? "1" : "0";
+	cells[18] = m->flow_to;
+	/* 备注: the flags of the record that the form has no column for, by their labels. */
+	if (m->retired)
+		snprintf(note + strlen(note), sizeof note - strlen(note), "%s",
+		    td->cols[schema_col_index(td, "retired")].label);
+	if (m->in_service)
+		snprintf(note + strlen(note), sizeof note - strlen(note), "%s%s", note[0] ? " " : "",
+		    td->cols[schema_col_index(td, "in_service")].label);
+	if (m->relocated)
+		snprintf(note + strlen(note), sizeof note - strlen(note), "%s%s", note[0] ? " " : "",
+		    td->cols[schema_col_index(td, "relocated")].label);
+	cells[19] = note;
+	if (table_add(rf->f.t, cells) != 0)
+		rf->f.failed = true;
+}
+
+int
+dom_roster_table(struct replica *r, const struct dom_report_scope *s, struct table **out,
+    struct dom_error *e)
+{
+	const struct table_def *td = &schema_tables[TBL_MEMBER];
+	static const char *ids[ROSTER_NCOLS], *hdr[ROSTER_NCOLS];
+	struct roster_fill rf = { .f.text = false };
+
+	*out = NULL;
+	/* Ids and headers from the schema (static strings; the same on every call). */
+	ids[0] = "seq";
+	hdr[0] = "序号";
+	for (size_t i = 0; i < ROSTER_NCOLS - 2; i++) {
+		const struct col_def *cd = &td->cols[schema_col_index(td, roster_cols[i])];
+		ids[1 + i] = strcmp(cd->name, "org_id") == 0 ? "branch" : cd->name;
+		hdr[1 + i] = cd->label;
+	}
+	ids[ROSTER_NCOLS - 1] = "note";
+	hdr[ROSTER_NCOLS - 1] = "备注";
+	if ((rf.f.t = table_new(ROSTER_NCOLS, ids, hdr)) == NULL)
+		return oom(e);
+	for (size_t i = 0; i < ROSTER_NCOLS - 2; i++) {
+		const struct col_def *cd = &td->cols[schema_col_index(td, roster_cols[i])];
+		if (cd->type != COL_REF)
+			table_set_col(rf.f.t, (int)i + 1, cd);
+	}
+	table_set_number(rf.f.t, 0);
+	if (dom_report_roster(r, s, DOM_ROSTER_MAX, roster_add, &rf, e) != 0 ||
+	    (rf.f.failed && oom(e))) {
+		table_free(rf.f.t);
+		return -1;
+	}
+	*out = rf.f.t;
+	return 0;
+}
+
+/* --- reconcile ------------------------------------------------------------------ */
+
+/* A check: a title and a query returning (organisation, record, detail). */
+struct check {
+	const char *title;
+	const char *sql;   /* ?1 = today (YYYY-MM-DD) */
+};
+
+static const struct check checks[] = {
+	{ "党员所在支部已撤销 Members in a dissolved organisation",
+	  "SELECT o.name, m.name, '所在组织 ' || o.code || ' 已撤销' FROM member m"
+	  " JOIN org o ON o.id = m.org_id WHERE coalesce(o.dissolved, 0) = 1" },
+	{ "党员不在党支部 Members not attached to a branch or group",
+	  "SELECT coalesce(o.name, '?'), m.name,"
+	  " '组织类别 ' || coalesce(vocab_label('org_kind', o.kind), '缺失 missing')"
+	  " FROM member m LEFT JOIN org o ON o.id = m.org_id"
+	  " WHERE o.id IS NULL OR o.kind NOT IN ('branch', 'group', 'general_branch')" },
+	{ "预备期已满未转正 Probationary members past their year",
+	  "SELECT o.name, m.name, '入党日期 ' || m.join_date FROM member m"
+	  " LEFT JOIN org o ON o.id = m.org_id WHERE m.category = 'probationary'"
+	  " AND date(m.join_date, '+1 year') < ?1" },
+	{ "失联超过6个月 Lost contact for 6 months or more",
+	  "SELECT o.name, m.name, '失联日期 ' || m.lost_since FROM member m"
+	  " LEFT JOIN org o ON o.id = m.org_id WHERE m.lost_contact = 1"
+	  " AND m.lost_since <= date(?1, '-6 months')" },
+	{ "转接超过30天未办理 Transfers waiting more than 30 days",
+	  "SELECT coalesce(f.name, ''), coalesce(t.member_name, ''),"
+	  " '申请 ' || t.requested_on || ' → ' || t.to_org_code FROM transfer t"
+	  " LEFT JOIN org f ON f.id = t.from_org_id WHERE t.status = 'requested'"
+	  " AND t.requested_on < date(?1, '-30 days')" },
+	{ "组织未配书记 Organisations without a secretary",
+	  "SELECT o.name, o.code, vocab_label('org_kind', o.kind) FROM org o"
+	  " WHERE coalesce(o.dissolved, 0) = 0"
+	  " AND o.kind IN ('community', 'general_branch', 'branch')"
+	  " AND (o.secretary IS NULL OR o.secretary = '')" },
+	{ "出勤记录指向不存在的党员 Attendance of unknown members",
+	  "SELECT coalesce(o.name, ''), mt.topic, a.member_id FROM attendance a"
+	  " JOIN meeting mt ON mt.id = a.meeting_id LEFT JOIN org o ON o.id = mt.org_id"
+	  " WHERE NOT EXISTS (SELECT 1 FROM member m WHERE m.id = a.member_id)"
+	  " AND NOT EXISTS (SELECT 1 FROM transfer t WHERE t.member_id = a.member_id"
+	  "   AND t.status = 'accepted')" },
+};
+
+/*
+ * Records entered before the rules existed, or imported: every member
+ * against the row rules (validate_row), as the server would check them.
+ */
+static int
+check_members(struct replica *r, const char *today,
+    void (*each)(const struct dom_finding *f, void *arg), void *arg, int64_t *n,
+    struct dom_error *e)
+{
+	const struct table_def *md = &schema_tables[TBL_MEMBER];
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = prepare(r, "SELECT m.id, coalesce(o.name, '') FROM member m"
+	    " LEFT JOIN org o ON o.id = m.org_id", e)) == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		Tongxin__Value v[DOM_MAX_COLS];
+		char why[256], id[ID_TEXT_LEN + 1], org[256];
+		memset(v, 0, sizeof v);
+		snprintf(id, sizeof id, "%s", col_text(st, 0) ? col_text(st, 0) : "");
+		snprintf(org, sizeof org, "%s", col_text(st, 1) ? col_text(st, 1) : "");
+		if (rep_get(r, TBL_MEMBER, id, v, NULL) == 1 &&
+		    validate_row(TBL_MEMBER, v, today, why, sizeof why) != 0) {
+			struct dom_finding f = { "党员信息不一致 Member record fails a rule", org,
+				v[schema_col_index(md, "name")].s, why };
+			each(&f, arg);
+			(*n)++;
+		}
+		for (int c = 0; c < md->ncols; c++)
+			value_clear(&v[c]);
+	}
+	return finish(r, st, rc, e);
+}
+
+int
+dom_reconcile(struct replica *r, const char *today,
+    void (*each)(const struct dom_finding *f, void *arg), void *arg, int64_t *n,
+    struct dom_error *e)
+{
+	int64_t count = 0;
+
+	dom_error_clear(e);
+	/* The checks' texts name kinds by their labels (vocab_label in SQL). */
+	if (vocab_sql_register(replica_db(r)) != SQLITE_OK)
+		return db_fail(r, e);
+	for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++) {
+		sqlite3_stmt *st;
+		int rc;
+		if ((st = prepare(r, checks[i].sql, e)) == NULL)
+			return -1;
+		if (sqlite3_bind_parameter_count(st) >= 1)
+			sqlite3_bind_text(st, 1, today, -1, SQLITE_STATIC);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			struct dom_finding f = { checks[i].title, col_text(st, 0), col_text(st, 1),
+				col_text(st, 2) };
+			each(&f, arg);
+			count++;
+		}
+		if (finish(r, st, rc, e) != 0)
+			return -1;
+	}
+	if (check_members(r, today, each, arg, &count, e) != 0)
+		return -1;
+	if (n)
+		*n = count;
+	return 0;
+}
+
+static void
+finding_add(const struct dom_finding *fi, void *arg)
+{
+	struct table_fill *f = arg;
+	const char *cells[4] = { fi->check, fi->organisation, fi->record, fi->detail };
+
+	if (table_add(f->t, cells) != 0)
+		f->failed = true;
+}
+
+int
+dom_reconcile_table(struct replica *r, const char *today, struct table **out, int64_t *n,
+    struct dom_error *e)
+{
+	static const char *const ids[] = { "check", "organisation", "record", "detail" };
+	static const char *const hdr[] = { "检查项", "组织", "记录", "说明" };
+	struct table_fill f = { .text = false };
+
+	*out = NULL;
+	if ((f.t = table_new(4, ids, hdr)) == NULL)
+		return oom(e);
+	if (dom_reconcile(r, today, finding_add, &f, n, e) != 0 || (f.failed && oom(e))) {
+		table_free(f.t);
+		return -1;
+	}
+	*out = f.t;
+	return 0;
+}

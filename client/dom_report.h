@@ -1,0 +1,223 @@
+/*
+ * dom_report.h - the reports (报表) and the street's cross-office checks
+ * (核对) on the local replica, typed, for every front end: tongxin report
+ * and tongxin reconcile (cmd_report.c, cmd_reconcile.c) and the desk
+ * (web_api_report.c). One query per figure: the CLI, the desk's JSON and
+ * the desk's CSV downloads all read the same rows from the functions here.
+ *
+ * Conventions of domain.h: 0, or -1 with a struct dom_error (DOM_INVALID
+ * for a bad option, DOM_NOT_FOUND for an unknown organisation, DOM_FAIL for
+ * the replica); rows go to a callback one at a time, and the strings in a
+ * row are valid only during the call. Nothing here writes.
+ *
+ * The reports as tables (dom_*_table): the same rows laid out as the CLI
+ * prints them (struct table, table.h), so that `tongxin report X --csv`
+ * and the desk's /api/report/X.csv are one CSV, written by the one CSV
+ * writer. text selects the cells people read on a terminal (labels,
+ * "未达标 short") over the machine form ("short", item ids).
+ */
+#ifndef TX_DOM_REPORT_H
+#define TX_DOM_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "domain.h"
+
+struct table;
+
+/* Where and as of which day a report looks. */
+struct dom_report_scope {
+	char org_id[ID_TEXT_LEN + 1];   /* the subtree's root; "" for the whole replica */
+	char org_code[65];              /* as given; "" for the whole replica */
+	char org_name[256];             /* its name, for titles ("" when whole) */
+	char as_of[11];                 /* the day the report is computed for, YYYY-MM-DD */
+};
+
+/*
+ * Resolve a report's scope: org_code NULL or "" means the whole replica,
+ * else an organisation of the replica (DOM_NOT_FOUND: 未知组织 ...); as_of
+ * NULL or "" means today, else a valid YYYY-MM-DD (DOM_INVALID).
+ */
+int dom_report_scope(struct replica *r, const char *org_code, const char *as_of,
+    struct dom_report_scope *s, struct dom_error *e);
+/* The scope as people read it: "第一社区 (SQ01)" or "本副本全部组织 whole replica". */
+void dom_report_scope_text(const struct dom_report_scope *s, char *buf, size_t cap);
+
+/*
+ * A share of n in total in tenths of a percent, rounded half up with
+ * integer arithmetic (1 in 16 is 63, i.e. 6.3%, on every machine); -1
+ * when total is 0. dom_share_text writes it as "6.3%" ("-" for -1).
+ */
+int64_t dom_share_tenths(int64_t n, int64_t total);
+void dom_share_text(int64_t n, int64_t total, char *buf, size_t cap);
+
+/* --- 党员队伍结构 profile ---------------------------------------------- */
+
+enum { DOM_PROFILE_N = 8 };
+/* The profile's figures in the order shown: an id, a Chinese label, an English note. */
+struct dom_profile_item {
+	const char *id, *label, *note;
+};
+extern const struct dom_profile_item dom_profile_items[DOM_PROFILE_N];
+/*
+ * The profile of the members in normal standing under the scope: n[0] the
+ * total, then aged 60 or over on as_of (the 60th birthday on or before it,
+ * 29 February counting as 28 February), retired, junior high or below,
+ * relocated, mobile, lost contact, probationary. One query.
+ */
+int dom_report_profile(struct replica *r, const struct dom_report_scope *s,
+    int64_t n[DOM_PROFILE_N], struct dom_error *e);
+int dom_profile_table(struct replica *r, const struct dom_report_scope *s, bool text,
+    struct table **out, struct dom_error *e);
+
+/* --- 三会一课 compliance ------------------------------------------------ */
+
+enum { DOM_LIFE_N = 5, DOM_CYCLES_MAX = 12 };
+/* The required kinds (meeting_kind codes) in display order. */
+extern const char *const dom_life_kinds[DOM_LIFE_N];
+
+/* What a person asks: 0 for an item not given. */
+struct dom_compliance_query {
+	int year;            /* 1900..9999; default the year of as_of */
+	int month;           /* 1..12, or */
+	int quarter;         /* 1..4; neither: the year when year was given, else as_of's quarter */
+	int lecture_months;  /* 党课 every N months, N dividing 12; default 3 */
+};
+/* The period the report covers, resolved from a query and the scope's date. */
+struct dom_compliance_period {
+	int year, month, quarter, lecture_months;   /* month/quarter 0 when not that kind */
+	char start[11], end[11];                    /* first and last day */
+	char label[16];                             /* "2024-05", "2024-Q2" or "2024" */
+};
+/* Check q and resolve it (DOM_INVALID, naming the item, when out of range). */
+int dom_compliance_period(const struct dom_compliance_query *q, const char *as_of,
+    struct dom_compliance_period *p, struct dom_error *e);
+
+/* One required cycle of one kind: its label ("2024-05", "2024-Q2") and the meetings held. */
+struct dom_cycle {
+	char label[16];
+	int64_t held;
+};
+/* One branch's figures for the period. */
+struct dom_compliance_row {
+	const char *id, *code, *name;
+	struct {
+		int required, covered;        /* cycles due, and those with a meeting */
+		int ncycles;                  /* == required, at most DOM_CYCLES_MAX */
+		struct dom_cycle cycle[DOM_CYCLES_MAX];
+	} kind[DOM_LIFE_N];
+	bool short_;                      /* some due cycle had no meeting (未达标) */
+	const char *missing;              /* "支委会 2024-05; 主题党日 2024-05 2024-06" */
+};
+/*
+ * Every branch (not dissolved) under the scope, by code. The rules: see
+ * DOM_COMPLIANCE_CTE (domain.h) and cmd_report.c's help. *nbranches and
+ * *nshort (either may be NULL) count the branches and those short.
+ */
+int dom_report_compliance(struct replica *r, const struct dom_report_scope *s,
+    const struct dom_compliance_period *p,
+    void (*each)(const struct dom_compliance_row *b, void *arg), void *arg,
+    int *nbranches, int *nshort, struct dom_error *e);
+/* The table, and with text a second one (*shorts) of the branches short; else *shorts NULL. */
+int dom_compliance_table(struct replica *r, const struct dom_report_scope *s,
+    const struct dom_compliance_period *p, bool text, struct table **out,
+    struct table **shorts, int *nbranches, int *nshort, struct dom_error *e);
+
+/* --- 不活跃党员 inactive -------------------------------------------------- */
+
+/* A member (normal standing) not present at any meeting in the window. */
+struct dom_inactive_row {
+	const char *member_id, *name, *branch_code, *branch_name;
+	const char *last_attended;   /* NULL: never */
+	int64_t days_since;          /* days from the last meeting to as_of; -1 never */
+	const char *note;            /* "流动 失联 预备" as applies, may be "" */
+};
+/*
+ * Members under the scope with no meeting attended (present) in the months
+ * to as_of (1..120): none in (as_of - months, as_of]. Ordered by branch
+ * code, those never present first, then the longest absent. *members is
+ * the number of members in the scope; since receives the window's edge.
+ */
+int dom_report_inactive(struct replica *r, const struct dom_report_scope *s, int months,
+    void (*each)(const struct dom_inactive_row *m, void *arg), void *arg, int64_t *members,
+    char since[11], struct dom_error *e);
+int dom_inactive_table(struct replica *r, const struct dom_report_scope *s, int months,
+    bool text, struct table **out, int64_t *members, char since[11], struct dom_error *e);
+
+/* --- 逾期清单 overdue ------------------------------------------------------ */
+
+/* A problem item past its due date and not closed out. */
+struct dom_overdue_row {
+	const char *id, *org_code, *org_name, *title, *due_on;
+	const char *status;          /* item_status code */
+	const char *claimed_by;      /* may be NULL */
+	int64_t days_overdue;
+};
+/* Most overdue first. */
+int dom_report_overdue(struct replica *r, const struct dom_report_scope *s,
+    void (*each)(const struct dom_overdue_row *i, void *arg), void *arg, struct dom_error *e);
+int dom_overdue_table(struct replica *r, const struct dom_report_scope *s, bool text,
+    struct table **out, struct dom_error *e);
+
+/* --- 换届提醒 terms ---------------------------------------------------------- */
+
+/* A committee whose term ended or ends by the horizon (see DOM_TERM_SELECT). */
+struct dom_term_row {
+	const char *code, *name, *kind, *term_start, *term_end;
+	bool computed;               /* term_end computed from the start (推算) */
+	bool overdue;                /* ended before as_of */
+	int64_t days;                /* days past the end when overdue, else days left */
+};
+/*
+ * Committees under the scope whose term ends within months (0..120) of
+ * as_of or has ended, by end date. until receives the horizon; *unknown
+ * (may be NULL) the committees with no term dates recorded.
+ */
+int dom_report_terms(struct replica *r, const struct dom_report_scope *s, int months,
+    void (*each)(const struct dom_term_row *t, void *arg), void *arg, char until[11],
+    int64_t *unknown, struct dom_error *e);
+int dom_terms_table(struct replica *r, const struct dom_report_scope *s, int months, bool text,
+    struct table **out, int *noverdue, int64_t *unknown, char until[11], struct dom_error *e);
+
+/* --- 党员花名册 roster ------------------------------------------------------ */
+
+/* A member with the national form's items (stored values; enums as codes). */
+struct dom_roster_row {
+	const char *id, *org_code, *org_name;
+	const char *name, *gender, *ethnicity, *id_number, *birth_date, *education, *category;
+	const char *join_date, *full_date, *job, *phone, *address, *standing;
+	bool lost_contact, mobile, retired, in_service, relocated;
+	const char *lost_since, *flow_to;
+};
+/*
+ * Every member under the scope (every standing: the roster is the record),
+ * by organisation code and name; at most limit rows (1..DOM_ROSTER_MAX).
+ */
+enum { DOM_ROSTER_MAX = 20000 };
+int dom_report_roster(struct replica *r, const struct dom_report_scope *s, int limit,
+    void (*each)(const struct dom_roster_row *m, void *arg), void *arg, struct dom_error *e);
+/* The roster in the national form's columns (序号, 姓名, 性别, ... 备注). */
+int dom_roster_table(struct replica *r, const struct dom_report_scope *s, struct table **out,
+    struct dom_error *e);
+
+/* --- 核对 reconcile ---------------------------------------------------------- */
+
+/* A finding of the street's checks: which check, the organisation, the record, why. */
+struct dom_finding {
+	const char *check, *organisation, *record, *detail;
+};
+/*
+ * The cross-office checks of tongxin reconcile on this replica as of today
+ * (members in dissolved or non-branch organisations, probation past its
+ * year, lost contact 6+ months, transfers waiting 30+ days, committees
+ * without a secretary, attendance of unknown members, member records that
+ * fail a rule). *n (may be NULL) counts the findings.
+ */
+int dom_reconcile(struct replica *r, const char *today,
+    void (*each)(const struct dom_finding *f, void *arg), void *arg, int64_t *n,
+    struct dom_error *e);
+int dom_reconcile_table(struct replica *r, const char *today, struct table **out, int64_t *n,
+    struct dom_error *e);
+
+#endif
