@@ -274,6 +274,21 @@ expect_err 2 "tongxin org add: unknown field --colour" \
 expect_err 2 'tongxin org add: expected --FIELD VALUE, got "--kind"' \
 	org add --code SQ02 --name 第二社区 --kind
 
+# The tree's rule (domain.c, dom_org_kind_allowed): only the kinds the parent's kind allows.
+step "org add: the tree's rule"
+expect_invalid "社区党委之下不能设党小组 (under a community: 党总支、党支部)" \
+	org add --code XZ09 --name 直属小组 --kind group --parent SQ01
+expect_invalid "社区党委之下不能设社区党委 (under a community: 党总支、党支部)" \
+	org add --code SQ08 --name 社区中的社区 --kind community --parent SQ01
+expect_invalid "党小组之下不能设党支部 (under a group: 不能再设下级组织 none)" \
+	org add --code ZB08 --name 小组下的支部 --kind branch --parent XZ01
+expect_invalid "街道党工委之下不能设党支部 (under a street: 社区党委)" \
+	org add --code ZB08 --name 街道直属支部 --kind branch
+expect_invalid "只有党支部有支部类型 only a branch has a branch type (this is a 社区党委)" \
+	org add --code SQ08 --name 第八社区 --kind community --branch-type grid
+expect_invalid "上级组织已撤销 the parent organisation has been dissolved" \
+	org add --code XZ09 --name 撤销支部的小组 --kind group --parent ZB09
+
 # --- org edit -----------------------------------------------------------------------
 
 step "org edit"
@@ -293,6 +308,12 @@ expect_invalid '组织类别 (--kind) 取值 "team" 无效 invalid value; 可选
 expect_invalid "届期结束 2020-12-31 早于届期开始 2021-01-01" org edit SQ01 --term-end 2020-12-31
 expect_invalid "成立日期 $TOMORROW 晚于今天 (in the future)" org edit SQ01 --founded-on "$TOMORROW"
 expect_err 2 "tongxin org edit: nothing to change (give --FIELD VALUE)" org edit SQ01
+expect_invalid "社区党委之下不能设党小组 (under a community: 党总支、党支部)" org edit ZB02 --kind group \
+	--branch-type ""
+expect_invalid "下级组织 XZ01 是党小组，不能设在党总支之下 (a child does not fit the new kind)" \
+	org edit ZB01 --kind general_branch --branch-type ""
+expect_invalid "只有党支部有支部类型 only a branch has a branch type (this is a 社区党委)" \
+	org edit SQ01 --branch-type grid
 
 # --- member add ---------------------------------------------------------------------
 
@@ -578,6 +599,8 @@ check "return" "$(q "SELECT mobile, quote(flow_to) FROM member WHERE id = '$MID_
 step "member report"
 expect_err 2 "tongxin member report: --community CODE is required" member report "$A"
 expect_invalid '未知组织 unknown organisation code "SQ99"' member report "$A" --community SQ99
+expect_invalid "报到组织须为未撤销的社区党委或党总支 report to a community (this is a 党支部)" \
+	member report "$MID_C" --community ZB01
 expect_txn 1 member report "$MID_C" --community SQ01
 check "report" "$(q "SELECT in_service, report_org_id FROM member WHERE id = '$MID_C'")" "1|$ORG_SQ"
 expect_ok member find 王五
