@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "cli.h"
-#include "frame.h"
+#include "dom_admin.h"
 #include "schema.h"
 #include "sync.h"
 #include "text.h"
@@ -19,26 +19,24 @@
 #include "vocab.h"
 
 /*
- * One exchange with the server; prints the failure and returns its exit code.
+ * Print why a request to the server failed and return its exit code.
  * Everything these verbs print that came from the server (names, reasons,
  * resolutions, ids) goes through a table or text_show(): another office
  * chose much of it.
  */
 static int
-ask(struct cli *cli, struct replica *r, Tongxin__Envelope *req, Tongxin__Envelope__BodyCase want,
-    Tongxin__Envelope **reply, const char *verb)
+refused(const struct dom_admin_err *e, const char *verb)
 {
-	struct sync_opts o = { 0 };
-	enum sync_fail f;
-	char err[1024] = "";
+	fprintf(stderr, "tongxin %s: %s\n", verb, text_show(e->detail));
+	return fail_exit(e->fail);
+}
 
-	o.server = cli->server;
-	o.operator_name = cli->operator_name;
-	if (sync_request(r, &o, req, want, reply, &f, err, sizeof err) != 0) {
-		fprintf(stderr, "tongxin %s: %s\n", verb, text_show(err));
-		return fail_exit(f);
-	}
-	return EXIT_OK;
+/* The requests' options from the global ones. */
+static struct dom_admin_opts
+opts_of(const struct cli *cli)
+{
+	struct dom_admin_opts o = { cli->server, cli->operator_name };
+	return o;
 }
 
 /* Parse YYYY-MM-DD as local midnight in Unix ms. -1 if invalid. */
@@ -92,6 +90,36 @@ status_label(const char *status, char *buf, size_t cap)
 	return buf;
 }
 
+/* What the list's callback writes to. */
+struct admin_table {
+	struct cli *cli;
+	struct table *t;
+};
+
+static void
+conflict_row(const struct dom_conflict *c, void *arg)
+{
+	struct admin_table *l = arg;
+	char when[32], res[1100];
+	const char *cells[11];
+
+	fmt_time(c->received_ms, when, sizeof when);
+	cells[0] = l->cli->fmt == TABLE_TEXT && strlen(c->id) > 8 ? c->id + strlen(c->id) - 8 : c->id;
+	cells[1] = c->kind;
+	cells[2] = c->org_code;
+	cells[3] = c->device_name;
+	cells[4] = c->table >= 0 ? schema_tables[c->table].name : "?";
+	cells[5] = l->cli->fmt == TABLE_TEXT && strlen(c->row_id) > 8 ?
+	    c->row_id + strlen(c->row_id) - 8 : c->row_id;
+	cells[6] = when;
+	cells[7] = c->status;
+	cells[8] = c->reason;
+	cells[9] = l->cli->fmt == TABLE_TEXT ? resolution_label(c->resolution, 0, res, sizeof res) :
+	    c->resolution;
+	cells[10] = c->resolved_by;
+	table_add(l->t, cells);
+}
+
 static int
 conflicts_list(struct cli *cli, struct replica *r, int argc, char **argv)
 {
@@ -99,22 +127,21 @@ conflicts_list(struct cli *cli, struct replica *r, int argc, char **argv)
 		"received", "status", "reason", "resolution", "resolved_by" };
 	static const char *const hdr[] = { "编号", "类型", "社区", "设备", "表", "记录", "收到时间",
 		"状态", "原因", "处理", "处理人" };
-	Tongxin__ConflictListRequest lr = TONGXIN__CONFLICT_LIST_REQUEST__INIT;
-	Tongxin__ConflictFilter f = TONGXIN__CONFLICT_FILTER__INIT;
-	Tongxin__Envelope env = TONGXIN__ENVELOPE__INIT, *in = NULL;
-	struct table *t;
-	int rc;
+	struct dom_conflict_filter f = { 0 };
+	struct dom_admin_opts o = opts_of(cli);
+	struct admin_table l = { cli, NULL };
+	struct dom_admin_err e;
 
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (v == NULL)
 			return verb_usage("conflicts", 0);
 		if (strcmp(a, "--office") == 0)
-			f.office = (char *)v;
+			f.office = v;
 		else if (strcmp(a, "--table") == 0)
-			f.table = (char *)v;
+			f.table = v;
 		else if (strcmp(a, "--status") == 0)
-			f.status = (char *)v;
+			f.status = v;
 		else if (strcmp(a, "--older-than") == 0 || strcmp(a, "--newer-than") == 0) {
 			char *end;
 			long days;
@@ -132,81 +159,35 @@ conflicts_list(struct cli *cli, struct replica *r, int argc, char **argv)
 			return verb_usage("conflicts", 0);
 		i++;
 	}
-	lr.filter = &f;
-	env.body_case = TONGXIN__ENVELOPE__BODY_CONFLICT_LIST;
-	env.conflict_list = &lr;
-	if ((rc = ask(cli, r, &env, TONGXIN__ENVELOPE__BODY_CONFLICT_LIST_RESULT, &in,
-	    "conflicts list")) != EXIT_OK)
-		return rc;
-	if ((t = table_new(11, ids, hdr)) == NULL) {
-		envelope_free(in);
+	if ((l.t = table_new(11, ids, hdr)) == NULL)
 		return EXIT_FAIL;
+	table_set_vocab(l.t, 1, vocab_get("conflict_kind"));
+	table_set_vocab(l.t, 7, vocab_get("conflict_status"));
+	if (dom_admin_conflicts(r, &o, &f, conflict_row, &l, &e) != 0) {
+		table_free(l.t);
+		return refused(&e, "conflicts list");
 	}
-	table_set_vocab(t, 1, vocab_get("conflict_kind"));
-	table_set_vocab(t, 7, vocab_get("conflict_status"));
-	for (size_t i = 0; i < in->conflict_list_result->n_conflicts; i++) {
-		const Tongxin__ConflictInfo *c = in->conflict_list_result->conflicts[i];
-		char when[32], res[1100];
-		const char *cells[11];
-		fmt_time(c->received_at_ms, when, sizeof when);
-		cells[0] = cli->fmt == TABLE_TEXT && strlen(c->id) > 8 ? c->id + strlen(c->id) - 8 : c->id;
-		cells[1] = c->kind;
-		cells[2] = c->org_code;
-		cells[3] = c->device_name;
-		cells[4] = c->table < TBL_COUNT ? schema_tables[c->table].name : "?";
-		cells[5] = cli->fmt == TABLE_TEXT && strlen(c->row_id) > 8 ?
-		    c->row_id + strlen(c->row_id) - 8 : c->row_id;
-		cells[6] = when;
-		cells[7] = c->status;
-		cells[8] = c->reason;
-		cells[9] = cli->fmt == TABLE_TEXT ? resolution_label(c->resolution, 0, res, sizeof res) :
-		    c->resolution;
-		cells[10] = c->resolved_by;
-		table_add(t, cells);
-	}
-	if (cli->fmt == TABLE_TEXT && table_rows(t) == 0) {
-		table_free(t);
-		printf("没有冲突 No %s conflicts.\n", f.status[0] ? f.status : "open");
+	if (cli->fmt == TABLE_TEXT && table_rows(l.t) == 0) {
+		table_free(l.t);
+		printf("没有冲突 No %s conflicts.\n", f.status && f.status[0] ? f.status : "open");
 	} else {
-		table_print(t, stdout, cli->fmt);
+		table_print(l.t, stdout, cli->fmt);
 	}
-	envelope_free(in);
 	return EXIT_OK;
 }
 
-/* Find column k's value in a change; NULL if the change does not touch it. */
-static const Tongxin__Value *
-change_value(const Tongxin__Change *c, uint32_t k, int before)
-{
-	for (size_t i = 0; i < c->n_cols; i++)
-		if (c->cols[i] == k) {
-			if (before)
-				return i < c->n_before ? c->before[i] : NULL;
-			return i < c->n_values ? c->values[i] : NULL;
-		}
-	return NULL;
-}
-
 static const char *
-op_label(Tongxin__Change__Op op)
+op_label(const char *op)
 {
-	switch (op) {
-	case TONGXIN__CHANGE__OP__OP_INSERT: return "新增 insert";
-	case TONGXIN__CHANGE__OP__OP_UPDATE: return "修改 update";
-	default: return "删除 delete";
-	}
+	return strcmp(op, "insert") == 0 ? "新增 insert" : strcmp(op, "update") == 0 ?
+	    "修改 update" : "删除 delete";
 }
 
-/* The server's row for change ch of conflict c (the clashing row for a duplicate), or NULL. */
-static const Tongxin__Row *
-server_row(const Tongxin__ConflictInfo *c, const Tongxin__Change *ch)
-{
-	if (c->current_row && c->current_row->table == ch->table &&
-	    (strcmp(c->current_row->row_id, ch->row_id) == 0 ||
-	     (strcmp(ch->row_id, c->row_id) == 0 && strcmp(c->kind, "unique") == 0)))
-		return c->current_row;
-	return NULL;
-}
+/* What conflicts show keeps between its callbacks. */
+struct show_state {
+	struct cli *cli;
+	char id[128], status[32];
+};
 
 /*
  * conflicts show --json: one object. Codes with their labels (kind, status,
@@ -214,24 +195,24 @@ server_row(const Tongxin__ConflictInfo *c, const Tongxin__Change *ch)
  * by side with stored values (null where there is none) and "differs".
  */
 static void
-conflict_json(const Tongxin__ConflictInfo *c)
+conflict_json_head(const struct dom_conflict *c, void *arg)
 {
 	static const char *const ids[] = { "id", "kind", "status", "resolution", "resolved_by",
 		"reason", "office", "device", "operator", "made", "made_ms", "hlc", "received",
 		"received_ms", "server_writer", "server_written", "table", "row_id" };
-	static const char *const cids[] = { "column", "label", "base", "server", "office", "differs" };
 	enum { N = sizeof ids / sizeof ids[0] };
 	char t1[32], t2[32], t3[32], m1[24], m2[24], hlc[24], dec[32];
 	const char *cells[N];
 	struct table *t = table_new(N, ids, ids);
 
+	(void)arg;
 	if (t == NULL)
 		return;
-	fmt_time(c->local_time_ms, t1, sizeof t1);
-	fmt_time(c->received_at_ms, t2, sizeof t2);
-	fmt_time(c->server_written_at_ms, t3, sizeof t3);
-	snprintf(m1, sizeof m1, "%lld", (long long)c->local_time_ms);
-	snprintf(m2, sizeof m2, "%lld", (long long)c->received_at_ms);
+	fmt_time(c->made_ms, t1, sizeof t1);
+	fmt_time(c->received_ms, t2, sizeof t2);
+	fmt_time(c->server_written_ms, t3, sizeof t3);
+	snprintf(m1, sizeof m1, "%lld", (long long)c->made_ms);
+	snprintf(m2, sizeof m2, "%lld", (long long)c->received_ms);
 	snprintf(hlc, sizeof hlc, "%llu", (unsigned long long)c->hlc);
 	/* The decision's code; what follows it (set's values) stays in resolution_detail. */
 	snprintf(dec, sizeof dec, "%.*s", (int)strcspn(c->resolution, " :"), c->resolution);
@@ -251,7 +232,7 @@ conflict_json(const Tongxin__ConflictInfo *c)
 	cells[13] = m2;
 	cells[14] = c->server_writer[0] ? c->server_writer : NULL;
 	cells[15] = c->server_writer[0] ? t3 : NULL;
-	cells[16] = c->table < TBL_COUNT ? schema_tables[c->table].name : NULL;
+	cells[16] = c->table >= 0 ? schema_tables[c->table].name : NULL;
 	cells[17] = c->row_id;
 	table_set_vocab(t, 1, vocab_get("conflict_kind"));
 	table_set_vocab(t, 2, vocab_get("conflict_status"));
@@ -264,54 +245,46 @@ conflict_json(const Tongxin__ConflictInfo *c)
 	fputs(", \"resolution_detail\": ", stdout);
 	table_json_str(stdout, c->resolution[0] ? c->resolution : NULL);
 	fputs(", \"changes\": [", stdout);
-	for (size_t i = 0; c->txn != NULL && i < c->txn->n_changes; i++) {
-		const Tongxin__Change *ch = c->txn->changes[i];
-		const Tongxin__Row *cur;
-		const struct table_def *td;
-		struct table *ct;
+}
 
-		if (ch->table >= TBL_COUNT)
-			continue;
-		td = &schema_tables[ch->table];
-		cur = server_row(c, ch);
-		printf("%s\n {\"op\": \"%s\", \"table\": \"%s\", \"row_id\": ", i ? "," : "",
-		    ch->op == TONGXIN__CHANGE__OP__OP_INSERT ? "insert" :
-		    ch->op == TONGXIN__CHANGE__OP__OP_UPDATE ? "update" : "delete", td->name);
-		table_json_str(stdout, ch->row_id);
-		fputs(", \"server_row_id\": ", stdout);
-		table_json_str(stdout, cur ? cur->row_id : NULL);
-		fputs(", \"server_deleted\": ", stdout);
-		fputs(cur == NULL ? "null" : cur->deleted ? "true" : "false", stdout);
-		fputs(", \"columns\": ", stdout);
-		if ((ct = table_new(6, cids, cids)) == NULL)
-			break;
-		table_set_bool(ct, 5);
-		for (int k = 0; k < td->ncols; k++) {
-			const Tongxin__Value *office = change_value(ch, (uint32_t)k, 0);
-			const Tongxin__Value *base = change_value(ch, (uint32_t)k, 1);
-			const Tongxin__Value *server = cur && !cur->deleted && (size_t)k < cur->n_values ?
-			    cur->values[k] : NULL;
-			char bb[256], sb[256], ob[256];
-			const char *cc[6];
-			if (office == NULL && (cur == NULL || ch->op != TONGXIN__CHANGE__OP__OP_INSERT))
-				continue;
-			cc[0] = td->cols[k].name;
-			cc[1] = td->cols[k].label;
-			cc[2] = base && base->kind_case != TONGXIN__VALUE__KIND__NOT_SET ?
-			    value_str(base, bb, sizeof bb) : NULL;
-			cc[3] = server && server->kind_case != TONGXIN__VALUE__KIND__NOT_SET ?
-			    value_str(server, sb, sizeof sb) : NULL;
-			cc[4] = ch->op != TONGXIN__CHANGE__OP__OP_DELETE && office &&
-			    office->kind_case != TONGXIN__VALUE__KIND__NOT_SET ?
-			    value_str(office, ob, sizeof ob) : NULL;
-			cc[5] = server && office && ch->op != TONGXIN__CHANGE__OP__OP_DELETE ?
-			    (value_eq(server, office) ? "0" : "1") : NULL;
-			table_add(ct, cc);
-		}
-		table_print(ct, stdout, TABLE_JSON);
-		fputc('}', stdout);
+static void
+conflict_json_change(const struct dom_conflict_change *ch, void *arg)
+{
+	static const char *const cids[] = { "column", "label", "base", "server", "office", "differs" };
+	const struct table_def *td = &schema_tables[ch->table];
+	bool del = strcmp(ch->op, "delete") == 0;
+	struct table *ct;
+
+	(void)arg;
+	printf("%s\n {\"op\": \"%s\", \"table\": \"%s\", \"row_id\": ", ch->index ? "," : "",
+	    ch->op, td->name);
+	table_json_str(stdout, ch->row_id);
+	fputs(", \"server_row_id\": ", stdout);
+	table_json_str(stdout, ch->server_row_id);
+	fputs(", \"server_deleted\": ", stdout);
+	fputs(!ch->has_server_row ? "null" : ch->server_deleted ? "true" : "false", stdout);
+	fputs(", \"columns\": ", stdout);
+	if ((ct = table_new(6, cids, cids)) == NULL)
+		return;
+	table_set_bool(ct, 5);
+	for (int i = 0; i < ch->ncols; i++) {
+		const struct dom_conflict_col *k = &ch->cols[i];
+		char bb[256], sb[256], ob[256];
+		const char *cc[6];
+		cc[0] = td->cols[k->col].name;
+		cc[1] = td->cols[k->col].label;
+		cc[2] = k->base && k->base->kind_case != TONGXIN__VALUE__KIND__NOT_SET ?
+		    value_str(k->base, bb, sizeof bb) : NULL;
+		cc[3] = k->server && k->server->kind_case != TONGXIN__VALUE__KIND__NOT_SET ?
+		    value_str(k->server, sb, sizeof sb) : NULL;
+		cc[4] = !del && k->office && k->office->kind_case != TONGXIN__VALUE__KIND__NOT_SET ?
+		    value_str(k->office, ob, sizeof ob) : NULL;
+		cc[5] = k->server && k->office && !del ? (value_eq(k->server, k->office) ? "0" : "1") :
+		    NULL;
+		table_add(ct, cc);
 	}
-	fputs("]}\n", stdout);
+	table_print(ct, stdout, TABLE_JSON);
+	fputc('}', stdout);
 }
 
 /* A value in the side-by-side view: labels for people, stored values for machines. */
@@ -322,30 +295,17 @@ shown_value(const struct cli *cli, const struct col_def *cd, const Tongxin__Valu
 	return cli->fmt == TABLE_TEXT ? value_label(cd, v, buf, cap) : value_str(v, buf, cap);
 }
 
-static int
-conflicts_show(struct cli *cli, struct replica *r, const char *id)
+static void
+conflict_text_head(const struct dom_conflict *c, void *arg)
 {
-	Tongxin__ConflictShowRequest sr = TONGXIN__CONFLICT_SHOW_REQUEST__INIT;
-	Tongxin__Envelope env = TONGXIN__ENVELOPE__INIT, *in = NULL;
-	const Tongxin__ConflictInfo *c;
+	struct show_state *s = arg;
 	char t1[32], t2[32], t3[32], res[1100], t3tmp[64];
-	int rc;
 
-	sr.id = (char *)id;
-	env.body_case = TONGXIN__ENVELOPE__BODY_CONFLICT_SHOW;
-	env.conflict_show = &sr;
-	if ((rc = ask(cli, r, &env, TONGXIN__ENVELOPE__BODY_CONFLICT_SHOW_RESULT, &in,
-	    "conflicts show")) != EXIT_OK)
-		return rc;
-	c = in->conflict_show_result->conflict;
-	if (cli->fmt == TABLE_JSON) {
-		conflict_json(c);
-		envelope_free(in);
-		return EXIT_OK;
-	}
-	fmt_time(c->local_time_ms, t1, sizeof t1);
-	fmt_time(c->received_at_ms, t2, sizeof t2);
-	fmt_time(c->server_written_at_ms, t3, sizeof t3);
+	snprintf(s->id, sizeof s->id, "%s", c->id);
+	snprintf(s->status, sizeof s->status, "%s", c->status);
+	fmt_time(c->made_ms, t1, sizeof t1);
+	fmt_time(c->received_ms, t2, sizeof t2);
+	fmt_time(c->server_written_ms, t3, sizeof t3);
 	printf("冲突 Conflict %s\n", text_show(c->id));
 	printf("  类型 Kind:      %s\n  状态 Status:    %s%s%s%s%s\n", text_show(kind_label(c->kind)),
 	    text_show(status_label(c->status, t3tmp, sizeof t3tmp)),
@@ -358,100 +318,106 @@ conflicts_show(struct cli *cli, struct replica *r, const char *id)
 	if (c->server_writer[0])
 		printf("  服务器 Server:  value last written by %s at %s\n", text_show(c->server_writer),
 		    t3);
-	if (c->txn == NULL) {
-		envelope_free(in);
-		return EXIT_OK;
-	}
-	for (size_t i = 0; i < c->txn->n_changes; i++) {
-		const Tongxin__Change *ch = c->txn->changes[i];
-		const struct table_def *td;
-		const Tongxin__Row *cur = NULL;
-		static const char *const ids[] = { "column", "base", "server", "office", "differs" };
-		static const char *const hdr[] = { "字段 field", "原值 base", "服务器 server",
-			"社区 office", "" };
-		struct table *t;
+}
 
-		if (ch->table >= TBL_COUNT)
-			continue;
-		td = &schema_tables[ch->table];
-		/* The server side: the clashing row when it is another one (a duplicate). */
-		if (c->current_row && c->current_row->table == ch->table &&
-		    (strcmp(c->current_row->row_id, ch->row_id) == 0 ||
-		     (strcmp(ch->row_id, c->row_id) == 0 && strcmp(c->kind, "unique") == 0)))
-			cur = c->current_row;
-		printf("\n  #%zu %s %s %s", i + 1, op_label(ch->op), td->label, text_show(ch->row_id));
-		if (cur && strcmp(cur->row_id, ch->row_id) != 0)
-			printf(" (the server's row %s)", text_show(cur->row_id));
-		printf("\n");
-		if ((t = table_new(5, ids, hdr)) == NULL)
-			break;
-		for (int k = 0; k < td->ncols; k++) {
-			const Tongxin__Value *office = change_value(ch, (uint32_t)k, 0);
-			const Tongxin__Value *base = change_value(ch, (uint32_t)k, 1);
-			const Tongxin__Value *server = cur && !cur->deleted && (size_t)k < cur->n_values ?
-			    cur->values[k] : NULL;
-			char name[128], bb[256] = "", sb[256] = "", ob[256] = "", tmp[256];
-			const char *cells[5];
-			if (office == NULL && (cur == NULL || ch->op != TONGXIN__CHANGE__OP__OP_INSERT))
-				continue;
-			snprintf(name, sizeof name, "%s %s", td->cols[k].label, td->cols[k].name);
-			if (base)
-				snprintf(bb, sizeof bb, "%s", shown_value(cli, &td->cols[k], base, tmp, sizeof tmp));
-			if (server)
-				snprintf(sb, sizeof sb, "%s", shown_value(cli, &td->cols[k], server, tmp, sizeof tmp));
-			else if (cur && cur->deleted)
-				snprintf(sb, sizeof sb, "%s", ch->op == TONGXIN__CHANGE__OP__OP_INSERT &&
-				    cur->version == 0 ? "(无 not on the server)" : "(已删除 deleted)");
-			if (office)
-				snprintf(ob, sizeof ob, "%s", shown_value(cli, &td->cols[k], office, tmp, sizeof tmp));
-			cells[0] = name;
-			cells[1] = base ? bb : "";
-			cells[2] = sb;
-			cells[3] = ch->op == TONGXIN__CHANGE__OP__OP_DELETE ? "(删除 delete)" : ob;
-			cells[4] = (server && office && !value_eq(server, office)) ? "≠" : "";
-			table_add(t, cells);
-		}
-		table_print(t, stdout, cli->fmt);
+static void
+conflict_text_change(const struct dom_conflict_change *ch, void *arg)
+{
+	static const char *const ids[] = { "column", "base", "server", "office", "differs" };
+	static const char *const hdr[] = { "字段 field", "原值 base", "服务器 server",
+		"社区 office", "" };
+	struct show_state *s = arg;
+	const struct table_def *td = &schema_tables[ch->table];
+	bool del = strcmp(ch->op, "delete") == 0;
+	struct table *t;
+
+	printf("\n  #%d %s %s %s", ch->index + 1, op_label(ch->op), td->label, text_show(ch->row_id));
+	if (ch->server_row_id && strcmp(ch->server_row_id, ch->row_id) != 0)
+		printf(" (the server's row %s)", text_show(ch->server_row_id));
+	printf("\n");
+	if ((t = table_new(5, ids, hdr)) == NULL)
+		return;
+	for (int i = 0; i < ch->ncols; i++) {
+		const struct dom_conflict_col *k = &ch->cols[i];
+		const struct col_def *cd = &td->cols[k->col];
+		char name[128], bb[256] = "", sb[256] = "", ob[256] = "", tmp[256];
+		const char *cells[5];
+		snprintf(name, sizeof name, "%s %s", cd->label, cd->name);
+		if (k->base)
+			snprintf(bb, sizeof bb, "%s", shown_value(s->cli, cd, k->base, tmp, sizeof tmp));
+		if (k->server)
+			snprintf(sb, sizeof sb, "%s", shown_value(s->cli, cd, k->server, tmp, sizeof tmp));
+		else if (ch->server_deleted)
+			snprintf(sb, sizeof sb, "%s", ch->server_never ? "(无 not on the server)" :
+			    "(已删除 deleted)");
+		if (k->office)
+			snprintf(ob, sizeof ob, "%s", shown_value(s->cli, cd, k->office, tmp, sizeof tmp));
+		cells[0] = name;
+		cells[1] = k->base ? bb : "";
+		cells[2] = sb;
+		cells[3] = del ? "(删除 delete)" : ob;
+		cells[4] = (k->server && k->office && !value_eq(k->server, k->office)) ? "≠" : "";
+		table_add(t, cells);
 	}
-	if (strcmp(c->status, "open") == 0)
+	table_print(t, stdout, s->cli->fmt);
+}
+
+static int
+conflicts_show(struct cli *cli, struct replica *r, const char *id)
+{
+	struct dom_admin_opts o = opts_of(cli);
+	struct show_state s = { .cli = cli };
+	struct dom_admin_err e;
+	bool json = cli->fmt == TABLE_JSON;
+
+	if (dom_admin_conflict(r, &o, id, json ? conflict_json_head : conflict_text_head,
+	    json ? conflict_json_change : conflict_text_change, &s, &e) != 0)
+		return refused(&e, "conflicts show");
+	if (json)
+		fputs("]}\n", stdout);
+	else if (strcmp(s.status, "open") == 0)
 		printf("\n处理 Settle with: tongxin conflicts resolve %s --keep-server | --take-office | "
-		    "--set COLUMN=VALUE\n", text_show(strlen(c->id) > 8 ? c->id + strlen(c->id) - 8 :
-		    c->id));
-	envelope_free(in);
+		    "--set COLUMN=VALUE\n", text_show(strlen(s.id) > 8 ? s.id + strlen(s.id) - 8 :
+		    s.id));
 	return EXIT_OK;
 }
 
 static int
 conflicts_resolve(struct cli *cli, struct replica *r, const char *id, int argc, char **argv)
 {
-	Tongxin__ConflictResolveRequest rr = TONGXIN__CONFLICT_RESOLVE_REQUEST__INIT;
-	Tongxin__Envelope env = TONGXIN__ENVELOPE__INIT, *in = NULL;
-	Tongxin__ConflictShowRequest sr = TONGXIN__CONFLICT_SHOW_REQUEST__INIT;
-	Tongxin__Envelope senv = TONGXIN__ENVELOPE__INIT, *sin = NULL;
-	Tongxin__Value vals[32], *vptr[32];
-	uint32_t cols[32];
-	int decisions = 0, rc, nset = 0;
-	char *sets[32];
+	struct dom_resolve q = { .id = id };
+	struct dom_admin_opts o = opts_of(cli);
+	struct dom_admin_err e;
+	char rid[ID_TEXT_LEN + 1], res[1024];
+	int decisions = 0;
 
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--keep-server") == 0) {
-			rr.decision = TONGXIN__CONFLICT_RESOLVE_REQUEST__DECISION__KEEP_SERVER;
+			q.decision = DOM_KEEP_SERVER;
 			decisions++;
 		} else if (strcmp(argv[i], "--take-office") == 0) {
-			rr.decision = TONGXIN__CONFLICT_RESOLVE_REQUEST__DECISION__TAKE_OFFICE;
+			q.decision = DOM_TAKE_OFFICE;
 			decisions++;
 		} else if (strcmp(argv[i], "--set") == 0 && i + 1 < argc) {
-			if (nset == 32)
+			char *eq;
+			if (q.nset == DOM_RESOLVE_MAX_SET)
 				return verb_usage("conflicts", 0);
-			sets[nset++] = argv[++i];
+			if ((eq = strchr(argv[++i], '=')) == NULL) {
+				fprintf(stderr, "tongxin conflicts resolve: --set takes COLUMN=VALUE, got \"%s\"\n",
+				    argv[i]);
+				return EXIT_USAGE;
+			}
+			*eq = '\0';
+			q.set_col[q.nset] = argv[i];
+			q.set_val[q.nset++] = eq + 1;
 		} else if (strcmp(argv[i], "--note") == 0 && i + 1 < argc) {
-			rr.note = argv[++i];
+			q.note = argv[++i];
 		} else {
 			return verb_usage("conflicts", 0);
 		}
 	}
-	if (nset > 0) {
-		rr.decision = TONGXIN__CONFLICT_RESOLVE_REQUEST__DECISION__SET;
+	if (q.nset > 0) {
+		q.decision = DOM_SET;
 		decisions++;
 	}
 	if (decisions != 1) {
@@ -459,72 +425,11 @@ conflicts_resolve(struct cli *cli, struct replica *r, const char *id, int argc, 
 		    "or --set COLUMN=VALUE\n");
 		return EXIT_USAGE;
 	}
-	if (nset > 0) {
-		/* Columns are named; the conflict says which table they belong to. */
-		const struct table_def *td;
-		sr.id = (char *)id;
-		senv.body_case = TONGXIN__ENVELOPE__BODY_CONFLICT_SHOW;
-		senv.conflict_show = &sr;
-		if ((rc = ask(cli, r, &senv, TONGXIN__ENVELOPE__BODY_CONFLICT_SHOW_RESULT, &sin,
-		    "conflicts resolve")) != EXIT_OK)
-			return rc;
-		if (sin->conflict_show_result->conflict->table >= TBL_COUNT) {
-			envelope_free(sin);
-			return EXIT_FAIL;
-		}
-		td = &schema_tables[sin->conflict_show_result->conflict->table];
-		envelope_free(sin);
-		for (int k = 0; k < nset; k++) {
-			char *eq = strchr(sets[k], '=');
-			int c;
-			if (eq == NULL) {
-				fprintf(stderr, "tongxin conflicts resolve: --set takes COLUMN=VALUE, got \"%s\"\n",
-				    sets[k]);
-				return EXIT_USAGE;
-			}
-			*eq = '\0';
-			if ((c = schema_col_index(td, sets[k])) < 0) {
-				fprintf(stderr, "tongxin conflicts resolve: %s has no column \"%s\"\n",
-				    td->name, sets[k]);
-				return EXIT_INVALID;
-			}
-			cols[k] = (uint32_t)c;
-			/* Labels and aliases as everywhere else: --set education=本科. */
-			if (vocab_of_col(&td->cols[c]) != NULL && eq[1] != '\0') {
-				const char *stored = vocab_col_store(&td->cols[c], eq + 1);
-				char opt[80];
-				snprintf(opt, sizeof opt, "--set %s=", sets[k]);
-				if (stored == NULL)
-					return vocab_refuse("conflicts resolve", td->cols[c].label, opt,
-					    vocab_of_col(&td->cols[c]), eq + 1);
-				if (td->cols[c].type == COL_BOOL)
-					value_set_int(&vals[k], stored[0] == '1');
-				else
-					value_set_text(&vals[k], stored);
-			} else if (td->cols[c].type == COL_INT || td->cols[c].type == COL_BOOL)
-				value_set_int(&vals[k], strtoll(eq + 1, NULL, 10));
-			else if (eq[1] == '\0')
-				value_set_null(&vals[k]);
-			else
-				value_set_text(&vals[k], eq + 1);
-			vptr[k] = &vals[k];
-		}
-		rr.cols = cols;
-		rr.n_cols = (size_t)nset;
-		rr.values = vptr;
-		rr.n_values = (size_t)nset;
-	}
-	rr.id = (char *)id;
-	env.body_case = TONGXIN__ENVELOPE__BODY_CONFLICT_RESOLVE;
-	env.conflict_resolve = &rr;
-	if ((rc = ask(cli, r, &env, TONGXIN__ENVELOPE__BODY_CONFLICT_RESOLVE_RESULT, &in,
-	    "conflicts resolve")) != EXIT_OK)
-		return rc;
+	if (dom_admin_resolve(r, &o, &q, rid, res, &e) != 0)
+		return refused(&e, "conflicts resolve");
 	printf("已处理 Resolved conflict %s: %s\n"
 	    "The decision is in the audit trail; replicas receive it at their next sync.\n",
-	    text_show(in->conflict_resolve_result->id),
-	    text_show(in->conflict_resolve_result->resolution));
-	envelope_free(in);
+	    text_show(rid), text_show(res));
 	return EXIT_OK;
 }
 
@@ -552,6 +457,26 @@ verb_conflicts(struct cli *cli, int argc, char **argv)
 	return rc;
 }
 
+static void
+audit_row(const struct dom_audit_entry *a, void *arg)
+{
+	struct table *t = arg;
+	char ver[24], when[32];
+	const char *cells[8];
+
+	snprintf(ver, sizeof ver, "%llu", (unsigned long long)a->version);
+	fmt_time(a->at_ms, when, sizeof when);
+	cells[0] = ver;
+	cells[1] = when;
+	cells[2] = a->device;
+	cells[3] = a->operator_name;
+	cells[4] = a->action;
+	cells[5] = a->table >= 0 ? schema_tables[a->table].name : "";
+	cells[6] = a->row_id;
+	cells[7] = a->detail;
+	table_add(t, cells);
+}
+
 int
 verb_audit(struct cli *cli, int argc, char **argv)
 {
@@ -559,8 +484,9 @@ verb_audit(struct cli *cli, int argc, char **argv)
 		"row_id", "detail" };
 	static const char *const hdr[] = { "序号", "时间", "设备", "操作人", "动作", "表", "记录",
 		"内容" };
-	Tongxin__AuditRequest ar = TONGXIN__AUDIT_REQUEST__INIT;
-	Tongxin__Envelope env = TONGXIN__ENVELOPE__INIT, *in = NULL;
+	struct dom_audit_query q = { 0 };
+	struct dom_admin_opts o = opts_of(cli);
+	struct dom_admin_err e;
 	struct replica *r;
 	struct table *t;
 	int rc;
@@ -572,51 +498,59 @@ verb_audit(struct cli *cli, int argc, char **argv)
 		if (v == NULL)
 			return verb_usage("audit", 0);
 		if (strcmp(argv[i], "--row") == 0)
-			ar.row_id = (char *)v;
+			q.row_id = v;
 		else if (strcmp(argv[i], "--device") == 0)
-			ar.device_name = (char *)v;
+			q.device = v;
 		else if (strcmp(argv[i], "--since") == 0) {
-			if ((ar.since_ms = date_ms(v)) < 0) {
+			if ((q.since_ms = date_ms(v)) < 0) {
 				fprintf(stderr, "tongxin audit: --since takes a date YYYY-MM-DD\n");
 				return EXIT_USAGE;
 			}
 		} else if (strcmp(argv[i], "--limit") == 0)
-			ar.limit = (uint32_t)strtoul(v, NULL, 10);
+			q.limit = (uint32_t)strtoul(v, NULL, 10);
 		else
 			return verb_usage("audit", 0);
 	}
 	if ((r = cli_open(cli)) == NULL)
 		return EXIT_FAIL;
-	env.body_case = TONGXIN__ENVELOPE__BODY_AUDIT;
-	env.audit = &ar;
-	rc = ask(cli, r, &env, TONGXIN__ENVELOPE__BODY_AUDIT_RESULT, &in, "audit");
-	replica_close(r);
-	if (rc != EXIT_OK)
-		return rc;
 	if ((t = table_new(8, ids, hdr)) == NULL) {
-		envelope_free(in);
+		replica_close(r);
 		return EXIT_FAIL;
 	}
 	table_set_number(t, 0);
-	for (size_t i = 0; i < in->audit_result->n_entries; i++) {
-		const Tongxin__AuditEntry *e = in->audit_result->entries[i];
-		char ver[24], when[32];
-		const char *cells[8];
-		snprintf(ver, sizeof ver, "%llu", (unsigned long long)e->version);
-		fmt_time(e->at_ms, when, sizeof when);
-		cells[0] = ver;
-		cells[1] = when;
-		cells[2] = e->device_name;
-		cells[3] = e->operator_name;
-		cells[4] = e->action;
-		cells[5] = e->table < TBL_COUNT ? schema_tables[e->table].name : "";
-		cells[6] = e->row_id;
-		cells[7] = e->detail;
-		table_add(t, cells);
+	rc = dom_admin_audit(r, &o, &q, audit_row, t, &e);
+	replica_close(r);
+	if (rc != 0) {
+		table_free(t);
+		return refused(&e, "audit");
 	}
 	table_print(t, stdout, cli->fmt);
-	envelope_free(in);
 	return EXIT_OK;
+}
+
+static void
+device_row(const struct dom_device *d, void *arg)
+{
+	struct table *t = arg;
+	char seen[32], a[24], c[24], j[24], o[24];
+	const char *cells[10];
+
+	fmt_time(d->last_seen_ms, seen, sizeof seen);
+	snprintf(a, sizeof a, "%lld", (long long)d->applied);
+	snprintf(c, sizeof c, "%lld", (long long)d->conflict);
+	snprintf(j, sizeof j, "%lld", (long long)d->rejected);
+	snprintf(o, sizeof o, "%lld", (long long)d->open_conflicts);
+	cells[0] = d->name;
+	cells[1] = d->org_code;
+	cells[2] = d->role;
+	cells[3] = seen;
+	cells[4] = a;
+	cells[5] = c;
+	cells[6] = j;
+	cells[7] = o;
+	cells[8] = d->replica_check[0] ? d->replica_check : "-";
+	cells[9] = d->revoked_at_ms ? "已吊销 revoked" : "正常 active";
+	table_add(t, cells);
 }
 
 int
@@ -626,8 +560,8 @@ verb_devices(struct cli *cli, int argc, char **argv)
 		"conflict", "rejected", "open_conflicts", "replica_check", "state" };
 	static const char *const hdr[] = { "设备", "组织", "角色", "最近联系", "已应用", "冲突",
 		"退回", "未处理冲突", "副本核对", "状态" };
-	Tongxin__DevicesRequest dr = TONGXIN__DEVICES_REQUEST__INIT;
-	Tongxin__Envelope env = TONGXIN__ENVELOPE__INIT, *in = NULL;
+	struct dom_admin_opts o = opts_of(cli);
+	struct dom_admin_err e;
 	struct replica *r;
 	struct table *t;
 	int rc;
@@ -638,40 +572,18 @@ verb_devices(struct cli *cli, int argc, char **argv)
 		return verb_usage("devices", 0);
 	if ((r = cli_open(cli)) == NULL)
 		return EXIT_FAIL;
-	env.body_case = TONGXIN__ENVELOPE__BODY_DEVICES;
-	env.devices = &dr;
-	rc = ask(cli, r, &env, TONGXIN__ENVELOPE__BODY_DEVICES_RESULT, &in, "devices");
-	replica_close(r);
-	if (rc != EXIT_OK)
-		return rc;
 	if ((t = table_new(10, ids, hdr)) == NULL) {
-		envelope_free(in);
+		replica_close(r);
 		return EXIT_FAIL;
 	}
 	for (int k = 4; k <= 7; k++)
 		table_set_number(t, k);
-	for (size_t i = 0; i < in->devices_result->n_devices; i++) {
-		const Tongxin__DeviceInfo *d = in->devices_result->devices[i];
-		char seen[32], a[24], c[24], j[24], o[24];
-		const char *cells[10];
-		fmt_time(d->last_seen_ms, seen, sizeof seen);
-		snprintf(a, sizeof a, "%lld", (long long)d->txns_applied);
-		snprintf(c, sizeof c, "%lld", (long long)d->txns_conflict);
-		snprintf(j, sizeof j, "%lld", (long long)d->txns_rejected);
-		snprintf(o, sizeof o, "%lld", (long long)d->open_conflicts);
-		cells[0] = d->name;
-		cells[1] = d->org_code;
-		cells[2] = d->role;
-		cells[3] = seen;
-		cells[4] = a;
-		cells[5] = c;
-		cells[6] = j;
-		cells[7] = o;
-		cells[8] = d->replica_check[0] ? d->replica_check : "-";
-		cells[9] = d->revoked_at_ms ? "已吊销 revoked" : "正常 active";
-		table_add(t, cells);
+	rc = dom_admin_devices(r, &o, device_row, t, &e);
+	replica_close(r);
+	if (rc != 0) {
+		table_free(t);
+		return refused(&e, "devices");
 	}
 	table_print(t, stdout, cli->fmt);
-	envelope_free(in);
 	return EXIT_OK;
 }
