@@ -106,7 +106,7 @@ step_allowed(enum dom_item_step step, const Tongxin__Value *cur, struct dom_item
 			return dom_work_fail(e, DOM_INVALID, ICOL("status"), "已被认领 the item was "
 			    "already claimed by %s on %s", by ? by : "?", on ? on : "?");
 		if (strcmp(status, "open") != 0)
-			return dom_work_fail(e, DOM_INVALID, ICOL("status"), "清单已%s，不能再认领 the "
+			return dom_work_fail(e, DOM_INVALID, ICOL("status"), "清单%s，不能再认领 the "
 			    "item is %s; only open items are claimed",
 			    vocab_show(vocab_get("item_status"), status), status);
 		break;

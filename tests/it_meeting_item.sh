@@ -357,6 +357,30 @@ expect_err 7 "$IL 清单类型 (--kind) 取值 \"x\" 无效 invalid value; 可�
 	item list --kind x
 expect_err 2 "$IL unknown option --closed" item list --closed
 
+# --- the roll belongs to the meeting's organisation; a problem item claimed ---
+
+tx org add --code ZB02 --name 第二党支部 --kind branch --parent SQ01 --branch-type residential \
+	>/dev/null || die "org ZB02"
+expect_err 7 "$ME 党员不属于本会议的组织 member \"$A\" is not in the meeting's organisation or its groups" \
+	meeting add --org ZB02 --kind 党课 --held-on 2025-05-11 --topic 测试 --present "$A"
+expect_txn 2 meeting add --org SQ01 --kind 党课 --held-on 2025-05-12 --topic 社区党课 --present "$A"
+
+# A problem item may be claimed by the branch that rectifies it (认领整改), then rectified and closed.
+expect_txn 1 item add --kind 问题 --title 路灯损坏 --org ZB01 --due-on 2025-09-30
+L=$(q "SELECT id FROM list_item WHERE title = '路灯损坏'")
+expect_txn 1 item claim "$L" --by 第一党支部 --date 2025-06-01
+grep -Fxq "已认领 Claimed 问题 item「路灯损坏」by 第一党支部 on 2025-06-01" "$T/out" ||
+	fail "item claim output: $(cat "$T/out")"
+expect_err 7 "$IR 整改日期 2025-05-01 早于认领日期 2025-06-01" item rectify "$L" --note 已修复 --date 2025-05-01
+expect_err 7 "$ICL 问题清单须先整改再销号 a problem item must be rectified before it is closed: tongxin item rectify $L --note TEXT" \
+	item close "$L"
+expect_txn 1 item rectify "$L" --note 已修复 --date 2025-06-05
+expect_err 7 "$IC 清单已整改，不能再认领 the item is rectified; only open items are claimed" \
+	item claim "$L" --by 另一支部
+expect_txn 1 item close "$L" --date 2025-06-06
+check "claimed problem closed" "$(q "SELECT status, claimed_by, claimed_on, rectified_on, closed_on
+	FROM list_item WHERE id = '$L'")" "closed|第一党支部|2025-06-01|2025-06-05|2025-06-06"
+
 # --- ambiguous id suffixes (on a copy, with rows made to collide) --------------
 
 cp "$DB" "$T/amb.db"
