@@ -793,6 +793,7 @@ dom_report_roster(struct replica *r, const struct dom_report_scope *s, int limit
 	    "  m.in_service, m.relocated, m.lost_since, m.flow_to"
 	    " FROM member m LEFT JOIN org o ON o.id = m.org_id"
 	    " WHERE (?1 IS NULL OR m.org_id IN sub)"
+	    "  AND coalesce(m.standing, 'normal') NOT IN ('expelled', 'deceased')"
 	    " ORDER BY o.code, m.name, m.id LIMIT ?2", e)) == NULL)
 		return -1;
 	bind_org(s, st);

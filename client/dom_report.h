@@ -191,8 +191,9 @@ struct dom_roster_row {
 	const char *lost_since, *flow_to;
 };
 /*
- * Every member under the scope (every standing: the roster is the record),
- * by organisation code and name; at most limit rows (1..DOM_ROSTER_MAX).
+ * The members on the books under the scope - in normal standing or
+ * suspended (停止党籍, shown as such), not those expelled or deceased (党员减少)
+ * - by organisation code and name; at most limit rows (1..DOM_ROSTER_MAX).
  */
 enum { DOM_ROSTER_MAX = 20000 };
 int dom_report_roster(struct replica *r, const struct dom_report_scope *s, int limit,
