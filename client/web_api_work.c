@@ -5,9 +5,11 @@
  *
  * A meeting is saved in one request: the meeting's items as fields named
  * after its columns (org_id, kind, held_on, topic, host, recorder,
- * minutes), and its roll as "a:MEMBER_ID" = present | excused | absent with
- * "r:MEMBER_ID" = the reason of an excused member. A refusal that concerns
- * one member on the roll names the field "a:ID" or "r:ID".
+ * minutes), and its roll as "a.MEMBER_ID" = present | excused | absent with
+ * "r.MEMBER_ID" = the reason of an excused member. A refusal that concerns
+ * one member on the roll names the field "a.ID" or "r.ID". (The separator
+ * is a dot because evhttp does not percent-decode keys and no form encoder
+ * escapes a dot.)
  */
 #include "web_api.h"
 
@@ -314,14 +316,14 @@ api_branch_members(struct call *c)
 
 /* --- POST /api/meetings (record), POST /api/meetings/check (validate only) -- */
 
-/* The field a roll refusal concerns: "a:ID", or "r:ID" for the reason. */
+/* The field a roll refusal concerns: "a.ID", or "r.ID" for the reason. */
 static const char *
 roll_field(const struct dom_error *e, const struct dom_attendee *att, int bad, char *buf,
     size_t cap)
 {
 	const struct table_def *ta = &schema_tables[TBL_ATTENDANCE];
 
-	snprintf(buf, cap, "%s:%s", e->col >= 0 && strcmp(ta->cols[e->col].name, "reason") == 0 ?
+	snprintf(buf, cap, "%s.%s", e->col >= 0 && strcmp(ta->cols[e->col].name, "reason") == 0 ?
 	    "r" : "a", att[bad].member);
 	return buf;
 }
@@ -340,7 +342,7 @@ meeting_write(struct call *c, bool dry_run)
 	memset(vals, 0, sizeof vals);
 	dom_error_clear(&e);
 	for (struct evkeyval *kv = c->form.tqh_first; kv != NULL; kv = kv->next.tqe_next)
-		if (strncmp(kv->key, "a:", 2) == 0)
+		if (strncmp(kv->key, "a.", 2) == 0)
 			cap++;
 	/* One more than the domain takes, so that it names the limit. */
 	if (cap > DOM_MAX_ATTENDEES + 1)
@@ -351,10 +353,10 @@ meeting_write(struct call *c, bool dry_run)
 	}
 	for (struct evkeyval *kv = c->form.tqh_first; kv != NULL; kv = kv->next.tqe_next) {
 		int k;
-		if (strncmp(kv->key, "a:", 2) == 0) {
+		if (strncmp(kv->key, "a.", 2) == 0) {
 			if (n < cap) {
 				char rkey[ID_TEXT_LEN + 8];
-				snprintf(rkey, sizeof rkey, "r:%s", kv->key + 2);
+				snprintf(rkey, sizeof rkey, "r.%s", kv->key + 2);
 				att[n].member = kv->key + 2;
 				att[n].status = kv->value;
 				att[n].reason = web_field(c, rkey);
@@ -362,8 +364,8 @@ meeting_write(struct call *c, bool dry_run)
 			}
 			continue;
 		}
-		if (strncmp(kv->key, "r:", 2) == 0)
-			continue;   /* read with its "a:" field */
+		if (strncmp(kv->key, "r.", 2) == 0)
+			continue;   /* read with its "a." field */
 		if ((k = schema_col_index(td, kv->key)) < 0) {
 			web_reply_error(c->req, 400, "unknown_field", "未知项目 unknown field", kv->key);
 			goto out;

@@ -6,8 +6,11 @@
 # replica are set up as in it_web_http.sh; tests/web/story.mjs then signs
 # in with the token link, adds a member with a wrong check digit (inline
 # error, nothing saved), fixes and saves it, finds it in the roster by
-# part of the name, opens its page, the organisation tree, and syncs: the
-# change comes back applied. A name that is markup shows as text. No
+# part of the name, opens its page, the organisation tree, records a meeting
+# of the branch with its attendance (one member excused with a reason), adds
+# a problem item and claims, rectifies and closes it out, and syncs: every
+# change comes back applied, and the street has the meeting with its roll
+# and the closed item. A name that is markup shows as text. No
 # console errors, no dialog, no request to any host
 # but 127.0.0.1. Screenshots (1366x768) of each page are kept in
 # $TX_WEB_SHOTS (default: it_web_browser.shots in the test's working
@@ -59,10 +62,19 @@ run "$D/story.out" timeout 120 node "$WEB/story.mjs" "$URL" "$SHOTS"
 cat "$D/story.out"
 expect_rc 0 "the browser story"
 
-step "the server has the member; the desk stops on SIGTERM"
+step "the server has the member, the meeting and the item; the desk stops on SIGTERM"
 tx "${A[@]}" -q sync >/dev/null
 [ "$(sqlite3 "$D/admin.db" "SELECT count(*) FROM member WHERE name = '王小明'")" = 1 ] ||
 	fail "the street does not have the member after the desk's sync"
+[ "$(sqlite3 "$D/admin.db" "SELECT (SELECT kind FROM meeting WHERE topic = '学习党章') || ' ' ||
+	(SELECT group_concat(s, ' ') FROM (SELECT a.status || ':' || coalesce(a.reason, '') AS s
+	FROM attendance a JOIN meeting m ON m.id = a.meeting_id WHERE m.topic = '学习党章'
+	ORDER BY a.status DESC))")" = "committee_meeting present: excused:外出务工" ] ||
+	fail "the street does not have the meeting with its roll: $(sqlite3 "$D/admin.db" \
+		"SELECT status, reason FROM attendance")"
+[ "$(sqlite3 "$D/admin.db" "SELECT kind, status, claimed_by, rectification, close_note FROM list_item
+	WHERE title = '楼道堆放杂物'")" = "problem|closed|第一党支部|已清理楼道，张贴提示|社区验收合格" ] ||
+	fail "the street does not have the closed item: $(sqlite3 "$D/admin.db" "SELECT * FROM list_item")"
 kill -TERM "$UI_PID"
 rc=0
 wait "$UI_PID" || rc=$?

@@ -8,7 +8,7 @@
 #   - a meeting with its roll saved in one request as one outbox
 #     transaction; refusals (an excused member without a reason, a member of
 #     another branch, a date in the future) answer 422 (or the check's
-#     "no") naming the field, the roll's "r:ID" / "a:ID" included, and leave
+#     "no") naming the field, the roll's "r.ID" / "a.ID" included, and leave
 #     the replica byte for byte unchanged;
 #   - the meeting's page data: typed kind and attendance {code, label},
 #     counts as numbers; the list by organisation, kind and year;
@@ -103,23 +103,23 @@ expect 404 GET "/api/branch-members?org=00000000-0000-7000-8000-00000000dead"
 
 step "a meeting's refusals name the field and change nothing"
 M=(--data-urlencode "org_id=$ZB01" --data-urlencode kind=支委会 --data-urlencode held_on=2025-05-10
-	--data-urlencode topic=学习党章 --data-urlencode host=张三 --data-urlencode "a:$ZS=present")
-refused 200 "r:$LS" POST /api/meetings/check "${M[@]}" --data-urlencode "a:$LS=excused"
+	--data-urlencode topic=学习党章 --data-urlencode host=张三 --data-urlencode "a.$ZS=present")
+refused 200 "r.$LS" POST /api/meetings/check "${M[@]}" --data-urlencode "a.$LS=excused"
 js "b['message'].startswith('请假须说明事由')"
-refused 422 "r:$LS" POST /api/meetings "${M[@]}" --data-urlencode "a:$LS=excused"
-refused 422 "a:$ZL" POST /api/meetings "${M[@]}" --data-urlencode "a:$ZL=present"
+refused 422 "r.$LS" POST /api/meetings "${M[@]}" --data-urlencode "a.$LS=excused"
+refused 422 "a.$ZL" POST /api/meetings "${M[@]}" --data-urlencode "a.$ZL=present"
 js "'不属于' in b['message']"
 refused 422 held_on POST /api/meetings --data-urlencode "org_id=$ZB01" --data-urlencode kind=党课 \
 	--data-urlencode held_on=2999-01-01 --data-urlencode topic=x
 refused 422 topic POST /api/meetings --data-urlencode "org_id=$ZB01" --data-urlencode kind=党课 \
 	--data-urlencode held_on=2025-01-01
-expect 200 POST /api/meetings/check "${M[@]}" --data-urlencode "a:$LS=excused" --data-urlencode "r:$LS=出差"
+expect 200 POST /api/meetings/check "${M[@]}" --data-urlencode "a.$LS=excused" --data-urlencode "r.$LS=出差"
 js "b['ok'] is True and b['saved'] is False"
 [ "$(q "SELECT count(*) FROM outbox")" = "$OUT0" ] || fail "a check wrote to the outbox"
 
 step "a meeting with its roll: one request, one outbox transaction"
-expect 201 POST /api/meetings "${M[@]}" --data-urlencode "a:$LS=excused" --data-urlencode "r:$LS=出差" \
-	--data-urlencode "a:$WW=absent" --data-urlencode "r:$WW=ignored"
+expect 201 POST /api/meetings "${M[@]}" --data-urlencode "a.$LS=excused" --data-urlencode "r.$LS=出差" \
+	--data-urlencode "a.$WW=absent" --data-urlencode "r.$WW=ignored"
 MID=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["id"])' "$D/body")
 [ "$(q "SELECT count(*) FROM outbox")" = $((OUT0 + 1)) ] || fail "not one outbox transaction"
 [ "$(q "SELECT nchanges FROM outbox ORDER BY seq DESC LIMIT 1")" = 4 ] || fail "not 4 changes"

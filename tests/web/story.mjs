@@ -3,9 +3,11 @@
 // add a member with a wrong check digit (the inline error names it and
 // nothing is saved), fix it and save, find the member in the roster by
 // typing part of the name, a name that is markup shown as text, open the
-// member's page, the organisation tree,
-// and sync against the real tongxind the shell test started: the change
-// comes back 'applied'.
+// member's page, the organisation tree, record a meeting of 第一党支部 with
+// its attendance (the new member present, the other excused with a reason,
+// which the form asks for), a problem item added, claimed, rectified and
+// closed out (销号), and sync against the real tongxind the shell test
+// started: every change comes back 'applied'.
 //
 // Checked throughout: no console error, no page error, no request to any
 // host but 127.0.0.1. A 1366x768 screenshot of each page goes to OUTDIR.
@@ -115,15 +117,91 @@ try {
   check(tree.includes('第一党支部') && tree.includes('党员 2'), `tree: ${tree}`);
   await shot('5-orgs');
 
+  step('record a meeting of 第一党支部 with its attendance');
+  await page.click('#nav a[data-page="meetings"]');
+  await page.waitForSelector('#add-meeting');
+  await page.click('#add-meeting');
+  await page.waitForSelector('#meeting-form #f-kind');
+  const zb = await page.$eval('#f-org_id', (s) => [...s.options].find((o) => o.textContent.includes('第一党支部')).value);
+  await set('#f-org_id', zb);
+  await page.waitForFunction(() => {
+    const rs = [...document.querySelectorAll('#roll tr')].map((r) => r.textContent);
+    return rs.length === 2 && rs.some((t) => t.includes('王小明')) && rs.some((t) => t.includes('onerror'));
+  });
+  const rollIds = await page.$$eval('#roll tr', (rs) => Object.fromEntries(rs.map((r) =>
+    [r.textContent.includes('王小明') ? 'new' : 'other', r.dataset.member])));
+  await set('#f-kind', 'committee_meeting');
+  await page.type('#f-topic', '学习党章');
+  await page.type('#f-host', '王小明');
+  await page.type('#f-recorder', '李');
+  await page.type('#f-minutes', '学习党章第一章。\n讨论本季度工作。');
+  await page.click(`#att-${rollIds.other}-excused`);
+  // No reason yet: the row says so and nothing is saved.
+  await page.click('#save-meeting');
+  await page.waitForFunction((id) => document.querySelector(`#roll tr[data-member="${id}"] .err`).textContent.includes('事由'), {}, rollIds.other);
+  check((await api('/api/meetings')).total === 0, 'a meeting was saved without the reason of an excused member');
+  await page.type(`#r-${rollIds.other}`, '外出务工');
+  await page.click('#save-meeting');
+  await page.waitForFunction(() => location.hash.startsWith('#/meeting/'));
+  await page.waitForSelector('#attendance');
+  const att = await page.$$eval('#attendance tbody tr', (rs) => rs.map((r) => [...r.cells].map((c) => c.textContent)));
+  check(att.length === 2 && att[0][0] === '王小明' && att[0][1] === '出席' &&
+    att[1][0].includes('onerror') && att[1][1] === '请假' && att[1][2] === '外出务工', `attendance: ${JSON.stringify(att)}`);
+  const mshown = await page.$eval('#meeting-items', (d) => d.textContent);
+  check(mshown.includes('支委会') && mshown.includes('第一党支部') && mshown.includes('出席 1，请假 1，缺席 0'), `meeting page: ${mshown}`);
+  await shot('5a-meeting');
+
+  step('a problem item: add with a due date, claim, rectify, close out (销号)');
+  await page.click('#nav a[data-page="items"]');
+  await page.waitForSelector('#add-item');
+  await page.click('#add-item');
+  await page.waitForSelector('#item-form #f-title');
+  await set('#f-org_id', zb);
+  await set('#f-kind', 'problem');
+  await page.type('#f-title', '楼道堆放杂物');
+  const due = `${new Date().getFullYear() + 1}-06-30`;
+  await set('#f-due_on', due);
+  await page.click('#save-item');
+  await page.waitForFunction(() => location.hash.startsWith('#/item/'));
+  const itemStatus = (want) => page.waitForFunction((w) => document.querySelector('#item-status')?.textContent === w, {}, want);
+  await itemStatus('待办');
+  await page.waitForSelector('#step-claim');
+  await page.type('#claim-by', '第一党支部');
+  await page.click('#do-claim');
+  await itemStatus('已认领');
+  await page.waitForSelector('#step-rectify');
+  await page.type('#rectify-note', '已清理楼道，张贴提示');
+  await page.click('#do-rectify');
+  await itemStatus('已整改');
+  await page.waitForSelector('#step-close');
+  await page.type('#close-note', '社区验收合格');
+  await page.click('#do-close');
+  await itemStatus('已销号');
+  const hist = await page.$$eval('#item-history li', (l) => l.map((e) => e.textContent));
+  check(hist.length === 3 && hist[0].includes('第一党支部') && hist[1].includes('已清理楼道') && hist[2].includes('社区验收合格'),
+    `history: ${hist}`);
+  check(await page.$('#item-steps') === null, 'a closed item still offers a step');
+  await page.click('#nav a[data-page="items"]');
+  await page.waitForSelector('#i-kinds button[data-kind="problem"]');
+  await page.click('#i-kinds button[data-kind="problem"]');
+  await page.waitForFunction(() => {
+    const rs = [...document.querySelectorAll('#items tr')];
+    return rs.length === 1 && rs[0].textContent.includes('楼道堆放杂物') && rs[0].textContent.includes('已销号');
+  });
+  const irow = await page.$eval('#items tr', (r) => r.textContent);
+  check(irow.includes(due) && irow.includes('问题'), `item row: ${irow}`);
+  await shot('5b-items');
+
   step('sync with the street');
   await page.click('#nav a[data-page="sync"]');
   await page.waitForSelector('#sync:not([disabled])');
   await page.click('#sync');
   await page.waitForSelector('#outcomes td[data-status]', { timeout: 30000 });
+  // The member, the meeting with its roll (one change set), the item and its three steps.
   const st = await page.$$eval('#outcomes td[data-status]', (t) => t.map((e) => e.dataset.status));
-  check(st.length === 1 && st[0] === 'applied', `outcomes: ${st}`);
-  const label = await page.$eval('#outcomes td[data-status]', (e) => e.textContent);
-  check(label === '已应用', `outcome label: ${label}`);
+  check(st.length === 6 && st.every((x) => x === 'applied'), `outcomes: ${st}`);
+  const labels = await page.$$eval('#outcomes td[data-status]', (t) => t.map((e) => e.textContent));
+  check(labels.every((l) => l === '已应用'), `outcome labels: ${labels}`);
   await shot('6-sync');
   check((await api('/api/dashboard')).pending_txns === 0, 'the outbox is not empty after the sync');
   check(problems.length === 0, problems.join('\n'));
