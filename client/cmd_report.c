@@ -289,6 +289,29 @@ report_terms(struct report_ctx *x, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* --- report roster ------------------------------------------------------- */
+
+static int
+report_roster(struct report_ctx *x, int argc, char **argv)
+{
+	char scope[300];
+	struct dom_error e;
+	struct table *t;
+
+	if (argc > 0) {
+		fprintf(stderr, "tongxin %s: unknown option %s\n", x->verbname, argv[0]);
+		return EXIT_USAGE;
+	}
+	if (dom_roster_table(x->r, &x->scope, &t, &e) != 0)
+		return report_fail(x, &e);
+	if (is_text(x)) {
+		dom_report_scope_text(&x->scope, scope, sizeof scope);
+		printf("党员花名册 Roster: %s, 共 %zu 人 members\n\n", scope, table_rows(t));
+	}
+	table_print(t, stdout, x->cli->fmt);
+	return EXIT_OK;
+}
+
 /* --- dispatch ------------------------------------------------------------ */
 
 static const struct {
@@ -300,6 +323,7 @@ static const struct {
 	{ "inactive", report_inactive },
 	{ "overdue", report_overdue },
 	{ "terms", report_terms },
+	{ "roster", report_roster },
 };
 
 static const char report_help[] =
@@ -318,6 +342,8 @@ static const char report_help[] =
 	"  overdue      problem items past their due date and not closed out (销号)\n"
 	"  terms [--within-months N]\n"
 	"               committees whose term ended or ends within N months (default 6)\n"
+	"  roster       党员花名册: the members on the books (not expelled or deceased) in\n"
+	"               the national form's columns, by organisation and name\n"
 	"Options of every report:\n"
 	"  --org CODE     only that organisation and everything under it (default: all)\n"
 	"  --as-of DATE   compute as of this date (default today)\n"
@@ -327,7 +353,7 @@ int
 verb_report(struct cli *cli, int argc, char **argv)
 {
 	static const char *const verbnames[] = { "report profile", "report compliance",
-		"report inactive", "report overdue", "report terms" };
+		"report inactive", "report overdue", "report terms", "report roster" };
 	const char *org_code = NULL, *as_of = NULL;
 	struct report_ctx x;
 	struct dom_error e;

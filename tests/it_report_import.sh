@@ -329,6 +329,17 @@ check "terms --org SQ01 --within-months 7" "$(rows "$T/t3" | cut -d, -f1 | tr '\
 	"SQ01 ZB01 ZB02 "
 
 # ---------------------------------------------------------------------------
+echo "== report roster"
+report r1 roster --org ZB01 --csv
+# The members on the books: 甲19 is deceased (党员减少), so 18 of the 19 records.
+check "roster ZB01: members on the books" "$(rows "$T/r1" | wc -l)" "18"
+check "roster: 甲19 (deceased) is not on it" "$(grep -c 甲19 "$T/r1")" "0"
+has "$T/r1" "序号,姓名,性别,民族,公民身份号码,出生日期,学历,人员类别,所在党支部,入党日期,转正日期,工作岗位,联系电话,家庭住址,党籍状态,失联党员,失联日期,流动党员,外出流向,备注"
+# The citizen ID after a TAB (kept as text), labels for codes, 是/否 for flags.
+has "$T/r1" "1,甲01,男,汉族,	${ID[甲01]},1940-03-01,小学,正式党员,第一支部,1960-03-01,,,,,正常,否,,否,,离退休"
+has "$T/r1" "14,甲14,男,汉族,	${ID[甲14]},1975-01-14,大学本科,正式党员,第一支部,1995-01-14,,,,,正常,否,,是,广东省深圳市,"
+
+# ---------------------------------------------------------------------------
 echo "== report errors"
 tx report profile --org NOPE >"$T/e1" 2>&1
 check "unknown --org exits 7" "$?" "7"

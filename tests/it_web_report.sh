@@ -118,7 +118,7 @@ BASE=${URL%%/?token=*}
 curl -s -c "$J" -o /dev/null "$URL"
 for q in "profile?as_of=2024-06-30" "compliance?as_of=2024-06-30&org=SQ01-01" \
 	"inactive?as_of=2024-06-30&months=6" "overdue?as_of=2024-06-30" \
-	"terms?as_of=2024-06-30&within_months=6"; do
+	"terms?as_of=2024-06-30&within_months=6" "roster?as_of=2024-06-30&org=SQ01-01"; do
 	name=${q%%\?*}
 	args=(--as-of 2024-06-30)
 	case $q in *org=SQ01-01*) args+=(--org SQ01-01) ;; esac

@@ -230,6 +230,10 @@ function boolLabel(name, v) {
 }
 
 async function drawRoster(live, box) {
+  if (!state.org) {   // a whole street's roster is no printable form: ask for a branch
+    fill(box, h('p.summary', { id: 'roster-summary' }, '请在上方选择一个支部（或社区），生成其党员花名册。'));
+    return { text: '—', as_of: state.as_of };
+  }
   const r = await get(apiPath('roster'));
   if (!live()) return null;
   const cell = (m, n) => {
