@@ -14,6 +14,7 @@
 #include "db.h"
 #include "rowhash.h"
 #include "log.h"
+#include "reason.h"
 #include "value.h"
 
 #define MAX_COLS 32
@@ -64,7 +65,7 @@ static const char replica_ddl[] =
 	/* What became of every local transaction the server answered. */
 	"CREATE TABLE outcome ("
 	"  seq INTEGER PRIMARY KEY, status TEXT NOT NULL, reason TEXT, conflict_id TEXT,"
-	"  txn BLOB, at INTEGER NOT NULL, resolution TEXT);"
+	"  txn BLOB, at INTEGER NOT NULL, resolution TEXT, reason_code INTEGER);"
 	"CREATE TABLE cursor (tbl INTEGER PRIMARY KEY, version INTEGER NOT NULL);"
 	/* What the server told this office about values it had written (newer edits won). */
 	"CREATE TABLE notice (id TEXT PRIMARY KEY, at INTEGER NOT NULL, text TEXT NOT NULL);";
@@ -604,8 +605,8 @@ prepare_all(struct replica *r)
 	r->outbox_drop = db_prepare(r->db, "DELETE FROM outbox WHERE seq = ?1");
 	r->outbox_peek = db_prepare(r->db, "SELECT txn FROM outbox ORDER BY seq LIMIT ?1");
 	r->outcome_put = db_prepare(r->db,
-	    "INSERT OR REPLACE INTO outcome (seq, status, reason, conflict_id, txn, at)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+	    "INSERT OR REPLACE INTO outcome (seq, status, reason, conflict_id, txn, at, reason_code)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
 	r->cursor_put = db_prepare(r->db,
 	    "INSERT INTO cursor (tbl, version) VALUES (?1, ?2)"
 	    " ON CONFLICT(tbl) DO UPDATE SET version = excluded.version");
@@ -617,6 +618,30 @@ prepare_all(struct replica *r)
 	if (!r->pending_put || !r->pending_has || !r->pending_drop || !r->outbox_put ||
 	    !r->outbox_drop || !r->outbox_peek || !r->outcome_put || !r->cursor_put)
 		return -1;
+	return 0;
+}
+
+/*
+ * Bring a replica made by an older tongxin up to this one's bookkeeping
+ * tables; each step looks before it alters. The outcome table gained
+ * reason_code (the server's reason as a code of common/reason.h; its
+ * reason column has always held the text shown).
+ */
+static int
+replica_migrate(struct replica *r, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(r->db, "SELECT reason_code FROM outcome LIMIT 0", -1, &st,
+	    NULL) == SQLITE_OK) {
+		sqlite3_finalize(st);
+		return 0;
+	}
+	if (db_exec(r->db, "BEGIN IMMEDIATE; ALTER TABLE outcome ADD COLUMN reason_code INTEGER;"
+	    " COMMIT", err, errlen) != 0) {
+		db_exec(r->db, "ROLLBACK", NULL, 0);
+		return -1;
+	}
 	return 0;
 }
 
@@ -663,6 +688,8 @@ replica_open(const char *path, char *err, size_t errlen)
 		    path);
 		goto fail;
 	}
+	if (replica_migrate(r, err, errlen) != 0)
+		goto fail;
 	if (prepare_all(r) != 0) {
 		snprintf(err, errlen, "cannot prepare statements: %s", sqlite3_errmsg(r->db));
 		goto fail;
@@ -1248,13 +1275,25 @@ rep_ack(struct replica *r, const Tongxin__PushResponse *resp, struct rep_ack_cou
 		const Tongxin__TxnResult *res = resp->results[i];
 		int keep_txn = res->status == TONGXIN__TXN_RESULT__STATUS__CONFLICT ||
 		    res->status == TONGXIN__TXN_RESULT__STATUS__REJECTED;
+		char why[REASON_TEXT_MAX];
 
+		/*
+		 * The reason is kept as the clerk reads it: rendered in Chinese
+		 * from its code (an old server's English sentence as it came),
+		 * bounded and made safe whatever the server sent.
+		 */
+		reason_show(res->reason_code, (const char *const *)res->reason_args,
+		    res->n_reason_args, res->reason, why, sizeof why);
 		sqlite3_bind_int64(r->outcome_put, 1, (sqlite3_int64)res->seq);
 		sqlite3_bind_text(r->outcome_put, 2, status_name(res->status), -1, SQLITE_STATIC);
-		if (res->reason[0])
-			sqlite3_bind_text(r->outcome_put, 3, res->reason, -1, SQLITE_STATIC);
+		if (why[0])
+			sqlite3_bind_text(r->outcome_put, 3, why, -1, SQLITE_STATIC);
 		else
 			sqlite3_bind_null(r->outcome_put, 3);
+		if (res->reason_code != 0)
+			sqlite3_bind_int64(r->outcome_put, 7, (sqlite3_int64)res->reason_code);
+		else
+			sqlite3_bind_null(r->outcome_put, 7);
 		if (res->conflict_id[0])
 			sqlite3_bind_text(r->outcome_put, 4, res->conflict_id, -1, SQLITE_STATIC);
 		else
@@ -1292,7 +1331,7 @@ rep_ack(struct replica *r, const Tongxin__PushResponse *resp, struct rep_ack_cou
 			default: counts->rejected++; break;
 			}
 			counts->duplicate += res->duplicate;
-			counts->noted += res->reason[0] && !keep_txn;
+			counts->noted += why[0] && !keep_txn;
 		}
 	}
 	for (size_t i = 0; i < resp->n_results; i++)
@@ -1416,7 +1455,7 @@ rep_apply_page(struct replica *r, const Tongxin__PullResponse *page, uint64_t *a
 	for (size_t i = 0; i < page->n_resolutions; i++) {
 		const Tongxin__Resolution *res = page->resolutions[i];
 		sqlite3_stmt *st;
-		char text[600];
+		char text[600], note[REASON_TEXT_MAX];
 		snprintf(text, sizeof text, "%s%s%s%s%s", res->decision,
 		    res->resolved_by[0] ? " by " : "", res->resolved_by,
 		    res->note[0] ? "; " : "", res->note);
@@ -1441,7 +1480,10 @@ rep_apply_page(struct replica *r, const Tongxin__PullResponse *page, uint64_t *a
 				goto fail;
 			sqlite3_bind_text(st, 1, res->conflict_id, -1, SQLITE_STATIC);
 			sqlite3_bind_int64(st, 2, res->resolved_at_ms);
-			sqlite3_bind_text(st, 3, res->note, -1, SQLITE_STATIC);
+			/* A newer-wins decision, in Chinese from its code when the server sent one. */
+			reason_show(res->reason_code, (const char *const *)res->reason_args,
+			    res->n_reason_args, res->note, note, sizeof note);
+			sqlite3_bind_text(st, 3, note, -1, SQLITE_STATIC);
 			if (sqlite3_step(st) != SQLITE_DONE) {
 				sqlite3_finalize(st);
 				goto fail;

@@ -6,6 +6,35 @@
 #include <time.h>
 
 #include "ids.h"
+#include "reason.h"
+
+/*
+ * Every check below decides a reason code (common/reason.h) and its
+ * arguments; the functions of validate.h render it in Chinese for the
+ * person at the keyboard, the server keeps the code and sends it.
+ */
+
+/* The argument naming column c: "table.column" when c is a schema column, else its label. */
+static const char *
+col_arg(const struct col_def *c, char out[REASON_COL_MAX])
+{
+	for (int t = 0; t < TBL_COUNT; t++) {
+		const struct table_def *td = &schema_tables[t];
+		if (c >= td->cols && c < td->cols + td->ncols)
+			return reason_col(out, td->name, c->name);
+	}
+	snprintf(out, REASON_COL_MAX, "%s", c->label);
+	return out;
+}
+
+/* Render r in Chinese into why; returns -1 (the checks' failure value). */
+static int
+fail_zh(const struct reason *r, char *why, size_t cap)
+{
+	if (why != NULL && cap > 0)
+		reason_text(r, REASON_ZH, why, cap);
+	return -1;
+}
 
 int
 validate_date(const char *s)
@@ -41,29 +70,39 @@ id_number_check_char(const char *s17)
 }
 
 int
-validate_id_number(const char *s, char *why, size_t cap)
+validate_id_number_reason(const char *s, struct reason *r)
 {
-	char date[11];
+	char date[11], n[24], ch[2];
 
 	if (strlen(s) != 18) {
-		snprintf(why, cap, "公民身份号码应为18位，实际为%zu位", strlen(s));
+		reason_set(r, R_ID_LENGTH, reason_num(n, (long long)strlen(s)));
 		return -1;
 	}
 	for (int i = 0; i < 17; i++)
 		if (s[i] < '0' || s[i] > '9') {
-			snprintf(why, cap, "公民身份号码前17位应为数字");
+			reason_set0(r, R_ID_DIGITS);
 			return -1;
 		}
 	snprintf(date, sizeof date, "%.4s-%.2s-%.2s", s + 6, s + 10, s + 12);
 	if (!validate_date(date)) {
-		snprintf(why, cap, "公民身份号码中的出生日期 %s 无效", date);
+		reason_set(r, R_ID_BIRTH, date);
 		return -1;
 	}
 	if (s[17] != id_number_check_char(s)) {
-		snprintf(why, cap, "公民身份号码校验位错误（应为 %c）", id_number_check_char(s));
+		ch[0] = id_number_check_char(s);
+		ch[1] = '\0';
+		reason_set(r, R_ID_CHECK, ch);
 		return -1;
 	}
 	return 0;
+}
+
+int
+validate_id_number(const char *s, char *why, size_t cap)
+{
+	struct reason r;
+
+	return validate_id_number_reason(s, &r) == 0 ? 0 : fail_zh(&r, why, cap);
 }
 
 int
@@ -96,19 +135,21 @@ validate_utf8(const char *s)
 }
 
 int
-validate_value(const struct col_def *c, const Tongxin__Value *v, char *why, size_t cap)
+validate_value_reason(const struct col_def *c, const Tongxin__Value *v, struct reason *r)
 {
+	char ca[REASON_COL_MAX], n[24];
+
 	if (v->kind_case == TONGXIN__VALUE__KIND__NOT_SET)
 		return 0;
 	switch (c->type) {
 	case COL_INT:
 	case COL_BOOL:
 		if (v->kind_case != TONGXIN__VALUE__KIND_I) {
-			snprintf(why, cap, "%s (%s) must be an integer", c->label, c->name);
+			reason_set(r, R_NOT_INTEGER, col_arg(c, ca));
 			return -1;
 		}
 		if (c->type == COL_BOOL && v->i != 0 && v->i != 1) {
-			snprintf(why, cap, "%s (%s) must be 0 or 1", c->label, c->name);
+			reason_set(r, R_NOT_BOOL, col_arg(c, ca));
 			return -1;
 		}
 		return 0;
@@ -116,43 +157,91 @@ validate_value(const struct col_def *c, const Tongxin__Value *v, char *why, size
 		break;
 	}
 	if (v->kind_case != TONGXIN__VALUE__KIND_S) {
-		snprintf(why, cap, "%s (%s) must be text", c->label, c->name);
+		reason_set(r, R_NOT_TEXT, col_arg(c, ca));
 		return -1;
 	}
 	if (c->max_len > 0 && strlen(v->s) > (size_t)c->max_len) {
-		snprintf(why, cap, "%s (%s) is longer than %d bytes", c->label, c->name, c->max_len);
+		reason_set(r, R_TOO_LONG, col_arg(c, ca), reason_num(n, c->max_len));
 		return -1;
 	}
 	if (!validate_utf8(v->s)) {
-		snprintf(why, cap, "%s (%s) is not valid UTF-8 text", c->label, c->name);
+		reason_set(r, R_BAD_UTF8, col_arg(c, ca));
 		return -1;
 	}
 	switch (c->type) {
 	case COL_DATE:
 		if (!validate_date(v->s)) {
-			snprintf(why, cap, "%s (%s) 日期 \"%s\" 无效，应为 YYYY-MM-DD", c->label, c->name,
-			    v->s);
+			reason_set(r, R_BAD_DATE, col_arg(c, ca), v->s);
 			return -1;
 		}
 		break;
 	case COL_ENUM:
 		if (!schema_enum_ok(c, v->s)) {
-			snprintf(why, cap, "%s (%s) 取值 \"%s\" 不在允许范围内", c->label, c->name, v->s);
+			reason_set(r, R_BAD_ENUM, col_arg(c, ca), v->s);
 			return -1;
 		}
 		break;
 	case COL_REF:
 		if (!id_valid(v->s)) {
-			snprintf(why, cap, "%s (%s) is not a row id", c->label, c->name);
+			reason_set(r, R_NOT_ROW_ID, col_arg(c, ca));
 			return -1;
 		}
 		break;
 	default:
 		if (strcmp(c->name, "id_number") == 0)
-			return validate_id_number(v->s, why, cap);
+			return validate_id_number_reason(v->s, r);
 		break;
 	}
 	return 0;
+}
+
+/*
+ * The sentence validate_value gives at entry: the column's label with its
+ * identifier, as the CLI's messages (and the scripts and tests that read
+ * them) have it. The server sends the same reason as a code instead.
+ */
+static int
+value_why(const struct col_def *c, const Tongxin__Value *v, const struct reason *r, char *why,
+    size_t cap)
+{
+	const char *s = v->kind_case == TONGXIN__VALUE__KIND_S ? v->s : "";
+
+	switch (r->code) {
+	case R_NOT_INTEGER:
+		snprintf(why, cap, "%s (%s) must be an integer", c->label, c->name);
+		return -1;
+	case R_NOT_BOOL:
+		snprintf(why, cap, "%s (%s) must be 0 or 1", c->label, c->name);
+		return -1;
+	case R_NOT_TEXT:
+		snprintf(why, cap, "%s (%s) must be text", c->label, c->name);
+		return -1;
+	case R_TOO_LONG:
+		snprintf(why, cap, "%s (%s) is longer than %d bytes", c->label, c->name, c->max_len);
+		return -1;
+	case R_BAD_UTF8:
+		snprintf(why, cap, "%s (%s) is not valid UTF-8 text", c->label, c->name);
+		return -1;
+	case R_BAD_DATE:
+		snprintf(why, cap, "%s (%s) 日期 \"%s\" 无效，应为 YYYY-MM-DD", c->label, c->name, s);
+		return -1;
+	case R_BAD_ENUM:
+		snprintf(why, cap, "%s (%s) 取值 \"%s\" 不在允许范围内", c->label, c->name, s);
+		return -1;
+	case R_NOT_ROW_ID:
+		snprintf(why, cap, "%s (%s) is not a row id", c->label, c->name);
+		return -1;
+	default:
+		return fail_zh(r, why, cap);   /* the citizen ID checks */
+	}
+}
+
+int
+validate_value(const struct col_def *c, const Tongxin__Value *v, char *why, size_t cap)
+{
+	struct reason r;
+
+	return validate_value_reason(c, v, &r) == 0 ? 0 : value_why(c, v, &r, why, cap);
 }
 
 void
@@ -194,21 +283,21 @@ flag(int t, const Tongxin__Value *v, const char *name)
 
 /* Reject a date column later than today. */
 static int
-not_future(int t, const Tongxin__Value *v, const char *name, const char *today, char *why,
-    size_t cap)
+not_future(int t, const Tongxin__Value *v, const char *name, const char *today,
+    struct reason *r)
 {
 	const char *d = txt(t, v, name);
-	int c = schema_col_index(&schema_tables[t], name);
+	char ca[REASON_COL_MAX];
 
 	if (d != NULL && strcmp(d, today) > 0) {
-		snprintf(why, cap, "%s %s 晚于今天 (in the future)", schema_tables[t].cols[c].label, d);
+		reason_set(r, R_FUTURE_DATE, reason_col(ca, schema_tables[t].name, name), d);
 		return -1;
 	}
 	return 0;
 }
 
 int
-validate_row(int t, const Tongxin__Value *v, const char *today, char *why, size_t cap)
+validate_row_reason(int t, const Tongxin__Value *v, const char *today, struct reason *r)
 {
 	const char *a, *b;
 	char d[11];
@@ -221,71 +310,71 @@ validate_row(int t, const Tongxin__Value *v, const char *today, char *why, size_
 		if (idn && strlen(idn) == 18 && birth) {
 			snprintf(d, sizeof d, "%.4s-%.2s-%.2s", idn + 6, idn + 10, idn + 12);
 			if (strcmp(d, birth) != 0) {
-				snprintf(why, cap, "出生日期 %s 与公民身份号码中的 %s 不符", birth, d);
+				reason_set(r, R_BIRTH_MISMATCH, birth, d);
 				return -1;
 			}
 		}
-		if (not_future(t, v, "birth_date", today, why, cap) ||
-		    not_future(t, v, "join_date", today, why, cap) ||
-		    not_future(t, v, "full_date", today, why, cap) ||
-		    not_future(t, v, "lost_since", today, why, cap))
+		if (not_future(t, v, "birth_date", today, r) ||
+		    not_future(t, v, "join_date", today, r) ||
+		    not_future(t, v, "full_date", today, r) ||
+		    not_future(t, v, "lost_since", today, r))
 			return -1;
 		if (birth && join) {
 			date_add_years(birth, 18, d);
 			if (strcmp(join, d) < 0) {
-				snprintf(why, cap, "入党日期 %s 早于年满18周岁之日 %s", join, d);
+				reason_set(r, R_JOIN_BEFORE_18, join, d);
 				return -1;
 			}
 		}
 		if (cat && strcmp(cat, "probationary") == 0 && full) {
-			snprintf(why, cap, "预备党员不应有转正日期");
+			reason_set0(r, R_PROBATIONARY_FULL);
 			return -1;
 		}
 		if (join && full) {
 			date_add_years(join, 1, d);
 			if (strcmp(full, d) < 0) {
-				snprintf(why, cap, "转正日期 %s 早于入党满一年之日 %s", full, d);
+				reason_set(r, R_FULL_TOO_EARLY, full, d);
 				return -1;
 			}
 		}
 		if (flag(t, v, "lost_contact") && txt(t, v, "lost_since") == NULL) {
-			snprintf(why, cap, "失联党员须填写失联日期 (lost_since)");
+			reason_set0(r, R_LOST_NEEDS_DATE);
 			return -1;
 		}
 		if (flag(t, v, "mobile") && txt(t, v, "flow_to") == NULL) {
-			snprintf(why, cap, "流动党员须填写外出流向 (flow_to)");
+			reason_set0(r, R_MOBILE_NEEDS_FLOW);
 			return -1;
 		}
 		break;
 	}
 	case TBL_MEETING:
-		return not_future(t, v, "held_on", today, why, cap);
+		return not_future(t, v, "held_on", today, r);
 	case TBL_ORG:
 		a = txt(t, v, "term_start");
 		b = txt(t, v, "term_end");
 		if (a && b && strcmp(b, a) < 0) {
-			snprintf(why, cap, "届期结束 %s 早于届期开始 %s", b, a);
+			reason_set(r, R_TERM_END_EARLY, b, a);
 			return -1;
 		}
-		return not_future(t, v, "founded_on", today, why, cap);
+		return not_future(t, v, "founded_on", today, r);
 	case TBL_LIST_ITEM:
 		a = txt(t, v, "status");
 		if (a && strcmp(a, "closed") == 0 && txt(t, v, "closed_on") == NULL) {
-			snprintf(why, cap, "销号须填写销号日期 (closed_on)");
+			reason_set0(r, R_CLOSE_NEEDS_DATE);
 			return -1;
 		}
 		if (a && strcmp(a, "rectified") == 0 && txt(t, v, "rectified_on") == NULL) {
-			snprintf(why, cap, "整改须填写整改日期 (rectified_on)");
+			reason_set0(r, R_RECTIFY_NEEDS_DATE);
 			return -1;
 		}
-		if (not_future(t, v, "closed_on", today, why, cap) ||
-		    not_future(t, v, "rectified_on", today, why, cap) ||
-		    not_future(t, v, "claimed_on", today, why, cap))
+		if (not_future(t, v, "closed_on", today, r) ||
+		    not_future(t, v, "rectified_on", today, r) ||
+		    not_future(t, v, "claimed_on", today, r))
 			return -1;
 		a = txt(t, v, "closed_on");
 		b = txt(t, v, "rectified_on");
 		if (a && b && strcmp(a, b) < 0) {
-			snprintf(why, cap, "销号日期 %s 早于整改日期 %s", a, b);
+			reason_set(r, R_CLOSE_BEFORE_RECTIFY, a, b);
 			return -1;
 		}
 		break;
@@ -293,7 +382,7 @@ validate_row(int t, const Tongxin__Value *v, const char *today, char *why, size_
 		a = txt(t, v, "from_org_id");
 		b = txt(t, v, "to_org_id");
 		if (a && b && strcmp(a, b) == 0) {
-			snprintf(why, cap, "转入组织与转出组织相同");
+			reason_set0(r, R_TRANSFER_SAME_ORG);
 			return -1;
 		}
 		break;
@@ -301,4 +390,12 @@ validate_row(int t, const Tongxin__Value *v, const char *today, char *why, size_
 		break;
 	}
 	return 0;
+}
+
+int
+validate_row(int t, const Tongxin__Value *v, const char *today, char *why, size_t cap)
+{
+	struct reason r;
+
+	return validate_row_reason(t, v, today, &r) == 0 ? 0 : fail_zh(&r, why, cap);
 }

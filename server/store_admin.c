@@ -131,7 +131,7 @@ value_author(struct store *s, Tongxin__ConflictInfo *ci, const char *row_id)
 
 #define CONFLICT_COLS "c.id, c.kind, c.reason, d.name, d.org_code, c.operator, c.tbl, c.row_id," \
 	" c.seq, c.hlc, c.local_time, c.received_at, c.status, c.resolution, c.resolved_by," \
-	" c.resolved_at, c.txn, c.server_row, c.device_id"
+	" c.resolved_at, c.txn, c.server_row, c.device_id, coalesce(c.reason_code, 0), c.reason_args"
 
 /* Fill a ConflictInfo from a row of CONFLICT_COLS; with_detail adds both sides. */
 static Tongxin__ConflictInfo *
@@ -158,6 +158,13 @@ conflict_from_row(struct store *s, sqlite3_stmt *st, int with_detail)
 	ci->resolution = col_str(st, 13);
 	ci->resolved_by = col_str(st, 14);
 	ci->resolved_at_ms = sqlite3_column_int64(st, 15);
+	if (sqlite3_column_int64(st, 19) != 0) {
+		/* On OOM the list goes out with the English reason alone. */
+		struct reason why;
+		reason_unpack((uint32_t)sqlite3_column_int64(st, 19),
+		    (const char *)sqlite3_column_text(st, 20), &why);
+		reason_args_copy(&why, &ci->reason_code, &ci->reason_args, &ci->n_reason_args);
+	}
 	if (!with_detail)
 		return ci;
 	ci->txn = tongxin__txn__unpack(NULL, (size_t)sqlite3_column_bytes(st, 16),
@@ -369,6 +376,14 @@ fail:
 	return NULL;
 }
 
+/* The verdict's reason in English, for an administrator's error message. */
+static const char *
+en_of(const struct txn_verdict *vd, char en[REASON_TEXT_MAX])
+{
+	reason_text(&vd->why, REASON_EN, en, REASON_TEXT_MAX);
+	return en;
+}
+
 int
 store_conflict_resolve(struct store *s, const struct store_actor *admin,
     const Tongxin__ConflictResolveRequest *req, Tongxin__ConflictResolveResponse **out,
@@ -381,6 +396,7 @@ store_conflict_resolve(struct store *s, const struct store_actor *admin,
 	char resolution[1024], detail[1400], office_scope[SCOPE_MAX] = "";
 	struct store_actor as_office;   /* the administrator, with the office's scope */
 	const char *decision;
+	char en[REASON_TEXT_MAX];
 	sqlite3_stmt *st = NULL;
 	int rc;
 
@@ -438,7 +454,7 @@ store_conflict_resolve(struct store *s, const struct store_actor *admin,
 		memset(&vd, 0, sizeof vd);
 		if (txn_shape(ci->txn, &vd) != CH_APPLIED) {
 			snprintf(err, errlen, "the office's stored transaction is malformed (%s); "
-			    "settle it with --keep-server", vd.reason);
+			    "settle it with --keep-server", en_of(&vd, en));
 			goto fail;
 		}
 		if (ci->org_code[0] == '\0' || store_org_scope(s, ci->org_code, office_scope,
@@ -454,7 +470,7 @@ store_conflict_resolve(struct store *s, const struct store_actor *admin,
 		}
 		/* The merged values obey the same rules as anything an office sends. */
 		if (txn_shape(tx, &vd) != CH_APPLIED) {
-			snprintf(err, errlen, "%s", vd.reason);
+			snprintf(err, errlen, "%s", en_of(&vd, en));
 			goto fail;
 		}
 	}
@@ -526,12 +542,12 @@ store_conflict_resolve(struct store *s, const struct store_actor *admin,
 				snprintf(err, errlen, "the office's change cannot be taken: %s. It lies "
 				    "outside the organisation of the device that made it now; settle it "
 				    "with --keep-server and, if the change is right, make it from the "
-				    "street's own device (tongxin member edit ...)", vd.reason);
+				    "street's own device (tongxin member edit ...)", en_of(&vd, en));
 				goto rollback;
 			}
 			if (r == CH_CONFLICT || r == CH_REJECTED) {
 				snprintf(err, errlen, "the office's change cannot be taken as it is: %s; "
-				    "enter merged values with --set COLUMN=VALUE", vd.reason);
+				    "enter merged values with --set COLUMN=VALUE", en_of(&vd, en));
 				goto rollback;
 			}
 		}
@@ -855,7 +871,8 @@ store_resolutions(struct store *s, const struct store_actor *who, uint64_t *curs
 	 */
 	if (sqlite3_prepare_v2(s->db, "SELECT id, resolution, coalesce(resolved_by, ''),"
 	    " coalesce(resolved_at, received_at), CASE WHEN status = 'auto' THEN reason ELSE note END,"
-	    " resolved_version FROM conflict WHERE resolved_version > ?2"
+	    " resolved_version, CASE WHEN status = 'auto' THEN coalesce(reason_code, 0) ELSE 0 END,"
+	    " reason_args FROM conflict WHERE resolved_version > ?2"
 	    " AND ((device_id = ?1 AND status = 'resolved') OR loser_device_id = ?1)"
 	    " ORDER BY resolved_version LIMIT ?3", -1, &st, NULL) != SQLITE_OK)
 		return -1;
@@ -876,6 +893,13 @@ store_resolutions(struct store *s, const struct store_actor *who, uint64_t *curs
 		r->resolved_by = col_str(st, 2);
 		r->resolved_at_ms = sqlite3_column_int64(st, 3);
 		r->note = col_str(st, 4);
+		if (sqlite3_column_int64(st, 6) != 0) {
+			/* A newer-wins decision: its reason as a code for the client to render. */
+			struct reason why;
+			reason_unpack((uint32_t)sqlite3_column_int64(st, 6),
+			    (const char *)sqlite3_column_text(st, 7), &why);
+			reason_args_copy(&why, &r->reason_code, &r->reason_args, &r->n_reason_args);
+		}
 		*cursor = (uint64_t)sqlite3_column_int64(st, 5);
 		resp->resolutions[resp->n_resolutions++] = r;
 	}

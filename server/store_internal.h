@@ -10,6 +10,7 @@
 
 #include "bounds.h"
 #include "ids.h"
+#include "reason.h"
 #include "schema.h"
 #include "store.h"
 #include "tongxin.pb-c.h"
@@ -68,7 +69,7 @@ enum ch_result { CH_APPLIED, CH_MERGED, CH_CONFLICT, CH_REJECTED, CH_ERROR };
 /* Details of the first change that stopped a transaction. */
 struct txn_verdict {
 	char kind[32];
-	char reason[512];
+	struct reason why;    /* the reason as a code and arguments; code 0: none */
 	int table;
 	char row_id[40];
 	struct srow server;   /* server's row when the conflict was found */
@@ -81,7 +82,7 @@ struct txn_verdict {
 struct lww_note {
 	int table;
 	char row_id[40];
-	char reason[256];
+	struct reason why;   /* code 0: no newer-wins decision */
 	char loser[40];      /* device whose value the newer edit replaced ("" if none) */
 };
 
@@ -112,6 +113,13 @@ int audit_change(struct store *s, const struct store_actor *who, const Tongxin__
     const Tongxin__Change *c, uint64_t version, const char *action);
 /* The server's state of a row as a message (deleted if outside scope). */
 Tongxin__Row *row_message(struct store *s, int t, const char *id, const char *scope);
+/*
+ * Give a result its reason: the English sentence (old clients, the log), the
+ * code and its arguments (malloc'd, freed with the message). -1 on OOM.
+ */
+int result_set_reason(Tongxin__TxnResult *res, const struct reason *r);
+/* Copy r's code and arguments into a message's fields (malloc'd). -1 on OOM. */
+int reason_args_copy(const struct reason *r, uint32_t *code, char ***args, size_t *nargs);
 /* Pack a transaction into a malloc'd buffer of *n bytes. */
 uint8_t *pack_txn(const Tongxin__Txn *tx, size_t *n);
 
@@ -132,11 +140,11 @@ enum ch_result apply_delete(struct store *s, const struct store_actor *who,
 int evict_record(struct store *s, uint64_t version, int t, const char *id, const char *old_scope,
     const char *new_scope);
 /*
- * If row id of table t left scope (an accepted transfer), describe where it
- * went in why and return 1; 0 if it never left; -1 on error.
+ * If row id of table t left scope (an accepted transfer), set why (without
+ * saying where it went) and return 1; 0 if it never left; -1 on error.
  */
-int row_left_scope(struct store *s, int t, const char *id, const char *scope, char *why,
-    size_t cap);
+int row_left_scope(struct store *s, int t, const char *id, const char *scope,
+    struct reason *why);
 
 /* Transfers (store_transfer.c). */
 /* A new request: fill to_org_id (into to_id, which r borrows) from to_org_code; check the member. */

@@ -40,7 +40,8 @@ static const char store_ddl[] =
 	"CREATE TABLE txn_log ("
 	"  device_id TEXT NOT NULL, seq INTEGER NOT NULL, status INTEGER NOT NULL,"
 	"  reason TEXT, conflict_id TEXT, received_at INTEGER NOT NULL, hlc INTEGER,"
-	"  txn BLOB, digest BLOB, PRIMARY KEY (device_id, seq)) WITHOUT ROWID;"
+	"  txn BLOB, digest BLOB, reason_code INTEGER, reason_args TEXT,"
+	"  PRIMARY KEY (device_id, seq)) WITHOUT ROWID;"
 	/* A local transaction kept whole: both sides, who, when, the base. */
 	"CREATE TABLE conflict ("
 	"  id TEXT PRIMARY KEY NOT NULL, device_id TEXT NOT NULL, seq INTEGER NOT NULL,"
@@ -48,7 +49,7 @@ static const char store_ddl[] =
 	"  txn BLOB NOT NULL, server_row BLOB, hlc INTEGER, local_time INTEGER,"
 	"  received_at INTEGER NOT NULL, status TEXT NOT NULL DEFAULT 'open',"
 	"  resolution TEXT, resolved_by TEXT, resolved_at INTEGER, resolved_version INTEGER,"
-	"  note TEXT, loser_device_id TEXT, digest BLOB);"
+	"  note TEXT, loser_device_id TEXT, digest BLOB, reason_code INTEGER, reason_args TEXT);"
 	"CREATE INDEX conflict_loser ON conflict(loser_device_id, resolved_version);"
 	"CREATE INDEX conflict_resolved ON conflict(device_id, resolved_version);"
 	"CREATE INDEX conflict_status ON conflict(status, received_at);"
@@ -161,15 +162,17 @@ store_prepare(struct store *s)
 	if (!s->sp_begin || !s->sp_release || !s->sp_rollback)
 		return -1;
 	s->txn_get = db_prepare(s->db,
-	    "SELECT status, reason, conflict_id, digest FROM txn_log WHERE device_id = ?1 AND seq = ?2");
+	    "SELECT status, reason, conflict_id, digest, coalesce(reason_code, 0), reason_args"
+	    " FROM txn_log WHERE device_id = ?1 AND seq = ?2");
 	s->txn_put = db_prepare(s->db,
 	    "INSERT INTO txn_log (device_id, seq, status, reason, conflict_id, received_at, hlc, txn,"
-	    " digest) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+	    " digest, reason_code, reason_args) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
 	s->conflict_put = db_prepare(s->db,
 	    "INSERT INTO conflict (id, device_id, seq, operator, kind, reason, tbl, row_id, txn,"
 	    " server_row, hlc, local_time, received_at, status, resolution, resolved_version,"
-	    " loser_device_id)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)");
+	    " loser_device_id, reason_code, reason_args)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
+	    " ?18, ?19)");
 	s->audit_put = db_prepare(s->db,
 	    "INSERT INTO audit (version, at, device_id, operator, action, tbl, row_id, seq, detail)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
@@ -187,6 +190,83 @@ store_prepare(struct store *s)
 	if (!s->txn_get || !s->txn_put || !s->conflict_put || !s->audit_put || !s->evict_put ||
 	    !s->evict_get || !s->version_put || !s->conflict_count)
 		return -1;
+	return 0;
+}
+
+/*
+ * Bring a database made by an older tongxind up to this one's bookkeeping
+ * tables (the synced tables are guarded by the schema text instead). Each
+ * step is idempotent: it looks before it alters. Reasons got codes
+ * (common/reason.h): txn_log and conflict gained reason_code and
+ * reason_args; older rows keep NULL there and their English reason.
+ */
+static int
+store_migrate(struct store *s, char *err, size_t errlen)
+{
+	static const char *const tables[] = { "txn_log", "conflict" };
+	sqlite3_stmt *st;
+
+	for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
+		char sql[200];
+		snprintf(sql, sizeof sql, "SELECT reason_code, reason_args FROM %s LIMIT 0", tables[i]);
+		if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK) {
+			sqlite3_finalize(st);
+			continue;
+		}
+		snprintf(sql, sizeof sql, "BEGIN IMMEDIATE; ALTER TABLE %s ADD COLUMN reason_code"
+		    " INTEGER; ALTER TABLE %s ADD COLUMN reason_args TEXT; COMMIT", tables[i], tables[i]);
+		if (db_exec(s->db, sql, err, errlen) != 0) {
+			db_exec(s->db, "ROLLBACK", NULL, 0);
+			return -1;
+		}
+		log_info("store: %s now keeps reasons as codes (reason_code, reason_args)", tables[i]);
+	}
+	return 0;
+}
+
+/* Bind a reason's code (NULL when none) and packed arguments at parameters i and i + 1. */
+static void
+bind_reason(sqlite3_stmt *st, int i, const struct reason *r)
+{
+	char packed[REASON_MAX_ARGS * (REASON_ARG_MAX + 1) + 1];
+
+	if (r->code == R_NONE || reason_pack(r, packed, sizeof packed) != 0) {
+		sqlite3_bind_null(st, i);
+		sqlite3_bind_null(st, i + 1);
+		return;
+	}
+	sqlite3_bind_int64(st, i, (sqlite3_int64)r->code);
+	sqlite3_bind_text(st, i + 1, packed, -1, SQLITE_TRANSIENT);
+}
+
+int
+result_set_reason(Tongxin__TxnResult *res, const struct reason *r)
+{
+	char en[REASON_TEXT_MAX];
+
+	free(res->reason != protobuf_c_empty_string ? res->reason : NULL);
+	res->reason = NULL;
+	reason_text(r, REASON_EN, en, sizeof en);
+	if ((res->reason = strdup(en)) == NULL)
+		return -1;
+	return reason_args_copy(r, &res->reason_code, &res->reason_args, &res->n_reason_args);
+}
+
+int
+reason_args_copy(const struct reason *r, uint32_t *code, char ***args, size_t *nargs)
+{
+	*code = r->code;
+	*args = NULL;
+	*nargs = 0;
+	if (r->nargs == 0)
+		return 0;
+	if ((*args = calloc(r->nargs, sizeof **args)) == NULL)
+		return -1;
+	for (size_t i = 0; i < r->nargs; i++) {
+		if (((*args)[i] = strdup(r->args[i])) == NULL)
+			return -1;   /* the message's free takes what was made */
+		(*nargs)++;
+	}
 	return 0;
 }
 
@@ -239,6 +319,8 @@ store_open(const char *dir, int create, char *err, size_t errlen)
 	s->hlc = hlc_next(0);
 	s->max_open_conflicts = CONFLICTS_PER_DEVICE_MAX;
 	today_str(s->today);
+	if (store_migrate(s, err, errlen) != 0)
+		goto fail;
 	if (store_prepare(s) != 0) {
 		snprintf(err, errlen, "cannot prepare statements: %s", sqlite3_errmsg(s->db));
 		goto fail;
@@ -386,9 +468,13 @@ enum ch_result
 refuse_unseen(struct txn_verdict *vd, const struct table_def *td, const char *what,
     const char *id)
 {
+	char ca[REASON_COL_MAX];
+
 	snprintf(vd->kind, sizeof vd->kind, "scope");
-	snprintf(vd->reason, sizeof vd->reason,
-	    "%s: %s %s does not exist in this device's organisation", td->name, what, id);
+	if (what == NULL)
+		reason_set(&vd->why, R_UNSEEN_ROW, td->name, id);
+	else
+		reason_set(&vd->why, R_UNSEEN_REF, reason_col(ca, td->name, what), id);
 	return CH_REJECTED;
 }
 
@@ -403,6 +489,7 @@ row_scopes(struct store *s, int t, const Tongxin__Value *v, char *scope, char *s
 	const struct table_def *td = &schema_tables[t];
 	int cols[2] = { td->scope_col, td->scope2_col };
 	char *outs[2] = { scope, scope2 };
+	char ca[REASON_COL_MAX];
 
 	scope2[0] = '\0';
 	for (int k = 0; k < 2; k++) {
@@ -411,8 +498,7 @@ row_scopes(struct store *s, int t, const Tongxin__Value *v, char *scope, char *s
 			continue;
 		if (v[c].kind_case != TONGXIN__VALUE__KIND_S) {
 			snprintf(vd->kind, sizeof vd->kind, "invalid");
-			snprintf(vd->reason, sizeof vd->reason, "%s: %s (%s) is required", td->name,
-			    td->cols[c].label, td->cols[c].name);
+			reason_set(&vd->why, R_REQUIRED, reason_col(ca, td->name, td->cols[c].name));
 			return CH_REJECTED;
 		}
 		rt = schema_table_index(td->cols[c].ref_table);
@@ -420,11 +506,10 @@ row_scopes(struct store *s, int t, const Tongxin__Value *v, char *scope, char *s
 		if (rc < 0)
 			return CH_ERROR;
 		if (rc == 0)
-			return refuse_unseen(vd, td, td->cols[c].label, v[c].s);
+			return refuse_unseen(vd, td, td->cols[c].name, v[c].s);
 		if (rc == 2 && k == 0) {
 			snprintf(vd->kind, sizeof vd->kind, "missing_parent");
-			snprintf(vd->reason, sizeof vd->reason,
-			    "%s: %s %s has been deleted or dissolved", td->name, td->cols[c].label,
+			reason_set(&vd->why, R_PARENT_GONE, reason_col(ca, td->name, td->cols[c].name),
 			    v[c].s);
 			return CH_CONFLICT;
 		}
@@ -435,7 +520,7 @@ row_scopes(struct store *s, int t, const Tongxin__Value *v, char *scope, char *s
 		if (v[code].kind_case != TONGXIN__VALUE__KIND_S ||
 		    strchr(v[code].s, '/') != NULL || n + strlen(v[code].s) + 2 > SCOPE_MAX) {
 			snprintf(vd->kind, sizeof vd->kind, "invalid");
-			snprintf(vd->reason, sizeof vd->reason, "org: invalid organisation code");
+			reason_set0(&vd->why, R_BAD_ORG_CODE);
 			return CH_REJECTED;
 		}
 		snprintf(scope + n, SCOPE_MAX - n, "%s/", v[code].s);
@@ -454,7 +539,7 @@ check_refs(struct store *s, const struct store_actor *who, int t, const Tongxin_
     const uint32_t *cols, size_t n, struct txn_verdict *vd)
 {
 	const struct table_def *td = &schema_tables[t];
-	char tmp[SCOPE_MAX];
+	char tmp[SCOPE_MAX], ca[REASON_COL_MAX];
 
 	for (size_t i = 0; i < n; i++) {
 		const struct col_def *cd = &td->cols[cols[i]];
@@ -468,8 +553,7 @@ check_refs(struct store *s, const struct store_actor *who, int t, const Tongxin_
 			return CH_ERROR;
 		seen = rc > 0 && ((cd->flags & COLF_ANYSCOPE) || in_scope(tmp, who->scope));
 		if (rc > 0 && !seen) {
-			int moved = row_left_scope(s, rt, v[cols[i]].s, who->scope, vd->reason,
-			    sizeof vd->reason);
+			int moved = row_left_scope(s, rt, v[cols[i]].s, who->scope, &vd->why);
 			if (moved < 0)
 				return CH_ERROR;
 			if (moved) {
@@ -478,11 +562,11 @@ check_refs(struct store *s, const struct store_actor *who, int t, const Tongxin_
 			}
 		}
 		if (!seen)
-			return refuse_unseen(vd, td, cd->label, v[cols[i]].s);
+			return refuse_unseen(vd, td, cd->name, v[cols[i]].s);
 		if (rc == 2) {
 			snprintf(vd->kind, sizeof vd->kind, "missing_parent");
-			snprintf(vd->reason, sizeof vd->reason,
-			    "%s: %s %s has been deleted or dissolved", td->name, cd->label, v[cols[i]].s);
+			reason_set(&vd->why, R_PARENT_GONE, reason_col(ca, td->name, cd->name),
+			    v[cols[i]].s);
 			return CH_CONFLICT;
 		}
 	}
@@ -495,49 +579,46 @@ change_shape(const Tongxin__Change *c, struct txn_verdict *vd)
 {
 	const struct table_def *td;
 	uint64_t seen = 0;
+	char n[24], ca[REASON_COL_MAX];
 
 	snprintf(vd->kind, sizeof vd->kind, "invalid");
 	if (c->table >= TBL_COUNT) {
-		snprintf(vd->reason, sizeof vd->reason, "unknown table %u", c->table);
+		reason_set(&vd->why, R_UNKNOWN_TABLE, reason_num(n, c->table));
 		return CH_REJECTED;
 	}
 	td = &schema_tables[c->table];
 	if (!id_valid(c->row_id)) {
-		snprintf(vd->reason, sizeof vd->reason, "%s: malformed row id", td->name);
+		reason_set(&vd->why, R_BAD_ROW_ID, td->name);
 		return CH_REJECTED;
 	}
 	if (c->n_values != c->n_cols ||
 	    (c->op != TONGXIN__CHANGE__OP__OP_INSERT && c->n_before != c->n_cols)) {
-		snprintf(vd->reason, sizeof vd->reason, "%s: column, value and base counts differ",
-		    td->name);
+		reason_set(&vd->why, R_COUNTS_DIFFER, td->name);
 		return CH_REJECTED;
 	}
 	for (size_t i = 0; i < c->n_cols; i++) {
 		if (c->cols[i] >= (uint32_t)td->ncols || (seen & (1ull << c->cols[i]))) {
-			snprintf(vd->reason, sizeof vd->reason, "%s: bad or repeated column %u",
-			    td->name, c->cols[i]);
+			reason_set(&vd->why, R_BAD_COLUMN, td->name, reason_num(n, c->cols[i]));
 			return CH_REJECTED;
 		}
 		seen |= 1ull << c->cols[i];
 		if (c->op == TONGXIN__CHANGE__OP__OP_DELETE)
 			continue;
-		if (validate_value(&td->cols[c->cols[i]], c->values[i], vd->reason,
-		    sizeof vd->reason) != 0)
+		if (validate_value_reason(&td->cols[c->cols[i]], c->values[i], &vd->why) != 0)
 			return CH_REJECTED;
 		/* A required column is never set to nothing, on insert or update. */
 		if ((td->cols[c->cols[i]].flags & COLF_REQUIRED) &&
 		    (c->values[i]->kind_case == TONGXIN__VALUE__KIND__NOT_SET ||
 		     (c->values[i]->kind_case == TONGXIN__VALUE__KIND_S && c->values[i]->s[0] == '\0'))) {
-			snprintf(vd->reason, sizeof vd->reason, "%s: %s (%s) is required", td->name,
-			    td->cols[c->cols[i]].label, td->cols[c->cols[i]].name);
+			reason_set(&vd->why, R_REQUIRED,
+			    reason_col(ca, td->name, td->cols[c->cols[i]].name));
 			return CH_REJECTED;
 		}
 		/* There is one street, made by tongxind init. */
 		if (c->table == TBL_ORG && c->values[i]->kind_case == TONGXIN__VALUE__KIND_S &&
 		    (int)c->cols[i] == schema_col_index(td, "kind") &&
 		    strcmp(c->values[i]->s, "street") == 0) {
-			snprintf(vd->reason, sizeof vd->reason, "org: there is one street per server, "
-			    "created by tongxind init");
+			reason_set0(&vd->why, R_ONE_STREET);
 			return CH_REJECTED;
 		}
 	}
@@ -592,8 +673,7 @@ structure_guard(const struct store_actor *who, const Tongxin__Change *c, const s
 		return CH_APPLIED;
 	snprintf(vd->kind, sizeof vd->kind, "scope");
 	if (c->op == TONGXIN__CHANGE__OP__OP_DELETE) {
-		snprintf(vd->reason, sizeof vd->reason, "org: a device cannot delete the organisation "
-		    "it works for; the street office dissolves organisations");
+		reason_set0(&vd->why, R_OWN_ORG_DELETE);
 		return CH_REJECTED;
 	}
 	for (size_t i = 0; i < c->n_cols; i++) {
@@ -601,9 +681,8 @@ structure_guard(const struct store_actor *who, const Tongxin__Change *c, const s
 		if (value_eq(&r->v[c->cols[i]], c->values[i]))
 			continue;
 		if (strcmp(name, "dissolved") == 0 || strcmp(name, "kind") == 0) {
-			snprintf(vd->reason, sizeof vd->reason, "org: a device cannot change %s (%s) of "
-			    "the organisation it works for; the street office does that",
-			    td->cols[c->cols[i]].label, name);
+			char ca[REASON_COL_MAX];
+			reason_set(&vd->why, R_OWN_ORG_CHANGE, reason_col(ca, td->name, name));
 			return CH_REJECTED;
 		}
 	}
@@ -618,7 +697,7 @@ apply_insert(struct store *s, const struct store_actor *who, const Tongxin__Txn 
 	struct srow r;
 	enum ch_result res;
 	int rc;
-	char to_id[ID_TEXT_LEN + 1];
+	char to_id[ID_TEXT_LEN + 1], ca[REASON_COL_MAX];
 
 	memset(&r, 0, sizeof r);
 	for (size_t i = 0; i < c->n_cols; i++)
@@ -627,20 +706,19 @@ apply_insert(struct store *s, const struct store_actor *who, const Tongxin__Txn 
 		if ((td->cols[k].flags & COLF_REQUIRED) &&
 		    r.v[k].kind_case == TONGXIN__VALUE__KIND__NOT_SET) {
 			snprintf(vd->kind, sizeof vd->kind, "invalid");
-			snprintf(vd->reason, sizeof vd->reason, "%s: %s (%s) is required", td->name,
-			    td->cols[k].label, td->cols[k].name);
+			reason_set(&vd->why, R_REQUIRED, reason_col(ca, td->name, td->cols[k].name));
 			return CH_REJECTED;
 		}
 	if (c->table == TBL_ORG &&
 	    r.v[schema_col_index(td, "parent_id")].kind_case != TONGXIN__VALUE__KIND_S) {
 		snprintf(vd->kind, sizeof vd->kind, "invalid");
-		snprintf(vd->reason, sizeof vd->reason, "org: an organisation needs a parent");
+		reason_set0(&vd->why, R_NEEDS_PARENT);
 		return CH_REJECTED;
 	}
 	if (c->table == TBL_TRANSFER &&
 	    (res = transfer_prepare_insert(s, &r, to_id, vd)) != CH_APPLIED)
 		return res;
-	if (validate_row((int)c->table, r.v, s->today, vd->reason, sizeof vd->reason) != 0) {
+	if (validate_row_reason((int)c->table, r.v, s->today, &vd->why) != 0) {
 		snprintf(vd->kind, sizeof vd->kind, "invalid");
 		return CH_REJECTED;
 	}
@@ -653,7 +731,7 @@ apply_insert(struct store *s, const struct store_actor *who, const Tongxin__Txn 
 	 */
 	if (res != CH_REJECTED && !in_scope(r.scope, who->scope)) {
 		int sc = td->scope_col;
-		return refuse_unseen(vd, td, td->cols[sc].label,
+		return refuse_unseen(vd, td, td->cols[sc].name,
 		    r.v[sc].kind_case == TONGXIN__VALUE__KIND_S ? r.v[sc].s : "");
 	}
 	if (res != CH_APPLIED)
@@ -673,16 +751,14 @@ apply_insert(struct store *s, const struct store_actor *who, const Tongxin__Txn 
 		 */
 		s->version--;
 		snprintf(vd->kind, sizeof vd->kind, "invalid");
-		snprintf(vd->reason, sizeof vd->reason, "%s: row id %s is already in use; "
-		    "a new row needs a new id", td->name, c->row_id);
+		reason_set(&vd->why, R_ID_IN_USE, td->name, c->row_id);
 		return CH_REJECTED;
 	}
 	if (rc == SQLITE_CONSTRAINT_UNIQUE) {
 		sqlite3_stmt *st = s->unique_get[c->table];
 		s->version--;
 		snprintf(vd->kind, sizeof vd->kind, "unique");
-		snprintf(vd->reason, sizeof vd->reason, "%s: a unique value is already registered",
-		    td->name);
+		reason_set(&vd->why, R_UNIQUE, td->name);
 		for (int k = 0; st != NULL && k < td->ncols; k++) {
 			if (!(td->cols[k].flags & COLF_UNIQUE))
 				continue;
@@ -696,13 +772,13 @@ apply_insert(struct store *s, const struct store_actor *who, const Tongxin__Txn 
 				/* Name the other row only when the device holds it too. */
 				if (vd->have_server && (in_scope(vd->server.scope, who->scope) ||
 				    in_scope(vd->server.scope2, who->scope)))
-					snprintf(vd->reason, sizeof vd->reason,
-					    "%s: %s %s is already registered (row %s)", td->name,
-					    td->cols[k].label, r.v[k].s ? r.v[k].s : "", vd->server_id);
+					reason_set(&vd->why, R_UNIQUE_HERE,
+					    reason_col(ca, td->name, td->cols[k].name),
+					    r.v[k].kind_case == TONGXIN__VALUE__KIND_S ? r.v[k].s : "",
+					    vd->server_id);
 				else
-					snprintf(vd->reason, sizeof vd->reason,
-					    "%s: %s %s clashes with a record outside this office; kept "
-					    "whole for the street to settle", td->name, td->cols[k].label,
+					reason_set(&vd->why, R_UNIQUE_ELSEWHERE,
+					    reason_col(ca, td->name, td->cols[k].name),
 					    r.v[k].kind_case == TONGXIN__VALUE__KIND_S ? r.v[k].s : "");
 			}
 			sqlite3_reset(st);
@@ -729,7 +805,7 @@ apply_update(struct store *s, const struct store_actor *who, const Tongxin__Txn 
 	enum ch_result res = CH_APPLIED;
 	char new_scope[SCOPE_MAX], new_scope2[SCOPE_MAX];
 	int scope_changed = 0, rc, undeleted = 0;
-	char oldv[128], newv[128];
+	char oldv[128], newv[128], ca[REASON_COL_MAX];
 	/* The columns this change really sets: the audit records only those. */
 	uint32_t acols[MAX_COLS];
 	Tongxin__Value *avals[MAX_COLS], *abefore[MAX_COLS];
@@ -739,10 +815,9 @@ apply_update(struct store *s, const struct store_actor *who, const Tongxin__Txn 
 	if (row_load(s, (int)c->table, c->row_id, &r) != 0)
 		return CH_ERROR;
 	if (!r.exists)
-		return refuse_unseen(vd, td, "row", c->row_id);
+		return refuse_unseen(vd, td, NULL, c->row_id);
 	if (!in_scope(r.scope, who->scope) && !in_scope(r.scope2, who->scope)) {
-		int moved = row_left_scope(s, (int)c->table, c->row_id, who->scope, vd->reason,
-		    sizeof vd->reason);
+		int moved = row_left_scope(s, (int)c->table, c->row_id, who->scope, &vd->why);
 		if (moved < 0) {
 			res = CH_ERROR;
 			goto out;
@@ -753,7 +828,7 @@ apply_update(struct store *s, const struct store_actor *who, const Tongxin__Txn 
 			res = CH_CONFLICT;
 			goto keep;
 		}
-		res = refuse_unseen(vd, td, "row", c->row_id);
+		res = refuse_unseen(vd, td, NULL, c->row_id);
 		goto out;
 	}
 	if ((res = structure_guard(who, c, &r, vd)) != CH_APPLIED)
@@ -763,8 +838,7 @@ apply_update(struct store *s, const struct store_actor *who, const Tongxin__Txn 
 		undeleted = 1;
 	} else if (r.deleted) {
 		snprintf(vd->kind, sizeof vd->kind, "update_deleted");
-		snprintf(vd->reason, sizeof vd->reason, "%s: row %s was deleted on the server",
-		    td->name, c->row_id);
+		reason_set(&vd->why, R_DELETED_ON_SERVER, td->name, c->row_id);
 		res = CH_CONFLICT;
 		goto keep;
 	}
@@ -776,8 +850,7 @@ apply_update(struct store *s, const struct store_actor *who, const Tongxin__Txn 
 			continue;                   /* already that value */
 		if (cd->merge == MERGE_IMMUTABLE) {
 			snprintf(vd->kind, sizeof vd->kind, "invalid");
-			snprintf(vd->reason, sizeof vd->reason, "%s: %s (%s) cannot be changed",
-			    td->name, cd->label, cd->name);
+			reason_set(&vd->why, R_IMMUTABLE, reason_col(ca, td->name, cd->name));
 			res = CH_REJECTED;
 			goto out;
 		}
@@ -785,19 +858,16 @@ apply_update(struct store *s, const struct store_actor *who, const Tongxin__Txn 
 			if (cd->merge == MERGE_NEWER_WINS) {
 				note->table = (int)c->table;
 				snprintf(note->row_id, sizeof note->row_id, "%s", c->row_id);
-				snprintf(note->reason, sizeof note->reason,
-				    "%s: %s changed on both sides; the %s edit won (server %s, office %s)",
-				    td->name, cd->name, tx->hlc > r.hlc ? "office's newer" : "server's newer",
-				    value_str(cur, oldv, sizeof oldv), value_str(c->values[i], newv, sizeof newv));
+				reason_set(&note->why, tx->hlc > r.hlc ? R_NEWER_OFFICE : R_NEWER_SERVER,
+				    reason_col(ca, td->name, cd->name), value_str(cur, oldv, sizeof oldv),
+				    value_str(c->values[i], newv, sizeof newv));
 				if (tx->hlc <= r.hlc)
 					continue;   /* the server's value is newer: keep it */
 				if (strcmp(r.device, who->device_id) != 0)
 					snprintf(note->loser, sizeof note->loser, "%s", r.device);
 			} else if (res == CH_APPLIED) {
 				snprintf(vd->kind, sizeof vd->kind, "same_field");
-				snprintf(vd->reason, sizeof vd->reason,
-				    "%s: %s (%s) was changed on the server to \"%s\" since this device "
-				    "saw \"%s\"", td->name, cd->label, cd->name,
+				reason_set(&vd->why, R_SAME_FIELD, reason_col(ca, td->name, cd->name),
 				    value_str(cur, oldv, sizeof oldv),
 				    value_str(c->before[i], newv, sizeof newv));
 				res = CH_CONFLICT;
@@ -832,9 +902,7 @@ apply_update(struct store *s, const struct store_actor *who, const Tongxin__Txn 
 		if (res == CH_APPLIED && !in_scope(new_scope, who->scope) &&
 		    !in_scope(new_scope2, who->scope)) {
 			snprintf(vd->kind, sizeof vd->kind, "scope");
-			snprintf(vd->reason, sizeof vd->reason,
-			    "%s: the change would move the row outside this device's organisation",
-			    td->name);
+			reason_set(&vd->why, R_MOVE_OUT, td->name);
 			res = CH_REJECTED;
 		}
 		if (res != CH_APPLIED)
@@ -842,7 +910,7 @@ apply_update(struct store *s, const struct store_actor *who, const Tongxin__Txn 
 	}
 	if ((res = check_refs(s, who, (int)c->table, r.v, c->cols, c->n_cols, vd)) != CH_APPLIED)
 		goto keep;
-	if (validate_row((int)c->table, r.v, s->today, vd->reason, sizeof vd->reason) != 0) {
+	if (validate_row_reason((int)c->table, r.v, s->today, &vd->why) != 0) {
 		snprintf(vd->kind, sizeof vd->kind, "invalid");
 		res = CH_REJECTED;
 		goto out;
@@ -876,8 +944,7 @@ apply_update(struct store *s, const struct store_actor *who, const Tongxin__Txn 
 	rc = row_write(s, (int)c->table, c->row_id, &r, 0);
 	if (rc == SQLITE_CONSTRAINT_UNIQUE) {
 		snprintf(vd->kind, sizeof vd->kind, "unique");
-		snprintf(vd->reason, sizeof vd->reason, "%s: a unique value is already registered",
-		    td->name);
+		reason_set(&vd->why, R_UNIQUE, td->name);
 		res = CH_CONFLICT;
 		goto out;
 	}
@@ -921,23 +988,22 @@ apply_delete(struct store *s, const struct store_actor *who, const Tongxin__Txn 
 	const struct table_def *td = &schema_tables[c->table];
 	struct srow r;
 	enum ch_result res = CH_APPLIED;
-	char a[128], b[128];
+	char a[128], b[128], ca[REASON_COL_MAX];
 	int rc;
 
 	if (row_load(s, (int)c->table, c->row_id, &r) != 0)
 		return CH_ERROR;
 	if (!r.exists)
-		return refuse_unseen(vd, td, "row", c->row_id);
+		return refuse_unseen(vd, td, NULL, c->row_id);
 	if (!in_scope(r.scope, who->scope) && !in_scope(r.scope2, who->scope)) {
-		int moved = row_left_scope(s, (int)c->table, c->row_id, who->scope, vd->reason,
-		    sizeof vd->reason);
+		int moved = row_left_scope(s, (int)c->table, c->row_id, who->scope, &vd->why);
 		if (moved > 0) {
 			snprintf(vd->kind, sizeof vd->kind, "transferred");
 			vd->have_server = row_load(s, (int)c->table, c->row_id, &vd->server) == 0;
 			res = CH_CONFLICT;
 			goto out;
 		}
-		res = moved < 0 ? CH_ERROR : refuse_unseen(vd, td, "row", c->row_id);
+		res = moved < 0 ? CH_ERROR : refuse_unseen(vd, td, NULL, c->row_id);
 		goto out;
 	}
 	if ((res = structure_guard(who, c, &r, vd)) != CH_APPLIED)
@@ -947,11 +1013,9 @@ apply_delete(struct store *s, const struct store_actor *who, const Tongxin__Txn 
 	for (size_t i = 0; i < c->n_cols && !force; i++) {
 		if (!value_eq(&r.v[c->cols[i]], c->before[i])) {
 			snprintf(vd->kind, sizeof vd->kind, "delete_updated");
-			snprintf(vd->reason, sizeof vd->reason,
-			    "%s: row %s was changed on the server (%s: \"%s\", this device saw \"%s\") "
-			    "before this delete arrived", td->name, c->row_id,
-			    td->cols[c->cols[i]].name, value_str(&r.v[c->cols[i]], a, sizeof a),
-			    value_str(c->before[i], b, sizeof b));
+			reason_set(&vd->why, R_DELETE_UPDATED, td->name, c->row_id,
+			    reason_col(ca, td->name, td->cols[c->cols[i]].name),
+			    value_str(&r.v[c->cols[i]], a, sizeof a), value_str(c->before[i], b, sizeof b));
 			vd->have_server = row_load(s, (int)c->table, c->row_id, &vd->server) == 0;
 			res = CH_CONFLICT;
 			goto out;
@@ -1124,6 +1188,7 @@ conflict_record(struct store *s, const struct store_actor *who, const Tongxin__T
 	uint8_t *blob = pack_txn(tx, &n), *rblob = NULL;
 	Tongxin__Row *row = NULL;
 	int rc;
+	char en[REASON_TEXT_MAX];
 
 	if (blob == NULL || id_new(id) != 0) {
 		free(blob);
@@ -1144,7 +1209,9 @@ conflict_record(struct store *s, const struct store_actor *who, const Tongxin__T
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)tx->seq);
 	bind_text_or_null(st, 4, tx->operator_name[0] ? tx->operator_name : who->operator_name);
 	sqlite3_bind_text(st, 5, vd->kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, vd->reason, -1, SQLITE_STATIC);
+	reason_text(&vd->why, REASON_EN, en, sizeof en);
+	sqlite3_bind_text(st, 6, en, -1, SQLITE_STATIC);
+	bind_reason(st, 18, &vd->why);
 	sqlite3_bind_int(st, 7, vd->table);
 	bind_text_or_null(st, 8, vd->row_id);
 	sqlite3_bind_blob(st, 9, blob, (int)n, SQLITE_STATIC);
@@ -1206,19 +1273,19 @@ step_once(sqlite3_stmt *st)
 enum ch_result
 txn_shape(const Tongxin__Txn *tx, struct txn_verdict *vd)
 {
+	char n[24];
+
 	snprintf(vd->kind, sizeof vd->kind, "invalid");
 	if (tx->seq == 0) {
-		snprintf(vd->reason, sizeof vd->reason, "transaction without a sequence");
+		reason_set0(&vd->why, R_NO_SEQUENCE);
 		return CH_REJECTED;
 	}
 	if (tx->n_changes == 0 || tx->n_changes > TXN_MAX_CHANGES) {
-		snprintf(vd->reason, sizeof vd->reason, "a transaction must hold 1 to %d changes",
-		    TXN_MAX_CHANGES);
+		reason_set(&vd->why, R_CHANGE_COUNT, reason_num(n, TXN_MAX_CHANGES));
 		return CH_REJECTED;
 	}
 	if (strlen(tx->operator_name) > TXN_OPERATOR_MAX) {
-		snprintf(vd->reason, sizeof vd->reason, "the operator name is longer than %d bytes",
-		    TXN_OPERATOR_MAX);
+		reason_set(&vd->why, R_OPERATOR_TOO_LONG, reason_num(n, TXN_OPERATOR_MAX));
 		return CH_REJECTED;
 	}
 	for (size_t i = 0; i < tx->n_changes; i++) {
@@ -1273,7 +1340,7 @@ apply_changes(struct store *s, const struct store_actor *who, const Tongxin__Txn
 			break;
 		case TONGXIN__CHANGE__OP__OP_UPDATE:
 			r = apply_update(s, who, tx, c, &v1, &notes[*nnotes], 0);
-			if (notes[*nnotes].reason[0])
+			if (notes[*nnotes].why.code != R_NONE)
 				(*nnotes)++;
 			break;
 		case TONGXIN__CHANGE__OP__OP_DELETE:
@@ -1281,7 +1348,10 @@ apply_changes(struct store *s, const struct store_actor *who, const Tongxin__Txn
 			break;
 		default:
 			snprintf(v1.kind, sizeof v1.kind, "invalid");
-			snprintf(v1.reason, sizeof v1.reason, "unknown operation %d", (int)c->op);
+			{
+				char n[24];
+				reason_set(&v1.why, R_UNKNOWN_OP, reason_num(n, (int)c->op));
+			}
 			r = CH_REJECTED;
 		}
 		if (r == CH_ERROR) {
@@ -1332,10 +1402,10 @@ queue_full_verdict(struct store *s, struct txn_verdict *vd)
 	if (vd->have_server)
 		srow_clear(&vd->server);
 	vd->have_server = 0;
+	char n[24];
+
 	snprintf(vd->kind, sizeof vd->kind, "queue_full");
-	snprintf(vd->reason, sizeof vd->reason, "this device already has %lld open conflicts "
-	    "waiting for the street; nothing more is queued until the street settles them",
-	    (long long)s->max_open_conflicts);
+	reason_set(&vd->why, R_QUEUE_FULL, reason_num(n, (long long)s->max_open_conflicts));
 }
 
 /*
@@ -1400,7 +1470,7 @@ reused_seq(struct store *s, const struct store_actor *who, const Tongxin__Txn *t
 		}
 		if (outcome == CH_REJECTED) {
 			res->status = TONGXIN__TXN_RESULT__STATUS__REJECTED;
-			if ((res->reason = strdup(vd.reason)) == NULL)
+			if (result_set_reason(res, &vd.why) != 0)
 				return -1;
 			return result_rows(s, tx, who->scope, res, NULL);
 		}
@@ -1409,10 +1479,10 @@ reused_seq(struct store *s, const struct store_actor *who, const Tongxin__Txn *t
 	vd.table = (int)tx->changes[0]->table;
 	snprintf(vd.row_id, sizeof vd.row_id, "%s", tx->changes[0]->row_id);
 	snprintf(vd.kind, sizeof vd.kind, "reused_seq");
-	snprintf(vd.reason, sizeof vd.reason, "sequence %llu of this device was already used by "
-	    "another transaction (was the replica restored from a backup, or the credential "
-	    "used on a second computer?); kept whole for the street",
-	    (unsigned long long)tx->seq);
+	{
+		char n[24];
+		reason_set(&vd.why, R_REUSED_SEQ, reason_num(n, (long long)tx->seq));
+	}
 	if (cid[0] == '\0') {
 		if (conflict_record(s, who, tx, &vd, "open", NULL, cid) != 0)
 			return -1;
@@ -1426,7 +1496,7 @@ reused_seq(struct store *s, const struct store_actor *who, const Tongxin__Txn *t
 		if (rc != SQLITE_DONE)
 			return -1;
 	}
-	if ((res->reason = strdup(vd.reason)) == NULL || (res->conflict_id = strdup(cid)) == NULL)
+	if (result_set_reason(res, &vd.why) != 0 || (res->conflict_id = strdup(cid)) == NULL)
 		return -1;
 	return result_rows(s, tx, who->scope, res, NULL);
 }
@@ -1479,6 +1549,17 @@ apply_txn(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx
 	if (rc == SQLITE_ROW) {
 		res->status = (Tongxin__TxnResult__Status)sqlite3_column_int(s->txn_get, 0);
 		res->duplicate = 1;
+		/* The same answer as the first time: the code and its arguments too. */
+		if (sqlite3_column_int64(s->txn_get, 4) != 0) {
+			struct reason why;
+			reason_unpack((uint32_t)sqlite3_column_int64(s->txn_get, 4),
+			    (const char *)sqlite3_column_text(s->txn_get, 5), &why);
+			if (reason_args_copy(&why, &res->reason_code, &res->reason_args,
+			    &res->n_reason_args) != 0) {
+				sqlite3_reset(s->txn_get);
+				return -1;
+			}
+		}
 		if (sqlite3_column_type(s->txn_get, 1) != SQLITE_NULL)
 			res->reason = strdup((const char *)sqlite3_column_text(s->txn_get, 1));
 		if (sqlite3_column_type(s->txn_get, 2) != SQLITE_NULL)
@@ -1529,16 +1610,17 @@ apply_txn(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx
 			nv.table = notes[i].table;
 			snprintf(nv.row_id, sizeof nv.row_id, "%s", notes[i].row_id);
 			snprintf(nv.kind, sizeof nv.kind, "newer_wins");
-			snprintf(nv.reason, sizeof nv.reason, "%s", notes[i].reason);
+			nv.why = notes[i].why;
 			if (conflict_record(s, who, tx, &nv, "auto", notes[i].loser, nid) != 0)
 				goto fail;
 			/* The clerk is told too: the txn's reason carries the decision. */
 			if (i == 0)
-				snprintf(vd.reason, sizeof vd.reason, "%s", notes[i].reason);
+				vd.why = notes[i].why;
 		}
 		if (nnotes > 1) {
-			size_t l = strlen(vd.reason);
-			snprintf(vd.reason + l, sizeof vd.reason - l, " (and %zu more)", nnotes - 1);
+			char n[24];
+			reason_set(&vd.why, R_NEWER_SEVERAL, notes[0].why.args[0],
+			    reason_num(n, (long long)nnotes));
 		}
 	}
 	free(notes);
@@ -1552,8 +1634,12 @@ apply_txn(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx
 	case CH_CONFLICT: res->status = TONGXIN__TXN_RESULT__STATUS__CONFLICT; break;
 	default: res->status = TONGXIN__TXN_RESULT__STATUS__REJECTED; break;
 	}
-	if (vd.reason[0] && (res->reason = strdup(vd.reason)) == NULL)
+	if (vd.why.code != R_NONE && result_set_reason(res, &vd.why) != 0)
 		return -1;
+	if (vd.why.code != R_NONE && outcome != CH_APPLIED && outcome != CH_MERGED)
+		log_info("store: device %s: transaction %llu %s: %s",
+		    who->device_name ? who->device_name : who->device_id, (unsigned long long)tx->seq,
+		    outcome == CH_CONFLICT ? "queued as a conflict" : "rejected", res->reason);
 	if (outcome == CH_REJECTED) {
 		if ((blob = pack_txn(tx, &blen)) == NULL)
 			return -1;
@@ -1565,7 +1651,8 @@ apply_txn(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx
 	sqlite3_bind_text(s->txn_put, 1, who->device_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s->txn_put, 2, (sqlite3_int64)tx->seq);
 	sqlite3_bind_int(s->txn_put, 3, (int)res->status);
-	bind_text_or_null(s->txn_put, 4, vd.reason);
+	bind_text_or_null(s->txn_put, 4, res->reason);
+	bind_reason(s->txn_put, 10, &vd.why);
 	bind_text_or_null(s->txn_put, 5, cid);
 	sqlite3_bind_int64(s->txn_put, 6, now_ms());
 	sqlite3_bind_int64(s->txn_put, 7, (sqlite3_int64)tx->hlc);
@@ -2069,7 +2156,7 @@ evict_record(struct store *s, uint64_t version, int t, const char *id, const cha
 }
 
 int
-row_left_scope(struct store *s, int t, const char *id, const char *scope, char *why, size_t cap)
+row_left_scope(struct store *s, int t, const char *id, const char *scope, struct reason *why)
 {
 	sqlite3_stmt *st;
 	char hi[SCOPE_MAX];
@@ -2090,8 +2177,7 @@ row_left_scope(struct store *s, int t, const char *id, const char *scope, char *
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		/* Where it went is none of this device's business. */
-		snprintf(why, cap, "%s: row %s was transferred out of this device's organisation "
-		    "before this change arrived", schema_tables[t].name, id);
+		reason_set(why, R_TRANSFERRED_OUT, schema_tables[t].name, id);
 		found = 1;
 	}
 	sqlite3_finalize(st);

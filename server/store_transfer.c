@@ -20,11 +20,12 @@ text_of(const Tongxin__Value *v)
 	return v->kind_case == TONGXIN__VALUE__KIND_S ? v->s : NULL;
 }
 
+/* Refuse with a reason code that takes no arguments. */
 static enum ch_result
-reject(struct txn_verdict *vd, const char *kind, const char *msg)
+reject(struct txn_verdict *vd, const char *kind, enum reason_code code)
 {
 	snprintf(vd->kind, sizeof vd->kind, "%s", kind);
-	snprintf(vd->reason, sizeof vd->reason, "transfer: %s", msg);
+	reason_set0(&vd->why, code);
 	return CH_REJECTED;
 }
 
@@ -40,9 +41,9 @@ transfer_prepare_insert(struct store *s, struct srow *r, char to_id[ID_TEXT_LEN 
 	int found = 0;
 
 	if (status == NULL || strcmp(status, "requested") != 0)
-		return reject(vd, "invalid", "a new transfer must have status \"requested\"");
+		return reject(vd, "invalid", R_TRANSFER_NOT_REQUESTED);
 	if (code == NULL || member == NULL || from == NULL)
-		return reject(vd, "invalid", "member, sending and receiving organisations are required");
+		return reject(vd, "invalid", R_TRANSFER_INCOMPLETE);
 	if (sqlite3_prepare_v2(s->db, "SELECT id FROM org WHERE code = ?1 AND _deleted = 0"
 	    " AND coalesce(dissolved, 0) = 0", -1, &st, NULL) != SQLITE_OK)
 		return CH_ERROR;
@@ -54,15 +55,14 @@ transfer_prepare_insert(struct store *s, struct srow *r, char to_id[ID_TEXT_LEN 
 	sqlite3_finalize(st);
 	if (!found) {
 		snprintf(vd->kind, sizeof vd->kind, "unknown_ref");
-		snprintf(vd->reason, sizeof vd->reason,
-		    "transfer: no organisation has the code \"%s\"", code);
+		reason_set(&vd->why, R_TRANSFER_UNKNOWN_ORG, code);
 		return CH_REJECTED;
 	}
 	if (text_of(&r->v[COL("to_org_id")]) && strcmp(text_of(&r->v[COL("to_org_id")]), to_id) != 0)
-		return reject(vd, "invalid", "to_org_id does not match to_org_code");
+		return reject(vd, "invalid", R_TRANSFER_ORG_MISMATCH);
 	value_set_text(&r->v[COL("to_org_id")], to_id);
 	if (strcmp(to_id, from) == 0)
-		return reject(vd, "invalid", "the receiving organisation is the sending one");
+		return reject(vd, "invalid", R_TRANSFER_SAME_ORG);
 	return CH_APPLIED;
 }
 
@@ -80,21 +80,19 @@ transfer_check_member(struct store *s, const struct store_actor *who, const stru
 	if (!m.exists || !in_scope(m.scope, who->scope)) {
 		/* Only a member the device holds can be sent; one that left meanwhile is a conflict. */
 		srow_clear(&m);
-		if ((moved = row_left_scope(s, TBL_MEMBER, member, who->scope, vd->reason,
-		    sizeof vd->reason)) < 0)
+		if ((moved = row_left_scope(s, TBL_MEMBER, member, who->scope, &vd->why)) < 0)
 			return CH_ERROR;
 		if (moved) {
 			snprintf(vd->kind, sizeof vd->kind, "transferred");
 			return CH_CONFLICT;
 		}
-		return refuse_unseen(vd, &schema_tables[TBL_TRANSFER], "党员 (member_id)", member);
+		return refuse_unseen(vd, &schema_tables[TBL_TRANSFER], "member_id", member);
 	}
 	/* The member must still be where the request says. */
 	mc = schema_col_index(&schema_tables[TBL_MEMBER], "org_id");
 	if (m.deleted || text_of(&m.v[mc]) == NULL || strcmp(text_of(&m.v[mc]), from) != 0) {
 		snprintf(vd->kind, sizeof vd->kind, "missing_parent");
-		snprintf(vd->reason, sizeof vd->reason, "transfer: member %s is no longer in the "
-		    "sending organisation", member);
+		reason_set(&vd->why, R_TRANSFER_MEMBER_LEFT, member);
 		srow_clear(&m);
 		return CH_CONFLICT;
 	}
@@ -118,8 +116,7 @@ transfer_guard(const struct store_actor *who, const Tongxin__Change *c, const st
 
 	if (c->op == TONGXIN__CHANGE__OP__OP_DELETE) {
 		if (!sender || status == NULL || strcmp(status, "requested") != 0)
-			return reject(vd, "scope", "only the sending organisation can withdraw a "
-			    "transfer, and only while it is requested");
+			return reject(vd, "scope", R_TRANSFER_WITHDRAW);
 		return CH_APPLIED;
 	}
 	for (size_t i = 0; i < c->n_cols; i++) {
@@ -128,11 +125,9 @@ transfer_guard(const struct store_actor *who, const Tongxin__Change *c, const st
 			continue;
 		/* The receiving side decides; the sending side writes the request. */
 		if (!sender && !is_decision_col(col))
-			return reject(vd, "scope", "the receiving organisation can only accept or "
-			    "reject a transfer");
+			return reject(vd, "scope", R_TRANSFER_RECEIVER_ONLY);
 		if (!receiver && is_decision_col(col) && col != COL("status"))
-			return reject(vd, "scope", "only the receiving organisation (or the street) can "
-			    "record the decision on a transfer");
+			return reject(vd, "scope", R_TRANSFER_DECIDER);
 	}
 	return CH_APPLIED;
 }
@@ -158,8 +153,7 @@ move_member(struct store *s, const struct store_actor *who, const Tongxin__Txn *
 	if (!m.exists || m.deleted || text_of(&m.v[mc]) == NULL ||
 	    strcmp(text_of(&m.v[mc]), from) != 0) {
 		snprintf(vd->kind, sizeof vd->kind, "missing_parent");
-		snprintf(vd->reason, sizeof vd->reason, "transfer: member %s is no longer in the "
-		    "sending organisation; it cannot be accepted", member);
+		reason_set(&vd->why, R_TRANSFER_ACCEPT_LEFT, member);
 		srow_clear(&m);
 		return CH_CONFLICT;
 	}
@@ -200,22 +194,21 @@ transfer_on_update(struct store *s, const struct store_actor *who, const Tongxin
 	const char *now = text_of(&r->v[COL("status")]);
 
 	if (was == NULL || now == NULL)
-		return reject(vd, "invalid", "status is required");
+		return reject(vd, "invalid", R_TRANSFER_STATUS_REQUIRED);
 	if (strcmp(was, now) == 0) {
 		if (strcmp(was, "requested") != 0)
-			return reject(vd, "invalid", "a decided transfer cannot change");
+			return reject(vd, "invalid", R_TRANSFER_DECIDED);
 		return CH_APPLIED;
 	}
 	if (strcmp(was, "requested") != 0)
-		return reject(vd, "invalid", "a transfer that was accepted or rejected cannot change");
+		return reject(vd, "invalid", R_TRANSFER_FINAL);
 	/* The receiving side decides: the sending office alone cannot accept. */
 	if (!in_scope(r->scope2, who->scope))
-		return reject(vd, "scope", "only the receiving organisation (or the street) can "
-		    "accept or reject a transfer");
+		return reject(vd, "scope", R_TRANSFER_ACCEPTOR);
 	if (strcmp(now, "rejected") == 0)
 		return CH_APPLIED;
 	if (strcmp(now, "accepted") != 0)
-		return reject(vd, "invalid", "status can only become accepted or rejected");
+		return reject(vd, "invalid", R_TRANSFER_BAD_STATUS);
 	/* The sending office keeps no personal data: the name goes with the member. */
 	value_clear(&r->v[COL("member_name")]);
 	return move_member(s, who, tx, r, vd);

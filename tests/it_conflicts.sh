@@ -233,7 +233,7 @@ must tx sq01a member edit "$A" --education master            # offline
 must tx street member edit "$A" --education doctorate
 must tx street sync -q
 expect_rc 0 "the office syncs its stale edit" tx sq01a sync
-contains "the sync summary reports the conflict and why" "$OUT" "1 conflict" "冲突 conflict" "education"
+contains "the sync summary reports the conflict and why" "$OUT" "1 conflict" "冲突 conflict" "学历已在服务器上改为"
 C1=$(conflict_id same_field "$A_ID")
 [ -n "$C1" ] && ok "a same_field conflict is queued for the member" ||
     bad "no same_field conflict for member $A_ID" "$(cat "$W/cl.json" "$W/cl.err")"
@@ -250,7 +250,7 @@ python3 -c 'import json,sys; json.loads(sys.argv[1])' "$OUT" && ok "conflicts sh
     bad "conflicts show --json is not JSON" "$OUT"
 run tx sq01a status
 contains "the losing office's status shows the conflict and its reason" "$OUT" \
-    "冲突 conflict $C1" "education"
+    "冲突 conflict $C1" "学历已在服务器上改为"
 
 # An office certificate may not settle conflicts, list them or read the audit.
 expect_rc 4 "an office device cannot resolve a conflict (exit 4)" \
@@ -337,7 +337,7 @@ must tx street member edit "$P" --phone 13922222222           # newer
 must tx street sync -q
 expect_rc 0 "the office syncs its older phone edit" tx sq01a sync
 contains "no open conflict; the sync summary tells the clerk the server's value won" "$OUT" \
-    "0 conflict" "server's newer edit won"
+    "0 conflict" "联系电话两边都有修改，保留了服务器上较新的修改"
 conflicts_json
 equals "no open conflict for the member" \
     "$(cq "count(*)" "json_extract(value, '\$.row_id') = '$P_ID' AND json_extract(value, '\$.status') = 'open'")" 0
@@ -346,7 +346,7 @@ AUTO=$(cq "json_extract(value, '\$.id')" "json_extract(value, '\$.kind') = 'newe
 contains "the auto record names both values and the device" "$(conflict_entry "$AUTO")" \
     '"status": "auto"' '"device": "sq01a"' 13911111111 13922222222
 contains "the losing clerk sees the decision in tongxin status" "$(tx sq01a status)" \
-    "phone" "server's newer edit won" 13922222222 13911111111
+    "党员的联系电话两边都有修改，保留了服务器上较新的修改" "服务器“13922222222”，本单位“13911111111”"
 sync_all $ALL
 on_all "newer wins" "$P" 联系电话 13922222222 $S1
 converge "newer wins" $ALL
@@ -359,7 +359,7 @@ must tx sq01b sync -q
 sleep 0.05
 must tx sq01a member edit "$P" --phone 13744444444           # offline base, newer
 expect_rc 0 "the newer edit syncs" tx sq01a sync
-contains "no conflict, the office's newer edit won" "$OUT" "0 conflict" "office's newer edit won"
+contains "no conflict, the office's newer edit won" "$OUT" "0 conflict" "采用了本单位较新的修改"
 conflicts_json
 equals "a second auto record exists and nothing is open" \
     "$(cq "count(*)" "json_extract(value, '\$.row_id') = '$P_ID' AND json_extract(value, '\$.status') = 'auto'") $(cq "count(*)" "json_extract(value, '\$.row_id') = '$P_ID' AND json_extract(value, '\$.status') = 'open'")" "2 0"
@@ -450,7 +450,7 @@ BR_ID=$(sqlite3 "$W/street.db" "SELECT id FROM org WHERE code = 'SQ01-09'")
 must tx street org edit SQ01-09 --dissolved 1
 must tx street sync -q
 expect_rc 0 "the office syncs its new member" tx sq01a sync
-contains "the sync summary reports the conflict" "$OUT" "1 conflict" "dissolved"
+contains "the sync summary reports the conflict" "$OUT" "1 conflict" "已被删除或撤销"
 C7=$(conflict_id missing_parent "$G_ID")
 [ -n "$C7" ] && ok "a missing_parent conflict is queued" || bad "no missing_parent conflict for $G_ID"
 contains "conflicts list: kind, device and the dissolved branch" "$(conflict_entry "$C7")" \
@@ -476,7 +476,7 @@ must tx sq02 transfer accept "$TR"
 must tx sq02 sync -q
 must tx sq01b member edit "$T" --name 张三丰 --job 退休教师    # offline, stale
 expect_rc 0 "the sending office's second device syncs its edit" tx sq01b sync
-contains "the sync summary reports the conflict" "$OUT" "1 conflict" "transferred"
+contains "the sync summary reports the conflict" "$OUT" "1 conflict" "已转出本设备所属组织"
 C8=$(conflict_id transferred "$T_ID")
 [ -n "$C8" ] && ok "a transferred conflict is queued" || bad "no transferred conflict for $T_ID"
 contains "conflicts list: kind, office and device" "$(conflict_entry "$C8")" \

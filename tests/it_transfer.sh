@@ -280,7 +280,7 @@ expect_rc 0 "a forged local acceptance by the sending office is recorded locally
 sqlite3 "$W/sq01.db" "DELETE FROM org WHERE id = '$SQ02_ORG'"
 expect_rc 0 "it is pushed" tx sq01 sync
 contains "the server refuses it: only the receiving side decides" "$OUT" \
-    "1 rejected" "only the receiving organisation"
+    "1 rejected" "只有转入组织（或街道）可以"
 equals "the request is still open on SQ01" "$(tstate sq01 "$TR2")" "刘秀英|requested"
 expect_rc 2 "rejecting needs --note (exit 2)" tx sq02 transfer reject "$TR2"
 expect_rc 0 "SQ02 rejects with a note" tx sq02 transfer reject "$TR2" --note 查无此人，请核实
@@ -300,10 +300,12 @@ section "a request for an unknown organisation code"
 expect_rc 0 "SQ01 can request it offline (it cannot see other communities)" \
     tx sq01 transfer request "$K" --to SQ99
 expect_rc 0 "SQ01 syncs" tx sq01 sync
-contains "the sync summary gives the server's reason" "$OUT" \
-    "1 rejected" 'no organisation has the code "SQ99"'
-contains "tongxin status shows the rejection and its reason" "$(tx sq01 status)" \
-    "退回 rejected" 'no organisation has the code "SQ99"'
+contains "the sync summary gives the server's reason, in Chinese" "$OUT" \
+    "1 rejected" '没有组织编码为“SQ99”的组织'
+contains "tongxin status shows the rejection and its reason, in Chinese" "$(tx sq01 status)" \
+    "退回 rejected" '没有组织编码为“SQ99”的组织'
+lacks "the server's English sentence is not what the clerk reads" "$(tx sq01 status)" \
+    'no organisation has the code'
 lacks "the refused request is not left open" "$(tx sq01 transfer list)" SQ99
 equals "the member stays in SQ01" "$(branch_of sq01 "$K")" SQ01-01
 converge "at the end" $ALL

@@ -91,8 +91,8 @@ main(void)
 	    (long long)open_conflicts(O.device_id));
 	h_sql_text(replica_db(O.r), "SELECT reason FROM outcome WHERE status = 'rejected'"
 	    " ORDER BY seq LIMIT 1", NULL, reason, sizeof reason);
-	H_CHECK(strstr(reason, "3 open conflicts") != NULL, "the rejection does not say the queue "
-	    "is full: \"%s\"", reason);
+	H_CHECK(strstr(reason, "本设备已有 3 条冲突等待街道处理") != NULL, "the rejection does not "
+	    "say the queue is full: \"%s\"", reason);
 	{
 		sqlite3 *db = srv_db(&S);
 		rejected_kept = h_sql_int(db, "SELECT count(*) FROM txn_log WHERE device_id = ?1"

@@ -60,6 +60,7 @@
  */
 #include "sync_harness.h"
 #include "hostile.h"
+#include "reason.h"
 
 #include <openssl/evp.h>
 
@@ -583,8 +584,23 @@ raw_push(struct h_dev *d, Tongxin__Txn **txns, size_t n, struct res *out)
 	}
 	for (size_t i = 0; i < n; i++) {
 		const Tongxin__TxnResult *r = in->push_result->results[i];
+		char zh[REASON_TEXT_MAX];
 		out[i].status = (int)r->status;
-		snprintf(out[i].reason, sizeof out[i].reason, "%s", r->reason);
+		/*
+		 * Both forms of the reason are checked for leaks: the English
+		 * sentence and the code with its arguments as the clerk sees them.
+		 */
+		reason_show(r->reason_code, (const char *const *)r->reason_args, r->n_reason_args,
+		    "", zh, sizeof zh);
+		snprintf(out[i].reason, sizeof out[i].reason, "%s%s%s", r->reason, zh[0] ? " | " : "",
+		    zh);
+		SOFT(r->reason[0] == '\0' || r->reason_code != 0, "%s: a reason without a code: \"%s\"",
+		    d->name, r->reason);
+		SOFT(r->n_reason_args <= REASON_MAX_ARGS, "%s: %zu reason arguments", d->name,
+		    r->n_reason_args);
+		for (size_t k = 0; k < r->n_reason_args; k++)
+			SOFT(strlen(r->reason_args[k]) <= REASON_ARG_MAX, "%s: a reason argument of %zu "
+			    "bytes", d->name, strlen(r->reason_args[k]));
 		snprintf(out[i].cid, sizeof out[i].cid, "%s", r->conflict_id);
 	}
 	envelope_free(in);

@@ -43,6 +43,7 @@
  * all three.
  */
 #include "sync_harness.h"
+#include "reason.h"
 
 static struct h_server S;
 static struct h_dev A, O;
@@ -304,7 +305,7 @@ c_enum(char row[ID_TEXT_LEN + 1], int *table, char *reason, size_t cap)
 
 	member_vals(v, &m);
 	h_set(v, TBL_MEMBER, "gender", "unknown");
-	snprintf(reason, cap, "性别 (gender) 取值 \"unknown\" 不在允许范围内");
+	snprintf(reason, cap, "性别的取值“unknown”不在允许范围内");
 	*table = TBL_MEMBER;
 	insert_txn(TBL_MEMBER, v, row);
 }
@@ -321,7 +322,7 @@ c_too_long(char row[ID_TEXT_LEN + 1], int *table, char *reason, size_t cap)
 	for (int i = 0; i < 34; i++)
 		strcat(name, "党");   /* 102 bytes, 34 characters */
 	h_set(v, TBL_MEMBER, "name", name);
-	snprintf(reason, cap, "姓名 (name) is longer than 100 bytes");
+	snprintf(reason, cap, "姓名超过 100 字节");
 	*table = TBL_MEMBER;
 	insert_txn(TBL_MEMBER, v, row);
 }
@@ -334,7 +335,7 @@ c_bad_utf8(char row[ID_TEXT_LEN + 1], int *table, char *reason, size_t cap)
 
 	member_vals(v, &m);
 	h_set(v, TBL_MEMBER, "address", "幸福路\xff\xfe号");
-	snprintf(reason, cap, "家庭住址 (address) is not valid UTF-8 text");
+	snprintf(reason, cap, "家庭住址含有无效字符（不是有效的 UTF-8 文本）");
 	*table = TBL_MEMBER;
 	insert_txn(TBL_MEMBER, v, row);
 }
@@ -347,7 +348,7 @@ c_wrong_type(char row[ID_TEXT_LEN + 1], int *table, char *reason, size_t cap)
 
 	member_vals(v, &m);
 	h_seti(v, TBL_MEMBER, "name", 42);
-	snprintf(reason, cap, "姓名 (name) must be text");
+	snprintf(reason, cap, "姓名应为文本");
 	*table = TBL_MEMBER;
 	insert_txn(TBL_MEMBER, v, row);
 }
@@ -360,7 +361,7 @@ c_ref_not_id(char row[ID_TEXT_LEN + 1], int *table, char *reason, size_t cap)
 
 	member_vals(v, &m);
 	h_set(v, TBL_MEMBER, "org_id", "SQ01B1");   /* a code, not a row id */
-	snprintf(reason, cap, "所在党支部 (org_id) is not a row id");
+	snprintf(reason, cap, "所在党支部不是有效的记录标识");
 	*table = TBL_MEMBER;
 	insert_txn(TBL_MEMBER, v, row);
 }
@@ -373,7 +374,7 @@ c_missing_required(char row[ID_TEXT_LEN + 1], int *table, char *reason, size_t c
 
 	member_vals(v, &m);
 	value_set_null(&v[h_col(TBL_MEMBER, "ethnicity")]);
-	snprintf(reason, cap, "member: 民族 (ethnicity) is required");
+	snprintf(reason, cap, "党员的民族为必填项");
 	*table = TBL_MEMBER;
 	insert_txn(TBL_MEMBER, v, row);
 }
@@ -384,7 +385,7 @@ c_required_to_null(char row[ID_TEXT_LEN + 1], int *table, char *reason, size_t c
 	Tongxin__Value v;
 
 	value_set_null(&v);
-	snprintf(reason, cap, "姓名 (name)");
+	snprintf(reason, cap, "党员的姓名为必填项");
 	snprintf(row, ID_TEXT_LEN + 1, "%s", m0);
 	*table = TBL_MEMBER;
 	update_txn(TBL_MEMBER, m0, "name", &v);
@@ -399,7 +400,7 @@ c_bool2(char row[ID_TEXT_LEN + 1], int *table, char *reason, size_t cap)
 	member_vals(v, &m);
 	h_seti(v, TBL_MEMBER, "lost_contact", 2);
 	h_set(v, TBL_MEMBER, "lost_since", "2020-01-01");
-	snprintf(reason, cap, "失联党员 (lost_contact) must be 0 or 1");
+	snprintf(reason, cap, "失联党员只能是“是”或“否”");
 	*table = TBL_MEMBER;
 	insert_txn(TBL_MEMBER, v, row);
 }
@@ -410,7 +411,7 @@ c_immutable(char row[ID_TEXT_LEN + 1], int *table, char *reason, size_t cap)
 	Tongxin__Value v;
 
 	value_set_text(&v, "SQ01B9");
-	snprintf(reason, cap, "org: 组织编码 (code) cannot be changed");
+	snprintf(reason, cap, "组织的组织编码不能修改");
 	snprintf(row, ID_TEXT_LEN + 1, "%s", sq1b1);
 	*table = TBL_ORG;
 	update_txn(TBL_ORG, sq1b1, "code", &v);
@@ -425,7 +426,7 @@ c_row_id(char row[ID_TEXT_LEN + 1], int *table, char *reason, size_t cap)
 	member_vals(v, &m);
 	insert_txn(TBL_MEMBER, v, row);
 	patch_last_txn(P_ROW_ID, row);
-	snprintf(reason, cap, "member: malformed row id");
+	snprintf(reason, cap, "党员：记录标识格式错误");
 	*table = TBL_MEMBER;
 }
 
@@ -438,7 +439,7 @@ c_table(char row[ID_TEXT_LEN + 1], int *table, char *reason, size_t cap)
 	member_vals(v, &m);
 	insert_txn(TBL_MEMBER, v, row);
 	patch_last_txn(P_TABLE, row);
-	snprintf(reason, cap, "unknown table 99");
+	snprintf(reason, cap, "未知的数据表（编号 99）");
 	*table = TBL_MEMBER;
 }
 
@@ -451,7 +452,7 @@ c_column(char row[ID_TEXT_LEN + 1], int *table, char *reason, size_t cap)
 	member_vals(v, &m);
 	insert_txn(TBL_MEMBER, v, row);
 	patch_last_txn(P_COLUMN, row);
-	snprintf(reason, cap, "member: bad or repeated column 99");
+	snprintf(reason, cap, "党员：第 99 列不存在或重复");
 	*table = TBL_MEMBER;
 }
 
@@ -469,7 +470,7 @@ c_transfer_code(char row[ID_TEXT_LEN + 1], int *table, char *reason, size_t cap)
 	h_set(v, t, "requested_on", "2024-05-01");
 	h_set(v, t, "reason", "搬家");
 	h_set(v, t, "status", "requested");
-	snprintf(reason, cap, "transfer: no organisation has the code \"NOPE99\"");
+	snprintf(reason, cap, "没有组织编码为“NOPE99”的组织");
 	*table = t;
 	insert_txn(t, v, row);
 }
@@ -483,7 +484,7 @@ c_empty_required(char row[ID_TEXT_LEN + 1], int *table, char *reason, size_t cap
 
 	member_vals(v, &m);
 	h_set(v, TBL_MEMBER, "name", "");
-	snprintf(reason, cap, "姓名 (name)");
+	snprintf(reason, cap, "党员的姓名为必填项");
 	*table = TBL_MEMBER;
 	insert_txn(TBL_MEMBER, v, row);
 }
@@ -501,7 +502,7 @@ c_second_street(char row[ID_TEXT_LEN + 1], int *table, char *reason, size_t cap)
 	h_set(v, t, "kind", "street");
 	h_set(v, t, "parent_id", sq1);
 	h_seti(v, t, "dissolved", 0);
-	snprintf(reason, cap, "street");
+	snprintf(reason, cap, "每个服务器只有一个街道");
 	*table = t;
 	insert_txn(t, v, row);
 }
@@ -521,7 +522,7 @@ c_mixed(char row[ID_TEXT_LEN + 1], int *table, char *reason, size_t cap)
 	h_set(v, TBL_MEMBER, "education", "kindergarten");
 	dev_insert(&O, TBL_MEMBER, v, bad_id);
 	dev_commit(&O);
-	snprintf(reason, cap, "学历 (education) 取值 \"kindergarten\" 不在允许范围内");
+	snprintf(reason, cap, "学历的取值“kindergarten”不在允许范围内");
 	*table = TBL_MEMBER;
 }
 
@@ -575,12 +576,33 @@ expect_rejected(const char *what, craft_fn craft)
 	H_CHECK(strcmp(status, "applied") == 0, "%s: the valid transaction after it came back "
 	    "\"%s\"", what, status);
 
-	/* The server says the same, and kept the reason. */
+	/*
+	 * The server says the same, and kept the reason: as a code and its
+	 * arguments that render to exactly what the clerk was shown, and as an
+	 * English sentence for its log and for older clients.
+	 */
 	sdb = srv_db(&S);
-	snprintf(q, sizeof q, "SELECT reason FROM txn_log WHERE device_id = ?1 AND seq = %lld",
-	    (long long)seq);
-	h_sql_text(sdb, q, O.device_id, got, sizeof got);
-	H_CHECK(strstr(got, reason) != NULL, "%s: the server's txn_log reason is \"%s\"", what, got);
+	{
+		char en[1024], args[1024], zh[REASON_TEXT_MAX];
+		struct reason why;
+		int64_t code;
+		snprintf(q, sizeof q, "SELECT coalesce(reason_code, 0) FROM txn_log"
+		    " WHERE device_id = ?1 AND seq = %lld", (long long)seq);
+		code = h_sql_int(sdb, q, O.device_id, NULL);
+		snprintf(q, sizeof q, "SELECT coalesce(reason_args, '') FROM txn_log"
+		    " WHERE device_id = ?1 AND seq = %lld", (long long)seq);
+		h_sql_text(sdb, q, O.device_id, args, sizeof args);
+		snprintf(q, sizeof q, "SELECT reason FROM txn_log WHERE device_id = ?1 AND seq = %lld",
+		    (long long)seq);
+		h_sql_text(sdb, q, O.device_id, en, sizeof en);
+		reason_unpack((uint32_t)code, args, &why);
+		reason_text(&why, REASON_ZH, zh, sizeof zh);
+		H_CHECK(code > 0 && code < R_COUNT && strcmp(zh, got) == 0, "%s: the server's txn_log "
+		    "keeps code %lld (%s) rendering \"%s\", the clerk saw \"%s\"", what, (long long)code,
+		    reason_name((uint32_t)code), zh, got);
+		H_CHECK(en[0] != '\0' && strcmp(en, got) != 0, "%s: the server's English reason is "
+		    "\"%s\"", what, en);
+	}
 	H_CHECK(h_sql_int(sdb, "SELECT count(*) FROM member WHERE id = ?1 AND _deleted = 0", ok_id,
 	    NULL) == 1 && h_sql_int(sdb, "SELECT count(*) FROM audit WHERE row_id = ?1", ok_id, NULL)
 	    == 1, "%s: the valid member after it is not on the server", what);

@@ -139,7 +139,7 @@ main(void)
 	h_sql_text(replica_db(A.r), q, NULL, reason, sizeof reason);
 	h_log("new change under reused seq %lld: outcome %s: %s", (long long)reused_seq, status,
 	    reason);
-	H_CHECK(strcmp(status, "conflict") == 0 && strstr(reason, "already used") != NULL,
+	H_CHECK(strcmp(status, "conflict") == 0 && strstr(reason, "已被另一项修改使用") != NULL,
 	    "a new change under a reused sequence must be queued with a reason; got %s \"%s\"",
 	    status, reason);
 	sdb = srv_db(&S);

@@ -327,8 +327,8 @@ out_of_scope_writes(void)
 		H_CHECK(strcmp(status, "rejected") == 0, "crafted transaction %lld: %s, expected "
 		    "rejected", (long long)s, status);
 		/* Out of scope reads as "does not exist here": a refusal reveals nothing. */
-		H_CHECK(strstr(reason, "outside") != NULL ||
-		    strstr(reason, "does not exist in this device's organisation") != NULL,
+		H_CHECK(strstr(reason, "移出本设备所属组织") != NULL ||
+		    strstr(reason, "不在本设备所属组织的范围内") != NULL,
 		    "crafted transaction %lld rejected with reason \"%s\"; expected it to say the "
 		    "row lies outside the device's organisation", (long long)s, reason);
 	}
