@@ -302,8 +302,14 @@ function tabsBar(active) {
 
 // The heading a printed page carries: title, scope and date.
 function heading(t, scope) {
+  const where = scope.org_name ? `${scope.org_name}（${scope.org_code}）` : (scope.org_code === undefined ? scope.text : '本副本全部组织');
   return [h('h2.report-title', { id: 'report-title' }, t.long),
-    h('p.report-scope', { id: 'report-scope' }, `范围：${scope.text}　截至：${scope.as_of}　制表：${meta.session ? meta.session.org_code : ''}`)];
+    h('p.report-scope', { id: 'report-scope' }, `范围：${where}　截至：${scope.as_of}　制表：${meta.session ? meta.session.org_code : ''}`)];
+}
+
+// The foot of a printed form: who made it, who checked it, when.
+function signature() {
+  return h('p.signature', { id: 'signature' }, `制表人：　　　　　　审核人：　　　　　　制表日期：${today()}`);
 }
 
 async function pageReport(seq, parts) {
@@ -346,7 +352,7 @@ async function pageReport(seq, parts) {
     fill(main, h(`${page}.print-view`, { id: 'print-view' },
       h('div.bar.noprint', {}, printBtn, h('a.button', { id: 'back', href: `#/reports/${tab}` }, '返回'),
         h('span.muted', {}, '打印预览：A4 纸，表头在每页重复。')),
-      head, box));
+      head, box, signature()));
   } else {
     printBtn.addEventListener('click', () => { printPending = true; location.hash = `#/reports/${tab}/print`; });
     fill(main, h(page, {}, h('h1.noprint', {}, '报表'), tabsBar(tab), options(tab, () => draw().catch(fail)),
