@@ -98,13 +98,13 @@ roll_check(struct replica *r, const char *org_id, const struct dom_attendee *rol
 	const struct col_def *reason_col = &schema_tables[TBL_ATTENDANCE].cols[ACOL("reason")];
 	const struct vocab *states = vocab_get("attendance");
 	sqlite3_stmt *find = NULL, *under = NULL;
-	char why[512];
+	char why[512], shown[256];
 	int rc = -1;
 
 	if (n > DOM_MAX_ATTENDEES)
 		return dom_work_fail(e, DOM_INVALID, -1, "出勤名单过长 %zu members on the roll; at "
 		    "most %d per meeting", n, DOM_MAX_ATTENDEES);
-	if (sqlite3_prepare_v2(replica_db(r), "SELECT id, org_id FROM member WHERE id = ?1"
+	if (sqlite3_prepare_v2(replica_db(r), "SELECT id, org_id, name FROM member WHERE id = ?1"
 	    " OR id_number = ?1 ORDER BY id = ?1 DESC LIMIT 1", -1, &find, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(replica_db(r), DOM_SUBTREE_CTE " SELECT 1 FROM sub WHERE id = ?2",
 	    -1, &under, NULL) != SQLITE_OK) {
@@ -134,9 +134,13 @@ roll_check(struct replica *r, const char *org_id, const struct dom_attendee *rol
 			goto out;
 		}
 		snprintf(ids->member[i], ID_TEXT_LEN + 1, "%s", stmt_text(find, 0));
+		if (a->by_name && stmt_text(find, 2) != NULL) {
+			snprintf(shown, sizeof shown, "%s", stmt_text(find, 2));
+			key = shown;
+		}
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(ids->member[j], ids->member[i]) == 0) {
-				if (strcmp(roll[j].member, key) == 0)
+				if (a->by_name || strcmp(roll[j].member, key) == 0)
 					dom_work_fail(e, DOM_INVALID, ACOL("member_id"), "党员重复 member "
 					    "\"%s\" is listed more than once", key);
 				else

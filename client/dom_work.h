@@ -31,6 +31,7 @@ struct dom_attendee {
 	const char *member;   /* the member's id or citizen ID number */
 	const char *status;   /* present / excused / absent (a code, label or alias) */
 	const char *reason;   /* the reason of an excused member; ignored otherwise */
+	bool by_name;         /* messages name the member by name, not as given (the desk sends ids) */
 };
 
 /* Attendance counts, indexed present 0, excused 1, absent 2. */

@@ -360,6 +360,7 @@ meeting_write(struct call *c, bool dry_run)
 				att[n].member = kv->key + 2;
 				att[n].status = kv->value;
 				att[n].reason = web_field(c, rkey);
+				att[n].by_name = true;
 				n++;
 			}
 			continue;

@@ -105,7 +105,7 @@ step "a meeting's refusals name the field and change nothing"
 M=(--data-urlencode "org_id=$ZB01" --data-urlencode kind=支委会 --data-urlencode held_on=2025-05-10
 	--data-urlencode topic=学习党章 --data-urlencode host=张三 --data-urlencode "a.$ZS=present")
 refused 200 "r.$LS" POST /api/meetings/check "${M[@]}" --data-urlencode "a.$LS=excused"
-js "b['message'].startswith('请假须说明事由')"
+js "b['message'].startswith('请假须说明事由') and '李四' in b['message']"
 refused 422 "r.$LS" POST /api/meetings "${M[@]}" --data-urlencode "a.$LS=excused"
 refused 422 "a.$ZL" POST /api/meetings "${M[@]}" --data-urlencode "a.$ZL=present"
 js "'不属于' in b['message']"

@@ -140,6 +140,7 @@ try {
   await page.click('#save-meeting');
   await page.waitForFunction((id) => document.querySelector(`#roll tr[data-member="${id}"] .err`).textContent.includes('事由'), {}, rollIds.other);
   check((await api('/api/meetings')).total === 0, 'a meeting was saved without the reason of an excused member');
+  await shot('5a-meeting-form');
   await page.type(`#r-${rollIds.other}`, '外出务工');
   await page.click('#save-meeting');
   await page.waitForFunction(() => location.hash.startsWith('#/meeting/'));
@@ -181,6 +182,7 @@ try {
   check(hist.length === 3 && hist[0].includes('第一党支部') && hist[1].includes('已清理楼道') && hist[2].includes('社区验收合格'),
     `history: ${hist}`);
   check(await page.$('#item-steps') === null, 'a closed item still offers a step');
+  await shot('5b-item');
   await page.click('#nav a[data-page="items"]');
   await page.waitForSelector('#i-kinds button[data-kind="problem"]');
   await page.click('#i-kinds button[data-kind="problem"]');
