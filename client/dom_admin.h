@@ -56,8 +56,10 @@ int dom_transfer_decide(struct replica *r, const char *operator_name, const char
 
 /*
  * Withdraw a request this replica's organisation made, while it is still
- * requested (the server allows only the sending side to delete it). 0, or
- * -1 with e.
+ * requested (the server allows only the sending side to delete it) and
+ * once it has come back from the server (which fills in to_org_id: a
+ * delete based on the row as first written would conflict). 0, or -1
+ * with e.
  */
 int dom_transfer_withdraw(struct replica *r, const char *operator_name, const char *id,
     struct dom_error *e);
@@ -81,7 +83,7 @@ struct dom_transfer_row {
 	const char *to_org_id, *to_code, *to_name;         /* to_name NULL when not visible */
 	const char *requested_on, *reason, *status, *decided_on, *decision_note;
 	bool can_decide;           /* requested and the receiving branch is in this replica */
-	bool can_withdraw;         /* requested and the sending branch is in this replica */
+	bool can_withdraw;         /* requested, back from the server, sending branch here */
 };
 
 /*

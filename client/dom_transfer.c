@@ -269,6 +269,16 @@ dom_transfer_withdraw(struct replica *r, const char *operator_name, const char *
 		db_fail(r, e);
 		goto refused;
 	}
+	/*
+	 * The server fills in the receiving organisation's id: until the
+	 * request has come back from it, a delete would carry a stale base and
+	 * end as a conflict for the street instead of a withdrawal.
+	 */
+	if (cur[TCOL("to_org_id")].kind_case != TONGXIN__VALUE__KIND_S) {
+		fail(e, DOM_INVALID, "该申请尚未经街道确认，请先同步再撤回 the request has not come "
+		    "back from the server yet: sync, then withdraw it");
+		goto refused;
+	}
 	if (rep_delete(r, TBL_TRANSFER, id, err, sizeof err) != 0) {
 		fail(e, DOM_FAIL, "%s", err[0] ? err : "cannot write");
 		goto refused;
@@ -328,7 +338,8 @@ dom_transfer_list(struct replica *r, bool all,
 			.decision_note = col_text(st, 15),
 			.can_decide = open && sqlite3_column_int(st, 16) != 0 &&
 			    col_text(st, 8) != NULL,
-			.can_withdraw = open && sqlite3_column_int(st, 17) != 0,
+			.can_withdraw = open && sqlite3_column_int(st, 17) != 0 &&
+			    col_text(st, 8) != NULL,
 		};
 		each(&t, arg);
 	}

@@ -61,7 +61,6 @@ add_member sq01 张建国 "$A" SQ01-01
 add_member sq01 李娜 "$T" SQ01-01
 tx sq01 -q sync
 tx street -q sync
-tx sq02 -q sync
 A_ID=$(sqlite3 "$D/street.db" "SELECT id FROM member WHERE id_number = '$A'")
 [ -n "$A_ID" ] || fail "the street does not have the member"
 
@@ -72,9 +71,11 @@ tx street -q sync
 
 step "start three desks"
 declare -A URL
+DESKS=()
 for n in street sq01 sq02; do
 	"$TONGXIN" --replica "$D/$n.db" --operator "${n}经办人" ui >"$D/ui-$n.log" 2>&1 &
 	TX_BG_PIDS+=("$!")
+	DESKS+=("$!")
 done
 for n in street sq01 sq02; do
 	wait_for_text "$D/ui-$n.log" "token=" 10
@@ -103,19 +104,55 @@ tx street -q sync
 	fail "SQ02 does not hold the transferred member"
 [ "$(sqlite3 "$D/sq01.db" "SELECT count(*) FROM member WHERE id_number = '$T'")" = 0 ] ||
 	fail "SQ01 still holds the transferred member"
+[ "$(sqlite3 "$D/street.db" "SELECT count(*) FROM transfer WHERE member_id = '$A_ID'")" = 0 ] ||
+	fail "the withdrawn transfer request is still on the street's replica"
 run "$D/audit.out" tx street audit --row "$A_ID"
 expect_rc 0 "tongxin audit"
 expect_contains "$D/audit.out" resolve
 
+step "a slow server does not block the desk; a failed request says why in Chinese"
+# A 'server' that accepts and says nothing for 2 s, then is gone.
+HPORT=$(free_port)
+python3 -c 'import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(4); print("ready", flush=True)
+c, _ = s.accept(); time.sleep(2); c.close()' "$HPORT" >"$D/hang.log" 2>&1 &
+TX_BG_PIDS+=("$!")
+wait_for_text "$D/hang.log" ready 10
+"$TONGXIN" --replica "$D/street.db" --server "127.0.0.1:$HPORT" ui >"$D/ui-slow.log" 2>&1 &
+TX_BG_PIDS+=("$!")
+DESKS+=("$!")
+wait_for_text "$D/ui-slow.log" "token=" 10
+SURL=$(grep -o 'http://127.0.0.1:[0-9]*/?token=[0-9a-f]*' "$D/ui-slow.log")
+SB=${SURL%%/?token=*}
+curl -s -o /dev/null -c "$D/jar" "$SURL"
+ms() { echo $(($(date +%s%N) / 1000000)); }
+T0=$(ms)
+curl -s -b "$D/jar" -w '\n%{http_code}\n' "$SB/api/admin/devices" >"$D/slow.out" &
+SLOW=$!
+sleep 0.5
+curl -s -b "$D/jar" -o "$D/session.out" "$SB/api/session"
+T1=$(ms)
+grep -q '"role":"admin"' "$D/session.out" || fail "the desk did not answer /api/session: $(cat "$D/session.out")"
+[ $((T1 - T0)) -lt 1400 ] || fail "/api/session took $((T1 - T0)) ms while a request to the server was waiting"
+wait "$SLOW"
+T2=$(ms)
+echo "session answered after $((T1 - T0)) ms; the slow request after $((T2 - T0)) ms: $(head -c 300 "$D/slow.out")"
+[ $((T2 - T0)) -ge 1500 ] || fail "the slow server's request ended after only $((T2 - T0)) ms"
+grep -q '^502$' "$D/slow.out" || fail "a server that hung up did not give 502: $(cat "$D/slow.out")"
+grep -q '街道服务器' "$D/slow.out" || fail "the failure is not said in Chinese: $(cat "$D/slow.out")"
+curl -s -b "$D/jar" -w '\n%{http_code}\n' "$SB/api/admin/conflicts" >"$D/down.out"
+grep -q '^502$' "$D/down.out" && grep -q '无法连接街道服务器' "$D/down.out" ||
+	fail "an unreachable server is not said so: $(cat "$D/down.out")"
+
 step "the desks stop on SIGTERM"
-for pid in "${TX_BG_PIDS[@]}"; do
+for pid in "${DESKS[@]}"; do
 	kill -TERM "$pid"
 	rc=0
 	wait "$pid" || rc=$?
 	[ "$rc" = 0 ] || fail "a desk exited $rc after SIGTERM"
 done
-TX_BG_PIDS=()
-for n in street sq01 sq02; do
+for n in street sq01 sq02 slow; do
 	if grep -E "ERROR: [A-Za-z]+Sanitizer|runtime error:" "$D/ui-$n.log"; then
 		fail "$n's desk reported a sanitizer error"
 	fi

@@ -87,8 +87,8 @@ function decide(t, reload, say) {
   const act = (accept) => async () => {
     try {
       const r = await post(accept ? '/api/transfers/accept' : '/api/transfers/reject', { id: t.id, note: note.value.trim() });
-      say(h('div.notice.good', {}, `${accept ? '已接收' : '已退回'} ${r.member_name || ''} 的转接，同步后生效。`));
       await reload();
+      say(h('div.notice.good', {}, `${accept ? '已接收' : '已退回'} ${r.member_name || ''} 的转接，同步后生效。`));
     } catch (e) {
       say(problem(e));
     }
@@ -116,7 +116,7 @@ async function pageTransfers(seq) {
         h('td', {}, t.member_name || '（已转出，本副本不再保存）'), h('td', {}, fromOrg(t)), h('td', {}, toOrg(t)),
         h('td', {}, t.requested_on), h('td', {}, dash(t.reason)), st(t), h('td', {}, dash(t.decision_note)),
         h('td', {}, t.can_withdraw ? h('button', { type: 'button', dataset: { withdraw: t.id }, onclick: async () => {
-          try { await post('/api/transfers/withdraw', { id: t.id }); say(h('div.notice.good', {}, '已撤回转接申请。')); await reload(); } catch (e) { say(problem(e)); }
+          try { await post('/api/transfers/withdraw', { id: t.id }); await reload(); say(h('div.notice.good', {}, '已撤回转接申请。')); } catch (e) { say(problem(e)); }
         } }, '撤回') : null))),
       all.checked ? '没有转出的转接。' : '没有待办的转出。'));
     fill(inc, table('tr-in-table', ['党员', '转出支部', '转入支部', '申请日期', '原因', '状态', '办理'],

@@ -15,7 +15,8 @@
 //      and office values (the differing cells marked) and both authors;
 //      采用社区的值 with a note; 审计 finds the resolution; 同步; the member's
 //      page has the office's value.
-//   4. SQ01: 同步; 首页 shows the street's decision.
+//   4. SQ01: requests 张建国's transfer, syncs (no 撤回 until the server has
+//      it), withdraws it, syncs (applied); 首页 shows the street's decision.
 //
 // Checked throughout (harness.mjs): no console error, no page error, no
 // request to any host but 127.0.0.1. Screenshots (1366x768) go to OUTDIR.
@@ -172,9 +173,32 @@ try {
   const edu = await d.text('#member-items dd[data-item="education"]');
   check(edu === '硕士研究生', `the street's member page: ${edu}`);
 
+  step('SQ01: a request withdrawn before anyone decided');
+  await open(sq01Url, '#/transfers');
+  await page.waitForSelector('#tr-form');
+  await page.type('#tr-search', '张建国');
+  await page.waitForSelector('#tr-picks button.pick');
+  await page.click('#tr-picks button.pick');
+  await page.type('#tr-to', 'SQ02-01');
+  await page.click('#tr-save');
+  await page.waitForFunction(() => document.querySelector('#tr-out-table')?.textContent.includes('张建国'));
+  // (SQ01 has not synced since SQ02 accepted 李娜: her request still looks open here.)
+  const early = await page.evaluate(() => [...document.querySelectorAll('#tr-out-table tr[data-id]')]
+    .find((r) => r.textContent.includes('张建国')).querySelector('button[data-withdraw]') !== null);
+  check(!early, 'a request not yet back from the server offers 撤回');
+  // Once the server has it (and has filled in the receiving branch), it can be withdrawn.
+  const outcomes3 = await sync();
+  check(outcomes3.length === 1 && outcomes3[0] === 'applied', `SQ01's second request: ${outcomes3}`);
+  await page.click('#nav a[data-page="transfers"]');
+  await page.waitForFunction(() => [...document.querySelectorAll('#tr-out-table tr[data-id]')].some((r) => r.textContent.includes('张建国')));
+  await page.evaluate(() => [...document.querySelectorAll('#tr-out-table tr[data-id]')]
+    .find((r) => r.textContent.includes('张建国')).querySelector('button[data-withdraw]').click());
+  await page.waitForFunction(() => document.querySelector('#tr-notice')?.textContent.includes('已撤回'));
+  check(!(await d.text('#tr-out')).includes('张建国'), 'the withdrawn request is still listed');
+  const outcomes4 = await sync();
+  check(outcomes4.length === 1 && outcomes4[0] === 'applied', `SQ01's withdrawal: ${outcomes4}`);
+
   step("SQ01: after syncing, 首页 shows the street's decision");
-  await open(sq01Url, '#/sync');
-  await sync();
   await page.click('#nav a[data-page="home"]');
   await page.waitForSelector('.cards .card');
   const home = await d.text('main');
