@@ -150,6 +150,21 @@ try {
   await page.click('#back');
   await page.waitForSelector('#report-tabs');
 
+  step('三会一课 for May 2024 alone: only the monthly meetings are due');
+  await set('#opt-period', 'm5');
+  await page.waitForFunction(() => document.querySelector('#compliance-summary')?.textContent.startsWith('2024-05（'));
+  const may = await page.evaluate(() => {
+    const r = document.querySelector('#report-table tr[data-code="SQ01-01"]');
+    return ['committee_meeting', 'general_meeting', 'party_lecture', 'theme_day'].map((k) => {
+      const td = r.querySelector(`td[data-kind="${k}"]`);
+      return [td.querySelector('.ratio')?.textContent ?? td.textContent, [...td.querySelectorAll('.cyc')].map((c) => c.textContent)];
+    });
+  });
+  check(JSON.stringify(may) === JSON.stringify([['0/1', ['2024-05 缺']], ['—', []], ['—', []], ['1/1', ['2024-05 ✓']]]),
+    `May 2024: ${JSON.stringify(may)}`);
+  const mayCsv = await page.$eval('#csv', (a) => a.getAttribute('href'));
+  check(mayCsv.includes('month=5') && mayCsv.includes('as_of=2024-06-30'), `the CSV link follows the options: ${mayCsv}`);
+
   step('不活跃党员: never present in the 6 months to 2024-06-30');
   await openTab('inactive');
   await page.waitForSelector('#report-table tbody tr');
