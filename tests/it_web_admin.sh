@@ -7,7 +7,8 @@
 #
 # Set up here: a member 张建国 whose education (学历) the street changes
 # while SQ01's office, not yet synced, changes it too (the office's edit
-# waits in its outbox), and a member 李娜 that SQ01 will send to SQ02.
+# waits in its outbox), the same for 王芳's name (settled by a merged
+# value typed on the desk), and a member 李娜 that SQ01 will send to SQ02.
 # The story then: SQ01's desk requests the transfer and syncs (the
 # education edit becomes a conflict); SQ02's desk syncs, sees the incoming
 # request with the member's name (and no member record), accepts it with a
@@ -57,16 +58,21 @@ for dev in sq01:SQ01 sq02:SQ02; do
 done
 A=$(idnum 11010519700101001)     # the conflict: education
 T=$(idnum 11010519710202002)     # the transfer
+M=$(idnum 11010519720303003)     # the conflict settled by a merged value: name
 add_member sq01 张建国 "$A" SQ01-01
 add_member sq01 李娜 "$T" SQ01-01
+add_member sq01 王芳 "$M" SQ01-01
 tx sq01 -q sync
 tx street -q sync
 A_ID=$(sqlite3 "$D/street.db" "SELECT id FROM member WHERE id_number = '$A'")
-[ -n "$A_ID" ] || fail "the street does not have the member"
+M_ID=$(sqlite3 "$D/street.db" "SELECT id FROM member WHERE id_number = '$M'")
+[ -n "$A_ID" ] && [ -n "$M_ID" ] || fail "the street does not have the members"
 
 step "the same field changed on both sides: the office's edit waits in its outbox"
 tx sq01 -q member edit "$A" --education master
+tx sq01 -q member edit "$M" --name 王芳芳
 tx street -q member edit "$A" --education doctorate
+tx street -q member edit "$M" --name 王方
 tx street -q sync
 
 step "start three desks"
@@ -86,7 +92,7 @@ done
 step "the story in chromium"
 rm -rf "$SHOTS"
 run "$D/story.out" timeout 150 node "$WEB/admin_story.mjs" "${URL[street]}" "${URL[sq01]}" \
-    "${URL[sq02]}" "$A_ID" "$SHOTS"
+    "${URL[sq02]}" "$A_ID" "$M_ID" "$SHOTS"
 cat "$D/story.out"
 expect_rc 0 "the browser story"
 
@@ -98,6 +104,8 @@ tx street -q sync
 	fail "the street's replica does not have the office's value after the resolution"
 [ "$(sqlite3 "$D/sq01.db" "SELECT education FROM member WHERE id = '$A_ID'")" = master ] ||
 	fail "SQ01's replica does not have the office's value"
+[ "$(sqlite3 "$D/sq01.db" "SELECT name FROM member WHERE id = '$M_ID'")" = 王芳（合并） ] ||
+	fail "SQ01's replica does not have the merged name"
 [ "$(sqlite3 "$D/street.db" "SELECT o.code FROM member m JOIN org o ON o.id = m.org_id
     WHERE m.id_number = '$T'")" = SQ02-01 ] || fail "the street does not see the member under SQ02-01"
 [ "$(sqlite3 "$D/sq02.db" "SELECT count(*) FROM member WHERE id_number = '$T'")" = 1 ] ||

@@ -111,7 +111,7 @@ async function pageTransfers(seq) {
     const r = await get('/api/transfers', all.checked ? { all: 1 } : {});
     if (!current(seq)) return;
     const st = (t) => h(`td.tr-st-${t.status.code}`, { dataset: { status: t.status.code } }, label(t.status));
-    fill(out, table('tr-out-table', ['党员', '所在支部', '转入组织', '申请日期', '原因', '状态', '办理说明', ''],
+    fill(out, table('tr-out-table', ['党员', '转出支部', '转入组织', '申请日期', '原因', '状态', '办理说明', ''],
       r.rows.filter((t) => t.direction.code === 'out').map((t) => h('tr', { dataset: { id: t.id } },
         h('td', {}, t.member_name || '（已转出，本副本不再保存）'), h('td', {}, fromOrg(t)), h('td', {}, toOrg(t)),
         h('td', {}, t.requested_on), h('td', {}, dash(t.reason)), st(t), h('td', {}, dash(t.decision_note)),

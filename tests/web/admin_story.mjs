@@ -13,20 +13,20 @@
 //      accept it with a note; 同步.
 //   3. Street: 设备; 冲突 lists the conflict; side by side shows base, server
 //      and office values (the differing cells marked) and both authors;
-//      采用社区的值 with a note; 审计 finds the resolution; 同步; the member's
-//      page has the office's value.
+//      采用社区的值 with a note; 王芳's name by 手工合并 with a typed value;
+//      审计 finds the resolution; 同步; the members' pages have the values.
 //   4. SQ01: requests 张建国's transfer, syncs (no 撤回 until the server has
 //      it), withdraws it, syncs (applied); 首页 shows the street's decision.
 //
 // Checked throughout (harness.mjs): no console error, no page error, no
 // request to any host but 127.0.0.1. Screenshots (1366x768) go to OUTDIR.
 //
-// usage: node admin_story.mjs STREET_URL SQ01_URL SQ02_URL MEMBER_ID OUTDIR
+// usage: node admin_story.mjs STREET_URL SQ01_URL SQ02_URL MEMBER_ID MERGED_ID OUTDIR
 import { desk } from './harness.mjs';
 
-const [streetUrl, sq01Url, sq02Url, memberId, outdir] = process.argv.slice(2);
+const [streetUrl, sq01Url, sq02Url, memberId, mergedId, outdir] = process.argv.slice(2);
 if (!outdir) {
-  console.error('usage: node admin_story.mjs STREET_URL SQ01_URL SQ02_URL MEMBER_ID OUTDIR');
+  console.error('usage: node admin_story.mjs STREET_URL SQ01_URL SQ02_URL MEMBER_ID MERGED_ID OUTDIR');
   process.exit(2);
 }
 const origin = (u) => new URL(u).origin;
@@ -90,7 +90,7 @@ try {
   check(outRow.includes('李娜') && outRow.includes('和平第一支部') && outRow.includes('SQ02-01') && outRow.includes('待接收'),
     `the outgoing request: ${outRow}`);
   const outcomes1 = await sync();
-  check(outcomes1.length === 2 && outcomes1.includes('applied') && outcomes1.includes('conflict'),
+  check(outcomes1.length === 3 && outcomes1.filter((o) => o === 'conflict').length === 2 && outcomes1.includes('applied'),
     `SQ01's sync outcomes: ${outcomes1}`);
 
   step('SQ02: the incoming request shows the member, before any record of her');
@@ -129,9 +129,12 @@ try {
   await page.click('#nav a[data-page="conflicts"]');
   await page.waitForSelector('#cf-table tr[data-id]');
   const list = await page.$$eval('#cf-table tbody tr', (rs) => rs.map((r) => r.textContent));
-  check(list.length === 1 && list[0].includes('sq01') && list[0].includes('SQ01') && list[0].includes('待处理'), `conflicts: ${list}`);
+  check(list.length === 2 && list.every((t) => t.includes('sq01') && t.includes('SQ01') && t.includes('待处理')), `conflicts: ${list}`);
   await shot('3-conflicts');
-  await page.click('#cf-table tr[data-id]');
+  // The row of the education conflict (the reason names the field).
+  const openRow = (re) => page.evaluate((src) => [...document.querySelectorAll('#cf-table tr[data-id]')]
+    .find((r) => new RegExp(src).test(r.querySelector('td.cf-reason').textContent)).click(), re);
+  await openRow('education|学历');
   await page.waitForSelector('#cf-side-0');
   const row = await page.$eval('#cf-side-0 tr[data-col="education"]', (r) => ({
     text: r.textContent,
@@ -156,6 +159,20 @@ try {
   check(state.includes('采用') && state.includes('street'), `after resolving: ${state}`);
   check(await page.$('#cf-take') === null, 'the resolve buttons are still offered');
 
+  step('street: settle the name by a merged value typed in the side-by-side view');
+  await page.click('#cf-detail a[href="#/conflicts"]');
+  await page.waitForSelector('#cf-table tr[data-id]');
+  await openRow('name|姓名');
+  await page.waitForSelector('#cf-side-0 input[data-col="name"]');
+  const names = await page.$eval('#cf-side-0 tr[data-col="name"]', (r) => [...r.querySelectorAll('td')].map((c) => c.textContent));
+  check(names[0] === '王芳' && names[1] === '王方' && names[2] === '王芳芳', `names side by side: ${names}`);
+  await page.$eval('#cf-side-0 input[data-col="name"]', (e) => { e.value = ''; });
+  await page.type('#cf-side-0 input[data-col="name"]', '王芳（合并）');
+  await page.type('#cf-note', '以户籍为准');
+  await page.click('#cf-set');
+  await page.waitForFunction(() => document.querySelector('#cf-state')?.textContent.includes('已处理'), { timeout: 20000 });
+  check((await d.text('#cf-state')).includes('录入合并值'), `after merging: ${await d.text('#cf-state')}`);
+
   step('street: 审计 finds the resolution');
   await page.click('#nav a[data-page="audit"]');
   await page.waitForSelector('#au-form');
@@ -172,6 +189,8 @@ try {
   await page.waitForSelector('#member-items dd[data-item="education"]');
   const edu = await d.text('#member-items dd[data-item="education"]');
   check(edu === '硕士研究生', `the street's member page: ${edu}`);
+  await page.goto(`${origin(streetUrl)}/#/member/${mergedId}`, { waitUntil: 'domcontentloaded' });
+  await page.waitForFunction(() => document.querySelector('#member-items dd[data-item="name"]')?.textContent === '王芳（合并）');
 
   step('SQ01: a request withdrawn before anyone decided');
   await open(sq01Url, '#/transfers');
@@ -202,8 +221,8 @@ try {
   await page.click('#nav a[data-page="home"]');
   await page.waitForSelector('.cards .card');
   const home = await d.text('main');
-  check(home.includes('take_office') && home.includes('经核实为硕士'), `SQ01's home: ${home}`);
-  check((await d.api('/api/dashboard')).conflicts_settled === 1, 'the settled conflict is not counted');
+  check(home.includes('take_office') && home.includes('经核实为硕士') && home.includes('以户籍为准'), `SQ01's home: ${home}`);
+  check((await d.api('/api/dashboard')).conflicts_settled === 2, 'the settled conflicts are not counted');
   await page.click('#nav a[data-page="transfers"]');
   await page.waitForSelector('#tr-all');
   await page.click('#tr-all');
