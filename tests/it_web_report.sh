@@ -45,7 +45,7 @@ tx "${A[@]}" -q org add --code SQ01 --name 和平社区 --kind community --term-
 tx "${A[@]}" -q org add --code SQ01-01 --name 第一党支部 --kind branch --parent SQ01 \
 	--term-start 2021-09-15
 tx "${A[@]}" -q org add --code SQ01-02 --name 第二党支部 --kind branch --parent SQ01 \
-	--term-start 2023-01-01 --secretary 孙六
+	--term-start 2023-01-01 --secretary 孙六 --founded-on 2024-06-01
 tx "${A[@]}" -q sync
 "$TONGXIND" enroll "$D/srv" --org SQ01 --device office --out "$D/office.bundle" >/dev/null
 O=(--replica "$D/office.db")
@@ -77,7 +77,8 @@ madd 钱五 1990-05-20 SQ01-01 master full --lost-contact 1 --lost-since 2023-01
 madd 孙六 1955-02-02 SQ01-02 senior_high full --retired 1
 madd 周七 1940-04-04 SQ01-01 primary full --standing deceased
 
-# Meetings of 2024-Q2: 第一党支部 misses its 支委会 of May; 第二党支部 holds all.
+# Meetings of 2024-Q2: 第一党支部 misses its 支委会 of May; 第二党支部, founded on
+# 2024-06-01, owes June's monthly meetings only, and holds them.
 meet() {
 	local org=$1 kind=$2 date=$3 ids="" k
 	shift 3
@@ -90,12 +91,8 @@ meet SQ01-01 committee_meeting 2024-06-08 张一 李二
 meet SQ01-01 general_meeting 2024-05-20 张一 李二 赵四
 meet SQ01-01 party_lecture 2024-06-25 张一 李二 赵四
 for m in 04 05 06; do meet SQ01-01 theme_day "2024-$m-01" 张一 赵四; done
-for m in 04 05 06; do
-	meet SQ01-02 committee_meeting "2024-$m-10" 孙六
-	meet SQ01-02 theme_day "2024-$m-11" 孙六
-done
-meet SQ01-02 general_meeting 2024-05-21 孙六
-meet SQ01-02 party_lecture 2024-06-21 孙六
+meet SQ01-02 committee_meeting 2024-06-10 孙六
+meet SQ01-02 theme_day 2024-06-11 孙六
 # A problem item 30 days overdue on 2024-06-30, and one not yet due.
 tx "${O[@]}" -q item add --kind problem --org SQ01-01 --title 楼道堆物整治 --due-on 2024-05-31
 tx "${O[@]}" -q item add --kind problem --org SQ01-02 --title 尚未到期 --due-on 2024-07-15
