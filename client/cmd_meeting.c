@@ -487,8 +487,11 @@ meeting_show(struct cli *cli, struct replica *r, const char *key)
 {
 	static const char verbname[] = "meeting show";
 	static const char *const ids[] = { "member", "status", "reason" };
-	static const char *const hdr[] = { "党员", "出勤", "请假事由" };
-	const struct table_def *td = &schema_tables[TBL_MEETING];
+	const struct table_def *td = &schema_tables[TBL_MEETING], *ta = &schema_tables[TBL_ATTENDANCE];
+	/* The roll's headings are the attendance table's own labels (党员, 出勤, 请假事由). */
+	const char *hdr[] = { ta->cols[schema_col_index(ta, "member_id")].label,
+		ta->cols[schema_col_index(ta, "status")].label,
+		ta->cols[schema_col_index(ta, "reason")].label };
 	const struct vocab *att = vocab_get("attendance");
 	Tongxin__Value vals[MAX_COLS];
 	char id[ID_TEXT_LEN + 1], org[512] = "", name[256], code[65], counts[128];
@@ -531,7 +534,7 @@ meeting_show(struct cli *cli, struct replica *r, const char *key)
 	snprintf(counts, sizeof counts, "%s %d，%s %d，%s %d", vocab_show(att, "present"),
 	    n[DOM_PRESENT], vocab_show(att, "excused"), n[DOM_EXCUSED], vocab_show(att, "absent"),
 	    n[DOM_ABSENT]);
-	show_line(schema_tables[TBL_ATTENDANCE].label, counts, w);
+	show_line(ta->label, counts, w);
 	if (table_rows(t) > 0) {
 		putchar('\n');
 		table_print(t, stdout, TABLE_TEXT);

@@ -151,6 +151,10 @@ try {
   const mshown = await page.$eval('#meeting-items', (d) => d.textContent);
   check(mshown.includes('支委会') && mshown.includes('第一党支部') && mshown.includes('出席 1，请假 1，缺席 0'), `meeting page: ${mshown}`);
   await shot('5a-meeting');
+  await page.click('#nav a[data-page="meetings"]');
+  await page.waitForFunction(() => [...document.querySelectorAll('#meetings tr')].some((r) => r.textContent.includes('学习党章')));
+  const mrow = await page.$eval('#meetings tr', (r) => [...r.cells].map((c) => c.textContent));
+  check(mrow[1] === '支委会' && mrow[2] === '第一党支部' && mrow.slice(5).join(' ') === '1 1 0', `meeting list row: ${mrow}`);
 
   step('a problem item: add with a due date, claim, rectify, close out (销号)');
   await page.click('#nav a[data-page="items"]');
