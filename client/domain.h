@@ -271,11 +271,13 @@ struct dom_member_row {
 };
 /*
  * A page of the roster, ordered by name then id, and the number of members
- * that match (*total).
+ * that match (*total). A search's count stops at a cap (1,000): then
+ * *at_least is set and *total is a lower bound. Every part of a search is
+ * answered from an index (see domain.c), not by reading every member.
  */
 int dom_member_page(struct replica *r, const struct dom_member_query *q,
     void (*each)(const struct dom_member_row *m, void *arg), void *arg, int64_t *total,
-    struct dom_error *e);
+    bool *at_least, struct dom_error *e);
 
 /*
  * One member: every column in schema order into vals (DOM_MAX_COLS entries;
@@ -300,9 +302,11 @@ int dom_org_list(struct replica *r, void (*each)(const struct dom_org_row *o, vo
     void *arg, struct dom_error *e);
 
 /*
- * Indexes the roster needs on a large replica (member name). Idempotent;
- * the desk calls it at start. Not part of the synced schema: a replica
- * without it works the same, only slower.
+ * The local objects the roster's search needs on a large replica: a
+ * covering index in name order and the names' one- and two-character
+ * pieces, kept by triggers (domain.c). Idempotent; the desk calls it at
+ * start (and the roster, when they are missing). Not part of the synced
+ * schema nor its hash: a replica without them works the same, only slower.
  */
 int dom_prepare_indexes(struct replica *r, struct dom_error *e);
 

@@ -314,6 +314,7 @@ api_members(struct call *c)
 	struct jw j;
 	struct evbuffer *b;
 	int64_t total = 0, t0 = now_us();
+	bool at_least = false;
 
 	q.text = web_arg(c, "q");
 	q.org_id = web_arg(c, "org");
@@ -326,13 +327,14 @@ api_members(struct call *c)
 	jw_obj(&j);
 	jw_key(&j, "rows");
 	jw_arr(&j);
-	if (dom_member_page(c->w->r, &q, put_member_row, &j, &total, &e) != 0) {
+	if (dom_member_page(c->w->r, &q, put_member_row, &j, &total, &at_least, &e) != 0) {
 		evbuffer_free(b);
 		web_reply_dom_error(c, &e, -1);
 		return;
 	}
 	jw_end_arr(&j);
 	jw_kint(&j, "total", total);
+	jw_kbool(&j, "total_at_least", at_least);   /* a search's count stops at a cap */
 	jw_kint(&j, "offset", q.offset);
 	jw_kint(&j, "limit", q.limit);
 	jw_kint(&j, "took_us", now_us() - t0);   /* server time, for the benchmark */

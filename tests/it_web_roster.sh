@@ -4,10 +4,11 @@
 # citizen ID prefix, by branch, a search that matches nothing, the
 # dashboard and the organisation list. Prints each answer's server time
 # (took_us, measured in the handler around the domain call) beside the time
-# of a bare SQLite query of the same rows on the same file (sqlite3 .timer),
-# and the ratio. Fails only beyond generous budgets (the suite runs under
-# ASan on shared cores), which still catch a plan that walks the name
-# index and looks every row up (seconds per keystroke).
+# of the plainest SQLite query of the same rows on the same file (sqlite3
+# .timer), and the ratio; each search's total against the plain count. The
+# first page and every search must stay within 4x the issue's 50 ms (this
+# suite runs a Debug ASan build on shared cores): a plan that reads every
+# member again fails it.
 #
 # The members are written straight into an offline replica with SQL: this
 # measures reading, not capture.
@@ -50,12 +51,20 @@ step "start the desk"
 "$TONGXIN" --replica "$DB" ui >"$D/ui.log" 2>&1 &
 UI_PID=$!
 TX_BG_PIDS+=("$UI_PID")
-wait_for_text "$D/ui.log" "token=" 30
+# The first start on a replica makes the roster's local index and the names'
+# pieces (a few seconds for 100,000 members, once).
+wait_for_text "$D/ui.log" "token=" 120
 URL=$(grep -o 'http://127.0.0.1:[0-9]*/?token=[0-9a-f]*' "$D/ui.log")
 B=${URL%%/?token=*}
 curl -s -o /dev/null -D "$D/login" "$URL"
 COOKIE=$(sed -n 's/^Set-Cookie: \([^;]*\);.*/\1/ip' "$D/login" | tr -d '\r')
 [ -n "$COOKIE" ] || fail "no session cookie"
+
+# Budgets: the issue's 50 ms of server time for the first page and every
+# search-as-you-type answer, times 4 for this suite (ASan, shared cores);
+# a search that reads every member again (a scan: 58-106 ms in a Debug
+# build on an idle machine, several hundred under load) fails it.
+BUDGET=${TX_ROSTER_BUDGET_MS:-200}
 
 # The best of two bare runs of SQL, in milliseconds (sqlite3 .timer, real).
 bare_ms() {
@@ -68,17 +77,19 @@ bare_ms() {
 	done
 	echo "$best"
 }
-# The best of two answers' server time (took_us) of an API path, in milliseconds.
+# The best of three answers' server time (took_us) of an API path in $MS
+# (milliseconds); the last answer's total and page size in $TOTAL, $ROWS.
 desk_ms() {
-	local best="" body
-	for _ in 1 2; do
+	local body t
+	MS=""
+	for _ in 1 2 3; do
 		body=$(curl -s -H "Cookie: $COOKIE" "$B$1")
-		local t
-		t=$(printf '%s' "$body" | python3 -c 'import json, sys; print("%.1f" % (json.load(sys.stdin)["took_us"] / 1000))') ||
+		read -r t TOTAL ROWS < <(printf '%s' "$body" | python3 -c 'import json, sys
+j = json.load(sys.stdin)
+print("%.1f %d%s %d" % (j["took_us"] / 1000, j["total"], "+" if j.get("total_at_least") else "", len(j["rows"])))') ||
 			fail "$1: $body"
-		if [ -z "$best" ] || awk -v a="$t" -v b="$best" 'BEGIN { exit !(a < b) }'; then best=$t; fi
+		if [ -z "$MS" ] || awk -v a="$t" -v b="$MS" 'BEGIN { exit !(a < b) }'; then MS=$t; fi
 	done
-	echo "$best"
 }
 # Wall time of a GET (curl), best of two, in milliseconds.
 wall_ms() {
@@ -93,12 +104,14 @@ wall_ms() {
 
 COLS="m.id, m.name, m.gender, m.id_number, m.category, m.org_id, o.name, m.join_date, m.phone, m.standing"
 FILTER="(m.name LIKE '%Q%' OR m.id_number >= 'Q' AND m.id_number < 'Q' || x'ff' OR m.org_id IN (SELECT id FROM org WHERE name LIKE '%Q%' OR code = 'Q'))"
+# The same rows by the plainest SQL: a scan of the table, a sort of the matches.
 text_sql() {
 	local f=${FILTER//Q/$1}
 	echo "SELECT count(*) FROM member m NOT INDEXED WHERE $f;
 SELECT $COLS FROM member m NOT INDEXED LEFT JOIN org o ON o.id = m.org_id WHERE $f ORDER BY m.name, m.id LIMIT 20;"
 }
-# The page without text, as the domain layer reads it (the rowid subquery on the name index).
+text_count() { sqlite3 "$DB" "SELECT count(*) FROM member m NOT INDEXED WHERE ${FILTER//Q/$1}"; }
+# The page without text, as the domain layer reads it (the rowid subquery on the roster's index).
 page_sql() {
 	echo "SELECT $COLS FROM member m LEFT JOIN org o ON o.id = m.org_id WHERE m.rowid IN
  (SELECT rowid FROM member ORDER BY name, id LIMIT 20 OFFSET $1) ORDER BY m.name, m.id;"
@@ -109,20 +122,48 @@ report() {   # report WHAT DESK_MS BARE_MS BUDGET_MS
 	printf '  %-44s desk %8s ms   bare SQLite %7s ms   ratio %5s   (budget %s ms)\n' "$1" "$2" "$3" "$ratio" "$4"
 	awk -v a="$2" -v b="$4" 'BEGIN { exit !(a <= b) }' || fail "$1 took $2 ms, over the budget of $4 ms"
 }
+# search TEXT URL-ENCODED WHAT: one search's figure, and its total against the plain count.
+search() {
+	local want
+	desk_ms "/api/members?limit=20&q=$2"
+	want=$(text_count "$1")
+	report "search $1 ($3)" "$MS" "$(bare_ms "$(text_sql "$1")")" "$BUDGET"
+	if [ "$want" -ge 1000 ]; then
+		[ "$TOTAL" = "1000+" ] || fail "search $1: total $TOTAL, want \"1000+\" ($want match)"
+	else
+		[ "$TOTAL" = "$want" ] || fail "search $1: total $TOTAL, the plain count says $want"
+	fi
+	[ "$ROWS" = "$(( want < 20 ? want : 20 ))" ] || fail "search $1: $ROWS rows on the first page"
+}
 
 step "figures (server time of the handler; bare = the same rows by sqlite3)"
-report "first page (20 of $N, by name)" "$(desk_ms '/api/members?limit=20')" \
-	"$(bare_ms "SELECT count(*) FROM member; $(page_sql 0)")" 1000
-report "last page (offset $((N - 20)))" "$(desk_ms "/api/members?limit=20&offset=$((N - 20))")" \
+desk_ms '/api/members?limit=20'
+report "first page (20 of $N, by name)" "$MS" \
+	"$(bare_ms "SELECT count(*) FROM member; $(page_sql 0)")" "$BUDGET"
+[ "$TOTAL" = "$N" ] || fail "the first page says $TOTAL members, not $N"
+desk_ms "/api/members?limit=20&offset=$((N - 20))"
+report "last page (offset $((N - 20)))" "$MS" \
 	"$(bare_ms "SELECT count(*) FROM member; $(page_sql $((N - 20)))")" 2000
-report "search 王 (part of a name, 5% match)" "$(desk_ms '/api/members?limit=20&q=%E7%8E%8B')" "$(bare_ms "$(text_sql 王)")" 2000
-report "search 小明 (two characters, no match)" "$(desk_ms '/api/members?limit=20&q=%E5%B0%8F%E6%98%8E')" "$(bare_ms "$(text_sql 小明)")" 2000
-report "search 1101051950 (citizen ID prefix)" "$(desk_ms '/api/members?limit=20&q=1101051950')" "$(bare_ms "$(text_sql 1101051950)")" 2000
-report "search 第7党支部 (a branch)" "$(desk_ms '/api/members?limit=20&q=%E7%AC%AC7%E5%85%9A%E6%94%AF%E9%83%A8')" "$(bare_ms "$(text_sql 第7党支部)")" 2000
+search 王 '%E7%8E%8B' "part of a name, 5% match"
+search 小明 '%E5%B0%8F%E6%98%8E' "two characters, no match"
+search 王小一 '%E7%8E%8B%E5%B0%8F%E4%B8%80' "a whole name"
+search 1101051950 1101051950 "citizen ID prefix"
+search 1 1 "a first keystroke: every ID matches"
+search 第7党支部 '%E7%AC%AC7%E5%85%9A%E6%94%AF%E9%83%A8' "a branch"
 DASH=$(wall_ms /api/dashboard)
 printf '  %-44s wall %8s ms   (budget 2000 ms)\n' "dashboard (GET /api/dashboard)" "$DASH"
 awk -v a="$DASH" 'BEGIN { exit !(a <= 2000) }' || fail "the dashboard is over 2 s"
 printf '  %-44s wall %8s ms\n' "organisations with member counts" "$(wall_ms /api/orgs)"
+
+step "the names' pieces follow an edit made while the desk runs (triggers)"
+sqlite3 "$DB" "UPDATE member SET name = '欧阳修远' WHERE id = '01000000-0000-7000-8000-000000000007'"
+desk_ms '/api/members?limit=20&q=%E6%AC%A7%E9%98%B3'   # 欧阳
+[ "$TOTAL" = 1 ] || fail "a renamed member is not found by its new name: total $TOTAL"
+desk_ms '/api/members?limit=20&q=%E4%BF%AE%E8%BF%9C'   # 修远
+[ "$TOTAL" = 1 ] || fail "a renamed member is not found by the end of its new name: total $TOTAL"
+sqlite3 "$DB" "DELETE FROM member WHERE id = '01000000-0000-7000-8000-000000000007'"
+desk_ms '/api/members?limit=20&q=%E6%AC%A7%E9%98%B3'
+[ "$TOTAL" = 0 ] || fail "a deleted member is still found: total $TOTAL"
 
 kill -TERM "$UI_PID"
 rc=0
