@@ -886,7 +886,7 @@ handle_conflict_resolve(struct session *s, const Tongxin__Envelope *env)
 {
 	Tongxin__ConflictResolveResponse *resp;
 	struct store_actor a;
-	char err[512] = "";
+	char err[1024] = "";   /* a Chinese reason with its English: see store_conflict_resolve */
 
 	fill_actor(s, &a);
 	if (store_conflict_resolve(s->srv->store, &a, env->conflict_resolve, &resp, err,

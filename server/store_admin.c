@@ -384,6 +384,14 @@ en_of(const struct txn_verdict *vd, char en[REASON_TEXT_MAX])
 	return en;
 }
 
+/* The verdict's reason in Chinese, what the administrator reads first. */
+static const char *
+zh_of(const struct txn_verdict *vd, char zh[REASON_TEXT_MAX])
+{
+	reason_text(&vd->why, REASON_ZH, zh, REASON_TEXT_MAX);
+	return zh;
+}
+
 int
 store_conflict_resolve(struct store *s, const struct store_actor *admin,
     const Tongxin__ConflictResolveRequest *req, Tongxin__ConflictResolveResponse **out,
@@ -396,7 +404,7 @@ store_conflict_resolve(struct store *s, const struct store_actor *admin,
 	char resolution[1024], detail[1400], office_scope[SCOPE_MAX] = "";
 	struct store_actor as_office;   /* the administrator, with the office's scope */
 	const char *decision;
-	char en[REASON_TEXT_MAX];
+	char en[REASON_TEXT_MAX], zh[REASON_TEXT_MAX];
 	sqlite3_stmt *st = NULL;
 	int rc;
 
@@ -470,7 +478,7 @@ store_conflict_resolve(struct store *s, const struct store_actor *admin,
 		}
 		/* The merged values obey the same rules as anything an office sends. */
 		if (txn_shape(tx, &vd) != CH_APPLIED) {
-			snprintf(err, errlen, "%s", en_of(&vd, en));
+			snprintf(err, errlen, "%s", zh_of(&vd, zh));
 			goto fail;
 		}
 	}
@@ -539,15 +547,16 @@ store_conflict_resolve(struct store *s, const struct store_actor *admin,
 			}
 			if ((r == CH_CONFLICT || r == CH_REJECTED) &&
 			    (strcmp(vd.kind, "scope") == 0 || strcmp(vd.kind, "transferred") == 0)) {
-				snprintf(err, errlen, "the office's change cannot be taken: %s. It lies "
-				    "outside the organisation of the device that made it now; settle it "
-				    "with --keep-server and, if the change is right, make it from the "
-				    "street's own device (tongxin member edit ...)", en_of(&vd, en));
+				snprintf(err, errlen, "不能采用社区的修改：%s。该记录已不在提交修改的设备所属"
+				    "组织内，请用 --keep-server 处理；如修改无误，请在街道的设备上重新录入"
+				    "（tongxin member edit ...）(the change lies outside the organisation of "
+				    "the device that made it now)", zh_of(&vd, zh));
 				goto rollback;
 			}
 			if (r == CH_CONFLICT || r == CH_REJECTED) {
-				snprintf(err, errlen, "the office's change cannot be taken as it is: %s; "
-				    "enter merged values with --set COLUMN=VALUE", en_of(&vd, en));
+				snprintf(err, errlen, "不能原样采用社区的修改：%s；请用 --set 列=值 填写合并后的值 "
+				    "(the office's change cannot be taken as it is: %s)", zh_of(&vd, zh),
+				    en_of(&vd, en));
 				goto rollback;
 			}
 		}
