@@ -279,7 +279,8 @@ async function pageItems(seq) {
       h('td', {}, i.title), h('td', {}, label(i.kind)), h('td', {}, i.org_name || ''),
       h(`td.it-${i.status ? i.status.code : ''}`, {}, label(i.status)),
       h('td', {}, i.due_on || '', i.overdue ? h('span.tag.late', {}, '逾期') : null),
-      h('td', {}, i.claimed_by || ''))));
+      h('td', {}, i.claimed_by || ''),
+      h('td.next', {}, i.next.map((st) => h('span.tag', {}, STEPS[st].button))))));
     fill(info, r.total === 0 ? '没有符合条件的清单事项。' : `共 ${r.total} 项${r.more ? '（只列出前一部分，请缩小范围）' : ''}。`);
   }
   status.addEventListener('change', () => { ifilter.status = status.value; load().catch((e) => fill(info, problem(e))); });
@@ -288,11 +289,27 @@ async function pageItems(seq) {
   // The add form: shown on 添加清单; the same rules as the CLI's item add.
   function drawAdd() {
     const errs = {};
+    const touched = new Set();
     const mk = (name, box, required) => {
       const f = field(name, L[name], box, required);
       errs[name] = f.err;
+      box.addEventListener('change', () => { touched.add(name); check(false).catch(() => {}); });
       return f.wrap;
     };
+    const values = () => {
+      const v = {};
+      for (const el of f.elements) if (el.name) v[el.name] = el.value.trim();
+      return v;
+    };
+    // The same rules as saving, without saving; a field's error shows once it was touched.
+    async function check(all) {
+      const r = await post('/api/items/check', values());
+      if (!current(seq)) return false;
+      if (r.ok) { showError(errs, st, null); return true; }
+      const e = new ApiError(422, r);
+      showError(errs, st, all || !r.field || touched.has(r.field) ? e : null);
+      return false;
+    }
     const orgs = workOrgs();
     const first = orgs.find((o) => o.id === ifilter.org) || orgs.find((o) => o.kind.code === 'branch') || orgs[0];
     const f = h('form.form', { id: 'item-form', novalidate: true },
@@ -307,10 +324,9 @@ async function pageItems(seq) {
     f.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       save.disabled = true;
-      const v = {};
-      for (const el of f.elements) if (el.name) v[el.name] = el.value.trim();
       try {
-        const r = await post('/api/items', v);
+        if (!(await check(true))) return;
+        const r = await post('/api/items', values());
         location.hash = `#/item/${r.id}`;
       } catch (e) {
         if (e instanceof ApiError && e.status === 422) showError(errs, st, e);
@@ -330,7 +346,7 @@ async function pageItems(seq) {
     kinds,
     h('div.bar', {}, status, org, h('button.primary', { id: 'add-item', onclick: drawAdd }, '添加清单')),
     addBox,
-    h('table', {}, h('thead', {}, h('tr', {}, [L.title, L.kind, L.org_id, L.status, L.due_on, L.claimed_by].map((t) => h('th', {}, t)))), body),
+    h('table', {}, h('thead', {}, h('tr', {}, [L.title, L.kind, L.org_id, L.status, L.due_on, L.claimed_by, '下一步'].map((t) => h('th', {}, t)))), body),
     info);
   await load();
 }
