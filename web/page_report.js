@@ -304,7 +304,9 @@ function tabsBar(active) {
 function heading(t, scope) {
   const where = scope.org_name ? `${scope.org_name}（${scope.org_code}）` : (scope.org_code === undefined ? scope.text : '本副本全部组织');
   return [h('h2.report-title', { id: 'report-title' }, t.long),
-    h('p.report-scope', { id: 'report-scope' }, `范围：${where}　截至：${scope.as_of}　制表：${meta.session ? meta.session.org_code : ''}`)];
+    // The roster is the record as it stands: it has no "as of" date.
+    h('p.report-scope', { id: 'report-scope' }, `范围：${where}　${t.id === 'roster' ? '' : `截至：${scope.as_of}　`}` +
+      `制表：${meta.session ? meta.session.org_code : ''}`)];
 }
 
 // The foot of a printed form: who made it, who checked it, when.
