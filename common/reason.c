@@ -202,6 +202,10 @@ static const struct reason_row reasons[R_COUNT] = {
 	[R_TRANSFER_BAD_STATUS] = { "transfer_bad_status", 0,
 	    "转接状态只能改为已接收或已退回",
 	    "transfer: status can only become accepted or rejected" },
+	[R_NEWER_REPLACED] = { "newer_wins_replaced", 3,
+	    "%t1的%c1两边都有修改：另一设备较新的修改“%v3”替换了本设备写入的“%v2”",
+	    "%t1: %c1 changed on both sides; another device's newer edit (%v3) replaced the value "
+	    "this device wrote (%v2)" },
 };
 
 static const struct reason_row *

@@ -107,6 +107,7 @@ enum reason_code {
 	R_TRANSFER_FINAL = 68,      /* - */
 	R_TRANSFER_ACCEPTOR = 69,   /* - */
 	R_TRANSFER_BAD_STATUS = 70, /* - */
+	R_NEWER_REPLACED = 71,      /* column, this device's value, the newer one: told to the loser */
 	R_COUNT                     /* not a code: one past the last */
 };
 

@@ -903,10 +903,16 @@ store_resolutions(struct store *s, const struct store_actor *who, uint64_t *curs
 		r->resolved_at_ms = sqlite3_column_int64(st, 3);
 		r->note = col_str(st, 4);
 		if (sqlite3_column_int64(st, 6) != 0) {
-			/* A newer-wins decision: its reason as a code for the client to render. */
+			/*
+			 * A newer-wins decision, told to the device whose value lost:
+			 * in its own words (the office that won was told with
+			 * R_NEWER_OFFICE in its push result).
+			 */
 			struct reason why;
 			reason_unpack((uint32_t)sqlite3_column_int64(st, 6),
 			    (const char *)sqlite3_column_text(st, 7), &why);
+			if (why.code == R_NEWER_OFFICE)
+				why.code = R_NEWER_REPLACED;
 			reason_args_copy(&why, &r->reason_code, &r->reason_args, &r->n_reason_args);
 		}
 		*cursor = (uint64_t)sqlite3_column_int64(st, 5);

@@ -549,6 +549,32 @@ test_end_to_end(void)
 		CHECK(found, "the conflict is not in the administrator's list");
 		envelope_free(in);
 		hx_close(&x);
+
+		/*
+		 * A newer-wins column (phone): B's newer edit replaces the value A
+		 * wrote. B is told its edit won; A, at its next pull, that its
+		 * value was replaced - each in its own words.
+		 */
+		dev_begin(&A);
+		dev_update1(&A, TBL_MEMBER, ok_m, "phone", "13800000001", 0);
+		dev_commit(&A);
+		dev_sync(&A, &S, NULL);
+		h_msleep(5);
+		dev_begin(&B);
+		dev_update1(&B, TBL_MEMBER, ok_m, "phone", "13900000002", 0);
+		dev_commit(&B);
+		seq = dev_next_seq(&B) - 1;
+		dev_sync(&B, &S, &rep);
+		snprintf(q, sizeof q, "SELECT status || '|' || coalesce(reason, '') FROM outcome"
+		    " WHERE seq = %lld", (long long)seq);
+		h_sql_text(replica_db(B.r), q, NULL, text, sizeof text);
+		CHECK(strcmp(text, "merged|党员的联系电话两边都有修改，采用了本单位较新的修改"
+		    "（服务器“13800000001”，本单位“13900000002”）") == 0, "the winner reads \"%s\"", text);
+		dev_sync(&A, &S, &rep);
+		h_sql_text(replica_db(A.r), "SELECT text FROM notice ORDER BY at DESC LIMIT 1", NULL, text,
+		    sizeof text);
+		CHECK(strcmp(text, "党员的联系电话两边都有修改：另一设备较新的修改“13900000002”替换了本设备"
+		    "写入的“13800000001”") == 0, "the device whose value lost reads \"%s\"", text);
 	}
 }
 
