@@ -296,7 +296,7 @@ function options(tab, redraw) {
 }
 
 function tabsBar(active) {
-  return h('nav.tabs.noprint', { id: 'report-tabs' }, TABS.filter((t) => !t.admin || isAdmin()).map((t) =>
+  return h('nav.report-tabs.noprint', { id: 'report-tabs' }, TABS.filter((t) => !t.admin || isAdmin()).map((t) =>
     h(`a${t.id === active ? '.active' : ''}`, { href: `#/reports/${t.id}`, dataset: { tab: t.id } }, t.title)));
 }
 
