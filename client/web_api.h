@@ -5,8 +5,9 @@
  * routes that web_api.c dispatches through (web_route_tables below):
  *   web_api.c           session, dashboard, form, members, orgs, sync
  *   web_api_work.c      会议 meetings with attendance, 清单 items
- *   web_api_transfer.c  转接 transfers; 冲突/设备/审计/核对 for administrators
- *   web_api_report.c    报表 reports, their CSV exports and print views
+ *   web_api_transfer.c  转接 transfers; 冲突/设备/审计 for administrators
+ *   web_api_report.c    报表 reports, their CSV exports and print views; 核对
+ *                       (the street's reconciliation) for administrators
  * A handler translates HTTP (query string, form body) to the domain layer
  * (domain.h and its dom_*.h) and the answer to JSON; no SQL here.
  *
