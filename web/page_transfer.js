@@ -115,9 +115,11 @@ async function pageTransfers(seq) {
       r.rows.filter((t) => t.direction.code === 'out').map((t) => h('tr', { dataset: { id: t.id } },
         h('td', {}, t.member_name || '（已转出，本副本不再保存）'), h('td', {}, fromOrg(t)), h('td', {}, toOrg(t)),
         h('td', {}, t.requested_on), h('td', {}, dash(t.reason)), st(t), h('td', {}, dash(t.decision_note)),
-        h('td', {}, t.can_withdraw ? h('button', { type: 'button', dataset: { withdraw: t.id }, onclick: async () => {
-          try { await post('/api/transfers/withdraw', { id: t.id }); await reload(); say(h('div.notice.good', {}, '已撤回转接申请。')); } catch (e) { say(problem(e)); }
-        } }, '撤回') : null))),
+        // Within one community (or on the street's replica) the sender may also be the receiver.
+        h('td', {}, t.can_decide ? decide(t, reload, say) : null,
+          t.can_withdraw ? h('button', { type: 'button', dataset: { withdraw: t.id }, onclick: async () => {
+            try { await post('/api/transfers/withdraw', { id: t.id }); await reload(); say(h('div.notice.good', {}, '已撤回转接申请。')); } catch (e) { say(problem(e)); }
+          } }, '撤回') : null))),
       all.checked ? '没有转出的转接。' : '没有待办的转出。'));
     fill(inc, table('tr-in-table', ['党员', '转出支部', '转入支部', '申请日期', '原因', '状态', '办理'],
       r.rows.filter((t) => t.direction.code === 'in').map((t) => h('tr', { dataset: { id: t.id } },
