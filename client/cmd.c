@@ -6,6 +6,7 @@
 #include "cmd.h"
 
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -272,4 +273,57 @@ cmd_usage(FILE *f, const struct cmd_entry *e)
 		    o->arg ? o->arg : "");
 		fprintf(f, "  %-22s %s\n", left, o->help ? o->help : "");
 	}
+}
+
+/* Every entry's usage line of table, to f. */
+static void
+usage_table(FILE *f, const struct cmd_entry *table)
+{
+	fputs("usage:\n", f);
+	for (const struct cmd_entry *e = table; e->verb; e++) {
+		fputs("  ", f);
+		cmd_usage_line(f, e);
+	}
+	fprintf(f, "\n`tongxin %s SUB --help` 查看子命令的说明 (shows one sub-verb's help).\n",
+	    table->verb);
+}
+
+int
+cmd_run(const struct cmd_entry *table, struct cli *cli, int argc, char **argv)
+{
+	const struct cmd_entry *e;
+	struct cmd_args *a;
+	bool help;
+	int rc, has_subs = table->sub != NULL, skip;
+
+	if (has_subs) {
+		const char *sub = argc > 1 ? argv[1] : NULL;
+		if (sub == NULL || strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 ||
+		    strcmp(sub, "help") == 0) {
+			usage_table(sub ? stdout : stderr, table);
+			return sub ? EXIT_OK : EXIT_USAGE;
+		}
+		if ((e = cmd_find(table, argv[0], sub)) == NULL) {
+			fprintf(stderr, "tongxin %s: 未知子命令 unknown sub-verb \"%s\"\n", argv[0], sub);
+			usage_table(stderr, table);
+			return EXIT_USAGE;
+		}
+	} else {
+		e = table;
+	}
+	/* The parser reads from argv[1] on: skip the verb word for sub-verbs. */
+	skip = has_subs ? 1 : 0;
+	if ((a = malloc(sizeof *a)) == NULL) {
+		fprintf(stderr, "tongxin %s: 内存不足 out of memory\n", argv[0]);
+		return EXIT_FAIL;
+	}
+	rc = cmd_parse(e, cli, argc - skip, argv + skip, a, &help);
+	if (rc == 0 && help) {
+		cmd_usage(stdout, e);
+		rc = EXIT_OK;
+	} else if (rc == 0) {
+		rc = e->exec(cli, a);
+	}
+	free(a);
+	return rc;
 }

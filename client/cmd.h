@@ -99,6 +99,16 @@ bool cmd_has(const struct cmd_args *a, const char *name);
 const struct cmd_entry *cmd_find(const struct cmd_entry *table, const char *verb,
     const char *sub);
 
+/*
+ * Run one verb from its table (ended by a row with verb NULL; every row the
+ * same verb). argv[0] is the verb word, argv[1] the sub-verb when the
+ * table has sub-verbs. `tongxin VERB --help` (or no sub-verb) prints every
+ * entry's usage; `tongxin VERB SUB --help` the entry's usage and help.
+ * Returns the entry's exit status, or EXIT_USAGE for an unknown sub-verb or
+ * a usage error (having said why).
+ */
+int cmd_run(const struct cmd_entry *table, struct cli *cli, int argc, char **argv);
+
 /* "tongxin member add --name NAME ... [--phone VALUE]": one usage line of e. */
 void cmd_usage_line(FILE *f, const struct cmd_entry *e);
 /* The usage line, the help text and each option's help line of e. */

@@ -8,6 +8,8 @@
  *   - usage errors, each exit status 2 with its message: a missing required
  *     option, an unknown option, an option without its value, a flag given a
  *     value, too many or too few arguments, a repeated single option;
+ *   - cmd_run: the sub-verb found and run with its arguments, an unknown
+ *     or missing sub-verb a usage error listing the sub-verbs, --help;
  *   - the short handle lists show (dom_short).
  *
  * Exit status 0 when every check holds; otherwise each failed check is
@@ -45,6 +47,46 @@ static const struct cmd_opt add_opts[] = {
 };
 
 static int exec_none(struct cli *cli, const struct cmd_args *a) { (void)cli; (void)a; return 0; }
+
+static int split(char *line, char **argv, int cap);
+
+/* Records what cmd_run handed to it: the first positional argument. */
+static char ran_with[64];
+static int
+exec_show(struct cli *cli, const struct cmd_args *a)
+{
+	(void)cli;
+	snprintf(ran_with, sizeof ran_with, "%s", a->argc ? a->argv[0] : "");
+	return 42;
+}
+static const struct cmd_entry member_table[] = {
+	{ "member", "add", NULL, 0, 0, add_opts, TBL_MEMBER, CMD_FIELDS, "添加党员\n", exec_none },
+	{ "member", "show", "ID", 1, 1, NULL, 0, 0, "一名党员\n", exec_show },
+	{ NULL, NULL, NULL, 0, 0, NULL, 0, 0, NULL, NULL },
+};
+
+/* cmd_run on a command line; its stderr to errbuf. */
+static int
+run(const char *line, char *errbuf, size_t errcap)
+{
+	static char copy[1024];
+	static char *argv[64];
+	struct cli cli = { 0 };
+	int argc, rc;
+	FILE *f = tmpfile(), *out = stdout, *err = stderr;
+
+	snprintf(copy, sizeof copy, "%s", line);
+	argc = split(copy, argv, 64);
+	stderr = f;
+	stdout = f;
+	rc = cmd_run(member_table, &cli, argc, argv);
+	stderr = err;
+	stdout = out;
+	rewind(f);
+	errbuf[fread(errbuf, 1, errcap - 1, f)] = '\0';
+	fclose(f);
+	return rc;
+}
 
 static const struct cmd_entry table[] = {
 	{ "member", "add", NULL, 0, 0, add_opts, TBL_MEMBER, CMD_REPLICA | CMD_FIELDS, "添加党员\n",
@@ -171,10 +213,32 @@ test_parse(void)
 	}
 }
 
+static void
+test_run(void)
+{
+	char out[2048];
+	int rc;
+
+	rc = run("member show --json 12345678", out, sizeof out);
+	CHECK(rc == 42 && strcmp(ran_with, "12345678") == 0, "member show ran: %d %s", rc, ran_with);
+	rc = run("member nosuch", out, sizeof out);
+	CHECK(rc == EXIT_USAGE && strstr(out, "未知子命令") && strstr(out, "tongxin member show ID"),
+	    "unknown sub-verb: %d %s", rc, out);
+	rc = run("member", out, sizeof out);
+	CHECK(rc == EXIT_USAGE && strstr(out, "tongxin member add --name NAME"), "no sub-verb: %s", out);
+	rc = run("member --help", out, sizeof out);
+	CHECK(rc == 0 && strstr(out, "tongxin member show ID"), "verb help: %s", out);
+	rc = run("member add --help", out, sizeof out);
+	CHECK(rc == 0 && strstr(out, "添加党员") && strstr(out, "--present ID"), "sub help: %s", out);
+	rc = run("member show", out, sizeof out);
+	CHECK(rc == EXIT_USAGE && strstr(out, "缺少参数"), "missing argument: %s", out);
+}
+
 int
 main(void)
 {
 	test_parse();
+	test_run();
 	CHECK(strcmp(dom_short("0123456789abcdef"), "89abcdef") == 0, "dom_short");
 	CHECK(strcmp(dom_short("abc"), "abc") == 0, "dom_short of a short id");
 	if (failures)
