@@ -10,7 +10,7 @@
 /* Exit codes, documented in --help. Append only. */
 enum {
 	EXIT_OK = 0,
-	EXIT_FAIL = 1,         /* the command failed (local error, not found) */
+	EXIT_FAIL = 1,         /* the command failed (a local error) */
 	EXIT_USAGE = 2,        /* bad command line */
 	EXIT_UNREACHABLE = 3,  /* server unreachable */
 	EXIT_REFUSED = 4,      /* the server refused this device (TLS, revoked, unknown) */
@@ -18,6 +18,8 @@ enum {
 	EXIT_SERVER = 6,       /* the server failed or broke the protocol */
 	EXIT_INVALID = 7,      /* invalid input: nothing was changed */
 	EXIT_DAMAGED = 8,      /* the local replica file is damaged: run tongxin doctor */
+	EXIT_NOT_FOUND = 9,    /* no such record (member, meeting, item, transfer, conflict...) */
+	EXIT_REJECTED = 10,    /* sync: done, but the server rejected at least one change */
 };
 
 /* Options every command takes. */
