@@ -4,6 +4,7 @@
  * whole or queues them whole; the lists and one meeting. See dom_work.h.
  */
 #include "dom_work.h"
+#include "dom_handle.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -104,8 +105,8 @@ roll_check(struct replica *r, const char *org_id, const struct dom_attendee *rol
 	if (n > DOM_MAX_ATTENDEES)
 		return dom_work_fail(e, DOM_INVALID, -1, "出勤名单过长 %zu members on the roll; at "
 		    "most %d per meeting", n, DOM_MAX_ATTENDEES);
-	if (sqlite3_prepare_v2(replica_db(r), "SELECT id, org_id, name FROM member WHERE id = ?1"
-	    " OR id_number = ?1 ORDER BY id = ?1 DESC LIMIT 1", -1, &find, NULL) != SQLITE_OK ||
+	if (sqlite3_prepare_v2(replica_db(r), "SELECT id, org_id, name FROM member WHERE id = ?1",
+	    -1, &find, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(replica_db(r), DOM_SUBTREE_CTE " SELECT 1 FROM sub WHERE id = ?2",
 	    -1, &under, NULL) != SQLITE_OK) {
 		rc = dom_work_db_fail(r, e);
@@ -123,17 +124,21 @@ roll_check(struct replica *r, const char *org_id, const struct dom_attendee *rol
 			    a->status ? a->status : "", key);
 			goto out;
 		}
-		sqlite3_reset(find);
-		sqlite3_bind_text(find, 1, key, -1, SQLITE_STATIC);
-		if ((step = sqlite3_step(find)) != SQLITE_ROW) {
-			if (step == SQLITE_DONE)
+		/* Any member handle: id, its last 6+ characters, citizen ID, a name one member has. */
+		if (dom_member_handle(r, key, ids->member[i], e) != 0) {
+			if (e->kind == DOM_NOT_FOUND)
 				dom_work_fail(e, DOM_INVALID, ACOL("member_id"), "未找到党员 no member "
 				    "\"%s\" in this replica", key);
-			else
-				dom_work_db_fail(r, e);
+			else if (e->kind == DOM_INVALID)
+				e->col = ACOL("member_id");
 			goto out;
 		}
-		snprintf(ids->member[i], ID_TEXT_LEN + 1, "%s", stmt_text(find, 0));
+		sqlite3_reset(find);
+		sqlite3_bind_text(find, 1, ids->member[i], -1, SQLITE_STATIC);
+		if ((step = sqlite3_step(find)) != SQLITE_ROW) {
+			dom_work_db_fail(r, e);
+			goto out;
+		}
 		if (a->by_name && stmt_text(find, 2) != NULL) {
 			snprintf(shown, sizeof shown, "%s", stmt_text(find, 2));
 			key = shown;

@@ -28,7 +28,7 @@
 
 /* One member on a meeting's roll, as the clerk gave it. */
 struct dom_attendee {
-	const char *member;   /* the member's id or citizen ID number */
+	const char *member;   /* a member handle (dom_handle.h): id, its last 6+ characters, citizen ID, name */
 	const char *status;   /* present / excused / absent (a code, label or alias) */
 	const char *reason;   /* the reason of an excused member; ignored otherwise */
 	bool by_name;         /* messages name the member by name, not as given (the desk sends ids) */

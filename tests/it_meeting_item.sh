@@ -364,6 +364,13 @@ tx org add --code ZB02 --name 第二党支部 --kind branch --parent SQ01 --bran
 expect_err 7 "$ME 党员不属于本会议的组织 member \"$A\" is not in the meeting's organisation or its groups" \
 	meeting add --org ZB02 --kind 党课 --held-on 2025-05-11 --topic 测试 --present "$A"
 expect_txn 2 meeting add --org SQ01 --kind 党课 --held-on 2025-05-12 --topic 社区党课 --present "$A"
+# Attendees by any member handle: a name one member has, the id's last 8 characters.
+expect_txn 3 meeting add --org ZB01 --kind 党课 --held-on 2025-05-13 --topic 按姓名 \
+	--present "王五,${MID_B: -8}"
+check "attendees by name and short id" "$(q "SELECT group_concat(m.name, ' ') FROM (SELECT m.name
+	FROM attendance a JOIN member m ON m.id = a.member_id JOIN meeting t ON t.id = a.meeting_id
+	WHERE t.topic = '按姓名' ORDER BY m.name) m")" "李四 王五"
+expect_err 7 "$ME 未找到党员 no member \"王小五\" in this replica" "${base[@]}" --present 王小五
 
 # A problem item may be claimed by the branch that rectifies it (认领整改), then rectified and closed.
 expect_txn 1 item add --kind 问题 --title 路灯损坏 --org ZB01 --due-on 2025-09-30
