@@ -153,6 +153,22 @@ curl -s -b "$D/jar" -w '\n%{http_code}\n' "$SB/api/admin/conflicts" >"$D/down.ou
 grep -q '^502$' "$D/down.out" && grep -q '无法连接街道服务器' "$D/down.out" ||
 	fail "an unreachable server is not said so: $(cat "$D/down.out")"
 
+step "the API's bounds: a refused write says why and changes nothing"
+CSRF=$(curl -s -b "$D/jar" "$SB/api/session" | python3 -c 'import json, sys; print(json.load(sys.stdin)["csrf"])')
+post() { curl -s -b "$D/jar" -H "X-Tongxin-CSRF: $CSRF" -H "Origin: $SB" -w '\n%{http_code}\n' "$@"; }
+LONG=$(python3 -c 'print("长" * 200)')
+post --data-urlencode "member=$A" --data-urlencode "to=SQ02-01" --data-urlencode "reason=$LONG" \
+    "$SB/api/transfers" >"$D/long.out"
+grep -q '^422$' "$D/long.out" || fail "a 600-byte reason was not refused: $(cat "$D/long.out")"
+post --data-urlencode "member=$A" --data-urlencode "to=NOPE" --data-urlencode "date=2999-01-01" \
+    "$SB/api/transfers" >"$D/future.out"
+grep -q '^422$' "$D/future.out" && grep -q '申请日期' "$D/future.out" ||
+	fail "a request dated in the future was not refused: $(cat "$D/future.out")"
+post --data-urlencode "id=nope" --data-urlencode "decision=set" "$SB/api/admin/conflict/resolve" >"$D/noset.out"
+grep -q '^422$' "$D/noset.out" || fail "a merge without values was not refused: $(cat "$D/noset.out")"
+[ "$(sqlite3 "$D/street.db" "SELECT count(*) FROM outbox")" = 0 ] ||
+	fail "a refused request left something in the street's outbox"
+
 step "the desks stop on SIGTERM"
 for pid in "${DESKS[@]}"; do
 	kill -TERM "$pid"

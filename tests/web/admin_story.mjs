@@ -10,7 +10,7 @@
 //      transfer is applied and the education edit comes back a conflict.
 //   2. SQ02: 同步; 转接 shows the incoming request with the member's name
 //      (and the sending branch as not visible: SQ02 holds only the request);
-//      accept it with a note; 同步.
+//      退回 without a note is refused; accept it with a note; 同步.
 //   3. Street: 设备; 冲突 lists the conflict; side by side shows base, server
 //      and office values (the differing cells marked) and both authors;
 //      采用社区的值 with a note; 王芳's name by 手工合并 with a typed value;
@@ -58,22 +58,29 @@ async function sync() {
   return page.$$eval('#outcomes td[data-status]', (t) => t.map((e) => e.dataset.status));
 }
 
+// Run fn, which makes the page receive an HTTP error on purpose: the
+// browser logs it as a console error, which is expected here and only here.
+async function expectStatus(code, fn) {
+  const before = problems.length;
+  await fn();
+  await new Promise((r) => setTimeout(r, 200));
+  for (let i = problems.length - 1; i >= before; i--) if (problems[i].includes(`status of ${code}`)) problems.splice(i, 1);
+}
+
 try {
   step('SQ01: no administrator pages on an office desk');
   await open(sq01Url, '#/');
   await page.waitForSelector('.cards .card');
   const hidden = await page.$$eval('#nav a.admin', (as) => as.every((a) => a.offsetParent === null));
   check(hidden, 'the administrator pages are shown on an office desk');
-  const before = problems.length;
-  const denied = await page.evaluate(async () => {
-    const r = await fetch('/api/admin/conflicts');
-    return { status: r.status, body: await r.json() };
+  await expectStatus(403, async () => {
+    const denied = await page.evaluate(async () => {
+      const r = await fetch('/api/admin/conflicts');
+      return { status: r.status, body: await r.json() };
+    });
+    check(denied.status === 403 && denied.body.message.includes('不是街道管理员'),
+      `an office desk's /api/admin/conflicts answered ${JSON.stringify(denied)}`);
   });
-  check(denied.status === 403 && denied.body.message.includes('不是街道管理员'),
-    `an office desk's /api/admin/conflicts answered ${JSON.stringify(denied)}`);
-  // The browser logs the 403 we asked for as a console error: that one is expected.
-  await new Promise((r) => setTimeout(r, 200));
-  for (let i = problems.length - 1; i >= before; i--) if (problems[i].includes('403')) problems.splice(i, 1);
 
   step('SQ01: request the transfer of 李娜 to SQ02-01');
   await page.click('#nav a[data-page="transfers"]');
@@ -104,6 +111,11 @@ try {
   const none = await d.api('/api/members?q=%E6%9D%8E%E5%A8%9C&limit=5');
   check(none.total === 0, 'SQ02 holds the member before accepting');
   await shot('1-transfers-incoming');
+  await expectStatus(422, async () => {
+    await page.click('#tr-in-table button[data-reject]');
+    await page.waitForFunction(() => document.querySelector('#tr-notice')?.textContent.includes('退回须说明理由'));
+  });
+  check((await d.text('#tr-in-table')).includes('待接收'), 'a rejection without a note changed the request');
   await page.type('#tr-in-table input[data-note]', '已报到');
   await page.click('#tr-in-table button[data-accept]');
   await page.waitForFunction(() => document.querySelector('#tr-notice')?.textContent.includes('已接收'));
