@@ -169,45 +169,54 @@ api_dashboard(struct call *c)
 	web_reply_json(c->req, 200, b);
 }
 
-/* --- GET /api/vocab: the member form's items ------------------------------ */
+/* --- GET /api/form: the member and organisation forms' items ---------------- */
+
+/* The items of table t as "key": [{name, label, type, required, max_len, options}]. */
+static void
+put_form_items(struct jw *j, const char *key, int t)
+{
+	static const char *const types[] = { "text", "int", "bool", "date", "enum", "ref" };
+	const struct table_def *td = &schema_tables[t];
+
+	jw_key(j, key);
+	jw_arr(j);
+	for (int k = 0; k < td->ncols; k++) {
+		const struct col_def *col = &td->cols[k];
+		const struct vocab *v = vocab_of_col(col);
+		jw_obj(j);
+		jw_kstr(j, "name", col->name);
+		jw_kstr(j, "label", col->label);
+		jw_kstr(j, "type", types[col->type]);
+		jw_kbool(j, "required", (col->flags & COLF_REQUIRED) != 0);
+		jw_kint(j, "max_len", col->max_len);
+		if (v != NULL) {
+			jw_key(j, "options");
+			jw_arr(j);
+			for (size_t i = 0; i < v->n; i++) {
+				jw_obj(j);
+				jw_kstr(j, "code", v->store_label ? v->entries[i].label :
+				    v->entries[i].code);
+				jw_kstr(j, "label", v->entries[i].label);
+				jw_end_obj(j);
+			}
+			jw_end_arr(j);
+		}
+		jw_end_obj(j);
+	}
+	jw_end_arr(j);
+}
 
 static void
 api_form(struct call *c)
 {
-	const struct table_def *td = &schema_tables[TBL_MEMBER];
 	struct jw j;
 	struct evbuffer *b = web_new_body(c, &j);
 
 	if (b == NULL)
 		return;
 	jw_obj(&j);
-	jw_key(&j, "member");
-	jw_arr(&j);
-	for (int k = 0; k < td->ncols; k++) {
-		const struct col_def *col = &td->cols[k];
-		const struct vocab *v = vocab_of_col(col);
-		static const char *const types[] = { "text", "int", "bool", "date", "enum", "ref" };
-		jw_obj(&j);
-		jw_kstr(&j, "name", col->name);
-		jw_kstr(&j, "label", col->label);
-		jw_kstr(&j, "type", types[col->type]);
-		jw_kbool(&j, "required", (col->flags & COLF_REQUIRED) != 0);
-		jw_kint(&j, "max_len", col->max_len);
-		if (v != NULL) {
-			jw_key(&j, "options");
-			jw_arr(&j);
-			for (size_t i = 0; i < v->n; i++) {
-				jw_obj(&j);
-				jw_kstr(&j, "code", v->store_label ? v->entries[i].label :
-				    v->entries[i].code);
-				jw_kstr(&j, "label", v->entries[i].label);
-				jw_end_obj(&j);
-			}
-			jw_end_arr(&j);
-		}
-		jw_end_obj(&j);
-	}
-	jw_end_arr(&j);
+	put_form_items(&j, "member", TBL_MEMBER);
+	put_form_items(&j, "org", TBL_ORG);
 	jw_end_obj(&j);
 	web_reply_json(c->req, 200, b);
 }
@@ -521,9 +530,12 @@ member_edit(struct call *c, bool dry_run)
 	reply_write(c, TBL_MEMBER, rc, &e, dry_run, id, 0);
 }
 
-/* POST /api/member/{lost,found,mobile,return,report}: since, note, flow_to, community (org id). */
+/*
+ * POST /api/member/{lost,found,mobile,return,report} (+ /check each): since,
+ * note, flow_to, community (org id).
+ */
 static void
-member_step(struct call *c, enum dom_member_step step)
+member_step(struct call *c, enum dom_member_step step, bool dry_run)
 {
 	const char *id = form_id(c, "缺少党员编号 which member?");
 	struct dom_step_args a = {
@@ -535,8 +547,8 @@ member_step(struct call *c, enum dom_member_step step)
 
 	if (id == NULL)
 		return;
-	rc = dom_member_step(c->w->r, c->w->operator_name, id, step, &a, false, &e);
-	reply_write(c, TBL_MEMBER, rc, &e, false, id, 0);
+	rc = dom_member_step(c->w->r, c->w->operator_name, id, step, &a, dry_run, &e);
+	reply_write(c, TBL_MEMBER, rc, &e, dry_run, id, 0);
 }
 
 /* POST /api/orgs (+ /check): a new organisation under parent_id. */
@@ -571,11 +583,16 @@ org_edit(struct call *c, bool dry_run)
 
 static void api_member_edit(struct call *c) { member_edit(c, false); }
 static void api_member_edit_check(struct call *c) { member_edit(c, true); }
-static void api_member_lost(struct call *c) { member_step(c, DOM_STEP_LOST); }
-static void api_member_found(struct call *c) { member_step(c, DOM_STEP_FOUND); }
-static void api_member_mobile(struct call *c) { member_step(c, DOM_STEP_MOBILE); }
-static void api_member_return(struct call *c) { member_step(c, DOM_STEP_RETURN); }
-static void api_member_report(struct call *c) { member_step(c, DOM_STEP_REPORT); }
+static void api_member_lost(struct call *c) { member_step(c, DOM_STEP_LOST, false); }
+static void api_member_found(struct call *c) { member_step(c, DOM_STEP_FOUND, false); }
+static void api_member_mobile(struct call *c) { member_step(c, DOM_STEP_MOBILE, false); }
+static void api_member_return(struct call *c) { member_step(c, DOM_STEP_RETURN, false); }
+static void api_member_report(struct call *c) { member_step(c, DOM_STEP_REPORT, false); }
+static void api_member_lost_check(struct call *c) { member_step(c, DOM_STEP_LOST, true); }
+static void api_member_mobile_check(struct call *c) { member_step(c, DOM_STEP_MOBILE, true); }
+static void api_member_report_check(struct call *c) { member_step(c, DOM_STEP_REPORT, true); }
+static void api_member_found_check(struct call *c) { member_step(c, DOM_STEP_FOUND, true); }
+static void api_member_return_check(struct call *c) { member_step(c, DOM_STEP_RETURN, true); }
 static void api_org_add(struct call *c) { org_write(c, false); }
 static void api_org_add_check(struct call *c) { org_write(c, true); }
 static void api_org_edit(struct call *c) { org_edit(c, false); }
@@ -603,6 +620,11 @@ const struct web_route web_routes_core[] = {
 	{ EVHTTP_REQ_POST, "/api/member/mobile", api_member_mobile },
 	{ EVHTTP_REQ_POST, "/api/member/return", api_member_return },
 	{ EVHTTP_REQ_POST, "/api/member/report", api_member_report },
+	{ EVHTTP_REQ_POST, "/api/member/lost/check", api_member_lost_check },
+	{ EVHTTP_REQ_POST, "/api/member/found/check", api_member_found_check },
+	{ EVHTTP_REQ_POST, "/api/member/mobile/check", api_member_mobile_check },
+	{ EVHTTP_REQ_POST, "/api/member/return/check", api_member_return_check },
+	{ EVHTTP_REQ_POST, "/api/member/report/check", api_member_report_check },
 	{ EVHTTP_REQ_POST, "/api/orgs", api_org_add },
 	{ EVHTTP_REQ_POST, "/api/orgs/check", api_org_add_check },
 	{ EVHTTP_REQ_POST, "/api/org/edit", api_org_edit },
