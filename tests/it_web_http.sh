@@ -210,6 +210,63 @@ done
 expect_contains "$D/body" '"code":"done"'
 expect_contains "$D/body" '"status":{"code":"applied","label":"已应用"}'
 
+step "member edit, steps and organisations: 422 naming the item, nothing changed"
+SQ=$(sqlite3 "$DB" "SELECT id FROM org WHERE code = 'SQ01'")
+D1=$(digest)
+refuse() {   # refuse FIELD PATH FORM...: 422 naming FIELD
+	local field=$1 p=$2
+	shift 2
+	expect_status 422 POST "$p" "${J[@]}" "${OK[@]}" "$@"
+	expect_contains "$D/body" "\"field\":\"$field\""
+}
+refuse id_number /api/member/edit --data "id=$MID" --data id_number=110105198002030050
+expect_contains "$D/body" '校验位错误'
+refuse id /api/member/edit --data phone=13900000000
+refuse name /api/member/edit --data "id=$MID" --data name=
+refuse flow_to /api/member/mobile --data "id=$MID"
+refuse lost_since /api/member/lost --data "id=$MID" --data since=2099-01-01
+refuse report_org_id /api/member/report --data "id=$MID" --data "community=$BRANCH"
+refuse kind /api/orgs --data "parent_id=$SQ" --data kind=group --data code=X1 --data-urlencode name=直属小组
+expect_contains "$D/body" '社区党委之下不能设党小组'
+refuse kind /api/orgs --data "parent_id=$BRANCH" --data kind=branch --data code=X2 --data-urlencode name=支部下的支部
+refuse branch_type /api/orgs --data "parent_id=$BRANCH" --data kind=group --data code=X3 \
+	--data-urlencode name=小组 --data branch_type=grid
+refuse kind /api/org/edit --data "id=$BRANCH" --data kind=group --data branch_type=
+expect_status 404 POST /api/member/edit "${J[@]}" "${OK[@]}" --data id=01000000-0000-7000-8000-000000000000 \
+	--data phone=1
+expect_status 200 POST /api/member/lost/check "${J[@]}" "${OK[@]}" --data "id=$MID" --data since=2024-03-01
+expect_contains "$D/body" '"ok":true'
+[ "$(digest)" = "$D1" ] || fail "a refused or checked write changed the replica"
+expect_status 200 GET /api/orgs "${J[@]}"
+python3 - "$D/body" <<'EOF' || fail "/api/orgs child_kinds: $(cat "$D/body")"
+import json, sys
+d = json.load(open(sys.argv[1], encoding="utf-8"))
+by = {o["code"]: o for o in d["orgs"]}
+assert [k["code"] for k in by["SQ01"]["child_kinds"]] == ["general_branch", "branch"], by["SQ01"]
+assert [k["label"] for k in by["SQ01-01"]["child_kinds"]] == ["党小组"], by["SQ01-01"]
+EOF
+
+step "member edit, steps and organisations: saved"
+n0=$(sqlite3 "$DB" "SELECT count(*) FROM outbox")
+expect_status 200 POST /api/member/edit "${J[@]}" "${OK[@]}" --data "id=$MID" --data phone=13900000007 \
+	--data-urlencode address=幸福路1号
+expect_status 200 POST /api/member/lost "${J[@]}" "${OK[@]}" --data "id=$MID" --data since=2024-03-01 \
+	--data-urlencode note=外出务工
+[ "$(sqlite3 "$DB" "SELECT phone, address, lost_contact, lost_since, lost_note FROM member WHERE id = '$MID'")" = \
+	"13900000007|幸福路1号|1|2024-03-01|外出务工" ] || fail "edit and lost: $(sqlite3 "$DB" "SELECT * FROM member WHERE id = '$MID'")"
+expect_status 200 POST /api/member/found "${J[@]}" "${OK[@]}" --data "id=$MID"
+expect_status 200 POST /api/member/report "${J[@]}" "${OK[@]}" --data "id=$MID" --data "community=$SQ"
+[ "$(sqlite3 "$DB" "SELECT lost_contact, quote(lost_since), in_service, report_org_id FROM member WHERE id = '$MID'")" = \
+	"0|NULL|1|$SQ" ] || fail "found and report: $(sqlite3 "$DB" "SELECT * FROM member WHERE id = '$MID'")"
+expect_status 201 POST /api/orgs "${J[@]}" "${OK[@]}" --data "parent_id=$BRANCH" --data kind=group \
+	--data code=SQ01-01-1 --data-urlencode name=第一党小组
+expect_contains "$D/body" '"id":"'
+expect_status 200 POST /api/org/edit "${J[@]}" "${OK[@]}" --data "id=$BRANCH" --data-urlencode secretary=陈书记 \
+	--data term_start=2024-01-01 --data term_end=2027-01-01
+[ "$(sqlite3 "$DB" "SELECT secretary, term_end FROM org WHERE id = '$BRANCH'")" = "陈书记|2027-01-01" ] ||
+	fail "org edit: $(sqlite3 "$DB" "SELECT * FROM org WHERE id = '$BRANCH'")"
+[ "$(sqlite3 "$DB" "SELECT count(*) FROM outbox")" = $((n0 + 6)) ] || fail "not one outbox transaction per write"
+
 step "SIGTERM stops the desk"
 kill -TERM "$UI_PID"
 rc=0
