@@ -4,9 +4,17 @@
  * Items are responsibility, problem, learning, resource, activity, need and
  * project items; their life (claim 认领, rectify 整改, close out 销号) and
  * its rules are the domain layer's (dom_work.h), which the desk calls too.
- * This file parses the options and prints the answers.
+ * The sub-verbs are rows of cmd_entries_item, parsed by cmd_parse (cmd.h);
+ * an item is named by its handle (dom_handle.h: the id or its last 6+
+ * characters, what the list shows). This file prints the answers.
+ *
+ * Exit statuses (cli_guide.md): 2 a usage error (an unknown option, a
+ * missing required option), 7 invalid input or an ambiguous handle, 9 no
+ * such item or organisation, 1 the replica failed.
  */
 #include "cli.h"
+#include "cmd.h"
+#include "dom_handle.h"
 #include "dom_work.h"
 
 #include <stdio.h>
@@ -43,17 +51,49 @@ bad_kind(const char *verbname, const char *given)
 	vocab_refuse(verbname, "清单类型", "--kind", KINDS, given);
 }
 
-/* An item by its full id or a unique suffix (see row_by_suffix). */
+/*
+ * The exit status for a domain refusal of kind k: no such record 9,
+ * invalid input (an ambiguous handle included) or a missing item 7, a
+ * replica failure 1. A missing required option never reaches the domain:
+ * cmd_parse refuses it with 2.
+ */
 static int
-item_resolve(sqlite3 *db, const char *key, char id[ID_TEXT_LEN + 1], const char *verbname)
+refusal_exit(enum dom_fail k)
 {
-	return row_by_suffix(db, TBL_LIST_ITEM, key, id, verbname, "清单", "item");
+	switch (k) {
+	case DOM_NOT_FOUND: return EXIT_NOT_FOUND;
+	case DOM_INVALID:
+	case DOM_MISSING: return EXIT_INVALID;
+	default: return EXIT_FAIL;
+	}
+}
+
+/*
+ * The organisation named by code on the command line (--org), or the
+ * device's own when code is NULL. 0 with id set, or an exit status having
+ * said why: 9 for a code no organisation of the replica has.
+ */
+static int
+org_resolve(struct replica *r, const char *code, char id[ID_TEXT_LEN + 1], const char *verbname)
+{
+	if (code != NULL) {
+		if (org_id_by_code(replica_db(r), code, id) == 0)
+			return 0;
+		fprintf(stderr, "tongxin %s: 未知组织 unknown organisation code \"%s\"\n", verbname,
+		    text_show(code));
+		return EXIT_NOT_FOUND;
+	}
+	if (org_id_by_code(replica_db(r), replica_info(r)->org_code, id) == 0)
+		return 0;
+	fprintf(stderr, "tongxin %s: this device's organisation %s is not in the replica yet; run "
+	    "\"tongxin sync\" first or give --org CODE\n", verbname, replica_info(r)->org_code);
+	return EXIT_INVALID;
 }
 
 /*
  * The domain's refusal as the CLI reports it: the message after the verb,
  * a missing item with the option that gives it (before the message's
- * parenthesis, after its first word), and the exit code.
+ * parenthesis, after its first word), and the exit status (refusal_exit).
  */
 static int
 item_refused(const struct dom_error *e, const char *opt, const char *verbname)
@@ -66,7 +106,7 @@ item_refused(const struct dom_error *e, const char *opt, const char *verbname)
 		fprintf(stderr, "tongxin %s: %s (%s)\n", verbname, msg, opt);
 	else
 		fprintf(stderr, "tongxin %s: %s\n", verbname, msg);
-	return e->kind == DOM_INVALID || e->kind == DOM_MISSING ? EXIT_INVALID : EXIT_FAIL;
+	return refusal_exit(e->kind);
 }
 
 /* The option that gives a list item's column ("--due-on"; "--org" for org_id). */
@@ -82,78 +122,45 @@ item_opt(int col, char buf[64])
 	return strcmp(buf, "--org-id") == 0 ? "--org" : buf;
 }
 
+
 /* --- item add ------------------------------------------------------------ */
 
 static int
-item_add(struct cli *cli, struct replica *r, int argc, char **argv)
+item_add(struct cli *cli, struct replica *r, const struct cmd_args *a)
 {
 	static const char verbname[] = "item add";
 	static const struct {
 		const char *opt;
 		const char *col;
 	} text_opts[] = {
-		{ "--title", "title" },
-		{ "--detail", "detail" },
-		{ "--due-on", "due_on" },
+		{ "title", "title" },
+		{ "detail", "detail" },
+		{ "due-on", "due_on" },
 	};
-	sqlite3 *db = replica_db(r);
 	Tongxin__Value vals[MAX_COLS];
-	int set[MAX_COLS] = { 0 };
+	int set[MAX_COLS] = { 0 }, rc;
 	char org[ID_TEXT_LEN + 1], id[ID_TEXT_LEN + 1], opt[64];
+	const char *kind;
 	struct dom_error e;
 
 	memset(vals, 0, sizeof vals);
-	for (int i = 0; i < argc; i += 2) {
-		const char *o = argv[i], *v;
-		size_t k;
-
-		if (strncmp(o, "--", 2) != 0 || i + 1 >= argc) {
-			fprintf(stderr, "tongxin %s: expected --OPTION VALUE, got \"%s\"\n", verbname, o);
-			return EXIT_USAGE;
-		}
-		v = argv[i + 1];
-		if (strcmp(o, "--org") == 0) {
-			if (org_id_by_code(db, v, org) != 0) {
-				fprintf(stderr, "tongxin %s: 未知组织 unknown organisation code \"%s\"\n",
-				    verbname, v);
-				return EXIT_INVALID;
-			}
-			value_set_text(&vals[ICOL("org_id")], org);
-			set[ICOL("org_id")] = 1;
-			continue;
-		}
-		if (strcmp(o, "--kind") == 0) {
-			const char *k2 = kind_canon(v);
-			if (k2 == NULL) {
-				bad_kind(verbname, v);
-				return EXIT_INVALID;
-			}
-			value_set_text(&vals[ICOL("kind")], k2);
-			set[ICOL("kind")] = 1;
-			continue;
-		}
-		for (k = 0; k < sizeof text_opts / sizeof text_opts[0]; k++)
-			if (strcmp(o, text_opts[k].opt) == 0)
-				break;
-		if (k == sizeof text_opts / sizeof text_opts[0]) {
-			fprintf(stderr, "tongxin %s: unknown option %s\n", verbname, o);
-			return EXIT_USAGE;
-		}
-		if (v[0] == '\0')
-			value_set_null(&vals[ICOL(text_opts[k].col)]);
-		else
-			value_set_text(&vals[ICOL(text_opts[k].col)], v);
-		set[ICOL(text_opts[k].col)] = v[0] != '\0';
+	if ((rc = org_resolve(r, cmd_get(a, "org"), org, verbname)) != 0)
+		return rc;
+	value_set_text(&vals[ICOL("org_id")], org);
+	set[ICOL("org_id")] = 1;
+	if ((kind = kind_canon(cmd_get(a, "kind"))) == NULL) {
+		bad_kind(verbname, cmd_get(a, "kind"));
+		return EXIT_INVALID;
 	}
-	if (!set[ICOL("org_id")]) {
-		if (org_id_by_code(db, replica_info(r)->org_code, org) != 0) {
-			fprintf(stderr, "tongxin %s: this device's organisation %s is not in the replica "
-			    "yet; run \"tongxin sync\" first or give --org CODE\n", verbname,
-			    replica_info(r)->org_code);
-			return EXIT_INVALID;
-		}
-		value_set_text(&vals[ICOL("org_id")], org);
-		set[ICOL("org_id")] = 1;
+	value_set_text(&vals[ICOL("kind")], kind);
+	set[ICOL("kind")] = 1;
+	for (size_t k = 0; k < sizeof text_opts / sizeof text_opts[0]; k++) {
+		const char *v = cmd_get(a, text_opts[k].opt);
+		/* An empty value leaves an optional column empty (a required one is refused). */
+		if (v == NULL || v[0] == '\0')
+			continue;
+		value_set_text(&vals[ICOL(text_opts[k].col)], v);
+		set[ICOL(text_opts[k].col)] = 1;
 	}
 	if (dom_item_add(r, cli->operator_name, vals, set, false, id, &e) != 0)
 		return item_refused(&e, item_opt(e.col, opt), verbname);
@@ -166,52 +173,37 @@ item_add(struct cli *cli, struct replica *r, int argc, char **argv)
 /* --- claim, rectify, close ----------------------------------------------- */
 
 /*
- * Take an item one step (claim, rectify or close): parse ID and the step's
- * options and hand them to dom_item_step, which checks the step against
- * the item's kind, status and dates in the write's transaction. Returns an
- * exit code.
+ * Take the item named by the handle a->argv[0] one step (claim, rectify or
+ * close, from the entry's sub-verb) with the step's options, through
+ * dom_item_step, which checks the step against the item's kind, status and
+ * dates in the write's transaction. Returns an exit status.
  */
 static int
-item_step(struct cli *cli, struct replica *r, enum dom_item_step step, int argc, char **argv)
+item_step(struct cli *cli, struct replica *r, const struct cmd_args *a)
 {
+	static const char *const subs[] = { "claim", "rectify", "close" };
 	static const char *const verbnames[] = { "item claim", "item rectify", "item close" };
 	static const char *const text_opts[] = { "--by NAME", "--note TEXT", "--note TEXT" };
-	const char *verbname = verbnames[step];
-	const char *by = NULL, *note = NULL, *date = NULL;
+	enum dom_item_step step = DOM_ITEM_CLAIM;
+	const char *verbname, *text, *handle = a->argv[0];
 	struct dom_item_done done;
 	struct dom_error e;
 	char id[ID_TEXT_LEN + 1];
-	int rc;
 
-	if (argc < 1 || strncmp(argv[0], "--", 2) == 0) {
-		fprintf(stderr, "tongxin %s: which item? give its id or its last 6+ characters\n",
-		    verbname);
-		return EXIT_USAGE;
+	for (size_t s = 0; s < sizeof subs / sizeof subs[0]; s++)
+		if (strcmp(a->entry->sub, subs[s]) == 0)
+			step = (enum dom_item_step)s;
+	verbname = verbnames[step];
+	text = cmd_get(a, step == DOM_ITEM_CLAIM ? "by" : "note");
+	if (dom_row_handle(r, TBL_LIST_ITEM, handle, "清单", id, &e) != 0) {
+		fprintf(stderr, "tongxin %s: %s\n", verbname, text_show(e.msg));
+		return refusal_exit(e.kind);
 	}
-	for (int i = 1; i < argc; i += 2) {
-		const char *o = argv[i];
-		if (i + 1 >= argc) {
-			fprintf(stderr, "tongxin %s: %s needs a value\n", verbname, o);
-			return EXIT_USAGE;
-		}
-		if (strcmp(o, "--date") == 0)
-			date = argv[i + 1];
-		else if (step == DOM_ITEM_CLAIM && strcmp(o, "--by") == 0)
-			by = argv[i + 1];
-		else if (step != DOM_ITEM_CLAIM && strcmp(o, "--note") == 0)
-			note = argv[i + 1];
-		else {
-			fprintf(stderr, "tongxin %s: unknown option %s\n", verbname, o);
-			return EXIT_USAGE;
-		}
-	}
-	if ((rc = item_resolve(replica_db(r), argv[0], id, verbname)) != 0)
-		return rc;
-	if (dom_item_step(r, cli->operator_name, id, step, date, step == DOM_ITEM_CLAIM ? by : note,
-	    false, &done, &e) != 0) {
+	if (dom_item_step(r, cli->operator_name, id, step, cmd_get(a, "date"), text, false, &done,
+	    &e) != 0) {
 		if (done.need_rectify) {
 			fprintf(stderr, "tongxin %s: %s: tongxin item rectify %s --note TEXT\n",
-			    verbname, text_show(e.msg), text_show(argv[0]));
+			    verbname, text_show(e.msg), text_show(handle));
 			return EXIT_INVALID;
 		}
 		return item_refused(&e, text_opts[step], verbname);
@@ -220,7 +212,7 @@ item_step(struct cli *cli, struct replica *r, enum dom_item_step step, int argc,
 		return EXIT_OK;
 	if (step == DOM_ITEM_CLAIM)
 		printf("已认领 Claimed %s item「%s」by %s on %s\n", text_show(kind_label(done.kind)),
-		    text_show(done.title), text_show(by), done.date);
+		    text_show(done.title), text_show(text), done.date);
 	else if (step == DOM_ITEM_RECTIFY)
 		printf("已整改 Rectified problem item「%s」on %s\n", text_show(done.title), done.date);
 	else
@@ -238,70 +230,69 @@ struct list_ctx {
 	bool oom;
 };
 
-/* One item as a row of the list's table. */
+/*
+ * One item as a row of the list's table: people read the short handle
+ * (dom_short) in the text table; CSV and JSON keep the whole id, and JSON
+ * also has the handle.
+ */
 static void
 list_row(const struct dom_item_row *i, void *arg)
 {
 	struct list_ctx *lc = arg;
-	const char *cells[] = { i->id, i->kind, i->title, i->org_name, i->status, i->due_on,
-		i->claimed_by, i->claimed_on, i->rectified_on, i->closed_on };
+	const char *cells[11], *id = i->id ? i->id : "";
+	int k = 0;
 
-	/* People read the last 8 characters; machines get the whole id. */
-	if (lc->fmt == TABLE_TEXT && cells[0] && strlen(cells[0]) > 8)
-		cells[0] += strlen(cells[0]) - 8;
+	cells[k++] = lc->fmt == TABLE_TEXT ? dom_short(id) : id;
+	if (lc->fmt == TABLE_JSON)
+		cells[k++] = dom_short(id);
+	cells[k++] = i->kind;
+	cells[k++] = i->title;
+	cells[k++] = i->org_name;
+	cells[k++] = i->status;
+	cells[k++] = i->due_on;
+	cells[k++] = i->claimed_by;
+	cells[k++] = i->claimed_on;
+	cells[k++] = i->rectified_on;
+	cells[k++] = i->closed_on;
 	if (table_add(lc->t, cells) != 0)
 		lc->oom = true;
 }
 
 static int
-item_list(struct cli *cli, struct replica *r, int argc, char **argv)
+item_list(struct cli *cli, struct replica *r, const struct cmd_args *a)
 {
 	static const char verbname[] = "item list";
-	static const char *const ids[] = { "id", "kind", "title", "org", "status", "due_on",
+	const char *ids[] = { "id", "handle", "kind", "title", "org", "status", "due_on",
 		"claimed_by", "claimed_on", "rectified_on", "closed_on" };
-	static const char *const hdr[] = { "编号", "类型", "事项", "组织", "状态", "期限",
+	const char *hdr[] = { "编号", "编号", "类型", "事项", "组织", "状态", "期限",
 		"认领方", "认领日期", "整改日期", "销号日期" };
 	enum { NC = 10 };
-	const char *org = NULL, *kind = NULL;
-	bool open_only = false;
+	const char *org = cmd_get(a, "org"), *kind = NULL, *kind_given = cmd_get(a, "kind");
+	int handle = cli->fmt == TABLE_JSON, rc;   /* whether the table has the handle column */
 	struct table *t;
 	char oid[ID_TEXT_LEN + 1];
 
-	for (int i = 0; i < argc; i++) {
-		const char *o = argv[i];
-		if (strcmp(o, "--open") == 0) {
-			open_only = true;
-			continue;
-		}
-		if (i + 1 >= argc || (strcmp(o, "--kind") != 0 && strcmp(o, "--org") != 0)) {
-			fprintf(stderr, "tongxin %s: unknown option %s\n", verbname, o);
-			return EXIT_USAGE;
-		}
-		if (strcmp(o, "--kind") == 0) {
-			if ((kind = kind_canon(argv[i + 1])) == NULL) {
-				bad_kind(verbname, argv[i + 1]);
-				return EXIT_INVALID;
-			}
-		} else {
-			org = argv[i + 1];
-			if (org_id_by_code(replica_db(r), org, oid) != 0) {
-				fprintf(stderr, "tongxin %s: 未知组织 unknown organisation code \"%s\"\n",
-				    verbname, org);
-				return EXIT_INVALID;
-			}
-		}
-		i++;
+	if (kind_given && (kind = kind_canon(kind_given)) == NULL) {
+		bad_kind(verbname, kind_given);
+		return EXIT_INVALID;
 	}
-	if ((t = table_new(NC, ids, hdr)) == NULL) {
+	if (org && (rc = org_resolve(r, org, oid, verbname)) != 0)
+		return rc;
+	/* Without the handle column, the id's header and key move over it. */
+	if (!handle) {
+		hdr[1] = hdr[0];
+		ids[1] = ids[0];
+	}
+	if ((t = table_new(NC + handle, ids + 1 - handle, hdr + 1 - handle)) == NULL) {
 		fprintf(stderr, "tongxin %s: out of memory\n", verbname);
 		return EXIT_FAIL;
 	}
-	table_set_vocab(t, 1, KINDS);
-	table_set_vocab(t, 4, vocab_get("item_status"));
+	table_set_vocab(t, 1 + handle, KINDS);
+	table_set_vocab(t, 4 + handle, vocab_get("item_status"));
 	{
 		/* --org takes in the organisation's whole subtree. */
 		struct dom_item_query q = { .org_id = org ? oid : NULL, .kind = kind,
-			.open_only = open_only };
+			.open_only = cmd_has(a, "open") };
 		struct list_ctx lc = { .t = t, .fmt = cli->fmt };
 		struct dom_error e;
 		if (dom_item_list(r, &q, list_row, &lc, &e) != 0 || lc.oom) {
@@ -322,28 +313,118 @@ item_list(struct cli *cli, struct replica *r, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* --- the command table --------------------------------------------------- */
+
+/* Whether an entry's exec ran: cmd_run returned 0 without it only for --help. */
+static bool ran;
+
+/* Run one sub-verb on the replica named by the global options, then close it. */
+static int
+with_replica(struct cli *cli, const struct cmd_args *a,
+    int (*fn)(struct cli *, struct replica *, const struct cmd_args *))
+{
+	struct replica *r;
+	int rc;
+
+	ran = true;
+	if ((r = cli_open(cli)) == NULL)
+		return EXIT_FAIL;
+	rc = fn(cli, r, a);
+	replica_close(r);
+	return rc;
+}
+
+static int exec_add(struct cli *cli, const struct cmd_args *a) { return with_replica(cli, a, item_add); }
+static int exec_step(struct cli *cli, const struct cmd_args *a) { return with_replica(cli, a, item_step); }
+static int exec_list(struct cli *cli, const struct cmd_args *a) { return with_replica(cli, a, item_list); }
+
+static const struct cmd_opt add_opts[] = {
+	{ "kind", "KIND", CMD_OPT_REQUIRED, "清单类型 the kind (allowed values below)" },
+	{ "title", "TEXT", CMD_OPT_REQUIRED, "事项 what it is" },
+	{ "org", "CODE", 0, "组织代码，默认本设备的组织 the organisation (default: this device's)" },
+	{ "detail", "TEXT", 0, "详情 the details" },
+	{ "due-on", "DATE", 0, "期限 YYYY-MM-DD" },
+	{ NULL, NULL, 0, NULL },
+};
+
+static const struct cmd_opt claim_opts[] = {
+	{ "by", "NAME", CMD_OPT_REQUIRED, "认领方 the branch or unit that claims it" },
+	{ "date", "DATE", 0, "认领日期，默认今天 the date (default: today)" },
+	{ NULL, NULL, 0, NULL },
+};
+
+static const struct cmd_opt rectify_opts[] = {
+	{ "note", "TEXT", CMD_OPT_REQUIRED, "整改情况 what was done" },
+	{ "date", "DATE", 0, "整改日期，默认今天 the date (default: today)" },
+	{ NULL, NULL, 0, NULL },
+};
+
+static const struct cmd_opt close_opts[] = {
+	{ "note", "TEXT", 0, "销号说明 a close-out note" },
+	{ "date", "DATE", 0, "销号日期，默认今天 the date (default: today)" },
+	{ NULL, NULL, 0, NULL },
+};
+
+static const struct cmd_opt list_opts[] = {
+	{ "kind", "KIND", 0, "清单类型 the kind" },
+	{ "open", NULL, 0, "只列未销号的 only items not closed out" },
+	{ "org", "CODE", 0, "这个组织及其下级组织 this organisation and those below it" },
+	{ NULL, NULL, 0, NULL },
+};
+
+const struct cmd_entry cmd_entries_item[] = {
+	{ "item", "add", NULL, 0, 0, add_opts, 0, CMD_REPLICA,
+	  "添加一项清单 Add an item (status 待办 open).\n", exec_add },
+	{ "item", "claim", "ITEM", 1, 1, claim_opts, 0, CMD_REPLICA,
+	  "认领 Claim a need, project, resource or problem item. ITEM: its id or the id's\n"
+	  "last 6+ characters (the 编号 of item list).\n", exec_step },
+	{ "item", "rectify", "ITEM", 1, 1, rectify_opts, 0, CMD_REPLICA,
+	  "整改 Record a problem item's rectification.\n", exec_step },
+	{ "item", "close", "ITEM", 1, 1, close_opts, 0, CMD_REPLICA,
+	  "销号 Close an item out (a problem item once rectified).\n", exec_step },
+	{ "item", "list", NULL, 0, 0, list_opts, 0, CMD_REPLICA,
+	  "列出清单 The items, those not closed out first; 编号 is the short handle the\n"
+	  "other sub-verbs take (--csv and --json keep the whole id).\n", exec_list },
+	{ NULL, NULL, NULL, 0, 0, NULL, 0, 0, NULL, NULL },
+};
+
+/*
+ * The allowed values of --kind, from the vocabulary, after the help: "label
+ * code" words wrapped at 80 columns under a hanging indent.
+ */
+static void
+kinds_help(FILE *f)
+{
+	const struct vocab *v = KINDS;
+	int col = 17;
+
+	fprintf(f, "\n可选值 Allowed values (the label, the code or a common alias):\n  %-14s ",
+	    "--kind");
+	for (size_t i = 0; i < v->n; i++) {
+		char word[128];
+		int w;
+		snprintf(word, sizeof word, "%s %s%s", v->entries[i].label, v->entries[i].code,
+		    i + 1 < v->n ? "、" : "");
+		w = text_width(word);
+		if (col > 17 && col + w > 80) {
+			fprintf(f, "\n%*s", 17, "");
+			col = 17;
+		}
+		fputs(word, f);
+		col += w;
+	}
+	fputc('\n', f);
+}
+
 int
 verb_item(struct cli *cli, int argc, char **argv)
 {
-	static const char *const steps[] = { "claim", "rectify", "close" };
-	struct replica *r;
-	int rc = -1;
+	int rc;
 
-	if (has_help(argc, argv) || argc < 2)
-		return verb_usage("item", argc >= 2);
-	for (int s = 0; s < 3 && rc < 0; s++)
-		if (strcmp(argv[1], steps[s]) == 0)
-			rc = s;
-	if (rc < 0 && strcmp(argv[1], "add") != 0 && strcmp(argv[1], "list") != 0)
-		return verb_usage("item", 0);
-	if ((r = cli_open(cli)) == NULL)
-		return EXIT_FAIL;
-	if (rc >= 0)
-		rc = item_step(cli, r, (enum dom_item_step)rc, argc - 2, argv + 2);
-	else if (strcmp(argv[1], "add") == 0)
-		rc = item_add(cli, r, argc - 2, argv + 2);
-	else
-		rc = item_list(cli, r, argc - 2, argv + 2);
-	replica_close(r);
+	ran = false;
+	rc = cmd_run(cmd_entries_item, cli, argc, argv);
+	/* --help (of the verb or a sub-verb) also lists the kinds. */
+	if (rc == EXIT_OK && !ran)
+		kinds_help(stdout);
 	return rc;
 }

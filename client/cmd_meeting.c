@@ -1,12 +1,22 @@
 /*
  * cmd_meeting.c - tongxin meeting: organisational life (组织生活) records.
  *
- * The options are parsed here; the rules, the SQL and the write are the
- * domain layer's (dom_work.h), which the desk calls too: a meeting and its
- * attendance rows are checked and written in one local transaction, and a
- * command that fails leaves the replica and its outbox exactly as they were.
+ * The sub-verbs are rows of cmd_entries_meeting, parsed by cmd_parse (see
+ * cmd.h); a meeting is named by its handle (dom_handle.h: the id or its last
+ * 6+ characters, what the list shows) and an attendee by any member handle
+ * (citizen ID, id suffix, a name one member has). The rules, the SQL and the
+ * write are the domain layer's (dom_work.h), which the desk calls too: a
+ * meeting and its attendance rows are checked and written in one local
+ * transaction, and a command that fails leaves the replica and its outbox
+ * exactly as they were.
+ *
+ * Exit statuses (cli_guide.md): 2 a usage error (an unknown option, a
+ * missing required option), 7 invalid input or an ambiguous handle, 9 no
+ * such meeting, member or organisation, 1 the replica failed.
  */
 #include "cli.h"
+#include "cmd.h"
+#include "dom_handle.h"
 #include "dom_work.h"
 
 #include <stdio.h>
@@ -46,11 +56,51 @@ bad_kind(const char *verbname, const char *given)
 	vocab_refuse(verbname, "会议类型", "--kind", KINDS, given);
 }
 
-/* A meeting by its full id or a unique suffix (see row_by_suffix). */
+/*
+ * The exit status for a domain refusal of kind k: no such record 9,
+ * invalid input (an ambiguous handle included) or a missing item 7, a
+ * replica failure 1. A missing required option never reaches the domain:
+ * cmd_parse refuses it with 2.
+ */
 static int
-meeting_resolve(sqlite3 *db, const char *key, char id[ID_TEXT_LEN + 1], const char *verbname)
+refusal_exit(enum dom_fail k)
 {
-	return row_by_suffix(db, TBL_MEETING, key, id, verbname, "会议", "meeting");
+	switch (k) {
+	case DOM_NOT_FOUND: return EXIT_NOT_FOUND;
+	case DOM_INVALID:
+	case DOM_MISSING: return EXIT_INVALID;
+	default: return EXIT_FAIL;
+	}
+}
+
+/* Print why a handle names no single record (with the candidates) and return its exit status. */
+static int
+handle_refused(const struct dom_error *e, const char *verbname)
+{
+	fprintf(stderr, "tongxin %s: %s\n", verbname, text_show(e->msg));
+	return refusal_exit(e->kind);
+}
+
+/*
+ * The organisation named by code on the command line (--org), or the
+ * device's own when code is NULL. 0 with id set, or an exit status having
+ * said why: 9 for a code no organisation of the replica has.
+ */
+static int
+org_resolve(struct replica *r, const char *code, char id[ID_TEXT_LEN + 1], const char *verbname)
+{
+	if (code != NULL) {
+		if (org_id_by_code(replica_db(r), code, id) == 0)
+			return 0;
+		fprintf(stderr, "tongxin %s: 未知组织 unknown organisation code \"%s\"\n", verbname,
+		    text_show(code));
+		return EXIT_NOT_FOUND;
+	}
+	if (org_id_by_code(replica_db(r), replica_info(r)->org_code, id) == 0)
+		return 0;
+	fprintf(stderr, "tongxin %s: this device's organisation %s is not in the replica yet; run "
+	    "\"tongxin sync\" first or give --org CODE\n", verbname, replica_info(r)->org_code);
+	return EXIT_INVALID;
 }
 
 /* --- attendance lists ---------------------------------------------------- */
@@ -173,8 +223,9 @@ oom:
 
 /*
  * The domain's refusal as the CLI reports it: the message after the verb,
- * a missing item with the option that gives it, and the exit code. bad is
- * the roll entry concerned, or -1 for the meeting itself.
+ * a missing item with the option that gives it, and the exit status
+ * (refusal_exit). bad is the roll entry concerned, or -1 for the meeting
+ * itself.
  */
 static int
 meeting_refused(const struct dom_error *e, int bad, const char *verbname)
@@ -195,7 +246,7 @@ meeting_refused(const struct dom_error *e, int bad, const char *verbname)
 		fprintf(stderr, "tongxin %s: %s (%s)\n", verbname, text_show(e->msg), opt);
 	else
 		fprintf(stderr, "tongxin %s: %s\n", verbname, text_show(e->msg));
-	return e->kind == DOM_INVALID || e->kind == DOM_MISSING ? EXIT_INVALID : EXIT_FAIL;
+	return refusal_exit(e->kind);
 }
 
 /* --- meeting add --------------------------------------------------------- */
@@ -205,85 +256,71 @@ static const struct {
 	const char *opt;
 	const char *col;
 } meeting_text_opts[] = {
-	{ "--held-on", "held_on" },
-	{ "--topic", "topic" },
-	{ "--host", "host" },
-	{ "--recorder", "recorder" },
-	{ "--minutes", "minutes" },
+	{ "held-on", "held_on" },
+	{ "topic", "topic" },
+	{ "host", "host" },
+	{ "recorder", "recorder" },
+	{ "minutes", "minutes" },
 };
 
+/*
+ * Why the domain refused the roll entry key: when no member of the replica
+ * has that handle, say so and return EXIT_NOT_FOUND (no such member is 9
+ * whatever the verb); otherwise 0 and the caller reports the refusal as
+ * usual. The domain resolved the entry inside its transaction; this only
+ * classifies its refusal, it decides nothing.
+ */
 static int
-meeting_add(struct cli *cli, struct replica *r, int argc, char **argv)
+attendee_missing(struct replica *r, const char *key, const struct dom_error *e,
+    const char *verbname)
+{
+	char id[ID_TEXT_LEN + 1];
+	struct dom_error e2;
+
+	if (e->kind != DOM_INVALID || dom_member_handle(r, key, id, &e2) == 0 ||
+	    e2.kind != DOM_NOT_FOUND)
+		return 0;
+	fprintf(stderr, "tongxin %s: %s\n", verbname, text_show(e->msg));
+	return EXIT_NOT_FOUND;
+}
+
+static int
+meeting_add(struct cli *cli, struct replica *r, const struct cmd_args *a)
 {
 	static const char verbname[] = "meeting add";
-	sqlite3 *db = replica_db(r);
 	Tongxin__Value vals[MAX_COLS];
-	int set[MAX_COLS] = { 0 }, rc = EXIT_INVALID, counts[3], bad = -1;
+	int set[MAX_COLS] = { 0 }, rc, counts[3], bad = -1;
 	char org[ID_TEXT_LEN + 1], id[ID_TEXT_LEN + 1];
+	const char *kind;
 	struct dom_attendee *att = NULL;
 	struct dom_error e;
 	struct roll rl = { 0 };
 
 	memset(vals, 0, sizeof vals);
-	for (int i = 0; i < argc; i += 2) {
-		const char *o = argv[i], *v;
-		size_t k;
-
-		if (strncmp(o, "--", 2) != 0 || i + 1 >= argc) {
-			fprintf(stderr, "tongxin %s: expected --OPTION VALUE, got \"%s\"\n", verbname, o);
-			rc = EXIT_USAGE;
-			goto out;
-		}
-		v = argv[i + 1];
-		if (strcmp(o, "--org") == 0) {
-			if (org_id_by_code(db, v, org) != 0) {
-				fprintf(stderr, "tongxin %s: 未知组织 unknown organisation code \"%s\"\n",
-				    verbname, v);
-				goto out;
-			}
-			value_set_text(&vals[MCOL("org_id")], org);
-			set[MCOL("org_id")] = 1;
-		} else if (strcmp(o, "--kind") == 0) {
-			const char *k2 = kind_canon(v);
-			if (k2 == NULL) {
-				bad_kind(verbname, v);
-				goto out;
-			}
-			value_set_text(&vals[MCOL("kind")], k2);
-			set[MCOL("kind")] = 1;
-		} else if (strcmp(o, "--present") == 0 || strcmp(o, "--excused") == 0 ||
-		    strcmp(o, "--absent") == 0) {
-			if ((rc = roll_add(&rl, v, o + 2, verbname)) != 0)
-				goto out;
-			rc = EXIT_INVALID;
-		} else {
-			for (k = 0; k < sizeof meeting_text_opts / sizeof meeting_text_opts[0]; k++)
-				if (strcmp(o, meeting_text_opts[k].opt) == 0)
-					break;
-			if (k == sizeof meeting_text_opts / sizeof meeting_text_opts[0]) {
-				fprintf(stderr, "tongxin %s: unknown option %s\n", verbname, o);
-				rc = EXIT_USAGE;
-				goto out;
-			}
-			/* An empty value leaves an optional column empty. */
-			if (v[0] == '\0')
-				value_set_null(&vals[MCOL(meeting_text_opts[k].col)]);
-			else
-				value_set_text(&vals[MCOL(meeting_text_opts[k].col)], v);
-			set[MCOL(meeting_text_opts[k].col)] = v[0] != '\0';
-		}
+	if ((rc = org_resolve(r, cmd_get(a, "org"), org, verbname)) != 0)
+		return rc;
+	value_set_text(&vals[MCOL("org_id")], org);
+	set[MCOL("org_id")] = 1;
+	if ((kind = kind_canon(cmd_get(a, "kind"))) == NULL) {
+		bad_kind(verbname, cmd_get(a, "kind"));
+		return EXIT_INVALID;
 	}
-	/* The meeting belongs to the device's organisation unless told otherwise. */
-	if (!set[MCOL("org_id")]) {
-		if (org_id_by_code(db, replica_info(r)->org_code, org) != 0) {
-			fprintf(stderr, "tongxin %s: this device's organisation %s is not in the replica "
-			    "yet; run \"tongxin sync\" first or give --org CODE\n", verbname,
-			    replica_info(r)->org_code);
-			goto out;
-		}
-		value_set_text(&vals[MCOL("org_id")], org);
-		set[MCOL("org_id")] = 1;
+	value_set_text(&vals[MCOL("kind")], kind);
+	set[MCOL("kind")] = 1;
+	for (size_t k = 0; k < sizeof meeting_text_opts / sizeof meeting_text_opts[0]; k++) {
+		const char *v = cmd_get(a, meeting_text_opts[k].opt);
+		int c = MCOL(meeting_text_opts[k].col);
+		/* An empty value leaves an optional column empty (a required one is refused). */
+		if (v == NULL || v[0] == '\0')
+			continue;
+		value_set_text(&vals[c], v);
+		set[c] = 1;
 	}
+	/* The roll in the order given: each --present/--excused/--absent is a comma list. */
+	for (int i = 0; i < a->nmulti; i++)
+		if ((rc = roll_add(&rl, a->multi_val[i], a->entry->opts[a->multi_opt[i]].name,
+		    verbname)) != 0)
+			goto out;
 	if ((att = calloc(rl.n ? rl.n : 1, sizeof *att)) == NULL) {
 		fprintf(stderr, "tongxin %s: out of memory\n", verbname);
 		rc = EXIT_FAIL;
@@ -296,7 +333,9 @@ meeting_add(struct cli *cli, struct replica *r, int argc, char **argv)
 	}
 	if (dom_meeting_add(r, cli->operator_name, vals, set, att, rl.n, false, id, counts, &bad,
 	    &e) != 0) {
-		rc = meeting_refused(&e, bad, verbname);
+		if (bad < 0 || (size_t)bad >= rl.n ||
+		    (rc = attendee_missing(r, rl.a[bad].key, &e, verbname)) == 0)
+			rc = meeting_refused(&e, bad, verbname);
 		goto out;
 	}
 	rc = EXIT_OK;
@@ -320,75 +359,71 @@ struct list_ctx {
 	bool oom;
 };
 
-/* One meeting as a row of the list's table. */
+/*
+ * One meeting as a row of the list's table: people read the short handle
+ * (dom_short) in the text table; CSV and JSON keep the whole id, and JSON
+ * also has the handle.
+ */
 static void
 list_row(const struct dom_meeting_row *m, void *arg)
 {
 	struct list_ctx *lc = arg;
 	char n[3][24];
-	const char *cells[9] = { m->id, m->held_on, m->kind, m->org_name, m->topic, m->host,
-		n[0], n[1], n[2] };
+	const char *cells[10], *id = m->id ? m->id : "";
+	int k = 0;
 
 	for (int i = 0; i < 3; i++)
 		snprintf(n[i], sizeof n[i], "%lld", (long long)m->counts[i]);
-	/* People read the last 8 characters; machines get the whole id. */
-	if (lc->fmt == TABLE_TEXT && cells[0] && strlen(cells[0]) > 8)
-		cells[0] += strlen(cells[0]) - 8;
+	cells[k++] = lc->fmt == TABLE_TEXT ? dom_short(id) : id;
+	if (lc->fmt == TABLE_JSON)
+		cells[k++] = dom_short(id);
+	cells[k++] = m->held_on;
+	cells[k++] = m->kind;
+	cells[k++] = m->org_name;
+	cells[k++] = m->topic;
+	cells[k++] = m->host;
+	for (int i = 0; i < 3; i++)
+		cells[k++] = n[i];
 	if (table_add(lc->t, cells) != 0)
 		lc->oom = true;
 }
 
 static int
-meeting_list(struct cli *cli, struct replica *r, int argc, char **argv)
+meeting_list(struct cli *cli, struct replica *r, const struct cmd_args *a)
 {
 	static const char verbname[] = "meeting list";
-	static const char *const ids[] = { "id", "held_on", "kind", "org", "topic", "host",
+	const char *ids[] = { "id", "handle", "held_on", "kind", "org", "topic", "host",
 		"present", "excused", "absent" };
-	const char *hdr[] = { "编号", "日期", "类型", "组织", "主题", "主持人",
+	const char *hdr[] = { "编号", "编号", "日期", "类型", "组织", "主题", "主持人",
 		vocab_show(vocab_get("attendance"), "present"),
 		vocab_show(vocab_get("attendance"), "excused"),
 		vocab_show(vocab_get("attendance"), "absent") };
-	const char *org = NULL, *kind = NULL, *kind_given = NULL, *from = NULL, *to = NULL;
+	const char *org = cmd_get(a, "org"), *kind = NULL, *kind_given = cmd_get(a, "kind");
+	int handle = cli->fmt == TABLE_JSON, rc;   /* whether the table has the handle column */
 	struct table *t;
 	char oid[ID_TEXT_LEN + 1];
 
-	for (int i = 0; i < argc; i += 2) {
-		const char *o = argv[i];
-		if (i + 1 >= argc) {
-			fprintf(stderr, "tongxin %s: %s needs a value\n", verbname, o);
-			return EXIT_USAGE;
-		}
-		if (strcmp(o, "--org") == 0)
-			org = argv[i + 1];
-		else if (strcmp(o, "--kind") == 0)
-			kind_given = argv[i + 1];
-		else if (strcmp(o, "--from") == 0)
-			from = argv[i + 1];
-		else if (strcmp(o, "--to") == 0)
-			to = argv[i + 1];
-		else {
-			fprintf(stderr, "tongxin %s: unknown option %s\n", verbname, o);
-			return EXIT_USAGE;
-		}
-	}
-	if (org && org_id_by_code(replica_db(r), org, oid) != 0) {
-		fprintf(stderr, "tongxin %s: 未知组织 unknown organisation code \"%s\"\n", verbname, org);
-		return EXIT_INVALID;
-	}
+	if (org && (rc = org_resolve(r, org, oid, verbname)) != 0)
+		return rc;
 	if (kind_given && (kind = kind_canon(kind_given)) == NULL) {
 		bad_kind(verbname, kind_given);
 		return EXIT_INVALID;
 	}
-	if ((t = table_new(9, ids, hdr)) == NULL) {
+	/* Without the handle column, the id's header and key move over it. */
+	if (!handle) {
+		hdr[1] = hdr[0];
+		ids[1] = ids[0];
+	}
+	if ((t = table_new(9 + handle, ids + 1 - handle, hdr + 1 - handle)) == NULL) {
 		fprintf(stderr, "tongxin %s: out of memory\n", verbname);
 		return EXIT_FAIL;
 	}
-	table_set_vocab(t, 2, KINDS);
-	for (int c = 6; c < 9; c++)
+	table_set_vocab(t, 2 + handle, KINDS);
+	for (int c = 6 + handle; c < 9 + handle; c++)
 		table_set_number(t, c);
 	{
-		struct dom_meeting_query q = { .org_id = org ? oid : NULL, .kind = kind, .from = from,
-			.to = to };
+		struct dom_meeting_query q = { .org_id = org ? oid : NULL, .kind = kind,
+			.from = cmd_get(a, "from"), .to = cmd_get(a, "to") };
 		struct list_ctx lc = { .t = t, .fmt = cli->fmt };
 		struct dom_error e;
 		if (dom_meeting_list(r, &q, list_row, &lc, &e) != 0 || lc.oom) {
@@ -425,22 +460,24 @@ show_line(const char *label, const char *value, int w)
 }
 
 /*
- * meeting show --json: the meeting's columns (typed, the kind with its
- * label), the organisation's name, the counts, and the roll as "attendance".
- * Frees roll.
+ * meeting show --json: the id and its short handle, the meeting's columns
+ * (typed, the kind with its label), the organisation's name, the counts,
+ * and the roll as "attendance". Frees roll.
  */
 static void
 meeting_json(const char *id, const Tongxin__Value *vals, const char *org, const int n[3],
     struct table *roll)
 {
 	const struct table_def *td = &schema_tables[TBL_MEETING];
-	const char *ids[MAX_COLS + 5], *cells[MAX_COLS + 5];
+	const char *ids[MAX_COLS + 6], *cells[MAX_COLS + 6];
 	char counts[3][16];
 	int k = 0;
 	struct table *t;
 
 	ids[k] = "id";
 	cells[k++] = id;
+	ids[k] = "handle";
+	cells[k++] = dom_short(id);
 	for (int c = 0; c < td->ncols; c++) {
 		ids[k] = td->cols[c].name;
 		cells[k++] = vals[c].kind_case == TONGXIN__VALUE__KIND_S ? vals[c].s : NULL;
@@ -457,7 +494,7 @@ meeting_json(const char *id, const Tongxin__Value *vals, const char *org, const 
 		table_free(roll);
 		return;
 	}
-	table_set_vocab(t, 1 + MCOL("kind"), KINDS);
+	table_set_vocab(t, 2 + MCOL("kind"), KINDS);
 	for (int i = k - 3; i < k; i++)
 		table_set_number(t, i);
 	table_add(t, cells);
@@ -483,7 +520,7 @@ roll_row(const struct dom_attendance_row *a, void *arg)
 }
 
 static int
-meeting_show(struct cli *cli, struct replica *r, const char *key)
+meeting_show(struct cli *cli, struct replica *r, const struct cmd_args *a)
 {
 	static const char verbname[] = "meeting show";
 	static const char *const ids[] = { "member", "status", "reason" };
@@ -495,12 +532,12 @@ meeting_show(struct cli *cli, struct replica *r, const char *key)
 	const struct vocab *att = vocab_get("attendance");
 	Tongxin__Value vals[MAX_COLS];
 	char id[ID_TEXT_LEN + 1], org[512] = "", name[256], code[65], counts[128];
-	int rc, w = text_width("编号"), n[3];
+	int w = text_width("编号"), n[3];
 	struct dom_error e;
 	struct table *t;
 
-	if ((rc = meeting_resolve(replica_db(r), key, id, verbname)) != 0)
-		return rc;
+	if (dom_row_handle(r, TBL_MEETING, a->argv[0], "会议", id, &e) != 0)
+		return handle_refused(&e, verbname);
 	if ((t = table_new(3, ids, hdr)) == NULL) {
 		fprintf(stderr, "tongxin %s: out of memory\n", verbname);
 		return EXIT_FAIL;
@@ -546,25 +583,108 @@ meeting_show(struct cli *cli, struct replica *r, const char *key)
 	return EXIT_OK;
 }
 
-int
-verb_meeting(struct cli *cli, int argc, char **argv)
+/* --- the command table --------------------------------------------------- */
+
+/* Whether an entry's exec ran: cmd_run returned 0 without it only for --help. */
+static bool ran;
+
+/* Run one sub-verb on the replica named by the global options, then close it. */
+static int
+with_replica(struct cli *cli, const struct cmd_args *a,
+    int (*fn)(struct cli *, struct replica *, const struct cmd_args *))
 {
 	struct replica *r;
 	int rc;
 
-	if (has_help(argc, argv) || argc < 2)
-		return verb_usage("meeting", argc >= 2);
-	if (strcmp(argv[1], "add") != 0 && strcmp(argv[1], "list") != 0 &&
-	    !(strcmp(argv[1], "show") == 0 && argc == 3))
-		return verb_usage("meeting", 0);
+	ran = true;
 	if ((r = cli_open(cli)) == NULL)
 		return EXIT_FAIL;
-	if (strcmp(argv[1], "add") == 0)
-		rc = meeting_add(cli, r, argc - 2, argv + 2);
-	else if (strcmp(argv[1], "list") == 0)
-		rc = meeting_list(cli, r, argc - 2, argv + 2);
-	else
-		rc = meeting_show(cli, r, argv[2]);
+	rc = fn(cli, r, a);
 	replica_close(r);
+	return rc;
+}
+
+static int exec_add(struct cli *cli, const struct cmd_args *a) { return with_replica(cli, a, meeting_add); }
+static int exec_list(struct cli *cli, const struct cmd_args *a) { return with_replica(cli, a, meeting_list); }
+static int exec_show(struct cli *cli, const struct cmd_args *a) { return with_replica(cli, a, meeting_show); }
+
+static const struct cmd_opt add_opts[] = {
+	{ "org", "CODE", 0, "组织代码，默认本设备的组织 the organisation (default: this device's)" },
+	{ "kind", "KIND", CMD_OPT_REQUIRED, "会议类型 the kind (allowed values below)" },
+	{ "held-on", "DATE", CMD_OPT_REQUIRED, "日期 YYYY-MM-DD, not in the future" },
+	{ "topic", "TEXT", CMD_OPT_REQUIRED, "主题 the topic" },
+	{ "host", "NAME", 0, "主持人 who chaired it" },
+	{ "recorder", "NAME", 0, "记录人 who took the minutes" },
+	{ "minutes", "TEXT", 0, "会议记录 the minutes" },
+	{ "present", "MEMBERS", CMD_OPT_MULTI, "出席的党员，逗号分隔 members present" },
+	{ "excused", "WHO:REASON", CMD_OPT_MULTI, "请假的党员:事由，逗号分隔 members excused, why" },
+	{ "absent", "MEMBERS", CMD_OPT_MULTI, "缺席的党员 members absent" },
+	{ NULL, NULL, 0, NULL },
+};
+
+static const struct cmd_opt list_opts[] = {
+	{ "org", "CODE", 0, "这个组织及其下级组织 this organisation and those below it" },
+	{ "kind", "KIND", 0, "会议类型 the kind" },
+	{ "from", "DATE", 0, "起始日期 held on or after" },
+	{ "to", "DATE", 0, "截止日期 held on or before" },
+	{ NULL, NULL, 0, NULL },
+};
+
+const struct cmd_entry cmd_entries_meeting[] = {
+	{ "meeting", "add", NULL, 0, 0, add_opts, 0, CMD_REPLICA,
+	  "记录一次组织生活（三会一课等）及其出勤，在一个本地事务中。\n"
+	  "Record a meeting and its attendance as one local transaction.\n"
+	  "MEMBERS: 公民身份号码、编号末尾至少6位或姓名，逗号分隔 (citizen ID numbers,\n"
+	  "ids' last 6+ characters or names one member has, comma-separated).\n",
+	  exec_add },
+	{ "meeting", "list", NULL, 0, 0, list_opts, 0, CMD_REPLICA,
+	  "列出会议，按日期 The meetings, by date; 编号 is the short handle that\n"
+	  "meeting show takes (--csv and --json keep the whole id).\n",
+	  exec_list },
+	{ "meeting", "show", "MEETING", 1, 1, NULL, 0, CMD_REPLICA,
+	  "一次会议及其出勤 One meeting and its roll. MEETING: its id or the id's last 6+\n"
+	  "characters (the 编号 of meeting list).\n",
+	  exec_show },
+	{ NULL, NULL, NULL, 0, 0, NULL, 0, 0, NULL, NULL },
+};
+
+/*
+ * The allowed values of --kind, from the vocabulary, after the help: "label
+ * code" words wrapped at 80 columns under a hanging indent.
+ */
+static void
+kinds_help(FILE *f)
+{
+	const struct vocab *v = KINDS;
+	int col = 17;
+
+	fprintf(f, "\n可选值 Allowed values (the label, the code or a common alias):\n  %-14s ",
+	    "--kind");
+	for (size_t i = 0; i < v->n; i++) {
+		char word[128];
+		int w;
+		snprintf(word, sizeof word, "%s %s%s", v->entries[i].label, v->entries[i].code,
+		    i + 1 < v->n ? "、" : "");
+		w = text_width(word);
+		if (col > 17 && col + w > 80) {
+			fprintf(f, "\n%*s", 17, "");
+			col = 17;
+		}
+		fputs(word, f);
+		col += w;
+	}
+	fputc('\n', f);
+}
+
+int
+verb_meeting(struct cli *cli, int argc, char **argv)
+{
+	int rc;
+
+	ran = false;
+	rc = cmd_run(cmd_entries_meeting, cli, argc, argv);
+	/* --help (of the verb or a sub-verb) also lists the kinds. */
+	if (rc == EXIT_OK && !ran)
+		kinds_help(stdout);
 	return rc;
 }

@@ -164,9 +164,9 @@ check "Chinese kinds stored as schema values" \
 # Validation errors: exit 7, an exact message, nothing written.
 ME="tongxin meeting add:"
 base=(meeting add --org ZB01 --kind 支委会 --held-on 2025-05-11 --topic 测试)
-expect_err 7 "$ME 未找到党员 no member \"110105000000000000\" in this replica" \
+expect_err 9 "$ME 未找到党员 no member \"110105000000000000\" in this replica" \
 	"${base[@]}" --present "$A,110105000000000000"
-expect_err 7 "$ME 未找到党员 no member \"nobody\" in this replica" \
+expect_err 9 "$ME 未找到党员 no member \"nobody\" in this replica" \
 	"${base[@]}" --present "$A" --absent nobody
 expect_err 7 "$ME 党员重复 member \"$A\" is listed more than once" \
 	"${base[@]}" --present "$A,$A"
@@ -188,22 +188,23 @@ expect_err 7 "$ME 日期 2999-01-01 晚于今天 (in the future)" \
 	meeting add --org ZB01 --kind 党课 --held-on 2999-01-01 --topic 测试 --present "$A"
 expect_err 7 "$ME 日期 (held_on) 日期 \"2025-02-30\" 无效，应为 YYYY-MM-DD" \
 	meeting add --org ZB01 --kind 党课 --held-on 2025-02-30 --topic 测试
-expect_err 7 "$ME 缺少必填项 主题 (--topic)" \
+expect_err 2 "$ME 缺少必填选项 --topic TEXT missing required option" \
 	meeting add --org ZB01 --kind 党课 --held-on 2025-05-11 --present "$A"
 expect_err 7 "$ME 缺少必填项 主题 (--topic)" \
 	meeting add --org ZB01 --kind 党课 --held-on 2025-05-11 --topic ""
-expect_err 7 "$ME 缺少必填项 日期 (--held-on)" \
+expect_err 2 "$ME 缺少必填选项 --held-on DATE missing required option" \
 	meeting add --org ZB01 --kind 党课 --topic 测试
-expect_err 7 "$ME 缺少必填项 会议类型 (--kind)" \
+expect_err 2 "$ME 缺少必填选项 --kind KIND missing required option" \
 	meeting add --org ZB01 --held-on 2025-05-11 --topic 测试
-expect_err 7 "$ME 未知组织 unknown organisation code \"NOPE\"" \
+expect_err 9 "$ME 未知组织 unknown organisation code \"NOPE\"" \
 	meeting add --org NOPE --kind 党课 --held-on 2025-05-11 --topic 测试
 expect_err 7 "$ME 主题 (topic) is longer than 200 bytes" \
 	meeting add --org ZB01 --kind 党课 --held-on 2025-05-11 --topic "$(printf '长%.0s' $(seq 1 70))"
 expect_err 7 "$ME 组织已撤销 the organisation is dissolved; no meetings can be recorded for it" \
 	meeting add --org ZB09 --kind 党课 --held-on 2025-05-11 --topic 测试
-expect_err 2 "$ME unknown option --place" "${base[@]}" --place 会议室
-expect_err 2 "$ME expected --OPTION VALUE, got \"--topic\"" \
+expect_err 2 "$ME 未知选项 unknown option --place (see tongxin meeting add --help)" \
+	"${base[@]}" --place 会议室
+expect_err 2 "$ME 选项 --topic 缺少取值 option needs a value" \
 	meeting add --org ZB01 --kind 党课 --held-on 2025-05-11 --topic
 
 # --- meeting list / show -------------------------------------------------------
@@ -221,10 +222,10 @@ check "list --from --to" "$(tx meeting list --from 2025-05-01 --to 2025-06-30 --
 	wc -l)" "2"
 check "meeting list --csv BOM" "$(tx meeting list --csv | head -c 3 | od -An -tx1 | tr -d ' ')" "efbbbf"
 tx meeting list --json --kind committee_meeting >"$T/out"
-grep -Fq "\"id\": \"$M1\", \"held_on\": \"2025-05-10\", \"kind\": \"committee_meeting\", \"kind_label\": \"支委会\", \"org\": \"第一党支部\", \"topic\": \"学习党章\", \"host\": \"张三\", \"present\": 2, \"excused\": 1, \"absent\": 1" \
+grep -Fq "\"id\": \"$M1\", \"handle\": \"${M1: -8}\", \"held_on\": \"2025-05-10\", \"kind\": \"committee_meeting\", \"kind_label\": \"支委会\", \"org\": \"第一党支部\", \"topic\": \"学习党章\", \"host\": \"张三\", \"present\": 2, \"excused\": 1, \"absent\": 1" \
 	"$T/out" || fail "meeting list --json: $(cat "$T/out")"
 ML="tongxin meeting list:"
-expect_err 7 "$ML 未知组织 unknown organisation code \"NOPE\"" meeting list --org NOPE
+expect_err 9 "$ML 未知组织 unknown organisation code \"NOPE\"" meeting list --org NOPE
 expect_err 7 "$ML 日期 \"2025-13-01\" 无效，应为 YYYY-MM-DD" meeting list --from 2025-13-01
 expect_err 7 "$ML 起始日期 2025-06-01 晚于截止日期 2025-05-01 (--from is after --to)" \
 	meeting list --from 2025-06-01 --to 2025-05-01
@@ -245,8 +246,8 @@ check "meeting show roll" "$(sed -n '/^党员/,$p' "$T/out" | sed 's/ *$//' | tr
 赵六 缺席"
 tx meeting show "$M1" >/dev/null || fail "meeting show by full id"
 MS="tongxin meeting show:"
-expect_err 1 "$MS 未找到会议 no meeting \"ffffff\" in this replica" meeting show ffffff
-expect_err 2 "$MS 编号无效 give the meeting's id or its last 6+ characters, not \"abc\"" \
+expect_err 9 "$MS 本副本中没有会议“ffffff” (not found)" meeting show ffffff
+expect_err 7 "$MS 会议编号“abc”无效：请给出完整编号或其末尾至少6位 (give the id or its last 6+ characters)" \
 	meeting show abc
 
 # --- item add ------------------------------------------------------------------
@@ -270,14 +271,15 @@ done
 IA="tongxin item add:"
 expect_err 7 "$IA 清单类型 (--kind) 取值 \"杂项\" 无效 invalid value; 可选 allowed: 责任 responsibility、问题 problem、学习 learning、资源 resource、活动 activity、需求 need、项目 project" \
 	item add --kind 杂项 --title x
-expect_err 7 "$IA 缺少必填项 事项 (--title)" item add --kind 问题
-expect_err 7 "$IA 缺少必填项 清单类型 (--kind)" item add --title 无类型
+expect_err 2 "$IA 缺少必填选项 --title TEXT missing required option" item add --kind 问题
+expect_err 2 "$IA 缺少必填选项 --kind KIND missing required option" item add --title 无类型
 expect_err 7 "$IA 期限 (due_on) 日期 \"2025-13-01\" 无效，应为 YYYY-MM-DD" \
 	item add --kind 问题 --title x --due-on 2025-13-01
-expect_err 7 "$IA 未知组织 unknown organisation code \"NOPE\"" item add --kind 问题 --title x --org NOPE
+expect_err 9 "$IA 未知组织 unknown organisation code \"NOPE\"" item add --kind 问题 --title x --org NOPE
 expect_err 7 "$IA 事项 (title) is longer than 200 bytes" \
 	item add --kind 问题 --title "$(printf '长%.0s' $(seq 1 70))"
-expect_err 2 "$IA unknown option --status" item add --kind 问题 --title x --status closed
+expect_err 2 "$IA 未知选项 unknown option --status (see tongxin item add --help)" \
+	item add --kind 问题 --title x --status closed
 
 # --- claim ---------------------------------------------------------------------
 
@@ -292,17 +294,20 @@ expect_err 7 "$IC 已被认领 the item was already claimed by 第一党支部 o
 	item claim "$N" --by 另一支部
 expect_err 7 "$IC 只有需求、项目、资源、问题清单可以认领 only need, project, resource and problem items are claimed; this is a 责任 (responsibility) item" \
 	item claim "$R" --by 第一党支部
+expect_err 2 "$IC 缺少必填选项 --by NAME missing required option" item claim "$N"
 expect_err 7 "$IC 缺少认领方 --by NAME (the branch or unit that claims it) is required" \
-	item claim "$N"
+	item claim "$N" --by ""
 RES=$(q "SELECT id FROM list_item WHERE title = 'kind resource'")
 expect_err 7 "$IC 认领日期 2999-01-01 晚于今天 (in the future)" \
 	item claim "$RES" --by 第一党支部 --date 2999-01-01
 expect_err 7 "$IC 认领日期 (claimed_on) 日期 \"2025-02-29\" 无效，应为 YYYY-MM-DD" \
 	item claim "$RES" --by 第一党支部 --date 2025-02-29
-expect_err 1 "$IC 未找到清单 no item \"000000\" in this replica" item claim 000000 --by x
-expect_err 2 "$IC 编号无效 give the item's id or its last 6+ characters, not \"abc\"" \
+expect_err 9 "$IC 本副本中没有清单“000000” (not found)" item claim 000000 --by x
+expect_err 7 "$IC 清单编号“abc”无效：请给出完整编号或其末尾至少6位 (give the id or its last 6+ characters)" \
 	item claim abc --by x
-expect_err 2 "$IC unknown option --note" item claim "$RES" --note x
+expect_err 2 "$IC 未知选项 unknown option --note (see tongxin item claim --help)" \
+	item claim "$RES" --note x
+expect_err 2 "$IC 缺少参数 ITEM missing argument" item claim --by x
 
 # --- rectify and close ---------------------------------------------------------
 
@@ -312,7 +317,8 @@ expect_err 7 "$ICL 问题清单须先整改再销号 a problem item must be rect
 	item close "${P: -8}" --note 已解决
 expect_err 7 "$IR 只有问题清单需要整改 only problem items are rectified; this is a 需求 (need) item" \
 	item rectify "$N" --note 已整改
-expect_err 7 "$IR 缺少整改情况 --note TEXT (what was done) is required" item rectify "$P"
+expect_err 2 "$IR 缺少必填选项 --note TEXT missing required option" item rectify "$P"
+expect_err 7 "$IR 缺少整改情况 --note TEXT (what was done) is required" item rectify "$P" --note ""
 expect_err 7 "$IR 整改日期 2999-01-01 晚于今天 (in the future)" \
 	item rectify "$P" --note 已清理 --date 2999-01-01
 expect_txn 1 item rectify "$P" --note 已清理堆物 --date 2025-06-01
@@ -349,13 +355,13 @@ check "item list --csv BOM" "$(tx item list --csv | head -c 3 | od -An -tx1 | tr
 check "item list --csv header" "$(tx item list --csv | head -1 | tail -c +4 | tr -d '\r')" \
 	"编号,类型,事项,组织,状态,期限,认领方,认领日期,整改日期,销号日期"
 tx item list --json --kind need >"$T/out"
-grep -Fq "{\"id\": \"$N\", \"kind\": \"need\", \"kind_label\": \"需求\", \"title\": \"独居老人助餐\", \"org\": \"测试街道\", \"status\": \"claimed\", \"status_label\": \"已认领\"" \
+grep -Fq "{\"id\": \"$N\", \"handle\": \"${N: -8}\", \"kind\": \"need\", \"kind_label\": \"需求\", \"title\": \"独居老人助餐\", \"org\": \"测试街道\", \"status\": \"claimed\", \"status_label\": \"已认领\"" \
 	"$T/out" || fail "item list --json: $(cat "$T/out")"
 IL="tongxin item list:"
-expect_err 7 "$IL 未知组织 unknown organisation code \"NOPE\"" item list --org NOPE
+expect_err 9 "$IL 未知组织 unknown organisation code \"NOPE\"" item list --org NOPE
 expect_err 7 "$IL 清单类型 (--kind) 取值 \"x\" 无效 invalid value; 可选 allowed: 责任 responsibility、问题 problem、学习 learning、资源 resource、活动 activity、需求 need、项目 project" \
 	item list --kind x
-expect_err 2 "$IL unknown option --closed" item list --closed
+expect_err 2 "$IL 未知选项 unknown option --closed (see tongxin item list --help)" item list --closed
 
 # --- the roll belongs to the meeting's organisation; a problem item claimed ---
 
@@ -370,7 +376,7 @@ expect_txn 3 meeting add --org ZB01 --kind 党课 --held-on 2025-05-13 --topic �
 check "attendees by name and short id" "$(q "SELECT group_concat(m.name, ' ') FROM (SELECT m.name
 	FROM attendance a JOIN member m ON m.id = a.member_id JOIN meeting t ON t.id = a.meeting_id
 	WHERE t.topic = '按姓名' ORDER BY m.name) m")" "李四 王五"
-expect_err 7 "$ME 未找到党员 no member \"王小五\" in this replica" "${base[@]}" --present 王小五
+expect_err 9 "$ME 未找到党员 no member \"王小五\" in this replica" "${base[@]}" --present 王小五
 
 # A problem item may be claimed by the branch that rectifies it (认领整改), then rectified and closed.
 expect_txn 1 item add --kind 问题 --title 路灯损坏 --org ZB01 --due-on 2025-09-30
@@ -400,9 +406,9 @@ sqlite3 "$T/amb.db" "INSERT INTO list_item (id, org_id, kind, title, status, _ve
 	('00000000-0000-7000-8000-000001fabcde', '$ORG_JD', 'party_lecture', '2025-01-01', 'b', 0)"
 DB0=$DB
 DB=$T/amb.db
-expect_err 1 "tongxin item claim: 编号不唯一 more than one item ends in \"FABCDE\"; give more characters" \
+expect_err 7 "tongxin item claim: “FABCDE”对应多条清单，请给出更长的编号或公民身份号码 (ambiguous): 00fabcde、01fabcde" \
 	item claim FABCDE --by x
-expect_err 1 "tongxin meeting show: 编号不唯一 more than one meeting ends in \"fabcde\"; give more characters" \
+expect_err 7 "tongxin meeting show: “fabcde”对应多条会议，请给出更长的编号或公民身份号码 (ambiguous): 00fabcde、01fabcde" \
 	meeting show fabcde
 expect_txn 1 item claim 00fabcde --by 第一党支部
 tx meeting show 01fabcde >/dev/null || fail "meeting show by a longer unique suffix"
@@ -410,8 +416,12 @@ DB=$DB0
 
 # --- help ----------------------------------------------------------------------
 
-tx meeting --help >"$T/out" && grep -Fq "usage: tongxin meeting add" "$T/out" || fail "meeting --help"
-tx item --help >"$T/out" && grep -Fq "usage: tongxin item add" "$T/out" || fail "item --help"
+tx meeting --help >"$T/out" && grep -Fq "  tongxin meeting add --kind KIND" "$T/out" &&
+	grep -Fq "党课 party_lecture" "$T/out" || fail "meeting --help: $(cat "$T/out")"
+tx meeting add --help >"$T/out" && grep -Fq "usage: tongxin meeting add" "$T/out" &&
+	grep -Fq "支委会 committee_meeting" "$T/out" || fail "meeting add --help: $(cat "$T/out")"
+tx item --help >"$T/out" && grep -Fq "  tongxin item claim ITEM --by NAME" "$T/out" &&
+	grep -Fq "问题 problem" "$T/out" || fail "item --help: $(cat "$T/out")"
 tx item frobnicate >/dev/null 2>&1
 check "item unknown sub-verb exit" "$?" "2"
 
