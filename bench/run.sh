@@ -59,4 +59,5 @@ echo
 echo
 "$bin/bench_noop"
 echo
+bash "$(dirname "$0")/desk.sh" "$build"; echo
 echo "All benchmarks done in $(( $(date +%s) - start )) s."

@@ -785,9 +785,10 @@ dom_outbox_span(struct replica *r, int64_t *count, int64_t *lo, int64_t *hi,
 	"SELECT g.mrow FROM ui_member_gram g WHERE g.gram = lower(substr(?1, 1, 2))"	\
 	" AND ((length(?1) <= 2 AND ?3 IS NULL) OR EXISTS (SELECT 1 FROM member n"	\
 	"  WHERE n.rowid = g.mrow AND n.name LIKE ?2 ESCAPE '\\' AND (?3 IS NULL OR n.org_id = ?3)))"
+/* The organisation's condition as a rowid list: member_id_number still answers alone. */
 #define ROSTER_IDS							\
 	"SELECT rowid FROM member WHERE id_number >= ?1 AND id_number < ?1 || x'ff'"	\
-	" AND (?3 IS NULL OR org_id = ?3)"
+	" AND (?3 IS NULL OR rowid IN (SELECT rowid FROM member WHERE org_id = ?3))"
 #define ROSTER_ORG_MEMBERS						\
 	"SELECT rowid FROM member WHERE org_id IN " ROSTER_ORGS " AND (?3 IS NULL OR org_id = ?3)"
 #define ROSTER_WALK_MATCH						\
@@ -807,15 +808,19 @@ dom_outbox_span(struct replica *r, int64_t *count, int64_t *lo, int64_t *hi,
 	"  ORDER BY m.name, m.id LIMIT ?4 OFFSET ?5)"			\
 	" ORDER BY m.name, m.id"
 
-/* A search's matches are "many" from this count on: the page walks the index. */
-#define ROSTER_MANY 200
+/*
+ * A search's matches are "many" from this count on: the page walks the
+ * index. Below it they are read and sorted (at most this many rows): a walk
+ * would cross every name before the matches' (a surname late in the order).
+ */
+#define ROSTER_MANY ROSTER_COUNT_CAP
 /*
  * The count of a search stops here (its total then reads "at least"): a
  * first keystroke ("1", "党") matches every member, and counting them all
  * exactly would cost a read of every member again at every keystroke.
  */
 #define ROSTER_COUNT_CAP 1000
-_Static_assert(ROSTER_MANY < ROSTER_COUNT_CAP, "a capped count is always many");
+_Static_assert(ROSTER_MANY <= ROSTER_COUNT_CAP, "a capped count is always many");
 
 static const char roster_count_all[] =
 	"SELECT count(*) FROM member m WHERE ?3 IS NULL OR m.org_id = ?3";
@@ -825,10 +830,26 @@ static const char roster_count_text[] =
 	" UNION SELECT * FROM (" ROSTER_IDS " LIMIT ?6)"
 	" UNION SELECT * FROM (" ROSTER_ORG_MEMBERS " LIMIT ?6))";
 static const char roster_page_many[] = ROSTER_WALK(ROSTER_WALK_MATCH " AND");
+/*
+ * Many matches: how many the three parts hold at most, each counted only up
+ * to ?7. Up to ROSTER_SORT_MAX the page is still read and sorted (top-N,
+ * one row each): matches that cluster late in name order (a common
+ * surname) would make the walk cross every name before them.
+ */
+#define ROSTER_SORT_MAX 20000
+static const char roster_estimate[] =
+	"SELECT (SELECT count(*) FROM (SELECT 1 FROM ui_member_gram"
+	"  WHERE gram = lower(substr(?1, 1, 2)) LIMIT ?7))"
+	" + (SELECT count(*) FROM (SELECT 1 FROM member"
+	"  WHERE id_number >= ?1 AND id_number < ?1 || x'ff' LIMIT ?7))"
+	" + (SELECT count(*) FROM (SELECT 1 FROM member WHERE org_id IN " ROSTER_ORGS " LIMIT ?7))";
+/* The matches sorted by name alone (top-N), then only the page's rows read whole. */
 static const char roster_page_few[] =
-	ROSTER_COLS " FROM member m NOT INDEXED LEFT JOIN org o ON o.id = m.org_id"
-	" WHERE m.rowid IN (" ROSTER_NAMES " UNION " ROSTER_IDS " UNION " ROSTER_ORG_MEMBERS ")"
-	" ORDER BY m.name, m.id LIMIT ?4 OFFSET ?5";
+	ROSTER_COLS " FROM member m LEFT JOIN org o ON o.id = m.org_id"
+	" WHERE m.rowid IN (SELECT s.rowid FROM member s NOT INDEXED WHERE s.rowid IN ("
+	ROSTER_NAMES " UNION " ROSTER_IDS " UNION " ROSTER_ORG_MEMBERS ")"
+	"  ORDER BY s.name, s.id LIMIT ?4 OFFSET ?5)"
+	" ORDER BY m.name, m.id";
 
 /* Prepare one of the roster's statements; the roster's index is made first if missing. */
 static int
@@ -856,6 +877,8 @@ bind_roster(sqlite3_stmt *st, const struct dom_member_query *q, const char *pat)
 	sqlite3_bind_int(st, 4, q->limit);
 	sqlite3_bind_int(st, 5, q->offset);
 	sqlite3_bind_int(st, 6, ROSTER_COUNT_CAP);
+	if (sqlite3_bind_parameter_count(st) >= 7)
+		sqlite3_bind_int(st, 7, ROSTER_SORT_MAX + 1);
 }
 
 /* Run the count statement sql into *out. */
@@ -881,7 +904,7 @@ dom_member_page(struct replica *r, const struct dom_member_query *q,
     bool *at_least, struct dom_error *e)
 {
 	bool text = q->text && q->text[0];
-	int64_t nrows = 0, count = -1;
+	int64_t nrows = 0, count = -1, most;
 	char pat[420];
 	size_t n = 0;
 	sqlite3_stmt *st;
@@ -906,7 +929,11 @@ dom_member_page(struct replica *r, const struct dom_member_query *q,
 	/* A search is counted first: how many decides how the page is read. */
 	if (text && roster_count(r, roster_count_text, q, pat, &count, e) != 0)
 		return -1;
-	sql = !text ? roster_page_all : count < ROSTER_MANY ? roster_page_few : roster_page_many;
+	most = count;
+	if (text && count >= ROSTER_MANY &&
+	    roster_count(r, roster_estimate, q, pat, &most, e) != 0)
+		return -1;
+	sql = !text ? roster_page_all : most <= ROSTER_SORT_MAX ? roster_page_few : roster_page_many;
 	if (roster_prepare(r, sql, &st, e) != 0)
 		return -1;
 	bind_roster(st, q, pat);
