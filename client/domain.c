@@ -769,9 +769,11 @@ dom_outbox_span(struct replica *r, int64_t *count, int64_t *lo, int64_t *hi,
  *  - citizen IDs: a prefix as a range on member_id_number, not LIKE;
  *  - branches: resolved to their ids first, then member_org_id.
  * The count is the union of the three answers, each stopped at the cap
- * (a count at the cap says "at least"). The page: few matches are read
- * and sorted; many are found by walking ui_member_roster (name, id,
- * org_id, id_number) in name order, which stops at the page's end.
+ * (a count at the cap says "at least"). The page: up to ROSTER_SORT_MAX
+ * matches (an estimate, itself capped) are sorted by name alone and only
+ * the page's rows are read whole; more (a first keystroke such as "1")
+ * are found by walking ui_member_roster (name, id, org_id, id_number) in
+ * name order, which stops at the page's end because they are dense.
  */
 #define ROSTER_INDEX "ui_member_roster"
 #define ROSTER_ORGS "(SELECT id FROM org WHERE name LIKE ?2 ESCAPE '\\' OR code = ?1)"
