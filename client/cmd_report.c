@@ -13,8 +13,16 @@
  * Member reports count members in normal standing (党籍正常): members
  * whose standing is suspended, expelled or deceased are not part of a
  * branch's membership figures.
+ *
+ * Each report is one row of cmd_entries_report (cmd.h): its options are
+ * parsed by cmd_parse (getopt_long: --org=SQ01, --, global options
+ * anywhere). Exit statuses: 2 for the command line's shape (an unknown
+ * option or report, a missing value, --month with --quarter); 7 for a value
+ * that is wrong (a number out of range, a bad date); 9 for a code that
+ * names nothing (--org NOPE), as every "no such record" is 9.
  */
 #include "cli.h"
+#include "cmd.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -47,13 +55,38 @@ parse_int(const char *s, long lo, long hi, long *out)
 	return 0;
 }
 
-/* Print a domain failure and return its exit code. */
+/*
+ * The value of option name as a whole number in [lo, hi] into *out, left
+ * as it is (the default) when the option is absent. 0, or EXIT_INVALID
+ * having said why: the command line is well formed, the value is wrong.
+ */
+static int
+opt_number(const struct report_ctx *x, const struct cmd_args *a, const char *name, long lo,
+    long hi, long *out)
+{
+	const char *v = cmd_get(a, name);
+
+	if (v == NULL || parse_int(v, lo, hi, out) == 0)
+		return 0;
+	fprintf(stderr, "tongxin %s: --%s 须为 %ld 到 %ld 的整数 must be a number from %ld to "
+	    "%ld, not \"%.40s\"\n", x->verbname, name, lo, hi, lo, hi, v);
+	return EXIT_INVALID;
+}
+
+/*
+ * Print a domain failure and return its exit code, the same in every verb:
+ * a wrong value 7, a code that names nothing 9, the replica unreadable 1.
+ */
 static int
 report_fail(struct report_ctx *x, const struct dom_error *e)
 {
 	fprintf(stderr, "tongxin %s: %s\n", x->verbname, e->msg);
-	return e->kind == DOM_INVALID ? EXIT_USAGE : e->kind == DOM_NOT_FOUND ? EXIT_INVALID :
-	    EXIT_FAIL;
+	switch (e->kind) {
+	case DOM_INVALID:
+	case DOM_MISSING: return EXIT_INVALID;
+	case DOM_NOT_FOUND: return EXIT_NOT_FOUND;
+	default: return EXIT_FAIL;
+	}
 }
 
 static int
@@ -65,16 +98,13 @@ is_text(const struct report_ctx *x)
 /* --- report profile ------------------------------------------------------ */
 
 static int
-report_profile(struct report_ctx *x, int argc, char **argv)
+report_profile(struct report_ctx *x, const struct cmd_args *a)
 {
 	struct dom_error e;
 	struct table *t;
 	char scope[300];
 
-	if (argc > 0) {
-		fprintf(stderr, "tongxin %s: unknown option %s\n", x->verbname, argv[0]);
-		return EXIT_USAGE;
-	}
+	(void)a;
 	if (dom_profile_table(x->r, &x->scope, is_text(x), &t, &e) != 0)
 		return report_fail(x, &e);
 	if (is_text(x)) {
@@ -88,49 +118,30 @@ report_profile(struct report_ctx *x, int argc, char **argv)
 /* --- report compliance --------------------------------------------------- */
 
 static int
-report_compliance(struct report_ctx *x, int argc, char **argv)
+report_compliance(struct report_ctx *x, const struct cmd_args *a)
 {
 	long year = 0, month = 0, quarter = 0, lecture = 3;
 	struct dom_compliance_query q;
 	struct dom_compliance_period p;
 	struct table *t, *shorts;
 	struct dom_error e;
-	int nbranches = 0, nshort = 0;
+	int nbranches = 0, nshort = 0, rc;
 	char scope[300];
 
-	for (int i = 0; i < argc; i += 2) {
-		const char *o = argv[i];
-		long *dst = NULL, lo = 0, hi = 0;
-		if (i + 1 >= argc) {
-			fprintf(stderr, "tongxin %s: %s needs a value\n", x->verbname, o);
-			return EXIT_USAGE;
-		}
-		if (strcmp(o, "--year") == 0)
-			dst = &year, lo = 1900, hi = 9999;
-		else if (strcmp(o, "--month") == 0)
-			dst = &month, lo = 1, hi = 12;
-		else if (strcmp(o, "--quarter") == 0)
-			dst = &quarter, lo = 1, hi = 4;
-		else if (strcmp(o, "--lecture-months") == 0)
-			dst = &lecture, lo = 1, hi = 12;
-		else {
-			fprintf(stderr, "tongxin %s: unknown option %s\n", x->verbname, o);
-			return EXIT_USAGE;
-		}
-		if (parse_int(argv[i + 1], lo, hi, dst) != 0) {
-			fprintf(stderr, "tongxin %s: %s must be a number from %ld to %ld, not \"%s\"\n",
-			    x->verbname, o, lo, hi, argv[i + 1]);
-			return EXIT_USAGE;
-		}
-	}
-	if (month && quarter) {
-		fprintf(stderr, "tongxin %s: give --month or --quarter, not both\n", x->verbname);
+	if (cmd_has(a, "month") && cmd_has(a, "quarter")) {
+		fprintf(stderr, "tongxin %s: --month 与 --quarter 只能给一个 give --month or --quarter, "
+		    "not both\n", x->verbname);
 		return EXIT_USAGE;
 	}
+	if ((rc = opt_number(x, a, "year", 1900, 9999, &year)) != 0 ||
+	    (rc = opt_number(x, a, "month", 1, 12, &month)) != 0 ||
+	    (rc = opt_number(x, a, "quarter", 1, 4, &quarter)) != 0 ||
+	    (rc = opt_number(x, a, "lecture-months", 1, 12, &lecture)) != 0)
+		return rc;
 	if (12 % lecture != 0) {
-		fprintf(stderr, "tongxin %s: --lecture-months must divide the year: 1, 2, 3, 4, 6 "
-		    "or 12\n", x->verbname);
-		return EXIT_USAGE;
+		fprintf(stderr, "tongxin %s: --lecture-months 须能整除一年 must divide the year: 1, 2, "
+		    "3, 4, 6 or 12\n", x->verbname);
+		return EXIT_INVALID;
 	}
 	q = (struct dom_compliance_query){ .year = (int)year, .month = (int)month,
 		.quarter = (int)quarter, .lecture_months = (int)lecture };
@@ -169,25 +180,17 @@ report_compliance(struct report_ctx *x, int argc, char **argv)
 /* --- report inactive ----------------------------------------------------- */
 
 static int
-report_inactive(struct report_ctx *x, int argc, char **argv)
+report_inactive(struct report_ctx *x, const struct cmd_args *a)
 {
 	long months = 6;
 	int64_t total = 0;
 	char since[11], scope[300], share[32];
 	struct dom_error e;
 	struct table *t;
+	int rc;
 
-	for (int i = 0; i < argc; i += 2) {
-		if (i + 1 >= argc || strcmp(argv[i], "--months") != 0) {
-			fprintf(stderr, "tongxin %s: unknown option %s\n", x->verbname, argv[i]);
-			return EXIT_USAGE;
-		}
-		if (parse_int(argv[i + 1], 1, 120, &months) != 0) {
-			fprintf(stderr, "tongxin %s: --months must be a number from 1 to 120\n",
-			    x->verbname);
-			return EXIT_USAGE;
-		}
-	}
+	if ((rc = opt_number(x, a, "months", 1, 120, &months)) != 0)
+		return rc;
 	if (dom_inactive_table(x->r, &x->scope, (int)months, is_text(x), &t, &total, since,
 	    &e) != 0)
 		return report_fail(x, &e);
@@ -212,16 +215,13 @@ report_inactive(struct report_ctx *x, int argc, char **argv)
 /* --- report overdue ------------------------------------------------------ */
 
 static int
-report_overdue(struct report_ctx *x, int argc, char **argv)
+report_overdue(struct report_ctx *x, const struct cmd_args *a)
 {
 	char scope[300];
 	struct dom_error e;
 	struct table *t;
 
-	if (argc > 0) {
-		fprintf(stderr, "tongxin %s: unknown option %s\n", x->verbname, argv[0]);
-		return EXIT_USAGE;
-	}
+	(void)a;
 	if (dom_overdue_table(x->r, &x->scope, is_text(x), &t, &e) != 0)
 		return report_fail(x, &e);
 	if (!is_text(x)) {
@@ -244,26 +244,17 @@ report_overdue(struct report_ctx *x, int argc, char **argv)
 /* --- report terms -------------------------------------------------------- */
 
 static int
-report_terms(struct report_ctx *x, int argc, char **argv)
+report_terms(struct report_ctx *x, const struct cmd_args *a)
 {
 	long months = 6;
 	char until[11], scope[300];
-	int noverdue = 0;
+	int noverdue = 0, rc;
 	int64_t unknown = 0;
 	struct dom_error e;
 	struct table *t;
 
-	for (int i = 0; i < argc; i += 2) {
-		if (i + 1 >= argc || strcmp(argv[i], "--within-months") != 0) {
-			fprintf(stderr, "tongxin %s: unknown option %s\n", x->verbname, argv[i]);
-			return EXIT_USAGE;
-		}
-		if (parse_int(argv[i + 1], 0, 120, &months) != 0) {
-			fprintf(stderr, "tongxin %s: --within-months must be a number from 0 to 120\n",
-			    x->verbname);
-			return EXIT_USAGE;
-		}
-	}
+	if ((rc = opt_number(x, a, "within-months", 0, 120, &months)) != 0)
+		return rc;
 	if (dom_terms_table(x->r, &x->scope, (int)months, is_text(x), &t, &noverdue,
 	    is_text(x) ? &unknown : NULL, until, &e) != 0)
 		return report_fail(x, &e);
@@ -292,16 +283,13 @@ report_terms(struct report_ctx *x, int argc, char **argv)
 /* --- report roster ------------------------------------------------------- */
 
 static int
-report_roster(struct report_ctx *x, int argc, char **argv)
+report_roster(struct report_ctx *x, const struct cmd_args *a)
 {
 	char scope[300];
 	struct dom_error e;
 	struct table *t;
 
-	if (argc > 0) {
-		fprintf(stderr, "tongxin %s: unknown option %s\n", x->verbname, argv[0]);
-		return EXIT_USAGE;
-	}
+	(void)a;
 	if (dom_roster_table(x->r, &x->scope, &t, &e) != 0)
 		return report_fail(x, &e);
 	if (is_text(x)) {
@@ -312,18 +300,144 @@ report_roster(struct report_ctx *x, int argc, char **argv)
 	return EXIT_OK;
 }
 
-/* --- dispatch ------------------------------------------------------------ */
+/* --- the command table ---------------------------------------------------- */
 
-static const struct {
-	const char *name;
-	int (*run)(struct report_ctx *, int, char **);
-} reports[] = {
-	{ "profile", report_profile },
-	{ "compliance", report_compliance },
-	{ "inactive", report_inactive },
-	{ "overdue", report_overdue },
-	{ "terms", report_terms },
-	{ "roster", report_roster },
+/*
+ * What every report does first: --as-of checked, the replica opened, the
+ * scope (--org, the date) resolved; then the report itself (which checks
+ * its own options). Returns the exit status.
+ */
+static int
+report_run(struct cli *cli, const struct cmd_args *a,
+    int (*run)(struct report_ctx *, const struct cmd_args *))
+{
+	const char *as_of = cmd_get(a, "as-of");
+	struct report_ctx x;
+	struct dom_error e;
+	char verbname[64];
+	int rc;
+
+	memset(&x, 0, sizeof x);
+	snprintf(verbname, sizeof verbname, "report %s", a->entry->sub);
+	x.cli = cli;
+	x.verbname = verbname;
+	if (as_of && !validate_date(as_of)) {
+		fprintf(stderr, "tongxin %s: --as-of 日期 \"%.40s\" 无效，应为 YYYY-MM-DD\n",
+		    x.verbname, as_of);
+		return EXIT_INVALID;
+	}
+	if ((x.r = cli_open(cli)) == NULL)
+		return EXIT_FAIL;
+	if (dom_report_scope(x.r, cmd_get(a, "org"), as_of, &x.scope, &e) != 0)
+		rc = report_fail(&x, &e);   /* an unknown --org: EXIT_NOT_FOUND */
+	else
+		rc = run(&x, a);
+	replica_close(x.r);
+	return rc;
+}
+
+/* Each report's exec: the shared start (report_run), then the report. */
+static int
+exec_profile(struct cli *c, const struct cmd_args *a)
+{
+	return report_run(c, a, report_profile);
+}
+
+static int
+exec_compliance(struct cli *c, const struct cmd_args *a)
+{
+	return report_run(c, a, report_compliance);
+}
+
+static int
+exec_inactive(struct cli *c, const struct cmd_args *a)
+{
+	return report_run(c, a, report_inactive);
+}
+
+static int
+exec_overdue(struct cli *c, const struct cmd_args *a)
+{
+	return report_run(c, a, report_overdue);
+}
+
+static int
+exec_terms(struct cli *c, const struct cmd_args *a)
+{
+	return report_run(c, a, report_terms);
+}
+
+static int
+exec_roster(struct cli *c, const struct cmd_args *a)
+{
+	return report_run(c, a, report_roster);
+}
+
+/* The options of every report. */
+#define REPORT_OPTS                                                                         \
+	{ "org", "CODE", 0, "只统计该组织及其下级 this organisation and all under it" },                                                            \
+	{ "as-of", "DATE", 0, "按此日期计算 compute as of this date (default today)" }
+#define REPORT_END { NULL, NULL, 0, NULL }
+
+static const struct cmd_opt opts_plain[] = { REPORT_OPTS, REPORT_END };
+static const struct cmd_opt opts_compliance[] = {
+	REPORT_OPTS,
+	{ "year", "YYYY", 0, "年份 the year (default: the date's)" },
+	{ "month", "M", 0, "只查一个月 one month, 1-12 (not with --quarter)" },
+	{ "quarter", "Q", 0, "只查一个季度 one quarter, 1-4 (default: the date's)" },
+	{ "lecture-months", "N", 0, "党课每 N 个月一次 1, 2, 3 (default), 4, 6 or 12" },
+	REPORT_END,
+};
+static const struct cmd_opt opts_inactive[] = {
+	REPORT_OPTS,
+	{ "months", "N", 0, "最近 N 个月 the last N months, 1-120 (default 6)" },
+	REPORT_END,
+};
+static const struct cmd_opt opts_terms[] = {
+	REPORT_OPTS,
+	{ "within-months", "N", 0, "N 个月内到期 ending within N months, 0-120 (default 6)" },
+	REPORT_END,
+};
+
+/* The lines under every report's own help. */
+#define REPORT_TAIL                                                                         \
+	"--csv, --json 机器可读 machine-readable output.\n"                                   \
+	"退出状态 Exit status: 0 成功 ok, 2 命令行有误 usage error, 7 取值无效 invalid\n"      \
+	"value (a number out of range, a bad date), 9 无此组织 no organisation has the\n"   \
+	"--org code, 8 本机数据文件已损坏 damaged replica file (run tongxin doctor).\n"
+
+/* Declared here until cli.h lists every verb's table. */
+extern const struct cmd_entry cmd_entries_report[];
+
+const struct cmd_entry cmd_entries_report[] = {
+	{ "report", "profile", NULL, 0, 0, opts_plain, 0, CMD_REPLICA,
+	  "党员队伍结构 Member profile: members, and the count and share aged 60+ (from the\n"
+	  "birth date), retired, junior high or below, relocated, mobile, lost contact and\n"
+	  "probationary; members in normal standing (党籍正常) count.\n" REPORT_TAIL,
+	  exec_profile },
+	{ "report", "compliance", NULL, 0, 0, opts_compliance, 0, CMD_REPLICA,
+	  "三会一课 per branch: 支委会, 党小组会 (branches with groups) and 主题党日\n"
+	  "monthly, 党员大会 quarterly, 党课 every N months (default 3); only periods that\n"
+	  "have ended by the date are due; the period defaults to the quarter of the date;\n"
+	  "lists the branches that fall short (未达标).\n" REPORT_TAIL,
+	  exec_compliance },
+	{ "report", "inactive", NULL, 0, 0, opts_inactive, 0, CMD_REPLICA,
+	  "未参加组织生活的党员 Members not present at any meeting in the last N months\n"
+	  "(default 6).\n" REPORT_TAIL,
+	  exec_inactive },
+	{ "report", "overdue", NULL, 0, 0, opts_plain, 0, CMD_REPLICA,
+	  "逾期未销号问题 Problem items past their due date and not closed out (销号).\n"
+	  REPORT_TAIL,
+	  exec_overdue },
+	{ "report", "terms", NULL, 0, 0, opts_terms, 0, CMD_REPLICA,
+	  "换届提醒 Committees whose term ended or ends within N months (default 6).\n"
+	  REPORT_TAIL,
+	  exec_terms },
+	{ "report", "roster", NULL, 0, 0, opts_plain, 0, CMD_REPLICA,
+	  "党员花名册 The members on the books (not expelled or deceased) in the national\n"
+	  "form's columns, by organisation and name.\n" REPORT_TAIL,
+	  exec_roster },
+	{ NULL, NULL, NULL, 0, 0, NULL, 0, 0, NULL, NULL },
 };
 
 static const char report_help[] =
@@ -347,66 +461,34 @@ static const char report_help[] =
 	"Options of every report:\n"
 	"  --org CODE     only that organisation and everything under it (default: all)\n"
 	"  --as-of DATE   compute as of this date (default today)\n"
-	"  --csv, --json  machine-readable output\n";
+	"  --csv, --json  machine-readable output\n"
+	"A wrong value (a number out of range, a bad date) exits 7; an --org code\n"
+	"that names no organisation exits 9. `tongxin report NAME --help` shows one\n"
+	"report's help.\n";
 
+/*
+ * tongxin report NAME [options]: the report's row of cmd_entries_report,
+ * run by cmd_run. `tongxin report` alone or with --help prints every
+ * report's help (as before the table); an unknown NAME is a usage error
+ * listing the reports.
+ */
 int
 verb_report(struct cli *cli, int argc, char **argv)
 {
-	static const char *const verbnames[] = { "report profile", "report compliance",
-		"report inactive", "report overdue", "report terms", "report roster" };
-	const char *org_code = NULL, *as_of = NULL;
-	struct report_ctx x;
-	struct dom_error e;
-	char **rest;
-	int nrest = 0, rc = EXIT_USAGE, which = -1;
-
-	if (has_help(argc, argv) || argc < 2) {
-		rc = verb_usage("report", argc >= 2);
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		int rc = verb_usage("report", argc >= 2);
 		fputs(report_help, argc >= 2 ? stdout : stderr);
 		return rc;
 	}
-	for (size_t i = 0; i < sizeof reports / sizeof reports[0]; i++)
-		if (strcmp(argv[1], reports[i].name) == 0)
-			which = (int)i;
-	if (which < 0) {
-		fprintf(stderr, "tongxin report: unknown report \"%s\"\n", argv[1]);
+	if (cmd_find(cmd_entries_report, "report", argv[1]) == NULL) {
+		fprintf(stderr, "tongxin report: 未知报表 unknown report \"%.64s\"; 可选 reports:",
+		    argv[1]);
+		for (const struct cmd_entry *e = cmd_entries_report; e->verb; e++)
+			fprintf(stderr, " %s", e->sub);
+		fputs("\n\n", stderr);
 		fputs(report_help, stderr);
 		return EXIT_USAGE;
 	}
-	memset(&x, 0, sizeof x);
-	x.cli = cli;
-	x.verbname = verbnames[which];
-	if ((rest = calloc((size_t)argc, sizeof *rest)) == NULL)
-		return EXIT_FAIL;
-	/* Take out the options every report shares; the report parses the rest. */
-	for (int i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--org") == 0 || strcmp(argv[i], "--as-of") == 0) {
-			if (i + 1 >= argc) {
-				fprintf(stderr, "tongxin %s: %s needs a value\n", x.verbname, argv[i]);
-				goto out;
-			}
-			if (argv[i][2] == 'o')
-				org_code = argv[++i];
-			else if (!validate_date(argv[++i])) {
-				fprintf(stderr, "tongxin %s: --as-of 日期 \"%s\" 无效，应为 YYYY-MM-DD\n",
-				    x.verbname, argv[i]);
-				goto out;
-			} else
-				as_of = argv[i];
-		} else {
-			rest[nrest++] = argv[i];
-		}
-	}
-	if ((x.r = cli_open(cli)) == NULL) {
-		rc = EXIT_FAIL;
-		goto out;
-	}
-	if (dom_report_scope(x.r, org_code, as_of, &x.scope, &e) != 0)
-		rc = report_fail(&x, &e);   /* an unknown --org: EXIT_INVALID */
-	else
-		rc = reports[which].run(&x, nrest, rest);
-	replica_close(x.r);
-out:
-	free(rest);
-	return rc;
+	return cmd_run(cmd_entries_report, cli, argc, argv);
 }

@@ -277,7 +277,7 @@ has "$T/c6b" "ZB02,第二支部,-,-,-,-,-,ok,"
 tx report compliance --year 2024 --quarter 3 --as-of 2024-09-30 --org ZB02 --csv >"$T/c7"
 has "$T/c7" "ZB02,第二支部,0/3,-,1/1,0/1,0/3,short,支委会 2024-07 2024-08 2024-09; 党课 2024-Q3; 主题党日 2024-07 2024-08 2024-09"
 tx report compliance --lecture-months 5 >"$T/c8" 2>&1
-check "--lecture-months must divide the year" "$?" "2"
+check "--lecture-months must divide the year (a wrong value: 7)" "$?" "7"
 
 # ---------------------------------------------------------------------------
 echo "== report inactive"
@@ -342,10 +342,10 @@ has "$T/r1" "14,甲14,男,汉族,	${ID[甲14]},1975-01-14,大学本科,正式党
 # ---------------------------------------------------------------------------
 echo "== report errors"
 tx report profile --org NOPE >"$T/e1" 2>&1
-check "unknown --org exits 7" "$?" "7"
+check "unknown --org exits 9 (not found)" "$?" "9"
 contains "$T/e1" '未知组织 unknown organisation code "NOPE"'
 tx report profile --as-of 2024-02-30 >"$T/e2" 2>&1
-check "bad --as-of exits 2" "$?" "2"
+check "bad --as-of exits 7 (a wrong value)" "$?" "7"
 tx report nosuch >"$T/e3" 2>&1
 check "unknown report exits 2" "$?" "2"
 tx report --help >"$T/e4" 2>&1
