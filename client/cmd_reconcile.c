@@ -4,15 +4,25 @@
  * they work offline. Each finding names the organisation and the record.
  * The checks are the domain layer's (dom_reconcile, dom_report.h), which
  * the desk's 核对 page shows as well.
+ *
+ * One row of the command table (cmd_entries_reconcile, cmd.h): no options
+ * of its own and no arguments; the global ones (--csv, --json, --replica)
+ * are parsed by cmd_parse. It names no record, so it has no "not found".
  */
 #include <stdio.h>
 
 #include "cli.h"
+#include "cmd.h"
 #include "dom_report.h"
 #include "validate.h"
 
-int
-verb_reconcile(struct cli *cli, int argc, char **argv)
+/*
+ * Run the checks on the replica of the global options and print the
+ * findings (text: a sentence when there are none and the count after the
+ * table). Exit 0 whatever was found: findings are the report, not a failure.
+ */
+static int
+exec_reconcile(struct cli *cli, const struct cmd_args *a)
 {
 	struct dom_error e;
 	struct replica *r;
@@ -20,10 +30,7 @@ verb_reconcile(struct cli *cli, int argc, char **argv)
 	char today[11];
 	int64_t findings = 0;
 
-	if (has_help(argc, argv))
-		return verb_usage("reconcile", 1);
-	if (argc != 1)
-		return verb_usage("reconcile", 0);
+	(void)a;
 	if ((r = cli_open(cli)) == NULL)
 		return EXIT_FAIL;
 	today_str(today);
@@ -42,4 +49,28 @@ verb_reconcile(struct cli *cli, int argc, char **argv)
 	}
 	replica_close(r);
 	return EXIT_OK;
+}
+
+/* Declared here until cli.h lists every verb's table. */
+extern const struct cmd_entry cmd_entries_reconcile[];
+
+const struct cmd_entry cmd_entries_reconcile[] = {
+	{ "reconcile", NULL, NULL, 0, 0, NULL, 0, CMD_REPLICA,
+	  "街道核对 Street-wide cross-office checks on this replica (the street's replica\n"
+	  "holds every office): members in dissolved organisations, probationary members\n"
+	  "past their year, lost contact for 6+ months, transfers waiting 30+ days, missing\n"
+	  "secretaries, member records that fail a rule.\n"
+	  "--csv, --json 机器可读 machine-readable output.\n"
+	  "退出状态 Exit status: 0 成功 ok (with findings or none), 1 失败 the replica\n"
+	  "cannot be read, 2 命令行有误 usage error, 8 本机数据文件已损坏 damaged replica\n"
+	  "file (run tongxin doctor).\n",
+	  exec_reconcile },
+	{ NULL, NULL, NULL, 0, 0, NULL, 0, 0, NULL, NULL },
+};
+
+/* tongxin reconcile: its one row, parsed and run by cmd_run. */
+int
+verb_reconcile(struct cli *cli, int argc, char **argv)
+{
+	return cmd_run(cmd_entries_reconcile, cli, argc, argv);
 }
