@@ -1,6 +1,7 @@
 /* validate.c - see validate.h. */
 #include "validate.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -10,8 +11,11 @@
 
 /*
  * Every check below decides a reason code (common/reason.h) and its
- * arguments; the functions of validate.h render it in Chinese for the
- * person at the keyboard, the server keeps the code and sends it.
+ * arguments. The server keeps the code and sends it; the functions of
+ * validate.h give the person at the keyboard a sentence: the row rules and
+ * the citizen ID checks the Chinese rendering of the code, validate_value
+ * the label-and-identifier sentences the CLI has always printed
+ * (value_why).
  */
 
 /* The argument naming column c: "table.column" when c is a schema column, else its label. */
@@ -20,7 +24,8 @@ col_arg(const struct col_def *c, char out[REASON_COL_MAX])
 {
 	for (int t = 0; t < TBL_COUNT; t++) {
 		const struct table_def *td = &schema_tables[t];
-		if (c >= td->cols && c < td->cols + td->ncols)
+		uintptr_t p = (uintptr_t)c, lo = (uintptr_t)td->cols;
+		if (p >= lo && p < lo + (uintptr_t)td->ncols * sizeof *td->cols)
 			return reason_col(out, td->name, c->name);
 	}
 	snprintf(out, REASON_COL_MAX, "%s", c->label);
