@@ -35,6 +35,9 @@
 /* A rendered reason always fits in this many bytes. */
 #define REASON_TEXT_MAX 1024
 
+_Static_assert(REASON_MAX_ARGS <= 9, "templates name an argument by one digit");
+_Static_assert(REASON_COL_MAX <= REASON_ARG_MAX, "a column argument is an argument");
+
 enum reason_code {
 	R_NONE = 0,                 /* no reason (applied) or a reason from before the codes */
 	R_UNKNOWN_TABLE = 1,        /* table number */
