@@ -185,12 +185,14 @@ async function pageConflict(seq, id) {
       const d = k.differs ? '.differs' : '';
       const box = h('input', { type: 'text', name: `set.${k.name}`, value: k.office ? k.office.display : (k.server ? k.server.display : ''), dataset: { col: k.name } });
       merge[k.name] = box;
+      const office = ch.op.code === 'delete' ? h('td.office', {}, '（删除）') : cell(k.office, `.office${d}`);
       return h('tr', { dataset: { col: k.name } }, h('th', {}, k.label), cell(k.base, '.base'), cell(k.server, `.server${d}`),
-        cell(k.office, `.office${d}`), h('td.merge', {}, box));
+        office, h('td.merge', {}, box));
     });
     return h('div.cf-change', {},
       h('h2', {}, `${ch.op.label} · ${ch.table ? ch.table.label : ''}`,
-        ch.server_never ? h('span.tag', {}, '服务器上没有这一行') : ch.server_deleted ? h('span.tag', {}, '服务器上已删除') : null),
+        ch.server_never ? h('span.tag', {}, '服务器上没有这一行') : ch.server_deleted ? h('span.tag', {}, '服务器上已删除') : null,
+        ch.server_row_id && ch.server_row_id !== ch.row_id ? h('span.tag', {}, '与服务器上的另一条记录冲突') : null),
       h('table.side', { id: `cf-side-${ch.index}` },
         h('thead', {}, h('tr', {}, ['字段', '原值', '街道（服务器）的值', '社区的值', '手工合并'].map((t) => h('th', {}, t)))),
         h('tbody', {}, rows)));
