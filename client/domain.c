@@ -102,12 +102,39 @@ dom_check_values(int t, const Tongxin__Value *vals, const int *set, bool insert,
 	return 0;
 }
 
+static int org_kind_of(struct replica *r, const char *id, char kind[33], bool *dissolved);
+static const char *kind_label(const char *kind);
+
+/*
+ * The community an in-service member reports to (在职党员到社区报到): a
+ * community's committee or general branch, not dissolved. 0, or -1 with e
+ * naming column col.
+ */
+static int
+report_org_check(struct replica *r, const char *org, int col, struct dom_error *e)
+{
+	char kind[33];
+	bool dissolved = false;
+	int rc;
+
+	if (!id_valid(org) || (rc = org_kind_of(r, org, kind, &dissolved)) == 0)
+		return fail(e, DOM_INVALID, col, "未知组织 unknown organisation");
+	if (rc < 0)
+		return db_fail(r, e);
+	if ((strcmp(kind, "community") != 0 && strcmp(kind, "general_branch") != 0) || dissolved)
+		return fail(e, DOM_INVALID, col,
+		    "报到组织须为未撤销的社区党委或党总支 report to a community (this is a %s%s)",
+		    kind_label(kind), dissolved ? ", dissolved" : "");
+	return 0;
+}
+
 int
 dom_member_replica_checks(struct replica *r, const Tongxin__Value *vals, const int *set,
     const char *self, struct dom_error *e)
 {
 	const struct table_def *td = &schema_tables[TBL_MEMBER];
 	int c_id = schema_col_index(td, "id_number"), c_org = schema_col_index(td, "org_id");
+	int c_rep = schema_col_index(td, "report_org_id");
 	sqlite3_stmt *st;
 	int rc = 0;
 
@@ -125,6 +152,9 @@ dom_member_replica_checks(struct replica *r, const Tongxin__Value *vals, const i
 		if (rc)
 			return rc;
 	}
+	if (set[c_rep] && vals[c_rep].kind_case == TONGXIN__VALUE__KIND_S &&
+	    (rc = report_org_check(r, vals[c_rep].s, c_rep, e)) != 0)
+		return rc;
 	if (set[c_org] && vals[c_org].kind_case == TONGXIN__VALUE__KIND_S) {
 		if (sqlite3_prepare_v2(replica_db(r), "SELECT coalesce(dissolved, 0) FROM org WHERE id = ?1",
 		    -1, &st, NULL) != SQLITE_OK)
@@ -499,26 +529,14 @@ dom_member_step(struct replica *r, const char *operator_name, const char *id,
 		SET_INT("mobile", 0);
 		SET_TEXT("flow_to", NULL);
 		break;
-	case DOM_STEP_REPORT: {
-		char kind[33];
-		bool dissolved = false;
+	case DOM_STEP_REPORT:
+		/* The community is checked in the write's transaction (dom_member_replica_checks). */
 		main_col = schema_col_index(td, "report_org_id");
 		if (a == NULL || a->community_id == NULL || a->community_id[0] == '\0')
 			return fail(e, DOM_MISSING, main_col, "缺少必填项 报到社区");
-		if (!id_valid(a->community_id) ||
-		    (rc = org_kind_of(r, a->community_id, kind, &dissolved)) == 0)
-			return fail(e, DOM_INVALID, main_col, "未知组织 unknown organisation");
-		if (rc < 0)
-			return db_fail(r, e);
-		if ((strcmp(kind, "community") != 0 && strcmp(kind, "general_branch") != 0) ||
-		    dissolved)
-			return fail(e, DOM_INVALID, main_col,
-			    "报到组织须为未撤销的社区党委或党总支 report to a community (this is a %s%s)",
-			    kind_label(kind), dissolved ? ", dissolved" : "");
 		SET_INT("in_service", 1);
 		SET_TEXT("report_org_id", a->community_id);
 		break;
-	}
 	default:
 		return fail(e, DOM_INVALID, -1, "未知操作 unknown step");
 	}

@@ -130,8 +130,9 @@ int dom_check_values(int t, const Tongxin__Value *vals, const int *set, bool ins
 
 /*
  * What the replica itself can tell about a member's values: the citizen
- * ID is not registered to another member, and the branch exists and is not
- * dissolved. self is the member's own id on edit (NULL on add). Reads the
+ * ID is not registered to another member, the branch exists and is not
+ * dissolved, and the community reported to (report_org_id) is a community
+ * (社区党委 or 党总支), not dissolved. self is the member's own id on edit (NULL on add). Reads the
  * replica as it is now: call inside the write's transaction.
  */
 int dom_member_replica_checks(struct replica *r, const Tongxin__Value *vals, const int *set,
@@ -203,7 +204,7 @@ const char *dom_step_name(enum dom_member_step step);
  * Take step for member id: one dom_row_edit (same transaction rules,
  * dry_run). A broken rule of the whole row names the step's own item
  * (lost_since, flow_to, report_org_id) in e->col. The report's
- * organisation must be a community (社区党委 or 党总支), not dissolved.
+ * organisation must be a community (dom_member_replica_checks).
  */
 int dom_member_step(struct replica *r, const char *operator_name, const char *id,
     enum dom_member_step step, const struct dom_step_args *a, bool dry_run, struct dom_error *e);
