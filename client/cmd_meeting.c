@@ -107,7 +107,7 @@ org_resolve(struct replica *r, const char *code, char id[ID_TEXT_LEN + 1], const
 
 /* One member on the roll of a meeting, as given on the command line. */
 struct attendee {
-	char *key;              /* member id or citizen ID number as given (owned) */
+	char *key;              /* a member handle as given (owned): id suffix, citizen ID, name */
 	char *reason;           /* excused: the reason (owned), else NULL */
 	const char *status;     /* "present", "excused" or "absent" (static) */
 };
@@ -149,7 +149,8 @@ dup_trim(const char *s, size_t n)
 
 /*
  * Append the comma-separated entries of list to the roll with status.
- * Excused entries are ID:REASON (a full-width colon also separates).
+ * Excused entries are ID:REASON, ID any member handle (a full-width colon
+ * also separates).
  * Empty entries (a trailing comma) are skipped. Only the syntax is checked
  * here; the rules (a reason for the excused, ...) are dom_meeting_add's.
  * Returns 0 or an exit code, having printed why.
@@ -617,7 +618,7 @@ static const struct cmd_opt add_opts[] = {
 	{ "recorder", "NAME", 0, "记录人 who took the minutes" },
 	{ "minutes", "TEXT", 0, "会议记录 the minutes" },
 	{ "present", "MEMBERS", CMD_OPT_MULTI, "出席的党员，逗号分隔 members present" },
-	{ "excused", "WHO:REASON", CMD_OPT_MULTI, "请假的党员:事由，逗号分隔 members excused, why" },
+	{ "excused", "ID:REASON", CMD_OPT_MULTI, "请假的党员:事由，逗号分隔 members excused, why" },
 	{ "absent", "MEMBERS", CMD_OPT_MULTI, "缺席的党员 members absent" },
 	{ NULL, NULL, 0, NULL },
 };
@@ -634,7 +635,7 @@ const struct cmd_entry cmd_entries_meeting[] = {
 	{ "meeting", "add", NULL, 0, 0, add_opts, 0, CMD_REPLICA,
 	  "记录一次组织生活（三会一课等）及其出勤，在一个本地事务中。\n"
 	  "Record a meeting and its attendance as one local transaction.\n"
-	  "MEMBERS: 公民身份号码、编号末尾至少6位或姓名，逗号分隔 (citizen ID numbers,\n"
+	  "MEMBERS, ID: 公民身份号码、编号末尾至少6位或姓名，逗号分隔 (citizen ID numbers,\n"
 	  "ids' last 6+ characters or names one member has, comma-separated).\n",
 	  exec_add },
 	{ "meeting", "list", NULL, 0, 0, list_opts, 0, CMD_REPLICA,
