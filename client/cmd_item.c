@@ -416,6 +416,21 @@ kinds_help(FILE *f)
 	fputc('\n', f);
 }
 
+/*
+ * Whether the help asked for by argv concerns --kind: the verb's (no such
+ * sub-verb: a help word) or a sub-verb's that has the option.
+ */
+static bool
+takes_kind(int argc, char **argv)
+{
+	const struct cmd_entry *e = argc > 1 ? cmd_find(cmd_entries_item, argv[0], argv[1]) : NULL;
+
+	for (int i = 0; e && e->opts && e->opts[i].name; i++)
+		if (strcmp(e->opts[i].name, "kind") == 0)
+			return true;
+	return e == NULL;
+}
+
 int
 verb_item(struct cli *cli, int argc, char **argv)
 {
@@ -423,8 +438,8 @@ verb_item(struct cli *cli, int argc, char **argv)
 
 	ran = false;
 	rc = cmd_run(cmd_entries_item, cli, argc, argv);
-	/* --help (of the verb or a sub-verb) also lists the kinds. */
-	if (rc == EXIT_OK && !ran)
+	/* --help of the verb, or of a sub-verb that takes --kind, also lists the kinds. */
+	if (rc == EXIT_OK && !ran && takes_kind(argc, argv))
 		kinds_help(stdout);
 	return rc;
 }

@@ -189,5 +189,9 @@ run "$OUT" tx item --help
 expect_rc 0 "item --help"
 expect_contains "$OUT" "tongxin item rectify ITEM --note TEXT"
 expect_contains "$OUT" "需求 need"
+run "$OUT" tx item claim --help
+expect_rc 0 "item claim --help"
+expect_contains "$OUT" "usage: tongxin item claim ITEM --by NAME [--date DATE]"
+expect_not_contains "$OUT" "需求 need"
 
 step "done"
