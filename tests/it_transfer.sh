@@ -278,7 +278,7 @@ sqlite3 "$W/sq01.db" "INSERT INTO org (id, code, name, kind, parent_id, dissolve
 expect_rc 0 "a forged local acceptance by the sending office is recorded locally" \
     tx sq01 transfer accept "$TR2"
 sqlite3 "$W/sq01.db" "DELETE FROM org WHERE id = '$SQ02_ORG'"
-expect_rc 0 "it is pushed" tx sq01 sync
+expect_rc 10 "it is pushed; the server rejects it (sync exit 10)" tx sq01 sync
 contains "the server refuses it: only the receiving side decides" "$OUT" \
     "1 rejected" "只有转入组织（或街道）可以"
 equals "the request is still open on SQ01" "$(tstate sq01 "$TR2")" "刘秀英|requested"
@@ -299,7 +299,7 @@ converge "after the rejection" $ALL
 section "a request for an unknown organisation code"
 expect_rc 0 "SQ01 can request it offline (it cannot see other communities)" \
     tx sq01 transfer request "$K" --to SQ99
-expect_rc 0 "SQ01 syncs" tx sq01 sync
+expect_rc 10 "SQ01 syncs; the server rejects the request (sync exit 10)" tx sq01 sync
 contains "the sync summary gives the server's reason, in Chinese" "$OUT" \
     "1 rejected" '没有组织编码为“SQ99”的组织'
 contains "tongxin status shows the rejection and its reason, in Chinese" "$(tx sq01 status)" \
