@@ -2,15 +2,29 @@
  * admin.c - the street administrators' verbs: conflicts (list, show side by
  * side, resolve), audit and devices. They ask the server; the server checks
  * the certificate's role, so an office device gets a clear refusal.
+ *
+ * Each verb and sub-verb is a row of cmd_entries_conflicts /
+ * cmd_entries_audit / cmd_entries_devices (cmd.h), parsed by cmd_parse
+ * (--note=TEXT, `--`, options in any order). A conflict lives on the
+ * server, which matches its id or the id's last 6+ characters; its
+ * refusals are told as dom_row_handle tells a local record's: 9 for no
+ * such conflict, 7 for an ambiguous or malformed handle (the candidates
+ * listed). A missing required option or an unknown option is 2, an invalid
+ * value 7.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "cli.h"
+#include "cmd.h"
 #include "dom_admin.h"
+#include "dom_handle.h"
+#include "frame.h"
+#include "reason.h"
 #include "schema.h"
 #include "sync.h"
 #include "text.h"
@@ -90,86 +104,204 @@ status_label(const char *status, char *buf, size_t cap)
 	return buf;
 }
 
+/*
+ * The server's reasons, coded. struct dom_conflict (dom_admin.h) carries
+ * only the server's legacy sentence (English), not ConflictInfo's
+ * reason_code and reason_args, so until it does admin.c asks once more for
+ * the same conflicts itself and renders each reason in Chinese
+ * (reason_show) where the ConflictInfo is at hand. A failed or missing
+ * answer leaves the legacy sentence: the verb's own request (through
+ * dom_admin) reports any failure.
+ */
+struct whys {
+	Tongxin__Envelope *in;                    /* the answer, or NULL */
+	Tongxin__ConflictInfo **ci;               /* its conflicts */
+	size_t n;
+};
+
+/* Ask for the conflicts of filter f (list) or the one named by key (show) into w. */
+static void
+whys_fetch(struct replica *r, const struct cli *cli, const struct dom_conflict_filter *f,
+    const char *key, struct whys *w)
+{
+	Tongxin__ConflictListRequest lr = TONGXIN__CONFLICT_LIST_REQUEST__INIT;
+	Tongxin__ConflictFilter wf = TONGXIN__CONFLICT_FILTER__INIT;
+	Tongxin__ConflictShowRequest sr = TONGXIN__CONFLICT_SHOW_REQUEST__INIT;
+	Tongxin__Envelope env = TONGXIN__ENVELOPE__INIT;
+	struct sync_opts so = { 0 };
+	enum sync_fail fail;
+	char err[256];
+
+	memset(w, 0, sizeof *w);
+	so.server = cli->server;
+	so.operator_name = cli->operator_name;
+	if (key != NULL) {
+		sr.id = (char *)key;
+		env.body_case = TONGXIN__ENVELOPE__BODY_CONFLICT_SHOW;
+		env.conflict_show = &sr;
+		if (sync_request(r, &so, &env, TONGXIN__ENVELOPE__BODY_CONFLICT_SHOW_RESULT, &w->in,
+		    &fail, err, sizeof err) != 0 || w->in->conflict_show_result == NULL ||
+		    w->in->conflict_show_result->conflict == NULL) {
+			w->in = NULL;
+			return;
+		}
+		w->ci = &w->in->conflict_show_result->conflict;
+		w->n = 1;
+		return;
+	}
+	wf.office = (char *)f->office;
+	wf.table = (char *)f->table;
+	wf.status = (char *)f->status;
+	wf.older_than_ms = f->older_than_ms;
+	wf.newer_than_ms = f->newer_than_ms;
+	lr.filter = &wf;
+	env.body_case = TONGXIN__ENVELOPE__BODY_CONFLICT_LIST;
+	env.conflict_list = &lr;
+	if (sync_request(r, &so, &env, TONGXIN__ENVELOPE__BODY_CONFLICT_LIST_RESULT, &w->in, &fail,
+	    err, sizeof err) != 0 || w->in->conflict_list_result == NULL) {
+		w->in = NULL;
+		return;
+	}
+	w->ci = w->in->conflict_list_result->conflicts;
+	w->n = w->in->conflict_list_result->n_conflicts;
+}
+
+/* Conflict c's reason as people read it (Chinese from its code), into buf; returns buf. */
+static const char *
+why_of(const struct whys *w, const struct dom_conflict *c, char *buf, size_t cap)
+{
+	for (size_t i = 0; w != NULL && i < w->n; i++) {
+		const Tongxin__ConflictInfo *ci = w->ci[i];
+		if (ci == NULL || ci->id == NULL || strcmp(ci->id, c->id) != 0)
+			continue;
+		reason_show(ci->reason_code, (const char *const *)ci->reason_args, ci->n_reason_args,
+		    ci->reason, buf, cap);
+		return buf;
+	}
+	reason_show(0, NULL, 0, c->reason, buf, cap);
+	return buf;
+}
+
+static void
+whys_free(struct whys *w)
+{
+	if (w->in != NULL)
+		envelope_free(w->in);
+	memset(w, 0, sizeof *w);
+}
+
 /* What the list's callback writes to. */
 struct admin_table {
 	struct cli *cli;
 	struct table *t;
+	int handle;    /* whether the table has the handle column (--json) */
+	const struct whys *whys;   /* the coded reasons (see whys_fetch) */
 };
 
+/*
+ * One conflict as a row of the list: people read the short handle
+ * (dom_short), the reason in Chinese and the decision's label; --csv and
+ * --json keep the whole id, the server's reason sentence and the stored
+ * resolution, and add the Chinese reason as reason_text; --json also the
+ * handle.
+ */
 static void
 conflict_row(const struct dom_conflict *c, void *arg)
 {
 	struct admin_table *l = arg;
-	char when[32], res[1100];
-	const char *cells[11];
+	char when[32], res[1100], why[REASON_TEXT_MAX];
+	const char *cells[13], **p = cells;
+	bool text = l->cli->fmt == TABLE_TEXT;
+
+	why_of(l->whys, c, why, sizeof why);
 
 	fmt_time(c->received_ms, when, sizeof when);
-	cells[0] = l->cli->fmt == TABLE_TEXT && strlen(c->id) > 8 ? c->id + strlen(c->id) - 8 : c->id;
-	cells[1] = c->kind;
-	cells[2] = c->org_code;
-	cells[3] = c->device_name;
-	cells[4] = c->table >= 0 ? schema_tables[c->table].name : "?";
-	cells[5] = l->cli->fmt == TABLE_TEXT && strlen(c->row_id) > 8 ?
-	    c->row_id + strlen(c->row_id) - 8 : c->row_id;
-	cells[6] = when;
-	cells[7] = c->status;
-	cells[8] = c->reason;
-	cells[9] = l->cli->fmt == TABLE_TEXT ? resolution_label(c->resolution, 0, res, sizeof res) :
-	    c->resolution;
-	cells[10] = c->resolved_by;
+	*p++ = text ? dom_short(c->id) : c->id;
+	if (l->handle)
+		*p++ = dom_short(c->id);
+	*p++ = c->kind;
+	*p++ = c->org_code;
+	*p++ = c->device_name;
+	*p++ = c->table >= 0 ? schema_tables[c->table].name : "?";
+	*p++ = text ? dom_short(c->row_id) : c->row_id;
+	*p++ = when;
+	*p++ = c->status;
+	*p++ = text ? why : c->reason;
+	*p++ = text ? resolution_label(c->resolution, 0, res, sizeof res) : c->resolution;
+	*p++ = c->resolved_by;
+	if (!text)
+		*p++ = why;
 	table_add(l->t, cells);
 }
 
+/* A whole number of days in [0, 36500] for option name into *ms (now minus the days). */
 static int
-conflicts_list(struct cli *cli, struct replica *r, int argc, char **argv)
+days_ago(const struct cmd_args *a, const char *name, int64_t *ms)
 {
-	static const char *const ids[] = { "id", "kind", "office", "device", "table", "row_id",
-		"received", "status", "reason", "resolution", "resolved_by" };
-	static const char *const hdr[] = { "编号", "类型", "社区", "设备", "表", "记录", "收到时间",
-		"状态", "原因", "处理", "处理人" };
+	const char *v = cmd_get(a, name);
+	char *end;
+	long days;
+
+	if (v == NULL)
+		return 0;
+	errno = 0;
+	days = strtol(v, &end, 10);
+	if (errno || end == v || *end || days < 0 || days > 36500) {
+		fprintf(stderr, "tongxin conflicts list: --%s 须为 0 到 36500 的天数 takes a number of "
+		    "days, not \"%.40s\"\n", name, text_show(v));
+		return EXIT_INVALID;
+	}
+	*ms = (int64_t)time(NULL) * 1000 - days * 86400000LL;
+	return 0;
+}
+
+static int
+conflicts_list(struct cli *cli, struct replica *r, const struct cmd_args *a)
+{
+	static const char *const ids[] = { "id", "handle", "kind", "office", "device", "table",
+		"row_id", "received", "status", "reason", "resolution", "resolved_by", "reason_text" };
+	static const char *const hdr[] = { "编号", "简号", "类型", "社区", "设备", "表", "记录",
+		"收到时间", "状态", "原因", "处理", "处理人", "原因说明" };
+	static const char *const ids_nh[] = { "id", "kind", "office", "device", "table", "row_id",
+		"received", "status", "reason", "resolution", "resolved_by", "reason_text" };
+	static const char *const hdr_nh[] = { "编号", "类型", "社区", "设备", "表", "记录",
+		"收到时间", "状态", "原因", "处理", "处理人", "原因说明" };
 	struct dom_conflict_filter f = { 0 };
 	struct dom_admin_opts o = opts_of(cli);
-	struct admin_table l = { cli, NULL };
+	struct admin_table l = { cli, NULL, cli->fmt == TABLE_JSON, NULL };
 	struct dom_admin_err e;
+	struct whys w;
+	int rc, h;
 
-	for (int i = 0; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (v == NULL)
-			return verb_usage("conflicts", 0);
-		if (strcmp(a, "--office") == 0)
-			f.office = v;
-		else if (strcmp(a, "--table") == 0)
-			f.table = v;
-		else if (strcmp(a, "--status") == 0)
-			f.status = v;
-		else if (strcmp(a, "--older-than") == 0 || strcmp(a, "--newer-than") == 0) {
-			char *end;
-			long days;
-			errno = 0;
-			days = strtol(v, &end, 10);
-			if (errno || *end || days < 0 || days > 36500) {
-				fprintf(stderr, "tongxin conflicts list: %s takes a number of days\n", a);
-				return EXIT_USAGE;
-			}
-			if (strcmp(a, "--older-than") == 0)
-				f.older_than_ms = (int64_t)time(NULL) * 1000 - days * 86400000LL;
-			else
-				f.newer_than_ms = (int64_t)time(NULL) * 1000 - days * 86400000LL;
-		} else
-			return verb_usage("conflicts", 0);
-		i++;
-	}
-	if ((l.t = table_new(11, ids, hdr)) == NULL)
+	f.office = cmd_get(a, "office");
+	f.table = cmd_get(a, "table");
+	f.status = cmd_get(a, "status");
+	if ((rc = days_ago(a, "older-than", &f.older_than_ms)) != 0 ||
+	    (rc = days_ago(a, "newer-than", &f.newer_than_ms)) != 0)
+		return rc;
+	h = l.handle;
+	/*
+	 * Without the handle column (text, --csv) the id's key and header skip
+	 * it; text has no reason_text column (its 原因 is already Chinese).
+	 */
+	l.t = h ? table_new(13, ids, hdr) : table_new(cli->fmt == TABLE_TEXT ? 11 : 12, ids_nh,
+	    hdr_nh);
+	if (l.t == NULL)
 		return EXIT_FAIL;
-	table_set_vocab(l.t, 1, vocab_get("conflict_kind"));
-	table_set_vocab(l.t, 7, vocab_get("conflict_status"));
-	if (dom_admin_conflicts(r, &o, &f, conflict_row, &l, &e) != 0) {
+	table_set_vocab(l.t, 1 + h, vocab_get("conflict_kind"));
+	table_set_vocab(l.t, 7 + h, vocab_get("conflict_status"));
+	whys_fetch(r, cli, &f, NULL, &w);
+	l.whys = &w;
+	rc = dom_admin_conflicts(r, &o, &f, conflict_row, &l, &e);
+	whys_free(&w);
+	if (rc != 0) {
 		table_free(l.t);
 		return refused(&e, "conflicts list");
 	}
 	if (cli->fmt == TABLE_TEXT && table_rows(l.t) == 0) {
 		table_free(l.t);
-		printf("没有冲突 No %s conflicts.\n", f.status && f.status[0] ? f.status : "open");
+		printf("没有冲突 No %s conflicts.\n", f.status && f.status[0] ? text_show(f.status) :
+		    "open");
 	} else {
 		table_print(l.t, stdout, cli->fmt);
 	}
@@ -187,6 +319,7 @@ op_label(const char *op)
 struct show_state {
 	struct cli *cli;
 	char id[128], status[32];
+	const struct whys *whys;   /* the coded reason (see whys_fetch) */
 };
 
 /*
@@ -199,13 +332,14 @@ conflict_json_head(const struct dom_conflict *c, void *arg)
 {
 	static const char *const ids[] = { "id", "kind", "status", "resolution", "resolved_by",
 		"reason", "office", "device", "operator", "made", "made_ms", "hlc", "received",
-		"received_ms", "server_writer", "server_written", "table", "row_id" };
+		"received_ms", "server_writer", "server_written", "table", "row_id", "handle",
+		"reason_text" };
 	enum { N = sizeof ids / sizeof ids[0] };
-	char t1[32], t2[32], t3[32], m1[24], m2[24], hlc[24], dec[32];
+	char t1[32], t2[32], t3[32], m1[24], m2[24], hlc[24], dec[32], why[REASON_TEXT_MAX];
 	const char *cells[N];
 	struct table *t = table_new(N, ids, ids);
+	const struct show_state *s = arg;
 
-	(void)arg;
 	if (t == NULL)
 		return;
 	fmt_time(c->made_ms, t1, sizeof t1);
@@ -234,6 +368,8 @@ conflict_json_head(const struct dom_conflict *c, void *arg)
 	cells[15] = c->server_writer[0] ? t3 : NULL;
 	cells[16] = c->table >= 0 ? schema_tables[c->table].name : NULL;
 	cells[17] = c->row_id;
+	cells[18] = dom_short(c->id);
+	cells[19] = why_of(s->whys, c, why, sizeof why);
 	table_set_vocab(t, 1, vocab_get("conflict_kind"));
 	table_set_vocab(t, 2, vocab_get("conflict_status"));
 	table_set_vocab(t, 3, vocab_get("decision"));
@@ -299,7 +435,7 @@ static void
 conflict_text_head(const struct dom_conflict *c, void *arg)
 {
 	struct show_state *s = arg;
-	char t1[32], t2[32], t3[32], res[1100], t3tmp[64];
+	char t1[32], t2[32], t3[32], res[1100], t3tmp[64], why[REASON_TEXT_MAX];
 
 	snprintf(s->id, sizeof s->id, "%s", c->id);
 	snprintf(s->status, sizeof s->status, "%s", c->status);
@@ -309,9 +445,9 @@ conflict_text_head(const struct dom_conflict *c, void *arg)
 	printf("冲突 Conflict %s\n", text_show(c->id));
 	printf("  类型 Kind:      %s\n  状态 Status:    %s%s%s%s%s\n", text_show(kind_label(c->kind)),
 	    text_show(status_label(c->status, t3tmp, sizeof t3tmp)),
-	    c->resolution[0] ? " — " : "", text_show(resolution_label(c->resolution, 1, res, sizeof res)),
+	    c->resolution[0] ? " — " : "", text_show(resolution_label(c->resolution, 0, res, sizeof res)),
 	    c->resolved_by[0] ? " by " : "", text_show(c->resolved_by));
-	printf("  原因 Reason:    %s\n", text_show(c->reason));
+	printf("  原因 Reason:    %s\n", text_show(why_of(s->whys, c, why, sizeof why)));
 	printf("  社区 Office:    %s (%s)%s%s, made %s (HLC %llu), received %s\n",
 	    text_show(c->device_name), text_show(c->org_code), c->operator_name[0] ? ", operator " : "",
 	    text_show(c->operator_name), t1, (unsigned long long)c->hlc, t2);
@@ -362,98 +498,260 @@ conflict_text_change(const struct dom_conflict_change *ch, void *arg)
 	table_print(t, stdout, s->cli->fmt);
 }
 
+/* What the candidates' search of an ambiguous conflict handle collects. */
+struct candidates {
+	const char *key;
+	int n;
+	char msg[1024];
+};
+
+/* Add c to the candidates when its id ends with the handle (any case). */
+static void
+candidate(const struct dom_conflict *c, void *arg)
+{
+	struct candidates *k = arg;
+	size_t n = strlen(c->id), kl = strlen(k->key), len = strlen(k->msg);
+
+	if (kl > n || strcasecmp(c->id + n - kl, k->key) != 0)
+		return;
+	if (k->n < 5)
+		snprintf(k->msg + len, sizeof k->msg - len, "%s%s（%s）", k->n ? "、" : "",
+		    text_show(dom_short(c->id)), text_show(kind_label(c->kind)));
+	else if (k->n == 5)
+		snprintf(k->msg + len, sizeof k->msg - len, "……");
+	k->n++;
+}
+
+/*
+ * A conflict handle the server may not even look at: the id or its last
+ * 6..36 characters. 0, or EXIT_INVALID having said why as dom_row_handle
+ * says it of a local record.
+ */
 static int
-conflicts_show(struct cli *cli, struct replica *r, const char *id)
+conflict_key_ok(const char *key, const char *verb)
+{
+	size_t n = strlen(key);
+
+	if (n >= 6 && n <= ID_TEXT_LEN)
+		return 0;
+	fprintf(stderr, "tongxin %s: 冲突编号“%s”无效：请给出完整编号或其末尾至少6位 (give the id or "
+	    "its last 6+ characters)\n", verb, text_show(key));
+	return EXIT_INVALID;
+}
+
+/*
+ * Why the server did not find the conflict named by key, told as a local
+ * handle's refusal is (dom_handle.h): no such conflict 9; a handle that
+ * ends several conflicts' ids 7, listing them (a second request, for the
+ * candidates); anything else as refused() tells it.
+ */
+static int
+conflict_refused(struct replica *r, const struct dom_admin_opts *o, const struct dom_admin_err *e,
+    const char *key, const char *verb)
+{
+	if (strstr(e->detail, "is ambiguous") != NULL) {
+		struct dom_conflict_filter f = { .status = "all" };
+		struct candidates k = { .key = key };
+		struct dom_admin_err e2;
+
+		if (dom_admin_conflicts(r, o, &f, candidate, &k, &e2) != 0)
+			k.msg[0] = '\0';
+		fprintf(stderr, "tongxin %s: “%s”对应多条冲突，请给出更长的编号 (ambiguous): %s\n", verb,
+		    text_show(key), k.msg);
+		return EXIT_INVALID;
+	}
+	if (strstr(e->detail, "no conflict") != NULL) {
+		fprintf(stderr, "tongxin %s: 街道服务器上没有冲突“%s” (not found)\n", verb,
+		    text_show(key));
+		return EXIT_NOT_FOUND;
+	}
+	return refused(e, verb);
+}
+
+static int
+conflicts_show(struct cli *cli, struct replica *r, const struct cmd_args *a)
 {
 	struct dom_admin_opts o = opts_of(cli);
 	struct show_state s = { .cli = cli };
 	struct dom_admin_err e;
 	bool json = cli->fmt == TABLE_JSON;
+	const char *id = a->argv[0];
+	struct whys w;
+	int rc;
 
-	if (dom_admin_conflict(r, &o, id, json ? conflict_json_head : conflict_text_head,
-	    json ? conflict_json_change : conflict_text_change, &s, &e) != 0)
-		return refused(&e, "conflicts show");
+	if ((rc = conflict_key_ok(id, "conflicts show")) != 0)
+		return rc;
+	whys_fetch(r, cli, NULL, id, &w);
+	s.whys = &w;
+	rc = dom_admin_conflict(r, &o, id, json ? conflict_json_head : conflict_text_head,
+	    json ? conflict_json_change : conflict_text_change, &s, &e);
+	whys_free(&w);
+	if (rc != 0)
+		return conflict_refused(r, &o, &e, id, "conflicts show");
 	if (json)
 		fputs("]}\n", stdout);
 	else if (strcmp(s.status, "open") == 0)
 		printf("\n处理 Settle with: tongxin conflicts resolve %s --keep-server | --take-office | "
-		    "--set COLUMN=VALUE\n", text_show(strlen(s.id) > 8 ? s.id + strlen(s.id) - 8 :
-		    s.id));
+		    "--set COLUMN=VALUE\n", text_show(dom_short(s.id)));
 	return EXIT_OK;
 }
 
 static int
-conflicts_resolve(struct cli *cli, struct replica *r, const char *id, int argc, char **argv)
+conflicts_resolve(struct cli *cli, struct replica *r, const struct cmd_args *a)
 {
-	struct dom_resolve q = { .id = id };
+	struct dom_resolve q = { .id = a->argv[0] };
 	struct dom_admin_opts o = opts_of(cli);
 	struct dom_admin_err e;
-	char rid[ID_TEXT_LEN + 1], res[1024];
-	int decisions = 0;
+	char rid[ID_TEXT_LEN + 1], res[1024], lab[1100];
+	char cols[DOM_RESOLVE_MAX_SET][64];
+	int decisions = 0, rc;
 
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--keep-server") == 0) {
-			q.decision = DOM_KEEP_SERVER;
-			decisions++;
-		} else if (strcmp(argv[i], "--take-office") == 0) {
-			q.decision = DOM_TAKE_OFFICE;
-			decisions++;
-		} else if (strcmp(argv[i], "--set") == 0 && i + 1 < argc) {
-			char *eq;
-			if (q.nset == DOM_RESOLVE_MAX_SET)
-				return verb_usage("conflicts", 0);
-			if ((eq = strchr(argv[++i], '=')) == NULL) {
-				fprintf(stderr, "tongxin conflicts resolve: --set takes COLUMN=VALUE, got \"%s\"\n",
-				    argv[i]);
-				return EXIT_USAGE;
-			}
-			*eq = '\0';
-			q.set_col[q.nset] = argv[i];
-			q.set_val[q.nset++] = eq + 1;
-		} else if (strcmp(argv[i], "--note") == 0 && i + 1 < argc) {
-			q.note = argv[++i];
-		} else {
-			return verb_usage("conflicts", 0);
+	if (cmd_has(a, "keep-server")) {
+		q.decision = DOM_KEEP_SERVER;
+		decisions++;
+	}
+	if (cmd_has(a, "take-office")) {
+		q.decision = DOM_TAKE_OFFICE;
+		decisions++;
+	}
+	q.note = cmd_get(a, "note");
+	for (int i = 0; i < a->nmulti; i++) {
+		const char *v = a->multi_val[i], *eq = strchr(v, '=');
+		if (q.nset == DOM_RESOLVE_MAX_SET) {
+			fprintf(stderr, "tongxin conflicts resolve: --set 至多 %d 个 at most %d columns\n",
+			    DOM_RESOLVE_MAX_SET, DOM_RESOLVE_MAX_SET);
+			return EXIT_USAGE;
 		}
+		if (eq == NULL || eq == v || (size_t)(eq - v) >= sizeof cols[0]) {
+			fprintf(stderr, "tongxin conflicts resolve: --set 应为 takes COLUMN=VALUE, got "
+			    "\"%.60s\"\n", text_show(v));
+			return EXIT_USAGE;
+		}
+		snprintf(cols[q.nset], sizeof cols[0], "%.*s", (int)(eq - v), v);
+		q.set_col[q.nset] = cols[q.nset];
+		q.set_val[q.nset++] = eq + 1;
 	}
 	if (q.nset > 0) {
 		q.decision = DOM_SET;
 		decisions++;
 	}
 	if (decisions != 1) {
-		fprintf(stderr, "tongxin conflicts resolve: choose one of --keep-server, --take-office "
-		    "or --set COLUMN=VALUE\n");
+		fprintf(stderr, "tongxin conflicts resolve: 请选择且只选择一种处理 choose one of "
+		    "--keep-server, --take-office or --set COLUMN=VALUE\n");
 		return EXIT_USAGE;
 	}
+	if ((rc = conflict_key_ok(q.id, "conflicts resolve")) != 0)
+		return rc;
 	if (dom_admin_resolve(r, &o, &q, rid, res, &e) != 0)
-		return refused(&e, "conflicts resolve");
+		return conflict_refused(r, &o, &e, q.id, "conflicts resolve");
 	printf("已处理 Resolved conflict %s: %s\n"
 	    "The decision is in the audit trail; replicas receive it at their next sync.\n",
-	    text_show(rid), text_show(res));
+	    text_show(rid), text_show(resolution_label(res, 0, lab, sizeof lab)));
 	return EXIT_OK;
 }
 
-int
-verb_conflicts(struct cli *cli, int argc, char **argv)
+/* Run one admin sub-verb with the replica the global options name (its credential, its server). */
+static int
+with_replica(struct cli *cli, const struct cmd_args *a,
+    int (*run)(struct cli *, struct replica *, const struct cmd_args *))
 {
 	struct replica *r;
 	int rc;
 
-	if (has_help(argc, argv))
-		return verb_usage("conflicts", 1);
 	if ((r = cli_open(cli)) == NULL)
 		return EXIT_FAIL;
-	if (argc < 2 || strcmp(argv[1], "list") == 0)
-		rc = conflicts_list(cli, r, argc < 2 ? 0 : argc - 2, argv + 2);
-	else if (strncmp(argv[1], "--", 2) == 0)
-		rc = conflicts_list(cli, r, argc - 1, argv + 1);
-	else if (strcmp(argv[1], "show") == 0 && argc == 3)
-		rc = conflicts_show(cli, r, argv[2]);
-	else if (strcmp(argv[1], "resolve") == 0 && argc >= 3)
-		rc = conflicts_resolve(cli, r, argv[2], argc - 3, argv + 3);
-	else
-		rc = verb_usage("conflicts", 0);
+	rc = run(cli, r, a);
 	replica_close(r);
+	return rc;
+}
+
+static int
+exec_conflicts_list(struct cli *c, const struct cmd_args *a)
+{
+	return with_replica(c, a, conflicts_list);
+}
+
+static int
+exec_conflicts_show(struct cli *c, const struct cmd_args *a)
+{
+	return with_replica(c, a, conflicts_show);
+}
+
+static int
+exec_conflicts_resolve(struct cli *c, const struct cmd_args *a)
+{
+	return with_replica(c, a, conflicts_resolve);
+}
+
+static const struct cmd_opt conflicts_list_opts[] = {
+	{ "office", "CODE", 0, "只看该社区的 one office's conflicts" },
+	{ "table", "T", 0, "只看该表的 one table's (member, org, ...)" },
+	{ "status", "S", 0, "open 待处理 (default), resolved 已处理, auto 自动处理, all 全部" },
+	{ "older-than", "DAYS", 0, "收到已超过 N 天 received more than N days ago" },
+	{ "newer-than", "DAYS", 0, "最近 N 天内收到 received in the last N days" },
+	{ NULL, NULL, 0, NULL },
+};
+static const struct cmd_opt conflicts_resolve_opts[] = {
+	{ "keep-server", NULL, 0, "保留街道值 keep the server's value" },
+	{ "take-office", NULL, 0, "采用社区值 take the office's value" },
+	{ "set", "COLUMN=VALUE", CMD_OPT_MULTI, "录入合并值 enter a merged value (repeatable)" },
+	{ "note", "TEXT", 0, "处理说明 a note kept with the decision" },
+	{ NULL, NULL, 0, NULL },
+};
+
+/* The lines under every conflicts sub-verb's help. */
+#define CONFLICTS_TAIL                                                                      \
+	"CONFLICT: 冲突编号或其末尾至少6位 the conflict's id or its last 6+ characters (the\n" \
+	"编号 of conflicts list). Needs an admin certificate.\n"                             \
+	"退出状态 Exit status: 0 成功 ok, 2 命令行有误 usage error, 3 服务器不可达\n"          \
+	"unreachable, 4 非管理员证书 refused, 7 取值无效或编号不唯一 invalid value or\n"       \
+	"ambiguous handle (nothing changed), 9 无此冲突 no such conflict.\n"
+
+/* Declared here until cli.h lists every verb's table. */
+extern const struct cmd_entry cmd_entries_conflicts[];
+
+const struct cmd_entry cmd_entries_conflicts[] = {
+	{ "conflicts", "list", NULL, 0, 0, conflicts_list_opts, 0, CMD_REPLICA | CMD_ADMIN,
+	  "服务器上的冲突队列 The conflict queue on the server: the open conflicts, or\n"
+	  "--status resolved|auto|all. `tongxin conflicts` alone lists too.\n" CONFLICTS_TAIL,
+	  exec_conflicts_list },
+	{ "conflicts", "show", "CONFLICT", 1, 1, NULL, 0, CMD_REPLICA | CMD_ADMIN,
+	  "并排显示 Base, server value and office value side by side, both authors.\n"
+	  CONFLICTS_TAIL,
+	  exec_conflicts_show },
+	{ "conflicts", "resolve", "CONFLICT", 1, 1, conflicts_resolve_opts, 0,
+	  CMD_REPLICA | CMD_ADMIN,
+	  "处理冲突 Settle a conflict: keep the server's value, take the office's, or\n"
+	  "enter merged values (one of --keep-server, --take-office, --set). A resolution\n"
+	  "is an ordinary change that reaches every replica in scope, and is kept in the\n"
+	  "audit trail.\n" CONFLICTS_TAIL,
+	  exec_conflicts_resolve },
+	{ NULL, NULL, NULL, 0, 0, NULL, 0, 0, NULL, NULL },
+};
+
+/*
+ * tongxin conflicts [SUB] ...: the sub-verb's row of cmd_entries_conflicts,
+ * run by cmd_run. No sub-verb, or options straight after the verb, means
+ * list (as before the table); --help at the verb lists the sub-verbs.
+ */
+int
+verb_conflicts(struct cli *cli, int argc, char **argv)
+{
+	char **av;
+	int rc;
+
+	if (argc >= 2 && (argv[1][0] != '-' || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0))
+		return cmd_run(cmd_entries_conflicts, cli, argc, argv);
+	/* "conflicts" or "conflicts --office SQ01": insert the word list. */
+	if ((av = calloc((size_t)argc + 2, sizeof *av)) == NULL)
+		return EXIT_FAIL;
+	av[0] = argv[0];
+	av[1] = (char *)"list";
+	for (int i = 1; i < argc; i++)
+		av[i + 1] = argv[i];
+	rc = cmd_run(cmd_entries_conflicts, cli, argc + 1, av);
+	free(av);
 	return rc;
 }
 
@@ -477,8 +775,8 @@ audit_row(const struct dom_audit_entry *a, void *arg)
 	table_add(t, cells);
 }
 
-int
-verb_audit(struct cli *cli, int argc, char **argv)
+static int
+audit_run(struct cli *cli, const struct cmd_args *a)
 {
 	static const char *const ids[] = { "version", "at", "device", "operator", "action", "table",
 		"row_id", "detail" };
@@ -487,29 +785,29 @@ verb_audit(struct cli *cli, int argc, char **argv)
 	struct dom_audit_query q = { 0 };
 	struct dom_admin_opts o = opts_of(cli);
 	struct dom_admin_err e;
+	const char *since = cmd_get(a, "since"), *limit = cmd_get(a, "limit");
 	struct replica *r;
 	struct table *t;
 	int rc;
 
-	if (has_help(argc, argv))
-		return verb_usage("audit", 1);
-	for (int i = 1; i < argc; i += 2) {
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (v == NULL)
-			return verb_usage("audit", 0);
-		if (strcmp(argv[i], "--row") == 0)
-			q.row_id = v;
-		else if (strcmp(argv[i], "--device") == 0)
-			q.device = v;
-		else if (strcmp(argv[i], "--since") == 0) {
-			if ((q.since_ms = date_ms(v)) < 0) {
-				fprintf(stderr, "tongxin audit: --since takes a date YYYY-MM-DD\n");
-				return EXIT_USAGE;
-			}
-		} else if (strcmp(argv[i], "--limit") == 0)
-			q.limit = (uint32_t)strtoul(v, NULL, 10);
-		else
-			return verb_usage("audit", 0);
+	q.row_id = cmd_get(a, "row");
+	q.device = cmd_get(a, "device");
+	if (since && (q.since_ms = date_ms(since)) < 0) {
+		fprintf(stderr, "tongxin audit: --since 日期“%.40s”无效，应为 YYYY-MM-DD takes a date\n",
+		    text_show(since));
+		return EXIT_INVALID;
+	}
+	if (limit) {
+		char *end;
+		unsigned long n;
+		errno = 0;
+		n = strtoul(limit, &end, 10);
+		if (errno || end == limit || *end || limit[0] == '-' || n == 0 || n > 100000) {
+			fprintf(stderr, "tongxin audit: --limit 须为 1 到 100000 的整数 must be a number "
+			    "from 1 to 100000, not \"%.40s\"\n", text_show(limit));
+			return EXIT_INVALID;
+		}
+		q.limit = (uint32_t)n;
 	}
 	if ((r = cli_open(cli)) == NULL)
 		return EXIT_FAIL;
@@ -526,6 +824,33 @@ verb_audit(struct cli *cli, int argc, char **argv)
 	}
 	table_print(t, stdout, cli->fmt);
 	return EXIT_OK;
+}
+
+static const struct cmd_opt audit_opts[] = {
+	{ "row", "ID", 0, "只看该记录 one record's history (its full id)" },
+	{ "device", "NAME", 0, "只看该设备 one device's changes" },
+	{ "since", "DATE", 0, "自该日起 from this date, YYYY-MM-DD" },
+	{ "limit", "N", 0, "至多 N 条 at most N entries (default: the server's)" },
+	{ NULL, NULL, 0, NULL },
+};
+
+/* Declared here until cli.h lists every verb's table. */
+extern const struct cmd_entry cmd_entries_audit[];
+
+const struct cmd_entry cmd_entries_audit[] = {
+	{ "audit", NULL, NULL, 0, 0, audit_opts, 0, CMD_REPLICA | CMD_ADMIN,
+	  "审计 Administrators: who changed what, from which device, and when.\n"
+	  "退出状态 Exit status: 0 ok, 2 usage error, 3 unreachable, 4 refused (not an\n"
+	  "administrator), 7 invalid value (--since, --limit).\n",
+	  audit_run },
+	{ NULL, NULL, NULL, 0, 0, NULL, 0, 0, NULL, NULL },
+};
+
+/* tongxin audit [options]: cmd_entries_audit's one row, run by cmd_run. */
+int
+verb_audit(struct cli *cli, int argc, char **argv)
+{
+	return cmd_run(cmd_entries_audit, cli, argc, argv);
 }
 
 static void
@@ -553,8 +878,8 @@ device_row(const struct dom_device *d, void *arg)
 	table_add(t, cells);
 }
 
-int
-verb_devices(struct cli *cli, int argc, char **argv)
+static int
+devices_run(struct cli *cli, const struct cmd_args *a)
 {
 	static const char *const ids[] = { "device", "org", "role", "last_seen", "applied",
 		"conflict", "rejected", "open_conflicts", "replica_check", "state" };
@@ -566,10 +891,7 @@ verb_devices(struct cli *cli, int argc, char **argv)
 	struct table *t;
 	int rc;
 
-	if (has_help(argc, argv))
-		return verb_usage("devices", 1);
-	if (argc != 1)
-		return verb_usage("devices", 0);
+	(void)a;
 	if ((r = cli_open(cli)) == NULL)
 		return EXIT_FAIL;
 	if ((t = table_new(10, ids, hdr)) == NULL) {
@@ -586,4 +908,22 @@ verb_devices(struct cli *cli, int argc, char **argv)
 	}
 	table_print(t, stdout, cli->fmt);
 	return EXIT_OK;
+}
+
+/* Declared here until cli.h lists every verb's table. */
+extern const struct cmd_entry cmd_entries_devices[];
+
+const struct cmd_entry cmd_entries_devices[] = {
+	{ "devices", NULL, NULL, 0, 0, NULL, 0, CMD_REPLICA | CMD_ADMIN,
+	  "设备 Administrators: every device's last contact, pushed transactions, open\n"
+	  "conflicts and the result of its last replica check (tongxin sync --verify).\n",
+	  devices_run },
+	{ NULL, NULL, NULL, 0, 0, NULL, 0, 0, NULL, NULL },
+};
+
+/* tongxin devices: cmd_entries_devices' one row, run by cmd_run. */
+int
+verb_devices(struct cli *cli, int argc, char **argv)
+{
+	return cmd_run(cmd_entries_devices, cli, argc, argv);
 }

@@ -268,7 +268,7 @@ equals "the refused resolution changed nothing: the server still has doctorate" 
 
 expect_rc 0 "the administrator takes the office's value" \
     tx street --operator 王主任 conflicts resolve "$C1" --take-office --note 经核实为硕士
-contains "the resolution is confirmed" "$OUT" take_office
+contains "the resolution is confirmed, by the decision's label" "$OUT" 采用社区值
 sync_all $ALL
 on_all "take-office" "$A" 学历 硕士研究生 $S1
 converge "take-office" $ALL
@@ -277,7 +277,7 @@ contains "after the resolution syncs, the office's status shows the outcome" "$O
     "冲突 conflict $C1" "→ take_office by street / 王主任; 经核实为硕士"
 run tx street conflicts show "$C1"
 contains "conflicts show keeps both values, the decision and who made it" "$OUT" \
-    "resolved — 采用社区值 take_office by street / 王主任" doctorate 硕士研究生
+    "已处理 resolved — 采用社区值 by street / 王主任" "学历已在服务器上改为“博士研究生”" 硕士研究生
 run tx street --json conflicts list --status resolved
 contains "conflicts list --status resolved keeps the conflict" "$OUT" "\"id\": \"$C1\""
 contains "conflicts list --status resolved shows the decision and who made it" \
@@ -309,7 +309,7 @@ converge "set name" $ALL
 contains "the losing office sees the merged decision" "$(tx sq01a status)" "→ set name=孙二娘子 by street"
 run tx street conflicts show "$C2"
 contains "the settled conflict still holds both sides and the decision" "$OUT" \
-    孙三娘 孙四娘 "resolved — 录入合并值 set name=孙二娘子 by street"
+    孙三娘 孙四娘 "已处理 resolved — 录入合并值 name=孙二娘子 by street"
 
 section "1c. same field (name), SQ01 vs the street; resolved --keep-server"
 must tx sq01a member edit "$C" --name 周一错                  # offline
@@ -489,7 +489,8 @@ contains "conflicts show: the office's edit and the server's value" "$OUT" \
 expect_rc 7 "take-office is refused as invalid: the member lies outside the office now" \
     tx street conflicts resolve "$C8" --take-office
 contains "the refusal says why and what to do" "$OUT" "outside the organisation" "member edit"
-expect_rc 1 "an unknown conflict id is not found (exit 1)" tx street conflicts show 0123456789ab
+expect_rc 9 "an unknown conflict id is not found (exit 9)" tx street conflicts show 0123456789ab
+contains "the refusal says so in Chinese" "$OUT" "街道服务器上没有冲突“0123456789ab”"
 expect_rc 0 "the administrator keeps the server's row" tx street conflicts resolve "$C8" --keep-server
 must tx street sync -q
 must tx street member edit "$T" --name 张三丰 --job 退休教师
