@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "cmd.h"
 #include "domain.h"
 #include "ids.h"
 #include "log.h"
@@ -33,11 +34,36 @@ struct verb {
 	const char *usage;
 	const char *help;
 	int (*run)(struct cli *, int, char **);
+	/*
+	 * The verb parses its whole line itself (cmd_run: getopt_long, the
+	 * global options included), so nothing is taken out after the verb word
+	 * and a value such as `--note --json` stays a value. Verbs not yet on the
+	 * command table get the global options removed from anywhere.
+	 */
+	bool own_options;
 };
 
 static int verb_join(struct cli *, int, char **);
 static int verb_status(struct cli *, int, char **);
 static int verb_sync(struct cli *, int, char **);
+static int sync_exec(struct cli *, const struct cmd_args *);
+
+static const struct cmd_opt sync_opts[] = {
+	{ "push-only", NULL, 0, "只发送本机的修改 only send the waiting changes" },
+	{ "pull-only", NULL, 0, "只取回街道的数据 only receive" },
+	{ "verify", NULL, 0, "然后请服务器核对本副本 then have the server compare the replica with its data" },
+	{ NULL, NULL, 0, NULL },
+};
+static const struct cmd_entry cmd_entries_sync[] = {
+	{ "sync", NULL, NULL, 0, 0, sync_opts, 0, CMD_REPLICA,
+	  "同步：发送本机待发送的修改，再取回本组织范围内的变化。Send the waiting changes, then\n"
+	  "receive what changed in this device's scope. Prints what was pushed, applied,\n"
+	  "merged, put in conflict, rejected and pulled.\n"
+	  "Exit status 10 when the sync finished but the server rejected at least one change\n"
+	  "(the reasons are printed, and kept for tongxin status); 3-6 when the server could\n"
+	  "not be used.\n", sync_exec },
+	{ NULL, NULL, NULL, 0, 0, NULL, 0, 0, NULL, NULL },
+};
 static int verb_org(struct cli *, int, char **);
 static int verb_member(struct cli *, int, char **);
 
@@ -45,24 +71,25 @@ static const struct verb verbs[] = {
 	{ "join", "join BUNDLE [--replica PATH] [--server HOST:PORT]",
 	  "Set up a local replica from a device bundle issued by \"tongxind enroll\".\n"
 	  "Works offline: the first contact waits for the first sync. The credential\n"
-	  "is kept beside the replica (PATH.credential, mode 0600).\n", verb_join },
+	  "is kept beside the replica (PATH.credential, mode 0600).\n", verb_join, false },
 	{ "status", "status [--check]",
 	  "Show the replica, device, organisation, role, server, last contact, the\n"
 	  "changes waiting to be sent, and this device's changes that went to conflict\n"
 	  "or were rejected.\n"
-	  "  --check   also connect to the server and report success or the reason\n", verb_status },
+	  "  --check   also connect to the server and report success or the reason\n", verb_status, false },
 	{ "sync", "sync [--push-only | --pull-only] [--verify] [--quiet]",
 	  "Send the waiting changes, then receive what changed in this device's scope.\n"
 	  "Prints what was pushed, applied, merged, put in conflict, rejected and pulled.\n"
-	  "  --verify   then have the server compare the replica with its own data\n",
-	  verb_sync },
+	  "  --verify   then have the server compare the replica with its own data\n"
+	  "Exit status 10 when the server rejected at least one change.\n",
+	  verb_sync, true },
 	{ "org", "org add --code CODE --name NAME --kind KIND [--parent CODE] [--FIELD VALUE...]\n"
 	  "       tongxin org edit CODE --FIELD VALUE...\n"
 	  "       tongxin org list\n"
 	  "       tongxin org tree",
 	  "Organisations (组织). --parent defaults to this device's organisation.\n"
 	  "Fields: --branch-type,\n"
-	  "--secretary, --founded-on, --term-start, --term-end, --dissolved.\n", verb_org },
+	  "--secretary, --founded-on, --term-start, --term-end, --dissolved.\n", verb_org, false },
 	{ "member", "member add --name NAME --gender G --ethnicity E --id-number N\n"
 	  "            --education E --category C --branch CODE --join-date D\n"
 	  "            [--FIELD VALUE...]\n"
@@ -82,7 +109,7 @@ static const struct verb verbs[] = {
 	  "import: a CSV with the national form's columns (姓名, 性别, 公民身份号码, 所在党支部\n"
 	  "CODE or name, ...); nothing is imported if a row is bad unless --take-good; bad rows\n"
 	  "go to FILE.errors.csv with a 错误 column (fix and import it again); --check only checks.\n",
-	  verb_member },
+	  verb_member, false },
 	{ "meeting", "meeting add --org CODE --kind KIND --held-on DATE --topic TEXT [--host NAME]\n"
 	  "            [--recorder NAME] [--minutes TEXT] [--present IDS] [--excused ID:REASON,...]\n"
 	  "            [--absent IDS]\n"
@@ -91,7 +118,7 @@ static const struct verb verbs[] = {
 	  "组织生活 Organisational life (三会一课 and more; KIND below). A meeting and its\n"
 	  "attendance are one local transaction. IDS: member ids or citizen ID numbers,\n"
 	  "comma-separated.\n",
-	  verb_meeting },
+	  verb_meeting, true },
 	{ "item", "item add --kind KIND --title TEXT [--org CODE] [--detail TEXT] [--due-on DATE]\n"
 	  "       tongxin item claim ID --by NAME [--date DATE]\n"
 	  "       tongxin item rectify ID --note TEXT [--date DATE]\n"
@@ -99,25 +126,26 @@ static const struct verb verbs[] = {
 	  "       tongxin item list [--kind KIND] [--open] [--org CODE]",
 	  "清单 Lists (KIND below): claims (双向认领), rectification (整改) and close-out\n"
 	  "(销号).\n",
-	  verb_item },
+	  verb_item, true },
 	{ "transfer", "transfer request MEMBER --to CODE [--reason TEXT] [--date DATE]\n"
 	  "       tongxin transfer accept ID [--note TEXT]\n"
 	  "       tongxin transfer reject ID --note TEXT\n"
+	  "       tongxin transfer withdraw ID\n"
 	  "       tongxin transfer list [--all]",
 	  "组织关系转接 Transfers between communities: the sending office requests, the\n"
 	  "receiving office accepts or rejects after its next sync, and only acceptance\n"
 	  "moves the member (the sending office's replicas then drop the member's data).\n",
-	  verb_transfer },
-	{ "report", "report profile|compliance|inactive|overdue|terms [--org CODE] [options]",
+	  verb_transfer, false },
+	{ "report", "report profile|compliance|inactive|overdue|terms|roster [--org CODE] [options]",
 	  "Reports on the local replica, offline: member profile shares, 三会一课\n"
 	  "compliance per branch, members without organisational life for 6 months,\n"
 	  "overdue problem items, committee terms expiring. --csv / --json for machines.\n",
-	  verb_report },
+	  verb_report, true },
 	{ "reconcile", "reconcile",
 	  "Street-wide cross-office checks on this replica (the street's replica holds\n"
 	  "every office): members in dissolved organisations, probationary members past\n"
 	  "their year, lost contact for 6+ months, transfers waiting 30+ days, missing\n"
-	  "secretaries, member records that fail a rule.\n", verb_reconcile },
+	  "secretaries, member records that fail a rule.\n", verb_reconcile, true },
 	{ "conflicts", "conflicts [list] [--office CODE] [--table T] [--older-than DAYS] [--status S]\n"
 	  "       tongxin conflicts show ID\n"
 	  "       tongxin conflicts resolve ID --keep-server | --take-office | --set COLUMN=VALUE...\n"
@@ -128,13 +156,13 @@ static const struct verb verbs[] = {
 	  "settles it: keep the server's value, take the office's, or enter merged values\n"
 	  "for the conflicted row. A resolution is an ordinary change that reaches every\n"
 	  "replica in scope, and is kept in the audit trail. Needs an admin certificate.\n",
-	  verb_conflicts },
+	  verb_conflicts, false },
 	{ "audit", "audit [--row ID] [--device NAME] [--since YYYY-MM-DD] [--limit N]",
-	  "Administrators: who changed what, from which device, and when.\n", verb_audit },
+	  "Administrators: who changed what, from which device, and when.\n", verb_audit, false },
 	{ "devices", "devices",
 	  "Administrators: every device's last contact, pushed transactions, open\n"
 	  "conflicts and the result of its last replica check (tongxin sync --verify).\n",
-	  verb_devices },
+	  verb_devices, false },
 	{ "doctor", "doctor [--rebuild]",
 	  "Check the replica file whole (PRAGMA integrity_check) and its credential.\n"
 	  "  --rebuild  rebuild the replica from the server with the same credential: the\n"
@@ -143,7 +171,7 @@ static const struct verb verbs[] = {
 	  "             the old file is kept beside it as PATH.damaged-YYYYMMDD-HHMMSS (0600).\n"
 	  "             Nothing is changed unless the sync succeeds.\n"
 	  "Exit 0 sound (or rebuilt), 8 damaged (or the credential unreadable: join the\n"
-	  "bundle again), 3-6 the server could not be used for the rebuild.\n", verb_doctor },
+	  "bundle again), 3-6 the server could not be used for the rebuild.\n", verb_doctor, true },
 	{ "ui", "ui [--listen 127.0.0.1:PORT] [--open] [--insecure-listen]",
 	  "工作台 The clerk's web desk on this replica, in a browser, offline. Prints a link\n"
 	  "with a one-time token; opening it signs the browser in (a session cookie).\n"
@@ -153,14 +181,15 @@ static const struct verb verbs[] = {
 	  "                       TLS: on another address anyone on the network can read\n"
 	  "                       the personal data it shows. Without this flag such an\n"
 	  "                       address is refused (exit 2).\n"
-	  "Stops on Ctrl+C (SIGINT) or SIGTERM.\n", verb_ui },
+	  "Stops on Ctrl+C (SIGINT) or SIGTERM.\n", verb_ui, false },
 };
 #define NVERBS (sizeof verbs / sizeof verbs[0])
 
 static const char exit_codes_help[] =
 	"Exit status: 0 success, 1 failure, 2 usage error, 3 server unreachable,\n"
 	"4 refused by the server, 5 protocol or schema mismatch, 6 server error,\n"
-	"7 invalid input (nothing changed), 8 damaged replica file (run tongxin doctor).\n";
+	"7 invalid input (nothing changed), 8 damaged replica file (run tongxin doctor),\n"
+	"9 no such record, 10 sync done but the server rejected a change.\n";
 
 /*
  * The options of each verb whose values come from the vocabulary: the
@@ -560,6 +589,12 @@ verb_status(struct cli *cli, int argc, char **argv)
 static int
 verb_sync(struct cli *cli, int argc, char **argv)
 {
+	return cmd_run(cmd_entries_sync, cli, argc, argv);
+}
+
+static int
+sync_exec(struct cli *cli, const struct cmd_args *a)
+{
 	struct replica *r;
 	struct sync_opts o = { 0 };
 	struct sync_report rep;
@@ -567,19 +602,13 @@ verb_sync(struct cli *cli, int argc, char **argv)
 	char err[1024] = "";
 	int rc;
 
-	if (has_help(argc, argv))
-		return verb_usage("sync", 1);
-	for (int k = 1; k < argc; k++) {
-		if (strcmp(argv[k], "--push-only") == 0)
-			o.push_only = 1;
-		else if (strcmp(argv[k], "--pull-only") == 0)
-			o.pull_only = 1;
-		else if (strcmp(argv[k], "--quiet") == 0)
-			cli->quiet = 1;
-		else if (strcmp(argv[k], "--verify") == 0)
-			o.verify = 1;
-		else
-			return verb_usage("sync", 0);
+	o.push_only = cmd_has(a, "push-only");
+	o.pull_only = cmd_has(a, "pull-only");
+	o.verify = cmd_has(a, "verify");
+	if (o.push_only && o.pull_only) {
+		fprintf(stderr, "tongxin sync: --push-only 与 --pull-only 只能选一个 "
+		    "(choose one of --push-only and --pull-only)\n");
+		return EXIT_USAGE;
 	}
 	if ((r = cli_open(cli)) == NULL)
 		return EXIT_FAIL;
@@ -619,6 +648,13 @@ verb_sync(struct cli *cli, int argc, char **argv)
 			    rep.acks.noted + (int64_t)rep.resolutions));
 	}
 	replica_close(r);
+	if (rep.acks.rejected) {
+		/* Never silent, not even with --quiet: a script sees it in the status too. */
+		fprintf(stderr, "tongxin sync: 有 %lld 个修改被街道服务器退回，未生效；原因见上方或 "
+		    "tongxin status (%lld changes were rejected)\n", (long long)rep.acks.rejected,
+		    (long long)rep.acks.rejected);
+		return EXIT_REJECTED;
+	}
 	return EXIT_OK;
 }
 
@@ -1450,10 +1486,30 @@ tongxin_main(int argc, char **argv)
 	cli.operator_name = getenv("TONGXIN_OPERATOR");
 	if ((args = calloc((size_t)argc + 1, sizeof *args)) == NULL)
 		return EXIT_FAIL;
-	/* Take the global options out, wherever they are. */
+	/*
+	 * Take the global options out: before the verb always, after it only for
+	 * verbs that do not parse their own line (struct verb's own_options).
+	 */
+	const struct verb *verb = NULL;
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i];
 		const char **slot = NULL;
+		if (verb != NULL && verb->own_options) {
+			args[n++] = argv[i];
+			continue;
+		}
+		if (i > 0 && n == 1 && a[0] != '-') {
+			/* The verb word. */
+			for (size_t k = 0; k < NVERBS; k++)
+				if (strcmp(verbs[k].name, a) == 0)
+					verb = &verbs[k];
+		}
+		if (strncmp(a, "--replica=", 10) == 0 || strncmp(a, "--server=", 9) == 0 ||
+		    strncmp(a, "--operator=", 11) == 0) {
+			const char *v = strchr(a, '=') + 1;
+			*(a[2] == 'r' ? &cli.replica : a[2] == 's' ? &cli.server : &cli.operator_name) = v;
+			continue;
+		}
 		if (strcmp(a, "--replica") == 0)
 			slot = &cli.replica;
 		else if (strcmp(a, "--server") == 0)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "domain.h"
 #include "schema.h"
 
 /* getopt_long's val for the global options and the column options. */
@@ -279,9 +280,8 @@ cmd_usage(FILE *f, const struct cmd_entry *e)
 static void
 usage_table(FILE *f, const struct cmd_entry *table)
 {
-	fputs("usage:\n", f);
 	for (const struct cmd_entry *e = table; e->verb; e++) {
-		fputs("  ", f);
+		fputs(e == table ? "usage: " : "       ", f);
 		cmd_usage_line(f, e);
 	}
 	fprintf(f, "\n`tongxin %s SUB --help` 查看子命令的说明 (shows one sub-verb's help).\n",
@@ -326,4 +326,16 @@ cmd_run(const struct cmd_entry *table, struct cli *cli, int argc, char **argv)
 	}
 	free(a);
 	return rc;
+}
+
+int
+cmd_exit_of(int k)
+{
+	switch (k) {
+	case DOM_OK: return EXIT_OK;
+	case DOM_NOT_FOUND: return EXIT_NOT_FOUND;
+	case DOM_INVALID:
+	case DOM_MISSING: return EXIT_INVALID;
+	default: return EXIT_FAIL;
+	}
 }

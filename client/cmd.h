@@ -109,6 +109,14 @@ const struct cmd_entry *cmd_find(const struct cmd_entry *table, const char *verb
  */
 int cmd_run(const struct cmd_entry *table, struct cli *cli, int argc, char **argv);
 
+/*
+ * The exit status of a domain refusal of kind k (domain.h), the same in
+ * every verb: no such record 9, invalid input (an ambiguous handle
+ * included) or a missing item 7, a replica failure 1. (A missing required
+ * option never reaches the domain: cmd_parse refuses it with 2.)
+ */
+int cmd_exit_of(int k);
+
 /* "tongxin member add --name NAME ... [--phone VALUE]": one usage line of e. */
 void cmd_usage_line(FILE *f, const struct cmd_entry *e);
 /* The usage line, the help text and each option's help line of e. */

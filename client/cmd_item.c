@@ -52,23 +52,6 @@ bad_kind(const char *verbname, const char *given)
 }
 
 /*
- * The exit status for a domain refusal of kind k: no such record 9,
- * invalid input (an ambiguous handle included) or a missing item 7, a
- * replica failure 1. A missing required option never reaches the domain:
- * cmd_parse refuses it with 2.
- */
-static int
-refusal_exit(enum dom_fail k)
-{
-	switch (k) {
-	case DOM_NOT_FOUND: return EXIT_NOT_FOUND;
-	case DOM_INVALID:
-	case DOM_MISSING: return EXIT_INVALID;
-	default: return EXIT_FAIL;
-	}
-}
-
-/*
  * The organisation named by code on the command line (--org), or the
  * device's own when code is NULL. 0 with id set, or an exit status having
  * said why: 9 for a code no organisation of the replica has.
@@ -93,7 +76,7 @@ org_resolve(struct replica *r, const char *code, char id[ID_TEXT_LEN + 1], const
 /*
  * The domain's refusal as the CLI reports it: the message after the verb,
  * a missing item with the option that gives it (before the message's
- * parenthesis, after its first word), and the exit status (refusal_exit).
+ * parenthesis, after its first word), and the exit status (cmd_exit_of).
  */
 static int
 item_refused(const struct dom_error *e, const char *opt, const char *verbname)
@@ -106,7 +89,7 @@ item_refused(const struct dom_error *e, const char *opt, const char *verbname)
 		fprintf(stderr, "tongxin %s: %s (%s)\n", verbname, msg, opt);
 	else
 		fprintf(stderr, "tongxin %s: %s\n", verbname, msg);
-	return refusal_exit(e->kind);
+	return cmd_exit_of(e->kind);
 }
 
 /* The option that gives a list item's column ("--due-on"; "--org" for org_id). */
@@ -197,7 +180,7 @@ item_step(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	text = cmd_get(a, step == DOM_ITEM_CLAIM ? "by" : "note");
 	if (dom_row_handle(r, TBL_LIST_ITEM, handle, "清单", id, &e) != 0) {
 		fprintf(stderr, "tongxin %s: %s\n", verbname, text_show(e.msg));
-		return refusal_exit(e.kind);
+		return cmd_exit_of(e.kind);
 	}
 	if (dom_item_step(r, cli->operator_name, id, step, cmd_get(a, "date"), text, false, &done,
 	    &e) != 0) {

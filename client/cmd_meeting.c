@@ -56,29 +56,12 @@ bad_kind(const char *verbname, const char *given)
 	vocab_refuse(verbname, "会议类型", "--kind", KINDS, given);
 }
 
-/*
- * The exit status for a domain refusal of kind k: no such record 9,
- * invalid input (an ambiguous handle included) or a missing item 7, a
- * replica failure 1. A missing required option never reaches the domain:
- * cmd_parse refuses it with 2.
- */
-static int
-refusal_exit(enum dom_fail k)
-{
-	switch (k) {
-	case DOM_NOT_FOUND: return EXIT_NOT_FOUND;
-	case DOM_INVALID:
-	case DOM_MISSING: return EXIT_INVALID;
-	default: return EXIT_FAIL;
-	}
-}
-
 /* Print why a handle names no single record (with the candidates) and return its exit status. */
 static int
 handle_refused(const struct dom_error *e, const char *verbname)
 {
 	fprintf(stderr, "tongxin %s: %s\n", verbname, text_show(e->msg));
-	return refusal_exit(e->kind);
+	return cmd_exit_of(e->kind);
 }
 
 /*
@@ -225,7 +208,7 @@ oom:
 /*
  * The domain's refusal as the CLI reports it: the message after the verb,
  * a missing item with the option that gives it, and the exit status
- * (refusal_exit). bad is the roll entry concerned, or -1 for the meeting
+ * (cmd_exit_of). bad is the roll entry concerned, or -1 for the meeting
  * itself.
  */
 static int
@@ -247,7 +230,7 @@ meeting_refused(const struct dom_error *e, int bad, const char *verbname)
 		fprintf(stderr, "tongxin %s: %s (%s)\n", verbname, text_show(e->msg), opt);
 	else
 		fprintf(stderr, "tongxin %s: %s\n", verbname, text_show(e->msg));
-	return refusal_exit(e->kind);
+	return cmd_exit_of(e->kind);
 }
 
 /* --- meeting add --------------------------------------------------------- */

@@ -81,12 +81,7 @@ static int
 report_fail(struct report_ctx *x, const struct dom_error *e)
 {
 	fprintf(stderr, "tongxin %s: %s\n", x->verbname, e->msg);
-	switch (e->kind) {
-	case DOM_INVALID:
-	case DOM_MISSING: return EXIT_INVALID;
-	case DOM_NOT_FOUND: return EXIT_NOT_FOUND;
-	default: return EXIT_FAIL;
-	}
+	return cmd_exit_of(e->kind);
 }
 
 static int

@@ -77,8 +77,8 @@ ambiguous(struct dom_error *e, const char *what, const char *handle, int n,
 	size_t len;
 
 	e->kind = DOM_INVALID;
-	snprintf(e->msg, sizeof e->msg, "“%s”对应多条%s，请给出更长的编号或公民身份号码"
-	    " (ambiguous): ", handle, what);
+	snprintf(e->msg, sizeof e->msg, "“%s”对应多条%s，请给出%s (ambiguous): ", handle, what,
+	    strcmp(what, "党员") == 0 ? "公民身份号码或更长的编号" : "更长的编号");
 	for (int i = 0; i < n && i < SHOW_CANDIDATES; i++) {
 		len = strlen(e->msg);
 		snprintf(e->msg + len, sizeof e->msg - len, "%s%s%s%s%s", i ? "、" : "",

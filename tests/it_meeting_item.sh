@@ -406,9 +406,9 @@ sqlite3 "$T/amb.db" "INSERT INTO list_item (id, org_id, kind, title, status, _ve
 	('00000000-0000-7000-8000-000001fabcde', '$ORG_JD', 'party_lecture', '2025-01-01', 'b', 0)"
 DB0=$DB
 DB=$T/amb.db
-expect_err 7 "tongxin item claim: “FABCDE”对应多条清单，请给出更长的编号或公民身份号码 (ambiguous): 00fabcde、01fabcde" \
+expect_err 7 "tongxin item claim: “FABCDE”对应多条清单，请给出更长的编号 (ambiguous): 00fabcde、01fabcde" \
 	item claim FABCDE --by x
-expect_err 7 "tongxin meeting show: “fabcde”对应多条会议，请给出更长的编号或公民身份号码 (ambiguous): 00fabcde、01fabcde" \
+expect_err 7 "tongxin meeting show: “fabcde”对应多条会议，请给出更长的编号 (ambiguous): 00fabcde、01fabcde" \
 	meeting show fabcde
 expect_txn 1 item claim 00fabcde --by 第一党支部
 tx meeting show 01fabcde >/dev/null || fail "meeting show by a longer unique suffix"
@@ -416,7 +416,7 @@ DB=$DB0
 
 # --- help ----------------------------------------------------------------------
 
-tx meeting --help >"$T/out" && grep -Fq "  tongxin meeting add --kind KIND" "$T/out" &&
+tx meeting --help >"$T/out" && grep -Fq "usage: tongxin meeting add --kind KIND" "$T/out" &&
 	grep -Fq "党课 party_lecture" "$T/out" || fail "meeting --help: $(cat "$T/out")"
 tx meeting add --help >"$T/out" && grep -Fq "usage: tongxin meeting add" "$T/out" &&
 	grep -Fq "支委会 committee_meeting" "$T/out" || fail "meeting add --help: $(cat "$T/out")"
