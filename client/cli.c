@@ -89,7 +89,7 @@ static const struct verb verbs[] = {
 	  "       tongxin org tree",
 	  "Organisations (组织). --parent defaults to this device's organisation.\n"
 	  "Fields: --branch-type,\n"
-	  "--secretary, --founded-on, --term-start, --term-end, --dissolved.\n", verb_org, false },
+	  "--secretary, --founded-on, --term-start, --term-end, --dissolved.\n", verb_org, true },
 	{ "member", "member add --name NAME --gender G --ethnicity E --id-number N\n"
 	  "            --education E --category C --branch CODE --join-date D\n"
 	  "            [--FIELD VALUE...]\n"
@@ -684,24 +684,20 @@ org_id_by_code(sqlite3 *db, const char *code, char id[ID_TEXT_LEN + 1])
  * Marks set[] for the columns given. Returns 0, or an exit code.
  */
 int
-parse_fields(sqlite3 *db, int t, int argc, char **argv, Tongxin__Value *vals, int *set,
-    const char *verbname)
+parse_fields(sqlite3 *db, int t, int n, const char *const *fname, const char *const *fval,
+    Tongxin__Value *vals, int *set, const char *verbname)
 {
 	const struct table_def *td = &schema_tables[t];
 	static char ids[8][ID_TEXT_LEN + 1];
 	int nid = 0;
 
-	for (int i = 0; i < argc; i++) {
-		char name[64];
-		const char *opt = argv[i], *val;
+	for (int i = 0; i < n; i++) {
+		char name[64], optbuf[72];
+		const char *opt = optbuf, *val = fval[i];
 		int c;
 
-		if (strncmp(opt, "--", 2) != 0 || i + 1 >= argc) {
-			fprintf(stderr, "tongxin %s: expected --FIELD VALUE, got \"%s\"\n", verbname, opt);
-			return EXIT_USAGE;
-		}
-		val = argv[++i];
-		snprintf(name, sizeof name, "%s", opt + 2);
+		snprintf(optbuf, sizeof optbuf, "--%s", fname[i]);
+		snprintf(name, sizeof name, "%s", fname[i]);
 		for (char *p = name; *p; p++)
 			if (*p == '-')
 				*p = '_';
@@ -755,6 +751,28 @@ parse_fields(sqlite3 *db, int t, int argc, char **argv, Tongxin__Value *vals, in
 		set[c] = 1;
 	}
 	return 0;
+}
+
+/*
+ * "--FIELD VALUE ..." of a verb not yet on the command table as the
+ * (name, value) pairs parse_fields takes (names without the dashes,
+ * borrowed from argv). Returns the count, or -1 having said why (usage).
+ */
+static int
+argv_pairs(int argc, char **argv, const char **names, const char **vals, const char *verbname)
+{
+	int n = 0;
+
+	for (int i = 0; i < argc; i++) {
+		if (strncmp(argv[i], "--", 2) != 0 || i + 1 >= argc || n == CMD_MAX_FIELDS) {
+			fprintf(stderr, "tongxin %s: expected --FIELD VALUE, got \"%s\"\n", verbname,
+			    argv[i]);
+			return -1;
+		}
+		names[n] = argv[i] + 2;
+		vals[n++] = argv[++i];
+	}
+	return n;
 }
 
 int
@@ -829,7 +847,8 @@ static int dom_exit(const struct dom_error *e, int t, const char *verbname);
 
 /* org add: the domain layer validates (tree rules included) and writes in one transaction. */
 static int
-org_add(struct cli *cli, struct replica *r, int argc, char **argv)
+org_add(struct cli *cli, struct replica *r, int n, const char *const *fname,
+    const char *const *fval)
 {
 	const struct table_def *td = &schema_tables[TBL_ORG];
 	Tongxin__Value vals[MAX_COLS];
@@ -838,7 +857,7 @@ org_add(struct cli *cli, struct replica *r, int argc, char **argv)
 	struct dom_error e;
 
 	memset(vals, 0, sizeof vals);
-	if ((rc = parse_fields(replica_db(r), TBL_ORG, argc, argv, vals, set, "org add")) != 0)
+	if ((rc = parse_fields(replica_db(r), TBL_ORG, n, fname, fval, vals, set, "org add")) != 0)
 		return rc;
 	if (!set[schema_col_index(td, "parent_id")]) {
 		if (org_id_by_code(replica_db(r), replica_info(r)->org_code, parent) != 0) {
@@ -864,19 +883,19 @@ org_add(struct cli *cli, struct replica *r, int argc, char **argv)
  * layer validates (the row as it is in the transaction) and writes.
  */
 int
-edit_row(struct cli *cli, struct replica *r, int t, const char *id, int argc, char **argv,
-    const char *verbname)
+edit_row(struct cli *cli, struct replica *r, int t, const char *id, int n,
+    const char *const *fname, const char *const *fval, const char *verbname)
 {
 	Tongxin__Value vals[MAX_COLS];
 	int set[MAX_COLS] = { 0 }, rc;
 	struct dom_error e;
 
 	memset(vals, 0, sizeof vals);
-	if (argc == 0) {
+	if (n == 0) {
 		fprintf(stderr, "tongxin %s: nothing to change (give --FIELD VALUE)\n", verbname);
 		return EXIT_USAGE;
 	}
-	if ((rc = parse_fields(replica_db(r), t, argc, argv, vals, set, verbname)) != 0)
+	if ((rc = parse_fields(replica_db(r), t, n, fname, fval, vals, set, verbname)) != 0)
 		return rc;
 	if (dom_row_edit(r, cli->operator_name, t, id, vals, set, false, &e) != 0)
 		return dom_exit(&e, t, verbname);
@@ -1062,35 +1081,153 @@ org_tree(struct cli *cli, struct replica *r)
 	return EXIT_OK;
 }
 
+/*
+ * Whether the running verb reached an exec (false: cmd_run printed a
+ * help or refused the line), so a --help can add the allowed values.
+ */
+static bool ran;
+
+/*
+ * Run one verb's table, and after a --help that ran nothing add the
+ * vocabulary's allowed values (vocab_help) and the exit statuses.
+ */
+static int
+run_table(const struct cmd_entry *table, struct cli *cli, int argc, char **argv)
+{
+	int rc;
+
+	ran = false;
+	rc = cmd_run(table, cli, argc, argv);
+	if (rc == EXIT_OK && !ran) {
+		fputc('\n', stdout);
+		vocab_help(stdout, table->verb);
+		fprintf(stdout, "\n%s", exit_codes_help);
+	}
+	return rc;
+}
+
+/*
+ * The declared options of a in names (those of the schema, given) followed
+ * by the --COLUMN VALUE pairs, as parse_fields takes them. Returns the count.
+ */
+static int
+args_pairs(const struct cmd_args *a, const char *const *declared, const char **names,
+    const char **vals)
+{
+	int n = 0;
+
+	for (const char *const *d = declared; d && *d; d++)
+		if (cmd_get(a, *d) != NULL && n < CMD_MAX_FIELDS) {
+			names[n] = *d;
+			vals[n++] = cmd_get(a, *d);
+		}
+	for (int i = 0; i < a->nfields && n < CMD_MAX_FIELDS; i++) {
+		names[n] = a->field_name[i];
+		vals[n++] = a->field_val[i];
+	}
+	return n;
+}
+
+static int
+org_add_exec(struct cli *cli, const struct cmd_args *a)
+{
+	static const char *const declared[] = { "code", "name", "kind", "parent", NULL };
+	const char *fname[CMD_MAX_FIELDS], *fval[CMD_MAX_FIELDS];
+	struct replica *r;
+	int rc, n;
+
+	ran = true;
+	n = args_pairs(a, declared, fname, fval);
+	if ((r = cli_open(cli)) == NULL)
+		return EXIT_FAIL;
+	rc = org_add(cli, r, n, fname, fval);
+	replica_close(r);
+	return rc;
+}
+
+static int
+org_edit_exec(struct cli *cli, const struct cmd_args *a)
+{
+	const char *fname[CMD_MAX_FIELDS], *fval[CMD_MAX_FIELDS];
+	char id[ID_TEXT_LEN + 1];
+	struct replica *r;
+	int rc, n;
+
+	ran = true;
+	n = args_pairs(a, NULL, fname, fval);
+	if (n == 0) {
+		fprintf(stderr, "tongxin org edit: nothing to change (give --FIELD VALUE)\n");
+		return EXIT_USAGE;
+	}
+	if ((r = cli_open(cli)) == NULL)
+		return EXIT_FAIL;
+	if (org_id_by_code(replica_db(r), a->argv[0], id) != 0) {
+		fprintf(stderr, "tongxin org edit: 未知组织 unknown organisation code \"%s\"\n",
+		    text_show(a->argv[0]));
+		rc = EXIT_NOT_FOUND;
+	} else {
+		rc = edit_row(cli, r, TBL_ORG, id, n, fname, fval, "org edit");
+	}
+	replica_close(r);
+	return rc;
+}
+
+static int
+org_list_exec(struct cli *cli, const struct cmd_args *a)
+{
+	struct replica *r;
+	int rc;
+
+	(void)a;
+	ran = true;
+	if ((r = cli_open(cli)) == NULL)
+		return EXIT_FAIL;
+	rc = org_list(cli, r);
+	replica_close(r);
+	return rc;
+}
+
+static int
+org_tree_exec(struct cli *cli, const struct cmd_args *a)
+{
+	struct replica *r;
+	int rc;
+
+	(void)a;
+	ran = true;
+	if ((r = cli_open(cli)) == NULL)
+		return EXIT_FAIL;
+	rc = org_tree(cli, r);
+	replica_close(r);
+	return rc;
+}
+
+static const struct cmd_opt org_add_opts[] = {
+	{ "code", "CODE", CMD_OPT_REQUIRED, "组织编码 the organisation's code (unique)" },
+	{ "name", "NAME", CMD_OPT_REQUIRED, "组织名称 its name" },
+	{ "kind", "KIND", CMD_OPT_REQUIRED, "组织类别 its kind (allowed values below)" },
+	{ "parent", "CODE", 0, "上级组织 the parent's code (default: this device's organisation)" },
+	{ NULL, NULL, 0, NULL },
+};
+
+const struct cmd_entry cmd_entries_org[] = {
+	{ "org", "add", NULL, 0, 0, org_add_opts, TBL_ORG, CMD_REPLICA | CMD_FIELDS,
+	  "添加组织 Add an organisation (组织) under its parent, in one local transaction.\n"
+	  "Fields: --branch-type, --secretary, --founded-on, --term-start, --term-end,\n"
+	  "--dissolved.\n", org_add_exec },
+	{ "org", "edit", "CODE", 1, 1, NULL, TBL_ORG, CMD_REPLICA | CMD_FIELDS,
+	  "修改组织 Change the given fields of the organisation with code CODE.\n", org_edit_exec },
+	{ "org", "list", NULL, 0, 0, NULL, 0, CMD_REPLICA,
+	  "列出组织 The organisations of the replica, by code.\n", org_list_exec },
+	{ "org", "tree", NULL, 0, 0, NULL, 0, CMD_REPLICA,
+	  "组织树 The organisations as a tree, with their members counted.\n", org_tree_exec },
+	{ NULL, NULL, NULL, 0, 0, NULL, 0, 0, NULL, NULL },
+};
+
 static int
 verb_org(struct cli *cli, int argc, char **argv)
 {
-	struct replica *r;
-	int rc = EXIT_USAGE;
-	char id[ID_TEXT_LEN + 1];
-
-	if (has_help(argc, argv) || argc < 2)
-		return verb_usage("org", argc >= 2);
-	if ((r = cli_open(cli)) == NULL)
-		return EXIT_FAIL;
-	if (strcmp(argv[1], "add") == 0)
-		rc = org_add(cli, r, argc - 2, argv + 2);
-	else if (strcmp(argv[1], "list") == 0 && argc == 2)
-		rc = org_list(cli, r);
-	else if (strcmp(argv[1], "tree") == 0 && argc == 2)
-		rc = org_tree(cli, r);
-	else if (strcmp(argv[1], "edit") == 0 && argc >= 3) {
-		if (org_id_by_code(replica_db(r), argv[2], id) != 0) {
-			fprintf(stderr, "tongxin org edit: 未知组织 unknown organisation code \"%s\"\n",
-			    argv[2]);
-			rc = EXIT_INVALID;
-		} else {
-			rc = edit_row(cli, r, TBL_ORG, id, argc - 3, argv + 3, "org edit");
-		}
-	} else
-		rc = verb_usage("org", 0);
-	replica_close(r);
-	return rc;
+	return run_table(cmd_entries_org, cli, argc, argv);
 }
 
 int
@@ -1181,8 +1318,14 @@ member_add(struct cli *cli, struct replica *r, int argc, char **argv)
 	char id[ID_TEXT_LEN + 1];
 	struct dom_error e;
 
+	const char *fname[CMD_MAX_FIELDS], *fval[CMD_MAX_FIELDS];
+	int n;
+
 	memset(vals, 0, sizeof vals);
-	if ((rc = parse_fields(replica_db(r), TBL_MEMBER, argc, argv, vals, set, "member add")) != 0)
+	if ((n = argv_pairs(argc, argv, fname, fval, "member add")) < 0)
+		return EXIT_USAGE;
+	if ((rc = parse_fields(replica_db(r), TBL_MEMBER, n, fname, fval, vals, set,
+	    "member add")) != 0)
 		return rc;
 	if (dom_member_add(r, cli->operator_name, vals, set, false, id, &e) != 0)
 		return dom_exit(&e, TBL_MEMBER, "member add");
@@ -1448,7 +1591,10 @@ verb_member(struct cli *cli, int argc, char **argv)
 			    argv[1], argv[2]);
 			rc = EXIT_FAIL;
 		} else if (strcmp(argv[1], "edit") == 0) {
-			rc = edit_row(cli, r, TBL_MEMBER, id, argc - 3, argv + 3, "member edit");
+			const char *fname[CMD_MAX_FIELDS], *fval[CMD_MAX_FIELDS];
+			int n = argv_pairs(argc - 3, argv + 3, fname, fval, "member edit");
+			rc = n < 0 ? EXIT_USAGE :
+			    edit_row(cli, r, TBL_MEMBER, id, n, fname, fval, "member edit");
 		} else if (strcmp(argv[1], "show") == 0) {
 			rc = argc == 3 ? member_show(cli, r, id) : verb_usage("member", 0);
 		} else if (argc != 3) {

@@ -60,13 +60,13 @@ int row_by_suffix(sqlite3 *db, int t, const char *key, char id[ID_TEXT_LEN + 1],
 /* A member's id by id or citizen ID number. 0 found, -1 not. */
 int member_id(sqlite3 *db, const char *key, char id[ID_TEXT_LEN + 1]);
 /*
- * Parse "--field value" pairs for table t into vals (borrowing argv's
- * strings) and mark set[] for each column given. Column names take dashes
+ * Parse n (name, value) pairs for table t (the name without "--", as
+ * cmd_args' field_name/field_val give them) into vals (borrowing the strings) and mark set[] for each column given. Column names take dashes
  * for underscores; --branch / --org (and --parent for org) take an
  * organisation code. Returns 0 or an exit code, having printed why.
  */
-int parse_fields(sqlite3 *db, int t, int argc, char **argv, Tongxin__Value *vals, int *set,
-    const char *verbname);
+int parse_fields(sqlite3 *db, int t, int n, const char *const *fname, const char *const *fval,
+    Tongxin__Value *vals, int *set, const char *verbname);
 /* Validate set values (and required ones when insert); prints the first problem. */
 int check_values(int t, const Tongxin__Value *vals, const int *set, int insert,
     const char *verbname);
@@ -88,8 +88,8 @@ const char *value_label(const struct col_def *cd, const Tongxin__Value *v, char 
 /* Commit the open local transaction or print why not. Returns an exit code. */
 int commit_or_fail(struct replica *r, const char *verbname);
 /* Update the given --field value columns of one row, validated. Returns an exit code. */
-int edit_row(struct cli *cli, struct replica *r, int t, const char *id, int argc, char **argv,
-    const char *verbname);
+int edit_row(struct cli *cli, struct replica *r, int t, const char *id, int n,
+    const char *const *fname, const char *const *fval, const char *verbname);
 
 /* Domain verbs, one file each (cmd_*.c). */
 int verb_meeting(struct cli *cli, int argc, char **argv);

@@ -211,12 +211,15 @@ if [ -e "$TX_TMP/none.db" ]; then bad "--help created a replica"; fi
 run_tx --help
 check "tongxin --help" "$RC" 0
 expect_line "Global options:"
-for args in "org" "member" "org frobnicate" "member frobnicate X" "org list extra" "org tree extra"; do
+for args in "org" "member" "org frobnicate" "member frobnicate X"; do
 	# shellcheck disable=SC2086
 	set -- $args
 	expect_err 2 "usage: tongxin $1 $( [ "$1" = org ] && echo "add --code CODE --name NAME --kind KIND [--parent CODE] [--FIELD VALUE...]" ||
 		echo "add --name NAME --gender G --ethnicity E --id-number N")" "$@"
 done
+# On the command table (cmd_parse): an extra argument is a usage error naming it.
+expect_err 2 'tongxin org list: 多余的参数 unexpected argument "extra"' org list extra
+expect_err 2 'tongxin org tree: 多余的参数 unexpected argument "extra"' org tree extra
 
 # --- org add ------------------------------------------------------------------------
 
@@ -248,9 +251,13 @@ expect_invalid "组织编码 SQ01 已存在 (organisation code in use)" \
 	org add --code SQ01 --name 重复 --kind community
 expect_invalid "there is one street per server; it is created by tongxind init" \
 	org add --code JD02 --name 第二街道 --kind street
-expect_invalid "缺少必填项 组织类别 (--kind)" org add --code SQ02 --name 第二社区
-expect_invalid "缺少必填项 组织名称 (--name)" org add --code SQ02 --kind community
-expect_invalid "缺少必填项 组织编码 (--code)" org add --name 第二社区 --kind community
+# A missing required option is a usage error (2), said by cmd_parse.
+expect_err 2 "tongxin org add: 缺少必填选项 --kind KIND missing required option" \
+	org add --code SQ02 --name 第二社区
+expect_err 2 "tongxin org add: 缺少必填选项 --name NAME missing required option" \
+	org add --code SQ02 --kind community
+expect_err 2 "tongxin org add: 缺少必填选项 --code CODE missing required option" \
+	org add --name 第二社区 --kind community
 expect_invalid '组织类别 (--kind) 取值 "village" 无效 invalid value; 可选 allowed: 街道党工委 street、社区党委 community、党总支 general_branch、党支部 branch、党小组 group' \
 	org add --code SQ02 --name 第二社区 --kind village
 expect_invalid '支部类型 (--branch-type) 取值 "factory" 无效 invalid value; 可选 allowed: 居民 residential、离退休 retired、网格 grid、非公企业 enterprise、社会组织 social_org、临时 temporary、网络 network、驻区单位 resident_unit' \
@@ -269,9 +276,9 @@ expect_invalid '已撤销 (--dissolved) 取值 "maybe" 无效 invalid value; 可
 	org add --code SQ02 --name 第二社区 --kind community --dissolved maybe
 expect_invalid "组织编码 (code) is longer than 32 bytes" \
 	org add --code SQ0123456789012345678901234567890 --name 第二社区 --kind community
-expect_err 2 "tongxin org add: unknown field --colour" \
+expect_err 2 "tongxin org add: 未知选项 unknown option --colour (see tongxin org add --help)" \
 	org add --code SQ02 --name 第二社区 --kind community --colour red
-expect_err 2 'tongxin org add: expected --FIELD VALUE, got "--kind"' \
+expect_err 2 'tongxin org add: 选项 --kind 缺少取值 option needs a value' \
 	org add --code SQ02 --name 第二社区 --kind
 
 # The tree's rule (domain.c, dom_org_kind_allowed): only the kinds the parent's kind allows.
@@ -301,7 +308,7 @@ check "ZB02 terms" "$(q "SELECT term_start || ' ' || term_end FROM org WHERE cod
 	"2023-03-01 2026-03-01"
 expect_invalid "组织编码 (code) cannot be changed" org edit SQ01 --code SQ99
 expect_invalid "上级组织 (parent_id) cannot be changed" org edit ZB01 --parent ZB02
-expect_invalid '未知组织 unknown organisation code "SQ99"' org edit SQ99 --name 不存在
+expect_err 9 'tongxin org edit: 未知组织 unknown organisation code "SQ99"' org edit SQ99 --name 不存在
 expect_invalid "组织名称 (name) cannot be empty" org edit SQ01 --name ""
 expect_invalid '组织类别 (--kind) 取值 "team" 无效 invalid value; 可选 allowed: 街道党工委 street、社区党委 community、党总支 general_branch、党支部 branch、党小组 group' org edit ZB01 --kind team
 # The whole row as it would be: the stored start against the new end.
