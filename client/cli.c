@@ -46,6 +46,31 @@ struct verb {
 static int verb_join(struct cli *, int, char **);
 static int verb_status(struct cli *, int, char **);
 static int verb_sync(struct cli *, int, char **);
+static int run_table(const struct cmd_entry *, struct cli *, int, char **);
+static bool ran;
+static int join_exec(struct cli *, const struct cmd_args *);
+static int status_exec(struct cli *, const struct cmd_args *);
+
+static const struct cmd_entry cmd_entries_join[] = {
+	{ "join", NULL, "BUNDLE", 1, 1, NULL, 0, 0,
+	  "加入：用 tongxind enroll 签发的设备包建立本地副本。Set up a local replica from a\n"
+	  "device bundle issued by \"tongxind enroll\". Works offline: the first contact\n"
+	  "waits for the first sync. The credential is kept beside the replica\n"
+	  "(PATH.credential, mode 0600).\n", join_exec },
+	{ NULL, NULL, NULL, 0, 0, NULL, 0, 0, NULL, NULL },
+};
+static const struct cmd_opt status_opts[] = {
+	{ "check", NULL, 0, "并连接服务器检查 also connect to the server and report success or why not" },
+	{ NULL, NULL, 0, NULL },
+};
+static const struct cmd_entry cmd_entries_status[] = {
+	{ "status", NULL, NULL, 0, 0, status_opts, 0, CMD_REPLICA,
+	  "状态：副本、设备、组织、角色、服务器、最近联系、待发送的修改，以及本机修改中\n"
+	  "进入冲突或被拒绝的。Show the replica, device, organisation, role, server, last\n"
+	  "contact, the changes waiting to be sent, and this device's changes that went to\n"
+	  "conflict or were rejected.\n", status_exec },
+	{ NULL, NULL, NULL, 0, 0, NULL, 0, 0, NULL, NULL },
+};
 static int sync_exec(struct cli *, const struct cmd_args *);
 
 static const struct cmd_opt sync_opts[] = {
@@ -71,12 +96,12 @@ static const struct verb verbs[] = {
 	{ "join", "join BUNDLE [--replica PATH] [--server HOST:PORT]",
 	  "Set up a local replica from a device bundle issued by \"tongxind enroll\".\n"
 	  "Works offline: the first contact waits for the first sync. The credential\n"
-	  "is kept beside the replica (PATH.credential, mode 0600).\n", verb_join, false },
+	  "is kept beside the replica (PATH.credential, mode 0600).\n", verb_join, true },
 	{ "status", "status [--check]",
 	  "Show the replica, device, organisation, role, server, last contact, the\n"
 	  "changes waiting to be sent, and this device's changes that went to conflict\n"
 	  "or were rejected.\n"
-	  "  --check   also connect to the server and report success or the reason\n", verb_status, false },
+	  "  --check   also connect to the server and report success or the reason\n", verb_status, true },
 	{ "sync", "sync [--push-only | --pull-only] [--verify] [--quiet]",
 	  "Send the waiting changes, then receive what changed in this device's scope.\n"
 	  "Prints what was pushed, applied, merged, put in conflict, rejected and pulled.\n"
@@ -355,15 +380,19 @@ fmt_time(int64_t ms, char *buf, size_t cap)
 static int
 verb_join(struct cli *cli, int argc, char **argv)
 {
+	return run_table(cmd_entries_join, cli, argc, argv);
+}
+
+/* join BUNDLE: a new replica from a device bundle (offline). */
+static int
+join_exec(struct cli *cli, const struct cmd_args *a)
+{
 	char err[1024] = "";
 	struct replica *r;
 	const struct rep_info *i;
 
-	if (has_help(argc, argv))
-		return verb_usage("join", 1);
-	if (argc != 2)
-		return verb_usage("join", 0);
-	if (replica_join(cli->replica, argv[1], cli->server, err, sizeof err) != 0) {
+	ran = true;
+	if (replica_join(cli->replica, a->argv[0], cli->server, err, sizeof err) != 0) {
 		fprintf(stderr, "tongxin join: %s\n", err);
 		return EXIT_FAIL;
 	}
@@ -513,19 +542,19 @@ status_json(struct replica *r, const struct rep_info *i, const char *server, int
 static int
 verb_status(struct cli *cli, int argc, char **argv)
 {
+	return run_table(cmd_entries_status, cli, argc, argv);
+}
+
+/* status: the replica's state; with --check a connection to the server as well. */
+static int
+status_exec(struct cli *cli, const struct cmd_args *a)
+{
 	struct replica *r;
 	const struct rep_info *i;
-	int check = 0, rc = EXIT_OK;
+	int check = cmd_has(a, "check"), rc = EXIT_OK;
 	char when[32];
 
-	if (has_help(argc, argv))
-		return verb_usage("status", 1);
-	for (int k = 1; k < argc; k++) {
-		if (strcmp(argv[k], "--check") == 0)
-			check = 1;
-		else
-			return verb_usage("status", 0);
-	}
+	ran = true;
 	if ((r = cli_open(cli)) == NULL)
 		return EXIT_FAIL;
 	i = replica_info(r);
@@ -1085,8 +1114,6 @@ org_tree(struct cli *cli, struct replica *r)
  * Whether the running verb reached an exec (false: cmd_run printed a
  * help or refused the line), so a --help can add the allowed values.
  */
-static bool ran;
-
 /*
  * Run one verb's table, and after a --help that ran nothing add the
  * vocabulary's allowed values (vocab_help) and the exit statuses.
