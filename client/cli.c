@@ -206,7 +206,7 @@ static const struct verb verbs[] = {
 	  "                       TLS: on another address anyone on the network can read\n"
 	  "                       the personal data it shows. Without this flag such an\n"
 	  "                       address is refused (exit 2).\n"
-	  "Stops on Ctrl+C (SIGINT) or SIGTERM.\n", verb_ui, false },
+	  "Stops on Ctrl+C (SIGINT) or SIGTERM.\n", verb_ui, true },
 };
 #define NVERBS (sizeof verbs / sizeof verbs[0])
 

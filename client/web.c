@@ -29,6 +29,7 @@
 #include <openssl/rand.h>
 
 #include "cli.h"
+#include "cmd.h"
 #include "domain.h"
 #include "log.h"
 
@@ -472,30 +473,43 @@ out:
 	return rc;
 }
 
+static int ui_exec(struct cli *cli, const struct cmd_args *a);
+
+static const struct cmd_opt ui_opts[] = {
+	{ "listen", "HOST:PORT", 0, "监听地址 where to listen (default 127.0.0.1:0, a free port)" },
+	{ "open", NULL, 0, "用桌面浏览器打开 open the link in the desktop's browser (xdg-open)" },
+	{ "insecure-listen", NULL, 0, "允许非本机地址 allow an address other than loopback" },
+	{ NULL, NULL, 0, NULL },
+};
+
+/* The ui verb as one row of the command table (cmd.h). */
+static const struct cmd_entry cmd_entries_ui[] = {
+	{ "ui", NULL, NULL, 0, 0, ui_opts, 0, CMD_REPLICA,
+	  "工作台 The clerk's web desk on this replica, in a browser, offline. Prints a link\n"
+	  "with a one-time token; opening it signs the browser in (a session cookie).\n"
+	  "Stops on Ctrl+C (SIGINT) or SIGTERM. The desk has no TLS: on an address other\n"
+	  "than loopback anyone on the network can read the personal data it shows, so\n"
+	  "such an address is refused (exit 2) without --insecure-listen.\n", ui_exec },
+	{ NULL, NULL, NULL, 0, 0, NULL, 0, 0, NULL, NULL },
+};
+
 int
 verb_ui(struct cli *cli, int argc, char **argv)
 {
-	const char *listen = "127.0.0.1:0";
-	bool insecure = false, open = false;
+	return cmd_run(cmd_entries_ui, cli, argc, argv);
+}
+
+/* ui: the desk on this replica until Ctrl+C or SIGTERM. */
+static int
+ui_exec(struct cli *cli, const struct cmd_args *a)
+{
+	const char *listen = cmd_has(a, "listen") ? cmd_get(a, "listen") : "127.0.0.1:0";
+	bool insecure = cmd_has(a, "insecure-listen"), open = cmd_has(a, "open");
 	struct dom_error e;
 	struct desk d;
 	char host[256];
 	int port, rc;
 
-	if (has_help(argc, argv))
-		return verb_usage("ui", 1);
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--listen") == 0 && i + 1 < argc)
-			listen = argv[++i];
-		else if (strncmp(argv[i], "--listen=", 9) == 0)
-			listen = argv[i] + 9;
-		else if (strcmp(argv[i], "--insecure-listen") == 0)
-			insecure = true;
-		else if (strcmp(argv[i], "--open") == 0)
-			open = true;
-		else
-			return verb_usage("ui", 0);
-	}
 	if (parse_listen(listen, host, sizeof host, &port) != 0) {
 		fprintf(stderr, "tongxin ui: --listen wants HOST:PORT (PORT 0 picks a free one), "
 		    "not \"%s\"\n", listen);
