@@ -104,98 +104,11 @@ status_label(const char *status, char *buf, size_t cap)
 	return buf;
 }
 
-/*
- * The server's reasons, coded. struct dom_conflict (dom_admin.h) carries
- * only the server's legacy sentence (English), not ConflictInfo's
- * reason_code and reason_args, so until it does admin.c asks once more for
- * the same conflicts itself and renders each reason in Chinese
- * (reason_show) where the ConflictInfo is at hand. A failed or missing
- * answer leaves the legacy sentence: the verb's own request (through
- * dom_admin) reports any failure.
- */
-struct whys {
-	Tongxin__Envelope *in;                    /* the answer, or NULL */
-	Tongxin__ConflictInfo **ci;               /* its conflicts */
-	size_t n;
-};
-
-/* Ask for the conflicts of filter f (list) or the one named by key (show) into w. */
-static void
-whys_fetch(struct replica *r, const struct cli *cli, const struct dom_conflict_filter *f,
-    const char *key, struct whys *w)
-{
-	Tongxin__ConflictListRequest lr = TONGXIN__CONFLICT_LIST_REQUEST__INIT;
-	Tongxin__ConflictFilter wf = TONGXIN__CONFLICT_FILTER__INIT;
-	Tongxin__ConflictShowRequest sr = TONGXIN__CONFLICT_SHOW_REQUEST__INIT;
-	Tongxin__Envelope env = TONGXIN__ENVELOPE__INIT;
-	struct sync_opts so = { 0 };
-	enum sync_fail fail;
-	char err[256];
-
-	memset(w, 0, sizeof *w);
-	so.server = cli->server;
-	so.operator_name = cli->operator_name;
-	if (key != NULL) {
-		sr.id = (char *)key;
-		env.body_case = TONGXIN__ENVELOPE__BODY_CONFLICT_SHOW;
-		env.conflict_show = &sr;
-		if (sync_request(r, &so, &env, TONGXIN__ENVELOPE__BODY_CONFLICT_SHOW_RESULT, &w->in,
-		    &fail, err, sizeof err) != 0 || w->in->conflict_show_result == NULL ||
-		    w->in->conflict_show_result->conflict == NULL) {
-			w->in = NULL;
-			return;
-		}
-		w->ci = &w->in->conflict_show_result->conflict;
-		w->n = 1;
-		return;
-	}
-	wf.office = (char *)f->office;
-	wf.table = (char *)f->table;
-	wf.status = (char *)f->status;
-	wf.older_than_ms = f->older_than_ms;
-	wf.newer_than_ms = f->newer_than_ms;
-	lr.filter = &wf;
-	env.body_case = TONGXIN__ENVELOPE__BODY_CONFLICT_LIST;
-	env.conflict_list = &lr;
-	if (sync_request(r, &so, &env, TONGXIN__ENVELOPE__BODY_CONFLICT_LIST_RESULT, &w->in, &fail,
-	    err, sizeof err) != 0 || w->in->conflict_list_result == NULL) {
-		w->in = NULL;
-		return;
-	}
-	w->ci = w->in->conflict_list_result->conflicts;
-	w->n = w->in->conflict_list_result->n_conflicts;
-}
-
-/* Conflict c's reason as people read it (Chinese from its code), into buf; returns buf. */
-static const char *
-why_of(const struct whys *w, const struct dom_conflict *c, char *buf, size_t cap)
-{
-	for (size_t i = 0; w != NULL && i < w->n; i++) {
-		const Tongxin__ConflictInfo *ci = w->ci[i];
-		if (ci == NULL || ci->id == NULL || strcmp(ci->id, c->id) != 0)
-			continue;
-		reason_show(ci->reason_code, (const char *const *)ci->reason_args, ci->n_reason_args,
-		    ci->reason, buf, cap);
-		return buf;
-	}
-	reason_show(0, NULL, 0, c->reason, buf, cap);
-	return buf;
-}
-
-static void
-whys_free(struct whys *w)
-{
-	if (w->in != NULL)
-		envelope_free(w->in);
-	memset(w, 0, sizeof *w);
-}
-
 /* What the list's callback writes to. */
 struct admin_table {
 	struct cli *cli;
 	struct table *t;
 	int handle;    /* whether the table has the handle column (--json) */
-	const struct whys *whys;   /* the coded reasons (see whys_fetch) */
 };
 
 /*
@@ -209,11 +122,10 @@ static void
 conflict_row(const struct dom_conflict *c, void *arg)
 {
 	struct admin_table *l = arg;
-	char when[32], res[1100], why[REASON_TEXT_MAX];
+	char when[32], res[1100];
+	const char *why = c->reason_text;
 	const char *cells[13], **p = cells;
 	bool text = l->cli->fmt == TABLE_TEXT;
-
-	why_of(l->whys, c, why, sizeof why);
 
 	fmt_time(c->received_ms, when, sizeof when);
 	*p++ = text ? dom_short(c->id) : c->id;
@@ -268,9 +180,8 @@ conflicts_list(struct cli *cli, struct replica *r, const struct cmd_args *a)
 		"收到时间", "状态", "原因", "处理", "处理人", "原因说明" };
 	struct dom_conflict_filter f = { 0 };
 	struct dom_admin_opts o = opts_of(cli);
-	struct admin_table l = { cli, NULL, cli->fmt == TABLE_JSON, NULL };
+	struct admin_table l = { cli, NULL, cli->fmt == TABLE_JSON };
 	struct dom_admin_err e;
-	struct whys w;
 	int rc, h;
 
 	f.office = cmd_get(a, "office");
@@ -290,10 +201,7 @@ conflicts_list(struct cli *cli, struct replica *r, const struct cmd_args *a)
 		return EXIT_FAIL;
 	table_set_vocab(l.t, 1 + h, vocab_get("conflict_kind"));
 	table_set_vocab(l.t, 7 + h, vocab_get("conflict_status"));
-	whys_fetch(r, cli, &f, NULL, &w);
-	l.whys = &w;
 	rc = dom_admin_conflicts(r, &o, &f, conflict_row, &l, &e);
-	whys_free(&w);
 	if (rc != 0) {
 		table_free(l.t);
 		return refused(&e, "conflicts list");
@@ -319,7 +227,6 @@ op_label(const char *op)
 struct show_state {
 	struct cli *cli;
 	char id[128], status[32];
-	const struct whys *whys;   /* the coded reason (see whys_fetch) */
 };
 
 /*
@@ -335,11 +242,11 @@ conflict_json_head(const struct dom_conflict *c, void *arg)
 		"received_ms", "server_writer", "server_written", "table", "row_id", "handle",
 		"reason_text" };
 	enum { N = sizeof ids / sizeof ids[0] };
-	char t1[32], t2[32], t3[32], m1[24], m2[24], hlc[24], dec[32], why[REASON_TEXT_MAX];
+	char t1[32], t2[32], t3[32], m1[24], m2[24], hlc[24], dec[32];
 	const char *cells[N];
 	struct table *t = table_new(N, ids, ids);
-	const struct show_state *s = arg;
 
+	(void)arg;
 	if (t == NULL)
 		return;
 	fmt_time(c->made_ms, t1, sizeof t1);
@@ -369,7 +276,7 @@ conflict_json_head(const struct dom_conflict *c, void *arg)
 	cells[16] = c->table >= 0 ? schema_tables[c->table].name : NULL;
 	cells[17] = c->row_id;
 	cells[18] = dom_short(c->id);
-	cells[19] = why_of(s->whys, c, why, sizeof why);
+	cells[19] = c->reason_text;
 	table_set_vocab(t, 1, vocab_get("conflict_kind"));
 	table_set_vocab(t, 2, vocab_get("conflict_status"));
 	table_set_vocab(t, 3, vocab_get("decision"));
@@ -435,7 +342,7 @@ static void
 conflict_text_head(const struct dom_conflict *c, void *arg)
 {
 	struct show_state *s = arg;
-	char t1[32], t2[32], t3[32], res[1100], t3tmp[64], why[REASON_TEXT_MAX];
+	char t1[32], t2[32], t3[32], res[1100], t3tmp[64];
 
 	snprintf(s->id, sizeof s->id, "%s", c->id);
 	snprintf(s->status, sizeof s->status, "%s", c->status);
@@ -447,7 +354,7 @@ conflict_text_head(const struct dom_conflict *c, void *arg)
 	    text_show(status_label(c->status, t3tmp, sizeof t3tmp)),
 	    c->resolution[0] ? " — " : "", text_show(resolution_label(c->resolution, 0, res, sizeof res)),
 	    c->resolved_by[0] ? " by " : "", text_show(c->resolved_by));
-	printf("  原因 Reason:    %s\n", text_show(why_of(s->whys, c, why, sizeof why)));
+	printf("  原因 Reason:    %s\n", text_show(c->reason_text));
 	printf("  社区 Office:    %s (%s)%s%s, made %s (HLC %llu), received %s\n",
 	    text_show(c->device_name), text_show(c->org_code), c->operator_name[0] ? ", operator " : "",
 	    text_show(c->operator_name), t1, (unsigned long long)c->hlc, t2);
@@ -576,16 +483,12 @@ conflicts_show(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	struct dom_admin_err e;
 	bool json = cli->fmt == TABLE_JSON;
 	const char *id = a->argv[0];
-	struct whys w;
 	int rc;
 
 	if ((rc = conflict_key_ok(id, "conflicts show")) != 0)
 		return rc;
-	whys_fetch(r, cli, NULL, id, &w);
-	s.whys = &w;
 	rc = dom_admin_conflict(r, &o, id, json ? conflict_json_head : conflict_text_head,
 	    json ? conflict_json_change : conflict_text_change, &s, &e);
-	whys_free(&w);
 	if (rc != 0)
 		return conflict_refused(r, &o, &e, id, "conflicts show");
 	if (json)

@@ -72,6 +72,8 @@ conflict_of(const Tongxin__ConflictInfo *c, struct dom_conflict *d)
 	d->id = c->id;
 	d->kind = c->kind;
 	d->status = c->status;
+	reason_show(c->reason_code, (const char *const *)c->reason_args, c->n_reason_args,
+	    c->reason, d->reason_text, sizeof d->reason_text);
 	d->reason = c->reason;
 	d->resolution = c->resolution;
 	d->resolved_by = c->resolved_by;

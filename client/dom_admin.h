@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "domain.h"
+#include "reason.h"
 #include "replica.h"
 
 /* --- 转接 transfers (dom_transfer.c) ------------------------------------ */
@@ -114,9 +115,16 @@ struct dom_conflict_filter {
 	int64_t older_than_ms, newer_than_ms;
 };
 
-/* One conflict as the server keeps it. Strings are never NULL (maybe ""). */
+/*
+ * One conflict as the server keeps it. Strings are never NULL (maybe "").
+ * reason is the server's own sentence (English, for machines and old
+ * output); reason_text the same reason as people read it, rendered in
+ * Chinese from its code and arguments (common/reason.h; a conflict stored
+ * before the codes shows the server's text as it came, made safe).
+ */
 struct dom_conflict {
 	const char *id, *kind, *status, *reason, *resolution, *resolved_by;
+	char reason_text[REASON_TEXT_MAX];
 	const char *org_code, *device_name, *operator_name;   /* the office's side */
 	const char *server_writer;                            /* the server's side ("" unknown) */
 	int64_t made_ms, received_ms, server_written_ms;

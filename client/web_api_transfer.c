@@ -281,7 +281,7 @@ put_conflict_fields(struct jw *j, const struct dom_conflict *c)
 	jw_kstr(j, "id", c->id);
 	put_coded(j, "kind", "conflict_kind", c->kind);
 	put_coded(j, "status", "conflict_status", c->status);
-	jw_kstr(j, "reason", c->reason);
+	jw_kstr(j, "reason", c->reason_text);
 	put_coded(j, "decision", "decision", dec);
 	jw_kstr(j, "resolution", c->resolution[0] ? c->resolution : NULL);
 	jw_kstr(j, "resolved_by", c->resolved_by[0] ? c->resolved_by : NULL);
