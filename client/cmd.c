@@ -12,6 +12,8 @@
 #include "cli.h"
 #include "domain.h"
 #include "schema.h"
+#include "text.h"
+#include "vocab.h"
 
 /* getopt_long's val for the global options and the column options. */
 enum {
@@ -338,4 +340,30 @@ cmd_exit_of(int k)
 	case DOM_MISSING: return EXIT_INVALID;
 	default: return EXIT_FAIL;
 	}
+}
+
+void
+cmd_help_values(FILE *f, const char *opt, const struct vocab *v)
+{
+	int col = 17;
+
+	fprintf(f, "\n可选值 Allowed values (the label, the code or a common alias):\n  %-14s ", opt);
+	for (size_t i = 0; i < v->n; i++) {
+		char word[128];
+		int w;
+		if (strcmp(v->entries[i].code, v->entries[i].label) == 0)
+			snprintf(word, sizeof word, "%s%s", v->entries[i].label,
+			    i + 1 < v->n ? "、" : "");
+		else
+			snprintf(word, sizeof word, "%s %s%s", v->entries[i].label, v->entries[i].code,
+			    i + 1 < v->n ? "、" : "");
+		w = text_width(word);
+		if (col > 17 && col + w > 80) {
+			fprintf(f, "\n%*s", 17, "");
+			col = 17;
+		}
+		fputs(word, f);
+		col += w;
+	}
+	fputc('\n', f);
 }

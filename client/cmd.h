@@ -117,6 +117,14 @@ int cmd_run(const struct cmd_entry *table, struct cli *cli, int argc, char **arg
  */
 int cmd_exit_of(int k);
 
+struct vocab;
+/*
+ * The allowed values of option opt (e.g. "--kind"), from vocabulary v, as
+ * --help lists them: a header line, then "label code" words wrapped at 80
+ * columns under a hanging indent (a label that is its own code once).
+ */
+void cmd_help_values(FILE *f, const char *opt, const struct vocab *v);
+
 /* "tongxin member add --name NAME ... [--phone VALUE]": one usage line of e. */
 void cmd_usage_line(FILE *f, const struct cmd_entry *e);
 /* The usage line, the help text and each option's help line of e. */

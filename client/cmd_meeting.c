@@ -633,34 +633,6 @@ const struct cmd_entry cmd_entries_meeting[] = {
 };
 
 /*
- * The allowed values of --kind, from the vocabulary, after the help: "label
- * code" words wrapped at 80 columns under a hanging indent.
- */
-static void
-kinds_help(FILE *f)
-{
-	const struct vocab *v = KINDS;
-	int col = 17;
-
-	fprintf(f, "\n可选值 Allowed values (the label, the code or a common alias):\n  %-14s ",
-	    "--kind");
-	for (size_t i = 0; i < v->n; i++) {
-		char word[128];
-		int w;
-		snprintf(word, sizeof word, "%s %s%s", v->entries[i].label, v->entries[i].code,
-		    i + 1 < v->n ? "、" : "");
-		w = text_width(word);
-		if (col > 17 && col + w > 80) {
-			fprintf(f, "\n%*s", 17, "");
-			col = 17;
-		}
-		fputs(word, f);
-		col += w;
-	}
-	fputc('\n', f);
-}
-
-/*
  * Whether the help asked for by argv concerns --kind: the verb's (no such
  * sub-verb: a help word) or a sub-verb's that has the option.
  */
@@ -684,6 +656,6 @@ verb_meeting(struct cli *cli, int argc, char **argv)
 	rc = cmd_run(cmd_entries_meeting, cli, argc, argv);
 	/* --help of the verb, or of a sub-verb that takes --kind, also lists the kinds. */
 	if (rc == EXIT_OK && !ran && takes_kind(argc, argv))
-		kinds_help(stdout);
+		cmd_help_values(stdout, "--kind", KINDS);
 	return rc;
 }
