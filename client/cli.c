@@ -17,6 +17,7 @@
 
 #include "db.h"
 #include "cmd.h"
+#include "dom_handle.h"
 #include "domain.h"
 #include "ids.h"
 #include "log.h"
@@ -134,7 +135,7 @@ static const struct verb verbs[] = {
 	  "import: a CSV with the national form's columns (姓名, 性别, 公民身份号码, 所在党支部\n"
 	  "CODE or name, ...); nothing is imported if a row is bad unless --take-good; bad rows\n"
 	  "go to FILE.errors.csv with a 错误 column (fix and import it again); --check only checks.\n",
-	  verb_member, false },
+	  verb_member, true },
 	{ "meeting", "meeting add --org CODE --kind KIND --held-on DATE --topic TEXT [--host NAME]\n"
 	  "            [--recorder NAME] [--minutes TEXT] [--present IDS] [--excused ID:REASON,...]\n"
 	  "            [--absent IDS]\n"
@@ -782,28 +783,6 @@ parse_fields(sqlite3 *db, int t, int n, const char *const *fname, const char *co
 	return 0;
 }
 
-/*
- * "--FIELD VALUE ..." of a verb not yet on the command table as the
- * (name, value) pairs parse_fields takes (names without the dashes,
- * borrowed from argv). Returns the count, or -1 having said why (usage).
- */
-static int
-argv_pairs(int argc, char **argv, const char **names, const char **vals, const char *verbname)
-{
-	int n = 0;
-
-	for (int i = 0; i < argc; i++) {
-		if (strncmp(argv[i], "--", 2) != 0 || i + 1 >= argc || n == CMD_MAX_FIELDS) {
-			fprintf(stderr, "tongxin %s: expected --FIELD VALUE, got \"%s\"\n", verbname,
-			    argv[i]);
-			return -1;
-		}
-		names[n] = argv[i] + 2;
-		vals[n++] = argv[++i];
-	}
-	return n;
-}
-
 int
 vocab_refuse(const char *verbname, const char *what, const char *opt, const struct vocab *v,
     const char *given)
@@ -1337,7 +1316,8 @@ dom_exit(const struct dom_error *e, int t, const char *verbname)
 
 /* member add: the domain layer validates and writes in one local transaction. */
 static int
-member_add(struct cli *cli, struct replica *r, int argc, char **argv)
+member_add(struct cli *cli, struct replica *r, int n, const char *const *fname,
+    const char *const *fval)
 {
 	const struct table_def *td = &schema_tables[TBL_MEMBER];
 	Tongxin__Value vals[MAX_COLS];
@@ -1345,12 +1325,7 @@ member_add(struct cli *cli, struct replica *r, int argc, char **argv)
 	char id[ID_TEXT_LEN + 1];
 	struct dom_error e;
 
-	const char *fname[CMD_MAX_FIELDS], *fval[CMD_MAX_FIELDS];
-	int n;
-
 	memset(vals, 0, sizeof vals);
-	if ((n = argv_pairs(argc, argv, fname, fval, "member add")) < 0)
-		return EXIT_USAGE;
 	if ((rc = parse_fields(replica_db(r), TBL_MEMBER, n, fname, fval, vals, set,
 	    "member add")) != 0)
 		return rc;
@@ -1365,10 +1340,16 @@ member_add(struct cli *cli, struct replica *r, int argc, char **argv)
 static int
 member_list(struct cli *cli, struct replica *r, int argc, char **argv)
 {
-	static const char *const ids[] = { "id", "name", "gender", "birth_date", "category",
-		"branch", "join_date", "phone" };
-	static const char *const hdr[] = { "编号", "姓名", "性别", "出生日期", "类别", "支部",
+	/*
+	 * Text shows the short handle (dom_short) in 编号; CSV keeps the whole
+	 * id; JSON keeps "id" and adds "handle".
+	 */
+	static const char *const ids[] = { "id", "handle", "name", "gender", "birth_date",
+		"category", "branch", "join_date", "phone" };
+	static const char *const hdr[] = { "编号", "编号", "姓名", "性别", "出生日期", "类别", "支部",
 		"入党日期", "电话" };
+	const char *ids8[8], *hdr8[8];
+	int json = cli->fmt == TABLE_JSON, off = json ? 1 : 0;
 	struct table *t;
 	sqlite3_stmt *st;
 	const char *branch = NULL;
@@ -1377,7 +1358,13 @@ member_list(struct cli *cli, struct replica *r, int argc, char **argv)
 		branch = argv[1];
 	else if (argc != 0)
 		return verb_usage("member", 0);
-	if ((t = table_new(8, ids, hdr)) == NULL ||
+	ids8[0] = ids[0];
+	hdr8[0] = hdr[0];
+	for (int c = 1; c < 8; c++) {
+		ids8[c] = ids[c + 1];
+		hdr8[c] = hdr[c + 1];
+	}
+	if ((t = json ? table_new(9, ids, hdr) : table_new(8, ids8, hdr8)) == NULL ||
 	    sqlite3_prepare_v2(replica_db(r),
 	    "SELECT m.id, m.name, m.gender, m.birth_date, m.category, o.name, m.join_date,"
 	    " m.phone FROM member m LEFT JOIN org o ON o.id = m.org_id"
@@ -1388,14 +1375,18 @@ member_list(struct cli *cli, struct replica *r, int argc, char **argv)
 	if (branch)
 		sqlite3_bind_text(st, 1, branch, -1, SQLITE_STATIC);
 	/* Codes in the cells: tables show labels, JSON gives both. */
-	table_set_col(t, 2, &schema_tables[TBL_MEMBER].cols[schema_col_index(&schema_tables[TBL_MEMBER],
-	    "gender")]);
-	table_set_col(t, 4, &schema_tables[TBL_MEMBER].cols[schema_col_index(&schema_tables[TBL_MEMBER],
-	    "category")]);
+	table_set_col(t, 2 + off, &schema_tables[TBL_MEMBER].cols[schema_col_index(
+	    &schema_tables[TBL_MEMBER], "gender")]);
+	table_set_col(t, 4 + off, &schema_tables[TBL_MEMBER].cols[schema_col_index(
+	    &schema_tables[TBL_MEMBER], "category")]);
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *cells[8];
-		for (int c = 0; c < 8; c++)
-			cells[c] = (const char *)sqlite3_column_text(st, c);
+		const char *cells[9];
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+		cells[0] = cli->fmt == TABLE_TEXT ? dom_short(id) : id;
+		if (json)
+			cells[1] = dom_short(id);
+		for (int c = 1; c < 8; c++)
+			cells[c + off] = (const char *)sqlite3_column_text(st, c);
 		table_add(t, cells);
 	}
 	sqlite3_finalize(st);
@@ -1581,52 +1572,88 @@ member_status(struct cli *cli, struct replica *r, const char *what, const char *
 	return EXIT_OK;
 }
 
+/*
+ * The declared options of a that were given, then its positional
+ * arguments, as the argv of the parsers member list/lost/.../import still
+ * have (each value right after its option, so a value that looks like an
+ * option stays a value). Returns the count (at most cap).
+ */
 static int
-verb_member(struct cli *cli, int argc, char **argv)
+args_argv(const struct cmd_args *a, char **out, int cap)
 {
-	struct replica *r;
-	int rc;
-	char id[ID_TEXT_LEN + 1], err[512] = "";
+	int n = 0;
 
-	if (has_help(argc, argv) || argc < 2)
-		return verb_usage("member", argc >= 2);
+	for (int i = 0; a->entry->opts && a->entry->opts[i].name; i++) {
+		const struct cmd_opt *o = &a->entry->opts[i];
+		static char names[CMD_MAX_OPTS][40];
+		if (a->val[i] == NULL || n + 2 > cap || i >= CMD_MAX_OPTS)
+			continue;
+		snprintf(names[i], sizeof names[i], "--%s", o->name);
+		out[n++] = names[i];
+		if (o->arg)
+			out[n++] = (char *)a->val[i];
+	}
+	for (int i = 0; i < a->argc && n < cap; i++)
+		out[n++] = a->argv[i];
+	return n;
+}
+
+/* The member named by handle (dom_member_handle), or an exit status having said why. */
+static int
+member_resolve(struct replica *r, const char *handle, char id[ID_TEXT_LEN + 1],
+    const char *verbname)
+{
+	struct dom_error e;
+
+	if (dom_member_handle(r, handle, id, &e) == 0)
+		return 0;
+	fprintf(stderr, "tongxin %s: %s\n", verbname, text_show(e.msg));
+	return cmd_exit_of(e.kind);
+}
+
+static int
+member_add_exec(struct cli *cli, const struct cmd_args *a)
+{
+	static const char *const declared[] = { "name", "gender", "ethnicity", "id-number",
+		"education", "category", "branch", "join-date", NULL };
+	const char *fname[CMD_MAX_FIELDS], *fval[CMD_MAX_FIELDS];
+	struct replica *r;
+	int rc, n;
+
+	ran = true;
+	n = args_pairs(a, declared, fname, fval);
 	if ((r = cli_open(cli)) == NULL)
 		return EXIT_FAIL;
-	if (strcmp(argv[1], "add") == 0)
-		rc = member_add(cli, r, argc - 2, argv + 2);
-	else if (strcmp(argv[1], "import") == 0)
-		rc = member_import(cli, r, argc - 2, argv + 2);
-	else if (strcmp(argv[1], "find") == 0 && argc == 3)
-		rc = member_find(cli, r, argv[2]);
-	else if ((strcmp(argv[1], "lost") == 0 || strcmp(argv[1], "found") == 0 ||
-	    strcmp(argv[1], "mobile") == 0 || strcmp(argv[1], "return") == 0 ||
-	    strcmp(argv[1], "report") == 0) && argc >= 3) {
-		if (member_id(replica_db(r), argv[2], id) != 0) {
-			fprintf(stderr, "tongxin member %s: 未找到党员 no member \"%s\" in this replica\n",
-			    argv[1], argv[2]);
-			rc = EXIT_FAIL;
-		} else {
-			rc = member_status(cli, r, argv[1], id, argc - 3, argv + 3);
-		}
+	rc = member_add(cli, r, n, fname, fval);
+	replica_close(r);
+	return rc;
+}
+
+/* edit, delete, show, lost, found, mobile, return, report: one member by handle. */
+static int
+member_one_exec(struct cli *cli, const struct cmd_args *a)
+{
+	const char *sub = a->entry->sub;
+	char id[ID_TEXT_LEN + 1], err[512] = "", verbname[32], *av[CMD_MAX_FIELDS];
+	struct replica *r;
+	int rc;
+
+	ran = true;
+	snprintf(verbname, sizeof verbname, "member %s", sub);
+	if ((r = cli_open(cli)) == NULL)
+		return EXIT_FAIL;
+	if ((rc = member_resolve(r, a->argv[0], id, verbname)) != 0) {
+		replica_close(r);
+		return rc;
 	}
-	else if (strcmp(argv[1], "list") == 0)
-		rc = member_list(cli, r, argc - 2, argv + 2);
-	else if ((strcmp(argv[1], "edit") == 0 || strcmp(argv[1], "delete") == 0 ||
-	    strcmp(argv[1], "show") == 0) && argc >= 3) {
-		if (member_id(replica_db(r), argv[2], id) != 0) {
-			fprintf(stderr, "tongxin member %s: 未找到党员 no member \"%s\" in this replica\n",
-			    argv[1], argv[2]);
-			rc = EXIT_FAIL;
-		} else if (strcmp(argv[1], "edit") == 0) {
-			const char *fname[CMD_MAX_FIELDS], *fval[CMD_MAX_FIELDS];
-			int n = argv_pairs(argc - 3, argv + 3, fname, fval, "member edit");
-			rc = n < 0 ? EXIT_USAGE :
-			    edit_row(cli, r, TBL_MEMBER, id, n, fname, fval, "member edit");
-		} else if (strcmp(argv[1], "show") == 0) {
-			rc = argc == 3 ? member_show(cli, r, id) : verb_usage("member", 0);
-		} else if (argc != 3) {
-			rc = verb_usage("member", 0);
-		} else if (rep_begin(r, cli->operator_name) != 0 ||
+	if (strcmp(sub, "edit") == 0) {
+		const char *fname[CMD_MAX_FIELDS], *fval[CMD_MAX_FIELDS];
+		int n = args_pairs(a, NULL, fname, fval);
+		rc = edit_row(cli, r, TBL_MEMBER, id, n, fname, fval, "member edit");
+	} else if (strcmp(sub, "show") == 0) {
+		rc = member_show(cli, r, id);
+	} else if (strcmp(sub, "delete") == 0) {
+		if (rep_begin(r, cli->operator_name) != 0 ||
 		    rep_delete(r, TBL_MEMBER, id, err, sizeof err) != 0) {
 			fprintf(stderr, "tongxin member delete: %s\n", err);
 			rep_rollback(r);
@@ -1634,10 +1661,138 @@ verb_member(struct cli *cli, int argc, char **argv)
 		} else if ((rc = commit_or_fail(r, "member delete")) == EXIT_OK && !cli->quiet) {
 			printf("已删除党员 Deleted member %s\n", id);
 		}
-	} else
-		rc = verb_usage("member", 0);
+	} else {
+		/* The options only: the member is resolved already. */
+		struct cmd_args b = *a;
+		b.argc = 0;
+		rc = member_status(cli, r, sub, id, args_argv(&b, av, CMD_MAX_FIELDS), av);
+	}
 	replica_close(r);
 	return rc;
+}
+
+static int
+member_list_exec(struct cli *cli, const struct cmd_args *a)
+{
+	char *av[CMD_MAX_FIELDS];
+	struct replica *r;
+	int rc;
+
+	ran = true;
+	if ((r = cli_open(cli)) == NULL)
+		return EXIT_FAIL;
+	rc = member_list(cli, r, args_argv(a, av, CMD_MAX_FIELDS), av);
+	replica_close(r);
+	return rc;
+}
+
+static int
+member_find_exec(struct cli *cli, const struct cmd_args *a)
+{
+	struct replica *r;
+	int rc;
+
+	ran = true;
+	if ((r = cli_open(cli)) == NULL)
+		return EXIT_FAIL;
+	rc = member_find(cli, r, a->argv[0]);
+	replica_close(r);
+	return rc;
+}
+
+static int
+member_import_exec(struct cli *cli, const struct cmd_args *a)
+{
+	char *av[CMD_MAX_FIELDS];
+	struct replica *r;
+	int rc;
+
+	ran = true;
+	if ((r = cli_open(cli)) == NULL)
+		return EXIT_FAIL;
+	rc = member_import(cli, r, args_argv(a, av, CMD_MAX_FIELDS), av);
+	replica_close(r);
+	return rc;
+}
+
+static const struct cmd_opt member_add_opts[] = {
+	{ "name", "NAME", CMD_OPT_REQUIRED, "姓名" },
+	{ "gender", "G", CMD_OPT_REQUIRED, "性别 (allowed values below)" },
+	{ "ethnicity", "E", CMD_OPT_REQUIRED, "民族" },
+	{ "id-number", "N", CMD_OPT_REQUIRED, "公民身份号码 citizen ID number (18 characters)" },
+	{ "education", "E", CMD_OPT_REQUIRED, "学历" },
+	{ "category", "C", CMD_OPT_REQUIRED, "党员类别 正式/预备" },
+	{ "branch", "CODE", CMD_OPT_REQUIRED, "所在党支部 the branch's code" },
+	{ "join-date", "D", CMD_OPT_REQUIRED, "入党日期 YYYY-MM-DD" },
+	{ NULL, NULL, 0, NULL },
+};
+static const struct cmd_opt member_list_opts[] = {
+	{ "branch", "CODE", 0, "只列此支部 only this branch's members" },
+	{ NULL, NULL, 0, NULL },
+};
+static const struct cmd_opt member_lost_opts[] = {
+	{ "since", "DATE", 0, "失联日期 since when (default today)" },
+	{ "note", "TEXT", 0, "说明 a note" },
+	{ NULL, NULL, 0, NULL },
+};
+static const struct cmd_opt member_mobile_opts[] = {
+	{ "to", "DESTINATION", CMD_OPT_REQUIRED, "流向 where the member went" },
+	{ NULL, NULL, 0, NULL },
+};
+static const struct cmd_opt member_report_opts[] = {
+	{ "community", "CODE", CMD_OPT_REQUIRED, "报到的社区 the community's code" },
+	{ NULL, NULL, 0, NULL },
+};
+static const struct cmd_opt member_import_opts[] = {
+	{ "errors", "FILE", 0, "错误行写到此文件 bad rows go there (default FILE.errors.csv)" },
+	{ "take-good", NULL, 0, "导入好的行 import the good rows even if some are bad" },
+	{ "check", NULL, 0, "只检查 only check, import nothing" },
+	{ NULL, NULL, 0, NULL },
+};
+
+#define MEMBER_ARG "MEMBER: 公民身份号码、编号末尾至少6位或姓名 (citizen ID, the id's last\n" \
+	"6+ characters as member list shows them, or a name one member has).\n"
+
+const struct cmd_entry cmd_entries_member[] = {
+	{ "member", "add", NULL, 0, 0, member_add_opts, TBL_MEMBER, CMD_REPLICA | CMD_FIELDS,
+	  "添加党员 Add a party member (党员), checked and written in one local transaction.\n"
+	  "The birth date is taken from the citizen ID number when not given. Fields use\n"
+	  "the schema's column names with dashes: --phone, --address, --job, --full-date,\n"
+	  "--retired, --relocated, --mobile, --flow-to, ...\n", member_add_exec },
+	{ "member", "edit", "MEMBER", 1, 1, NULL, TBL_MEMBER, CMD_REPLICA | CMD_FIELDS,
+	  "修改党员信息 Change the given fields of one member.\n" MEMBER_ARG, member_one_exec },
+	{ "member", "delete", "MEMBER", 1, 1, NULL, 0, CMD_REPLICA,
+	  "删除党员 Delete one member's record.\n" MEMBER_ARG, member_one_exec },
+	{ "member", "show", "MEMBER", 1, 1, NULL, 0, CMD_REPLICA,
+	  "查看党员 One member's record.\n" MEMBER_ARG, member_one_exec },
+	{ "member", "list", NULL, 0, 0, member_list_opts, 0, CMD_REPLICA,
+	  "列出党员 The members, by name; 编号 is the short handle the other sub-verbs take.\n",
+	  member_list_exec },
+	{ "member", "find", "TEXT", 1, 1, NULL, 0, CMD_REPLICA,
+	  "查找党员 Members whose name, citizen ID or phone contains TEXT.\n", member_find_exec },
+	{ "member", "lost", "MEMBER", 1, 1, member_lost_opts, 0, CMD_REPLICA,
+	  "失联 Mark a member out of contact.\n" MEMBER_ARG, member_one_exec },
+	{ "member", "found", "MEMBER", 1, 1, NULL, 0, CMD_REPLICA,
+	  "恢复联系 A member out of contact is back in touch.\n" MEMBER_ARG, member_one_exec },
+	{ "member", "mobile", "MEMBER", 1, 1, member_mobile_opts, 0, CMD_REPLICA,
+	  "外出流动 A member went away (流动党员).\n" MEMBER_ARG, member_one_exec },
+	{ "member", "return", "MEMBER", 1, 1, NULL, 0, CMD_REPLICA,
+	  "返回 A mobile member is back.\n" MEMBER_ARG, member_one_exec },
+	{ "member", "report", "MEMBER", 1, 1, member_report_opts, 0, CMD_REPLICA,
+	  "到社区报到 A member reports to a community (在职党员到社区报到).\n" MEMBER_ARG,
+	  member_one_exec },
+	{ "member", "import", "FILE.csv", 1, 1, member_import_opts, 0, CMD_REPLICA,
+	  "导入 A CSV with the national form's columns (姓名, 性别, 公民身份号码, 所在党支部\n"
+	  "CODE or name, ...); nothing is imported if a row is bad unless --take-good; bad\n"
+	  "rows go to FILE.errors.csv with a 错误 column (fix and import it again); --check\n"
+	  "only checks.\n", member_import_exec },
+	{ NULL, NULL, NULL, 0, 0, NULL, 0, 0, NULL, NULL },
+};
+
+static int
+verb_member(struct cli *cli, int argc, char **argv)
+{
+	return run_table(cmd_entries_member, cli, argc, argv);
 }
 
 /* --- main ---------------------------------------------------------------- */

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# it_cli_member.sh - `tongxin member` and `tongxin org` on the one command
+# table (client/cmd.c, issue 9 item 2), on an offline replica:
+#
+#   - options as getopt_long reads them: --name=王芳, a value that looks like
+#     an option (--address --csv records the address "--csv"), `--` ending
+#     the options, org add --code=X;
+#   - one kind of member handle: by name, by the id's last 6+ characters, by
+#     citizen ID number, by the short handle member list shows;
+#   - the shared exit statuses: an ambiguous name 7 (the candidates listed),
+#     an unknown member 9, a missing required option 2, an unknown option 2,
+#     and a refused command changes nothing.
+#
+# No server runs: the replica is made from a bundle, and the street's
+# organisation row (which would arrive by sync) is inserted by hand.
+
+. "$(dirname "$0")/lib.sh"
+
+DB=$TX_TMP/r.db
+OUT=$TX_TMP/out
+
+tx() { "$TONGXIN" --replica "$DB" "$@"; }
+q() { sqlite3 "$DB" "$1"; }
+digest() { sqlite3 "$DB" .dump | sha256sum; }
+
+# A citizen ID number with its GB 11643 check character.
+idn() {
+	local s=$1 w=(7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2) m=10X98765432 sum=0 i
+	for i in $(seq 0 16); do sum=$((sum + ${s:i:1} * ${w[i]})); done
+	echo "$s${m:sum % 11:1}"
+}
+
+# refused RC TEXT ARGS...: tongxin ARGS exits RC, says TEXT, and changes nothing.
+refused() {
+	local want=$1 text=$2 d0
+	shift 2
+	d0=$(digest)
+	run "$OUT" tx "$@"
+	expect_rc "$want" "tongxin $*"
+	expect_contains "$OUT" "$text"
+	[ "$(digest)" = "$d0" ] || fail "tongxin $*: a refused command changed the replica"
+}
+
+step "an offline replica; org add --code=X"
+"$TONGXIND" init "$TX_TMP/srv" --street 测试街道 --listen 127.0.0.1:1 >/dev/null
+"$TONGXIND" enroll "$TX_TMP/srv" --org JD01 --device 办公室 --out "$TX_TMP/b.bundle" >/dev/null
+tx join "$TX_TMP/b.bundle" >/dev/null
+q "INSERT INTO org(id,code,name,kind,dissolved,_version)
+   VALUES ('00000000-0000-7000-8000-000000000001','JD01','测试街道','street',0,1)"
+run "$OUT" tx org add --code=SQ01 --name=幸福社区 --kind=community
+expect_rc 0 "org add --code=SQ01"
+[ "$(q "SELECT name FROM org WHERE code = 'SQ01'")" = 幸福社区 ] || fail "org add --code=SQ01 added no SQ01"
+run "$OUT" tx org add --code ZB01 --name 第一党支部 --kind branch --parent=SQ01 --branch-type=residential
+expect_rc 0 "org add --parent=SQ01 --branch-type=residential"
+refused 2 "缺少必填选项 --kind" org add --code SQ02 --name 第二社区
+refused 2 "未知选项 unknown option --colour" org add --code SQ02 --name 第二社区 --kind community --colour red
+refused 9 "未知组织" org edit SQ99 --name 不存在
+
+A=$(idn 11010519491231002)
+B=$(idn 11010519600101003)
+F1=$(idn 11010519800808005)
+F2=$(idn 11010519810909006)
+
+step "--name=王芳, and --address --csv records the address \"--csv\""
+run "$OUT" tx member add --name=张三 --gender=male --ethnicity=汉族 --id-number="$A" \
+	--education=bachelor --category=full --branch=ZB01 --join-date=2000-07-01 --address --csv
+expect_rc 0 "member add --address --csv"
+[ "$(q "SELECT address FROM member WHERE id_number = '$A'")" = "--csv" ] ||
+	fail "--address --csv: address is $(q "SELECT address FROM member WHERE id_number = '$A'")"
+for p in "李四 $B" "王芳 $F1" "王芳 $F2"; do
+	set -- $p
+	run "$OUT" tx member add --name="$1" --gender female --ethnicity 汉族 --id-number "$2" \
+		--education bachelor --category full --branch ZB01 --join-date 2000-07-01
+	expect_rc 0 "member add --name=$1"
+done
+[ "$(q "SELECT count(*) FROM member WHERE name = '王芳'")" = 2 ] || fail "two 王芳 wanted"
+ID_A=$(q "SELECT id FROM member WHERE id_number = '$A'")
+ID_B=$(q "SELECT id FROM member WHERE id_number = '$B'")
+
+step "-- ends the options"
+run "$OUT" tx member show -- "$A"
+expect_rc 0 "member show -- CITIZEN_ID"
+expect_contains "$OUT" "张三"
+refused 9 "not found" member show -- --csv
+
+step "a member by name, by id suffix, by citizen ID, by the list's short handle"
+run "$OUT" tx member show 李四
+expect_rc 0 "member show 李四"
+expect_contains "$OUT" "$B"
+run "$OUT" tx member show "${ID_B: -6}"
+expect_rc 0 "member show by a 6-character suffix"
+expect_contains "$OUT" "李四"
+run "$OUT" tx member edit "$A" --phone=13800000001
+expect_rc 0 "member edit by citizen ID"
+[ "$(q "SELECT phone FROM member WHERE id = '$ID_A'")" = 13800000001 ] || fail "edit by citizen ID"
+run "$OUT" tx member list
+expect_rc 0 "member list"
+SHORT=$(grep 李四 "$OUT" | awk '{print $1}')
+[ "$SHORT" = "${ID_B: -8}" ] || fail "member list shows \"$SHORT\" for 李四, want the short handle ${ID_B: -8}: $(cat "$OUT")"
+grep -q -- "$ID_B" "$OUT" && fail "member list shows the whole id"
+run "$OUT" tx member lost "$SHORT" --since 2024-01-01 --note=--json
+expect_rc 0 "member lost by the list's handle"
+[ "$(q "SELECT lost_since FROM member WHERE id = '$ID_B'")" = 2024-01-01 ] || fail "lost by the short handle"
+run "$OUT" tx member list --json
+expect_rc 0 "member list --json"
+python3 - "$OUT" "$ID_B" <<'PY' || fail "member list --json: $(cat "$OUT")"
+import json, sys
+rows = json.load(open(sys.argv[1]))
+row = [r for r in rows if r["id"] == sys.argv[2]][0]
+assert row["handle"] == sys.argv[2][-8:], row
+PY
+
+step "ambiguous 7 with the candidates, unknown 9, usage 2; nothing changed"
+refused 7 "王芳" member edit 王芳 --phone 13900000000
+F1S=$(q "SELECT substr(id, -8) FROM member WHERE id_number = '$F1'")
+expect_contains "$OUT" "$F1S"
+refused 9 "not found" member show 赵钱孙
+refused 9 "not found" member delete 999999
+refused 2 "缺少必填选项 --to" member mobile 李四
+refused 2 "缺少必填选项 --join-date" member add --name 周八 --gender male --ethnicity 汉族 \
+	--id-number "$(idn 11010519900101007)" --education bachelor --category full --branch ZB01
+refused 2 "未知选项 unknown option --colour" member edit 李四 --colour red
+refused 2 "未知选项 unknown option --bogus" member list --bogus
+echo "it_cli_member: ok"
