@@ -16,6 +16,7 @@
 #include "log.h"
 #include "reason.h"
 #include "value.h"
+#include "vocab.h"
 
 #define MAX_COLS 32
 
@@ -1456,9 +1457,18 @@ rep_apply_page(struct replica *r, const Tongxin__PullResponse *page, uint64_t *a
 		const Tongxin__Resolution *res = page->resolutions[i];
 		sqlite3_stmt *st;
 		char text[600], note[REASON_TEXT_MAX];
-		snprintf(text, sizeof text, "%s%s%s%s%s", res->decision,
-		    res->resolved_by[0] ? " by " : "", res->resolved_by,
-		    res->note[0] ? "; " : "", res->note);
+		/*
+		 * As the clerk reads it: the decision's label (its first word is the
+		 * code: "set name=..." keeps the columns), who decided, the note.
+		 */
+		char code[32];
+		const char *rest = strchr(res->decision, ' ');
+		snprintf(code, sizeof code, "%.*s", rest ? (int)(rest - res->decision) :
+		    (int)strlen(res->decision), res->decision);
+		snprintf(text, sizeof text, "%s%s%s%s%s%s", vocab_show(vocab_get("decision"),
+		    code), rest ? rest : "", res->resolved_by[0] ? "（" : "", res->resolved_by,
+		    res->resolved_by[0] ? "）" : "", res->note[0] ? "；" : "");
+		snprintf(text + strlen(text), sizeof text - strlen(text), "%s", res->note);
 		/*
 		 * Settled: the server keeps the whole change; the replica keeps the
 		 * outcome but no longer the values (they may be another office's now).

@@ -72,6 +72,7 @@
  */
 #include "sync_harness.h"
 #include "frame.h"
+#include "vocab.h"
 
 #define NDEV 3
 #define OPERATOR "组织委员老李"
@@ -1507,7 +1508,14 @@ check_conflicts_accounted(const struct h_ids *open, const struct h_ids *resolved
 				    "a.version = c.resolved_version WHERE c.id = ?1 AND a.action = 'resolve'",
 				    cid, NULL) == 1, "%s: resolved conflict %s has no 'resolve' audit entry",
 				    d->name, cid);
-				H_CHECK(ores != NULL && strncmp(ores, res, strlen(res)) == 0, "%s: conflict %s "
+				/* The device shows the decision by its label, then the columns set. */
+				char want[600], code[32];
+				const char *rest = strchr(res, ' ');
+				snprintf(code, sizeof code, "%.*s", rest ? (int)(rest - res) : (int)strlen(res),
+				    res);
+				snprintf(want, sizeof want, "%s%s", vocab_show(vocab_get("decision"), code),
+				    rest ? rest : "");
+				H_CHECK(ores != NULL && strncmp(ores, want, strlen(want)) == 0, "%s: conflict %s "
 				    "(transaction %lld) was resolved \"%s\" by %s, but the device's outcome "
 				    "shows %s%s%s", d->name, cid, (long long)seq, res, by, ores ? "\"" : "",
 				    ores ? ores : "no resolution", ores ? "\"" : "");

@@ -236,7 +236,7 @@ try {
   await page.click('#nav a[data-page="home"]');
   await page.waitForSelector('.cards .card');
   const home = await d.text('main');
-  check(home.includes('take_office') && home.includes('经核实为硕士') && home.includes('以户籍为准'), `SQ01's home: ${home}`);
+  check(home.includes('采用社区值') && !home.includes('take_office') && home.includes('经核实为硕士') && home.includes('以户籍为准'), `SQ01's home: ${home}`);
   check((await d.api('/api/dashboard')).conflicts_settled === 2, 'the settled conflicts are not counted');
   await page.click('#nav a[data-page="transfers"]');
   await page.waitForSelector('#tr-all');
