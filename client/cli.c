@@ -1614,14 +1614,30 @@ member_resolve(struct replica *r, const char *handle, char id[ID_TEXT_LEN + 1],
 static int
 member_add_exec(struct cli *cli, const struct cmd_args *a)
 {
-	static const char *const declared[] = { "name", "gender", "ethnicity", "id-number",
-		"education", "category", "branch", "join-date", NULL };
+	/*
+	 * The required fields are --COLUMN VALUE fields, not declared options,
+	 * so a later one overrides an earlier one as before (scripts append
+	 * overrides); a missing one is still a usage error (2).
+	 */
+	static const char *const req[][2] = { { "name", "NAME" }, { "gender", "G" },
+		{ "ethnicity", "E" }, { "id-number", "N" }, { "education", "E" },
+		{ "category", "C" }, { "branch", "CODE" }, { "join-date", "D" } };
 	const char *fname[CMD_MAX_FIELDS], *fval[CMD_MAX_FIELDS];
 	struct replica *r;
 	int rc, n;
 
 	ran = true;
-	n = args_pairs(a, declared, fname, fval);
+	n = args_pairs(a, NULL, fname, fval);
+	for (size_t k = 0; k < sizeof req / sizeof req[0]; k++) {
+		bool given = false;
+		for (int i = 0; i < n && !given; i++)
+			given = strcmp(fname[i], req[k][0]) == 0;
+		if (!given) {
+			fprintf(stderr, "tongxin member add: 缺少必填选项 --%s %s missing required "
+			    "option\n", req[k][0], req[k][1]);
+			return EXIT_USAGE;
+		}
+	}
 	if ((r = cli_open(cli)) == NULL)
 		return EXIT_FAIL;
 	rc = member_add(cli, r, n, fname, fval);
@@ -1715,17 +1731,6 @@ member_import_exec(struct cli *cli, const struct cmd_args *a)
 	return rc;
 }
 
-static const struct cmd_opt member_add_opts[] = {
-	{ "name", "NAME", CMD_OPT_REQUIRED, "姓名" },
-	{ "gender", "G", CMD_OPT_REQUIRED, "性别 (allowed values below)" },
-	{ "ethnicity", "E", CMD_OPT_REQUIRED, "民族" },
-	{ "id-number", "N", CMD_OPT_REQUIRED, "公民身份号码 citizen ID number (18 characters)" },
-	{ "education", "E", CMD_OPT_REQUIRED, "学历" },
-	{ "category", "C", CMD_OPT_REQUIRED, "党员类别 正式/预备" },
-	{ "branch", "CODE", CMD_OPT_REQUIRED, "所在党支部 the branch's code" },
-	{ "join-date", "D", CMD_OPT_REQUIRED, "入党日期 YYYY-MM-DD" },
-	{ NULL, NULL, 0, NULL },
-};
 static const struct cmd_opt member_list_opts[] = {
 	{ "branch", "CODE", 0, "只列此支部 only this branch's members" },
 	{ NULL, NULL, 0, NULL },
@@ -1754,7 +1759,9 @@ static const struct cmd_opt member_import_opts[] = {
 	"6+ characters as member list shows them, or a name one member has).\n"
 
 const struct cmd_entry cmd_entries_member[] = {
-	{ "member", "add", NULL, 0, 0, member_add_opts, TBL_MEMBER, CMD_REPLICA | CMD_FIELDS,
+	{ "member", "add", "--name NAME --gender G --ethnicity E --id-number N --education E "
+	  "--category C --branch CODE --join-date D", 0, 0, NULL, TBL_MEMBER,
+	  CMD_REPLICA | CMD_FIELDS,
 	  "添加党员 Add a party member (党员), checked and written in one local transaction.\n"
 	  "The birth date is taken from the citizen ID number when not given. Fields use\n"
 	  "the schema's column names with dashes: --phone, --address, --job, --full-date,\n"
