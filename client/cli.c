@@ -34,14 +34,11 @@ struct verb {
 	const char *name;
 	const char *usage;
 	const char *help;
-	int (*run)(struct cli *, int, char **);
 	/*
-	 * The verb parses its whole line itself (cmd_run: getopt_long, the
-	 * global options included), so nothing is taken out after the verb word
-	 * and a value such as `--note --json` stays a value. Verbs not yet on the
-	 * command table get the global options removed from anywhere.
+	 * Runs the verb: cmd_run over the verb's table (cmd.h), which parses the
+	 * whole line after the verb word itself, global options included.
 	 */
-	bool own_options;
+	int (*run)(struct cli *, int, char **);
 };
 
 static int verb_join(struct cli *, int, char **);
@@ -97,25 +94,25 @@ static const struct verb verbs[] = {
 	{ "join", "join BUNDLE [--replica PATH] [--server HOST:PORT]",
 	  "Set up a local replica from a device bundle issued by \"tongxind enroll\".\n"
 	  "Works offline: the first contact waits for the first sync. The credential\n"
-	  "is kept beside the replica (PATH.credential, mode 0600).\n", verb_join, true },
+	  "is kept beside the replica (PATH.credential, mode 0600).\n", verb_join },
 	{ "status", "status [--check]",
 	  "Show the replica, device, organisation, role, server, last contact, the\n"
 	  "changes waiting to be sent, and this device's changes that went to conflict\n"
 	  "or were rejected.\n"
-	  "  --check   also connect to the server and report success or the reason\n", verb_status, true },
+	  "  --check   also connect to the server and report success or the reason\n", verb_status },
 	{ "sync", "sync [--push-only | --pull-only] [--verify] [--quiet]",
 	  "Send the waiting changes, then receive what changed in this device's scope.\n"
 	  "Prints what was pushed, applied, merged, put in conflict, rejected and pulled.\n"
 	  "  --verify   then have the server compare the replica with its own data\n"
 	  "Exit status 10 when the server rejected at least one change.\n",
-	  verb_sync, true },
+	  verb_sync },
 	{ "org", "org add --code CODE --name NAME --kind KIND [--parent CODE] [--FIELD VALUE...]\n"
 	  "       tongxin org edit CODE --FIELD VALUE...\n"
 	  "       tongxin org list\n"
 	  "       tongxin org tree",
 	  "Organisations (组织). --parent defaults to this device's organisation.\n"
 	  "Fields: --branch-type,\n"
-	  "--secretary, --founded-on, --term-start, --term-end, --dissolved.\n", verb_org, true },
+	  "--secretary, --founded-on, --term-start, --term-end, --dissolved.\n", verb_org },
 	{ "member", "member add --name NAME --gender G --ethnicity E --id-number N\n"
 	  "            --education E --category C --branch CODE --join-date D\n"
 	  "            [--FIELD VALUE...]\n"
@@ -135,7 +132,7 @@ static const struct verb verbs[] = {
 	  "import: a CSV with the national form's columns (姓名, 性别, 公民身份号码, 所在党支部\n"
 	  "CODE or name, ...); nothing is imported if a row is bad unless --take-good; bad rows\n"
 	  "go to FILE.errors.csv with a 错误 column (fix and import it again); --check only checks.\n",
-	  verb_member, true },
+	  verb_member },
 	{ "meeting", "meeting add --org CODE --kind KIND --held-on DATE --topic TEXT [--host NAME]\n"
 	  "            [--recorder NAME] [--minutes TEXT] [--present IDS] [--excused ID:REASON,...]\n"
 	  "            [--absent IDS]\n"
@@ -144,7 +141,7 @@ static const struct verb verbs[] = {
 	  "组织生活 Organisational life (三会一课 and more; KIND below). A meeting and its\n"
 	  "attendance are one local transaction. IDS: member ids or citizen ID numbers,\n"
 	  "comma-separated.\n",
-	  verb_meeting, true },
+	  verb_meeting },
 	{ "item", "item add --kind KIND --title TEXT [--org CODE] [--detail TEXT] [--due-on DATE]\n"
 	  "       tongxin item claim ID --by NAME [--date DATE]\n"
 	  "       tongxin item rectify ID --note TEXT [--date DATE]\n"
@@ -152,7 +149,7 @@ static const struct verb verbs[] = {
 	  "       tongxin item list [--kind KIND] [--open] [--org CODE]",
 	  "清单 Lists (KIND below): claims (双向认领), rectification (整改) and close-out\n"
 	  "(销号).\n",
-	  verb_item, true },
+	  verb_item },
 	{ "transfer", "transfer request MEMBER --to CODE [--reason TEXT] [--date DATE]\n"
 	  "       tongxin transfer accept ID [--note TEXT]\n"
 	  "       tongxin transfer reject ID --note TEXT\n"
@@ -161,17 +158,17 @@ static const struct verb verbs[] = {
 	  "组织关系转接 Transfers between communities: the sending office requests, the\n"
 	  "receiving office accepts or rejects after its next sync, and only acceptance\n"
 	  "moves the member (the sending office's replicas then drop the member's data).\n",
-	  verb_transfer, false },
+	  verb_transfer },
 	{ "report", "report profile|compliance|inactive|overdue|terms|roster [--org CODE] [options]",
 	  "Reports on the local replica, offline: member profile shares, 三会一课\n"
 	  "compliance per branch, members without organisational life for 6 months,\n"
 	  "overdue problem items, committee terms expiring. --csv / --json for machines.\n",
-	  verb_report, true },
+	  verb_report },
 	{ "reconcile", "reconcile",
 	  "Street-wide cross-office checks on this replica (the street's replica holds\n"
 	  "every office): members in dissolved organisations, probationary members past\n"
 	  "their year, lost contact for 6+ months, transfers waiting 30+ days, missing\n"
-	  "secretaries, member records that fail a rule.\n", verb_reconcile, true },
+	  "secretaries, member records that fail a rule.\n", verb_reconcile },
 	{ "conflicts", "conflicts [list] [--office CODE] [--table T] [--older-than DAYS] [--status S]\n"
 	  "       tongxin conflicts show ID\n"
 	  "       tongxin conflicts resolve ID --keep-server | --take-office | --set COLUMN=VALUE...\n"
@@ -182,13 +179,13 @@ static const struct verb verbs[] = {
 	  "settles it: keep the server's value, take the office's, or enter merged values\n"
 	  "for the conflicted row. A resolution is an ordinary change that reaches every\n"
 	  "replica in scope, and is kept in the audit trail. Needs an admin certificate.\n",
-	  verb_conflicts, false },
+	  verb_conflicts },
 	{ "audit", "audit [--row ID] [--device NAME] [--since YYYY-MM-DD] [--limit N]",
-	  "Administrators: who changed what, from which device, and when.\n", verb_audit, false },
+	  "Administrators: who changed what, from which device, and when.\n", verb_audit },
 	{ "devices", "devices",
 	  "Administrators: every device's last contact, pushed transactions, open\n"
 	  "conflicts and the result of its last replica check (tongxin sync --verify).\n",
-	  verb_devices, false },
+	  verb_devices },
 	{ "doctor", "doctor [--rebuild]",
 	  "Check the replica file whole (PRAGMA integrity_check) and its credential.\n"
 	  "  --rebuild  rebuild the replica from the server with the same credential: the\n"
@@ -197,7 +194,7 @@ static const struct verb verbs[] = {
 	  "             the old file is kept beside it as PATH.damaged-YYYYMMDD-HHMMSS (0600).\n"
 	  "             Nothing is changed unless the sync succeeds.\n"
 	  "Exit 0 sound (or rebuilt), 8 damaged (or the credential unreadable: join the\n"
-	  "bundle again), 3-6 the server could not be used for the rebuild.\n", verb_doctor, true },
+	  "bundle again), 3-6 the server could not be used for the rebuild.\n", verb_doctor },
 	{ "ui", "ui [--listen 127.0.0.1:PORT] [--open] [--insecure-listen]",
 	  "工作台 The clerk's web desk on this replica, in a browser, offline. Prints a link\n"
 	  "with a one-time token; opening it signs the browser in (a session cookie).\n"
@@ -207,7 +204,7 @@ static const struct verb verbs[] = {
 	  "                       TLS: on another address anyone on the network can read\n"
 	  "                       the personal data it shows. Without this flag such an\n"
 	  "                       address is refused (exit 2).\n"
-	  "Stops on Ctrl+C (SIGINT) or SIGTERM.\n", verb_ui, true },
+	  "Stops on Ctrl+C (SIGINT) or SIGTERM.\n", verb_ui },
 };
 #define NVERBS (sizeof verbs / sizeof verbs[0])
 
@@ -1822,22 +1819,16 @@ tongxin_main(int argc, char **argv)
 	if ((args = calloc((size_t)argc + 1, sizeof *args)) == NULL)
 		return EXIT_FAIL;
 	/*
-	 * Take the global options out: before the verb always, after it only for
-	 * verbs that do not parse their own line (struct verb's own_options).
+	 * The global options before the verb word are read here; everything
+	 * from the verb word on is the verb's to parse (cmd_run), so a value
+	 * such as `--note --json` stays a value.
 	 */
-	const struct verb *verb = NULL;
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i];
 		const char **slot = NULL;
-		if (verb != NULL && verb->own_options) {
+		if (n >= 2 || (i > 0 && a[0] != '-')) {
 			args[n++] = argv[i];
 			continue;
-		}
-		if (i > 0 && n == 1 && a[0] != '-') {
-			/* The verb word. */
-			for (size_t k = 0; k < NVERBS; k++)
-				if (strcmp(verbs[k].name, a) == 0)
-					verb = &verbs[k];
 		}
 		if (strncmp(a, "--replica=", 10) == 0 || strncmp(a, "--server=", 9) == 0 ||
 		    strncmp(a, "--operator=", 11) == 0) {

@@ -126,7 +126,14 @@ cmd_parse(const struct cmd_entry *e, struct cli *cli, int argc, char **argv,
 		switch (ch) {
 		case G_REPLICA: cli->replica = optarg; break;
 		case G_SERVER: cli->server = optarg; break;
-		case G_OPERATOR: cli->operator_name = optarg; break;
+		case G_OPERATOR:
+			if (strlen(optarg) > 64) {
+				fprintf(stderr, "tongxin %s: 经办人姓名超过64字节 the operator name is longer "
+				    "than 64 bytes\n", who);
+				return EXIT_USAGE;
+			}
+			cli->operator_name = optarg;
+			break;
 		case G_CSV: cli->fmt = TABLE_CSV; break;
 		case G_JSON: cli->fmt = TABLE_JSON; break;
 		case 'q':
