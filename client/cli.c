@@ -427,7 +427,8 @@ print_outcomes(sqlite3 *db, int limit)
 		printf("  #%lld %s %s %s%s%s: %s%s%s\n", (long long)sqlite3_column_int64(st, 0), when,
 		    vocab_show(vocab_get("outcome"), status), status,
 		    sqlite3_column_type(st, 3) != SQLITE_NULL ? " " : "",
-		    text_show((const char *)sqlite3_column_text(st, 3)),
+		    sqlite3_column_type(st, 3) != SQLITE_NULL ?
+		    text_show(dom_short((const char *)sqlite3_column_text(st, 3))) : "",
 		    text_show((const char *)sqlite3_column_text(st, 2)),
 		    sqlite3_column_type(st, 5) != SQLITE_NULL ? " → " : "",
 		    text_show((const char *)sqlite3_column_text(st, 5)));

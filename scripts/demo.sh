@@ -150,12 +150,12 @@ heping sync
 xingfu sync
 street conflicts list
 for id in $(tongxin --replica street.db --json conflicts list | grep -o '"id": "[^"]*"' | cut -d'"' -f4); do
-	street conflicts show "$id"
+	street conflicts show "${id: -8}"      # the short handle the list shows
 done
 C1=$(tongxin --replica street.db --json conflicts list | tr '{' '\n' | grep same_field | grep -o '"id": "[^"]*"' | cut -d'"' -f4)
 C2=$(tongxin --replica street.db --json conflicts list | tr '{' '\n' | grep '"kind": "unique"' | grep -o '"id": "[^"]*"' | cut -d'"' -f4)
-street conflicts resolve "$C1" --take-office --note 经核实为中专学历
-street conflicts resolve "$C2" --keep-server --note 系同一人，已在和平社区登记
+street conflicts resolve "${C1: -8}" --take-office --note 经核实为中专学历
+street conflicts resolve "${C2: -8}" --keep-server --note 系同一人，已在和平社区登记
 heping sync
 xingfu sync
 street sync --verify
@@ -168,7 +168,7 @@ heping sync
 xingfu sync
 xingfu transfer list
 TID=$(tongxin --replica xingfu.db --json transfer list | grep -o '"id": "[^"]*"' | head -1 | cut -d'"' -f4)
-xingfu transfer accept "$TID"
+xingfu transfer accept "${TID: -8}"
 xingfu sync
 heping sync
 echo "和平社区's replica no longer holds 孙磊's personal data:"
