@@ -1845,7 +1845,7 @@ tongxin_main(int argc, char **argv)
 			slot = &cli.operator_name;
 		if (slot != NULL) {
 			if (i + 1 >= argc) {
-				fprintf(stderr, "tongxin: %s needs a value\n", a);
+				fprintf(stderr, "tongxin: 选项 %s 缺少取值 option needs a value\n", a);
 				free(args);
 				return EXIT_USAGE;
 			}
@@ -1862,7 +1862,7 @@ tongxin_main(int argc, char **argv)
 			args[n++] = argv[i];
 	}
 	if (cli.operator_name && strlen(cli.operator_name) > 64) {
-		fprintf(stderr, "tongxin: the operator name is longer than 64 bytes\n");
+		fprintf(stderr, "tongxin: 经办人姓名超过64字节 the operator name is longer than 64 bytes\n");
 		free(args);
 		return EXIT_USAGE;
 	}

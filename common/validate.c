@@ -213,19 +213,20 @@ value_why(const struct col_def *c, const Tongxin__Value *v, const struct reason 
 
 	switch (r->code) {
 	case R_NOT_INTEGER:
-		snprintf(why, cap, "%s (%s) must be an integer", c->label, c->name);
+		snprintf(why, cap, "%s (%s) 应为整数 must be an integer", c->label, c->name);
 		return -1;
 	case R_NOT_BOOL:
-		snprintf(why, cap, "%s (%s) must be 0 or 1", c->label, c->name);
+		snprintf(why, cap, "%s (%s) 应为 0 或 1 must be 0 or 1", c->label, c->name);
 		return -1;
 	case R_NOT_TEXT:
-		snprintf(why, cap, "%s (%s) must be text", c->label, c->name);
+		snprintf(why, cap, "%s (%s) 应为文本 must be text", c->label, c->name);
 		return -1;
 	case R_TOO_LONG:
-		snprintf(why, cap, "%s (%s) is longer than %d bytes", c->label, c->name, c->max_len);
+		snprintf(why, cap, "%s (%s) 超过 %d 字节 is longer than %d bytes", c->label, c->name,
+		    c->max_len, c->max_len);
 		return -1;
 	case R_BAD_UTF8:
-		snprintf(why, cap, "%s (%s) is not valid UTF-8 text", c->label, c->name);
+		snprintf(why, cap, "%s (%s) 不是有效的 UTF-8 文本 is not valid UTF-8 text", c->label, c->name);
 		return -1;
 	case R_BAD_DATE:
 		snprintf(why, cap, "%s (%s) 日期 \"%s\" 无效，应为 YYYY-MM-DD", c->label, c->name, s);
@@ -234,7 +235,7 @@ value_why(const struct col_def *c, const Tongxin__Value *v, const struct reason 
 		snprintf(why, cap, "%s (%s) 取值 \"%s\" 不在允许范围内", c->label, c->name, s);
 		return -1;
 	case R_NOT_ROW_ID:
-		snprintf(why, cap, "%s (%s) is not a row id", c->label, c->name);
+		snprintf(why, cap, "%s (%s) 不是记录编号 is not a row id", c->label, c->name);
 		return -1;
 	default:
 		return fail_zh(r, why, cap);   /* the citizen ID checks */

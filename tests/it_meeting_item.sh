@@ -180,7 +180,7 @@ expect_err 7 "$ME 请假须说明事由 excused member \"$C\" needs a reason (--
 	"${base[@]}" --excused "$C: "
 expect_err 7 "$ME 请假项缺少党员 the excused entry \":出差\" names no member (--excused ID:REASON)" \
 	"${base[@]}" --excused ":出差"
-expect_err 7 "$ME 请假事由 (reason) is longer than 200 bytes (member \"$C\")" \
+expect_err 7 "$ME 请假事由 (reason) 超过 200 字节 is longer than 200 bytes (member \"$C\")" \
 	"${base[@]}" --excused "$C:$(printf '假%.0s' $(seq 1 70))"
 expect_err 7 "$ME 会议类型 (--kind) 取值 \"座谈会\" 无效 invalid value; 可选 allowed: 支委会 committee_meeting、党员大会 general_meeting、党小组会 group_meeting、党课 party_lecture、主题党日 theme_day、组织生活会 life_meeting、民主评议 democratic_review" \
 	meeting add --org ZB01 --kind 座谈会 --held-on 2025-05-11 --topic 测试
@@ -198,7 +198,7 @@ expect_err 2 "$ME 缺少必填选项 --kind KIND missing required option" \
 	meeting add --org ZB01 --held-on 2025-05-11 --topic 测试
 expect_err 9 "$ME 未知组织 unknown organisation code \"NOPE\"" \
 	meeting add --org NOPE --kind 党课 --held-on 2025-05-11 --topic 测试
-expect_err 7 "$ME 主题 (topic) is longer than 200 bytes" \
+expect_err 7 "$ME 主题 (topic) 超过 200 字节 is longer than 200 bytes" \
 	meeting add --org ZB01 --kind 党课 --held-on 2025-05-11 --topic "$(printf '长%.0s' $(seq 1 70))"
 expect_err 7 "$ME 组织已撤销 the organisation is dissolved; no meetings can be recorded for it" \
 	meeting add --org ZB09 --kind 党课 --held-on 2025-05-11 --topic 测试
@@ -276,7 +276,7 @@ expect_err 2 "$IA 缺少必填选项 --kind KIND missing required option" item a
 expect_err 7 "$IA 期限 (due_on) 日期 \"2025-13-01\" 无效，应为 YYYY-MM-DD" \
 	item add --kind 问题 --title x --due-on 2025-13-01
 expect_err 9 "$IA 未知组织 unknown organisation code \"NOPE\"" item add --kind 问题 --title x --org NOPE
-expect_err 7 "$IA 事项 (title) is longer than 200 bytes" \
+expect_err 7 "$IA 事项 (title) 超过 200 字节 is longer than 200 bytes" \
 	item add --kind 问题 --title "$(printf '长%.0s' $(seq 1 70))"
 expect_err 2 "$IA 未知选项 unknown option --status (see tongxin item add --help)" \
 	item add --kind 问题 --title x --status closed

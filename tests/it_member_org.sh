@@ -276,7 +276,7 @@ expect_invalid '已撤销 (--dissolved) 取值 "2" 无效 invalid value; 可选 
 	org add --code SQ02 --name 第二社区 --kind community --dissolved 2
 expect_invalid '已撤销 (--dissolved) 取值 "maybe" 无效 invalid value; 可选 allowed: 是 1、否 0' \
 	org add --code SQ02 --name 第二社区 --kind community --dissolved maybe
-expect_invalid "组织编码 (code) is longer than 32 bytes" \
+expect_invalid "组织编码 (code) 超过 32 字节 is longer than 32 bytes" \
 	org add --code SQ0123456789012345678901234567890 --name 第二社区 --kind community
 expect_err 2 "tongxin org add: 未知选项 unknown option --colour (see tongxin org add --help)" \
 	org add --code SQ02 --name 第二社区 --kind community --colour red
@@ -433,10 +433,10 @@ expect_invalid "失联党员须填写失联日期 (lost_since)" \
 	member add "${base[@]}" --id-number "$E" --join-date 2000-07-01 --lost-contact 1
 expect_invalid "流动党员须填写外出流向 (flow_to)" \
 	member add "${base[@]}" --id-number "$E" --join-date 2000-07-01 --mobile 1
-expect_invalid "姓名 (name) is longer than 100 bytes" \
+expect_invalid "姓名 (name) 超过 100 字节 is longer than 100 bytes" \
 	member add --name "$(printf '党%.0s' $(seq 34))" --gender male --ethnicity 汉族 \
 	--education bachelor --category full --branch ZB01 --id-number "$E" --join-date 2000-07-01
-expect_invalid "姓名 (name) is not valid UTF-8 text" \
+expect_invalid "姓名 (name) 不是有效的 UTF-8 文本 is not valid UTF-8 text" \
 	member add --name $'\xe5\xbc\xa0\xff' --gender male --ethnicity 汉族 \
 	--education bachelor --category full --branch ZB01 --id-number "$E" --join-date 2000-07-01
 expect_err 2 "tongxin member add: 未知选项 unknown option --hobby (see tongxin member add --help)" \
@@ -600,7 +600,7 @@ expect_txn 1 member mobile "$A" --to 广东省深圳市
 check "mobile" "$(q "SELECT mobile, flow_to FROM member WHERE id = '$MID_A'")" "1|广东省深圳市"
 expect_ok member find 张三
 check "find shows 流动" "$(tail -n +2 "$OUT" | awk '{print $NF}')" 流动
-expect_invalid "外出流向 (flow_to) is longer than 200 bytes" \
+expect_invalid "外出流向 (flow_to) 超过 200 字节 is longer than 200 bytes" \
 	member mobile "$A" --to "$(printf '深%.0s' $(seq 67))"
 expect_txn 1 member return "$A"
 check "return" "$(q "SELECT mobile, quote(flow_to) FROM member WHERE id = '$MID_A'")" "0|NULL"
@@ -638,7 +638,7 @@ RC=0
 "$TONGXIN" member list --json --replica "$DB" >"$OUT" 2>"$ERR" || RC=$?
 check "--replica after the verb" "$RC/$(grep -c '"id": ' "$OUT")" "0/3"
 expect_err 2 "tongxin member list: 选项 --replica 缺少取值 option needs a value" member list --replica
-expect_err 2 "tongxin: the operator name is longer than 64 bytes" \
+expect_err 2 "tongxin: 经办人姓名超过64字节 the operator name is longer than 64 bytes" \
 	--operator "$(printf 'x%.0s' $(seq 65))" member list
 check "every local transaction is one outbox entry" "$(q "SELECT count(*) FROM outbox")" \
 	"$(q "SELECT max(seq) FROM outbox")"

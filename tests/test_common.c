@@ -302,36 +302,36 @@ test_validate_value(void)
 		/* Integers. */
 		{ -1, "count", V_INT, -5, NULL, NULL },
 		{ -1, "count", V_INT, INT64_MAX, NULL, NULL },
-		{ -1, "count", V_TEXT, 0, "5", "次数 (count) must be an integer" },
-		{ -1, "count", V_REAL, 0, NULL, "次数 (count) must be an integer" },
+		{ -1, "count", V_TEXT, 0, "5", "次数 (count) 应为整数 must be an integer" },
+		{ -1, "count", V_REAL, 0, NULL, "次数 (count) 应为整数 must be an integer" },
 		/* Booleans: an integer 0 or 1. */
 		{ TBL_MEMBER, "lost_contact", V_INT, 0, NULL, NULL },
 		{ TBL_MEMBER, "lost_contact", V_INT, 1, NULL, NULL },
-		{ TBL_MEMBER, "lost_contact", V_INT, 2, NULL, "失联党员 (lost_contact) must be 0 or 1" },
-		{ TBL_MEMBER, "retired", V_INT, -1, NULL, "离退休 (retired) must be 0 or 1" },
-		{ TBL_ORG, "dissolved", V_TEXT, 0, "1", "已撤销 (dissolved) must be an integer" },
+		{ TBL_MEMBER, "lost_contact", V_INT, 2, NULL, "失联党员 (lost_contact) 应为 0 或 1 must be 0 or 1" },
+		{ TBL_MEMBER, "retired", V_INT, -1, NULL, "离退休 (retired) 应为 0 或 1 must be 0 or 1" },
+		{ TBL_ORG, "dissolved", V_TEXT, 0, "1", "已撤销 (dissolved) 应为整数 must be an integer" },
 		/* Text. */
 		{ TBL_MEMBER, "name", V_TEXT, 0, "张三", NULL },
 		{ TBL_MEMBER, "name", V_TEXT, 0, "", NULL },
-		{ TBL_MEMBER, "name", V_INT, 7, NULL, "姓名 (name) must be text" },
-		{ TBL_MEMBER, "name", V_REAL, 0, NULL, "姓名 (name) must be text" },
+		{ TBL_MEMBER, "name", V_INT, 7, NULL, "姓名 (name) 应为文本 must be text" },
+		{ TBL_MEMBER, "name", V_REAL, 0, NULL, "姓名 (name) 应为文本 must be text" },
 		{ TBL_MEMBER, "name", V_TEXT, 0, s100, NULL },
-		{ TBL_MEMBER, "name", V_TEXT, 0, s101, "姓名 (name) is longer than 100 bytes" },
+		{ TBL_MEMBER, "name", V_TEXT, 0, s101, "姓名 (name) 超过 100 字节 is longer than 100 bytes" },
 		{ TBL_MEMBER, "name", V_TEXT, 0, cjk33, NULL },
-		{ TBL_MEMBER, "name", V_TEXT, 0, cjk34, "姓名 (name) is longer than 100 bytes" },
+		{ TBL_MEMBER, "name", V_TEXT, 0, cjk34, "姓名 (name) 超过 100 字节 is longer than 100 bytes" },
 		{ TBL_MEMBER, "address", V_TEXT, 0, "第一行\n第二行\t甲", NULL },
 		/* Invalid UTF-8 and control characters. */
-		{ TBL_MEMBER, "name", V_TEXT, 0, "\xff", "姓名 (name) is not valid UTF-8 text" },
-		{ TBL_MEMBER, "name", V_TEXT, 0, "张\xe5\xbc", "姓名 (name) is not valid UTF-8 text" },
-		{ TBL_MEMBER, "name", V_TEXT, 0, "\x80" "abc", "姓名 (name) is not valid UTF-8 text" },
-		{ TBL_MEMBER, "name", V_TEXT, 0, "\xc0\xaf", "姓名 (name) is not valid UTF-8 text" },
+		{ TBL_MEMBER, "name", V_TEXT, 0, "\xff", "姓名 (name) 不是有效的 UTF-8 文本 is not valid UTF-8 text" },
+		{ TBL_MEMBER, "name", V_TEXT, 0, "张\xe5\xbc", "姓名 (name) 不是有效的 UTF-8 文本 is not valid UTF-8 text" },
+		{ TBL_MEMBER, "name", V_TEXT, 0, "\x80" "abc", "姓名 (name) 不是有效的 UTF-8 文本 is not valid UTF-8 text" },
+		{ TBL_MEMBER, "name", V_TEXT, 0, "\xc0\xaf", "姓名 (name) 不是有效的 UTF-8 文本 is not valid UTF-8 text" },
 		{ TBL_MEMBER, "name", V_TEXT, 0, "\xe0\x80\xaf",   /* overlong "/" */
-		  "姓名 (name) is not valid UTF-8 text" },
+		  "姓名 (name) 不是有效的 UTF-8 文本 is not valid UTF-8 text" },
 		{ TBL_MEMBER, "name", V_TEXT, 0, "\xed\xa0\x80",   /* UTF-16 surrogate D800 */
-		  "姓名 (name) is not valid UTF-8 text" },
+		  "姓名 (name) 不是有效的 UTF-8 文本 is not valid UTF-8 text" },
 		{ TBL_MEMBER, "name", V_TEXT, 0, "\xf4\x90\x80\x80",   /* above U+10FFFF */
-		  "姓名 (name) is not valid UTF-8 text" },
-		{ TBL_MEMBER, "name", V_TEXT, 0, "a\x01" "b", "姓名 (name) is not valid UTF-8 text" },
+		  "姓名 (name) 不是有效的 UTF-8 文本 is not valid UTF-8 text" },
+		{ TBL_MEMBER, "name", V_TEXT, 0, "a\x01" "b", "姓名 (name) 不是有效的 UTF-8 文本 is not valid UTF-8 text" },
 		{ TBL_MEMBER, "name", V_TEXT, 0, "\xf0\x9f\x8e\x89", NULL },   /* U+1F389 */
 		/* Dates. */
 		{ TBL_MEMBER, "birth_date", V_TEXT, 0, "2000-02-29", NULL },
@@ -339,7 +339,7 @@ test_validate_value(void)
 		  "出生日期 (birth_date) 日期 \"2001-02-29\" 无效，应为 YYYY-MM-DD" },
 		{ TBL_MEMBER, "join_date", V_TEXT, 0, "2020/07/01",
 		  "入党日期 (join_date) 日期 \"2020/07/01\" 无效，应为 YYYY-MM-DD" },
-		{ TBL_MEMBER, "join_date", V_INT, 20200701, NULL, "入党日期 (join_date) must be text" },
+		{ TBL_MEMBER, "join_date", V_INT, 20200701, NULL, "入党日期 (join_date) 应为文本 must be text" },
 		/* Enumerations. */
 		{ TBL_MEMBER, "gender", V_TEXT, 0, "female", NULL },
 		{ TBL_MEMBER, "gender", V_TEXT, 0, "男", "性别 (gender) 取值 \"男\" 不在允许范围内" },
@@ -354,18 +354,18 @@ test_validate_value(void)
 		/* References: a lower-case UUID. */
 		{ TBL_MEMBER, "org_id", V_TEXT, 0, "0190a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a2b", NULL },
 		{ TBL_MEMBER, "org_id", V_TEXT, 0, "0190A1B2-C3D4-7E5F-8A6B-7C8D9E0F1A2B",
-		  "所在党支部 (org_id) is not a row id" },
-		{ TBL_MEMBER, "org_id", V_TEXT, 0, "SQ01", "所在党支部 (org_id) is not a row id" },
+		  "所在党支部 (org_id) 不是记录编号 is not a row id" },
+		{ TBL_MEMBER, "org_id", V_TEXT, 0, "SQ01", "所在党支部 (org_id) 不是记录编号 is not a row id" },
 		{ TBL_MEMBER, "org_id", V_TEXT, 0, "0190a1b2c3d47e5f8a6b7c8d9e0f1a2b0000",
-		  "所在党支部 (org_id) is not a row id" },
-		{ TBL_MEMBER, "org_id", V_INT, 1, NULL, "所在党支部 (org_id) must be text" },
-		{ TBL_ORG, "parent_id", V_TEXT, 0, "0190a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a2", "上级组织 (parent_id) is not a row id" },
+		  "所在党支部 (org_id) 不是记录编号 is not a row id" },
+		{ TBL_MEMBER, "org_id", V_INT, 1, NULL, "所在党支部 (org_id) 应为文本 must be text" },
+		{ TBL_ORG, "parent_id", V_TEXT, 0, "0190a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a2", "上级组织 (parent_id) 不是记录编号 is not a row id" },
 		/* The citizen ID column carries its own rule. */
 		{ TBL_MEMBER, "id_number", V_TEXT, 0, "11010519491231002X", NULL },
 		{ TBL_MEMBER, "id_number", V_TEXT, 0, "110105194912310021", "公民身份号码校验位错误（应为 X）" },
 		{ TBL_MEMBER, "id_number", V_TEXT, 0, "11010519491231002", "公民身份号码应为18位，实际为17位" },
 		{ TBL_MEMBER, "id_number", V_TEXT, 0, "1101051949123100211",
-		  "公民身份号码 (id_number) is longer than 18 bytes" },
+		  "公民身份号码 (id_number) 超过 18 字节 is longer than 18 bytes" },
 	};
 
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
