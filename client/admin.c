@@ -614,16 +614,16 @@ static const struct cmd_opt conflicts_resolve_opts[] = {
 extern const struct cmd_entry cmd_entries_conflicts[];
 
 const struct cmd_entry cmd_entries_conflicts[] = {
-	{ "conflicts", "list", NULL, 0, 0, conflicts_list_opts, 0, CMD_REPLICA | CMD_ADMIN,
+	{ "conflicts", "list", NULL, 0, 0, conflicts_list_opts, 0, 0,
 	  "服务器上的冲突队列 The conflict queue on the server: the open conflicts, or\n"
 	  "--status resolved|auto|all. `tongxin conflicts` alone lists too.\n" CONFLICTS_TAIL,
 	  exec_conflicts_list },
-	{ "conflicts", "show", "CONFLICT", 1, 1, NULL, 0, CMD_REPLICA | CMD_ADMIN,
+	{ "conflicts", "show", "CONFLICT", 1, 1, NULL, 0, 0,
 	  "并排显示 Base, server value and office value side by side, both authors.\n"
 	  CONFLICTS_TAIL,
 	  exec_conflicts_show },
 	{ "conflicts", "resolve", "CONFLICT", 1, 1, conflicts_resolve_opts, 0,
-	  CMD_REPLICA | CMD_ADMIN,
+	  0,
 	  "处理冲突 Settle a conflict: keep the server's value, take the office's, or\n"
 	  "enter merged values (one of --keep-server, --take-office, --set). A resolution\n"
 	  "is an ordinary change that reaches every replica in scope, and is kept in the\n"
@@ -741,7 +741,7 @@ static const struct cmd_opt audit_opts[] = {
 extern const struct cmd_entry cmd_entries_audit[];
 
 const struct cmd_entry cmd_entries_audit[] = {
-	{ "audit", NULL, NULL, 0, 0, audit_opts, 0, CMD_REPLICA | CMD_ADMIN,
+	{ "audit", NULL, NULL, 0, 0, audit_opts, 0, 0,
 	  "审计 Administrators: who changed what, from which device, and when.\n"
 	  "退出状态 Exit status: 0 ok, 2 usage error, 3 unreachable, 4 refused (not an\n"
 	  "administrator), 7 invalid value (--since, --limit).\n",
@@ -817,7 +817,7 @@ devices_run(struct cli *cli, const struct cmd_args *a)
 extern const struct cmd_entry cmd_entries_devices[];
 
 const struct cmd_entry cmd_entries_devices[] = {
-	{ "devices", NULL, NULL, 0, 0, NULL, 0, CMD_REPLICA | CMD_ADMIN,
+	{ "devices", NULL, NULL, 0, 0, NULL, 0, 0,
 	  "设备 Administrators: every device's last contact, pushed transactions, open\n"
 	  "conflicts and the result of its last replica check (tongxin sync --verify).\n",
 	  devices_run },

@@ -40,8 +40,6 @@ struct cmd_opt {
 #define CMD_OPT_MULTI 0x2      /* may be given more than once (each value kept, up to CMD_MAX_FIELDS) */
 
 /* Entry flags. */
-#define CMD_REPLICA 0x1        /* opens the replica named by the global options */
-#define CMD_ADMIN 0x2          /* needs an administrator's credential */
 #define CMD_FIELDS 0x4         /* takes --COLUMN VALUE for the columns of fields_table */
 
 struct cmd_args;

@@ -356,16 +356,16 @@ static const struct cmd_opt list_opts[] = {
 };
 
 const struct cmd_entry cmd_entries_item[] = {
-	{ "item", "add", NULL, 0, 0, add_opts, 0, CMD_REPLICA,
+	{ "item", "add", NULL, 0, 0, add_opts, 0, 0,
 	  "添加一项清单 Add an item (status 待办 open).\n", exec_add },
-	{ "item", "claim", "ITEM", 1, 1, claim_opts, 0, CMD_REPLICA,
+	{ "item", "claim", "ITEM", 1, 1, claim_opts, 0, 0,
 	  "认领 Claim a need, project, resource or problem item. ITEM: its id or the id's\n"
 	  "last 6+ characters (the 编号 of item list).\n", exec_step },
-	{ "item", "rectify", "ITEM", 1, 1, rectify_opts, 0, CMD_REPLICA,
+	{ "item", "rectify", "ITEM", 1, 1, rectify_opts, 0, 0,
 	  "整改 Record a problem item's rectification.\n", exec_step },
-	{ "item", "close", "ITEM", 1, 1, close_opts, 0, CMD_REPLICA,
+	{ "item", "close", "ITEM", 1, 1, close_opts, 0, 0,
 	  "销号 Close an item out (a problem item once rectified).\n", exec_step },
-	{ "item", "list", NULL, 0, 0, list_opts, 0, CMD_REPLICA,
+	{ "item", "list", NULL, 0, 0, list_opts, 0, 0,
 	  "列出清单 The items, those not closed out first; 编号 is the short handle the\n"
 	  "other sub-verbs take (--csv and --json keep the whole id).\n", exec_list },
 	{ NULL, NULL, NULL, 0, 0, NULL, 0, 0, NULL, NULL },

@@ -615,17 +615,17 @@ static const struct cmd_opt list_opts[] = {
 };
 
 const struct cmd_entry cmd_entries_meeting[] = {
-	{ "meeting", "add", NULL, 0, 0, add_opts, 0, CMD_REPLICA,
+	{ "meeting", "add", NULL, 0, 0, add_opts, 0, 0,
 	  "记录一次组织生活（三会一课等）及其出勤，在一个本地事务中。\n"
 	  "Record a meeting and its attendance as one local transaction.\n"
 	  "MEMBERS, ID: 公民身份号码、编号末尾至少6位或姓名，逗号分隔 (citizen ID numbers,\n"
 	  "ids' last 6+ characters or names one member has, comma-separated).\n",
 	  exec_add },
-	{ "meeting", "list", NULL, 0, 0, list_opts, 0, CMD_REPLICA,
+	{ "meeting", "list", NULL, 0, 0, list_opts, 0, 0,
 	  "列出会议，按日期 The meetings, by date; 编号 is the short handle that\n"
 	  "meeting show takes (--csv and --json keep the whole id).\n",
 	  exec_list },
-	{ "meeting", "show", "MEETING", 1, 1, NULL, 0, CMD_REPLICA,
+	{ "meeting", "show", "MEETING", 1, 1, NULL, 0, 0,
 	  "一次会议及其出勤 One meeting and its roll. MEETING: its id or the id's last 6+\n"
 	  "characters (the 编号 of meeting list).\n",
 	  exec_show },

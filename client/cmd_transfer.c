@@ -266,25 +266,25 @@ static const struct cmd_opt list_opts[] = {
 extern const struct cmd_entry cmd_entries_transfer[];
 
 const struct cmd_entry cmd_entries_transfer[] = {
-	{ "transfer", "request", "MEMBER", 1, 1, request_opts, 0, CMD_REPLICA,
+	{ "transfer", "request", "MEMBER", 1, 1, request_opts, 0, 0,
 	  "申请把党员的组织关系转往另一社区 Request a member's transfer to another\n"
 	  "community; the receiving office sees it after both offices have synced.\n"
 	  "MEMBER: 公民身份号码、编号末尾至少6位或姓名 citizen ID number, the id's last\n"
 	  "6+ characters or a name one member has.\n" TRANSFER_TAIL,
 	  exec_request },
-	{ "transfer", "accept", "TRANSFER", 1, 1, accept_opts, 0, CMD_REPLICA,
+	{ "transfer", "accept", "TRANSFER", 1, 1, accept_opts, 0, 0,
 	  "接收转入本组织的党员 Accept a transfer addressed to this organisation; the\n"
 	  "member moves when the server applies it at the next sync.\n" TRANSFER_TAIL,
 	  exec_accept },
-	{ "transfer", "reject", "TRANSFER", 1, 1, reject_opts, 0, CMD_REPLICA,
+	{ "transfer", "reject", "TRANSFER", 1, 1, reject_opts, 0, 0,
 	  "退回转接申请 Reject a transfer addressed to this organisation, with a note.\n"
 	  TRANSFER_TAIL,
 	  exec_reject },
-	{ "transfer", "withdraw", "TRANSFER", 1, 1, NULL, 0, CMD_REPLICA,
+	{ "transfer", "withdraw", "TRANSFER", 1, 1, NULL, 0, 0,
 	  "撤回本组织提出、尚未办理的申请 Withdraw a request this office made while it\n"
 	  "is still open (once it has come back from the server).\n" TRANSFER_TAIL,
 	  exec_withdraw },
-	{ "transfer", "list", NULL, 0, 0, list_opts, 0, CMD_REPLICA,
+	{ "transfer", "list", NULL, 0, 0, list_opts, 0, 0,
 	  "列出转接 The open transfers (--all: every one), outgoing and incoming; 编号 is\n"
 	  "the short handle the other sub-verbs take (--csv and --json keep the whole id,\n"
 	  "--json adds \"handle\").\n",

@@ -484,7 +484,7 @@ static const struct cmd_opt ui_opts[] = {
 
 /* The ui verb as one row of the command table (cmd.h). */
 static const struct cmd_entry cmd_entries_ui[] = {
-	{ "ui", NULL, NULL, 0, 0, ui_opts, 0, CMD_REPLICA,
+	{ "ui", NULL, NULL, 0, 0, ui_opts, 0, 0,
 	  "工作台 The clerk's web desk on this replica, in a browser, offline. Prints a link\n"
 	  "with a one-time token; opening it signs the browser in (a session cookie).\n"
 	  "Stops on Ctrl+C (SIGINT) or SIGTERM. The desk has no TLS: on an address other\n"

@@ -89,10 +89,10 @@ run(const char *line, char *errbuf, size_t errcap)
 }
 
 static const struct cmd_entry table[] = {
-	{ "member", "add", NULL, 0, 0, add_opts, TBL_MEMBER, CMD_REPLICA | CMD_FIELDS, "添加党员\n",
+	{ "member", "add", NULL, 0, 0, add_opts, TBL_MEMBER, CMD_FIELDS, "添加党员\n",
 	  exec_none },
-	{ "member", "show", "ID", 1, 1, NULL, 0, CMD_REPLICA, "一名党员\n", exec_none },
-	{ "sync", NULL, NULL, 0, 0, NULL, 0, CMD_REPLICA, "同步\n", exec_none },
+	{ "member", "show", "ID", 1, 1, NULL, 0, 0, "一名党员\n", exec_none },
+	{ "sync", NULL, NULL, 0, 0, NULL, 0, 0, "同步\n", exec_none },
 	{ NULL, NULL, NULL, 0, 0, NULL, 0, 0, NULL, NULL },
 };
 
