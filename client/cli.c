@@ -62,7 +62,7 @@ static const struct cmd_opt status_opts[] = {
 	{ NULL, NULL, 0, NULL },
 };
 static const struct cmd_entry cmd_entries_status[] = {
-	{ "status", NULL, NULL, 0, 0, status_opts, 0, CMD_REPLICA,
+	{ "status", NULL, NULL, 0, 0, status_opts, 0, 0,
 	  "状态：副本、设备、组织、角色、服务器、最近联系、待发送的修改，以及本机修改中\n"
 	  "进入冲突或被拒绝的。Show the replica, device, organisation, role, server, last\n"
 	  "contact, the changes waiting to be sent, and this device's changes that went to\n"
@@ -78,7 +78,7 @@ static const struct cmd_opt sync_opts[] = {
 	{ NULL, NULL, 0, NULL },
 };
 static const struct cmd_entry cmd_entries_sync[] = {
-	{ "sync", NULL, NULL, 0, 0, sync_opts, 0, CMD_REPLICA,
+	{ "sync", NULL, NULL, 0, 0, sync_opts, 0, 0,
 	  "同步：发送本机待发送的修改，再取回本组织范围内的变化。Send the waiting changes, then\n"
 	  "receive what changed in this device's scope. Prints what was pushed, applied,\n"
 	  "merged, put in conflict, rejected and pulled.\n"
@@ -1215,15 +1215,15 @@ static const struct cmd_opt org_add_opts[] = {
 };
 
 const struct cmd_entry cmd_entries_org[] = {
-	{ "org", "add", NULL, 0, 0, org_add_opts, TBL_ORG, CMD_REPLICA | CMD_FIELDS,
+	{ "org", "add", NULL, 0, 0, org_add_opts, TBL_ORG, CMD_FIELDS,
 	  "添加组织 Add an organisation (组织) under its parent, in one local transaction.\n"
 	  "Fields: --branch-type, --secretary, --founded-on, --term-start, --term-end,\n"
 	  "--dissolved.\n", org_add_exec },
-	{ "org", "edit", "CODE", 1, 1, NULL, TBL_ORG, CMD_REPLICA | CMD_FIELDS,
+	{ "org", "edit", "CODE", 1, 1, NULL, TBL_ORG, CMD_FIELDS,
 	  "修改组织 Change the given fields of the organisation with code CODE.\n", org_edit_exec },
-	{ "org", "list", NULL, 0, 0, NULL, 0, CMD_REPLICA,
+	{ "org", "list", NULL, 0, 0, NULL, 0, 0,
 	  "列出组织 The organisations of the replica, by code.\n", org_list_exec },
-	{ "org", "tree", NULL, 0, 0, NULL, 0, CMD_REPLICA,
+	{ "org", "tree", NULL, 0, 0, NULL, 0, 0,
 	  "组织树 The organisations as a tree, with their members counted.\n", org_tree_exec },
 	{ NULL, NULL, NULL, 0, 0, NULL, 0, 0, NULL, NULL },
 };
@@ -1305,11 +1305,11 @@ dom_exit(const struct dom_error *e, int t, const char *verbname)
 		for (char *p = opt; *p; p++)
 			if (*p == '_')
 				*p = '-';
-		fprintf(stderr, "tongxin %s: %s (--%s)\n", verbname, e->msg, opt);
+		fprintf(stderr, "tongxin %s: %s (--%s)\n", verbname, text_show(e->msg), opt);
 	} else {
-		fprintf(stderr, "tongxin %s: %s\n", verbname, e->msg);
+		fprintf(stderr, "tongxin %s: %s\n", verbname, text_show(e->msg));
 	}
-	return e->kind == DOM_INVALID || e->kind == DOM_MISSING ? EXIT_INVALID : EXIT_FAIL;
+	return cmd_exit_of(e->kind);
 }
 
 /* member add: the domain layer validates and writes in one local transaction. */
@@ -1759,34 +1759,34 @@ static const struct cmd_opt member_import_opts[] = {
 const struct cmd_entry cmd_entries_member[] = {
 	{ "member", "add", "--name NAME --gender G --ethnicity E --id-number N --education E "
 	  "--category C --branch CODE --join-date D", 0, 0, NULL, TBL_MEMBER,
-	  CMD_REPLICA | CMD_FIELDS,
+	  CMD_FIELDS,
 	  "添加党员 Add a party member (党员), checked and written in one local transaction.\n"
 	  "The birth date is taken from the citizen ID number when not given. Fields use\n"
 	  "the schema's column names with dashes: --phone, --address, --job, --full-date,\n"
 	  "--retired, --relocated, --mobile, --flow-to, ...\n", member_add_exec },
-	{ "member", "edit", "MEMBER", 1, 1, NULL, TBL_MEMBER, CMD_REPLICA | CMD_FIELDS,
+	{ "member", "edit", "MEMBER", 1, 1, NULL, TBL_MEMBER, CMD_FIELDS,
 	  "修改党员信息 Change the given fields of one member.\n" MEMBER_ARG, member_one_exec },
-	{ "member", "delete", "MEMBER", 1, 1, NULL, 0, CMD_REPLICA,
+	{ "member", "delete", "MEMBER", 1, 1, NULL, 0, 0,
 	  "删除党员 Delete one member's record.\n" MEMBER_ARG, member_one_exec },
-	{ "member", "show", "MEMBER", 1, 1, NULL, 0, CMD_REPLICA,
+	{ "member", "show", "MEMBER", 1, 1, NULL, 0, 0,
 	  "查看党员 One member's record.\n" MEMBER_ARG, member_one_exec },
-	{ "member", "list", NULL, 0, 0, member_list_opts, 0, CMD_REPLICA,
+	{ "member", "list", NULL, 0, 0, member_list_opts, 0, 0,
 	  "列出党员 The members, by name; 编号 is the short handle the other sub-verbs take.\n",
 	  member_list_exec },
-	{ "member", "find", "TEXT", 1, 1, NULL, 0, CMD_REPLICA,
+	{ "member", "find", "TEXT", 1, 1, NULL, 0, 0,
 	  "查找党员 Members whose name, citizen ID or phone contains TEXT.\n", member_find_exec },
-	{ "member", "lost", "MEMBER", 1, 1, member_lost_opts, 0, CMD_REPLICA,
+	{ "member", "lost", "MEMBER", 1, 1, member_lost_opts, 0, 0,
 	  "失联 Mark a member out of contact.\n" MEMBER_ARG, member_one_exec },
-	{ "member", "found", "MEMBER", 1, 1, NULL, 0, CMD_REPLICA,
+	{ "member", "found", "MEMBER", 1, 1, NULL, 0, 0,
 	  "恢复联系 A member out of contact is back in touch.\n" MEMBER_ARG, member_one_exec },
-	{ "member", "mobile", "MEMBER", 1, 1, member_mobile_opts, 0, CMD_REPLICA,
+	{ "member", "mobile", "MEMBER", 1, 1, member_mobile_opts, 0, 0,
 	  "外出流动 A member went away (流动党员).\n" MEMBER_ARG, member_one_exec },
-	{ "member", "return", "MEMBER", 1, 1, NULL, 0, CMD_REPLICA,
+	{ "member", "return", "MEMBER", 1, 1, NULL, 0, 0,
 	  "返回 A mobile member is back.\n" MEMBER_ARG, member_one_exec },
-	{ "member", "report", "MEMBER", 1, 1, member_report_opts, 0, CMD_REPLICA,
+	{ "member", "report", "MEMBER", 1, 1, member_report_opts, 0, 0,
 	  "到社区报到 A member reports to a community (在职党员到社区报到).\n" MEMBER_ARG,
 	  member_one_exec },
-	{ "member", "import", "FILE.csv", 1, 1, member_import_opts, 0, CMD_REPLICA,
+	{ "member", "import", "FILE.csv", 1, 1, member_import_opts, 0, 0,
 	  "导入 A CSV with the national form's columns (姓名, 性别, 公民身份号码, 所在党支部\n"
 	  "CODE or name, ...); nothing is imported if a row is bad unless --take-good; bad\n"
 	  "rows go to FILE.errors.csv with a 错误 column (fix and import it again); --check\n"

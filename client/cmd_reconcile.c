@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "cmd.h"
 #include "dom_report.h"
+#include "text.h"
 #include "validate.h"
 
 /*
@@ -35,7 +36,7 @@ exec_reconcile(struct cli *cli, const struct cmd_args *a)
 		return EXIT_FAIL;
 	today_str(today);
 	if (dom_reconcile_table(r, today, &t, &findings, &e) != 0) {
-		fprintf(stderr, "tongxin reconcile: %s\n", e.msg);
+		fprintf(stderr, "tongxin reconcile: %s\n", text_show(e.msg));
 		replica_close(r);
 		return EXIT_FAIL;
 	}
@@ -55,7 +56,7 @@ exec_reconcile(struct cli *cli, const struct cmd_args *a)
 extern const struct cmd_entry cmd_entries_reconcile[];
 
 const struct cmd_entry cmd_entries_reconcile[] = {
-	{ "reconcile", NULL, NULL, 0, 0, NULL, 0, CMD_REPLICA,
+	{ "reconcile", NULL, NULL, 0, 0, NULL, 0, 0,
 	  "街道核对 Street-wide cross-office checks on this replica (the street's replica\n"
 	  "holds every office): members in dissolved organisations, probationary members\n"
 	  "past their year, lost contact for 6+ months, transfers waiting 30+ days, missing\n"

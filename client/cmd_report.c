@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "dom_report.h"
+#include "text.h"
 #include "validate.h"
 
 /* Options every report takes, resolved. */
@@ -80,7 +81,7 @@ opt_number(const struct report_ctx *x, const struct cmd_args *a, const char *nam
 static int
 report_fail(struct report_ctx *x, const struct dom_error *e)
 {
-	fprintf(stderr, "tongxin %s: %s\n", x->verbname, e->msg);
+	fprintf(stderr, "tongxin %s: %s\n", x->verbname, text_show(e->msg));
 	return cmd_exit_of(e->kind);
 }
 
@@ -405,30 +406,30 @@ static const struct cmd_opt opts_terms[] = {
 extern const struct cmd_entry cmd_entries_report[];
 
 const struct cmd_entry cmd_entries_report[] = {
-	{ "report", "profile", NULL, 0, 0, opts_plain, 0, CMD_REPLICA,
+	{ "report", "profile", NULL, 0, 0, opts_plain, 0, 0,
 	  "党员队伍结构 Member profile: members, and the count and share aged 60+ (from the\n"
 	  "birth date), retired, junior high or below, relocated, mobile, lost contact and\n"
 	  "probationary; members in normal standing (党籍正常) count.\n" REPORT_TAIL,
 	  exec_profile },
-	{ "report", "compliance", NULL, 0, 0, opts_compliance, 0, CMD_REPLICA,
+	{ "report", "compliance", NULL, 0, 0, opts_compliance, 0, 0,
 	  "三会一课 per branch: 支委会, 党小组会 (branches with groups) and 主题党日\n"
 	  "monthly, 党员大会 quarterly, 党课 every N months (default 3); only periods that\n"
 	  "have ended by the date are due; the period defaults to the quarter of the date;\n"
 	  "lists the branches that fall short (未达标).\n" REPORT_TAIL,
 	  exec_compliance },
-	{ "report", "inactive", NULL, 0, 0, opts_inactive, 0, CMD_REPLICA,
+	{ "report", "inactive", NULL, 0, 0, opts_inactive, 0, 0,
 	  "未参加组织生活的党员 Members not present at any meeting in the last N months\n"
 	  "(default 6).\n" REPORT_TAIL,
 	  exec_inactive },
-	{ "report", "overdue", NULL, 0, 0, opts_plain, 0, CMD_REPLICA,
+	{ "report", "overdue", NULL, 0, 0, opts_plain, 0, 0,
 	  "逾期未销号问题 Problem items past their due date and not closed out (销号).\n"
 	  REPORT_TAIL,
 	  exec_overdue },
-	{ "report", "terms", NULL, 0, 0, opts_terms, 0, CMD_REPLICA,
+	{ "report", "terms", NULL, 0, 0, opts_terms, 0, 0,
 	  "换届提醒 Committees whose term ended or ends within N months (default 6).\n"
 	  REPORT_TAIL,
 	  exec_terms },
-	{ "report", "roster", NULL, 0, 0, opts_plain, 0, CMD_REPLICA,
+	{ "report", "roster", NULL, 0, 0, opts_plain, 0, 0,
 	  "党员花名册 The members on the books (not expelled or deceased) in the national\n"
 	  "form's columns, by organisation and name.\n" REPORT_TAIL,
 	  exec_roster },
