@@ -6,6 +6,7 @@
  */
 #include "web_api.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,16 @@
 #include "validate.h"
 #include "value.h"
 #include "vocab.h"
+
+const struct col_def *
+web_col(int t, const char *name)
+{
+	const struct table_def *td = &schema_tables[t];
+	int c = schema_col_index(td, name);
+
+	assert(c >= 0);
+	return &td->cols[c];
+}
 
 const char *
 web_arg(struct call *c, const char *name)
@@ -70,13 +81,6 @@ web_jw_coded(struct jw *j, const char *key, const struct col_def *col, const cha
 	jw_kstr(j, "code", stored);
 	jw_kstr(j, "label", vocab_col_label(col, stored));
 	jw_end_obj(j);
-}
-
-static const struct col_def *
-member_col(const char *name)
-{
-	const struct table_def *td = &schema_tables[TBL_MEMBER];
-	return &td->cols[schema_col_index(td, name)];
 }
 
 /* --- GET /api/session ---------------------------------------------------- */
@@ -291,14 +295,14 @@ put_member_row(const struct dom_member_row *m, void *arg)
 	jw_obj(j);
 	jw_kstr(j, "id", m->id);
 	jw_kstr(j, "name", m->name);
-	web_jw_coded(j, "gender", member_col("gender"), m->gender);
+	web_jw_coded(j, "gender", web_col(TBL_MEMBER, "gender"), m->gender);
 	jw_kstr(j, "id_number", m->id_number);
-	web_jw_coded(j, "category", member_col("category"), m->category);
+	web_jw_coded(j, "category", web_col(TBL_MEMBER, "category"), m->category);
 	jw_kstr(j, "org_id", m->org_id);
 	jw_kstr(j, "org_name", m->org_name);
 	jw_kstr(j, "join_date", m->join_date);
 	jw_kstr(j, "phone", m->phone);
-	web_jw_coded(j, "standing", member_col("standing"), m->standing);
+	web_jw_coded(j, "standing", web_col(TBL_MEMBER, "standing"), m->standing);
 	jw_kbool(j, "lost_contact", m->lost_contact);
 	jw_kbool(j, "mobile", m->mobile);
 	jw_kbool(j, "retired", m->retired);

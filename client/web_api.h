@@ -48,6 +48,8 @@ extern const struct web_route web_routes_work[];
 extern const struct web_route web_routes_transfer[];
 extern const struct web_route web_routes_report[];
 
+/* Column name of table t (a constant: the name must exist). */
+const struct col_def *web_col(int t, const char *name);
 /* A query-string parameter, or NULL. */
 const char *web_arg(struct call *c, const char *name);
 /* A form-body field, or NULL. */

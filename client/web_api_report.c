@@ -55,13 +55,6 @@ struct report_args {
 	int months;                            /* inactive, terms */
 };
 
-static const struct col_def *
-col_of(int t, const char *name)
-{
-	const struct table_def *td = &schema_tables[t];
-	return &td->cols[schema_col_index(td, name)];
-}
-
 /*
  * Query parameter name as a whole number in [lo, hi] into *out, or keep
  * *out when absent or empty. -1 having answered 422 when it is not one.
@@ -201,7 +194,7 @@ json_profile(struct call *c, const struct report_args *a)
 static void
 put_branch(const struct dom_compliance_row *br, void *arg)
 {
-	const struct col_def *kind = col_of(TBL_MEETING, "kind");
+	const struct col_def *kind = web_col(TBL_MEETING, "kind");
 	struct jw *j = arg;
 
 	jw_obj(j);
@@ -235,7 +228,7 @@ put_branch(const struct dom_compliance_row *br, void *arg)
 static void
 json_compliance(struct call *c, const struct report_args *a)
 {
-	const struct col_def *kind = col_of(TBL_MEETING, "kind");
+	const struct col_def *kind = web_col(TBL_MEETING, "kind");
 	const struct dom_compliance_period *p = &a->period;
 	int nbranches = 0, nshort = 0;
 	struct dom_error e;
@@ -351,7 +344,7 @@ put_overdue(const struct dom_overdue_row *i, void *arg)
 	jw_kstr(j, "org_name", i->org_name);
 	jw_kstr(j, "title", i->title);
 	jw_kstr(j, "due_on", i->due_on);
-	web_jw_coded(j, "status", col_of(TBL_LIST_ITEM, "status"), i->status);
+	web_jw_coded(j, "status", web_col(TBL_LIST_ITEM, "status"), i->status);
 	jw_kstr(j, "claimed_by", i->claimed_by);
 	jw_kint(j, "days_overdue", i->days_overdue);
 	jw_end_obj(j);
@@ -391,7 +384,7 @@ put_term(const struct dom_term_row *t, void *arg)
 	jw_obj(j);
 	jw_kstr(j, "code", t->code);
 	jw_kstr(j, "name", t->name);
-	web_jw_coded(j, "kind", col_of(TBL_ORG, "kind"), t->kind);
+	web_jw_coded(j, "kind", web_col(TBL_ORG, "kind"), t->kind);
 	jw_kstr(j, "term_start", t->term_start);
 	jw_kstr(j, "term_end", t->term_end);
 	jw_kbool(j, "computed", t->computed);
@@ -442,18 +435,18 @@ put_roster(const struct dom_roster_row *m, void *arg)
 	jw_kstr(j, "org_code", m->org_code);
 	jw_kstr(j, "org_name", m->org_name);
 	jw_kstr(j, "name", m->name);
-	web_jw_coded(j, "gender", col_of(TBL_MEMBER, "gender"), m->gender);
-	web_jw_coded(j, "ethnicity", col_of(TBL_MEMBER, "ethnicity"), m->ethnicity);
+	web_jw_coded(j, "gender", web_col(TBL_MEMBER, "gender"), m->gender);
+	web_jw_coded(j, "ethnicity", web_col(TBL_MEMBER, "ethnicity"), m->ethnicity);
 	jw_kstr(j, "id_number", m->id_number);
 	jw_kstr(j, "birth_date", m->birth_date);
-	web_jw_coded(j, "education", col_of(TBL_MEMBER, "education"), m->education);
-	web_jw_coded(j, "category", col_of(TBL_MEMBER, "category"), m->category);
+	web_jw_coded(j, "education", web_col(TBL_MEMBER, "education"), m->education);
+	web_jw_coded(j, "category", web_col(TBL_MEMBER, "category"), m->category);
 	jw_kstr(j, "join_date", m->join_date);
 	jw_kstr(j, "full_date", m->full_date);
 	jw_kstr(j, "job", m->job);
 	jw_kstr(j, "phone", m->phone);
 	jw_kstr(j, "address", m->address);
-	web_jw_coded(j, "standing", col_of(TBL_MEMBER, "standing"), m->standing);
+	web_jw_coded(j, "standing", web_col(TBL_MEMBER, "standing"), m->standing);
 	jw_kbool(j, "lost_contact", m->lost_contact);
 	jw_kstr(j, "lost_since", m->lost_since);
 	jw_kbool(j, "mobile", m->mobile);

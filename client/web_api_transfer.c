@@ -40,13 +40,6 @@
 #define ADMIN_ARG_MAX 128
 #define ADMIN_VAL_MAX 2000
 
-static const struct col_def *
-transfer_col(const char *name)
-{
-	const struct table_def *td = &schema_tables[TBL_TRANSFER];
-	return &td->cols[schema_col_index(td, name)];
-}
-
 /* An argument that must be at most max bytes: NULL when absent or too long (*bad set). */
 static const char *
 bounded(const char *s, size_t max, bool *bad)
@@ -91,7 +84,7 @@ put_transfer(const struct dom_transfer_row *t, void *arg)
 	put_org_ref(j, "to", t->to_org_id, t->to_code, t->to_name);
 	jw_kstr(j, "requested_on", t->requested_on);
 	jw_kstr(j, "reason", t->reason);
-	web_jw_coded(j, "status", transfer_col("status"), t->status);
+	web_jw_coded(j, "status", web_col(TBL_TRANSFER, "status"), t->status);
 	jw_kstr(j, "decided_on", t->decided_on);
 	jw_kstr(j, "decision_note", t->decision_note);
 	jw_kbool(j, "can_decide", t->can_decide);

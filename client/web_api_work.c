@@ -29,13 +29,6 @@
 /* The most rows a list answers with; the page says when there were more. */
 #define WORK_LIST_MAX 2000
 
-static const struct col_def *
-col_of(int t, const char *name)
-{
-	const struct table_def *td = &schema_tables[t];
-	return &td->cols[schema_col_index(td, name)];
-}
-
 /* A vocabulary's entries as [{code, label}]. */
 static void
 put_vocab(struct jw *j, const char *key, const char *name)
@@ -162,7 +155,7 @@ put_meeting_row(const struct dom_meeting_row *m, void *arg)
 	jw_obj(j);
 	jw_kstr(j, "id", m->id);
 	jw_kstr(j, "held_on", m->held_on);
-	web_jw_coded(j, "kind", col_of(TBL_MEETING, "kind"), m->kind);
+	web_jw_coded(j, "kind", web_col(TBL_MEETING, "kind"), m->kind);
 	jw_kstr(j, "org_id", m->org_id);
 	jw_kstr(j, "org_name", m->org_name);
 	jw_kstr(j, "org_code", m->org_code);
@@ -226,7 +219,7 @@ put_attendance(const struct dom_attendance_row *a, void *arg)
 	jw_obj(j);
 	jw_kstr(j, "member_id", a->member_id);
 	jw_kstr(j, "name", a->name);
-	web_jw_coded(j, "status", col_of(TBL_ATTENDANCE, "status"), a->status);
+	web_jw_coded(j, "status", web_col(TBL_ATTENDANCE, "status"), a->status);
 	jw_kstr(j, "reason", a->reason);
 	jw_end_obj(j);
 }
@@ -406,11 +399,11 @@ put_item(struct jw *j, const struct dom_item_row *i)
 	jw_kstr(j, "id", i->id);
 	jw_kstr(j, "org_id", i->org_id);
 	jw_kstr(j, "org_name", i->org_name);
-	web_jw_coded(j, "kind", col_of(TBL_LIST_ITEM, "kind"), i->kind);
+	web_jw_coded(j, "kind", web_col(TBL_LIST_ITEM, "kind"), i->kind);
 	jw_kstr(j, "title", i->title);
 	jw_kstr(j, "detail", i->detail);
 	jw_kstr(j, "due_on", i->due_on);
-	web_jw_coded(j, "status", col_of(TBL_LIST_ITEM, "status"), i->status);
+	web_jw_coded(j, "status", web_col(TBL_LIST_ITEM, "status"), i->status);
 	jw_kstr(j, "claimed_by", i->claimed_by);
 	jw_kstr(j, "claimed_on", i->claimed_on);
 	jw_kstr(j, "rectification", i->rectification);
