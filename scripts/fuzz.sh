@@ -17,7 +17,9 @@
 # Environment: FUZZ_BUILD (build directory, default build-fuzz/), FUZZ_TARGETS
 # (names, default all), FUZZ_SMOKE_SECONDS (per target, default 20), FUZZ_SMOKE_RUNS
 # (inputs per store target, default 4000; FUZZ_SMOKE_RUNS_FAST for the others,
-# default 100000), FUZZ_FINDINGS (where crash inputs go in a
+# default 100000), FUZZ_SMOKE_SEED (libFuzzer's -seed for the smoke run, default 1:
+# the same inputs on every CI run, so a red run is the change's and replays; the
+# long run draws a new seed each time), FUZZ_FINDINGS (where crash inputs go in a
 # long run, default $FUZZ_BUILD/findings), FUZZ_JOBS (parallel build jobs).
 # The store targets read TX_FUZZ_* variables too (see tests/fuzz/fuzz_store.c).
 set -euo pipefail
@@ -109,7 +111,7 @@ smoke() {
 		esac
 		# shellcheck disable=SC2046
 		"$build/tests/$t" "${common_flags[@]}" $(dict_of "$t") -max_total_time="$secs" \
-			-runs="$n" -artifact_prefix="$work/artifacts/" "$work/new" $corpus \
+			-seed="${FUZZ_SMOKE_SEED:-1}" -runs="$n" -artifact_prefix="$work/artifacts/" "$work/new" $corpus \
 			>"$log" 2>&1 || rc=$?
 		echo "fuzz: $t: exit $rc"
 		figures "$log"
