@@ -124,7 +124,11 @@ static const struct verb verbs[] = {
 	  "       tongxin member lost ID [--since DATE] [--note TEXT] | found ID\n"
 	  "       tongxin member mobile ID --to DESTINATION | return ID\n"
 	  "       tongxin member report ID --community CODE\n"
-	  "       tongxin member import FILE.csv [--errors FILE] [--take-good] [--check]",
+	  "       tongxin member import FILE.csv [--errors FILE] [--take-good] [--check]\n"
+	  "       tongxin member promote MEMBER --date D --meeting MEETING\n"
+	  "       tongxin member extend MEMBER --until D --meeting MEETING\n"
+	  "       tongxin member leave MEMBER --reason R --date D [--note TEXT]\n"
+	  "       tongxin member discipline MEMBER --kind K --date D --grounds TEXT [--until D]",
 	  "Party members (党员). ID is the member's id or citizen ID number. The birth\n"
 	  "date is taken from the citizen ID number when not given. Fields use the\n"
 	  "schema's column names with dashes: --phone, --address, --job, --full-date,\n"
@@ -159,6 +163,17 @@ static const struct verb verbs[] = {
 	  "receiving office accepts or rejects after its next sync, and only acceptance\n"
 	  "moves the member (the sending office's replicas then drop the member's data).\n",
 	  verb_transfer },
+	{ "develop", "develop add --name NAME --gender G --ethnicity E --id-number N --branch CODE\n"
+	  "            --applied-on D [--FIELD VALUE...]\n"
+	  "       tongxin develop list [--stage S] [--branch CODE]\n"
+	  "       tongxin develop show PERSON\n"
+	  "       tongxin develop activist|candidate|admit PERSON --date D --meeting MEETING\n"
+	  "       tongxin develop stop PERSON [--note TEXT]\n"
+	  "       tongxin develop due [--month YYYY-MM]",
+	  "发展党员 The development pipeline: 入党申请人 -> 入党积极分子 -> 发展对象 ->\n"
+	  "预备党员 (admit makes the member record), each step with its date and the branch\n"
+	  "meeting that decided it; due lists who is due for the next step this month and\n"
+	  "who is overdue (probationary members' 转正 included).\n", verb_develop },
 	{ "report", "report profile|compliance|inactive|overdue|terms|roster [--org CODE] [options]",
 	  "Reports on the local replica, offline: member profile shares, 三会一课\n"
 	  "compliance per branch, members without organisational life for 6 months,\n"
@@ -1794,10 +1809,31 @@ const struct cmd_entry cmd_entries_member[] = {
 	{ NULL, NULL, NULL, 0, 0, NULL, 0, 0, NULL, NULL },
 };
 
+/*
+ * The member verb's sub-verbs come from three tables: the record itself
+ * (above), the development and probation steps (cmd_develop.c) and the
+ * end of membership and discipline (cmd_life.c).
+ */
 static int
 verb_member(struct cli *cli, int argc, char **argv)
 {
-	return run_table(cmd_entries_member, cli, argc, argv);
+	const struct cmd_entry *const all[] = { cmd_entries_member, cmd_entries_member_develop,
+	    cmd_entries_member_life };
+	const struct cmd_entry *tables[sizeof all / sizeof all[0]];
+	size_t n = 0;
+	int rc;
+
+	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+		if (all[i]->verb != NULL)   /* an empty table takes no part */
+			tables[n++] = all[i];
+	ran = false;
+	rc = cmd_run_tables(tables, n, cli, argc, argv);
+	if (rc == EXIT_OK && !ran) {
+		fputc('\n', stdout);
+		vocab_help(stdout, "member");
+		fprintf(stdout, "\n%s", exit_codes_help);
+	}
+	return rc;
 }
 
 /* --- main ---------------------------------------------------------------- */

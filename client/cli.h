@@ -94,6 +94,8 @@ int edit_row(struct cli *cli, struct replica *r, int t, const char *id, int n,
 /* Domain verbs, one file each (cmd_*.c). */
 int verb_meeting(struct cli *cli, int argc, char **argv);
 int verb_item(struct cli *cli, int argc, char **argv);
+int verb_develop(struct cli *cli, int argc, char **argv);
+
 int verb_transfer(struct cli *cli, int argc, char **argv);
 int verb_report(struct cli *cli, int argc, char **argv);
 int verb_reconcile(struct cli *cli, int argc, char **argv);

@@ -285,22 +285,33 @@ cmd_usage(FILE *f, const struct cmd_entry *e)
 	}
 }
 
-/* Every entry's usage line of table, to f. */
+/* Every entry's usage line of the tables (one verb's), to f. */
 static void
-usage_table(FILE *f, const struct cmd_entry *table)
+usage_tables(FILE *f, const struct cmd_entry *const *tables, size_t n)
 {
-	for (const struct cmd_entry *e = table; e->verb; e++) {
-		fputs(e == table ? "usage: " : "       ", f);
-		cmd_usage_line(f, e);
-	}
+	bool first = true;
+
+	for (size_t i = 0; i < n; i++)
+		for (const struct cmd_entry *e = tables[i]; e->verb; e++) {
+			fputs(first ? "usage: " : "       ", f);
+			cmd_usage_line(f, e);
+			first = false;
+		}
 	fprintf(f, "\n`tongxin %s SUB --help` 查看子命令的说明 (shows one sub-verb's help).\n",
-	    table->verb);
+	    tables[0]->verb);
 }
 
 int
 cmd_run(const struct cmd_entry *table, struct cli *cli, int argc, char **argv)
 {
-	const struct cmd_entry *e;
+	return cmd_run_tables(&table, 1, cli, argc, argv);
+}
+
+int
+cmd_run_tables(const struct cmd_entry *const *tables, size_t n, struct cli *cli, int argc,
+    char **argv)
+{
+	const struct cmd_entry *e = NULL, *table = tables[0];
 	struct cmd_args *a;
 	bool help;
 	int rc, has_subs = table->sub != NULL, skip;
@@ -309,12 +320,14 @@ cmd_run(const struct cmd_entry *table, struct cli *cli, int argc, char **argv)
 		const char *sub = argc > 1 ? argv[1] : NULL;
 		if (sub == NULL || strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 ||
 		    strcmp(sub, "help") == 0) {
-			usage_table(sub ? stdout : stderr, table);
+			usage_tables(sub ? stdout : stderr, tables, n);
 			return sub ? EXIT_OK : EXIT_USAGE;
 		}
-		if ((e = cmd_find(table, argv[0], sub)) == NULL) {
+		for (size_t i = 0; i < n && e == NULL; i++)
+			e = cmd_find(tables[i], argv[0], sub);
+		if (e == NULL) {
 			fprintf(stderr, "tongxin %s: 未知子命令 unknown sub-verb \"%s\"\n", argv[0], sub);
-			usage_table(stderr, table);
+			usage_tables(stderr, tables, n);
 			return EXIT_USAGE;
 		}
 	} else {

@@ -106,6 +106,17 @@ const struct cmd_entry *cmd_find(const struct cmd_entry *table, const char *verb
  * a usage error (having said why).
  */
 int cmd_run(const struct cmd_entry *table, struct cli *cli, int argc, char **argv);
+/*
+ * The same for a verb whose sub-verbs come from several tables (the first
+ * table names the verb; its first entry's sub-verbs come first in usage).
+ * The tables must be empty of none: each has at least one entry.
+ */
+int cmd_run_tables(const struct cmd_entry *const *tables, size_t n, struct cli *cli, int argc,
+    char **argv);
+
+/* The member verb's further sub-verbs (cmd_develop.c, cmd_life.c); see cli.c's verb_member. */
+extern const struct cmd_entry cmd_entries_member_develop[];
+extern const struct cmd_entry cmd_entries_member_life[];
 
 /*
  * The exit status of a domain refusal of kind k (domain.h), the same in

@@ -235,41 +235,17 @@ dom_member_add(struct replica *r, const char *operator_name, Tongxin__Value *val
 
 /* --- editing ------------------------------------------------------------- */
 
-/* The kinds an organisation may be under each kind of parent (PRODUCT.md's tree). */
-static const struct {
-	const char *parent, *kind;
-} org_tree_rules[] = {
-	{ "street", "community" },
-	{ "community", "general_branch" },
-	{ "community", "branch" },
-	{ "general_branch", "general_branch" },
-	{ "general_branch", "branch" },
-	{ "branch", "group" },
-};
-
+/* The tree's rules are common/validate.c's: the server checks the same. */
 bool
 dom_org_kind_allowed(const char *parent_kind, const char *kind)
 {
-	if (kind == NULL)
-		return false;
-	if (parent_kind == NULL)
-		return strcmp(kind, "street") == 0;
-	for (size_t i = 0; i < sizeof org_tree_rules / sizeof org_tree_rules[0]; i++)
-		if (strcmp(org_tree_rules[i].parent, parent_kind) == 0 &&
-		    strcmp(org_tree_rules[i].kind, kind) == 0)
-			return true;
-	return false;
+	return org_kind_allowed(parent_kind, kind);
 }
 
 size_t
 dom_org_kinds_under(const char *parent_kind, const char **out, size_t cap)
 {
-	size_t n = 0;
-
-	for (size_t i = 0; i < sizeof org_tree_rules / sizeof org_tree_rules[0]; i++)
-		if (parent_kind && strcmp(org_tree_rules[i].parent, parent_kind) == 0 && n < cap)
-			out[n++] = org_tree_rules[i].kind;
-	return n;
+	return org_kinds_under(parent_kind, out, cap);
 }
 
 /* The label of an organisation kind, for messages. */

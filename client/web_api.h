@@ -47,6 +47,8 @@ extern const struct web_route web_routes_core[];
 extern const struct web_route web_routes_work[];
 extern const struct web_route web_routes_transfer[];
 extern const struct web_route web_routes_report[];
+extern const struct web_route web_routes_develop[];
+extern const struct web_route web_routes_life[];
 
 /* Column name of table t (a constant: the name must exist). */
 const struct col_def *web_col(int t, const char *name);

@@ -111,6 +111,24 @@ enum reason_code {
 	R_TRANSFER_ACCEPTOR = 69,   /* - */
 	R_TRANSFER_BAD_STATUS = 70, /* - */
 	R_NEWER_REPLACED = 71,      /* column, this device's value, the newer one: told to the loser */
+	R_BLANK = 72,               /* column: only blanks (ASCII or 　) */
+	R_NAME_CHARS = 73,          /* column: not what a person's name can be */
+	R_ID_GENDER = 74,           /* column gender, the gender the ID says, the gender given */
+	R_ID_REGION = 75,           /* the six-digit region code */
+	R_FULL_IN_PROBATION = 76,   /* join date, the end of the probation year */
+	R_ORG_KIND_UNDER = 77,      /* column org.kind, kind, parent's kind */
+	R_MEMBER_ORG_KIND = 78,     /* column org.kind, the kind of the organisation named */
+	R_ORG_KIND_CHILD = 79,      /* column org.kind, new kind, a child's kind */
+	R_ORG_KIND_MEMBERS = 80,    /* column org.kind, new kind: members are in it */
+	R_APPLY_BEFORE_18 = 81,     /* date applied, the 18th birthday */
+	R_DATE_ORDER = 82,          /* column, date, column, date: the first is before the second */
+	R_ACTIVIST_YEAR = 83,       /* date, the earliest date (a year as an activist) */
+	R_PROBATION_EXTENSION = 84, /* extended end, the earliest, the latest */
+	R_FULL_BEFORE_EXTENDED = 85,/* full date, the extended end of probation */
+	R_LEFT_STANDING = 86,       /* column left_reason, reason, column standing, standing */
+	R_DISCIPLINE_UNTIL = 87,    /* until, the latest (two years) */
+	R_MEETING_KIND = 88,        /* column, "meeting.kind", the kind needed */
+	R_STAGE_AHEAD = 89,         /* column stage, stage, the column of a later step */
 	R_COUNT                     /* not a code: one past the last */
 };
 

@@ -27,6 +27,9 @@
 #define item_kinds         vocab_vals_item_kind
 #define item_states        vocab_vals_item_status
 #define transfer_states    vocab_vals_transfer_status
+#define dev_stages         vocab_vals_dev_stage
+#define leave_reasons      vocab_vals_leave_reason
+#define discipline_kinds   vocab_vals_discipline_kind
 
 #define K MERGE_KEEP_SERVER
 #define N MERGE_NEWER_WINS
@@ -36,6 +39,7 @@
 #define R COLF_REQUIRED
 #define U COLF_UNIQUE
 #define A COLF_ANYSCOPE
+#define PN COLF_PERSON_NAME
 
 static const struct col_def org_cols[] = {
 	{ "code",       "组织编码", COL_TEXT, R | U, I, P, 32, NULL, NULL },
@@ -51,7 +55,7 @@ static const struct col_def org_cols[] = {
 };
 
 static const struct col_def member_cols[] = {
-	{ "name",          "姓名",         COL_TEXT, R, K, S, 100, NULL, NULL },
+	{ "name",          "姓名",         COL_TEXT, R | PN, K, S, 100, NULL, NULL },
 	{ "gender",        "性别",         COL_ENUM, R, K, S, 16, NULL, genders },
 	{ "ethnicity",     "民族",         COL_ENUM, R, K, S, 32, NULL, ethnicities },
 	{ "id_number",     "公民身份号码", COL_TEXT, R | U, K, S, 18, NULL, NULL },
@@ -74,6 +78,15 @@ static const struct col_def member_cols[] = {
 	{ "in_service",    "在职党员",     COL_BOOL, 0, K, S, 0, NULL, NULL },
 	{ "relocated",     "拆迁党员",     COL_BOOL, 0, K, S, 0, NULL, NULL },
 	{ "report_org_id", "报到社区",     COL_REF, A, K, S, SCHEMA_ID_LEN, "org", NULL },
+	/* A citizen ID whose region code GB/T 2260 lacks, checked by a person (validate.c). */
+	{ "id_region_verified", "地区码已核实", COL_BOOL, 0, K, S, 0, NULL, NULL },
+	/* The member's life after admission (发展党员 and 党员减少; see validate.c). */
+	{ "probation_until",   "预备期满日期", COL_DATE, 0, K, S, 10, NULL, NULL },
+	{ "extension_meeting_id", "延长预备期会议", COL_REF, 0, K, P, SCHEMA_ID_LEN, "meeting", NULL },
+	{ "full_meeting_id",   "转正会议",     COL_REF, 0, K, P, SCHEMA_ID_LEN, "meeting", NULL },
+	{ "left_reason",       "减少方式",     COL_ENUM, 0, K, S, 16, NULL, leave_reasons },
+	{ "left_on",           "减少日期",     COL_DATE, 0, K, S, 10, NULL, NULL },
+	{ "left_note",         "减少原因",     COL_TEXT, 0, K, S, 500, NULL, NULL },
 };
 
 static const struct col_def meeting_cols[] = {
@@ -119,12 +132,52 @@ static const struct col_def transfer_cols[] = {
 	{ "from_org_id",   "转出组织", COL_REF, R, I, P, SCHEMA_ID_LEN, "org", NULL },
 	{ "to_org_id",     "转入组织", COL_REF, 0, I, P, SCHEMA_ID_LEN, "org", NULL },
 	{ "to_org_code",   "转入组织编码", COL_TEXT, R, I, P, 32, NULL, NULL },
-	{ "member_name",   "党员姓名", COL_TEXT, 0, K, S, 100, NULL, NULL },
+	{ "member_name",   "党员姓名", COL_TEXT, PN, K, S, 100, NULL, NULL },
 	{ "requested_on",  "申请日期", COL_DATE, R, K, P, 10, NULL, NULL },
 	{ "reason",        "转接原因", COL_TEXT, 0, K, P, 500, NULL, NULL },
 	{ "status",        "状态",     COL_ENUM, R, K, P, 16, NULL, transfer_states },
 	{ "decided_on",    "办理日期", COL_DATE, 0, K, P, 10, NULL, NULL },
 	{ "decision_note", "办理说明", COL_TEXT, 0, K, P, 500, NULL, NULL },
+};
+
+/*
+ * A person on the way to membership (发展党员): 入党申请人, 入党积极分子,
+ * 发展对象, each step with its date and the branch meeting that decided it.
+ * Admission as a probationary member makes a member row (member_id) in the
+ * same local transaction; the row stays as the record of the development.
+ */
+static const struct col_def applicant_cols[] = {
+	{ "org_id",       "所在党支部",   COL_REF, R, K, P, SCHEMA_ID_LEN, "org", NULL },
+	{ "name",         "姓名",         COL_TEXT, R | PN, K, S, 100, NULL, NULL },
+	{ "gender",       "性别",         COL_ENUM, R, K, S, 16, NULL, genders },
+	{ "ethnicity",    "民族",         COL_ENUM, R, K, S, 32, NULL, ethnicities },
+	{ "id_number",    "公民身份号码", COL_TEXT, R | U, K, S, 18, NULL, NULL },
+	{ "birth_date",   "出生日期",     COL_DATE, R, K, S, 10, NULL, NULL },
+	{ "education",    "学历",         COL_ENUM, 0, K, S, 32, NULL, educations },
+	{ "job",          "工作岗位",     COL_TEXT, 0, N, S, 100, NULL, NULL },
+	{ "phone",        "联系电话",     COL_TEXT, 0, N, S, 32, NULL, NULL },
+	{ "stage",        "发展阶段",     COL_ENUM, R, K, S, 16, NULL, dev_stages },
+	{ "applied_on",   "递交申请日期", COL_DATE, R, K, S, 10, NULL, NULL },
+	{ "activist_on",  "确定积极分子日期", COL_DATE, 0, K, S, 10, NULL, NULL },
+	{ "activist_meeting_id", "确定积极分子会议", COL_REF, 0, K, P, SCHEMA_ID_LEN, "meeting", NULL },
+	{ "candidate_on", "确定发展对象日期", COL_DATE, 0, K, S, 10, NULL, NULL },
+	{ "candidate_meeting_id", "确定发展对象会议", COL_REF, 0, K, P, SCHEMA_ID_LEN, "meeting", NULL },
+	{ "admitted_on",  "接收预备党员日期", COL_DATE, 0, K, S, 10, NULL, NULL },
+	{ "admitted_meeting_id", "接收预备党员会议", COL_REF, 0, K, P, SCHEMA_ID_LEN, "meeting", NULL },
+	{ "member_id",    "党员记录",     COL_REF, 0, K, S, SCHEMA_ID_LEN, "member", NULL },
+	{ "id_region_verified", "地区码已核实", COL_BOOL, 0, K, S, 0, NULL, NULL },
+	{ "note",         "备注",         COL_TEXT, 0, K, S, 500, NULL, NULL },
+};
+
+/* A disciplinary sanction (党纪处分) on a member's record; it goes where the member goes. */
+static const struct col_def discipline_cols[] = {
+	{ "member_id",  "党员",       COL_REF, R, I, S, SCHEMA_ID_LEN, "member", NULL },
+	{ "kind",       "处分种类",   COL_ENUM, R, K, S, 32, NULL, discipline_kinds },
+	{ "decided_on", "处分日期",   COL_DATE, R, K, S, 10, NULL, NULL },
+	{ "decided_by", "决定机关",   COL_TEXT, 0, K, S, 200, NULL, NULL },
+	{ "grounds",    "处分事由",   COL_TEXT, R, K, S, 2000, NULL, NULL },
+	{ "until",      "察看期满",   COL_DATE, 0, K, S, 10, NULL, NULL },
+	{ "note",       "备注",       COL_TEXT, 0, K, S, 500, NULL, NULL },
 };
 
 #undef K
@@ -135,6 +188,7 @@ static const struct col_def transfer_cols[] = {
 #undef R
 #undef U
 #undef A
+#undef PN
 
 const struct table_def schema_tables[TBL_COUNT] = {
 	[TBL_ORG]        = { "org", "组织", org_cols, ARRAY_LEN(org_cols), 4, -1 },
@@ -143,6 +197,8 @@ const struct table_def schema_tables[TBL_COUNT] = {
 	[TBL_ATTENDANCE] = { "attendance", "出勤", attendance_cols, ARRAY_LEN(attendance_cols), 0, -1 },
 	[TBL_LIST_ITEM]  = { "list_item", "清单", list_item_cols, ARRAY_LEN(list_item_cols), 0, -1 },
 	[TBL_TRANSFER]   = { "transfer", "组织关系转接", transfer_cols, ARRAY_LEN(transfer_cols), 1, 2 },
+	[TBL_APPLICANT]  = { "applicant", "发展党员", applicant_cols, ARRAY_LEN(applicant_cols), 0, -1 },
+	[TBL_DISCIPLINE] = { "discipline", "党纪处分", discipline_cols, ARRAY_LEN(discipline_cols), 0, -1 },
 };
 
 const struct table_def *

@@ -44,6 +44,8 @@ enum sensitivity {
  * other reference must name a row the device itself holds.
  */
 #define COLF_ANYSCOPE 0x4
+/* A person's name: 汉字, the middle dot of minority names, Latin letters and spaces. */
+#define COLF_PERSON_NAME 0x8
 
 struct col_def {
 	const char *name;           /* identifier used in SQL and on the CLI */
@@ -80,6 +82,8 @@ enum {
 	TBL_ATTENDANCE,
 	TBL_LIST_ITEM,
 	TBL_TRANSFER,
+	TBL_APPLICANT,
+	TBL_DISCIPLINE,
 	TBL_COUNT
 };
 

@@ -8,6 +8,7 @@
 
 #include "ids.h"
 #include "reason.h"
+#include "region.h"
 
 /*
  * Every check below decides a reason code (common/reason.h) and its
@@ -139,6 +140,96 @@ validate_utf8(const char *s)
 	return 1;
 }
 
+/* The code point at p (valid UTF-8, as validate_utf8 has checked) and its length in *n. */
+static uint32_t
+utf8_at(const unsigned char *p, int *n)
+{
+	if (p[0] < 0x80) {
+		*n = 1;
+		return p[0];
+	}
+	if (p[0] < 0xe0) {
+		*n = 2;
+		return (uint32_t)(p[0] & 0x1f) << 6 | (p[1] & 0x3f);
+	}
+	if (p[0] < 0xf0) {
+		*n = 3;
+		return (uint32_t)(p[0] & 0x0f) << 12 | (uint32_t)(p[1] & 0x3f) << 6 | (p[2] & 0x3f);
+	}
+	*n = 4;
+	return (uint32_t)(p[0] & 0x07) << 18 | (uint32_t)(p[1] & 0x3f) << 12 |
+	    (uint32_t)(p[2] & 0x3f) << 6 | (p[3] & 0x3f);
+}
+
+/* A blank: ASCII space, tab or line end, the ideographic space U+3000, a no-break space. */
+static bool
+is_blank_cp(uint32_t c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == 0x3000 || c == 0xa0;
+}
+
+bool
+is_blank_text(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		int n;
+		if (!is_blank_cp(utf8_at(p, &n)))
+			return false;
+		p += n;
+	}
+	return true;
+}
+
+/* A Chinese character: the CJK Unified Ideographs with extensions A to H, and the compatibility ones. */
+static bool
+is_hanzi(uint32_t c)
+{
+	return (c >= 0x4e00 && c <= 0x9fff) || (c >= 0x3400 && c <= 0x4dbf) ||
+	    (c >= 0x20000 && c <= 0x323af) || (c >= 0xf900 && c <= 0xfaff) || c == 0x3007;
+}
+
+/* The middle dot of transliterated names (GB/T 28039): ·, and the look-alikes keyboards type. */
+static bool
+is_name_dot(uint32_t c)
+{
+	return c == 0xb7 || c == 0x2027 || c == 0x30fb || c == 0x2022 || c == 0xff0e ||
+	    c == 0x2e31 || c == 0x2219;
+}
+
+/* A Latin letter, with the accented ones of the Latin-1 and Latin Extended-A/B blocks. */
+static bool
+is_latin(uint32_t c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= 0xc0 && c <= 0x24f && c != 0xd7 && c != 0xf7);
+}
+
+bool
+is_person_name(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t prev = ' ';
+	bool letters = false;
+
+	while (*p) {
+		int n;
+		uint32_t c = utf8_at(p, &n);
+		if (is_hanzi(c) || is_latin(c))
+			letters = true;
+		else if (c == ' ' || c == '-' || is_name_dot(c)) {
+			/* A separator stands between letters: not first, not doubled. */
+			if (prev == ' ' || prev == '-' || is_name_dot(prev))
+				return false;
+		} else
+			return false;
+		prev = c;
+		p += n;
+	}
+	return letters && prev != ' ' && prev != '-' && !is_name_dot(prev);
+}
+
 int
 validate_value_reason(const struct col_def *c, const Tongxin__Value *v, struct reason *r)
 {
@@ -171,6 +262,14 @@ validate_value_reason(const struct col_def *c, const Tongxin__Value *v, struct r
 	}
 	if (!validate_utf8(v->s)) {
 		reason_set(r, R_BAD_UTF8, col_arg(c, ca));
+		return -1;
+	}
+	if (v->s[0] != '\0' && is_blank_text(v->s)) {
+		reason_set(r, R_BLANK, col_arg(c, ca));
+		return -1;
+	}
+	if ((c->flags & COLF_PERSON_NAME) && v->s[0] != '\0' && !is_person_name(v->s)) {
+		reason_set(r, R_NAME_CHARS, col_arg(c, ca));
 		return -1;
 	}
 	switch (c->type) {
@@ -302,6 +401,292 @@ not_future(int t, const Tongxin__Value *v, const char *name, const char *today,
 	return 0;
 }
 
+/* The kinds an organisation may be under each kind of parent (PRODUCT.md's tree). */
+static const struct {
+	const char *parent, *kind;
+} org_tree_rules[] = {
+	{ "street", "community" },
+	{ "community", "general_branch" },
+	{ "community", "branch" },
+	{ "general_branch", "general_branch" },
+	{ "general_branch", "branch" },
+	{ "branch", "group" },
+};
+
+bool
+org_kind_allowed(const char *parent_kind, const char *kind)
+{
+	if (kind == NULL)
+		return false;
+	if (parent_kind == NULL)
+		return strcmp(kind, "street") == 0;
+	for (size_t i = 0; i < sizeof org_tree_rules / sizeof org_tree_rules[0]; i++)
+		if (strcmp(org_tree_rules[i].parent, parent_kind) == 0 &&
+		    strcmp(org_tree_rules[i].kind, kind) == 0)
+			return true;
+	return false;
+}
+
+size_t
+org_kinds_under(const char *parent_kind, const char **out, size_t cap)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof org_tree_rules / sizeof org_tree_rules[0]; i++)
+		if (parent_kind && strcmp(org_tree_rules[i].parent, parent_kind) == 0 && n < cap)
+			out[n++] = org_tree_rules[i].kind;
+	return n;
+}
+
+bool
+org_kind_holds_members(const char *kind)
+{
+	return kind != NULL && (strcmp(kind, "branch") == 0 || strcmp(kind, "group") == 0);
+}
+
+/*
+ * Who decides each step (中国共产党发展党员工作细则): the branch committee
+ * names activists and candidates (a general meeting may too); admission,
+ * extension of probation and full membership are decided by the branch's
+ * general meeting (支部党员大会) alone.
+ */
+static const char *const committee_or_general[] = { "committee_meeting", "general_meeting", NULL };
+static const char *const general_only[] = { "general_meeting", NULL };
+static const struct {
+	int t;
+	const char *col;
+	const char *const *kinds;
+} meeting_rules[] = {
+	{ TBL_APPLICANT, "activist_meeting_id", committee_or_general },
+	{ TBL_APPLICANT, "candidate_meeting_id", committee_or_general },
+	{ TBL_APPLICANT, "admitted_meeting_id", general_only },
+	{ TBL_MEMBER, "extension_meeting_id", general_only },
+	{ TBL_MEMBER, "full_meeting_id", general_only },
+};
+
+const char *const *
+meeting_kinds_for(int t, const char *col)
+{
+	for (size_t i = 0; i < sizeof meeting_rules / sizeof meeting_rules[0]; i++)
+		if (meeting_rules[i].t == t && strcmp(meeting_rules[i].col, col) == 0)
+			return meeting_rules[i].kinds;
+	return NULL;
+}
+
+/*
+ * The rules a person's citizen ID number sets for the rest of the row
+ * (member and applicant alike): the birth date it carries, the gender its
+ * 17th digit gives (GB 11643: odd male, even female), and a region code
+ * GB/T 2260 has (unless a person checked a genuine exception).
+ */
+static int
+person_id_rules(int t, const Tongxin__Value *v, struct reason *r)
+{
+	const char *idn = txt(t, v, "id_number"), *birth = txt(t, v, "birth_date");
+	const char *gender = txt(t, v, "gender");
+	char d[11], ca[REASON_COL_MAX], code[7];
+
+	if (idn == NULL || strlen(idn) != 18)
+		return 0;
+	if (birth) {
+		snprintf(d, sizeof d, "%.4s-%.2s-%.2s", idn + 6, idn + 10, idn + 12);
+		if (strcmp(d, birth) != 0) {
+			reason_set(r, R_BIRTH_MISMATCH, birth, d);
+			return -1;
+		}
+	}
+	if (gender && (strcmp(gender, "male") == 0 || strcmp(gender, "female") == 0)) {
+		const char *says = (idn[16] - '0') % 2 ? "male" : "female";
+		if (strcmp(says, gender) != 0) {
+			reason_set(r, R_ID_GENDER, reason_col(ca, schema_tables[t].name, "gender"), says,
+			    gender);
+			return -1;
+		}
+	}
+	if (!flag(t, v, "id_region_verified") && !is_region_code(idn)) {
+		snprintf(code, sizeof code, "%.6s", idn);
+		reason_set(r, R_ID_REGION, code);
+		return -1;
+	}
+	return 0;
+}
+
+/* Refuse when column a's date is before column b's (both given). */
+static int
+date_order(int t, const Tongxin__Value *v, const char *a, const char *b, struct reason *r)
+{
+	const char *da = txt(t, v, a), *db = txt(t, v, b);
+	char ca[REASON_COL_MAX], cb[REASON_COL_MAX];
+
+	if (da && db && strcmp(da, db) < 0) {
+		reason_set(r, R_DATE_ORDER, reason_col(ca, schema_tables[t].name, a), da,
+		    reason_col(cb, schema_tables[t].name, b), db);
+		return -1;
+	}
+	return 0;
+}
+
+/* Refuse a missing column the row's state needs. */
+static int
+needs(int t, const Tongxin__Value *v, const char *col, struct reason *r)
+{
+	char ca[REASON_COL_MAX];
+	int c = schema_col_index(&schema_tables[t], col);
+
+	if (c >= 0 && v[c].kind_case == TONGXIN__VALUE__KIND__NOT_SET) {
+		reason_set(r, R_REQUIRED, reason_col(ca, schema_tables[t].name, col));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A member's probation and full membership: a year from joining, or until
+ * the extended end (at most one more year, decided by a general meeting);
+ * a member who joined less than that ago is probationary.
+ */
+static int
+probation_rules(int t, const Tongxin__Value *v, const char *today, struct reason *r)
+{
+	const char *join = txt(t, v, "join_date"), *full = txt(t, v, "full_date");
+	const char *cat = txt(t, v, "category"), *until = txt(t, v, "probation_until");
+	char year[11], two[11];
+
+	if (cat && strcmp(cat, "probationary") == 0 && full) {
+		reason_set0(r, R_PROBATIONARY_FULL);
+		return -1;
+	}
+	if (join == NULL)
+		return 0;
+	date_add_years(join, 1, year);
+	date_add_years(join, 2, two);
+	if (until && (strcmp(until, year) <= 0 || strcmp(until, two) > 0)) {
+		reason_set(r, R_PROBATION_EXTENSION, until, year, two);
+		return -1;
+	}
+	if (full && strcmp(full, year) < 0) {
+		reason_set(r, R_FULL_TOO_EARLY, full, year);
+		return -1;
+	}
+	if (full && until && strcmp(full, until) < 0) {
+		reason_set(r, R_FULL_BEFORE_EXTENDED, full, until);
+		return -1;
+	}
+	if (cat && strcmp(cat, "full") == 0 && full == NULL &&
+	    strcmp(until ? until : year, today) > 0) {
+		reason_set(r, R_FULL_IN_PROBATION, join, until ? until : year);
+		return -1;
+	}
+	return 0;
+}
+
+/* 党员减少: a way and a date together; death and expulsion show in the standing too. */
+static int
+leaving_rules(int t, const Tongxin__Value *v, const char *today, struct reason *r)
+{
+	const char *how = txt(t, v, "left_reason"), *standing = txt(t, v, "standing");
+	char ca[REASON_COL_MAX], cb[REASON_COL_MAX];
+	static const struct {
+		const char *how, *standing;
+	} shows[] = { { "death", "deceased" }, { "expulsion", "expelled" } };
+
+	if (how == NULL && txt(t, v, "left_on") == NULL)
+		return 0;
+	if (needs(t, v, "left_reason", r) || needs(t, v, "left_on", r) ||
+	    not_future(t, v, "left_on", today, r) || date_order(t, v, "left_on", "join_date", r))
+		return -1;
+	for (size_t i = 0; i < sizeof shows / sizeof shows[0]; i++)
+		if (strcmp(how, shows[i].how) == 0 &&
+		    (standing == NULL || strcmp(standing, shows[i].standing) != 0)) {
+			reason_set(r, R_LEFT_STANDING, reason_col(ca, "member", "left_reason"), how,
+			    reason_col(cb, "member", "standing"), shows[i].standing);
+			return -1;
+		}
+	return 0;
+}
+
+/* The development pipeline's dates, in order, each stage with the dates it needs. */
+static int
+applicant_rules(int t, const Tongxin__Value *v, const char *today, struct reason *r)
+{
+	static const char *const steps[] = { "applied_on", "activist_on", "candidate_on",
+	    "admitted_on" };
+	static const char *const stages[] = { "applicant", "activist", "candidate", "admitted" };
+	const char *birth = txt(t, v, "birth_date"), *applied = txt(t, v, "applied_on");
+	const char *stage = txt(t, v, "stage"), *activist = txt(t, v, "activist_on");
+	const char *candidate = txt(t, v, "candidate_on");
+	char d[11];
+
+	if (person_id_rules(t, v, r) != 0)
+		return -1;
+	for (size_t i = 0; i < 4; i++)
+		if (not_future(t, v, steps[i], today, r) != 0)
+			return -1;
+	if (birth && applied) {
+		date_add_years(birth, 18, d);
+		if (strcmp(applied, d) < 0) {
+			reason_set(r, R_APPLY_BEFORE_18, applied, d);
+			return -1;
+		}
+	}
+	for (size_t i = 1; i < 4; i++)
+		for (size_t k = i; k-- > 0;)
+			if (txt(t, v, steps[k]) != NULL) {
+				if (date_order(t, v, steps[i], steps[k], r) != 0)
+					return -1;
+				break;
+			}
+	if (activist && candidate) {
+		date_add_years(activist, 1, d);
+		if (strcmp(candidate, d) < 0) {
+			reason_set(r, R_ACTIVIST_YEAR, candidate, d);
+			return -1;
+		}
+	}
+	/* A stage needs the dates of every step up to it, and no later one. */
+	for (size_t s = 0; stage && s < 4; s++) {
+		if (strcmp(stage, stages[s]) != 0)
+			continue;
+		for (size_t i = 0; i <= s; i++)
+			if (needs(t, v, steps[i], r) != 0)
+				return -1;
+		if (s == 3 && needs(t, v, "member_id", r) != 0)
+			return -1;
+		for (size_t i = s + 1; i < 4; i++)
+			if (txt(t, v, steps[i]) != NULL) {
+				char ca[REASON_COL_MAX], cb[REASON_COL_MAX];
+				reason_set(r, R_STAGE_AHEAD, reason_col(ca, "applicant", "stage"), stage,
+				    reason_col(cb, "applicant", steps[i]));
+				return -1;
+			}
+	}
+	return 0;
+}
+
+/* 留党察看 lasts one or two years and needs its end; the other sanctions have none. */
+static int
+discipline_rules(int t, const Tongxin__Value *v, const char *today, struct reason *r)
+{
+	const char *kind = txt(t, v, "kind"), *on = txt(t, v, "decided_on");
+	const char *until = txt(t, v, "until");
+	char two[11];
+
+	if (not_future(t, v, "decided_on", today, r) != 0)
+		return -1;
+	if (kind && strcmp(kind, "probation") == 0 && needs(t, v, "until", r) != 0)
+		return -1;
+	if (until && on) {
+		if (date_order(t, v, "until", "decided_on", r) != 0)
+			return -1;
+		date_add_years(on, 2, two);
+		if (strcmp(until, two) > 0) {
+			reason_set(r, R_DISCIPLINE_UNTIL, until, two);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 validate_row_reason(int t, const Tongxin__Value *v, const char *today, struct reason *r)
 {
@@ -310,16 +695,9 @@ validate_row_reason(int t, const Tongxin__Value *v, const char *today, struct re
 
 	switch (t) {
 	case TBL_MEMBER: {
-		const char *idn = txt(t, v, "id_number"), *birth = txt(t, v, "birth_date");
-		const char *join = txt(t, v, "join_date"), *full = txt(t, v, "full_date");
-		const char *cat = txt(t, v, "category");
-		if (idn && strlen(idn) == 18 && birth) {
-			snprintf(d, sizeof d, "%.4s-%.2s-%.2s", idn + 6, idn + 10, idn + 12);
-			if (strcmp(d, birth) != 0) {
-				reason_set(r, R_BIRTH_MISMATCH, birth, d);
-				return -1;
-			}
-		}
+		const char *birth = txt(t, v, "birth_date"), *join = txt(t, v, "join_date");
+		if (person_id_rules(t, v, r) != 0)
+			return -1;
 		if (not_future(t, v, "birth_date", today, r) ||
 		    not_future(t, v, "join_date", today, r) ||
 		    not_future(t, v, "full_date", today, r) ||
@@ -332,17 +710,8 @@ validate_row_reason(int t, const Tongxin__Value *v, const char *today, struct re
 				return -1;
 			}
 		}
-		if (cat && strcmp(cat, "probationary") == 0 && full) {
-			reason_set0(r, R_PROBATIONARY_FULL);
+		if (probation_rules(t, v, today, r) != 0 || leaving_rules(t, v, today, r) != 0)
 			return -1;
-		}
-		if (join && full) {
-			date_add_years(join, 1, d);
-			if (strcmp(full, d) < 0) {
-				reason_set(r, R_FULL_TOO_EARLY, full, d);
-				return -1;
-			}
-		}
 		if (flag(t, v, "lost_contact") && txt(t, v, "lost_since") == NULL) {
 			reason_set0(r, R_LOST_NEEDS_DATE);
 			return -1;
@@ -353,6 +722,10 @@ validate_row_reason(int t, const Tongxin__Value *v, const char *today, struct re
 		}
 		break;
 	}
+	case TBL_APPLICANT:
+		return applicant_rules(t, v, today, r);
+	case TBL_DISCIPLINE:
+		return discipline_rules(t, v, today, r);
 	case TBL_MEETING:
 		return not_future(t, v, "held_on", today, r);
 	case TBL_ORG:

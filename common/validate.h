@@ -6,6 +6,7 @@
 #ifndef TX_VALIDATE_H
 #define TX_VALIDATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "schema.h"
 #include "tongxin.pb-c.h"
@@ -35,5 +36,30 @@ void date_add_years(const char *d, int years, char out[11]);
 
 /* Whether s is valid UTF-8 without control characters other than tab and newline. */
 int validate_utf8(const char *s);
+/* Whether valid UTF-8 s holds only blanks (ASCII, U+3000 and no-break spaces); "" is blank. */
+bool is_blank_text(const char *s);
+/*
+ * Whether valid UTF-8 s is what a person's name can be: Chinese characters,
+ * Latin letters (accented ones too), and between them single spaces,
+ * hyphens or the middle dot of transliterated minority and foreign names.
+ */
+bool is_person_name(const char *s);
+
+/*
+ * The organisation tree (PRODUCT.md): which kind may stand directly under
+ * which. parent_kind NULL asks about the root (only the street). Checked
+ * by the client at entry and by the server on every write of an org row.
+ */
+bool org_kind_allowed(const char *parent_kind, const char *kind);
+/* The kinds allowed directly under parent_kind, into out (at most cap); returns how many. */
+size_t org_kinds_under(const char *parent_kind, const char **out, size_t cap);
+/* Whether members may belong directly to an organisation of this kind (a branch or a group). */
+bool org_kind_holds_members(const char *kind);
+/*
+ * The meeting kinds that may decide what column col of table t records
+ * (a member's full membership: a 支部党员大会), NULL-terminated; NULL when
+ * the column is not such a reference.
+ */
+const char *const *meeting_kinds_for(int t, const char *col);
 
 #endif

@@ -152,6 +152,29 @@
 	X("accepted",  "已接收", AL("接收")) \
 	X("rejected",  "已退回", AL("退回"))
 
+/* 发展党员: the steps before membership; admitted ends the pipeline with a member row. */
+#define V_DEV_STAGE(X) \
+	X("applicant", "入党申请人", AL("申请人")) \
+	X("activist",  "入党积极分子", AL("积极分子")) \
+	X("candidate", "发展对象", NOAL) \
+	X("admitted",  "已接收预备党员", AL("接收", "预备党员")) \
+	X("stopped",   "停止培养", AL("终止"))
+
+/* 党员减少: how a member left the Party's books; the record stays in history. */
+#define V_LEAVE_REASON(X) \
+	X("death",      "死亡", AL("去世", "已故")) \
+	X("withdrawal", "退党", AL("自行退党")) \
+	X("removal",    "除名", NOAL) \
+	X("expulsion",  "开除党籍", AL("开除"))
+
+/* 党纪处分 (the five sanctions of the 纪律处分条例). */
+#define V_DISCIPLINE_KIND(X) \
+	X("warning",           "警告", NOAL) \
+	X("serious_warning",   "严重警告", NOAL) \
+	X("removal_from_post", "撤销党内职务", AL("撤职")) \
+	X("probation",         "留党察看", AL("察看")) \
+	X("expulsion",         "开除党籍", AL("开除"))
+
 /* The verdicts the server gives a change it does not simply apply. */
 #define V_CONFLICT_KIND(X) \
 	X("same_field",     "同一字段", NOAL) \
@@ -211,6 +234,9 @@ DEFINE(attendance, V_ATTENDANCE, CODE)
 DEFINE(item_kind, V_ITEM_KIND, CODE)
 DEFINE(item_status, V_ITEM_STATUS, CODE)
 DEFINE(transfer_status, V_TRANSFER_STATUS, CODE)
+DEFINE(dev_stage, V_DEV_STAGE, CODE)
+DEFINE(leave_reason, V_LEAVE_REASON, CODE)
+DEFINE(discipline_kind, V_DISCIPLINE_KIND, CODE)
 DEFINE(conflict_kind, V_CONFLICT_KIND, CODE)
 DEFINE(decision, V_DECISION, CODE)
 DEFINE(conflict_status, V_CONFLICT_STATUS, CODE)
@@ -235,6 +261,9 @@ static const struct vocab vocabs[] = {
 	VOCAB(item_kind, false),
 	VOCAB(item_status, false),
 	VOCAB(transfer_status, false),
+	VOCAB(dev_stage, false),
+	VOCAB(leave_reason, false),
+	VOCAB(discipline_kind, false),
 	VOCAB(conflict_kind, false),
 	VOCAB(decision, false),
 	VOCAB(conflict_status, false),

@@ -111,5 +111,8 @@ extern const char *const vocab_vals_attendance[];
 extern const char *const vocab_vals_item_kind[];
 extern const char *const vocab_vals_item_status[];
 extern const char *const vocab_vals_transfer_status[];
+extern const char *const vocab_vals_dev_stage[];
+extern const char *const vocab_vals_leave_reason[];
+extern const char *const vocab_vals_discipline_kind[];
 
 #endif

@@ -8,6 +8,8 @@ import { current, loadMeta, main, meta, newRoute, problem, show } from './desk.j
 import { pages as workPages } from './page_work.js';
 import { pages as transferPages } from './page_transfer.js';
 import { pages as reportPages } from './page_report.js';
+import { memberSections as developSections, pages as developPages } from './page_develop.js';
+import { memberSections as lifeSections, pages as lifePages } from './page_life.js';
 
 function col(name) {
   return meta.form.find((c) => c.name === name);
@@ -177,12 +179,14 @@ async function pageMember(seq, id) {
       if (first) first.focus();
     },
   }, s.title));
+  const more = [...await developSections(id, v, again), ...await lifeSections(id, v, again)];
+  if (!current(seq)) return;
   fill(main, h('h1', {}, `党员 · ${v.name}`),
     h('p', {}, h('a', { href: '#/members' }, '← 返回党员名册')),
     h('div.bar', { id: 'member-actions' },
       h('button.primary', { id: 'edit', onclick: () => { location.hash = `#/member/${id}/edit`; } }, '修改'),
       buttons),
-    forms, dl);
+    forms, dl, ...more);
 }
 
 // --- 党员: add and edit -----------------------------------------------------------
@@ -488,6 +492,8 @@ const pages = {
   ...workPages,
   ...transferPages,
   ...reportPages,
+  ...developPages,
+  ...lifePages,
 };
 // The nav entry a route belongs to, when it is not its own.
 const navOf = { member: 'members' };
