@@ -49,6 +49,7 @@ struct store {
 	sqlite3_stmt *scope_get[TBL_COUNT];   /* _scope, _deleted, dissolved of a row */
 	sqlite3_stmt *sp_begin, *sp_release, *sp_rollback;   /* the per-transaction savepoint */
 	sqlite3_stmt *ver_get[TBL_COUNT];     /* _version, _deleted, _scope, _scope2 of a row */
+	sqlite3_stmt *rules[8];               /* store_rules.c's, prepared when first needed */
 };
 
 /* A row as the server holds it. */
@@ -145,6 +146,18 @@ int evict_record(struct store *s, uint64_t version, int t, const char *id, const
  */
 int row_left_scope(struct store *s, int t, const char *id, const char *scope,
     struct reason *why);
+
+/*
+ * The rules that need other rows (store_rules.c): the organisation tree,
+ * members and applicants in a branch or group, steps decided by the right
+ * meeting. cols/n: the change's columns; cols NULL for an insert (every
+ * column). CH_APPLIED, CH_REJECTED with vd filled, or CH_ERROR.
+ */
+enum ch_result store_row_rules(struct store *s, int t, const char *id, const Tongxin__Value *v,
+    const uint32_t *cols, size_t n, struct txn_verdict *vd);
+/* A transfer's receiving organisation must be one members belong to (a branch or a group). */
+enum ch_result store_transfer_target_rule(struct store *s, const char *to_org_id,
+    struct txn_verdict *vd);
 
 /* Transfers (store_transfer.c). */
 /* A new request: fill to_org_id (into to_id, which r borrows) from to_org_code; check the member. */

@@ -29,6 +29,9 @@ reject(struct txn_verdict *vd, const char *kind, enum reason_code code)
 	return CH_REJECTED;
 }
 
+static int move_dependents(struct store *s, const struct store_actor *who,
+    const Tongxin__Txn *tx, const char *member, const char *old_scope, const char *new_scope);
+
 enum ch_result
 transfer_prepare_insert(struct store *s, struct srow *r, char to_id[ID_TEXT_LEN + 1],
     struct txn_verdict *vd)
@@ -63,7 +66,7 @@ transfer_prepare_insert(struct store *s, struct srow *r, char to_id[ID_TEXT_LEN 
 	value_set_text(&r->v[COL("to_org_id")], to_id);
 	if (strcmp(to_id, from) == 0)
 		return reject(vd, "invalid", R_TRANSFER_SAME_ORG);
-	return CH_APPLIED;
+	return store_transfer_target_rule(s, to_id, vd);
 }
 
 enum ch_result
@@ -172,7 +175,7 @@ move_member(struct store *s, const struct store_actor *who, const Tongxin__Txn *
 	rc = row_write(s, TBL_MEMBER, member, &m, 0);
 	srow_clear(&m);
 	if (rc != SQLITE_DONE || evict_record(s, m.version, TBL_MEMBER, member, old_scope,
-	    t->scope2) != 0)
+	    t->scope2) != 0 || move_dependents(s, who, tx, member, old_scope, t->scope2) != 0)
 		return CH_ERROR;
 	c.table = TBL_MEMBER;
 	c.row_id = (char *)member;
@@ -184,6 +187,56 @@ move_member(struct store *s, const struct store_actor *who, const Tongxin__Txn *
 	c.before = &ovp;
 	c.n_before = 1;
 	return audit_change(s, who, tx, &c, m.version, "transfer") == 0 ? CH_APPLIED : CH_ERROR;
+}
+
+/*
+ * Rows whose scope comes from the member (a discipline record) go where he
+ * goes: each gets the new scope, a new version and an eviction, so the
+ * sending office's replicas drop them with the member. Returns 0, or -1.
+ */
+static int
+move_dependents(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx,
+    const char *member, const char *old_scope, const char *new_scope)
+{
+	for (int t = 0; t < TBL_COUNT; t++) {
+		const struct table_def *td = &schema_tables[t];
+		sqlite3_stmt *st;
+		char sql[256];
+		int rc;
+		if (td->scope_col < 0 || td->cols[td->scope_col].type != COL_REF ||
+		    strcmp(td->cols[td->scope_col].ref_table, "member") != 0)
+			continue;
+		snprintf(sql, sizeof sql, "SELECT id FROM %s WHERE %s = ?1 AND _deleted = 0",
+		    td->name, td->cols[td->scope_col].name);
+		if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+			return -1;
+		sqlite3_bind_text(st, 1, member, -1, SQLITE_STATIC);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			char id[ID_TEXT_LEN + 1];
+			struct srow d;
+			uint64_t v;
+			snprintf(id, sizeof id, "%s", (const char *)sqlite3_column_text(st, 0));
+			if (row_load(s, t, id, &d) != 0) {
+				sqlite3_finalize(st);
+				return -1;
+			}
+			snprintf(d.scope, sizeof d.scope, "%s", new_scope);
+			d.version = v = ++s->version;
+			d.hlc = tx->hlc > d.hlc ? tx->hlc : d.hlc;
+			snprintf(d.device, sizeof d.device, "%s", who->device_id);
+			rc = row_write(s, t, id, &d, 0);
+			srow_clear(&d);
+			if (rc != SQLITE_DONE || evict_record(s, v, t, id, old_scope,
+			    new_scope) != 0) {
+				sqlite3_finalize(st);
+				return -1;
+			}
+		}
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE)
+			return -1;
+	}
+	return 0;
 }
 
 enum ch_result
