@@ -91,7 +91,7 @@ for who in 甲一:ZB01:1950 甲二:ZB01:1980 乙一:ZB02:1945; do
 	IFS=: read -r name branch year <<<"$who"
 	n=$((n + 1))
 	tx member add --name "$name" --gender male --ethnicity 汉族 \
-		--id-number "$(idn "110105${year}0101${n}0${n}")" --education bachelor --category full \
+		--id-number "$(idn "110105${year}0101${n}0$((2 * n - 1))")" --education bachelor --category full \
 		--branch "$branch" --join-date "$((year + 25))-07-01" >/dev/null ||
 		fail "member add $name"
 done
