@@ -101,11 +101,11 @@ org --code ZB04 --name 已撤销支部 --kind branch --parent SQ02 --term-end 20
 # Members: madd KEY BIRTH BRANCH EDUCATION CATEGORY [--FIELD VALUE...]. The
 # citizen ID number is 110105 + birth date + a sequence number; joined at 20.
 declare -A ID
-SEQ=100
+SEQ=99
 madd() {
 	local key=$1 birth=$2 branch=$3 edu=$4 cat=$5 d
 	shift 5
-	SEQ=$((SEQ + 1))
+	SEQ=$((SEQ + 2))
 	d=${birth//-/}
 	ID[$key]=$(idn "110105${d}${SEQ}")
 	tx member add --name "$key" --gender male --ethnicity 汉族 --id-number "${ID[$key]}" \
@@ -116,36 +116,36 @@ madd() {
 # 第一支部: 18 members in normal standing; 11 aged 60+ on 2024-06-30 (m11 turns 60
 # that very day, m12 the day after); 7 retired, 5 junior high or below (m1, m2,
 # m3, m8, m12), 3 relocated, 2 mobile, 1 lost contact, 2 probationary.
-madd 甲01 1940-03-01 ZB01 primary full --retired 1
-madd 甲02 1942-04-02 ZB01 junior_high full --retired 1 --relocated 1
-madd 甲03 1945-05-03 ZB01 junior_high full --retired 1
-madd 甲04 1948-06-04 ZB01 senior_high full --retired 1
-madd 甲05 1950-07-05 ZB01 vocational full --retired 1
-madd 甲06 1952-08-06 ZB01 associate full --retired 1
-madd 甲07 1955-09-07 ZB01 bachelor full --retired 1
-madd 甲08 1957-10-08 ZB01 primary full
-madd 甲09 1959-11-09 ZB01 bachelor full --relocated 1
-madd 甲10 1960-05-05 ZB01 master full
-madd 甲11 1964-06-30 ZB01 bachelor full
-madd 甲12 1964-07-01 ZB01 junior_high full
-madd 甲13 1970-01-13 ZB01 bachelor full --relocated 1
-madd 甲14 1975-01-14 ZB01 bachelor full --mobile 1 --flow-to 广东省深圳市
-madd 甲15 1980-01-15 ZB01 doctorate full --mobile 1 --flow-to 上海市
-madd 甲16 1985-01-16 ZB01 associate full --lost-contact 1 --lost-since 2023-01-01
-madd 甲17 1990-01-17 ZB01 bachelor probationary
-madd 甲18 2000-01-18 ZB01 master probationary
+madd 甲AB 1940-03-01 ZB01 primary full --retired 1
+madd 甲AC 1942-04-02 ZB01 junior_high full --retired 1 --relocated 1
+madd 甲AD 1945-05-03 ZB01 junior_high full --retired 1
+madd 甲AE 1948-06-04 ZB01 senior_high full --retired 1
+madd 甲AF 1950-07-05 ZB01 vocational full --retired 1
+madd 甲AG 1952-08-06 ZB01 associate full --retired 1
+madd 甲AH 1955-09-07 ZB01 bachelor full --retired 1
+madd 甲AI 1957-10-08 ZB01 primary full
+madd 甲AJ 1959-11-09 ZB01 bachelor full --relocated 1
+madd 甲BA 1960-05-05 ZB01 master full
+madd 甲BB 1964-06-30 ZB01 bachelor full
+madd 甲BC 1964-07-01 ZB01 junior_high full
+madd 甲BD 1970-01-13 ZB01 bachelor full --relocated 1
+madd 甲BE 1975-01-14 ZB01 bachelor full --mobile 1 --flow-to 广东省深圳市
+madd 甲BF 1980-01-15 ZB01 doctorate full --mobile 1 --flow-to 上海市
+madd 甲BG 1985-01-16 ZB01 associate full --lost-contact 1 --lost-since 2023-01-01
+madd 甲BH 1990-01-17 ZB01 bachelor probationary
+madd 甲BI 2000-01-18 ZB01 master probationary
 # Not counted: deceased.
-madd 甲19 1938-01-19 ZB01 primary full --retired 1 --standing deceased
+madd 甲BJ 1938-01-19 ZB01 primary full --retired 1 --standing deceased
 # 第二支部 (retired): 6 members, 5 aged 60+, all retired.
-madd 乙01 1941-02-01 ZB02 primary full --retired 1
-madd 乙02 1943-02-02 ZB02 junior_high full --retired 1
-madd 乙03 1946-02-03 ZB02 senior_high full --retired 1
-madd 乙04 1949-02-04 ZB02 associate full --retired 1
-madd 乙05 1953-02-05 ZB02 bachelor full --retired 1
-madd 乙06 1965-02-06 ZB02 bachelor full --retired 1
+madd 乙AB 1941-02-01 ZB02 primary full --retired 1
+madd 乙AC 1943-02-02 ZB02 junior_high full --retired 1
+madd 乙AD 1946-02-03 ZB02 senior_high full --retired 1
+madd 乙AE 1949-02-04 ZB02 associate full --retired 1
+madd 乙AF 1953-02-05 ZB02 bachelor full --retired 1
+madd 乙AG 1965-02-06 ZB02 bachelor full --retired 1
 # 第三支部: 2 members.
-madd 丙01 1988-03-01 ZB03 bachelor full
-madd 丙02 1992-03-02 ZB03 master probationary
+madd 丙AB 1988-03-01 ZB03 bachelor full
+madd 丙AC 1992-03-02 ZB03 master probationary
 check "members in the replica" "$(q "SELECT count(*) FROM member")" "27"
 
 # Meetings: meet ORG KIND DATE [PRESENT-KEYS...] (attendance by citizen ID number).
@@ -163,15 +163,15 @@ meet() {
 			>/dev/null || die "meeting add $org $kind $date failed"
 	fi
 }
-ACTIVE_ZB01=(甲01 甲02 甲03 甲04 甲05 甲06 甲07 甲08 甲09 甲10 甲11 甲17)
+ACTIVE_ZB01=(甲AB 甲AC 甲AD 甲AE 甲AF 甲AG 甲AH 甲AI 甲AJ 甲BA 甲BB 甲BH)
 # 第一支部 (has a Party group) meets every requirement of 2024-Q2. (A group meeting
 # may only list members of the group, and these members belong to the branch.)
-meet ZB01 committee_meeting 2024-04-08 甲01 甲02
-meet ZB01 committee_meeting 2024-05-08 甲01 甲02
-meet ZB01 committee_meeting 2024-06-08 甲01 甲02
+meet ZB01 committee_meeting 2024-04-08 甲AB 甲AC
+meet ZB01 committee_meeting 2024-05-08 甲AB 甲AC
+meet ZB01 committee_meeting 2024-06-08 甲AB 甲AC
 meet XZ01 group_meeting 2024-04-15
 meet XZ01 group_meeting 2024-05-15
-meet ZB01 group_meeting 2024-06-15 甲03
+meet ZB01 group_meeting 2024-06-15 甲AD
 meet ZB01 general_meeting 2024-05-20 "${ACTIVE_ZB01[@]}"
 meet ZB01 party_lecture 2024-06-25 "${ACTIVE_ZB01[@]}"
 meet ZB01 theme_day 2024-04-01 "${ACTIVE_ZB01[@]}"
@@ -179,24 +179,24 @@ meet ZB01 theme_day 2024-05-01 "${ACTIVE_ZB01[@]}"
 meet ZB01 theme_day 2024-06-01 "${ACTIVE_ZB01[@]}"
 # Excused and absent are not organisational life.
 tx meeting add --org ZB01 --kind 主题党日 --held-on 2024-06-02 --topic 补课 \
-	--excused "${ID[甲14]}:出差" --absent "${ID[甲15]}" >/dev/null || die "meeting add (excused)"
+	--excused "${ID[甲BE]}:出差" --absent "${ID[甲BF]}" >/dev/null || die "meeting add (excused)"
 # The 6-month window to 2024-06-30 opens after 2023-12-30.
-meet ZB01 theme_day 2023-06-01 甲12 甲16
-meet ZB01 theme_day 2023-12-30 甲12
-meet ZB01 theme_day 2023-12-31 甲13
+meet ZB01 theme_day 2023-06-01 甲BC 甲BG
+meet ZB01 theme_day 2023-12-30 甲BC
+meet ZB01 theme_day 2023-12-31 甲BD
 # 第二支部 (no groups): committee in April and June only, no general meeting,
 # three theme days all in April.
-meet ZB02 committee_meeting 2024-04-10 乙01
-meet ZB02 committee_meeting 2024-06-10 乙01
-meet ZB02 party_lecture 2024-04-20 乙01 乙02 乙03 乙04 乙05
-meet ZB02 theme_day 2024-04-01 乙01
-meet ZB02 theme_day 2024-04-11 乙02
-meet ZB02 theme_day 2024-04-21 乙03
+meet ZB02 committee_meeting 2024-04-10 乙AB
+meet ZB02 committee_meeting 2024-06-10 乙AB
+meet ZB02 party_lecture 2024-04-20 乙AB 乙AC 乙AD 乙AE 乙AF
+meet ZB02 theme_day 2024-04-01 乙AB
+meet ZB02 theme_day 2024-04-11 乙AC
+meet ZB02 theme_day 2024-04-21 乙AD
 # After the date: never counted as of 2024-06-30.
-meet ZB02 general_meeting 2024-07-05 乙06
+meet ZB02 general_meeting 2024-07-05 乙AG
 # 第三支部, founded 2024-05-10: only June is required in Q2.
-meet ZB03 committee_meeting 2024-06-05 丙01
-meet ZB03 theme_day 2024-06-06 丙01 丙02
+meet ZB03 committee_meeting 2024-06-05 丙AB
+meet ZB03 theme_day 2024-06-06 丙AB 丙AC
 
 # Problem items: item KIND ORG TITLE DUE -> the new item's id.
 item() {
@@ -284,20 +284,20 @@ echo "== report inactive"
 report i1 inactive --csv
 # By branch; those never present first, then the longest absent.
 check "inactive: who" "$(rows "$T/i1" | cut -d, -f1,3,4,5)" \
-"ZB01,甲14,,
-ZB01,甲15,,
-ZB01,甲18,,
-ZB01,甲16,2023-06-01,395
-ZB01,甲12,2023-12-30,183
-ZB02,乙06,,"
+"ZB01,甲BE,,
+ZB01,甲BF,,
+ZB01,甲BI,,
+ZB01,甲BG,2023-06-01,395
+ZB01,甲BC,2023-12-30,183
+ZB02,乙AG,,"
 report i2 inactive
 contains "$T/i2" "共 6 人 of 26 members (23.1%)"
 contains "$T/i2" "从未 never"
 report i3 inactive --org ZB02 --csv
-check "inactive --org ZB02" "$(rows "$T/i3" | cut -d, -f3)" "乙06"
-# Over 12 months 甲16 (2023-06-01) is active again.
+check "inactive --org ZB02" "$(rows "$T/i3" | cut -d, -f3)" "乙AG"
+# Over 12 months 甲BG (2023-06-01) is active again.
 report i4 inactive --months 13 --csv
-check "inactive --months 13" "$(rows "$T/i4" | cut -d, -f3 | tr '\n' ' ')" "甲14 甲15 甲18 乙06 "
+check "inactive --months 13" "$(rows "$T/i4" | cut -d, -f3 | tr '\n' ' ')" "甲BE 甲BF 甲BI 乙AG "
 
 # ---------------------------------------------------------------------------
 echo "== report overdue"
@@ -331,13 +331,13 @@ check "terms --org SQ01 --within-months 7" "$(rows "$T/t3" | cut -d, -f1 | tr '\
 # ---------------------------------------------------------------------------
 echo "== report roster"
 report r1 roster --org ZB01 --csv
-# The members on the books: 甲19 is deceased (党员减少), so 18 of the 19 records.
+# The members on the books: 甲BJ is deceased (党员减少), so 18 of the 19 records.
 check "roster ZB01: members on the books" "$(rows "$T/r1" | wc -l)" "18"
-check "roster: 甲19 (deceased) is not on it" "$(grep -c 甲19 "$T/r1")" "0"
+check "roster: 甲BJ (deceased) is not on it" "$(grep -c 甲BJ "$T/r1")" "0"
 has "$T/r1" "序号,姓名,性别,民族,公民身份号码,出生日期,学历,人员类别,所在党支部,入党日期,转正日期,工作岗位,联系电话,家庭住址,党籍状态,失联党员,失联日期,流动党员,外出流向,备注"
 # The citizen ID after a TAB (kept as text), labels for codes, 是/否 for flags.
-has "$T/r1" "1,甲01,男,汉族,	${ID[甲01]},1940-03-01,小学,正式党员,第一支部,1960-03-01,,,,,正常,否,,否,,离退休"
-has "$T/r1" "14,甲14,男,汉族,	${ID[甲14]},1975-01-14,大学本科,正式党员,第一支部,1995-01-14,,,,,正常,否,,是,广东省深圳市,"
+has "$T/r1" "1,甲AB,男,汉族,	${ID[甲AB]},1940-03-01,小学,正式党员,第一支部,1960-03-01,,,,,正常,否,,否,,离退休"
+has "$T/r1" "14,甲BE,男,汉族,	${ID[甲BE]},1975-01-14,大学本科,正式党员,第一支部,1995-01-14,,,,,正常,否,,是,广东省深圳市,"
 
 # ---------------------------------------------------------------------------
 echo "== report errors"
@@ -363,7 +363,7 @@ echo "== member import: bad rows"
 #  11 empty cells (skipped)
 G1=$(idn 11010819700101201)
 G2=$(idn 11010819800202202)
-G3=$(idn 11010819900303203)
+G3=$(idn 11010819900303204)
 GOODCK=$(idn 11010819710404204)
 BADCK=${GOODCK:0:17}$([ "${GOODCK:17}" = 1 ] && echo 2 || echo 1)
 MISM=$(idn 11010819750505205)
@@ -495,7 +495,10 @@ awk -v n=20000 'BEGIN {
 		s = sprintf("320102%04d%02d%02d%03d", y, m, d, k % 1000)
 		sum = 0
 		for (i = 1; i <= 17; i++) sum += substr(s, i, 1) * w[i]
-		printf "党员%05d,%s,汉族,%s%s,%s,%s,ZB01,%04d-%02d-%02d,139%08d\n", k,
+		# A name is 汉字 and Latin letters only: the number spelt A-J.
+		ds = sprintf("%05d", k); nm = "党员"
+		for (i = 1; i <= 5; i++) nm = nm substr("ABCDEFGHIJ", substr(ds, i, 1) + 1, 1)
+		printf "%s,%s,汉族,%s%s,%s,%s,ZB01,%04d-%02d-%02d,139%08d\n", nm,
 		    (k % 2 ? "男" : "女"), s, substr("10X98765432", sum % 11 + 1, 1),
 		    (k % 3 ? "本科" : "初中"), (k % 10 ? "正式党员" : "预备党员"), y + 25, m, d, k
 	}
