@@ -23,13 +23,6 @@ tx() { "$TONGXIN" --replica "$DB" "$@"; }
 q() { sqlite3 "$DB" "$1"; }
 digest() { sqlite3 "$DB" .dump | sha256sum; }
 
-# A citizen ID number with its GB 11643 check character.
-idn() {
-	local s=$1 w=(7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2) m=10X98765432 sum=0 i
-	for i in $(seq 0 16); do sum=$((sum + ${s:i:1} * ${w[i]})); done
-	echo "$s${m:sum % 11:1}"
-}
-
 # refused RC TEXT ARGS...: tongxin ARGS exits RC, says TEXT, and changes nothing.
 refused() {
 	local want=$1 text=$2 d0
@@ -56,10 +49,10 @@ refused 2 "缺少必填选项 --kind" org add --code SQ02 --name 第二社区
 refused 2 "未知选项 unknown option --colour" org add --code SQ02 --name 第二社区 --kind community --colour red
 refused 9 "未知组织" org edit SQ99 --name 不存在
 
-A=$(idn 11010519491231002)
-B=$(idn 11010519600101003)
-F1=$(idn 11010519800808005)
-F2=$(idn 11010519810909006)
+A=$(idn_male 19491231)       # 张三
+B=$(idn_female 19600101)     # 李四
+F1=$(idn_female 19800808)    # 王芳
+F2=$(idn_female 19810909)    # the other 王芳
 
 step "--name=王芳, and --address --csv records the address \"--csv\""
 run "$OUT" tx member add --name=张三 --gender=male --ethnicity=汉族 --id-number="$A" \
@@ -118,7 +111,7 @@ refused 9 "not found" member show 赵钱孙
 refused 9 "not found" member delete 999999
 refused 2 "缺少必填选项 --to" member mobile 李四
 refused 2 "缺少必填选项 --join-date" member add --name 周八 --gender male --ethnicity 汉族 \
-	--id-number "$(idn 11010519900101007)" --education bachelor --category full --branch ZB01
+	--id-number "$(idn_male 19900101)" --education bachelor --category full --branch ZB01
 refused 2 "未知选项 unknown option --colour" member edit 李四 --colour red
 refused 2 "未知选项 unknown option --bogus" member list --bogus
 echo "it_cli_member: ok"
