@@ -129,6 +129,11 @@ enum reason_code {
 	R_DISCIPLINE_UNTIL = 87,    /* until, the latest (two years) */
 	R_MEETING_KIND = 88,        /* column, "meeting.kind", the kind needed */
 	R_STAGE_AHEAD = 89,         /* column stage, stage, the column of a later step */
+	R_BAD_MONTH = 90,           /* column, value: not YYYY-MM */
+	R_PERIOD_MISMATCH = 91,     /* the period the row must have */
+	R_INT_RANGE = 92,           /* column, value, min, max */
+	R_NOT_COMMUNITY = 93,       /* column org.kind, the kind of the organisation named */
+	R_REPORT_MISMATCH = 94,     /* column: differs from the report it belongs to */
 	R_COUNT                     /* not a code: one past the last */
 };
 

@@ -30,6 +30,8 @@
 #define dev_stages         vocab_vals_dev_stage
 #define leave_reasons      vocab_vals_leave_reason
 #define discipline_kinds   vocab_vals_discipline_kind
+#define dues_classes       vocab_vals_dues_class
+#define committee_roles    vocab_vals_committee_role
 
 #define K MERGE_KEEP_SERVER
 #define N MERGE_NEWER_WINS
@@ -87,6 +89,14 @@ static const struct col_def member_cols[] = {
 	{ "left_reason",       "减少方式",     COL_ENUM, 0, K, S, 16, NULL, leave_reasons },
 	{ "left_on",           "减少日期",     COL_DATE, 0, K, S, 10, NULL, NULL },
 	{ "left_note",         "减少原因",     COL_TEXT, 0, K, S, 500, NULL, NULL },
+	/*
+	 * 党费: the class of the 党费收缴 rules the member pays under, and the
+	 * base in fen (分): the monthly income after tax (salaried, retired), or
+	 * the amount chosen between 20 and 100 fen (farmers); unused for the
+	 * fixed 0.2 元 classes. The monthly amount is computed (common/dues.c).
+	 */
+	{ "dues_class",        "党费类别",     COL_ENUM, 0, K, S, 16, NULL, dues_classes },
+	{ "dues_base",         "党费基数（分）", COL_INT, 0, K, S, 0, NULL, NULL },
 };
 
 static const struct col_def meeting_cols[] = {
@@ -180,6 +190,91 @@ static const struct col_def discipline_cols[] = {
 	{ "note",       "备注",       COL_TEXT, 0, K, S, 500, NULL, NULL },
 };
 
+/*
+ * One month's dues paid by a member. period is "MEMBER_ID/YYYY-MM" and
+ * unique: the same month recorded at two offices is a conflict for the
+ * street, never a second payment (validate.c ties it to member_id and month).
+ */
+static const struct col_def dues_payment_cols[] = {
+	{ "member_id",   "党员",     COL_REF, R, I, S, SCHEMA_ID_LEN, "member", NULL },
+	{ "month",       "月份",     COL_TEXT, R, I, S, 7, NULL, NULL },
+	{ "period",      "交费期",   COL_TEXT, R | U, I, S, SCHEMA_ID_LEN + 8, NULL, NULL },
+	{ "amount",      "金额（分）", COL_INT, R, K, S, 0, NULL, NULL },
+	{ "paid_on",     "交纳日期", COL_DATE, R, K, S, 10, NULL, NULL },
+	{ "received_by", "收缴人",   COL_TEXT, 0, K, S, 100, NULL, NULL },
+	{ "note",        "备注",     COL_TEXT, 0, K, S, 500, NULL, NULL },
+};
+
+/*
+ * A seat on an organisation's committee (支部委员会, 社区党委) with its
+ * term. member_id when the person is a member this office holds; a
+ * part-time member (兼职委员) from a resident unit is named only.
+ */
+static const struct col_def committee_member_cols[] = {
+	{ "org_id",     "组织",     COL_REF, R, I, P, SCHEMA_ID_LEN, "org", NULL },
+	{ "member_id",  "党员",     COL_REF, 0, K, P, SCHEMA_ID_LEN, "member", NULL },
+	{ "name",       "姓名",     COL_TEXT, R | PN, K, P, 100, NULL, NULL },
+	{ "role",       "职务",     COL_ENUM, R, K, P, 32, NULL, committee_roles },
+	{ "started_on", "任职日期", COL_DATE, R, K, P, 10, NULL, NULL },
+	{ "ended_on",   "离任日期", COL_DATE, 0, K, P, 10, NULL, NULL },
+	{ "note",       "备注",     COL_TEXT, 0, K, P, 500, NULL, NULL },
+};
+
+/* 党员中心户: a member's household that keeps in touch with households of a grid. */
+static const struct col_def center_household_cols[] = {
+	{ "org_id",     "所在党支部", COL_REF, R, K, P, SCHEMA_ID_LEN, "org", NULL },
+	{ "member_id",  "中心户党员", COL_REF, R, K, P, SCHEMA_ID_LEN, "member", NULL },
+	{ "grid",       "网格",       COL_TEXT, 0, K, P, 100, NULL, NULL },
+	{ "address",    "住址",       COL_TEXT, 0, K, S, 200, NULL, NULL },
+	{ "started_on", "设立日期",   COL_DATE, R, K, P, 10, NULL, NULL },
+	{ "ended_on",   "撤销日期",   COL_DATE, 0, K, P, 10, NULL, NULL },
+	{ "note",       "备注",       COL_TEXT, 0, K, P, 500, NULL, NULL },
+};
+
+/* A household a 党员中心户 covers (联系户); residents' data, personal. */
+static const struct col_def covered_household_cols[] = {
+	{ "center_id",  "党员中心户", COL_REF, R, I, P, SCHEMA_ID_LEN, "center_household", NULL },
+	{ "head_name",  "户主姓名",   COL_TEXT, R | PN, K, S, 100, NULL, NULL },
+	{ "address",    "住址",       COL_TEXT, R, K, S, 200, NULL, NULL },
+	{ "phone",      "联系电话",   COL_TEXT, 0, N, S, 32, NULL, NULL },
+	{ "note",       "备注",       COL_TEXT, 0, K, S, 500, NULL, NULL },
+};
+
+/*
+ * 在职党员到社区报到 (双报到): the limited record a community keeps of an
+ * in-service member who reports to it. The member's own office makes it
+ * (member report) and both see it: home_org_id (the member's branch; the
+ * community itself for a member from outside the street) is its scope,
+ * org_id (the community reported to) its second scope. It carries what the
+ * community needs and no more: not the citizen ID, not the profile.
+ */
+static const struct col_def service_report_cols[] = {
+	{ "home_org_id", "所在党组织", COL_REF, R, I, P, SCHEMA_ID_LEN, "org", NULL },
+	{ "org_id",      "报到社区",   COL_REF, R, I, P, SCHEMA_ID_LEN, "org", NULL },
+	{ "member_id",   "党员",       COL_REF, 0, I, P, SCHEMA_ID_LEN, "member", NULL },
+	{ "name",        "姓名",       COL_TEXT, R | PN, K, P, 100, NULL, NULL },
+	{ "unit",        "工作单位",   COL_TEXT, 0, K, P, 200, NULL, NULL },
+	{ "phone",       "联系电话",   COL_TEXT, 0, N, P, 32, NULL, NULL },
+	{ "reported_on", "报到日期",   COL_DATE, R, K, P, 10, NULL, NULL },
+	{ "ended_on",    "结束日期",   COL_DATE, 0, K, P, 10, NULL, NULL },
+	{ "note",        "备注",       COL_TEXT, 0, K, P, 500, NULL, NULL },
+};
+
+/*
+ * A service an in-service member did in the community (志愿服务), recorded
+ * by the community (org_id, the scope) and seen by his own office
+ * (home_org_id, the second scope) for the report back to his unit.
+ */
+static const struct col_def service_record_cols[] = {
+	{ "org_id",      "报到社区",   COL_REF, R, I, P, SCHEMA_ID_LEN, "org", NULL },
+	{ "home_org_id", "所在党组织", COL_REF, R, I, P, SCHEMA_ID_LEN, "org", NULL },
+	{ "report_id",   "报到登记",   COL_REF, R | A, I, P, SCHEMA_ID_LEN, "service_report", NULL },
+	{ "served_on",   "服务日期",   COL_DATE, R, K, P, 10, NULL, NULL },
+	{ "activity",    "服务内容",   COL_TEXT, R, K, P, 500, NULL, NULL },
+	{ "minutes",     "服务时长（分钟）", COL_INT, R, K, P, 0, NULL, NULL },
+	{ "note",        "备注",       COL_TEXT, 0, K, P, 500, NULL, NULL },
+};
+
 #undef K
 #undef N
 #undef I
@@ -199,6 +294,17 @@ const struct table_def schema_tables[TBL_COUNT] = {
 	[TBL_TRANSFER]   = { "transfer", "组织关系转接", transfer_cols, ARRAY_LEN(transfer_cols), 1, 2 },
 	[TBL_APPLICANT]  = { "applicant", "发展党员", applicant_cols, ARRAY_LEN(applicant_cols), 0, -1 },
 	[TBL_DISCIPLINE] = { "discipline", "党纪处分", discipline_cols, ARRAY_LEN(discipline_cols), 0, -1 },
+	[TBL_DUES_PAYMENT] = { "dues_payment", "党费", dues_payment_cols, ARRAY_LEN(dues_payment_cols), 0, -1 },
+	[TBL_COMMITTEE_MEMBER] = { "committee_member", "委员会成员", committee_member_cols,
+	    ARRAY_LEN(committee_member_cols), 0, -1 },
+	[TBL_CENTER_HOUSEHOLD] = { "center_household", "党员中心户", center_household_cols,
+	    ARRAY_LEN(center_household_cols), 0, -1 },
+	[TBL_COVERED_HOUSEHOLD] = { "covered_household", "联系户", covered_household_cols,
+	    ARRAY_LEN(covered_household_cols), 0, -1 },
+	[TBL_SERVICE_REPORT] = { "service_report", "在职党员报到", service_report_cols,
+	    ARRAY_LEN(service_report_cols), 0, 1 },
+	[TBL_SERVICE_RECORD] = { "service_record", "报到服务", service_record_cols,
+	    ARRAY_LEN(service_record_cols), 0, 1 },
 };
 
 const struct table_def *

@@ -8,6 +8,7 @@
 
 #include "ids.h"
 #include "reason.h"
+#include "dues.h"
 #include "region.h"
 
 /*
@@ -687,6 +688,78 @@ discipline_rules(int t, const Tongxin__Value *v, const char *today, struct reaso
 	return 0;
 }
 
+/* Whether integer column name is set, its value into *out. */
+static bool
+ival(int t, const Tongxin__Value *v, const char *name, int64_t *out)
+{
+	int c = schema_col_index(&schema_tables[t], name);
+
+	if (c < 0 || v[c].kind_case != TONGXIN__VALUE__KIND_I)
+		return false;
+	*out = v[c].i;
+	return true;
+}
+
+/* Refuse an integer column outside lo..hi. */
+static int
+int_range(int t, const Tongxin__Value *v, const char *name, int64_t lo, int64_t hi,
+    struct reason *r)
+{
+	int64_t x;
+	char ca[REASON_COL_MAX], a[24], b[24], c[24];
+
+	if (ival(t, v, name, &x) && (x < lo || x > hi)) {
+		reason_set(r, R_INT_RANGE, reason_col(ca, schema_tables[t].name, name),
+		    reason_num(a, x), reason_num(b, lo), reason_num(c, hi));
+		return -1;
+	}
+	return 0;
+}
+
+/* A member's dues class and base: a farmer's amount 0.2..1 元, an income within bounds. */
+static int
+dues_rules(int t, const Tongxin__Value *v, struct reason *r)
+{
+	const char *cls = txt(t, v, "dues_class");
+
+	if (cls && strcmp(cls, "farmer") == 0)
+		return int_range(t, v, "dues_base", DUES_FARMER_MIN, DUES_FARMER_MAX, r);
+	return int_range(t, v, "dues_base", 0, DUES_BASE_MAX, r);
+}
+
+/* One month's payment: a month YYYY-MM, the period that ties it to the member, an amount. */
+static int
+payment_rules(int t, const Tongxin__Value *v, const char *today, struct reason *r)
+{
+	const char *month = txt(t, v, "month"), *member = txt(t, v, "member_id");
+	const char *period = txt(t, v, "period");
+	char ca[REASON_COL_MAX], want[SCHEMA_ID_LEN + 9], d[11], limit[11];
+
+	if (month) {
+		snprintf(d, sizeof d, "%.7s-01", month);
+		if (strlen(month) != 7 || !validate_date(d)) {
+			reason_set(r, R_BAD_MONTH, reason_col(ca, "dues_payment", "month"), month);
+			return -1;
+		}
+		/* Paid ahead at most a year. */
+		date_add_years(today, 1, limit);
+		if (strcmp(d, limit) > 0) {
+			reason_set(r, R_FUTURE_DATE, reason_col(ca, "dues_payment", "month"), month);
+			return -1;
+		}
+	}
+	if (month && member) {
+		snprintf(want, sizeof want, "%s/%s", member, month);
+		if (period == NULL || strcmp(period, want) != 0) {
+			reason_set(r, R_PERIOD_MISMATCH, want);
+			return -1;
+		}
+	}
+	if (not_future(t, v, "paid_on", today, r) != 0)
+		return -1;
+	return int_range(t, v, "amount", 1, 10000000, r);
+}
+
 int
 validate_row_reason(int t, const Tongxin__Value *v, const char *today, struct reason *r)
 {
@@ -710,7 +783,8 @@ validate_row_reason(int t, const Tongxin__Value *v, const char *today, struct re
 				return -1;
 			}
 		}
-		if (probation_rules(t, v, today, r) != 0 || leaving_rules(t, v, today, r) != 0)
+		if (probation_rules(t, v, today, r) != 0 || leaving_rules(t, v, today, r) != 0 ||
+		    dues_rules(t, v, r) != 0)
 			return -1;
 		if (flag(t, v, "lost_contact") && txt(t, v, "lost_since") == NULL) {
 			reason_set0(r, R_LOST_NEEDS_DATE);
@@ -726,6 +800,20 @@ validate_row_reason(int t, const Tongxin__Value *v, const char *today, struct re
 		return applicant_rules(t, v, today, r);
 	case TBL_DISCIPLINE:
 		return discipline_rules(t, v, today, r);
+	case TBL_DUES_PAYMENT:
+		return payment_rules(t, v, today, r);
+	case TBL_COMMITTEE_MEMBER:
+		return not_future(t, v, "started_on", today, r) ||
+		    date_order(t, v, "ended_on", "started_on", r) ? -1 : 0;
+	case TBL_CENTER_HOUSEHOLD:
+		return not_future(t, v, "started_on", today, r) ||
+		    date_order(t, v, "ended_on", "started_on", r) ? -1 : 0;
+	case TBL_SERVICE_REPORT:
+		return not_future(t, v, "reported_on", today, r) ||
+		    date_order(t, v, "ended_on", "reported_on", r) ? -1 : 0;
+	case TBL_SERVICE_RECORD:
+		return not_future(t, v, "served_on", today, r) ||
+		    int_range(t, v, "minutes", 1, 24 * 60, r) ? -1 : 0;
 	case TBL_MEETING:
 		return not_future(t, v, "held_on", today, r);
 	case TBL_ORG:

@@ -175,6 +175,31 @@
 	X("probation",         "留党察看", AL("察看")) \
 	X("expulsion",         "开除党籍", AL("开除"))
 
+/*
+ * 党费收缴 (中组部 2008): salaried members pay a share of their income after
+ * tax, retirees of their pension; farmers 0.2 to 1 元 a month; students, the
+ * unemployed and those living on relief or the minimum allowance 0.2 元.
+ */
+#define V_DUES_CLASS(X) \
+	X("salaried",   "在岗职工", AL("在职", "职工")) \
+	X("retired",    "离退休", AL("退休")) \
+	X("farmer",     "农民", NOAL) \
+	X("student",    "学生", NOAL) \
+	X("unemployed", "下岗失业", AL("失业", "无固定收入")) \
+	X("relief",     "低保或救济", AL("低保", "救济", "抚恤"))
+
+/* Seats on a committee (支部委员会 and 社区党委). */
+#define V_COMMITTEE_ROLE(X) \
+	X("secretary",    "书记", NOAL) \
+	X("deputy",       "副书记", NOAL) \
+	X("organisation", "组织委员", AL("组织")) \
+	X("publicity",    "宣传委员", AL("宣传")) \
+	X("discipline",   "纪检委员", AL("纪检")) \
+	X("youth",        "青年委员", AL("青年")) \
+	X("women",        "妇女委员", AL("妇女")) \
+	X("member",       "委员", NOAL) \
+	X("part_time",    "兼职委员", AL("兼职"))
+
 /* The verdicts the server gives a change it does not simply apply. */
 #define V_CONFLICT_KIND(X) \
 	X("same_field",     "同一字段", NOAL) \
@@ -237,6 +262,8 @@ DEFINE(transfer_status, V_TRANSFER_STATUS, CODE)
 DEFINE(dev_stage, V_DEV_STAGE, CODE)
 DEFINE(leave_reason, V_LEAVE_REASON, CODE)
 DEFINE(discipline_kind, V_DISCIPLINE_KIND, CODE)
+DEFINE(dues_class, V_DUES_CLASS, CODE)
+DEFINE(committee_role, V_COMMITTEE_ROLE, CODE)
 DEFINE(conflict_kind, V_CONFLICT_KIND, CODE)
 DEFINE(decision, V_DECISION, CODE)
 DEFINE(conflict_status, V_CONFLICT_STATUS, CODE)
@@ -264,6 +291,8 @@ static const struct vocab vocabs[] = {
 	VOCAB(dev_stage, false),
 	VOCAB(leave_reason, false),
 	VOCAB(discipline_kind, false),
+	VOCAB(dues_class, false),
+	VOCAB(committee_role, false),
 	VOCAB(conflict_kind, false),
 	VOCAB(decision, false),
 	VOCAB(conflict_status, false),

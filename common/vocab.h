@@ -114,5 +114,7 @@ extern const char *const vocab_vals_transfer_status[];
 extern const char *const vocab_vals_dev_stage[];
 extern const char *const vocab_vals_leave_reason[];
 extern const char *const vocab_vals_discipline_kind[];
+extern const char *const vocab_vals_dues_class[];
+extern const char *const vocab_vals_committee_role[];
 
 #endif

@@ -153,8 +153,9 @@ int row_left_scope(struct store *s, int t, const char *id, const char *scope,
  * meeting. cols/n: the change's columns; cols NULL for an insert (every
  * column). CH_APPLIED, CH_REJECTED with vd filled, or CH_ERROR.
  */
-enum ch_result store_row_rules(struct store *s, int t, const char *id, const Tongxin__Value *v,
-    const uint32_t *cols, size_t n, struct txn_verdict *vd);
+enum ch_result store_row_rules(struct store *s, const struct store_actor *who, int t,
+    const char *id, const Tongxin__Value *v, const uint32_t *cols, size_t n,
+    struct txn_verdict *vd);
 /* A transfer's receiving organisation must be one members belong to (a branch or a group). */
 enum ch_result store_transfer_target_rule(struct store *s, const char *to_org_id,
     struct txn_verdict *vd);

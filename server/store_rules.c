@@ -27,6 +27,7 @@ enum {
 	Q_MEETING_KIND,      /* kind of a live meeting */
 	Q_CHILD_KINDS,       /* kinds of an org's live children */
 	Q_HAS_MEMBERS,       /* whether members or applicants belong to an org */
+	Q_REPORT,            /* a service report's orgs and scopes */
 	Q_COUNT
 };
 
@@ -39,6 +40,8 @@ static const char *const rule_sql[Q_COUNT] = {
 	[Q_CHILD_KINDS] = "SELECT DISTINCT kind FROM org WHERE parent_id = ?1 AND _deleted = 0",
 	[Q_HAS_MEMBERS] = "SELECT 1 FROM member WHERE org_id = ?1 AND _deleted = 0"
 	    " UNION ALL SELECT 1 FROM applicant WHERE org_id = ?1 AND _deleted = 0 LIMIT 1",
+	[Q_REPORT] = "SELECT org_id, home_org_id, _scope, coalesce(_scope2, '') FROM service_report"
+	    " WHERE id = ?1 AND _deleted = 0",
 };
 
 /* Statement q, prepared on first use (store_close finalises every statement). */
@@ -203,13 +206,83 @@ meeting_rules(struct store *s, int t, const Tongxin__Value *v, const uint32_t *c
 	return CH_APPLIED;
 }
 
+/* 双报到: a member reports to a community. */
+static enum ch_result
+report_rule(struct store *s, const Tongxin__Value *v, const uint32_t *cols, size_t n,
+    struct txn_verdict *vd)
+{
+	const char *org = text_of(&v[schema_col_index(&schema_tables[TBL_SERVICE_REPORT], "org_id")]);
+	char kind[40];
+	int rc;
+
+	if (org == NULL || !touched(TBL_SERVICE_REPORT, "org_id", cols, n))
+		return CH_APPLIED;
+	if ((rc = lookup(s, Q_ORG_KIND, org, kind, sizeof kind)) < 0)
+		return CH_ERROR;
+	if (rc == 1 && strcmp(kind, "community") != 0) {
+		reason_set(&vd->why, R_NOT_COMMUNITY, "org.kind", kind);
+		return refuse(vd);
+	}
+	return CH_APPLIED;
+}
+
+/*
+ * A service record belongs to a report the writing device sees (as the
+ * member's office or as the community), and carries that report's two
+ * organisations: a community cannot show its records to a third office.
+ */
+static enum ch_result
+service_rule(struct store *s, const struct store_actor *who, const Tongxin__Value *v,
+    struct txn_verdict *vd)
+{
+	const struct table_def *td = &schema_tables[TBL_SERVICE_RECORD];
+	const char *report = text_of(&v[schema_col_index(td, "report_id")]);
+	const char *org = text_of(&v[schema_col_index(td, "org_id")]);
+	const char *home = text_of(&v[schema_col_index(td, "home_org_id")]);
+	sqlite3_stmt *st = rule_stmt(s, Q_REPORT);
+	enum ch_result res = CH_APPLIED;
+	int rc;
+
+	if (report == NULL || st == NULL)
+		return st == NULL ? CH_ERROR : CH_APPLIED;
+	sqlite3_bind_text(st, 1, report, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *rorg = (const char *)sqlite3_column_text(st, 0);
+		const char *rhome = (const char *)sqlite3_column_text(st, 1);
+		const char *sc = (const char *)sqlite3_column_text(st, 2);
+		const char *sc2 = (const char *)sqlite3_column_text(st, 3);
+		if (!in_scope(sc, who->scope) && !in_scope(sc2, who->scope))
+			res = refuse_unseen(vd, td, "report_id", report);
+		else if (org == NULL || rorg == NULL || strcmp(org, rorg) != 0) {
+			reason_set(&vd->why, R_REPORT_MISMATCH, "service_record.org_id");
+			res = refuse(vd);
+		} else if (home == NULL || rhome == NULL || strcmp(home, rhome) != 0) {
+			reason_set(&vd->why, R_REPORT_MISMATCH, "service_record.home_org_id");
+			res = refuse(vd);
+		}
+	} else if (rc == SQLITE_DONE) {
+		res = refuse_unseen(vd, td, "report_id", report);
+	} else {
+		res = CH_ERROR;
+	}
+	sqlite3_reset(st);
+	return res;
+}
+
 enum ch_result
-store_row_rules(struct store *s, int t, const char *id, const Tongxin__Value *v,
-    const uint32_t *cols, size_t n, struct txn_verdict *vd)
+store_row_rules(struct store *s, const struct store_actor *who, int t, const char *id,
+    const Tongxin__Value *v, const uint32_t *cols, size_t n, struct txn_verdict *vd)
 {
 	enum ch_result res = CH_APPLIED;
 
 	switch (t) {
+	case TBL_SERVICE_REPORT:
+		res = report_rule(s, v, cols, n, vd);
+		break;
+	case TBL_SERVICE_RECORD:
+		res = service_rule(s, who, v, vd);
+		break;
 	case TBL_ORG:
 		res = org_rules(s, id, v, cols == NULL, cols, n, vd);
 		break;

@@ -740,7 +740,7 @@ apply_insert(struct store *s, const struct store_actor *who, const Tongxin__Txn 
 		return res;
 	if ((res = check_refs(s, who, (int)c->table, r.v, c->cols, c->n_cols, vd)) != CH_APPLIED)
 		return res;
-	if ((res = store_row_rules(s, (int)c->table, c->row_id, r.v, NULL, 0, vd)) != CH_APPLIED)
+	if ((res = store_row_rules(s, who, (int)c->table, c->row_id, r.v, NULL, 0, vd)) != CH_APPLIED)
 		return res;
 	r.version = ++s->version;
 	r.hlc = tx->hlc;
@@ -918,7 +918,7 @@ apply_update(struct store *s, const struct store_actor *who, const Tongxin__Txn 
 		goto out;
 	}
 	/* Brought back from deletion, the whole row is new again: check every column. */
-	if ((res = store_row_rules(s, (int)c->table, c->row_id, r.v, undeleted ? NULL : acols,
+	if ((res = store_row_rules(s, who, (int)c->table, c->row_id, r.v, undeleted ? NULL : acols,
 	    napplied, vd)) != CH_APPLIED)
 		goto out;
 	if (c->table == TBL_TRANSFER) {
