@@ -114,4 +114,33 @@ refused 2 "缺少必填选项 --join-date" member add --name 周八 --gender mal
 	--id-number "$(idn_male 19900101)" --education bachelor --category full --branch ZB01
 refused 2 "未知选项 unknown option --colour" member edit 李四 --colour red
 refused 2 "未知选项 unknown option --bogus" member list --bogus
+step "member add refuses what the new rules forbid (each was accepted before); nothing changes"
+new=(--gender male --ethnicity 汉族 --education bachelor --category full --branch ZB01
+	--join-date 2000-07-01)
+M=$(idn_male 19700101 7)
+refused 7 "姓名 不能只有空白字符" member add --name "   " "${new[@]}" --id-number "$M"
+refused 7 "姓名 不能只有空白字符" member add --name "　　" "${new[@]}" --id-number "$M"
+refused 7 "姓名 只能由汉字" member add --name "'; DROP TABLE members;--" "${new[@]}" --id-number "$M"
+[ "$(q "SELECT count(*) FROM sqlite_master WHERE name = 'member'")" = 1 ] || fail "the member table is gone"
+# A man whose 17th digit is even (that of a woman).
+refused 7 "第17位" member add --name 周九 "${new[@]}" --id-number "$(idn_female 19700101 7)"
+expect_contains "$OUT" "GB 11643"
+# 101376 was never a GB/T 2260 region code; a clerk who checked the person's
+# papers marks the exception, and then it is accepted.
+R=$(idn 10137619700101015)
+refused 7 "GB/T 2260" member add --name 周九 "${new[@]}" --id-number "$R"
+run "$OUT" tx member add --name 周九 "${new[@]}" --id-number "$R" --id-region-verified 1
+expect_rc 0 "member add --id-region-verified 1 with region 101376"
+[ "$(q "SELECT id_region_verified FROM member WHERE id_number = '$R'")" = 1 ] ||
+	fail "--id-region-verified 1: the member's id_region_verified is $(q "SELECT id_region_verified FROM member WHERE id_number = '$R'")"
+# Full membership needs the probation year: joined 30 days ago, no full date.
+refused 7 "预备期" member add --name 吴十 --gender male --ethnicity 汉族 --education bachelor \
+	--category full --branch ZB01 --join-date "$(date -d '30 days ago' +%F)" --id-number "$M"
+
+step "the organisation tree: no group under a community, no branch under a group"
+refused 7 "不能设党小组" org add --code XZ01 --name 第一党小组 --kind group --parent SQ01
+run "$OUT" tx org add --code XZ02 --name 第二党小组 --kind group --parent ZB01
+expect_rc 0 "org add of a group under a branch"
+refused 7 "不能设党支部" org add --code ZB09 --name 第九党支部 --kind branch --parent XZ02 \
+	--branch-type residential
 echo "it_cli_member: ok"
