@@ -5,7 +5,9 @@
 # a branch and a member, set up with the CLI against a real tongxind; then
 # tests/web/member_story.mjs edits the member (a wrong check digit refused
 # inline, then saved), marks it 失联 and 恢复联系, and adds a branch from the
-# tree where only the kinds the parent allows are offered. Afterwards the
+# tree where only the kinds the parent allows are offered; a new man whose
+# citizen ID's 17th digit says woman is refused beside the field, live and on
+# 保存, and nothing is saved. Afterwards the
 # replica holds exactly the saved changes. Screenshots (1366x768) are kept
 # in $TX_WEB_SHOTS (default: it_web_member.shots in the test's working
 # directory) and their paths printed.
@@ -35,7 +37,8 @@ tx "${A[@]}" -q sync
 DB=$D/office.db
 tx --replica "$DB" join "$D/office.bundle" >/dev/null
 tx --replica "$DB" -q sync
-IDN=$(python3 -c 's = "11010519800101004"; w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+# A man's ID: region 110105 (GB/T 2260), an odd 17th digit (GB 11643).
+IDN=$(python3 -c 's = "11010519800101003"; w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 print(s + "10X98765432"[sum(int(a) * b for a, b in zip(s, w)) % 11])')
 tx --replica "$DB" -q member add --name 张三 --gender male --ethnicity 汉族 --id-number "$IDN" \
 	--education bachelor --category full --branch SQ01-01 --join-date 2000-07-01 --phone 13800000001
@@ -55,6 +58,8 @@ rm -rf "$SHOTS"
 run "$D/story.out" timeout 120 node "$WEB/member_story.mjs" "$URL" "$SHOTS"
 cat "$D/story.out"
 expect_rc 0 "the member story"
+# Defects the story found but lets pass (TX_STRICT=1 fails on them): said on stderr.
+grep '^KNOWN BUG' "$D/story.out" >&2 || true
 
 step "the replica holds exactly what was saved"
 kill -TERM "$UI_PID"
@@ -67,6 +72,7 @@ q() { sqlite3 "$DB" "$1"; }
 [ "$(q "SELECT o.kind, o.branch_type, o.secretary, p.code FROM org o JOIN org p ON p.id = o.parent_id WHERE o.code = 'SQ01-02'")" = "branch|grid|刘书记|SQ01" ] ||
 	fail "the branch added from the tree: $(q "SELECT * FROM org WHERE code = 'SQ01-02'")"
 [ "$(q "SELECT count(*) FROM org WHERE code = 'SQ01-X'")" = 0 ] || fail "the refused group is in the replica"
+[ "$(q "SELECT count(*) FROM member WHERE name = '李四'")" = 0 ] || fail "the refused man with a woman's ID is in the replica"
 # edit, lost, found and the new branch: four local transactions, none for the refusals.
 [ "$(q "SELECT count(*) FROM outbox")" = 4 ] || fail "outbox: $(q "SELECT count(*) FROM outbox") transactions, want 4"
 step "ok"
