@@ -18,6 +18,7 @@
 #include "db.h"
 #include "cmd.h"
 #include "dom_handle.h"
+#include "dom_report.h"
 #include "domain.h"
 #include "ids.h"
 #include "log.h"
@@ -119,7 +120,7 @@ static const struct verb verbs[] = {
 	  "       tongxin member edit ID --FIELD VALUE...\n"
 	  "       tongxin member delete ID\n"
 	  "       tongxin member show ID\n"
-	  "       tongxin member list [--branch CODE]\n"
+	  "       tongxin member list [--branch CODE] [--all]\n"
 	  "       tongxin member find TEXT\n"
 	  "       tongxin member lost ID [--since DATE] [--note TEXT] | found ID\n"
 	  "       tongxin member mobile ID --to DESTINATION | return ID\n"
@@ -174,6 +175,25 @@ static const struct verb verbs[] = {
 	  "预备党员 (admit makes the member record), each step with its date and the branch\n"
 	  "meeting that decided it; due lists who is due for the next step this month and\n"
 	  "who is overdue (probationary members' 转正 included).\n", verb_develop },
+	{ "service", "service list | show REPORT | add --name NAME --reported-on D [--unit U] [--phone P]\n"
+	  "       tongxin service record REPORT --date D --activity TEXT --hours H\n"
+	  "       tongxin service back [--year YYYY]",
+	  "双报到 In-service members who report to this community (在职党员到社区报到): the\n"
+	  "limited record the community keeps (name, unit, phone; never the citizen ID),\n"
+	  "the services they do and their hours; back: the report to their units (反馈原单位).\n",
+	  verb_service },
+	{ "dues", "dues set MEMBER --class C [--base YUAN] | pay MEMBER --month YYYY-MM [--amount YUAN]\n"
+	  "       tongxin dues list [--month YYYY-MM] | arrears [--as-of YYYY-MM]",
+	  "党费 Dues by the 党费收缴 rules: each member's class and base, the month's amount,\n"
+	  "payments per month (one per member and month; the same month paid at two\n"
+	  "offices is a conflict for the street), arrears (3 months: warning; 6: 党章).\n",
+	  verb_dues },
+	{ "committee", "committee list [--org CODE] | add --org CODE --name NAME --role R --from D\n"
+	  "       tongxin committee end SEAT --date D\n"
+	  "       tongxin committee household list | add ... | cover ...",
+	  "班子 Committee seats (书记, 副书记, 组织委员 ...) with their terms, and 党员中心户\n"
+	  "with the households they cover.\n",
+	  verb_committee },
 	{ "report", "report profile|compliance|inactive|overdue|terms|roster [--org CODE] [options]",
 	  "Reports on the local replica, offline: member profile shares, 三会一课\n"
 	  "compliance per branch, members without organisational life for 6 months,\n"
@@ -935,7 +955,7 @@ org_list(struct cli *cli, struct replica *r)
 
 	if (t == NULL || sqlite3_prepare_v2(replica_db(r),
 	    "SELECT o.code, o.name, o.kind, p.code, o.secretary,"
-	    " (SELECT count(*) FROM member m WHERE m.org_id = o.id)"
+	    " (SELECT count(*) FROM member m WHERE m.org_id = o.id AND " DOM_MEMBER_COUNTED ")"
 	    " FROM org o LEFT JOIN org p ON p.id = o.parent_id ORDER BY o.code", -1, &st,
 	    NULL) != SQLITE_OK) {
 		table_free(t);
@@ -1053,7 +1073,7 @@ org_tree(struct cli *cli, struct replica *r)
 	(void)cli;
 	if (sqlite3_prepare_v2(replica_db(r), "SELECT o.id, coalesce(o.parent_id, ''), o.code, o.name,"
 	    " o.kind, o.secretary, coalesce(o.dissolved, 0),"
-	    " (SELECT count(*) FROM member m WHERE m.org_id = o.id) FROM org o ORDER BY o.code", -1,
+	    " (SELECT count(*) FROM member m WHERE m.org_id = o.id AND " DOM_MEMBER_COUNTED ") FROM org o ORDER BY o.code", -1,
 	    &st, NULL) != SQLITE_OK)
 		return EXIT_FAIL;
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -1350,6 +1370,11 @@ member_add(struct cli *cli, struct replica *r, int n, const char *const *fname,
 	return EXIT_OK;
 }
 
+/*
+ * member list [--branch CODE] [--all]: the active members (DOM_MEMBER_ACTIVE:
+ * not those who left, 党员减少), or with --all every record, with its
+ * standing and how the member left (减少方式) as two more columns.
+ */
 static int
 member_list(struct cli *cli, struct replica *r, int argc, char **argv)
 {
@@ -1358,47 +1383,60 @@ member_list(struct cli *cli, struct replica *r, int argc, char **argv)
 	 * id; JSON keeps "id" and adds "handle".
 	 */
 	static const char *const ids[] = { "id", "handle", "name", "gender", "birth_date",
-		"category", "branch", "join_date", "phone" };
+		"category", "branch", "join_date", "phone", "standing", "left_reason" };
 	static const char *const hdr[] = { "编号", "编号", "姓名", "性别", "出生日期", "类别", "支部",
-		"入党日期", "电话" };
-	const char *ids8[8], *hdr8[8];
-	int json = cli->fmt == TABLE_JSON, off = json ? 1 : 0;
+		"入党日期", "电话", "党籍状态", "减少方式" };
+	const struct table_def *td = &schema_tables[TBL_MEMBER];
+	const char *ids_[11], *hdr_[11];
+	int json = cli->fmt == TABLE_JSON, off = json ? 1 : 0, ncols;
+	bool all = false;
 	struct table *t;
 	sqlite3_stmt *st;
 	const char *branch = NULL;
 
-	if (argc == 2 && strcmp(argv[0], "--branch") == 0)
-		branch = argv[1];
-	else if (argc != 0)
-		return verb_usage("member", 0);
-	ids8[0] = ids[0];
-	hdr8[0] = hdr[0];
-	for (int c = 1; c < 8; c++) {
-		ids8[c] = ids[c + 1];
-		hdr8[c] = hdr[c + 1];
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--branch") == 0 && i + 1 < argc)
+			branch = argv[++i];
+		else if (strcmp(argv[i], "--all") == 0)
+			all = true;
+		else
+			return verb_usage("member", 0);
 	}
-	if ((t = json ? table_new(9, ids, hdr) : table_new(8, ids8, hdr8)) == NULL ||
+	/* The columns: the handle only in JSON; standing and 减少方式 only with --all. */
+	ncols = 0;
+	for (int c = 0; c < 11; c++) {
+		if ((c == 1 && !json) || (c >= 9 && !all))
+			continue;
+		ids_[ncols] = ids[c];
+		hdr_[ncols++] = hdr[c];
+	}
+	if ((t = table_new(ncols, ids_, hdr_)) == NULL ||
 	    sqlite3_prepare_v2(replica_db(r),
 	    "SELECT m.id, m.name, m.gender, m.birth_date, m.category, o.name, m.join_date,"
-	    " m.phone FROM member m LEFT JOIN org o ON o.id = m.org_id"
-	    " WHERE ?1 IS NULL OR o.code = ?1 ORDER BY o.code, m.name", -1, &st, NULL) != SQLITE_OK) {
+	    " m.phone, coalesce(m.standing, 'normal'), m.left_reason"
+	    " FROM member m LEFT JOIN org o ON o.id = m.org_id"
+	    " WHERE (?1 IS NULL OR o.code = ?1) AND (?2 OR " DOM_MEMBER_ACTIVE ")"
+	    " ORDER BY o.code, m.name", -1, &st, NULL) != SQLITE_OK) {
 		table_free(t);
 		return EXIT_FAIL;
 	}
 	if (branch)
 		sqlite3_bind_text(st, 1, branch, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, all);
 	/* Codes in the cells: tables show labels, JSON gives both. */
-	table_set_col(t, 2 + off, &schema_tables[TBL_MEMBER].cols[schema_col_index(
-	    &schema_tables[TBL_MEMBER], "gender")]);
-	table_set_col(t, 4 + off, &schema_tables[TBL_MEMBER].cols[schema_col_index(
-	    &schema_tables[TBL_MEMBER], "category")]);
+	table_set_col(t, 2 + off, &td->cols[schema_col_index(td, "gender")]);
+	table_set_col(t, 4 + off, &td->cols[schema_col_index(td, "category")]);
+	if (all) {
+		table_set_col(t, 8 + off, &td->cols[schema_col_index(td, "standing")]);
+		table_set_col(t, 9 + off, &td->cols[schema_col_index(td, "left_reason")]);
+	}
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *cells[9];
+		const char *cells[11];
 		const char *id = (const char *)sqlite3_column_text(st, 0);
 		cells[0] = cli->fmt == TABLE_TEXT ? dom_short(id) : id;
 		if (json)
 			cells[1] = dom_short(id);
-		for (int c = 1; c < 8; c++)
+		for (int c = 1; c < (all ? 10 : 8); c++)
 			cells[c + off] = (const char *)sqlite3_column_text(st, c);
 		table_add(t, cells);
 	}
@@ -1746,6 +1784,7 @@ member_import_exec(struct cli *cli, const struct cmd_args *a)
 
 static const struct cmd_opt member_list_opts[] = {
 	{ "branch", "CODE", 0, "只列此支部 only this branch's members" },
+	{ "all", NULL, 0, "包括已减少的党员 also those who left (死亡、退党、除名、开除)" },
 	{ NULL, NULL, 0, NULL },
 };
 static const struct cmd_opt member_lost_opts[] = {
@@ -1786,7 +1825,9 @@ const struct cmd_entry cmd_entries_member[] = {
 	{ "member", "show", "MEMBER", 1, 1, NULL, 0, 0,
 	  "查看党员 One member's record.\n" MEMBER_ARG, member_one_exec },
 	{ "member", "list", NULL, 0, 0, member_list_opts, 0, 0,
-	  "列出党员 The members, by name; 编号 is the short handle the other sub-verbs take.\n",
+	  "列出党员 The members on the books, by name (not those who left: 党员减少, unless\n"
+	  "--all, which adds their standing and 减少方式); 编号 is the short handle the other\n"
+	  "sub-verbs take.\n",
 	  member_list_exec },
 	{ "member", "find", "TEXT", 1, 1, NULL, 0, 0,
 	  "查找党员 Members whose name, citizen ID or phone contains TEXT.\n", member_find_exec },

@@ -95,6 +95,9 @@ int edit_row(struct cli *cli, struct replica *r, int t, const char *id, int n,
 int verb_meeting(struct cli *cli, int argc, char **argv);
 int verb_item(struct cli *cli, int argc, char **argv);
 int verb_develop(struct cli *cli, int argc, char **argv);
+int verb_service(struct cli *cli, int argc, char **argv);
+int verb_dues(struct cli *cli, int argc, char **argv);
+int verb_committee(struct cli *cli, int argc, char **argv);
 
 int verb_transfer(struct cli *cli, int argc, char **argv);
 int verb_report(struct cli *cli, int argc, char **argv);

@@ -49,6 +49,9 @@ extern const struct web_route web_routes_transfer[];
 extern const struct web_route web_routes_report[];
 extern const struct web_route web_routes_develop[];
 extern const struct web_route web_routes_life[];
+extern const struct web_route web_routes_service[];
+extern const struct web_route web_routes_dues[];
+extern const struct web_route web_routes_committee[];
 
 /* Column name of table t (a constant: the name must exist). */
 const struct col_def *web_col(int t, const char *name);

@@ -10,6 +10,9 @@ import { pages as transferPages } from './page_transfer.js';
 import { pages as reportPages } from './page_report.js';
 import { memberSections as developSections, pages as developPages } from './page_develop.js';
 import { memberSections as lifeSections, pages as lifePages } from './page_life.js';
+import { memberSections as serviceSections, pages as servicePages } from './page_service.js';
+import { memberSections as duesSections, pages as duesPages } from './page_dues.js';
+import { memberSections as committeeSections, pages as committeePages } from './page_committee.js';
 
 function col(name) {
   return meta.form.find((c) => c.name === name);
@@ -179,7 +182,10 @@ async function pageMember(seq, id) {
       if (first) first.focus();
     },
   }, s.title));
-  const more = [...await developSections(id, v, again), ...await lifeSections(id, v, again)];
+  const more = [];
+  for (const sections of [developSections, lifeSections, serviceSections, duesSections, committeeSections]) {
+    more.push(...await sections(id, v, again));
+  }
   if (!current(seq)) return;
   fill(main, h('h1', {}, `党员 · ${v.name}`),
     h('p', {}, h('a', { href: '#/members' }, '← 返回党员名册')),
@@ -494,6 +500,9 @@ const pages = {
   ...reportPages,
   ...developPages,
   ...lifePages,
+  ...servicePages,
+  ...duesPages,
+  ...committeePages,
 };
 // The nav entry a route belongs to, when it is not its own.
 const navOf = { member: 'members' };
