@@ -20,11 +20,6 @@ D=$TX_TMP
 OUT=$D/out
 tx() { local n=$1; shift; "$TONGXIN" --replica "$D/$n.db" --server "$TX_ADDR" "$@"; }
 q() { sqlite3 "$D/$1.db" "$2"; }
-idnum() {
-	local s=$1 w=(7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2) map=10X98765432 sum=0 i
-	for i in $(seq 0 16); do sum=$((sum + ${s:i:1} * ${w[i]})); done
-	echo "$s${map:$((sum % 11)):1}"
-}
 must() { run "$OUT" "$@"; [ "$TX_RC" = 0 ] || fail "$* exited $TX_RC: $(cat "$OUT")"; }
 # refused RC TEXT REPLICA ARGS...: tongxin ARGS exits RC, says TEXT, and changes nothing.
 refused() {
@@ -66,10 +61,10 @@ must tx street sync -q
 	fail "enroll sq01"
 must tx sq01 join "$D/sq01.bundle"
 must tx sq01 sync -q
-A=$(idnum 11010519700101001)
-B=$(idnum 11010519710202002)
-F1=$(idnum 11010519800808005)
-F2=$(idnum 11010519810909006)
+A=$(idn_male 19700101)
+B=$(idn_female 19710202)
+F1=$(idn_female 19800808)
+F2=$(idn_female 19810909)
 for p in "张三 $A male" "李四 $B female" "王芳 $F1 female" "王芳 $F2 female"; do
 	set -- $p
 	must tx sq01 member add --name "$1" --gender "$3" --ethnicity 汉族 --id-number "$2" \

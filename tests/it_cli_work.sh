@@ -23,13 +23,6 @@ tx() { "$TONGXIN" --replica "$DB" "$@"; }
 q() { sqlite3 "$DB" "$1"; }
 digest() { sqlite3 "$DB" .dump | sha256sum; }
 
-# A citizen ID number with its GB 11643 check character.
-idn() {
-	local s=$1 w=(7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2) m=10X98765432 sum=0 i
-	for i in $(seq 0 16); do sum=$((sum + ${s:i:1} * ${w[i]})); done
-	echo "$s${m:sum % 11:1}"
-}
-
 # refused RC TEXT ARGS...: tongxin ARGS exits RC, says TEXT, and changes nothing.
 refused() {
 	local want=$1 text=$2 d0
@@ -50,11 +43,11 @@ q "INSERT INTO org(id,code,name,kind,dissolved,_version)
 tx org add --code SQ01 --name 幸福社区 --kind community >/dev/null
 tx org add --code ZB01 --name 第一党支部 --kind branch --parent SQ01 --branch-type residential \
 	>/dev/null
-A=$(idn 11010519491231002)
-B=$(idn 11010519600101003)
-C=$(idn 11010519700505004)
-F1=$(idn 11010519800808005)
-F2=$(idn 11010519810909006)
+A=$(idn_male 19491231)
+B=$(idn_female 19600101)
+C=$(idn_male 19700505)
+F1=$(idn_female 19800808)
+F2=$(idn_female 19810909)
 for p in "张三 $A male" "李四 $B female" "王五 $C male" "王芳 $F1 female" "王芳 $F2 female"; do
 	set -- $p
 	tx member add --name "$1" --gender "$3" --ethnicity 汉族 --id-number "$2" \
