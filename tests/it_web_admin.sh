@@ -56,9 +56,9 @@ for dev in sq01:SQ01 sq02:SQ02; do
 	tx "${dev%:*}" join "$D/${dev%:*}.bundle" >/dev/null
 	tx "${dev%:*}" -q sync
 done
-A=$(idnum 11010519700101001)     # the conflict: education
+A=$(idnum 11010519700101002)     # the conflict: education (women: an even 17th digit)
 T=$(idnum 11010519710202002)     # the transfer
-M=$(idnum 11010519720303003)     # the conflict settled by a merged value: name
+M=$(idnum 11010519720303004)     # the conflict settled by a merged value: name
 add_member sq01 张建国 "$A" SQ01-01
 add_member sq01 李娜 "$T" SQ01-01
 add_member sq01 王芳 "$M" SQ01-01
@@ -104,7 +104,7 @@ tx street -q sync
 	fail "the street's replica does not have the office's value after the resolution"
 [ "$(sqlite3 "$D/sq01.db" "SELECT education FROM member WHERE id = '$A_ID'")" = master ] ||
 	fail "SQ01's replica does not have the office's value"
-[ "$(sqlite3 "$D/sq01.db" "SELECT name FROM member WHERE id = '$M_ID'")" = 王芳（合并） ] ||
+[ "$(sqlite3 "$D/sq01.db" "SELECT name FROM member WHERE id = '$M_ID'")" = 王芳方 ] ||
 	fail "SQ01's replica does not have the merged name"
 [ "$(sqlite3 "$D/street.db" "SELECT o.code FROM member m JOIN org o ON o.id = m.org_id
     WHERE m.id_number = '$T'")" = SQ02-01 ] || fail "the street does not see the member under SQ02-01"

@@ -44,7 +44,8 @@ n=0
 for p in "张三 ZB01" "李四 ZB01" "王五 ZB01-1" "赵六 ZB02" "钱七 ZB01"; do
 	set -- $p
 	n=$((n + 1))
-	tx -q member add --name "$1" --gender male --ethnicity 汉族 --id-number "$(idn 1101051970010100$n)" \
+	# Men: region 110105 (GB/T 2260) and an odd 17th digit (GB 11643).
+	tx -q member add --name "$1" --gender male --ethnicity 汉族 --id-number "$(idn 1101051970010100$((2 * n - 1)))" \
 		--education bachelor --category full --branch "$2" --join-date 2000-07-01
 done
 q "UPDATE member SET standing = 'suspended' WHERE name = '钱七'"

@@ -13,7 +13,8 @@
 //      退回 without a note is refused; accept it with a note; 同步.
 //   3. Street: 设备; 冲突 lists the conflict; side by side shows base, server
 //      and office values (the differing cells marked) and both authors;
-//      采用社区的值 with a note; 王芳's name by 手工合并 with a typed value;
+//      采用社区的值 with a note; 王芳's name by 手工合并 with a typed value (one
+//      that is no person's name is refused first, saying why);
 //      审计 finds the resolution; 同步; the members' pages have the values.
 //   4. SQ01: requests 张建国's transfer, syncs (no 撤回 until the server has
 //      it), withdraws it, syncs (applied); 首页 shows the street's decision.
@@ -181,8 +182,18 @@ try {
   await page.waitForSelector('#cf-side-0 input[data-col="name"]');
   const names = await page.$eval('#cf-side-0 tr[data-col="name"]', (r) => [...r.querySelectorAll('td')].map((c) => c.textContent));
   check(names[0] === '王芳' && names[1] === '王方' && names[2] === '王芳芳', `names side by side: ${names}`);
+  // A merged name that is no person's name (brackets) is refused, saying why; the conflict stays open.
   await page.$eval('#cf-side-0 input[data-col="name"]', (e) => { e.value = ''; });
   await page.type('#cf-side-0 input[data-col="name"]', '王芳（合并）');
+  await d.expectStatus(422, async () => {
+    await page.click('#cf-set');
+    await page.waitForFunction(() => document.querySelector('#cf-result')?.textContent.includes('姓名'));
+  });
+  const why = await d.text('#cf-result');
+  check(why.includes('只能由汉字'), `the refused merged name: ${why}`);
+  check((await d.text('#cf-state')).includes('待处理'), `the conflict after a refused merge: ${await d.text('#cf-state')}`);
+  await page.$eval('#cf-side-0 input[data-col="name"]', (e) => { e.value = ''; });
+  await page.type('#cf-side-0 input[data-col="name"]', '王芳方');
   await page.type('#cf-note', '以户籍为准');
   await page.click('#cf-set');
   await page.waitForFunction(() => document.querySelector('#cf-state')?.textContent.includes('已处理'), { timeout: 20000 });
@@ -205,7 +216,7 @@ try {
   const edu = await d.text('#member-items dd[data-item="education"]');
   check(edu === '硕士研究生', `the street's member page: ${edu}`);
   await page.goto(`${origin(streetUrl)}/#/member/${mergedId}`, { waitUntil: 'domcontentloaded' });
-  await page.waitForFunction(() => document.querySelector('#member-items dd[data-item="name"]')?.textContent === '王芳（合并）');
+  await page.waitForFunction(() => document.querySelector('#member-items dd[data-item="name"]')?.textContent === '王芳方');
 
   step('SQ01: a request withdrawn before anyone decided');
   await open(sq01Url, '#/transfers');
