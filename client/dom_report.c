@@ -212,7 +212,7 @@ dom_report_profile(struct replica *r, const struct dom_report_scope *s,
 	    " coalesce(sum(m.education IN ('primary', 'junior_high')), 0),"
 	    " coalesce(sum(m.relocated = 1), 0), coalesce(sum(m.mobile = 1), 0),"
 	    " coalesce(sum(m.lost_contact = 1), 0), coalesce(sum(m.category = 'probationary'), 0)"
-	    " FROM member m WHERE (?1 IS NULL OR m.org_id IN sub) AND " DOM_MEMBER_CURRENT,
+	    " FROM member m WHERE (?1 IS NULL OR m.org_id IN sub) AND " DOM_MEMBER_COUNTED,
 	    e)) == NULL)
 		return -1;
 	bind_org(s, st);
@@ -528,7 +528,7 @@ dom_report_inactive(struct replica *r, const struct dom_report_scope *s, int mon
 	date_add_months(s->as_of, -months, since);
 	if ((st = prepare(r, DOM_SUBTREE_CTE
 	    " SELECT count(*) FROM member m WHERE (?1 IS NULL OR m.org_id IN sub) AND "
-	    DOM_MEMBER_CURRENT, e)) == NULL)
+	    DOM_MEMBER_COUNTED, e)) == NULL)
 		return -1;
 	bind_org(s, st);
 	rc = sqlite3_step(st);
@@ -547,7 +547,7 @@ dom_report_inactive(struct replica *r, const struct dom_report_scope *s, int mon
 	    "  (SELECT max(mt.held_on) FROM attendance a JOIN meeting mt ON mt.id = a.meeting_id"
 	    "   WHERE a.member_id = m.id AND a.status = 'present' AND mt.held_on <= ?2) AS last"
 	    "  FROM member m LEFT JOIN org o ON o.id = m.org_id"
-	    "  WHERE (?1 IS NULL OR m.org_id IN sub) AND " DOM_MEMBER_CURRENT ")"
+	    "  WHERE (?1 IS NULL OR m.org_id IN sub) AND " DOM_MEMBER_COUNTED ")"
 	    " WHERE last IS NULL OR last <= ?3"
 	    " ORDER BY code, last IS NOT NULL, last, name, id", e)) == NULL)
 		return -1;
@@ -793,7 +793,7 @@ dom_report_roster(struct replica *r, const struct dom_report_scope *s, int limit
 	    "  m.in_service, m.relocated, m.lost_since, m.flow_to"
 	    " FROM member m LEFT JOIN org o ON o.id = m.org_id"
 	    " WHERE (?1 IS NULL OR m.org_id IN sub)"
-	    "  AND coalesce(m.standing, 'normal') NOT IN ('expelled', 'deceased')"
+	    "  AND " DOM_MEMBER_ACTIVE
 	    " ORDER BY o.code, m.name, m.id LIMIT ?2", e)) == NULL)
 		return -1;
 	bind_org(s, st);

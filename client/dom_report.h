@@ -26,6 +26,26 @@
 
 struct table;
 
+/*
+ * Who is a member (alias m), defined once for every front end:
+ *
+ * DOM_MEMBER_ACTIVE - on the books (在册): not reduced (党员减少). A member
+ * whose left_reason is set (death, withdrawal, removal, expulsion) or whose
+ * standing is expelled or deceased has left; the record stays in history
+ * (member list --all, member show) but in no list or figure. The roster
+ * and member list show the active members.
+ *
+ * DOM_MEMBER_COUNTED - an active member in normal standing (党籍正常): the
+ * members every count is made of (org tree/list, profile, compliance's
+ * branch sizes, inactive, branch size warnings). A suspended member (停止
+ * 党籍) is on the books but has, while suspended, no part in the figures.
+ */
+#define DOM_MEMBER_ACTIVE						\
+	"(m.left_reason IS NULL"					\
+	" AND coalesce(m.standing, 'normal') NOT IN ('expelled', 'deceased'))"
+#define DOM_MEMBER_COUNTED						\
+	"(" DOM_MEMBER_ACTIVE " AND coalesce(m.standing, 'normal') = 'normal')"
+
 /* Where and as of which day a report looks. */
 struct dom_report_scope {
 	char org_id[ID_TEXT_LEN + 1];   /* the subtree's root; "" for the whole replica */
@@ -61,7 +81,7 @@ struct dom_profile_item {
 };
 extern const struct dom_profile_item dom_profile_items[DOM_PROFILE_N];
 /*
- * The profile of the members in normal standing under the scope: n[0] the
+ * The profile of the members counted (DOM_MEMBER_COUNTED) under the scope: n[0] the
  * total, then aged 60 or over on as_of (the 60th birthday on or before it,
  * 29 February counting as 28 February), retired, junior high or below,
  * relocated, mobile, lost contact, probationary. One query.
@@ -191,9 +211,9 @@ struct dom_roster_row {
 	const char *lost_since, *flow_to;
 };
 /*
- * The members on the books under the scope - in normal standing or
- * suspended (停止党籍, shown as such), not those expelled or deceased (党员减少)
- * - by organisation code and name; at most limit rows (1..DOM_ROSTER_MAX).
+ * The members on the books under the scope (DOM_MEMBER_ACTIVE: in normal
+ * standing or suspended, 停止党籍, shown as such; not those who left, 党员减少)
+ * by organisation code and name; at most limit rows (1..DOM_ROSTER_MAX).
  */
 enum { DOM_ROSTER_MAX = 20000 };
 int dom_report_roster(struct replica *r, const struct dom_report_scope *s, int limit,
