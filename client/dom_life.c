@@ -87,15 +87,18 @@ member_load(struct replica *r, const char *id, Tongxin__Value *cur, struct dom_e
 	return rc == 0 ? fail(e, DOM_NOT_FOUND, -1, "未找到党员 no such member in this replica") : 0;
 }
 
-/* Refuse a member who left already: a second reduction, or a sanction after it. */
+/*
+ * Refuse a member who left already: a second reduction, or a sanction
+ * after it (col: the column e names, or -1).
+ */
 static int
-not_left(const Tongxin__Value *cur, const char *what, struct dom_error *e)
+not_left(const Tongxin__Value *cur, const char *what, int col, struct dom_error *e)
 {
 	const char *how = val_text(cur, MCOL("left_reason")), *on = val_text(cur, MCOL("left_on"));
 
 	if (how == NULL)
 		return 0;
-	return fail(e, DOM_INVALID, MCOL("left_reason"), "该党员已于 %s 减少（%s），%s；减少只能由"
+	return fail(e, DOM_INVALID, col, "该党员已于 %s 减少（%s），%s；减少只能由"
 	    "管理员修改党员信息撤销 the member left on %s (%s)", on ? on : "?",
 	    vocab_show(vocab_get("leave_reason"), how), what, on ? on : "?", how);
 }
@@ -210,7 +213,7 @@ dom_member_leave(struct replica *r, const char *operator_name, const char *id,
 	if (rep_begin(r, operator_name) != 0)
 		return db_fail(r, e);
 	if ((rc = member_load(r, id, cur, e)) == 0 &&
-	    (rc = not_left(cur, "不能再次登记减少", e)) == 0 &&
+	    (rc = not_left(cur, "不能再次登记减少", MCOL("left_reason"), e)) == 0 &&
 	    (rc = date_ok(l->date, "减少日期", val_text(cur, MCOL("join_date")), today,
 	    MCOL("left_on"), e)) == 0)
 		rc = leave_write(r, id, cur, how, l->date, l->note, dry_run, e);
@@ -326,7 +329,7 @@ dom_discipline_add(struct replica *r, const char *operator_name, const char *mem
 	if (rep_begin(r, operator_name) != 0)
 		return db_fail(r, e);
 	if ((rc = member_load(r, member_id, cur, e)) == 0 &&
-	    (rc = not_left(cur, "不能再登记处分", e)) == 0)
+	    (rc = not_left(cur, "不能再登记处分", -1, e)) == 0)
 		rc = sanction_checks(cur, v, set, e);
 	if (rc == 0 && !dry_run && rep_insert(r, TBL_DISCIPLINE, v, id, err, sizeof err) != 0)
 		rc = fail(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
@@ -538,8 +541,7 @@ history_member(struct replica *r, const Tongxin__Value *m, struct evs *s)
 	const char *how = val_text(m, MCOL("left_reason")), *note = val_text(m, MCOL("left_note"));
 	char desc[512], held[11], year[11], title[128];
 
-	ev_add(s, join, EV_JOINED, "入党（接收为预备党员）", "%s",
-	    vocab_show(vocab_get("category"), val_text(m, MCOL("category"))));
+	ev_add(s, join, EV_JOINED, "入党（接收为预备党员）", "%s", "");
 	if (until && join) {
 		/* Decided by a general meeting: its date, else the end of the first year. */
 		meeting_desc(r, val_text(m, MCOL("extension_meeting_id")), desc, sizeof desc, held);
