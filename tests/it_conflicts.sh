@@ -92,7 +92,8 @@ must() {
 
 # --- helpers ----------------------------------------------------------------
 
-# A citizen ID number with its GB 11643 check character.
+# A citizen ID number with its GB 11643 check character. Every member here
+# is a man, so the 17 digits given end in an odd one (GB 11643: odd = male).
 idnum() {
 	local s=$1 w=(7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2) map=10X98765432 sum=0 i
 	for i in $(seq 0 16); do sum=$((sum + ${s:i:1} * ${w[i]})); done
@@ -203,13 +204,13 @@ S1="street sq01a sq01b"          # the replicas that see SQ01's members
 ALL="street sq01a sq01b sq02"
 
 A=$(idnum 11010519700101001)     # same field: take the office's value
-B=$(idnum 11010519710202002)     # same field, two SQ01 devices: merged value
+B=$(idnum 11010519710202001)     # same field, two SQ01 devices: merged value
 C=$(idnum 11010519720303003)     # same field: keep the server's value
-P=$(idnum 11010519730404004)     # newer-wins phone
+P=$(idnum 11010519730404003)     # newer-wins phone
 D1=$(idnum 11010519740505005)    # the street deletes, the office edits
-D2=$(idnum 11010519750606006)    # the office deletes, the street edits
+D2=$(idnum 11010519750606005)    # the office deletes, the street edits
 T=$(idnum 11010519760707007)     # edited by SQ01 after its transfer to SQ02
-Q=$(idnum 11010519770808008)     # the queue never blocks
+Q=$(idnum 11010519770808007)     # the queue never blocks
 R=$(idnum 11010519780909009)     # an unrelated later change
 add_member sq01a 张建国 "$A" SQ01-01
 add_member sq01a 孙二娘 "$B" SQ01-01
@@ -443,7 +444,7 @@ contains "the SQ02 clerk sees the outcome" "$(tx sq02 status)" "→ 录入合并
 # --- 4. a member added to a branch the street has dissolved -----------------
 
 section "4. a member added offline to a dissolved branch; resolved --keep-server"
-G=$(idnum 11010519790606006)
+G=$(idnum 11010519790606005)
 add_member sq01a 冯九 "$G" SQ01-09                            # offline
 G_ID=$(mid sq01a "$G")
 BR_ID=$(sqlite3 "$W/street.db" "SELECT id FROM org WHERE code = 'SQ01-09'")
