@@ -43,6 +43,7 @@
 #include <sqlite3.h>
 
 #include "ids.h"
+#include "region.h"
 #include "replica.h"
 #include "schema.h"
 #include "sync.h"
@@ -835,27 +836,60 @@ h_rand_date(char *out, int y0, int y1)
 }
 
 /*
- * A valid 18-character citizen ID number for a birth date YYYY-MM-DD,
- * unique within this process (the area code and sequence count up), so
- * that bulk loads never clash by accident.
+ * A valid 18-character citizen ID number for a birth date YYYY-MM-DD and a
+ * gender (male: odd 17th digit, GB 11643), unique within this process: a
+ * GB/T 2260 region code from the table (region_codes[]) and a sequence
+ * count up together, so that bulk loads never clash by accident and the
+ * data keeps to the rules the client and the server check.
  */
 static __attribute__((unused)) void
-h_id_number(char out[19], const char *birth)
+h_id_number(char out[19], const char *birth, int male)
 {
 	static uint32_t k;
 	uint32_t n = k++;
-	snprintf(out, 19, "%06u%.4s%.2s%.2s%03u", 110000u + (n / 1000u) % 890000u, birth, birth + 5,
-	    birth + 8, n % 1000u);
+	snprintf(out, 19, "%06u%.4s%.2s%.2s%03u",
+	    (unsigned)region_codes[(n / 500u) % region_code_count].code, birth, birth + 5, birth + 8,
+	    (n % 500u) * 2u + (male ? 1u : 0u));
 	out[17] = id_number_check_char(out);
 	out[18] = '\0';
+}
+
+/* Whether a citizen ID number's 17th digit says male (odd; even is female). */
+static __attribute__((unused)) int
+h_id_male(const char *idn)
+{
+	return (idn[16] - '0') % 2;
+}
+
+/* The gender column's value a citizen ID number gives. */
+static __attribute__((unused)) const char *
+h_id_gender(const char *idn)
+{
+	return h_id_male(idn) ? "male" : "female";
 }
 
 static __attribute__((unused)) const char *const h_surnames[] = { "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴" };
 static __attribute__((unused)) const char *const h_given[] = { "伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军",
 	"洋", "勇", "艳", "杰", "娟", "涛" };
+/* Second given characters: a person's name is letters only, so variety comes from these (not digits). */
+static __attribute__((unused)) const char *const h_given2[] = { "", "华", "明", "国", "建", "文", "玲", "平", "林", "红",
+	"春", "霞", "东", "海", "燕", "峰", "兰", "辉", "鹏", "欣", "宇", "晨", "冬", "梅", "波", "飞", "雪", "琴",
+	"斌", "云", "莉", "超" };
 static __attribute__((unused)) const char *const h_educations[] = { "primary", "junior_high", "senior_high",
 	"vocational", "associate", "bachelor", "master", "doctorate" };
 static __attribute__((unused)) const char *const h_ethnicities[] = { "汉族", "回族", "满族", "蒙古族", "壮族" };
+
+/*
+ * A random person's name into buf: a surname and one to three given
+ * characters, letters only (a name's digits are refused: COLF_PERSON_NAME),
+ * so the variety comes from the characters chosen.
+ */
+static __attribute__((unused)) void
+h_rand_person_name(char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s%s%s%s", h_surnames[h_randn(10)], h_given[h_randn(16)],
+	    h_given2[h_randn(32)], h_given2[h_randn(32)]);
+}
 
 /* Text buffers for a member's values (value_set_text borrows them). */
 struct h_member {
@@ -875,22 +909,22 @@ static __attribute__((unused)) void
 h_member_vals(Tongxin__Value *v, struct h_member *m, const char *org_id, const char *idn_copy)
 {
 	const int t = TBL_MEMBER;
+	int male = (int)h_randn(2);
 
 	h_vals_null(v, t);
-	snprintf(m->name, sizeof m->name, "%s%s%u", h_surnames[h_randn(10)], h_given[h_randn(16)],
-	    h_randn(1000));
+	h_rand_person_name(m->name, sizeof m->name);
 	h_rand_date(m->birth, 1940, 1995);   /* joined 2018-2023: at least 18 then */
 	if (idn_copy != NULL) {
 		snprintf(m->idn, sizeof m->idn, "%s", idn_copy);
 		snprintf(m->birth, sizeof m->birth, "%.4s-%.2s-%.2s", idn_copy + 6, idn_copy + 10,
 		    idn_copy + 12);   /* the birth date must agree with the ID */
 	} else
-		h_id_number(m->idn, m->birth);
+		h_id_number(m->idn, m->birth, male);
 	h_rand_date(m->join, 2018, 2023);
 	snprintf(m->phone, sizeof m->phone, "13%09u", h_randn(1000000000));
 	snprintf(m->job, sizeof m->job, "岗位%u", h_randn(100));
 	h_set(v, t, "name", m->name);
-	h_set(v, t, "gender", h_randn(2) ? "male" : "female");
+	h_set(v, t, "gender", h_id_gender(m->idn));   /* the ID's 17th digit says which */
 	h_set(v, t, "ethnicity", h_ethnicities[h_randn(5)]);
 	h_set(v, t, "id_number", m->idn);
 	h_set(v, t, "birth_date", m->birth);

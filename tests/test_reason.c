@@ -382,6 +382,7 @@ static void
 test_end_to_end(void)
 {
 	char db_path[4300], street[ID_TEXT_LEN + 1], m[ID_TEXT_LEN + 1], text[REASON_TEXT_MAX];
+	char sq1[ID_TEXT_LEN + 1], branch[ID_TEXT_LEN + 1];
 	char q[300], args[512], en[512], shown[REASON_TEXT_MAX];
 	Tongxin__Value v[32];
 	struct h_member hm;
@@ -409,9 +410,13 @@ test_end_to_end(void)
 	dev_reopen(&A);
 	H_CHECK(has_column(replica_db(A.r), "outcome", "reason_code"),
 	    "the older replica was not migrated");
+	/* Members belong to a branch, under a community (the tree rule). */
+	dev_add_org(&A, "SQ01", "第一社区", "community", street, sq1);
+	dev_add_org(&A, "SQ01B1", "第一党支部", "branch", sq1, branch);
+	dev_sync(&A, &S, NULL);
 
 	/* A member without 民族: refused by the server, in Chinese on the replica. */
-	h_member_vals(v, &hm, street, NULL);
+	h_member_vals(v, &hm, branch, NULL);
 	tongxin__value__init(&v[h_col(TBL_MEMBER, "ethnicity")]);
 	dev_begin(&A);
 	dev_insert(&A, TBL_MEMBER, v, m);
@@ -503,7 +508,7 @@ test_end_to_end(void)
 		struct hx x;
 		int found = 0;
 
-		h_member_vals(v, &hm, street, NULL);
+		h_member_vals(v, &hm, branch, NULL);
 		dev_begin(&A);
 		dev_insert(&A, TBL_MEMBER, v, ok_m);
 		dev_commit(&A);

@@ -235,7 +235,7 @@ c_join_before_18(char row[ID_TEXT_LEN + 1], int *table, char *reason, size_t cap
 
 	member_vals(v, &m);
 	snprintf(m.birth, sizeof m.birth, "2000-05-10");
-	h_id_number(m.idn, m.birth);
+	h_id_number(m.idn, m.birth, h_id_male(m.idn));   /* the gender h_member_vals gave */
 	snprintf(m.join, sizeof m.join, "2018-05-09");
 	h_set(v, TBL_MEMBER, "category", "full");
 	snprintf(reason, cap, "入党日期 2018-05-09 早于年满18周岁之日 2018-05-10");
@@ -655,7 +655,7 @@ setup(void)
 	/* m0: a member the update cases edit; born 1985-06-15, joined 2010-03-01, full 2011-03-01. */
 	member_vals(v, &m);
 	snprintf(m.birth, sizeof m.birth, "1985-06-15");
-	h_id_number(m.idn, m.birth);
+	h_id_number(m.idn, m.birth, h_id_male(m.idn));   /* the gender h_member_vals gave */
 	snprintf(m.join, sizeof m.join, "2010-03-01");
 	h_set(v, TBL_MEMBER, "category", "full");
 	h_set(v, TBL_MEMBER, "full_date", "2011-03-01");

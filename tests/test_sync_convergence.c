@@ -131,8 +131,7 @@ update_member(struct h_dev *d, const char *id)
 			continue;
 		c[n] = (uint32_t)ci;
 		if (strcmp(col, "name") == 0)
-			snprintf(bufs[n], sizeof bufs[n], "%s%s%u", h_surnames[h_randn(10)],
-			    h_given[h_randn(16)], h_randn(1000));
+			h_rand_person_name(bufs[n], sizeof bufs[n]);
 		else if (strcmp(col, "phone") == 0)
 			snprintf(bufs[n], sizeof bufs[n], "139%08u", h_randn(100000000));
 		else if (strcmp(col, "job") == 0)

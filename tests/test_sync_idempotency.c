@@ -22,7 +22,7 @@
 
 static struct h_server S;
 static struct h_dev A, A2;
-static char street_id[ID_TEXT_LEN + 1], branch_id[ID_TEXT_LEN + 1];
+static char street_id[ID_TEXT_LEN + 1], community_id[ID_TEXT_LEN + 1], branch_id[ID_TEXT_LEN + 1];
 
 struct counts {
 	int64_t members, meetings, attendance, txn_log, audit, conflicts;
@@ -370,7 +370,9 @@ main(void)
 	dev_new(&A2, &S, "JD01", "street-admin-2", 1);
 	dev_sync(&A, &S, NULL);
 	H_CHECK(h_org_id(replica_db(A.r), "JD01", street_id), "no street row");
-	dev_add_org(&A, "JDB1", "机关党支部", "branch", street_id, branch_id);
+	/* Members belong to a branch, and a branch stands under a community (the tree rule). */
+	dev_add_org(&A, "SQ01", "第一社区", "community", street_id, community_id);
+	dev_add_org(&A, "SQ01B1", "第一党支部", "branch", community_id, branch_id);
 	dev_sync(&A, &S, NULL);
 
 	lost_ack();

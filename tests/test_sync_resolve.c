@@ -198,8 +198,10 @@ pick_shared(struct h_dev *a, struct h_dev *b, const char *table, char id[ID_TEXT
 static void
 rand_name(char *buf, size_t cap, const char *prefix)
 {
-	snprintf(buf, cap, "%s%s%s%u", prefix, h_surnames[h_randn(10)], h_given[h_randn(16)],
-	    h_randn(1000));
+	char name[64];
+
+	h_rand_person_name(name, sizeof name);   /* letters only: a person's name */
+	snprintf(buf, cap, "%s%s", prefix, name);
 }
 
 /* A random valid value for a keep-server member column into buf. */
@@ -575,7 +577,7 @@ clash_same_idn(struct h_dev *x, struct h_dev *y)
 	struct h_member m;
 
 	h_rand_date(birth, 1950, 1990);
-	h_id_number(idn, birth);
+	h_id_number(idn, birth, (int)h_randn(2));
 	for (int i = 0; i < 2; i++) {
 		if (!pick_branch(both[i], org))
 			continue;
@@ -996,16 +998,22 @@ merged_value(const Tongxin__ConflictInfo *ci, const Tongxin__Change *ch, struct 
 			if (!srv_live_branch(owner->scope, buf))
 				return 0;
 		} else if (strcmp(name, "id_number") == 0) {
-			/* A new number that agrees with the birth date. */
-			char birth[11] = "";
+			/* A new number that agrees with the birth date and the gender. */
+			char birth[11] = "", gender[16] = "";
 			uint32_t bc = (uint32_t)h_col(TBL_MEMBER, "birth_date");
-			for (size_t k = 0; k < ch->n_cols && k < ch->n_values; k++)
-				if (ch->cols[k] == bc && ch->values[k]->kind_case == TONGXIN__VALUE__KIND_S)
+			uint32_t gc = (uint32_t)h_col(TBL_MEMBER, "gender");
+			for (size_t k = 0; k < ch->n_cols && k < ch->n_values; k++) {
+				if (ch->values[k]->kind_case != TONGXIN__VALUE__KIND_S)
+					continue;
+				if (ch->cols[k] == bc)
 					snprintf(birth, sizeof birth, "%s", ch->values[k]->s);
-			if (strlen(birth) != 10)
+				else if (ch->cols[k] == gc)
+					snprintf(gender, sizeof gender, "%s", ch->values[k]->s);
+			}
+			if (strlen(birth) != 10 || gender[0] == '\0')
 				return 0;
 			H_CHECK(cap >= 19, "buffer");
-			h_id_number(buf, birth);
+			h_id_number(buf, birth, strcmp(gender, "male") == 0);
 		} else
 			return 0;
 		break;
@@ -1421,7 +1429,7 @@ scripted_round(void)
 	dev_commit(&O2);
 
 	h_rand_date(birth, 1960, 1980);
-	h_id_number(idn, birth);
+	h_id_number(idn, birth, (int)h_randn(2));
 	{
 		char org[ID_TEXT_LEN + 1];
 		H_CHECK(h_sql_text(replica_db(O1.r), "SELECT org_id FROM member WHERE id = ?1",

@@ -27,7 +27,7 @@
 
 static struct h_server S;
 static struct h_dev A;
-static char street_id[ID_TEXT_LEN + 1], branch_id[ID_TEXT_LEN + 1];
+static char street_id[ID_TEXT_LEN + 1], community_id[ID_TEXT_LEN + 1], branch_id[ID_TEXT_LEN + 1];
 
 /* Copy the replica files of path (db, WAL, credential) to/from the backup. */
 static void
@@ -61,7 +61,9 @@ main(void)
 	dev_new(&A, &S, "JD01", "street-admin", 1);
 	dev_sync(&A, &S, NULL);
 	H_CHECK(h_org_id(replica_db(A.r), "JD01", street_id), "no street row");
-	dev_add_org(&A, "JDB1", "机关党支部", "branch", street_id, branch_id);
+	/* Members belong to a branch, and a branch stands under a community (the tree rule). */
+	dev_add_org(&A, "SQ01", "第一社区", "community", street_id, community_id);
+	dev_add_org(&A, "SQ01B1", "第一党支部", "branch", community_id, branch_id);
 	h_member_vals(v, &m, branch_id, NULL);
 	dev_begin(&A);
 	dev_insert(&A, TBL_MEMBER, v, x);
