@@ -1,0 +1,248 @@
+#!/usr/bin/env bash
+# it_rules_report.sh - the reports and lists tell the truth (issue 10): a
+# fixed data set whose answers were computed by hand, on an offline replica
+# (no server runs; the street's row, which would arrive by sync, is inserted
+# by hand). Reports run --as-of fixed dates, so the answers never move.
+#
+#   1. Members who left (党员减少: left_reason set, or standing expelled or
+#      deceased) count nowhere: org tree/list, profile, inactive, roster,
+#      compliance's member counts; member list shows only the active
+#      members unless --all.
+#   2. 三会一课 compliance: no 支委会 demanded of a branch with fewer than 7
+#      full members; a branch with no active members is not flagged; a
+#      cycle is due only once it has ended, and a period with nothing due
+#      says 本季度尚未到期 (not 全部达标).
+#   3. report inactive: an excused absence (请假) is taking part.
+#   4. report profile: women, ethnic minorities, aged 35 and under, college
+#      and above.
+#   5. member report --community: only a community (a branch is 7).
+#   6. Branch sizes: over 50 active members or under 3 full members, in
+#      report branches and in reconcile.
+#   Ethnicity is a vocabulary, not free text (火星族 is 7).
+#
+# The data (as of 2024-06-30):
+#   第一支部 ZB01 (with the group XZ01): 10 active members, 9 full; and three
+#     who left: 褚亡 (died), 卫退 (withdrew, standing still normal), 蒋开
+#     (expelled). 5 women, 3 minorities (回, 满, 壮), 3 aged 35
+#     and under (孙三 turns 36 that very day), 6 college and above, 2 aged 60+.
+#   第二支部 ZB02: 4 full members (no 支委会 required), meets everything else.
+#   第三支部 ZB03: only a deceased member: no active members.
+#   第四支部 ZB04: 2 full members.
+#   第五支部 ZB05: 51 full members (imported).
+
+. "$(dirname "$0")/lib.sh"
+
+DB=$TX_TMP/r.db
+OUT=$TX_TMP/out
+ERR=$TX_TMP/err
+PROBLEMS=()
+NCHECKS=0
+
+tx() { "$TONGXIN" --replica "$DB" "$@"; }
+q() { sqlite3 "$DB" "$1"; }
+bad() {
+	PROBLEMS+=("$*")
+	echo "FAIL: $*" >&2
+}
+run_tx() {
+	RC=0
+	tx "$@" >"$OUT" 2>"$ERR" || RC=$?
+}
+# expect RC ARGS...: tongxin ARGS exits RC.
+expect() {
+	local want=$1
+	shift
+	NCHECKS=$((NCHECKS + 1))
+	run_tx "$@"
+	[ "$RC" = "$want" ] || bad "tongxin $*: exit $RC, expected $want; stderr: $(cat "$ERR")"
+	return 0
+}
+out_has() {
+	NCHECKS=$((NCHECKS + 1))
+	grep -Fq -- "$1" "$OUT" || bad "expected on stdout \"$1\"; got: $(head -c 1500 "$OUT")"
+}
+out_lacks() {
+	NCHECKS=$((NCHECKS + 1))
+	! grep -Fq -- "$1" "$OUT" || bad "unexpected on stdout \"$1\"; got: $(head -c 1500 "$OUT")"
+}
+err_has() {
+	NCHECKS=$((NCHECKS + 1))
+	grep -Fq -- "$1" "$ERR" || bad "expected on stderr \"$1\"; got: $(cat "$ERR")"
+}
+# line LINE: stdout (BOM and CR stripped) has exactly this line.
+line() {
+	NCHECKS=$((NCHECKS + 1))
+	sed '1s/^\xef\xbb\xbf//' "$OUT" | tr -d '\r' | grep -Fxq -- "$1" ||
+		bad "expected the line \"$1\"; got: $(head -c 1500 "$OUT")"
+}
+# same WHAT ACTUAL EXPECTED
+same() {
+	NCHECKS=$((NCHECKS + 1))
+	[ "$2" == "$3" ] || bad "$1: got [$2], expected [$3]"
+}
+# rows: the data rows of the last CSV output.
+rows() { tail -n +2 "$OUT" | tr -d '\r'; }
+idn() {
+	awk -v s="$1" 'BEGIN {
+		split("7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2", w, " ")
+		for (i = 1; i <= 17; i++) sum += substr(s, i, 1) * w[i]
+		print s substr("10X98765432", sum % 11 + 1, 1)
+	}'
+}
+
+step "an offline replica: a street, a community, five branches and a group"
+"$TONGXIND" init "$TX_TMP/srv" --street 测试街道 --listen 127.0.0.1:1 >"$OUT" 2>&1 ||
+	fail "tongxind init: $(cat "$OUT")"
+"$TONGXIND" enroll "$TX_TMP/srv" --org JD01 --device 管理员 --admin --out "$TX_TMP/b.bundle" \
+	>"$OUT" 2>&1 || fail "tongxind enroll: $(cat "$OUT")"
+tx join "$TX_TMP/b.bundle" >"$OUT" 2>&1 || fail "tongxin join: $(cat "$OUT")"
+q "INSERT INTO org(id,code,name,kind,dissolved,_version)
+   VALUES ('00000000-0000-7000-8000-000000000001','JD01','测试街道','street',0,1)" ||
+	fail "insert the street's row"
+org() { tx org add "$@" >"$OUT" 2>&1 || fail "org add $*: $(cat "$OUT")"; }
+org --code SQ01 --name 第一社区 --kind community --parent JD01
+for b in 1:第一支部 2:第二支部 3:第三支部 4:第四支部 5:第五支部; do
+	org --code "ZB0${b%%:*}" --name "${b#*:}" --kind branch --parent SQ01 \
+		--branch-type residential --founded-on 2015-01-01 --secretary 书记
+done
+org --code XZ01 --name 第一党小组 --kind group --parent ZB01
+
+# madd NAME GENDER ETHNICITY BIRTH EDUCATION CATEGORY ORG [--FIELD VALUE...]: the
+# citizen ID is 110105 + birth + a sequence number whose last digit says the
+# gender (odd: male); joined at 25.
+declare -A ID
+SEQ=100
+madd() {
+	local name=$1 g=$2 eth=$3 birth=$4 edu=$5 cat=$6 org=$7
+	shift 7
+	SEQ=$((SEQ + 1))
+	if [ "$g" = male ] && [ $((SEQ % 2)) = 0 ]; then SEQ=$((SEQ + 1)); fi
+	if [ "$g" = female ] && [ $((SEQ % 2)) = 1 ]; then SEQ=$((SEQ + 1)); fi
+	ID[$name]=$(idn "110105${birth//-/}${SEQ}")
+	tx member add --name "$name" --gender "$g" --ethnicity "$eth" --id-number "${ID[$name]}" \
+		--education "$edu" --category "$cat" --branch "$org" \
+		--join-date "$((${birth:0:4} + 25))${birth:4}" "$@" >"$OUT" 2>&1 ||
+		fail "member add $name: $(cat "$OUT")"
+}
+madd 赵一 male 汉族 1950-01-01 primary full ZB01 --retired 1
+madd 钱二 female 回族 1990-07-01 bachelor full ZB01
+madd 孙三 female 汉族 1988-06-30 associate full ZB01
+madd 李四 male 满族 1988-07-01 master full ZB01
+madd 周五 male 汉族 1960-03-03 senior_high full ZB01
+madd 吴六 female 汉族 1970-04-04 vocational full ZB01
+madd 郑七 male 汉族 1975-05-05 doctorate full ZB01
+madd 王八 female 汉族 1995-08-08 bachelor probationary ZB01 --join-date 2023-07-01
+madd 冯九 male 汉族 1965-09-09 junior_high full XZ01
+madd 陈十 female 壮族 1980-10-10 bachelor full XZ01
+# Those who left (党员减少), kept in history.
+madd 褚亡 male 汉族 1940-02-02 primary full ZB01 --standing deceased --left-reason death \
+	--left-on 2024-01-10
+madd 卫退 female 汉族 1985-03-03 bachelor full ZB01 --left-reason withdrawal --left-on 2024-02-01
+madd 蒋开 male 汉族 1978-04-04 senior_high full ZB01 --standing expelled
+madd 韩甲 male 汉族 1945-01-01 primary full ZB02 --retired 1
+madd 杨乙 female 汉族 1948-01-01 junior_high full ZB02 --retired 1
+madd 朱丙 male 蒙古族 1952-01-01 associate full ZB02 --retired 1
+madd 秦丁 female 汉族 1955-01-01 bachelor full ZB02 --retired 1
+madd 许故 male 汉族 1942-05-05 primary full ZB03 --standing deceased --left-reason death \
+	--left-on 2023-05-05
+madd 何戊 male 汉族 1970-01-01 bachelor full ZB04
+madd 吕己 female 汉族 1972-01-01 bachelor full ZB04
+# 第五支部: 51 full members, imported.
+awk 'BEGIN {
+	split("7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2", w, " ")
+	print "姓名,性别,民族,公民身份号码,学历,人员类别,所在党支部,入党日期"
+	for (k = 0; k < 51; k++) {
+		s = sprintf("110105%04d0101%03d", 1960 + k % 30, 2 * k + 1)
+		sum = 0
+		for (i = 1; i <= 17; i++) sum += substr(s, i, 1) * w[i]
+		nm = "五支" substr("ABCDEFGHIJ", int(k / 10) + 1, 1) substr("ABCDEFGHIJ", k % 10 + 1, 1)
+		printf "%s,男,汉族,%s%s,大学本科,正式党员,ZB05,%04d-01-01\n", nm, s,
+		    substr("10X98765432", sum % 11 + 1, 1), 1985 + k % 30
+	}
+}' >"$TX_TMP/zb05.csv"
+tx member import "$TX_TMP/zb05.csv" >"$OUT" 2>&1 || fail "import ZB05: $(cat "$OUT")"
+same "members in the replica" "$(q "SELECT count(*) FROM member")" "71"
+
+# Meetings: meet ORG KIND DATE [NAMES...] present, by citizen ID.
+meet() {
+	local org=$1 kind=$2 date=$3 ids="" k
+	shift 3
+	for k in "$@"; do ids="${ids:+$ids,}${ID[$k]}"; done
+	tx meeting add --org "$org" --kind "$kind" --held-on "$date" --topic "$kind $date" \
+		${ids:+--present "$ids"} >"$OUT" 2>&1 || fail "meeting add $org $kind $date: $(cat "$OUT")"
+}
+ZB01_ALL=(赵一 钱二 孙三 李四 周五 王八 冯九 陈十)
+meet ZB01 committee_meeting 2024-04-08 赵一 周五
+meet ZB01 committee_meeting 2024-06-08 赵一 周五
+meet XZ01 group_meeting 2024-04-15 冯九 陈十
+meet XZ01 group_meeting 2024-05-15 冯九 陈十
+meet XZ01 group_meeting 2024-06-15 冯九 陈十
+meet ZB01 party_lecture 2024-06-25 "${ZB01_ALL[@]}"
+meet ZB01 theme_day 2024-04-01 "${ZB01_ALL[@]}"
+meet ZB01 theme_day 2024-05-01 "${ZB01_ALL[@]}"
+meet ZB01 theme_day 2024-06-01 "${ZB01_ALL[@]}"
+# The general meeting: 郑七 excused (请假), 吴六 absent without reason.
+ALL_IDS=""
+for k in "${ZB01_ALL[@]}"; do ALL_IDS="${ALL_IDS:+$ALL_IDS,}${ID[$k]}"; done
+tx meeting add --org ZB01 --kind general_meeting --held-on 2024-05-20 --topic 党员大会 \
+	--present "$ALL_IDS" \
+	--excused "${ID[郑七]}:出差" --absent "${ID[吴六]}" >"$OUT" 2>&1 ||
+	fail "meeting add (excused): $(cat "$OUT")"
+# 第二支部: no committee meetings (4 full members need none), all else held.
+meet ZB02 general_meeting 2024-04-10 韩甲 杨乙 朱丙 秦丁
+meet ZB02 party_lecture 2024-04-20 韩甲 杨乙 朱丙 秦丁
+meet ZB02 theme_day 2024-04-02 韩甲 杨乙 朱丙 秦丁
+meet ZB02 theme_day 2024-05-02 韩甲 杨乙 朱丙 秦丁
+meet ZB02 theme_day 2024-06-02 韩甲 杨乙 朱丙 秦丁
+# 第四支部: everything but a committee.
+meet ZB04 general_meeting 2024-06-15 何戊 吕己
+meet ZB04 party_lecture 2024-06-15 何戊 吕己
+meet ZB04 theme_day 2024-04-03 何戊 吕己
+meet ZB04 theme_day 2024-05-03 何戊 吕己
+meet ZB04 theme_day 2024-06-03 何戊 吕己
+
+step "ethnicity is the vocabulary's, never free text"
+expect 7 member add --name 测试 --gender male --ethnicity 火星族 \
+	--id-number "$(idn 11010519800101991)" --education bachelor --category full --branch ZB04 \
+	--join-date 2005-01-01
+err_has "民族"
+same "火星族 was not added" "$(q "SELECT count(*) FROM member WHERE name = '测试'")" "0"
+
+step "1. members who left count nowhere: org tree, org list, member list, profile, roster"
+# 第一支部: 8 active members directly and 2 in its group; 褚亡, 卫退, 蒋开 left.
+expect 0 org tree
+out_has "第一支部（ZB01）党支部 · 党员 10"
+out_has "第一党小组（XZ01）党小组 · 党员 2"
+out_has "第三支部（ZB03）党支部 · 党员 0"
+out_has "第一社区（SQ01）社区党委 · 党员 67"
+expect 0 org tree --csv
+line "ZB01,第一支部,党支部,SQ01,书记,否,8,10"
+expect 0 org list --csv
+line "ZB01,第一支部,党支部,SQ01,书记,8"
+line "ZB03,第三支部,党支部,SQ01,书记,0"
+expect 0 member list --branch ZB01 --csv
+same "member list ZB01: the active members" "$(rows | cut -d, -f2 | sort | tr '\n' ' ')" \
+	"$(printf '%s\n' 赵一 钱二 孙三 李四 周五 吴六 郑七 王八 | sort | tr '\n' ' ')"
+expect 0 member list --csv
+same "member list: 67 active members" "$(rows | wc -l)" "67"
+out_lacks "许故"
+expect 0 member list --branch ZB01 --all --csv
+same "member list --all ZB01: every record" "$(rows | wc -l)" "11"
+line "$(rows | grep ',褚亡,' | cut -d, -f1),褚亡,男,1940-02-02,正式党员,第一支部,1965-02-02,,死亡,死亡"
+out_has ",卫退,女,1985-03-03,正式党员,第一支部,2010-03-03,,正常,退党"
+out_has ",蒋开,男,1978-04-04,正式党员,第一支部,2003-04-04,,开除党籍,"
+expect 0 member list --all --json
+out_has '"left_reason": "withdrawal", "left_reason_label": "退党"'
+expect 0 report profile --org ZB01 --as-of 2024-06-30 --csv
+line "total,党员总数 members in normal standing,10,100.0%"
+line "probationary,预备党员 probationary,1,10.0%"
+expect 0 report roster --org ZB01 --as-of 2024-06-30 --csv
+same "roster ZB01: the active members" "$(rows | wc -l)" "10"
+out_lacks "卫退"
+out_lacks "蒋开"
+
+if [ ${#PROBLEMS[@]} -gt 0 ]; then
+	echo "it_rules_report: ${#PROBLEMS[@]} of $NCHECKS checks failed" >&2
+	exit 1
+fi
+echo "it_rules_report: $NCHECKS checks passed"
