@@ -228,6 +228,78 @@ expect_contains "$OUT" "组织关系转接"
 expect_contains "$OUT" "党纪处分：留党察看"
 refused sq01 9 "没有党员" member sanctions "$B_ID"
 
+step "the desk's API: the same rules, refusals naming the form's field, nothing changed"
+command -v curl >/dev/null || fail "curl is needed (scripts/deps.sh installs it)"
+E=$(idn_male 19780505 5)   # 周明: sanctioned through the desk
+add_member sq01 周明 "$E" SQ01-01
+E_ID=$(mid sq01 "$E") D_ID=$(mid sq01 "$D")
+chmod 700 "$TX_TMP"
+UI_PORT=$(free_port)
+WB=http://127.0.0.1:$UI_PORT
+"$TONGXIN" --replica "$TX_TMP/sq01.db" ui --listen "127.0.0.1:$UI_PORT" >"$TX_TMP/ui.log" 2>&1 &
+UI_PID=$!
+TX_BG_PIDS+=("$UI_PID")
+wait_for_text "$TX_TMP/ui.log" "token=" 20
+URL=$(grep -o "http://127.0.0.1:$UI_PORT/?token=[0-9a-f]*" "$TX_TMP/ui.log")
+COOKIE=$(curl -s -o /dev/null -D - "$URL" | sed -n 's/^Set-Cookie: \([^;]*\);.*/\1/ip' | tr -d '\r')
+[ -n "$COOKIE" ] || fail "the desk gave no cookie"
+J=(-H "Cookie: $COOKIE")
+CSRF=$(curl -s "${J[@]}" "$WB/api/session" | python3 -c 'import json, sys; print(json.load(sys.stdin)["csrf"])')
+OK=(-H "X-Tongxin-CSRF: $CSRF" -H "Origin: $WB")
+BODY=$TX_TMP/body
+# http WANT METHOD PATH [curl args...]: the answer's status must be WANT; the body in $BODY.
+http() {
+	local want=$1 m=$2 p=$3 got
+	shift 3
+	got=$(curl -s -o "$BODY" -w '%{http_code}' -X "$m" "${J[@]}" "$@" "$WB$p")
+	[ "$got" = "$want" ] || fail "$m $p answered $got, want $want: $(cat "$BODY")"
+}
+http 200 GET "/api/member/life?id=$D_ID"
+python3 - "$BODY" <<'PY' || fail "the life of a member who withdrew: $(cat "$BODY")"
+import json, sys
+d = json.load(open(sys.argv[1], encoding="utf-8"))
+assert d["left"]["reason"] == {"code": "withdrawal", "label": "退党"}, d["left"]
+assert d["left"]["on"] == "2025-02-01", d["left"]
+assert {"code": "probation", "label": "留党察看"} in d["kinds"], d["kinds"]
+assert d["history"][-1]["event"] == "left", d["history"]
+PY
+http 404 GET "/api/member/life?id=01000000-0000-7000-8000-000000000000"
+D0=$(digest sq01)
+http 422 POST /api/member/leave "${OK[@]}" --data "id=$D_ID" --data reason=death --data date=2025-03-01
+expect_contains "$BODY" '"field":"reason"'
+expect_contains "$BODY" "已于 2025-02-01 减少"
+http 422 POST /api/member/leave "${OK[@]}" --data "id=$E_ID" --data reason=death --data "date=$FUTURE"
+expect_contains "$BODY" '"field":"date"'
+http 200 POST /api/member/leave/check "${OK[@]}" --data "id=$E_ID" --data reason=removal --data date=2025-03-01
+expect_contains "$BODY" '"ok":true'
+http 200 POST /api/member/discipline/check "${OK[@]}" --data "id=$E_ID" --data kind=probation \
+	--data decided_on=2025-03-01 --data-urlencode grounds=违纪
+expect_contains "$BODY" '"ok":false'
+expect_contains "$BODY" '"field":"until"'
+http 422 POST /api/member/discipline "${OK[@]}" --data "id=$E_ID" --data kind=probation \
+	--data decided_on=2025-03-01 --data until=2027-06-01 --data-urlencode grounds=违纪
+expect_contains "$BODY" '"field":"until"'
+http 422 POST /api/member/discipline "${OK[@]}" --data "id=$E_ID" --data kind=warning \
+	--data decided_on=2025-03-01
+expect_contains "$BODY" '"field":"grounds"'
+http 422 POST /api/member/discipline "${OK[@]}" --data "id=$E_ID" --data kind=demotion \
+	--data decided_on=2025-03-01 --data-urlencode grounds=违纪
+expect_contains "$BODY" '"field":"kind"'
+http 400 POST /api/member/discipline "${OK[@]}" --data "id=$E_ID" --data kind=warning \
+	--data decided_on=2025-03-01 --data-urlencode grounds=违纪 --data member_id=x
+http 404 POST /api/member/discipline "${OK[@]}" --data id=01000000-0000-7000-8000-000000000000 \
+	--data kind=warning --data decided_on=2025-03-01 --data-urlencode grounds=违纪
+http 403 POST /api/member/discipline --data "id=$E_ID" --data kind=warning \
+	--data decided_on=2025-03-01 --data-urlencode grounds=违纪
+[ "$(digest sq01)" = "$D0" ] || fail "a refused or checked write through the desk changed the replica"
+http 201 POST /api/member/discipline "${OK[@]}" --data "id=$E_ID" --data kind=serious_warning \
+	--data decided_on=2025-03-01 --data-urlencode grounds=违反工作纪律 --data-urlencode decided_by=和平社区党委
+equals "the desk's sanction is in the replica" \
+	"$(q sq01 "SELECT kind || '|' || grounds FROM discipline WHERE member_id = '$E_ID'")" "serious_warning|违反工作纪律"
+kill -TERM "$UI_PID"
+wait "$UI_PID" || fail "the desk did not stop cleanly"
+must tx sq01 sync -q
+
 step "every replica converges"
 for o in street sq01 sq02; do
 	run "$OUT" tx "$o" sync --verify
