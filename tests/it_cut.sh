@@ -9,11 +9,13 @@ N=${TX_CUT_MEMBERS:-12000}
 D=$TX_TMP
 tx() { "$TONGXIN" "$@"; }
 
-# N members with valid citizen ID numbers, as the national form's CSV.
+# N members (成员 and k in Chinese numerals: a name takes no digits) with valid
+# citizen ID numbers (a man's 17th digit odd, a woman's even), as the national form's CSV.
 make_csv() {
 	awk -v n="$1" -v start="$2" -v branch="$3" 'BEGIN {
 		split("7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2", w, " ");
 		map = "10X98765432";
+		split("零 一 二 三 四 五 六 七 八 九", cn, " ");
 		print "姓名,性别,民族,公民身份号码,出生日期,学历,人员类别,所在党支部,入党日期,转正日期";
 		for (i = 0; i < n; i++) {
 			k = start + i;
@@ -22,8 +24,10 @@ make_csv() {
 			sum = 0;
 			for (j = 1; j <= 17; j++) sum += substr(s, j, 1) * w[j];
 			id = s substr(map, (sum % 11) + 1, 1);
-			printf "成员%d,%s,汉族,%s,%04d-%02d-%02d,bachelor,full,%s,%04d-%02d-%02d,%04d-%02d-%02d\n",
-			    k, (k % 2 ? "男" : "女"), id, y, m, d, branch, y + 20, m, d, y + 21, m, d;
+			t = sprintf("%d", k); name = "成员";
+			for (j = 1; j <= length(t); j++) name = name cn[substr(t, j, 1) + 1];
+			printf "%s,%s,汉族,%s,%04d-%02d-%02d,bachelor,full,%s,%04d-%02d-%02d,%04d-%02d-%02d\n",
+			    name, (k % 2 ? "男" : "女"), id, y, m, d, branch, y + 20, m, d, y + 21, m, d;
 		}
 	}'
 }

@@ -19,19 +19,23 @@ D=$TX_TMP
 tx() { "$TONGXIN" "$@"; }
 q() { sqlite3 "$1" "$2"; }
 
-# N members with valid citizen ID numbers, as the national form's CSV.
+# N members (成员 and k in Chinese numerals: a name takes no digits) with valid
+# citizen ID numbers (a man's 17th digit odd, a woman's even), as the national form's CSV.
 make_csv() {
 	awk -v n="$1" -v branch="$2" 'BEGIN {
 		split("7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2", w, " ");
 		map = "10X98765432";
+		split("零 一 二 三 四 五 六 七 八 九", cn, " ");
 		print "姓名,性别,民族,公民身份号码,出生日期,学历,人员类别,所在党支部,入党日期";
 		for (k = 0; k < n; k++) {
 			y = 1940 + (k % 60); m = 1 + (k % 12); d = 1 + (k % 28);
 			s = sprintf("110105%04d%02d%02d%03d", y, m, d, k % 1000);
 			sum = 0;
 			for (j = 1; j <= 17; j++) sum += substr(s, j, 1) * w[j];
-			printf "成员%d,%s,汉族,%s%s,%04d-%02d-%02d,bachelor,full,%s,%04d-%02d-%02d\n",
-			    k, (k % 2 ? "男" : "女"), s, substr(map, (sum % 11) + 1, 1), y, m, d, branch,
+			t = sprintf("%d", k); name = "成员";
+			for (j = 1; j <= length(t); j++) name = name cn[substr(t, j, 1) + 1];
+			printf "%s,%s,汉族,%s%s,%04d-%02d-%02d,bachelor,full,%s,%04d-%02d-%02d\n",
+			    name, (k % 2 ? "男" : "女"), s, substr(map, (sum % 11) + 1, 1), y, m, d, branch,
 			    y + 20, m, d;
 		}
 	}'
@@ -72,7 +76,7 @@ run "$D/add.out" tx "${A[@]}" member add --name 未同步 --gender female --ethn
 	--id-number 110105199003070025 --education bachelor --category full --branch SQ01-01 \
 	--join-date 2015-07-01
 expect_rc 0 "member add"
-EDIT_ID=$(q "$DB" "SELECT id FROM member WHERE name = '成员7'")
+EDIT_ID=$(q "$DB" "SELECT id FROM member WHERE name = '成员七'")
 run "$D/edit.out" tx "${A[@]}" member edit "$EDIT_ID" --phone 13912345678
 expect_rc 0 "member edit"
 SEQS=$(q "$DB" "SELECT group_concat(seq, ' ') FROM (SELECT seq FROM outbox ORDER BY seq)")
