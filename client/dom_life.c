@@ -103,27 +103,6 @@ not_left(const Tongxin__Value *cur, const char *what, int col, struct dom_error 
 	    vocab_show(vocab_get("leave_reason"), how), what, on ? on : "?", how);
 }
 
-/*
- * A date item: given (DOM_MISSING), a real date, not in the future, not
- * before the member joined (join may be NULL). label names it; col is the
- * column e names.
- */
-static int
-date_ok(const char *date, const char *label, const char *join, const char *today, int col,
-    struct dom_error *e)
-{
-	if (!given(date))
-		return fail(e, DOM_MISSING, col, "缺少必填项 %s", label);
-	if (!validate_date(date))
-		return fail(e, DOM_INVALID, col, "%s \"%s\" 不是有效日期 (YYYY-MM-DD)", label, date);
-	if (strcmp(date, today) > 0)
-		return fail(e, DOM_INVALID, col, "%s %s 晚于今天 (in the future)", label, date);
-	if (join && strcmp(date, join) < 0)
-		return fail(e, DOM_INVALID, col, "%s %s 早于入党日期 %s (before the member joined)",
-		    label, date, join);
-	return 0;
-}
-
 /* Copy s into out (cap bytes) cut at a UTF-8 character boundary. Returns out. */
 static char *
 utf8_cut(const char *s, char *out, size_t cap)
@@ -138,6 +117,37 @@ utf8_cut(const char *s, char *out, size_t cap)
 	memcpy(out, s, n);
 	out[n] = '\0';
 	return out;
+}
+
+/* What the clerk typed, as a message quotes it: at most 60 bytes, cut on a character. */
+static const char *
+quoted(const char *s, char out[61])
+{
+	return utf8_cut(s, out, 61);
+}
+
+/*
+ * A date item: given (DOM_MISSING), a real date, not in the future, not
+ * before the member joined (join may be NULL). label names it; col is the
+ * column e names.
+ */
+static int
+date_ok(const char *date, const char *label, const char *join, const char *today, int col,
+    struct dom_error *e)
+{
+	char q[61];
+
+	if (!given(date))
+		return fail(e, DOM_MISSING, col, "缺少必填项 %s", label);
+	if (!validate_date(date))
+		return fail(e, DOM_INVALID, col, "%s \"%s\" 不是有效日期 (YYYY-MM-DD)", label,
+		    quoted(date, q));
+	if (strcmp(date, today) > 0)
+		return fail(e, DOM_INVALID, col, "%s %s 晚于今天 (in the future)", label, date);
+	if (join && strcmp(date, join) < 0)
+		return fail(e, DOM_INVALID, col, "%s %s 早于入党日期 %s (before the member joined)",
+		    label, date, join);
+	return 0;
 }
 
 /*
@@ -193,7 +203,7 @@ dom_member_leave(struct replica *r, const char *operator_name, const char *id,
 {
 	Tongxin__Value cur[DOM_MAX_COLS];
 	const char *how;
-	char today[11], err[512] = "", reasons[256];
+	char today[11], err[512] = "", reasons[256], q[61];
 	int rc;
 
 	dom_error_clear(e);
@@ -203,7 +213,7 @@ dom_member_leave(struct replica *r, const char *operator_name, const char *id,
 	if ((how = vocab_parse(vocab_get("leave_reason"), l->reason)) == NULL) {
 		vocab_list(vocab_get("leave_reason"), 1, "、", reasons, sizeof reasons);
 		return fail(e, DOM_INVALID, MCOL("left_reason"), "减少方式 \"%s\" 无效，可选：%s",
-		    l->reason, reasons);
+		    quoted(l->reason, q), reasons);
 	}
 	if (!given(l->date))
 		return fail(e, DOM_MISSING, MCOL("left_on"), "缺少必填项 减少日期 (the date)");
@@ -249,15 +259,15 @@ sanction_values(const char *member_id, const struct dom_sanction *s, Tongxin__Va
 		{ "note", offsetof(struct dom_sanction, note) },
 	};
 	const char *kind;
-	char kinds[256];
+	char kinds[256], q[61];
 
 	memset(v, 0, sizeof(Tongxin__Value) * DOM_MAX_COLS);
 	if (!given(s->kind))
 		return fail(e, DOM_MISSING, DCOL("kind"), "缺少必填项 处分种类 (the kind)");
 	if ((kind = vocab_parse(vocab_get("discipline_kind"), s->kind)) == NULL) {
 		vocab_list(vocab_get("discipline_kind"), 1, "、", kinds, sizeof kinds);
-		return fail(e, DOM_INVALID, DCOL("kind"), "处分种类 \"%s\" 无效，可选：%s", s->kind,
-		    kinds);
+		return fail(e, DOM_INVALID, DCOL("kind"), "处分种类 \"%s\" 无效，可选：%s",
+		    quoted(s->kind, q), kinds);
 	}
 	value_set_text(&v[DCOL("member_id")], member_id);
 	set[DCOL("member_id")] = 1;
@@ -288,7 +298,7 @@ sanction_checks(const Tongxin__Value *member, const Tongxin__Value *v, const int
     struct dom_error *e)
 {
 	const char *on = val_text(v, DCOL("decided_on")), *until = val_text(v, DCOL("until"));
-	char today[11], two[11];
+	char today[11], two[11], q[61];
 
 	today_str(today);
 	if (!given(val_text(v, DCOL("grounds"))))
@@ -299,7 +309,7 @@ sanction_checks(const Tongxin__Value *member, const Tongxin__Value *v, const int
 	if (until) {
 		if (!validate_date(until))
 			return fail(e, DOM_INVALID, DCOL("until"), "察看期满 \"%s\" 不是有效日期 "
-			    "(YYYY-MM-DD)", until);
+			    "(YYYY-MM-DD)", quoted(until, q));
 		date_add_years(on, 2, two);
 		if (strcmp(until, on) <= 0)
 			return fail(e, DOM_INVALID, DCOL("until"), "察看期满 %s 应晚于处分日期 %s",

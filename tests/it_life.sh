@@ -165,6 +165,33 @@ run "$OUT" tx sq01 member history 刘洋 --json
 expect_contains "$OUT" '"event": "discipline"'
 expect_contains "$OUT" '"date": "2024-05-06"'
 
+step "member history: the application and an extended probation, by their meetings"
+# Rows another office's workflow would have written (develop admit, member
+# extend), put straight into the replica and taken out again before any sync.
+SQ01_BR=$(q sq01 "SELECT id FROM org WHERE code = 'SQ01-01'")
+MT1=01000000-0000-7000-8000-0000000000a1 MT2=01000000-0000-7000-8000-0000000000a2
+AP=01000000-0000-7000-8000-0000000000a3
+q sq01 "INSERT INTO meeting (id, org_id, kind, held_on, topic, _version) VALUES
+    ('$MT1', '$SQ01_BR', 'committee_meeting', '1998-09-01', '确定入党积极分子', 0),
+    ('$MT2', '$SQ01_BR', 'general_meeting', '2001-06-20', '讨论预备党员转正', 0);
+  INSERT INTO applicant (id, org_id, name, gender, ethnicity, id_number, birth_date, stage,
+    applied_on, activist_on, activist_meeting_id, candidate_on, admitted_on, member_id, _version)
+    VALUES ('$AP', '$SQ01_BR', '刘洋', 'male', '汉族', '$B', '1970-02-02', 'admitted',
+    '1998-03-01', '1998-09-01', '$MT1', '1999-10-01', '2000-07-01', '$B_ID', 0);
+  UPDATE member SET probation_until = '2001-12-31', extension_meeting_id = '$MT2',
+    full_date = '2002-01-05' WHERE id = '$B_ID'"
+run "$OUT" tx sq01 member history 刘洋
+expect_rc 0 "member history with the application"
+ORDER=$(grep -oE "递交入党申请|确定为入党积极分子|确定为发展对象|入党（接收为预备党员）|延长预备期|转为正式党员|党纪处分：警告" "$OUT" | tr '\n' ' ')
+equals "history order from the application" "$ORDER" \
+	"递交入党申请 确定为入党积极分子 确定为发展对象 入党（接收为预备党员） 延长预备期 转为正式党员 党纪处分：警告 "
+expect_contains "$OUT" "支委会 1998-09-01「确定入党积极分子」"
+expect_contains "$OUT" "延长至 2001-12-31；党员大会 2001-06-20「讨论预备党员转正」"
+grep -q "^2001-06-20 *延长预备期" "$OUT" || fail "the extension is dated by its meeting: $(cat "$OUT")"
+q sq01 "DELETE FROM applicant WHERE id = '$AP'; DELETE FROM meeting WHERE id IN ('$MT1', '$MT2');
+  UPDATE member SET probation_until = NULL, extension_meeting_id = NULL, full_date = '2001-07-01'
+  WHERE id = '$B_ID'"
+
 step "开除党籍 as a sanction: the member leaves in the same transaction"
 N0=$(outbox_n sq01)
 run "$OUT" tx sq01 member discipline 钱敏 --kind 开除 --date 2025-04-01 --grounds 严重违纪
