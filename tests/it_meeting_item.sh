@@ -91,7 +91,8 @@ aligned() {
 		sort -u | wc -l)" = 1 ]
 }
 
-# A citizen ID number with its GB 11643 check character.
+# A citizen ID number with its GB 11643 check character (the 17th digit:
+# odd for a man, even for a woman).
 idn() {
 	local s=$1 w=(7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2) m=10X98765432 sum=0 i
 	for i in $(seq 0 16); do sum=$((sum + ${s:i:1} * ${w[i]})); done
@@ -112,10 +113,10 @@ tx org add --code ZB01 --name 第一党支部 --kind branch --parent SQ01 --bran
 	>/dev/null || die "org ZB01"
 tx org add --code ZB09 --name 已撤销支部 --kind branch --parent SQ01 --dissolved 1 >/dev/null ||
 	die "org ZB09"
-A=$(idn 11010519491231002)
-B=$(idn 11010519600101003)
-C=$(idn 11010519700505004)
-D=$(idn 11010519800808005)
+A=$(idn 11010519491231001)
+B=$(idn 11010519600101004)
+C=$(idn 11010519700505003)
+D=$(idn 11010519800808006)
 for p in "张三 $A male" "李四 $B female" "王五 $C male" "赵六 $D female"; do
 	set -- $p
 	tx member add --name "$1" --gender "$3" --ethnicity 汉族 --id-number "$2" \
