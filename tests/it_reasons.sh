@@ -18,11 +18,6 @@
 D=$TX_TMP
 tx() { local n=$1; shift; "$TONGXIN" --replica "$D/$n.db" --server "$TX_ADDR" "$@"; }
 q() { sqlite3 "$D/srv/tongxind.db" "$1"; }
-idnum() {
-	local s=$1 w=(7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2) map=10X98765432 sum=0 i
-	for i in $(seq 0 16); do sum=$((sum + ${s:i:1} * ${w[i]})); done
-	echo "$s${map:$((sum % 11)):1}"
-}
 # A sync whose exit code is anything but a crash or a failure to reach the server.
 sync_to() {
 	run "$D/$2" tx "$1" sync
@@ -57,7 +52,7 @@ expect_rc 0 "tongxin status on a replica from before the codes"
 	fail "the replica's outcome table was not given reason_code"
 
 step "a transfer to an organisation code that does not exist: refused, in Chinese"
-K=$(idnum 11010519720303003)
+K=$(idn_female 19720303)     # 钱敏, a woman
 run "$D/add.out" tx sq01 member add --name 钱敏 --gender female --ethnicity 汉族 --id-number "$K" \
 	--education bachelor --category full --branch SQ01-01 --join-date 2000-07-01 --full-date 2001-07-01
 expect_rc 0 "member add"
