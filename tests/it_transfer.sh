@@ -93,7 +93,8 @@ must() {
 
 # --- helpers ----------------------------------------------------------------
 
-# A citizen ID number with its GB 11643 check character.
+# A citizen ID number with its GB 11643 check character. add_member adds men,
+# so the 17 digits given end in an odd one (GB 11643: odd = male).
 idnum() {
 	local s=$1 w=(7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2) map=10X98765432 sum=0 i
 	for i in $(seq 0 16); do sum=$((sum + ${s:i:1} * ${w[i]})); done
@@ -173,7 +174,7 @@ done
 ALL="street sq01 sq02"
 OFF="--server 127.0.0.1:1"       # nothing listens there: the office is offline
 M=$(idnum 11010519700101001)     # moves to SQ02
-N=$(idnum 11010519710202002)     # the transfer is rejected
+N=$(idnum 11010519710202001)     # the transfer is rejected
 K=$(idnum 11010519720303003)     # requested to an unknown code
 add_member sq01 孙磊 "$M" SQ01-01 --phone 13800000001 --address 和平路8号
 add_member sq01 刘秀英 "$N" SQ01-01
