@@ -866,3 +866,49 @@ validate_row(int t, const Tongxin__Value *v, const char *today, char *why, size_
 
 	return validate_row_reason(t, v, today, &r) == 0 ? 0 : fail_zh(&r, why, cap);
 }
+
+/* The column a row rule's reason concerns, by its code (first the ones that name it). */
+static int
+reason_column(int t, const struct reason *r)
+{
+	static const struct {
+		enum reason_code code;
+		const char *col;
+	} fixed[] = {
+		{ R_BIRTH_MISMATCH, "birth_date" }, { R_JOIN_BEFORE_18, "join_date" },
+		{ R_PROBATIONARY_FULL, "full_date" }, { R_FULL_TOO_EARLY, "full_date" },
+		{ R_LOST_NEEDS_DATE, "lost_since" }, { R_MOBILE_NEEDS_FLOW, "flow_to" },
+		{ R_TERM_END_EARLY, "term_end" }, { R_CLOSE_NEEDS_DATE, "closed_on" },
+		{ R_RECTIFY_NEEDS_DATE, "rectified_on" }, { R_CLOSE_BEFORE_RECTIFY, "closed_on" },
+		{ R_ID_REGION, "id_number" }, { R_FULL_IN_PROBATION, "full_date" },
+		{ R_APPLY_BEFORE_18, "applied_on" }, { R_ACTIVIST_YEAR, "candidate_on" },
+		{ R_PROBATION_EXTENSION, "probation_until" }, { R_FULL_BEFORE_EXTENDED, "full_date" },
+		{ R_DISCIPLINE_UNTIL, "until" }, { R_PERIOD_MISMATCH, "period" },
+		{ R_TRANSFER_SAME_ORG, "to_org_code" },
+	};
+	const struct table_def *td = &schema_tables[t];
+
+	for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+		if (fixed[i].code == r->code)
+			return schema_col_index(td, fixed[i].col);
+	/* Otherwise the first argument, when it is "table.column" of this table. */
+	if (r->nargs > 0) {
+		size_t n = strlen(td->name);
+		if (strncmp(r->args[0], td->name, n) == 0 && r->args[0][n] == '.')
+			return schema_col_index(td, r->args[0] + n + 1);
+	}
+	return -1;
+}
+
+int
+validate_row_col(int t, const Tongxin__Value *v, const char *today, char *why, size_t cap,
+    int *col)
+{
+	struct reason r;
+
+	*col = -1;
+	if (validate_row_reason(t, v, today, &r) == 0)
+		return 0;
+	*col = reason_column(t, &r);
+	return fail_zh(&r, why, cap);
+}

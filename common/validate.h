@@ -29,6 +29,13 @@ char id_number_check_char(const char *s17);
  * is YYYY-MM-DD. Checked at entry and again by the server.
  */
 int validate_row(int t, const Tongxin__Value *v, const char *today, char *why, size_t cap);
+/*
+ * validate_row, also saying which column of t the broken rule concerns (the
+ * one a form shows the message beside): *col is its index, or -1 when the
+ * rule concerns the row as a whole.
+ */
+int validate_row_col(int t, const Tongxin__Value *v, const char *today, char *why, size_t cap,
+    int *col);
 /* Today's local date as YYYY-MM-DD. */
 void today_str(char out[11]);
 /* Date d plus years (Feb 29 becomes Feb 28), as YYYY-MM-DD. */
