@@ -41,23 +41,35 @@ DB=$D/r.db
 sqlite3 "$DB" <<SQL
 INSERT INTO org(id, code, name, kind, dissolved, _version)
  VALUES ('00000000-0000-7000-8000-000000000001', 'JD01', '测试街道', 'street', 0, 1);
+INSERT INTO org(id, code, name, kind, parent_id, dissolved, _version)
+ VALUES ('00000000-0000-7000-8000-000000000002', 'SQ01', '测试社区', 'community',
+  '00000000-0000-7000-8000-000000000001', 0, 1);
 WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 50)
 INSERT INTO org(id, code, name, kind, parent_id, dissolved, _version)
  SELECT printf('00000000-0000-7000-8001-%012d', i), printf('ZB%02d', i), printf('第%d党支部', i),
-  'branch', '00000000-0000-7000-8000-000000000001', 0, 1 FROM k;
-WITH RECURSIVE k(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM k WHERE i < $N - 1)
+  'branch', '00000000-0000-7000-8000-000000000002', 0, 1 FROM k;
+-- Citizen IDs as the rules want them: region 110105 (GB/T 2260), the birth
+-- date (i % 420 picks it), a sequence i / 420 (unique with the date below
+-- 420,000 members) whose parity is the gender (GB 11643: odd male), and the
+-- check character.
+WITH RECURSIVE k(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM k WHERE i < $N - 1),
+ p(i, s) AS (SELECT i, printf('110105%04d%02d%02d%03d', 1940 + i % 60, 1 + i % 12, 1 + i % 28, i / 420) FROM k)
 INSERT INTO member(id, name, gender, ethnicity, id_number, birth_date, education, category, org_id,
   join_date, standing, lost_contact, mobile, retired, in_service, relocated, phone, _version)
  SELECT printf('01000000-0000-7000-8000-%012d', i),
   substr('王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗', 1 + i % 20, 1)
    || substr('小大明华建国志伟秀英丽强军平', 1 + (i / 20) % 14, 1)
    || substr('一二三四五六七八九十春夏秋冬', 1 + (i / 280) % 14, 1),
-  CASE i % 2 WHEN 0 THEN 'male' ELSE 'female' END, '汉族',
-  printf('110105%04d%02d%02d%03d0', 1940 + i % 60, 1 + i % 12, 1 + i % 28, i % 1000),
+  CASE (i / 420) % 2 WHEN 1 THEN 'male' ELSE 'female' END, '汉族',
+  s || substr('10X98765432', 1 + (substr(s, 1, 1) * 7 + substr(s, 2, 1) * 9 + substr(s, 3, 1) * 10 +
+   substr(s, 4, 1) * 5 + substr(s, 5, 1) * 8 + substr(s, 6, 1) * 4 + substr(s, 7, 1) * 2 +
+   substr(s, 8, 1) * 1 + substr(s, 9, 1) * 6 + substr(s, 10, 1) * 3 + substr(s, 11, 1) * 7 +
+   substr(s, 12, 1) * 9 + substr(s, 13, 1) * 10 + substr(s, 14, 1) * 5 + substr(s, 15, 1) * 8 +
+   substr(s, 16, 1) * 4 + substr(s, 17, 1) * 2) % 11, 1),
   printf('%04d-%02d-%02d', 1940 + i % 60, 1 + i % 12, 1 + i % 28), 'bachelor', 'full',
   printf('00000000-0000-7000-8001-%012d', 1 + i % 50),
   printf('%04d-%02d-%02d', 1962 + i % 60, 1 + i % 12, 1 + i % 28),
-  'normal', 0, 0, i % 3 = 0, 0, 0, printf('138%08d', i), 1 FROM k;
+  'normal', 0, 0, i % 3 = 0, 0, 0, printf('138%08d', i), 1 FROM p;
 SQL
 
 t0=$(date +%s%N)
