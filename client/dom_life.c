@@ -298,7 +298,7 @@ sanction_checks(const Tongxin__Value *member, const Tongxin__Value *v, const int
     struct dom_error *e)
 {
 	const char *on = val_text(v, DCOL("decided_on")), *until = val_text(v, DCOL("until"));
-	char today[11], two[11], q[61];
+	char today[11], one[11], two[11], q[61];
 
 	today_str(today);
 	if (!given(val_text(v, DCOL("grounds"))))
@@ -310,10 +310,12 @@ sanction_checks(const Tongxin__Value *member, const Tongxin__Value *v, const int
 		if (!validate_date(until))
 			return fail(e, DOM_INVALID, DCOL("until"), "察看期满 \"%s\" 不是有效日期 "
 			    "(YYYY-MM-DD)", quoted(until, q));
+		/* 纪律处分条例: 留党察看 is one year, or two (at most, once extended). */
+		date_add_years(on, 1, one);
 		date_add_years(on, 2, two);
-		if (strcmp(until, on) <= 0)
-			return fail(e, DOM_INVALID, DCOL("until"), "察看期满 %s 应晚于处分日期 %s",
-			    until, on);
+		if (strcmp(until, one) < 0)
+			return fail(e, DOM_INVALID, DCOL("until"), "察看期满 %s 不足一年（最早 %s）"
+			    "留党察看 lasts one or two years", until, one);
 		if (strcmp(until, two) > 0)
 			return fail(e, DOM_INVALID, DCOL("until"), "察看期满 %s 超过两年（最迟 %s）"
 			    "留党察看 lasts at most two years", until, two);

@@ -64,7 +64,8 @@ struct dom_sanction {
  * member is in this replica and has not left; the row's own checks (the
  * required items, lengths, blank text, decided_on not in the future, a
  * 留党察看's end within two years: validate.c); decided_on not before the
- * member joined; an end date only for 留党察看. An expulsion (开除党籍)
+ * member joined; an end date only for 留党察看, and at least a year after
+ * the decision (it lasts one or two years). An expulsion (开除党籍)
  * also makes the member leave in the same transaction (left_reason
  * expulsion, left_on the decision's date, left_note the grounds cut to
  * fit, standing expelled). Columns named by e->col are discipline's.

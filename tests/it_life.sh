@@ -125,7 +125,7 @@ equals "withdrawal" "$(q sq01 "SELECT left_reason || '|' || standing FROM member
 step "member discipline: refusals exit 7 and change nothing"
 refused sq01 7 "缺少必填项 察看期满" member discipline 刘洋 --kind 留党察看 --date 2025-03-01 --grounds 违反纪律
 refused sq01 7 "超过两年" member discipline 刘洋 --kind 留党察看 --date 2025-03-01 --until 2027-03-02 --grounds 违反纪律
-refused sq01 7 "应晚于处分日期" member discipline 刘洋 --kind 留党察看 --date 2025-03-01 --until 2025-03-01 --grounds 违反纪律
+refused sq01 7 "不足一年（最早 2025-03-01）" member discipline 刘洋 --kind 留党察看 --date 2024-03-01 --until 2025-02-28 --grounds 违反纪律
 refused sq01 7 "只有留党察看有察看期满日期" member discipline 刘洋 --kind 警告 --date 2025-03-01 --until 2026-03-01 --grounds 违反纪律
 refused sq01 7 "晚于今天" member discipline 刘洋 --kind 警告 --date "$FUTURE" --grounds 违反纪律
 refused sq01 7 "早于入党日期" member discipline 刘洋 --kind 警告 --date 1999-03-01 --grounds 违反纪律
