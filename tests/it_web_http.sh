@@ -172,6 +172,29 @@ expect_status 422 POST /api/members "${J[@]}" "${OK[@]}" --data-urlencode name=�
 expect_contains "$D/body" '"error":"missing"'
 expect_status 400 POST /api/members "${J[@]}" "${OK[@]}" --data hobby=x
 [ "$(digest)" = "$D0" ] || fail "a refused member changed the replica"
+
+step "the member rules of GB 11643 / GB/T 2260 and of names, in Chinese, and nothing changed"
+# FORM's name comes first: a later name= overrides it (the desk takes the last value).
+idn() {
+	python3 -c 'import sys; s = sys.argv[1]; w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+print(s + "10X98765432"[sum(int(a) * b for a, b in zip(s, w)) % 11])' "$1"
+}
+expect_status 422 POST /api/members "${J[@]}" "${OK[@]}" "${FORM[@]}" --data id_number=110105198002030051 \
+	--data-urlencode 'name=<b>张三</b>'
+expect_contains "$D/body" '"field":"name"'
+expect_contains "$D/body" '只能由汉字'
+expect_status 422 POST /api/members "${J[@]}" "${OK[@]}" "${FORM[@]}" --data id_number=110105198002030051 \
+	--data-urlencode 'name=　　'
+expect_contains "$D/body" '"field":"name"'
+expect_contains "$D/body" '不能只有空白字符'
+# A woman's ID (even 17th digit) for 张三, a man.
+expect_status 422 POST /api/members "${J[@]}" "${OK[@]}" "${FORM[@]}" --data "id_number=$(idn 11010519800203004)"
+expect_contains "$D/body" '第17位表明性别为女'
+# A region code GB/T 2260 never had (101376).
+expect_status 422 POST /api/members "${J[@]}" "${OK[@]}" "${FORM[@]}" --data "id_number=$(idn 10137619800203005)"
+expect_contains "$D/body" 'GB/T 2260'
+expect_contains "$D/body" '101376'
+[ "$(digest)" = "$D0" ] || fail "a member refused by the new rules changed the replica"
 expect_status 200 POST /api/members/check "${J[@]}" "${OK[@]}" "${FORM[@]}" --data id_number=110105198002030051
 expect_contains "$D/body" '"ok":true'
 [ "$(digest)" = "$D0" ] || fail "a check (dry run) changed the replica"
