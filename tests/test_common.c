@@ -332,7 +332,9 @@ test_validate_value(void)
 		{ TBL_MEMBER, "name", V_TEXT, 0, "\xf4\x90\x80\x80",   /* above U+10FFFF */
 		  "姓名 (name) 不是有效的 UTF-8 文本 is not valid UTF-8 text" },
 		{ TBL_MEMBER, "name", V_TEXT, 0, "a\x01" "b", "姓名 (name) 不是有效的 UTF-8 文本 is not valid UTF-8 text" },
-		{ TBL_MEMBER, "name", V_TEXT, 0, "\xf0\x9f\x8e\x89", NULL },   /* U+1F389 */
+		{ TBL_MEMBER, "job", V_TEXT, 0, "\xf0\x9f\x8e\x89", NULL },   /* U+1F389: valid UTF-8 */
+		{ TBL_MEMBER, "name", V_TEXT, 0, "\xf0\x9f\x8e\x89",   /* but no letter of a name */
+		  "姓名 只能由汉字、间隔号“·”、拉丁字母和空格组成" },
 		/* Dates. */
 		{ TBL_MEMBER, "birth_date", V_TEXT, 0, "2000-02-29", NULL },
 		{ TBL_MEMBER, "birth_date", V_TEXT, 0, "2001-02-29",
@@ -411,7 +413,7 @@ member_row(Tongxin__Value *v)
 		const char *col, *s;
 	} text[] = {
 		{ "name", "张三" }, { "gender", "male" }, { "ethnicity", "汉族" },
-		{ "id_number", "110105198001010040" }, { "birth_date", "1980-01-01" },
+		{ "id_number", "110105198001010016" }, { "birth_date", "1980-01-01" },   /* odd: male */
 		{ "education", "bachelor" }, { "category", "full" },
 		{ "org_id", "0190a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a2b" }, { "join_date", "2000-07-01" },
 		{ "full_date", "2001-07-01" }, { "standing", "normal" },
@@ -493,8 +495,9 @@ test_validate_row(void)
 		{ "joined tomorrow", TBL_MEMBER,
 		  { { "join_date", "2025-06-16", 0 }, { "full_date", NULL, -1 } },
 		  "入党日期 2025-06-16 晚于今天 (in the future)" },
-		{ "joined today", TBL_MEMBER,
-		  { { "join_date", TODAY, 0 }, { "full_date", NULL, -1 } }, NULL },
+		{ "joined today", TBL_MEMBER,   /* on probation: a year before full membership */
+		  { { "join_date", TODAY, 0 }, { "full_date", NULL, -1 }, { "category", "probationary", 0 } },
+		  NULL },
 		{ "full next year", TBL_MEMBER, { { "full_date", "2026-01-01", 0 } },
 		  "转正日期 2026-01-01 晚于今天 (in the future)" },
 		{ "born in the future", TBL_MEMBER,
