@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "dom_handle.h"
 #include "dom_report.h"
 #include "dues.h"
 #include "validate.h"
@@ -439,7 +440,7 @@ pay_in_txn(struct replica *r, const char *id, const struct dom_dues_pay *p, int6
 		if (rc > 0)
 			rc = fail(e, DOM_INVALID, PCOL("month"), "%s 的党费已于 %s 交纳 %s 元（编号 %s），"
 			    "同一月份不能重复交纳 the month is paid already", p->month, on,
-			    dom_yuan_text(paid, y), pid);
+			    dom_yuan_text(paid, y), dom_short(pid));
 		goto out;
 	}
 	if (fen < 0) {
@@ -862,11 +863,11 @@ dom_dues_arrears(struct replica *r, const char *as_of, const char *org_code,
 		a->org_name = dup_or_null(stmt_text(st, 3));
 		a->cls = dup_or_null(cls);
 		a->monthly = cls ? dues_monthly(cls, stmt_int_or(st, 5, -1)) : -1;
-		a->months = end - start;
-		if (a->months > DOM_DUES_MAX_MONTHS) {
-			a->months = DOM_DUES_MAX_MONTHS;
+		if (end - start > DOM_DUES_MAX_MONTHS) {
+			start = end - DOM_DUES_MAX_MONTHS;
 			a->capped = true;
 		}
+		a->months = end - start;
 		month_of_index(start, a->from);
 		month_of_index(end - 1, a->to);
 		if (a->member_id == NULL || (stmt_text(st, 1) && a->name == NULL)) {
