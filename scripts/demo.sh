@@ -118,6 +118,12 @@ heping member add --name 张建国 --gender male --ethnicity 汉族 --id-number 
 heping member add --name 刘秀英 --gender female --ethnicity 回族 --id-number "$LIU" --education primary --category full --branch SQ01-02 --join-date 1975-05-04 --full-date 1976-05-04 --retired 1
 heping member add --name 孙磊 --gender male --ethnicity 汉族 --id-number "$SUN" --education bachelor --category probationary --branch SQ01-01 --join-date 2025-06-30
 xingfu member add --name 钱敏 --gender female --ethnicity 汉族 --id-number "$QIAN" --education master --category full --branch SQ02-01 --join-date 2010-07-01 --full-date 2011-07-01
+echo "A citizen ID that disagrees with the person is refused at entry, in Chinese (GB 11643: the 17th"
+echo "digit of 钱敏's ID is even, a woman's; GB/T 2260: 101376 is no region), and nothing is saved:"
+heping member add --name 钱敏 --gender male --ethnicity 汉族 --id-number "$QIAN" --education master --category full --branch SQ01-01 --join-date 2010-07-01 --full-date 2011-07-01 ||
+	echo "(refused as expected, exit $?)"
+heping member add --name 周强 --gender male --ethnicity 汉族 --id-number "$(idnum 10137619800101001)" --education bachelor --category full --branch SQ01-01 --join-date 2010-07-01 --full-date 2011-07-01 ||
+	echo "(refused as expected, exit $?)"
 heping sync
 xingfu sync
 street sync
