@@ -8,6 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dom_handle.h"
+#include "dom_report.h"
+#include "dom_service.h"
+#include "text.h"
 #include "validate.h"
 #include "value.h"
 #include "vocab.h"
@@ -121,7 +125,12 @@ report_org_check(struct replica *r, const char *org, int col, struct dom_error *
 		return fail(e, DOM_INVALID, col, "未知组织 unknown organisation");
 	if (rc < 0)
 		return db_fail(r, e);
-	if ((strcmp(kind, "community") != 0 && strcmp(kind, "general_branch") != 0) || dissolved)
+	/*
+	 * A community's 党委 (or its 党总支 when that is the community's top
+	 * organisation: kind community too); the server's rule for the report
+	 * row (store_rules.c) takes no other kind.
+	 */
+	if (strcmp(kind, "community") != 0 || dissolved)
 		return fail(e, DOM_INVALID, col,
 		    "报到组织须为未撤销的社区党委或党总支 report to a community (this is a %s%s)",
 		    kind_label(kind), dissolved ? ", dissolved" : "");
@@ -356,9 +365,15 @@ org_tree_checks(struct replica *r, const Tongxin__Value *row, const char *self, 
 	return rc == SQLITE_ROW ? -1 : rc == SQLITE_DONE ? 0 : db_fail(r, e);
 }
 
-int
-dom_row_edit(struct replica *r, const char *operator_name, int t, const char *id,
-    const Tongxin__Value *vals, const int *set, bool dry_run, struct dom_error *e)
+/*
+ * The checks and the update of dom_row_edit inside the caller's open
+ * transaction (dom_row_edit's own, or member report's, which adds the
+ * service_report to the same transaction). Nothing is written with
+ * dry_run. 0, or -1 with e; the caller rolls back on -1.
+ */
+static int
+row_edit_txn(struct replica *r, int t, const char *id, const Tongxin__Value *vals,
+    const int *set, bool dry_run, struct dom_error *e)
 {
 	const struct table_def *td = &schema_tables[t];
 	Tongxin__Value cur[DOM_MAX_COLS], merged[DOM_MAX_COLS], setv[DOM_MAX_COLS];
@@ -367,7 +382,6 @@ dom_row_edit(struct replica *r, const char *operator_name, int t, const char *id
 	size_t n = 0;
 	int rc = -1, got;
 
-	dom_error_clear(e);
 	assert(td->ncols <= DOM_MAX_COLS);
 	memset(cur, 0, sizeof cur);
 	for (int c = 0; c < td->ncols; c++)
@@ -377,10 +391,6 @@ dom_row_edit(struct replica *r, const char *operator_name, int t, const char *id
 		}
 	if (n == 0)
 		return fail(e, DOM_INVALID, -1, "没有要修改的项目 nothing to change");
-	if (!id_valid(id))
-		return fail(e, DOM_NOT_FOUND, -1, "未找到 no row %s", id);
-	if (rep_begin(r, operator_name) != 0)
-		return db_fail(r, e);
 	/* Every check reads the replica as this transaction sees it. */
 	if (dom_check_values(t, vals, set, false, e) != 0 ||
 	    (t == TBL_MEMBER && dom_member_replica_checks(r, vals, set, id, e) != 0))
@@ -418,23 +428,38 @@ dom_row_edit(struct replica *r, const char *operator_name, int t, const char *id
 	if (t == TBL_ORG && org_tree_checks(r, merged, id, set[schema_col_index(td, "kind")] != 0,
 	    set[schema_col_index(td, "kind")] || set[schema_col_index(td, "branch_type")], e) != 0)
 		goto out;
-	if (dry_run) {
-		rc = 0;
-		goto out;
-	}
-	if (rep_update(r, t, id, cols, setv, n, err, sizeof err) != 0) {
+	if (!dry_run && rep_update(r, t, id, cols, setv, n, err, sizeof err) != 0) {
 		fail(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
 		goto out;
 	}
-	rc = rep_commit(r, err, sizeof err) != 0 ? fail(e, DOM_FAIL, -1, "%s", err) : 0;
-	for (int c = 0; c < td->ncols; c++)
-		value_clear(&cur[c]);
-	return rc;
+	rc = 0;
 out:
-	rep_rollback(r);
 	for (int c = 0; c < td->ncols; c++)
 		value_clear(&cur[c]);
 	return rc;
+}
+
+int
+dom_row_edit(struct replica *r, const char *operator_name, int t, const char *id,
+    const Tongxin__Value *vals, const int *set, bool dry_run, struct dom_error *e)
+{
+	char err[512] = "";
+	bool any = false;
+
+	dom_error_clear(e);
+	for (int c = 0; c < schema_tables[t].ncols; c++)
+		any = any || set[c];
+	if (!any)
+		return fail(e, DOM_INVALID, -1, "没有要修改的项目 nothing to change");
+	if (!id_valid(id))
+		return fail(e, DOM_NOT_FOUND, -1, "未找到 no row %s", id);
+	if (rep_begin(r, operator_name) != 0)
+		return db_fail(r, e);
+	if (row_edit_txn(r, t, id, vals, set, dry_run, e) != 0 || dry_run) {
+		rep_rollback(r);
+		return dry_run && e->kind == DOM_OK ? 0 : -1;
+	}
+	return rep_commit(r, err, sizeof err) != 0 ? fail(e, DOM_FAIL, -1, "%s", err) : 0;
 }
 
 int
@@ -505,14 +530,22 @@ dom_member_step(struct replica *r, const char *operator_name, const char *id,
 		SET_INT("mobile", 0);
 		SET_TEXT("flow_to", NULL);
 		break;
-	case DOM_STEP_REPORT:
-		/* The community is checked in the write's transaction (dom_member_replica_checks). */
+	case DOM_STEP_REPORT: {
+		/*
+		 * 双报到: the member's flags and the community's limited record in
+		 * one transaction (dom_member_report); the community is checked in
+		 * it (dom_member_replica_checks).
+		 */
+		struct dom_report_req q = { .member_id = id };
 		main_col = schema_col_index(td, "report_org_id");
 		if (a == NULL || a->community_id == NULL || a->community_id[0] == '\0')
 			return fail(e, DOM_MISSING, main_col, "缺少必填项 报到社区");
-		SET_INT("in_service", 1);
-		SET_TEXT("report_org_id", a->community_id);
-		break;
+		q.community_id = a->community_id;
+		rc = dom_member_report(r, operator_name, &q, dry_run, NULL, e);
+		if (rc != 0 && e->col < 0 && e->kind == DOM_INVALID)
+			e->col = main_col;
+		return rc;
+	}
 	default:
 		return fail(e, DOM_INVALID, -1, "未知操作 unknown step");
 	}
@@ -522,6 +555,148 @@ dom_member_step(struct replica *r, const char *operator_name, const char *id,
 	/* A rule of the whole row broken by this step concerns the item the step asks for. */
 	if (rc != 0 && e->col < 0 && e->kind == DOM_INVALID)
 		e->col = main_col;
+	return rc;
+}
+
+static int one_int(struct replica *r, const char *sql, const char *a, const char *b,
+    int64_t *out, struct dom_error *e);
+
+/*
+ * The member's open report, if any (inside the transaction): its id,
+ * community and date into the buffers. 1 found, 0 none, -1 error.
+ */
+static int
+open_report_of(struct replica *r, const char *member, char id[ID_TEXT_LEN + 1],
+    char org[ID_TEXT_LEN + 1], char from[11])
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(replica_db(r), "SELECT id, org_id, reported_on FROM service_report"
+	    " WHERE member_id = ?1 AND ended_on IS NULL ORDER BY reported_on DESC, id DESC LIMIT 1",
+	    -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, member, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		snprintf(id, ID_TEXT_LEN + 1, "%s", col_text(st, 0) ? col_text(st, 0) : "");
+		snprintf(org, ID_TEXT_LEN + 1, "%s", col_text(st, 1) ? col_text(st, 1) : "");
+		snprintf(from, 11, "%s", col_text(st, 2) ? col_text(st, 2) : "");
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The input checks of a report that need no replica: the date (into date) and the lengths. */
+static int
+report_input(const struct dom_report_req *q, char date[11], struct dom_error *e)
+{
+	const struct table_def *rt = &schema_tables[TBL_SERVICE_REPORT];
+	char today[11];
+
+	today_str(today);
+	if (q->date == NULL || q->date[0] == '\0')
+		snprintf(date, 11, "%s", today);
+	else if (strlen(q->date) != 10 || !validate_date(q->date) || strcmp(q->date, today) > 0)
+		return fail(e, DOM_INVALID, -1, "报到日期“%s”无效 (YYYY-MM-DD, not in the future)",
+		    text_show(q->date));
+	else
+		snprintf(date, 11, "%s", q->date);
+	if ((q->unit && strlen(q->unit) > DOM_SERVICE_UNIT_MAX) ||
+	    (q->phone && strlen(q->phone) > DOM_SERVICE_PHONE_MAX) ||
+	    (q->note && strlen(q->note) > DOM_SERVICE_NOTE_MAX))
+		return fail(e, DOM_INVALID, -1, "%s超过 %d 字节、%s超过 %d 字节或%s超过 %d 字节 too long",
+		    rt->cols[schema_col_index(rt, "unit")].label, DOM_SERVICE_UNIT_MAX,
+		    rt->cols[schema_col_index(rt, "phone")].label, DOM_SERVICE_PHONE_MAX,
+		    rt->cols[schema_col_index(rt, "note")].label, DOM_SERVICE_NOTE_MAX);
+	return 0;
+}
+
+int
+dom_member_report(struct replica *r, const char *operator_name, const struct dom_report_req *q,
+    bool dry_run, char id_out[ID_TEXT_LEN + 1], struct dom_error *e)
+{
+	const struct table_def *td = &schema_tables[TBL_MEMBER];
+	int c_rep = schema_col_index(td, "report_org_id"), c_in = schema_col_index(td, "in_service");
+	Tongxin__Value m[DOM_MAX_COLS], vals[DOM_MAX_COLS], endv;
+	int set[DOM_MAX_COLS] = { 0 }, got, rc = -1;
+	uint32_t c_end = (uint32_t)schema_col_index(&schema_tables[TBL_SERVICE_REPORT], "ended_on");
+	char date[11], id[ID_TEXT_LEN + 1], err[512] = "";
+	char open_id[ID_TEXT_LEN + 1] = "", open_org[ID_TEXT_LEN + 1] = "", open_from[11] = "";
+	int64_t active = 0;
+
+	dom_error_clear(e);
+	memset(m, 0, sizeof m);
+	memset(vals, 0, sizeof vals);
+	if (q == NULL || q->member_id == NULL || !id_valid(q->member_id))
+		return fail(e, DOM_NOT_FOUND, -1, "未找到党员 no such member");
+	if (q->community_id == NULL || q->community_id[0] == '\0')
+		return fail(e, DOM_MISSING, c_rep, "缺少必填项 报到社区");
+	if (report_input(q, date, e) != 0)
+		return -1;
+	if (rep_begin(r, operator_name) != 0)
+		return db_fail(r, e);
+	if ((got = rep_get(r, TBL_MEMBER, q->member_id, m, NULL)) != 1) {
+		if (got == 0)
+			fail(e, DOM_NOT_FOUND, -1, "未找到党员 no such member");
+		else
+			db_fail(r, e);
+		goto out;
+	}
+	/* Only a member on the books reports (党员减少: no longer). */
+	if (one_int(r, "SELECT count(*) FROM member m WHERE m.id = ?1 AND " DOM_MEMBER_ACTIVE,
+	    q->member_id, NULL, &active, e) != 0)
+		goto out;
+	if (!active) {
+		fail(e, DOM_INVALID, -1, "该党员已减少（死亡、退党、除名或开除），不能报到"
+		    " (the member has left)");
+		goto out;
+	}
+	if ((got = open_report_of(r, q->member_id, open_id, open_org, open_from)) < 0) {
+		db_fail(r, e);
+		goto out;
+	}
+	if (got && strcmp(open_org, q->community_id) == 0) {
+		fail(e, DOM_INVALID, c_rep, "该党员已于 %s 向该社区报到 (already reported there: %s)",
+		    open_from, dom_short(open_id));
+		goto out;
+	}
+	/* The member's own flags, with the member's rules (the community's kind among them). */
+	value_set_int(&vals[c_in], 1);
+	set[c_in] = 1;
+	value_set_text(&vals[c_rep], q->community_id);
+	set[c_rep] = 1;
+	if (row_edit_txn(r, TBL_MEMBER, q->member_id, vals, set, false, e) != 0)
+		goto out;
+	/* A member reports to one community at a time: the earlier report ends. */
+	if (got) {
+		if (strcmp(date, open_from) < 0) {
+			fail(e, DOM_INVALID, -1, "报到日期 %s 早于原报到日期 %s (before the earlier report)",
+			    date, open_from);
+			goto out;
+		}
+		value_set_text(&endv, date);
+		if (rep_update(r, TBL_SERVICE_REPORT, open_id, &c_end, &endv, 1, err, sizeof err) != 0) {
+			fail(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
+			goto out;
+		}
+	}
+	if (dom_service_report_insert(r, q->member_id, m, q, date, id, e) != 0)
+		goto out;
+	if (dry_run) {
+		rc = 0;
+		goto out;
+	}
+	for (int c = 0; c < td->ncols; c++)
+		value_clear(&m[c]);
+	if (rep_commit(r, err, sizeof err) != 0)
+		return fail(e, DOM_FAIL, -1, "%s", err);
+	if (id_out)
+		snprintf(id_out, ID_TEXT_LEN + 1, "%s", id);
+	return 0;
+out:
+	rep_rollback(r);
+	for (int c = 0; c < td->ncols; c++)
+		value_clear(&m[c]);
 	return rc;
 }
 
