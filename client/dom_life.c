@@ -4,6 +4,7 @@
  * local transaction whose rules read the rows inside it.
  */
 #include "dom_life.h"
+#include "dom_handle.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -197,6 +198,33 @@ leave_write(struct replica *r, const char *id, const Tongxin__Value *cur, const 
 
 /* --- 党员减少 ------------------------------------------------------------------ */
 
+/*
+ * Refuse a reduction while a transfer of the member waits for the
+ * receiving office: it would accept a member who is no longer one. The
+ * clerk withdraws the request first. Inside the write's transaction.
+ */
+static int
+no_open_transfer(struct replica *r, const char *id, struct dom_error *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(replica_db(r), "SELECT id, to_org_code FROM transfer"
+	    " WHERE member_id = ?1 AND status = 'requested' ORDER BY id LIMIT 1", -1, &st,
+	    NULL) != SQLITE_OK)
+		return db_fail(r, e);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		rc = fail(e, DOM_INVALID, -1, "该党员的组织关系转接（编号 %s，转往 %s）尚待接收，"
+		    "请先撤回 a transfer of this member is open: tongxin transfer withdraw %s",
+		    dom_short(stmt_text(st, 0)), stmt_text(st, 1) ? stmt_text(st, 1) : "?",
+		    dom_short(stmt_text(st, 0)));
+	else
+		rc = rc == SQLITE_DONE ? 0 : db_fail(r, e);
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int
 dom_member_leave(struct replica *r, const char *operator_name, const char *id,
     const struct dom_leave *l, bool dry_run, struct dom_error *e)
@@ -224,6 +252,7 @@ dom_member_leave(struct replica *r, const char *operator_name, const char *id,
 		return db_fail(r, e);
 	if ((rc = member_load(r, id, cur, e)) == 0 &&
 	    (rc = not_left(cur, "不能再次登记减少", MCOL("left_reason"), e)) == 0 &&
+	    (rc = no_open_transfer(r, id, e)) == 0 &&
 	    (rc = date_ok(l->date, "减少日期", val_text(cur, MCOL("join_date")), today,
 	    MCOL("left_on"), e)) == 0)
 		rc = leave_write(r, id, cur, how, l->date, l->note, dry_run, e);

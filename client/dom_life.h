@@ -37,7 +37,9 @@ struct dom_leave {
 
 /*
  * Member id leaves (党员减少), in one local transaction: the member is in
- * this replica and has not left already; the reason is one of the
+ * this replica and has not left already; no transfer of the member waits
+ * for the receiving office (it would accept a member who is no longer one:
+ * the clerk withdraws it first); the reason is one of the
  * vocabulary's; the date is given, valid, not in the future nor before the
  * member joined; death sets the standing to deceased and expulsion to
  * expelled in the same write (validate.c's rule for the row). Columns named
