@@ -10,9 +10,10 @@
  * the whole replica counts. --as-of DATE (default today) fixes "today", so
  * a report can be re-run for a past date and tests get fixed answers.
  *
- * Member reports count members in normal standing (党籍正常): members
- * whose standing is suspended, expelled or deceased are not part of a
- * branch's membership figures.
+ * Member reports count the members of DOM_MEMBER_COUNTED (dom_report.h):
+ * in normal standing (党籍正常) and not reduced (党员减少: left_reason set,
+ * expelled, deceased); the roster lists the members on the books
+ * (DOM_MEMBER_ACTIVE: suspended ones too, shown as such).
  *
  * Each report is one row of cmd_entries_report (cmd.h): its options are
  * parsed by cmd_parse (getopt_long: --org=SQ01, --, global options
@@ -407,9 +408,11 @@ extern const struct cmd_entry cmd_entries_report[];
 
 const struct cmd_entry cmd_entries_report[] = {
 	{ "report", "profile", NULL, 0, 0, opts_plain, 0, 0,
-	  "党员队伍结构 Member profile: members, and the count and share aged 60+ (from the\n"
-	  "birth date), retired, junior high or below, relocated, mobile, lost contact and\n"
-	  "probationary; members in normal standing (党籍正常) count.\n" REPORT_TAIL,
+	  "党员队伍结构 Member profile: members, and the count and share of women, ethnic\n"
+	  "minorities (not 汉族), aged 35 or under and aged 60 or over (from the birth date,\n"
+	  "on the date), college (大专) or above, junior high or below, retired, relocated,\n"
+	  "mobile, lost contact and probationary; members in normal standing (党籍正常) who\n"
+	  "have not left (党员减少) count.\n" REPORT_TAIL,
 	  exec_profile },
 	{ "report", "compliance", NULL, 0, 0, opts_compliance, 0, 0,
 	  "三会一课 per branch: 支委会, 党小组会 (branches with groups) and 主题党日\n"
@@ -418,8 +421,9 @@ const struct cmd_entry cmd_entries_report[] = {
 	  "lists the branches that fall short (未达标).\n" REPORT_TAIL,
 	  exec_compliance },
 	{ "report", "inactive", NULL, 0, 0, opts_inactive, 0, 0,
-	  "未参加组织生活的党员 Members not present at any meeting in the last N months\n"
-	  "(default 6).\n" REPORT_TAIL,
+	  "未参加组织生活的党员 Members who took part in no meeting in the last N months\n"
+	  "(default 6): present or excused (请假) is taking part (党章 第九条 counts only\n"
+	  "absence without good reason); absent or no record is not.\n" REPORT_TAIL,
 	  exec_inactive },
 	{ "report", "overdue", NULL, 0, 0, opts_plain, 0, 0,
 	  "逾期未销号问题 Problem items past their due date and not closed out (销号).\n"
@@ -438,9 +442,10 @@ const struct cmd_entry cmd_entries_report[] = {
 
 static const char report_help[] =
 	"Reports:\n"
-	"  profile      党员队伍结构: members, and the count and share aged 60+ (from the\n"
-	"               birth date), retired, junior high or below, relocated, mobile,\n"
-	"               lost contact and probationary\n"
+	"  profile      党员队伍结构: members, and the count and share of women, ethnic\n"
+	"               minorities, aged 35 or under, aged 60+ (from the birth date),\n"
+	"               college or above, junior high or below, retired, relocated,\n"
+	"               mobile, lost contact and probationary\n"
 	"  compliance [--year YYYY] [--month M | --quarter Q] [--lecture-months N]\n"
 	"               三会一课 per branch: 支委会, 党小组会 (branches with groups) and\n"
 	"               主题党日 monthly, 党员大会 quarterly, 党课 every N months (default 3);\n"
@@ -448,7 +453,8 @@ static const char report_help[] =
 	"               defaults to the quarter of the date; lists the branches that\n"
 	"               fall short (未达标)\n"
 	"  inactive [--months N]\n"
-	"               members not present at any meeting in the last N months (default 6)\n"
+	"               members who took part in no meeting (present or excused) in the\n"
+	"               last N months (default 6)\n"
 	"  overdue      problem items past their due date and not closed out (销号)\n"
 	"  terms [--within-months N]\n"
 	"               committees whose term ended or ends within N months (default 6)\n"

@@ -187,9 +187,13 @@ dom_share_text(int64_t n, int64_t total, char *buf, size_t cap)
 
 const struct dom_profile_item dom_profile_items[DOM_PROFILE_N] = {
 	{ "total", "党员总数", "members in normal standing" },
+	{ "women", "女党员", "women" },
+	{ "minority", "少数民族党员", "ethnic minorities (not Han)" },
+	{ "aged_35_or_under", "35岁及以下", "aged 35 or under" },
 	{ "aged_60_plus", "60岁以上", "aged 60 or over" },
-	{ "retired", "离退休", "retired" },
+	{ "college_or_above", "大专及以上学历", "associate degree or above" },
 	{ "junior_high_or_below", "初中及以下学历", "junior high school or below" },
+	{ "retired", "离退休", "retired" },
 	{ "relocated", "拆迁党员", "relocated (demolition)" },
 	{ "mobile", "流动党员", "mobile (working away)" },
 	{ "lost_contact", "失联党员", "lost contact" },
@@ -200,23 +204,33 @@ int
 dom_report_profile(struct replica *r, const struct dom_report_scope *s,
     int64_t n[DOM_PROFILE_N], struct dom_error *e)
 {
-	char cutoff[11];
+	char cutoff60[11], cutoff36[11];
 	sqlite3_stmt *st;
 
 	dom_error_clear(e);
-	/* Aged 60+: the 60th birthday is on or before the date (29 Feb → 28 Feb). */
-	date_add_years(s->as_of, -60, cutoff);
+	/*
+	 * Ages on the date, by birthdays (29 February counting as 28 February):
+	 * 60 or over when the 60th birthday is on or before it; 35 or under
+	 * while the 36th birthday is still after it.
+	 */
+	date_add_years(s->as_of, -60, cutoff60);
+	date_add_years(s->as_of, -36, cutoff36);
+	/* In the order of dom_profile_items; ethnicity is stored as its label (vocab). */
 	if ((st = prepare(r, DOM_SUBTREE_CTE
-	    " SELECT count(*), coalesce(sum(m.birth_date <= ?2), 0),"
-	    " coalesce(sum(m.retired = 1), 0),"
+	    " SELECT count(*), coalesce(sum(m.gender = 'female'), 0),"
+	    " coalesce(sum(m.ethnicity <> '汉族'), 0), coalesce(sum(m.birth_date > ?3), 0),"
+	    " coalesce(sum(m.birth_date <= ?2), 0),"
+	    " coalesce(sum(m.education IN ('associate', 'bachelor', 'master', 'doctorate')), 0),"
 	    " coalesce(sum(m.education IN ('primary', 'junior_high')), 0),"
+	    " coalesce(sum(m.retired = 1), 0),"
 	    " coalesce(sum(m.relocated = 1), 0), coalesce(sum(m.mobile = 1), 0),"
 	    " coalesce(sum(m.lost_contact = 1), 0), coalesce(sum(m.category = 'probationary'), 0)"
 	    " FROM member m WHERE (?1 IS NULL OR m.org_id IN sub) AND " DOM_MEMBER_COUNTED,
 	    e)) == NULL)
 		return -1;
 	bind_org(s, st);
-	sqlite3_bind_text(st, 2, cutoff, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, cutoff60, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, cutoff36, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		db_fail(r, e);
 		sqlite3_finalize(st);
@@ -545,7 +559,8 @@ dom_report_inactive(struct replica *r, const struct dom_report_scope *s, int mon
 	    " FROM (SELECT m.id, m.name, m.mobile, m.lost_contact AS lost, m.category,"
 	    "  o.code, o.name AS oname,"
 	    "  (SELECT max(mt.held_on) FROM attendance a JOIN meeting mt ON mt.id = a.meeting_id"
-	    "   WHERE a.member_id = m.id AND a.status = 'present' AND mt.held_on <= ?2) AS last"
+	    "   WHERE a.member_id = m.id AND a.status IN ('present', 'excused')"
+	    "   AND mt.held_on <= ?2) AS last"
 	    "  FROM member m LEFT JOIN org o ON o.id = m.org_id"
 	    "  WHERE (?1 IS NULL OR m.org_id IN sub) AND " DOM_MEMBER_COUNTED ")"
 	    " WHERE last IS NULL OR last <= ?3"

@@ -74,17 +74,19 @@ void dom_share_text(int64_t n, int64_t total, char *buf, size_t cap);
 
 /* --- 党员队伍结构 profile ---------------------------------------------- */
 
-enum { DOM_PROFILE_N = 8 };
+enum { DOM_PROFILE_N = 12 };
 /* The profile's figures in the order shown: an id, a Chinese label, an English note. */
 struct dom_profile_item {
 	const char *id, *label, *note;
 };
 extern const struct dom_profile_item dom_profile_items[DOM_PROFILE_N];
 /*
- * The profile of the members counted (DOM_MEMBER_COUNTED) under the scope: n[0] the
- * total, then aged 60 or over on as_of (the 60th birthday on or before it,
- * 29 February counting as 28 February), retired, junior high or below,
- * relocated, mobile, lost contact, probationary. One query.
+ * The profile of the members counted (DOM_MEMBER_COUNTED) under the scope,
+ * in the order of dom_profile_items: n[0] the total, then the shares
+ * street reports quote - women, ethnic minorities (not 汉族), aged 35 or
+ * under and aged 60 or over on as_of (by birthdays, 29 February counting as
+ * 28 February), college or above (大学专科 and higher), junior high or below,
+ * retired, relocated, mobile, lost contact, probationary. One query.
  */
 int dom_report_profile(struct replica *r, const struct dom_report_scope *s,
     int64_t n[DOM_PROFILE_N], struct dom_error *e);
@@ -146,7 +148,7 @@ int dom_compliance_table(struct replica *r, const struct dom_report_scope *s,
 
 /* --- 不活跃党员 inactive -------------------------------------------------- */
 
-/* A member (normal standing) not present at any meeting in the window. */
+/* A member counted (DOM_MEMBER_COUNTED) who took no part in any meeting in the window. */
 struct dom_inactive_row {
 	const char *member_id, *name, *branch_code, *branch_name;
 	const char *last_attended;   /* NULL: never */
@@ -154,8 +156,10 @@ struct dom_inactive_row {
 	const char *note;            /* "流动 失联 预备" as applies, may be "" */
 };
 /*
- * Members under the scope with no meeting attended (present) in the months
- * to as_of (1..120): none in (as_of - months, as_of]. Ordered by branch
+ * Members under the scope who took no part in any meeting in the months to
+ * as_of (1..120): none in (as_of - months, as_of]. Taking part is being
+ * present or excused (请假): 党章 第九条 counts only absence without good
+ * reason against a member, so only absent or no record at all. Ordered by branch
  * code, those never present first, then the longest absent. *members is
  * the number of members in the scope; since receives the window's edge.
  */

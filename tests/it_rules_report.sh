@@ -241,6 +241,40 @@ same "roster ZB01: the active members" "$(rows | wc -l)" "10"
 out_lacks "卫退"
 out_lacks "蒋开"
 
+step "3. report inactive: an excused absence (请假) is taking part; absent is not"
+# In the 6 months to 2024-06-30 郑七 was only excused (2024-05-20), 吴六 only absent.
+expect 0 report inactive --org ZB01 --as-of 2024-06-30 --csv
+same "inactive ZB01" "$(rows | cut -d, -f3,4)" "吴六,"
+expect 0 report inactive --org ZB01 --as-of 2024-06-30
+out_has "共 1 人 of 10 members (10.0%)"
+expect 0 report inactive --org ZB02 --as-of 2024-06-30
+out_has "没有 None: every one of 4 members attended."
+
+step "4. report profile: women, minorities, aged 35 and under, college and above"
+# 第一支部's 10: women 钱二 孙三 吴六 王八 陈十; minorities 钱二 (回) 李四 (满) 陈十 (壮);
+# 35 or under 钱二 李四 王八 (孙三 turns 36 on 2024-06-30); college and above 钱二
+# 孙三 李四 郑七 王八 陈十; 60+ 赵一 周五; junior high or below 赵一 冯九.
+expect 0 report profile --org ZB01 --as-of 2024-06-30 --csv
+line "women,女党员 women,5,50.0%"
+line "minority,少数民族党员 ethnic minorities (not Han),3,30.0%"
+line "aged_35_or_under,35岁及以下 aged 35 or under,3,30.0%"
+line "college_or_above,大专及以上学历 associate degree or above,6,60.0%"
+line "aged_60_plus,60岁以上 aged 60 or over,2,20.0%"
+line "junior_high_or_below,初中及以下学历 junior high school or below,2,20.0%"
+line "retired,离退休 retired,1,10.0%"
+# The day before: 孙三 is still 35.
+expect 0 report profile --org ZB01 --as-of 2024-06-29 --csv
+line "aged_35_or_under,35岁及以下 aged 35 or under,4,40.0%"
+# 第二支部: 2 women of 4, 1 minority (蒙古族), none under 36, 2 college and above.
+expect 0 report profile --org ZB02 --as-of 2024-06-30 --json
+out_has '{"item": "women", "label": "女党员 women", "count": 2, "share": "50.0%"}'
+out_has '{"item": "minority", "label": "少数民族党员 ethnic minorities (not Han)", "count": 1, "share": "25.0%"}'
+out_has '{"item": "aged_35_or_under", "label": "35岁及以下 aged 35 or under", "count": 0, "share": "0.0%"}'
+out_has '{"item": "college_or_above", "label": "大专及以上学历 associate degree or above", "count": 2, "share": "50.0%"}'
+expect 0 report profile --org ZB01 --as-of 2024-06-30
+out_has "女党员"
+out_has "35岁及以下"
+
 if [ ${#PROBLEMS[@]} -gt 0 ]; then
 	echo "it_rules_report: ${#PROBLEMS[@]} of $NCHECKS checks failed" >&2
 	exit 1
