@@ -189,6 +189,27 @@ run "$OUT" tx sq01 --json develop list --stage 停止培养
 expect_contains "$OUT" '"stage": "stopped"'
 expect_not_contains "$OUT" 周建国
 
+step "handles and usage: by short handle, ambiguous name 7, unknown 9, usage 2"
+must tx sq01 develop add --name 吴丽 --gender female --ethnicity 汉族 --id-number "$(idn_female 19960708 3)" \
+	--branch SQ01-02 --applied-on 2021-02-03
+refused sq01 7 "对应多名" develop show 吴丽
+H=$(tx sq01 --json develop list --stage applicant | grep -o '"handle": "[0-9a-f]*"' | head -1 | cut -d'"' -f4)
+[ ${#H} -eq 8 ] || fail "develop list --json gives a short handle (got \"$H\")"
+run "$OUT" tx sq01 develop show "$H"
+expect_rc 0 "develop show by the list's short handle"
+expect_contains "$OUT" 和平第二支部
+run "$OUT" tx sq01 --json develop show "$S"
+expect_rc 0 "develop show --json"
+expect_contains "$OUT" '"stage": "stopped"'
+expect_contains "$OUT" '"stage_label": "停止培养"'
+refused sq01 9 "没有入党申请人" develop show 张无忌
+refused sq01 2 "未知子命令" develop promote 周建国
+refused sq01 7 "发展阶段" develop list --stage 党员
+run "$OUT" tx sq01 member --help
+expect_rc 0 "member --help"
+expect_contains "$OUT" "member promote MEMBER --meeting MEETING"
+expect_contains "$OUT" "member extend MEMBER --until D --meeting MEETING"
+
 # --- develop due at SQ02, by hand -----------------------------------------------------
 
 step "develop due --month 2025-03: hand-computed lines"
