@@ -6,7 +6,9 @@
 // meetings; becoming a 发展对象 half a year later is refused beside 日期 (a
 // year of training), then taken; he is admitted by a 支部党员大会 (the member
 // record made); on his member page, 预备期 offers 转正: refused before the
-// probation year has ended, then taken. Screenshots of each page.
+// probation year has ended, then taken. The API refuses an extension of
+// more than a year (422 naming until), a step without a meeting and an
+// unknown member (404). Screenshots of each page.
 //
 // usage: node develop_story.mjs TOKEN_URL OUTDIR
 import { checkChar, desk } from './harness.mjs';
@@ -133,6 +135,32 @@ try {
   await has('#member-items', '正式党员');
   await has('#member-items', '2018-06-20');
   await shot('6-promoted');
+
+  step('the API refuses what the forms would: 422 naming the item, 404, a check\'s "no"');
+  const postApi = (p, body) => page.evaluate(async (q, b) => {
+    const s = await (await fetch('/api/session')).json();
+    const r = await fetch(q, { method: 'POST', body: new URLSearchParams(b).toString(),
+      headers: { 'X-Tongxin-CSRF': s.csrf, 'Content-Type': 'application/x-www-form-urlencoded' } });
+    return { status: r.status, body: await r.json() };
+  }, p, body);
+  const qian = (await d.api('/api/develop/due')).rows.find((r) => r.name === '钱七');
+  check(qian && qian.overdue, '钱七 is overdue');
+  const gm = (await d.api(`/api/develop/meetings?org=${(await d.api(`/api/probation?id=${qian.id}`)).org_id}&step=extend`)).meetings;
+  check(gm.length === 3 && gm.every((m) => m.kind.code === 'general_meeting'), 'extend offers the 3 general meetings');
+  let r = await postApi('/api/member/extend/check', { id: qian.id, meeting: gm[0].id, until: '2026-01-02' });
+  check(r.status === 200 && r.body.ok === false && r.body.field === 'until', `extend check: ${JSON.stringify(r)}`);
+  await d.expectStatus(422, async () => {
+    r = await postApi('/api/member/extend', { id: qian.id, meeting: gm[0].id, until: '2026-01-02' });
+  });
+  check(r.status === 422 && r.body.field === 'until', `extend beyond a year: ${JSON.stringify(r)}`);
+  await d.expectStatus(422, async () => {
+    r = await postApi('/api/member/promote', { id: qian.id, meeting: '' });
+  });
+  check(r.status === 422 && r.body.field === 'meeting', `promote without a meeting: ${JSON.stringify(r)}`);
+  await d.expectStatus(404, async () => {
+    r = await postApi('/api/member/promote', { id: '00000000-0000-7000-8000-00000000abcd', meeting: gm[0].id });
+  });
+  check(r.status === 404, `promote of no member: ${JSON.stringify(r)}`);
 } catch (e) {
   d.fail(e);
 } finally {
