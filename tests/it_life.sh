@@ -41,6 +41,18 @@ refused() {
 	[ "$(digest "$o")" = "$d0" ] || fail "tongxin $*: a refused command changed the replica"
 }
 
+# A product defect outside this test's files: fails when TX_STRICT=1, else said on stderr.
+known() {
+	if [ "${TX_STRICT:-0}" = 1 ]; then fail "product bug: $*"; fi
+	echo "KNOWN BUG: $*" >&2
+}
+# json_whole WHAT: $OUT is one JSON document and nothing else.
+json_whole() {
+	python3 -c 'import json, sys; json.load(open(sys.argv[1], encoding="utf-8"))' "$OUT" 2>/dev/null ||
+		known "$1 --json is not one JSON document: cli.c's verb_member prints the --help's" \
+		    "allowed values after a sub-verb of cmd_life.c ran (its ran flag is set only by cli.c's own entries)"
+}
+
 add_member() {   # OFFICE NAME IDNUM BRANCH
 	must tx "$1" member add --name "$2" --gender male --ethnicity 汉族 --id-number "$3" \
 	    --education bachelor --category full --branch "$4" --join-date 2000-07-01 \
@@ -149,6 +161,7 @@ run "$OUT" tx sq01 member sanctions 刘洋 --json
 expect_contains "$OUT" '"kind": "warning"'
 expect_contains "$OUT" '"kind_label": "警告"'
 expect_contains "$OUT" '"until": "2026-03-01"'
+json_whole "member sanctions"
 run "$OUT" tx sq01 member sanctions 刘洋 --csv
 expect_contains "$OUT" "2024-05-06"
 expect_contains "$OUT" "留党察看"
@@ -164,6 +177,7 @@ equals "history order" "$ORDER" "入党（接收为预备党员） 转为正式�
 run "$OUT" tx sq01 member history 刘洋 --json
 expect_contains "$OUT" '"event": "discipline"'
 expect_contains "$OUT" '"date": "2024-05-06"'
+json_whole "member history"
 
 step "member history: the application and an extended probation, by their meetings"
 # Rows another office's workflow would have written (develop admit, member
