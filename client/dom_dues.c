@@ -163,7 +163,13 @@ dom_month_now(char out[8])
 void
 dom_month_add(const char *m, int n, char out[8])
 {
-	month_of_index(month_index(m) + n, out);
+	int i = month_index(m);
+
+	if (i < 0) {   /* not a month: nothing to add to */
+		snprintf(out, 8, "%s", "0000-00");
+		return;
+	}
+	month_of_index(i + n, out);
 }
 
 /* The class's label for messages. */
@@ -421,7 +427,7 @@ pay_in_txn(struct replica *r, const char *id, const struct dom_dues_pay *p, int6
 	Tongxin__Value cur[DOM_MAX_COLS], v[DOM_MAX_COLS];
 	int set[DOM_MAX_COLS] = { 0 };
 	char pid[ID_TEXT_LEN + 1], on[11], y[32], today[11], period[SCHEMA_ID_LEN + 9];
-	char err[512] = "", nid[ID_TEXT_LEN + 1];
+	char err[512] = "", nid[ID_TEXT_LEN + 1], limit[8];
 	const char *cls, *join;
 	int64_t paid, fen = want;
 	int rc, cb = MCOL("dues_base");
@@ -431,6 +437,14 @@ pay_in_txn(struct replica *r, const char *id, const struct dom_dues_pay *p, int6
 	    (rc = owes_dues(cur, "不能登记交纳", PCOL("member_id"), e)) != 0)
 		goto out;
 	join = val_text(cur, MCOL("join_date"));
+	today_str(today);
+	snprintf(limit, sizeof limit, "%.7s", today);
+	dom_month_add(limit, 12, limit);   /* this month plus a year (the row rule's bound) */
+	if (strcmp(p->month, limit) > 0) {
+		rc = fail(e, DOM_INVALID, PCOL("month"), "%s 超过一年之后：党费最多预交一年（至 %s）"
+		    "(at most a year ahead)", p->month, limit);
+		goto out;
+	}
 	if (join && strncmp(p->month, join, 7) < 0) {
 		rc = fail(e, DOM_INVALID, PCOL("month"), "%s 早于入党月份 %.7s：入党前不交纳党费 "
 		    "(before the member joined)", p->month, join);
@@ -454,7 +468,6 @@ pay_in_txn(struct replica *r, const char *id, const struct dom_dues_pay *p, int6
 			goto out;
 		}
 	}
-	today_str(today);
 	snprintf(period, sizeof period, "%s/%s", id, p->month);
 	value_set_text(&v[PCOL("member_id")], id);
 	value_set_text(&v[PCOL("month")], p->month);
