@@ -154,8 +154,8 @@ date_ok(const char *date, const char *label, const char *join, const char *today
 /*
  * Set the member's reduction columns (and standing for death and
  * expulsion) on row cur, check the row as it would be and write it; the
- * transaction is open. col_of_rule names the column a broken row rule is
- * reported on. 0, or -1 with e.
+ * transaction is open. A broken rule of the whole row names no column.
+ * 0, or -1 with e.
  */
 static int
 leave_write(struct replica *r, const char *id, const Tongxin__Value *cur, const char *how,
@@ -375,7 +375,8 @@ dom_discipline_add(struct replica *r, const char *operator_name, const char *mem
 	if (rc == 0 && !dry_run && rep_insert(r, TBL_DISCIPLINE, v, id, err, sizeof err) != 0)
 		rc = fail(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
 	/* 开除党籍 ends the membership in the same transaction. */
-	if (rc == 0 && strcmp(val_text(v, DCOL("kind")), "expulsion") == 0) {
+	if (rc == 0 && strcmp(val_text(v, DCOL("kind")), "expulsion") == 0 &&
+	    (rc = no_open_transfer(r, member_id, e)) == 0) {
 		utf8_cut(val_text(v, DCOL("grounds")), note, sizeof note);
 		rc = leave_write(r, member_id, cur, "expulsion", val_text(v, DCOL("decided_on")),
 		    note, dry_run, e);

@@ -68,7 +68,8 @@ struct dom_sanction {
  * 留党察看's end within two years: validate.c); decided_on not before the
  * member joined; an end date only for 留党察看, and at least a year after
  * the decision (it lasts one or two years). An expulsion (开除党籍)
- * also makes the member leave in the same transaction (left_reason
+ * also makes the member leave in the same transaction, refused like
+ * dom_member_leave while a transfer of the member is open (left_reason
  * expulsion, left_on the decision's date, left_note the grounds cut to
  * fit, standing expelled). Columns named by e->col are discipline's.
  * id_out (may be NULL) receives the new row's id (not with dry_run).

@@ -251,6 +251,7 @@ equals "SQ01 has no such sanction" "$(tx sq01 sync -q; q sq01 "SELECT count(*) F
 step "a transfer moves the discipline rows with the member"
 must tx sq01 transfer request 刘洋 --to SQ02-01 --reason 搬迁
 refused sq01 7 "尚待接收，请先撤回" member leave 刘洋 --reason 退党 --date 2025-05-01
+refused sq01 7 "尚待接收，请先撤回" member discipline 刘洋 --kind 开除党籍 --date 2025-05-01 --grounds 严重违纪
 must tx sq01 sync -q
 must tx sq02 sync -q
 TR=$(q sq02 "SELECT id FROM transfer WHERE member_id = '$B_ID'")
