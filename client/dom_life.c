@@ -266,6 +266,22 @@ dom_member_leave(struct replica *r, const char *operator_name, const char *id,
 	return 0;
 }
 
+int
+dom_member_not_left(struct replica *r, const char *id, const char *what, struct dom_error *e)
+{
+	Tongxin__Value cur[DOM_MAX_COLS];
+	int rc;
+
+	dom_error_clear(e);
+	if ((rc = member_load(r, id, cur, e)) != 0) {
+		clear_row(cur);
+		return e->kind == DOM_NOT_FOUND ? (dom_error_clear(e), 0) : -1;
+	}
+	rc = not_left(cur, what, -1, e);
+	clear_row(cur);
+	return rc;
+}
+
 /* --- 党纪处分 ------------------------------------------------------------------ */
 
 /*

@@ -49,6 +49,16 @@ struct dom_leave {
 int dom_member_leave(struct replica *r, const char *operator_name, const char *id,
     const struct dom_leave *l, bool dry_run, struct dom_error *e);
 
+/*
+ * For the other steps of a member's record (a transfer request, 失联, a
+ * promotion ...): refuse a member who left. what says, in Chinese, what is
+ * refused ("不能申请转接"). Call inside the write's transaction. 0 when the
+ * member has not left (or is not in the replica: the caller says so), or
+ * -1 with e (DOM_INVALID, no column, the date and the way the member left).
+ */
+int dom_member_not_left(struct replica *r, const char *id, const char *what,
+    struct dom_error *e);
+
 /* --- 党纪处分 ------------------------------------------------------------------ */
 
 /* A sanction as the clerk gives it; strings borrowed, NULL or "" when not given. */
