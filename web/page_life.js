@@ -6,6 +6,7 @@
 // without saving). Data is only ever text (h()).
 import { ApiError, get, post } from './api.js';
 import { fill, h } from './dom.js';
+import { problem } from './desk.js';
 
 // Route name -> async (seq, parts) drawing the page.
 export const pages = {};
@@ -132,6 +133,12 @@ function historySection(d) {
 // Sections the member page adds below the member's items (elements), for member id
 // with item values v; again() redraws the member page.
 export async function memberSections(id, v, again) { // eslint-disable-line no-unused-vars
-  const d = await get('/api/member/life', { id });
+  let d;
+  try {
+    d = await get('/api/member/life', { id });
+  } catch (e) {
+    // The member's own items still show; these sections say what went wrong.
+    return [h('section', { id: 'life-leave' }, h('h2', {}, '党员减少与党纪处分'), problem(e))];
+  }
   return [leaveSection(id, d, again), disciplineSection(id, d, again), historySection(d)];
 }
