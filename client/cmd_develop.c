@@ -16,6 +16,7 @@
 #include "cmd.h"
 #include "dom_develop.h"
 #include "dom_handle.h"
+#include "dom_work.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -208,6 +209,35 @@ applicant_resolve(struct replica *r, const char *handle, char id[ID_TEXT_LEN + 1
 	return refused(&e, -1, verbname);
 }
 
+/*
+ * A reference as the clerk reads it: a meeting by its date and kind with
+ * its short handle ("2024-03-15 支委会（91362f46）"), anything else by its
+ * short handle, which the other verbs take.
+ */
+static const char *
+ref_shown(struct replica *r, const char *table, const char *id, char *buf, size_t cap)
+{
+	Tongxin__Value mv[DOM_MAX_COLS];
+	char org_name[256], org_code[65];
+	int counts[3];
+	struct dom_error e;
+	const struct table_def *tm = &schema_tables[TBL_MEETING];
+
+	if (table == NULL || strcmp(table, "meeting") != 0 ||
+	    dom_meeting_get(r, id, mv, org_name, org_code, counts, NULL, NULL, &e) != 0)
+		return dom_short(id);
+	{
+		const Tongxin__Value *on = &mv[schema_col_index(tm, "held_on")];
+		const Tongxin__Value *kind = &mv[schema_col_index(tm, "kind")];
+		snprintf(buf, cap, "%s %s（%s）", on->kind_case == TONGXIN__VALUE__KIND_S ? on->s : "",
+		    kind->kind_case == TONGXIN__VALUE__KIND_S ?
+		    vocab_show(vocab_get("meeting_kind"), kind->s) : "", dom_short(id));
+	}
+	for (int c = 0; c < tm->ncols; c++)
+		value_clear(&mv[c]);
+	return buf;
+}
+
 static int
 dev_show(struct cli *cli, struct replica *r, const struct cmd_args *a)
 {
@@ -235,7 +265,7 @@ dev_show(struct cli *cli, struct replica *r, const struct cmd_args *a)
 			if (strcmp(td->cols[c].name, "org_id") == 0 && org_name[0])
 				shown = org_name;
 			else if (td->cols[c].type == COL_REF && vals[c].kind_case == TONGXIN__VALUE__KIND_S)
-				shown = dom_short(vals[c].s);   /* a handle the other verbs take */
+				shown = ref_shown(r, td->cols[c].ref_table, vals[c].s, buf, sizeof buf);
 			else
 				shown = value_label(&td->cols[c], &vals[c], buf, sizeof buf);
 		}
