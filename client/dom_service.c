@@ -659,3 +659,28 @@ dom_service_handle(struct replica *r, const char *handle, char id[ID_TEXT_LEN + 
 	snprintf(id, ID_TEXT_LEN + 1, "%s", found);
 	return 0;
 }
+
+int
+dom_service_org_by_code(struct replica *r, const char *code, char id[ID_TEXT_LEN + 1],
+    struct dom_error *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	dom_error_clear(e);
+	if (code == NULL || code[0] == '\0')
+		return fail(e, DOM_MISSING, RCOL("org_id"), "缺少必填项 报到社区");
+	if (strlen(code) > 32)
+		return fail(e, DOM_INVALID, RCOL("org_id"), "组织编码超过 32 字节 the code is too long");
+	if (sqlite3_prepare_v2(replica_db(r), "SELECT id FROM org WHERE code = ?1", -1, &st,
+	    NULL) != SQLITE_OK)
+		return db_fail(r, e);
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		snprintf(id, ID_TEXT_LEN + 1, "%s", col_text(st, 0));
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return fail(e, DOM_NOT_FOUND, RCOL("org_id"), "未知组织 unknown organisation code \"%s\""
+		    "（本副本中没有该组织 not in this replica）", text_show(code));
+	return rc == SQLITE_ROW ? 0 : db_fail(r, e);
+}

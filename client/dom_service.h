@@ -152,4 +152,12 @@ int dom_service_records(struct replica *r, const char *report_id,
 int dom_service_handle(struct replica *r, const char *handle, char id[ID_TEXT_LEN + 1],
     struct dom_error *e);
 
+/*
+ * The organisation of code in this replica (the community a clerk names):
+ * 0 with id set, or -1 with e (DOM_NOT_FOUND: this replica does not hold
+ * it; an office holds only its own organisations).
+ */
+int dom_service_org_by_code(struct replica *r, const char *code, char id[ID_TEXT_LEN + 1],
+    struct dom_error *e);
+
 #endif
