@@ -243,6 +243,7 @@ q sq02 "DELETE FROM member WHERE id = '$B_ID'"
 run "$OUT" tx sq02 sync
 expect_rc 10 "the server rejects it (sync exit 10)"
 expect_contains "$OUT" "1 rejected"
+expect_contains "$OUT" "不在本设备所属组织的范围内"
 must tx street sync -q
 equals "the street has no such sanction" \
 	"$(q street "SELECT count(*) FROM discipline WHERE grounds = '越权写入'")" 0
