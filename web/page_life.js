@@ -110,9 +110,19 @@ function disciplineSection(id, d, again) {
       ['decided_on', L.decided_on, date('d-decided_on', 'decided_on')],
       ['decided_by', L.decided_by, text('d-decided_by', 'decided_by', 200)],
       ['grounds', L.grounds, text('d-grounds', 'grounds', 2000)],
-      ['until', `${L.until}（仅留党察看）`, date('d-until', 'until')],
+      ['until', `${L.until}（留党察看一年或两年）`, date('d-until', 'until')],
       ['note', L.note, text('d-note', 'note', 500)],
     ], again);
+    // 察看期满 belongs to 留党察看 alone: shown (and sent) only for it.
+    const kind = f.querySelector('#d-kind');
+    const until = f.querySelector('#d-until');
+    const untilField = until.closest('.field');
+    const toggle = () => {
+      untilField.hidden = kind.value !== 'probation';
+      if (untilField.hidden) until.value = '';
+    };
+    kind.addEventListener('change', toggle);
+    toggle();
     holder.append(f);
     f.querySelector('select').focus();
   };

@@ -39,7 +39,10 @@ try {
   step('留党察看 without its end: refused beside 察看期满, nothing saved');
   await page.click('#act-discipline');
   await page.waitForSelector('#discipline-form #d-kind');
+  const untilHidden = () => page.$eval('#d-until', (e) => e.closest('.field').hidden);
+  check(await untilHidden(), '察看期满 is offered before 留党察看 is chosen');
   await set('#d-kind', 'probation');
+  check(!(await untilHidden()), '察看期满 is not offered for 留党察看');
   await set('#d-decided_on', '2025-03-01');
   await page.type('#d-grounds', '违反组织纪律');
   await page.type('#d-decided_by', '和平社区党委');
