@@ -4,11 +4,15 @@
  * tongxin dues (dom_dues.h); no SQL here.
  *
  *   GET  /api/dues?month=&org=          the month's list and totals
- *   POST /api/dues/pay                  member, month [, amount, date, by, note]
+ *   POST /api/dues/pay[/check]          member, month [, amount, date, by, note]
  *   POST /api/dues/pay-all              month [, org, date, by]
  *   GET  /api/dues/arrears?as_of=&org=  members behind with their dues
  *   GET  /api/dues/member?id=&month=    a member's class, base, amount, last 12 months
- *   POST /api/dues/set                  id, class [, base]
+ *   POST /api/dues/set[/check]          id, class [, base]
+ *
+ * A /check runs the same rules in the replica's transaction and rolls back:
+ * its "no" is an answer (200 with ok false, the message and the form's
+ * field), so the page asks it before the write.
  *
  * Amounts go out twice: in fen (numbers, "*_fen") and as the yuan text
  * people read ("45.00"); they come in as yuan text, as on the command line.
@@ -21,6 +25,7 @@
 #include <event2/buffer.h>
 
 #include "dom_dues.h"
+#include "dues.h"
 #include "vocab.h"
 
 /* Bounds of the desk's inputs (the domain bounds them again). */
@@ -62,6 +67,60 @@ static void
 too_long(struct call *c)
 {
 	web_reply_error(c->req, 422, "invalid", "填写的内容过长 an item is too long", NULL);
+}
+
+/*
+ * The form's name for column col of table t (the API's field names are the
+ * CLI's option names), or NULL.
+ */
+static const char *
+field_of(int t, int col)
+{
+	static const char *const map[][2] = {
+		{ "month", "month" }, { "amount", "amount" }, { "paid_on", "date" },
+		{ "received_by", "by" }, { "note", "note" }, { "member_id", "member" },
+		{ "dues_class", "class" }, { "dues_base", "base" },
+	};
+	const char *name;
+
+	if (col < 0)
+		return NULL;
+	name = schema_tables[t].cols[col].name;
+	for (size_t k = 0; k < sizeof map / sizeof map[0]; k++)
+		if (strcmp(map[k][0], name) == 0)
+			return map[k][1];
+	return NULL;
+}
+
+/*
+ * Answer a refused write of table t: a check's "no" is an answer (200,
+ * ok false), a write's is 422 (404/500 for the rest), each naming the
+ * form's field.
+ */
+static void
+reply_refused(struct call *c, const struct dom_error *e, int t, bool dry_run)
+{
+	const char *field = field_of(t, e->col);
+	struct jw j;
+	struct evbuffer *b;
+
+	if (!dry_run || (e->kind != DOM_INVALID && e->kind != DOM_MISSING)) {
+		if (e->kind == DOM_INVALID || e->kind == DOM_MISSING)
+			web_reply_error(c->req, 422, e->kind == DOM_MISSING ? "missing" : "invalid",
+			    e->msg, field);
+		else
+			web_reply_dom_error(c, e, -1);
+		return;
+	}
+	if ((b = web_new_body(c, &j)) == NULL)
+		return;
+	jw_obj(&j);
+	jw_kbool(&j, "ok", false);
+	jw_kstr(&j, "error", e->kind == DOM_MISSING ? "missing" : "invalid");
+	jw_kstr(&j, "message", e->msg);
+	jw_kstr(&j, "field", field);
+	jw_end_obj(&j);
+	web_reply_json(c->req, 200, b);
 }
 
 /* --- GET /api/dues ------------------------------------------------------------ */
@@ -138,7 +197,7 @@ api_dues(struct call *c)
 /* --- POST /api/dues/pay, /api/dues/pay-all ------------------------------------ */
 
 static void
-api_dues_pay(struct call *c)
+pay_write(struct call *c, bool dry_run)
 {
 	bool bad = false;
 	struct dom_dues_pay p = {
@@ -159,20 +218,24 @@ api_dues_pay(struct call *c)
 		too_long(c);
 		return;
 	}
-	if (dom_dues_pay(c->w->r, c->w->operator_name, member ? member : "", &p, false, id, &fen,
+	if (dom_dues_pay(c->w->r, c->w->operator_name, member ? member : "", &p, dry_run, id, &fen,
 	    &e) != 0) {
-		web_reply_dom_error(c, &e, TBL_DUES_PAYMENT);
+		reply_refused(c, &e, TBL_DUES_PAYMENT, dry_run);
 		return;
 	}
 	if ((b = web_new_body(c, &j)) == NULL)
 		return;
 	jw_obj(&j);
 	jw_kbool(&j, "ok", true);
-	jw_kstr(&j, "id", id);
+	jw_kbool(&j, "saved", !dry_run);
+	jw_kstr(&j, "id", dry_run ? NULL : id);
 	put_amount(&j, "amount", fen);
 	jw_end_obj(&j);
-	web_reply_json(c->req, 201, b);
+	web_reply_json(c->req, dry_run ? 200 : 201, b);
 }
+
+static void api_dues_pay(struct call *c) { pay_write(c, false); }
+static void api_dues_pay_check(struct call *c) { pay_write(c, true); }
 
 static void
 api_dues_pay_all(struct call *c)
@@ -193,7 +256,7 @@ api_dues_pay_all(struct call *c)
 	}
 	if (dom_dues_pay_all(c->w->r, c->w->operator_name, month, org, date, by, false, &bt,
 	    &e) != 0) {
-		web_reply_dom_error(c, &e, TBL_DUES_PAYMENT);
+		reply_refused(c, &e, TBL_DUES_PAYMENT, false);
 		return;
 	}
 	if ((b = web_new_body(c, &j)) == NULL)
@@ -321,6 +384,19 @@ api_dues_member(struct call *c)
 	jw_kint(&j, "rate_bp", d.rate_bp);
 	jw_kbool(&j, "left", d.left);
 	jw_kstr(&j, "join_month", d.join_month[0] ? d.join_month : NULL);
+	/* The classes to choose from, and which of them are figured on a base. */
+	jw_key(&j, "classes");
+	jw_arr(&j);
+	for (size_t k = 0; vocab_vals_dues_class[k] != NULL; k++) {
+		const char *code = vocab_vals_dues_class[k];
+		jw_obj(&j);
+		jw_kstr(&j, "code", code);
+		jw_kstr(&j, "label", vocab_label(vocab_get("dues_class"), code));
+		jw_kstr(&j, "base", strcmp(code, "farmer") == 0 ? "amount" :
+		    dues_rate_bp(code, 0) > 0 ? "income" : NULL);
+		jw_end_obj(&j);
+	}
+	jw_end_arr(&j);
 	jw_key(&j, "months");
 	jw_arr(&j);
 	if (dom_dues_history(c->w->r, id, month, 12, put_history_row, &j, &e) != 0) {
@@ -334,7 +410,7 @@ api_dues_member(struct call *c)
 }
 
 static void
-api_dues_set(struct call *c)
+set_write(struct call *c, bool dry_run)
 {
 	bool bad = false;
 	const char *id = bounded(web_field(c, "id"), ID_TEXT_LEN, &bad);
@@ -349,26 +425,32 @@ api_dues_set(struct call *c)
 		too_long(c);
 		return;
 	}
-	if (dom_dues_set(c->w->r, c->w->operator_name, id ? id : "", cls, base, false, &monthly,
+	if (dom_dues_set(c->w->r, c->w->operator_name, id ? id : "", cls, base, dry_run, &monthly,
 	    &e) != 0) {
-		web_reply_dom_error(c, &e, TBL_MEMBER);
+		reply_refused(c, &e, TBL_MEMBER, dry_run);
 		return;
 	}
 	if ((b = web_new_body(c, &j)) == NULL)
 		return;
 	jw_obj(&j);
 	jw_kbool(&j, "ok", true);
+	jw_kbool(&j, "saved", !dry_run);
 	put_amount(&j, "monthly", monthly);
 	jw_end_obj(&j);
 	web_reply_json(c->req, 200, b);
 }
 
+static void api_dues_set(struct call *c) { set_write(c, false); }
+static void api_dues_set_check(struct call *c) { set_write(c, true); }
+
 const struct web_route web_routes_dues[] = {
 	{ EVHTTP_REQ_GET, "/api/dues", api_dues },
 	{ EVHTTP_REQ_POST, "/api/dues/pay", api_dues_pay },
+	{ EVHTTP_REQ_POST, "/api/dues/pay/check", api_dues_pay_check },
 	{ EVHTTP_REQ_POST, "/api/dues/pay-all", api_dues_pay_all },
 	{ EVHTTP_REQ_GET, "/api/dues/arrears", api_dues_arrears },
 	{ EVHTTP_REQ_GET, "/api/dues/member", api_dues_member },
 	{ EVHTTP_REQ_POST, "/api/dues/set", api_dues_set },
+	{ EVHTTP_REQ_POST, "/api/dues/set/check", api_dues_set_check },
 	{ 0, NULL, NULL },
 };
