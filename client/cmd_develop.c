@@ -114,6 +114,51 @@ dev_add(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	return EXIT_OK;
 }
 
+/* --- develop edit --------------------------------------------------------- */
+
+/* The applicant named by handle, or an exit status having said why. */
+static int applicant_resolve(struct replica *r, const char *handle, char id[ID_TEXT_LEN + 1],
+    const char *verbname);
+
+static int
+dev_edit(struct cli *cli, struct replica *r, const struct cmd_args *a)
+{
+	static const char verbname[] = "develop edit";
+	static const struct {
+		const char *opt, *col;
+	} items[] = { { "name", "name" }, { "gender", "gender" }, { "ethnicity", "ethnicity" },
+		{ "education", "education" }, { "phone", "phone" }, { "job", "job" },
+		{ "note", "note" }, { "id-region-verified", "id_region_verified" } };
+	const struct table_def *td = &schema_tables[TBL_APPLICANT];
+	Tongxin__Value vals[DOM_MAX_COLS];
+	int set[DOM_MAX_COLS] = { 0 }, rc;
+	char id[ID_TEXT_LEN + 1];
+	struct dom_error e;
+
+	memset(vals, 0, sizeof vals);
+	if ((rc = applicant_resolve(r, a->argv[0], id, verbname)) != 0)
+		return rc;
+	for (size_t k = 0; k < sizeof items / sizeof items[0]; k++) {
+		const char *v = cmd_get(a, items[k].opt);
+		int c = ACOL(items[k].col);
+		if (v == NULL)
+			continue;
+		/* An empty value clears an optional item (a required one is refused). */
+		if (v[0] != '\0' && td->cols[c].type == COL_ENUM &&
+		    vocab_col_store(&td->cols[c], v) == NULL)
+			return vocab_refuse(verbname, td->cols[c].label, items[k].opt,
+			    vocab_of_col(&td->cols[c]), v);
+		if (dom_value_parse(&td->cols[c], v, &vals[c], &e) != 0)
+			return refused(&e, -1, verbname);
+		set[c] = 1;
+	}
+	if (dom_applicant_edit(r, cli->operator_name, id, vals, set, false, &e) != 0)
+		return refused(&e, TBL_APPLICANT, verbname);
+	if (!cli->quiet)
+		printf("已修改 Updated applicant %s\n", dom_short(id));
+	return EXIT_OK;
+}
+
 /* --- develop list --------------------------------------------------------- */
 
 struct list_ctx {
@@ -473,6 +518,7 @@ with_replica(struct cli *cli, const struct cmd_args *a,
 }
 
 static int exec_add(struct cli *cli, const struct cmd_args *a) { return with_replica(cli, a, dev_add); }
+static int exec_edit(struct cli *cli, const struct cmd_args *a) { return with_replica(cli, a, dev_edit); }
 static int exec_list(struct cli *cli, const struct cmd_args *a) { return with_replica(cli, a, dev_list); }
 static int exec_show(struct cli *cli, const struct cmd_args *a) { return with_replica(cli, a, dev_show); }
 static int exec_step(struct cli *cli, const struct cmd_args *a) { return with_replica(cli, a, dev_step); }
@@ -511,6 +557,18 @@ static const struct cmd_opt add_opts[] = {
 	{ "note", "TEXT", 0, "备注" },
 	{ "birth-date", "D", 0, "出生日期 (默认取自公民身份号码)" },
 	{ "id-region-verified", "0|1", 0, "地区码已核实 a region code GB/T 2260 lacks, checked by a person" },
+	{ NULL, NULL, 0, NULL },
+};
+
+static const struct cmd_opt edit_opts[] = {
+	{ "name", "NAME", 0, "姓名" },
+	{ "gender", "G", 0, "性别" },
+	{ "ethnicity", "E", 0, "民族" },
+	{ "education", "E", 0, "学历 (空值清除 an empty value clears it)" },
+	{ "phone", "TEXT", 0, "联系电话" },
+	{ "job", "TEXT", 0, "工作岗位" },
+	{ "note", "TEXT", 0, "备注" },
+	{ "id-region-verified", "0|1", 0, "地区码已核实" },
 	{ NULL, NULL, 0, NULL },
 };
 
@@ -571,6 +629,10 @@ const struct cmd_entry cmd_entries_member_develop[] = {
 static const struct cmd_entry cmd_entries_develop[] = {
 	{ "develop", "add", NULL, 0, 0, add_opts, 0, 0,
 	  "登记入党申请人 Add a person who applied to join (入党申请人), 18 or older.\n", exec_add },
+	{ "develop", "edit", "PERSON", 1, 1, edit_opts, 0, 0,
+	  "修改 Correct a person's items before admission (after it, edit the member).\n"
+	  "A wrong citizen ID is not edited: stop the record and add the person again.\n"
+	  PERSON_ARG, exec_edit },
 	{ "develop", "list", NULL, 0, 0, list_opts, 0, 0,
 	  "列出发展党员 The people in the pipeline by stage; 编号 is the short handle the\n"
 	  "other sub-verbs take.\n", exec_list },

@@ -790,6 +790,89 @@ out:
 	return rc;
 }
 
+int
+dom_applicant_edit(struct replica *r, const char *operator_name, const char *id,
+    const Tongxin__Value *vals, const int *set, bool dry_run, struct dom_error *e)
+{
+	static const char *const editable[] = { "name", "gender", "ethnicity", "education", "phone",
+		"job", "note", "id_region_verified" };
+	const struct table_def *td = &schema_tables[TBL_APPLICANT];
+	Tongxin__Value cur[DOM_MAX_COLS], row[DOM_MAX_COLS];
+	struct upd u = { .n = 0 };
+	char today[11], why[512], err[512] = "";
+	const char *stage;
+	int got, rc = -1;
+
+	dom_error_clear(e);
+	for (int c = 0; c < td->ncols; c++) {
+		bool ok = false;
+		if (!set[c])
+			continue;
+		for (size_t k = 0; k < sizeof editable / sizeof editable[0]; k++)
+			ok = ok || strcmp(td->cols[c].name, editable[k]) == 0;
+		if (!ok)
+			return fail(e, DOM_INVALID, c, "%s不能在此修改 (%s is set by the pipeline's steps or "
+			    "fixed with the record)", td->cols[c].label, td->cols[c].name);
+		if (u.n == sizeof u.cols / sizeof u.cols[0])
+			return fail(e, DOM_INVALID, c, "一次修改的项目过多 too many items");
+		u.cols[u.n] = (uint32_t)c;
+		u.vals[u.n++] = vals[c];
+	}
+	if (u.n == 0)
+		return fail(e, DOM_INVALID, -1, "没有要修改的项目 nothing to change");
+	if (!id_valid(id))
+		return fail(e, DOM_NOT_FOUND, -1, "未找到 no such record");
+	memset(cur, 0, sizeof cur);
+	if (rep_begin(r, operator_name) != 0)
+		return db_fail(r, e);
+	if (dom_check_values(TBL_APPLICANT, vals, set, false, e) != 0)
+		goto out;
+	if ((got = rep_get(r, TBL_APPLICANT, id, cur, NULL)) != 1) {
+		if (got == 0)
+			fail(e, DOM_NOT_FOUND, -1, "本副本中没有这条记录 (not found)");
+		else
+			db_fail(r, e);
+		goto out;
+	}
+	stage = val_text(cur, ACOL("stage"));
+	if (stage != NULL && strcmp(stage, "admitted") == 0) {
+		fail(e, DOM_INVALID, ACOL("stage"), "已接收为预备党员，请修改党员信息 (admitted: edit the "
+		    "member record)");
+		goto out;
+	}
+	for (int c = 0; c < td->ncols; c++) {
+		row[c] = set[c] ? vals[c] : cur[c];
+		if (set[c] && (td->cols[c].flags & COLF_REQUIRED) &&
+		    vals[c].kind_case == TONGXIN__VALUE__KIND__NOT_SET) {
+			fail(e, DOM_INVALID, c, "%s (%s) cannot be empty", td->cols[c].label,
+			    td->cols[c].name);
+			goto out;
+		}
+	}
+	today_str(today);
+	if (validate_row(TBL_APPLICANT, row, today, why, sizeof why) != 0) {
+		fail(e, DOM_INVALID, -1, "%s", why);
+		goto out;
+	}
+	if (dry_run) {
+		rc = 0;
+		goto out;
+	}
+	if (rep_update(r, TBL_APPLICANT, id, u.cols, u.vals, u.n, err, sizeof err) != 0) {
+		fail(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
+		goto out;
+	}
+	rc = rep_commit(r, err, sizeof err) != 0 ? fail(e, DOM_FAIL, -1, "%s", err) : 0;
+	for (int c = 0; c < DOM_MAX_COLS; c++)
+		value_clear(&cur[c]);
+	return rc;
+out:
+	rep_rollback(r);
+	for (int c = 0; c < DOM_MAX_COLS; c++)
+		value_clear(&cur[c]);
+	return rc;
+}
+
 /* --- reading ---------------------------------------------------------------- */
 
 int

@@ -50,6 +50,17 @@ int dom_applicant_handle(struct replica *r, const char *handle, char id[ID_TEXT_
 int dom_applicant_add(struct replica *r, const char *operator_name, Tongxin__Value *vals,
     int *set, bool dry_run, char id_out[ID_TEXT_LEN + 1], struct dom_error *e);
 
+/*
+ * Correct the personal items of an applicant still in the pipeline (not
+ * admitted: the member record is edited then): name, gender, ethnicity,
+ * education, phone, job, note, id_region_verified. vals/set as for add (an
+ * unset value clears an optional item). Inside one local transaction: the
+ * stage, each value and the whole row as it would be (validate_row: the
+ * ID's gender, for one). 0, or -1 with e; on -1 nothing was changed.
+ */
+int dom_applicant_edit(struct replica *r, const char *operator_name, const char *id,
+    const Tongxin__Value *vals, const int *set, bool dry_run, struct dom_error *e);
+
 /* A step of the pipeline or of probation. Append only. */
 enum dom_dev_step {
 	DOM_DEV_ACTIVIST,    /* applicant -> activist (activist_on, activist_meeting_id) */

@@ -203,6 +203,13 @@ expect_rc 0 "develop show --json"
 expect_contains "$OUT" '"stage": "stopped"'
 expect_contains "$OUT" '"stage_label": "停止培养"'
 refused sq01 9 "没有入党申请人" develop show 张无忌
+run "$OUT" tx sq01 develop edit "$H" --phone 13900000022 --job 护士
+expect_rc 0 "develop edit"
+[ "$(q sq01 "SELECT phone || '|' || job FROM applicant WHERE id_number = '$(idn_female 19960708 3)'")" = \
+	"13900000022|护士" ] || fail "develop edit changed the phone and job"
+refused sq01 7 "性别" develop edit "$H" --gender male
+refused sq01 7 "请修改党员信息" develop edit 周建国 --phone 13900000033
+refused sq01 2 "--stage" develop edit "$H" --stage activist
 refused sq01 2 "未知子命令" develop promote 周建国
 refused sq01 7 "发展阶段" develop list --stage 党员
 run "$OUT" tx sq01 member --help
