@@ -10,6 +10,9 @@
 #     and leaves the replica byte for byte as it was;
 #   - the promotion decided offline is synced and the street's replica shows
 #     the member as 正式党员 with its date (`member show` there);
+#   - handles (the list's short handle, citizen ID, a name; an ambiguous
+#     name 7 with the candidates, an unknown one 9), develop edit before
+#     admission only, usage errors 2;
 #   - `develop due --month 2025-03` at SQ02 with hand-computed lines: an
 #     activist whose year ends in the month, a probationary member due, two
 #     overdue (one who joined on 29 February), one extended, one promoted.
