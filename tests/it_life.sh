@@ -144,6 +144,10 @@ refused sq01 7 "早于入党日期" member discipline 刘洋 --kind 警告 --dat
 refused sq01 7 '处分种类 "罚款" 无效' member discipline 刘洋 --kind 罚款 --date 2025-03-01 --grounds 违反纪律
 refused sq01 7 "处分事由" member discipline 刘洋 --kind 警告 --date 2025-03-01 --grounds "　 "
 refused sq01 2 "--grounds" member discipline 刘洋 --kind 警告 --date 2025-03-01
+refused sq01 7 "处分事由 (grounds) 超过 2000 字节" member discipline 刘洋 --kind 警告 --date 2025-03-01 \
+	--grounds "$(printf '违%.0s' $(seq 667))"
+refused sq01 7 "减少原因 (left_note) 超过 500 字节" member leave 刘洋 --reason 退党 --date 2025-03-01 \
+	--note "$(printf '退%.0s' $(seq 167))"
 refused sq01 9 "没有党员" member discipline 不存在的人 --kind 警告 --date 2025-03-01 --grounds 违反纪律
 
 step "member discipline: a warning and a 留党察看 for 刘洋"
