@@ -133,6 +133,7 @@ async function pageService(seq, parts) {
     notice,
     h('div.bar', {}, h('label', {}, all, ' 显示已结束的报到')),
     list,
+    h('h2', {}, '登记'),
     h('div.steps', {}, recSlot, add),
     h('h2', {}, '反馈原单位'),
     h('div.bar', {}, h('label', { for: 'sv-year' }, '年度'), year),

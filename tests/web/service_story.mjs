@@ -1,0 +1,76 @@
+// service_story.mjs - 双报到 on the community's desk (幸福社区 SQ02), in
+// Debian's chromium: the street has reported 孙磊 (a member of a branch
+// under another community) to SQ02; the 双报到 page lists him with his unit
+// and phone and no citizen ID; the clerk records a service of 1.5 hours
+// through the form (a refused one first: hours that are no number), adds a
+// person from outside the street, reads the year's report back, opens the
+// report and ends it. No console error, no request to another host.
+//
+// usage: node service_story.mjs TOKEN_URL OUTDIR ID_NUMBER
+import { desk } from './harness.mjs';
+
+const [url, outdir, idNumber] = process.argv.slice(2);
+if (!url || !outdir || !idNumber) {
+  console.error('usage: node service_story.mjs TOKEN_URL OUTDIR ID_NUMBER');
+  process.exit(2);
+}
+const d = await desk(outdir, 'service');
+const { page, step, check, shot } = d;
+try {
+  const year = String(new Date().getFullYear());
+
+  step('sign in and open 双报到');
+  const res = await page.goto(url, { waitUntil: 'networkidle0' });
+  check(res.ok(), `the token link answered ${res.status()}`);
+  await page.waitForSelector('.cards .card');
+  await page.evaluate(() => { location.hash = '#/service'; });
+  await page.waitForSelector('#sv-table');
+  const list = await d.text('#sv-table');
+  check(list.includes('孙磊') && list.includes('市第一医院') && list.includes('13800000001') && list.includes('报到本社区'),
+    `the list: ${list}`);
+  check(!(await d.text('main')).includes(idNumber), 'the page shows the citizen ID');
+  await shot('1-service');
+
+  step('a service with hours that are no number is refused, nothing saved');
+  await page.waitForSelector('#sv-rec-form');
+  await page.type('#sv-rec-activity', '社区义诊');
+  await page.type('#sv-rec-hours', '两小时');
+  await d.expectStatus(422, async () => {
+    await page.click('#sv-rec-form-save');
+    await page.waitForFunction(() => document.querySelector('#sv-rec-form-status').textContent.includes('服务时长'));
+  });
+  check((await d.api('/api/service')).rows[0].services === 0, 'a refused service was saved');
+
+  step('record 1.5 hours');
+  await page.$eval('#sv-rec-hours', (e) => { e.value = ''; });
+  await page.type('#sv-rec-hours', '1.5');
+  await page.click('#sv-rec-form-save');
+  await page.waitForFunction(() => document.querySelector('#sv-notice').textContent.includes('已为 孙磊 登记服务'));
+  await page.waitForFunction(() => [...document.querySelectorAll('#sv-table td')].some((t) => t.dataset.minutes === '90'));
+  const back = await d.text('#sv-back-table');
+  check(back.includes('孙磊') && back.includes('1.5') && back.includes('社区义诊'), `the report back: ${back}`);
+  await shot('2-recorded');
+
+  step('a person from outside the street');
+  await page.type('#sv-add-name', '赵敏');
+  await page.type('#sv-add-unit', '外区某公司');
+  await page.click('#sv-add-form-save');
+  await page.waitForFunction(() => document.querySelector('#sv-table').textContent.includes('赵敏'));
+  check((await d.text('#sv-table')).includes('街道外'), 'the outsider is not marked 街道外');
+
+  step('the report: its services, then its end');
+  await page.click('#sv-table tr[data-id] td');
+  await page.waitForSelector('#sv-report');
+  const rep = await d.text('main');
+  check(rep.includes('孙磊') && rep.includes('社区义诊') && (await d.text('#sv-hours')) === '1.5', `the report page: ${rep}`);
+  await shot('3-report');
+  await page.click('#sv-end-form-save');
+  await page.waitForFunction(() => !document.querySelector('#sv-end-form') &&
+    document.querySelector('#sv-report').textContent.includes(String(new Date().getFullYear())));
+  const ended = (await d.api('/api/service?all=1')).rows.find((r) => r.name === '孙磊');
+  check(ended && ended.ended_on && ended.ended_on.startsWith(year), `not ended: ${JSON.stringify(ended)}`);
+} catch (e) {
+  d.fail(e);
+} finally {
+  await d.finish();
+}
