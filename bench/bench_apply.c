@@ -257,11 +257,12 @@ main(int argc, char **argv)
 	int repeats = argc > 3 ? (int)bx_arg_long(argv[3], "REPEATS") : 5;
 	struct bx_street st;
 	struct bx_refs refs;
-	struct bx_rows org, members;
+	struct bx_rows comm, org, members;
 	struct replica *r;
 	struct store *s;
 	struct load loads[2];
 	char bpath[4200], rpath[4200], err[1024] = "", org_id[ID_TEXT_LEN + 1], buf[3][32];
+	char comm_id[ID_TEXT_LEN + 1];
 	Tongxin__Txn **otx;
 	Tongxin__PushRequest oreq = TONGXIN__PUSH_REQUEST__INIT;
 	Tongxin__PushResponse *oresp;
@@ -293,12 +294,22 @@ main(int argc, char **argv)
 	actor.scope = st.scope;
 	actor.operator_name = "bench";
 
-	/* A branch for the members, pushed like any office's change. */
+	/*
+	 * A branch for the members under a community of the street (the tree
+	 * rule: members only in a branch or group, a branch only under a
+	 * community), pushed like any office's change: one transaction.
+	 */
 	memset(&refs, 0, sizeof refs);
 	refs.org_id = st.street_id;
-	bx_rows_make(&org, TBL_ORG, 0, 1, &refs);
+	refs.org_kind = "community";
+	bx_rows_make(&comm, TBL_ORG, 0, 1, &refs);
 	if (rep_begin(r, "bench") != 0 ||
-	    rep_insert(r, TBL_ORG, bx_row(&org, 0), org_id, err, sizeof err) != 0 ||
+	    rep_insert(r, TBL_ORG, bx_row(&comm, 0), comm_id, err, sizeof err) != 0)
+		bx_die("capture the community: %s", err);
+	refs.org_id = comm_id;
+	refs.org_kind = NULL;
+	bx_rows_make(&org, TBL_ORG, 0, 1, &refs);
+	if (rep_insert(r, TBL_ORG, bx_row(&org, 0), org_id, err, sizeof err) != 0 ||
 	    rep_commit(r, err, sizeof err) != 0)
 		bx_die("capture the branch: %s", err);
 	if ((n = rep_outbox_peek(r, 16, PUSH_BYTES, &otx)) != 1)
@@ -397,6 +408,7 @@ main(int argc, char **argv)
 		free(loads[li].flat);
 		free(loads[li].ids);
 	}
+	bx_rows_free(&comm);
 	bx_rows_free(&org);
 	bx_rows_free(&members);
 	return 0;

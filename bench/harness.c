@@ -502,16 +502,21 @@ gen_value(int t, const struct col_def *cd, uint64_t k, const struct bx_refs *ref
 
 	civil(birth, &by, &bm, &bd);
 	switch (t) {
-	case TBL_ORG:
-		if (IS("code")) return TEXT("B%03llu", (unsigned long long)k);
-		if (IS("name")) return TEXT("幸福里社区第%llu党支部", (unsigned long long)k + 1);
-		if (IS("kind")) return TEXT("branch");
-		if (IS("branch_type")) return TEXT("residential");
+	case TBL_ORG: {
+		/* A branch under a community, a community under the street: the tree rule. */
+		int community = refs->org_kind != NULL && strcmp(refs->org_kind, "community") == 0;
+		if (IS("code")) return TEXT("%s%03llu", community ? "C" : "B", (unsigned long long)k);
+		if (IS("name"))
+			return community ? TEXT("幸福里第%llu社区党委", (unsigned long long)k + 1) :
+			    TEXT("幸福里社区第%llu党支部", (unsigned long long)k + 1);
+		if (IS("kind")) return TEXT("%s", community ? "community" : "branch");
+		if (IS("branch_type")) return community ? 0 : TEXT("residential");
 		if (IS("parent_id")) return TEXT("%s", refs->org_id);
 		if (IS("secretary")) { person_name(k + 11, buf, cap); return 1; }
 		if (IS("founded_on")) return TEXT("2015-07-01");
 		if (IS("dissolved")) { *iv = 0; return 2; }
 		return IS("term_start") || IS("term_end") ? 0 : -1;
+	}
 	case TBL_MEMBER:
 		if (IS("name")) { person_name(k, buf, cap); return 1; }
 		if (IS("gender")) return TEXT("%s", (k % 1000) % 2 ? "male" : "female");
@@ -589,7 +594,8 @@ gen_by_type(const struct col_def *cd, uint64_t k, const struct bx_refs *refs, ch
 {
 	size_t nv = 0;
 
-	if (cd->type == COL_ENUM && cd->enum_vals != NULL) {
+	/* Optional columns stay NULL: an optional enum (left_reason) has rules of its own. */
+	if (cd->type == COL_ENUM && cd->enum_vals != NULL && (cd->flags & COLF_REQUIRED)) {
 		while (cd->enum_vals[nv] != NULL)
 			nv++;
 		snprintf(buf, cap, "%s", cd->enum_vals[k % nv]);

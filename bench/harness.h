@@ -89,6 +89,7 @@ void bx_replica_rm(const char *path);
 /* What generated rows refer to. */
 struct bx_refs {
 	const char *org_id;                       /* org of members and meetings */
+	const char *org_kind;                     /* organisations made: NULL a branch, or "community" */
 	const char (*members)[ID_TEXT_LEN + 1];   /* attendance: who */
 	size_t nmembers;
 	const char (*meetings)[ID_TEXT_LEN + 1];  /* attendance: which meeting */
