@@ -8,7 +8,9 @@
 # SQ01's service back shows them with the hours; SQ02 cannot touch SQ01's
 # member; a third community SQ03 sees nothing; a report to a branch is
 # refused; a person from outside the street reports to SQ02 alone; the
-# report ends and later services are refused; every replica converges.
+# report ends and later services are refused; every replica converges; a
+# modified client at SQ02 that forges his member row is refused by the
+# server.
 #
 # Who files the report: the member's office names the community by code,
 # and an office's replica holds only its own subtree, so SQ01 cannot name
@@ -190,4 +192,15 @@ for d in street sq01 sq02 sq03; do
 	expect_rc 0 "$d sync --verify"
 	expect_contains "$W/v.out" "replica check: match"
 done
+step "a modified client at SQ02 that forges his member row is refused by the server"
+# SQ02's replica is given a copy of the member row (as a modified client
+# could) and edits his phone: the local write goes through, the server
+# refuses it (exit 10) and SQ01's member keeps his phone.
+sqlite3 "$W/sq02.db" "ATTACH '$W/sq01.db' AS a; INSERT INTO member SELECT * FROM a.member WHERE id = '$MID'"
+must tx sq02 member edit "$MID" --phone 13900000000
+expect 10 "SQ02's sync: the server refuses the change to SQ01's member" tx sq02 sync
+must tx sq01 sync -q
+must tx street sync -q
+equals "SQ01's member keeps his phone" "$(q sq01 "SELECT phone FROM member WHERE id = '$MID'")" 13800000001
+equals "and so does the street's" "$(q street "SELECT phone FROM member WHERE id = '$MID'")" 13800000001
 step "ok"
