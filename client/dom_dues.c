@@ -360,8 +360,9 @@ payment_of(struct replica *r, const char *id, const char *month, char pid[ID_TEX
 	sqlite3_stmt *st;
 	int rc;
 
+	/* By period (member/month): indexed on every replica. */
 	if (sqlite3_prepare_v2(replica_db(r), "SELECT id, amount, paid_on FROM dues_payment"
-	    " WHERE member_id = ?1 AND month = ?2 ORDER BY id LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+	    " WHERE period = ?1 || '/' || ?2 ORDER BY id LIMIT 1", -1, &st, NULL) != SQLITE_OK)
 		return db_fail(r, e);
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, month, -1, SQLITE_STATIC);
@@ -554,7 +555,7 @@ dom_dues_pay_all(struct replica *r, const char *operator_name, const char *month
 {
 	static const char sql[] = DOM_SUBTREE_CTE
 	    " SELECT m.id, m.dues_class,"
-	    "  EXISTS (SELECT 1 FROM dues_payment p WHERE p.member_id = m.id AND p.month = ?2)"
+	    "  EXISTS (SELECT 1 FROM dues_payment p WHERE p.period = m.id || '/' || ?2)"
 	    " FROM member m WHERE " OWES_WHERE " ORDER BY m.id";
 	struct dom_dues_pay p = { .month = month, .paid_on = paid_on, .by = by };
 	struct dom_report_scope sc;
@@ -638,7 +639,7 @@ dom_dues_month(struct replica *r, const char *month, const char *org_code,
 	    "  (" OWES_WHERE ") AS owes, p.id, p.amount, p.paid_on, p.received_by, p.note"
 	    " FROM member m LEFT JOIN org o ON o.id = m.org_id"
 	    " LEFT JOIN dues_payment p ON p.id = (SELECT q.id FROM dues_payment q"
-	    "  WHERE q.member_id = m.id AND q.month = ?2 ORDER BY q.id LIMIT 1)"
+	    "  WHERE q.period = m.id || '/' || ?2 ORDER BY q.id LIMIT 1)"
 	    " WHERE (?1 IS NULL OR m.org_id IN sub) AND ((" OWES_WHERE ") OR p.id IS NOT NULL)"
 	    " ORDER BY o.code, m.name, m.id";
 	struct dom_report_scope sc;
