@@ -114,6 +114,38 @@ report_profile(struct report_ctx *x, const struct cmd_args *a)
 
 /* --- report compliance --------------------------------------------------- */
 
+/*
+ * The verdict under the compliance table: what is due and what is not yet
+ * said explicitly. Nothing of the period due yet (the first month not
+ * over) is 本季度尚未到期 - neither 全部达标 nor a failure; otherwise the
+ * branches short (or 全部达标 for what has come due), then the cycles of
+ * the period not yet due. Takes shorts and frees it.
+ */
+static void
+compliance_summary(const struct dom_compliance_period *p, const char *as_of, int nbranches,
+    int nshort, struct table *shorts)
+{
+	const char *span = p->month ? "本月" : p->quarter ? "本季度" : "本年";
+	char pending[1400];
+
+	dom_compliance_pending(p, as_of, pending, sizeof pending);
+	if (!dom_compliance_any_due(p, as_of)) {
+		table_free(shorts);
+		printf("%s尚未到期 Nothing in %s is due yet on %s: a month, quarter or lecture "
+		    "period is due once it has ended.\n", span, p->label, as_of);
+		return;
+	}
+	if (nshort == 0) {
+		table_free(shorts);
+		printf("全部达标 All %d branches meet what has come due by %s.\n", nbranches, as_of);
+	} else {
+		printf("\n未达标 short: %d of %d branches\n", nshort, nbranches);
+		table_print(shorts, stdout, TABLE_TEXT);
+	}
+	if (pending[0])
+		printf("%s尚未到期 not yet due on %s: %s\n", span, as_of, pending);
+}
+
 static int
 report_compliance(struct report_ctx *x, const struct cmd_args *a)
 {
@@ -152,9 +184,11 @@ report_compliance(struct report_ctx *x, const struct cmd_args *a)
 	}
 	dom_report_scope_text(&x->scope, scope, sizeof scope);
 	printf("三会一课 Compliance %s (%s ~ %s): %s, 截至 as of %s\n"
-	    "要求 required: 支委会、党小组会、主题党日每月 monthly; 党员大会每季度 quarterly; "
-	    "党课每 %d 个月 every %d month%s\n\n", p.label, p.start, p.end, scope, x->scope.as_of,
-	    p.lecture_months, p.lecture_months, p.lecture_months == 1 ? "" : "s");
+	    "要求 required: 支委会 (正式党员7人以上的支部 branches with 7+ full members)、党小组会 "
+	    "(设党小组的支部 branches with groups)、主题党日每月 monthly; 党员大会每季度 quarterly; "
+	    "党课每 %d 个月 every %d month%s; 只计已结束的周期 only cycles that have ended are due\n\n",
+	    p.label, p.start, p.end, scope, x->scope.as_of, p.lecture_months, p.lecture_months,
+	    p.lecture_months == 1 ? "" : "s");
 	if (nbranches == 0) {
 		table_free(t);
 		table_free(shorts);
@@ -162,15 +196,10 @@ report_compliance(struct report_ctx *x, const struct cmd_args *a)
 		return EXIT_OK;
 	}
 	table_print(t, stdout, TABLE_TEXT);
-	printf("\n(举办/应办 months or quarters with a meeting / those due; - none due: not in "
-	    "this period, not yet ended, or no Party groups)\n");
-	if (nshort == 0) {
-		table_free(shorts);
-		printf("全部达标 All %d branches meet the requirements.\n", nbranches);
-	} else {
-		printf("\n未达标 short: %d of %d branches\n", nshort, nbranches);
-		table_print(shorts, stdout, TABLE_TEXT);
-	}
+	printf("\n(举办/应办 cycles with a meeting / those due; 未到期 owed but not ended yet; "
+	    "- nothing owed: no Party groups, fewer than 7 full members, founded later, or no "
+	    "members)\n");
+	compliance_summary(&p, x->scope.as_of, nbranches, nshort, shorts);
 	return EXIT_OK;
 }
 
@@ -297,6 +326,44 @@ report_roster(struct report_ctx *x, const struct cmd_args *a)
 	return EXIT_OK;
 }
 
+/* --- report branches ----------------------------------------------------- */
+
+static int
+report_branches(struct report_ctx *x, const struct cmd_args *a)
+{
+	char scope[300];
+	struct dom_error e;
+	struct table *t;
+	size_t nrows;
+	int nwarn = 0;
+
+	(void)a;
+	if (dom_branches_table(x->r, &x->scope, is_text(x), &t, &nwarn, &e) != 0)
+		return report_fail(x, &e);
+	if (!is_text(x)) {
+		table_print(t, stdout, x->cli->fmt);
+		return EXIT_OK;
+	}
+	dom_report_scope_text(&x->scope, scope, sizeof scope);
+	printf("支部规模 Branch sizes: %s\n"
+	    "党员 members in normal standing (党小组的在内 groups included); 正式党员%d人以上设支委会 "
+	    "a committee with %d+ full members; 提示 warns over %d members or under %d full members\n\n",
+	    scope, DOM_COMMITTEE_MIN_FULL, DOM_COMMITTEE_MIN_FULL, DOM_BRANCH_MAX_MEMBERS,
+	    DOM_BRANCH_MIN_FULL);
+	if (table_rows(t) == 0) {
+		table_free(t);
+		printf("没有党支部 No branches in this scope.\n");
+		return EXIT_OK;
+	}
+	nrows = table_rows(t);
+	table_print(t, stdout, TABLE_TEXT);   /* frees t */
+	if (nwarn == 0)
+		printf("\n规模均正常 Every branch's size is within the rules.\n");
+	else
+		printf("\n需调整 to adjust: %d of %zu branches\n", nwarn, nrows);
+	return EXIT_OK;
+}
+
 /* --- the command table ---------------------------------------------------- */
 
 /*
@@ -370,6 +437,12 @@ exec_roster(struct cli *c, const struct cmd_args *a)
 	return report_run(c, a, report_roster);
 }
 
+static int
+exec_branches(struct cli *c, const struct cmd_args *a)
+{
+	return report_run(c, a, report_branches);
+}
+
 /* The options of every report. */
 #define REPORT_OPTS                                                                         \
 	{ "org", "CODE", 0, "只统计该组织及其下级 this organisation and all under it" },                                                            \
@@ -415,10 +488,14 @@ const struct cmd_entry cmd_entries_report[] = {
 	  "have not left (党员减少) count.\n" REPORT_TAIL,
 	  exec_profile },
 	{ "report", "compliance", NULL, 0, 0, opts_compliance, 0, 0,
-	  "三会一课 per branch: 支委会, 党小组会 (branches with groups) and 主题党日\n"
-	  "monthly, 党员大会 quarterly, 党课 every N months (default 3); only periods that\n"
-	  "have ended by the date are due; the period defaults to the quarter of the date;\n"
-	  "lists the branches that fall short (未达标).\n" REPORT_TAIL,
+	  "三会一课 per branch: 支委会 (branches with 7 or more full members; a smaller\n"
+	  "one has only a secretary), 党小组会 (branches with groups) and 主题党日 monthly,\n"
+	  "党员大会 quarterly, 党课 every N months (default 3). A month, quarter or lecture\n"
+	  "period is due once it has ended by the date: until then it is 未到期 (not yet\n"
+	  "due), and with nothing due yet the report says 本季度尚未到期. A branch with no\n"
+	  "members (党员减少 and suspended ones do not count) owes nothing (无党员). The\n"
+	  "period defaults to the quarter of the date; lists the branches that fall short\n"
+	  "(未达标).\n" REPORT_TAIL,
 	  exec_compliance },
 	{ "report", "inactive", NULL, 0, 0, opts_inactive, 0, 0,
 	  "未参加组织生活的党员 Members who took part in no meeting in the last N months\n"
@@ -437,6 +514,12 @@ const struct cmd_entry cmd_entries_report[] = {
 	  "党员花名册 The members on the books (not expelled or deceased) in the national\n"
 	  "form's columns, by organisation and name.\n" REPORT_TAIL,
 	  exec_roster },
+	{ "report", "branches", NULL, 0, 0, opts_plain, 0, 0,
+	  "支部规模 Every branch with its members in normal standing (groups included), full\n"
+	  "and probationary members, groups, whether it elects a 支委会 (7+ full members),\n"
+	  "and a warning for over 50 members (divide it) or under 3 full members (join or\n"
+	  "merge); reconcile gives the same warnings street-wide.\n" REPORT_TAIL,
+	  exec_branches },
 	{ NULL, NULL, NULL, 0, 0, NULL, 0, 0, NULL, NULL },
 };
 
@@ -447,11 +530,12 @@ static const char report_help[] =
 	"               college or above, junior high or below, retired, relocated,\n"
 	"               mobile, lost contact and probationary\n"
 	"  compliance [--year YYYY] [--month M | --quarter Q] [--lecture-months N]\n"
-	"               三会一课 per branch: 支委会, 党小组会 (branches with groups) and\n"
-	"               主题党日 monthly, 党员大会 quarterly, 党课 every N months (default 3);\n"
-	"               only periods that have ended by the date are due; the period\n"
-	"               defaults to the quarter of the date; lists the branches that\n"
-	"               fall short (未达标)\n"
+	"               三会一课 per branch: 支委会 (7+ full members), 党小组会 (branches\n"
+	"               with groups) and 主题党日 monthly, 党员大会 quarterly, 党课 every N\n"
+	"               months (default 3); a cycle is due once it has ended (未到期 until\n"
+	"               then); branches without members owe nothing; the period defaults\n"
+	"               to the quarter of the date; lists the branches that fall short\n"
+	"               (未达标)\n"
 	"  inactive [--months N]\n"
 	"               members who took part in no meeting (present or excused) in the\n"
 	"               last N months (default 6)\n"
@@ -460,6 +544,9 @@ static const char report_help[] =
 	"               committees whose term ended or ends within N months (default 6)\n"
 	"  roster       党员花名册: the members on the books (not expelled or deceased) in\n"
 	"               the national form's columns, by organisation and name\n"
+	"  branches     支部规模: each branch's members, full and probationary members,\n"
+	"               groups, 支委会 (7+ full members), warnings over 50 members or\n"
+	"               under 3 full members\n"
 	"Options of every report:\n"
 	"  --org CODE     only that organisation and everything under it (default: all)\n"
 	"  --as-of DATE   compute as of this date (default today)\n"

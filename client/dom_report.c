@@ -337,22 +337,106 @@ dom_compliance_period(const struct dom_compliance_query *q, const char *as_of,
 	return 0;
 }
 
+static const char *const life_state_codes[] = {
+	[DOM_LIFE_OK] = "ok", [DOM_LIFE_SHORT] = "short", [DOM_LIFE_NOT_DUE] = "not_due",
+	[DOM_LIFE_NONE] = "none", [DOM_LIFE_NO_MEMBERS] = "no_members",
+};
+static const char *const life_state_labels[] = {
+	[DOM_LIFE_OK] = "达标", [DOM_LIFE_SHORT] = "未达标", [DOM_LIFE_NOT_DUE] = "尚未到期",
+	[DOM_LIFE_NONE] = "无要求", [DOM_LIFE_NO_MEMBERS] = "无党员",
+};
+
+const char *
+dom_life_state_code(enum dom_life_state st)
+{
+	return (unsigned)st < sizeof life_state_codes / sizeof life_state_codes[0] ?
+	    life_state_codes[st] : "?";
+}
+
+const char *
+dom_life_state_label(enum dom_life_state st)
+{
+	return (unsigned)st < sizeof life_state_labels / sizeof life_state_labels[0] ?
+	    life_state_labels[st] : "?";
+}
+
+/* The cycle length in months of the k-th required kind under period p. */
+static int
+life_len(const struct dom_compliance_period *p, int k)
+{
+	static const int len[DOM_LIFE_N] = { 1, 1, 3, 0, 1 };
+	return len[k] ? len[k] : p->lecture_months;
+}
+
+/* The first and last month of the period. */
+static void
+period_months(const struct dom_compliance_period *p, int *m1, int *m2)
+{
+	*m1 = atoi(p->start + 5);
+	*m2 = atoi(p->end + 5);
+}
+
+bool
+dom_compliance_any_due(const struct dom_compliance_period *p, const char *as_of)
+{
+	char first_end[11];
+	int m1, m2;
+
+	period_months(p, &m1, &m2);
+	snprintf(first_end, sizeof first_end, "%04d-%02d-%02d", p->year % 10000, m1 % 100,
+	    days_in_month(p->year, m1) % 100);
+	return strcmp(first_end, as_of) <= 0;
+}
+
+void
+dom_compliance_pending(const struct dom_compliance_period *p, const char *as_of, char *buf,
+    size_t cap)
+{
+	int m1, m2;
+
+	buf[0] = '\0';
+	period_months(p, &m1, &m2);
+	for (int k = 0; k < DOM_LIFE_N; k++) {
+		int len = life_len(p, k);
+		bool named = false;
+		/* The cycles aligned to the year that lie inside the period, as the CTE's. */
+		for (int m = 1; m <= 12; m += len) {
+			int last = m + len - 1;
+			char end[11], label[16];
+			size_t n;
+			if (m < m1 || last > m2)
+				continue;
+			snprintf(end, sizeof end, "%04d-%02d-%02d", p->year % 10000, last % 100,
+			    days_in_month(p->year, last) % 100);
+			if (strcmp(end, as_of) <= 0)
+				continue;   /* ended: due */
+			if (len == 1)
+				snprintf(label, sizeof label, "%04d-%02d", p->year % 10000, m % 100);
+			else if (len == 3)
+				snprintf(label, sizeof label, "%04d-Q%d", p->year % 10000, (m + 2) / 3 % 10);
+			else if (len == 12)
+				snprintf(label, sizeof label, "%04d", p->year % 10000);
+			else
+				snprintf(label, sizeof label, "%04d-%02d~%02d", p->year % 10000, m % 100,
+				    last % 100);
+			n = strlen(buf);
+			if (named)
+				snprintf(buf + n, cap - n, " %s", label);
+			else
+				snprintf(buf + n, cap - n, "%s%s %s", n ? "; " : "", life_label(k), label);
+			named = true;
+		}
+	}
+}
+
 /*
- * One row per branch, kind and required cycle (or one row with a NULL
- * label for a kind with none), in display order: the cycle's label and
- * the number of meetings held in it. C adds them up per branch.
- *
- * Cycles are aligned to the calendar year: months; quarters for the
- * general meeting; blocks of ?5 months (a divisor of 12) for Party
- * lectures. A cycle is required when it lies inside the period [?3, ?4],
- * has ended by the date ?6 (a month still in progress is not yet due, so
- * no branch falls short of it), the branch was founded on or before its
- * first day, and - for group meetings - the branch has Party groups.
- * Meetings count when held in the cycle: by the branch itself, or by one
- * of its groups for group meetings.
+ * One row per branch and kind, and per cycle the branch owes in the period
+ * (or one row with a NULL label for a kind with none), in display order:
+ * the cycle's label, the meetings held in it, whether it is due; and the
+ * branch's member counts. C adds them up per branch.
  */
-static const char compliance_sql[] = DOM_COMPLIANCE_CTE
-	" SELECT br.id, br.code, br.name, k.ord, req.label, req.n"
+static const char compliance_sql[] = DOM_REPORT_COMPLIANCE_CTE
+	" SELECT br.id, br.code, br.name, k.ord, req.label, req.n, req.due, br.members, br.full"
 	" FROM br JOIN kinds k LEFT JOIN req ON req.bid = br.id AND req.kind = k.kind"
 	" ORDER BY br.code, br.id, k.ord, req.cs";
 
@@ -360,34 +444,59 @@ static const char compliance_sql[] = DOM_COMPLIANCE_CTE
 struct branch_acc {
 	struct dom_compliance_row row;
 	char id[ID_TEXT_LEN + 1], code[65], name[256];
-	char missing[1400];
+	char missing[1400], pending[1400];
+	char plabel[DOM_LIFE_N][DOM_CYCLES_MAX][16];   /* the cycles not yet due */
 };
 
-/* Finish a branch: its shortfall and missing text; hand it to each. */
+/* Append the k-th kind's cycles labels[0..n) to buf as "; 党课 2024-Q2 ...". */
+static void
+cycles_text(char *buf, size_t cap, int k, char labels[][16], int n)
+{
+	size_t len = strlen(buf);
+
+	snprintf(buf + len, cap - len, "%s%s", len ? "; " : "", life_label(k));
+	for (int c = 0; c < n; c++) {
+		len = strlen(buf);
+		snprintf(buf + len, cap - len, " %s", labels[c]);
+	}
+}
+
+/* Finish a branch: its state, missing and pending texts; hand it to each. */
 static void
 branch_done(struct branch_acc *b, void (*each)(const struct dom_compliance_row *, void *),
     void *arg, int *nshort)
 {
+	int due = 0, pending = 0;
+
 	for (int k = 0; k < DOM_LIFE_N; k++) {
-		size_t len;
+		char miss[DOM_CYCLES_MAX][16];
+		int nmiss = 0;
+		due += b->row.kind[k].required;
+		pending += b->row.kind[k].pending;
+		if (b->row.kind[k].pending > 0)
+			cycles_text(b->pending, sizeof b->pending, k, b->plabel[k],
+			    b->row.kind[k].pending);
 		if (b->row.kind[k].covered >= b->row.kind[k].required)
 			continue;
 		b->row.short_ = true;
-		len = strlen(b->missing);
-		snprintf(b->missing + len, sizeof b->missing - len, "%s%s", len ? "; " : "",
-		    life_label(k));
-		for (int c = 0; c < b->row.kind[k].ncycles; c++) {
-			if (b->row.kind[k].cycle[c].held > 0)
-				continue;
-			len = strlen(b->missing);
-			snprintf(b->missing + len, sizeof b->missing - len, " %s",
-			    b->row.kind[k].cycle[c].label);
-		}
+		for (int c = 0; c < b->row.kind[k].ncycles; c++)
+			if (b->row.kind[k].cycle[c].held == 0)
+				memcpy(miss[nmiss++], b->row.kind[k].cycle[c].label, 16);
+		cycles_text(b->missing, sizeof b->missing, k, miss, nmiss);
 	}
+	if (b->row.members == 0)
+		b->row.state = DOM_LIFE_NO_MEMBERS;
+	else if (b->row.short_)
+		b->row.state = DOM_LIFE_SHORT;
+	else if (due > 0)
+		b->row.state = DOM_LIFE_OK;
+	else
+		b->row.state = pending > 0 ? DOM_LIFE_NOT_DUE : DOM_LIFE_NONE;
 	b->row.id = b->id;
 	b->row.code = b->code;
 	b->row.name = b->name;
 	b->row.missing = b->missing;
+	b->row.pending = b->pending;
 	*nshort += b->row.short_;
 	each(&b->row, arg);
 }
@@ -419,6 +528,7 @@ dom_report_compliance(struct replica *r, const struct dom_report_scope *s,
 		const char *bid = col_text(st, 0), *label = col_text(st, 4);
 		int k = sqlite3_column_int(st, 3) - 1;
 		int64_t held = sqlite3_column_int64(st, 5);
+		bool due = sqlite3_column_int(st, 6) != 0;
 
 		if (bid == NULL || k < 0 || k >= DOM_LIFE_N)
 			continue;
@@ -429,10 +539,20 @@ dom_report_compliance(struct replica *r, const struct dom_report_scope *s,
 			snprintf(b->id, sizeof b->id, "%s", bid);
 			snprintf(b->code, sizeof b->code, "%s", col_text(st, 1) ? col_text(st, 1) : "");
 			snprintf(b->name, sizeof b->name, "%s", col_text(st, 2) ? col_text(st, 2) : "");
+			b->row.members = sqlite3_column_int64(st, 7);
+			b->row.full = sqlite3_column_int64(st, 8);
 			nb++;
 		}
-		if (label == NULL || b->row.kind[k].ncycles >= DOM_CYCLES_MAX)
-			continue;   /* no cycle of this kind is due */
+		if (label == NULL)
+			continue;   /* the branch owes no cycle of this kind */
+		/* A cycle not ended yet whose meeting is held already is met early: it counts. */
+		if (!due && held == 0) {
+			if (b->row.kind[k].pending < DOM_CYCLES_MAX)
+				snprintf(b->plabel[k][b->row.kind[k].pending++], 16, "%s", label);
+			continue;
+		}
+		if (b->row.kind[k].ncycles >= DOM_CYCLES_MAX)
+			continue;
 		{
 			struct dom_cycle *c = &b->row.kind[k].cycle[b->row.kind[k].ncycles++];
 			snprintf(c->label, sizeof c->label, "%s", label);
@@ -462,25 +582,41 @@ struct table_fill {
 	bool text, failed;
 };
 
+/*
+ * A kind's cell: covered/required for the cycles due; "未到期" (not_due)
+ * when cycles are owed but none has ended; "-" when nothing is owed.
+ */
 static void
 compliance_add(const struct dom_compliance_row *b, void *arg)
 {
 	struct table_fill *f = arg;
-	const char *cells[9];
-	char cell[DOM_LIFE_N][48];
+	const char *cells[12];
+	char cell[DOM_LIFE_N][48], members[24], full[24], result[48];
 
 	cells[0] = b->code;
 	cells[1] = b->name;
+	snprintf(members, sizeof members, "%lld", (long long)b->members);
+	snprintf(full, sizeof full, "%lld", (long long)b->full);
+	cells[2] = members;
+	cells[3] = full;
 	for (int k = 0; k < DOM_LIFE_N; k++) {
-		if (b->kind[k].required == 0)
-			snprintf(cell[k], sizeof cell[k], "-");
-		else
+		if (b->kind[k].required > 0)
 			snprintf(cell[k], sizeof cell[k], "%d/%d", b->kind[k].covered,
 			    b->kind[k].required);
-		cells[2 + k] = cell[k];
+		else if (b->kind[k].pending > 0)
+			snprintf(cell[k], sizeof cell[k], "%s", f->text ? "未到期" : "not_due");
+		else
+			snprintf(cell[k], sizeof cell[k], "-");
+		cells[4 + k] = cell[k];
 	}
-	cells[7] = b->short_ ? (f->text ? "未达标 short" : "short") : (f->text ? "达标 ok" : "ok");
-	cells[8] = b->missing;
+	if (f->text)
+		snprintf(result, sizeof result, "%s %s", dom_life_state_label(b->state),
+		    dom_life_state_code(b->state));
+	else
+		snprintf(result, sizeof result, "%s", dom_life_state_code(b->state));
+	cells[9] = result;
+	cells[10] = b->missing;
+	cells[11] = b->pending;
 	if (table_add(f->t, cells) != 0)
 		f->failed = true;
 	if (b->short_ && f->shorts != NULL) {
@@ -495,10 +631,11 @@ dom_compliance_table(struct replica *r, const struct dom_report_scope *s,
     const struct dom_compliance_period *p, bool text, struct table **out,
     struct table **shorts, int *nbranches, int *nshort, struct dom_error *e)
 {
-	static const char *const ids[] = { "code", "branch", "committee_meeting", "group_meeting",
-		"general_meeting", "party_lecture", "theme_day", "result", "missing" };
-	static const char *hdr[9] = { "编码", "支部", NULL, NULL, NULL, NULL, NULL, "结果",
-		"缺项 missing" };
+	static const char *const ids[] = { "code", "branch", "members", "full",
+		"committee_meeting", "group_meeting", "general_meeting", "party_lecture", "theme_day",
+		"result", "missing", "not_yet_due" };
+	static const char *hdr[12] = { "编码", "支部", "党员", "正式党员", NULL, NULL, NULL, NULL,
+		NULL, "结果", "缺项 missing", "尚未到期 not yet due" };
 	static const char *const sids[] = { "code", "branch", "missing" };
 	static const char *const shdr[] = { "编码", "支部", "缺项 missing" };
 	struct table_fill f = { .text = text };
@@ -506,13 +643,13 @@ dom_compliance_table(struct replica *r, const struct dom_report_scope *s,
 	*out = NULL;
 	*shorts = NULL;
 	for (int k = 0; k < DOM_LIFE_N; k++)
-		hdr[2 + k] = life_label(k);   /* the vocabulary's static labels */
-	if ((f.t = table_new(9, ids, hdr)) == NULL ||
+		hdr[4 + k] = life_label(k);   /* the vocabulary's static labels */
+	if ((f.t = table_new(12, ids, hdr)) == NULL ||
 	    (text && (f.shorts = table_new(3, sids, shdr)) == NULL)) {
 		table_free(f.t);
 		return oom(e);
 	}
-	for (int k = 2; k < 2 + DOM_LIFE_N; k++)
+	for (int k = 2; k < 4 + DOM_LIFE_N; k++)
 		table_set_number(f.t, k);
 	if (dom_report_compliance(r, s, p, compliance_add, &f, nbranches, nshort, e) != 0 ||
 	    (f.failed && oom(e))) {
@@ -522,6 +659,124 @@ dom_compliance_table(struct replica *r, const struct dom_report_scope *s,
 	}
 	*out = f.t;
 	*shorts = f.shorts;
+	return 0;
+}
+
+/* --- branches ------------------------------------------------------------------ */
+
+int
+dom_report_branches(struct replica *r, const struct dom_report_scope *s,
+    void (*each)(const struct dom_branch_row *b, void *arg), void *arg, int *nwarn,
+    struct dom_error *e)
+{
+	sqlite3_stmt *st;
+	int rc, nw = 0;
+
+	dom_error_clear(e);
+	if ((st = prepare(r, DOM_SUBTREE_CTE ", " DOM_BRANCH_SIZES_CTE
+	    " SELECT o.id, o.code, o.name, p.code, p.name, coalesce(bn.members, 0),"
+	    "  coalesce(bn.full, 0), coalesce(bn.probationary, 0),"
+	    "  (SELECT count(*) FROM org g WHERE g.parent_id = o.id AND g.kind = 'group'"
+	    "   AND coalesce(g.dissolved, 0) = 0)"
+	    " FROM org o LEFT JOIN org p ON p.id = o.parent_id LEFT JOIN bn ON bn.bid = o.id"
+	    " WHERE o.kind = 'branch' AND coalesce(o.dissolved, 0) = 0"
+	    "  AND (?1 IS NULL OR o.id IN sub)"
+	    " ORDER BY o.code, o.id", e)) == NULL)
+		return -1;
+	bind_org(s, st);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct dom_branch_row b = {
+			.id = col_text(st, 0), .code = col_text(st, 1), .name = col_text(st, 2),
+			.parent_code = col_text(st, 3), .parent_name = col_text(st, 4),
+			.members = sqlite3_column_int64(st, 5), .full = sqlite3_column_int64(st, 6),
+			.probationary = sqlite3_column_int64(st, 7), .groups = sqlite3_column_int64(st, 8),
+		};
+		b.committee = b.full >= DOM_COMMITTEE_MIN_FULL;
+		b.too_big = b.members > DOM_BRANCH_MAX_MEMBERS;
+		b.too_small = b.full < DOM_BRANCH_MIN_FULL;
+		nw += b.too_big || b.too_small;
+		each(&b, arg);
+	}
+	if (finish(r, st, rc, e) != 0)
+		return -1;
+	if (nwarn)
+		*nwarn = nw;
+	return 0;
+}
+
+void
+dom_branch_warning(const struct dom_branch_row *b, char *buf, size_t cap)
+{
+	size_t n;
+
+	buf[0] = '\0';
+	if (b->too_big)
+		snprintf(buf, cap, "党员超过%d人（%lld人），应分设党支部或成立党总支 over %d members: "
+		    "divide the branch", DOM_BRANCH_MAX_MEMBERS, (long long)b->members,
+		    DOM_BRANCH_MAX_MEMBERS);
+	n = strlen(buf);
+	if (b->too_small)
+		snprintf(buf + n, cap - n, "%s正式党员不足%d人（%lld人），应与邻近单位联合建立支部或撤并 "
+		    "fewer than %d full members", n ? "; " : "", DOM_BRANCH_MIN_FULL,
+		    (long long)b->full, DOM_BRANCH_MIN_FULL);
+}
+
+/* The branches table's fill. */
+struct branches_fill {
+	struct table *t;
+	bool text, failed;
+};
+
+static void
+branch_add(const struct dom_branch_row *b, void *arg)
+{
+	struct branches_fill *f = arg;
+	char nums[4][24], warn[400];
+	const char *cells[10];
+	const char *committee = b->committee ? (f->text ? "是" : "1") : (f->text ? "否" : "0");
+
+	snprintf(nums[0], sizeof nums[0], "%lld", (long long)b->members);
+	snprintf(nums[1], sizeof nums[1], "%lld", (long long)b->full);
+	snprintf(nums[2], sizeof nums[2], "%lld", (long long)b->probationary);
+	snprintf(nums[3], sizeof nums[3], "%lld", (long long)b->groups);
+	dom_branch_warning(b, warn, sizeof warn);
+	cells[0] = b->code;
+	cells[1] = b->name;
+	cells[2] = b->parent_code;
+	cells[3] = nums[0];
+	cells[4] = nums[1];
+	cells[5] = nums[2];
+	cells[6] = nums[3];
+	cells[7] = committee;
+	cells[8] = b->too_big || b->too_small ? (f->text ? "需调整 warn" : "warn") :
+	    (f->text ? "正常 ok" : "ok");
+	cells[9] = warn;
+	if (table_add(f->t, cells) != 0)
+		f->failed = true;
+}
+
+int
+dom_branches_table(struct replica *r, const struct dom_report_scope *s, bool text,
+    struct table **out, int *nwarn, struct dom_error *e)
+{
+	static const char *const ids[] = { "code", "branch", "parent", "members", "full",
+		"probationary", "groups", "committee", "result", "warning" };
+	static const char *const hdr[] = { "编码", "支部", "上级", "党员", "正式党员", "预备党员",
+		"党小组", "设支委会", "结果", "提示 warning" };
+	struct branches_fill f = { .text = text };
+
+	*out = NULL;
+	if ((f.t = table_new(10, ids, hdr)) == NULL)
+		return oom(e);
+	for (int c = 3; c <= 6; c++)
+		table_set_number(f.t, c);
+	if (!text)
+		table_set_bool(f.t, 7);
+	if (dom_report_branches(r, s, branch_add, &f, nwarn, e) != 0 || (f.failed && oom(e))) {
+		table_free(f.t);
+		return -1;
+	}
+	*out = f.t;
 	return 0;
 }
 
@@ -1003,6 +1258,42 @@ check_members(struct replica *r, const char *today,
 	return finish(r, st, rc, e);
 }
 
+/* The branch size findings: over 50 counted members, fewer than 3 full ones. */
+struct size_finding {
+	void (*each)(const struct dom_finding *f, void *arg);
+	void *arg;
+	int64_t *n;
+};
+
+static void
+size_finding(const struct dom_branch_row *b, void *arg)
+{
+	struct size_finding *sf = arg;
+	char warn[400], record[128];
+
+	if (!b->too_big && !b->too_small)
+		return;
+	dom_branch_warning(b, warn, sizeof warn);
+	snprintf(record, sizeof record, "%s", b->code ? b->code : "");
+	{
+		struct dom_finding f = { "支部规模需调整 Branch size (over 50 members or under 3 full)",
+			b->name, record, warn };
+		sf->each(&f, sf->arg);
+	}
+	(*sf->n)++;
+}
+
+static int
+check_branch_sizes(struct replica *r, void (*each)(const struct dom_finding *f, void *arg),
+    void *arg, int64_t *n, struct dom_error *e)
+{
+	struct dom_report_scope whole;
+	struct size_finding sf = { each, arg, n };
+
+	memset(&whole, 0, sizeof whole);
+	return dom_report_branches(r, &whole, size_finding, &sf, NULL, e);
+}
+
 int
 dom_reconcile(struct replica *r, const char *today,
     void (*each)(const struct dom_finding *f, void *arg), void *arg, int64_t *n,
@@ -1030,7 +1321,8 @@ dom_reconcile(struct replica *r, const char *today,
 		if (finish(r, st, rc, e) != 0)
 			return -1;
 	}
-	if (check_members(r, today, each, arg, &count, e) != 0)
+	if (check_members(r, today, each, arg, &count, e) != 0 ||
+	    check_branch_sizes(r, each, arg, &count, e) != 0)
 		return -1;
 	if (n)
 		*n = count;

@@ -116,35 +116,171 @@ struct dom_compliance_period {
 int dom_compliance_period(const struct dom_compliance_query *q, const char *as_of,
     struct dom_compliance_period *p, struct dom_error *e);
 
-/* One required cycle of one kind: its label ("2024-05", "2024-Q2") and the meetings held. */
+/*
+ * Each branch's size, as CTEs (after WITH or a comma): bo(oid, bid) maps a
+ * branch and each of its Party groups to the branch; bn(bid, members, full,
+ * probationary) counts the branch's members (DOM_MEMBER_COUNTED, its groups'
+ * included) and of them the full and the probationary ones. A branch with
+ * no counted member has no row in bn.
+ */
+#define DOM_BRANCH_SIZES_CTE						\
+	"bo(oid, bid) AS (SELECT id, id FROM org WHERE kind = 'branch'"		\
+	"  UNION ALL SELECT id, parent_id FROM org WHERE kind = 'group'),"	\
+	" bn(bid, members, full, probationary) AS (SELECT bo.bid, count(*),"	\
+	"  sum(m.category = 'full'), sum(m.category = 'probationary')"		\
+	"  FROM member m JOIN bo ON bo.oid = m.org_id WHERE " DOM_MEMBER_COUNTED	\
+	"  GROUP BY bo.bid)"
+/*
+ * A branch's size rules (党章 第三十条, 支部工作条例): a branch is set up with 3
+ * or more full members, and one of over 50 members is to be divided (a
+ * general branch with branches under it). Findings of reconcile and report
+ * branches.
+ */
+#define DOM_BRANCH_MIN_FULL 3
+#define DOM_BRANCH_MAX_MEMBERS 50
+
+/*
+ * 三会一课 as this report reads the rules, as a CTE up to req(bid, kind, cs,
+ * label, due, n): one row per branch, kind and cycle of the period that the
+ * branch owes, whether the cycle is due (it ended by the date ?6) and the
+ * meetings held in it. ?1 org or NULL, ?2 year, ?3 and ?4 the period, ?5
+ * the Party lecture's months, ?6 the date. br(id, code, name, founded_on,
+ * has_groups, members, full) holds each branch's counted members
+ * (DOM_MEMBER_COUNTED, its groups' included) and of them the full members.
+ * What a branch owes (支部工作条例):
+ *   - nothing when it has no counted members (it is not flagged);
+ *   - 支委会 monthly only with 7 or more full members (a smaller branch has
+ *     no committee, only a secretary);
+ *   - 党小组会 monthly only when it has Party groups (their meetings count);
+ *   - 党员大会 quarterly, 主题党日 monthly, 党课 every ?5 months;
+ *   - no cycle that began before the branch was founded.
+ * Cycles are aligned to the calendar year. A cycle is due once it has ended
+ * (its last day on or before the date): a quarter's general meeting is not
+ * due before the quarter's last month is over. Only meetings held by the
+ * date count; one held in a cycle not yet ended meets it early (the report
+ * counts it as due and covered). The dashboard's count of branches behind
+ * is "SELECT count(DISTINCT bid) FROM req WHERE due AND n = 0".
+ */
+#define DOM_REPORT_COMPLIANCE_CTE DOM_SUBTREE_CTE ","				\
+	" kinds(kind, len, ord) AS (VALUES ('committee_meeting', 1, 1), ('group_meeting', 1, 2),"\
+	"  ('general_meeting', 3, 3), ('party_lecture', ?5, 4), ('theme_day', 1, 5)),"	\
+	" mon(m) AS (SELECT 1 UNION ALL SELECT m + 1 FROM mon WHERE m < 12),"		\
+	" cyc(kind, cs, ce, label) AS (SELECT k.kind, printf('%04d-%02d-01', ?2, mon.m),"	\
+	"  date(printf('%04d-%02d-01', ?2, mon.m), printf('+%d months', k.len), '-1 day'),"	\
+	"  CASE k.len WHEN 1 THEN printf('%04d-%02d', ?2, mon.m)"			\
+	"   WHEN 3 THEN printf('%04d-Q%d', ?2, (mon.m + 2) / 3)"			\
+	"   WHEN 12 THEN printf('%04d', ?2)"						\
+	"   ELSE printf('%04d-%02d~%02d', ?2, mon.m, mon.m + k.len - 1) END"		\
+	"  FROM kinds k JOIN mon ON (mon.m - 1) % k.len = 0),"				\
+	" " DOM_BRANCH_SIZES_CTE ","							\
+	" br(id, code, name, founded_on, has_groups, members, full) AS (SELECT o.id, o.code,"\
+	"  o.name, o.founded_on, EXISTS (SELECT 1 FROM org g WHERE g.parent_id = o.id"	\
+	"   AND g.kind = 'group' AND coalesce(g.dissolved, 0) = 0),"			\
+	"  coalesce(bn.members, 0), coalesce(bn.full, 0)"				\
+	"  FROM org o LEFT JOIN bn ON bn.bid = o.id"					\
+	"  WHERE o.kind = 'branch' AND coalesce(o.dissolved, 0) = 0"			\
+	"  AND (?1 IS NULL OR o.id IN sub)),"						\
+	" mown(bid, kind, held_on) AS (SELECT mt.org_id, mt.kind, mt.held_on FROM meeting mt"\
+	"  WHERE mt.held_on >= ?3 AND mt.held_on <= ?4 AND mt.held_on <= ?6"		\
+	"  UNION ALL SELECT g.parent_id, mt.kind, mt.held_on FROM meeting mt"		\
+	"  JOIN org g ON g.id = mt.org_id WHERE g.kind = 'group' AND mt.kind = 'group_meeting'"\
+	"  AND mt.held_on >= ?3 AND mt.held_on <= ?4 AND mt.held_on <= ?6),"		\
+	" req(bid, kind, cs, label, due, n) AS (SELECT br.id, c.kind, c.cs, c.label,"	\
+	"  c.ce <= ?6, count(m.bid)"							\
+	"  FROM br JOIN cyc c ON c.cs >= ?3 AND c.ce <= ?4"				\
+	"  LEFT JOIN mown m ON m.bid = br.id AND m.kind = c.kind"			\
+	"   AND m.held_on >= c.cs AND m.held_on <= c.ce"				\
+	"  WHERE br.members > 0"							\
+	"  AND (c.kind <> 'group_meeting' OR br.has_groups)"				\
+	"  AND (c.kind <> 'committee_meeting' OR br.full >= " DOM_COMMITTEE_MIN_FULL_SQL ")"\
+	"  AND (br.founded_on IS NULL OR br.founded_on <= c.cs)"			\
+	"  GROUP BY br.id, c.kind, c.cs)"
+/* A branch elects a committee (支部委员会) with 7 or more full members. */
+#define DOM_COMMITTEE_MIN_FULL 7
+#define DOM_COMMITTEE_MIN_FULL_SQL "7"
+
+/* One cycle of one kind: its label ("2024-05", "2024-Q2") and the meetings held. */
 struct dom_cycle {
 	char label[16];
 	int64_t held;
 };
+/* A branch's result for the period. Append only: the codes are in CSV and JSON. */
+enum dom_life_state {
+	DOM_LIFE_OK,          /* something was due, and every due cycle had a meeting (达标) */
+	DOM_LIFE_SHORT,       /* some due cycle had no meeting (未达标) */
+	DOM_LIFE_NOT_DUE,     /* owes cycles of the period, none ended yet (尚未到期) */
+	DOM_LIFE_NONE,        /* owes nothing in the period (founded after it) (无要求) */
+	DOM_LIFE_NO_MEMBERS,  /* no counted members: owes nothing, not flagged (无党员) */
+};
+/* The state's code ("ok", "short", "not_due", "none", "no_members") and Chinese label. */
+const char *dom_life_state_code(enum dom_life_state st);
+const char *dom_life_state_label(enum dom_life_state st);
 /* One branch's figures for the period. */
 struct dom_compliance_row {
 	const char *id, *code, *name;
+	int64_t members, full;            /* counted members (groups included), full ones */
 	struct {
 		int required, covered;        /* cycles due, and those with a meeting */
+		int pending;                  /* cycles owed in the period, not yet ended */
 		int ncycles;                  /* == required, at most DOM_CYCLES_MAX */
 		struct dom_cycle cycle[DOM_CYCLES_MAX];
 	} kind[DOM_LIFE_N];
 	bool short_;                      /* some due cycle had no meeting (未达标) */
+	enum dom_life_state state;
 	const char *missing;              /* "支委会 2024-05; 主题党日 2024-05 2024-06" */
+	const char *pending;              /* not yet due: "党员大会 2024-Q2; 党课 2024-Q2" */
 };
 /*
- * Every branch (not dissolved) under the scope, by code. The rules: see
- * DOM_COMPLIANCE_CTE (domain.h) and cmd_report.c's help. *nbranches and
- * *nshort (either may be NULL) count the branches and those short.
+ * Every branch (not dissolved) under the scope, by code, by the rules of
+ * DOM_REPORT_COMPLIANCE_CTE. *nbranches and *nshort (either may be NULL)
+ * count the branches and those short.
  */
 int dom_report_compliance(struct replica *r, const struct dom_report_scope *s,
     const struct dom_compliance_period *p,
     void (*each)(const struct dom_compliance_row *b, void *arg), void *arg,
     int *nbranches, int *nshort, struct dom_error *e);
+/*
+ * Whether anything of the period has come due by as_of: the first month
+ * of the period has ended (every branch with members owes a 主题党日 each
+ * month). false: 本月/本季度/本年尚未到期.
+ */
+bool dom_compliance_any_due(const struct dom_compliance_period *p, const char *as_of);
+/*
+ * The period's cycles not yet ended on as_of, per kind, as people read
+ * them ("党员大会 2024-Q2; 党课 2024-Q2"); "" when everything has ended.
+ * Which of them a branch owes depends on the branch (its row's pending).
+ */
+void dom_compliance_pending(const struct dom_compliance_period *p, const char *as_of,
+    char *buf, size_t cap);
 /* The table, and with text a second one (*shorts) of the branches short; else *shorts NULL. */
 int dom_compliance_table(struct replica *r, const struct dom_report_scope *s,
     const struct dom_compliance_period *p, bool text, struct table **out,
     struct table **shorts, int *nbranches, int *nshort, struct dom_error *e);
+
+/* --- 支部规模 branches ------------------------------------------------------ */
+
+/* A branch (not dissolved) and its size. */
+struct dom_branch_row {
+	const char *id, *code, *name, *parent_code, *parent_name;
+	int64_t members, full, probationary, groups;
+	bool committee;              /* 7+ full members: a 支委会 is elected */
+	bool too_big, too_small;     /* over DOM_BRANCH_MAX_MEMBERS; under DOM_BRANCH_MIN_FULL full */
+};
+/*
+ * Every branch under the scope (not dissolved), by code, with its counted
+ * members (groups included), full and probationary members, its groups,
+ * and the size warnings. *nwarn (may be NULL) counts the branches warned.
+ */
+int dom_report_branches(struct replica *r, const struct dom_report_scope *s,
+    void (*each)(const struct dom_branch_row *b, void *arg), void *arg, int *nwarn,
+    struct dom_error *e);
+/*
+ * A branch's warnings in Chinese ("党员超过50人（51人），应分设 ..."), ""
+ * when none; the same sentences reconcile gives.
+ */
+void dom_branch_warning(const struct dom_branch_row *b, char *buf, size_t cap);
+int dom_branches_table(struct replica *r, const struct dom_report_scope *s, bool text,
+    struct table **out, int *nwarn, struct dom_error *e);
 
 /* --- 不活跃党员 inactive -------------------------------------------------- */
 

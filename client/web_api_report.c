@@ -202,7 +202,13 @@ put_branch(const struct dom_compliance_row *br, void *arg)
 	jw_kstr(j, "code", br->code);
 	jw_kstr(j, "name", br->name);
 	jw_kbool(j, "short", br->short_);
+	/* ok, short, not_due (尚未到期), none (无要求), no_members (无党员): said, not implied. */
+	jw_kstr(j, "state", dom_life_state_code(br->state));
+	jw_kstr(j, "state_label", dom_life_state_label(br->state));
+	jw_kint(j, "members", br->members);
+	jw_kint(j, "full", br->full);
 	jw_kstr(j, "missing", br->missing);
+	jw_kstr(j, "pending", br->pending);
 	jw_key(j, "kinds");
 	jw_arr(j);
 	for (int k = 0; k < DOM_LIFE_N; k++) {
@@ -210,6 +216,7 @@ put_branch(const struct dom_compliance_row *br, void *arg)
 		web_jw_coded(j, "kind", kind, dom_life_kinds[k]);
 		jw_kint(j, "required", br->kind[k].required);
 		jw_kint(j, "covered", br->kind[k].covered);
+		jw_kint(j, "pending", br->kind[k].pending);
 		jw_key(j, "cycles");
 		jw_arr(j);
 		for (int y = 0; y < br->kind[k].ncycles; y++) {
@@ -248,6 +255,13 @@ json_compliance(struct call *c, const struct report_args *a)
 	jw_kint(&j, "month", p->month);
 	jw_kint(&j, "quarter", p->quarter);
 	jw_kint(&j, "lecture_months", p->lecture_months);
+	{
+		char pending[1400];
+		/* false: nothing of the period has come due yet (本季度尚未到期). */
+		jw_kbool(&j, "any_due", dom_compliance_any_due(p, a->scope.as_of));
+		dom_compliance_pending(p, a->scope.as_of, pending, sizeof pending);
+		jw_kstr(&j, "pending", pending);
+	}
 	jw_end_obj(&j);
 	jw_key(&j, "kinds");
 	jw_arr(&j);

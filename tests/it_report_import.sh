@@ -249,34 +249,40 @@ has "$T/p5" "60岁以上        aged 60 or over              11    61.1%"
 # ---------------------------------------------------------------------------
 echo "== report compliance"
 report c1 compliance --year 2024 --quarter 2 --csv
-has "$T/c1" "编码,支部,支委会,党小组会,党员大会,党课,主题党日,结果,缺项 missing"
-has "$T/c1" "ZB01,第一支部,3/3,3/3,1/1,1/1,3/3,ok,"
-has "$T/c1" "ZB02,第二支部,2/3,-,0/1,1/1,1/3,short,支委会 2024-05; 党员大会 2024-Q2; 主题党日 2024-05 2024-06"
-has "$T/c1" "ZB03,第三支部,1/1,-,-,-,1/1,ok,"
+# Members counted and full ones; 支委会 only with 7+ full members (第一支部).
+has "$T/c1" "编码,支部,党员,正式党员,支委会,党小组会,党员大会,党课,主题党日,结果,缺项 missing,尚未到期 not yet due"
+has "$T/c1" "ZB01,第一支部,18,16,3/3,3/3,1/1,1/1,3/3,ok,,"
+has "$T/c1" "ZB02,第二支部,6,6,-,-,0/1,1/1,1/3,short,党员大会 2024-Q2; 主题党日 2024-05 2024-06,"
+has "$T/c1" "ZB03,第三支部,2,1,-,-,-,-,1/1,ok,,"
 check "compliance: dissolved branches are not listed" "$(rows "$T/c1" | wc -l)" "3"
 report c2 compliance --year 2024 --quarter 2
 contains "$T/c2" "未达标 short: 1 of 3 branches"
-has "$T/c2" "ZB02  第二支部  支委会 2024-05; 党员大会 2024-Q2; 主题党日 2024-05 2024-06"
+has "$T/c2" "ZB02  第二支部  党员大会 2024-Q2; 主题党日 2024-05 2024-06"
 contains "$T/c2" "未达标 short"
 # The default period is the quarter of the date.
 report c3 compliance --csv
 check "compliance defaults to the date's quarter" "$(cat "$T/c3")" "$(cat "$T/c1")"
 # A month: only monthly requirements; Party lectures every month instead.
 report c4 compliance --year 2024 --month 5 --csv
-has "$T/c4" "ZB01,第一支部,1/1,1/1,-,-,1/1,ok,"
-has "$T/c4" "ZB02,第二支部,0/1,-,-,-,0/1,short,支委会 2024-05; 主题党日 2024-05"
-has "$T/c4" "ZB03,第三支部,-,-,-,-,-,ok,"
+has "$T/c4" "ZB01,第一支部,18,16,1/1,1/1,-,-,1/1,ok,,"
+has "$T/c4" "ZB02,第二支部,6,6,-,-,-,-,0/1,short,主题党日 2024-05,"
+# Founded on 2024-05-10: it owed nothing in May (无要求).
+has "$T/c4" "ZB03,第三支部,2,1,-,-,-,-,-,none,,"
 report c5 compliance --year 2024 --quarter 2 --lecture-months 1 --org SQ01 --csv
-has "$T/c5" "ZB01,第一支部,3/3,3/3,1/1,1/3,3/3,short,党课 2024-04 2024-05"
-has "$T/c5" "ZB02,第二支部,2/3,-,0/1,1/3,1/3,short,支委会 2024-05; 党员大会 2024-Q2; 党课 2024-05 2024-06; 主题党日 2024-05 2024-06"
+has "$T/c5" "ZB01,第一支部,18,16,3/3,3/3,1/1,1/3,3/3,short,党课 2024-04 2024-05,"
+has "$T/c5" "ZB02,第二支部,6,6,-,-,0/1,1/3,1/3,short,党员大会 2024-Q2; 党课 2024-05 2024-06; 主题党日 2024-05 2024-06,"
 check "compliance --org SQ01 lists its branches only" "$(rows "$T/c5" | wc -l)" "2"
-# Only what has ended by the date is due: on 2024-07-31 July, not yet Q3.
+# Only what has ended by the date is due: on 2024-07-31 July, not yet Q3; the
+# general meeting held on 2024-07-05 meets the quarter early.
 tx report compliance --year 2024 --quarter 3 --as-of 2024-07-31 --org ZB02 --csv >"$T/c6"
-has "$T/c6" "ZB02,第二支部,0/1,-,-,-,0/1,short,支委会 2024-07; 主题党日 2024-07"
+has "$T/c6" "ZB02,第二支部,6,6,-,-,1/1,not_due,0/1,short,主题党日 2024-07,党课 2024-Q3; 主题党日 2024-08 2024-09"
 tx report compliance --year 2024 --quarter 3 --as-of 2024-07-30 --org ZB02 --csv >"$T/c6b"
-has "$T/c6b" "ZB02,第二支部,-,-,-,-,-,ok,"
+has "$T/c6b" "ZB02,第二支部,6,6,-,-,1/1,not_due,not_due,ok,,党课 2024-Q3; 主题党日 2024-07 2024-08 2024-09"
+# Before the meeting of 2024-07-05 was held, nothing of Q3 is met or due.
+tx report compliance --year 2024 --quarter 3 --as-of 2024-07-04 --org ZB02 --csv >"$T/c6c"
+has "$T/c6c" "ZB02,第二支部,6,6,-,-,not_due,not_due,not_due,not_due,,党员大会 2024-Q3; 党课 2024-Q3; 主题党日 2024-07 2024-08 2024-09"
 tx report compliance --year 2024 --quarter 3 --as-of 2024-09-30 --org ZB02 --csv >"$T/c7"
-has "$T/c7" "ZB02,第二支部,0/3,-,1/1,0/1,0/3,short,支委会 2024-07 2024-08 2024-09; 党课 2024-Q3; 主题党日 2024-07 2024-08 2024-09"
+has "$T/c7" "ZB02,第二支部,6,6,-,-,1/1,0/1,0/3,short,党课 2024-Q3; 主题党日 2024-07 2024-08 2024-09,"
 tx report compliance --lecture-months 5 >"$T/c8" 2>&1
 check "--lecture-months must divide the year (a wrong value: 7)" "$?" "7"
 

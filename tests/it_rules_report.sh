@@ -241,6 +241,46 @@ same "roster ZB01: the active members" "$(rows | wc -l)" "10"
 out_lacks "卫退"
 out_lacks "蒋开"
 
+step "2. 三会一课: no 支委会 under 7 full members, no flag without members, due only once ended"
+# 2024-Q2 as of 2024-06-30. 第一支部 has 9 full members: its 支委会 of May is
+# missing. 第二支部 (4 full) and 第四支部 (2) owe no 支委会 and hold the rest.
+# 第三支部 has no active member: it owes nothing and is not flagged. 第五支部
+# (51 full) held nothing.
+expect 0 report compliance --as-of 2024-06-30 --csv
+line "编码,支部,党员,正式党员,支委会,党小组会,党员大会,党课,主题党日,结果,缺项 missing,尚未到期 not yet due"
+line "ZB01,第一支部,10,9,2/3,3/3,1/1,1/1,3/3,short,支委会 2024-05,"
+line "ZB02,第二支部,4,4,-,-,1/1,1/1,3/3,ok,,"
+line "ZB03,第三支部,0,0,-,-,-,-,-,no_members,,"
+line "ZB04,第四支部,2,2,-,-,1/1,1/1,3/3,ok,,"
+line "ZB05,第五支部,51,51,0/3,-,0/1,0/1,0/3,short,支委会 2024-04 2024-05 2024-06; 党员大会 2024-Q2; 党课 2024-Q2; 主题党日 2024-04 2024-05 2024-06,"
+expect 0 report compliance --as-of 2024-06-30
+out_has "未达标 short: 2 of 5 branches"
+out_has "无党员 no_members"
+expect 0 report compliance --as-of 2024-06-30 --org SQ01 --json
+out_has '"code": "ZB03", "branch": "第三支部", "members": 0, "full": 0'
+# In the first month of the quarter nothing is due: said, neither 全部达标 nor short.
+expect 0 report compliance --as-of 2024-04-15
+out_has "本季度尚未到期"
+out_lacks "全部达标"
+out_lacks "未达标"
+expect 0 report compliance --as-of 2024-04-15 --csv
+line "ZB05,第五支部,51,51,not_due,-,not_due,not_due,not_due,not_due,,支委会 2024-04 2024-05 2024-06; 党员大会 2024-Q2; 党课 2024-Q2; 主题党日 2024-04 2024-05 2024-06"
+# A meeting already held in a cycle not yet ended meets it early (第二支部's
+# general meeting and theme day of April, by 2024-04-15); its lecture of
+# 2024-04-20 is after the date, so the lecture is not yet due.
+line "ZB02,第二支部,4,4,-,-,1/1,not_due,1/1,ok,,党课 2024-Q2; 主题党日 2024-05 2024-06"
+# Mid-quarter: April is due (and May's theme day of 2024-05-03 met early);
+# 第四支部's general meeting of the quarter is not yet due.
+expect 0 report compliance --as-of 2024-05-15 --org ZB04 --csv
+line "ZB04,第四支部,2,2,-,-,not_due,not_due,2/2,ok,,党员大会 2024-Q2; 党课 2024-Q2; 主题党日 2024-06"
+expect 0 report compliance --as-of 2024-05-15 --org ZB04
+out_has "全部达标"
+out_has "本季度尚未到期 not yet due on 2024-05-15:"
+out_has "党员大会 2024-Q2"
+# A month still running: 本月尚未到期.
+expect 0 report compliance --as-of 2024-05-31 --year 2024 --month 6 --org ZB04
+out_has "本月尚未到期"
+out_lacks "全部达标"
 step "3. report inactive: an excused absence (请假) is taking part; absent is not"
 # In the 6 months to 2024-06-30 郑七 was only excused (2024-05-20), 吴六 only absent.
 expect 0 report inactive --org ZB01 --as-of 2024-06-30 --csv

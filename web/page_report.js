@@ -143,9 +143,14 @@ async function drawProfile(live, box) {
   return r.scope;
 }
 
-// One kind's cell: covered/required and each due cycle, the missing ones marked 缺.
+// One kind's cell: covered/required and each due cycle, the missing ones marked 缺;
+// 未到期 when the branch owes cycles of the period that have not ended yet; — when
+// it owes none (no groups, fewer than 7 full members, founded later, no members).
 function cycleCell(k) {
-  if (k.required === 0) return h('td.na', { dataset: { kind: k.kind.code } }, '—');
+  if (k.required === 0) {
+    return k.pending > 0 ? h('td.pending', { dataset: { kind: k.kind.code } }, '未到期')
+      : h('td.na', { dataset: { kind: k.kind.code } }, '—');
+  }
   return h(`td${k.covered < k.required ? '.short' : ''}`, { dataset: { kind: k.kind.code } },
     h('div.ratio', {}, `${k.covered}/${k.required}`),
     h('div.cycles', {}, k.cycles.map((c) => (c.held > 0
@@ -153,21 +158,29 @@ function cycleCell(k) {
       : h('span.cyc.miss', { dataset: { cycle: c.label }, title: `${c.label} 未开` }, `${c.label} 缺`)))));
 }
 
+// The result cell's class by state: short is bad, ok good, the rest neither.
+const RESULT_CLASS = { ok: 'good', short: 'bad', not_due: 'pending', none: 'na', no_members: 'na' };
+
 async function drawCompliance(live, box) {
   const r = await get(apiPath('compliance'));
   if (!live()) return null;
   const p = r.period;
-  const rows = r.branches.map((b) => h(`tr${b.short ? '.short' : ''}`, { dataset: { code: b.code } },
-    h('td', {}, b.code), h('td', {}, b.name), b.kinds.map(cycleCell),
-    h(`td.result.${b.short ? 'bad' : 'good'}`, {}, b.short ? '未达标' : '达标')));
+  const span = p.month ? '本月' : p.quarter ? '本季度' : '本年';
+  const rows = r.branches.map((b) => h(`tr${b.short ? '.short' : ''}`, { dataset: { code: b.code, state: b.state } },
+    h('td', {}, b.code), h('td', {}, b.name), h('td.num', {}, b.members), h('td.num', {}, b.full),
+    b.kinds.map(cycleCell),
+    h(`td.result.${RESULT_CLASS[b.state] || 'na'}`, {}, b.state_label)));
+  let verdict;
+  if (!p.any_due) verdict = `${span}尚未到期：${p.label} 的月份、季度都还没有结束，暂无应办事项。`;
+  else verdict = (r.nshort ? `未达标 ${r.nshort} 个。` : '已到期的事项全部达标。') +
+    (p.pending ? ` ${span}尚未到期：${p.pending}。` : '');
   fill(box,
     h('p.summary', { id: 'compliance-summary' },
-      `${p.label}（${p.start} 至 ${p.end}）：共 ${r.nbranches} 个支部，` +
-      (r.nshort ? `未达标 ${r.nshort} 个。` : '全部达标。') +
-      ` 要求：支委会、党小组会（设党小组的支部）、主题党日每月，党员大会每季度，党课每 ${p.lecture_months} 个月；` +
-      '只计已结束的月份或季度。'),
+      `${p.label}（${p.start} 至 ${p.end}）：共 ${r.nbranches} 个支部，` + verdict +
+      ` 要求：支委会（正式党员7人以上的支部）、党小组会（设党小组的支部）、主题党日每月，党员大会每季度，党课每 ${p.lecture_months} 个月；` +
+      '只计已结束的月份或季度；没有党员的支部不作要求。'),
     r.branches.length === 0 ? h('p.muted', {}, '本范围内没有党支部。') :
-      table('report-table', ['编码', '支部', ...r.kinds.map((k) => k.label), '结果'], rows));
+      table('report-table', ['编码', '支部', '党员', '正式党员', ...r.kinds.map((k) => k.label), '结果'], rows));
   return r.scope;
 }
 
