@@ -201,7 +201,8 @@ async function pageMember(seq, id) {
 // (report_org_id) are set by the member's later steps.
 const ADD_ITEMS = ['name', 'gender', 'ethnicity', 'id_number', 'birth_date', 'education',
   'category', 'org_id', 'join_date', 'full_date', 'job', 'phone', 'address', 'standing',
-  'retired', 'in_service', 'relocated', 'mobile', 'flow_to', 'lost_contact', 'lost_since', 'lost_note'];
+  'retired', 'in_service', 'relocated', 'mobile', 'flow_to', 'lost_contact', 'lost_since', 'lost_note',
+  'id_region_verified'];
 
 function input(c) {
   const attrs = { id: `f-${c.name}`, name: c.name };
