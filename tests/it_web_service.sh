@@ -5,7 +5,8 @@
 # office desk then runs tests/web/service_story.mjs: the list without his
 # citizen ID, a refused and a recorded service, an outsider, the report
 # back, the report ended. Afterwards the street has the service after the
-# office's sync.
+# office's sync, and the street's desk (his own office's) shows the report
+# and its hours on his member page and reports him to another community.
 . "$(dirname "$0")/lib.sh"
 
 WEB=$TESTS_DIR/web
@@ -60,5 +61,19 @@ step "the street has the service after the office's sync"
 "$TONGXIN" "${S[@]}" -q sync
 [ "$(sqlite3 "$D/street.db" "SELECT activity || '|' || minutes FROM service_record")" = "社区义诊|90" ] ||
 	fail "the street's service records: $(sqlite3 "$D/street.db" "SELECT * FROM service_record")"
+
+step "the member's page at his own office (the street's desk): his report and hours, a new report"
+"$TONGXIN" "${S[@]}" ui >"$D/ui2.log" 2>&1 &
+UI_PID=$!
+TX_BG_PIDS+=("$UI_PID")
+wait_for_text "$D/ui2.log" "token=" 10
+URL=$(grep -o 'http://127.0.0.1:[0-9]*/?token=[0-9a-f]*' "$D/ui2.log")
+run "$D/story2.out" timeout 120 node "$WEB/service_story.mjs" member "$URL" "$SHOTS"
+cat "$D/story2.out"
+expect_rc 0 "the member page's story"
+kill -TERM "$UI_PID"
+wait "$UI_PID" || fail "the street's desk exited $? after SIGTERM"
+[ "$(sqlite3 "$D/street.db" "SELECT count(*) FROM service_report WHERE name = '孙磊' AND ended_on IS NULL")" = 1 ] ||
+	fail "the street's new report is missing"
 stop_server
 step "ok"

@@ -6,17 +6,50 @@
 // person from outside the street, reads the year's report back, opens the
 // report and ends it. No console error, no request to another host.
 //
+// With "member" first: on the desk of the member's own office (here the
+// street's), his member page shows his report with its hours, and its form
+// reports him to another community (和平社区 SQ01).
+//
 // usage: node service_story.mjs TOKEN_URL OUTDIR ID_NUMBER
+//        node service_story.mjs member TOKEN_URL OUTDIR
 import { desk } from './harness.mjs';
 
-const [url, outdir, idNumber] = process.argv.slice(2);
-if (!url || !outdir || !idNumber) {
-  console.error('usage: node service_story.mjs TOKEN_URL OUTDIR ID_NUMBER');
+const memberPart = process.argv[2] === 'member';
+const [url, outdir, idNumber] = process.argv.slice(memberPart ? 3 : 2);
+if (!url || !outdir || (!memberPart && !idNumber)) {
+  console.error('usage: node service_story.mjs [member] TOKEN_URL OUTDIR [ID_NUMBER]');
   process.exit(2);
 }
-const d = await desk(outdir, 'service');
+const d = await desk(outdir, memberPart ? 'service-member' : 'service');
 const { page, step, check, shot } = d;
-try {
+
+// The member page of 孙磊 at his own office: his report and hours; report him to SQ01.
+async function memberStory() {
+  step('sign in at the member\'s office and open his page');
+  const res = await page.goto(url, { waitUntil: 'networkidle0' });
+  check(res.ok(), `the token link answered ${res.status()}`);
+  await page.waitForSelector('.cards .card');
+  const m = (await d.api('/api/members?q=%E5%AD%99%E7%A3%8A&limit=5')).rows[0];
+  check(m && m.name === '孙磊', 'no member 孙磊');
+  await page.evaluate((id) => { location.hash = `#/member/${id}`; }, m.id);
+  await page.waitForSelector('#member-service-table');
+  const t = await d.text('#member-service-table');
+  check(t.includes('幸福社区') && t.includes('1.5') && t.includes('市第一医院'), `his reports: ${t}`);
+  await shot('4-member');
+  step('report him to 和平社区 from his page');
+  await page.type('#sv-report-community', 'SQ01');
+  await page.click('#sv-report-form-save');
+  await page.waitForFunction(() => {
+    const x = document.querySelector('#member-service-table');
+    return x && x.textContent.includes('和平社区');
+  });
+  const rows = (await d.api(`/api/service/member?id=${m.id}`)).rows;
+  check(rows.length === 2 && rows.some((r) => r.community.code === 'SQ01' && !r.ended_on), `after the report: ${JSON.stringify(rows)}`);
+  await shot('5-member-reported');
+}
+
+// The community's desk: the list, a service, an outsider, the report back, the end.
+async function officeStory() {
   const year = String(new Date().getFullYear());
 
   step('sign in and open 双报到');
@@ -69,6 +102,11 @@ try {
     document.querySelector('#sv-report').textContent.includes(String(new Date().getFullYear())));
   const ended = (await d.api('/api/service?all=1')).rows.find((r) => r.name === '孙磊');
   check(ended && ended.ended_on && ended.ended_on.startsWith(year), `not ended: ${JSON.stringify(ended)}`);
+}
+
+try {
+  if (memberPart) await memberStory();
+  else await officeStory();
 } catch (e) {
   d.fail(e);
 } finally {
