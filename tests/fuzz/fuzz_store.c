@@ -47,7 +47,11 @@
  *     result's reason names the id or citizen ID number of one that the input
  *     did not name itself;
  *   - the office's own community is still there: not deleted, dissolved or
- *     re-kinded.
+ *     re-kinded;
+ *   - every live row obeys the rules of common/validate.c: each value, the
+ *     row's own rules (citizen ID region and gender digit, probation,
+ *     reduction, the applicant's steps...), the organisation tree, members
+ *     and applicants only in a branch or a group (the template too).
  * A violation prints the row, the column and both values, then the push's
  * results, and calls __builtin_trap().
  *
@@ -56,6 +60,9 @@
  *   TX_FUZZ_LEAKS=0         do not fail when a result's reason names the id or the
  *                           citizen ID number of a row outside the scope that
  *                           the input did not name itself (issue 8, item 2)
+ *   TX_FUZZ_RULES=0         do not fail when a live row breaks a rule of
+ *                           common/validate.c (a value, the row's own rules, the
+ *                           organisation tree, members only in a branch or group)
  *   TX_FUZZ_OWN_ORG=0       do not fail when the office deletes, dissolves or
  *                           re-kinds its own community (issue 8, item 10)
  *   TX_FUZZ_DIR=DIR         where the private folder is made (default /dev/shm,
@@ -86,6 +93,7 @@
 
 #include "frame.h"
 #include "ids.h"
+#include "reason.h"
 #include "schema.h"
 #include "store.h"
 #include "validate.h"
@@ -120,7 +128,7 @@ static struct {
 	char path[4200];         /* the store's file */
 	struct store *s;
 	int resolve;             /* mode 2 */
-	int leaks, own_org, keep, verbose;
+	int leaks, own_org, rules, keep, verbose;
 	int dirty;               /* the store's file differs from the template */
 	sqlite3 *aux;            /* the oracle's own connection to the store's file */
 	uint8_t tmpl_digest[32]; /* of every synced row and of the bookkeeping tables */
@@ -1073,7 +1081,9 @@ accepted_inbound(const struct trow *r)
 	return ok;
 }
 
-/* The scope invariant over the store's file as it is now. */
+static void check_rules(const char *when);
+
+/* The scope invariant over the store's file as it is now (and the rules, check_rules). */
 static void
 check_scope(const char *when)
 {
@@ -1128,6 +1138,7 @@ check_scope(const char *when)
 		if (rows[i].outside && !seen[i])
 			fail("%s: %s row %s (outside %s) has disappeared", when,
 			    schema_tables[rows[i].t].name, rows[i].id, OFFICE_SCOPE);
+	check_rules(when);
 	if (G.own_org) {
 		sqlite3_stmt *st = q("SELECT _deleted, coalesce(dissolved, 0), code, kind"
 		    " FROM org WHERE _scope = ?1");
@@ -1139,6 +1150,93 @@ check_scope(const char *when)
 		    strcmp((const char *)sqlite3_column_text(st, 3), "community") != 0)
 			fail("%s: the office's own community %s was deleted, dissolved or re-kinded",
 			    when, OFFICE_CODE);
+		q_done(st);
+	}
+}
+
+/*
+ * The rules every live row obeys (common/validate.c): each value against its
+ * column, the row's own rules (the citizen ID's region and gender digit,
+ * probation, reduction, the applicant's steps ...), the organisation tree,
+ * and members and applicants only in a branch or a group. The client checks
+ * them at entry and the store on every write, so no input may leave a row
+ * that breaks one; the template is held to them too (the fuzzer explores
+ * only a store that can exist).
+ */
+static void
+check_rules(const char *when)
+{
+	static const char *const holders[] = {
+		"SELECT m.id, 'member', o.kind FROM member m LEFT JOIN org o ON o.id = m.org_id"
+		" WHERE m._deleted = 0",
+		"SELECT a.id, 'applicant', o.kind FROM applicant a LEFT JOIN org o ON o.id = a.org_id"
+		" WHERE a._deleted = 0",
+	};
+	char sql[256], today[11], why[REASON_TEXT_MAX];
+	Tongxin__Value v[64];
+	struct reason r;
+	sqlite3_stmt *st;
+
+	if (!G.rules)
+		return;
+	today_str(today);
+	for (int t = 0; t < TBL_COUNT; t++) {
+		const struct table_def *td = &schema_tables[t];
+		int ci[64], idc = col_of(t, "id");
+
+		if (td->ncols > 64)
+			die("table %s has %d columns", td->name, td->ncols);
+		for (int k = 0; k < td->ncols; k++)
+			ci[k] = col_of(t, td->cols[k].name);
+		snprintf(sql, sizeof sql, "SELECT * FROM %s WHERE _deleted = 0 ORDER BY id", td->name);
+		st = q(sql);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *id = (const char *)sqlite3_column_text(st, idc);
+			/* The values are borrowed from the statement until its next step. */
+			for (int k = 0; k < td->ncols; k++) {
+				tongxin__value__init(&v[k]);
+				if (sqlite3_column_type(st, ci[k]) == SQLITE_INTEGER) {
+					v[k].kind_case = TONGXIN__VALUE__KIND_I;
+					v[k].i = sqlite3_column_int64(st, ci[k]);
+				} else if (sqlite3_column_type(st, ci[k]) != SQLITE_NULL) {
+					v[k].kind_case = TONGXIN__VALUE__KIND_S;
+					v[k].s = (char *)sqlite3_column_text(st, ci[k]);
+				}
+			}
+			for (int k = 0; k < td->ncols; k++)
+				if (validate_value_reason(&td->cols[k], &v[k], &r) != 0) {
+					reason_text(&r, REASON_EN, why, sizeof why);
+					fail("%s: %s row %s breaks a rule: %s", when, td->name,
+					    id ? id : "(null)", why);
+				}
+			if (validate_row_reason(t, v, today, &r) != 0) {
+				reason_text(&r, REASON_EN, why, sizeof why);
+				fail("%s: %s row %s breaks a rule: %s", when, td->name, id ? id : "(null)",
+				    why);
+			}
+		}
+		q_done(st);
+	}
+	st = q("SELECT c.id, c.kind, p.kind FROM org c LEFT JOIN org p ON p.id = c.parent_id"
+	    " WHERE c._deleted = 0 ORDER BY c.id");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *kind = (const char *)sqlite3_column_text(st, 1);
+		const char *parent = (const char *)sqlite3_column_text(st, 2);
+		if (!org_kind_allowed(parent, kind))
+			fail("%s: org %s of kind %s stands under %s", when,
+			    (const char *)sqlite3_column_text(st, 0), kind ? kind : "NULL",
+			    parent ? parent : "nothing");
+	}
+	q_done(st);
+	for (size_t i = 0; i < sizeof holders / sizeof holders[0]; i++) {
+		st = q(holders[i]);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *kind = (const char *)sqlite3_column_text(st, 2);
+			if (!org_kind_holds_members(kind))
+				fail("%s: %s %s belongs to an organisation of kind %s", when,
+				    (const char *)sqlite3_column_text(st, 1),
+				    (const char *)sqlite3_column_text(st, 0), kind ? kind : "NULL");
+		}
 		q_done(st);
 	}
 }
@@ -2245,6 +2343,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		G.resolve = atoi(e) != 0;
 	G.leaks = (e = getenv("TX_FUZZ_LEAKS")) == NULL || atoi(e) != 0;
 	G.own_org = (e = getenv("TX_FUZZ_OWN_ORG")) == NULL || atoi(e) != 0;
+	G.rules = (e = getenv("TX_FUZZ_RULES")) == NULL || atoi(e) != 0;
 	G.keep = (e = getenv("TX_FUZZ_KEEP")) != NULL && atoi(e) != 0;
 	G.verbose = (e = getenv("TX_FUZZ_VERBOSE")) != NULL && atoi(e) != 0;
 	profile = (e = getenv("TX_FUZZ_PROFILE")) != NULL && atoi(e) != 0;
@@ -2260,6 +2359,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	aux_exec("PRAGMA synchronous = OFF");
 	save_template();
 	load_template_rows();
+	check_rules("the template");
 	digest_all(G.tmpl_digest);
 	fprintf(stderr, "fuzz_store: %s mode; template of %d rows in %s; office sequences "
 	    "1..%llu taken\n", G.resolve ? "push + take-office" : "push", nrows, G.dir,
