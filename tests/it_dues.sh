@@ -20,7 +20,9 @@
 #   - the same month paid offline at two devices of one community: both
 #     sync, one is applied, the other is a conflict in the second device's
 #     status and in the street's conflicts list, and the server holds exactly
-#     one payment of that month; the other community never receives them.
+#     one payment of that month; the other community never receives them;
+#   - a transfer takes the member's payments to the receiving community (both
+#     devices of the sending one drop them) and his arrears go on there.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -265,5 +267,24 @@ must tx sq02 sync -q
 equals "SQ02 holds no payment" "$(q sq02 "SELECT count(*) FROM dues_payment")" 0
 equals "the street holds them all" "$(q street "SELECT count(*) FROM dues_payment")" \
 	"$(q sq01 "SELECT count(*) FROM dues_payment")"
+
+step "a transfer takes the payments with the member; his arrears go on at SQ02"
+must tx sq01 transfer request 郑伟 --to SQ02-01 --reason 搬迁
+must tx sq01 sync -q
+must tx sq02 sync -q
+TR=$(q sq02 "SELECT id FROM transfer WHERE member_id = '$ZID'")
+[ -n "$TR" ] || fail "SQ02 did not receive the transfer request"
+must tx sq02 transfer accept "$TR"
+must tx sq02 sync -q
+must tx sq01 sync -q
+must tx sq01b sync -q
+equals "SQ01 no longer holds his payments" "$(q sq01 "SELECT count(*) FROM dues_payment WHERE member_id = '$ZID'")" 0
+equals "nor does SQ01's second device" "$(q sq01b "SELECT count(*) FROM dues_payment WHERE member_id = '$ZID'")" 0
+equals "SQ02 holds them (2024-11 and 2025-07)" \
+	"$(q sq02 "SELECT group_concat(month, ' ') FROM (SELECT month FROM dues_payment WHERE member_id = '$ZID' ORDER BY month)")" \
+	"2024-11 2025-07"
+run "$OUT" tx sq02 dues arrears --as-of 2025-07
+grep -q "郑伟 .*SQ02-01 .* 7 .*2024-12~2025-06" "$OUT" || fail "郑伟's arrears at SQ02: $(cat "$OUT")"
+refused sq01 9 "没有党员" dues pay "$ZID" --month 2025-08
 
 step "done"
