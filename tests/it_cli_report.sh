@@ -30,7 +30,7 @@ OUT=$TX_TMP/out
 ERR=$TX_TMP/err
 PROBLEMS=()
 NCHECKS=0
-REPORTS="profile compliance inactive overdue terms roster"
+REPORTS="profile compliance inactive overdue terms roster branches"
 
 tx() { "$TONGXIN" --replica "$DB" "$@"; }
 q() { sqlite3 "$DB" "$1"; }
@@ -226,7 +226,8 @@ err_has "no replica at"
 step "--help: exit 0, usage on stdout, nothing on stderr, no replica made"
 for args in "report --help" "report -h" "report help" "reconcile --help" "doctor --help" \
 	"doctor -h" "report profile --help" "report compliance --help" "report inactive -h" \
-	"report overdue --help" "report terms --help" "report roster --help"; do
+	"report overdue --help" "report terms --help" "report roster --help" \
+	"report branches --help"; do
 	# shellcheck disable=SC2086 # split on purpose
 	set -- $args
 	NCHECKS=$((NCHECKS + 1))

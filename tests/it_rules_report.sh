@@ -315,6 +315,43 @@ expect 0 report profile --org ZB01 --as-of 2024-06-30
 out_has "女党员"
 out_has "35岁及以下"
 
+step "5. member report --community: only a community; a branch or group is 7"
+D0=$(sqlite3 "$DB" "SELECT count(*), coalesce(sum(nchanges), 0) FROM outbox")
+expect 7 member report 赵一 --community ZB02
+err_has "报到组织须为未撤销的社区党委或党总支"
+expect 7 member report 赵一 --community XZ01
+err_has "党小组"
+same "a refused report changed nothing" \
+	"$(sqlite3 "$DB" "SELECT count(*), coalesce(sum(nchanges), 0) FROM outbox")" "$D0"
+same "赵一 reports nowhere" "$(q "SELECT coalesce(report_org_id, '') FROM member WHERE name = '赵一'")" ""
+expect 0 member report 赵一 --community SQ01
+same "赵一 reports to 第一社区" \
+	"$(q "SELECT o.code FROM member m JOIN org o ON o.id = m.report_org_id WHERE m.name = '赵一'")" "SQ01"
+
+step "6. branch sizes: over 50 members, under 3 full members (report branches, reconcile)"
+expect 0 report branches --csv
+line "编码,支部,上级,党员,正式党员,预备党员,党小组,设支委会,结果,提示 warning"
+line "ZB01,第一支部,SQ01,10,9,1,1,是,ok,"
+line "ZB02,第二支部,SQ01,4,4,0,0,否,ok,"
+line "ZB03,第三支部,SQ01,0,0,0,0,否,warn,正式党员不足3人（0人），应与邻近单位联合建立支部或撤并 fewer than 3 full members"
+line "ZB04,第四支部,SQ01,2,2,0,0,否,warn,正式党员不足3人（2人），应与邻近单位联合建立支部或撤并 fewer than 3 full members"
+line "ZB05,第五支部,SQ01,51,51,0,0,是,warn,党员超过50人（51人），应分设党支部或成立党总支 over 50 members: divide the branch"
+expect 0 report branches --org ZB05
+out_has "需调整 to adjust: 1 of 1 branches"
+expect 0 report branches --org ZB02
+out_has "规模均正常"
+expect 0 reconcile --csv
+same "reconcile: the branch size findings" "$(rows | grep '^支部规模' | cut -d, -f3,4)" \
+"ZB03,正式党员不足3人（0人），应与邻近单位联合建立支部或撤并 fewer than 3 full members
+ZB04,正式党员不足3人（2人），应与邻近单位联合建立支部或撤并 fewer than 3 full members
+ZB05,党员超过50人（51人），应分设党支部或成立党总支 over 50 members: divide the branch"
+# One more withdrawal in 第五支部 (left: not counted) brings it to 50: no warning.
+expect 0 member edit 五支AA --left-reason withdrawal --left-on 2024-03-01
+expect 0 report branches --org ZB05 --csv
+line "ZB05,第五支部,SQ01,50,50,0,0,是,ok,"
+expect 0 reconcile --csv
+same "reconcile: 第五支部 at 50 is fine" "$(rows | grep -c '^支部规模.*ZB05')" "0"
+
 if [ ${#PROBLEMS[@]} -gt 0 ]; then
 	echo "it_rules_report: ${#PROBLEMS[@]} of $NCHECKS checks failed" >&2
 	exit 1
