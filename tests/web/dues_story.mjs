@@ -1,7 +1,8 @@
 // dues_story.mjs - 党费 on the desk, in Debian's chromium (headless,
 // puppeteer-core): the 党费 page (#/dues) lists this month's members with
 // the amounts the 党费收缴 rules give (李四 在岗职工 4500 -> 45.00, 王五 离退休
-// 5200 -> 52.00) and the totals; 交纳 for 李四 records 45.00; 全部交纳
+// 5200 -> 52.00) and the totals; 交纳 for 李四 records 45.00 (and the API's
+// check refuses the same month again, naming the month); 全部交纳
 // records 王五's 52.00 and leaves out the two members without a class; the
 // arrears show 李四 3 months (提醒) and 王五 6 months (党章), the two
 // without a class apart. On 张三's member page: a farmer's 1.50 元 is
@@ -59,6 +60,16 @@ try {
   await has('#dues-status', '45.00 元');
   await has(row(ls), '已交纳');
   await has('#dues-totals', '已交 1 人');
+  // The same month again, as the API's check answers it: a "no" naming the month.
+  const again = await page.evaluate(async (m) => {
+    const s = await (await fetch('/api/session')).json();
+    const mo = (await (await fetch('/api/dues')).json()).month;
+    const r = await fetch('/api/dues/pay/check', { method: 'POST', headers: { 'X-Tongxin-CSRF': s.csrf,
+      'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ member: m, month: mo }) });
+    return r.json();
+  }, ls);
+  check(again.ok === false && again.field === 'month' && again.message.includes('同一月份不能重复交纳'),
+    `a second payment of the month: ${JSON.stringify(again)}`);
 
   step('全部交纳: 王五 52.00, the two without a class left out');
   await page.click('#dues-pay-all');
