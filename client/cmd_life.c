@@ -253,8 +253,8 @@ static int exec_sanctions(struct cli *cli, const struct cmd_args *a) { return wi
 static int exec_history(struct cli *cli, const struct cmd_args *a) { return with_replica(cli, a, life_history); }
 
 static const struct cmd_opt leave_opts[] = {
-	{ "reason", "R", CMD_OPT_REQUIRED, "减少方式：死亡/退党/除名/开除党籍 (the --left-reason "
-	  "values below)" },
+	{ "reason", "R", CMD_OPT_REQUIRED, "减少方式 a label, code or alias of the --left-reason "
+	  "values below" },
 	{ "date", "DATE", CMD_OPT_REQUIRED, "减少日期 YYYY-MM-DD (not in the future nor before "
 	  "joining)" },
 	{ "note", "TEXT", 0, "减少原因 the circumstances" },
@@ -283,8 +283,10 @@ const struct cmd_entry cmd_entries_member_life[] = {
 	  "expulsion to 开除党籍 in the same change. The member stays in the replica and in\n"
 	  "history (member show, member history) but leaves the counts. There is no undo:\n"
 	  "a reduction recorded in error is corrected only by an administrator's edit of the\n"
-	  "member (member edit --left-reason '' --left-on '' ...); a member who left is refused\n"
-	  "a second one (exit 7).\n" LIFE_MEMBER_ARG, exec_leave },
+	  "member (member edit MEMBER --left-reason '' --left-on '' --left-note '' and, after a\n"
+	  "death or expulsion, --standing normal); a member who left is refused a second one\n"
+	  "(exit 7), and so is a member whose transfer waits for the receiving office.\n"
+	  LIFE_MEMBER_ARG, exec_leave },
 	{ "member", "discipline", "MEMBER", 1, 1, discipline_opts, 0, 0,
 	  "党纪处分 Record a sanction: 警告 warning, 严重警告 serious_warning, 撤销党内职务\n"
 	  "removal_from_post, 留党察看 probation (with --until, at most two years) or\n"
