@@ -8,6 +8,7 @@
  *   GET  /api/service/show?id=         one report and its services
  *   GET  /api/service/member?id=       a member's reports (the member page)
  *   GET  /api/service/back[?year=]     the year's services per member (反馈原单位)
+ *   GET  /api/service/back.csv[?year=] the same as a CSV download (table.c's one writer)
  *   POST /api/service/report           member, community (code), date, unit, phone
  *   POST /api/service/add              name, reported_on, unit, phone, note
  *   POST /api/service/record           id, date, activity, hours, note
@@ -16,12 +17,16 @@
 #include "web_api.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
 
 #include "dom_handle.h"
 #include "dom_service.h"
+#include "table.h"
 #include "validate.h"
 
 /* An argument of at most max bytes: NULL when absent or too long (*bad set). */
@@ -137,26 +142,116 @@ api_service_member(struct call *c)
 	reply_list(c, &q);
 }
 
+/* The year asked for (this year by default) into year: 0, or -1 having answered 422. */
+static int
+back_year(struct call *c, char year[11])
+{
+	bool bad = false;
+	const char *y = bounded(web_arg(c, "year"), 4, &bad);
+
+	if (bad || (y && y[0] != '\0' && (strlen(y) != 4 || strspn(y, "0123456789") != 4))) {
+		web_reply_error(c->req, 422, "invalid", "年份无效 (YYYY)", "year");
+		return -1;
+	}
+	if (y == NULL || y[0] == '\0') {
+		today_str(year);
+		year[4] = '\0';
+	} else {
+		snprintf(year, 11, "%s", y);
+	}
+	return 0;
+}
+
 /* GET /api/service/back[?year=YYYY]: this year by default. */
 static void
 api_service_back(struct call *c)
 {
-	bool bad = false;
-	const char *year = bounded(web_arg(c, "year"), 4, &bad);
 	struct dom_service_query q = { .activities = true };
-	char today[11];
+	char year[11];
 
-	if (bad) {
-		web_reply_error(c->req, 422, "invalid", "年份无效 (YYYY)", "year");
+	if (back_year(c, year) != 0)
 		return;
-	}
-	if (year == NULL || year[0] == '\0') {
-		today_str(today);
-		today[4] = '\0';
-		year = today;
-	}
 	q.year = year;
 	reply_list(c, &q);
+}
+
+/* One line of the report back's CSV. */
+static void
+csv_row(const struct dom_service_row *s, void *arg)
+{
+	char n[24], hours[24];
+	const char *cells[9];
+
+	snprintf(n, sizeof n, "%lld", (long long)s->services);
+	dom_service_hours_show(s->minutes, hours);
+	cells[0] = s->name;
+	cells[1] = s->unit;
+	cells[2] = s->outside ? "（街道外）" : s->home_name ? s->home_name : "其他组织";
+	cells[3] = s->org_name ? s->org_name : "其他社区";
+	cells[4] = s->reported_on;
+	cells[5] = s->ended_on;
+	cells[6] = n;
+	cells[7] = hours;
+	cells[8] = s->activities;
+	table_add(arg, cells);
+}
+
+/*
+ * GET /api/service/back.csv[?year=YYYY]: the report back as the one CSV
+ * writer makes it (formula cells neutralised), a download named
+ * 在职党员报到服务情况_YYYY.csv.
+ */
+static void
+api_service_back_csv(struct call *c)
+{
+	static const char *const ids[] = { "name", "unit", "home_org", "community", "reported_on",
+		"ended_on", "services", "hours", "activities" };
+	static const char *const hdr[] = { "姓名", "工作单位", "所在组织", "报到社区", "报到日期",
+		"结束日期", "服务次数", "服务时长（小时）", "服务内容" };
+	struct evkeyvalq *h = evhttp_request_get_output_headers(c->req);
+	struct dom_service_query q = { .activities = true };
+	struct dom_error e;
+	struct evbuffer *b;
+	struct table *t;
+	char year[11], disp[200], *data = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (back_year(c, year) != 0)
+		return;
+	q.year = year;
+	if ((t = table_new(9, ids, hdr)) == NULL) {
+		web_reply_error(c->req, 500, "internal", "内存不足 out of memory", NULL);
+		return;
+	}
+	table_set_number(t, 6);
+	table_set_number(t, 7);
+	if (dom_service_list(c->w->r, &q, csv_row, t, &e) != 0) {
+		table_free(t);
+		web_reply_dom_error(c, &e, -1);
+		return;
+	}
+	if ((f = open_memstream(&data, &len)) == NULL) {
+		table_free(t);
+		web_reply_error(c->req, 500, "internal", "内存不足 out of memory", NULL);
+		return;
+	}
+	table_print(t, f, TABLE_CSV);
+	if (fclose(f) != 0 || (b = evbuffer_new()) == NULL || evbuffer_add(b, data, len) != 0) {
+		free(data);
+		web_reply_error(c->req, 500, "internal", "内存不足 out of memory", NULL);
+		return;
+	}
+	free(data);
+	/* 在职党员报到服务情况_YYYY.csv, percent-encoded (RFC 5987). */
+	snprintf(disp, sizeof disp, "attachment; filename=\"tongxin-service-back-%s.csv\"; "
+	    "filename*=UTF-8''%%E5%%9C%%A8%%E8%%81%%8C%%E5%%85%%9A%%E5%%91%%98%%E6%%8A%%A5%%E5%%88%%B0"
+	    "%%E6%%9C%%8D%%E5%%8A%%A1%%E6%%83%%85%%E5%%86%%B5_%s.csv", year, year);
+	evhttp_add_header(h, "Content-Type", "text/csv; charset=utf-8");
+	evhttp_add_header(h, "Content-Disposition", disp);
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_send_reply(c->req, 200, "OK", b);
+	evbuffer_free(b);
 }
 
 static void
@@ -338,6 +433,7 @@ const struct web_route web_routes_service[] = {
 	{ EVHTTP_REQ_GET, "/api/service/show", api_service_show },
 	{ EVHTTP_REQ_GET, "/api/service/member", api_service_member },
 	{ EVHTTP_REQ_GET, "/api/service/back", api_service_back },
+	{ EVHTTP_REQ_GET, "/api/service/back.csv", api_service_back_csv },
 	{ EVHTTP_REQ_POST, "/api/service/report", api_service_report },
 	{ EVHTTP_REQ_POST, "/api/service/add", api_service_add },
 	{ EVHTTP_REQ_POST, "/api/service/record", api_service_record },

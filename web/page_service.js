@@ -76,9 +76,12 @@ async function pageService(seq, parts) {
   const recSlot = h('div', { id: 'sv-rec-slot' });
   const year = h('input', { type: 'number', id: 'sv-year', min: 2000, max: 2100, value: today().slice(0, 4) });
   const back = h('div', { id: 'sv-back' });
+  // 导出 CSV: a plain link to the CSV route (the one CSV writer), for sending to the units.
+  const csv = h('a', { id: 'sv-back-csv', download: '' }, '导出 CSV');
   const say = (n) => fill(notice, n);
 
   async function reloadBack() {
+    csv.href = `/api/service/back.csv?${new URLSearchParams({ year: year.value })}`;
     const r = await get('/api/service/back', { year: year.value });
     if (!current(seq)) return;
     fill(back, table('sv-back-table', ['姓名', '工作单位', '所在组织', '报到社区', '服务次数', '服务时长（小时）', '服务内容'],
@@ -136,7 +139,7 @@ async function pageService(seq, parts) {
     h('h2', {}, '登记'),
     h('div.steps', {}, recSlot, add),
     h('h2', {}, '反馈原单位'),
-    h('div.bar', {}, h('label', { for: 'sv-year' }, '年度'), year),
+    h('div.bar', {}, h('label', { for: 'sv-year' }, '年度'), year, csv),
     back);
   await reload();
   await reloadBack();

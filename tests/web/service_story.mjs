@@ -82,6 +82,14 @@ async function officeStory() {
   await page.waitForFunction(() => [...document.querySelectorAll('#sv-table td')].some((t) => t.dataset.minutes === '90'));
   const back = await d.text('#sv-back-table');
   check(back.includes('孙磊') && back.includes('1.5') && back.includes('社区义诊'), `the report back: ${back}`);
+  const href = await page.$eval('#sv-back-csv', (a) => a.getAttribute('href'));
+  const csv = await page.evaluate(async (u) => {
+    const r = await fetch(u);
+    return { type: r.headers.get('content-type'), disp: r.headers.get('content-disposition'), body: await r.text() };
+  }, href);
+  check(csv.type.startsWith('text/csv') && csv.disp.includes(`tongxin-service-back-${year}.csv`) &&
+    csv.body.includes('姓名,工作单位') && csv.body.includes('孙磊,市第一医院') && csv.body.includes(',1,1.5,'),
+  `the report back's CSV: ${JSON.stringify(csv)}`);
   await shot('2-recorded');
 
   step('a person from outside the street');
