@@ -555,11 +555,16 @@ dom_dues_pay_all(struct replica *r, const char *operator_name, const char *month
 {
 	static const char sql[] = DOM_SUBTREE_CTE
 	    " SELECT m.id, m.dues_class,"
-	    "  EXISTS (SELECT 1 FROM dues_payment p WHERE p.period = m.id || '/' || ?2)"
+	    "  EXISTS (SELECT 1 FROM dues_payment p WHERE p.period = m.id || '/' || ?2), m.name"
 	    " FROM member m WHERE " OWES_WHERE " ORDER BY m.id";
+	/* A member's id and name, for the writes after the reading. */
+	struct who {
+		char id[ID_TEXT_LEN + 1];
+		char name[128];
+	};
 	struct dom_dues_pay p = { .month = month, .paid_on = paid_on, .by = by };
 	struct dom_report_scope sc;
-	char (*ids)[ID_TEXT_LEN + 1] = NULL;
+	struct who *ids = NULL;
 	size_t n = 0;
 	char err[512] = "";
 	sqlite3_stmt *st = NULL;
@@ -593,7 +598,10 @@ dom_dues_pay_all(struct replica *r, const char *operator_name, const char *month
 			    "(too many members at once: give --branch)", DOM_DUES_MAX_ROWS);
 			goto out;
 		} else {
-			snprintf(ids[n++], ID_TEXT_LEN + 1, "%s", stmt_text(st, 0));
+			snprintf(ids[n].id, sizeof ids[n].id, "%s", stmt_text(st, 0));
+			snprintf(ids[n].name, sizeof ids[n].name, "%s",
+			    stmt_text(st, 3) ? stmt_text(st, 3) : "");
+			n++;
 		}
 	}
 	if (step != SQLITE_DONE) {
@@ -603,12 +611,19 @@ dom_dues_pay_all(struct replica *r, const char *operator_name, const char *month
 	sqlite3_finalize(st);
 	st = NULL;
 	for (size_t k = 0; k < n; k++) {
-		if ((rc = pay_in_txn(r, ids[k], &p, -1, dry_run, NULL, &fen, e)) != 0) {
+		if ((rc = pay_in_txn(r, ids[k].id, &p, -1, dry_run, NULL, &fen, e)) != 0) {
 			if (e->kind == DOM_MISSING) {   /* a class without a base: no amount */
 				b->no_class++;
 				dom_error_clear(e);
 				rc = 0;
 				continue;
+			}
+			/* Say whose payment was refused: nothing of the batch is kept. */
+			if (e->kind == DOM_INVALID) {
+				char why[sizeof e->msg];
+				snprintf(why, sizeof why, "%s", e->msg);
+				fail(e, DOM_INVALID, e->col, "%s：%s；全部未登记 (nothing was recorded)",
+				    ids[k].name, why);
 			}
 			goto out;
 		}

@@ -179,6 +179,8 @@ expect_contains "$OUT" "已为 4 名党员登记 2024-11 的党费，共 337.20 
 expect_contains "$OUT" "1 名党员未设定党费类别"
 equals "one local transaction" "$(outbox_n sq01)" $((N0 + 1))
 refused sq01 9 "未知组织" dues pay-all --month 2024-10 --branch NOPE
+# One member's refusal refuses the batch, and says whose it is.
+refused sq01 7 "赵强：交纳日期 2025-05-01 早于入党日期 2025-05-10" dues pay-all --month 2025-06 --date 2025-05-01
 for m in 2025-01 2025-02 2025-03 2025-04 2025-05 2025-06; do
 	must tx sq01 dues pay 钱敏 --month "$m"
 done
