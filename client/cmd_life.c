@@ -288,10 +288,11 @@ const struct cmd_entry cmd_entries_member_life[] = {
 	  "(exit 7), and so is a member whose transfer waits for the receiving office.\n"
 	  LIFE_MEMBER_ARG, exec_leave },
 	{ "member", "discipline", "MEMBER", 1, 1, discipline_opts, 0, 0,
-	  "党纪处分 Record a sanction: 警告 warning, 严重警告 serious_warning, 撤销党内职务\n"
-	  "removal_from_post, 留党察看 probation (with --until, at most two years) or\n"
-	  "开除党籍 expulsion, which also makes the member leave (党员减少) in the same change.\n"
-	  "A member who left is refused (exit 7).\n" LIFE_MEMBER_ARG, exec_discipline },
+	  "党纪处分 Record a sanction. --kind is one of the five of the 纪律处分条例 (an\n"
+	  "unknown one is refused with the list of them). 留党察看 (probation) needs --until,\n"
+	  "one or two years after the decision; 开除党籍 (expulsion) also makes the member\n"
+	  "leave (党员减少) in the same change. A member who left is refused (exit 7).\n"
+	  LIFE_MEMBER_ARG, exec_discipline },
 	{ "member", "sanctions", "MEMBER", 1, 1, NULL, 0, 0,
 	  "处分记录 A member's sanctions, by date (--csv and --json keep the whole id).\n"
 	  LIFE_MEMBER_ARG, exec_sanctions },

@@ -87,8 +87,14 @@ function leaveSection(id, d, again) {
   };
   return h('section', { id: 'life-leave' }, h('h2', {}, '党员减少'),
     h('div.bar', {}, h('button', { id: 'act-leave', onclick: open }, '登记党员减少'),
-      h('span.muted', {}, '死亡、退党、除名或开除党籍；登记后该党员不再计入党员人数，但保留在历程中。')),
+      h('span.muted', {}, `${d.reasons.map((r) => r.label).join('、')}；登记后该党员不再计入党员人数，但保留在历程中。`)),
     holder);
+}
+
+// The label of code in a vocabulary's [{code, label}] (the code itself if absent).
+function labelOf(list, code) {
+  const e = list.find((x) => x.code === code);
+  return e ? e.label : code;
 }
 
 // 党纪处分: the list, and the add form while the member has not left.
@@ -110,7 +116,7 @@ function disciplineSection(id, d, again) {
       ['decided_on', L.decided_on, date('d-decided_on', 'decided_on')],
       ['decided_by', L.decided_by, text('d-decided_by', 'decided_by', 200)],
       ['grounds', L.grounds, text('d-grounds', 'grounds', 2000)],
-      ['until', `${L.until}（留党察看一年或两年）`, date('d-until', 'until')],
+      ['until', `${L.until}（${labelOf(d.kinds, 'probation')}一年或两年）`, date('d-until', 'until')],
       ['note', L.note, text('d-note', 'note', 500)],
     ], again);
     // 察看期满 belongs to 留党察看 alone: shown (and sent) only for it.
@@ -128,7 +134,7 @@ function disciplineSection(id, d, again) {
   };
   return h('section', { id: 'life-discipline' }, h('h2', {}, '党纪处分'),
     d.left ? null : h('div.bar', {}, h('button', { id: 'act-discipline', onclick: open }, '添加处分'),
-      h('span.muted', {}, '开除党籍同时登记党员减少。')),
+      h('span.muted', {}, `${labelOf(d.kinds, 'expulsion')}同时登记党员减少。`)),
     holder, list, d.more ? h('p.muted', {}, '只列出前若干条。') : null);
 }
 
