@@ -178,6 +178,9 @@ expect_contains "$OUT" "$(ago '-1 month')"
 	"admitted|$MID" ] || fail "the street's replica holds the development record"
 run "$OUT" tx street develop show "$P"
 expect_contains "$OUT" 已接收预备党员
+must tx sq02 sync -q
+[ "$(q sq02 "SELECT (SELECT count(*) FROM applicant) || '|' || (SELECT count(*) FROM member)")" = "0|0" ] ||
+	fail "the other community's replica holds SQ01's development records"
 
 step "stop: a second applicant leaves the pipeline"
 S=$(idn_female 19950607 2)
