@@ -1,7 +1,7 @@
 /*
  * web_api_report.c - the desk's API for 报表 reports and 核对:
  *
- *   GET /api/report/profile|compliance|inactive|overdue|terms|roster
+ *   GET /api/report/profile|compliance|inactive|overdue|terms|roster|branches
  *       the report as typed JSON;
  *   GET /api/report/NAME.csv
  *       the same rows as `tongxin report NAME --csv` prints them (the one
@@ -33,7 +33,8 @@
 #include "vocab.h"
 
 /* The reports the desk serves, as named in the path and the CLI. */
-enum report_kind { R_PROFILE, R_COMPLIANCE, R_INACTIVE, R_OVERDUE, R_TERMS, R_ROSTER, R_RECONCILE };
+enum report_kind { R_PROFILE, R_COMPLIANCE, R_INACTIVE, R_OVERDUE, R_TERMS, R_ROSTER, R_RECONCILE,
+	R_BRANCHES };
 
 /* A report's names: in the path, and the file name's Chinese title. */
 static const struct {
@@ -46,6 +47,7 @@ static const struct {
 	[R_TERMS] = { "terms", "换届提醒" },
 	[R_ROSTER] = { "roster", "党员花名册" },
 	[R_RECONCILE] = { "reconcile", "街道核对" },
+	[R_BRANCHES] = { "branches", "支部规模" },
 };
 
 /* A request's options, resolved. */
@@ -614,6 +616,9 @@ csv_report(struct call *c, enum report_kind k, const struct report_args *a)
 	case R_RECONCILE:
 		rc = dom_reconcile_table(c->w->r, a->scope.as_of, &t, &n, &e);
 		break;
+	case R_BRANCHES:
+		rc = dom_branches_table(c->w->r, &a->scope, false, &t, NULL, &e);
+		break;
 	}
 	table_free(shorts);
 	if (rc != 0) {
@@ -621,6 +626,58 @@ csv_report(struct call *c, enum report_kind k, const struct report_args *a)
 		return;
 	}
 	reply_csv(c, k, &a->scope, t);
+}
+
+/* 支部规模: each branch's size and its warnings (dom_report_branches). */
+static void
+put_branch_size(const struct dom_branch_row *b, void *arg)
+{
+	struct list_out *o = arg;
+	char warn[400];
+
+	dom_branch_warning(b, warn, sizeof warn);
+	jw_obj(o->j);
+	jw_kstr(o->j, "code", b->code);
+	jw_kstr(o->j, "name", b->name);
+	jw_kstr(o->j, "parent_code", b->parent_code);
+	jw_kint(o->j, "members", b->members);
+	jw_kint(o->j, "full", b->full);
+	jw_kint(o->j, "probationary", b->probationary);
+	jw_kint(o->j, "groups", b->groups);
+	jw_kbool(o->j, "committee", b->committee);
+	jw_kbool(o->j, "warn", b->too_big || b->too_small);
+	jw_kstr(o->j, "warning", warn);
+	jw_end_obj(o->j);
+	o->n++;
+}
+
+static void
+json_branches(struct call *c, const struct report_args *a)
+{
+	struct dom_error e;
+	struct evbuffer *b;
+	struct jw j;
+	struct list_out o = { .j = &j };
+	int nwarn = 0;
+
+	if ((b = web_new_body(c, &j)) == NULL)
+		return;
+	jw_obj(&j);
+	put_scope(&j, &a->scope);
+	jw_kint(&j, "max_members", DOM_BRANCH_MAX_MEMBERS);
+	jw_kint(&j, "min_full", DOM_BRANCH_MIN_FULL);
+	jw_kint(&j, "committee_min_full", DOM_COMMITTEE_MIN_FULL);
+	jw_key(&j, "rows");
+	jw_arr(&j);
+	if (dom_report_branches(c->w->r, &a->scope, put_branch_size, &o, &nwarn, &e) != 0) {
+		reply_failed(c, b, &e);
+		return;
+	}
+	jw_end_arr(&j);
+	jw_kint(&j, "count", o.n);
+	jw_kint(&j, "nwarn", nwarn);
+	jw_end_obj(&j);
+	web_reply_json(c->req, 200, b);
 }
 
 /* --- routes ---------------------------------------------------------------------- */
@@ -644,6 +701,7 @@ serve(struct call *c, enum report_kind k, bool csv)
 	case R_OVERDUE: json_overdue(c, &a); break;
 	case R_TERMS: json_terms(c, &a); break;
 	case R_ROSTER: json_roster(c, &a); break;
+	case R_BRANCHES: json_branches(c, &a); break;
 	default: break;
 	}
 }
@@ -722,6 +780,8 @@ static void api_terms(struct call *c) { serve(c, R_TERMS, false); }
 static void api_terms_csv(struct call *c) { serve(c, R_TERMS, true); }
 static void api_roster(struct call *c) { serve(c, R_ROSTER, false); }
 static void api_roster_csv(struct call *c) { serve(c, R_ROSTER, true); }
+static void api_branches(struct call *c) { serve(c, R_BRANCHES, false); }
+static void api_branches_csv(struct call *c) { serve(c, R_BRANCHES, true); }
 
 const struct web_route web_routes_report[] = {
 	{ EVHTTP_REQ_GET, "/api/report/profile", api_profile },
@@ -736,6 +796,8 @@ const struct web_route web_routes_report[] = {
 	{ EVHTTP_REQ_GET, "/api/report/terms.csv", api_terms_csv },
 	{ EVHTTP_REQ_GET, "/api/report/roster", api_roster },
 	{ EVHTTP_REQ_GET, "/api/report/roster.csv", api_roster_csv },
+	{ EVHTTP_REQ_GET, "/api/report/branches", api_branches },
+	{ EVHTTP_REQ_GET, "/api/report/branches.csv", api_branches_csv },
 	{ EVHTTP_REQ_GET, "/api/reconcile", api_reconcile },
 	{ EVHTTP_REQ_GET, "/api/reconcile.csv", api_reconcile_csv },
 	{ 0, NULL, NULL },

@@ -4,7 +4,7 @@
 // Check current(seq) after every await: a newer route may have begun.
 //
 // Routes: #/reports/TAB shows a tab (TAB: profile, compliance, inactive,
-// overdue, terms, roster, reconcile); #/reports/TAB/print its print view
+// overdue, terms, roster, branches, reconcile); #/reports/TAB/print its print view
 // (A4, nav and buttons hidden by print.css's @media print, table headers
 // repeated on every page). Every figure is the API's (/api/report/*, the same
 // rows as `tongxin report`); 导出 CSV is a plain link to the .csv route, so
@@ -39,6 +39,7 @@ const TABS = [
   { id: 'overdue', title: '逾期清单', long: '逾期未销号的问题清单' },
   { id: 'terms', title: '换届提醒', long: '换届提醒' },
   { id: 'roster', title: '党员花名册', long: '党员花名册' },
+  { id: 'branches', title: '支部规模', long: '党支部规模' },
   { id: 'reconcile', title: '核对', long: '街道核对', admin: true },
 ];
 
@@ -264,6 +265,23 @@ async function drawRoster(live, box) {
   return r.scope;
 }
 
+// 支部规模: each branch's members (groups included), full and probationary ones,
+// whether it elects a 支委会, and the size warnings reconcile gives street-wide.
+async function drawBranches(live, box) {
+  const r = await get(apiPath('branches'));
+  if (!live()) return null;
+  fill(box,
+    h('p.summary', { id: 'branches-summary' }, (r.count === 0 ? '本范围内没有党支部。' :
+      r.nwarn === 0 ? `共 ${r.count} 个支部，规模均正常。` : `共 ${r.count} 个支部，${r.nwarn} 个需调整。`) +
+      ` 正式党员 ${r.committee_min_full} 人以上设支委会；党员超过 ${r.max_members} 人应分设，正式党员不足 ${r.min_full} 人应联合组建或撤并。`),
+    r.count === 0 ? null : table('report-table', ['编码', '支部', '党员', '正式党员', '预备党员', '党小组', '设支委会', '提示'],
+      r.rows.map((b) => h(`tr${b.warn ? '.short' : ''}`, { dataset: { code: b.code } }, h('td', {}, b.code), h('td', {}, b.name),
+        h('td.num', {}, b.members), h('td.num', {}, b.full), h('td.num', {}, b.probationary), h('td.num', {}, b.groups),
+        h('td', {}, b.committee ? '是' : '否'),
+        h(`td.result.${b.warn ? 'bad' : 'good'}`, {}, b.warn ? b.warning : '正常')))));
+  return r.scope;
+}
+
 async function drawReconcile(live, box) {
   const r = await get('/api/reconcile');
   if (!live()) return null;
@@ -280,7 +298,7 @@ async function drawReconcile(live, box) {
 
 const DRAW = {
   profile: drawProfile, compliance: drawCompliance, inactive: drawInactive, overdue: drawOverdue,
-  terms: drawTerms, roster: drawRoster, reconcile: drawReconcile,
+  terms: drawTerms, roster: drawRoster, branches: drawBranches, reconcile: drawReconcile,
 };
 
 // The options bar of a tab; a change redraws the tab.
@@ -290,7 +308,8 @@ function options(tab, redraw) {
   asOf.addEventListener('change', () => { if (asOf.value) { state.as_of = asOf.value; redraw(); } });
   if (tab === 'reconcile') return h('div.bar.noprint', {}, h('span.muted', {}, '街道各社区上报数据的交叉核对（按今天的日期）。'));
   const items = [labelled(tab === 'roster' ? '支部' : '组织', select('opt-org', orgChoices(tab === 'roster' ? '全部（请选择支部）' : '全部组织'), state.org, set('org')))];
-  if (tab !== 'roster') items.push(labelled('截至', asOf));
+  // The roster and the branches' sizes are the record as it stands: no "as of" date.
+  if (tab !== 'roster' && tab !== 'branches') items.push(labelled('截至', asOf));
   if (tab === 'compliance') {
     const year = h('input', { type: 'number', id: 'opt-year', min: 1900, max: 9999, placeholder: state.as_of.slice(0, 4), value: state.year });
     year.addEventListener('change', () => { state.year = year.value; redraw(); });
@@ -318,7 +337,7 @@ function heading(t, scope) {
   const where = scope.org_name ? `${scope.org_name}（${scope.org_code}）` : (scope.org_code === undefined ? scope.text : '本副本全部组织');
   return [h('h2.report-title', { id: 'report-title' }, t.long),
     // The roster is the record as it stands: it has no "as of" date.
-    h('p.report-scope', { id: 'report-scope' }, `范围：${where}　${t.id === 'roster' ? '' : `截至：${scope.as_of}　`}` +
+    h('p.report-scope', { id: 'report-scope' }, `范围：${where}　${t.id === 'roster' || t.id === 'branches' ? '' : `截至：${scope.as_of}　`}` +
       `制表：${meta.session ? meta.session.org_code : ''}`)];
 }
 

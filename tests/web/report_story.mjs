@@ -3,7 +3,10 @@
 // of 2024-06-30):
 //   - 党员结构: the shares computed by hand below, shown as text and as SVG bars
 //     whose lengths are those shares;
-//   - 三会一课: 第一党支部's missing 支委会 of 2024-05 marked 缺, the rest held;
+//   - 三会一课: 第一党支部's missing 主题党日 of 2024-05 marked 缺, the rest held, no
+//     支委会 owed by a branch of fewer than 7 full members; on 2024-04-15 the
+//     quarter is 本季度尚未到期 (cells 未到期), neither 达标 nor 未达标;
+//   - 支部规模: members and full members per branch, 第二党支部 warned (1 full);
 //   - 不活跃党员, 逾期清单, 换届提醒: the members, items and committees expected;
 //   - 党员花名册: the roster's CSV fetched from the page's own 导出 CSV link:
 //     UTF-8 BOM, the citizen ID column kept as text, a formula cell neutralised,
@@ -31,6 +34,10 @@ const share = (n, total) => `${(Math.floor((n * 2000 + total) / (2 * total)) / 1
 // The office's figures, by hand from it_web_report.sh's members (6 in normal standing).
 const TOTAL = 6;
 const EXPECT = {
+  women: 0,                 // all men
+  minority: 0,              // all 汉族
+  aged_35_or_under: 1,      // 钱五 1990-05-20
+  college_or_above: 3,      // 李二, 赵四 (bachelor), 钱五 (master)
   aged_60_plus: 3,          // 张一 1950, 李二 1960, 孙六 1955; 王三 turns 60 on 2024-07-01
   retired: 2,               // 张一, 孙六
   junior_high_or_below: 2,  // 张一 (primary), 王三 (junior high)
@@ -77,7 +84,7 @@ try {
   await page.click('#nav a[data-page="reports"]');
   await page.waitForSelector('#profile-chart');
   const tabs = await page.$$eval('#report-tabs a', (a) => a.map((e) => e.textContent));
-  check(JSON.stringify(tabs) === JSON.stringify(['党员结构', '三会一课', '不活跃党员', '逾期清单', '换届提醒', '党员花名册']),
+  check(JSON.stringify(tabs) === JSON.stringify(['党员结构', '三会一课', '不活跃党员', '逾期清单', '换届提醒', '党员花名册', '支部规模']),
     `office tabs (no 核对): ${tabs}`);
 
   step('as of 2024-06-30: the profile shares, as text and as SVG bars');
@@ -110,7 +117,7 @@ try {
   check(share(3, 6) === '50.0%' && share(1, 6) === '16.7%' && share(2, 6) === '33.3%', 'the hand-made shares');
   await shot('1-profile');
 
-  step('三会一课: the missing 支委会 of 2024-05 is marked');
+  step('三会一课: the missing 主题党日 of 2024-05 is marked; no 支委会 owed under 7 full members');
   await openTab('compliance');
   await page.waitForSelector('#report-table tr[data-code="SQ01-01"]');
   const comp = await page.evaluate(() => {
@@ -119,24 +126,26 @@ try {
     const cycles = (code, kind) => [...cell(code, kind).querySelectorAll('.cyc')].map((c) => [c.dataset.cycle, c.className, c.textContent]);
     return {
       summary: document.querySelector('#compliance-summary').textContent,
-      committee1: cycles('SQ01-01', 'committee_meeting'),
-      ratio1: cell('SQ01-01', 'committee_meeting').querySelector('.ratio').textContent,
-      result1: row('SQ01-01').querySelector('td.result').textContent,
       theme1: cycles('SQ01-01', 'theme_day'),
+      ratio1: cell('SQ01-01', 'theme_day').querySelector('.ratio').textContent,
+      result1: row('SQ01-01').querySelector('td.result').textContent,
+      committee1: cell('SQ01-01', 'committee_meeting').textContent,
       group1: cell('SQ01-01', 'group_meeting').textContent,
-      committee2: cycles('SQ01-02', 'committee_meeting'),
+      theme2: cycles('SQ01-02', 'theme_day'),
+      committee2: cell('SQ01-02', 'committee_meeting').textContent,
       result2: row('SQ01-02').querySelector('td.result').textContent,
       misses: [...document.querySelectorAll('#report-table .cyc.miss')].length,
     };
   });
   check(comp.summary.includes('2024-Q2') && comp.summary.includes('未达标 1 个'), `summary: ${comp.summary}`);
-  check(JSON.stringify(comp.committee1) === JSON.stringify([['2024-04', 'cyc ok', '2024-04 ✓'],
-    ['2024-05', 'cyc miss', '2024-05 缺'], ['2024-06', 'cyc ok', '2024-06 ✓']]), `支委会 of 第一党支部: ${JSON.stringify(comp.committee1)}`);
+  check(JSON.stringify(comp.theme1) === JSON.stringify([['2024-04', 'cyc ok', '2024-04 ✓'],
+    ['2024-05', 'cyc miss', '2024-05 缺'], ['2024-06', 'cyc ok', '2024-06 ✓']]), `主题党日 of 第一党支部: ${JSON.stringify(comp.theme1)}`);
   check(comp.ratio1 === '2/3' && comp.result1 === '未达标', `第一党支部: ${comp.ratio1} ${comp.result1}`);
-  check(comp.theme1.every((c) => c[1] === 'cyc ok') && comp.theme1.length === 3, `主题党日: ${JSON.stringify(comp.theme1)}`);
+  check(comp.committee1 === '—', `a branch of 4 full members owes no 支委会: ${comp.committee1}`);
   check(comp.group1 === '—', `a branch without groups owes no 党小组会: ${comp.group1}`);
   // 第二党支部 was founded on 2024-06-01: June only.
-  check(JSON.stringify(comp.committee2) === JSON.stringify([['2024-06', 'cyc ok', '2024-06 ✓']]) && comp.result2 === '达标',
+  check(JSON.stringify(comp.theme2) === JSON.stringify([['2024-06', 'cyc ok', '2024-06 ✓']]) && comp.committee2 === '—' &&
+    comp.result2 === '达标',
     `第二党支部: ${JSON.stringify(comp)}`);
   check(comp.misses === 1, `only one cycle is missing: ${comp.misses}`);
   await shot('2-compliance');
@@ -162,10 +171,27 @@ try {
       return [td.querySelector('.ratio')?.textContent ?? td.textContent, [...td.querySelectorAll('.cyc')].map((c) => c.textContent)];
     });
   });
-  check(JSON.stringify(may) === JSON.stringify([['0/1', ['2024-05 缺']], ['—', []], ['—', []], ['1/1', ['2024-05 ✓']]]),
+  check(JSON.stringify(may) === JSON.stringify([['—', []], ['—', []], ['—', []], ['0/1', ['2024-05 缺']]]),
     `May 2024: ${JSON.stringify(may)}`);
   const mayCsv = await page.$eval('#csv', (a) => a.getAttribute('href'));
   check(mayCsv.includes('month=5') && mayCsv.includes('as_of=2024-06-30'), `the CSV link follows the options: ${mayCsv}`);
+
+  step('三会一课 in the first month of a quarter: 本季度尚未到期, neither 达标 nor 未达标');
+  await set('#opt-period', '');
+  await set('#opt-as-of', '2024-04-15');
+  await page.waitForFunction(() => document.querySelector('#report-scope')?.textContent.includes('2024-04-15') &&
+    document.querySelector('#compliance-summary')?.textContent.startsWith('2024-Q2（'));
+  const first = await page.evaluate(() => ({
+    summary: document.querySelector('#compliance-summary').textContent,
+    general: document.querySelector('#report-table tr[data-code="SQ01-01"] td[data-kind="general_meeting"]').textContent,
+    state: document.querySelector('#report-table tr[data-code="SQ01-02"]').dataset.state,
+  }));
+  check(first.summary.includes('本季度尚未到期') && !first.summary.includes('全部达标') && !first.summary.includes('未达标'),
+    `the first month's summary: ${first.summary}`);
+  check(first.general === '未到期' && first.state === 'not_due', `not yet due: ${JSON.stringify(first)}`);
+  await shot('3b-compliance-not-due');
+  await set('#opt-as-of', '2024-06-30');
+  await page.waitForFunction(() => document.querySelector('#report-scope')?.textContent.includes('2024-06-30'));
 
   step('不活跃党员: never present in the 6 months to 2024-06-30');
   await openTab('inactive');
@@ -242,6 +268,21 @@ try {
   await shot('8-roster-print');
   await page.emulateMediaType(null);
 
+  step('支部规模: members, full members, the warning for a branch under 3 full members');
+  await page.click('#back');
+  await page.waitForSelector('#report-tabs');
+  await openTab('branches');
+  await set('#opt-org', '');
+  await page.waitForSelector('#report-table tr[data-code="SQ01-02"]');
+  const sizes = await page.$$eval('#report-table tbody tr', (rs) => rs.map((r) => [...r.cells].map((c) => c.textContent)));
+  check(JSON.stringify(sizes.map((r) => r.slice(0, 7))) === JSON.stringify([
+    ['SQ01-01', '第一党支部', '5', '4', '1', '0', '否'], ['SQ01-02', '第二党支部', '1', '1', '0', '0', '否']]),
+  `branch sizes (周七 is deceased): ${JSON.stringify(sizes)}`);
+  check(sizes[0][7] === '正常' && sizes[1][7].startsWith('正式党员不足3人（1人）'), `warnings: ${JSON.stringify(sizes)}`);
+  const bsum = await d.text('#branches-summary');
+  check(bsum.includes('共 2 个支部，1 个需调整'), `branches summary: ${bsum}`);
+  await shot('8b-branches');
+
   step('核对 on the street administrator\'s desk');
   const ares = await page.goto(adminUrl, { waitUntil: 'networkidle0' });
   check(ares.ok(), `the admin token link answered ${ares.status()}`);
@@ -255,6 +296,7 @@ try {
   check(has('预备期已满未转正', '赵四'), `赵四 past probation: ${JSON.stringify(finds)}`);
   check(has('失联超过6个月', '钱五'), `钱五 lost contact: ${JSON.stringify(finds)}`);
   check(has('组织未配书记', 'SQ01-01') && !has('组织未配书记', 'SQ01-02'), `secretaries: ${JSON.stringify(finds)}`);
+  check(has('支部规模需调整', 'SQ01-02') && !has('支部规模需调整', 'SQ01-01'), `branch sizes: ${JSON.stringify(finds)}`);
   const rsum = await d.text('#reconcile-summary');
   check(rsum.includes(`核对发现 ${finds.length} 项`), `reconcile summary: ${rsum}`);
   await shot('9-reconcile');
