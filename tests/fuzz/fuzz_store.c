@@ -6,6 +6,7 @@
  * there is one: every push ends in an fsync) holding a street JD01, its
  * communities SQ01 and SQ02 with branches (one of SQ01's dissolved),
  * members (one deleted on each side), meetings with attendance, list items,
+ * an activist (applicant) and a sanction (discipline) on each side,
  * transfers in every state (SQ01 -> SQ02 accepted and pending, SQ02 -> SQ01
  * pending and rejected), an open conflict of the office, and transactions
  * 1..OFFICE_SEQS that the office SQ01 has already pushed (applied, rejected,
@@ -119,7 +120,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MAX_CHANGES 40
 
 /* Tags of the fixed row ids: "TT0000nn-0000-7000-8000-0000000000nn". */
-enum { TAG_ORG = 0x0a, TAG_MEMBER, TAG_MEETING, TAG_ATT, TAG_ITEM, TAG_TRANSFER };
+enum { TAG_ORG = 0x0a, TAG_MEMBER, TAG_MEETING, TAG_ATT, TAG_ITEM, TAG_TRANSFER, TAG_APPLICANT,
+	TAG_DISCIPLINE };
 
 /* ------------------------------------------------------------ failures */
 
@@ -644,6 +646,41 @@ build_template(void)
 		ch_col(c, "title", k ? "楼道堆物" : "路灯不亮", NULL);
 		ch_col(c, "due_on", "2024-12-31", NULL);
 		ch_col(c, "status", "open", NULL);
+	}
+	setup_push(&admin, tx, OK);
+
+	/*
+	 * The member's life (issue 10): an activist in each community, named by
+	 * its branch committee a year after applying, and a sanction on a
+	 * member of each (a 留党察看 with its end in SQ01, a 警告 in SQ02).
+	 */
+	tx = txn_new(aseq++);
+	for (int k = 0; k < 2; k++) {
+		char idn[19];
+		const char *birth = k ? "1996-09-18" : "1998-04-01";
+		c = txn_add(tx, ch_new(TBL_APPLICANT, fid(TAG_APPLICANT, k + 1, a),
+		    TONGXIN__CHANGE__OP__OP_INSERT));
+		ch_col(c, "org_id", org_id(k ? 5 : 3, b), NULL);
+		ch_col(c, "name", k ? "古丽·阿不都" : "林晓燕", NULL);
+		ch_col(c, "gender", "female", NULL);
+		ch_col(c, "ethnicity", k ? "维吾尔族" : "汉族", NULL);
+		make_id_number(k ? "650102" : "110105", birth, 40 + (unsigned)k, 0, idn);
+		ch_col(c, "id_number", idn, NULL);
+		ch_col(c, "birth_date", birth, NULL);
+		ch_col(c, "education", "bachelor", NULL);
+		ch_col(c, "stage", "activist", NULL);
+		ch_col(c, "applied_on", "2023-03-01", NULL);
+		ch_col(c, "activist_on", "2024-05-10", NULL);
+		ch_col(c, "activist_meeting_id", fid(TAG_MEETING, k + 1, b), NULL);
+		c = txn_add(tx, ch_new(TBL_DISCIPLINE, fid(TAG_DISCIPLINE, k + 1, a),
+		    TONGXIN__CHANGE__OP__OP_INSERT));
+		ch_col(c, "member_id", fid(TAG_MEMBER, k ? 12 : 3, b), NULL);
+		ch_col(c, "kind", k ? "warning" : "probation", NULL);
+		ch_col(c, "decided_on", "2024-02-20", NULL);
+		ch_col(c, "decided_by", "街道党工委", NULL);
+		ch_col(c, "grounds", "违反组织纪律", NULL);
+		if (!k)
+			ch_col(c, "until", "2025-02-20", NULL);
 	}
 	setup_push(&admin, tx, OK);
 
@@ -1749,7 +1786,7 @@ gen_insert(struct in *b, int t)
 		else
 			tongxin__value__init(&v[i]);
 	}
-	if (t == TBL_MEMBER && in_below(b, 5) != 0) {
+	if ((t == TBL_MEMBER || t == TBL_APPLICANT) && in_below(b, 5) != 0) {
 		int ic = schema_col_index(td, "id_number"), bc = schema_col_index(td, "birth_date");
 		int gc = schema_col_index(td, "gender");
 		v[ic] = *gen_id_number(b, v[bc].kind_case == TONGXIN__VALUE__KIND_S ? v[bc].s : NULL,
