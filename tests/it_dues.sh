@@ -20,7 +20,8 @@
 #   - the same month paid offline at two devices of one community: both
 #     sync, one is applied, the other is a conflict in the second device's
 #     status and in the street's conflicts list, and the server holds exactly
-#     one payment of that month; the other community never receives them;
+#     one payment of that month; the street keeps the server's and the second
+#     device sees the decision; the other community never receives them;
 #   - a transfer takes the member's payments to the receiving community (both
 #     devices of the sending one drop them) and his arrears go on there.
 
@@ -263,6 +264,14 @@ for o in sq01 sq01b street; do
 done
 run "$OUT" tx sq01b dues list --month 2025-07 --branch SQ01-02
 expect_contains "$OUT" "实收 240.00 元"
+CID=$(tx street conflicts list --json | grep -o '"handle": "[0-9a-f]*"' | head -1 | cut -d'"' -f4)
+[ -n "$CID" ] || fail "no handle of the conflict in the street's list"
+must tx street conflicts resolve "$CID" --keep-server --note 以甲处登记为准
+must tx sq01b sync -q
+run "$OUT" tx sq01b status
+expect_contains "$OUT" "保留街道值（street）；以甲处登记为准"
+equals "the server still holds exactly one payment of that month" \
+	"$(sqlite3 "$TX_TMP/srv/tongxind.db" "SELECT count(*) FROM dues_payment WHERE period = '$ZID/2025-07' AND coalesce(_deleted, 0) = 0")" 1
 
 step "scope: the other community never receives SQ01's payments"
 must tx sq02 sync -q
