@@ -348,6 +348,17 @@ kill -TERM "$UI_PID"
 wait "$UI_PID" || fail "the desk did not stop cleanly"
 must tx sq01 sync -q
 
+step "a sanction the street records reaches the member's office"
+must tx street sync -q
+run "$OUT" tx street member discipline "$E" --kind 警告 --date 2025-05-06 --grounds 街道党工委决定 --by 和平街道党工委
+expect_rc 0 "the street records a warning on an office's member"
+must tx street sync -q
+must tx sq01 sync -q
+equals "SQ01 holds the street's sanction" \
+	"$(q sq01 "SELECT kind || '|' || decided_by FROM discipline WHERE member_id = '$E_ID' AND grounds = '街道党工委决定'")" \
+	"warning|和平街道党工委"
+equals "SQ02 holds none" "$(q sq02 "SELECT count(*) FROM discipline WHERE member_id = '$E_ID'")" 0
+
 step "every replica converges"
 for o in street sq01 sq02; do
 	run "$OUT" tx "$o" sync --verify
