@@ -28,6 +28,7 @@
 
 #include "dom_develop.h"
 #include "dom_handle.h"
+#include "dom_work.h"
 #include "validate.h"
 #include "value.h"
 #include "vocab.h"
@@ -168,13 +169,37 @@ api_develop(struct call *c)
 
 /* --- GET /api/applicant?id= ---------------------------------------------------- */
 
+/* A meeting reference as the clerk reads it: "2024-03-15 支委会：topic", else the short handle. */
+static const char *
+meeting_shown(struct call *c, const char *id, char *buf, size_t cap)
+{
+	const struct table_def *tm = &schema_tables[TBL_MEETING];
+	Tongxin__Value mv[DOM_MAX_COLS];
+	char org_name[256], org_code[65];
+	int counts[3];
+	struct dom_error e;
+	const Tongxin__Value *on, *kind, *topic;
+
+	if (dom_meeting_get(c->w->r, id, mv, org_name, org_code, counts, NULL, NULL, &e) != 0)
+		return dom_short(id);
+	on = &mv[schema_col_index(tm, "held_on")];
+	kind = &mv[schema_col_index(tm, "kind")];
+	topic = &mv[schema_col_index(tm, "topic")];
+	snprintf(buf, cap, "%s %s：%s", on->kind_case == TONGXIN__VALUE__KIND_S ? on->s : "",
+	    kind->kind_case == TONGXIN__VALUE__KIND_S ? vocab_show(vocab_get("meeting_kind"), kind->s) :
+	    "", topic->kind_case == TONGXIN__VALUE__KIND_S ? topic->s : "");
+	for (int k = 0; k < tm->ncols; k++)
+		value_clear(&mv[k]);
+	return buf;
+}
+
 static void
 api_applicant(struct call *c)
 {
 	const struct table_def *td = &schema_tables[TBL_APPLICANT];
 	Tongxin__Value vals[DOM_MAX_COLS];
 	const char *id = web_arg(c, "id");
-	char org_name[256], buf[64];
+	char org_name[256], buf[512];
 	struct dom_error e;
 	struct jw j;
 	struct evbuffer *b;
@@ -207,7 +232,8 @@ api_applicant(struct call *c)
 			jw_kstr(&j, "value", s);
 			jw_kstr(&j, "display", s == NULL ? NULL : strcmp(cd->name, "org_id") == 0 ?
 			    org_name : cd->type == COL_ENUM ? vocab_col_label(cd, s) :
-			    cd->type == COL_REF ? dom_short(s) : s);
+			    cd->type == COL_REF && cd->ref_table && strcmp(cd->ref_table, "meeting") == 0 ?
+			    meeting_shown(c, s, buf, sizeof buf) : cd->type == COL_REF ? dom_short(s) : s);
 		}
 		jw_end_obj(&j);
 		value_clear(&vals[k]);

@@ -167,9 +167,9 @@ async function pageDevelop(seq) {
         onclick: () => nextForm(a, again).then(open).catch((e) => fill(forms, problem(e))) }, n.button));
       acts.push(h('button', { type: 'button', dataset: { step: 'stop' }, onclick: () => open(stopForm(a, again)) }, '停止培养'));
     }
-    if (a.member_id) acts.push(h('a', { href: `#/member/${a.member_id}` }, '党员记录'));
+    if (a.member_id) acts.push(h('a.member', { href: `#/member/${a.member_id}` }, '党员记录'));
     return h('tr', { dataset: { id: a.id } },
-      h('td', {}, a.name), h('td', {}, label(a.gender)), h('td.stage', {}, label(a.stage)),
+      h('td', {}, h('a', { href: `#/applicant/${a.id}` }, a.name)), h('td', {}, label(a.gender)), h('td.stage', {}, label(a.stage)),
       h('td', {}, a.org_name || ''), h('td', {}, a.applied_on || ''), h('td', {}, a.activist_on || ''),
       h('td', {}, a.candidate_on || '', a.candidate_from && !a.candidate_on ? h('span.muted', {}, `（${a.candidate_from} 起可确定）`) : null),
       h('td', {}, a.admitted_on || ''), h('td.acts', {}, acts));
@@ -186,9 +186,29 @@ async function pageDevelop(seq) {
     h('p.muted', { id: 'dev-info' }, list.total === 0 ? '没有符合条件的记录。' : `共 ${list.total} 人${list.more ? '（只列出前一部分）' : ''}。`));
 }
 
+// --- 发展: one person's record ---------------------------------------------------------
+
+async function pageApplicant(seq, id) {
+  const a = await get('/api/applicant', { id });
+  if (!current(seq)) return;
+  for (const n of document.querySelectorAll('#nav a')) n.classList.toggle('active', n.dataset.page === 'develop');
+  const v = Object.fromEntries(a.items.map((i) => [i.name, i]));
+  const dl = h('dl.items', { id: 'applicant-items' });
+  for (const it of a.items) {
+    if (it.name === 'member_id') continue;
+    const shown = it.display === null || it.display === '' ? '—' : it.display;
+    dl.append(h('dt', {}, it.label), h('dd', { dataset: { item: it.name } }, shown));
+  }
+  fill(main, h('h1', {}, `发展党员 · ${v.name.value}`),
+    h('p', {}, h('a', { href: '#/develop' }, '← 返回发展党员'),
+      v.member_id.value ? [' · ', h('a', { id: 'applicant-member', href: `#/member/${v.member_id.value}` }, '党员记录')] : null),
+    dl);
+}
+
 // Route name -> async (seq, parts) drawing the page.
 export const pages = {
   develop: (seq) => pageDevelop(seq),
+  applicant: (seq, parts) => pageApplicant(seq, parts[1]),
 };
 
 // --- 党员: the probation section ------------------------------------------------------

@@ -116,8 +116,17 @@ try {
   await shot('4-admitted');
 
   step('his member page: 转正 before the year is refused, then taken');
+  await (await (await row('周建国')).$('td a')).click();
+  await page.waitForSelector('#applicant-items');
+  await has('#applicant-items', '2017-06-01 党员大会');
+  await has('#applicant-items', '已接收预备党员');
+  await shot('5-applicant');
+  await page.click('#applicant-member');
+  await page.waitForSelector('#probation #act-promote');
+  await page.evaluate(() => { location.hash = '#/develop'; });
+  await page.waitForSelector('#dev-list');
   const tr = await row('周建国');
-  const link = await tr.$('a');
+  const link = await tr.$('a.member');
   check(link, 'the admitted row links to the member record');
   await link.click();
   await page.waitForSelector('#probation #act-promote');
@@ -128,13 +137,13 @@ try {
   await meeting('#promote-meeting', '2018-01-10');
   await page.click('#promote-save');
   await has('#promote-e-date', '早于入党满一年之日');
-  await shot('5-promote-refused');
+  await shot('6-promote-refused');
   await meeting('#promote-meeting', '2018-06-20');
   await page.click('#promote-save');
   await page.waitForFunction(() => !document.querySelector('#probation'));
   await has('#member-items', '正式党员');
   await has('#member-items', '2018-06-20');
-  await shot('6-promoted');
+  await shot('7-promoted');
 
   step('the API refuses what the forms would: 422 naming the item, 404, a check\'s "no"');
   const postApi = (p, body) => page.evaluate(async (q, b) => {
