@@ -1191,20 +1191,23 @@ struct check {
 static const struct check checks[] = {
 	{ "党员所在支部已撤销 Members in a dissolved organisation",
 	  "SELECT o.name, m.name, '所在组织 ' || o.code || ' 已撤销' FROM member m"
-	  " JOIN org o ON o.id = m.org_id WHERE coalesce(o.dissolved, 0) = 1" },
+	  " JOIN org o ON o.id = m.org_id WHERE coalesce(o.dissolved, 0) = 1"
+	  " AND " DOM_MEMBER_ACTIVE },
 	{ "党员不在党支部 Members not attached to a branch or group",
 	  "SELECT coalesce(o.name, '?'), m.name,"
 	  " '组织类别 ' || coalesce(vocab_label('org_kind', o.kind), '缺失 missing')"
 	  " FROM member m LEFT JOIN org o ON o.id = m.org_id"
-	  " WHERE o.id IS NULL OR o.kind NOT IN ('branch', 'group', 'general_branch')" },
+	  " WHERE (o.id IS NULL OR o.kind NOT IN ('branch', 'group', 'general_branch'))"
+	  " AND " DOM_MEMBER_ACTIVE },
 	{ "预备期已满未转正 Probationary members past their year",
 	  "SELECT o.name, m.name, '入党日期 ' || m.join_date FROM member m"
 	  " LEFT JOIN org o ON o.id = m.org_id WHERE m.category = 'probationary'"
-	  " AND date(m.join_date, '+1 year') < ?1" },
+	  " AND coalesce(m.probation_until, date(m.join_date, '+1 year')) < ?1"
+	  " AND " DOM_MEMBER_ACTIVE },
 	{ "失联超过6个月 Lost contact for 6 months or more",
 	  "SELECT o.name, m.name, '失联日期 ' || m.lost_since FROM member m"
 	  " LEFT JOIN org o ON o.id = m.org_id WHERE m.lost_contact = 1"
-	  " AND m.lost_since <= date(?1, '-6 months')" },
+	  " AND m.lost_since <= date(?1, '-6 months') AND " DOM_MEMBER_ACTIVE },
 	{ "转接超过30天未办理 Transfers waiting more than 30 days",
 	  "SELECT coalesce(f.name, ''), coalesce(t.member_name, ''),"
 	  " '申请 ' || t.requested_on || ' → ' || t.to_org_code FROM transfer t"

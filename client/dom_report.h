@@ -370,10 +370,11 @@ struct dom_finding {
 };
 /*
  * The cross-office checks of tongxin reconcile on this replica as of today
- * (members in dissolved or non-branch organisations, probation past its
- * year, lost contact 6+ months, transfers waiting 30+ days, committees
- * without a secretary, attendance of unknown members, member records that
- * fail a rule). *n (may be NULL) counts the findings.
+ * (active members - DOM_MEMBER_ACTIVE - in dissolved or non-branch
+ * organisations, past their probation year, lost contact 6+ months;
+ * transfers waiting 30+ days, committees without a secretary, attendance
+ * of unknown members, member records that fail a rule, branches over 50
+ * members or under 3 full members). *n (may be NULL) counts the findings.
  */
 int dom_reconcile(struct replica *r, const char *today,
     void (*each)(const struct dom_finding *f, void *arg), void *arg, int64_t *n,

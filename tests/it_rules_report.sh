@@ -145,6 +145,9 @@ madd 朱丙 male 蒙古族 1952-01-01 associate full ZB02 --retired 1
 madd 秦丁 female 汉族 1955-01-01 bachelor full ZB02 --retired 1
 madd 许故 male 汉族 1942-05-05 primary full ZB03 --standing deceased --left-reason death \
 	--left-on 2023-05-05
+# A probationary member who withdrew before her year was out: no finding of reconcile.
+madd 孔退 female 汉族 1996-01-02 bachelor probationary ZB04 --join-date 2022-01-01 \
+	--left-reason withdrawal --left-on 2022-06-01
 madd 何戊 male 汉族 1970-01-01 bachelor full ZB04
 madd 吕己 female 汉族 1972-01-01 bachelor full ZB04
 # 第五支部: 51 full members, imported.
@@ -161,7 +164,7 @@ awk 'BEGIN {
 	}
 }' >"$TX_TMP/zb05.csv"
 tx member import "$TX_TMP/zb05.csv" >"$OUT" 2>&1 || fail "import ZB05: $(cat "$OUT")"
-same "members in the replica" "$(q "SELECT count(*) FROM member")" "71"
+same "members in the replica" "$(q "SELECT count(*) FROM member")" "72"
 
 # Meetings: meet ORG KIND DATE [NAMES...] present, by citizen ID.
 meet() {
@@ -345,6 +348,9 @@ same "reconcile: the branch size findings" "$(rows | grep '^支部规模' | cut 
 "ZB03,正式党员不足3人（0人），应与邻近单位联合建立支部或撤并 fewer than 3 full members
 ZB04,正式党员不足3人（2人），应与邻近单位联合建立支部或撤并 fewer than 3 full members
 ZB05,党员超过50人（51人），应分设党支部或成立党总支 over 50 members: divide the branch"
+# Members who left are no findings: 王八 is past her probation year, 孔退 would be.
+same "reconcile: probation past the year" "$(rows | grep '^预备期已满' | cut -d, -f3)" "王八"
+same "reconcile: nothing of those who left" "$(rows | grep -c '褚亡\|卫退\|蒋开\|许故\|孔退')" "0"
 # One more withdrawal in 第五支部 (left: not counted) brings it to 50: no warning.
 expect 0 member edit 五支AA --left-reason withdrawal --left-on 2024-03-01
 expect 0 report branches --org ZB05 --csv
