@@ -357,6 +357,7 @@ must tx sq01 sync -q
 equals "SQ01 holds the street's sanction" \
 	"$(q sq01 "SELECT kind || '|' || decided_by FROM discipline WHERE member_id = '$E_ID' AND grounds = '街道党工委决定'")" \
 	"warning|和平街道党工委"
+must tx sq02 sync -q
 equals "SQ02 holds none" "$(q sq02 "SELECT count(*) FROM discipline WHERE member_id = '$E_ID'")" 0
 
 step "every replica converges"
