@@ -100,8 +100,9 @@ dom_check_values(int t, const Tongxin__Value *vals, const int *set, bool insert,
 	if (insert) {
 		char today[11];
 		today_str(today);
-		if (validate_row(t, vals, today, why, sizeof why) != 0)
-			return fail(e, DOM_INVALID, -1, "%s", why);
+		int col;
+		if (validate_row_col(t, vals, today, why, sizeof why, &col) != 0)
+			return fail(e, DOM_INVALID, col, "%s", why);
 	}
 	return 0;
 }
@@ -165,7 +166,8 @@ dom_member_replica_checks(struct replica *r, const Tongxin__Value *vals, const i
 	    (rc = report_org_check(r, vals[c_rep].s, c_rep, e)) != 0)
 		return rc;
 	if (set[c_org] && vals[c_org].kind_case == TONGXIN__VALUE__KIND_S) {
-		if (sqlite3_prepare_v2(replica_db(r), "SELECT coalesce(dissolved, 0) FROM org WHERE id = ?1",
+		if (sqlite3_prepare_v2(replica_db(r), "SELECT coalesce(dissolved, 0), kind FROM org"
+		    " WHERE id = ?1",
 		    -1, &st, NULL) != SQLITE_OK)
 			return db_fail(r, e);
 		value_bind(st, 1, &vals[c_org]);
@@ -174,6 +176,10 @@ dom_member_replica_checks(struct replica *r, const Tongxin__Value *vals, const i
 			if (sqlite3_column_int(st, 0) != 0)
 				rc = fail(e, DOM_INVALID, c_org,
 				    "所在党支部已撤销 the branch has been dissolved");
+			else if (!org_kind_holds_members((const char *)sqlite3_column_text(st, 1)))
+				rc = fail(e, DOM_INVALID, c_org,
+				    "党员须编入党支部或党小组，不能直接编入%s a member belongs to a branch or a "
+				    "group", kind_label((const char *)sqlite3_column_text(st, 1)));
 			break;
 		case SQLITE_DONE:
 			rc = fail(e, DOM_INVALID, c_org, "未知组织 unknown organisation");
@@ -380,7 +386,7 @@ row_edit_txn(struct replica *r, int t, const char *id, const Tongxin__Value *val
 	uint32_t cols[DOM_MAX_COLS];
 	char today[11], why[512], err[512] = "";
 	size_t n = 0;
-	int rc = -1, got;
+	int rc = -1, got, bad_col;
 
 	assert(td->ncols <= DOM_MAX_COLS);
 	memset(cur, 0, sizeof cur);
@@ -421,8 +427,8 @@ row_edit_txn(struct replica *r, int t, const char *id, const Tongxin__Value *val
 	for (int c = 0; c < td->ncols; c++)
 		merged[c] = set[c] ? vals[c] : cur[c];
 	today_str(today);
-	if (validate_row(t, merged, today, why, sizeof why) != 0) {
-		fail(e, DOM_INVALID, -1, "%s", why);
+	if (validate_row_col(t, merged, today, why, sizeof why, &bad_col) != 0) {
+		fail(e, DOM_INVALID, bad_col, "%s", why);
 		goto out;
 	}
 	if (t == TBL_ORG && org_tree_checks(r, merged, id, set[schema_col_index(td, "kind")] != 0,
