@@ -619,8 +619,12 @@ expect_err 2 "tongxin member report: 缺少必填选项 --community CODE missing
 expect_invalid '未知组织 unknown organisation code "SQ99"' member report "$A" --community SQ99
 expect_invalid "报到组织须为未撤销的社区党委或党总支 report to a community (this is a 党支部)" \
 	member report "$MID_C" --community ZB01
-expect_txn 1 member report "$MID_C" --community SQ01
+# Two changes in one transaction: the member's in_service/report_org_id and the
+# community's limited record of him (双报到, issue 10: his name, no citizen ID).
+expect_txn 2 member report "$MID_C" --community SQ01
 check "report" "$(q "SELECT in_service, report_org_id FROM member WHERE id = '$MID_C'")" "1|$ORG_SQ"
+check "the community's record of him" "$(q "SELECT org_id, name, quote(ended_on) FROM service_report
+	WHERE member_id = '$MID_C'")" "$ORG_SQ|王五|NULL"
 expect_ok member find 王五
 check "find shows 在职报到" "$(tail -n +2 "$OUT" | awk '{print $NF}')" 在职报到
 
