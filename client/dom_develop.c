@@ -295,6 +295,8 @@ meeting_fits(struct replica *r, const char *mid, const char *org_id, int t, cons
 
 	if (mid == NULL || mid[0] == '\0')
 		return fail(e, DOM_MISSING, c, "缺少必填项 %s", schema_tables[t].cols[c].label);
+	if (!id_valid(mid))
+		return fail(e, DOM_NOT_FOUND, c, "本副本中没有这次会议 (no such meeting)");
 	if (deciding_org(r, org_id, deciding, e) != 0)
 		return -1;
 	if (sqlite3_prepare_v2(replica_db(r), "SELECT kind, org_id, held_on FROM meeting"
