@@ -15,6 +15,13 @@
  * outside the street reports straight to the community (service add):
  * home_org_id = org_id = the community, no member row anywhere.
  *
+ * Limit for now: the clerk names the community by code and the code must
+ * resolve in this replica (the street's device, or a member reporting to
+ * his own community). An office's replica holds only its own subtree, so
+ * a community office cannot yet report its member to another community:
+ * that needs the community's code on service_report, filled into org_id by
+ * the server as it fills transfer.to_org_id (see the issue 10 notes).
+ *
  * Conventions are domain.h's: 0 or -1 with a struct dom_error; rows are
  * handed to a callback and their strings live only during the call; every
  * write checks its rules inside its own local transaction and a refused
