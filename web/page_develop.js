@@ -131,23 +131,31 @@ function stopForm(a, done) {
     [['note', '原因', text('dev-note', 'note', 500)]], done);
 }
 
-// 本月到期提醒: activists whose year of training ends, probationary members due or overdue.
-function dueSection(d) {
+// The month whose reminders are shown ('' for this month), kept while the clerk moves between pages.
+let dueMonth = '';
+
+// 到期提醒: activists whose year of training ends in the month, probationary
+// members due then or overdue; another month can be chosen.
+function dueSection(d, again) {
+  const month = h('input', { id: 'dev-month', type: 'month', value: d.month });
+  month.addEventListener('change', () => { dueMonth = month.value; again(); });
+  const head = h('div.bar', {}, h('h2', {}, '到期提醒'), month);
   if (d.rows.length === 0) {
-    return h('section', { id: 'dev-due' }, h('h2', {}, `${d.month} 到期提醒`), h('p.muted', {}, '本月没有到期或逾期的发展步骤。'));
+    return h('section', { id: 'dev-due' }, head, h('p.muted', {}, `${d.month} 没有到期或逾期的发展步骤。`));
   }
-  return h('section', { id: 'dev-due' }, h('h2', {}, `${d.month} 到期提醒`),
+  return h('section', { id: 'dev-due' }, head,
     h('table', {}, h('thead', {}, h('tr', {}, ['事项', '状态', '姓名', '所在党支部', '起始日期', '到期日期'].map((t) => h('th', {}, t)))),
       h('tbody', {}, d.rows.map((r) => h('tr', { dataset: { id: r.id } },
         h('td', {}, r.step_label), h('td', {}, r.overdue ? h('span.tag.late', {}, '逾期') : '本月到期'),
-        h('td', {}, r.step === 'promote' ? h('a', { href: `#/member/${r.id}` }, r.name) : r.name),
+        h('td', {}, r.step === 'promote' ? h('a', { href: `#/member/${r.id}` }, r.name) :
+          h('a', { href: `#/applicant/${r.id}` }, r.name)),
         h('td', {}, r.org_name || ''), h('td', {}, r.since || ''),
         h('td', {}, r.due_on || '', r.extended ? '（已延长）' : ''))))));
 }
 
 async function pageDevelop(seq) {
   await loadMeta();
-  const [due, list] = await Promise.all([get('/api/develop/due'), get('/api/develop', filter)]);
+  const [due, list] = await Promise.all([get('/api/develop/due', { month: dueMonth }), get('/api/develop', filter)]);
   if (!current(seq)) return;
   const again = () => pageDevelop(seq).catch((e) => fill(main, problem(e)));
   const forms = h('div.steps', { id: 'dev-forms' });
@@ -176,7 +184,7 @@ async function pageDevelop(seq) {
   });
   fill(main,
     h('h1', {}, '发展党员'),
-    dueSection(due),
+    dueSection(due, again),
     h('h2', {}, '入党申请人、积极分子与发展对象'),
     h('div.bar', {}, stage, h('button.primary', { id: 'dev-add', onclick: () => open(addForm(again)) }, '登记入党申请人')),
     forms,

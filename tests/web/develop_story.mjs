@@ -58,6 +58,11 @@ try {
   await has('#dev-due', '钱七');
   await has('#dev-due', '逾期');
   await shot('1-develop');
+  await set('#dev-month', '2023-06');
+  await page.waitForFunction(() => document.querySelector('#dev-due').textContent.includes('2023-06 没有到期'));
+  await set('#dev-month', '2024-01');
+  await page.waitForFunction(() => document.querySelector('#dev-due tbody')?.textContent.includes('本月到期'));
+  await has('#dev-due', '钱七');
 
   step('an applicant with a wrong check digit: refused beside 公民身份号码, nothing saved');
   await page.click('#dev-add');
