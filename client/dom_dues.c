@@ -88,15 +88,17 @@ dom_yuan_parse(const char *s, int64_t *fen)
 	int64_t y = 0, f = 0;
 	size_t i = 0, n;
 	int dec = 0;
+	bool big = false;   /* more yuan than the bound: keep reading, to tell it from no amount */
 
 	if (s == NULL || (n = strlen(s)) == 0 || n > DOM_DUES_YUAN_MAX)
 		return -1;
 	if (s[0] < '0' || s[0] > '9')
 		return -1;
 	while (s[i] >= '0' && s[i] <= '9') {
-		y = y * 10 + (s[i++] - '0');
-		if (y > YUAN_MAX)
-			return -1;
+		if (!big)
+			y = y * 10 + (s[i] - '0');
+		big = big || y > YUAN_MAX;
+		i++;
 	}
 	if (s[i] == '.') {
 		i++;
@@ -111,8 +113,10 @@ dom_yuan_parse(const char *s, int64_t *fen)
 	}
 	if (s[i] != '\0')
 		return -1;
+	if (big || y * 100 + f > DUES_BASE_MAX)
+		return -2;
 	*fen = y * 100 + f;
-	return *fen > DUES_BASE_MAX ? -1 : 0;
+	return 0;
 }
 
 char *
@@ -287,9 +291,16 @@ setting_parse(const char *cls_in, const char *base_yuan, const char **cls, int64
 		    "农民党员须给出每月交纳的金额（0.20 至 1.00 元）the farmer's monthly amount is "
 		    "required" : "%s党员须给出交纳基数：每月%s（税后，元）the monthly base is required",
 		    class_label(*cls), strcmp(*cls, "retired") == 0 ? "离退休费" : "工资收入");
-	if (dom_yuan_parse(base_yuan, base) != 0)
-		return fail(e, DOM_INVALID, cb, "交纳基数 \"%.32s\" 不是金额：应为元，最多两位小数，"
-		    "不超过 %lld 元 (yuan with up to two decimals)", base_yuan, (long long)YUAN_MAX);
+	switch (dom_yuan_parse(base_yuan, base)) {
+	case 0:
+		break;
+	case -2:
+		return fail(e, DOM_INVALID, cb, "交纳基数 %.32s 元超过上限 %lld 元 (too large)",
+		    base_yuan, (long long)YUAN_MAX);
+	default:
+		return fail(e, DOM_INVALID, cb, "交纳基数 \"%.32s\" 不是金额：应为元，最多两位小数 "
+		    "(yuan with up to two decimals)", base_yuan);
+	}
 	if (strcmp(*cls, "farmer") == 0 && (*base < DUES_FARMER_MIN || *base > DUES_FARMER_MAX))
 		return fail(e, DOM_INVALID, cb, "农民党员每月交纳 0.20 至 1.00 元党费，%s 元不在此范围 "
 		    "(a farmer pays 0.20 to 1.00 yuan)", dom_yuan_text(*base, y));
@@ -397,9 +408,13 @@ pay_parse(const struct dom_dues_pay *p, int64_t *amount, struct dom_error *e)
 		    "(a month such as 2026-03)", p->month);
 	*amount = -1;
 	if (given(p->amount)) {
-		if (dom_yuan_parse(p->amount, amount) != 0)
+		int prc = dom_yuan_parse(p->amount, amount);
+		if (prc == -1)
 			return fail(e, DOM_INVALID, PCOL("amount"), "金额 \"%.32s\" 不是金额：应为元，"
 			    "最多两位小数 (yuan with up to two decimals)", p->amount);
+		if (prc == -2 || *amount > DOM_DUES_AMOUNT_MAX)
+			return fail(e, DOM_INVALID, PCOL("amount"), "金额 %.32s 元超过一次交纳的上限 %s 元 "
+			    "(too large)", p->amount, dom_yuan_text(DOM_DUES_AMOUNT_MAX, y));
 		if (*amount <= 0)
 			return fail(e, DOM_INVALID, PCOL("amount"), "金额须大于 0 元，而不是 %s 元 "
 			    "(the amount must be more than 0)", dom_yuan_text(*amount, y));

@@ -34,14 +34,16 @@
 #define DOM_DUES_YUAN_MAX 16
 #define DOM_DUES_BY_MAX 100
 #define DOM_DUES_NOTE_MAX 500
+/* The most one payment may be, in fen (the row rule's bound: 100,000 yuan). */
+#define DOM_DUES_AMOUNT_MAX 10000000
 /* Arrears flags: consecutive unpaid months for a warning (提醒) and for the 党章's threshold. */
 #define DOM_DUES_WARN_MONTHS 3
 #define DOM_DUES_CHARTER_MONTHS 6
 
 /*
  * Parse yuan text ("45", "45.5", "45.50", "0.20") into fen: digits, at
- * most two decimals, at most DOM_DUES_YUAN_MAX bytes, at most 10,000,000
- * yuan. 0, or -1 (not an amount).
+ * most two decimals, at most DOM_DUES_YUAN_MAX bytes. 0; -1 not an amount;
+ * -2 an amount above 10,000,000 yuan (DUES_BASE_MAX fen).
  */
 int dom_yuan_parse(const char *s, int64_t *fen);
 /* fen as yuan with two decimals ("45.00", "-1.50"); returns out. */

@@ -149,6 +149,8 @@ refused sq01 7 '月份 "2025-13" 无效' dues pay 孙磊 --month 2025-13
 refused sq01 7 '月份 "2025/02" 无效' dues pay 孙磊 --month 2025/02
 refused sq01 7 "金额须大于 0 元" dues pay 孙磊 --month 2025-02 --amount 0
 refused sq01 7 "不是金额" dues pay 孙磊 --month 2025-02 --amount 1e3
+refused sq01 7 "超过一次交纳的上限 100000.00 元" dues pay 孙磊 --month 2025-02 --amount 100000.01
+refused sq01 7 "超过上限 10000000 元" dues set 孙磊 --class 在岗职工 --base 10000000.01
 refused sq01 2 "--month" dues pay 孙磊
 refused sq01 9 "没有党员" dues pay 不存在的人 --month 2025-02
 run "$OUT" tx sq01 dues pay 孙磊 --month 2025-02 --amount 60.5 --date 2025-02-18 --note 自愿多交
