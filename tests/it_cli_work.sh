@@ -178,4 +178,10 @@ expect_rc 0 "item claim --help"
 expect_contains "$OUT" "usage: tongxin item claim ITEM --by NAME [--date DATE]"
 expect_not_contains "$OUT" "需求 need"
 
+step "a topic or title of only blanks (ASCII or full-width) is refused: 7, nothing changed"
+refused 7 "主题 不能只有空白字符" meeting add --org ZB01 --kind 支委会 --held-on 2025-05-10 --topic "   "
+refused 7 "主题 不能只有空白字符" meeting add --org ZB01 --kind 支委会 --held-on 2025-05-10 --topic "　　"
+refused 7 "事项 不能只有空白字符" item add --kind problem --title " 　 " --org ZB01
+refused 7 "组织名称 不能只有空白字符" org add --code SQ09 --name "　" --kind community
+
 step "done"
