@@ -7,7 +7,8 @@
 # story adds an applicant (a wrong check digit refused first), takes 周建国
 # from applicant to full member with the offered meetings (a 发展对象 before a
 # year of training and a 转正 before the probation year refused beside the
-# date), and then the replica must hold exactly that: the development row,
+# date), extends 钱七's probation (more than a year refused), and then the
+# replica must hold exactly that: the development row,
 # the member row, and one outbox transaction per saved step, none for the
 # refusals. Screenshots (1366x768) go to $TX_WEB_SHOTS (default:
 # it_web_develop.shots in the test's working directory).
@@ -76,6 +77,7 @@ MID=$(q "SELECT member_id FROM applicant WHERE name = '周建国'")
 	FROM member WHERE id = '$MID'")" = "周建国|full|2017-06-01|2018-06-20|bachelor|13800000011" ] ||
 	fail "the member row: $(q "SELECT * FROM member WHERE id = '$MID'")"
 [ "$(q "SELECT stage FROM applicant WHERE name = '吴丽'")" = applicant ] || fail "the added applicant"
-# add, activist, candidate, admit, promote: five local transactions, none for the refusals.
-[ "$(q "SELECT count(*) FROM outbox")" = 5 ] || fail "outbox: $(q "SELECT count(*) FROM outbox") transactions, want 5"
+[ "$(q "SELECT probation_until FROM member WHERE name = '钱七'")" = 2024-07-01 ] || fail "钱七's extension"
+# add, activist, candidate, admit, promote, extend: six local transactions, none for the refusals.
+[ "$(q "SELECT count(*) FROM outbox")" = 6 ] || fail "outbox: $(q "SELECT count(*) FROM outbox") transactions, want 6"
 step "ok"

@@ -175,6 +175,22 @@ try {
     r = await postApi('/api/member/promote', { id: '00000000-0000-7000-8000-00000000abcd', meeting: gm[0].id });
   });
   check(r.status === 404, `promote of no member: ${JSON.stringify(r)}`);
+
+  step('钱七\'s probation extended on his member page; 延长预备期 is then no longer offered');
+  await page.evaluate((m) => { location.hash = `#/member/${m}`; }, qian.id);
+  await page.waitForSelector('#probation #act-extend');
+  await has('#probation-ends', '2024-01-01');
+  await page.click('#act-extend');
+  await page.waitForSelector('#extend-form #extend-meeting');
+  await meeting('#extend-meeting', '2018-06-20');
+  await set('#extend-until', '2025-06-01');
+  await page.click('#extend-save');
+  await has('#extend-e-until', '延长不超过一年');
+  await set('#extend-until', '2024-07-01');
+  await page.click('#extend-save');
+  await has('#probation-ends', '2024-07-01（已延长）');
+  check(!(await page.$('#act-extend')), '延长预备期 is offered a second time');
+  await shot('8-extended');
 } catch (e) {
   d.fail(e);
 } finally {
