@@ -115,7 +115,7 @@ clear_vals(int t, Tongxin__Value *v)
 /*
  * Check the row's values (dom_check_values: each value, the required
  * ones, the row's rules) and insert it, inside the open transaction.
- * vals are borrowed (set by value_set_text: copies the caller clears).
+ * vals borrow their text (value_set_text): nothing here is freed.
  */
 static int
 insert_checked(struct replica *r, int t, Tongxin__Value *vals, char id_out[ID_TEXT_LEN + 1],
@@ -146,8 +146,9 @@ update_text(struct replica *r, int t, const char *id, int col, const char *text,
 	memset(&v, 0, sizeof v);
 	if (text)
 		value_set_text(&v, text);
-	rc = rep_update(r, t, id, &c, &v, 1, err, sizeof err);
-	value_clear(&v);
+	else
+		value_set_null(&v);
+	rc = rep_update(r, t, id, &c, &v, 1, err, sizeof err);   /* v borrows text */
 	if (rc != 0)
 		return fail(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
 	return 0;
@@ -597,7 +598,6 @@ dom_committee_add(struct replica *r, const char *operator_name, const struct dom
 	if (strcmp(role, "secretary") == 0 &&
 	    update_text(r, TBL_ORG, q->org_id, OCOL("secretary"), name, e) != 0)
 		goto refused;
-	clear_vals(TBL_COMMITTEE_MEMBER, v);
 	if (dry_run) {
 		rep_rollback(r);
 		return 0;
@@ -609,7 +609,6 @@ dom_committee_add(struct replica *r, const char *operator_name, const struct dom
 	return 0;
 refused:
 	rep_rollback(r);
-	clear_vals(TBL_COMMITTEE_MEMBER, v);
 	if (done)
 		memset(done, 0, sizeof *done);
 	return -1;
@@ -787,7 +786,6 @@ dom_center_add(struct replica *r, const char *operator_name, const struct dom_ce
 		value_set_text(&v[HCOL("note")], q->note);
 	if (insert_checked(r, TBL_CENTER_HOUSEHOLD, v, id, e) != 0)
 		goto refused;
-	clear_vals(TBL_CENTER_HOUSEHOLD, v);
 	if (commit(r, e) != 0)
 		return -1;
 	if (id_out)
@@ -795,7 +793,6 @@ dom_center_add(struct replica *r, const char *operator_name, const struct dom_ce
 	return 0;
 refused:
 	rep_rollback(r);
-	clear_vals(TBL_CENTER_HOUSEHOLD, v);
 	return -1;
 }
 
@@ -889,7 +886,6 @@ dom_center_cover(struct replica *r, const char *operator_name, const char *cente
 		value_set_text(&v[VCOL("note")], q->note);
 	if (insert_checked(r, TBL_COVERED_HOUSEHOLD, v, id, e) != 0)
 		goto refused;
-	clear_vals(TBL_COVERED_HOUSEHOLD, v);
 	if (commit(r, e) != 0)
 		return -1;
 	if (id_out)
@@ -897,7 +893,6 @@ dom_center_cover(struct replica *r, const char *operator_name, const char *cente
 	return 0;
 refused:
 	rep_rollback(r);
-	clear_vals(TBL_COVERED_HOUSEHOLD, v);
 	return -1;
 }
 
