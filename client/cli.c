@@ -1869,7 +1869,13 @@ verb_member(struct cli *cli, int argc, char **argv)
 			tables[n++] = all[i];
 	ran = false;
 	rc = cmd_run_tables(tables, n, cli, argc, argv);
-	if (rc == EXIT_OK && !ran) {
+	/*
+	 * Only a help (the verb's or a sub-verb's) adds the allowed values: the
+	 * sub-verbs of the other tables do not set ran, and their output (JSON)
+	 * must stay theirs.
+	 */
+	if (rc == EXIT_OK && !ran &&
+	    (has_help(argc, argv) || (argc > 1 && strcmp(argv[1], "help") == 0))) {
 		fputc('\n', stdout);
 		vocab_help(stdout, "member");
 		fprintf(stdout, "\n%s", exit_codes_help);

@@ -171,7 +171,8 @@ async function pageMember(seq, id) {
   }
   const forms = h('div.steps', { id: 'step-forms' });
   const again = () => pageMember(seq, id).catch(show);
-  const buttons = STEPS.filter((s) => s.when(v)).map((s) => h('button', {
+  // A member who left (党员减少) takes no further steps; the record stays as history.
+  const buttons = STEPS.filter((s) => !v.left_reason && s.when(v)).map((s) => h('button', {
     id: `act-${s.step}`,
     onclick: () => {
       const old = document.getElementById(`step-${s.step}`);
