@@ -194,16 +194,18 @@ static const struct verb verbs[] = {
 	  "班子 Committee seats (书记, 副书记, 组织委员 ...) with their terms, and 党员中心户\n"
 	  "with the households they cover.\n",
 	  verb_committee },
-	{ "report", "report profile|compliance|inactive|overdue|terms|roster [--org CODE] [options]",
+	{ "report", "report profile|compliance|inactive|overdue|terms|roster|branches [--org CODE] [options]",
 	  "Reports on the local replica, offline: member profile shares, 三会一课\n"
 	  "compliance per branch, members without organisational life for 6 months,\n"
-	  "overdue problem items, committee terms expiring. --csv / --json for machines.\n",
+	  "overdue problem items, committee terms expiring, the roster, branch sizes.\n"
+	  "--csv / --json for machines.\n",
 	  verb_report },
 	{ "reconcile", "reconcile",
 	  "Street-wide cross-office checks on this replica (the street's replica holds\n"
 	  "every office): members in dissolved organisations, probationary members past\n"
 	  "their year, lost contact for 6+ months, transfers waiting 30+ days, missing\n"
-	  "secretaries, member records that fail a rule.\n", verb_reconcile },
+	  "secretaries, member records that fail a rule, branches over 50 members or\n"
+	  "under 3 full members. Members who left (党员减少) are no findings.\n", verb_reconcile },
 	{ "conflicts", "conflicts [list] [--office CODE] [--table T] [--older-than DAYS] [--status S]\n"
 	  "       tongxin conflicts show ID\n"
 	  "       tongxin conflicts resolve ID --keep-server | --take-office | --set COLUMN=VALUE...\n"
