@@ -1259,9 +1259,13 @@ const struct cmd_entry cmd_entries_org[] = {
 	{ "org", "edit", "CODE", 1, 1, NULL, TBL_ORG, CMD_FIELDS,
 	  "修改组织 Change the given fields of the organisation with code CODE.\n", org_edit_exec },
 	{ "org", "list", NULL, 0, 0, NULL, 0, 0,
-	  "列出组织 The organisations of the replica, by code.\n", org_list_exec },
+	  "列出组织 The organisations of the replica, by code, with their members (党员数:\n"
+	  "in normal standing, not those who left - 党员减少 - nor suspended ones).\n",
+	  org_list_exec },
 	{ "org", "tree", NULL, 0, 0, NULL, 0, 0,
-	  "组织树 The organisations as a tree, with their members counted.\n", org_tree_exec },
+	  "组织树 The organisations as a tree, with their members counted as report\n"
+	  "profile counts them (in normal standing; not those who left, 党员减少).\n",
+	  org_tree_exec },
 	{ NULL, NULL, NULL, 0, 0, NULL, 0, 0, NULL, NULL },
 };
 
