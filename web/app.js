@@ -125,7 +125,7 @@ function stepForm(id, s, done) {
     let box;
     if (type === 'community') {
       box = h('select', { id: `s-${name}`, name }, h('option', { value: '' }, '请选择'),
-        meta.orgs.filter((o) => !o.dissolved && (o.kind.code === 'community' || o.kind.code === 'general_branch'))
+        meta.orgs.filter((o) => !o.dissolved && o.kind.code === 'community')
           .map((o) => h('option', { value: o.id }, `${o.name}（${o.code}）`)));
     } else {
       box = h('input', { id: `s-${name}`, name, type, maxLength: 200, autocomplete: 'off' });
