@@ -199,6 +199,27 @@ dues_pay(struct cli *cli, struct replica *r, const struct cmd_args *a)
 }
 
 static int
+dues_fix(struct cli *cli, struct replica *r, const struct cmd_args *a)
+{
+	static const char verbname[] = "dues fix";
+	struct dom_dues_pay p = { .month = cmd_get(a, "month"), .amount = cmd_get(a, "amount"),
+		.paid_on = cmd_get(a, "date"), .by = cmd_get(a, "by"), .note = cmd_get(a, "note") };
+	char id[ID_TEXT_LEN + 1], name[256], y[32];
+	struct dom_error e;
+	int64_t fen;
+	int rc;
+
+	if ((rc = member_of(r, a, verbname, id, name)) != 0)
+		return rc;
+	if (dom_dues_fix(r, cli->operator_name, id, &p, false, &fen, &e) != 0)
+		return refused(verbname, &e);
+	if (!cli->quiet)
+		printf("已更正 %s %s 的党费记录：%s 元\n", text_show(name), p.month,
+		    dom_yuan_text(fen, y));
+	return EXIT_OK;
+}
+
+static int
 dues_pay_all(struct cli *cli, struct replica *r, const struct cmd_args *a)
 {
 	static const char verbname[] = "dues pay-all";
@@ -450,6 +471,7 @@ with_replica(struct cli *cli, const struct cmd_args *a,
 static int exec_set(struct cli *cli, const struct cmd_args *a) { return with_replica(cli, a, dues_set); }
 static int exec_show(struct cli *cli, const struct cmd_args *a) { return with_replica(cli, a, dues_show); }
 static int exec_pay(struct cli *cli, const struct cmd_args *a) { return with_replica(cli, a, dues_pay); }
+static int exec_fix(struct cli *cli, const struct cmd_args *a) { return with_replica(cli, a, dues_fix); }
 static int exec_pay_all(struct cli *cli, const struct cmd_args *a) { return with_replica(cli, a, dues_pay_all); }
 static int exec_list(struct cli *cli, const struct cmd_args *a) { return with_replica(cli, a, dues_list); }
 static int exec_arrears(struct cli *cli, const struct cmd_args *a) { return with_replica(cli, a, dues_arrears); }
@@ -473,6 +495,15 @@ static const struct cmd_opt pay_opts[] = {
 	{ "date", "DATE", 0, "交纳日期 YYYY-MM-DD（默认今天）" },
 	{ "by", "NAME", 0, "收缴人 who received it" },
 	{ "note", "TEXT", 0, "备注 a note" },
+	{ NULL, NULL, 0, NULL },
+};
+
+static const struct cmd_opt fix_opts[] = {
+	{ "month", "YYYY-MM", CMD_OPT_REQUIRED, "要更正的月份 the month whose payment is corrected" },
+	{ "amount", "YUAN", 0, "正确的金额（元）the right amount" },
+	{ "date", "DATE", 0, "正确的交纳日期 YYYY-MM-DD" },
+	{ "by", "NAME", 0, "收缴人 who received it" },
+	{ "note", "TEXT", 0, "备注 a note (say why it was corrected)" },
 	{ NULL, NULL, 0, NULL },
 };
 
@@ -517,6 +548,11 @@ static const struct cmd_entry cmd_entries_dues[] = {
 	  "(exit 7); the same month recorded at another office becomes a conflict for the\n"
 	  "street when both sync, never a second payment. A member who left, a month before\n"
 	  "joining or more than a year ahead are refused (exit 7).\n" DUES_MEMBER_ARG, exec_pay },
+	{ "dues", "fix", "MEMBER", 1, 1, fix_opts, 0, 0,
+	  "更正交纳记录 Correct a recorded payment of a month (a wrong amount, date,\n"
+	  "collector or note): the items given replace the recorded ones. There is no\n"
+	  "second payment of a month; this is how a mistake is put right (no such payment: 9).\n"
+	  DUES_MEMBER_ARG, exec_fix },
 	{ "dues", "pay-all", NULL, 0, 0, pay_all_opts, 0, 0,
 	  "全部交纳 Record the month's dues, at the computed amounts, for every member who owes\n"
 	  "them and has not paid the month (under --branch), in one local transaction.\n"

@@ -540,6 +540,75 @@ dom_dues_pay(struct replica *r, const char *operator_name, const char *id,
 	return 0;
 }
 
+int
+dom_dues_fix(struct replica *r, const char *operator_name, const char *id,
+    const struct dom_dues_pay *p, bool dry_run, int64_t *amount, struct dom_error *e)
+{
+	static const char *const names[] = { "amount", "paid_on", "received_by", "note" };
+	const struct table_def *td = &schema_tables[TBL_DUES_PAYMENT];
+	Tongxin__Value cur[DOM_MAX_COLS], merged[DOM_MAX_COLS], setv[4];
+	const char *given_text[4] = { NULL, p->paid_on, p->by, p->note };
+	uint32_t cols[4];
+	char pid[ID_TEXT_LEN + 1], why[512], err[512] = "", today[11];
+	int64_t want;
+	size_t n = 0;
+	int rc;
+
+	dom_error_clear(e);
+	memset(cur, 0, sizeof cur);
+	if (pay_parse(p, &want, e) != 0)
+		return -1;
+	if (want < 0 && !given(p->paid_on) && !given(p->by) && !given(p->note))
+		return fail(e, DOM_MISSING, PCOL("amount"), "没有要更正的内容：请给出金额、交纳日期、"
+		    "收缴人或备注 (nothing to correct)");
+	if (id == NULL || !id_valid(id))
+		return fail(e, DOM_NOT_FOUND, -1, "未找到党员 no such member");
+	for (size_t k = 0; k < 4; k++) {
+		if (k == 0 ? want < 0 : !given(given_text[k]))
+			continue;
+		cols[n] = (uint32_t)PCOL(names[k]);
+		if (k == 0)
+			value_set_int(&setv[n], want);
+		else
+			value_set_text(&setv[n], given_text[k]);
+		n++;
+	}
+	today_str(today);
+	if (rep_begin(r, operator_name) != 0)
+		return db_fail(r, e);
+	if ((rc = payment_of(r, id, p->month, pid, NULL, NULL, e)) == 0)
+		rc = fail(e, DOM_NOT_FOUND, PCOL("month"), "%s 没有交纳记录，无可更正 (no payment of "
+		    "this month in this replica)", p->month);
+	else if (rc > 0 && (rc = rep_get(r, TBL_DUES_PAYMENT, pid, cur, NULL)) != 1)
+		rc = db_fail(r, e);
+	else if (rc > 0)
+		rc = 0;
+	if (rc == 0) {
+		memcpy(merged, cur, sizeof merged);   /* borrowed strings */
+		for (size_t k = 0; k < n && rc == 0; k++) {
+			if (validate_value(&td->cols[cols[k]], &setv[k], why, sizeof why) != 0)
+				rc = fail(e, DOM_INVALID, (int)cols[k], "%s", why);
+			merged[cols[k]] = setv[k];
+		}
+		if (rc == 0 && validate_row(TBL_DUES_PAYMENT, merged, today, why, sizeof why) != 0)
+			rc = fail(e, DOM_INVALID, -1, "%s", why);
+		if (rc == 0 && amount)
+			*amount = merged[PCOL("amount")].kind_case == TONGXIN__VALUE__KIND_I ?
+			    merged[PCOL("amount")].i : 0;
+		if (rc == 0 && !dry_run &&
+		    rep_update(r, TBL_DUES_PAYMENT, pid, cols, setv, n, err, sizeof err) != 0)
+			rc = fail(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
+	}
+	clear_row(cur);
+	if (rc != 0 || dry_run) {
+		rep_rollback(r);
+		return rc;
+	}
+	if (rep_commit(r, err, sizeof err) != 0)
+		return fail(e, DOM_FAIL, -1, "%s", err);
+	return 0;
+}
+
 /* The subtree's root for org_code (NULL/"": none) into sc. 0, or -1 with e. */
 static int
 scope_of(struct replica *r, const char *org_code, struct dom_report_scope *sc,

@@ -109,6 +109,17 @@ int dom_dues_pay(struct replica *r, const char *operator_name, const char *id,
     const struct dom_dues_pay *p, bool dry_run, char id_out[ID_TEXT_LEN + 1], int64_t *amount,
     struct dom_error *e);
 
+/*
+ * Correct member id's recorded payment of p->month (a wrong amount, date,
+ * collector or note): the items given in p replace the recorded ones
+ * (amount in yuan; "" leaves an item as it is). In one local transaction:
+ * the payment is in this replica (DOM_NOT_FOUND otherwise), the row's rules
+ * hold as it would be. The member may have left since: the record stays
+ * his. *amount (may be NULL) gets the fen now recorded. 0, or -1 with e.
+ */
+int dom_dues_fix(struct replica *r, const char *operator_name, const char *id,
+    const struct dom_dues_pay *p, bool dry_run, int64_t *amount, struct dom_error *e);
+
 /* What dom_dues_pay_all did. */
 struct dom_dues_batch {
 	int64_t paid;        /* payments recorded */

@@ -11,7 +11,7 @@
 #   - dues pay: the computed amount by default; a second payment of the same
 #     month is refused (7) and changes nothing; a month before joining, more
 #     than a year ahead, a malformed month, a member who left (7); unknown
-#     member 9; missing --month 2;
+#     member 9; missing --month 2; dues fix corrects the recorded one;
 #   - dues pay-all: every member who owes and has not paid, one local
 #     transaction, members without a class left out and counted;
 #   - dues list: who paid what and the totals; --csv amounts as 12.50 text;
@@ -157,7 +157,16 @@ run "$OUT" tx sq01 dues pay 孙磊 --month 2025-02 --amount 60.5 --date 2025-02-
 expect_rc 0 "dues pay --amount"
 expect_contains "$OUT" "60.50 元"
 equals "the amount given, in fen" "$(q sq01 "SELECT amount || '|' || note FROM dues_payment WHERE month = '2025-02'")" "6050|自愿多交"
-must tx sq01 dues pay 孙磊 --month 2025-03
+must tx sq01 dues pay 孙磊 --month 2025-03 --amount 54
+N0=$(outbox_n sq01)
+run "$OUT" tx sq01 dues fix 孙磊 --month 2025-03 --amount 45 --note 金额录错
+expect_rc 0 "dues fix"
+expect_contains "$OUT" "已更正 孙磊 2025-03 的党费记录：45.00 元"
+equals "one local transaction" "$(outbox_n sq01)" $((N0 + 1))
+equals "the same row, corrected" "$(q sq01 "SELECT count(*) || '|' || max(amount) || '|' || max(note) FROM dues_payment WHERE month = '2025-03'")" "1|4500|金额录错"
+refused sq01 9 "没有交纳记录" dues fix 孙磊 --month 2025-04 --amount 45
+refused sq01 7 "没有要更正的内容" dues fix 孙磊 --month 2025-03
+refused sq01 7 "晚于今天" dues fix 孙磊 --month 2025-03 --date "$(date -d tomorrow +%F)"
 
 step "a member who left pays nothing"
 must tx sq01 member leave 吴刚 --reason 死亡 --date 2025-03-10
