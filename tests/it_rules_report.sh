@@ -27,7 +27,7 @@
 #     and under (孙三 turns 36 that very day), 6 college and above, 2 aged 60+.
 #   第二支部 ZB02: 4 full members (no 支委会 required), meets everything else.
 #   第三支部 ZB03: only a deceased member: no active members.
-#   第四支部 ZB04: 2 full members.
+#   第四支部 ZB04: 2 full members, and 沈停 (suspended: on the books, in no count).
 #   第五支部 ZB05: 51 full members (imported).
 
 . "$(dirname "$0")/lib.sh"
@@ -150,6 +150,8 @@ madd 孔退 female 汉族 1996-01-02 bachelor probationary ZB04 --join-date 2022
 	--left-reason withdrawal --left-on 2022-06-01
 madd 何戊 male 汉族 1970-01-01 bachelor full ZB04
 madd 吕己 female 汉族 1972-01-01 bachelor full ZB04
+# Suspended (停止党籍): on the books (member list, roster), in no count.
+madd 沈停 male 汉族 1974-01-01 bachelor full ZB04 --standing suspended
 # 第五支部: 51 full members, imported.
 awk 'BEGIN {
 	split("7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2", w, " ")
@@ -164,7 +166,7 @@ awk 'BEGIN {
 	}
 }' >"$TX_TMP/zb05.csv"
 tx member import "$TX_TMP/zb05.csv" >"$OUT" 2>&1 || fail "import ZB05: $(cat "$OUT")"
-same "members in the replica" "$(q "SELECT count(*) FROM member")" "72"
+same "members in the replica" "$(q "SELECT count(*) FROM member")" "73"
 
 # Meetings: meet ORG KIND DATE [NAMES...] present, by citizen ID.
 meet() {
@@ -227,7 +229,14 @@ expect 0 member list --branch ZB01 --csv
 same "member list ZB01: the active members" "$(rows | cut -d, -f2 | sort | tr '\n' ' ')" \
 	"$(printf '%s\n' 赵一 钱二 孙三 李四 周五 吴六 郑七 王八 | sort | tr '\n' ' ')"
 expect 0 member list --csv
-same "member list: 67 active members" "$(rows | wc -l)" "67"
+same "member list: 68 on the books (沈停 suspended)" "$(rows | wc -l)" "68"
+expect 0 member list --branch ZB04 --csv
+same "member list ZB04" "$(rows | cut -d, -f2 | sort | tr '\n' ' ')" \
+	"$(printf '%s\n' 何戊 吕己 沈停 | sort | tr '\n' ' ')"
+expect 0 org list --csv
+line "ZB04,第四支部,党支部,SQ01,书记,2"
+expect 0 report roster --org ZB04 --csv
+same "roster ZB04: suspended 沈停 on it" "$(rows | grep -c ',沈停,.*,停止党籍,')" "1"
 out_lacks "许故"
 expect 0 member list --branch ZB01 --all --csv
 same "member list --all ZB01: every record" "$(rows | wc -l)" "11"
