@@ -6,7 +6,7 @@
  * centers are named by their ids.
  *
  *   GET  /api/committee[?org=][&all=1]          seats (the org's subtree)
- *   GET  /api/committee/org?id=                  what the org may elect
+ *   GET  /api/committee/org?id=                  what the org may elect (its roles)
  *   GET  /api/committee/member?id=               a member's seats and centers
  *   POST /api/committee/add                      org, member | name, role, from, note
  *   POST /api/committee/add/check                the same, checked and rolled back
@@ -27,6 +27,7 @@
 #include "dom_committee.h"
 #include "dom_handle.h"
 #include "validate.h"
+#include "vocab.h"
 
 /* An argument of at most max bytes: NULL when absent or too long (*bad set). */
 static const char *
@@ -156,6 +157,7 @@ api_committee_org(struct call *c)
 {
 	bool bad = false;
 	const char *id = bounded(web_arg(c, "id"), ID_TEXT_LEN, &bad);
+	const struct vocab *v = vocab_get("committee_role");
 	struct dom_committee_org o;
 	struct dom_error e;
 	struct jw j;
@@ -178,6 +180,19 @@ api_committee_org(struct call *c)
 	jw_kint(&j, "full_min", DOM_COMMITTEE_FULL_MIN);
 	jw_kbool(&j, "small", o.small);
 	jw_kbool(&j, "group", o.group);
+	/* The roles it may fill now, labelled from the one vocabulary. */
+	jw_key(&j, "roles");
+	jw_arr(&j);
+	for (size_t i = 0; !o.group && i < v->n; i++) {
+		const char *code = v->entries[i].code;
+		if (o.small && strcmp(code, "secretary") != 0 && strcmp(code, "deputy") != 0)
+			continue;
+		jw_obj(&j);
+		jw_kstr(&j, "code", code);
+		jw_kstr(&j, "label", v->entries[i].label);
+		jw_end_obj(&j);
+	}
+	jw_end_arr(&j);
 	jw_end_obj(&j);
 	web_reply_json(c->req, 200, b);
 }
