@@ -525,23 +525,11 @@ static int exec_step(struct cli *cli, const struct cmd_args *a) { return with_re
 static int exec_stop(struct cli *cli, const struct cmd_args *a) { return with_replica(cli, a, dev_stop); }
 static int exec_due(struct cli *cli, const struct cmd_args *a) { return with_replica(cli, a, dev_due); }
 
-/*
- * member promote / extend. cli.c's verb_member prints the member verb's
- * help after a sub-verb when its own `ran` flag (static there) is unset,
- * which only its own table's entries set; so a successful step ends the
- * process here, as tongxin_main would (a damaged replica still goes back
- * for tongxin_main to report).
- */
+/* member promote / extend: the step of a member, by the same domain module. */
 static int
 exec_member_step(struct cli *cli, const struct cmd_args *a)
 {
-	int rc = with_replica(cli, a, dev_step);
-
-	if (rc == EXIT_OK && !replica_damaged()) {
-		fflush(stdout);
-		exit(EXIT_OK);
-	}
-	return rc;
+	return with_replica(cli, a, dev_step);
 }
 
 static const struct cmd_opt add_opts[] = {

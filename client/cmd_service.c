@@ -96,14 +96,15 @@ svc_report(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	struct dom_report_req q = { 0 };
 	char mid[ID_TEXT_LEN + 1], org[ID_TEXT_LEN + 1], id[ID_TEXT_LEN + 1];
 	struct dom_error e;
-	int rc;
 
 	if (dom_member_handle(r, a->argv[0], mid, &e) != 0)
 		return refused(&e, verbname);
-	if ((rc = org_resolve(r, cmd_get(a, "community"), org, verbname)) != 0)
-		return rc;
 	q.member_id = mid;
-	q.community_id = org;
+	/* A community this replica does not hold is named by its code; the server resolves it. */
+	if (org_id_by_code(replica_db(r), cmd_get(a, "community"), org) == 0)
+		q.community_id = org;
+	else
+		q.community_code = cmd_get(a, "community");
 	q.date = cmd_get(a, "date");
 	q.unit = cmd_get(a, "unit");
 	q.phone = cmd_get(a, "phone");

@@ -159,7 +159,10 @@ dom_service_report_insert(struct replica *r, const char *member_id, const Tongxi
 	memset(v, 0, sizeof v);
 	/* Only what the community needs: never the citizen ID, never the profile. */
 	value_set_text(&v[RCOL("home_org_id")], vtext(&m[MCOL("org_id")]));
-	value_set_text(&v[RCOL("org_id")], q->community_id);
+	if (q->community_id != NULL && q->community_id[0] != '\0')
+		value_set_text(&v[RCOL("org_id")], q->community_id);
+	else
+		value_set_text(&v[RCOL("org_code")], q->community_code);
 	value_set_text(&v[RCOL("member_id")], member_id);
 	value_set_text(&v[RCOL("name")], vtext(&m[MCOL("name")]));
 	if (unit)

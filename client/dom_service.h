@@ -46,6 +46,12 @@ struct dom_report_req {
 	const char *member_id;     /* member report: the member's id (this replica holds him) */
 	const char *community_id;  /* the community's org id (this replica holds it); NULL or ""
 	                              for service add: this device's own organisation */
+	/*
+	 * member report to a community this replica does not hold (another
+	 * community of the street): its code, used when community_id is empty;
+	 * the server fills the report's org_id from it and checks its kind.
+	 */
+	const char *community_code;
 	const char *date;          /* reported_on, YYYY-MM-DD; NULL or "": today */
 	const char *name;          /* service add: the person's name (member report: his) */
 	const char *unit;          /* 工作单位; member report default: the member's job */

@@ -544,9 +544,11 @@ dom_member_step(struct replica *r, const char *operator_name, const char *id,
 		 */
 		struct dom_report_req q = { .member_id = id };
 		main_col = schema_col_index(td, "report_org_id");
-		if (a == NULL || a->community_id == NULL || a->community_id[0] == '\0')
+		if (a == NULL || ((a->community_id == NULL || a->community_id[0] == '\0') &&
+		    (a->community_code == NULL || a->community_code[0] == '\0')))
 			return fail(e, DOM_MISSING, main_col, "缺少必填项 报到社区");
 		q.community_id = a->community_id;
+		q.community_code = a->community_code;
 		rc = dom_member_report(r, operator_name, &q, dry_run, NULL, e);
 		if (rc != 0 && e->col < 0 && e->kind == DOM_INVALID)
 			e->col = main_col;
@@ -629,14 +631,22 @@ dom_member_report(struct replica *r, const char *operator_name, const struct dom
 	char date[11], id[ID_TEXT_LEN + 1], err[512] = "";
 	char open_id[ID_TEXT_LEN + 1] = "", open_org[ID_TEXT_LEN + 1] = "", open_from[11] = "";
 	int64_t active = 0;
+	bool by_code;
 
 	dom_error_clear(e);
 	memset(m, 0, sizeof m);
 	memset(vals, 0, sizeof vals);
 	if (q == NULL || q->member_id == NULL || !id_valid(q->member_id))
 		return fail(e, DOM_NOT_FOUND, -1, "未找到党员 no such member");
-	if (q->community_id == NULL || q->community_id[0] == '\0')
+	by_code = (q->community_id == NULL || q->community_id[0] == '\0') &&
+	    q->community_code != NULL && q->community_code[0] != '\0';
+	if (!by_code && (q->community_id == NULL || q->community_id[0] == '\0'))
 		return fail(e, DOM_MISSING, c_rep, "缺少必填项 报到社区");
+	/* A code the server will look up: an organisation code's shape, nothing more. */
+	if (by_code && (strlen(q->community_code) > 32 || strchr(q->community_code, '/') != NULL ||
+	    !validate_utf8(q->community_code) || is_blank_text(q->community_code)))
+		return fail(e, DOM_INVALID, c_rep, "组织编码“%s”无效 not an organisation code",
+		    text_show(q->community_code));
 	if (report_input(q, date, e) != 0)
 		return -1;
 	if (rep_begin(r, operator_name) != 0)
@@ -661,7 +671,7 @@ dom_member_report(struct replica *r, const char *operator_name, const struct dom
 		db_fail(r, e);
 		goto out;
 	}
-	if (got && strcmp(open_org, q->community_id) == 0) {
+	if (got && !by_code && strcmp(open_org, q->community_id) == 0) {
 		fail(e, DOM_INVALID, c_rep, "该党员已于 %s 向该社区报到 (already reported there: %s)",
 		    open_from, dom_short(open_id));
 		goto out;
@@ -669,7 +679,15 @@ dom_member_report(struct replica *r, const char *operator_name, const struct dom
 	/* The member's own flags, with the member's rules (the community's kind among them). */
 	value_set_int(&vals[c_in], 1);
 	set[c_in] = 1;
-	value_set_text(&vals[c_rep], q->community_id);
+	/*
+	 * By code, the community's id is the server's to fill in, on the
+	 * report: the member's own column then names no community rather than
+	 * an earlier one.
+	 */
+	if (by_code)
+		value_set_null(&vals[c_rep]);
+	else
+		value_set_text(&vals[c_rep], q->community_id);
 	set[c_rep] = 1;
 	if (row_edit_txn(r, TBL_MEMBER, q->member_id, vals, set, false, e) != 0)
 		goto out;

@@ -197,6 +197,11 @@ struct dom_step_args {
 	const char *since, *note;   /* lost */
 	const char *flow_to;        /* mobile */
 	const char *community_id;   /* report: an organisation id */
+	/*
+	 * report: the community's code when this replica does not hold it
+	 * (another community of the street); used when community_id is empty.
+	 */
+	const char *community_code;
 };
 /* The step's name as the CLI and the API spell it ("lost" ...), or NULL. */
 const char *dom_step_name(enum dom_member_step step);

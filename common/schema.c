@@ -250,7 +250,7 @@ static const struct col_def covered_household_cols[] = {
  */
 static const struct col_def service_report_cols[] = {
 	{ "home_org_id", "所在党组织", COL_REF, R, I, P, SCHEMA_ID_LEN, "org", NULL },
-	{ "org_id",      "报到社区",   COL_REF, R, I, P, SCHEMA_ID_LEN, "org", NULL },
+	{ "org_id",      "报到社区",   COL_REF, 0, I, P, SCHEMA_ID_LEN, "org", NULL },
 	{ "member_id",   "党员",       COL_REF, 0, I, P, SCHEMA_ID_LEN, "member", NULL },
 	{ "name",        "姓名",       COL_TEXT, R | PN, K, P, 100, NULL, NULL },
 	{ "unit",        "工作单位",   COL_TEXT, 0, K, P, 200, NULL, NULL },
@@ -258,6 +258,12 @@ static const struct col_def service_report_cols[] = {
 	{ "reported_on", "报到日期",   COL_DATE, R, K, P, 10, NULL, NULL },
 	{ "ended_on",    "结束日期",   COL_DATE, 0, K, P, 10, NULL, NULL },
 	{ "note",        "备注",       COL_TEXT, 0, K, P, 500, NULL, NULL },
+	/*
+	 * The community by its code, for an office that does not hold the
+	 * community's row (another community of the street): the server fills
+	 * org_id from it, as it fills a transfer's to_org_id.
+	 */
+	{ "org_code",    "报到社区编码", COL_TEXT, 0, I, P, 32, NULL, NULL },
 };
 
 /*

@@ -156,6 +156,14 @@ int row_left_scope(struct store *s, int t, const char *id, const char *scope,
 enum ch_result store_row_rules(struct store *s, const struct store_actor *who, int t,
     const char *id, const Tongxin__Value *v, const uint32_t *cols, size_t n,
     struct txn_verdict *vd);
+/*
+ * A new service report naming its community by code (org_code): fill
+ * org_id (into org_id_buf, which r borrows) from the live community with
+ * that code; a report naming neither is refused, one naming both must
+ * agree.
+ */
+enum ch_result service_report_prepare(struct store *s, struct srow *r,
+    char org_id_buf[ID_TEXT_LEN + 1], struct txn_verdict *vd);
 /* A transfer's receiving organisation must be one members belong to (a branch or a group). */
 enum ch_result store_transfer_target_rule(struct store *s, const char *to_org_id,
     struct txn_verdict *vd);

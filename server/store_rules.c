@@ -21,6 +21,7 @@
 #include "db.h"
 #include "store_internal.h"
 #include "validate.h"
+#include "value.h"
 
 enum {
 	Q_ORG_KIND,          /* kind of a live org */
@@ -28,6 +29,7 @@ enum {
 	Q_CHILD_KINDS,       /* kinds of an org's live children */
 	Q_HAS_MEMBERS,       /* whether members or applicants belong to an org */
 	Q_REPORT,            /* a service report's orgs and scopes */
+	Q_ORG_BY_CODE,       /* a live, undissolved org by code */
 	Q_COUNT
 };
 
@@ -42,6 +44,8 @@ static const char *const rule_sql[Q_COUNT] = {
 	    " UNION ALL SELECT 1 FROM applicant WHERE org_id = ?1 AND _deleted = 0 LIMIT 1",
 	[Q_REPORT] = "SELECT org_id, home_org_id, _scope, coalesce(_scope2, '') FROM service_report"
 	    " WHERE id = ?1 AND _deleted = 0",
+	[Q_ORG_BY_CODE] = "SELECT id FROM org WHERE code = ?1 AND _deleted = 0"
+	    " AND coalesce(dissolved, 0) = 0",
 };
 
 /* Statement q, prepared on first use (store_close finalises every statement). */
@@ -310,5 +314,36 @@ store_transfer_target_rule(struct store *s, const char *to_org_id, struct txn_ve
 		reason_set(&vd->why, R_MEMBER_ORG_KIND, "org.kind", kind);
 		return refuse(vd);
 	}
+	return CH_APPLIED;
+}
+
+enum ch_result
+service_report_prepare(struct store *s, struct srow *r, char org_id_buf[ID_TEXT_LEN + 1],
+    struct txn_verdict *vd)
+{
+	const struct table_def *td = &schema_tables[TBL_SERVICE_REPORT];
+	int c_code = schema_col_index(td, "org_code"), c_org = schema_col_index(td, "org_id");
+	const char *code = text_of(&r->v[c_code]), *org = text_of(&r->v[c_org]);
+	char ca[REASON_COL_MAX];
+	int rc;
+
+	if (code == NULL) {
+		if (org != NULL)
+			return CH_APPLIED;
+		reason_set(&vd->why, R_REQUIRED, reason_col(ca, td->name, "org_id"));
+		return refuse(vd);
+	}
+	if ((rc = lookup(s, Q_ORG_BY_CODE, code, org_id_buf, ID_TEXT_LEN + 1)) < 0)
+		return CH_ERROR;
+	if (rc == 0) {
+		snprintf(vd->kind, sizeof vd->kind, "unknown_ref");
+		reason_set(&vd->why, R_TRANSFER_UNKNOWN_ORG, code);
+		return CH_REJECTED;
+	}
+	if (org != NULL && strcmp(org, org_id_buf) != 0) {
+		reason_set(&vd->why, R_REPORT_MISMATCH, "service_report.org_id");
+		return refuse(vd);
+	}
+	value_set_text(&r->v[c_org], org_id_buf);
 	return CH_APPLIED;
 }

@@ -718,6 +718,9 @@ apply_insert(struct store *s, const struct store_actor *who, const Tongxin__Txn 
 	if (c->table == TBL_TRANSFER &&
 	    (res = transfer_prepare_insert(s, &r, to_id, vd)) != CH_APPLIED)
 		return res;
+	if (c->table == TBL_SERVICE_REPORT &&
+	    (res = service_report_prepare(s, &r, to_id, vd)) != CH_APPLIED)
+		return res;
 	if (validate_row_reason((int)c->table, r.v, s->today, &vd->why) != 0) {
 		snprintf(vd->kind, sizeof vd->kind, "invalid");
 		return CH_REJECTED;
