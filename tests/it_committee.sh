@@ -116,6 +116,9 @@ refused 9 "an unknown member" "" \
 refused 2 "--member and --name together" "" \
     tx sq01 committee add --org SQ01-01 --member 张伟 --name 张伟 --role 委员 --from 2024-01-01
 refused 2 "no --from" "" tx sq01 committee add --org SQ01-01 --member 张伟 --role 委员
+must tx sq01 member leave 周强 --reason withdrawal --date 2024-06-01
+refused 7 "a member who left" "已不在党员名册" \
+    tx sq01 committee add --org SQ01-01 --member 周强 --role 宣传委员 --from 2024-07-01
 refused 7 "an end before the start" "早于开始日期" tx sq01 committee end 李明 --date 2022-12-31
 refused 7 "an end in the future" "晚于今天" tx sq01 committee end 李明 --date 2999-01-01
 refused 9 "an unknown seat" "" tx sq01 committee end 不存在 --date 2024-01-01
@@ -160,6 +163,17 @@ expect_contains "$W/out" 2025-05-31
 equals "the street's org.secretary" "$(q street "SELECT secretary FROM org WHERE code = 'SQ01-01'")" 张伟
 expect 0 "the street's org list shows him" tx street org list
 expect_contains "$W/out" 张伟
+
+step "the community's own committee: a member of a branch under it, org.secretary of the community"
+expect 0 "刘洋 书记 of SQ01 (a member of SQ01-01)" \
+    tx sq01 committee add --org SQ01 --member 刘洋 --role 书记 --from 2024-03-01
+expect 0 "a 宣传委员 of SQ01 from the small branch (the size rule is a branch's)" \
+    tx sq01 committee add --org SQ01 --member 郑刚 --role publicity --from 2024-03-01
+must tx sq01 sync -q
+must tx street sync -q
+equals "the street's SQ01 secretary" "$(q street "SELECT secretary FROM org WHERE code = 'SQ01'")" 刘洋
+equals "the server applied every change of the office" \
+    "$(q sq01 "SELECT count(*) FROM outcome WHERE status NOT IN ('applied', 'merged')")" 0
 
 step "ending a secretary's seat clears org.secretary"
 expect 0 "孙丽 leaves her seat" tx sq01 committee end 孙丽 --date 2025-12-31
