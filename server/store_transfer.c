@@ -30,7 +30,8 @@ reject(struct txn_verdict *vd, const char *kind, enum reason_code code)
 }
 
 static int move_dependents(struct store *s, const struct store_actor *who,
-    const Tongxin__Txn *tx, const char *member, const char *old_scope, const char *new_scope);
+    const Tongxin__Txn *tx, const char *member, const char *to, const char *old_scope,
+    const char *new_scope);
 
 enum ch_result
 transfer_prepare_insert(struct store *s, struct srow *r, char to_id[ID_TEXT_LEN + 1],
@@ -175,7 +176,7 @@ move_member(struct store *s, const struct store_actor *who, const Tongxin__Txn *
 	rc = row_write(s, TBL_MEMBER, member, &m, 0);
 	srow_clear(&m);
 	if (rc != SQLITE_DONE || evict_record(s, m.version, TBL_MEMBER, member, old_scope,
-	    t->scope2) != 0 || move_dependents(s, who, tx, member, old_scope, t->scope2) != 0)
+	    t->scope2) != 0 || move_dependents(s, who, tx, member, to, old_scope, t->scope2) != 0)
 		return CH_ERROR;
 	c.table = TBL_MEMBER;
 	c.row_id = (char *)member;
@@ -194,10 +195,100 @@ move_member(struct store *s, const struct store_actor *who, const Tongxin__Txn *
  * goes: each gets the new scope, a new version and an eviction, so the
  * sending office's replicas drop them with the member. Returns 0, or -1.
  */
+/*
+ * Move row id of table t whose column col names the member's old branch to
+ * his new one (to, whose scope path is new_scope): the column, the scope it
+ * decides (which = 1: _scope, 2: _scope2), a new version, and an eviction
+ * for the offices that saw the row only through the old branch (not when
+ * the row's other scope still shows it to them). 0, or -1.
+ */
+static int
+move_home(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx, int t,
+    const char *id, const char *col, int which, const char *to, const char *new_scope)
+{
+	struct srow d;
+	Tongxin__Value nv;
+	char old[SCOPE_MAX];
+	int c = schema_col_index(&schema_tables[t], col), rc;
+	uint64_t v;
+
+	if (row_load(s, t, id, &d) != 0)
+		return -1;
+	snprintf(old, sizeof old, "%s", which == 1 ? d.scope : d.scope2);
+	value_clear(&d.v[c]);
+	value_set_text(&nv, to);
+	if (value_copy(&d.v[c], &nv) != 0) {
+		srow_clear(&d);
+		return -1;
+	}
+	snprintf(which == 1 ? d.scope : d.scope2, SCOPE_MAX, "%s", new_scope);
+	d.version = v = ++s->version;
+	d.hlc = tx->hlc > d.hlc ? tx->hlc : d.hlc;
+	snprintf(d.device, sizeof d.device, "%s", who->device_id);
+	rc = row_write(s, t, id, &d, 0);
+	if (rc == SQLITE_DONE && !in_scope(old, which == 1 ? d.scope2 : d.scope) &&
+	    evict_record(s, v, t, id, old, new_scope) != 0)
+		rc = SQLITE_ERROR;
+	srow_clear(&d);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * 双报到: a transferred member's reports to communities, and the services
+ * recorded on them, now belong to his new branch (their home_org_id): the
+ * old office no longer sees them, the new one does, the community keeps
+ * them. 0, or -1.
+ */
+static int
+move_reports(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx,
+    const char *member, const char *to, const char *new_scope)
+{
+	sqlite3_stmt *st, *rs;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT id FROM service_report WHERE member_id = ?1"
+	    " AND _deleted = 0", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_prepare_v2(s->db, "SELECT id FROM service_record WHERE report_id = ?1"
+	    " AND _deleted = 0", -1, &rs, NULL) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, member, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char rid[ID_TEXT_LEN + 1];
+		int rrc;
+		snprintf(rid, sizeof rid, "%s", (const char *)sqlite3_column_text(st, 0));
+		if (move_home(s, who, tx, TBL_SERVICE_REPORT, rid, "home_org_id", 1, to,
+		    new_scope) != 0)
+			break;
+		sqlite3_bind_text(rs, 1, rid, -1, SQLITE_TRANSIENT);
+		while ((rrc = sqlite3_step(rs)) == SQLITE_ROW) {
+			char sid[ID_TEXT_LEN + 1];
+			snprintf(sid, sizeof sid, "%s", (const char *)sqlite3_column_text(rs, 0));
+			if (move_home(s, who, tx, TBL_SERVICE_RECORD, sid, "home_org_id", 2, to,
+			    new_scope) != 0) {
+				rrc = SQLITE_ERROR;
+				break;
+			}
+		}
+		sqlite3_reset(rs);
+		if (rrc != SQLITE_DONE) {
+			rc = SQLITE_ERROR;
+			break;
+		}
+	}
+	sqlite3_finalize(rs);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 static int
 move_dependents(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx,
-    const char *member, const char *old_scope, const char *new_scope)
+    const char *member, const char *to, const char *old_scope, const char *new_scope)
 {
+	if (move_reports(s, who, tx, member, to, new_scope) != 0)
+		return -1;
 	for (int t = 0; t < TBL_COUNT; t++) {
 		const struct table_def *td = &schema_tables[t];
 		sqlite3_stmt *st;

@@ -202,4 +202,36 @@ must tx sq01 sync -q
 must tx street sync -q
 equals "SQ01's member keeps his phone" "$(q sq01 "SELECT phone FROM member WHERE id = '$MID'")" 13800000001
 equals "and so does the street's" "$(q street "SELECT phone FROM member WHERE id = '$MID'")" 13800000001
+
+step "a transfer moves his reports and their services to his new office"
+must tx street org add --code SQ03-01 --name 光明第一支部 --kind branch --parent SQ03 \
+    --branch-type residential
+must tx street sync -q
+must tx sq03 sync -q
+equals "before: SQ01 holds his report and its services" \
+    "$(q sq01 "SELECT (SELECT count(*) FROM service_report) || '|' || (SELECT count(*) FROM service_record)")" "1|2"
+equals "before: SQ03 holds none" \
+    "$(q sq03 "SELECT (SELECT count(*) FROM service_report) || '|' || (SELECT count(*) FROM service_record)")" "0|0"
+must tx sq01 transfer request 孙磊 --to SQ03-01 --reason 工作调动
+must tx sq01 sync -q
+must tx sq03 sync -q
+TR=$(q sq03 "SELECT id FROM transfer WHERE status = 'requested'")
+must tx sq03 transfer accept "$TR"
+must tx sq03 sync -q
+must tx sq03 sync -q
+for d in sq01 sq02 street; do must tx "$d" sync -q; done
+equals "SQ01 no longer holds his report nor its services" \
+    "$(q sq01 "SELECT (SELECT count(*) FROM service_report) || '|' || (SELECT count(*) FROM service_record)")" "0|0"
+equals "SQ03, his new office, holds them" \
+    "$(q sq03 "SELECT (SELECT count(*) FROM service_report WHERE id = '$RID') || '|' || (SELECT count(*) FROM service_record)")" "1|2"
+equals "SQ02, the community he reports to, keeps them" \
+    "$(q sq02 "SELECT (SELECT count(*) FROM service_report WHERE id = '$RID') || '|' || (SELECT count(*) FROM service_record WHERE report_id = '$RID')")" "1|2"
+SQ0301=$(q street "SELECT id FROM org WHERE code = 'SQ03-01'")
+equals "the report's home is his new branch" \
+    "$(q street "SELECT home_org_id FROM service_report WHERE id = '$RID'")" "$SQ0301"
+for d in street sq01 sq02 sq03; do
+	run "$W/v.out" tx "$d" sync --verify
+	expect_rc 0 "$d sync --verify after the transfer"
+	expect_contains "$W/v.out" "replica check: match"
+done
 step "ok"
