@@ -74,7 +74,8 @@ static void
 seat_row(const struct dom_seat_row *s, void *arg)
 {
 	struct seat_list *l = arg;
-	const char *cells[9];
+	const char *cells[10];
+	char mbuf[128];
 	bool text = l->cli->fmt == TABLE_TEXT;
 
 	cells[0] = text ? dom_short(s->id) : s->id;
@@ -82,11 +83,14 @@ seat_row(const struct dom_seat_row *s, void *arg)
 	cells[2] = s->org_name;
 	cells[3] = s->role;
 	cells[4] = s->name;
-	cells[5] = s->member_id ? (text ? dom_short(s->member_id) : s->member_id) :
-	    (text ? "（兼职，非本组织党员）" : NULL);
+	if (s->member_id && text && s->left && s->current)
+		snprintf(mbuf, sizeof mbuf, "%s（已减少或党籍不正常，请办理离任）", dom_short(s->member_id));
+	cells[5] = s->member_id ? (text ? (s->left && s->current ? mbuf : dom_short(s->member_id)) :
+	    s->member_id) : (text ? "（兼职，非本组织党员）" : NULL);
 	cells[6] = s->started_on;
 	cells[7] = s->ended_on;
 	cells[8] = s->note;
+	cells[9] = s->left ? "1" : "0";
 	table_add(l->t, cells);
 }
 
@@ -94,9 +98,9 @@ static int
 cm_list(struct cli *cli, struct replica *r, const struct cmd_args *a)
 {
 	static const char *const ids[] = { "id", "org_code", "org", "role", "name", "member_id",
-		"started_on", "ended_on", "note" };
+		"started_on", "ended_on", "note", "member_left" };
 	static const char *const hdr[] = { "编号", "组织编码", "组织", "职务", "姓名", "党员",
-		"任职日期", "离任日期", "备注" };
+		"任职日期", "离任日期", "备注", "党员已减少" };
 	struct seat_list l = { cli, NULL };
 	struct dom_seat_query q = { .all = cmd_has(a, "all") };
 	char org[ID_TEXT_LEN + 1];
@@ -108,9 +112,11 @@ cm_list(struct cli *cli, struct replica *r, const struct cmd_args *a)
 			return rc;
 		q.org_id = org;
 	}
-	if ((l.t = table_new(9, ids, hdr)) == NULL)
+	/* Text shows the holder who left in the 党员 column; CSV and JSON have their own column. */
+	if ((l.t = table_new(cli->fmt == TABLE_TEXT ? 9 : 10, ids, hdr)) == NULL)
 		return EXIT_FAIL;
 	table_set_vocab(l.t, 3, vocab_get("committee_role"));
+	table_set_bool(l.t, 9);
 	if (dom_committee_list(r, &q, seat_row, &l, &e) != 0) {
 		table_free(l.t);
 		return refused(&e, "committee list");

@@ -688,8 +688,10 @@ refused:
 /* The seats with their organisations: ?1 subtree root or NULL, ?2 member, ?3 all, ?4 order. */
 static const char seat_sql[] = DOM_SUBTREE_CTE
     " SELECT c.id, c.org_id, o.code, o.name, o.kind, c.member_id, c.name, c.role, c.started_on,"
-    "  c.ended_on, c.note, c.ended_on IS NULL"
+    "  c.ended_on, c.note, c.ended_on IS NULL,"
+    "  c.member_id IS NOT NULL AND m.id IS NOT NULL AND NOT " DOM_MEMBER_COUNTED
     " FROM committee_member c LEFT JOIN org o ON o.id = c.org_id"
+    " LEFT JOIN member m ON m.id = c.member_id"
     " WHERE (?1 IS NULL OR c.org_id IN sub) AND (?2 IS NULL OR c.member_id = ?2)"
     "  AND (?3 OR c.ended_on IS NULL)"
     " ORDER BY o.code, c.ended_on IS NOT NULL, instr(?4, ',' || c.role || ','),"
@@ -718,6 +720,7 @@ dom_committee_list(struct replica *r, const struct dom_seat_query *q,
 			.member_id = col_text(st, 5), .name = col_text(st, 6), .role = col_text(st, 7),
 			.started_on = col_text(st, 8), .ended_on = col_text(st, 9),
 			.note = col_text(st, 10), .current = sqlite3_column_int(st, 11) != 0,
+			.left = sqlite3_column_int(st, 12) != 0,
 		};
 		each(&s, arg);
 	}

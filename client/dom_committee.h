@@ -97,6 +97,8 @@ struct dom_seat_row {
 	const char *member_id;      /* NULL for a 兼职委员 named only */
 	const char *name, *role, *started_on, *ended_on, *note;
 	bool current;
+	bool left;                  /* the member has left (党员减少) or is not in normal standing:
+	                               a current seat to be ended */
 };
 /* Which seats. */
 struct dom_seat_query {

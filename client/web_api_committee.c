@@ -72,6 +72,7 @@ put_seat(const struct dom_seat_row *s, void *arg)
 	jw_kstr(j, "ended_on", s->ended_on);
 	jw_kstr(j, "note", s->note);
 	jw_kbool(j, "current", s->current);
+	jw_kbool(j, "member_left", s->left);
 	jw_end_obj(j);
 }
 

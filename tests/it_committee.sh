@@ -180,6 +180,16 @@ expect 0 "孙丽 leaves her seat" tx sq01 committee end 孙丽 --date 2025-12-31
 equals "SQ01-02 has no secretary" "$(q sq01 "SELECT coalesce(secretary, '-') FROM org WHERE code = 'SQ01-02'")" -
 refused 7 "ended twice" "已于 2025-12-31 结束" tx sq01 committee end "$(q sq01 "SELECT substr(id, -8) FROM committee_member WHERE name = '孙丽'")"
 
+step "a seat holder who leaves is flagged in the list until his seat ends"
+expect 0 "赵磊 宣传委员" tx sq01 committee add --org SQ01-01 --member 赵磊 --role publicity --from 2024-01-01
+must tx sq01 member leave 赵磊 --reason withdrawal --date 2025-08-01
+expect 0 "committee list" tx sq01 committee list --org SQ01-01
+expect_contains "$W/out" "已减少或党籍不正常，请办理离任"
+run "$W/left.json" tx sq01 --json committee list --org SQ01-01
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert [x["name"] for x in d if x["member_left"]] == ["赵磊"], d' "$W/left.json" \
+    || fail "committee list --json: member_left only for 赵磊"
+expect 0 "his seat ends" tx sq01 committee end 赵磊 --date 2025-08-01
+
 step "党员中心户: a center and its households"
 expect 0 "王建国's household becomes a center" \
     tx sq01 committee household add --member 王建国 --grid 第三网格 --from 2024-01-01
