@@ -175,15 +175,18 @@ static const struct verb verbs[] = {
 	  "预备党员 (admit makes the member record), each step with its date and the branch\n"
 	  "meeting that decided it; due lists who is due for the next step this month and\n"
 	  "who is overdue (probationary members' 转正 included).\n", verb_develop },
-	{ "service", "service list | show REPORT | add --name NAME --reported-on D [--unit U] [--phone P]\n"
-	  "       tongxin service record REPORT --date D --activity TEXT --hours H\n"
-	  "       tongxin service back [--year YYYY]",
+	{ "service", "service list [--all] [--year YYYY] | show REPORT | back [--year YYYY]\n"
+	  "       tongxin service report MEMBER --community CODE [--date D] [--unit U] [--phone P]\n"
+	  "       tongxin service add --name NAME --reported-on D [--unit U] [--phone P] [--community CODE]\n"
+	  "       tongxin service record REPORT --date D --activity TEXT --hours H | end REPORT [--date D]",
 	  "双报到 In-service members who report to this community (在职党员到社区报到): the\n"
 	  "limited record the community keeps (name, unit, phone; never the citizen ID),\n"
 	  "the services they do and their hours; back: the report to their units (反馈原单位).\n",
 	  verb_service },
-	{ "dues", "dues set MEMBER --class C [--base YUAN] | pay MEMBER --month YYYY-MM [--amount YUAN]\n"
-	  "       tongxin dues list [--month YYYY-MM] | arrears [--as-of YYYY-MM]",
+	{ "dues", "dues set MEMBER --class C [--base YUAN] | show MEMBER [--month YYYY-MM]\n"
+	  "       tongxin dues pay|fix MEMBER --month YYYY-MM [--amount YUAN] [--date D] [--by NAME]\n"
+	  "       tongxin dues pay-all --month YYYY-MM [--branch CODE] | list [--month YYYY-MM] [--branch CODE]\n"
+	  "       tongxin dues arrears [--as-of YYYY-MM] [--branch CODE]",
 	  "党费 Dues by the 党费收缴 rules: each member's class and base, the month's amount,\n"
 	  "payments per month (one per member and month; the same month paid at two\n"
 	  "offices is a conflict for the street), arrears (3 months: warning; 6: 党章).\n",
@@ -1615,12 +1618,11 @@ member_status(struct cli *cli, struct replica *r, const char *what, const char *
 			fprintf(stderr, "tongxin member report: --community CODE is required\n");
 			return EXIT_USAGE;
 		}
-		if (org_id_by_code(replica_db(r), community, org) != 0) {
-			fprintf(stderr, "tongxin member report: 未知组织 unknown organisation code \"%s\"\n",
-			    community);
-			return EXIT_INVALID;
-		}
-		a.community_id = org;
+		/* A community this replica lacks (another of the street): the server resolves the code. */
+		if (org_id_by_code(replica_db(r), community, org) == 0)
+			a.community_id = org;
+		else
+			a.community_code = community;
 	}
 	if (dom_member_step(r, cli->operator_name, id, step, &a, false, &e) != 0)
 		return dom_exit(&e, TBL_MEMBER, verbname);
@@ -1816,6 +1818,7 @@ static const struct cmd_opt member_import_opts[] = {
 #define MEMBER_ARG "MEMBER: 公民身份号码、编号末尾至少6位或姓名 (citizen ID, the id's last\n" \
 	"6+ characters as member list shows them, or a name one member has).\n"
 
+int member_export_exec(struct cli *, const struct cmd_args *);   /* cmd_import.c */
 const struct cmd_entry cmd_entries_member[] = {
 	{ "member", "add", "--name NAME --gender G --ethnicity E --id-number N --education E "
 	  "--category C --branch CODE --join-date D", 0, 0, NULL, TBL_MEMBER,
@@ -1853,6 +1856,10 @@ const struct cmd_entry cmd_entries_member[] = {
 	  "CODE or name, ...); nothing is imported if a row is bad unless --take-good; bad\n"
 	  "rows go to FILE.errors.csv with a 错误 column (fix and import it again); --check\n"
 	  "only checks.\n", member_import_exec },
+	{ "member", "export", "FILE.csv|-", 1, 1, member_list_opts, 0, 0,
+	  "导出 Every member's record (--all: also those who left) as a CSV that \"member\n"
+	  "import\" takes back unchanged: the form's items, flags, probation, 减少, 党费.\n",
+	  member_export_exec },
 	{ NULL, NULL, NULL, 0, 0, NULL, 0, 0, NULL, NULL },
 };
 

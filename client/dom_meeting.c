@@ -5,6 +5,7 @@
  */
 #include "dom_work.h"
 #include "dom_handle.h"
+#include "dom_report.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -407,7 +408,7 @@ dom_roll_members(struct replica *r, const char *org_id,
 		return dom_work_fail(e, DOM_NOT_FOUND, -1, "未知组织 unknown organisation");
 	if (sqlite3_prepare_v2(replica_db(r), DOM_SUBTREE_CTE
 	    " SELECT m.id, m.name, m.org_id, o.name FROM member m JOIN org o ON o.id = m.org_id"
-	    " WHERE m.org_id IN (SELECT id FROM sub) AND " DOM_MEMBER_CURRENT
+	    " WHERE m.org_id IN (SELECT id FROM sub) AND " DOM_MEMBER_COUNTED
 	    " ORDER BY m.org_id <> ?1, o.code, m.name, m.id LIMIT ?2", -1, &st, NULL) != SQLITE_OK)
 		return dom_work_db_fail(r, e);
 	sqlite3_bind_text(st, 1, org_id, -1, SQLITE_STATIC);

@@ -835,8 +835,8 @@ behind_count(struct replica *r, const char *today, int64_t *out, struct dom_erro
 
 	snprintf(start, sizeof start, "%.4s-01-01", today);
 	snprintf(end, sizeof end, "%.4s-12-31", today);
-	if (sqlite3_prepare_v2(replica_db(r), DOM_COMPLIANCE_CTE
-	    " SELECT count(DISTINCT bid) FROM req WHERE n = 0", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(replica_db(r), DOM_REPORT_COMPLIANCE_CTE
+	    " SELECT count(DISTINCT bid) FROM req WHERE due AND n = 0", -1, &st, NULL) != SQLITE_OK)
 		return db_fail(r, e);
 	sqlite3_bind_null(st, 1);
 	sqlite3_bind_int(st, 2, atoi(today));
@@ -876,7 +876,7 @@ dom_dashboard(struct replica *r, const char *today, struct dom_dashboard *d,
 	if (one_int(r, "SELECT count(*) FROM outbox", NULL, NULL, &d->pending_txns, e) ||
 	    one_int(r, "SELECT coalesce(sum(nchanges), 0) FROM outbox", NULL, NULL,
 	    &d->pending_changes, e) ||
-	    one_int(r, "SELECT count(*) FROM member m WHERE " DOM_MEMBER_CURRENT, NULL, NULL,
+	    one_int(r, "SELECT count(*) FROM member m WHERE " DOM_MEMBER_COUNTED, NULL, NULL,
 	    &d->members, e) ||
 	    one_int(r, "SELECT count(*) FROM org WHERE kind = 'branch' AND coalesce(dissolved, 0) = 0",
 	    NULL, NULL, &d->branches, e) ||

@@ -28,8 +28,6 @@
 #define DOM_SUBTREE_CTE							\
 	"WITH RECURSIVE sub(id) AS (SELECT id FROM org WHERE id = ?1"	\
 	" UNION SELECT o.id FROM org o JOIN sub ON o.parent_id = sub.id)"
-/* Members who count in member figures (党籍正常). */
-#define DOM_MEMBER_CURRENT "coalesce(m.standing, 'normal') = 'normal'"
 /* Problem items (alias i) past their due date ?2 and not closed out, under ?1. */
 #define DOM_OVERDUE_WHERE						\
 	" i.kind = 'problem' AND i.due_on IS NOT NULL AND i.due_on < ?2"	\
@@ -50,42 +48,6 @@
 	"  ELSE 3 END AS years FROM org) o"					\
 	" WHERE o.kind IN ('community', 'general_branch', 'branch')"		\
 	"  AND coalesce(o.dissolved, 0) = 0 AND (?1 IS NULL OR o.id IN sub)"
-
-/*
- * 三会一课 compliance (reports and the dashboard): the CTEs up to req(bid,
- * kind, cs, label, n), one row per branch, kind and required cycle with the
- * number of meetings held in it. ?1 org or NULL, ?2 year, ?3 and ?4 the
- * period, ?5 the Party lecture's months, ?6 the date. See cmd_report.c's
- * compliance report for the rules.
- */
-#define DOM_COMPLIANCE_CTE DOM_SUBTREE_CTE ","\
-	" kinds(kind, len, ord) AS (VALUES ('committee_meeting', 1, 1), ('group_meeting', 1, 2),"\
-	"  ('general_meeting', 3, 3), ('party_lecture', ?5, 4), ('theme_day', 1, 5)),"\
-	" mon(m) AS (SELECT 1 UNION ALL SELECT m + 1 FROM mon WHERE m < 12),"\
-	" cyc(kind, cs, ce, label) AS (SELECT k.kind, printf('%04d-%02d-01', ?2, mon.m),"\
-	"  date(printf('%04d-%02d-01', ?2, mon.m), printf('+%d months', k.len), '-1 day'),"\
-	"  CASE k.len WHEN 1 THEN printf('%04d-%02d', ?2, mon.m)"\
-	"   WHEN 3 THEN printf('%04d-Q%d', ?2, (mon.m + 2) / 3)"\
-	"   WHEN 12 THEN printf('%04d', ?2)"\
-	"   ELSE printf('%04d-%02d~%02d', ?2, mon.m, mon.m + k.len - 1) END"\
-	"  FROM kinds k JOIN mon ON (mon.m - 1) % k.len = 0),"\
-	" br(id, code, name, founded_on, has_groups) AS (SELECT o.id, o.code, o.name, o.founded_on,"\
-	"  EXISTS (SELECT 1 FROM org g WHERE g.parent_id = o.id AND g.kind = 'group'"\
-	"   AND coalesce(g.dissolved, 0) = 0)"\
-	"  FROM org o WHERE o.kind = 'branch' AND coalesce(o.dissolved, 0) = 0"\
-	"  AND (?1 IS NULL OR o.id IN sub)),"\
-	" mown(bid, kind, held_on) AS (SELECT mt.org_id, mt.kind, mt.held_on FROM meeting mt"\
-	"  WHERE mt.held_on >= ?3 AND mt.held_on <= ?4"\
-	"  UNION ALL SELECT g.parent_id, mt.kind, mt.held_on FROM meeting mt"\
-	"  JOIN org g ON g.id = mt.org_id WHERE g.kind = 'group' AND mt.kind = 'group_meeting'"\
-	"  AND mt.held_on >= ?3 AND mt.held_on <= ?4),"\
-	" req(bid, kind, cs, label, n) AS (SELECT br.id, c.kind, c.cs, c.label, count(m.bid)"\
-	"  FROM br JOIN cyc c ON c.cs >= ?3 AND c.ce <= ?4 AND c.ce <= ?6"\
-	"  LEFT JOIN mown m ON m.bid = br.id AND m.kind = c.kind"\
-	"   AND m.held_on >= c.cs AND m.held_on <= c.ce"\
-	"  WHERE (c.kind <> 'group_meeting' OR br.has_groups)"\
-	"  AND (br.founded_on IS NULL OR br.founded_on <= c.cs)"\
-	"  GROUP BY br.id, c.kind, c.cs)"
 
 /* Kinds of failure. Append only. */
 enum dom_fail {
