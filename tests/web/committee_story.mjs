@@ -53,9 +53,10 @@ async function story() {
   await d.set('#cm-role', 'secretary');
   await d.set('#cm-from', '2023-01-10');
   await page.click('#cm-add-form-save');
+  // The notice comes last, once the form is drawn afresh for the next seat.
   await page.waitForFunction(() => {
     const t = document.querySelector('#cm-table');
-    return t && t.textContent.includes('王建国');
+    return t && t.textContent.includes('王建国') && document.querySelector('#cm-notice').textContent.includes('已任职');
   });
 
   step('a second seat of the same person is refused beside the role');
@@ -86,7 +87,8 @@ async function story() {
   await page.type('#cm-name', '马晓东');
   await d.set('#cm-from', '2024-01-01');
   await page.click('#cm-add-form-save');
-  await page.waitForFunction(() => document.querySelector('#cm-table').textContent.includes('马晓东'));
+  await page.waitForFunction(() => document.querySelector('#cm-table').textContent.includes('马晓东') &&
+    !document.querySelector('#cm-notice').textContent.includes('前任'));
   const part = (await seats()).find((s) => s.name === '马晓东');
   check(part && part.role.code === 'part_time' && part.member_id === null, `the part-time seat: ${JSON.stringify(part)}`);
   await page.click(`button[data-end="${part.id}"]`);
