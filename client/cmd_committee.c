@@ -74,8 +74,8 @@ static void
 seat_row(const struct dom_seat_row *s, void *arg)
 {
 	struct seat_list *l = arg;
-	const char *cells[10];
-	char mbuf[128];
+	const char *cells[11];
+	char mbuf[128], nbuf[700];
 	bool text = l->cli->fmt == TABLE_TEXT;
 
 	cells[0] = text ? dom_short(s->id) : s->id;
@@ -89,8 +89,12 @@ seat_row(const struct dom_seat_row *s, void *arg)
 	    s->member_id) : (text ? "（兼职，非本组织党员）" : NULL);
 	cells[6] = s->started_on;
 	cells[7] = s->ended_on;
-	cells[8] = s->note;
+	if (text && s->clash)
+		snprintf(nbuf, sizeof nbuf, "注意：本组织有两名现任书记，请结束其中一人的任职%s%s",
+		    s->note ? "；" : "", s->note ? s->note : "");
+	cells[8] = text && s->clash ? nbuf : s->note;
 	cells[9] = s->left ? "1" : "0";
+	cells[10] = s->clash ? "1" : "0";
 	table_add(l->t, cells);
 }
 
@@ -98,9 +102,9 @@ static int
 cm_list(struct cli *cli, struct replica *r, const struct cmd_args *a)
 {
 	static const char *const ids[] = { "id", "org_code", "org", "role", "name", "member_id",
-		"started_on", "ended_on", "note", "member_left" };
+		"started_on", "ended_on", "note", "member_left", "secretary_clash" };
 	static const char *const hdr[] = { "编号", "组织编码", "组织", "职务", "姓名", "党员",
-		"任职日期", "离任日期", "备注", "党员已减少" };
+		"任职日期", "离任日期", "备注", "党员已减少", "书记重复" };
 	struct seat_list l = { cli, NULL };
 	struct dom_seat_query q = { .all = cmd_has(a, "all") };
 	char org[ID_TEXT_LEN + 1];
@@ -112,11 +116,12 @@ cm_list(struct cli *cli, struct replica *r, const struct cmd_args *a)
 			return rc;
 		q.org_id = org;
 	}
-	/* Text shows the holder who left in the 党员 column; CSV and JSON have their own column. */
-	if ((l.t = table_new(cli->fmt == TABLE_TEXT ? 9 : 10, ids, hdr)) == NULL)
+	/* Text shows a holder who left (党员) and two current secretaries (备注); CSV and JSON have columns. */
+	if ((l.t = table_new(cli->fmt == TABLE_TEXT ? 9 : 11, ids, hdr)) == NULL)
 		return EXIT_FAIL;
 	table_set_vocab(l.t, 3, vocab_get("committee_role"));
 	table_set_bool(l.t, 9);
+	table_set_bool(l.t, 10);
 	if (dom_committee_list(r, &q, seat_row, &l, &e) != 0) {
 		table_free(l.t);
 		return refused(&e, "committee list");

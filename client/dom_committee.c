@@ -689,7 +689,10 @@ refused:
 static const char seat_sql[] = DOM_SUBTREE_CTE
     " SELECT c.id, c.org_id, o.code, o.name, o.kind, c.member_id, c.name, c.role, c.started_on,"
     "  c.ended_on, c.note, c.ended_on IS NULL,"
-    "  c.member_id IS NOT NULL AND m.id IS NOT NULL AND NOT " DOM_MEMBER_COUNTED
+    "  c.member_id IS NOT NULL AND m.id IS NOT NULL AND NOT " DOM_MEMBER_COUNTED ","
+    "  c.role = 'secretary' AND c.ended_on IS NULL AND EXISTS (SELECT 1 FROM committee_member x"
+    "   WHERE x.org_id = c.org_id AND x.role = 'secretary' AND x.ended_on IS NULL"
+    "   AND x.id <> c.id)"
     " FROM committee_member c LEFT JOIN org o ON o.id = c.org_id"
     " LEFT JOIN member m ON m.id = c.member_id"
     " WHERE (?1 IS NULL OR c.org_id IN sub) AND (?2 IS NULL OR c.member_id = ?2)"
@@ -721,6 +724,7 @@ dom_committee_list(struct replica *r, const struct dom_seat_query *q,
 			.started_on = col_text(st, 8), .ended_on = col_text(st, 9),
 			.note = col_text(st, 10), .current = sqlite3_column_int(st, 11) != 0,
 			.left = sqlite3_column_int(st, 12) != 0,
+			.clash = sqlite3_column_int(st, 13) != 0,
 		};
 		each(&s, arg);
 	}

@@ -99,6 +99,8 @@ struct dom_seat_row {
 	bool current;
 	bool left;                  /* the member has left (党员减少) or is not in normal standing:
 	                               a current seat to be ended */
+	bool clash;                 /* a current secretary beside another current one of the same
+	                               organisation (two offline appointments met at sync) */
 };
 /* Which seats. */
 struct dom_seat_query {

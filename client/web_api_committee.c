@@ -73,6 +73,7 @@ put_seat(const struct dom_seat_row *s, void *arg)
 	jw_kstr(j, "note", s->note);
 	jw_kbool(j, "current", s->current);
 	jw_kbool(j, "member_left", s->left);
+	jw_kbool(j, "secretary_clash", s->clash);
 	jw_end_obj(j);
 }
 

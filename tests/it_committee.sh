@@ -233,6 +233,37 @@ refused 7 "a closed center covers no more households" "" \
     tx sq01 committee household cover "$(q sq01 "SELECT substr(id, -8) FROM center_household")" --name 欧阳修 --address 和平路3号
 must tx sq01 sync -q
 
+step "two offline appointments of a secretary: the later one is a conflict for the street"
+# The street appoints 李明 and SQ01, not yet synced, appoints 陈静: both end
+# 刘洋's seat (on different days). The server holds SQ01's whole transaction
+# (the end, 陈静's seat, org.secretary) as a conflict for the street to
+# settle, so no organisation ends up with two current secretaries.
+must tx street sync -q
+expect 0 "the street appoints 李明 书记 of SQ01" \
+    tx street committee add --org SQ01 --member 李明 --role 书记 --from 2026-01-01
+expect 0 "SQ01, not synced, appoints 陈静" \
+    tx sq01 committee add --org SQ01 --member 陈静 --role 书记 --from 2026-02-01
+must tx street sync -q
+expect 0 "SQ01's sync" tx sq01 sync
+expect_contains "$W/out" "1 conflict"
+must tx street sync -q
+expect 0 "the street's list: 李明 alone is SQ01's secretary" tx street committee list --org SQ01
+expect_contains "$W/out" 李明
+expect_not_contains "$W/out" 陈静
+expect_not_contains "$W/out" "两名现任书记"
+equals "the street's SQ01 secretary" "$(q street "SELECT secretary FROM org WHERE code = 'SQ01'")" 李明
+# Were both seats ever current (a settlement that applies both), the list says so:
+# on a copy of the street's replica, 陈静's seat is put beside 李明's.
+cp "$W/street.db" "$W/copy.db"
+sqlite3 "$W/copy.db" "INSERT INTO committee_member (id, org_id, member_id, name, role, started_on, _version)
+    SELECT lower(hex(randomblob(16))), org_id, NULL, '陈静', 'secretary', '2026-02-01', 0
+    FROM committee_member WHERE name = '李明' AND role = 'secretary'"
+expect 0 "committee list on the copy" tx copy committee list --org SQ01
+expect_contains "$W/out" "注意：本组织有两名现任书记"
+run "$W/clash.json" tx copy --json committee list --org SQ01
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert sorted(x["name"] for x in d if x["secretary_clash"]) == ["李明", "陈静"], d' "$W/clash.json" \
+    || fail "committee list --json: secretary_clash on 李明 and 陈静"
+
 step "every replica converges"
 for d in street sq01; do
 	run "$W/v.out" tx "$d" sync --verify

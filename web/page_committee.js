@@ -91,7 +91,7 @@ function seatRow(s, onEnd) {
   return h('tr', { dataset: { id: s.id, role: s.role.code } },
     h('td', {}, dash(s.org_name)), h('td', {}, label(s.role)), h('td', {}, s.name),
     h('td', {}, s.member_id ? '本组织党员' : '兼职委员', s.member_left && s.current ? h('span.tag.late', {}, '已减少，请办理离任') : null),
-    h('td', {}, s.started_on), h('td', {}, dash(s.ended_on)),
+    h('td', {}, s.started_on), h('td', {}, dash(s.ended_on), s.secretary_clash ? h('span.tag.late', {}, '两名现任书记，请结束其一') : null),
     h('td', {}, s.current ? h('button.small', { dataset: { end: s.id }, onclick: () => onEnd(s) }, '离任') : null));
 }
 
