@@ -7,6 +7,7 @@
  * acceptance. Every write checks its rules inside its own transaction.
  */
 #include "dom_admin.h"
+#include "dom_life.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -153,7 +154,8 @@ dom_transfer_request(struct replica *r, const char *operator_name,
 		return rc < 0 ? db_fail(r, e) : fail(e, DOM_INVALID, "未找到党员 no member \"%s\" in "
 		    "this replica", text_show(q->member));
 	}
-	if (request_checks(r, q, date, mid, mv, vals, e) != 0) {
+	if (dom_member_not_left(r, mid, "不能申请转接", e) != 0 ||
+	    request_checks(r, q, date, mid, mv, vals, e) != 0) {
 		rep_rollback(r);
 		clear_vals(TBL_MEMBER, mv);
 		return -1;

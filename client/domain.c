@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "dom_handle.h"
+#include "dom_life.h"
 #include "dom_report.h"
 #include "dom_service.h"
 #include "text.h"
@@ -511,6 +512,11 @@ dom_member_step(struct replica *r, const char *operator_name, const char *id,
 	memset(vals, 0, sizeof vals);
 	dom_error_clear(e);
 	today_str(today);
+	/* A member who left (党员减少) is history: he is not lost nor away. */
+	if ((step == DOM_STEP_LOST || step == DOM_STEP_MOBILE) &&
+	    dom_member_not_left(r, id, step == DOM_STEP_LOST ? "不能标记失联" : "不能登记外出流动",
+	    e) != 0)
+		return -1;
 #define SET_INT(name, n) do { int c_ = schema_col_index(td, name);	\
 	value_set_int(&vals[c_], n); set[c_] = 1; } while (0)
 #define SET_TEXT(name, s) do { int c_ = schema_col_index(td, name);	\

@@ -121,6 +121,9 @@ expect_contains "$OUT" "2025-01-02"
 expect_contains "$OUT" "病故"
 refused sq01 7 "该党员已于 2025-01-02 减少（死亡）" member leave 孙磊 --reason 退党 --date 2025-01-03
 refused sq01 7 "不能再登记处分" member discipline 孙磊 --kind 警告 --date 2024-12-01 --grounds 违反纪律
+refused sq01 7 "不能申请转接" transfer request 孙磊 --to SQ02-01 --reason 搬家
+refused sq01 7 "不能标记失联" member lost 孙磊 --since 2025-03-01
+refused sq01 7 "不能登记外出流动" member mobile 孙磊 --to 深圳
 must tx sq01 sync -q
 must tx street sync -q
 equals "the street has the death" \
