@@ -145,6 +145,74 @@ grep -q 钱核实 "$T/sq02.csv" || fail "SQ02's member is not in its export"
 txa member export --branch NOPE - >/dev/null 2>&1
 check "unknown branch exits" "$?" "9"
 
+echo "== the printable A4 花名册 in chromium (the 报表 page's roster, print view)"
+WEB=$HERE/web
+if [ -x /usr/bin/chromium ] && command -v node >/dev/null && [ -d "$WEB/node_modules/puppeteer-core" ]; then
+	"$TONGXIN" --replica "$T/A.db" ui >"$T/desk.log" 2>&1 &
+	DESK=$!
+	trap 'kill "$DESK" 2>/dev/null; if [ "$NFAIL" -gt 0 ] || [ "${TX_KEEP:-0}" = 1 ]; then echo "files kept in $T" >&2; else rm -rf "$T"; fi' EXIT
+	URL=
+	for _ in $(seq 100); do
+		URL=$(grep -o 'http://127.0.0.1:[0-9]*/?token=[0-9a-f]*' "$T/desk.log" 2>/dev/null)
+		[ -n "$URL" ] && break
+		sleep 0.1
+	done
+	[ -n "$URL" ] || die "no token URL from the desk: $(cat "$T/desk.log")"
+	cat >"$T/roster_print.mjs" <<JS
+import { desk } from '$WEB/harness.mjs';
+const d = await desk(process.argv[3], 'roster');
+const { page, step, check, shot, set } = d;
+try {
+  step('报表 > 党员花名册 of 第一社区: branch by branch');
+  const res = await page.goto(process.argv[2], { waitUntil: 'networkidle0' });
+  check(res.ok(), 'the token link answered ' + res.status());
+  await page.click('#nav a[data-page="reports"]');
+  await page.waitForSelector('#report-tabs a[data-tab="roster"]');
+  await page.click('#report-tabs a[data-tab="roster"]');
+  await page.waitForSelector('#opt-org');
+  await set('#opt-org', 'SQ01');
+  await page.waitForFunction(() => document.querySelector('#roster-summary')?.textContent.includes('共 5 人'));
+  const secs = await page.\$\$eval('section.roster-branch', (ss) => ss.map((s) => ({ code: s.dataset.code,
+    title: s.querySelector('h3').textContent, rows: [...s.querySelectorAll('tbody tr')].map((r) => r.cells[1].textContent),
+    brk: s.style.breakBefore, heads: s.querySelectorAll('thead th').length })));
+  check(secs.length === 2 && secs[0].code === 'ZB01' && secs[1].code === 'ZB02', 'branches: ' + JSON.stringify(secs));
+  check(secs[0].title.includes('第一支部（ZB01）') && secs[0].title.includes('共 3 人') && secs[1].title.includes('共 2 人'), 'headings: ' + JSON.stringify(secs));
+  check(JSON.stringify(secs[0].rows) === JSON.stringify(['张失联', '李流动', '阿依古丽·买买提']) &&
+    JSON.stringify(secs[1].rows) === JSON.stringify(['王在职', '赵预备']), 'rows (no one who left): ' + JSON.stringify(secs));
+  check(secs[0].brk !== 'page' && secs[1].brk === 'page' && secs[0].heads === 20, 'page breaks / columns: ' + JSON.stringify(secs));
+  const head = await page.evaluate(() => [document.querySelector('#report-title').textContent, document.querySelector('#report-scope').textContent]);
+  check(head[0] === '第一社区党员花名册' && head[1].includes('社区：第一社区') && /制表日期：\\d{4}-\\d{2}-\\d{2}/.test(head[1]), 'header: ' + head);
+
+  step('打印: the A4 landscape print view');
+  await page.evaluate(() => { window.print = () => { window.printed = (window.printed || 0) + 1; }; });
+  await page.click('#print');
+  await page.waitForSelector('#print-view #report-body:not([data-ready=""]) section.roster-branch');
+  await page.emulateMediaType('print');
+  const pr = await page.evaluate(() => ({ page: getComputedStyle(document.querySelector('#print-view')).page,
+    nav: document.querySelector('#nav') ? document.querySelector('#nav').getClientRects().length : 0,
+    brk: [...document.querySelectorAll('section.roster-branch')].map((s) => getComputedStyle(s).breakBefore),
+    landscape: [...document.styleSheets].some((ss) => [...ss.cssRules].some((r) => r instanceof CSSPageRule &&
+      /A4 landscape/i.test(r.style.getPropertyValue('size')))) }));
+  check(pr.page === 'roster' && pr.landscape && pr.nav === 0 && JSON.stringify(pr.brk) === JSON.stringify(['auto', 'page']),
+    'print layout: ' + JSON.stringify(pr));
+  await shot('roster-print');
+  await page.emulateMediaType(null);
+} catch (e) {
+  d.fail(e);
+}
+await d.finish();
+JS
+	if ! timeout 90 node "$T/roster_print.mjs" "$URL" "${TX_WEB_SHOTS:-$PWD/it_roster_export.shots}" >"$T/story.out" 2>&1; then
+		fail "the browser story: $(cat "$T/story.out")"
+	else
+		cat "$T/story.out"
+	fi
+	kill "$DESK" 2>/dev/null
+	wait "$DESK" 2>/dev/null
+else
+	echo "(no chromium/node/puppeteer-core: the print view is not checked)"
+fi
+
 if [ "$NFAIL" -gt 0 ]; then
 	echo "it_roster_export: $NFAIL failures" >&2
 	exit 1

@@ -257,12 +257,39 @@ async function drawRoster(live, box) {
     return v && typeof v === 'object' ? label(v) : (v || '');
   };
   const note = (m) => ['retired', 'in_service', 'relocated'].filter((f) => m[f]).map(colLabel).join(' ');
+  // Branch by branch (the rows come ordered by the branch's code), each with its
+  // heading, its own table and numbering; on paper each branch begins a new page.
+  const groups = [];
+  for (const m of r.rows) {
+    const g = groups[groups.length - 1];
+    if (g && g.code === (m.org_code || '')) g.rows.push(m);
+    else groups.push({ code: m.org_code || '', name: m.org_name || '', rows: [m] });
+  }
   fill(box,
-    h('p.summary', { id: 'roster-summary' }, `共 ${r.count} 人${r.count >= r.max ? `（只列出前 ${r.max} 人，请选择一个支部）` : ''}。`),
-    table('report-table', ['序号', ...ROSTER.map(colLabel), '备注'],
-      r.rows.map((m, i) => h('tr', {}, h('td.num', {}, i + 1), ROSTER.map((n) => h(`td.c-${n}`, {}, cell(m, n))),
-        h('td', {}, note(m))))));
+    h('p.summary', { id: 'roster-summary' }, `共 ${r.count} 人${r.count >= r.max ? `（只列出前 ${r.max} 人，请选择一个支部）` : ''}` +
+      `${groups.length > 1 ? `，${groups.length} 个支部` : ''}。`),
+    groups.map((g, k) => {
+      const sec = h('section.roster-branch', { dataset: { code: g.code } },
+        h('h3.roster-branch-title', {}, `${g.name}（${g.code}）　共 ${g.rows.length} 人`),
+        table(k === 0 ? 'report-table' : `report-table-${k + 1}`, ['序号', ...ROSTER.map(colLabel), '备注'],
+          g.rows.map((m, i) => h('tr', {}, h('td.num', {}, i + 1), ROSTER.map((n) => h(`td.c-${n}`, {}, cell(m, n))),
+            h('td', {}, note(m))))));
+      if (k > 0) sec.style.breakBefore = 'page';   // CSSOM, not a style attribute: the CSP allows it
+      return sec;
+    }));
   return r.scope;
+}
+
+// The community an organisation belongs to (itself, or up its parents), or null.
+function communityOf(code) {
+  const orgs = meta.orgs || [];
+  let o = orgs.find((x) => x.code === code);
+  for (let n = 0; o && n < 8; n++) {
+    if (o.kind && o.kind.code === 'community') return o;
+    const pid = o.parent_id;
+    o = pid ? orgs.find((x) => x.id === pid) : null;
+  }
+  return null;
 }
 
 // 支部规模: each branch's members (groups included), full and probationary ones,
@@ -335,6 +362,12 @@ function tabsBar(active) {
 // The heading a printed page carries: title, scope and date.
 function heading(t, scope) {
   const where = scope.org_name ? `${scope.org_name}（${scope.org_code}）` : (scope.org_code === undefined ? scope.text : '本副本全部组织');
+  if (t.id === 'roster') {   // the form's header: the community, the scope, the date it was made
+    const c = communityOf(scope.org_code);
+    return [h('h2.report-title', { id: 'report-title' }, `${c ? c.name : ''}${t.long}`),
+      h('p.report-scope', { id: 'report-scope' }, `${c ? `社区：${c.name}　` : ''}范围：${where}　制表日期：${today()}　` +
+        `制表：${meta.session ? meta.session.org_code : ''}`)];
+  }
   return [h('h2.report-title', { id: 'report-title' }, t.long),
     // The roster is the record as it stands: it has no "as of" date.
     h('p.report-scope', { id: 'report-scope' }, `范围：${where}　${t.id === 'roster' || t.id === 'branches' ? '' : `截至：${scope.as_of}　`}` +
