@@ -201,9 +201,9 @@ cm_end(struct cli *cli, struct replica *r, const struct cmd_args *a)
 /* --- committee household ------------------------------------------------------------ */
 
 static const char *const center_ids[] = { "id", "org_code", "org", "member", "member_id",
-	"grid", "address", "started_on", "ended_on", "households", "note" };
+	"grid", "address", "started_on", "ended_on", "households", "note", "member_left" };
 static const char *const center_hdr[] = { "编号", "支部编码", "所在党支部", "中心户党员",
-	"党员编号", "网格", "住址", "设立日期", "撤销日期", "联系户数", "备注" };
+	"党员编号", "网格", "住址", "设立日期", "撤销日期", "联系户数", "备注", "党员已减少" };
 
 struct center_list {
 	struct cli *cli;
@@ -214,15 +214,16 @@ static void
 center_row(const struct dom_center_row *c, void *arg)
 {
 	struct center_list *l = arg;
-	const char *cells[11];
-	char n[24];
+	const char *cells[12];
+	char n[24], who[200];
 	bool text = l->cli->fmt == TABLE_TEXT;
 
 	snprintf(n, sizeof n, "%lld", (long long)c->households);
+	snprintf(who, sizeof who, "%s（已减少或党籍不正常，请撤销）", c->member_name ? c->member_name : "");
 	cells[0] = text ? dom_short(c->id) : c->id;
 	cells[1] = c->org_code;
 	cells[2] = c->org_name;
-	cells[3] = c->member_name;
+	cells[3] = text && c->left && !c->ended_on ? who : c->member_name;
 	cells[4] = c->member_id ? (text ? dom_short(c->member_id) : c->member_id) : NULL;
 	cells[5] = c->grid;
 	cells[6] = c->address;
@@ -230,16 +231,20 @@ center_row(const struct dom_center_row *c, void *arg)
 	cells[8] = c->ended_on;
 	cells[9] = n;
 	cells[10] = c->note;
+	cells[11] = c->left ? "1" : "0";
 	table_add(l->t, cells);
 }
 
+/* Text shows a member who left in the 中心户党员 column; CSV and JSON have member_left. */
 static struct table *
-center_table(void)
+center_table(const struct cli *cli)
 {
-	struct table *t = table_new(11, center_ids, center_hdr);
+	struct table *t = table_new(cli->fmt == TABLE_TEXT ? 11 : 12, center_ids, center_hdr);
 
-	if (t)
+	if (t) {
 		table_set_number(t, 9);
+		table_set_bool(t, 11);
+	}
 	return t;
 }
 
@@ -257,7 +262,7 @@ hh_list(struct cli *cli, struct replica *r, const struct cmd_args *a)
 			return rc;
 		q.org_id = org;
 	}
-	if ((l.t = center_table()) == NULL)
+	if ((l.t = center_table(cli)) == NULL)
 		return EXIT_FAIL;
 	if (dom_center_list(r, &q, center_row, &l, &e) != 0) {
 		table_free(l.t);
@@ -363,7 +368,7 @@ hh_show(struct cli *cli, struct replica *r, const struct cmd_args *a)
 
 	if (dom_center_handle(r, a->argv[0], cid, &e) != 0)
 		return refused(&e, "committee household show");
-	if ((l.t = center_table()) == NULL || (w.t = table_new(5, hids, hhdr)) == NULL) {
+	if ((l.t = center_table(cli)) == NULL || (w.t = table_new(5, hids, hhdr)) == NULL) {
 		table_free(l.t);
 		return EXIT_FAIL;
 	}

@@ -931,7 +931,8 @@ dom_center_end(struct replica *r, const char *operator_name, const char *center_
 static const char center_sql[] = DOM_SUBTREE_CTE
     " SELECT c.id, c.org_id, o.code, o.name, c.member_id, m.name, c.grid, c.address,"
     "  c.started_on, c.ended_on, c.note,"
-    "  (SELECT count(*) FROM covered_household h WHERE h.center_id = c.id)"
+    "  (SELECT count(*) FROM covered_household h WHERE h.center_id = c.id),"
+    "  m.id IS NOT NULL AND NOT " DOM_MEMBER_COUNTED
     " FROM center_household c LEFT JOIN org o ON o.id = c.org_id"
     " LEFT JOIN member m ON m.id = c.member_id"
     " WHERE (?1 IS NULL OR c.org_id IN sub) AND (?2 IS NULL OR c.member_id = ?2)"
@@ -963,6 +964,7 @@ center_run(struct replica *r, const struct dom_center_query *q, const char *one,
 			.address = col_text(st, 7), .started_on = col_text(st, 8),
 			.ended_on = col_text(st, 9), .note = col_text(st, 10),
 			.households = sqlite3_column_int64(st, 11),
+			.left = sqlite3_column_int(st, 12) != 0,
 		};
 		each(&c, arg);
 		n++;

@@ -168,6 +168,7 @@ struct dom_center_row {
 	const char *id, *org_id, *org_code, *org_name, *member_id, *member_name;
 	const char *grid, *address, *started_on, *ended_on, *note;
 	int64_t households;
+	bool left;    /* its member has left or is not in normal standing: a center to close */
 };
 struct dom_center_query {
 	const char *org_id;      /* the subtree of this organisation; NULL: all */

@@ -98,6 +98,7 @@ put_center(const struct dom_center_row *c, void *arg)
 	jw_kstr(j, "note", c->note);
 	jw_kint(j, "households", c->households);
 	jw_kint(j, "max_households", DOM_CENTER_MAX_HOUSEHOLDS);
+	jw_kbool(j, "member_left", c->left);
 	jw_end_obj(j);
 }
 

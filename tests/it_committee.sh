@@ -228,9 +228,18 @@ must tx sq01 sync -q
 must tx street sync -q
 equals "the street holds the center and its households" \
     "$(q street "SELECT count(*) FROM center_household")|$(q street "SELECT count(*) FROM covered_household")" "1|30"
+must tx sq01 member add --name 何芳 --gender female --ethnicity 汉族 --id-number "$(idn_female 19800101 4)" \
+    --education bachelor --category full --branch SQ01-01-G1 --join-date 2010-07-01 --full-date 2011-07-01
+expect 0 "a group's member: the center belongs to the group's branch" \
+    tx sq01 committee household add --member 何芳 --address 和平路9号 --from 2024-05-01
+equals "何芳's center's branch" "$(q sq01 "SELECT o.code FROM center_household c JOIN org o ON o.id = c.org_id JOIN member m ON m.id = c.member_id WHERE m.name = '何芳'")" SQ01-01
+must tx sq01 member leave 何芳 --reason withdrawal --date 2025-09-01
+expect 0 "household list" tx sq01 committee household list
+expect_contains "$W/out" "何芳（已减少或党籍不正常，请撤销）"
+expect 0 "her center closes" tx sq01 committee household end 何芳 --date 2025-09-01
 expect 0 "household end" tx sq01 committee household end 王建国 --date 2025-01-01
 refused 7 "a closed center covers no more households" "" \
-    tx sq01 committee household cover "$(q sq01 "SELECT substr(id, -8) FROM center_household")" --name 欧阳修 --address 和平路3号
+    tx sq01 committee household cover "$(q sq01 "SELECT substr(c.id, -8) FROM center_household c JOIN member m ON m.id = c.member_id WHERE m.name = '王建国'")" --name 欧阳修 --address 和平路3号
 must tx sq01 sync -q
 
 step "two offline appointments of a secretary: the later one is a conflict for the street"

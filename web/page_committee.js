@@ -159,7 +159,8 @@ async function pageCommittee(seq, parts) {
     if (!current(seq)) return;
     fill(centers, table('hh-table', ['所在党支部', '中心户党员', '网格', '住址', '设立日期', `联系户数（最多 ${r.max_households}）`],
       r.rows.map((c) => h('tr.link', { dataset: { id: c.id }, onclick: () => { location.hash = `#/committee/center/${c.id}`; } },
-        h('td', {}, dash(c.org_name)), h('td', {}, dash(c.member_name)), h('td', {}, dash(c.grid)),
+        h('td', {}, dash(c.org_name)), h('td', {}, dash(c.member_name), c.member_left ? h('span.tag.late', {}, '已减少，请撤销') : null),
+        h('td', {}, dash(c.grid)),
         h('td', {}, dash(c.address)), h('td', {}, c.started_on), h('td.num', {}, c.households))),
       '还没有党员中心户。'));
   }
