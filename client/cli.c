@@ -191,9 +191,13 @@ static const struct verb verbs[] = {
 	  "payments per month (one per member and month; the same month paid at two\n"
 	  "offices is a conflict for the street), arrears (3 months: warning; 6: 党章).\n",
 	  verb_dues },
-	{ "committee", "committee list [--org CODE] | add --org CODE --name NAME --role R --from D\n"
-	  "       tongxin committee end SEAT --date D\n"
-	  "       tongxin committee household list | add ... | cover ...",
+	{ "committee", "committee list [--org CODE] [--all] | add --org CODE (--member MEMBER | --name NAME)\n"
+	  "            --role R --from D\n"
+	  "       tongxin committee end SEAT [--date D]\n"
+	  "       tongxin committee household list [--org CODE] [--all] | add --member MEMBER --from D\n"
+	  "            [--grid G] [--address A]\n"
+	  "       tongxin committee household cover CENTER --name NAME --address A [--phone P]\n"
+	  "       tongxin committee household show CENTER | end CENTER [--date D]",
 	  "班子 Committee seats (书记, 副书记, 组织委员 ...) with their terms, and 党员中心户\n"
 	  "with the households they cover.\n",
 	  verb_committee },
