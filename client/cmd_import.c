@@ -35,8 +35,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "dom_report.h"
-#include "domain.h"
+#include "dom_roster.h"
 #include "text.h"
 #include "validate.h"
 #include "value.h"
@@ -1039,151 +1038,69 @@ out:
 
 /* --- member export: the import's counterpart ----------------------------- */
 
-#define EXPORT_MAX_ROWS IMPORT_MAX_ROWS   /* what one import takes back */
-
-/*
- * Whether member column cd goes into the export: every column the import
- * reads back to the same value. The meeting references (延长预备期会议,
- * 转正会议) name a meeting row of this replica that another office's
- * replica does not have, so they stay out; the dates they decided are in.
- */
-static int
-export_column(const struct col_def *cd)
-{
-	return !(cd->type == COL_REF && strcmp(cd->ref_table, "org") != 0);
-}
-
 /*
  * member export [--branch CODE] [--all] FILE.csv|-: every member on the
  * books (--all: also those who left) under the branch (its subtree; default
- * the whole replica), one row each, with the national form's items in the
- * import's header names (the schema's labels) and values the import
- * accepts: vocabulary labels, 是/否, dates as YYYY-MM-DD, organisations by
- * code. Written by the one CSV writer (table.h): citizen ID numbers stay
- * text, formula cells are neutralised, and "member import" reads each cell
- * back without those marks, so export then import is lossless. The file is
- * written beside and renamed into place; "-" writes to standard output.
+ * the whole replica), one row each, as dom_roster_export_table() makes it:
+ * the import's header names, values the import accepts. Written by the one
+ * CSV writer (table.h): citizen ID numbers stay text, formula cells are
+ * neutralised, and "member import" reads each cell back without those
+ * marks, so export then import is lossless. The file is written beside and
+ * renamed into place; "-" writes to standard output.
  */
 int
 member_export_exec(struct cli *cli, const struct cmd_args *a)
 {
 	static const char xverb[] = "member export";
-	const struct table_def *td = MEMBER;
 	const char *branch = cmd_get(a, "branch"), *path = a->argv[0];
-	const char *ids[MAX_COLS], *hdr[MAX_COLS], *cells[MAX_COLS];
-	int cols[MAX_COLS], n = 0, rc = EXIT_FAIL, step;
-	char sql[2048], tmp[4200], org[ID_TEXT_LEN + 1];
-	size_t len;
+	char tmp[4200], org[ID_TEXT_LEN + 1] = "";
+	int rc = EXIT_FAIL;
 	long rows = 0;
 	struct replica *r;
 	struct table *t = NULL;
-	sqlite3_stmt *st = NULL;
-	sqlite3 *db;
-	FILE *f = NULL;
+	struct dom_error e;
+	FILE *f;
 
 	if ((r = cli_open(cli)) == NULL)
 		return EXIT_FAIL;
-	db = replica_db(r);
-	if (branch != NULL && org_id_by_code(db, branch, org) != 0) {
+	if (branch != NULL && org_id_by_code(replica_db(r), branch, org) != 0) {
 		fprintf(stderr, "tongxin %s: 未知组织 unknown organisation code \"%s\"\n", xverb,
 		    text_show(branch));
 		rc = EXIT_NOT_FOUND;
 		goto out;
 	}
-	/* The columns and the SELECT: references as the organisation's code. */
-	len = (size_t)snprintf(sql, sizeof sql, "%s SELECT ", DOM_SUBTREE_CTE);
-	for (int c = 0; c < td->ncols && n < MAX_COLS; c++) {
-		const struct col_def *cd = &td->cols[c];
-		if (!export_column(cd))
-			continue;
-		cols[n] = c;
-		ids[n] = cd->name;
-		hdr[n] = cd->label;
-		if (cd->type == COL_REF)
-			len += (size_t)snprintf(sql + len, sizeof sql - len, "%s(SELECT code FROM org "
-			    "WHERE id = m.%s)", n ? ", " : "", cd->name);
-		else
-			len += (size_t)snprintf(sql + len, sizeof sql - len, "%sm.%s", n ? ", " : "",
-			    cd->name);
-		n++;
-	}
-	len += (size_t)snprintf(sql + len, sizeof sql - len, " FROM member m LEFT JOIN org o ON "
-	    "o.id = m.org_id WHERE (?1 IS NULL OR m.org_id IN sub)%s ORDER BY o.code, m.name, m.id"
-	    " LIMIT %d", cmd_has(a, "all") ? "" : " AND " DOM_MEMBER_ACTIVE, EXPORT_MAX_ROWS + 1);
-	if (len >= sizeof sql) {
-		fprintf(stderr, "tongxin %s: internal error (query too long)\n", xverb);
-		goto out;
-	}
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		fprintf(stderr, "tongxin %s: %s\n", xverb, sqlite3_errmsg(db));
-		goto out;
-	}
-	if (branch != NULL)
-		sqlite3_bind_text(st, 1, org, -1, SQLITE_STATIC);
-	if ((t = table_new(n, ids, hdr)) == NULL)
-		goto oom;
-	for (int i = 0; i < n; i++)
-		if (td->cols[cols[i]].type != COL_REF && td->cols[cols[i]].type != COL_INT)
-			table_set_col(t, i, &td->cols[cols[i]]);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		char num[MAX_COLS][24];
-		if (++rows > EXPORT_MAX_ROWS) {
-			fprintf(stderr, "tongxin %s: 超过 %d 人 more than %d members; export branch by "
-			    "branch (--branch CODE)\n", xverb, EXPORT_MAX_ROWS, EXPORT_MAX_ROWS);
-			rc = EXIT_INVALID;
-			goto out;
-		}
-		for (int i = 0; i < n; i++) {
-			if (sqlite3_column_type(st, i) == SQLITE_INTEGER) {
-				snprintf(num[i], sizeof num[i], "%lld",
-				    (long long)sqlite3_column_int64(st, i));
-				cells[i] = num[i];
-			} else {
-				cells[i] = (const char *)sqlite3_column_text(st, i);
-			}
-		}
-		if (table_add(t, cells) != 0)
-			goto oom;
-	}
-	if (step != SQLITE_DONE) {
-		fprintf(stderr, "tongxin %s: %s\n", xverb, sqlite3_errmsg(db));
+	if (dom_roster_export_table(r, org, cmd_has(a, "all"), &t, &rows, &e) != 0) {
+		fprintf(stderr, "tongxin %s: %s\n", xverb, e.msg);
+		rc = e.kind == DOM_INVALID ? EXIT_INVALID : EXIT_FAIL;
 		goto out;
 	}
 	if (strcmp(path, "-") == 0) {
 		table_print(t, stdout, TABLE_CSV);
-		t = NULL;
 		rc = fflush(stdout) == 0 && !ferror(stdout) ? EXIT_OK : EXIT_FAIL;
 		goto out;
 	}
 	if (snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid()) >= (int)sizeof tmp) {
 		fprintf(stderr, "tongxin %s: the file name is too long\n", xverb);
+		table_free(t);
 		rc = EXIT_USAGE;
 		goto out;
 	}
 	if ((f = fopen(tmp, "w")) == NULL) {
 		fprintf(stderr, "tongxin %s: cannot write %s: %s\n", xverb, tmp, strerror(errno));
+		table_free(t);
 		goto out;
 	}
 	table_print(t, f, TABLE_CSV);
-	t = NULL;
 	if (ferror(f) | (fclose(f) != 0) || rename(tmp, path) != 0) {
 		fprintf(stderr, "tongxin %s: cannot write %s: %s\n", xverb, path, strerror(errno));
 		unlink(tmp);
-		f = NULL;
 		goto out;
 	}
-	f = NULL;
 	if (!cli->quiet)
 		fprintf(stderr, "已导出 Exported %ld members to %s (\"tongxin member import\" takes "
 		    "it back).\n", rows, path);
 	rc = EXIT_OK;
-	goto out;
-oom:
-	fprintf(stderr, "tongxin %s: out of memory\n", xverb);
-	rc = EXIT_FAIL;
 out:
-	table_free(t);
-	sqlite3_finalize(st);
 	replica_close(r);
 	return rc;
 }

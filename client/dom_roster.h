@@ -1,0 +1,30 @@
+/*
+ * dom_roster.h - the roster exported losslessly: every member's record as
+ * the table "member import" (cmd_import.c) takes back to the same values,
+ * for the CLI (member export) and the desk (/api/report/roster-export.csv).
+ */
+#ifndef TX_DOM_ROSTER_H
+#define TX_DOM_ROSTER_H
+
+#include <stdbool.h>
+
+#include "domain.h"
+#include "table.h"
+
+/* At most this many members in one export: what one import takes. */
+#define DOM_ROSTER_EXPORT_MAX 500000
+
+/*
+ * The export of the members under org_id (its subtree; NULL or "" the whole
+ * replica): those on the books (DOM_MEMBER_ACTIVE), or with all also those
+ * who left. Columns: every member column but the meeting references, headed
+ * by the schema's labels (the import's header names), org references as
+ * the organisation's code, vocabularies and booleans typed so the CSV
+ * writer shows their labels (男, 汉族, 是/否), dues_base as a number.
+ * Ordered by branch code, name, id. *rows gets the count (may be NULL).
+ * DOM_INVALID when more than DOM_ROSTER_EXPORT_MAX members match.
+ */
+int dom_roster_export_table(struct replica *r, const char *org_id, bool all, struct table **out,
+    long *rows, struct dom_error *e);
+
+#endif
