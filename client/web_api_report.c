@@ -7,6 +7,9 @@
  *       the same rows as `tongxin report NAME --csv` prints them (the one
  *       CSV writer, table.c: UTF-8 BOM, citizen IDs kept as text, formula
  *       cells neutralised), as an attachment with a Chinese file name;
+ *   GET /api/report/roster-export.csv?org=CODE[&all=1]
+ *       every member's record as `tongxin member export` writes it, the
+ *       file `member import` takes back unchanged (dom_roster.h);
  *   GET /api/reconcile, /api/reconcile.csv
  *       the street's cross-office checks (tongxin reconcile), for
  *       administrator replicas only (403 otherwise).
@@ -28,13 +31,14 @@
 #include <event2/keyvalq_struct.h>
 
 #include "dom_report.h"
+#include "dom_roster.h"
 #include "table.h"
 #include "validate.h"
 #include "vocab.h"
 
 /* The reports the desk serves, as named in the path and the CLI. */
 enum report_kind { R_PROFILE, R_COMPLIANCE, R_INACTIVE, R_OVERDUE, R_TERMS, R_ROSTER, R_RECONCILE,
-	R_BRANCHES };
+	R_BRANCHES, R_ROSTER_EXPORT };
 
 /* A report's names: in the path, and the file name's Chinese title. */
 static const struct {
@@ -48,6 +52,7 @@ static const struct {
 	[R_ROSTER] = { "roster", "党员花名册" },
 	[R_RECONCILE] = { "reconcile", "街道核对" },
 	[R_BRANCHES] = { "branches", "支部规模" },
+	[R_ROSTER_EXPORT] = { "roster-export", "党员信息（可导入）" },
 };
 
 /* A request's options, resolved. */
@@ -619,6 +624,13 @@ csv_report(struct call *c, enum report_kind k, const struct report_args *a)
 	case R_BRANCHES:
 		rc = dom_branches_table(c->w->r, &a->scope, false, &t, NULL, &e);
 		break;
+	case R_ROSTER_EXPORT: {
+		/* The file "member import" takes back: tongxin member export's, byte for byte. */
+		const char *all = web_arg(c, "all");
+		rc = dom_roster_export_table(c->w->r, a->scope.org_id,
+		    all != NULL && strcmp(all, "1") == 0, &t, NULL, &e);
+		break;
+	}
 	}
 	table_free(shorts);
 	if (rc != 0) {
@@ -782,6 +794,7 @@ static void api_roster(struct call *c) { serve(c, R_ROSTER, false); }
 static void api_roster_csv(struct call *c) { serve(c, R_ROSTER, true); }
 static void api_branches(struct call *c) { serve(c, R_BRANCHES, false); }
 static void api_branches_csv(struct call *c) { serve(c, R_BRANCHES, true); }
+static void api_roster_export_csv(struct call *c) { serve(c, R_ROSTER_EXPORT, true); }
 
 const struct web_route web_routes_report[] = {
 	{ EVHTTP_REQ_GET, "/api/report/profile", api_profile },
@@ -798,6 +811,7 @@ const struct web_route web_routes_report[] = {
 	{ EVHTTP_REQ_GET, "/api/report/roster.csv", api_roster_csv },
 	{ EVHTTP_REQ_GET, "/api/report/branches", api_branches },
 	{ EVHTTP_REQ_GET, "/api/report/branches.csv", api_branches_csv },
+	{ EVHTTP_REQ_GET, "/api/report/roster-export.csv", api_roster_export_csv },
 	{ EVHTTP_REQ_GET, "/api/reconcile", api_reconcile },
 	{ EVHTTP_REQ_GET, "/api/reconcile.csv", api_reconcile_csv },
 	{ 0, NULL, NULL },

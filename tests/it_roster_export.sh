@@ -158,7 +158,10 @@ if [ -x /usr/bin/chromium ] && command -v node >/dev/null && [ -d "$WEB/node_mod
 		sleep 0.1
 	done
 	[ -n "$URL" ] || die "no token URL from the desk: $(cat "$T/desk.log")"
+	txa member export --branch SQ01 "$T/sq01.csv" 2>/dev/null || fail "member export --branch SQ01"
+	txa member export --branch SQ01 --all "$T/sq01-all.csv" 2>/dev/null || fail "member export --branch SQ01 --all"
 	cat >"$T/roster_print.mjs" <<JS
+import fs from 'node:fs';
 import { desk } from '$WEB/harness.mjs';
 const d = await desk(process.argv[3], 'roster');
 const { page, step, check, shot, set } = d;
@@ -182,6 +185,24 @@ try {
   check(secs[0].brk !== 'page' && secs[1].brk === 'page' && secs[0].heads === 20, 'page breaks / columns: ' + JSON.stringify(secs));
   const head = await page.evaluate(() => [document.querySelector('#report-title').textContent, document.querySelector('#report-scope').textContent]);
   check(head[0] === '第一社区党员花名册' && head[1].includes('社区：第一社区') && /制表日期：\\d{4}-\\d{2}-\\d{2}/.test(head[1]), 'header: ' + head);
+
+  step('导出（可导入）: the file is tongxin member export\'s, byte for byte (with and without 已减少)');
+  const fetchBytes = (u) => page.evaluate(async (q) => {
+    const r = await fetch(q);
+    return { status: r.status, disp: r.headers.get('content-disposition'), b64: btoa(String.fromCharCode(...new Uint8Array(await r.arrayBuffer()))) };
+  }, u);
+  for (const [all, file] of [[false, '$T/sq01.csv'], [true, '$T/sq01-all.csv']]) {
+    if (all) {
+      await page.click('#opt-all');
+      await page.waitForFunction(() => document.querySelector('#roster-export').getAttribute('href').includes('all=1'));
+    }
+    const href = await page.\$eval('#roster-export', (a) => a.getAttribute('href'));
+    check(href.startsWith('/api/report/roster-export.csv?') && href.includes('org=SQ01'), 'export link: ' + href);
+    const got = await fetchBytes(href);
+    check(got.status === 200 && /attachment/.test(got.disp || ''), 'export answer: ' + got.status + ' ' + got.disp);
+    check(got.b64 === fs.readFileSync(file).toString('base64'), 'the desk\'s export differs from member export ' + (all ? '--all' : '') + ': ' +
+      Buffer.from(got.b64, 'base64').toString('utf8'));
+  }
 
   step('打印: the A4 landscape print view');
   await page.evaluate(() => { window.print = () => { window.printed = (window.printed || 0) + 1; }; });

@@ -27,7 +27,7 @@ function today() {
 
 // What the clerk chose; kept while moving between tabs and print views.
 const state = {
-  org: '', as_of: today(), year: '', period: '', lecture: '3', months: '6', within: '6',
+  org: '', as_of: today(), year: '', period: '', lecture: '3', months: '6', within: '6', all: false,
 };
 // Set by 打印: the print view opens the browser's print dialog once drawn.
 let printPending = false;
@@ -62,6 +62,14 @@ function params(tab) {
   if (tab === 'inactive') p.months = state.months;
   if (tab === 'terms') p.within_months = state.within;
   return p;
+}
+
+// The roster as the file `member import` takes back (tongxin member export's).
+function exportPath() {
+  const p = {};
+  if (state.org) p.org = state.org;
+  if (state.all) p.all = '1';
+  return `/api/report/roster-export.csv?${new URLSearchParams(p)}`;
 }
 
 function apiPath(tab, csv) {
@@ -345,6 +353,11 @@ function options(tab, redraw) {
     items.push(labelled('年份', year), labelled('期间', select('opt-period', periods, state.period, set('period'))),
       labelled('党课', select('opt-lecture', ['1', '2', '3', '4', '6', '12'].map((n) => [n, `每 ${n} 个月`]), state.lecture, set('lecture'))));
   }
+  if (tab === 'roster') {   // only the importable export takes those who left (减少)
+    const all = h('input', { type: 'checkbox', id: 'opt-all', checked: !!state.all });
+    all.addEventListener('change', () => { state.all = all.checked; redraw(); });
+    items.push(h('label', {}, all, ' 导出含已减少的党员'));
+  }
   if (tab === 'inactive') {
     items.push(labelled('期限', select('opt-months', ['3', '6', '12'].map((n) => [n, `${n} 个月未参加`]), state.months, set('months'))));
   }
@@ -394,12 +407,16 @@ async function pageReport(seq, parts) {
   const box = h('div.report-body', { id: 'report-body', dataset: { tab, ready: '' } }, h('p.muted', {}, '正在计算…'));
   const csv = h('a.button', { id: 'csv', href: apiPath(tab, true), download: '' }, '导出 CSV');
   const printBtn = h('button', { id: 'print' }, '打印');
+  // 花名册: also the whole record of each member as a CSV another office imports unchanged.
+  const exp = tab === 'roster' ? h('a.button', { id: 'roster-export', href: exportPath(), download: '',
+    title: '全部信息项，tongxin member import 可原样导入' }, '导出（可导入）') : null;
   let drawn = 0;   // a later change of the options supersedes an answer still on its way
   async function draw() {
     const mine = ++drawn;
     const live = () => current(seq) && mine === drawn;
     box.dataset.ready = '';
     csv.href = apiPath(tab, true);
+    if (exp) exp.href = exportPath();
     const scope = await DRAW[tab](live, box);
     if (!live() || !scope) return;
     fill(head, heading(t, scope));
@@ -423,7 +440,7 @@ async function pageReport(seq, parts) {
   } else {
     printBtn.addEventListener('click', () => { printPending = true; location.hash = `#/reports/${tab}/print`; });
     fill(main, h(page, {}, h('h1.noprint', {}, '报表'), tabsBar(tab), options(tab, () => draw().catch(fail)),
-      h('div.actions.noprint', {}, csv, printBtn), head, box));
+      h('div.actions.noprint', {}, csv, exp, printBtn), head, box));
   }
   await draw();
 }
