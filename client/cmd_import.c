@@ -854,6 +854,18 @@ member_import(struct cli *cli, struct replica *r, int argc, char **argv)
 			fputc('\n', stderr);
 			goto out;
 		}
+		/*
+		 * A reference to a meeting (延长预备期会议, 转正会议) names a row of the
+		 * replica it came from; a file cannot carry it (member export leaves
+		 * it out): the step is recorded with member extend / member promote.
+		 */
+		if (map[i] >= 0 && MEMBER->cols[map[i]].type == COL_REF &&
+		    strcmp(MEMBER->cols[map[i]].ref_table, "org") != 0) {
+			fprintf(stderr, "tongxin %s: 列 \"%s\" 不能导入 column %d cannot be imported: it "
+			    "names a meeting of another replica (record the step with member extend or "
+			    "member promote); remove the column\n", verbname, text_show(hdr[i]), i + 1);
+			goto out;
+		}
 		for (int j = 0; j < i; j++)
 			if (map[i] >= 0 && map[j] == map[i]) {
 				fprintf(stderr, "tongxin %s: 列重复 columns \"%s\" and \"%s\" are both %s\n",

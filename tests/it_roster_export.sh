@@ -135,6 +135,12 @@ txb member import "$T/all.csv" --errors "$T/again.errors.csv" >/dev/null 2>&1
 check "import again exits" "$?" "7"
 check "rows at B after the refused import" "$(sqlite3 "$T/B.db" "SELECT count(*) FROM member")" "8"
 
+# A meeting reference cannot travel in a file: such a column is refused by name, nothing changes.
+{ head -1 "$T/all.csv" | tr -d '\r' | sed 's/$/,转正会议/'; printf '\r\n'; } >"$T/meeting.csv"
+txb member import "$T/meeting.csv" >"$T/meeting.out" 2>&1
+check "a 转正会议 column exits" "$?" "7"
+grep -q '列 "转正会议" 不能导入' "$T/meeting.out" || fail "the meeting column's refusal: $(cat "$T/meeting.out")"
+
 echo "== scope: on the books only, a subtree"
 txa member export "$T/books.csv" 2>/dev/null || fail "member export"
 check "rows on the books" "$(records "$T/books.csv")" "6"
