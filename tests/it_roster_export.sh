@@ -140,6 +140,7 @@ check "rows at B after the refused import" "$(sqlite3 "$T/B.db" "SELECT count(*)
 txb member import "$T/meeting.csv" >"$T/meeting.out" 2>&1
 check "a 转正会议 column exits" "$?" "7"
 grep -q '列 "转正会议" 不能导入' "$T/meeting.out" || fail "the meeting column's refusal: $(cat "$T/meeting.out")"
+check "rows at B after the refused file" "$(sqlite3 "$T/B.db" "SELECT count(*) FROM member")" "8"
 
 echo "== scope: on the books only, a subtree"
 txa member export "$T/books.csv" 2>/dev/null || fail "member export"
