@@ -301,6 +301,36 @@ row_cases(void)
 	}
 }
 
+/* 双报到 by code: the server resolves the community, refusing an unknown code or a branch. */
+static void
+report_cases(void)
+{
+	Tongxin__Value v[16];
+	const int t = TBL_SERVICE_REPORT;
+	char sc[200] = "";
+
+	h_vals_null(v, t);
+	h_set(v, t, "home_org_id", b1);
+	h_set(v, t, "member_id", m_b1);
+	h_set(v, t, "name", "张建国");
+	h_set(v, t, "reported_on", "2024-03-01");
+	h_set(v, t, "org_code", "SQ99");
+	insert_by_o(t, v);
+	expect_rejected("a report to a code no organisation has", R_TRANSFER_UNKNOWN_ORG);
+	h_set(v, t, "org_code", "SQ02C1");
+	insert_by_o(t, v);
+	expect_rejected("a report to a branch by its code", R_NOT_COMMUNITY);
+	h_set(v, t, "org_code", "SQ02");
+	insert_by_o(t, v);
+	dev_sync(&O, &S, NULL);
+	srv_text("SELECT org_id FROM service_report WHERE org_code = 'SQ02'", NULL, sc, sizeof sc);
+	H_CHECK(strcmp(sc, sq2) == 0, "the server filled org_id %s, want SQ02's %s", sc, sq2);
+	dev_sync(&P, &S, NULL);
+	H_CHECK(h_sql_int(replica_db(P.r), "SELECT count(*) FROM service_report", NULL, NULL) == 1,
+	    "SQ02 did not receive the report addressed to it by code");
+	h_log("a report by code reached its community");
+}
+
 /* A discipline record at SQ01 goes to SQ02 with its member. */
 static void
 discipline_moves(void)
@@ -366,6 +396,7 @@ main(void)
 	setup();
 	tree_cases();
 	row_cases();
+	report_cases();
 	discipline_moves();
 	srv_stop(&S);
 	h_check_integrity(&S);
