@@ -177,6 +177,20 @@ trim(char *s)
 	return s;
 }
 
+/* Whether s is empty or only blanks (ASCII space, TAB, U+3000), as trim() sees them. */
+static int
+blank_only(const char *s)
+{
+	for (;;) {
+		if (*s == ' ' || *s == '\t')
+			s++;
+		else if (strncmp(s, "\xe3\x80\x80", 3) == 0)
+			s += 3;
+		else
+			return *s == '\0';
+	}
+}
+
 /* The column a header cell names: a member column index, HDR_IGNORE, HDR_ERROR or -3. */
 static int
 header_column(const char *h)
@@ -462,14 +476,21 @@ check_row(struct import_stmts *s, struct idset *seen, long row, char **f, int nf
 		/*
 		 * A private copy: without the CSV writer's mark, line breaks
 		 * inside a cell as LF, trimmed, and ="..." (a spreadsheet's text
-		 * formula) unwrapped.
+		 * formula) unwrapped. Free text (address, job, notes...) keeps
+		 * its blanks as they are, so what member export wrote comes back
+		 * the same; a cell of blanks only is empty all the same.
 		 */
 		val = sp;
 		for (const char *p = table_csv_unmark(f[i]); *p; p++)
 			if (!(p[0] == '\r' && p[1] == '\n'))
 				*sp++ = *p;
 		*sp++ = '\0';
-		val = trim(val);
+		if (cd->type == COL_TEXT && c != c_id && !(cd->flags & COLF_PERSON_NAME)) {
+			if (blank_only(val))
+				val[0] = '\0';
+		} else {
+			val = trim(val);
+		}
 		len = strlen(val);
 		if (len >= 3 && val[0] == '=' && val[1] == '"' && val[len - 1] == '"') {
 			val[len - 1] = '\0';

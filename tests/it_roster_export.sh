@@ -73,7 +73,7 @@ madd() {
 }
 madd 阿依古丽·买买提 female 维吾尔族 11010519850305002 ZB01 bachelor full 2008-07-01 \
 	--full-date 2009-07-01 --phone 010-62345678 --address '新疆路 1 号, "东"单元' \
-	--job '=HYPERLINK("x")' --dues-class salaried --dues-base 560000
+	--job '=HYPERLINK("x")' --dues-class salaried --dues-base 560000 --flow-to '  前后空格　'
 madd 张失联 male 汉族 11010519700101001 ZB01 junior_high full 1995-07-01 \
 	--lost-contact 1 --lost-since 2023-01-01 --lost-note '长期外出
 联系不上' --phone 13800000001
