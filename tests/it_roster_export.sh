@@ -180,6 +180,9 @@ try {
   await page.waitForSelector('#report-tabs a[data-tab="roster"]');
   await page.click('#report-tabs a[data-tab="roster"]');
   await page.waitForSelector('#opt-org');
+  await page.waitForFunction(() => document.querySelector('#roster-summary')?.textContent.includes('共 6 人'));
+  const every = await page.\$\$eval('section.roster-branch', (ss) => ss.map((s) => s.dataset.code));
+  check(JSON.stringify(every) === JSON.stringify(['ZB01', 'ZB02', 'ZB03']), 'the whole replica, branch by branch: ' + every);
   await set('#opt-org', 'SQ01');
   await page.waitForFunction(() => document.querySelector('#roster-summary')?.textContent.includes('共 5 人'));
   const secs = await page.\$\$eval('section.roster-branch', (ss) => ss.map((s) => ({ code: s.dataset.code,

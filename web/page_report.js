@@ -252,10 +252,7 @@ function boolLabel(name, v) {
 }
 
 async function drawRoster(live, box) {
-  if (!state.org) {   // a whole street's roster is no printable form: ask for a branch
-    fill(box, h('p.summary', { id: 'roster-summary' }, '请在上方选择一个支部（或社区），生成其党员花名册。'));
-    return { text: '—', as_of: state.as_of };
-  }
+  // Without a choice: every branch of the replica, each on its own pages.
   const r = await get(apiPath('roster'));
   if (!live()) return null;
   const cell = (m, n) => {
@@ -342,7 +339,7 @@ function options(tab, redraw) {
   const asOf = h('input', { type: 'date', id: 'opt-as-of', value: state.as_of });
   asOf.addEventListener('change', () => { if (asOf.value) { state.as_of = asOf.value; redraw(); } });
   if (tab === 'reconcile') return h('div.bar.noprint', {}, h('span.muted', {}, '街道各社区上报数据的交叉核对（按今天的日期）。'));
-  const items = [labelled(tab === 'roster' ? '支部' : '组织', select('opt-org', orgChoices(tab === 'roster' ? '全部（请选择支部）' : '全部组织'), state.org, set('org')))];
+  const items = [labelled(tab === 'roster' ? '支部' : '组织', select('opt-org', orgChoices(tab === 'roster' ? '全部支部' : '全部组织'), state.org, set('org')))];
   // The roster and the branches' sizes are the record as it stands: no "as of" date.
   if (tab !== 'roster' && tab !== 'branches') items.push(labelled('截至', asOf));
   if (tab === 'compliance') {
@@ -376,7 +373,7 @@ function tabsBar(active) {
 function heading(t, scope) {
   const where = scope.org_name ? `${scope.org_name}（${scope.org_code}）` : (scope.org_code === undefined ? scope.text : '本副本全部组织');
   if (t.id === 'roster') {   // the form's header: the community, the scope, the date it was made
-    const c = communityOf(scope.org_code);
+    const c = communityOf(scope.org_code || (meta.session ? meta.session.org_code : ''));
     return [h('h2.report-title', { id: 'report-title' }, `${c ? c.name : ''}${t.long}`),
       h('p.report-scope', { id: 'report-scope' }, `${c ? `社区：${c.name}　` : ''}范围：${where}　制表日期：${today()}　` +
         `制表：${meta.session ? meta.session.org_code : ''}`)];
