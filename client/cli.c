@@ -126,6 +126,7 @@ static const struct verb verbs[] = {
 	  "       tongxin member mobile ID --to DESTINATION | return ID\n"
 	  "       tongxin member report ID --community CODE\n"
 	  "       tongxin member import FILE.csv [--errors FILE] [--take-good] [--check]\n"
+	  "       tongxin member export [--branch CODE] [--all] FILE.csv|-\n"
 	  "       tongxin member promote MEMBER --date D --meeting MEETING\n"
 	  "       tongxin member extend MEMBER --until D --meeting MEETING\n"
 	  "       tongxin member leave MEMBER --reason R --date D [--note TEXT]\n"
