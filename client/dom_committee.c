@@ -18,27 +18,6 @@
 #define VCOL(name) schema_col_index(&schema_tables[TBL_COVERED_HOUSEHOLD], name)
 #define OCOL(name) schema_col_index(&schema_tables[TBL_ORG], name)
 
-/* Fill e (col: a column of the table concerned, or -1) and return -1. */
-static int
-fail(struct dom_error *e, enum dom_fail kind, int col, const char *fmt, ...)
-{
-	va_list ap;
-
-	e->kind = kind;
-	e->col = col;
-	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-static int
-db_fail(struct replica *r, struct dom_error *e)
-{
-	return fail(e, DOM_FAIL, -1, "副本读写失败 the replica could not be used: %s",
-	    sqlite3_errmsg(replica_db(r)));
-}
-
 static const char *
 col_text(sqlite3_stmt *st, int c)
 {
@@ -66,7 +45,7 @@ commit(struct replica *r, struct dom_error *e)
 	char err[512] = "";
 
 	if (rep_commit(r, err, sizeof err) != 0)
-		return fail(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
+		return dom_err(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
 	return 0;
 }
 
@@ -77,7 +56,7 @@ bounded(int t, const char *name, const char *s, size_t max, struct dom_error *e)
 	int c = schema_col_index(&schema_tables[t], name);
 
 	if (s != NULL && strlen(s) > max)
-		return fail(e, DOM_INVALID, c, "%s (%s) 超过 %zu 字节 is longer than %zu bytes",
+		return dom_err(e, DOM_INVALID, c, "%s (%s) 超过 %zu 字节 is longer than %zu bytes",
 		    schema_tables[t].cols[c].label, name, max, max);
 	return 0;
 }
@@ -93,13 +72,13 @@ date_in(const char *s, bool or_today, int t, const char *name, char out[11], str
 
 	if (given(s) == NULL) {
 		if (!or_today)
-			return fail(e, DOM_MISSING, c, "缺少必填项 %s (%s)",
+			return dom_err(e, DOM_MISSING, c, "缺少必填项 %s (%s)",
 			    schema_tables[t].cols[c].label, name);
 		today_str(out);
 		return 0;
 	}
 	if (strlen(s) != 10 || !validate_date(s))
-		return fail(e, DOM_INVALID, c, "%s“%s”无效 (YYYY-MM-DD)", schema_tables[t].cols[c].label,
+		return dom_err(e, DOM_INVALID, c, "%s“%s”无效 (YYYY-MM-DD)", schema_tables[t].cols[c].label,
 		    text_show(s));
 	copy(out, 11, s);
 	return 0;
@@ -129,7 +108,7 @@ insert_checked(struct replica *r, int t, Tongxin__Value *vals, char id_out[ID_TE
 	if (dom_check_values(t, vals, set, true, e) != 0)
 		return -1;
 	if (rep_insert(r, t, vals, id_out, err, sizeof err) != 0)
-		return fail(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
+		return dom_err(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
 	return 0;
 }
 
@@ -150,7 +129,7 @@ update_text(struct replica *r, int t, const char *id, int col, const char *text,
 		value_set_null(&v);
 	rc = rep_update(r, t, id, &c, &v, 1, err, sizeof err);   /* v borrows text */
 	if (rc != 0)
-		return fail(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
+		return dom_err(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
 	return 0;
 }
 
@@ -210,11 +189,11 @@ handle_of(struct replica *r, int t, const char *what, const char *by_name, const
 
 	dom_error_clear(e);
 	if (handle == NULL || (len = strlen(handle)) == 0 || len > 255)
-		return fail(e, DOM_INVALID, -1, "请给出%s的编号或姓名 (give the id or the name)", what);
+		return dom_err(e, DOM_INVALID, -1, "请给出%s的编号或姓名 (give the id or the name)", what);
 	if (len >= 6 && id_like(handle))
 		return dom_row_handle(r, t, handle, what, id, e);
 	if (sqlite3_prepare_v2(replica_db(r), by_name, -1, &st, NULL) != SQLITE_OK)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	sqlite3_bind_text(st, 1, handle, -1, SQLITE_STATIC);
 	snprintf(e->msg, sizeof e->msg, "“%s”对应多条%s，请给出编号 (ambiguous): ", text_show(handle),
 	    what);
@@ -228,9 +207,9 @@ handle_of(struct replica *r, int t, const char *what, const char *by_name, const
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	if (n == 0)
-		return fail(e, DOM_NOT_FOUND, -1, "本副本中没有%s“%s” (not found)", what,
+		return dom_err(e, DOM_NOT_FOUND, -1, "本副本中没有%s“%s” (not found)", what,
 		    text_show(handle));
 	if (n > 1) {
 		size_t m = strlen(e->msg);
@@ -282,7 +261,7 @@ org_facts(struct replica *r, const char *id, struct org_facts *f, struct dom_err
 	    " SELECT o.name, o.kind, o.secretary, coalesce(o.dissolved, 0),"
 	    "  coalesce(bn.members, 0), coalesce(bn.full, 0)"
 	    " FROM org o LEFT JOIN bn ON bn.bid = o.id WHERE o.id = ?1", -1, &st, NULL) != SQLITE_OK)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	sqlite3_bind_text(st, 1, id ? id : "", -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -295,8 +274,8 @@ org_facts(struct replica *r, const char *id, struct org_facts *f, struct dom_err
 	}
 	sqlite3_finalize(st);
 	if (rc == SQLITE_DONE)
-		return fail(e, DOM_NOT_FOUND, CCOL("org_id"), "本副本中没有该组织 (no such organisation)");
-	return rc == SQLITE_ROW ? 0 : db_fail(r, e);
+		return dom_err(e, DOM_NOT_FOUND, CCOL("org_id"), "本副本中没有该组织 (no such organisation)");
+	return rc == SQLITE_ROW ? 0 : dom_db_err(r, e);
 }
 
 int
@@ -340,7 +319,7 @@ member_facts(struct replica *r, const char *id, const char *org, struct member_f
 	    "  " DOM_MEMBER_ACTIVE ", " DOM_MEMBER_COUNTED ", m.org_id IN sub"
 	    " FROM member m LEFT JOIN org o ON o.id = m.org_id WHERE m.id = ?2", -1, &st,
 	    NULL) != SQLITE_OK)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	sqlite3_bind_text(st, 1, org ? org : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, id ? id : "", -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
@@ -357,8 +336,8 @@ member_facts(struct replica *r, const char *id, const char *org, struct member_f
 	}
 	sqlite3_finalize(st);
 	if (rc == SQLITE_DONE)
-		return fail(e, DOM_NOT_FOUND, col, "本副本中没有该党员 (no such member)");
-	return rc == SQLITE_ROW ? 0 : db_fail(r, e);
+		return dom_err(e, DOM_NOT_FOUND, col, "本副本中没有该党员 (no such member)");
+	return rc == SQLITE_ROW ? 0 : dom_db_err(r, e);
 }
 
 /* A current seat found by a query. */
@@ -379,7 +358,7 @@ seat_find(struct replica *r, const char *sql, const char *a, const char *b, cons
 
 	memset(s, 0, sizeof *s);
 	if (sqlite3_prepare_v2(replica_db(r), sql, -1, &st, NULL) != SQLITE_OK)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	if (a)
 		sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
 	if (b)
@@ -396,7 +375,7 @@ seat_find(struct replica *r, const char *sql, const char *a, const char *b, cons
 	sqlite3_finalize(st);
 	if (rc == SQLITE_ROW)
 		return 1;
-	return rc == SQLITE_DONE ? 0 : db_fail(r, e);
+	return rc == SQLITE_DONE ? 0 : dom_db_err(r, e);
 }
 
 /* The day before day (YYYY-MM-DD) into out. */
@@ -408,13 +387,13 @@ day_before(struct replica *r, const char *day, char out[11], struct dom_error *e
 
 	if (sqlite3_prepare_v2(replica_db(r), "SELECT date(?1, '-1 day')", -1, &st, NULL) !=
 	    SQLITE_OK)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	sqlite3_bind_text(st, 1, day, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		copy(out, 11, col_text(st, 0));
 	sqlite3_finalize(st);
-	return rc == SQLITE_ROW && out[0] ? 0 : db_fail(r, e);
+	return rc == SQLITE_ROW && out[0] ? 0 : dom_db_err(r, e);
 }
 
 /* The inputs of a seat that need no replica: role code into *role, from into from. */
@@ -424,18 +403,18 @@ seat_inputs(const struct dom_seat_req *q, const char **role, char from[11], stru
 	char allowed[512];
 
 	if (given(q->org_id) == NULL)
-		return fail(e, DOM_MISSING, CCOL("org_id"), "缺少必填项 组织 (org)");
+		return dom_err(e, DOM_MISSING, CCOL("org_id"), "缺少必填项 组织 (org)");
 	if (given(q->member_id) == NULL && given(q->name) == NULL)
-		return fail(e, DOM_MISSING, CCOL("name"), "请指定党员或填写兼职委员的姓名"
+		return dom_err(e, DOM_MISSING, CCOL("name"), "请指定党员或填写兼职委员的姓名"
 		    " (give the member, or the name of a part-time member)");
 	if (given(q->role) == NULL)
-		return fail(e, DOM_MISSING, CCOL("role"), "缺少必填项 职务 (role)");
+		return dom_err(e, DOM_MISSING, CCOL("role"), "缺少必填项 职务 (role)");
 	if (bounded(TBL_COMMITTEE_MEMBER, "name", q->name, DOM_COMMITTEE_NAME_MAX, e) ||
 	    bounded(TBL_COMMITTEE_MEMBER, "note", q->note, DOM_COMMITTEE_NOTE_MAX, e))
 		return -1;
 	if (strlen(q->role) > 64 || (*role = vocab_parse(roles(), q->role)) == NULL) {
 		vocab_list(roles(), 1, "、", allowed, sizeof allowed);
-		return fail(e, DOM_INVALID, CCOL("role"), "职务“%s”无效，可选：%s (unknown role)",
+		return dom_err(e, DOM_INVALID, CCOL("role"), "职务“%s”无效，可选：%s (unknown role)",
 		    text_show(q->role), allowed);
 	}
 	return date_in(q->from, false, TBL_COMMITTEE_MEMBER, "started_on", from, e);
@@ -455,7 +434,7 @@ seat_person(struct replica *r, const struct dom_seat_req *q, const char *role,
 
 	if (given(q->member_id) == NULL) {
 		if (strcmp(role, "part_time") != 0)
-			return fail(e, DOM_INVALID, col, "只填姓名的只能是兼职委员（来自驻区单位等，"
+			return dom_err(e, DOM_INVALID, col, "只填姓名的只能是兼职委员（来自驻区单位等，"
 			    "非本组织党员）；本组织党员请指定党员 (only a part-time member is named "
 			    "without a member record: give the member)");
 		copy(name, DOM_COMMITTEE_NAME_MAX + 1, q->name);
@@ -464,16 +443,16 @@ seat_person(struct replica *r, const struct dom_seat_req *q, const char *role,
 	if (member_facts(r, q->member_id, q->org_id, &m, col, e) != 0)
 		return -1;
 	if (!m.active)
-		return fail(e, DOM_INVALID, col, "%s 已不在党员名册（已减少），不能任职 "
+		return dom_err(e, DOM_INVALID, col, "%s 已不在党员名册（已减少），不能任职 "
 		    "(the member has left)", m.name);
 	if (!m.counted)
-		return fail(e, DOM_INVALID, col, "%s 党籍不正常（如停止党籍），不能任职 "
+		return dom_err(e, DOM_INVALID, col, "%s 党籍不正常（如停止党籍），不能任职 "
 		    "(not in normal standing)", m.name);
 	if (!m.in_sub)
-		return fail(e, DOM_INVALID, col, "%s 不是%s（含下属组织）的党员，不能在其委员会任职；"
+		return dom_err(e, DOM_INVALID, col, "%s 不是%s（含下属组织）的党员，不能在其委员会任职；"
 		    "驻区单位等外来人员可任兼职委员 (not a member of this organisation)", m.name, o->name);
 	if (strcmp(m.category, "full") != 0)
-		return fail(e, DOM_INVALID, col, "%s 是预备党员，没有被选举权（党章第七条），不能任职 "
+		return dom_err(e, DOM_INVALID, col, "%s 是预备党员，没有被选举权（党章第七条），不能任职 "
 		    "(a probationary member cannot be elected)", m.name);
 	copy(name, DOM_COMMITTEE_NAME_MAX + 1, m.name);
 	return 0;
@@ -488,14 +467,14 @@ seat_allowed(struct replica *r, const struct dom_seat_req *q, const char *role,
 	int col = CCOL("role"), rc;
 
 	if (o->dissolved)
-		return fail(e, DOM_INVALID, CCOL("org_id"), "%s 已撤销 (dissolved)", o->name);
+		return dom_err(e, DOM_INVALID, CCOL("org_id"), "%s 已撤销 (dissolved)", o->name);
 	if (strcmp(o->kind, "group") == 0)
-		return fail(e, DOM_INVALID, CCOL("org_id"), "党小组设组长，不设委员会 "
+		return dom_err(e, DOM_INVALID, CCOL("org_id"), "党小组设组长，不设委员会 "
 		    "(a Party group has a leader, no committee)");
 	if (strcmp(o->kind, "branch") != 0 || o->full >= DOM_COMMITTEE_FULL_MIN)
 		return 0;
 	if (strcmp(role, "secretary") != 0 && strcmp(role, "deputy") != 0)
-		return fail(e, DOM_INVALID, col, "%s 只有正式党员 %lld 名，不足 %d 名，不设支部委员会"
+		return dom_err(e, DOM_INVALID, col, "%s 只有正式党员 %lld 名，不足 %d 名，不设支部委员会"
 		    "（《中国共产党支部工作条例（试行）》第十条），只设书记，必要时设一名副书记，"
 		    "不能设%s (a branch under %d full members elects no committee: a secretary "
 		    "and at most one deputy)", o->name, (long long)o->full, DOM_COMMITTEE_FULL_MIN,
@@ -508,7 +487,7 @@ seat_allowed(struct replica *r, const struct dom_seat_req *q, const char *role,
 	if (rc < 0)
 		return -1;
 	if (rc == 1)
-		return fail(e, DOM_INVALID, col, "%s 不足 %d 名正式党员，只能设一名副书记，现任副书记"
+		return dom_err(e, DOM_INVALID, col, "%s 不足 %d 名正式党员，只能设一名副书记，现任副书记"
 		    "%s（自 %s）(a small branch has one deputy)", o->name, DOM_COMMITTEE_FULL_MIN,
 		    s.name, s.started_on);
 	return 0;
@@ -534,7 +513,7 @@ secretary_handover(struct replica *r, const char *org_id, const char *from,
 	if (day_before(r, from, end, e) != 0)
 		return -1;
 	if (strcmp(end, s.started_on) < 0)
-		return fail(e, DOM_INVALID, CCOL("started_on"), "新书记的任职日期 %s 须晚于现任书记"
+		return dom_err(e, DOM_INVALID, CCOL("started_on"), "新书记的任职日期 %s 须晚于现任书记"
 		    "%s的任职日期 %s：一个组织同时只有一名书记 (one secretary at a time: the new "
 		    "term starts after the current one's)", from, s.name, s.started_on);
 	if (update_text(r, TBL_COMMITTEE_MEMBER, s.id, CCOL("ended_on"), end, e) != 0)
@@ -565,7 +544,7 @@ dom_committee_add(struct replica *r, const char *operator_name, const struct dom
 	if (seat_inputs(q, &role, from, e) != 0)
 		return -1;
 	if (rep_begin(r, operator_name) != 0)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	if (org_facts(r, q->org_id, &o, e) != 0 || seat_allowed(r, q, role, &o, e) != 0 ||
 	    seat_person(r, q, role, &o, name, e) != 0)
 		goto refused;
@@ -577,7 +556,7 @@ dom_committee_add(struct replica *r, const char *operator_name, const struct dom
 	if (rc < 0)
 		goto refused;
 	if (rc == 1) {
-		fail(e, DOM_INVALID, CCOL("role"), "%s 已在%s任%s（自 %s，编号 %s）；改任其他职务请先"
+		dom_err(e, DOM_INVALID, CCOL("role"), "%s 已在%s任%s（自 %s，编号 %s）；改任其他职务请先"
 		    "结束该职务 (already holds a current seat here: end it first)", s.name, o.name,
 		    role_label(s.role), s.started_on, dom_short(s.id));
 		goto refused;
@@ -626,12 +605,12 @@ end_checks(const char *start, const char *ended, const char *day, int col, const
 
 	today_str(today);
 	if (ended)
-		return fail(e, DOM_INVALID, col, "该%s已于 %s 结束 (already ended)", what, ended);
+		return dom_err(e, DOM_INVALID, col, "该%s已于 %s 结束 (already ended)", what, ended);
 	if (start && strcmp(day, start) < 0)
-		return fail(e, DOM_INVALID, col, "结束日期 %s 早于开始日期 %s (before it began)", day,
+		return dom_err(e, DOM_INVALID, col, "结束日期 %s 早于开始日期 %s (before it began)", day,
 		    start);
 	if (strcmp(day, today) > 0)
-		return fail(e, DOM_INVALID, col, "结束日期 %s 晚于今天 (in the future)", day);
+		return dom_err(e, DOM_INVALID, col, "结束日期 %s 晚于今天 (in the future)", day);
 	return 0;
 }
 
@@ -650,14 +629,14 @@ dom_committee_end(struct replica *r, const char *operator_name, const char *seat
 	if (date_in(date, true, TBL_COMMITTEE_MEMBER, "ended_on", day, e) != 0)
 		return -1;
 	if (seat_id == NULL || !id_valid(seat_id))
-		return fail(e, DOM_NOT_FOUND, -1, "本副本中没有该委员会职务 (no such seat)");
+		return dom_err(e, DOM_NOT_FOUND, -1, "本副本中没有该委员会职务 (no such seat)");
 	if (rep_begin(r, operator_name) != 0)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	if ((rc = rep_get(r, TBL_COMMITTEE_MEMBER, seat_id, cur, NULL)) != 1) {
 		if (rc == 0)
-			fail(e, DOM_NOT_FOUND, -1, "本副本中没有该委员会职务 (no such seat)");
+			dom_err(e, DOM_NOT_FOUND, -1, "本副本中没有该委员会职务 (no such seat)");
 		else
-			db_fail(r, e);
+			dom_db_err(r, e);
 		goto refused;
 	}
 	role = cur[CCOL("role")].kind_case == TONGXIN__VALUE__KIND_S ? cur[CCOL("role")].s : "";
@@ -709,7 +688,7 @@ dom_committee_list(struct replica *r, const struct dom_seat_query *q,
 
 	dom_error_clear(e);
 	if (sqlite3_prepare_v2(replica_db(r), seat_sql, -1, &st, NULL) != SQLITE_OK)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	if (q->org_id)
 		sqlite3_bind_text(st, 1, q->org_id, -1, SQLITE_STATIC);
 	if (q->member_id)
@@ -729,7 +708,7 @@ dom_committee_list(struct replica *r, const struct dom_seat_query *q,
 		each(&s, arg);
 	}
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(r, e);
+	return rc == SQLITE_DONE ? 0 : dom_db_err(r, e);
 }
 
 /* --- 党员中心户 ------------------------------------------------------------------------ */
@@ -748,18 +727,18 @@ dom_center_add(struct replica *r, const char *operator_name, const struct dom_ce
 	dom_error_clear(e);
 	memset(v, 0, sizeof v);
 	if (given(q->member_id) == NULL)
-		return fail(e, DOM_MISSING, col, "缺少必填项 中心户党员 (member)");
+		return dom_err(e, DOM_MISSING, col, "缺少必填项 中心户党员 (member)");
 	if (bounded(TBL_CENTER_HOUSEHOLD, "grid", q->grid, DOM_CENTER_GRID_MAX, e) ||
 	    bounded(TBL_CENTER_HOUSEHOLD, "address", q->address, DOM_CENTER_ADDRESS_MAX, e) ||
 	    bounded(TBL_CENTER_HOUSEHOLD, "note", q->note, DOM_COMMITTEE_NOTE_MAX, e) ||
 	    date_in(q->from, false, TBL_CENTER_HOUSEHOLD, "started_on", from, e))
 		return -1;
 	if (rep_begin(r, operator_name) != 0)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	if (member_facts(r, q->member_id, NULL, &m, col, e) != 0)
 		goto refused;
 	if (!m.active || !m.counted) {
-		fail(e, DOM_INVALID, col, "%s %s，不能设为党员中心户 (not an active member in normal "
+		dom_err(e, DOM_INVALID, col, "%s %s，不能设为党员中心户 (not an active member in normal "
 		    "standing)", m.name, !m.active ? "已不在党员名册（已减少）" : "党籍不正常（如停止党籍）");
 		goto refused;
 	}
@@ -769,7 +748,7 @@ dom_center_add(struct replica *r, const char *operator_name, const struct dom_ce
 	else if (strcmp(m.org_kind, "group") == 0 && m.org_parent[0])
 		branch = m.org_parent;
 	else {
-		fail(e, DOM_INVALID, col, "%s 不在党支部或党小组中，党员中心户由党支部的党员设立 "
+		dom_err(e, DOM_INVALID, col, "%s 不在党支部或党小组中，党员中心户由党支部的党员设立 "
 		    "(the member must be in a branch)", m.name);
 		goto refused;
 	}
@@ -778,7 +757,7 @@ dom_center_add(struct replica *r, const char *operator_name, const struct dom_ce
 	if (rc < 0)
 		goto refused;
 	if (rc == 1) {
-		fail(e, DOM_INVALID, col, "%s 已是党员中心户（自 %s，编号 %s）(already a center)",
+		dom_err(e, DOM_INVALID, col, "%s 已是党员中心户（自 %s，编号 %s）(already a center)",
 		    m.name, s.started_on, dom_short(s.id));
 		goto refused;
 	}
@@ -819,7 +798,7 @@ center_facts(struct replica *r, const char *id, struct center_facts *c, struct d
 	if (sqlite3_prepare_v2(replica_db(r), "SELECT started_on, ended_on,"
 	    " (SELECT count(*) FROM covered_household h WHERE h.center_id = c.id)"
 	    " FROM center_household c WHERE c.id = ?1", -1, &st, NULL) != SQLITE_OK)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	sqlite3_bind_text(st, 1, id ? id : "", -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -829,8 +808,8 @@ center_facts(struct replica *r, const char *id, struct center_facts *c, struct d
 	}
 	sqlite3_finalize(st);
 	if (rc == SQLITE_DONE)
-		return fail(e, DOM_NOT_FOUND, -1, "本副本中没有该党员中心户 (no such center)");
-	return rc == SQLITE_ROW ? 0 : db_fail(r, e);
+		return dom_err(e, DOM_NOT_FOUND, -1, "本副本中没有该党员中心户 (no such center)");
+	return rc == SQLITE_ROW ? 0 : dom_db_err(r, e);
 }
 
 int
@@ -846,27 +825,27 @@ dom_center_cover(struct replica *r, const char *operator_name, const char *cente
 	dom_error_clear(e);
 	memset(v, 0, sizeof v);
 	if (given(q->head_name) == NULL)
-		return fail(e, DOM_MISSING, VCOL("head_name"), "缺少必填项 户主姓名 (head_name)");
+		return dom_err(e, DOM_MISSING, VCOL("head_name"), "缺少必填项 户主姓名 (head_name)");
 	if (given(q->address) == NULL)
-		return fail(e, DOM_MISSING, VCOL("address"), "缺少必填项 住址 (address)");
+		return dom_err(e, DOM_MISSING, VCOL("address"), "缺少必填项 住址 (address)");
 	if (bounded(TBL_COVERED_HOUSEHOLD, "head_name", q->head_name, DOM_COMMITTEE_NAME_MAX, e) ||
 	    bounded(TBL_COVERED_HOUSEHOLD, "address", q->address, DOM_CENTER_ADDRESS_MAX, e) ||
 	    bounded(TBL_COVERED_HOUSEHOLD, "phone", q->phone, DOM_CENTER_PHONE_MAX, e) ||
 	    bounded(TBL_COVERED_HOUSEHOLD, "note", q->note, DOM_COMMITTEE_NOTE_MAX, e))
 		return -1;
 	if (center_id == NULL || !id_valid(center_id))
-		return fail(e, DOM_NOT_FOUND, -1, "本副本中没有该党员中心户 (no such center)");
+		return dom_err(e, DOM_NOT_FOUND, -1, "本副本中没有该党员中心户 (no such center)");
 	if (rep_begin(r, operator_name) != 0)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	if (center_facts(r, center_id, &c, e) != 0)
 		goto refused;
 	if (c.ended_on[0]) {
-		fail(e, DOM_INVALID, -1, "该党员中心户已于 %s 撤销，不再联系群众户 (the center was "
+		dom_err(e, DOM_INVALID, -1, "该党员中心户已于 %s 撤销，不再联系群众户 (the center was "
 		    "closed)", c.ended_on);
 		goto refused;
 	}
 	if (c.households >= DOM_CENTER_MAX_HOUSEHOLDS) {
-		fail(e, DOM_INVALID, -1, "该党员中心户已联系 %lld 户，达到上限 %d 户（本系统的规则："
+		dom_err(e, DOM_INVALID, -1, "该党员中心户已联系 %lld 户，达到上限 %d 户（本系统的规则："
 		    "通常每户联系 10～15 户，最多 %d 户）(a center covers at most %d households)",
 		    (long long)c.households, DOM_CENTER_MAX_HOUSEHOLDS, DOM_CENTER_MAX_HOUSEHOLDS,
 		    DOM_CENTER_MAX_HOUSEHOLDS);
@@ -880,7 +859,7 @@ dom_center_cover(struct replica *r, const char *operator_name, const char *cente
 	if (rc < 0)
 		goto refused;
 	if (rc == 1) {
-		fail(e, DOM_INVALID, VCOL("head_name"), "%s（%s）已由党员中心户 %s 联系 (already "
+		dom_err(e, DOM_INVALID, VCOL("head_name"), "%s（%s）已由党员中心户 %s 联系 (already "
 		    "covered)", q->head_name, q->address, dom_short(s.id));
 		goto refused;
 	}
@@ -915,9 +894,9 @@ dom_center_end(struct replica *r, const char *operator_name, const char *center_
 	if (date_in(date, true, TBL_CENTER_HOUSEHOLD, "ended_on", day, e) != 0)
 		return -1;
 	if (center_id == NULL || !id_valid(center_id))
-		return fail(e, DOM_NOT_FOUND, -1, "本副本中没有该党员中心户 (no such center)");
+		return dom_err(e, DOM_NOT_FOUND, -1, "本副本中没有该党员中心户 (no such center)");
 	if (rep_begin(r, operator_name) != 0)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	if (center_facts(r, center_id, &c, e) != 0 ||
 	    end_checks(c.started_on, c.ended_on[0] ? c.ended_on : NULL, day, col, "党员中心户",
 	    e) != 0 || update_text(r, TBL_CENTER_HOUSEHOLD, center_id, col, day, e) != 0) {
@@ -948,7 +927,7 @@ center_run(struct replica *r, const struct dom_center_query *q, const char *one,
 
 	dom_error_clear(e);
 	if (sqlite3_prepare_v2(replica_db(r), center_sql, -1, &st, NULL) != SQLITE_OK)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	if (q->org_id)
 		sqlite3_bind_text(st, 1, q->org_id, -1, SQLITE_STATIC);
 	if (q->member_id)
@@ -971,9 +950,9 @@ center_run(struct replica *r, const struct dom_center_query *q, const char *one,
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	if (one && n == 0)
-		return fail(e, DOM_NOT_FOUND, -1, "本副本中没有该党员中心户 (no such center)");
+		return dom_err(e, DOM_NOT_FOUND, -1, "本副本中没有该党员中心户 (no such center)");
 	return 0;
 }
 
@@ -992,7 +971,7 @@ dom_center_get(struct replica *r, const char *id,
 
 	if (id == NULL || !id_valid(id)) {
 		dom_error_clear(e);
-		return fail(e, DOM_NOT_FOUND, -1, "本副本中没有该党员中心户 (no such center)");
+		return dom_err(e, DOM_NOT_FOUND, -1, "本副本中没有该党员中心户 (no such center)");
 	}
 	return center_run(r, &q, id, each, arg, e);
 }
@@ -1009,7 +988,7 @@ dom_center_households(struct replica *r, const char *center_id,
 	if (sqlite3_prepare_v2(replica_db(r), "SELECT id, head_name, address, phone, note"
 	    " FROM covered_household WHERE center_id = ?1 ORDER BY address, head_name, id", -1, &st,
 	    NULL) != SQLITE_OK)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	sqlite3_bind_text(st, 1, center_id ? center_id : "", -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct dom_household_row h = {
@@ -1019,5 +998,5 @@ dom_center_households(struct replica *r, const char *center_id,
 		each(&h, arg);
 	}
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(r, e);
+	return rc == SQLITE_DONE ? 0 : dom_db_err(r, e);
 }

@@ -23,27 +23,6 @@
 /* Most candidates an ambiguous applicant handle lists. */
 #define DEV_SHOW_CANDIDATES 5
 
-/* Fill e and return -1. */
-static int __attribute__((format(printf, 4, 5)))
-fail(struct dom_error *e, enum dom_fail kind, int col, const char *fmt, ...)
-{
-	va_list ap;
-
-	e->kind = kind;
-	e->col = col;
-	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-static int
-db_fail(struct replica *r, struct dom_error *e)
-{
-	return fail(e, DOM_FAIL, -1, "副本读写失败 the replica could not be used: %s",
-	    sqlite3_errmsg(replica_db(r)));
-}
-
 static const char *
 stmt_text(sqlite3_stmt *st, int c)
 {
@@ -122,7 +101,7 @@ candidates(struct replica *r, const char *sql, const char *handle,
 	int n = 0, rc;
 
 	if (sqlite3_prepare_v2(replica_db(r), sql, -1, &st, NULL) != SQLITE_OK)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	sqlite3_bind_text(st, 1, handle, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < DEV_SHOW_CANDIDATES + 1) {
 		snprintf(ids[n], ID_TEXT_LEN + 1, "%s", stmt_text(st, 0) ? stmt_text(st, 0) : "");
@@ -130,7 +109,7 @@ candidates(struct replica *r, const char *sql, const char *handle,
 		n++;
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		n = db_fail(r, e);
+		n = dom_db_err(r, e);
 	sqlite3_finalize(st);
 	return n;
 }
@@ -142,7 +121,7 @@ ambiguous(struct dom_error *e, const char *handle, int n,
 {
 	size_t len;
 
-	fail(e, DOM_INVALID, -1, "“%s”对应多名发展对象记录，请给出公民身份号码或更长的编号 (ambiguous): ",
+	dom_err(e, DOM_INVALID, -1, "“%s”对应多名发展对象记录，请给出公民身份号码或更长的编号 (ambiguous): ",
 	    handle);
 	for (int i = 0; i < n && i < DEV_SHOW_CANDIDATES; i++) {
 		len = strlen(e->msg);
@@ -179,7 +158,7 @@ dom_applicant_handle(struct replica *r, const char *handle, char id[ID_TEXT_LEN 
 
 	dom_error_clear(e);
 	if (len == 0 || len > 255)
-		return fail(e, DOM_INVALID, -1, "请给出公民身份号码、编号末尾至少6位或姓名"
+		return dom_err(e, DOM_INVALID, -1, "请给出公民身份号码、编号末尾至少6位或姓名"
 		    " (give a citizen ID, the id's last 6+ characters or a name)");
 	if (len == 18 && strspn(handle, "0123456789") >= 17) {
 		snprintf(upper, sizeof upper, "%s", handle);
@@ -210,7 +189,7 @@ dom_applicant_handle(struct replica *r, const char *handle, char id[ID_TEXT_LEN 
 	if (n < 0)
 		return -1;
 	if (n == 0)
-		return fail(e, DOM_NOT_FOUND, -1, "本副本中没有入党申请人“%s” (not found)", handle);
+		return dom_err(e, DOM_NOT_FOUND, -1, "本副本中没有入党申请人“%s” (not found)", handle);
 	if (n > 1)
 		return ambiguous(e, handle, n, ids, labels);
 	snprintf(id, ID_TEXT_LEN + 1, "%s", ids[0]);
@@ -256,9 +235,9 @@ deciding_org(struct replica *r, const char *org_id, char deciding[ID_TEXT_LEN + 
 	int rc = org_get(r, org_id, kind, parent, &dissolved);
 
 	if (rc < 0)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	if (rc == 0)
-		return fail(e, DOM_INVALID, -1, "未知组织 unknown organisation");
+		return dom_err(e, DOM_INVALID, -1, "未知组织 unknown organisation");
 	snprintf(deciding, ID_TEXT_LEN + 1, "%s", strcmp(kind, "group") == 0 && parent[0] ?
 	    parent : org_id);
 	return 0;
@@ -294,14 +273,14 @@ meeting_fits(struct replica *r, const char *mid, const char *org_id, int t, cons
 	int rc;
 
 	if (mid == NULL || mid[0] == '\0')
-		return fail(e, DOM_MISSING, c, "缺少必填项 %s", schema_tables[t].cols[c].label);
+		return dom_err(e, DOM_MISSING, c, "缺少必填项 %s", schema_tables[t].cols[c].label);
 	if (!id_valid(mid))
-		return fail(e, DOM_NOT_FOUND, c, "本副本中没有这次会议 (no such meeting)");
+		return dom_err(e, DOM_NOT_FOUND, c, "本副本中没有这次会议 (no such meeting)");
 	if (deciding_org(r, org_id, deciding, e) != 0)
 		return -1;
 	if (sqlite3_prepare_v2(replica_db(r), "SELECT kind, org_id, held_on FROM meeting"
 	    " WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	sqlite3_bind_text(st, 1, mid, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		snprintf(mkind, sizeof mkind, "%s", stmt_text(st, 0) ? stmt_text(st, 0) : "");
@@ -310,19 +289,19 @@ meeting_fits(struct replica *r, const char *mid, const char *org_id, int t, cons
 	}
 	sqlite3_finalize(st);
 	if (rc == SQLITE_DONE)
-		return fail(e, DOM_NOT_FOUND, c, "本副本中没有这次会议 (no such meeting)");
+		return dom_err(e, DOM_NOT_FOUND, c, "本副本中没有这次会议 (no such meeting)");
 	if (rc != SQLITE_ROW)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	for (size_t i = 0; kinds && kinds[i]; i++)
 		kind_ok = kind_ok || strcmp(kinds[i], mkind) == 0;
 	if (!kind_ok) {
 		kinds_text(kinds, allowed, sizeof allowed);
-		return fail(e, DOM_INVALID, c, "%s须由%s决定，这次会议是%s (the meeting's kind cannot "
+		return dom_err(e, DOM_INVALID, c, "%s须由%s决定，这次会议是%s (the meeting's kind cannot "
 		    "decide this step)", schema_tables[t].cols[c].label, allowed,
 		    label_of("meeting_kind", mkind));
 	}
 	if (strcmp(morg, deciding) != 0)
-		return fail(e, DOM_INVALID, c, "这次会议不是本人所在党支部的会议 (the meeting was held "
+		return dom_err(e, DOM_INVALID, c, "这次会议不是本人所在党支部的会议 (the meeting was held "
 		    "by another organisation)");
 	return 0;
 }
@@ -342,10 +321,10 @@ step_date(const char *given, const char *held_on, int t, int c, char out[11],
 		return 0;
 	}
 	if (!validate_date(given))
-		return fail(e, DOM_INVALID, c, "%s (%s) 日期 \"%s\" 无效，应为 YYYY-MM-DD", cd->label,
+		return dom_err(e, DOM_INVALID, c, "%s (%s) 日期 \"%s\" 无效，应为 YYYY-MM-DD", cd->label,
 		    cd->name, given);
 	if (strcmp(given, held_on) < 0)
-		return fail(e, DOM_INVALID, c, "%s %s 早于作出决定的会议日期 %s (before the meeting)",
+		return dom_err(e, DOM_INVALID, c, "%s %s 早于作出决定的会议日期 %s (before the meeting)",
 		    cd->label, given, held_on);
 	snprintf(out, 11, "%s", given);
 	return 0;
@@ -382,24 +361,24 @@ applicant_replica_checks(struct replica *r, const Tongxin__Value *v, struct dom_
 	int rc;
 
 	if ((rc = org_get(r, org, kind, parent, &dissolved)) < 0)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	if (rc == 0)
-		return fail(e, DOM_INVALID, ACOL("org_id"), "未知组织 unknown organisation");
+		return dom_err(e, DOM_INVALID, ACOL("org_id"), "未知组织 unknown organisation");
 	if (dissolved)
-		return fail(e, DOM_INVALID, ACOL("org_id"), "所在党支部已撤销 the branch has been "
+		return dom_err(e, DOM_INVALID, ACOL("org_id"), "所在党支部已撤销 the branch has been "
 		    "dissolved");
 	if (!org_kind_holds_members(kind))
-		return fail(e, DOM_INVALID, ACOL("org_id"), "入党申请人须在党支部或党小组登记，这是%s "
+		return dom_err(e, DOM_INVALID, ACOL("org_id"), "入党申请人须在党支部或党小组登记，这是%s "
 		    "(an applicant belongs to a branch or group)", label_of("org_kind", kind));
 	if ((rc = exists(r, "SELECT 1 FROM applicant WHERE id_number = ?1", idn)) < 0)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	if (rc)
-		return fail(e, DOM_INVALID, ACOL("id_number"), "公民身份号码 %s 已有入党申请记录 "
+		return dom_err(e, DOM_INVALID, ACOL("id_number"), "公民身份号码 %s 已有入党申请记录 "
 		    "(already an applicant)", idn);
 	if ((rc = exists(r, "SELECT 1 FROM member WHERE id_number = ?1", idn)) < 0)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	if (rc)
-		return fail(e, DOM_INVALID, ACOL("id_number"), "公民身份号码 %s 已是党员 (already a "
+		return dom_err(e, DOM_INVALID, ACOL("id_number"), "公民身份号码 %s 已是党员 (already a "
 		    "member)", idn);
 	return 0;
 }
@@ -419,7 +398,7 @@ dom_applicant_add(struct replica *r, const char *operator_name, Tongxin__Value *
 	dom_error_clear(e);
 	for (size_t k = 0; k < sizeof later / sizeof later[0]; k++)
 		if (set[ACOL(later[k])])
-			return fail(e, DOM_INVALID, ACOL(later[k]), "新的入党申请人不能填写%s (the later "
+			return dom_err(e, DOM_INVALID, ACOL(later[k]), "新的入党申请人不能填写%s (the later "
 			    "steps are taken one by one)", td->cols[ACOL(later[k])].label);
 	value_set_text(&vals[ACOL("stage")], "applicant");
 	set[ACOL("stage")] = 1;
@@ -435,7 +414,7 @@ dom_applicant_add(struct replica *r, const char *operator_name, Tongxin__Value *
 		set[c_reg] = 1;
 	}
 	if (rep_begin(r, operator_name) != 0)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	if (dom_check_values(TBL_APPLICANT, vals, set, true, e) != 0 ||
 	    applicant_replica_checks(r, vals, e) != 0) {
 		rep_rollback(r);
@@ -447,10 +426,10 @@ dom_applicant_add(struct replica *r, const char *operator_name, Tongxin__Value *
 	}
 	if (rep_insert(r, TBL_APPLICANT, vals, id, err, sizeof err) != 0) {
 		rep_rollback(r);
-		return fail(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
+		return dom_err(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
 	}
 	if (rep_commit(r, err, sizeof err) != 0)
-		return fail(e, DOM_FAIL, -1, "%s", err);
+		return dom_err(e, DOM_FAIL, -1, "%s", err);
 	if (id_out)
 		snprintf(id_out, ID_TEXT_LEN + 1, "%s", id);
 	return 0;
@@ -485,7 +464,7 @@ stage_check(enum dom_dev_step step, const Tongxin__Value *cur, struct dom_error 
 	const char *stage = val_text(cur, ACOL("stage"));
 
 	if (stage == NULL || strcmp(stage, before[step]) != 0)
-		return fail(e, DOM_INVALID, ACOL("stage"), "%s须先是%s，此人现为%s (not at the stage "
+		return dom_err(e, DOM_INVALID, ACOL("stage"), "%s须先是%s，此人现为%s (not at the stage "
 		    "this step follows)", steps[step].label, label_of("dev_stage", before[step]),
 		    label_of("dev_stage", stage));
 	return 0;
@@ -498,13 +477,13 @@ probation_check(enum dom_dev_step step, const Tongxin__Value *cur, struct dom_er
 	const char *cat = val_text(cur, MCOL("category")), *left = val_text(cur, MCOL("left_reason"));
 
 	if (left != NULL)
-		return fail(e, DOM_INVALID, MCOL("left_reason"), "此人已%s，不能%s (no longer a member)",
+		return dom_err(e, DOM_INVALID, MCOL("left_reason"), "此人已%s，不能%s (no longer a member)",
 		    label_of("leave_reason", left), steps[step].label);
 	if (cat == NULL || strcmp(cat, "probationary") != 0 || val_text(cur, MCOL("full_date")))
-		return fail(e, DOM_INVALID, MCOL("category"), "只有预备党员才能%s，此人是%s (not a "
+		return dom_err(e, DOM_INVALID, MCOL("category"), "只有预备党员才能%s，此人是%s (not a "
 		    "probationary member)", steps[step].label, label_of("category", cat));
 	if (step == DOM_DEV_EXTEND && val_text(cur, MCOL("probation_until")))
-		return fail(e, DOM_INVALID, MCOL("probation_until"), "预备期已延长至 %s，只能延长一次 "
+		return dom_err(e, DOM_INVALID, MCOL("probation_until"), "预备期已延长至 %s，只能延长一次 "
 		    "(probation can be extended once)", val_text(cur, MCOL("probation_until")));
 	return 0;
 }
@@ -599,7 +578,7 @@ admit_member(struct replica *r, const Tongxin__Value *cur, const struct dom_dev_
 		return -1;
 	}
 	if (rep_insert(r, TBL_MEMBER, mv, mid, err, sizeof err) != 0)
-		return fail(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
+		return dom_err(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
 	return 0;
 }
 
@@ -624,21 +603,21 @@ dom_dev_step(struct replica *r, const char *operator_name, const char *id,
 	if (a == NULL)
 		a = &none;
 	if (!step_ok(step))
-		return fail(e, DOM_INVALID, -1, "未知操作 unknown step");
+		return dom_err(e, DOM_INVALID, -1, "未知操作 unknown step");
 	t = steps[step].t;
 	mcol = schema_col_index(&schema_tables[t], steps[step].meeting_col);
 	if (!id_valid(id))
-		return fail(e, DOM_NOT_FOUND, -1, "未找到 no such record");
+		return dom_err(e, DOM_NOT_FOUND, -1, "未找到 no such record");
 	if (step == DOM_DEV_EXTEND && (a->until == NULL || a->until[0] == '\0'))
-		return fail(e, DOM_MISSING, MCOL("probation_until"), "缺少必填项 预备期满日期");
+		return dom_err(e, DOM_MISSING, MCOL("probation_until"), "缺少必填项 预备期满日期");
 	memset(cur, 0, sizeof cur);
 	if (rep_begin(r, operator_name) != 0)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	if ((got = rep_get(r, t, id, cur, NULL)) != 1) {
 		if (got == 0)
-			fail(e, DOM_NOT_FOUND, -1, "本副本中没有这条记录 (not found)");
+			dom_err(e, DOM_NOT_FOUND, -1, "本副本中没有这条记录 (not found)");
 		else
-			db_fail(r, e);
+			dom_db_err(r, e);
 		goto out;
 	}
 	done_name(done, t, cur);
@@ -651,7 +630,7 @@ dom_dev_step(struct replica *r, const char *operator_name, const char *id,
 	if (step == DOM_DEV_EXTEND) {
 		snprintf(date, sizeof date, "%s", a->until);
 		if (!validate_date(date)) {
-			fail(e, DOM_INVALID, MCOL("probation_until"), "预备期满日期 (probation_until) 日期 "
+			dom_err(e, DOM_INVALID, MCOL("probation_until"), "预备期满日期 (probation_until) 日期 "
 			    "\"%s\" 无效，应为 YYYY-MM-DD", a->until);
 			goto out;
 		}
@@ -683,7 +662,7 @@ dom_dev_step(struct replica *r, const char *operator_name, const char *id,
 		upd_text(&u, row, ACOL("member_id"), "00000000-0000-0000-0000-000000000000");
 	today_str(today);
 	if (validate_row(t, row, today, why, sizeof why) != 0) {
-		fail(e, DOM_INVALID, step_date_col(step), "%s", why);
+		dom_err(e, DOM_INVALID, step_date_col(step), "%s", why);
 		goto out;
 	}
 	if (step == DOM_DEV_ADMIT) {
@@ -699,11 +678,11 @@ dom_dev_step(struct replica *r, const char *operator_name, const char *id,
 		goto out;
 	}
 	if (rep_update(r, t, id, u.cols, u.vals, u.n, err, sizeof err) != 0) {
-		fail(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
+		dom_err(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
 		goto out;
 	}
 	if (rep_commit(r, err, sizeof err) != 0) {
-		rc = fail(e, DOM_FAIL, -1, "%s", err);
+		rc = dom_err(e, DOM_FAIL, -1, "%s", err);
 		goto done;
 	}
 	rc = 0;
@@ -739,21 +718,21 @@ dom_dev_stop(struct replica *r, const char *operator_name, const char *id, const
 		done = &scratch;
 	memset(done, 0, sizeof *done);
 	if (!id_valid(id))
-		return fail(e, DOM_NOT_FOUND, -1, "未找到 no such record");
+		return dom_err(e, DOM_NOT_FOUND, -1, "未找到 no such record");
 	memset(cur, 0, sizeof cur);
 	if (rep_begin(r, operator_name) != 0)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	if ((got = rep_get(r, TBL_APPLICANT, id, cur, NULL)) != 1) {
 		if (got == 0)
-			fail(e, DOM_NOT_FOUND, -1, "本副本中没有这条记录 (not found)");
+			dom_err(e, DOM_NOT_FOUND, -1, "本副本中没有这条记录 (not found)");
 		else
-			db_fail(r, e);
+			dom_db_err(r, e);
 		goto out;
 	}
 	done_name(done, TBL_APPLICANT, cur);
 	stage = val_text(cur, ACOL("stage"));
 	if (stage == NULL || strcmp(stage, "admitted") == 0 || strcmp(stage, "stopped") == 0) {
-		fail(e, DOM_INVALID, ACOL("stage"), "此人现为%s，不能停止培养 (only a person still in "
+		dom_err(e, DOM_INVALID, ACOL("stage"), "此人现为%s，不能停止培养 (only a person still in "
 		    "the pipeline can be stopped)", label_of("dev_stage", stage));
 		goto out;
 	}
@@ -763,14 +742,14 @@ dom_dev_stop(struct replica *r, const char *operator_name, const char *id, const
 		Tongxin__Value nv;
 		value_set_text(&nv, note);
 		if (validate_value(cn, &nv, why, sizeof why) != 0) {
-			fail(e, DOM_INVALID, ACOL("note"), "%s", why);
+			dom_err(e, DOM_INVALID, ACOL("note"), "%s", why);
 			goto out;
 		}
 		upd_text(&u, row, ACOL("note"), note);
 	}
 	today_str(today);
 	if (validate_row(TBL_APPLICANT, row, today, why, sizeof why) != 0) {
-		fail(e, DOM_INVALID, -1, "%s", why);
+		dom_err(e, DOM_INVALID, -1, "%s", why);
 		goto out;
 	}
 	if (dry_run) {
@@ -778,10 +757,10 @@ dom_dev_stop(struct replica *r, const char *operator_name, const char *id, const
 		goto out;
 	}
 	if (rep_update(r, TBL_APPLICANT, id, u.cols, u.vals, u.n, err, sizeof err) != 0) {
-		fail(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
+		dom_err(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
 		goto out;
 	}
-	rc = rep_commit(r, err, sizeof err) != 0 ? fail(e, DOM_FAIL, -1, "%s", err) : 0;
+	rc = rep_commit(r, err, sizeof err) != 0 ? dom_err(e, DOM_FAIL, -1, "%s", err) : 0;
 	for (int c = 0; c < DOM_MAX_COLS; c++)
 		value_clear(&cur[c]);
 	return rc;
@@ -813,32 +792,32 @@ dom_applicant_edit(struct replica *r, const char *operator_name, const char *id,
 		for (size_t k = 0; k < sizeof editable / sizeof editable[0]; k++)
 			ok = ok || strcmp(td->cols[c].name, editable[k]) == 0;
 		if (!ok)
-			return fail(e, DOM_INVALID, c, "%s不能在此修改 (%s is set by the pipeline's steps or "
+			return dom_err(e, DOM_INVALID, c, "%s不能在此修改 (%s is set by the pipeline's steps or "
 			    "fixed with the record)", td->cols[c].label, td->cols[c].name);
 		if (u.n == sizeof u.cols / sizeof u.cols[0])
-			return fail(e, DOM_INVALID, c, "一次修改的项目过多 too many items");
+			return dom_err(e, DOM_INVALID, c, "一次修改的项目过多 too many items");
 		u.cols[u.n] = (uint32_t)c;
 		u.vals[u.n++] = vals[c];
 	}
 	if (u.n == 0)
-		return fail(e, DOM_INVALID, -1, "没有要修改的项目 nothing to change");
+		return dom_err(e, DOM_INVALID, -1, "没有要修改的项目 nothing to change");
 	if (!id_valid(id))
-		return fail(e, DOM_NOT_FOUND, -1, "未找到 no such record");
+		return dom_err(e, DOM_NOT_FOUND, -1, "未找到 no such record");
 	memset(cur, 0, sizeof cur);
 	if (rep_begin(r, operator_name) != 0)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	if (dom_check_values(TBL_APPLICANT, vals, set, false, e) != 0)
 		goto out;
 	if ((got = rep_get(r, TBL_APPLICANT, id, cur, NULL)) != 1) {
 		if (got == 0)
-			fail(e, DOM_NOT_FOUND, -1, "本副本中没有这条记录 (not found)");
+			dom_err(e, DOM_NOT_FOUND, -1, "本副本中没有这条记录 (not found)");
 		else
-			db_fail(r, e);
+			dom_db_err(r, e);
 		goto out;
 	}
 	stage = val_text(cur, ACOL("stage"));
 	if (stage != NULL && strcmp(stage, "admitted") == 0) {
-		fail(e, DOM_INVALID, ACOL("stage"), "已接收为预备党员，请修改党员信息 (admitted: edit the "
+		dom_err(e, DOM_INVALID, ACOL("stage"), "已接收为预备党员，请修改党员信息 (admitted: edit the "
 		    "member record)");
 		goto out;
 	}
@@ -846,14 +825,14 @@ dom_applicant_edit(struct replica *r, const char *operator_name, const char *id,
 		row[c] = set[c] ? vals[c] : cur[c];
 		if (set[c] && (td->cols[c].flags & COLF_REQUIRED) &&
 		    vals[c].kind_case == TONGXIN__VALUE__KIND__NOT_SET) {
-			fail(e, DOM_INVALID, c, "%s (%s) cannot be empty", td->cols[c].label,
+			dom_err(e, DOM_INVALID, c, "%s (%s) cannot be empty", td->cols[c].label,
 			    td->cols[c].name);
 			goto out;
 		}
 	}
 	today_str(today);
 	if (validate_row(TBL_APPLICANT, row, today, why, sizeof why) != 0) {
-		fail(e, DOM_INVALID, -1, "%s", why);
+		dom_err(e, DOM_INVALID, -1, "%s", why);
 		goto out;
 	}
 	if (dry_run) {
@@ -861,10 +840,10 @@ dom_applicant_edit(struct replica *r, const char *operator_name, const char *id,
 		goto out;
 	}
 	if (rep_update(r, TBL_APPLICANT, id, u.cols, u.vals, u.n, err, sizeof err) != 0) {
-		fail(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
+		dom_err(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
 		goto out;
 	}
-	rc = rep_commit(r, err, sizeof err) != 0 ? fail(e, DOM_FAIL, -1, "%s", err) : 0;
+	rc = rep_commit(r, err, sizeof err) != 0 ? dom_err(e, DOM_FAIL, -1, "%s", err) : 0;
 	for (int c = 0; c < DOM_MAX_COLS; c++)
 		value_clear(&cur[c]);
 	return rc;
@@ -888,7 +867,7 @@ dom_dev_list(struct replica *r, const struct dom_dev_query *q,
 	dom_error_clear(e);
 	if (q && q->stage && q->stage[0] &&
 	    (stage = vocab_parse(vocab_get("dev_stage"), q->stage)) == NULL)
-		return fail(e, DOM_INVALID, ACOL("stage"), "发展阶段“%s”无效 (unknown stage)", q->stage);
+		return dom_err(e, DOM_INVALID, ACOL("stage"), "发展阶段“%s”无效 (unknown stage)", q->stage);
 	if (sqlite3_prepare_v2(replica_db(r), DOM_SUBTREE_CTE
 	    " SELECT a.id, a.name, a.gender, a.id_number, a.stage, a.org_id, o.name, a.applied_on,"
 	    "  a.activist_on, a.candidate_on, a.admitted_on, a.member_id, a.note"
@@ -897,7 +876,7 @@ dom_dev_list(struct replica *r, const struct dom_dev_query *q,
 	    " ORDER BY CASE a.stage WHEN 'applicant' THEN 0 WHEN 'activist' THEN 1"
 	    "  WHEN 'candidate' THEN 2 WHEN 'admitted' THEN 3 ELSE 4 END, a.name, a.id",
 	    -1, &st, NULL) != SQLITE_OK)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	if (q && q->org_id && q->org_id[0])
 		sqlite3_bind_text(st, 1, q->org_id, -1, SQLITE_STATIC);
 	if (stage)
@@ -920,7 +899,7 @@ dom_dev_list(struct replica *r, const struct dom_dev_query *q,
 		each(&d, arg);
 	}
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(r, e);
+	return rc == SQLITE_DONE ? 0 : dom_db_err(r, e);
 }
 
 int
@@ -934,9 +913,9 @@ dom_applicant_get(struct replica *r, const char *id, Tongxin__Value *vals, char 
 	org_name[0] = '\0';
 	memset(vals, 0, sizeof *vals * DOM_MAX_COLS);
 	if (!id_valid(id) || (got = rep_get(r, TBL_APPLICANT, id, vals, NULL)) == 0)
-		return fail(e, DOM_NOT_FOUND, -1, "本副本中没有这条记录 (not found)");
+		return dom_err(e, DOM_NOT_FOUND, -1, "本副本中没有这条记录 (not found)");
 	if (got < 0)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	if (val_text(vals, ACOL("org_id")) && sqlite3_prepare_v2(replica_db(r),
 	    "SELECT name FROM org WHERE id = ?1", -1, &st, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(st, 1, vals[ACOL("org_id")].s, -1, SQLITE_STATIC);
@@ -958,16 +937,16 @@ dom_dev_meetings(struct replica *r, const char *org_id, enum dom_dev_step step, 
 
 	dom_error_clear(e);
 	if (!step_ok(step))
-		return fail(e, DOM_INVALID, -1, "未知操作 unknown step");
+		return dom_err(e, DOM_INVALID, -1, "未知操作 unknown step");
 	kinds = meeting_kinds_for(steps[step].t, steps[step].meeting_col);
 	if (org_id == NULL || !id_valid(org_id))
-		return fail(e, DOM_NOT_FOUND, -1, "未知组织 unknown organisation");
+		return dom_err(e, DOM_NOT_FOUND, -1, "未知组织 unknown organisation");
 	if (deciding_org(r, org_id, deciding, e) != 0)
 		return -1;
 	if (sqlite3_prepare_v2(replica_db(r), "SELECT m.id, m.held_on, m.kind, m.topic, o.name"
 	    " FROM meeting m LEFT JOIN org o ON o.id = m.org_id WHERE m.org_id = ?1"
 	    " ORDER BY m.held_on DESC, m.id", -1, &st, NULL) != SQLITE_OK)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	sqlite3_bind_text(st, 1, deciding, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < limit) {
 		struct dom_dev_meeting m = { .id = stmt_text(st, 0), .held_on = stmt_text(st, 1),
@@ -981,7 +960,7 @@ dom_dev_meetings(struct replica *r, const char *org_id, enum dom_dev_step step, 
 		}
 	}
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : db_fail(r, e);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : dom_db_err(r, e);
 }
 
 /* Date column d plus one year in SQL, 29 February on 28 February as date_add_years(). */
@@ -1001,7 +980,7 @@ dom_dev_due(struct replica *r, const char *month,
 	dom_error_clear(e);
 	snprintf(first, sizeof first, "%.7s-01", month ? month : "");
 	if (month == NULL || strlen(month) != 7 || !validate_date(first))
-		return fail(e, DOM_INVALID, -1, "月份“%s”无效，应为 YYYY-MM (give a month such as "
+		return dom_err(e, DOM_INVALID, -1, "月份“%s”无效，应为 YYYY-MM (give a month such as "
 		    "2026-11)", month ? month : "");
 	if (sqlite3_prepare_v2(replica_db(r),
 	    "WITH due(kind, id, name, org_name, since, due_on, extended) AS ("
@@ -1018,7 +997,7 @@ dom_dev_due(struct replica *r, const char *month,
 	    " SELECT kind, due_on < ?1, id, name, org_name, since, due_on, extended FROM due"
 	    " WHERE substr(due_on, 1, 7) = ?2 OR (kind = 1 AND due_on < ?1)"
 	    " ORDER BY kind, due_on < ?1 DESC, due_on, name, id", -1, &st, NULL) != SQLITE_OK)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	sqlite3_bind_text(st, 1, first, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, month, 7, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -1032,7 +1011,7 @@ dom_dev_due(struct replica *r, const char *month,
 		each(&d, arg);
 	}
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(r, e);
+	return rc == SQLITE_DONE ? 0 : dom_db_err(r, e);
 }
 
 int
@@ -1048,9 +1027,9 @@ dom_probation_get(struct replica *r, const char *member_id, struct dom_probation
 	memset(v, 0, sizeof v);
 	if (member_id == NULL || !id_valid(member_id) ||
 	    (got = rep_get(r, TBL_MEMBER, member_id, v, NULL)) == 0)
-		return fail(e, DOM_NOT_FOUND, -1, "本副本中没有这名党员 (not found)");
+		return dom_err(e, DOM_NOT_FOUND, -1, "本副本中没有这名党员 (not found)");
 	if (got < 0)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 #define COPY(dst, col) snprintf(dst, sizeof dst, "%s", (s = val_text(v, MCOL(col))) ? s : "")
 	COPY(p->category, "category");
 	COPY(p->join_date, "join_date");

@@ -27,28 +27,6 @@
 _Static_assert(DOM_DUES_CHARTER_MONTHS > DOM_DUES_WARN_MONTHS, "the flags grow with the months");
 _Static_assert(DOM_DUES_MAX_MONTHS >= DOM_DUES_CHARTER_MONTHS, "the cap is past the threshold");
 
-/* Fill e (kind, col, printf-style message) and return -1. */
-static int __attribute__((format(printf, 4, 5)))
-fail(struct dom_error *e, enum dom_fail kind, int col, const char *fmt, ...)
-{
-	va_list ap;
-
-	e->kind = kind;
-	e->col = col;
-	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-/* e as "the replica could not be used" with SQLite's message; returns -1. */
-static int
-db_fail(struct replica *r, struct dom_error *e)
-{
-	return fail(e, DOM_FAIL, -1, "副本读写失败 the replica could not be used: %s",
-	    sqlite3_errmsg(replica_db(r)));
-}
-
 static const char *
 stmt_text(sqlite3_stmt *st, int c)
 {
@@ -196,11 +174,11 @@ member_load(struct replica *r, const char *id, Tongxin__Value *cur, struct dom_e
 
 	memset(cur, 0, sizeof(Tongxin__Value) * DOM_MAX_COLS);
 	if (id == NULL || !id_valid(id))
-		return fail(e, DOM_NOT_FOUND, -1, "未找到党员 no such member");
+		return dom_err(e, DOM_NOT_FOUND, -1, "未找到党员 no such member");
 	rc = rep_get(r, TBL_MEMBER, id, cur, NULL);
 	if (rc < 0)
-		return db_fail(r, e);
-	return rc == 0 ? fail(e, DOM_NOT_FOUND, -1, "未找到党员 no such member in this replica") : 0;
+		return dom_db_err(r, e);
+	return rc == 0 ? dom_err(e, DOM_NOT_FOUND, -1, "未找到党员 no such member in this replica") : 0;
 }
 
 /*
@@ -214,11 +192,11 @@ owes_dues(const Tongxin__Value *cur, const char *what, int col, struct dom_error
 	const char *standing = val_text(cur, MCOL("standing"));
 
 	if (how != NULL)
-		return fail(e, DOM_INVALID, col, "该党员已于 %s 减少（%s），不再交纳党费，%s the member "
+		return dom_err(e, DOM_INVALID, col, "该党员已于 %s 减少（%s），不再交纳党费，%s the member "
 		    "left on %s (%s) and pays no dues", on ? on : "?",
 		    vocab_show(vocab_get("leave_reason"), how), what, on ? on : "?", how);
 	if (standing != NULL && strcmp(standing, "normal") != 0)
-		return fail(e, DOM_INVALID, col, "该党员党籍状态为%s，不交纳党费，%s the member's "
+		return dom_err(e, DOM_INVALID, col, "该党员党籍状态为%s，不交纳党费，%s the member's "
 		    "standing is %s", vocab_show(vocab_get("standing"), standing), what, standing);
 	return 0;
 }
@@ -273,21 +251,21 @@ setting_parse(const char *cls_in, const char *base_yuan, const char **cls, int64
 	char list[256], y[32];
 
 	if (!given(cls_in))
-		return fail(e, DOM_MISSING, cc, "缺少必填项 党费类别 (the dues class)");
+		return dom_err(e, DOM_MISSING, cc, "缺少必填项 党费类别 (the dues class)");
 	if ((*cls = vocab_parse(vocab_get("dues_class"), cls_in)) == NULL) {
 		vocab_list(vocab_get("dues_class"), 1, "、", list, sizeof list);
-		return fail(e, DOM_INVALID, cc, "党费类别 \"%.64s\" 无效，可选：%s", cls_in, list);
+		return dom_err(e, DOM_INVALID, cc, "党费类别 \"%.64s\" 无效，可选：%s", cls_in, list);
 	}
 	*base = -1;
 	if (!class_has_base(*cls)) {
 		if (given(base_yuan))
-			return fail(e, DOM_INVALID, cb, "%s党员每月固定交纳 %s 元党费，不需要交纳基数 "
+			return dom_err(e, DOM_INVALID, cb, "%s党员每月固定交纳 %s 元党费，不需要交纳基数 "
 			    "(this class pays a fixed amount: no base)", class_label(*cls),
 			    dom_yuan_text(DUES_FIXED, y));
 		return 0;
 	}
 	if (!given(base_yuan))
-		return fail(e, DOM_MISSING, cb, strcmp(*cls, "farmer") == 0 ?
+		return dom_err(e, DOM_MISSING, cb, strcmp(*cls, "farmer") == 0 ?
 		    "农民党员须给出每月交纳的金额（0.20 至 1.00 元）the farmer's monthly amount is "
 		    "required" : "%s党员须给出交纳基数：每月%s（税后，元）the monthly base is required",
 		    class_label(*cls), strcmp(*cls, "retired") == 0 ? "离退休费" : "工资收入");
@@ -295,14 +273,14 @@ setting_parse(const char *cls_in, const char *base_yuan, const char **cls, int64
 	case 0:
 		break;
 	case -2:
-		return fail(e, DOM_INVALID, cb, "交纳基数 %.32s 元超过上限 %lld 元 (too large)",
+		return dom_err(e, DOM_INVALID, cb, "交纳基数 %.32s 元超过上限 %lld 元 (too large)",
 		    base_yuan, (long long)YUAN_MAX);
 	default:
-		return fail(e, DOM_INVALID, cb, "交纳基数 \"%.32s\" 不是金额：应为元，最多两位小数 "
+		return dom_err(e, DOM_INVALID, cb, "交纳基数 \"%.32s\" 不是金额：应为元，最多两位小数 "
 		    "(yuan with up to two decimals)", base_yuan);
 	}
 	if (strcmp(*cls, "farmer") == 0 && (*base < DUES_FARMER_MIN || *base > DUES_FARMER_MAX))
-		return fail(e, DOM_INVALID, cb, "农民党员每月交纳 0.20 至 1.00 元党费，%s 元不在此范围 "
+		return dom_err(e, DOM_INVALID, cb, "农民党员每月交纳 0.20 至 1.00 元党费，%s 元不在此范围 "
 		    "(a farmer pays 0.20 to 1.00 yuan)", dom_yuan_text(*base, y));
 	return 0;
 }
@@ -329,20 +307,20 @@ dom_dues_set(struct replica *r, const char *operator_name, const char *id, const
 		value_set_null(&setv[1]);
 	today_str(today);
 	if (rep_begin(r, operator_name) != 0)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	if ((rc = member_load(r, id, cur, e)) == 0 &&
 	    (rc = owes_dues(cur, "不能设定党费类别", (int)cols[0], e)) == 0) {
 		memcpy(merged, cur, sizeof merged);   /* borrowed strings */
 		for (int k = 0; k < 2 && rc == 0; k++) {
 			if (validate_value(&td->cols[cols[k]], &setv[k], why, sizeof why) != 0)
-				rc = fail(e, DOM_INVALID, (int)cols[k], "%s", why);
+				rc = dom_err(e, DOM_INVALID, (int)cols[k], "%s", why);
 			merged[cols[k]] = setv[k];
 		}
 		if (rc == 0 && validate_row(TBL_MEMBER, merged, today, why, sizeof why) != 0)
-			rc = fail(e, DOM_INVALID, -1, "%s", why);
+			rc = dom_err(e, DOM_INVALID, -1, "%s", why);
 		if (rc == 0 && !dry_run &&
 		    rep_update(r, TBL_MEMBER, id, cols, setv, 2, err, sizeof err) != 0)
-			rc = fail(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
+			rc = dom_err(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
 	}
 	clear_row(cur);
 	if (rc != 0 || dry_run) {
@@ -352,7 +330,7 @@ dom_dues_set(struct replica *r, const char *operator_name, const char *id, const
 		return rc;
 	}
 	if (rep_commit(r, err, sizeof err) != 0)
-		return fail(e, DOM_FAIL, -1, "%s", err);
+		return dom_err(e, DOM_FAIL, -1, "%s", err);
 	if (monthly)
 		*monthly = dues_monthly(cls, base);
 	return 0;
@@ -374,7 +352,7 @@ payment_of(struct replica *r, const char *id, const char *month, char pid[ID_TEX
 	/* By period (member/month): indexed on every replica. */
 	if (sqlite3_prepare_v2(replica_db(r), "SELECT id, amount, paid_on FROM dues_payment"
 	    " WHERE period = ?1 || '/' || ?2 ORDER BY id LIMIT 1", -1, &st, NULL) != SQLITE_OK)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, month, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
@@ -389,7 +367,7 @@ payment_of(struct replica *r, const char *id, const char *month, char pid[ID_TEX
 	} else if (rc == SQLITE_DONE) {
 		rc = 0;
 	} else {
-		rc = db_fail(r, e);
+		rc = dom_db_err(r, e);
 	}
 	sqlite3_finalize(st);
 	return rc;
@@ -402,31 +380,31 @@ pay_parse(const struct dom_dues_pay *p, int64_t *amount, struct dom_error *e)
 	char y[32];
 
 	if (!given(p->month))
-		return fail(e, DOM_MISSING, PCOL("month"), "缺少必填项 月份 (the month, YYYY-MM)");
+		return dom_err(e, DOM_MISSING, PCOL("month"), "缺少必填项 月份 (the month, YYYY-MM)");
 	if (!dom_month_valid(p->month))
-		return fail(e, DOM_INVALID, PCOL("month"), "月份 \"%.16s\" 无效，应为 YYYY-MM "
+		return dom_err(e, DOM_INVALID, PCOL("month"), "月份 \"%.16s\" 无效，应为 YYYY-MM "
 		    "(a month such as 2026-03)", p->month);
 	*amount = -1;
 	if (given(p->amount)) {
 		int prc = dom_yuan_parse(p->amount, amount);
 		if (prc == -1)
-			return fail(e, DOM_INVALID, PCOL("amount"), "金额 \"%.32s\" 不是金额：应为元，"
+			return dom_err(e, DOM_INVALID, PCOL("amount"), "金额 \"%.32s\" 不是金额：应为元，"
 			    "最多两位小数 (yuan with up to two decimals)", p->amount);
 		if (prc == -2 || *amount > DOM_DUES_AMOUNT_MAX)
-			return fail(e, DOM_INVALID, PCOL("amount"), "金额 %.32s 元超过一次交纳的上限 %s 元 "
+			return dom_err(e, DOM_INVALID, PCOL("amount"), "金额 %.32s 元超过一次交纳的上限 %s 元 "
 			    "(too large)", p->amount, dom_yuan_text(DOM_DUES_AMOUNT_MAX, y));
 		if (*amount <= 0)
-			return fail(e, DOM_INVALID, PCOL("amount"), "金额须大于 0 元，而不是 %s 元 "
+			return dom_err(e, DOM_INVALID, PCOL("amount"), "金额须大于 0 元，而不是 %s 元 "
 			    "(the amount must be more than 0)", dom_yuan_text(*amount, y));
 	}
 	if (given(p->paid_on) && !validate_date(p->paid_on))
-		return fail(e, DOM_INVALID, PCOL("paid_on"), "交纳日期 \"%.16s\" 不是有效日期 "
+		return dom_err(e, DOM_INVALID, PCOL("paid_on"), "交纳日期 \"%.16s\" 不是有效日期 "
 		    "(YYYY-MM-DD)", p->paid_on);
 	if (p->by && strlen(p->by) > DOM_DUES_BY_MAX)
-		return fail(e, DOM_INVALID, PCOL("received_by"), "收缴人不能超过 %d 字节 (too long)",
+		return dom_err(e, DOM_INVALID, PCOL("received_by"), "收缴人不能超过 %d 字节 (too long)",
 		    DOM_DUES_BY_MAX);
 	if (p->note && strlen(p->note) > DOM_DUES_NOTE_MAX)
-		return fail(e, DOM_INVALID, PCOL("note"), "备注不能超过 %d 字节 (too long)",
+		return dom_err(e, DOM_INVALID, PCOL("note"), "备注不能超过 %d 字节 (too long)",
 		    DOM_DUES_NOTE_MAX);
 	return 0;
 }
@@ -457,18 +435,18 @@ pay_in_txn(struct replica *r, const char *id, const struct dom_dues_pay *p, int6
 	snprintf(limit, sizeof limit, "%.7s", today);
 	dom_month_add(limit, 12, limit);   /* this month plus a year (the row rule's bound) */
 	if (strcmp(p->month, limit) > 0) {
-		rc = fail(e, DOM_INVALID, PCOL("month"), "%s 超过一年之后：党费最多预交一年（至 %s）"
+		rc = dom_err(e, DOM_INVALID, PCOL("month"), "%s 超过一年之后：党费最多预交一年（至 %s）"
 		    "(at most a year ahead)", p->month, limit);
 		goto out;
 	}
 	if (join && strncmp(p->month, join, 7) < 0) {
-		rc = fail(e, DOM_INVALID, PCOL("month"), "%s 早于入党月份 %.7s：入党前不交纳党费 "
+		rc = dom_err(e, DOM_INVALID, PCOL("month"), "%s 早于入党月份 %.7s：入党前不交纳党费 "
 		    "(before the member joined)", p->month, join);
 		goto out;
 	}
 	if ((rc = payment_of(r, id, p->month, pid, &paid, on, e)) != 0) {
 		if (rc > 0)
-			rc = fail(e, DOM_INVALID, PCOL("month"), "%s 的党费已于 %s 交纳 %s 元（编号 %s），"
+			rc = dom_err(e, DOM_INVALID, PCOL("month"), "%s 的党费已于 %s 交纳 %s 元（编号 %s），"
 			    "同一月份不能重复交纳 the month is paid already", p->month, on,
 			    dom_yuan_text(paid, y), dom_short(pid));
 		goto out;
@@ -478,7 +456,7 @@ pay_in_txn(struct replica *r, const char *id, const struct dom_dues_pay *p, int6
 		fen = cls ? dues_monthly(cls, cur[cb].kind_case == TONGXIN__VALUE__KIND_I ?
 		    cur[cb].i : -1) : -1;
 		if (fen <= 0) {
-			rc = fail(e, DOM_MISSING, PCOL("amount"), "该党员未设定党费类别和交纳基数，无法"
+			rc = dom_err(e, DOM_MISSING, PCOL("amount"), "该党员未设定党费类别和交纳基数，无法"
 			    "计算应交金额：请先设定（dues set）或给出金额 no dues class set: give the "
 			    "amount");
 			goto out;
@@ -499,12 +477,12 @@ pay_in_txn(struct replica *r, const char *id, const struct dom_dues_pay *p, int6
 	if ((rc = dom_check_values(TBL_DUES_PAYMENT, v, set, true, e)) != 0)
 		goto out;
 	if (given(p->paid_on) && join && strcmp(p->paid_on, join) < 0) {
-		rc = fail(e, DOM_INVALID, PCOL("paid_on"), "交纳日期 %s 早于入党日期 %s "
+		rc = dom_err(e, DOM_INVALID, PCOL("paid_on"), "交纳日期 %s 早于入党日期 %s "
 		    "(before the member joined)", p->paid_on, join);
 		goto out;
 	}
 	if (!dry_run && rep_insert(r, TBL_DUES_PAYMENT, v, nid, err, sizeof err) != 0) {
-		rc = fail(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
+		rc = dom_err(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
 		goto out;
 	}
 	if (id_out)
@@ -528,15 +506,15 @@ dom_dues_pay(struct replica *r, const char *operator_name, const char *id,
 	if (pay_parse(p, &want, e) != 0)
 		return -1;
 	if (id == NULL || !id_valid(id))
-		return fail(e, DOM_NOT_FOUND, -1, "未找到党员 no such member");
+		return dom_err(e, DOM_NOT_FOUND, -1, "未找到党员 no such member");
 	if (rep_begin(r, operator_name) != 0)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	if (pay_in_txn(r, id, p, want, dry_run, id_out, amount, e) != 0 || dry_run) {
 		rep_rollback(r);
 		return e->kind == DOM_OK ? 0 : -1;
 	}
 	if (rep_commit(r, err, sizeof err) != 0)
-		return fail(e, DOM_FAIL, -1, "%s", err);
+		return dom_err(e, DOM_FAIL, -1, "%s", err);
 	return 0;
 }
 
@@ -559,10 +537,10 @@ dom_dues_fix(struct replica *r, const char *operator_name, const char *id,
 	if (pay_parse(p, &want, e) != 0)
 		return -1;
 	if (want < 0 && !given(p->paid_on) && !given(p->by) && !given(p->note))
-		return fail(e, DOM_MISSING, PCOL("amount"), "没有要更正的内容：请给出金额、交纳日期、"
+		return dom_err(e, DOM_MISSING, PCOL("amount"), "没有要更正的内容：请给出金额、交纳日期、"
 		    "收缴人或备注 (nothing to correct)");
 	if (id == NULL || !id_valid(id))
-		return fail(e, DOM_NOT_FOUND, -1, "未找到党员 no such member");
+		return dom_err(e, DOM_NOT_FOUND, -1, "未找到党员 no such member");
 	for (size_t k = 0; k < 4; k++) {
 		if (k == 0 ? want < 0 : !given(given_text[k]))
 			continue;
@@ -575,29 +553,29 @@ dom_dues_fix(struct replica *r, const char *operator_name, const char *id,
 	}
 	today_str(today);
 	if (rep_begin(r, operator_name) != 0)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	if ((rc = payment_of(r, id, p->month, pid, NULL, NULL, e)) == 0)
-		rc = fail(e, DOM_NOT_FOUND, PCOL("month"), "%s 没有交纳记录，无可更正 (no payment of "
+		rc = dom_err(e, DOM_NOT_FOUND, PCOL("month"), "%s 没有交纳记录，无可更正 (no payment of "
 		    "this month in this replica)", p->month);
 	else if (rc > 0 && (rc = rep_get(r, TBL_DUES_PAYMENT, pid, cur, NULL)) != 1)
-		rc = db_fail(r, e);
+		rc = dom_db_err(r, e);
 	else if (rc > 0)
 		rc = 0;
 	if (rc == 0) {
 		memcpy(merged, cur, sizeof merged);   /* borrowed strings */
 		for (size_t k = 0; k < n && rc == 0; k++) {
 			if (validate_value(&td->cols[cols[k]], &setv[k], why, sizeof why) != 0)
-				rc = fail(e, DOM_INVALID, (int)cols[k], "%s", why);
+				rc = dom_err(e, DOM_INVALID, (int)cols[k], "%s", why);
 			merged[cols[k]] = setv[k];
 		}
 		if (rc == 0 && validate_row(TBL_DUES_PAYMENT, merged, today, why, sizeof why) != 0)
-			rc = fail(e, DOM_INVALID, -1, "%s", why);
+			rc = dom_err(e, DOM_INVALID, -1, "%s", why);
 		if (rc == 0 && amount)
 			*amount = merged[PCOL("amount")].kind_case == TONGXIN__VALUE__KIND_I ?
 			    merged[PCOL("amount")].i : 0;
 		if (rc == 0 && !dry_run &&
 		    rep_update(r, TBL_DUES_PAYMENT, pid, cols, setv, n, err, sizeof err) != 0)
-			rc = fail(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
+			rc = dom_err(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
 	}
 	clear_row(cur);
 	if (rc != 0 || dry_run) {
@@ -605,7 +583,7 @@ dom_dues_fix(struct replica *r, const char *operator_name, const char *id,
 		return rc;
 	}
 	if (rep_commit(r, err, sizeof err) != 0)
-		return fail(e, DOM_FAIL, -1, "%s", err);
+		return dom_err(e, DOM_FAIL, -1, "%s", err);
 	return 0;
 }
 
@@ -660,14 +638,14 @@ dom_dues_pay_all(struct replica *r, const char *operator_name, const char *month
 	if (pay_parse(&p, &want, e) != 0 || scope_of(r, org_code, &sc, e) != 0)
 		return -1;
 	if ((ids = malloc(sizeof *ids * DOM_DUES_MAX_ROWS)) == NULL)
-		return fail(e, DOM_FAIL, -1, "内存不足 out of memory");
+		return dom_err(e, DOM_FAIL, -1, "内存不足 out of memory");
 	if (rep_begin(r, operator_name) != 0) {
 		free(ids);
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	}
 	/* Who is due is read in the transaction; the writes follow the reading. */
 	if (sqlite3_prepare_v2(replica_db(r), sql, -1, &st, NULL) != SQLITE_OK) {
-		rc = db_fail(r, e);
+		rc = dom_db_err(r, e);
 		goto out;
 	}
 	bind_scope(st, &sc);
@@ -678,7 +656,7 @@ dom_dues_pay_all(struct replica *r, const char *operator_name, const char *month
 		} else if (sqlite3_column_type(st, 1) == SQLITE_NULL) {
 			b->no_class++;
 		} else if (n == DOM_DUES_MAX_ROWS) {
-			rc = fail(e, DOM_INVALID, -1, "一次最多为 %d 名党员登记交纳，请按支部分批 "
+			rc = dom_err(e, DOM_INVALID, -1, "一次最多为 %d 名党员登记交纳，请按支部分批 "
 			    "(too many members at once: give --branch)", DOM_DUES_MAX_ROWS);
 			goto out;
 		} else {
@@ -689,7 +667,7 @@ dom_dues_pay_all(struct replica *r, const char *operator_name, const char *month
 		}
 	}
 	if (step != SQLITE_DONE) {
-		rc = db_fail(r, e);
+		rc = dom_db_err(r, e);
 		goto out;
 	}
 	sqlite3_finalize(st);
@@ -706,7 +684,7 @@ dom_dues_pay_all(struct replica *r, const char *operator_name, const char *month
 			if (e->kind == DOM_INVALID) {
 				char why[sizeof e->msg];
 				snprintf(why, sizeof why, "%s", e->msg);
-				fail(e, DOM_INVALID, e->col, "%s：%s；全部未登记 (nothing was recorded)",
+				dom_err(e, DOM_INVALID, e->col, "%s：%s；全部未登记 (nothing was recorded)",
 				    ids[k].name, why);
 			}
 			goto out;
@@ -722,7 +700,7 @@ out:
 		return rc;
 	}
 	if (rep_commit(r, err, sizeof err) != 0)
-		return fail(e, DOM_FAIL, -1, "%s", err);
+		return dom_err(e, DOM_FAIL, -1, "%s", err);
 	return 0;
 }
 
@@ -748,11 +726,11 @@ dom_dues_month(struct replica *r, const char *month, const char *org_code,
 	dom_error_clear(e);
 	memset(t, 0, sizeof *t);
 	if (!dom_month_valid(month))
-		return fail(e, DOM_INVALID, -1, "月份 \"%.16s\" 无效，应为 YYYY-MM", month ? month : "");
+		return dom_err(e, DOM_INVALID, -1, "月份 \"%.16s\" 无效，应为 YYYY-MM", month ? month : "");
 	if (scope_of(r, org_code, &sc, e) != 0)
 		return -1;
 	if (sqlite3_prepare_v2(replica_db(r), sql, -1, &st, NULL) != SQLITE_OK)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	bind_scope(st, &sc);
 	sqlite3_bind_text(st, 2, month, -1, SQLITE_STATIC);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
@@ -785,7 +763,7 @@ dom_dues_month(struct replica *r, const char *month, const char *org_code,
 		each(&row, arg);
 	}
 	sqlite3_finalize(st);
-	return step == SQLITE_DONE ? 0 : db_fail(r, e);
+	return step == SQLITE_DONE ? 0 : dom_db_err(r, e);
 }
 
 int
@@ -801,9 +779,9 @@ dom_dues_history(struct replica *r, const char *id, const char *month, int n,
 	if (dom_dues_member(r, id, &d, e) != 0)
 		return -1;
 	if (n < 1 || n > 24)
-		return fail(e, DOM_INVALID, -1, "月数应为 1 至 24 (months 1..24)");
+		return dom_err(e, DOM_INVALID, -1, "月数应为 1 至 24 (months 1..24)");
 	if (given(month) && !dom_month_valid(month))
-		return fail(e, DOM_INVALID, -1, "月份 \"%.16s\" 无效，应为 YYYY-MM", month);
+		return dom_err(e, DOM_INVALID, -1, "月份 \"%.16s\" 无效，应为 YYYY-MM", month);
 	if (given(month))
 		snprintf(last, sizeof last, "%s", month);
 	else
@@ -812,7 +790,7 @@ dom_dues_history(struct replica *r, const char *id, const char *month, int n,
 	if (sqlite3_prepare_v2(replica_db(r), "SELECT month, id, amount, paid_on, received_by, note"
 	    " FROM dues_payment WHERE member_id = ?1 AND month >= ?2 AND month <= ?3"
 	    " ORDER BY month DESC, id", -1, &st, NULL) != SQLITE_OK)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, first, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, last, -1, SQLITE_STATIC);
@@ -835,7 +813,7 @@ dom_dues_history(struct replica *r, const char *id, const char *month, int n,
 		each(&row, arg);
 	}
 	sqlite3_finalize(st);
-	return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : db_fail(r, e);
+	return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : dom_db_err(r, e);
 }
 
 /* --- arrears ------------------------------------------------------------------------ */
@@ -937,7 +915,7 @@ dom_dues_arrears(struct replica *r, const char *as_of, const char *org_code,
 	if (more)
 		*more = false;
 	if (given(as_of) && !dom_month_valid(as_of))
-		return fail(e, DOM_INVALID, -1, "月份 \"%.16s\" 无效，应为 YYYY-MM", as_of);
+		return dom_err(e, DOM_INVALID, -1, "月份 \"%.16s\" 无效，应为 YYYY-MM", as_of);
 	if (given(as_of))
 		snprintf(asof, sizeof asof, "%s", as_of);
 	else
@@ -946,10 +924,10 @@ dom_dues_arrears(struct replica *r, const char *as_of, const char *org_code,
 	if (scope_of(r, org_code, &sc, e) != 0)
 		return -1;
 	if ((v = calloc(DOM_DUES_MAX_ROWS, sizeof *v)) == NULL)
-		return fail(e, DOM_FAIL, -1, "内存不足 out of memory");
+		return dom_err(e, DOM_FAIL, -1, "内存不足 out of memory");
 	if (sqlite3_prepare_v2(replica_db(r), sql, -1, &st, NULL) != SQLITE_OK) {
 		free(v);
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	}
 	bind_scope(st, &sc);
 	sqlite3_bind_text(st, 2, asof, -1, SQLITE_STATIC);
@@ -986,13 +964,13 @@ dom_dues_arrears(struct replica *r, const char *as_of, const char *org_code,
 		if (a->member_id == NULL || (stmt_text(st, 1) && a->name == NULL)) {
 			sqlite3_finalize(st);
 			arrears_free(v, n);
-			return fail(e, DOM_FAIL, -1, "内存不足 out of memory");
+			return dom_err(e, DOM_FAIL, -1, "内存不足 out of memory");
 		}
 	}
 	sqlite3_finalize(st);
 	if (step != SQLITE_DONE) {
 		arrears_free(v, n);
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	}
 	qsort(v, n, sizeof *v, arrear_cmp);
 	for (size_t k = 0; k < n; k++) {

@@ -22,28 +22,6 @@
 _Static_assert(DOM_LIFE_MAX_EVENTS > DOM_LIFE_MAX_SANCTIONS + 64,
     "a member's history holds every sanction shown and the other events");
 
-/* Fill e (kind, col, printf-style message) and return -1. */
-static int __attribute__((format(printf, 4, 5)))
-fail(struct dom_error *e, enum dom_fail kind, int col, const char *fmt, ...)
-{
-	va_list ap;
-
-	e->kind = kind;
-	e->col = col;
-	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-/* e as "the replica could not be used" with SQLite's message; returns -1. */
-static int
-db_fail(struct replica *r, struct dom_error *e)
-{
-	return fail(e, DOM_FAIL, -1, "副本读写失败 the replica could not be used: %s",
-	    sqlite3_errmsg(replica_db(r)));
-}
-
 static const char *
 stmt_text(sqlite3_stmt *st, int c)
 {
@@ -81,11 +59,11 @@ member_load(struct replica *r, const char *id, Tongxin__Value *cur, struct dom_e
 
 	memset(cur, 0, sizeof(Tongxin__Value) * DOM_MAX_COLS);
 	if (id == NULL || !id_valid(id))
-		return fail(e, DOM_NOT_FOUND, -1, "未找到党员 no such member");
+		return dom_err(e, DOM_NOT_FOUND, -1, "未找到党员 no such member");
 	rc = rep_get(r, TBL_MEMBER, id, cur, NULL);
 	if (rc < 0)
-		return db_fail(r, e);
-	return rc == 0 ? fail(e, DOM_NOT_FOUND, -1, "未找到党员 no such member in this replica") : 0;
+		return dom_db_err(r, e);
+	return rc == 0 ? dom_err(e, DOM_NOT_FOUND, -1, "未找到党员 no such member in this replica") : 0;
 }
 
 /*
@@ -99,7 +77,7 @@ not_left(const Tongxin__Value *cur, const char *what, int col, struct dom_error 
 
 	if (how == NULL)
 		return 0;
-	return fail(e, DOM_INVALID, col, "该党员已于 %s 减少（%s），%s；减少只能由"
+	return dom_err(e, DOM_INVALID, col, "该党员已于 %s 减少（%s），%s；减少只能由"
 	    "管理员修改党员信息撤销 the member left on %s (%s)", on ? on : "?",
 	    vocab_show(vocab_get("leave_reason"), how), what, on ? on : "?", how);
 }
@@ -139,14 +117,14 @@ date_ok(const char *date, const char *label, const char *join, const char *today
 	char q[61];
 
 	if (!given(date))
-		return fail(e, DOM_MISSING, col, "缺少必填项 %s", label);
+		return dom_err(e, DOM_MISSING, col, "缺少必填项 %s", label);
 	if (!validate_date(date))
-		return fail(e, DOM_INVALID, col, "%s \"%s\" 不是有效日期 (YYYY-MM-DD)", label,
+		return dom_err(e, DOM_INVALID, col, "%s \"%s\" 不是有效日期 (YYYY-MM-DD)", label,
 		    quoted(date, q));
 	if (strcmp(date, today) > 0)
-		return fail(e, DOM_INVALID, col, "%s %s 晚于今天 (in the future)", label, date);
+		return dom_err(e, DOM_INVALID, col, "%s %s 晚于今天 (in the future)", label, date);
 	if (join && strcmp(date, join) < 0)
-		return fail(e, DOM_INVALID, col, "%s %s 早于入党日期 %s (before the member joined)",
+		return dom_err(e, DOM_INVALID, col, "%s %s 早于入党日期 %s (before the member joined)",
 		    label, date, join);
 	return 0;
 }
@@ -183,16 +161,16 @@ leave_write(struct replica *r, const char *id, const Tongxin__Value *cur, const 
 	memcpy(merged, cur, sizeof merged);   /* borrowed strings */
 	for (size_t k = 0; k < n; k++) {
 		if (validate_value(&td->cols[cols[k]], &setv[k], why, sizeof why) != 0)
-			return fail(e, DOM_INVALID, (int)cols[k], "%s", why);
+			return dom_err(e, DOM_INVALID, (int)cols[k], "%s", why);
 		merged[cols[k]] = setv[k];
 	}
 	today_str(today);
 	if (validate_row(TBL_MEMBER, merged, today, why, sizeof why) != 0)
-		return fail(e, DOM_INVALID, -1, "%s", why);
+		return dom_err(e, DOM_INVALID, -1, "%s", why);
 	if (dry_run)
 		return 0;
 	if (rep_update(r, TBL_MEMBER, id, cols, setv, n, err, sizeof err) != 0)
-		return fail(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
+		return dom_err(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
 	return 0;
 }
 
@@ -212,15 +190,15 @@ no_open_transfer(struct replica *r, const char *id, struct dom_error *e)
 	if (sqlite3_prepare_v2(replica_db(r), "SELECT id, to_org_code FROM transfer"
 	    " WHERE member_id = ?1 AND status = 'requested' ORDER BY id LIMIT 1", -1, &st,
 	    NULL) != SQLITE_OK)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		rc = fail(e, DOM_INVALID, -1, "该党员的组织关系转接（编号 %s，转往 %s）尚待接收，"
+		rc = dom_err(e, DOM_INVALID, -1, "该党员的组织关系转接（编号 %s，转往 %s）尚待接收，"
 		    "请先撤回 a transfer of this member is open: tongxin transfer withdraw %s",
 		    dom_short(stmt_text(st, 0)), stmt_text(st, 1) ? stmt_text(st, 1) : "?",
 		    dom_short(stmt_text(st, 0)));
 	else
-		rc = rc == SQLITE_DONE ? 0 : db_fail(r, e);
+		rc = rc == SQLITE_DONE ? 0 : dom_db_err(r, e);
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -236,20 +214,20 @@ dom_member_leave(struct replica *r, const char *operator_name, const char *id,
 
 	dom_error_clear(e);
 	if (!given(l->reason))
-		return fail(e, DOM_MISSING, MCOL("left_reason"), "缺少必填项 减少方式 (how the member "
+		return dom_err(e, DOM_MISSING, MCOL("left_reason"), "缺少必填项 减少方式 (how the member "
 		    "left)");
 	if ((how = vocab_parse(vocab_get("leave_reason"), l->reason)) == NULL) {
 		vocab_list(vocab_get("leave_reason"), 1, "、", reasons, sizeof reasons);
-		return fail(e, DOM_INVALID, MCOL("left_reason"), "减少方式 \"%s\" 无效，可选：%s",
+		return dom_err(e, DOM_INVALID, MCOL("left_reason"), "减少方式 \"%s\" 无效，可选：%s",
 		    quoted(l->reason, q), reasons);
 	}
 	if (!given(l->date))
-		return fail(e, DOM_MISSING, MCOL("left_on"), "缺少必填项 减少日期 (the date)");
+		return dom_err(e, DOM_MISSING, MCOL("left_on"), "缺少必填项 减少日期 (the date)");
 	if (id == NULL || !id_valid(id))
-		return fail(e, DOM_NOT_FOUND, -1, "未找到党员 no such member");
+		return dom_err(e, DOM_NOT_FOUND, -1, "未找到党员 no such member");
 	today_str(today);
 	if (rep_begin(r, operator_name) != 0)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	if ((rc = member_load(r, id, cur, e)) == 0 &&
 	    (rc = not_left(cur, "不能再次登记减少", MCOL("left_reason"), e)) == 0 &&
 	    (rc = no_open_transfer(r, id, e)) == 0 &&
@@ -262,7 +240,7 @@ dom_member_leave(struct replica *r, const char *operator_name, const char *id,
 		return rc;
 	}
 	if (rep_commit(r, err, sizeof err) != 0)
-		return fail(e, DOM_FAIL, -1, "%s", err);
+		return dom_err(e, DOM_FAIL, -1, "%s", err);
 	return 0;
 }
 
@@ -308,10 +286,10 @@ sanction_values(const char *member_id, const struct dom_sanction *s, Tongxin__Va
 
 	memset(v, 0, sizeof(Tongxin__Value) * DOM_MAX_COLS);
 	if (!given(s->kind))
-		return fail(e, DOM_MISSING, DCOL("kind"), "缺少必填项 处分种类 (the kind)");
+		return dom_err(e, DOM_MISSING, DCOL("kind"), "缺少必填项 处分种类 (the kind)");
 	if ((kind = vocab_parse(vocab_get("discipline_kind"), s->kind)) == NULL) {
 		vocab_list(vocab_get("discipline_kind"), 1, "、", kinds, sizeof kinds);
-		return fail(e, DOM_INVALID, DCOL("kind"), "处分种类 \"%s\" 无效，可选：%s",
+		return dom_err(e, DOM_INVALID, DCOL("kind"), "处分种类 \"%s\" 无效，可选：%s",
 		    quoted(s->kind, q), kinds);
 	}
 	value_set_text(&v[DCOL("member_id")], member_id);
@@ -326,10 +304,10 @@ sanction_values(const char *member_id, const struct dom_sanction *s, Tongxin__Va
 		}
 	}
 	if (strcmp(kind, "probation") == 0 && !given(s->until))
-		return fail(e, DOM_MISSING, DCOL("until"), "缺少必填项 察看期满 (留党察看 needs the "
+		return dom_err(e, DOM_MISSING, DCOL("until"), "缺少必填项 察看期满 (留党察看 needs the "
 		    "end of its one or two years)");
 	if (strcmp(kind, "probation") != 0 && given(s->until))
-		return fail(e, DOM_INVALID, DCOL("until"), "只有留党察看有察看期满日期 only 留党察看 "
+		return dom_err(e, DOM_INVALID, DCOL("until"), "只有留党察看有察看期满日期 only 留党察看 "
 		    "has an end date");
 	return 0;
 }
@@ -347,22 +325,22 @@ sanction_checks(const Tongxin__Value *member, const Tongxin__Value *v, const int
 
 	today_str(today);
 	if (!given(val_text(v, DCOL("grounds"))))
-		return fail(e, DOM_MISSING, DCOL("grounds"), "缺少必填项 处分事由 (the grounds)");
+		return dom_err(e, DOM_MISSING, DCOL("grounds"), "缺少必填项 处分事由 (the grounds)");
 	if (date_ok(on, "处分日期", val_text(member, MCOL("join_date")), today, DCOL("decided_on"),
 	    e) != 0)
 		return -1;
 	if (until) {
 		if (!validate_date(until))
-			return fail(e, DOM_INVALID, DCOL("until"), "察看期满 \"%s\" 不是有效日期 "
+			return dom_err(e, DOM_INVALID, DCOL("until"), "察看期满 \"%s\" 不是有效日期 "
 			    "(YYYY-MM-DD)", quoted(until, q));
 		/* 纪律处分条例: 留党察看 is one year, or two (at most, once extended). */
 		date_add_years(on, 1, one);
 		date_add_years(on, 2, two);
 		if (strcmp(until, one) < 0)
-			return fail(e, DOM_INVALID, DCOL("until"), "察看期满 %s 不足一年（最早 %s）"
+			return dom_err(e, DOM_INVALID, DCOL("until"), "察看期满 %s 不足一年（最早 %s）"
 			    "留党察看 lasts one or two years", until, one);
 		if (strcmp(until, two) > 0)
-			return fail(e, DOM_INVALID, DCOL("until"), "察看期满 %s 超过两年（最迟 %s）"
+			return dom_err(e, DOM_INVALID, DCOL("until"), "察看期满 %s 超过两年（最迟 %s）"
 			    "留党察看 lasts at most two years", until, two);
 	}
 	return dom_check_values(TBL_DISCIPLINE, v, set, true, e);
@@ -382,14 +360,14 @@ dom_discipline_add(struct replica *r, const char *operator_name, const char *mem
 	if (sanction_values(member_id, s, v, set, e) != 0)
 		return -1;
 	if (member_id == NULL || !id_valid(member_id))
-		return fail(e, DOM_NOT_FOUND, -1, "未找到党员 no such member");
+		return dom_err(e, DOM_NOT_FOUND, -1, "未找到党员 no such member");
 	if (rep_begin(r, operator_name) != 0)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	if ((rc = member_load(r, member_id, cur, e)) == 0 &&
 	    (rc = not_left(cur, "不能再登记处分", -1, e)) == 0)
 		rc = sanction_checks(cur, v, set, e);
 	if (rc == 0 && !dry_run && rep_insert(r, TBL_DISCIPLINE, v, id, err, sizeof err) != 0)
-		rc = fail(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
+		rc = dom_err(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
 	/* 开除党籍 ends the membership in the same transaction. */
 	if (rc == 0 && strcmp(val_text(v, DCOL("kind")), "expulsion") == 0 &&
 	    (rc = no_open_transfer(r, member_id, e)) == 0) {
@@ -405,7 +383,7 @@ dom_discipline_add(struct replica *r, const char *operator_name, const char *mem
 		return rc;
 	}
 	if (rep_commit(r, err, sizeof err) != 0)
-		return fail(e, DOM_FAIL, -1, "%s", err);
+		return dom_err(e, DOM_FAIL, -1, "%s", err);
 	if (id_out)
 		snprintf(id_out, ID_TEXT_LEN + 1, "%s", id);
 	return 0;
@@ -422,11 +400,11 @@ member_held(struct replica *r, const char *id, struct dom_error *e)
 		return 0;
 	if (sqlite3_prepare_v2(replica_db(r), "SELECT 1 FROM member WHERE id = ?1", -1, &st,
 	    NULL) != SQLITE_OK)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : db_fail(r, e);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : dom_db_err(r, e);
 }
 
 int
@@ -441,12 +419,12 @@ dom_discipline_list(struct replica *r, const char *member_id,
 	if (more)
 		*more = false;
 	if ((rc = member_held(r, member_id, e)) <= 0)
-		return rc < 0 ? -1 : fail(e, DOM_NOT_FOUND, -1, "未找到党员 no such member in this "
+		return rc < 0 ? -1 : dom_err(e, DOM_NOT_FOUND, -1, "未找到党员 no such member in this "
 		    "replica");
 	if (sqlite3_prepare_v2(replica_db(r), "SELECT id, member_id, kind, decided_on, decided_by,"
 	    " grounds, until, note FROM discipline WHERE member_id = ?1"
 	    " ORDER BY decided_on, id LIMIT ?2", -1, &st, NULL) != SQLITE_OK)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	sqlite3_bind_text(st, 1, member_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, DOM_LIFE_MAX_SANCTIONS + 1);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -463,7 +441,7 @@ dom_discipline_list(struct replica *r, const char *member_id,
 		each(&s, arg);
 	}
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(r, e);
+	return rc == SQLITE_DONE ? 0 : dom_db_err(r, e);
 }
 
 /* --- the member's life --------------------------------------------------------- */
@@ -667,24 +645,24 @@ dom_member_history(struct replica *r, const char *id,
 
 	dom_error_clear(e);
 	if ((s = calloc(1, sizeof *s)) == NULL)
-		return fail(e, DOM_FAIL, -1, "内存不足 out of memory");
+		return dom_err(e, DOM_FAIL, -1, "内存不足 out of memory");
 	/* One read transaction: the member and the rows that name it agree. */
 	if (sqlite3_exec(replica_db(r), "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
 		free(s);
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	}
 	rc = member_load(r, id, m, e);
 	if (rc == 0) {
 		history_member(r, m, s);
 		if (history_applicant(r, id, s) != 0 || history_transfers(r, id, s) != 0)
-			rc = db_fail(r, e);
+			rc = dom_db_err(r, e);
 	}
 	if (rc == 0)
 		rc = dom_discipline_list(r, id, history_sanction, s, NULL, e);
 	sqlite3_exec(replica_db(r), "COMMIT", NULL, NULL, NULL);
 	clear_row(m);
 	if (rc == 0 && s->oom)
-		rc = fail(e, DOM_FAIL, -1, "内存不足 out of memory");
+		rc = dom_err(e, DOM_FAIL, -1, "内存不足 out of memory");
 	if (rc == 0) {
 		qsort(s->v, (size_t)s->n, sizeof s->v[0], ev_cmp);
 		for (int k = 0; k < s->n; k++) {

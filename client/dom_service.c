@@ -16,27 +16,6 @@
 #define SCOL(name) schema_col_index(&schema_tables[TBL_SERVICE_RECORD], name)
 #define MCOL(name) schema_col_index(&schema_tables[TBL_MEMBER], name)
 
-/* Fill e (col: a column of the table concerned, or -1) and return -1. */
-static int
-fail(struct dom_error *e, enum dom_fail kind, int col, const char *fmt, ...)
-{
-	va_list ap;
-
-	e->kind = kind;
-	e->col = col;
-	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-static int
-db_fail(struct replica *r, struct dom_error *e)
-{
-	return fail(e, DOM_FAIL, -1, "副本读写失败 the replica could not be used: %s",
-	    sqlite3_errmsg(replica_db(r)));
-}
-
 static const char *
 col_text(sqlite3_stmt *st, int c)
 {
@@ -64,7 +43,7 @@ commit(struct replica *r, struct dom_error *e)
 	char err[512] = "";
 
 	if (rep_commit(r, err, sizeof err) != 0)
-		return fail(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
+		return dom_err(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
 	return 0;
 }
 
@@ -82,7 +61,7 @@ bounded(int t, const char *name, const char *s, size_t max, struct dom_error *e)
 	const struct col_def *cd = &schema_tables[t].cols[schema_col_index(&schema_tables[t], name)];
 
 	if (s != NULL && strlen(s) > max)
-		return fail(e, DOM_INVALID, schema_col_index(&schema_tables[t], name),
+		return dom_err(e, DOM_INVALID, schema_col_index(&schema_tables[t], name),
 		    "%s (%s) 超过 %zu 字节 is longer than %zu bytes", cd->label, cd->name, max, max);
 	return 0;
 }
@@ -96,7 +75,7 @@ date_or_today(const char *s, int t, const char *name, char out[11], struct dom_e
 		return 0;
 	}
 	if (strlen(s) != 10 || !validate_date(s))
-		return fail(e, DOM_INVALID, schema_col_index(&schema_tables[t], name),
+		return dom_err(e, DOM_INVALID, schema_col_index(&schema_tables[t], name),
 		    "日期“%s”无效 (YYYY-MM-DD)", text_show(s));
 	snprintf(out, 11, "%s", s);
 	return 0;
@@ -114,16 +93,16 @@ community_check(struct replica *r, const char *org, int col, struct dom_error *e
 
 	if (sqlite3_prepare_v2(replica_db(r), "SELECT kind, coalesce(dissolved, 0) FROM org"
 	    " WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	sqlite3_bind_text(st, 1, org, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE)
-		res = fail(e, DOM_INVALID, col, "未知组织 unknown organisation");
+		res = dom_err(e, DOM_INVALID, col, "未知组织 unknown organisation");
 	else if (rc != SQLITE_ROW)
-		res = db_fail(r, e);
+		res = dom_db_err(r, e);
 	else if (col_text(st, 0) == NULL || strcmp(col_text(st, 0), "community") != 0 ||
 	    sqlite3_column_int(st, 1) != 0)
-		res = fail(e, DOM_INVALID, col,
+		res = dom_err(e, DOM_INVALID, col,
 		    "报到组织须为未撤销的社区党委 report to a community (not dissolved)");
 	sqlite3_finalize(st);
 	return res;
@@ -142,7 +121,7 @@ insert_checked(struct replica *r, int t, Tongxin__Value *vals, char id_out[ID_TE
 	if (dom_check_values(t, vals, set, true, e) != 0)
 		return -1;
 	if (rep_insert(r, t, vals, id_out, err, sizeof err) != 0)
-		return fail(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
+		return dom_err(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
 	return 0;
 }
 
@@ -191,7 +170,7 @@ dom_service_add(struct replica *r, const char *operator_name, const struct dom_r
 	dom_error_clear(e);
 	memset(v, 0, sizeof v);
 	if (given(q->name) == NULL)
-		return fail(e, DOM_MISSING, RCOL("name"), "缺少必填项 姓名");
+		return dom_err(e, DOM_MISSING, RCOL("name"), "缺少必填项 姓名");
 	if (bounded(TBL_SERVICE_REPORT, "name", q->name, DOM_SERVICE_NAME_MAX, e) ||
 	    bounded(TBL_SERVICE_REPORT, "unit", q->unit, DOM_SERVICE_UNIT_MAX, e) ||
 	    bounded(TBL_SERVICE_REPORT, "phone", q->phone, DOM_SERVICE_PHONE_MAX, e) ||
@@ -199,14 +178,14 @@ dom_service_add(struct replica *r, const char *operator_name, const struct dom_r
 	    date_or_today(q->date, TBL_SERVICE_REPORT, "reported_on", date, e))
 		return -1;
 	if (rep_begin(r, operator_name) != 0)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	if (given(q->community_id)) {
 		snprintf(org, sizeof org, "%s", q->community_id);
 	} else {
 		/* This device's own organisation. */
 		if (sqlite3_prepare_v2(replica_db(r), "SELECT id FROM org WHERE code = ?1", -1, &st,
 		    NULL) != SQLITE_OK) {
-			db_fail(r, e);
+			dom_db_err(r, e);
 			goto refused;
 		}
 		sqlite3_bind_text(st, 1, replica_info(r)->org_code, -1, SQLITE_STATIC);
@@ -214,11 +193,11 @@ dom_service_add(struct replica *r, const char *operator_name, const struct dom_r
 			snprintf(org, sizeof org, "%s", col_text(st, 0));
 		sqlite3_finalize(st);
 		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-			db_fail(r, e);
+			dom_db_err(r, e);
 			goto refused;
 		}
 		if (org[0] == '\0') {
-			fail(e, DOM_INVALID, RCOL("org_id"), "本副本中还没有本组织的记录，请先同步"
+			dom_err(e, DOM_INVALID, RCOL("org_id"), "本副本中还没有本组织的记录，请先同步"
 			    " (this office's organisation is not in the replica yet: sync first)");
 			goto refused;
 		}
@@ -256,7 +235,7 @@ dom_service_hours(const char *text, int *minutes, struct dom_error *e)
 	int digits = 0;
 
 	if (text == NULL || text[0] == '\0')
-		return fail(e, DOM_MISSING, SCOL("minutes"), "缺少必填项 服务时长");
+		return dom_err(e, DOM_MISSING, SCOL("minutes"), "缺少必填项 服务时长");
 	if (strlen(text) > DOM_SERVICE_HOURS_MAX)
 		goto bad;
 	while (isdigit((unsigned char)*p) && digits < 3) {
@@ -277,12 +256,12 @@ dom_service_hours(const char *text, int *minutes, struct dom_error *e)
 		goto bad;
 	*minutes = (int)(whole * 60 + (frac * 60 + scale / 2) / scale);
 	if (*minutes < 1 || *minutes > 24 * 60)
-		return fail(e, DOM_INVALID, SCOL("minutes"),
+		return dom_err(e, DOM_INVALID, SCOL("minutes"),
 		    "服务时长须在 1 分钟到 24 小时之间 hours between 1 minute and 24 (“%s”)",
 		    text_show(text));
 	return 0;
 bad:
-	return fail(e, DOM_INVALID, SCOL("minutes"),
+	return dom_err(e, DOM_INVALID, SCOL("minutes"),
 	    "服务时长“%s”无效：请写小时数，如 2 或 1.5 (hours, e.g. 2 or 1.5)", text_show(text));
 }
 
@@ -328,10 +307,10 @@ load_report(struct replica *r, const char *id, Tongxin__Value *cur, struct dom_e
 
 	memset(cur, 0, sizeof *cur * DOM_MAX_COLS);
 	if (id == NULL || !id_valid(id))
-		return fail(e, DOM_NOT_FOUND, -1, "本副本中没有报到登记 (no such report)");
+		return dom_err(e, DOM_NOT_FOUND, -1, "本副本中没有报到登记 (no such report)");
 	if ((rc = rep_get(r, TBL_SERVICE_REPORT, id, cur, NULL)) != 1)
-		return rc == 0 ? fail(e, DOM_NOT_FOUND, -1, "本副本中没有报到登记 (no such report)") :
-		    db_fail(r, e);
+		return rc == 0 ? dom_err(e, DOM_NOT_FOUND, -1, "本副本中没有报到登记 (no such report)") :
+		    dom_db_err(r, e);
 	return 0;
 }
 
@@ -349,43 +328,43 @@ dom_service_record(struct replica *r, const char *operator_name, const char *rep
 	dom_error_clear(e);
 	memset(v, 0, sizeof v);
 	if (given(date) == NULL)
-		return fail(e, DOM_MISSING, SCOL("served_on"), "缺少必填项 服务日期");
+		return dom_err(e, DOM_MISSING, SCOL("served_on"), "缺少必填项 服务日期");
 	if (given(activity) == NULL)
-		return fail(e, DOM_MISSING, SCOL("activity"), "缺少必填项 服务内容");
+		return dom_err(e, DOM_MISSING, SCOL("activity"), "缺少必填项 服务内容");
 	if (bounded(TBL_SERVICE_RECORD, "activity", activity, DOM_SERVICE_ACTIVITY_MAX, e) ||
 	    bounded(TBL_SERVICE_RECORD, "note", note, DOM_SERVICE_NOTE_MAX, e) ||
 	    date_or_today(date, TBL_SERVICE_RECORD, "served_on", day, e) ||
 	    dom_service_hours(hours, &minutes, e))
 		return -1;
 	if (rep_begin(r, operator_name) != 0)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	if (load_report(r, report_id, cur, e) != 0)
 		goto refused;
 	/* The community records the services: this replica must hold it. */
 	if ((rc = org_here(r, vtext(&cur[RCOL("org_id")]))) <= 0) {
 		if (rc < 0)
-			db_fail(r, e);
+			dom_db_err(r, e);
 		else
-			fail(e, DOM_INVALID, -1, "只有报到社区可以登记服务 only the community the member "
+			dom_err(e, DOM_INVALID, -1, "只有报到社区可以登记服务 only the community the member "
 			    "reported to records his services");
 		goto refused;
 	}
 	from = vtext(&cur[RCOL("reported_on")]);
 	until = vtext(&cur[RCOL("ended_on")]);
 	if (from && strcmp(day, from) < 0) {
-		fail(e, DOM_INVALID, SCOL("served_on"), "服务日期 %s 早于报到日期 %s "
+		dom_err(e, DOM_INVALID, SCOL("served_on"), "服务日期 %s 早于报到日期 %s "
 		    "(before the report)", day, from);
 		goto refused;
 	}
 	if (until && strcmp(day, until) > 0) {
-		fail(e, DOM_INVALID, SCOL("served_on"), "服务日期 %s 晚于报到结束日期 %s "
+		dom_err(e, DOM_INVALID, SCOL("served_on"), "服务日期 %s 晚于报到结束日期 %s "
 		    "(after the report ended)", day, until);
 		goto refused;
 	}
 	/* The same service entered twice is a slip, not two services. */
 	if (sqlite3_prepare_v2(replica_db(r), "SELECT 1 FROM service_record WHERE report_id = ?1"
 	    " AND served_on = ?2 AND activity = ?3", -1, &st, NULL) != SQLITE_OK) {
-		db_fail(r, e);
+		dom_db_err(r, e);
 		goto refused;
 	}
 	sqlite3_bind_text(st, 1, report_id, -1, SQLITE_STATIC);
@@ -394,12 +373,12 @@ dom_service_record(struct replica *r, const char *operator_name, const char *rep
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc == SQLITE_ROW) {
-		fail(e, DOM_INVALID, SCOL("activity"), "%s 的“%s”已经登记过 (already recorded)", day,
+		dom_err(e, DOM_INVALID, SCOL("activity"), "%s 的“%s”已经登记过 (already recorded)", day,
 		    text_show(activity));
 		goto refused;
 	}
 	if (rc != SQLITE_DONE) {
-		db_fail(r, e);
+		dom_db_err(r, e);
 		goto refused;
 	}
 	/* The report's two organisations: the server checks the record carries them. */
@@ -443,16 +422,16 @@ dom_service_end(struct replica *r, const char *operator_name, const char *report
 	if (date_or_today(date, TBL_SERVICE_REPORT, "ended_on", day, e) != 0)
 		return -1;
 	if (rep_begin(r, operator_name) != 0)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	if (load_report(r, report_id, cur, e) != 0)
 		goto refused;
 	if (vtext(&cur[col]) != NULL) {
-		fail(e, DOM_INVALID, (int)col, "该报到已于 %s 结束 (already ended)", vtext(&cur[col]));
+		dom_err(e, DOM_INVALID, (int)col, "该报到已于 %s 结束 (already ended)", vtext(&cur[col]));
 		goto refused;
 	}
 	from = vtext(&cur[RCOL("reported_on")]);
 	if (from && strcmp(day, from) < 0) {
-		fail(e, DOM_INVALID, (int)col, "结束日期 %s 早于报到日期 %s (before the report)", day,
+		dom_err(e, DOM_INVALID, (int)col, "结束日期 %s 早于报到日期 %s (before the report)", day,
 		    from);
 		goto refused;
 	}
@@ -460,12 +439,12 @@ dom_service_end(struct replica *r, const char *operator_name, const char *report
 	value_set_text(&cur[col], day);
 	today_str(today);
 	if (validate_row(TBL_SERVICE_REPORT, cur, today, why, sizeof why) != 0) {
-		fail(e, DOM_INVALID, (int)col, "%s", why);
+		dom_err(e, DOM_INVALID, (int)col, "%s", why);
 		goto refused;
 	}
 	value_set_text(&v, day);
 	if (rep_update(r, TBL_SERVICE_REPORT, report_id, &col, &v, 1, err, sizeof err) != 0) {
-		fail(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
+		dom_err(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
 		goto refused;
 	}
 	cur[col].kind_case = TONGXIN__VALUE__KIND__NOT_SET;   /* day is not cur's to free */
@@ -514,9 +493,9 @@ list_run(struct replica *r, const struct dom_service_query *q, const char *one,
 
 	dom_error_clear(e);
 	if (q->year && (strlen(q->year) != 4 || strspn(q->year, "0123456789") != 4))
-		return fail(e, DOM_INVALID, -1, "年份“%s”无效 (YYYY)", text_show(q->year));
+		return dom_err(e, DOM_INVALID, -1, "年份“%s”无效 (YYYY)", text_show(q->year));
 	if (sqlite3_prepare_v2(replica_db(r), list_sql, -1, &st, NULL) != SQLITE_OK)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	sqlite3_bind_int(st, 1, q->all);
 	if (q->member_id)
 		sqlite3_bind_text(st, 2, q->member_id, -1, SQLITE_STATIC);
@@ -552,9 +531,9 @@ list_run(struct replica *r, const struct dom_service_query *q, const char *one,
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	if (one && n == 0)
-		return fail(e, DOM_NOT_FOUND, -1, "本副本中没有报到登记 (no such report)");
+		return dom_err(e, DOM_NOT_FOUND, -1, "本副本中没有报到登记 (no such report)");
 	return 0;
 }
 
@@ -575,7 +554,7 @@ dom_service_get(struct replica *r, const char *id,
 
 	if (id == NULL || !id_valid(id)) {
 		dom_error_clear(e);
-		return fail(e, DOM_NOT_FOUND, -1, "本副本中没有报到登记 (no such report)");
+		return dom_err(e, DOM_NOT_FOUND, -1, "本副本中没有报到登记 (no such report)");
 	}
 	return list_run(r, &q, id, each, arg, e);
 }
@@ -591,7 +570,7 @@ dom_service_records(struct replica *r, const char *report_id,
 	if (sqlite3_prepare_v2(replica_db(r), "SELECT id, served_on, activity, note, minutes"
 	    " FROM service_record WHERE report_id = ?1 ORDER BY served_on, id", -1, &st,
 	    NULL) != SQLITE_OK)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	sqlite3_bind_text(st, 1, report_id ? report_id : "", -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct dom_service_rec s = {
@@ -602,7 +581,7 @@ dom_service_records(struct replica *r, const char *report_id,
 		each(&s, arg);
 	}
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(r, e);
+	return rc == SQLITE_DONE ? 0 : dom_db_err(r, e);
 }
 
 /* Whether s could be an id or its suffix: hex digits and dashes. */
@@ -626,14 +605,14 @@ dom_service_handle(struct replica *r, const char *handle, char id[ID_TEXT_LEN + 
 
 	dom_error_clear(e);
 	if (handle == NULL || (len = strlen(handle)) == 0 || len > 255)
-		return fail(e, DOM_INVALID, -1, "请给出报到登记的编号或姓名 (give the report's id or "
+		return dom_err(e, DOM_INVALID, -1, "请给出报到登记的编号或姓名 (give the report's id or "
 		    "the person's name)");
 	if (len >= 6 && id_like(handle))
 		return dom_row_handle(r, TBL_SERVICE_REPORT, handle, "报到登记", id, e);
 	/* A name that exactly one open report has. */
 	if (sqlite3_prepare_v2(replica_db(r), "SELECT id FROM service_report WHERE name = ?1"
 	    " AND ended_on IS NULL ORDER BY reported_on, id", -1, &st, NULL) != SQLITE_OK)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	sqlite3_bind_text(st, 1, handle, -1, SQLITE_STATIC);
 	snprintf(e->msg, sizeof e->msg, "“%s”对应多条报到登记，请给出编号 (ambiguous): ",
 	    text_show(handle));
@@ -647,9 +626,9 @@ dom_service_handle(struct replica *r, const char *handle, char id[ID_TEXT_LEN + 
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	if (n == 0)
-		return fail(e, DOM_NOT_FOUND, -1, "本副本中没有报到登记“%s” (not found)",
+		return dom_err(e, DOM_NOT_FOUND, -1, "本副本中没有报到登记“%s” (not found)",
 		    text_show(handle));
 	if (n > 1) {
 		size_t m = strlen(e->msg);
@@ -672,18 +651,18 @@ dom_service_org_by_code(struct replica *r, const char *code, char id[ID_TEXT_LEN
 
 	dom_error_clear(e);
 	if (code == NULL || code[0] == '\0')
-		return fail(e, DOM_MISSING, RCOL("org_id"), "缺少必填项 报到社区");
+		return dom_err(e, DOM_MISSING, RCOL("org_id"), "缺少必填项 报到社区");
 	if (strlen(code) > 32)
-		return fail(e, DOM_INVALID, RCOL("org_id"), "组织编码超过 32 字节 the code is too long");
+		return dom_err(e, DOM_INVALID, RCOL("org_id"), "组织编码超过 32 字节 the code is too long");
 	if (sqlite3_prepare_v2(replica_db(r), "SELECT id FROM org WHERE code = ?1", -1, &st,
 	    NULL) != SQLITE_OK)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		snprintf(id, ID_TEXT_LEN + 1, "%s", col_text(st, 0));
 	sqlite3_finalize(st);
 	if (rc == SQLITE_DONE)
-		return fail(e, DOM_NOT_FOUND, RCOL("org_id"), "未知组织 unknown organisation code \"%s\""
+		return dom_err(e, DOM_NOT_FOUND, RCOL("org_id"), "未知组织 unknown organisation code \"%s\""
 		    "（本副本中没有该组织 not in this replica）", text_show(code));
-	return rc == SQLITE_ROW ? 0 : db_fail(r, e);
+	return rc == SQLITE_ROW ? 0 : dom_db_err(r, e);
 }

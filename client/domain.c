@@ -27,9 +27,8 @@ dom_error_clear(struct dom_error *e)
 	e->msg[0] = '\0';
 }
 
-/* Fill e and return -1. */
-static int
-fail(struct dom_error *e, enum dom_fail kind, int col, const char *fmt, ...)
+int
+dom_err(struct dom_error *e, enum dom_fail kind, int col, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -41,10 +40,10 @@ fail(struct dom_error *e, enum dom_fail kind, int col, const char *fmt, ...)
 	return -1;
 }
 
-static int
-db_fail(struct replica *r, struct dom_error *e)
+int
+dom_db_err(struct replica *r, struct dom_error *e)
 {
-	return fail(e, DOM_FAIL, -1, "副本读写失败 the replica could not be used: %s",
+	return dom_err(e, DOM_FAIL, -1, "副本读写失败 the replica could not be used: %s",
 	    sqlite3_errmsg(replica_db(r)));
 }
 
@@ -71,7 +70,7 @@ dom_value_parse(const struct col_def *c, const char *text, Tongxin__Value *v,
 		errno = 0;
 		n = strtoll(s ? s : text, &end, 10);
 		if (errno || *end || end == (s ? s : text))
-			return fail(e, DOM_INVALID, -1, "%s (%s) must be a number", c->label, c->name);
+			return dom_err(e, DOM_INVALID, -1, "%s (%s) must be a number", c->label, c->name);
 		value_set_int(v, n);
 		return 0;
 	}
@@ -94,16 +93,16 @@ dom_check_values(int t, const Tongxin__Value *vals, const int *set, bool insert,
 	for (int c = 0; c < td->ncols; c++) {
 		if (insert && (td->cols[c].flags & COLF_REQUIRED) &&
 		    vals[c].kind_case == TONGXIN__VALUE__KIND__NOT_SET)
-			return fail(e, DOM_MISSING, c, "缺少必填项 %s", td->cols[c].label);
+			return dom_err(e, DOM_MISSING, c, "缺少必填项 %s", td->cols[c].label);
 		if (set[c] && validate_value(&td->cols[c], &vals[c], why, sizeof why) != 0)
-			return fail(e, DOM_INVALID, c, "%s", why);
+			return dom_err(e, DOM_INVALID, c, "%s", why);
 	}
 	if (insert) {
 		char today[11];
 		today_str(today);
 		int col;
 		if (validate_row_col(t, vals, today, why, sizeof why, &col) != 0)
-			return fail(e, DOM_INVALID, col, "%s", why);
+			return dom_err(e, DOM_INVALID, col, "%s", why);
 	}
 	return 0;
 }
@@ -124,16 +123,16 @@ report_org_check(struct replica *r, const char *org, int col, struct dom_error *
 	int rc;
 
 	if (!id_valid(org) || (rc = org_kind_of(r, org, kind, &dissolved)) == 0)
-		return fail(e, DOM_INVALID, col, "未知组织 unknown organisation");
+		return dom_err(e, DOM_INVALID, col, "未知组织 unknown organisation");
 	if (rc < 0)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	/*
 	 * A community's 党委 (or its 党总支 when that is the community's top
 	 * organisation: kind community too); the server's rule for the report
 	 * row (store_rules.c) takes no other kind.
 	 */
 	if (strcmp(kind, "community") != 0 || dissolved)
-		return fail(e, DOM_INVALID, col,
+		return dom_err(e, DOM_INVALID, col,
 		    "报到组织须为未撤销的社区党委或党总支 report to a community (this is a %s%s)",
 		    kind_label(kind), dissolved ? ", dissolved" : "");
 	return 0;
@@ -152,12 +151,12 @@ dom_member_replica_checks(struct replica *r, const Tongxin__Value *vals, const i
 	if (set[c_id] && vals[c_id].kind_case == TONGXIN__VALUE__KIND_S) {
 		if (sqlite3_prepare_v2(replica_db(r), "SELECT id FROM member WHERE id_number = ?1"
 		    " AND id <> coalesce(?2, '')", -1, &st, NULL) != SQLITE_OK)
-			return db_fail(r, e);
+			return dom_db_err(r, e);
 		sqlite3_bind_text(st, 1, vals[c_id].s, -1, SQLITE_STATIC);
 		if (self)
 			sqlite3_bind_text(st, 2, self, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) == SQLITE_ROW)
-			rc = fail(e, DOM_INVALID, c_id, "公民身份号码 %s 已登记 (member %s)", vals[c_id].s,
+			rc = dom_err(e, DOM_INVALID, c_id, "公民身份号码 %s 已登记 (member %s)", vals[c_id].s,
 			    col_text(st, 0));
 		sqlite3_finalize(st);
 		if (rc)
@@ -170,23 +169,23 @@ dom_member_replica_checks(struct replica *r, const Tongxin__Value *vals, const i
 		if (sqlite3_prepare_v2(replica_db(r), "SELECT coalesce(dissolved, 0), kind FROM org"
 		    " WHERE id = ?1",
 		    -1, &st, NULL) != SQLITE_OK)
-			return db_fail(r, e);
+			return dom_db_err(r, e);
 		value_bind(st, 1, &vals[c_org]);
 		switch (sqlite3_step(st)) {
 		case SQLITE_ROW:
 			if (sqlite3_column_int(st, 0) != 0)
-				rc = fail(e, DOM_INVALID, c_org,
+				rc = dom_err(e, DOM_INVALID, c_org,
 				    "所在党支部已撤销 the branch has been dissolved");
 			else if (!org_kind_holds_members((const char *)sqlite3_column_text(st, 1)))
-				rc = fail(e, DOM_INVALID, c_org,
+				rc = dom_err(e, DOM_INVALID, c_org,
 				    "党员须编入党支部或党小组，不能直接编入%s a member belongs to a branch or a "
 				    "group", kind_label((const char *)sqlite3_column_text(st, 1)));
 			break;
 		case SQLITE_DONE:
-			rc = fail(e, DOM_INVALID, c_org, "未知组织 unknown organisation");
+			rc = dom_err(e, DOM_INVALID, c_org, "未知组织 unknown organisation");
 			break;
 		default:
-			rc = db_fail(r, e);
+			rc = dom_db_err(r, e);
 		}
 		sqlite3_finalize(st);
 	}
@@ -227,7 +226,7 @@ dom_member_add(struct replica *r, const char *operator_name, Tongxin__Value *val
 	dom_error_clear(e);
 	member_defaults(vals, set, birth);
 	if (rep_begin(r, operator_name) != 0)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	/* Validate against the replica as this transaction sees it. */
 	if (dom_check_values(TBL_MEMBER, vals, set, true, e) != 0 ||
 	    dom_member_replica_checks(r, vals, set, NULL, e) != 0) {
@@ -240,10 +239,10 @@ dom_member_add(struct replica *r, const char *operator_name, Tongxin__Value *val
 	}
 	if (rep_insert(r, TBL_MEMBER, vals, id, err, sizeof err) != 0) {
 		rep_rollback(r);
-		return fail(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
+		return dom_err(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
 	}
 	if (rep_commit(r, err, sizeof err) != 0)
-		return fail(e, DOM_FAIL, -1, "%s", err);
+		return dom_err(e, DOM_FAIL, -1, "%s", err);
 	if (id_out)
 		snprintf(id_out, ID_TEXT_LEN + 1, "%s", id);
 	return 0;
@@ -324,23 +323,23 @@ org_tree_checks(struct replica *r, const Tongxin__Value *row, const char *self, 
 
 	if (check_type && val_text(TBL_ORG, row, "branch_type") && kind &&
 	    strcmp(kind, "branch") != 0)
-		return fail(e, DOM_INVALID, schema_col_index(td, "branch_type"),
+		return dom_err(e, DOM_INVALID, schema_col_index(td, "branch_type"),
 		    "只有党支部有支部类型 only a branch has a branch type (this is a %s)",
 		    kind_label(kind));
 	if (!check_kind)
 		return 0;
 	if (parent == NULL) {
 		if (!dom_org_kind_allowed(NULL, kind))
-			return fail(e, DOM_MISSING, schema_col_index(td, "parent_id"),
+			return dom_err(e, DOM_MISSING, schema_col_index(td, "parent_id"),
 			    "缺少必填项 上级组织");
 	} else {
 		if ((rc = org_kind_of(r, parent, pkind, &pdissolved)) < 0)
-			return db_fail(r, e);
+			return dom_db_err(r, e);
 		if (rc == 0)
-			return fail(e, DOM_INVALID, schema_col_index(td, "parent_id"),
+			return dom_err(e, DOM_INVALID, schema_col_index(td, "parent_id"),
 			    "未知组织 unknown organisation");
 		if (self == NULL && pdissolved)
-			return fail(e, DOM_INVALID, schema_col_index(td, "parent_id"),
+			return dom_err(e, DOM_INVALID, schema_col_index(td, "parent_id"),
 			    "上级组织已撤销 the parent organisation has been dissolved");
 		if (!dom_org_kind_allowed(pkind, kind)) {
 			const char *ok[8];
@@ -349,7 +348,7 @@ org_tree_checks(struct replica *r, const Tongxin__Value *row, const char *self, 
 			for (size_t i = 0; i < n && len < sizeof list; i++)
 				len += (size_t)snprintf(list + len, sizeof list - len, "%s%s",
 				    i ? "、" : "", kind_label(ok[i]));
-			return fail(e, DOM_INVALID, schema_col_index(td, "kind"),
+			return dom_err(e, DOM_INVALID, schema_col_index(td, "kind"),
 			    "%s之下不能设%s (under a %s: %s)", kind_label(pkind), kind_label(kind),
 			    pkind, n ? list : "不能再设下级组织 none");
 		}
@@ -359,17 +358,17 @@ org_tree_checks(struct replica *r, const Tongxin__Value *row, const char *self, 
 	/* The children stay where the rules allow them. */
 	if (sqlite3_prepare_v2(replica_db(r), "SELECT kind, code FROM org WHERE parent_id = ?1"
 	    " ORDER BY code", -1, &st, NULL) != SQLITE_OK)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	sqlite3_bind_text(st, 1, self, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		if (!dom_org_kind_allowed(kind, col_text(st, 0))) {
-			fail(e, DOM_INVALID, schema_col_index(td, "kind"),
+			dom_err(e, DOM_INVALID, schema_col_index(td, "kind"),
 			    "下级组织 %s 是%s，不能设在%s之下 (a child does not fit the new kind)",
 			    col_text(st, 1), kind_label(col_text(st, 0)), kind_label(kind));
 			break;
 		}
 	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? -1 : rc == SQLITE_DONE ? 0 : db_fail(r, e);
+	return rc == SQLITE_ROW ? -1 : rc == SQLITE_DONE ? 0 : dom_db_err(r, e);
 }
 
 /*
@@ -397,7 +396,7 @@ row_edit_txn(struct replica *r, int t, const char *id, const Tongxin__Value *val
 			setv[n++] = vals[c];
 		}
 	if (n == 0)
-		return fail(e, DOM_INVALID, -1, "没有要修改的项目 nothing to change");
+		return dom_err(e, DOM_INVALID, -1, "没有要修改的项目 nothing to change");
 	/* Every check reads the replica as this transaction sees it. */
 	if (dom_check_values(t, vals, set, false, e) != 0 ||
 	    (t == TBL_MEMBER && dom_member_replica_checks(r, vals, set, id, e) != 0))
@@ -406,13 +405,13 @@ row_edit_txn(struct replica *r, int t, const char *id, const Tongxin__Value *val
 		if (!set[c])
 			continue;
 		if (td->cols[c].merge == MERGE_IMMUTABLE) {
-			fail(e, DOM_INVALID, c, "%s (%s) cannot be changed", td->cols[c].label,
+			dom_err(e, DOM_INVALID, c, "%s (%s) cannot be changed", td->cols[c].label,
 			    td->cols[c].name);
 			goto out;
 		}
 		if ((td->cols[c].flags & COLF_REQUIRED) &&
 		    vals[c].kind_case == TONGXIN__VALUE__KIND__NOT_SET) {
-			fail(e, DOM_INVALID, c, "%s (%s) cannot be empty", td->cols[c].label,
+			dom_err(e, DOM_INVALID, c, "%s (%s) cannot be empty", td->cols[c].label,
 			    td->cols[c].name);
 			goto out;
 		}
@@ -420,23 +419,23 @@ row_edit_txn(struct replica *r, int t, const char *id, const Tongxin__Value *val
 	/* The row as it would be: the cross-item rules hold for the whole of it. */
 	if ((got = rep_get(r, t, id, cur, NULL)) != 1) {
 		if (got == 0)
-			fail(e, DOM_NOT_FOUND, -1, "no row %s", id);
+			dom_err(e, DOM_NOT_FOUND, -1, "no row %s", id);
 		else
-			db_fail(r, e);
+			dom_db_err(r, e);
 		goto out;
 	}
 	for (int c = 0; c < td->ncols; c++)
 		merged[c] = set[c] ? vals[c] : cur[c];
 	today_str(today);
 	if (validate_row_col(t, merged, today, why, sizeof why, &bad_col) != 0) {
-		fail(e, DOM_INVALID, bad_col, "%s", why);
+		dom_err(e, DOM_INVALID, bad_col, "%s", why);
 		goto out;
 	}
 	if (t == TBL_ORG && org_tree_checks(r, merged, id, set[schema_col_index(td, "kind")] != 0,
 	    set[schema_col_index(td, "kind")] || set[schema_col_index(td, "branch_type")], e) != 0)
 		goto out;
 	if (!dry_run && rep_update(r, t, id, cols, setv, n, err, sizeof err) != 0) {
-		fail(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
+		dom_err(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
 		goto out;
 	}
 	rc = 0;
@@ -457,16 +456,16 @@ dom_row_edit(struct replica *r, const char *operator_name, int t, const char *id
 	for (int c = 0; c < schema_tables[t].ncols; c++)
 		any = any || set[c];
 	if (!any)
-		return fail(e, DOM_INVALID, -1, "没有要修改的项目 nothing to change");
+		return dom_err(e, DOM_INVALID, -1, "没有要修改的项目 nothing to change");
 	if (!id_valid(id))
-		return fail(e, DOM_NOT_FOUND, -1, "未找到 no row %s", id);
+		return dom_err(e, DOM_NOT_FOUND, -1, "未找到 no row %s", id);
 	if (rep_begin(r, operator_name) != 0)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	if (row_edit_txn(r, t, id, vals, set, dry_run, e) != 0 || dry_run) {
 		rep_rollback(r);
 		return dry_run && e->kind == DOM_OK ? 0 : -1;
 	}
-	return rep_commit(r, err, sizeof err) != 0 ? fail(e, DOM_FAIL, -1, "%s", err) : 0;
+	return rep_commit(r, err, sizeof err) != 0 ? dom_err(e, DOM_FAIL, -1, "%s", err) : 0;
 }
 
 int
@@ -552,7 +551,7 @@ dom_member_step(struct replica *r, const char *operator_name, const char *id,
 		main_col = schema_col_index(td, "report_org_id");
 		if (a == NULL || ((a->community_id == NULL || a->community_id[0] == '\0') &&
 		    (a->community_code == NULL || a->community_code[0] == '\0')))
-			return fail(e, DOM_MISSING, main_col, "缺少必填项 报到社区");
+			return dom_err(e, DOM_MISSING, main_col, "缺少必填项 报到社区");
 		q.community_id = a->community_id;
 		q.community_code = a->community_code;
 		rc = dom_member_report(r, operator_name, &q, dry_run, NULL, e);
@@ -561,7 +560,7 @@ dom_member_step(struct replica *r, const char *operator_name, const char *id,
 		return rc;
 	}
 	default:
-		return fail(e, DOM_INVALID, -1, "未知操作 unknown step");
+		return dom_err(e, DOM_INVALID, -1, "未知操作 unknown step");
 	}
 #undef SET_INT
 #undef SET_TEXT
@@ -611,14 +610,14 @@ report_input(const struct dom_report_req *q, char date[11], struct dom_error *e)
 	if (q->date == NULL || q->date[0] == '\0')
 		snprintf(date, 11, "%s", today);
 	else if (strlen(q->date) != 10 || !validate_date(q->date) || strcmp(q->date, today) > 0)
-		return fail(e, DOM_INVALID, -1, "报到日期“%s”无效 (YYYY-MM-DD, not in the future)",
+		return dom_err(e, DOM_INVALID, -1, "报到日期“%s”无效 (YYYY-MM-DD, not in the future)",
 		    text_show(q->date));
 	else
 		snprintf(date, 11, "%s", q->date);
 	if ((q->unit && strlen(q->unit) > DOM_SERVICE_UNIT_MAX) ||
 	    (q->phone && strlen(q->phone) > DOM_SERVICE_PHONE_MAX) ||
 	    (q->note && strlen(q->note) > DOM_SERVICE_NOTE_MAX))
-		return fail(e, DOM_INVALID, -1, "%s超过 %d 字节、%s超过 %d 字节或%s超过 %d 字节 too long",
+		return dom_err(e, DOM_INVALID, -1, "%s超过 %d 字节、%s超过 %d 字节或%s超过 %d 字节 too long",
 		    rt->cols[schema_col_index(rt, "unit")].label, DOM_SERVICE_UNIT_MAX,
 		    rt->cols[schema_col_index(rt, "phone")].label, DOM_SERVICE_PHONE_MAX,
 		    rt->cols[schema_col_index(rt, "note")].label, DOM_SERVICE_NOTE_MAX);
@@ -643,25 +642,25 @@ dom_member_report(struct replica *r, const char *operator_name, const struct dom
 	memset(m, 0, sizeof m);
 	memset(vals, 0, sizeof vals);
 	if (q == NULL || q->member_id == NULL || !id_valid(q->member_id))
-		return fail(e, DOM_NOT_FOUND, -1, "未找到党员 no such member");
+		return dom_err(e, DOM_NOT_FOUND, -1, "未找到党员 no such member");
 	by_code = (q->community_id == NULL || q->community_id[0] == '\0') &&
 	    q->community_code != NULL && q->community_code[0] != '\0';
 	if (!by_code && (q->community_id == NULL || q->community_id[0] == '\0'))
-		return fail(e, DOM_MISSING, c_rep, "缺少必填项 报到社区");
+		return dom_err(e, DOM_MISSING, c_rep, "缺少必填项 报到社区");
 	/* A code the server will look up: an organisation code's shape, nothing more. */
 	if (by_code && (strlen(q->community_code) > 32 || strchr(q->community_code, '/') != NULL ||
 	    !validate_utf8(q->community_code) || is_blank_text(q->community_code)))
-		return fail(e, DOM_INVALID, c_rep, "组织编码“%s”无效 not an organisation code",
+		return dom_err(e, DOM_INVALID, c_rep, "组织编码“%s”无效 not an organisation code",
 		    text_show(q->community_code));
 	if (report_input(q, date, e) != 0)
 		return -1;
 	if (rep_begin(r, operator_name) != 0)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	if ((got = rep_get(r, TBL_MEMBER, q->member_id, m, NULL)) != 1) {
 		if (got == 0)
-			fail(e, DOM_NOT_FOUND, -1, "未找到党员 no such member");
+			dom_err(e, DOM_NOT_FOUND, -1, "未找到党员 no such member");
 		else
-			db_fail(r, e);
+			dom_db_err(r, e);
 		goto out;
 	}
 	/* Only a member on the books reports (党员减少: no longer). */
@@ -669,16 +668,16 @@ dom_member_report(struct replica *r, const char *operator_name, const struct dom
 	    q->member_id, NULL, &active, e) != 0)
 		goto out;
 	if (!active) {
-		fail(e, DOM_INVALID, -1, "该党员已减少（死亡、退党、除名或开除），不能报到"
+		dom_err(e, DOM_INVALID, -1, "该党员已减少（死亡、退党、除名或开除），不能报到"
 		    " (the member has left)");
 		goto out;
 	}
 	if ((got = open_report_of(r, q->member_id, open_id, open_org, open_from)) < 0) {
-		db_fail(r, e);
+		dom_db_err(r, e);
 		goto out;
 	}
 	if (got && !by_code && strcmp(open_org, q->community_id) == 0) {
-		fail(e, DOM_INVALID, c_rep, "该党员已于 %s 向该社区报到 (already reported there: %s)",
+		dom_err(e, DOM_INVALID, c_rep, "该党员已于 %s 向该社区报到 (already reported there: %s)",
 		    open_from, dom_short(open_id));
 		goto out;
 	}
@@ -700,13 +699,13 @@ dom_member_report(struct replica *r, const char *operator_name, const struct dom
 	/* A member reports to one community at a time: the earlier report ends. */
 	if (got) {
 		if (strcmp(date, open_from) < 0) {
-			fail(e, DOM_INVALID, -1, "报到日期 %s 早于原报到日期 %s (before the earlier report)",
+			dom_err(e, DOM_INVALID, -1, "报到日期 %s 早于原报到日期 %s (before the earlier report)",
 			    date, open_from);
 			goto out;
 		}
 		value_set_text(&endv, date);
 		if (rep_update(r, TBL_SERVICE_REPORT, open_id, &c_end, &endv, 1, err, sizeof err) != 0) {
-			fail(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
+			dom_err(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
 			goto out;
 		}
 	}
@@ -719,7 +718,7 @@ dom_member_report(struct replica *r, const char *operator_name, const struct dom
 	for (int c = 0; c < td->ncols; c++)
 		value_clear(&m[c]);
 	if (rep_commit(r, err, sizeof err) != 0)
-		return fail(e, DOM_FAIL, -1, "%s", err);
+		return dom_err(e, DOM_FAIL, -1, "%s", err);
 	if (id_out)
 		snprintf(id_out, ID_TEXT_LEN + 1, "%s", id);
 	return 0;
@@ -747,25 +746,25 @@ dom_org_add(struct replica *r, const char *operator_name, Tongxin__Value *vals, 
 		set[c_dis] = 1;
 	}
 	if (rep_begin(r, operator_name) != 0)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	if (dom_check_values(TBL_ORG, vals, set, true, e) != 0)
 		goto refused;
 	if (strcmp(vals[c_kind].s, "street") == 0) {
-		fail(e, DOM_INVALID, c_kind,
+		dom_err(e, DOM_INVALID, c_kind,
 		    "there is one street per server; it is created by tongxind init");
 		goto refused;
 	}
 	/* Codes are unique: they name organisations on the command line and in scopes. */
 	if (sqlite3_prepare_v2(replica_db(r), "SELECT 1 FROM org WHERE code = ?1", -1, &st,
 	    NULL) != SQLITE_OK) {
-		db_fail(r, e);
+		dom_db_err(r, e);
 		goto refused;
 	}
 	sqlite3_bind_text(st, 1, vals[c_code].s, -1, SQLITE_STATIC);
 	taken = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_finalize(st);
 	if (taken) {
-		fail(e, DOM_INVALID, c_code, "组织编码 %s 已存在 (organisation code in use)",
+		dom_err(e, DOM_INVALID, c_code, "组织编码 %s 已存在 (organisation code in use)",
 		    vals[c_code].s);
 		goto refused;
 	}
@@ -777,10 +776,10 @@ dom_org_add(struct replica *r, const char *operator_name, Tongxin__Value *vals, 
 	}
 	if (rep_insert(r, TBL_ORG, vals, id, err, sizeof err) != 0) {
 		rep_rollback(r);
-		return fail(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
+		return dom_err(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
 	}
 	if (rep_commit(r, err, sizeof err) != 0)
-		return fail(e, DOM_FAIL, -1, "%s", err);
+		return dom_err(e, DOM_FAIL, -1, "%s", err);
 	if (id_out)
 		snprintf(id_out, ID_TEXT_LEN + 1, "%s", id);
 	return 0;
@@ -800,7 +799,7 @@ one_int(struct replica *r, const char *sql, const char *a, const char *b, int64_
 	int rc;
 
 	if (sqlite3_prepare_v2(replica_db(r), sql, -1, &st, NULL) != SQLITE_OK)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	if (a)
 		sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
 	if (b)
@@ -809,7 +808,7 @@ one_int(struct replica *r, const char *sql, const char *a, const char *b, int64_
 	if (rc == SQLITE_ROW)
 		*out = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : db_fail(r, e);
+	return rc == SQLITE_ROW ? 0 : dom_db_err(r, e);
 }
 
 /* Date d (YYYY-MM-DD) plus months, the day clamped to the month's end. */
@@ -843,7 +842,7 @@ behind_count(struct replica *r, const char *today, int64_t *out, struct dom_erro
 	snprintf(end, sizeof end, "%.4s-12-31", today);
 	if (sqlite3_prepare_v2(replica_db(r), DOM_REPORT_COMPLIANCE_CTE
 	    " SELECT count(DISTINCT bid) FROM req WHERE due AND n = 0", -1, &st, NULL) != SQLITE_OK)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	sqlite3_bind_null(st, 1);
 	sqlite3_bind_int(st, 2, atoi(today));
 	sqlite3_bind_text(st, 3, start, -1, SQLITE_STATIC);
@@ -853,7 +852,7 @@ behind_count(struct replica *r, const char *today, int64_t *out, struct dom_erro
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		*out = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : db_fail(r, e);
+	return rc == SQLITE_ROW ? 0 : dom_db_err(r, e);
 }
 
 int
@@ -873,7 +872,7 @@ dom_dashboard(struct replica *r, const char *today, struct dom_dashboard *d,
 	d->last_contact_ms = i->last_contact;
 	if (sqlite3_prepare_v2(replica_db(r), "SELECT name FROM org WHERE code = ?1", -1, &st,
 	    NULL) != SQLITE_OK)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	sqlite3_bind_text(st, 1, i->org_code, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW && col_text(st, 0))
 		snprintf(d->org_name, sizeof d->org_name, "%s", col_text(st, 0));
@@ -912,7 +911,7 @@ dom_outcomes(struct replica *r, int64_t from, int64_t to, bool problems_only, in
 	    " FROM outcome WHERE seq >= ?1 AND (?2 < 0 OR seq <= ?2)"
 	    " AND (?3 = 0 OR status IN ('conflict', 'rejected') OR reason IS NOT NULL)"
 	    " ORDER BY seq DESC LIMIT ?4", -1, &st, NULL) != SQLITE_OK)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	sqlite3_bind_int64(st, 1, from);
 	sqlite3_bind_int64(st, 2, to);
 	sqlite3_bind_int(st, 3, problems_only);
@@ -926,7 +925,7 @@ dom_outcomes(struct replica *r, int64_t from, int64_t to, bool problems_only, in
 		each(&o, arg);
 	}
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(r, e);
+	return rc == SQLITE_DONE ? 0 : dom_db_err(r, e);
 }
 
 int
@@ -938,14 +937,14 @@ dom_outbox_span(struct replica *r, int64_t *count, int64_t *lo, int64_t *hi,
 
 	if (sqlite3_prepare_v2(replica_db(r), "SELECT count(*), coalesce(min(seq), 0),"
 	    " coalesce(max(seq), 0) FROM outbox", -1, &st, NULL) != SQLITE_OK)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		*count = sqlite3_column_int64(st, 0);
 		*lo = sqlite3_column_int64(st, 1);
 		*hi = sqlite3_column_int64(st, 2);
 	}
 	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : db_fail(r, e);
+	return rc == SQLITE_ROW ? 0 : dom_db_err(r, e);
 }
 
 /*
@@ -1063,7 +1062,7 @@ roster_prepare(struct replica *r, const char *sql, sqlite3_stmt **st, struct dom
 		return -1;
 	if (sqlite3_prepare_v2(replica_db(r), sql, -1, st, NULL) == SQLITE_OK)
 		return 0;
-	return db_fail(r, e);
+	return dom_db_err(r, e);
 }
 
 static void
@@ -1096,7 +1095,7 @@ roster_count(struct replica *r, const char *sql, const struct dom_member_query *
 	rc = sqlite3_step(st);
 	*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : db_fail(r, e);
+	return rc == SQLITE_ROW ? 0 : dom_db_err(r, e);
 }
 
 int
@@ -1115,9 +1114,9 @@ dom_member_page(struct replica *r, const struct dom_member_query *q,
 	dom_error_clear(e);
 	*at_least = false;
 	if (q->text && strlen(q->text) > 100)
-		return fail(e, DOM_INVALID, -1, "搜索内容过长 give at most 100 bytes to search for");
+		return dom_err(e, DOM_INVALID, -1, "搜索内容过长 give at most 100 bytes to search for");
 	if (q->limit < 1 || q->limit > 200 || q->offset < 0)
-		return fail(e, DOM_INVALID, -1, "分页参数无效 limit 1-200, offset 0 or more");
+		return dom_err(e, DOM_INVALID, -1, "分页参数无效 limit 1-200, offset 0 or more");
 	/* A LIKE pattern matching the text anywhere, its own % and _ taken literally. */
 	pat[n++] = '%';
 	for (const char *p = q->text ? q->text : ""; *p && n < sizeof pat - 3; p++) {
@@ -1156,7 +1155,7 @@ dom_member_page(struct replica *r, const struct dom_member_query *q,
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	if (text) {
 		/* Each part of the union stops at the cap: the union may pass it. */
 		*at_least = count >= ROSTER_COUNT_CAP;
@@ -1198,12 +1197,12 @@ dom_member_get(struct replica *r, const char *id, Tongxin__Value *vals, char org
 	dom_error_clear(e);
 	memset(vals, 0, sizeof *vals * DOM_MAX_COLS);
 	if (!id_valid(id))
-		return fail(e, DOM_NOT_FOUND, -1, "未找到党员 no such member");
+		return dom_err(e, DOM_NOT_FOUND, -1, "未找到党员 no such member");
 	rc = rep_get(r, TBL_MEMBER, id, vals, NULL);
 	if (rc == 0)
-		return fail(e, DOM_NOT_FOUND, -1, "未找到党员 no such member");
+		return dom_err(e, DOM_NOT_FOUND, -1, "未找到党员 no such member");
 	if (rc < 0)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	org_name_of(r, &vals[schema_col_index(td, "org_id")], org_name);
 	org_name_of(r, &vals[schema_col_index(td, "report_org_id")], report_org_name);
 	return 0;
@@ -1222,7 +1221,7 @@ dom_org_list(struct replica *r, void (*each)(const struct dom_org_row *o, void *
 	    " coalesce(c.n, 0) FROM org o LEFT JOIN (SELECT org_id, count(*) AS n FROM member"
 	    " GROUP BY org_id) c ON c.org_id = o.id ORDER BY o.code",
 	    -1, &st, NULL) != SQLITE_OK)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct dom_org_row o = {
 			.id = col_text(st, 0), .parent_id = col_text(st, 1), .code = col_text(st, 2),
@@ -1235,7 +1234,7 @@ dom_org_list(struct replica *r, void (*each)(const struct dom_org_row *o, void *
 		each(&o, arg);
 	}
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(r, e);
+	return rc == SQLITE_DONE ? 0 : dom_db_err(r, e);
 }
 
 /*
@@ -1290,7 +1289,7 @@ dom_prepare_indexes(struct replica *r, struct dom_error *e)
 		goto failed;
 	if (sqlite3_prepare_v2(db, "SELECT count(*) = 0 FROM sqlite_schema WHERE type = 'trigger'"
 	    " AND name = 'ui_member_gram_upd'", -1, &st, NULL) != SQLITE_OK)
-		return db_fail(r, e);
+		return dom_db_err(r, e);
 	fresh = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
 	sqlite3_finalize(st);
 	if (!fresh)
@@ -1306,7 +1305,7 @@ dom_prepare_indexes(struct replica *r, struct dom_error *e)
 	}
 	return 0;
 failed:
-	fail(e, DOM_FAIL, -1, "本地索引建立失败 cannot make the desk's local index: %s",
+	dom_err(e, DOM_FAIL, -1, "本地索引建立失败 cannot make the desk's local index: %s",
 	    msg ? msg : sqlite3_errmsg(db));
 	sqlite3_free(msg);
 	return -1;

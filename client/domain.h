@@ -66,6 +66,11 @@ struct dom_error {
 
 /* Reset e to "no error". */
 void dom_error_clear(struct dom_error *e);
+/* Fill e (col: a column of the table concerned, or -1; msg from fmt) and return -1. */
+int dom_err(struct dom_error *e, enum dom_fail kind, int col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* dom_err with DOM_FAIL and the replica's SQLite error: the replica could not be used. */
+int dom_db_err(struct replica *r, struct dom_error *e);
 
 /* Upper bound on the columns of any table (schema.c). */
 #define DOM_MAX_COLS 32
