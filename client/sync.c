@@ -22,6 +22,7 @@
 #include "db.h"
 #include "frame.h"
 #include "log.h"
+#include "sync_int.h"
 #include "tls.h"
 
 #define PUSH_BATCH_TXNS 256
@@ -34,12 +35,8 @@ _Static_assert(REP_TXN_MAX_CHANGES <= WIRE_MAX_CHANGES,
 /* The server's name in its certificate: every street server carries it. */
 static const char server_name[] = PKI_SERVER_NAME;
 
-static int
-set_fail(struct conn *c, enum sync_fail f, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-set_fail(struct conn *c, enum sync_fail f, const char *fmt, ...)
+int
+conn_fail(struct conn *c, enum sync_fail f, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -60,13 +57,13 @@ tcp_connect(struct conn *c, const char *hp, int timeout_ms)
 	if (split_hostport(hp, host, sizeof host, &portnum) == 0)
 		snprintf(port, sizeof port, "%d", portnum);
 	else
-		return set_fail(c, SYNC_UNREACHABLE, "invalid server address \"%s\" "
+		return conn_fail(c, SYNC_UNREACHABLE, "invalid server address \"%s\" "
 		    "(expected HOST:PORT)", hp);
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	if (getaddrinfo(host, port, &hints, &res) != 0 || res == NULL)
-		return set_fail(c, SYNC_UNREACHABLE, "server unreachable: cannot resolve %s", host);
+		return conn_fail(c, SYNC_UNREACHABLE, "server unreachable: cannot resolve %s", host);
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		struct pollfd p;
 		int soerr = 0, one = 1;
@@ -96,7 +93,7 @@ tcp_connect(struct conn *c, const char *hp, int timeout_ms)
 	}
 	freeaddrinfo(res);
 	if (fd < 0)
-		return set_fail(c, SYNC_UNREACHABLE, "server unreachable: %s (%s)", hp,
+		return conn_fail(c, SYNC_UNREACHABLE, "server unreachable: %s (%s)", hp,
 		    strerror(last ? last : ECONNREFUSED));
 	{
 		struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
@@ -125,20 +122,20 @@ tls_fail(struct conn *c, const char *during, bool handshake)
 	ERR_clear_error();
 	switch (reason) {
 	case SSL_R_TLSV1_ALERT_UNKNOWN_CA:
-		return set_fail(c, SYNC_TLS, "the server does not trust this device's certificate "
+		return conn_fail(c, SYNC_TLS, "the server does not trust this device's certificate "
 		    "(it was issued by another street's CA); enroll this device on this server");
 	case SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED:
-		return set_fail(c, SYNC_TLS, "this device's certificate has expired; ask the street "
+		return conn_fail(c, SYNC_TLS, "this device's certificate has expired; ask the street "
 		    "office to enroll this computer again");
 	case SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED:
-		return set_fail(c, SYNC_TLS, "the server requires a device certificate");
+		return conn_fail(c, SYNC_TLS, "the server requires a device certificate");
 	case SSL_R_SSLV3_ALERT_CERTIFICATE_REVOKED:
-		return set_fail(c, SYNC_REFUSED, "certificate revoked");
+		return conn_fail(c, SYNC_REFUSED, "certificate revoked");
 	case SSL_R_SSLV3_ALERT_BAD_CERTIFICATE:
 	case SSL_R_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE:
-		return set_fail(c, SYNC_TLS, "the server refused this device's certificate");
+		return conn_fail(c, SYNC_TLS, "the server refused this device's certificate");
 	case SSL_R_CERTIFICATE_VERIFY_FAILED:
-		return set_fail(c, SYNC_TLS, "the server's certificate is not trusted (%s): it is not "
+		return conn_fail(c, SYNC_TLS, "the server's certificate is not trusted (%s): it is not "
 		    "this street's server", X509_verify_cert_error_string(vr));
 	default:
 		break;
@@ -151,15 +148,15 @@ tls_fail(struct conn *c, const char *during, bool handshake)
 	 */
 	if (handshake) {
 		if (e == 0 || reason == SSL_R_UNEXPECTED_EOF_WHILE_READING)
-			return set_fail(c, SYNC_UNREACHABLE, "server unreachable: the connection "
+			return conn_fail(c, SYNC_UNREACHABLE, "server unreachable: the connection "
 			    "closed during %s%s%s", during, errno ? ": " : "",
 			    errno ? strerror(errno) : "");
-		return set_fail(c, SYNC_TLS, "TLS failed during %s: %s", during, buf);
+		return conn_fail(c, SYNC_TLS, "TLS failed during %s: %s", during, buf);
 	}
 	if (e == 0 || reason == SSL_R_UNEXPECTED_EOF_WHILE_READING)
-		return set_fail(c, SYNC_PROTOCOL, "the server closed the connection during %s%s%s",
+		return conn_fail(c, SYNC_PROTOCOL, "the server closed the connection during %s%s%s",
 		    during, errno ? ": " : "", errno ? strerror(errno) : "");
-	return set_fail(c, SYNC_PROTOCOL, "the connection failed during %s: %s", during, buf);
+	return conn_fail(c, SYNC_PROTOCOL, "the connection failed during %s: %s", during, buf);
 }
 
 int
@@ -201,7 +198,7 @@ conn_send(struct conn *c, Tongxin__Envelope *env)
 	if (env->id == 0)
 		env->id = c->next_id++;
 	if ((buf = frame_encode(env, &n)) == NULL)
-		return set_fail(c, SYNC_LOCAL, "message too large to send");
+		return conn_fail(c, SYNC_LOCAL, "message too large to send");
 	ERR_clear_error();
 	while (off < n) {
 		int w = SSL_write(c->ssl, buf + off, (int)(n - off));
@@ -246,9 +243,9 @@ read_full(struct conn *c, uint8_t *p, size_t n)
 		if (r <= 0) {
 			int e = SSL_get_error(c->ssl, r);
 			if (e == SSL_ERROR_ZERO_RETURN)
-				return set_fail(c, SYNC_PROTOCOL, "the server closed the connection");
+				return conn_fail(c, SYNC_PROTOCOL, "the server closed the connection");
 			if (e == SSL_ERROR_SYSCALL && (errno == EAGAIN || errno == EWOULDBLOCK))
-				return set_fail(c, SYNC_PROTOCOL, "no answer from the server within %d s",
+				return conn_fail(c, SYNC_PROTOCOL, "no answer from the server within %d s",
 				    c->timeout_ms / 1000);
 			return tls_fail(c, "reading", false);
 		}
@@ -270,12 +267,12 @@ conn_recv(struct conn *c, size_t cap)
 	/* frame_peek wants the body too; check the header alone first. */
 	fs = frame_peek(hdr, sizeof hdr, cap, &len);
 	if (fs == FRAME_EMPTY || fs == FRAME_OVERSIZE) {
-		set_fail(c, SYNC_PROTOCOL, "the server sent a %s frame",
+		conn_fail(c, SYNC_PROTOCOL, "the server sent a %s frame",
 		    fs == FRAME_EMPTY ? "zero-length" : "too large");
 		return NULL;
 	}
 	if ((body = malloc(len)) == NULL) {
-		set_fail(c, SYNC_LOCAL, "out of memory");
+		conn_fail(c, SYNC_LOCAL, "out of memory");
 		return NULL;
 	}
 	if (read_full(c, body, len) != 0) {
@@ -285,7 +282,7 @@ conn_recv(struct conn *c, size_t cap)
 	env = frame_decode(body, len);
 	free(body);
 	if (env == NULL) {
-		set_fail(c, SYNC_PROTOCOL, "the server sent an unreadable message (%u bytes)", len);
+		conn_fail(c, SYNC_PROTOCOL, "the server sent an unreadable message (%u bytes)", len);
 		return NULL;
 	}
 	if (env->body_case == TONGXIN__ENVELOPE__BODY_ERROR) {
@@ -320,19 +317,19 @@ conn_recv(struct conn *c, size_t cap)
 			break;
 		}
 		if (e->code == TONGXIN__ERROR_CODE__ERR_REVOKED)
-			set_fail(c, f, "certificate revoked: %s", e->message);
+			conn_fail(c, f, "certificate revoked: %s", e->message);
 		else if (e->code == TONGXIN__ERROR_CODE__ERR_CREDENTIAL_IN_USE)
-			set_fail(c, f, "此设备凭据已在另一台电脑上使用，不能在两台电脑上共用。"
+			conn_fail(c, f, "此设备凭据已在另一台电脑上使用，不能在两台电脑上共用。"
 			    "请街道为这台电脑单独登记设备（tongxind enroll），再用新的凭据包加入"
 			    "（tongxin join）；本机尚未发送的修改仍保存在本机，没有丢失。 "
 			    "This device's credential already belongs to another computer. Ask the "
 			    "street office to enroll this computer as a device of its own and join "
 			    "with the new bundle; the changes made here were not sent and are kept.");
 		else if (e->code == TONGXIN__ERROR_CODE__ERR_PROTOCOL_VERSION)
-			set_fail(c, f, "protocol version %u required: %s", e->required_protocol_version,
+			conn_fail(c, f, "protocol version %u required: %s", e->required_protocol_version,
 			    e->message);
 		else
-			set_fail(c, f, "the server refused: %s", e->message);
+			conn_fail(c, f, "the server refused: %s", e->message);
 		envelope_free(env);
 		return NULL;
 	}
@@ -361,15 +358,15 @@ conn_close(struct conn *c, SSL_SESSION **session)
 }
 
 /* Expect a reply of the given kind to request id. */
-static Tongxin__Envelope *
-expect(struct conn *c, uint32_t id, Tongxin__Envelope__BodyCase body)
+Tongxin__Envelope *
+conn_expect(struct conn *c, uint32_t id, Tongxin__Envelope__BodyCase body)
 {
 	Tongxin__Envelope *env = conn_recv(c, FRAME_MAX);
 
 	if (env == NULL)
 		return NULL;
 	if (env->body_case != body || env->id != id) {
-		set_fail(c, SYNC_PROTOCOL, "unexpected %s reply from the server",
+		conn_fail(c, SYNC_PROTOCOL, "unexpected %s reply from the server",
 		    envelope_body_name(env));
 		envelope_free(env);
 		return NULL;
@@ -395,17 +392,17 @@ do_hello(struct conn *c, struct replica *r, const struct sync_opts *o, struct sy
 	/* The replica's identity, made at join (by the first sync for older replicas). */
 	if (db_meta_get(replica_db(r), "replica_id", rid, sizeof rid) != 0 || !id_valid(rid)) {
 		if (id_new(rid) != 0 || db_meta_set(replica_db(r), "replica_id", rid) != 0)
-			return set_fail(c, SYNC_LOCAL, "cannot give the replica its identity: %s",
+			return conn_fail(c, SYNC_LOCAL, "cannot give the replica its identity: %s",
 			    sqlite3_errmsg(replica_db(r)));
 	}
 	h.replica_id = rid;
 	env.body_case = TONGXIN__ENVELOPE__BODY_HELLO;
 	env.hello = &h;
-	if (conn_send(c, &env) != 0 || (in = expect(c, env.id, TONGXIN__ENVELOPE__BODY_WELCOME)) == NULL)
+	if (conn_send(c, &env) != 0 || (in = conn_expect(c, env.id, TONGXIN__ENVELOPE__BODY_WELCOME)) == NULL)
 		return -1;
 	if (strcmp(in->welcome->device_id, info->device_id) != 0) {
 		envelope_free(in);
-		return set_fail(c, SYNC_REFUSED, "the server knows this credential as another device");
+		return conn_fail(c, SYNC_REFUSED, "the server knows this credential as another device");
 	}
 	snprintf(rep->street, sizeof rep->street, "%s", in->welcome->street_name);
 	snprintf(rep->device, sizeof rep->device, "%s", in->welcome->device_name);
@@ -413,12 +410,12 @@ do_hello(struct conn *c, struct replica *r, const struct sync_opts *o, struct sy
 	snprintf(rep->server_version, sizeof rep->server_version, "%s", in->welcome->server_version);
 	if (rep_seq_floor(r, in->welcome->last_seq) != 0) {
 		envelope_free(in);
-		return set_fail(c, SYNC_LOCAL, "cannot write the replica: %s",
+		return conn_fail(c, SYNC_LOCAL, "cannot write the replica: %s",
 		    sqlite3_errmsg(replica_db(r)));
 	}
 	envelope_free(in);
 	if (rep_contact(r, rep->street) != 0)
-		return set_fail(c, SYNC_LOCAL, "cannot write the replica: %s",
+		return conn_fail(c, SYNC_LOCAL, "cannot write the replica: %s",
 		    sqlite3_errmsg(replica_db(r)));
 	return 0;
 }
@@ -434,7 +431,7 @@ do_push(struct conn *c, struct replica *r, const struct sync_opts *o, struct syn
 		int n = rep_outbox_peek(r, PUSH_BATCH_TXNS, PUSH_BATCH_BYTES, &txns), rc;
 
 		if (n < 0)
-			return set_fail(c, SYNC_LOCAL, "cannot read the outbox");
+			return conn_fail(c, SYNC_LOCAL, "cannot read the outbox");
 		if (n == 0) {
 			free(txns);
 			return 0;
@@ -447,66 +444,24 @@ do_push(struct conn *c, struct replica *r, const struct sync_opts *o, struct syn
 		for (int i = 0; i < n; i++)
 			tongxin__txn__free_unpacked(txns[i], NULL);
 		free(txns);
-		if (rc != 0 || (in = expect(c, env.id, TONGXIN__ENVELOPE__BODY_PUSH_RESULT)) == NULL)
+		if (rc != 0 || (in = conn_expect(c, env.id, TONGXIN__ENVELOPE__BODY_PUSH_RESULT)) == NULL)
 			return -1;
 		if (in->push_result->n_results != (size_t)n) {
 			envelope_free(in);
-			return set_fail(c, SYNC_PROTOCOL, "the server answered %zu of %d transactions",
+			return conn_fail(c, SYNC_PROTOCOL, "the server answered %zu of %d transactions",
 			    in->push_result->n_results, n);
 		}
 		if (o->die_after_push)
 			_exit(3);   /* test hook: the server committed, the client never records it */
 		if (rep_ack(r, in->push_result, &rep->acks, err, sizeof err) != 0) {
 			envelope_free(in);
-			return set_fail(c, SYNC_LOCAL, "%s", err);
+			return conn_fail(c, SYNC_LOCAL, "%s", err);
 		}
 		rep->pushed_txns += n;
 		envelope_free(in);
 		if (o->progress)
 			fprintf(stderr, "\r推送 pushed %lld transactions…", (long long)rep->pushed_txns);
 	}
-}
-
-static int
-do_pull(struct conn *c, struct replica *r, const struct sync_opts *o, struct sync_report *rep)
-{
-	Tongxin__PullRequest req = TONGXIN__PULL_REQUEST__INIT;
-	Tongxin__Envelope env = TONGXIN__ENVELOPE__INIT;
-	uint64_t cursors[TBL_COUNT], evict = 0, notices0;
-	int more = 1;
-
-	if (rep_cursors(r, cursors, &evict) != 0)
-		return set_fail(c, SYNC_LOCAL, "cannot read the pull cursors");
-	req.cursors = cursors;
-	req.n_cursors = TBL_COUNT;
-	req.evict_cursor = evict;
-	req.note_cursor = rep_note_cursor(r);
-	env.body_case = TONGXIN__ENVELOPE__BODY_PULL;
-	env.pull = &req;
-	if (conn_send(c, &env) != 0)
-		return -1;
-	/* The server streams pages until it has sent everything. */
-	while (more) {
-		Tongxin__Envelope *in = expect(c, env.id, TONGXIN__ENVELOPE__BODY_PULL_RESULT);
-		char err[512] = "";
-		if (in == NULL)
-			return -1;
-		more = in->pull_result->more;
-		notices0 = rep->notices;
-
-		if (rep_apply_page(r, in->pull_result, &rep->pulled_rows, &rep->evicted_rows,
-		    &rep->notices, err, sizeof err) != 0) {
-			envelope_free(in);
-			return set_fail(c, SYNC_LOCAL, "%s", err);
-		}
-		rep->resolutions += in->pull_result->n_resolutions - (rep->notices - notices0);
-		envelope_free(in);
-		if (o->progress)
-			fprintf(stderr, "\r拉取 pulled %llu rows…", (unsigned long long)rep->pulled_rows);
-	}
-	if (o->progress && rep->pulled_rows)
-		fprintf(stderr, "\n");
-	return 0;
 }
 
 /* Send the replica's digests; the server compares them with its view of our scope. */
@@ -524,7 +479,7 @@ do_verify(struct conn *c, struct replica *r, struct sync_report *rep)
 	}
 	for (int t = 0; t < TBL_COUNT; t++) {
 		if (rep_table_hash(replica_db(r), t, NULL, hashes[t]) != 0)
-			return set_fail(c, SYNC_LOCAL, "cannot digest the replica");
+			return conn_fail(c, SYNC_LOCAL, "cannot digest the replica");
 		ptrs[t] = hashes[t];
 	}
 	chk.table_hashes = ptrs;
@@ -532,7 +487,7 @@ do_verify(struct conn *c, struct replica *r, struct sync_report *rep)
 	env.body_case = TONGXIN__ENVELOPE__BODY_REPLICA_CHECK;
 	env.replica_check = &chk;
 	if (conn_send(c, &env) != 0 ||
-	    (in = expect(c, env.id, TONGXIN__ENVELOPE__BODY_REPLICA_CHECK_RESULT)) == NULL)
+	    (in = conn_expect(c, env.id, TONGXIN__ENVELOPE__BODY_REPLICA_CHECK_RESULT)) == NULL)
 		return -1;
 	if (in->replica_check_result->match) {
 		snprintf(rep->verify, sizeof rep->verify, "match");
@@ -579,7 +534,7 @@ sync_request(struct replica *r, const struct sync_opts *o, Tongxin__Envelope *re
 	}
 	if (conn_open(&c, ctx, o->server ? o->server : replica_info(r)->server, NULL,
 	    o->timeout_ms) == 0 && do_hello(&c, r, o, &rep) == 0 && conn_send(&c, req) == 0 &&
-	    (*reply = expect(&c, req->id, want)) != NULL)
+	    (*reply = conn_expect(&c, req->id, want)) != NULL)
 		rc = 0;
 	if (rc != 0) {
 		*fail = c.fail ? c.fail : SYNC_PROTOCOL;
@@ -628,7 +583,7 @@ sync_run(struct replica *r, const struct sync_opts *o, struct sync_report *rep,
 		goto out;
 	if (o->progress && rep->pushed_txns)
 		fprintf(stderr, "\n");
-	if (!o->check_only && !o->push_only && do_pull(&c, r, o, rep) != 0)
+	if (!o->check_only && !o->push_only && sync_pull(&c, r, o, rep) != 0)
 		goto out;
 	if (o->verify && !o->check_only && do_verify(&c, r, rep) != 0)
 		goto out;

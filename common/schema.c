@@ -417,7 +417,7 @@ schema_ddl(char *buf, size_t cap, int server)
 		if (server)
 			PUT(",\n  _version INTEGER NOT NULL,\n  _created INTEGER,\n  _deleted INTEGER NOT NULL DEFAULT 0,"
 			    "\n  _scope TEXT NOT NULL,\n  _scope2 TEXT,\n  _hlc INTEGER NOT NULL DEFAULT 0,"
-			    "\n  _device TEXT");
+			    "\n  _device TEXT,\n  _echo INTEGER NOT NULL DEFAULT 0");
 		else
 			PUT(",\n  _version INTEGER NOT NULL DEFAULT 0");
 		PUT("\n);\n");

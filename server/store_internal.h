@@ -50,6 +50,7 @@ struct store {
 	sqlite3_stmt *sp_begin, *sp_release, *sp_rollback;   /* the per-transaction savepoint */
 	sqlite3_stmt *ver_get[TBL_COUNT];     /* _version, _deleted, _scope, _scope2 of a row */
 	sqlite3_stmt *rules[8];               /* store_rules.c's, prepared when first needed */
+	int echo_ok;    /* apply_txn is applying a push: its own rows' writes set srow.echo */
 };
 
 /* A row as the server holds it. */
@@ -62,6 +63,14 @@ struct srow {
 	char scope2[SCOPE_MAX];
 	uint64_t hlc;
 	char device[40];
+	/*
+	 * Written to _echo: 1 when the row's state at this version is the one
+	 * the push result tells its writer (device) as it is applied, so that
+	 * device's pulls need not send the row back. Only the push path sets
+	 * it, for the rows a transaction names; row_load leaves it 0, so any
+	 * other write (a transfer's moves, a resolution, a rule) clears it.
+	 */
+	int echo;
 };
 
 /* Outcome of one change. */
@@ -88,6 +97,8 @@ struct lww_note {
 };
 
 
+/* Prepare the pull's statements (store_pull.c): s->pull[] and s->evict_get. -1 on error. */
+int store_pull_prepare(struct store *s);
 /* Bind text, or NULL when s is NULL or empty. */
 void bind_text_or_null(sqlite3_stmt *st, int i, const char *s);
 /* Free the strings of a loaded row. */
