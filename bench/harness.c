@@ -2,6 +2,7 @@
 #include "harness.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -12,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -21,6 +24,7 @@
 
 #include "db.h"
 #include "store.h"
+#include "sync.h"
 #include "validate.h"
 #include "value.h"
 
@@ -840,4 +844,331 @@ bx_arg_long(const char *s, const char *what)
 	if (errno || *end || v <= 0)
 		bx_die("%s: expected a positive number, got \"%s\"", what, s);
 	return v;
+}
+
+/* --- streets, offices and syncs (issue 11's benchmarks) --------------------- */
+
+void
+bx_street_conf(struct bx_street *st, const char *lines)
+{
+	char path[4200];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/tongxind.conf", st->dir);
+	if ((f = fopen(path, "a")) == NULL)
+		bx_die("cannot append to %s: %s", path, strerror(errno));
+	fprintf(f, "\n# added by the benchmark harness\n%s\n", lines);
+	if (fclose(f) != 0)
+		bx_die("cannot write %s: %s", path, strerror(errno));
+}
+
+void
+bx_street_unlimited(struct bx_street *st, int sessions)
+{
+	char lines[512];
+	int max = sessions + 64;
+
+	/*
+	 * max_preauth must stay below max_sessions and the per-address cap
+	 * cannot exceed it (server/conf.c conf_limits); all connections come
+	 * from 127.0.0.1.
+	 */
+	snprintf(lines, sizeof lines, "max_sessions = %d\nmax_preauth = %d\n"
+	    "max_preauth_per_address = %d\nnew_connections_per_second = 1000000\n"
+	    "idle_timeout = 3600\nhandshake_timeout = 60", max, max - 1, max - 1);
+	bx_street_conf(st, lines);
+}
+
+void
+bx_enroll_org(struct bx_street *st, const char *org_code, const char *device, const char *path)
+{
+	char *argv[] = { (char *)bx_tongxind(), "enroll", st->dir, "--org", (char *)org_code,
+	    "--device", (char *)device, "--out", (char *)path, NULL };
+
+	if (bx_run(argv, st->log) != 0) {
+		log_tail(st->log);
+		bx_die("%s enroll --org %s failed", bx_tongxind(), org_code);
+	}
+}
+
+void
+bx_enroll_mem(struct bx_street *st, const char *org_code, const char *prefix, int n,
+    struct pki_cred *creds)
+{
+	char err[1024] = "";
+	struct store *s;
+
+	if ((s = store_open(st->dir, 0, err, sizeof err)) == NULL)
+		bx_die("store_open: %s", err);
+	for (int i = 0; i < n; i++) {
+		struct pki_identity id;
+		struct store_device d;
+		memset(&id, 0, sizeof id);
+		snprintf(id.device, sizeof id.device, "%s-%d", prefix, i);
+		snprintf(id.org_code, sizeof id.org_code, "%s", org_code);
+		snprintf(id.role, sizeof id.role, "office");
+		if (id_new(id.device_id) != 0 ||
+		    pki_device_issue(st->dir, &id, 3650, &creds[i], err, sizeof err) != 0)
+			bx_die("enroll %s: %s", id.device, err[0] ? err : "id_new failed");
+		memset(&d, 0, sizeof d);
+		snprintf(d.id, sizeof d.id, "%s", id.device_id);
+		snprintf(d.name, sizeof d.name, "%s", id.device);
+		snprintf(d.org_code, sizeof d.org_code, "%s", id.org_code);
+		snprintf(d.role, sizeof d.role, "%s", id.role);
+		snprintf(d.serial, sizeof d.serial, "%s", id.serial);
+		d.enrolled_at = now_ms();
+		if (store_device_add(s, &d, err, sizeof err) != 0)
+			bx_die("enroll %s: %s", id.device, err);
+	}
+	store_close(s);
+}
+
+/* Copy the regular files of directory from into directory to (made 0700). */
+static void
+copy_dir(const char *from, const char *to)
+{
+	DIR *d = opendir(from);
+	struct dirent *e;
+
+	if (d == NULL || mkdir(to, 0700) != 0)
+		bx_die("copy %s to %s: %s", from, to, strerror(errno));
+	while ((e = readdir(d)) != NULL) {
+		char a[4400], b[4400], buf[1 << 16];
+		struct stat sb;
+		int in, out;
+		ssize_t n;
+		snprintf(a, sizeof a, "%s/%s", from, e->d_name);
+		snprintf(b, sizeof b, "%s/%s", to, e->d_name);
+		if (stat(a, &sb) != 0 || !S_ISREG(sb.st_mode))
+			continue;
+		if ((in = open(a, O_RDONLY)) < 0 ||
+		    (out = open(b, O_WRONLY | O_CREAT | O_TRUNC, sb.st_mode & 0777)) < 0)
+			bx_die("copy %s: %s", a, strerror(errno));
+		while ((n = read(in, buf, sizeof buf)) > 0)
+			if (write(out, buf, (size_t)n) != n)
+				bx_die("copy to %s: %s", b, strerror(errno));
+		close(in);
+		if (close(out) != 0)
+			bx_die("copy to %s: %s", b, strerror(errno));
+	}
+	closedir(d);
+}
+
+void
+bx_street_copy(const struct bx_street *from, struct bx_street *to, const char *base)
+{
+	if (from->pid != 0)
+		bx_die("copying a running street");
+	*to = *from;
+	to->pid = 0;
+	snprintf(to->dir, sizeof to->dir, "%s/srv", base);
+	snprintf(to->log, sizeof to->log, "%s/server.log", base);
+	copy_dir(from->dir, to->dir);
+}
+
+/* Push one transaction of rows as the street's device; returns nothing, dies on refusal. */
+static void
+push_rows_once(struct store *s, const struct store_actor *a, const struct bx_rows *rs, uint64_t seq)
+{
+	Tongxin__PushRequest req = TONGXIN__PUSH_REQUEST__INIT;
+	Tongxin__PushResponse *resp = NULL;
+	Tongxin__Txn *tx = bx_txn_make(rs, 0, rs->n, seq, hlc_next(0));
+	char err[1024] = "";
+
+	req.txns = &tx;
+	req.n_txns = 1;
+	if (store_push(s, a, &req, &resp, err, sizeof err) != 0)
+		bx_die("store_push: %s", err);
+	if (resp->results[0]->status != TONGXIN__TXN_RESULT__STATUS__APPLIED)
+		bx_die("pushing %s: refused: %s", schema_tables[rs->t].name, resp->results[0]->reason);
+	tongxin__push_response__free_unpacked(resp, NULL);
+	bx_txn_free(tx);
+}
+
+void
+bx_office_init(struct bx_office *o, const char *base)
+{
+	struct bx_refs refs;
+	struct bx_rows comm, branch;
+	struct store_actor a;
+	struct pki_cred cred;
+	struct store *s;
+	char sb[4200], addr[300], err[1024] = "";
+	static char devid[40];
+
+	memset(o, 0, sizeof *o);
+	bx_street_init(&o->st, base);
+	snprintf(sb, sizeof sb, "%s/street.bundle", base);
+	bx_enroll(&o->st, "bench-street", sb);
+	if (pki_bundle_read(sb, &cred, addr, sizeof addr, err, sizeof err) != 0)
+		bx_die("%s", err);
+	snprintf(devid, sizeof devid, "%s", cred.id.device_id);
+	pki_cred_clear(&cred);
+	memset(&a, 0, sizeof a);
+	a.device_id = devid;
+	a.device_name = "bench-street";
+	a.role = "office";
+	a.scope = o->st.scope;
+	a.operator_name = "bench";
+	memset(&refs, 0, sizeof refs);
+	refs.org_id = o->st.street_id;
+	refs.org_kind = "community";
+	bx_rows_make(&comm, TBL_ORG, 0, 1, &refs);
+	refs.org_id = comm.ids[0];
+	refs.org_kind = NULL;
+	bx_rows_make(&branch, TBL_ORG, 0, 1, &refs);
+	if ((s = store_open(o->st.dir, 0, err, sizeof err)) == NULL)
+		bx_die("store_open: %s", err);
+	push_rows_once(s, &a, &comm, 1);
+	push_rows_once(s, &a, &branch, 2);
+	store_close(s);
+	snprintf(o->comm_id, sizeof o->comm_id, "%s", comm.ids[0]);
+	snprintf(o->branch_id, sizeof o->branch_id, "%s", branch.ids[0]);
+	bx_rows_free(&comm);
+	bx_rows_free(&branch);
+	snprintf(o->bundle, sizeof o->bundle, "%s/office.bundle", base);
+	bx_enroll_org(&o->st, "C000", "bench-office", o->bundle);
+}
+
+void
+bx_sync(struct replica *r, const struct bx_street *st, int push_only, int pull_only,
+    struct sync_report *rep)
+{
+	struct sync_opts o;
+	enum sync_fail f;
+	char err[1024] = "";
+
+	memset(&o, 0, sizeof o);
+	o.server = st->listen;
+	o.operator_name = "bench";
+	o.timeout_ms = 600000;
+	o.push_only = push_only;
+	o.pull_only = pull_only;
+	if (sync_run(r, &o, rep, &f, err, sizeof err) != 0)
+		bx_die("sync_run: %s", err);
+}
+
+/* --- child processes and memory ------------------------------------------- */
+
+const char *
+bx_tongxin(void)
+{
+	const char *p = getenv("TONGXIN");
+
+	if (p != NULL && *p != '\0')
+		return p;
+#ifdef BX_TONGXIN
+	return BX_TONGXIN;
+#else
+	return "build/tongxin";
+#endif
+}
+
+long
+bx_raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return -1;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	return rl.rlim_cur == RLIM_INFINITY ? LONG_MAX : (long)rl.rlim_cur;
+}
+
+long
+bx_rss_kb(pid_t pid)
+{
+	char path[64], line[256];
+	long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%ld/status", (long)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f) != NULL)
+		if (strncmp(line, "VmRSS:", 6) == 0) {
+			kb = strtol(line + 6, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return kb;
+}
+
+int
+bx_child(char *const argv[], const char *log, double *secs, long *maxrss_kb, size_t *out_bytes)
+{
+	struct rusage ru;
+	size_t total = 0;
+	int pfd[2], status;
+	double t0;
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	if (pipe(pfd) != 0)
+		bx_die("pipe: %s", strerror(errno));
+	t0 = bx_now();
+	if ((pid = fork()) < 0)
+		bx_die("fork: %s", strerror(errno));
+	if (pid == 0) {
+		int in = open("/dev/null", O_RDONLY);
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		if (in >= 0)
+			dup2(in, 0);
+		if (fd >= 0)
+			dup2(fd, 2);
+		dup2(pfd[1], 1);
+		close(pfd[0]);
+		close(pfd[1]);
+		execv(argv[0], argv);
+		fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(pfd[1]);
+	for (;;) {
+		char buf[1 << 16];
+		ssize_t n = read(pfd[0], buf, sizeof buf);
+		if (n > 0)
+			total += (size_t)n;
+		else if (n == 0 || errno != EINTR)
+			break;
+	}
+	close(pfd[0]);
+	while (wait4(pid, &status, 0, &ru) < 0)
+		if (errno != EINTR)
+			bx_die("wait4: %s", strerror(errno));
+	if (secs != NULL)
+		*secs = bx_now() - t0;
+	if (maxrss_kb != NULL)
+		*maxrss_kb = ru.ru_maxrss;
+	if (out_bytes != NULL)
+		*out_bytes = total;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* --- goals ----------------------------------------------------------------- */
+
+void
+bx_goal(const char *what, int meets, const char *figure_fmt, ...)
+{
+	const char *sum = getenv("BENCH_SUMMARY");
+	char fig[512];
+	va_list ap;
+
+	va_start(ap, figure_fmt);
+	vsnprintf(fig, sizeof fig, figure_fmt, ap);
+	va_end(ap);
+	printf("    goal: %s; here %s — %s\n", what, fig, meets ? "meets" : "MISSES");
+	fflush(stdout);
+	if (sum != NULL && *sum != '\0') {
+		FILE *f = fopen(sum, "a");
+		if (f != NULL) {
+			fprintf(f, "%s\t%s\t%s\n", what, fig, meets ? "meets" : "MISSES");
+			fclose(f);
+		}
+	}
 }

@@ -21,6 +21,7 @@
 #include <sqlite3.h>
 
 #include "ids.h"
+#include "pki.h"
 #include "replica.h"
 #include "schema.h"
 #include "tongxin.pb-c.h"
@@ -72,12 +73,63 @@ struct bx_street {
 
 /* "tongxind init" a street in base/srv listening on a free loopback port. */
 void bx_street_init(struct bx_street *st, const char *base);
+/*
+ * Append settings ("key = value" lines) to the street's tongxind.conf, read
+ * by the next "tongxind serve". Benchmarks open connections far faster than
+ * any office does, so they raise the per-address limits this way.
+ */
+void bx_street_conf(struct bx_street *st, const char *lines);
+/*
+ * The limits a benchmark's street needs: a connection rate and pre-auth
+ * counts that a loop of handshakes from one address never reaches, and
+ * room for `sessions` concurrent connections. Calls bx_street_conf().
+ */
+void bx_street_unlimited(struct bx_street *st, int sessions);
 /* "tongxind enroll" a device of the street organisation; the bundle goes to path. */
 void bx_enroll(struct bx_street *st, const char *device, const char *path);
+/* "tongxind enroll" a device of organisation org_code (an office: --org C000). */
+void bx_enroll_org(struct bx_street *st, const char *org_code, const char *device,
+    const char *path);
+/*
+ * Enroll n devices PREFIX-0 .. PREFIX-(n-1) in this process (the server
+ * must not be running: the store has one writer), as "tongxind enroll"
+ * does, without writing bundles: the credentials go to creds[0..n-1] (free
+ * each with pki_cred_clear). For where thousands of devices are needed and
+ * a process each would dominate.
+ */
+void bx_enroll_mem(struct bx_street *st, const char *org_code, const char *prefix, int n,
+    struct pki_cred *creds);
+/*
+ * Copy a stopped street (its data directory: store, CA, conf) to base/srv,
+ * listening on the same port: a fresh server with the same devices and
+ * rows, for runs that must not see each other's pushes.
+ */
+void bx_street_copy(const struct bx_street *from, struct bx_street *to, const char *base);
 /* Start "tongxind serve" and wait until it accepts connections. */
 void bx_server_start(struct bx_street *st);
 /* SIGTERM the server and reap it (SIGKILL after 15 s). */
 void bx_server_stop(struct bx_street *st);
+
+/*
+ * An office of the street: a community (code C000) and a branch of it
+ * (B000) pushed to the server as the street's own device would, and a
+ * device of the community enrolled into bundle. The server is stopped.
+ */
+struct bx_office {
+	struct bx_street st;
+	char bundle[4200];                    /* the office device's credential */
+	char comm_id[ID_TEXT_LEN + 1];        /* the community organisation */
+	char branch_id[ID_TEXT_LEN + 1];      /* the branch members go to */
+};
+void bx_office_init(struct bx_office *o, const char *base);
+
+/*
+ * Run the last sync of a benchmark: sync_run against st with a fresh
+ * context and no session; dies on failure. The report goes to *rep.
+ */
+struct sync_report;
+void bx_sync(struct replica *r, const struct bx_street *st, int push_only, int pull_only,
+    struct sync_report *rep);
 
 /* Join a replica at path from bundle and open it. */
 struct replica *bx_replica_new(const char *path, const char *bundle);
@@ -154,7 +206,34 @@ Tongxin__Txn *bx_txn_make(const struct bx_rows *rs, size_t first, size_t n, uint
     uint64_t hlc);
 void bx_txn_free(Tongxin__Txn *tx);
 
+/* --- child processes and memory ------------------------------------------- */
+
+/* The tongxin program: $TONGXIN, else the one built beside the benchmarks. */
+const char *bx_tongxin(void);
+/* Raise this process's open-file limit to its hard limit; returns the new soft limit. */
+long bx_raise_nofile(void);
+/* VmRSS of a process in KiB (from /proc/PID/status), -1 if unknown. */
+long bx_rss_kb(pid_t pid);
+/*
+ * Run argv (argv[0] a path) as a child with stdin from /dev/null, stderr
+ * appended to log, and stdout read through a pipe and counted (drained as
+ * a terminal or a pager would, so the child never blocks on it). Returns
+ * the exit status; *secs is the wall time from fork to exit, *maxrss_kb
+ * the child's peak RSS (wait4's ru_maxrss), *out_bytes what it wrote.
+ * Any of the out-pointers may be NULL.
+ */
+int bx_child(char *const argv[], const char *log, double *secs, long *maxrss_kb,
+    size_t *out_bytes);
+
 /* --- figures --------------------------------------------------------------- */
+
+/*
+ * One line against a goal of issue 11: "goal: WHAT; here FIGURE — meets"
+ * (or "— MISSES"), printed and, when $BENCH_SUMMARY names a file, appended
+ * to it as "WHAT<TAB>FIGURE<TAB>meets|MISSES" for run.sh's summary table.
+ */
+void bx_goal(const char *what, int meets, const char *figure_fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Median of n values (sorts v). */
 double bx_median(double *v, int n);
