@@ -148,6 +148,7 @@ main(int argc, char **argv)
 	char org[ID_TEXT_LEN + 1], bpath[4200], buf[3][32];
 	static char bstore[4200];
 	double worst = 0, load;
+	const char *worst_mode = "";
 	int ncpu;
 
 	if (argc > 4 || (argc > 1 && argv[1][0] == '-')) {
@@ -200,8 +201,10 @@ main(int argc, char **argv)
 		}
 		p = bx_median(tp, repeats);
 		c = bx_median(tc, repeats);
-		if (c / p > worst && m->per_txn > 1)
+		if (c / p > worst) {
 			worst = c / p;
+			worst_mode = m->name;
+		}
 		printf("    %-26s %8s %8.3f %8.3f %10s %10s %6.1f %6.1f  %5.2fx %5.2fx\n", m->name,
 		    bx_commas((double)m->rows, buf[0], sizeof buf[0]), p, c,
 		    bx_commas((double)m->rows / p, buf[1], sizeof buf[1]),
@@ -209,9 +212,8 @@ main(int argc, char **argv)
 		    bx_median(cc, repeats) / bx_median(cp, repeats));
 		fflush(stdout);
 	}
-	printf("    target: capture/plain <= 1.5x, aiming for 1.2x (bulk modes, wall: worst %.2fx, %s)\n",
-	    worst, worst <= 1.2 ? "meets the aim" : worst <= 1.5 ? "meets the target" :
-	    "MISSES the target");
+	bx_goal("capture <= 1.2x plain in every mode, one-row transactions included", worst <= 1.2,
+	    "worst %.2fx (%s, wall)", worst, worst_mode);
 	bx_rows_free(&rows);
 	return 0;
 }
