@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "pbwire.h"
 #include "replica_int.h"
 #include "rowhash.h"
 #include "log.h"
@@ -570,7 +571,8 @@ prepare_all(struct replica *r)
 	r->outbox_put = db_prepare(r->db,
 	    "INSERT INTO outbox (seq, hlc, created_at, nchanges, txn) VALUES (?1, ?2, ?3, ?4, ?5)");
 	r->outbox_drop = db_prepare(r->db, "DELETE FROM outbox WHERE seq = ?1");
-	r->outbox_peek = db_prepare(r->db, "SELECT txn FROM outbox ORDER BY seq LIMIT ?1");
+	r->outbox_peek = db_prepare(r->db,
+	    "SELECT txn, seq FROM outbox WHERE seq > ?2 ORDER BY seq LIMIT ?1");
 	r->outcome_put = db_prepare(r->db,
 	    "INSERT OR REPLACE INTO outcome (seq, status, reason, conflict_id, txn, at, reason_code)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
@@ -1133,6 +1135,7 @@ rep_outbox_peek(struct replica *r, size_t max_txns, size_t max_bytes, Tongxin__T
 	if ((out = calloc(max_txns ? max_txns : 1, sizeof *out)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)max_txns);
+	sqlite3_bind_int64(st, 2, 0);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		size_t len = (size_t)sqlite3_column_bytes(st, 0);
 		if (n > 0 && bytes + len > max_bytes)
@@ -1155,6 +1158,56 @@ rep_outbox_peek(struct replica *r, size_t max_txns, size_t max_bytes, Tongxin__T
 		return -1;
 	}
 	*txns = out;
+	return (int)n;
+}
+
+/* Whether blob is a well-formed message level whose fields are all Txn's (1..5). */
+static bool
+is_txn_bytes(const uint8_t *p, size_t n)
+{
+	struct pbr rd;
+	struct pb_field f;
+	int rc;
+
+	pbr_init(&rd, p, n);
+	while ((rc = pbr_next(&rd, &f)) == 1)
+		if (f.field < 1 || f.field > 5)
+			return false;
+	return rc == 0;
+}
+
+int
+rep_outbox_batch(struct replica *r, uint64_t *after, size_t max_txns, size_t max_bytes,
+    struct pbw *out)
+{
+	sqlite3_stmt *st = r->outbox_peek;
+	size_t n = 0, bytes = 0;
+	int rc;
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)max_txns);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)*after);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const uint8_t *blob = sqlite3_column_blob(st, 0);
+		size_t len = (size_t)sqlite3_column_bytes(st, 0);
+
+		if (n > 0 && bytes + len > max_bytes)
+			break;
+		/* The stored bytes go out as they are: look at their shape, without unpacking. */
+		if (blob == NULL || !is_txn_bytes(blob, len)) {
+			log_warnx("replica: outbox transaction %lld is unreadable",
+			    (long long)sqlite3_column_int64(st, 1));
+			damage_note("an unsent transaction in the outbox cannot be unpacked", false);
+			rc = SQLITE_CORRUPT;
+			break;
+		}
+		pbw_bytes(out, 1, blob, len);   /* PushRequest.txns */
+		*after = (uint64_t)sqlite3_column_int64(st, 1);
+		bytes += len;
+		n++;
+	}
+	sqlite3_reset(st);
+	if ((rc != SQLITE_ROW && rc != SQLITE_DONE) || out->failed)
+		return -1;
 	return (int)n;
 }
 

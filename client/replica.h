@@ -183,6 +183,18 @@ int rep_get(struct replica *r, int t, const char *id, Tongxin__Value *vals, uint
  */
 int rep_outbox_peek(struct replica *r, size_t max_txns, size_t max_bytes, Tongxin__Txn ***txns);
 
+/*
+ * Append the outbox transactions after sequence *after, in order (at most
+ * max_txns, and at most max_bytes unless the first alone is larger), to out
+ * as the txns field of a PushRequest, exactly as they are stored: nothing is
+ * unpacked and packed again. *after becomes the last sequence taken.
+ * Returns the count (0: nothing more), or -1 (an unreadable entry is noted
+ * as damage; out->failed when out's cap was passed).
+ */
+struct pbw;
+int rep_outbox_batch(struct replica *r, uint64_t *after, size_t max_txns, size_t max_bytes,
+    struct pbw *out);
+
 /* Counts of a push's results, for the sync summary. */
 struct rep_ack_counts {
 	int64_t applied, merged, conflict, rejected, duplicate;

@@ -22,11 +22,14 @@
 #include "db.h"
 #include "frame.h"
 #include "log.h"
+#include "pbwire.h"
 #include "sync_int.h"
 #include "tls.h"
 
 #define PUSH_BATCH_TXNS 256
 #define PUSH_BATCH_BYTES (4u * 1024u * 1024u)
+#define PUSH_WINDOW 3               /* push requests in flight at once */
+#define PUSH_WAIT_FACTOR 4          /* a push result may take this many idle timeouts */
 
 _Static_assert(PUSH_BATCH_TXNS <= WIRE_MAX_TXNS, "a push batch is within the server's limit");
 _Static_assert(REP_TXN_MAX_CHANGES <= WIRE_MAX_CHANGES,
@@ -166,6 +169,7 @@ conn_open(struct conn *c, SSL_CTX *ctx, const char *hp, SSL_SESSION **session, i
 	c->fd = -1;
 	c->next_id = 1;
 	c->timeout_ms = timeout_ms > 0 ? timeout_ms : 15000;
+	c->wait_ms = c->timeout_ms;
 	signal(SIGPIPE, SIG_IGN);
 	if ((c->fd = tcp_connect(c, hp, c->timeout_ms)) < 0)
 		return -1;
@@ -189,29 +193,25 @@ conn_open(struct conn *c, SSL_CTX *ctx, const char *hp, SSL_SESSION **session, i
 	return 0;
 }
 
-int
-conn_send(struct conn *c, Tongxin__Envelope *env)
+/*
+ * Write n bytes, all of them. On failure the server may have refused us
+ * already: its alert or Error is often still readable and says far more
+ * than "reset by peer", so it is read and kept as the reason.
+ */
+static int
+ssl_write_all(struct conn *c, const uint8_t *buf, size_t n)
 {
-	size_t n, off = 0;
-	uint8_t *buf;
+	size_t off = 0;
 
-	if (env->id == 0)
-		env->id = c->next_id++;
-	if ((buf = frame_encode(env, &n)) == NULL)
-		return conn_fail(c, SYNC_LOCAL, "message too large to send");
 	ERR_clear_error();
 	while (off < n) {
-		int w = SSL_write(c->ssl, buf + off, (int)(n - off));
+		size_t chunk = n - off > (1u << 30) ? (1u << 30) : n - off;
+		int w = SSL_write(c->ssl, buf + off, (int)chunk);
 		if (w <= 0) {
 			char first[sizeof c->err];
 			enum sync_fail ff;
 			Tongxin__Envelope *late;
-			free(buf);
 			tls_fail(c, "sending", false);
-			/*
-			 * The server may have refused us already: its alert or Error is
-			 * often still readable, and says far more than "reset by peer".
-			 */
 			ff = c->fail;
 			snprintf(first, sizeof first, "%s", c->err);
 			late = conn_recv(c, FRAME_MAX_PREAUTH);
@@ -225,8 +225,59 @@ conn_send(struct conn *c, Tongxin__Envelope *env)
 		}
 		off += (size_t)w;
 	}
-	free(buf);
 	return 0;
+}
+
+int
+conn_send(struct conn *c, Tongxin__Envelope *env)
+{
+	size_t n;
+	uint8_t *buf;
+	int rc;
+
+	if (env->id == 0)
+		env->id = c->next_id++;
+	if ((buf = frame_encode(env, &n)) == NULL)
+		return conn_fail(c, SYNC_LOCAL, "message too large to send");
+	rc = ssl_write_all(c, buf, n);
+	free(buf);
+	return rc;
+}
+
+void
+conn_wait(struct conn *c, int ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	if (c->fd < 0 || ms == c->wait_ms)
+		return;
+	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	c->wait_ms = ms;
+}
+
+int
+conn_send_body(struct conn *c, uint32_t id, uint32_t body_field, const uint8_t *body, size_t n)
+{
+	struct pbw env;
+	size_t total;
+	int rc;
+
+	/* Envelope = id (field 1) + the body as a length-delimited field. */
+	total = 1 + pb_varint_size(id) + pb_varint_size((uint64_t)body_field << 3) +
+	    pb_varint_size(n) + n;
+	if (total > FRAME_MAX)
+		return conn_fail(c, SYNC_LOCAL, "message too large to send");
+	pbw_init(&env, 64);
+	pbw_raw(&env, (uint8_t[4]){ (uint8_t)(total >> 24), (uint8_t)(total >> 16),
+	    (uint8_t)(total >> 8), (uint8_t)total }, 4);
+	pbw_uint(&env, 1, id);
+	pbw_tag(&env, body_field, PB_LEN);
+	pbw_varint(&env, n);
+	rc = env.failed ? conn_fail(c, SYNC_LOCAL, "out of memory") :
+	    ssl_write_all(c, env.p, env.len) == 0 && ssl_write_all(c, body, n) == 0 ? 0 : -1;
+	pbw_free(&env);
+	return rc;
 }
 
 /* Read exactly n bytes. */
@@ -244,9 +295,11 @@ read_full(struct conn *c, uint8_t *p, size_t n)
 			int e = SSL_get_error(c->ssl, r);
 			if (e == SSL_ERROR_ZERO_RETURN)
 				return conn_fail(c, SYNC_PROTOCOL, "the server closed the connection");
-			if (e == SSL_ERROR_SYSCALL && (errno == EAGAIN || errno == EWOULDBLOCK))
+			/* SO_RCVTIMEO ran out: OpenSSL 3 says WANT_READ, older ones SYSCALL. */
+			if ((e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ||
+			    e == SSL_ERROR_SYSCALL) && (errno == EAGAIN || errno == EWOULDBLOCK))
 				return conn_fail(c, SYNC_PROTOCOL, "no answer from the server within %d s",
-				    c->timeout_ms / 1000);
+				    c->wait_ms / 1000);
 			return tls_fail(c, "reading", false);
 		}
 		off += (size_t)r;
@@ -357,13 +410,34 @@ conn_close(struct conn *c, SSL_SESSION **session)
 	c->fd = -1;
 }
 
-/* Expect a reply of the given kind to request id. */
+int
+conn_take_welcome(struct conn *c)
+{
+	uint32_t hid = c->hello_id;
+	Tongxin__Envelope *env;
+	int rc = 0;
+
+	if (hid == 0)
+		return 0;
+	c->hello_id = 0;
+	if ((env = conn_recv(c, FRAME_MAX)) == NULL)
+		return -1;
+	if (env->body_case != TONGXIN__ENVELOPE__BODY_WELCOME || env->id != hid)
+		rc = conn_fail(c, SYNC_PROTOCOL, "unexpected %s reply from the server",
+		    envelope_body_name(env));
+	else if (c->welcome_cb != NULL)
+		rc = c->welcome_cb(c, env->welcome, c->welcome_arg);
+	envelope_free(env);
+	return rc;
+}
+
+/* Expect a reply of the given kind to request id (after the Welcome, if one is owed). */
 Tongxin__Envelope *
 conn_expect(struct conn *c, uint32_t id, Tongxin__Envelope__BodyCase body)
 {
-	Tongxin__Envelope *env = conn_recv(c, FRAME_MAX);
+	Tongxin__Envelope *env;
 
-	if (env == NULL)
+	if (conn_take_welcome(c) != 0 || (env = conn_recv(c, FRAME_MAX)) == NULL)
 		return NULL;
 	if (env->body_case != body || env->id != id) {
 		conn_fail(c, SYNC_PROTOCOL, "unexpected %s reply from the server",
@@ -374,15 +448,65 @@ conn_expect(struct conn *c, uint32_t id, Tongxin__Envelope__BodyCase body)
 	return env;
 }
 
+/* What the Welcome said, kept until the replica may be written (see welcome_record). */
+struct hello_state {
+	const char *device_id;      /* the device this replica was joined as */
+	struct sync_report *rep;
+	uint64_t last_seq;
+	int welcomed;
+};
+
+/*
+ * The Welcome arrived: check it names this replica's device, and keep what
+ * it says. It may run on the pull's reader thread, so it writes nothing to
+ * the replica; welcome_record does that afterwards.
+ */
 static int
-do_hello(struct conn *c, struct replica *r, const struct sync_opts *o, struct sync_report *rep)
+welcome_copy(struct conn *c, const Tongxin__Welcome *w, void *arg)
 {
-	Tongxin__Envelope env = TONGXIN__ENVELOPE__INIT, *in;
+	struct hello_state *hs = arg;
+	struct sync_report *rep = hs->rep;
+
+	if (strcmp(w->device_id, hs->device_id) != 0)
+		return conn_fail(c, SYNC_REFUSED, "the server knows this credential as another device");
+	snprintf(rep->street, sizeof rep->street, "%s", w->street_name);
+	snprintf(rep->device, sizeof rep->device, "%s", w->device_name);
+	snprintf(rep->role, sizeof rep->role, "%s", w->role);
+	snprintf(rep->server_version, sizeof rep->server_version, "%s", w->server_version);
+	hs->last_seq = w->last_seq;
+	hs->welcomed = 1;
+	return 0;
+}
+
+/* Record the Welcome in the replica: the sequence floor, the street, the time of contact. */
+static int
+welcome_record(struct conn *c, struct replica *r, struct hello_state *hs)
+{
+	if (!hs->welcomed)
+		return 0;
+	hs->welcomed = 0;
+	if (rep_seq_floor(r, hs->last_seq) != 0 || rep_contact(r, hs->rep->street) != 0)
+		return conn_fail(c, SYNC_LOCAL, "cannot write the replica: %s",
+		    sqlite3_errmsg(replica_db(r)));
+	return 0;
+}
+
+/*
+ * Send the Hello; its Welcome is read by the first conn_expect after it (or
+ * conn_take_welcome), so a pull can follow without waiting a round trip.
+ */
+static int
+hello_send(struct conn *c, struct replica *r, const struct sync_opts *o, struct hello_state *hs,
+    struct sync_report *rep)
+{
+	Tongxin__Envelope env = TONGXIN__ENVELOPE__INIT;
 	Tongxin__Hello h = TONGXIN__HELLO__INIT;
 	uint8_t hash[32];
-	const struct rep_info *info = replica_info(r);
 	char rid[ID_TEXT_LEN + 1];
 
+	memset(hs, 0, sizeof *hs);
+	hs->device_id = replica_info(r)->device_id;
+	hs->rep = rep;
 	schema_hash(hash);
 	h.protocol_version = PROTOCOL_VERSION;
 	h.schema_hash.data = hash;
@@ -398,70 +522,110 @@ do_hello(struct conn *c, struct replica *r, const struct sync_opts *o, struct sy
 	h.replica_id = rid;
 	env.body_case = TONGXIN__ENVELOPE__BODY_HELLO;
 	env.hello = &h;
-	if (conn_send(c, &env) != 0 || (in = conn_expect(c, env.id, TONGXIN__ENVELOPE__BODY_WELCOME)) == NULL)
+	if (conn_send(c, &env) != 0)
 		return -1;
-	if (strcmp(in->welcome->device_id, info->device_id) != 0) {
-		envelope_free(in);
-		return conn_fail(c, SYNC_REFUSED, "the server knows this credential as another device");
-	}
-	snprintf(rep->street, sizeof rep->street, "%s", in->welcome->street_name);
-	snprintf(rep->device, sizeof rep->device, "%s", in->welcome->device_name);
-	snprintf(rep->role, sizeof rep->role, "%s", in->welcome->role);
-	snprintf(rep->server_version, sizeof rep->server_version, "%s", in->welcome->server_version);
-	if (rep_seq_floor(r, in->welcome->last_seq) != 0) {
-		envelope_free(in);
-		return conn_fail(c, SYNC_LOCAL, "cannot write the replica: %s",
-		    sqlite3_errmsg(replica_db(r)));
-	}
-	envelope_free(in);
-	if (rep_contact(r, rep->street) != 0)
-		return conn_fail(c, SYNC_LOCAL, "cannot write the replica: %s",
-		    sqlite3_errmsg(replica_db(r)));
+	c->hello_id = env.id;
+	c->welcome_cb = welcome_copy;
+	c->welcome_arg = hs;
 	return 0;
 }
 
+/* One push request on the wire whose result has not been read yet. */
+struct push_flight {
+	uint32_t id;
+	int ntxns;
+};
+
+/* Read the result of the oldest push in flight and record it in the replica. */
+static int
+push_result(struct conn *c, struct replica *r, const struct sync_opts *o, struct sync_report *rep,
+    const struct push_flight *f)
+{
+	Tongxin__Envelope *in;
+	char err[512] = "";
+
+	if ((in = conn_expect(c, f->id, TONGXIN__ENVELOPE__BODY_PUSH_RESULT)) == NULL)
+		return -1;
+	if (in->push_result->n_results != (size_t)f->ntxns) {
+		envelope_free(in);
+		return conn_fail(c, SYNC_PROTOCOL, "the server answered %zu of %d transactions",
+		    in->push_result->n_results, f->ntxns);
+	}
+	if (o->die_after_push)
+		_exit(3);   /* test hook: the server committed, the client never records it */
+	if (rep_ack(r, in->push_result, &rep->acks, err, sizeof err) != 0) {
+		envelope_free(in);
+		return conn_fail(c, SYNC_LOCAL, "%s", err);
+	}
+	rep->pushed_txns += f->ntxns;
+	envelope_free(in);
+	if (o->progress)
+		fprintf(stderr, "\r推送 pushed %lld transactions…", (long long)rep->pushed_txns);
+	return 0;
+}
+
+/*
+ * Push the outbox, PUSH_WINDOW batches in flight: the next batch travels
+ * while the server applies the previous one. Exactly once still holds: the
+ * server applies a session's requests in order, every transaction keeps its
+ * (device, seq) key, and a batch whose result never arrives stays in the
+ * outbox to be sent again (and acknowledged again, not applied again). The
+ * results are small (rows the server holds as sent carry only a version),
+ * so a window of a few batches cannot fill the server's output while we
+ * write. The outbox bytes go out as they are stored.
+ */
 static int
 do_push(struct conn *c, struct replica *r, const struct sync_opts *o, struct sync_report *rep)
 {
-	for (;;) {
-		Tongxin__Txn **txns = NULL;
-		Tongxin__PushRequest req = TONGXIN__PUSH_REQUEST__INIT;
-		Tongxin__Envelope env = TONGXIN__ENVELOPE__INIT, *in;
-		char err[512] = "";
-		int n = rep_outbox_peek(r, PUSH_BATCH_TXNS, PUSH_BATCH_BYTES, &txns), rc;
+	struct push_flight fl[PUSH_WINDOW];
+	int head = 0, nfl = 0, drained = 0;
+	uint64_t after = 0;
+	struct pbw req;
+	int rc = -1;
 
-		if (n < 0)
-			return conn_fail(c, SYNC_LOCAL, "cannot read the outbox");
-		if (n == 0) {
-			free(txns);
-			return 0;
+	pbw_init(&req, PUSH_BATCH_BYTES + (PUSH_BATCH_BYTES / 8));
+	for (;;) {
+		while (!drained && nfl < PUSH_WINDOW) {
+			int n;
+			pbw_reset(&req);
+			if ((n = rep_outbox_batch(r, &after, PUSH_BATCH_TXNS, PUSH_BATCH_BYTES,
+			    &req)) < 0) {
+				conn_fail(c, SYNC_LOCAL, "cannot read the outbox%s",
+				    req.failed ? ": a transaction is larger than a push may be" : "");
+				goto out;
+			}
+			if (n == 0) {
+				drained = 1;
+				break;
+			}
+			/* The server confirms this device before anything of ours is applied. */
+			if (conn_take_welcome(c) != 0)
+				goto out;
+			fl[(head + nfl) % PUSH_WINDOW].id = c->next_id++;
+			fl[(head + nfl) % PUSH_WINDOW].ntxns = n;
+			if (conn_send_body(c, fl[(head + nfl) % PUSH_WINDOW].id,
+			    TONGXIN__ENVELOPE__BODY_PUSH, req.p, req.len) != 0)
+				goto out;
+			nfl++;
+			/*
+			 * The server is silent while it applies a batch (and the next
+			 * may wait in its socket meanwhile): on a loaded machine a large
+			 * one takes longer than the idle timeout, so wait longer here.
+			 */
+			conn_wait(c, c->timeout_ms * PUSH_WAIT_FACTOR);
 		}
-		req.txns = txns;
-		req.n_txns = (size_t)n;
-		env.body_case = TONGXIN__ENVELOPE__BODY_PUSH;
-		env.push = &req;
-		rc = conn_send(c, &env);
-		for (int i = 0; i < n; i++)
-			tongxin__txn__free_unpacked(txns[i], NULL);
-		free(txns);
-		if (rc != 0 || (in = conn_expect(c, env.id, TONGXIN__ENVELOPE__BODY_PUSH_RESULT)) == NULL)
-			return -1;
-		if (in->push_result->n_results != (size_t)n) {
-			envelope_free(in);
-			return conn_fail(c, SYNC_PROTOCOL, "the server answered %zu of %d transactions",
-			    in->push_result->n_results, n);
-		}
-		if (o->die_after_push)
-			_exit(3);   /* test hook: the server committed, the client never records it */
-		if (rep_ack(r, in->push_result, &rep->acks, err, sizeof err) != 0) {
-			envelope_free(in);
-			return conn_fail(c, SYNC_LOCAL, "%s", err);
-		}
-		rep->pushed_txns += n;
-		envelope_free(in);
-		if (o->progress)
-			fprintf(stderr, "\r推送 pushed %lld transactions…", (long long)rep->pushed_txns);
+		if (nfl == 0)
+			break;
+		if (push_result(c, r, o, rep, &fl[head]) != 0)
+			goto out;
+		conn_wait(c, c->timeout_ms);
+		head = (head + 1) % PUSH_WINDOW;
+		nfl--;
 	}
+	rc = 0;
+out:
+	pbw_free(&req);
+	return rc;
 }
 
 /* Send the replica's digests; the server compares them with its view of our scope. */
@@ -521,6 +685,7 @@ sync_request(struct replica *r, const struct sync_opts *o, Tongxin__Envelope *re
     char *err, size_t errlen)
 {
 	struct sync_report rep;
+	struct hello_state hs;
 	SSL_CTX *ctx;
 	struct conn c;
 	int rc = -1;
@@ -533,8 +698,9 @@ sync_request(struct replica *r, const struct sync_opts *o, Tongxin__Envelope *re
 		return -1;
 	}
 	if (conn_open(&c, ctx, o->server ? o->server : replica_info(r)->server, NULL,
-	    o->timeout_ms) == 0 && do_hello(&c, r, o, &rep) == 0 && conn_send(&c, req) == 0 &&
-	    (*reply = conn_expect(&c, req->id, want)) != NULL)
+	    o->timeout_ms) == 0 && hello_send(&c, r, o, &hs, &rep) == 0 &&
+	    conn_take_welcome(&c) == 0 && welcome_record(&c, r, &hs) == 0 &&
+	    conn_send(&c, req) == 0 && (*reply = conn_expect(&c, req->id, want)) != NULL)
 		rc = 0;
 	if (rc != 0) {
 		*fail = c.fail ? c.fail : SYNC_PROTOCOL;
@@ -553,10 +719,12 @@ sync_run(struct replica *r, const struct sync_opts *o, struct sync_report *rep,
 	const char *server = o->server ? o->server : info->server;
 	SSL_CTX *ctx = o->ctx;
 	SSL_SESSION *stored = NULL, **sp = o->session;
+	struct hello_state hs;
 	struct conn c;
-	int rc = -1;
+	int rc = -1, resumed = 0;
 
 	memset(rep, 0, sizeof *rep);
+	memset(&hs, 0, sizeof hs);
 	memset(&c, 0, sizeof c);
 	c.fd = -1;
 	*fail = SYNC_OK;
@@ -577,7 +745,13 @@ sync_run(struct replica *r, const struct sync_opts *o, struct sync_report *rep,
 	}
 	if (conn_open(&c, ctx, server, sp, o->timeout_ms) != 0)
 		goto out;
-	if (do_hello(&c, r, o, rep) != 0)
+	resumed = SSL_session_reused(c.ssl);
+	/*
+	 * Hello, then at once the push or the pull: the Welcome is read before
+	 * the first reply (conn_expect), so a sync with nothing to push costs
+	 * one round trip after the handshake.
+	 */
+	if (hello_send(&c, r, o, &hs, rep) != 0)
 		goto out;
 	if (!o->check_only && !o->pull_only && do_push(&c, r, o, rep) != 0)
 		goto out;
@@ -585,16 +759,22 @@ sync_run(struct replica *r, const struct sync_opts *o, struct sync_report *rep,
 		fprintf(stderr, "\n");
 	if (!o->check_only && !o->push_only && sync_pull(&c, r, o, rep) != 0)
 		goto out;
+	if (conn_take_welcome(&c) != 0)
+		goto out;
 	if (o->verify && !o->check_only && do_verify(&c, r, rep) != 0)
 		goto out;
 	rc = 0;
 out:
+	/* What the Welcome said is kept even when a later step failed. */
+	if (welcome_record(&c, r, &hs) != 0)
+		rc = -1;
 	if (rc != 0) {
 		*fail = c.fail ? c.fail : SYNC_PROTOCOL;
 		snprintf(err, errlen, "%s", c.err);
 	}
 	conn_close(&c, sp);
-	if (sp == &stored && stored != NULL && rc == 0) {
+	/* A resumed session stays resumable (stateless tickets): nothing to write then. */
+	if (sp == &stored && stored != NULL && rc == 0 && !resumed) {
 		int n = i2d_SSL_SESSION(stored, NULL);
 		unsigned char *buf = n > 0 ? malloc((size_t)n) : NULL, *p = buf;
 		if (buf != NULL && i2d_SSL_SESSION(stored, &p) == n)

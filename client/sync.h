@@ -35,10 +35,20 @@ struct conn {
 	int fd;
 	SSL *ssl;
 	uint32_t next_id;
-	int timeout_ms;
+	int timeout_ms;             /* how long the server may stay silent, normally */
+	int wait_ms;                /* the socket's timeouts now (conn_wait) */
 	enum sync_fail fail;
 	char err[1024];
 	Tongxin__ErrorCode remote_code;  /* when the server sent an Error */
+	/*
+	 * A Hello sent whose Welcome has not been read yet (0: none). The next
+	 * conn_expect reads the Welcome first and hands it to welcome_cb, so a
+	 * request can follow the Hello without waiting a round trip. The
+	 * callback may run on whichever thread reads: it only copies.
+	 */
+	uint32_t hello_id;
+	int (*welcome_cb)(struct conn *c, const Tongxin__Welcome *w, void *arg);
+	void *welcome_arg;
 };
 
 /*
@@ -49,6 +59,19 @@ int conn_open(struct conn *c, SSL_CTX *ctx, const char *hostport, SSL_SESSION **
     int timeout_ms);
 /* Send one envelope (id assigned if 0). */
 int conn_send(struct conn *c, Tongxin__Envelope *env);
+/*
+ * Send an envelope whose body is already encoded: id, then body (the bytes
+ * of the message in oneof field body_field, e.g. TONGXIN__ENVELOPE__BODY_PUSH).
+ */
+int conn_send_body(struct conn *c, uint32_t id, uint32_t body_field, const uint8_t *body,
+    size_t n);
+/* Let the server stay silent up to ms from now on (socket send and receive timeouts). */
+void conn_wait(struct conn *c, int ms);
+/*
+ * Read the Welcome owed for a Hello sent earlier (c->hello_id) and hand it
+ * to c->welcome_cb; 0 at once when none is owed. -1 with c->fail/c->err.
+ */
+int conn_take_welcome(struct conn *c);
 /*
  * Receive one envelope of at most cap bytes. A server Error is turned into
  * a failure (NULL) with its message in c->err.

@@ -31,7 +31,9 @@ tls_base_ctx(const SSL_METHOD *m)
 		return NULL;
 	SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
 	SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION);
-	SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_ENABLE_PARTIAL_WRITE);
+	/* Idle sessions give their 16 KiB read and write buffers back (10,000 sessions: 320 MB). */
+	SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_ENABLE_PARTIAL_WRITE |
+	    SSL_MODE_RELEASE_BUFFERS);
 	return ctx;
 }
 
