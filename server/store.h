@@ -156,4 +156,52 @@ int store_devices_revoked(struct store *s, const char *const *ids, size_t n, int
 int store_replica_bind(struct store *s, const char *device_id, const char *replica_id, int *other,
     char *err, size_t errlen);
 
+/* --- pull pages encoded straight from SQLite (store_pull.c) --- */
+#include "pbwire.h"
+#include "schema.h"
+
+/*
+ * One page of a pull as one complete frame, and what a pull carries from
+ * page to page. pull_page_init before the first page of a pull; pass the
+ * same struct back for each following page (its buffers are reused, and
+ * echo_tables must survive); pull_page_free at the end.
+ */
+struct pull_page {
+	/* Carried from page to page; set by the first page (pages == 0). */
+	uint32_t pages;          /* pages made in this pull so far */
+	uint64_t echo_tables;    /* bit t: table t's pull began at cursor 0, so rows the
+	                            device wrote itself are sent too (a fresh replica) */
+	/* This page: valid after store_pull_page returns 0, until the next call. */
+	const uint8_t *frame;    /* length header + Envelope{id, pull_result}; inside buf */
+	size_t frame_len;
+	uint32_t n_rows;
+	int more;                /* another page is waiting */
+	uint64_t cursors[TBL_COUNT];   /* the next page's cursors, evict and note cursor */
+	uint64_t evict_cursor;
+	uint64_t note_cursor;
+	/* Private: memory kept from page to page. */
+	struct pbw buf, row, aux;
+};
+
+void pull_page_init(struct pull_page *pg);
+/* Free the page's buffers; accepts a page never used. pg may be reused after pull_page_init. */
+void pull_page_free(struct pull_page *pg);
+/*
+ * The frame of this page as a malloc'd buffer of *len bytes that the caller
+ * frees (the page gives it up; the next page allocates anew). NULL if there
+ * is no frame.
+ */
+uint8_t *pull_page_take(struct pull_page *pg, size_t *len);
+/*
+ * The next page of rows changed in the actor's scope since req's cursors,
+ * read as store_pull reads it (same limits, evictions, resolutions, more),
+ * encoded straight from the SQLite columns into pg->frame as the reply to
+ * request envelope_id. Rows whose current state the device wrote itself and
+ * was told in its push result (_echo) are not sent, unless the table is in
+ * pg->echo_tables. req->max_rows applies to every page. -1 with err.
+ */
+int store_pull_page(struct store *s, const struct store_actor *who,
+    const Tongxin__PullRequest *req, uint32_t envelope_id, struct pull_page *pg, char *err,
+    size_t errlen);
+
 #endif

@@ -1,13 +1,25 @@
-/* store_pull.c - what a device pulls: the rows of its scope since its cursors; see store.h. */
+/*
+ * store_pull.c - what a device pulls: the rows of its scope since its
+ * cursors, each page encoded from the SQLite columns straight into one frame
+ * (common/pbwire.h), with no allocation per row or value; see store.h.
+ */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "db.h"
+#include "frame.h"
 #include "log.h"
 #include "store_internal.h"
 #include "value.h"
 
+/*
+ * The pull's statements, one per table. ?5 is the pulling device's id when
+ * the rows it wrote itself and was told in its push result (_echo) are left
+ * out, NULL when every row is sent; in the WHERE clause, so that LIMIT
+ * counts only the rows sent.
+ */
 int
 store_pull_prepare(struct store *s)
 {
@@ -23,7 +35,9 @@ store_pull_prepare(struct store *s)
 		snprintf(sql + n, sizeof sql - n,
 		    "_version, _deleted FROM %s WHERE _version > ?1"
 		    " AND ((_scope >= ?2 AND _scope < ?3) OR (_scope2 >= ?2 AND _scope2 < ?3))"
-		    " AND (_deleted = 0 OR ?1 > 0) ORDER BY _version LIMIT ?4", td->name);
+		    " AND (_deleted = 0 OR ?1 > 0)"
+		    " AND (?5 IS NULL OR _echo = 0 OR _device IS NOT ?5)"
+		    " ORDER BY _version LIMIT ?4", td->name);
 		if ((s->pull[t] = db_prepare(s->db, sql)) == NULL)
 			return -1;
 	}
@@ -44,154 +58,446 @@ scope_hi(const char *prefix, char *hi, size_t cap)
 		hi[n - 1] = (char)(prefix[n - 1] + 1);
 }
 
-int
-store_pull(struct store *s, const struct store_actor *who, const Tongxin__PullRequest *req,
-    Tongxin__PullResponse **out, char *err, size_t errlen)
+_Static_assert(TBL_COUNT <= 64, "pull_page.echo_tables has a bit per table");
+
+/*
+ * Room left in front of the PullResponse for the frame header and the
+ * envelope's own fields: 4 (length) + 1 + 5 (id) + 2 (tag 23) + 5 (length).
+ */
+#define PAGE_RESERVE 17
+
+void
+pull_page_init(struct pull_page *pg)
 {
-	Tongxin__PullResponse *resp;
+	memset(pg, 0, sizeof *pg);
+	pbw_init(&pg->buf, PAGE_RESERVE + FRAME_MAX);
+	pbw_init(&pg->row, FRAME_MAX);
+	pbw_init(&pg->aux, FRAME_MAX);
+}
+
+void
+pull_page_free(struct pull_page *pg)
+{
+	if (pg == NULL)
+		return;
+	pbw_free(&pg->buf);
+	pbw_free(&pg->row);
+	pbw_free(&pg->aux);
+	pg->frame = NULL;
+	pg->frame_len = 0;
+}
+
+uint8_t *
+pull_page_take(struct pull_page *pg, size_t *len)
+{
+	uint8_t *p = pg->buf.p;
+
+	if (pg->frame == NULL || p == NULL)
+		return NULL;
+	memmove(p, pg->frame, pg->frame_len);
+	*len = pg->frame_len;
+	pg->buf.p = NULL;
+	pg->buf.len = pg->buf.cap = 0;
+	pg->frame = NULL;
+	pg->frame_len = 0;
+	return p;
+}
+
+/* Decimal length of an integer as SQLite prints it: the byte estimate store_pull always used. */
+static size_t
+int_text_len(sqlite3_int64 v)
+{
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	size_t n = v < 0 ? 2 : 1;
+
+	while (u >= 10) {
+		u /= 10;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Column col of the current row as a Value message, field 5 of a Row
+ * (sint64 i = 1, double r = 2, string s = 3, NULL = an empty Value: a
+ * oneof member is written even when it is 0 or empty). Returns what the
+ * page's byte estimate counts for it, as store_pull counted it.
+ */
+static size_t
+enc_value(struct pbw *w, sqlite3_stmt *st, int col)
+{
+	switch (sqlite3_column_type(st, col)) {
+	case SQLITE_INTEGER: {
+		sqlite3_int64 v = sqlite3_column_int64(st, col);
+		uint64_t zz = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+		pbw_tag(w, 5, PB_LEN);
+		pbw_varint(w, 1 + pb_varint_size(zz));
+		pbw_tag(w, 1, PB_VARINT);
+		pbw_varint(w, zz);
+		return int_text_len(v) + 4;
+	}
+	case SQLITE_FLOAT:
+		pbw_tag(w, 5, PB_LEN);
+		pbw_varint(w, 9);
+		pbw_double(w, 2, sqlite3_column_double(st, col));
+		return (size_t)sqlite3_column_bytes(st, col) + 4;   /* rare: no REAL column */
+	case SQLITE_TEXT:
+	case SQLITE_BLOB: {
+		const unsigned char *t = sqlite3_column_text(st, col);
+		size_t n = (size_t)sqlite3_column_bytes(st, col);
+		pbw_tag(w, 5, PB_LEN);
+		pbw_varint(w, 1 + pb_varint_size(n) + n);
+		pbw_bytes(w, 3, t, n);
+		return n + 4;
+	}
+	default:
+		pbw_tag(w, 5, PB_LEN);
+		pbw_varint(w, 0);
+		return 4;
+	}
+}
+
+/*
+ * The current row of table t's pull statement as a Row message into w
+ * (emptied first); proto3 leaves out fields at their defaults. Returns the
+ * byte estimate of the row.
+ */
+static size_t
+enc_row(struct pbw *w, sqlite3_stmt *st, int t, uint64_t version, int deleted)
+{
+	const struct table_def *td = &schema_tables[t];
+	const unsigned char *id = sqlite3_column_text(st, 0);
+	size_t idn = (size_t)sqlite3_column_bytes(st, 0), bytes = 64;
+
+	pbw_reset(w);
+	if (t != 0)
+		pbw_uint(w, 1, (uint64_t)t);
+	if (idn > 0)
+		pbw_bytes(w, 2, id, idn);
+	if (version != 0)
+		pbw_uint(w, 3, version);
+	if (deleted) {
+		pbw_uint(w, 4, 1);
+		return bytes;
+	}
+	for (int c = 0; c < td->ncols; c++)
+		bytes += enc_value(w, st, c + 1);
+	return bytes;
+}
+
+/*
+ * Whether table t's rows that the pulling device wrote itself and already
+ * holds (_echo) may be left out. Not for service reports: the server fills
+ * org_id from org_code on insert while the push result tells the device
+ * "as sent", so the pull is what brings it the filled value.
+ */
+static int
+echo_skippable(const struct pull_page *pg, int t)
+{
+	return t != TBL_SERVICE_REPORT && !(pg->echo_tables >> t & 1);
+}
+
+/* Rows of every table since the cursors, as field 1 of the response. 0, or -1 with err. */
+static int
+page_rows(struct store *s, const struct store_actor *who, const Tongxin__PullRequest *req,
+    const char *hi, uint64_t snapshot, struct pull_page *pg, char *err, size_t errlen)
+{
 	uint32_t max = req->max_rows ? req->max_rows : PULL_MAX_ROWS;
 	size_t bytes = 0;
-	char hi[SCOPE_MAX];
-	uint64_t snapshot;
 
-	*out = NULL;
 	if (max > PULL_MAX_ROWS)
 		max = PULL_MAX_ROWS;
-	scope_hi(who->scope, hi, sizeof hi);
-	if ((resp = malloc(sizeof *resp)) == NULL)
-		goto oom;
-	tongxin__pull_response__init(resp);
-	if ((resp->rows = calloc(max, sizeof *resp->rows)) == NULL ||
-	    (resp->cursors = calloc(TBL_COUNT, sizeof *resp->cursors)) == NULL)
-		goto oom;
-	resp->n_cursors = TBL_COUNT;
-	if (db_exec(s->db, "BEGIN", err, errlen) != 0)
-		goto fail;
-	snapshot = s->version;
 	for (int t = 0; t < TBL_COUNT; t++) {
-		const struct table_def *td = &schema_tables[t];
 		sqlite3_stmt *st = s->pull[t];
 		uint64_t cur = t < (int)req->n_cursors ? req->cursors[t] : 0;
-		uint32_t room = max - (uint32_t)resp->n_rows;
-		uint32_t got = 0;
+		uint32_t room = max - pg->n_rows, got = 0;
 		int rc;
 
-		resp->cursors[t] = cur;
+		pg->cursors[t] = cur;
 		if (room == 0 || bytes >= PULL_MAX_BYTES) {
-			resp->more = 1;
+			pg->more = 1;
 			continue;
 		}
 		sqlite3_bind_int64(st, 1, (sqlite3_int64)cur);
 		sqlite3_bind_text(st, 2, who->scope, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, hi, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 4, room);
+		if (echo_skippable(pg, t) && who->device_id != NULL)
+			sqlite3_bind_text(st, 5, who->device_id, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 5);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			Tongxin__Row *m = malloc(sizeof *m);
-			if (m == NULL)
-				goto oom_reset;
-			tongxin__row__init(m);
-			resp->rows[resp->n_rows++] = m;
+			int nc = schema_tables[t].ncols;
+			uint64_t v = (uint64_t)sqlite3_column_int64(st, nc + 1);
+
+			bytes += enc_row(&pg->row, st, t, v, sqlite3_column_int(st, nc + 2) != 0);
+			pbw_bytes(&pg->buf, 1, pg->row.p, pg->row.len);
+			pg->cursors[t] = v;
+			pg->n_rows++;
 			got++;
-			m->table = (uint32_t)t;
-			m->row_id = strdup((const char *)sqlite3_column_text(st, 0));
-			m->version = (uint64_t)sqlite3_column_int64(st, td->ncols + 1);
-			m->deleted = sqlite3_column_int(st, td->ncols + 2) != 0;
-			resp->cursors[t] = m->version;
-			if (m->row_id == NULL)
-				goto oom_reset;
-			bytes += 64;
-			if (m->deleted)
-				continue;
-			if ((m->values = calloc((size_t)td->ncols, sizeof *m->values)) == NULL)
-				goto oom_reset;
-			for (int c = 0; c < td->ncols; c++) {
-				if ((m->values[c] = malloc(sizeof **m->values)) == NULL)
-					goto oom_reset;
-				m->n_values++;
-				if (value_from_column(st, c + 1, m->values[c]) != 0)
-					goto oom_reset;
-				bytes += (size_t)sqlite3_column_bytes(st, c + 1) + 4;
-			}
 			if (bytes >= PULL_MAX_BYTES)
 				break;
 		}
+		sqlite3_reset(st);
 		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-			snprintf(err, errlen, "pull %s: %s", td->name, sqlite3_errmsg(s->db));
-			sqlite3_reset(st);
-			goto rollback;
+			snprintf(err, errlen, "pull %s: %s", schema_tables[t].name,
+			    sqlite3_errmsg(s->db));
+			return -1;
 		}
-		sqlite3_reset(st);
 		if (got < room && bytes < PULL_MAX_BYTES)
-			resp->cursors[t] = snapshot;   /* nothing more in scope up to the snapshot */
+			pg->cursors[t] = snapshot;   /* nothing more in scope up to the snapshot */
 		else
-			resp->more = 1;
+			pg->more = 1;
 	}
-	/* Rows that left the device's scope. */
-	{
-		sqlite3_stmt *st = s->evict_get;
-		size_t cap = 1024;
-		int rc;
-		resp->evict_cursor = req->evict_cursor;
-		if ((resp->evictions = calloc(cap, sizeof *resp->evictions)) == NULL)
-			goto oom_tx;
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)req->evict_cursor);
-		sqlite3_bind_text(st, 2, who->scope, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, hi, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 4, (sqlite3_int64)cap);
-		size_t fetched = 0;
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			Tongxin__Eviction *e;
-			int et = sqlite3_column_int(st, 1);
-			const char *eid = (const char *)sqlite3_column_text(st, 2);
-			struct srow cur;
-
-			fetched++;
-			resp->evict_cursor = (uint64_t)sqlite3_column_int64(st, 0);
-			/* A row that left and came back is in scope again: not evicted. */
-			if (et >= 0 && et < TBL_COUNT && row_load(s, et, eid, &cur) == 0) {
-				int back = cur.exists && !cur.deleted &&
-				    (in_scope(cur.scope, who->scope) || in_scope(cur.scope2, who->scope));
-				srow_clear(&cur);
-				if (back)
-					continue;
-			}
-			if ((e = malloc(sizeof *e)) == NULL)
-				goto oom_reset_ev;
-			tongxin__eviction__init(e);
-			resp->evictions[resp->n_evictions++] = e;
-			e->table = (uint32_t)et;
-			if ((e->row_id = strdup(eid)) == NULL)
-				goto oom_reset_ev;
-		}
-		sqlite3_reset(st);
-		if (fetched == cap)
-			resp->more = 1;
-		else
-			resp->evict_cursor = snapshot;
-	}
-	/* How this device's conflicts were settled. */
-	resp->note_cursor = req->note_cursor;
-	if (store_resolutions(s, who, &resp->note_cursor, resp) != 0)
-		goto oom_tx;
-	db_exec(s->db, "COMMIT", NULL, 0);
-	*out = resp;
 	return 0;
-oom_reset_ev:
-	sqlite3_reset(s->evict_get);
-	goto oom_tx;
-oom_reset:
-	for (int t = 0; t < TBL_COUNT; t++)
-		sqlite3_reset(s->pull[t]);
-oom_tx:
-	db_exec(s->db, "ROLLBACK", NULL, 0);
-oom:
-	snprintf(err, errlen, "out of memory");
-	goto fail;
+}
+
+/*
+ * Rows that left the device's scope since req's evict cursor, as Eviction
+ * messages into pg->aux (field 4 each), pg->evict_cursor advanced.
+ */
+static int
+page_evictions(struct store *s, const struct store_actor *who, const Tongxin__PullRequest *req,
+    const char *hi, uint64_t snapshot, struct pull_page *pg, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = s->evict_get;
+	const size_t cap = 1024;
+	size_t fetched = 0;
+	int rc;
+
+	pbw_reset(&pg->aux);
+	pg->evict_cursor = req->evict_cursor;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)req->evict_cursor);
+	sqlite3_bind_text(st, 2, who->scope, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, hi, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)cap);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int et = sqlite3_column_int(st, 1);
+		const char *eid = (const char *)sqlite3_column_text(st, 2);
+		size_t idn = (size_t)sqlite3_column_bytes(st, 2);
+		struct srow cur;
+
+		fetched++;
+		pg->evict_cursor = (uint64_t)sqlite3_column_int64(st, 0);
+		if (eid == NULL)
+			continue;
+		/* A row that left and came back is in scope again: not evicted. */
+		if (et >= 0 && et < TBL_COUNT && row_load(s, et, eid, &cur) == 0) {
+			int back = cur.exists && !cur.deleted &&
+			    (in_scope(cur.scope, who->scope) || in_scope(cur.scope2, who->scope));
+			srow_clear(&cur);
+			if (back)
+				continue;
+		}
+		pbw_reset(&pg->row);
+		if (et != 0)
+			pbw_uint(&pg->row, 1, (uint64_t)(uint32_t)et);
+		if (idn > 0)
+			pbw_bytes(&pg->row, 2, eid, idn);
+		pbw_bytes(&pg->aux, 4, pg->row.p, pg->row.len);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "pull evictions: %s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	if (fetched == cap)
+		pg->more = 1;
+	else
+		pg->evict_cursor = snapshot;
+	return 0;
+}
+
+/* A packed uint64 list (proto3's repeated scalars), unless it is empty. */
+static void
+enc_packed(struct pbw *w, uint32_t field, const uint64_t *v, size_t n)
+{
+	size_t len = 0;
+
+	if (n == 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		len += pb_varint_size(v[i]);
+	pbw_tag(w, field, PB_LEN);
+	pbw_varint(w, len);
+	for (size_t i = 0; i < n; i++)
+		pbw_varint(w, v[i]);
+}
+
+/*
+ * The resolutions of this device's conflicts (store_resolutions: rare and
+ * small) as field 7 each, packed by protobuf-c into out; pg->note_cursor
+ * advanced. -1 when memory runs out.
+ */
+static int
+page_resolutions(struct store *s, const struct store_actor *who, const Tongxin__PullRequest *req,
+    struct pull_page *pg, struct pbw *out)
+{
+	Tongxin__PullResponse tmp = TONGXIN__PULL_RESPONSE__INIT;
+	int rc = 0;
+
+	pg->note_cursor = req->note_cursor;
+	if (store_resolutions(s, who, &pg->note_cursor, &tmp) != 0)
+		rc = -1;
+	if (tmp.more)
+		pg->more = 1;
+	for (size_t i = 0; i < tmp.n_resolutions; i++) {
+		size_t n = tongxin__resolution__get_packed_size(tmp.resolutions[i]);
+		uint8_t *p = malloc(n ? n : 1);
+
+		if (p == NULL) {
+			rc = -1;
+		} else {
+			tongxin__resolution__pack(tmp.resolutions[i], p);
+			pbw_bytes(out, 7, p, n);
+			free(p);
+		}
+		tongxin__resolution__free_unpacked(tmp.resolutions[i], NULL);
+	}
+	free(tmp.resolutions);
+	return rc;
+}
+
+/* Write v as a varint at p; the number of bytes. */
+static size_t
+put_varint(uint8_t *p, uint64_t v)
+{
+	size_t n = 0;
+
+	while (v >= 0x80) {
+		p[n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	p[n++] = (uint8_t)v;
+	return n;
+}
+
+/*
+ * Put the frame header and the envelope's fields in front of the
+ * PullResponse that follows PAGE_RESERVE bytes into pg->buf. -1 with err if
+ * the frame would pass FRAME_MAX.
+ */
+static int
+page_frame(struct pull_page *pg, uint32_t envelope_id, char *err, size_t errlen)
+{
+	size_t body = pg->buf.len - PAGE_RESERVE, env, pre, n = 0;
+	uint8_t *p;
+
+	env = (envelope_id ? 1 + pb_varint_size(envelope_id) : 0) + 2 + pb_varint_size(body) + body;
+	if (env > FRAME_MAX) {
+		snprintf(err, errlen, "pull page of %zu bytes over the frame limit", env);
+		return -1;
+	}
+	pre = FRAME_HDR_LEN + env - body;
+	assert(pre <= PAGE_RESERVE);
+	p = pg->buf.p + PAGE_RESERVE - pre;
+	p[n++] = (uint8_t)(env >> 24);
+	p[n++] = (uint8_t)(env >> 16);
+	p[n++] = (uint8_t)(env >> 8);
+	p[n++] = (uint8_t)env;
+	if (envelope_id) {
+		p[n++] = 1 << 3 | PB_VARINT;
+		n += put_varint(p + n, envelope_id);
+	}
+	n += put_varint(p + n, (uint64_t)TONGXIN__ENVELOPE__BODY_PULL_RESULT << 3 | PB_LEN);
+	n += put_varint(p + n, body);
+	assert(n == pre);
+	pg->frame = p;
+	pg->frame_len = pre + body;
+	return 0;
+}
+
+int
+store_pull_page(struct store *s, const struct store_actor *who, const Tongxin__PullRequest *req,
+    uint32_t envelope_id, struct pull_page *pg, char *err, size_t errlen)
+{
+	static const uint8_t reserve[PAGE_RESERVE];
+	char hi[SCOPE_MAX];
+	uint64_t snapshot;
+
+	if (pg->pages == 0) {
+		/* A table pulled from 0 is one the replica holds nothing of yet. */
+		pg->echo_tables = 0;
+		for (int t = 0; t < TBL_COUNT; t++)
+			if (t >= (int)req->n_cursors || req->cursors[t] == 0)
+				pg->echo_tables |= (uint64_t)1 << t;
+	}
+	pg->frame = NULL;
+	pg->frame_len = 0;
+	pg->n_rows = 0;
+	pg->more = 0;
+	pbw_reset(&pg->buf);
+	pbw_reset(&pg->row);
+	pbw_reset(&pg->aux);
+	pbw_raw(&pg->buf, reserve, sizeof reserve);
+	scope_hi(who->scope, hi, sizeof hi);
+	if (db_exec(s->db, "BEGIN", err, errlen) != 0)
+		return -1;
+	snapshot = s->version;
+	/* PullResponse in field order, as protobuf-c writes it. */
+	if (page_rows(s, who, req, hi, snapshot, pg, err, errlen) != 0)
+		goto rollback;
+	enc_packed(&pg->buf, 2, pg->cursors, TBL_COUNT);
+	if (page_evictions(s, who, req, hi, snapshot, pg, err, errlen) != 0)
+		goto rollback;
+	if (pg->evict_cursor != 0)
+		pbw_uint(&pg->buf, 3, pg->evict_cursor);
+	pbw_raw(&pg->buf, pg->aux.p, pg->aux.len);
+	pbw_reset(&pg->aux);
+	if (page_resolutions(s, who, req, pg, &pg->aux) != 0) {
+		snprintf(err, errlen, "out of memory");
+		goto rollback;
+	}
+	db_exec(s->db, "COMMIT", NULL, 0);
+	if (pg->more)
+		pbw_uint(&pg->buf, 5, 1);
+	pbw_raw(&pg->buf, pg->aux.p, pg->aux.len);
+	if (pg->note_cursor != 0)
+		pbw_uint(&pg->buf, 8, pg->note_cursor);
+	if (pg->buf.failed || pg->row.failed || pg->aux.failed) {
+		snprintf(err, errlen, "out of memory, or a pull page over the frame limit");
+		return -1;
+	}
+	if (page_frame(pg, envelope_id, err, errlen) != 0)
+		return -1;
+	pg->pages++;
+	return 0;
 rollback:
 	db_exec(s->db, "ROLLBACK", NULL, 0);
-fail:
-	if (resp)
-		tongxin__pull_response__free_unpacked(resp, NULL);
 	return -1;
 }
 
+/*
+ * The old interface, for callers that want the message: one page made by
+ * store_pull_page and unpacked by protobuf-c (one path reads rows). It keeps
+ * no state from page to page, so echoes are sent only for tables whose
+ * cursor in req is 0.
+ */
+int
+store_pull(struct store *s, const struct store_actor *who, const Tongxin__PullRequest *req,
+    Tongxin__PullResponse **out, char *err, size_t errlen)
+{
+	struct pull_page pg;
+	struct pbr r;
+	struct pb_field f;
+	int rc;
+
+	*out = NULL;
+	pull_page_init(&pg);
+	if (store_pull_page(s, who, req, 0, &pg, err, errlen) != 0) {
+		pull_page_free(&pg);
+		return -1;
+	}
+	pbr_init(&r, pg.frame + FRAME_HDR_LEN, pg.frame_len - FRAME_HDR_LEN);
+	while ((rc = pbr_next(&r, &f)) == 1)
+		if (f.field == TONGXIN__ENVELOPE__BODY_PULL_RESULT && f.wt == PB_LEN)
+			break;
+	if (rc == 1)
+		*out = tongxin__pull_response__unpack(NULL, f.len, f.data);
+	pull_page_free(&pg);
+	if (*out == NULL) {
+		snprintf(err, errlen, rc == 1 ? "out of memory" : "pull page without its response");
+		return -1;
+	}
+	return 0;
+}
