@@ -100,6 +100,22 @@ expect_rc 0 "A's sync after the street's edit"
 run "$D/show.out" tx a member show "$MID"
 expect_contains "$D/show.out" 13911112222
 
+step "the street and A edit different fields of one member: A's own push brings the street's field"
+# A's row is then A's echo (left out of its pull): the merged state must reach A in its push result.
+M2ID=$(sqlite3 "$D/a.db" "SELECT id FROM member ORDER BY id_number LIMIT 1 OFFSET 2")
+run "$D/edit2.out" tx street member edit "$M2ID" --phone 13933334444
+expect_rc 0 "the street's edit of the phone"
+tx street -q sync
+run "$D/edit3.out" tx a member edit "$M2ID" --address 幸福路二号
+expect_rc 0 "A's edit of the address"
+run "$D/a2m.out" tx a sync
+expect_rc 0 "A's sync of its edit"
+expect_contains "$D/a2m.out" "1 merged"
+[ "$(srv "SELECT _echo FROM member WHERE id = '$M2ID'")" = 1 ] || fail "the merged row is not A's echo"
+[ "$(sqlite3 "$D/a.db" "SELECT phone || '|' || address FROM member WHERE id = '$M2ID'")" = "13933334444|幸福路二号" ] ||
+	fail "A shows $(sqlite3 "$D/a.db" "SELECT phone || '|' || address FROM member WHERE id = '$M2ID'"), want the street's phone and its own address"
+verify a
+
 step "a fresh replica of a new device of A's office receives all 50"
 "$TONGXIND" enroll "$D/srv" --org SQ01 --device office-a2 --out "$D/a2.bundle" >/dev/null
 tx a2 join "$D/a2.bundle" >/dev/null
