@@ -1331,9 +1331,19 @@ rep_seq_floor(struct replica *r, uint64_t last_seq)
 int
 rep_contact(struct replica *r, const char *street)
 {
-	if (street && street[0] && db_meta_set(r->db, "street", street) != 0)
+	char have[256] = "";
+
+	/* One small transaction: the time, and the street's name only when it changed. */
+	if (db_exec(r->db, "BEGIN IMMEDIATE", NULL, 0) != 0)
 		return -1;
-	return db_meta_set_int(r->db, "last_contact", now_ms());
+	if ((street && street[0] && (db_meta_get(r->db, "street", have, sizeof have) != 0 ||
+	    strcmp(have, street) != 0) && db_meta_set(r->db, "street", street) != 0) ||
+	    db_meta_set_int(r->db, "last_contact", now_ms()) != 0 ||
+	    db_exec(r->db, "COMMIT", NULL, 0) != 0) {
+		db_exec(r->db, "ROLLBACK", NULL, 0);
+		return -1;
+	}
+	return 0;
 }
 
 int
