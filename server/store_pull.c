@@ -10,9 +10,7 @@
 
 #include "db.h"
 #include "frame.h"
-#include "log.h"
 #include "store_internal.h"
-#include "value.h"
 
 /*
  * The pull's statements, one per table. ?5 is the pulling device's id when
@@ -238,12 +236,13 @@ page_rows(struct store *s, const struct store_actor *who, const Tongxin__PullReq
 			if (bytes >= PULL_MAX_BYTES)
 				break;
 		}
-		sqlite3_reset(st);
 		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 			snprintf(err, errlen, "pull %s: %s", schema_tables[t].name,
 			    sqlite3_errmsg(s->db));
+			sqlite3_reset(st);
 			return -1;
 		}
+		sqlite3_reset(st);
 		if (got < room && bytes < PULL_MAX_BYTES)
 			pg->cursors[t] = snapshot;   /* nothing more in scope up to the snapshot */
 		else
@@ -296,11 +295,12 @@ page_evictions(struct store *s, const struct store_actor *who, const Tongxin__Pu
 			pbw_bytes(&pg->row, 2, eid, idn);
 		pbw_bytes(&pg->aux, 4, pg->row.p, pg->row.len);
 	}
-	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		snprintf(err, errlen, "pull evictions: %s", sqlite3_errmsg(s->db));
+		sqlite3_reset(st);
 		return -1;
 	}
+	sqlite3_reset(st);
 	if (fetched == cap)
 		pg->more = 1;
 	else
