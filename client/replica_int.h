@@ -1,7 +1,8 @@
 /*
  * replica_int.h - the replica's insides, shared by replica.c (the replica,
  * its outbox and acknowledgements) and replica_pull.c (pulled pages).
- * Nothing outside client/replica*.c includes it.
+ * Outside client/replica*.c only sync_pull.c includes it, for the pull's
+ * two brackets (rep_pull_begin, rep_pull_end) at the end of this file.
  */
 #ifndef TX_REPLICA_INT_H
 #define TX_REPLICA_INT_H
@@ -47,6 +48,19 @@ struct replica {
 	uint8_t *chunk;
 	size_t chunk_len, chunk_cap;
 	size_t nchanges;
+	/*
+	 * The pull (replica_pull.c). Its statements are prepared at the first
+	 * page that needs them and finalised with the others by replica_close.
+	 */
+	sqlite3_stmt *pull_any_pending;   /* is anything unacknowledged? */
+	sqlite3_stmt *pull_cursors;       /* the stored cursors, every row */
+	sqlite3_stmt *pull_evict_outcome; /* forget our kept copy of an evicted row's change */
+	sqlite3_stmt *pull_resolve;       /* an administrator's decision on our change */
+	sqlite3_stmt *pull_notice;        /* a newer edit replaced a value we wrote */
+	bool pull_active;                 /* between rep_pull_begin and rep_pull_end */
+	bool pull_first;                  /* this pull starts from no cursor at all */
+	bool pull_no_indexes;             /* secondary indexes dropped (meta pull_indexes) */
+	int pull_cache_saved;             /* PRAGMA cache_size to put back at the end */
 };
 
 /* Record damage met in the replica file (replica.c); the first description is kept unless replace. */
@@ -59,5 +73,28 @@ void damage_note(const char *detail, bool replace);
  */
 int apply_server_row(struct replica *r, const Tongxin__Row *row, int check_pending,
     uint64_t *applied);
+
+/*
+ * Open a pull on r: a larger page cache for its pages (put back by
+ * rep_pull_end, so that read-only commands keep a small footprint), and
+ * whether this is a first pull into a replica that never pulled (then the
+ * first page of several drops the synced tables' secondary indexes, and
+ * rep_pull_end builds them). A first pull that a kill interrupted is
+ * carried on by the next one. 0, or -1 with err.
+ */
+int rep_pull_begin(struct replica *r, char *err, size_t errlen);
+/*
+ * Close the pull opened by rep_pull_begin, whether it succeeded or not:
+ * build the indexes a first pull dropped (the replica is whole again,
+ * even if the pull stopped half way) and put the page cache back.
+ * 0, or -1 with err (the indexes stay pending for the next pull).
+ */
+int rep_pull_end(struct replica *r, char *err, size_t errlen);
+/*
+ * Build the indexes that an interrupted first pull left dropped, if any
+ * (meta pull_indexes); nothing else. For replica_open or a repair. 0, or
+ * -1 with err.
+ */
+int rep_indexes_repair(struct replica *r, char *err, size_t errlen);
 
 #endif

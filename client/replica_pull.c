@@ -67,40 +67,61 @@ apply_server_row(struct replica *r, const Tongxin__Row *row, int check_pending, 
 }
 
 
-uint64_t
-rep_note_cursor(struct replica *r)
+/* Prepare *st once (kept in r, finalised by replica_close with the others); 0 or -1. */
+static int
+stmt_once(struct replica *r, sqlite3_stmt **st, const char *sql)
 {
-	sqlite3_stmt *st;
-	uint64_t v = 0;
-
-	if (sqlite3_prepare_v2(r->db, "SELECT version FROM cursor WHERE tbl = -2", -1, &st,
-	    NULL) != SQLITE_OK)
-		return 0;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = (uint64_t)sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
+	if (*st == NULL && sqlite3_prepare_v2(r->db, sql, -1, st, NULL) != SQLITE_OK) {
+		*st = NULL;
+		return -1;
+	}
+	return 0;
 }
 
-int
-rep_cursors(struct replica *r, uint64_t *cursors, uint64_t *evict_cursor)
+/*
+ * The stored cursors: the tables', the eviction cursor (row -1) and the
+ * resolution-notice cursor (row -2); a missing row is 0, as the server
+ * takes it. 0, or -1 on a SQLite error.
+ */
+static int
+cursors_read(struct replica *r, uint64_t *cursors, uint64_t *evict, uint64_t *note)
 {
 	sqlite3_stmt *st;
+	int rc;
 
 	memset(cursors, 0, TBL_COUNT * sizeof *cursors);
-	*evict_cursor = 0;
-	if (sqlite3_prepare_v2(r->db, "SELECT tbl, version FROM cursor", -1, &st, NULL) != SQLITE_OK)
+	*evict = *note = 0;
+	if (stmt_once(r, &r->pull_cursors, "SELECT tbl, version FROM cursor") != 0)
 		return -1;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	st = r->pull_cursors;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int t = sqlite3_column_int(st, 0);
 		uint64_t v = (uint64_t)sqlite3_column_int64(st, 1);
 		if (t >= 0 && t < TBL_COUNT)
 			cursors[t] = v;
 		else if (t == -1)
-			*evict_cursor = v;
+			*evict = v;
+		else if (t == -2)
+			*note = v;
 	}
-	sqlite3_finalize(st);
-	return 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+uint64_t
+rep_note_cursor(struct replica *r)
+{
+	uint64_t cursors[TBL_COUNT], evict, note;
+
+	return cursors_read(r, cursors, &evict, &note) == 0 ? note : 0;
+}
+
+int
+rep_cursors(struct replica *r, uint64_t *cursors, uint64_t *evict_cursor)
+{
+	uint64_t note;
+
+	return cursors_read(r, cursors, evict_cursor, &note);
 }
 
 static int
@@ -114,114 +135,414 @@ cursor_set(struct replica *r, int t, uint64_t v)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/*
+ * Write the page's cursors that differ from the stored ones (a page that
+ * moves none writes none); *moved tells whether any differs. With write
+ * unset only compares. 0, or -1 on a SQLite error.
+ */
+static int
+cursors_advance(struct replica *r, const Tongxin__PullResponse *page, bool write, bool *moved)
+{
+	uint64_t have[TBL_COUNT], evict, note;
+
+	*moved = false;
+	if (cursors_read(r, have, &evict, &note) != 0)
+		return -1;
+	for (int t = 0; t < TBL_COUNT && t < (int)page->n_cursors; t++)
+		if (page->cursors[t] != have[t]) {
+			*moved = true;
+			if (write && cursor_set(r, t, page->cursors[t]) != 0)
+				return -1;
+		}
+	if (page->note_cursor != note) {
+		*moved = true;
+		if (write && cursor_set(r, -2, page->note_cursor) != 0)
+			return -1;
+	}
+	if (page->evict_cursor != evict) {
+		*moved = true;
+		if (write && cursor_set(r, -1, page->evict_cursor) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Whether anything of this replica awaits the server's acknowledgement; -1 on error. */
+static int
+any_pending(struct replica *r)
+{
+	int rc;
+
+	if (stmt_once(r, &r->pull_any_pending, "SELECT 1 FROM pending LIMIT 1") != 0)
+		return -1;
+	rc = sqlite3_step(r->pull_any_pending);
+	sqlite3_reset(r->pull_any_pending);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Remove an evicted row and our kept copies of changes to it: personal data leaves whole. */
+static int
+apply_eviction(struct replica *r, const Tongxin__Eviction *e, uint64_t *evicted)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (e->table >= TBL_COUNT)
+		return 0;
+	st = r->del[e->table];
+	sqlite3_bind_text(st, 1, e->row_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	if (evicted)
+		*evicted += (uint64_t)sqlite3_changes(r->db);
+	if (stmt_once(r, &r->pull_evict_outcome, "UPDATE outcome SET txn = NULL WHERE txn IS NOT NULL"
+	    " AND instr(txn, CAST(?1 AS BLOB)) > 0") != 0)
+		return -1;
+	st = r->pull_evict_outcome;
+	sqlite3_bind_text(st, 1, e->row_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * Record an administrator's decision: on our own change, its outcome (the
+ * server keeps the whole change; the replica keeps the outcome but no
+ * longer the values, which may be another office's now); on someone
+ * else's, a notice that a value we wrote was replaced by a newer edit.
+ */
+static int
+apply_resolution(struct replica *r, const Tongxin__Resolution *res, uint64_t *notices)
+{
+	char text[600], note[REASON_TEXT_MAX], code[32];
+	const char *rest = strchr(res->decision, ' ');
+	sqlite3_stmt *st;
+	int rc;
+
+	/*
+	 * As the clerk reads it: the decision's label (its first word is the
+	 * code: "set name=..." keeps the columns), who decided, the note.
+	 */
+	snprintf(code, sizeof code, "%.*s", rest ? (int)(rest - res->decision) :
+	    (int)strlen(res->decision), res->decision);
+	snprintf(text, sizeof text, "%s%s%s%s%s%s", vocab_show(vocab_get("decision"),
+	    code), rest ? rest : "", res->resolved_by[0] ? "（" : "", res->resolved_by,
+	    res->resolved_by[0] ? "）" : "", res->note[0] ? "；" : "");
+	snprintf(text + strlen(text), sizeof text - strlen(text), "%s", res->note);
+	if (stmt_once(r, &r->pull_resolve, "UPDATE outcome SET resolution = ?2, txn = NULL"
+	    " WHERE conflict_id = ?1") != 0)
+		return -1;
+	st = r->pull_resolve;
+	sqlite3_bind_text(st, 1, res->conflict_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	if (sqlite3_changes(r->db) > 0)
+		return 0;
+	/* Not one of our changes: a value we wrote was replaced by a newer edit. */
+	if (stmt_once(r, &r->pull_notice, "INSERT OR IGNORE INTO notice (id, at, text)"
+	    " VALUES (?1, ?2, ?3)") != 0)
+		return -1;
+	st = r->pull_notice;
+	/* A newer-wins decision, in Chinese from its code when the server sent one. */
+	reason_show(res->reason_code, (const char *const *)res->reason_args,
+	    res->n_reason_args, res->note, note, sizeof note);
+	sqlite3_bind_text(st, 1, res->conflict_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, res->resolved_at_ms);
+	sqlite3_bind_text(st, 3, note, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	if (notices)
+		(*notices)++;
+	return 0;
+}
+
+/* --- a first pull without secondary indexes -------------------------------- */
+
+/*
+ * A replica that never pulled takes its whole scope in one go: inserting
+ * 100,000 members into the random-order indexes (id_number above all) costs
+ * more than the rows, and superlinearly so. The first pull of several pages
+ * drops the synced tables' secondary indexes in the transaction of its
+ * first page, keeping their names and SQL in meta "pull_indexes" (lines of
+ * NAME TAB SQL), and builds them after the last page, deleting the key in
+ * the same transaction. A kill in between leaves the key: the next pull
+ * carries on without them and builds them at its end (rep_indexes_repair
+ * does it alone). The replica's indexes are plain (not UNIQUE): without
+ * them every query still answers the same, only slower.
+ *
+ * The desk's name index (domain.c: the ui_member_gram table and the
+ * triggers on member that fill it for every row) is dropped too, not
+ * rebuilt here: the desk makes it afresh, and fills it in one pass, the
+ * first time a roster query finds it missing (dom_prepare_indexes).
+ */
+#define PULL_INDEXES_KEY "pull_indexes"
+#define PULL_INDEXES_MAX (64u * 1024u)
+
+/* Whether meta pull_indexes is present (indexes dropped and not yet built); -1 on error. */
+static int
+indexes_pending(struct replica *r)
+{
+	int rc;
+
+	sqlite3_bind_text(r->meta_get, 1, PULL_INDEXES_KEY, -1, SQLITE_STATIC);
+	rc = sqlite3_step(r->meta_get);
+	sqlite3_reset(r->meta_get);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Drop the secondary indexes of the synced tables and the desk's name index; in a transaction. */
+static int
+indexes_drop(struct replica *r)
+{
+	static const char q[] = "SELECT name, sql FROM sqlite_schema WHERE type = 'index'"
+	    " AND sql IS NOT NULL AND tbl_name = ?1 ORDER BY name";
+	char *saved = NULL;
+	size_t len = 0;
+	sqlite3_stmt *st;
+	int rc = -1;
+
+	if ((saved = calloc(1, PULL_INDEXES_MAX)) == NULL ||
+	    sqlite3_prepare_v2(r->db, q, -1, &st, NULL) != SQLITE_OK) {
+		free(saved);
+		return -1;
+	}
+	for (int t = 0; t < TBL_COUNT; t++) {
+		sqlite3_bind_text(st, 1, schema_tables[t].name, -1, SQLITE_STATIC);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			const char *name = (const char *)sqlite3_column_text(st, 0);
+			const char *def = (const char *)sqlite3_column_text(st, 1);
+			int w = snprintf(saved + len, PULL_INDEXES_MAX - len, "%s\t%s\n", name, def);
+			if (w < 0 || (size_t)w >= PULL_INDEXES_MAX - len || strchr(def, '\n')) {
+				rc = SQLITE_TOOBIG;   /* keep what we cannot rebuild */
+				break;
+			}
+			len += (size_t)w;
+		}
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			break;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		goto out;
+	rc = -1;
+	sqlite3_bind_text(r->meta_put, 1, PULL_INDEXES_KEY, -1, SQLITE_STATIC);
+	sqlite3_bind_text(r->meta_put, 2, saved, (int)len, SQLITE_STATIC);
+	if (sqlite3_step(r->meta_put) != SQLITE_DONE) {
+		sqlite3_reset(r->meta_put);
+		goto out;
+	}
+	sqlite3_reset(r->meta_put);
+	for (char *line = saved; *line; ) {
+		char *tab = strchr(line, '\t'), *nl = strchr(line, '\n');
+		/* Index names come from sqlite_schema; quoted as identifiers all the same. */
+		char *drop;
+		*tab = '\0';
+		drop = sqlite3_mprintf("DROP INDEX \"%w\"", line);
+		*tab = '\t';
+		if (drop == NULL || sqlite3_exec(r->db, drop, NULL, NULL, NULL) != SQLITE_OK) {
+			sqlite3_free(drop);
+			goto out;
+		}
+		sqlite3_free(drop);
+		line = nl + 1;
+	}
+	if (sqlite3_exec(r->db, "DROP TRIGGER IF EXISTS ui_member_gram_ins;"
+	    " DROP TRIGGER IF EXISTS ui_member_gram_del; DROP TRIGGER IF EXISTS ui_member_gram_upd;"
+	    " DROP TABLE IF EXISTS ui_member_gram", NULL, NULL, NULL) != SQLITE_OK)
+		goto out;
+	r->pull_no_indexes = true;
+	rc = 0;
+out:
+	free(saved);
+	return rc;
+}
+
+/* Build the indexes named in meta pull_indexes and delete the key, in one transaction. */
+static int
+indexes_build(struct replica *r, char *err, size_t errlen)
+{
+	sqlite3_stmt *exists = NULL;
+	char *saved = NULL;
+	int rc;
+
+	if (db_exec(r->db, "BEGIN IMMEDIATE", err, errlen) != 0)
+		return -1;
+	sqlite3_bind_text(r->meta_get, 1, PULL_INDEXES_KEY, -1, SQLITE_STATIC);
+	rc = sqlite3_step(r->meta_get);
+	if (rc == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(r->meta_get, 0);
+		saved = strdup(v ? v : "");
+	}
+	sqlite3_reset(r->meta_get);
+	if (rc == SQLITE_DONE) {   /* built already (by another process) */
+		r->pull_no_indexes = false;
+		return db_exec(r->db, "COMMIT", err, errlen);
+	}
+	if (saved == NULL || sqlite3_prepare_v2(r->db, "SELECT 1 FROM sqlite_schema"
+	    " WHERE type = 'index' AND name = ?1", -1, &exists, NULL) != SQLITE_OK)
+		goto fail;
+	for (char *line = saved, *tab, *nl; *line; line = nl + 1) {
+		const char *def;
+		if ((tab = strchr(line, '\t')) == NULL || (nl = strchr(tab, '\n')) == NULL)
+			break;
+		*tab = *nl = '\0';
+		def = tab + 1;
+		/* Only what indexes_drop kept: one CREATE [UNIQUE] INDEX statement. */
+		if ((strncmp(def, "CREATE INDEX ", 13) != 0 &&
+		    strncmp(def, "CREATE UNIQUE INDEX ", 20) != 0) || strchr(def, ';'))
+			continue;
+		sqlite3_bind_text(exists, 1, line, -1, SQLITE_STATIC);
+		rc = sqlite3_step(exists);
+		sqlite3_reset(exists);
+		if (rc == SQLITE_ROW)
+			continue;   /* made meanwhile (the desk's roster index) */
+		if (rc != SQLITE_DONE || db_exec(r->db, def, err, errlen) != 0)
+			goto fail;
+	}
+	sqlite3_finalize(exists);
+	exists = NULL;
+	if (db_exec(r->db, "DELETE FROM meta WHERE key = '" PULL_INDEXES_KEY "'", err,
+	    errlen) != 0 || db_exec(r->db, "COMMIT", err, errlen) != 0)
+		goto fail;
+	free(saved);
+	r->pull_no_indexes = false;
+	return 0;
+fail:
+	if (err[0] == '\0')
+		snprintf(err, errlen, "cannot build the replica's indexes: %s",
+		    sqlite3_errmsg(r->db));
+	sqlite3_finalize(exists);
+	free(saved);
+	db_exec(r->db, "ROLLBACK", NULL, 0);
+	return -1;
+}
+
+int
+rep_indexes_repair(struct replica *r, char *err, size_t errlen)
+{
+	int p = indexes_pending(r);
+
+	if (p < 0) {
+		snprintf(err, errlen, "cannot read the replica: %s", sqlite3_errmsg(r->db));
+		return -1;
+	}
+	return p ? indexes_build(r, err, errlen) : 0;
+}
+
+/* The page cache of a pull, in KiB: a street's members and their indexes stay in memory. */
+#define PULL_CACHE_KIB 65536
+
+int
+rep_pull_begin(struct replica *r, char *err, size_t errlen)
+{
+	uint64_t cursors[TBL_COUNT], evict, note;
+	sqlite3_stmt *st;
+	char sql[64];
+	int p;
+
+	r->pull_active = true;
+	r->pull_first = false;
+	r->pull_cache_saved = 0;
+	if (sqlite3_prepare_v2(r->db, "PRAGMA cache_size", -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			r->pull_cache_saved = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+	}
+	/* Larger only: a desk's connection may hold a larger cache already. */
+	if (r->pull_cache_saved != 0 && r->pull_cache_saved > -PULL_CACHE_KIB) {
+		snprintf(sql, sizeof sql, "PRAGMA cache_size = -%d", PULL_CACHE_KIB);
+		db_exec(r->db, sql, NULL, 0);
+	}
+	if ((p = indexes_pending(r)) < 0 || cursors_read(r, cursors, &evict, &note) != 0) {
+		snprintf(err, errlen, "cannot read the replica: %s", sqlite3_errmsg(r->db));
+		return -1;
+	}
+	r->pull_no_indexes = p == 1;
+	r->pull_first = evict == 0 && note == 0;
+	for (int t = 0; t < TBL_COUNT; t++)
+		if (cursors[t] != 0)
+			r->pull_first = false;
+	return 0;
+}
+
+int
+rep_pull_end(struct replica *r, char *err, size_t errlen)
+{
+	int rc = 0;
+
+	if (!r->pull_active)
+		return 0;
+	if (r->pull_no_indexes)
+		rc = indexes_build(r, err, errlen);
+	if (r->pull_cache_saved != 0 && r->pull_cache_saved > -PULL_CACHE_KIB) {
+		char sql[64];
+		snprintf(sql, sizeof sql, "PRAGMA cache_size = %d", r->pull_cache_saved);
+		db_exec(r->db, sql, NULL, 0);
+	}
+	r->pull_active = r->pull_first = false;
+	return rc;
+}
+
+/* Whether a page carries nothing to write but perhaps its cursors. */
+static bool
+page_is_empty(const Tongxin__PullResponse *page)
+{
+	return page->n_rows == 0 && page->n_evictions == 0 && page->n_resolutions == 0;
+}
+
 int
 rep_apply_page(struct replica *r, const Tongxin__PullResponse *page, uint64_t *applied,
     uint64_t *evicted, uint64_t *notices, char *err, size_t errlen)
 {
+	bool moved;
 	int check_pending;
 
+	/* A page that changes nothing writes nothing: a no-op sync leaves the file alone. */
+	if (page_is_empty(page)) {
+		if (cursors_advance(r, page, false, &moved) != 0) {
+			snprintf(err, errlen, "cannot read the pull cursors: %s", sqlite3_errmsg(r->db));
+			return -1;
+		}
+		if (!moved)
+			return 0;
+	}
 	if (db_exec(r->db, "BEGIN IMMEDIATE", err, errlen) != 0)
 		return -1;
-	for (size_t i = 0; i < page->n_evictions; i++) {
-		const Tongxin__Eviction *e = page->evictions[i];
-		sqlite3_stmt *st;
-		if (e->table >= TBL_COUNT)
-			continue;
-		st = r->del[e->table];
-		sqlite3_bind_text(st, 1, e->row_id, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			sqlite3_reset(st);
+	/* The first page of a first pull that has more to come: no indexes until the last. */
+	if (r->pull_active && r->pull_first && !r->pull_no_indexes && page->more &&
+	    page->n_rows > 0 && indexes_drop(r) != 0) {
+		snprintf(err, errlen, "cannot set the indexes aside: %s", sqlite3_errmsg(r->db));
+		goto fail;
+	}
+	for (size_t i = 0; i < page->n_evictions; i++)
+		if (apply_eviction(r, page->evictions[i], evicted) != 0) {
 			snprintf(err, errlen, "cannot evict a row: %s", sqlite3_errmsg(r->db));
 			goto fail;
 		}
-		sqlite3_reset(st);
-		if (evicted)
-			*evicted += (uint64_t)sqlite3_changes(r->db);
-		/* Kept copies of our own changes to that row go too: personal data leaves whole. */
-		if (sqlite3_prepare_v2(r->db, "UPDATE outcome SET txn = NULL WHERE txn IS NOT NULL"
-		    " AND instr(txn, CAST(?1 AS BLOB)) > 0", -1, &st, NULL) != SQLITE_OK)
-			goto fail;
-		sqlite3_bind_text(st, 1, e->row_id, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			sqlite3_finalize(st);
-			goto fail;
-		}
-		sqlite3_finalize(st);
-	}
-	/* Rows after evictions: a row that left and came back ends up present. */
-	{
-		/* A replica with nothing pending (a bootstrap) skips the per-row check. */
-		int any_pending = 0;
-		sqlite3_stmt *st;
-		if (sqlite3_prepare_v2(r->db, "SELECT 1 FROM pending LIMIT 1", -1, &st, NULL) ==
-		    SQLITE_OK) {
-			any_pending = sqlite3_step(st) == SQLITE_ROW;
-			sqlite3_finalize(st);
-		} else {
-			any_pending = 1;
-		}
-		check_pending = any_pending;
-	}
+	/*
+	 * Rows after evictions: a row that left and came back ends up present.
+	 * A replica with nothing pending (a bootstrap) skips the per-row check.
+	 */
+	check_pending = page->n_rows > 0 ? any_pending(r) : 0;
+	if (check_pending < 0)
+		goto fail;
 	for (size_t i = 0; i < page->n_rows; i++)
 		if (apply_server_row(r, page->rows[i], check_pending, applied) != 0) {
 			snprintf(err, errlen, "cannot apply a pulled row: %s", sqlite3_errmsg(r->db));
 			goto fail;
 		}
-	for (size_t i = 0; i < page->n_resolutions; i++) {
-		const Tongxin__Resolution *res = page->resolutions[i];
-		sqlite3_stmt *st;
-		char text[600], note[REASON_TEXT_MAX];
-		/*
-		 * As the clerk reads it: the decision's label (its first word is the
-		 * code: "set name=..." keeps the columns), who decided, the note.
-		 */
-		char code[32];
-		const char *rest = strchr(res->decision, ' ');
-		snprintf(code, sizeof code, "%.*s", rest ? (int)(rest - res->decision) :
-		    (int)strlen(res->decision), res->decision);
-		snprintf(text, sizeof text, "%s%s%s%s%s%s", vocab_show(vocab_get("decision"),
-		    code), rest ? rest : "", res->resolved_by[0] ? "（" : "", res->resolved_by,
-		    res->resolved_by[0] ? "）" : "", res->note[0] ? "；" : "");
-		snprintf(text + strlen(text), sizeof text - strlen(text), "%s", res->note);
-		/*
-		 * Settled: the server keeps the whole change; the replica keeps the
-		 * outcome but no longer the values (they may be another office's now).
-		 */
-		if (sqlite3_prepare_v2(r->db, "UPDATE outcome SET resolution = ?2, txn = NULL"
-		    " WHERE conflict_id = ?1", -1, &st, NULL) != SQLITE_OK)
+	for (size_t i = 0; i < page->n_resolutions; i++)
+		if (apply_resolution(r, page->resolutions[i], notices) != 0)
 			goto fail;
-		sqlite3_bind_text(st, 1, res->conflict_id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			sqlite3_finalize(st);
-			goto fail;
-		}
-		sqlite3_finalize(st);
-		if (sqlite3_changes(r->db) == 0) {
-			/* Not one of our changes: a value we wrote was replaced by a newer edit. */
-			if (sqlite3_prepare_v2(r->db, "INSERT OR IGNORE INTO notice (id, at, text)"
-			    " VALUES (?1, ?2, ?3)", -1, &st, NULL) != SQLITE_OK)
-				goto fail;
-			sqlite3_bind_text(st, 1, res->conflict_id, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(st, 2, res->resolved_at_ms);
-			/* A newer-wins decision, in Chinese from its code when the server sent one. */
-			reason_show(res->reason_code, (const char *const *)res->reason_args,
-			    res->n_reason_args, res->note, note, sizeof note);
-			sqlite3_bind_text(st, 3, note, -1, SQLITE_STATIC);
-			if (sqlite3_step(st) != SQLITE_DONE) {
-				sqlite3_finalize(st);
-				goto fail;
-			}
-			sqlite3_finalize(st);
-			if (notices)
-				(*notices)++;
-		}
-	}
-	for (int t = 0; t < TBL_COUNT && t < (int)page->n_cursors; t++)
-		if (cursor_set(r, t, page->cursors[t]) != 0)
-			goto fail;
-	if (cursor_set(r, -2, page->note_cursor) != 0 ||
-	    cursor_set(r, -1, page->evict_cursor) != 0 ||
+	if (cursors_advance(r, page, true, &moved) != 0 ||
 	    db_exec(r->db, "COMMIT", err, errlen) != 0)
 		goto fail;
 	return 0;
@@ -229,5 +550,8 @@ fail:
 	if (err[0] == '\0')
 		snprintf(err, errlen, "cannot apply a pull page: %s", sqlite3_errmsg(r->db));
 	db_exec(r->db, "ROLLBACK", NULL, 0);
+	/* A rolled-back drop did not happen. */
+	if (r->pull_no_indexes && indexes_pending(r) == 0)
+		r->pull_no_indexes = false;
 	return -1;
 }
