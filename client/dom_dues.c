@@ -293,8 +293,8 @@ dom_dues_set(struct replica *r, const char *operator_name, const char *id, const
 	Tongxin__Value cur[DOM_MAX_COLS], merged[DOM_MAX_COLS], setv[2];
 	uint32_t cols[2] = { (uint32_t)MCOL("dues_class"), (uint32_t)MCOL("dues_base") };
 	char why[512], err[512] = "", today[11];
-	const char *cls;
-	int64_t base;
+	const char *cls = NULL;
+	int64_t base = -1;
 	int rc;
 
 	dom_error_clear(e);

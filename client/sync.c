@@ -5,12 +5,14 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <unistd.h>
@@ -665,17 +667,65 @@ do_verify(struct conn *c, struct replica *r, struct sync_report *rep)
 	return 0;
 }
 
-/* A TLS context from the credential kept beside the replica. */
+/*
+ * The last TLS context made in this process, and the credential file it was
+ * made from. A process that syncs again and again (the web desk) parses the
+ * credential and builds the context once; a changed file (a new bundle
+ * joined) is noticed by its inode, size and modification time.
+ */
+static struct {
+	pthread_mutex_t mu;
+	char path[4200];
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+	SSL_CTX *ctx;
+} ctx_cache = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+/*
+ * A TLS context from the credential kept beside the replica, from the
+ * cache when the file is unchanged. The caller frees its reference
+ * (SSL_CTX_free). NULL with err.
+ */
 static SSL_CTX *
 device_ctx(struct replica *r, char *err, size_t errlen)
 {
 	struct pki_cred cred;
 	SSL_CTX *ctx;
+	struct stat sb;
+	char path[sizeof ctx_cache.path];
+	int known;
 
+	snprintf(path, sizeof path, "%s.credential", replica_info(r)->path);
+	known = stat(path, &sb) == 0;
+	pthread_mutex_lock(&ctx_cache.mu);
+	if (known && ctx_cache.ctx != NULL && strcmp(ctx_cache.path, path) == 0 &&
+	    ctx_cache.dev == sb.st_dev && ctx_cache.ino == sb.st_ino &&
+	    ctx_cache.size == sb.st_size && ctx_cache.mtime.tv_sec == sb.st_mtim.tv_sec &&
+	    ctx_cache.mtime.tv_nsec == sb.st_mtim.tv_nsec && SSL_CTX_up_ref(ctx_cache.ctx) == 1) {
+		ctx = ctx_cache.ctx;
+		pthread_mutex_unlock(&ctx_cache.mu);
+		return ctx;
+	}
+	pthread_mutex_unlock(&ctx_cache.mu);
 	if (replica_credential(r, &cred, err, errlen) != 0)
 		return NULL;
 	ctx = tls_client_ctx(&cred, err, errlen);
 	pki_cred_clear(&cred);
+	if (ctx == NULL || !known)
+		return ctx;
+	pthread_mutex_lock(&ctx_cache.mu);
+	if (SSL_CTX_up_ref(ctx) == 1) {
+		SSL_CTX_free(ctx_cache.ctx);
+		ctx_cache.ctx = ctx;
+		snprintf(ctx_cache.path, sizeof ctx_cache.path, "%s", path);
+		ctx_cache.dev = sb.st_dev;
+		ctx_cache.ino = sb.st_ino;
+		ctx_cache.size = sb.st_size;
+		ctx_cache.mtime = sb.st_mtim;
+	}
+	pthread_mutex_unlock(&ctx_cache.mu);
 	return ctx;
 }
 
