@@ -14,6 +14,12 @@
  *    copy ends up equal to the server.
  * 3. The same transaction twice in one push request: applied once, the
  *    second answered as a duplicate.
+ * 4. A lost acknowledgement with several push batches in flight: 900
+ *    one-row transactions (four batches; the client keeps up to three on
+ *    the wire) and the CLI dies after the first result, when later batches
+ *    have been sent and may have been committed. The next sync applies the
+ *    rest once and acknowledges the committed ones again: every insert once
+ *    on the server, in its audit and its transaction log.
  */
 #include "sync_harness.h"
 
@@ -360,6 +366,61 @@ same_txn_twice(void)
 	h_log("same transaction twice in one push: applied once");
 }
 
+static void
+pipelined_lost_ack(void)
+{
+	enum { N = 900 };
+	char id[ID_TEXT_LEN + 1], out[4300];
+	struct counts c0, c1, c2;
+	struct sync_report rep;
+	int64_t committed;
+	int rc;
+
+	dev_sync(&A, &S, NULL);
+	server_counts(&c0);
+	for (int i = 0; i < N; i++)
+		insert_member(&A, branch_id, id);
+	H_CHECK(dev_outbox(&A) == N, "expected %d transactions in the outbox, found %lld", N,
+	    (long long)dev_outbox(&A));
+	dev_close(&A);
+	snprintf(out, sizeof out, "%s/die-after-push-pipelined.out", H.tmp);
+	{
+		const char *argv[] = { H.tongxin, "--replica", A.path, "--server", S.addr, "sync", NULL };
+		const char *env[] = { "TONGXIN_TEST_DIE_AFTER_PUSH=1", NULL };
+		rc = h_run(argv, out, env);
+	}
+	H_CHECK(rc == 3, "tongxin sync with TONGXIN_TEST_DIE_AFTER_PUSH=1 exited %d, expected 3: %s",
+	    rc, h_slurp_tail(out, 2000));
+	dev_reopen(&A);
+	H_CHECK(dev_outbox(&A) == N, "after the client died the outbox holds %lld transactions, "
+	    "expected all %d", (long long)dev_outbox(&A), N);
+	/* Give the server a moment to finish a batch it was applying when the client went. */
+	usleep(500 * 1000);
+	server_counts(&c1);
+	committed = c1.txn_log - c0.txn_log;
+	H_CHECK(committed >= 256 && committed <= N, "the server committed %lld transactions of the "
+	    "pipelined push; expected at least the first batch (256) and at most %d",
+	    (long long)committed, N);
+	H_CHECK(c1.members - c0.members == committed, "%lld members for %lld committed inserts",
+	    (long long)(c1.members - c0.members), (long long)committed);
+
+	dev_sync(&A, &S, &rep);
+	H_CHECK(rep.pushed_txns == N, "the second sync pushed %lld, expected %d",
+	    (long long)rep.pushed_txns, N);
+	H_CHECK(rep.acks.duplicate == committed, "%lld acknowledged as already known, expected the "
+	    "%lld the server had committed", (long long)rep.acks.duplicate, (long long)committed);
+	H_CHECK(rep.acks.applied == N, "%lld applied, expected %d", (long long)rep.acks.applied, N);
+	H_CHECK(dev_outbox(&A) == 0, "the outbox still holds %lld", (long long)dev_outbox(&A));
+	server_counts(&c2);
+	H_CHECK(c2.members - c0.members == N && c2.txn_log - c0.txn_log == N &&
+	    c2.audit - c0.audit == N, "after the second sync: %lld members, %lld logged, %lld "
+	    "audited for %d inserts (each must be exactly once)",
+	    (long long)(c2.members - c0.members), (long long)(c2.txn_log - c0.txn_log),
+	    (long long)(c2.audit - c0.audit), N);
+	h_log("pipelined push with a lost acknowledgement: %lld of %d committed before the client "
+	    "died, all %d exactly once after the next sync", (long long)committed, N, N);
+}
+
 int
 main(void)
 {
@@ -378,6 +439,7 @@ main(void)
 	lost_ack();
 	restored_copy();
 	same_txn_twice();
+	pipelined_lost_ack();
 
 	h_check_integrity(&S);
 	srv_stop(&S);
