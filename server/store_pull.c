@@ -142,11 +142,15 @@ enc_value(struct pbw *w, sqlite3_stmt *st, int col)
 	case SQLITE_TEXT:
 	case SQLITE_BLOB: {
 		const unsigned char *t = sqlite3_column_text(st, col);
-		size_t n = (size_t)sqlite3_column_bytes(st, col);
+		size_t n = (size_t)sqlite3_column_bytes(st, col), est = n + 4;
+		const unsigned char *nul = n > 0 ? memchr(t, 0, n) : NULL;
+		/* A C string as protobuf-c sends it: up to a NUL (a BLOB may hold one). */
+		if (nul != NULL)
+			n = (size_t)(nul - t);
 		pbw_tag(w, 5, PB_LEN);
 		pbw_varint(w, 1 + pb_varint_size(n) + n);
 		pbw_bytes(w, 3, t, n);
-		return n + 4;
+		return est;
 	}
 	default:
 		pbw_tag(w, 5, PB_LEN);

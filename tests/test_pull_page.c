@@ -8,7 +8,9 @@
  * empty text), deletes some; the street edits one, moves two to SQ02 (an
  * eviction for O) and wins a same-field clash that queues O's change as a
  * conflict, which an administrator then settles (a resolution for O). The
- * server is stopped and the store opened here, so that:
+ * server is stopped, a few values no client sends are written into its
+ * database (a REAL, a BLOB, the extreme integers, addresses of 200 KB so
+ * that pages end at PULL_MAX_BYTES) and the store opened here, so that:
  *
  *   1. every page store_pull_page makes, for O, P and A, from cursors 0
  *      and 1, with max_rows 0 (the server's limit), 1 and 4, is byte for
@@ -232,6 +234,46 @@ setup(void)
 	srv_stop(&S);
 }
 
+/*
+ * Values no client sends but a column may hold, written into the stopped
+ * server's database directly: a REAL, a BLOB, the extreme integers (their
+ * decimal length counts towards the page's bytes), and addresses of 200 KB
+ * each, so that the pages of a pull end at PULL_MAX_BYTES, not only at
+ * max_rows. The versions stay: only the encoding is exercised.
+ */
+static void
+odd_values(void)
+{
+	char path[4300], *big, sql[1024];
+	sqlite3 *db;
+	const size_t n = 200 * 1024;
+
+	snprintf(path, sizeof path, "%s/tongxind.db", S.dir);
+	H_CHECK(sqlite3_open(path, &db) == SQLITE_OK, "open %s", path);
+	big = malloc(n + 1);
+	H_CHECK(big != NULL, "oom");
+	for (size_t i = 0; i < n; i += 3)
+		memcpy(big + i, "党", i + 3 <= n ? 3 : n - i);
+	big[n - n % 3] = '\0';
+	for (int i = 4; i < 27; i++) {
+		sqlite3_stmt *st;
+		snprintf(sql, sizeof sql, "UPDATE member SET address = ?1 || '%d' WHERE id = ?2", i);
+		H_CHECK(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK, "%s",
+		    sqlite3_errmsg(db));
+		sqlite3_bind_text(st, 1, big, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, mine.v[i], -1, SQLITE_STATIC);
+		H_CHECK(sqlite3_step(st) == SQLITE_DONE, "%s", sqlite3_errmsg(db));
+		sqlite3_finalize(st);
+	}
+	snprintf(sql, sizeof sql, "UPDATE member SET retired = 2.5, job = X'E78E8B00' WHERE id = '%s';"
+	    "UPDATE member SET retired = -9223372036854775808 WHERE id = '%s';"
+	    "UPDATE member SET retired = 9223372036854775807 WHERE id = '%s'",
+	    mine.v[5], mine.v[6], mine.v[7]);
+	H_CHECK(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK, "%s", sqlite3_errmsg(db));
+	sqlite3_close(db);
+	free(big);
+}
+
 /* ------------------------------------------------------------------ checks */
 
 static void
@@ -423,6 +465,7 @@ main(void)
 
 	h_init("test_pull_page", 11);
 	setup();
+	odd_values();
 	s = store_open(S.dir, 0, err, sizeof err);
 	H_CHECK(s != NULL, "store_open: %s", err);
 	{
@@ -451,6 +494,9 @@ main(void)
 				    "%d evictions, %d resolutions: equal", devs[d]->name,
 				    (unsigned long long)c0, maxes[k], sn.pages, sn.rows, sn.deleted,
 				    sn.evictions, sn.resolutions);
+				if (devs[d] != &P && maxes[k] == 0)
+					H_CHECK(sn.pages > 1, "23 rows of 200 KB should pass PULL_MAX_BYTES "
+					    "on one page");
 				if (devs[d] == &O && c0 == 1)
 					H_CHECK(sn.deleted >= 3 && sn.evictions == 2 &&
 					    sn.resolutions == 1, "O's pull from 1 should carry 3 deleted "
