@@ -1,8 +1,12 @@
 /*
  * harness.h - what every benchmark shares: a monotonic clock, temporary
  * directories and child servers that are cleaned up however the program
- * ends, a street set up with the real tongxind, deterministic rows of
- * realistic size, and the plain INSERT statements the baselines use.
+ * ends, a street set up with the real tongxind (with the limits a
+ * benchmark needs, copies of it, an office of a community, devices
+ * enrolled by the thousand), deterministic rows of realistic size, the
+ * plain INSERT statements the baselines use, child processes of the real
+ * programs with their time and peak RSS, a process's VmRSS, and the goal
+ * lines that bench/run.sh gathers into its summary.
  *
  * Benchmarks print ratios against a baseline measured in the same process,
  * so the helpers here take care that both sides pay the same costs: rows
