@@ -16,11 +16,11 @@
  *     whole (every member's name pieces) the first time the desk asks;
  *   - a second device killed the same way is repaired by
  *     rep_indexes_repair alone, then converges;
- *   - a third fresh device whose replica refuses one member of the second
- *     page (a trigger) fails with a local error naming the refusal while
- *     the reader thread holds or reads the next page; the replica still
- *     has its indexes and no mark, and once the trigger is gone it
- *     converges;
+ *   - two more fresh devices whose replicas refuse one member (a trigger),
+ *     of the first page and of the last, fail with a local error naming
+ *     the refusal (the reader thread stopped while it reads or holds the
+ *     next page); each replica still has its indexes and no mark, and once
+ *     the trigger is gone it converges;
  *   - an empty page whose cursors are the stored ones writes no row of
  *     the replica; one with a moved cursor writes that cursor alone.
  */
@@ -32,7 +32,8 @@
 #include "replica_int.h"
 
 static struct h_server S;
-static struct h_dev A, O, P, Q;
+static struct h_dev A, O, P, Q, R;
+static char want_idx[4096];   /* the secondary indexes of a fresh replica */
 static char street_id[ID_TEXT_LEN + 1], sq1[ID_TEXT_LEN + 1], b11[ID_TEXT_LEN + 1];
 
 /* The secondary indexes a replica holds, names in order (the desk's ui_* left out). */
@@ -87,6 +88,37 @@ sync_dying(struct h_dev *d, int pages)
 	dev_reopen(d);
 }
 
+/*
+ * A fresh device whose replica refuses member id (a trigger): its first
+ * sync fails with a local error naming the refusal; the replica keeps its
+ * indexes and no mark; without the trigger it converges.
+ */
+static void
+refused_pull(struct h_dev *d, const char *name, const char *id)
+{
+	struct sync_report rep;
+	enum sync_fail f;
+	char sql[512], err[1024], have_idx[4096];
+	int rc;
+
+	dev_new(d, &S, "JD01", name, 1);
+	snprintf(sql, sizeof sql, "CREATE TRIGGER test_refuse BEFORE INSERT ON member"
+	    " WHEN NEW.id = '%s' BEGIN SELECT RAISE(ABORT, 'test refuses this member'); END", id);
+	H_OK(sqlite3_exec(replica_db(d->r), sql, NULL, NULL, NULL));
+	rc = dev_sync_try(d, &S, 0, 0, &rep, &f, err, sizeof err);
+	H_CHECK(rc != 0 && f == SYNC_LOCAL && strstr(err, "test refuses this member"),
+	    "%s: a refused row: rc %d, failure %d, \"%s\"", name, rc, (int)f, err);
+	h_log("%s: refused row after %llu rows: %s", name, (unsigned long long)rep.pulled_rows,
+	    err);
+	H_CHECK(pending_mark(d) == 0, "%s: indexes left pending after a failed pull", name);
+	index_names(d, have_idx, sizeof have_idx);
+	H_CHECK(strcmp(have_idx, want_idx) == 0, "%s: indexes after the failed pull: %s", name,
+	    have_idx);
+	H_OK(sqlite3_exec(replica_db(d->r), "DROP TRIGGER test_refuse", NULL, NULL, NULL));
+	dev_sync(d, &S, NULL);
+	h_require_equal(&S, d);
+}
+
 /* Build a page by hand with the replica's own cursors. */
 static void
 page_of_cursors(struct h_dev *d, Tongxin__PullResponse *pg, uint64_t *cursors)
@@ -106,8 +138,8 @@ main(void)
 {
 	struct sync_report rep;
 	struct dom_error de;
-	char want_idx[4096], have_idx[4096], err[1024], last_member[ID_TEXT_LEN + 1] = "";
-	char sql[512], idn[32];
+	char have_idx[4096], err[1024], idn[32];
+	char first_member[ID_TEXT_LEN + 1] = "", last_member[ID_TEXT_LEN + 1] = "";
 	int64_t members, before;
 
 	h_init("test_pull_first", 11);
@@ -125,6 +157,8 @@ main(void)
 		for (int j = 0; j < 1000; j++) {
 			h_member_vals(v, &m, b11, NULL);
 			dev_insert(&A, TBL_MEMBER, v, last_member);
+			if (first_member[0] == '\0')
+				snprintf(first_member, sizeof first_member, "%s", last_member);
 		}
 		dev_commit(&A);
 	}
@@ -201,25 +235,13 @@ main(void)
 	dev_sync(&P, &S, NULL);
 	h_require_equal(&S, &P);
 
-	/* The replica refuses a row of the second page: a local failure, the reader stopped. */
-	dev_new(&Q, &S, "JD01", "street-new-3", 1);
-	snprintf(sql, sizeof sql, "CREATE TRIGGER test_refuse BEFORE INSERT ON member"
-	    " WHEN NEW.id = '%s' BEGIN SELECT RAISE(ABORT, 'test refuses this member'); END",
-	    last_member);
-	H_OK(sqlite3_exec(replica_db(Q.r), sql, NULL, NULL, NULL));
-	{
-		enum sync_fail f;
-		int rc = dev_sync_try(&Q, &S, 0, 0, &rep, &f, err, sizeof err);
-		H_CHECK(rc != 0 && f == SYNC_LOCAL && strstr(err, "test refuses this member"),
-		    "a refused row: rc %d, failure %d, \"%s\"", rc, (int)f, err);
-		h_log("refused row: %s", err);
-	}
-	H_CHECK(pending_mark(&Q) == 0, "Q: indexes left pending after a failed pull");
-	index_names(&Q, have_idx, sizeof have_idx);
-	H_CHECK(strcmp(have_idx, want_idx) == 0, "Q: indexes after the failed pull: %s", have_idx);
-	H_OK(sqlite3_exec(replica_db(Q.r), "DROP TRIGGER test_refuse", NULL, NULL, NULL));
-	dev_sync(&Q, &S, NULL);
-	h_require_equal(&S, &Q);
+	/*
+	 * The replica refuses a row: of the first page (the reader is still
+	 * reading the next; the drop of the indexes is rolled back with the
+	 * page), then of the last (the indexes were dropped: built all the same).
+	 */
+	refused_pull(&Q, "street-new-3", first_member);
+	refused_pull(&R, "street-new-4", last_member);
 
 	/* A page that changes nothing writes nothing; a moved cursor is written alone. */
 	{
@@ -253,5 +275,6 @@ main(void)
 	dev_close(&O);
 	dev_close(&P);
 	dev_close(&Q);
+	dev_close(&R);
 	return h_done();
 }
