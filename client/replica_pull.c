@@ -297,9 +297,9 @@ indexes_pending(struct replica *r)
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* Drop the secondary indexes of the synced tables and the desk's name index; in a transaction. */
+/* indexes_drop's work, without its savepoint. */
 static int
-indexes_drop(struct replica *r)
+indexes_drop_all(struct replica *r)
 {
 	static const char q[] = "SELECT name, sql FROM sqlite_schema WHERE type = 'index'"
 	    " AND sql IS NOT NULL AND tbl_name = ?1 ORDER BY name";
@@ -363,6 +363,26 @@ indexes_drop(struct replica *r)
 out:
 	free(saved);
 	return rc;
+}
+
+/*
+ * Drop the secondary indexes of the synced tables and the desk's name
+ * index, inside the page's transaction; 0, or -1 with nothing dropped
+ * (its own savepoint is rolled back: the pull goes on with the indexes).
+ */
+static int
+indexes_drop(struct replica *r)
+{
+	if (db_exec(r->db, "SAVEPOINT pull_indexes", NULL, 0) != 0)
+		return -1;
+	if (indexes_drop_all(r) == 0)
+		return db_exec(r->db, "RELEASE pull_indexes", NULL, 0);
+	r->pull_no_indexes = false;
+	log_warnx("replica: cannot set the indexes aside for a first pull: %s",
+	    sqlite3_errmsg(r->db));
+	db_exec(r->db, "ROLLBACK TO pull_indexes", NULL, 0);
+	db_exec(r->db, "RELEASE pull_indexes", NULL, 0);
+	return -1;
 }
 
 /* Build the indexes named in meta pull_indexes and delete the key, in one transaction. */
@@ -518,10 +538,8 @@ rep_apply_page(struct replica *r, const Tongxin__PullResponse *page, uint64_t *a
 		return -1;
 	/* The first page of a first pull that has more to come: no indexes until the last. */
 	if (r->pull_active && r->pull_first && !r->pull_no_indexes && page->more &&
-	    page->n_rows > 0 && indexes_drop(r) != 0) {
-		snprintf(err, errlen, "cannot set the indexes aside: %s", sqlite3_errmsg(r->db));
-		goto fail;
-	}
+	    page->n_rows > 0 && indexes_drop(r) != 0)
+		r->pull_first = false;   /* with them, then: slower, not wrong */
 	for (size_t i = 0; i < page->n_evictions; i++)
 		if (apply_eviction(r, page->evictions[i], evicted) != 0) {
 			snprintf(err, errlen, "cannot evict a row: %s", sqlite3_errmsg(r->db));
