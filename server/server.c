@@ -28,6 +28,7 @@
 #include "server.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
@@ -53,6 +54,7 @@
 #include "frame.h"
 #include "ids.h"
 #include "log.h"
+#include "pbwire.h"
 #include "pki.h"
 #include "schema.h"
 #include "store.h"
@@ -65,6 +67,7 @@
 #define TICK_MS 1000                      /* revocation checks, table sweeps, refusal logs */
 #define REFUSAL_LOG_MS 10000              /* at most one line about refused connections per this */
 #define PREAUTH_SPARE 1024                /* address entries beyond max_preauth: rate memory */
+#define TRIM_AFTER_FREED 256              /* give memory back after this many closed sessions */
 
 enum session_state { S_TLS, S_HELLO, S_READY, S_CLOSING };
 
@@ -128,6 +131,10 @@ struct session {
 	uint64_t evict_cursor;
 	uint64_t note_cursor;
 	uint64_t pull_rows;
+	struct pull_page pg;   /* the pull's page buffers, kept from page to page */
+	/* The frame being dispatched (header excluded), for the bytes of each pushed txn. */
+	const uint8_t *frame;
+	size_t frame_len;
 };
 
 TAILQ_HEAD(session_list, session);
@@ -146,6 +153,7 @@ struct server {
 	char street[256];
 	uint8_t schema_hash[32];
 	struct event *ev_tick;      /* every TICK_MS */
+	int freed_since_trim;       /* sessions freed since memory was last given back */
 	struct preauth_table pat;
 	int npreauth;               /* connections counted as pre-auth */
 	/* Refusals at accept since the last log line about them. */
@@ -555,6 +563,8 @@ session_free_cb(evutil_socket_t fd, short what, void *arg)
 	preauth_release(srv, s, 0);
 	TAILQ_REMOVE(&srv->sessions, s, entry);
 	srv->nsessions--;
+	srv->freed_since_trim++;
+	pull_page_free(&s->pg);
 	free(s);
 	if (srv->stopping && srv->nsessions == 0)
 		event_base_loopexit(srv->base, NULL);
@@ -719,9 +729,11 @@ handle_push(struct session *s, const Tongxin__Envelope *env)
 	struct store_actor a;
 	char err[512] = "";
 	size_t counts[4] = { 0, 0, 0, 0 }, dups = 0;
+	int rc;
 
 	fill_actor(s, &a);
-	if (store_push(s->srv->store, &a, env->push, &resp, err, sizeof err) != 0) {
+	rc = store_push(s->srv->store, &a, env->push, &resp, err, sizeof err);
+	if (rc != 0) {
 		log_warnx("%s: push of %zu transactions failed: %s", who(s), env->push->n_txns, err);
 		session_fail(s, env->id, TONGXIN__ERROR_CODE__ERR_INTERNAL,
 		    "the server could not store this push (%s); nothing of it was applied, "
@@ -747,7 +759,10 @@ handle_push(struct session *s, const Tongxin__Envelope *env)
 	    who(s), counts[0], counts[1], counts[2], counts[3], dups);
 }
 
-/* Send pull pages until the output is full enough or the pull is done. */
+/*
+ * Send pull pages until the output is full enough or the pull is done.
+ * Each page is one frame encoded straight from the store (store_pull_page).
+ */
 static void
 pull_continue(struct session *s)
 {
@@ -757,8 +772,6 @@ pull_continue(struct session *s)
 	while (s->pulling && s->state == S_READY &&
 	    evbuffer_get_length(bufferevent_get_output(s->bev)) < PULL_LOW) {
 		Tongxin__PullRequest req = TONGXIN__PULL_REQUEST__INIT;
-		Tongxin__PullResponse *resp = NULL;
-		Tongxin__Envelope out = TONGXIN__ENVELOPE__INIT;
 		char err[512] = "";
 
 		req.cursors = s->cursors;
@@ -766,30 +779,22 @@ pull_continue(struct session *s)
 		req.evict_cursor = s->evict_cursor;
 		req.note_cursor = s->note_cursor;
 		req.max_rows = s->pull_max;
-		if (store_pull(s->srv->store, &a, &req, &resp, err, sizeof err) != 0) {
+		if (store_pull_page(s->srv->store, &a, &req, s->pull_req_id, &s->pg, err,
+		    sizeof err) != 0) {
 			s->pulling = 0;
+			pull_page_free(&s->pg);
 			session_fail(s, s->pull_req_id, TONGXIN__ERROR_CODE__ERR_INTERNAL,
 			    "the server could not read changes (%s); sync again later", err);
 			return;
 		}
-		for (int t = 0; t < TBL_COUNT && t < (int)resp->n_cursors; t++)
-			s->cursors[t] = resp->cursors[t];
-		s->evict_cursor = resp->evict_cursor;
-		s->note_cursor = resp->note_cursor;
-		s->pull_rows += resp->n_rows;
-		s->pulling = resp->more;
-		out.id = s->pull_req_id;
-		out.body_case = TONGXIN__ENVELOPE__BODY_PULL_RESULT;
-		out.pull_result = resp;
-		if (session_send(s, &out) != 0) {
-			tongxin__pull_response__free_unpacked(resp, NULL);
-			s->pulling = 0;
-			session_fail(s, s->pull_req_id, TONGXIN__ERROR_CODE__ERR_INTERNAL,
-			    "a pull page could not be encoded");
-			return;
-		}
-		tongxin__pull_response__free_unpacked(resp, NULL);
+		memcpy(s->cursors, s->pg.cursors, sizeof s->cursors);
+		s->evict_cursor = s->pg.evict_cursor;
+		s->note_cursor = s->pg.note_cursor;
+		s->pull_rows += s->pg.n_rows;
+		s->pulling = s->pg.more;
+		bufferevent_write(s->bev, s->pg.frame, s->pg.frame_len);
 		if (!s->pulling) {
+			pull_page_free(&s->pg);
 			store_device_seen(s->srv->store, s->dev.id, "pull");
 			log_info("%s: pull: %llu rows sent", who(s), (unsigned long long)s->pull_rows);
 			bufferevent_enable(s->bev, EV_READ);
@@ -812,6 +817,8 @@ handle_pull(struct session *s, const Tongxin__Envelope *env)
 	s->pull_req_id = env->id;
 	s->pull_rows = 0;
 	s->pulling = 1;
+	pull_page_free(&s->pg);
+	pull_page_init(&s->pg);
 	/* No new request is read until the pull has been sent. */
 	bufferevent_disable(s->bev, EV_READ);
 	pull_continue(s);
@@ -1289,15 +1296,21 @@ session_read_cb(struct bufferevent *bev, void *arg)
 			return;
 		}
 		env = frame_decode(body + FRAME_HDR_LEN, len);
-		evbuffer_drain(in, FRAME_HDR_LEN + len);
 		if (env == NULL) {
+			evbuffer_drain(in, FRAME_HDR_LEN + len);
 			session_fail(s, 0, TONGXIN__ERROR_CODE__ERR_MALFORMED,
 			    "frame of %u bytes is not a valid message", len);
 			return;
 		}
 		log_debug("%s: %s (%u bytes)", who(s), envelope_body_name(env), len);
+		/* The frame stays in the input buffer while it is handled (see push_raw_txns). */
+		s->frame = body + FRAME_HDR_LEN;
+		s->frame_len = len;
 		session_dispatch(s, env);
+		s->frame = NULL;
+		s->frame_len = 0;
 		envelope_free(env);
+		evbuffer_drain(in, FRAME_HDR_LEN + len);
 		if (s->state != S_CLOSING &&
 		    evbuffer_get_length(bufferevent_get_output(bev)) > OUTPUT_HIGH) {
 			/* The peer is not reading its replies: stop reading its requests. */
@@ -1609,6 +1622,17 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	if (now - srv->refused_logged_ms >= REFUSAL_LOG_MS)
 		refusal_flush(srv, now);
 	revoke_sweep(srv);
+	/*
+	 * Closed sessions leave their memory in malloc's free lists; once the
+	 * server is quiet, give it back to the system.
+	 */
+	if (srv->freed_since_trim > 0 && srv->nsessions == 0) {
+		malloc_trim(0);
+		srv->freed_since_trim = 0;
+	} else if (srv->freed_since_trim >= TRIM_AFTER_FREED) {
+		malloc_trim(0);
+		srv->freed_since_trim = 0;
+	}
 }
 
 static void
