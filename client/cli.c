@@ -1384,10 +1384,41 @@ member_add(struct cli *cli, struct replica *r, int n, const char *const *fname,
 	return EXIT_OK;
 }
 
+/* The rows of member list: its query, read once per pass (table_stream). */
+struct member_list_fill {
+	sqlite3_stmt *st;
+	enum table_format fmt;
+	bool all;
+};
+
+/* Add every row of the query to t (the query restarts: TEXT reads it twice). */
+static int
+member_list_fill(struct table *t, void *arg)
+{
+	struct member_list_fill *m = arg;
+	int json = m->fmt == TABLE_JSON, off = json ? 1 : 0, rc;
+
+	sqlite3_reset(m->st);
+	while ((rc = sqlite3_step(m->st)) == SQLITE_ROW) {
+		const char *cells[11];
+		const char *id = (const char *)sqlite3_column_text(m->st, 0);
+		cells[0] = m->fmt == TABLE_TEXT ? dom_short(id) : id;
+		if (json)
+			cells[1] = dom_short(id);
+		for (int c = 1; c < (m->all ? 10 : 8); c++)
+			cells[c + off] = (const char *)sqlite3_column_text(m->st, c);
+		if (table_add(t, cells) != 0)
+			return -1;
+	}
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 /*
  * member list [--branch CODE] [--all]: the active members (DOM_MEMBER_ACTIVE:
  * not those who left, 党员减少), or with --all every record, with its
- * standing and how the member left (减少方式) as two more columns.
+ * standing and how the member left (减少方式) as two more columns. Streamed
+ * (table.h): a street's million members print in a few megabytes, the text
+ * table reading the rows twice in one snapshot to align them.
  */
 static int
 member_list(struct cli *cli, struct replica *r, int argc, char **argv)
@@ -1402,24 +1433,25 @@ member_list(struct cli *cli, struct replica *r, int argc, char **argv)
 		"入党日期", "电话", "党籍状态", "减少方式" };
 	const struct table_def *td = &schema_tables[TBL_MEMBER];
 	const char *ids_[11], *hdr_[11];
-	int json = cli->fmt == TABLE_JSON, off = json ? 1 : 0, ncols;
-	bool all = false;
+	int json = cli->fmt == TABLE_JSON, off = json ? 1 : 0, ncols, rc;
+	struct dom_snapshot snap;
+	struct member_list_fill m = { .fmt = cli->fmt };
+	struct dom_error e;
 	struct table *t;
-	sqlite3_stmt *st;
 	const char *branch = NULL;
 
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--branch") == 0 && i + 1 < argc)
 			branch = argv[++i];
 		else if (strcmp(argv[i], "--all") == 0)
-			all = true;
+			m.all = true;
 		else
 			return verb_usage("member", 0);
 	}
 	/* The columns: the handle only in JSON; standing and 减少方式 only with --all. */
 	ncols = 0;
 	for (int c = 0; c < 11; c++) {
-		if ((c == 1 && !json) || (c >= 9 && !all))
+		if ((c == 1 && !json) || (c >= 9 && !m.all))
 			continue;
 		ids_[ncols] = ids[c];
 		hdr_[ncols++] = hdr[c];
@@ -1430,33 +1462,33 @@ member_list(struct cli *cli, struct replica *r, int argc, char **argv)
 	    " m.phone, coalesce(m.standing, 'normal'), m.left_reason"
 	    " FROM member m LEFT JOIN org o ON o.id = m.org_id"
 	    " WHERE (?1 IS NULL OR o.code = ?1) AND (?2 OR " DOM_MEMBER_ACTIVE ")"
-	    " ORDER BY o.code, m.name", -1, &st, NULL) != SQLITE_OK) {
+	    " ORDER BY o.code, m.name", -1, &m.st, NULL) != SQLITE_OK) {
 		table_free(t);
 		return EXIT_FAIL;
 	}
 	if (branch)
-		sqlite3_bind_text(st, 1, branch, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, all);
+		sqlite3_bind_text(m.st, 1, branch, -1, SQLITE_STATIC);
+	sqlite3_bind_int(m.st, 2, m.all);
 	/* Codes in the cells: tables show labels, JSON gives both. */
 	table_set_col(t, 2 + off, &td->cols[schema_col_index(td, "gender")]);
 	table_set_col(t, 4 + off, &td->cols[schema_col_index(td, "category")]);
-	if (all) {
+	if (m.all) {
 		table_set_col(t, 8 + off, &td->cols[schema_col_index(td, "standing")]);
 		table_set_col(t, 9 + off, &td->cols[schema_col_index(td, "left_reason")]);
 	}
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *cells[11];
-		const char *id = (const char *)sqlite3_column_text(st, 0);
-		cells[0] = cli->fmt == TABLE_TEXT ? dom_short(id) : id;
-		if (json)
-			cells[1] = dom_short(id);
-		for (int c = 1; c < (all ? 10 : 8); c++)
-			cells[c + off] = (const char *)sqlite3_column_text(st, c);
-		table_add(t, cells);
+	if (dom_read_begin(r, &snap, &e) != 0) {
+		sqlite3_finalize(m.st);
+		table_free(t);
+		fprintf(stderr, "tongxin member list: %s\n", text_show(e.msg));
+		return EXIT_FAIL;
 	}
-	sqlite3_finalize(st);
-	table_print(t, stdout, cli->fmt);
-	return EXIT_OK;
+	rc = table_stream(t, stdout, cli->fmt, member_list_fill, NULL, &m);
+	if (rc != 0 && ferror(stdout) == 0)
+		fprintf(stderr, "tongxin member list: 副本读取失败 the replica could not be read: %s\n",
+		    sqlite3_errmsg(replica_db(r)));
+	sqlite3_finalize(m.st);
+	dom_read_end(r, &snap);
+	return rc == 0 ? EXIT_OK : EXIT_FAIL;
 }
 
 static int

@@ -205,37 +205,73 @@ report_compliance(struct report_ctx *x, const struct cmd_args *a)
 
 /* --- report inactive ----------------------------------------------------- */
 
+/* report inactive as a stream (table.h): what its passes share. */
+struct inactive_stream {
+	struct report_ctx *x;
+	long months;
+	int64_t total;
+	char since[11];
+	struct dom_error e;
+};
+
+static int
+inactive_fill(struct table *t, void *arg)
+{
+	struct inactive_stream *is = arg;
+
+	return dom_inactive_fill(is->x->r, &is->x->scope, (int)is->months, is_text(is->x), t,
+	    &is->total, is->since, &is->e);
+}
+
+/* The title and the count above the text table, or "没有 None" instead of it. */
+static int
+inactive_head(struct table *t, void *arg)
+{
+	struct inactive_stream *is = arg;
+	char scope[300], share[32];
+
+	dom_report_scope_text(&is->x->scope, scope, sizeof scope);
+	dom_share_text((int64_t)table_rows(t), is->total, share, sizeof share);
+	printf("%ld个月未参加组织生活的党员 Members with no organisational life in the %ld months "
+	    "to %s (none since %s): %s\n\n", is->months, is->months, is->x->scope.as_of, is->since,
+	    scope);
+	if (table_rows(t) == 0) {
+		printf("没有 None: every one of %lld members attended.\n", (long long)is->total);
+		return 0;
+	}
+	printf("共 %zu 人 of %lld members (%s)\n", table_rows(t), (long long)is->total, share);
+	return 1;
+}
+
+/*
+ * The members with no organisational life, streamed (a street's list may
+ * be long): rows are written as they are read, the text table reading them
+ * twice in one snapshot to align them (table.h).
+ */
 static int
 report_inactive(struct report_ctx *x, const struct cmd_args *a)
 {
-	long months = 6;
-	int64_t total = 0;
-	char since[11], scope[300], share[32];
-	struct dom_error e;
+	struct inactive_stream is = { .x = x, .months = 6 };
 	struct table *t;
+	struct dom_snapshot snap;
 	int rc;
 
-	if ((rc = opt_number(x, a, "months", 1, 120, &months)) != 0)
+	if ((rc = opt_number(x, a, "months", 1, 120, &is.months)) != 0)
 		return rc;
-	if (dom_inactive_table(x->r, &x->scope, (int)months, is_text(x), &t, &total, since,
-	    &e) != 0)
-		return report_fail(x, &e);
-	if (!is_text(x)) {
-		table_print(t, stdout, x->cli->fmt);
-		return EXIT_OK;
+	if ((t = dom_inactive_table_new()) == NULL) {
+		dom_err(&is.e, DOM_FAIL, -1, "内存不足 out of memory");
+		return report_fail(x, &is.e);
 	}
-	dom_report_scope_text(&x->scope, scope, sizeof scope);
-	dom_share_text((int64_t)table_rows(t), total, share, sizeof share);
-	printf("%ld个月未参加组织生活的党员 Members with no organisational life in the %ld months "
-	    "to %s (none since %s): %s\n\n", months, months, x->scope.as_of, since, scope);
-	if (table_rows(t) == 0) {
+	if (dom_read_begin(x->r, &snap, &is.e) != 0) {
 		table_free(t);
-		printf("没有 None: every one of %lld members attended.\n", (long long)total);
-		return EXIT_OK;
+		return report_fail(x, &is.e);
 	}
-	printf("共 %zu 人 of %lld members (%s)\n", table_rows(t), (long long)total, share);
-	table_print(t, stdout, TABLE_TEXT);
-	return EXIT_OK;
+	dom_error_clear(&is.e);
+	rc = table_stream(t, stdout, x->cli->fmt, inactive_fill, inactive_head, &is);
+	dom_read_end(x->r, &snap);
+	if (rc != 0 && is.e.kind != DOM_OK)
+		return report_fail(x, &is.e);
+	return rc == 0 ? EXIT_OK : EXIT_FAIL;
 }
 
 /* --- report overdue ------------------------------------------------------ */
@@ -308,22 +344,56 @@ report_terms(struct report_ctx *x, const struct cmd_args *a)
 
 /* --- report roster ------------------------------------------------------- */
 
+/* report roster as a stream (table.h). */
+struct roster_stream {
+	struct report_ctx *x;
+	struct dom_error e;
+};
+
+static int
+roster_fill(struct table *t, void *arg)
+{
+	struct roster_stream *rs = arg;
+
+	return dom_roster_fill(rs->x->r, &rs->x->scope, t, &rs->e);
+}
+
+/* The title above the text table, with the count the first pass measured. */
+static int
+roster_head(struct table *t, void *arg)
+{
+	struct roster_stream *rs = arg;
+	char scope[300];
+
+	dom_report_scope_text(&rs->x->scope, scope, sizeof scope);
+	printf("党员花名册 Roster: %s, 共 %zu 人 members\n\n", scope, table_rows(t));
+	return 1;
+}
+
+/* The roster, streamed as report inactive is. */
 static int
 report_roster(struct report_ctx *x, const struct cmd_args *a)
 {
-	char scope[300];
-	struct dom_error e;
+	struct roster_stream rs = { .x = x };
 	struct table *t;
+	struct dom_snapshot snap;
+	int rc;
 
 	(void)a;
-	if (dom_roster_table(x->r, &x->scope, &t, &e) != 0)
-		return report_fail(x, &e);
-	if (is_text(x)) {
-		dom_report_scope_text(&x->scope, scope, sizeof scope);
-		printf("党员花名册 Roster: %s, 共 %zu 人 members\n\n", scope, table_rows(t));
+	if ((t = dom_roster_table_new()) == NULL) {
+		dom_err(&rs.e, DOM_FAIL, -1, "内存不足 out of memory");
+		return report_fail(x, &rs.e);
 	}
-	table_print(t, stdout, x->cli->fmt);
-	return EXIT_OK;
+	if (dom_read_begin(x->r, &snap, &rs.e) != 0) {
+		table_free(t);
+		return report_fail(x, &rs.e);
+	}
+	dom_error_clear(&rs.e);
+	rc = table_stream(t, stdout, x->cli->fmt, roster_fill, roster_head, &rs);
+	dom_read_end(x->r, &snap);
+	if (rc != 0 && rs.e.kind != DOM_OK)
+		return report_fail(x, &rs.e);
+	return rc == 0 ? EXIT_OK : EXIT_FAIL;
 }
 
 /* --- report branches ----------------------------------------------------- */

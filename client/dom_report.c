@@ -855,26 +855,46 @@ inactive_add(const struct dom_inactive_row *m, void *arg)
 		f->failed = true;
 }
 
-int
-dom_inactive_table(struct replica *r, const struct dom_report_scope *s, int months,
-    bool text, struct table **out, int64_t *members, char since[11], struct dom_error *e)
+struct table *
+dom_inactive_table_new(void)
 {
 	static const char *const ids[] = { "branch_code", "branch", "name", "last_attended",
 		"days_since", "note", "member_id" };
 	static const char *const hdr[] = { "编码", "支部", "姓名", "最近参加", "间隔天数", "备注",
 		"编号" };
-	struct table_fill f = { .text = text };
+	struct table *t = table_new(7, ids, hdr);
+
+	if (t != NULL)
+		table_set_number(t, 4);
+	return t;
+}
+
+int
+dom_inactive_fill(struct replica *r, const struct dom_report_scope *s, int months, bool text,
+    struct table *t, int64_t *members, char since[11], struct dom_error *e)
+{
+	struct table_fill f = { .t = t, .text = text };
+
+	if (dom_report_inactive(r, s, months, inactive_add, &f, members, since, e) != 0)
+		return -1;
+	return f.failed ? fail(e, DOM_FAIL, "内存不足或无法写出 out of memory, or the output "
+	    "cannot be written") : 0;
+}
+
+int
+dom_inactive_table(struct replica *r, const struct dom_report_scope *s, int months,
+    bool text, struct table **out, int64_t *members, char since[11], struct dom_error *e)
+{
+	struct table *t;
 
 	*out = NULL;
-	if ((f.t = table_new(7, ids, hdr)) == NULL)
+	if ((t = dom_inactive_table_new()) == NULL)
 		return oom(e);
-	table_set_number(f.t, 4);
-	if (dom_report_inactive(r, s, months, inactive_add, &f, members, since, e) != 0 ||
-	    (f.failed && oom(e))) {
-		table_free(f.t);
+	if (dom_inactive_fill(r, s, months, text, t, members, since, e) != 0) {
+		table_free(t);
 		return -1;
 	}
-	*out = f.t;
+	*out = t;
 	return 0;
 }
 
@@ -1144,15 +1164,13 @@ roster_add(const struct dom_roster_row *m, void *arg)
 		rf->f.failed = true;
 }
 
-int
-dom_roster_table(struct replica *r, const struct dom_report_scope *s, struct table **out,
-    struct dom_error *e)
+struct table *
+dom_roster_table_new(void)
 {
 	const struct table_def *td = &schema_tables[TBL_MEMBER];
 	static const char *ids[ROSTER_NCOLS], *hdr[ROSTER_NCOLS];
-	struct roster_fill rf = { .f.text = false };
+	struct table *t;
 
-	*out = NULL;
 	/* Ids and headers from the schema (static strings; the same on every call). */
 	ids[0] = "seq";
 	hdr[0] = "序号";
@@ -1163,20 +1181,43 @@ dom_roster_table(struct replica *r, const struct dom_report_scope *s, struct tab
 	}
 	ids[ROSTER_NCOLS - 1] = "note";
 	hdr[ROSTER_NCOLS - 1] = "备注";
-	if ((rf.f.t = table_new(ROSTER_NCOLS, ids, hdr)) == NULL)
-		return oom(e);
+	if ((t = table_new(ROSTER_NCOLS, ids, hdr)) == NULL)
+		return NULL;
 	for (size_t i = 0; i < ROSTER_NCOLS - 2; i++) {
 		const struct col_def *cd = &td->cols[schema_col_index(td, roster_cols[i])];
 		if (cd->type != COL_REF)
-			table_set_col(rf.f.t, (int)i + 1, cd);
+			table_set_col(t, (int)i + 1, cd);
 	}
-	table_set_number(rf.f.t, 0);
-	if (dom_report_roster(r, s, DOM_ROSTER_MAX, roster_add, &rf, e) != 0 ||
-	    (rf.f.failed && oom(e))) {
-		table_free(rf.f.t);
+	table_set_number(t, 0);
+	return t;
+}
+
+int
+dom_roster_fill(struct replica *r, const struct dom_report_scope *s, struct table *t,
+    struct dom_error *e)
+{
+	struct roster_fill rf = { .f.t = t, .f.text = false };
+
+	if (dom_report_roster(r, s, DOM_ROSTER_MAX, roster_add, &rf, e) != 0)
+		return -1;
+	return rf.f.failed ? fail(e, DOM_FAIL, "内存不足或无法写出 out of memory, or the output "
+	    "cannot be written") : 0;
+}
+
+int
+dom_roster_table(struct replica *r, const struct dom_report_scope *s, struct table **out,
+    struct dom_error *e)
+{
+	struct table *t;
+
+	*out = NULL;
+	if ((t = dom_roster_table_new()) == NULL)
+		return oom(e);
+	if (dom_roster_fill(r, s, t, e) != 0) {
+		table_free(t);
 		return -1;
 	}
-	*out = rf.f.t;
+	*out = t;
 	return 0;
 }
 

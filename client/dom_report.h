@@ -304,6 +304,14 @@ int dom_report_inactive(struct replica *r, const struct dom_report_scope *s, int
     char since[11], struct dom_error *e);
 int dom_inactive_table(struct replica *r, const struct dom_report_scope *s, int months,
     bool text, struct table **out, int64_t *members, char since[11], struct dom_error *e);
+/*
+ * The same as a stream (table.h): the table with its columns and no rows
+ * (NULL: out of memory), and the rows added to t, which may be streaming
+ * (text: "从未 never" for no meeting). dom_inactive_table is the two.
+ */
+struct table *dom_inactive_table_new(void);
+int dom_inactive_fill(struct replica *r, const struct dom_report_scope *s, int months, bool text,
+    struct table *t, int64_t *members, char since[11], struct dom_error *e);
 
 /* --- 逾期清单 overdue ------------------------------------------------------ */
 
@@ -360,6 +368,10 @@ int dom_report_roster(struct replica *r, const struct dom_report_scope *s, int l
     void (*each)(const struct dom_roster_row *m, void *arg), void *arg, struct dom_error *e);
 /* The roster in the national form's columns (序号, 姓名, 性别, ... 备注). */
 int dom_roster_table(struct replica *r, const struct dom_report_scope *s, struct table **out,
+    struct dom_error *e);
+/* The same as a stream (table.h): the columns only (NULL: out of memory), then the rows into t. */
+struct table *dom_roster_table_new(void);
+int dom_roster_fill(struct replica *r, const struct dom_report_scope *s, struct table *t,
     struct dom_error *e);
 
 /* --- 核对 reconcile ---------------------------------------------------------- */

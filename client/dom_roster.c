@@ -34,24 +34,25 @@ exported(const struct col_def *cd)
 	return !(cd->type == COL_REF && strcmp(cd->ref_table, "org") != 0);
 }
 
-int
-dom_roster_export_table(struct replica *r, const char *org_id, bool all, struct table **out,
-    long *rows, struct dom_error *e)
+/*
+ * The export's table (columns typed, no rows) and its query, bound; the
+ * query selects at most DOM_ROSTER_EXPORT_MAX + 1 rows (one more says
+ * "too many"). 0, or -1 with e filled.
+ */
+static int
+export_open(struct replica *r, const char *org_id, bool all, struct table **tp,
+    sqlite3_stmt **stp, int *ncols, struct dom_error *e)
 {
 	const struct table_def *td = MEMBER_TD;
 	/* table_new() keeps the arrays of ids and headers: static (the same on every call). */
 	static const char *ids[DOM_MAX_COLS], *hdr[DOM_MAX_COLS];
-	const char *cells[DOM_MAX_COLS];
-	int cols[DOM_MAX_COLS], n = 0, step;
-	char sql[3072], num[DOM_MAX_COLS][24];
+	int cols[DOM_MAX_COLS], n = 0;
+	char sql[3072];
 	size_t len;
-	long count = 0;
 	sqlite3 *db = replica_db(r);
 	sqlite3_stmt *st = NULL;
-	struct table *t = NULL;
+	struct table *t;
 
-	dom_error_clear(e);
-	*out = NULL;
 	len = (size_t)snprintf(sql, sizeof sql, "%s SELECT ", DOM_SUBTREE_CTE);
 	for (int c = 0; c < td->ncols && n < DOM_MAX_COLS && len < sizeof sql; c++) {
 		const struct col_def *cd = &td->cols[c];
@@ -75,10 +76,8 @@ dom_roster_export_table(struct replica *r, const char *org_id, bool all, struct 
 		    DOM_ROSTER_EXPORT_MAX + 1);
 	if (len >= sizeof sql)
 		return fail(e, DOM_FAIL, "内部错误 internal error (the query is too long)");
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		fail(e, DOM_FAIL, sqlite3_errmsg(db));
-		return -1;
-	}
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return fail(e, DOM_FAIL, sqlite3_errmsg(db));
 	if (org_id != NULL && org_id[0] != '\0')
 		sqlite3_bind_text(st, 1, org_id, -1, SQLITE_TRANSIENT);
 	if ((t = table_new(n, ids, hdr)) == NULL) {
@@ -89,14 +88,40 @@ dom_roster_export_table(struct replica *r, const char *org_id, bool all, struct 
 	for (int i = 0; i < n; i++)
 		if (td->cols[cols[i]].type != COL_REF && td->cols[cols[i]].type != COL_INT)
 			table_set_col(t, i, &td->cols[cols[i]]);
+	*tp = t;
+	*stp = st;
+	*ncols = n;
+	return 0;
+}
+
+/* The refusal of an export over DOM_ROSTER_EXPORT_MAX members. */
+static int
+too_many(struct dom_error *e)
+{
+	char msg[200];
+
+	snprintf(msg, sizeof msg, "超过 %d 人，请按支部分别导出 more than %d members; "
+	    "export branch by branch", DOM_ROSTER_EXPORT_MAX, DOM_ROSTER_EXPORT_MAX);
+	return fail(e, DOM_INVALID, msg);
+}
+
+/*
+ * Add the query's rows to t (kept or streamed); *count gets their number.
+ * 0, or -1 with e filled (DOM_INVALID: more than DOM_ROSTER_EXPORT_MAX).
+ */
+static int
+export_rows(struct replica *r, sqlite3_stmt *st, struct table *t, int n, long *count,
+    struct dom_error *e)
+{
+	const char *cells[DOM_MAX_COLS];
+	char num[DOM_MAX_COLS][24];
+	int step;
+
+	*count = 0;
+	sqlite3_reset(st);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		if (++count > DOM_ROSTER_EXPORT_MAX) {
-			char msg[200];
-			snprintf(msg, sizeof msg, "超过 %d 人，请按支部分别导出 more than %d members; "
-			    "export branch by branch", DOM_ROSTER_EXPORT_MAX, DOM_ROSTER_EXPORT_MAX);
-			fail(e, DOM_INVALID, msg);
-			goto bad;
-		}
+		if (++*count > DOM_ROSTER_EXPORT_MAX)
+			return too_many(e);
 		for (int i = 0; i < n; i++) {
 			if (sqlite3_column_type(st, i) == SQLITE_INTEGER) {
 				snprintf(num[i], sizeof num[i], "%lld",
@@ -106,22 +131,96 @@ dom_roster_export_table(struct replica *r, const char *org_id, bool all, struct 
 				cells[i] = (const char *)sqlite3_column_text(st, i);
 			}
 		}
-		if (table_add(t, cells) != 0) {
-			fail(e, DOM_FAIL, "内存不足 out of memory");
-			goto bad;
-		}
+		if (table_add(t, cells) != 0)
+			return fail(e, DOM_FAIL, "内存不足或无法写出 out of memory, or the output cannot "
+			    "be written");
 	}
-	if (step != SQLITE_DONE) {
-		fail(e, DOM_FAIL, sqlite3_errmsg(db));
-		goto bad;
+	if (step != SQLITE_DONE)
+		return fail(e, DOM_FAIL, sqlite3_errmsg(replica_db(r)));
+	return 0;
+}
+
+int
+dom_roster_export_table(struct replica *r, const char *org_id, bool all, struct table **out,
+    long *rows, struct dom_error *e)
+{
+	sqlite3_stmt *st = NULL;
+	struct table *t = NULL;
+	long count;
+	int n;
+
+	dom_error_clear(e);
+	*out = NULL;
+	if (export_open(r, org_id, all, &t, &st, &n, e) != 0)
+		return -1;
+	if (export_rows(r, st, t, n, &count, e) != 0) {
+		sqlite3_finalize(st);
+		table_free(t);
+		return -1;
 	}
 	sqlite3_finalize(st);
 	if (rows)
 		*rows = count;
 	*out = t;
 	return 0;
-bad:
+}
+
+/* The number of members the export of org_id's subtree (NULL or "": all) has. */
+static int
+export_count(struct replica *r, const char *org_id, bool all, long *count, struct dom_error *e)
+{
+	sqlite3 *db = replica_db(r);
+	sqlite3_stmt *st;
+	int step;
+
+	if (sqlite3_prepare_v2(db, DOM_SUBTREE_CTE " SELECT count(*) FROM member m"
+	    " WHERE (?1 IS NULL OR m.org_id IN sub) AND (?2 OR " DOM_MEMBER_ACTIVE ")", -1, &st,
+	    NULL) != SQLITE_OK)
+		return fail(e, DOM_FAIL, sqlite3_errmsg(db));
+	if (org_id != NULL && org_id[0] != '\0')
+		sqlite3_bind_text(st, 1, org_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 2, all);
+	step = sqlite3_step(st);
+	*count = step == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
 	sqlite3_finalize(st);
+	return step == SQLITE_ROW ? 0 : fail(e, DOM_FAIL, sqlite3_errmsg(db));
+}
+
+int
+dom_roster_export_write(struct replica *r, const char *org_id, bool all, FILE *f, long *rows,
+    struct dom_error *e)
+{
+	sqlite3_stmt *st = NULL;
+	struct table *t = NULL;
+	struct dom_snapshot snap;
+	long count = 0;
+	int n, rc = -1;
+
+	dom_error_clear(e);
+	if (dom_read_begin(r, &snap, e) != 0)
+		return -1;
+	if (export_open(r, org_id, all, &t, &st, &n, e) != 0)
+		goto out;
+	/* Counted first, in the same snapshot: too many writes nothing. */
+	if (export_count(r, org_id, all, &count, e) != 0)
+		goto out;
+	if (count > DOM_ROSTER_EXPORT_MAX) {
+		too_many(e);
+		goto out;
+	}
+	if (table_stream_begin(t, f, TABLE_CSV) != 0) {
+		fail(e, DOM_FAIL, "内存不足 out of memory");
+		goto out;
+	}
+	rc = export_rows(r, st, t, n, &count, e);
+	if (table_stream_end(t) != 0 && rc == 0)
+		rc = fail(e, DOM_FAIL, "无法写出 the output cannot be written");
+	t = NULL;
+	if (rc == 0 && rows)
+		*rows = count;
+out:
 	table_free(t);
-	return -1;
+	sqlite3_finalize(st);
+	dom_read_end(r, &snap);
+	return rc;
 }

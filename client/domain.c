@@ -47,6 +47,49 @@ dom_db_err(struct replica *r, struct dom_error *e)
 	    sqlite3_errmsg(replica_db(r)));
 }
 
+int
+dom_read_begin(struct replica *r, struct dom_snapshot *s, struct dom_error *e)
+{
+	sqlite3 *db = replica_db(r);
+	sqlite3_stmt *st;
+
+	dom_error_clear(e);
+	s->began = false;
+	s->temp_store = -1;
+	if (!sqlite3_get_autocommit(db))
+		return 0;
+	/* temp_store changes only outside a transaction: first. */
+	if (sqlite3_prepare_v2(db, "PRAGMA temp_store", -1, &st, NULL) != SQLITE_OK)
+		return dom_db_err(r, e);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		s->temp_store = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (s->temp_store == 2 && sqlite3_exec(db, "PRAGMA temp_store = FILE", NULL, NULL,
+	    NULL) != SQLITE_OK)
+		s->temp_store = -1;   /* sorts in memory: slower to no one, only larger */
+	else if (s->temp_store != 2)
+		s->temp_store = -1;
+	/* Deferred: the snapshot is taken by the first read and held to the end. */
+	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+		dom_db_err(r, e);
+		dom_read_end(r, s);
+		return -1;
+	}
+	s->began = true;
+	return 0;
+}
+
+void
+dom_read_end(struct replica *r, struct dom_snapshot *s)
+{
+	if (s->began)
+		sqlite3_exec(replica_db(r), "COMMIT", NULL, NULL, NULL);
+	s->began = false;
+	if (s->temp_store == 2)
+		sqlite3_exec(replica_db(r), "PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
+	s->temp_store = -1;
+}
+
 static const char *
 col_text(sqlite3_stmt *st, int c)
 {

@@ -72,6 +72,26 @@ int dom_err(struct dom_error *e, enum dom_fail kind, int col, const char *fmt, .
 /* dom_err with DOM_FAIL and the replica's SQLite error: the replica could not be used. */
 int dom_db_err(struct replica *r, struct dom_error *e);
 
+/*
+ * A list read as a stream (table.h): a read snapshot, so that a list read
+ * twice (a text table's two passes) sees the same rows both times even if
+ * another process writes in between; and SQLite's sorter allowed to spill
+ * to a temporary file. The replica's connections keep temporary storage in
+ * memory (common/db.c, for the speed of capture), where an ORDER BY over a
+ * million members sorts every row in memory (160 MB); for the list the
+ * sorter keeps a few megabytes and writes the rest to a file SQLite makes
+ * 0600 and unlinks at once. When a transaction is open already, its
+ * snapshot serves and nothing is changed.
+ */
+struct dom_snapshot {
+	bool began;         /* this call began the transaction (dom_read_end ends it) */
+	int temp_store;     /* PRAGMA temp_store to set back; -1 none */
+};
+/* Begin (s is then for dom_read_end); 0, or -1 with e filled when the replica cannot be read. */
+int dom_read_begin(struct replica *r, struct dom_snapshot *s, struct dom_error *e);
+/* End what dom_read_begin began, and set temp_store back. */
+void dom_read_end(struct replica *r, struct dom_snapshot *s);
+
 /* Upper bound on the columns of any table (schema.c). */
 #define DOM_MAX_COLS 32
 

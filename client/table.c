@@ -18,6 +18,11 @@ struct table {
 	size_t rows, cap;
 	unsigned char *number; /* ncols kinds (enum col_kind; NULL: every column is text) */
 	const struct vocab **vocab; /* ncols: the vocabulary of a COLK_VOCAB column */
+	/* Streaming (table_stream_begin): rows go to out as they are added; cells stays NULL. */
+	enum stream_stage { STREAM_OFF, STREAM_MEASURE, STREAM_WRITE } stage;
+	FILE *out;
+	enum table_format fmt;
+	int *w;                /* TEXT: the widest rendering of each column (measuring pass) */
 };
 
 /* What a column holds (see table.h). */
@@ -124,9 +129,13 @@ table_rows(const struct table *t)
 	return t->rows;
 }
 
+static int stream_row(struct table *t, const char *const *cells);
+
 int
 table_add(struct table *t, const char *const *cells)
 {
+	if (t->stage != STREAM_OFF)
+		return stream_row(t, cells);
 	if (t->rows == t->cap) {
 		size_t ncap = t->cap ? t->cap * 2 : 16;
 		char **n = realloc(t->cells, ncap * (size_t)t->ncols * sizeof *n);
@@ -278,8 +287,9 @@ json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* CSV: the BOM and the header line. */
 static void
-print_csv(const struct table *t, FILE *f)
+csv_head(const struct table *t, FILE *f)
 {
 	fputs("\xef\xbb\xbf", f);
 	for (int c = 0; c < t->ncols; c++) {
@@ -288,15 +298,33 @@ print_csv(const struct table *t, FILE *f)
 		csv_cell(f, t->headers[c], false);
 	}
 	fputs("\r\n", f);
-	for (size_t r = 0; r < t->rows; r++) {
-		for (int c = 0; c < t->ncols; c++) {
-			if (c)
-				fputc(',', f);
-			csv_cell(f, shown(t, c, t->cells[r * (size_t)t->ncols + (size_t)c]),
-			    kind_of(t, c) == COLK_NUMBER);
-		}
-		fputs("\r\n", f);
+}
+
+/* CSV: one row of ncols cells. */
+static void
+csv_row(const struct table *t, FILE *f, const char *const *cells)
+{
+	for (int c = 0; c < t->ncols; c++) {
+		if (c)
+			fputc(',', f);
+		csv_cell(f, shown(t, c, cells[c]), kind_of(t, c) == COLK_NUMBER);
 	}
+	fputs("\r\n", f);
+}
+
+/* The cells of kept row r, as a row of table_add() is given. */
+static const char *const *
+kept_row(const struct table *t, size_t r)
+{
+	return (const char *const *)&t->cells[r * (size_t)t->ncols];
+}
+
+static void
+print_csv(const struct table *t, FILE *f)
+{
+	csv_head(t, f);
+	for (size_t r = 0; r < t->rows; r++)
+		csv_row(t, f, kept_row(t, r));
 }
 
 /* A JSON number as it may be written: -3, 12, 12.5 (not "40%", not "-", not "007"). */
@@ -349,71 +377,99 @@ json_cell(const struct table *t, FILE *f, int c, const char *cell)
 	}
 }
 
+/* JSON: one row object; first says it is the array's first element. */
+static void
+json_row(const struct table *t, FILE *f, const char *const *cells, bool first)
+{
+	fputs(first ? "\n {" : ",\n {", f);
+	for (int c = 0; c < t->ncols; c++) {
+		if (c)
+			fputs(", ", f);
+		json_cell(t, f, c, cells[c]);
+	}
+	fputc('}', f);
+}
+
 static void
 print_json(const struct table *t, FILE *f)
 {
 	fputc('[', f);
-	for (size_t r = 0; r < t->rows; r++) {
-		fputs(r ? ",\n {" : "\n {", f);
-		for (int c = 0; c < t->ncols; c++) {
-			if (c)
-				fputs(", ", f);
-			json_cell(t, f, c, t->cells[r * (size_t)t->ncols + (size_t)c]);
-		}
-		fputc('}', f);
-	}
+	for (size_t r = 0; r < t->rows; r++)
+		json_row(t, f, kept_row(t, r), r == 0);
 	fputs(t->rows ? "\n]\n" : "]\n", f);
 }
 
 /*
- * The aligned text table. Every cell is first replaced by its rendering
- * (text_safe), so the widths are those of what is printed; the table is
- * freed right after, so its cells may change.
+ * The aligned text table. A cell is shown as its rendering (text_safe of
+ * what it shows: labels, 是/否), and the widths are those of what is
+ * printed. The rendering is made afresh when measuring and when printing,
+ * so nothing but the widths is kept between the two.
  */
-static void
-print_text(struct table *t, FILE *f)
-{
-	size_t ncells = t->rows * (size_t)t->ncols;
-	int *w;
 
-	for (size_t i = 0; i < ncells; i++)
-		if (t->cells[i] != NULL) {
-			char *safe = text_safe_dup(shown(t, (int)(i % (size_t)t->ncols), t->cells[i]), 0);
-			free(t->cells[i]);
-			t->cells[i] = safe != NULL ? safe : strdup("?");
-		}
-	if ((w = calloc((size_t)t->ncols, sizeof *w)) == NULL)
-		return;
+/* The rendering of a cell (malloc'd; "?" when out of memory), or NULL for an empty cell. */
+static char *
+text_cell(const struct table *t, int c, const char *cell)
+{
+	char *safe;
+
+	if (cell == NULL)
+		return NULL;
+	safe = text_safe_dup(shown(t, c, cell), 0);
+	return safe != NULL ? safe : strdup("?");
+}
+
+/* Widen w[] to the renderings of one row. */
+static void
+text_measure(const struct table *t, int *w, const char *const *cells)
+{
+	for (int c = 0; c < t->ncols; c++) {
+		char *s = text_cell(t, c, cells[c]);
+		int cw = s ? text_width(s) : 0;
+		if (cw > w[c])
+			w[c] = cw;
+		free(s);
+	}
+}
+
+/* The header widths: where measuring starts. */
+static void
+text_widths_init(const struct table *t, int *w)
+{
 	for (int c = 0; c < t->ncols; c++)
 		w[c] = text_width(t->headers[c]);
-	for (size_t r = 0; r < t->rows; r++)
-		for (int c = 0; c < t->ncols; c++) {
-			const char *s = t->cells[r * (size_t)t->ncols + (size_t)c];
-			int cw = s ? text_width(s) : 0;
-			if (cw > w[c])
-				w[c] = cw;
-		}
+}
+
+/* One line: each cell padded to its column's width but the last; headers are shown as they are. */
+static void
+text_line(const struct table *t, FILE *f, const int *w, const char *const *cells, bool header)
+{
 	for (int c = 0; c < t->ncols; c++) {
+		char *s = header ? NULL : text_cell(t, c, cells[c]);
+		const char *p = header ? cells[c] : s ? s : "";
 		if (c == t->ncols - 1)
-			fputs(t->headers[c], f);
+			fputs(p, f);
 		else {
-			text_pad(f, t->headers[c], w[c]);
+			text_pad(f, p, w[c]);
 			fputs("  ", f);
 		}
+		free(s);
 	}
 	fputc('\n', f);
-	for (size_t r = 0; r < t->rows; r++) {
-		for (int c = 0; c < t->ncols; c++) {
-			const char *s = t->cells[r * (size_t)t->ncols + (size_t)c];
-			if (c == t->ncols - 1)
-				fputs(s ? s : "", f);
-			else {
-				text_pad(f, s ? s : "", w[c]);
-				fputs("  ", f);
-			}
-		}
-		fputc('\n', f);
-	}
+}
+
+static void
+print_text(const struct table *t, FILE *f)
+{
+	int *w;
+
+	if ((w = calloc((size_t)t->ncols, sizeof *w)) == NULL)
+		return;
+	text_widths_init(t, w);
+	for (size_t r = 0; r < t->rows; r++)
+		text_measure(t, w, kept_row(t, r));
+	text_line(t, f, w, t->headers, true);
+	for (size_t r = 0; r < t->rows; r++)
+		text_line(t, f, w, kept_row(t, r), false);
 	free(w);
 }
 
@@ -433,7 +489,7 @@ void
 table_print_object(struct table *t, FILE *f, int close)
 {
 	fputc('{', f);
-	for (int c = 0; t->rows > 0 && c < t->ncols; c++) {
+	for (int c = 0; t->cells != NULL && t->rows > 0 && c < t->ncols; c++) {
 		if (c)
 			fputs(", ", f);
 		json_cell(t, f, c, t->cells[c]);
@@ -454,10 +510,114 @@ table_free(struct table *t)
 {
 	if (t == NULL)
 		return;
-	for (size_t i = 0; i < t->rows * (size_t)t->ncols; i++)
-		free(t->cells[i]);
+	for (size_t i = 0; t->cells != NULL && i < t->rows * (size_t)t->ncols; i++)
+		free(t->cells[i]);   /* a streamed table kept none (cells NULL) */
 	free(t->cells);
 	free(t->number);
 	free(t->vocab);
+	free(t->w);
 	free(t);
+}
+
+/* --- streaming (see table.h) --------------------------------------------- */
+
+int
+table_stream_begin(struct table *t, FILE *f, enum table_format fmt)
+{
+	if (t->stage != STREAM_OFF || t->rows > 0)
+		return -1;   /* rows kept already, or streaming already */
+	t->out = f;
+	t->fmt = fmt;
+	if (fmt == TABLE_CSV) {
+		csv_head(t, f);
+		t->stage = STREAM_WRITE;
+	} else if (fmt == TABLE_JSON) {
+		fputc('[', f);
+		t->stage = STREAM_WRITE;
+	} else {
+		if ((t->w = calloc((size_t)t->ncols, sizeof *t->w)) == NULL)
+			return -1;
+		text_widths_init(t, t->w);
+		t->stage = STREAM_MEASURE;
+	}
+	return 0;
+}
+
+bool
+table_stream_measuring(const struct table *t)
+{
+	return t->stage == STREAM_MEASURE;
+}
+
+void
+table_stream_text(struct table *t)
+{
+	if (t->stage != STREAM_MEASURE)
+		return;
+	text_line(t, t->out, t->w, t->headers, true);
+	t->stage = STREAM_WRITE;
+}
+
+/*
+ * A row added while streaming: measured (TEXT, first pass; counted by
+ * table_rows), or written at once. The TEXT write pass does not count:
+ * table_rows stays the number of rows the list has, measured.
+ */
+static int
+stream_row(struct table *t, const char *const *cells)
+{
+	if (t->stage == STREAM_MEASURE) {
+		text_measure(t, t->w, cells);
+		t->rows++;
+		return 0;
+	}
+	if (t->fmt == TABLE_TEXT)
+		text_line(t, t->out, t->w, cells, false);
+	else if (t->fmt == TABLE_CSV)
+		csv_row(t, t->out, cells);
+	else
+		json_row(t, t->out, cells, t->rows == 0);
+	if (t->fmt != TABLE_TEXT)
+		t->rows++;
+	return ferror(t->out) ? -1 : 0;
+}
+
+int
+table_stream_end(struct table *t)
+{
+	int rc;
+
+	if (t == NULL)
+		return -1;
+	if (t->stage == STREAM_WRITE && t->fmt == TABLE_JSON)
+		fputs(t->rows ? "\n]\n" : "]\n", t->out);
+	rc = t->stage != STREAM_OFF && ferror(t->out) ? -1 : 0;
+	table_free(t);
+	return rc;
+}
+
+int
+table_stream(struct table *t, FILE *f, enum table_format fmt, table_fill_fn fill,
+    table_head_fn head, void *arg)
+{
+	int rc = 0, show = 1;
+
+	if (t == NULL)
+		return -1;
+	if (table_stream_begin(t, f, fmt) != 0) {
+		table_free(t);
+		return -1;
+	}
+	if (fill(t, arg) != 0)
+		rc = -1;
+	else if (table_stream_measuring(t)) {
+		if (head != NULL && (show = head(t, arg)) < 0)
+			rc = -1;
+		else if (show) {
+			table_stream_text(t);
+			if (fill(t, arg) != 0)
+				rc = -1;
+		}
+	}
+	return table_stream_end(t) != 0 ? -1 : rc;
 }

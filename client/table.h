@@ -45,6 +45,7 @@
 #ifndef TX_TABLE_H
 #define TX_TABLE_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 enum table_format { TABLE_TEXT, TABLE_CSV, TABLE_JSON };
@@ -64,7 +65,11 @@ void table_set_vocab(struct table *t, int col, const struct vocab *v);
 void table_set_bool(struct table *t, int col);
 /* Type column col after a schema column: its vocabulary, bool or number. */
 void table_set_col(struct table *t, int col, const struct col_def *cd);
-/* Append a row of ncols strings (copied; NULL prints empty / null). */
+/*
+ * Append a row of ncols strings (copied; NULL prints empty / null); when
+ * streaming, write or measure it instead (nothing kept). 0, or -1 (out of
+ * memory; a write error while streaming).
+ */
 int table_add(struct table *t, const char *const *cells);
 /* Print and free. */
 void table_print(struct table *t, FILE *f, enum table_format fmt);
@@ -76,7 +81,56 @@ void table_free(struct table *t);
 void table_print_object(struct table *t, FILE *f, int close);
 /* Write s as a JSON string, escaped as above (NULL: null). */
 void table_json_str(FILE *f, const char *s);
+/* The rows added; when streaming TEXT, those of the measuring pass. */
 size_t table_rows(const struct table *t);
+
+/*
+ * Streaming: a list of any length (a street's million members) written as
+ * its rows are added, none of them kept; the bytes are exactly those
+ * table_print() writes for the same rows.
+ *
+ * CSV and JSON stream in one pass: table_stream_begin() writes the head
+ * (BOM and header line; "["), each table_add() writes its row at once, and
+ * table_stream_end() writes the tail ("]") and frees the table.
+ *
+ * TEXT aligns every column to its widest cell, so it reads the rows twice.
+ * table_stream_begin() starts a measuring pass, in which table_add() keeps
+ * only each column's widest rendering and counts the rows (table_rows);
+ * table_stream_text() writes the header line, and the caller adds the very
+ * same rows again (one read snapshot: dom_read_begin), each printed aligned.
+ * Why not take the widths from the first screenful and cut what is wider:
+ * the clerk reads the list to copy a name, a citizen ID or a phone number
+ * from it, and a cut ID is a wrong ID; the list would also differ from the
+ * one before (scripts and tests read it). A second pass costs a second
+ * read of the rows from SQLite, not memory.
+ */
+/* Start streaming t to f (see above); 0, or -1 (rows were added already; out of memory). */
+int table_stream_begin(struct table *t, FILE *f, enum table_format fmt);
+/* Whether t is in TEXT's measuring pass: the rows must be added again after table_stream_text(). */
+bool table_stream_measuring(const struct table *t);
+/* TEXT: end the measuring pass and write the header line (otherwise nothing). */
+void table_stream_text(struct table *t);
+/*
+ * Write the format's tail and free t (NULL: -1). Returns -1 when writing
+ * failed. A TEXT table still measuring writes nothing at all (the caller
+ * chose to show no table, e.g. for no rows).
+ */
+int table_stream_end(struct table *t);
+/* Add the rows of a list to t (table_add); 0, or -1 (the failure is the filler's to report). */
+typedef int (*table_fill_fn)(struct table *t, void *arg);
+/*
+ * Called between TEXT's passes, when the row count (table_rows) is known:
+ * print what stands above the table; 1 to print the table, 0 to print none
+ * (what was printed stands for it), -1 on failure.
+ */
+typedef int (*table_head_fn)(struct table *t, void *arg);
+/*
+ * The whole stream: begin, fill, and for TEXT head (may be NULL) and fill
+ * again; then end. Frees t. 0, or -1 when a fill, the head or writing failed
+ * (what was written stays written).
+ */
+int table_stream(struct table *t, FILE *f, enum table_format fmt, table_fill_fn fill,
+    table_head_fn head, void *arg);
 
 /*
  * A CSV cell as this writer would have marked it, without the mark: the
