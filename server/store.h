@@ -31,7 +31,7 @@ struct store_device {
 	int64_t last_seen;    /* Unix ms of the last authenticated session, 0 if never */
 	int64_t last_push;
 	int64_t last_pull;
-	int64_t txns_applied;
+	int64_t txns_applied;  /* these three: store_device_each only (0 from the lookups) */
 	int64_t txns_conflict;
 	int64_t txns_rejected;
 };
@@ -65,15 +65,33 @@ int store_org_scope(struct store *s, const char *code, char *scope, size_t scope
 
 /* Enrol a device; -1 if a live device already has the name. */
 int store_device_add(struct store *s, const struct store_device *d, char *err, size_t errlen);
-/* Look up a device by certificate serial (any state) or by live name. -1 if none. */
+/*
+ * Look up a device by certificate serial (any state) or by live name. -1 if
+ * none. The txns_* counts are left 0 (see struct store_device).
+ */
 int store_device_by_serial(struct store *s, const char *serial, struct store_device *d);
 int store_device_by_name(struct store *s, const char *name, struct store_device *d);
 /* Revoke the live device with this name. -1 if there is none. */
 int store_device_revoke(struct store *s, const char *name, char *err, size_t errlen);
 /* The highest transaction sequence the server holds from a device (0: none). */
 uint64_t store_device_last_seq(struct store *s, const char *device_id);
-/* Note an authenticated session of a device. */
+/*
+ * Note an authenticated session of a device: what is "seen" (hello),
+ * "push" or "pull". Recorded in memory only (no write, no fsync: a no-op
+ * sync must not wait for the disk); store_device_flush writes it. -1 only
+ * when the table in memory cannot grow and flushing it fails.
+ */
 int store_device_seen(struct store *s, const char *device_id, const char *what);
+/*
+ * Write every device's bookkeeping noted since the last flush (last_seen,
+ * last_push, last_pull) in one transaction; nothing when nothing is noted.
+ * store_push does it inside its own transaction, store_close at the end;
+ * the server calls it from its periodic tick. Inside a transaction the
+ * caller opened it writes there and keeps the notes (that transaction may
+ * yet roll back): the next flush writes them again. -1 on a database error
+ * (the notes stay and are written next time).
+ */
+int store_device_flush(struct store *s);
 /*
  * Call fn for every device (live and revoked), newest first. Stops early
  * if fn returns non-zero.
@@ -87,6 +105,17 @@ int store_device_each(struct store *s, int (*fn)(const struct store_device *, vo
  * nothing of it was committed and the caller must not acknowledge.
  */
 int store_push(struct store *s, const struct store_actor *who, const Tongxin__PushRequest *req,
+    Tongxin__PushResponse **out, char *err, size_t errlen);
+/*
+ * store_push, given also the bytes of each transaction exactly as received
+ * (raw[i] for req->txns[i]; raw may be NULL, then the transactions are
+ * packed again where bytes are needed). The idempotency digest is SHA-256 of
+ * those bytes (for our clients, which send protobuf-c's packing, the same
+ * digest as that of the re-packed transaction), and the transaction log and
+ * the conflict queue keep those bytes. The caller keeps raw's memory.
+ */
+int store_push_raw(struct store *s, const struct store_actor *who,
+    const Tongxin__PushRequest *req, const ProtobufCBinaryData *raw,
     Tongxin__PushResponse **out, char *err, size_t errlen);
 
 /*

@@ -487,6 +487,7 @@ store_conflict_resolve(struct store *s, const struct store_actor *admin,
 	today_str(s->today);
 	if (db_exec(s->db, "BEGIN IMMEDIATE", err, errlen) != 0)
 		goto fail;
+	s->org_gen++;   /* organisations as this transaction reads them (org_lookup) */
 	if (tx != NULL) {
 		/* The office's transaction, applied over the server's values, as the admin. */
 		s->hlc = hlc_next(s->hlc);
@@ -665,6 +666,67 @@ render_change(const void *blob, int len)
 	return out;
 }
 
+/*
+ * "name=value, ..." of the row an insert made, which the audit does not
+ * repeat (see the audit table): the row as it is now, every later audited
+ * change of its values taken back (each keeps the values it replaced), the
+ * columns that are set.
+ */
+static char *
+render_insert(struct store *s, int t, const char *row_id, uint64_t version)
+{
+	struct srow r;
+	sqlite3_stmt *q;
+	char *out, vb[256];
+	size_t cap = 4096, n = 0;
+
+	if (t < 0 || t >= TBL_COUNT || row_id == NULL || row_load(s, t, row_id, &r) != 0)
+		return dup_or_empty("(unreadable)");
+	if (!r.exists)
+		return dup_or_empty("");
+	if (sqlite3_prepare_v2(s->db, "SELECT detail FROM audit WHERE row_id = ?1 AND tbl = ?2"
+	    " AND action <> 'insert' AND version > ?3 ORDER BY version DESC", -1, &q,
+	    NULL) != SQLITE_OK) {
+		srow_clear(&r);
+		return dup_or_empty("(unreadable)");
+	}
+	sqlite3_bind_text(q, 1, row_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 2, t);
+	sqlite3_bind_int64(q, 3, (sqlite3_int64)version);
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		Tongxin__Change *c;
+		if (sqlite3_column_type(q, 0) != SQLITE_BLOB ||
+		    (c = tongxin__change__unpack(NULL, (size_t)sqlite3_column_bytes(q, 0),
+		    sqlite3_column_blob(q, 0))) == NULL)
+			continue;   /* a resolution's words, or a delete (values stay) */
+		for (size_t k = 0; c->op == TONGXIN__CHANGE__OP__OP_UPDATE && k < c->n_cols &&
+		    k < c->n_before; k++) {
+			Tongxin__Value *v;
+			if (c->cols[k] >= (uint32_t)schema_tables[t].ncols)
+				continue;
+			v = &r.v[c->cols[k]];
+			value_clear(v);
+			if (value_copy(v, c->before[k]) != 0)
+				tongxin__value__init(v);
+		}
+		tongxin__change__free_unpacked(c, NULL);
+	}
+	sqlite3_finalize(q);
+	if ((out = malloc(cap)) == NULL) {
+		srow_clear(&r);
+		return (char *)protobuf_c_empty_string;
+	}
+	out[0] = '\0';
+	for (int k = 0; k < schema_tables[t].ncols && n < cap; k++) {
+		if (r.v[k].kind_case == TONGXIN__VALUE__KIND__NOT_SET)
+			continue;
+		n += (size_t)snprintf(out + n, cap - n, "%s%s=%s", n ? ", " : "",
+		    schema_tables[t].cols[k].name, value_str(&r.v[k], vb, sizeof vb));
+	}
+	srow_clear(&r);
+	return out;
+}
+
 int
 store_audit(struct store *s, const Tongxin__AuditRequest *req, Tongxin__AuditResponse **out,
     char *err, size_t errlen)
@@ -724,9 +786,13 @@ store_audit(struct store *s, const Tongxin__AuditRequest *req, Tongxin__AuditRes
 		e->table = (uint32_t)sqlite3_column_int(st, 5);
 		e->row_id = col_str(st, 6);
 		e->seq = (uint64_t)sqlite3_column_int64(st, 7);
-		e->detail = sqlite3_column_type(st, 8) == SQLITE_BLOB ?
-		    render_change(sqlite3_column_blob(st, 8), sqlite3_column_bytes(st, 8)) :
-		    col_str(st, 8);
+		if (sqlite3_column_type(st, 8) == SQLITE_BLOB)
+			e->detail = render_change(sqlite3_column_blob(st, 8),
+			    sqlite3_column_bytes(st, 8));
+		else if (sqlite3_column_type(st, 8) == SQLITE_NULL && strcmp(e->action, "insert") == 0)
+			e->detail = render_insert(s, (int)e->table, e->row_id, e->version);
+		else
+			e->detail = col_str(st, 8);
 		resp->entries[resp->n_entries++] = e;
 	}
 	sqlite3_finalize(st);

@@ -25,6 +25,35 @@
 #define HLC_AHEAD_MAX_MS (5 * 60 * 1000)    /* a device clock may run this far ahead */
 #define CONFLICTS_PER_DEVICE_MAX 1000       /* open conflicts one device may have queued */
 
+/*
+ * A device's bookkeeping noted in memory (store_device_seen) and not yet
+ * written (store_device_flush). Times are Unix ms; dirty has one bit per
+ * time (DEV_SEEN, DEV_PUSH, DEV_PULL) noted since the last flush.
+ */
+struct dev_note {
+	char id[40];
+	int64_t at[3];
+	unsigned dirty;
+};
+enum { DEV_SEEN, DEV_PUSH, DEV_PULL };
+#define DEV_NOTES_MAX 4096     /* more devices than this between flushes: flush first */
+
+/*
+ * What the apply path keeps of an organisation row (ref_scope and the
+ * rules' kind lookups ask for it per changed row): its scope path, kind,
+ * and whether it is deleted or dissolved. See org_lookup in store_sqlite.c
+ * for when the cache is emptied.
+ */
+struct org_entry {
+	uint64_t gen;          /* valid while it equals store.org_gen */
+	char id[ID_TEXT_LEN + 1];
+	char kind[40];
+	int deleted;
+	int dissolved;
+	char scope[SCOPE_MAX];
+};
+#define ORG_CACHE_SLOTS 256    /* direct-mapped by a hash of the id */
+
 struct store {
 	sqlite3 *db;
 	uint64_t version;       /* last change version handed out */
@@ -51,6 +80,28 @@ struct store {
 	sqlite3_stmt *ver_get[TBL_COUNT];     /* _version, _deleted, _scope, _scope2 of a row */
 	sqlite3_stmt *rules[8];               /* store_rules.c's, prepared when first needed */
 	int echo_ok;    /* apply_txn is applying a push: its own rows' writes set srow.echo */
+	sqlite3_stmt *device_put;       /* store_device_flush's update of one device */
+	struct dev_note *notes;         /* devices noted since the last flush (malloc'd) */
+	size_t nnotes, notes_cap;
+	/*
+	 * Organisation rows as committed (or as written by this transaction
+	 * while org_written is 0). Emptied when an org row is written (and not
+	 * used again until the transaction ends: a savepoint may be rolled back)
+	 * and when any transaction commits or rolls back (sqlite3 hooks).
+	 */
+	struct org_entry *orgs;         /* ORG_CACHE_SLOTS slots (calloc'd) */
+	uint64_t org_gen;               /* bumped to empty the cache at once */
+	int org_written;                /* an org row was written in the open transaction */
+	sqlite3_stmt *org_get;          /* what an org_entry holds, from the org table */
+	struct org_entry org_tmp;       /* org_lookup's answer while the cache is not used */
+	sqlite3_stmt *org_by_code;      /* store_org_scope's, asked at every session's start */
+	/*
+	 * During store_push_raw: the highest sequence the pushing device has in
+	 * txn_log (a transaction above it cannot be a re-send: no lookup).
+	 * UINT64_MAX otherwise (every transaction is looked up).
+	 */
+	uint64_t push_seq_max;
+	sqlite3_stmt *seq_max_get;
 };
 
 /* A row as the server holds it. */
@@ -96,6 +147,13 @@ struct lww_note {
 	char loser[40];      /* device whose value the newer edit replaced ("" if none) */
 };
 
+
+/*
+ * The state of organisation id (see struct org_entry), from memory when it
+ * can: 1 found (*e points at it until the next store call), 0 no such row,
+ * -1 on a database error.
+ */
+int org_lookup(struct store *s, const char *id, const struct org_entry **e);
 
 /* Prepare the pull's statements (store_pull.c): s->pull[] and s->evict_get. -1 on error. */
 int store_pull_prepare(struct store *s);

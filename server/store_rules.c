@@ -64,10 +64,19 @@ rule_stmt(struct store *s, int q)
 static int
 lookup(struct store *s, int q, const char *id, char *out, size_t cap)
 {
-	sqlite3_stmt *st = rule_stmt(s, q);
+	sqlite3_stmt *st;
 	int rc;
 
-	if (st == NULL)
+	if (q == Q_ORG_KIND) {
+		/* Asked for every member and applicant written: from memory (org_lookup). */
+		const struct org_entry *o;
+		if ((rc = org_lookup(s, id, &o)) <= 0 || o->deleted)
+			return rc < 0 ? -1 : 0;
+		if (out != NULL)
+			snprintf(out, cap, "%s", o->kind);
+		return 1;
+	}
+	if ((st = rule_stmt(s, q)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
@@ -76,6 +85,51 @@ lookup(struct store *s, int q, const char *id, char *out, size_t cap)
 		    (const char *)sqlite3_column_text(st, 0) : "");
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * Column index of name in table t, found by name once per (table, name):
+ * the rules ask for the same few columns for every row written. name must
+ * be a string that lives for the program (a literal, a schema name).
+ */
+static int
+col_of(int t, const char *name)
+{
+	static struct { int t; const char *name; int c; } memo[48];
+	static size_t n;
+	int c;
+
+	for (size_t i = 0; i < n; i++)
+		if (memo[i].name == name && memo[i].t == t)
+			return memo[i].c;
+	c = schema_col_index(&schema_tables[t], name);
+	if (n < sizeof memo / sizeof memo[0]) {
+		memo[n].t = t;
+		memo[n].name = name;
+		memo[n].c = c;
+		n++;
+	}
+	return c;
+}
+
+/*
+ * Bit c set when column c of table t names a meeting that decides a step
+ * (validate.h meeting_kinds_for), computed once per table.
+ */
+static uint64_t
+meeting_cols(int t)
+{
+	static uint64_t mask[TBL_COUNT];
+	static bool done[TBL_COUNT];
+
+	if (!done[t]) {
+		const struct table_def *td = &schema_tables[t];
+		for (int c = 0; c < td->ncols && c < 64; c++)
+			if (meeting_kinds_for(t, td->cols[c].name) != NULL)
+				mask[t] |= 1ull << c;
+		done[t] = true;
+	}
+	return mask[t];
 }
 
 static const char *
@@ -88,7 +142,7 @@ text_of(const Tongxin__Value *v)
 static bool
 touched(int t, const char *name, const uint32_t *cols, size_t n)
 {
-	int c = schema_col_index(&schema_tables[t], name);
+	int c = col_of(t, name);
 
 	if (cols == NULL)
 		return true;
@@ -110,9 +164,8 @@ static enum ch_result
 org_rules(struct store *s, const char *id, const Tongxin__Value *v, bool is_insert,
     const uint32_t *cols, size_t n, struct txn_verdict *vd)
 {
-	const struct table_def *td = &schema_tables[TBL_ORG];
-	const char *kind = text_of(&v[schema_col_index(td, "kind")]);
-	const char *parent = text_of(&v[schema_col_index(td, "parent_id")]);
+	const char *kind = text_of(&v[col_of(TBL_ORG, "kind")]);
+	const char *parent = text_of(&v[col_of(TBL_ORG, "parent_id")]);
 	char pkind[40];
 	int rc;
 
@@ -165,7 +218,7 @@ static enum ch_result
 person_org_rule(struct store *s, int t, const Tongxin__Value *v, const uint32_t *cols, size_t n,
     struct txn_verdict *vd)
 {
-	const char *org = text_of(&v[schema_col_index(&schema_tables[t], "org_id")]);
+	const char *org = text_of(&v[col_of(t, "org_id")]);
 	char kind[40];
 	int rc;
 
@@ -188,13 +241,16 @@ meeting_rules(struct store *s, int t, const Tongxin__Value *v, const uint32_t *c
 	const struct table_def *td = &schema_tables[t];
 	char ca[REASON_COL_MAX], kind[40];
 
-	for (int c = 0; c < td->ncols; c++) {
-		const char *const *kinds = meeting_kinds_for(t, td->cols[c].name);
+	uint64_t mask = meeting_cols(t);
+
+	for (int c = 0; mask != 0 && c < td->ncols && c < 64; c++) {
+		const char *const *kinds;
 		const char *id = text_of(&v[c]);
 		bool ok = false;
 		int rc;
-		if (kinds == NULL || id == NULL || !touched(t, td->cols[c].name, cols, n))
+		if (!(mask & (1ull << c)) || id == NULL || !touched(t, td->cols[c].name, cols, n))
 			continue;
+		kinds = meeting_kinds_for(t, td->cols[c].name);
 		if ((rc = lookup(s, Q_MEETING_KIND, id, kind, sizeof kind)) < 0)
 			return CH_ERROR;
 		if (rc == 0)
@@ -215,7 +271,7 @@ static enum ch_result
 report_rule(struct store *s, const Tongxin__Value *v, const uint32_t *cols, size_t n,
     struct txn_verdict *vd)
 {
-	const char *org = text_of(&v[schema_col_index(&schema_tables[TBL_SERVICE_REPORT], "org_id")]);
+	const char *org = text_of(&v[col_of(TBL_SERVICE_REPORT, "org_id")]);
 	char kind[40];
 	int rc;
 
@@ -240,9 +296,9 @@ service_rule(struct store *s, const struct store_actor *who, const Tongxin__Valu
     struct txn_verdict *vd)
 {
 	const struct table_def *td = &schema_tables[TBL_SERVICE_RECORD];
-	const char *report = text_of(&v[schema_col_index(td, "report_id")]);
-	const char *org = text_of(&v[schema_col_index(td, "org_id")]);
-	const char *home = text_of(&v[schema_col_index(td, "home_org_id")]);
+	const char *report = text_of(&v[col_of(TBL_SERVICE_RECORD, "report_id")]);
+	const char *org = text_of(&v[col_of(TBL_SERVICE_RECORD, "org_id")]);
+	const char *home = text_of(&v[col_of(TBL_SERVICE_RECORD, "home_org_id")]);
 	sqlite3_stmt *st = rule_stmt(s, Q_REPORT);
 	enum ch_result res = CH_APPLIED;
 	int rc;

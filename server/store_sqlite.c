@@ -13,6 +13,7 @@
  */
 #include "store.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,10 @@
 #include "value.h"
 
 #include "store_internal.h"
+
+static int device_notes_write(struct store *s);
+static void device_notes_written(struct store *s);
+static void device_overlay(struct store *s, struct store_device *d);
 
 static const char store_ddl[] =
 	"CREATE TABLE device ("
@@ -53,7 +58,13 @@ static const char store_ddl[] =
 	"CREATE INDEX conflict_loser ON conflict(loser_device_id, resolved_version);"
 	"CREATE INDEX conflict_resolved ON conflict(device_id, resolved_version);"
 	"CREATE INDEX conflict_status ON conflict(status, received_at);"
-	/* Every applied change: who, which device, when, what. */
+	/*
+	 * Every applied change: who, which device, when, what. detail is the
+	 * change as applied (a packed Change with the values it replaced), except
+	 * for inserts: their values are the row's, with the later changes taken
+	 * back (store_audit rebuilds them), so the bulk of the audit does not
+	 * repeat every row. Older databases keep a packed Change there too.
+	 */
 	"CREATE TABLE audit ("
 	"  version INTEGER PRIMARY KEY, at INTEGER NOT NULL, device_id TEXT, operator TEXT,"
 	"  action TEXT NOT NULL, tbl INTEGER, row_id TEXT, seq INTEGER, detail BLOB);"
@@ -174,8 +185,19 @@ store_prepare(struct store *s)
 	s->version_put = db_prepare(s->db,
 	    "INSERT INTO meta (key, value) VALUES ('version', ?1)"
 	    " ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+	s->org_get = db_prepare(s->db,
+	    "SELECT _scope, _deleted, coalesce(dissolved, 0), kind FROM org WHERE id = ?1");
+	/* A NULL time is one not noted since the last flush: the column keeps its value. */
+	s->device_put = db_prepare(s->db,
+	    "UPDATE device SET last_seen = coalesce(?2, last_seen), last_push = coalesce(?3, last_push),"
+	    " last_pull = coalesce(?4, last_pull) WHERE id = ?1");
+	s->org_by_code = db_prepare(s->db, "SELECT _scope, name FROM org WHERE code = ?1"
+	    " AND _deleted = 0 AND coalesce(dissolved, 0) = 0");
+	s->seq_max_get = db_prepare(s->db, "SELECT coalesce(max(seq), 0) FROM txn_log"
+	    " WHERE device_id = ?1");
 	if (!s->txn_get || !s->txn_put || !s->conflict_put || !s->audit_put || !s->evict_put ||
-	    !s->version_put || !s->conflict_count)
+	    !s->version_put || !s->conflict_count || !s->org_get || !s->device_put ||
+	    !s->org_by_code || !s->seq_max_get)
 		return -1;
 	return store_pull_prepare(s);
 }
@@ -270,6 +292,28 @@ reason_args_copy(const struct reason *r, uint32_t *code, char ***args, size_t *n
 	return 0;
 }
 
+/*
+ * Any transaction's end empties the organisation cache: what it read may
+ * have been written by the transaction (a rollback takes that back) or by
+ * another process between transactions. The commit hook returns 0: the
+ * commit goes on.
+ */
+static int
+org_cache_commit(void *arg)
+{
+	struct store *s = arg;
+
+	s->org_gen++;
+	s->org_written = 0;
+	return 0;
+}
+
+static void
+org_cache_rollback(void *arg)
+{
+	(void)org_cache_commit(arg);
+}
+
 struct store *
 store_open(const char *dir, int create, char *err, size_t errlen)
 {
@@ -281,11 +325,21 @@ store_open(const char *dir, int create, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	s->org_gen = 1;
+	s->push_seq_max = UINT64_MAX;
+	if ((s->orgs = calloc(ORG_CACHE_SLOTS, sizeof *s->orgs)) == NULL) {
+		free(s);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
 	snprintf(path, sizeof path, "%s/tongxind.db", dir);
 	if ((s->db = db_open(path, create, 1, err, errlen)) == NULL) {
+		free(s->orgs);
 		free(s);
 		return NULL;
 	}
+	sqlite3_commit_hook(s->db, org_cache_commit, s);
+	sqlite3_rollback_hook(s->db, org_cache_rollback, s);
 	if (create) {
 		if (schema_ddl(ddl, sizeof ddl, 1) < 0) {
 			snprintf(err, errlen, "internal: schema DDL too long");
@@ -340,6 +394,9 @@ store_close(struct store *s)
 
 	if (s == NULL)
 		return;
+	if (s->db != NULL && s->device_put != NULL && store_device_flush(s) != 0)
+		log_warnx("store: the devices' last sessions could not be written: %s",
+		    sqlite3_errmsg(s->db));
 	if (s->db != NULL) {
 		while ((st = sqlite3_next_stmt(s->db, NULL)) != NULL)
 			sqlite3_finalize(st);
@@ -347,6 +404,8 @@ store_close(struct store *s)
 		db_close(s->db);
 	}
 	free(s->vers);
+	free(s->notes);
+	free(s->orgs);
 	free(s);
 }
 
@@ -426,10 +485,60 @@ row_write(struct store *s, int t, const char *id, const struct srow *r, int is_n
 	bind_text_or_null(st, nc + 6, r->device);
 	sqlite3_bind_text(st, nc + 7, id, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, nc + 8, r->echo);
+	if (t == TBL_ORG) {
+		/* Not from memory until this transaction ends: a savepoint may take it back. */
+		s->org_gen++;
+		s->org_written = 1;
+	}
 	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	sqlite3_reset(st);   /* every parameter is bound again by the next write */
 	return rc;
+}
+
+/* FNV-1a of an id: its organisation cache slot. */
+static size_t
+org_slot(const char *id)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *id; id++)
+		h = (h ^ (uint8_t)*id) * 16777619u;
+	return h % ORG_CACHE_SLOTS;
+}
+
+int
+org_lookup(struct store *s, const char *id, const struct org_entry **e)
+{
+	struct org_entry *o = &s->orgs[org_slot(id)];
+	sqlite3_stmt *st = s->org_get;
+	/*
+	 * From memory only inside a write transaction, which no other process
+	 * can interleave with; the cache is emptied when one begins (store_push,
+	 * a resolution) and ends (the hooks).
+	 */
+	int rc, cached = !s->org_written && strlen(id) <= ID_TEXT_LEN &&
+	    sqlite3_txn_state(s->db, NULL) == SQLITE_TXN_WRITE;
+
+	if (cached && o->gen == s->org_gen && strcmp(o->id, id) == 0) {
+		*e = o;
+		return 1;
+	}
+	if (!cached)
+		o = &s->org_tmp;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		snprintf(o->id, sizeof o->id, "%s", id);
+		snprintf(o->scope, sizeof o->scope, "%s", (const char *)sqlite3_column_text(st, 0));
+		o->deleted = sqlite3_column_int(st, 1);
+		o->dissolved = sqlite3_column_int(st, 2);
+		snprintf(o->kind, sizeof o->kind, "%s", sqlite3_column_type(st, 3) == SQLITE_TEXT ?
+		    (const char *)sqlite3_column_text(st, 3) : "");
+		o->gen = cached ? s->org_gen : 0;
+		*e = o;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
 /* Whether path lies within the scope prefix. */
@@ -449,6 +558,13 @@ ref_scope(struct store *s, int t, const char *id, char *scope, size_t cap)
 	sqlite3_stmt *st = s->scope_get[t];
 	int rc, found = 0;
 
+	if (t == TBL_ORG) {
+		const struct org_entry *o;
+		if ((rc = org_lookup(s, id, &o)) <= 0)
+			return rc;
+		snprintf(scope, cap, "%s", o->scope);
+		return o->deleted || o->dissolved ? 2 : 1;
+	}
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -626,18 +742,24 @@ change_shape(const Tongxin__Change *c, struct txn_verdict *vd)
 	return CH_APPLIED;
 }
 
-/* Record an applied change in the audit log. */
+/*
+ * Record an applied change in the audit log. An insert's values are not
+ * repeated (see the audit table): every later change of a row's values must
+ * be audited with the values it replaced, so that they can be taken back.
+ */
 int
 audit_change(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx,
     const Tongxin__Change *c, uint64_t version, const char *action)
 {
 	uint8_t buf[8192], *p = buf;
-	size_t n = tongxin__change__get_packed_size(c);
+	int is_insert = strcmp(action, "insert") == 0;
+	size_t n = is_insert ? 0 : tongxin__change__get_packed_size(c);
 	int rc;
 
 	if (n > sizeof buf && (p = malloc(n)) == NULL)
 		return -1;
-	tongxin__change__pack(c, p);
+	if (!is_insert)
+		tongxin__change__pack(c, p);
 	sqlite3_bind_int64(s->audit_put, 1, (sqlite3_int64)version);
 	sqlite3_bind_int64(s->audit_put, 2, now_ms());
 	sqlite3_bind_text(s->audit_put, 3, who->device_id, -1, SQLITE_STATIC);
@@ -646,10 +768,12 @@ audit_change(struct store *s, const struct store_actor *who, const Tongxin__Txn 
 	sqlite3_bind_int(s->audit_put, 6, (int)c->table);
 	sqlite3_bind_text(s->audit_put, 7, c->row_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s->audit_put, 8, (sqlite3_int64)tx->seq);
-	sqlite3_bind_blob(s->audit_put, 9, p, (int)n, SQLITE_STATIC);
+	if (is_insert)
+		sqlite3_bind_null(s->audit_put, 9);
+	else
+		sqlite3_bind_blob(s->audit_put, 9, p, (int)n, SQLITE_STATIC);
 	rc = sqlite3_step(s->audit_put);
-	sqlite3_reset(s->audit_put);
-	sqlite3_clear_bindings(s->audit_put);
+	sqlite3_reset(s->audit_put);   /* every parameter is bound again by the next entry */
 	if (p != buf)
 		free(p);
 	return rc == SQLITE_DONE ? 0 : -1;
@@ -933,6 +1057,23 @@ apply_update(struct store *s, const struct store_actor *who, const Tongxin__Txn 
 			goto out;
 		}
 		res = transfer_on_update(s, who, tx, &old, &r, vd);
+		/*
+		 * What the decision changed besides the change's columns (the
+		 * member's name leaves with him) is audited with them.
+		 */
+		for (int k = 0; res == CH_APPLIED && k < td->ncols; k++) {
+			bool listed = false;
+			for (size_t i = 0; i < napplied && !listed; i++)
+				listed = acols[i] == (uint32_t)k;
+			if (listed || value_eq(&old.v[k], &r.v[k]))
+				continue;
+			before_copy[napplied] = old.v[k];      /* taken from old */
+			tongxin__value__init(&old.v[k]);
+			acols[napplied] = (uint32_t)k;
+			avals[napplied] = &r.v[k];
+			abefore[napplied] = &before_copy[napplied];
+			napplied++;
+		}
 		srow_clear(&old);
 		if (res != CH_APPLIED)
 			goto keep;
@@ -1192,19 +1333,26 @@ pack_txn(const Tongxin__Txn *tx, size_t *n)
 	return p;
 }
 
-/* Keep a whole transaction in the conflict queue. */
+/*
+ * Keep a whole transaction in the conflict queue: raw, its bytes as
+ * received (NULL: pack tx), so nothing is packed again.
+ */
 static int
 conflict_record(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx,
-    struct txn_verdict *vd, const char *status, const char *loser, char id[ID_TEXT_LEN + 1])
+    const ProtobufCBinaryData *raw, struct txn_verdict *vd, const char *status,
+    const char *loser, char id[ID_TEXT_LEN + 1])
 {
 	size_t n, rn = 0;
-	uint8_t *blob = pack_txn(tx, &n), *rblob = NULL;
+	uint8_t *packed = raw ? NULL : pack_txn(tx, &n), *rblob = NULL;
+	const uint8_t *blob = raw ? raw->data : packed;
 	Tongxin__Row *row = NULL;
 	int rc;
 	char en[REASON_TEXT_MAX];
 
-	if (blob == NULL || id_new(id) != 0) {
-		free(blob);
+	if (raw)
+		n = raw->len;
+	if ((raw == NULL && packed == NULL) || id_new(id) != 0) {
+		free(packed);
 		return -1;
 	}
 	if (vd->table >= 0 && vd->row_id[0] && vd->have_server) {
@@ -1245,19 +1393,27 @@ conflict_record(struct store *s, const struct store_actor *who, const Tongxin__T
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	free(blob);
+	free(packed);
 	free(rblob);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* SHA-256 of a transaction's packed form: what "the same transaction" means. */
+/*
+ * SHA-256 of a transaction's bytes, what "the same transaction" means: the
+ * bytes as received (raw), else its packed form (protobuf-c's packing, which
+ * is what our clients send: both give the same digest).
+ */
 static int
-txn_digest(const Tongxin__Txn *tx, uint8_t out[32])
+txn_digest(const Tongxin__Txn *tx, const ProtobufCBinaryData *raw, uint8_t out[32])
 {
 	size_t n;
-	uint8_t *p = pack_txn(tx, &n);
+	uint8_t *p;
 
-	if (p == NULL)
+	if (raw != NULL) {
+		SHA256(raw->data, raw->len, out);
+		return 0;
+	}
+	if ((p = pack_txn(tx, &n)) == NULL)
 		return -1;
 	SHA256(p, n, out);
 	free(p);
@@ -1431,7 +1587,7 @@ queue_full_verdict(struct store *s, struct txn_verdict *vd)
  */
 static int
 reused_seq(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx,
-    const uint8_t digest[32], Tongxin__TxnResult *res)
+    const ProtobufCBinaryData *raw, const uint8_t digest[32], Tongxin__TxnResult *res)
 {
 	struct txn_verdict vd;
 	char cid[ID_TEXT_LEN + 1] = "";
@@ -1497,7 +1653,7 @@ reused_seq(struct store *s, const struct store_actor *who, const Tongxin__Txn *t
 		reason_set(&vd.why, R_REUSED_SEQ, reason_num(n, (long long)tx->seq));
 	}
 	if (cid[0] == '\0') {
-		if (conflict_record(s, who, tx, &vd, "open", NULL, cid) != 0)
+		if (conflict_record(s, who, tx, raw, &vd, "open", NULL, cid) != 0)
 			return -1;
 		if (sqlite3_prepare_v2(s->db, "UPDATE conflict SET digest = ?2 WHERE id = ?1", -1, &st,
 		    NULL) != SQLITE_OK)
@@ -1526,10 +1682,13 @@ hlc_ceiling(void)
 	return (uint64_t)(now_ms() + HLC_AHEAD_MAX_MS) << 16 | 0xffff;
 }
 
-/* Apply one transaction inside its own savepoint; fill res. -1: abort the batch. */
+/*
+ * Apply one transaction inside its own savepoint; fill res. raw: its bytes
+ * as received, or NULL. -1: abort the batch.
+ */
 static int
 apply_txn(struct store *s, const struct store_actor *who, const Tongxin__Txn *txin,
-    Tongxin__TxnResult *res)
+    const ProtobufCBinaryData *raw, Tongxin__TxnResult *res)
 {
 	struct txn_verdict vd;
 	struct lww_note *notes = NULL;
@@ -1544,12 +1703,19 @@ apply_txn(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx
 	Tongxin__Txn txc = *txin, *tx = &txc;   /* a shallow copy whose hlc may be clamped */
 
 	res->seq = tx->seq;
-	if (txn_digest(tx, digest) != 0)
+	if (txn_digest(tx, raw, digest) != 0)
 		return -1;
-	/* Idempotency: a transaction the server already knows is acknowledged again. */
-	sqlite3_bind_text(s->txn_get, 1, who->device_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s->txn_get, 2, (sqlite3_int64)tx->seq);
-	rc = sqlite3_step(s->txn_get);
+	/*
+	 * Idempotency: a transaction the server already knows is acknowledged
+	 * again. One above every sequence of the device is new (no lookup).
+	 */
+	if (tx->seq > s->push_seq_max && tx->seq <= INT64_MAX) {
+		rc = SQLITE_DONE;
+	} else {
+		sqlite3_bind_text(s->txn_get, 1, who->device_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s->txn_get, 2, (sqlite3_int64)tx->seq);
+		rc = sqlite3_step(s->txn_get);
+	}
 	if (rc == SQLITE_ROW && sqlite3_column_bytes(s->txn_get, 3) == (int)sizeof digest &&
 	    memcmp(sqlite3_column_blob(s->txn_get, 3), digest, sizeof digest) != 0) {
 		/*
@@ -1557,7 +1723,7 @@ apply_txn(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx
 		 * old backup has reused a sequence. Not a duplicate; kept whole.
 		 */
 		sqlite3_reset(s->txn_get);
-		return reused_seq(s, who, tx, digest, res);
+		return reused_seq(s, who, tx, raw, digest, res);
 	}
 	if (rc == SQLITE_ROW) {
 		res->status = (Tongxin__TxnResult__Status)sqlite3_column_int(s->txn_get, 0);
@@ -1591,6 +1757,7 @@ apply_txn(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx
 		    "taken as now", who->device_name ? who->device_name : who->device_id,
 		    (unsigned long long)tx->seq);
 		tx->hlc = s->hlc;
+		raw = NULL;   /* what is kept is the transaction as taken, packed again */
 	}
 	if ((outcome = txn_shape(tx, &vd)) == CH_APPLIED) {
 		if ((notes = calloc(tx->n_changes, sizeof *notes)) == NULL)
@@ -1614,7 +1781,7 @@ apply_txn(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx
 		if (rc) {
 			queue_full_verdict(s, &vd);
 			outcome = CH_REJECTED;
-		} else if (conflict_record(s, who, tx, &vd, "open", NULL, cid) != 0) {
+		} else if (conflict_record(s, who, tx, raw, &vd, "open", NULL, cid) != 0) {
 			goto fail;
 		}
 	} else if (outcome != CH_REJECTED) {
@@ -1627,7 +1794,7 @@ apply_txn(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx
 			snprintf(nv.row_id, sizeof nv.row_id, "%s", notes[i].row_id);
 			snprintf(nv.kind, sizeof nv.kind, "newer_wins");
 			nv.why = notes[i].why;
-			if (conflict_record(s, who, tx, &nv, "auto", notes[i].loser, nid) != 0)
+			if (conflict_record(s, who, tx, raw, &nv, "auto", notes[i].loser, nid) != 0)
 				goto fail;
 			/* The clerk is told too: the txn's reason carries the decision. */
 			if (i == 0)
@@ -1656,7 +1823,7 @@ apply_txn(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx
 		log_info("store: device %s: transaction %llu %s: %s",
 		    who->device_name ? who->device_name : who->device_id, (unsigned long long)tx->seq,
 		    outcome == CH_CONFLICT ? "queued as a conflict" : "rejected", res->reason);
-	if (outcome == CH_REJECTED) {
+	if (outcome == CH_REJECTED && raw == NULL) {
 		if ((blob = pack_txn(tx, &blen)) == NULL)
 			return -1;
 	}
@@ -1673,7 +1840,9 @@ apply_txn(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx
 	sqlite3_bind_int64(s->txn_put, 6, now_ms());
 	sqlite3_bind_int64(s->txn_put, 7, (sqlite3_int64)tx->hlc);
 	/* Rejected transactions are kept whole too: nothing a clerk entered is dropped. */
-	if (blob)
+	if (outcome == CH_REJECTED && raw != NULL)
+		sqlite3_bind_blob(s->txn_put, 8, raw->data, (int)raw->len, SQLITE_STATIC);
+	else if (blob)
 		sqlite3_bind_blob(s->txn_put, 8, blob, (int)blen, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(s->txn_put, 8);
@@ -1684,6 +1853,8 @@ apply_txn(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx
 	free(blob);
 	if (rc != SQLITE_DONE)
 		return -1;
+	if (tx->seq > s->push_seq_max)
+		s->push_seq_max = tx->seq;
 	return result_rows(s, tx, who->scope, res,
 	    outcome == CH_APPLIED || outcome == CH_MERGED ? s->vers : NULL);
 fail:
@@ -1697,8 +1868,16 @@ int
 store_push(struct store *s, const struct store_actor *who, const Tongxin__PushRequest *req,
     Tongxin__PushResponse **out, char *err, size_t errlen)
 {
+	return store_push_raw(s, who, req, NULL, out, err, errlen);
+}
+
+int
+store_push_raw(struct store *s, const struct store_actor *who, const Tongxin__PushRequest *req,
+    const ProtobufCBinaryData *raw, Tongxin__PushResponse **out, char *err, size_t errlen)
+{
 	Tongxin__PushResponse *resp;
 	uint64_t saved_version = s->version;
+	int noted;
 
 	*out = NULL;
 	if (req->n_txns > PUSH_MAX_TXNS) {
@@ -1717,23 +1896,41 @@ store_push(struct store *s, const struct store_actor *who, const Tongxin__PushRe
 	today_str(s->today);
 	if (db_exec(s->db, "BEGIN IMMEDIATE", err, errlen) != 0)
 		goto fail;
+	s->org_gen++;   /* organisations as this transaction reads them (org_lookup) */
+	/* The devices' bookkeeping rides along: no transaction (and fsync) of its own. */
+	if ((noted = device_notes_write(s)) < 0)
+		goto rollback;
+	/* The device's highest logged sequence: nothing else writes txn_log till we commit. */
+	sqlite3_bind_text(s->seq_max_get, 1, who->device_id, -1, SQLITE_STATIC);
+	if (sqlite3_step(s->seq_max_get) != SQLITE_ROW) {
+		sqlite3_reset(s->seq_max_get);
+		goto rollback;
+	}
+	s->push_seq_max = (uint64_t)sqlite3_column_int64(s->seq_max_get, 0);
+	sqlite3_reset(s->seq_max_get);
+	if (s->push_seq_max > INT64_MAX)
+		s->push_seq_max = UINT64_MAX;   /* only sequences past INT64_MAX: look every one up */
 	for (size_t i = 0; i < req->n_txns; i++) {
 		Tongxin__TxnResult *r = malloc(sizeof *r);
 		if (r == NULL)
 			goto rollback;
 		tongxin__txn_result__init(r);
 		resp->results[resp->n_results++] = r;
-		if (apply_txn(s, who, req->txns[i], r) != 0) {
+		if (apply_txn(s, who, req->txns[i], raw ? &raw[i] : NULL, r) != 0) {
 			snprintf(err, errlen, "cannot apply transaction %llu: %s",
 			    (unsigned long long)req->txns[i]->seq, sqlite3_errmsg(s->db));
 			goto rollback;
 		}
 	}
+	s->push_seq_max = UINT64_MAX;
 	if (store_save_version(s) != 0 || db_exec(s->db, "COMMIT", err, errlen) != 0)
 		goto rollback;
+	if (noted)
+		device_notes_written(s);
 	*out = resp;
 	return 0;
 rollback:
+	s->push_seq_max = UINT64_MAX;
 	db_exec(s->db, "ROLLBACK", NULL, 0);
 	s->version = saved_version;
 fail:
@@ -1789,12 +1986,9 @@ int
 store_org_scope(struct store *s, const char *code, char *scope, size_t scope_cap, char *name,
     size_t name_cap)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = s->org_by_code;
 	int found = -1;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT _scope, name FROM org WHERE code = ?1 AND _deleted = 0"
-	    " AND coalesce(dissolved, 0) = 0", -1, &st, NULL) != SQLITE_OK)
-		return -1;
 	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		snprintf(scope, scope_cap, "%s", (const char *)sqlite3_column_text(st, 0));
@@ -1802,15 +1996,21 @@ store_org_scope(struct store *s, const char *code, char *scope, size_t scope_cap
 			snprintf(name, name_cap, "%s", (const char *)sqlite3_column_text(st, 1));
 		found = 0;
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return found;
 }
 
-#define DEVICE_COLS "id, name, org_code, role, serial, enrolled_at, coalesce(revoked_at, 0)," \
-	" coalesce(last_seen, 0), coalesce(last_push, 0), coalesce(last_pull, 0)," \
+#define DEVICE_COLS0 "id, name, org_code, role, serial, enrolled_at, coalesce(revoked_at, 0)," \
+	" coalesce(last_seen, 0), coalesce(last_push, 0), coalesce(last_pull, 0)"
+#define DEVICE_COLS DEVICE_COLS0 "," \
 	" (SELECT count(*) FROM txn_log t WHERE t.device_id = device.id AND t.status <= 1)," \
 	" (SELECT count(*) FROM txn_log t WHERE t.device_id = device.id AND t.status = 2)," \
 	" (SELECT count(*) FROM txn_log t WHERE t.device_id = device.id AND t.status = 3)"
+/*
+ * A single device's lookup (every session starts with one) leaves the
+ * transaction counts out: they read all of the device's txn_log.
+ */
+#define DEVICE_COLS_LOOKUP DEVICE_COLS0 ", 0, 0, 0"
 
 static void
 device_from_row(sqlite3_stmt *st, struct store_device *d)
@@ -1869,12 +2069,13 @@ device_query(struct store *s, const char *where, const char *arg, struct store_d
 	sqlite3_stmt *st;
 	int found = -1;
 
-	snprintf(sql, sizeof sql, "SELECT " DEVICE_COLS " FROM device WHERE %s", where);
+	snprintf(sql, sizeof sql, "SELECT " DEVICE_COLS_LOOKUP " FROM device WHERE %s", where);
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		device_from_row(st, d);
+		device_overlay(s, d);
 		found = 0;
 	}
 	sqlite3_finalize(st);
@@ -1922,36 +2123,141 @@ store_device_revoke(struct store *s, const char *name, char *err, size_t errlen)
 uint64_t
 store_device_last_seq(struct store *s, const char *device_id)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = s->seq_max_get;   /* kept: every session's hello asks */
 	uint64_t v = 0;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT max(seq) FROM txn_log WHERE device_id = ?1", -1, &st,
-	    NULL) != SQLITE_OK)
-		return 0;
 	sqlite3_bind_text(st, 1, device_id, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		v = (uint64_t)sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return v;
+}
+
+/* The note of device_id, or NULL when it has none. */
+static struct dev_note *
+device_note(struct store *s, const char *device_id)
+{
+	for (size_t i = 0; i < s->nnotes; i++)
+		if (strcmp(s->notes[i].id, device_id) == 0)
+			return &s->notes[i];
+	return NULL;
 }
 
 int
 store_device_seen(struct store *s, const char *device_id, const char *what)
 {
-	sqlite3_stmt *st;
-	char sql[128];
-	int rc;
+	struct dev_note *d;
+	int k = strcmp(what, "push") == 0 ? DEV_PUSH : strcmp(what, "pull") == 0 ? DEV_PULL :
+	    DEV_SEEN;
 
-	snprintf(sql, sizeof sql, "UPDATE device SET %s = ?2 WHERE id = ?1",
-	    strcmp(what, "push") == 0 ? "last_push" : strcmp(what, "pull") == 0 ? "last_pull" :
-	    "last_seen");
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (strlen(device_id) >= sizeof d->id)
+		return -1;   /* no enrolled device has such an id */
+	if ((d = device_note(s, device_id)) == NULL) {
+		/* Notes of devices that flushed and left are dropped at a flush; bound the rest. */
+		if (s->nnotes == DEV_NOTES_MAX && store_device_flush(s) != 0)
+			return -1;
+		if (s->nnotes == s->notes_cap) {
+			size_t cap = s->notes_cap ? 2 * s->notes_cap : 16;
+			struct dev_note *n = realloc(s->notes, cap * sizeof *n);
+			if (n == NULL)
+				return -1;
+			s->notes = n;
+			s->notes_cap = cap;
+		}
+		d = &s->notes[s->nnotes++];
+		memset(d, 0, sizeof *d);
+		snprintf(d->id, sizeof d->id, "%s", device_id);
+	}
+	d->at[k] = now_ms();
+	d->dirty |= 1u << k;
+	return 0;
+}
+
+/*
+ * Write every dirty note inside the open transaction. 1 when something was
+ * written (call device_notes_written once the transaction has committed),
+ * 0 when nothing was noted, -1 on a database error.
+ */
+static int
+device_notes_write(struct store *s)
+{
+	sqlite3_stmt *st = s->device_put;
+	int any = 0;
+
+	for (size_t i = 0; i < s->nnotes; i++) {
+		const struct dev_note *d = &s->notes[i];
+		int rc;
+		if (d->dirty == 0)
+			continue;
+		sqlite3_bind_text(st, 1, d->id, -1, SQLITE_STATIC);
+		for (int k = 0; k < 3; k++) {
+			if (d->dirty & (1u << k))
+				sqlite3_bind_int64(st, 2 + k, d->at[k]);
+			else
+				sqlite3_bind_null(st, 2 + k);
+		}
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		if (rc != SQLITE_DONE) {
+			log_warnx("store: device %s: %s", d->id, sqlite3_errstr(rc));
+			return -1;
+		}
+		any = 1;
+	}
+	return any;
+}
+
+/*
+ * The notes are in the database now: forget them. Nothing else runs
+ * between the write and the commit (one thread), so every note written
+ * is exactly what the database holds.
+ */
+static void
+device_notes_written(struct store *s)
+{
+	s->nnotes = 0;
+}
+
+int
+store_device_flush(struct store *s)
+{
+	int own, rc;
+
+	if (s->nnotes == 0)
+		return 0;
+	own = sqlite3_get_autocommit(s->db);
+	if (own && db_exec(s->db, "BEGIN IMMEDIATE", NULL, 0) != 0)
 		return -1;
-	sqlite3_bind_text(st, 1, device_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, now_ms());
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	if ((rc = device_notes_write(s)) < 0) {
+		if (own)
+			db_exec(s->db, "ROLLBACK", NULL, 0);
+		return -1;
+	}
+	if (!own)
+		return 0;   /* the caller's commit writes them; they stay noted till a flush of our own */
+	if (db_exec(s->db, "COMMIT", NULL, 0) != 0) {
+		db_exec(s->db, "ROLLBACK", NULL, 0);
+		return -1;
+	}
+	device_notes_written(s);
+	return 0;
+}
+
+/* Show what is noted in memory over what the database holds. */
+static void
+device_overlay(struct store *s, struct store_device *d)
+{
+	const struct dev_note *n = device_note(s, d->id);
+
+	if (n == NULL)
+		return;
+	if ((n->dirty & (1u << DEV_SEEN)) && n->at[DEV_SEEN] > d->last_seen)
+		d->last_seen = n->at[DEV_SEEN];
+	if ((n->dirty & (1u << DEV_PUSH)) && n->at[DEV_PUSH] > d->last_push)
+		d->last_push = n->at[DEV_PUSH];
+	if ((n->dirty & (1u << DEV_PULL)) && n->at[DEV_PULL] > d->last_pull)
+		d->last_pull = n->at[DEV_PULL];
 }
 
 int
@@ -1965,6 +2271,7 @@ store_device_each(struct store *s, int (*fn)(const struct store_device *, void *
 		return -1;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		device_from_row(st, &d);
+		device_overlay(s, &d);
 		if (fn(&d, arg) != 0)
 			break;
 	}

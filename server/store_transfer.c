@@ -207,7 +207,9 @@ move_home(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx
     const char *id, const char *col, int which, const char *to, const char *new_scope)
 {
 	struct srow d;
-	Tongxin__Value nv;
+	Tongxin__Value nv, ov, *nvp = &nv, *ovp = &ov;
+	Tongxin__Change ch = TONGXIN__CHANGE__INIT;
+	uint32_t cu;
 	char old[SCOPE_MAX];
 	int c = schema_col_index(&schema_tables[t], col), rc;
 	uint64_t v;
@@ -215,9 +217,11 @@ move_home(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx
 	if (row_load(s, t, id, &d) != 0)
 		return -1;
 	snprintf(old, sizeof old, "%s", which == 1 ? d.scope : d.scope2);
-	value_clear(&d.v[c]);
+	ov = d.v[c];                  /* the value replaced, for the audit */
+	tongxin__value__init(&d.v[c]);
 	value_set_text(&nv, to);
 	if (value_copy(&d.v[c], &nv) != 0) {
+		value_clear(&ov);
 		srow_clear(&d);
 		return -1;
 	}
@@ -229,6 +233,20 @@ move_home(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx
 	if (rc == SQLITE_DONE && !in_scope(old, which == 1 ? d.scope2 : d.scope) &&
 	    evict_record(s, v, t, id, old, new_scope) != 0)
 		rc = SQLITE_ERROR;
+	/* Audited like the member's own move: the audit can take every value back. */
+	cu = (uint32_t)c;
+	ch.table = (uint32_t)t;
+	ch.row_id = (char *)id;
+	ch.op = TONGXIN__CHANGE__OP__OP_UPDATE;
+	ch.cols = &cu;
+	ch.n_cols = 1;
+	ch.values = &nvp;
+	ch.n_values = 1;
+	ch.before = &ovp;
+	ch.n_before = 1;
+	if (rc == SQLITE_DONE && audit_change(s, who, tx, &ch, v, "transfer") != 0)
+		rc = SQLITE_ERROR;
+	value_clear(&ov);
 	srow_clear(&d);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
