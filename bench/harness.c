@@ -500,8 +500,14 @@ gen_value(int t, const struct col_def *cd, uint64_t k, const struct bx_refs *ref
 	const char *n = cd->name;
 #define IS(s) (strcmp(n, (s)) == 0)
 #define TEXT(...) (snprintf(buf, cap, __VA_ARGS__), 1)
-	/* Birth date: unique per thousand rows, so (birth, sequence) is unique. */
-	long birth = -10957 + (long)((k / 1000) % 1000) * 23 + (long)(k % 17);
+	/*
+	 * Birth date: unique per thousand rows, so (birth, sequence) is unique
+	 * (the steps of 20 days exceed k % 17). Births end in 1994, so a join
+	 * (20-23 years on) and a full membership (a year later) are in the
+	 * past: with steps of 23 days the last thousand of 10^6 rows had
+	 * full-membership dates after today, and the server refused them.
+	 */
+	long birth = -10957 + (long)((k / 1000) % 1000) * 20 + (long)(k % 17);
 	int by, bm, bd;
 
 	civil(birth, &by, &bm, &bd);
