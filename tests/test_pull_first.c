@@ -14,8 +14,9 @@
  *   - its next sync carries on, builds every index the fresh replica had,
  *     deletes the mark and equals the server; the desk's index comes back
  *     whole (every member's name pieces) the first time the desk asks;
- *   - a second device killed the same way is repaired by
- *     rep_indexes_repair alone, then converges;
+ *   - a second device killed after its last page, before the indexes were
+ *     built, holds every member; rep_indexes_repair alone builds them, and
+ *     it converges;
  *   - two more fresh devices whose replicas refuse one member (a trigger),
  *     of the first page and of the last, fail with a local error naming
  *     the refusal (the reader thread stopped while it reads or holds the
@@ -224,10 +225,12 @@ main(void)
 	H_CHECK(h_sql_int(replica_db(O.r), "SELECT count(DISTINCT mrow) FROM ui_member_gram", NULL,
 	    NULL) == members, "the desk's name index does not cover every member");
 
-	/* Killed the same way; repaired alone. */
+	/* Killed after its last page, before the indexes were built; repaired alone. */
 	dev_new(&P, &S, "JD01", "street-new-2", 1);
-	sync_dying(&P, 1);
+	sync_dying(&P, 2);
 	H_CHECK(pending_mark(&P) == 1, "P: no mark after the kill");
+	H_CHECK(h_sql_int(replica_db(P.r), "SELECT count(*) FROM member", NULL, NULL) == members,
+	    "P: every member should be in after the last page");
 	H_OK(rep_indexes_repair(P.r, err, sizeof err));
 	H_CHECK(pending_mark(&P) == 0, "P: the mark outlived the repair");
 	index_names(&P, have_idx, sizeof have_idx);
