@@ -721,6 +721,52 @@ fill_actor(const struct session *s, struct store_actor *a)
 	a->operator_name = s->operator_name;
 }
 
+/*
+ * The bytes of each transaction of a push exactly as received: field 20
+ * (push) of the envelope, then its fields 1 (txns), in order. *raw is a new
+ * array of n slices into env_bytes, or NULL with -1 when the envelope is
+ * not laid out that way (a push field given twice, which protobuf merges;
+ * a count that differs): the store then packs each transaction again.
+ */
+static int
+push_raw_txns(const uint8_t *env_bytes, size_t len, size_t n, ProtobufCBinaryData **raw)
+{
+	struct pbr rd, pr;
+	struct pb_field f;
+	const uint8_t *push = NULL;
+	size_t push_len = 0, i = 0;
+	int rc, pushes = 0;
+
+	*raw = NULL;
+	if (env_bytes == NULL)
+		return -1;
+	pbr_init(&rd, env_bytes, len);
+	while ((rc = pbr_next(&rd, &f)) == 1)
+		if (f.field == TONGXIN__ENVELOPE__BODY_PUSH && f.wt == PB_LEN) {
+			push = f.data;
+			push_len = f.len;
+			pushes++;
+		}
+	if (rc != 0 || pushes != 1 || (n > 0 && (*raw = calloc(n, sizeof **raw)) == NULL))
+		return -1;
+	pbr_init(&pr, push, push_len);
+	while ((rc = pbr_next(&pr, &f)) == 1) {
+		if (f.field != 1)
+			continue;
+		if (f.wt != PB_LEN || i == n)
+			break;
+		(*raw)[i].data = (uint8_t *)f.data;
+		(*raw)[i].len = f.len;
+		i++;
+	}
+	if (rc != 0 || i != n) {
+		free(*raw);
+		*raw = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 static void
 handle_push(struct session *s, const Tongxin__Envelope *env)
 {
@@ -729,10 +775,14 @@ handle_push(struct session *s, const Tongxin__Envelope *env)
 	struct store_actor a;
 	char err[512] = "";
 	size_t counts[4] = { 0, 0, 0, 0 }, dups = 0;
+	ProtobufCBinaryData *raw = NULL;
 	int rc;
 
 	fill_actor(s, &a);
-	rc = store_push(s->srv->store, &a, env->push, &resp, err, sizeof err);
+	if (push_raw_txns(s->frame, s->frame_len, env->push->n_txns, &raw) != 0)
+		log_debug("%s: push: the bytes of each transaction not found; packing again", who(s));
+	rc = store_push_raw(s->srv->store, &a, env->push, raw, &resp, err, sizeof err);
+	free(raw);
 	if (rc != 0) {
 		log_warnx("%s: push of %zu transactions failed: %s", who(s), env->push->n_txns, err);
 		session_fail(s, env->id, TONGXIN__ERROR_CODE__ERR_INTERNAL,
@@ -1622,6 +1672,9 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	if (now - srv->refused_logged_ms >= REFUSAL_LOG_MS)
 		refusal_flush(srv, now);
 	revoke_sweep(srv);
+	/* Devices' last hello, push and pull: noted in memory, written here in one go. */
+	if (store_device_flush(srv->store) != 0)
+		log_warnx("cannot record the devices' last contact; will retry");
 	/*
 	 * Closed sessions leave their memory in malloc's free lists; once the
 	 * server is quiet, give it back to the system.

@@ -394,21 +394,24 @@ pipelined_lost_ack(void)
 	dev_reopen(&A);
 	H_CHECK(dev_outbox(&A) == N, "after the client died the outbox holds %lld transactions, "
 	    "expected all %d", (long long)dev_outbox(&A), N);
-	/* Give the server a moment to finish a batch it was applying when the client went. */
-	usleep(500 * 1000);
+	/*
+	 * The server goes on with the batches already in its socket after the
+	 * client is gone: what it has committed by now is a lower bound.
+	 */
 	server_counts(&c1);
 	committed = c1.txn_log - c0.txn_log;
 	H_CHECK(committed >= 256 && committed <= N, "the server committed %lld transactions of the "
 	    "pipelined push; expected at least the first batch (256) and at most %d",
 	    (long long)committed, N);
-	H_CHECK(c1.members - c0.members == committed, "%lld members for %lld committed inserts",
-	    (long long)(c1.members - c0.members), (long long)committed);
 
 	dev_sync(&A, &S, &rep);
 	H_CHECK(rep.pushed_txns == N, "the second sync pushed %lld, expected %d",
 	    (long long)rep.pushed_txns, N);
-	H_CHECK(rep.acks.duplicate == committed, "%lld acknowledged as already known, expected the "
-	    "%lld the server had committed", (long long)rep.acks.duplicate, (long long)committed);
+	H_CHECK(rep.acks.duplicate >= committed && rep.acks.duplicate % 256 == 0 &&
+	    rep.acks.duplicate < N, "%lld acknowledged as already known; expected whole batches, "
+	    "at least the %lld the server had committed when the client died",
+	    (long long)rep.acks.duplicate, (long long)committed);
+	committed = rep.acks.duplicate;
 	H_CHECK(rep.acks.applied == N, "%lld applied, expected %d", (long long)rep.acks.applied, N);
 	H_CHECK(dev_outbox(&A) == 0, "the outbox still holds %lld", (long long)dev_outbox(&A));
 	server_counts(&c2);
@@ -417,8 +420,8 @@ pipelined_lost_ack(void)
 	    "audited for %d inserts (each must be exactly once)",
 	    (long long)(c2.members - c0.members), (long long)(c2.txn_log - c0.txn_log),
 	    (long long)(c2.audit - c0.audit), N);
-	h_log("pipelined push with a lost acknowledgement: %lld of %d committed before the client "
-	    "died, all %d exactly once after the next sync", (long long)committed, N, N);
+	h_log("pipelined push with a lost acknowledgement: the server committed %lld of %d (the client "
+	    "died after the first result), all %d exactly once after the next sync", (long long)committed, N, N);
 }
 
 int
