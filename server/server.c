@@ -29,6 +29,7 @@
 
 #include <errno.h>
 #include <malloc.h>
+#include <sys/resource.h>
 #include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
@@ -68,6 +69,7 @@
 #define REFUSAL_LOG_MS 10000              /* at most one line about refused connections per this */
 #define PREAUTH_SPARE 1024                /* address entries beyond max_preauth: rate memory */
 #define TRIM_AFTER_FREED 256              /* give memory back after this many closed sessions */
+#define FILES_BESIDES_SESSIONS 64         /* database, WAL, listener, logs, ... */
 
 enum session_state { S_TLS, S_HELLO, S_READY, S_CLOSING };
 
@@ -1722,6 +1724,32 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	evtimer_add(srv->ev_grace, &grace);
 }
 
+/*
+ * Every session holds a socket: raise the soft limit on open files to the
+ * hard one (a service manager's default soft limit is often 1024), and say
+ * so when even that cannot hold max_sessions and the files the server
+ * keeps besides.
+ */
+static void
+files_for_sessions(int max_sessions)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)max_sessions + FILES_BESIDES_SESSIONS;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0 && getrlimit(RLIMIT_NOFILE, &rl) != 0)
+			return;
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want)
+		log_warnx("open files are limited to %llu, fewer than max_sessions (%d) needs "
+		    "(%llu): sessions beyond that are refused; raise the limit (LimitNOFILE= in "
+		    "the service unit, ulimit -n) or lower max_sessions",
+		    (unsigned long long)rl.rlim_cur, max_sessions, (unsigned long long)want);
+}
+
 int
 server_run(const char *dir, const struct serve_opts *opts)
 {
@@ -1763,6 +1791,7 @@ server_run(const char *dir, const struct serve_opts *opts)
 		return 1;
 	}
 	store_set_conflict_limit(srv.store, srv.lim.max_open_conflicts);
+	files_for_sessions(srv.lim.max_sessions);
 	if ((srv.base = event_base_new()) == NULL)
 		fatalx("cannot create the event loop");
 	if (preauth_table_init(&srv.pat, srv.lim.max_preauth + PREAUTH_SPARE) != 0)
