@@ -1471,10 +1471,24 @@ txn_shape(const Tongxin__Txn *tx, struct txn_verdict *vd)
 }
 
 /*
+ * Slots apply_changes needs for tx's newer-wins notes: one per update (at
+ * least one). A note is a kilobyte: a bulk insert should not clear one per row.
+ */
+static size_t
+note_slots(const Tongxin__Txn *tx)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < tx->n_changes; i++)
+		n += tx->changes[i]->op == TONGXIN__CHANGE__OP__OP_UPDATE;
+	return n ? n : 1;
+}
+
+/*
  * Run every change of tx (whose shape has been checked) inside the
  * savepoint "txn", opened here and left open: the caller rolls back or
  * releases it. vd gets the verdict of the change that decided the outcome
- * (the first rejection, else the first conflict); notes (tx->n_changes
+ * (the first rejection, else the first conflict); notes (note_slots(tx)
  * slots) the newer-wins decisions, counted in *nnotes. CH_ERROR: the
  * savepoint has been rolled back and released, vd holds no server row.
  */
@@ -1614,7 +1628,7 @@ reused_seq(struct store *s, const struct store_actor *who, const Tongxin__Txn *t
 		enum ch_result outcome = txn_shape(tx, &vd);
 		if (outcome == CH_APPLIED) {
 			uint64_t version0 = s->version;
-			struct lww_note *notes = calloc(tx->n_changes, sizeof *notes);
+			struct lww_note *notes = calloc(note_slots(tx), sizeof *notes);
 			size_t nnotes = 0;
 			if (notes == NULL)
 				return -1;
@@ -1760,7 +1774,7 @@ apply_txn(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx
 		raw = NULL;   /* what is kept is the transaction as taken, packed again */
 	}
 	if ((outcome = txn_shape(tx, &vd)) == CH_APPLIED) {
-		if ((notes = calloc(tx->n_changes, sizeof *notes)) == NULL)
+		if ((notes = calloc(note_slots(tx), sizeof *notes)) == NULL)
 			return -1;
 		s->echo_ok = 1;   /* this push's own rows: their writers hear of them in the result */
 		outcome = apply_changes(s, who, tx, &vd, notes, &nnotes);
