@@ -189,14 +189,13 @@ enc_row(struct pbw *w, sqlite3_stmt *st, int t, uint64_t version, int deleted)
 
 /*
  * Whether table t's rows that the pulling device wrote itself and already
- * holds (_echo) may be left out. Not for service reports: the server fills
- * org_id from org_code on insert while the push result tells the device
- * "as sent", so the pull is what brings it the filled value.
+ * holds (_echo) may be left out: not when the device pulls the table from
+ * cursor 0 (a fresh replica holds nothing yet).
  */
 static int
 echo_skippable(const struct pull_page *pg, int t)
 {
-	return t != TBL_SERVICE_REPORT && !(pg->echo_tables >> t & 1);
+	return !(pg->echo_tables >> t & 1);
 }
 
 /* Rows of every table since the cursors, as field 1 of the response. 0, or -1 with err. */

@@ -1290,11 +1290,14 @@ result_rows(struct store *s, const Tongxin__Txn *tx, const char *scope, Tongxin_
 		/*
 		 * An insert applied as sent needs no values back: the device has
 		 * them; only the version travels. Not for a re-sent transaction
-		 * (others may have changed the row since) nor for transfers (the
-		 * server fills in to_org_id).
+		 * (others may have changed the row since) nor for rows the server
+		 * completes: a transfer (to_org_id) and a service report (org_id
+		 * from org_code). The device then holds exactly the server's row,
+		 * which is what lets its pulls leave the row out (_echo).
 		 */
 		only_insert = i == j && c->op == TONGXIN__CHANGE__OP__OP_INSERT && !res->duplicate &&
-		    c->table != TBL_TRANSFER && applied && versions != NULL && versions[first] != 0;
+		    c->table != TBL_TRANSFER && c->table != TBL_SERVICE_REPORT && applied &&
+		    versions != NULL && versions[first] != 0;
 		i = j;
 		if (only_insert) {
 			if ((m = malloc(sizeof *m)) == NULL) {
