@@ -848,7 +848,9 @@ test_schema(void)
 		sqlite3_free(err);
 		for (int t = 0; t < TBL_COUNT; t++) {
 			char sql[256];
-			int extra = server ? 8 : 2;   /* id + bookkeeping columns */
+			/* id + bookkeeping: _version (replica); _version, _created, _deleted,
+			 * _scope, _scope2, _hlc, _device, _echo (server). */
+			int extra = server ? 9 : 2;
 			snprintf(sql, sizeof sql, "SELECT count(*) FROM pragma_table_info('%s')",
 			    schema_tables[t].name);
 			CHECK(count_rows(db, sql) == schema_tables[t].ncols + extra,
