@@ -2,6 +2,7 @@
 #include "schema.h"
 
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 
 #include <openssl/sha.h>
@@ -332,9 +333,27 @@ schema_table_index(const char *name)
 int
 schema_col_index(const struct table_def *t, const char *name)
 {
+	/*
+	 * The rules ask for the same few (table, literal name) pairs for every
+	 * row the server applies: remember the answer by the two pointers. A
+	 * hit is confirmed by comparing the name, so a caller's buffer that
+	 * holds another name at the same address is still answered right.
+	 */
+	static _Thread_local struct { const struct table_def *t; const char *name; int col; }
+	    memo[64];
+	uintptr_t h = ((uintptr_t)t >> 4) ^ ((uintptr_t)name >> 3) ^ ((uintptr_t)name >> 9);
+	unsigned slot = (unsigned)(h % (sizeof memo / sizeof memo[0]));
+
+	if (memo[slot].t == t && memo[slot].name == name &&
+	    strcmp(t->cols[memo[slot].col].name, name) == 0)
+		return memo[slot].col;
 	for (int i = 0; i < t->ncols; i++)
-		if (strcmp(t->cols[i].name, name) == 0)
+		if (strcmp(t->cols[i].name, name) == 0) {
+			memo[slot].t = t;
+			memo[slot].name = name;
+			memo[slot].col = i;
 			return i;
+		}
 	return -1;
 }
 
