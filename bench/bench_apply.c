@@ -6,7 +6,8 @@
  * are captured by a replica (rep_begin/rep_insert/rep_commit) and read back
  * with rep_outbox_peek(), then grouped into PushRequests the way sync does
  * (at most 256 transactions and 4 MiB each). They are applied with
- * store_push() in this process (no network: that is bench_bootstrap's and
+ * store_push_raw() in this process, each transaction with its packed bytes
+ * as tongxind hands them over (no network: that is bench_bootstrap's and
  * bench_noop's business) on a store made by "tongxind init", in which a
  * branch organisation has been pushed first.
  *
@@ -53,6 +54,8 @@ struct load {
 	size_t nrows;
 	Tongxin__PushRequest *reqs;/* batches over txns */
 	size_t nreqs;
+	ProtobufCBinaryData *raw;  /* each txn's bytes as the server receives them */
+	size_t *req_first;         /* index of each batch's first txn */
 	Tongxin__Value *flat;      /* nrows * ncols values (borrowed strings), for plain */
 	const char **ids;          /* nrows ids, for plain */
 	size_t *req_rows;          /* rows in each batch */
@@ -142,13 +145,20 @@ prepare_load(struct load *ld)
 
 	ld->reqs = calloc(ld->ntxns, sizeof *ld->reqs);
 	ld->req_rows = calloc(ld->ntxns, sizeof *ld->req_rows);
-	if (ld->reqs == NULL || ld->req_rows == NULL)
+	ld->raw = calloc(ld->ntxns, sizeof *ld->raw);
+	ld->req_first = calloc(ld->ntxns, sizeof *ld->req_first);
+	if (ld->reqs == NULL || ld->req_rows == NULL || ld->raw == NULL || ld->req_first == NULL)
 		bx_die("out of memory");
 	ld->nrows = 0;
 	for (size_t i = 0; i < ld->ntxns; i++) {
 		size_t len = tongxin__txn__get_packed_size(ld->txns[i]);
 		Tongxin__PushRequest *q = ld->nreqs ? &ld->reqs[ld->nreqs - 1] : NULL;
+		/* The outbox bytes, as the client sends them and tongxind cuts them out of the frame. */
+		if ((ld->raw[i].data = malloc(len ? len : 1)) == NULL)
+			bx_die("out of memory");
+		ld->raw[i].len = tongxin__txn__pack(ld->txns[i], ld->raw[i].data);
 		if (q == NULL || q->n_txns == PUSH_TXNS || bytes + len > PUSH_BYTES) {
+			ld->req_first[ld->nreqs] = i;
 			q = &ld->reqs[ld->nreqs++];
 			tongxin__push_request__init(q);
 			q->txns = &ld->txns[i];
@@ -175,7 +185,10 @@ prepare_load(struct load *ld)
 		}
 }
 
-/* Apply the load with store_push on a fresh store; wall (and *cpu) seconds in store_push. */
+/*
+ * Apply the load with store_push_raw (what tongxind calls: each transaction
+ * with its bytes as received) on a fresh store; wall (and *cpu) seconds in it.
+ */
 static double
 run_apply(const struct load *ld, int k, double *cpu)
 {
@@ -191,8 +204,9 @@ run_apply(const struct load *ld, int k, double *cpu)
 	for (size_t i = 0; i < ld->nreqs; i++) {
 		Tongxin__PushResponse *resp = NULL;
 		double c0 = bx_cpu(), t0 = bx_now();
-		if (store_push(s, &actor, &ld->reqs[i], &resp, err, sizeof err) != 0)
-			bx_die("store_push: %s", err);
+		if (store_push_raw(s, &actor, &ld->reqs[i], &ld->raw[ld->req_first[i]], &resp, err,
+		    sizeof err) != 0)
+			bx_die("store_push_raw: %s", err);
 		spent += bx_now() - t0;
 		*cpu += bx_cpu() - c0;
 		for (size_t j = 0; j < resp->n_results; j++)
@@ -365,7 +379,7 @@ main(int argc, char **argv)
 	replica_close(r);
 
 	bx_load(&load, &ncpu);
-	printf("(b) server apply: store_push of member inserts captured by a replica vs plain\n"
+	printf("(b) server apply: store_push_raw of member inserts captured by a replica vs plain\n"
 	    "    prepared INSERTs of the same rows (ids, values, bookkeeping columns) into the same\n"
 	    "    member table of an identical store; both: WAL, synchronous=FULL, one server\n"
 	    "    transaction per PushRequest (<= %d txns, <= 4 MiB); median of %d runs; files on\n"
@@ -406,6 +420,10 @@ main(int argc, char **argv)
 	for (int li = 0; li < 2; li++) {
 		for (size_t i = 0; i < loads[li].ntxns; i++)
 			tongxin__txn__free_unpacked(loads[li].txns[i], NULL);
+		for (size_t i = 0; i < loads[li].ntxns; i++)
+			free(loads[li].raw[i].data);
+		free(loads[li].raw);
+		free(loads[li].req_first);
 		free(loads[li].txns);
 		free(loads[li].reqs);
 		free(loads[li].req_rows);
