@@ -216,12 +216,6 @@ void pull_page_init(struct pull_page *pg);
 /* Free the page's buffers; accepts a page never used. pg may be reused after pull_page_init. */
 void pull_page_free(struct pull_page *pg);
 /*
- * The frame of this page as a malloc'd buffer of *len bytes that the caller
- * frees (the page gives it up; the next page allocates anew). NULL if there
- * is no frame.
- */
-uint8_t *pull_page_take(struct pull_page *pg, size_t *len);
-/*
  * The next page of rows changed in the actor's scope since req's cursors,
  * read as store_pull reads it (same limits, evictions, resolutions, more),
  * encoded straight from the SQLite columns into pg->frame as the reply to

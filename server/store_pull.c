@@ -85,22 +85,6 @@ pull_page_free(struct pull_page *pg)
 	pg->frame_len = 0;
 }
 
-uint8_t *
-pull_page_take(struct pull_page *pg, size_t *len)
-{
-	uint8_t *p = pg->buf.p;
-
-	if (pg->frame == NULL || p == NULL)
-		return NULL;
-	memmove(p, pg->frame, pg->frame_len);
-	*len = pg->frame_len;
-	pg->buf.p = NULL;
-	pg->buf.len = pg->buf.cap = 0;
-	pg->frame = NULL;
-	pg->frame_len = 0;
-	return p;
-}
-
 /* Decimal length of an integer as SQLite prints it: the byte estimate store_pull always used. */
 static size_t
 int_text_len(sqlite3_int64 v)
