@@ -420,8 +420,9 @@ pipelined_lost_ack(void)
 	    "audited for %d inserts (each must be exactly once)",
 	    (long long)(c2.members - c0.members), (long long)(c2.txn_log - c0.txn_log),
 	    (long long)(c2.audit - c0.audit), N);
-	h_log("pipelined push with a lost acknowledgement: the server committed %lld of %d (the client "
-	    "died after the first result), all %d exactly once after the next sync", (long long)committed, N, N);
+	h_log("pipelined push with a lost acknowledgement: the server committed %lld of %d (the "
+	    "client died after the first result), all %d exactly once after the next sync",
+	    (long long)committed, N, N);
 }
 
 int
