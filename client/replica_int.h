@@ -1,6 +1,7 @@
 /*
- * replica_int.h - the replica's insides, shared by replica.c (the replica,
- * its outbox and acknowledgements) and replica_pull.c (pulled pages).
+ * replica_int.h - the replica's insides, shared by replica.c (opening,
+ * health, salvage), replica_capture.c (local writes), replica_outbox.c (the
+ * outbox and acknowledgements) and replica_pull.c (pulled pages).
  * Outside client/replica*.c only sync_pull.c includes it, for the pull's
  * two brackets (rep_pull_begin, rep_pull_end) at the end of this file.
  */
@@ -62,6 +63,13 @@ struct replica {
 	bool pull_no_indexes;             /* secondary indexes dropped (meta pull_indexes) */
 	int pull_cache_saved;             /* PRAGMA cache_size to put back at the end */
 };
+
+/* An integer from meta through the kept statement, or dflt (replica_capture.c). */
+int64_t rep_meta_int(struct replica *r, const char *key, int64_t dflt);
+/* Set an integer in meta through the kept statement; 0 or -1 (replica_capture.c). */
+int rep_meta_set(struct replica *r, const char *key, int64_t v);
+/* Forget the local transaction's gathered changes (replica.c). */
+void rep_changes_free(struct replica *r);
 
 /* Record damage met in the replica file (replica.c); the first description is kept unless replace. */
 void damage_note(const char *detail, bool replace);

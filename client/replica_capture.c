@@ -1,0 +1,445 @@
+/*
+ * replica_capture.c - a clerk's local writes: a local transaction (rep_begin,
+ * rep_commit), its rows (rep_insert, rep_update, rep_delete) and the outbox
+ * entry each transaction leaves for the next push. See replica.h.
+ */
+#include "replica.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "pbwire.h"
+#include "replica_int.h"
+#include "rowhash.h"
+#include "log.h"
+#include "reason.h"
+#include "value.h"
+#include "vocab.h"
+
+/* An integer from meta through the kept statement (rep_begin runs once per write). */
+int64_t
+rep_meta_int(struct replica *r, const char *key, int64_t dflt)
+{
+	int64_t v = dflt;
+
+	sqlite3_bind_text(r->meta_get, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(r->meta_get) == SQLITE_ROW &&
+	    sqlite3_column_type(r->meta_get, 0) != SQLITE_NULL)
+		v = sqlite3_column_int64(r->meta_get, 0);
+	sqlite3_reset(r->meta_get);
+	return v;
+}
+
+int
+rep_meta_set(struct replica *r, const char *key, int64_t v)
+{
+	int rc;
+
+	sqlite3_bind_text(r->meta_put, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(r->meta_put, 2, v);
+	rc = sqlite3_step(r->meta_put);
+	sqlite3_reset(r->meta_put);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+rep_begin(struct replica *r, const char *operator_name)
+{
+	if (r->in_txn)
+		return -1;
+	if (db_exec(r->db, "BEGIN IMMEDIATE", NULL, 0) != 0)
+		return -1;
+	r->in_txn = 1;
+	r->seq = (uint64_t)rep_meta_int(r, "next_seq", 1);
+	snprintf(r->operator_name, sizeof r->operator_name, "%s",
+	    operator_name ? operator_name : "");
+	r->chunk_len = 0;
+	r->nchanges = 0;
+	return 0;
+}
+
+void
+rep_rollback(struct replica *r)
+{
+	if (!r->in_txn)
+		return;
+	db_exec(r->db, "ROLLBACK", NULL, 0);
+	rep_changes_free(r);
+	r->in_txn = 0;
+}
+
+/* Write the changes gathered so far as one outbox transaction. */
+static int
+flush_chunk(struct replica *r, char *err, size_t errlen)
+{
+	Tongxin__Txn tx = TONGXIN__TXN__INIT;
+	uint8_t *buf;
+	size_t n, hn;
+	int rc;
+
+	if (r->nchanges == 0)
+		return 0;
+	r->hlc = hlc_next(r->hlc);
+	tx.seq = r->seq;
+	tx.hlc = r->hlc;
+	tx.local_time_ms = now_ms();
+	tx.operator_name = r->operator_name;
+	/* The header (no changes), then the changes already packed. */
+	hn = tongxin__txn__get_packed_size(&tx);
+	n = hn + r->chunk_len;
+	if ((buf = malloc(n)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	tongxin__txn__pack(&tx, buf);
+	memcpy(buf + hn, r->chunk, r->chunk_len);
+	tx.n_changes = r->nchanges;
+	sqlite3_bind_int64(r->outbox_put, 1, (sqlite3_int64)tx.seq);
+	sqlite3_bind_int64(r->outbox_put, 2, (sqlite3_int64)tx.hlc);
+	sqlite3_bind_int64(r->outbox_put, 3, tx.local_time_ms);
+	sqlite3_bind_int64(r->outbox_put, 4, (sqlite3_int64)tx.n_changes);
+	sqlite3_bind_blob(r->outbox_put, 5, buf, (int)n, SQLITE_STATIC);
+	rc = sqlite3_step(r->outbox_put);
+	sqlite3_reset(r->outbox_put);
+	sqlite3_clear_bindings(r->outbox_put);
+	free(buf);
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "cannot write the outbox: %s", sqlite3_errmsg(r->db));
+		return -1;
+	}
+	r->chunk_len = 0;
+	r->nchanges = 0;
+	r->seq++;
+	return 0;
+}
+
+int
+rep_commit(struct replica *r, char *err, size_t errlen)
+{
+	if (!r->in_txn) {
+		snprintf(err, errlen, "no transaction");
+		return -1;
+	}
+	if (flush_chunk(r, err, errlen) != 0 ||
+	    rep_meta_set(r, "next_seq", (int64_t)r->seq) != 0 ||
+	    rep_meta_set(r, "hlc", (int64_t)r->hlc) != 0 ||
+	    db_exec(r->db, "COMMIT", err, errlen) != 0) {
+		if (err[0] == '\0')
+			snprintf(err, errlen, "cannot commit: %s", sqlite3_errmsg(r->db));
+		rep_rollback(r);
+		return -1;
+	}
+	rep_changes_free(r);
+	r->in_txn = 0;
+	return 0;
+}
+
+/* Copy n values into a new malloc'd array of Value pointers. */
+static Tongxin__Value **
+values_dup(const Tongxin__Value *const *src, const Tongxin__Value *flat, size_t n)
+{
+	Tongxin__Value **out = calloc(n ? n : 1, sizeof *out);
+
+	if (out == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		const Tongxin__Value *v = src ? src[i] : &flat[i];
+		if ((out[i] = malloc(sizeof **out)) == NULL || value_copy(out[i], v) != 0) {
+			free(out[i]);
+			while (i-- > 0) {
+				value_clear(out[i]);
+				free(out[i]);
+			}
+			free(out);
+			return NULL;
+		}
+	}
+	return out;
+}
+
+/* Append c, packed, to the chunk as one element of Txn field 5. */
+static int
+chunk_append(struct replica *r, const Tongxin__Change *c)
+{
+	size_t n = tongxin__change__get_packed_size(c), need = n + 11;
+
+	if (r->chunk_len + need > r->chunk_cap) {
+		size_t cap = r->chunk_cap ? r->chunk_cap * 2 : 65536;
+		uint8_t *p;
+		while (cap < r->chunk_len + need)
+			cap *= 2;
+		if ((p = realloc(r->chunk, cap)) == NULL)
+			return -1;
+		r->chunk = p;
+		r->chunk_cap = cap;
+	}
+	r->chunk[r->chunk_len++] = 5 << 3 | 2;   /* field 5, length-delimited */
+	for (size_t v = n; ; v >>= 7) {
+		r->chunk[r->chunk_len++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+		if (v <= 0x7f)
+			break;
+	}
+	r->chunk_len += tongxin__change__pack(c, r->chunk + r->chunk_len);
+	return 0;
+}
+
+/*
+ * Record a change in the transaction and mark its row pending. The change
+ * is packed at once; c stays the caller's.
+ */
+static int
+record_change(struct replica *r, const Tongxin__Change *c, char *err, size_t errlen)
+{
+	int rc;
+
+	if (r->nchanges == REP_TXN_MAX_CHANGES && flush_chunk(r, err, errlen) != 0)
+		return -1;
+	if (chunk_append(r, c) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	r->nchanges++;
+	/*
+	 * A row this device inserted cannot come back in a pull before its
+	 * insert is acknowledged (a sync pushes before it pulls), so inserts
+	 * need no pending mark; a later update or delete adds its own.
+	 */
+	if (c->op == TONGXIN__CHANGE__OP__OP_INSERT)
+		return 0;
+	sqlite3_bind_text(r->pending_put, 1, c->row_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(r->pending_put, 2, (sqlite3_int64)r->seq);
+	sqlite3_bind_int(r->pending_put, 3, (int)c->table);
+	rc = sqlite3_step(r->pending_put);
+	sqlite3_reset(r->pending_put);
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "cannot record the change: %s", sqlite3_errmsg(r->db));
+		return -1;
+	}
+	return 0;
+}
+
+static Tongxin__Change *
+change_new(int t, const char *id, Tongxin__Change__Op op, size_t n)
+{
+	Tongxin__Change *c = malloc(sizeof *c);
+
+	if (c == NULL)
+		return NULL;
+	tongxin__change__init(c);
+	c->table = (uint32_t)t;
+	c->op = op;
+	if ((c->row_id = strdup(id)) == NULL ||
+	    (n && (c->cols = calloc(n, sizeof *c->cols)) == NULL)) {
+		tongxin__change__free_unpacked(c, NULL);
+		return NULL;
+	}
+	return c;
+}
+
+int
+rep_insert(struct replica *r, int t, const Tongxin__Value *vals, char id_out[ID_TEXT_LEN + 1],
+    char *err, size_t errlen)
+{
+	const struct table_def *td = &schema_tables[t];
+	sqlite3_stmt *st = r->ins[t];
+	Tongxin__Change c = TONGXIN__CHANGE__INIT;
+	uint32_t cols[MAX_COLS];
+	Tongxin__Value *vp[MAX_COLS];
+	int rc;
+
+	if (!r->in_txn || id_new(id_out) != 0) {
+		snprintf(err, errlen, r->in_txn ? "random number generator failed" : "no transaction");
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, id_out, -1, SQLITE_STATIC);
+	for (int k = 0; k < td->ncols; k++)
+		value_bind_static(st, k + 2, &vals[k]);
+	sqlite3_bind_int64(st, td->ncols + 2, 0);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);   /* every parameter is bound again next time */
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "cannot insert into %s: %s", td->name, sqlite3_errmsg(r->db));
+		return -1;
+	}
+	/* Only the columns that are set go on the wire; the values are borrowed. */
+	c.table = (uint32_t)t;
+	c.row_id = id_out;
+	c.op = TONGXIN__CHANGE__OP__OP_INSERT;
+	c.cols = cols;
+	c.values = vp;
+	for (int k = 0; k < td->ncols; k++) {
+		if (vals[k].kind_case == TONGXIN__VALUE__KIND__NOT_SET)
+			continue;
+		cols[c.n_cols++] = (uint32_t)k;
+		vp[c.n_values++] = (Tongxin__Value *)&vals[k];
+	}
+	return record_change(r, &c, err, errlen);
+}
+
+int
+rep_get(struct replica *r, int t, const char *id, Tongxin__Value *vals, uint64_t *version)
+{
+	sqlite3_stmt *st = r->get[t];
+	int nc = schema_tables[t].ncols, rc, found = 0;
+
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		found = 1;
+		for (int c = 0; c < nc; c++)
+			if (value_from_column(st, c, &vals[c]) != 0)
+				found = -1;
+		if (version)
+			*version = (uint64_t)sqlite3_column_int64(st, nc);
+	} else if (rc != SQLITE_DONE) {
+		found = -1;
+	}
+	sqlite3_reset(st);
+	if (found < 0)
+		for (int c = 0; c < nc; c++)
+			value_clear(&vals[c]);
+	return found;
+}
+
+/* Write all columns of a row from vals. */
+static int
+write_row(struct replica *r, int t, const char *id, const Tongxin__Value *vals)
+{
+	sqlite3_stmt *st = r->upd[t];
+	int rc;
+
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	for (int k = 0; k < schema_tables[t].ncols; k++)
+		value_bind(st, k + 2, &vals[k]);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+rep_update(struct replica *r, int t, const char *id, const uint32_t *cols,
+    const Tongxin__Value *vals, size_t n, char *err, size_t errlen)
+{
+	const struct table_def *td = &schema_tables[t];
+	Tongxin__Value cur[MAX_COLS];
+	Tongxin__Value newv[MAX_COLS];
+	uint64_t version = 0;
+	Tongxin__Change *c = NULL;
+	int found, rc = -1;
+
+	if (!r->in_txn) {
+		snprintf(err, errlen, "no transaction");
+		return -1;
+	}
+	memset(cur, 0, sizeof cur);
+	if ((found = rep_get(r, t, id, cur, &version)) <= 0) {
+		snprintf(err, errlen, found == 0 ? "%s: no row with id %s" : "%s: cannot read %s",
+		    td->name, id);
+		return -1;
+	}
+	memcpy(newv, cur, sizeof newv);   /* borrowed strings */
+	if ((c = change_new(t, id, TONGXIN__CHANGE__OP__OP_UPDATE, n)) == NULL ||
+	    (c->values = calloc(n ? n : 1, sizeof *c->values)) == NULL ||
+	    (c->before = calloc(n ? n : 1, sizeof *c->before)) == NULL)
+		goto oom;
+	c->base_version = version;
+	for (size_t i = 0; i < n; i++) {
+		if (cols[i] >= (uint32_t)td->ncols) {
+			snprintf(err, errlen, "%s: no column %u", td->name, cols[i]);
+			goto out;
+		}
+		if (value_eq(&cur[cols[i]], &vals[i]))
+			continue;   /* not a change */
+		newv[cols[i]] = vals[i];
+		c->cols[c->n_cols++] = cols[i];
+		if ((c->values[c->n_values] = malloc(sizeof **c->values)) == NULL)
+			goto oom;
+		if (value_copy(c->values[c->n_values], &vals[i]) != 0) {
+			free(c->values[c->n_values]);
+			goto oom;
+		}
+		c->n_values++;
+		if ((c->before[c->n_before] = malloc(sizeof **c->before)) == NULL)
+			goto oom;
+		if (value_copy(c->before[c->n_before], &cur[cols[i]]) != 0) {
+			free(c->before[c->n_before]);
+			goto oom;
+		}
+		c->n_before++;
+	}
+	if (c->n_cols == 0) {
+		rc = 0;   /* nothing changed: nothing to record */
+		goto out;
+	}
+	if (write_row(r, t, id, newv) != 0) {
+		snprintf(err, errlen, "cannot update %s: %s", td->name, sqlite3_errmsg(r->db));
+		goto out;
+	}
+	rc = record_change(r, c, err, errlen);
+	goto out;
+oom:
+	snprintf(err, errlen, "out of memory");
+out:
+	if (c != NULL)
+		tongxin__change__free_unpacked(c, NULL);
+	for (int k = 0; k < td->ncols; k++)
+		value_clear(&cur[k]);
+	return rc;
+}
+
+int
+rep_delete(struct replica *r, int t, const char *id, char *err, size_t errlen)
+{
+	const struct table_def *td = &schema_tables[t];
+	Tongxin__Value cur[MAX_COLS];
+	const Tongxin__Value *curp[MAX_COLS];
+	uint64_t version = 0;
+	Tongxin__Change *c = NULL;
+	int found, rc = -1;
+	size_t n = 0;
+
+	if (!r->in_txn) {
+		snprintf(err, errlen, "no transaction");
+		return -1;
+	}
+	memset(cur, 0, sizeof cur);
+	if ((found = rep_get(r, t, id, cur, &version)) <= 0) {
+		snprintf(err, errlen, found == 0 ? "%s: no row with id %s" : "%s: cannot read %s",
+		    td->name, id);
+		return -1;
+	}
+	/* The base is every column: the server refuses the delete if any has moved on. */
+	if ((c = change_new(t, id, TONGXIN__CHANGE__OP__OP_DELETE, (size_t)td->ncols)) == NULL)
+		goto oom;
+	for (int k = 0; k < td->ncols; k++) {
+		c->cols[n] = (uint32_t)k;
+		curp[n++] = &cur[k];
+	}
+	c->n_cols = n;
+	if ((c->before = values_dup(curp, NULL, n)) == NULL ||
+	    (c->values = values_dup(curp, NULL, n)) == NULL)
+		goto oom;
+	c->n_before = c->n_values = n;
+	c->base_version = version;
+	sqlite3_bind_text(r->del[t], 1, id, -1, SQLITE_STATIC);
+	found = sqlite3_step(r->del[t]);
+	sqlite3_reset(r->del[t]);
+	if (found != SQLITE_DONE) {
+		snprintf(err, errlen, "cannot delete from %s: %s", td->name, sqlite3_errmsg(r->db));
+		goto out;
+	}
+	rc = record_change(r, c, err, errlen);
+	goto out;
+oom:
+	snprintf(err, errlen, "out of memory");
+out:
+	if (c != NULL)
+		tongxin__change__free_unpacked(c, NULL);
+	for (int k = 0; k < td->ncols; k++)
+		value_clear(&cur[k]);
+	return rc;
+}
