@@ -1,7 +1,8 @@
 /*
  * replica_int.h - the replica's insides, shared by replica.c (opening,
  * health, salvage), replica_capture.c (local writes), replica_outbox.c (the
- * outbox and acknowledgements) and replica_pull.c (pulled pages).
+ * outbox and acknowledgements), replica_meta.c (last contact, kept blobs)
+ * and replica_pull.c (pulled pages).
  * Outside client/replica*.c only sync_pull.c includes it, for the pull's
  * two brackets (rep_pull_begin, rep_pull_end) at the end of this file.
  */
