@@ -657,7 +657,7 @@ replica_open(const char *path, char *err, size_t errlen)
 		    path);
 		goto fail;
 	}
-	if (replica_migrate(r, err, errlen) != 0)
+	if (replica_migrate(r, err, errlen) != 0 || rep_capture_migrate(r, err, errlen) != 0)
 		goto fail;
 	if (prepare_all(r) != 0) {
 		snprintf(err, errlen, "cannot prepare statements: %s", sqlite3_errmsg(r->db));
