@@ -1126,7 +1126,7 @@ out:
 /*
  * member export [--branch CODE] [--all] FILE.csv|-: every member on the
  * books (--all: also those who left) under the branch (its subtree; default
- * the whole replica), one row each, as dom_roster_export_table() makes it:
+ * the whole replica), one row each, as dom_roster_export_write() makes it:
  * the import's header names, values the import accepts. Written by the one
  * CSV writer (table.h) as the rows are read (dom_roster_export_write: no
  * row is kept): citizen ID numbers stay text, formula cells are

@@ -140,31 +140,6 @@ export_rows(struct replica *r, sqlite3_stmt *st, struct table *t, int n, long *c
 	return 0;
 }
 
-int
-dom_roster_export_table(struct replica *r, const char *org_id, bool all, struct table **out,
-    long *rows, struct dom_error *e)
-{
-	sqlite3_stmt *st = NULL;
-	struct table *t = NULL;
-	long count;
-	int n;
-
-	dom_error_clear(e);
-	*out = NULL;
-	if (export_open(r, org_id, all, &t, &st, &n, e) != 0)
-		return -1;
-	if (export_rows(r, st, t, n, &count, e) != 0) {
-		sqlite3_finalize(st);
-		table_free(t);
-		return -1;
-	}
-	sqlite3_finalize(st);
-	if (rows)
-		*rows = count;
-	*out = t;
-	return 0;
-}
-
 /* The number of members the export of org_id's subtree (NULL or "": all) has. */
 static int
 export_count(struct replica *r, const char *org_id, bool all, long *count, struct dom_error *e)

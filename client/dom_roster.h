@@ -23,17 +23,12 @@
  * the organisation's code, vocabularies and booleans typed so the CSV
  * writer shows their labels (男, 汉族, 是/否), dues_base as a number.
  * Ordered by branch code, name, id. *rows gets the count (may be NULL).
- * DOM_INVALID when more than DOM_ROSTER_EXPORT_MAX members match.
- */
-int dom_roster_export_table(struct replica *r, const char *org_id, bool all, struct table **out,
-    long *rows, struct dom_error *e);
-/*
- * The same export written to f as CSV while it is read (table.h's stream:
- * no row kept, so a street's roster takes a few megabytes), byte for byte
- * what table_print(TABLE_CSV) writes of dom_roster_export_table's table.
- * The members are counted first in the same read snapshot: over
- * DOM_ROSTER_EXPORT_MAX writes nothing (DOM_INVALID). DOM_FAIL when the
- * replica cannot be read or f cannot be written (f may then hold a part).
+ * The export is written to f as CSV while it is read (table.h's stream:
+ * no row kept, so a street's roster takes a few megabytes): the one CSV
+ * writer's TABLE_CSV form. The members are counted first in the same read
+ * snapshot: over DOM_ROSTER_EXPORT_MAX writes nothing (DOM_INVALID).
+ * DOM_FAIL when the replica cannot be read or f cannot be written (f may
+ * then hold a part).
  */
 int dom_roster_export_write(struct replica *r, const char *org_id, bool all, FILE *f, long *rows,
     struct dom_error *e);
