@@ -79,6 +79,7 @@ sync_thread(void *arg)
 	struct sync_opts o = { 0 };
 	struct sync_report rep;
 	enum sync_fail f = SYNC_LOCAL;
+	struct dom_error e;
 	char err[1024] = "";
 	struct replica *r;
 	int rc = -1;
@@ -88,6 +89,14 @@ sync_thread(void *arg)
 	o.operator_name = s->has_op ? s->op : NULL;
 	if ((r = replica_open(s->path, err, sizeof err)) != NULL) {
 		rc = sync_run(r, &o, &rep, &f, err, sizeof err);
+		/*
+		 * A first pull drops the desk's name index with the replica's
+		 * own: build it here, off the loop, rather than in the first
+		 * roster request after the sync. Nothing to do when it is there.
+		 */
+		if (rc == 0 && dom_prepare_indexes(r, &e) != 0)
+			fprintf(stderr, "tongxin ui: %s (the roster will build it when asked)\n",
+			    e.msg);
 		replica_close(r);
 	}
 	pthread_mutex_lock(&s->mu);
