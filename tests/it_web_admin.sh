@@ -20,13 +20,8 @@
 # $TX_WEB_SHOTS (default: it_web_admin.shots in the working directory).
 . "$(dirname "$0")/lib.sh"
 
-WEB=$TESTS_DIR/web
-[ -x /usr/bin/chromium ] || fail "/usr/bin/chromium is missing: run scripts/deps.sh (apt-get install chromium fonts-noto-cjk)"
-command -v node >/dev/null || fail "node is missing (Node.js 18 or later)"
+need_browser
 command -v sqlite3 >/dev/null || fail "the sqlite3 shell is missing"
-[ -d "$WEB/node_modules/puppeteer-core" ] ||
-	fail "puppeteer-core is missing: run scripts/deps.sh (npm ci in tests/web)"
-SHOTS=${TX_WEB_SHOTS:-$PWD/it_web_admin.shots}
 D=$TX_TMP
 chmod 700 "$D"
 tx() { local n=$1; shift; "$TONGXIN" --replica "$D/$n.db" "$@"; }

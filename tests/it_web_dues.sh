@@ -11,12 +11,7 @@
 # directory).
 . "$(dirname "$0")/lib.sh"
 
-WEB=$TESTS_DIR/web
-[ -x /usr/bin/chromium ] || fail "/usr/bin/chromium is missing: run scripts/deps.sh (apt-get install chromium fonts-noto-cjk)"
-command -v node >/dev/null || fail "node is missing (Node.js 18 or later)"
-[ -d "$WEB/node_modules/puppeteer-core" ] ||
-	fail "puppeteer-core is missing: run scripts/deps.sh (npm ci in tests/web)"
-SHOTS=${TX_WEB_SHOTS:-$PWD/it_web_dues.shots}
+need_browser
 D=$TX_TMP
 chmod 700 "$D"
 tx() { "$TONGXIN" "$@"; }
@@ -55,12 +50,7 @@ tx "${O[@]}" -q sync
 stop_server   # the desk works offline
 
 step "start the desk"
-"$TONGXIN" "${O[@]}" ui >"$D/ui.log" 2>&1 &
-UI_PID=$!
-TX_BG_PIDS+=("$UI_PID")
-wait_for_text "$D/ui.log" "token=" 30
-URL=$(grep -o 'http://127.0.0.1:[0-9]*/?token=[0-9a-f]*' "$D/ui.log")
-[ -n "$URL" ] || fail "no token URL in the desk's output: $(cat "$D/ui.log")"
+desk_start 30 "${O[@]}" ui
 
 step "the story in chromium"
 rm -rf "$SHOTS"

@@ -68,19 +68,8 @@ q() { sqlite3 "$DB" "$1"; }
 tx --replica "$DB" join "$D/office.bundle" >/dev/null || fail "join office"
 UI_PORT=$(free_port)
 B=http://127.0.0.1:$UI_PORT
-"$TONGXIN" --replica "$DB" ui --listen "127.0.0.1:$UI_PORT" >"$D/ui.log" 2>&1 &
-UI_PID=$!
-TX_BG_PIDS+=("$UI_PID")
-wait_for_text "$D/ui.log" "token=" 10
-URL=$(grep -o "http://127.0.0.1:$UI_PORT/?token=[0-9a-f]*" "$D/ui.log")
-[ -n "$URL" ] || fail "no token URL in the desk's output: $(cat "$D/ui.log")"
-curl -s -o /dev/null -D "$D/login" "$URL"
-COOKIE=$(sed -n 's/^Set-Cookie: \([^;]*\);.*/\1/ip' "$D/login" | tr -d '\r')
-[ -n "$COOKIE" ] || fail "the token link set no cookie"
-J=(-H "Cookie: $COOKIE")
-CSRF=$(curl -s "${J[@]}" "$B/api/session" |
-	python3 -c 'import json, sys; print(json.load(sys.stdin)["csrf"])')
-[ ${#CSRF} = 64 ] || fail "no CSRF token from /api/session"
+desk_start 10 --replica "$DB" ui --listen "127.0.0.1:$UI_PORT"
+desk_login
 [ "$(q "SELECT count(*) FROM sqlite_schema WHERE name = 'ui_member_gram_upd'")" = 1 ] ||
 	fail "the desk made no name index on start"
 

@@ -53,12 +53,7 @@ expect_contains "$D/help.out" "TLS"
 step "start the desk"
 UI_PORT=$(free_port)
 B=http://127.0.0.1:$UI_PORT
-"$TONGXIN" --replica "$DB" ui --listen "127.0.0.1:$UI_PORT" >"$D/ui.log" 2>&1 &
-UI_PID=$!
-TX_BG_PIDS+=("$UI_PID")
-wait_for_text "$D/ui.log" "token=" 10
-URL=$(grep -o "http://127.0.0.1:$UI_PORT/?token=[0-9a-f]*" "$D/ui.log")
-[ -n "$URL" ] || fail "no token URL in the desk's output: $(cat "$D/ui.log")"
+desk_start 10 --replica "$DB" ui --listen "127.0.0.1:$UI_PORT"
 
 # status METHOD PATH [curl args...]: the HTTP status alone.
 status() {

@@ -16,12 +16,7 @@
 # Screenshots (1366x768) go to $TX_WEB_SHOTS (default it_web_report.shots).
 . "$(dirname "$0")/lib.sh"
 
-WEB=$TESTS_DIR/web
-[ -x /usr/bin/chromium ] || fail "/usr/bin/chromium is missing: run scripts/deps.sh (apt-get install chromium fonts-noto-cjk)"
-command -v node >/dev/null || fail "node is missing (Node.js 18 or later)"
-[ -d "$WEB/node_modules/puppeteer-core" ] ||
-	fail "puppeteer-core is missing: run scripts/deps.sh (npm ci in tests/web)"
-SHOTS=${TX_WEB_SHOTS:-$PWD/it_web_report.shots}
+need_browser
 D=$TX_TMP
 chmod 700 "$D"
 tx() { "$TONGXIN" "$@"; }

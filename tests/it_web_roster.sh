@@ -61,13 +61,9 @@ EOF
 [ "$(sqlite3 "$DB" 'SELECT count(*) FROM member')" = "$N" ] || fail "the members were not written"
 
 step "start the desk"
-"$TONGXIN" --replica "$DB" ui >"$D/ui.log" 2>&1 &
-UI_PID=$!
-TX_BG_PIDS+=("$UI_PID")
 # The first start on a replica makes the roster's local index and the names'
 # pieces (a few seconds for 100,000 members, once).
-wait_for_text "$D/ui.log" "token=" 120
-URL=$(grep -o 'http://127.0.0.1:[0-9]*/?token=[0-9a-f]*' "$D/ui.log")
+desk_start 120 --replica "$DB" ui
 B=${URL%%/?token=*}
 curl -s -o /dev/null -D "$D/login" "$URL"
 COOKIE=$(sed -n 's/^Set-Cookie: \([^;]*\);.*/\1/ip' "$D/login" | tr -d '\r')

@@ -57,14 +57,8 @@ OUT0=$(q "SELECT count(*) FROM outbox")
 step "start the desk and sign in"
 UI_PORT=$(free_port)
 B=http://127.0.0.1:$UI_PORT
-"$TONGXIN" --replica "$DB" ui --listen "127.0.0.1:$UI_PORT" >"$D/ui.log" 2>&1 &
-TX_BG_PIDS+=("$!")
-wait_for_text "$D/ui.log" "token=" 10
-URL=$(grep -o "http://127.0.0.1:$UI_PORT/?token=[0-9a-f]*" "$D/ui.log")
-curl -s -o /dev/null -D "$D/login" "$URL"
-COOKIE=$(sed -n 's/^Set-Cookie: \([^;]*\);.*/\1/ip' "$D/login" | tr -d '\r')
-J=(-H "Cookie: $COOKIE")
-CSRF=$(curl -s "${J[@]}" "$B/api/session" | python3 -c 'import json, sys; print(json.load(sys.stdin)["csrf"])')
+desk_start 10 --replica "$DB" ui --listen "127.0.0.1:$UI_PORT"
+desk_login
 OK=(-H "X-Tongxin-CSRF: $CSRF" -H "Origin: $B")
 
 # api METHOD PATH [curl args]: the status; the body in $D/body.

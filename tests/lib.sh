@@ -33,6 +33,13 @@
 #   idn_male YYYYMMDD [N]          a man's citizen ID: region 110105 (北京市朝阳区, GB/T 2260),
 #   idn_female YYYYMMDD [N]        born YYYYMMDD, 17th digit odd (man) / even (woman);
 #                                  N (0-498, default 0) tells people born the same day apart
+#   need_browser                   chromium, node and puppeteer-core are here; sets WEB
+#                                  (tests/web) and SHOTS ($TX_WEB_SHOTS or NAME.shots)
+#   desk_start SECS ARGS...        "$TONGXIN" ARGS (ending with ui and its options) in the
+#                                  background, its output in $TX_TMP/ui.log; waits SECS for
+#                                  the one-time link; sets UI_PID and URL
+#   desk_login                     opens URL as a browser would; sets B (the desk's base
+#                                  URL), COOKIE, J (curl's cookie arguments) and CSRF
 
 set -euo pipefail
 
@@ -273,4 +280,38 @@ idn_male() {
 idn_female() {
 	local n=${2:-0}
 	idn "110105$1$(printf '%03d' $((2 * 10#$n + 2)))"
+}
+
+# The web desk's browser tests need chromium, node and puppeteer-core.
+need_browser() {
+	WEB=$TESTS_DIR/web
+	[ -x /usr/bin/chromium ] || fail "/usr/bin/chromium is missing: run scripts/deps.sh (apt-get install chromium fonts-noto-cjk)"
+	command -v node >/dev/null || fail "node is missing (Node.js 18 or later)"
+	[ -d "$WEB/node_modules/puppeteer-core" ] ||
+		fail "puppeteer-core is missing: run scripts/deps.sh (npm ci in tests/web)"
+	SHOTS=${TX_WEB_SHOTS:-$PWD/$TX_NAME.shots}
+}
+
+# Start the desk ("$TONGXIN" "$@" with the verb ui) and wait for its link.
+desk_start() {
+	local secs=$1
+	shift
+	"$TONGXIN" "$@" >"$TX_TMP/ui.log" 2>&1 &
+	UI_PID=$!
+	TX_BG_PIDS+=("$UI_PID")
+	wait_for_text "$TX_TMP/ui.log" "token=" "$secs"
+	URL=$(grep -o 'http://127.0.0.1:[0-9]*/?token=[0-9a-f]*' "$TX_TMP/ui.log" | head -n 1)
+	[ -n "$URL" ] || fail "no token URL in the desk's output: $(cat "$TX_TMP/ui.log")"
+}
+
+# Log in to the started desk with its one-time link, as curl.
+desk_login() {
+	B=${URL%%/?token=*}
+	curl -s -o /dev/null -D "$TX_TMP/login" "$URL"
+	COOKIE=$(sed -n 's/^Set-Cookie: \([^;]*\);.*/\1/ip' "$TX_TMP/login" | tr -d '\r')
+	[ -n "$COOKIE" ] || fail "the desk's one-time link set no cookie"
+	J=(-H "Cookie: $COOKIE")
+	CSRF=$(curl -s "${J[@]}" "$B/api/session" |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)["csrf"])')
+	[ ${#CSRF} = 64 ] || fail "no CSRF token from /api/session"
 }
