@@ -441,7 +441,14 @@ schema_ddl(char *buf, size_t cap, int server)
 			PUT(",\n  _version INTEGER NOT NULL DEFAULT 0");
 		PUT("\n);\n");
 		if (server) {
-			PUT("CREATE INDEX %s_version ON %s(_version);\n", td->name, td->name);
+			/*
+			 * The pull's order with the columns of its echo filter: a pull
+			 * leaves a device's own echoes out from this index alone, without
+			 * reading their rows (store_pull.c; store_migrate makes it in
+			 * databases that have the older %s_version).
+			 */
+			PUT("CREATE INDEX %s_pull ON %s(_version, _echo, _device);\n", td->name,
+			    td->name);
 			PUT("CREATE INDEX %s_scope ON %s(_scope);\n", td->name, td->name);
 		}
 		for (int c = 0; c < td->ncols; c++) {
