@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1129,6 +1130,129 @@ done:
 	EVP_PKEY_free(key);
 	OPENSSL_clear_free(buf, PKI_BUNDLE_MAX + 2);
 	return rc;
+}
+
+/* A PEM block of a bundle's text: its label and the bytes from BEGIN to after END's line. */
+struct pem_span {
+	const char *label, *start;
+	size_t label_len, len;
+};
+
+/*
+ * The PEM blocks of buf (at most max) into spans, in order. Returns their
+ * count, or -1 when a block does not end or there are more than max.
+ */
+static int
+pem_spans(const char *buf, size_t len, struct pem_span *spans, int max)
+{
+	const char *p = buf, *end = buf + len;
+	int n = 0;
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p)), *lab, *labe, *q;
+		const char *next = eol != NULL ? eol + 1 : end;
+
+		if ((size_t)(end - p) < 16 || memcmp(p, "-----BEGIN ", 11) != 0) {
+			p = next;
+			continue;
+		}
+		if (eol == NULL || n == max)
+			return -1;
+		lab = p + 11;
+		for (labe = lab; labe < eol && *labe != '-'; labe++)
+			;
+		if (labe == lab || (size_t)(eol - labe) < 5 || memcmp(labe, "-----", 5) != 0)
+			return -1;
+		/* The END line with the same label. */
+		for (q = next; q < end; ) {
+			const char *qe = memchr(q, '\n', (size_t)(end - q));
+			const char *qn = qe != NULL ? qe + 1 : end;
+			if ((size_t)(end - q) >= 9 + (size_t)(labe - lab) + 5 &&
+			    memcmp(q, "-----END ", 9) == 0 &&
+			    memcmp(q + 9, lab, (size_t)(labe - lab)) == 0 &&
+			    memcmp(q + 9 + (labe - lab), "-----", 5) == 0) {
+				spans[n].label = lab;
+				spans[n].label_len = (size_t)(labe - lab);
+				spans[n].start = p;
+				spans[n].len = (size_t)(qn - p);
+				n++;
+				break;
+			}
+			q = qn;
+		}
+		if (q >= end)
+			return -1;
+		p = spans[n - 1].start + spans[n - 1].len;
+	}
+	return n;
+}
+
+static bool
+span_is(const struct pem_span *sp, const char *label)
+{
+	return sp->label_len == strlen(label) && memcmp(sp->label, label, sp->label_len) == 0;
+}
+
+/* A copy of the span as a NUL-terminated OPENSSL_malloc'd text; NULL when out of memory. */
+static char *
+span_text(const struct pem_span *sp)
+{
+	char *t = OPENSSL_malloc(sp->len + 1);
+
+	if (t != NULL) {
+		memcpy(t, sp->start, sp->len);
+		t[sp->len] = '\0';
+	}
+	return t;
+}
+
+int
+pki_bundle_load(const char *path, struct pki_cred *c, char *server_addr, size_t addrlen,
+    char *err, size_t errlen)
+{
+	char addr[PKI_ADDR_MAX + 1];
+	struct pem_span sp[4];
+	char *buf = NULL;
+	size_t len = 0;
+	int rc = -2;
+
+	ERR_clear_error();
+	if (path == NULL || c == NULL) {
+		snprintf(err, errlen, "pki_bundle_load: missing argument");
+		return -1;
+	}
+	memset(c, 0, sizeof *c);
+	if (server_addr != NULL && addrlen > 0)
+		server_addr[0] = '\0';
+	if ((buf = bundle_slurp(path, &len, err, errlen)) == NULL)
+		return -1;
+	if (bundle_server(path, buf, len, addr, server_addr != NULL ? addrlen : sizeof addr,
+	    err, errlen) == -1) {
+		rc = -1;
+		goto done;
+	}
+	/* Exactly an unencrypted key and two certificates, in the order pki_bundle_write writes. */
+	if (pem_spans(buf, len, sp, 4) != 3 ||
+	    !(span_is(&sp[0], "PRIVATE KEY") || span_is(&sp[0], "EC PRIVATE KEY")) ||
+	    memmem(sp[0].start, sp[0].len, "Proc-Type:", 10) != NULL ||
+	    !span_is(&sp[1], "CERTIFICATE") || !span_is(&sp[2], "CERTIFICATE"))
+		goto done;
+	c->key_pem = span_text(&sp[0]);
+	c->cert_pem = span_text(&sp[1]);
+	c->ca_pem = span_text(&sp[2]);
+	if (c->key_pem == NULL || c->cert_pem == NULL || c->ca_pem == NULL) {
+		pki_cred_clear(c);
+		snprintf(err, errlen, "bundle %s: out of memory", path);
+		rc = -1;
+		goto done;
+	}
+	if (server_addr != NULL && addrlen > 0)
+		memcpy(server_addr, addr, strlen(addr) + 1);
+	rc = 0;
+done:
+	OPENSSL_clear_free(buf, PKI_BUNDLE_MAX + 2);
+	/* Not the shape this program writes: the full read says what is wrong. */
+	return rc == -2 ? pki_bundle_read(path, c, server_addr, addrlen, err, errlen) : rc;
 }
 
 X509 *

@@ -86,6 +86,21 @@ int pki_bundle_write(const char *path, const struct pki_cred *c, const char *ser
 int pki_bundle_read(const char *path, struct pki_cred *c, char *server_addr, size_t addrlen,
                     char *err, size_t errlen);
 
+/*
+ * The PEM texts of a bundle that this program wrote after pki_bundle_read
+ * accepted it (the copy kept beside a replica), for a TLS context, as
+ * stored: nothing is decoded, verified or encoded again. In a fresh process
+ * OpenSSL 3 spends milliseconds building its decoders for the first key or
+ * certificate, and the TLS context (tls_client_ctx) parses all three texts
+ * anyway and checks the key against the certificate; the server verifies
+ * the certificate. c->id stays empty. A file not in the shape
+ * pki_bundle_write gives (an unencrypted key, then two certificates) goes
+ * through pki_bundle_read, so its errors read the same. tongxin doctor
+ * reads the copy whole with pki_bundle_read.
+ */
+int pki_bundle_load(const char *path, struct pki_cred *c, char *server_addr, size_t addrlen,
+                    char *err, size_t errlen);
+
 /* Load a PEM file into an X509 / EVP_PKEY. NULL on failure (err filled). */
 X509 *pki_load_cert(const char *path, char *err, size_t errlen);
 EVP_PKEY *pki_load_key(const char *path, char *err, size_t errlen);
