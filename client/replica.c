@@ -4,10 +4,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -199,31 +201,27 @@ is_damage_code(int rc)
 }
 
 /*
- * PRAGMA quick_check on the file at path, on a connection of its own (an
- * interrupt cannot touch the real one), stopped after budget_ms. Returns
- * 0 sound or accepted unchecked, 1 damaged (what was found in detail), -1
- * the check could not run (the ordinary open then says why).
+ * PRAGMA quick_check on db, the replica's own connection, before anything
+ * else reads it, stopped after budget_ms (the watchdog's interrupt can only
+ * reach this statement: it is joined before the statement ends). One
+ * connection, so the schema is read once and the file opened once. path is
+ * for the debug note. Returns 0 sound, 2 accepted unchecked (no budget,
+ * or the budget ran out), 1 damaged (what was found in detail), -1 the
+ * check could not run (the ordinary open then says why).
  */
 static int
-quick_check(const char *path, int budget_ms, char *detail, size_t cap)
+quick_check(sqlite3 *db, const char *path, int budget_ms, char *detail, size_t cap)
 {
 	struct watchdog w;
 	pthread_t th;
 	bool watched = false;
-	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
 	struct timespec t0, t1;
 	int rc, verdict = -1;
 
 	if (budget_ms == 0)
-		return 0;
+		return 2;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-		sqlite3_close(db);
-		return -1;
-	}
-	sqlite3_extended_result_codes(db, 1);
-	sqlite3_busy_timeout(db, 5000);
 	if ((rc = sqlite3_prepare_v2(db, "PRAGMA quick_check(1)", -1, &st, NULL)) != SQLITE_OK) {
 		/* The schema itself cannot be read, or this is no database at all. */
 		if (is_damage_code(sqlite3_extended_errcode(db))) {
@@ -255,7 +253,7 @@ quick_check(const char *path, int budget_ms, char *detail, size_t cap)
 			verdict = 1;
 		}
 	} else if ((rc & 0xff) == SQLITE_INTERRUPT) {
-		verdict = 0;
+		verdict = 2;
 	} else if (is_damage_code(rc)) {
 		snprintf(detail, cap, "%s", sqlite3_errmsg(db));
 		verdict = 1;
@@ -279,7 +277,6 @@ quick_check(const char *path, int budget_ms, char *detail, size_t cap)
 		    (long long)(t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
 out:
 	sqlite3_finalize(st);
-	sqlite3_close(db);
 	return verdict;
 }
 
@@ -302,6 +299,61 @@ files_private(const char *path)
 	}
 }
 
+/*
+ * The mark of a replica file: its identity and last modification, as text
+ * into buf. A replica's main file changes only when SQLite checkpoints into
+ * it; anything else that writes it (a copy over it, a disk tool, dd)
+ * changes its inode, size or modification time. false when path cannot be
+ * read.
+ */
+static bool
+file_mark(const char *path, char *buf, size_t cap)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) != 0)
+		return false;
+	snprintf(buf, cap, "1 %llu %llu %lld %lld.%09ld", (unsigned long long)sb.st_dev,
+	    (unsigned long long)sb.st_ino, (long long)sb.st_size, (long long)sb.st_mtim.tv_sec,
+	    sb.st_mtim.tv_nsec);
+	return true;
+}
+
+/* The mark kept on the file at path (REP_MARK_ATTR) into buf; false when there is none. */
+static bool
+mark_kept(const char *path, char *buf, size_t cap)
+{
+	ssize_t n = getxattr(path, REP_MARK_ATTR, buf, cap - 1);
+
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	return true;
+}
+
+/*
+ * After the close of a replica known sound: keep the file's mark on it (an
+ * extended attribute, so the replica stays one file and no write reaches
+ * the database), unless it is kept already. A file system without user
+ * attributes keeps none: every open then checks.
+ */
+static void
+mark_keep(const struct rep_info *i)
+{
+	char now[sizeof i->file_mark], kept[sizeof i->file_mark];
+
+	if (damage.seen) {
+		/* A query met damage the check at open did not run to see: the next open checks. */
+		removexattr(i->path, REP_MARK_ATTR);
+		return;
+	}
+	if (!i->file_sound || !file_mark(i->path, now, sizeof now) ||
+	    (mark_kept(i->path, kept, sizeof kept) && strcmp(now, kept) == 0))
+		return;
+	if (setxattr(i->path, REP_MARK_ATTR, now, strlen(now), 0) != 0)
+		log_debug("replica: cannot mark %s as checked: %s", i->path, strerror(errno));
+}
+
 sqlite3 *
 replica_db(struct replica *r)
 {
@@ -311,16 +363,44 @@ replica_db(struct replica *r)
 static void
 load_info(struct replica *r)
 {
+	static const struct {
+		const char *key;
+		size_t off, cap;        /* cap 0: the integer last_contact */
+	} fields[] = {
+		{ "device_id", offsetof(struct rep_info, device_id), sizeof r->info.device_id },
+		{ "device", offsetof(struct rep_info, device), sizeof r->info.device },
+		{ "org_code", offsetof(struct rep_info, org_code), sizeof r->info.org_code },
+		{ "role", offsetof(struct rep_info, role), sizeof r->info.role },
+		{ "server", offsetof(struct rep_info, server), sizeof r->info.server },
+		{ "street", offsetof(struct rep_info, street), sizeof r->info.street },
+		{ "last_contact", 0, 0 },
+	};
 	struct rep_info *i = &r->info;
 	sqlite3_stmt *st;
 
-	db_meta_get(r->db, "device_id", i->device_id, sizeof i->device_id);
-	db_meta_get(r->db, "device", i->device, sizeof i->device);
-	db_meta_get(r->db, "org_code", i->org_code, sizeof i->org_code);
-	db_meta_get(r->db, "role", i->role, sizeof i->role);
-	db_meta_get(r->db, "server", i->server, sizeof i->server);
-	db_meta_get(r->db, "street", i->street, sizeof i->street);
-	i->last_contact = db_meta_get_int(r->db, "last_contact", 0);
+	/* One statement for the seven values (each command reads them, some several times). */
+	for (size_t k = 0; k < sizeof fields / sizeof fields[0]; k++)
+		if (fields[k].cap)
+			((char *)i + fields[k].off)[0] = '\0';
+	i->last_contact = 0;
+	if (sqlite3_prepare_v2(r->db, "SELECT key, value FROM meta WHERE key IN ('device_id', "
+	    "'device', 'org_code', 'role', 'server', 'street', 'last_contact')", -1, &st,
+	    NULL) == SQLITE_OK) {
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *key = (const char *)sqlite3_column_text(st, 0);
+			for (size_t k = 0; key != NULL && k < sizeof fields / sizeof fields[0]; k++) {
+				if (strcmp(key, fields[k].key) != 0 ||
+				    sqlite3_column_type(st, 1) == SQLITE_NULL)
+					continue;
+				if (fields[k].cap == 0)
+					i->last_contact = sqlite3_column_int64(st, 1);
+				else
+					snprintf((char *)i + fields[k].off, fields[k].cap, "%s",
+					    (const char *)sqlite3_column_text(st, 1));
+			}
+		}
+		sqlite3_finalize(st);
+	}
 	i->pending_txns = i->pending_changes = 0;
 	if (sqlite3_prepare_v2(r->db, "SELECT count(*), coalesce(sum(nchanges), 0) FROM outbox", -1,
 	    &st, NULL) == SQLITE_OK) {
@@ -510,8 +590,9 @@ replica_credential(struct replica *r, struct pki_cred *c, char *err, size_t errl
 {
 	char credpath[4200], addr[300];
 
+	/* Our own copy, checked whole at join (tongxin doctor reads it whole again). */
 	snprintf(credpath, sizeof credpath, "%s.credential", r->info.path);
-	return pki_bundle_read(credpath, c, addr, sizeof addr, err, errlen);
+	return pki_bundle_load(credpath, c, addr, sizeof addr, err, errlen);
 }
 
 static int
@@ -614,12 +695,19 @@ replica_migrate(struct replica *r, char *err, size_t errlen)
 	return 0;
 }
 
-struct replica *
-replica_open(const char *path, char *err, size_t errlen)
+/*
+ * replica_open and replica_open_checked: the check at open runs when
+ * always is set, or when the file is not as a tongxin that knew it sound
+ * left it (its mark differs from the one kept on it).
+ */
+static struct replica *
+replica_open_how(const char *path, bool always, char *err, size_t errlen)
 {
 	struct replica *r;
 	struct stat sb;
-	char have[16384], detail[sizeof damage.detail];
+	char have[16384], detail[sizeof damage.detail], kept[sizeof r->info.file_mark];
+	bool unchanged;
+	int verdict;
 
 	damage_watch();
 	if (stat(path, &sb) != 0) {
@@ -629,23 +717,40 @@ replica_open(const char *path, char *err, size_t errlen)
 	}
 	snprintf(damage.path, sizeof damage.path, "%s", path);
 	files_private(path);
-	if (quick_check(path, check_budget(), detail, sizeof detail) == 1) {
-		damage_note(detail, true);
-		damage_text(err, errlen);
-		damage.told = true;
-		return NULL;
-	}
 	if ((r = calloc(1, sizeof *r)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	snprintf(r->info.path, sizeof r->info.path, "%s", path);
+	/* Read before SQLite opens the file (opening never writes the main file). */
+	unchanged = file_mark(path, r->info.file_mark, sizeof r->info.file_mark) &&
+	    mark_kept(path, kept, sizeof kept) && strcmp(kept, r->info.file_mark) == 0;
 	if ((r->db = db_open(path, 0, 0, err, errlen)) == NULL) {
 		free(r);
 		if (damage.seen) {
 			damage_text(err, errlen);
 			damage.told = true;
 		}
+		return NULL;
+	}
+	if (unchanged && !always) {
+		verdict = 0;
+		log_debug("replica: quick_check of %s skipped: the file is as tongxin left it when it "
+		    "was last known sound (tongxin status and tongxin doctor check it)", path);
+	} else {
+		verdict = quick_check(r->db, path, check_budget(), detail, sizeof detail);
+	}
+	r->info.file_sound = verdict == 0;
+	if (verdict == 1) {
+		/* Damaged whatever its mark says (tongxin status checks every time): drop the mark. */
+		removexattr(path, REP_MARK_ATTR);
+		damage_note(detail, true);
+		damage_text(err, errlen);
+		damage.told = true;
+		/* Nothing is written into a damaged file: the WAL stays for tongxin doctor. */
+		sqlite3_db_config(r->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+		db_close(r->db);
+		free(r);
 		return NULL;
 	}
 	if (db_meta_get(r->db, "schema", have, sizeof have) != 0) {
@@ -675,6 +780,18 @@ fail:
 	return NULL;
 }
 
+struct replica *
+replica_open(const char *path, char *err, size_t errlen)
+{
+	return replica_open_how(path, false, err, errlen);
+}
+
+struct replica *
+replica_open_checked(const char *path, char *err, size_t errlen)
+{
+	return replica_open_how(path, true, err, errlen);
+}
+
 void
 rep_changes_free(struct replica *r)
 {
@@ -682,6 +799,38 @@ rep_changes_free(struct replica *r)
 	r->chunk = NULL;
 	r->chunk_len = r->chunk_cap = 0;
 	r->nchanges = 0;
+}
+
+/*
+ * Whether replica_close may leave the WAL as it is, without the checkpoint
+ * (and its fsyncs of the WAL, the file and the folder) that SQLite does
+ * when the last connection closes. The replica writes with
+ * synchronous=NORMAL: a commit is durable once a checkpoint has synced it.
+ * What must be durable is what only this replica holds, the outbox (local
+ * changes the server has not acknowledged): while it holds anything, close
+ * checkpoints as before. Everything else a run writes (the last contact,
+ * acknowledged outcomes, pulled pages and their cursors, the TLS session)
+ * the next sync gets again from the server if a power cut takes it, and
+ * SQLite's WAL keeps it atomic. A WAL past REP_WAL_KEEP bytes is
+ * checkpointed too, so that the next open (which reads the whole WAL to
+ * rebuild its index) stays cheap.
+ */
+static bool
+close_light(struct replica *r)
+{
+	char wal[sizeof r->info.path + 8];
+	sqlite3_stmt *st;
+	struct stat sb;
+	int rc;
+
+	if (sqlite3_prepare_v2(r->db, "SELECT 1 FROM outbox LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return false;
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return false;
+	snprintf(wal, sizeof wal, "%s-wal", r->info.path);
+	return stat(wal, &sb) != 0 || sb.st_size <= REP_WAL_KEEP;
 }
 
 void
@@ -695,7 +844,10 @@ replica_close(struct replica *r)
 		rep_rollback(r);
 	while ((st = sqlite3_next_stmt(r->db, NULL)) != NULL)
 		sqlite3_finalize(st);
+	if (close_light(r))
+		sqlite3_db_config(r->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	db_close(r->db);
+	mark_keep(&r->info);
 	free(r);
 }
 
@@ -758,6 +910,9 @@ replica_integrity(const char *path, void (*each)(const char *problem, void *arg)
 out:
 	sqlite3_finalize(st);
 	sqlite3_close(db);
+	/* A damaged file is checked again at every open until it is rebuilt. */
+	if (verdict == 1)
+		removexattr(path, REP_MARK_ATTR);
 	return verdict;
 }
 
@@ -983,6 +1138,12 @@ replica_salvage(struct replica *r, const char *from, struct rep_salvage *s, char
 	if (db_exec(r->db, "COMMIT", err, errlen) != 0)
 		goto fail;
 	sqlite3_close(old);
+	/*
+	 * Durable now: the counters and the identity exist nowhere else, and
+	 * replica_close syncs only while the outbox holds something.
+	 */
+	if (sqlite3_wal_checkpoint_v2(r->db, NULL, SQLITE_CHECKPOINT_FULL, NULL, NULL) != SQLITE_OK)
+		log_warnx("replica: checkpoint after the salvage: %s", sqlite3_errmsg(r->db));
 	r->hlc = (uint64_t)db_meta_get_int(r->db, "hlc", 0);
 	load_info(r);
 	return 0;
