@@ -28,17 +28,26 @@
  * Goals (issue 11): 100,000 members over TLS <= 0.8 s (scaled at other
  * sizes) and >= 80% of the plain insert rate.
  *
- * usage: bench_bootstrap [MEMBERS [ATTENDANCE [REPEATS]]] [--no-breakdown]
+ * --breakdown-only populates the server and runs the breakdown alone (for a
+ * profiler: one process, no TLS, no baseline).
+ *
+ * --echo-pull times only the pull right after a push: the office that pushed
+ * the members pulls, and every row is its own echo (sent: none).
+ *
+ * usage: bench_bootstrap [MEMBERS [ATTENDANCE [REPEATS]]]
+ *     [--no-breakdown | --breakdown-only | --echo-pull]
  *   defaults 100000 members, 1000000 attendance rows (1000 per meeting), 3 repeats
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "frame.h"
 #include "harness.h"
 #include "pki.h"
+#include "replica_int.h"
 #include "store.h"
 #include "sync.h"
 
@@ -245,15 +254,33 @@ bootstrap_median(struct bx_street *st, const char *path, const char *bundle, uin
 	return bx_median(t, n);
 }
 
-/* The pull without the network: each step timed on its own. */
+/* CPU seconds of the calling thread: the steps' cost apart from the machine's load. */
+static double
+cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * The pull without the network: each step timed on its own, as tongxind
+ * and sync_pull do them: store_pull_page (the server's frame, as tongxind
+ * sends it), frame_decode (the replica's reader), rep_apply_page between
+ * rep_pull_begin and rep_pull_end (a first pull: the indexes set aside and
+ * built at the end, timed apart), and the frees.
+ */
 static void
 breakdown(struct bx_street *st, const char *path, const char *bundle, double total_tls)
 {
 	struct store *s = open_store(st);
 	struct replica *r = bx_replica_new(path, bundle);
 	Tongxin__PullRequest req = TONGXIN__PULL_REQUEST__INIT;
+	struct pull_page pg;
 	uint64_t cursors[TBL_COUNT], applied = 0, evicted = 0;
-	double t_pull = 0, t_enc = 0, t_dec = 0, t_apply = 0, t_free = 0, t;
+	double t_pull = 0, t_dec = 0, t_apply = 0, t_end = 0, t_free = 0, t;
+	double c_pull = 0, c_dec = 0, c_apply = 0, c_end = 0, c_free = 0, c;
 	size_t pages = 0, wire = 0;
 	char err[1024] = "", buf[32];
 	int more = 1;
@@ -261,72 +288,134 @@ breakdown(struct bx_street *st, const char *path, const char *bundle, double tot
 	memset(cursors, 0, sizeof cursors);
 	req.cursors = cursors;
 	req.n_cursors = TBL_COUNT;
+	pull_page_init(&pg);
+	if (rep_pull_begin(r, err, sizeof err) != 0)
+		bx_die("rep_pull_begin: %s", err);
 	while (more) {
-		Tongxin__PullResponse *resp = NULL;
-		Tongxin__Envelope env = TONGXIN__ENVELOPE__INIT, *in;
-		uint8_t *frame;
-		size_t n;
+		Tongxin__Envelope *in;
 
 		t = bx_now();
-		if (store_pull(s, &reader, &req, &resp, err, sizeof err) != 0)
-			bx_die("store_pull: %s", err);
+		c = cpu_now();
+		if (store_pull_page(s, &reader, &req, 1, &pg, err, sizeof err) != 0)
+			bx_die("store_pull_page: %s", err);
 		t_pull += bx_now() - t;
-		for (int k = 0; k < TBL_COUNT && k < (int)resp->n_cursors; k++)
-			cursors[k] = resp->cursors[k];
-		req.evict_cursor = resp->evict_cursor;
-		more = resp->more;
-		env.id = 1;
-		env.body_case = TONGXIN__ENVELOPE__BODY_PULL_RESULT;
-		env.pull_result = resp;
+		c_pull += cpu_now() - c;
+		for (int k = 0; k < TBL_COUNT; k++)
+			cursors[k] = pg.cursors[k];
+		req.evict_cursor = pg.evict_cursor;
+		req.note_cursor = pg.note_cursor;
+		more = pg.more;
+		wire += pg.frame_len;
 		t = bx_now();
-		if ((frame = frame_encode(&env, &n)) == NULL)
-			bx_die("frame_encode failed");
-		t_enc += bx_now() - t;
-		t = bx_now();
-		tongxin__pull_response__free_unpacked(resp, NULL);
-		t_free += bx_now() - t;
-		wire += n;
-		t = bx_now();
-		if ((in = frame_decode(frame + FRAME_HDR_LEN, n - FRAME_HDR_LEN)) == NULL)
+		c = cpu_now();
+		if ((in = frame_decode(pg.frame + FRAME_HDR_LEN, pg.frame_len - FRAME_HDR_LEN)) == NULL)
 			bx_die("frame_decode failed");
 		t_dec += bx_now() - t;
-		free(frame);
+		c_dec += cpu_now() - c;
 		t = bx_now();
+		c = cpu_now();
 		if (rep_apply_page(r, in->pull_result, &applied, &evicted, NULL, err, sizeof err) != 0)
 			bx_die("rep_apply_page: %s", err);
 		t_apply += bx_now() - t;
+		c_apply += cpu_now() - c;
 		t = bx_now();
+		c = cpu_now();
 		envelope_free(in);
 		t_free += bx_now() - t;
+		c_free += cpu_now() - c;
 		pages++;
 	}
+	t = bx_now();
+	c = cpu_now();
+	if (rep_pull_end(r, err, sizeof err) != 0)
+		bx_die("rep_pull_end: %s", err);
+	t_end = bx_now() - t;
+	c_end = cpu_now() - c;
+	pull_page_free(&pg);
 	replica_close(r);
 	store_close(s);
-	t = t_pull + t_enc + t_dec + t_apply + t_free;
+	t = t_pull + t_dec + t_apply + t_end + t_free;
+	c = c_pull + c_dec + c_apply + c_end + c_free;
 	printf("    breakdown of the same pull without the network (%zu pages, %.1f MB of frames,\n"
 	    "    %s rows, each step timed alone, server and replica in one thread):\n",
 	    pages, (double)wire / 1e6, bx_commas((double)applied, buf, sizeof buf));
-	printf("      store_pull (server reads rows, builds messages)  %7.3f s  %4.1f%%\n", t_pull,
-	    100 * t_pull / t);
-	printf("      frame_encode (server packs)                      %7.3f s  %4.1f%%\n", t_enc,
-	    100 * t_enc / t);
-	printf("      frame_decode (replica unpacks)                   %7.3f s  %4.1f%%\n", t_dec,
-	    100 * t_dec / t);
-	printf("      rep_apply_page (replica writes)                  %7.3f s  %4.1f%%\n", t_apply,
-	    100 * t_apply / t);
-	printf("      freeing messages (both sides)                    %7.3f s  %4.1f%%\n", t_free,
-	    100 * t_free / t);
+	printf("      store_pull_page (server reads rows, makes frames) %7.3f s  %4.1f%%  cpu %7.3f s\n", t_pull,
+	    100 * t_pull / t, c_pull);
+	printf("      frame_decode (replica's reader unpacks)          %7.3f s  %4.1f%%  cpu %7.3f s\n", t_dec,
+	    100 * t_dec / t, c_dec);
+	printf("      rep_apply_page (replica writes, first pull)      %7.3f s  %4.1f%%  cpu %7.3f s\n", t_apply,
+	    100 * t_apply / t, c_apply);
+	printf("      rep_pull_end (replica builds its indexes)        %7.3f s  %4.1f%%  cpu %7.3f s\n", t_end,
+	    100 * t_end / t, c_end);
+	printf("      freeing messages (replica)                       %7.3f s  %4.1f%%  cpu %7.3f s\n", t_free,
+	    100 * t_free / t, c_free);
+	printf("      cpu of this thread in all: %.3f s\n", c);
 	printf("      sum %.3f s (%s rows/s); the bootstrap over TLS took %.3f s: there the\n"
 	    "      server and the replica work in parallel (two processes), and here each step\n"
 	    "      runs alone in one thread, with the caches the previous step left behind\n", t,
 	    bx_commas((double)applied / t, buf, sizeof buf), total_tls);
 }
 
+/*
+ * The pull right after a push (issue 11, "no superlinear step"): the
+ * office that pushed nmembers members pulls from the cursors it held
+ * before its push (every table past the organisations, so nothing is a
+ * first pull). Every row is its own echo: the pull sends none of them, and
+ * what it costs is the walk over them. store_pull_page page by page as
+ * tongxind runs it, repeats times; prints the medians (wall and CPU).
+ */
+static void
+echo_pull(struct bx_street *st, uint64_t from, size_t nmembers, int repeats)
+{
+	double tw[MAX_REPEATS], tc[MAX_REPEATS];
+	uint64_t sent = 0;
+	size_t pages = 0;
+	char err[1024] = "", buf[32];
+
+	for (int k = 0; k < repeats; k++) {
+		struct store *s = open_store(st);
+		Tongxin__PullRequest req = TONGXIN__PULL_REQUEST__INIT;
+		uint64_t cursors[TBL_COUNT];
+		struct pull_page pg;
+		double t, c;
+		int more = 1;
+
+		for (int i = 0; i < TBL_COUNT; i++)
+			cursors[i] = from;
+		req.cursors = cursors;
+		req.n_cursors = TBL_COUNT;
+		req.evict_cursor = from;
+		pull_page_init(&pg);
+		sent = 0;
+		pages = 0;
+		t = bx_now();
+		c = cpu_now();
+		while (more) {
+			if (store_pull_page(s, &actor, &req, 1, &pg, err, sizeof err) != 0)
+				bx_die("store_pull_page: %s", err);
+			memcpy(cursors, pg.cursors, sizeof cursors);
+			req.evict_cursor = pg.evict_cursor;
+			req.note_cursor = pg.note_cursor;
+			more = pg.more;
+			sent += pg.n_rows;
+			pages++;
+		}
+		tw[k] = bx_now() - t;
+		tc[k] = cpu_now() - c;
+		pull_page_free(&pg);
+		store_close(s);
+	}
+	printf("    pull after a push of %s members by the pulling office: %llu rows sent in %zu"
+	    " pages,\n    %.4f s wall, %.4f s CPU (medians of %d)\n",
+	    bx_commas((double)nmembers, buf, sizeof buf), (unsigned long long)sent, pages,
+	    bx_median(tw, repeats), bx_median(tc, repeats), repeats);
+}
+
 int
 main(int argc, char **argv)
 {
 	size_t nmembers = 100000, natt = 1000000, nmeet;
-	int do_breakdown = 1, npos = 0, repeats = 3;
+	int do_breakdown = 1, breakdown_only = 0, echo_only = 0, npos = 0, repeats = 3;
 	struct bx_street st;
 	struct bx_refs refs;
 	struct bx_rows comm, org, members, meetings, att;
@@ -345,6 +434,10 @@ main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--no-breakdown") == 0)
 			do_breakdown = 0;
+		else if (strcmp(argv[i], "--breakdown-only") == 0)
+			breakdown_only = 1;
+		else if (strcmp(argv[i], "--echo-pull") == 0)
+			echo_only = 1;
 		else if (argv[i][0] != '-' && npos == 0 && ++npos)
 			nmembers = (size_t)bx_arg_long(argv[i], "MEMBERS");
 		else if (argv[i][0] != '-' && npos == 1 && ++npos)
@@ -353,7 +446,7 @@ main(int argc, char **argv)
 			repeats = (int)bx_arg_long(argv[i], "REPEATS");
 		else {
 			fprintf(stderr, "usage: bench_bootstrap [MEMBERS [ATTENDANCE [REPEATS]]] "
-			    "[--no-breakdown]\n");
+			    "[--no-breakdown | --breakdown-only | --echo-pull]\n");
 			return 2;
 		}
 	}
@@ -421,6 +514,25 @@ main(int argc, char **argv)
 	t = bx_now();
 	push_rows(s, &comm);
 	push_rows(s, &org);
+	if (echo_only) {
+		store_close(s);
+		s = open_store(&st);   /* the version counter as the database holds it */
+		{
+			Tongxin__PullRequest q = TONGXIN__PULL_REQUEST__INIT;
+			Tongxin__PullResponse *resp = NULL;
+			uint64_t from = 0;
+			if (store_pull(s, &reader, &q, &resp, err, sizeof err) != 0)
+				bx_die("store_pull: %s", err);
+			for (size_t k = 0; k < resp->n_cursors; k++)
+				if (resp->cursors[k] > from)
+					from = resp->cursors[k];
+			tongxin__pull_response__free_unpacked(resp, NULL);
+			push_rows(s, &members);
+			store_close(s);
+			echo_pull(&st, from, nmembers, repeats);
+		}
+		return 0;
+	}
 	push_rows(s, &members);
 	t_pop1 = bx_now() - t;
 	store_close(s);
@@ -429,6 +541,16 @@ main(int argc, char **argv)
 	expect[TBL_ORG] = 3;   /* the street, the community, the branch */
 	expect[TBL_MEMBER] = (int64_t)nmembers;
 	snprintf(p, sizeof p, "%s/boot1.db", base);
+	if (breakdown_only) {
+		s = open_store(&st);
+		push_rows(s, &meetings);
+		push_rows(s, &att);
+		store_close(s);
+		snprintf(p, sizeof p, "%s/breakdown.db", base);
+		breakdown(&st, p, b2, 0);
+		bx_replica_rm(p);
+		return 0;
+	}
 	t_boot1 = bootstrap_median(&st, p, b2, &pulled1, expect, repeats, sets, 3, 2, &marks[1]);
 
 	/* Stage 2: add the meetings and the attendance. */

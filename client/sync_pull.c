@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "frame.h"
@@ -23,6 +24,47 @@
 
 /* Decoded pages waiting for the applier: one being applied, up to two more in memory. */
 #define PULL_QUEUE 2
+
+/*
+ * A trace of the pull for finding its waits: TONGXIN_PULL_TRACE=FILE
+ * appends one line per page (when the reader started waiting for it, had
+ * it decoded, when the applier took it and had it committed, in seconds of
+ * CLOCK_MONOTONIC, as store_pull_page's server lines). Kept for the first
+ * TRACE_PAGES pages of a pull; written after it.
+ */
+#define TRACE_PAGES 4096
+
+struct pull_trace {
+	double wait[TRACE_PAGES], got[TRACE_PAGES], take[TRACE_PAGES], done[TRACE_PAGES];
+	size_t nread, napplied;
+	double end0, end1;             /* rep_pull_end (the indexes built) */
+};
+
+/* Seconds on the monotonic clock, comparable between the two processes. */
+static double
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The trace's lines, appended to the file TONGXIN_PULL_TRACE names (nothing if unset). */
+static void
+trace_write(const struct pull_trace *t)
+{
+	const char *path = getenv("TONGXIN_PULL_TRACE");
+	FILE *f;
+
+	if (path == NULL || t == NULL || (f = fopen(path, "a")) == NULL)
+		return;
+	for (size_t i = 0; i < t->nread && i < TRACE_PAGES; i++)
+		fprintf(f, "C %zu wait %.6f got %.6f take %.6f done %.6f\n", i, t->wait[i], t->got[i],
+		    i < t->napplied ? t->take[i] : 0, i < t->napplied ? t->done[i] : 0);
+	fprintf(f, "C end %.6f %.6f\n", t->end0, t->end1);
+	fclose(f);
+}
 
 /* The queue between the reader and the applier; every field under mu. */
 struct pull_pipe {
@@ -35,6 +77,7 @@ struct pull_pipe {
 	bool done;                         /* the reader has stopped (last page queued, or failed) */
 	bool failed;                       /* ... because it failed: c->fail and c->err say why */
 	bool stop;                         /* the applier failed: the reader must stop */
+	struct pull_trace *trace;          /* NULL unless TONGXIN_PULL_TRACE is set */
 };
 
 /* The reader thread: pages off the connection into the queue until the last or a failure. */
@@ -44,8 +87,15 @@ pull_reader(void *arg)
 	struct pull_pipe *p = arg;
 
 	for (;;) {
+		struct pull_trace *tr = p->trace;
+		double t0 = tr ? mono_now() : 0;
 		Tongxin__Envelope *in = conn_expect(p->c, p->id, TONGXIN__ENVELOPE__BODY_PULL_RESULT);
 		bool last;
+
+		if (tr && tr->nread < TRACE_PAGES) {
+			tr->wait[tr->nread] = t0;
+			tr->got[tr->nread++] = mono_now();
+		}
 
 		pthread_mutex_lock(&p->mu);
 		while (in != NULL && p->n == PULL_QUEUE && !p->stop)
@@ -172,7 +222,7 @@ pull_serial(struct conn *c, uint32_t id, struct replica *r, const struct sync_op
 /* The pages with the reader in a second thread; as pull_serial. */
 static int
 pull_pipelined(struct conn *c, uint32_t id, struct replica *r, const struct sync_opts *o,
-    struct sync_report *rep, char *err, size_t errlen, bool *local)
+    struct sync_report *rep, char *err, size_t errlen, bool *local, struct pull_trace *trace)
 {
 	struct pull_pipe p;
 	pthread_t th;
@@ -182,6 +232,7 @@ pull_pipelined(struct conn *c, uint32_t id, struct replica *r, const struct sync
 	memset(&p, 0, sizeof p);
 	p.c = c;
 	p.id = id;
+	p.trace = trace;
 	if (pthread_mutex_init(&p.mu, NULL) != 0)
 		return pull_serial(c, id, r, o, rep, err, errlen, local);
 	if (pthread_cond_init(&p.cv, NULL) != 0) {
@@ -194,8 +245,13 @@ pull_pipelined(struct conn *c, uint32_t id, struct replica *r, const struct sync
 		return pull_serial(c, id, r, o, rep, err, errlen, local);
 	}
 	while ((in = pull_next(&p)) != NULL) {
+		double t0 = p.trace ? mono_now() : 0;
 		rc = pull_apply(r, in->pull_result, o, rep, err, errlen);
 		envelope_free(in);
+		if (p.trace && p.trace->napplied < TRACE_PAGES) {
+			p.trace->take[p.trace->napplied] = t0;
+			p.trace->done[p.trace->napplied++] = mono_now();
+		}
 		if (rc != 0) {
 			*local = true;
 			break;
@@ -219,6 +275,7 @@ sync_pull(struct conn *c, struct replica *r, const struct sync_opts *o, struct s
 	Tongxin__Envelope env = TONGXIN__ENVELOPE__INIT;
 	uint64_t cursors[TBL_COUNT], evict = 0;
 	char err[512] = "", end_err[512] = "";
+	struct pull_trace *trace = NULL;
 	bool local = false;
 	int rc;
 
@@ -237,12 +294,21 @@ sync_pull(struct conn *c, struct replica *r, const struct sync_opts *o, struct s
 		return conn_fail(c, SYNC_LOCAL, "%s", err);
 	}
 	/* The server streams pages until it has sent everything. */
-	rc = pull_pipelined(c, env.id, r, o, rep, err, sizeof err, &local);
+	if (getenv("TONGXIN_PULL_TRACE") != NULL)
+		trace = calloc(1, sizeof *trace);
+	rc = pull_pipelined(c, env.id, r, o, rep, err, sizeof err, &local, trace);
+	if (trace)
+		trace->end0 = mono_now();
 	/* Whatever happened, the replica is left whole: indexes built, cache put back. */
 	if (rep_pull_end(r, end_err, sizeof end_err) != 0 && rc == 0) {
 		rc = -1;
 		local = true;
 		snprintf(err, sizeof err, "%s", end_err);
+	}
+	if (trace) {
+		trace->end1 = mono_now();
+		trace_write(trace);
+		free(trace);
 	}
 	if (o->progress && rep->pulled_rows)
 		fprintf(stderr, "\n");

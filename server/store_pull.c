@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "db.h"
 #include "frame.h"
@@ -394,14 +395,42 @@ page_frame(struct pull_page *pg, uint32_t envelope_id, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * TONGXIN_PULL_TRACE=FILE appends a line per page made (when it started and
+ * was ready, CLOCK_MONOTONIC seconds, as the client's trace in
+ * client/sync_pull.c), for finding where a pull waits. Off unless set.
+ */
+static void
+trace_page(const struct pull_page *pg, const struct timespec *t0)
+{
+	static int state;   /* 0 not looked, 1 off, 2 on */
+	static const char *path;
+	struct timespec t1;
+	FILE *f;
+
+	if (state == 0) {
+		path = getenv("TONGXIN_PULL_TRACE");
+		state = path != NULL && path[0] != '\0' ? 2 : 1;
+	}
+	if (state != 2 || (f = fopen(path, "a")) == NULL)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	fprintf(f, "S %u start %.6f ready %.6f rows %u bytes %zu\n", pg->pages,
+	    (double)t0->tv_sec + (double)t0->tv_nsec / 1e9,
+	    (double)t1.tv_sec + (double)t1.tv_nsec / 1e9, pg->n_rows, pg->frame_len);
+	fclose(f);
+}
+
 int
 store_pull_page(struct store *s, const struct store_actor *who, const Tongxin__PullRequest *req,
     uint32_t envelope_id, struct pull_page *pg, char *err, size_t errlen)
 {
+	struct timespec t0;
 	static const uint8_t reserve[PAGE_RESERVE];
 	char hi[SCOPE_MAX];
 	uint64_t snapshot;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (pg->pages == 0) {
 		/* A table pulled from 0 is one the replica holds nothing of yet. */
 		pg->echo_tables = 0;
@@ -447,6 +476,7 @@ store_pull_page(struct store *s, const struct store_actor *who, const Tongxin__P
 	}
 	if (page_frame(pg, envelope_id, err, errlen) != 0)
 		return -1;
+	trace_page(pg, &t0);
 	pg->pages++;
 	return 0;
 rollback:
