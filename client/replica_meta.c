@@ -5,6 +5,7 @@
  */
 #include "replica.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,19 +17,27 @@
 int
 rep_contact(struct replica *r, const char *street)
 {
-	char have[256] = "";
+	bool named = street != NULL && street[0] != '\0';
+	sqlite3_stmt *st;
+	int rc;
 
-	/* One small transaction: the time, and the street's name only when it changed. */
-	if (db_exec(r->db, "BEGIN IMMEDIATE", NULL, 0) != 0)
+	/*
+	 * One statement, so one small transaction: the time, and the street's
+	 * name only when it changed (a row whose value stays is not written).
+	 */
+	if (sqlite3_prepare_v2(r->db, named ?
+	    "INSERT INTO meta(key, value) VALUES ('last_contact', ?1), ('street', ?2)"
+	    " ON CONFLICT(key) DO UPDATE SET value = excluded.value"
+	    " WHERE meta.value IS NOT excluded.value" :
+	    "INSERT INTO meta(key, value) VALUES ('last_contact', ?1)"
+	    " ON CONFLICT(key) DO UPDATE SET value = excluded.value", -1, &st, NULL) != SQLITE_OK)
 		return -1;
-	if ((street && street[0] && (db_meta_get(r->db, "street", have, sizeof have) != 0 ||
-	    strcmp(have, street) != 0) && db_meta_set(r->db, "street", street) != 0) ||
-	    db_meta_set_int(r->db, "last_contact", now_ms()) != 0 ||
-	    db_exec(r->db, "COMMIT", NULL, 0) != 0) {
-		db_exec(r->db, "ROLLBACK", NULL, 0);
-		return -1;
-	}
-	return 0;
+	sqlite3_bind_int64(st, 1, now_ms());
+	if (named)
+		sqlite3_bind_text(st, 2, street, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 int

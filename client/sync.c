@@ -230,6 +230,70 @@ ssl_write_all(struct conn *c, const uint8_t *buf, size_t n)
 	return 0;
 }
 
+/* Frames larger than this are never held back (conn_hold): they go out at once. */
+#define HOLD_MAX (64u * 1024u)
+
+/* Append n bytes to what is held back. -1 (nothing appended) if too large or out of memory. */
+static int
+held_add(struct conn *c, const uint8_t *p, size_t n)
+{
+	if (n > HOLD_MAX || c->held_len + n > HOLD_MAX)
+		return -1;
+	if (c->held_len + n > c->held_cap) {
+		size_t cap = c->held_len + n < 1024 ? 1024 : HOLD_MAX;
+		uint8_t *h = realloc(c->held, cap);
+		if (h == NULL)
+			return -1;
+		c->held = h;
+		c->held_cap = cap;
+	}
+	memcpy(c->held + c->held_len, p, n);
+	c->held_len += n;
+	return 0;
+}
+
+void
+conn_hold(struct conn *c)
+{
+	c->hold = 1;
+}
+
+int
+conn_flush(struct conn *c)
+{
+	size_t n = c->held_len;
+
+	c->hold = 0;
+	if (n == 0)
+		return 0;
+	/* Emptied first: a failed write reads the server's last words (ssl_write_all). */
+	c->held_len = 0;
+	return ssl_write_all(c, c->held, n);
+}
+
+/*
+ * Write one frame, or its first part when more follows at once (more):
+ * held back when conn_hold asked for it (the first frame after it only),
+ * else sent with whatever is held, in one write.
+ */
+static int
+conn_write(struct conn *c, const uint8_t *p, size_t n, bool more)
+{
+	if (c->hold && !more) {
+		c->hold = 0;
+		if (held_add(c, p, n) == 0)
+			return 0;
+	}
+	c->hold = 0;
+	if (c->held_len > 0) {
+		if (held_add(c, p, n) == 0)
+			return conn_flush(c);
+		if (conn_flush(c) != 0)
+			return -1;
+	}
+	return ssl_write_all(c, p, n);
+}
+
 int
 conn_send(struct conn *c, Tongxin__Envelope *env)
 {
@@ -241,7 +305,7 @@ conn_send(struct conn *c, Tongxin__Envelope *env)
 		env->id = c->next_id++;
 	if ((buf = frame_encode(env, &n)) == NULL)
 		return conn_fail(c, SYNC_LOCAL, "message too large to send");
-	rc = ssl_write_all(c, buf, n);
+	rc = conn_write(c, buf, n, false);
 	free(buf);
 	return rc;
 }
@@ -277,7 +341,7 @@ conn_send_body(struct conn *c, uint32_t id, uint32_t body_field, const uint8_t *
 	pbw_tag(&env, body_field, PB_LEN);
 	pbw_varint(&env, n);
 	rc = env.failed ? conn_fail(c, SYNC_LOCAL, "out of memory") :
-	    ssl_write_all(c, env.p, env.len) == 0 && ssl_write_all(c, body, n) == 0 ? 0 : -1;
+	    conn_write(c, env.p, env.len, true) == 0 && ssl_write_all(c, body, n) == 0 ? 0 : -1;
 	pbw_free(&env);
 	return rc;
 }
@@ -288,6 +352,9 @@ read_full(struct conn *c, uint8_t *p, size_t n)
 {
 	size_t off = 0;
 
+	/* What was held back for this exchange goes out before we wait for its answer. */
+	if (c->held_len > 0 && conn_flush(c) != 0)
+		return -1;
 	ERR_clear_error();
 	while (off < n) {
 		int r;
@@ -410,6 +477,10 @@ conn_close(struct conn *c, SSL_SESSION **session)
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
+	free(c->held);
+	c->held = NULL;
+	c->held_len = c->held_cap = 0;
+	c->hold = 0;
 }
 
 int
@@ -498,8 +569,8 @@ welcome_record(struct conn *c, struct replica *r, struct hello_state *hs)
  * conn_take_welcome), so a pull can follow without waiting a round trip.
  */
 static int
-hello_send(struct conn *c, struct replica *r, const struct sync_opts *o, struct hello_state *hs,
-    struct sync_report *rep)
+hello_send(struct conn *c, struct replica *r, const struct rep_info *info,
+    const struct sync_opts *o, struct hello_state *hs, struct sync_report *rep)
 {
 	Tongxin__Envelope env = TONGXIN__ENVELOPE__INIT;
 	Tongxin__Hello h = TONGXIN__HELLO__INIT;
@@ -507,7 +578,7 @@ hello_send(struct conn *c, struct replica *r, const struct sync_opts *o, struct 
 	char rid[ID_TEXT_LEN + 1];
 
 	memset(hs, 0, sizeof *hs);
-	hs->device_id = replica_info(r)->device_id;
+	hs->device_id = info->device_id;
 	hs->rep = rep;
 	schema_hash(hash);
 	h.protocol_version = PROTOCOL_VERSION;
@@ -671,7 +742,10 @@ do_verify(struct conn *c, struct replica *r, struct sync_report *rep)
  * The last TLS context made in this process, and the credential file it was
  * made from. A process that syncs again and again (the web desk) parses the
  * credential and builds the context once; a changed file (a new bundle
- * joined) is noticed by its inode, size and modification time.
+ * joined) is noticed by its inode, size and modification time. The session
+ * its last sync kept is there too: decoding the replica's copy
+ * (d2i_SSL_SESSION, which decodes the server's certificate again) costs
+ * more than the rest of a resumed handshake.
  */
 static struct {
 	pthread_mutex_t mu;
@@ -681,15 +755,19 @@ static struct {
 	off_t size;
 	struct timespec mtime;
 	SSL_CTX *ctx;
+	SSL_SESSION *sess;          /* resumable, made with ctx; NULL: none yet */
 } ctx_cache = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
 /*
  * A TLS context from the credential kept beside the replica, from the
  * cache when the file is unchanged. The caller frees its reference
- * (SSL_CTX_free). NULL with err.
+ * (SSL_CTX_free). With sess, *sess is the session kept with a cached
+ * context (device_session_keep), a reference the caller frees, or NULL.
+ * NULL with err.
  */
 static SSL_CTX *
-device_ctx(struct replica *r, char *err, size_t errlen)
+device_ctx(struct replica *r, const struct rep_info *info, SSL_SESSION **sess, char *err,
+    size_t errlen)
 {
 	struct pki_cred cred;
 	SSL_CTX *ctx;
@@ -697,7 +775,9 @@ device_ctx(struct replica *r, char *err, size_t errlen)
 	char path[sizeof ctx_cache.path];
 	int known;
 
-	snprintf(path, sizeof path, "%s.credential", replica_info(r)->path);
+	if (sess != NULL)
+		*sess = NULL;
+	snprintf(path, sizeof path, "%s.credential", info->path);
 	known = stat(path, &sb) == 0;
 	pthread_mutex_lock(&ctx_cache.mu);
 	if (known && ctx_cache.ctx != NULL && strcmp(ctx_cache.path, path) == 0 &&
@@ -705,6 +785,8 @@ device_ctx(struct replica *r, char *err, size_t errlen)
 	    ctx_cache.size == sb.st_size && ctx_cache.mtime.tv_sec == sb.st_mtim.tv_sec &&
 	    ctx_cache.mtime.tv_nsec == sb.st_mtim.tv_nsec && SSL_CTX_up_ref(ctx_cache.ctx) == 1) {
 		ctx = ctx_cache.ctx;
+		if (sess != NULL && ctx_cache.sess != NULL && SSL_SESSION_up_ref(ctx_cache.sess) == 1)
+			*sess = ctx_cache.sess;
 		pthread_mutex_unlock(&ctx_cache.mu);
 		return ctx;
 	}
@@ -718,6 +800,8 @@ device_ctx(struct replica *r, char *err, size_t errlen)
 	pthread_mutex_lock(&ctx_cache.mu);
 	if (SSL_CTX_up_ref(ctx) == 1) {
 		SSL_CTX_free(ctx_cache.ctx);
+		SSL_SESSION_free(ctx_cache.sess);
+		ctx_cache.sess = NULL;
 		ctx_cache.ctx = ctx;
 		snprintf(ctx_cache.path, sizeof ctx_cache.path, "%s", path);
 		ctx_cache.dev = sb.st_dev;
@@ -729,11 +813,24 @@ device_ctx(struct replica *r, char *err, size_t errlen)
 	return ctx;
 }
 
+/* Keep sess (resumable, made with ctx) for the next sync with the cached context ctx. */
+static void
+device_session_keep(SSL_CTX *ctx, SSL_SESSION *sess)
+{
+	pthread_mutex_lock(&ctx_cache.mu);
+	if (ctx_cache.ctx == ctx && ctx_cache.sess != sess && SSL_SESSION_up_ref(sess) == 1) {
+		SSL_SESSION_free(ctx_cache.sess);
+		ctx_cache.sess = sess;
+	}
+	pthread_mutex_unlock(&ctx_cache.mu);
+}
+
 int
 sync_request(struct replica *r, const struct sync_opts *o, Tongxin__Envelope *req,
     Tongxin__Envelope__BodyCase want, Tongxin__Envelope **reply, enum sync_fail *fail,
     char *err, size_t errlen)
 {
+	const struct rep_info *info = replica_info(r);
 	struct sync_report rep;
 	struct hello_state hs;
 	SSL_CTX *ctx;
@@ -743,12 +840,12 @@ sync_request(struct replica *r, const struct sync_opts *o, Tongxin__Envelope *re
 	*reply = NULL;
 	*fail = SYNC_OK;
 	memset(&rep, 0, sizeof rep);
-	if ((ctx = device_ctx(r, err, errlen)) == NULL) {
+	if ((ctx = device_ctx(r, info, NULL, err, errlen)) == NULL) {
 		*fail = SYNC_LOCAL;
 		return -1;
 	}
-	if (conn_open(&c, ctx, o->server ? o->server : replica_info(r)->server, NULL,
-	    o->timeout_ms) == 0 && hello_send(&c, r, o, &hs, &rep) == 0 &&
+	if (conn_open(&c, ctx, o->server ? o->server : info->server, NULL,
+	    o->timeout_ms) == 0 && hello_send(&c, r, info, o, &hs, &rep) == 0 &&
 	    conn_take_welcome(&c) == 0 && welcome_record(&c, r, &hs) == 0 &&
 	    conn_send(&c, req) == 0 && (*reply = conn_expect(&c, req->id, want)) != NULL)
 		rc = 0;
@@ -768,40 +865,49 @@ sync_run(struct replica *r, const struct sync_opts *o, struct sync_report *rep,
 	const struct rep_info *info = replica_info(r);
 	const char *server = o->server ? o->server : info->server;
 	SSL_CTX *ctx = o->ctx;
-	SSL_SESSION *stored = NULL, **sp = o->session;
+	SSL_SESSION *stored = NULL, *kept = NULL, *mem = NULL, **sp = o->session;
 	struct hello_state hs;
 	struct conn c;
-	int rc = -1, resumed = 0;
+	int rc = -1, renewed;
 
 	memset(rep, 0, sizeof *rep);
 	memset(&hs, 0, sizeof hs);
 	memset(&c, 0, sizeof c);
 	c.fd = -1;
 	*fail = SYNC_OK;
-	if (ctx == NULL && (ctx = device_ctx(r, err, errlen)) == NULL) {
+	if (ctx == NULL && (ctx = device_ctx(r, info, sp == NULL ? &mem : NULL, err, errlen)) ==
+	    NULL) {
 		*fail = SYNC_LOCAL;
 		return -1;
 	}
-	/* Without a caller's session, resume the one the last sync kept in the replica. */
+	/*
+	 * Without a caller's session, resume the one this process's last sync
+	 * kept, else the one the last sync kept in the replica.
+	 */
 	if (sp == NULL) {
 		void *blob;
 		size_t n;
-		if (rep_get_blob(r, "tls_session", &blob, &n) == 0) {
+		if (mem != NULL)
+			stored = mem;
+		else if (rep_get_blob(r, "tls_session", &blob, &n) == 0) {
 			const unsigned char *p = blob;
 			stored = d2i_SSL_SESSION(NULL, &p, (long)n);
 			free(blob);
 		}
 		sp = &stored;
+		kept = stored;
 	}
 	if (conn_open(&c, ctx, server, sp, o->timeout_ms) != 0)
 		goto out;
-	resumed = SSL_session_reused(c.ssl);
 	/*
 	 * Hello, then at once the push or the pull: the Welcome is read before
 	 * the first reply (conn_expect), so a sync with nothing to push costs
-	 * one round trip after the handshake.
+	 * one round trip after the handshake. The Hello is held back to leave
+	 * with the Pull in one segment (conn_hold); a push waits for the
+	 * Welcome, which sends it alone.
 	 */
-	if (hello_send(&c, r, o, &hs, rep) != 0)
+	conn_hold(&c);
+	if (hello_send(&c, r, info, o, &hs, rep) != 0)
 		goto out;
 	if (!o->check_only && !o->pull_only && do_push(&c, r, o, rep) != 0)
 		goto out;
@@ -822,9 +928,17 @@ out:
 		*fail = c.fail ? c.fail : SYNC_PROTOCOL;
 		snprintf(err, errlen, "%s", c.err);
 	}
+	/*
+	 * Keep the session in the replica when the server gave a new one (a
+	 * full handshake, or a session it renewed); a resumed session stays
+	 * resumable, so a sync that resumed writes nothing here.
+	 */
+	renewed = sp == &stored && c.ssl != NULL && SSL_get0_session(c.ssl) != kept;
 	conn_close(&c, sp);
-	/* A resumed session stays resumable (stateless tickets): nothing to write then. */
-	if (sp == &stored && stored != NULL && rc == 0 && !resumed) {
+	if (sp == &stored && stored != NULL && rc == 0 && ctx != o->ctx &&
+	    SSL_SESSION_is_resumable(stored))
+		device_session_keep(ctx, stored);
+	if (renewed && stored != NULL && rc == 0 && SSL_SESSION_is_resumable(stored)) {
 		int n = i2d_SSL_SESSION(stored, NULL);
 		unsigned char *buf = n > 0 ? malloc((size_t)n) : NULL, *p = buf;
 		if (buf != NULL && i2d_SSL_SESSION(stored, &p) == n)

@@ -49,6 +49,15 @@ struct conn {
 	uint32_t hello_id;
 	int (*welcome_cb)(struct conn *c, const Tongxin__Welcome *w, void *arg);
 	void *welcome_arg;
+	/*
+	 * Frames held back (conn_hold) until the next read or conn_flush, so
+	 * that requests sent one after the other without waiting (a Hello and
+	 * the Pull after it) leave in one TLS record and one TCP segment: the
+	 * server reads them in one wake-up. Owned; freed by conn_close.
+	 */
+	int hold;
+	uint8_t *held;
+	size_t held_len, held_cap;
 };
 
 /*
@@ -57,8 +66,12 @@ struct conn {
  */
 int conn_open(struct conn *c, SSL_CTX *ctx, const char *hostport, SSL_SESSION **session,
     int timeout_ms);
-/* Send one envelope (id assigned if 0). */
+/* Send one envelope (id assigned if 0); held back while c->hold (see conn_hold). */
 int conn_send(struct conn *c, Tongxin__Envelope *env);
+/* Hold back what is sent from now on until the next read or conn_flush. */
+void conn_hold(struct conn *c);
+/* Write what is held back, and stop holding. 0, or -1 with c->fail/c->err. */
+int conn_flush(struct conn *c);
 /*
  * Send an envelope whose body is already encoded: id, then body (the bytes
  * of the message in oneof field body_field, e.g. TONGXIN__ENVELOPE__BODY_PUSH).
