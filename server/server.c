@@ -62,6 +62,7 @@
 #include "tls.h"
 
 #define FRAMES_PER_READ 16               /* fairness: frames handled per read callback */
+#define DEV_BUCKETS 4096                 /* sessions by device (a power of two), see dev_bucket_of */
 #define OUTPUT_HIGH (32u * 1024u * 1024u) /* stop reading a peer whose output is this large */
 #define PULL_LOW (1u * 1024u * 1024u)     /* produce the next pull page below this */
 #define SESSIONS_PER_DEVICE 4             /* one device, a few windows at most */
@@ -111,6 +112,8 @@ enum refusal { REF_STOPPING, REF_SESSIONS, REF_PREAUTH, REF_ADDRESS, REF_RATE, R
 
 struct session {
 	TAILQ_ENTRY(session) entry;
+	LIST_ENTRY(session) dev_entry;   /* in its device's bucket once the device is known */
+	int in_bucket;
 	struct server *srv;
 	struct bufferevent *bev;
 	enum session_state state;
@@ -140,6 +143,7 @@ struct session {
 };
 
 TAILQ_HEAD(session_list, session);
+LIST_HEAD(dev_bucket, session);
 
 struct server {
 	struct event_base *base;
@@ -148,6 +152,12 @@ struct server {
 	struct store *store;
 	struct event *ev_term, *ev_int, *ev_grace;
 	struct session_list sessions;
+	/*
+	 * The authenticated sessions hashed by device id: counting a device's
+	 * sessions (at every handshake) and finding another replica's (at every
+	 * Hello) looks at one bucket, not at every open session.
+	 */
+	struct dev_bucket *dev_buckets;
 	int nsessions;
 	int stopping;
 	struct serve_opts opts;
@@ -165,6 +175,37 @@ struct server {
 };
 
 static void session_close(struct session *s);
+
+/* The bucket of the sessions of device id (FNV-1a of the id). */
+static struct dev_bucket *
+dev_bucket_of(struct server *srv, const char *id)
+{
+	uint32_t h = 2166136261u;
+
+	for (const unsigned char *p = (const unsigned char *)id; *p != '\0'; p++)
+		h = (h ^ *p) * 16777619u;
+	return &srv->dev_buckets[h & (DEV_BUCKETS - 1)];
+}
+
+/* The session's device is known (s->dev): file it in its device's bucket. */
+static void
+session_dev_join(struct session *s)
+{
+	if (s->in_bucket)
+		return;
+	LIST_INSERT_HEAD(dev_bucket_of(s->srv, s->dev.id), s, dev_entry);
+	s->in_bucket = 1;
+}
+
+/* Take the session out of its device's bucket (before it is freed). */
+static void
+session_dev_leave(struct session *s)
+{
+	if (!s->in_bucket)
+		return;
+	LIST_REMOVE(s, dev_entry);
+	s->in_bucket = 0;
+}
 
 static const char *
 state_name(enum session_state st)
@@ -563,6 +604,7 @@ session_free_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	bufferevent_free(s->bev);
 	preauth_release(srv, s, 0);
+	session_dev_leave(s);
 	TAILQ_REMOVE(&srv->sessions, s, entry);
 	srv->nsessions--;
 	srv->freed_since_trim++;
@@ -637,7 +679,7 @@ hello_bind_replica(struct session *s, uint32_t id, const char *replica_id)
 	char err[512] = "";
 	int other = 0;
 
-	TAILQ_FOREACH(o, &s->srv->sessions, entry)
+	LIST_FOREACH(o, dev_bucket_of(s->srv, s->dev.id), dev_entry)
 		other |= o != s && o->state == S_READY && o->replica_id[0] != '\0' &&
 		    strcmp(o->dev.id, s->dev.id) == 0 && strcmp(o->replica_id, replica_id) != 0;
 	if (!other && store_replica_bind(s->srv->store, s->dev.id, replica_id, &other, err,
@@ -1446,6 +1488,7 @@ session_authenticate(struct session *s)
 		return;
 	}
 	s->dev = d;
+	session_dev_join(s);
 	if (d.revoked_at != 0) {
 		session_refuse(s, TONGXIN__ERROR_CODE__ERR_REVOKED,
 		    "the certificate of device %s has been revoked; ask the street office to "
@@ -1461,7 +1504,7 @@ session_authenticate(struct session *s)
 	{
 		const struct session *o;
 		int same = 0;
-		TAILQ_FOREACH(o, &s->srv->sessions, entry)
+		LIST_FOREACH(o, dev_bucket_of(s->srv, d.id), dev_entry)
 			same += o != s && (o->state == S_HELLO || o->state == S_READY) &&
 			    o->refuse_code == 0 && strcmp(o->dev.id, d.id) == 0;
 		if (same >= SESSIONS_PER_DEVICE) {
@@ -1796,6 +1839,8 @@ server_run(const char *dir, const struct serve_opts *opts)
 		fatalx("cannot create the event loop");
 	if (preauth_table_init(&srv.pat, srv.lim.max_preauth + PREAUTH_SPARE) != 0)
 		fatalx("out of memory for the pre-auth table");
+	if ((srv.dev_buckets = calloc(DEV_BUCKETS, sizeof *srv.dev_buckets)) == NULL)
+		fatalx("out of memory for the sessions' table");
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
@@ -1842,6 +1887,7 @@ server_run(const char *dir, const struct serve_opts *opts)
 	/* Whatever is left after the grace period is closed now. */
 	while ((s = TAILQ_FIRST(&srv.sessions)) != NULL) {
 		TAILQ_REMOVE(&srv.sessions, s, entry);
+		session_dev_leave(s);
 		bufferevent_free(s->bev);
 		free(s);
 	}
@@ -1853,6 +1899,7 @@ server_run(const char *dir, const struct serve_opts *opts)
 		event_free(srv.ev_grace);
 	event_free(srv.ev_tick);
 	preauth_table_free(&srv.pat);
+	free(srv.dev_buckets);
 	event_base_free(srv.base);
 	store_close(srv.store);
 	SSL_CTX_free(srv.ctx);
@@ -1860,6 +1907,7 @@ server_run(const char *dir, const struct serve_opts *opts)
 	return 0;
 fail:
 	preauth_table_free(&srv.pat);
+	free(srv.dev_buckets);
 	event_base_free(srv.base);
 	store_close(srv.store);
 	SSL_CTX_free(srv.ctx);
