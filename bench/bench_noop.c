@@ -12,16 +12,30 @@
  * round by round so that drift hits them alike:
  *   resumed     shared context, the previous session resumed
  *   full        shared context, no session: a full handshake each time
- *   fresh       a new context (credential read and parsed) and no session
- *   cli default what "tongxin sync" does in its process: no context and no
- *               session given, so sync_run builds a context and resumes
- *               whatever session the replica itself kept
+ *   fresh       a context made from the credential in the timed run (read,
+ *               parsed, checked) and no session
+ *   cli default what the desk (web_sync.c) and "tongxin sync" do: no
+ *               context and no session given, so sync_run takes the
+ *               process's cached context and resumes the session its last
+ *               sync kept (in memory, else in the replica)
+ *   idle        resumed, after 50 ms with nothing running (not timed): a
+ *               clerk's sync after a pause finds the CPUs idle and their
+ *               caches cold, and each round trip waits for a wake-up
  *   process     "tongxin --replica PATH sync" as a child process, timed
  *               from fork to exit (what a clerk waits for at the prompt)
  * and, as baselines, to show where the time goes:
  *   hello only  sync_opts.check_only: connect, handshake, Hello/Welcome
  *   TLS only    conn_open + conn_close: connect and handshake (resumed, and full)
  *   start only  "tongxin --version" as a child process: exec and exit
+ * The child processes run in rounds of their own after the in-process
+ * variants: waiting ~20 ms for a child leaves the CPUs idle and this
+ * process's caches cold, which made the in-process sync that followed it
+ * twice as slow (the "resumed" row followed "tongxin --version" in every
+ * round, and measured that).
+ *
+ * Each row gives wall times and the mean CPU time of a run: this process's
+ * (both threads of the pull) and the server's (its thread's run time from
+ * /proc/PID/schedstat).
  *
  * Goals (issue 11): a no-op sync <= 2 ms in-process (resumed) and <= 8 ms
  * as a CLI process. The street's tongxind.conf raises the per-address
@@ -30,43 +44,51 @@
  * (20 new connections a second) the loop would be refused mid-run.
  *
  * usage: bench_noop [ROUNDS]   (default 100)
+ * BENCH_NOOP_ONLY=0,3 runs only the variants of those numbers (rows of the
+ * table, from 0): for profiling one path with perf or strace.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "sync.h"
 #include "tls.h"
 
 enum sess_mode { S_MEM, S_NONE, S_STORED };
+/* The context: the bench's own, sync_run's choice (the process's cache), one made in the run. */
+enum ctx_mode { C_OWN_NONE, C_SHARED, C_NEW };
 
 static const struct variant {
 	const char *name;
-	int shared_ctx;
+	enum ctx_mode shared_ctx;
 	enum sess_mode sess;
 	int check_only;
 	int tls_only;
 	int process;   /* 1: "tongxin sync", 2: "tongxin --version", as a child */
+	int idle_ms;   /* sleep this long before the (timed) run */
 } variants[] = {
 #define V_RESUMED 0
-	{ "resumed (ctx + session)", 1, S_MEM, 0, 0, 0 },
+	{ "resumed (ctx + session)", C_SHARED, S_MEM, 0, 0, 0, 0 },
 #define V_FULL 1
-	{ "full handshake (ctx reused)", 1, S_NONE, 0, 0, 0 },
+	{ "full handshake (ctx reused)", C_SHARED, S_NONE, 0, 0, 0, 0 },
 #define V_FRESH 2
-	{ "fresh (new ctx, no session)", 0, S_NONE, 0, 0, 0 },
+	{ "fresh (new ctx, no session)", C_NEW, S_NONE, 0, 0, 0, 0 },
 #define V_CLI 3
-	{ "cli default (new ctx, kept)", 0, S_STORED, 0, 0, 0 },
+	{ "cli default (desk, in process)", C_OWN_NONE, S_STORED, 0, 0, 0, 0 },
 #define V_HELLO 4
-	{ "hello only (resumed)", 1, S_MEM, 1, 0, 0 },
+	{ "hello only (resumed)", C_SHARED, S_MEM, 1, 0, 0, 0 },
 #define V_TLS 5
-	{ "TLS only (resumed)", 1, S_MEM, 0, 1, 0 },
+	{ "TLS only (resumed)", C_SHARED, S_MEM, 0, 1, 0, 0 },
 #define V_TLS_FULL 6
-	{ "TLS only (full handshake)", 1, S_NONE, 0, 1, 0 },
-#define V_PROC 7
-	{ "tongxin sync (process)", 0, S_STORED, 0, 0, 1 },
-#define V_START 8
-	{ "tongxin --version (process)", 0, S_STORED, 0, 0, 2 },
+	{ "TLS only (full handshake)", C_SHARED, S_NONE, 0, 1, 0, 0 },
+#define V_IDLE 7
+	{ "resumed, after 50 ms idle", C_SHARED, S_MEM, 0, 0, 0, 50 },
+#define V_PROC 8
+	{ "tongxin sync (process)", C_OWN_NONE, S_STORED, 0, 0, 1, 0 },
+#define V_START 9
+	{ "tongxin --version (process)", C_OWN_NONE, S_STORED, 0, 0, 2, 0 },
 };
 #define NV ((int)(sizeof variants / sizeof variants[0]))
 
@@ -76,10 +98,47 @@ static SSL_CTX *ctx;
 static SSL_SESSION *sess;
 static int tls_not_resumed;   /* "TLS only (resumed)" runs that were full handshakes */
 static int not_resumed[16];   /* runs of a resuming variant that were full handshakes */
+static int new_ticket[16];    /* runs of a variant keeping its session that got a new one */
+static int only[16];          /* BENCH_NOOP_ONLY: 1 for each variant to run; all 0: every one */
+
+/* Whether variant v runs (see BENCH_NOOP_ONLY). */
+static int
+runs(int v)
+{
+	int any = 0;
+
+	for (int i = 0; i < 16; i++)
+		any |= only[i];
+	return !any || only[v];
+}
+
+/*
+ * CPU seconds the server has run so far (its main thread's run time from
+ * /proc/PID/schedstat, in nanoseconds: getrusage's ticks are too coarse
+ * for one sync); 0 if it cannot be read. tongxind serves from one thread.
+ */
+static double
+server_cpu(void)
+{
+	char path[64];
+	unsigned long long ns = 0;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%d/schedstat", (int)st.pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	if (fscanf(f, "%llu", &ns) != 1)
+		ns = 0;
+	fclose(f);
+	return (double)ns / 1e9;
+}
+
+/* CPU seconds of each variant's runs, summed: this process (with the pull's thread), the server. */
+static double cpu_client[16], cpu_server[16];
 
 /* One sync of the given variant; seconds. */
 static double
-one(struct replica *r, int v)
+one_run(struct replica *r, int v)
 {
 	const struct variant *va = &variants[v];
 	SSL_SESSION *none = NULL;
@@ -89,12 +148,13 @@ one(struct replica *r, int v)
 	char err[1024] = "";
 	double t0, t1;
 	long hits;
+	SSL_SESSION *before;
 
 	memset(&o, 0, sizeof o);
 	o.server = st.listen;
 	o.operator_name = "bench";
 	o.timeout_ms = 10000;
-	o.ctx = va->shared_ctx ? ctx : NULL;
+	o.ctx = va->shared_ctx == C_SHARED ? ctx : NULL;
 	/* A pointer to a NULL session: sync_run neither resumes nor looks elsewhere. */
 	o.session = va->sess == S_MEM ? &sess : va->sess == S_NONE ? &none : NULL;
 	o.check_only = va->check_only;
@@ -129,19 +189,49 @@ one(struct replica *r, int v)
 		SSL_SESSION_free(none);
 		return t1 - t0;
 	}
+	if (va->idle_ms > 0)
+		usleep((useconds_t)va->idle_ms * 1000);
 	hits = SSL_CTX_sess_hits(ctx);
+	before = sess;
 	t0 = bx_now();
+	if (va->shared_ctx == C_NEW) {
+		struct pki_cred cred;
+		if (replica_credential(r, &cred, err, sizeof err) != 0 ||
+		    (o.ctx = tls_client_ctx(&cred, err, sizeof err)) == NULL)
+			bx_die("client context: %s", err);
+		pki_cred_clear(&cred);
+	}
 	if (sync_run(r, &o, &rep, &f, err, sizeof err) != 0)
 		bx_die("sync_run (%s): %s", va->name, err);
+	if (va->shared_ctx == C_NEW)
+		SSL_CTX_free(o.ctx);
 	t1 = bx_now();
+	if (va->sess == S_MEM && sess != before)
+		new_ticket[v]++;
 	/* In client mode a hit is a session set with SSL_set_session and resumed. */
-	if (va->shared_ctx && va->sess == S_MEM && SSL_CTX_sess_hits(ctx) == hits)
+	if (va->shared_ctx == C_SHARED && va->sess == S_MEM && SSL_CTX_sess_hits(ctx) == hits)
 		not_resumed[v]++;
 	SSL_SESSION_free(none);
 	if (rep.pushed_txns != 0 || rep.pulled_rows != 0)
 		bx_die("the sync was not empty (%lld pushed, %llu pulled)", (long long)rep.pushed_txns,
 		    (unsigned long long)rep.pulled_rows);
 	return t1 - t0;
+}
+
+/*
+ * One run of variant v (one_run), its CPU time added to cpu_client and
+ * cpu_server. A child process's CPU is not counted (it is not ours); the
+ * server's includes what it does for that child.
+ */
+static double
+one(struct replica *r, int v)
+{
+	double c0 = bx_cpu(), s0 = server_cpu(), t;
+
+	t = one_run(r, v);
+	cpu_client[v] += bx_cpu() - c0;
+	cpu_server[v] += server_cpu() - s0;
+	return t;
 }
 
 /* Whether a connection with the current session is resumed. */
@@ -179,6 +269,17 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: bench_noop [ROUNDS]\n");
 		return 2;
 	}
+	if (getenv("BENCH_NOOP_ONLY") != NULL) {
+		const char *p = getenv("BENCH_NOOP_ONLY");
+		while (*p != '\0') {
+			char *end;
+			long v = strtol(p, &end, 10);
+			if (end == p || v < 0 || v >= NV)
+				bx_die("BENCH_NOOP_ONLY: variant numbers 0 to %d, comma-separated", NV - 1);
+			only[v] = 1;
+			p = *end == ',' ? end + 1 : end;
+		}
+	}
 	base = bx_tmpdir("noop");
 	bx_street_init(&st, base);
 	snprintf(bpath, sizeof bpath, "%s/bench.bundle", base);
@@ -206,14 +307,24 @@ main(int argc, char **argv)
 			bx_die("out of memory");
 	/* Warm up every path once, then interleave the variants round by round. */
 	for (int v = 0; v < NV; v++)
-		one(r, v);
-	for (int k = 0; k < rounds; k++)
-		for (int i = 0; i < NV; i++) {
-			int v = (i + k) % NV;
-			t[v][k] = one(r, v);
-			if (variants[v].sess == S_MEM && (sess == NULL || !SSL_SESSION_is_resumable(sess)))
-				spoiled[v]++;
+		if (runs(v))
+			one(r, v);
+	memset(cpu_client, 0, sizeof cpu_client);
+	memset(cpu_server, 0, sizeof cpu_server);
+	/* The in-process variants among themselves, then the child processes (see the top). */
+	for (int phase = 0; phase < 2; phase++) {
+		for (int k = 0; k < rounds; k++) {
+			for (int i = 0; i < NV; i++) {
+				int v = (i + k) % NV;
+				if (!runs(v) || (variants[v].process != 0) != phase)
+					continue;
+				t[v][k] = one(r, v);
+				if (variants[v].sess == S_MEM && (sess == NULL ||
+				    !SSL_SESSION_is_resumable(sess)))
+					spoiled[v]++;
+			}
 		}
+	}
 	ok_after = resumes();
 	bx_server_stop(&st);
 
@@ -223,17 +334,24 @@ main(int argc, char **argv)
 	    "    files on %s; resumption checked with SSL_session_reused: %s before, %s after;\n"
 	    "    load average %.1f on %d CPUs at start\n",
 	    rounds, bx_fs_name(base), ok_before ? "yes" : "NO", ok_after ? "yes" : "NO", load, ncpu);
-	printf("    %-30s %9s %9s %9s %9s\n", "variant", "median ms", "mean ms", "min ms", "p90 ms");
+	printf("    %-30s %9s %9s %9s %9s %9s %9s\n", "variant", "median ms", "mean ms", "min ms",
+	    "p90 ms", "cpu ms", "srv cpu");
 	for (int v = 0; v < NV; v++) {
 		double sum = 0, mn;
+		if (!runs(v))
+			continue;
 		for (int k = 0; k < rounds; k++)
 			sum += t[v][k];
 		med[v] = bx_median(t[v], rounds);   /* sorts */
 		mn = t[v][0];
-		printf("    %-30s %9.2f %9.2f %9.2f %9.2f\n", variants[v].name, 1e3 * med[v],
-		    1e3 * sum / rounds, 1e3 * mn, 1e3 * t[v][(rounds * 9) / 10 < rounds ?
-		    (rounds * 9) / 10 : rounds - 1]);
+		printf("    %-30s %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f\n", variants[v].name,
+		    1e3 * med[v], 1e3 * sum / rounds, 1e3 * mn, 1e3 * t[v][(rounds * 9) / 10 < rounds ?
+		    (rounds * 9) / 10 : rounds - 1], 1e3 * cpu_client[v] / rounds,
+		    1e3 * cpu_server[v] / rounds);
 	}
+	for (int v = 0; v < NV; v++)
+		if (!runs(v))
+			goto notes;   /* a selection: no ratios, no goals */
 	printf("    resumed/fresh = %.2fx, resumed/full = %.2fx (median round trips: %.2f ms with\n"
 	    "    resumption, %.2f ms without)\n", med[V_RESUMED] / med[V_FRESH],
 	    med[V_RESUMED] / med[V_FULL], 1e3 * med[V_RESUMED], 1e3 * med[V_FRESH]);
@@ -255,10 +373,14 @@ main(int argc, char **argv)
 	    "    process = %.1fx its own start and exit (tongxin --version, %.2f ms), %.1fx the\n"
 	    "    resumed in-process sync\n", med[V_RESUMED] / med[V_TLS],
 	    med[V_PROC] / med[V_START], 1e3 * med[V_START], med[V_PROC] / med[V_RESUMED]);
+	printf("    the desk's sync (cli default: the process's cached context and session) %.2f ms;\n"
+	    "    resumed after 50 ms idle %.2f ms (%.1fx back to back)\n", 1e3 * med[V_CLI],
+	    1e3 * med[V_IDLE], med[V_IDLE] / med[V_RESUMED]);
 	bx_goal("no-op sync in-process (resumed) <= 2 ms", med[V_RESUMED] <= 0.002, "%.2f ms",
 	    1e3 * med[V_RESUMED]);
 	bx_goal("no-op sync as a CLI process <= 8 ms", med[V_PROC] <= 0.008, "%.2f ms",
 	    1e3 * med[V_PROC]);
+notes:
 	for (int v = 0; v < NV; v++)
 		if (not_resumed[v])
 			printf("    note: %d runs of \"%s\" were not resumed\n", not_resumed[v],
@@ -266,6 +388,10 @@ main(int argc, char **argv)
 	if (tls_not_resumed)
 		printf("    note: %d runs of \"%s\" were not resumed\n", tls_not_resumed,
 		    variants[V_TLS].name);
+	for (int v = 0; v < NV; v++)
+		if (new_ticket[v])
+			printf("    note: %d runs of \"%s\" got a new TLS session ticket from the server\n",
+			    new_ticket[v], variants[v].name);
 	for (int v = 0; v < NV; v++)
 		if (spoiled[v])
 			printf("    note: after %d of %d runs of \"%s\" the kept session could not be resumed\n",
