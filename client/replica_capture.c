@@ -212,31 +212,13 @@ put_varint(uint8_t *o, uint64_t v)
 }
 
 /*
- * The string protobuf-c leaves out of a oneof although its case is set: a
- * NULL pointer or the field's default (the generated init's empty string).
- */
-static bool
-value_s_omitted(const char *s)
-{
-	static const void *dflt;
-	static bool looked;
-
-	if (!looked) {
-		const ProtobufCFieldDescriptor *f =
-		    protobuf_c_message_descriptor_get_field(&tongxin__value__descriptor, 3);
-		dflt = f != NULL ? f->default_value : NULL;
-		looked = true;
-	}
-	return s == NULL || (const void *)s == dflt;
-}
-
-/*
  * Bytes of one Value's encoding (without its tag and length), as protobuf-c
  * packs it: the oneof member is written even when it is 0 or an empty
- * string; *slen gets the string's length.
+ * string, but a string that is NULL or the generated init's empty string
+ * (the field's default) is left out. slen is the string's length.
  */
 static size_t
-value_size(const Tongxin__Value *v, size_t *slen)
+value_size(const Tongxin__Value *v, size_t slen)
 {
 	switch (v->kind_case) {
 	case TONGXIN__VALUE__KIND_I:
@@ -244,25 +226,34 @@ value_size(const Tongxin__Value *v, size_t *slen)
 	case TONGXIN__VALUE__KIND_R:
 		return 9;
 	case TONGXIN__VALUE__KIND_S:
-		if (value_s_omitted(v->s))
+		if (v->s == NULL || v->s == protobuf_c_empty_string)
 			return 0;
-		*slen = strlen(v->s);
-		return 1 + pb_varint_size(*slen) + *slen;
+		return 1 + pb_varint_size(slen) + slen;
 	default:
 		return 0;
 	}
 }
 
+/* The length of v's string, if it has one that is written; else 0. */
+static size_t
+value_slen(const Tongxin__Value *v)
+{
+	return v->kind_case == TONGXIN__VALUE__KIND_S && v->s != NULL &&
+	    v->s != protobuf_c_empty_string ? strlen(v->s) : 0;
+}
+
 /*
- * Append one repeated Value field (5 values, 6 before) of n values; o has
- * room for every byte (chunk_change measured them).
+ * Append one repeated Value field (5 values, 6 before) of n values, their
+ * string lengths in lens; o has room for every byte (chunk_append measured
+ * them).
  */
 static uint8_t *
-put_values(uint8_t *o, uint32_t field, Tongxin__Value *const *vals, size_t n)
+put_values(uint8_t *o, uint32_t field, Tongxin__Value *const *vals, const size_t *lens,
+    size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		const Tongxin__Value *v = vals[i];
-		size_t slen = 0, sz = value_size(v, &slen);
+		size_t sz = value_size(v, lens[i]);
 
 		*o++ = (uint8_t)(field << 3 | PB_LEN);
 		o = put_varint(o, sz);
@@ -283,23 +274,26 @@ put_values(uint8_t *o, uint32_t field, Tongxin__Value *const *vals, size_t n)
 		}
 		default:
 			*o++ = 3 << 3 | PB_LEN;
-			o = put_varint(o, slen);
-			memcpy(o, v->s, slen);
-			o += slen;
+			o = put_varint(o, lens[i]);
+			memcpy(o, v->s, lens[i]);
+			o += lens[i];
 			break;
 		}
 	}
 	return o;
 }
 
-/* Bytes of a repeated Value field of n values, tags and lengths included. */
+/*
+ * Bytes of a repeated Value field of n values, tags and lengths included;
+ * each string's length goes to lens.
+ */
 static size_t
-values_size(Tongxin__Value *const *vals, size_t n)
+values_size(Tongxin__Value *const *vals, size_t *lens, size_t n)
 {
 	size_t total = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		size_t slen = 0, sz = value_size(vals[i], &slen);
+		size_t sz = value_size(vals[i], lens[i] = value_slen(vals[i]));
 		total += 1 + pb_varint_size(sz) + sz;
 	}
 	return total;
@@ -318,18 +312,25 @@ static int
 chunk_append(struct replica *r, const Tongxin__Change *c)
 {
 	size_t rid = c->row_id != NULL ? strlen(c->row_id) : 0, colsz = 0, n;
+	size_t lens_local[2 * MAX_COLS], *lens = lens_local;
 	uint8_t *start, *o;
+	int rc = -1;
 
+	/* Every change the replica makes has at most MAX_COLS values and as many befores. */
+	if (c->n_values + c->n_before > 2 * MAX_COLS &&
+	    (lens = malloc((c->n_values + c->n_before) * sizeof *lens)) == NULL)
+		return -1;
 	for (size_t i = 0; i < c->n_cols; i++)
 		colsz += pb_varint_size(c->cols[i]);
 	n = (c->table ? 1 + pb_varint_size(c->table) : 0) +
 	    (rid ? 1 + pb_varint_size(rid) + rid : 0) +
 	    (c->op ? 1 + pb_varint_size((uint64_t)(int64_t)c->op) : 0) +
 	    (c->n_cols ? 1 + pb_varint_size(colsz) + colsz : 0) +
-	    values_size(c->values, c->n_values) + values_size(c->before, c->n_before) +
+	    values_size(c->values, lens, c->n_values) +
+	    values_size(c->before, lens + c->n_values, c->n_before) +
 	    (c->base_version ? 1 + pb_varint_size(c->base_version) : 0);
 	if (chunk_room(r, 1 + pb_varint_size(n) + n) != 0)
-		return -1;
+		goto out;
 	o = r->chunk + r->chunk_len;
 	*o++ = 5 << 3 | PB_LEN;   /* Txn.changes */
 	o = put_varint(o, n);
@@ -354,8 +355,8 @@ chunk_append(struct replica *r, const Tongxin__Change *c)
 		for (size_t i = 0; i < c->n_cols; i++)
 			o = put_varint(o, c->cols[i]);
 	}
-	o = put_values(o, 5, c->values, c->n_values);
-	o = put_values(o, 6, c->before, c->n_before);
+	o = put_values(o, 5, c->values, lens, c->n_values);
+	o = put_values(o, 6, c->before, lens + c->n_values, c->n_before);
 	if (c->base_version) {
 		*o++ = 7 << 3 | PB_VARINT;
 		o = put_varint(o, c->base_version);
@@ -376,7 +377,11 @@ chunk_append(struct replica *r, const Tongxin__Change *c)
 	}
 #endif
 	r->chunk_len = (size_t)(o - r->chunk);
-	return 0;
+	rc = 0;
+out:
+	if (lens != lens_local)
+		free(lens);
+	return rc;
 }
 
 /*
