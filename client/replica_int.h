@@ -63,6 +63,7 @@ struct replica {
 	bool pull_first;                  /* this pull starts from no cursor at all */
 	bool pull_no_indexes;             /* secondary indexes dropped (meta pull_indexes) */
 	int pull_cache_saved;             /* PRAGMA cache_size to put back at the end */
+	struct pull_ckpt *pull_ckpt;      /* a first pull's checkpointer thread, or NULL */
 };
 
 /* An integer from meta through the kept statement, or dflt (replica_capture.c). */

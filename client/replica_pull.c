@@ -1,4 +1,5 @@
 /* replica_pull.c - pulled pages and the pull cursors of the replica; see replica.h. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -457,6 +458,154 @@ rep_indexes_repair(struct replica *r, char *err, size_t errlen)
 	return p ? indexes_build(r, err, errlen) : 0;
 }
 
+/* --- checkpoints of a first pull off the applying thread ------------------- */
+
+/*
+ * A first pull writes the whole scope (40 MB for 100,000 members) through
+ * the WAL. SQLite's automatic checkpoint runs in the committing thread:
+ * every 1000 WAL pages it copies them into the database and syncs both
+ * files, and the applier waits for those syncs (about 20 ms each on this
+ * kind of machine, some ten times per 100,000 members). During a first
+ * pull the commits only signal (sqlite3_wal_hook) a thread of our own,
+ * which checkpoints through a second connection of its own (PASSIVE: it
+ * never blocks the writer, and a checkpoint is as safe from any
+ * connection). The writer restarts the WAL from its start once a
+ * checkpoint has caught up, so the WAL stays about as small as before.
+ */
+#define CKPT_FRAMES 1000   /* as SQLite's default automatic checkpoint */
+/*
+ * The WAL size (pages) at which the applier checkpoints itself after all,
+ * as SQLite would have: when the checkpointer fails, or never catches up
+ * with the writer, so that the WAL is never restarted. A checkpoint after
+ * the checkpointer's copies only copies what they left.
+ */
+#define CKPT_WAL_MAX (16 * CKPT_FRAMES)
+
+struct pull_ckpt {
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	sqlite3 *db;        /* the checkpointer's own connection */
+	int frames;         /* WAL pages at the last commit (under mu) */
+	bool quiet;         /* commits no longer wake the checkpointer (under mu) */
+	bool stop;          /* (under mu) */
+};
+
+/* The checkpointer: a PASSIVE checkpoint whenever the WAL has grown by CKPT_FRAMES. */
+static void *
+ckpt_main(void *arg)
+{
+	struct pull_ckpt *k = arg;
+
+	pthread_mutex_lock(&k->mu);
+	for (;;) {
+		while (!k->stop && k->frames < CKPT_FRAMES)
+			pthread_cond_wait(&k->cv, &k->mu);
+		if (k->stop)
+			break;
+		k->frames = 0;
+		pthread_mutex_unlock(&k->mu);
+		/* SQLITE_BUSY (another checkpoint) or an error: the next commit asks again. */
+		sqlite3_wal_checkpoint_v2(k->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		pthread_mutex_lock(&k->mu);
+	}
+	pthread_mutex_unlock(&k->mu);
+	return NULL;
+}
+
+/* The applier's commit hook during a first pull: wake the checkpointer, never wait for it. */
+static int
+ckpt_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	struct pull_ckpt *k = arg;
+
+	pthread_mutex_lock(&k->mu);
+	if (!k->quiet) {
+		k->frames = frames;
+		if (frames >= CKPT_FRAMES)
+			pthread_cond_signal(&k->cv);
+	}
+	pthread_mutex_unlock(&k->mu);
+	if (frames >= CKPT_WAL_MAX)
+		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	return SQLITE_OK;
+}
+
+/*
+ * Start checkpointing r's WAL in a thread of its own; on any failure the
+ * pull goes on with SQLite's own checkpoints (slower, not wrong).
+ */
+static void
+ckpt_start(struct replica *r)
+{
+	const char *path = sqlite3_db_filename(r->db, "main");
+	struct pull_ckpt *k;
+
+	if (path == NULL || path[0] == '\0' || (k = calloc(1, sizeof *k)) == NULL)
+		return;
+	if (sqlite3_open_v2(path, &k->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK || db_exec(k->db, "PRAGMA synchronous = NORMAL", NULL, 0) != 0) {
+		sqlite3_close(k->db);
+		free(k);
+		return;
+	}
+	pthread_mutex_init(&k->mu, NULL);
+	pthread_cond_init(&k->cv, NULL);
+	if (pthread_create(&k->th, NULL, ckpt_main, k) != 0) {
+		pthread_cond_destroy(&k->cv);
+		pthread_mutex_destroy(&k->mu);
+		sqlite3_close(k->db);
+		free(k);
+		return;
+	}
+	sqlite3_wal_hook(r->db, ckpt_hook, k);   /* in place of the automatic checkpoint */
+	r->pull_ckpt = k;
+}
+
+/*
+ * The last pages are in: later commits (the index build's) no longer wake
+ * the checkpointer, so that ckpt_stop, right after, does not wait for a
+ * checkpoint of them. What they leave in the WAL is checkpointed as at any
+ * other time (ckpt_stop).
+ */
+static void
+ckpt_quiet(struct replica *r)
+{
+	struct pull_ckpt *k = r->pull_ckpt;
+
+	if (k == NULL)
+		return;
+	pthread_mutex_lock(&k->mu);
+	k->quiet = true;
+	pthread_mutex_unlock(&k->mu);
+}
+
+/*
+ * Stop the checkpointer (after the checkpoint it may be running) and give
+ * the applier's connection its automatic checkpoint back: the WAL pages
+ * written since are checkpointed by the next commit past CKPT_FRAMES, as
+ * at any other time.
+ */
+static void
+ckpt_stop(struct replica *r)
+{
+	struct pull_ckpt *k = r->pull_ckpt;
+
+	if (k == NULL)
+		return;
+	sqlite3_wal_autocheckpoint(r->db, CKPT_FRAMES);   /* removes ckpt_hook */
+	pthread_mutex_lock(&k->mu);
+	k->stop = true;
+	pthread_cond_signal(&k->cv);
+	pthread_mutex_unlock(&k->mu);
+	pthread_join(k->th, NULL);
+	pthread_cond_destroy(&k->cv);
+	pthread_mutex_destroy(&k->mu);
+	sqlite3_close(k->db);
+	free(k);
+	r->pull_ckpt = NULL;
+}
+
 /* The page cache of a pull, in KiB: a street's members and their indexes stay in memory. */
 #define PULL_CACHE_KIB 65536
 
@@ -490,6 +639,9 @@ rep_pull_begin(struct replica *r, char *err, size_t errlen)
 	for (int t = 0; t < TBL_COUNT; t++)
 		if (cursors[t] != 0)
 			r->pull_first = false;
+	/* A first pull (or one carrying on after a kill) writes the whole scope. */
+	if (r->pull_first || r->pull_no_indexes)
+		ckpt_start(r);
 	return 0;
 }
 
@@ -500,8 +652,10 @@ rep_pull_end(struct replica *r, char *err, size_t errlen)
 
 	if (!r->pull_active)
 		return 0;
+	ckpt_quiet(r);
 	if (r->pull_no_indexes)
 		rc = indexes_build(r, err, errlen);
+	ckpt_stop(r);
 	if (r->pull_cache_saved != 0 && r->pull_cache_saved > -PULL_CACHE_KIB) {
 		char sql[64];
 		snprintf(sql, sizeof sql, "PRAGMA cache_size = %d", r->pull_cache_saved);
