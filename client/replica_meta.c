@@ -14,13 +14,29 @@
 #include "ids.h"
 #include "replica_int.h"
 
+/*
+ * The time of the last contact is bookkeeping (tongxin status shows it):
+ * written at most this often, so that syncs in a row that change nothing
+ * leave the replica's file alone.
+ */
+#define CONTACT_EVERY_MS 10000
+
 int
 rep_contact(struct replica *r, const char *street)
 {
 	bool named = street != NULL && street[0] != '\0';
+	int64_t now = now_ms(), last = r->info.last_contact;
 	sqlite3_stmt *st;
 	int rc;
 
+	/*
+	 * r->info is what replica_info read at the start of this sync: a
+	 * contact recorded less than CONTACT_EVERY_MS ago, with the same
+	 * street, is not written again.
+	 */
+	if ((!named || strcmp(r->info.street, street) == 0) && last > 0 && now >= last &&
+	    now - last < CONTACT_EVERY_MS)
+		return 0;
 	/*
 	 * One statement, so one small transaction: the time, and the street's
 	 * name only when it changed (a row whose value stays is not written).
@@ -32,7 +48,7 @@ rep_contact(struct replica *r, const char *street)
 	    "INSERT INTO meta(key, value) VALUES ('last_contact', ?1)"
 	    " ON CONFLICT(key) DO UPDATE SET value = excluded.value", -1, &st, NULL) != SQLITE_OK)
 		return -1;
-	sqlite3_bind_int64(st, 1, now_ms());
+	sqlite3_bind_int64(st, 1, now);
 	if (named)
 		sqlite3_bind_text(st, 2, street, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
