@@ -7,6 +7,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,39 @@ rep_meta_set(struct replica *r, const char *key, int64_t v)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/*
+ * One chunk kept for the process's next local transaction once a commit has
+ * written its own (NULL: none). A bulk transaction's chunk is a third of a
+ * megabyte: freed at every commit and grown again from 64 KiB, each
+ * transaction paid its allocations, copies and page faults again. The
+ * chunk's capacity is kept in its first bytes (the header room, which
+ * flush_chunk overwrites anyway). Taken and given back by atomic exchange,
+ * so replicas in several threads share it safely; a global, so the block
+ * stays reachable until the process ends.
+ */
+static _Atomic(uint8_t *) chunk_spare;
+
+/* The largest chunk kept for reuse; a larger one is freed at commit. */
+#define CHUNK_KEEP_MAX (4u << 20)
+
+/* Give r's chunk to chunk_spare (or free it) and leave r without one. */
+static void
+chunk_release(struct replica *r)
+{
+	uint8_t *old;
+
+	if (r->chunk != NULL && r->chunk_cap >= CHUNK_HEAD && r->chunk_cap <= CHUNK_KEEP_MAX) {
+		memcpy(r->chunk, &r->chunk_cap, sizeof r->chunk_cap);
+		old = atomic_exchange(&chunk_spare, r->chunk);
+		free(old);
+	} else {
+		free(r->chunk);
+	}
+	r->chunk = NULL;
+	r->chunk_len = r->chunk_cap = 0;
+	r->nchanges = 0;
+}
+
 int
 rep_begin(struct replica *r, const char *operator_name)
 {
@@ -75,7 +109,7 @@ rep_rollback(struct replica *r)
 	if (!r->in_txn)
 		return;
 	db_exec(r->db, "ROLLBACK", NULL, 0);
-	rep_changes_free(r);
+	chunk_release(r);
 	r->in_txn = 0;
 }
 
@@ -146,7 +180,7 @@ rep_commit(struct replica *r, char *err, size_t errlen)
 		rep_rollback(r);
 		return -1;
 	}
-	rep_changes_free(r);
+	chunk_release(r);
 	r->in_txn = 0;
 	return 0;
 }
@@ -190,6 +224,12 @@ chunk_room(struct replica *r, size_t need)
 		r->chunk_len = CHUNK_HEAD;
 	if (r->chunk_len + need <= r->chunk_cap)
 		return 0;
+	if (r->chunk == NULL && (p = atomic_exchange(&chunk_spare, NULL)) != NULL) {
+		memcpy(&r->chunk_cap, p, sizeof r->chunk_cap);
+		r->chunk = p;
+		if (r->chunk_len + need <= r->chunk_cap)
+			return 0;
+	}
 	cap = r->chunk_cap ? r->chunk_cap * 2 : 65536;
 	while (cap < r->chunk_len + need)
 		cap *= 2;
