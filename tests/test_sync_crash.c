@@ -198,7 +198,7 @@ main(void)
 		int64_t log_before, log_after, pending;
 		long off;
 		pid_t pid;
-		int st, delay, batches, seen = 0;
+		int st, delay, batches, seen = 0, reaped;
 
 		/* More work: updates of pushed and unpushed rows, and inserts. */
 		if (round > 0) {
@@ -224,20 +224,22 @@ main(void)
 		 * then a random 0-50 ms more.
 		 */
 		batches = (int)h_randn(3);
+		reaped = 0;
 		for (int i = 0; i < 60000 && !seen; i++) {
 			if (h_file_has(S.log, off, "hello") &&
 			    h_file_count(S.log, off, ": push: ") >= batches)
 				seen = 1;
-			else if (waitpid(pid, &st, WNOHANG) == pid)
+			else if (waitpid(pid, &st, WNOHANG) == pid) {
+				reaped = 1;   /* the child ended before the kill */
 				break;
-			else
+			} else
 				h_msleep(1);
 		}
 		delay = (int)h_randn(51);
 		if (seen)
 			h_msleep(delay);
 		srv_kill9(&S);
-		if (!seen || waitpid(pid, &st, WNOHANG) != pid)
+		if (!reaped && waitpid(pid, &st, WNOHANG) != pid)
 			while (waitpid(pid, &st, 0) < 0)
 				H_CHECK(errno == EINTR, "waitpid: %s", strerror(errno));
 		H_CHECK(WIFEXITED(st) && WEXITSTATUS(st) != 99, "the syncing child failed a check "
