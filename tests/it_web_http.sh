@@ -140,7 +140,10 @@ step "403 for a state change without the CSRF header, a wrong one, or a foreign 
 D0=$(digest)
 expect_status 403 POST /api/members "${J[@]}" "${FORM[@]}" --data id_number=110105198002030051
 expect_contains "$D/body" '"error":"csrf"'
-expect_status 403 POST /api/members "${J[@]}" -H "X-Tongxin-CSRF: ${CSRF%?}0" "${FORM[@]}" \
+# A wrong token: the right one with its last digit changed (to 1 when it is 0).
+WRONG=${CSRF%?}0
+[ "$WRONG" != "$CSRF" ] || WRONG=${CSRF%?}1
+expect_status 403 POST /api/members "${J[@]}" -H "X-Tongxin-CSRF: $WRONG" "${FORM[@]}" \
 	--data id_number=110105198002030051
 expect_status 403 POST /api/members "${J[@]}" -H "X-Tongxin-CSRF: $CSRF" -H "Origin: http://evil.example" \
 	"${FORM[@]}" --data id_number=110105198002030051
