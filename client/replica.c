@@ -792,15 +792,6 @@ replica_open_checked(const char *path, char *err, size_t errlen)
 	return replica_open_how(path, true, err, errlen);
 }
 
-void
-rep_changes_free(struct replica *r)
-{
-	free(r->chunk);
-	r->chunk = NULL;
-	r->chunk_len = r->chunk_cap = 0;
-	r->nchanges = 0;
-}
-
 /*
  * Whether replica_close may leave the WAL as it is, without the checkpoint
  * (and its fsyncs of the WAL, the file and the folder) that SQLite does

@@ -76,8 +76,6 @@ int rep_meta_set(struct replica *r, const char *key, int64_t v);
  * nothing when there is nothing to do (replica_capture.c). 0, or -1 with err.
  */
 int rep_capture_migrate(struct replica *r, char *err, size_t errlen);
-/* Forget the local transaction's gathered changes (replica.c). */
-void rep_changes_free(struct replica *r);
 
 /* Record damage met in the replica file (replica.c); the first description is kept unless replace. */
 void damage_note(const char *detail, bool replace);
