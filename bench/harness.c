@@ -720,7 +720,7 @@ bx_plain_bind(sqlite3_stmt *st, int t, const char *id, const Tongxin__Value *val
 
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	for (int c = 0; c < nc; c++)
-		value_bind(st, c + 2, &vals[c]);
+		value_bind_static(st, c + 2, &vals[c]);
 	sqlite3_bind_int64(st, nc + 2, (sqlite3_int64)version);
 	if (srv != NULL) {
 		sqlite3_bind_int(st, nc + 3, 0);
