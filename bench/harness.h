@@ -187,7 +187,11 @@ bx_row(const struct bx_rows *rs, size_t i)
  * bookkeeping columns as well). Bind with bx_plain_bind().
  */
 sqlite3_stmt *bx_plain_prepare(sqlite3 *db, int t, int server);
-/* Bind a row to a statement from bx_plain_prepare(). */
+/*
+ * Bind a row to a statement from bx_plain_prepare(), without copies (the
+ * values must outlive the step), as the apply, pull and capture paths bind:
+ * the baseline is the cheapest plain insert, not one slowed by string copies.
+ */
 struct bx_srv_cols {
 	uint64_t version;
 	const char *scope;
