@@ -8,6 +8,8 @@
  * PULL_QUEUE decoded pages. During the pull only the reader touches the
  * connection (c->ssl, c->err, c->fail) and only the applier touches the
  * replica; the reader is joined before the applier reports anything in c.
+ * The first page is read by the caller's thread; the reader starts only
+ * when that page says more follows (a no-op pull is one page).
  */
 #include <pthread.h>
 #include <stdbool.h>
@@ -219,7 +221,30 @@ pull_serial(struct conn *c, uint32_t id, struct replica *r, const struct sync_op
 	return 0;
 }
 
-/* The pages with the reader in a second thread; as pull_serial. */
+/* Apply one page in this thread, noted in the trace; on failure *local is set. */
+static int
+pull_apply_traced(struct replica *r, const Tongxin__PullResponse *page, const struct sync_opts *o,
+    struct sync_report *rep, char *err, size_t errlen, bool *local, struct pull_trace *trace)
+{
+	double t0 = trace ? mono_now() : 0;
+	int rc = pull_apply(r, page, o, rep, err, errlen);
+
+	if (trace && trace->napplied < TRACE_PAGES) {
+		trace->take[trace->napplied] = t0;
+		trace->done[trace->napplied++] = mono_now();
+	}
+	if (rc != 0)
+		*local = true;
+	return rc;
+}
+
+/*
+ * The pages with the reader in a second thread; as pull_serial. The first
+ * page is read here, in the caller's thread: most pulls (every no-op sync)
+ * are one page, and for them a thread, its mutex and its hand-overs cost
+ * more than the page. Only when that page says more follows does the
+ * reader start, while the first page is applied.
+ */
 static int
 pull_pipelined(struct conn *c, uint32_t id, struct replica *r, const struct sync_opts *o,
     struct sync_report *rep, char *err, size_t errlen, bool *local, struct pull_trace *trace)
@@ -227,35 +252,44 @@ pull_pipelined(struct conn *c, uint32_t id, struct replica *r, const struct sync
 	struct pull_pipe p;
 	pthread_t th;
 	Tongxin__Envelope *in;
+	double tw = trace ? mono_now() : 0;
 	int rc = 0;
+
+	in = conn_expect(c, id, TONGXIN__ENVELOPE__BODY_PULL_RESULT);
+	if (in == NULL)
+		return -1;
+	if (trace && trace->nread < TRACE_PAGES) {
+		trace->wait[trace->nread] = tw;
+		trace->got[trace->nread++] = mono_now();
+	}
+	if (!in->pull_result->more) {
+		rc = pull_apply_traced(r, in->pull_result, o, rep, err, errlen, local, trace);
+		envelope_free(in);
+		return rc;
+	}
 
 	memset(&p, 0, sizeof p);
 	p.c = c;
 	p.id = id;
 	p.trace = trace;
+	p.page[0] = in;         /* the first page waits in the queue as the reader's would */
+	p.n = 1;
 	if (pthread_mutex_init(&p.mu, NULL) != 0)
-		return pull_serial(c, id, r, o, rep, err, errlen, local);
+		goto serial;
 	if (pthread_cond_init(&p.cv, NULL) != 0) {
 		pthread_mutex_destroy(&p.mu);
-		return pull_serial(c, id, r, o, rep, err, errlen, local);
+		goto serial;
 	}
 	if (pthread_create(&th, NULL, pull_reader, &p) != 0) {
 		pthread_cond_destroy(&p.cv);
 		pthread_mutex_destroy(&p.mu);
-		return pull_serial(c, id, r, o, rep, err, errlen, local);
+		goto serial;
 	}
 	while ((in = pull_next(&p)) != NULL) {
-		double t0 = p.trace ? mono_now() : 0;
-		rc = pull_apply(r, in->pull_result, o, rep, err, errlen);
+		rc = pull_apply_traced(r, in->pull_result, o, rep, err, errlen, local, trace);
 		envelope_free(in);
-		if (p.trace && p.trace->napplied < TRACE_PAGES) {
-			p.trace->take[p.trace->napplied] = t0;
-			p.trace->done[p.trace->napplied++] = mono_now();
-		}
-		if (rc != 0) {
-			*local = true;
+		if (rc != 0)
 			break;
-		}
 	}
 	if (rc != 0)
 		pull_stop(&p, th);
@@ -266,6 +300,14 @@ pull_pipelined(struct conn *c, uint32_t id, struct replica *r, const struct sync
 	pthread_cond_destroy(&p.cv);
 	pthread_mutex_destroy(&p.mu);
 	return rc;
+
+serial:
+	/* No second thread: the first page here, the rest one after the other. */
+	rc = pull_apply_traced(r, in->pull_result, o, rep, err, errlen, local, trace);
+	envelope_free(in);
+	if (rc != 0)
+		return rc;
+	return pull_serial(c, id, r, o, rep, err, errlen, local);
 }
 
 int
