@@ -762,7 +762,7 @@ replica_open_how(const char *path, bool always, char *err, size_t errlen)
 		    path);
 		goto fail;
 	}
-	if (replica_migrate(r, err, errlen) != 0 || rep_capture_migrate(r, err, errlen) != 0)
+	if (replica_migrate(r, err, errlen) != 0)
 		goto fail;
 	if (prepare_all(r) != 0) {
 		snprintf(err, errlen, "cannot prepare statements: %s", sqlite3_errmsg(r->db));

@@ -681,13 +681,3 @@ out:
 		value_clear(&cur[k]);
 	return rc;
 }
-
-int
-rep_capture_migrate(struct replica *r, char *err, size_t errlen)
-{
-	/* The layout replica_ddl creates is the current one: nothing to do. */
-	(void)r;
-	(void)err;
-	(void)errlen;
-	return 0;
-}

@@ -70,12 +70,6 @@ struct replica {
 int64_t rep_meta_int(struct replica *r, const char *key, int64_t dflt);
 /* Set an integer in meta through the kept statement; 0 or -1 (replica_capture.c). */
 int rep_meta_set(struct replica *r, const char *key, int64_t v);
-/*
- * Bring the tables of local writes (outbox, pending) to the layout this
- * build uses; replica_open calls it on every open, so it must cost next to
- * nothing when there is nothing to do (replica_capture.c). 0, or -1 with err.
- */
-int rep_capture_migrate(struct replica *r, char *err, size_t errlen);
 
 /* Record damage met in the replica file (replica.c); the first description is kept unless replace. */
 void damage_note(const char *detail, bool replace);
