@@ -1,4 +1,5 @@
 /* replica_pull.c - pulled pages and the pull cursors of the replica; see replica.h. */
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -609,16 +610,28 @@ ckpt_stop(struct replica *r)
 /* The page cache of a pull, in KiB: a street's members and their indexes stay in memory. */
 #define PULL_CACHE_KIB 65536
 
-int
-rep_pull_begin(struct replica *r, char *err, size_t errlen)
+/*
+ * r->pull_cache_saved while the pull has not been prepared (pull_prepare):
+ * no page has written yet, the cache is as the connection had it. Below
+ * -PULL_CACHE_KIB, so rep_pull_end puts nothing back. Kept in that field
+ * because the replica's struct (replica_int.h) is not this file's.
+ */
+#define PULL_UNPREPARED INT_MIN
+
+/*
+ * The work of a pull that writes: the larger page cache, whether it is a
+ * first pull (from the cursors, still as before the pull), and the
+ * checkpointer of a first pull. Done by the first page that writes (or by
+ * rep_pull_begin when indexes are pending), so that a pull with nothing in
+ * it (a no-op sync) does none of it. 0, or -1 with err.
+ */
+static int
+pull_prepare(struct replica *r, char *err, size_t errlen)
 {
 	uint64_t cursors[TBL_COUNT], evict, note;
 	sqlite3_stmt *st;
 	char sql[64];
-	int p;
 
-	r->pull_active = true;
-	r->pull_first = false;
 	r->pull_cache_saved = 0;
 	if (sqlite3_prepare_v2(r->db, "PRAGMA cache_size", -1, &st, NULL) == SQLITE_OK) {
 		if (sqlite3_step(st) == SQLITE_ROW)
@@ -630,11 +643,10 @@ rep_pull_begin(struct replica *r, char *err, size_t errlen)
 		snprintf(sql, sizeof sql, "PRAGMA cache_size = -%d", PULL_CACHE_KIB);
 		db_exec(r->db, sql, NULL, 0);
 	}
-	if ((p = indexes_pending(r)) < 0 || cursors_read(r, cursors, &evict, &note) != 0) {
+	if (cursors_read(r, cursors, &evict, &note) != 0) {
 		snprintf(err, errlen, "cannot read the replica: %s", sqlite3_errmsg(r->db));
 		return -1;
 	}
-	r->pull_no_indexes = p == 1;
 	r->pull_first = evict == 0 && note == 0;
 	for (int t = 0; t < TBL_COUNT; t++)
 		if (cursors[t] != 0)
@@ -642,6 +654,25 @@ rep_pull_begin(struct replica *r, char *err, size_t errlen)
 	/* A first pull (or one carrying on after a kill) writes the whole scope. */
 	if (r->pull_first || r->pull_no_indexes)
 		ckpt_start(r);
+	return 0;
+}
+
+int
+rep_pull_begin(struct replica *r, char *err, size_t errlen)
+{
+	int p;
+
+	r->pull_active = true;
+	r->pull_first = false;
+	r->pull_cache_saved = PULL_UNPREPARED;
+	if ((p = indexes_pending(r)) < 0) {
+		snprintf(err, errlen, "cannot read the replica: %s", sqlite3_errmsg(r->db));
+		return -1;
+	}
+	r->pull_no_indexes = p == 1;
+	/* Indexes left dropped by a killed first pull: rep_pull_end builds them, pages or not. */
+	if (r->pull_no_indexes)
+		return pull_prepare(r, err, errlen);
 	return 0;
 }
 
@@ -662,6 +693,7 @@ rep_pull_end(struct replica *r, char *err, size_t errlen)
 		db_exec(r->db, sql, NULL, 0);
 	}
 	r->pull_active = r->pull_first = false;
+	r->pull_cache_saved = 0;
 	return rc;
 }
 
@@ -688,6 +720,10 @@ rep_apply_page(struct replica *r, const Tongxin__PullResponse *page, uint64_t *a
 		if (!moved)
 			return 0;
 	}
+	/* The first page that writes prepares the pull (before its transaction: the cursors as they were). */
+	if (r->pull_active && r->pull_cache_saved == PULL_UNPREPARED &&
+	    pull_prepare(r, err, errlen) != 0)
+		return -1;
 	if (db_exec(r->db, "BEGIN IMMEDIATE", err, errlen) != 0)
 		return -1;
 	/* The first page of a first pull that has more to come: no indexes until the last. */
