@@ -941,6 +941,16 @@ store_resolutions(struct store *s, const struct store_actor *who, uint64_t *curs
 	uint64_t snapshot = s->version;
 
 	/*
+	 * Every resolution takes a new store version (resolved_version =
+	 * ++s->version, in the transaction that writes it), and the cursor is
+	 * the version this query last saw: at or past the current version
+	 * nothing can be new, and a pull (every no-op sync) skips the query.
+	 */
+	if (*cursor >= snapshot) {
+		*cursor = snapshot;
+		return 0;
+	}
+	/*
 	 * Settled conflicts of this device's own changes, and newer-wins
 	 * decisions that replaced a value this device had written.
 	 */
