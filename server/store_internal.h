@@ -102,6 +102,10 @@ struct store {
 	 */
 	uint64_t push_seq_max;
 	sqlite3_stmt *seq_max_get;
+	/* Kept once first used (every handshake or Hello asks); store_close finalises them. */
+	sqlite3_stmt *device_by_serial;   /* store_device_by_serial's */
+	sqlite3_stmt *replica_bound;      /* store_session.c's device_replica lookup */
+	sqlite3_stmt *device_revoked;     /* store_devices_revoked's */
 };
 
 /* A row as the server holds it. */

@@ -2109,36 +2109,52 @@ store_device_add(struct store *s, const struct store_device *d, char *err, size_
 	return 0;
 }
 
+/*
+ * The device row matching where (one bound text, ?1) into d; 0, or -1 if
+ * none. kept, if not NULL, holds the statement between calls: the lookup
+ * by serial runs at every handshake. Kept statements are finalised by
+ * store_close with all the others.
+ */
 static int
-device_query(struct store *s, const char *where, const char *arg, struct store_device *d)
+device_query(struct store *s, const char *where, const char *arg, struct store_device *d,
+    sqlite3_stmt **kept)
 {
 	char sql[1024];
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = kept ? *kept : NULL;
 	int found = -1;
 
-	snprintf(sql, sizeof sql, "SELECT " DEVICE_COLS_LOOKUP " FROM device WHERE %s", where);
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return -1;
+	if (st == NULL) {
+		snprintf(sql, sizeof sql, "SELECT " DEVICE_COLS_LOOKUP " FROM device WHERE %s", where);
+		if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+			return -1;
+		if (kept)
+			*kept = st;
+	}
 	sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		device_from_row(st, d);
 		device_overlay(s, d);
 		found = 0;
 	}
-	sqlite3_finalize(st);
+	if (kept) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	} else {
+		sqlite3_finalize(st);
+	}
 	return found;
 }
 
 int
 store_device_by_serial(struct store *s, const char *serial, struct store_device *d)
 {
-	return device_query(s, "serial = ?1", serial, d);
+	return device_query(s, "serial = ?1", serial, d, &s->device_by_serial);
 }
 
 int
 store_device_by_name(struct store *s, const char *name, struct store_device *d)
 {
-	return device_query(s, "name = ?1 AND revoked_at IS NULL", name, d);
+	return device_query(s, "name = ?1 AND revoked_at IS NULL", name, d, NULL);
 }
 
 int
