@@ -1,6 +1,7 @@
 /* replica.c - the local replica and its outbox; see replica.h. */
 #include "replica.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -595,56 +596,74 @@ replica_credential(struct replica *r, struct pki_cred *c, char *err, size_t errl
 	return pki_bundle_load(credpath, c, addr, sizeof addr, err, errlen);
 }
 
-static int
-prepare_all(struct replica *r)
+/*
+ * The SQL of the kept statement of kind k for table t, built from the
+ * schema into sql (4096 bytes: the widest table's is well under).
+ */
+static void
+tstmt_sql(enum rep_tstmt k, int t, char *sql, size_t len)
+{
+	const struct table_def *td = &schema_tables[t];
+	size_t n;
+
+	switch (k) {
+	case TS_INS:
+	case TS_UPSERT:
+		n = (size_t)snprintf(sql, len, "INSERT INTO %s (id", td->name);
+		for (int c = 0; c < td->ncols; c++)
+			n += (size_t)snprintf(sql + n, len - n, ", %s", td->cols[c].name);
+		n += (size_t)snprintf(sql + n, len - n, ", _version) VALUES (?1");
+		for (int c = 0; c < td->ncols + 1; c++)
+			n += (size_t)snprintf(sql + n, len - n, ", ?%d", c + 2);
+		n += (size_t)snprintf(sql + n, len - n, ")");
+		if (k == TS_INS)
+			break;
+		/* The server's state: same shape, replacing whatever is there. */
+		n += (size_t)snprintf(sql + n, len - n, " ON CONFLICT(id) DO UPDATE SET ");
+		for (int c = 0; c < td->ncols; c++)
+			n += (size_t)snprintf(sql + n, len - n, "%s = excluded.%s, ",
+			    td->cols[c].name, td->cols[c].name);
+		snprintf(sql + n, len - n, "_version = excluded._version");
+		break;
+	case TS_GET:
+		n = (size_t)snprintf(sql, len, "SELECT ");
+		for (int c = 0; c < td->ncols; c++)
+			n += (size_t)snprintf(sql + n, len - n, "%s, ", td->cols[c].name);
+		snprintf(sql + n, len - n, "_version FROM %s WHERE id = ?1", td->name);
+		break;
+	case TS_UPD:
+		n = (size_t)snprintf(sql, len, "UPDATE %s SET ", td->name);
+		for (int c = 0; c < td->ncols; c++)
+			n += (size_t)snprintf(sql + n, len - n, "%s%s = ?%d", c ? ", " : "",
+			    td->cols[c].name, c + 2);
+		snprintf(sql + n, len - n, " WHERE id = ?1");
+		break;
+	case TS_DEL:
+		snprintf(sql, len, "DELETE FROM %s WHERE id = ?1", td->name);
+		break;
+	case TS_VER:
+	default:
+		snprintf(sql, len, "UPDATE %s SET _version = ?2 WHERE id = ?1", td->name);
+		break;
+	}
+}
+
+sqlite3_stmt *
+rep_tstmt(struct replica *r, enum rep_tstmt k, int t)
 {
 	char sql[4096];
 
-	for (int t = 0; t < TBL_COUNT; t++) {
-		const struct table_def *td = &schema_tables[t];
-		size_t n;
-
-		n = (size_t)snprintf(sql, sizeof sql, "INSERT INTO %s (id", td->name);
-		for (int c = 0; c < td->ncols; c++)
-			n += (size_t)snprintf(sql + n, sizeof sql - n, ", %s", td->cols[c].name);
-		n += (size_t)snprintf(sql + n, sizeof sql - n, ", _version) VALUES (?1");
-		for (int c = 0; c < td->ncols + 1; c++)
-			n += (size_t)snprintf(sql + n, sizeof sql - n, ", ?%d", c + 2);
-		snprintf(sql + n, sizeof sql - n, ")");
-		if ((r->ins[t] = db_prepare(r->db, sql)) == NULL)
-			return -1;
-		/* The server's state: same shape, replacing whatever is there. */
-		n = strlen(sql) - 1;
-		n += (size_t)snprintf(sql + n, sizeof sql - n, ") ON CONFLICT(id) DO UPDATE SET ");
-		for (int c = 0; c < td->ncols; c++)
-			n += (size_t)snprintf(sql + n, sizeof sql - n, "%s = excluded.%s, ",
-			    td->cols[c].name, td->cols[c].name);
-		snprintf(sql + n, sizeof sql - n, "_version = excluded._version");
-		if ((r->upsert[t] = db_prepare(r->db, sql)) == NULL)
-			return -1;
-
-		n = (size_t)snprintf(sql, sizeof sql, "SELECT ");
-		for (int c = 0; c < td->ncols; c++)
-			n += (size_t)snprintf(sql + n, sizeof sql - n, "%s, ", td->cols[c].name);
-		snprintf(sql + n, sizeof sql - n, "_version FROM %s WHERE id = ?1", td->name);
-		if ((r->get[t] = db_prepare(r->db, sql)) == NULL)
-			return -1;
-
-		n = (size_t)snprintf(sql, sizeof sql, "UPDATE %s SET ", td->name);
-		for (int c = 0; c < td->ncols; c++)
-			n += (size_t)snprintf(sql + n, sizeof sql - n, "%s%s = ?%d", c ? ", " : "",
-			    td->cols[c].name, c + 2);
-		snprintf(sql + n, sizeof sql - n, " WHERE id = ?1");
-		if ((r->upd[t] = db_prepare(r->db, sql)) == NULL)
-			return -1;
-
-		snprintf(sql, sizeof sql, "DELETE FROM %s WHERE id = ?1", td->name);
-		if ((r->del[t] = db_prepare(r->db, sql)) == NULL)
-			return -1;
-		snprintf(sql, sizeof sql, "UPDATE %s SET _version = ?2 WHERE id = ?1", td->name);
-		if ((r->ver[t] = db_prepare(r->db, sql)) == NULL)
-			return -1;
+	assert(k >= 0 && k < TS_COUNT && t >= 0 && t < TBL_COUNT);
+	if (r->ts[k][t] == NULL) {
+		tstmt_sql(k, t, sql, sizeof sql);
+		r->ts[k][t] = db_prepare(r->db, sql);
 	}
+	return r->ts[k][t];
+}
+
+static int
+prepare_all(struct replica *r)
+{
 	r->pending_put = db_prepare(r->db,
 	    "INSERT OR IGNORE INTO pending (row_id, seq, tbl) VALUES (?1, ?2, ?3)");
 	r->pending_has = db_prepare(r->db, "SELECT 1 FROM pending WHERE row_id = ?1 LIMIT 1");

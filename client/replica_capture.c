@@ -482,7 +482,7 @@ rep_insert(struct replica *r, int t, const Tongxin__Value *vals, char id_out[ID_
     char *err, size_t errlen)
 {
 	const struct table_def *td = &schema_tables[t];
-	sqlite3_stmt *st = r->ins[t];
+	sqlite3_stmt *st = rep_tstmt(r, TS_INS, t);
 	Tongxin__Change c = TONGXIN__CHANGE__INIT;
 	uint32_t cols[MAX_COLS];
 	Tongxin__Value *vp[MAX_COLS];
@@ -490,6 +490,11 @@ rep_insert(struct replica *r, int t, const Tongxin__Value *vals, char id_out[ID_
 
 	if (!r->in_txn || id_new(id_out) != 0) {
 		snprintf(err, errlen, r->in_txn ? "random number generator failed" : "no transaction");
+		return -1;
+	}
+	if (st == NULL) {
+		snprintf(err, errlen, "cannot prepare the insert into %s: %s", td->name,
+		    sqlite3_errmsg(r->db));
 		return -1;
 	}
 	sqlite3_bind_text(st, 1, id_out, -1, SQLITE_STATIC);
@@ -520,9 +525,11 @@ rep_insert(struct replica *r, int t, const Tongxin__Value *vals, char id_out[ID_
 int
 rep_get(struct replica *r, int t, const char *id, Tongxin__Value *vals, uint64_t *version)
 {
-	sqlite3_stmt *st = r->get[t];
+	sqlite3_stmt *st = rep_tstmt(r, TS_GET, t);
 	int nc = schema_tables[t].ncols, rc, found = 0;
 
+	if (st == NULL)
+		return -1;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -546,8 +553,11 @@ rep_get(struct replica *r, int t, const char *id, Tongxin__Value *vals, uint64_t
 static int
 write_row(struct replica *r, int t, const char *id, const Tongxin__Value *vals)
 {
-	sqlite3_stmt *st = r->upd[t];
+	sqlite3_stmt *st = rep_tstmt(r, TS_UPD, t);
 	int rc;
+
+	if (st == NULL)
+		return -1;
 
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	for (int k = 0; k < schema_tables[t].ncols; k++)
@@ -637,6 +647,7 @@ rep_delete(struct replica *r, int t, const char *id, char *err, size_t errlen)
 	const Tongxin__Value *curp[MAX_COLS];
 	uint64_t version = 0;
 	Tongxin__Change *c = NULL;
+	sqlite3_stmt *st;
 	int found, rc = -1;
 	size_t n = 0;
 
@@ -663,9 +674,13 @@ rep_delete(struct replica *r, int t, const char *id, char *err, size_t errlen)
 		goto oom;
 	c->n_before = c->n_values = n;
 	c->base_version = version;
-	sqlite3_bind_text(r->del[t], 1, id, -1, SQLITE_STATIC);
-	found = sqlite3_step(r->del[t]);
-	sqlite3_reset(r->del[t]);
+	if ((st = rep_tstmt(r, TS_DEL, t)) != NULL) {
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		found = sqlite3_step(st);
+		sqlite3_reset(st);
+	} else {
+		found = SQLITE_ERROR;
+	}
 	if (found != SQLITE_DONE) {
 		snprintf(err, errlen, "cannot delete from %s: %s", td->name, sqlite3_errmsg(r->db));
 		goto out;

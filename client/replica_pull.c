@@ -38,7 +38,8 @@ apply_server_row(struct replica *r, const Tongxin__Row *row, int check_pending, 
 		return 0;
 	if (row->as_sent) {
 		/* The server holds what we inserted: only its version is new. */
-		st = r->ver[row->table];
+		if ((st = rep_tstmt(r, TS_VER, row->table)) == NULL)
+			return -1;
 		sqlite3_bind_text(st, 1, row->row_id, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)row->version);
 		rc = sqlite3_step(st);
@@ -46,7 +47,8 @@ apply_server_row(struct replica *r, const Tongxin__Row *row, int check_pending, 
 		return rc == SQLITE_DONE ? 0 : -1;
 	}
 	if (row->deleted) {
-		st = r->del[row->table];
+		if ((st = rep_tstmt(r, TS_DEL, row->table)) == NULL)
+			return -1;
 		sqlite3_bind_text(st, 1, row->row_id, -1, SQLITE_STATIC);
 		rc = sqlite3_step(st);
 		sqlite3_reset(st);
@@ -56,7 +58,8 @@ apply_server_row(struct replica *r, const Tongxin__Row *row, int check_pending, 
 	}
 	if (row->n_values != (size_t)td->ncols)
 		return -1;
-	st = r->upsert[row->table];
+	if ((st = rep_tstmt(r, TS_UPSERT, row->table)) == NULL)
+		return -1;
 	sqlite3_bind_text(st, 1, row->row_id, -1, SQLITE_STATIC);
 	for (int k = 0; k < td->ncols; k++)
 		value_bind_static(st, k + 2, row->values[k]);
@@ -191,7 +194,8 @@ apply_eviction(struct replica *r, const Tongxin__Eviction *e, uint64_t *evicted)
 
 	if (e->table >= TBL_COUNT)
 		return 0;
-	st = r->del[e->table];
+	if ((st = rep_tstmt(r, TS_DEL, e->table)) == NULL)
+		return -1;
 	sqlite3_bind_text(st, 1, e->row_id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
