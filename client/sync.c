@@ -393,16 +393,20 @@ conn_recv(struct conn *c, size_t cap)
 		    fs == FRAME_EMPTY ? "zero-length" : "too large");
 		return NULL;
 	}
-	if ((body = malloc(len)) == NULL) {
-		conn_fail(c, SYNC_LOCAL, "out of memory");
-		return NULL;
+	if (len > c->rbuf_cap) {
+		/* frame_peek bounded len by cap; free first, the old bytes are not needed. */
+		free(c->rbuf);
+		c->rbuf_cap = 0;
+		if ((c->rbuf = malloc(len)) == NULL) {
+			conn_fail(c, SYNC_LOCAL, "out of memory");
+			return NULL;
+		}
+		c->rbuf_cap = len;
 	}
-	if (read_full(c, body, len) != 0) {
-		free(body);
+	body = c->rbuf;
+	if (read_full(c, body, len) != 0)
 		return NULL;
-	}
 	env = frame_decode(body, len);
-	free(body);
 	if (env == NULL) {
 		conn_fail(c, SYNC_PROTOCOL, "the server sent an unreadable message (%u bytes)", len);
 		return NULL;
@@ -481,6 +485,9 @@ conn_close(struct conn *c, SSL_SESSION **session)
 	c->held = NULL;
 	c->held_len = c->held_cap = 0;
 	c->hold = 0;
+	free(c->rbuf);
+	c->rbuf = NULL;
+	c->rbuf_cap = 0;
 }
 
 int

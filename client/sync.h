@@ -58,6 +58,13 @@ struct conn {
 	int hold;
 	uint8_t *held;
 	size_t held_len, held_cap;
+	/*
+	 * The last frame's bytes, reused for the next (a pull's pages are
+	 * 1.7 MB each: fresh memory for each cost a page fault per 4 KiB, see
+	 * common/frame.c). Owned; freed by conn_close.
+	 */
+	uint8_t *rbuf;
+	size_t rbuf_cap;
 };
 
 /*

@@ -46,6 +46,13 @@ Tongxin__Envelope *frame_decode(const uint8_t *body, size_t len);
 void envelope_free(Tongxin__Envelope *env);
 
 /*
+ * Give back the large decode blocks kept for reuse (see frame.c): call it
+ * when no large frame is expected soon (a pull is over, the server is
+ * idle). Safe from any thread.
+ */
+void frame_spares_trim(void);
+
+/*
  * Encode an envelope as a frame (header included) into a new malloc'd
  * buffer of *out_len bytes. NULL if it would exceed FRAME_MAX.
  */

@@ -1725,6 +1725,7 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	 * server is quiet, give it back to the system.
 	 */
 	if (srv->freed_since_trim > 0 && srv->nsessions == 0) {
+		frame_spares_trim();
 		malloc_trim(0);
 		srv->freed_since_trim = 0;
 	} else if (srv->freed_since_trim >= TRIM_AFTER_FREED) {

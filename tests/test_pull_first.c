@@ -4,7 +4,7 @@
  * that fails on the replica's side while the next page is being read, and
  * a page that changes nothing writing nothing.
  *
- * The street loads 7,000 members (more than one pull page of 5,000) and
+ * The street loads 7,000 members (several pull pages of 1,000) and
  * some meetings with attendance. Then:
  *   - a fresh device whose desk has made its name index (triggers on
  *     member) syncs in a child that dies (as kill -9 would) once the first
@@ -61,11 +61,10 @@ desk_objects(struct h_dev *d)
 	    NULL, NULL);
 }
 
-/* Sync d in a child that dies once pages pull pages are committed; requires that death. */
+/* Sync d in a child that dies once PAGES pull pages ("last": all) are committed; requires that death. */
 static void
-sync_dying(struct h_dev *d, int pages)
+sync_dying(struct h_dev *d, const char *pages)
 {
-	char n[16];
 	pid_t pid;
 	int st;
 
@@ -77,15 +76,14 @@ sync_dying(struct h_dev *d, int pages)
 		struct sync_report rep;
 		enum sync_fail f;
 		char err[1024];
-		snprintf(n, sizeof n, "%d", pages);
-		setenv("TONGXIN_TEST_DIE_PULL_PAGES", n, 1);
+		setenv("TONGXIN_TEST_DIE_PULL_PAGES", pages, 1);
 		dev_reopen(d);
 		dev_sync_try(d, &S, 0, 0, &rep, &f, err, sizeof err);
 		_exit(0);   /* the hook did not fire */
 	}
 	H_CHECK(waitpid(pid, &st, 0) == pid, "waitpid: %s", strerror(errno));
 	H_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 3, "the sync of %s should have died after "
-	    "%d page(s) (status %d)", d->name, pages, st);
+	    "%s page(s) (status %d)", d->name, pages, st);
 	dev_reopen(d);
 }
 
@@ -194,7 +192,7 @@ main(void)
 	H_CHECK(desk_objects(&O) == 4, "the desk's name index is not there");
 
 	/* Killed after the first page. */
-	sync_dying(&O, 1);
+	sync_dying(&O, "1");
 	before = h_sql_int(replica_db(O.r), "SELECT count(*) FROM member", NULL, NULL);
 	H_CHECK(before > 0 && before < members, "after one page the replica holds %lld members",
 	    (long long)before);
@@ -227,7 +225,7 @@ main(void)
 
 	/* Killed after its last page, before the indexes were built; repaired alone. */
 	dev_new(&P, &S, "JD01", "street-new-2", 1);
-	sync_dying(&P, 2);
+	sync_dying(&P, "last");
 	H_CHECK(pending_mark(&P) == 1, "P: no mark after the kill");
 	H_CHECK(h_sql_int(replica_db(P.r), "SELECT count(*) FROM member", NULL, NULL) == members,
 	    "P: every member should be in after the last page");
