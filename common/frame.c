@@ -65,9 +65,9 @@ struct arena {
  * reused whole: at most SPARE_MAX of them and SPARE_BYTES in all, handed
  * back by frame_spares_trim() when a pull is over or the server is idle.
  */
-#define SPARE_MIN (1u * 1024u * 1024u)   /* smaller blocks go back to malloc */
-#define SPARE_MAX 6
-#define SPARE_BYTES (48u * 1024u * 1024u)
+#define SPARE_MIN (256u * 1024u)   /* smaller blocks go back to malloc */
+#define SPARE_MAX 8
+#define SPARE_BYTES (32u * 1024u * 1024u)
 
 static struct {
 	pthread_mutex_t mu;
@@ -134,7 +134,7 @@ arena_block_new(size_t cap)
 	struct arena_block *b = NULL;
 
 	/*
-	 * Large sizes are rounded up to whole MiB, so that a kept block fits
+	 * Large sizes are rounded up to whole 256 KiB, so that a kept block fits
 	 * the next page, which is a few bytes longer or shorter: exact sizes
 	 * missed each time (and so did malloc's own reuse, whose threshold for
 	 * handing a block back to the system follows the last block freed).
