@@ -1050,7 +1050,8 @@ h_diff_table(sqlite3 *sdb, const char *where, sqlite3 *rdb, int t, int max)
 			shown++;
 			ra = sqlite3_step(a);
 		} else if (cmp > 0) {
-			fprintf(stderr, "    %s %s: only on the replica: %s\n", td->name, ib,
+			/* ib is set here (the loop runs while one side has a row); say so to -O3. */
+			fprintf(stderr, "    %s %s: only on the replica: %s\n", td->name, ib ? ib : "?",
 			    (const char *)sqlite3_column_text(b, 1));
 			shown++;
 			rb = sqlite3_step(b);
