@@ -14,6 +14,8 @@
  * run on fresh replicas, the order of the two sides alternating.
  *
  * usage: bench_capture [ROWS [SINGLE_ROWS [REPEATS]]]
+ *   (environment, for a profiler: BENCH_CAPTURE_MODES=13 runs modes 1 and 3
+ *   only, BENCH_CAPTURE_SIDE=plain or capture one side only)
  *   ROWS         rows for the bulk modes (default 100000)
  *   SINGLE_ROWS  rows for the one-row-per-transaction mode (default 10000)
  *   REPEATS      runs per figure (default 5)
@@ -45,6 +47,51 @@ static struct bx_rows rows;
 static const char *bundle;
 static const char *base;
 
+/*
+ * Bytes this process has passed to write calls, and the number of those
+ * calls (/proc/self/io wchar, syscw): SQLite's WAL frames and checkpoint
+ * writes, the figure that capture's outbox adds to. 0 where unreadable.
+ */
+static void
+io_now(double *bytes, double *calls)
+{
+	FILE *f = fopen("/proc/self/io", "r");
+	char line[128];
+	unsigned long long v;
+
+	*bytes = *calls = 0;
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof line, f) != NULL) {
+		if (sscanf(line, "wchar: %llu", &v) == 1)
+			*bytes = (double)v;
+		else if (sscanf(line, "syscw: %llu", &v) == 1)
+			*calls = (double)v;
+	}
+	fclose(f);
+}
+
+/* A run's writes: bytes and calls, taken as differences of io_now. */
+struct io {
+	double bytes, calls;
+};
+
+static void
+io_start(struct io *io)
+{
+	io_now(&io->bytes, &io->calls);
+}
+
+static void
+io_stop(struct io *io)
+{
+	double b, c;
+
+	io_now(&b, &c);
+	io->bytes = b - io->bytes;
+	io->calls = c - io->calls;
+}
+
 static double
 file_mb(const char *path)
 {
@@ -68,13 +115,14 @@ count(sqlite3 *db, const char *sql)
 
 /* Inserts with capture; returns wall seconds, CPU seconds in *cpu. */
 static double
-run_capture(const struct mode *m, const char *path, double *mb, double *cpu)
+run_capture(const struct mode *m, const char *path, double *mb, double *cpu, struct io *io)
 {
 	struct replica *r = bx_replica_new(path, bundle);
 	char id[ID_TEXT_LEN + 1], err[1024] = "";
 	double t0, t1;
 
 	bx_settle();
+	io_start(io);
 	*cpu = bx_cpu();
 	t0 = bx_now();
 	for (size_t i = 0; i < m->rows; i += m->per_txn) {
@@ -89,6 +137,7 @@ run_capture(const struct mode *m, const char *path, double *mb, double *cpu)
 	}
 	t1 = bx_now();
 	*cpu = bx_cpu() - *cpu;
+	io_stop(io);
 	if (count(replica_db(r), "SELECT count(*) FROM member") != (int64_t)m->rows ||
 	    count(replica_db(r), "SELECT coalesce(sum(nchanges), 0) FROM outbox") !=
 	    (int64_t)m->rows)
@@ -118,7 +167,7 @@ plain_bind(sqlite3_stmt *st, const char *id, const Tongxin__Value *vals)
 
 /* Plain INSERTs of the same rows; returns wall seconds, CPU seconds in *cpu. */
 static double
-run_plain(const struct mode *m, const char *path, double *mb, double *cpu)
+run_plain(const struct mode *m, const char *path, double *mb, double *cpu, struct io *io)
 {
 	struct replica *r = bx_replica_new(path, bundle);
 	sqlite3 *db = replica_db(r);
@@ -127,6 +176,7 @@ run_plain(const struct mode *m, const char *path, double *mb, double *cpu)
 	double t0, t1;
 
 	bx_settle();
+	io_start(io);
 	*cpu = bx_cpu();
 	t0 = bx_now();
 	for (size_t i = 0; i < m->rows; i += m->per_txn) {
@@ -142,6 +192,7 @@ run_plain(const struct mode *m, const char *path, double *mb, double *cpu)
 	}
 	t1 = bx_now();
 	*cpu = bx_cpu() - *cpu;
+	io_stop(io);
 	sqlite3_finalize(st);
 	if (count(db, "SELECT count(*) FROM member") != (int64_t)m->rows)
 		bx_die("plain: the replica does not hold %zu rows", m->rows);
@@ -169,6 +220,13 @@ main(int argc, char **argv)
 	double worst = 0, load;
 	const char *worst_mode = "";
 	int ncpu;
+	/*
+	 * For a profiler: BENCH_CAPTURE_MODES (digits of the modes to run,
+	 * e.g. "3") and BENCH_CAPTURE_SIDE ("plain" or "capture": the other
+	 * side is not run, its figures are 1).
+	 */
+	const char *only_mode = getenv("BENCH_CAPTURE_MODES") ? getenv("BENCH_CAPTURE_MODES") : "";
+	int only_side = getenv("BENCH_CAPTURE_SIDE") ? getenv("BENCH_CAPTURE_SIDE")[0] : 0;
 
 	if (argc > 4 || (argc > 1 && argv[1][0] == '-')) {
 		fprintf(stderr, "usage: bench_capture [ROWS [SINGLE_ROWS [REPEATS]]]\n");
@@ -203,19 +261,32 @@ main(int argc, char **argv)
 	for (size_t mi = 0; mi < sizeof modes / sizeof modes[0]; mi++) {
 		const struct mode *m = &modes[mi];
 		double tp[MAX_REPEATS], tc[MAX_REPEATS], cp[MAX_REPEATS], cc[MAX_REPEATS];
-		double mbp = 0, mbc = 0, p, c;
+		double wbp[MAX_REPEATS], wbc[MAX_REPEATS], wcp[MAX_REPEATS], wcc[MAX_REPEATS];
+		double mbp = 0, mbc = 0, p, c, ntx = (double)((m->rows + m->per_txn - 1) / m->per_txn);
+		struct io io;
 		char path[4200];
 
+		if (only_mode[0] != '\0' && strchr(only_mode, (int)('1' + mi)) == NULL)
+			continue;
 		for (int k = 0; k < repeats; k++) {
 			/* Alternate which side goes first: the disk and the page cache warm up. */
 			for (int side = 0; side < 2; side++) {
 				int plain = (side + k) % 2 == 0;
 				snprintf(path, sizeof path, "%s/%s-%zu-%d.db", base, plain ? "plain" : "cap",
 				    mi, k);
-				if (plain)
-					tp[k] = run_plain(m, path, &mbp, &cp[k]);
-				else
-					tc[k] = run_capture(m, path, &mbc, &cc[k]);
+				if (plain && only_side != 'c') {
+					tp[k] = run_plain(m, path, &mbp, &cp[k], &io);
+					wbp[k] = io.bytes;
+					wcp[k] = io.calls;
+				} else if (!plain && only_side != 'p') {
+					tc[k] = run_capture(m, path, &mbc, &cc[k], &io);
+					wbc[k] = io.bytes;
+					wcc[k] = io.calls;
+				} else if (plain) {
+					tp[k] = cp[k] = wbp[k] = wcp[k] = 1;
+				} else {
+					tc[k] = cc[k] = wbc[k] = wcc[k] = 1;
+				}
 			}
 		}
 		p = bx_median(tp, repeats);
@@ -229,6 +300,12 @@ main(int argc, char **argv)
 		    bx_commas((double)m->rows / p, buf[1], sizeof buf[1]),
 		    bx_commas((double)m->rows / c, buf[2], sizeof buf[2]), mbp, mbc, c / p,
 		    bx_median(cc, repeats) / bx_median(cp, repeats));
+		/* What each side wrote (WAL frames, checkpoints), per local transaction. */
+		printf("    %-26s written %.1f / %.1f MB (%.2fx), per transaction %.1f / %.1f KB in "
+		    "%.1f / %.1f write calls\n", "", bx_median(wbp, repeats) / 1e6,
+		    bx_median(wbc, repeats) / 1e6, bx_median(wbc, repeats) / bx_median(wbp, repeats),
+		    bx_median(wbp, repeats) / ntx / 1e3, bx_median(wbc, repeats) / ntx / 1e3,
+		    bx_median(wcp, repeats) / ntx, bx_median(wcc, repeats) / ntx);
 		fflush(stdout);
 	}
 	bx_goal("capture <= 1.2x plain in every mode, one-row transactions included", worst <= 1.2,

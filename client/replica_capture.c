@@ -123,8 +123,8 @@ static int
 flush_chunk(struct replica *r, char *err, size_t errlen)
 {
 	Tongxin__Txn tx = TONGXIN__TXN__INIT;
-	uint8_t *buf;
-	size_t hn;
+	uint8_t *buf, *blob, *work = NULL;
+	size_t hn, blen = 0;
 	int rc;
 
 	if (r->nchanges == 0)
@@ -149,11 +149,18 @@ flush_chunk(struct replica *r, char *err, size_t errlen)
 	sqlite3_bind_int64(r->outbox_put, 2, (sqlite3_int64)tx.hlc);
 	sqlite3_bind_int64(r->outbox_put, 3, tx.local_time_ms);
 	sqlite3_bind_int64(r->outbox_put, 4, (sqlite3_int64)tx.n_changes);
-	sqlite3_bind_blob(r->outbox_put, 5, buf, (int)(r->chunk_len - (CHUNK_HEAD - hn)),
-	    SQLITE_STATIC);
+	/* A bulk entry of inserts is stored compact (rep_outbox_expand gives the bytes back). */
+	if ((blob = rep_outbox_compact(buf, hn, r->chunk + CHUNK_HEAD, r->chunk_len - CHUNK_HEAD,
+	    r->nchanges, &blen, &work)) != NULL)
+		sqlite3_bind_blob(r->outbox_put, 5, blob, (int)blen, SQLITE_STATIC);
+	else
+		sqlite3_bind_blob(r->outbox_put, 5, buf, (int)(r->chunk_len - (CHUNK_HEAD - hn)),
+		    SQLITE_STATIC);
 	rc = sqlite3_step(r->outbox_put);
 	sqlite3_reset(r->outbox_put);
 	sqlite3_clear_bindings(r->outbox_put);
+	if (blob != NULL)
+		rep_outbox_compact_done(work);
 	if (rc != SQLITE_DONE) {
 		snprintf(err, errlen, "cannot write the outbox: %s", sqlite3_errmsg(r->db));
 		return -1;

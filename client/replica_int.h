@@ -81,6 +81,30 @@ int64_t rep_meta_int(struct replica *r, const char *key, int64_t dflt);
 /* Set an integer in meta through the kept statement; 0 or -1 (replica_capture.c). */
 int rep_meta_set(struct replica *r, const char *key, int64_t v);
 
+/*
+ * The compact stored form of an outbox entry of inserts only
+ * (replica_outbox.c; the format is described there). hdr (hlen bytes) is
+ * the entry's packed Txn header, chg (clen bytes) its n changes as packed
+ * (Txn field 5 each). Returns the blob of *blen bytes to store in place of
+ * hdr+chg, inside a work buffer *work that the caller gives back with
+ * rep_outbox_compact_done once the blob is stored; or NULL when the entry
+ * is to be stored as it is (too few changes, one that is not an insert,
+ * nothing gained, memory).
+ */
+uint8_t *rep_outbox_compact(const uint8_t *hdr, size_t hlen, const uint8_t *chg, size_t clen,
+    size_t n, size_t *blen, uint8_t **work);
+/* Give back the work buffer of rep_outbox_compact (kept for the next entry). */
+void rep_outbox_compact_done(uint8_t *work);
+/*
+ * The Txn bytes a stored outbox entry stands for, as the push sends them:
+ * 0 with *full = blob and *flen = len when the entry is stored as it is; 1
+ * when it is compact, expanded into *buf (grown with realloc as needed,
+ * *cap its size; the caller frees it) with *full = *buf; -1 when blob is
+ * not a well-formed entry (fields of Txn only, or the compact form).
+ */
+int rep_outbox_expand(const uint8_t *blob, size_t len, uint8_t **buf, size_t *cap,
+    const uint8_t **full, size_t *flen);
+
 /* Record damage met in the replica file (replica.c); the first description is kept unless replace. */
 void damage_note(const char *detail, bool replace);
 /*
