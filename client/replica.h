@@ -254,6 +254,16 @@ uint64_t rep_note_cursor(struct replica *r);
 int rep_apply_page(struct replica *r, const Tongxin__PullResponse *page, uint64_t *applied,
     uint64_t *evicted, uint64_t *notices, char *err, size_t errlen);
 
+struct pull_raw;
+/*
+ * The same, for a page read in place (client/pull_raw.h): its rows are
+ * raw's (page's own rows are not looked at), everything else is page's.
+ * raw NULL: rep_apply_page.
+ */
+int rep_apply_page_raw(struct replica *r, const Tongxin__PullResponse *page,
+    const struct pull_raw *raw, uint64_t *applied, uint64_t *evicted, uint64_t *notices,
+    char *err, size_t errlen);
+
 /*
  * Make sure new local transactions get sequences above last_seq, the
  * highest the server has seen from this device (a replica restored from a

@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "db.h"
+#include "ids.h"
 #include "log.h"
+#include "pull_raw.h"
 #include "reason.h"
 #include "replica_int.h"
 #include "value.h"
@@ -71,6 +73,60 @@ apply_server_row(struct replica *r, const Tongxin__Row *row, int check_pending, 
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+
+/*
+ * A row read in place from a pull page (pull_raw.h), applied as
+ * apply_server_row applies a decoded one: its strings are copied out with
+ * their terminating NULs (a string is text up to its first NUL, as bound
+ * from protobuf-c's copy before). 0, or -1.
+ */
+static int
+apply_raw_row(struct replica *r, const uint8_t *p, size_t n, int check_pending, uint64_t *applied)
+{
+	struct raw_row raw;
+	Tongxin__Row row = TONGXIN__ROW__INIT;
+	Tongxin__Value vals[WIRE_MAX_COLS], *vp[WIRE_MAX_COLS];
+	char small[8192], *text = small, id[ID_TEXT_LEN + 1];
+	size_t need = 0, off = 0;
+	int rc;
+
+	if (pull_raw_row(p, n, &raw) != 0 || raw.row_id_len > ID_TEXT_LEN)
+		return -1;
+	for (size_t k = 0; k < raw.n_values; k++)
+		if (raw.values[k].kind == TONGXIN__VALUE__KIND_S)
+			need += raw.values[k].len + 1;
+	if (need > sizeof small && (text = malloc(need)) == NULL)
+		return -1;
+	memcpy(id, raw.row_id, raw.row_id_len);
+	id[raw.row_id_len] = '\0';
+	row.table = raw.table;
+	row.row_id = id;
+	row.version = raw.version;
+	row.deleted = raw.deleted;
+	row.as_sent = raw.as_sent;
+	for (size_t k = 0; k < raw.n_values; k++) {
+		const struct raw_value *rv = &raw.values[k];
+		tongxin__value__init(&vals[k]);
+		vals[k].kind_case = (Tongxin__Value__KindCase)rv->kind;
+		if (rv->kind == TONGXIN__VALUE__KIND_I) {
+			vals[k].i = rv->i;
+		} else if (rv->kind == TONGXIN__VALUE__KIND_R) {
+			vals[k].r = rv->r;
+		} else if (rv->kind == TONGXIN__VALUE__KIND_S) {
+			vals[k].s = text + off;
+			memcpy(text + off, rv->s, rv->len);
+			text[off + rv->len] = '\0';
+			off += rv->len + 1;
+		}
+		vp[k] = &vals[k];
+	}
+	row.n_values = raw.n_values;
+	row.values = vp;
+	rc = apply_server_row(r, &row, check_pending, applied);
+	if (text != small)
+		free(text);
+	return rc;
+}
 
 /* Prepare *st once (kept in r, finalised by replica_close with the others); 0 or -1. */
 static int
@@ -721,20 +777,29 @@ rep_pull_end(struct replica *r, char *err, size_t errlen)
 
 /* Whether a page carries nothing to write but perhaps its cursors. */
 static bool
-page_is_empty(const Tongxin__PullResponse *page)
+page_is_empty(const Tongxin__PullResponse *page, size_t n_rows)
 {
-	return page->n_rows == 0 && page->n_evictions == 0 && page->n_resolutions == 0;
+	return n_rows == 0 && page->n_evictions == 0 && page->n_resolutions == 0;
 }
 
 int
 rep_apply_page(struct replica *r, const Tongxin__PullResponse *page, uint64_t *applied,
     uint64_t *evicted, uint64_t *notices, char *err, size_t errlen)
 {
+	return rep_apply_page_raw(r, page, NULL, applied, evicted, notices, err, errlen);
+}
+
+int
+rep_apply_page_raw(struct replica *r, const Tongxin__PullResponse *page,
+    const struct pull_raw *raw, uint64_t *applied, uint64_t *evicted, uint64_t *notices,
+    char *err, size_t errlen)
+{
+	size_t n_rows = raw ? raw->n_rows : page->n_rows;
 	bool moved;
 	int check_pending;
 
 	/* A page that changes nothing writes nothing: a no-op sync leaves the file alone. */
-	if (page_is_empty(page)) {
+	if (page_is_empty(page, n_rows)) {
 		if (cursors_advance(r, page, false, &moved) != 0) {
 			snprintf(err, errlen, "cannot read the pull cursors: %s", sqlite3_errmsg(r->db));
 			return -1;
@@ -750,7 +815,7 @@ rep_apply_page(struct replica *r, const Tongxin__PullResponse *page, uint64_t *a
 		return -1;
 	/* The first page of a first pull that has more to come: no indexes until the last. */
 	if (r->pull_active && r->pull_first && !r->pull_no_indexes && page->more &&
-	    page->n_rows > 0 && indexes_drop(r) != 0)
+	    n_rows > 0 && indexes_drop(r) != 0)
 		r->pull_first = false;   /* with them, then: slower, not wrong */
 	for (size_t i = 0; i < page->n_evictions; i++)
 		if (apply_eviction(r, page->evictions[i], evicted) != 0) {
@@ -761,11 +826,12 @@ rep_apply_page(struct replica *r, const Tongxin__PullResponse *page, uint64_t *a
 	 * Rows after evictions: a row that left and came back ends up present.
 	 * A replica with nothing pending (a bootstrap) skips the per-row check.
 	 */
-	check_pending = page->n_rows > 0 ? any_pending(r) : 0;
+	check_pending = n_rows > 0 ? any_pending(r) : 0;
 	if (check_pending < 0)
 		goto fail;
-	for (size_t i = 0; i < page->n_rows; i++)
-		if (apply_server_row(r, page->rows[i], check_pending, applied) != 0) {
+	for (size_t i = 0; i < n_rows; i++)
+		if ((raw ? apply_raw_row(r, raw->row_p[i], raw->row_n[i], check_pending, applied) :
+		    apply_server_row(r, page->rows[i], check_pending, applied)) != 0) {
 			snprintf(err, errlen, "cannot apply a pulled row: %s", sqlite3_errmsg(r->db));
 			goto fail;
 		}

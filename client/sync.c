@@ -376,39 +376,46 @@ read_full(struct conn *c, uint8_t *p, size_t n)
 	return 0;
 }
 
+int
+conn_read_frame(struct conn *c, size_t cap, uint8_t **buf, size_t *bufcap, uint32_t *len)
+{
+	uint8_t hdr[FRAME_HDR_LEN];
+	enum frame_status fs;
+
+	*len = 0;
+	if (read_full(c, hdr, sizeof hdr) != 0)
+		return -1;
+	/* frame_peek wants the body too; check the header alone first. */
+	fs = frame_peek(hdr, sizeof hdr, cap, len);
+	if (fs == FRAME_EMPTY || fs == FRAME_OVERSIZE)
+		return conn_fail(c, SYNC_PROTOCOL, "the server sent a %s frame",
+		    fs == FRAME_EMPTY ? "zero-length" : "too large");
+	if (*len > *bufcap) {
+		/* frame_peek bounded len by cap; free first, the old bytes are not needed. */
+		free(*buf);
+		*bufcap = 0;
+		if ((*buf = malloc(*len)) == NULL)
+			return conn_fail(c, SYNC_LOCAL, "out of memory");
+		*bufcap = *len;
+	}
+	return read_full(c, *buf, *len);
+}
+
 Tongxin__Envelope *
 conn_recv(struct conn *c, size_t cap)
 {
-	uint8_t hdr[FRAME_HDR_LEN], *body;
-	uint32_t len = 0;
-	Tongxin__Envelope *env;
-	enum frame_status fs;
+	uint32_t len;
 
-	if (read_full(c, hdr, sizeof hdr) != 0)
+	if (conn_read_frame(c, cap, &c->rbuf, &c->rbuf_cap, &len) != 0)
 		return NULL;
-	/* frame_peek wants the body too; check the header alone first. */
-	fs = frame_peek(hdr, sizeof hdr, cap, &len);
-	if (fs == FRAME_EMPTY || fs == FRAME_OVERSIZE) {
-		conn_fail(c, SYNC_PROTOCOL, "the server sent a %s frame",
-		    fs == FRAME_EMPTY ? "zero-length" : "too large");
-		return NULL;
-	}
-	if (len > c->rbuf_cap) {
-		/* frame_peek bounded len by cap; free first, the old bytes are not needed. */
-		free(c->rbuf);
-		c->rbuf_cap = 0;
-		if ((c->rbuf = malloc(len)) == NULL) {
-			conn_fail(c, SYNC_LOCAL, "out of memory");
-			return NULL;
-		}
-		c->rbuf_cap = len;
-	}
-	body = c->rbuf;
-	if (read_full(c, body, len) != 0)
-		return NULL;
-	env = frame_decode(body, len);
+	return conn_check(c, frame_decode(c->rbuf, len), len);
+}
+
+Tongxin__Envelope *
+conn_check(struct conn *c, Tongxin__Envelope *env, size_t len)
+{
 	if (env == NULL) {
-		conn_fail(c, SYNC_PROTOCOL, "the server sent an unreadable message (%u bytes)", len);
+		conn_fail(c, SYNC_PROTOCOL, "the server sent an unreadable message (%zu bytes)", len);
 		return NULL;
 	}
 	if (env->body_case == TONGXIN__ENVELOPE__BODY_ERROR) {

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "frame.h"
+#include "pull_raw.h"
 #include "replica_int.h"
 #include "sync_int.h"
 
@@ -71,19 +72,97 @@ trace_write(const struct pull_trace *t)
 	fclose(f);
 }
 
+/* A page as read: its bytes, the rows in them, and the rest of its envelope decoded. */
+struct pull_page {
+	Tongxin__Envelope *env;            /* the envelope without its rows (NULL: none) */
+	struct pull_raw raw;               /* its bytes and rows (pull_raw.h), kept for reuse */
+};
+
+/* Pages in play at once: one being read, PULL_QUEUE waiting, one being applied. */
+#define PULL_SLOTS (PULL_QUEUE + 2)
+
 /* The queue between the reader and the applier; every field under mu. */
 struct pull_pipe {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;                 /* signalled on every change below */
 	struct conn *c;
 	uint32_t id;                       /* the PullRequest's envelope id */
-	Tongxin__Envelope *page[PULL_QUEUE];
+	struct pull_page *page[PULL_QUEUE];
 	size_t head, n;
+	struct pull_page slot[PULL_SLOTS]; /* every page's memory, reused page after page */
+	struct pull_page *free[PULL_SLOTS];
+	size_t nfree;
 	bool done;                         /* the reader has stopped (last page queued, or failed) */
 	bool failed;                       /* ... because it failed: c->fail and c->err say why */
 	bool stop;                         /* the applier failed: the reader must stop */
 	struct pull_trace *trace;          /* NULL unless TONGXIN_PULL_TRACE is set */
 };
+
+/*
+ * Read the next page into pg: the reply to request id, a PullResponse. 0,
+ * or -1 with c->fail set (an Error from the server, bytes that are not a
+ * page, a reply to something else).
+ */
+static int
+page_read(struct conn *c, uint32_t id, struct pull_page *pg)
+{
+	Tongxin__Envelope *env;
+	uint32_t len;
+	int rc;
+
+	pg->env = NULL;
+	if (conn_take_welcome(c) != 0 ||
+	    conn_read_frame(c, FRAME_MAX, &pg->raw.buf, &pg->raw.cap, &len) != 0)
+		return -1;
+	if ((rc = pull_raw_split(&pg->raw, len)) != 0)
+		return rc == -2 ? conn_fail(c, SYNC_LOCAL, "out of memory") :
+		    conn_fail(c, SYNC_PROTOCOL, "the server sent an unreadable message (%u bytes)", len);
+	if ((env = conn_check(c, frame_decode(pg->raw.rest, pg->raw.rest_len), len)) == NULL)
+		return -1;
+	if (env->body_case != TONGXIN__ENVELOPE__BODY_PULL_RESULT || env->id != id) {
+		conn_fail(c, SYNC_PROTOCOL, "unexpected %s reply from the server",
+		    envelope_body_name(env));
+		envelope_free(env);
+		return -1;
+	}
+	pg->env = env;
+	return 0;
+}
+
+/* Every slot free, nothing queued. */
+static void
+pipe_init(struct pull_pipe *p, struct conn *c, uint32_t id, struct pull_trace *trace)
+{
+	memset(p, 0, sizeof *p);
+	p->c = c;
+	p->id = id;
+	p->trace = trace;
+	for (size_t i = 0; i < PULL_SLOTS; i++)
+		p->free[i] = &p->slot[i];
+	p->nfree = PULL_SLOTS;
+}
+
+/* Give back the memory of every page (the reader has stopped). */
+static void
+pipe_release(struct pull_pipe *p)
+{
+	for (size_t i = 0; i < PULL_SLOTS; i++) {
+		envelope_free(p->slot[i].env);
+		pull_raw_free(&p->slot[i].raw);
+	}
+}
+
+/* A page the applier is done with: back to the free slots for the reader. Locks mu. */
+static void
+page_done(struct pull_pipe *p, struct pull_page *pg)
+{
+	envelope_free(pg->env);
+	pg->env = NULL;
+	pthread_mutex_lock(&p->mu);
+	p->free[p->nfree++] = pg;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
 
 /* The reader thread: pages off the connection into the queue until the last or a failure. */
 static void *
@@ -94,8 +173,16 @@ pull_reader(void *arg)
 	for (;;) {
 		struct pull_trace *tr = p->trace;
 		double t0 = tr ? mono_now() : 0;
-		Tongxin__Envelope *in = conn_expect(p->c, p->id, TONGXIN__ENVELOPE__BODY_PULL_RESULT);
-		bool last;
+		struct pull_page *pg;
+		bool ok, last;
+
+		/* A free slot: at most PULL_QUEUE are queued and one applied, so one is. */
+		pthread_mutex_lock(&p->mu);
+		while (p->nfree == 0 && !p->stop)
+			pthread_cond_wait(&p->cv, &p->mu);
+		pg = p->nfree > 0 ? p->free[--p->nfree] : NULL;
+		pthread_mutex_unlock(&p->mu);
+		ok = pg != NULL && page_read(p->c, p->id, pg) == 0;
 
 		if (tr && tr->nread < TRACE_PAGES) {
 			tr->wait[tr->nread] = t0;
@@ -103,18 +190,22 @@ pull_reader(void *arg)
 		}
 
 		pthread_mutex_lock(&p->mu);
-		while (in != NULL && p->n == PULL_QUEUE && !p->stop)
+		while (ok && p->n == PULL_QUEUE && !p->stop)
 			pthread_cond_wait(&p->cv, &p->mu);
-		if (in == NULL || p->stop) {
-			p->failed = in == NULL && !p->stop;
+		if (!ok || p->stop) {
+			p->failed = !ok && !p->stop;
 			p->done = true;
+			if (pg != NULL) {
+				envelope_free(pg->env);
+				pg->env = NULL;
+				p->free[p->nfree++] = pg;
+			}
 			pthread_cond_broadcast(&p->cv);
 			pthread_mutex_unlock(&p->mu);
-			envelope_free(in);
 			return NULL;
 		}
-		last = !in->pull_result->more;
-		p->page[(p->head + p->n++) % PULL_QUEUE] = in;
+		last = !pg->env->pull_result->more;
+		p->page[(p->head + p->n++) % PULL_QUEUE] = pg;
 		p->done = last;
 		pthread_cond_broadcast(&p->cv);
 		pthread_mutex_unlock(&p->mu);
@@ -123,31 +214,31 @@ pull_reader(void *arg)
 	}
 }
 
-/* The next decoded page, or NULL once the reader has stopped (then see p->failed). */
-static Tongxin__Envelope *
+/* The next page, or NULL once the reader has stopped (then see p->failed); page_done after. */
+static struct pull_page *
 pull_next(struct pull_pipe *p)
 {
-	Tongxin__Envelope *in = NULL;
+	struct pull_page *pg = NULL;
 
 	pthread_mutex_lock(&p->mu);
 	while (p->n == 0 && !p->done)
 		pthread_cond_wait(&p->cv, &p->mu);
 	if (p->n > 0) {
-		in = p->page[p->head];
+		pg = p->page[p->head];
 		p->head = (p->head + 1) % PULL_QUEUE;
 		p->n--;
 		pthread_cond_broadcast(&p->cv);
 	}
 	pthread_mutex_unlock(&p->mu);
-	return in;
+	return pg;
 }
 
 /*
  * Stop the reader after a failure of the applier and wait for it: it may
  * be waiting for room in the queue (woken here) or for the server's next
  * bytes (the read side of the socket is shut, so SSL_read returns at once;
- * the connection is not used again after a failed pull). Frees what it
- * queued.
+ * the connection is not used again after a failed pull). What it queued
+ * is freed with the slots (pipe_release).
  */
 static void
 pull_stop(struct pull_pipe *p, pthread_t th)
@@ -159,11 +250,7 @@ pull_stop(struct pull_pipe *p, pthread_t th)
 		shutdown(p->c->fd, SHUT_RD);
 	pthread_mutex_unlock(&p->mu);
 	pthread_join(th, NULL);
-	while (p->n > 0) {
-		envelope_free(p->page[p->head]);
-		p->head = (p->head + 1) % PULL_QUEUE;
-		p->n--;
-	}
+	p->n = 0;   /* what was queued is freed with the slots (pipe_release) */
 }
 
 /*
@@ -190,15 +277,16 @@ die_after_pages(void)
  * counting is the one place both the pipelined and the plain loop share.
  */
 static int
-pull_apply(struct replica *r, const Tongxin__PullResponse *page, const struct sync_opts *o,
+pull_apply(struct replica *r, const struct pull_page *pg, const struct sync_opts *o,
     struct sync_report *rep, char *err, size_t errlen)
 {
 	static long pages;
+	const Tongxin__PullResponse *page = pg->env->pull_result;
 	uint64_t notices0 = rep->notices;
 	long die = die_after_pages();
 
-	if (rep_apply_page(r, page, &rep->pulled_rows, &rep->evicted_rows, &rep->notices, err,
-	    errlen) != 0)
+	if (rep_apply_page_raw(r, page, &pg->raw, &rep->pulled_rows, &rep->evicted_rows,
+	    &rep->notices, err, errlen) != 0)
 		return -1;
 	if ((die > 0 && ++pages >= die) || (die < 0 && !page->more))
 		_exit(3);
@@ -208,35 +296,34 @@ pull_apply(struct replica *r, const Tongxin__PullResponse *page, const struct sy
 	return 0;
 }
 
-/* The pages one after the other in this thread: when no second thread can be had. */
+/* The pages one after the other in this thread, into pg: when no second thread can be had. */
 static int
 pull_serial(struct conn *c, uint32_t id, struct replica *r, const struct sync_opts *o,
-    struct sync_report *rep, char *err, size_t errlen, bool *local)
+    struct sync_report *rep, char *err, size_t errlen, bool *local, struct pull_page *pg)
 {
 	int more = 1;
 
 	while (more) {
-		Tongxin__Envelope *in = conn_expect(c, id, TONGXIN__ENVELOPE__BODY_PULL_RESULT);
-		if (in == NULL)
+		if (page_read(c, id, pg) != 0)
 			return -1;
-		more = in->pull_result->more;
-		if (pull_apply(r, in->pull_result, o, rep, err, errlen) != 0) {
-			envelope_free(in);
+		more = pg->env->pull_result->more;
+		if (pull_apply(r, pg, o, rep, err, errlen) != 0) {
 			*local = true;
 			return -1;
 		}
-		envelope_free(in);
+		envelope_free(pg->env);
+		pg->env = NULL;
 	}
 	return 0;
 }
 
 /* Apply one page in this thread, noted in the trace; on failure *local is set. */
 static int
-pull_apply_traced(struct replica *r, const Tongxin__PullResponse *page, const struct sync_opts *o,
+pull_apply_traced(struct replica *r, const struct pull_page *pg, const struct sync_opts *o,
     struct sync_report *rep, char *err, size_t errlen, bool *local, struct pull_trace *trace)
 {
 	double t0 = trace ? mono_now() : 0;
-	int rc = pull_apply(r, page, o, rep, err, errlen);
+	int rc = pull_apply(r, pg, o, rep, err, errlen);
 
 	if (trace && trace->napplied < TRACE_PAGES) {
 		trace->take[trace->napplied] = t0;
@@ -259,29 +346,28 @@ pull_pipelined(struct conn *c, uint32_t id, struct replica *r, const struct sync
     struct sync_report *rep, char *err, size_t errlen, bool *local, struct pull_trace *trace)
 {
 	struct pull_pipe p;
+	struct pull_page *pg;
 	pthread_t th;
-	Tongxin__Envelope *in;
 	double tw = trace ? mono_now() : 0;
 	int rc = 0;
 
-	in = conn_expect(c, id, TONGXIN__ENVELOPE__BODY_PULL_RESULT);
-	if (in == NULL)
+	pipe_init(&p, c, id, trace);
+	pg = p.free[--p.nfree];
+	if (page_read(c, id, pg) != 0) {
+		pipe_release(&p);
 		return -1;
+	}
 	if (trace && trace->nread < TRACE_PAGES) {
 		trace->wait[trace->nread] = tw;
 		trace->got[trace->nread++] = mono_now();
 	}
-	if (!in->pull_result->more) {
-		rc = pull_apply_traced(r, in->pull_result, o, rep, err, errlen, local, trace);
-		envelope_free(in);
+	if (!pg->env->pull_result->more) {
+		rc = pull_apply_traced(r, pg, o, rep, err, errlen, local, trace);
+		pipe_release(&p);
 		return rc;
 	}
 
-	memset(&p, 0, sizeof p);
-	p.c = c;
-	p.id = id;
-	p.trace = trace;
-	p.page[0] = in;         /* the first page waits in the queue as the reader's would */
+	p.page[0] = pg;         /* the first page waits in the queue as the reader's would */
 	p.n = 1;
 	if (pthread_mutex_init(&p.mu, NULL) != 0)
 		goto serial;
@@ -294,9 +380,9 @@ pull_pipelined(struct conn *c, uint32_t id, struct replica *r, const struct sync
 		pthread_mutex_destroy(&p.mu);
 		goto serial;
 	}
-	while ((in = pull_next(&p)) != NULL) {
-		rc = pull_apply_traced(r, in->pull_result, o, rep, err, errlen, local, trace);
-		envelope_free(in);
+	while ((pg = pull_next(&p)) != NULL) {
+		rc = pull_apply_traced(r, pg, o, rep, err, errlen, local, trace);
+		page_done(&p, pg);
 		if (rc != 0)
 			break;
 	}
@@ -308,15 +394,18 @@ pull_pipelined(struct conn *c, uint32_t id, struct replica *r, const struct sync
 		rc = -1;   /* the reader's failure, in c already */
 	pthread_cond_destroy(&p.cv);
 	pthread_mutex_destroy(&p.mu);
+	pipe_release(&p);
 	return rc;
 
 serial:
 	/* No second thread: the first page here, the rest one after the other. */
-	rc = pull_apply_traced(r, in->pull_result, o, rep, err, errlen, local, trace);
-	envelope_free(in);
-	if (rc != 0)
-		return rc;
-	return pull_serial(c, id, r, o, rep, err, errlen, local);
+	rc = pull_apply_traced(r, pg, o, rep, err, errlen, local, trace);
+	envelope_free(pg->env);
+	pg->env = NULL;
+	if (rc == 0)
+		rc = pull_serial(c, id, r, o, rep, err, errlen, local, pg);
+	pipe_release(&p);
+	return rc;
 }
 
 int

@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pull_raw.h"
 #include "schema.h"
 
 #define FUZZ_MAX_INPUT 8192        /* mutated inputs stay below this */
@@ -208,6 +209,28 @@ unknown_field_zero(const ProtobufCMessage *m)
  * Decode one body; if it decodes, check that it re-encodes and that the
  * encoding is a fixed point (decode(encode(x)) encodes to the same bytes).
  */
+/*
+ * The client's in-place reader of pull pages (client/pull_raw.c) on the
+ * same bytes: it must never read out of bounds (ASan), and when it and
+ * frame_decode (e) both take a page, they find as many rows in it.
+ */
+static void
+raw_split_check(const uint8_t *body, size_t len, const Tongxin__Envelope *e)
+{
+	struct pull_raw raw = { 0 };
+	int rc;
+
+	if (len == 0 || (raw.buf = malloc(len)) == NULL)
+		return;
+	raw.cap = len;
+	memcpy(raw.buf, body, len);
+	rc = pull_raw_split(&raw, len);
+	if (rc == 0 && e != NULL && e->body_case == TONGXIN__ENVELOPE__BODY_PULL_RESULT)
+		CHECK(raw.n_rows == e->pull_result->n_rows, "the in-place reader finds %zu rows, "
+		    "protobuf-c %zu", raw.n_rows, e->pull_result->n_rows);
+	pull_raw_free(&raw);
+}
+
 static size_t
 decode_body(const uint8_t *body, size_t len)
 {
@@ -215,6 +238,7 @@ decode_body(const uint8_t *body, size_t len)
 	uint8_t *f1, *f2;
 	size_t n1 = 0, n2 = 0, sum;
 
+	raw_split_check(body, len, e);
 	if (e == NULL) {
 		n_refused++;
 		return 0;
