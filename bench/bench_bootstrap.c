@@ -16,7 +16,7 @@
  * ids and values) into the tables of a fresh replica (same pragmas: WAL,
  * synchronous=NORMAL) with one prepared statement per table, in
  * transactions of 5000 rows, the largest pull page a server sends (the
- * client asks for pages of 1000: the baseline is the cheaper of the two).
+ * client asks for pages of 1000; the baseline keeps the larger transactions).
  *
  * A breakdown of the same pull without the network follows (unless
  * --no-breakdown): store_pull_page, pull_raw_split and rep_apply_page_raw
