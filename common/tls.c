@@ -1,6 +1,7 @@
 /* tls.c - see tls.h. */
 #include "tls.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -141,34 +142,236 @@ tls_read_key(const char *pem)
 	return key;
 }
 
-SSL_CTX *
-tls_client_ctx(const struct pki_cred *c, char *err, size_t errlen)
+/*
+ * A client context's credential, decoded the first time a handshake needs
+ * it (tls_client_ctx_deferred), or at once (tls_client_ctx). A resumed
+ * TLS 1.3 handshake (every sync after the first, while the server keeps
+ * the session) sends no certificate either way and verifies none, so a
+ * process that only resumes need not decode one: two certificates and the
+ * key cost OpenSSL 3.0 about 3.5M instructions, a sixth of a no-op
+ * "tongxin sync". A full handshake decodes them in its callbacks
+ * (cred_verify, when the server's certificate arrives; cred_cert, when the
+ * server asks for ours), once per context, under a lock: the desk's cached
+ * context serves several syncs. Kept as the context's ex_data, freed with
+ * it (cred_free, the key text cleansed).
+ */
+struct tls_cred {
+	CRYPTO_RWLOCK *lock;
+	int state;                 /* 0: not decoded yet, 1: decoded, -1: failed (err) */
+	char *cert_pem, *key_pem, *ca_pem; /* until decoded */
+	X509 *cert;                /* when state is 1 */
+	EVP_PKEY *key;
+	char err[300];             /* "cannot load the device credential: REASON" */
+};
+
+static int cred_index = -1;
+
+static void
+cred_drop_texts(struct tls_cred *tc)
+{
+	OPENSSL_free(tc->cert_pem);
+	OPENSSL_free(tc->ca_pem);
+	if (tc->key_pem != NULL)
+		OPENSSL_clear_free(tc->key_pem, strlen(tc->key_pem));
+	tc->cert_pem = tc->ca_pem = tc->key_pem = NULL;
+}
+
+/* The SSL_CTX's ex_data free function. */
+static void
+cred_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
+{
+	struct tls_cred *tc = ptr;
+
+	(void)parent, (void)ad, (void)idx, (void)argl, (void)argp;
+	if (tc == NULL)
+		return;
+	cred_drop_texts(tc);
+	X509_free(tc->cert);
+	EVP_PKEY_free(tc->key);
+	CRYPTO_THREAD_lock_free(tc->lock);
+	OPENSSL_free(tc);
+}
+
+static CRYPTO_ONCE cred_once = CRYPTO_ONCE_STATIC_INIT;
+
+static void
+cred_index_new(void)
+{
+	cred_index = CRYPTO_get_ex_new_index(CRYPTO_EX_INDEX_SSL_CTX, 0, NULL, NULL, NULL,
+	    cred_free);
+}
+
+static X509 *
+pem_x509(const char *pem)
+{
+	BIO *b = BIO_new_mem_buf(pem, -1);
+	X509 *x = b != NULL ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+
+	BIO_free(b);
+	return x;
+}
+
+/*
+ * Decode the credential once (the CA goes into ctx's store); whether it is
+ * usable. On failure tc->err says why, and OpenSSL's queue is left empty.
+ */
+static int
+cred_load(SSL_CTX *ctx, struct tls_cred *tc)
+{
+	X509 *ca = NULL;
+	int state;
+
+	if (!CRYPTO_THREAD_write_lock(tc->lock))
+		return 0;
+	if (tc->state == 0) {
+		tc->cert = pem_x509(tc->cert_pem);
+		tc->key = tls_read_key(tc->key_pem);
+		ca = pem_x509(tc->ca_pem);
+		if (tc->cert == NULL || tc->key == NULL || ca == NULL ||
+		    X509_check_private_key(tc->cert, tc->key) != 1 ||
+		    X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), ca) != 1) {
+			snprintf(tc->err, sizeof tc->err, "cannot load the device credential: %s",
+			    tls_error_string());
+			X509_free(tc->cert);
+			EVP_PKEY_free(tc->key);
+			tc->cert = NULL;
+			tc->key = NULL;
+			tc->state = -1;
+		} else {
+			tc->state = 1;
+		}
+		X509_free(ca);
+		cred_drop_texts(tc);
+	}
+	state = tc->state;
+	CRYPTO_THREAD_unlock(tc->lock);
+	return state == 1;
+}
+
+/*
+ * The server's certificate arrived (a full handshake): the credential is
+ * decoded, its CA added to the store, then the chain, the server's name
+ * and purpose are verified as OpenSSL does without this callback.
+ */
+static int
+cred_verify(X509_STORE_CTX *xs, void *arg)
+{
+	SSL *ssl = X509_STORE_CTX_get_ex_data(xs, SSL_get_ex_data_X509_STORE_CTX_idx());
+
+	if (ssl == NULL || !cred_load(SSL_get_SSL_CTX(ssl), arg)) {
+		X509_STORE_CTX_set_error(xs, X509_V_ERR_UNSPECIFIED);
+		return 0;
+	}
+	return X509_verify_cert(xs) > 0;
+}
+
+/* The server asks for our certificate: this connection presents the device's. */
+static int
+cred_cert(SSL *ssl, void *arg)
+{
+	struct tls_cred *tc = arg;
+
+	if (!cred_load(SSL_get_SSL_CTX(ssl), tc))
+		return 0;
+	return SSL_use_certificate(ssl, tc->cert) == 1 && SSL_use_PrivateKey(ssl, tc->key) == 1 &&
+	    SSL_check_private_key(ssl) == 1;
+}
+
+/*
+ * Whether der[0..len) is a run of well-formed DER elements, the contents of
+ * constructed ones walked too (at most 16 deep): what storage damage most
+ * often breaks. The contents of strings (the key inside PKCS#8, the public
+ * key's bits) are left to the real decoding.
+ */
+static int
+der_walk(const unsigned char *p, long len, int depth)
+{
+	const unsigned char *end = p + len;
+
+	while (p < end) {
+		long inner = 0;
+		int tag, xclass, r = ASN1_get_object(&p, &inner, &tag, &xclass, (long)(end - p));
+
+		/* 0x80: malformed or too long; 0x21: indefinite length, which DER has not. */
+		if ((r & 0x80) != 0 || r == 0x21 || inner > end - p)
+			return 0;
+		if ((r & V_ASN1_CONSTRUCTED) != 0 && (depth >= 16 || !der_walk(p, inner, depth + 1)))
+			return 0;
+		p += inner;
+	}
+	return p == end;
+}
+
+/*
+ * Whether pem is a PEM block holding one DER SEQUENCE, well formed (der_walk):
+ * the check tls_client_ctx makes at once, before it leaves the decoding to
+ * the first full handshake. 0 with OpenSSL's reason queued, or with why.
+ */
+static int
+pem_looks_sound(const char *pem, const char **why)
+{
+	BIO *b = BIO_new_mem_buf(pem, -1);
+	char *name = NULL, *header = NULL;
+	unsigned char *data = NULL;
+	long len = 0;
+	int ok = 0;
+
+	*why = NULL;
+	if (b != NULL && PEM_read_bio(b, &name, &header, &data, &len) == 1) {
+		ok = len > 0 && data[0] == (V_ASN1_CONSTRUCTED | V_ASN1_SEQUENCE) &&
+		    der_walk(data, len, 0);
+		/* ASN1_get_object queued why, unless the lengths disagree. */
+		if (!ok && ERR_peek_error() == 0)
+			*why = "a PEM block does not hold well-formed DER";
+	}
+	BIO_free(b);
+	OPENSSL_free(name);
+	OPENSSL_free(header);
+	OPENSSL_clear_free(data, (size_t)len);
+	return ok;
+}
+
+/*
+ * A client context whose credential (tls_cred) is decoded now, or, when
+ * deferred, by the first full handshake after the cheap check of its PEM
+ * blocks (pem_looks_sound).
+ */
+static SSL_CTX *
+client_ctx(const struct pki_cred *c, bool deferred, char *err, size_t errlen)
 {
 	SSL_CTX *ctx;
-	BIO *b = NULL;
-	X509 *cert = NULL, *ca = NULL;
-	EVP_PKEY *key = NULL;
+	struct tls_cred *tc = NULL;
+	const char *why = NULL;
 
-	if ((ctx = tls_base_ctx(TLS_client_method())) == NULL) {
+	if (!CRYPTO_THREAD_run_once(&cred_once, cred_index_new) || cred_index < 0 ||
+	    (ctx = tls_base_ctx(TLS_client_method())) == NULL) {
 		snprintf(err, errlen, "TLS: %s", tls_error_string());
 		return NULL;
 	}
-	b = BIO_new_mem_buf(c->cert_pem, -1);
-	cert = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
-	BIO_free(b);
-	key = tls_read_key(c->key_pem);
-	b = BIO_new_mem_buf(c->ca_pem, -1);
-	ca = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
-	BIO_free(b);
-	if (cert == NULL || key == NULL || ca == NULL ||
-	    SSL_CTX_use_certificate(ctx, cert) != 1 || SSL_CTX_use_PrivateKey(ctx, key) != 1 ||
-	    SSL_CTX_check_private_key(ctx) != 1 ||
-	    X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), ca) != 1) {
-		snprintf(err, errlen, "cannot load the device credential: %s", tls_error_string());
+	if (deferred && (!pem_looks_sound(c->cert_pem, &why) || !pem_looks_sound(c->key_pem, &why) ||
+	    !pem_looks_sound(c->ca_pem, &why))) {
+		snprintf(err, errlen, "cannot load the device credential: %s",
+		    why != NULL ? why : tls_error_string());
+		ERR_clear_error();
+		goto fail;
+	}
+	if ((tc = OPENSSL_zalloc(sizeof *tc)) == NULL || (tc->lock = CRYPTO_THREAD_lock_new()) == NULL ||
+	    (tc->cert_pem = OPENSSL_strdup(c->cert_pem)) == NULL ||
+	    (tc->key_pem = OPENSSL_strdup(c->key_pem)) == NULL ||
+	    (tc->ca_pem = OPENSSL_strdup(c->ca_pem)) == NULL ||
+	    SSL_CTX_set_ex_data(ctx, cred_index, tc) != 1) {
+		cred_free(NULL, tc, NULL, 0, 0, NULL);
+		snprintf(err, errlen, "TLS: out of memory");
+		goto fail;
+	}
+	if (!deferred && !cred_load(ctx, tc)) {
+		snprintf(err, errlen, "%s", tc->err);
 		goto fail;
 	}
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
 	SSL_CTX_set_purpose(ctx, X509_PURPOSE_SSL_SERVER);
+	SSL_CTX_set_cert_verify_callback(ctx, cred_verify, tc);
+	SSL_CTX_set_cert_cb(ctx, cred_cert, tc);
 	/*
 	 * No client cache: with one, OpenSSL marks a TLS 1.3 session used once
 	 * it is resumed, and the caller's kept session (sync_opts.session, the
@@ -176,14 +379,33 @@ tls_client_ctx(const struct pki_cred *c, char *err, size_t errlen)
 	 * it grows old (server_info_cb).
 	 */
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-	X509_free(cert);
-	X509_free(ca);
-	EVP_PKEY_free(key);
 	return ctx;
 fail:
-	X509_free(cert);
-	X509_free(ca);
-	EVP_PKEY_free(key);
 	SSL_CTX_free(ctx);
 	return NULL;
+}
+
+SSL_CTX *
+tls_client_ctx(const struct pki_cred *c, char *err, size_t errlen)
+{
+	return client_ctx(c, false, err, errlen);
+}
+
+SSL_CTX *
+tls_client_ctx_deferred(const struct pki_cred *c, char *err, size_t errlen)
+{
+	return client_ctx(c, true, err, errlen);
+}
+
+const char *
+tls_client_cred_error(SSL_CTX *ctx)
+{
+	struct tls_cred *tc = cred_index >= 0 ? SSL_CTX_get_ex_data(ctx, cred_index) : NULL;
+	int state;
+
+	if (tc == NULL || !CRYPTO_THREAD_read_lock(tc->lock))
+		return NULL;
+	state = tc->state;
+	CRYPTO_THREAD_unlock(tc->lock);
+	return state == -1 ? tc->err : NULL;
 }

@@ -15,8 +15,27 @@
 
 /* Server context from the data directory's ca.crt, server.crt and server.key. */
 SSL_CTX *tls_server_ctx(const char *dir, char *err, size_t errlen);
-/* Client context from a device credential held in memory. */
+/*
+ * Client context from a device credential held in memory (copied: the
+ * caller may clear c), decoded at once: NULL with the reason when it does
+ * not decode.
+ */
 SSL_CTX *tls_client_ctx(const struct pki_cred *c, char *err, size_t errlen);
+/*
+ * The same, with the credential's PEM blocks only checked for shape: the
+ * certificates and key are decoded by the first full handshake that needs
+ * them (a resumed one does not). A caller that uses it reports
+ * tls_client_cred_error first when a handshake fails, or a damaged
+ * credential reads as an untrusted server.
+ */
+SSL_CTX *tls_client_ctx_deferred(const struct pki_cred *c, char *err, size_t errlen);
+/*
+ * After a failed handshake with a context of tls_client_ctx_deferred:
+ * "cannot load the device credential: REASON" if decoding the credential
+ * is what failed (the handshake itself then reports a failed verification
+ * or callback), else NULL.
+ */
+const char *tls_client_cred_error(SSL_CTX *ctx);
 /* The most recent OpenSSL error as text ("" if none); clears the queue. */
 const char *tls_error_string(void);
 
