@@ -25,107 +25,120 @@ row_pending(struct replica *r, const char *id)
 	return rc == SQLITE_ROW;
 }
 
-/* Make the replica show the server's state of a row (unless it has pending changes). */
-int
-apply_server_row(struct replica *r, const Tongxin__Row *row, int check_pending, uint64_t *applied)
+/* Binds a row's values to parameters 2.. of st: from a decoded row, or from a page's bytes. */
+typedef void (*bind_values_fn)(sqlite3_stmt *st, int ncols, const void *src);
+
+/*
+ * Make the replica show the server's state of a row (unless it has pending
+ * changes): the one path for decoded rows and rows read in place. 0, or -1.
+ */
+static int
+apply_row(struct replica *r, uint32_t table, const char *id, uint64_t version, bool deleted,
+    bool as_sent, size_t n_values, bind_values_fn bind, const void *src, int check_pending,
+    uint64_t *applied)
 {
 	const struct table_def *td;
 	sqlite3_stmt *st;
 	int rc;
 
-	if (row->table >= TBL_COUNT || !id_valid(row->row_id))
+	if (table >= TBL_COUNT || !id_valid(id))
 		return -1;
-	td = &schema_tables[row->table];
-	if (check_pending && row_pending(r, row->row_id))
+	td = &schema_tables[table];
+	if (check_pending && row_pending(r, id))
 		return 0;
-	if (row->as_sent) {
+	if (as_sent) {
 		/* The server holds what we inserted: only its version is new. */
-		if ((st = rep_tstmt(r, TS_VER, row->table)) == NULL)
+		if ((st = rep_tstmt(r, TS_VER, (int)table)) == NULL)
 			return -1;
-		sqlite3_bind_text(st, 1, row->row_id, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, (sqlite3_int64)row->version);
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)version);
 		rc = sqlite3_step(st);
 		sqlite3_reset(st);
 		return rc == SQLITE_DONE ? 0 : -1;
 	}
-	if (row->deleted) {
-		if ((st = rep_tstmt(r, TS_DEL, row->table)) == NULL)
+	if (deleted) {
+		if ((st = rep_tstmt(r, TS_DEL, (int)table)) == NULL)
 			return -1;
-		sqlite3_bind_text(st, 1, row->row_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 		rc = sqlite3_step(st);
 		sqlite3_reset(st);
 		if (applied && sqlite3_changes(r->db) > 0)
 			(*applied)++;
 		return rc == SQLITE_DONE ? 0 : -1;
 	}
-	if (row->n_values != (size_t)td->ncols)
+	if (n_values != (size_t)td->ncols)
 		return -1;
-	if ((st = rep_tstmt(r, TS_UPSERT, row->table)) == NULL)
+	if ((st = rep_tstmt(r, TS_UPSERT, (int)table)) == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, row->row_id, -1, SQLITE_STATIC);
-	for (int k = 0; k < td->ncols; k++)
-		value_bind_static(st, k + 2, row->values[k]);
-	sqlite3_bind_int64(st, td->ncols + 2, (sqlite3_int64)row->version);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	bind(st, td->ncols, src);
+	sqlite3_bind_int64(st, td->ncols + 2, (sqlite3_int64)version);
 	rc = sqlite3_step(st);
-	sqlite3_reset(st);   /* row outlives the step; every parameter is bound each time */
+	sqlite3_reset(st);   /* the values outlive the step; every parameter is bound each time */
 	if (applied)
 		(*applied)++;
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+static void
+bind_decoded(sqlite3_stmt *st, int ncols, const void *src)
+{
+	const Tongxin__Row *row = src;
+
+	for (int k = 0; k < ncols; k++)
+		value_bind_static(st, k + 2, row->values[k]);
+}
+
+int
+apply_server_row(struct replica *r, const Tongxin__Row *row, int check_pending, uint64_t *applied)
+{
+	return apply_row(r, row->table, row->row_id, row->version, row->deleted, row->as_sent,
+	    row->n_values, bind_decoded, row, check_pending, applied);
+}
+
+/* A string value is text up to its first NUL, as value_bind_static binds protobuf-c's copy. */
+static void
+bind_raw(sqlite3_stmt *st, int ncols, const void *src)
+{
+	const struct raw_row *row = src;
+
+	for (int k = 0; k < ncols; k++) {
+		const struct raw_value *v = &row->values[k];
+		switch (v->kind) {
+		case TONGXIN__VALUE__KIND_I:
+			sqlite3_bind_int64(st, k + 2, v->i);
+			break;
+		case TONGXIN__VALUE__KIND_R:
+			sqlite3_bind_double(st, k + 2, v->r);
+			break;
+		case TONGXIN__VALUE__KIND_S:
+			sqlite3_bind_text(st, k + 2, v->s, (int)strnlen(v->s, v->len), SQLITE_STATIC);
+			break;
+		default:
+			sqlite3_bind_null(st, k + 2);
+			break;
+		}
+	}
+}
 
 /*
- * A row read in place from a pull page (pull_raw.h), applied as
- * apply_server_row applies a decoded one: its strings are copied out with
- * their terminating NULs (a string is text up to its first NUL, as bound
- * from protobuf-c's copy before). 0, or -1.
+ * A row read in place from a pull page (pull_raw.h), applied as a decoded
+ * one is, its values bound from the page's bytes (which outlive the step).
+ * 0, or -1.
  */
 static int
 apply_raw_row(struct replica *r, const uint8_t *p, size_t n, int check_pending, uint64_t *applied)
 {
 	struct raw_row raw;
-	Tongxin__Row row = TONGXIN__ROW__INIT;
-	Tongxin__Value vals[WIRE_MAX_COLS], *vp[WIRE_MAX_COLS];
-	char small[8192], *text = small, id[ID_TEXT_LEN + 1];
-	size_t need = 0, off = 0;
-	int rc;
+	char id[ID_TEXT_LEN + 1];
 
 	if (pull_raw_row(p, n, &raw) != 0 || raw.row_id_len > ID_TEXT_LEN)
 		return -1;
-	for (size_t k = 0; k < raw.n_values; k++)
-		if (raw.values[k].kind == TONGXIN__VALUE__KIND_S)
-			need += raw.values[k].len + 1;
-	if (need > sizeof small && (text = malloc(need)) == NULL)
-		return -1;
+	/* An id with a NUL inside ends there, as protobuf-c's copy did: id_valid refuses it. */
 	memcpy(id, raw.row_id, raw.row_id_len);
 	id[raw.row_id_len] = '\0';
-	row.table = raw.table;
-	row.row_id = id;
-	row.version = raw.version;
-	row.deleted = raw.deleted;
-	row.as_sent = raw.as_sent;
-	for (size_t k = 0; k < raw.n_values; k++) {
-		const struct raw_value *rv = &raw.values[k];
-		tongxin__value__init(&vals[k]);
-		vals[k].kind_case = (Tongxin__Value__KindCase)rv->kind;
-		if (rv->kind == TONGXIN__VALUE__KIND_I) {
-			vals[k].i = rv->i;
-		} else if (rv->kind == TONGXIN__VALUE__KIND_R) {
-			vals[k].r = rv->r;
-		} else if (rv->kind == TONGXIN__VALUE__KIND_S) {
-			vals[k].s = text + off;
-			memcpy(text + off, rv->s, rv->len);
-			text[off + rv->len] = '\0';
-			off += rv->len + 1;
-		}
-		vp[k] = &vals[k];
-	}
-	row.n_values = raw.n_values;
-	row.values = vp;
-	rc = apply_server_row(r, &row, check_pending, applied);
-	if (text != small)
-		free(text);
-	return rc;
+	return apply_row(r, raw.table, id, raw.version, raw.deleted, raw.as_sent, raw.n_values,
+	    bind_raw, &raw, check_pending, applied);
 }
 
 /* Prepare *st once (kept in r, finalised by replica_close with the others); 0 or -1. */
