@@ -1,0 +1,206 @@
+/*
+ * test_outbox_compact.c - bulk outbox entries stored compact
+ * (client/replica_outbox.c: rep_outbox_compact, rep_outbox_expand).
+ *
+ * A street admin device A captures, offline:
+ *   1. one local transaction of 500 new members (an import): its outbox
+ *      entry is stored compact, smaller than the Txn it stands for, and
+ *      what the push would send (rep_outbox_expand) is a Txn of 500 inserts
+ *      whose every row id and value is the member as the replica holds it;
+ *   2. one transaction of 3 members: stored as it is (below the threshold),
+ *      rep_outbox_expand hands back the stored bytes themselves;
+ *   3. the sync: the server applies both transactions (nothing refused,
+ *      nothing in conflict) and holds row for row what A holds (503 members);
+ *   4. 3,000 random mutations of the compact entry (bytes changed, cut
+ *      short, lengthened): rep_outbox_expand never reads or writes outside
+ *      its buffers (ASan), and what it accepts it hands back within the
+ *      bounds it promises.
+ */
+#include "sync_harness.h"
+
+#include "replica_int.h"
+
+static struct h_server S;
+static struct h_dev A;
+
+/* The stored bytes of outbox entry seq (malloc'd copy, *len), required to exist. */
+static uint8_t *
+stored_entry(int64_t seq, size_t *len)
+{
+	sqlite3_stmt *st;
+	uint8_t *p = NULL;
+
+	H_CHECK(sqlite3_prepare_v2(replica_db(A.r), "SELECT txn FROM outbox WHERE seq = ?1", -1,
+	    &st, NULL) == SQLITE_OK, "prepare: %s", sqlite3_errmsg(replica_db(A.r)));
+	sqlite3_bind_int64(st, 1, seq);
+	H_CHECK(sqlite3_step(st) == SQLITE_ROW, "no outbox entry %lld", (long long)seq);
+	*len = (size_t)sqlite3_column_bytes(st, 0);
+	H_CHECK((p = malloc(*len + 1)) != NULL, "out of memory");
+	memcpy(p, sqlite3_column_blob(st, 0), *len);
+	sqlite3_finalize(st);
+	return p;
+}
+
+/* Whether two values are the same value. */
+static int
+value_same(const Tongxin__Value *a, const Tongxin__Value *b)
+{
+	if (a->kind_case != b->kind_case)
+		return 0;
+	switch (a->kind_case) {
+	case TONGXIN__VALUE__KIND_I: return a->i == b->i;
+	case TONGXIN__VALUE__KIND_R: return memcmp(&a->r, &b->r, sizeof a->r) == 0;
+	case TONGXIN__VALUE__KIND_S: return strcmp(a->s, b->s) == 0;
+	default: return 1;
+	}
+}
+
+/* Check 1: every change of the expanded Txn is an insert of a member exactly as A holds it. */
+static void
+check_inserts(const uint8_t *p, size_t n, size_t want)
+{
+	Tongxin__Txn *t = tongxin__txn__unpack(NULL, n, p);
+
+	H_CHECK(t != NULL, "the expanded entry is not a Txn");
+	H_CHECK(t->n_changes == want, "the expanded entry has %zu changes, not %zu", t->n_changes,
+	    want);
+	for (size_t i = 0; i < t->n_changes; i++) {
+		const Tongxin__Change *c = t->changes[i];
+		Tongxin__Value cur[32];
+		int found;
+
+		H_CHECK(c->table == TBL_MEMBER && c->op == TONGXIN__CHANGE__OP__OP_INSERT,
+		    "change %zu is not a member insert", i);
+		found = rep_get(A.r, TBL_MEMBER, c->row_id, cur, NULL);
+		H_CHECK(found == 1, "change %zu names member %s, which A does not hold", i,
+		    c->row_id);
+		int listed[32] = { 0 };
+		H_CHECK(c->n_values == c->n_cols && c->n_cols <= 32, "change %zu has %zu columns and "
+		    "%zu values", i, c->n_cols, c->n_values);
+		/* An insert lists the columns it sets; the others are NULL in the row. */
+		for (size_t k = 0; k < c->n_cols; k++) {
+			H_CHECK(c->cols[k] < (uint32_t)schema_tables[TBL_MEMBER].ncols &&
+			    value_same(c->values[k], &cur[c->cols[k]]),
+			    "change %zu, column %u differs from the row A holds", i, c->cols[k]);
+			listed[c->cols[k]] = 1;
+		}
+		for (int k = 0; k < schema_tables[TBL_MEMBER].ncols; k++) {
+			H_CHECK(listed[k] || cur[k].kind_case == TONGXIN__VALUE__KIND__NOT_SET,
+			    "change %zu leaves out column %d, which the row has", i, k);
+			value_clear(&cur[k]);
+		}
+	}
+	tongxin__txn__free_unpacked(t, NULL);
+}
+
+/* Check 4: mutations of the compact entry b (n bytes). */
+static void
+mutate(const uint8_t *b, size_t n)
+{
+	uint8_t *m = malloc(n + 64), *buf = NULL;
+	size_t cap = 0, accepted = 0;
+
+	H_CHECK(m != NULL, "out of memory");
+	for (int k = 0; k < 3000; k++) {
+		const uint8_t *full;
+		size_t len = n, flen;
+		int rc;
+
+		memcpy(m, b, n);
+		for (int j = 0; j < 1 + k % 6; j++)
+			m[h_randn((uint32_t)n)] ^= (uint8_t)(1 + h_randn(255));
+		if (k % 7 == 3)
+			len = 1 + h_randn((uint32_t)n);   /* cut short */
+		else if (k % 7 == 5) {
+			for (size_t j = 0; j < 64; j++)  /* lengthened */
+				m[n + j] = (uint8_t)h_randn(256);
+			len = n + 1 + h_randn(64);
+		}
+		rc = rep_outbox_expand(m, len, &buf, &cap, &full, &flen);
+		if (rc == 0)
+			H_CHECK(full == m && flen == len, "mutation %d: a plain entry not handed back as "
+			    "it is", k);
+		if (rc == 1)
+			H_CHECK(full == buf && flen <= cap, "mutation %d: expanded past its buffer", k);
+		accepted += rc >= 0;
+	}
+	h_log("mutations: %zu of 3000 still read as an entry", accepted);
+	free(buf);
+	free(m);
+}
+
+int
+main(void)
+{
+	char street_id[ID_TEXT_LEN + 1], sq1[ID_TEXT_LEN + 1], b1[ID_TEXT_LEN + 1];
+	char id[ID_TEXT_LEN + 1];
+	uint8_t *big, *small, *buf = NULL;
+	size_t big_len, small_len, cap = 0, flen;
+	const uint8_t *full;
+	struct sync_report rep;
+	int64_t seq;
+
+	h_init("test_outbox_compact", 17);
+	srv_init(&S, "srv");
+	srv_start(&S);
+	dev_new(&A, &S, "JD01", "street-admin", 1);
+	dev_sync(&A, &S, NULL);
+	H_CHECK(h_org_id(replica_db(A.r), "JD01", street_id), "no street row");
+	dev_add_org(&A, "SQ01", "第一社区", "community", street_id, sq1);
+	dev_add_org(&A, "SQ01B1", "第一党支部", "branch", sq1, b1);
+	dev_sync(&A, &S, NULL);
+
+	/* 1. An import of 500 members: one entry, stored compact. */
+	dev_begin(&A);
+	for (int i = 0; i < 500; i++) {
+		Tongxin__Value v[32];
+		struct h_member m;
+		h_member_vals(v, &m, b1, NULL);
+		dev_insert(&A, TBL_MEMBER, v, id);
+	}
+	dev_commit(&A);
+	seq = h_sql_int(replica_db(A.r), "SELECT max(seq) FROM outbox", NULL, NULL);
+	big = stored_entry(seq, &big_len);
+	H_CHECK(rep_outbox_expand(big, big_len, &buf, &cap, &full, &flen) == 1,
+	    "an entry of 500 inserts is not stored compact");
+	H_CHECK(big_len < flen, "the compact entry (%zu bytes) is not smaller than its Txn (%zu)",
+	    big_len, flen);
+	h_log("500 inserts: %zu bytes stored for a Txn of %zu", big_len, flen);
+	check_inserts(full, flen, 500);
+
+	/* 2. Three members: stored as they are. */
+	dev_begin(&A);
+	for (int i = 0; i < 3; i++) {
+		Tongxin__Value v[32];
+		struct h_member m;
+		h_member_vals(v, &m, b1, NULL);
+		dev_insert(&A, TBL_MEMBER, v, id);
+	}
+	dev_commit(&A);
+	small = stored_entry(seq + 1, &small_len);
+	H_CHECK(rep_outbox_expand(small, small_len, &buf, &cap, &full, &flen) == 0 &&
+	    full == small && flen == small_len, "an entry of 3 inserts is not stored as it is");
+	check_inserts(full, flen, 3);
+
+	/* 4 before 3: the entries are still there to mutate. */
+	mutate(big, big_len);
+
+	/* 3. The push sends what they stand for: the server applies both. */
+	dev_sync(&A, &S, &rep);
+	H_CHECK(rep.pushed_txns == 2 && rep.acks.applied == 2 && rep.acks.rejected == 0 &&
+	    rep.acks.conflict == 0, "the sync pushed %lld transactions: %lld applied, %lld "
+	    "rejected, %lld in conflict", (long long)rep.pushed_txns, (long long)rep.acks.applied,
+	    (long long)rep.acks.rejected, (long long)rep.acks.conflict);
+	H_CHECK(h_sql_int(replica_db(A.r), "SELECT count(*) FROM member", NULL, NULL) == 503,
+	    "A does not hold the 503 members");
+	H_CHECK(h_sql_int(replica_db(A.r), "SELECT count(*) FROM outbox", NULL, NULL) == 0,
+	    "the outbox is not empty after the sync");
+	h_require_equal(&S, &A);
+
+	free(big);
+	free(small);
+	free(buf);
+	srv_stop(&S);
+	dev_close(&A);
+	return h_done();
+}
