@@ -2,7 +2,8 @@
  * main.c - tongxin: the community office client. All of it lives in
  * tx_client; here is only what the process does before anything else, to
  * start quickly (a clerk waits for every command): the start-up arena and
- * the prefault below. The test programs link tx_client without this file.
+ * the prefault below. The test programs link tx_client without this file;
+ * tests/test_arena.c includes it to test the arena.
  */
 #include <stdatomic.h>
 #include <stddef.h>
@@ -40,7 +41,9 @@
  * Left out in sanitizer builds, so that ASan keeps seeing every allocation
  * of the libraries.
  */
-#if defined(__x86_64__) && defined(MADV_HUGEPAGE) && !defined(__SANITIZE_ADDRESS__)
+/* TX_ARENA_TEST: tests/test_arena.c includes this file to run the arena under ASan as well. */
+#if defined(__x86_64__) && defined(MADV_HUGEPAGE) && \
+    (!defined(__SANITIZE_ADDRESS__) || defined(TX_ARENA_TEST))
 #define ARENA_SIZE ((size_t)2 << 20)   /* one x86-64 huge page */
 #define ARENA_BIG ((size_t)256 << 10)  /* larger requests go straight to malloc */
 #define ARENA_HDR ((size_t)16)         /* keeps 16-byte alignment */
