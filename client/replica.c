@@ -1084,6 +1084,26 @@ salvage_table(struct replica *r, sqlite3 *old, const char *select, const char *i
 	return rc == SQLITE_DONE ? n : -1;
 }
 
+/*
+ * The last sequence the damaged replica's outbox may hold: its newest
+ * entry (SQLite finds it along the right edge of the table, which a bad
+ * page in the middle leaves readable) or the counter's, the larger. A
+ * commit does not write next_seq (the outbox's newest entry stands for it).
+ */
+static uint64_t
+salvage_last_seq(sqlite3 *old, uint64_t old_next)
+{
+	sqlite3_stmt *st;
+	uint64_t last = old_next ? old_next - 1 : 0;
+
+	if (sqlite3_prepare_v2(old, "SELECT max(seq) FROM outbox", -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) > (int64_t)last)
+			last = (uint64_t)sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	return last;
+}
+
 int
 replica_salvage(struct replica *r, const char *from, struct rep_salvage *s, char *err,
     size_t errlen)
@@ -1119,7 +1139,7 @@ replica_salvage(struct replica *r, const char *from, struct rep_salvage *s, char
 		sqlite3_close(old);
 		return -1;
 	}
-	if (salvage_outbox(r, old, old_next ? old_next - 1 : 0, s, &max_seq, &max_hlc) != 0)
+	if (salvage_outbox(r, old, salvage_last_seq(old, old_next), s, &max_seq, &max_hlc) != 0)
 		goto fail;
 	if ((n = salvage_table(r, old, "SELECT seq, status, reason, conflict_id, txn, at,"
 	    " resolution FROM outcome ORDER BY seq", "INSERT OR IGNORE INTO outcome (seq, status,"

@@ -87,15 +87,46 @@ chunk_release(struct replica *r)
 	r->nchanges = 0;
 }
 
+int64_t
+rep_next_seq(struct replica *r)
+{
+	int64_t next = rep_meta_int(r, "next_seq", 1), last;
+	uint64_t hlc = (uint64_t)rep_meta_int(r, "hlc", 0);
+	int rc;
+
+	if (hlc > r->hlc)
+		r->hlc = hlc;   /* another process's acknowledgement may have raised it */
+	if (r->outbox_last == NULL &&
+	    (r->outbox_last = db_prepare(r->db,
+	    "SELECT seq, hlc FROM outbox ORDER BY seq DESC LIMIT 1")) == NULL)
+		return -1;
+	if ((rc = sqlite3_step(r->outbox_last)) == SQLITE_ROW) {
+		last = sqlite3_column_int64(r->outbox_last, 0);
+		hlc = (uint64_t)sqlite3_column_int64(r->outbox_last, 1);
+		if (last >= next)
+			next = last + 1;
+		if (hlc > r->hlc)
+			r->hlc = hlc;
+	}
+	sqlite3_reset(r->outbox_last);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? next : -1;
+}
+
 int
 rep_begin(struct replica *r, const char *operator_name)
 {
+	int64_t next;
+
 	if (r->in_txn)
 		return -1;
 	if (db_exec(r->db, "BEGIN IMMEDIATE", NULL, 0) != 0)
 		return -1;
+	if ((next = rep_next_seq(r)) < 0) {
+		db_exec(r->db, "ROLLBACK", NULL, 0);
+		return -1;
+	}
 	r->in_txn = 1;
-	r->seq = (uint64_t)rep_meta_int(r, "next_seq", 1);
+	r->seq = (uint64_t)next;
 	snprintf(r->operator_name, sizeof r->operator_name, "%s",
 	    operator_name ? operator_name : "");
 	r->chunk_len = 0;
@@ -178,10 +209,12 @@ rep_commit(struct replica *r, char *err, size_t errlen)
 		snprintf(err, errlen, "no transaction");
 		return -1;
 	}
-	if (flush_chunk(r, err, errlen) != 0 ||
-	    rep_meta_set(r, "next_seq", (int64_t)r->seq) != 0 ||
-	    rep_meta_set(r, "hlc", (int64_t)r->hlc) != 0 ||
-	    db_exec(r->db, "COMMIT", err, errlen) != 0) {
+	/*
+	 * The outbox entry is the record of this seq and hlc (rep_next_seq reads
+	 * the newest): meta is not written, which was a page of the WAL for
+	 * every one-row transaction.
+	 */
+	if (flush_chunk(r, err, errlen) != 0 || db_exec(r->db, "COMMIT", err, errlen) != 0) {
 		if (err[0] == '\0')
 			snprintf(err, errlen, "cannot commit: %s", sqlite3_errmsg(r->db));
 		rep_rollback(r);

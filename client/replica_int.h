@@ -48,6 +48,8 @@ struct replica {
 	sqlite3_stmt *outbox_peek;
 	sqlite3_stmt *outcome_put;
 	sqlite3_stmt *cursor_put;
+	/* The newest outbox entry's seq and hlc (replica_capture.c, prepared at first use). */
+	sqlite3_stmt *outbox_last;
 	/* The local transaction being built. */
 	int in_txn;
 	char operator_name[65];
@@ -104,6 +106,15 @@ void rep_outbox_compact_done(uint8_t *work);
  */
 int rep_outbox_expand(const uint8_t *blob, size_t len, uint8_t **buf, size_t *cap,
     const uint8_t **full, size_t *flen);
+
+/*
+ * The sequence the next local transaction takes, with r->hlc raised to the
+ * newest one written (replica_capture.c). A commit does not write them to
+ * meta: meta's next_seq and hlc are floors that acknowledgements, salvage
+ * and the server's floor raise, and the outbox's newest entry stands for
+ * every commit since. -1 when SQLite fails.
+ */
+int64_t rep_next_seq(struct replica *r);
 
 /* Record damage met in the replica file (replica.c); the first description is kept unless replace. */
 void damage_note(const char *detail, bool replace);

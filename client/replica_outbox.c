@@ -571,12 +571,24 @@ rep_ack(struct replica *r, const Tongxin__PushResponse *resp, struct rep_ack_cou
 	sqlite3_stmt *blob_get = NULL;
 	uint8_t *xbuf = NULL;
 	size_t xcap = 0;
+	int64_t next;
 	int rc;
 
 	if (db_exec(r->db, "BEGIN IMMEDIATE", err, errlen) != 0)
 		return -1;
 	if (sqlite3_prepare_v2(r->db, "SELECT txn FROM outbox WHERE seq = ?1", -1, &blob_get,
 	    NULL) != SQLITE_OK)
+		goto fail;
+	/*
+	 * Commits leave meta's next_seq and hlc alone (the outbox's newest
+	 * entry stands for them): before entries leave the outbox, the floors
+	 * in meta are raised past every entry, so that a sequence is never
+	 * reused and the clock never goes back once the outbox is empty.
+	 */
+	if ((next = rep_next_seq(r)) < 0 ||
+	    (next > rep_meta_int(r, "next_seq", 1) && rep_meta_set(r, "next_seq", next) != 0) ||
+	    ((int64_t)r->hlc > rep_meta_int(r, "hlc", 0) &&
+	    rep_meta_set(r, "hlc", (int64_t)r->hlc) != 0))
 		goto fail;
 	/* First every acknowledgement, so rows are judged against what is still pending. */
 	for (size_t i = 0; i < resp->n_results; i++) {
@@ -672,7 +684,11 @@ fail2:
 int
 rep_seq_floor(struct replica *r, uint64_t last_seq)
 {
-	if ((uint64_t)db_meta_get_int(r->db, "next_seq", 1) > last_seq)
+	int64_t next = rep_next_seq(r);
+
+	if (next < 0)
+		return -1;
+	if ((uint64_t)next > last_seq)
 		return 0;
 	log_warnx("replica: the server has seen transaction %llu from this device; new "
 	    "transactions continue after it (was this replica restored from a backup?)",

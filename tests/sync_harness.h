@@ -793,8 +793,10 @@ dev_outbox(struct h_dev *d)
 static __attribute__((unused)) int64_t
 dev_next_seq(struct h_dev *d)
 {
+	/* As rep_next_seq: meta's floor, or past the outbox's newest entry. */
 	return h_sql_int(replica_db(d->r),
-	    "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'next_seq'", NULL, NULL);
+	    "SELECT max(coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'next_seq'), 1),"
+	    " coalesce((SELECT max(seq) + 1 FROM outbox), 1))", NULL, NULL);
 }
 
 /* ---------------------------------------------------------------- values */
