@@ -121,7 +121,13 @@ tls_fail(struct conn *c, const char *during, bool handshake)
 	int reason = ERR_GET_REASON(e);
 	char buf[256] = "";
 	long vr = c->ssl ? SSL_get_verify_result(c->ssl) : X509_V_OK;
+	const char *cred = c->ssl ? tls_client_cred_error(SSL_get_SSL_CTX(c->ssl)) : NULL;
 
+	/* The device's own credential failed to decode (tls_client_ctx_deferred). */
+	if (cred != NULL) {
+		ERR_clear_error();
+		return conn_fail(c, SYNC_LOCAL, "%s", cred);
+	}
 	if (e != 0)
 		ERR_error_string_n(e, buf, sizeof buf);
 	ERR_clear_error();
@@ -807,7 +813,7 @@ device_ctx(struct replica *r, const struct rep_info *info, SSL_SESSION **sess, c
 	pthread_mutex_unlock(&ctx_cache.mu);
 	if (replica_credential(r, &cred, err, errlen) != 0)
 		return NULL;
-	ctx = tls_client_ctx(&cred, err, errlen);
+	ctx = tls_client_ctx_deferred(&cred, err, errlen);
 	pki_cred_clear(&cred);
 	if (ctx == NULL || !known)
 		return ctx;
