@@ -256,8 +256,13 @@ frame_decode(const uint8_t *body, size_t len)
 	 * 16.6 MB); allow 16x plus slack. A large frame gets one block of 12x
 	 * at once (only what is touched costs: the rest stays unmapped), not a
 	 * block of 4x and then one of 8x that the next frame cannot reuse.
+	 * Frames too large for a kept block (a push of 4 MiB) stay with 4x and
+	 * doubling: there malloc reuses the blocks (its threshold for handing
+	 * a block back to the system follows blocks up to 32 MiB), and a 48 MiB
+	 * block would be fresh memory for every push (a clerk's sync of 100,000
+	 * members: 2.4 s -> 3.1 s when it was).
 	 */
-	if (12 * len >= SPARE_MIN)
+	if (12 * len >= SPARE_MIN && 12 * len <= SPARE_BYTES)
 		cap = ARENA_FIRST_OFF + 12 * len;
 	else
 		cap = ARENA_FIRST_OFF + (4 * len > ARENA_MIN_BLOCK ? 4 * len : ARENA_MIN_BLOCK);
