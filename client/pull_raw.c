@@ -141,20 +141,6 @@ room(uint8_t **p, size_t *cap, size_t need)
 	return 0;
 }
 
-/* Append a varint at out; returns the bytes written (at most 10). */
-static size_t
-put_varint(uint8_t *out, uint64_t v)
-{
-	size_t n = 0;
-
-	while (v >= 0x80) {
-		out[n++] = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	out[n++] = (uint8_t)v;
-	return n;
-}
-
 /*
  * One pull_result's bytes: note its rows, and write the field again into
  * out with every other field of it. Returns the bytes written, or -1.
@@ -185,8 +171,8 @@ split_result(struct pull_raw *pg, const uint8_t *p, size_t n, uint8_t *out)
 	if (rc != 0)
 		return -1;
 	/* Then the field again, without them. */
-	w = put_varint(out, (uint64_t)ENV_PULL_RESULT << 3 | PB_LEN);
-	w += put_varint(out + w, keep);
+	w = (size_t)(pb_put_varint(out, (uint64_t)ENV_PULL_RESULT << 3 | PB_LEN) - out);
+	w = (size_t)(pb_put_varint(out + w, keep) - out);
 	pbr_init(&r, p, n);
 	for (at = r.p; pbr_next(&r, &f) == 1; at = r.p)
 		if (f.field != PULL_ROWS) {

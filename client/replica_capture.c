@@ -280,17 +280,6 @@ chunk_room(struct replica *r, size_t need)
 	return 0;
 }
 
-static inline uint8_t *
-put_varint(uint8_t *o, uint64_t v)
-{
-	while (v > 0x7f) {
-		*o++ = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	*o++ = (uint8_t)v;
-	return o;
-}
-
 /*
  * Bytes of one Value's encoding (without its tag and length), as protobuf-c
  * packs it: the oneof member is written even when it is 0 or an empty
@@ -336,13 +325,13 @@ put_values(uint8_t *o, uint32_t field, Tongxin__Value *const *vals, const size_t
 		size_t sz = value_size(v, lens[i]);
 
 		*o++ = (uint8_t)(field << 3 | PB_LEN);
-		o = put_varint(o, sz);
+		o = pb_put_varint(o, sz);
 		if (sz == 0)
 			continue;
 		switch (v->kind_case) {
 		case TONGXIN__VALUE__KIND_I:
 			*o++ = 1 << 3 | PB_VARINT;
-			o = put_varint(o, ((uint64_t)v->i << 1) ^ (uint64_t)(v->i >> 63));
+			o = pb_put_varint(o, ((uint64_t)v->i << 1) ^ (uint64_t)(v->i >> 63));
 			break;
 		case TONGXIN__VALUE__KIND_R: {
 			uint64_t bits;
@@ -354,7 +343,7 @@ put_values(uint8_t *o, uint32_t field, Tongxin__Value *const *vals, const size_t
 		}
 		default:
 			*o++ = 3 << 3 | PB_LEN;
-			o = put_varint(o, lens[i]);
+			o = pb_put_varint(o, lens[i]);
 			memcpy(o, v->s, lens[i]);
 			o += lens[i];
 			break;
@@ -413,33 +402,33 @@ chunk_append(struct replica *r, const Tongxin__Change *c)
 		goto out;
 	o = r->chunk + r->chunk_len;
 	*o++ = 5 << 3 | PB_LEN;   /* Txn.changes */
-	o = put_varint(o, n);
+	o = pb_put_varint(o, n);
 	start = o;
 	if (c->table) {
 		*o++ = 1 << 3 | PB_VARINT;
-		o = put_varint(o, c->table);
+		o = pb_put_varint(o, c->table);
 	}
 	if (rid) {
 		*o++ = 2 << 3 | PB_LEN;
-		o = put_varint(o, rid);
+		o = pb_put_varint(o, rid);
 		memcpy(o, c->row_id, rid);
 		o += rid;
 	}
 	if (c->op) {
 		*o++ = 3 << 3 | PB_VARINT;
-		o = put_varint(o, (uint64_t)(int64_t)c->op);
+		o = pb_put_varint(o, (uint64_t)(int64_t)c->op);
 	}
 	if (c->n_cols) {
 		*o++ = 4 << 3 | PB_LEN;
-		o = put_varint(o, colsz);
+		o = pb_put_varint(o, colsz);
 		for (size_t i = 0; i < c->n_cols; i++)
-			o = put_varint(o, c->cols[i]);
+			o = pb_put_varint(o, c->cols[i]);
 	}
 	o = put_values(o, 5, c->values, lens, c->n_values);
 	o = put_values(o, 6, c->before, lens + c->n_values, c->n_before);
 	if (c->base_version) {
 		*o++ = 7 << 3 | PB_VARINT;
-		o = put_varint(o, c->base_version);
+		o = pb_put_varint(o, c->base_version);
 	}
 	assert((size_t)(o - start) == n);
 	(void)start;

@@ -98,34 +98,6 @@ hist_front(struct compact_hist *h, size_t j, size_t c)
 	h->len[j][0] = len;
 }
 
-static inline uint8_t *
-cput_varint(uint8_t *o, uint64_t v)
-{
-	while (v > 0x7f) {
-		*o++ = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	*o++ = (uint8_t)v;
-	return o;
-}
-
-/* A varint from [*p, end); -1 when it is truncated or longer than 10 bytes. */
-static int
-cget_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
-{
-	uint64_t x = 0;
-
-	for (int s = 0; s < 70 && *p < end; s += 7) {
-		uint8_t b = *(*p)++;
-		x |= (uint64_t)(b & 0x7f) << s;
-		if (b < 0x80) {
-			*v = x;
-			return 0;
-		}
-	}
-	return -1;
-}
-
 /*
  * The end of the field that starts at p (its tag, and its value or length
  * and bytes), or NULL when the bytes there are not a well-formed field
@@ -136,17 +108,17 @@ field_end(const uint8_t *p, const uint8_t *end, uint64_t *key)
 {
 	uint64_t n;
 
-	if (cget_varint(&p, end, key) != 0)
+	if (pb_get_varint(&p, end, key) != 0)
 		return NULL;
 	switch (*key & 7) {
 	case PB_VARINT:
-		return cget_varint(&p, end, &n) == 0 ? p : NULL;
+		return pb_get_varint(&p, end, &n) == 0 ? p : NULL;
 	case PB_I64:
 		return end - p >= 8 ? p + 8 : NULL;
 	case PB_I32:
 		return end - p >= 4 ? p + 4 : NULL;
 	case PB_LEN:
-		return cget_varint(&p, end, &n) == 0 && n <= (uint64_t)(end - p) ? p + n : NULL;
+		return pb_get_varint(&p, end, &n) == 0 && n <= (uint64_t)(end - p) ? p + n : NULL;
 	default:
 		return NULL;
 	}
@@ -197,18 +169,18 @@ compact_encode(const uint8_t *chg, size_t clen, size_t n, uint8_t *out, size_t c
 		return 0;
 	memset(h.n, 0, sizeof h.n);
 	*o++ = OUTBOX_COMPACT_V;
-	o = cput_varint(o, clen);
-	o = cput_varint(o, n);
+	o = pb_put_varint(o, clen);
+	o = pb_put_varint(o, n);
 	while (p < cend) {
 		const uint8_t *fs, *fe, *ce;
 		uint64_t key, len;
 		size_t j;
 
 		/* One change: "field 5, length", then its fields. */
-		if (*p++ != (5 << 3 | PB_LEN) || cget_varint(&p, cend, &len) != 0 ||
+		if (*p++ != (5 << 3 | PB_LEN) || pb_get_varint(&p, cend, &len) != 0 ||
 		    len > (uint64_t)(cend - p) || end - o < 16)
 			return 0;
-		o = cput_varint(o, len);
+		o = pb_put_varint(o, len);
 		ce = p + len;
 		for (j = 0, fs = p; fs < ce; j++, fs = fe) {
 			size_t flen, c, pre = 0;
@@ -239,8 +211,8 @@ compact_encode(const uint8_t *chg, size_t clen, size_t n, uint8_t *out, size_t c
 			if ((size_t)(end - o) < 21 + (flen - pre))
 				return 0;
 			*o++ = COMPACT_LIT;
-			o = cput_varint(o, pre);
-			o = cput_varint(o, flen - pre);
+			o = pb_put_varint(o, pre);
+			o = pb_put_varint(o, flen - pre);
 			memcpy(o, fs + pre, flen - pre);
 			o += flen - pre;
 			if (j < COMPACT_POS)
@@ -268,17 +240,17 @@ compact_decode(const uint8_t *s, size_t slen, uint8_t *dst, size_t clen)
 	uint64_t v, n, len, c, p, sl;
 
 	memset(h.n, 0, sizeof h.n);
-	if (slen < 1 || *s++ != OUTBOX_COMPACT_V || cget_varint(&s, end, &v) != 0 ||
-	    v != clen || cget_varint(&s, end, &n) != 0)
+	if (slen < 1 || *s++ != OUTBOX_COMPACT_V || pb_get_varint(&s, end, &v) != 0 ||
+	    v != clen || pb_get_varint(&s, end, &n) != 0)
 		return -1;
 	for (uint64_t i = 0; i < n; i++) {
 		uint8_t *cstart, *cend;
 
-		if (cget_varint(&s, end, &len) != 0 || (size_t)(oend - o) < 1 + pb_varint_size(len) ||
+		if (pb_get_varint(&s, end, &len) != 0 || (size_t)(oend - o) < 1 + pb_varint_size(len) ||
 		    len > (uint64_t)(oend - o) - 1 - pb_varint_size(len))
 			return -1;
 		*o++ = 5 << 3 | PB_LEN;
-		o = cput_varint(o, len);
+		o = pb_put_varint(o, len);
 		cstart = o;
 		cend = o + len;
 		for (size_t j = 0; o < cend; j++) {
@@ -295,8 +267,8 @@ compact_decode(const uint8_t *s, size_t slen, uint8_t *dst, size_t clen)
 				o += h.len[j][0];
 				continue;
 			}
-			if (c != COMPACT_LIT || cget_varint(&s, end, &p) != 0 ||
-			    cget_varint(&s, end, &sl) != 0 || sl > (uint64_t)(end - s) ||
+			if (c != COMPACT_LIT || pb_get_varint(&s, end, &p) != 0 ||
+			    pb_get_varint(&s, end, &sl) != 0 || sl > (uint64_t)(end - s) ||
 			    (p > 0 && (j >= COMPACT_POS || h.n[j] == 0 || p > h.len[j][0])) ||
 			    p + sl > (uint64_t)(cend - o) || p + sl == 0)
 				return -1;
@@ -400,7 +372,7 @@ rep_outbox_compact(const uint8_t *hdr, size_t hlen, const uint8_t *chg, size_t c
 		*o++ = 0;
 	}
 	*o++ = OUTBOX_COMPACT_FIELD << 3 | PB_LEN;
-	o = cput_varint(o, slen);
+	o = pb_put_varint(o, slen);
 	assert(o == stream);
 	*blen = (size_t)(stream + slen - blob);
 	*work = w;
@@ -445,8 +417,8 @@ rep_outbox_expand(const uint8_t *blob, size_t len, uint8_t **buf, size_t *cap,
 		/* The compact form: the header, an empty change per change, the stream. */
 		s = f.data;
 		send = f.data + f.len;
-		if (s >= send || *s++ != OUTBOX_COMPACT_V || cget_varint(&s, send, &clen) != 0 ||
-		    cget_varint(&s, send, &n) != 0 || n != nempty ||
+		if (s >= send || *s++ != OUTBOX_COMPACT_V || pb_get_varint(&s, send, &clen) != 0 ||
+		    pb_get_varint(&s, send, &n) != 0 || n != nempty ||
 		    len != hlen + 2 * nempty + 1 + pb_varint_size(f.len) + f.len ||
 		    clen > COMPACT_MAX_BYTES)
 			return -1;

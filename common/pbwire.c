@@ -80,14 +80,8 @@ void
 pbw_varint(struct pbw *b, uint64_t v)
 {
 	uint8_t tmp[10];
-	size_t n = 0;
 
-	while (v >= 0x80) {
-		tmp[n++] = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	tmp[n++] = (uint8_t)v;
-	pbw_raw(b, tmp, n);
+	pbw_raw(b, tmp, (size_t)(pb_put_varint(tmp, v) - tmp));
 }
 
 void
@@ -131,17 +125,16 @@ pbw_bytes(struct pbw *b, uint32_t field, const void *p, size_t n)
 	pbw_raw(b, p, n);
 }
 
-/* A varint at r->p: 0 with *v, -1 if truncated or longer than 10 bytes. */
-static int
-pbr_varint(struct pbr *r, uint64_t *v)
+int
+pb_get_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
 {
 	uint64_t x = 0;
 
 	for (int shift = 0; shift < 70; shift += 7) {
 		uint8_t c;
-		if (r->p >= r->end)
+		if (*p >= end)
 			return -1;
-		c = *r->p++;
+		c = *(*p)++;
 		if (shift == 63 && c > 1)
 			return -1;
 		x |= (uint64_t)(c & 0x7f) << shift;
@@ -151,6 +144,13 @@ pbr_varint(struct pbr *r, uint64_t *v)
 		}
 	}
 	return -1;
+}
+
+/* A varint at r->p: 0 with *v, -1 if truncated or longer than 10 bytes. */
+static int
+pbr_varint(struct pbr *r, uint64_t *v)
+{
+	return pb_get_varint(&r->p, r->end, v);
 }
 
 int

@@ -45,6 +45,28 @@ void pbw_bytes(struct pbw *b, uint32_t field, const void *p, size_t n);
 /* Bytes needed by a varint of v (1..10). */
 size_t pb_varint_size(uint64_t v);
 
+/*
+ * Write v as a varint at o, which has room for pb_varint_size(v) bytes;
+ * returns the byte after it. For packers that write into a buffer they
+ * sized themselves (the outbox chunk, its compact form, a pull page's rest).
+ */
+static inline uint8_t *
+pb_put_varint(uint8_t *o, uint64_t v)
+{
+	while (v >= 0x80) {
+		*o++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*o++ = (uint8_t)v;
+	return o;
+}
+
+/*
+ * Read a varint at *p, before end, into *v and move *p past it: 0, or -1
+ * if it is truncated or longer than 10 bytes (or overflows 64 bits).
+ */
+int pb_get_varint(const uint8_t **p, const uint8_t *end, uint64_t *v);
+
 /* One level of a message being read. */
 struct pbr {
 	const uint8_t *p, *end;
