@@ -315,14 +315,8 @@ breakdown(struct bx_street *st, const char *path, const char *bundle, double tot
 		t = bx_now();
 		c = cpu_now();
 		/* As sync_pull reads it: the frame's bytes kept, the rows walked in place. */
-		if (raw.cap < pg.frame_len) {
-			free(raw.buf);
-			if ((raw.buf = malloc(pg.frame_len)) == NULL)
-				bx_die("out of memory");
-			raw.cap = pg.frame_len;
-		}
-		memcpy(raw.buf, pg.frame + FRAME_HDR_LEN, pg.frame_len - FRAME_HDR_LEN);
-		if (pull_raw_split(&raw, pg.frame_len - FRAME_HDR_LEN) != 0 ||
+		if (pull_raw_split_copy(&raw, pg.frame + FRAME_HDR_LEN,
+		    pg.frame_len - FRAME_HDR_LEN) != 0 ||
 		    (in = frame_decode(raw.rest, raw.rest_len)) == NULL)
 			bx_die("the page cannot be read");
 		t_dec += bx_now() - t;

@@ -230,6 +230,17 @@ pull_raw_split(struct pull_raw *pg, size_t len)
 	return 0;
 }
 
+int
+pull_raw_split_copy(struct pull_raw *pg, const uint8_t *body, size_t len)
+{
+	if (len == 0)
+		return -1;   /* no frame is empty (frame_peek refuses it) */
+	if (room(&pg->buf, &pg->cap, len) != 0)
+		return -2;
+	memcpy(pg->buf, body, len);
+	return pull_raw_split(pg, len);
+}
+
 void
 pull_raw_free(struct pull_raw *pg)
 {

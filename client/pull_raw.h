@@ -64,6 +64,13 @@ struct raw_row {
 int pull_raw_split(struct pull_raw *pg, size_t len);
 
 /*
+ * pull_raw_split of a copy of the len bytes at body, kept in pg->buf (for
+ * readers that hold the bytes elsewhere: a benchmark, a test). The same
+ * returns.
+ */
+int pull_raw_split_copy(struct pull_raw *pg, const uint8_t *body, size_t len);
+
+/*
  * Read the Row message of n bytes at p into *row. 0, or -1 if malformed (a
  * field of the wrong wire type, more than WIRE_MAX_COLS values, bad bytes).
  * As protobuf-c reads it: the last occurrence of a singular field wins,

@@ -326,7 +326,7 @@ raw_row_equal(const uint8_t *p, size_t n, const Tongxin__Row *d)
 }
 
 /*
- * Split body (len bytes) in place and compare with frame_decode's reading.
+ * Split a copy of body (len bytes) and compare with frame_decode's reading.
  * Returns 1 when both accept and agree, 0 when both refuse, -1 when they
  * disagree on accepting, -2 when both accept and the rows or the rest differ.
  */
@@ -336,15 +336,8 @@ raw_compare(struct pull_raw *raw, const uint8_t *body, size_t len)
 	Tongxin__Envelope *dec, *rest = NULL;
 	int ok_raw, rc = 1;
 
-	if (raw->cap < len) {
-		free(raw->buf);
-		raw->buf = malloc(len);
-		raw->cap = len;
-		H_CHECK(raw->buf != NULL, "out of memory");
-	}
-	memcpy(raw->buf, body, len);
 	dec = frame_decode(body, len);
-	ok_raw = pull_raw_split(raw, len) == 0 &&
+	ok_raw = pull_raw_split_copy(raw, body, len) == 0 &&
 	    (rest = frame_decode(raw->rest, raw->rest_len)) != NULL;
 	if (dec == NULL || !ok_raw) {
 		rc = dec == NULL && !ok_raw ? 0 : -1;
