@@ -115,7 +115,8 @@ int schema_enum_ok(const struct col_def *c, const char *v);
  * server != 0 adds the server's bookkeeping columns (_version, _created:
  * the version of the insert, _deleted, _scope, _scope2, _hlc, _device) and
  * unique indexes; a replica gets
- * _version only and plain indexes (a pull must never fail on a constraint).
+ * _version only and plain indexes (a pull must never fail on a constraint),
+ * partial for the references a row may leave empty.
  * Returns the length written, or -1 if cap is too small.
  */
 int schema_ddl(char *buf, size_t cap, int server);
