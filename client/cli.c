@@ -24,6 +24,7 @@
 #include "domain.h"
 #include "ids.h"
 #include "log.h"
+#include "schema.h"
 #include "sync.h"
 #include "text.h"
 #include "validate.h"
@@ -2037,7 +2038,7 @@ tongxin_main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (strcmp(args[1], "--version") == 0) {
-		printf("tongxin %s\n", TONGXIN_VERSION);
+		version_print("tongxin");
 		free(args);
 		return EXIT_OK;
 	}

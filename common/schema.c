@@ -7,6 +7,8 @@
 
 #include <openssl/sha.h>
 
+#include "frame.h"
+
 #include "vocab.h"
 
 #define ARRAY_LEN(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -479,4 +481,17 @@ schema_ddl(char *buf, size_t cap, int server)
 	}
 #undef PUT
 	return (int)n;
+}
+
+int
+version_print(const char *prog)
+{
+	uint8_t h[32];
+
+	schema_hash(h);
+	printf("%s %s\nprotocol %d, schema ", prog, TONGXIN_VERSION, PROTOCOL_VERSION);
+	for (size_t i = 0; i < sizeof h; i++)
+		printf("%02x", h[i]);
+	printf("\n");
+	return 0;
 }

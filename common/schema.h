@@ -106,6 +106,13 @@ int schema_col_index(const struct table_def *t, const char *name);
 /* Canonical text of the schema (static storage) and its SHA-256. */
 const char *schema_canonical_text(void);
 void schema_hash(uint8_t out[32]);
+/*
+ * "PROG VERSION", then the protocol version and the schema hash (hex) on a
+ * line of their own, on stdout: what --version prints for both programs, so
+ * that an operator can tell whether a tongxin and a tongxind can talk (the
+ * server refuses a Hello whose protocol or schema differs). Returns 0.
+ */
+int version_print(const char *prog);
 
 /* Whether v is one of the column's enum values. */
 int schema_enum_ok(const struct col_def *c, const char *v);

@@ -3,7 +3,7 @@
 # Runs apt-get as root (directly, or through sudo when available).
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libssl-dev libsqlite3-dev sqlite3
-      libevent-dev libprotobuf-c-dev protobuf-c-compiler
+      libevent-dev libprotobuf-c-dev protobuf-c-compiler libsystemd-dev
       clang libclang-rt-14-dev)   # libFuzzer and the sanitizers' runtimes (scripts/fuzz.sh)
 pkgs+=(curl chromium fonts-noto-cjk)   # the web desk's tests (tests/it_web_*.sh)
 # The browser tests' npm packages (puppeteer-core, pinned by tests/web/package-lock.json).

@@ -9,6 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "log.h"
+#include "text.h"
+
 /* The numeric settings: their keys, where they go, their largest value. */
 static const struct {
 	const char *key;
@@ -40,20 +43,26 @@ conf_number(const char *s, int max, int *v)
 	return 0;
 }
 
+#define NLIMIT_KEYS (sizeof conf_limit_keys / sizeof conf_limit_keys[0])
+#define LINE_LOG_LEVEL (3 + NLIMIT_KEYS)
+_Static_assert(NLIMIT_KEYS + 4 == sizeof ((struct server_conf *)0)->line /
+    sizeof ((struct server_conf *)0)->line[0], "server_conf.line: one per setting");
+
 /* Set a numeric setting from line n of path. 1 if k is not one, 0 set, -1 error. */
 static int
-conf_limit(struct serve_limits *l, const char *k, const char *v, const char *path, int n,
+conf_limit(struct server_conf *c, const char *k, const char *v, const char *path, int n,
     char *err, size_t errlen)
 {
-	for (size_t i = 0; i < sizeof conf_limit_keys / sizeof conf_limit_keys[0]; i++) {
+	for (size_t i = 0; i < NLIMIT_KEYS; i++) {
 		if (strcmp(k, conf_limit_keys[i].key) != 0)
 			continue;
 		if (conf_number(v, conf_limit_keys[i].max,
-		    (int *)((char *)l + conf_limit_keys[i].off)) != 0) {
+		    (int *)((char *)&c->limits + conf_limit_keys[i].off)) != 0) {
 			snprintf(err, errlen, "%s:%d: %s must be a whole number from 1 to %d, not \"%s\"",
-			    path, n, k, conf_limit_keys[i].max, v);
+			    path, n, k, conf_limit_keys[i].max, text_show(v));
 			return -1;
 		}
+		c->line[3 + i] = n;
 		return 0;
 	}
 	return 1;
@@ -75,7 +84,14 @@ conf_read(const char *dir, struct server_conf *c, char *err, size_t errlen)
 	}
 	while (fgets(line, sizeof line, f) != NULL) {
 		char *eq, *k, *v, *e;
+		int *at = NULL;
 		n++;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			snprintf(err, errlen, "%s:%d: line longer than %zu bytes", path, n,
+			    sizeof line - 2);
+			fclose(f);
+			return -1;
+		}
 		line[strcspn(line, "\r\n")] = '\0';
 		for (k = line; *k == ' ' || *k == '\t'; k++)
 			;
@@ -91,16 +107,43 @@ conf_read(const char *dir, struct server_conf *c, char *err, size_t errlen)
 		*e = '\0';
 		for (v = eq + 1; *v == ' ' || *v == '\t'; v++)
 			;
-		if (strcmp(k, "street") == 0)
+		/* A setting given twice is a mistake one of the two lines hides. */
+		at = strcmp(k, "street") == 0 ? &c->line[0] : strcmp(k, "code") == 0 ? &c->line[1] :
+		    strcmp(k, "listen") == 0 ? &c->line[2] : NULL;
+		if (strcmp(k, "log_level") == 0)
+			at = &c->line[LINE_LOG_LEVEL];
+		for (size_t i = 0; at == NULL && i < NLIMIT_KEYS; i++)
+			if (strcmp(k, conf_limit_keys[i].key) == 0)
+				at = &c->line[3 + i];
+		if (at != NULL && *at > 0) {
+			snprintf(err, errlen, "%s:%d: %s is already set on line %d", path, n, k, *at);
+			fclose(f);
+			return -1;
+		}
+		if (strcmp(k, "street") == 0) {
 			snprintf(c->street, sizeof c->street, "%s", v);
-		else if (strcmp(k, "code") == 0)
+			c->line[0] = n;
+		} else if (strcmp(k, "code") == 0) {
 			snprintf(c->code, sizeof c->code, "%s", v);
-		else if (strcmp(k, "listen") == 0)
+			c->line[1] = n;
+		} else if (strcmp(k, "listen") == 0) {
 			snprintf(c->listen, sizeof c->listen, "%s", v);
-		else {
-			int r = conf_limit(&c->limits, k, v, path, n, err, errlen);
+			c->line[2] = n;
+		} else if (strcmp(k, "log_level") == 0) {
+			int lvl = log_level_named(v);
+			if (lvl < 0) {
+				snprintf(err, errlen, "%s:%d: log_level must be error, warning, info or "
+				    "debug, not \"%s\"", path, n, text_show(v));
+				fclose(f);
+				return -1;
+			}
+			c->log_level = lvl + 1;
+			c->line[LINE_LOG_LEVEL] = n;
+		} else {
+			int r = conf_limit(c, k, v, path, n, err, errlen);
 			if (r == 1)
-				snprintf(err, errlen, "%s:%d: unknown setting \"%s\"", path, n, k);
+				snprintf(err, errlen, "%s:%d: unknown setting \"%s\"", path, n,
+				    text_show(k));
 			if (r != 0) {
 				fclose(f);
 				return -1;
@@ -113,6 +156,51 @@ conf_read(const char *dir, struct server_conf *c, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
+}
+
+/* One "key = value" line, the value padded to a column, then where it came from. */
+static void
+show_line(FILE *f, const char *key, const char *value, const char *path, int line,
+    const char *dflt_note)
+{
+	char kv[512];
+
+	snprintf(kv, sizeof kv, "%s = %s", key, value);
+	text_pad(f, kv, 40);
+	if (line > 0)
+		fprintf(f, " # %s:%d\n", path, line);
+	else
+		fprintf(f, " # default%s\n", dflt_note);
+}
+
+void
+conf_show(FILE *f, const char *path, const struct server_conf *c,
+    const struct serve_limits *eff)
+{
+	show_line(f, "street", text_show(c->street), path, c->line[0], "");
+	show_line(f, "code", text_show(c->code), path, c->line[1], "");
+	show_line(f, "listen", text_show(c->listen), path, c->line[2], "");
+	for (size_t i = 0; i < NLIMIT_KEYS; i++) {
+		char num[16];
+		const char *note = "";
+
+		snprintf(num, sizeof num, "%d",
+		    *(const int *)((const char *)eff + conf_limit_keys[i].off));
+		if (conf_limit_keys[i].off == offsetof(struct serve_limits, max_preauth))
+			note = " (at most half of max_sessions)";
+		else if (conf_limit_keys[i].off ==
+		    offsetof(struct serve_limits, max_preauth_per_address))
+			note = " (at most max_preauth)";
+		show_line(f, conf_limit_keys[i].key, num, path, c->line[3 + i], note);
+	}
+	show_line(f, "log_level", log_level_name((enum log_level)(conf_log_level(0, c) - 1)), path,
+	    c->line[LINE_LOG_LEVEL], "");
+}
+
+int
+conf_log_level(int flag, const struct server_conf *c)
+{
+	return flag > 0 ? flag : c->log_level > 0 ? c->log_level : LOG_LEVEL_INFO + 1;
 }
 
 int
@@ -137,7 +225,9 @@ conf_write(const char *dir, const struct server_conf *c, char *err, size_t errle
 	    "# max_preauth = %d\n# max_preauth_per_address = %d\n"
 	    "# new_connections_per_second = %d\n"
 	    "# Open conflicts one device may have waiting for the street:\n"
-	    "# max_open_conflicts = %d\n", c->street, c->code, c->listen,
+	    "# max_open_conflicts = %d\n"
+	    "# The log: error, warning, info or debug (\"tongxind serve --log-level\" overrides):\n"
+	    "# log_level = info\n", c->street, c->code, c->listen,
 	    DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_SESSIONS,
 	    DEFAULT_MAX_PREAUTH, DEFAULT_MAX_PREAUTH_PER_ADDRESS,
 	    DEFAULT_NEW_CONNECTIONS_PER_SECOND, DEFAULT_MAX_OPEN_CONFLICTS);

@@ -50,6 +50,9 @@
 #include <openssl/err.h>
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
+#ifdef TX_HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
 
 #include "bounds.h"
 #include "frame.h"
@@ -161,6 +164,9 @@ struct server {
 	int nsessions;
 	int stopping;
 	struct serve_opts opts;
+	const char *dir;               /* the data directory (SIGHUP reads its tongxind.conf) */
+	struct server_conf conf;       /* tongxind.conf as read at start (or the last SIGHUP) */
+	struct event *ev_hup;
 	struct serve_limits lim;    /* the limits in force (flags, config, defaults) */
 	char street[256];
 	uint8_t schema_hash[32];
@@ -561,7 +567,7 @@ session_fail(struct session *s, uint32_t id, Tongxin__ErrorCode code, const char
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	log_info("%s: refused: %s", who(s), msg);
+	log_warnx("%s: refused: %s", who(s), msg);
 	e.code = code;
 	e.message = msg;
 	if (code == TONGXIN__ERROR_CODE__ERR_PROTOCOL_VERSION)
@@ -1453,7 +1459,7 @@ session_refuse(struct session *s, Tongxin__ErrorCode code, const char *fmt, ...)
 	va_end(ap);
 	s->refuse_code = code;
 	s->state = S_HELLO;
-	log_info("%s: will refuse at hello: %s", who(s), s->refuse_msg);
+	log_warnx("%s: will refuse at hello: %s", who(s), s->refuse_msg);
 }
 
 /* The handshake finished: decide who this is. */
@@ -1560,7 +1566,9 @@ session_event_cb(struct bufferevent *bev, short what, void *arg)
 			snprintf(buf + n, sizeof buf - n, "%s(%s)", n ? " " : "",
 			    X509_verify_cert_error_string(vr));
 		}
-		if (s->state == S_TLS)
+		if (s->state == S_TLS && vr != X509_V_OK)   /* a refused certificate */
+			log_warnx("%s: TLS handshake failed: %s", who(s), buf);
+		else if (s->state == S_TLS)
 			log_info("%s: TLS handshake failed: %s", who(s),
 			    buf[0] ? buf : (errno ? strerror(errno) : "connection closed"));
 		else
@@ -1734,6 +1742,83 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/*
+ * Tell systemd how the service stands (Type=notify: "READY=1" once the
+ * port is open, "STOPPING=1" when it drains). Nothing happens outside
+ * systemd ($NOTIFY_SOCKET unset) or in a build without libsystemd.
+ */
+static void
+notify(const char *state)
+{
+#ifdef TX_HAVE_SYSTEMD
+	int rc = sd_notify(0, state);
+
+	if (rc < 0)
+		log_warnx("cannot tell systemd \"%s\": %s", state, strerror(-rc));
+#else
+	(void)state;
+#endif
+}
+
+static void files_for_sessions(int max_sessions);
+
+/*
+ * SIGHUP: read tongxind.conf again and apply what can change while
+ * sessions are open: every limit and timeout (flags given to serve still
+ * win; a session's timeout moves at its next request) and the log level.
+ * The street, its code and the listen address take a restart; the
+ * pre-auth table keeps its size, so max_preauth cannot grow past it. A file
+ * with an error changes nothing.
+ */
+static void
+reload_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct server *srv = arg;
+	struct server_conf conf;
+	struct serve_limits lim;
+	char err[1024] = "";
+	enum log_level level;
+	int cap;
+
+	(void)sig, (void)what;
+	if (srv->stopping)
+		return;
+	notify("RELOADING=1");
+	if (conf_read(srv->dir, &conf, err, sizeof err) != 0 ||
+	    conf_limits(&srv->opts.limits, &conf.limits, &lim, err, sizeof err) != 0) {
+		log_warnx("SIGHUP: %s; the settings in force are kept", err);
+		notify("READY=1");
+		return;
+	}
+	if (strcmp(conf.street, srv->conf.street) != 0 || strcmp(conf.code, srv->conf.code) != 0 ||
+	    (srv->opts.listen == srv->conf.listen && strcmp(conf.listen, srv->conf.listen) != 0))
+		log_warnx("SIGHUP: the street, its code and the listen address change at the next "
+		    "start; the rest is applied now");
+	cap = srv->pat.nslots - PREAUTH_SPARE;
+	if (lim.max_preauth > cap) {
+		log_warnx("SIGHUP: max_preauth %d takes a restart (this server was started for %d); "
+		    "%d until then", lim.max_preauth, cap, cap);
+		lim.max_preauth = cap;
+		if (lim.max_preauth_per_address > cap)
+			lim.max_preauth_per_address = cap;
+	}
+	srv->lim = lim;
+	srv->conf.limits = conf.limits;
+	srv->conf.log_level = conf.log_level;
+	store_set_conflict_limit(srv->store, lim.max_open_conflicts);
+	files_for_sessions(lim.max_sessions);
+	level = (enum log_level)(conf_log_level(srv->opts.log_level, &conf) - 1);
+	/* Said at the level in force until now, then the new one applies. */
+	log_info("SIGHUP: %s/tongxind.conf read again: %d sessions, %d before hello (%d from one "
+	    "address, %d new connections per second from one address); timeouts: handshake %d s, "
+	    "idle %d s; %d open conflicts per device; log level %s", srv->dir, lim.max_sessions,
+	    lim.max_preauth, lim.max_preauth_per_address, lim.new_connections_per_second,
+	    lim.handshake_timeout_s, lim.idle_timeout_s, lim.max_open_conflicts,
+	    log_level_name(level));
+	log_set_level(level);
+	notify("READY=1");
+}
+
 static void
 signal_cb(evutil_socket_t sig, short what, void *arg)
 {
@@ -1745,6 +1830,7 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	if (srv->stopping)
 		return;
 	srv->stopping = 1;
+	notify("STOPPING=1");
 	log_info("%s received: shutting down (%d sessions open)", strsignal((int)sig),
 	    srv->nsessions);
 	if (srv->listener != NULL) {
@@ -1812,8 +1898,11 @@ server_run(const char *dir, const struct serve_opts *opts)
 		log_warnx("%s", err);
 		return 1;
 	}
+	srv.dir = dir;
+	srv.conf = conf;
+	log_set_level((enum log_level)(conf_log_level(opts->log_level, &conf) - 1));
 	if (opts->listen == NULL)
-		srv.opts.listen = conf.listen;
+		srv.opts.listen = srv.conf.listen;
 	if (conf_limits(&opts->limits, &conf.limits, &srv.lim, err, sizeof err) != 0) {
 		log_warnx("%s/tongxind.conf or serve's flags: %s", dir, err);
 		return 1;
@@ -1869,6 +1958,9 @@ server_run(const char *dir, const struct serve_opts *opts)
 	srv.ev_int = evsignal_new(srv.base, SIGINT, signal_cb, &srv);
 	evsignal_add(srv.ev_term, NULL);
 	evsignal_add(srv.ev_int, NULL);
+	if ((srv.ev_hup = evsignal_new(srv.base, SIGHUP, reload_cb, &srv)) == NULL ||
+	    evsignal_add(srv.ev_hup, NULL) != 0)
+		fatalx("cannot catch SIGHUP");
 	srv.ev_tick = event_new(srv.base, -1, EV_PERSIST, tick_cb, &srv);
 	{
 		struct timeval tick = { TICK_MS / 1000, (TICK_MS % 1000) * 1000 };
@@ -1882,6 +1974,7 @@ server_run(const char *dir, const struct serve_opts *opts)
 	    "conflicts per device", srv.lim.max_sessions, srv.lim.max_preauth,
 	    srv.lim.max_preauth_per_address, srv.lim.new_connections_per_second,
 	    srv.lim.handshake_timeout_s, srv.lim.idle_timeout_s, srv.lim.max_open_conflicts);
+	notify("READY=1");
 	event_base_dispatch(srv.base);
 	refusal_flush(&srv, mono_ms());
 
@@ -1896,6 +1989,7 @@ server_run(const char *dir, const struct serve_opts *opts)
 		evconnlistener_free(srv.listener);
 	event_free(srv.ev_term);
 	event_free(srv.ev_int);
+	event_free(srv.ev_hup);
 	if (srv.ev_grace)
 		event_free(srv.ev_grace);
 	event_free(srv.ev_tick);

@@ -6,6 +6,7 @@
 #define TX_SERVER_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #define DEFAULT_LISTEN "127.0.0.1:7443"
 
@@ -38,6 +39,13 @@ struct server_conf {
 	char code[65];           /* street organisation code */
 	char listen[300];        /* HOST:PORT to listen on and to put in bundles */
 	struct serve_limits limits;   /* the settings the file gives (0: not given) */
+	int log_level;                /* LOG_LEVEL_* + 1; 0: not given */
+	/*
+	 * The line of tongxind.conf that set each setting (0: not set there):
+	 * street, code, listen, the limits in the order conf_show prints them,
+	 * log_level.
+	 */
+	int line[3 + 7 + 1];
 };
 
 /*
@@ -45,6 +53,15 @@ struct server_conf {
  * range are errors naming the file and line.
  */
 int conf_read(const char *dir, struct server_conf *c, char *err, size_t errlen);
+/*
+ * Print the settings in force, one "key = value" line each, with where it
+ * came from: the line of path that set it, or the default (eff: the limits
+ * conf_limits made of c's, no flags).
+ */
+void conf_show(FILE *f, const char *path, const struct server_conf *c,
+    const struct serve_limits *eff);
+/* The log level in force: the flag's (LOG_LEVEL_* + 1, 0: none), else the file's, else info. */
+int conf_log_level(int flag, const struct server_conf *c);
 /* Write a new tongxind.conf (mode 0600) with c's street, code and listen. */
 int conf_write(const char *dir, const struct server_conf *c, char *err, size_t errlen);
 /*
@@ -67,9 +84,14 @@ struct serve_opts {
 	const char *listen;          /* overrides the config when set */
 	struct serve_limits limits;  /* flags given on the command line (0: not given) */
 	int shutdown_grace_s;        /* how long SIGTERM waits for sessions to finish */
+	int log_level;               /* LOG_LEVEL_* + 1 from --log-level or -v; 0: the config's */
 };
 
-/* Run the server until SIGTERM/SIGINT. Returns the process exit code. */
+/*
+ * Run the server until SIGTERM/SIGINT. SIGHUP reads tongxind.conf again and
+ * applies its limits and log level to the running server (flags given to
+ * serve still win); open sessions carry on. Returns the process exit code.
+ */
 int server_run(const char *dir, const struct serve_opts *opts);
 
 #include "tongxin.pb-c.h"

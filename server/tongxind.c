@@ -17,6 +17,7 @@
 #include "ids.h"
 #include "log.h"
 #include "pki.h"
+#include "schema.h"
 #include "store.h"
 #include "text.h"
 #include "validate.h"
@@ -35,6 +36,7 @@ static int cmd_enroll(int, char **);
 static int cmd_revoke(int, char **);
 static int cmd_serve(int, char **);
 static int cmd_devices(int, char **);
+static int cmd_check(int, char **);
 
 static const struct command commands[] = {
 	{ "init", "init DIR --street NAME [--code CODE] [--listen HOST:PORT]",
@@ -58,7 +60,7 @@ static const struct command commands[] = {
 	  cmd_revoke },
 	{ "serve", "serve DIR [--listen HOST:PORT] [--idle-timeout S] [--handshake-timeout S]\n"
 	  "                [--max-sessions N] [--max-preauth N] [--max-preauth-per-address N]\n"
-	  "                [--new-connections-per-second N] [-v]",
+	  "                [--new-connections-per-second N] [--log-level LEVEL] [-v]",
 	  "Serve the street's devices until SIGTERM or SIGINT. Each limit can also be\n"
 	  "set in DIR/tongxind.conf (key in brackets); a flag overrides the file.\n"
 	  "  --listen HOST:PORT       override the configured address\n"
@@ -78,12 +80,21 @@ static const struct command commands[] = {
 	  "                           in bursts of as many; a connection that completes\n"
 	  "                           its hello gives its place back (default 20)\n"
 	  "                           [new_connections_per_second]\n"
-	  "  -v                       log every frame\n"
+	  "  --log-level LEVEL        error, warning, info (the default) or debug\n"
+	  "                           [log_level]\n"
+	  "  -v                       log every frame (--log-level debug)\n"
 	  "Connections over a limit are closed as they are accepted; the log sums them\n"
-	  "up in one warning line every 10 seconds at most.\n", cmd_serve },
+	  "up in one warning line every 10 seconds at most. SIGHUP reads tongxind.conf\n"
+	  "again and applies its limits and log level; open sessions carry on.\n", cmd_serve },
 	{ "devices", "devices DIR",
 	  "List enrolled devices with their last contact and pushed transactions.\n",
 	  cmd_devices },
+	{ "check", "check DIR",
+	  "Read DIR/tongxind.conf and print the settings \"tongxind serve DIR\" would\n"
+	  "use, each with the line that set it or \"default\"; check that the listen\n"
+	  "address parses, that the limits agree with each other and that the\n"
+	  "database, certificates and keys are in place. Exit status 1 names the\n"
+	  "file and line of the first error.\n", cmd_check },
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -418,9 +429,10 @@ cmd_serve(int argc, char **argv)
 		{ "max-preauth", required_argument, NULL, 'p' },
 		{ "max-preauth-per-address", required_argument, NULL, 'a' },
 		{ "new-connections-per-second", required_argument, NULL, 'r' },
+		{ "log-level", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	struct serve_opts o;
-	int ch, *slot, max;
+	int ch, *slot, max, lvl;
 
 	memset(&o, 0, sizeof o);
 	o.shutdown_grace_s = 10;
@@ -446,7 +458,15 @@ cmd_serve(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
-		case 'v': log_set_level(LOG_LEVEL_DEBUG); break;
+		case 'v': o.log_level = LOG_LEVEL_DEBUG + 1; break;
+		case 'L':
+			if ((lvl = log_level_named(optarg)) < 0) {
+				fprintf(stderr, "tongxind serve: unknown log level \"%s\" (error, warning, "
+				    "info or debug)\n", text_show(optarg));
+				return EXIT_USAGE;
+			}
+			o.log_level = lvl + 1;
+			break;
 		case 'h': return usage_cmd("serve", 1);
 		default: return usage_cmd("serve", 0);
 		}
@@ -455,7 +475,7 @@ cmd_serve(int argc, char **argv)
 		fprintf(stderr, "tongxind serve: expected exactly one data directory\n");
 		return usage_cmd("serve", 0);
 	}
-	log_init("tongxind", log_get_level(), 1);
+	log_init("tongxind", LOG_LEVEL_INFO, LOG_STAMPS | LOG_LEVELS | LOG_JOURNAL);
 	return server_run(argv[optind], &o);
 }
 
@@ -499,6 +519,59 @@ cmd_devices(int argc, char **argv)
 	return 0;
 }
 
+static int
+cmd_check(int argc, char **argv)
+{
+	static const char *const needed[] = { "tongxind.db", "ca.crt", "ca.key", "server.crt",
+		"server.key" };
+	struct serve_limits none, eff;
+	struct server_conf conf;
+	char err[1024] = "", path[4096], host[256];
+	const char *dir;
+	int port;
+
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
+		return usage_cmd("check", 1);
+	if (argc != 2)
+		return usage_cmd("check", 0);
+	dir = argv[1];
+	snprintf(path, sizeof path, "%s/tongxind.conf", dir);
+	memset(&none, 0, sizeof none);
+	if (conf_read(dir, &conf, err, sizeof err) != 0)
+		goto bad;
+	if (split_hostport(conf.listen, host, sizeof host, &port) != 0) {
+		snprintf(err, sizeof err, "%s:%d: listen must be HOST:PORT, not \"%s\"", path,
+		    conf.line[2], text_show(conf.listen));
+		goto bad;
+	}
+	if (conf_limits(&none, &conf.limits, &eff, err, sizeof err) != 0) {
+		/* The line of the setting the message starts with (max_preauth or its per-address cap). */
+		int at = conf.line[strncmp(err, "max_preauth_per_address", 23) == 0 ? 3 + 4 : 3 + 3];
+		char msg[sizeof err];
+
+		if (at > 0)
+			snprintf(msg, sizeof msg, "%s:%d: %s", path, at, err);
+		else
+			snprintf(msg, sizeof msg, "%s: %s", path, err);
+		snprintf(err, sizeof err, "%s", msg);
+		goto bad;
+	}
+	for (size_t i = 0; i < sizeof needed / sizeof needed[0]; i++) {
+		char f[4200];
+		snprintf(f, sizeof f, "%s/%s", dir, needed[i]);
+		if (access(f, R_OK) != 0) {
+			snprintf(err, sizeof err, "cannot read %s: %s", f, strerror(errno));
+			goto bad;
+		}
+	}
+	conf_show(stdout, path, &conf, &eff);
+	printf("%s: the configuration is valid\n", path);
+	return 0;
+bad:
+	fprintf(stderr, "tongxind check: %s\n", err);
+	return 1;
+}
+
 int
 tongxind_main(int argc, char **argv)
 {
@@ -515,8 +588,7 @@ tongxind_main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(argv[1], "--version") == 0) {
-		printf("tongxind %s\n", TONGXIN_VERSION);
-		return 0;
+		return version_print("tongxind");
 	}
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		if (strcmp(commands[i].name, argv[1]) == 0)
