@@ -165,6 +165,15 @@ void store_set_conflict_limit(struct store *s, int64_t n);
 
 /* Number of open conflicts, and of rows in a table that are live. For status and tests. */
 int64_t store_count(struct store *s, const char *what);
+/*
+ * A consistent copy of the whole database in file (which must not exist),
+ * made while the server runs (VACUUM INTO reads one snapshot; pushes go on
+ * meanwhile), then opened and checked (quick_check). *bytes gets its size
+ * and *max_version the highest row version it holds. -1 with err, and no
+ * file left behind, when either fails.
+ */
+int store_backup(struct store *s, const char *file, int64_t *bytes, uint64_t *max_version,
+    char *err, size_t errlen);
 
 /* --- the session layer's questions (store_session.c) --- */
 

@@ -16,7 +16,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 #include <openssl/sha.h>
@@ -2361,6 +2364,63 @@ store_count(struct store *s, const char *what)
 		n = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return n;
+}
+
+int
+store_backup(struct store *s, const char *file, int64_t *bytes, uint64_t *max_version,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	sqlite3 *copy = NULL;
+	struct stat sb;
+	const char *check = NULL;
+	int rc;
+
+	if (lstat(file, &sb) == 0 || errno != ENOENT) {
+		snprintf(err, errlen, "%s already exists; a backup is written to a new file", file);
+		return -1;
+	}
+	if (sqlite3_prepare_v2(s->db, "VACUUM INTO ?1", -1, &st, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot copy the database: %s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, file, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "cannot copy the database into %s: %s", file,
+		    sqlite3_errmsg(s->db));
+		goto fail;
+	}
+	/* The copy is read back whole before it is called a backup. */
+	if (sqlite3_open_v2(file, &copy, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(copy, "PRAGMA quick_check", -1, &st, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot read the copy %s back: %s", file,
+		    copy ? sqlite3_errmsg(copy) : "out of memory");
+		goto fail;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW)
+		check = (const char *)sqlite3_column_text(st, 0);
+	if (check == NULL || strcmp(check, "ok") != 0) {
+		snprintf(err, errlen, "the copy %s does not check whole: %s", file,
+		    check ? check : sqlite3_errmsg(copy));
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	*max_version = 0;
+	if (sqlite3_prepare_v2(copy, "SELECT value FROM meta WHERE key = 'version'", -1, &st,
+	    NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		*max_version = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(copy);
+	*bytes = stat(file, &sb) == 0 ? (int64_t)sb.st_size : -1;
+	return 0;
+fail:
+	sqlite3_finalize(st);
+	sqlite3_close(copy);
+	(void)unlink(file);
+	return -1;
 }
 
 int

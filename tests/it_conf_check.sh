@@ -80,13 +80,7 @@ expect_rc 2 "tongxind serve --log-level loud"
 expect_contains "$D/serve-level.out" 'unknown log level "loud"'
 
 step "every line of the log says its level"
-run "$D/enroll.out" "$TONGXIND" enroll "$D/srv" --org JD01 --device admin1 --admin --out "$D/admin.bundle"
-expect_rc 0 "tongxind enroll"
-start_server "$D/srv"
-run "$D/join.out" "$TONGXIN" --replica "$D/a.db" join "$D/admin.bundle"
-expect_rc 0 "tongxin join"
-run "$D/sync.out" "$TONGXIN" --replica "$D/a.db" sync
-expect_rc 0 "tongxin sync"
+street_up "$D/srv" "$D/a.db"
 # A client whose certificate no CA of the street signed: refused in the TLS handshake.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=stranger \
 	-days 1 -keyout "$D/stranger.key" -out "$D/stranger.crt" 2>/dev/null ||

@@ -65,27 +65,8 @@ for b in 1 2 3 4 5; do
 done
 
 step "member import of $N rows (citizen IDs in scrambled order)"
-# Row k: name 党员 + k spelt A-J, a citizen ID of region 320102 (GB/T 2260)
-# whose date and sequence come from a bijection of k (so the IDs arrive in
-# no order), branch ZB00(1 + k % 4), phone 139 + k.
-awk -v n=$N 'BEGIN {
-	split("7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2", w, " ")
-	print "姓名,性别,民族,公民身份号码,学历,人员类别,所在党支部,入党日期,联系电话"
-	for (k = 0; k < n; k++) {
-		j = (k * 1000003) % 16800000
-		di = j % 16800; sq = int(j / 16800)
-		y = 1940 + di % 50; m = 1 + int(di / 50) % 12; d = 1 + int(di / 600) % 28
-		s = sprintf("320102%04d%02d%02d%03d", y, m, d, sq)
-		sum = 0
-		for (i = 1; i <= 17; i++) sum += substr(s, i, 1) * w[i]
-		ds = sprintf("%05d", k); nm = "党员"
-		for (i = 1; i <= 5; i++) nm = nm substr("ABCDEFGHIJ", substr(ds, i, 1) + 1, 1)
-		printf "%s,%s,汉族,%s%s,%s,%s,ZB00%d,%04d-%02d-%02d,139%08d\n", nm,
-		    (sq % 2 ? "男" : "女"), s, substr("10X98765432", sum % 11 + 1, 1),
-		    (k % 3 ? "本科" : "初中"), (k % 10 ? "正式党员" : "预备党员"), 1 + k % 4,
-		    y + 25, m, d, k
-	}
-}' >"$TX_TMP/in.csv"
+# lib.sh member_csv: IDs in scrambled order, branches ZB001-ZB004, phone 139 + k.
+member_csv "$N" "ZB00%d" 4 >"$TX_TMP/in.csv"
 run "$TX_TMP/import.out" tx member import "$TX_TMP/in.csv"
 expect_rc 0 "member import"
 check "members imported" "$(q "SELECT count(*) FROM member")" "$N"

@@ -38,24 +38,8 @@ for b in 1 2; do
 	tx "${A[@]}" -q org add --code "SQ01-0$b" --name "第${b}党支部" --kind branch \
 		--parent SQ01 || fail "org add SQ01-0$b"
 done
-# Row k: name 党员 + k spelt A-J, a citizen ID whose date and sequence come
-# from k (check digit per GB 11643), branch SQ01-0(1 + k % 2).
-awk -v n=$N 'BEGIN {
-	split("7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2", w, " ")
-	print "姓名,性别,民族,公民身份号码,学历,人员类别,所在党支部,入党日期"
-	for (k = 0; k < n; k++) {
-		di = k % 16800; sq = 100 + k % 2
-		y = 1940 + di % 50; m = 1 + int(di / 50) % 12; d = 1 + int(di / 600) % 28
-		s = sprintf("320102%04d%02d%02d%03d", y, m, d, sq)
-		sum = 0
-		for (i = 1; i <= 17; i++) sum += substr(s, i, 1) * w[i]
-		ds = sprintf("%05d", k); nm = "党员"
-		for (i = 1; i <= 5; i++) nm = nm substr("ABCDEFGHIJ", substr(ds, i, 1) + 1, 1)
-		printf "%s,%s,汉族,%s%s,本科,正式党员,SQ01-0%d,%04d-%02d-%02d\n", nm,
-		    (sq % 2 ? "男" : "女"), s, substr("10X98765432", sum % 11 + 1, 1), 1 + k % 2,
-		    y + 25, m, d
-	}
-}' >"$D/in.csv"
+# lib.sh member_csv: 党员 + k spelt A-J, branches SQ01-01 and SQ01-02.
+member_csv "$N" "SQ01-0%d" 2 >"$D/in.csv"
 run "$D/import.out" tx "${A[@]}" member import "$D/in.csv"
 expect_rc 0 "member import"
 tx "${A[@]}" -q sync || fail "push of the import"

@@ -283,6 +283,52 @@ idn_female() {
 }
 
 # The web desk's browser tests need chromium, node and puppeteer-core.
+# street_up SRV DB: the street 和平街道 served from the data directory SRV
+# (made by tongxind init unless it holds a tongxind.conf already), its
+# administrator's device admin1 enrolled ($TX_TMP/admin.bundle) and joined
+# as the replica DB, the server started, and a first sync made.
+street_up() {
+	local srv=$1 db=$2
+	if [ ! -f "$srv/tongxind.conf" ]; then
+		run "$TX_TMP/init.out" "$TONGXIND" init "$srv" --street 和平街道 --listen "$TX_ADDR"
+		expect_rc 0 "tongxind init"
+	fi
+	run "$TX_TMP/enroll.out" "$TONGXIND" enroll "$srv" --org JD01 --device admin1 --admin \
+		--out "$TX_TMP/admin.bundle"
+	expect_rc 0 "tongxind enroll admin1"
+	start_server "$srv"
+	run "$TX_TMP/join.out" "$TONGXIN" --replica "$db" join "$TX_TMP/admin.bundle"
+	expect_rc 0 "tongxin join"
+	run "$TX_TMP/sync.out" "$TONGXIN" --replica "$db" sync
+	expect_rc 0 "the first sync"
+}
+
+# member_csv N BRANCH_FORMAT NBRANCHES: a member import file of N members on
+# stdout. Row k: name 党员 + k spelt A-J (党员AAAAA, 党员AAAAB, ...), a citizen
+# ID of region 320102 (GB/T 2260) whose date and sequence come from a
+# bijection of k (IDs arrive in no order, all different up to 16.8 million),
+# the branch printf(BRANCH_FORMAT, 1 + k % NBRANCHES), phone 139 + k.
+member_csv() {
+	awk -v n="$1" -v bf="$2" -v nb="$3" 'BEGIN {
+	split("7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2", w, " ")
+	print "姓名,性别,民族,公民身份号码,学历,人员类别,所在党支部,入党日期,联系电话"
+	for (k = 0; k < n; k++) {
+		j = (k * 1000003) % 16800000
+		di = j % 16800; sq = int(j / 16800)
+		y = 1940 + di % 50; m = 1 + int(di / 50) % 12; d = 1 + int(di / 600) % 28
+		s = sprintf("320102%04d%02d%02d%03d", y, m, d, sq)
+		sum = 0
+		for (i = 1; i <= 17; i++) sum += substr(s, i, 1) * w[i]
+		ds = sprintf("%05d", k); nm = "党员"
+		for (i = 1; i <= 5; i++) nm = nm substr("ABCDEFGHIJ", substr(ds, i, 1) + 1, 1)
+		printf "%s,%s,汉族,%s%s,%s,%s," bf ",%04d-%02d-%02d,139%08d\n", nm,
+		    (sq % 2 ? "男" : "女"), s, substr("10X98765432", sum % 11 + 1, 1),
+		    (k % 3 ? "本科" : "初中"), (k % 10 ? "正式党员" : "预备党员"), 1 + k % nb,
+		    y + 25, m, d, k
+	}
+}'
+}
+
 need_browser() {
 	WEB=$TESTS_DIR/web
 	[ -x /usr/bin/chromium ] || fail "/usr/bin/chromium is missing: run scripts/deps.sh (apt-get install chromium fonts-noto-cjk)"
