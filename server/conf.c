@@ -9,7 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "log.h"
+#include "metrics.h"
 #include "text.h"
 
 /* The numeric settings: their keys, where they go, their largest value. */
@@ -45,7 +47,8 @@ conf_number(const char *s, int max, int *v)
 
 #define NLIMIT_KEYS (sizeof conf_limit_keys / sizeof conf_limit_keys[0])
 #define LINE_LOG_LEVEL (3 + NLIMIT_KEYS)
-_Static_assert(NLIMIT_KEYS + 4 == sizeof ((struct server_conf *)0)->line /
+#define LINE_METRICS_LISTEN (LINE_LOG_LEVEL + 1)
+_Static_assert(NLIMIT_KEYS + 5 == sizeof ((struct server_conf *)0)->line /
     sizeof ((struct server_conf *)0)->line[0], "server_conf.line: one per setting");
 
 /* Set a numeric setting from line n of path. 1 if k is not one, 0 set, -1 error. */
@@ -66,6 +69,32 @@ conf_limit(struct server_conf *c, const char *k, const char *v, const char *path
 		return 0;
 	}
 	return 1;
+}
+
+/*
+ * Check a metrics_listen value: HOST:PORT whose host is a numeric loopback
+ * address (the page tells who syncs when, so it is for this machine only;
+ * a name is refused rather than looked up, so no DNS answer can move it),
+ * shorter than cap. -1 with err naming line n of path.
+ */
+static int
+conf_metrics_listen(const char *v, size_t cap, const char *path, int n, char *err,
+    size_t errlen)
+{
+	char host[256];
+	int port;
+
+	if (strlen(v) >= cap || split_hostport(v, host, sizeof host, &port) != 0) {
+		snprintf(err, errlen, "%s:%d: metrics_listen must be HOST:PORT, not \"%s\"", path, n,
+		    text_show(v));
+		return -1;
+	}
+	if (metrics_host_loopback(host) != 1) {
+		snprintf(err, errlen, "%s:%d: metrics_listen must be a loopback address "
+		    "(127.0.0.0/8 or ::1), not \"%s\"", path, n, text_show(v));
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -112,6 +141,8 @@ conf_read(const char *dir, struct server_conf *c, char *err, size_t errlen)
 		    strcmp(k, "listen") == 0 ? &c->line[2] : NULL;
 		if (strcmp(k, "log_level") == 0)
 			at = &c->line[LINE_LOG_LEVEL];
+		else if (strcmp(k, "metrics_listen") == 0)
+			at = &c->line[LINE_METRICS_LISTEN];
 		for (size_t i = 0; at == NULL && i < NLIMIT_KEYS; i++)
 			if (strcmp(k, conf_limit_keys[i].key) == 0)
 				at = &c->line[3 + i];
@@ -139,6 +170,13 @@ conf_read(const char *dir, struct server_conf *c, char *err, size_t errlen)
 			}
 			c->log_level = lvl + 1;
 			c->line[LINE_LOG_LEVEL] = n;
+		} else if (strcmp(k, "metrics_listen") == 0) {
+			if (conf_metrics_listen(v, sizeof c->metrics_listen, path, n, err, errlen) != 0) {
+				fclose(f);
+				return -1;
+			}
+			snprintf(c->metrics_listen, sizeof c->metrics_listen, "%s", v);
+			c->line[LINE_METRICS_LISTEN] = n;
 		} else {
 			int r = conf_limit(c, k, v, path, n, err, errlen);
 			if (r == 1)
@@ -195,6 +233,8 @@ conf_show(FILE *f, const char *path, const struct server_conf *c,
 	}
 	show_line(f, "log_level", log_level_name((enum log_level)(conf_log_level(0, c) - 1)), path,
 	    c->line[LINE_LOG_LEVEL], "");
+	show_line(f, "metrics_listen", c->metrics_listen[0] ? text_show(c->metrics_listen) :
+	    "(none)", path, c->line[LINE_METRICS_LISTEN], "");
 }
 
 int
@@ -227,7 +267,10 @@ conf_write(const char *dir, const struct server_conf *c, char *err, size_t errle
 	    "# Open conflicts one device may have waiting for the street:\n"
 	    "# max_open_conflicts = %d\n"
 	    "# The log: error, warning, info or debug (\"tongxind serve --log-level\" overrides):\n"
-	    "# log_level = info\n", c->street, c->code, c->listen,
+	    "# log_level = info\n"
+	    "# A Prometheus page of the server's counters (GET /metrics), on a loopback\n"
+	    "# address only; none when unset:\n"
+	    "# metrics_listen = 127.0.0.1:9464\n", c->street, c->code, c->listen,
 	    DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_SESSIONS,
 	    DEFAULT_MAX_PREAUTH, DEFAULT_MAX_PREAUTH_PER_ADDRESS,
 	    DEFAULT_NEW_CONNECTIONS_PER_SECOND, DEFAULT_MAX_OPEN_CONFLICTS);

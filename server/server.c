@@ -58,6 +58,7 @@
 #include "frame.h"
 #include "ids.h"
 #include "log.h"
+#include "metrics.h"
 #include "pbwire.h"
 #include "pki.h"
 #include "schema.h"
@@ -143,6 +144,10 @@ struct session {
 	/* The frame being dispatched (header excluded), for the bytes of each pushed txn. */
 	const uint8_t *frame;
 	size_t frame_len;
+	/* For the metrics: how far the handshake got, and whether its outcome is counted. */
+	int handshaken;        /* TLS finished (session_authenticate ran) */
+	int outcome_counted;   /* handshakes_total has this connection */
+	double pull_started;   /* mono_s() at the pull's request */
 };
 
 TAILQ_HEAD(session_list, session);
@@ -178,6 +183,9 @@ struct server {
 	uint64_t refused[REF_COUNT];
 	char refused_last[INET6_ADDRSTRLEN];
 	int64_t refused_logged_ms;  /* monotonic ms of that line; 0: never */
+	struct metrics m;           /* the counters of the metrics page (metrics.h) */
+	struct metrics_source msrc; /* what the page reads: m, nsessions, the store */
+	struct metrics_http *mhttp; /* the page's endpoint; NULL without metrics_listen */
 };
 
 static void session_close(struct session *s);
@@ -243,6 +251,16 @@ mono_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Monotonic seconds with sub-millisecond precision: the durations of the metrics. */
+static double
+mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* The pre-auth key of a peer address; IPv4-mapped IPv6 counts as IPv4. -1 if neither. */
@@ -530,6 +548,7 @@ refusal_note(struct server *srv, enum refusal why, const char *host)
 	int64_t now = mono_ms();
 
 	srv->refused[why]++;
+	srv->m.handshakes_refused[MR_LIMIT]++;
 	snprintf(srv->refused_last, sizeof srv->refused_last, "%s", host);
 	if (srv->refused_logged_ms == 0 || now - srv->refused_logged_ms >= REFUSAL_LOG_MS)
 		refusal_flush(srv, now);
@@ -547,6 +566,7 @@ session_send(struct session *s, Tongxin__Envelope *env)
 		return -1;
 	}
 	bufferevent_write(s->bev, buf, n);
+	s->srv->m.sent_bytes += n;
 	free(buf);
 	return 0;
 }
@@ -589,6 +609,14 @@ session_free_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	/*
+	 * A connection that never became a session is counted refused once, by
+	 * how far it got: a refusal decided after TLS says why (revoked, or
+	 * another reason at Hello); one that never finished TLS is "tls".
+	 */
+	if (!s->outcome_counted)
+		srv->m.handshakes_refused[s->refuse_code == TONGXIN__ERROR_CODE__ERR_REVOKED ?
+		    MR_REVOKED : s->handshaken ? MR_HELLO : MR_TLS]++;
 	/* A proper close_notify keeps the session resumable. */
 	if (ssl != NULL && s->tls_up)
 		SSL_shutdown(ssl);
@@ -753,6 +781,8 @@ handle_hello(struct session *s, const Tongxin__Envelope *env)
 		return;
 	}
 	s->state = S_READY;
+	s->outcome_counted = 1;
+	s->srv->m.handshakes_ok++;
 	preauth_release(s->srv, s, 1);
 	set_timeout(s, s->srv->lim.idle_timeout_s);
 	store_device_seen(s->srv->store, s->dev.id, "seen");
@@ -826,6 +856,7 @@ handle_push(struct session *s, const Tongxin__Envelope *env)
 	char err[512] = "";
 	size_t counts[4] = { 0, 0, 0, 0 }, dups = 0;
 	ProtobufCBinaryData *raw = NULL;
+	double started = mono_s();
 	int rc;
 
 	fill_actor(s, &a);
@@ -843,6 +874,9 @@ handle_push(struct session *s, const Tongxin__Envelope *env)
 	for (size_t i = 0; i < resp->n_results; i++) {
 		counts[resp->results[i]->status & 3]++;
 		dups += resp->results[i]->duplicate;
+		/* The metrics count each transaction once: a duplicate is "known", not its status. */
+		s->srv->m.txns[resp->results[i]->duplicate ? MT_KNOWN :
+		    (enum metrics_txn)(resp->results[i]->status & 3)]++;
 	}
 	out.id = env->id;
 	out.body_case = TONGXIN__ENVELOPE__BODY_PUSH_RESULT;
@@ -854,6 +888,8 @@ handle_push(struct session *s, const Tongxin__Envelope *env)
 		return;
 	}
 	tongxin__push_response__free_unpacked(resp, NULL);
+	s->srv->m.pushes++;
+	metrics_observe(&s->srv->m.push_seconds, mono_s() - started);
 	store_device_seen(s->srv->store, s->dev.id, "push");
 	log_info("%s: push: %zu applied, %zu merged, %zu conflict, %zu rejected, %zu already known",
 	    who(s), counts[0], counts[1], counts[2], counts[3], dups);
@@ -893,7 +929,9 @@ pull_continue(struct session *s)
 		s->pull_rows += s->pg.n_rows;
 		s->pulling = s->pg.more;
 		bufferevent_write(s->bev, s->pg.frame, s->pg.frame_len);
+		s->srv->m.sent_bytes += s->pg.frame_len;
 		if (!s->pulling) {
+			metrics_observe(&s->srv->m.pull_seconds, mono_s() - s->pull_started);
 			pull_page_free(&s->pg);
 			store_device_seen(s->srv->store, s->dev.id, "pull");
 			log_info("%s: pull: %llu rows sent", who(s), (unsigned long long)s->pull_rows);
@@ -917,6 +955,7 @@ handle_pull(struct session *s, const Tongxin__Envelope *env)
 	s->pull_req_id = env->id;
 	s->pull_rows = 0;
 	s->pulling = 1;
+	s->pull_started = mono_s();
 	pull_page_free(&s->pg);
 	pull_page_init(&s->pg);
 	/* No new request is read until the pull has been sent. */
@@ -1390,6 +1429,7 @@ session_read_cb(struct bufferevent *bev, void *arg)
 		}
 		if (have < FRAME_HDR_LEN + (size_t)len)
 			return;   /* wait for the rest */
+		s->srv->m.received_bytes += FRAME_HDR_LEN + (uint64_t)len;
 		body = evbuffer_pullup(in, (ssize_t)(FRAME_HDR_LEN + len));
 		if (body == NULL) {
 			session_fail(s, 0, TONGXIN__ERROR_CODE__ERR_INTERNAL, "out of memory");
@@ -1474,6 +1514,7 @@ session_authenticate(struct session *s)
 	int expired;
 
 	s->tls_up = 1;
+	s->handshaken = 1;
 	if (cert == NULL) {
 		session_refuse(s, TONGXIN__ERROR_CODE__ERR_UNKNOWN_DEVICE, "no client certificate");
 		return;
@@ -1766,7 +1807,8 @@ static void files_for_sessions(int max_sessions);
  * SIGHUP: read tongxind.conf again and apply what can change while
  * sessions are open: every limit and timeout (flags given to serve still
  * win; a session's timeout moves at its next request) and the log level.
- * The street, its code and the listen address take a restart; the
+ * The street, its code, the listen address and metrics_listen take a
+ * restart (the metrics endpoint keeps its address until then); the
  * pre-auth table keeps its size, so max_preauth cannot grow past it. A file
  * with an error changes nothing.
  */
@@ -1791,9 +1833,10 @@ reload_cb(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	if (strcmp(conf.street, srv->conf.street) != 0 || strcmp(conf.code, srv->conf.code) != 0 ||
-	    (srv->opts.listen == srv->conf.listen && strcmp(conf.listen, srv->conf.listen) != 0))
-		log_warnx("SIGHUP: the street, its code and the listen address change at the next "
-		    "start; the rest is applied now");
+	    (srv->opts.listen == srv->conf.listen && strcmp(conf.listen, srv->conf.listen) != 0) ||
+	    strcmp(conf.metrics_listen, srv->conf.metrics_listen) != 0)
+		log_warnx("SIGHUP: the street, its code, the listen address and metrics_listen "
+		    "change at the next start; the rest is applied now");
 	cap = srv->pat.nslots - PREAUTH_SPARE;
 	if (lim.max_preauth > cap) {
 		log_warnx("SIGHUP: max_preauth %d takes a restart (this server was started for %d); "
@@ -1954,6 +1997,19 @@ server_run(const char *dir, const struct serve_opts *opts)
 		goto fail;
 	}
 	evconnlistener_set_error_cb(srv.listener, accept_error_cb);
+	/* The metrics page, on its own loopback address, read by this loop too. */
+	srv.msrc.m = &srv.m;
+	srv.msrc.sessions_open = &srv.nsessions;
+	srv.msrc.store = srv.store;
+	srv.msrc.dir = dir;
+	if (conf.metrics_listen[0] != '\0') {
+		if ((srv.mhttp = metrics_start(srv.base, conf.metrics_listen, &srv.msrc, err,
+		    sizeof err)) == NULL) {
+			log_warnx("%s", err);
+			goto fail;
+		}
+		log_info("metrics on http://%s/metrics", conf.metrics_listen);
+	}
 	srv.ev_term = evsignal_new(srv.base, SIGTERM, signal_cb, &srv);
 	srv.ev_int = evsignal_new(srv.base, SIGINT, signal_cb, &srv);
 	evsignal_add(srv.ev_term, NULL);
@@ -1993,6 +2049,7 @@ server_run(const char *dir, const struct serve_opts *opts)
 	if (srv.ev_grace)
 		event_free(srv.ev_grace);
 	event_free(srv.ev_tick);
+	metrics_stop(srv.mhttp);
 	preauth_table_free(&srv.pat);
 	free(srv.dev_buckets);
 	event_base_free(srv.base);
@@ -2001,6 +2058,8 @@ server_run(const char *dir, const struct serve_opts *opts)
 	log_info("stopped cleanly");
 	return 0;
 fail:
+	if (srv.listener)
+		evconnlistener_free(srv.listener);
 	preauth_table_free(&srv.pat);
 	free(srv.dev_buckets);
 	event_base_free(srv.base);

@@ -40,12 +40,13 @@ struct server_conf {
 	char listen[300];        /* HOST:PORT to listen on and to put in bundles */
 	struct serve_limits limits;   /* the settings the file gives (0: not given) */
 	int log_level;                /* LOG_LEVEL_* + 1; 0: not given */
+	char metrics_listen[300];     /* loopback HOST:PORT of the metrics page; "": none */
 	/*
 	 * The line of tongxind.conf that set each setting (0: not set there):
 	 * street, code, listen, the limits in the order conf_show prints them,
-	 * log_level.
+	 * log_level, metrics_listen.
 	 */
-	int line[3 + 7 + 1];
+	int line[3 + 7 + 2];
 };
 
 /*
