@@ -143,11 +143,7 @@ run "$D/join.out" "$TONGXIN" --replica "$D/a.db" join "$D/admin.bundle"
 expect_rc 0 "tongxin join"
 run "$D/sync1.out" "$TONGXIN" --replica "$D/a.db" sync
 expect_rc 0 "the first sync"
-run "$D/org.out" "$TONGXIN" --replica "$D/a.db" org add --code SQ01 --name 和平社区 --kind community
-expect_rc 0 "tongxin org add SQ01"
-run "$D/sync2.out" "$TONGXIN" --replica "$D/a.db" sync
-expect_rc 0 "the sync of org add"
-expect_contains "$D/sync2.out" "1 applied"
+# tongxind revoke, another process, empties the WAL as it closes the database: before the push.
 for dev in odd gone; do
 	run "$D/join-$dev.out" "$TONGXIN" --replica "$D/$dev.db" join "$D/$dev.bundle"
 	expect_rc 0 "tongxin join $dev"
@@ -158,6 +154,11 @@ run "$D/revoke.out" "$TONGXIND" revoke "$D/srv" --device gone
 expect_rc 0 "tongxind revoke gone"
 run "$D/sync-revoked.out" "$TONGXIN" --replica "$D/gone.db" sync
 [ "$TX_RC" != 0 ] || fail "a revoked device synced"
+run "$D/org.out" "$TONGXIN" --replica "$D/a.db" org add --code SQ01 --name 和平社区 --kind community
+expect_rc 0 "tongxin org add SQ01"
+run "$D/sync2.out" "$TONGXIN" --replica "$D/a.db" sync
+expect_rc 0 "the sync of org add"
+expect_contains "$D/sync2.out" "1 applied"
 # A client whose certificate no CA of the street signed: refused in the TLS handshake.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=stranger \
 	-days 1 -keyout "$D/stranger.key" -out "$D/stranger.crt" 2>/dev/null ||
@@ -225,12 +226,18 @@ code=$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' -H "X-Big: $big" "htt
 [ "$code" != 200 ] || fail "a request with 20 KB of headers was served"
 scrape "$D/p2"   # still serving
 
-step "SIGHUP: a new metrics_listen takes a restart"
+step "SIGHUP: a new metrics_listen takes a restart; refusals at accept are counted"
 mark=$(log_mark)
 sed -i "s|^metrics_listen = .*|metrics_listen = [::1]:$MPORT|" "$D/srv/tongxind.conf"
+printf 'new_connections_per_second = 1\n' >>"$D/srv/tongxind.conf"
 kill -HUP "$TX_SERVER_PID"
 wait_for_text "$TX_SERVER_LOG" "metrics_listen change at the next start"
+wait_for_text "$TX_SERVER_LOG" "1 new connections per second from one address"
+# Four connections at once from one address, with a burst of one: three or more closed at accept.
+for _ in 1 2 3 4; do (exec 3<>"/dev/tcp/127.0.0.1/$TX_PORT") 2>/dev/null || true; done
 scrape "$D/p3"   # the page stays where it was until then
+lim=$(val "$D/p3" 'tongxind_handshakes_total{result="refused",reason="limit"}')
+[ "$lim" -ge 3 ] || fail "refused at accept: $lim, expected 3 or more"
 stop_server
 
 step "check and serve refuse a metrics_listen that is not loopback"
