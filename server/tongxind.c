@@ -85,7 +85,10 @@ static const struct command commands[] = {
 	  "  -v                       log every frame (--log-level debug)\n"
 	  "Connections over a limit are closed as they are accepted; the log sums them\n"
 	  "up in one warning line every 10 seconds at most. SIGHUP reads tongxind.conf\n"
-	  "again and applies its limits and log level; open sessions carry on.\n", cmd_serve },
+	  "again and applies its limits and log level; open sessions carry on.\n"
+	  "With metrics_listen = HOST:PORT (a loopback address) in tongxind.conf,\n"
+	  "GET http://HOST:PORT/metrics gives the server's counters (Prometheus text).\n",
+	  cmd_serve },
 	{ "devices", "devices DIR",
 	  "List enrolled devices with their last contact and pushed transactions.\n",
 	  cmd_devices },
