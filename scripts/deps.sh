@@ -4,6 +4,7 @@
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libssl-dev libsqlite3-dev sqlite3 mandoc
       libevent-dev libprotobuf-c-dev protobuf-c-compiler libsystemd-dev
+      debhelper dpkg-dev lintian
       clang libclang-rt-14-dev)   # libFuzzer and the sanitizers' runtimes (scripts/fuzz.sh)
 pkgs+=(curl chromium fonts-noto-cjk)   # the web desk's tests (tests/it_web_*.sh)
 # The browser tests' npm packages (puppeteer-core, pinned by tests/web/package-lock.json).
