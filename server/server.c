@@ -24,6 +24,12 @@
  * the refusals are summed up in at most one log line per interval. A
  * timer closes the sessions of devices revoked meanwhile by another
  * process (tongxind revoke), and every request re-checks its device.
+ *
+ * The loop counts what the metrics page shows (struct metrics, metrics.c):
+ * each connection's outcome once (ok at Welcome, else the reason it was
+ * refused, when it is freed), pushes and their transactions, push and pull
+ * durations, and the bytes of every frame read and queued. With
+ * metrics_listen set, the page is served from this same loop.
  */
 #include "server.h"
 
