@@ -14,8 +14,8 @@
 #     backslash escaped; a revoked device left out);
 #   - GET of another path is 404, POST 405, oversized headers are refused;
 #   - a metrics_listen that is not loopback (0.0.0.0, a name) is refused
-#     by check and by serve, naming its line; SIGHUP says a new one takes a
-#     restart.
+#     by check and by serve, naming its line; one already taken stops serve
+#     with a message; SIGHUP says a new one takes a restart.
 #
 # Run by ctest (TONGXIND, TONGXIN, TX_PROBE set). TX_KEEP=1 keeps the files.
 
@@ -257,5 +257,13 @@ printf 'metrics_listen = 127.0.0.1\n' >>"$D/srv/tongxind.conf"
 run "$D/check-port.out" "$TONGXIND" check "$D/srv"
 expect_rc 1 "tongxind check with metrics_listen without a port"
 expect_contains "$D/check-port.out" "tongxind.conf:$mline: metrics_listen must be HOST:PORT"
+
+step "serve says so when the metrics address is taken"
+cp "$D/orig.conf" "$D/srv/tongxind.conf"
+printf 'metrics_listen = %s\n' "$TX_ADDR" >>"$D/srv/tongxind.conf"
+run "$D/serve-taken.out" "$TONGXIND" serve "$D/srv" --listen "$TX_ADDR"
+expect_rc 1 "tongxind serve with metrics_listen on its own listen address"
+expect_contains "$D/serve-taken.out" "cannot listen for metrics on $TX_ADDR"
+cp "$D/orig.conf" "$D/srv/tongxind.conf"
 
 echo "ok: it_metrics"
