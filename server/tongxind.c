@@ -37,6 +37,7 @@ static int cmd_revoke(int, char **);
 static int cmd_serve(int, char **);
 static int cmd_devices(int, char **);
 static int cmd_check(int, char **);
+static int cmd_backup(int, char **);
 
 static const struct command commands[] = {
 	{ "init", "init DIR --street NAME [--code CODE] [--listen HOST:PORT]",
@@ -98,6 +99,11 @@ static const struct command commands[] = {
 	  "address parses, that the limits agree with each other and that the\n"
 	  "database, certificates and keys are in place. Exit status 1 names the\n"
 	  "file and line of the first error.\n", cmd_check },
+	{ "backup", "backup DIR FILE",
+	  "Write a consistent copy of DIR's database to FILE (a new file, mode 0600)\n"
+	  "while the server runs: the copy is one moment of the database, taken without\n"
+	  "stopping sessions or pushes, and read back whole before it is called done.\n"
+	  "Keep it with ca.key and ca.crt, which the copy does not hold.\n", cmd_backup },
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -573,6 +579,36 @@ cmd_check(int argc, char **argv)
 bad:
 	fprintf(stderr, "tongxind check: %s\n", err);
 	return 1;
+}
+
+static int
+cmd_backup(int argc, char **argv)
+{
+	char err[1024] = "";
+	struct store *st;
+	int64_t bytes = 0;
+	uint64_t version = 0;
+	int rc;
+
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
+		return usage_cmd("backup", 1);
+	if (argc != 3)
+		return usage_cmd("backup", 0);
+	if ((st = store_open(argv[1], 0, err, sizeof err)) == NULL) {
+		fprintf(stderr, "tongxind backup: %s\n", err);
+		return 1;
+	}
+	rc = store_backup(st, argv[2], &bytes, &version, err, sizeof err);
+	store_close(st);
+	if (rc != 0) {
+		fprintf(stderr, "tongxind backup: %s\n", err);
+		return 1;
+	}
+	printf("Backed up %s/tongxind.db to %s: %.1f MB, every change up to version %llu, "
+	    "checked whole.\nKeep it with %s/ca.key and ca.crt, which it does not hold.\n",
+	    text_show(argv[1]), text_show(argv[2]), (double)bytes / 1e6,
+	    (unsigned long long)version, text_show(argv[1]));
+	return 0;
 }
 
 int
