@@ -82,12 +82,7 @@ expect_contains "$D/serve-level.out" 'unknown log level "loud"'
 step "every line of the log says its level"
 street_up "$D/srv" "$D/a.db"
 # A client whose certificate no CA of the street signed: refused in the TLS handshake.
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=stranger \
-	-days 1 -keyout "$D/stranger.key" -out "$D/stranger.crt" 2>/dev/null ||
-	fail "openssl req could not make a certificate"
-timeout 10 openssl s_client -connect "$TX_ADDR" -tls1_3 -cert "$D/stranger.crt" \
-	-key "$D/stranger.key" </dev/null >"$D/stranger.out" 2>&1 || true
-wait_for_text "$TX_SERVER_LOG" "TLS handshake failed"
+stranger_tls
 stop_server
 grep -v '^=== ' "$TX_SERVER_LOG" >"$D/log.lines"
 [ -s "$D/log.lines" ] || fail "the server logged nothing"

@@ -303,6 +303,18 @@ street_up() {
 	expect_rc 0 "the first sync"
 }
 
+# stranger_tls: a TLS 1.3 client whose certificate no CA of the street signed
+# (self-signed, made here) connects to the running server, which must refuse
+# it in the handshake; returns once the server has logged the failure.
+stranger_tls() {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=stranger \
+		-days 1 -keyout "$TX_TMP/stranger.key" -out "$TX_TMP/stranger.crt" 2>/dev/null ||
+		fail "openssl req could not make a certificate"
+	timeout 10 openssl s_client -connect "$TX_ADDR" -tls1_3 -cert "$TX_TMP/stranger.crt" \
+		-key "$TX_TMP/stranger.key" </dev/null >"$TX_TMP/stranger.out" 2>&1 || true
+	wait_for_text "$TX_SERVER_LOG" "TLS handshake failed"
+}
+
 # member_csv N BRANCH_FORMAT NBRANCHES: a member import file of N members on
 # stdout. Row k: name 党员 + k spelt A-J (党员AAAAA, 党员AAAAB, ...), a citizen
 # ID of region 320102 (GB/T 2260) whose date and sequence come from a
