@@ -114,10 +114,24 @@ value_eq(const Tongxin__Value *a, const Tongxin__Value *b)
 int
 value_copy(Tongxin__Value *dst, const Tongxin__Value *src)
 {
-	*dst = *src;
-	if (src->kind_case == TONGXIN__VALUE__KIND_S && (dst->s = strdup(src->s)) == NULL) {
-		tongxin__value__init(dst);
-		return -1;
+	/*
+	 * The value only: a Value from the wire may carry fields this version
+	 * does not know (protobuf-c keeps them in base), which stay src's. A
+	 * copy of the whole struct shared them, and a clear of either copy
+	 * lost or freed them under the other.
+	 */
+	tongxin__value__init(dst);
+	dst->kind_case = src->kind_case;
+	switch (src->kind_case) {
+	case TONGXIN__VALUE__KIND_I: dst->i = src->i; break;
+	case TONGXIN__VALUE__KIND_R: dst->r = src->r; break;
+	case TONGXIN__VALUE__KIND_S:
+		if ((dst->s = strdup(src->s)) == NULL) {
+			tongxin__value__init(dst);
+			return -1;
+		}
+		break;
+	default: break;
 	}
 	return 0;
 }
@@ -129,6 +143,10 @@ value_clear(Tongxin__Value *v)
 		return;
 	if (v->kind_case == TONGXIN__VALUE__KIND_S)
 		free(v->s);
+	/* Fields unknown to this version, kept by an unpack with the default allocator. */
+	for (unsigned i = 0; i < v->base.n_unknown_fields; i++)
+		free(v->base.unknown_fields[i].data);
+	free(v->base.unknown_fields);
 	tongxin__value__init(v);
 }
 
