@@ -120,13 +120,15 @@ value_copy(Tongxin__Value *dst, const Tongxin__Value *src)
 	 * copy of the whole struct shared them, and a clear of either copy
 	 * lost or freed them under the other.
 	 */
+	const Tongxin__Value in = *src;   /* dst may be src */
+
 	tongxin__value__init(dst);
-	dst->kind_case = src->kind_case;
-	switch (src->kind_case) {
-	case TONGXIN__VALUE__KIND_I: dst->i = src->i; break;
-	case TONGXIN__VALUE__KIND_R: dst->r = src->r; break;
+	dst->kind_case = in.kind_case;
+	switch (in.kind_case) {
+	case TONGXIN__VALUE__KIND_I: dst->i = in.i; break;
+	case TONGXIN__VALUE__KIND_R: dst->r = in.r; break;
 	case TONGXIN__VALUE__KIND_S:
-		if ((dst->s = strdup(src->s)) == NULL) {
+		if ((dst->s = strdup(in.s)) == NULL) {
 			tongxin__value__init(dst);
 			return -1;
 		}
@@ -143,11 +145,17 @@ value_clear(Tongxin__Value *v)
 		return;
 	if (v->kind_case == TONGXIN__VALUE__KIND_S)
 		free(v->s);
-	/* Fields unknown to this version, kept by an unpack with the default allocator. */
+	tongxin__value__init(v);
+}
+
+void
+value_drop_unknown(Tongxin__Value *v)
+{
 	for (unsigned i = 0; i < v->base.n_unknown_fields; i++)
 		free(v->base.unknown_fields[i].data);
 	free(v->base.unknown_fields);
-	tongxin__value__init(v);
+	v->base.unknown_fields = NULL;
+	v->base.n_unknown_fields = 0;
 }
 
 const char *

@@ -22,6 +22,13 @@ int value_eq(const Tongxin__Value *a, const Tongxin__Value *b);
 int value_copy(Tongxin__Value *dst, const Tongxin__Value *src);
 /* Free a string held by v and reset it to NULL; accepts NULL. */
 void value_clear(Tongxin__Value *v);
+/*
+ * Free the fields unknown to this version that protobuf-c kept in a Value
+ * unpacked with its default allocator (v's value stays). For a message
+ * whose values are then cleared and refilled: value_clear does not look
+ * at them (it takes any Value whose kind is set), so they would be lost.
+ */
+void value_drop_unknown(Tongxin__Value *v);
 /* Value constructors (no allocation: s is borrowed). */
 void value_set_text(Tongxin__Value *v, const char *s);
 void value_set_int(Tongxin__Value *v, int64_t i);

@@ -310,6 +310,16 @@ merged_txn(const Tongxin__ConflictInfo *ci, const Tongxin__ConflictResolveReques
 	tongxin__txn__pack(ci->txn, buf);
 	tx = tongxin__txn__unpack(NULL, n, buf);
 	free(buf);
+	/*
+	 * Its values are cleared and refilled below and by the caller: fields
+	 * of a Value this version does not know (an office's data) go now.
+	 */
+	for (size_t i = 0; tx != NULL && i < tx->n_changes; i++) {
+		for (size_t k = 0; k < tx->changes[i]->n_values; k++)
+			value_drop_unknown(tx->changes[i]->values[k]);
+		for (size_t k = 0; k < tx->changes[i]->n_before; k++)
+			value_drop_unknown(tx->changes[i]->before[k]);
+	}
 	if (tx == NULL || req->decision != TONGXIN__CONFLICT_RESOLVE_REQUEST__DECISION__SET)
 		return tx;
 	if (req->n_cols == 0 || req->n_cols != req->n_values) {
