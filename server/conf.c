@@ -288,10 +288,37 @@ pick(int a, int b, int dflt)
 	return a > 0 ? a : b > 0 ? b : dflt;
 }
 
+/*
+ * "--flag-name: " when flags gave the limit at offset off, else "PATH:LINE: "
+ * of the line of c that set it (the limits that can contradict each other
+ * are given in one of the two).
+ */
+static void
+limit_source(char *buf, size_t cap, const struct serve_limits *flags,
+    const struct server_conf *c, const char *path, size_t off)
+{
+	buf[0] = '\0';
+	for (size_t i = 0; i < NLIMIT_KEYS; i++) {
+		if (conf_limit_keys[i].off != off)
+			continue;
+		if (*(const int *)((const char *)flags + off) > 0) {
+			size_t n = (size_t)snprintf(buf, cap, "--%s: ", conf_limit_keys[i].key);
+			for (size_t k = 2; k < n && k < cap; k++)
+				if (buf[k] == '_')
+					buf[k] = '-';
+		} else if (c->line[3 + i] > 0) {
+			snprintf(buf, cap, "%s:%d: ", path, c->line[3 + i]);
+		}
+		return;
+	}
+}
+
 int
-conf_limits(const struct serve_limits *flags, const struct serve_limits *conf,
+conf_limits(const struct serve_limits *flags, const struct server_conf *c, const char *path,
     struct serve_limits *out, char *err, size_t errlen)
 {
+	const struct serve_limits *conf = &c->limits;
+	char where[4200];
 	int preauth_given = flags->max_preauth > 0 || conf->max_preauth > 0;
 	int per_addr_given = flags->max_preauth_per_address > 0 ||
 	    conf->max_preauth_per_address > 0;
@@ -315,14 +342,18 @@ conf_limits(const struct serve_limits *flags, const struct serve_limits *conf,
 	out->max_open_conflicts = pick(flags->max_open_conflicts, conf->max_open_conflicts,
 	    DEFAULT_MAX_OPEN_CONFLICTS);
 	if (preauth_given && out->max_preauth >= out->max_sessions) {
-		snprintf(err, errlen, "max_preauth (%d) must be below max_sessions (%d), so that "
-		    "authenticated devices always find a place", out->max_preauth,
+		limit_source(where, sizeof where, flags, c, path,
+		    offsetof(struct serve_limits, max_preauth));
+		snprintf(err, errlen, "%smax_preauth (%d) must be below max_sessions (%d), so that "
+		    "authenticated devices always find a place", where, out->max_preauth,
 		    out->max_sessions);
 		return -1;
 	}
 	if (per_addr_given && out->max_preauth_per_address > out->max_preauth) {
-		snprintf(err, errlen, "max_preauth_per_address (%d) cannot exceed max_preauth (%d)",
-		    out->max_preauth_per_address, out->max_preauth);
+		limit_source(where, sizeof where, flags, c, path,
+		    offsetof(struct serve_limits, max_preauth_per_address));
+		snprintf(err, errlen, "%smax_preauth_per_address (%d) cannot exceed max_preauth (%d)",
+		    where, out->max_preauth_per_address, out->max_preauth);
 		return -1;
 	}
 	return 0;

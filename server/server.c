@@ -1824,7 +1824,7 @@ reload_cb(evutil_socket_t sig, short what, void *arg)
 	struct server *srv = arg;
 	struct server_conf conf;
 	struct serve_limits lim;
-	char err[1024] = "";
+	char err[1024] = "", path[4200];
 	enum log_level level;
 	int cap;
 
@@ -1832,8 +1832,9 @@ reload_cb(evutil_socket_t sig, short what, void *arg)
 	if (srv->stopping)
 		return;
 	notify("RELOADING=1");
+	snprintf(path, sizeof path, "%s/tongxind.conf", srv->dir);
 	if (conf_read(srv->dir, &conf, err, sizeof err) != 0 ||
-	    conf_limits(&srv->opts.limits, &conf.limits, &lim, err, sizeof err) != 0) {
+	    conf_limits(&srv->opts.limits, &conf, path, &lim, err, sizeof err) != 0) {
 		log_warnx("SIGHUP: %s; the settings in force are kept", err);
 		notify("READY=1");
 		return;
@@ -1934,7 +1935,7 @@ server_run(const char *dir, const struct serve_opts *opts)
 {
 	struct server srv;
 	struct server_conf conf;
-	char err[1024] = "", host[256];
+	char err[1024] = "", host[256], path[4200];
 	int port;
 	struct evutil_addrinfo hints, *ai = NULL;
 	char portstr[16];
@@ -1952,8 +1953,9 @@ server_run(const char *dir, const struct serve_opts *opts)
 	log_set_level((enum log_level)(conf_log_level(opts->log_level, &conf) - 1));
 	if (opts->listen == NULL)
 		srv.opts.listen = srv.conf.listen;
-	if (conf_limits(&opts->limits, &conf.limits, &srv.lim, err, sizeof err) != 0) {
-		log_warnx("%s/tongxind.conf or serve's flags: %s", dir, err);
+	snprintf(path, sizeof path, "%s/tongxind.conf", dir);
+	if (conf_limits(&opts->limits, &conf, path, &srv.lim, err, sizeof err) != 0) {
+		log_warnx("%s", err);
 		return 1;
 	}
 	snprintf(srv.street, sizeof srv.street, "%s", conf.street);

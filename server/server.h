@@ -66,11 +66,12 @@ int conf_log_level(int flag, const struct server_conf *c);
 /* Write a new tongxind.conf (mode 0600) with c's street, code and listen. */
 int conf_write(const char *dir, const struct server_conf *c, char *err, size_t errlen);
 /*
- * The limits in force: each from flags if set, else from conf, else the
- * default. -1 with err when they contradict each other (the pre-auth cap
- * must leave room below max_sessions for authenticated devices).
+ * The limits in force: each from flags if set, else from c (read from
+ * path), else the default. -1 with err when they contradict each other
+ * (the pre-auth cap must leave room below max_sessions for authenticated
+ * devices); err starts with the flag or the "PATH:LINE" that set the limit.
  */
-int conf_limits(const struct serve_limits *flags, const struct serve_limits *conf,
+int conf_limits(const struct serve_limits *flags, const struct server_conf *c, const char *path,
     struct serve_limits *out, char *err, size_t errlen);
 /*
  * Parse a setting's number: 0 and v in [1, max], or -1 if s is not a whole

@@ -553,18 +553,8 @@ cmd_check(int argc, char **argv)
 		    conf.line[2], text_show(conf.listen));
 		goto bad;
 	}
-	if (conf_limits(&none, &conf.limits, &eff, err, sizeof err) != 0) {
-		/* The line of the setting the message starts with (max_preauth or its per-address cap). */
-		int at = conf.line[strncmp(err, "max_preauth_per_address", 23) == 0 ? 3 + 4 : 3 + 3];
-		char msg[sizeof err];
-
-		if (at > 0)
-			snprintf(msg, sizeof msg, "%s:%d: %s", path, at, err);
-		else
-			snprintf(msg, sizeof msg, "%s: %s", path, err);
-		snprintf(err, sizeof err, "%s", msg);
+	if (conf_limits(&none, &conf, path, &eff, err, sizeof err) != 0)
 		goto bad;
-	}
 	for (size_t i = 0; i < sizeof needed / sizeof needed[0]; i++) {
 		char f[4200];
 		snprintf(f, sizeof f, "%s/%s", dir, needed[i]);

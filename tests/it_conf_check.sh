@@ -74,7 +74,15 @@ cp "$CONF_DIR/twice.conf" "$D/srv/tongxind.conf"
 run "$D/serve-bad.out" "$TONGXIND" serve "$D/srv"
 expect_rc 1 "tongxind serve on a configuration with a setting given twice"
 expect_contains "$D/serve-bad.out" "$D/srv/tongxind.conf:5: max_sessions is already set on line 4"
+cp "$CONF_DIR/preauth.conf" "$D/srv/tongxind.conf"
+run "$D/serve-limits.out" "$TONGXIND" serve "$D/srv"
+expect_rc 1 "tongxind serve on limits that contradict each other"
+expect_contains "$D/serve-limits.out" "$D/srv/tongxind.conf:5: max_preauth (100) must be below max_sessions (100)"
 cp "$D/orig.conf" "$D/srv/tongxind.conf"
+# Given by a flag, the contradiction names the flag.
+run "$D/serve-flag.out" "$TONGXIND" serve "$D/srv" --max-preauth 2000
+expect_rc 1 "tongxind serve --max-preauth 2000"
+expect_contains "$D/serve-flag.out" "--max-preauth: max_preauth (2000) must be below max_sessions (1000)"
 run "$D/serve-level.out" "$TONGXIND" serve "$D/srv" --log-level loud
 expect_rc 2 "tongxind serve --log-level loud"
 expect_contains "$D/serve-level.out" 'unknown log level "loud"'
