@@ -18,6 +18,7 @@
 #include "pbwire.h"
 #include "replica_int.h"
 #include "rowhash.h"
+#include "tz.h"
 #include "log.h"
 #include "reason.h"
 #include "value.h"
@@ -789,6 +790,14 @@ replica_open_how(const char *path, bool always, char *err, size_t errlen)
 	}
 	r->hlc = (uint64_t)db_meta_get_int(r->db, "hlc", 0);
 	load_info(r);
+	/*
+	 * The street's time zone, as the server's Welcome told it: the clerk's
+	 * "today" is the server's. One this machine does not know keeps its own.
+	 */
+	if (db_meta_get(r->db, "time_zone", have, sizeof have) == 0 &&
+	    tz_use(have, true, detail, sizeof detail) != 0)
+		log_debug("replica: the street's time zone \"%s\" is not known here (%s); "
+		    "today is the machine's", have, detail);
 	return r;
 fail:
 	replica_close(r);

@@ -2,7 +2,7 @@
 # Install the Debian packages Tongxin needs to build and test, if any are missing.
 # Runs apt-get as root (directly, or through sudo when available).
 set -euo pipefail
-pkgs=(build-essential cmake pkg-config libssl-dev libsqlite3-dev sqlite3 mandoc
+pkgs=(build-essential cmake pkg-config libssl-dev libsqlite3-dev sqlite3 mandoc tzdata
       libevent-dev libprotobuf-c-dev protobuf-c-compiler libsystemd-dev
       debhelper dpkg-dev lintian
       clang libclang-rt-14-dev)   # libFuzzer and the sanitizers' runtimes (scripts/fuzz.sh)

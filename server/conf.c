@@ -13,6 +13,8 @@
 #include "log.h"
 #include "metrics.h"
 #include "text.h"
+#include "tz.h"
+#include "validate.h"
 
 /* The numeric settings: their keys, where they go, their largest value. */
 static const struct {
@@ -48,7 +50,8 @@ conf_number(const char *s, int max, int *v)
 #define NLIMIT_KEYS (sizeof conf_limit_keys / sizeof conf_limit_keys[0])
 #define LINE_LOG_LEVEL (3 + NLIMIT_KEYS)
 #define LINE_METRICS_LISTEN (LINE_LOG_LEVEL + 1)
-_Static_assert(NLIMIT_KEYS + 5 == sizeof ((struct server_conf *)0)->line /
+#define LINE_TIME_ZONE (LINE_METRICS_LISTEN + 1)
+_Static_assert(NLIMIT_KEYS + 6 == sizeof ((struct server_conf *)0)->line /
     sizeof ((struct server_conf *)0)->line[0], "server_conf.line: one per setting");
 
 /* Set a numeric setting from line n of path. 1 if k is not one, 0 set, -1 error. */
@@ -143,6 +146,8 @@ conf_read(const char *dir, struct server_conf *c, char *err, size_t errlen)
 			at = &c->line[LINE_LOG_LEVEL];
 		else if (strcmp(k, "metrics_listen") == 0)
 			at = &c->line[LINE_METRICS_LISTEN];
+		else if (strcmp(k, "time_zone") == 0)
+			at = &c->line[LINE_TIME_ZONE];
 		for (size_t i = 0; at == NULL && i < NLIMIT_KEYS; i++)
 			if (strcmp(k, conf_limit_keys[i].key) == 0)
 				at = &c->line[3 + i];
@@ -177,6 +182,17 @@ conf_read(const char *dir, struct server_conf *c, char *err, size_t errlen)
 			}
 			snprintf(c->metrics_listen, sizeof c->metrics_listen, "%s", v);
 			c->line[LINE_METRICS_LISTEN] = n;
+		} else if (strcmp(k, "time_zone") == 0) {
+			char why[512];
+			/* Checked here, so check, serve and SIGHUP refuse a zone alike, by its line. */
+			if (tz_check(v, why, sizeof why) != 0) {
+				snprintf(err, errlen, "%s:%d: unknown time zone \"%s\" (%s)", path, n,
+				    text_show(v), why);
+				fclose(f);
+				return -1;
+			}
+			snprintf(c->time_zone, sizeof c->time_zone, "%s", v);
+			c->line[LINE_TIME_ZONE] = n;
 		} else {
 			int r = conf_limit(c, k, v, path, n, err, errlen);
 			if (r == 1)
@@ -235,6 +251,49 @@ conf_show(FILE *f, const char *path, const struct server_conf *c,
 	    c->line[LINE_LOG_LEVEL], "");
 	show_line(f, "metrics_listen", c->metrics_listen[0] ? text_show(c->metrics_listen) :
 	    "(none)", path, c->line[LINE_METRICS_LISTEN], "");
+	{
+		char value[TZ_NAME_MAX + 1], why[512];
+		bool fell_back = false;
+
+		/* conf_read checked a zone the file names; only the default can be missing. */
+		if (tz_resolve(conf_time_zone(c), c->line[LINE_TIME_ZONE] == 0, value, sizeof value,
+		    &fell_back, why, sizeof why) != 0)
+			fell_back = false;
+		show_line(f, "time_zone", conf_time_zone(c), path, c->line[LINE_TIME_ZONE],
+		    fell_back ? " (no zone file here: " TZ_STREET_FALLBACK ", UTC+8 all year)" : "");
+	}
+}
+
+const char *
+conf_time_zone(const struct server_conf *c)
+{
+	return c->time_zone[0] != '\0' ? c->time_zone : TZ_STREET_DEFAULT;
+}
+
+int
+conf_apply_time_zone(const struct server_conf *c, const char *say, char *err, size_t errlen)
+{
+	char value[TZ_NAME_MAX + 1], why[512], today[11];
+	bool fell_back;
+
+	if (tz_resolve(conf_time_zone(c), c->line[LINE_TIME_ZONE] == 0, value, sizeof value,
+	    &fell_back, why, sizeof why) != 0) {
+		snprintf(err, errlen, "unknown time zone \"%s\" (%s)", text_show(conf_time_zone(c)),
+		    why);
+		return -1;
+	}
+	if (tz_apply(value) != 0) {
+		snprintf(err, errlen, "cannot set the time zone %s: %s", value, strerror(errno));
+		return -1;
+	}
+	today_str(today);
+	if (fell_back)
+		log_info("%sstreet time zone %s (no zone file for it here, install tzdata: %s, "
+		    "UTC+8 all year as China has kept since 1991; today %s)", say,
+		    conf_time_zone(c), value, today);
+	else
+		log_info("%sstreet time zone %s (today %s)", say, value, today);
+	return 0;
 }
 
 int
@@ -270,10 +329,12 @@ conf_write(const char *dir, const struct server_conf *c, char *err, size_t errle
 	    "# log_level = info\n"
 	    "# A Prometheus page of the server's counters (GET /metrics), on a loopback\n"
 	    "# address only; none when unset:\n"
-	    "# metrics_listen = 127.0.0.1:9464\n", c->street, c->code, c->listen,
+	    "# metrics_listen = 127.0.0.1:9464\n"
+	    "# The street's time zone (an IANA name), for every \"today\" of the server:\n"
+	    "# time_zone = %s\n", c->street, c->code, c->listen,
 	    DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_SESSIONS,
 	    DEFAULT_MAX_PREAUTH, DEFAULT_MAX_PREAUTH_PER_ADDRESS,
-	    DEFAULT_NEW_CONNECTIONS_PER_SECOND, DEFAULT_MAX_OPEN_CONFLICTS);
+	    DEFAULT_NEW_CONNECTIONS_PER_SECOND, DEFAULT_MAX_OPEN_CONFLICTS, TZ_STREET_DEFAULT);
 	if (fclose(f) != 0) {
 		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
 		return -1;

@@ -779,6 +779,8 @@ handle_hello(struct session *s, const Tongxin__Envelope *env)
 	w.street_name = s->srv->street;
 	w.server_time_ms = (uint64_t)now_ms();
 	w.last_seq = store_device_last_seq(s->srv->store, s->dev.id);
+	/* The street's zone, so the office's "today" is the server's (tongxin keeps it). */
+	w.time_zone = (char *)conf_time_zone(&s->srv->conf);
 	out.id = env->id;
 	out.body_case = TONGXIN__ENVELOPE__BODY_WELCOME;
 	out.welcome = &w;
@@ -1812,7 +1814,8 @@ static void files_for_sessions(int max_sessions);
 /*
  * SIGHUP: read tongxind.conf again and apply what can change while
  * sessions are open: every limit and timeout (flags given to serve still
- * win; a session's timeout moves at its next request) and the log level.
+ * win; a session's timeout moves at its next request), the log level and
+ * the street's time zone (the next push's "today", the next Welcome).
  * The street, its code, the listen address and metrics_listen take a
  * restart (the metrics endpoint keeps its address until then); the
  * pre-auth table keeps its size, so max_preauth cannot grow past it. A file
@@ -1839,6 +1842,13 @@ reload_cb(evutil_socket_t sig, short what, void *arg)
 		notify("READY=1");
 		return;
 	}
+	/* The street's zone applies at once: the next push's "today" is the new zone's. */
+	if (conf_apply_time_zone(&conf, "SIGHUP: ", err, sizeof err) != 0) {
+		log_warnx("SIGHUP: %s; the settings in force are kept", err);
+		notify("READY=1");
+		return;
+	}
+	snprintf(srv->conf.time_zone, sizeof srv->conf.time_zone, "%s", conf.time_zone);
 	if (strcmp(conf.street, srv->conf.street) != 0 || strcmp(conf.code, srv->conf.code) != 0 ||
 	    (srv->opts.listen == srv->conf.listen && strcmp(conf.listen, srv->conf.listen) != 0) ||
 	    strcmp(conf.metrics_listen, srv->conf.metrics_listen) != 0)
@@ -1955,6 +1965,11 @@ server_run(const char *dir, const struct serve_opts *opts)
 		srv.opts.listen = srv.conf.listen;
 	snprintf(path, sizeof path, "%s/tongxind.conf", dir);
 	if (conf_limits(&opts->limits, &conf, path, &srv.lim, err, sizeof err) != 0) {
+		log_warnx("%s", err);
+		return 1;
+	}
+	/* Every "today" of the server is the street's, whatever the machine's zone. */
+	if (conf_apply_time_zone(&conf, "", err, sizeof err) != 0) {
 		log_warnx("%s", err);
 		return 1;
 	}

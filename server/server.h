@@ -41,12 +41,13 @@ struct server_conf {
 	struct serve_limits limits;   /* the settings the file gives (0: not given) */
 	int log_level;                /* LOG_LEVEL_* + 1; 0: not given */
 	char metrics_listen[300];     /* loopback HOST:PORT of the metrics page; "": none */
+	char time_zone[65];           /* the street's IANA zone, checked; "": the default */
 	/*
 	 * The line of tongxind.conf that set each setting (0: not set there):
 	 * street, code, listen, the limits in the order conf_show prints them,
-	 * log_level, metrics_listen.
+	 * log_level, metrics_listen, time_zone.
 	 */
-	int line[3 + 7 + 2];
+	int line[3 + 7 + 3];
 };
 
 /*
@@ -63,6 +64,18 @@ void conf_show(FILE *f, const char *path, const struct server_conf *c,
     const struct serve_limits *eff);
 /* The log level in force: the flag's (LOG_LEVEL_* + 1, 0: none), else the file's, else info. */
 int conf_log_level(int flag, const struct server_conf *c);
+/* The street's time zone: tongxind.conf's, else TZ_STREET_DEFAULT (Asia/Shanghai). */
+const char *conf_time_zone(const struct server_conf *c);
+/*
+ * Make the street's zone the process's (tz.h), so every "today" of the
+ * server is the street's, and log it at info (say: a prefix such as
+ * "SIGHUP: ", or ""), with today's date there. The default falls back to
+ * China Standard Time where the machine has no zone file for it, and says
+ * so; a zone the file names must have its file (conf_read checked it). -1
+ * with err when the zone is not there (any more): the process keeps its own.
+ */
+int conf_apply_time_zone(const struct server_conf *c, const char *say, char *err,
+    size_t errlen);
 /* Write a new tongxind.conf (mode 0600) with c's street, code and listen. */
 int conf_write(const char *dir, const struct server_conf *c, char *err, size_t errlen);
 /*

@@ -4,7 +4,9 @@
 #   - every tests/conf/NAME.conf put in a data directory made by tongxind
 #     init gives exactly tests/conf/NAME.out (stdout and stderr, then
 #     "rc=STATUS"; the directory written DIR): the settings in force with
-#     the line that set each, or the first error as FILE:LINE;
+#     the line that set each, or the first error as FILE:LINE (among them
+#     the street's time_zone: time-zone.conf names one, time-zone-unknown
+#     and time-zone-path name no zone this machine has);
 #   - a line too long and a missing file are errors too, and check changes
 #     nothing in the directory;
 #   - serve refuses a configuration check refuses, with the same message;
@@ -78,6 +80,10 @@ cp "$CONF_DIR/preauth.conf" "$D/srv/tongxind.conf"
 run "$D/serve-limits.out" "$TONGXIND" serve "$D/srv"
 expect_rc 1 "tongxind serve on limits that contradict each other"
 expect_contains "$D/serve-limits.out" "$D/srv/tongxind.conf:5: max_preauth (100) must be below max_sessions (100)"
+cp "$CONF_DIR/time-zone-unknown.conf" "$D/srv/tongxind.conf"
+run "$D/serve-tz.out" "$TONGXIND" serve "$D/srv"
+expect_rc 1 "tongxind serve on an unknown time zone"
+expect_contains "$D/serve-tz.out" "$D/srv/tongxind.conf:5: unknown time zone \"Asia/Beijing\""
 cp "$D/orig.conf" "$D/srv/tongxind.conf"
 # Given by a flag, the contradiction names the flag.
 run "$D/serve-flag.out" "$TONGXIND" serve "$D/srv" --max-preauth 2000

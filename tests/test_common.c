@@ -30,11 +30,14 @@
  * Exit status 0 when every check holds; otherwise each failed check is
  * printed and the status is 1.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <sqlite3.h>
@@ -43,6 +46,7 @@
 #include "schema.h"
 #include "table.h"
 #include "text.h"
+#include "tz.h"
 #include "validate.h"
 #include "value.h"
 
@@ -1145,6 +1149,107 @@ test_table(void)
 	table_free(sample());
 }
 
+/*
+ * The street's time zone (tz.h): which names are zone names, which files
+ * are zones (in a zone directory of our own, so the machine's tzdata does
+ * not matter), the fallback of the default where no file holds it, and
+ * that a zone applied moves localtime.
+ */
+static void
+test_tz(void)
+{
+	static const struct {
+		const char *name;
+		bool ok;
+	} names[] = {
+		{ "Asia/Shanghai", true }, { "Etc/GMT-14", true }, { "Etc/GMT+12", true },
+		{ "America/Argentina/Buenos_Aires", true }, { "UTC", true }, { "EST5EDT", true },
+		{ "", false }, { "/etc/localtime", false }, { "../etc/passwd", false },
+		{ "Asia/../../etc/passwd", false }, { "Asia/Shang hai", false },
+		{ "Asia/Shanghai\n", false }, { "Asia\\Shanghai", false }, { "zone.tab", false },
+		{ "亚洲/上海", false }, { "Asia/Shanghai;rm", false }, { "CST-8:00", false },
+		{ "Aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/B", true },  /* 64 bytes */
+		{ "Aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/B", false }, /* 65 */
+	};
+	char dir[] = "/tmp/test_tz.XXXXXX", path[256], err[512], value[TZ_NAME_MAX + 1];
+	const char *old = getenv("TZDIR");
+	char *saved = old != NULL ? strdup(old) : NULL;
+	bool fell_back;
+	time_t epoch = 0;
+	struct tm tm;
+	FILE *f;
+
+	for (size_t i = 0; i < ARRAY_LEN(names); i++)
+		CHECK(is_tz_name(names[i].name) == names[i].ok, "is_tz_name(\"%s\") should be %d",
+		    names[i].name, names[i].ok);
+	CHECK(!is_tz_name(NULL), "is_tz_name(NULL)");
+
+	/* A zone directory of our own: one zone, one text file, one folder. */
+	if (mkdtemp(dir) == NULL) {
+		CHECK(0, "mkdtemp: %s", strerror(errno));
+		free(saved);
+		return;
+	}
+	snprintf(path, sizeof path, "%s/Etc", dir);
+	mkdir(path, 0700);
+	snprintf(path, sizeof path, "%s/Etc/Good", dir);
+	if ((f = fopen(path, "w")) != NULL) {
+		fputs("TZif2 and the rest of a zone", f);
+		fclose(f);
+	}
+	snprintf(path, sizeof path, "%s/notes", dir);
+	if ((f = fopen(path, "w")) != NULL) {
+		fputs("# not a zone\n", f);
+		fclose(f);
+	}
+	setenv("TZDIR", dir, 1);
+	CHECK(tz_check("Etc/Good", err, sizeof err) == 0, "a TZif file is a zone: %s", err);
+	CHECK(tz_check("notes", err, sizeof err) != 0 && strstr(err, "not a zone file") != NULL,
+	    "a text file is not a zone: \"%s\"", err);
+	CHECK(tz_check("Etc", err, sizeof err) != 0 && strstr(err, "not a zone file") != NULL,
+	    "a folder is not a zone: \"%s\"", err);
+	CHECK(tz_check("Etc/Missing", err, sizeof err) != 0 && strstr(err, "does not exist") != NULL,
+	    "a missing file is not a zone: \"%s\"", err);
+	CHECK(tz_check("../notes", err, sizeof err) != 0 && strstr(err, "IANA") != NULL,
+	    "a name out of the zone directory is refused before any file is read: \"%s\"", err);
+	/* The street's default survives a machine without tzdata; no other name does. */
+	CHECK(tz_resolve(TZ_STREET_DEFAULT, true, value, sizeof value, &fell_back, err,
+	    sizeof err) == 0 && fell_back && strcmp(value, TZ_STREET_FALLBACK) == 0,
+	    "the default without its file: %s (%s)", value, err);
+	CHECK(tz_resolve(TZ_STREET_DEFAULT, false, value, sizeof value, &fell_back, err,
+	    sizeof err) != 0, "a zone named in the file must have its file");
+	CHECK(tz_resolve("Asia/Harbin", true, value, sizeof value, &fell_back, err,
+	    sizeof err) != 0, "only the default falls back");
+	CHECK(tz_resolve("Etc/Good", true, value, sizeof value, &fell_back, err,
+	    sizeof err) == 0 && !fell_back && strcmp(value, "Etc/Good") == 0,
+	    "a known zone is itself: %s", value);
+	remove(path);
+	snprintf(path, sizeof path, "%s/Etc/Good", dir);
+	remove(path);
+	snprintf(path, sizeof path, "%s/Etc", dir);
+	rmdir(path);
+	rmdir(dir);
+	if (saved != NULL)
+		setenv("TZDIR", saved, 1);
+	else
+		unsetenv("TZDIR");
+	free(saved);
+
+	/* Applied, a zone moves localtime: 1970-01-01 00:00 UTC is 08:00 in China. */
+	CHECK(tz_apply(TZ_STREET_FALLBACK) == 0, "tz_apply");
+	localtime_r(&epoch, &tm);
+	CHECK(tm.tm_hour == 8 && strcmp(getenv("TZ"), TZ_STREET_FALLBACK) == 0,
+	    "the epoch at %d o'clock in %s", tm.tm_hour, TZ_STREET_FALLBACK);
+	CHECK(tz_apply("UTC0") == 0, "tz_apply");
+	localtime_r(&epoch, &tm);
+	CHECK(tm.tm_hour == 0, "the epoch at %d o'clock in UTC0", tm.tm_hour);
+	/* A name this machine does not know leaves the zone as it was. */
+	CHECK(tz_use("Asia/../../x", true, err, sizeof err) != 0 &&
+	    strcmp(getenv("TZ"), "UTC0") == 0, "a bad name changed TZ to %s", getenv("TZ"));
+	unsetenv("TZ");
+	tzset();
+}
+
 int
 main(void)
 {
@@ -1159,6 +1264,7 @@ main(void)
 	test_values();
 	test_value_unknown_fields();
 	test_table();
+	test_tz();
 	if (failures) {
 		fprintf(stderr, "test_common: %d of %d checks failed\n", failures, checks);
 		return 1;
