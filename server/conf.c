@@ -227,6 +227,24 @@ show_line(FILE *f, const char *key, const char *value, const char *path, int lin
 		fprintf(f, " # default%s\n", dflt_note);
 }
 
+/*
+ * The time_zone line: where the default has no zone file on this machine,
+ * it says that the server keeps China Standard Time instead (conf_read
+ * checked a zone the file names, so only the default can be missing).
+ */
+static void
+show_time_zone(FILE *f, const char *path, const struct server_conf *c)
+{
+	char value[TZ_NAME_MAX + 1], why[512];
+	bool fell_back = false;
+
+	if (tz_resolve(conf_time_zone(c), c->line[LINE_TIME_ZONE] == 0, value, sizeof value,
+	    &fell_back, why, sizeof why) != 0)
+		fell_back = false;
+	show_line(f, "time_zone", conf_time_zone(c), path, c->line[LINE_TIME_ZONE],
+	    fell_back ? " (no zone file here: " TZ_STREET_FALLBACK ", UTC+8 all year)" : "");
+}
+
 void
 conf_show(FILE *f, const char *path, const struct server_conf *c,
     const struct serve_limits *eff)
@@ -251,17 +269,7 @@ conf_show(FILE *f, const char *path, const struct server_conf *c,
 	    c->line[LINE_LOG_LEVEL], "");
 	show_line(f, "metrics_listen", c->metrics_listen[0] ? text_show(c->metrics_listen) :
 	    "(none)", path, c->line[LINE_METRICS_LISTEN], "");
-	{
-		char value[TZ_NAME_MAX + 1], why[512];
-		bool fell_back = false;
-
-		/* conf_read checked a zone the file names; only the default can be missing. */
-		if (tz_resolve(conf_time_zone(c), c->line[LINE_TIME_ZONE] == 0, value, sizeof value,
-		    &fell_back, why, sizeof why) != 0)
-			fell_back = false;
-		show_line(f, "time_zone", conf_time_zone(c), path, c->line[LINE_TIME_ZONE],
-		    fell_back ? " (no zone file here: " TZ_STREET_FALLBACK ", UTC+8 all year)" : "");
-	}
+	show_time_zone(f, path, c);
 }
 
 const char *
