@@ -729,6 +729,16 @@ sync_exec(struct cli *cli, const struct cmd_args *a)
 			printf(" (%lld already known to the server)", (long long)rep.acks.duplicate);
 		printf("\n  拉取 pulled %llu rows, removed %llu that left this device's scope\n",
 		    (unsigned long long)rep.pulled_rows, (unsigned long long)rep.evicted_rows);
+		if (rep.restored)
+			printf("  服务器已从备份恢复，已补传本机保存的修改 The server was restored from a backup:\n"
+			    "    sent back %llu rows it had lost (%llu written, %llu it had already,\n"
+			    "    %llu queued as conflicts for the street, %llu refused), and %llu kept\n"
+			    "    conflicts again; every table was pulled again\n",
+			    (unsigned long long)rep.recover_rows, (unsigned long long)rep.recover_applied,
+			    (unsigned long long)rep.recover_known,
+			    (unsigned long long)rep.recover_conflicts,
+			    (unsigned long long)rep.recover_rejected,
+			    (unsigned long long)rep.resent_conflicts);
 		if (rep.resolutions)
 			printf("  已处理冲突 %llu of this device's conflicts were settled by the street\n",
 			    (unsigned long long)rep.resolutions);

@@ -39,6 +39,9 @@ static const char replica_ddl[] =
 	"  seq INTEGER PRIMARY KEY, status TEXT NOT NULL, reason TEXT, conflict_id TEXT,"
 	"  txn BLOB, at INTEGER NOT NULL, resolution TEXT, reason_code INTEGER);"
 	"CREATE TABLE cursor (tbl INTEGER PRIMARY KEY, version INTEGER NOT NULL);"
+	/* Rows deleted on the server, with the version of their deletion (see replica_recover.c). */
+	"CREATE TABLE gone (row_id TEXT PRIMARY KEY NOT NULL, tbl INTEGER NOT NULL,"
+	"  version INTEGER NOT NULL) WITHOUT ROWID;"
 	/* What the server told this office about values it had written (newer edits won). */
 	"CREATE TABLE notice (id TEXT PRIMARY KEY, at INTEGER NOT NULL, text TEXT NOT NULL);";
 
@@ -675,8 +678,14 @@ prepare_all(struct replica *r)
 	r->outbox_peek = db_prepare(r->db,
 	    "SELECT txn, seq FROM outbox WHERE seq > ?2 ORDER BY seq LIMIT ?1");
 	r->outcome_put = db_prepare(r->db,
-	    "INSERT OR REPLACE INTO outcome (seq, status, reason, conflict_id, txn, at, reason_code)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+	    "INSERT INTO outcome (seq, status, reason, conflict_id, txn, at, reason_code)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (seq) DO UPDATE SET"
+	    " status = excluded.status, reason = excluded.reason,"
+	    " conflict_id = excluded.conflict_id, at = excluded.at,"
+	    " reason_code = excluded.reason_code, resolution = NULL,"
+	    /* A kept conflict sent again after a restore has left the outbox: keep its copy. */
+	    " txn = CASE WHEN excluded.status IN ('conflict', 'rejected')"
+	    "   THEN coalesce(excluded.txn, outcome.txn) END");
 	r->cursor_put = db_prepare(r->db,
 	    "INSERT INTO cursor (tbl, version) VALUES (?1, ?2)"
 	    " ON CONFLICT(tbl) DO UPDATE SET version = excluded.version");
@@ -702,17 +711,22 @@ replica_migrate(struct replica *r, char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
 
-	if (sqlite3_prepare_v2(r->db, "SELECT reason_code FROM outcome LIMIT 0", -1, &st,
-	    NULL) == SQLITE_OK) {
+	/* One statement tells that nothing is to be done (every open pays for it). */
+	if (sqlite3_prepare_v2(r->db, "SELECT o.reason_code, g.version FROM outcome o, gone g"
+	    " LIMIT 0", -1, &st, NULL) == SQLITE_OK) {
 		sqlite3_finalize(st);
 		return 0;
 	}
-	if (db_exec(r->db, "BEGIN IMMEDIATE; ALTER TABLE outcome ADD COLUMN reason_code INTEGER;"
-	    " COMMIT", err, errlen) != 0) {
+	if (sqlite3_prepare_v2(r->db, "SELECT reason_code FROM outcome LIMIT 0", -1, &st,
+	    NULL) == SQLITE_OK)
+		sqlite3_finalize(st);
+	else if (db_exec(r->db, "BEGIN IMMEDIATE; ALTER TABLE outcome ADD COLUMN reason_code"
+	    " INTEGER; COMMIT", err, errlen) != 0) {
 		db_exec(r->db, "ROLLBACK", NULL, 0);
 		return -1;
 	}
-	return 0;
+	return db_exec(r->db, "CREATE TABLE IF NOT EXISTS gone (row_id TEXT PRIMARY KEY NOT NULL,"
+	    " tbl INTEGER NOT NULL, version INTEGER NOT NULL) WITHOUT ROWID", err, errlen);
 }
 
 /*

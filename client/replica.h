@@ -271,6 +271,34 @@ int rep_apply_page_raw(struct replica *r, const Tongxin__PullResponse *page,
  */
 int rep_seq_floor(struct replica *r, uint64_t last_seq);
 
+/* --- after the server was restored from a backup (replica_recover.c) --- */
+
+/*
+ * Every row held at a version in (lo, hi) - the versions the restored
+ * server lost - and every tombstone there, as Row messages in batches of at
+ * most max: each gets a batch (owned by the scan: valid during the call),
+ * and last is set on the final call (its batch may be empty). A row with a
+ * change still in the outbox goes as the server last had it; a row made
+ * here and not yet sent is left to the push. *nrows counts the rows. 0, or
+ * -1 with err (or each's non-zero result, err untouched).
+ */
+int rep_recover_scan(struct replica *r, uint64_t lo, uint64_t hi, size_t max,
+    int (*each)(Tongxin__Row *const *rows, size_t n, bool last, void *arg), void *arg,
+    uint64_t *nrows, char *err, size_t errlen);
+/*
+ * Each transaction the server queued as a conflict and that no decision
+ * has settled yet, as kept in outcome (the bytes the server got). 0, or -1
+ * with err (or each's non-zero result).
+ */
+int rep_open_conflicts(struct replica *r, int (*each)(const uint8_t *txn, size_t n, void *arg),
+    void *arg, char *err, size_t errlen);
+/*
+ * Take the server's epoch as this replica's; with recovered (it has just
+ * sent back what the restored server lacked) every table is pulled again.
+ */
+int rep_epoch_adopt(struct replica *r, const char *epoch, bool recovered, char *err,
+    size_t errlen);
+
 /* Record a successful contact with the server (and what it told us). */
 int rep_contact(struct replica *r, const char *street);
 

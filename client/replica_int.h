@@ -71,6 +71,7 @@ struct replica {
 	sqlite3_stmt *pull_evict_outcome; /* forget our kept copy of an evicted row's change */
 	sqlite3_stmt *pull_resolve;       /* an administrator's decision on our change */
 	sqlite3_stmt *pull_notice;        /* a newer edit replaced a value we wrote */
+	sqlite3_stmt *gone_put;           /* a deleted row's tombstone (replica_recover.c) */
 	bool pull_active;                 /* between rep_pull_begin and rep_pull_end */
 	bool pull_first;                  /* this pull starts from no cursor at all */
 	bool pull_no_indexes;             /* secondary indexes dropped (meta pull_indexes) */
@@ -126,6 +127,13 @@ void damage_note(const char *detail, bool replace);
  */
 int apply_server_row(struct replica *r, const Tongxin__Row *row, int check_pending,
     uint64_t *applied);
+/*
+ * Bits of apply_server_row's check_pending: skip a row with pending
+ * changes; record a deleted row's tombstone (in gone: rows the server
+ * deleted, as a pull or our own acknowledged delete tells).
+ */
+#define ROW_CHECK_PENDING 1
+#define ROW_TOMBSTONE 2
 
 /*
  * Open a pull on r: a larger page cache for its pages (put back by

@@ -631,10 +631,15 @@ rep_ack(struct replica *r, const Tongxin__PushResponse *resp, struct rep_ack_cou
 			counts->noted += why[0] && !keep_txn;
 		}
 	}
-	for (size_t i = 0; i < resp->n_results; i++)
+	for (size_t i = 0; i < resp->n_results; i++) {
+		/* Our own deletes the server took leave tombstones; a refusal's rows do not. */
+		Tongxin__TxnResult__Status st = resp->results[i]->status;
+		int how = ROW_CHECK_PENDING | (st == TONGXIN__TXN_RESULT__STATUS__APPLIED ||
+		    st == TONGXIN__TXN_RESULT__STATUS__MERGED ? ROW_TOMBSTONE : 0);
 		for (size_t j = 0; j < resp->results[i]->n_rows; j++)
-			if (apply_server_row(r, resp->results[i]->rows[j], 1, NULL) != 0)
+			if (apply_server_row(r, resp->results[i]->rows[j], how, NULL) != 0)
 				goto fail;
+	}
 	sqlite3_finalize(blob_get);
 	free(xbuf);
 	xbuf = NULL;

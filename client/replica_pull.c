@@ -25,6 +25,8 @@ row_pending(struct replica *r, const char *id)
 	return rc == SQLITE_ROW;
 }
 
+static int stmt_once(struct replica *r, sqlite3_stmt **st, const char *sql);
+
 /* Binds a row's values to parameters 2.. of st: from a decoded row, or from a page's bytes. */
 typedef void (*bind_values_fn)(sqlite3_stmt *st, int ncols, const void *src);
 
@@ -44,7 +46,7 @@ apply_row(struct replica *r, uint32_t table, const char *id, uint64_t version, b
 	if (table >= TBL_COUNT || !id_valid(id))
 		return -1;
 	td = &schema_tables[table];
-	if (check_pending && row_pending(r, id))
+	if ((check_pending & ROW_CHECK_PENDING) && row_pending(r, id))
 		return 0;
 	if (as_sent) {
 		/* The server holds what we inserted: only its version is new. */
@@ -64,6 +66,17 @@ apply_row(struct replica *r, uint32_t table, const char *id, uint64_t version, b
 		sqlite3_reset(st);
 		if (applied && sqlite3_changes(r->db) > 0)
 			(*applied)++;
+		if (rc == SQLITE_DONE && (check_pending & ROW_TOMBSTONE) && version > 0) {
+			/* Kept for a restored server that may have lost the deletion (replica_recover.c). */
+			if (stmt_once(r, &r->gone_put, "INSERT OR REPLACE INTO gone (row_id, tbl, version)"
+			    " VALUES (?1, ?2, ?3)") != 0)
+				return -1;
+			sqlite3_bind_text(r->gone_put, 1, id, -1, SQLITE_STATIC);
+			sqlite3_bind_int(r->gone_put, 2, (int)table);
+			sqlite3_bind_int64(r->gone_put, 3, (sqlite3_int64)version);
+			rc = sqlite3_step(r->gone_put);
+			sqlite3_reset(r->gone_put);
+		}
 		return rc == SQLITE_DONE ? 0 : -1;
 	}
 	if (n_values != (size_t)td->ncols)
@@ -843,8 +856,9 @@ rep_apply_page_raw(struct replica *r, const Tongxin__PullResponse *page,
 	if (check_pending < 0)
 		goto fail;
 	for (size_t i = 0; i < n_rows; i++)
-		if ((raw ? apply_raw_row(r, raw->row_p[i], raw->row_n[i], check_pending, applied) :
-		    apply_server_row(r, page->rows[i], check_pending, applied)) != 0) {
+		if ((raw ? apply_raw_row(r, raw->row_p[i], raw->row_n[i],
+		    check_pending | ROW_TOMBSTONE, applied) :
+		    apply_server_row(r, page->rows[i], check_pending | ROW_TOMBSTONE, applied)) != 0) {
 			snprintf(err, errlen, "cannot apply a pulled row: %s", sqlite3_errmsg(r->db));
 			goto fail;
 		}

@@ -547,6 +547,13 @@ struct hello_state {
 	struct sync_report *rep;
 	uint64_t last_seq;
 	int welcomed;
+	/* The database's epoch: as this replica last knew it, and as the Welcome says. */
+	char stored_epoch[40];
+	char epoch[40];
+	uint64_t restored_version, version_floor;
+	char stored_tz[80], tz[80];  /* the street's time zone, likewise */
+	int recover;                /* the server was restored since: recovery is due */
+	int stop_on_recover;        /* fail the exchange with SYNC_RECOVER when it is */
 };
 
 /*
@@ -568,6 +575,24 @@ welcome_copy(struct conn *c, const Tongxin__Welcome *w, void *arg)
 	snprintf(rep->server_version, sizeof rep->server_version, "%s", w->server_version);
 	hs->last_seq = w->last_seq;
 	hs->welcomed = 1;
+	if (strlen(w->time_zone) < sizeof hs->tz)
+		snprintf(hs->tz, sizeof hs->tz, "%s", w->time_zone);
+	if (w->epoch[0] == '\0' || strlen(w->epoch) >= sizeof hs->epoch)
+		return 0;   /* a server from before epochs */
+	snprintf(hs->epoch, sizeof hs->epoch, "%s", w->epoch);
+	hs->restored_version = w->restored_version;
+	hs->version_floor = w->version_floor;
+	if (hs->stored_epoch[0] == '\0' || strcmp(hs->stored_epoch, w->epoch) == 0)
+		return 0;
+	/* Another epoch: the server's database was restored since this replica last synced. */
+	if (w->restored_version == 0 || w->version_floor <= w->restored_version)
+		return conn_fail(c, SYNC_REFUSED, "服务器的数据库已被另一个替换（不是从备份恢复），本副本不能与之同步。"
+		    "The server's database was replaced by another one, not restored from a backup; "
+		    "this replica cannot sync with it (join again with a new bundle)");
+	hs->recover = 1;
+	rep->restored = 1;
+	if (hs->stop_on_recover)
+		return conn_fail(c, SYNC_RECOVER, "the server was restored from a backup");
 	return 0;
 }
 
@@ -575,12 +600,22 @@ welcome_copy(struct conn *c, const Tongxin__Welcome *w, void *arg)
 static int
 welcome_record(struct conn *c, struct replica *r, struct hello_state *hs)
 {
+	char err[256] = "";
+
 	if (!hs->welcomed)
 		return 0;
 	hs->welcomed = 0;
-	if (rep_seq_floor(r, hs->last_seq) != 0 || rep_contact(r, hs->rep->street) != 0)
+	if (rep_seq_floor(r, hs->last_seq) != 0 || rep_contact(r, hs->rep->street) != 0 ||
+	    (hs->tz[0] && strcmp(hs->tz, hs->stored_tz) != 0 &&
+	    db_meta_set(replica_db(r), "time_zone", hs->tz) != 0))
 		return conn_fail(c, SYNC_LOCAL, "cannot write the replica: %s",
 		    sqlite3_errmsg(replica_db(r)));
+	/* The first epoch this replica meets is its own; a new one waits for the recovery. */
+	if (hs->epoch[0] && !hs->recover && strcmp(hs->epoch, hs->stored_epoch) != 0) {
+		if (rep_epoch_adopt(r, hs->epoch, false, err, sizeof err) != 0)
+			return conn_fail(c, SYNC_LOCAL, "%s", err);
+		snprintf(hs->stored_epoch, sizeof hs->stored_epoch, "%s", hs->epoch);
+	}
 	return 0;
 }
 
@@ -600,6 +635,8 @@ hello_send(struct conn *c, struct replica *r, const struct rep_info *info,
 	memset(hs, 0, sizeof *hs);
 	hs->device_id = info->device_id;
 	hs->rep = rep;
+	db_meta_get(replica_db(r), "epoch", hs->stored_epoch, sizeof hs->stored_epoch);
+	db_meta_get(replica_db(r), "time_zone", hs->stored_tz, sizeof hs->stored_tz);
 	schema_hash(hash);
 	h.protocol_version = PROTOCOL_VERSION;
 	h.schema_hash.data = hash;
@@ -878,9 +915,157 @@ sync_request(struct replica *r, const struct sync_opts *o, Tongxin__Envelope *re
 	return rc;
 }
 
+/* Send one batch of recovered rows and add up the server's answer (rep_recover_scan's each). */
+struct recover_ctx {
+	struct conn *c;
+	const struct sync_opts *o;
+	struct hello_state *hs;
+	struct sync_report *rep;
+	int finished;               /* the server says this device's recovery is complete */
+};
+
+static int
+recover_batch(Tongxin__Row *const *rows, size_t n, bool last, void *arg)
+{
+	struct recover_ctx *x = arg;
+	Tongxin__Envelope env = TONGXIN__ENVELOPE__INIT, *in;
+	Tongxin__RecoverRequest req = TONGXIN__RECOVER_REQUEST__INIT;
+	const Tongxin__RecoverResponse *res;
+
+	req.epoch = x->hs->epoch;
+	req.rows = (Tongxin__Row **)rows;
+	req.n_rows = n;
+	req.done = last;
+	env.body_case = TONGXIN__ENVELOPE__BODY_RECOVER;
+	env.recover = &req;
+	if (conn_send(x->c, &env) != 0 ||
+	    (in = conn_expect(x->c, env.id, TONGXIN__ENVELOPE__BODY_RECOVER_RESULT)) == NULL)
+		return -1;
+	res = in->recover_result;
+	x->rep->recover_rows += n;
+	x->rep->recover_applied += res->applied;
+	x->rep->recover_known += res->known;
+	x->rep->recover_conflicts += res->conflicts;
+	x->rep->recover_rejected += res->rejected;
+	x->finished = res->finished;
+	envelope_free(in);
+	if (x->o->progress)
+		fprintf(stderr, "\r恢复 sent back %llu rows to the restored server…",
+		    (unsigned long long)x->rep->recover_rows);
+	/* A server that has this device's whole recovery already wants no more. */
+	return x->finished && !last ? 1 : 0;
+}
+
+/* Kept conflicts sent again, as a push (rep_open_conflicts's each). */
+struct resend_ctx {
+	struct conn *c;
+	struct replica *r;
+	const struct sync_opts *o;
+	struct sync_report *rep;
+	struct pbw req;
+	int n;
+};
+
+static int
+resend_flush(struct resend_ctx *x)
+{
+	struct push_flight f;
+
+	if (x->n == 0)
+		return 0;
+	f.id = x->c->next_id++;
+	f.ntxns = x->n;
+	if (conn_send_body(x->c, f.id, TONGXIN__ENVELOPE__BODY_PUSH, x->req.p, x->req.len) != 0)
+		return -1;
+	conn_wait(x->c, x->c->timeout_ms * PUSH_WAIT_FACTOR);
+	if (push_result(x->c, x->r, x->o, x->rep, &f) != 0)
+		return -1;
+	x->rep->resent_conflicts += (uint64_t)x->n;
+	x->n = 0;
+	pbw_reset(&x->req);
+	return 0;
+}
+
+static int
+resend_one(const uint8_t *txn, size_t n, void *arg)
+{
+	struct resend_ctx *x = arg;
+
+	if (x->n > 0 && x->req.len + n + 16 > PUSH_BATCH_BYTES && resend_flush(x) != 0)
+		return -1;
+	pbw_bytes(&x->req, 1, txn, n);
+	if (x->req.failed)
+		return conn_fail(x->c, SYNC_LOCAL, "a kept conflict is larger than a push may be");
+	return ++x->n == PUSH_BATCH_TXNS ? resend_flush(x) : 0;
+}
+
+/*
+ * The server was restored from a backup since this replica last synced
+ * (the Welcome's epoch is new): send back the rows it holds at the versions
+ * the server lost, send again the conflicts it may have lost, then take the
+ * new epoch and pull every table again. Before any push or pull of the
+ * sync, so nothing pulled overwrites what is to be sent back. Repeating it
+ * (a kill halfway) changes nothing more on the server.
+ */
+static int
+do_recover(struct conn *c, struct replica *r, const struct sync_opts *o, struct hello_state *hs,
+    struct sync_report *rep)
+{
+	struct recover_ctx x = { c, o, hs, rep, 0 };
+	struct resend_ctx y;
+	char err[512] = "";
+	uint64_t nrows;
+	int rc;
+
+	log_info("sync: the server was restored from a backup (versions %llu to %llu lost); "
+	    "sending back what this replica holds of them",
+	    (unsigned long long)hs->restored_version + 1, (unsigned long long)hs->version_floor);
+	rc = rep_recover_scan(r, hs->restored_version, hs->version_floor, WIRE_MAX_RECOVER_ROWS / 2,
+	    recover_batch, &x, &nrows, err, sizeof err);
+	if (rc < 0 || (rc > 0 && !x.finished))
+		return c->fail ? -1 : conn_fail(c, SYNC_LOCAL, "%s", err);
+	if (o->progress && rep->recover_rows)
+		fprintf(stderr, "\n");
+	memset(&y, 0, sizeof y);
+	y.c = c;
+	y.r = r;
+	y.o = o;
+	y.rep = rep;
+	pbw_init(&y.req, PUSH_BATCH_BYTES + (PUSH_BATCH_BYTES / 8));
+	rc = rep_open_conflicts(r, resend_one, &y, err, sizeof err);
+	if (rc == 0)
+		rc = resend_flush(&y);
+	pbw_free(&y.req);
+	if (rc != 0)
+		return c->fail ? -1 : conn_fail(c, SYNC_LOCAL, "%s", err);
+	if (rep_epoch_adopt(r, hs->epoch, true, err, sizeof err) != 0)
+		return conn_fail(c, SYNC_LOCAL, "%s", err);
+	snprintf(hs->stored_epoch, sizeof hs->stored_epoch, "%s", hs->epoch);
+	return 0;
+}
+
+static int sync_once(struct replica *r, const struct sync_opts *o, struct sync_report *rep,
+    enum sync_fail *fail, char *err, size_t errlen, bool recovering);
+
 int
 sync_run(struct replica *r, const struct sync_opts *o, struct sync_report *rep,
     enum sync_fail *fail, char *err, size_t errlen)
+{
+	/*
+	 * A sync learns that the server was restored from the Welcome, which
+	 * may come after its pull went out: it stops there, and a second
+	 * exchange recovers first.
+	 */
+	if (sync_once(r, o, rep, fail, err, errlen, false) == 0)
+		return 0;
+	if (*fail != SYNC_RECOVER)
+		return -1;
+	return sync_once(r, o, rep, fail, err, errlen, true);
+}
+
+static int
+sync_once(struct replica *r, const struct sync_opts *o, struct sync_report *rep,
+    enum sync_fail *fail, char *err, size_t errlen, bool recovering)
 {
 	const struct rep_info *info = replica_info(r);
 	const char *server = o->server ? o->server : info->server;
@@ -929,6 +1114,12 @@ sync_run(struct replica *r, const struct sync_opts *o, struct sync_report *rep,
 	conn_hold(&c);
 	if (hello_send(&c, r, info, o, &hs, rep) != 0)
 		goto out;
+	hs.stop_on_recover = !recovering && !o->check_only;
+	if (recovering) {
+		rep->restored = 1;
+		if (conn_take_welcome(&c) != 0 || (hs.recover && do_recover(&c, r, o, &hs, rep) != 0))
+			goto out;
+	}
 	if (!o->check_only && !o->pull_only && do_push(&c, r, o, rep) != 0)
 		goto out;
 	if (o->progress && rep->pushed_txns)

@@ -29,6 +29,7 @@ enum sync_fail {
 	SYNC_LOCAL,         /* the local replica could not be read or written */
 	SYNC_DECLINED,      /* the server declined this request (invalid, too large): nothing changed */
 	SYNC_NOT_FOUND,     /* the server has no such object (a conflict id, ...) */
+	SYNC_RECOVER,       /* the server was restored: sync_run recovers and tries again */
 };
 
 struct conn {
@@ -113,6 +114,11 @@ struct sync_report {
 	uint64_t resolutions;       /* this device's conflicts settled since the last pull */
 	uint64_t notices;           /* values this device wrote that newer edits replaced */
 	char verify[256];           /* the replica check's verdict, with --verify */
+	/* After the server was restored from a backup (see RecoverRequest). */
+	int restored;               /* the Welcome said so: this sync recovered */
+	uint64_t recover_rows;      /* rows sent back */
+	uint64_t recover_applied, recover_known, recover_conflicts, recover_rejected;
+	uint64_t resent_conflicts;  /* kept conflicts sent again */
 };
 
 struct sync_opts {

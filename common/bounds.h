@@ -36,6 +36,8 @@
 #define WIRE_MAX_CHANGES 2000
 /* Columns a change names (and values and base values parallel to them). */
 #define WIRE_MAX_COLS 32
+/* Rows in one recovery request (RecoverRequest) after a restore. */
+#define WIRE_MAX_RECOVER_ROWS 1000
 /* Tables a pull or a replica check may name. */
 #define WIRE_MAX_TABLES 64
 

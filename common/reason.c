@@ -155,6 +155,12 @@ static const struct reason_row reasons[R_COUNT] = {
 	    "本设备已有 %1 条冲突等待街道处理；街道处理之前不再接收新的冲突",
 	    "this device already has %1 open conflicts waiting for the street; nothing more is "
 	    "queued until the street settles them" },
+	[R_RECOVERED] = { "recovered_differs", 3,
+	    "服务器恢复备份后，本设备补传的 %1 记录 %2（恢复前版本 %3）与服务器此后收到的修改不同；"
+	    "两边都已保留，待街道处理",
+	    "after the server was restored from a backup, this device's copy of %1 row %2 (version "
+	    "%3 before the restore) differs from what the server has taken since; both are kept for "
+	    "the street" },
 	[R_REUSED_SEQ] = { "reused_sequence", 1,
 	    "本设备的序号 %1 已被另一项修改使用（副本是否从备份恢复，或凭据在另一台电脑上使用？）；"
 	    "整项修改已保留，待街道处理",

@@ -210,6 +210,7 @@
 	X("newer_wins",     "新值优先", NOAL) \
 	X("transferred",    "已转出", NOAL) \
 	X("reused_seq",     "序号重用", NOAL) \
+	X("recovered",      "恢复补传", NOAL) \
 	X("queue_full",     "冲突过多", NOAL) \
 	X("scope",          "超出范围", NOAL) \
 	X("invalid",        "数据无效", NOAL) \

@@ -749,6 +749,7 @@ handle_hello(struct session *s, const Tongxin__Envelope *env)
 	const Tongxin__Hello *h = env->hello;
 	Tongxin__Envelope out = TONGXIN__ENVELOPE__INIT;
 	Tongxin__Welcome w = TONGXIN__WELCOME__INIT;
+	struct store_epoch ep;
 
 	if (s->refuse_code != 0) {
 		session_fail(s, env->id, s->refuse_code, "%s", s->refuse_msg);
@@ -781,6 +782,10 @@ handle_hello(struct session *s, const Tongxin__Envelope *env)
 	w.last_seq = store_device_last_seq(s->srv->store, s->dev.id);
 	/* The street's zone, so the office's "today" is the server's (tongxin keeps it). */
 	w.time_zone = (char *)conf_time_zone(&s->srv->conf);
+	store_epoch(s->srv->store, &ep);
+	w.epoch = ep.epoch;
+	w.restored_version = ep.restored_version;
+	w.version_floor = ep.version_floor;
 	out.id = env->id;
 	out.body_case = TONGXIN__ENVELOPE__BODY_WELCOME;
 	out.welcome = &w;
@@ -1099,6 +1104,30 @@ handle_replica_check(struct session *s, const Tongxin__Envelope *env)
 	tongxin__replica_check_result__free_unpacked(resp, NULL);
 }
 
+/*
+ * A replica that saw the database's new epoch sends back what the restored
+ * server may lack (store_recover). The session's own scope bounds every row.
+ */
+static void
+handle_recover(struct session *s, const Tongxin__Envelope *env)
+{
+	Tongxin__RecoverResponse *resp;
+	struct store_actor a;
+	char err[512] = "";
+
+	fill_actor(s, &a);
+	if (store_recover(s->srv->store, &a, env->recover, &resp, err, sizeof err) != 0) {
+		admin_error(s, env->id, TONGXIN__ERROR_CODE__ERR_BAD_REQUEST, "recover", err);
+		return;
+	}
+	if (resp->applied || resp->conflicts || resp->rejected)
+		log_info("%s: recovery: %u rows written, %u known, %u queued as conflicts, "
+		    "%u refused%s", who(s), resp->applied, resp->known, resp->conflicts,
+		    resp->rejected, env->recover->done ? " (done)" : "");
+	reply(s, env->id, TONGXIN__ENVELOPE__BODY_RECOVER_RESULT, resp);
+	tongxin__recover_response__free_unpacked(resp, NULL);
+}
+
 /* --- bounds of every body, checked before its handler --------------------- */
 
 /*
@@ -1246,6 +1275,25 @@ check_replica_check(const Tongxin__Envelope *env, struct check *c)
 }
 
 static int
+check_recover(const Tongxin__Envelope *env, struct check *c)
+{
+	const Tongxin__RecoverRequest *r = env->recover;
+	char where[64];
+
+	if (check_str(c, "recover", "epoch", r->epoch, WIRE_MAX_IDENT) != 0 ||
+	    check_count(c, "recover", "rows", r->n_rows, WIRE_MAX_RECOVER_ROWS) != 0)
+		return -1;
+	for (size_t i = 0; i < r->n_rows; i++) {
+		snprintf(where, sizeof where, "recover: row %zu", i);
+		if (check_str(c, where, "row_id", r->rows[i]->row_id, WIRE_MAX_ROW_ID) != 0 ||
+		    check_count(c, where, "values", r->rows[i]->n_values, WIRE_MAX_COLS) != 0 ||
+		    check_values(c, where, "values", r->rows[i]->values, r->rows[i]->n_values) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
 check_conflict_list(const Tongxin__Envelope *env, struct check *c)
 {
 	const Tongxin__ConflictFilter *f = env->conflict_list->filter;
@@ -1300,6 +1348,7 @@ static const struct {
 	{ TONGXIN__ENVELOPE__BODY_PULL, S_READY, 0, check_pull, handle_pull },
 	{ TONGXIN__ENVELOPE__BODY_REPLICA_CHECK, S_READY, 0, check_replica_check,
 	  handle_replica_check },
+	{ TONGXIN__ENVELOPE__BODY_RECOVER, S_READY, 0, check_recover, handle_recover },
 	{ TONGXIN__ENVELOPE__BODY_CONFLICT_LIST, S_READY, 1, check_conflict_list,
 	  handle_conflict_list },
 	{ TONGXIN__ENVELOPE__BODY_CONFLICT_SHOW, S_READY, 1, check_conflict_show,

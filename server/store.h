@@ -175,6 +175,64 @@ int64_t store_count(struct store *s, const char *what);
 int store_backup(struct store *s, const char *file, int64_t *bytes, uint64_t *max_version,
     char *err, size_t errlen);
 
+/* --- restore and recovery (store_restore.c) --- */
+
+/* Versions a restore skips: more than a street hands out between a backup and a restore. */
+#define RESTORE_VERSION_GAP (UINT64_C(1) << 32)
+
+/*
+ * The database's epoch: a random id made when the database is made (or
+ * first opened by a tongxind that knows epochs) and renewed by every
+ * restore. After a restore, restored_version is the highest version the
+ * restored copy held and version_floor the version the server went on
+ * from: versions in between were handed out before the restore and lost
+ * with it, and replicas holding rows at such versions send them back
+ * (store_recover). Both 0 for a database never restored.
+ */
+struct store_epoch {
+	char epoch[40];
+	uint64_t restored_version;
+	uint64_t version_floor;
+};
+void store_epoch(struct store *s, struct store_epoch *e);
+
+/*
+ * Take a replica's recovered rows (see RecoverRequest in the proto): each
+ * is written where the server's row is still as restored, or as recovered
+ * from an older version; known where the server holds it already or a
+ * newer state; queued as a conflict ("recovered") where the server's row
+ * changed since the restore; refused on shape, scope or a domain rule,
+ * exactly as a push would be. Repeating a request changes nothing more.
+ * Committed durably before 0 returns; *out is a new message. -1 with err
+ * for a request that cannot be taken at all (no restore, another epoch).
+ */
+int store_recover(struct store *s, const struct store_actor *who,
+    const Tongxin__RecoverRequest *req, Tongxin__RecoverResponse **out, char *err,
+    size_t errlen);
+
+/* What store_restore did. */
+struct store_restore_report {
+	struct store_epoch epoch;        /* the new epoch */
+	char street_code[65];
+	char aside[4200];               /* where the replaced database was kept ("" if none) */
+	int replaced_readable;          /* the replaced database could be read */
+	int devices_added;              /* enrolled after the backup: carried over */
+	int devices_revoked;            /* revoked after the backup: carried over */
+};
+
+/*
+ * Put the backup file in place of dir's database (tongxind must not be
+ * serving dir: the caller holds its lock). The backup is checked whole
+ * and must be a tongxind database of this schema (and of this street, when
+ * the database it replaces can be read). The replaced database is renamed
+ * aside, never deleted. The restored database gets a new epoch and goes on
+ * from a version above any the replaced one handed out; the devices
+ * enrolled or revoked since the backup are carried over from the replaced
+ * database when it can be read. The certificates in dir are not touched.
+ */
+int store_restore(const char *dir, const char *file, struct store_restore_report *rep,
+    char *err, size_t errlen);
+
 /* --- the session layer's questions (store_session.c) --- */
 
 /* Create the session layer's tables if they are missing (every store_open). */

@@ -106,7 +106,13 @@ struct store {
 	sqlite3_stmt *device_by_serial;   /* store_device_by_serial's */
 	sqlite3_stmt *replica_bound;      /* store_session.c's device_replica lookup */
 	sqlite3_stmt *device_revoked;     /* store_devices_revoked's */
+	/* The database's epoch (meta): see store_epoch and store_restore.c. */
+	struct store_epoch epoch;
+	sqlite3_stmt *recovered_get, *recovered_put;   /* store_recover's, prepared when first used */
 };
+
+/* Make the restore bookkeeping (epoch, recovered rows) on open (store_restore.c). -1 on error. */
+int store_epoch_init(struct store *s, char *err, size_t errlen);
 
 /* A row as the server holds it. */
 struct srow {
@@ -196,6 +202,18 @@ int result_set_reason(Tongxin__TxnResult *res, const struct reason *r);
 int reason_args_copy(const struct reason *r, uint32_t *code, char ***args, size_t *nargs);
 /* Pack a transaction into a malloc'd buffer of *n bytes. */
 uint8_t *pack_txn(const Tongxin__Txn *tx, size_t *n);
+/* Run a kept statement without results. 0, or -1 (logged). */
+int step_once(sqlite3_stmt *st);
+/*
+ * Keep a whole transaction in the conflict queue with status ("open", or
+ * "auto" with loser): raw, its bytes as received (NULL: tx is packed). The
+ * new conflict's id goes to id. -1 on a database error.
+ */
+int conflict_record(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx,
+    const ProtobufCBinaryData *raw, struct txn_verdict *vd, const char *status,
+    const char *loser, char id[ID_TEXT_LEN + 1]);
+/* Whether a device has as many open conflicts as the queue takes from one device; -1 on error. */
+int conflict_queue_full(struct store *s, const char *device_id);
 
 /*
  * Apply one change. force (administrators settling a conflict) skips the

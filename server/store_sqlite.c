@@ -412,7 +412,7 @@ store_open(const char *dir, int create, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot prepare statements: %s", sqlite3_errmsg(s->db));
 		goto fail;
 	}
-	if (store_session_init(s, err, errlen) != 0)
+	if (store_session_init(s, err, errlen) != 0 || store_epoch_init(s, err, errlen) != 0)
 		goto fail;
 	return s;
 fail:
@@ -1373,7 +1373,7 @@ pack_txn(const Tongxin__Txn *tx, size_t *n)
  * Keep a whole transaction in the conflict queue: raw, its bytes as
  * received (NULL: pack tx), so nothing is packed again.
  */
-static int
+int
 conflict_record(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx,
     const ProtobufCBinaryData *raw, struct txn_verdict *vd, const char *status,
     const char *loser, char id[ID_TEXT_LEN + 1])
@@ -1457,7 +1457,7 @@ txn_digest(const Tongxin__Txn *tx, const ProtobufCBinaryData *raw, uint8_t out[3
 }
 
 /* Run a kept statement without results. 0, or -1 (logged). */
-static int
+int
 step_once(sqlite3_stmt *st)
 {
 	int rc = sqlite3_step(st);
@@ -1601,7 +1601,7 @@ apply_changes(struct store *s, const struct store_actor *who, const Tongxin__Txn
  * Whether device has as many open conflicts as the queue takes from one
  * device: an office cannot fill the street's queue. -1 on error.
  */
-static int
+int
 conflict_queue_full(struct store *s, const char *device_id)
 {
 	int rc, full;

@@ -1,5 +1,6 @@
 /*
- * tongxind.c - the server's command line: init, enroll, revoke, serve.
+ * tongxind.c - the server's command line: init, enroll, revoke, serve, devices,
+ * check, backup, restore.
  *
  * Exit codes: 0 success, 1 the command failed (message on stderr),
  * 2 usage error.
@@ -7,10 +8,12 @@
 #include "server.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -38,6 +41,8 @@ static int cmd_serve(int, char **);
 static int cmd_devices(int, char **);
 static int cmd_check(int, char **);
 static int cmd_backup(int, char **);
+static int cmd_restore(int, char **);
+static int tongxind_lock(const char *dir, char *err, size_t errlen);
 
 static const struct command commands[] = {
 	{ "init", "init DIR --street NAME [--code CODE] [--listen HOST:PORT]",
@@ -104,6 +109,15 @@ static const struct command commands[] = {
 	  "while the server runs: the copy is one moment of the database, taken without\n"
 	  "stopping sessions or pushes, and read back whole before it is called done.\n"
 	  "Keep it with ca.key and ca.crt, which the copy does not hold.\n", cmd_backup },
+	{ "restore", "restore DIR FILE",
+	  "Put the backup FILE in place of DIR's database while the server is stopped.\n"
+	  "The backup is checked whole and must be of this street; the database it\n"
+	  "replaces is kept beside it (tongxind.db.replaced-TIME), never deleted, and\n"
+	  "devices enrolled or revoked since the backup are carried over from it when\n"
+	  "it can be read. The certificates in DIR stay as they are. The restored\n"
+	  "database gets a new epoch: at its next sync every device sends back the\n"
+	  "changes the server took after the backup, so nothing it acknowledged is lost.\n",
+	  cmd_restore },
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -441,7 +455,8 @@ cmd_serve(int argc, char **argv)
 		{ "log-level", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	struct serve_opts o;
-	int ch, *slot, max, lvl;
+	int ch, *slot, max, lvl, lock, rc;
+	char err[4400];
 
 	memset(&o, 0, sizeof o);
 	o.shutdown_grace_s = 10;
@@ -485,7 +500,14 @@ cmd_serve(int argc, char **argv)
 		return usage_cmd("serve", 0);
 	}
 	log_init("tongxind", LOG_LEVEL_INFO, LOG_STAMPS | LOG_LEVELS | LOG_JOURNAL);
-	return server_run(argv[optind], &o);
+	/* Held until the process ends: restore waits for it, a second serve is refused. */
+	if ((lock = tongxind_lock(argv[optind], err, sizeof err)) < 0) {
+		log_error("%s", err);
+		return 1;
+	}
+	rc = server_run(argv[optind], &o);
+	close(lock);
+	return rc;
 }
 
 static int
@@ -598,6 +620,76 @@ cmd_backup(int argc, char **argv)
 	    "checked whole.\nKeep it with %s/ca.key and ca.crt, which it does not hold.\n",
 	    text_show(argv[1]), text_show(argv[2]), (double)bytes / 1e6,
 	    (unsigned long long)version, text_show(argv[1]));
+	return 0;
+}
+
+/*
+ * Hold DIR's lock (DIR/tongxind.lock, flock) for the life of the process:
+ * serve and restore take it, so a database is never restored under a
+ * running server, nor served twice. -1 with err when another holds it.
+ */
+static int
+tongxind_lock(const char *dir, char *err, size_t errlen)
+{
+	char path[4096];
+	int fd;
+
+	snprintf(path, sizeof path, "%s/tongxind.lock", dir);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+		snprintf(err, errlen, "cannot open %s: %s", text_show(path), strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		snprintf(err, errlen, errno == EWOULDBLOCK ? "a tongxind is serving %s (it holds %s); "
+		    "stop it first (systemctl stop tongxind)" : "cannot lock %s (%s): %s",
+		    text_show(dir), text_show(path), strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int
+cmd_restore(int argc, char **argv)
+{
+	struct store_restore_report rep;
+	char err[1024] = "";
+	int lock;
+
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
+		return usage_cmd("restore", 1);
+	if (argc != 3)
+		return usage_cmd("restore", 0);
+	if ((lock = tongxind_lock(argv[1], err, sizeof err)) < 0) {
+		fprintf(stderr, "tongxind restore: 服务器正在运行，未恢复。%s\n", err);
+		return 1;
+	}
+	if (store_restore(argv[1], argv[2], &rep, err, sizeof err) != 0) {
+		fprintf(stderr, "tongxind restore: 未恢复，数据库保持原样。Nothing was changed: %s\n",
+		    err);
+		close(lock);
+		return 1;
+	}
+	close(lock);
+	printf("已从备份恢复 Restored %s into %s/tongxind.db (street %s).\n",
+	    text_show(argv[2]), text_show(argv[1]), text_show(rep.street_code));
+	printf("  备份的数据截至版本 %llu。服务器在备份之后接受的修改，由各设备下次同步时补传。\n"
+	    "  The backup holds every change up to version %llu. What the server took after\n"
+	    "  the backup, each device sends back at its next sync (new epoch %s;\n"
+	    "  versions go on above %llu).\n",
+	    (unsigned long long)rep.epoch.restored_version,
+	    (unsigned long long)rep.epoch.restored_version, rep.epoch.epoch,
+	    (unsigned long long)rep.epoch.version_floor);
+	if (rep.aside[0])
+		printf("  原数据库保存在 The replaced database is kept as %s\n", text_show(rep.aside));
+	if (rep.replaced_readable)
+		printf("  设备 Devices: %d enrolled and %d revoked since the backup, carried over.\n",
+		    rep.devices_added, rep.devices_revoked);
+	else
+		printf("  注意 The replaced database could not be read: enrol again the devices\n"
+		    "  enrolled since the backup, and REVOKE AGAIN every device revoked since then.\n");
+	printf("Start the server again: systemctl start tongxind (or tongxind serve %s).\n",
+	    text_show(argv[1]));
 	return 0;
 }
 
