@@ -582,9 +582,16 @@ welcome_copy(struct conn *c, const Tongxin__Welcome *w, void *arg)
 	snprintf(hs->epoch, sizeof hs->epoch, "%s", w->epoch);
 	hs->restored_version = w->restored_version;
 	hs->version_floor = w->version_floor;
-	if (hs->stored_epoch[0] == '\0' || strcmp(hs->stored_epoch, w->epoch) == 0)
+	if (strcmp(hs->stored_epoch, w->epoch) == 0)
 		return 0;
-	/* Another epoch: the server's database was restored since this replica last synced. */
+	/*
+	 * Another epoch: the server's database was restored since this replica
+	 * last synced. A replica that never knew an epoch (from before them, or
+	 * new) recovers too when the server was ever restored: what it holds of
+	 * the lost versions (nothing, if it is new) goes back.
+	 */
+	if (hs->stored_epoch[0] == '\0' && w->restored_version == 0)
+		return 0;
 	if (w->restored_version == 0 || w->version_floor <= w->restored_version)
 		return conn_fail(c, SYNC_REFUSED, "服务器的数据库已被另一个替换（不是从备份恢复），本副本不能与之同步。"
 		    "The server's database was replaced by another one, not restored from a backup; "

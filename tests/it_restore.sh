@@ -9,7 +9,8 @@
 # SQ02 (c1) is enrolled only now and imports 10 members; the administrator
 # and c1 edit the same education, so c1's change waits in the conflict queue; a
 # device d1 enrolled before the backup is revoked. SQ01 then edits an
-# address without syncing. The server is stopped and the backup restored.
+# address without syncing (and its replica forgets the epoch, as one made by
+# a tongxin from before epochs would). The server is stopped and the backup restored.
 #   - restore refuses while the server runs, refuses a file that is not a
 #     tongxind database (changing nothing), and otherwise keeps the replaced
 #     database aside, carries over c1's enrolment and d1's revocation;
@@ -84,6 +85,8 @@ must tx admin sync -q
 acked=$(srvq "SELECT count(*) FROM member WHERE _deleted = 0")
 [ "$acked" = 34 ] || fail "before the restore the server holds $acked live members, not 34"
 must tx b member edit 党员AAAAA --address 和平路1号
+# b1's replica as a tongxin from before epochs left it: it knows none, and recovers all the same.
+sqlite3 "$D/b.db" "DELETE FROM meta WHERE key = 'epoch'" || fail "cannot edit b1's replica"
 
 step "restore refuses while the server runs"
 run "$OUT" "$TONGXIND" restore "$D/srv" "$D/street.bak"
