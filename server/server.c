@@ -67,6 +67,7 @@
 #include "metrics.h"
 #include "pbwire.h"
 #include "pki.h"
+#include "reason.h"
 #include "schema.h"
 #include "store.h"
 #include "tls.h"
@@ -885,6 +886,13 @@ handle_push(struct session *s, const Tongxin__Envelope *env)
 		return;
 	}
 	for (size_t i = 0; i < resp->n_results; i++) {
+		const Tongxin__TxnResult *res = resp->results[i];
+		/* A write outside the device's organisation is a security event, logged alone. */
+		if (res->status == TONGXIN__TXN_RESULT__STATUS__REJECTED && !res->duplicate &&
+		    (res->reason_code == R_UNSEEN_ROW || res->reason_code == R_UNSEEN_REF ||
+		    res->reason_code == R_MOVE_OUT))
+			log_warnx("%s: out-of-scope write refused: transaction %llu: %s", who(s),
+			    (unsigned long long)res->seq, res->reason);
 		counts[resp->results[i]->status & 3]++;
 		dups += resp->results[i]->duplicate;
 		/* The metrics count each transaction once: a duplicate is "known", not its status. */

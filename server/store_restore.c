@@ -231,7 +231,9 @@ rec_note(const struct store_actor *who, const Tongxin__Row *in, const char *what
 	char en[REASON_TEXT_MAX];
 
 	reason_text(why, REASON_EN, en, sizeof en);
-	log_info("store: recovery from %s: %s/%s (version %llu) %s: %s",
+	/* Outside the device's organisation: a security event (warning), as on the push path. */
+	(why->code == R_UNSEEN_ROW || why->code == R_UNSEEN_REF || why->code == R_MOVE_OUT ?
+	    log_warnx : log_info)("store: recovery from %s: %s/%s (version %llu) %s: %s",
 	    who->device_name ? who->device_name : who->device_id,
 	    in->table < TBL_COUNT ? schema_tables[in->table].name : "?", in->row_id,
 	    (unsigned long long)in->version, what, en);
@@ -273,7 +275,7 @@ recover_row(struct store *s, const struct store_actor *who, const Tongxin__Row *
 	/* Scope before anything is said about the row: a device learns nothing outside it. */
 	if (r.exists && !in_scope(r.scope, who->scope) && !in_scope(r.scope2, who->scope)) {
 		refuse_unseen(&vd, &schema_tables[in->table], NULL, in->row_id);
-		rec_note(who, in, "refused", &vd.why);
+		rec_note(who, in, "refused (out of scope)", &vd.why);
 		srow_clear(&r);
 		return REC_REJECTED;
 	}
