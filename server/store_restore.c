@@ -734,6 +734,17 @@ store_restore(const char *dir, const char *file, struct store_restore_report *re
 		snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
 		goto out;
 	}
+	/*
+	 * Run as root for a service that runs as its own user: the restored
+	 * database belongs to whoever owned the one it replaces (else the
+	 * folder's owner), or the service could not open it.
+	 */
+	if (geteuid() == 0 && (stat(path, &sb) == 0 || stat(dir, &sb) == 0) &&
+	    (sb.st_uid != 0 || sb.st_gid != 0) && fchown(fd, sb.st_uid, sb.st_gid) != 0) {
+		snprintf(err, errlen, "cannot give %s to its owner: %s", tmp, strerror(errno));
+		close(fd);
+		goto out;
+	}
 	close(fd);
 	made = 1;
 	if (sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {

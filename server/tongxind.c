@@ -632,13 +632,18 @@ static int
 tongxind_lock(const char *dir, char *err, size_t errlen)
 {
 	char path[4096];
+	struct stat sb;
 	int fd;
 
 	snprintf(path, sizeof path, "%s/tongxind.lock", dir);
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+	if ((fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0600)) < 0) {
 		snprintf(err, errlen, "cannot open %s: %s", text_show(path), strerror(errno));
 		return -1;
 	}
+	/* Made by root (a restore) in a service user's folder: the service must open it too. */
+	if (geteuid() == 0 && fstat(fd, &sb) == 0 && sb.st_uid == 0 && stat(dir, &sb) == 0 &&
+	    sb.st_uid != 0 && fchown(fd, sb.st_uid, sb.st_gid) != 0)
+		log_warn("cannot give %s to the folder's owner", text_show(path));
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
 		snprintf(err, errlen, errno == EWOULDBLOCK ? "a tongxind is serving %s (it holds %s); "
 		    "stop it first (systemctl stop tongxind)" : "cannot lock %s (%s): %s",
