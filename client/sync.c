@@ -26,7 +26,9 @@
 #include "log.h"
 #include "pbwire.h"
 #include "sync_int.h"
+#include "text.h"
 #include "tls.h"
+#include "tz.h"
 
 #define PUSH_BATCH_TXNS 256
 #define PUSH_BATCH_BYTES (4u * 1024u * 1024u)
@@ -617,6 +619,15 @@ welcome_record(struct conn *c, struct replica *r, struct hello_state *hs)
 	    db_meta_set(replica_db(r), "time_zone", hs->tz) != 0))
 		return conn_fail(c, SYNC_LOCAL, "cannot write the replica: %s",
 		    sqlite3_errmsg(replica_db(r)));
+	/*
+	 * A new zone takes effect now, not at the next open: the web desk keeps
+	 * its replica open. One this machine does not know keeps its own.
+	 */
+	if (hs->tz[0] && strcmp(hs->tz, hs->stored_tz) != 0 &&
+	    tz_use(hs->tz, true, err, sizeof err) != 0)
+		log_info("sync: the street's time zone \"%s\" is not known here (%s); today is "
+		    "this computer's", text_show(hs->tz), err);
+	err[0] = '\0';
 	/* The first epoch this replica meets is its own; a new one waits for the recovery. */
 	if (hs->epoch[0] && !hs->recover && strcmp(hs->epoch, hs->stored_epoch) != 0) {
 		if (rep_epoch_adopt(r, hs->epoch, false, err, sizeof err) != 0)
