@@ -166,6 +166,11 @@ for n in b c admin; do
 	expect_contains "$OUT" "match"
 	expect_not_contains "$OUT" "服务器已从备份恢复"
 done
+# The figures of the closing note: what each device sent back, and duplicates (0).
+sqlite3 -separator ' ' "$D/srv/tongxind.db" "SELECT '# recovered from ' || d.name || ':',
+	r.applied, 'written,', r.known, 'known,', r.conflicts, 'conflicts,', r.rejected, 'refused'
+	FROM recovery r JOIN device d ON d.id = r.device_id ORDER BY d.name"
+echo "# duplicates: $(srvq "SELECT count(*) - count(DISTINCT id_number) FROM member")"
 expect_contains "$TX_SERVER_LOG" "b1 finished its recovery after the restore"
 expect_contains "$TX_SERVER_LOG" "c1 finished its recovery after the restore"
 stop_server
