@@ -283,24 +283,30 @@ recover_row(struct store *s, const struct store_actor *who, const Tongxin__Row *
 		srow_clear(&r);
 		return REC_ERROR;
 	}
-	if (!rec_change_build(in, &r, &rc)) {
-		srow_clear(&r);
-		return REC_KNOWN;   /* the server holds this state already */
-	}
 	/*
 	 * Untouched since the restore, or since it was recovered from an older
 	 * version: the copy from the later version wins. Changed since: both
 	 * kept for the street.
 	 */
-	as_restored = !r.exists || r.version <= e->restored_version;
-	if (rec.found) {
+	if (rec.found && in->version <= rec.origin) {
 		/* Recovered from this version or a later one: the server has it, and maybe more since. */
-		if (in->version <= rec.origin) {
-			srow_clear(&r);
-			return REC_KNOWN;
-		}
-		if (r.version == rec.version)
-			as_restored = 1;
+		srow_clear(&r);
+		return REC_KNOWN;
+	}
+	as_restored = !r.exists || r.version <= e->restored_version ||
+	    (rec.found && r.version == rec.version);
+	if (!rec_change_build(in, &r, &rc)) {
+		/*
+		 * The server holds this state already. Where it holds it as
+		 * restored, remember the version it was confirmed at: an older
+		 * copy from another device must not replace it later.
+		 */
+		out = REC_KNOWN;
+		if (r.exists && as_restored && recovered_put(s, (int)in->table, in->row_id,
+		    in->version, r.version, who->device_id) != 0)
+			out = REC_ERROR;
+		srow_clear(&r);
+		return out;
 	}
 	cp = &rc.c;
 	tx.hlc = s->hlc;
