@@ -70,6 +70,7 @@ enum {
 	M_T1, M_T2,      /* rule 5, replica side (stretch 0) */
 	M_W, M_W2,       /* rules 7 and 8 (stretch 2) */
 	M_BACK,          /* rule 1: changed after the backup and changed back (phone P(40)) */
+	M_MOVE,          /* rule 4: a recovered copy that moves the member to SQ02 */
 	M_COUNT,
 	/* New rows, made by the test (values in XV). */
 	NEW_OK = 100,      /* a valid member of SQ01B1 (RB: applied) */
@@ -231,7 +232,8 @@ row_set(Tongxin__Row *row, const char *col, const char *val)
 	Tongxin__Value v;
 
 	tongxin__value__free_unpacked(row->values[k], NULL);
-	value_set_text(&v, val);
+	/* "@SQ02B1": the id of SQ02's branch, known only at run time. */
+	value_set_text(&v, strcmp(val, "@SQ02B1") == 0 ? sq02b1 : val);
 	row->values[k] = hx_value_dup(&v);
 }
 
@@ -346,6 +348,7 @@ struct rcase {
 	int chk_row;                     /* afterwards: this member's column ... */
 	const char *chk_col, *chk_val;   /* ... holds this text ("1" for _deleted) */
 	void (*extra)(const struct rcase *k);
+	void (*pre)(void);               /* run before the request (an ordinary change) */
 };
 
 /* Rule 1: the recovered table remembers the version a row came from. */
@@ -354,6 +357,17 @@ recovered_origin(int row)
 {
 	return (uint64_t)srv_int("SELECT coalesce((SELECT origin FROM recovered WHERE row_id = ?1),"
 	    " 0)", row_id_of(row), NULL);
+}
+
+/* The street changes a row recovered before (an ordinary push after the recovery). */
+static void
+pre_change_recovered(void)
+{
+	dev_sync(&A, &S, NULL);
+	dev_begin(&A);
+	dev_update1(&A, TBL_MEMBER, MID[M_V1_FIRST], "job", "恢复后街道改的岗位", 0);
+	dev_commit(&A);
+	dev_sync(&A, &S, NULL);
 }
 
 static void
@@ -462,6 +476,16 @@ extra_no_row(const struct rcase *k)
 	    NULL) == 0, "%s: the refused row is on the server", k->what);
 }
 
+/* Rule 4: the member is still in SQ01's branch. */
+static void
+extra_not_moved(const struct rcase *k)
+{
+	char org[ID_TEXT_LEN + 1];
+
+	srv_col(k->rows[0].row, "org_id", org, sizeof org);
+	H_CHECK(strcmp(org, sq01b1) == 0, "%s: the member moved to %s", k->what, org);
+}
+
 /* Rule 4: a valid insert in the device's own scope is there (the control of the refusals). */
 static void
 extra_row_there(const struct rcase *k)
@@ -518,6 +542,10 @@ static const struct rcase CASES[] = {
 	  .known = 1, .unchanged = 1, .chk_row = M_BACK, .chk_col = "phone", .chk_val = P(40) },
 
 	/* Rule 2: a row the server changed since the restore (the street edited its job). */
+	{ "rule 2: a later copy of a row changed since its recovery is queued, not written", D_RB,
+	  { { M_V1_FIRST, V_RV, 250, 0, "phone", P(14), NULL, NULL } },
+	  .conflicts = 1, .chk_row = M_V1_FIRST, .chk_col = "phone", .chk_val = P(12),
+	  .extra = extra_queued_once, .pre = pre_change_recovered },
 	{ "rule 2: a differing copy of a changed row is queued as \"recovered\"", D_RB,
 	  { { M_CHANGED, V_RV, 300, 0, "phone", P(31), "job", JOB0 } },
 	  .conflicts = 1, .chk_row = M_CHANGED, .chk_col = "job", .chk_val = "街道改后岗位",
@@ -567,6 +595,9 @@ static const struct rcase CASES[] = {
 	  { { M_V1_FIRST, V_RV, 300, 1, NULL, NULL, NULL, NULL } },
 	  .rejected = 1, .unchanged = 1, .chk_row = M_V1_FIRST, .chk_col = "_deleted",
 	  .chk_val = "0" },
+	{ "rule 4: a copy that moves an own row into another community is refused", D_RB,
+	  { { M_MOVE, V_RV, 300, 0, "org_id", "@SQ02B1", NULL, NULL } },
+	  .rejected = 1, .unchanged = 1, .extra = extra_not_moved },
 	{ "rule 4: a forged insert into another community is refused", D_RE,
 	  { { NEW_FORGED, V_RV, 300, 0, NULL, NULL, NULL, NULL } },
 	  .rejected = 1, .unchanged = 1, .extra = extra_no_row },
@@ -594,6 +625,9 @@ static const struct rcase CASES[] = {
 	  D_RC, { { M_V2_FIRST, V_RV, 220, 0, "phone", P(23), NULL, NULL } },
 	  .known = 1, .unchanged = 1, .chk_row = M_V2_FIRST, .chk_col = "_deleted",
 	  .chk_val = "1" },
+	{ "rule 5: a live copy of a row the restored server holds deleted brings it back", D_RB,
+	  { { M_T2, V_RV, 300, 0, "job", "恢复的岗位", NULL, NULL } },
+	  .applied = 1, .chk_row = M_T2, .chk_col = "_deleted || job", .chk_val = "0恢复的岗位" },
 	{ "rule 5: a tombstone of a row changed since is queued", D_RB,
 	  { { M_DEL_CHANGED, V_RV, 400, 1, NULL, NULL, NULL, NULL } },
 	  .conflicts = 1, .extra = extra_tomb_queued },
@@ -636,6 +670,8 @@ case_run(const struct rcase *k)
 			rows[n++] = row_make(&k->rows[i]);
 	}
 	H_CHECK(id_new(other) == 0, "id_new");
+	if (k->pre != NULL)
+		k->pre();
 	state_take(before, sizeof before);
 	recover_send(k->dev, k->other_epoch ? other : EP.epoch, rows, n, k->done, &a);
 	h_log("%s: %s", k->what, a.rc == 0 ? "answered" : a.err);
