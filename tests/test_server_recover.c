@@ -30,8 +30,10 @@
  *
  * Each case's check names its rule. A rule found not to hold and reported
  * is marked KNOWN BUG where it is checked: the test says so, runs the other
- * cases and fails at the end (at the time of writing: take-office on a
- * "recovered" conflict is refused, see extra_take_office).
+ * cases and fails at the end. At the time of writing two: take-office on
+ * a "recovered" conflict is refused (extra_take_office), and a recovered
+ * copy sent again after the street settled its conflict is queued again
+ * (the case marked .soft).
  */
 #include "sync_harness.h"
 #include "hostile.h"
@@ -349,6 +351,7 @@ struct rcase {
 	const char *chk_col, *chk_val;   /* ... holds this text ("1" for _deleted) */
 	void (*extra)(const struct rcase *k);
 	void (*pre)(void);               /* run before the request (an ordinary change) */
+	int soft;                        /* a KNOWN BUG: the counts' check is reported, not fatal */
 };
 
 /* Rule 1: the recovered table remembers the version a row came from. */
@@ -357,6 +360,23 @@ recovered_origin(int row)
 {
 	return (uint64_t)srv_int("SELECT coalesce((SELECT origin FROM recovered WHERE row_id = ?1),"
 	    " 0)", row_id_of(row), NULL);
+}
+
+static int admin_resolve(const char *cid, Tongxin__ConflictResolveRequest__Decision decision,
+    char *err, size_t errlen);
+
+/* The street keeps its own row against RB's recovered tombstone of M_DEL_CHANGED. */
+static void
+pre_keep_server(void)
+{
+	char cid[ID_TEXT_LEN + 1], err[1024];
+	sqlite3 *db = srv_db(&S);
+
+	h_sql_text(db, "SELECT id FROM conflict WHERE kind = 'recovered' AND status = 'open' AND"
+	    " row_id = ?1", MID[M_DEL_CHANGED], cid, sizeof cid);
+	sqlite3_close(db);
+	H_CHECK(cid[0] && admin_resolve(cid, TONGXIN__CONFLICT_RESOLVE_REQUEST__DECISION__KEEP_SERVER,
+	    err, sizeof err) == 0, "keep-server on the recovered tombstone %s: %s", cid, err);
 }
 
 /* The street changes a row recovered before (an ordinary push after the recovery). */
@@ -632,6 +652,11 @@ static const struct rcase CASES[] = {
 	  { { M_DEL_CHANGED, V_RV, 400, 1, NULL, NULL, NULL, NULL } },
 	  .conflicts = 1, .extra = extra_tomb_queued },
 
+	{ "rule 2: the same copy again after the street kept its own row is known, not queued "
+	  "again", D_RB, { { M_DEL_CHANGED, V_RV, 400, 1, NULL, NULL, NULL, NULL } },
+	  /* KNOWN BUG (reported): recovered_queued looks at open conflicts only. */
+	  .known = 1, .unchanged = 1, .soft = 1, .pre = pre_keep_server },
+
 	/* Rule 6: after the device's last batch, nothing more from it. */
 	{ "rule 6: the last batch is taken and finishes the device's recovery", D_RB,
 	  { { M_DONE, V_RV, 500, 0, "phone", P(92), NULL, NULL } },
@@ -681,8 +706,15 @@ case_run(const struct rcase *k)
 		    "an Error" : "no answer", a.code, a.err);
 	} else {
 		H_CHECK(a.rc == 0, "%s: no RecoverResponse: %s (code %d)", k->what, a.err, a.code);
-		H_CHECK(k->totals || (a.applied == k->applied && a.known == k->known &&
-		    a.conflicts == k->conflicts && a.rejected == k->rejected), "%s: answered %u applied,"
+		int same = k->totals || (a.applied == k->applied && a.known == k->known &&
+		    a.conflicts == k->conflicts && a.rejected == k->rejected);
+		if (!same && k->soft) {
+			known_bug(__LINE__, "%s: answered %u applied, %u known, %u conflicts, %u "
+			    "rejected; expected %u, %u, %u, %u", k->what, a.applied, a.known,
+			    a.conflicts, a.rejected, k->applied, k->known, k->conflicts, k->rejected);
+			goto out;
+		}
+		H_CHECK(same, "%s: answered %u applied,"
 		    " %u known, %u conflicts, %u rejected; expected %u, %u, %u, %u", k->what,
 		    a.applied, a.known, a.conflicts, a.rejected, k->applied, k->known, k->conflicts,
 		    k->rejected);
@@ -700,6 +732,7 @@ case_run(const struct rcase *k)
 	}
 	if (k->extra != NULL)
 		k->extra(k);
+out:
 	for (size_t i = 0; i < n; i++)
 		tongxin__row__free_unpacked(rows[i], NULL);
 	free(rows);
