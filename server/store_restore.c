@@ -137,20 +137,25 @@ recovered_put(struct store *s, int t, const char *id, uint64_t origin, uint64_t 
 	return r == SQLITE_DONE ? 0 : -1;
 }
 
-/* Whether the device already queued this row's recovered copy (a repeated recovery). */
+/*
+ * Whether the device already queued this copy of the row (the same
+ * version), settled or not: a repeated recovery does not queue it again.
+ */
 static int
-recovered_queued(struct store *s, const char *device_id, int t, const char *id)
+recovered_queued(struct store *s, const char *device_id, int t, const char *id,
+    uint64_t version)
 {
 	sqlite3_stmt *st;
 	int r, found;
 
 	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM conflict WHERE device_id = ?1 AND"
-	    " kind = 'recovered' AND tbl = ?2 AND row_id = ?3 AND status = 'open'", -1, &st,
+	    " kind = 'recovered' AND tbl = ?2 AND row_id = ?3 AND seq = ?4", -1, &st,
 	    NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_text(st, 1, device_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, t);
 	sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)version);
 	r = sqlite3_step(st);
 	found = r == SQLITE_ROW;
 	sqlite3_finalize(st);
@@ -314,16 +319,21 @@ recover_row(struct store *s, const struct store_actor *who, const Tongxin__Row *
 	tx.operator_name = (char *)(who->operator_name ? who->operator_name : "");
 	tx.changes = &cp;
 	tx.n_changes = 1;
-	tx.seq = in->version;   /* txn_shape wants a sequence; a recovered change has none */
+	/*
+	 * A recovered change has no sequence of its device: it carries the
+	 * version it had before the restore (never 0, as txn_shape and a
+	 * resolution want), in the audit and the conflict queue alike.
+	 */
+	tx.seq = in->version;
 	res = txn_shape(&tx, &vd);
-	tx.seq = 0;
 	if (res != CH_APPLIED) {
 		rec_note(who, in, "refused", &vd.why);
 		srow_clear(&r);
 		return REC_REJECTED;
 	}
 	if (!as_restored) {
-		queued = recovered_queued(s, who->device_id, (int)in->table, in->row_id);
+		queued = recovered_queued(s, who->device_id, (int)in->table, in->row_id,
+		    in->version);
 		if (queued != 0) {
 			srow_clear(&r);
 			return queued < 0 ? REC_ERROR : REC_KNOWN;

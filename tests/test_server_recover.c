@@ -28,12 +28,10 @@
  *      whose pending changes reach the server on top of the recovered
  *      state; every replica converges.
  *
- * Each case's check names its rule. A rule found not to hold and reported
- * is marked KNOWN BUG where it is checked: the test says so, runs the other
- * cases and fails at the end. At the time of writing two: take-office on
- * a "recovered" conflict is refused (extra_take_office), and a recovered
- * copy sent again after the street settled its conflict is queued again
- * (the case marked .soft).
+ * Each case's check names its rule. Two of them once failed and were
+ * fixed: take-office on a "recovered" conflict was refused (its stored
+ * transaction had no sequence), and a copy sent again after the street
+ * settled its conflict was queued again.
  */
 #include "sync_harness.h"
 #include "hostile.h"
@@ -93,28 +91,6 @@ static const char *
 row_id_of(int row)
 {
 	return row >= NEW_OK ? XID[row - NEW_OK] : MID[row];
-}
-
-/*
- * A rule that does not hold, found by this test and reported: said loudly,
- * the test goes on with the other rules and fails at the end.
- */
-static int known_bugs;
-
-static void known_bug(int line, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-known_bug(int line, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "\n%s:%d: KNOWN BUG (a rule that does not hold; reported): ", __FILE__,
-	    line);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	known_bugs++;
 }
 
 /* ------------------------------------------------------------ the server */
@@ -351,7 +327,6 @@ struct rcase {
 	const char *chk_col, *chk_val;   /* ... holds this text ("1" for _deleted) */
 	void (*extra)(const struct rcase *k);
 	void (*pre)(void);               /* run before the request (an ordinary change) */
-	int soft;                        /* a KNOWN BUG: the counts' check is reported, not fatal */
 };
 
 /* Rule 1: the recovered table remembers the version a row came from. */
@@ -463,18 +438,10 @@ extra_take_office(const struct rcase *k)
 		sqlite3_finalize(st);
 	}
 	sqlite3_close(db);
-	/*
-	 * KNOWN BUG (reported to the coordinator, 2026-11-30): recover_row
-	 * stores the conflict's transaction with seq 0, and the resolution
-	 * refuses it ("transaction without a sequence"). Kept failing, but
-	 * softly, so that the cases after this one still run.
-	 */
-	if (admin_resolve(cid, TONGXIN__CONFLICT_RESOLVE_REQUEST__DECISION__TAKE_OFFICE, err,
-	    sizeof err) != 0) {
-		known_bug(__LINE__, "%s: take-office on the recovered conflict %s was refused: %s",
-		    k->what, cid, err);
-		return;
-	}
+	/* The resolution takes the stored transaction as it is: it must have a sequence. */
+	H_CHECK(admin_resolve(cid, TONGXIN__CONFLICT_RESOLVE_REQUEST__DECISION__TAKE_OFFICE, err,
+	    sizeof err) == 0, "%s: take-office on the recovered conflict %s was refused: %s",
+	    k->what, cid, err);
 	srv_col(M_CHANGED, "phone", phone, sizeof phone);
 	srv_col(M_CHANGED, "job", job, sizeof job);
 	db = srv_db(&S);
@@ -654,8 +621,7 @@ static const struct rcase CASES[] = {
 
 	{ "rule 2: the same copy again after the street kept its own row is known, not queued "
 	  "again", D_RB, { { M_DEL_CHANGED, V_RV, 400, 1, NULL, NULL, NULL, NULL } },
-	  /* KNOWN BUG (reported): recovered_queued looks at open conflicts only. */
-	  .known = 1, .unchanged = 1, .soft = 1, .pre = pre_keep_server },
+	  .known = 1, .unchanged = 1, .pre = pre_keep_server },
 
 	/* Rule 6: after the device's last batch, nothing more from it. */
 	{ "rule 6: the last batch is taken and finishes the device's recovery", D_RB,
@@ -708,12 +674,6 @@ case_run(const struct rcase *k)
 		H_CHECK(a.rc == 0, "%s: no RecoverResponse: %s (code %d)", k->what, a.err, a.code);
 		int same = k->totals || (a.applied == k->applied && a.known == k->known &&
 		    a.conflicts == k->conflicts && a.rejected == k->rejected);
-		if (!same && k->soft) {
-			known_bug(__LINE__, "%s: answered %u applied, %u known, %u conflicts, %u "
-			    "rejected; expected %u, %u, %u, %u", k->what, a.applied, a.known,
-			    a.conflicts, a.rejected, k->applied, k->known, k->conflicts, k->rejected);
-			goto out;
-		}
 		H_CHECK(same, "%s: answered %u applied,"
 		    " %u known, %u conflicts, %u rejected; expected %u, %u, %u, %u", k->what,
 		    a.applied, a.known, a.conflicts, a.rejected, k->applied, k->known, k->conflicts,
@@ -732,7 +692,6 @@ case_run(const struct rcase *k)
 	}
 	if (k->extra != NULL)
 		k->extra(k);
-out:
 	for (size_t i = 0; i < n; i++)
 		tongxin__row__free_unpacked(rows[i], NULL);
 	free(rows);
@@ -1116,11 +1075,5 @@ main(void)
 	dev_close(&A);
 	dev_close(&B);
 	dev_close(&C);
-	if (known_bugs > 0) {
-		h_log("FAIL: %d rule(s) do not hold (KNOWN BUG above); the others do", known_bugs);
-		h_check_sanitizer_logs();
-		h_kill_servers();
-		return 1;
-	}
 	return h_done();
 }
