@@ -135,6 +135,7 @@ enum reason_code {
 	R_NOT_COMMUNITY = 93,       /* column org.kind, the kind of the organisation named */
 	R_REPORT_MISMATCH = 94,     /* column: differs from the report it belongs to */
 	R_RECOVERED = 95,           /* table, id, the version the device held */
+	R_RECOVERED_DECIDED = 96,   /* transfer id */
 	R_COUNT                     /* not a code: one past the last */
 };
 

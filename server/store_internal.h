@@ -177,6 +177,12 @@ int store_save_version(struct store *s);
 int row_load(struct store *s, int t, const char *id, struct srow *r);
 /* Write r with all bookkeeping columns; returns the SQLite result code. */
 int row_write(struct store *s, int t, const char *id, const struct srow *r, int is_new);
+/*
+ * The scope(s) of a row from its values (its organisation references). On
+ * a problem fills vd: CH_CONFLICT (the parent is gone) or CH_REJECTED.
+ */
+enum ch_result row_scopes(struct store *s, int t, const Tongxin__Value *v, char *scope,
+    char *scope2, struct txn_verdict *vd);
 /* Whether an organisation path lies within a scope prefix. */
 int in_scope(const char *path, const char *prefix);
 /*

@@ -244,6 +244,62 @@ rec_note(const struct store_actor *who, const Tongxin__Row *in, const char *what
 	    (unsigned long long)in->version, what, en);
 }
 
+/* Whether a transfer row (table TBL_TRANSFER, all columns) is still a request. */
+static int
+transfer_requested(const Tongxin__Row *in)
+{
+	int c = schema_col_index(&schema_tables[TBL_TRANSFER], "status");
+	return c >= 0 && (size_t)c < in->n_values &&
+	    in->values[c]->kind_case == TONGXIN__VALUE__KIND_S &&
+	    strcmp(in->values[c]->s, "requested") == 0;
+}
+
+/*
+ * A transfer decided after the backup (accepted, refused, withdrawn) that
+ * the restored server never saw comes back as the record it is: the rules
+ * for a new request (its status, a member the device holds in the sending
+ * organisation) are for requests, and the member's move comes back with
+ * the member's own row. The row is checked (shape, values, both
+ * organisations, the device's scope) and written and audited as an insert.
+ * Only a street administrator's device takes this path (recover_row).
+ */
+static enum ch_result
+recover_transfer_record(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx,
+    const Tongxin__Change *c, struct txn_verdict *vd)
+{
+	struct srow w;
+	enum ch_result res;
+	int rc;
+
+	memset(&w, 0, sizeof w);
+	for (size_t i = 0; i < c->n_cols; i++)
+		w.v[c->cols[i]] = *c->values[i];   /* borrowed: not cleared */
+	if (validate_row_reason(TBL_TRANSFER, w.v, s->today, &vd->why) != 0) {
+		snprintf(vd->kind, sizeof vd->kind, "invalid");
+		return CH_REJECTED;
+	}
+	if ((res = row_scopes(s, TBL_TRANSFER, w.v, w.scope, w.scope2, vd)) != CH_APPLIED)
+		return res;
+	if (!in_scope(w.scope, who->scope) && !in_scope(w.scope2, who->scope))
+		return refuse_unseen(vd, &schema_tables[TBL_TRANSFER], NULL, c->row_id);
+	w.version = ++s->version;
+	w.hlc = tx->hlc;
+	snprintf(w.device, sizeof w.device, "%s", who->device_id);
+	rc = row_write(s, TBL_TRANSFER, c->row_id, &w, 1);
+	if (rc != SQLITE_DONE) {
+		s->version--;
+		if ((rc & 0xff) != SQLITE_CONSTRAINT)
+			return CH_ERROR;
+		snprintf(vd->kind, sizeof vd->kind, "invalid");
+		reason_set(&vd->why, R_ID_IN_USE, "transfer", c->row_id);
+		return CH_REJECTED;
+	}
+	if (audit_change(s, who, tx, c, w.version, "insert") != 0)
+		return CH_ERROR;
+	vd->version = w.version;
+	return CH_APPLIED;
+}
+
 /* One recovered row, inside the caller's transaction. */
 static enum rec_outcome
 recover_row(struct store *s, const struct store_actor *who, const Tongxin__Row *in)
@@ -332,12 +388,6 @@ recover_row(struct store *s, const struct store_actor *who, const Tongxin__Row *
 		return REC_REJECTED;
 	}
 	if (!as_restored) {
-		queued = recovered_queued(s, who->device_id, (int)in->table, in->row_id,
-		    in->version);
-		if (queued != 0) {
-			srow_clear(&r);
-			return queued < 0 ? REC_ERROR : REC_KNOWN;
-		}
 		snprintf(vd.kind, sizeof vd.kind, "recovered");
 		reason_set(&vd.why, R_RECOVERED, schema_tables[in->table].name, in->row_id,
 		    reason_num(n, (long long)in->version));
@@ -353,7 +403,16 @@ recover_row(struct store *s, const struct store_actor *who, const Tongxin__Row *
 	}
 	switch (rc.c.op) {
 	case TONGXIN__CHANGE__OP__OP_INSERT:
-		res = apply_insert(s, who, &tx, cp, &vd);
+		if (in->table != TBL_TRANSFER || transfer_requested(in))
+			res = apply_insert(s, who, &tx, cp, &vd);
+		else if (who->role != NULL && strcmp(who->role, "admin") == 0)
+			res = recover_transfer_record(s, who, &tx, cp, &vd);
+		else {
+			/* An office's copy of a decided transfer: kept for the street. */
+			snprintf(vd.kind, sizeof vd.kind, "recovered");
+			reason_set(&vd.why, R_RECOVERED_DECIDED, in->row_id);
+			res = CH_CONFLICT;
+		}
 		break;
 	case TONGXIN__CHANGE__OP__OP_DELETE:
 		res = apply_delete(s, who, &tx, cp, &vd, 0);
@@ -388,6 +447,14 @@ recover_row(struct store *s, const struct store_actor *who, const Tongxin__Row *
 	}
 queue:
 	/* A clash (a unique number, a dissolved parent) or a changed row: queued whole. */
+	if (strcmp(vd.kind, "recovered") == 0 &&
+	    (queued = recovered_queued(s, who->device_id, (int)in->table, in->row_id,
+	    in->version)) != 0) {
+		if (vd.have_server)
+			srow_clear(&vd.server);
+		srow_clear(&r);
+		return queued < 0 ? REC_ERROR : REC_KNOWN;
+	}
 	if ((queued = conflict_queue_full(s, who->device_id)) != 0) {
 		if (queued > 0) {
 			reason_set(&vd.why, R_QUEUE_FULL, reason_num(n, (long long)s->max_open_conflicts));
