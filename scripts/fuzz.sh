@@ -12,11 +12,15 @@
 #                                  on after a crash; then the figures and findings
 #   scripts/fuzz.sh triage [DIR]   replay every finding in DIR (default the findings
 #                                  directory) and print one line per input: what broke
-#   scripts/fuzz.sh seeds          rewrite tests/fuzz/corpus_store/ from the target
+#   scripts/fuzz.sh seeds          rewrite tests/fuzz/corpus_store/ from the targets
+#                                  (fuzz_store, and fuzz_store_recover's recover-*)
 #
 # Environment: FUZZ_BUILD (build directory, default build-fuzz/), FUZZ_TARGETS
-# (names, default all), FUZZ_SMOKE_SECONDS (per target, default 20), FUZZ_SMOKE_RUNS
-# (inputs per store target, default 4000; FUZZ_SMOKE_RUNS_FAST for the others,
+# (names, default all), FUZZ_SMOKE_SECONDS (per target; default 20 for the fast
+# targets, and for the store targets (fuzz_store*: push, take-office, recovery) a
+# share of FUZZ_SMOKE_STORE_SECONDS, default 36, so another mode does not lengthen
+# the smoke test), FUZZ_SMOKE_RUNS (inputs per store target; default a share of
+# FUZZ_SMOKE_STORE_RUNS, default 8000; FUZZ_SMOKE_RUNS_FAST for the others,
 # default 100000), FUZZ_SMOKE_SEED (libFuzzer's -seed for the smoke run, default 1:
 # the same inputs on every CI run, so a red run is the change's and replays; the
 # long run draws a new seed each time), FUZZ_FINDINGS (where crash inputs go in a
@@ -97,17 +101,24 @@ figures() {
 smoke() {
 	have_toolchain || exit 77
 	do_build
-	local secs=${FUZZ_SMOKE_SECONDS:-20} runs=${FUZZ_SMOKE_RUNS:-4000} failed=0 t
+	local failed=0 t nstore=0 store_secs store_runs
+	# The store targets share one budget of time and inputs.
 	for t in $targets; do
-		local work="$build/smoke/$t" corpus log rc=0 n
+		case $t in fuzz_store*) nstore=$((nstore + 1)) ;; esac
+	done
+	[ $nstore -gt 0 ] || nstore=1
+	store_secs=${FUZZ_SMOKE_SECONDS:-$(( ${FUZZ_SMOKE_STORE_SECONDS:-36} / nstore ))}
+	store_runs=${FUZZ_SMOKE_RUNS:-$(( ${FUZZ_SMOKE_STORE_RUNS:-8000} / nstore ))}
+	for t in $targets; do
+		local work="$build/smoke/$t" corpus log rc=0 n secs
 		rm -rf "$work"
 		mkdir -p "$work/new" "$work/artifacts"
 		corpus=$(corpus_of "$t")
 		log="$work/log"
 		# The store targets make a store transaction per input; the others are fast.
 		case $t in
-		fuzz_store*) n=$runs ;;
-		*) n=${FUZZ_SMOKE_RUNS_FAST:-100000} ;;
+		fuzz_store*) n=$store_runs secs=$store_secs ;;
+		*) n=${FUZZ_SMOKE_RUNS_FAST:-100000} secs=${FUZZ_SMOKE_SECONDS:-20} ;;
 		esac
 		# shellcheck disable=SC2046
 		"$build/tests/$t" "${common_flags[@]}" $(dict_of "$t") -max_total_time="$secs" \
@@ -184,6 +195,8 @@ seeds)
 	rm -rf "$root/tests/fuzz/corpus_store"
 	mkdir -p "$root/tests/fuzz/corpus_store"
 	TX_FUZZ_WRITE_SEEDS="$root/tests/fuzz/corpus_store" "$build/tests/fuzz_store"
+	# The recovery mode's seeds (recover-*) in the same corpus.
+	TX_FUZZ_WRITE_SEEDS="$root/tests/fuzz/corpus_store" "$build/tests/fuzz_store_recover"
 	;;
 *) echo "usage: scripts/fuzz.sh build|smoke|run [SECONDS]|triage [DIR]|seeds" >&2; exit 2 ;;
 esac

@@ -32,6 +32,32 @@
  * with take-office. Take-office applies the office's transaction: it must do
  * so within the office's scope.
  *
+ * Mode 3 (the target fuzz_store_recover, or TX_FUZZ_RECOVER=1): the template
+ * is what a restore leaves (issue 12, item 7): meta restored_version = the
+ * template's version, version_floor = restored_version + RESTORE_VERSION_GAP,
+ * a fixed new epoch (FUZZ_EPOCH, so raw inputs can name it), then a few
+ * changes made after the restore (rows above the floor: a recovered copy of
+ * them is queued, not written) and one row the street's administrator has
+ * already recovered. The office sends RecoverRequests instead of a push:
+ *   byte0 % 4 == 0  raw: the rest is one RecoverRequest in wire form, decoded
+ *                   by frame_decode() as the recover field of an Envelope;
+ *   otherwise       structured: one to three requests (the epoch mostly
+ *                   right, done now and then, so a later request meets a
+ *                   finished recovery) of rows from the same generator's ids
+ *                   (real rows of both communities, new ids, bad ids),
+ *                   columns and values; versions inside, at and outside the
+ *                   window (restored_version, version_floor); tombstones;
+ *                   transfers in every state; the same row again from
+ *                   another version; too few or too many values; now and
+ *                   then WIRE_MAX_RECOVER_ROWS rows or one more.
+ * Its oracle is the scope oracle below (nothing outside SQ01's subtree
+ * changes, no row disappears, every live row obeys the rules, the office's
+ * community stays), plus: store_recover returns 0 with counts that add up to
+ * the rows sent (once the recovery finished: the device's totals again,
+ * finished set, nothing changed), as many new conflicts as it counts, no
+ * row at a version inside the lost window; or -1 having changed nothing,
+ * and only for a request it must refuse whole (another epoch, too many rows).
+ *
  * The oracle, besides ASan and UBSan, after every input:
  *   - store_push returns 0 with one result per transaction (the same seq, a
  *     known status, a conflict id with every conflict), or -1 having changed
@@ -58,6 +84,7 @@
  *
  * Environment:
  *   TX_FUZZ_RESOLVE=0|1     override the mode of the target
+ *   TX_FUZZ_RECOVER=0|1     override the mode of the target (recovery, mode 3)
  *   TX_FUZZ_LEAKS=0         do not fail when a result's reason names the id or the
  *                           citizen ID number of a row outside the scope that
  *                           the input did not name itself (issue 8, item 2)
@@ -92,6 +119,8 @@
 #include <sqlite3.h>
 #include <openssl/evp.h>
 
+#include "bounds.h"
+#include "db.h"
 #include "frame.h"
 #include "ids.h"
 #include "reason.h"
@@ -101,6 +130,9 @@
 
 #ifndef TX_FUZZ_RESOLVE_DEFAULT
 #define TX_FUZZ_RESOLVE_DEFAULT 0
+#endif
+#ifndef TX_FUZZ_RECOVER_DEFAULT
+#define TX_FUZZ_RECOVER_DEFAULT 0
 #endif
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -113,6 +145,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define ADMIN_DEV "de000000-0000-7000-8000-000000000001"
 #define OFFICE_DEV "de000000-0000-7000-8000-000000000101"
 #define OTHER_DEV "de000000-0000-7000-8000-000000000201"
+/* The epoch the recovery mode's template was restored into (fixed: raw inputs name it). */
+#define FUZZ_EPOCH "e0000000-0000-7000-8000-0000000000e1"
 
 #define MAX_ROWS 256          /* template rows, all tables */
 #define MAX_NEW 64            /* rows an input inserts that the generator remembers */
@@ -130,6 +164,8 @@ static struct {
 	char path[4200];         /* the store's file */
 	struct store *s;
 	int resolve;             /* mode 2 */
+	int recover;             /* mode 3 */
+	struct store_epoch epoch; /* mode 3: what the restore left */
 	int leaks, own_org, rules, keep, verbose;
 	int dirty;               /* the store's file differs from the template */
 	sqlite3 *aux;            /* the oracle's own connection to the store's file */
@@ -141,6 +177,8 @@ static struct {
 	size_t office_txn_len[16];
 	const Tongxin__PushRequest *cur_req;    /* for the failure report */
 	const Tongxin__PushResponse *cur_resp;
+	const Tongxin__RecoverRequest *cur_rreq;   /* mode 3, for the failure report */
+	const Tongxin__RecoverResponse *cur_rresp;
 	char cur_resolve[256];   /* the resolution under way, for the failure report */
 	const char *dump_raw;    /* TX_FUZZ_DUMP_RAW */
 } G;
@@ -202,7 +240,7 @@ fail(const char *fmt, ...)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = '?';
 	fprintf(stderr, "\n==fuzz_store== INVARIANT BROKEN (%s mode): %s\n",
-	    G.resolve ? "push + take-office" : "push", msg);
+	    G.recover ? "recover" : G.resolve ? "push + take-office" : "push", msg);
 	if (G.cur_resolve[0])
 		fprintf(stderr, "==fuzz_store== during %s\n", G.cur_resolve);
 	print_results();
@@ -267,6 +305,12 @@ print_profile(void)
 	fprintf(stderr, "fuzz_store: CPU per input over %lu inputs:", ph_inputs);
 	for (int i = 0; i < PH_COUNT; i++)
 		fprintf(stderr, " %s %.3f ms", ph_names[i], 1e3 * ph_time[i] / (double)ph_inputs);
+	if (G.recover) {
+		fprintf(stderr, "\nfuzz_store: rows applied %lu, known %lu, conflicts %lu, rejected %lu; "
+		    "recoveries failed %lu\n", n_status[0], n_status[1], n_status[2], n_status[3],
+		    n_push_failed);
+		return;
+	}
 	fprintf(stderr, "\nfuzz_store: results applied %lu, merged %lu, conflict %lu, rejected %lu; "
 	    "pushes failed %lu; take-office settled %lu, refused %lu\n", n_status[0], n_status[1],
 	    n_status[2], n_status[3], n_push_failed, n_settled, n_refused);
@@ -747,6 +791,125 @@ build_template(void)
 	(void)aseq;
 }
 
+/* The synced columns of a row, read from db into v (schema order); 0, or -1 when absent. */
+static int
+read_row_values(sqlite3 *db, int t, const char *id, Tongxin__Value *v)
+{
+	const struct table_def *td = &schema_tables[t];
+	char sql[4096];
+	size_t n = 0;
+	sqlite3_stmt *st;
+	int rc;
+
+	n += (size_t)snprintf(sql + n, sizeof sql - n, "SELECT ");
+	for (int k = 0; k < td->ncols && n < sizeof sql; k++)
+		n += (size_t)snprintf(sql + n, sizeof sql - n, "%s\"%s\"", k ? ", " : "",
+		    td->cols[k].name);
+	snprintf(sql + n, sizeof sql - n, " FROM %s WHERE id = ?1", td->name);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		die("%s: %s", sql, sqlite3_errmsg(db));
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		for (int k = 0; k < td->ncols; k++) {
+			tongxin__value__init(&v[k]);
+			if (sqlite3_column_type(st, k) == SQLITE_INTEGER) {
+				v[k].kind_case = TONGXIN__VALUE__KIND_I;
+				v[k].i = sqlite3_column_int64(st, k);
+			} else if (sqlite3_column_type(st, k) != SQLITE_NULL) {
+				v[k].kind_case = TONGXIN__VALUE__KIND_S;
+				v[k].s = fz_strdup((const char *)sqlite3_column_text(st, k));
+			}
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/*
+ * Mode 3: the template becomes what a restore leaves (as store_restore's
+ * restored_prepare does it): the epoch FUZZ_EPOCH, restored_version = the
+ * template's version, version_floor = that + RESTORE_VERSION_GAP, the
+ * version counter at the floor, nothing recovered. The store reads its
+ * epoch at store_open, so it is closed and opened again. Then what happens
+ * after a restore: the street changes a member on each side and the office
+ * an item (rows above the floor: a recovered copy of them is queued), and
+ * the street's administrator recovers a member of SQ01 from
+ * restored_version + 100 (an older copy is known, a newer one written).
+ */
+static void
+restore_template(void)
+{
+	const Tongxin__TxnResult__Status OK = TONGXIN__TXN_RESULT__STATUS__APPLIED;
+	Tongxin__RecoverRequest req = TONGXIN__RECOVER_REQUEST__INIT;
+	Tongxin__RecoverResponse *out = NULL;
+	Tongxin__Row row = TONGXIN__ROW__INIT, *rowp = &row;
+	Tongxin__Value *vals[64], v4[64];
+	const struct table_def *mt = &schema_tables[TBL_MEMBER];
+	char err[512] = "", a[40];
+	sqlite3 *db = NULL;
+	Tongxin__Txn *tx;
+	Tongxin__Change *c;
+	uint64_t v;
+
+	store_close(G.s);
+	G.s = NULL;
+	if (sqlite3_open_v2(G.path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+		die("open %s: %s", G.path, sqlite3_errmsg(db));
+	v = (uint64_t)db_meta_get_int(db, "version", 0);
+	if (v == 0 || sqlite3_exec(db, "BEGIN; DELETE FROM recovered; DELETE FROM recovery",
+	    NULL, NULL, NULL) != SQLITE_OK ||
+	    db_meta_set(db, "epoch", FUZZ_EPOCH) != 0 ||
+	    db_meta_set_int(db, "restored_version", (int64_t)v) != 0 ||
+	    db_meta_set_int(db, "version_floor", (int64_t)(v + RESTORE_VERSION_GAP)) != 0 ||
+	    db_meta_set_int(db, "version", (int64_t)(v + RESTORE_VERSION_GAP)) != 0 ||
+	    db_meta_set_int(db, "restored_at", now_ms()) != 0 ||
+	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		die("cannot make the template a restored one: %s", sqlite3_errmsg(db));
+	sqlite3_close(db);
+	if ((G.s = store_open(G.dir, 0, err, sizeof err)) == NULL)
+		die("store_open after the restore: %s", err);
+	store_epoch(G.s, &G.epoch);
+	if (strcmp(G.epoch.epoch, FUZZ_EPOCH) != 0 || G.epoch.restored_version != v ||
+	    G.epoch.version_floor != v + RESTORE_VERSION_GAP)
+		die("the store did not take the restored epoch");
+
+	/* After the restore: the street changes a member on each side, the office an item. */
+	tx = txn_new(100);
+	c = txn_add(tx, ch_new(TBL_MEMBER, fid(TAG_MEMBER, 3, a), TONGXIN__CHANGE__OP__OP_UPDATE));
+	ch_col(c, "address", "复原后路3号", "幸福路1号");
+	c = txn_add(tx, ch_new(TBL_MEMBER, fid(TAG_MEMBER, 12, a), TONGXIN__CHANGE__OP__OP_UPDATE));
+	ch_col(c, "address", "复原后路12号", "幸福路1号");
+	setup_push(&admin, tx, OK);
+	tx = txn_new(G.office_seqs + 1);
+	c = txn_add(tx, ch_new(TBL_LIST_ITEM, fid(TAG_ITEM, 1, a), TONGXIN__CHANGE__OP__OP_UPDATE));
+	ch_col(c, "title", "路灯已报修", "路灯不亮");
+	setup_push(&office, tx, OK);
+
+	/* The street's administrator recovered member 4 from a later version. */
+	if (mt->ncols > 64 || sqlite3_open_v2(G.path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+	    read_row_values(db, TBL_MEMBER, fid(TAG_MEMBER, 4, a), v4) != 0)
+		die("cannot read member 4: %s", sqlite3_errmsg(db));
+	sqlite3_close(db);
+	v4[schema_col_index(mt, "phone")] = *val_text("13800000044");
+	for (int k = 0; k < mt->ncols; k++)
+		vals[k] = &v4[k];
+	row.table = TBL_MEMBER;
+	row.row_id = fz_strdup(a);
+	row.version = v + 100;
+	row.values = vals;
+	row.n_values = (size_t)mt->ncols;
+	req.epoch = (char *)FUZZ_EPOCH;
+	req.rows = &rowp;
+	req.n_rows = 1;
+	if (store_recover(G.s, &admin, &req, &out, err, sizeof err) != 0)
+		die("the administrator's recovery: %s", err);
+	if (out->applied != 1)
+		die("the administrator's recovery: applied %u, known %u, conflicts %u, rejected %u",
+		    out->applied, out->known, out->conflicts, out->rejected);
+	tongxin__recover_response__free_unpacked(out, NULL);
+	fz_release();
+}
+
 /* ----------------------------------------------- the template's rows */
 
 /* A row as the template holds it: every column of SELECT *, rendered. */
@@ -1013,6 +1176,8 @@ digest_all(uint8_t out[32])
 		"SELECT * FROM audit ORDER BY version",
 		"SELECT * FROM evict ORDER BY version",
 		"SELECT key, value FROM meta ORDER BY key",
+		"SELECT * FROM recovered ORDER BY tbl, row_id",
+		"SELECT * FROM recovery ORDER BY device_id, epoch",
 	};
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	char sql[256], *buf = NULL;
@@ -1070,6 +1235,29 @@ print_results(void)
 	const Tongxin__PushRequest *q = G.cur_req;
 	const Tongxin__PushResponse *r = G.cur_resp;
 
+	if (G.cur_rreq != NULL) {
+		/* Mode 3: the recovery request, versions relative to the lost window. */
+		const Tongxin__RecoverRequest *rq = G.cur_rreq;
+		const Tongxin__RecoverResponse *o = G.cur_rresp;
+		fprintf(stderr, "==fuzz_store== the recovery: epoch %s%s, %zu row(s), done %d "
+		    "(restored_version %llu, version_floor %llu)\n", safe(rq->epoch, b1, 41),
+		    strcmp(rq->epoch, G.epoch.epoch) == 0 ? " (right)" : " (wrong)", rq->n_rows,
+		    (int)rq->done, (unsigned long long)G.epoch.restored_version,
+		    (unsigned long long)G.epoch.version_floor);
+		if (o != NULL)
+			fprintf(stderr, "  -> applied %u, known %u, conflicts %u, rejected %u, "
+			    "finished %d\n", o->applied, o->known, o->conflicts, o->rejected,
+			    (int)o->finished);
+		for (size_t i = 0; i < rq->n_rows && i < 24; i++) {
+			const Tongxin__Row *row = rq->rows[i];
+			fprintf(stderr, "  row %zu: %s %s version rv%+lld%s, %zu value(s)\n", i,
+			    row->table < TBL_COUNT ? schema_tables[row->table].name : "table?",
+			    safe(row->row_id, b1, 41),
+			    (long long)(row->version - G.epoch.restored_version),
+			    row->deleted ? " deleted" : "", row->n_values);
+		}
+		return;
+	}
 	if (q == NULL)
 		return;
 	fprintf(stderr, "==fuzz_store== the push: %zu transaction(s)\n", q->n_txns);
@@ -2010,18 +2198,28 @@ gen_push(struct in *b)
 
 /* ---------------------------------------------------------- one input */
 
-/* The raw bytes as an Envelope with a push body: field 20, length-delimited. */
+/*
+ * The raw bytes as an Envelope with a push body (field 20, length-delimited)
+ * or, in mode 3, a recover body (field 42).
+ */
 static Tongxin__Envelope *
 decode_raw(const uint8_t *data, size_t size)
 {
 	uint8_t *buf = malloc(size + 16);
 	size_t n = 0, len = size;
 	Tongxin__Envelope *env;
+	Tongxin__Envelope__BodyCase want = G.recover ? TONGXIN__ENVELOPE__BODY_RECOVER :
+	    TONGXIN__ENVELOPE__BODY_PUSH;
 
 	if (buf == NULL)
 		die("out of memory");
-	buf[n++] = 0xa2;   /* (20 << 3) | 2, as a varint */
-	buf[n++] = 0x01;
+	if (G.recover) {
+		buf[n++] = 0xd2;   /* (42 << 3) | 2, as a varint */
+		buf[n++] = 0x02;
+	} else {
+		buf[n++] = 0xa2;   /* (20 << 3) | 2, as a varint */
+		buf[n++] = 0x01;
+	}
 	do {
 		buf[n++] = (uint8_t)((len & 0x7f) | (len > 0x7f ? 0x80 : 0));
 		len >>= 7;
@@ -2029,7 +2227,7 @@ decode_raw(const uint8_t *data, size_t size)
 	memcpy(buf + n, data, size);
 	env = frame_decode(buf, n + size);
 	free(buf);
-	if (env != NULL && env->body_case != TONGXIN__ENVELOPE__BODY_PUSH) {
+	if (env != NULL && env->body_case != want) {
 		envelope_free(env);
 		env = NULL;
 	}
@@ -2151,6 +2349,371 @@ run_push(const Tongxin__PushRequest *req)
 		tongxin__push_response__free_unpacked(resp, NULL);
 }
 
+/* ------------------------------------------------ recovery (mode 3) */
+
+#define MAX_RECOVER_REQS 3
+#define MAX_RECOVER_GEN 12     /* rows the generator makes per request (then repeats) */
+
+/* A version for a recovered row: mostly inside the lost window, often at or beyond its ends. */
+static uint64_t
+gen_rversion(struct in *b)
+{
+	const uint64_t rv = G.epoch.restored_version, fl = G.epoch.version_floor;
+
+	switch (in_below(b, 20)) {
+	case 0: return rv;
+	case 1: return fl;
+	case 2: return rv - 1;
+	case 3: return fl - 1;
+	case 4: return fl + 1 + in_u64(b, 1);
+	case 5: return 0;
+	case 6: return in_below(b, 2) ? UINT64_MAX : (uint64_t)INT64_MAX + 1;
+	case 7: return in_u64(b, 8);
+	case 8: return 1 + in_u64(b, 1);   /* a version the template hands out */
+	default: return rv + 1 + in_u64(b, 1);   /* small: two copies of a row meet */
+	}
+}
+
+/*
+ * A transfer record as a replica may hold it after the backup: a member of
+ * either community, from where it is or elsewhere, to an organisation that
+ * exists (or not), in any state, decided or not.
+ */
+static void
+gen_transfer_values(struct in *b, Tongxin__Value *v)
+{
+	const struct table_def *td = &schema_tables[TBL_TRANSFER];
+	const struct col_def *sc = &td->cols[schema_col_index(td, "status")];
+	struct grow m = pool_pick(b, TBL_MEMBER);
+	const char *from = member_org(&m);
+	int nst = 0, nc = schema_col_index(&schema_tables[TBL_MEMBER], "name");
+	char today[11];
+
+	while (sc->enum_vals[nst] != NULL)
+		nst++;
+	today_str(today);
+	v[schema_col_index(td, "member_id")] = *val_text(m.id);
+	v[schema_col_index(td, "from_org_id")] = *val_text(from != NULL && in_below(b, 6) != 0 ?
+	    from : pick_id(b, TBL_ORG));
+	v[schema_col_index(td, "to_org_code")] =
+	    *val_text(org_codes[in_below(b, (unsigned)norg_codes)]);
+	if (m.v != NULL)
+		v[schema_col_index(td, "member_name")] = m.v[nc];
+	v[schema_col_index(td, "status")] = *val_text(sc->enum_vals[in_below(b, (unsigned)nst)]);
+	if (in_below(b, 3) != 0)
+		v[schema_col_index(td, "decided_on")] = *val_text(in_below(b, 4) ? today : "2024-03-02");
+	else
+		tongxin__value__init(&v[schema_col_index(td, "decided_on")]);
+	if (in_below(b, 4) == 0)
+		v[schema_col_index(td, "to_org_id")] = *val_text(pick_id(b, TBL_ORG));
+	else
+		tongxin__value__init(&v[schema_col_index(td, "to_org_id")]);
+}
+
+/* One row a replica sends back; prev are the rows already in this input. */
+static Tongxin__Row *
+gen_row(struct in *b, Tongxin__Row *const *prev, size_t nprev)
+{
+	static const int weights[] = { TBL_MEMBER, TBL_MEMBER, TBL_MEMBER, TBL_MEMBER, TBL_TRANSFER,
+		TBL_TRANSFER, TBL_TRANSFER, TBL_TRANSFER, TBL_ORG, TBL_ORG, TBL_MEETING, TBL_ATTENDANCE,
+		TBL_ATTENDANCE, TBL_LIST_ITEM, TBL_LIST_ITEM, TBL_APPLICANT, TBL_DISCIPLINE, -1 };
+	Tongxin__Row *r = fz_alloc(sizeof *r);
+	const struct table_def *td;
+	struct grow base = { 0, NULL, NULL, 0 };
+	Tongxin__Value *v;
+	const char *id;
+	unsigned k, nmut, shape;
+	int t, fresh = 0;
+
+	tongxin__row__init(r);
+	if (nprev > 0 && in_below(b, 6) == 0) {
+		/* The same row again: another replica's copy, from another version. */
+		const Tongxin__Row *p = prev[in_below(b, (unsigned)nprev)];
+		t = p->table < TBL_COUNT ? (int)p->table : TBL_MEMBER;
+		id = p->row_id;
+		if (p->table < TBL_COUNT && p->n_values == (size_t)schema_tables[t].ncols) {
+			Tongxin__Value *pv = fz_alloc((size_t)schema_tables[t].ncols * sizeof *pv);
+			for (int i = 0; i < schema_tables[t].ncols; i++)
+				pv[i] = *p->values[i];
+			base.v = pv;
+			base.t = t;
+		}
+	} else {
+		t = weights[in_below(b, sizeof weights / sizeof weights[0])];
+		if (t < 0)
+			t = (int)in_below(b, TBL_COUNT);
+		k = in_below(b, 20);
+		if (k < 12 && pool_size(t) > 0) {
+			base = pool_pick(b, t);
+			id = base.id;
+		} else if (k < 17) {
+			id = new_id(b);
+			fresh = 1;
+		} else if (k < 19) {
+			id = pick_id(b, (int)in_below(b, TBL_COUNT));
+		} else {
+			id = bad_id(b);
+		}
+	}
+	td = &schema_tables[t];
+	r->table = (uint32_t)t;
+	r->row_id = fz_strdup(id);
+	r->version = gen_rversion(b);
+	if (base.v == NULL || base.t != t)
+		base = pool_pick(b, t);   /* a new row starts as a copy of a real one */
+	v = fz_alloc((size_t)td->ncols * sizeof *v);
+	for (int i = 0; i < td->ncols; i++) {
+		if (base.v != NULL && base.t == t)
+			v[i] = base.v[i];
+		else
+			tongxin__value__init(&v[i]);
+	}
+	if (fresh && (t == TBL_MEMBER || t == TBL_APPLICANT) && in_below(b, 5) != 0) {
+		int ic = schema_col_index(td, "id_number"), bc = schema_col_index(td, "birth_date");
+		int gc = schema_col_index(td, "gender");
+		v[ic] = *gen_id_number(b, v[bc].kind_case == TONGXIN__VALUE__KIND_S ? v[bc].s : NULL,
+		    v[gc].kind_case == TONGXIN__VALUE__KIND_S ? v[gc].s : NULL);
+	}
+	if (t == TBL_TRANSFER && in_below(b, 4) != 0)
+		gen_transfer_values(b, v);
+	else if (td->scope_col >= 0 && in_below(b, 4) == 0)
+		v[td->scope_col] = *val_text(pick_id(b,
+		    schema_table_index(td->cols[td->scope_col].ref_table)));
+	nmut = in_below(b, 4);
+	for (unsigned i = 0; i < nmut; i++) {
+		unsigned col = in_below(b, (unsigned)td->ncols);
+		v[col] = *gen_value(b, t, col, v);
+	}
+	r->deleted = in_below(b, 6) == 0;
+	shape = in_below(b, 16);
+	r->values = fz_alloc(((size_t)td->ncols + 1) * sizeof *r->values);
+	if (!r->deleted || shape == 0) {
+		/* Every column in schema order; now and then one too few or one too many. */
+		size_t n = (size_t)td->ncols;
+		if (shape == 1 && n > 0)
+			n--;
+		for (size_t i = 0; i < n; i++)
+			r->values[r->n_values++] = copy_of(&v[i]);
+		if (shape == 2)
+			r->values[r->n_values++] = gen_value(b, t, 0, NULL);
+	}
+	r->as_sent = in_below(b, 32) == 0;
+	if (in_below(b, 24) == 0)
+		r->table = in_below(b, 2) ? TBL_COUNT + in_below(b, 4) : (uint32_t)in_u64(b, 4);
+	if (fresh && gen.nfresh < MAX_NEW && id_valid(id) && r->table == (uint32_t)t &&
+	    !r->deleted) {
+		struct grow *g = &gen.fresh[gen.nfresh++];
+		g->t = t;
+		g->id = r->row_id;
+		g->v = v;
+		g->version = r->version;
+	}
+	return r;
+}
+
+/* One request of rows: mostly into the right epoch, now and then the last one (done). */
+static Tongxin__RecoverRequest *
+gen_recover_req(struct in *b, Tongxin__Row **all, size_t *nall)
+{
+	Tongxin__RecoverRequest *req = fz_alloc(sizeof *req);
+	unsigned n, big = 0;
+
+	tongxin__recover_request__init(req);
+	switch (in_below(b, 16)) {
+	case 0: req->epoch = fz_strdup(""); break;
+	case 1: req->epoch = fz_strdup("e0000000-0000-7000-8000-0000000000e0"); break;
+	case 2: req->epoch = fz_strdup(FUZZ_EPOCH "x"); break;
+	default: req->epoch = fz_strdup(G.epoch.epoch); break;
+	}
+	req->done = in_below(b, 3) == 0;
+	switch (in_below(b, 48)) {
+	case 0: n = 0; break;
+	case 1: n = 1 + in_below(b, 4); big = WIRE_MAX_RECOVER_ROWS + in_below(b, 2); break;
+	default: n = 1 + in_below(b, MAX_RECOVER_GEN); break;
+	}
+	req->rows = fz_alloc(((big > n ? big : n) + 1) * sizeof *req->rows);
+	for (unsigned i = 0; i < n; i++) {
+		req->rows[req->n_rows++] = gen_row(b, all, *nall);
+		if (*nall < 64)
+			all[(*nall)++] = req->rows[req->n_rows - 1];
+		if (b->n == 0)
+			break;
+	}
+	/* As many rows as a request may carry (or one more): the generated ones again. */
+	if (big > req->n_rows && req->n_rows > 0) {
+		size_t made = req->n_rows;
+		for (size_t i = made; i < big; i++)
+			req->rows[i] = req->rows[i % made];
+		req->n_rows = big;
+	}
+	return req;
+}
+
+/* How many rows of the conflict queue, read by the oracle. */
+static long long
+conflict_count(void)
+{
+	sqlite3_stmt *st = q("SELECT count(*) FROM conflict");
+	long long n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	q_done(st);
+	return n;
+}
+
+/* No row of any synced table at a version the restore lost: every write is above the floor. */
+static void
+check_window(const char *when)
+{
+	char sql[256];
+
+	for (int t = 0; t < TBL_COUNT; t++) {
+		sqlite3_stmt *st;
+		snprintf(sql, sizeof sql, "SELECT id, _version FROM %s WHERE _version > ?1 AND"
+		    " _version <= ?2 LIMIT 1", schema_tables[t].name);
+		st = q(sql);
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)G.epoch.restored_version);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)G.epoch.version_floor);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			fail("%s: %s row %s has version %lld, inside the window the restore lost "
+			    "(%llu, %llu]", when, schema_tables[t].name,
+			    (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1),
+			    (unsigned long long)G.epoch.restored_version,
+			    (unsigned long long)G.epoch.version_floor);
+		q_done(st);
+	}
+}
+
+/* What the office recovered so far in this input: the device's totals, and whether it finished. */
+struct rec_sum {
+	unsigned applied, known, conflicts, rejected;
+	int finished;
+	int calls;   /* store_recover calls made for this input */
+};
+
+/* One RecoverRequest of the office, and the oracle after it. */
+static void
+run_recover(const Tongxin__RecoverRequest *req, struct rec_sum *sum)
+{
+	Tongxin__RecoverResponse *o = NULL;
+	char err[1024] = "";
+	uint8_t before[32], after[32];
+	long long nconf = -1;
+	int rc, refuse;
+
+	G.cur_rreq = req;
+	G.cur_rresp = NULL;
+	/* The first call meets the template, whose digest is known. */
+	if (sum->calls > 0)
+		digest_all(before);
+	else
+		memcpy(before, G.tmpl_digest, sizeof before);
+	nconf = conflict_count();
+	G.dirty = 1;
+	if (G.dump_raw != NULL) {
+		size_t n = tongxin__recover_request__get_packed_size(req);
+		uint8_t *p = malloc(n + 1);
+		FILE *f = fopen(G.dump_raw, sum->calls > 0 ? "ab" : "wb");
+		if (p == NULL || f == NULL)
+			die("%s: %s", G.dump_raw, strerror(errno));
+		p[0] = 0;
+		tongxin__recover_request__pack(req, p + 1);
+		fwrite(p, 1, n + 1, f);
+		fclose(f);
+		free(p);
+	}
+	PHASE(PH_PUSH, rc = store_recover(G.s, &office, req, &o, err, sizeof err));
+	sum->calls++;
+	G.cur_rresp = o;
+	if (G.verbose) {
+		fprintf(stderr, "fuzz_store: store_recover -> %d %s\n", rc, err);
+		print_results();
+	}
+	double t0 = profile ? cpu_now() : 0;
+	/* A request the server must refuse whole: another epoch, or too many rows. */
+	refuse = strcmp(req->epoch, G.epoch.epoch) != 0 || req->n_rows > WIRE_MAX_RECOVER_ROWS;
+	if (rc == 0) {
+		unsigned total;
+		if (o == NULL)
+			fail("store_recover returned 0 without a response");
+		if (refuse)
+			fail("store_recover took a request it must refuse whole (%s)",
+			    req->n_rows > WIRE_MAX_RECOVER_ROWS ? "too many rows" : "another epoch");
+		total = o->applied + o->known + o->conflicts + o->rejected;
+		if (sum->finished) {
+			/* Finished: the totals again, nothing taken. */
+			if (!o->finished || o->applied != sum->applied || o->known != sum->known ||
+			    o->conflicts != sum->conflicts || o->rejected != sum->rejected)
+				fail("after a finished recovery the server answered applied %u, known %u, "
+				    "conflicts %u, rejected %u, finished %d; the totals are %u, %u, %u, %u",
+				    o->applied, o->known, o->conflicts, o->rejected, (int)o->finished,
+				    sum->applied, sum->known, sum->conflicts, sum->rejected);
+			digest_all(after);
+			if (memcmp(before, after, sizeof before) != 0)
+				fail("a request after a finished recovery changed the store");
+		} else {
+			if (total != req->n_rows)
+				fail("%zu rows sent, the counts add up to %u (applied %u, known %u, "
+				    "conflicts %u, rejected %u)", req->n_rows, total, o->applied, o->known,
+				    o->conflicts, o->rejected);
+			if ((int)o->finished != (req->done != 0))
+				fail("done %d, finished %d", (int)req->done, (int)o->finished);
+			if (conflict_count() - nconf != (long long)o->conflicts)
+				fail("the response counts %u conflicts, the queue grew by %lld",
+				    o->conflicts, conflict_count() - nconf);
+			sum->applied += o->applied;
+			sum->known += o->known;
+			sum->conflicts += o->conflicts;
+			sum->rejected += o->rejected;
+			sum->finished = o->finished;
+		}
+		n_status[0] += o->applied;
+		n_status[1] += o->known;
+		n_status[2] += o->conflicts;
+		n_status[3] += o->rejected;
+	} else if (rc == -1) {
+		n_push_failed++;
+		if (o != NULL)
+			fail("store_recover returned -1 with a response");
+		digest_all(after);
+		if (memcmp(before, after, sizeof before) != 0)
+			fail("store_recover failed (%s) but changed the store", err);
+		if (!refuse)
+			fail("store_recover failed on a request of the right epoch and %zu rows: %s",
+			    req->n_rows, err);
+	} else {
+		fail("store_recover returned %d", rc);
+	}
+	check_scope("after the recovery");
+	check_window("after the recovery");
+	if (profile)
+		ph_time[PH_CHECK] += cpu_now() - t0;
+	G.cur_rreq = NULL;
+	G.cur_rresp = NULL;
+	if (o != NULL)
+		tongxin__recover_response__free_unpacked(o, NULL);
+}
+
+/* Mode 3, structured: one to three requests of generated rows. */
+static void
+run_recover_gen(struct in *b)
+{
+	Tongxin__RecoverRequest *reqs[MAX_RECOVER_REQS];
+	Tongxin__Row *all[64];
+	size_t nall = 0;
+	unsigned n;
+	struct rec_sum sum;
+
+	memset(&gen, 0, sizeof gen);
+	memset(&sum, 0, sizeof sum);
+	double t0 = profile ? cpu_now() : 0;
+	n = in_below(b, 4) == 0 ? 2 + in_below(b, MAX_RECOVER_REQS - 1) : 1;
+	for (unsigned i = 0; i < n; i++)
+		reqs[i] = gen_recover_req(b, all, &nall);
+	if (profile)
+		ph_time[PH_GEN] += cpu_now() - t0;
+	for (unsigned i = 0; i < n; i++)
+		run_recover(reqs[i], &sum);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -2162,10 +2725,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (data[0] % 4 == 0) {
 		Tongxin__Envelope *env;
 		PHASE(PH_GEN, env = decode_raw(data + 1, size - 1));
-		if (env != NULL) {
+		if (env != NULL && G.recover) {
+			struct rec_sum sum;
+			memset(&sum, 0, sizeof sum);
+			run_recover(env->recover, &sum);
+		} else if (env != NULL) {
 			run_push(env->push);
-			envelope_free(env);
 		}
+		if (env != NULL)
+			envelope_free(env);
+	} else if (G.recover) {
+		struct in b = { data + 1, size - 1 };
+		run_recover_gen(&b);
+		fz_release();
 	} else {
 		struct in b = { data + 1, size - 1 };
 		Tongxin__PushRequest *req;
@@ -2366,6 +2938,159 @@ write_seeds(const char *dir)
 	}
 }
 
+/* A template row as a replica sends it back from version, or a tombstone. */
+static Tongxin__Row *
+seed_row(int t, int tag, int n, uint64_t version, int deleted)
+{
+	char id[40];
+	const struct trow *tr = trow_find(t, fid(tag, n, id));
+	Tongxin__Row *r = fz_alloc(sizeof *r);
+
+	if (tr == NULL)
+		die("no %s row %s in the template", schema_tables[t].name, id);
+	tongxin__row__init(r);
+	r->table = (uint32_t)t;
+	r->row_id = fz_strdup(id);
+	r->version = version;
+	r->deleted = deleted;
+	r->values = fz_alloc((size_t)schema_tables[t].ncols * sizeof *r->values);
+	if (!deleted)
+		for (int k = 0; k < schema_tables[t].ncols; k++)
+			r->values[r->n_values++] = copy_of(&tr->v[k]);
+	return r;
+}
+
+/* Set column col of a seed row. */
+static void
+seed_set(Tongxin__Row *r, const char *col, const char *val)
+{
+	int k = schema_col_index(&schema_tables[r->table], col);
+
+	if (k < 0 || (size_t)k >= r->n_values)
+		die("seed: no column %s", col);
+	r->values[k] = val_spec(val);
+}
+
+static void
+write_recover_seed(const char *dir, const char *name, const char *epoch, int done,
+    Tongxin__Row **rws, size_t n)
+{
+	Tongxin__RecoverRequest req = TONGXIN__RECOVER_REQUEST__INIT;
+	size_t len;
+	uint8_t *p;
+
+	req.epoch = (char *)epoch;
+	req.done = done;
+	req.rows = rws;
+	req.n_rows = n;
+	len = tongxin__recover_request__get_packed_size(&req);
+	if ((p = malloc(len + 1)) == NULL)
+		die("out of memory");
+	tongxin__recover_request__pack(&req, p);
+	write_seed(dir, name, 0, p, len);
+	free(p);
+	fz_release();
+}
+
+/* Mode 3's seeds (recover-*): each rule of the recovery once in wire form, and byte strings. */
+static void
+write_recover_seeds(const char *dir)
+{
+	const uint64_t rv = G.epoch.restored_version, fl = G.epoch.version_floor;
+	Tongxin__Row *r[8];
+	char a[40], b[40], idn[19], today[11];
+	uint64_t rng = 0x52ec0fe1u;
+
+	today_str(today);
+	/* A change of the office's member made after the backup: written. */
+	r[0] = seed_row(TBL_MEMBER, TAG_MEMBER, 2, rv + 5, 0);
+	seed_set(r[0], "address", "和谐路2号");
+	write_recover_seed(dir, "recover-raw-member-update", FUZZ_EPOCH, 0, r, 1);
+	/* A member added after the backup: inserted. */
+	r[0] = seed_row(TBL_MEMBER, TAG_MEMBER, 1, rv + 6, 0);
+	r[0]->row_id = fz_strdup(fid(TAG_MEMBER, 21, a));
+	make_id_number("110105", "1981-10-10", 147, 1, idn);
+	seed_set(r[0], "name", "黄磊");
+	seed_set(r[0], "id_number", idn);
+	seed_set(r[0], "birth_date", "1981-10-10");
+	seed_set(r[0], "join_date", "2003-10-10");
+	seed_set(r[0], "full_date", "2004-10-10");
+	seed_set(r[0], "phone", "13700000021");
+	write_recover_seed(dir, "recover-raw-member-new", FUZZ_EPOCH, 0, r, 1);
+	/* A deletion after the backup: a tombstone. */
+	r[0] = seed_row(TBL_LIST_ITEM, TAG_ITEM, 3, rv + 7, 1);
+	write_recover_seed(dir, "recover-raw-tombstone", FUZZ_EPOCH, 0, r, 1);
+	/* A row the street changed since the restore: queued. */
+	r[0] = seed_row(TBL_MEMBER, TAG_MEMBER, 3, rv + 8, 0);
+	seed_set(r[0], "phone", "13800000033");
+	write_recover_seed(dir, "recover-raw-changed-since", FUZZ_EPOCH, 0, r, 1);
+	/* Another community's members, as they are and changed: refused. */
+	r[0] = seed_row(TBL_MEMBER, TAG_MEMBER, 11, rv + 9, 0);
+	r[1] = seed_row(TBL_MEMBER, TAG_MEMBER, 12, rv + 9, 0);
+	seed_set(r[1], "phone", "13900000120");
+	r[2] = seed_row(TBL_MEMBER, TAG_MEMBER, 15, rv + 9, 1);
+	write_recover_seed(dir, "recover-raw-outside", FUZZ_EPOCH, 0, r, 3);
+	/* The window's ends: restored_version and version_floor refused, one inside taken. */
+	r[0] = seed_row(TBL_MEMBER, TAG_MEMBER, 2, rv, 0);
+	seed_set(r[0], "phone", "13822222220");
+	r[1] = seed_row(TBL_MEMBER, TAG_MEMBER, 2, fl, 0);
+	seed_set(r[1], "phone", "13822222221");
+	r[2] = seed_row(TBL_MEMBER, TAG_MEMBER, 2, rv + 1, 0);
+	seed_set(r[2], "phone", "13822222222");
+	r[3] = seed_row(TBL_MEMBER, TAG_MEMBER, 2, fl - 1, 0);
+	seed_set(r[3], "phone", "13822222223");
+	write_recover_seed(dir, "recover-raw-bounds", FUZZ_EPOCH, 0, r, 4);
+	/*
+	 * Transfers decided after the backup: the inbound one accepted (the
+	 * member comes to SQ01), the outbound one rejected, and a decided one
+	 * the server never saw (an office's copy is kept for the street).
+	 */
+	r[0] = seed_row(TBL_TRANSFER, TAG_TRANSFER, 3, rv + 10, 0);
+	seed_set(r[0], "status", "accepted");
+	seed_set(r[0], "decided_on", today);
+	r[1] = seed_row(TBL_TRANSFER, TAG_TRANSFER, 2, rv + 11, 0);
+	seed_set(r[1], "status", "rejected");
+	seed_set(r[1], "decided_on", today);
+	r[2] = seed_row(TBL_TRANSFER, TAG_TRANSFER, 2, rv + 12, 0);
+	r[2]->row_id = fz_strdup(fid(TAG_TRANSFER, 9, a));
+	seed_set(r[2], "member_id", fid(TAG_MEMBER, 3, b));
+	seed_set(r[2], "member_name", "李强");
+	seed_set(r[2], "status", "accepted");
+	seed_set(r[2], "decided_on", today);
+	write_recover_seed(dir, "recover-raw-transfers", FUZZ_EPOCH, 0, r, 3);
+	/* The member the administrator recovered from rv + 100: older known, newer written. */
+	r[0] = seed_row(TBL_MEMBER, TAG_MEMBER, 4, rv + 50, 0);
+	seed_set(r[0], "phone", "13800000045");
+	r[1] = seed_row(TBL_MEMBER, TAG_MEMBER, 4, rv + 200, 0);
+	seed_set(r[1], "phone", "13800000046");
+	write_recover_seed(dir, "recover-raw-older-newer", FUZZ_EPOCH, 0, r, 2);
+	/* The same row twice from two versions, the later first. */
+	r[0] = seed_row(TBL_MEMBER, TAG_MEMBER, 2, rv + 20, 0);
+	seed_set(r[0], "address", "后来路20号");
+	r[1] = seed_row(TBL_MEMBER, TAG_MEMBER, 2, rv + 10, 0);
+	seed_set(r[1], "address", "先前路10号");
+	write_recover_seed(dir, "recover-raw-same-row-twice", FUZZ_EPOCH, 1, r, 2);
+	/* Another epoch, and an empty last batch. */
+	r[0] = seed_row(TBL_MEMBER, TAG_MEMBER, 2, rv + 5, 0);
+	write_recover_seed(dir, "recover-raw-wrong-epoch", "e0000000-0000-7000-8000-0000000000e0", 0,
+	    r, 1);
+	write_recover_seed(dir, "recover-raw-done", FUZZ_EPOCH, 1, r, 0);
+	/* Byte strings for the generator. */
+	for (int i = 0; i < 16; i++) {
+		uint8_t buf[512];
+		size_t n = 16 + (size_t)(i * 29 % 400);
+		char name[64];
+		for (size_t k = 0; k < n; k++) {
+			rng ^= rng << 13;
+			rng ^= rng >> 7;
+			rng ^= rng << 17;
+			buf[k] = (uint8_t)rng;
+		}
+		snprintf(name, sizeof name, "recover-gen-%02d", i);
+		write_seed(dir, name, (uint8_t)(1 + i % 3), buf, n);
+	}
+}
+
 /* ---------------------------------------------------------- set-up */
 
 int
@@ -2378,6 +3103,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	G.resolve = TX_FUZZ_RESOLVE_DEFAULT;
 	if ((e = getenv("TX_FUZZ_RESOLVE")) != NULL && e[0])
 		G.resolve = atoi(e) != 0;
+	G.recover = TX_FUZZ_RECOVER_DEFAULT;
+	if ((e = getenv("TX_FUZZ_RECOVER")) != NULL && e[0])
+		G.recover = atoi(e) != 0;
 	G.leaks = (e = getenv("TX_FUZZ_LEAKS")) == NULL || atoi(e) != 0;
 	G.own_org = (e = getenv("TX_FUZZ_OWN_ORG")) == NULL || atoi(e) != 0;
 	G.rules = (e = getenv("TX_FUZZ_RULES")) == NULL || atoi(e) != 0;
@@ -2388,6 +3116,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	make_dir();
 	atexit(at_exit);
 	build_template();
+	if (G.recover)
+		restore_template();
 	/* The oracle's connection, and the template: a copy in memory of the file now. */
 	if (sqlite3_open_v2(G.path, &G.aux, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
 		die("open %s: %s", G.path, sqlite3_errmsg(G.aux));
@@ -2399,10 +3129,14 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	check_rules("the template");
 	digest_all(G.tmpl_digest);
 	fprintf(stderr, "fuzz_store: %s mode; template of %d rows in %s; office sequences "
-	    "1..%llu taken\n", G.resolve ? "push + take-office" : "push", nrows, G.dir,
+	    "1..%llu taken\n", G.recover ? "recover" : G.resolve ? "push + take-office" : "push",
+	    nrows, G.dir,
 	    (unsigned long long)G.office_seqs);
 	if (seeds != NULL && seeds[0]) {
-		write_seeds(seeds);
+		if (G.recover)
+			write_recover_seeds(seeds);
+		else
+			write_seeds(seeds);
 		fprintf(stderr, "fuzz_store: seeds written to %s\n", seeds);
 		exit(0);
 	}
