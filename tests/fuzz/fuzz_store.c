@@ -50,6 +50,10 @@
  *                   transfers in every state; the same row again from
  *                   another version; too few or too many values; now and
  *                   then WIRE_MAX_RECOVER_ROWS rows or one more.
+ * When byte0 has bit 2 set (or TX_FUZZ_RESOLVE=1), the street's administrator
+ * then settles every open conflict of the office with take-office, as in
+ * mode 2: the recovered ones ("recovered", their sequence the version the
+ * row had before the restore) too.
  * Its oracle is the scope oracle below (nothing outside SQ01's subtree
  * changes, no row disappears, every live row obeys the rules, the office's
  * community stays), plus: store_recover returns 0 with counts that add up to
@@ -241,6 +245,9 @@ fail(const char *fmt, ...)
 			*p = '?';
 	fprintf(stderr, "\n==fuzz_store== INVARIANT BROKEN (%s mode): %s\n",
 	    G.recover ? "recover" : G.resolve ? "push + take-office" : "push", msg);
+	if (G.recover && G.cur_resolve[0])
+		fprintf(stderr, "==fuzz_store== (the office's recovery was done; the template's "
+		    "open conflicts and the recovered ones are being settled)\n");
 	if (G.cur_resolve[0])
 		fprintf(stderr, "==fuzz_store== during %s\n", G.cur_resolve);
 	print_results();
@@ -2729,6 +2736,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			struct rec_sum sum;
 			memset(&sum, 0, sizeof sum);
 			run_recover(env->recover, &sum);
+			if (G.resolve || (data[0] & 4) != 0)
+				PHASE(PH_RESOLVE, resolve_all());
 		} else if (env != NULL) {
 			run_push(env->push);
 		}
@@ -2738,6 +2747,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct in b = { data + 1, size - 1 };
 		run_recover_gen(&b);
 		fz_release();
+		if (G.resolve || (data[0] & 4) != 0)
+			PHASE(PH_RESOLVE, resolve_all());
 	} else {
 		struct in b = { data + 1, size - 1 };
 		Tongxin__PushRequest *req;
@@ -2971,8 +2982,9 @@ seed_set(Tongxin__Row *r, const char *col, const char *val)
 	r->values[k] = val_spec(val);
 }
 
+/* mode: 0, or 4 for take-office of the office's open conflicts after the recovery. */
 static void
-write_recover_seed(const char *dir, const char *name, const char *epoch, int done,
+write_recover_seed(const char *dir, const char *name, uint8_t mode, const char *epoch, int done,
     Tongxin__Row **rws, size_t n)
 {
 	Tongxin__RecoverRequest req = TONGXIN__RECOVER_REQUEST__INIT;
@@ -2987,9 +2999,10 @@ write_recover_seed(const char *dir, const char *name, const char *epoch, int don
 	if ((p = malloc(len + 1)) == NULL)
 		die("out of memory");
 	tongxin__recover_request__pack(&req, p);
-	write_seed(dir, name, 0, p, len);
+	write_seed(dir, name, mode, p, len);
 	free(p);
-	fz_release();
+	if (mode == 0)
+		fz_release();
 }
 
 /* Mode 3's seeds (recover-*): each rule of the recovery once in wire form, and byte strings. */
@@ -3005,7 +3018,7 @@ write_recover_seeds(const char *dir)
 	/* A change of the office's member made after the backup: written. */
 	r[0] = seed_row(TBL_MEMBER, TAG_MEMBER, 2, rv + 5, 0);
 	seed_set(r[0], "address", "和谐路2号");
-	write_recover_seed(dir, "recover-raw-member-update", FUZZ_EPOCH, 0, r, 1);
+	write_recover_seed(dir, "recover-raw-member-update", 0, FUZZ_EPOCH, 0, r, 1);
 	/* A member added after the backup: inserted. */
 	r[0] = seed_row(TBL_MEMBER, TAG_MEMBER, 1, rv + 6, 0);
 	r[0]->row_id = fz_strdup(fid(TAG_MEMBER, 21, a));
@@ -3016,20 +3029,21 @@ write_recover_seeds(const char *dir)
 	seed_set(r[0], "join_date", "2003-10-10");
 	seed_set(r[0], "full_date", "2004-10-10");
 	seed_set(r[0], "phone", "13700000021");
-	write_recover_seed(dir, "recover-raw-member-new", FUZZ_EPOCH, 0, r, 1);
+	write_recover_seed(dir, "recover-raw-member-new", 0, FUZZ_EPOCH, 0, r, 1);
 	/* A deletion after the backup: a tombstone. */
 	r[0] = seed_row(TBL_LIST_ITEM, TAG_ITEM, 3, rv + 7, 1);
-	write_recover_seed(dir, "recover-raw-tombstone", FUZZ_EPOCH, 0, r, 1);
+	write_recover_seed(dir, "recover-raw-tombstone", 0, FUZZ_EPOCH, 0, r, 1);
 	/* A row the street changed since the restore: queued. */
 	r[0] = seed_row(TBL_MEMBER, TAG_MEMBER, 3, rv + 8, 0);
 	seed_set(r[0], "phone", "13800000033");
-	write_recover_seed(dir, "recover-raw-changed-since", FUZZ_EPOCH, 0, r, 1);
+	write_recover_seed(dir, "recover-raw-changed-since-take-office", 4, FUZZ_EPOCH, 0, r, 1);
+	write_recover_seed(dir, "recover-raw-changed-since", 0, FUZZ_EPOCH, 0, r, 1);
 	/* Another community's members, as they are and changed: refused. */
 	r[0] = seed_row(TBL_MEMBER, TAG_MEMBER, 11, rv + 9, 0);
 	r[1] = seed_row(TBL_MEMBER, TAG_MEMBER, 12, rv + 9, 0);
 	seed_set(r[1], "phone", "13900000120");
 	r[2] = seed_row(TBL_MEMBER, TAG_MEMBER, 15, rv + 9, 1);
-	write_recover_seed(dir, "recover-raw-outside", FUZZ_EPOCH, 0, r, 3);
+	write_recover_seed(dir, "recover-raw-outside", 0, FUZZ_EPOCH, 0, r, 3);
 	/* The window's ends: restored_version and version_floor refused, one inside taken. */
 	r[0] = seed_row(TBL_MEMBER, TAG_MEMBER, 2, rv, 0);
 	seed_set(r[0], "phone", "13822222220");
@@ -3039,7 +3053,7 @@ write_recover_seeds(const char *dir)
 	seed_set(r[2], "phone", "13822222222");
 	r[3] = seed_row(TBL_MEMBER, TAG_MEMBER, 2, fl - 1, 0);
 	seed_set(r[3], "phone", "13822222223");
-	write_recover_seed(dir, "recover-raw-bounds", FUZZ_EPOCH, 0, r, 4);
+	write_recover_seed(dir, "recover-raw-bounds", 0, FUZZ_EPOCH, 0, r, 4);
 	/*
 	 * Transfers decided after the backup: the inbound one accepted (the
 	 * member comes to SQ01), the outbound one rejected, and a decided one
@@ -3057,24 +3071,25 @@ write_recover_seeds(const char *dir)
 	seed_set(r[2], "member_name", "李强");
 	seed_set(r[2], "status", "accepted");
 	seed_set(r[2], "decided_on", today);
-	write_recover_seed(dir, "recover-raw-transfers", FUZZ_EPOCH, 0, r, 3);
+	write_recover_seed(dir, "recover-raw-transfers-take-office", 4, FUZZ_EPOCH, 0, r, 3);
+	write_recover_seed(dir, "recover-raw-transfers", 0, FUZZ_EPOCH, 0, r, 3);
 	/* The member the administrator recovered from rv + 100: older known, newer written. */
 	r[0] = seed_row(TBL_MEMBER, TAG_MEMBER, 4, rv + 50, 0);
 	seed_set(r[0], "phone", "13800000045");
 	r[1] = seed_row(TBL_MEMBER, TAG_MEMBER, 4, rv + 200, 0);
 	seed_set(r[1], "phone", "13800000046");
-	write_recover_seed(dir, "recover-raw-older-newer", FUZZ_EPOCH, 0, r, 2);
+	write_recover_seed(dir, "recover-raw-older-newer", 0, FUZZ_EPOCH, 0, r, 2);
 	/* The same row twice from two versions, the later first. */
 	r[0] = seed_row(TBL_MEMBER, TAG_MEMBER, 2, rv + 20, 0);
 	seed_set(r[0], "address", "后来路20号");
 	r[1] = seed_row(TBL_MEMBER, TAG_MEMBER, 2, rv + 10, 0);
 	seed_set(r[1], "address", "先前路10号");
-	write_recover_seed(dir, "recover-raw-same-row-twice", FUZZ_EPOCH, 1, r, 2);
+	write_recover_seed(dir, "recover-raw-same-row-twice", 0, FUZZ_EPOCH, 1, r, 2);
 	/* Another epoch, and an empty last batch. */
 	r[0] = seed_row(TBL_MEMBER, TAG_MEMBER, 2, rv + 5, 0);
-	write_recover_seed(dir, "recover-raw-wrong-epoch", "e0000000-0000-7000-8000-0000000000e0", 0,
+	write_recover_seed(dir, "recover-raw-wrong-epoch", 0, "e0000000-0000-7000-8000-0000000000e0", 0,
 	    r, 1);
-	write_recover_seed(dir, "recover-raw-done", FUZZ_EPOCH, 1, r, 0);
+	write_recover_seed(dir, "recover-raw-done", 0, FUZZ_EPOCH, 1, r, 0);
 	/* Byte strings for the generator. */
 	for (int i = 0; i < 16; i++) {
 		uint8_t buf[512];
