@@ -215,6 +215,7 @@ rep_recover_scan(struct replica *r, uint64_t lo, uint64_t hi, size_t max,
 				row_free(row);
 				if (base < 0) {
 					snprintf(err, errlen, "cannot read the outbox for row %s", id);
+					rc = -1;
 					goto out;
 				}
 				continue;   /* made here, not yet sent: the push sends it */
@@ -224,7 +225,7 @@ rep_recover_scan(struct replica *r, uint64_t lo, uint64_t hi, size_t max,
 				goto oom;
 			}
 			(*nrows)++;
-			if (batch_flush(&b, max, false, each, arg) != 0)
+			if ((rc = batch_flush(&b, max, false, each, arg)) != 0)
 				goto out;
 		}
 		sqlite3_finalize(st);
@@ -259,7 +260,7 @@ rep_recover_scan(struct replica *r, uint64_t lo, uint64_t hi, size_t max,
 			goto oom;
 		}
 		(*nrows)++;
-		if (batch_flush(&b, max, false, each, arg) != 0)
+		if ((rc = batch_flush(&b, max, false, each, arg)) != 0)
 			goto out;
 	}
 	sqlite3_finalize(st);
@@ -268,9 +269,11 @@ rep_recover_scan(struct replica *r, uint64_t lo, uint64_t hi, size_t max,
 	goto out;
 oom:
 	snprintf(err, errlen, "out of memory");
+	rc = -1;
 	goto out;
 sqlfail:
 	snprintf(err, errlen, "cannot read the replica: %s", sqlite3_errmsg(r->db));
+	rc = -1;
 out:
 	sqlite3_finalize(st);
 	batch_clear(&b);

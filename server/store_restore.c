@@ -45,7 +45,12 @@ static const char restore_ddl[] =
 	"  tbl INTEGER NOT NULL, row_id TEXT NOT NULL, origin INTEGER NOT NULL,"
 	"  version INTEGER NOT NULL, device_id TEXT NOT NULL,"
 	"  PRIMARY KEY (tbl, row_id)) WITHOUT ROWID;"
-	/* What each device sent back into each epoch. */
+	/* Copies a device sent back that went to the conflict queue: queued once. */
+	"CREATE TABLE IF NOT EXISTS recovered_conflict ("
+	"  device_id TEXT NOT NULL, tbl INTEGER NOT NULL, row_id TEXT NOT NULL,"
+	"  origin INTEGER NOT NULL, conflict_id TEXT NOT NULL,"
+	"  PRIMARY KEY (device_id, tbl, row_id, origin)) WITHOUT ROWID;"
+		/* What each device sent back into each epoch. */
 	"CREATE TABLE IF NOT EXISTS recovery ("
 	"  device_id TEXT NOT NULL, epoch TEXT NOT NULL, started_at INTEGER NOT NULL,"
 	"  finished_at INTEGER, applied INTEGER NOT NULL DEFAULT 0,"
@@ -140,6 +145,7 @@ recovered_put(struct store *s, int t, const char *id, uint64_t origin, uint64_t 
 /*
  * Whether the device already queued this copy of the row (the same
  * version), settled or not: a repeated recovery does not queue it again.
+ * 1 yes, 0 no, -1 on error.
  */
 static int
 recovered_queued(struct store *s, const char *device_id, int t, const char *id,
@@ -148,9 +154,8 @@ recovered_queued(struct store *s, const char *device_id, int t, const char *id,
 	sqlite3_stmt *st;
 	int r, found;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM conflict WHERE device_id = ?1 AND"
-	    " kind = 'recovered' AND tbl = ?2 AND row_id = ?3 AND seq = ?4", -1, &st,
-	    NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM recovered_conflict WHERE device_id = ?1 AND"
+	    " tbl = ?2 AND row_id = ?3 AND origin = ?4", -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_text(st, 1, device_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, t);
@@ -160,6 +165,26 @@ recovered_queued(struct store *s, const char *device_id, int t, const char *id,
 	found = r == SQLITE_ROW;
 	sqlite3_finalize(st);
 	return r == SQLITE_ROW || r == SQLITE_DONE ? found : -1;
+}
+
+static int
+recovered_queued_put(struct store *s, const char *device_id, int t, const char *id,
+    uint64_t version, const char *cid)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO recovered_conflict (device_id, tbl,"
+	    " row_id, origin, conflict_id) VALUES (?1, ?2, ?3, ?4, ?5)", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, device_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, t);
+	sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)version);
+	sqlite3_bind_text(st, 5, cid, -1, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return r == SQLITE_DONE ? 0 : -1;
 }
 
 enum rec_outcome { REC_APPLIED, REC_KNOWN, REC_CONFLICT, REC_REJECTED, REC_ERROR };
@@ -175,10 +200,12 @@ struct rec_change {
 
 /*
  * Fill rc with the change from the server's row r (absent, live or deleted)
- * to the replica's row in. 0 when there is nothing to change.
+ * to the replica's row in: the columns that differ, or with full every
+ * column (a copy kept whole, compared with nothing). 0 when there is
+ * nothing to change.
  */
 static int
-rec_change_build(const Tongxin__Row *in, struct srow *r, struct rec_change *rc)
+rec_change_build(const Tongxin__Row *in, struct srow *r, struct rec_change *rc, int full)
 {
 	const struct table_def *td = &schema_tables[in->table];
 	size_t n = 0;
@@ -189,14 +216,14 @@ rec_change_build(const Tongxin__Row *in, struct srow *r, struct rec_change *rc)
 	rc->c.row_id = in->row_id;
 	if (!r->exists) {
 		if (in->deleted)
-			return 0;
+			return 0;   /* (a row that does not exist is never out of scope) */
 		rc->c.op = TONGXIN__CHANGE__OP__OP_INSERT;
 		for (int k = 0; k < td->ncols; k++) {
 			rc->cols[n] = (uint32_t)k;
 			rc->vals[n++] = in->values[k];
 		}
 	} else if (in->deleted) {
-		if (r->deleted)
+		if (r->deleted && !full)
 			return 0;
 		rc->c.op = TONGXIN__CHANGE__OP__OP_DELETE;
 		for (int k = 0; k < td->ncols; k++) {
@@ -208,13 +235,13 @@ rec_change_build(const Tongxin__Row *in, struct srow *r, struct rec_change *rc)
 		rc->c.op = TONGXIN__CHANGE__OP__OP_UPDATE;
 		rc->force = r->deleted;
 		for (int k = 0; k < td->ncols; k++) {
-			if (!r->deleted && value_eq(&r->v[k], in->values[k]))
+			if (!full && !r->deleted && value_eq(&r->v[k], in->values[k]))
 				continue;
 			rc->cols[n] = (uint32_t)k;
 			rc->vals[n] = in->values[k];
 			rc->before[n++] = &r->v[k];
 		}
-		if (n == 0)
+		if (n == 0 && !full)
 			return 0;
 	}
 	rc->c.cols = rc->cols;
@@ -315,7 +342,7 @@ recover_row(struct store *s, const struct store_actor *who, const Tongxin__Row *
 	enum ch_result res;
 	enum rec_outcome out;
 	uint64_t version0 = s->version;
-	int as_restored, queued;
+	int as_restored, queued, out_of_scope;
 	char cid[ID_TEXT_LEN + 1], n[24];
 
 	memset(&vd, 0, sizeof vd);
@@ -333,12 +360,18 @@ recover_row(struct store *s, const struct store_actor *who, const Tongxin__Row *
 	}
 	if (row_load(s, (int)in->table, in->row_id, &r) != 0)
 		return REC_ERROR;
-	/* Scope before anything is said about the row: a device learns nothing outside it. */
-	if (r.exists && !in_scope(r.scope, who->scope) && !in_scope(r.scope2, who->scope)) {
-		refuse_unseen(&vd, &schema_tables[in->table], NULL, in->row_id);
-		rec_note(who, in, "refused (out of scope)", &vd.why);
-		srow_clear(&r);
-		return REC_REJECTED;
+	/*
+	 * Scope before anything is said about the row: a device learns nothing
+	 * outside it. A copy of a row outside its organisation on the restored
+	 * server (a member that moved to it after the backup, or a forgery) is
+	 * compared with nothing and kept whole for the street: the answer is
+	 * the same whatever it holds.
+	 */
+	out_of_scope = r.exists && !in_scope(r.scope, who->scope) &&
+	    !in_scope(r.scope2, who->scope);
+	if (out_of_scope) {
+		rec_change_build(in, &r, &rc, 1);
+		goto build;
 	}
 	if (recovered_get(s, (int)in->table, in->row_id, &rec) != 0) {
 		srow_clear(&r);
@@ -356,7 +389,7 @@ recover_row(struct store *s, const struct store_actor *who, const Tongxin__Row *
 	}
 	as_restored = !r.exists || r.version <= e->restored_version ||
 	    (rec.found && r.version == rec.version);
-	if (!rec_change_build(in, &r, &rc)) {
+	if (!rec_change_build(in, &r, &rc, 0)) {
 		/*
 		 * The server holds this state already. Where it holds it as
 		 * restored, remember the version it was confirmed at: an older
@@ -369,6 +402,7 @@ recover_row(struct store *s, const struct store_actor *who, const Tongxin__Row *
 		srow_clear(&r);
 		return out;
 	}
+build:
 	cp = &rc.c;
 	tx.hlc = s->hlc;
 	tx.local_time_ms = now_ms();
@@ -386,6 +420,11 @@ recover_row(struct store *s, const struct store_actor *who, const Tongxin__Row *
 		rec_note(who, in, "refused", &vd.why);
 		srow_clear(&r);
 		return REC_REJECTED;
+	}
+	if (out_of_scope) {
+		memset(&vd, 0, sizeof vd);
+		refuse_unseen(&vd, &schema_tables[in->table], NULL, in->row_id);
+		goto queue;
 	}
 	if (!as_restored) {
 		snprintf(vd.kind, sizeof vd.kind, "recovered");
@@ -438,17 +477,14 @@ recover_row(struct store *s, const struct store_actor *who, const Tongxin__Row *
 	s->version = version0;
 	if (res == CH_ERROR)
 		goto fail;
-	if (res == CH_REJECTED) {
-		rec_note(who, in, "refused", &vd.why);
-		if (vd.have_server)
-			srow_clear(&vd.server);
-		srow_clear(&r);
-		return REC_REJECTED;
-	}
 queue:
-	/* A clash (a unique number, a dissolved parent) or a changed row: queued whole. */
-	if (strcmp(vd.kind, "recovered") == 0 &&
-	    (queued = recovered_queued(s, who->device_id, (int)in->table, in->row_id,
+	/*
+	 * A copy the server does not take - a clash (a unique number, a
+	 * dissolved parent), a row changed since the restore, one a rule or
+	 * the scope refuses - is what a device held and the server had
+	 * acknowledged: kept whole in the conflict queue for the street, once.
+	 */
+	if ((queued = recovered_queued(s, who->device_id, (int)in->table, in->row_id,
 	    in->version)) != 0) {
 		if (vd.have_server)
 			srow_clear(&vd.server);
@@ -470,8 +506,9 @@ queue:
 		vd.have_server = row_load(s, (int)in->table, in->row_id, &vd.server) == 0;
 	vd.table = (int)in->table;
 	snprintf(vd.row_id, sizeof vd.row_id, "%s", in->row_id);
-	out = conflict_record(s, who, &tx, NULL, &vd, "open", NULL, cid) == 0 ? REC_CONFLICT :
-	    REC_ERROR;
+	out = conflict_record(s, who, &tx, NULL, &vd, "open", NULL, cid) == 0 &&
+	    recovered_queued_put(s, who->device_id, (int)in->table, in->row_id, in->version,
+	    cid) == 0 ? REC_CONFLICT : REC_ERROR;
 	if (out == REC_CONFLICT)
 		rec_note(who, in, "queued as conflict", &vd.why);
 	if (vd.have_server)
@@ -812,6 +849,13 @@ store_restore(const char *dir, const char *file, struct store_restore_report *re
 		}
 	}
 	/* A private copy first, checked and prepared; only then the swap. */
+	{
+		char side[4300];
+		snprintf(side, sizeof side, "%s-wal", tmp);
+		(void)unlink(side);
+		snprintf(side, sizeof side, "%s-shm", tmp);
+		(void)unlink(side);
+	}
 	(void)unlink(tmp);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0) {
 		snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
@@ -855,19 +899,49 @@ store_restore(const char *dir, const char *file, struct store_restore_report *re
 		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
 		goto out;
 	}
-	if (stat(path, &sb) == 0) {
-		char stamp[32];
+	{
+		/*
+		 * The database with its WAL goes aside - or a WAL left alone (a
+		 * killed server's, whose database was removed): SQLite would
+		 * replay it into the restored file.
+		 */
+		char stamp[32], wal[4200], shm[4200];
 		time_t now = time(NULL);
 		struct tm tm;
+		int have_db = stat(path, &sb) == 0;
+
+		snprintf(wal, sizeof wal, "%s-wal", path);
+		snprintf(shm, sizeof shm, "%s-shm", path);
 		localtime_r(&now, &tm);
 		strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
 		snprintf(rep->aside, sizeof rep->aside, "%s.replaced-%s", path, stamp);
-		if (move_aside(path, rep->aside, err, errlen) != 0)
+		if (have_db && move_aside(path, rep->aside, err, errlen) != 0)
 			goto out;
-	}
-	if (rename(tmp, path) != 0) {
-		snprintf(err, errlen, "cannot put %s in place: %s", path, strerror(errno));
-		goto out;
+		if (!have_db && (stat(wal, &sb) == 0 || stat(shm, &sb) == 0)) {
+			char to[4300];
+			for (int i = 0; i < 2; i++) {
+				snprintf(to, sizeof to, "%s%s", rep->aside, i ? "-shm" : "-wal");
+				if (rename(i ? shm : wal, to) != 0 && errno != ENOENT) {
+					snprintf(err, errlen, "cannot move %s aside: %s", i ? shm : wal,
+					    strerror(errno));
+					goto out;
+				}
+			}
+		}
+		if (!have_db)
+			rep->aside[0] = '\0';
+		if (rename(tmp, path) != 0) {
+			snprintf(err, errlen, "cannot put %s in place: %s", path, strerror(errno));
+			/* Put the replaced database back: a failed restore changes nothing. */
+			if (have_db && rename(rep->aside, path) == 0) {
+				char from[4300];
+				snprintf(from, sizeof from, "%s-wal", rep->aside);
+				(void)rename(from, wal);
+				snprintf(from, sizeof from, "%s-shm", rep->aside);
+				(void)rename(from, shm);
+			}
+			goto out;
+		}
 	}
 	made = 0;
 	(void)sync_path(dir);
