@@ -668,6 +668,7 @@ hello_send(struct conn *c, struct replica *r, const struct rep_info *info,
 			    sqlite3_errmsg(replica_db(r)));
 	}
 	h.replica_id = rid;
+	h.recovers = 1;
 	env.body_case = TONGXIN__ENVELOPE__BODY_HELLO;
 	env.hello = &h;
 	if (conn_send(c, &env) != 0)

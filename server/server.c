@@ -769,6 +769,14 @@ handle_hello(struct session *s, const Tongxin__Envelope *env)
 		    "that matches tongxind %s", TONGXIN_VERSION);
 		return;
 	}
+	store_epoch(s->srv->store, &ep);
+	if (ep.restored_version != 0 && !h->recovers) {
+		/* It would push and pull as if nothing happened, and what it holds of the lost versions stayed lost. */
+		session_fail(s, env->id, TONGXIN__ERROR_CODE__ERR_PROTOCOL_VERSION,
+		    "this server was restored from a backup and needs a tongxin that sends back what "
+		    "it holds (client %s); install the matching tongxin", h->program_version);
+		return;
+	}
 	if (h->replica_id[0] != '\0' && hello_bind_replica(s, env->id, h->replica_id) != 0)
 		return;
 	snprintf(s->operator_name, sizeof s->operator_name, "%s", h->operator_name);

@@ -300,6 +300,7 @@ hx_open(struct hx *x, const char *bundle, const char *hostport, const char *oper
 	h.schema_hash.data = hash;
 	h.schema_hash.len = sizeof hash;
 	h.program_version = (char *)"hostile-test";
+	h.recovers = 1;   /* a client of this build knows epochs */
 	h.operator_name = (char *)(operator_name ? operator_name : "");
 	env.body_case = TONGXIN__ENVELOPE__BODY_HELLO;
 	env.hello = &h;

@@ -11,6 +11,8 @@
 # device d1 enrolled before the backup is revoked. SQ01 then edits an
 # address without syncing (and its replica forgets the epoch, as one made by
 # a tongxin from before epochs would). The server is stopped and the backup restored.
+#   - a client from before epochs is refused by the restored server (it would
+#     not send back what it holds);
 #   - restore refuses while the server runs, refuses a file that is not a
 #     tongxind database (changing nothing), and otherwise keeps the replaced
 #     database aside, carries over c1's enrolment and d1's revocation;
@@ -121,6 +123,12 @@ floor=$(srvq "SELECT value FROM meta WHERE key = 'version_floor'")
 restored=$(srvq "SELECT value FROM meta WHERE key = 'restored_version'")
 [ "$floor" -gt "$restored" ] || fail "no version floor after the restore"
 start_server "$D/srv"
+
+step "a client that would not send back what it holds is refused"
+# tx_probe's Hello is a tongxin's from before epochs (no "recovers"): ERR_PROTOCOL_VERSION (1).
+run "$OUT" "$TX_PROBE" tls "$TX_ADDR" --bundle "$D/b.bundle" --expect error=1
+expect_rc 0 "an old client's Hello to the restored server"
+expect_contains "$OUT" "restored from a backup"
 
 step "a revoked device stays revoked"
 must tx d join "$D/d.bundle"
