@@ -135,6 +135,14 @@ must tx d join "$D/d.bundle"
 run "$OUT" tx d sync
 [ "$TX_RC" != 0 ] || fail "d1, revoked after the backup, could sync after the restore"
 
+step "a device enrolled after the restore joins and syncs as usual"
+"$TONGXIND" enroll "$D/srv" --org SQ01 --device e1 --out "$D/e.bundle" >"$OUT" 2>&1 ||
+	fail "enroll e1 after the restore: $(cat "$OUT")"
+must tx e join "$D/e.bundle"
+must tx e sync -q
+[ "$(sqlite3 "$D/e.db" "SELECT value FROM meta WHERE key = 'epoch'")" = \
+	"$(srvq "SELECT value FROM meta WHERE key = 'epoch'")" ] || fail "e1 did not take the epoch"
+
 step "the office sends back its own acknowledged changes first"
 run "$OUT" tx b sync
 expect_rc 0 "b1's first sync after the restore"
