@@ -230,8 +230,8 @@ struct store_restore_report {
  * enrolled or revoked since the backup are carried over from the replaced
  * database when it can be read. The certificates in dir are not touched.
  */
-int store_restore(const char *dir, const char *file, struct store_restore_report *rep,
-    char *err, size_t errlen);
+int store_restore(const char *dir, const char *file, const char *street_code,
+    struct store_restore_report *rep, char *err, size_t errlen);
 
 /* --- the session layer's questions (store_session.c) --- */
 

@@ -837,8 +837,8 @@ move_aside(const char *path, const char *aside, char *err, size_t errlen)
 }
 
 int
-store_restore(const char *dir, const char *file, struct store_restore_report *rep,
-    char *err, size_t errlen)
+store_restore(const char *dir, const char *file, const char *street_code,
+    struct store_restore_report *rep, char *err, size_t errlen)
 {
 	char path[4096], tmp[4200], have[80], want[80];
 	sqlite3 *src = NULL, *old = NULL, *dst = NULL;
@@ -858,6 +858,12 @@ store_restore(const char *dir, const char *file, struct store_restore_report *re
 		return -1;
 	db_meta_get(src, "street_code", want, sizeof want);
 	snprintf(rep->street_code, sizeof rep->street_code, "%s", want);
+	if (street_code != NULL && street_code[0] && strcmp(street_code, want) != 0) {
+		snprintf(err, errlen, "the backup %s is of street %s, and %s/tongxind.conf names "
+		    "street %s", file, want, dir, street_code);
+		sqlite3_close(src);
+		return -1;
+	}
 	/* The database it replaces: read what can be read, refuse another street's backup. */
 	if (stat(path, &sb) == 0) {
 		char why[512];

@@ -658,6 +658,7 @@ static int
 cmd_restore(int argc, char **argv)
 {
 	struct store_restore_report rep;
+	struct server_conf conf;
 	char err[1024] = "";
 	int lock;
 
@@ -669,7 +670,12 @@ cmd_restore(int argc, char **argv)
 		fprintf(stderr, "tongxind restore: 服务器正在运行，未恢复。%s\n", err);
 		return 1;
 	}
-	if (store_restore(argv[1], argv[2], &rep, err, sizeof err) != 0) {
+	/* The street the data directory is for, as its configuration names it (when it can be read). */
+	memset(&conf, 0, sizeof conf);
+	if (conf_read(argv[1], &conf, err, sizeof err) != 0)
+		conf.code[0] = '\0';
+	err[0] = '\0';
+	if (store_restore(argv[1], argv[2], conf.code, &rep, err, sizeof err) != 0) {
 		fprintf(stderr, "tongxind restore: 未恢复，数据库保持原样。Nothing was changed: %s\n",
 		    err);
 		close(lock);

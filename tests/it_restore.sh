@@ -104,6 +104,14 @@ expect_rc 1 "restore of a junk file"
 expect_contains "$OUT" "Nothing was changed"
 [ "$(sha256sum <"$D/srv/tongxind.db")" = "$sum0" ] || fail "a refused restore changed the database"
 [ -z "$(ls "$D/srv" | grep -e replaced -e restoring)" ] || fail "a refused restore left files"
+# Another street's backup, into a data directory whose database is gone: its tongxind.conf decides.
+must "$TONGXIND" init "$D/other" --street 其他街道 --code JD99 --listen 127.0.0.1:1
+must "$TONGXIND" backup "$D/other" "$D/other.bak"
+mkdir -m 700 "$D/lost" && cp "$D/srv/tongxind.conf" "$D/srv/"*.crt "$D/srv/"*.key "$D/lost/"
+run "$OUT" "$TONGXIND" restore "$D/lost" "$D/other.bak"
+expect_rc 1 "restore of another street's backup"
+expect_contains "$OUT" "is of street JD99"
+[ ! -e "$D/lost/tongxind.db" ] || fail "another street's backup was put in place"
 
 step "the restore"
 run "$OUT" "$TONGXIND" restore "$D/srv" "$D/street.bak"

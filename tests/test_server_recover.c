@@ -176,7 +176,7 @@ restore_from(const char *file)
 
 	snprintf(old, sizeof old, "%s", EP.epoch);
 	srv_stop(&S);
-	H_CHECK(store_restore(S.dir, file, &rep, err, sizeof err) == 0, "store_restore: %s", err);
+	H_CHECK(store_restore(S.dir, file, NULL, &rep, err, sizeof err) == 0, "store_restore: %s", err);
 	srv_start(&S);
 	epoch_read();
 	H_CHECK(strcmp(EP.epoch, old) != 0 && EP.restored_version > 0 &&
