@@ -59,7 +59,8 @@
  * community stays), plus: store_recover returns 0 with counts that add up to
  * the rows sent (once the recovery finished: the device's totals again,
  * finished set, nothing changed), as many new conflicts as it counts, no
- * row at a version inside the lost window; or -1 having changed nothing,
+ * row at a version inside the lost window, a lone copy of a row outside the
+ * scope refused or queued, never known (the office learns nothing there); or -1 having changed nothing,
  * and only for a request it must refuse whole (another epoch, too many rows).
  *
  * The oracle, besides ASan and UBSan, after every input:
@@ -2604,7 +2605,7 @@ run_recover(const Tongxin__RecoverRequest *req, struct rec_sum *sum)
 	char err[1024] = "";
 	uint8_t before[32], after[32];
 	long long nconf = -1;
-	int rc, refuse;
+	int rc, refuse, outside;
 
 	G.cur_rreq = req;
 	G.cur_rresp = NULL;
@@ -2614,6 +2615,13 @@ run_recover(const Tongxin__RecoverRequest *req, struct rec_sum *sum)
 	else
 		memcpy(before, G.tmpl_digest, sizeof before);
 	nconf = conflict_count();
+	/*
+	 * A single row that lies outside the scope now: refused or queued for the
+	 * street, whatever it says; never known (the office would learn that the
+	 * server holds what it sent) nor written.
+	 */
+	outside = req->n_rows == 1 && req->rows[0]->table < TBL_COUNT &&
+	    req->rows[0]->row_id != NULL && outside_now((int)req->rows[0]->table, req->rows[0]->row_id);
 	G.dirty = 1;
 	if (G.dump_raw != NULL) {
 		size_t n = tongxin__recover_request__get_packed_size(req);
@@ -2666,6 +2674,10 @@ run_recover(const Tongxin__RecoverRequest *req, struct rec_sum *sum)
 			if (conflict_count() - nconf != (long long)o->conflicts)
 				fail("the response counts %u conflicts, the queue grew by %lld",
 				    o->conflicts, conflict_count() - nconf);
+			if (outside && (o->applied != 0 || o->known != 0))
+				fail("a row outside %s was %s, not refused or queued (the office learns "
+				    "what the server holds there)", OFFICE_SCOPE,
+				    o->applied ? "written" : "known");
 			sum->applied += o->applied;
 			sum->known += o->known;
 			sum->conflicts += o->conflicts;
@@ -3044,6 +3056,9 @@ write_recover_seeds(const char *dir)
 	seed_set(r[1], "phone", "13900000120");
 	r[2] = seed_row(TBL_MEMBER, TAG_MEMBER, 15, rv + 9, 1);
 	write_recover_seed(dir, "recover-raw-outside", 0, FUZZ_EPOCH, 0, r, 3);
+	/* Alone, an identical copy of another community's member: refused, not known. */
+	r[0] = seed_row(TBL_MEMBER, TAG_MEMBER, 11, rv + 9, 0);
+	write_recover_seed(dir, "recover-raw-outside-identical", 0, FUZZ_EPOCH, 0, r, 1);
 	/* The window's ends: restored_version and version_floor refused, one inside taken. */
 	r[0] = seed_row(TBL_MEMBER, TAG_MEMBER, 2, rv, 0);
 	seed_set(r[0], "phone", "13822222220");
