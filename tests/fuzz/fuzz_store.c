@@ -1186,6 +1186,7 @@ digest_all(uint8_t out[32])
 		"SELECT key, value FROM meta ORDER BY key",
 		"SELECT * FROM recovered ORDER BY tbl, row_id",
 		"SELECT * FROM recovery ORDER BY device_id, epoch",
+		"SELECT * FROM recovered_conflict ORDER BY device_id, tbl, row_id, origin",
 	};
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	char sql[256], *buf = NULL;
@@ -2595,7 +2596,22 @@ struct rec_sum {
 	unsigned applied, known, conflicts, rejected;
 	int finished;
 	int calls;   /* store_recover calls made for this input */
+	const Tongxin__RecoverRequest *prev[MAX_RECOVER_REQS];   /* the requests made */
 };
+
+/* Whether an earlier request of this input sent this row at this version. */
+static int
+sent_before(const struct rec_sum *sum, const Tongxin__Row *row)
+{
+	for (int i = 0; i < sum->calls && i < MAX_RECOVER_REQS; i++)
+		for (size_t k = 0; sum->prev[i] != NULL && k < sum->prev[i]->n_rows; k++) {
+			const Tongxin__Row *p = sum->prev[i]->rows[k];
+			if (p->table == row->table && p->version == row->version &&
+			    strcmp(p->row_id, row->row_id) == 0)
+				return 1;
+		}
+	return 0;
+}
 
 /* One RecoverRequest of the office, and the oracle after it. */
 static void
@@ -2618,10 +2634,12 @@ run_recover(const Tongxin__RecoverRequest *req, struct rec_sum *sum)
 	/*
 	 * A single row that lies outside the scope now: refused or queued for the
 	 * street, whatever it says; never known (the office would learn that the
-	 * server holds what it sent) nor written.
+	 * server holds what it sent) nor written. Unless this input sent the same
+	 * row and version before: a copy already queued is known (not queued twice).
 	 */
 	outside = req->n_rows == 1 && req->rows[0]->table < TBL_COUNT &&
-	    req->rows[0]->row_id != NULL && outside_now((int)req->rows[0]->table, req->rows[0]->row_id);
+	    req->rows[0]->row_id != NULL && !sent_before(sum, req->rows[0]) &&
+	    outside_now((int)req->rows[0]->table, req->rows[0]->row_id);
 	G.dirty = 1;
 	if (G.dump_raw != NULL) {
 		size_t n = tongxin__recover_request__get_packed_size(req);
@@ -2636,6 +2654,8 @@ run_recover(const Tongxin__RecoverRequest *req, struct rec_sum *sum)
 		free(p);
 	}
 	PHASE(PH_PUSH, rc = store_recover(G.s, &office, req, &o, err, sizeof err));
+	if (sum->calls < MAX_RECOVER_REQS)
+		sum->prev[sum->calls] = req;
 	sum->calls++;
 	G.cur_rresp = o;
 	if (G.verbose) {
