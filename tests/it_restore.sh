@@ -38,20 +38,9 @@ live() { srvq "SELECT count(*) FROM member m JOIN org o ON o.id = m.org_id
 	WHERE m._deleted = 0 AND o.code = '$1-01'"; }
 
 step "a street, an office with 20 members, an administrator"
-street_up "$D/srv" "$D/admin.db"
-for c in "SQ01 和平社区" "SQ02 幸福社区"; do
-	set -- $c
-	must tx admin org add --code "$1" --name "$2" --kind community
-	must tx admin org add --code "$1-01" --name "$2第一支部" --kind branch --parent "$1" \
-		--branch-type residential
-done
-must tx admin sync -q
-"$TONGXIND" enroll "$D/srv" --org SQ01 --device b1 --out "$D/b.bundle" >"$OUT" 2>&1 ||
-	fail "enroll b1: $(cat "$OUT")"
-"$TONGXIND" enroll "$D/srv" --org SQ01 --device d1 --out "$D/d.bundle" >"$OUT" 2>&1 ||
-	fail "enroll d1: $(cat "$OUT")"
-must tx b join "$D/b.bundle"
-must tx b sync -q
+two_communities "$D/srv" "$D/admin.db"
+office_up "$D/srv" b1 SQ01 "$D/b.db"
+must "$TONGXIND" enroll "$D/srv" --org SQ01 --device d1 --out "$D/d.bundle"
 member_csv 40 "SQ01-0%d" 1 | sed -n '1,21p' >"$D/b20.csv"
 must tx b member import "$D/b20.csv"
 must tx b sync -q
@@ -66,10 +55,7 @@ must tx b member import "$D/b5.csv"
 must tx b member edit 党员AAAAA --phone 13900000001
 must tx b member delete 党员AAAAB
 must tx b sync -q
-"$TONGXIND" enroll "$D/srv" --org SQ02 --device c1 --out "$D/c.bundle" >"$OUT" 2>&1 ||
-	fail "enroll c1 after the backup: $(cat "$OUT")"
-must tx c join "$D/c.bundle"
-must tx c sync -q
+office_up "$D/srv" c1 SQ02 "$D/c.db"
 member_csv 40 "SQ02-0%d" 1 | sed -n '1p;22,31p' >"$D/c10.csv"
 must tx c member import "$D/c10.csv"
 must tx c sync -q
@@ -134,7 +120,7 @@ start_server "$D/srv"
 
 step "a client that would not send back what it holds is refused"
 # tx_probe's Hello is a tongxin's from before epochs (no "recovers"): ERR_PROTOCOL_VERSION (1).
-run "$OUT" "$TX_PROBE" tls "$TX_ADDR" --bundle "$D/b.bundle" --expect error=1
+run "$OUT" "$TX_PROBE" tls "$TX_ADDR" --bundle "$D/b1.bundle" --expect error=1
 expect_rc 0 "an old client's Hello to the restored server"
 expect_contains "$OUT" "restored from a backup"
 
@@ -144,10 +130,7 @@ run "$OUT" tx d sync
 [ "$TX_RC" != 0 ] || fail "d1, revoked after the backup, could sync after the restore"
 
 step "a device enrolled after the restore joins and syncs as usual"
-"$TONGXIND" enroll "$D/srv" --org SQ01 --device e1 --out "$D/e.bundle" >"$OUT" 2>&1 ||
-	fail "enroll e1 after the restore: $(cat "$OUT")"
-must tx e join "$D/e.bundle"
-must tx e sync -q
+office_up "$D/srv" e1 SQ01 "$D/e.db"
 [ "$(sqlite3 "$D/e.db" "SELECT value FROM meta WHERE key = 'epoch'")" = \
 	"$(srvq "SELECT value FROM meta WHERE key = 'epoch'")" ] || fail "e1 did not take the epoch"
 

@@ -26,21 +26,9 @@ where() { srvq "SELECT o.code || '|' || coalesce(m.phone, '') FROM member m JOIN
 	ON o.id = m.org_id WHERE m.name = '党员AAAAA'"; }
 
 step "a street, two offices, five members in the first"
-street_up "$D/srv" "$D/admin.db"
-for c in "SQ01 和平社区" "SQ02 幸福社区"; do
-	set -- $c
-	must tx admin org add --code "$1" --name "$2" --kind community
-	must tx admin org add --code "$1-01" --name "$2第一支部" --kind branch --parent "$1" \
-		--branch-type residential
-done
-must tx admin sync -q
-for d in b:SQ01 c:SQ02; do
-	n=${d%:*}
-	"$TONGXIND" enroll "$D/srv" --org "${d#*:}" --device "${n}1" --out "$D/$n.bundle" \
-		>"$OUT" 2>&1 || fail "enroll ${n}1: $(cat "$OUT")"
-	must tx "$n" join "$D/$n.bundle"
-	must tx "$n" sync -q
-done
+two_communities "$D/srv" "$D/admin.db"
+office_up "$D/srv" b1 SQ01 "$D/b.db"
+office_up "$D/srv" c1 SQ02 "$D/c.db"
 member_csv 40 "SQ01-0%d" 1 | sed -n '1,6p' >"$D/b5.csv"
 must tx b member import "$D/b5.csv"
 must tx b sync -q

@@ -16,18 +16,8 @@ tx() { local n=$1; shift; "$TONGXIN" --replica "$D/$n.db" "$@"; }
 must() { run "$OUT" "$@"; [ "$TX_RC" = 0 ] || fail "$* exited $TX_RC: $(cat "$OUT")"; }
 
 step "a street with two communities, an office of the first"
-street_up "$D/srv" "$D/admin.db"
-for c in "SQ01 和平社区" "SQ02 幸福社区"; do
-	set -- $c
-	must tx admin org add --code "$1" --name "$2" --kind community
-	must tx admin org add --code "$1-01" --name "$2第一支部" --kind branch --parent "$1" \
-		--branch-type residential
-done
-must tx admin sync -q
-"$TONGXIND" enroll "$D/srv" --org SQ01 --device b1 --out "$D/b.bundle" >"$OUT" 2>&1 ||
-	fail "enroll b1: $(cat "$OUT")"
-must tx b join "$D/b.bundle"
-must tx b sync -q
+two_communities "$D/srv" "$D/admin.db"
+office_up "$D/srv" b1 SQ01 "$D/b.db"
 
 step "the office's replica is given the other community's branch"
 sqlite3 "$D/b.db" "ATTACH '$D/admin.db' AS a; INSERT INTO org SELECT * FROM a.org

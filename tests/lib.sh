@@ -303,6 +303,38 @@ street_up() {
 	expect_rc 0 "the first sync"
 }
 
+# two_communities SRV DB: street_up SRV DB, then the street's administrator
+# (replica DB) adds 和平社区 SQ01 and 幸福社区 SQ02, each with a residential
+# branch (SQ01-01, SQ02-01), and syncs them up.
+two_communities() {
+	local srv=$1 db=$2 c code name
+	street_up "$srv" "$db"
+	for c in "SQ01 和平社区" "SQ02 幸福社区"; do
+		code=${c%% *} name=${c#* }
+		run "$TX_TMP/org.out" "$TONGXIN" --replica "$db" org add --code "$code" \
+			--name "$name" --kind community
+		expect_rc 0 "org add $code"
+		run "$TX_TMP/org.out" "$TONGXIN" --replica "$db" org add --code "$code-01" \
+			--name "${name}第一支部" --kind branch --parent "$code" --branch-type residential
+		expect_rc 0 "org add $code-01"
+	done
+	run "$TX_TMP/sync.out" "$TONGXIN" --replica "$db" sync -q
+	expect_rc 0 "the administrator's sync of the communities"
+}
+
+# office_up SRV DEVICE ORG DB: enrol DEVICE for organisation ORG (its bundle
+# is TX_TMP/DEVICE.bundle), join replica DB from it and sync.
+office_up() {
+	local srv=$1 dev=$2 org=$3 db=$4
+	run "$TX_TMP/enroll.out" "$TONGXIND" enroll "$srv" --org "$org" --device "$dev" \
+		--out "$TX_TMP/$dev.bundle"
+	expect_rc 0 "enroll $dev"
+	run "$TX_TMP/join.out" "$TONGXIN" --replica "$db" join "$TX_TMP/$dev.bundle"
+	expect_rc 0 "join $dev"
+	run "$TX_TMP/sync.out" "$TONGXIN" --replica "$db" sync -q
+	expect_rc 0 "the first sync of $dev"
+}
+
 # stranger_tls: a TLS 1.3 client whose certificate no CA of the street signed
 # (self-signed, made here) connects to the running server, which must refuse
 # it in the handshake; returns once the server has logged the failure.
