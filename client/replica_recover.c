@@ -171,6 +171,22 @@ batch_flush(struct rec_batch *b, size_t max, bool last,
 	return rc;
 }
 
+/*
+ * Add row to the batch (taking it: freed if it cannot be added) and hand a
+ * full batch to each. 0, each's non-zero result, or -1 with *oom set.
+ */
+static int
+batch_take(struct rec_batch *b, Tongxin__Row *row, size_t max,
+    int (*each)(Tongxin__Row *const *rows, size_t n, bool last, void *arg), void *arg, bool *oom)
+{
+	if (batch_add(b, row) != 0) {
+		row_free(row);
+		*oom = true;
+		return -1;
+	}
+	return batch_flush(b, max, false, each, arg);
+}
+
 int
 rep_recover_scan(struct replica *r, uint64_t lo, uint64_t hi, size_t max,
     int (*each)(Tongxin__Row *const *rows, size_t n, bool last, void *arg), void *arg,
@@ -179,6 +195,7 @@ rep_recover_scan(struct replica *r, uint64_t lo, uint64_t hi, size_t max,
 	struct rec_batch b = { 0 };
 	sqlite3_stmt *st = NULL;
 	char sql[4096];
+	bool oom = false;
 	int rc = -1;
 
 	*nrows = 0;
@@ -220,12 +237,8 @@ rep_recover_scan(struct replica *r, uint64_t lo, uint64_t hi, size_t max,
 				}
 				continue;   /* made here, not yet sent: the push sends it */
 			}
-			if (batch_add(&b, row) != 0) {
-				row_free(row);
-				goto oom;
-			}
 			(*nrows)++;
-			if ((rc = batch_flush(&b, max, false, each, arg)) != 0)
+			if ((rc = batch_take(&b, row, max, each, arg, &oom)) != 0)
 				goto out;
 		}
 		sqlite3_finalize(st);
@@ -255,12 +268,8 @@ rep_recover_scan(struct replica *r, uint64_t lo, uint64_t hi, size_t max,
 		if ((row = row_new(t, id, (uint64_t)sqlite3_column_int64(st, 2), 0)) == NULL)
 			goto oom;
 		row->deleted = 1;
-		if (batch_add(&b, row) != 0) {
-			row_free(row);
-			goto oom;
-		}
 		(*nrows)++;
-		if ((rc = batch_flush(&b, max, false, each, arg)) != 0)
+		if ((rc = batch_take(&b, row, max, each, arg, &oom)) != 0)
 			goto out;
 	}
 	sqlite3_finalize(st);
@@ -275,6 +284,8 @@ sqlfail:
 	snprintf(err, errlen, "cannot read the replica: %s", sqlite3_errmsg(r->db));
 	rc = -1;
 out:
+	if (oom)
+		snprintf(err, errlen, "out of memory");
 	sqlite3_finalize(st);
 	batch_clear(&b);
 	free(b.rows);
