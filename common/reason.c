@@ -165,6 +165,9 @@ static const struct reason_row reasons[R_COUNT] = {
 	    "服务器恢复备份后，已决定的组织关系转接 %1 只由街道管理员的设备补传；本设备的副本已保留，待街道处理",
 	    "after the server was restored from a backup, a transfer decided since (%1) comes back "
 	    "from a street administrator's device only; this device's copy is kept for the street" },
+	[R_RECOVER_SHAPE] = { "recover_shape", 2,
+	    "补传的 %1 记录（版本 %2）不是服务器恢复时丢失的，或其格式不对",
+	    "a %1 row sent back at version %2 is not one the restore lost, or is malformed" },
 	[R_REUSED_SEQ] = { "reused_sequence", 1,
 	    "本设备的序号 %1 已被另一项修改使用（副本是否从备份恢复，或凭据在另一台电脑上使用？）；"
 	    "整项修改已保留，待街道处理",

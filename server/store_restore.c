@@ -353,8 +353,10 @@ recover_row(struct store *s, const struct store_actor *who, const Tongxin__Row *
 	    in->version >= e->version_floor ||
 	    (!in->deleted && in->n_values != (size_t)schema_tables[in->table].ncols) ||
 	    (in->deleted && in->n_values != 0)) {
-		reason_set(&vd.why, R_COUNTS_DIFFER,
-		    in->table < TBL_COUNT ? schema_tables[in->table].name : reason_num(n, in->table));
+		char v[24];
+		reason_set(&vd.why, R_RECOVER_SHAPE,
+		    in->table < TBL_COUNT ? schema_tables[in->table].name : reason_num(n, in->table),
+		    reason_num(v, (long long)in->version));
 		rec_note(who, in, "refused", &vd.why);
 		return REC_REJECTED;
 	}
