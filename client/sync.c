@@ -610,21 +610,20 @@ static int
 welcome_record(struct conn *c, struct replica *r, struct hello_state *hs)
 {
 	char err[256] = "";
+	bool new_tz = hs->tz[0] && strcmp(hs->tz, hs->stored_tz) != 0;
 
 	if (!hs->welcomed)
 		return 0;
 	hs->welcomed = 0;
 	if (rep_seq_floor(r, hs->last_seq) != 0 || rep_contact(r, hs->rep->street) != 0 ||
-	    (hs->tz[0] && strcmp(hs->tz, hs->stored_tz) != 0 &&
-	    db_meta_set(replica_db(r), "time_zone", hs->tz) != 0))
+	    (new_tz && db_meta_set(replica_db(r), "time_zone", hs->tz) != 0))
 		return conn_fail(c, SYNC_LOCAL, "cannot write the replica: %s",
 		    sqlite3_errmsg(replica_db(r)));
 	/*
 	 * A new zone takes effect now, not at the next open: the web desk keeps
 	 * its replica open. One this machine does not know keeps its own.
 	 */
-	if (hs->tz[0] && strcmp(hs->tz, hs->stored_tz) != 0 &&
-	    tz_use(hs->tz, true, err, sizeof err) != 0)
+	if (new_tz && tz_use(hs->tz, true, err, sizeof err) != 0)
 		log_info("sync: the street's time zone \"%s\" is not known here (%s); today is "
 		    "this computer's", text_show(hs->tz), err);
 	err[0] = '\0';

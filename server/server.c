@@ -791,8 +791,7 @@ handle_hello(struct session *s, const Tongxin__Envelope *env)
 	w.last_seq = store_device_last_seq(s->srv->store, s->dev.id);
 	/* The street's zone, so the office's "today" is the server's (tongxin keeps it). */
 	w.time_zone = (char *)conf_time_zone(&s->srv->conf);
-	store_epoch(s->srv->store, &ep);
-	w.epoch = ep.epoch;
+	w.epoch = ep.epoch;   /* read above, where a client that cannot recover is refused */
 	w.restored_version = ep.restored_version;
 	w.version_floor = ep.version_floor;
 	out.id = env->id;
