@@ -31,9 +31,12 @@ set -uo pipefail
 
 usage() {
 	echo "usage: bash bench/run.sh BUILD_DIR [--full]" >&2
-	exit 2
+	exit "${1:-2}"
 }
 
+case ${1:-} in
+-h | --help) sed -n '2,/^set -uo/{/^set -uo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
+esac
 [ $# -ge 1 ] || usage
 build=$1
 shift
