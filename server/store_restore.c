@@ -301,11 +301,11 @@ recover_transfer_record(struct store *s, const struct store_actor *who, const To
 	memset(&w, 0, sizeof w);
 	for (size_t i = 0; i < c->n_cols; i++)
 		w.v[c->cols[i]] = *c->values[i];   /* borrowed: not cleared */
-	if (validate_row_reason(TBL_TRANSFER, w.v, s->today, &vd->why) != 0) {
+	if (validate_row_reason(TBL_TRANSFER, w.v, s->eng.today, &vd->why) != 0) {
 		snprintf(vd->kind, sizeof vd->kind, "invalid");
 		return CH_REJECTED;
 	}
-	if ((res = row_scopes(s, TBL_TRANSFER, w.v, w.scope, w.scope2, vd)) != CH_APPLIED)
+	if ((res = row_scopes(&s->eng, TBL_TRANSFER, w.v, w.scope, w.scope2, vd)) != CH_APPLIED)
 		return res;
 	if (!in_scope(w.scope, who->scope) && !in_scope(w.scope2, who->scope))
 		return refuse_unseen(vd, &schema_tables[TBL_TRANSFER], NULL, c->row_id);
@@ -321,7 +321,7 @@ recover_transfer_record(struct store *s, const struct store_actor *who, const To
 		reason_set(&vd->why, R_ID_IN_USE, "transfer", c->row_id);
 		return CH_REJECTED;
 	}
-	if (audit_change(s, who, tx, c, w.version, "insert") != 0)
+	if (audit_change(&s->eng, who, tx, c, w.version, "insert") != 0)
 		return CH_ERROR;
 	vd->version = w.version;
 	return CH_APPLIED;
@@ -406,7 +406,7 @@ recover_row(struct store *s, const struct store_actor *who, const Tongxin__Row *
 	}
 build:
 	cp = &rc.c;
-	tx.hlc = s->hlc;
+	tx.hlc = s->eng.hlc;
 	tx.local_time_ms = now_ms();
 	tx.operator_name = (char *)(who->operator_name ? who->operator_name : "");
 	tx.changes = &cp;
@@ -445,7 +445,7 @@ build:
 	switch (rc.c.op) {
 	case TONGXIN__CHANGE__OP__OP_INSERT:
 		if (in->table != TBL_TRANSFER || transfer_requested(in))
-			res = apply_insert(s, who, &tx, cp, &vd);
+			res = apply_insert(&s->eng, who, &tx, cp, &vd);
 		else if (who->role != NULL && strcmp(who->role, "admin") == 0)
 			res = recover_transfer_record(s, who, &tx, cp, &vd);
 		else {
@@ -456,10 +456,10 @@ build:
 		}
 		break;
 	case TONGXIN__CHANGE__OP__OP_DELETE:
-		res = apply_delete(s, who, &tx, cp, &vd, 0);
+		res = apply_delete(&s->eng, who, &tx, cp, &vd, 0);
 		break;
 	default:
-		res = apply_update(s, who, &tx, cp, &vd, &note, rc.force);
+		res = apply_update(&s->eng, who, &tx, cp, &vd, &note, rc.force);
 		break;
 	}
 	if (res == CH_APPLIED || res == CH_MERGED) {
@@ -493,9 +493,9 @@ queue:
 		srow_clear(&r);
 		return queued < 0 ? REC_ERROR : REC_KNOWN;
 	}
-	if ((queued = conflict_queue_full(s, who->device_id)) != 0) {
+	if ((queued = conflict_queue_full(&s->eng, who->device_id)) != 0) {
 		if (queued > 0) {
-			reason_set(&vd.why, R_QUEUE_FULL, reason_num(n, (long long)s->max_open_conflicts));
+			reason_set(&vd.why, R_QUEUE_FULL, reason_num(n, (long long)s->eng.max_open_conflicts));
 			rec_note(who, in, "refused", &vd.why);
 		}
 		if (vd.have_server)
@@ -508,7 +508,7 @@ queue:
 		vd.have_server = row_load(s, (int)in->table, in->row_id, &vd.server) == 0;
 	vd.table = (int)in->table;
 	snprintf(vd.row_id, sizeof vd.row_id, "%s", in->row_id);
-	out = conflict_record(s, who, &tx, NULL, &vd, "open", NULL, cid) == 0 &&
+	out = conflict_record(&s->eng, who, &tx, NULL, &vd, "open", NULL, cid) == 0 &&
 	    recovered_queued_put(s, who->device_id, (int)in->table, in->row_id, in->version,
 	    cid) == 0 ? REC_CONFLICT : REC_ERROR;
 	if (out == REC_CONFLICT)
@@ -638,7 +638,7 @@ store_recover(struct store *s, const struct store_actor *who,
 		return -1;
 	}
 	tongxin__recover_response__init(o);
-	today_str(s->today);
+	today_str(s->eng.today);
 	if (db_exec(s->db, "BEGIN IMMEDIATE", err, errlen) != 0)
 		goto fail;
 	s->org_gen++;

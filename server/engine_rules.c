@@ -18,73 +18,77 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "db.h"
-#include "store_internal.h"
+#include "engine.h"
 #include "validate.h"
 #include "value.h"
 
-enum {
-	Q_ORG_KIND,          /* kind of a live org */
-	Q_MEETING_KIND,      /* kind of a live meeting */
-	Q_CHILD_KINDS,       /* kinds of an org's live children */
-	Q_HAS_MEMBERS,       /* whether members or applicants belong to an org */
-	Q_REPORT,            /* a service report's orgs and scopes */
-	Q_ORG_BY_CODE,       /* a live, undissolved org by code */
-	Q_COUNT
-};
-
-_Static_assert(Q_COUNT <= sizeof ((struct store *)0)->rules / sizeof(sqlite3_stmt *),
-    "store.rules holds every statement");
-
-static const char *const rule_sql[Q_COUNT] = {
-	[Q_ORG_KIND] = "SELECT kind FROM org WHERE id = ?1 AND _deleted = 0",
-	[Q_MEETING_KIND] = "SELECT kind FROM meeting WHERE id = ?1 AND _deleted = 0",
-	[Q_CHILD_KINDS] = "SELECT DISTINCT kind FROM org WHERE parent_id = ?1 AND _deleted = 0",
-	[Q_HAS_MEMBERS] = "SELECT 1 FROM member WHERE org_id = ?1 AND _deleted = 0"
-	    " UNION ALL SELECT 1 FROM applicant WHERE org_id = ?1 AND _deleted = 0 LIMIT 1",
-	[Q_REPORT] = "SELECT org_id, home_org_id, _scope, coalesce(_scope2, '') FROM service_report"
-	    " WHERE id = ?1 AND _deleted = 0",
-	[Q_ORG_BY_CODE] = "SELECT id FROM org WHERE code = ?1 AND _deleted = 0"
-	    " AND coalesce(dissolved, 0) = 0",
-};
-
-/* Statement q, prepared on first use (store_close finalises every statement). */
-static sqlite3_stmt *
-rule_stmt(struct store *s, int q)
+/* The kind of live organisation id into out: 1, 0 if none (or deleted), -1 on failure. */
+static int
+org_kind(struct eng *e, const char *id, char *out, size_t cap)
 {
-	if (s->rules[q] == NULL)
-		s->rules[q] = db_prepare(s->db, rule_sql[q]);
-	return s->rules[q];
+	struct sto_org o;
+	int rc = STO(e, org_get, id, &o);
+
+	if (rc <= 0 || o.deleted)
+		return rc < 0 ? -1 : 0;
+	snprintf(out, cap, "%s", o.kind);
+	return 1;
 }
 
-/*
- * The first text column of query q for id, into out. Returns 1 found, 0 not
- * found, -1 on error.
- */
+/* The kind of live meeting id into out: 1, 0 if none (or deleted), -1 on failure. */
 static int
-lookup(struct store *s, int q, const char *id, char *out, size_t cap)
+meeting_kind(struct eng *e, const char *id, char *out, size_t cap)
 {
-	sqlite3_stmt *st;
+	const struct table_def *td = &schema_tables[TBL_MEETING];
+	struct srow m;
+	int rc, k = schema_col_index(td, "kind");
+
+	if (STO(e, row_load, TBL_MEETING, id, &m) != 0)
+		return -1;
+	rc = m.exists && !m.deleted;
+	if (rc)
+		snprintf(out, cap, "%s", m.v[k].kind_case == TONGXIN__VALUE__KIND_S ? m.v[k].s : "");
+	srow_clear(&m);
+	return rc;
+}
+
+int
+org_by_code(struct eng *e, const char *code, char id[ID_TEXT_LEN + 1])
+{
+	struct sto_ids ids = { 0 };
+	struct sto_org o;
+	int rc = 0;
+
+	/* Codes are unique among live organisations; a dissolved one is not a destination. */
+	if (STO(e, ids_where, TBL_ORG, schema_col_index(&schema_tables[TBL_ORG], "code"), code, 0,
+	    &ids) != 0)
+		return -1;
+	for (size_t i = 0; i < ids.n && rc == 0; i++) {
+		int got = STO(e, org_get, ids.id[i], &o);
+		if (got < 0)
+			rc = -1;
+		else if (got == 1 && !o.deleted && !o.dissolved) {
+			snprintf(id, ID_TEXT_LEN + 1, "%s", ids.id[i]);
+			rc = 1;
+		}
+	}
+	sto_ids_free(&ids);
+	return rc;
+}
+
+int
+org_scope_by_code(struct eng *e, const char *code, char *scope, size_t cap)
+{
+	char id[ID_TEXT_LEN + 1];
+	struct sto_org o;
 	int rc;
 
-	if (q == Q_ORG_KIND) {
-		/* Asked for every member and applicant written: from memory (org_lookup). */
-		const struct org_entry *o;
-		if ((rc = org_lookup(s, id, &o)) <= 0 || o->deleted)
-			return rc < 0 ? -1 : 0;
-		if (out != NULL)
-			snprintf(out, cap, "%s", o->kind);
-		return 1;
-	}
-	if ((st = rule_stmt(s, q)) == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && out != NULL)
-		snprintf(out, cap, "%s", sqlite3_column_type(st, 0) == SQLITE_TEXT ?
-		    (const char *)sqlite3_column_text(st, 0) : "");
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	if ((rc = org_by_code(e, code, id)) != 1)
+		return rc;
+	if ((rc = STO(e, org_get, id, &o)) != 1)
+		return rc;
+	snprintf(scope, cap, "%s", o.scope);
+	return 1;
 }
 
 /*
@@ -159,9 +163,26 @@ refuse(struct txn_verdict *vd)
 	return CH_REJECTED;
 }
 
+/* Whether members or applicants belong to organisation id: 1, 0, -1 on failure. */
+static int
+has_people(struct eng *e, const char *id)
+{
+	static const int tables[] = { TBL_MEMBER, TBL_APPLICANT };
+	int found = 0;
+
+	for (size_t i = 0; i < sizeof tables / sizeof tables[0] && !found; i++) {
+		struct sto_ids ids = { 0 };
+		if (STO(e, ids_where, tables[i], col_of(tables[i], "org_id"), id, 1, &ids) != 0)
+			return -1;
+		found = ids.n > 0;
+		sto_ids_free(&ids);
+	}
+	return found;
+}
+
 /* An organisation's kind under its parent, and its children and members under its kind. */
 static enum ch_result
-org_rules(struct store *s, const char *id, const Tongxin__Value *v, bool is_insert,
+org_rules(struct eng *e, const char *id, const Tongxin__Value *v, bool is_insert,
     const uint32_t *cols, size_t n, struct txn_verdict *vd)
 {
 	const char *kind = text_of(&v[col_of(TBL_ORG, "kind")]);
@@ -172,7 +193,7 @@ org_rules(struct store *s, const char *id, const Tongxin__Value *v, bool is_inse
 	if (kind == NULL || !touched(TBL_ORG, "kind", cols, n))
 		return CH_APPLIED;
 	if (parent != NULL) {
-		if ((rc = lookup(s, Q_ORG_KIND, parent, pkind, sizeof pkind)) < 0)
+		if ((rc = org_kind(e, parent, pkind, sizeof pkind)) < 0)
 			return CH_ERROR;
 		if (rc == 1 && !org_kind_allowed(pkind, kind)) {
 			reason_set(&vd->why, R_ORG_KIND_UNDER, "org.kind", kind, pkind);
@@ -182,28 +203,27 @@ org_rules(struct store *s, const char *id, const Tongxin__Value *v, bool is_inse
 	if (is_insert)
 		return CH_APPLIED;
 	{
-		sqlite3_stmt *st = rule_stmt(s, Q_CHILD_KINDS);
+		struct sto_ids kids = { 0 };
+		struct sto_org o;
 		char bad[40] = "";
-		if (st == NULL)
+		if (STO(e, ids_where, TBL_ORG, col_of(TBL_ORG, "parent_id"), id, 0, &kids) != 0)
 			return CH_ERROR;
-		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			const char *ck = (const char *)sqlite3_column_text(st, 0);
-			if (ck != NULL && !org_kind_allowed(kind, ck)) {
-				snprintf(bad, sizeof bad, "%s", ck);
-				break;
+		for (size_t i = 0; i < kids.n && bad[0] == '\0'; i++) {
+			if ((rc = STO(e, org_get, kids.id[i], &o)) < 0) {
+				sto_ids_free(&kids);
+				return CH_ERROR;
 			}
+			if (rc == 1 && !org_kind_allowed(kind, o.kind))
+				snprintf(bad, sizeof bad, "%s", o.kind);
 		}
-		sqlite3_reset(st);
-		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-			return CH_ERROR;
+		sto_ids_free(&kids);
 		if (bad[0] != '\0') {
 			reason_set(&vd->why, R_ORG_KIND_CHILD, "org.kind", kind, bad);
 			return refuse(vd);
 		}
 	}
 	if (!org_kind_holds_members(kind)) {
-		if ((rc = lookup(s, Q_HAS_MEMBERS, id, NULL, 0)) < 0)
+		if ((rc = has_people(e, id)) < 0)
 			return CH_ERROR;
 		if (rc == 1) {
 			reason_set(&vd->why, R_ORG_KIND_MEMBERS, "org.kind", kind);
@@ -215,7 +235,7 @@ org_rules(struct store *s, const char *id, const Tongxin__Value *v, bool is_inse
 
 /* A member's or an applicant's organisation is a branch or a group. */
 static enum ch_result
-person_org_rule(struct store *s, int t, const Tongxin__Value *v, const uint32_t *cols, size_t n,
+person_org_rule(struct eng *e, int t, const Tongxin__Value *v, const uint32_t *cols, size_t n,
     struct txn_verdict *vd)
 {
 	const char *org = text_of(&v[col_of(t, "org_id")]);
@@ -224,7 +244,7 @@ person_org_rule(struct store *s, int t, const Tongxin__Value *v, const uint32_t 
 
 	if (org == NULL || !touched(t, "org_id", cols, n))
 		return CH_APPLIED;
-	if ((rc = lookup(s, Q_ORG_KIND, org, kind, sizeof kind)) < 0)
+	if ((rc = org_kind(e, org, kind, sizeof kind)) < 0)
 		return CH_ERROR;
 	if (rc == 1 && !org_kind_holds_members(kind)) {
 		reason_set(&vd->why, R_MEMBER_ORG_KIND, "org.kind", kind);
@@ -235,7 +255,7 @@ person_org_rule(struct store *s, int t, const Tongxin__Value *v, const uint32_t 
 
 /* Each meeting a step names is of a kind that may decide it. */
 static enum ch_result
-meeting_rules(struct store *s, int t, const Tongxin__Value *v, const uint32_t *cols, size_t n,
+meeting_rules(struct eng *e, int t, const Tongxin__Value *v, const uint32_t *cols, size_t n,
     struct txn_verdict *vd)
 {
 	const struct table_def *td = &schema_tables[t];
@@ -251,7 +271,7 @@ meeting_rules(struct store *s, int t, const Tongxin__Value *v, const uint32_t *c
 		if (!(mask & (1ull << c)) || id == NULL || !touched(t, td->cols[c].name, cols, n))
 			continue;
 		kinds = meeting_kinds_for(t, td->cols[c].name);
-		if ((rc = lookup(s, Q_MEETING_KIND, id, kind, sizeof kind)) < 0)
+		if ((rc = meeting_kind(e, id, kind, sizeof kind)) < 0)
 			return CH_ERROR;
 		if (rc == 0)
 			continue;   /* check_refs has said what a missing meeting means */
@@ -268,7 +288,7 @@ meeting_rules(struct store *s, int t, const Tongxin__Value *v, const uint32_t *c
 
 /* 双报到: a member reports to a community. */
 static enum ch_result
-report_rule(struct store *s, const Tongxin__Value *v, const uint32_t *cols, size_t n,
+report_rule(struct eng *e, const Tongxin__Value *v, const uint32_t *cols, size_t n,
     struct txn_verdict *vd)
 {
 	const char *org = text_of(&v[col_of(TBL_SERVICE_REPORT, "org_id")]);
@@ -277,7 +297,7 @@ report_rule(struct store *s, const Tongxin__Value *v, const uint32_t *cols, size
 
 	if (org == NULL || !touched(TBL_SERVICE_REPORT, "org_id", cols, n))
 		return CH_APPLIED;
-	if ((rc = lookup(s, Q_ORG_KIND, org, kind, sizeof kind)) < 0)
+	if ((rc = org_kind(e, org, kind, sizeof kind)) < 0)
 		return CH_ERROR;
 	if (rc == 1 && strcmp(kind, "community") != 0) {
 		reason_set(&vd->why, R_NOT_COMMUNITY, "org.kind", kind);
@@ -292,27 +312,24 @@ report_rule(struct store *s, const Tongxin__Value *v, const uint32_t *cols, size
  * organisations: a community cannot show its records to a third office.
  */
 static enum ch_result
-service_rule(struct store *s, const struct store_actor *who, const Tongxin__Value *v,
+service_rule(struct eng *e, const struct store_actor *who, const Tongxin__Value *v,
     struct txn_verdict *vd)
 {
 	const struct table_def *td = &schema_tables[TBL_SERVICE_RECORD];
 	const char *report = text_of(&v[col_of(TBL_SERVICE_RECORD, "report_id")]);
 	const char *org = text_of(&v[col_of(TBL_SERVICE_RECORD, "org_id")]);
 	const char *home = text_of(&v[col_of(TBL_SERVICE_RECORD, "home_org_id")]);
-	sqlite3_stmt *st = rule_stmt(s, Q_REPORT);
 	enum ch_result res = CH_APPLIED;
-	int rc;
+	struct srow r;
 
-	if (report == NULL || st == NULL)
-		return st == NULL ? CH_ERROR : CH_APPLIED;
-	sqlite3_bind_text(st, 1, report, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const char *rorg = (const char *)sqlite3_column_text(st, 0);
-		const char *rhome = (const char *)sqlite3_column_text(st, 1);
-		const char *sc = (const char *)sqlite3_column_text(st, 2);
-		const char *sc2 = (const char *)sqlite3_column_text(st, 3);
-		if (!in_scope(sc, who->scope) && !in_scope(sc2, who->scope))
+	if (report == NULL)
+		return CH_APPLIED;
+	if (STO(e, row_load, TBL_SERVICE_REPORT, report, &r) != 0)
+		return CH_ERROR;
+	if (r.exists && !r.deleted) {
+		const char *rorg = text_of(&r.v[col_of(TBL_SERVICE_REPORT, "org_id")]);
+		const char *rhome = text_of(&r.v[col_of(TBL_SERVICE_REPORT, "home_org_id")]);
+		if (!in_scope(r.scope, who->scope) && !in_scope(r.scope2, who->scope))
 			res = refuse_unseen(vd, td, "report_id", report);
 		else if (org == NULL || rorg == NULL || strcmp(org, rorg) != 0) {
 			reason_set(&vd->why, R_REPORT_MISMATCH, "service_record.org_id");
@@ -321,50 +338,48 @@ service_rule(struct store *s, const struct store_actor *who, const Tongxin__Valu
 			reason_set(&vd->why, R_REPORT_MISMATCH, "service_record.home_org_id");
 			res = refuse(vd);
 		}
-	} else if (rc == SQLITE_DONE) {
-		res = refuse_unseen(vd, td, "report_id", report);
 	} else {
-		res = CH_ERROR;
+		res = refuse_unseen(vd, td, "report_id", report);
 	}
-	sqlite3_reset(st);
+	srow_clear(&r);
 	return res;
 }
 
 enum ch_result
-store_row_rules(struct store *s, const struct store_actor *who, int t, const char *id,
+engine_row_rules(struct eng *e, const struct store_actor *who, int t, const char *id,
     const Tongxin__Value *v, const uint32_t *cols, size_t n, struct txn_verdict *vd)
 {
 	enum ch_result res = CH_APPLIED;
 
 	switch (t) {
 	case TBL_SERVICE_REPORT:
-		res = report_rule(s, v, cols, n, vd);
+		res = report_rule(e, v, cols, n, vd);
 		break;
 	case TBL_SERVICE_RECORD:
-		res = service_rule(s, who, v, vd);
+		res = service_rule(e, who, v, vd);
 		break;
 	case TBL_ORG:
-		res = org_rules(s, id, v, cols == NULL, cols, n, vd);
+		res = org_rules(e, id, v, cols == NULL, cols, n, vd);
 		break;
 	case TBL_MEMBER:
 	case TBL_APPLICANT:
-		res = person_org_rule(s, t, v, cols, n, vd);
+		res = person_org_rule(e, t, v, cols, n, vd);
 		break;
 	default:
 		break;
 	}
 	if (res != CH_APPLIED)
 		return res;
-	return meeting_rules(s, t, v, cols, n, vd);
+	return meeting_rules(e, t, v, cols, n, vd);
 }
 
 enum ch_result
-store_transfer_target_rule(struct store *s, const char *to_org_id, struct txn_verdict *vd)
+transfer_target_rule(struct eng *e, const char *to_org_id, struct txn_verdict *vd)
 {
 	char kind[40];
 	int rc;
 
-	if ((rc = lookup(s, Q_ORG_KIND, to_org_id, kind, sizeof kind)) < 0)
+	if ((rc = org_kind(e, to_org_id, kind, sizeof kind)) < 0)
 		return CH_ERROR;
 	if (rc == 1 && !org_kind_holds_members(kind)) {
 		reason_set(&vd->why, R_MEMBER_ORG_KIND, "org.kind", kind);
@@ -374,7 +389,7 @@ store_transfer_target_rule(struct store *s, const char *to_org_id, struct txn_ve
 }
 
 enum ch_result
-service_report_prepare(struct store *s, struct srow *r, char org_id_buf[ID_TEXT_LEN + 1],
+service_report_prepare(struct eng *e, struct srow *r, char org_id_buf[ID_TEXT_LEN + 1],
     struct txn_verdict *vd)
 {
 	const struct table_def *td = &schema_tables[TBL_SERVICE_REPORT];
@@ -389,7 +404,7 @@ service_report_prepare(struct store *s, struct srow *r, char org_id_buf[ID_TEXT_
 		reason_set(&vd->why, R_REQUIRED, reason_col(ca, td->name, "org_id"));
 		return refuse(vd);
 	}
-	if ((rc = lookup(s, Q_ORG_BY_CODE, code, org_id_buf, ID_TEXT_LEN + 1)) < 0)
+	if ((rc = org_by_code(e, code, org_id_buf)) < 0)
 		return CH_ERROR;
 	if (rc == 0) {
 		snprintf(vd->kind, sizeof vd->kind, "unknown_ref");

@@ -6,10 +6,11 @@
  * server transaction, and leaves an eviction so the sending office's
  * replicas drop the member's personal data.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "store_internal.h"
+#include "engine.h"
 #include "value.h"
 
 #define COL(name) schema_col_index(&schema_tables[TBL_TRANSFER], name)
@@ -29,34 +30,26 @@ reject(struct txn_verdict *vd, const char *kind, enum reason_code code)
 	return CH_REJECTED;
 }
 
-static int move_dependents(struct store *s, const struct store_actor *who,
+static int move_dependents(struct eng *e, const struct store_actor *who,
     const Tongxin__Txn *tx, const char *member, const char *to, const char *old_scope,
     const char *new_scope);
 
 enum ch_result
-transfer_prepare_insert(struct store *s, struct srow *r, char to_id[ID_TEXT_LEN + 1],
+transfer_prepare_insert(struct eng *e, struct srow *r, char to_id[ID_TEXT_LEN + 1],
     struct txn_verdict *vd)
 {
 	const char *code = text_of(&r->v[COL("to_org_code")]);
 	const char *status = text_of(&r->v[COL("status")]);
 	const char *member = text_of(&r->v[COL("member_id")]);
 	const char *from = text_of(&r->v[COL("from_org_id")]);
-	sqlite3_stmt *st;
-	int found = 0;
+	int found;
 
 	if (status == NULL || strcmp(status, "requested") != 0)
 		return reject(vd, "invalid", R_TRANSFER_NOT_REQUESTED);
 	if (code == NULL || member == NULL || from == NULL)
 		return reject(vd, "invalid", R_TRANSFER_INCOMPLETE);
-	if (sqlite3_prepare_v2(s->db, "SELECT id FROM org WHERE code = ?1 AND _deleted = 0"
-	    " AND coalesce(dissolved, 0) = 0", -1, &st, NULL) != SQLITE_OK)
+	if ((found = org_by_code(e, code, to_id)) < 0)
 		return CH_ERROR;
-	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		snprintf(to_id, ID_TEXT_LEN + 1, "%s", (const char *)sqlite3_column_text(st, 0));
-		found = 1;
-	}
-	sqlite3_finalize(st);
 	if (!found) {
 		snprintf(vd->kind, sizeof vd->kind, "unknown_ref");
 		reason_set(&vd->why, R_TRANSFER_UNKNOWN_ORG, code);
@@ -67,11 +60,11 @@ transfer_prepare_insert(struct store *s, struct srow *r, char to_id[ID_TEXT_LEN 
 	value_set_text(&r->v[COL("to_org_id")], to_id);
 	if (strcmp(to_id, from) == 0)
 		return reject(vd, "invalid", R_TRANSFER_SAME_ORG);
-	return store_transfer_target_rule(s, to_id, vd);
+	return transfer_target_rule(e, to_id, vd);
 }
 
 enum ch_result
-transfer_check_member(struct store *s, const struct store_actor *who, const struct srow *r,
+transfer_check_member(struct eng *e, const struct store_actor *who, const struct srow *r,
     struct txn_verdict *vd)
 {
 	const char *member = text_of(&r->v[COL("member_id")]);
@@ -79,12 +72,12 @@ transfer_check_member(struct store *s, const struct store_actor *who, const stru
 	struct srow m;
 	int mc, moved;
 
-	if (row_load(s, TBL_MEMBER, member, &m) != 0)
+	if (STO(e, row_load, TBL_MEMBER, member, &m) != 0)
 		return CH_ERROR;
 	if (!m.exists || !in_scope(m.scope, who->scope)) {
 		/* Only a member the device holds can be sent; one that left meanwhile is a conflict. */
 		srow_clear(&m);
-		if ((moved = row_left_scope(s, TBL_MEMBER, member, who->scope, &vd->why)) < 0)
+		if ((moved = row_left_scope(e, TBL_MEMBER, member, who->scope, &vd->why)) < 0)
 			return CH_ERROR;
 		if (moved) {
 			snprintf(vd->kind, sizeof vd->kind, "transferred");
@@ -138,7 +131,7 @@ transfer_guard(const struct store_actor *who, const Tongxin__Change *c, const st
 
 /* Move the member now that the transfer is accepted. */
 static enum ch_result
-move_member(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx,
+move_member(struct eng *e, const struct store_actor *who, const Tongxin__Txn *tx,
     const struct srow *t, struct txn_verdict *vd)
 {
 	const char *member = text_of(&t->v[COL("member_id")]);
@@ -150,9 +143,9 @@ move_member(struct store *s, const struct store_actor *who, const Tongxin__Txn *
 	Tongxin__Value nv, ov, *nvp = &nv, *ovp = &ov;
 	uint32_t col = (uint32_t)mc;
 	char old_scope[SCOPE_MAX];
-	int rc;
+	enum sto_write wr;
 
-	if (row_load(s, TBL_MEMBER, member, &m) != 0)
+	if (STO(e, row_load, TBL_MEMBER, member, &m) != 0)
 		return CH_ERROR;
 	if (!m.exists || m.deleted || text_of(&m.v[mc]) == NULL ||
 	    strcmp(text_of(&m.v[mc]), from) != 0) {
@@ -170,13 +163,13 @@ move_member(struct store *s, const struct store_actor *who, const Tongxin__Txn *
 		return CH_ERROR;
 	}
 	snprintf(m.scope, sizeof m.scope, "%s", t->scope2);
-	m.version = ++s->version;
+	m.version = STO0(e, version_next);
 	m.hlc = tx->hlc > m.hlc ? tx->hlc : m.hlc;
 	snprintf(m.device, sizeof m.device, "%s", who->device_id);
-	rc = row_write(s, TBL_MEMBER, member, &m, 0);
+	wr = STO(e, row_write, TBL_MEMBER, member, &m, 0);
 	srow_clear(&m);
-	if (rc != SQLITE_DONE || evict_record(s, m.version, TBL_MEMBER, member, old_scope,
-	    t->scope2) != 0 || move_dependents(s, who, tx, member, to, old_scope, t->scope2) != 0)
+	if (wr != STO_WRITTEN || STO(e, evict_put, m.version, TBL_MEMBER, member, old_scope,
+	    t->scope2) != 0 || move_dependents(e, who, tx, member, to, old_scope, t->scope2) != 0)
 		return CH_ERROR;
 	c.table = TBL_MEMBER;
 	c.row_id = (char *)member;
@@ -187,7 +180,7 @@ move_member(struct store *s, const struct store_actor *who, const Tongxin__Txn *
 	c.n_values = 1;
 	c.before = &ovp;
 	c.n_before = 1;
-	return audit_change(s, who, tx, &c, m.version, "transfer") == 0 ? CH_APPLIED : CH_ERROR;
+	return audit_change(e, who, tx, &c, m.version, "transfer") == 0 ? CH_APPLIED : CH_ERROR;
 }
 
 /*
@@ -203,7 +196,7 @@ move_member(struct store *s, const struct store_actor *who, const Tongxin__Txn *
  * the row's other scope still shows it to them). 0, or -1.
  */
 static int
-move_home(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx, int t,
+move_home(struct eng *e, const struct store_actor *who, const Tongxin__Txn *tx, int t,
     const char *id, const char *col, int which, const char *to, const char *new_scope)
 {
 	struct srow d;
@@ -214,7 +207,7 @@ move_home(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx
 	int c = schema_col_index(&schema_tables[t], col), rc;
 	uint64_t v;
 
-	if (row_load(s, t, id, &d) != 0)
+	if (STO(e, row_load, t, id, &d) != 0)
 		return -1;
 	snprintf(old, sizeof old, "%s", which == 1 ? d.scope : d.scope2);
 	ov = d.v[c];                  /* the value replaced, for the audit */
@@ -226,13 +219,13 @@ move_home(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx
 		return -1;
 	}
 	snprintf(which == 1 ? d.scope : d.scope2, SCOPE_MAX, "%s", new_scope);
-	d.version = v = ++s->version;
+	d.version = v = STO0(e, version_next);
 	d.hlc = tx->hlc > d.hlc ? tx->hlc : d.hlc;
 	snprintf(d.device, sizeof d.device, "%s", who->device_id);
-	rc = row_write(s, t, id, &d, 0);
-	if (rc == SQLITE_DONE && !in_scope(old, which == 1 ? d.scope2 : d.scope) &&
-	    evict_record(s, v, t, id, old, new_scope) != 0)
-		rc = SQLITE_ERROR;
+	rc = STO(e, row_write, t, id, &d, 0) == STO_WRITTEN ? 0 : -1;
+	if (rc == 0 && !in_scope(old, which == 1 ? d.scope2 : d.scope) &&
+	    STO(e, evict_put, v, t, id, old, new_scope) != 0)
+		rc = -1;
 	/* Audited like the member's own move: the audit can take every value back. */
 	cu = (uint32_t)c;
 	ch.table = (uint32_t)t;
@@ -244,11 +237,11 @@ move_home(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx
 	ch.n_values = 1;
 	ch.before = &ovp;
 	ch.n_before = 1;
-	if (rc == SQLITE_DONE && audit_change(s, who, tx, &ch, v, "transfer") != 0)
-		rc = SQLITE_ERROR;
+	if (rc == 0 && audit_change(e, who, tx, &ch, v, "transfer") != 0)
+		rc = -1;
 	value_clear(&ov);
 	srow_clear(&d);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc;
 }
 
 /*
@@ -258,98 +251,75 @@ move_home(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx
  * them. 0, or -1.
  */
 static int
-move_reports(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx,
+move_reports(struct eng *e, const struct store_actor *who, const Tongxin__Txn *tx,
     const char *member, const char *to, const char *new_scope)
 {
-	sqlite3_stmt *st, *rs;
-	int rc;
+	struct sto_ids reports = { 0 };
+	int rc = 0;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT id FROM service_report WHERE member_id = ?1"
-	    " AND _deleted = 0", -1, &st, NULL) != SQLITE_OK)
+	if (STO(e, ids_where, TBL_SERVICE_REPORT,
+	    schema_col_index(&schema_tables[TBL_SERVICE_REPORT], "member_id"), member, 0,
+	    &reports) != 0)
 		return -1;
-	if (sqlite3_prepare_v2(s->db, "SELECT id FROM service_record WHERE report_id = ?1"
-	    " AND _deleted = 0", -1, &rs, NULL) != SQLITE_OK) {
-		sqlite3_finalize(st);
-		return -1;
+	for (size_t i = 0; i < reports.n && rc == 0; i++) {
+		struct sto_ids recs = { 0 };
+		if (move_home(e, who, tx, TBL_SERVICE_REPORT, reports.id[i], "home_org_id", 1, to,
+		    new_scope) != 0 ||
+		    STO(e, ids_where, TBL_SERVICE_RECORD,
+		    schema_col_index(&schema_tables[TBL_SERVICE_RECORD], "report_id"), reports.id[i], 0,
+		    &recs) != 0)
+			rc = -1;
+		for (size_t k = 0; k < recs.n && rc == 0; k++)
+			rc = move_home(e, who, tx, TBL_SERVICE_RECORD, recs.id[k], "home_org_id", 2, to,
+			    new_scope);
+		sto_ids_free(&recs);
 	}
-	sqlite3_bind_text(st, 1, member, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		char rid[ID_TEXT_LEN + 1];
-		int rrc;
-		snprintf(rid, sizeof rid, "%s", (const char *)sqlite3_column_text(st, 0));
-		if (move_home(s, who, tx, TBL_SERVICE_REPORT, rid, "home_org_id", 1, to,
-		    new_scope) != 0)
-			break;
-		sqlite3_bind_text(rs, 1, rid, -1, SQLITE_TRANSIENT);
-		while ((rrc = sqlite3_step(rs)) == SQLITE_ROW) {
-			char sid[ID_TEXT_LEN + 1];
-			snprintf(sid, sizeof sid, "%s", (const char *)sqlite3_column_text(rs, 0));
-			if (move_home(s, who, tx, TBL_SERVICE_RECORD, sid, "home_org_id", 2, to,
-			    new_scope) != 0) {
-				rrc = SQLITE_ERROR;
-				break;
-			}
-		}
-		sqlite3_reset(rs);
-		if (rrc != SQLITE_DONE) {
-			rc = SQLITE_ERROR;
-			break;
-		}
-	}
-	sqlite3_finalize(rs);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	sto_ids_free(&reports);
+	return rc;
 }
 
 static int
-move_dependents(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx,
+move_dependents(struct eng *e, const struct store_actor *who, const Tongxin__Txn *tx,
     const char *member, const char *to, const char *old_scope, const char *new_scope)
 {
-	if (move_reports(s, who, tx, member, to, new_scope) != 0)
+	if (move_reports(e, who, tx, member, to, new_scope) != 0)
 		return -1;
 	for (int t = 0; t < TBL_COUNT; t++) {
 		const struct table_def *td = &schema_tables[t];
-		sqlite3_stmt *st;
-		char sql[256];
-		int rc;
+		struct sto_ids ids = { 0 };
+		size_t done = 0;
+		bool ok;
 		if (td->scope_col < 0 || td->cols[td->scope_col].type != COL_REF ||
 		    strcmp(td->cols[td->scope_col].ref_table, "member") != 0)
 			continue;
-		snprintf(sql, sizeof sql, "SELECT id FROM %s WHERE %s = ?1 AND _deleted = 0",
-		    td->name, td->cols[td->scope_col].name);
-		if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		if (STO(e, ids_where, t, td->scope_col, member, 0, &ids) != 0)
 			return -1;
-		sqlite3_bind_text(st, 1, member, -1, SQLITE_STATIC);
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			char id[ID_TEXT_LEN + 1];
+		for (size_t i = 0; i < ids.n; i++) {
 			struct srow d;
 			uint64_t v;
-			snprintf(id, sizeof id, "%s", (const char *)sqlite3_column_text(st, 0));
-			if (row_load(s, t, id, &d) != 0) {
-				sqlite3_finalize(st);
-				return -1;
-			}
+			if (STO(e, row_load, t, ids.id[i], &d) != 0)
+				break;
 			snprintf(d.scope, sizeof d.scope, "%s", new_scope);
-			d.version = v = ++s->version;
+			d.version = v = STO0(e, version_next);
 			d.hlc = tx->hlc > d.hlc ? tx->hlc : d.hlc;
 			snprintf(d.device, sizeof d.device, "%s", who->device_id);
-			rc = row_write(s, t, id, &d, 0);
+			ok = STO(e, row_write, t, ids.id[i], &d, 0) == STO_WRITTEN &&
+			    STO(e, evict_put, v, t, ids.id[i], old_scope, new_scope) == 0;
 			srow_clear(&d);
-			if (rc != SQLITE_DONE || evict_record(s, v, t, id, old_scope,
-			    new_scope) != 0) {
-				sqlite3_finalize(st);
-				return -1;
-			}
+			if (!ok)
+				break;
+			done++;
 		}
-		sqlite3_finalize(st);
-		if (rc != SQLITE_DONE)
+		ok = done == ids.n;
+		sto_ids_free(&ids);
+		if (!ok)
 			return -1;
 	}
 	return 0;
 }
 
 enum ch_result
-transfer_on_update(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx,
+transfer_on_update(struct eng *e, const struct store_actor *who, const Tongxin__Txn *tx,
     const struct srow *old, struct srow *r, struct txn_verdict *vd)
 {
 	const char *was = text_of(&old->v[COL("status")]);
@@ -373,5 +343,5 @@ transfer_on_update(struct store *s, const struct store_actor *who, const Tongxin
 		return reject(vd, "invalid", R_TRANSFER_BAD_STATUS);
 	/* The sending office keeps no personal data: the name goes with the member. */
 	value_clear(&r->v[COL("member_name")]);
-	return move_member(s, who, tx, r, vd);
+	return move_member(e, who, tx, r, vd);
 }
