@@ -17,6 +17,7 @@
 #   member list          100,000 members           1,000,000 members
 #   scale (N vs 10N)     10,000 vs 100,000         100,000 vs 1,000,000
 #   desk                 100,000 members           100,000 members
+#   concurrent syncs     1,000 devices, 3 rounds   1,000 devices, 5 rounds
 # Goals stated for the full size are scaled (bootstrap, sync) or projected
 # (sessions) at the quick size, and each benchmark says so on its goal line.
 #
@@ -49,7 +50,7 @@ for arg in "$@"; do
 done
 
 bin=$build/bench
-benches="bench_capture bench_apply bench_bootstrap bench_noop bench_sync bench_sessions bench_list bench_scale"
+benches="bench_capture bench_apply bench_bootstrap bench_noop bench_sync bench_sessions bench_list bench_scale bench_concurrent"
 for b in $benches; do
 	if [ ! -x "$bin/$b" ]; then
 		echo "run.sh: $bin/$b is missing; build first (make build)" >&2
@@ -67,11 +68,13 @@ if [ $full -eq 1 ]; then
 	capture_args=(100000 10000 5); apply_args=(100000 10000 5)
 	boot_args=(100000 1000000); sync_args=(100000); sessions_args=(10000)
 	list_args=(1000000); scale_args=(100000)
+	concurrent_args=(1000 5)
 else
 	size="quick size; --full for the sizes issue 11 names"
 	capture_args=(100000 10000 3); apply_args=(100000 10000 3)
 	boot_args=(10000 100000); sync_args=(10000); sessions_args=(2000)
 	list_args=(100000); scale_args=(10000)
+	concurrent_args=(1000 3)
 fi
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
@@ -97,6 +100,7 @@ step bench_sync "$bin/bench_sync" "${sync_args[@]}"
 step bench_sessions "$bin/bench_sessions" "${sessions_args[@]}"
 step bench_list "$bin/bench_list" "${list_args[@]}"
 step bench_scale "$bin/bench_scale" "${scale_args[@]}"
+step bench_concurrent "$bin/bench_concurrent" "${concurrent_args[@]}"
 step desk.sh bash "$(dirname "$0")/desk.sh" "$build"
 
 echo "Summary: issue 11's goals ($size; load average now $(load))"
