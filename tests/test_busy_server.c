@@ -82,13 +82,15 @@ quantile(const double *v, int n, double q)
  * progress. Idle, under ASan on this machine kind, that is 10-20 ms. While A
  * pushes, B's sync shares the 2 CPUs with the server's store thread, A's
  * client and the server's loop, so it runs a few times slower (median 10-20
- * ms, p90 15-35 ms measured). And the first B pull after a batch of A's has
- * been committed walks that batch's rows (~10,000, outside B's scope) by
- * version before it finds nothing to send: 150-450 ms under ASan, seen
- * about once a second in every run (strace: the loop holds its WAL read lock
- * that long, CPU-bound, no wait). Hence a floor of 500 ms, above that walk,
- * and still far below what waiting for a push batch costs (a 4 MiB batch of
- * ~10,000 members takes one to two seconds under ASan, and the client keeps
+ * ms, p90 15-35 ms measured), and about once a second one takes 150-450
+ * ms, with either server. Under strace the loop thread makes no syscall
+ * that long (once it held its WAL read lock 160 ms with nothing in
+ * between): CPU, not a wait. Likely part of it is the first pull after a batch of
+ * A's is committed, which walks that batch's rows (outside B's scope) by
+ * version before it finds nothing to send; part is three busy threads on
+ * two cores. Hence a floor of 500 ms, above those, and still far below what
+ * waiting for a push batch costs (a 4 MiB batch, 16 outbox transactions of
+ * 1,000 members, takes over a second under ASan, and the client keeps
  * up to three batches in flight). Measured against a loop-bound server, B's
  * slowest sync waits for one or more whole batches: a third of A's whole
  * sync (2137 ms of 6.4 s). So the bound is the larger of 500 ms and a tenth
