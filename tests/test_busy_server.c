@@ -21,14 +21,29 @@
  *       row, one txn_log row per outbox transaction).
  *
  * A server that applies pushes on its event loop fails (b): B's every
- * request waits behind A's batch being applied (fsync included). If A's sync
- * takes too little time for the bound to mean anything (a much faster
- * machine, no sanitizer), the test says so and exits 77 (skipped), rather
- * than pass without having proved anything: raise TX_BUSY_MEMBERS then.
+ * request waits behind A's batch being applied (fsync included). The bound
+ * is reasoned for the ASan build "make test" runs, where a push batch takes
+ * over a second. Without ASan a batch takes about 0.3 s, below the bound's
+ * floor, and a loop-bound server passes (measured: 333-414 ms): there the
+ * test still checks (a) and (c) and prints its figures, but exits 77
+ * (skipped) rather than claim (b). It does the same when A's sync was too
+ * short for the bound to mean anything (raise TX_BUSY_MEMBERS then).
  *
  * Environment: TX_BUSY_MEMBERS (default BUSY_MEMBERS) members in A's import.
  */
 #include "sync_harness.h"
+
+/* Whether this is an ASan build: the bound below is reasoned for its speed. */
+#if defined(__SANITIZE_ADDRESS__)
+#define BUSY_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define BUSY_ASAN 1
+#endif
+#endif
+#ifndef BUSY_ASAN
+#define BUSY_ASAN 0
+#endif
 
 /* Members A imports. Under ASan on the 2-core CI machine kind A's sync takes several seconds. */
 #define BUSY_MEMBERS 30000
@@ -322,6 +337,13 @@ main(void)
 			}
 	}
 
+	if (!BUSY_ASAN) {
+		h_log("SKIP: (b) is judged only in an ASan build (the bound is reasoned for its "
+		    "speed); slowest B sync %.1f ms, bound there %.0f ms", worst, bound);
+		check_converged(n);
+		h_done();
+		return 77;
+	}
 	if (a_s * 1000.0 < MIN_PUSH_FLOORS * BOUND_FLOOR_MS) {
 		h_log("SKIP: A's sync took only %.2f s (< %.1f s): too short to show a stall against "
 		    "a %.0f ms bound; raise TX_BUSY_MEMBERS", a_s, MIN_PUSH_FLOORS * BOUND_FLOOR_MS /
