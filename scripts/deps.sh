@@ -7,6 +7,10 @@ pkgs=(build-essential cmake pkg-config libssl-dev libsqlite3-dev sqlite3 mandoc 
       debhelper dpkg-dev lintian
       clang libclang-rt-14-dev)   # libFuzzer and the sanitizers' runtimes (scripts/fuzz.sh)
 pkgs+=(curl chromium fonts-noto-cjk)   # the web desk's tests (tests/it_web_*.sh)
+# The PostgreSQL store (issue 13): libpq for tongxind, and the server programs
+# for the tests, which start a private cluster of their own (tests/pg.sh); the
+# packaged cluster is never used.
+pkgs+=(libpq-dev postgresql)
 # The browser tests' npm packages (puppeteer-core, pinned by tests/web/package-lock.json).
 web_test_deps() {
   local web
