@@ -1,0 +1,948 @@
+/*
+ * test_engine.c - the merge rules of the apply engine (server/engine.c),
+ * table-driven, against the in-memory store (tests/mem_sto.c): no SQL, no
+ * server, no network. Each case starts from a fresh street:
+ *
+ *   S01 (street, seeded through the operations table)
+ *    +- SQ01 (community) +- B1 (branch): member M1
+ *    +- SQ02 (community) +- C1 (branch): member M2
+ *
+ * made by pushes of the street's administrator (scope /S01/). A case then
+ * lists pushes: by the administrator (the server's side of a race), by
+ * office O1 (scope /S01/SQ01/) or O2 (/S01/SQ02/), each with the TxnResult
+ * status, reason code and conflict kind it must get; and then the rows as
+ * they must be afterwards, read from the store's accessors, never through
+ * the engine. An office's update or delete carries as its base the row as
+ * it was when the case began (what the office had pulled), so a change the
+ * administrator makes inside the case is one the office has not seen.
+ *
+ * A case marked xfail shows the engine doing what PRODUCT.md forbids: it
+ * is kept, reported, and does not fail the run (nor may it pass unnoticed).
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "ids.h"
+#include "mem_sto.h"
+#include "reason.h"
+#include "schema.h"
+#include "validate.h"
+#include "value.h"
+
+/* Row slots: the rows a case names. */
+enum {
+	X_NONE, X_ST, X_SQ01, X_B1, X_SQ02, X_C1, X_M1, X_M2,
+	X_NEW, X_NEW2, X_B2, X_T, X_BOGUS, X_COUNT
+};
+static const char *const slot_name[X_COUNT] = {
+	"", "ST", "SQ01", "B1", "SQ02", "C1", "M1", "M2", "NEW", "NEW2", "B2", "T", "BOGUS"
+};
+/* The table each slot's row lives in. */
+static const int slot_table[X_COUNT] = {
+	0, TBL_ORG, TBL_ORG, TBL_ORG, TBL_ORG, TBL_ORG, TBL_MEMBER, TBL_MEMBER,
+	TBL_MEMBER, TBL_MEMBER, TBL_ORG, TBL_TRANSFER, TBL_MEMBER
+};
+
+enum { A_ADMIN, A_O1, A_O2, A_COUNT };
+static const struct store_actor ACT[A_COUNT] = {
+	{ "dev-admin-0001", "街道管理员", "admin", "/S01/", "王主任" },
+	{ "dev-office-sq01", "一社区", "clerk", "/S01/SQ01/", "李干事" },
+	{ "dev-office-sq02", "二社区", "clerk", "/S01/SQ02/", "赵干事" },
+};
+static const char *const act_org[A_COUNT] = { "S01", "SQ01", "SQ02" };
+
+#define NUL "\x01"   /* SQL NULL as a wanted or given value */
+#define HLC_TICK ((uint64_t)1 << 16)
+
+/* Insert templates. */
+enum { T_MEMBER = 1, T_ORG, T_TRANSFER };
+
+/* One change of a pushed transaction. op 0 ends the list. */
+struct chg {
+	char op;            /* 'i' insert, 'u' update, 'd' delete */
+	int row;            /* X_*: the row changed (an insert's new id) */
+	int tmpl;           /* insert: T_* */
+	int ref;            /* insert: the organisation a member or org goes under */
+	/*
+	 * Columns set (update) or overridden (insert): "$SLOT" is that slot's
+	 * id, "=SLOT" the same column's current value in that slot's row, NUL
+	 * is SQL NULL.
+	 */
+	const char *col, *val;
+	const char *col2, *val2;
+	const char *base;   /* update of col: the value the device saw (NULL: its view) */
+};
+
+#define P_RESEND    0x1   /* send the actor's previous transaction again, byte for byte */
+#define P_SEQ_AGAIN 0x2   /* these changes under the actor's previous sequence */
+
+struct push {
+	int actor;          /* A_*; -1 ends the list */
+	struct chg ch[3];
+	int flags;
+	int64_t hlc;        /* 0: the next tick; else ticks from the case's start */
+	int status;         /* the TxnResult status wanted */
+	int reason;         /* the reason code wanted (R_NONE: none); -1: not checked */
+	const char *kind;   /* the kind of the conflict the result names (NULL: none) */
+	int dup;            /* the duplicate flag wanted */
+	int names;          /* X_*: a row whose id the reason must name (0: none) */
+	int hides;          /* X_*: a row whose id the reason must not name (0: none) */
+	int same_words;     /* the reason reads as the previous push's, ids aside */
+};
+
+/*
+ * A column of a row afterwards. Bookkeeping: _exists, _deleted, _scope,
+ * _scope2, _device; _version "+N" is N past the version the case began
+ * at; _changed "0" says the row's version is still the one it began with.
+ */
+struct chk {
+	int row;            /* X_*; 0 ends */
+	const char *col;    /* a column or a bookkeeping name (see above) */
+	const char *want;   /* NUL: NULL; "$SLOT": that slot's id */
+};
+
+struct kase {
+	const char *name;
+	int xfail;                  /* breaks a PRODUCT.md rule: reported, not fatal */
+	int64_t max_open;           /* e.max_open_conflicts (0: the default) */
+	struct push p[5];
+	struct chk after[7];
+	int conflicts;              /* conflicts the case adds (-1: not checked) */
+	const char *ckind;          /* the last conflict's kind, status and loser */
+	const char *cstatus;
+	int closer;                 /* X_NONE, or A_*+1: the device that lost */
+	int evicts;                 /* evictions the case adds (-1: not checked) */
+	int evict_row;              /* the last eviction's row and old scope */
+	const char *evict_old;
+	int audits;                 /* audit entries the case adds (-1: not checked) */
+	int versions;               /* versions the case takes (-1: not checked) */
+};
+
+/* ------------------------------------------------------------- the world */
+
+static struct {
+	struct mem_sto *m;
+	struct eng e;
+	char id[X_COUNT][ID_TEXT_LEN + 1];
+	uint64_t seq[A_COUNT];
+	Tongxin__Txn *last[A_COUNT];   /* each actor's previous transaction */
+	uint64_t hlc0, hlc;
+	struct srow view[X_COUNT];     /* rows as the case began: the offices' view */
+	uint64_t v0;
+	size_t nconf0, nevict0, naudit0;
+	char prev_words[REASON_TEXT_MAX];
+	int failed;                    /* checks failed in this case */
+	const char *case_name;
+} W;
+
+static int total_failed, xfail_seen, xfail_passed;
+
+static void
+fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void
+fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "  FAIL %s: ", W.case_name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	W.failed++;
+}
+
+/* Setup failures end the run: nothing after them means anything. */
+#define MUST(cond, ...) do { if (!(cond)) { fprintf(stderr, "FATAL %s:%d: ", __FILE__, \
+	__LINE__); fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); exit(1); } } while (0)
+
+static int
+slot_by_name(const char *s, size_t n)
+{
+	for (int i = 1; i < X_COUNT; i++)
+		if (strlen(slot_name[i]) == n && strncmp(slot_name[i], s, n) == 0)
+			return i;
+	MUST(0, "no slot %.*s", (int)n, s);
+	return 0;
+}
+
+static int
+col_of(int t, const char *name)
+{
+	int c = schema_col_index(&schema_tables[t], name);
+
+	MUST(c >= 0, "no column %s.%s", schema_tables[t].name, name);
+	return c;
+}
+
+/* The current server value of column c of slot x's row (NULL value when none). */
+static const Tongxin__Value *
+server_val(int x, int c)
+{
+	static const Tongxin__Value none = TONGXIN__VALUE__INIT;
+	const struct srow *r = mem_sto_row(W.m, slot_table[x], W.id[x]);
+
+	return r ? &r->v[c] : &none;
+}
+
+/* A value for column c of table t from a case's text (see struct chg), into out (owned). */
+static void
+val_make(Tongxin__Value *out, int t, int c, const char *s)
+{
+	Tongxin__Value tmp;
+
+	tongxin__value__init(out);
+	if (s == NULL || strcmp(s, NUL) == 0)
+		return;
+	if (s[0] == '$') {
+		value_set_text(&tmp, W.id[slot_by_name(s + 1, strlen(s + 1))]);
+	} else if (s[0] == '=') {
+		MUST(value_copy(out, server_val(slot_by_name(s + 1, strlen(s + 1)), c)) == 0, "oom");
+		return;
+	} else if (schema_tables[t].cols[c].type == COL_INT ||
+	    schema_tables[t].cols[c].type == COL_BOOL) {
+		value_set_int(&tmp, strtoll(s, NULL, 10));
+	} else {
+		value_set_text(&tmp, s);
+	}
+	MUST(value_copy(out, &tmp) == 0, "oom");
+}
+
+static Tongxin__Value *
+val_new(void)
+{
+	Tongxin__Value *v = malloc(sizeof *v);
+
+	MUST(v != NULL, "oom");
+	tongxin__value__init(v);
+	return v;
+}
+
+/* Append column c (value v, before b, both taken) to change ch. */
+static void
+chg_add(Tongxin__Change *ch, uint32_t c, Tongxin__Value *v, Tongxin__Value *b)
+{
+	ch->cols = realloc(ch->cols, (ch->n_cols + 1) * sizeof *ch->cols);
+	ch->values = realloc(ch->values, (ch->n_values + 1) * sizeof *ch->values);
+	MUST(ch->cols && ch->values, "oom");
+	ch->cols[ch->n_cols++] = c;
+	ch->values[ch->n_values++] = v;
+	if (b != NULL) {
+		ch->before = realloc(ch->before, (ch->n_before + 1) * sizeof *ch->before);
+		MUST(ch->before != NULL, "oom");
+		ch->before[ch->n_before++] = b;
+	}
+}
+
+static Tongxin__Change *
+chg_new(int t, const char *row_id, Tongxin__Change__Op op)
+{
+	Tongxin__Change *ch = malloc(sizeof *ch);
+
+	MUST(ch != NULL, "oom");
+	tongxin__change__init(ch);
+	ch->table = (uint32_t)t;
+	ch->row_id = strdup(row_id);
+	ch->op = op;
+	MUST(ch->row_id != NULL, "oom");
+	return ch;
+}
+
+/* A citizen ID for birth date YYYY-MM-DD (region 110105, male), unique in the run. */
+static void
+idn_for(char out[19], const char *birth)
+{
+	static unsigned serial;
+	unsigned n = serial++ % 500;
+
+	snprintf(out, 19, "110105%.4s%.2s%.2s%02u%u", birth, birth + 5, birth + 8, n % 100,
+	    1 + 2 * (n / 100) % 10);
+	out[17] = id_number_check_char(out);
+	out[18] = '\0';
+}
+
+/* The template's columns of a new row, as text (NULL: not set). */
+static void
+tmpl_fill(const struct chg *c, int t, const char *v[MAX_COLS], char idn[19])
+{
+	const struct table_def *td = &schema_tables[t];
+
+	for (int i = 0; i < MAX_COLS; i++)
+		v[i] = NULL;
+	switch (c->tmpl) {
+	case T_MEMBER:
+		idn_for(idn, "1980-04-02");
+		v[col_of(t, "name")] = c->row == X_M2 ? "李建华" : "张建国";
+		v[col_of(t, "gender")] = "male";
+		v[col_of(t, "ethnicity")] = "汉族";
+		v[col_of(t, "id_number")] = idn;
+		v[col_of(t, "birth_date")] = "1980-04-02";
+		v[col_of(t, "education")] = "bachelor";
+		v[col_of(t, "category")] = "full";
+		v[col_of(t, "org_id")] = W.id[c->ref];
+		v[col_of(t, "join_date")] = "2005-07-01";
+		v[col_of(t, "full_date")] = "2006-07-01";
+		v[col_of(t, "standing")] = "normal";
+		v[col_of(t, "phone")] = "13000000000";
+		break;
+	case T_ORG:
+		v[col_of(t, "code")] = slot_name[c->row];
+		v[col_of(t, "name")] = slot_name[c->row];
+		v[col_of(t, "kind")] = c->ref == X_ST ? "community" :
+		    c->ref == X_B1 || c->ref == X_C1 ? "group" : "branch";
+		v[col_of(t, "parent_id")] = W.id[c->ref];
+		v[col_of(t, "dissolved")] = "0";
+		break;
+	case T_TRANSFER:
+		v[col_of(t, "member_id")] = W.id[X_M1];
+		v[col_of(t, "from_org_id")] = W.id[X_B1];
+		v[col_of(t, "to_org_code")] = "C1";
+		v[col_of(t, "member_name")] = "张建国";
+		v[col_of(t, "requested_on")] = "2024-03-01";
+		v[col_of(t, "reason")] = "搬家";
+		v[col_of(t, "status")] = "requested";
+		break;
+	default:
+		MUST(0, "no template %d", c->tmpl);
+	}
+	(void)td;
+}
+
+/* The Change a case's chg describes, from actor a's point of view. */
+static Tongxin__Change *
+chg_build(int a, const struct chg *c)
+{
+	int t = c->tmpl == T_ORG ? TBL_ORG : c->tmpl == T_TRANSFER ? TBL_TRANSFER :
+	    c->tmpl == T_MEMBER ? TBL_MEMBER : slot_table[c->row];
+	const struct table_def *td = &schema_tables[t];
+	Tongxin__Change *ch;
+	const struct srow *seen;
+
+	/*
+	 * What the device holds of the row: an office, the row as the case
+	 * began; a row that exists nowhere, a blank one (a forged change).
+	 */
+	static const struct srow blank;
+	seen = a != A_ADMIN && W.view[c->row].exists ? &W.view[c->row] :
+	    mem_sto_row(W.m, t, W.id[c->row]);
+	if (seen == NULL && c->row == X_BOGUS)
+		seen = &blank;
+	if (c->op == 'i') {
+		const char *v[MAX_COLS];
+		char idn[19];
+		ch = chg_new(t, W.id[c->row], TONGXIN__CHANGE__OP__OP_INSERT);
+		tmpl_fill(c, t, v, idn);
+		for (int k = 0; k < td->ncols; k++) {
+			Tongxin__Value *x = val_new();
+			const char *s = v[k];
+			if (c->col && strcmp(c->col, td->cols[k].name) == 0)
+				s = c->val;
+			if (c->col2 && strcmp(c->col2, td->cols[k].name) == 0)
+				s = c->val2;
+			val_make(x, t, k, s);
+			if (x->kind_case == TONGXIN__VALUE__KIND__NOT_SET) {
+				free(x);
+				continue;
+			}
+			chg_add(ch, (uint32_t)k, x, NULL);
+		}
+		return ch;
+	}
+	MUST(seen != NULL, "case %s: %s has no row to change", W.case_name, slot_name[c->row]);
+	if (c->op == 'u') {
+		const char *cols[2] = { c->col, c->col2 }, *vals[2] = { c->val, c->val2 };
+		ch = chg_new(t, W.id[c->row], TONGXIN__CHANGE__OP__OP_UPDATE);
+		ch->base_version = seen->version;
+		for (int i = 0; i < 2 && cols[i]; i++) {
+			int k = col_of(t, cols[i]);
+			Tongxin__Value *x = val_new(), *b = val_new();
+			val_make(x, t, k, vals[i]);
+			if (i == 0 && c->base != NULL)
+				val_make(b, t, k, c->base);
+			else
+				MUST(value_copy(b, &seen->v[k]) == 0, "oom");
+			chg_add(ch, (uint32_t)k, x, b);
+		}
+		return ch;
+	}
+	/* A delete names every column with the value the device saw. */
+	ch = chg_new(t, W.id[c->row], TONGXIN__CHANGE__OP__OP_DELETE);
+	ch->base_version = seen->version;
+	for (int k = 0; k < td->ncols; k++) {
+		Tongxin__Value *x = val_new(), *b = val_new();
+		MUST(value_copy(x, &seen->v[k]) == 0 && value_copy(b, &seen->v[k]) == 0, "oom");
+		chg_add(ch, (uint32_t)k, x, b);
+	}
+	return ch;
+}
+
+/* Replace every id-shaped run (36 characters of hex and dashes) by <id>. */
+static void
+words_of(const char *s, char *out, size_t cap)
+{
+	size_t o = 0;
+
+	while (*s && o + 5 < cap) {
+		size_t n = strspn(s, "0123456789abcdefABCDEF-");
+		if (n == ID_TEXT_LEN) {
+			memcpy(out + o, "<id>", 4);
+			o += 4;
+			s += n;
+			continue;
+		}
+		out[o++] = *s++;
+	}
+	out[o] = '\0';
+}
+
+static bool
+reason_names(const Tongxin__TxnResult *r, const char *id)
+{
+	if (r->reason && strstr(r->reason, id))
+		return true;
+	for (size_t i = 0; i < r->n_reason_args; i++)
+		if (strstr(r->reason_args[i], id))
+			return true;
+	return false;
+}
+
+static const char *
+status_name(int s)
+{
+	switch (s) {
+	case TONGXIN__TXN_RESULT__STATUS__APPLIED: return "APPLIED";
+	case TONGXIN__TXN_RESULT__STATUS__MERGED: return "MERGED";
+	case TONGXIN__TXN_RESULT__STATUS__CONFLICT: return "CONFLICT";
+	case TONGXIN__TXN_RESULT__STATUS__REJECTED: return "REJECTED";
+	default: return "?";
+	}
+}
+
+/* Push one transaction of actor a; the result is checked against p (NULL: must apply). */
+static void
+push_one(int a, const struct chg *chs, const struct push *p)
+{
+	Tongxin__PushRequest req = TONGXIN__PUSH_REQUEST__INIT;
+	Tongxin__PushResponse *resp = NULL;
+	Tongxin__Txn *tx;
+	char err[1024] = "";
+	int flags = p ? p->flags : 0;
+
+	if (flags & P_RESEND) {
+		tx = W.last[a];
+		MUST(tx != NULL, "nothing to send again");
+	} else {
+		tx = malloc(sizeof *tx);
+		MUST(tx != NULL, "oom");
+		tongxin__txn__init(tx);
+		tx->seq = (flags & P_SEQ_AGAIN) ? W.seq[a] : ++W.seq[a];
+		if (p && p->hlc)
+			tx->hlc = W.hlc0 + (uint64_t)(p->hlc * (int64_t)HLC_TICK);
+		else
+			tx->hlc = (W.hlc += HLC_TICK);
+		tx->local_time_ms = hlc_ms(tx->hlc);
+		for (int i = 0; i < 3 && chs[i].op; i++) {
+			tx->changes = realloc(tx->changes, (tx->n_changes + 1) * sizeof *tx->changes);
+			MUST(tx->changes != NULL, "oom");
+			tx->changes[tx->n_changes++] = chg_build(a, &chs[i]);
+		}
+		if (W.last[a])
+			tongxin__txn__free_unpacked(W.last[a], NULL);
+		W.last[a] = tx;
+	}
+	req.n_txns = 1;
+	req.txns = &tx;
+	if (engine_push(&W.e, &ACT[a], &req, NULL, &resp, err, sizeof err) != 0) {
+		fail("engine_push failed: %s", err);
+		return;
+	}
+	if (mem_sto_in_txn(W.m) || mem_sto_misuse(W.m))
+		fail("the engine left a transaction open or broke the store's contract (%d)",
+		    mem_sto_misuse(W.m));
+	if (resp->n_results != 1) {
+		fail("%zu results for one transaction", resp->n_results);
+		goto out;
+	}
+	{
+		const Tongxin__TxnResult *r = resp->results[0];
+		int want = p ? p->status : TONGXIN__TXN_RESULT__STATUS__APPLIED;
+		char words[REASON_TEXT_MAX];
+
+		if (p == NULL) {
+			MUST(r->status == TONGXIN__TXN_RESULT__STATUS__APPLIED, "setup push %s: %s",
+			    status_name(r->status), r->reason ? r->reason : "");
+			goto out;
+		}
+		if ((int)r->status != want)
+			fail("push by %s: %s, wanted %s (%s)", ACT[a].device_name, status_name(r->status),
+			    status_name(want), r->reason ? r->reason : "");
+		if (p->reason >= 0 && r->reason_code != (uint32_t)p->reason)
+			fail("push by %s: reason %u (%s), wanted %d", ACT[a].device_name,
+			    r->reason_code, r->reason ? r->reason : "", p->reason);
+		if (!!r->duplicate != !!p->dup)
+			fail("push by %s: duplicate %d, wanted %d", ACT[a].device_name, r->duplicate,
+			    p->dup);
+		if (p->kind != NULL) {
+			const struct mem_conflict *c = NULL;
+			for (size_t i = 0; r->conflict_id && i < mem_sto_nconflicts(W.m); i++)
+				if (strcmp(mem_sto_conflict(W.m, i)->id, r->conflict_id) == 0)
+					c = mem_sto_conflict(W.m, i);
+			if (c == NULL)
+				fail("push by %s: no conflict kept for conflict id \"%s\"",
+				    ACT[a].device_name, r->conflict_id ? r->conflict_id : "");
+			else if (strcmp(c->kind, p->kind) != 0)
+				fail("push by %s: conflict kind %s, wanted %s", ACT[a].device_name, c->kind,
+				    p->kind);
+			else if (c->txn_len == 0 || strcmp(c->device_id, ACT[a].device_id) != 0)
+				fail("conflict %s not kept whole (txn %zu bytes, device %s)", c->id,
+				    c->txn_len, c->device_id);
+		} else if (r->conflict_id && r->conflict_id[0]) {
+			fail("push by %s: names conflict %s, wanted none", ACT[a].device_name,
+			    r->conflict_id);
+		}
+		if (p->names && !reason_names(r, W.id[p->names]))
+			fail("the reason does not name %s: %s", slot_name[p->names], r->reason);
+		if (p->hides && reason_names(r, W.id[p->hides]))
+			fail("the reason names %s, which the office cannot see: %s",
+			    slot_name[p->hides], r->reason);
+		words_of(r->reason ? r->reason : "", words, sizeof words);
+		if (p->same_words && strcmp(words, W.prev_words) != 0)
+			fail("different words: \"%s\" and \"%s\"", W.prev_words, words);
+		snprintf(W.prev_words, sizeof W.prev_words, "%s", words);
+	}
+out:
+	tongxin__push_response__free_unpacked(resp, NULL);
+}
+
+/* The street, seeded through the operations table (tongxind init's part). */
+static void
+seed_street(void)
+{
+	const struct table_def *td = &schema_tables[TBL_ORG];
+	struct srow r;
+	char err[256] = "";
+
+	memset(&r, 0, sizeof r);
+	value_set_text(&r.v[col_of(TBL_ORG, "code")], "S01");
+	value_set_text(&r.v[col_of(TBL_ORG, "name")], "某街道");
+	value_set_text(&r.v[col_of(TBL_ORG, "kind")], "street");
+	value_set_int(&r.v[col_of(TBL_ORG, "dissolved")], 0);
+	snprintf(r.scope, sizeof r.scope, "/S01/");
+	r.hlc = W.hlc;
+	MUST(mem_sto_ops.begin(W.m, err, sizeof err) == 0, "begin: %s", err);
+	r.version = mem_sto_ops.version_next(W.m);
+	MUST(mem_sto_ops.row_write(W.m, TBL_ORG, W.id[X_ST], &r, 1) == STO_WRITTEN, "seed");
+	MUST(mem_sto_ops.commit(W.m, err, sizeof err) == 0, "commit: %s", err);
+	(void)td;
+}
+
+static void
+world_new(const struct kase *k)
+{
+	static const struct chg fixture[][3] = {
+		{ { 'i', X_SQ01, T_ORG, X_ST, 0, 0, 0, 0, 0 }, { 'i', X_B1, T_ORG, X_SQ01, 0, 0, 0, 0, 0 },
+		  { 'i', X_M1, T_MEMBER, X_B1, 0, 0, 0, 0, 0 } },
+		{ { 'i', X_SQ02, T_ORG, X_ST, 0, 0, 0, 0, 0 }, { 'i', X_C1, T_ORG, X_SQ02, 0, 0, 0, 0, 0 },
+		  { 'i', X_M2, T_MEMBER, X_C1, 0, 0, 0, 0, 0 } },
+	};
+
+	memset(&W, 0, sizeof W);
+	W.case_name = k->name;
+	MUST((W.m = mem_sto_new()) != NULL, "oom");
+	for (int i = 1; i < X_COUNT; i++)
+		MUST(id_new(W.id[i]) == 0, "id_new");
+	for (int a = 0; a < A_COUNT; a++)
+		MUST(mem_sto_device(W.m, ACT[a].device_id, ACT[a].device_name, act_org[a]) == 0, "oom");
+	W.hlc = W.hlc0 = (uint64_t)(now_ms() - 60000) << 16;
+	seed_street();
+	engine_init(&W.e, &mem_sto_ops, W.m);
+	if (k->max_open)
+		W.e.max_open_conflicts = k->max_open;
+	for (size_t i = 0; i < sizeof fixture / sizeof fixture[0]; i++)
+		push_one(A_ADMIN, fixture[i], NULL);
+	/* The offices have pulled all this: their view is the rows as they are now. */
+	for (int x = 1; x < X_COUNT; x++) {
+		const struct srow *r = mem_sto_row(W.m, slot_table[x], W.id[x]);
+		if (r != NULL) {
+			W.view[x] = *r;
+			for (int c = 0; c < MAX_COLS; c++)
+				tongxin__value__init(&W.view[x].v[c]);
+			for (int c = 0; c < MAX_COLS; c++)
+				MUST(value_copy(&W.view[x].v[c], &r->v[c]) == 0, "oom");
+			W.view[x].exists = 1;
+		}
+	}
+	W.hlc0 = W.hlc += 100 * HLC_TICK;   /* a case's own ticks start here */
+	W.v0 = mem_sto_version(W.m);
+	W.nconf0 = mem_sto_nconflicts(W.m);
+	W.nevict0 = mem_sto_nevict(W.m);
+	W.naudit0 = mem_sto_naudit(W.m);
+}
+
+static void
+world_free(void)
+{
+	for (int a = 0; a < A_COUNT; a++)
+		if (W.last[a])
+			tongxin__txn__free_unpacked(W.last[a], NULL);
+	for (int x = 0; x < X_COUNT; x++)
+		srow_clear(&W.view[x]);
+	engine_free(&W.e);
+	mem_sto_free(W.m);
+	W.m = NULL;
+}
+
+/* A row's column (or bookkeeping) as text for a check. */
+static void
+col_text(int x, const char *col, char *buf, size_t cap)
+{
+	int t = slot_table[x];
+	const struct srow *r = mem_sto_row(W.m, t, W.id[x]);
+
+	if (strcmp(col, "_exists") == 0) {
+		snprintf(buf, cap, "%d", r != NULL);
+		return;
+	}
+	if (r == NULL) {
+		snprintf(buf, cap, "(no row)");
+		return;
+	}
+	if (strcmp(col, "_deleted") == 0)
+		snprintf(buf, cap, "%d", r->deleted);
+	else if (strcmp(col, "_version") == 0)
+		snprintf(buf, cap, "%+" PRId64, (int64_t)(r->version - W.v0));
+	else if (strcmp(col, "_changed") == 0)
+		snprintf(buf, cap, "%d", !W.view[x].exists || W.view[x].version != r->version);
+	else if (strcmp(col, "_scope") == 0)
+		snprintf(buf, cap, "%s", r->scope);
+	else if (strcmp(col, "_scope2") == 0)
+		snprintf(buf, cap, "%s", r->scope2);
+	else if (strcmp(col, "_device") == 0)
+		snprintf(buf, cap, "%s", r->device);
+	else {
+		const Tongxin__Value *v = &r->v[col_of(t, col)];
+		if (v->kind_case == TONGXIN__VALUE__KIND_S)
+			snprintf(buf, cap, "%s", v->s);
+		else if (v->kind_case == TONGXIN__VALUE__KIND_I)
+			snprintf(buf, cap, "%" PRId64, v->i);
+		else
+			snprintf(buf, cap, "%s", NUL);
+	}
+}
+
+static void
+run_case(const struct kase *k)
+{
+	world_new(k);
+	for (int i = 0; i < 5 && k->p[i].actor >= 0; i++) {
+		push_one(k->p[i].actor, k->p[i].ch, &k->p[i]);
+	}
+	for (int i = 0; i < 7 && k->after[i].row; i++) {
+		const struct chk *c = &k->after[i];
+		char got[512], want[512];
+		if (c->want[0] == '$')
+			snprintf(want, sizeof want, "%s", W.id[slot_by_name(c->want + 1,
+			    strlen(c->want + 1))]);
+		else
+			snprintf(want, sizeof want, "%s", c->want);
+		col_text(c->row, c->col, got, sizeof got);
+		if (strcmp(got, want) != 0)
+			fail("%s.%s is \"%s\", wanted \"%s\"", slot_name[c->row], c->col,
+			    strcmp(got, NUL) ? got : "NULL", strcmp(want, NUL) ? want : "NULL");
+	}
+	if (k->conflicts >= 0 && mem_sto_nconflicts(W.m) - W.nconf0 != (size_t)k->conflicts)
+		fail("%zu conflicts kept, wanted %d", mem_sto_nconflicts(W.m) - W.nconf0, k->conflicts);
+	if (k->ckind != NULL) {
+		const struct mem_conflict *c = mem_sto_nconflicts(W.m) > W.nconf0 ?
+		    mem_sto_conflict(W.m, mem_sto_nconflicts(W.m) - 1) : NULL;
+		if (c == NULL)
+			fail("no conflict kept");
+		else {
+			if (strcmp(c->kind, k->ckind) != 0)
+				fail("the conflict's kind is %s, wanted %s", c->kind, k->ckind);
+			if (k->cstatus && strcmp(c->status, k->cstatus) != 0)
+				fail("the conflict's status is %s, wanted %s", c->status, k->cstatus);
+			if (k->closer && strcmp(c->loser, ACT[k->closer - 1].device_id) != 0)
+				fail("the conflict's loser is \"%s\", wanted %s", c->loser,
+				    ACT[k->closer - 1].device_id);
+			if (c->txn_len == 0)
+				fail("the conflict keeps no transaction");
+		}
+	}
+	if (k->evicts >= 0 && mem_sto_nevict(W.m) - W.nevict0 != (size_t)k->evicts)
+		fail("%zu evictions, wanted %d", mem_sto_nevict(W.m) - W.nevict0, k->evicts);
+	if (k->evict_row) {
+		const struct mem_evict *v = mem_sto_nevict(W.m) ?
+		    mem_sto_evict(W.m, mem_sto_nevict(W.m) - 1) : NULL;
+		if (v == NULL || strcmp(v->row_id, W.id[k->evict_row]) != 0 ||
+		    strcmp(v->old_scope, k->evict_old) != 0)
+			fail("the last eviction is %s from %s, wanted %s from %s",
+			    v ? v->row_id : "none", v ? v->old_scope : "", W.id[k->evict_row],
+			    k->evict_old);
+	}
+	if (k->audits >= 0 && mem_sto_naudit(W.m) - W.naudit0 != (size_t)k->audits)
+		fail("%zu audit entries, wanted %d", mem_sto_naudit(W.m) - W.naudit0, k->audits);
+	if (k->versions >= 0 && mem_sto_version(W.m) - W.v0 != (uint64_t)k->versions)
+		fail("%" PRIu64 " versions taken, wanted %d", mem_sto_version(W.m) - W.v0, k->versions);
+	world_free();
+}
+
+/* ---------------------------------------------------------------- the cases */
+
+#define APPLIED TONGXIN__TXN_RESULT__STATUS__APPLIED
+#define MERGED TONGXIN__TXN_RESULT__STATUS__MERGED
+#define CONFLICT TONGXIN__TXN_RESULT__STATUS__CONFLICT
+#define REJECTED TONGXIN__TXN_RESULT__STATUS__REJECTED
+#define END { -1 }
+/* An update of one column by actor a, as a push's changes. */
+#define UPD(x, c, v) { { 'u', x, 0, 0, c, v, 0, 0, 0 } }
+#define DEL(x) { { 'd', x, 0, 0, 0, 0, 0, 0, 0 } }
+#define INS_MEMBER(x, org, c, v) { { 'i', x, T_MEMBER, org, c, v, 0, 0, 0 } }
+
+static const struct kase cases[] = {
+	{ .name = "different columns merge",
+	  .p = { { A_ADMIN, UPD(X_M1, "flow_to", "上海"), .status = APPLIED },
+		 { A_O1, UPD(X_M1, "lost_note", "备注甲"), .status = MERGED, .reason = R_NONE },
+		 END },
+	  .after = { { X_M1, "flow_to", "上海" }, { X_M1, "lost_note", "备注甲" },
+		     { X_M1, "_version", "+2" } },
+	  .conflicts = 0, .evicts = 0, .audits = 2, .versions = 2 },
+
+	{ .name = "same column: the server keeps its value, the office's is queued whole",
+	  .p = { { A_ADMIN, UPD(X_M1, "lost_note", "街道值"), .status = APPLIED },
+		 { A_O1, UPD(X_M1, "lost_note", "社区值"), .status = CONFLICT, .reason = R_SAME_FIELD,
+		   .kind = "same_field" },
+		 END },
+	  .after = { { X_M1, "lost_note", "街道值" }, { X_M1, "_version", "+1" },
+		     { X_M1, "_device", "dev-admin-0001" } },
+	  .conflicts = 1, .ckind = "same_field", .cstatus = "open", .evicts = 0, .audits = 1,
+	  .versions = 1 },
+
+	{ .name = "newer-wins column: the office's newer edit wins, recorded with the loser",
+	  .p = { { A_ADMIN, UPD(X_M1, "phone", "13900000001"), .hlc = 1, .status = APPLIED },
+		 { A_O1, UPD(X_M1, "phone", "13800000002"), .hlc = 5, .status = MERGED,
+		   .reason = R_NEWER_OFFICE },
+		 END },
+	  .after = { { X_M1, "phone", "13800000002" }, { X_M1, "_device", "dev-office-sq01" } },
+	  .conflicts = 1, .ckind = "newer_wins", .cstatus = "auto", .closer = A_ADMIN + 1,
+	  .evicts = 0, .audits = 2, .versions = 3 /* two writes, and the decision */ },
+
+	{ .name = "newer-wins column: the server's newer value stays, recorded",
+	  .p = { { A_ADMIN, UPD(X_M1, "phone", "13900000001"), .hlc = 5, .status = APPLIED },
+		 { A_O1, UPD(X_M1, "phone", "13800000002"), .hlc = 1, .status = APPLIED,
+		   .reason = R_NEWER_SERVER },
+		 END },
+	  .after = { { X_M1, "phone", "13900000001" }, { X_M1, "_device", "dev-admin-0001" } },
+	  .conflicts = 1, .ckind = "newer_wins", .cstatus = "auto", .evicts = 0, .audits = 1,
+	  .versions = 2 /* one write, and the decision */ },
+
+	{ .name = "update of a row deleted on the server: queued, the row stays deleted",
+	  .p = { { A_ADMIN, DEL(X_M1), .status = APPLIED },
+		 { A_O1, UPD(X_M1, "lost_note", "备注"), .status = CONFLICT,
+		   .reason = R_DELETED_ON_SERVER, .kind = "update_deleted" },
+		 END },
+	  .after = { { X_M1, "_deleted", "1" }, { X_M1, "lost_note", NUL } },
+	  .conflicts = 1, .ckind = "update_deleted", .cstatus = "open", .audits = 1, .versions = 1 },
+
+	{ .name = "delete of a row updated on the server: queued, the row stays",
+	  .p = { { A_ADMIN, UPD(X_M1, "lost_note", "新情况"), .status = APPLIED },
+		 { A_O1, DEL(X_M1), .status = CONFLICT, .reason = R_DELETE_UPDATED,
+		   .kind = "delete_updated" },
+		 END },
+	  .after = { { X_M1, "_deleted", "0" }, { X_M1, "lost_note", "新情况" } },
+	  .conflicts = 1, .ckind = "delete_updated", .audits = 1, .versions = 1 },
+
+	{ .name = "both delete: applied, nothing written twice",
+	  .p = { { A_ADMIN, DEL(X_M1), .status = APPLIED },
+		 { A_O1, DEL(X_M1), .status = APPLIED, .reason = R_NONE },
+		 END },
+	  .after = { { X_M1, "_deleted", "1" }, { X_M1, "_version", "+1" },
+		     { X_M1, "_device", "dev-admin-0001" } },
+	  .conflicts = 0, .audits = 1, .versions = 1 },
+
+	{ .name = "unique clash with a member the office holds: named",
+	  .p = { { A_O1, INS_MEMBER(X_NEW, X_B1, "id_number", "=M1"), .status = CONFLICT,
+		   .reason = R_UNIQUE_HERE, .kind = "unique", .names = X_M1 },
+		 END },
+	  .after = { { X_NEW, "_exists", "0" } },
+	  .conflicts = 1, .ckind = "unique", .cstatus = "open", .audits = 0, .versions = 0 },
+
+	{ .name = "unique clash with a member elsewhere: not named",
+	  .p = { { A_O1, INS_MEMBER(X_NEW, X_B1, "id_number", "=M2"), .status = CONFLICT,
+		   .reason = R_UNIQUE_ELSEWHERE, .kind = "unique", .hides = X_M2 },
+		 END },
+	  .after = { { X_NEW, "_exists", "0" } },
+	  .conflicts = 1, .ckind = "unique", .audits = 0, .versions = 0 },
+
+	{ .name = "an insert reusing an id is refused",
+	  .p = { { A_O1, INS_MEMBER(X_M1, X_B1, "name", "王伟"), .status = REJECTED,
+		   .reason = R_ID_IN_USE },
+		 END },
+	  .after = { { X_M1, "name", "张建国" }, { X_M1, "_changed", "0" } },
+	  .conflicts = 0, .audits = 0, .versions = 0 },
+
+	{ .name = "insert outside scope: the same words whether the organisation exists or not",
+	  .p = { { A_O1, INS_MEMBER(X_NEW, X_C1, 0, 0), .status = REJECTED, .reason = R_UNSEEN_REF },
+		 { A_O1, INS_MEMBER(X_NEW2, X_BOGUS, 0, 0), .status = REJECTED,
+		   .reason = R_UNSEEN_REF, .same_words = 1 },
+		 END },
+	  .after = { { X_NEW, "_exists", "0" }, { X_NEW2, "_exists", "0" } },
+	  .conflicts = 0, .audits = 0, .versions = 0 },
+
+	{ .name = "update outside scope: the same words whether the row exists or not",
+	  .p = { { A_O1, UPD(X_M2, "lost_note", "x"), .status = REJECTED, .reason = R_UNSEEN_ROW },
+		 { A_O1, UPD(X_BOGUS, "lost_note", "x"), .status = REJECTED, .reason = R_UNSEEN_ROW,
+		   .same_words = 1 },
+		 END },
+	  .after = { { X_M2, "lost_note", NUL }, { X_M2, "_changed", "0" } },
+	  .conflicts = 0, .audits = 0, .versions = 0 },
+
+	{ .name = "delete outside scope: the same words whether the row exists or not",
+	  .p = { { A_O1, DEL(X_M2), .status = REJECTED, .reason = R_UNSEEN_ROW },
+		 { A_O1, DEL(X_BOGUS), .status = REJECTED, .reason = R_UNSEEN_ROW, .same_words = 1 },
+		 END },
+	  .after = { { X_M2, "_deleted", "0" }, { X_M2, "_changed", "0" } },
+	  .conflicts = 0, .audits = 0, .versions = 0 },
+
+	{ .name = "moving a member out of the office's scope is refused",
+	  .p = { { A_O1, UPD(X_M1, "org_id", "$C1"), .status = REJECTED, .reason = R_MOVE_OUT },
+		 END },
+	  .after = { { X_M1, "org_id", "$B1" }, { X_M1, "_scope", "/S01/SQ01/B1/" } },
+	  .conflicts = 0, .evicts = 0, .audits = 0, .versions = 0 },
+
+	{ .name = "a member added to a branch the street has since dissolved: queued",
+	  .p = { { A_ADMIN, { { 'i', X_B2, T_ORG, X_SQ01, 0, 0, 0, 0, 0 } }, .status = APPLIED },
+		 { A_ADMIN, UPD(X_B2, "dissolved", "1"), .status = APPLIED },
+		 { A_O1, INS_MEMBER(X_NEW, X_B2, 0, 0), .status = CONFLICT, .reason = R_PARENT_GONE,
+		   .kind = "missing_parent" },
+		 END },
+	  .after = { { X_NEW, "_exists", "0" }, { X_B2, "dissolved", "1" } },
+	  .conflicts = 1, .ckind = "missing_parent", .audits = 2, .versions = 2 },
+
+	{ .name = "an immutable column is refused",
+	  .p = { { A_O1, UPD(X_B1, "code", "B9"), .status = REJECTED, .reason = R_IMMUTABLE },
+		 END },
+	  .after = { { X_B1, "code", "B1" }, { X_B1, "_scope", "/S01/SQ01/B1/" } },
+	  .conflicts = 0, .audits = 0, .versions = 0 },
+
+	{ .name = "a transaction is atomic: one bad change and nothing is written",
+	  .p = { { A_O1, { { 'i', X_NEW, T_MEMBER, X_B1, 0, 0, 0, 0, 0 },
+			   { 'u', X_M1, 0, 0, "lost_note", "甲", 0, 0, 0 },
+			   { 'u', X_M2, 0, 0, "lost_note", "乙", 0, 0, 0 } },
+		   .status = REJECTED, .reason = R_UNSEEN_ROW },
+		 /* The versions it took are given back: the next change gets the next one. */
+		 { A_O1, UPD(X_M1, "lost_note", "丙"), .status = APPLIED },
+		 END },
+	  .after = { { X_NEW, "_exists", "0" }, { X_M1, "lost_note", "丙" },
+		     { X_M1, "_version", "+1" }, { X_M2, "lost_note", NUL } },
+	  .conflicts = 0, .audits = 1, .versions = 1 },
+
+	{ .name = "a re-sent transaction is answered again, applied once",
+	  .p = { { A_O1, UPD(X_M1, "lost_note", "一次"), .status = APPLIED },
+		 { A_O1, { { 0 } }, .flags = P_RESEND, .status = APPLIED, .dup = 1 },
+		 END },
+	  .after = { { X_M1, "lost_note", "一次" }, { X_M1, "_version", "+1" } },
+	  .conflicts = 0, .audits = 1, .versions = 1 },
+
+	{ .name = "a re-sent conflict: the same answer, queued once",
+	  .p = { { A_ADMIN, UPD(X_M1, "lost_note", "街道值"), .status = APPLIED },
+		 { A_O1, UPD(X_M1, "lost_note", "社区值"), .status = CONFLICT, .reason = R_SAME_FIELD,
+		   .kind = "same_field" },
+		 { A_O1, { { 0 } }, .flags = P_RESEND, .status = CONFLICT, .reason = R_SAME_FIELD,
+		   .kind = "same_field", .dup = 1 },
+		 END },
+	  .after = { { X_M1, "lost_note", "街道值" } },
+	  .conflicts = 1, .audits = 1, .versions = 1 },
+
+	{ .name = "the same sequence with other contents: a reused_seq conflict, once",
+	  .p = { { A_O1, UPD(X_M1, "lost_note", "甲"), .status = APPLIED },
+		 { A_O1, UPD(X_M1, "flow_to", "乙地"), .flags = P_SEQ_AGAIN, .status = CONFLICT,
+		   .reason = R_REUSED_SEQ, .kind = "reused_seq" },
+		 { A_O1, { { 0 } }, .flags = P_RESEND, .status = CONFLICT, .reason = R_REUSED_SEQ,
+		   .kind = "reused_seq", .dup = 1 },
+		 END },
+	  .after = { { X_M1, "lost_note", "甲" }, { X_M1, "flow_to", NUL },
+		     { X_M1, "_version", "+1" } },
+	  .conflicts = 1, .ckind = "reused_seq", .cstatus = "open", .audits = 1, .versions = 1 },
+
+	{ .name = "the conflict queue limit: the third conflict is refused",
+	  .max_open = 2,
+	  .p = { { A_ADMIN, { { 'u', X_M1, 0, 0, "lost_note", "甲", "flow_to", "乙", 0 },
+			      { 'u', X_M1, 0, 0, "left_note", "丙", 0, 0, 0 } }, .status = APPLIED },
+		 { A_O1, UPD(X_M1, "lost_note", "一"), .status = CONFLICT, .kind = "same_field",
+		   .reason = R_SAME_FIELD },
+		 { A_O1, UPD(X_M1, "flow_to", "二"), .status = CONFLICT, .kind = "same_field",
+		   .reason = R_SAME_FIELD },
+		 { A_O1, UPD(X_M1, "left_note", "三"), .status = REJECTED, .reason = R_QUEUE_FULL },
+		 END },
+	  .after = { { X_M1, "lost_note", "甲" }, { X_M1, "flow_to", "乙" },
+		     { X_M1, "left_note", "丙" } },
+	  .conflicts = 2, .audits = 2, .versions = 2 },
+
+	{ .name = "org kinds: a branch directly under the street is refused",
+	  .p = { { A_ADMIN, { { 'i', X_B2, T_ORG, X_ST, "kind", "branch", 0, 0, 0 } },
+		   .status = REJECTED, .reason = R_ORG_KIND_UNDER },
+		 END },
+	  .after = { { X_B2, "_exists", "0" } },
+	  .conflicts = 0, .audits = 0, .versions = 0 },
+
+	{ .name = "org kinds: a branch with members cannot become a community",
+	  .p = { { A_ADMIN, UPD(X_B1, "kind", "community"), .status = REJECTED,
+		   .reason = R_ORG_KIND_UNDER },
+		 /* Nor anything that holds no members (where the parent would allow it). */
+		 { A_O1, UPD(X_B1, "kind", "general_branch"), .status = REJECTED,
+		   .reason = R_ORG_KIND_MEMBERS },
+		 END },
+	  .after = { { X_B1, "kind", "branch" }, { X_M1, "org_id", "$B1" } },
+	  .conflicts = 0, .audits = 0, .versions = 0 },
+
+	{ .name = "a transfer: requested by the sender, accepted only by the receiver",
+	  .p = { { A_O1, { { 'i', X_T, T_TRANSFER, 0, 0, 0, 0, 0, 0 } }, .status = APPLIED },
+		 { A_O1, UPD(X_T, "status", "accepted"), .status = REJECTED,
+		   .reason = R_TRANSFER_ACCEPTOR },
+		 { A_O2, { { 'u', X_T, 0, 0, "status", "accepted", "decided_on", "2024-03-05", 0 } },
+		   .status = APPLIED },
+		 /* The sending office edits the member it no longer holds: kept for the street. */
+		 { A_O1, UPD(X_M1, "lost_note", "迟到的修改"), .status = CONFLICT,
+		   .reason = R_TRANSFERRED_OUT, .kind = "transferred" },
+		 END },
+	  .after = { { X_M1, "org_id", "$C1" }, { X_M1, "_scope", "/S01/SQ02/C1/" },
+		     { X_T, "status", "accepted" }, { X_T, "to_org_id", "$C1" },
+		     { X_T, "member_name", NUL }, { X_T, "_scope2", "/S01/SQ02/C1/" },
+		     { X_M1, "lost_note", NUL } },
+	  .conflicts = 1, .ckind = "transferred", .evicts = 1, .evict_row = X_M1,
+	  .evict_old = "/S01/SQ01/B1/",
+	  .audits = 3 /* the request, the member's move, the decision */, .versions = 3 },
+};
+
+int
+main(void)
+{
+	size_t n = sizeof cases / sizeof cases[0];
+
+	for (size_t i = 0; i < n; i++) {
+		const struct kase *k = &cases[i];
+		run_case(k);
+		if (k->xfail) {
+			xfail_seen++;
+			if (W.failed == 0) {
+				xfail_passed++;
+				fprintf(stderr, "XPASS %s (marked expected to fail: unmark it)\n", k->name);
+			} else {
+				fprintf(stderr, "xfail %s\n", k->name);
+			}
+		} else if (W.failed) {
+			total_failed++;
+			fprintf(stderr, "not ok %zu - %s\n", i + 1, k->name);
+		} else {
+			fprintf(stderr, "ok %zu - %s\n", i + 1, k->name);
+		}
+	}
+	fprintf(stderr, "%zu cases, %d failed, %d expected to fail\n", n, total_failed, xfail_seen);
+	return total_failed || xfail_passed ? 1 : 0;
+}
