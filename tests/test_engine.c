@@ -793,8 +793,8 @@ static const struct kase cases[] = {
 		 END },
 	  .after = { { X_M1, "lost_note", "街道值" }, { X_M1, "_version", "+1" },
 		     { X_M1, "_device", "dev-admin-0001" } },
-	  .conflicts = 1, .ckind = "same_field", .cstatus = "open", .evicts = 0, .audits = 1,
-	  .versions = 1 },
+	  .conflicts = 1, .ckind = "same_field", .cstatus = "open", .cserver = 1, .evicts = 0,
+	  .audits = 1, .versions = 1 },
 
 	{ .name = "newer-wins column: the office's newer edit wins, recorded with the loser",
 	  .p = { { A_ADMIN, UPD(X_M1, "phone", "13900000001"), .hlc = 1, .status = APPLIED },
@@ -820,7 +820,8 @@ static const struct kase cases[] = {
 		   .reason = R_DELETED_ON_SERVER, .kind = "update_deleted" },
 		 END },
 	  .after = { { X_M1, "_deleted", "1" }, { X_M1, "lost_note", NUL } },
-	  .conflicts = 1, .ckind = "update_deleted", .cstatus = "open", .audits = 1, .versions = 1 },
+	  .conflicts = 1, .ckind = "update_deleted", .cstatus = "open", .cserver = 1, .audits = 1,
+	  .versions = 1 },
 
 	{ .name = "delete of a row updated on the server: queued, the row stays",
 	  .p = { { A_ADMIN, UPD(X_M1, "lost_note", "新情况"), .status = APPLIED },
@@ -828,7 +829,7 @@ static const struct kase cases[] = {
 		   .kind = "delete_updated" },
 		 END },
 	  .after = { { X_M1, "_deleted", "0" }, { X_M1, "lost_note", "新情况" } },
-	  .conflicts = 1, .ckind = "delete_updated", .audits = 1, .versions = 1 },
+	  .conflicts = 1, .ckind = "delete_updated", .cserver = 1, .audits = 1, .versions = 1 },
 
 	{ .name = "both delete: applied, nothing written twice",
 	  .p = { { A_ADMIN, DEL(X_M1), .status = APPLIED },
@@ -843,14 +844,15 @@ static const struct kase cases[] = {
 		   .reason = R_UNIQUE_HERE, .kind = "unique", .names = X_M1 },
 		 END },
 	  .after = { { X_NEW, "_exists", "0" } },
-	  .conflicts = 1, .ckind = "unique", .cstatus = "open", .audits = 0, .versions = 0 },
+	  .conflicts = 1, .ckind = "unique", .cstatus = "open", .cserver = 1, .audits = 0,
+	  .versions = 0 },
 
 	{ .name = "unique clash with a member elsewhere: not named",
 	  .p = { { A_O1, INS_MEMBER(X_NEW, X_B1, "id_number", "=M2"), .status = CONFLICT,
 		   .reason = R_UNIQUE_ELSEWHERE, .kind = "unique", .hides = X_M2 },
 		 END },
 	  .after = { { X_NEW, "_exists", "0" } },
-	  .conflicts = 1, .ckind = "unique", .audits = 0, .versions = 0 },
+	  .conflicts = 1, .ckind = "unique", .cserver = 1, .audits = 0, .versions = 0 },
 
 	{ .name = "an insert reusing an id is refused",
 	  .p = { { A_O1, INS_MEMBER(X_M1, X_B1, "name", "王伟"), .status = REJECTED,
