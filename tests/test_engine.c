@@ -18,7 +18,13 @@
  *
  * A case marked xfail shows the engine doing what PRODUCT.md forbids: it
  * is kept, reported, and does not fail the run (nor may it pass unnoticed).
+ *
+ * First, sto_contract holds a store to the contract of server/sto.h through
+ * the operations table alone: the in-memory store and the SQLite store
+ * (sto_sqlite_ops on a new database); a PostgreSQL store can run it too.
  */
+#define _XOPEN_SOURCE 700   /* nftw */
+#include <ftw.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -33,6 +39,7 @@
 #include "mem_sto.h"
 #include "reason.h"
 #include "schema.h"
+#include "store_internal.h"   /* sto_sqlite_ops: the same contract, checked on the real store */
 #include "validate.h"
 #include "value.h"
 
@@ -1069,10 +1076,199 @@ static const struct kase cases[] = {
 	  .conflicts = 0, .audits = 1, .versions = 1 },
 };
 
+/* ------------------------------------------------ the storage contract */
+
+/*
+ * The contract of sto.h checked through the operations table alone, so
+ * that any store can be held to it (the in-memory one here; the
+ * PostgreSQL one can run the same function): typed write outcomes, what a
+ * lookup counts as live, and that savepoints and rollback undo every write
+ * and every version handed out. Organisation rows only: the store checks
+ * no rule, and org has a unique column (code).
+ */
+static int contract_failed;
+
+#define C_CHECK(cond, ...) do { if (!(cond)) { contract_failed++; \
+	fprintf(stderr, "  FAIL contract (%s:%d): ", __FILE__, __LINE__); \
+	fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); } } while (0)
+
+/* An organisation row: code, kind, scope; deleted and dissolved as given. */
+static void
+c_org(struct srow *r, const char *code, const char *scope, int deleted, int dissolved,
+    uint64_t version)
+{
+	memset(r, 0, sizeof *r);
+	value_set_text(&r->v[col_of(TBL_ORG, "code")], code);
+	value_set_text(&r->v[col_of(TBL_ORG, "name")], code);
+	value_set_text(&r->v[col_of(TBL_ORG, "kind")], "branch");
+	value_set_int(&r->v[col_of(TBL_ORG, "dissolved")], dissolved);
+	snprintf(r->scope, sizeof r->scope, "%s", scope);
+	r->deleted = deleted;
+	r->version = version;
+	snprintf(r->device, sizeof r->device, "dev-contract");
+}
+
+static void
+sto_contract(const struct sto_ops *o, void *b)
+{
+	char err[256] = "", a[ID_TEXT_LEN + 1], bb[ID_TEXT_LEN + 1], c[ID_TEXT_LEN + 1];
+	char got[ID_TEXT_LEN + 1], scope[SCOPE_MAX], cid[ID_TEXT_LEN + 1];
+	struct srow r;
+	struct sto_org org;
+	struct sto_ids ids = { 0 };
+	struct sto_logged lg;
+	struct reason none = { 0 };   /* sto.h does not say why may be NULL: SQLite's store reads it */
+	uint8_t dg[32] = { 1, 2, 3 }, dg2[32] = { 9 };
+	uint64_t v, v2, mx;
+	int64_t n;
+	Tongxin__Value code;
+	Tongxin__ConflictInfo *ci = NULL;
+
+	MUST(id_new(a) == 0 && id_new(bb) == 0 && id_new(c) == 0 && id_new(cid) == 0, "id_new");
+	C_CHECK(o->begin(b, err, sizeof err) == 0, "begin: %s", err);
+	v = o->version_next(b);
+	c_org(&r, "K1", "/Z/K1/", 0, 0, v);
+	C_CHECK(o->row_write(b, TBL_ORG, a, &r, 1) == STO_WRITTEN, "insert");
+	/*
+	 * Its unique values differ: when both clash, sto.h does not say which
+	 * outcome wins (SQLite answers STO_UNIQUE, the in-memory store
+	 * STO_DUP_ID).
+	 */
+	c_org(&r, "K0", "/Z/K0/", 0, 0, o->version_next(b));
+	C_CHECK(o->row_write(b, TBL_ORG, a, &r, 1) == STO_DUP_ID, "an id twice is STO_DUP_ID");
+	c_org(&r, "K1", "/Z/K2/", 0, 0, o->version_next(b));
+	C_CHECK(o->row_write(b, TBL_ORG, bb, &r, 1) == STO_UNIQUE,
+	    "a live row's unique value is STO_UNIQUE");
+	c_org(&r, "K1", "/Z/K2/", 1, 0, o->version_next(b));
+	C_CHECK(o->row_write(b, TBL_ORG, bb, &r, 1) == STO_WRITTEN,
+	    "a deleted row may hold a live row's unique value");
+	c_org(&r, "K3", "/Z/K1/K3/", 0, 1, o->version_next(b));
+	C_CHECK(o->row_write(b, TBL_ORG, c, &r, 1) == STO_WRITTEN, "insert a dissolved org");
+	C_CHECK(o->commit(b, err, sizeof err) == 0, "commit: %s", err);
+
+	C_CHECK(o->ref_scope(b, TBL_ORG, a, scope, sizeof scope) == 1 && strcmp(scope, "/Z/K1/") == 0,
+	    "ref_scope of a live row: 1 and its scope");
+	C_CHECK(o->ref_scope(b, TBL_ORG, bb, scope, sizeof scope) == 2, "deleted: 2");
+	C_CHECK(o->ref_scope(b, TBL_ORG, c, scope, sizeof scope) == 2, "dissolved: 2");
+	C_CHECK(o->ref_scope(b, TBL_ORG, cid, scope, sizeof scope) == 0, "none: 0");
+	C_CHECK(o->org_get(b, bb, &org) == 1 && org.deleted && strcmp(org.kind, "branch") == 0,
+	    "org_get finds a deleted organisation and says so");
+	C_CHECK(o->org_get(b, c, &org) == 1 && org.dissolved && !org.deleted, "org_get: dissolved");
+	value_set_text(&code, "K1");
+	C_CHECK(o->unique_owner(b, TBL_ORG, col_of(TBL_ORG, "code"), &code, bb, got) == 1 &&
+	    strcmp(got, a) == 0, "unique_owner: the live holder");
+	C_CHECK(o->unique_owner(b, TBL_ORG, col_of(TBL_ORG, "code"), &code, a, got) == 0,
+	    "unique_owner: not the row itself, nor a deleted one");
+	C_CHECK(o->ids_where(b, TBL_ORG, col_of(TBL_ORG, "code"), "K1", 0, &ids) == 0 &&
+	    ids.n == 1 && strcmp(ids.id[0], a) == 0, "ids_where: live rows only");
+	sto_ids_free(&ids);
+	C_CHECK(o->ids_where(b, TBL_ORG, col_of(TBL_ORG, "kind"), "branch", 1, &ids) == 0 &&
+	    ids.n == 1, "ids_where: at most max");
+	sto_ids_free(&ids);
+
+	/* A savepoint rolled back undoes every write, and hands its versions out again. */
+	C_CHECK(o->begin(b, err, sizeof err) == 0, "begin: %s", err);
+	C_CHECK(o->sp_begin(b) == 0, "sp_begin");
+	v2 = o->version_next(b);
+	c_org(&r, "K9", "/Z/K9/", 0, 0, v2);
+	C_CHECK(o->row_write(b, TBL_ORG, cid, &r, 1) == STO_WRITTEN, "insert in a savepoint");
+	c_org(&r, "K1", "/Y/", 0, 0, o->version_next(b));
+	C_CHECK(o->row_write(b, TBL_ORG, a, &r, 0) == STO_WRITTEN, "update in a savepoint");
+	C_CHECK(o->evict_put(b, v2, TBL_ORG, a, "/Z/K1/", "/Y/") == 0, "evict_put");
+	C_CHECK(o->evict_find(b, TBL_ORG, a, "/Z/") == 1, "evict_find: a path under the scope");
+	C_CHECK(o->evict_find(b, TBL_ORG, a, "/Z/K2/") == 0, "evict_find: another path");
+	{
+		struct sto_audit au = { .version = v2, .device_id = "dev-contract", .action = "insert",
+		    .table = TBL_ORG, .row_id = cid, .seq = 7 };
+		struct sto_txnlog tl = { .device_id = "dev-contract", .seq = 7, .status = 0,
+		    .why = &none, .digest = dg };
+		struct sto_conflict cf = { .id = cid, .device_id = "dev-contract", .seq = 8,
+		    .kind = "reused_seq", .reason = "r", .why = &none, .table = TBL_ORG, .row_id = a,
+		    .txn = (const uint8_t *)"", .txn_len = 0, .status = "open", .digest = dg2 };
+		C_CHECK(o->audit_put(b, &au) == 0 && o->txn_put(b, &tl) == 0 &&
+		    o->conflict_put(b, &cf) == 0, "audit, txn_log and conflict puts");
+	}
+	C_CHECK(o->txn_find(b, "dev-contract", 7, &lg) == 1 && lg.has_digest &&
+	    memcmp(lg.digest, dg, 32) == 0, "txn_find");
+	C_CHECK(o->txn_seq_max(b, "dev-contract", &mx) == 0 && mx == 7, "txn_seq_max");
+	C_CHECK(o->reused_find(b, "dev-contract", 8, dg2, got) == 1 && strcmp(got, cid) == 0,
+	    "reused_find by digest");
+	C_CHECK(o->reused_find(b, "dev-contract", 8, dg, got) == 0, "reused_find: other digest");
+	C_CHECK(o->conflict_open_count(b, "dev-contract", &n) == 0 && n == 1, "one open conflict");
+	C_CHECK(o->sp_rollback(b) == 0 && o->sp_release(b) == 0, "sp_rollback, sp_release");
+	C_CHECK(o->version_next(b) == v2, "the versions a rolled back savepoint took are given back");
+	C_CHECK(o->row_load(b, TBL_ORG, cid, &r) == 0 && !r.exists, "the insert is undone");
+	srow_clear(&r);
+	C_CHECK(o->row_load(b, TBL_ORG, a, &r) == 0 && r.exists && strcmp(r.scope, "/Z/K1/") == 0 &&
+	    r.version == v, "the update is undone");
+	srow_clear(&r);
+	C_CHECK(o->evict_find(b, TBL_ORG, a, "/Z/") == 0, "the eviction is undone");
+	C_CHECK(o->txn_find(b, "dev-contract", 7, &lg) == 0, "the txn_log entry is undone");
+	C_CHECK(o->txn_seq_max(b, "dev-contract", &mx) == 0 && mx == 0, "txn_seq_max: none");
+	C_CHECK(o->conflict_open_count(b, "dev-contract", &n) == 0 && n == 0, "the conflict is undone");
+	o->rollback(b);
+
+	/* A rollback undoes the versions too; a conflict is settled once. */
+	C_CHECK(o->begin(b, err, sizeof err) == 0, "begin: %s", err);
+	C_CHECK(o->version_next(b) == v2, "the versions a rolled back transaction took are given back");
+	{
+		struct sto_conflict cf = { .id = cid, .device_id = "dev-contract", .seq = 9,
+		    .kind = "same_field", .reason = "r", .why = &none, .table = TBL_ORG, .row_id = a,
+		    .txn = (const uint8_t *)"", .txn_len = 0, .status = "open" };
+		C_CHECK(o->conflict_put(b, &cf) == 0, "conflict_put");
+	}
+	C_CHECK(o->conflict_settle(b, cid, "keep_server", "admin", 1, v2, NULL) == 1, "settled");
+	C_CHECK(o->conflict_settle(b, cid, "keep_server", "admin", 1, v2, NULL) == 0,
+	    "settled once: 0 the second time");
+	C_CHECK(o->commit(b, err, sizeof err) == 0, "commit: %s", err);
+	C_CHECK(o->conflict_get(b, cid + ID_TEXT_LEN - 8, &ci, err, sizeof err) == 0 &&
+	    strcmp(ci->id, cid) == 0 && strcmp(ci->status, "resolved") == 0 &&
+	    ci->current_row != NULL && ci->current_row->n_values > 0,
+	    "conflict_get by the end of its id, with the row now: %s", err);
+	if (ci)
+		tongxin__conflict_info__free_unpacked(ci, NULL);
+	C_CHECK(o->conflict_get(b, "zzzzzzzz", &ci, err, sizeof err) == -1, "no such conflict");
+}
+
+static int
+rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb; (void)flag; (void)ftw;
+	return remove(path);
+}
+
+/* The same contract on the SQLite store (a new database in a temporary directory). */
+static void
+sqlite_contract(void)
+{
+	char dir[] = "/tmp/test_engine.XXXXXX", err[512] = "";
+	struct store *st;
+
+	MUST(mkdtemp(dir) != NULL, "mkdtemp");
+	MUST((st = store_open(dir, 1, err, sizeof err)) != NULL, "store_open: %s", err);
+	sto_contract(&sto_sqlite_ops, st);
+	store_close(st);
+	nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+}
+
 int
 main(void)
 {
 	size_t n = sizeof cases / sizeof cases[0];
+	struct mem_sto *m;
+
+	MUST((m = mem_sto_new()) != NULL, "oom");
+	sto_contract(&mem_sto_ops, m);
+	C_CHECK(mem_sto_misuse(m) == 0 && !mem_sto_in_txn(m), "the store saw a contract violation");
+	mem_sto_free(m);
+	fprintf(stderr, "%s - the storage contract (sto.h) of the in-memory store\n",
+	    contract_failed ? "not ok" : "ok");
+	total_failed += contract_failed != 0;
+	contract_failed = 0;
+	sqlite_contract();
+	fprintf(stderr, "%s - the same contract of the SQLite store\n",
+	    contract_failed ? "not ok" : "ok");
+	total_failed += contract_failed != 0;
 
 	for (size_t i = 0; i < n; i++) {
 		const struct kase *k = &cases[i];
