@@ -523,6 +523,13 @@ m_audit_put(void *b, const struct sto_audit *a)
 
 	if (writable(m, "audit_put") != 0)
 		return -1;
+	/* One entry per version: the version is the audit table's primary key. */
+	for (size_t i = 0; i < m->cur.naudit; i++)
+		if (m->cur.audit[i].version == a->version) {
+			snprintf(m->err, sizeof m->err, "audit_put: version %llu is audited already",
+			    (unsigned long long)a->version);
+			return -1;
+		}
 	if (grow(&m->cur.audit, &m->cur.capaudit, m->cur.naudit, sizeof *m->cur.audit) != 0)
 		return -1;
 	x = &m->cur.audit[m->cur.naudit];
@@ -554,6 +561,13 @@ m_evict_put(void *b, uint64_t version, int t, const char *id, const char *old_sc
 
 	if (writable(m, "evict_put") != 0)
 		return -1;
+	/* One eviction per version: the version is the evict table's primary key. */
+	for (size_t i = 0; i < m->cur.nevict; i++)
+		if (m->cur.evict[i].version == version) {
+			snprintf(m->err, sizeof m->err, "evict_put: version %llu is taken",
+			    (unsigned long long)version);
+			return -1;
+		}
 	if (grow(&m->cur.evict, &m->cur.capevict, m->cur.nevict, sizeof *m->cur.evict) != 0)
 		return -1;
 	x = &m->cur.evict[m->cur.nevict++];

@@ -1,7 +1,11 @@
 /*
  * test_engine.c - the merge rules of the apply engine (server/engine.c),
- * table-driven, against the in-memory store (tests/mem_sto.c): no SQL, no
- * server, no network. Each case starts from a fresh street:
+ * table-driven, against the in-memory store (tests/mem_sto.c): no server,
+ * no network. Every case runs twice, on the in-memory store and then on the
+ * SQLite store (sto_sqlite_ops over a new database in a temporary
+ * directory), with the same expectations: the engine decides, so both must
+ * end alike, and the in-memory store is shown to be a faithful model of the
+ * real one. Each case starts from a fresh street:
  *
  *   S01 (street, seeded through the operations table)
  *    +- SQ01 (community) +- B1 (branch): member M1
@@ -11,8 +15,9 @@
  * lists pushes: by the administrator (the server's side of a race), by
  * office O1 (scope /S01/SQ01/) or O2 (/S01/SQ02/), each with the TxnResult
  * status, reason code and conflict kind it must get; and then the rows as
- * they must be afterwards, read from the store's accessors, never through
- * the engine. An office's update or delete carries as its base the row as
+ * they must be afterwards, read back through the operations table's
+ * row_load and the store's own records (the in-memory store's accessors,
+ * SQL on the SQLite database), never through the engine. An office's update or delete carries as its base the row as
  * it was when the case began (what the office had pulled), so a change the
  * administrator makes inside the case is one the office has not seen.
  *
@@ -137,8 +142,17 @@ struct kase {
 
 /* ------------------------------------------------------------- the world */
 
+/* The stores the cases run on: the in-memory one, then SQLite's. */
+enum { B_MEMORY, B_SQLITE, B_COUNT };
+static const char *const backend_name[B_COUNT] = { "memory", "sqlite" };
+
 static struct {
-	struct mem_sto *m;
+	int backend;
+	const struct sto_ops *ops;
+	void *b;                       /* the store's handle */
+	struct mem_sto *m;             /* B_MEMORY */
+	struct store *s;               /* B_SQLITE */
+	char dir[64];                  /* B_SQLITE: its data directory */
 	struct eng e;
 	char id[X_COUNT][ID_TEXT_LEN + 1];
 	uint64_t seq[A_COUNT];
@@ -153,6 +167,8 @@ static struct {
 } W;
 
 static int total_failed, xfail_seen, xfail_passed;
+
+static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw);
 
 static void
 fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -192,14 +208,211 @@ col_of(int t, const char *name)
 	return c;
 }
 
-/* The current server value of column c of slot x's row (NULL value when none). */
-static const Tongxin__Value *
-server_val(int x, int c)
-{
-	static const Tongxin__Value none = TONGXIN__VALUE__INIT;
-	const struct srow *r = mem_sto_row(W.m, slot_table[x], W.id[x]);
+/* ------------------------------------------ what the store holds, read back */
 
-	return r ? &r->v[c] : &none;
+/*
+ * Row x as the store holds it, into r (free with srow_clear): through the
+ * operations table, which both stores implement. Whether it exists.
+ */
+static int
+row_get(int x, struct srow *r)
+{
+	MUST(W.ops->row_load(W.b, slot_table[x], W.id[x], r) == 0, "row_load %s", slot_name[x]);
+	return r->exists;
+}
+
+static sqlite3_stmt *
+q_prep(const char *sql, const char *a1, int64_t a2)
+{
+	sqlite3_stmt *st;
+
+	MUST(sqlite3_prepare_v2(W.s->db, sql, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql,
+	    sqlite3_errmsg(W.s->db));
+	if (a1 != NULL)
+		sqlite3_bind_text(st, 1, a1, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, a2);
+	return st;
+}
+
+static int64_t
+q_int(const char *sql)
+{
+	sqlite3_stmt *st = q_prep(sql, NULL, 0);
+	int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+
+	sqlite3_finalize(st);
+	return n;
+}
+
+static void
+col_cpy(sqlite3_stmt *st, int i, char *buf, size_t cap)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	snprintf(buf, cap, "%s", t ? (const char *)t : "");
+}
+
+/* Version counter and the sizes of the conflict queue, evictions and audit. */
+static uint64_t
+b_version(void)
+{
+	return W.backend == B_MEMORY ? mem_sto_version(W.m) : W.s->version;
+}
+
+static size_t
+b_nconf(void)
+{
+	return W.backend == B_MEMORY ? mem_sto_nconflicts(W.m) :
+	    (size_t)q_int("SELECT count(*) FROM conflict");
+}
+
+static size_t
+b_nevict(void)
+{
+	return W.backend == B_MEMORY ? mem_sto_nevict(W.m) :
+	    (size_t)q_int("SELECT count(*) FROM evict");
+}
+
+static size_t
+b_naudit(void)
+{
+	return W.backend == B_MEMORY ? mem_sto_naudit(W.m) :
+	    (size_t)q_int("SELECT count(*) FROM audit");
+}
+
+/* What a test asks of a conflict. */
+struct csum {
+	int found;
+	char id[ID_TEXT_LEN + 1], kind[32], status[16], loser[40], device[40];
+	size_t txn_len, server_row_len;
+};
+
+/* The conflict with this id, or (id NULL) the last one kept, or (open) the last open one. */
+static void
+b_conflict(const char *id, bool open, struct csum *c)
+{
+	memset(c, 0, sizeof *c);
+	if (W.backend == B_MEMORY) {
+		const struct mem_conflict *x = NULL;
+		for (size_t i = mem_sto_nconflicts(W.m); x == NULL && i-- > 0;) {
+			const struct mem_conflict *y = mem_sto_conflict(W.m, i);
+			if ((id == NULL || strcmp(y->id, id) == 0) &&
+			    (!open || strcmp(y->status, "open") == 0))
+				x = y;
+		}
+		if (x == NULL)
+			return;
+		c->found = 1;
+		snprintf(c->id, sizeof c->id, "%s", x->id);
+		snprintf(c->kind, sizeof c->kind, "%s", x->kind);
+		snprintf(c->status, sizeof c->status, "%s", x->status);
+		snprintf(c->loser, sizeof c->loser, "%s", x->loser);
+		snprintf(c->device, sizeof c->device, "%s", x->device_id);
+		c->txn_len = x->txn_len;
+		c->server_row_len = x->server_row_len;
+		return;
+	}
+	{
+		sqlite3_stmt *st = q_prep("SELECT id, kind, status, loser_device_id, device_id,"
+		    " length(txn), coalesce(length(server_row), 0) FROM conflict"
+		    " WHERE (?1 IS NULL OR id = ?1) AND (?2 = 0 OR status = 'open')"
+		    " ORDER BY rowid DESC LIMIT 1", id, open);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			c->found = 1;
+			col_cpy(st, 0, c->id, sizeof c->id);
+			col_cpy(st, 1, c->kind, sizeof c->kind);
+			col_cpy(st, 2, c->status, sizeof c->status);
+			col_cpy(st, 3, c->loser, sizeof c->loser);
+			col_cpy(st, 4, c->device, sizeof c->device);
+			c->txn_len = (size_t)sqlite3_column_int64(st, 5);
+			c->server_row_len = (size_t)sqlite3_column_int64(st, 6);
+		}
+		sqlite3_finalize(st);
+	}
+}
+
+/* The last eviction: its row and old scope ("" when none). */
+static void
+b_evict_last(char row[ID_TEXT_LEN + 1], char *old, size_t cap)
+{
+	row[0] = old[0] = '\0';
+	if (W.backend == B_MEMORY) {
+		const struct mem_evict *v = mem_sto_nevict(W.m) ?
+		    mem_sto_evict(W.m, mem_sto_nevict(W.m) - 1) : NULL;
+		if (v != NULL) {
+			snprintf(row, ID_TEXT_LEN + 1, "%s", v->row_id);
+			snprintf(old, cap, "%s", v->old_scope);
+		}
+		return;
+	}
+	{
+		sqlite3_stmt *st = q_prep("SELECT row_id, old_scope FROM evict ORDER BY version DESC"
+		    " LIMIT 1", NULL, 0);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			col_cpy(st, 0, row, ID_TEXT_LEN + 1);
+			col_cpy(st, 1, old, cap);
+		}
+		sqlite3_finalize(st);
+	}
+}
+
+/*
+ * Whether the transaction (packed p, n bytes, digest d) of device dev is
+ * kept whole: in the transaction log under its key, or in the conflict
+ * queue.
+ */
+static bool
+b_kept(const char *dev, uint64_t seq, const uint8_t *p, size_t n, const uint8_t d[32])
+{
+	bool kept = false;
+
+	if (W.backend == B_MEMORY) {
+		for (size_t i = 0; !kept && i < mem_sto_ntxn(W.m); i++) {
+			const struct mem_txnlog *l = mem_sto_txn(W.m, i);
+			kept = l->seq == seq && strcmp(l->device_id, dev) == 0 &&
+			    memcmp(l->digest, d, 32) == 0 && l->txn_len == n && memcmp(l->txn, p, n) == 0;
+		}
+		for (size_t i = 0; !kept && i < mem_sto_nconflicts(W.m); i++) {
+			const struct mem_conflict *c = mem_sto_conflict(W.m, i);
+			kept = c->seq == seq && strcmp(c->device_id, dev) == 0 && c->txn_len == n &&
+			    memcmp(c->txn, p, n) == 0;
+		}
+		return kept;
+	}
+	{
+		sqlite3_stmt *st = q_prep("SELECT txn, digest FROM txn_log WHERE device_id = ?1"
+		    " AND seq = ?2 UNION ALL SELECT txn, NULL FROM conflict WHERE device_id = ?1"
+		    " AND seq = ?2", dev, (int64_t)seq);
+		while (!kept && sqlite3_step(st) == SQLITE_ROW)
+			kept = (size_t)sqlite3_column_bytes(st, 0) == n &&
+			    memcmp(sqlite3_column_blob(st, 0), p, n) == 0 &&
+			    (sqlite3_column_type(st, 1) == SQLITE_NULL ||
+			    (sqlite3_column_bytes(st, 1) == 32 &&
+			    memcmp(sqlite3_column_blob(st, 1), d, 32) == 0));
+		sqlite3_finalize(st);
+	}
+	return kept;
+}
+
+/* No transaction left open, and (in memory) no contract violation seen. */
+static bool
+b_clean(void)
+{
+	if (W.backend == B_MEMORY)
+		return !mem_sto_in_txn(W.m) && mem_sto_misuse(W.m) == 0;
+	return sqlite3_get_autocommit(W.s->db) != 0;
+}
+
+/* The current server value of column c of slot x's row, into out (owned). */
+static void
+server_val(int x, int c, Tongxin__Value *out)
+{
+	struct srow r;
+
+	tongxin__value__init(out);
+	if (row_get(x, &r))
+		MUST(value_copy(out, &r.v[c]) == 0, "oom");
+	srow_clear(&r);
 }
 
 /* A value for column c of table t from a case's text (see struct chg), into out (owned). */
@@ -214,7 +427,7 @@ val_make(Tongxin__Value *out, int t, int c, const char *s)
 	if (s[0] == '$') {
 		value_set_text(&tmp, W.id[slot_by_name(s + 1, strlen(s + 1))]);
 	} else if (s[0] == '=') {
-		MUST(value_copy(out, server_val(slot_by_name(s + 1, strlen(s + 1)), c)) == 0, "oom");
+		server_val(slot_by_name(s + 1, strlen(s + 1)), c, out);
 		return;
 	} else if (schema_tables[t].cols[c].type == COL_INT ||
 	    schema_tables[t].cols[c].type == COL_BOOL) {
@@ -334,16 +547,20 @@ chg_build(int a, const struct chg *c)
 	const struct table_def *td = &schema_tables[t];
 	Tongxin__Change *ch;
 	const struct srow *seen;
+	struct srow cur;
 
 	/*
 	 * What the device holds of the row: an office, the row as the case
 	 * began; a row that exists nowhere, a blank one (a forged change).
 	 */
 	static const struct srow blank;
-	seen = a != A_ADMIN && W.view[c->row].exists ? &W.view[c->row] :
-	    mem_sto_row(W.m, t, W.id[c->row]);
-	if (seen == NULL && c->row == X_BOGUS)
-		seen = &blank;
+	memset(&cur, 0, sizeof cur);
+	if (a != A_ADMIN && W.view[c->row].exists)
+		seen = &W.view[c->row];
+	else if (c->op != 'i' && row_get(c->row, &cur))
+		seen = &cur;
+	else
+		seen = c->row == X_BOGUS ? &blank : NULL;
 	if (c->op == 'i') {
 		const char *v[MAX_COLS];
 		char idn[19];
@@ -363,6 +580,7 @@ chg_build(int a, const struct chg *c)
 			}
 			chg_add(ch, (uint32_t)k, x, NULL);
 		}
+		srow_clear(&cur);
 		return ch;
 	}
 	MUST(seen != NULL, "case %s: %s has no row to change", W.case_name, slot_name[c->row]);
@@ -380,6 +598,7 @@ chg_build(int a, const struct chg *c)
 				MUST(value_copy(b, &seen->v[k]) == 0, "oom");
 			chg_add(ch, (uint32_t)k, x, b);
 		}
+		srow_clear(&cur);
 		return ch;
 	}
 	/* A delete names every column with the value the device saw. */
@@ -390,6 +609,7 @@ chg_build(int a, const struct chg *c)
 		MUST(value_copy(x, &seen->v[k]) == 0 && value_copy(b, &seen->v[k]) == 0, "oom");
 		chg_add(ch, (uint32_t)k, x, b);
 	}
+	srow_clear(&cur);
 	return ch;
 }
 
@@ -449,16 +669,7 @@ kept_whole(int a, const Tongxin__Txn *tx)
 	MUST(p != NULL, "oom");
 	tongxin__txn__pack(tx, p);
 	SHA256(p, n, d);
-	for (size_t i = 0; !kept && i < mem_sto_ntxn(W.m); i++) {
-		const struct mem_txnlog *l = mem_sto_txn(W.m, i);
-		kept = l->seq == tx->seq && strcmp(l->device_id, ACT[a].device_id) == 0 &&
-		    memcmp(l->digest, d, 32) == 0 && l->txn_len == n && memcmp(l->txn, p, n) == 0;
-	}
-	for (size_t i = 0; !kept && i < mem_sto_nconflicts(W.m); i++) {
-		const struct mem_conflict *c = mem_sto_conflict(W.m, i);
-		kept = c->seq == tx->seq && strcmp(c->device_id, ACT[a].device_id) == 0 &&
-		    c->txn_len == n && memcmp(c->txn, p, n) == 0;
-	}
+	kept = b_kept(ACT[a].device_id, tx->seq, p, n, d);
 	free(p);
 	return kept;
 }
@@ -469,18 +680,16 @@ resolve_last(bool take)
 {
 	Tongxin__ConflictResolveRequest req = TONGXIN__CONFLICT_RESOLVE_REQUEST__INIT;
 	Tongxin__ConflictResolveResponse *out = NULL;
-	const struct mem_conflict *c = NULL;
+	struct csum c;
 	char err[1024] = "", id[ID_TEXT_LEN + 1];
 
-	for (size_t i = mem_sto_nconflicts(W.m); c == NULL && i-- > 0;)
-		if (strcmp(mem_sto_conflict(W.m, i)->status, "open") == 0)
-			c = mem_sto_conflict(W.m, i);
-	if (c == NULL) {
+	b_conflict(NULL, true, &c);
+	if (!c.found) {
 		fail("no open conflict to settle");
 		return;
 	}
 	/* By the end of its id, as an administrator types it. */
-	snprintf(id, sizeof id, "%s", c->id + strlen(c->id) - 8);
+	snprintf(id, sizeof id, "%s", c.id + strlen(c.id) - 8);
 	req.id = id;
 	req.decision = take ? TONGXIN__CONFLICT_RESOLVE_REQUEST__DECISION__TAKE_OFFICE :
 	    TONGXIN__CONFLICT_RESOLVE_REQUEST__DECISION__KEEP_SERVER;
@@ -489,7 +698,7 @@ resolve_last(bool take)
 		fail("engine_resolve: %s", err);
 		return;
 	}
-	if (mem_sto_in_txn(W.m) || mem_sto_misuse(W.m))
+	if (!b_clean())
 		fail("the resolution left a transaction open or broke the store's contract");
 	tongxin__conflict_resolve_response__free_unpacked(out, NULL);
 }
@@ -536,9 +745,8 @@ push_one(int a, const struct chg *chs, const struct push *p)
 		fail("engine_push failed: %s", err);
 		return;
 	}
-	if (mem_sto_in_txn(W.m) || mem_sto_misuse(W.m))
-		fail("the engine left a transaction open or broke the store's contract (%d)",
-		    mem_sto_misuse(W.m));
+	if (!b_clean())
+		fail("the engine left a transaction open or broke the store's contract");
 	if (resp->n_results != 1) {
 		fail("%zu results for one transaction", resp->n_results);
 		goto out;
@@ -563,19 +771,18 @@ push_one(int a, const struct chg *chs, const struct push *p)
 			fail("push by %s: duplicate %d, wanted %d", ACT[a].device_name, r->duplicate,
 			    p->dup);
 		if (p->kind != NULL) {
-			const struct mem_conflict *c = NULL;
-			for (size_t i = 0; r->conflict_id && i < mem_sto_nconflicts(W.m); i++)
-				if (strcmp(mem_sto_conflict(W.m, i)->id, r->conflict_id) == 0)
-					c = mem_sto_conflict(W.m, i);
-			if (c == NULL)
+			struct csum c = { 0 };
+			if (r->conflict_id && r->conflict_id[0])
+				b_conflict(r->conflict_id, false, &c);
+			if (!c.found)
 				fail("push by %s: no conflict kept for conflict id \"%s\"",
 				    ACT[a].device_name, r->conflict_id ? r->conflict_id : "");
-			else if (strcmp(c->kind, p->kind) != 0)
-				fail("push by %s: conflict kind %s, wanted %s", ACT[a].device_name, c->kind,
+			else if (strcmp(c.kind, p->kind) != 0)
+				fail("push by %s: conflict kind %s, wanted %s", ACT[a].device_name, c.kind,
 				    p->kind);
-			else if (c->txn_len == 0 || strcmp(c->device_id, ACT[a].device_id) != 0)
-				fail("conflict %s not kept whole (txn %zu bytes, device %s)", c->id,
-				    c->txn_len, c->device_id);
+			else if (c.txn_len == 0 || strcmp(c.device, ACT[a].device_id) != 0)
+				fail("conflict %s not kept whole (txn %zu bytes, device %s)", c.id,
+				    c.txn_len, c.device);
 		} else if (r->conflict_id && r->conflict_id[0]) {
 			fail("push by %s: names conflict %s, wanted none", ACT[a].device_name,
 			    r->conflict_id);
@@ -597,7 +804,7 @@ out:
 	tongxin__push_response__free_unpacked(resp, NULL);
 }
 
-/* The street, seeded through the operations table (tongxind init's part). */
+/* The street, seeded through the operations table (tongxind init's part, in memory). */
 static void
 seed_street(void)
 {
@@ -620,7 +827,7 @@ seed_street(void)
 }
 
 static void
-world_new(const struct kase *k)
+world_new(const struct kase *k, int backend)
 {
 	static const struct chg fixture[][3] = {
 		{ { 'i', X_SQ01, T_ORG, X_ST, 0, 0, 0, 0, 0 }, { 'i', X_B1, T_ORG, X_SQ01, 0, 0, 0, 0, 0 },
@@ -631,35 +838,55 @@ world_new(const struct kase *k)
 
 	memset(&W, 0, sizeof W);
 	W.case_name = k->name;
-	MUST((W.m = mem_sto_new()) != NULL, "oom");
+	W.backend = backend;
 	for (int i = 1; i < X_COUNT; i++)
 		MUST(id_new(W.id[i]) == 0, "id_new");
-	for (int a = 0; a < A_COUNT; a++)
-		MUST(mem_sto_device(W.m, ACT[a].device_id, ACT[a].device_name, act_org[a]) == 0, "oom");
 	W.hlc = W.hlc0 = (uint64_t)(now_ms() - 60000) << 16;
-	seed_street();
-	engine_init(&W.e, &mem_sto_ops, W.m);
+	if (backend == B_MEMORY) {
+		MUST((W.m = mem_sto_new()) != NULL, "oom");
+		W.ops = &mem_sto_ops;
+		W.b = W.m;
+		for (int a = 0; a < A_COUNT; a++)
+			MUST(mem_sto_device(W.m, ACT[a].device_id, ACT[a].device_name, act_org[a]) == 0,
+			    "oom");
+		seed_street();
+	} else {
+		char err[512] = "";
+		sqlite3_stmt *st;
+		snprintf(W.dir, sizeof W.dir, "/tmp/test_engine.XXXXXX");
+		MUST(mkdtemp(W.dir) != NULL, "mkdtemp");
+		MUST((W.s = store_open(W.dir, 1, err, sizeof err)) != NULL, "store_open: %s", err);
+		MUST(store_init_street(W.s, "某街道", "S01", err, sizeof err) == 0, "init: %s", err);
+		W.ops = &sto_sqlite_ops;
+		W.b = W.s;
+		st = q_prep("SELECT id FROM org WHERE kind = 'street'", NULL, 0);
+		MUST(sqlite3_step(st) == SQLITE_ROW, "no street");
+		col_cpy(st, 0, W.id[X_ST], sizeof W.id[X_ST]);
+		sqlite3_finalize(st);
+		/* The devices, as enrolment leaves them (conflict_get names their organisation). */
+		for (int a = 0; a < A_COUNT; a++) {
+			st = q_prep("INSERT INTO device (id, name, org_code, role, serial, enrolled_at)"
+			    " VALUES (?1, ?3, ?4, ?5, ?1, 1)", ACT[a].device_id, 0);
+			sqlite3_bind_text(st, 3, ACT[a].device_name, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 4, act_org[a], -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 5, ACT[a].role, -1, SQLITE_STATIC);
+			MUST(sqlite3_step(st) == SQLITE_DONE, "device: %s", sqlite3_errmsg(W.s->db));
+			sqlite3_finalize(st);
+		}
+	}
+	engine_init(&W.e, W.ops, W.b);
 	if (k->max_open)
 		W.e.max_open_conflicts = k->max_open;
 	for (size_t i = 0; i < sizeof fixture / sizeof fixture[0]; i++)
 		push_one(A_ADMIN, fixture[i], NULL);
 	/* The offices have pulled all this: their view is the rows as they are now. */
-	for (int x = 1; x < X_COUNT; x++) {
-		const struct srow *r = mem_sto_row(W.m, slot_table[x], W.id[x]);
-		if (r != NULL) {
-			W.view[x] = *r;
-			for (int c = 0; c < MAX_COLS; c++)
-				tongxin__value__init(&W.view[x].v[c]);
-			for (int c = 0; c < MAX_COLS; c++)
-				MUST(value_copy(&W.view[x].v[c], &r->v[c]) == 0, "oom");
-			W.view[x].exists = 1;
-		}
-	}
+	for (int x = 1; x < X_COUNT; x++)
+		row_get(x, &W.view[x]);
 	W.hlc0 = W.hlc += 100 * HLC_TICK;   /* a case's own ticks start here */
-	W.v0 = mem_sto_version(W.m);
-	W.nconf0 = mem_sto_nconflicts(W.m);
-	W.nevict0 = mem_sto_nevict(W.m);
-	W.naudit0 = mem_sto_naudit(W.m);
+	W.v0 = b_version();
+	W.nconf0 = b_nconf();
+	W.nevict0 = b_nevict();
+	W.naudit0 = b_naudit();
 }
 
 static void
@@ -673,6 +900,11 @@ world_free(void)
 	engine_free(&W.e);
 	mem_sto_free(W.m);
 	W.m = NULL;
+	if (W.s != NULL) {
+		store_close(W.s);
+		W.s = NULL;
+		nftw(W.dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+	}
 }
 
 /* A row's column (or bookkeeping) as text for a check. */
@@ -680,10 +912,12 @@ static void
 col_text(int x, const char *col, char *buf, size_t cap)
 {
 	int t = slot_table[x];
-	const struct srow *r = mem_sto_row(W.m, t, W.id[x]);
+	struct srow row;
+	const struct srow *r = row_get(x, &row) ? &row : NULL;
 
 	if (strcmp(col, "_exists") == 0) {
 		snprintf(buf, cap, "%d", r != NULL);
+		srow_clear(&row);
 		return;
 	}
 	if (r == NULL) {
@@ -711,12 +945,13 @@ col_text(int x, const char *col, char *buf, size_t cap)
 		else
 			snprintf(buf, cap, "%s", NUL);
 	}
+	srow_clear(&row);
 }
 
 static void
-run_case(const struct kase *k)
+run_case(const struct kase *k, int backend)
 {
-	world_new(k);
+	world_new(k, backend);
 	for (int i = 0; i < 5 && k->p[i].actor >= 0; i++) {
 		push_one(k->p[i].actor, k->p[i].ch, &k->p[i]);
 	}
@@ -733,12 +968,13 @@ run_case(const struct kase *k)
 			fail("%s.%s is \"%s\", wanted \"%s\"", slot_name[c->row], c->col,
 			    strcmp(got, NUL) ? got : "NULL", strcmp(want, NUL) ? want : "NULL");
 	}
-	if (k->conflicts >= 0 && mem_sto_nconflicts(W.m) - W.nconf0 != (size_t)k->conflicts)
-		fail("%zu conflicts kept, wanted %d", mem_sto_nconflicts(W.m) - W.nconf0, k->conflicts);
+	if (k->conflicts >= 0 && b_nconf() - W.nconf0 != (size_t)k->conflicts)
+		fail("%zu conflicts kept, wanted %d", b_nconf() - W.nconf0, k->conflicts);
 	if (k->ckind != NULL) {
-		const struct mem_conflict *c = mem_sto_nconflicts(W.m) > W.nconf0 ?
-		    mem_sto_conflict(W.m, mem_sto_nconflicts(W.m) - 1) : NULL;
-		if (c == NULL)
+		struct csum cs;
+		const struct csum *c = &cs;
+		b_conflict(NULL, false, &cs);
+		if (!cs.found || b_nconf() == W.nconf0)
 			fail("no conflict kept");
 		else {
 			if (strcmp(c->kind, k->ckind) != 0)
@@ -754,21 +990,19 @@ run_case(const struct kase *k)
 				fail("the conflict keeps only the office's side, not the server's row");
 		}
 	}
-	if (k->evicts >= 0 && mem_sto_nevict(W.m) - W.nevict0 != (size_t)k->evicts)
-		fail("%zu evictions, wanted %d", mem_sto_nevict(W.m) - W.nevict0, k->evicts);
+	if (k->evicts >= 0 && b_nevict() - W.nevict0 != (size_t)k->evicts)
+		fail("%zu evictions, wanted %d", b_nevict() - W.nevict0, k->evicts);
 	if (k->evict_row) {
-		const struct mem_evict *v = mem_sto_nevict(W.m) ?
-		    mem_sto_evict(W.m, mem_sto_nevict(W.m) - 1) : NULL;
-		if (v == NULL || strcmp(v->row_id, W.id[k->evict_row]) != 0 ||
-		    strcmp(v->old_scope, k->evict_old) != 0)
-			fail("the last eviction is %s from %s, wanted %s from %s",
-			    v ? v->row_id : "none", v ? v->old_scope : "", W.id[k->evict_row],
-			    k->evict_old);
+		char row[ID_TEXT_LEN + 1], old[SCOPE_MAX];
+		b_evict_last(row, old, sizeof old);
+		if (strcmp(row, W.id[k->evict_row]) != 0 || strcmp(old, k->evict_old) != 0)
+			fail("the last eviction is %s from %s, wanted %s from %s", row, old,
+			    W.id[k->evict_row], k->evict_old);
 	}
-	if (k->audits >= 0 && mem_sto_naudit(W.m) - W.naudit0 != (size_t)k->audits)
-		fail("%zu audit entries, wanted %d", mem_sto_naudit(W.m) - W.naudit0, k->audits);
-	if (k->versions >= 0 && mem_sto_version(W.m) - W.v0 != (uint64_t)k->versions)
-		fail("%" PRIu64 " versions taken, wanted %d", mem_sto_version(W.m) - W.v0, k->versions);
+	if (k->audits >= 0 && b_naudit() - W.naudit0 != (size_t)k->audits)
+		fail("%zu audit entries, wanted %d", b_naudit() - W.naudit0, k->audits);
+	if (k->versions >= 0 && b_version() - W.v0 != (uint64_t)k->versions)
+		fail("%" PRIu64 " versions taken, wanted %d", b_version() - W.v0, k->versions);
 	world_free();
 }
 
@@ -1270,24 +1504,27 @@ main(void)
 	    contract_failed ? "not ok" : "ok");
 	total_failed += contract_failed != 0;
 
-	for (size_t i = 0; i < n; i++) {
-		const struct kase *k = &cases[i];
-		run_case(k);
-		if (k->xfail) {
-			xfail_seen++;
-			if (W.failed == 0) {
-				xfail_passed++;
-				fprintf(stderr, "XPASS %s (marked expected to fail: unmark it)\n", k->name);
+	for (int be = 0; be < B_COUNT; be++)
+		for (size_t i = 0; i < n; i++) {
+			const struct kase *k = &cases[i];
+			run_case(k, be);
+			if (k->xfail) {
+				xfail_seen++;
+				if (W.failed == 0) {
+					xfail_passed++;
+					fprintf(stderr, "XPASS %zu - [%s] %s (marked expected to fail: unmark it)\n",
+					    i + 1, backend_name[be], k->name);
+				} else {
+					fprintf(stderr, "xfail %zu - [%s] %s\n", i + 1, backend_name[be], k->name);
+				}
+			} else if (W.failed) {
+				total_failed++;
+				fprintf(stderr, "not ok %zu - [%s] %s\n", i + 1, backend_name[be], k->name);
 			} else {
-				fprintf(stderr, "xfail %s\n", k->name);
+				fprintf(stderr, "ok %zu - [%s] %s\n", i + 1, backend_name[be], k->name);
 			}
-		} else if (W.failed) {
-			total_failed++;
-			fprintf(stderr, "not ok %zu - %s\n", i + 1, k->name);
-		} else {
-			fprintf(stderr, "ok %zu - %s\n", i + 1, k->name);
 		}
-	}
-	fprintf(stderr, "%zu cases, %d failed, %d expected to fail\n", n, total_failed, xfail_seen);
+	fprintf(stderr, "%zu cases on %d stores, %d failed, %d expected to fail\n", n, B_COUNT,
+	    total_failed, xfail_seen);
 	return total_failed || xfail_passed ? 1 : 0;
 }
