@@ -674,6 +674,45 @@ kept_whole(int a, const Tongxin__Txn *tx)
 	return kept;
 }
 
+/*
+ * The rows a result sends back are the server's rows as they are now
+ * (convergence: the device takes them as they are), and a row outside the
+ * device's organisation goes back as deleted with no values (scope: a
+ * result tells nothing of other offices' rows).
+ */
+static void
+result_rows_check(int a, const Tongxin__TxnResult *res)
+{
+	for (size_t j = 0; j < res->n_rows; j++) {
+		const Tongxin__Row *m = res->rows[j];
+		struct srow r;
+		int t = (int)m->table, seen;
+
+		if (m->as_sent || t >= TBL_COUNT)
+			continue;
+		MUST(W.ops->row_load(W.b, t, m->row_id, &r) == 0, "row_load");
+		seen = r.exists && (in_scope(r.scope, ACT[a].scope) || in_scope(r.scope2, ACT[a].scope));
+		if (!seen || r.deleted) {
+			if (!m->deleted || m->n_values != 0)
+				fail("the result sends %s %s, which %s does not hold, with values",
+				    schema_tables[t].name, m->row_id, ACT[a].device_name);
+		} else if (m->deleted || m->version != r.version ||
+		    m->n_values != (size_t)schema_tables[t].ncols) {
+			fail("the result's %s %s (version %llu, deleted %d) is not the server's (version "
+			    "%llu)", schema_tables[t].name, m->row_id, (unsigned long long)m->version,
+			    m->deleted, (unsigned long long)r.version);
+		} else {
+			for (size_t c = 0; c < m->n_values; c++)
+				if (!value_eq(m->values[c], &r.v[c])) {
+					fail("the result's %s.%s differs from the server's",
+					    schema_tables[t].name, schema_tables[t].cols[c].name);
+					break;
+				}
+		}
+		srow_clear(&r);
+	}
+}
+
 /* The administrator settles the last open conflict (take: the office's side). */
 static void
 resolve_last(bool take)
@@ -795,6 +834,7 @@ push_one(int a, const struct chg *chs, const struct push *p)
 		if (p->hides && reason_names(r, W.id[p->hides]))
 			fail("the reason names %s, which the office cannot see: %s",
 			    slot_name[p->hides], r->reason);
+		result_rows_check(a, r);
 		words_of(r->reason ? r->reason : "", words, sizeof words);
 		if (p->same_words && strcmp(words, W.prev_words) != 0)
 			fail("different words: \"%s\" and \"%s\"", W.prev_words, words);
