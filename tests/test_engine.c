@@ -1275,6 +1275,19 @@ static const struct kase cases[] = {
 	  .evict_old = "/S01/SQ01/B1/",
 	  .audits = 3 /* the request, the member's move, the decision */, .versions = 3 },
 
+	{ .name = "a transfer whose member moved meanwhile: the acceptance is queued, nobody moves",
+	  .p = { { A_ADMIN, { { 'i', X_B2, T_ORG, X_SQ01, 0, 0, 0, 0, 0 } }, .status = APPLIED },
+		 { A_O1, { { 'i', X_T, T_TRANSFER, 0, 0, 0, 0, 0, 0 } }, .status = APPLIED },
+		 { A_ADMIN, UPD(X_M1, "org_id", "$B2"), .status = APPLIED },
+		 { A_O2, { { 'u', X_T, 0, 0, "status", "accepted", "decided_on", "2024-03-05", 0 } },
+		   .status = CONFLICT, .reason = R_TRANSFER_ACCEPT_LEFT, .kind = "missing_parent" },
+		 END },
+	  .after = { { X_M1, "org_id", "$B2" }, { X_M1, "_scope", "/S01/SQ01/B2/" },
+		     { X_T, "status", "requested" }, { X_T, "member_name", "张建国" } },
+	  .conflicts = 1, .ckind = "missing_parent", .cstatus = "open", .cserver = 1,
+	  /* The move within the community leaves its old branch's replicas an eviction. */
+	  .evicts = 1, .evict_row = X_M1, .evict_old = "/S01/SQ01/B1/", .audits = 3, .versions = 3 },
+
 	{ .name = "a transfer is withdrawn by its sender only, while requested",
 	  .p = { { A_O1, { { 'i', X_T, T_TRANSFER, 0, 0, 0, 0, 0, 0 } }, .status = APPLIED },
 		 { A_O2, DEL(X_T), .status = REJECTED, .reason = R_TRANSFER_WITHDRAW },
