@@ -19,6 +19,23 @@
  * counted (mem_sto_misuse), so a test can assert the engine never does so.
  *
  * Not for production: every lookup is a scan, every snapshot a full copy.
+ *
+ * What sto.h leaves open, and how the two stores answer (test_engine's
+ * sto_contract runs on both; a third store should settle these the same):
+ *   - versions: rollback and sp_rollback give back the versions handed out,
+ *     so the next write gets the next number (test_engine checks it). A
+ *     PostgreSQL sequence cannot give numbers back; a store that takes them
+ *     from one leaves gaps, and must say so where the contract is checked.
+ *   - an insert whose id is taken and whose unique value is held too:
+ *     memory answers STO_DUP_ID, SQLite STO_UNIQUE.
+ *   - an update (is_new 0) of an id that is not there: memory fails
+ *     (STO_FAILED), SQLite's UPDATE matches nothing and says STO_WRITTEN.
+ *   - struct sto_txnlog.why and sto_conflict.why: the engine always gives
+ *     one; SQLite reads it without a NULL check, memory takes NULL as none.
+ *   - ref_scope and org_get must know the org table's kind and dissolved
+ *     columns; conflict_get needs the device's name and organisation code,
+ *     which no operation writes (mem_sto_device stands in for enrolment).
+ *   - audit and evict: one entry per version (the tables' primary keys).
  */
 #ifndef TX_MEM_STO_H
 #define TX_MEM_STO_H
