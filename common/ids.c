@@ -18,9 +18,12 @@ now_ms(void)
 int
 id_new(char out[ID_TEXT_LEN + 1])
 {
-	/* Random bytes are drawn in blocks: RAND_bytes per id is the slow part. */
-	static unsigned char pool[4096];
-	static size_t pool_off = sizeof pool;
+	/*
+	 * Random bytes are drawn in blocks: RAND_bytes per id is the slow part.
+	 * One pool per thread (tongxind's store thread makes ids too).
+	 */
+	static _Thread_local unsigned char pool[4096];
+	static _Thread_local size_t pool_off = sizeof pool;
 	unsigned char b[16];
 	uint64_t ms = (uint64_t)now_ms();
 

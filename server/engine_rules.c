@@ -99,8 +99,9 @@ org_scope_by_code(struct eng *e, const char *code, char *scope, size_t cap)
 static int
 col_of(int t, const char *name)
 {
-	static struct { int t; const char *name; int c; } memo[48];
-	static size_t n;
+	/* Per thread: the loop's and the store thread's engines may both ask. */
+	static _Thread_local struct { int t; const char *name; int c; } memo[48];
+	static _Thread_local size_t n;
 	int c;
 
 	for (size_t i = 0; i < n; i++)
@@ -123,8 +124,8 @@ col_of(int t, const char *name)
 static uint64_t
 meeting_cols(int t)
 {
-	static uint64_t mask[TBL_COUNT];
-	static bool done[TBL_COUNT];
+	static _Thread_local uint64_t mask[TBL_COUNT];
+	static _Thread_local bool done[TBL_COUNT];
 
 	if (!done[t]) {
 		const struct table_def *td = &schema_tables[t];

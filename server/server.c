@@ -9,11 +9,16 @@
  * once the output has drained TLS is shut down properly and the session is
  * freed from a fresh event, never inside its own callback).
  *
- * Requests are handled one at a time in the read callback, so a session
- * has at most one request in flight; a pull streams its pages from the
- * write callback so a slow reader never makes the server buffer a whole
- * bootstrap. Every body is checked against common/bounds.h before its
- * handler runs.
+ * Requests are handled one at a time, so a session has at most one
+ * request in flight. Whatever writes to the store - a push, a conflict
+ * resolution, a recovery, a replica check, a device's first replica
+ * binding - runs on the store thread (work.h) with a store handle of its
+ * own, and the session reads nothing more until its answer is back; the
+ * loop meanwhile goes on accepting, handshaking and serving every other
+ * session, reading through its own handle (WAL lets reads go on while the
+ * store thread writes). A pull streams its pages from the write callback
+ * so a slow reader never makes the server buffer a whole bootstrap. Every
+ * body is checked against common/bounds.h before its handler runs.
  *
  * Before a connection has finished TLS and Hello it is "pre-auth" and
  * counts against three limits beside max_sessions: pre-auth connections in
@@ -71,6 +76,7 @@
 #include "schema.h"
 #include "store.h"
 #include "tls.h"
+#include "work.h"
 
 #define FRAMES_PER_READ 16               /* fairness: frames handled per read callback */
 #define DEV_BUCKETS 4096                 /* sessions by device (a power of two), see dev_bucket_of */
@@ -155,6 +161,15 @@ struct session {
 	int handshaken;        /* TLS finished (session_authenticate ran) */
 	int outcome_counted;   /* handshakes_total has this connection */
 	double pull_started;   /* mono_s() at the pull's request */
+	/*
+	 * A request on the store thread (work.h): nothing more is read from the
+	 * peer until it is done, and the session is not freed before (a free
+	 * asked for meanwhile waits: free_when_done).
+	 */
+	struct sjob *job;
+	int env_taken;         /* the handler kept the envelope (for the job): do not free it */
+	int free_when_done;
+	char program_version[65];   /* from the Hello, for the log line at Welcome */
 };
 
 TAILQ_HEAD(session_list, session);
@@ -193,6 +208,7 @@ struct server {
 	struct metrics m;           /* the counters of the metrics page (metrics.h) */
 	struct metrics_source msrc; /* what the page reads: m, nsessions, the store */
 	struct metrics_http *mhttp; /* the page's endpoint; NULL without metrics_listen */
+	struct work *work;          /* the store thread: every write runs there */
 };
 
 static void session_close(struct session *s);
@@ -616,6 +632,11 @@ session_free_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (s->job != NULL) {
+		/* Its request is on the store thread: freed when that is done. */
+		s->free_when_done = 1;
+		return;
+	}
 	/*
 	 * A connection that never became a session is counted refused once, by
 	 * how far it got: a refusal decided after TLS says why (revoked, or
@@ -706,25 +727,119 @@ set_timeout(struct session *s, int secs)
 
 /* --- requests ----------------------------------------------------------- */
 
+/* --- requests run on the store thread ----------------------------------- */
+
 /*
- * One credential, one computer: bind the device to the replica that first
- * presents it, and refuse any other (a second live session of another
- * replica included). 0 if this replica may go on; else the session has
- * been refused and -1 is returned. Nothing has been read from the peer
- * but the Hello, so nothing of the second computer's outbox is stored.
+ * A session's request handed to the store thread (work.h): the envelope
+ * the read callback decoded (kept for the job), a copy of its frame where
+ * the bytes are needed (a push's transactions), the actor (pointing into
+ * the session, which outlives the job), and the outcome.
+ */
+struct sjob {
+	struct job j;
+	struct session *s;
+	Tongxin__Envelope *env;
+	uint8_t *frame;
+	size_t frame_len;
+	struct store_actor a;
+	int rc;
+	char err[1024];
+	void *resp;
+	int other;              /* a first binding: the device is bound to another replica */
+};
+
+static void fill_actor(const struct session *s, struct store_actor *a);
+
+static void
+sjob_free(struct sjob *sj)
+{
+	if (sj == NULL)
+		return;
+	envelope_free(sj->env);
+	free(sj->frame);
+	free(sj);
+}
+
+/*
+ * Hand the request env to the store thread: run there, done back on the
+ * loop. The session reads nothing more until done has run. copy_frame:
+ * the job keeps the frame's bytes. -1 (the session has been failed) when
+ * memory runs out.
  */
 static int
-hello_bind_replica(struct session *s, uint32_t id, const char *replica_id)
+session_submit(struct session *s, Tongxin__Envelope *env, int copy_frame,
+    void (*run)(struct job *, struct store *), void (*done)(struct job *))
 {
-	const struct session *o;
-	char err[512] = "";
-	int other = 0;
+	struct sjob *sj = calloc(1, sizeof *sj);
 
-	LIST_FOREACH(o, dev_bucket_of(s->srv, s->dev.id), dev_entry)
-		other |= o != s && o->state == S_READY && o->replica_id[0] != '\0' &&
-		    strcmp(o->dev.id, s->dev.id) == 0 && strcmp(o->replica_id, replica_id) != 0;
-	if (!other && store_replica_bind(s->srv->store, s->dev.id, replica_id, &other, err,
-	    sizeof err) != 0) {
+	if (sj == NULL || (copy_frame && s->frame != NULL &&
+	    (sj->frame = malloc(s->frame_len ? s->frame_len : 1)) == NULL)) {
+		free(sj);
+		session_fail(s, env->id, TONGXIN__ERROR_CODE__ERR_INTERNAL,
+		    "the server is out of memory; sync again later");
+		return -1;
+	}
+	if (sj->frame != NULL) {
+		memcpy(sj->frame, s->frame, s->frame_len);
+		sj->frame_len = s->frame_len;
+	}
+	sj->s = s;
+	sj->env = env;
+	s->env_taken = 1;
+	fill_actor(s, &sj->a);
+	sj->j.run = run;
+	sj->j.done = done;
+	sj->j.arg = sj;
+	s->job = sj;
+	bufferevent_disable(s->bev, EV_READ);
+	work_submit(s->srv->work, &sj->j);
+	return 0;
+}
+
+/*
+ * The loop's first step when a session's job is done: 1 when the session
+ * can take the outcome, 0 when it is closing (and is freed now if that
+ * was asked while the job ran).
+ */
+static int
+session_job_end(struct session *s)
+{
+	s->job = NULL;
+	if (s->free_when_done) {
+		s->free_when_done = 0;
+		s->free_scheduled = 0;
+		session_free_later(s);
+		return 0;
+	}
+	return s->state != S_CLOSING;
+}
+
+/* Read requests again after a job's reply, unless the peer is not reading its replies. */
+static void
+session_resume(struct session *s)
+{
+	if (s->state == S_CLOSING || s->job != NULL || s->pulling ||
+	    evbuffer_get_length(bufferevent_get_output(s->bev)) > OUTPUT_HIGH)
+		return;
+	bufferevent_enable(s->bev, EV_READ);
+	if (evbuffer_get_length(bufferevent_get_input(s->bev)) >= FRAME_HDR_LEN)
+		bufferevent_trigger(s->bev, EV_READ, BEV_TRIG_DEFER_CALLBACKS);
+}
+
+
+static void hello_welcome(struct session *s, uint32_t id);
+
+/*
+ * The answer to whether this replica may use the device (see
+ * hello_bind_replica): rc and err from the store, other set when the
+ * device belongs to another replica. 0 if it may go on; else the session
+ * has been refused and -1 is returned.
+ */
+static int
+hello_bound(struct session *s, uint32_t id, const char *replica_id, int rc, int other,
+    const char *err)
+{
+	if (rc != 0) {
 		log_warnx("%s: cannot bind replica %s: %s", who(s), replica_id, err);
 		session_fail(s, id, TONGXIN__ERROR_CODE__ERR_INTERNAL,
 		    "the server could not record this computer's replica (%s); sync again later", err);
@@ -744,13 +859,64 @@ hello_bind_replica(struct session *s, uint32_t id, const char *replica_id)
 	return 0;
 }
 
+/* A device's first replica, bound durably on the store thread. */
 static void
-handle_hello(struct session *s, const Tongxin__Envelope *env)
+bind_run(struct job *j, struct store *st)
 {
+	struct sjob *sj = j->arg;
+
+	sj->rc = store_replica_bind(st, sj->a.device_id, sj->env->hello->replica_id, &sj->other,
+	    sj->err, sizeof sj->err);
+}
+
+static void
+bind_done(struct job *j)
+{
+	struct sjob *sj = j->arg;
+	struct session *s = sj->s;
+
+	if (session_job_end(s) && hello_bound(s, sj->env->id, sj->env->hello->replica_id, sj->rc,
+	    sj->other, sj->err) == 0) {
+		hello_welcome(s, sj->env->id);
+		session_resume(s);
+	}
+	sjob_free(sj);
+}
+
+/*
+ * One credential, one computer: bind the device to the replica that first
+ * presents it, and refuse any other (a second live session of another
+ * replica included). 0 if this replica may go on now; 1 when the device is
+ * bound for the first time (a write, handed to the store thread, which
+ * finishes the Hello); else the session has been refused and -1 is
+ * returned. Nothing has been read from the peer but the Hello, so nothing
+ * of the second computer's outbox is stored.
+ */
+static int
+hello_bind_replica(struct session *s, Tongxin__Envelope *env)
+{
+	const char *replica_id = env->hello->replica_id;
+	const struct session *o;
+	int other = 0, bound = 1;
+
+	LIST_FOREACH(o, dev_bucket_of(s->srv, s->dev.id), dev_entry)
+		other |= o != s && o->state == S_READY && o->replica_id[0] != '\0' &&
+		    strcmp(o->dev.id, s->dev.id) == 0 && strcmp(o->replica_id, replica_id) != 0;
+	if (!other && (bound = store_replica_bound(s->srv->store, s->dev.id, replica_id)) < 0)
+		return hello_bound(s, env->id, replica_id, -1, 0, "cannot read the device's replica");
+	if (bound == 0)
+		return session_submit(s, env, 0, bind_run, bind_done) == 0 ? 1 : -1;
+	return hello_bound(s, env->id, replica_id, 0, other || bound == 2, "");
+}
+
+static void
+handle_hello(struct session *s, const Tongxin__Envelope *cenv)
+{
+	/* The envelope is the read callback's; a first binding's job keeps it (env_taken). */
+	Tongxin__Envelope *env = (Tongxin__Envelope *)cenv;
 	const Tongxin__Hello *h = env->hello;
-	Tongxin__Envelope out = TONGXIN__ENVELOPE__INIT;
-	Tongxin__Welcome w = TONGXIN__WELCOME__INIT;
 	struct store_epoch ep;
+	int rc;
 
 	if (s->refuse_code != 0) {
 		session_fail(s, env->id, s->refuse_code, "%s", s->refuse_msg);
@@ -777,9 +943,22 @@ handle_hello(struct session *s, const Tongxin__Envelope *env)
 		    "it holds (client %s); install the matching tongxin", h->program_version);
 		return;
 	}
-	if (h->replica_id[0] != '\0' && hello_bind_replica(s, env->id, h->replica_id) != 0)
-		return;
 	snprintf(s->operator_name, sizeof s->operator_name, "%s", h->operator_name);
+	snprintf(s->program_version, sizeof s->program_version, "%s", h->program_version);
+	if (h->replica_id[0] != '\0' && (rc = hello_bind_replica(s, env)) != 0)
+		return;   /* refused, or the Welcome follows the first binding */
+	hello_welcome(s, env->id);
+}
+
+/* Answer a Hello that passed: the Welcome, and the session is ready. */
+static void
+hello_welcome(struct session *s, uint32_t id)
+{
+	Tongxin__Envelope out = TONGXIN__ENVELOPE__INIT;
+	Tongxin__Welcome w = TONGXIN__WELCOME__INIT;
+	struct store_epoch ep;
+
+	store_epoch(s->srv->store, &ep);
 	w.protocol_version = PROTOCOL_VERSION;
 	w.server_version = TONGXIN_VERSION;
 	w.device_name = s->dev.name;
@@ -791,10 +970,10 @@ handle_hello(struct session *s, const Tongxin__Envelope *env)
 	w.last_seq = store_device_last_seq(s->srv->store, s->dev.id);
 	/* The street's zone, so the office's "today" is the server's (tongxin keeps it). */
 	w.time_zone = (char *)conf_time_zone(&s->srv->conf);
-	w.epoch = ep.epoch;   /* read above, where a client that cannot recover is refused */
+	w.epoch = ep.epoch;
 	w.restored_version = ep.restored_version;
 	w.version_floor = ep.version_floor;
-	out.id = env->id;
+	out.id = id;
 	out.body_case = TONGXIN__ENVELOPE__BODY_WELCOME;
 	out.welcome = &w;
 	if (session_send(s, &out) != 0) {
@@ -807,7 +986,7 @@ handle_hello(struct session *s, const Tongxin__Envelope *env)
 	preauth_release(s->srv, s, 1);
 	set_timeout(s, s->srv->lim.idle_timeout_s);
 	store_device_seen(s->srv->store, s->dev.id, "seen");
-	log_info("%s: hello (client %s%s%s)", who(s), h->program_version,
+	log_info("%s: hello (client %s%s%s)", who(s), s->program_version,
 	    s->operator_name[0] ? ", operator " : "", s->operator_name);
 }
 
@@ -868,29 +1047,40 @@ push_raw_txns(const uint8_t *env_bytes, size_t len, size_t n, ProtobufCBinaryDat
 	return 0;
 }
 
+/* The push itself, on the store thread: the bytes of each transaction from the frame's copy. */
 static void
-handle_push(struct session *s, const Tongxin__Envelope *env)
+push_run(struct job *j, struct store *st)
 {
-	Tongxin__PushResponse *resp = NULL;
-	Tongxin__Envelope out = TONGXIN__ENVELOPE__INIT;
-	struct store_actor a;
-	char err[512] = "";
-	size_t counts[4] = { 0, 0, 0, 0 }, dups = 0;
+	struct sjob *sj = j->arg;
 	ProtobufCBinaryData *raw = NULL;
-	double started = mono_s();
-	int rc;
 
-	fill_actor(s, &a);
-	if (push_raw_txns(s->frame, s->frame_len, env->push->n_txns, &raw) != 0)
-		log_debug("%s: push: the bytes of each transaction not found; packing again", who(s));
-	rc = store_push_raw(s->srv->store, &a, env->push, raw, &resp, err, sizeof err);
+	/* Without them (a push field given twice) the store packs each transaction again. */
+	(void)push_raw_txns(sj->frame, sj->frame_len, sj->env->push->n_txns, &raw);
+	sj->rc = store_push_raw(st, &sj->a, sj->env->push, raw, (Tongxin__PushResponse **)&sj->resp,
+	    sj->err, sizeof sj->err);
 	free(raw);
-	if (rc != 0) {
-		log_warnx("%s: push of %zu transactions failed: %s", who(s), env->push->n_txns, err);
-		session_fail(s, env->id, TONGXIN__ERROR_CODE__ERR_INTERNAL,
+}
+
+/* The push's answer, back on the loop. */
+static void
+push_done(struct job *j)
+{
+	struct sjob *sj = j->arg;
+	struct session *s = sj->s;
+	Tongxin__PushResponse *resp = sj->resp;
+	Tongxin__Envelope out = TONGXIN__ENVELOPE__INIT;
+	size_t counts[4] = { 0, 0, 0, 0 }, dups = 0;
+	uint32_t id = sj->env->id;
+
+	if (!session_job_end(s))
+		goto out;
+	if (sj->rc != 0) {
+		log_warnx("%s: push of %zu transactions failed: %s", who(s), sj->env->push->n_txns,
+		    sj->err);
+		session_fail(s, id, TONGXIN__ERROR_CODE__ERR_INTERNAL,
 		    "the server could not store this push (%s); nothing of it was applied, "
-		    "sync again later", err);
-		return;
+		    "sync again later", sj->err);
+		goto out;
 	}
 	for (size_t i = 0; i < resp->n_results; i++) {
 		const Tongxin__TxnResult *res = resp->results[i];
@@ -906,21 +1096,32 @@ handle_push(struct session *s, const Tongxin__Envelope *env)
 		s->srv->m.txns[resp->results[i]->duplicate ? MT_KNOWN :
 		    (enum metrics_txn)(resp->results[i]->status & 3)]++;
 	}
-	out.id = env->id;
+	out.id = id;
 	out.body_case = TONGXIN__ENVELOPE__BODY_PUSH_RESULT;
 	out.push_result = resp;
 	if (session_send(s, &out) != 0) {
-		tongxin__push_response__free_unpacked(resp, NULL);
-		session_fail(s, env->id, TONGXIN__ERROR_CODE__ERR_TOO_LARGE,
+		session_fail(s, id, TONGXIN__ERROR_CODE__ERR_TOO_LARGE,
 		    "the push result is too large to send; push fewer transactions at once");
-		return;
+		goto out;
 	}
-	tongxin__push_response__free_unpacked(resp, NULL);
 	s->srv->m.pushes++;
-	metrics_observe(&s->srv->m.push_seconds, mono_s() - started);
+	/* From the request to the answer: the time the device waited, queue included. */
+	metrics_observe(&s->srv->m.push_seconds, j->finished_at - j->queued_at);
 	store_device_seen(s->srv->store, s->dev.id, "push");
-	log_info("%s: push: %zu applied, %zu merged, %zu conflict, %zu rejected, %zu already known",
-	    who(s), counts[0], counts[1], counts[2], counts[3], dups);
+	log_info("%s: push: %zu applied, %zu merged, %zu conflict, %zu rejected, %zu already known "
+	    "(%.0f ms, %.0f ms queued)", who(s), counts[0], counts[1], counts[2], counts[3], dups,
+	    (j->finished_at - j->started_at) * 1e3, (j->started_at - j->queued_at) * 1e3);
+	session_resume(s);
+out:
+	if (resp != NULL)
+		tongxin__push_response__free_unpacked(resp, NULL);
+	sjob_free(sj);
+}
+
+static void
+handle_push(struct session *s, const Tongxin__Envelope *env)
+{
+	session_submit(s, (Tongxin__Envelope *)env, 1, push_run, push_done);
 }
 
 /*
@@ -1056,21 +1257,41 @@ handle_conflict_show(struct session *s, const Tongxin__Envelope *env)
 }
 
 static void
+resolve_run(struct job *j, struct store *st)
+{
+	struct sjob *sj = j->arg;
+
+	sj->rc = store_conflict_resolve(st, &sj->a, sj->env->conflict_resolve,
+	    (Tongxin__ConflictResolveResponse **)&sj->resp, sj->err, sizeof sj->err);
+}
+
+static void
+resolve_done(struct job *j)
+{
+	struct sjob *sj = j->arg;
+	struct session *s = sj->s;
+	Tongxin__ConflictResolveResponse *resp = sj->resp;
+
+	if (session_job_end(s)) {
+		if (sj->rc != 0) {
+			/* A Chinese reason with its English: see store_conflict_resolve. */
+			admin_error(s, sj->env->id, TONGXIN__ERROR_CODE__ERR_BAD_REQUEST,
+			    "conflict resolve", sj->err);
+		} else {
+			log_info("%s: conflict %s resolved: %s", who(s), resp->id, resp->resolution);
+			reply(s, sj->env->id, TONGXIN__ENVELOPE__BODY_CONFLICT_RESOLVE_RESULT, resp);
+		}
+		session_resume(s);
+	}
+	if (resp != NULL)
+		tongxin__conflict_resolve_response__free_unpacked(resp, NULL);
+	sjob_free(sj);
+}
+
+static void
 handle_conflict_resolve(struct session *s, const Tongxin__Envelope *env)
 {
-	Tongxin__ConflictResolveResponse *resp;
-	struct store_actor a;
-	char err[1024] = "";   /* a Chinese reason with its English: see store_conflict_resolve */
-
-	fill_actor(s, &a);
-	if (store_conflict_resolve(s->srv->store, &a, env->conflict_resolve, &resp, err,
-	    sizeof err) != 0) {
-		admin_error(s, env->id, TONGXIN__ERROR_CODE__ERR_BAD_REQUEST, "conflict resolve", err);
-		return;
-	}
-	log_info("%s: conflict %s resolved: %s", who(s), resp->id, resp->resolution);
-	reply(s, env->id, TONGXIN__ENVELOPE__BODY_CONFLICT_RESOLVE_RESULT, resp);
-	tongxin__conflict_resolve_response__free_unpacked(resp, NULL);
+	session_submit(s, (Tongxin__Envelope *)env, 0, resolve_run, resolve_done);
 }
 
 static void
@@ -1101,46 +1322,87 @@ handle_devices(struct session *s, const Tongxin__Envelope *env)
 	tongxin__devices_response__free_unpacked(resp, NULL);
 }
 
+/* Compares and remembers the result (a write): on the store thread. */
+static void
+replica_check_run(struct job *j, struct store *st)
+{
+	struct sjob *sj = j->arg;
+
+	sj->rc = store_replica_check(st, &sj->a, sj->env->replica_check,
+	    (Tongxin__ReplicaCheckResult **)&sj->resp, sj->err, sizeof sj->err);
+}
+
+static void
+replica_check_done(struct job *j)
+{
+	struct sjob *sj = j->arg;
+	struct session *s = sj->s;
+	Tongxin__ReplicaCheckResult *resp = sj->resp;
+
+	if (session_job_end(s)) {
+		if (sj->rc != 0) {
+			admin_error(s, sj->env->id, TONGXIN__ERROR_CODE__ERR_BAD_REQUEST,
+			    "replica check", sj->err);
+		} else {
+			log_info("%s: replica check: %s", who(s), resp->match ? "match" : "MISMATCH");
+			reply(s, sj->env->id, TONGXIN__ENVELOPE__BODY_REPLICA_CHECK_RESULT, resp);
+		}
+		session_resume(s);
+	}
+	if (resp != NULL)
+		tongxin__replica_check_result__free_unpacked(resp, NULL);
+	sjob_free(sj);
+}
+
 static void
 handle_replica_check(struct session *s, const Tongxin__Envelope *env)
 {
-	Tongxin__ReplicaCheckResult *resp;
-	struct store_actor a;
-	char err[512] = "";
-
-	fill_actor(s, &a);
-	if (store_replica_check(s->srv->store, &a, env->replica_check, &resp, err,
-	    sizeof err) != 0) {
-		admin_error(s, env->id, TONGXIN__ERROR_CODE__ERR_BAD_REQUEST, "replica check", err);
-		return;
-	}
-	log_info("%s: replica check: %s", who(s), resp->match ? "match" : "MISMATCH");
-	reply(s, env->id, TONGXIN__ENVELOPE__BODY_REPLICA_CHECK_RESULT, resp);
-	tongxin__replica_check_result__free_unpacked(resp, NULL);
+	session_submit(s, (Tongxin__Envelope *)env, 0, replica_check_run, replica_check_done);
 }
 
 /*
  * A replica that saw the database's new epoch sends back what the restored
- * server may lack (store_recover). The session's own scope bounds every row.
+ * server may lack (store_recover), on the store thread. The session's own
+ * scope bounds every row.
  */
+static void
+recover_run(struct job *j, struct store *st)
+{
+	struct sjob *sj = j->arg;
+
+	sj->rc = store_recover(st, &sj->a, sj->env->recover, (Tongxin__RecoverResponse **)&sj->resp,
+	    sj->err, sizeof sj->err);
+}
+
+static void
+recover_done(struct job *j)
+{
+	struct sjob *sj = j->arg;
+	struct session *s = sj->s;
+	Tongxin__RecoverResponse *resp = sj->resp;
+
+	if (session_job_end(s)) {
+		if (sj->rc != 0) {
+			admin_error(s, sj->env->id, TONGXIN__ERROR_CODE__ERR_BAD_REQUEST, "recover",
+			    sj->err);
+		} else {
+			if (resp->applied || resp->conflicts || resp->rejected)
+				log_info("%s: recovery: %u rows written, %u known, %u queued as "
+				    "conflicts, %u refused%s", who(s), resp->applied, resp->known,
+				    resp->conflicts, resp->rejected, sj->env->recover->done ? " (done)" : "");
+			reply(s, sj->env->id, TONGXIN__ENVELOPE__BODY_RECOVER_RESULT, resp);
+		}
+		session_resume(s);
+	}
+	if (resp != NULL)
+		tongxin__recover_response__free_unpacked(resp, NULL);
+	sjob_free(sj);
+}
+
 static void
 handle_recover(struct session *s, const Tongxin__Envelope *env)
 {
-	Tongxin__RecoverResponse *resp;
-	struct store_actor a;
-	char err[512] = "";
-
-	fill_actor(s, &a);
-	if (store_recover(s->srv->store, &a, env->recover, &resp, err, sizeof err) != 0) {
-		admin_error(s, env->id, TONGXIN__ERROR_CODE__ERR_BAD_REQUEST, "recover", err);
-		return;
-	}
-	if (resp->applied || resp->conflicts || resp->rejected)
-		log_info("%s: recovery: %u rows written, %u known, %u queued as conflicts, "
-		    "%u refused%s", who(s), resp->applied, resp->known, resp->conflicts,
-		    resp->rejected, env->recover->done ? " (done)" : "");
-	reply(s, env->id, TONGXIN__ENVELOPE__BODY_RECOVER_RESULT, resp);
-	tongxin__recover_response__free_unpacked(resp, NULL);
+	session_submit(s, (Tongxin__Envelope *)env, 0, recover_run, recover_done);
 }
 
 /* --- bounds of every body, checked before its handler --------------------- */
@@ -1474,7 +1736,8 @@ session_read_cb(struct bufferevent *bev, void *arg)
 	struct session *s = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
 
-	for (int i = 0; i < FRAMES_PER_READ && s->state != S_CLOSING && !s->pulling; i++) {
+	for (int i = 0; i < FRAMES_PER_READ && s->state != S_CLOSING && !s->pulling && s->job == NULL;
+	    i++) {
 		uint8_t hdr[FRAME_HDR_LEN];
 		size_t have = evbuffer_get_length(in);
 		size_t cap = s->state == S_READY ? FRAME_MAX : FRAME_MAX_PREAUTH;
@@ -1521,7 +1784,9 @@ session_read_cb(struct bufferevent *bev, void *arg)
 		session_dispatch(s, env);
 		s->frame = NULL;
 		s->frame_len = 0;
-		envelope_free(env);
+		if (!s->env_taken)
+			envelope_free(env);
+		s->env_taken = 0;
 		evbuffer_drain(in, FRAME_HDR_LEN + len);
 		if (s->state != S_CLOSING &&
 		    evbuffer_get_length(bufferevent_get_output(bev)) > OUTPUT_HIGH) {
@@ -1531,7 +1796,8 @@ session_read_cb(struct bufferevent *bev, void *arg)
 		}
 	}
 	/* More complete frames may be waiting: come back on the next loop turn. */
-	if (s->state != S_CLOSING && !s->pulling && evbuffer_get_length(in) >= FRAME_HDR_LEN)
+	if (s->state != S_CLOSING && !s->pulling && s->job == NULL &&
+	    evbuffer_get_length(in) >= FRAME_HDR_LEN)
 		bufferevent_trigger(bev, EV_READ, BEV_TRIG_DEFER_CALLBACKS);
 }
 
@@ -1546,7 +1812,7 @@ session_write_cb(struct bufferevent *bev, void *arg)
 		pull_continue(s);
 		return;
 	}
-	if (!(bufferevent_get_enabled(bev) & EV_READ) &&
+	if (s->job == NULL && !(bufferevent_get_enabled(bev) & EV_READ) &&
 	    evbuffer_get_length(bufferevent_get_output(bev)) < OUTPUT_HIGH / 2)
 		bufferevent_enable(bev, EV_READ);
 }
@@ -1838,9 +2104,10 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	if (now - srv->refused_logged_ms >= REFUSAL_LOG_MS)
 		refusal_flush(srv, now);
 	revoke_sweep(srv);
-	/* Devices' last hello, push and pull: noted in memory, written here in one go. */
-	if (store_device_flush(srv->store) != 0)
-		log_warnx("cannot record the devices' last contact; will retry");
+	/*
+	 * Devices' last hello, push and pull are noted in memory and written
+	 * by the store thread: with the next push, or when it is idle.
+	 */
 	/*
 	 * Closed sessions leave their memory in malloc's free lists; once the
 	 * server is quiet, give it back to the system.
@@ -1885,6 +2152,13 @@ static void files_for_sessions(int max_sessions);
  * pre-auth table keeps its size, so max_preauth cannot grow past it. A file
  * with an error changes nothing.
  */
+/* On the store thread: the conflict limit from the settings (work_start, work_call). */
+static void
+set_conflict_limit(struct store *st, void *arg)
+{
+	store_set_conflict_limit(st, *(const int *)arg);
+}
+
 static void
 reload_cb(evutil_socket_t sig, short what, void *arg)
 {
@@ -1929,7 +2203,7 @@ reload_cb(evutil_socket_t sig, short what, void *arg)
 	srv->lim = lim;
 	srv->conf.limits = conf.limits;
 	srv->conf.log_level = conf.log_level;
-	store_set_conflict_limit(srv->store, lim.max_open_conflicts);
+	work_call(srv->work, set_conflict_limit, &srv->lim.max_open_conflicts);
 	files_for_sessions(lim.max_sessions);
 	level = (enum log_level)(conf_log_level(srv->opts.log_level, &conf) - 1);
 	/* Said at the level in force until now, then the new one applies. */
@@ -2053,10 +2327,19 @@ server_run(const char *dir, const struct serve_opts *opts)
 		SSL_CTX_free(srv.ctx);
 		return 1;
 	}
-	store_set_conflict_limit(srv.store, srv.lim.max_open_conflicts);
 	files_for_sessions(srv.lim.max_sessions);
 	if ((srv.base = event_base_new()) == NULL)
 		fatalx("cannot create the event loop");
+	/* Every write on the store thread; the devices' notes the loop takes, it writes. */
+	if ((srv.work = work_start(srv.base, dir, set_conflict_limit, &srv.lim.max_open_conflicts,
+	    err, sizeof err)) == NULL) {
+		log_warnx("%s", err);
+		event_base_free(srv.base);
+		store_close(srv.store);
+		SSL_CTX_free(srv.ctx);
+		return 1;
+	}
+	store_share_notes(srv.store, work_store(srv.work));
 	if (preauth_table_init(&srv.pat, srv.lim.max_preauth + PREAUTH_SPARE) != 0)
 		fatalx("out of memory for the pre-auth table");
 	if ((srv.dev_buckets = calloc(DEV_BUCKETS, sizeof *srv.dev_buckets)) == NULL)
@@ -2120,6 +2403,8 @@ server_run(const char *dir, const struct serve_opts *opts)
 	notify("READY=1");
 	event_base_dispatch(srv.base);
 	refusal_flush(&srv, mono_ms());
+	/* Requests still on the store thread finish (and are answered if they can be). */
+	work_drain(srv.work);
 
 	/* Whatever is left after the grace period is closed now. */
 	while ((s = TAILQ_FIRST(&srv.sessions)) != NULL) {
@@ -2139,6 +2424,7 @@ server_run(const char *dir, const struct serve_opts *opts)
 	metrics_stop(srv.mhttp);
 	preauth_table_free(&srv.pat);
 	free(srv.dev_buckets);
+	work_stop(srv.work);
 	event_base_free(srv.base);
 	store_close(srv.store);
 	SSL_CTX_free(srv.ctx);
@@ -2149,6 +2435,7 @@ fail:
 		evconnlistener_free(srv.listener);
 	preauth_table_free(&srv.pat);
 	free(srv.dev_buckets);
+	work_stop(srv.work);
 	event_base_free(srv.base);
 	store_close(srv.store);
 	SSL_CTX_free(srv.ctx);

@@ -93,6 +93,13 @@ int store_device_seen(struct store *s, const char *device_id, const char *what);
  */
 int store_device_flush(struct store *s);
 /*
+ * Make dst note sessions in src's table of notes (two handles of one
+ * process: the loop's notes them, the store thread's writes them; see
+ * server/work.h). store_device_seen and store_device_flush are then safe
+ * to call from either handle's thread.
+ */
+void store_share_notes(struct store *dst, struct store *src);
+/*
  * Call fn for every device (live and revoked), newest first. Stops early
  * if fn returns non-zero.
  */
@@ -251,6 +258,12 @@ int store_devices_revoked(struct store *s, const char *const *ids, size_t n, int
  */
 int store_replica_bind(struct store *s, const char *device_id, const char *replica_id, int *other,
     char *err, size_t errlen);
+/*
+ * Read only: 1 when device_id is bound to replica_id, 2 when it is bound to
+ * another replica, 0 when it is not bound yet (store_replica_bind binds
+ * it), -1 on a database error.
+ */
+int store_replica_bound(struct store *s, const char *device_id, const char *replica_id);
 
 /* --- pull pages encoded straight from SQLite (store_pull.c) --- */
 #include "pbwire.h"

@@ -626,14 +626,18 @@ store_resolutions(struct store *s, const struct store_actor *who, uint64_t *curs
 {
 	sqlite3_stmt *st;
 	size_t cap = 256;
-	uint64_t snapshot = s->version;
+	uint64_t snapshot;
 
 	/*
 	 * Every resolution takes a new store version (resolved_version =
 	 * ++s->version, in the transaction that writes it), and the cursor is
 	 * the version this query last saw: at or past the current version
 	 * nothing can be new, and a pull (every no-op sync) skips the query.
+	 * The version committed, not this handle's counter: the store thread
+	 * writes through a handle of its own.
 	 */
+	if (store_committed_version(s, &snapshot) != 0)
+		return -1;
 	if (*cursor >= snapshot) {
 		*cursor = snapshot;
 		return 0;

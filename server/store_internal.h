@@ -68,6 +68,7 @@ struct store {
 	sqlite3_stmt *evict_put;
 	sqlite3_stmt *evict_get;
 	sqlite3_stmt *version_put;
+	sqlite3_stmt *version_get;      /* store_committed_version's, prepared when first used */
 	sqlite3_stmt *conflict_count;   /* open conflicts of a device */
 	sqlite3_stmt *unique_by[TBL_COUNT][MAX_COLS];   /* unique_owner's, prepared when first used */
 	sqlite3_stmt *scope_get[TBL_COUNT];   /* _scope, _deleted, dissolved of a row */
@@ -77,8 +78,9 @@ struct store {
 	sqlite3_stmt *reused_get;       /* reused_find's */
 	sqlite3_stmt *evict_find;       /* evict_find's */
 	sqlite3_stmt *device_put;       /* store_device_flush's update of one device */
-	struct dev_note *notes;         /* devices noted since the last flush (malloc'd) */
-	size_t nnotes, notes_cap;
+	struct dev_notes *notes;        /* devices noted since the last flush (maybe shared) */
+	struct dev_note *wrote;         /* what device_notes_write wrote, till it is committed */
+	size_t nwrote, wrote_cap;
 	/*
 	 * Organisation rows as committed (or as written by this transaction
 	 * while org_written is 0). Emptied when an org row is written (and not
@@ -115,6 +117,12 @@ int org_lookup(struct store *s, const char *id, const struct org_entry **e);
 int store_pull_prepare(struct store *s);
 /* Bind text, or NULL when s is NULL or empty. */
 void bind_text_or_null(sqlite3_stmt *st, int i, const char *s);
+/*
+ * The last version committed to the database (meta), as the open read
+ * transaction sees it; store.version is this handle's own counter, which
+ * another handle's writes do not move. -1 on error.
+ */
+int store_committed_version(struct store *s, uint64_t *v);
 /* Persist the version counter inside the current write transaction. */
 int store_save_version(struct store *s);
 /* Load row id of table t; r->exists says whether it was found. -1 on error. */

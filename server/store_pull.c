@@ -449,7 +449,15 @@ store_pull_page(struct store *s, const struct store_actor *who, const Tongxin__P
 	scope_hi(who->scope, hi, sizeof hi);
 	if (db_exec(s->db, "BEGIN", err, errlen) != 0)
 		return -1;
-	snapshot = s->version;
+	/*
+	 * The last version committed, read in this read transaction: the rows
+	 * it sees are exactly those up to it, whichever connection (this
+	 * process's store thread) wrote them.
+	 */
+	if (store_committed_version(s, &snapshot) != 0) {
+		snprintf(err, errlen, "cannot read the version: %s", sqlite3_errmsg(s->db));
+		goto rollback;
+	}
 	/* PullResponse in field order, as protobuf-c writes it. */
 	if (page_rows(s, who, req, hi, snapshot, pg, err, errlen) != 0)
 		goto rollback;

@@ -100,6 +100,17 @@ replica_bound(struct store *s, const char *device_id, char *out, size_t cap)
 }
 
 int
+store_replica_bound(struct store *s, const char *device_id, const char *replica_id)
+{
+	char bound[ID_TEXT_LEN + 8];
+	int rc = replica_bound(s, device_id, bound, sizeof bound);
+
+	if (rc <= 0)
+		return rc;
+	return strcmp(bound, replica_id) == 0 ? 1 : 2;
+}
+
+int
 store_replica_bind(struct store *s, const char *device_id, const char *replica_id, int *other,
     char *err, size_t errlen)
 {

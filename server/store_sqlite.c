@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -33,6 +34,9 @@
 
 #include "store_internal.h"
 
+struct dev_notes;
+static struct dev_notes *dev_notes_new(void);
+static void dev_notes_unref(struct dev_notes *t);
 static int device_notes_write(struct store *s);
 static void device_notes_written(struct store *s);
 static void device_overlay(struct store *s, struct store_device *d);
@@ -311,13 +315,20 @@ store_open(const char *dir, int create, char *err, size_t errlen)
 	}
 	s->org_gen = 1;
 	engine_init(&s->eng, &sto_sqlite_ops, s);
+	if ((s->notes = dev_notes_new()) == NULL) {
+		free(s);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
 	if ((s->orgs = calloc(ORG_CACHE_SLOTS, sizeof *s->orgs)) == NULL) {
+		dev_notes_unref(s->notes);
 		free(s);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	snprintf(path, sizeof path, "%s/tongxind.db", dir);
 	if ((s->db = db_open(path, create, 1, err, errlen)) == NULL) {
+		dev_notes_unref(s->notes);
 		free(s->orgs);
 		free(s);
 		return NULL;
@@ -385,7 +396,8 @@ store_close(struct store *s)
 		db_close(s->db);
 	}
 	engine_free(&s->eng);
-	free(s->notes);
+	dev_notes_unref(s->notes);
+	free(s->wrote);
 	free(s->orgs);
 	free(s);
 }
@@ -411,6 +423,23 @@ store_save_version(struct store *s)
 	rc = sqlite3_step(s->version_put);
 	sqlite3_reset(s->version_put);
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_committed_version(struct store *s, uint64_t *v)
+{
+	sqlite3_stmt *st = s->version_get;
+	int rc;
+
+	if (st == NULL && (st = s->version_get = db_prepare(s->db,
+	    "SELECT value FROM meta WHERE key = 'version'")) == NULL)
+		return -1;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*v = (uint64_t)sqlite3_column_int64(st, 0);
+	else if (rc == SQLITE_DONE)
+		*v = 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
 /* Load a row by id into r (r->exists says whether it was found). -1 on error. */
@@ -765,62 +794,142 @@ store_device_last_seq(struct store *s, const char *device_id)
 	return v;
 }
 
-/* The note of device_id, or NULL when it has none. */
-static struct dev_note *
-device_note(struct store *s, const char *device_id)
+/*
+ * The devices' notes may be shared by two store handles of one process
+ * (the loop's, which notes sessions, and the store thread's, which writes
+ * them: store_share_notes), so they live in a table of their own under a
+ * mutex. A note is forgotten only when what was written of it is still
+ * what it holds: a session noted while its write was under way is written
+ * by the next one.
+ */
+struct dev_notes {
+	pthread_mutex_t mu;
+	struct dev_note *v;
+	size_t n, cap;
+	int refs;
+};
+
+static struct dev_notes *
+dev_notes_new(void)
 {
-	for (size_t i = 0; i < s->nnotes; i++)
-		if (strcmp(s->notes[i].id, device_id) == 0)
-			return &s->notes[i];
+	struct dev_notes *t = calloc(1, sizeof *t);
+
+	if (t != NULL) {
+		pthread_mutex_init(&t->mu, NULL);
+		t->refs = 1;
+	}
+	return t;
+}
+
+static void
+dev_notes_unref(struct dev_notes *t)
+{
+	int last;
+
+	if (t == NULL)
+		return;
+	pthread_mutex_lock(&t->mu);
+	last = --t->refs == 0;
+	pthread_mutex_unlock(&t->mu);
+	if (!last)
+		return;
+	pthread_mutex_destroy(&t->mu);
+	free(t->v);
+	free(t);
+}
+
+void
+store_share_notes(struct store *dst, struct store *src)
+{
+	pthread_mutex_lock(&src->notes->mu);
+	src->notes->refs++;
+	pthread_mutex_unlock(&src->notes->mu);
+	dev_notes_unref(dst->notes);
+	dst->notes = src->notes;
+}
+
+/* The note of device_id, or NULL when it has none. The caller holds t->mu. */
+static struct dev_note *
+device_note(struct dev_notes *t, const char *device_id)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (strcmp(t->v[i].id, device_id) == 0)
+			return &t->v[i];
 	return NULL;
 }
 
 int
 store_device_seen(struct store *s, const char *device_id, const char *what)
 {
+	struct dev_notes *t = s->notes;
 	struct dev_note *d;
 	int k = strcmp(what, "push") == 0 ? DEV_PUSH : strcmp(what, "pull") == 0 ? DEV_PULL :
-	    DEV_SEEN;
+	    DEV_SEEN, rc = 0;
 
 	if (strlen(device_id) >= sizeof d->id)
 		return -1;   /* no enrolled device has such an id */
-	if ((d = device_note(s, device_id)) == NULL) {
-		/* Notes of devices that flushed and left are dropped at a flush; bound the rest. */
-		if (s->nnotes == DEV_NOTES_MAX && store_device_flush(s) != 0)
-			return -1;
-		if (s->nnotes == s->notes_cap) {
-			size_t cap = s->notes_cap ? 2 * s->notes_cap : 16;
-			struct dev_note *n = realloc(s->notes, cap * sizeof *n);
-			if (n == NULL)
-				return -1;
-			s->notes = n;
-			s->notes_cap = cap;
+	pthread_mutex_lock(&t->mu);
+	if ((d = device_note(t, device_id)) == NULL) {
+		/*
+		 * Bounded: the notes are written every second or so, and those of
+		 * devices written are dropped. Past the bound a session goes
+		 * unnoted until then (bookkeeping, not data).
+		 */
+		if (t->n == DEV_NOTES_MAX) {
+			rc = -1;
+			goto out;
 		}
-		d = &s->notes[s->nnotes++];
+		if (t->n == t->cap) {
+			size_t cap = t->cap ? 2 * t->cap : 16;
+			struct dev_note *n = realloc(t->v, cap * sizeof *n);
+			if (n == NULL) {
+				rc = -1;
+				goto out;
+			}
+			t->v = n;
+			t->cap = cap;
+		}
+		d = &t->v[t->n++];
 		memset(d, 0, sizeof *d);
 		snprintf(d->id, sizeof d->id, "%s", device_id);
 	}
 	d->at[k] = now_ms();
 	d->dirty |= 1u << k;
-	return 0;
+out:
+	pthread_mutex_unlock(&t->mu);
+	return rc;
 }
 
 /*
- * Write every dirty note inside the open transaction. 1 when something was
- * written (call device_notes_written once the transaction has committed),
- * 0 when nothing was noted, -1 on a database error.
+ * Write every dirty note inside the open transaction, keeping a copy of
+ * what was written in s->wrote. 1 when something was written (call
+ * device_notes_written once the transaction has committed), 0 when nothing
+ * was noted, -1 on a database error.
  */
 static int
 device_notes_write(struct store *s)
 {
+	struct dev_notes *t = s->notes;
 	sqlite3_stmt *st = s->device_put;
-	int any = 0;
 
-	for (size_t i = 0; i < s->nnotes; i++) {
-		const struct dev_note *d = &s->notes[i];
+	pthread_mutex_lock(&t->mu);
+	s->nwrote = 0;
+	if (s->wrote_cap < t->n) {
+		struct dev_note *n = realloc(s->wrote, t->n * sizeof *n);
+		if (n == NULL) {
+			pthread_mutex_unlock(&t->mu);
+			return -1;
+		}
+		s->wrote = n;
+		s->wrote_cap = t->n;
+	}
+	for (size_t i = 0; i < t->n; i++)
+		if (t->v[i].dirty != 0)
+			s->wrote[s->nwrote++] = t->v[i];
+	pthread_mutex_unlock(&t->mu);
+	for (size_t i = 0; i < s->nwrote; i++) {
+		const struct dev_note *d = &s->wrote[i];
 		int rc;
-		if (d->dirty == 0)
-			continue;
 		sqlite3_bind_text(st, 1, d->id, -1, SQLITE_STATIC);
 		for (int k = 0; k < 3; k++) {
 			if (d->dirty & (1u << k))
@@ -835,28 +944,45 @@ device_notes_write(struct store *s)
 			log_warnx("store: device %s: %s", d->id, sqlite3_errstr(rc));
 			return -1;
 		}
-		any = 1;
 	}
-	return any;
+	return s->nwrote > 0;
 }
 
 /*
- * The notes are in the database now: forget them. Nothing else runs
- * between the write and the commit (one thread), so every note written
- * is exactly what the database holds.
+ * The notes written are in the database now: forget each time that is
+ * still what was written (one noted meanwhile stays for the next write),
+ * and every note with nothing left to write.
  */
 static void
 device_notes_written(struct store *s)
 {
-	s->nnotes = 0;
+	struct dev_notes *t = s->notes;
+	size_t keep = 0;
+
+	pthread_mutex_lock(&t->mu);
+	for (size_t i = 0; i < s->nwrote; i++) {
+		struct dev_note *d = device_note(t, s->wrote[i].id);
+		for (int k = 0; d != NULL && k < 3; k++)
+			if ((s->wrote[i].dirty & (1u << k)) && d->at[k] == s->wrote[i].at[k])
+				d->dirty &= ~(1u << k);
+	}
+	for (size_t i = 0; i < t->n; i++)
+		if (t->v[i].dirty != 0)
+			t->v[keep++] = t->v[i];
+	t->n = keep;
+	pthread_mutex_unlock(&t->mu);
+	s->nwrote = 0;
 }
 
 int
 store_device_flush(struct store *s)
 {
-	int own, rc;
+	int own, rc, any;
 
-	if (s->nnotes == 0)
+	pthread_mutex_lock(&s->notes->mu);
+	any = s->notes->n > 0;
+	pthread_mutex_unlock(&s->notes->mu);
+	if (!any)
 		return 0;
 	own = sqlite3_get_autocommit(s->db);
 	if (own && db_exec(s->db, "BEGIN IMMEDIATE", NULL, 0) != 0)
@@ -880,16 +1006,18 @@ store_device_flush(struct store *s)
 static void
 device_overlay(struct store *s, struct store_device *d)
 {
-	const struct dev_note *n = device_note(s, d->id);
+	const struct dev_note *n;
 
-	if (n == NULL)
-		return;
-	if ((n->dirty & (1u << DEV_SEEN)) && n->at[DEV_SEEN] > d->last_seen)
-		d->last_seen = n->at[DEV_SEEN];
-	if ((n->dirty & (1u << DEV_PUSH)) && n->at[DEV_PUSH] > d->last_push)
-		d->last_push = n->at[DEV_PUSH];
-	if ((n->dirty & (1u << DEV_PULL)) && n->at[DEV_PULL] > d->last_pull)
-		d->last_pull = n->at[DEV_PULL];
+	pthread_mutex_lock(&s->notes->mu);
+	if ((n = device_note(s->notes, d->id)) != NULL) {
+		if ((n->dirty & (1u << DEV_SEEN)) && n->at[DEV_SEEN] > d->last_seen)
+			d->last_seen = n->at[DEV_SEEN];
+		if ((n->dirty & (1u << DEV_PUSH)) && n->at[DEV_PUSH] > d->last_push)
+			d->last_push = n->at[DEV_PUSH];
+		if ((n->dirty & (1u << DEV_PULL)) && n->at[DEV_PULL] > d->last_pull)
+			d->last_pull = n->at[DEV_PULL];
+	}
+	pthread_mutex_unlock(&s->notes->mu);
 }
 
 int
