@@ -616,7 +616,7 @@ extern const struct cmd_entry cmd_entries_conflicts[];
 const struct cmd_entry cmd_entries_conflicts[] = {
 	{ "conflicts", "list", NULL, 0, 0, conflicts_list_opts, 0, 0,
 	  "服务器上的冲突队列 The conflict queue on the server: the open conflicts, or\n"
-	  "--status resolved|auto|all. `tongxin conflicts` alone lists too.\n" CONFLICTS_TAIL,
+	  "--status resolved|auto|rejected|all. `tongxin conflicts` alone lists too.\n" CONFLICTS_TAIL,
 	  exec_conflicts_list },
 	{ "conflicts", "show", "CONFLICT", 1, 1, NULL, 0, 0,
 	  "并排显示 Base, server value and office value side by side, both authors.\n"

@@ -225,7 +225,7 @@ static const struct verb verbs[] = {
 	  "       tongxin conflicts resolve ID --keep-server | --take-office | --set COLUMN=VALUE...\n"
 	  "            [--note TEXT]",
 	  "Administrators: the conflict queue on the server. ID is the conflict id or its\n"
-	  "last 6+ characters. list shows open conflicts (--status resolved|auto|all for\n"
+	  "last 6+ characters. list shows open conflicts (--status resolved|auto|rejected|all for\n"
 	  "others); show puts base, server value and office value side by side; resolve\n"
 	  "settles it: keep the server's value, take the office's, or enter merged values\n"
 	  "for the conflicted row. A resolution is an ordinary change that reaches every\n"

@@ -224,7 +224,8 @@
 #define V_CONFLICT_STATUS(X) \
 	X("open",     "待处理", NOAL) \
 	X("resolved", "已处理", NOAL) \
-	X("auto",     "自动处理", NOAL)
+	X("auto",     "自动处理", NOAL) \
+	X("rejected", "已退回", NOAL)
 
 #define V_OUTCOME(X) \
 	X("applied",  "已应用", NOAL) \

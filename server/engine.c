@@ -351,6 +351,48 @@ structure_guard(const struct store_actor *who, const Tongxin__Change *c, const s
 	return CH_APPLIED;
 }
 
+/*
+ * The verdict on a row write that clashed with another live row's unique
+ * value (STO_UNIQUE), an insert's or an update's alike: a "unique"
+ * conflict that keeps the row it clashes with as the server's side
+ * (vd->server, vd->server_id), so the administrator sees both. The
+ * reason names that row's id only when the device holds it too.
+ * CH_CONFLICT, or CH_ERROR when a lookup fails.
+ */
+static enum ch_result
+unique_verdict(struct eng *e, const struct store_actor *who, int t, const char *row_id,
+    const struct srow *r, struct txn_verdict *vd)
+{
+	const struct table_def *td = &schema_tables[t];
+	char ca[REASON_COL_MAX];
+	int rc;
+
+	snprintf(vd->kind, sizeof vd->kind, "unique");
+	reason_set(&vd->why, R_UNIQUE, td->name);
+	for (int k = 0; k < td->ncols; k++) {
+		if (!(td->cols[k].flags & COLF_UNIQUE))
+			continue;
+		if ((rc = STO(e, unique_owner, t, k, &r->v[k], row_id, vd->server_id)) < 0)
+			return CH_ERROR;
+		if (rc == 0)
+			continue;
+		if (vd->have_server)
+			srow_clear(&vd->server);
+		vd->have_server = STO(e, row_load, t, vd->server_id, &vd->server) == 0;
+		if (vd->have_server && (in_scope(vd->server.scope, who->scope) ||
+		    in_scope(vd->server.scope2, who->scope)))
+			reason_set(&vd->why, R_UNIQUE_HERE, reason_col(ca, td->name, td->cols[k].name),
+			    r->v[k].kind_case == TONGXIN__VALUE__KIND_S ? r->v[k].s : "",
+			    vd->server_id);
+		else
+			reason_set(&vd->why, R_UNIQUE_ELSEWHERE,
+			    reason_col(ca, td->name, td->cols[k].name),
+			    r->v[k].kind_case == TONGXIN__VALUE__KIND_S ? r->v[k].s : "");
+		break;
+	}
+	return CH_CONFLICT;
+}
+
 enum ch_result
 apply_insert(struct eng *e, const struct store_actor *who, const Tongxin__Txn *tx,
     const Tongxin__Change *c, struct txn_verdict *vd)
@@ -358,7 +400,6 @@ apply_insert(struct eng *e, const struct store_actor *who, const Tongxin__Txn *t
 	const struct table_def *td = &schema_tables[c->table];
 	struct srow r;
 	enum ch_result res;
-	int rc;
 	enum sto_write wr;
 	char to_id[ID_TEXT_LEN + 1], ca[REASON_COL_MAX];
 
@@ -423,34 +464,8 @@ apply_insert(struct eng *e, const struct store_actor *who, const Tongxin__Txn *t
 		reason_set(&vd->why, R_ID_IN_USE, td->name, c->row_id);
 		return CH_REJECTED;
 	}
-	if (wr == STO_UNIQUE) {
-		snprintf(vd->kind, sizeof vd->kind, "unique");
-		reason_set(&vd->why, R_UNIQUE, td->name);
-		for (int k = 0; k < td->ncols; k++) {
-			if (!(td->cols[k].flags & COLF_UNIQUE))
-				continue;
-			if ((rc = STO(e, unique_owner, (int)c->table, k, &r.v[k], c->row_id,
-			    vd->server_id)) < 0)
-				return CH_ERROR;
-			if (rc == 0)
-				continue;
-			vd->have_server = STO(e, row_load, (int)c->table, vd->server_id,
-			    &vd->server) == 0;
-			/* Name the other row only when the device holds it too. */
-			if (vd->have_server && (in_scope(vd->server.scope, who->scope) ||
-			    in_scope(vd->server.scope2, who->scope)))
-				reason_set(&vd->why, R_UNIQUE_HERE,
-				    reason_col(ca, td->name, td->cols[k].name),
-				    r.v[k].kind_case == TONGXIN__VALUE__KIND_S ? r.v[k].s : "",
-				    vd->server_id);
-			else
-				reason_set(&vd->why, R_UNIQUE_ELSEWHERE,
-				    reason_col(ca, td->name, td->cols[k].name),
-				    r.v[k].kind_case == TONGXIN__VALUE__KIND_S ? r.v[k].s : "");
-			break;
-		}
-		return CH_CONFLICT;
-	}
+	if (wr == STO_UNIQUE)
+		return unique_verdict(e, who, (int)c->table, c->row_id, &r, vd);
 	if (wr != STO_WRITTEN)
 		return CH_ERROR;
 	if (audit_change(e, who, tx, c, r.version, "insert") != 0)
@@ -629,9 +644,10 @@ apply_update(struct eng *e, const struct store_actor *who, const Tongxin__Txn *t
 	r.echo = e->echo_ok;
 	wr = STO(e, row_write, (int)c->table, c->row_id, &r, 0);
 	if (wr == STO_UNIQUE) {
-		snprintf(vd->kind, sizeof vd->kind, "unique");
-		reason_set(&vd->why, R_UNIQUE, td->name);
-		res = CH_CONFLICT;
+		/* Both sides: the row it clashes with, else (none found) its own. */
+		res = unique_verdict(e, who, (int)c->table, c->row_id, &r, vd);
+		if (res == CH_CONFLICT)
+			goto keep;
 		goto out;
 	}
 	if (wr != STO_WRITTEN) {
@@ -1115,71 +1131,83 @@ queue_full_verdict(struct eng *e, struct txn_verdict *vd)
 /*
  * A transaction whose (device, seq) key the server knows with other
  * contents (a replica restored from a backup, or a credential used on two
- * computers). It is judged like any push - shape, then scope and the domain
- * rules in a savepoint that is always rolled back - and, unless that
- * rejects it, goes to the conflict queue whole (once: a re-send finds it).
- * A rejected one is answered but not stored: its key is taken.
+ * computers). Its key is taken in txn_log, so it is kept whole in the
+ * conflict table under kind "reused_seq" (once: a re-send finds it by its
+ * digest and gets the same answer). It is judged like any push - shape,
+ * then scope and the domain rules in a savepoint that is always rolled
+ * back: a transaction the judgement refuses is kept with status
+ * "rejected" and its reason, and answered REJECTED (nothing lost,
+ * PRODUCT.md invariant 2); any other waits in the queue ("open") for the
+ * street to settle.
  */
 static int
 reused_seq(struct eng *e, const struct store_actor *who, const Tongxin__Txn *tx,
     const ProtobufCBinaryData *raw, const uint8_t digest[32], Tongxin__TxnResult *res)
 {
 	struct txn_verdict vd;
-	char cid[ID_TEXT_LEN + 1] = "";
+	struct sto_logged kept;
+	enum ch_result outcome;
+	char cid[ID_TEXT_LEN + 1] = "", n[24];
 	int rc;
 
-	res->status = TONGXIN__TXN_RESULT__STATUS__CONFLICT;
-	if ((rc = STO(e, reused_find, who->device_id, tx->seq, digest, cid)) < 0)
+	if ((rc = STO(e, reused_find, who->device_id, tx->seq, digest, &kept)) < 0)
 		return -1;
-	res->duplicate = rc == 1;
+	if (rc == 1) {
+		/* A re-send: the answer it had. */
+		res->duplicate = 1;
+		res->status = (Tongxin__TxnResult__Status)kept.status;
+		if (kept.why.code == 0)
+			reason_set(&kept.why, R_REUSED_SEQ, reason_num(n, (long long)tx->seq));
+		if (result_set_reason(res, &kept.why) != 0 || (res->status ==
+		    TONGXIN__TXN_RESULT__STATUS__CONFLICT &&
+		    (res->conflict_id = strdup(kept.conflict_id)) == NULL))
+			return -1;
+		return result_rows(e, tx, who->scope, res, NULL);
+	}
 	memset(&vd, 0, sizeof vd);
 	vd.table = -1;
-	if (cid[0] == '\0') {
-		enum ch_result outcome = txn_shape(tx, &vd);
-		if (outcome == CH_APPLIED) {
-			struct lww_note *notes = calloc(note_slots(tx), sizeof *notes);
-			size_t nnotes = 0;
-			if (notes == NULL)
-				return -1;
-			outcome = apply_changes(e, who, tx, &vd, notes, &nnotes);
-			free(notes);
-			if (outcome == CH_ERROR)
-				return -1;
-			/* Judged only: what it wrote, and the versions it took, are undone. */
-			if (STO0(e, sp_rollback) != 0 || STO0(e, sp_release) != 0) {
-				if (vd.have_server)
-					srow_clear(&vd.server);
-				return -1;
-			}
+	outcome = txn_shape(tx, &vd);
+	if (outcome == CH_APPLIED) {
+		struct lww_note *notes = calloc(note_slots(tx), sizeof *notes);
+		size_t nnotes = 0;
+		if (notes == NULL)
+			return -1;
+		outcome = apply_changes(e, who, tx, &vd, notes, &nnotes);
+		free(notes);
+		if (outcome == CH_ERROR)
+			return -1;
+		/* Judged only: what it wrote, and the versions it took, are undone. */
+		if (STO0(e, sp_rollback) != 0 || STO0(e, sp_release) != 0) {
+			if (vd.have_server)
+				srow_clear(&vd.server);
+			return -1;
 		}
-		if (vd.have_server)
-			srow_clear(&vd.server);
-		if (outcome != CH_REJECTED && (rc = conflict_queue_full(e, who->device_id)) != 0) {
-			if (rc < 0)
-				return -1;
-			queue_full_verdict(e, &vd);
-			outcome = CH_REJECTED;
-		}
-		if (outcome == CH_REJECTED) {
-			res->status = TONGXIN__TXN_RESULT__STATUS__REJECTED;
-			if (result_set_reason(res, &vd.why) != 0)
-				return -1;
-			return result_rows(e, tx, who->scope, res, NULL);
-		}
-		memset(&vd, 0, sizeof vd);
 	}
+	if (vd.have_server)
+		srow_clear(&vd.server);
+	if (outcome != CH_REJECTED && (rc = conflict_queue_full(e, who->device_id)) != 0) {
+		if (rc < 0)
+			return -1;
+		queue_full_verdict(e, &vd);
+		outcome = CH_REJECTED;
+	}
+	if (outcome != CH_REJECTED) {
+		memset(&vd, 0, sizeof vd);
+		reason_set(&vd.why, R_REUSED_SEQ, reason_num(n, (long long)tx->seq));
+	}
+	vd.have_server = 0;
+	vd.server_id[0] = '\0';
 	vd.table = (int)tx->changes[0]->table;
 	snprintf(vd.row_id, sizeof vd.row_id, "%s", tx->changes[0]->row_id);
 	snprintf(vd.kind, sizeof vd.kind, "reused_seq");
-	{
-		char n[24];
-		reason_set(&vd.why, R_REUSED_SEQ, reason_num(n, (long long)tx->seq));
-	}
-	if (cid[0] == '\0') {
-		if (conflict_keep(e, who, tx, raw, &vd, "open", NULL, digest, cid) != 0)
-			return -1;
-	}
-	if (result_set_reason(res, &vd.why) != 0 || (res->conflict_id = strdup(cid)) == NULL)
+	if (conflict_keep(e, who, tx, raw, &vd, outcome == CH_REJECTED ? "rejected" : "open", NULL,
+	    digest, cid) != 0)
+		return -1;
+	res->status = outcome == CH_REJECTED ? TONGXIN__TXN_RESULT__STATUS__REJECTED :
+	    TONGXIN__TXN_RESULT__STATUS__CONFLICT;
+	/* A refusal names no conflict: the record is the street's, not a queue entry. */
+	if (result_set_reason(res, &vd.why) != 0 || (outcome != CH_REJECTED &&
+	    (res->conflict_id = strdup(cid)) == NULL))
 		return -1;
 	return result_rows(e, tx, who->scope, res, NULL);
 }

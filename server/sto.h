@@ -134,7 +134,7 @@ struct sto_conflict {
 	uint64_t hlc;
 	int64_t local_time;
 	int64_t received_at;
-	const char *status;         /* "open" or "auto" */
+	const char *status;         /* "open", "auto", or "rejected" (a reused sequence refused) */
 	const char *resolution;     /* NULL unless decided on arrival */
 	uint64_t resolved_version;  /* 0 unless decided on arrival */
 	const char *loser;          /* NULL or "" when none */
@@ -223,11 +223,15 @@ struct sto_ops {
 	int (*conflict_settle)(void *b, const char *id, const char *resolution, const char *by,
 	    int64_t at, uint64_t version, const char *note);
 	/*
-	 * The conflict kept for a reused sequence of this device with these
-	 * contents (digest), into cid: 1 found, 0 none, -1 on failure.
+	 * The record kept for a reused sequence of this device with these
+	 * contents (digest; kind "reused_seq" in the conflict table), into
+	 * *out: its conflict id, and status CONFLICT when it waits in the
+	 * queue (status "open", or settled since) or REJECTED when its
+	 * judgement refused it (status "rejected"), with the reason kept.
+	 * 1 found, 0 none, -1 on failure.
 	 */
 	int (*reused_find)(void *b, const char *device_id, uint64_t seq, const uint8_t digest[32],
-	    char cid[ID_TEXT_LEN + 1]);
+	    struct sto_logged *out);
 };
 
 #endif

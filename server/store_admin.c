@@ -193,8 +193,9 @@ store_conflict_list(struct store *s, const Tongxin__ConflictFilter *f,
 
 	*out = NULL;
 	if (strcmp(status, "open") && strcmp(status, "resolved") && strcmp(status, "auto") &&
-	    strcmp(status, "all")) {
-		snprintf(err, errlen, "unknown status \"%s\" (open, resolved, auto or all)", status);
+	    strcmp(status, "rejected") && strcmp(status, "all")) {
+		snprintf(err, errlen, "unknown status \"%s\" (open, resolved, auto, rejected or all)",
+		    status);
 		return -1;
 	}
 	if (f && f->table[0] && (tbl = schema_table_index(f->table)) < 0) {

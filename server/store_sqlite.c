@@ -1505,20 +1505,33 @@ sq_conflict_open_count(void *b, const char *device_id, int64_t *n)
 
 static int
 sq_reused_find(void *b, const char *device_id, uint64_t seq, const uint8_t digest[32],
-    char cid[ID_TEXT_LEN + 1])
+    struct sto_logged *out)
 {
 	struct store *s = b;
 	sqlite3_stmt *st;
 	int rc;
 
-	if ((st = kept(s, &s->reused_get, "SELECT id FROM conflict WHERE device_id = ?1"
-	    " AND seq = ?2 AND kind = 'reused_seq' AND digest = ?3")) == NULL)
+	memset(out, 0, sizeof *out);
+	if ((st = kept(s, &s->reused_get, "SELECT id, status, reason, reason_code, reason_args"
+	    " FROM conflict WHERE device_id = ?1 AND seq = ?2 AND kind = 'reused_seq'"
+	    " AND digest = ?3")) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, device_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
 	sqlite3_bind_blob(st, 3, digest, 32, SQLITE_STATIC);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		snprintf(cid, ID_TEXT_LEN + 1, "%s", (const char *)sqlite3_column_text(st, 0));
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *status = (const char *)sqlite3_column_text(st, 1);
+		snprintf(out->conflict_id, sizeof out->conflict_id, "%s",
+		    (const char *)sqlite3_column_text(st, 0));
+		out->status = status && strcmp(status, "rejected") == 0 ?
+		    TONGXIN__TXN_RESULT__STATUS__REJECTED : TONGXIN__TXN_RESULT__STATUS__CONFLICT;
+		out->has_reason = 1;
+		snprintf(out->reason, sizeof out->reason, "%s",
+		    (const char *)sqlite3_column_text(st, 2));
+		if (sqlite3_column_int64(st, 3) != 0)
+			reason_unpack((uint32_t)sqlite3_column_int64(st, 3),
+			    (const char *)sqlite3_column_text(st, 4), &out->why);
+	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;

@@ -880,16 +880,23 @@ m_conflict_settle(void *b, const char *id, const char *resolution, const char *b
 
 static int
 m_reused_find(void *b, const char *device_id, uint64_t seq, const uint8_t digest[32],
-    char cid[ID_TEXT_LEN + 1])
+    struct sto_logged *out)
 {
 	struct mem_sto *m = b;
 
+	memset(out, 0, sizeof *out);
 	for (size_t i = 0; i < m->cur.nconf; i++) {
 		const struct mem_conflict *x = &m->cur.conf[i];
 		if (x->seq == seq && strcmp(x->device_id, device_id) == 0 &&
 		    strcmp(x->kind, "reused_seq") == 0 && x->has_digest &&
 		    memcmp(x->digest, digest, 32) == 0) {
-			cpy(cid, ID_TEXT_LEN + 1, x->id);
+			cpy(out->conflict_id, sizeof out->conflict_id, x->id);
+			out->status = strcmp(x->status, "rejected") == 0 ?
+			    TONGXIN__TXN_RESULT__STATUS__REJECTED :
+			    TONGXIN__TXN_RESULT__STATUS__CONFLICT;
+			out->has_reason = 1;
+			cpy(out->reason, sizeof out->reason, x->reason);
+			out->why = x->why;
 			return 1;
 		}
 	}

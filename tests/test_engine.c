@@ -1331,14 +1331,11 @@ static const struct kase cases[] = {
 
 	/*
 	 * PRODUCT.md, Conflicts: "Same citizen ID registered by two offices
-	 * [...] are conflicts too, queued with both sides." On insert the
-	 * clashing row is kept with the conflict; an update that makes the same
-	 * clash (apply_update's STO_UNIQUE branch goes to out, not keep) keeps
-	 * the office's transaction but neither the row it clashes with nor its
-	 * own server row, and does not say whether the other row is in scope.
+	 * [...] are conflicts too, queued with both sides." An update that
+	 * makes the clash is kept with the row it clashes with, as an insert
+	 * is, and the reason does not name that row when it is elsewhere.
 	 */
 	{ .name = "unique clash made by an update: queued with both sides",
-	  .xfail = 1,
 	  .p = { { A_O1, UPD(X_M1, "id_number", "=M2"), .status = CONFLICT, .reason = R_UNIQUE_ELSEWHERE,
 		   .kind = "unique", .hides = X_M2 },
 		 END },
@@ -1348,19 +1345,20 @@ static const struct kase cases[] = {
 
 	/*
 	 * PRODUCT.md invariant 2 (nothing lost): a transaction under a reused
-	 * sequence whose judgement rejects it is answered but kept nowhere
-	 * (engine.c reused_seq: "A rejected one is answered but not stored: its
-	 * key is taken"), where any other rejected transaction is kept whole
-	 * in txn_log.
+	 * sequence whose judgement rejects it cannot go to txn_log (its key is
+	 * taken): it is kept whole in the conflict table, status "rejected",
+	 * answered REJECTED, and a re-send gets the same answer.
 	 */
 	{ .name = "a reused sequence that is refused is still kept whole",
-	  .xfail = 1,
 	  .p = { { A_O1, UPD(X_M1, "lost_note", "甲"), .status = APPLIED },
 		 { A_O1, UPD(X_M2, "lost_note", "乙"), .flags = P_SEQ_AGAIN, .status = REJECTED,
 		   .reason = R_UNSEEN_ROW },
+		 { A_O1, { { 0 } }, .flags = P_RESEND, .status = REJECTED, .reason = R_UNSEEN_ROW,
+		   .dup = 1 },
 		 END },
 	  .after = { { X_M1, "lost_note", "甲" }, { X_M2, "_changed", "0" } },
-	  .conflicts = 0, .audits = 1, .versions = 1 },
+	  .conflicts = 1, .ckind = "reused_seq", .cstatus = "rejected", .audits = 1,
+	  .versions = 1 },
 };
 
 /* ------------------------------------------------ the storage contract */
@@ -1478,9 +1476,10 @@ sto_contract(const struct sto_ops *o, void *b)
 	C_CHECK(o->txn_find(b, "dev-contract", 7, &lg) == 1 && lg.has_digest &&
 	    memcmp(lg.digest, dg, 32) == 0, "txn_find");
 	C_CHECK(o->txn_seq_max(b, "dev-contract", &mx) == 0 && mx == 7, "txn_seq_max");
-	C_CHECK(o->reused_find(b, "dev-contract", 8, dg2, got) == 1 && strcmp(got, cid) == 0,
-	    "reused_find by digest");
-	C_CHECK(o->reused_find(b, "dev-contract", 8, dg, got) == 0, "reused_find: other digest");
+	C_CHECK(o->reused_find(b, "dev-contract", 8, dg2, &lg) == 1 &&
+	    strcmp(lg.conflict_id, cid) == 0 && lg.status == TONGXIN__TXN_RESULT__STATUS__CONFLICT,
+	    "reused_find by digest: an open one waits in the queue");
+	C_CHECK(o->reused_find(b, "dev-contract", 8, dg, &lg) == 0, "reused_find: other digest");
 	C_CHECK(o->conflict_open_count(b, "dev-contract", &n) == 0 && n == 1, "one open conflict");
 	C_CHECK(o->sp_rollback(b) == 0 && o->sp_release(b) == 0, "sp_rollback, sp_release");
 	C_CHECK(o->version_next(b) == v2, "the versions a rolled back savepoint took are given back");
