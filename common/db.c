@@ -72,6 +72,14 @@ db_prepare(sqlite3 *db, const char *sql)
 	return st;
 }
 
+sqlite3_stmt *
+db_kept(sqlite3 *db, sqlite3_stmt **slot, const char *sql)
+{
+	if (*slot == NULL)
+		*slot = db_prepare(db, sql);
+	return *slot;
+}
+
 int
 db_meta_init(sqlite3 *db)
 {

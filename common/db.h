@@ -22,6 +22,12 @@ void db_close(sqlite3 *db);
 int db_exec(sqlite3 *db, const char *sql, char *err, size_t errlen);
 /* Prepare a statement (persistent). NULL on failure, logged. */
 sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql);
+/*
+ * The statement kept in *slot, prepared from sql on first use (a lookup
+ * that runs rarely pays nothing until it runs). The owner finalises its
+ * slots together when it closes. NULL on failure, logged; *slot stays NULL.
+ */
+sqlite3_stmt *db_kept(sqlite3 *db, sqlite3_stmt **slot, const char *sql);
 /* A key/value table "meta" (created by db_meta_init). */
 int db_meta_init(sqlite3 *db);
 int db_meta_set(sqlite3 *db, const char *key, const char *value);

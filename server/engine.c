@@ -351,6 +351,16 @@ structure_guard(const struct store_actor *who, const Tongxin__Change *c, const s
 	return CH_APPLIED;
 }
 
+char *
+pb_str_dup(const char *t)
+{
+	char *s;
+
+	if (t == NULL || *t == '\0' || (s = strdup(t)) == NULL)
+		return (char *)protobuf_c_empty_string;
+	return s;
+}
+
 /*
  * The verdict on a row write that clashed with another live row's unique
  * value (STO_UNIQUE), an insert's or an update's alike: a "unique"

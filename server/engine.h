@@ -179,6 +179,12 @@ int org_by_code(struct eng *e, const char *code, char id[ID_TEXT_LEN + 1]);
 /* The scope path of the live, undissolved organisation with this code: 1, 0 none, -1. */
 int org_scope_by_code(struct eng *e, const char *code, char *scope, size_t cap);
 
+/*
+ * A malloc'd copy of t for a protobuf string field, or protobuf's empty
+ * string for NULL, "" or when memory runs out (free_unpacked skips it).
+ */
+char *pb_str_dup(const char *t);
+
 /* Transfers (engine_transfer.c). */
 /* A new request: fill to_org_id (into to_id, which r borrows) from to_org_code; check the member. */
 enum ch_result transfer_prepare_insert(struct eng *e, struct srow *r,

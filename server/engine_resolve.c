@@ -15,14 +15,6 @@
 #include "validate.h"
 #include "value.h"
 
-static char *
-dup_or_empty(const char *t)
-{
-	char *s;
-	if (t == NULL || *t == '\0' || (s = strdup(t)) == NULL)
-		return (char *)protobuf_c_empty_string;
-	return s;
-}
 
 static void
 render_value(const Tongxin__Value *v, char *buf, size_t cap)
@@ -349,8 +341,8 @@ engine_resolve(struct eng *e, const struct store_actor *admin,
 		goto fail;
 	}
 	tongxin__conflict_resolve_response__init(resp);
-	resp->id = dup_or_empty(ci->id);
-	resp->resolution = dup_or_empty(resolution);
+	resp->id = pb_str_dup(ci->id);
+	resp->resolution = pb_str_dup(resolution);
 	resp->version = rv;
 	(void)decision;
 	tongxin__conflict_info__free_unpacked(ci, NULL);

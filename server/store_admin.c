@@ -30,14 +30,6 @@ col_str(sqlite3_stmt *st, int col)
 	return s;
 }
 
-static char *
-dup_or_empty(const char *t)
-{
-	char *s;
-	if (t == NULL || *t == '\0' || (s = strdup(t)) == NULL)
-		return (char *)protobuf_c_empty_string;
-	return s;
-}
 
 /*
  * The columns of the conflicted row whose server value the office's change
@@ -333,7 +325,7 @@ render_change(const void *blob, int len)
 	size_t cap = 4096, n = 0;
 
 	if (c == NULL)
-		return dup_or_empty("(unreadable)");
+		return pb_str_dup("(unreadable)");
 	if ((out = malloc(cap)) == NULL) {
 		tongxin__change__free_unpacked(c, NULL);
 		return (char *)protobuf_c_empty_string;
@@ -370,14 +362,14 @@ render_insert(struct store *s, int t, const char *row_id, uint64_t version)
 	size_t cap = 4096, n = 0;
 
 	if (t < 0 || t >= TBL_COUNT || row_id == NULL || row_load(s, t, row_id, &r) != 0)
-		return dup_or_empty("(unreadable)");
+		return pb_str_dup("(unreadable)");
 	if (!r.exists)
-		return dup_or_empty("");
+		return pb_str_dup("");
 	if (sqlite3_prepare_v2(s->db, "SELECT detail FROM audit WHERE row_id = ?1 AND tbl = ?2"
 	    " AND action <> 'insert' AND version > ?3 ORDER BY version DESC", -1, &q,
 	    NULL) != SQLITE_OK) {
 		srow_clear(&r);
-		return dup_or_empty("(unreadable)");
+		return pb_str_dup("(unreadable)");
 	}
 	sqlite3_bind_text(q, 1, row_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int(q, 2, t);
@@ -515,9 +507,9 @@ add_device(const struct store_device *d, void *arg)
 		return x->oom = 1;
 	tongxin__device_info__init(di);
 	x->resp->devices[x->resp->n_devices++] = di;
-	di->name = dup_or_empty(d->name);
-	di->org_code = dup_or_empty(d->org_code);
-	di->role = dup_or_empty(d->role);
+	di->name = pb_str_dup(d->name);
+	di->org_code = pb_str_dup(d->org_code);
+	di->role = pb_str_dup(d->role);
 	di->enrolled_at_ms = d->enrolled_at;
 	di->revoked_at_ms = d->revoked_at;
 	di->last_seen_ms = d->last_seen;
@@ -600,7 +592,7 @@ store_replica_check(struct store *s, const struct store_actor *who,
 		}
 		if (strcmp(hash, req->table_hashes[t]) != 0) {
 			res->mismatched_tables[res->n_mismatched_tables++] =
-			    dup_or_empty(schema_tables[t].name);
+			    pb_str_dup(schema_tables[t].name);
 			vl += (size_t)snprintf(verdict + vl, sizeof verdict - vl, "%s%s",
 			    vl ? ", " : "mismatch: ", schema_tables[t].name);
 		}

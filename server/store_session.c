@@ -33,21 +33,6 @@ store_session_init(struct store *s, char *err, size_t errlen)
 	return db_exec(s->db, session_ddl, err, errlen);
 }
 
-/*
- * The statement kept in *slot, prepared from sql the first time (after
- * store_session_init made device_replica); NULL on error. Every session's
- * handshake and Hello ask these, and preparing them each time cost about
- * 4% of the server's CPU in a no-op sync. store_close finalises them.
- */
-static sqlite3_stmt *
-kept(struct store *s, sqlite3_stmt **slot, const char *sql)
-{
-	if (*slot == NULL && sqlite3_prepare_v2(s->db, sql, -1, slot, NULL) != SQLITE_OK) {
-		sqlite3_finalize(*slot);
-		*slot = NULL;
-	}
-	return *slot;
-}
 
 int
 store_devices_revoked(struct store *s, const char *const *ids, size_t n, int *revoked)
@@ -58,7 +43,7 @@ store_devices_revoked(struct store *s, const char *const *ids, size_t n, int *re
 	if (n == 0)
 		return 0;
 	/* Kept in s (asked for every live session at each check); store_close finalises it. */
-	if ((st = kept(s, &s->device_revoked,
+	if ((st = db_kept(s->db, &s->device_revoked,
 	    "SELECT revoked_at IS NOT NULL FROM device WHERE id = ?1")) == NULL)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
@@ -87,7 +72,7 @@ replica_bound(struct store *s, const char *device_id, char *out, size_t cap)
 	sqlite3_stmt *st;
 	int rc;
 
-	if ((st = kept(s, &s->replica_bound,
+	if ((st = db_kept(s->db, &s->replica_bound,
 	    "SELECT replica_id FROM device_replica WHERE device_id = ?1")) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, device_id, -1, SQLITE_STATIC);

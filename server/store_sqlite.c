@@ -1242,14 +1242,6 @@ sq_row_write(void *b, int t, const char *id, const struct srow *r, int is_new)
 	}
 }
 
-/* A statement kept in slot *st, prepared from sql the first time (store_close finalises it). */
-static sqlite3_stmt *
-kept(struct store *s, sqlite3_stmt **st, const char *sql)
-{
-	if (*st == NULL)
-		*st = db_prepare(s->db, sql);
-	return *st;
-}
 
 static int
 sq_unique_owner(void *b, int t, int col, const Tongxin__Value *v, const char *not_id,
@@ -1265,7 +1257,7 @@ sq_unique_owner(void *b, int t, int col, const Tongxin__Value *v, const char *no
 		return 0;
 	snprintf(sql, sizeof sql, "SELECT id FROM %s WHERE %s = ?1 AND _deleted = 0 AND id <> ?2",
 	    td->name, td->cols[col].name);
-	if ((st = kept(s, &s->unique_by[t][col], sql)) == NULL)
+	if ((st = db_kept(s->db, &s->unique_by[t][col], sql)) == NULL)
 		return -1;
 	value_bind(st, 1, v);
 	sqlite3_bind_text(st, 2, not_id, -1, SQLITE_STATIC);
@@ -1311,7 +1303,7 @@ sq_ids_where(void *b, int t, int col, const char *value, size_t max, struct sto_
 		return -1;
 	snprintf(sql, sizeof sql, "SELECT id FROM %s WHERE %s = ?1 AND _deleted = 0 LIMIT ?2",
 	    td->name, td->cols[col].name);
-	if ((st = kept(s, &s->ids_where[t][col], sql)) == NULL)
+	if ((st = db_kept(s->db, &s->ids_where[t][col], sql)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, value, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, max ? (sqlite3_int64)max : -1);
@@ -1368,7 +1360,7 @@ sq_evict_find(void *b, int t, const char *id, const char *scope)
 	snprintf(hi, sizeof hi, "%s", scope);
 	if (n > 0)
 		hi[n - 1] = (char)(scope[n - 1] + 1);
-	if ((st = kept(s, &s->evict_find, "SELECT 1 FROM evict WHERE tbl = ?1 AND row_id = ?2"
+	if ((st = db_kept(s->db, &s->evict_find, "SELECT 1 FROM evict WHERE tbl = ?1 AND row_id = ?2"
 	    " AND old_scope >= ?3 AND old_scope < ?4 LIMIT 1")) == NULL)
 		return -1;
 	sqlite3_bind_int(st, 1, t);
@@ -1512,7 +1504,7 @@ sq_reused_find(void *b, const char *device_id, uint64_t seq, const uint8_t diges
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	if ((st = kept(s, &s->reused_get, "SELECT id, status, reason, reason_code, reason_args"
+	if ((st = db_kept(s->db, &s->reused_get, "SELECT id, status, reason, reason_code, reason_args"
 	    " FROM conflict WHERE device_id = ?1 AND seq = ?2 AND kind = 'reused_seq'"
 	    " AND digest = ?3")) == NULL)
 		return -1;
