@@ -180,6 +180,17 @@ int org_by_code(struct eng *e, const char *code, char id[ID_TEXT_LEN + 1]);
 int org_scope_by_code(struct eng *e, const char *code, char *scope, size_t cap);
 
 /*
+ * Take back the rows a replica sends after a restore (store_recover in
+ * store.h): each row judged as a push's change where the server's row is
+ * still as restored, queued otherwise; in one transaction. ep: the
+ * store's epoch. -1 with err when it cannot be done (never restored, an
+ * old epoch, too many rows, a storage failure).
+ */
+int engine_recover(struct eng *e, const struct store_epoch *ep, const struct store_actor *who,
+    const Tongxin__RecoverRequest *req, Tongxin__RecoverResponse **out, char *err,
+    size_t errlen);
+
+/*
  * A malloc'd copy of t for a protobuf string field, or protobuf's empty
  * string for NULL, "" or when memory runs out (free_unpacked skips it).
  */

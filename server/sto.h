@@ -141,6 +141,11 @@ struct sto_conflict {
 	const uint8_t *digest;      /* 32 bytes, or NULL (a reused sequence keeps its digest) */
 };
 
+/* A device's recovery after a restore, in one epoch: rows by outcome. */
+struct sto_recovery {
+	uint32_t applied, known, conflicts, rejected;
+};
+
 struct sto_ops {
 	const char *name;
 	/* The last storage error, in words, for a log line ("" if none). */
@@ -232,6 +237,28 @@ struct sto_ops {
 	 */
 	int (*reused_find)(void *b, const char *device_id, uint64_t seq, const uint8_t digest[32],
 	    struct sto_logged *out);
+
+	/* --- recovery after a restore (engine_recover.c) --- */
+	/*
+	 * Row id of table t as recovered before: the version it came from
+	 * (origin) and the version it got. 1 found, 0 none, -1 on failure.
+	 */
+	int (*recovered_get)(void *b, int t, const char *id, uint64_t *origin, uint64_t *version);
+	/* Remember (or replace) that row id was recovered from origin, now at version. */
+	int (*recovered_put)(void *b, int t, const char *id, uint64_t origin, uint64_t version,
+	    const char *device_id);
+	/* Whether the device already queued its copy of row id from origin: 1, 0, -1. */
+	int (*recovered_queued)(void *b, const char *device_id, int t, const char *id,
+	    uint64_t origin);
+	/* Remember that copy as queued under conflict_id (a second put changes nothing). */
+	int (*recovered_queued_put)(void *b, const char *device_id, int t, const char *id,
+	    uint64_t origin, const char *conflict_id);
+	/* Add counts to the device's recovery in epoch (started now); done: it is finished. */
+	int (*recovery_add)(void *b, const char *device_id, const char *epoch,
+	    const struct sto_recovery *add, int done);
+	/* The device's totals in epoch into *out (zeros if none): 1 finished, 0 not, -1. */
+	int (*recovery_get)(void *b, const char *device_id, const char *epoch,
+	    struct sto_recovery *out);
 };
 
 #endif

@@ -105,6 +105,17 @@ struct store {
 
 /* Make the restore bookkeeping (epoch, recovered rows) on open (store_restore.c). -1 on error. */
 int store_epoch_init(struct store *s, char *err, size_t errlen);
+/* The recovery's storage operations (store_restore.c), for sto_sqlite_ops. */
+int sq_recovered_get(void *b, int t, const char *id, uint64_t *origin, uint64_t *version);
+int sq_recovered_put(void *b, int t, const char *id, uint64_t origin, uint64_t version,
+    const char *device_id);
+int sq_recovered_queued(void *b, const char *device_id, int t, const char *id, uint64_t origin);
+int sq_recovered_queued_put(void *b, const char *device_id, int t, const char *id,
+    uint64_t origin, const char *conflict_id);
+int sq_recovery_add(void *b, const char *device_id, const char *epoch,
+    const struct sto_recovery *add, int done);
+int sq_recovery_get(void *b, const char *device_id, const char *epoch,
+    struct sto_recovery *out);
 
 /*
  * The state of organisation id (see struct org_entry), from memory when it

@@ -1,6 +1,6 @@
 /*
- * store_restore.c - putting a backup back, and the replicas healing the
- * restored server.
+ * store_restore.c - putting a backup back, and the SQLite side of the
+ * replicas healing the restored server (engine_recover.c decides).
  *
  * A restored database has lost every change the server took after the
  * backup, although it acknowledged them: the replicas still hold them. So
@@ -36,8 +36,6 @@
 #include "value.h"
 
 #include "store_internal.h"
-
-#define RECOVER_MAX_ROWS WIRE_MAX_RECOVER_ROWS
 
 static const char restore_ddl[] =
 	/* Rows written by store_recover: the version they came from and the one they got. */
@@ -93,42 +91,39 @@ store_epoch(struct store *s, struct store_epoch *e)
 
 /* --- recovery ------------------------------------------------------------ */
 
-/* What the server knows of a row recovered before: from which version, and the version it got. */
-struct recovered {
-	int found;
-	uint64_t origin;
-	uint64_t version;
-};
-
-static int
-recovered_get(struct store *s, int t, const char *id, struct recovered *rc)
+/*
+ * The recovery's storage operations (sto_ops.recovered_get ... recovery_get,
+ * in sto_sqlite_ops): the tables above, SQL only; engine_recover.c decides.
+ */
+int
+sq_recovered_get(void *b, int t, const char *id, uint64_t *origin, uint64_t *version)
 {
-	sqlite3_stmt *st = s->recovered_get;
+	struct store *s = b;
+	sqlite3_stmt *st;
 	int r;
 
-	memset(rc, 0, sizeof *rc);
-	if (st == NULL && (st = s->recovered_get = db_prepare(s->db,
+	if ((st = db_kept(s->db, &s->recovered_get,
 	    "SELECT origin, version FROM recovered WHERE tbl = ?1 AND row_id = ?2")) == NULL)
 		return -1;
 	sqlite3_bind_int(st, 1, t);
 	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
 	if ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		rc->found = 1;
-		rc->origin = (uint64_t)sqlite3_column_int64(st, 0);
-		rc->version = (uint64_t)sqlite3_column_int64(st, 1);
+		*origin = (uint64_t)sqlite3_column_int64(st, 0);
+		*version = (uint64_t)sqlite3_column_int64(st, 1);
 	}
 	sqlite3_reset(st);
-	return r == SQLITE_ROW || r == SQLITE_DONE ? 0 : -1;
+	return r == SQLITE_ROW ? 1 : r == SQLITE_DONE ? 0 : -1;
 }
 
-static int
-recovered_put(struct store *s, int t, const char *id, uint64_t origin, uint64_t version,
+int
+sq_recovered_put(void *b, int t, const char *id, uint64_t origin, uint64_t version,
     const char *device_id)
 {
-	sqlite3_stmt *st = s->recovered_put;
+	struct store *s = b;
+	sqlite3_stmt *st;
 	int r;
 
-	if (st == NULL && (st = s->recovered_put = db_prepare(s->db,
+	if ((st = db_kept(s->db, &s->recovered_put,
 	    "INSERT OR REPLACE INTO recovered (tbl, row_id, origin, version, device_id)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5)")) == NULL)
 		return -1;
@@ -142,17 +137,12 @@ recovered_put(struct store *s, int t, const char *id, uint64_t origin, uint64_t 
 	return r == SQLITE_DONE ? 0 : -1;
 }
 
-/*
- * Whether the device already queued this copy of the row (the same
- * version), settled or not: a repeated recovery does not queue it again.
- * 1 yes, 0 no, -1 on error.
- */
-static int
-recovered_queued(struct store *s, const char *device_id, int t, const char *id,
-    uint64_t version)
+int
+sq_recovered_queued(void *b, const char *device_id, int t, const char *id, uint64_t origin)
 {
+	struct store *s = b;
 	sqlite3_stmt *st;
-	int r, found;
+	int r;
 
 	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM recovered_conflict WHERE device_id = ?1 AND"
 	    " tbl = ?2 AND row_id = ?3 AND origin = ?4", -1, &st, NULL) != SQLITE_OK)
@@ -160,17 +150,17 @@ recovered_queued(struct store *s, const char *device_id, int t, const char *id,
 	sqlite3_bind_text(st, 1, device_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, t);
 	sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)version);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)origin);
 	r = sqlite3_step(st);
-	found = r == SQLITE_ROW;
 	sqlite3_finalize(st);
-	return r == SQLITE_ROW || r == SQLITE_DONE ? found : -1;
+	return r == SQLITE_ROW ? 1 : r == SQLITE_DONE ? 0 : -1;
 }
 
-static int
-recovered_queued_put(struct store *s, const char *device_id, int t, const char *id,
-    uint64_t version, const char *cid)
+int
+sq_recovered_queued_put(void *b, const char *device_id, int t, const char *id, uint64_t origin,
+    const char *conflict_id)
 {
+	struct store *s = b;
 	sqlite3_stmt *st;
 	int r;
 
@@ -180,356 +170,18 @@ recovered_queued_put(struct store *s, const char *device_id, int t, const char *
 	sqlite3_bind_text(st, 1, device_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, t);
 	sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)version);
-	sqlite3_bind_text(st, 5, cid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)origin);
+	sqlite3_bind_text(st, 5, conflict_id, -1, SQLITE_STATIC);
 	r = sqlite3_step(st);
 	sqlite3_finalize(st);
 	return r == SQLITE_DONE ? 0 : -1;
 }
 
-enum rec_outcome { REC_APPLIED, REC_KNOWN, REC_CONFLICT, REC_REJECTED, REC_ERROR };
-
-/* The change that makes the server's row r (of table t) what the replica sent. */
-struct rec_change {
-	Tongxin__Change c;
-	uint32_t cols[MAX_COLS];
-	Tongxin__Value *vals[MAX_COLS];
-	Tongxin__Value *before[MAX_COLS];
-	int force;   /* an update bringing back a row the restored server has deleted */
-};
-
-/*
- * Fill rc with the change from the server's row r (absent, live or deleted)
- * to the replica's row in: the columns that differ, or with full every
- * column (a copy kept whole, compared with nothing). 0 when there is
- * nothing to change.
- */
-static int
-rec_change_build(const Tongxin__Row *in, struct srow *r, struct rec_change *rc, int full)
+int
+sq_recovery_add(void *b, const char *device_id, const char *epoch,
+    const struct sto_recovery *add, int done)
 {
-	const struct table_def *td = &schema_tables[in->table];
-	size_t n = 0;
-
-	memset(rc, 0, sizeof *rc);
-	tongxin__change__init(&rc->c);
-	rc->c.table = in->table;
-	rc->c.row_id = in->row_id;
-	if (!r->exists) {
-		if (in->deleted)
-			return 0;   /* (a row that does not exist is never out of scope) */
-		rc->c.op = TONGXIN__CHANGE__OP__OP_INSERT;
-		for (int k = 0; k < td->ncols; k++) {
-			rc->cols[n] = (uint32_t)k;
-			rc->vals[n++] = in->values[k];
-		}
-	} else if (in->deleted) {
-		if (r->deleted && !full)
-			return 0;
-		rc->c.op = TONGXIN__CHANGE__OP__OP_DELETE;
-		for (int k = 0; k < td->ncols; k++) {
-			rc->cols[n] = (uint32_t)k;
-			rc->vals[n] = &r->v[k];
-			rc->before[n++] = &r->v[k];
-		}
-	} else {
-		rc->c.op = TONGXIN__CHANGE__OP__OP_UPDATE;
-		rc->force = r->deleted;
-		for (int k = 0; k < td->ncols; k++) {
-			if (!full && !r->deleted && value_eq(&r->v[k], in->values[k]))
-				continue;
-			rc->cols[n] = (uint32_t)k;
-			rc->vals[n] = in->values[k];
-			rc->before[n++] = &r->v[k];
-		}
-		if (n == 0 && !full)
-			return 0;
-	}
-	rc->c.cols = rc->cols;
-	rc->c.n_cols = n;
-	rc->c.values = rc->vals;
-	rc->c.n_values = n;
-	if (rc->c.op != TONGXIN__CHANGE__OP__OP_INSERT) {
-		rc->c.before = rc->before;
-		rc->c.n_before = n;
-	}
-	return 1;
-}
-
-/* Log a refused or queued row once, naming the device and the row (never its values). */
-static void
-rec_note(const struct store_actor *who, const Tongxin__Row *in, const char *what,
-    const struct reason *why)
-{
-	char en[REASON_TEXT_MAX];
-
-	reason_text(why, REASON_EN, en, sizeof en);
-	/* Outside the device's organisation: a security event (warning), as on the push path. */
-	(why->code == R_UNSEEN_ROW || why->code == R_UNSEEN_REF || why->code == R_MOVE_OUT ?
-	    log_warnx : log_info)("store: recovery from %s: %s/%s (version %llu) %s: %s",
-	    who->device_name ? who->device_name : who->device_id,
-	    in->table < TBL_COUNT ? schema_tables[in->table].name : "?", in->row_id,
-	    (unsigned long long)in->version, what, en);
-}
-
-/* Whether a transfer row (table TBL_TRANSFER, all columns) is still a request. */
-static int
-transfer_requested(const Tongxin__Row *in)
-{
-	int c = schema_col_index(&schema_tables[TBL_TRANSFER], "status");
-	return c >= 0 && (size_t)c < in->n_values &&
-	    in->values[c]->kind_case == TONGXIN__VALUE__KIND_S &&
-	    strcmp(in->values[c]->s, "requested") == 0;
-}
-
-/*
- * A transfer decided after the backup (accepted, refused, withdrawn) that
- * the restored server never saw comes back as the record it is: the rules
- * for a new request (its status, a member the device holds in the sending
- * organisation) are for requests, and the member's move comes back with
- * the member's own row. The row is checked (shape, values, both
- * organisations, the device's scope) and written and audited as an insert.
- * Only a street administrator's device takes this path (recover_row).
- */
-static enum ch_result
-recover_transfer_record(struct store *s, const struct store_actor *who, const Tongxin__Txn *tx,
-    const Tongxin__Change *c, struct txn_verdict *vd)
-{
-	struct srow w;
-	enum ch_result res;
-	int rc;
-
-	memset(&w, 0, sizeof w);
-	for (size_t i = 0; i < c->n_cols; i++)
-		w.v[c->cols[i]] = *c->values[i];   /* borrowed: not cleared */
-	if (validate_row_reason(TBL_TRANSFER, w.v, s->eng.today, &vd->why) != 0) {
-		snprintf(vd->kind, sizeof vd->kind, "invalid");
-		return CH_REJECTED;
-	}
-	if ((res = row_scopes(&s->eng, TBL_TRANSFER, w.v, w.scope, w.scope2, vd)) != CH_APPLIED)
-		return res;
-	if (!in_scope(w.scope, who->scope) && !in_scope(w.scope2, who->scope))
-		return refuse_unseen(vd, &schema_tables[TBL_TRANSFER], NULL, c->row_id);
-	w.version = ++s->version;
-	w.hlc = tx->hlc;
-	snprintf(w.device, sizeof w.device, "%s", who->device_id);
-	rc = row_write(s, TBL_TRANSFER, c->row_id, &w, 1);
-	if (rc != SQLITE_DONE) {
-		s->version--;
-		if ((rc & 0xff) != SQLITE_CONSTRAINT)
-			return CH_ERROR;
-		snprintf(vd->kind, sizeof vd->kind, "invalid");
-		reason_set(&vd->why, R_ID_IN_USE, "transfer", c->row_id);
-		return CH_REJECTED;
-	}
-	if (audit_change(&s->eng, who, tx, c, w.version, "insert") != 0)
-		return CH_ERROR;
-	vd->version = w.version;
-	return CH_APPLIED;
-}
-
-/* One recovered row, inside the caller's transaction. */
-static enum rec_outcome
-recover_row(struct store *s, const struct store_actor *who, const Tongxin__Row *in)
-{
-	const struct store_epoch *e = &s->epoch;
-	Tongxin__Txn tx = TONGXIN__TXN__INIT;
-	Tongxin__Change *cp;
-	struct txn_verdict vd;
-	struct lww_note note;
-	struct rec_change rc;
-	struct recovered rec;
-	struct srow r;
-	enum ch_result res;
-	enum rec_outcome out;
-	uint64_t version0 = s->version;
-	int as_restored, queued, out_of_scope;
-	char cid[ID_TEXT_LEN + 1], n[24];
-
-	memset(&vd, 0, sizeof vd);
-	memset(&r, 0, sizeof r);
-	vd.table = -1;
-	/* The shape first: a recovered row is as bounded as a pushed change. */
-	if (in->table >= TBL_COUNT || !id_valid(in->row_id) || in->version <= e->restored_version ||
-	    in->version >= e->version_floor ||
-	    (!in->deleted && in->n_values != (size_t)schema_tables[in->table].ncols) ||
-	    (in->deleted && in->n_values != 0)) {
-		char v[24];
-		reason_set(&vd.why, R_RECOVER_SHAPE,
-		    in->table < TBL_COUNT ? schema_tables[in->table].name : reason_num(n, in->table),
-		    reason_num(v, (long long)in->version));
-		rec_note(who, in, "refused", &vd.why);
-		return REC_REJECTED;
-	}
-	if (row_load(s, (int)in->table, in->row_id, &r) != 0)
-		return REC_ERROR;
-	/*
-	 * Scope before anything is said about the row: a device learns nothing
-	 * outside it. A copy of a row outside its organisation on the restored
-	 * server (a member that moved to it after the backup, or a forgery) is
-	 * compared with nothing and kept whole for the street: the answer is
-	 * the same whatever it holds.
-	 */
-	out_of_scope = r.exists && !in_scope(r.scope, who->scope) &&
-	    !in_scope(r.scope2, who->scope);
-	if (out_of_scope) {
-		rec_change_build(in, &r, &rc, 1);
-		goto build;
-	}
-	if (recovered_get(s, (int)in->table, in->row_id, &rec) != 0) {
-		srow_clear(&r);
-		return REC_ERROR;
-	}
-	/*
-	 * Untouched since the restore, or since it was recovered from an older
-	 * version: the copy from the later version wins. Changed since: both
-	 * kept for the street.
-	 */
-	if (rec.found && in->version <= rec.origin) {
-		/* Recovered from this version or a later one: the server has it, and maybe more since. */
-		srow_clear(&r);
-		return REC_KNOWN;
-	}
-	as_restored = !r.exists || r.version <= e->restored_version ||
-	    (rec.found && r.version == rec.version);
-	if (!rec_change_build(in, &r, &rc, 0)) {
-		/*
-		 * The server holds this state already. Where it holds it as
-		 * restored, remember the version it was confirmed at: an older
-		 * copy from another device must not replace it later.
-		 */
-		out = REC_KNOWN;
-		if (r.exists && as_restored && recovered_put(s, (int)in->table, in->row_id,
-		    in->version, r.version, who->device_id) != 0)
-			out = REC_ERROR;
-		srow_clear(&r);
-		return out;
-	}
-build:
-	cp = &rc.c;
-	tx.hlc = s->eng.hlc;
-	tx.local_time_ms = now_ms();
-	tx.operator_name = (char *)(who->operator_name ? who->operator_name : "");
-	tx.changes = &cp;
-	tx.n_changes = 1;
-	/*
-	 * A recovered change has no sequence of its device: it carries the
-	 * version it had before the restore (never 0, as txn_shape and a
-	 * resolution want), in the audit and the conflict queue alike.
-	 */
-	tx.seq = in->version;
-	res = txn_shape(&tx, &vd);
-	if (res != CH_APPLIED) {
-		rec_note(who, in, "refused", &vd.why);
-		srow_clear(&r);
-		return REC_REJECTED;
-	}
-	if (out_of_scope) {
-		memset(&vd, 0, sizeof vd);
-		refuse_unseen(&vd, &schema_tables[in->table], NULL, in->row_id);
-		goto queue;
-	}
-	if (!as_restored) {
-		snprintf(vd.kind, sizeof vd.kind, "recovered");
-		reason_set(&vd.why, R_RECOVERED, schema_tables[in->table].name, in->row_id,
-		    reason_num(n, (long long)in->version));
-		goto queue;
-	}
-	memset(&note, 0, sizeof note);
-	memset(&vd, 0, sizeof vd);
-	vd.table = (int)in->table;
-	snprintf(vd.row_id, sizeof vd.row_id, "%s", in->row_id);
-	if (step_once(s->sp_begin) != 0) {
-		srow_clear(&r);
-		return REC_ERROR;
-	}
-	switch (rc.c.op) {
-	case TONGXIN__CHANGE__OP__OP_INSERT:
-		if (in->table != TBL_TRANSFER || transfer_requested(in))
-			res = apply_insert(&s->eng, who, &tx, cp, &vd);
-		else if (who->role != NULL && strcmp(who->role, "admin") == 0)
-			res = recover_transfer_record(s, who, &tx, cp, &vd);
-		else {
-			/* An office's copy of a decided transfer: kept for the street. */
-			snprintf(vd.kind, sizeof vd.kind, "recovered");
-			reason_set(&vd.why, R_RECOVERED_DECIDED, in->row_id);
-			res = CH_CONFLICT;
-		}
-		break;
-	case TONGXIN__CHANGE__OP__OP_DELETE:
-		res = apply_delete(&s->eng, who, &tx, cp, &vd, 0);
-		break;
-	default:
-		res = apply_update(&s->eng, who, &tx, cp, &vd, &note, rc.force);
-		break;
-	}
-	if (res == CH_APPLIED || res == CH_MERGED) {
-		struct srow now;
-		if (step_once(s->sp_release) != 0 || row_load(s, (int)in->table, in->row_id, &now) != 0)
-			goto fail;
-		out = recovered_put(s, (int)in->table, in->row_id, in->version, now.version,
-		    who->device_id) == 0 ? REC_APPLIED : REC_ERROR;
-		srow_clear(&now);
-		srow_clear(&r);
-		if (vd.have_server)
-			srow_clear(&vd.server);
-		return out;
-	}
-	if (step_once(s->sp_rollback) != 0 || step_once(s->sp_release) != 0)
-		goto fail;
-	s->version = version0;
-	if (res == CH_ERROR)
-		goto fail;
-queue:
-	/*
-	 * A copy the server does not take - a clash (a unique number, a
-	 * dissolved parent), a row changed since the restore, one a rule or
-	 * the scope refuses - is what a device held and the server had
-	 * acknowledged: kept whole in the conflict queue for the street, once.
-	 */
-	if ((queued = recovered_queued(s, who->device_id, (int)in->table, in->row_id,
-	    in->version)) != 0) {
-		if (vd.have_server)
-			srow_clear(&vd.server);
-		srow_clear(&r);
-		return queued < 0 ? REC_ERROR : REC_KNOWN;
-	}
-	if ((queued = conflict_queue_full(&s->eng, who->device_id)) != 0) {
-		if (queued > 0) {
-			reason_set(&vd.why, R_QUEUE_FULL, reason_num(n, (long long)s->eng.max_open_conflicts));
-			rec_note(who, in, "refused", &vd.why);
-		}
-		if (vd.have_server)
-			srow_clear(&vd.server);
-		srow_clear(&r);
-		return queued > 0 ? REC_REJECTED : REC_ERROR;
-	}
-	/* The server's row for the record (a copy: the change's values point into r). */
-	if (!vd.have_server && r.exists)
-		vd.have_server = row_load(s, (int)in->table, in->row_id, &vd.server) == 0;
-	vd.table = (int)in->table;
-	snprintf(vd.row_id, sizeof vd.row_id, "%s", in->row_id);
-	out = conflict_record(&s->eng, who, &tx, NULL, &vd, "open", NULL, cid) == 0 &&
-	    recovered_queued_put(s, who->device_id, (int)in->table, in->row_id, in->version,
-	    cid) == 0 ? REC_CONFLICT : REC_ERROR;
-	if (out == REC_CONFLICT)
-		rec_note(who, in, "queued as conflict", &vd.why);
-	if (vd.have_server)
-		srow_clear(&vd.server);
-	srow_clear(&r);
-	return out;
-fail:
-	s->version = version0;
-	if (vd.have_server)
-		srow_clear(&vd.server);
-	srow_clear(&r);
-	return REC_ERROR;
-}
-
-/* Add this request's counts to the device's recovery record; finish it with done. */
-static int
-recovery_record(struct store *s, const char *device_id, const Tongxin__RecoverResponse *o,
-    int done)
-{
+	struct store *s = b;
 	sqlite3_stmt *st;
 	int r;
 
@@ -542,40 +194,41 @@ recovery_record(struct store *s, const char *device_id, const Tongxin__RecoverRe
 	    -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_text(st, 1, device_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, s->epoch.epoch, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, epoch, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now_ms());
 	if (done)
 		sqlite3_bind_int64(st, 4, now_ms());
 	else
 		sqlite3_bind_null(st, 4);
-	sqlite3_bind_int64(st, 5, o->applied);
-	sqlite3_bind_int64(st, 6, o->known);
-	sqlite3_bind_int64(st, 7, o->conflicts);
-	sqlite3_bind_int64(st, 8, o->rejected);
+	sqlite3_bind_int64(st, 5, add->applied);
+	sqlite3_bind_int64(st, 6, add->known);
+	sqlite3_bind_int64(st, 7, add->conflicts);
+	sqlite3_bind_int64(st, 8, add->rejected);
 	r = sqlite3_step(st);
 	sqlite3_finalize(st);
 	return r == SQLITE_DONE ? 0 : -1;
 }
 
-/* The device's recovery totals in this epoch; 1 when finished, 0 when not, -1 on error. */
-static int
-recovery_totals(struct store *s, const char *device_id, Tongxin__RecoverResponse *t)
+int
+sq_recovery_get(void *b, const char *device_id, const char *epoch, struct sto_recovery *out)
 {
+	struct store *s = b;
 	sqlite3_stmt *st;
 	int r, finished = 0;
 
+	memset(out, 0, sizeof *out);
 	if (sqlite3_prepare_v2(s->db, "SELECT finished_at IS NOT NULL, applied, known, conflicts,"
 	    " rejected FROM recovery WHERE device_id = ?1 AND epoch = ?2", -1, &st,
 	    NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_text(st, 1, device_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, s->epoch.epoch, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, epoch, -1, SQLITE_STATIC);
 	if ((r = sqlite3_step(st)) == SQLITE_ROW) {
 		finished = sqlite3_column_int(st, 0);
-		t->applied = (uint32_t)sqlite3_column_int64(st, 1);
-		t->known = (uint32_t)sqlite3_column_int64(st, 2);
-		t->conflicts = (uint32_t)sqlite3_column_int64(st, 3);
-		t->rejected = (uint32_t)sqlite3_column_int64(st, 4);
+		out->applied = (uint32_t)sqlite3_column_int64(st, 1);
+		out->known = (uint32_t)sqlite3_column_int64(st, 2);
+		out->conflicts = (uint32_t)sqlite3_column_int64(st, 3);
+		out->rejected = (uint32_t)sqlite3_column_int64(st, 4);
 	}
 	sqlite3_finalize(st);
 	return r == SQLITE_ROW || r == SQLITE_DONE ? finished : -1;
@@ -586,20 +239,9 @@ store_recover(struct store *s, const struct store_actor *who,
     const Tongxin__RecoverRequest *req, Tongxin__RecoverResponse **out, char *err,
     size_t errlen)
 {
-	Tongxin__RecoverResponse *o, totals = TONGXIN__RECOVER_RESPONSE__INIT;
-	uint64_t saved_version = s->version;
-	int finished;
-
 	*out = NULL;
-	if (s->epoch.restored_version == 0 || s->epoch.version_floor == 0) {
-		snprintf(err, errlen, "this server's database was never restored: nothing to recover");
-		return -1;
-	}
-	if (strcmp(req->epoch, s->epoch.epoch) != 0) {
-		snprintf(err, errlen, "the server's epoch is no longer the one recovered into; "
-		    "sync again");
-		return -1;
-	}
+	if (s->epoch.restored_version == 0 || strcmp(req->epoch, s->epoch.epoch) != 0)
+		return engine_recover(&s->eng, &s->epoch, who, req, out, err, errlen);
 	/*
 	 * A device enrolled after the restore holds nothing the restore lost:
 	 * its (empty) recovery is finished at once, and rows from it are forged.
@@ -629,61 +271,7 @@ store_recover(struct store *s, const struct store_actor *who,
 			return 0;
 		}
 	}
-	if (req->n_rows > RECOVER_MAX_ROWS) {
-		snprintf(err, errlen, "a recovery request may carry at most %d rows", RECOVER_MAX_ROWS);
-		return -1;
-	}
-	if ((o = malloc(sizeof *o)) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	tongxin__recover_response__init(o);
-	today_str(s->eng.today);
-	if (db_exec(s->db, "BEGIN IMMEDIATE", err, errlen) != 0)
-		goto fail;
-	s->org_gen++;
-	/* A device that finished takes no more: it was told, and adopted the epoch. */
-	if ((finished = recovery_totals(s, who->device_id, &totals)) < 0)
-		goto rollback;
-	if (!finished) {
-		for (size_t i = 0; i < req->n_rows; i++) {
-			switch (recover_row(s, who, req->rows[i])) {
-			case REC_APPLIED: o->applied++; break;
-			case REC_KNOWN: o->known++; break;
-			case REC_CONFLICT: o->conflicts++; break;
-			case REC_REJECTED: o->rejected++; break;
-			default:
-				snprintf(err, errlen, "cannot recover a row: %s", sqlite3_errmsg(s->db));
-				goto rollback;
-			}
-		}
-		if (recovery_record(s, who->device_id, o, req->done) != 0)
-			goto rollback;
-	}
-	if (store_save_version(s) != 0 || db_exec(s->db, "COMMIT", err, errlen) != 0)
-		goto rollback;
-	if (finished) {
-		*o = totals;
-		o->finished = 1;
-	} else if (req->done) {
-		Tongxin__RecoverResponse sum = TONGXIN__RECOVER_RESPONSE__INIT;
-		if (recovery_totals(s, who->device_id, &sum) > 0)
-			log_info("store: %s finished its recovery after the restore: %u rows "
-			    "written, %u known, %u queued as conflicts, %u refused",
-			    who->device_name ? who->device_name : who->device_id, sum.applied,
-			    sum.known, sum.conflicts, sum.rejected);
-		o->finished = 1;
-	}
-	*out = o;
-	return 0;
-rollback:
-	db_exec(s->db, "ROLLBACK", NULL, 0);
-	s->version = saved_version;
-fail:
-	tongxin__recover_response__free_unpacked(o, NULL);
-	if (err[0] == '\0')
-		snprintf(err, errlen, "internal error: %s", sqlite3_errmsg(s->db));
-	return -1;
+	return engine_recover(&s->eng, &s->epoch, who, req, out, err, errlen);
 }
 
 /* --- restore ------------------------------------------------------------- */

@@ -1554,6 +1554,12 @@ const struct sto_ops sto_sqlite_ops = {
 	.conflict_put = sq_conflict_put,
 	.conflict_open_count = sq_conflict_open_count,
 	.reused_find = sq_reused_find,
+	.recovered_get = sq_recovered_get,
+	.recovered_put = sq_recovered_put,
+	.recovered_queued = sq_recovered_queued,
+	.recovered_queued_put = sq_recovered_queued_put,
+	.recovery_add = sq_recovery_add,
+	.recovery_get = sq_recovery_get,
 	.conflict_get = sq_conflict_get,
 	.conflict_settle = sq_conflict_settle,
 };

@@ -28,6 +28,27 @@ struct mem_dev {
 	char org_code[65];
 };
 
+/* The recovery's records (sto_ops.recovered_get ... recovery_get): flat, no pointers. */
+struct mem_recovered {
+	int t;
+	char id[ID_TEXT_LEN + 1];
+	uint64_t origin, version;
+	char device_id[40];
+};
+struct mem_recq {
+	char device_id[40];
+	int t;
+	char id[ID_TEXT_LEN + 1];
+	uint64_t origin;
+	char conflict_id[ID_TEXT_LEN + 1];
+};
+struct mem_recovery {
+	char device_id[40];
+	char epoch[40];
+	int finished;
+	struct sto_recovery n;
+};
+
 /* Everything a transaction may change: what a snapshot copies. */
 struct mem_state {
 	struct mem_row *rows;
@@ -40,6 +61,12 @@ struct mem_state {
 	size_t ntxn, captxn;
 	struct mem_conflict *conf;
 	size_t nconf, capconf;
+	struct mem_recovered *rec;
+	size_t nrec, caprec;
+	struct mem_recq *recq;
+	size_t nrecq, caprecq;
+	struct mem_recovery *recov;
+	size_t nrecov, caprecov;
 	uint64_t version;
 };
 
@@ -120,6 +147,9 @@ state_free(struct mem_state *s)
 	free(s->evict);
 	free(s->txn);
 	free(s->conf);
+	free(s->rec);
+	free(s->recq);
+	free(s->recov);
 	memset(s, 0, sizeof *s);
 }
 
@@ -141,7 +171,19 @@ state_copy(struct mem_state *dst, const struct mem_state *src)
 	COPY_ARRAY(evict, nevict, capevict);
 	COPY_ARRAY(txn, ntxn, captxn);
 	COPY_ARRAY(conf, nconf, capconf);
+	COPY_ARRAY(rec, nrec, caprec);
+	COPY_ARRAY(recq, nrecq, caprecq);
+	COPY_ARRAY(recov, nrecov, caprecov);
 #undef COPY_ARRAY
+#define COPY_FLAT(f, n) do { \
+		if (src->n) \
+			memcpy(dst->f, src->f, src->n * sizeof *dst->f); \
+		dst->n = src->n; \
+	} while (0)
+	COPY_FLAT(rec, nrec);
+	COPY_FLAT(recq, nrecq);
+	COPY_FLAT(recov, nrecov);
+#undef COPY_FLAT
 	for (size_t i = 0; i < src->nrows; i++) {
 		dst->rows[i].t = src->rows[i].t;
 		memcpy(dst->rows[i].id, src->rows[i].id, sizeof dst->rows[i].id);
@@ -903,6 +945,136 @@ m_reused_find(void *b, const char *device_id, uint64_t seq, const uint8_t digest
 	return 0;
 }
 
+/* --- recovery after a restore: three small tables, as store_restore.c's --- */
+
+static int
+m_recovered_get(void *b, int t, const char *id, uint64_t *origin, uint64_t *version)
+{
+	struct mem_sto *m = b;
+
+	for (size_t i = 0; i < m->cur.nrec; i++) {
+		const struct mem_recovered *x = &m->cur.rec[i];
+		if (x->t == t && strcmp(x->id, id) == 0) {
+			*origin = x->origin;
+			*version = x->version;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int
+m_recovered_put(void *b, int t, const char *id, uint64_t origin, uint64_t version,
+    const char *device_id)
+{
+	struct mem_sto *m = b;
+	struct mem_recovered *x = NULL;
+
+	if (writable(m, "recovered_put") != 0)
+		return -1;
+	/* (t, id) is the key: a second put replaces. */
+	for (size_t i = 0; i < m->cur.nrec && x == NULL; i++)
+		if (m->cur.rec[i].t == t && strcmp(m->cur.rec[i].id, id) == 0)
+			x = &m->cur.rec[i];
+	if (x == NULL) {
+		if (grow(&m->cur.rec, &m->cur.caprec, m->cur.nrec, sizeof *m->cur.rec) != 0)
+			return -1;
+		x = &m->cur.rec[m->cur.nrec++];
+	}
+	memset(x, 0, sizeof *x);
+	x->t = t;
+	cpy(x->id, sizeof x->id, id);
+	x->origin = origin;
+	x->version = version;
+	cpy(x->device_id, sizeof x->device_id, device_id);
+	return 0;
+}
+
+static int
+m_recovered_queued(void *b, const char *device_id, int t, const char *id, uint64_t origin)
+{
+	struct mem_sto *m = b;
+
+	for (size_t i = 0; i < m->cur.nrecq; i++) {
+		const struct mem_recq *x = &m->cur.recq[i];
+		if (x->t == t && x->origin == origin && strcmp(x->id, id) == 0 &&
+		    strcmp(x->device_id, device_id) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+m_recovered_queued_put(void *b, const char *device_id, int t, const char *id, uint64_t origin,
+    const char *conflict_id)
+{
+	struct mem_sto *m = b;
+	struct mem_recq *x;
+
+	if (writable(m, "recovered_queued_put") != 0)
+		return -1;
+	if (m_recovered_queued(b, device_id, t, id, origin))
+		return 0;   /* INSERT OR IGNORE */
+	if (grow(&m->cur.recq, &m->cur.caprecq, m->cur.nrecq, sizeof *m->cur.recq) != 0)
+		return -1;
+	x = &m->cur.recq[m->cur.nrecq++];
+	memset(x, 0, sizeof *x);
+	cpy(x->device_id, sizeof x->device_id, device_id);
+	x->t = t;
+	cpy(x->id, sizeof x->id, id);
+	x->origin = origin;
+	cpy(x->conflict_id, sizeof x->conflict_id, conflict_id);
+	return 0;
+}
+
+static struct mem_recovery *
+recovery_of(struct mem_sto *m, const char *device_id, const char *epoch)
+{
+	for (size_t i = 0; i < m->cur.nrecov; i++)
+		if (strcmp(m->cur.recov[i].device_id, device_id) == 0 &&
+		    strcmp(m->cur.recov[i].epoch, epoch) == 0)
+			return &m->cur.recov[i];
+	return NULL;
+}
+
+static int
+m_recovery_add(void *b, const char *device_id, const char *epoch,
+    const struct sto_recovery *add, int done)
+{
+	struct mem_sto *m = b;
+	struct mem_recovery *x;
+
+	if (writable(m, "recovery_add") != 0)
+		return -1;
+	if ((x = recovery_of(m, device_id, epoch)) == NULL) {
+		if (grow(&m->cur.recov, &m->cur.caprecov, m->cur.nrecov, sizeof *m->cur.recov) != 0)
+			return -1;
+		x = &m->cur.recov[m->cur.nrecov++];
+		memset(x, 0, sizeof *x);
+		cpy(x->device_id, sizeof x->device_id, device_id);
+		cpy(x->epoch, sizeof x->epoch, epoch);
+	}
+	x->n.applied += add->applied;
+	x->n.known += add->known;
+	x->n.conflicts += add->conflicts;
+	x->n.rejected += add->rejected;
+	if (done)
+		x->finished = 1;
+	return 0;
+}
+
+static int
+m_recovery_get(void *b, const char *device_id, const char *epoch, struct sto_recovery *out)
+{
+	struct mem_recovery *x = recovery_of(b, device_id, epoch);
+
+	memset(out, 0, sizeof *out);
+	if (x == NULL)
+		return 0;
+	*out = x->n;
+	return x->finished;
+}
+
 const struct sto_ops mem_sto_ops = {
 	.name = "memory",
 	.errmsg = m_errmsg,
@@ -930,6 +1102,12 @@ const struct sto_ops mem_sto_ops = {
 	.conflict_get = m_conflict_get,
 	.conflict_settle = m_conflict_settle,
 	.reused_find = m_reused_find,
+	.recovered_get = m_recovered_get,
+	.recovered_put = m_recovered_put,
+	.recovered_queued = m_recovered_queued,
+	.recovered_queued_put = m_recovered_queued_put,
+	.recovery_add = m_recovery_add,
+	.recovery_get = m_recovery_get,
 };
 
 /* --- life and accessors --------------------------------------------------- */
