@@ -1,0 +1,692 @@
+/*
+ * test_pg_sto.c - the PostgreSQL store (server/store_pg.c) against a real
+ * server: tests/it_pg_sto.sh starts a private cluster and runs
+ *
+ *   test_pg_sto URI
+ *
+ * on its database (emptied here first). What it holds the store to:
+ *   - open: create makes the schema once (a second create is refused and
+ *     changes nothing), open without create checks it, an empty database
+ *     is refused; the connection commits synchronously;
+ *   - the storage contract of sto.h through the operations table alone
+ *     (as test_engine's sto_contract), with the one difference this store
+ *     declares: versions taken by a rolled back transaction or savepoint
+ *     are not given back (gaps), but stay above every version handed out;
+ *   - a row's values and bookkeeping come back as written (text, Chinese,
+ *     NULL, integers), the reason codes and digests of txn_log and
+ *     conflicts too, and conflict_get gives both sides;
+ *   - unique clashes: SQLSTATE 23505 on the primary key is STO_DUP_ID, on
+ *     a unique index STO_UNIQUE, for an insert and for an update, and the
+ *     transaction goes on and commits what else it wrote;
+ *   - two connections: row_load in a write transaction holds the row until
+ *     commit (the second waits, then reads the first's write); two inserts
+ *     of one id end as STO_DUP_ID for the second;
+ *   - the in-flight bound (pg_sto_safe_version): never at or past a version
+ *     whose transaction is open on another connection, even when later
+ *     versions have committed; past it once that transaction commits or
+ *     rolls back.
+ * Exit status 0 when every check passed.
+ */
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "engine.h"
+#include "ids.h"
+#include "reason.h"
+#include "schema.h"
+#include "store_pg.h"
+#include "value.h"
+
+static const char *uri;
+static int failures, checks;
+
+static void
+check(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+check(int ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	checks++;
+	if (ok)
+		return;
+	failures++;
+	fprintf(stderr, "FAIL: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+}
+
+/* Setup failures end the run. */
+#define MUST(cond, ...) do { if (!(cond)) { fprintf(stderr, "FATAL %s:%d: ", __FILE__, \
+	__LINE__); fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); exit(1); } } while (0)
+
+static void
+report(int before, const char *what)
+{
+	printf("%s - %s\n", failures == before ? "ok" : "not ok", what);
+	fflush(stdout);
+}
+
+static int64_t
+ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Run SQL without parameters on a connection of the test's own (set-up only). */
+static void
+raw(PGconn *c, const char *sql)
+{
+	PGresult *r = PQexec(c, sql);
+
+	MUST(PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK,
+	    "%s: %s", sql, PQresultErrorMessage(r));
+	PQclear(r);
+}
+
+static void
+quiet(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg;
+}
+
+/* An empty database: the public schema dropped and made again. */
+static void
+empty_database(void)
+{
+	PGconn *c = PQconnectdb(uri);
+
+	MUST(PQstatus(c) == CONNECTION_OK, "connect: %s", PQerrorMessage(c));
+	PQsetNoticeProcessor(c, quiet, NULL);
+	raw(c, "DROP SCHEMA public CASCADE");
+	raw(c, "CREATE SCHEMA public");
+	PQfinish(c);
+}
+
+static int
+col_of(int t, const char *name)
+{
+	int c = schema_col_index(&schema_tables[t], name);
+
+	MUST(c >= 0, "no column %s.%s", schema_tables[t].name, name);
+	return c;
+}
+
+/* An organisation row: code, scope; deleted and dissolved as given. */
+static void
+c_org(struct srow *r, const char *code, const char *scope, int deleted, int dissolved,
+    uint64_t version)
+{
+	memset(r, 0, sizeof *r);
+	value_set_text(&r->v[col_of(TBL_ORG, "code")], code);
+	value_set_text(&r->v[col_of(TBL_ORG, "name")], code);
+	value_set_text(&r->v[col_of(TBL_ORG, "kind")], "branch");
+	value_set_int(&r->v[col_of(TBL_ORG, "dissolved")], dissolved);
+	snprintf(r->scope, sizeof r->scope, "%s", scope);
+	r->deleted = deleted;
+	r->version = version;
+	snprintf(r->device, sizeof r->device, "dev-contract");
+}
+
+static struct pg_sto *
+must_open(int create)
+{
+	char err[512] = "";
+	struct pg_sto *p = pg_sto_open(uri, create, err, sizeof err);
+
+	MUST(p != NULL, "pg_sto_open(create %d): %s", create, err);
+	return p;
+}
+
+/* A single text value from SQL on the store's own connection ("" when NULL). */
+static void
+sql1(struct pg_sto *p, const char *sql, const char *arg, char *out, size_t cap)
+{
+	PGresult *r = PQexecParams(pg_sto_conn(p), sql, arg ? 1 : 0, NULL, &arg, NULL, NULL, 0);
+
+	MUST(PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1, "%s: %s", sql,
+	    PQresultErrorMessage(r));
+	snprintf(out, cap, "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+}
+
+/* --- open ------------------------------------------------------------------- */
+
+static void
+t_open(void)
+{
+	int before = failures;
+	char err[512] = "", got[64];
+	struct pg_sto *p;
+
+	empty_database();
+	p = pg_sto_open(uri, 0, err, sizeof err);
+	check(p == NULL && strstr(err, "not a tongxind database") != NULL,
+	    "an empty database is refused without create: %s", err);
+	pg_sto_close(p);
+	p = must_open(1);
+	sql1(p, "SELECT current_setting('synchronous_commit')", NULL, got, sizeof got);
+	check(strcmp(got, "on") == 0, "the store's connection commits synchronously: %s", got);
+	pg_sto_close(p);
+	err[0] = '\0';
+	p = pg_sto_open(uri, 1, err, sizeof err);
+	check(p == NULL && strstr(err, "42P07") != NULL,
+	    "a second create is refused (42P07): %s", err);
+	pg_sto_close(p);
+	p = must_open(0);
+	sql1(p, "SELECT count(*) FROM meta", NULL, got, sizeof got);
+	check(strcmp(got, "1") == 0, "the refused create changed nothing (meta rows: %s)", got);
+	sql1(p, "SELECT value FROM meta WHERE key = $1", "schema", got, sizeof got);
+	check(got[0] != '\0', "meta names the schema");
+	pg_sto_close(p);
+	report(before, "open: create once, then check; an empty database refused; synchronous commit");
+}
+
+/* --- the contract --------------------------------------------------------------- */
+
+/* test_engine's sto_contract, with versions that are not given back (gaps). */
+static void
+t_contract(const struct sto_ops *o, struct pg_sto *b)
+{
+	int before = failures;
+	char err[256] = "", a[ID_TEXT_LEN + 1], bb[ID_TEXT_LEN + 1], c[ID_TEXT_LEN + 1];
+	char got[ID_TEXT_LEN + 1], scope[SCOPE_MAX], cid[ID_TEXT_LEN + 1];
+	struct srow r;
+	struct sto_org org;
+	struct sto_ids ids = { 0 };
+	struct sto_logged lg;
+	struct reason none = { 0 };
+	uint8_t dg[32] = { 1, 2, 3 }, dg2[32] = { 9 };
+	uint64_t v, v2, v3, mx;
+	int64_t n;
+	Tongxin__Value code;
+	Tongxin__ConflictInfo *ci = NULL;
+
+	MUST(id_new(a) == 0 && id_new(bb) == 0 && id_new(c) == 0 && id_new(cid) == 0, "id_new");
+	check(o->begin(b, err, sizeof err) == 0, "begin: %s", err);
+	v = o->version_next(b);
+	check(v > 0, "a version");
+	c_org(&r, "K1", "/Z/K1/", 0, 0, v);
+	check(o->row_write(b, TBL_ORG, a, &r, 1) == STO_WRITTEN, "insert: %s", o->errmsg(b));
+	c_org(&r, "K0", "/Z/K0/", 0, 0, o->version_next(b));
+	check(o->row_write(b, TBL_ORG, a, &r, 1) == STO_DUP_ID, "an id twice is STO_DUP_ID");
+	c_org(&r, "K1", "/Z/K2/", 0, 0, o->version_next(b));
+	check(o->row_write(b, TBL_ORG, bb, &r, 1) == STO_UNIQUE,
+	    "a live row's unique value is STO_UNIQUE");
+	c_org(&r, "K1", "/Z/K2/", 1, 0, o->version_next(b));
+	check(o->row_write(b, TBL_ORG, bb, &r, 1) == STO_WRITTEN,
+	    "a deleted row may hold a live row's unique value: %s", o->errmsg(b));
+	c_org(&r, "K3", "/Z/K1/K3/", 0, 1, o->version_next(b));
+	check(o->row_write(b, TBL_ORG, c, &r, 1) == STO_WRITTEN, "insert a dissolved org");
+	check(o->commit(b, err, sizeof err) == 0, "commit after two clashes: %s", err);
+
+	check(o->ref_scope(b, TBL_ORG, a, scope, sizeof scope) == 1 && strcmp(scope, "/Z/K1/") == 0,
+	    "ref_scope of a live row: 1 and its scope");
+	check(o->ref_scope(b, TBL_ORG, bb, scope, sizeof scope) == 2, "deleted: 2");
+	check(o->ref_scope(b, TBL_ORG, c, scope, sizeof scope) == 2, "dissolved: 2");
+	check(o->ref_scope(b, TBL_ORG, cid, scope, sizeof scope) == 0, "none: 0");
+	check(o->org_get(b, bb, &org) == 1 && org.deleted && strcmp(org.kind, "branch") == 0,
+	    "org_get finds a deleted organisation and says so");
+	check(o->org_get(b, c, &org) == 1 && org.dissolved && !org.deleted, "org_get: dissolved");
+	check(o->org_get(b, cid, &org) == 0, "org_get: none");
+	value_set_text(&code, "K1");
+	check(o->unique_owner(b, TBL_ORG, col_of(TBL_ORG, "code"), &code, bb, got) == 1 &&
+	    strcmp(got, a) == 0, "unique_owner: the live holder");
+	check(o->unique_owner(b, TBL_ORG, col_of(TBL_ORG, "code"), &code, a, got) == 0,
+	    "unique_owner: not the row itself, nor a deleted one");
+	check(o->ids_where(b, TBL_ORG, col_of(TBL_ORG, "code"), "K1", 0, &ids) == 0 &&
+	    ids.n == 1 && strcmp(ids.id[0], a) == 0, "ids_where: live rows only");
+	sto_ids_free(&ids);
+	check(o->ids_where(b, TBL_ORG, col_of(TBL_ORG, "kind"), "branch", 1, &ids) == 0 &&
+	    ids.n == 1, "ids_where: at most max");
+	sto_ids_free(&ids);
+	check(o->ids_where(b, TBL_ORG, col_of(TBL_ORG, "dissolved"), "1", 0, &ids) == 0 &&
+	    ids.n == 1 && strcmp(ids.id[0], c) == 0, "ids_where on an integer column");
+	sto_ids_free(&ids);
+
+	/* A savepoint rolled back undoes every write; its versions stay taken. */
+	check(o->begin(b, err, sizeof err) == 0, "begin: %s", err);
+	check(o->sp_begin(b) == 0, "sp_begin");
+	v2 = o->version_next(b);
+	c_org(&r, "K9", "/Z/K9/", 0, 0, v2);
+	check(o->row_write(b, TBL_ORG, cid, &r, 1) == STO_WRITTEN, "insert in a savepoint");
+	c_org(&r, "K1", "/Y/", 0, 0, o->version_next(b));
+	check(o->row_write(b, TBL_ORG, a, &r, 0) == STO_WRITTEN, "update in a savepoint");
+	check(o->evict_put(b, v2, TBL_ORG, a, "/Z/K1/", "/Y/") == 0, "evict_put");
+	check(o->evict_find(b, TBL_ORG, a, "/Z/") == 1, "evict_find: a path under the scope");
+	check(o->evict_find(b, TBL_ORG, a, "/Z/K2/") == 0, "evict_find: another path");
+	check(o->evict_find(b, TBL_ORG, a, "/Z/K1") == 1, "evict_find: the scope itself");
+	{
+		struct sto_audit au = { .version = v2, .device_id = "dev-contract", .action = "insert",
+		    .table = TBL_ORG, .row_id = cid, .seq = 7 };
+		struct sto_txnlog tl = { .device_id = "dev-contract", .seq = 7, .status = 0,
+		    .why = &none, .digest = dg };
+		struct sto_conflict cf = { .id = cid, .device_id = "dev-contract", .seq = 8,
+		    .kind = "reused_seq", .reason = "r", .why = &none, .table = TBL_ORG, .row_id = a,
+		    .txn = (const uint8_t *)"", .txn_len = 0, .status = "open", .digest = dg2 };
+		check(o->audit_put(b, &au) == 0 && o->txn_put(b, &tl) == 0 &&
+		    o->conflict_put(b, &cf) == 0, "audit, txn_log and conflict puts: %s", o->errmsg(b));
+	}
+	check(o->txn_find(b, "dev-contract", 7, &lg) == 1 && lg.has_digest &&
+	    memcmp(lg.digest, dg, 32) == 0, "txn_find");
+	check(o->txn_seq_max(b, "dev-contract", &mx) == 0 && mx == 7, "txn_seq_max");
+	check(o->reused_find(b, "dev-contract", 8, dg2, &lg) == 1 &&
+	    strcmp(lg.conflict_id, cid) == 0 && lg.status == TONGXIN__TXN_RESULT__STATUS__CONFLICT,
+	    "reused_find by digest");
+	check(o->reused_find(b, "dev-contract", 8, dg, &lg) == 0, "reused_find: other digest");
+	check(o->conflict_open_count(b, "dev-contract", &n) == 0 && n == 1, "one open conflict");
+	check(o->sp_rollback(b) == 0 && o->sp_release(b) == 0, "sp_rollback, sp_release");
+	v3 = o->version_next(b);
+	check(v3 > v2 + 1, "versions after a rolled back savepoint: above every one handed out"
+	    " (%" PRIu64 " after %" PRIu64 ")", v3, v2 + 1);
+	check(o->row_load(b, TBL_ORG, cid, &r) == 0 && !r.exists, "the insert is undone");
+	srow_clear(&r);
+	check(o->row_load(b, TBL_ORG, a, &r) == 0 && r.exists && strcmp(r.scope, "/Z/K1/") == 0 &&
+	    r.version == v, "the update is undone");
+	srow_clear(&r);
+	check(o->evict_find(b, TBL_ORG, a, "/Z/") == 0, "the eviction is undone");
+	check(o->txn_find(b, "dev-contract", 7, &lg) == 0, "the txn_log entry is undone");
+	check(o->txn_seq_max(b, "dev-contract", &mx) == 0 && mx == 0, "txn_seq_max: none");
+	check(o->conflict_open_count(b, "dev-contract", &n) == 0 && n == 0, "the conflict is undone");
+	o->rollback(b);
+
+	/* A rollback undoes all; its versions stay taken. A conflict is settled once. */
+	check(o->begin(b, err, sizeof err) == 0, "begin: %s", err);
+	v2 = o->version_next(b);
+	check(v2 > v3, "versions after a rollback: above every one handed out");
+	{
+		struct sto_conflict cf = { .id = cid, .device_id = "dev-contract", .seq = 9,
+		    .kind = "same_field", .reason = "r", .why = &none, .table = TBL_ORG, .row_id = a,
+		    .txn = (const uint8_t *)"", .txn_len = 0, .status = "open" };
+		check(o->conflict_put(b, &cf) == 0, "conflict_put");
+	}
+	check(o->conflict_settle(b, cid, "keep_server", "admin", 1, v2, NULL) == 1, "settled");
+	check(o->conflict_settle(b, cid, "keep_server", "admin", 1, v2, NULL) == 0,
+	    "settled once: 0 the second time");
+	check(o->commit(b, err, sizeof err) == 0, "commit: %s", err);
+	check(o->conflict_get(b, cid + ID_TEXT_LEN - 8, &ci, err, sizeof err) == 0 &&
+	    strcmp(ci->id, cid) == 0 && strcmp(ci->status, "resolved") == 0 &&
+	    ci->current_row != NULL && ci->current_row->n_values > 0,
+	    "conflict_get by the end of its id, with the row now: %s", err);
+	if (ci)
+		tongxin__conflict_info__free_unpacked(ci, NULL);
+	check(o->conflict_get(b, "zzzzzzzz", &ci, err, sizeof err) == -1, "no such conflict");
+	check(o->conflict_get(b, "abc", &ci, err, sizeof err) == -1, "a key too short");
+
+	/* Misuse fails instead of writing outside a transaction or taking a version unmarked. */
+	c_org(&r, "K8", "/Z/K8/", 0, 0, 1);
+	check(o->row_write(b, TBL_ORG, cid, &r, 1) == STO_FAILED, "row_write outside a transaction");
+	check(o->version_next(b) == 0, "version_next outside a transaction");
+	check(o->begin(b, err, sizeof err) == 0, "begin: %s", err);
+	check(o->row_write(b, TBL_ORG, cid, &r, 0) == STO_FAILED,
+	    "an update of a row that is not there fails (as in memory)");
+	o->rollback(b);
+	report(before, "the storage contract of sto.h (versions with gaps)");
+}
+
+/* --- values round trip ----------------------------------------------------------- */
+
+static void
+t_values(const struct sto_ops *o, struct pg_sto *b)
+{
+	int before = failures;
+	const struct table_def *td = &schema_tables[TBL_MEMBER];
+	char err[256] = "", id[ID_TEXT_LEN + 1], cid[ID_TEXT_LEN + 1];
+	struct srow w, r;
+	struct reason why;
+	struct sto_logged lg;
+	uint8_t dg[32];
+	Tongxin__Row row = TONGXIN__ROW__INIT;
+	uint8_t packed[256];
+	size_t plen;
+	Tongxin__ConflictInfo *ci = NULL;
+
+	MUST(id_new(id) == 0 && id_new(cid) == 0, "id_new");
+	memset(&w, 0, sizeof w);
+	for (int c = 0; c < td->ncols; c++) {
+		if (td->cols[c].type == COL_INT || td->cols[c].type == COL_BOOL)
+			value_set_int(&w.v[c], c % 2 ? -(int64_t)c * 1000000007 : 1);
+		else if (c % 3 == 0)
+			value_set_null(&w.v[c]);
+		else
+			value_set_text(&w.v[c], c % 2 ? "张·三 O'Brien \"x\" \\ %s" : "2026-12-01");
+	}
+	/* A unique column must stay unique across runs: its own value. */
+	for (int c = 0; c < td->ncols; c++)
+		if (td->cols[c].flags & COLF_UNIQUE)
+			value_set_text(&w.v[c], id);
+	snprintf(w.scope, sizeof w.scope, "/S01/SQ01/");
+	snprintf(w.scope2, sizeof w.scope2, "/S01/SQ02/");
+	snprintf(w.device, sizeof w.device, "dev-x");
+	w.hlc = (uint64_t)1 << 60;
+	w.echo = 1;
+	check(o->begin(b, err, sizeof err) == 0, "begin: %s", err);
+	w.version = o->version_next(b);
+	check(o->row_write(b, TBL_MEMBER, id, &w, 1) == STO_WRITTEN, "member insert: %s",
+	    o->errmsg(b));
+	check(o->row_load(b, TBL_MEMBER, id, &r) == 0 && r.exists, "member load");
+	for (int c = 0; c < td->ncols; c++)
+		check(value_eq(&r.v[c], &w.v[c]), "column %s comes back as written", td->cols[c].name);
+	check(r.version == w.version && r.hlc == w.hlc && !r.deleted &&
+	    strcmp(r.scope, w.scope) == 0 && strcmp(r.scope2, w.scope2) == 0 &&
+	    strcmp(r.device, w.device) == 0 && r.echo == 0,
+	    "bookkeeping comes back (echo reads 0)");
+	srow_clear(&r);
+	w.scope2[0] = '\0';
+	w.device[0] = '\0';
+	w.deleted = 1;
+	check(o->row_write(b, TBL_MEMBER, id, &w, 0) == STO_WRITTEN, "member update");
+	check(o->row_load(b, TBL_MEMBER, id, &r) == 0 && r.deleted && r.scope2[0] == '\0' &&
+	    r.device[0] == '\0', "an empty scope2 and device come back empty");
+	srow_clear(&r);
+
+	/* A reason with arguments and a digest through txn_log; a conflict with its server row. */
+	memset(dg, 0xa5, sizeof dg);
+	dg[0] = 0;   /* a NUL inside: binary, not text */
+	reason_set(&why, R_UNSEEN_ROW, "member", "一·二\x1e三");
+	{
+		struct sto_txnlog tl = { .device_id = "dev-x", .seq = 42, .status = 3,
+		    .reason = "refused", .why = &why, .conflict_id = cid, .received_at = 5, .hlc = 6,
+		    .txn = (const uint8_t *)"\0\1\2", .txn_len = 3, .digest = dg };
+		check(o->txn_put(b, &tl) == 0, "txn_put: %s", o->errmsg(b));
+	}
+	check(o->txn_find(b, "dev-x", 42, &lg) == 1 && lg.status == 3 && lg.has_reason &&
+	    strcmp(lg.reason, "refused") == 0 && lg.why.code == R_UNSEEN_ROW && lg.why.nargs == 2 &&
+	    strcmp(lg.why.args[0], why.args[0]) == 0 && strcmp(lg.why.args[1], why.args[1]) == 0 &&
+	    strcmp(lg.conflict_id, cid) == 0 && lg.has_digest && memcmp(lg.digest, dg, 32) == 0,
+	    "txn_find gives back status, reason, code, conflict id and digest");
+	row.table = TBL_MEMBER;
+	row.row_id = id;
+	row.version = w.version;
+	plen = tongxin__row__get_packed_size(&row);
+	MUST(plen <= sizeof packed, "row too big");
+	tongxin__row__pack(&row, packed);
+	{
+		Tongxin__Txn tx = TONGXIN__TXN__INIT;
+		uint8_t tp[64];
+		size_t tn;
+		tx.seq = 43;
+		tn = tongxin__txn__get_packed_size(&tx);
+		tongxin__txn__pack(&tx, tp);
+		struct sto_conflict cf = { .id = cid, .device_id = "dev-x", .seq = 43,
+		    .operator_name = "李干事", .kind = "same_field", .reason = "clash", .why = &why,
+		    .table = TBL_MEMBER, .row_id = id, .txn = tp, .txn_len = tn, .server_row = packed,
+		    .server_row_len = plen, .hlc = 7, .local_time = 8, .received_at = 9,
+		    .status = "open" };
+		check(o->conflict_put(b, &cf) == 0, "conflict_put: %s", o->errmsg(b));
+	}
+	check(o->commit(b, err, sizeof err) == 0, "commit: %s", err);
+	check(o->conflict_get(b, cid, &ci, err, sizeof err) == 0 && ci->txn != NULL &&
+	    ci->txn->seq == 43 && ci->server_row != NULL && ci->server_row->version == w.version &&
+	    strcmp(ci->operator_name, "李干事") == 0 && ci->reason_code == R_UNSEEN_ROW &&
+	    ci->n_reason_args == 2 && strcmp(ci->reason_args[1], why.args[1]) == 0 &&
+	    ci->current_row != NULL && ci->current_row->deleted && ci->hlc == 7 &&
+	    ci->received_at_ms == 9, "conflict_get: both sides, who, the reason code: %s", err);
+	if (ci)
+		tongxin__conflict_info__free_unpacked(ci, NULL);
+	report(before, "values, bookkeeping, reasons, digests and conflicts come back as written");
+}
+
+/* --- unique clashes ------------------------------------------------------------------ */
+
+static void
+t_unique(const struct sto_ops *o, struct pg_sto *b)
+{
+	int before = failures;
+	char err[256] = "", x[ID_TEXT_LEN + 1], y[ID_TEXT_LEN + 1], z[ID_TEXT_LEN + 1];
+	struct srow r;
+
+	MUST(id_new(x) == 0 && id_new(y) == 0 && id_new(z) == 0, "id_new");
+	check(o->begin(b, err, sizeof err) == 0, "begin: %s", err);
+	c_org(&r, "U1", "/U/U1/", 0, 0, o->version_next(b));
+	check(o->row_write(b, TBL_ORG, x, &r, 1) == STO_WRITTEN, "insert U1");
+	c_org(&r, "U2", "/U/U2/", 0, 0, o->version_next(b));
+	check(o->row_write(b, TBL_ORG, y, &r, 1) == STO_WRITTEN, "insert U2");
+	c_org(&r, "U1", "/U/U2/", 0, 0, o->version_next(b));
+	check(o->row_write(b, TBL_ORG, y, &r, 0) == STO_UNIQUE,
+	    "an update onto a live row's unique value is STO_UNIQUE");
+	c_org(&r, "U3", "/U/U3/", 0, 0, o->version_next(b));
+	check(o->row_write(b, TBL_ORG, x, &r, 1) == STO_DUP_ID,
+	    "an insert of a taken id is STO_DUP_ID");
+	c_org(&r, "U1", "/U/U1b/", 0, 0, o->version_next(b));
+	check(o->row_write(b, TBL_ORG, x, &r, 1) == STO_DUP_ID,
+	    "id and unique value both taken: STO_DUP_ID (the primary key), as in memory");
+	c_org(&r, "U4", "/U/U4/", 0, 0, o->version_next(b));
+	check(o->row_write(b, TBL_ORG, z, &r, 1) == STO_WRITTEN,
+	    "the transaction goes on after the clashes: %s", o->errmsg(b));
+	check(o->commit(b, err, sizeof err) == 0, "and commits: %s", err);
+	check(o->row_load(b, TBL_ORG, z, &r) == 0 && r.exists, "its later write is kept");
+	srow_clear(&r);
+	check(o->row_load(b, TBL_ORG, y, &r) == 0 && r.exists &&
+	    strcmp(r.v[col_of(TBL_ORG, "code")].s, "U2") == 0, "the clashing update left no trace");
+	srow_clear(&r);
+	report(before, "23505: primary key STO_DUP_ID, unique index STO_UNIQUE; the transaction goes on");
+}
+
+/* --- two connections ------------------------------------------------------------- */
+
+struct peer {
+	const struct sto_ops *o;
+	struct pg_sto *b;
+	const char *id;
+	int64_t started, done;   /* ms */
+	uint64_t version_seen;
+	enum sto_write wr;
+	int rc;
+};
+
+/* The second connection loads the row in a write transaction (waits for the lock), then commits. */
+static void *
+peer_load(void *arg)
+{
+	struct peer *q = arg;
+	char err[256];
+	struct srow r;
+
+	q->started = ms_now();
+	q->rc = q->o->begin(q->b, err, sizeof err);
+	q->rc |= q->o->row_load(q->b, TBL_ORG, q->id, &r);
+	q->done = ms_now();
+	q->version_seen = r.version;
+	srow_clear(&r);
+	q->rc |= q->o->commit(q->b, err, sizeof err);
+	return NULL;
+}
+
+/* The second connection inserts an id (waits for the first's insert to commit). */
+static void *
+peer_insert(void *arg)
+{
+	struct peer *q = arg;
+	char err[256];
+	struct srow r;
+
+	q->started = ms_now();
+	q->rc = q->o->begin(q->b, err, sizeof err);
+	c_org(&r, "R2", "/R/R2/", 0, 0, q->o->version_next(q->b));
+	q->wr = q->o->row_write(q->b, TBL_ORG, q->id, &r, 1);
+	q->done = ms_now();
+	q->rc |= q->o->commit(q->b, err, sizeof err);
+	return NULL;
+}
+
+static void
+t_locks(const struct sto_ops *o, struct pg_sto *b1, struct pg_sto *b2)
+{
+	int before = failures;
+	char err[256] = "", x[ID_TEXT_LEN + 1], y[ID_TEXT_LEN + 1];
+	struct srow r;
+	struct peer q = { .o = o, .b = b2 };
+	pthread_t th;
+	uint64_t v;
+	int64_t committed;
+
+	MUST(id_new(x) == 0 && id_new(y) == 0, "id_new");
+	check(o->begin(b1, err, sizeof err) == 0, "begin: %s", err);
+	c_org(&r, "L1", "/L/L1/", 0, 0, o->version_next(b1));
+	check(o->row_write(b1, TBL_ORG, x, &r, 1) == STO_WRITTEN, "insert L1");
+	check(o->commit(b1, err, sizeof err) == 0, "commit: %s", err);
+
+	/* First holds the row; second's row_load waits until first commits, then sees its write. */
+	check(o->begin(b1, err, sizeof err) == 0, "begin: %s", err);
+	check(o->row_load(b1, TBL_ORG, x, &r) == 0 && r.exists, "first loads (and locks) L1");
+	srow_clear(&r);
+	q.id = x;
+	MUST(pthread_create(&th, NULL, peer_load, &q) == 0, "pthread_create");
+	usleep(400 * 1000);
+	v = o->version_next(b1);
+	c_org(&r, "L1", "/L/L1x/", 0, 0, v);
+	check(o->row_write(b1, TBL_ORG, x, &r, 0) == STO_WRITTEN, "first updates L1");
+	committed = ms_now();
+	check(o->commit(b1, err, sizeof err) == 0, "commit: %s", err);
+	pthread_join(th, NULL);
+	check(q.rc == 0, "second's transaction");
+	check(q.done >= committed, "second's row_load waited for first's commit (%" PRId64
+	    " ms after it started, first committed at %" PRId64 " ms)", q.done - q.started,
+	    committed - q.started);
+	check(q.version_seen == v, "and read first's write (version %" PRIu64 ", want %" PRIu64 ")",
+	    q.version_seen, v);
+
+	/* Two inserts of one id: the second waits, then is STO_DUP_ID. */
+	check(o->begin(b1, err, sizeof err) == 0, "begin: %s", err);
+	c_org(&r, "R1", "/R/R1/", 0, 0, o->version_next(b1));
+	check(o->row_write(b1, TBL_ORG, y, &r, 1) == STO_WRITTEN, "first inserts R");
+	q.id = y;
+	MUST(pthread_create(&th, NULL, peer_insert, &q) == 0, "pthread_create");
+	usleep(400 * 1000);
+	committed = ms_now();
+	check(o->commit(b1, err, sizeof err) == 0, "commit: %s", err);
+	pthread_join(th, NULL);
+	check(q.wr == STO_DUP_ID && q.done >= committed,
+	    "second insert of the id waited and is STO_DUP_ID (%d)", (int)q.wr);
+	check(q.rc == 0, "second's transaction went on and committed");
+	check(o->row_load(b1, TBL_ORG, y, &r) == 0 && r.exists &&
+	    strcmp(r.v[col_of(TBL_ORG, "code")].s, "R1") == 0, "the first insert stands");
+	srow_clear(&r);
+	report(before, "two connections: row_load FOR UPDATE serialises; an insert race is STO_DUP_ID");
+}
+
+/* --- the in-flight bound ------------------------------------------------------------ */
+
+static uint64_t
+safe(struct pg_sto *b)
+{
+	uint64_t s = 0;
+
+	MUST(pg_sto_safe_version(b, &s) == 0, "pg_sto_safe_version: %s", sto_pg_ops.errmsg(b));
+	return s;
+}
+
+static void
+t_safe(const struct sto_ops *o, struct pg_sto *w1, struct pg_sto *w2, struct pg_sto *rd)
+{
+	int before = failures;
+	char err[256] = "";
+	uint64_t v1, v2, s0, s;
+
+	s0 = safe(rd);
+	check(o->begin(w1, err, sizeof err) == 0, "begin: %s", err);
+	v1 = o->version_next(w1);
+	check(v1 > s0, "a new version is above the bound before it (%" PRIu64 " > %" PRIu64 ")",
+	    v1, s0);
+	s = safe(rd);
+	check(s < v1, "in flight: the bound stays below it (%" PRIu64 " < %" PRIu64 ")", s, v1);
+	/* A later writer takes and commits a higher version: still held below v1. */
+	check(o->begin(w2, err, sizeof err) == 0, "begin: %s", err);
+	v2 = o->version_next(w2);
+	check(v2 > v1, "the later writer's version is higher");
+	check(o->commit(w2, err, sizeof err) == 0, "commit: %s", err);
+	s = safe(rd);
+	check(s < v1, "a later version committed, the first still in flight: below it (%" PRIu64
+	    " < %" PRIu64 ")", s, v1);
+	/* A later writer whose transaction is open but has taken nothing yet. */
+	check(o->begin(w2, err, sizeof err) == 0, "begin: %s", err);
+	check(o->commit(w1, err, sizeof err) == 0, "commit: %s", err);
+	s = safe(rd);
+	check(s >= v2, "first committed: the bound passes both (%" PRIu64 " >= %" PRIu64 ")", s, v2);
+	v1 = o->version_next(w2);
+	s = safe(rd);
+	check(s < v1 && s >= v2, "an open writer's version taken after its begin: held below it"
+	    " (%" PRIu64 " in [%" PRIu64 ", %" PRIu64 "))", s, v2, v1);
+	o->rollback(w2);
+	s = safe(rd);
+	check(s >= v1, "rolled back: the bound passes its version (a gap) (%" PRIu64 " >= %" PRIu64
+	    ")", s, v1);
+	report(before, "in flight: pg_sto_safe_version never reaches an open transaction's version");
+}
+
+/* --- a few timings -------------------------------------------------------------------- */
+
+static void
+t_timing(const struct sto_ops *o, struct pg_sto *b)
+{
+	char err[256] = "", id[ID_TEXT_LEN + 1], code[16];
+	struct srow r;
+	int64_t t0 = ms_now(), t1;
+	const int n = 500;
+
+	check(o->begin(b, err, sizeof err) == 0, "begin: %s", err);
+	for (int i = 0; i < n; i++) {
+		MUST(id_new(id) == 0, "id_new");
+		snprintf(code, sizeof code, "T%d", i);
+		c_org(&r, code, "/T/", 0, 0, o->version_next(b));
+		check(o->row_write(b, TBL_ORG, id, &r, 1) == STO_WRITTEN, "timing insert");
+		check(o->row_load(b, TBL_ORG, id, &r) == 0 && r.exists, "timing load");
+		srow_clear(&r);
+	}
+	check(o->commit(b, err, sizeof err) == 0, "commit: %s", err);
+	t1 = ms_now();
+	printf("# %d x (version_next, insert, row_load FOR UPDATE) in one transaction: %" PRId64
+	    " ms (%.1f us each)\n", n, t1 - t0, (double)(t1 - t0) * 1000.0 / n);
+	t0 = ms_now();
+	for (int i = 0; i < 100; i++) {
+		check(o->begin(b, err, sizeof err) == 0, "begin: %s", err);
+		check(o->commit(b, err, sizeof err) == 0, "commit: %s", err);
+	}
+	printf("# 100 x empty begin (with the in-flight mark) + commit: %" PRId64 " ms\n",
+	    ms_now() - t0);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct pg_sto *b1, *b2, *b3;
+	const struct sto_ops *o = &sto_pg_ops;
+	int64_t t0 = ms_now();
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: test_pg_sto URI\n");
+		return 2;
+	}
+	uri = argv[1];
+	t_open();
+	b1 = must_open(0);
+	b2 = must_open(0);
+	b3 = must_open(0);
+	t_contract(o, b1);
+	t_values(o, b1);
+	t_unique(o, b1);
+	t_locks(o, b1, b2);
+	t_safe(o, b1, b2, b3);
+	t_timing(o, b1);
+	pg_sto_close(b1);
+	pg_sto_close(b2);
+	pg_sto_close(b3);
+	printf("# %d checks, %d failed, %" PRId64 " ms\n", checks, failures, ms_now() - t0);
+	return failures ? 1 : 0;
+}
