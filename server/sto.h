@@ -168,7 +168,13 @@ struct sto_ops {
 	int (*sp_begin)(void *b);
 	int (*sp_release)(void *b);
 	int (*sp_rollback)(void *b);
-	/* The next change version (above every version handed out so far). */
+	/*
+	 * The next change version: above every version handed out so far and
+	 * not given back. A store may give back the versions a rollback or
+	 * sp_rollback took (memory, SQLite: they are handed out again), or, if
+	 * it says so, leave gaps (PostgreSQL: a sequence never gives a number
+	 * back, store_pg.h): its versions are unique and increasing, not dense.
+	 */
 	uint64_t (*version_next)(void *b);
 
 	/* Row id of table t into r (r->exists says whether it was found). -1 on failure. */

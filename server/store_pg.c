@@ -61,7 +61,10 @@
  *     been in flight, the scan would have seen its lock.
  * The order matters: X before the scan (the other way round, a writer
  * could lock and take X + 1 between the scan and the read, and X + 1 would
- * look safe while in flight). The bound may lag: a writer that read L long
+ * look safe while in flight). So does the sequence's CACHE 1 (schema_pg.h):
+ * with a cache, a session hands out numbers it reserved earlier, below the
+ * last_value another writer marked, and "every version W takes is > L_W"
+ * no longer holds; open refuses such a sequence (check_server). The bound may lag: a writer that read L long
  * ago holds everyone back to L until it ends; it never runs ahead. Other
  * users of one-key advisory locks in the database can only lower M. The
  * reader must read rows under a snapshot taken after the scan (READ
@@ -603,6 +606,43 @@ check_schema(struct pg_sto *p, char *err, size_t errlen)
 	return rc;
 }
 
+/*
+ * What the store's guarantees need of the server. The in-flight bound
+ * needs the version sequence to hand out numbers in the order they are
+ * asked for: with a cache above 1 each session takes a block ahead, and
+ * a writer could take a number below the last_value it marked at begin
+ * (refused). Durability needs fsync: a server running without it loses
+ * acknowledged commits in a crash (said once; test clusters run so).
+ * 0, or -1 with err.
+ */
+static int
+check_server(struct pg_sto *p, char *err, size_t errlen)
+{
+	static int fsync_said;
+	const char *seq = SCHEMA_PG_VERSION_SEQ;
+	PGresult *r;
+	int rc = 0;
+
+	r = PQexecParams(p->c, "SELECT seqcache, current_setting('fsync') FROM pg_sequence"
+	    " WHERE seqrelid = $1::regclass", 1, NULL, &seq, NULL, NULL, 0);
+	if (!res_ok(r) || PQntuples(r) != 1) {
+		snprintf(err, errlen, "the version sequence %s cannot be read: %s", seq,
+		    PQresultErrorMessage(r));
+		rc = -1;
+	} else if (strcmp(PQgetvalue(r, 0, 0), "1") != 0) {
+		snprintf(err, errlen, "the version sequence %s has CACHE %s; it must be 1 (ALTER"
+		    " SEQUENCE %s CACHE 1), or a pull could pass a version still in flight", seq,
+		    PQgetvalue(r, 0, 0), seq);
+		rc = -1;
+	} else if (strcmp(PQgetvalue(r, 0, 1), "on") != 0 && !fsync_said) {
+		fsync_said = 1;
+		log_warnx("store (postgresql): the server runs with fsync = %s: a change it"
+		    " acknowledged may be lost in a crash", PQgetvalue(r, 0, 1));
+	}
+	PQclear(r);
+	return rc;
+}
+
 struct pg_sto *
 pg_sto_open(const char *uri, int create, char *err, size_t errlen)
 {
@@ -636,6 +676,8 @@ pg_sto_open(const char *uri, int create, char *err, size_t errlen)
 	}
 	PQclear(r);
 	if (create ? create_schema(p, err, errlen) : check_schema(p, err, errlen))
+		goto fail;
+	if (check_server(p, err, errlen) != 0)
 		goto fail;
 	if (prepare_all(p) != 0) {
 		snprintf(err, errlen, "cannot prepare the statements: %s", p->err);

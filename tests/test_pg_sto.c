@@ -7,7 +7,8 @@
  * on its database (emptied here first). What it holds the store to:
  *   - open: create makes the schema once (a second create is refused and
  *     changes nothing), open without create checks it, an empty database
- *     is refused; the connection commits synchronously;
+ *     is refused, so is a version sequence with a cache (the in-flight
+ *     bound needs CACHE 1); the connection commits synchronously;
  *   - the storage contract of sto.h through the operations table alone
  *     (as test_engine's sto_contract), with the one difference this store
  *     declares: versions taken by a rolled back transaction or savepoint
@@ -172,7 +173,7 @@ t_open(void)
 {
 	int before = failures;
 	char err[512] = "", got[64];
-	struct pg_sto *p;
+	struct pg_sto *p, *q;
 
 	empty_database();
 	p = pg_sto_open(uri, 0, err, sizeof err);
@@ -193,8 +194,17 @@ t_open(void)
 	check(strcmp(got, "1") == 0, "the refused create changed nothing (meta rows: %s)", got);
 	sql1(p, "SELECT value FROM meta WHERE key = $1", "schema", got, sizeof got);
 	check(got[0] != '\0', "meta names the schema");
+	/* A version sequence with a cache would break the in-flight bound: refused. */
+	raw(pg_sto_conn(p), "ALTER SEQUENCE tx_version CACHE 20");
+	err[0] = '\0';
+	q = pg_sto_open(uri, 0, err, sizeof err);
+	check(q == NULL && strstr(err, "CACHE 20") != NULL,
+	    "a version sequence with CACHE 20 is refused: %s", err);
+	pg_sto_close(q);
+	raw(pg_sto_conn(p), "ALTER SEQUENCE tx_version CACHE 1");
 	pg_sto_close(p);
-	report(before, "open: create once, then check; an empty database refused; synchronous commit");
+	report(before, "open: create once, then check; an empty database or a cached sequence"
+	    " refused; synchronous commit");
 }
 
 /* --- the contract --------------------------------------------------------------- */
