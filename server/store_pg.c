@@ -29,6 +29,21 @@
  * primary key: the second waits for the first and then fails with 23505,
  * which is STO_DUP_ID as if it had found the row.
  *
+ * References: SQLite's store has one writer at a time; here two tongxind
+ * write at once and hold only the rows they lock. So the rows a write
+ * transaction reads to decide, not to write - a reference's scope and
+ * state (ref_scope), an organisation (org_get) - are read FOR KEY SHARE:
+ * a writer changing that row (it loaded it FOR UPDATE) waits for the
+ * reader's commit, or the reader waits for the writer's and then reads
+ * what it committed. A member is never added under a branch another
+ * tongxind is dissolving at the same moment. (FOR KEY SHARE is the
+ * lightest lock FOR UPDATE conflicts with.) The other lookups are already
+ * covered: unique_owner by the unique indexes (23505), ids_where by the
+ * lock on the row whose children it counts (a new child's writer
+ * key-shares that parent first). Two such transactions may deadlock;
+ * PostgreSQL then fails one (40P01), the engine rolls it back, and the
+ * device sends it again.
+ *
  * Versions are nextval('tx_version'): a rollback or sp_rollback does not
  * give them back (sto.h: gaps are allowed on stores that say so, and this
  * one does).
@@ -92,13 +107,13 @@
  * (name_<t>_<c>), the rest once (name).
  */
 enum ps {
-	PS_ROW_GET, PS_ROW_LOCK, PS_ROW_INS, PS_ROW_UPD, PS_SCOPE_GET, PS_CREATED_BY,
+	PS_ROW_GET, PS_ROW_LOCK, PS_ROW_INS, PS_ROW_UPD, PS_SCOPE_GET, PS_SCOPE_LOCK, PS_CREATED_BY,
 	PS_PER_TABLE,
 	PS_UNIQUE_BY = PS_PER_TABLE, PS_IDS_WHERE,
 	PS_PER_COLUMN,
 	PS_BEGIN = PS_PER_COLUMN, PS_MARK, PS_COMMIT, PS_ROLLBACK, PS_SP_BEGIN, PS_SP_RELEASE,
 	PS_SP_ROLLBACK, PS_W_BEGIN, PS_W_RELEASE, PS_W_ROLLBACK, PS_VERSION_NEXT, PS_SAFE_LAST,
-	PS_SAFE_LOCKS, PS_ORG_GET, PS_AUDIT_PUT, PS_EVICT_PUT, PS_EVICT_FIND, PS_TXN_GET,
+	PS_SAFE_LOCKS, PS_ORG_GET, PS_ORG_LOCK, PS_AUDIT_PUT, PS_EVICT_PUT, PS_EVICT_FIND, PS_TXN_GET,
 	PS_TXN_PUT, PS_SEQ_MAX, PS_CONFLICT_PUT, PS_CONFLICT_COUNT, PS_CONFLICT_GET,
 	PS_CONFLICT_SETTLE, PS_REUSED_GET, PS_VALUE_AUTHOR, PS_RECOVERED_GET, PS_RECOVERED_PUT,
 	PS_RECOVERED_QUEUED, PS_RECOVERED_QUEUED_PUT, PS_RECOVERY_ADD, PS_RECOVERY_GET,
@@ -115,6 +130,7 @@ static const struct {
 	[PS_ROW_INS] = { "row_ins", NULL },
 	[PS_ROW_UPD] = { "row_upd", NULL },
 	[PS_SCOPE_GET] = { "scope_get", NULL },
+	[PS_SCOPE_LOCK] = { "scope_lock", NULL },
 	[PS_CREATED_BY] = { "created_by", NULL },
 	[PS_UNIQUE_BY] = { "unique_by", NULL },
 	[PS_IDS_WHERE] = { "ids_where", NULL },
@@ -138,6 +154,9 @@ static const struct {
 	    " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())" },
 	[PS_ORG_GET] = { "org_get", "SELECT _scope, _deleted, coalesce(dissolved, 0), kind FROM org"
 	    " WHERE id = $1" },
+	/* The same, holding the row against a writer (see References at the top). */
+	[PS_ORG_LOCK] = { "org_lock", "SELECT _scope, _deleted, coalesce(dissolved, 0), kind FROM org"
+	    " WHERE id = $1 FOR KEY SHARE" },
 	[PS_AUDIT_PUT] = { "audit_put", "INSERT INTO audit (version, at, device_id, operator, action,"
 	    " tbl, row_id, seq, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)" },
 	[PS_EVICT_PUT] = { "evict_put", "INSERT INTO evict (version, tbl, row_id, old_scope,"
@@ -466,6 +485,10 @@ prepare_table(struct pg_sto *p, int t)
 	snprintf(sql, sizeof sql, "SELECT _scope, _deleted, %s FROM %s WHERE id = $1",
 	    t == TBL_ORG ? "coalesce(dissolved, 0)" : "0", td->name);
 	if (prepare(p, PS_SCOPE_GET, t, 0, sql) != 0)
+		return -1;
+	snprintf(sql, sizeof sql, "SELECT _scope, _deleted, %s FROM %s WHERE id = $1 FOR KEY SHARE",
+	    t == TBL_ORG ? "coalesce(dissolved, 0)" : "0", td->name);
+	if (prepare(p, PS_SCOPE_LOCK, t, 0, sql) != 0)
 		return -1;
 	snprintf(sql, sizeof sql, "SELECT d.name, a.at FROM audit a LEFT JOIN device d"
 	    " ON d.id = a.device_id WHERE a.version = (SELECT _created FROM %s WHERE id = $1)",
@@ -1037,7 +1060,7 @@ pg_ref_scope(void *b, int t, const char *id, char *scope, size_t cap)
 	if (t < 0 || t >= TBL_COUNT)
 		return -1;
 	p_text(&a, id);
-	if ((r = run(p, PS_SCOPE_GET, t, 0, &a, 0)) == NULL)
+	if ((r = run(p, p->in_txn ? PS_SCOPE_LOCK : PS_SCOPE_GET, t, 0, &a, 0)) == NULL)
 		return -1;
 	if (PQntuples(r) == 1) {
 		snprintf(scope, cap, "%s", PQgetvalue(r, 0, 0));
@@ -1056,7 +1079,7 @@ pg_org_get(void *b, const char *id, struct sto_org *o)
 	int found = 0;
 
 	p_text(&a, id);
-	if ((r = run(p, PS_ORG_GET, 0, 0, &a, 0)) == NULL)
+	if ((r = run(p, p->in_txn ? PS_ORG_LOCK : PS_ORG_GET, 0, 0, &a, 0)) == NULL)
 		return -1;
 	if (PQntuples(r) == 1) {
 		memset(o, 0, sizeof *o);

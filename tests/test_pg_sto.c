@@ -21,7 +21,9 @@
  *     transaction goes on and commits what else it wrote;
  *   - two connections: row_load in a write transaction holds the row until
  *     commit (the second waits, then reads the first's write); two inserts
- *     of one id end as STO_DUP_ID for the second;
+ *     of one id end as STO_DUP_ID for the second; ref_scope in a write
+ *     transaction waits for a writer of the organisation it reads and sees
+ *     its dissolution;
  *   - the in-flight bound (pg_sto_safe_version): never at or past a version
  *     whose transaction is open on another connection, even when later
  *     versions have committed; past it once that transaction commits or
@@ -522,6 +524,23 @@ peer_load(void *arg)
 	return NULL;
 }
 
+/* The second connection reads a reference in a write transaction (waits for a writer of it). */
+static void *
+peer_ref(void *arg)
+{
+	struct peer *q = arg;
+	char err[256], scope[SCOPE_MAX];
+	struct sto_org org;
+
+	q->started = ms_now();
+	q->rc = q->o->begin(q->b, err, sizeof err);
+	q->wr = (enum sto_write)q->o->ref_scope(q->b, TBL_ORG, q->id, scope, sizeof scope);
+	q->done = ms_now();
+	q->version_seen = q->o->org_get(q->b, q->id, &org) == 1 && org.dissolved;
+	q->rc |= q->o->commit(q->b, err, sizeof err);
+	return NULL;
+}
+
 /* The second connection inserts an id (waits for the first's insert to commit). */
 static void *
 peer_insert(void *arg)
@@ -592,7 +611,25 @@ t_locks(const struct sto_ops *o, struct pg_sto *b1, struct pg_sto *b2)
 	check(o->row_load(b1, TBL_ORG, y, &r) == 0 && r.exists &&
 	    strcmp(r.v[col_of(TBL_ORG, "code")].s, "R1") == 0, "the first insert stands");
 	srow_clear(&r);
-	report(before, "two connections: row_load FOR UPDATE serialises; an insert race is STO_DUP_ID");
+
+	/* A reference read in a write transaction waits for the organisation's writer. */
+	check(o->begin(b1, err, sizeof err) == 0, "begin: %s", err);
+	check(o->row_load(b1, TBL_ORG, x, &r) == 0 && r.exists, "first loads (and locks) L1");
+	srow_clear(&r);
+	q.id = x;
+	MUST(pthread_create(&th, NULL, peer_ref, &q) == 0, "pthread_create");
+	usleep(400 * 1000);
+	c_org(&r, "L1", "/L/L1x/", 0, 1, o->version_next(b1));
+	check(o->row_write(b1, TBL_ORG, x, &r, 0) == STO_WRITTEN, "first dissolves L1");
+	committed = ms_now();
+	check(o->commit(b1, err, sizeof err) == 0, "commit: %s", err);
+	pthread_join(th, NULL);
+	check(q.rc == 0, "second's transaction");
+	check(q.done >= committed && (int)q.wr == 2 && q.version_seen == 1,
+	    "second's ref_scope waited for the dissolution and saw it (%d after %" PRId64 " ms)",
+	    (int)q.wr, q.done - q.started);
+	report(before, "two connections: row_load FOR UPDATE serialises; an insert race is"
+	    " STO_DUP_ID; a reference read waits for its writer");
 }
 
 /* --- two engines, one row ------------------------------------------------------------ */
