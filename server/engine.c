@@ -1158,7 +1158,7 @@ reused_seq(struct eng *e, const struct store_actor *who, const Tongxin__Txn *tx,
 	struct sto_logged kept;
 	enum ch_result outcome;
 	char cid[ID_TEXT_LEN + 1] = "", n[24];
-	int rc;
+	int rc, shaped;
 
 	if ((rc = STO(e, reused_find, who->device_id, tx->seq, digest, &kept)) < 0)
 		return -1;
@@ -1177,7 +1177,8 @@ reused_seq(struct eng *e, const struct store_actor *who, const Tongxin__Txn *tx,
 	memset(&vd, 0, sizeof vd);
 	vd.table = -1;
 	outcome = txn_shape(tx, &vd);
-	if (outcome == CH_APPLIED) {
+	shaped = outcome == CH_APPLIED;
+	if (shaped) {
 		struct lww_note *notes = calloc(note_slots(tx), sizeof *notes);
 		size_t nnotes = 0;
 		if (notes == NULL)
@@ -1207,8 +1208,9 @@ reused_seq(struct eng *e, const struct store_actor *who, const Tongxin__Txn *tx,
 	}
 	vd.have_server = 0;
 	vd.server_id[0] = '\0';
-	vd.table = (int)tx->changes[0]->table;
-	snprintf(vd.row_id, sizeof vd.row_id, "%s", tx->changes[0]->row_id);
+	/* The row it names, when its shape says it names one (a malformed one may name none). */
+	vd.table = shaped ? (int)tx->changes[0]->table : -1;
+	snprintf(vd.row_id, sizeof vd.row_id, "%s", shaped ? tx->changes[0]->row_id : "");
 	snprintf(vd.kind, sizeof vd.kind, "reused_seq");
 	if (conflict_keep(e, who, tx, raw, &vd, outcome == CH_REJECTED ? "rejected" : "open", NULL,
 	    digest, cid) != 0)

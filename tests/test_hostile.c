@@ -282,9 +282,15 @@ struct snap {
 	char t[TBL_COUNT][65];   /* data rows whose _scope and _scope2 lie outside */
 	char audit[65], evict[65];
 	char conf_other[65];     /* conflicts of every other device */
-	char conf_att[65];       /* the attacker's own conflicts */
+	char conf_att[65];       /* the attacker's own conflicts (queued ones: not "rejected") */
 	char txn_other[65];      /* txn_log rows of every other device */
 	int64_t att_conf;
+	/*
+	 * The attacker's refused transactions kept whole in the conflict table
+	 * (status "rejected": a reused sequence the server refused; its key is
+	 * taken in txn_log). Kept for the record, never in the queue.
+	 */
+	int64_t att_rej;
 };
 
 /*
@@ -313,12 +319,14 @@ snap_take(struct snap *sn, const char *scope, const char *att)
 	sql_digest(db, "SELECT * FROM evict ORDER BY version", NULL, NULL, sn->evict);
 	sql_digest(db, "SELECT * FROM conflict WHERE device_id <> coalesce(?1, '') ORDER BY id", att,
 	    NULL, sn->conf_other);
-	sql_digest(db, "SELECT * FROM conflict WHERE device_id = coalesce(?1, '') ORDER BY id", att,
-	    NULL, sn->conf_att);
+	sql_digest(db, "SELECT * FROM conflict WHERE device_id = coalesce(?1, '') AND status <> "
+	    "'rejected' ORDER BY id", att, NULL, sn->conf_att);
 	sql_digest(db, "SELECT * FROM txn_log WHERE device_id <> coalesce(?1, '') ORDER BY device_id,"
 	    " seq", att, NULL, sn->txn_other);
-	sn->att_conf = h_sql_int(db, "SELECT count(*) FROM conflict WHERE device_id = coalesce(?1, '')",
-	    att, NULL);
+	sn->att_conf = h_sql_int(db, "SELECT count(*) FROM conflict WHERE device_id = coalesce(?1, '')"
+	    " AND status <> 'rejected'", att, NULL);
+	sn->att_rej = h_sql_int(db, "SELECT count(*) FROM conflict WHERE device_id = coalesce(?1, '')"
+	    " AND status = 'rejected'", att, NULL);
 	sqlite3_close(db);
 }
 
@@ -682,9 +690,18 @@ attack(const char *what, struct h_dev *att, Tongxin__Txn *tx, int raw, int want,
 	struct strset sec;
 	const char *allowed[4096];
 	size_t nallowed;
+	int reused;
 
 	secrets_take(&sec, att->scope);
 	snap_take(&b, att->scope, att->device_id);
+	{
+		sqlite3 *db = srv_db(&S);
+		char seq[24];
+		snprintf(seq, sizeof seq, "%llu", (unsigned long long)tx->seq);
+		reused = h_sql_int(db, "SELECT count(*) FROM txn_log WHERE device_id = ?1 AND"
+		    " seq = CAST(?2 AS INTEGER)", att->device_id, seq) > 0;
+		sqlite3_close(db);
+	}
 	if (raw) {
 		raw_push(att, &tx, 1, out);
 	} else {
@@ -712,6 +729,14 @@ attack(const char *what, struct h_dev *att, Tongxin__Txn *tx, int raw, int want,
 	snap_take(&a, att->scope, att->device_id);
 	snap_expect(what, &b, &a, want == ST_CONFLICT ? 1 : 0, want == ST_APPLIED ||
 	    want == ST_MERGED);
+	/*
+	 * Nothing lost: a refused transaction under a sequence the server
+	 * already logged is kept whole for the record (status "rejected"), once;
+	 * any other refusal is kept in txn_log as before.
+	 */
+	SOFT(a.att_rej == b.att_rej + (out->status == ST_REJECTED && reused ? 1 : 0),
+	    "%s: the attacker's refused records kept went from %lld to %lld, expected +%d", what,
+	    (long long)b.att_rej, (long long)a.att_rej, out->status == ST_REJECTED && reused);
 	ss_free(&sec);
 }
 
@@ -1305,6 +1330,10 @@ case_planted(void)
 	c = hx_change_add(tx, TBL_MEMBER, own, TONGXIN__CHANGE__OP__OP_UPDATE, 0);
 	hx_col(c, 100000000u, &x, &x);
 	attack("reused seq 2: update naming column 100000000", &O1, tx, 1, ST_REJECTED, NULL, &r);
+	tongxin__txn__free_unpacked(tx, NULL);
+	/* Seq 2 once more: no change at all (names no row; kept for the record all the same). */
+	tx = hx_txn_new(2, hlc_now(), "hostile");
+	attack("reused seq 2: a transaction of no change", &O1, tx, 1, ST_REJECTED, NULL, &r);
 	tongxin__txn__free_unpacked(tx, NULL);
 	/* Seq 1 once more: an insert with a column 40 beside the real ones. */
 	tx = txn_member_insert(1, sq1b1, NULL, NULL, nid);
