@@ -74,7 +74,7 @@ clash_cols(const Tongxin__ConflictInfo *ci, const char *row_id)
  * other columns only.
  */
 static void
-value_author(struct store *s, Tongxin__ConflictInfo *ci, const char *row_id)
+value_author(struct sq_store *s, Tongxin__ConflictInfo *ci, const char *row_id)
 {
 	uint64_t mask = clash_cols(ci, row_id);
 	sqlite3_int64 upto = ci->server_row != NULL && ci->server_row->version > 0 ?
@@ -127,7 +127,7 @@ value_author(struct store *s, Tongxin__ConflictInfo *ci, const char *row_id)
 
 /* Fill a ConflictInfo from a row of CONFLICT_COLS; with_detail adds both sides. */
 static Tongxin__ConflictInfo *
-conflict_from_row(struct store *s, sqlite3_stmt *st, int with_detail)
+conflict_from_row(struct sq_store *s, sqlite3_stmt *st, int with_detail)
 {
 	Tongxin__ConflictInfo *ci = malloc(sizeof *ci);
 
@@ -167,16 +167,17 @@ conflict_from_row(struct store *s, sqlite3_stmt *st, int with_detail)
 	if (ci->table < TBL_COUNT && id_valid(ci->row_id)) {
 		const char *cur_id = ci->server_row && !ci->server_row->deleted &&
 		    ci->server_row->row_id[0] ? ci->server_row->row_id : ci->row_id;
-		ci->current_row = row_message(&s->eng, (int)ci->table, cur_id, NULL);
+		ci->current_row = row_message(&s->base.eng, (int)ci->table, cur_id, NULL);
 		value_author(s, ci, cur_id);
 	}
 	return ci;
 }
 
 int
-store_conflict_list(struct store *s, const Tongxin__ConflictFilter *f,
+sqs_conflict_list(struct store *base, const Tongxin__ConflictFilter *f,
     Tongxin__ConflictListResponse **out, char *err, size_t errlen)
 {
+	struct sq_store *s = SQ(base);
 	Tongxin__ConflictListResponse *resp;
 	sqlite3_stmt *st;
 	const char *status = f && f->status[0] ? f->status : "open";
@@ -230,7 +231,7 @@ store_conflict_list(struct store *s, const Tongxin__ConflictFilter *f,
 
 /* Find a conflict by id, or by a unique suffix of at least 6 characters. */
 static int
-conflict_lookup(struct store *s, const char *key, int with_detail, Tongxin__ConflictInfo **out,
+conflict_lookup(struct sq_store *s, const char *key, int with_detail, Tongxin__ConflictInfo **out,
     char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
@@ -271,9 +272,10 @@ conflict_lookup(struct store *s, const char *key, int with_detail, Tongxin__Conf
 }
 
 int
-store_conflict_show(struct store *s, const char *id, Tongxin__ConflictInfo **out, char *err,
+sqs_conflict_show(struct store *base, const char *id, Tongxin__ConflictInfo **out, char *err,
     size_t errlen)
 {
+	struct sq_store *s = SQ(base);
 	return conflict_lookup(s, id, 1, out, err, errlen);
 }
 
@@ -287,7 +289,7 @@ int
 sq_conflict_settle(void *b, const char *id, const char *resolution, const char *by, int64_t at,
     uint64_t version, const char *note)
 {
-	struct store *s = b;
+	struct sq_store *s = b;
 	sqlite3_stmt *st;
 	int rc;
 
@@ -308,13 +310,6 @@ sq_conflict_settle(void *b, const char *id, const char *resolution, const char *
 	return sqlite3_changes(s->db) == 1;
 }
 
-int
-store_conflict_resolve(struct store *s, const struct store_actor *admin,
-    const Tongxin__ConflictResolveRequest *req, Tongxin__ConflictResolveResponse **out,
-    char *err, size_t errlen)
-{
-	return engine_resolve(&s->eng, admin, req, out, err, errlen);
-}
 
 /* "name=value, ..." for an audited change. */
 static char *
@@ -354,7 +349,7 @@ render_change(const void *blob, int len)
  * columns that are set.
  */
 static char *
-render_insert(struct store *s, int t, const char *row_id, uint64_t version)
+render_insert(struct sq_store *s, int t, const char *row_id, uint64_t version)
 {
 	struct srow r;
 	sqlite3_stmt *q;
@@ -409,9 +404,10 @@ render_insert(struct store *s, int t, const char *row_id, uint64_t version)
 }
 
 int
-store_audit(struct store *s, const Tongxin__AuditRequest *req, Tongxin__AuditResponse **out,
+sqs_audit(struct store *base, const Tongxin__AuditRequest *req, Tongxin__AuditResponse **out,
     char *err, size_t errlen)
 {
+	struct sq_store *s = SQ(base);
 	Tongxin__AuditResponse *resp;
 	sqlite3_stmt *st;
 	uint32_t limit = req->limit && req->limit < LIST_MAX ? req->limit : LIST_MAX;
@@ -482,7 +478,7 @@ store_audit(struct store *s, const Tongxin__AuditRequest *req, Tongxin__AuditRes
 }
 
 struct devices_ctx {
-	struct store *s;
+	struct sq_store *s;
 	Tongxin__DevicesResponse *resp;
 	size_t cap;
 	int oom;
@@ -533,8 +529,9 @@ add_device(const struct store_device *d, void *arg)
 }
 
 int
-store_devices(struct store *s, Tongxin__DevicesResponse **out, char *err, size_t errlen)
+sqs_devices(struct store *base, Tongxin__DevicesResponse **out, char *err, size_t errlen)
 {
+	struct sq_store *s = SQ(base);
 	struct devices_ctx x = { s, NULL, 0, 0 };
 
 	*out = NULL;
@@ -543,7 +540,7 @@ store_devices(struct store *s, Tongxin__DevicesResponse **out, char *err, size_t
 		return -1;
 	}
 	tongxin__devices_response__init(x.resp);
-	if (store_device_each(s, add_device, &x) != 0 || x.oom) {
+	if (store_device_each(&s->base, add_device, &x) != 0 || x.oom) {
 		tongxin__devices_response__free_unpacked(x.resp, NULL);
 		snprintf(err, errlen, x.oom ? "out of memory" : "database: %s", sqlite3_errmsg(s->db));
 		return -1;
@@ -553,10 +550,11 @@ store_devices(struct store *s, Tongxin__DevicesResponse **out, char *err, size_t
 }
 
 int
-store_replica_check(struct store *s, const struct store_actor *who,
+sqs_replica_check(struct store *base, const struct store_actor *who,
     const Tongxin__ReplicaCheck *req, Tongxin__ReplicaCheckResult **out, char *err,
     size_t errlen)
 {
+	struct sq_store *s = SQ(base);
 	Tongxin__ReplicaCheckResult *res;
 	char hi[SCOPE_MAX], hash[65], verdict[512] = "";
 	size_t n = strlen(who->scope), vl = 0;
@@ -614,9 +612,10 @@ store_replica_check(struct store *s, const struct store_actor *who,
 }
 
 int
-store_resolutions(struct store *s, const struct store_actor *who, uint64_t *cursor,
+sqs_resolutions(struct store *base, const struct store_actor *who, uint64_t *cursor,
     Tongxin__PullResponse *resp)
 {
+	struct sq_store *s = SQ(base);
 	sqlite3_stmt *st;
 	size_t cap = 256;
 	uint64_t snapshot;

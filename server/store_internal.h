@@ -15,6 +15,7 @@
 #include "schema.h"
 #include "sto.h"
 #include "store.h"
+#include "store_backend.h"
 #include "tongxin.pb-c.h"
 
 #define PULL_MAX_ROWS 5000
@@ -49,10 +50,10 @@ struct org_entry {
 };
 #define ORG_CACHE_SLOTS 256    /* direct-mapped by a hash of the id */
 
-struct store {
+struct sq_store {
+	/* First: the public handle (its engine runs over sto_sqlite_ops, its epoch is meta's). */
+	struct store base;
 	sqlite3 *db;
-	/* The apply engine over this store's operations (sto_sqlite_ops). */
-	struct eng eng;
 	uint64_t version;       /* last change version handed out */
 	uint64_t sp_version;    /* version when the open savepoint began (sp_rollback gives back) */
 	uint64_t tx_version;    /* version when the write transaction began (rollback gives back) */
@@ -98,13 +99,11 @@ struct store {
 	sqlite3_stmt *device_by_serial;   /* store_device_by_serial's */
 	sqlite3_stmt *replica_bound;      /* store_session.c's device_replica lookup */
 	sqlite3_stmt *device_revoked;     /* store_devices_revoked's */
-	/* The database's epoch (meta): see store_epoch and store_restore.c. */
-	struct store_epoch epoch;
 	sqlite3_stmt *recovered_get, *recovered_put;   /* store_recover's, prepared when first used */
 };
 
 /* Make the restore bookkeeping (epoch, recovered rows) on open (store_restore.c). -1 on error. */
-int store_epoch_init(struct store *s, char *err, size_t errlen);
+int store_epoch_init(struct sq_store *s, char *err, size_t errlen);
 /* The recovery's storage operations (store_restore.c), for sto_sqlite_ops. */
 int sq_recovered_get(void *b, int t, const char *id, uint64_t *origin, uint64_t *version);
 int sq_recovered_put(void *b, int t, const char *id, uint64_t origin, uint64_t version,
@@ -122,10 +121,10 @@ int sq_recovery_get(void *b, const char *device_id, const char *epoch,
  * can: 1 found (*e points at it until the next store call), 0 no such row,
  * -1 on a database error.
  */
-int org_lookup(struct store *s, const char *id, const struct org_entry **e);
+int org_lookup(struct sq_store *s, const char *id, const struct org_entry **e);
 
 /* Prepare the pull's statements (store_pull.c): s->pull[] and s->evict_get. -1 on error. */
-int store_pull_prepare(struct store *s);
+int store_pull_prepare(struct sq_store *s);
 /* Bind text, or NULL when s is NULL or empty. */
 void bind_text_or_null(sqlite3_stmt *st, int i, const char *s);
 /*
@@ -133,13 +132,13 @@ void bind_text_or_null(sqlite3_stmt *st, int i, const char *s);
  * transaction sees it; store.version is this handle's own counter, which
  * another handle's writes do not move. -1 on error.
  */
-int store_committed_version(struct store *s, uint64_t *v);
+int store_committed_version(struct sq_store *s, uint64_t *v);
 /* Persist the version counter inside the current write transaction. */
-int store_save_version(struct store *s);
+int store_save_version(struct sq_store *s);
 /* Load row id of table t; r->exists says whether it was found. -1 on error. */
-int row_load(struct store *s, int t, const char *id, struct srow *r);
+int row_load(struct sq_store *s, int t, const char *id, struct srow *r);
 /* Write r with all bookkeeping columns; returns the SQLite result code. */
-int row_write(struct store *s, int t, const char *id, const struct srow *r, int is_new);
+int row_write(struct sq_store *s, int t, const char *id, const struct srow *r, int is_new);
 /* Run a kept statement without results. 0, or -1 (logged). */
 int step_once(sqlite3_stmt *st);
 
@@ -149,7 +148,56 @@ int sq_conflict_get(void *b, const char *key, Tongxin__ConflictInfo **out, char 
 int sq_conflict_settle(void *b, const char *id, const char *resolution, const char *by,
     int64_t at, uint64_t version, const char *note);
 
-/* The SQLite store's operations (sto.h), which its engine (struct store.eng) drives. */
+/* The SQLite store's operations (sto.h), which its engine (struct sq_store.eng) drives. */
 extern const struct sto_ops sto_sqlite_ops;
+
+/* The SQLite store as a struct store (base is its first member). */
+#define SQ(st) ((struct sq_store *)(st))
+
+/* store_backend's operations, SQLite's (in store_sqlite.c, store_pull.c, store_admin.c,
+ * store_session.c, store_restore.c; the table is store_sqlite_backend). */
+void sqs_close(struct store *s);
+int sqs_init_street(struct store *s, const char *name, const char *code, char *err,
+    size_t errlen);
+int sqs_setting(struct store *s, const char *key, char *buf, size_t cap);
+int sqs_org_scope(struct store *s, const char *code, char *scope, size_t scope_cap, char *name,
+    size_t name_cap);
+int sqs_device_add(struct store *s, const struct store_device *d, char *err, size_t errlen);
+int sqs_device_by_serial(struct store *s, const char *serial, struct store_device *d);
+int sqs_device_by_name(struct store *s, const char *name, struct store_device *d);
+int sqs_device_revoke(struct store *s, const char *name, char *err, size_t errlen);
+uint64_t sqs_device_last_seq(struct store *s, const char *device_id);
+int sqs_device_seen(struct store *s, const char *device_id, const char *what);
+int sqs_device_flush(struct store *s);
+void sqs_share_notes(struct store *dst, struct store *src);
+int sqs_device_each(struct store *s, int (*fn)(const struct store_device *, void *), void *arg);
+int sqs_pull(struct store *s, const struct store_actor *who, const Tongxin__PullRequest *req,
+    Tongxin__PullResponse **out, char *err, size_t errlen);
+int sqs_conflict_list(struct store *s, const Tongxin__ConflictFilter *f,
+    Tongxin__ConflictListResponse **out, char *err, size_t errlen);
+int sqs_conflict_show(struct store *s, const char *id, Tongxin__ConflictInfo **out, char *err,
+    size_t errlen);
+int sqs_audit(struct store *s, const Tongxin__AuditRequest *req, Tongxin__AuditResponse **out,
+    char *err, size_t errlen);
+int sqs_devices(struct store *s, Tongxin__DevicesResponse **out, char *err, size_t errlen);
+int sqs_replica_check(struct store *s, const struct store_actor *who,
+    const Tongxin__ReplicaCheck *req, Tongxin__ReplicaCheckResult **out, char *err,
+    size_t errlen);
+int sqs_resolutions(struct store *s, const struct store_actor *who, uint64_t *cursor,
+    Tongxin__PullResponse *resp);
+int64_t sqs_count(struct store *s, const char *what);
+int sqs_backup(struct store *s, const char *file, int64_t *bytes, uint64_t *max_version,
+    char *err, size_t errlen);
+int sqs_recover(struct store *s, const struct store_actor *who,
+    const Tongxin__RecoverRequest *req, Tongxin__RecoverResponse **out, char *err,
+    size_t errlen);
+int sqs_session_init(struct store *s, char *err, size_t errlen);
+int sqs_devices_revoked(struct store *s, const char *const *ids, size_t n, int *revoked);
+int sqs_replica_bind(struct store *s, const char *device_id, const char *replica_id,
+    int *other, char *err, size_t errlen);
+int sqs_replica_bound(struct store *s, const char *device_id, const char *replica_id);
+int sqs_pull_page(struct store *s, const struct store_actor *who,
+    const Tongxin__PullRequest *req, uint32_t envelope_id, struct pull_page *pg, char *err,
+    size_t errlen);
 
 #endif

@@ -20,7 +20,7 @@
  * counts only the rows sent.
  */
 int
-store_pull_prepare(struct store *s)
+store_pull_prepare(struct sq_store *s)
 {
 	char sql[4096];
 
@@ -185,7 +185,7 @@ echo_skippable(const struct pull_page *pg, int t)
 
 /* Rows of every table since the cursors, as field 1 of the response. 0, or -1 with err. */
 static int
-page_rows(struct store *s, const struct store_actor *who, const Tongxin__PullRequest *req,
+page_rows(struct sq_store *s, const struct store_actor *who, const Tongxin__PullRequest *req,
     const char *hi, uint64_t snapshot, struct pull_page *pg, char *err, size_t errlen)
 {
 	uint32_t max = req->max_rows ? req->max_rows : PULL_MAX_ROWS;
@@ -244,7 +244,7 @@ page_rows(struct store *s, const struct store_actor *who, const Tongxin__PullReq
  * messages into pg->aux (field 4 each), pg->evict_cursor advanced.
  */
 static int
-page_evictions(struct store *s, const struct store_actor *who, const Tongxin__PullRequest *req,
+page_evictions(struct sq_store *s, const struct store_actor *who, const Tongxin__PullRequest *req,
     const char *hi, uint64_t snapshot, struct pull_page *pg, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = s->evict_get;
@@ -318,14 +318,14 @@ enc_packed(struct pbw *w, uint32_t field, const uint64_t *v, size_t n)
  * advanced. -1 when memory runs out.
  */
 static int
-page_resolutions(struct store *s, const struct store_actor *who, const Tongxin__PullRequest *req,
+page_resolutions(struct sq_store *s, const struct store_actor *who, const Tongxin__PullRequest *req,
     struct pull_page *pg, struct pbw *out)
 {
 	Tongxin__PullResponse tmp = TONGXIN__PULL_RESPONSE__INIT;
 	int rc = 0;
 
 	pg->note_cursor = req->note_cursor;
-	if (store_resolutions(s, who, &pg->note_cursor, &tmp) != 0)
+	if (store_resolutions(&s->base, who, &pg->note_cursor, &tmp) != 0)
 		rc = -1;
 	if (tmp.more)
 		pg->more = 1;
@@ -422,9 +422,10 @@ trace_page(const struct pull_page *pg, const struct timespec *t0)
 }
 
 int
-store_pull_page(struct store *s, const struct store_actor *who, const Tongxin__PullRequest *req,
+sqs_pull_page(struct store *base, const struct store_actor *who, const Tongxin__PullRequest *req,
     uint32_t envelope_id, struct pull_page *pg, char *err, size_t errlen)
 {
+	struct sq_store *s = SQ(base);
 	struct timespec t0;
 	static const uint8_t reserve[PAGE_RESERVE];
 	char hi[SCOPE_MAX];
@@ -499,9 +500,10 @@ rollback:
  * cursor in req is 0.
  */
 int
-store_pull(struct store *s, const struct store_actor *who, const Tongxin__PullRequest *req,
+sqs_pull(struct store *base, const struct store_actor *who, const Tongxin__PullRequest *req,
     Tongxin__PullResponse **out, char *err, size_t errlen)
 {
+	struct sq_store *s = SQ(base);
 	struct pull_page pg;
 	struct pbr r;
 	struct pb_field f;
@@ -509,7 +511,7 @@ store_pull(struct store *s, const struct store_actor *who, const Tongxin__PullRe
 
 	*out = NULL;
 	pull_page_init(&pg);
-	if (store_pull_page(s, who, req, 0, &pg, err, errlen) != 0) {
+	if (store_pull_page(&s->base, who, req, 0, &pg, err, errlen) != 0) {
 		pull_page_free(&pg);
 		return -1;
 	}

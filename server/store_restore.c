@@ -57,22 +57,22 @@ static const char restore_ddl[] =
 	"  PRIMARY KEY (device_id, epoch)) WITHOUT ROWID;";
 
 static void
-epoch_load(struct store *s)
+epoch_load(struct sq_store *s)
 {
-	db_meta_get(s->db, "epoch", s->epoch.epoch, sizeof s->epoch.epoch);
-	s->epoch.restored_version = (uint64_t)db_meta_get_int(s->db, "restored_version", 0);
-	s->epoch.version_floor = (uint64_t)db_meta_get_int(s->db, "version_floor", 0);
+	db_meta_get(s->db, "epoch", s->base.epoch.epoch, sizeof s->base.epoch.epoch);
+	s->base.epoch.restored_version = (uint64_t)db_meta_get_int(s->db, "restored_version", 0);
+	s->base.epoch.version_floor = (uint64_t)db_meta_get_int(s->db, "version_floor", 0);
 }
 
 int
-store_epoch_init(struct store *s, char *err, size_t errlen)
+store_epoch_init(struct sq_store *s, char *err, size_t errlen)
 {
 	char id[ID_TEXT_LEN + 1];
 
 	if (db_exec(s->db, restore_ddl, err, errlen) != 0)
 		return -1;
 	epoch_load(s);
-	if (s->epoch.epoch[0] != '\0')
+	if (s->base.epoch.epoch[0] != '\0')
 		return 0;
 	/* A database from before epochs, or a new one: it gets its first. */
 	if (id_new(id) != 0 || db_meta_set(s->db, "epoch", id) != 0) {
@@ -83,11 +83,6 @@ store_epoch_init(struct store *s, char *err, size_t errlen)
 	return 0;
 }
 
-void
-store_epoch(struct store *s, struct store_epoch *e)
-{
-	*e = s->epoch;
-}
 
 /* --- recovery ------------------------------------------------------------ */
 
@@ -98,7 +93,7 @@ store_epoch(struct store *s, struct store_epoch *e)
 int
 sq_recovered_get(void *b, int t, const char *id, uint64_t *origin, uint64_t *version)
 {
-	struct store *s = b;
+	struct sq_store *s = b;
 	sqlite3_stmt *st;
 	int r;
 
@@ -119,7 +114,7 @@ int
 sq_recovered_put(void *b, int t, const char *id, uint64_t origin, uint64_t version,
     const char *device_id)
 {
-	struct store *s = b;
+	struct sq_store *s = b;
 	sqlite3_stmt *st;
 	int r;
 
@@ -140,7 +135,7 @@ sq_recovered_put(void *b, int t, const char *id, uint64_t origin, uint64_t versi
 int
 sq_recovered_queued(void *b, const char *device_id, int t, const char *id, uint64_t origin)
 {
-	struct store *s = b;
+	struct sq_store *s = b;
 	sqlite3_stmt *st;
 	int r;
 
@@ -160,7 +155,7 @@ int
 sq_recovered_queued_put(void *b, const char *device_id, int t, const char *id, uint64_t origin,
     const char *conflict_id)
 {
-	struct store *s = b;
+	struct sq_store *s = b;
 	sqlite3_stmt *st;
 	int r;
 
@@ -181,7 +176,7 @@ int
 sq_recovery_add(void *b, const char *device_id, const char *epoch,
     const struct sto_recovery *add, int done)
 {
-	struct store *s = b;
+	struct sq_store *s = b;
 	sqlite3_stmt *st;
 	int r;
 
@@ -212,7 +207,7 @@ sq_recovery_add(void *b, const char *device_id, const char *epoch,
 int
 sq_recovery_get(void *b, const char *device_id, const char *epoch, struct sto_recovery *out)
 {
-	struct store *s = b;
+	struct sq_store *s = b;
 	sqlite3_stmt *st;
 	int r, finished = 0;
 
@@ -235,13 +230,14 @@ sq_recovery_get(void *b, const char *device_id, const char *epoch, struct sto_re
 }
 
 int
-store_recover(struct store *s, const struct store_actor *who,
+sqs_recover(struct store *base, const struct store_actor *who,
     const Tongxin__RecoverRequest *req, Tongxin__RecoverResponse **out, char *err,
     size_t errlen)
 {
+	struct sq_store *s = SQ(base);
 	*out = NULL;
-	if (s->epoch.restored_version == 0 || strcmp(req->epoch, s->epoch.epoch) != 0)
-		return engine_recover(&s->eng, &s->epoch, who, req, out, err, errlen);
+	if (s->base.epoch.restored_version == 0 || strcmp(req->epoch, s->base.epoch.epoch) != 0)
+		return engine_recover(&s->base.eng, &s->base.epoch, who, req, out, err, errlen);
 	/*
 	 * A device enrolled after the restore holds nothing the restore lost:
 	 * its (empty) recovery is finished at once, and rows from it are forged.
@@ -271,7 +267,7 @@ store_recover(struct store *s, const struct store_actor *who,
 			return 0;
 		}
 	}
-	return engine_recover(&s->eng, &s->epoch, who, req, out, err, errlen);
+	return engine_recover(&s->base.eng, &s->base.epoch, who, req, out, err, errlen);
 }
 
 /* --- restore ------------------------------------------------------------- */

@@ -28,15 +28,17 @@ static const char session_ddl[] =
 	"  bound_at INTEGER NOT NULL) WITHOUT ROWID;";
 
 int
-store_session_init(struct store *s, char *err, size_t errlen)
+sqs_session_init(struct store *base, char *err, size_t errlen)
 {
+	struct sq_store *s = SQ(base);
 	return db_exec(s->db, session_ddl, err, errlen);
 }
 
 
 int
-store_devices_revoked(struct store *s, const char *const *ids, size_t n, int *revoked)
+sqs_devices_revoked(struct store *base, const char *const *ids, size_t n, int *revoked)
 {
+	struct sq_store *s = SQ(base);
 	sqlite3_stmt *st;
 	int rc = 0;
 
@@ -67,7 +69,7 @@ store_devices_revoked(struct store *s, const char *const *ids, size_t n, int *re
 
 /* The replica id device_id is bound to into out; 1 found, 0 none, -1 error. */
 static int
-replica_bound(struct store *s, const char *device_id, char *out, size_t cap)
+replica_bound(struct sq_store *s, const char *device_id, char *out, size_t cap)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -85,8 +87,9 @@ replica_bound(struct store *s, const char *device_id, char *out, size_t cap)
 }
 
 int
-store_replica_bound(struct store *s, const char *device_id, const char *replica_id)
+sqs_replica_bound(struct store *base, const char *device_id, const char *replica_id)
 {
+	struct sq_store *s = SQ(base);
 	char bound[ID_TEXT_LEN + 8];
 	int rc = replica_bound(s, device_id, bound, sizeof bound);
 
@@ -96,9 +99,10 @@ store_replica_bound(struct store *s, const char *device_id, const char *replica_
 }
 
 int
-store_replica_bind(struct store *s, const char *device_id, const char *replica_id, int *other,
+sqs_replica_bind(struct store *base, const char *device_id, const char *replica_id, int *other,
     char *err, size_t errlen)
 {
+	struct sq_store *s = SQ(base);
 	char bound[ID_TEXT_LEN + 8];
 	sqlite3_stmt *st;
 	int rc;

@@ -37,9 +37,9 @@
 struct dev_notes;
 static struct dev_notes *dev_notes_new(void);
 static void dev_notes_unref(struct dev_notes *t);
-static int device_notes_write(struct store *s);
-static void device_notes_written(struct store *s);
-static void device_overlay(struct store *s, struct store_device *d);
+static int device_notes_write(struct sq_store *s);
+static void device_notes_written(struct sq_store *s);
+static void device_overlay(struct sq_store *s, struct store_device *d);
 
 static const char store_ddl[] =
 	"CREATE TABLE device ("
@@ -97,7 +97,7 @@ bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
 
 /* Prepare the per-table statements from the schema. */
 static int
-store_prepare(struct store *s)
+store_prepare(struct sq_store *s)
 {
 	char sql[4096];
 
@@ -199,7 +199,7 @@ store_prepare(struct store *s)
  * reason_args; older rows keep NULL there and their English reason.
  */
 static int
-store_migrate(struct store *s, char *err, size_t errlen)
+store_migrate(struct sq_store *s, char *err, size_t errlen)
 {
 	static const char *const tables[] = { "txn_log", "conflict" };
 	sqlite3_stmt *st;
@@ -289,7 +289,7 @@ bind_reason(sqlite3_stmt *st, int i, const struct reason *r)
 static int
 org_cache_commit(void *arg)
 {
-	struct store *s = arg;
+	struct sq_store *s = arg;
 
 	s->org_gen++;
 	s->org_written = 0;
@@ -303,18 +303,19 @@ org_cache_rollback(void *arg)
 }
 
 struct store *
-store_open(const char *dir, int create, char *err, size_t errlen)
+sqs_open(const char *dir, int create, char *err, size_t errlen)
 {
 	char path[4096];
-	struct store *s;
+	struct sq_store *s;
 	char ddl[32768];
 
 	if ((s = calloc(1, sizeof *s)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	s->base.be = &store_sqlite_backend;
 	s->org_gen = 1;
-	engine_init(&s->eng, &sto_sqlite_ops, s);
+	engine_init(&s->base.eng, &sto_sqlite_ops, s);
 	if ((s->notes = dev_notes_new()) == NULL) {
 		free(s);
 		snprintf(err, errlen, "out of memory");
@@ -371,22 +372,23 @@ store_open(const char *dir, int create, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot prepare statements: %s", sqlite3_errmsg(s->db));
 		goto fail;
 	}
-	if (store_session_init(s, err, errlen) != 0 || store_epoch_init(s, err, errlen) != 0)
+	if (store_session_init(&s->base, err, errlen) != 0 || store_epoch_init(s, err, errlen) != 0)
 		goto fail;
-	return s;
+	return &s->base;
 fail:
-	store_close(s);
+	store_close(&s->base);
 	return NULL;
 }
 
 void
-store_close(struct store *s)
+sqs_close(struct store *base)
 {
+	struct sq_store *s = SQ(base);
 	sqlite3_stmt *st;
 
 	if (s == NULL)
 		return;
-	if (s->db != NULL && s->device_put != NULL && store_device_flush(s) != 0)
+	if (s->db != NULL && s->device_put != NULL && store_device_flush(&s->base) != 0)
 		log_warnx("store: the devices' last sessions could not be written: %s",
 		    sqlite3_errmsg(s->db));
 	if (s->db != NULL) {
@@ -395,28 +397,24 @@ store_close(struct store *s)
 		sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 		db_close(s->db);
 	}
-	engine_free(&s->eng);
+	engine_free(&s->base.eng);
 	dev_notes_unref(s->notes);
 	free(s->wrote);
 	free(s->orgs);
 	free(s);
 }
 
-void
-store_set_conflict_limit(struct store *s, int64_t n)
-{
-	s->eng.max_open_conflicts = n > 0 ? n : CONFLICTS_PER_DEVICE_MAX;
-}
 
 int
-store_setting(struct store *s, const char *key, char *buf, size_t cap)
+sqs_setting(struct store *base, const char *key, char *buf, size_t cap)
 {
+	struct sq_store *s = SQ(base);
 	return db_meta_get(s->db, key, buf, cap);
 }
 
 /* Persist the version counter inside the current write transaction. */
 int
-store_save_version(struct store *s)
+store_save_version(struct sq_store *s)
 {
 	int rc;
 	sqlite3_bind_int64(s->version_put, 1, (sqlite3_int64)s->version);
@@ -426,7 +424,7 @@ store_save_version(struct store *s)
 }
 
 int
-store_committed_version(struct store *s, uint64_t *v)
+store_committed_version(struct sq_store *s, uint64_t *v)
 {
 	sqlite3_stmt *st = s->version_get;
 	int rc;
@@ -444,7 +442,7 @@ store_committed_version(struct store *s, uint64_t *v)
 
 /* Load a row by id into r (r->exists says whether it was found). -1 on error. */
 int
-row_load(struct store *s, int t, const char *id, struct srow *r)
+row_load(struct sq_store *s, int t, const char *id, struct srow *r)
 {
 	sqlite3_stmt *st = s->row_get[t];
 	int nc = schema_tables[t].ncols, rc;
@@ -480,7 +478,7 @@ row_load(struct store *s, int t, const char *id, struct srow *r)
 
 /* Write r (insert when is_new) with all bookkeeping columns. Returns the SQLite code. */
 int
-row_write(struct store *s, int t, const char *id, const struct srow *r, int is_new)
+row_write(struct sq_store *s, int t, const char *id, const struct srow *r, int is_new)
 {
 	sqlite3_stmt *st = is_new ? s->row_ins[t] : s->row_upd[t];
 	int nc = schema_tables[t].ncols, rc;
@@ -517,7 +515,7 @@ org_slot(const char *id)
 }
 
 int
-org_lookup(struct store *s, const char *id, const struct org_entry **e)
+org_lookup(struct sq_store *s, const char *id, const struct org_entry **e)
 {
 	struct org_entry *o = &s->orgs[org_slot(id)];
 	sqlite3_stmt *st = s->org_get;
@@ -556,7 +554,7 @@ org_lookup(struct store *s, const char *id, const struct org_entry **e)
  * Returns 1 found live, 2 found but deleted or dissolved, 0 not found, -1 error.
  */
 static int
-ref_scope(struct store *s, int t, const char *id, char *scope, size_t cap)
+ref_scope(struct sq_store *s, int t, const char *id, char *scope, size_t cap)
 {
 	sqlite3_stmt *st = s->scope_get[t];
 	int rc, found = 0;
@@ -592,8 +590,9 @@ step_once(sqlite3_stmt *st)
 }
 
 int
-store_init_street(struct store *s, const char *name, const char *code, char *err, size_t errlen)
+sqs_init_street(struct store *base, const char *name, const char *code, char *err, size_t errlen)
 {
+	struct sq_store *s = SQ(base);
 	const struct table_def *td = &schema_tables[TBL_ORG];
 	struct srow r;
 	char id[ID_TEXT_LEN + 1];
@@ -628,9 +627,10 @@ store_init_street(struct store *s, const char *name, const char *code, char *err
 }
 
 int
-store_org_scope(struct store *s, const char *code, char *scope, size_t scope_cap, char *name,
+sqs_org_scope(struct store *base, const char *code, char *scope, size_t scope_cap, char *name,
     size_t name_cap)
 {
+	struct sq_store *s = SQ(base);
 	sqlite3_stmt *st = s->org_by_code;
 	int found = -1;
 
@@ -677,8 +677,9 @@ device_from_row(sqlite3_stmt *st, struct store_device *d)
 }
 
 int
-store_device_add(struct store *s, const struct store_device *d, char *err, size_t errlen)
+sqs_device_add(struct store *base, const struct store_device *d, char *err, size_t errlen)
 {
+	struct sq_store *s = SQ(base);
 	sqlite3_stmt *st;
 	int rc;
 
@@ -714,7 +715,7 @@ store_device_add(struct store *s, const struct store_device *d, char *err, size_
  * store_close with all the others.
  */
 static int
-device_query(struct store *s, const char *where, const char *arg, struct store_device *d,
+device_query(struct sq_store *s, const char *where, const char *arg, struct store_device *d,
     sqlite3_stmt **kept)
 {
 	char sql[1024];
@@ -744,20 +745,23 @@ device_query(struct store *s, const char *where, const char *arg, struct store_d
 }
 
 int
-store_device_by_serial(struct store *s, const char *serial, struct store_device *d)
+sqs_device_by_serial(struct store *base, const char *serial, struct store_device *d)
 {
+	struct sq_store *s = SQ(base);
 	return device_query(s, "serial = ?1", serial, d, &s->device_by_serial);
 }
 
 int
-store_device_by_name(struct store *s, const char *name, struct store_device *d)
+sqs_device_by_name(struct store *base, const char *name, struct store_device *d)
 {
+	struct sq_store *s = SQ(base);
 	return device_query(s, "name = ?1 AND revoked_at IS NULL", name, d, NULL);
 }
 
 int
-store_device_revoke(struct store *s, const char *name, char *err, size_t errlen)
+sqs_device_revoke(struct store *base, const char *name, char *err, size_t errlen)
 {
+	struct sq_store *s = SQ(base);
 	sqlite3_stmt *st;
 	int rc;
 
@@ -782,8 +786,9 @@ store_device_revoke(struct store *s, const char *name, char *err, size_t errlen)
 }
 
 uint64_t
-store_device_last_seq(struct store *s, const char *device_id)
+sqs_device_last_seq(struct store *base, const char *device_id)
 {
+	struct sq_store *s = SQ(base);
 	sqlite3_stmt *st = s->seq_max_get;   /* kept: every session's hello asks */
 	uint64_t v = 0;
 
@@ -839,8 +844,9 @@ dev_notes_unref(struct dev_notes *t)
 }
 
 void
-store_share_notes(struct store *dst, struct store *src)
+sqs_share_notes(struct store *dstb, struct store *srcb)
 {
+	struct sq_store *dst = SQ(dstb), *src = SQ(srcb);
 	pthread_mutex_lock(&src->notes->mu);
 	src->notes->refs++;
 	pthread_mutex_unlock(&src->notes->mu);
@@ -859,8 +865,9 @@ device_note(struct dev_notes *t, const char *device_id)
 }
 
 int
-store_device_seen(struct store *s, const char *device_id, const char *what)
+sqs_device_seen(struct store *base, const char *device_id, const char *what)
 {
+	struct sq_store *s = SQ(base);
 	struct dev_notes *t = s->notes;
 	struct dev_note *d;
 	int k = strcmp(what, "push") == 0 ? DEV_PUSH : strcmp(what, "pull") == 0 ? DEV_PULL :
@@ -907,7 +914,7 @@ out:
  * was noted, -1 on a database error.
  */
 static int
-device_notes_write(struct store *s)
+device_notes_write(struct sq_store *s)
 {
 	struct dev_notes *t = s->notes;
 	sqlite3_stmt *st = s->device_put;
@@ -954,7 +961,7 @@ device_notes_write(struct store *s)
  * and every note with nothing left to write.
  */
 static void
-device_notes_written(struct store *s)
+device_notes_written(struct sq_store *s)
 {
 	struct dev_notes *t = s->notes;
 	size_t keep = 0;
@@ -975,8 +982,9 @@ device_notes_written(struct store *s)
 }
 
 int
-store_device_flush(struct store *s)
+sqs_device_flush(struct store *base)
 {
+	struct sq_store *s = SQ(base);
 	int own, rc, any;
 
 	pthread_mutex_lock(&s->notes->mu);
@@ -1004,7 +1012,7 @@ store_device_flush(struct store *s)
 
 /* Show what is noted in memory over what the database holds. */
 static void
-device_overlay(struct store *s, struct store_device *d)
+device_overlay(struct sq_store *s, struct store_device *d)
 {
 	const struct dev_note *n;
 
@@ -1021,8 +1029,9 @@ device_overlay(struct store *s, struct store_device *d)
 }
 
 int
-store_device_each(struct store *s, int (*fn)(const struct store_device *, void *), void *arg)
+sqs_device_each(struct store *base, int (*fn)(const struct store_device *, void *), void *arg)
 {
+	struct sq_store *s = SQ(base);
 	sqlite3_stmt *st;
 	struct store_device d;
 
@@ -1040,8 +1049,9 @@ store_device_each(struct store *s, int (*fn)(const struct store_device *, void *
 }
 
 int64_t
-store_count(struct store *s, const char *what)
+sqs_count(struct store *base, const char *what)
 {
+	struct sq_store *s = SQ(base);
 	char sql[256];
 	sqlite3_stmt *st;
 	int64_t n = -1;
@@ -1061,9 +1071,10 @@ store_count(struct store *s, const char *what)
 }
 
 int
-store_backup(struct store *s, const char *file, int64_t *bytes, uint64_t *max_version,
+sqs_backup(struct store *base, const char *file, int64_t *bytes, uint64_t *max_version,
     char *err, size_t errlen)
 {
+	struct sq_store *s = SQ(base);
 	sqlite3_stmt *st = NULL;
 	sqlite3 *copy = NULL;
 	struct stat sb;
@@ -1118,7 +1129,7 @@ fail:
 }
 
 static int
-evict_record(struct store *s, uint64_t version, int t, const char *id, const char *old_scope,
+evict_record(struct sq_store *s, uint64_t version, int t, const char *id, const char *old_scope,
     const char *new_scope)
 {
 	int rc;
@@ -1139,7 +1150,7 @@ evict_record(struct store *s, uint64_t version, int t, const char *id, const cha
 static const char *
 sq_errmsg(void *b)
 {
-	struct store *s = b;
+	struct sq_store *s = b;
 
 	return sqlite3_errmsg(s->db);
 }
@@ -1147,7 +1158,7 @@ sq_errmsg(void *b)
 static int
 sq_begin(void *b, char *err, size_t errlen)
 {
-	struct store *s = b;
+	struct sq_store *s = b;
 
 	if (db_exec(s->db, "BEGIN IMMEDIATE", err, errlen) != 0)
 		return -1;
@@ -1166,7 +1177,7 @@ sq_begin(void *b, char *err, size_t errlen)
 static int
 sq_commit(void *b, char *err, size_t errlen)
 {
-	struct store *s = b;
+	struct sq_store *s = b;
 
 	if (store_save_version(s) != 0 || db_exec(s->db, "COMMIT", err, errlen) != 0)
 		return -1;
@@ -1179,7 +1190,7 @@ sq_commit(void *b, char *err, size_t errlen)
 static void
 sq_rollback(void *b)
 {
-	struct store *s = b;
+	struct sq_store *s = b;
 
 	db_exec(s->db, "ROLLBACK", NULL, 0);
 	s->version = s->tx_version;
@@ -1189,7 +1200,7 @@ sq_rollback(void *b)
 static int
 sq_sp_begin(void *b)
 {
-	struct store *s = b;
+	struct sq_store *s = b;
 
 	s->sp_version = s->version;
 	return step_once(s->sp_begin);
@@ -1198,13 +1209,13 @@ sq_sp_begin(void *b)
 static int
 sq_sp_release(void *b)
 {
-	return step_once(((struct store *)b)->sp_release);
+	return step_once(((struct sq_store *)b)->sp_release);
 }
 
 static int
 sq_sp_rollback(void *b)
 {
-	struct store *s = b;
+	struct sq_store *s = b;
 
 	s->version = s->sp_version;   /* the versions taken since are handed out again */
 	return step_once(s->sp_rollback);
@@ -1213,7 +1224,7 @@ sq_sp_rollback(void *b)
 static uint64_t
 sq_version_next(void *b)
 {
-	return ++((struct store *)b)->version;
+	return ++((struct sq_store *)b)->version;
 }
 
 static int
@@ -1225,7 +1236,7 @@ sq_row_load(void *b, int t, const char *id, struct srow *r)
 static enum sto_write
 sq_row_write(void *b, int t, const char *id, const struct srow *r, int is_new)
 {
-	struct store *s = b;
+	struct sq_store *s = b;
 	int rc = row_write(s, t, id, r, is_new);
 
 	switch (rc) {
@@ -1247,7 +1258,7 @@ static int
 sq_unique_owner(void *b, int t, int col, const Tongxin__Value *v, const char *not_id,
     char out[ID_TEXT_LEN + 1])
 {
-	struct store *s = b;
+	struct sq_store *s = b;
 	const struct table_def *td = &schema_tables[t];
 	char sql[256];
 	sqlite3_stmt *st;
@@ -1293,7 +1304,7 @@ sq_org_get(void *b, const char *id, struct sto_org *out)
 static int
 sq_ids_where(void *b, int t, int col, const char *value, size_t max, struct sto_ids *out)
 {
-	struct store *s = b;
+	struct sq_store *s = b;
 	const struct table_def *td = &schema_tables[t];
 	char sql[256];
 	sqlite3_stmt *st;
@@ -1319,7 +1330,7 @@ sq_ids_where(void *b, int t, int col, const char *value, size_t max, struct sto_
 static int
 sq_audit_put(void *b, const struct sto_audit *a)
 {
-	struct store *s = b;
+	struct sq_store *s = b;
 	sqlite3_stmt *st = s->audit_put;
 
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)a->version);
@@ -1350,7 +1361,7 @@ sq_evict_put(void *b, uint64_t version, int t, const char *id, const char *old_s
 static int
 sq_evict_find(void *b, int t, const char *id, const char *scope)
 {
-	struct store *s = b;
+	struct sq_store *s = b;
 	sqlite3_stmt *st;
 	char hi[SCOPE_MAX];
 	size_t n = strlen(scope);
@@ -1376,7 +1387,7 @@ sq_evict_find(void *b, int t, const char *id, const char *scope)
 static int
 sq_txn_find(void *b, const char *device_id, uint64_t seq, struct sto_logged *out)
 {
-	struct store *s = b;
+	struct sq_store *s = b;
 	sqlite3_stmt *st = s->txn_get;
 	int rc;
 
@@ -1409,7 +1420,7 @@ sq_txn_find(void *b, const char *device_id, uint64_t seq, struct sto_logged *out
 static int
 sq_txn_put(void *b, const struct sto_txnlog *r)
 {
-	struct store *s = b;
+	struct sq_store *s = b;
 	sqlite3_stmt *st = s->txn_put;
 	int rc;
 
@@ -1434,7 +1445,7 @@ sq_txn_put(void *b, const struct sto_txnlog *r)
 static int
 sq_txn_seq_max(void *b, const char *device_id, uint64_t *out)
 {
-	struct store *s = b;
+	struct sq_store *s = b;
 	sqlite3_stmt *st = s->seq_max_get;
 	int rc;
 
@@ -1448,7 +1459,7 @@ sq_txn_seq_max(void *b, const char *device_id, uint64_t *out)
 static int
 sq_conflict_put(void *b, const struct sto_conflict *c)
 {
-	struct store *s = b;
+	struct sq_store *s = b;
 	sqlite3_stmt *st = s->conflict_put;
 	int rc;
 
@@ -1484,7 +1495,7 @@ sq_conflict_put(void *b, const struct sto_conflict *c)
 static int
 sq_conflict_open_count(void *b, const char *device_id, int64_t *n)
 {
-	struct store *s = b;
+	struct sq_store *s = b;
 	sqlite3_stmt *st = s->conflict_count;
 	int rc;
 
@@ -1499,7 +1510,7 @@ static int
 sq_reused_find(void *b, const char *device_id, uint64_t seq, const uint8_t digest[32],
     struct sto_logged *out)
 {
-	struct store *s = b;
+	struct sq_store *s = b;
 	sqlite3_stmt *st;
 	int rc;
 
@@ -1564,16 +1575,35 @@ const struct sto_ops sto_sqlite_ops = {
 	.conflict_settle = sq_conflict_settle,
 };
 
-int
-store_push(struct store *s, const struct store_actor *who, const Tongxin__PushRequest *req,
-    Tongxin__PushResponse **out, char *err, size_t errlen)
-{
-	return engine_push(&s->eng, who, req, NULL, out, err, errlen);
-}
-
-int
-store_push_raw(struct store *s, const struct store_actor *who, const Tongxin__PushRequest *req,
-    const ProtobufCBinaryData *raw, Tongxin__PushResponse **out, char *err, size_t errlen)
-{
-	return engine_push(&s->eng, who, req, raw, out, err, errlen);
-}
+/* The public operations that are only storage (store_backend.h). */
+const struct store_backend store_sqlite_backend = {
+	.name = "sqlite",
+	.close = sqs_close,
+	.init_street = sqs_init_street,
+	.setting = sqs_setting,
+	.org_scope = sqs_org_scope,
+	.device_add = sqs_device_add,
+	.device_by_serial = sqs_device_by_serial,
+	.device_by_name = sqs_device_by_name,
+	.device_revoke = sqs_device_revoke,
+	.device_last_seq = sqs_device_last_seq,
+	.device_seen = sqs_device_seen,
+	.device_flush = sqs_device_flush,
+	.share_notes = sqs_share_notes,
+	.device_each = sqs_device_each,
+	.pull = sqs_pull,
+	.conflict_list = sqs_conflict_list,
+	.conflict_show = sqs_conflict_show,
+	.audit = sqs_audit,
+	.devices = sqs_devices,
+	.replica_check = sqs_replica_check,
+	.resolutions = sqs_resolutions,
+	.count = sqs_count,
+	.backup = sqs_backup,
+	.recover = sqs_recover,
+	.session_init = sqs_session_init,
+	.devices_revoked = sqs_devices_revoked,
+	.replica_bind = sqs_replica_bind,
+	.replica_bound = sqs_replica_bound,
+	.pull_page = sqs_pull_page,
+};

@@ -226,8 +226,8 @@ q_prep(const char *sql, const char *a1, int64_t a2)
 {
 	sqlite3_stmt *st;
 
-	MUST(sqlite3_prepare_v2(W.s->db, sql, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql,
-	    sqlite3_errmsg(W.s->db));
+	MUST(sqlite3_prepare_v2(SQ(W.s)->db, sql, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql,
+	    sqlite3_errmsg(SQ(W.s)->db));
 	if (a1 != NULL)
 		sqlite3_bind_text(st, 1, a1, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 2, a2);
@@ -256,7 +256,7 @@ col_cpy(sqlite3_stmt *st, int i, char *buf, size_t cap)
 static uint64_t
 b_version(void)
 {
-	return W.backend == B_MEMORY ? mem_sto_version(W.m) : W.s->version;
+	return W.backend == B_MEMORY ? mem_sto_version(W.m) : SQ(W.s)->version;
 }
 
 static size_t
@@ -400,7 +400,7 @@ b_clean(void)
 {
 	if (W.backend == B_MEMORY)
 		return !mem_sto_in_txn(W.m) && mem_sto_misuse(W.m) == 0;
-	return sqlite3_get_autocommit(W.s->db) != 0;
+	return sqlite3_get_autocommit(SQ(W.s)->db) != 0;
 }
 
 /* The current server value of column c of slot x's row, into out (owned). */
@@ -898,7 +898,7 @@ world_new(const struct kase *k, int backend)
 		MUST((W.s = store_open(W.dir, 1, err, sizeof err)) != NULL, "store_open: %s", err);
 		MUST(store_init_street(W.s, "某街道", "S01", err, sizeof err) == 0, "init: %s", err);
 		W.ops = &sto_sqlite_ops;
-		W.b = W.s;
+		W.b = SQ(W.s);   /* the SQLite handle sto_sqlite_ops takes */
 		st = q_prep("SELECT id FROM org WHERE kind = 'street'", NULL, 0);
 		MUST(sqlite3_step(st) == SQLITE_ROW, "no street");
 		col_cpy(st, 0, W.id[X_ST], sizeof W.id[X_ST]);
@@ -910,7 +910,7 @@ world_new(const struct kase *k, int backend)
 			sqlite3_bind_text(st, 3, ACT[a].device_name, -1, SQLITE_STATIC);
 			sqlite3_bind_text(st, 4, act_org[a], -1, SQLITE_STATIC);
 			sqlite3_bind_text(st, 5, ACT[a].role, -1, SQLITE_STATIC);
-			MUST(sqlite3_step(st) == SQLITE_DONE, "device: %s", sqlite3_errmsg(W.s->db));
+			MUST(sqlite3_step(st) == SQLITE_DONE, "device: %s", sqlite3_errmsg(SQ(W.s)->db));
 			sqlite3_finalize(st);
 		}
 	}
@@ -1532,7 +1532,7 @@ sqlite_contract(void)
 
 	MUST(mkdtemp(dir) != NULL, "mkdtemp");
 	MUST((st = store_open(dir, 1, err, sizeof err)) != NULL, "store_open: %s", err);
-	sto_contract(&sto_sqlite_ops, st);
+	sto_contract(&sto_sqlite_ops, SQ(st));
 	store_close(st);
 	nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
 }

@@ -81,11 +81,11 @@ ref_pull(struct store *s, const struct store_actor *who, const Tongxin__PullRequ
 	resp->cursors = calloc(TBL_COUNT, sizeof *resp->cursors);
 	H_CHECK(resp->rows && resp->cursors, "oom");
 	resp->n_cursors = TBL_COUNT;
-	H_CHECK(db_exec(s->db, "BEGIN", NULL, 0) == 0, "begin");
-	snapshot = s->version;
+	H_CHECK(db_exec(SQ(s)->db, "BEGIN", NULL, 0) == 0, "begin");
+	snapshot = SQ(s)->version;
 	for (int t = 0; t < TBL_COUNT; t++) {
 		const struct table_def *td = &schema_tables[t];
-		sqlite3_stmt *st = s->pull[t];
+		sqlite3_stmt *st = SQ(s)->pull[t];
 		uint64_t cur = t < (int)req->n_cursors ? req->cursors[t] : 0;
 		uint32_t room = max - (uint32_t)resp->n_rows;
 		uint32_t got = 0;
@@ -126,7 +126,7 @@ ref_pull(struct store *s, const struct store_actor *who, const Tongxin__PullRequ
 				break;
 		}
 		H_CHECK(rc == SQLITE_ROW || rc == SQLITE_DONE, "pull %s: %s", td->name,
-		    sqlite3_errmsg(s->db));
+		    sqlite3_errmsg(SQ(s)->db));
 		sqlite3_reset(st);
 		if (got < room && bytes < PULL_MAX_BYTES)
 			resp->cursors[t] = snapshot;
@@ -134,7 +134,7 @@ ref_pull(struct store *s, const struct store_actor *who, const Tongxin__PullRequ
 			resp->more = 1;
 	}
 	{
-		sqlite3_stmt *st = s->evict_get;
+		sqlite3_stmt *st = SQ(s)->evict_get;
 		size_t cap = 1024, fetched = 0;
 		resp->evict_cursor = req->evict_cursor;
 		resp->evictions = calloc(cap, sizeof *resp->evictions);
@@ -150,7 +150,7 @@ ref_pull(struct store *s, const struct store_actor *who, const Tongxin__PullRequ
 
 			fetched++;
 			resp->evict_cursor = (uint64_t)sqlite3_column_int64(st, 0);
-			if (et >= 0 && et < TBL_COUNT && row_load(s, et, eid, &cur) == 0) {
+			if (et >= 0 && et < TBL_COUNT && row_load(SQ(s), et, eid, &cur) == 0) {
 				int back = cur.exists && !cur.deleted &&
 				    (in_scope(cur.scope, who->scope) || in_scope(cur.scope2, who->scope));
 				srow_clear(&cur);
@@ -171,7 +171,7 @@ ref_pull(struct store *s, const struct store_actor *who, const Tongxin__PullRequ
 	}
 	resp->note_cursor = req->note_cursor;
 	H_CHECK(store_resolutions(s, who, &resp->note_cursor, resp) == 0, "store_resolutions");
-	db_exec(s->db, "COMMIT", NULL, 0);
+	db_exec(SQ(s)->db, "COMMIT", NULL, 0);
 	*out = resp;
 	return 0;
 }
@@ -543,8 +543,8 @@ expect_rows(struct store *s, const struct h_dev *d, uint64_t c0, int64_t *echoes
 		    " FROM %s WHERE _version > %llu AND ((_scope >= ?1 AND _scope < ?2) OR"
 		    " (_scope2 >= ?1 AND _scope2 < ?2)) AND (_deleted = 0 OR %llu > 0)",
 		    schema_tables[t].name, (unsigned long long)c0, (unsigned long long)c0);
-		H_CHECK(sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK, "%s",
-		    sqlite3_errmsg(s->db));
+		H_CHECK(sqlite3_prepare_v2(SQ(s)->db, sql, -1, &st, NULL) == SQLITE_OK, "%s",
+		    sqlite3_errmsg(SQ(s)->db));
 		sqlite3_bind_text(st, 1, d->scope, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, hi, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, d->device_id, -1, SQLITE_STATIC);
@@ -580,7 +580,7 @@ main(void)
 		Tongxin__ConflictResolveRequest rr = TONGXIN__CONFLICT_RESOLVE_REQUEST__INIT;
 		Tongxin__ConflictResolveResponse *out = NULL;
 		char cid[64] = "";
-		H_CHECK(h_sql_text(s->db, "SELECT id FROM conflict WHERE status = 'open'", NULL, cid,
+		H_CHECK(h_sql_text(SQ(s)->db, "SELECT id FROM conflict WHERE status = 'open'", NULL, cid,
 		    sizeof cid) == 1, "no open conflict on the server");
 		actor_of(&A, &adm);
 		rr.id = cid;

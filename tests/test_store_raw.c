@@ -186,7 +186,7 @@ blob_is(const char *sql, const char *a1, const ProtobufCBinaryData *b)
 	sqlite3_stmt *q;
 	int same = 0;
 
-	H_CHECK(sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) == SQLITE_OK, "%s", sqlite3_errmsg(st->db));
+	H_CHECK(sqlite3_prepare_v2(SQ(st)->db, sql, -1, &q, NULL) == SQLITE_OK, "%s", sqlite3_errmsg(SQ(st)->db));
 	sqlite3_bind_text(q, 1, a1, -1, SQLITE_STATIC);
 	if (sqlite3_step(q) == SQLITE_ROW)
 		same = sqlite3_column_bytes(q, 0) == (int)b->len &&
@@ -259,7 +259,7 @@ check_raw_digest(void)
 	resp = push(p, 1, NULL);
 	expect(resp->results[0], TONGXIN__TXN_RESULT__STATUS__CONFLICT, 1, "seq 1 reused again");
 	tongxin__push_response__free_unpacked(resp, NULL);
-	H_CHECK(h_sql_int(st->db, "SELECT count(*) FROM conflict WHERE kind = 'reused_seq'", NULL,
+	H_CHECK(h_sql_int(SQ(st)->db, "SELECT count(*) FROM conflict WHERE kind = 'reused_seq'", NULL,
 	    NULL) == 1, "the reused sequence was queued more than once");
 
 	/* A rejection (a second street) keeps the bytes as sent in txn_log. */
@@ -342,11 +342,11 @@ check_org_cache(void)
 	expect(resp->results[4], TONGXIN__TXN_RESULT__STATUS__APPLIED, 0,
 	    "a member of SQ03B3 after that was rolled back");
 	tongxin__push_response__free_unpacked(resp, NULL);
-	H_CHECK(h_sql_int(st->db, "SELECT dissolved FROM org WHERE id = ?1", sq3, NULL) == 1,
+	H_CHECK(h_sql_int(SQ(st)->db, "SELECT dissolved FROM org WHERE id = ?1", sq3, NULL) == 1,
 	    "SQ03 is not dissolved");
-	H_CHECK(h_sql_int(st->db, "SELECT dissolved FROM org WHERE id = ?1", b3, NULL) == 0,
+	H_CHECK(h_sql_int(SQ(st)->db, "SELECT dissolved FROM org WHERE id = ?1", b3, NULL) == 0,
 	    "SQ03B3 is dissolved");
-	H_CHECK(h_sql_int(st->db, "SELECT count(*) FROM org WHERE parent_id = ?1", sq3, NULL) == 2,
+	H_CHECK(h_sql_int(SQ(st)->db, "SELECT count(*) FROM org WHERE parent_id = ?1", sq3, NULL) == 2,
 	    "SQ03 holds other branches than SQ03B1 and SQ03B3");
 	snprintf(branch, sizeof branch, "%s", b3);
 	h_log("organisation cache through writes and rollbacks: ok");
@@ -384,7 +384,7 @@ check_audit(void)
 	for (int k = 0; k < 3; k++)
 		expect(resp->results[k], TONGXIN__TXN_RESULT__STATUS__APPLIED, 0, "insert, two renames");
 	tongxin__push_response__free_unpacked(resp, NULL);
-	H_CHECK(h_sql_int(st->db, "SELECT count(*) FROM audit WHERE row_id = ?1 AND action = 'insert'"
+	H_CHECK(h_sql_int(SQ(st)->db, "SELECT count(*) FROM audit WHERE row_id = ?1 AND action = 'insert'"
 	    " AND detail IS NULL", id, NULL) == 1, "the insert's audit entry repeats its values");
 
 	rq.row_id = id;
@@ -417,11 +417,11 @@ check_device_notes(void)
 	    " WHERE id = ?1";
 
 	H_CHECK(store_device_seen(st, dev_id, "seen") == 0, "store_device_seen");
-	H_CHECK(h_sql_int(st->db, q, dev_id, NULL) == 0, "store_device_seen wrote to the database");
+	H_CHECK(h_sql_int(SQ(st)->db, q, dev_id, NULL) == 0, "store_device_seen wrote to the database");
 	H_CHECK(store_device_by_name(st, "office-1", &d) == 0 && d.last_seen > 0,
 	    "the device's view does not show the session noted in memory");
-	H_CHECK(store_device_flush(st) == 0, "store_device_flush: %s", sqlite3_errmsg(st->db));
-	H_CHECK(h_sql_int(st->db, q, dev_id, NULL) == d.last_seen, "flush did not write last_seen");
+	H_CHECK(store_device_flush(st) == 0, "store_device_flush: %s", sqlite3_errmsg(SQ(st)->db));
+	H_CHECK(h_sql_int(SQ(st)->db, q, dev_id, NULL) == d.last_seen, "flush did not write last_seen");
 
 	/* A push writes what was noted before it. */
 	H_CHECK(store_device_seen(st, dev_id, "pull") == 0, "store_device_seen");
@@ -438,14 +438,14 @@ check_device_notes(void)
 		expect(resp->results[0], TONGXIN__TXN_RESULT__STATUS__APPLIED, 0, "SQ04");
 		tongxin__push_response__free_unpacked(resp, NULL);
 	}
-	H_CHECK(h_sql_int(st->db, "SELECT coalesce(last_pull, 0) FROM device WHERE id = ?1", dev_id,
+	H_CHECK(h_sql_int(SQ(st)->db, "SELECT coalesce(last_pull, 0) FROM device WHERE id = ?1", dev_id,
 	    NULL) > 0, "the push's transaction did not write the pull noted before it");
 
 	/* Closing writes the rest. */
 	H_CHECK(store_device_seen(st, dev_id, "push") == 0, "store_device_seen");
 	store_close(st);
 	open_store(0);
-	H_CHECK(h_sql_int(st->db, "SELECT coalesce(last_push, 0) FROM device WHERE id = ?1", dev_id,
+	H_CHECK(h_sql_int(SQ(st)->db, "SELECT coalesce(last_push, 0) FROM device WHERE id = ?1", dev_id,
 	    NULL) > 0, "store_close did not write the push noted before it");
 	h_log("device bookkeeping in memory: ok");
 }

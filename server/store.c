@@ -1,0 +1,237 @@
+/*
+ * store.c - the store's public interface (store.h) over its backends: the
+ * decisions go to the apply engine (engine.h), everything else to the
+ * backend's table (store_backend.h). Which backend: store_open's argument.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "bounds.h"
+#include "store_backend.h"
+
+struct store *
+store_open(const char *where, int create, char *err, size_t errlen)
+{
+	return sqs_open(where, create, err, errlen);
+}
+
+void
+store_close(struct store *s)
+{
+	if (s != NULL)
+		s->be->close(s);
+}
+
+int
+store_init_street(struct store *s, const char *name, const char *code, char *err,
+    size_t errlen)
+{
+	return s->be->init_street(s, name, code, err, errlen);
+}
+
+int
+store_setting(struct store *s, const char *key, char *buf, size_t cap)
+{
+	return s->be->setting(s, key, buf, cap);
+}
+
+int
+store_org_scope(struct store *s, const char *code, char *scope, size_t scope_cap,
+    char *name, size_t name_cap)
+{
+	return s->be->org_scope(s, code, scope, scope_cap, name, name_cap);
+}
+
+int
+store_device_add(struct store *s, const struct store_device *d, char *err, size_t errlen)
+{
+	return s->be->device_add(s, d, err, errlen);
+}
+
+int
+store_device_by_serial(struct store *s, const char *serial, struct store_device *d)
+{
+	return s->be->device_by_serial(s, serial, d);
+}
+
+int
+store_device_by_name(struct store *s, const char *name, struct store_device *d)
+{
+	return s->be->device_by_name(s, name, d);
+}
+
+int
+store_device_revoke(struct store *s, const char *name, char *err, size_t errlen)
+{
+	return s->be->device_revoke(s, name, err, errlen);
+}
+
+uint64_t
+store_device_last_seq(struct store *s, const char *device_id)
+{
+	return s->be->device_last_seq(s, device_id);
+}
+
+int
+store_device_seen(struct store *s, const char *device_id, const char *what)
+{
+	return s->be->device_seen(s, device_id, what);
+}
+
+int
+store_device_flush(struct store *s)
+{
+	return s->be->device_flush(s);
+}
+
+void
+store_share_notes(struct store *dst, struct store *src)
+{
+	dst->be->share_notes(dst, src);
+}
+
+int
+store_device_each(struct store *s, int (*fn)(const struct store_device *, void *),
+    void *arg)
+{
+	return s->be->device_each(s, fn, arg);
+}
+
+int
+store_pull(struct store *s, const struct store_actor *who, const Tongxin__PullRequest *req,
+    Tongxin__PullResponse **out, char *err, size_t errlen)
+{
+	return s->be->pull(s, who, req, out, err, errlen);
+}
+
+int
+store_conflict_list(struct store *s, const Tongxin__ConflictFilter *f,
+    Tongxin__ConflictListResponse **out, char *err, size_t errlen)
+{
+	return s->be->conflict_list(s, f, out, err, errlen);
+}
+
+int
+store_conflict_show(struct store *s, const char *id, Tongxin__ConflictInfo **out,
+    char *err, size_t errlen)
+{
+	return s->be->conflict_show(s, id, out, err, errlen);
+}
+
+int
+store_audit(struct store *s, const Tongxin__AuditRequest *req,
+    Tongxin__AuditResponse **out, char *err, size_t errlen)
+{
+	return s->be->audit(s, req, out, err, errlen);
+}
+
+int
+store_devices(struct store *s, Tongxin__DevicesResponse **out, char *err, size_t errlen)
+{
+	return s->be->devices(s, out, err, errlen);
+}
+
+int
+store_replica_check(struct store *s, const struct store_actor *who,
+    const Tongxin__ReplicaCheck *req, Tongxin__ReplicaCheckResult **out, char *err,
+    size_t errlen)
+{
+	return s->be->replica_check(s, who, req, out, err, errlen);
+}
+
+int
+store_resolutions(struct store *s, const struct store_actor *who, uint64_t *cursor,
+    Tongxin__PullResponse *resp)
+{
+	return s->be->resolutions(s, who, cursor, resp);
+}
+
+int64_t
+store_count(struct store *s, const char *what)
+{
+	return s->be->count(s, what);
+}
+
+int
+store_backup(struct store *s, const char *file, int64_t *bytes, uint64_t *max_version,
+    char *err, size_t errlen)
+{
+	return s->be->backup(s, file, bytes, max_version, err, errlen);
+}
+
+int
+store_recover(struct store *s, const struct store_actor *who,
+    const Tongxin__RecoverRequest *req, Tongxin__RecoverResponse **out, char *err,
+    size_t errlen)
+{
+	return s->be->recover(s, who, req, out, err, errlen);
+}
+
+int
+store_session_init(struct store *s, char *err, size_t errlen)
+{
+	return s->be->session_init(s, err, errlen);
+}
+
+int
+store_devices_revoked(struct store *s, const char *const *ids, size_t n, int *revoked)
+{
+	return s->be->devices_revoked(s, ids, n, revoked);
+}
+
+int
+store_replica_bind(struct store *s, const char *device_id, const char *replica_id,
+    int *other, char *err, size_t errlen)
+{
+	return s->be->replica_bind(s, device_id, replica_id, other, err, errlen);
+}
+
+int
+store_replica_bound(struct store *s, const char *device_id, const char *replica_id)
+{
+	return s->be->replica_bound(s, device_id, replica_id);
+}
+
+int
+store_pull_page(struct store *s, const struct store_actor *who,
+    const Tongxin__PullRequest *req, uint32_t envelope_id, struct pull_page *pg, char *err,
+    size_t errlen)
+{
+	return s->be->pull_page(s, who, req, envelope_id, pg, err, errlen);
+}
+
+/* --- what the engine decides ---------------------------------------------- */
+
+int
+store_push(struct store *s, const struct store_actor *who, const Tongxin__PushRequest *req,
+    Tongxin__PushResponse **out, char *err, size_t errlen)
+{
+	return engine_push(&s->eng, who, req, NULL, out, err, errlen);
+}
+
+int
+store_push_raw(struct store *s, const struct store_actor *who, const Tongxin__PushRequest *req,
+    const ProtobufCBinaryData *raw, Tongxin__PushResponse **out, char *err, size_t errlen)
+{
+	return engine_push(&s->eng, who, req, raw, out, err, errlen);
+}
+
+int
+store_conflict_resolve(struct store *s, const struct store_actor *admin,
+    const Tongxin__ConflictResolveRequest *req, Tongxin__ConflictResolveResponse **out,
+    char *err, size_t errlen)
+{
+	return engine_resolve(&s->eng, admin, req, out, err, errlen);
+}
+
+void
+store_set_conflict_limit(struct store *s, int64_t n)
+{
+	s->eng.max_open_conflicts = n > 0 ? n : CONFLICTS_PER_DEVICE_MAX;
+}
+
+void
+store_epoch(struct store *s, struct store_epoch *e)
+{
+	*e = s->epoch;
+}
