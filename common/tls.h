@@ -16,6 +16,13 @@
 /* Server context from the data directory's ca.crt, server.crt and server.key. */
 SSL_CTX *tls_server_ctx(const char *dir, char *err, size_t errlen);
 /*
+ * On the server, after the handshake: the device's identity and whether
+ * its certificate has expired, from the certificate it presented or, in a
+ * resumed session (whose cached copy keeps no certificate), from what the
+ * session recorded when it was made. 0, or -1 when there is neither.
+ */
+int tls_peer_identity(SSL *ssl, struct pki_identity *id, int *expired);
+/*
  * Client context from a device credential held in memory (copied: the
  * caller may clear c), decoded at once: NULL with the reason when it does
  * not decode.

@@ -1831,13 +1831,16 @@ static void
 session_refuse(struct session *s, Tongxin__ErrorCode code, const char *fmt, ...)
 {
 	va_list ap;
+	SSL *ssl = bufferevent_openssl_get_ssl(s->bev);
 
 	va_start(ap, fmt);
 	vsnprintf(s->refuse_msg, sizeof s->refuse_msg, fmt, ap);
 	va_end(ap);
 	s->refuse_code = code;
 	s->state = S_HELLO;
-	log_warnx("%s: will refuse at hello: %s", who(s), s->refuse_msg);
+	/* A resumed session verified no certificate: say so, it is what the refusal rests on. */
+	log_warnx("%s: will refuse at hello%s: %s", who(s),
+	    ssl != NULL && SSL_session_reused(ssl) ? " (resumed TLS session)" : "", s->refuse_msg);
 }
 
 /* The handshake finished: decide who this is. */
@@ -1845,27 +1848,23 @@ static void
 session_authenticate(struct session *s)
 {
 	SSL *ssl = bufferevent_openssl_get_ssl(s->bev);
-	X509 *cert = SSL_get1_peer_certificate(ssl);
 	struct pki_identity id;
 	struct store_device d;
 	char name[256];
-	int expired;
+	int expired = 0;
 
 	s->tls_up = 1;
 	s->handshaken = 1;
-	if (cert == NULL) {
-		session_refuse(s, TONGXIN__ERROR_CODE__ERR_UNKNOWN_DEVICE, "no client certificate");
-		return;
-	}
-	/* A resumed session skips certificate checks: expiry is checked here every time. */
-	expired = X509_cmp_current_time(X509_get0_notAfter(cert)) < 0;
-	if (pki_identity_from_cert(cert, &id) != 0) {
-		X509_free(cert);
+	/*
+	 * A resumed session skips certificate checks: expiry is checked here
+	 * every time, and the device (by serial: revoked or not) too.
+	 */
+	if (tls_peer_identity(ssl, &id, &expired) != 0) {
 		session_refuse(s, TONGXIN__ERROR_CODE__ERR_UNKNOWN_DEVICE,
+		    SSL_get0_peer_certificate(ssl) == NULL ? "no client certificate" :
 		    "the client certificate does not name a Tongxin device");
 		return;
 	}
-	X509_free(cert);
 	if (store_device_by_serial(s->srv->store, id.serial, &d) != 0 ||
 	    strcmp(d.id, id.device_id) != 0) {
 		session_refuse(s, TONGXIN__ERROR_CODE__ERR_UNKNOWN_DEVICE,
@@ -2427,7 +2426,7 @@ server_run(const char *dir, const struct serve_opts *opts)
 	work_stop(srv.work);
 	event_base_free(srv.base);
 	store_close(srv.store);
-	SSL_CTX_free(srv.ctx);
+		SSL_CTX_free(srv.ctx);
 	log_info("stopped cleanly");
 	return 0;
 fail:
