@@ -98,13 +98,6 @@ store_device_each(struct store *s, int (*fn)(const struct store_device *, void *
 }
 
 int
-store_pull(struct store *s, const struct store_actor *who, const Tongxin__PullRequest *req,
-    Tongxin__PullResponse **out, char *err, size_t errlen)
-{
-	return s->be->pull(s, who, req, out, err, errlen);
-}
-
-int
 store_conflict_list(struct store *s, const Tongxin__ConflictFilter *f,
     Tongxin__ConflictListResponse **out, char *err, size_t errlen)
 {
@@ -192,13 +185,6 @@ store_replica_bound(struct store *s, const char *device_id, const char *replica_
 	return s->be->replica_bound(s, device_id, replica_id);
 }
 
-int
-store_pull_page(struct store *s, const struct store_actor *who,
-    const Tongxin__PullRequest *req, uint32_t envelope_id, struct pull_page *pg, char *err,
-    size_t errlen)
-{
-	return s->be->pull_page(s, who, req, envelope_id, pg, err, errlen);
-}
 
 /* --- what the engine decides ---------------------------------------------- */
 

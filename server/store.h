@@ -288,8 +288,9 @@ struct pull_page {
 	uint64_t cursors[TBL_COUNT];   /* the next page's cursors, evict and note cursor */
 	uint64_t evict_cursor;
 	uint64_t note_cursor;
-	/* Private: memory kept from page to page. */
+	/* Private: memory kept from page to page, and this page's byte estimate. */
 	struct pbw buf, row, aux;
+	size_t bytes;
 };
 
 void pull_page_init(struct pull_page *pg);
@@ -298,7 +299,7 @@ void pull_page_free(struct pull_page *pg);
 /*
  * The next page of rows changed in the actor's scope since req's cursors,
  * read as store_pull reads it (same limits, evictions, resolutions, more),
- * encoded straight from the SQLite columns into pg->frame as the reply to
+ * encoded straight from the store's columns into pg->frame as the reply to
  * request envelope_id. Rows whose current state the device wrote itself and
  * was told in its push result (_echo) are not sent, unless the table is in
  * pg->echo_tables. req->max_rows applies to every page. -1 with err.

@@ -19,6 +19,45 @@
 
 struct store_backend;
 
+#define PULL_MAX_ROWS 5000                    /* rows in one page */
+#define PULL_MAX_BYTES (4u * 1024u * 1024u)   /* a page's byte estimate stops adding rows */
+#define PULL_EVICT_MAX 1024                   /* evictions read for one page */
+
+/* What one read of a pull page asks of the backend (pull_rows, pull_evictions). */
+struct pull_query {
+	const struct store_actor *who;
+	const char *scope, *hi;      /* the device's scope: paths in [scope, hi) */
+	uint64_t cursor;             /* after this version */
+	uint64_t upto;               /* up to this one (pull_begin's) */
+	uint32_t room;               /* at most this many */
+	const char *echo_device;     /* leave out the rows this device holds as written, or NULL */
+};
+
+/* One column's value as a backend hands it to pull_put_row (borrowed). */
+enum pull_kind { PULL_NULL, PULL_INT, PULL_REAL, PULL_TEXT };
+struct pull_val {
+	enum pull_kind kind;
+	int64_t i;
+	double r;                    /* PULL_REAL: no column holds one, but a database may */
+	const unsigned char *p;      /* PULL_TEXT: the bytes, n of them (no NUL needed) */
+	size_t n;
+};
+
+/*
+ * Encode one row of table t into the page (v: its schema columns, unread
+ * when deleted), advancing table t's cursor to version. 1 while the page
+ * has room for more, 0 when it is full.
+ */
+int pull_put_row(struct pull_page *pg, int t, const char *id, size_t idn, uint64_t version,
+    int deleted, const struct pull_val *v);
+/*
+ * One eviction read at version: table t's row id left the scope. Added to
+ * the page unless the row is back in who's scope now (read through the
+ * engine's storage operations). 0, or -1 on a storage failure.
+ */
+int pull_put_eviction(struct store *s, const struct store_actor *who, struct pull_page *pg,
+    uint64_t version, int t, const char *id, size_t idn);
+
 /* The public handle: the first member of every backend's own handle. */
 struct store {
 	const struct store_backend *be;
@@ -47,9 +86,6 @@ struct store_backend {
 	void (*share_notes)(struct store *dst, struct store *src);
 	int (*device_each)(struct store *s, int (*fn)(const struct store_device *, void *),
 	    void *arg);
-	int (*pull)(struct store *s, const struct store_actor *who,
-	    const Tongxin__PullRequest *req, Tongxin__PullResponse **out, char *err,
-	    size_t errlen);
 	int (*conflict_list)(struct store *s, const Tongxin__ConflictFilter *f,
 	    Tongxin__ConflictListResponse **out, char *err, size_t errlen);
 	int (*conflict_show)(struct store *s, const char *id, Tongxin__ConflictInfo **out,
@@ -74,9 +110,30 @@ struct store_backend {
 	int (*replica_bind)(struct store *s, const char *device_id, const char *replica_id,
 	    int *other, char *err, size_t errlen);
 	int (*replica_bound)(struct store *s, const char *device_id, const char *replica_id);
-	int (*pull_page)(struct store *s, const struct store_actor *who,
-	    const Tongxin__PullRequest *req, uint32_t envelope_id, struct pull_page *pg,
+	/*
+	 * A pull page's reads (pull_page.c makes the page). pull_begin opens
+	 * one consistent view and sets *upto: every row and eviction the page
+	 * reads has a version at or below it, and every version at or below it
+	 * that will ever be committed already is. pull_end closes the view.
+	 */
+	int (*pull_begin)(struct store *s, uint64_t *upto, char *err, size_t errlen);
+	void (*pull_end)(struct store *s);
+	/*
+	 * Table t's rows in q's scope range with versions in (q->cursor,
+	 * q->upto], by version, at most q->room of them, deleted ones only when
+	 * q->cursor > 0, and not the rows q->echo_device wrote and holds (_echo)
+	 * when it is set: each handed to pull_put_row, stopping when it says the
+	 * page is full. 0, or -1 with err.
+	 */
+	int (*pull_rows)(struct store *s, int t, const struct pull_query *q, struct pull_page *pg,
 	    char *err, size_t errlen);
+	/*
+	 * Evictions after q->cursor (up to q->upto) whose old scope is in q's
+	 * range and whose new one is not, by version, at most q->room: each
+	 * handed to pull_put_eviction, *fetched counting them. 0, or -1 with err.
+	 */
+	int (*pull_evictions)(struct store *s, const struct pull_query *q, struct pull_page *pg,
+	    uint32_t *fetched, char *err, size_t errlen);
 };
 
 /* The SQLite store (store_sqlite.c): dir holds tongxind.db. */

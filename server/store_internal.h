@@ -18,8 +18,6 @@
 #include "store_backend.h"
 #include "tongxin.pb-c.h"
 
-#define PULL_MAX_ROWS 5000
-#define PULL_MAX_BYTES (4u * 1024u * 1024u)
 
 /*
  * A device's bookkeeping noted in memory (store_device_seen) and not yet
@@ -171,8 +169,6 @@ int sqs_device_seen(struct store *s, const char *device_id, const char *what);
 int sqs_device_flush(struct store *s);
 void sqs_share_notes(struct store *dst, struct store *src);
 int sqs_device_each(struct store *s, int (*fn)(const struct store_device *, void *), void *arg);
-int sqs_pull(struct store *s, const struct store_actor *who, const Tongxin__PullRequest *req,
-    Tongxin__PullResponse **out, char *err, size_t errlen);
 int sqs_conflict_list(struct store *s, const Tongxin__ConflictFilter *f,
     Tongxin__ConflictListResponse **out, char *err, size_t errlen);
 int sqs_conflict_show(struct store *s, const char *id, Tongxin__ConflictInfo **out, char *err,
@@ -196,8 +192,11 @@ int sqs_devices_revoked(struct store *s, const char *const *ids, size_t n, int *
 int sqs_replica_bind(struct store *s, const char *device_id, const char *replica_id,
     int *other, char *err, size_t errlen);
 int sqs_replica_bound(struct store *s, const char *device_id, const char *replica_id);
-int sqs_pull_page(struct store *s, const struct store_actor *who,
-    const Tongxin__PullRequest *req, uint32_t envelope_id, struct pull_page *pg, char *err,
-    size_t errlen);
+int sqs_pull_begin(struct store *s, uint64_t *upto, char *err, size_t errlen);
+void sqs_pull_end(struct store *s);
+int sqs_pull_rows(struct store *s, int t, const struct pull_query *q, struct pull_page *pg,
+    char *err, size_t errlen);
+int sqs_pull_evictions(struct store *s, const struct pull_query *q, struct pull_page *pg,
+    uint32_t *fetched, char *err, size_t errlen);
 
 #endif

@@ -1591,7 +1591,6 @@ const struct store_backend store_sqlite_backend = {
 	.device_flush = sqs_device_flush,
 	.share_notes = sqs_share_notes,
 	.device_each = sqs_device_each,
-	.pull = sqs_pull,
 	.conflict_list = sqs_conflict_list,
 	.conflict_show = sqs_conflict_show,
 	.audit = sqs_audit,
@@ -1605,5 +1604,8 @@ const struct store_backend store_sqlite_backend = {
 	.devices_revoked = sqs_devices_revoked,
 	.replica_bind = sqs_replica_bind,
 	.replica_bound = sqs_replica_bound,
-	.pull_page = sqs_pull_page,
+	.pull_begin = sqs_pull_begin,
+	.pull_end = sqs_pull_end,
+	.pull_rows = sqs_pull_rows,
+	.pull_evictions = sqs_pull_evictions,
 };
