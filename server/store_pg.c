@@ -15,12 +15,13 @@
  * COMMIT returns only once the commit record is flushed to the WAL: the
  * change is durable before the engine acknowledges it. (A cluster with
  * fsync = off, like the tests' private ones, gives that up server-wide.)
- * The engine's savepoint is SAVEPOINT txn. Every row write that may meet
- * a unique index (an insert; an update of a table with a unique column)
- * runs inside a savepoint of its own, w: a 23505 there is rolled back to w
- * and reported as STO_DUP_ID (the table's primary key, <table>_pkey) or
- * STO_UNIQUE (any other unique index), and the transaction goes on, as
- * the engine expects. Any other failure leaves the transaction aborted;
+ * The engine's savepoint is SAVEPOINT txn. A unique clash must not abort
+ * the transaction: the engine goes on (it queues the clash). An insert is
+ * INSERT ... ON CONFLICT DO NOTHING (one statement; when it inserted
+ * nothing, the id tells STO_DUP_ID from STO_UNIQUE); an update of a table
+ * with a unique column runs inside a savepoint of its own, w: a 23505
+ * there is rolled back to w and reported as STO_DUP_ID (the table's
+ * primary key, <table>_pkey) or STO_UNIQUE (any other unique index). Any other failure leaves the transaction aborted;
  * the engine rolls back (to its savepoint, or whole).
  *
  * Row locks: row_load inside a write transaction is SELECT ... FOR UPDATE,
@@ -107,7 +108,8 @@
  * (name_<t>_<c>), the rest once (name).
  */
 enum ps {
-	PS_ROW_GET, PS_ROW_LOCK, PS_ROW_INS, PS_ROW_UPD, PS_SCOPE_GET, PS_SCOPE_LOCK, PS_CREATED_BY,
+	PS_ROW_GET, PS_ROW_LOCK, PS_ROW_INS, PS_ROW_UPD, PS_ID_TAKEN, PS_SCOPE_GET, PS_SCOPE_LOCK,
+	PS_CREATED_BY,
 	PS_PER_TABLE,
 	PS_UNIQUE_BY = PS_PER_TABLE, PS_IDS_WHERE,
 	PS_PER_COLUMN,
@@ -129,6 +131,7 @@ static const struct {
 	[PS_ROW_LOCK] = { "row_lock", NULL },
 	[PS_ROW_INS] = { "row_ins", NULL },
 	[PS_ROW_UPD] = { "row_upd", NULL },
+	[PS_ID_TAKEN] = { "id_taken", NULL },
 	[PS_SCOPE_GET] = { "scope_get", NULL },
 	[PS_SCOPE_LOCK] = { "scope_lock", NULL },
 	[PS_CREATED_BY] = { "created_by", NULL },
@@ -467,9 +470,16 @@ prepare_table(struct pg_sto *p, int t)
 	    " _created) VALUES (");
 	for (int c = 0; c < nc + 8; c++)
 		sql_add(sql, sizeof sql, &n, "%s$%d", c ? ", " : "", c + 1);
-	/* _created is the insert's version: where the row's audit trail starts. */
-	sql_add(sql, sizeof sql, &n, ", $%d)", nc + 1);
+	/*
+	 * _created is the insert's version: where the row's audit trail starts.
+	 * A clash with any unique index (the primary key too) inserts nothing
+	 * and fails nothing: pg_row_write then tells which (PS_ID_TAKEN).
+	 */
+	sql_add(sql, sizeof sql, &n, ", $%d) ON CONFLICT DO NOTHING", nc + 1);
 	if (n >= sizeof sql || prepare(p, PS_ROW_INS, t, 0, sql) != 0)
+		return -1;
+	snprintf(sql, sizeof sql, "SELECT 1 FROM %s WHERE id = $1", td->name);
+	if (prepare(p, PS_ID_TAKEN, t, 0, sql) != 0)
 		return -1;
 
 	n = 0;
@@ -957,6 +967,35 @@ has_unique(int t)
 	return 0;
 }
 
+/*
+ * Insert row id of table t (parameters a). One statement in the common
+ * case: INSERT ... ON CONFLICT DO NOTHING inserts nothing when the id or a
+ * unique value is taken (after waiting for a transaction that is inserting
+ * the same, as a plain INSERT would), and nothing fails, so no savepoint
+ * is needed; only then is the id looked up: taken, STO_DUP_ID (the primary
+ * key, deleted rows included, as in memory), else STO_UNIQUE.
+ */
+static enum sto_write
+row_insert(struct pg_sto *p, int t, const char *id, const struct params *a)
+{
+	struct params k = { .n = 0 };
+	PGresult *r;
+	int inserted;
+
+	if ((r = run(p, PS_ROW_INS, t, 0, a, 0)) == NULL)
+		return STO_FAILED;
+	inserted = strcmp(PQcmdTuples(r), "1") == 0;
+	PQclear(r);
+	if (inserted)
+		return STO_WRITTEN;
+	p_text(&k, id);
+	if ((r = run(p, PS_ID_TAKEN, t, 0, &k, 0)) == NULL)
+		return STO_FAILED;
+	inserted = PQntuples(r);   /* here: whether the id is taken */
+	PQclear(r);
+	return inserted ? STO_DUP_ID : STO_UNIQUE;
+}
+
 static enum sto_write
 pg_row_write(void *b, int t, const char *id, const struct srow *row, int is_new)
 {
@@ -987,11 +1026,16 @@ pg_row_write(void *b, int t, const char *id, const struct srow *row, int is_new)
 	p_text_or_null(&a, row->device);
 	p_text(&a, id);
 	p_int(&a, row->echo);
-	/* A unique violation must not abort the transaction: its own savepoint. */
-	guard = is_new || has_unique(t);
+	if (is_new)
+		return row_insert(p, t, id, &a);
+	/*
+	 * An update that meets a unique index fails with 23505, which must not
+	 * abort the transaction: its own savepoint, on tables that have one.
+	 */
+	guard = has_unique(t);
 	if (guard && run0(p, PS_W_BEGIN, NULL) != 0)
 		return STO_FAILED;
-	r = run(p, is_new ? PS_ROW_INS : PS_ROW_UPD, t, 0, &a, guard);
+	r = run(p, PS_ROW_UPD, t, 0, &a, guard);
 	if (r != NULL && !res_ok(r)) {
 		/* 23505: the primary key is <table>_pkey (PostgreSQL's name for it). */
 		const char *cn = PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME);
@@ -1006,7 +1050,7 @@ pg_row_write(void *b, int t, const char *id, const struct srow *row, int is_new)
 	}
 	if (r == NULL)
 		return STO_FAILED;   /* the transaction is aborted: the engine rolls back */
-	if (!is_new && strcmp(PQcmdTuples(r), "1") != 0) {
+	if (strcmp(PQcmdTuples(r), "1") != 0) {
 		/* As the in-memory store: an update of a row that is not there is a failure. */
 		snprintf(p->err, sizeof p->err, "row_write: update of %s/%s, which is not there",
 		    td->name, id);
