@@ -5,7 +5,7 @@
  * (store_sqlite.c, sq_*) do; where PostgreSQL answers differently it says so.
  *
  * Statements: every one is prepared once per connection (PQprepare) under
- * a name from ps_names[], and run with bound parameters only: text for
+ * a name from ps_def[], and run with bound parameters only: text for
  * text and integers (BIGINT as decimal text), binary for BYTEA. Results
  * come back as text; BYTEA in PostgreSQL's hex form (PQunescapeBytea).
  *
@@ -21,14 +21,15 @@
  * nothing, the id tells STO_DUP_ID from STO_UNIQUE); an update of a table
  * with a unique column runs inside a savepoint of its own, w: a 23505
  * there is rolled back to w and reported as STO_DUP_ID (the table's
- * primary key, <table>_pkey) or STO_UNIQUE (any other unique index). Any other failure leaves the transaction aborted;
- * the engine rolls back (to its savepoint, or whole).
+ * primary key, <table>_pkey) or STO_UNIQUE (any other unique index). Any
+ * other failure leaves the transaction aborted; the engine rolls back (to
+ * its savepoint, or whole).
  *
  * Row locks: row_load inside a write transaction is SELECT ... FOR UPDATE,
  * so two tongxind merging the same row serialise on it (the second reads
  * the row as the first committed it). Two inserts of one id race to the
- * primary key: the second waits for the first and then fails with 23505,
- * which is STO_DUP_ID as if it had found the row.
+ * primary key: the second waits for the first's commit and then inserts
+ * nothing, which is STO_DUP_ID as if it had found the row.
  *
  * References: SQLite's store has one writer at a time; here two tongxind
  * write at once and hold only the rows they lock. So the rows a write
@@ -80,9 +81,10 @@
  * look safe while in flight). So does the sequence's CACHE 1 (schema_pg.h):
  * with a cache, a session hands out numbers it reserved earlier, below the
  * last_value another writer marked, and "every version W takes is > L_W"
- * no longer holds; open refuses such a sequence (check_server). The bound may lag: a writer that read L long
- * ago holds everyone back to L until it ends; it never runs ahead. Other
- * users of one-key advisory locks in the database can only lower M. The
+ * no longer holds; open refuses such a sequence (check_server). The bound
+ * may lag: a writer that read L long ago holds everyone back to L until it
+ * ends; it never runs ahead. Other users of one-key advisory locks in the
+ * database (another tongxind schema's writers too) can only lower M. The
  * reader must read rows under a snapshot taken after the scan (READ
  * COMMITTED: any later statement), not inside an older snapshot.
  */
