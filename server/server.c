@@ -209,6 +209,7 @@ struct server {
 	struct metrics_source msrc; /* what the page reads: m, nsessions, the store */
 	struct metrics_http *mhttp; /* the page's endpoint; NULL without metrics_listen */
 	struct work *work;          /* the store thread: every write runs there */
+	struct work *reader;        /* the reader thread: pull pages are made there */
 };
 
 static void session_close(struct session *s);
@@ -1125,48 +1126,93 @@ handle_push(struct session *s, const Tongxin__Envelope *env)
 }
 
 /*
- * Send pull pages until the output is full enough or the pull is done.
- * Each page is one frame encoded straight from the store (store_pull_page).
+ * A pull's pages are made on the reader thread (work.h, a second one with
+ * a store handle of its own), one page a job: reading a device's changes
+ * since its cursors walks every version committed since (the other
+ * branches' too), which at a burst of syncs was a third of the loop's
+ * time. The loop only sends each page and asks for the next while the
+ * peer's output is below PULL_LOW, so a slow reader never makes the server
+ * buffer a whole bootstrap. The job reads the session's cursors, which
+ * the loop leaves alone until the page is back (s->job), and writes s->pg.
  */
+static void
+pull_page_run(struct job *j, struct store *st)
+{
+	struct sjob *sj = j->arg;
+	struct session *s = sj->s;
+	Tongxin__PullRequest req = TONGXIN__PULL_REQUEST__INIT;
+
+	req.cursors = s->cursors;
+	req.n_cursors = TBL_COUNT;
+	req.evict_cursor = s->evict_cursor;
+	req.note_cursor = s->note_cursor;
+	req.max_rows = s->pull_max;
+	sj->rc = store_pull_page(st, &sj->a, &req, s->pull_req_id, &s->pg, sj->err,
+	    sizeof sj->err);
+}
+
+static void pull_continue(struct session *s);
+
+/* A page is back on the loop: send it, then ask for the next or end the pull. */
+static void
+pull_page_done(struct job *j)
+{
+	struct sjob *sj = j->arg;
+	struct session *s = sj->s;
+
+	if (!session_job_end(s) || !s->pulling)
+		goto out;
+	if (sj->rc != 0) {
+		s->pulling = 0;
+		pull_page_free(&s->pg);
+		session_fail(s, s->pull_req_id, TONGXIN__ERROR_CODE__ERR_INTERNAL,
+		    "the server could not read changes (%s); sync again later", sj->err);
+		goto out;
+	}
+	memcpy(s->cursors, s->pg.cursors, sizeof s->cursors);
+	s->evict_cursor = s->pg.evict_cursor;
+	s->note_cursor = s->pg.note_cursor;
+	s->pull_rows += s->pg.n_rows;
+	s->pulling = s->pg.more;
+	bufferevent_write(s->bev, s->pg.frame, s->pg.frame_len);
+	s->srv->m.sent_bytes += s->pg.frame_len;
+	if (!s->pulling) {
+		metrics_observe(&s->srv->m.pull_seconds, mono_s() - s->pull_started);
+		pull_page_free(&s->pg);
+		store_device_seen(s->srv->store, s->dev.id, "pull");
+		log_info("%s: pull: %llu rows sent", who(s), (unsigned long long)s->pull_rows);
+		/* The next request may be waiting in the input already. */
+		session_resume(s);
+	} else {
+		pull_continue(s);
+	}
+out:
+	sjob_free(sj);
+}
+
+/* Ask the reader thread for the pull's next page, unless one is on its way or the output is full. */
 static void
 pull_continue(struct session *s)
 {
-	struct store_actor a;
+	struct sjob *sj;
 
-	fill_actor(s, &a);
-	while (s->pulling && s->state == S_READY &&
-	    evbuffer_get_length(bufferevent_get_output(s->bev)) < PULL_LOW) {
-		Tongxin__PullRequest req = TONGXIN__PULL_REQUEST__INIT;
-		char err[512] = "";
-
-		req.cursors = s->cursors;
-		req.n_cursors = TBL_COUNT;
-		req.evict_cursor = s->evict_cursor;
-		req.note_cursor = s->note_cursor;
-		req.max_rows = s->pull_max;
-		if (store_pull_page(s->srv->store, &a, &req, s->pull_req_id, &s->pg, err,
-		    sizeof err) != 0) {
-			s->pulling = 0;
-			pull_page_free(&s->pg);
-			session_fail(s, s->pull_req_id, TONGXIN__ERROR_CODE__ERR_INTERNAL,
-			    "the server could not read changes (%s); sync again later", err);
-			return;
-		}
-		memcpy(s->cursors, s->pg.cursors, sizeof s->cursors);
-		s->evict_cursor = s->pg.evict_cursor;
-		s->note_cursor = s->pg.note_cursor;
-		s->pull_rows += s->pg.n_rows;
-		s->pulling = s->pg.more;
-		bufferevent_write(s->bev, s->pg.frame, s->pg.frame_len);
-		s->srv->m.sent_bytes += s->pg.frame_len;
-		if (!s->pulling) {
-			metrics_observe(&s->srv->m.pull_seconds, mono_s() - s->pull_started);
-			pull_page_free(&s->pg);
-			store_device_seen(s->srv->store, s->dev.id, "pull");
-			log_info("%s: pull: %llu rows sent", who(s), (unsigned long long)s->pull_rows);
-			bufferevent_enable(s->bev, EV_READ);
-		}
+	if (!s->pulling || s->state != S_READY || s->job != NULL ||
+	    evbuffer_get_length(bufferevent_get_output(s->bev)) >= PULL_LOW)
+		return;
+	if ((sj = calloc(1, sizeof *sj)) == NULL) {
+		s->pulling = 0;
+		pull_page_free(&s->pg);
+		session_fail(s, s->pull_req_id, TONGXIN__ERROR_CODE__ERR_INTERNAL,
+		    "the server is out of memory; sync again later");
+		return;
 	}
+	sj->s = s;
+	fill_actor(s, &sj->a);
+	sj->j.run = pull_page_run;
+	sj->j.done = pull_page_done;
+	sj->j.arg = sj;
+	s->job = sj;
+	work_submit(s->srv->reader, &sj->j);
 }
 
 static void
@@ -2339,6 +2385,15 @@ server_run(const char *dir, const struct serve_opts *opts)
 		return 1;
 	}
 	store_share_notes(srv.store, work_store(srv.work));
+	/* Pull pages on a thread of their own, reading through a handle of its own. */
+	if ((srv.reader = work_start(srv.base, dir, NULL, NULL, err, sizeof err)) == NULL) {
+		log_warnx("%s", err);
+		work_stop(srv.work);
+		event_base_free(srv.base);
+		store_close(srv.store);
+		SSL_CTX_free(srv.ctx);
+		return 1;
+	}
 	if (preauth_table_init(&srv.pat, srv.lim.max_preauth + PREAUTH_SPARE) != 0)
 		fatalx("out of memory for the pre-auth table");
 	if ((srv.dev_buckets = calloc(DEV_BUCKETS, sizeof *srv.dev_buckets)) == NULL)
@@ -2402,8 +2457,11 @@ server_run(const char *dir, const struct serve_opts *opts)
 	notify("READY=1");
 	event_base_dispatch(srv.base);
 	refusal_flush(&srv, mono_ms());
-	/* Requests still on the store thread finish (and are answered if they can be). */
-	work_drain(srv.work);
+	/* Requests still on the store and reader threads finish (and are answered if they can be). */
+	do {
+		work_drain(srv.work);
+		work_drain(srv.reader);
+	} while (work_pending(srv.work) > 0 || work_pending(srv.reader) > 0);
 
 	/* Whatever is left after the grace period is closed now. */
 	while ((s = TAILQ_FIRST(&srv.sessions)) != NULL) {
@@ -2423,6 +2481,7 @@ server_run(const char *dir, const struct serve_opts *opts)
 	metrics_stop(srv.mhttp);
 	preauth_table_free(&srv.pat);
 	free(srv.dev_buckets);
+	work_stop(srv.reader);
 	work_stop(srv.work);
 	event_base_free(srv.base);
 	store_close(srv.store);
@@ -2434,6 +2493,7 @@ fail:
 		evconnlistener_free(srv.listener);
 	preauth_table_free(&srv.pat);
 	free(srv.dev_buckets);
+	work_stop(srv.reader);
 	work_stop(srv.work);
 	event_base_free(srv.base);
 	store_close(srv.store);

@@ -3,7 +3,7 @@
  *
  * Two queues under one mutex: jobs to run (the thread waits on a condition
  * variable) and jobs run (the loop is woken through a pipe whose read end
- * is an event of its loop). The thread writes the devices' bookkeeping
+ * is an event of its loop, once for all the jobs run before it takes them). The thread writes the devices' bookkeeping
  * when it has been idle for FLUSH_IDLE_MS, so a quiet server still records
  * who synced, and a busy one writes it with each push.
  */
@@ -40,6 +40,7 @@ struct work {
 	void (*call_fn)(struct store *, void *);
 	void *call_arg;
 	int wake[2];                   /* pipe: the thread writes, the loop reads */
+	int wake_sent;                 /* a wake-up is in the pipe and ran not yet taken (under mu) */
 	struct event *ev_wake;
 };
 
@@ -107,7 +108,11 @@ work_main(void *arg)
 		j->finished_at = mono();
 		pthread_mutex_lock(&w->mu);
 		TAILQ_INSERT_TAIL(&w->ran, j, entry);
-		wake_loop(w);
+		/* One wake-up for all the jobs run before the loop takes them. */
+		if (!w->wake_sent) {
+			w->wake_sent = 1;
+			wake_loop(w);
+		}
 	}
 	pthread_mutex_unlock(&w->mu);
 	return NULL;
@@ -123,6 +128,7 @@ work_reap(struct work *w)
 	TAILQ_INIT(&ran);
 	pthread_mutex_lock(&w->mu);
 	TAILQ_CONCAT(&ran, &w->ran, entry);
+	w->wake_sent = 0;
 	pthread_mutex_unlock(&w->mu);
 	while ((j = TAILQ_FIRST(&ran)) != NULL) {
 		TAILQ_REMOVE(&ran, j, entry);
