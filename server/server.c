@@ -15,10 +15,13 @@
  * binding - runs on the store thread (work.h) with a store handle of its
  * own, and the session reads nothing more until its answer is back; the
  * loop meanwhile goes on accepting, handshaking and serving every other
- * session, reading through its own handle (WAL lets reads go on while the
- * store thread writes). A pull streams its pages from the write callback
- * so a slow reader never makes the server buffer a whole bootstrap. Every
- * body is checked against common/bounds.h before its handler runs.
+ * session, looking devices up through its own handle. A pull's pages are
+ * made one at a time on a reader thread (a second work.h thread with a
+ * handle of its own; WAL lets reads go on while the store thread writes),
+ * and the next is asked for from the write callback once the output is
+ * below PULL_LOW, so a slow reader never makes the server buffer a whole
+ * bootstrap. Every body is checked against common/bounds.h before its
+ * handler runs.
  *
  * Before a connection has finished TLS and Hello it is "pre-auth" and
  * counts against three limits beside max_sessions: pre-auth connections in

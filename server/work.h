@@ -6,9 +6,10 @@
  * recoveries, replica checks, a device's first replica binding, and the
  * devices' bookkeeping when nothing else has written it for a while.
  * SQLite has one writer at a time, so one thread is the pool's right size
- * for it; the loop keeps reading (pulls, lookups) on its own handle, which
- * WAL lets it do while a write is in progress, and keeps accepting,
- * handshaking and streaming. A session has at most one job in flight and
+ * for it. tongxind starts a second one for reads (the pages of pulls), and
+ * the loop keeps its own handle for lookups; WAL lets both read while a
+ * write is in progress, and the loop keeps accepting, handshaking and
+ * streaming. A session has at most one job in flight and
  * reads nothing more from its peer until the job is done (back-pressure),
  * so the queue holds at most one job per session.
  *
