@@ -27,7 +27,9 @@
  *   - the in-flight bound (pg_sto_safe_version): never at or past a version
  *     whose transaction is open on another connection, even when later
  *     versions have committed; past it once that transaction commits or
- *     rolls back;
+ *     rolls back; and under load (writers committing and rolling back at
+ *     random, a reader counting the rows up to each bound it reads), no
+ *     row ever commits below a bound after the bound was read;
  *   - two engines (two tongxind) on two connections pushing changes to
  *     different columns of one row at once: the pushes run one after the
  *     other and the row keeps both (no lost update).
@@ -863,6 +865,128 @@ t_safe(const struct sto_ops *o, struct pg_sto *w1, struct pg_sto *w2, struct pg_
 	report(before, "in flight: pg_sto_safe_version never reaches an open transaction's version");
 }
 
+/*
+ * The bound under load, as a pull uses it: writers on their own connections
+ * take versions, write a row each, wait a little and commit or roll back,
+ * while a reader computes the bound and then counts the rows at or below
+ * it. Once all is over, every committed row at or below a bound must have
+ * been counted when that bound was read: a pull up to it would have missed
+ * none (a row committed later below the bound is a version the pull passed
+ * while it was in flight).
+ */
+#define STRESS_WRITERS 4
+#define STRESS_TXNS 40
+#define STRESS_READS 4000
+
+struct stress_writer {
+	struct pg_sto *b;
+	int no;
+	unsigned seed;
+	int rc;
+};
+
+static int stress_done;   /* writers finished (atomic) */
+
+static void *
+stress_write(void *arg)
+{
+	struct stress_writer *w = arg;
+	char err[256], id[ID_TEXT_LEN + 1], code[32];
+	struct srow r;
+
+	for (int i = 0; i < STRESS_TXNS && w->rc == 0; i++) {
+		if (sto_pg_ops.begin(w->b, err, sizeof err) != 0) {
+			w->rc = -1;
+			break;
+		}
+		usleep((useconds_t)(rand_r(&w->seed) % 2000));
+		MUST(id_new(id) == 0, "id_new");
+		snprintf(code, sizeof code, "W%d-%d", w->no, i);
+		c_org(&r, code, "/W/", 0, 0, sto_pg_ops.version_next(w->b));
+		if (sto_pg_ops.row_write(w->b, TBL_ORG, id, &r, 1) != STO_WRITTEN)
+			w->rc = -1;
+		usleep((useconds_t)(rand_r(&w->seed) % 3000));
+		if (rand_r(&w->seed) % 4 == 0)
+			sto_pg_ops.rollback(w->b);
+		else if (sto_pg_ops.commit(w->b, err, sizeof err) != 0)
+			w->rc = -1;
+	}
+	__atomic_add_fetch(&stress_done, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+static void
+t_safe_stress(struct pg_sto *rd, struct pg_sto *w[STRESS_WRITERS])
+{
+	int before = failures, n = 0, missed = 0, worst = 0, finished = 0;
+	static uint64_t bound[STRESS_READS];
+	static int64_t counted[STRESS_READS];
+	struct stress_writer sw[STRESS_WRITERS];
+	pthread_t th[STRESS_WRITERS];
+	char sql[64], got[32], arg[24];
+	const char *a = arg;
+	uint64_t lo;
+	int64_t t0 = ms_now();
+
+	/* Only the rows the writers make: above the highest version now. */
+	lo = safe(rd);
+	sql1(rd, "SELECT coalesce(max(_version), 0) FROM org", NULL, got, sizeof got);
+	if (strtoull(got, NULL, 10) > lo)
+		lo = strtoull(got, NULL, 10);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM org WHERE _version > %" PRIu64
+	    " AND _version <= $1", lo);
+	stress_done = 0;
+	for (int i = 0; i < STRESS_WRITERS; i++) {
+		sw[i] = (struct stress_writer){ .b = w[i], .no = i, .seed = (unsigned)(i * 7919 + t0) };
+		MUST(pthread_create(&th[i], NULL, stress_write, &sw[i]) == 0, "pthread_create");
+	}
+	/* The reader, while the writers run (the first bound may come before any write). */
+	while (n < STRESS_READS) {
+		int done = __atomic_load_n(&stress_done, __ATOMIC_SEQ_CST) == STRESS_WRITERS;
+		PGresult *r;
+
+		bound[n] = safe(rd);
+		snprintf(arg, sizeof arg, "%" PRIu64, bound[n]);
+		r = PQexecParams(pg_sto_conn(rd), sql, 1, NULL, &a, NULL, NULL, 0);
+		MUST(PQresultStatus(r) == PGRES_TUPLES_OK, "count: %s", PQresultErrorMessage(r));
+		counted[n++] = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+		PQclear(r);
+		if ((finished = done))
+			break;   /* one more bound after the last commit: it must pass everything */
+	}
+	for (int i = 0; i < STRESS_WRITERS; i++)
+		pthread_join(th[i], NULL);
+	for (int i = 0; i < STRESS_WRITERS; i++)
+		check(sw[i].rc == 0, "writer %d: %s", i, sto_pg_ops.errmsg(w[i]));
+	/* Now every row is decided: each bound's count must be the final count below it. */
+	for (int i = 0; i < n; i++) {
+		PGresult *r;
+		int64_t now;
+
+		snprintf(arg, sizeof arg, "%" PRIu64, bound[i]);
+		r = PQexecParams(pg_sto_conn(rd), sql, 1, NULL, &a, NULL, NULL, 0);
+		MUST(PQresultStatus(r) == PGRES_TUPLES_OK, "count: %s", PQresultErrorMessage(r));
+		now = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+		PQclear(r);
+		if (now != counted[i]) {
+			missed++;
+			if (now - counted[i] > worst)
+				worst = (int)(now - counted[i]);
+		}
+	}
+	check(missed == 0, "%d of %d bounds passed a version still in flight (up to %d rows"
+	    " committed below a bound after it was read)", missed, n, worst);
+	sql1(rd, "SELECT count(*) FROM org WHERE _version > $1", (snprintf(arg, sizeof arg,
+	    "%" PRIu64, lo), arg), got, sizeof got);
+	printf("# %d writers x %d transactions (a quarter rolled back), %d bounds read, %s rows"
+	    " committed, %" PRId64 " ms\n", STRESS_WRITERS, STRESS_TXNS, n, got, ms_now() - t0);
+	check(n > 10 && strtoll(got, NULL, 10) > 0, "the reader read while the writers wrote");
+	check(!finished || counted[n - 1] == strtoll(got, NULL, 10),
+	    "with every writer done, the bound passes every committed row (%" PRId64 " of %s)",
+	    counted[n - 1], got);
+	report(before, "in flight, under load: no bound ever passed a version committed later");
+}
+
 /* --- a few timings -------------------------------------------------------------------- */
 
 static void
@@ -924,6 +1048,14 @@ main(int argc, char **argv)
 	b2 = must_open(0);
 	b3 = must_open(0);
 	t_race(o, b1, b2, b3);
+	{
+		struct pg_sto *w[STRESS_WRITERS];
+		for (int i = 0; i < STRESS_WRITERS; i++)
+			w[i] = must_open(0);
+		t_safe_stress(b3, w);
+		for (int i = 0; i < STRESS_WRITERS; i++)
+			pg_sto_close(w[i]);
+	}
 	t_timing(o, b1);
 	pg_sto_close(b1);
 	pg_sto_close(b2);
