@@ -11,6 +11,7 @@
 
 #include "addr.h"
 #include "log.h"
+#include "store.h"
 #include "metrics.h"
 #include "text.h"
 #include "tz.h"
@@ -51,7 +52,9 @@ conf_number(const char *s, int max, int *v)
 #define LINE_LOG_LEVEL (3 + NLIMIT_KEYS)
 #define LINE_METRICS_LISTEN (LINE_LOG_LEVEL + 1)
 #define LINE_TIME_ZONE (LINE_METRICS_LISTEN + 1)
-_Static_assert(NLIMIT_KEYS + 6 == sizeof ((struct server_conf *)0)->line /
+#define LINE_STORE (LINE_TIME_ZONE + 1)
+_Static_assert(LINE_STORE == CONF_LINE_STORE, "server.h's CONF_LINE_STORE");
+_Static_assert(NLIMIT_KEYS + 7 == sizeof ((struct server_conf *)0)->line /
     sizeof ((struct server_conf *)0)->line[0], "server_conf.line: one per setting");
 
 /* Set a numeric setting from line n of path. 1 if k is not one, 0 set, -1 error. */
@@ -148,6 +151,8 @@ conf_read(const char *dir, struct server_conf *c, char *err, size_t errlen)
 			at = &c->line[LINE_METRICS_LISTEN];
 		else if (strcmp(k, "time_zone") == 0)
 			at = &c->line[LINE_TIME_ZONE];
+		else if (strcmp(k, "store") == 0)
+			at = &c->line[LINE_STORE];
 		for (size_t i = 0; at == NULL && i < NLIMIT_KEYS; i++)
 			if (strcmp(k, conf_limit_keys[i].key) == 0)
 				at = &c->line[3 + i];
@@ -193,6 +198,17 @@ conf_read(const char *dir, struct server_conf *c, char *err, size_t errlen)
 			}
 			snprintf(c->time_zone, sizeof c->time_zone, "%s", v);
 			c->line[LINE_TIME_ZONE] = n;
+		} else if (strcmp(k, "store") == 0) {
+			/* The SQLite store is the default: only another one is named. */
+			if (!store_is_pg(v) || strlen(v) >= sizeof c->store) {
+				snprintf(err, errlen, "%s:%d: store must be a postgresql:// address of at "
+				    "most %zu bytes (leave the line out for the SQLite store in the data "
+				    "directory)", path, n, sizeof c->store - 1);
+				fclose(f);
+				return -1;
+			}
+			snprintf(c->store, sizeof c->store, "%s", v);
+			c->line[LINE_STORE] = n;
 		} else {
 			int r = conf_limit(c, k, v, path, n, err, errlen);
 			if (r == 1)
@@ -270,6 +286,33 @@ conf_show(FILE *f, const char *path, const struct server_conf *c,
 	show_line(f, "metrics_listen", c->metrics_listen[0] ? text_show(c->metrics_listen) :
 	    "(none)", path, c->line[LINE_METRICS_LISTEN], "");
 	show_time_zone(f, path, c);
+	{
+		char shown[1100];
+		conf_store_show(c->store, shown, sizeof shown);
+		show_line(f, "store", c->store[0] ? text_show(shown) : "(SQLite: tongxind.db in the "
+		    "data directory)", path, c->line[LINE_STORE], "");
+	}
+}
+
+const char *
+conf_store(const struct server_conf *c, const char *dir)
+{
+	return c->store[0] != '\0' ? c->store : dir;
+}
+
+void
+conf_store_show(const char *store, char *buf, size_t cap)
+{
+	const char *scheme = strstr(store, "://"), *at, *colon;
+
+	snprintf(buf, cap, "%s", store);
+	if (scheme == NULL)
+		return;
+	/* postgresql://user:password@host/...: the password is not for a terminal or a log. */
+	at = strchr(scheme + 3, '@');
+	colon = strchr(scheme + 3, ':');
+	if (at != NULL && colon != NULL && colon < at)
+		snprintf(buf, cap, "%.*s:***%s", (int)(colon - store), store, at);
 }
 
 const char *
@@ -339,10 +382,14 @@ conf_write(const char *dir, const struct server_conf *c, char *err, size_t errle
 	    "# address only; none when unset:\n"
 	    "# metrics_listen = 127.0.0.1:9464\n"
 	    "# The street's time zone (an IANA name), for every \"today\" of the server:\n"
-	    "# time_zone = %s\n", c->street, c->code, c->listen,
+	    "# time_zone = %s\n"
+	    "# The database: tongxind.db in this directory (SQLite), unless a PostgreSQL\n"
+	    "# database is named (see the README, \"Moving to PostgreSQL\"):\n"
+	    "%sstore = %s\n", c->street, c->code, c->listen,
 	    DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_SESSIONS,
 	    DEFAULT_MAX_PREAUTH, DEFAULT_MAX_PREAUTH_PER_ADDRESS,
-	    DEFAULT_NEW_CONNECTIONS_PER_SECOND, DEFAULT_MAX_OPEN_CONFLICTS, TZ_STREET_DEFAULT);
+	    DEFAULT_NEW_CONNECTIONS_PER_SECOND, DEFAULT_MAX_OPEN_CONFLICTS, TZ_STREET_DEFAULT,
+	    c->store[0] ? "" : "# ", c->store[0] ? c->store : "postgresql://tongxind@localhost/tongxin");
 	if (fclose(f) != 0) {
 		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
 		return -1;

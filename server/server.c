@@ -78,6 +78,7 @@
 #include "reason.h"
 #include "schema.h"
 #include "store.h"
+#include "text.h"
 #include "tls.h"
 #include "work.h"
 
@@ -2370,7 +2371,7 @@ server_run(const char *dir, const struct serve_opts *opts)
 		log_warnx("%s", err);
 		return 1;
 	}
-	if ((srv.store = store_open(dir, 0, err, sizeof err)) == NULL) {
+	if ((srv.store = store_open(conf_store(&conf, dir), 0, err, sizeof err)) == NULL) {
 		log_warnx("%s", err);
 		SSL_CTX_free(srv.ctx);
 		return 1;
@@ -2379,8 +2380,8 @@ server_run(const char *dir, const struct serve_opts *opts)
 	if ((srv.base = event_base_new()) == NULL)
 		fatalx("cannot create the event loop");
 	/* Every write on the store thread; the devices' notes the loop takes, it writes. */
-	if ((srv.work = work_start(srv.base, dir, set_conflict_limit, &srv.lim.max_open_conflicts,
-	    err, sizeof err)) == NULL) {
+	if ((srv.work = work_start(srv.base, conf_store(&conf, dir), set_conflict_limit,
+	    &srv.lim.max_open_conflicts, err, sizeof err)) == NULL) {
 		log_warnx("%s", err);
 		event_base_free(srv.base);
 		store_close(srv.store);
@@ -2389,7 +2390,8 @@ server_run(const char *dir, const struct serve_opts *opts)
 	}
 	store_share_notes(srv.store, work_store(srv.work));
 	/* Pull pages on a thread of their own, reading through a handle of its own. */
-	if ((srv.reader = work_start(srv.base, dir, NULL, NULL, err, sizeof err)) == NULL) {
+	if ((srv.reader = work_start(srv.base, conf_store(&conf, dir), NULL, NULL, err,
+	    sizeof err)) == NULL) {
 		log_warnx("%s", err);
 		work_stop(srv.work);
 		event_base_free(srv.base);
@@ -2450,8 +2452,12 @@ server_run(const char *dir, const struct serve_opts *opts)
 		if (srv.ev_tick == NULL || event_add(srv.ev_tick, &tick) != 0)
 			fatalx("cannot start the server's timer");
 	}
-	log_info("serving street %s (%s) on %s; data in %s", conf.street, conf.code,
-	    srv.opts.listen, dir);
+	{
+		char shown[1100];
+		conf_store_show(conf.store, shown, sizeof shown);
+		log_info("serving street %s (%s) on %s; data in %s%s%s", conf.street, conf.code,
+		    srv.opts.listen, dir, conf.store[0] ? ", database " : "", text_show(shown));
+	}
 	log_info("limits: %d sessions, %d before hello (%d from one address, %d new connections "
 	    "per second from one address); timeouts: handshake %d s, idle %d s; %d open "
 	    "conflicts per device", srv.lim.max_sessions, srv.lim.max_preauth,

@@ -43,12 +43,19 @@ struct server_conf {
 	char metrics_listen[300];     /* loopback HOST:PORT of the metrics page; "": none */
 	char time_zone[65];           /* the street's IANA zone, checked; "": the default */
 	/*
+	 * The database: a postgresql:// address (the PostgreSQL store, issue
+	 * 13); "": the SQLite store, tongxind.db in the data directory.
+	 */
+	char store[1024];
+	/*
 	 * The line of tongxind.conf that set each setting (0: not set there):
 	 * street, code, listen, the limits in the order conf_show prints them,
-	 * log_level, metrics_listen, time_zone.
+	 * log_level, metrics_listen, time_zone, store.
 	 */
-	int line[3 + 7 + 3];
+	int line[3 + 7 + 4];
 };
+/* The index in server_conf.line of the store setting's line (the last). */
+#define CONF_LINE_STORE (3 + 7 + 3)
 
 /*
  * Read tongxind.conf: "key = value" lines. Unknown keys and numbers out of
@@ -64,6 +71,10 @@ void conf_show(FILE *f, const char *path, const struct server_conf *c,
     const struct serve_limits *eff);
 /* The log level in force: the flag's (LOG_LEVEL_* + 1, 0: none), else the file's, else info. */
 int conf_log_level(int flag, const struct server_conf *c);
+/* What store_open opens: the config's store address, else the data directory dir. */
+const char *conf_store(const struct server_conf *c, const char *dir);
+/* The store address as it may be shown: a password in it replaced by "***". */
+void conf_store_show(const char *store, char *buf, size_t cap);
 /* The street's time zone: tongxind.conf's, else TZ_STREET_DEFAULT (Asia/Shanghai). */
 const char *conf_time_zone(const struct server_conf *c);
 /*

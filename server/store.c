@@ -8,11 +8,28 @@
 
 #include "bounds.h"
 #include "store_backend.h"
+#ifdef TX_HAVE_PG
+#include "store_pgs.h"
+#endif
+
+int
+store_is_pg(const char *where)
+{
+	return strncmp(where, "postgresql://", 13) == 0 || strncmp(where, "postgres://", 11) == 0;
+}
 
 struct store *
 store_open(const char *where, int create, char *err, size_t errlen)
 {
-	return sqs_open(where, create, err, errlen);
+	if (!store_is_pg(where))
+		return sqs_open(where, create, err, errlen);
+#ifdef TX_HAVE_PG
+	return pgs_open(where, create, err, errlen);
+#else
+	snprintf(err, errlen, "this tongxind was built without PostgreSQL (libpq); "
+	    "install libpq-dev and build again, or keep the SQLite store");
+	return NULL;
+#endif
 }
 
 void

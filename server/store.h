@@ -45,8 +45,14 @@ struct store_actor {
 	const char *operator_name;
 };
 
-/* Open the store in dir (tongxind.db). create != 0 makes a new one. */
-struct store *store_open(const char *dir, int create, char *err, size_t errlen);
+/*
+ * Open the store: where is a data directory (the SQLite store, tongxind.db
+ * in it) or a postgresql:// address (the PostgreSQL store, when built with
+ * libpq). create != 0 makes a new one.
+ */
+struct store *store_open(const char *where, int create, char *err, size_t errlen);
+/* Whether where names a PostgreSQL database (postgresql:// or postgres://). */
+int store_is_pg(const char *where);
 /* Close, checkpointing the WAL; accepts NULL. */
 void store_close(struct store *s);
 

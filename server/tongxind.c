@@ -45,13 +45,16 @@ static int cmd_restore(int, char **);
 static int tongxind_lock(const char *dir, char *err, size_t errlen);
 
 static const struct command commands[] = {
-	{ "init", "init DIR --street NAME [--code CODE] [--listen HOST:PORT]",
+	{ "init", "init DIR --street NAME [--code CODE] [--listen HOST:PORT] [--store URI]",
 	  "Create a new data directory: the database with the street as its root\n"
 	  "organisation, the street's CA, the server certificate and tongxind.conf.\n"
 	  "  --street NAME       the street's name, e.g. 和平街道 (required)\n"
 	  "  --code CODE         the street's organisation code (default JD01)\n"
 	  "  --listen HOST:PORT  address to serve on and to put in bundles\n"
-	  "                      (default " DEFAULT_LISTEN ")\n", cmd_init },
+	  "                      (default " DEFAULT_LISTEN ")\n"
+	  "  --store URI         keep the database in PostgreSQL instead of DIR/tongxind.db:\n"
+	  "                      a postgresql:// address of an empty database; written to\n"
+	  "                      tongxind.conf (store = ...), so every command finds it\n", cmd_init },
 	{ "enroll", "enroll DIR --org CODE --device NAME [--admin] --out FILE [--days N]",
 	  "Issue a device credential bundle (key, certificate, CA, server address),\n"
 	  "written with mode 0600. The organisation must exist on the server.\n"
@@ -223,13 +226,27 @@ files_private(const char *dir)
 	return 0;
 }
 
+/*
+ * The store of data directory dir: the database its tongxind.conf names
+ * (store = postgresql://...), else tongxind.db in dir. NULL with err.
+ */
+static struct store *
+dir_store_open(const char *dir, char *err, size_t errlen)
+{
+	struct server_conf conf;
+
+	if (conf_read(dir, &conf, err, errlen) != 0)
+		return NULL;
+	return store_open(conf_store(&conf, dir), 0, err, errlen);
+}
+
 static int
 cmd_init(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "street", required_argument, NULL, 's' }, { "code", required_argument, NULL, 'c' },
-		{ "listen", required_argument, NULL, 'l' }, { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 } };
+		{ "listen", required_argument, NULL, 'l' }, { "store", required_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	struct server_conf conf;
 	char err[1024] = "", host[256], path[4096];
 	const char *dir;
@@ -245,6 +262,14 @@ cmd_init(int argc, char **argv)
 		case 's': snprintf(conf.street, sizeof conf.street, "%s", optarg); break;
 		case 'c': snprintf(conf.code, sizeof conf.code, "%s", optarg); break;
 		case 'l': snprintf(conf.listen, sizeof conf.listen, "%s", optarg); break;
+		case 'S':
+			if (!store_is_pg(optarg) || strlen(optarg) >= sizeof conf.store) {
+				fprintf(stderr, "tongxind init: --store must be a postgresql:// address "
+				    "of at most %zu bytes\n", sizeof conf.store - 1);
+				return EXIT_USAGE;
+			}
+			snprintf(conf.store, sizeof conf.store, "%s", optarg);
+			break;
 		case 'h': return usage_cmd("init", 1);
 		default: return usage_cmd("init", 0);
 		}
@@ -274,6 +299,10 @@ cmd_init(int argc, char **argv)
 			return 1;
 	}
 	snprintf(path, sizeof path, "%s/tongxind.db", dir);
+	if (stat(path, &sb) != 0) {
+		/* A directory whose tongxind.conf names a PostgreSQL store holds a database too. */
+		snprintf(path, sizeof path, "%s/tongxind.conf", dir);
+	}
 	if (stat(path, &sb) == 0) {
 		fprintf(stderr, "tongxind init: %s already holds a database; refusing to overwrite it\n",
 		    dir);
@@ -284,7 +313,7 @@ cmd_init(int argc, char **argv)
 		fprintf(stderr, "tongxind init: %s\n", err);
 		return 1;
 	}
-	if ((st = store_open(dir, 1, err, sizeof err)) == NULL ||
+	if ((st = store_open(conf_store(&conf, dir), 1, err, sizeof err)) == NULL ||
 	    store_init_street(st, conf.street, conf.code, err, sizeof err) != 0) {
 		fprintf(stderr, "tongxind init: %s\n", err);
 		store_close(st);
@@ -356,7 +385,7 @@ cmd_enroll(int argc, char **argv)
 		fprintf(stderr, "tongxind enroll: %s\n", err);
 		return 1;
 	}
-	if ((st = store_open(dir, 0, err, sizeof err)) == NULL) {
+	if ((st = store_open(conf_store(&conf, dir), 0, err, sizeof err)) == NULL) {
 		fprintf(stderr, "tongxind enroll: %s\n", err);
 		return 1;
 	}
@@ -429,7 +458,7 @@ cmd_revoke(int argc, char **argv)
 		fprintf(stderr, "tongxind revoke: DIR and --device are required\n");
 		return usage_cmd("revoke", 0);
 	}
-	if ((st = store_open(argv[optind], 0, err, sizeof err)) == NULL ||
+	if ((st = dir_store_open(argv[optind], err, sizeof err)) == NULL ||
 	    store_device_revoke(st, device, err, sizeof err) != 0) {
 		fprintf(stderr, "tongxind revoke: %s\n", err);
 		store_close(st);
@@ -539,7 +568,7 @@ cmd_devices(int argc, char **argv)
 		return usage_cmd("devices", 1);
 	if (argc != 2)
 		return usage_cmd("devices", 0);
-	if ((st = store_open(argv[1], 0, err, sizeof err)) == NULL) {
+	if ((st = dir_store_open(argv[1], err, sizeof err)) == NULL) {
 		fprintf(stderr, "tongxind devices: %s\n", err);
 		return 1;
 	}
@@ -577,7 +606,20 @@ cmd_check(int argc, char **argv)
 	}
 	if (conf_limits(&none, &conf, path, &eff, err, sizeof err) != 0)
 		goto bad;
-	for (size_t i = 0; i < sizeof needed / sizeof needed[0]; i++) {
+	/* A PostgreSQL store: no tongxind.db here, and the database must answer as ours. */
+	if (conf.store[0] != '\0') {
+		struct store *st = store_open(conf.store, 0, err, sizeof err);
+		if (st == NULL) {
+			char shown[1100], why[1024];
+			conf_store_show(conf.store, shown, sizeof shown);
+			snprintf(why, sizeof why, "%s", err);
+			snprintf(err, sizeof err, "%s:%d: store %s: %s", path, conf.line[CONF_LINE_STORE],
+			    text_show(shown), why);
+			goto bad;
+		}
+		store_close(st);
+	}
+	for (size_t i = conf.store[0] != '\0'; i < sizeof needed / sizeof needed[0]; i++) {
 		char f[4200];
 		snprintf(f, sizeof f, "%s/%s", dir, needed[i]);
 		if (access(f, R_OK) != 0) {
@@ -606,7 +648,7 @@ cmd_backup(int argc, char **argv)
 		return usage_cmd("backup", 1);
 	if (argc != 3)
 		return usage_cmd("backup", 0);
-	if ((st = store_open(argv[1], 0, err, sizeof err)) == NULL) {
+	if ((st = dir_store_open(argv[1], err, sizeof err)) == NULL) {
 		fprintf(stderr, "tongxind backup: %s\n", err);
 		return 1;
 	}
