@@ -33,7 +33,9 @@
  * baseline: a sync with nobody else on the server), so drift hits both
  * alike. Figures: per sync p50/p99/max over all rounds, the baseline's
  * median, throughput (syncs a second over the rounds' wall time), CPU per
- * sync on both sides, the load average at start and end; and the goal
+ * sync on both sides, the load average at start and end, the CPU the
+ * rest of the machine took during the rounds (the load average counts
+ * this process's own threads, so it cannot tell a busy machine); and the goal
  * line "1,000 devices syncing concurrently: p99 <= 1 s" (at other sizes
  * the figure is the one measured, and the line says at how many).
  *
@@ -280,6 +282,31 @@ server_cpu(void)
 	return (double)(ut + stt) / (double)sysconf(_SC_CLK_TCK);
 }
 
+/*
+ * CPU seconds the whole machine has spent busy so far (every CPU: user,
+ * nice, system, irq, softirq and steal of /proc/stat's first line). Less
+ * this process's and the server's, what the rest of the machine took
+ * during the rounds: the figures only describe tongxind when that is
+ * near zero, and the load average cannot say it (this process's own
+ * threads count in it).
+ */
+static double
+machine_busy(void)
+{
+	unsigned long long v[8] = { 0 };
+	FILE *f = fopen("/proc/stat", "r");
+	int n;
+
+	if (f == NULL)
+		return 0;
+	n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+	    &v[4], &v[5], &v[6], &v[7]);
+	fclose(f);
+	if (n != 8)
+		return 0;
+	return (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / (double)sysconf(_SC_CLK_TCK);
+}
+
 /* Push the rows of rs as transactions of SEED_TXN changes through the store, as device a. */
 static void
 seed_push(struct store *s, const struct store_actor *a, const struct bx_rows *rs, uint64_t *seq)
@@ -410,7 +437,7 @@ main(int argc, char **argv)
 	struct bx_office o;
 	pthread_t *th;
 	pthread_attr_t attr;
-	double *lat, *solo, load0, load1, t0, wall = 0, ccpu, scpu, first_wall;
+	double *lat, *solo, load0, load1, t0, wall = 0, ccpu, scpu, mcpu, first_wall;
 	double first_max = 0, first_sum = 0;
 	long nlat = 0, nsolo = 0, failures = 0, resumed = 0, nofile;
 	uint64_t pulled = 0;
@@ -474,9 +501,9 @@ main(int argc, char **argv)
 			bx_die("pthread_create (device %ld of %ld): %s", i, ndev, strerror(errno));
 	pthread_attr_destroy(&attr);
 
-	ccpu = scpu = 0;
+	ccpu = scpu = mcpu = 0;
 	for (int r = 0; r < nrounds; r++) {
-		double t, cb, sb;
+		double t, cb, sb, mb;
 		/* The baseline: a few devices, one at a time, nobody else syncing. */
 		for (int k = 0; k < SOLO_PER_ROUND; k++) {
 			struct dev *d = &devs[(r * SOLO_PER_ROUND + k) % ndev];
@@ -489,12 +516,14 @@ main(int argc, char **argv)
 		}
 		cb = bx_cpu();
 		sb = server_cpu();
+		mb = machine_busy();
 		t = bx_now();
 		pthread_barrier_wait(&start_bar);   /* all at once */
 		pthread_barrier_wait(&end_bar);
 		wall += bx_now() - t;
 		ccpu += bx_cpu() - cb;
 		scpu += server_cpu() - sb;
+		mcpu += machine_busy() - mb;
 		for (long i = 0; i < ndev; i++) {
 			if (!devs[i].ok) {
 				if (failures++ < 5)
@@ -537,10 +566,14 @@ main(int argc, char **argv)
 		    "client %.2f\n", nlat ? 1e3 * ccpu / (double)nlat : 0, ndev,
 		    nlat ? 1e3 * scpu / (double)nlat : 0, wall > 0 ? scpu / wall : 0, ncpu,
 		    wall > 0 ? ccpu / wall : 0);
+		printf("    other processes used %.2f of the %d CPUs during the rounds%s\n",
+		    wall > 0 && mcpu > ccpu + scpu ? (mcpu - ccpu - scpu) / wall : 0, ncpu,
+		    wall > 0 && (mcpu - ccpu - scpu) / wall > 0.2 ?
+		    " (a busy machine: these figures are not tongxind's alone)" : "");
 		if (resumed < nlat)
 			printf("    note: %ld syncs were full handshakes: the server keeps a bounded number "
-			    "of TLS\n    sessions (common/tls.c TLS_SESSION_CACHE), fewer than the devices "
-			    "here\n", nlat - resumed);
+			    "of TLS\n    sessions (common/tls.c TLS_SESSION_CACHE, 20,000), and drops one "
+			    "that ended\n    without a proper close\n", nlat - resumed);
 		if (ndev == GOAL_DEVICES)
 			bx_goal("1,000 devices syncing concurrently: p99 <= 1 s", failures == 0 &&
 			    p99 <= GOAL_P99_S * 1e3, "p99 %.0f ms (p50 %.0f ms, max %.0f ms; %s syncs/s%s)",
