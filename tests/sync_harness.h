@@ -41,6 +41,11 @@
 #include <unistd.h>
 
 #include <sqlite3.h>
+#ifdef TX_HAVE_PG
+#include <libpq-fe.h>
+
+#include "store.h"   /* the SQLite store makes the schema of srv_db_path's copy */
+#endif
 
 #include "ids.h"
 #include "region.h"
@@ -60,6 +65,13 @@ struct h_server {
 	int starts;
 	char log[4200];      /* serve's stdout and stderr, appended over restarts */
 	char tag[32];
+	/*
+	 * The PostgreSQL database it keeps its data in (tongxind init --store),
+	 * when the test runs with TX_PG_URI set (tests/pg_run.sh); "" for the
+	 * SQLite store in dir. srv_db then reads a copy (srv_db_path).
+	 */
+	char store[1024];
+	char snap[4300];     /* that copy, an SQLite file beside dir */
 };
 
 struct h_dev {
@@ -451,6 +463,43 @@ h_free_port(void)
 
 /* ---------------------------------------------------------------- server */
 
+/*
+ * With TX_PG_URI set (postgresql://USER@HOST:PORT/DB, tests/pg_run.sh): a
+ * new database on that cluster for server s, named after the process and
+ * the server, into s->store. Without it, s->store stays "" (SQLite).
+ */
+static __attribute__((unused)) void
+h_pg_database(struct h_server *s)
+{
+	const char *base = getenv("TX_PG_URI");
+
+	s->store[0] = '\0';
+	if (base == NULL || base[0] == '\0')
+		return;
+#ifdef TX_HAVE_PG
+	{
+		const char *slash = strrchr(base, '/');
+		char name[64], sql[128];
+		PGconn *c;
+		PGresult *r;
+
+		H_CHECK(slash != NULL && slash > base + 13, "TX_PG_URI %s names no database", base);
+		snprintf(name, sizeof name, "h%d_%d", (int)getpid(), H.nservers);
+		/* An identifier made here of digits and a letter: no value from outside in it. */
+		snprintf(sql, sizeof sql, "CREATE DATABASE %s", name);
+		c = PQconnectdb(base);
+		H_CHECK(PQstatus(c) == CONNECTION_OK, "%s: %s", base, PQerrorMessage(c));
+		r = PQexec(c, sql);
+		H_CHECK(PQresultStatus(r) == PGRES_COMMAND_OK, "%s: %s", sql, PQerrorMessage(c));
+		PQclear(r);
+		PQfinish(c);
+		snprintf(s->store, sizeof s->store, "%.*s/%s", (int)(slash - base), base, name);
+	}
+#else
+	H_CHECK(0, "TX_PG_URI is set but this build has no libpq");
+#endif
+}
+
 /* tongxind init in TMP/<tag>: the street 测试街道 with code JD01. */
 static __attribute__((unused)) void
 srv_init(struct h_server *s, const char *tag)
@@ -468,9 +517,10 @@ srv_init(struct h_server *s, const char *tag)
 	snprintf(s->addr, sizeof s->addr, "127.0.0.1:%d", s->port);
 	snprintf(listen, sizeof listen, "%s", s->addr);
 	snprintf(out, sizeof out, "%s.init.out", s->dir);
+	h_pg_database(s);
 	{
 		const char *argv[] = { H.tongxind, "init", s->dir, "--street", "测试街道", "--code",
-		    "JD01", "--listen", listen, NULL };
+		    "JD01", "--listen", listen, s->store[0] ? "--store" : NULL, s->store, NULL };
 		rc = h_run(argv, out, NULL);
 	}
 	H_CHECK(rc == 0, "tongxind init exited %d: %s", rc, h_slurp_tail(out, 2000));
@@ -575,6 +625,126 @@ srv_kill9(struct h_server *s)
 	s->pid = 0;
 }
 
+#ifdef TX_HAVE_PG
+/* Copy table t's rows from PostgreSQL (c) into the same table of the SQLite copy db. */
+static void
+h_pg_copy_table(PGconn *c, sqlite3 *db, const char *t)
+{
+	char sql[8192], ins[8192], cols[6144] = "", marks[1024] = "", type[64][16];
+	int n = 0;
+	size_t cl = 0, ml = 0;
+	sqlite3_stmt *st;
+	PGresult *r;
+
+	snprintf(sql, sizeof sql, "SELECT name, upper(type) FROM pragma_table_info('%s')", t);
+	H_CHECK(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK, "%s", sqlite3_errmsg(db));
+	while (sqlite3_step(st) == SQLITE_ROW && n < 64) {
+		cl += (size_t)snprintf(cols + cl, sizeof cols - cl, "%s\"%s\"", n ? ", " : "",
+		    (const char *)sqlite3_column_text(st, 0));
+		ml += (size_t)snprintf(marks + ml, sizeof marks - ml, "%s?", n ? ", " : "");
+		snprintf(type[n++], sizeof type[0], "%s", (const char *)sqlite3_column_text(st, 1));
+	}
+	sqlite3_finalize(st);
+	snprintf(sql, sizeof sql, "SELECT %s FROM \"%s\"", cols, t);
+	r = PQexec(c, sql);
+	H_CHECK(PQresultStatus(r) == PGRES_TUPLES_OK, "%s: %s", sql, PQerrorMessage(c));
+	snprintf(ins, sizeof ins, "INSERT INTO \"%s\" (%s) VALUES (%s)", t, cols, marks);
+	H_CHECK(sqlite3_prepare_v2(db, ins, -1, &st, NULL) == SQLITE_OK, "%s: %s", ins,
+	    sqlite3_errmsg(db));
+	for (int i = 0; i < PQntuples(r); i++) {
+		for (int k = 0; k < n; k++) {
+			const char *v = PQgetvalue(r, i, k);
+			if (PQgetisnull(r, i, k)) {
+				sqlite3_bind_null(st, k + 1);
+			} else if (strcmp(type[k], "BLOB") == 0) {
+				size_t bn = 0;
+				unsigned char *b = PQunescapeBytea((const unsigned char *)v, &bn);
+				sqlite3_bind_blob(st, k + 1, b, (int)bn, SQLITE_TRANSIENT);
+				PQfreemem(b);
+			} else if (strcmp(type[k], "INTEGER") == 0) {
+				sqlite3_bind_int64(st, k + 1, strtoll(v, NULL, 10));
+			} else {
+				sqlite3_bind_text(st, k + 1, v, PQgetlength(r, i, k), SQLITE_TRANSIENT);
+			}
+		}
+		H_CHECK(sqlite3_step(st) == SQLITE_DONE, "copy of %s: %s", t, sqlite3_errmsg(db));
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	PQclear(r);
+}
+#endif
+
+/*
+ * The server's database as an SQLite file: tongxind.db in the data
+ * directory, or, for a server on PostgreSQL (s->store), a copy made now of
+ * every table into an SQLite file of the same schema (made once by the
+ * SQLite store itself), for the checks that read the server's rows. The
+ * copy is the database at this moment; read it again after a change.
+ */
+static __attribute__((unused)) const char *
+srv_db_path(struct h_server *s)
+{
+	if (s->store[0] == '\0') {
+		snprintf(s->snap, sizeof s->snap, "%s/tongxind.db", s->dir);
+		return s->snap;
+	}
+#ifdef TX_HAVE_PG
+	{
+		char tmpl[4400], path[4500], err[512];
+		sqlite3 *db = NULL;
+		sqlite3_stmt *st;
+		PGconn *c;
+		struct stat sb;
+		char names[64][64];
+		int nt = 0;
+
+		snprintf(tmpl, sizeof tmpl, "%s.schema", s->dir);
+		snprintf(path, sizeof path, "%s/tongxind.db", tmpl);
+		if (stat(path, &sb) != 0) {
+			struct store *empty;
+			H_CHECK(mkdir(tmpl, 0700) == 0 || errno == EEXIST, "mkdir %s", tmpl);
+			empty = store_open(tmpl, 1, err, sizeof err);
+			H_CHECK(empty != NULL, "an empty SQLite store for the copy: %s", err);
+			store_close(empty);
+		}
+		snprintf(s->snap, sizeof s->snap, "%s.copy.db", s->dir);
+		unlink(s->snap);
+		H_CHECK(sqlite3_open(path, &db) == SQLITE_OK, "open %s", path);
+		{
+			char vac[4400 + 64];
+			snprintf(vac, sizeof vac, "VACUUM INTO '%s'", s->snap);
+			H_CHECK(sqlite3_exec(db, vac, NULL, NULL, NULL) == SQLITE_OK, "%s: %s", vac,
+			    sqlite3_errmsg(db));
+		}
+		sqlite3_close(db);
+		H_CHECK(sqlite3_open(s->snap, &db) == SQLITE_OK, "open %s", s->snap);
+		sqlite3_exec(db, "PRAGMA foreign_keys=OFF; BEGIN", NULL, NULL, NULL);
+		H_CHECK(sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type = 'table'"
+		    " AND name NOT LIKE 'sqlite%'", -1, &st, NULL) == SQLITE_OK, "tables");
+		while (sqlite3_step(st) == SQLITE_ROW && nt < 64)
+			snprintf(names[nt++], sizeof names[0], "%s", sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+		c = PQconnectdb(s->store);
+		H_CHECK(PQstatus(c) == CONNECTION_OK, "%s: %s", s->store, PQerrorMessage(c));
+		for (int i = 0; i < nt; i++) {
+			char del[128];
+			snprintf(del, sizeof del, "DELETE FROM \"%s\"", names[i]);
+			sqlite3_exec(db, del, NULL, NULL, NULL);
+			h_pg_copy_table(c, db, names[i]);
+		}
+		PQfinish(c);
+		H_CHECK(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK, "commit: %s",
+		    sqlite3_errmsg(db));
+		sqlite3_close(db);
+		return s->snap;
+	}
+#else
+	H_CHECK(0, "a PostgreSQL store in a build without libpq");
+	return "";
+#endif
+}
+
 /*
  * The server's database for checks: a separate connection that only reads
  * (query_only; it is opened read-write so that it can also run WAL recovery
@@ -586,7 +756,7 @@ srv_db(struct h_server *s)
 	char path[4300];
 	sqlite3 *db = NULL;
 
-	snprintf(path, sizeof path, "%s/tongxind.db", s->dir);
+	snprintf(path, sizeof path, "%s", srv_db_path(s));
 	H_CHECK(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK,
 	    "open %s: %s", path, db ? sqlite3_errmsg(db) : "?");
 	sqlite3_busy_timeout(db, 10000);

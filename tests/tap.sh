@@ -133,11 +133,18 @@ free_port() {
 # port ($PORT; its log in $W/tongxind.log), tried on up to three ports. A
 # watchdog stops the server should the script be killed outright.
 tap_start_street() {
-	local _attempt up
+	local _attempt up store=()
 	for _attempt in 1 2 3; do
 		PORT=$(free_port) || { echo "$TAP_NAME: no free port" >&2; exit 1; }
 		rm -rf "$W/srv"
-		must "$TONGXIND" init "$W/srv" --street "$1" --code "$2" --listen "127.0.0.1:$PORT"
+		# Under tests/pg_run.sh: the street's data in a new PostgreSQL database.
+		if [ -n "${TX_PG_URI:-}" ]; then
+			"$TX_PG_BINDIR/psql" -X -q "$TX_PG_URI" -c "CREATE DATABASE t$$_$_attempt" ||
+				{ echo "$TAP_NAME: cannot create a database" >&2; exit 1; }
+			store=(--store "${TX_PG_URI%/*}/t$$_$_attempt")
+		fi
+		must "$TONGXIND" init "$W/srv" --street "$1" --code "$2" --listen "127.0.0.1:$PORT" \
+		    "${store[@]}"
 		"$TONGXIND" serve "$W/srv" >>"$W/tongxind.log" 2>&1 &
 		SERVER_PID=$!
 		up=0

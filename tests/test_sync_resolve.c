@@ -1092,7 +1092,9 @@ check_resolution_audit(sqlite3 *sdb, const char *cid, int64_t audit0, int64_t rv
 	char sql[512];
 
 	H_CHECK(h_sql_int(sdb, "SELECT count(*) FROM audit WHERE action = 'resolve' AND version = "
-	    "(SELECT resolved_version FROM conflict WHERE id = ?1) AND detail LIKE '%' || ?1 || '%' "
+	    "(SELECT resolved_version FROM conflict WHERE id = ?1)"
+	    /* The sentence as text: PostgreSQL's copy holds it as the bytes of a BYTEA. */
+	    " AND CAST(detail AS TEXT) LIKE '%' || ?1 || '%' "
 	    "AND device_id = ?2", cid, A.device_id) == 1,
 	    "conflict %s: no 'resolve' audit entry by the administrator at the resolution's version",
 	    cid);

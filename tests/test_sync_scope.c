@@ -132,7 +132,7 @@ smuggle(struct h_dev *d, int t, const char *id)
 	sqlite3 *db = replica_db(d->r);
 	sqlite3_stmt *st;
 
-	snprintf(attach, sizeof attach, "ATTACH DATABASE 'file:%s/tongxind.db?mode=ro' AS srv", S.dir);
+	snprintf(attach, sizeof attach, "ATTACH DATABASE 'file:%s?mode=ro' AS srv", srv_db_path(&S));
 	H_CHECK(sqlite3_exec(db, attach, NULL, NULL, NULL) == SQLITE_OK, "attach: %s",
 	    sqlite3_errmsg(db));
 	n = (size_t)snprintf(sql, sizeof sql, "INSERT INTO main.%s (id", td->name);
@@ -566,7 +566,7 @@ static void
 store_sends_only_scope(void)
 {
 	char err[1024] = "";
-	struct store *st = store_open(S.dir, 0, err, sizeof err);
+	struct store *st = store_open(S.store[0] ? S.store : S.dir, 0, err, sizeof err);
 	struct store_actor who;
 	sqlite3 *sdb;
 	uint64_t start[2] = { 0, 1 };
