@@ -27,7 +27,10 @@
  *     both stores, and a wrong count of digests is refused alike;
  *   - resolutions: each device gets the same decisions, and nothing more
  *     from the cursor it was given; on PostgreSQL, a resolution committed
- *     while a lower version is still in flight waits for it (once).
+ *     while a lower version is still in flight waits for it (once), and
+ *     while another handle settles 119 of the office's conflicts one after
+ *     another, the office's pulls (store_pull_page, which reads resolutions
+ *     inside the page's snapshot) get every one of them exactly once.
  * The answers are compared packed, after what differs by construction is
  * made equal: the server's ids (the street's, each conflict's: the same
  * length, so replaced in the packed bytes), times and versions (a
@@ -35,6 +38,8 @@
  * Exit status 0 when every check passed.
  */
 #include "sync_harness.h"
+
+#include <pthread.h>
 
 #include <libpq-fe.h>
 
@@ -1003,6 +1008,131 @@ check_resolutions_in_flight(void)
 	h_log("resolutions on PostgreSQL: none above a version in flight, then each once");
 }
 
+/*
+ * PostgreSQL only: resolutions read by pulls (store_pull_page reads them
+ * inside the page's view) while another tongxind settles the office's
+ * conflicts one after another. Every settled conflict must reach the
+ * office exactly once: none skipped by a cursor that passed it, none twice.
+ */
+#define RACE_N 120
+
+struct race {
+	char ids[RACE_N][ID_TEXT_LEN + 1];
+	int n;
+	volatile int done;
+};
+
+static void *
+race_resolver(void *arg)
+{
+	struct race *r = arg;
+	struct store *st;
+	char err[512] = "";
+
+	H_CHECK((st = pgs_open(pg_uri, 0, err, sizeof err)) != NULL, "resolver: %s", err);
+	for (int i = 0; i < r->n; i++) {
+		Tongxin__ConflictResolveRequest rr = TONGXIN__CONFLICT_RESOLVE_REQUEST__INIT;
+		Tongxin__ConflictResolveResponse *resp = NULL;
+		rr.id = r->ids[i];
+		rr.decision = TONGXIN__CONFLICT_RESOLVE_REQUEST__DECISION__KEEP_SERVER;
+		H_CHECK(store_conflict_resolve(st, &A, &rr, &resp, err, sizeof err) == 0,
+		    "resolver: %s: %s", r->ids[i], err);
+		tongxin__conflict_resolve_response__free_unpacked(resp, NULL);
+	}
+	store_close(st);
+	r->done = 1;
+	return NULL;
+}
+
+static void
+check_resolutions_during_pulls(void)
+{
+	static struct race r;
+	static struct chb ins[RACE_N];
+	static Tongxin__Change *ch[RACE_N][1];
+	static Tongxin__Txn tx[RACE_N], *txp[RACE_N];
+	static int seen[RACE_N];
+	Tongxin__PushRequest req = TONGXIN__PUSH_REQUEST__INIT;
+	Tongxin__PushResponse *resp = NULL;
+	Tongxin__ConflictFilter f = TONGXIN__CONFLICT_FILTER__INIT;
+	Tongxin__ConflictListResponse *l = NULL;
+	struct pull_page pg;
+	uint64_t cursor;
+	pthread_t th;
+	char err[512] = "", idn[19];
+	int pulls = 0, twice = 0, missed = 0, last_round = 0;
+
+	/* RACE_N unique clashes of the office, open; its cursor is past everything before. */
+	snprintf(idn, sizeof idn, "%s", ins[0].m.idn);
+	for (int i = 0; i < RACE_N; i++) {
+		char *id = malloc(ID_TEXT_LEN + 1);
+		H_CHECK(id != NULL && id_new(id) == 0, "id_new");
+		member_insert(&ins[i], id, b1, i ? idn : NULL);
+		if (i == 0)
+			snprintf(idn, sizeof idn, "%s", ins[0].m.idn);
+		ch[i][0] = &ins[i].c;
+		txn_of(&tx[i], ch[i], 1, 100 + (uint64_t)i, "李社区");
+		txp[i] = &tx[i];
+	}
+	req.txns = txp;
+	req.n_txns = RACE_N;
+	H_CHECK(store_push(W[1].st, &O, &req, &resp, err, sizeof err) == 0, "push: %s", err);
+	tongxin__push_response__free_unpacked(resp, NULL);
+	f.status = (char *)"open";
+	f.office = (char *)"SQ01";
+	H_CHECK(store_conflict_list(W[1].st, &f, &l, err, sizeof err) == 0, "list: %s", err);
+	for (size_t i = 0; i < l->n_conflicts && r.n < RACE_N; i++)
+		if (strcmp(l->conflicts[i]->kind, "unique") == 0 &&
+		    strcmp(l->conflicts[i]->id, W[1].cids[3]) != 0)
+			snprintf(r.ids[r.n++], sizeof r.ids[0], "%s", l->conflicts[i]->id);
+	tongxin__conflict_list_response__free_unpacked(l, NULL);
+	H_CHECK(r.n == RACE_N - 1, "%d open clashes, expected %d", r.n, RACE_N - 1);
+	cursor = o_cursor_pg;
+	{
+		Tongxin__PullResponse *p = malloc(sizeof *p);
+		H_CHECK(p != NULL, "out of memory");
+		tongxin__pull_response__init(p);
+		H_CHECK(store_resolutions(W[1].st, &O, &cursor, p) == 0, "resolutions");
+		tongxin__pull_response__free_unpacked(p, NULL);
+	}
+
+	pull_page_init(&pg);
+	H_CHECK(pthread_create(&th, NULL, race_resolver, &r) == 0, "pthread_create");
+	while (last_round < 3) {
+		Tongxin__PullRequest q = TONGXIN__PULL_REQUEST__INIT;
+		Tongxin__Envelope *env;
+		Tongxin__PullResponse *pr;
+		if (r.done)
+			last_round++;
+		q.note_cursor = cursor;
+		pg.pages = 0;
+		H_CHECK(store_pull_page(W[1].st, &O, &q, 1, &pg, err, sizeof err) == 0, "pull: %s",
+		    err);
+		pulls++;
+		env = tongxin__envelope__unpack(NULL, pg.frame_len - 4, pg.frame + 4);
+		H_CHECK(env != NULL && env->body_case == TONGXIN__ENVELOPE__BODY_PULL_RESULT,
+		    "a pull page that is not a pull result");
+		pr = env->pull_result;
+		for (size_t j = 0; j < pr->n_resolutions; j++)
+			for (int i = 0; i < r.n; i++)
+				if (strcmp(pr->resolutions[j]->conflict_id, r.ids[i]) == 0)
+					seen[i]++;
+		if (pr->note_cursor > cursor)
+			cursor = pr->note_cursor;
+		tongxin__envelope__free_unpacked(env, NULL);
+	}
+	pthread_join(th, NULL);
+	pull_page_free(&pg);
+	for (int i = 0; i < r.n; i++) {
+		twice += seen[i] > 1;
+		missed += seen[i] == 0;
+	}
+	check(twice == 0 && missed == 0, "%d conflicts settled during %d pulls: %d never reached"
+	    " the office, %d more than once", r.n, pulls, missed, twice);
+	h_log("resolutions during pulls on PostgreSQL: %d settled by another handle during %d"
+	    " pulls, %d missed, %d twice", r.n, pulls, missed, twice);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1021,6 +1151,7 @@ main(int argc, char **argv)
 	check_replica_check();
 	check_resolutions();
 	check_resolutions_in_flight();
+	check_resolutions_during_pulls();
 	store_close(W[0].st);
 	store_close(W[1].st);
 	printf("%d checks, %d failed\n", checks, failures);
