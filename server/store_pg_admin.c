@@ -427,8 +427,16 @@ pgs_devices(struct store *base, Tongxin__DevicesResponse **out, char *err, size_
 	}
 	tongxin__devices_response__init(x.resp);
 	if (store_device_each(&s->base, add_device, &x) != 0 || x.oom) {
+		size_t n;
 		tongxin__devices_response__free_unpacked(x.resp, NULL);
 		snprintf(err, errlen, x.oom ? "out of memory" : "database: %s", PQerrorMessage(s->c));
+		/* One line: libpq's message ends with a newline (pg_run does the same). */
+		n = strlen(err);
+		while (n > 0 && (err[n - 1] == '\n' || err[n - 1] == ' '))
+			err[--n] = '\0';
+		for (char *q = err; *q; q++)
+			if (*q == '\n')
+				*q = ' ';
 		return -1;
 	}
 	*out = x.resp;
