@@ -22,12 +22,6 @@
 
 #define LIST_MAX 1000   /* store_admin.c: rows in one list or audit answer */
 
-/*
- * The highest version a reader may rely on (pg_sto_safe_version: every
- * version at or below it is committed or never will be); store_pgs.c.
- */
-extern int pgs_committed_version(struct pg_store *s, uint64_t *v);
-
 /* A malloc'd copy of a text column, or protobuf's empty string for NULL or "". */
 static char *
 col_str(const PGresult *r, int row, int col)

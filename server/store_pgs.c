@@ -29,6 +29,8 @@ struct pg_store_x {
 	struct pg_store s;
 	char uri[1024];
 	PGconn *notes;          /* opened when first needed; NULL until then or after a failure */
+	int in_view;            /* between pull_begin and pull_end */
+	uint64_t view_upto;     /* pull_begin's bound: what the view's snapshot holds whole */
 };
 
 static int
@@ -131,6 +133,17 @@ pgs_close(struct store *base)
 int
 pgs_committed_version(struct pg_store *s, uint64_t *v)
 {
+	struct pg_store_x *x = (struct pg_store_x *)s;
+
+	/*
+	 * Inside a pull's view, its snapshot predates a bound read now: what
+	 * committed since is not in it, so the view's own bound (the
+	 * resolutions a page reads, store_resolutions) or they are skipped.
+	 */
+	if (x->in_view) {
+		*v = x->view_upto;
+		return 0;
+	}
 	return pg_sto_safe_version(s->sto, v);
 }
 
@@ -574,14 +587,20 @@ pgs_pull_begin(struct store *base, uint64_t *upto, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot read the version: %s", sto_pg_ops.errmsg(s->sto));
 		return -1;
 	}
-	return pg_run0(s->c, "pull", "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", NULL, err,
-	    errlen);
+	if (pg_run0(s->c, "pull", "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", NULL, err,
+	    errlen) != 0)
+		return -1;
+	((struct pg_store_x *)base)->in_view = 1;
+	((struct pg_store_x *)base)->view_upto = *upto;
+	return 0;
 }
 
 static void
 pgs_pull_end(struct store *base)
 {
 	PGresult *r = PQexec(PGS(base)->c, "COMMIT");
+
+	((struct pg_store_x *)base)->in_view = 0;
 	PQclear(r);
 }
 

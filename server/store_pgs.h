@@ -42,6 +42,22 @@ extern const struct store_backend store_pg_backend;
  */
 struct store *pgs_open(const char *uri, int create, char *err, size_t errlen);
 
+/*
+ * store_pg_move.c: copy the SQLite database db_path (tongxind.db, no
+ * server running on it) into a new schema at uri, in one transaction:
+ * every table row for row, the version sequence after the last version,
+ * the epoch kept. *rows: how many were copied. -1 with err, nothing made.
+ */
+int pgs_move_from_sqlite(const char *db_path, const char *uri, int64_t *rows, char *err,
+    size_t errlen);
+
+/*
+ * The highest version a reader may rely on: every version at or below it
+ * is committed or never will be (pg_sto_safe_version); inside a pull's
+ * view, the view's own bound. 0, or -1.
+ */
+int pgs_committed_version(struct pg_store *s, uint64_t *v);
+
 /* store_pg_admin.c: as their store_* functions in store.h say. */
 int pgs_conflict_list(struct store *s, const Tongxin__ConflictFilter *f,
     Tongxin__ConflictListResponse **out, char *err, size_t errlen);

@@ -24,6 +24,11 @@
 #include "store.h"
 #include "text.h"
 #include "validate.h"
+#ifdef TX_HAVE_PG
+#include <sqlite3.h>
+
+#include "store_pgs.h"
+#endif
 
 #define EXIT_USAGE 2
 
@@ -42,6 +47,7 @@ static int cmd_devices(int, char **);
 static int cmd_check(int, char **);
 static int cmd_backup(int, char **);
 static int cmd_restore(int, char **);
+static int cmd_migrate(int, char **);
 static int tongxind_lock(const char *dir, char *err, size_t errlen);
 
 static const struct command commands[] = {
@@ -121,6 +127,14 @@ static const struct command commands[] = {
 	  "database gets a new epoch: at its next sync every device sends back the\n"
 	  "changes the server took after the backup, so nothing it acknowledged is lost.\n",
 	  cmd_restore },
+	{ "migrate", "migrate DIR --store URI",
+	  "Move the street's database from DIR/tongxind.db into PostgreSQL while the\n"
+	  "server is stopped: the schema is made in the database URI names (a\n"
+	  "postgresql:// address; the database must hold none of it) and every table\n"
+	  "is copied, in one transaction. Versions, idempotency keys and the conflict\n"
+	  "queue are kept, so devices go on syncing where they were. Then tongxind.conf\n"
+	  "names the store and tongxind.db is kept beside as tongxind.db.moved-TIME.\n",
+	  cmd_migrate },
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -717,6 +731,13 @@ cmd_restore(int argc, char **argv)
 	if (conf_read(argv[1], &conf, err, sizeof err) != 0)
 		conf.code[0] = '\0';
 	err[0] = '\0';
+	if (conf.store[0] != '\0') {
+		fprintf(stderr, "tongxind restore: 数据在 PostgreSQL 中，请用 PostgreSQL 的工具恢复。"
+		    "This street's data is in PostgreSQL (store in tongxind.conf): restore it with "
+		    "PostgreSQL's own tools (pg_restore, or a base backup and its WAL).\n");
+		close(lock);
+		return 1;
+	}
 	if (store_restore(argv[1], argv[2], conf.code, &rep, err, sizeof err) != 0) {
 		fprintf(stderr, "tongxind restore: 未恢复，数据库保持原样。Nothing was changed: %s\n",
 		    err);
@@ -744,6 +765,131 @@ cmd_restore(int argc, char **argv)
 	printf("Start the server again: systemctl start tongxind (or tongxind serve %s).\n",
 	    text_show(argv[1]));
 	return 0;
+}
+
+/*
+ * Add "store = URI" to DIR/tongxind.conf, keeping every line it has: a new
+ * file beside it, made 0600, renamed over it. -1 with err.
+ */
+static int
+conf_add_store(const char *dir, const char *uri, char *err, size_t errlen)
+{
+	char path[4096], tmp[4200], line[2048];
+	FILE *in, *out;
+	int fd;
+
+	snprintf(path, sizeof path, "%s/tongxind.conf", dir);
+	snprintf(tmp, sizeof tmp, "%s.new", path);
+	if ((in = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0 ||
+	    (out = fdopen(fd, "w")) == NULL) {
+		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		fclose(in);
+		return -1;
+	}
+	while (fgets(line, sizeof line, in) != NULL)
+		fputs(line, out);
+	fclose(in);
+	fprintf(out, "\n# The database, moved from tongxind.db by tongxind migrate:\nstore = %s\n",
+	    uri);
+	if (fflush(out) != 0 || fsync(fileno(out)) != 0 || fclose(out) != 0 ||
+	    rename(tmp, path) != 0) {
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+cmd_migrate(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "store", required_argument, NULL, 'S' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 } };
+	struct server_conf conf;
+	char err[1024] = "", db[4200], aside[4300], shown[1100];
+	const char *uri = NULL, *dir;
+	int ch, lock;
+
+	while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'S': uri = optarg; break;
+		case 'h': return usage_cmd("migrate", 1);
+		default: return usage_cmd("migrate", 0);
+		}
+	}
+	if (optind != argc - 1 || uri == NULL) {
+		fprintf(stderr, "tongxind migrate: DIR and --store are required\n");
+		return usage_cmd("migrate", 0);
+	}
+	dir = argv[optind];
+	if (!store_is_pg(uri) || strlen(uri) >= sizeof conf.store) {
+		fprintf(stderr, "tongxind migrate: --store must be a postgresql:// address of at most "
+		    "%zu bytes\n", sizeof conf.store - 1);
+		return EXIT_USAGE;
+	}
+	if (conf_read(dir, &conf, err, sizeof err) != 0) {
+		fprintf(stderr, "tongxind migrate: %s\n", err);
+		return 1;
+	}
+	if (conf.store[0] != '\0') {
+		conf_store_show(conf.store, shown, sizeof shown);
+		fprintf(stderr, "tongxind migrate: the street's data is in PostgreSQL already (%s)\n",
+		    text_show(shown));
+		return 1;
+	}
+	if ((lock = tongxind_lock(dir, err, sizeof err)) < 0) {
+		fprintf(stderr, "tongxind migrate: 服务器正在运行，未迁移。%s\n", err);
+		return 1;
+	}
+	snprintf(db, sizeof db, "%s/tongxind.db", dir);
+	conf_store_show(uri, shown, sizeof shown);
+#ifdef TX_HAVE_PG
+	{
+		int64_t rows = 0;
+		sqlite3 *h = NULL;
+		/* The WAL folded into the file first: what is copied and what is kept are one. */
+		if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+		    sqlite3_exec(h, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL) != SQLITE_OK) {
+			fprintf(stderr, "tongxind migrate: cannot open %s: %s\n", text_show(db),
+			    h ? sqlite3_errmsg(h) : "out of memory");
+			sqlite3_close(h);
+			close(lock);
+			return 1;
+		}
+		sqlite3_close(h);
+		if (pgs_move_from_sqlite(db, uri, &rows, err, sizeof err) != 0) {
+			fprintf(stderr, "tongxind migrate: 未迁移，两边都保持原样。Nothing was moved: %s\n",
+			    err);
+			close(lock);
+			return 1;
+		}
+		snprintf(aside, sizeof aside, "%s.moved-%lld", db, (long long)(now_ms() / 1000));
+		if (conf_add_store(dir, uri, err, sizeof err) != 0 || rename(db, aside) != 0) {
+			fprintf(stderr, "tongxind migrate: the data is in %s, but %s; add \"store = ...\" "
+			    "to tongxind.conf by hand\n", text_show(shown), err[0] ? err : strerror(errno));
+			close(lock);
+			return 1;
+		}
+		close(lock);
+		printf("已迁移 Moved street %s (%lld rows) into %s.\n", text_show(conf.street),
+		    (long long)rows, text_show(shown));
+		printf("  tongxind.conf names it (store = ...); the SQLite database is kept as %s.\n"
+		    "  Devices go on syncing where they were. Start the server again: systemctl start "
+		    "tongxind (or tongxind serve %s).\n", text_show(aside), text_show(dir));
+		return 0;
+	}
+#else
+	close(lock);
+	fprintf(stderr, "tongxind migrate: this tongxind was built without PostgreSQL (libpq)\n");
+	return 1;
+#endif
 }
 
 int
