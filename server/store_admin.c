@@ -10,6 +10,7 @@
 #include "db.h"
 #include "log.h"
 #include "rowhash.h"
+#include "admin_view.h"
 #include "store_internal.h"
 #include "validate.h"
 #include "value.h"
@@ -29,7 +30,6 @@ col_str(sqlite3_stmt *st, int col)
 		return (char *)protobuf_c_empty_string;
 	return s;
 }
-
 
 /*
  * The columns of the conflicted row whose server value the office's change
@@ -310,38 +310,6 @@ sq_conflict_settle(void *b, const char *id, const char *resolution, const char *
 	return sqlite3_changes(s->db) == 1;
 }
 
-
-/* "name=value, ..." for an audited change. */
-static char *
-render_change(const void *blob, int len)
-{
-	Tongxin__Change *c = tongxin__change__unpack(NULL, (size_t)len, blob);
-	char *out, vb[256];
-	size_t cap = 4096, n = 0;
-
-	if (c == NULL)
-		return pb_str_dup("(unreadable)");
-	if ((out = malloc(cap)) == NULL) {
-		tongxin__change__free_unpacked(c, NULL);
-		return (char *)protobuf_c_empty_string;
-	}
-	out[0] = '\0';
-	for (size_t i = 0; i < c->n_cols && i < c->n_values && n < cap; i++) {
-		const char *name = c->table < TBL_COUNT && c->cols[i] < (uint32_t)schema_tables[c->table].ncols ?
-		    schema_tables[c->table].cols[c->cols[i]].name : "?";
-		if (c->op == TONGXIN__CHANGE__OP__OP_UPDATE && i < c->n_before) {
-			char bb[256];
-			n += (size_t)snprintf(out + n, cap - n, "%s%s: %s → %s", i ? ", " : "", name,
-			    value_str(c->before[i], bb, sizeof bb), value_str(c->values[i], vb, sizeof vb));
-		} else if (c->op != TONGXIN__CHANGE__OP__OP_DELETE) {
-			n += (size_t)snprintf(out + n, cap - n, "%s%s=%s", i ? ", " : "", name,
-			    value_str(c->values[i], vb, sizeof vb));
-		}
-	}
-	tongxin__change__free_unpacked(c, NULL);
-	return out;
-}
-
 /*
  * "name=value, ..." of the row an insert made, which the audit does not
  * repeat (see the audit table): the row as it is now, every later audited
@@ -353,8 +321,7 @@ render_insert(struct sq_store *s, int t, const char *row_id, uint64_t version)
 {
 	struct srow r;
 	sqlite3_stmt *q;
-	char *out, vb[256];
-	size_t cap = 4096, n = 0;
+	char *out;
 
 	if (t < 0 || t >= TBL_COUNT || row_id == NULL || row_load(s, t, row_id, &r) != 0)
 		return pb_str_dup("(unreadable)");
@@ -369,36 +336,12 @@ render_insert(struct sq_store *s, int t, const char *row_id, uint64_t version)
 	sqlite3_bind_text(q, 1, row_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int(q, 2, t);
 	sqlite3_bind_int64(q, 3, (sqlite3_int64)version);
-	while (sqlite3_step(q) == SQLITE_ROW) {
-		Tongxin__Change *c;
-		if (sqlite3_column_type(q, 0) != SQLITE_BLOB ||
-		    (c = tongxin__change__unpack(NULL, (size_t)sqlite3_column_bytes(q, 0),
-		    sqlite3_column_blob(q, 0))) == NULL)
-			continue;   /* a resolution's words, or a delete (values stay) */
-		for (size_t k = 0; c->op == TONGXIN__CHANGE__OP__OP_UPDATE && k < c->n_cols &&
-		    k < c->n_before; k++) {
-			Tongxin__Value *v;
-			if (c->cols[k] >= (uint32_t)schema_tables[t].ncols)
-				continue;
-			v = &r.v[c->cols[k]];
-			value_clear(v);
-			if (value_copy(v, c->before[k]) != 0)
-				tongxin__value__init(v);
-		}
-		tongxin__change__free_unpacked(c, NULL);
-	}
+	while (sqlite3_step(q) == SQLITE_ROW)
+		if (sqlite3_column_type(q, 0) == SQLITE_BLOB)   /* not a resolution's words */
+			audit_take_back(&r, t, sqlite3_column_blob(q, 0),
+			    (size_t)sqlite3_column_bytes(q, 0));
 	sqlite3_finalize(q);
-	if ((out = malloc(cap)) == NULL) {
-		srow_clear(&r);
-		return (char *)protobuf_c_empty_string;
-	}
-	out[0] = '\0';
-	for (int k = 0; k < schema_tables[t].ncols && n < cap; k++) {
-		if (r.v[k].kind_case == TONGXIN__VALUE__KIND__NOT_SET)
-			continue;
-		n += (size_t)snprintf(out + n, cap - n, "%s%s=%s", n ? ", " : "",
-		    schema_tables[t].cols[k].name, value_str(&r.v[k], vb, sizeof vb));
-	}
+	out = audit_render_row(&r, t);
 	srow_clear(&r);
 	return out;
 }
@@ -464,7 +407,7 @@ sqs_audit(struct store *base, const Tongxin__AuditRequest *req, Tongxin__AuditRe
 		e->row_id = col_str(st, 6);
 		e->seq = (uint64_t)sqlite3_column_int64(st, 7);
 		if (sqlite3_column_type(st, 8) == SQLITE_BLOB)
-			e->detail = render_change(sqlite3_column_blob(st, 8),
+			e->detail = audit_render_change(sqlite3_column_blob(st, 8),
 			    sqlite3_column_bytes(st, 8));
 		else if (sqlite3_column_type(st, 8) == SQLITE_NULL && strcmp(e->action, "insert") == 0)
 			e->detail = render_insert(s, (int)e->table, e->row_id, e->version);
@@ -491,29 +434,8 @@ add_device(const struct store_device *d, void *arg)
 	Tongxin__DeviceInfo *di;
 	sqlite3_stmt *st;
 
-	if (x->resp->n_devices == x->cap) {
-		size_t ncap = x->cap ? x->cap * 2 : 32;
-		Tongxin__DeviceInfo **n = realloc(x->resp->devices, ncap * sizeof *n);
-		if (n == NULL)
-			return x->oom = 1;
-		x->resp->devices = n;
-		x->cap = ncap;
-	}
-	if ((di = malloc(sizeof *di)) == NULL)
+	if ((di = devices_add(x->resp, &x->cap, d)) == NULL)
 		return x->oom = 1;
-	tongxin__device_info__init(di);
-	x->resp->devices[x->resp->n_devices++] = di;
-	di->name = pb_str_dup(d->name);
-	di->org_code = pb_str_dup(d->org_code);
-	di->role = pb_str_dup(d->role);
-	di->enrolled_at_ms = d->enrolled_at;
-	di->revoked_at_ms = d->revoked_at;
-	di->last_seen_ms = d->last_seen;
-	di->last_push_ms = d->last_push;
-	di->last_pull_ms = d->last_pull;
-	di->txns_applied = d->txns_applied;
-	di->txns_conflict = d->txns_conflict;
-	di->txns_rejected = d->txns_rejected;
 	if (sqlite3_prepare_v2(x->s->db, "SELECT (SELECT count(*) FROM conflict WHERE device_id = ?1"
 	    " AND status = 'open'), replica_check, coalesce(replica_checked_at, 0)"
 	    " FROM device WHERE id = ?1", -1, &st, NULL) == SQLITE_OK) {

@@ -17,6 +17,7 @@
 #include "ids.h"
 #include "reason.h"
 #include "schema.h"
+#include "admin_view.h"
 #include "store_pgs.h"
 #include "value.h"
 
@@ -148,36 +149,6 @@ pgs_conflict_show(struct store *base, const char *id, Tongxin__ConflictInfo **ou
 
 /* --- audit ----------------------------------------------------------------------- */
 
-/* "name=value, ..." for an audited change (store_admin.c render_change). */
-static char *
-render_change(const void *blob, size_t len)
-{
-	Tongxin__Change *c = tongxin__change__unpack(NULL, len, blob);
-	char *out, vb[256];
-	size_t cap = 4096, n = 0;
-
-	if (c == NULL)
-		return pb_str_dup("(unreadable)");
-	if ((out = malloc(cap)) == NULL) {
-		tongxin__change__free_unpacked(c, NULL);
-		return (char *)protobuf_c_empty_string;
-	}
-	out[0] = '\0';
-	for (size_t i = 0; i < c->n_cols && i < c->n_values && n < cap; i++) {
-		const char *name = c->table < TBL_COUNT && c->cols[i] < (uint32_t)schema_tables[c->table].ncols ?
-		    schema_tables[c->table].cols[c->cols[i]].name : "?";
-		if (c->op == TONGXIN__CHANGE__OP__OP_UPDATE && i < c->n_before) {
-			char bb[256];
-			n += (size_t)snprintf(out + n, cap - n, "%s%s: %s → %s", i ? ", " : "", name,
-			    value_str(c->before[i], bb, sizeof bb), value_str(c->values[i], vb, sizeof vb));
-		} else if (c->op != TONGXIN__CHANGE__OP__OP_DELETE) {
-			n += (size_t)snprintf(out + n, cap - n, "%s%s=%s", i ? ", " : "", name,
-			    value_str(c->values[i], vb, sizeof vb));
-		}
-	}
-	tongxin__change__free_unpacked(c, NULL);
-	return out;
-}
 
 /*
  * "name=value, ..." of the row an insert made (store_admin.c render_insert):
@@ -190,8 +161,7 @@ render_insert(struct pg_store *s, int t, const char *row_id, uint64_t version)
 	struct srow r;
 	struct pgp a = { .n = 0 };
 	PGresult *q;
-	char *out, vb[256], err[256];
-	size_t cap = 4096, n = 0;
+	char *out, err[256];
 
 	if (t < 0 || t >= TBL_COUNT || row_id == NULL ||
 	    STO(&s->base.eng, row_load, t, row_id, &r) != 0)
@@ -208,40 +178,15 @@ render_insert(struct pg_store *s, int t, const char *row_id, uint64_t version)
 		return pb_str_dup("(unreadable)");
 	}
 	for (int i = 0; i < PQntuples(q); i++) {
-		Tongxin__Change *c;
-		unsigned char *d;
 		size_t dn;
-
-		if ((d = pg_blob(q, i, 0, &dn)) == NULL)
-			continue;
-		c = tongxin__change__unpack(NULL, dn, d);
-		PQfreemem(d);
-		if (c == NULL)
-			continue;   /* a delete's or an unreadable detail: the values stay */
-		for (size_t k = 0; c->op == TONGXIN__CHANGE__OP__OP_UPDATE && k < c->n_cols &&
-		    k < c->n_before; k++) {
-			Tongxin__Value *v;
-			if (c->cols[k] >= (uint32_t)schema_tables[t].ncols)
-				continue;
-			v = &r.v[c->cols[k]];
-			value_clear(v);
-			if (value_copy(v, c->before[k]) != 0)
-				tongxin__value__init(v);
+		unsigned char *d = pg_blob(q, i, 0, &dn);
+		if (d != NULL) {
+			audit_take_back(&r, t, d, dn);
+			PQfreemem(d);
 		}
-		tongxin__change__free_unpacked(c, NULL);
 	}
 	PQclear(q);
-	if ((out = malloc(cap)) == NULL) {
-		srow_clear(&r);
-		return (char *)protobuf_c_empty_string;
-	}
-	out[0] = '\0';
-	for (int k = 0; k < schema_tables[t].ncols && n < cap; k++) {
-		if (r.v[k].kind_case == TONGXIN__VALUE__KIND__NOT_SET)
-			continue;
-		n += (size_t)snprintf(out + n, cap - n, "%s%s=%s", n ? ", " : "",
-		    schema_tables[t].cols[k].name, value_str(&r.v[k], vb, sizeof vb));
-	}
+	out = audit_render_row(&r, t);
 	srow_clear(&r);
 	return out;
 }
@@ -274,7 +219,7 @@ audit_detail(struct pg_store *s, const PGresult *r, int i, const Tongxin__AuditE
 		memcpy(out, d, n);
 		out[n] = '\0';
 	} else {
-		out = render_change(d, n);
+		out = audit_render_change(d, n);
 	}
 	PQfreemem(d);
 	return out;
@@ -369,29 +314,8 @@ add_device(const struct store_device *d, void *arg)
 	char err[256];
 	PGresult *r;
 
-	if (x->resp->n_devices == x->cap) {
-		size_t ncap = x->cap ? x->cap * 2 : 32;
-		Tongxin__DeviceInfo **n = realloc(x->resp->devices, ncap * sizeof *n);
-		if (n == NULL)
-			return x->oom = 1;
-		x->resp->devices = n;
-		x->cap = ncap;
-	}
-	if ((di = malloc(sizeof *di)) == NULL)
+	if ((di = devices_add(x->resp, &x->cap, d)) == NULL)
 		return x->oom = 1;
-	tongxin__device_info__init(di);
-	x->resp->devices[x->resp->n_devices++] = di;
-	di->name = pb_str_dup(d->name);
-	di->org_code = pb_str_dup(d->org_code);
-	di->role = pb_str_dup(d->role);
-	di->enrolled_at_ms = d->enrolled_at;
-	di->revoked_at_ms = d->revoked_at;
-	di->last_seen_ms = d->last_seen;
-	di->last_push_ms = d->last_push;
-	di->last_pull_ms = d->last_pull;
-	di->txns_applied = d->txns_applied;
-	di->txns_conflict = d->txns_conflict;
-	di->txns_rejected = d->txns_rejected;
 	/* Best effort, as SQLite's: a failed read leaves the three empty. */
 	pgp_text(&a, d->id);
 	if ((r = pg_run(x->s->c, "devices", "SELECT (SELECT count(*) FROM conflict"
