@@ -7,7 +7,10 @@
 #include <string.h>
 
 #include "bounds.h"
+#include "ids.h"
+#include "schema.h"
 #include "store_backend.h"
+#include "value.h"
 #ifdef TX_HAVE_PG
 #include "store_pgs.h"
 #endif
@@ -39,11 +42,48 @@ store_close(struct store *s)
 		s->be->close(s);
 }
 
+/*
+ * The street, the root organisation, written through the engine's storage
+ * operations like any row, with the settings that name it, in one
+ * transaction.
+ */
 int
 store_init_street(struct store *s, const char *name, const char *code, char *err,
     size_t errlen)
 {
-	return s->be->init_street(s, name, code, err, errlen);
+	struct eng *e = &s->eng;
+	const struct table_def *td = &schema_tables[TBL_ORG];
+	struct srow r;
+	char id[ID_TEXT_LEN + 1];
+
+	err[0] = '\0';
+	memset(&r, 0, sizeof r);   /* values borrowed (value_set_text): nothing to free */
+	if (id_new(id) != 0) {
+		snprintf(err, errlen, "random number generator failed");
+		return -1;
+	}
+	value_set_text(&r.v[schema_col_index(td, "code")], code);
+	value_set_text(&r.v[schema_col_index(td, "name")], name);
+	value_set_text(&r.v[schema_col_index(td, "kind")], "street");
+	value_set_int(&r.v[schema_col_index(td, "dissolved")], 0);
+	snprintf(r.scope, sizeof r.scope, "/%s/", code);
+	r.hlc = hlc_next(0);
+	if (STO(e, begin, err, errlen) != 0)
+		goto fail;
+	r.version = STO0(e, version_next);
+	if (r.version == 0 || STO(e, row_write, TBL_ORG, id, &r, 1) != STO_WRITTEN ||
+	    s->be->setting_put(s, "street_name", name, err, errlen) != 0 ||
+	    s->be->setting_put(s, "street_code", code, err, errlen) != 0 ||
+	    s->be->setting_put(s, "street_id", id, err, errlen) != 0 ||
+	    STO(e, commit, err, errlen) != 0) {
+		STO0(e, rollback);
+		goto fail;
+	}
+	return 0;
+fail:
+	if (err[0] == '\0')
+		snprintf(err, errlen, "cannot create the street: %s", STO0(e, errmsg));
+	return -1;
 }
 
 int

@@ -70,9 +70,10 @@ struct store {
 struct store_backend {
 	const char *name;        /* "sqlite", "postgresql" */
 	void (*close)(struct store *s);
-	int (*init_street)(struct store *s, const char *name, const char *code, char *err,
-	    size_t errlen);
 	int (*setting)(struct store *s, const char *key, char *buf, size_t cap);
+	/* Set a setting inside the write transaction the engine's begin opened. -1 with err. */
+	int (*setting_put)(struct store *s, const char *key, const char *value, char *err,
+	    size_t errlen);
 	int (*org_scope)(struct store *s, const char *code, char *scope, size_t scope_cap,
 	    char *name, size_t name_cap);
 	int (*device_add)(struct store *s, const struct store_device *d, char *err,

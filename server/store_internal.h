@@ -155,7 +155,7 @@ extern const struct sto_ops sto_sqlite_ops;
 /* store_backend's operations, SQLite's (in store_sqlite.c, store_pull.c, store_admin.c,
  * store_session.c, store_restore.c; the table is store_sqlite_backend). */
 void sqs_close(struct store *s);
-int sqs_init_street(struct store *s, const char *name, const char *code, char *err,
+int sqs_setting_put(struct store *s, const char *key, const char *value, char *err,
     size_t errlen);
 int sqs_setting(struct store *s, const char *key, char *buf, size_t cap);
 int sqs_org_scope(struct store *s, const char *code, char *scope, size_t scope_cap, char *name,

@@ -22,7 +22,6 @@
 #include "ids.h"
 #include "log.h"
 #include "schema.h"
-#include "value.h"
 
 /* The PostgreSQL store's own extra: the bookkeeping connection. */
 struct pg_store_x {
@@ -148,41 +147,10 @@ pgs_committed_version(struct pg_store *s, uint64_t *v)
 }
 
 static int
-pgs_init_street(struct store *base, const char *name, const char *code, char *err,
+pgs_setting_put(struct store *base, const char *key, const char *value, char *err,
     size_t errlen)
 {
-	struct pg_store *s = PGS(base);
-	struct eng *e = &base->eng;
-	const struct table_def *td = &schema_tables[TBL_ORG];
-	struct srow r;
-	char id[ID_TEXT_LEN + 1];
-
-	memset(&r, 0, sizeof r);
-	if (id_new(id) != 0) {
-		snprintf(err, errlen, "random number generator failed");
-		return -1;
-	}
-	value_set_text(&r.v[schema_col_index(td, "code")], code);
-	value_set_text(&r.v[schema_col_index(td, "name")], name);
-	value_set_text(&r.v[schema_col_index(td, "kind")], "street");
-	value_set_int(&r.v[schema_col_index(td, "dissolved")], 0);
-	snprintf(r.scope, sizeof r.scope, "/%s/", code);
-	r.hlc = hlc_next(0);
-	if (STO(e, begin, err, errlen) != 0)
-		goto fail;
-	r.version = STO0(e, version_next);
-	if (r.version == 0 || STO(e, row_write, TBL_ORG, id, &r, 1) != STO_WRITTEN ||
-	    meta_set(s, "street_name", name, err, errlen) != 0 ||
-	    meta_set(s, "street_code", code, err, errlen) != 0 ||
-	    meta_set(s, "street_id", id, err, errlen) != 0 || STO(e, commit, err, errlen) != 0) {
-		STO0(e, rollback);
-		goto fail;
-	}
-	return 0;   /* r's values are borrowed (value_set_text): nothing to free */
-fail:
-	if (err[0] == '\0')
-		snprintf(err, errlen, "cannot create the street: %s", STO0(e, errmsg));
-	return -1;
+	return meta_set(PGS(base), key, value, err, errlen);
 }
 
 static int
@@ -693,7 +661,7 @@ pgs_pull_evictions(struct store *base, const struct pull_query *q, struct pull_p
 const struct store_backend store_pg_backend = {
 	.name = "postgresql",
 	.close = pgs_close,
-	.init_street = pgs_init_street,
+	.setting_put = pgs_setting_put,
 	.setting = pgs_setting,
 	.org_scope = pgs_org_scope,
 	.device_add = pgs_device_add,

@@ -590,37 +590,13 @@ step_once(sqlite3_stmt *st)
 }
 
 int
-sqs_init_street(struct store *base, const char *name, const char *code, char *err, size_t errlen)
+sqs_setting_put(struct store *base, const char *key, const char *value, char *err,
+    size_t errlen)
 {
 	struct sq_store *s = SQ(base);
-	const struct table_def *td = &schema_tables[TBL_ORG];
-	struct srow r;
-	char id[ID_TEXT_LEN + 1];
-	int rc;
 
-	memset(&r, 0, sizeof r);
-	if (id_new(id) != 0) {
-		snprintf(err, errlen, "random number generator failed");
-		return -1;
-	}
-	value_set_text(&r.v[schema_col_index(td, "code")], code);
-	value_set_text(&r.v[schema_col_index(td, "name")], name);
-	value_set_text(&r.v[schema_col_index(td, "kind")], "street");
-	value_set_int(&r.v[schema_col_index(td, "dissolved")], 0);
-	snprintf(r.scope, sizeof r.scope, "/%s/", code);
-	r.hlc = hlc_next(0);
-	if (db_exec(s->db, "BEGIN IMMEDIATE", err, errlen) != 0)
-		return -1;
-	r.version = ++s->version;
-	rc = row_write(s, TBL_ORG, id, &r, 1);
-	if (rc != SQLITE_DONE || store_save_version(s) != 0 ||
-	    db_meta_set(s->db, "street_name", name) != 0 ||
-	    db_meta_set(s->db, "street_code", code) != 0 ||
-	    db_meta_set(s->db, "street_id", id) != 0 ||
-	    db_exec(s->db, "COMMIT", err, errlen) != 0) {
-		snprintf(err, errlen, "cannot create the street: %s", sqlite3_errmsg(s->db));
-		db_exec(s->db, "ROLLBACK", NULL, 0);
-		s->version--;
+	if (db_meta_set(s->db, key, value) != 0) {
+		snprintf(err, errlen, "cannot write the setting %s: %s", key, sqlite3_errmsg(s->db));
 		return -1;
 	}
 	return 0;
@@ -1579,7 +1555,7 @@ const struct sto_ops sto_sqlite_ops = {
 const struct store_backend store_sqlite_backend = {
 	.name = "sqlite",
 	.close = sqs_close,
-	.init_street = sqs_init_street,
+	.setting_put = sqs_setting_put,
 	.setting = sqs_setting,
 	.org_scope = sqs_org_scope,
 	.device_add = sqs_device_add,
