@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
+
 void
 pgp_text(struct pgp *p, const char *s)
 {
@@ -65,6 +67,18 @@ pgp_value(struct pgp *p, const Tongxin__Value *v)
 	}
 }
 
+void
+pgp_reason(struct pgp *p, const struct reason *r, char *packed, size_t cap)
+{
+	if (r == NULL || r->code == R_NONE || reason_pack(r, packed, cap) != 0) {
+		pgp_text(p, NULL);
+		pgp_text(p, NULL);
+		return;
+	}
+	pgp_int(p, (int64_t)r->code);
+	pgp_text(p, packed);
+}
+
 int
 pg_ok(const PGresult *r)
 {
@@ -81,26 +95,159 @@ pg_state(const PGresult *r)
 	return s ? s : "";
 }
 
+int
+pg_is_conn_lost(PGconn *c, const PGresult *r)
+{
+	const char *st = pg_state(r);
+
+	return PQstatus(c) != CONNECTION_OK || strncmp(st, "08", 2) == 0 ||
+	    strcmp(st, "57P01") == 0 || strcmp(st, "57P02") == 0 || strcmp(st, "57P03") == 0 ||
+	    strcmp(st, "25P03") == 0;
+}
+
+int
+pg_is_retryable(PGconn *c, const PGresult *r)
+{
+	const char *st = pg_state(r);
+
+	return strcmp(st, "55P03") == 0 || strcmp(st, "40P01") == 0 || strcmp(st, "40001") == 0 ||
+	    pg_is_conn_lost(c, r);
+}
+
+/* Whether parameter o was given, in the address or through its environment variable. */
+static int
+given(const PQconninfoOption *o)
+{
+	return (o->val != NULL && o->val[0] != '\0') || (o->envvar != NULL && getenv(o->envvar));
+}
+
+PGconn *
+pg_connect(const char *uri, const char *settings, char *err, size_t errlen)
+{
+	/* Defaults for what the address leaves open: a bound on connecting, and a dead peer noticed. */
+	static const char *const dflt[][2] = {
+		{ "connect_timeout", "10" }, { "keepalives_idle", "30" },
+		{ "keepalives_interval", "10" }, { "keepalives_count", "3" },
+	};
+	enum { KW_MAX = 64 };
+	const char *kw[KW_MAX + 1], *val[KW_MAX + 1];
+	char *msg = NULL, opts[1024];
+	const char *base = NULL;
+	PQconninfoOption *info;
+	PGconn *c;
+	int n = 0;
+
+	if ((info = PQconninfoParse(uri, &msg)) == NULL) {
+		snprintf(err, errlen, "the PostgreSQL address is not valid: %s",
+		    msg ? msg : "out of memory");
+		PQfreemem(msg);
+		return NULL;
+	}
+	for (PQconninfoOption *o = info; o->keyword != NULL; o++) {
+		if (strcmp(o->keyword, "options") == 0) {
+			base = o->val ? o->val : o->envvar ? getenv(o->envvar) : NULL;
+			continue;
+		}
+		if (strcmp(o->keyword, "client_encoding") == 0)
+			continue;   /* UTF-8, always (below) */
+		for (size_t d = 0; !given(o) && d < sizeof dflt / sizeof dflt[0]; d++)
+			if (strcmp(o->keyword, dflt[d][0]) == 0 && n < KW_MAX - 2) {
+				kw[n] = dflt[d][0];
+				val[n++] = dflt[d][1];
+			}
+		if (o->val != NULL && n < KW_MAX - 2) {
+			kw[n] = o->keyword;
+			val[n++] = o->val;
+		}
+	}
+	if ((size_t)snprintf(opts, sizeof opts, "%s%s%s", base ? base : "", base && settings ? " " :
+	    "", settings ? settings : "") >= sizeof opts) {
+		snprintf(err, errlen, "the PostgreSQL address's options are too long");
+		PQconninfoFree(info);
+		return NULL;
+	}
+	kw[n] = "client_encoding";
+	val[n++] = "UTF8";
+	if (opts[0] != '\0') {
+		kw[n] = "options";
+		val[n++] = opts;
+	}
+	kw[n] = NULL;
+	val[n] = NULL;
+	c = PQconnectdbParams(kw, val, 0);
+	PQconninfoFree(info);
+	if (c == NULL || PQstatus(c) != CONNECTION_OK) {
+		if (c == NULL)
+			snprintf(err, errlen, "cannot connect to PostgreSQL: out of memory");
+		else
+			pg_errfmt(err, errlen, "cannot connect to PostgreSQL", c, NULL, 0);
+		PQfinish(c);
+		return NULL;
+	}
+	return c;
+}
+
+int
+pg_revive(PGconn *c)
+{
+	if (PQstatus(c) == CONNECTION_OK)
+		return 0;
+	PQreset(c);
+	if (PQstatus(c) != CONNECTION_OK) {
+		char err[512];
+		pg_errfmt(err, sizeof err, "the connection to the database was lost and cannot be made"
+		    " again", c, NULL, 0);
+		log_warnx("store (postgresql): %s", err);
+		return -1;
+	}
+	log_warnx("store (postgresql): the connection to the database was lost; connected again"
+	    " (server process %d)", PQbackendPID(c));
+	return 0;
+}
+
+PGresult *
+pg_exec(PGconn *c, int prepared, const char *sql, const struct pgp *a)
+{
+	int n = a ? a->n : 0;
+	const char *const *v = a ? a->v : NULL;
+	const int *len = a ? a->len : NULL, *fmt = a ? a->fmt : NULL;
+
+	if (prepared)
+		return PQexecPrepared(c, sql, n, v, len, fmt, 0);
+	return PQexecParams(c, sql, n, NULL, v, len, fmt, 0);
+}
+
+void
+pg_errfmt(char *err, size_t errlen, const char *what, PGconn *c, const PGresult *r,
+    int with_state)
+{
+	const char *msg = r ? PQresultErrorMessage(r) : c ? PQerrorMessage(c) : NULL;
+	const char *state = pg_state(r);
+	size_t n;
+
+	snprintf(err, errlen, "%s: %s%s%s", what, msg && *msg ? msg : "no result",
+	    with_state && *state ? " SQLSTATE " : "", with_state ? state : "");
+	/* One line: libpq's messages end with a newline and may hold more. */
+	for (char *q = err; *q; q++)
+		if (*q == '\n' || *q == '\t')
+			*q = ' ';
+	n = strlen(err);
+	while (n > 0 && err[n - 1] == ' ')
+		err[--n] = '\0';
+}
+
 PGresult *
 pg_run(PGconn *c, const char *what, const char *sql, const struct pgp *a, char *err,
     size_t errlen)
 {
-	PGresult *r = PQexecParams(c, sql, a ? a->n : 0, NULL, a ? a->v : NULL, a ? a->len : NULL,
-	    a ? a->fmt : NULL, 0);
-	const char *msg;
-	size_t n;
+	PGresult *r;
 
+	/* A session that broke under an earlier statement: a new one (pg_util.h). */
+	(void)pg_revive(c);
+	r = pg_exec(c, 0, sql, a);
 	if (pg_ok(r))
 		return r;
-	msg = r ? PQresultErrorMessage(r) : PQerrorMessage(c);
-	snprintf(err, errlen, "%s: %s", what, msg && *msg ? msg : "no result");
-	/* One line: libpq's messages end with a newline and may hold more. */
-	n = strlen(err);
-	while (n > 0 && (err[n - 1] == '\n' || err[n - 1] == ' '))
-		err[--n] = '\0';
-	for (char *q = err; *q; q++)
-		if (*q == '\n')
-			*q = ' ';
+	pg_errfmt(err, errlen, what, c, r, 0);
 	PQclear(r);
 	return NULL;
 }

@@ -4,10 +4,26 @@
  * as the in-memory model (tests/mem_sto.c) and the SQLite store
  * (store_sqlite.c, sq_*) do; where PostgreSQL answers differently it says so.
  *
- * Statements: every one is prepared once per connection (PQprepare) under
+ * Statements: every one is prepared once per session (PQprepare) under
  * a name from ps_def[], and run with bound parameters only: text for
- * text and integers (BIGINT as decimal text), binary for BYTEA. Results
- * come back as text; BYTEA in PostgreSQL's hex form (PQunescapeBytea).
+ * text and integers (BIGINT as decimal text), binary for BYTEA (pg_util.h's
+ * struct pgp). Results come back as text; BYTEA in PostgreSQL's hex form
+ * (PQunescapeBytea).
+ *
+ * A broken connection (the server restarted, the backend was killed, the
+ * network cut): the statement that meets the break fails, and with it the
+ * transaction it was in (the push is answered with an error and the device
+ * sends it again; a COMMIT whose answer was lost may have committed, and
+ * then the device's resend is known by its (device, seq)). The next begin,
+ * or any operation outside a transaction, resets the connection, prepares
+ * the statements again and goes on (session_ready); begin also notices a
+ * session that ended while idle, which shows only when BEGIN fails with it,
+ * and tries once more. The session's settings are startup options
+ * (pg_connect), so a reset keeps them: synchronous_commit = on,
+ * lock_timeout and idle_in_transaction_session_timeout (store_pg.h), so a
+ * stuck peer cannot hold a row for ever: a lock wait that times out
+ * (55P03), like a deadlock (40P01), fails the push with an error the device
+ * retries, logged once with its SQLSTATE.
  *
  * Transactions: begin is BEGIN ISOLATION LEVEL READ COMMITTED plus the
  * in-flight mark (below); commit is COMMIT, and the connection runs with
@@ -99,6 +115,7 @@
 #include "engine.h"
 #include "ids.h"
 #include "log.h"
+#include "pg_util.h"
 #include "reason.h"
 #include "schema.h"
 #include "schema_pg.h"
@@ -226,123 +243,30 @@ struct pg_sto {
 	char err[512];                  /* the last failure, for errmsg */
 	int in_txn, in_sp;
 	int broken;                     /* a version could not be taken: commit must fail */
+	int pid;                        /* the server process the statements are prepared in */
+	int lost;                       /* the last failure lost the session */
+	char state[6];                  /* the last failure's SQLSTATE, or "" */
 	uint64_t unique_ready[TBL_COUNT];   /* PS_UNIQUE_BY prepared, by column bit */
 	uint64_t ids_ready[TBL_COUNT];      /* PS_IDS_WHERE prepared, by column bit */
 };
 
-/* --- parameters ------------------------------------------------------------ */
-
-#define PARAMS_MAX (MAX_COLS + 12)
-
-/* The parameters of one statement: text, or binary for BYTEA; NULL when v is NULL. */
-struct params {
-	const char *v[PARAMS_MAX];
-	int len[PARAMS_MAX];
-	int fmt[PARAMS_MAX];
-	char num[PARAMS_MAX][32];
-	int n;
-};
-
-static void
-p_text(struct params *p, const char *s)
-{
-	p->v[p->n] = s;
-	p->len[p->n] = 0;
-	p->fmt[p->n++] = 0;
-}
-
-/* Text, or NULL when s is NULL or empty (bind_text_or_null in the SQLite store). */
-static void
-p_text_or_null(struct params *p, const char *s)
-{
-	p_text(p, s != NULL && *s != '\0' ? s : NULL);
-}
-
-static void
-p_int(struct params *p, int64_t i)
-{
-	snprintf(p->num[p->n], sizeof p->num[p->n], "%" PRId64, i);
-	p_text(p, p->num[p->n]);
-}
-
-/* BYTEA, binary; NULL when b is NULL. */
-static void
-p_blob(struct params *p, const void *b, size_t n)
-{
-	p->v[p->n] = b;
-	p->len[p->n] = (int)n;
-	p->fmt[p->n++] = 1;
-}
-
-/* A column value: NULL, an integer, a real or text (the columns are BIGINT or TEXT). */
-static void
-p_value(struct params *p, const Tongxin__Value *v)
-{
-	switch (v->kind_case) {
-	case TONGXIN__VALUE__KIND_I:
-		p_int(p, v->i);
-		break;
-	case TONGXIN__VALUE__KIND_R:
-		snprintf(p->num[p->n], sizeof p->num[p->n], "%.17g", v->r);
-		p_text(p, p->num[p->n]);
-		break;
-	case TONGXIN__VALUE__KIND_S:
-		p_text(p, v->s);
-		break;
-	default:
-		p_text(p, NULL);
-		break;
-	}
-}
-
-/* A reason's code (NULL when none) and packed arguments: two parameters. */
-static void
-p_reason(struct params *p, const struct reason *r, char *packed, size_t cap)
-{
-	if (r == NULL || r->code == R_NONE || reason_pack(r, packed, cap) != 0) {
-		p_text(p, NULL);
-		p_text(p, NULL);
-		return;
-	}
-	p_int(p, (int64_t)r->code);
-	p_text(p, packed);
-}
-
 /* --- running statements ------------------------------------------------------ */
 
-/* Note a failure in p->err (what, then the server's words) and log it. */
+/*
+ * Note a failure in p->err (what, then the server's words and SQLSTATE)
+ * and log it, once: a failure a retry may cure (a lock wait timed out, a
+ * deadlock, a lost session) says so, for the push it fails is answered
+ * with an error the device retries.
+ */
 static void
 fail_note(struct pg_sto *p, const char *what, const PGresult *r)
 {
-	const char *msg = r ? PQresultErrorMessage(r) : PQerrorMessage(p->c);
-	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-	size_t n;
-
-	snprintf(p->err, sizeof p->err, "%s: %s%s%s", what, msg && *msg ? msg : "no result",
-	    state ? " SQLSTATE " : "", state ? state : "");
-	n = strlen(p->err);
-	while (n > 0 && (p->err[n - 1] == '\n' || p->err[n - 1] == ' '))
-		p->err[--n] = '\0';
-	for (char *q = p->err; *q; q++)
-		if (*q == '\n')
-			*q = ' ';
-	log_warnx("store (postgresql): %s", p->err);
-}
-
-static const char *
-sqlstate(const PGresult *r)
-{
-	const char *s = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-
-	return s ? s : "";
-}
-
-static int
-res_ok(const PGresult *r)
-{
-	ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
-
-	return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+	pg_errfmt(p->err, sizeof p->err, what, p->c, r, 1);
+	snprintf(p->state, sizeof p->state, "%s", pg_state(r));
+	p->lost = pg_is_conn_lost(p->c, r);
+	log_warnx("store (postgresql): %s%s", p->err, p->lost ? " (the connection is lost: the"
+	    " next transaction connects again)" : pg_is_retryable(p->c, r) ? " (the transaction"
+	    " fails and may be sent again)" : "");
 }
 
 /* A statement's name: the kind's, with the table and column where it has them. */
@@ -364,18 +288,25 @@ ps_name(char *buf, size_t cap, enum ps k, int t, int col)
  * failure is a unique violation: then the failed result is returned for the
  * caller to read.
  */
+static int session_ready(struct pg_sto *p);
+
 static PGresult *
-run(struct pg_sto *p, enum ps k, int t, int col, const struct params *a, int quiet23505)
+run(struct pg_sto *p, enum ps k, int t, int col, const struct pgp *a, int quiet23505)
 {
 	char name[64];
 	PGresult *r;
 
 	ps_name(name, sizeof name, k, t, col);
-	r = PQexecPrepared(p->c, name, a ? a->n : 0, a ? a->v : NULL, a ? a->len : NULL,
-	    a ? a->fmt : NULL, 0);
-	if (res_ok(r))
+	/* Outside a transaction nothing is lost by a new session: make sure there is one. */
+	if (!p->in_txn && session_ready(p) != 0)
+		return NULL;
+	/* Inside one whose session is gone, the failure that said so is noted and logged. */
+	if (p->in_txn && p->lost && PQstatus(p->c) != CONNECTION_OK)
+		return NULL;
+	r = pg_exec(p->c, 1, name, a);
+	if (pg_ok(r))
 		return r;
-	if (quiet23505 && strcmp(sqlstate(r), "23505") == 0)
+	if (quiet23505 && strcmp(pg_state(r), "23505") == 0)
 		return r;
 	fail_note(p, name, r);
 	PQclear(r);
@@ -384,7 +315,7 @@ run(struct pg_sto *p, enum ps k, int t, int col, const struct params *a, int qui
 
 /* Run a statement without a result that matters: 0, or -1 (noted). */
 static int
-run0(struct pg_sto *p, enum ps k, const struct params *a)
+run0(struct pg_sto *p, enum ps k, const struct pgp *a)
 {
 	PGresult *r = run(p, k, 0, 0, a, 0);
 
@@ -401,26 +332,10 @@ prepare(struct pg_sto *p, enum ps k, int t, int col, const char *sql)
 
 	ps_name(name, sizeof name, k, t, col);
 	r = PQprepare(p->c, name, sql, 0, NULL);
-	if (!(ok = res_ok(r)))
+	if (!(ok = pg_ok(r)))
 		fail_note(p, name, r);
 	PQclear(r);
 	return ok ? 0 : -1;
-}
-
-static int64_t
-res_int(const PGresult *r, int row, int col)
-{
-	return PQgetisnull(r, row, col) ? 0 : strtoll(PQgetvalue(r, row, col), NULL, 10);
-}
-
-/* A BYTEA result (hex text) as bytes: malloc'd (free with PQfreemem), NULL when NULL or OOM. */
-static unsigned char *
-res_blob(const PGresult *r, int row, int col, size_t *n)
-{
-	*n = 0;
-	if (PQgetisnull(r, row, col))
-		return NULL;
-	return PQunescapeBytea((const unsigned char *)PQgetvalue(r, row, col), n);
 }
 
 /* --- preparing --------------------------------------------------------------- */
@@ -544,6 +459,37 @@ prepare_col(struct pg_sto *p, enum ps k, int t, int col, uint64_t *ready)
 	return 0;
 }
 
+/*
+ * Outside a transaction: make sure the connection is a session with this
+ * store's statements. A broken connection is reset (pg_revive), and a
+ * session the statements were not prepared in (a reset here, or by pg_run
+ * on the same connection in store_pgs.c) gets them again; its settings
+ * came with it (pg_connect's startup options). 0, or -1 noted in p->err.
+ */
+static int
+session_ready(struct pg_sto *p)
+{
+	PGresult *r;
+
+	if (pg_revive(p->c) != 0) {
+		pg_errfmt(p->err, sizeof p->err, "connect", p->c, NULL, 0);
+		p->lost = 1;
+		return -1;
+	}
+	if (PQbackendPID(p->c) == p->pid)
+		return 0;
+	/* What an earlier attempt prepared in this session is dropped first. */
+	r = PQexec(p->c, "DEALLOCATE ALL");
+	PQclear(r);
+	memset(p->unique_ready, 0, sizeof p->unique_ready);
+	memset(p->ids_ready, 0, sizeof p->ids_ready);
+	if (prepare_all(p) != 0)
+		return -1;
+	p->pid = PQbackendPID(p->c);
+	log_info("store (postgresql): statements prepared again in server process %d", p->pid);
+	return 0;
+}
+
 /* --- open and close ------------------------------------------------------------ */
 
 static void
@@ -557,8 +503,8 @@ notice_quiet(void *arg, const char *message)
 static int
 exec_plain(struct pg_sto *p, const char *sql, char *err, size_t errlen)
 {
-	PGresult *r = PQexecParams(p->c, sql, 0, NULL, NULL, NULL, NULL, 0);
-	int ok = res_ok(r);
+	PGresult *r = pg_exec(p->c, 0, sql, NULL);
+	int ok = pg_ok(r);
 
 	if (!ok) {
 		fail_note(p, "open", r);
@@ -575,7 +521,7 @@ create_schema(struct pg_sto *p, char *err, size_t errlen)
 	size_t cap = 65536;
 	char *ddl = malloc(cap), stmt[8192];
 	const char *q = ddl, *st;
-	const char *vals[2] = { "schema", schema_canonical_text() };
+	struct pgp a = { .n = 0 };
 	PGresult *r;
 	size_t len;
 
@@ -599,9 +545,10 @@ create_schema(struct pg_sto *p, char *err, size_t errlen)
 		if (exec_plain(p, stmt, err, errlen) != 0)
 			goto fail;
 	}
-	r = PQexecParams(p->c, "INSERT INTO meta (key, value) VALUES ($1, $2)", 2, NULL, vals, NULL,
-	    NULL, 0);
-	if (!res_ok(r)) {
+	pgp_text(&a, "schema");
+	pgp_text(&a, schema_canonical_text());
+	r = pg_exec(p->c, 0, "INSERT INTO meta (key, value) VALUES ($1, $2)", &a);
+	if (!pg_ok(r)) {
 		fail_note(p, "meta", r);
 		snprintf(err, errlen, "%s", p->err);
 		PQclear(r);
@@ -613,7 +560,7 @@ create_schema(struct pg_sto *p, char *err, size_t errlen)
 	free(ddl);
 	return 0;
 fail:
-	PQclear(PQexecParams(p->c, "ROLLBACK", 0, NULL, NULL, NULL, NULL, 0));
+	PQclear(pg_exec(p->c, 0, "ROLLBACK", NULL));
 	free(ddl);
 	return -1;
 }
@@ -622,14 +569,15 @@ fail:
 static int
 check_schema(struct pg_sto *p, char *err, size_t errlen)
 {
-	const char *key = "schema";
-	PGresult *r = PQexecParams(p->c, "SELECT value FROM meta WHERE key = $1", 1, NULL, &key,
-	    NULL, NULL, 0);
+	struct pgp a = { .n = 0 };
+	PGresult *r;
 	int rc = -1;
 
-	if (!res_ok(r))
+	pgp_text(&a, "schema");
+	r = pg_exec(p->c, 0, "SELECT value FROM meta WHERE key = $1", &a);
+	if (!pg_ok(r))
 		snprintf(err, errlen, "the database is not a tongxind database (%s)",
-		    strcmp(sqlstate(r), "42P01") == 0 ? "it has no meta table" : PQresultErrorMessage(r));
+		    strcmp(pg_state(r), "42P01") == 0 ? "it has no meta table" : PQresultErrorMessage(r));
 	else if (PQntuples(r) != 1)
 		snprintf(err, errlen, "the database is not a tongxind database (no schema in meta)");
 	else if (strcmp(PQgetvalue(r, 0, 0), schema_canonical_text()) != 0)
@@ -655,12 +603,14 @@ check_server(struct pg_sto *p, char *err, size_t errlen)
 {
 	static int fsync_said;
 	const char *seq = SCHEMA_PG_VERSION_SEQ;
+	struct pgp a = { .n = 0 };
 	PGresult *r;
 	int rc = 0;
 
-	r = PQexecParams(p->c, "SELECT seqcache, current_setting('fsync') FROM pg_sequence"
-	    " WHERE seqrelid = $1::regclass", 1, NULL, &seq, NULL, NULL, 0);
-	if (!res_ok(r) || PQntuples(r) != 1) {
+	pgp_text(&a, seq);
+	r = pg_exec(p->c, 0, "SELECT seqcache, current_setting('fsync') FROM pg_sequence"
+	    " WHERE seqrelid = $1::regclass", &a);
+	if (!pg_ok(r) || PQntuples(r) != 1) {
 		snprintf(err, errlen, "the version sequence %s cannot be read: %s", seq,
 		    PQresultErrorMessage(r));
 		rc = -1;
@@ -678,38 +628,38 @@ check_server(struct pg_sto *p, char *err, size_t errlen)
 	return rc;
 }
 
+/* A time in ms from the environment variable name (tests), else dflt. */
+static int
+env_ms(const char *name, int dflt)
+{
+	const char *v = getenv(name);
+	char *end;
+	long ms;
+
+	if (v == NULL || *v == '\0')
+		return dflt;
+	ms = strtol(v, &end, 10);
+	return *end == '\0' && ms >= 0 && ms <= 86400000 ? (int)ms : dflt;
+}
+
 struct pg_sto *
 pg_sto_open(const char *uri, int create, char *err, size_t errlen)
 {
 	struct pg_sto *p;
-	const char *set[2];
-	PGresult *r;
+	char settings[160];
 
 	if ((p = calloc(1, sizeof *p)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	p->c = PQconnectdb(uri);
-	if (p->c == NULL || PQstatus(p->c) != CONNECTION_OK) {
-		snprintf(err, errlen, "cannot connect to PostgreSQL: %s",
-		    p->c ? PQerrorMessage(p->c) : "out of memory");
-		goto fail;
-	}
-	PQsetNoticeProcessor(p->c, notice_quiet, NULL);
-	if (PQsetClientEncoding(p->c, "UTF8") != 0) {
-		snprintf(err, errlen, "cannot speak UTF-8 with PostgreSQL: %s", PQerrorMessage(p->c));
-		goto fail;
-	}
 	/* Durable at COMMIT (see the top of this file), whatever the server's default. */
-	set[0] = "synchronous_commit";
-	set[1] = "on";
-	r = PQexecParams(p->c, "SELECT set_config($1, $2, false)", 2, NULL, set, NULL, NULL, 0);
-	if (!res_ok(r)) {
-		snprintf(err, errlen, "cannot set synchronous_commit: %s", PQresultErrorMessage(r));
-		PQclear(r);
+	snprintf(settings, sizeof settings, "-c lock_timeout=%d"
+	    " -c idle_in_transaction_session_timeout=%d -c synchronous_commit=on",
+	    env_ms("TX_PG_LOCK_TIMEOUT_MS", PG_STO_LOCK_TIMEOUT_MS),
+	    env_ms("TX_PG_IDLE_TIMEOUT_MS", PG_STO_IDLE_TIMEOUT_MS));
+	if ((p->c = pg_connect(uri, settings, err, errlen)) == NULL)
 		goto fail;
-	}
-	PQclear(r);
+	PQsetNoticeProcessor(p->c, notice_quiet, NULL);
 	if (create ? create_schema(p, err, errlen) : check_schema(p, err, errlen))
 		goto fail;
 	if (check_server(p, err, errlen) != 0)
@@ -718,6 +668,7 @@ pg_sto_open(const char *uri, int create, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot prepare the statements: %s", p->err);
 		goto fail;
 	}
+	p->pid = PQbackendPID(p->c);
 	return p;
 fail:
 	pg_sto_close(p);
@@ -748,11 +699,11 @@ pg_sto_safe_version(struct pg_sto *p, uint64_t *out)
 	/* X first, then the locks: the order is what makes the bound safe (top of the file). */
 	if ((r = run(p, PS_SAFE_LAST, 0, 0, NULL, 0)) == NULL)
 		return -1;
-	x = res_int(r, 0, 0);
+	x = pg_int(r, 0, 0);
 	PQclear(r);
 	if ((r = run(p, PS_SAFE_LOCKS, 0, 0, NULL, 0)) == NULL)
 		return -1;
-	*out = (uint64_t)(PQgetisnull(r, 0, 0) ? x : res_int(r, 0, 0));
+	*out = (uint64_t)(PQgetisnull(r, 0, 0) ? x : pg_int(r, 0, 0));
 	PQclear(r);
 	return 0;
 }
@@ -775,9 +726,23 @@ pg_begin(void *b, char *err, size_t errlen)
 		return -1;
 	}
 	p->err[0] = '\0';
-	if (run0(p, PS_BEGIN, NULL) != 0) {
-		snprintf(err, errlen, "%s", p->err);
-		return -1;
+	for (int tries = 0;; tries++) {
+		p->lost = 0;
+		p->state[0] = '\0';
+		if (session_ready(p) == 0 && run0(p, PS_BEGIN, NULL) == 0)
+			break;
+		/*
+		 * A session that ended while idle (the server restarted, the
+		 * backend was killed, the network cut) shows only now: once more,
+		 * on a new one. So do statements that are gone (26000).
+		 */
+		if (tries > 0 || !(p->lost || strcmp(p->state, "26000") == 0)) {
+			snprintf(err, errlen, "%s", p->err);
+			return -1;
+		}
+		if (p->lost && PQstatus(p->c) == CONNECTION_OK)
+			PQreset(p->c);
+		p->pid = 0;
 	}
 	/* The in-flight mark, before any version is taken. */
 	if (run0(p, PS_MARK, NULL) != 0) {
@@ -796,7 +761,10 @@ pg_rollback(void *b)
 {
 	struct pg_sto *p = b;
 
-	(void)run0(p, PS_ROLLBACK, NULL);
+	/* A lost session took its transaction with it: nothing to say to the server. */
+	if (PQstatus(p->c) == CONNECTION_OK)
+		(void)run0(p, PS_ROLLBACK, NULL);
+	p->lost = 0;
 	p->in_txn = p->in_sp = p->broken = 0;
 }
 
@@ -897,7 +865,7 @@ pg_version_next(void *b)
 		p->broken = 1;
 		return 0;
 	}
-	v = (uint64_t)res_int(r, 0, 0);
+	v = (uint64_t)pg_int(r, 0, 0);
 	PQclear(r);
 	return v;
 }
@@ -924,7 +892,7 @@ pg_row_load(void *b, int t, const char *id, struct srow *out)
 {
 	struct pg_sto *p = b;
 	const struct table_def *td;
-	struct params a = { .n = 0 };
+	struct pgp a = { .n = 0 };
 	PGresult *r;
 	int nc;
 
@@ -933,7 +901,7 @@ pg_row_load(void *b, int t, const char *id, struct srow *out)
 		return -1;
 	td = &schema_tables[t];
 	nc = td->ncols;
-	p_text(&a, id);
+	pgp_text(&a, id);
 	if ((r = run(p, p->in_txn ? PS_ROW_LOCK : PS_ROW_GET, t, 0, &a, 0)) == NULL)
 		return -1;
 	if (PQntuples(r) == 1) {
@@ -945,11 +913,11 @@ pg_row_load(void *b, int t, const char *id, struct srow *out)
 				snprintf(p->err, sizeof p->err, "out of memory");
 				return -1;
 			}
-		out->version = (uint64_t)res_int(r, 0, nc);
-		out->deleted = (int)res_int(r, 0, nc + 1);
+		out->version = (uint64_t)pg_int(r, 0, nc);
+		out->deleted = (int)pg_int(r, 0, nc + 1);
 		snprintf(out->scope, sizeof out->scope, "%s", PQgetvalue(r, 0, nc + 2));
 		snprintf(out->scope2, sizeof out->scope2, "%s", PQgetvalue(r, 0, nc + 3));
-		out->hlc = (uint64_t)res_int(r, 0, nc + 4);
+		out->hlc = (uint64_t)pg_int(r, 0, nc + 4);
 		snprintf(out->device, sizeof out->device, "%s", PQgetvalue(r, 0, nc + 5));
 		out->echo = 0;   /* sto.h: row_load leaves it 0 */
 	}
@@ -978,9 +946,9 @@ has_unique(int t)
  * key, deleted rows included, as in memory), else STO_UNIQUE.
  */
 static enum sto_write
-row_insert(struct pg_sto *p, int t, const char *id, const struct params *a)
+row_insert(struct pg_sto *p, int t, const char *id, const struct pgp *a)
 {
-	struct params k = { .n = 0 };
+	struct pgp k = { .n = 0 };
 	PGresult *r;
 	int inserted;
 
@@ -990,7 +958,7 @@ row_insert(struct pg_sto *p, int t, const char *id, const struct params *a)
 	PQclear(r);
 	if (inserted)
 		return STO_WRITTEN;
-	p_text(&k, id);
+	pgp_text(&k, id);
 	if ((r = run(p, PS_ID_TAKEN, t, 0, &k, 0)) == NULL)
 		return STO_FAILED;
 	inserted = PQntuples(r);   /* here: whether the id is taken */
@@ -1003,7 +971,7 @@ pg_row_write(void *b, int t, const char *id, const struct srow *row, int is_new)
 {
 	struct pg_sto *p = b;
 	const struct table_def *td;
-	struct params a = { .n = 0 };
+	struct pgp a = { .n = 0 };
 	char tname[64];
 	PGresult *r;
 	int guard, nc;
@@ -1019,15 +987,15 @@ pg_row_write(void *b, int t, const char *id, const struct srow *row, int is_new)
 	td = &schema_tables[t];
 	nc = td->ncols;
 	for (int c = 0; c < nc; c++)
-		p_value(&a, &row->v[c]);
-	p_int(&a, (int64_t)row->version);
-	p_int(&a, row->deleted);
-	p_text(&a, row->scope);
-	p_text_or_null(&a, row->scope2);
-	p_int(&a, (int64_t)row->hlc);
-	p_text_or_null(&a, row->device);
-	p_text(&a, id);
-	p_int(&a, row->echo);
+		pgp_value(&a, &row->v[c]);
+	pgp_int(&a, (int64_t)row->version);
+	pgp_int(&a, row->deleted);
+	pgp_text(&a, row->scope);
+	pgp_text_or_null(&a, row->scope2);
+	pgp_int(&a, (int64_t)row->hlc);
+	pgp_text_or_null(&a, row->device);
+	pgp_text(&a, id);
+	pgp_int(&a, row->echo);
 	if (is_new)
 		return row_insert(p, t, id, &a);
 	/*
@@ -1038,7 +1006,7 @@ pg_row_write(void *b, int t, const char *id, const struct srow *row, int is_new)
 	if (guard && run0(p, PS_W_BEGIN, NULL) != 0)
 		return STO_FAILED;
 	r = run(p, PS_ROW_UPD, t, 0, &a, guard);
-	if (r != NULL && !res_ok(r)) {
+	if (r != NULL && !pg_ok(r)) {
 		/* 23505: the primary key is <table>_pkey (PostgreSQL's name for it). */
 		const char *cn = PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME);
 		enum sto_write w;
@@ -1072,7 +1040,7 @@ pg_unique_owner(void *b, int t, int col, const Tongxin__Value *v, const char *no
     char out[ID_TEXT_LEN + 1])
 {
 	struct pg_sto *p = b;
-	struct params a = { .n = 0 };
+	struct pgp a = { .n = 0 };
 	PGresult *r;
 	int found;
 
@@ -1085,8 +1053,8 @@ pg_unique_owner(void *b, int t, int col, const Tongxin__Value *v, const char *no
 		return 0;   /* NULLs never clash */
 	if (prepare_col(p, PS_UNIQUE_BY, t, col, &p->unique_ready[t]) != 0)
 		return -1;
-	p_value(&a, v);
-	p_text(&a, not_id);
+	pgp_value(&a, v);
+	pgp_text(&a, not_id);
 	if ((r = run(p, PS_UNIQUE_BY, t, col, &a, 0)) == NULL)
 		return -1;
 	if ((found = PQntuples(r) > 0))
@@ -1099,18 +1067,18 @@ static int
 pg_ref_scope(void *b, int t, const char *id, char *scope, size_t cap)
 {
 	struct pg_sto *p = b;
-	struct params a = { .n = 0 };
+	struct pgp a = { .n = 0 };
 	PGresult *r;
 	int found = 0;
 
 	if (t < 0 || t >= TBL_COUNT)
 		return -1;
-	p_text(&a, id);
+	pgp_text(&a, id);
 	if ((r = run(p, p->in_txn ? PS_SCOPE_LOCK : PS_SCOPE_GET, t, 0, &a, 0)) == NULL)
 		return -1;
 	if (PQntuples(r) == 1) {
 		snprintf(scope, cap, "%s", PQgetvalue(r, 0, 0));
-		found = res_int(r, 0, 1) || res_int(r, 0, 2) ? 2 : 1;
+		found = pg_int(r, 0, 1) || pg_int(r, 0, 2) ? 2 : 1;
 	}
 	PQclear(r);
 	return found;
@@ -1120,18 +1088,18 @@ static int
 pg_org_get(void *b, const char *id, struct sto_org *o)
 {
 	struct pg_sto *p = b;
-	struct params a = { .n = 0 };
+	struct pgp a = { .n = 0 };
 	PGresult *r;
 	int found = 0;
 
-	p_text(&a, id);
+	pgp_text(&a, id);
 	if ((r = run(p, p->in_txn ? PS_ORG_LOCK : PS_ORG_GET, 0, 0, &a, 0)) == NULL)
 		return -1;
 	if (PQntuples(r) == 1) {
 		memset(o, 0, sizeof *o);
 		snprintf(o->scope, sizeof o->scope, "%s", PQgetvalue(r, 0, 0));
-		o->deleted = res_int(r, 0, 1) != 0;
-		o->dissolved = res_int(r, 0, 2) != 0;
+		o->deleted = pg_int(r, 0, 1) != 0;
+		o->dissolved = pg_int(r, 0, 2) != 0;
 		snprintf(o->kind, sizeof o->kind, "%s", PQgetvalue(r, 0, 3));
 		found = 1;
 	}
@@ -1143,7 +1111,7 @@ static int
 pg_ids_where(void *b, int t, int col, const char *value, size_t max, struct sto_ids *out)
 {
 	struct pg_sto *p = b;
-	struct params a = { .n = 0 };
+	struct pgp a = { .n = 0 };
 	PGresult *r;
 	int rc = 0;
 
@@ -1151,11 +1119,11 @@ pg_ids_where(void *b, int t, int col, const char *value, size_t max, struct sto_
 		return -1;
 	if (prepare_col(p, PS_IDS_WHERE, t, col, &p->ids_ready[t]) != 0)
 		return -1;
-	p_text(&a, value);
+	pgp_text(&a, value);
 	if (max > 0)
-		p_int(&a, (int64_t)max);
+		pgp_int(&a, (int64_t)max);
 	else
-		p_text(&a, NULL);   /* LIMIT NULL: all */
+		pgp_text(&a, NULL);   /* LIMIT NULL: all */
 	if ((r = run(p, PS_IDS_WHERE, t, col, &a, 0)) == NULL)
 		return -1;
 	for (int i = 0; i < PQntuples(r) && rc == 0; i++)
@@ -1168,21 +1136,21 @@ static int
 pg_audit_put(void *b, const struct sto_audit *au)
 {
 	struct pg_sto *p = b;
-	struct params a = { .n = 0 };
+	struct pgp a = { .n = 0 };
 
-	p_int(&a, (int64_t)au->version);
-	p_int(&a, au->at);
-	p_text(&a, au->device_id);
-	p_text_or_null(&a, au->operator_name);
-	p_text(&a, au->action);
-	p_int(&a, au->table);
-	p_text(&a, au->row_id);
-	p_int(&a, (int64_t)au->seq);
+	pgp_int(&a, (int64_t)au->version);
+	pgp_int(&a, au->at);
+	pgp_text(&a, au->device_id);
+	pgp_text_or_null(&a, au->operator_name);
+	pgp_text(&a, au->action);
+	pgp_int(&a, au->table);
+	pgp_text(&a, au->row_id);
+	pgp_int(&a, (int64_t)au->seq);
 	/* A sentence (detail_text) is kept as its bytes: the column is BYTEA. */
 	if (au->detail != NULL)
-		p_blob(&a, au->detail, au->detail_len);
+		pgp_blob(&a, au->detail, au->detail_len);
 	else
-		p_text(&a, NULL);
+		pgp_text(&a, NULL);
 	return run0(p, PS_AUDIT_PUT, &a);
 }
 
@@ -1191,13 +1159,13 @@ pg_evict_put(void *b, uint64_t version, int t, const char *id, const char *old_s
     const char *new_scope)
 {
 	struct pg_sto *p = b;
-	struct params a = { .n = 0 };
+	struct pgp a = { .n = 0 };
 
-	p_int(&a, (int64_t)version);
-	p_int(&a, t);
-	p_text(&a, id);
-	p_text(&a, old_scope);
-	p_text(&a, new_scope);
+	pgp_int(&a, (int64_t)version);
+	pgp_int(&a, t);
+	pgp_text(&a, id);
+	pgp_text(&a, old_scope);
+	pgp_text(&a, new_scope);
 	return run0(p, PS_EVICT_PUT, &a);
 }
 
@@ -1205,7 +1173,7 @@ static int
 pg_evict_find(void *b, int t, const char *id, const char *scope)
 {
 	struct pg_sto *p = b;
-	struct params a = { .n = 0 };
+	struct pgp a = { .n = 0 };
 	char hi[SCOPE_MAX];
 	size_t n = strlen(scope);
 	PGresult *r;
@@ -1215,10 +1183,10 @@ pg_evict_find(void *b, int t, const char *id, const char *scope)
 	snprintf(hi, sizeof hi, "%s", scope);
 	if (n > 0 && n < sizeof hi)
 		hi[n - 1] = (char)(scope[n - 1] + 1);
-	p_int(&a, t);
-	p_text(&a, id);
-	p_text(&a, scope);
-	p_text(&a, hi);
+	pgp_int(&a, t);
+	pgp_text(&a, id);
+	pgp_text(&a, scope);
+	pgp_text(&a, hi);
 	if ((r = run(p, PS_EVICT_FIND, 0, 0, &a, 0)) == NULL)
 		return -1;
 	found = PQntuples(r) > 0;
@@ -1230,32 +1198,32 @@ static int
 pg_txn_find(void *b, const char *device_id, uint64_t seq, struct sto_logged *out)
 {
 	struct pg_sto *p = b;
-	struct params a = { .n = 0 };
+	struct pgp a = { .n = 0 };
 	PGresult *r;
 	int found;
 
 	memset(out, 0, sizeof *out);
-	p_text(&a, device_id);
-	p_int(&a, (int64_t)seq);
+	pgp_text(&a, device_id);
+	pgp_int(&a, (int64_t)seq);
 	if ((r = run(p, PS_TXN_GET, 0, 0, &a, 0)) == NULL)
 		return -1;
 	if ((found = PQntuples(r) == 1)) {
 		unsigned char *d;
 		size_t n;
 
-		out->status = (int)res_int(r, 0, 0);
+		out->status = (int)pg_int(r, 0, 0);
 		if (!PQgetisnull(r, 0, 1)) {
 			out->has_reason = 1;
 			snprintf(out->reason, sizeof out->reason, "%s", PQgetvalue(r, 0, 1));
 		}
 		snprintf(out->conflict_id, sizeof out->conflict_id, "%s", PQgetvalue(r, 0, 2));
-		if ((d = res_blob(r, 0, 3, &n)) != NULL && n == sizeof out->digest) {
+		if ((d = pg_blob(r, 0, 3, &n)) != NULL && n == sizeof out->digest) {
 			out->has_digest = 1;
 			memcpy(out->digest, d, sizeof out->digest);
 		}
 		PQfreemem(d);
-		if (res_int(r, 0, 4) != 0)
-			reason_unpack((uint32_t)res_int(r, 0, 4), PQgetvalue(r, 0, 5), &out->why);
+		if (pg_int(r, 0, 4) != 0)
+			reason_unpack((uint32_t)pg_int(r, 0, 4), PQgetvalue(r, 0, 5), &out->why);
 	}
 	PQclear(r);
 	return found;
@@ -1265,22 +1233,22 @@ static int
 pg_txn_put(void *b, const struct sto_txnlog *l)
 {
 	struct pg_sto *p = b;
-	struct params a = { .n = 0 };
+	struct pgp a = { .n = 0 };
 	char packed[REASON_MAX_ARGS * (REASON_ARG_MAX + 1) + 1];
 
-	p_text(&a, l->device_id);
-	p_int(&a, (int64_t)l->seq);
-	p_int(&a, l->status);
-	p_text_or_null(&a, l->reason);
-	p_text_or_null(&a, l->conflict_id);
-	p_int(&a, l->received_at);
-	p_int(&a, (int64_t)l->hlc);
+	pgp_text(&a, l->device_id);
+	pgp_int(&a, (int64_t)l->seq);
+	pgp_int(&a, l->status);
+	pgp_text_or_null(&a, l->reason);
+	pgp_text_or_null(&a, l->conflict_id);
+	pgp_int(&a, l->received_at);
+	pgp_int(&a, (int64_t)l->hlc);
 	if (l->txn != NULL)
-		p_blob(&a, l->txn, l->txn_len);
+		pgp_blob(&a, l->txn, l->txn_len);
 	else
-		p_text(&a, NULL);
-	p_blob(&a, l->digest, 32);
-	p_reason(&a, l->why, packed, sizeof packed);
+		pgp_text(&a, NULL);
+	pgp_blob(&a, l->digest, 32);
+	pgp_reason(&a, l->why, packed, sizeof packed);
 	return run0(p, PS_TXN_PUT, &a);
 }
 
@@ -1288,13 +1256,13 @@ static int
 pg_txn_seq_max(void *b, const char *device_id, uint64_t *out)
 {
 	struct pg_sto *p = b;
-	struct params a = { .n = 0 };
+	struct pgp a = { .n = 0 };
 	PGresult *r;
 
-	p_text(&a, device_id);
+	pgp_text(&a, device_id);
 	if ((r = run(p, PS_SEQ_MAX, 0, 0, &a, 0)) == NULL)
 		return -1;
-	*out = (uint64_t)res_int(r, 0, 0);
+	*out = (uint64_t)pg_int(r, 0, 0);
 	PQclear(r);
 	return 0;
 }
@@ -1303,38 +1271,38 @@ static int
 pg_conflict_put(void *b, const struct sto_conflict *cf)
 {
 	struct pg_sto *p = b;
-	struct params a = { .n = 0 };
+	struct pgp a = { .n = 0 };
 	char packed[REASON_MAX_ARGS * (REASON_ARG_MAX + 1) + 1];
 
-	p_text(&a, cf->id);
-	p_text(&a, cf->device_id);
-	p_int(&a, (int64_t)cf->seq);
-	p_text_or_null(&a, cf->operator_name);
-	p_text(&a, cf->kind);
-	p_text(&a, cf->reason);
-	p_int(&a, cf->table);
-	p_text_or_null(&a, cf->row_id);
+	pgp_text(&a, cf->id);
+	pgp_text(&a, cf->device_id);
+	pgp_int(&a, (int64_t)cf->seq);
+	pgp_text_or_null(&a, cf->operator_name);
+	pgp_text(&a, cf->kind);
+	pgp_text(&a, cf->reason);
+	pgp_int(&a, cf->table);
+	pgp_text_or_null(&a, cf->row_id);
 	/* NOT NULL: an empty transaction is an empty BYTEA, not NULL. */
-	p_blob(&a, cf->txn ? (const void *)cf->txn : (const void *)"", cf->txn ? cf->txn_len : 0);
+	pgp_blob(&a, cf->txn ? (const void *)cf->txn : (const void *)"", cf->txn ? cf->txn_len : 0);
 	if (cf->server_row != NULL)
-		p_blob(&a, cf->server_row, cf->server_row_len);
+		pgp_blob(&a, cf->server_row, cf->server_row_len);
 	else
-		p_text(&a, NULL);
-	p_int(&a, (int64_t)cf->hlc);
-	p_int(&a, cf->local_time);
-	p_int(&a, cf->received_at);
-	p_text(&a, cf->status);
-	p_text_or_null(&a, cf->resolution);
+		pgp_text(&a, NULL);
+	pgp_int(&a, (int64_t)cf->hlc);
+	pgp_int(&a, cf->local_time);
+	pgp_int(&a, cf->received_at);
+	pgp_text(&a, cf->status);
+	pgp_text_or_null(&a, cf->resolution);
 	if (cf->resolved_version != 0)
-		p_int(&a, (int64_t)cf->resolved_version);
+		pgp_int(&a, (int64_t)cf->resolved_version);
 	else
-		p_text(&a, NULL);
-	p_text_or_null(&a, cf->loser);
-	p_reason(&a, cf->why, packed, sizeof packed);
+		pgp_text(&a, NULL);
+	pgp_text_or_null(&a, cf->loser);
+	pgp_reason(&a, cf->why, packed, sizeof packed);
 	if (cf->digest != NULL)
-		p_blob(&a, cf->digest, 32);
+		pgp_blob(&a, cf->digest, 32);
 	else
-		p_text(&a, NULL);
+		pgp_text(&a, NULL);
 	return run0(p, PS_CONFLICT_PUT, &a);
 }
 
@@ -1342,13 +1310,13 @@ static int
 pg_conflict_open_count(void *b, const char *device_id, int64_t *n)
 {
 	struct pg_sto *p = b;
-	struct params a = { .n = 0 };
+	struct pgp a = { .n = 0 };
 	PGresult *r;
 
-	p_text(&a, device_id);
+	pgp_text(&a, device_id);
 	if ((r = run(p, PS_CONFLICT_COUNT, 0, 0, &a, 0)) == NULL)
 		return -1;
-	*n = res_int(r, 0, 0);
+	*n = pg_int(r, 0, 0);
 	PQclear(r);
 	return 0;
 }
@@ -1414,12 +1382,12 @@ static void
 value_author(struct pg_sto *p, Tongxin__ConflictInfo *ci, const char *row_id)
 {
 	uint64_t mask = clash_cols(ci, row_id);
-	struct params a = { .n = 0 };
+	struct pgp a = { .n = 0 };
 	PGresult *r;
 	int found = 0;
 
-	p_text(&a, row_id);
-	p_int(&a, ci->server_row != NULL && ci->server_row->version > 0 ?
+	pgp_text(&a, row_id);
+	pgp_int(&a, ci->server_row != NULL && ci->server_row->version > 0 ?
 	    (int64_t)ci->server_row->version : INT64_MAX);
 	if ((r = run(p, PS_VALUE_AUTHOR, 0, 0, &a, 0)) == NULL)
 		return;
@@ -1430,7 +1398,7 @@ value_author(struct pg_sto *p, Tongxin__ConflictInfo *ci, const char *row_id)
 
 		if (strcmp(PQgetvalue(r, i, 2), "delete") == 0) {
 			found = 1;
-		} else if ((d = res_blob(r, i, 3, &n)) != NULL) {
+		} else if ((d = pg_blob(r, i, 3, &n)) != NULL) {
 			if ((c = tongxin__change__unpack(NULL, n, d)) != NULL) {
 				for (size_t k = 0; k < c->n_cols && !found; k++)
 					found = c->cols[k] < 64 && (mask & (1ull << c->cols[k]));
@@ -1440,19 +1408,19 @@ value_author(struct pg_sto *p, Tongxin__ConflictInfo *ci, const char *row_id)
 		}
 		if (found) {
 			ci->server_writer = dup_or_empty(PQgetisnull(r, i, 0) ? NULL : PQgetvalue(r, i, 0));
-			ci->server_written_at_ms = res_int(r, i, 1);
+			ci->server_written_at_ms = pg_int(r, i, 1);
 		}
 	}
 	PQclear(r);
 	if (found)
 		return;
 	a.n = 0;
-	p_text(&a, row_id);
+	pgp_text(&a, row_id);
 	if ((r = run(p, PS_CREATED_BY, (int)ci->table, 0, &a, 0)) == NULL)
 		return;
 	if (PQntuples(r) == 1) {
 		ci->server_writer = res_str(r, 0);
-		ci->server_written_at_ms = res_int(r, 0, 1);
+		ci->server_written_at_ms = pg_int(r, 0, 1);
 	}
 	PQclear(r);
 }
@@ -1474,28 +1442,28 @@ conflict_info(struct pg_sto *p, const PGresult *r)
 	ci->device_name = res_str(r, 3);
 	ci->org_code = res_str(r, 4);
 	ci->operator_name = res_str(r, 5);
-	ci->table = (uint32_t)res_int(r, 0, 6);
+	ci->table = (uint32_t)pg_int(r, 0, 6);
 	ci->row_id = res_str(r, 7);
-	ci->seq = (uint64_t)res_int(r, 0, 8);
-	ci->hlc = (uint64_t)res_int(r, 0, 9);
-	ci->local_time_ms = res_int(r, 0, 10);
-	ci->received_at_ms = res_int(r, 0, 11);
+	ci->seq = (uint64_t)pg_int(r, 0, 8);
+	ci->hlc = (uint64_t)pg_int(r, 0, 9);
+	ci->local_time_ms = pg_int(r, 0, 10);
+	ci->received_at_ms = pg_int(r, 0, 11);
 	ci->status = res_str(r, 12);
 	ci->resolution = res_str(r, 13);
 	ci->resolved_by = res_str(r, 14);
-	ci->resolved_at_ms = res_int(r, 0, 15);
-	if (res_int(r, 0, 19) != 0) {
+	ci->resolved_at_ms = pg_int(r, 0, 15);
+	if (pg_int(r, 0, 19) != 0) {
 		struct reason why;
-		reason_unpack((uint32_t)res_int(r, 0, 19), PQgetvalue(r, 0, 20), &why);
+		reason_unpack((uint32_t)pg_int(r, 0, 19), PQgetvalue(r, 0, 20), &why);
 		if (reason_args_copy(&why, &ci->reason_code, &ci->reason_args,
 		    &ci->n_reason_args) != 0)
 			goto oom;
 	}
-	if ((blob = res_blob(r, 0, 16, &n)) != NULL) {
+	if ((blob = pg_blob(r, 0, 16, &n)) != NULL) {
 		ci->txn = tongxin__txn__unpack(NULL, n, blob);
 		PQfreemem(blob);
 	}
-	if ((blob = res_blob(r, 0, 17, &n)) != NULL) {
+	if ((blob = pg_blob(r, 0, 17, &n)) != NULL) {
 		ci->server_row = tongxin__row__unpack(NULL, n, blob);
 		PQfreemem(blob);
 	}
@@ -1518,7 +1486,7 @@ static int
 pg_conflict_get(void *b, const char *key, Tongxin__ConflictInfo **out, char *err, size_t errlen)
 {
 	struct pg_sto *p = b;
-	struct params a = { .n = 0 };
+	struct pgp a = { .n = 0 };
 	size_t kl = strlen(key);
 	PGresult *r;
 
@@ -1527,7 +1495,7 @@ pg_conflict_get(void *b, const char *key, Tongxin__ConflictInfo **out, char *err
 		snprintf(err, errlen, "a conflict id has 6 to 36 characters (the end of the id is enough)");
 		return -1;
 	}
-	p_text(&a, key);
+	pgp_text(&a, key);
 	if ((r = run(p, PS_CONFLICT_GET, 0, 0, &a, 0)) == NULL) {
 		snprintf(err, errlen, "database: %s", p->err);
 		return -1;
@@ -1556,16 +1524,16 @@ pg_conflict_settle(void *b, const char *id, const char *resolution, const char *
     uint64_t version, const char *note)
 {
 	struct pg_sto *p = b;
-	struct params a = { .n = 0 };
+	struct pgp a = { .n = 0 };
 	PGresult *r;
 	int settled;
 
-	p_text(&a, id);
-	p_text(&a, resolution);
-	p_text(&a, by);
-	p_int(&a, at);
-	p_int(&a, (int64_t)version);
-	p_text_or_null(&a, note);
+	pgp_text(&a, id);
+	pgp_text(&a, resolution);
+	pgp_text(&a, by);
+	pgp_int(&a, at);
+	pgp_int(&a, (int64_t)version);
+	pgp_text_or_null(&a, note);
 	if ((r = run(p, PS_CONFLICT_SETTLE, 0, 0, &a, 0)) == NULL)
 		return -1;
 	settled = strcmp(PQcmdTuples(r), "1") == 0;
@@ -1578,14 +1546,14 @@ pg_reused_find(void *b, const char *device_id, uint64_t seq, const uint8_t diges
     struct sto_logged *out)
 {
 	struct pg_sto *p = b;
-	struct params a = { .n = 0 };
+	struct pgp a = { .n = 0 };
 	PGresult *r;
 	int found;
 
 	memset(out, 0, sizeof *out);
-	p_text(&a, device_id);
-	p_int(&a, (int64_t)seq);
-	p_blob(&a, digest, 32);
+	pgp_text(&a, device_id);
+	pgp_int(&a, (int64_t)seq);
+	pgp_blob(&a, digest, 32);
 	if ((r = run(p, PS_REUSED_GET, 0, 0, &a, 0)) == NULL)
 		return -1;
 	if ((found = PQntuples(r) > 0)) {
@@ -1594,8 +1562,8 @@ pg_reused_find(void *b, const char *device_id, uint64_t seq, const uint8_t diges
 		    TONGXIN__TXN_RESULT__STATUS__REJECTED : TONGXIN__TXN_RESULT__STATUS__CONFLICT;
 		out->has_reason = 1;
 		snprintf(out->reason, sizeof out->reason, "%s", PQgetvalue(r, 0, 2));
-		if (res_int(r, 0, 3) != 0)
-			reason_unpack((uint32_t)res_int(r, 0, 3), PQgetvalue(r, 0, 4), &out->why);
+		if (pg_int(r, 0, 3) != 0)
+			reason_unpack((uint32_t)pg_int(r, 0, 3), PQgetvalue(r, 0, 4), &out->why);
 	}
 	PQclear(r);
 	return found;
@@ -1607,17 +1575,17 @@ static int
 pg_recovered_get(void *b, int t, const char *id, uint64_t *origin, uint64_t *version)
 {
 	struct pg_sto *p = b;
-	struct params a = { .n = 0 };
+	struct pgp a = { .n = 0 };
 	PGresult *r;
 	int found;
 
-	p_int(&a, t);
-	p_text(&a, id);
+	pgp_int(&a, t);
+	pgp_text(&a, id);
 	if ((r = run(p, PS_RECOVERED_GET, 0, 0, &a, 0)) == NULL)
 		return -1;
 	if ((found = PQntuples(r) == 1)) {
-		*origin = (uint64_t)res_int(r, 0, 0);
-		*version = (uint64_t)res_int(r, 0, 1);
+		*origin = (uint64_t)pg_int(r, 0, 0);
+		*version = (uint64_t)pg_int(r, 0, 1);
 	}
 	PQclear(r);
 	return found;
@@ -1628,13 +1596,13 @@ pg_recovered_put(void *b, int t, const char *id, uint64_t origin, uint64_t versi
     const char *device_id)
 {
 	struct pg_sto *p = b;
-	struct params a = { .n = 0 };
+	struct pgp a = { .n = 0 };
 
-	p_int(&a, t);
-	p_text(&a, id);
-	p_int(&a, (int64_t)origin);
-	p_int(&a, (int64_t)version);
-	p_text(&a, device_id);
+	pgp_int(&a, t);
+	pgp_text(&a, id);
+	pgp_int(&a, (int64_t)origin);
+	pgp_int(&a, (int64_t)version);
+	pgp_text(&a, device_id);
 	return run0(p, PS_RECOVERED_PUT, &a);
 }
 
@@ -1642,14 +1610,14 @@ static int
 pg_recovered_queued(void *b, const char *device_id, int t, const char *id, uint64_t origin)
 {
 	struct pg_sto *p = b;
-	struct params a = { .n = 0 };
+	struct pgp a = { .n = 0 };
 	PGresult *r;
 	int found;
 
-	p_text(&a, device_id);
-	p_int(&a, t);
-	p_text(&a, id);
-	p_int(&a, (int64_t)origin);
+	pgp_text(&a, device_id);
+	pgp_int(&a, t);
+	pgp_text(&a, id);
+	pgp_int(&a, (int64_t)origin);
 	if ((r = run(p, PS_RECOVERED_QUEUED, 0, 0, &a, 0)) == NULL)
 		return -1;
 	found = PQntuples(r) > 0;
@@ -1662,13 +1630,13 @@ pg_recovered_queued_put(void *b, const char *device_id, int t, const char *id, u
     const char *conflict_id)
 {
 	struct pg_sto *p = b;
-	struct params a = { .n = 0 };
+	struct pgp a = { .n = 0 };
 
-	p_text(&a, device_id);
-	p_int(&a, t);
-	p_text(&a, id);
-	p_int(&a, (int64_t)origin);
-	p_text(&a, conflict_id);
+	pgp_text(&a, device_id);
+	pgp_int(&a, t);
+	pgp_text(&a, id);
+	pgp_int(&a, (int64_t)origin);
+	pgp_text(&a, conflict_id);
 	return run0(p, PS_RECOVERED_QUEUED_PUT, &a);
 }
 
@@ -1677,20 +1645,20 @@ pg_recovery_add(void *b, const char *device_id, const char *epoch, const struct 
     int done)
 {
 	struct pg_sto *p = b;
-	struct params a = { .n = 0 };
+	struct pgp a = { .n = 0 };
 	int64_t now = now_ms();
 
-	p_text(&a, device_id);
-	p_text(&a, epoch);
-	p_int(&a, now);
+	pgp_text(&a, device_id);
+	pgp_text(&a, epoch);
+	pgp_int(&a, now);
 	if (done)
-		p_int(&a, now);
+		pgp_int(&a, now);
 	else
-		p_text(&a, NULL);
-	p_int(&a, add->applied);
-	p_int(&a, add->known);
-	p_int(&a, add->conflicts);
-	p_int(&a, add->rejected);
+		pgp_text(&a, NULL);
+	pgp_int(&a, add->applied);
+	pgp_int(&a, add->known);
+	pgp_int(&a, add->conflicts);
+	pgp_int(&a, add->rejected);
 	return run0(p, PS_RECOVERY_ADD, &a);
 }
 
@@ -1698,21 +1666,21 @@ static int
 pg_recovery_get(void *b, const char *device_id, const char *epoch, struct sto_recovery *out)
 {
 	struct pg_sto *p = b;
-	struct params a = { .n = 0 };
+	struct pgp a = { .n = 0 };
 	PGresult *r;
 	int finished = 0;
 
 	memset(out, 0, sizeof *out);
-	p_text(&a, device_id);
-	p_text(&a, epoch);
+	pgp_text(&a, device_id);
+	pgp_text(&a, epoch);
 	if ((r = run(p, PS_RECOVERY_GET, 0, 0, &a, 0)) == NULL)
 		return -1;
 	if (PQntuples(r) == 1) {
 		finished = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
-		out->applied = (uint32_t)res_int(r, 0, 1);
-		out->known = (uint32_t)res_int(r, 0, 2);
-		out->conflicts = (uint32_t)res_int(r, 0, 3);
-		out->rejected = (uint32_t)res_int(r, 0, 4);
+		out->applied = (uint32_t)pg_int(r, 0, 1);
+		out->known = (uint32_t)pg_int(r, 0, 2);
+		out->conflicts = (uint32_t)pg_int(r, 0, 3);
+		out->rejected = (uint32_t)pg_int(r, 0, 4);
 	}
 	PQclear(r);
 	return finished;

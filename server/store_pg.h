@@ -28,6 +28,17 @@
 
 struct pg_sto;
 
+/*
+ * Each connection's bounds on waiting (milliseconds): a statement that
+ * waits longer than this for a row lock fails (SQLSTATE 55P03), and a
+ * session idle inside a transaction longer than that is ended by the
+ * server, so a stuck peer holds the rows it locked for no longer. Tests
+ * shorten them through the environment (TX_PG_LOCK_TIMEOUT_MS,
+ * TX_PG_IDLE_TIMEOUT_MS), read at pg_sto_open.
+ */
+#define PG_STO_LOCK_TIMEOUT_MS 10000
+#define PG_STO_IDLE_TIMEOUT_MS 60000
+
 /* The operations table; its handle is a struct pg_sto *. */
 extern const struct sto_ops sto_pg_ops;
 
@@ -42,7 +53,11 @@ extern const struct sto_ops sto_pg_ops;
 struct pg_sto *pg_sto_open(const char *uri, int create, char *err, size_t errlen);
 /* Close the connection (an open transaction is rolled back); accepts NULL. */
 void pg_sto_close(struct pg_sto *p);
-/* The connection, for what sto_ops does not cover (tests, admin). */
+/*
+ * The connection, for what sto_ops does not cover (tests, admin). It stays
+ * the same object for the store's life: a reset (pg_util.h) renews the
+ * session under it.
+ */
 PGconn *pg_sto_conn(struct pg_sto *p);
 
 /*
