@@ -6,7 +6,9 @@
 # the transaction goes on, that row_load in a write transaction serialises
 # two connections and an insert race ends as STO_DUP_ID, and that the
 # in-flight bound (pg_sto_safe_version) never reaches a version whose
-# transaction is still open on another connection.
+# transaction is still open on another connection, that a lost connection
+# is made again by the next begin (a broken transaction leaves nothing), and
+# that a lock wait gives up after lock_timeout.
 #
 # Needs the PostgreSQL server programs (scripts/deps.sh installs them);
 # without them pg.sh says so and the test is skipped (exit 77).

@@ -33,6 +33,18 @@
  *   - two engines (two tongxind) on two connections pushing changes to
  *     different columns of one row at once: the pushes run one after the
  *     other and the row keeps both (no lost update).
+ *   - a lost connection (pg_terminate_backend from another connection):
+ *     between two transactions the next begin connects again, prepares
+ *     its statements again and finds the data intact; a transaction broken
+ *     in the middle fails and leaves nothing; outside a transaction the
+ *     operation that meets the break fails once; pg_run's reset (the
+ *     public store's reads) leaves the store able to begin; the new
+ *     session has the store's settings;
+ *   - timeouts (shortened through TX_PG_LOCK_TIMEOUT_MS and
+ *     TX_PG_IDLE_TIMEOUT_MS): a row_load waiting for a held row gives up
+ *     after lock_timeout with 55P03, a push meeting it fails whole (an
+ *     error, not a verdict) and is applied when sent again, and a session
+ *     idle in a transaction is ended by the server, its lock freed.
  * Exit status 0 when every check passed.
  */
 #include <inttypes.h>
@@ -48,6 +60,7 @@
 
 #include "engine.h"
 #include "ids.h"
+#include "pg_util.h"
 #include "reason.h"
 #include "schema.h"
 #include "store_pg.h"
@@ -56,6 +69,7 @@
 
 static const char *uri;
 static int failures, checks;
+static char race_member[ID_TEXT_LEN + 1];   /* t_race's member, for t_timeouts' push */
 
 static void
 check(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -774,6 +788,7 @@ t_race(const struct sto_ops *o, struct pg_sto *b1, struct pg_sto *b2, struct pg_
 	    o->errmsg(b1));
 	check(o->commit(b1, err, sizeof err) == 0, "commit: %s", err);
 	MUST(o->row_load(b1, TBL_MEMBER, m, &seen) == 0 && seen.exists, "member");
+	snprintf(race_member, sizeof race_member, "%s", m);
 
 	/* The third connection holds the row while both pushes start. */
 	res = PQexecParams(pg_sto_conn(b3), "BEGIN", 0, NULL, NULL, NULL, NULL, 0);
@@ -1019,6 +1034,262 @@ t_timing(const struct sto_ops *o, struct pg_sto *b)
 	    ms_now() - t0);
 }
 
+/* --- broken connections and timeouts ------------------------------------------------ */
+
+/* A connection of the test's own (a second client of the database). */
+static PGconn *
+other_conn(void)
+{
+	PGconn *c = PQconnectdb(uri);
+
+	MUST(PQstatus(c) == CONNECTION_OK, "connect: %s", PQerrorMessage(c));
+	PQsetNoticeProcessor(c, quiet, NULL);
+	return c;
+}
+
+/* End the store's server process from another connection, and wait until it is gone. */
+static void
+kill_backend(PGconn *other, struct pg_sto *b)
+{
+	char pid[16];
+	const char *arg = pid;
+	PGresult *r;
+	int gone = 0;
+
+	snprintf(pid, sizeof pid, "%d", PQbackendPID(pg_sto_conn(b)));
+	r = PQexecParams(other, "SELECT pg_terminate_backend($1::int)", 1, NULL, &arg, NULL, NULL, 0);
+	MUST(PQresultStatus(r) == PGRES_TUPLES_OK && strcmp(PQgetvalue(r, 0, 0), "t") == 0,
+	    "pg_terminate_backend(%s): %s", pid, PQresultErrorMessage(r));
+	PQclear(r);
+	for (int i = 0; i < 500 && !gone; i++) {
+		r = PQexecParams(other, "SELECT count(*) FROM pg_stat_activity WHERE pid = $1::int", 1,
+		    NULL, &arg, NULL, NULL, 0);
+		MUST(PQresultStatus(r) == PGRES_TUPLES_OK, "pg_stat_activity: %s",
+		    PQresultErrorMessage(r));
+		gone = strcmp(PQgetvalue(r, 0, 0), "0") == 0;
+		PQclear(r);
+		if (!gone)
+			usleep(10 * 1000);
+	}
+	MUST(gone, "server process %s still there 5 s after pg_terminate_backend", pid);
+}
+
+/* Whether row id of the organisations is there with code (0: not there). */
+static int
+org_code_is(const struct sto_ops *o, struct pg_sto *b, const char *id, const char *code)
+{
+	struct srow r;
+	int ok;
+
+	if (o->row_load(b, TBL_ORG, id, &r) != 0)
+		return -1;
+	ok = r.exists && strcmp(r.v[col_of(TBL_ORG, "code")].s, code) == 0;
+	srow_clear(&r);
+	return ok;
+}
+
+/*
+ * The server process of a store's connection ends (as when PostgreSQL
+ * restarts or a network cut ends the session): between two transactions
+ * the next begin connects again and goes on with the data intact; in the
+ * middle of one, it fails and leaves nothing; outside a transaction the
+ * operation that meets the break fails once; a reset by pg_run (the public
+ * store's reads, store_pgs.c) leaves the store able to begin too.
+ */
+static void
+t_reconnect(const struct sto_ops *o)
+{
+	int before = failures;
+	struct pg_sto *b = must_open(0);
+	PGconn *other = other_conn();
+	char err[256] = "", x[ID_TEXT_LEN + 1], y[ID_TEXT_LEN + 1], z[ID_TEXT_LEN + 1];
+	char got[64];
+	struct srow r;
+	int pid, rc;
+	PGresult *res;
+
+	MUST(id_new(x) == 0 && id_new(y) == 0 && id_new(z) == 0, "id_new");
+	check(o->begin(b, err, sizeof err) == 0, "begin: %s", err);
+	c_org(&r, "Z1", "/Z/Z1/", 0, 0, o->version_next(b));
+	check(o->row_write(b, TBL_ORG, x, &r, 1) == STO_WRITTEN, "insert Z1");
+	check(o->commit(b, err, sizeof err) == 0, "commit: %s", err);
+
+	/* Between two transactions: the next begin notices, connects again, goes on. */
+	pid = PQbackendPID(pg_sto_conn(b));
+	kill_backend(other, b);
+	err[0] = '\0';
+	rc = o->begin(b, err, sizeof err);
+	check(rc == 0, "begin after the server process was ended connects again: %s", err);
+	check(PQbackendPID(pg_sto_conn(b)) != pid, "a new server process (%d, was %d)",
+	    PQbackendPID(pg_sto_conn(b)), pid);
+	check(org_code_is(o, b, x, "Z1") == 1, "the committed row is intact");
+	c_org(&r, "Z2", "/Z/Z2/", 0, 0, o->version_next(b));
+	check(r.version > 0, "a version is taken on the new session");
+	check(o->row_write(b, TBL_ORG, y, &r, 1) == STO_WRITTEN, "insert Z2 on the new session");
+	check(o->commit(b, err, sizeof err) == 0, "commit on the new session: %s", err);
+	sql1(b, "SELECT current_setting('synchronous_commit') || ' '"
+	    " || current_setting('lock_timeout') || ' '"
+	    " || current_setting('idle_in_transaction_session_timeout')", NULL, got, sizeof got);
+	check(strcmp(got, "on 10s 1min") == 0, "the new session has the store's settings: %s", got);
+
+	/* In the middle of a transaction: it fails, and leaves nothing. */
+	check(o->begin(b, err, sizeof err) == 0, "begin: %s", err);
+	c_org(&r, "Z3", "/Z/Z3/", 0, 0, o->version_next(b));
+	check(o->row_write(b, TBL_ORG, z, &r, 1) == STO_WRITTEN, "insert Z3");
+	kill_backend(other, b);
+	c_org(&r, "Z1", "/Z/Z1x/", 0, 0, o->version_next(b));
+	rc = o->row_write(b, TBL_ORG, x, &r, 0) == STO_FAILED;
+	rc = rc && o->commit(b, err, sizeof err) != 0;
+	check(rc, "a transaction broken in the middle fails (%s)", o->errmsg(b));
+	o->rollback(b);
+	check(o->begin(b, err, sizeof err) == 0, "the next begin connects again: %s", err);
+	check(org_code_is(o, b, z, "Z3") == 0, "the broken transaction's insert is not there");
+	check(org_code_is(o, b, x, "Z1") == 1 && org_code_is(o, b, y, "Z2") == 1,
+	    "the rows committed before are intact");
+	res = PQexecParams(pg_sto_conn(b), "SELECT _scope FROM org WHERE id = $1", 1, NULL,
+	    (const char *const[]){ x }, NULL, NULL, 0);
+	check(PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+	    strcmp(PQgetvalue(res, 0, 0), "/Z/Z1/") == 0, "and the broken update is not there");
+	PQclear(res);
+	check(o->commit(b, err, sizeof err) == 0, "commit: %s", err);
+
+	/* Outside a transaction: the operation that meets the break fails once, the next works. */
+	kill_backend(other, b);
+	check(org_code_is(o, b, x, "Z1") == -1, "a read that meets the break fails");
+	check(org_code_is(o, b, x, "Z1") == 1, "the next read connects again and works");
+
+	/* pg_run (store_pgs.c's reads) resets the session; the store then prepares again. */
+	kill_backend(other, b);
+	res = pg_run(pg_sto_conn(b), "test", "SELECT 1", NULL, err, sizeof err);
+	check(res == NULL, "pg_run that meets the break fails");
+	PQclear(res);
+	res = pg_run(pg_sto_conn(b), "test", "SELECT 1", NULL, err, sizeof err);
+	check(res != NULL, "the next pg_run connects again: %s", res ? "" : err);
+	PQclear(res);
+	check(o->begin(b, err, sizeof err) == 0, "begin after pg_run's reset: %s", err);
+	check(org_code_is(o, b, y, "Z2") == 1, "its statements are there again");
+	check(o->commit(b, err, sizeof err) == 0, "commit: %s", err);
+
+	PQfinish(other);
+	pg_sto_close(b);
+	report(before, "a lost connection: the next begin (or read) connects again; a broken"
+	    " transaction fails and leaves nothing");
+}
+
+/*
+ * A stuck peer cannot hold others for ever: with lock_timeout short (the
+ * environment, for the test), a row_load that waits for a row another
+ * connection holds gives up (55P03) and its transaction fails and rolls
+ * back; the holder commits. A session idle in a transaction past its
+ * timeout is ended by the server, and the next begin connects again.
+ */
+static void
+t_timeouts(const struct sto_ops *o)
+{
+	int before = failures;
+	struct pg_sto *hold, *wait;
+	char err[256] = "", x[ID_TEXT_LEN + 1], got[64];
+	struct srow r;
+	int64_t t0, waited;
+	int rc;
+
+	setenv("TX_PG_LOCK_TIMEOUT_MS", "300", 1);
+	setenv("TX_PG_IDLE_TIMEOUT_MS", "600", 1);
+	hold = must_open(0);
+	wait = must_open(0);
+	unsetenv("TX_PG_LOCK_TIMEOUT_MS");
+	unsetenv("TX_PG_IDLE_TIMEOUT_MS");
+	sql1(wait, "SELECT current_setting('lock_timeout')", NULL, got, sizeof got);
+	check(strcmp(got, "300ms") == 0, "lock_timeout from the environment: %s", got);
+
+	MUST(id_new(x) == 0, "id_new");
+	check(o->begin(hold, err, sizeof err) == 0, "begin: %s", err);
+	c_org(&r, "Y1", "/Y/Y1/", 0, 0, o->version_next(hold));
+	check(o->row_write(hold, TBL_ORG, x, &r, 1) == STO_WRITTEN, "insert Y1");
+	check(o->commit(hold, err, sizeof err) == 0, "commit: %s", err);
+
+	check(o->begin(hold, err, sizeof err) == 0, "begin: %s", err);
+	check(org_code_is(o, hold, x, "Y1") == 1, "the holder loads (and locks) Y1");
+	check(o->begin(wait, err, sizeof err) == 0, "begin: %s", err);
+	t0 = ms_now();
+	rc = o->row_load(wait, TBL_ORG, x, &r);
+	waited = ms_now() - t0;
+	check(rc == -1 && strstr(o->errmsg(wait), "55P03") != NULL,
+	    "the waiter's row_load gives up with 55P03: %d %s", rc, o->errmsg(wait));
+	check(waited >= 250 && waited < 5000, "after lock_timeout (%" PRId64 " ms)", waited);
+	o->rollback(wait);
+	c_org(&r, "Y1", "/Y/Y1x/", 0, 0, o->version_next(hold));
+	check(o->row_write(hold, TBL_ORG, x, &r, 0) == STO_WRITTEN, "the holder updates Y1");
+	check(o->commit(hold, err, sizeof err) == 0, "the holder commits: %s", err);
+	check(o->begin(wait, err, sizeof err) == 0, "the waiter begins again: %s", err);
+	check(o->row_load(wait, TBL_ORG, x, &r) == 0 && r.exists &&
+	    strcmp(r.scope, "/Y/Y1x/") == 0, "and reads the holder's update");
+	srow_clear(&r);
+	check(o->commit(wait, err, sizeof err) == 0, "commit: %s", err);
+
+	/*
+	 * A push that meets a row held past lock_timeout fails whole: the
+	 * device is answered with an error (server.c: ERR_INTERNAL, "sync
+	 * again later"), not a verdict on its data; sent again once the row is
+	 * free, it is applied.
+	 */
+	if (race_member[0] != '\0') {
+		static const struct store_actor who = { "dev-race-a", "甲", "admin", "/S01/", "甲" };
+		const char *mid = race_member;
+		PGconn *other = other_conn();
+		struct pusher q;
+		struct srow seen;
+		PGresult *res;
+
+		MUST(o->row_load(wait, TBL_MEMBER, mid, &seen) == 0 && seen.exists, "member");
+		raw(other, "BEGIN");
+		res = PQexecParams(other, "SELECT 1 FROM member WHERE id = $1 FOR UPDATE", 1, NULL,
+		    &mid, NULL, NULL, 0);
+		MUST(PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1, "lock: %s",
+		    PQresultErrorMessage(res));
+		PQclear(res);
+		pusher_make(&q, wait, &who, mid, &seen, "job", "超时后重发的岗位", 2,
+		    (uint64_t)(now_ms() - 1000) << 16);
+		t0 = ms_now();
+		pusher_run(&q);
+		waited = ms_now() - t0;
+		check(q.status == -1 && waited >= 250 && waited < 5000, "a push that waits for a held"
+		    " row past lock_timeout fails as a whole (status %d after %" PRId64 " ms)",
+		    q.status, waited);
+		raw(other, "COMMIT");
+		pusher_run(&q);
+		check(q.status == TONGXIN__TXN_RESULT__STATUS__APPLIED ||
+		    q.status == TONGXIN__TXN_RESULT__STATUS__MERGED,
+		    "sent again once the row is free, it is applied (status %d)", q.status);
+		check(o->row_load(wait, TBL_MEMBER, mid, &r) == 0 && r.exists &&
+		    r.v[col_of(TBL_MEMBER, "job")].kind_case == TONGXIN__VALUE__KIND_S &&
+		    strcmp(r.v[col_of(TBL_MEMBER, "job")].s, "超时后重发的岗位") == 0,
+		    "the member has the push's value");
+		srow_clear(&r);
+		engine_free(&q.e);
+		srow_clear(&seen);
+		PQfinish(other);
+	}
+
+	/* Idle in a transaction past the timeout: the server ends the session. */
+	check(o->begin(hold, err, sizeof err) == 0, "begin: %s", err);
+	check(org_code_is(o, hold, x, "Y1") == 1, "the holder locks Y1 again");
+	usleep(1200 * 1000);
+	check(o->begin(wait, err, sizeof err) == 0, "begin: %s", err);
+	check(org_code_is(o, wait, x, "Y1") == 1, "the idle holder's lock is gone: the row loads");
+	check(o->commit(wait, err, sizeof err) == 0, "commit: %s", err);
+	check(org_code_is(o, hold, x, "Y1") == -1, "the idle holder's transaction fails");
+	o->rollback(hold);
+	check(o->begin(hold, err, sizeof err) == 0, "and its next begin connects again: %s", err);
+	check(org_code_is(o, hold, x, "Y1") == 1, "and reads");
+	check(o->commit(hold, err, sizeof err) == 0, "commit: %s", err);
+
+	pg_sto_close(hold);
+	pg_sto_close(wait);
+	report(before, "timeouts: a row lock wait gives up after lock_timeout (55P03); a session"
+	    " idle in a transaction is ended and the next begin connects again");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1057,6 +1328,8 @@ main(int argc, char **argv)
 			pg_sto_close(w[i]);
 	}
 	t_timing(o, b1);
+	t_reconnect(o);
+	t_timeouts(o);
 	pg_sto_close(b1);
 	pg_sto_close(b2);
 	pg_sto_close(b3);
