@@ -155,15 +155,18 @@ struct sto_ops {
 	 * A write transaction (begin takes the store's write lock and writes
 	 * the devices' bookkeeping noted since the last one; commit persists
 	 * the version counter and makes everything durable before it returns
-	 * 0; rollback undoes all, including versions handed out).
+	 * 0; rollback undoes all, including the versions handed out on stores
+	 * without gaps; PostgreSQL's sequence leaves gaps). commit fails when
+	 * version_next failed inside the transaction (it returned 0).
 	 */
 	int (*begin)(void *b, char *err, size_t errlen);
 	int (*commit)(void *b, char *err, size_t errlen);
 	void (*rollback)(void *b);
 	/*
 	 * The savepoint around one transaction of a push. sp_rollback undoes
-	 * every write since sp_begin (versions handed out too) and leaves it
-	 * open; sp_release closes it.
+	 * every write since sp_begin (and the versions handed out since, on
+	 * stores without gaps; PostgreSQL's sequence leaves gaps) and leaves
+	 * it open; sp_release closes it.
 	 */
 	int (*sp_begin)(void *b);
 	int (*sp_release)(void *b);
@@ -174,6 +177,9 @@ struct sto_ops {
 	 * sp_rollback took (memory, SQLite: they are handed out again), or, if
 	 * it says so, leave gaps (PostgreSQL: a sequence never gives a number
 	 * back, store_pg.h): its versions are unique and increasing, not dense.
+	 * 0 on failure (no version is ever 0): a store that cannot take a
+	 * version must then fail the transaction's commit, as the PostgreSQL
+	 * store does: the engine does not check each call.
 	 */
 	uint64_t (*version_next)(void *b);
 
