@@ -294,6 +294,23 @@ dom_member_add(struct replica *r, const char *operator_name, Tongxin__Value *val
 /* --- editing ------------------------------------------------------------- */
 
 /* The tree's rules are common/validate.c's: the server checks the same. */
+/* Whether the organisation parent (a text id, or unset) is a district in the replica. */
+static bool
+dom_under_district(struct replica *r, const Tongxin__Value *parent)
+{
+	sqlite3_stmt *st;
+	bool yes = false;
+
+	if (parent->kind_case != TONGXIN__VALUE__KIND_S ||
+	    sqlite3_prepare_v2(replica_db(r), "SELECT kind = 'district' FROM org WHERE id = ?1", -1,
+	    &st, NULL) != SQLITE_OK)
+		return false;
+	sqlite3_bind_text(st, 1, parent->s, -1, SQLITE_STATIC);
+	yes = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1;
+	sqlite3_finalize(st);
+	return yes;
+}
+
 bool
 dom_org_kind_allowed(const char *parent_kind, const char *kind)
 {
@@ -792,7 +809,13 @@ dom_org_add(struct replica *r, const char *operator_name, Tongxin__Value *vals, 
 		return dom_db_err(r, e);
 	if (dom_check_values(TBL_ORG, vals, set, true, e) != 0)
 		goto refused;
-	if (strcmp(vals[c_kind].s, "street") == 0) {
+	if (strcmp(vals[c_kind].s, "district") == 0) {
+		dom_err(e, DOM_INVALID, c_kind,
+		    "there is one district per server; it is created by tongxind init --district");
+		goto refused;
+	}
+	if (strcmp(vals[c_kind].s, "street") == 0 && !dom_under_district(r, &vals[schema_col_index(td,
+	    "parent_id")])) {
 		dom_err(e, DOM_INVALID, c_kind,
 		    "there is one street per server; it is created by tongxind init");
 		goto refused;

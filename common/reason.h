@@ -137,6 +137,7 @@ enum reason_code {
 	R_RECOVERED = 95,           /* table, id, the version the device held */
 	R_RECOVERED_DECIDED = 96,   /* transfer id */
 	R_RECOVER_SHAPE = 97,       /* table, version: not a row the restore lost, or malformed */
+	R_ONE_DISTRICT = 98,        /* - */
 	R_COUNT                     /* not a code: one past the last */
 };
 

@@ -406,6 +406,7 @@ not_future(int t, const Tongxin__Value *v, const char *name, const char *today,
 static const struct {
 	const char *parent, *kind;
 } org_tree_rules[] = {
+	{ "district", "street" },
 	{ "street", "community" },
 	{ "community", "general_branch" },
 	{ "community", "branch" },
@@ -419,8 +420,8 @@ org_kind_allowed(const char *parent_kind, const char *kind)
 {
 	if (kind == NULL)
 		return false;
-	if (parent_kind == NULL)
-		return strcmp(kind, "street") == 0;
+	if (parent_kind == NULL)   /* the root, made by tongxind init */
+		return strcmp(kind, "street") == 0 || strcmp(kind, "district") == 0;
 	for (size_t i = 0; i < sizeof org_tree_rules / sizeof org_tree_rules[0]; i++)
 		if (strcmp(org_tree_rules[i].parent, parent_kind) == 0 &&
 		    strcmp(org_tree_rules[i].kind, kind) == 0)

@@ -102,6 +102,7 @@
 	X("deceased",  "死亡", AL("已故", "去世"))
 
 #define V_ORG_KIND(X) \
+	X("district",       "区委", AL("区", "区党委")) \
 	X("street",         "街道党工委", AL("街道")) \
 	X("community",      "社区党委", AL("社区", "大党委")) \
 	X("general_branch", "党总支", AL("总支", "社区党总支")) \

@@ -269,11 +269,14 @@ change_shape(const Tongxin__Change *c, struct txn_verdict *vd)
 			    reason_col(ca, td->name, td->cols[c->cols[i]].name));
 			return CH_REJECTED;
 		}
-		/* There is one street, made by tongxind init. */
+		/*
+		 * There is one root, made by tongxind init: a district is never
+		 * added, and a street only under a district (org_rules).
+		 */
 		if (c->table == TBL_ORG && c->values[i]->kind_case == TONGXIN__VALUE__KIND_S &&
 		    (int)c->cols[i] == schema_col_index(td, "kind") &&
-		    strcmp(c->values[i]->s, "street") == 0) {
-			reason_set0(&vd->why, R_ONE_STREET);
+		    strcmp(c->values[i]->s, "district") == 0) {
+			reason_set0(&vd->why, R_ONE_DISTRICT);
 			return CH_REJECTED;
 		}
 	}

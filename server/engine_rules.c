@@ -193,10 +193,17 @@ org_rules(struct eng *e, const char *id, const Tongxin__Value *v, bool is_insert
 
 	if (kind == NULL || !touched(TBL_ORG, "kind", cols, n))
 		return CH_APPLIED;
+	pkind[0] = '\0';
+	if (parent != NULL && (rc = org_kind(e, parent, pkind, sizeof pkind)) < 0)
+		return CH_ERROR;
+	/* The street is the root tongxind init made, unless a district is: then streets go under it. */
+	if (strcmp(kind, "street") == 0 && (is_insert || parent != NULL) &&
+	    strcmp(pkind, "district") != 0) {
+		reason_set0(&vd->why, R_ONE_STREET);
+		return refuse(vd);
+	}
 	if (parent != NULL) {
-		if ((rc = org_kind(e, parent, pkind, sizeof pkind)) < 0)
-			return CH_ERROR;
-		if (rc == 1 && !org_kind_allowed(pkind, kind)) {
+		if (pkind[0] != '\0' && !org_kind_allowed(pkind, kind)) {
 			reason_set(&vd->why, R_ORG_KIND_UNDER, "org.kind", kind, pkind);
 			return refuse(vd);
 		}

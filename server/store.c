@@ -43,13 +43,20 @@ store_close(struct store *s)
 }
 
 /*
- * The street, the root organisation, written through the engine's storage
+ * The root organisation (the street, or a district), written through the engine's storage
  * operations like any row, with the settings that name it, in one
  * transaction.
  */
 int
 store_init_street(struct store *s, const char *name, const char *code, char *err,
     size_t errlen)
+{
+	return store_init_root(s, "street", name, code, err, errlen);
+}
+
+int
+store_init_root(struct store *s, const char *kind, const char *name, const char *code,
+    char *err, size_t errlen)
 {
 	struct eng *e = &s->eng;
 	const struct table_def *td = &schema_tables[TBL_ORG];
@@ -64,7 +71,7 @@ store_init_street(struct store *s, const char *name, const char *code, char *err
 	}
 	value_set_text(&r.v[schema_col_index(td, "code")], code);
 	value_set_text(&r.v[schema_col_index(td, "name")], name);
-	value_set_text(&r.v[schema_col_index(td, "kind")], "street");
+	value_set_text(&r.v[schema_col_index(td, "kind")], kind);
 	value_set_int(&r.v[schema_col_index(td, "dissolved")], 0);
 	snprintf(r.scope, sizeof r.scope, "/%s/", code);
 	r.hlc = hlc_next(0);

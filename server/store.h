@@ -59,6 +59,13 @@ void store_close(struct store *s);
 /* Create the street: the root organisation. Only on a new store. */
 int store_init_street(struct store *s, const char *name, const char *code, char *err,
     size_t errlen);
+/*
+ * The same for a root of another kind: "district" (a district's server,
+ * streets added under it by its administrator) or "street". The settings
+ * keep the names street_name, street_code and street_id for either.
+ */
+int store_init_root(struct store *s, const char *kind, const char *name, const char *code,
+    char *err, size_t errlen);
 /* Settings kept in the store (street name, street code). */
 int store_setting(struct store *s, const char *key, char *buf, size_t cap);
 

@@ -51,10 +51,13 @@ static int cmd_migrate(int, char **);
 static int tongxind_lock(const char *dir, char *err, size_t errlen);
 
 static const struct command commands[] = {
-	{ "init", "init DIR --street NAME [--code CODE] [--listen HOST:PORT] [--store URI]",
+	{ "init", "init DIR --street NAME | --district NAME [--code CODE] [--listen HOST:PORT]\n"
+	  "       [--store URI]",
 	  "Create a new data directory: the database with the street as its root\n"
 	  "organisation, the street's CA, the server certificate and tongxind.conf.\n"
-	  "  --street NAME       the street's name, e.g. 和平街道 (required)\n"
+	  "  --street NAME       the street's name, e.g. 和平街道 (required, or --district)\n"
+	  "  --district NAME     a district's server instead: the district, e.g. 和平区, is\n"
+	  "                      the root and its administrator adds the streets under it\n"
 	  "  --code CODE         the street's organisation code (default JD01)\n"
 	  "  --listen HOST:PORT  address to serve on and to put in bundles\n"
 	  "                      (default " DEFAULT_LISTEN ")\n"
@@ -260,10 +263,11 @@ cmd_init(int argc, char **argv)
 	static const struct option lo[] = {
 		{ "street", required_argument, NULL, 's' }, { "code", required_argument, NULL, 'c' },
 		{ "listen", required_argument, NULL, 'l' }, { "store", required_argument, NULL, 'S' },
+		{ "district", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	struct server_conf conf;
 	char err[1024] = "", host[256], path[4096];
-	const char *dir;
+	const char *dir, *kind = "street";
 	struct store *st;
 	struct stat sb;
 	int ch, port;
@@ -273,7 +277,15 @@ cmd_init(int argc, char **argv)
 	snprintf(conf.listen, sizeof conf.listen, DEFAULT_LISTEN);
 	while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (ch) {
-		case 's': snprintf(conf.street, sizeof conf.street, "%s", optarg); break;
+		case 's':
+		case 'D':
+			if (conf.street[0] != '\0') {
+				fprintf(stderr, "tongxind init: give --street or --district, once\n");
+				return EXIT_USAGE;
+			}
+			snprintf(conf.street, sizeof conf.street, "%s", optarg);
+			kind = ch == 'D' ? "district" : "street";
+			break;
 		case 'c': snprintf(conf.code, sizeof conf.code, "%s", optarg); break;
 		case 'l': snprintf(conf.listen, sizeof conf.listen, "%s", optarg); break;
 		case 'S':
@@ -290,13 +302,14 @@ cmd_init(int argc, char **argv)
 	}
 	if (optind != argc - 1 || conf.street[0] == '\0') {
 		fprintf(stderr, "tongxind init: %s\n", optind != argc - 1 ?
-		    "expected exactly one data directory" : "--street NAME is required");
+		    "expected exactly one data directory" : "--street NAME (or --district NAME) is "
+		    "required");
 		return usage_cmd("init", 0);
 	}
 	dir = argv[optind];
 	if (!name_ok(conf.street, 200) || !name_ok(conf.code, 32)) {
-		fprintf(stderr, "tongxind init: the street name and code must be 1-200 and 1-32 bytes "
-		    "of printable text without '/'\n");
+		fprintf(stderr, "tongxind init: the %s name and code must be 1-200 and 1-32 bytes "
+		    "of printable text without '/'\n", kind);
 		return EXIT_USAGE;
 	}
 	if (split_hostport(conf.listen, host, sizeof host, &port) != 0) {
@@ -328,7 +341,7 @@ cmd_init(int argc, char **argv)
 		return 1;
 	}
 	if ((st = store_open(conf_store(&conf, dir), 1, err, sizeof err)) == NULL ||
-	    store_init_street(st, conf.street, conf.code, err, sizeof err) != 0) {
+	    store_init_root(st, kind, conf.street, conf.code, err, sizeof err) != 0) {
 		fprintf(stderr, "tongxind init: %s\n", err);
 		store_close(st);
 		return 1;
@@ -340,12 +353,12 @@ cmd_init(int argc, char **argv)
 	}
 	if (files_private(dir) != 0)
 		return 1;
-	printf("Created street %s in %s\n"
-	    "  street organisation code: %s\n"
+	printf("Created %s %s in %s\n"
+	    "  %s organisation code: %s\n"
 	    "  server address in bundles: %s\n"
 	    "Next: tongxind enroll %s --org %s --device NAME --admin --out admin.bundle\n"
-	    "      tongxind serve %s\n", conf.street, dir, conf.code, conf.listen, dir, conf.code,
-	    dir);
+	    "      tongxind serve %s\n", kind, conf.street, dir, kind, conf.code, conf.listen, dir,
+	    conf.code, dir);
 	return 0;
 }
 

@@ -268,7 +268,7 @@ expect_err 2 "tongxin org add: 缺少必填选项 --name NAME missing required o
 	org add --code SQ02 --kind community
 expect_err 2 "tongxin org add: 缺少必填选项 --code CODE missing required option" \
 	org add --name 第二社区 --kind community
-expect_invalid '组织类别 (--kind) 取值 "village" 无效 invalid value; 可选 allowed: 街道党工委 street、社区党委 community、党总支 general_branch、党支部 branch、党小组 group' \
+expect_invalid '组织类别 (--kind) 取值 "village" 无效 invalid value; 可选 allowed: 区委 district、街道党工委 street、社区党委 community、党总支 general_branch、党支部 branch、党小组 group' \
 	org add --code SQ02 --name 第二社区 --kind village
 expect_invalid '支部类型 (--branch-type) 取值 "factory" 无效 invalid value; 可选 allowed: 居民 residential、离退休 retired、网格 grid、非公企业 enterprise、社会组织 social_org、临时 temporary、网络 network、驻区单位 resident_unit' \
 	org add --code ZB03 --name 第三党支部 --kind branch --parent SQ01 --branch-type factory
@@ -320,7 +320,7 @@ expect_invalid "组织编码 (code) cannot be changed" org edit SQ01 --code SQ99
 expect_invalid "上级组织 (parent_id) cannot be changed" org edit ZB01 --parent ZB02
 expect_err 9 'tongxin org edit: 未知组织 unknown organisation code "SQ99"' org edit SQ99 --name 不存在
 expect_invalid "组织名称 (name) cannot be empty" org edit SQ01 --name ""
-expect_invalid '组织类别 (--kind) 取值 "team" 无效 invalid value; 可选 allowed: 街道党工委 street、社区党委 community、党总支 general_branch、党支部 branch、党小组 group' org edit ZB01 --kind team
+expect_invalid '组织类别 (--kind) 取值 "team" 无效 invalid value; 可选 allowed: 区委 district、街道党工委 street、社区党委 community、党总支 general_branch、党支部 branch、党小组 group' org edit ZB01 --kind team
 # The whole row as it would be: the stored start against the new end.
 expect_invalid "届期结束 2020-12-31 早于届期开始 2021-01-01" org edit SQ01 --term-end 2020-12-31
 expect_invalid "成立日期 $TOMORROW 晚于今天 (in the future)" org edit SQ01 --founded-on "$TOMORROW"

@@ -507,6 +507,24 @@ c_second_street(char row[ID_TEXT_LEN + 1], int *table, char *reason, size_t cap)
 	insert_txn(t, v, row);
 }
 
+/* A district is only ever the root tongxind init --district made: never pushed. */
+static void
+c_district(char row[ID_TEXT_LEN + 1], int *table, char *reason, size_t cap)
+{
+	Tongxin__Value v[32];
+	const int t = TBL_ORG;
+
+	h_vals_null(v, t);
+	h_set(v, t, "code", "QU99");
+	h_set(v, t, "name", "冒名区");
+	h_set(v, t, "kind", "district");
+	h_set(v, t, "parent_id", sq1);
+	h_seti(v, t, "dissolved", 0);
+	snprintf(reason, cap, "每个服务器只有一个区");
+	*table = t;
+	insert_txn(t, v, row);
+}
+
 /* A valid member and an invalid one in one transaction: nothing of it is applied. */
 static void
 c_mixed(char row[ID_TEXT_LEN + 1], int *table, char *reason, size_t cap)
@@ -702,6 +720,7 @@ main(void)
 		{ "update: a required column to NULL", c_required_to_null },
 		{ "a required text that is empty", c_empty_required },
 		{ "a second street", c_second_street },
+		{ "a district pushed", c_district },
 	};
 	struct h_acct acct;
 
