@@ -754,6 +754,8 @@ struct sjob {
 };
 
 static void fill_actor(const struct session *s, struct store_actor *a);
+static void push_run(struct job *j, struct store *st);
+static void push_fail(struct job *j, const char *why);
 
 static void
 sjob_free(struct sjob *sj)
@@ -795,6 +797,9 @@ session_submit(struct session *s, Tongxin__Envelope *env, int copy_frame,
 	sj->j.run = run;
 	sj->j.done = done;
 	sj->j.arg = sj;
+	/* A push may share a group commit with the pushes queued behind it. */
+	sj->j.batch = run == push_run;
+	sj->j.fail = push_fail;
 	s->job = sj;
 	bufferevent_disable(s->bev, EV_READ);
 	work_submit(s->srv->work, &sj->j);
@@ -1121,6 +1126,19 @@ out:
 	if (resp != NULL)
 		tongxin__push_response__free_unpacked(resp, NULL);
 	sjob_free(sj);
+}
+
+/* The group commit this push ran in failed: nothing of it is stored. */
+static void
+push_fail(struct job *j, const char *why)
+{
+	struct sjob *sj = j->arg;
+
+	if (sj->resp != NULL)
+		tongxin__push_response__free_unpacked(sj->resp, NULL);
+	sj->resp = NULL;
+	sj->rc = -1;
+	snprintf(sj->err, sizeof sj->err, "%s", why);
 }
 
 static void

@@ -3,7 +3,10 @@
  *
  * Two queues under one mutex: jobs to run (the thread waits on a condition
  * variable) and jobs run (the loop is woken through a pipe whose read end
- * is an event of its loop, once for all the jobs run before it takes them). The thread writes the devices' bookkeeping
+ * is an event of its loop, once for all the jobs run before it takes them).
+ * Jobs marked batchable (pushes) that are queued together run as one group
+ * commit once the store gives the thread its begin and end (work_set_batch):
+ * one write transaction and one fsync for the group, each answer after it. The thread writes the devices' bookkeeping
  * when it has been idle for FLUSH_IDLE_MS, so a quiet server still records
  * who synced, and a busy one writes it with each push.
  */
@@ -22,6 +25,7 @@
 #include "store.h"
 
 #define FLUSH_IDLE_MS 1000
+#define WORK_BATCH_MAX 64   /* jobs in one group commit: bounds the first one's wait */
 
 TAILQ_HEAD(job_list, job);
 
@@ -42,6 +46,8 @@ struct work {
 	int wake[2];                   /* pipe: the thread writes, the loop reads */
 	int wake_sent;                 /* a wake-up is in the pipe and ran not yet taken (under mu) */
 	struct event *ev_wake;
+	int (*batch_begin)(struct store *, char *, size_t);
+	int (*batch_end)(struct store *, char *, size_t);
 };
 
 static double
@@ -63,11 +69,67 @@ wake_loop(struct work *w)
 		;
 }
 
+/*
+ * Under the lock: when j may share a group commit, move the batchable jobs
+ * queued right behind it into group (order kept, at most WORK_BATCH_MAX in
+ * all). The number of jobs in group.
+ */
+static int
+take_group(struct work *w, struct job *j, struct job_list *group)
+{
+	struct job *k;
+	int n = 1;
+
+	while (j->batch && w->batch_begin != NULL && n < WORK_BATCH_MAX &&
+	    (k = TAILQ_FIRST(&w->todo)) != NULL && k->batch) {
+		TAILQ_REMOVE(&w->todo, k, entry);
+		TAILQ_INSERT_TAIL(group, k, entry);
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Run the n jobs of group: two or more in one write transaction of the
+ * store (batch_begin, each job a savepoint of it, batch_end: one fsync),
+ * and when that commit fails every job is told so (fail) - nothing of the
+ * group is stored, and no job's answer says otherwise. One job, or a group
+ * whose transaction cannot begin, runs alone as before.
+ */
+static void
+run_group(struct work *w, struct job_list *group, int n)
+{
+	struct job *k;
+	char err[256] = "";
+
+	if (n > 1 && w->batch_begin(w->store, err, sizeof err) == 0) {
+		TAILQ_FOREACH(k, group, entry) {
+			k->started_at = mono();
+			k->run(k, w->store);
+		}
+		if (w->batch_end(w->store, err, sizeof err) != 0) {
+			log_warnx("group commit of %d jobs failed, none of them is stored: %s", n, err);
+			TAILQ_FOREACH(k, group, entry)
+				k->fail(k, err);
+		}
+		TAILQ_FOREACH(k, group, entry)
+			k->finished_at = mono();   /* committed: each answer follows the commit */
+		return;
+	}
+	TAILQ_FOREACH(k, group, entry) {
+		k->started_at = mono();
+		k->run(k, w->store);
+		k->finished_at = mono();
+	}
+}
+
 static void *
 work_main(void *arg)
 {
 	struct work *w = arg;
 	struct timespec until;
+	struct job_list group;
+	int n;
 
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
@@ -102,12 +164,13 @@ work_main(void *arg)
 			continue;
 		}
 		TAILQ_REMOVE(&w->todo, j, entry);
+		TAILQ_INIT(&group);
+		TAILQ_INSERT_TAIL(&group, j, entry);
+		n = take_group(w, j, &group);
 		pthread_mutex_unlock(&w->mu);
-		j->started_at = mono();
-		j->run(j, w->store);
-		j->finished_at = mono();
+		run_group(w, &group, n);
 		pthread_mutex_lock(&w->mu);
-		TAILQ_INSERT_TAIL(&w->ran, j, entry);
+		TAILQ_CONCAT(&w->ran, &group, entry);
 		/* One wake-up for all the jobs run before the loop takes them. */
 		if (!w->wake_sent) {
 			w->wake_sent = 1;
@@ -195,6 +258,16 @@ fail:
 	pthread_mutex_destroy(&w->mu);
 	free(w);
 	return NULL;
+}
+
+void
+work_set_batch(struct work *w, int (*begin)(struct store *, char *, size_t),
+    int (*end)(struct store *, char *, size_t))
+{
+	pthread_mutex_lock(&w->mu);
+	w->batch_begin = begin;
+	w->batch_end = end;
+	pthread_mutex_unlock(&w->mu);
 }
 
 struct store *

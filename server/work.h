@@ -32,6 +32,13 @@ struct job {
 	/* On the loop's thread, after run: use the outcome, then free the job. */
 	void (*done)(struct job *j);
 	void *arg;                 /* the caller's (a session) */
+	/*
+	 * May run in a group commit with the jobs queued behind it (a push):
+	 * if the group's commit fails, fail is called (on the store thread)
+	 * to turn the outcome into that failure before done.
+	 */
+	int batch;
+	void (*fail)(struct job *j, const char *why);
 	double queued_at;          /* monotonic seconds: when submitted, started, finished */
 	double started_at;
 	double finished_at;
@@ -47,6 +54,13 @@ struct work;
  */
 struct work *work_start(struct event_base *base, const char *dir,
     void (*prepare)(struct store *st, void *arg), void *arg, char *err, size_t errlen);
+/*
+ * Group commit: begin opens one write transaction for the batchable jobs
+ * queued together (at most WORK_BATCH_MAX), end commits it; each job's
+ * done runs after end, so every answer follows a durable commit.
+ */
+void work_set_batch(struct work *w, int (*begin)(struct store *, char *, size_t),
+    int (*end)(struct store *, char *, size_t));
 /* The store the thread owns: only for calls that are safe from any thread (see store.h). */
 struct store *work_store(struct work *w);
 /* Hand a job to the store thread. Never blocks. */
