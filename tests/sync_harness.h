@@ -526,6 +526,37 @@ srv_init(struct h_server *s, const char *tag)
 	H_CHECK(rc == 0, "tongxind init exited %d: %s", rc, h_slurp_tail(out, 2000));
 }
 
+/*
+ * A second server for the same street: a copy (cp -a) of from's data
+ * directory (CA, keys, tongxind.conf) in TMP/<tag>, on a port of its own.
+ * With a PostgreSQL store both serve the one database (issue 13: several
+ * stateless tongxind on one PostgreSQL); with SQLite the copy is a separate
+ * street. Copy before from is started (no process's files in flight).
+ */
+static __attribute__((unused)) void
+srv_clone(struct h_server *s, const struct h_server *from, const char *tag)
+{
+	char out[4200];
+	int rc;
+
+	memset(s, 0, sizeof *s);
+	H_CHECK(H.nservers < H_MAX_SERVERS, "too many servers");
+	H.servers[H.nservers++] = s;
+	snprintf(s->tag, sizeof s->tag, "%s", tag);
+	h_path(s->dir, sizeof s->dir, tag);
+	snprintf(s->log, sizeof s->log, "%s.log", s->dir);
+	snprintf(s->store, sizeof s->store, "%s", from->store);
+	s->port = h_free_port();
+	snprintf(s->addr, sizeof s->addr, "127.0.0.1:%d", s->port);
+	snprintf(out, sizeof out, "%s.clone.out", s->dir);
+	{
+		const char *argv[] = { "/bin/cp", "-a", from->dir, s->dir, NULL };
+		rc = h_run(argv, out, NULL);
+	}
+	H_CHECK(rc == 0, "cp -a %s %s exited %d: %s", from->dir, s->dir, rc,
+	    h_slurp_tail(out, 2000));
+}
+
 /* tongxind enroll: a bundle for a device of organisation org. */
 static __attribute__((unused)) void
 srv_enroll(struct h_server *s, const char *org, const char *device, int admin, const char *out)
