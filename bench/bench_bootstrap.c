@@ -53,10 +53,7 @@
 #include "store.h"
 #include "sync.h"
 
-#define PUSH_TXNS 256
-#define PUSH_BYTES (4u * 1024u * 1024u)
-#define TXN_ROWS 1000
-#define PAGE_ROWS 5000          /* plain's transactions: the store's PULL_MAX_ROWS */
+#define PAGE_ROWS BX_PAGE_ROWS
 #define CLIENT_PAGE_ROWS 1000   /* what sync_pull asks for (client/sync_pull.c PULL_PAGE_ROWS) */
 #define PER_MEETING 1000
 #define MAX_REPEATS 9
@@ -64,154 +61,6 @@
 static struct store_actor actor;   /* the office that pushed every row */
 static struct store_actor reader;  /* a new device of the street: pulls all of them */
 static uint64_t next_seq = 1, hlc;
-
-/* Apply one batch of transactions and free them. */
-static void
-push_batch(struct store *s, Tongxin__Txn **batch, size_t nb, int t)
-{
-	Tongxin__PushRequest req = TONGXIN__PUSH_REQUEST__INIT;
-	Tongxin__PushResponse *resp = NULL;
-	char err[1024] = "";
-
-	req.txns = batch;
-	req.n_txns = nb;
-	if (store_push(s, &actor, &req, &resp, err, sizeof err) != 0)
-		bx_die("store_push: %s", err);
-	for (size_t j = 0; j < resp->n_results; j++)
-		if (resp->results[j]->status != TONGXIN__TXN_RESULT__STATUS__APPLIED)
-			bx_die("populating %s: transaction rejected: %s", schema_tables[t].name,
-			    resp->results[j]->reason);
-	tongxin__push_response__free_unpacked(resp, NULL);
-	for (size_t j = 0; j < nb; j++)
-		bx_txn_free(batch[j]);
-}
-
-/* Push rows of rs in transactions of TXN_ROWS, batches like sync's. */
-static void
-push_rows(struct store *s, const struct bx_rows *rs)
-{
-	Tongxin__Txn *batch[PUSH_TXNS];
-	size_t nb = 0, bytes = 0;
-
-	for (size_t i = 0; i < rs->n; i += TXN_ROWS) {
-		Tongxin__Txn *tx;
-		size_t len;
-		hlc = hlc_next(hlc);
-		tx = bx_txn_make(rs, i, i + TXN_ROWS < rs->n ? TXN_ROWS : rs->n - i, next_seq++, hlc);
-		len = tongxin__txn__get_packed_size(tx);
-		if (nb > 0 && (nb == PUSH_TXNS || bytes + len > PUSH_BYTES)) {
-			push_batch(s, batch, nb, rs->t);
-			nb = bytes = 0;
-		}
-		batch[nb++] = tx;
-		bytes += len;
-	}
-	if (nb > 0)
-		push_batch(s, batch, nb, rs->t);
-}
-
-static struct store *
-open_store(const struct bx_street *st)
-{
-	char err[1024] = "";
-	struct store *s = store_open(st->dir, 0, err, sizeof err);
-
-	if (s == NULL)
-		bx_die("store_open: %s", err);
-	return s;
-}
-
-static int64_t
-count(struct replica *r, const char *table)
-{
-	char sql[128];
-	sqlite3_stmt *st;
-	int64_t n = -1;
-
-	snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
-	if (sqlite3_prepare_v2(replica_db(r), sql, -1, &st, NULL) != SQLITE_OK)
-		bx_die("%s", sqlite3_errmsg(replica_db(r)));
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
-}
-
-/* A fresh replica pulls everything over TLS; returns seconds and the rows pulled. */
-static double
-bootstrap(struct bx_street *st, const char *path, const char *bundle, uint64_t *rows,
-    const int64_t expect[TBL_COUNT])
-{
-	struct replica *r = bx_replica_new(path, bundle);
-	struct sync_opts o;
-	struct sync_report rep;
-	enum sync_fail f;
-	char err[1024] = "";
-	double t0, t1;
-
-	memset(&o, 0, sizeof o);
-	o.server = st->listen;
-	o.operator_name = "bench";
-	o.timeout_ms = 120000;
-	bx_server_start(st);
-	bx_settle();
-	t0 = bx_now();
-	if (sync_run(r, &o, &rep, &f, err, sizeof err) != 0)
-		bx_die("sync_run: %s", err);
-	t1 = bx_now();
-	bx_server_stop(st);
-	for (int t = 0; t < TBL_COUNT; t++)
-		if (expect[t] >= 0 && count(r, schema_tables[t].name) != expect[t])
-			bx_die("the new replica holds %lld %s rows, expected %lld",
-			    (long long)count(r, schema_tables[t].name), schema_tables[t].name,
-			    (long long)expect[t]);
-	*rows = rep.pulled_rows;
-	replica_close(r);
-	return t1 - t0;
-}
-
-/*
- * Plain INSERTs of the row sets into a fresh replica, PAGE_ROWS per
- * transaction; the time after each set goes to marks[i].
- */
-static void
-plain(const char *path, const char *bundle, struct bx_rows *const *sets, int nsets,
-    double *marks)
-{
-	struct replica *r = bx_replica_new(path, bundle);
-	sqlite3 *db = replica_db(r);
-	uint64_t version = 0;
-	size_t in_txn = 0;
-	double t0;
-
-	bx_settle();
-	t0 = bx_now();
-
-	for (int i = 0; i < nsets; i++) {
-		sqlite3_stmt *st = bx_plain_prepare(db, sets[i]->t, 0);
-		for (size_t j = 0; j < sets[i]->n; j++) {
-			if (in_txn == 0)
-				bx_exec(db, "BEGIN IMMEDIATE");
-			bx_plain_bind(st, sets[i]->t, sets[i]->ids[j], bx_row(sets[i], j), ++version, NULL);
-			bx_step(db, st);
-			if (++in_txn == PAGE_ROWS) {
-				bx_exec(db, "COMMIT");
-				in_txn = 0;
-			}
-		}
-		sqlite3_finalize(st);
-		if (in_txn > 0 && (i + 1 == nsets || marks[i] >= 0)) {
-			bx_exec(db, "COMMIT");
-			in_txn = 0;
-		}
-		if (marks[i] >= 0)
-			marks[i] = bx_now() - t0;
-	}
-	if (in_txn > 0)
-		bx_exec(db, "COMMIT");
-	marks[nsets - 1] = bx_now() - t0;
-	replica_close(r);
-}
 
 /*
  * The median of n bootstraps, each into a fresh replica at path, rounds
@@ -241,13 +90,13 @@ bootstrap_median(struct bx_street *st, const char *path, const char *bundle, uin
 		snprintf(b, sizeof b, "%s.%d", bundle, serial);
 		bx_enroll(st, dev, b);
 		if (k % 2 == 1) {
-			plain(pp, b, sets, nsets, pm);
+			bx_plain(pp, b, sets, nsets, pm);
 			bx_replica_rm(pp);
 		}
-		t[k] = bootstrap(st, path, b, rows, expect);
+		t[k] = bx_bootstrap(st, path, b, rows, expect);
 		bx_replica_rm(path);
 		if (k % 2 == 0) {
-			plain(pp, b, sets, nsets, pm);
+			bx_plain(pp, b, sets, nsets, pm);
 			bx_replica_rm(pp);
 		}
 		tp[k] = pm[mark];
@@ -278,7 +127,7 @@ cpu_now(void)
 static void
 breakdown(struct bx_street *st, const char *path, const char *bundle, double total_tls)
 {
-	struct store *s = open_store(st);
+	struct store *s = bx_store_open(st);
 	struct replica *r = bx_replica_new(path, bundle);
 	Tongxin__PullRequest req = TONGXIN__PULL_REQUEST__INIT;
 	struct pull_page pg;
@@ -384,7 +233,7 @@ echo_pull(struct bx_street *st, uint64_t from, size_t nmembers, int repeats)
 	char err[1024] = "", buf[32];
 
 	for (int k = 0; k < repeats; k++) {
-		struct store *s = open_store(st);
+		struct store *s = bx_store_open(st);
 		Tongxin__PullRequest req = TONGXIN__PULL_REQUEST__INIT;
 		uint64_t cursors[TBL_COUNT];
 		struct pull_page pg;
@@ -521,13 +370,13 @@ main(int argc, char **argv)
 	    "    %.1f on %d CPUs at start\n", PAGE_ROWS, repeats, bx_fs_name(base), load, ncpu);
 
 	/* Stage 1: the organisation and the members. */
-	s = open_store(&st);
+	s = bx_store_open(&st);
 	t = bx_now();
-	push_rows(s, &comm);
-	push_rows(s, &org);
+	bx_push_rows(s, &actor, &comm, &next_seq, &hlc);
+	bx_push_rows(s, &actor, &org, &next_seq, &hlc);
 	if (echo_only) {
 		store_close(s);
-		s = open_store(&st);   /* the version counter as the database holds it */
+		s = bx_store_open(&st);   /* the version counter as the database holds it */
 		{
 			Tongxin__PullRequest q = TONGXIN__PULL_REQUEST__INIT;
 			Tongxin__PullResponse *resp = NULL;
@@ -538,13 +387,13 @@ main(int argc, char **argv)
 				if (resp->cursors[k] > from)
 					from = resp->cursors[k];
 			tongxin__pull_response__free_unpacked(resp, NULL);
-			push_rows(s, &members);
+			bx_push_rows(s, &actor, &members, &next_seq, &hlc);
 			store_close(s);
 			echo_pull(&st, from, nmembers, repeats);
 		}
 		return 0;
 	}
-	push_rows(s, &members);
+	bx_push_rows(s, &actor, &members, &next_seq, &hlc);
 	t_pop1 = bx_now() - t;
 	store_close(s);
 	for (int k = 0; k < TBL_COUNT; k++)
@@ -553,9 +402,9 @@ main(int argc, char **argv)
 	expect[TBL_MEMBER] = (int64_t)nmembers;
 	snprintf(p, sizeof p, "%s/boot1.db", base);
 	if (breakdown_only) {
-		s = open_store(&st);
-		push_rows(s, &meetings);
-		push_rows(s, &att);
+		s = bx_store_open(&st);
+		bx_push_rows(s, &actor, &meetings, &next_seq, &hlc);
+		bx_push_rows(s, &actor, &att, &next_seq, &hlc);
 		store_close(s);
 		snprintf(p, sizeof p, "%s/breakdown.db", base);
 		breakdown(&st, p, b2, 0);
@@ -565,10 +414,10 @@ main(int argc, char **argv)
 	t_boot1 = bootstrap_median(&st, p, b2, &pulled1, expect, repeats, sets, 3, 2, &marks[1]);
 
 	/* Stage 2: add the meetings and the attendance. */
-	s = open_store(&st);
+	s = bx_store_open(&st);
 	t = bx_now();
-	push_rows(s, &meetings);
-	push_rows(s, &att);
+	bx_push_rows(s, &actor, &meetings, &next_seq, &hlc);
+	bx_push_rows(s, &actor, &att, &next_seq, &hlc);
 	t_pop2 = bx_now() - t;
 	store_close(s);
 	expect[TBL_MEETING] = (int64_t)nmeet;

@@ -305,6 +305,13 @@ free_port(void)
 void
 bx_street_init(struct bx_street *st, const char *base)
 {
+	bx_root_init(st, base, "--street", "基准街道", "JD01");
+}
+
+void
+bx_root_init(struct bx_street *st, const char *base, const char *flag, const char *name,
+    const char *code_in)
+{
 	char err[1024] = "", code[64];
 	struct store *s;
 
@@ -314,8 +321,8 @@ bx_street_init(struct bx_street *st, const char *base)
 	snprintf(st->log, sizeof st->log, "%s/server.log", base);
 	snprintf(st->listen, sizeof st->listen, "127.0.0.1:%d", free_port());
 	{
-		char *argv[] = { (char *)bx_tongxind(), "init", st->dir, "--street", "基准街道",
-		    "--code", "JD01", "--listen", st->listen, NULL };
+		char *argv[] = { (char *)bx_tongxind(), "init", st->dir, (char *)flag, (char *)name,
+		    "--code", (char *)code_in, "--listen", st->listen, NULL };
 		if (bx_run(argv, st->log) != 0) {
 			log_tail(st->log);
 			bx_die("%s init failed", bx_tongxind());
@@ -513,14 +520,20 @@ gen_value(int t, const struct col_def *cd, uint64_t k, const struct bx_refs *ref
 	civil(birth, &by, &bm, &bd);
 	switch (t) {
 	case TBL_ORG: {
-		/* A branch under a community, a community under the street: the tree rule. */
+		/*
+		 * A branch under a community, a community under the street, a
+		 * street under a district: the tree rule.
+		 */
 		int community = refs->org_kind != NULL && strcmp(refs->org_kind, "community") == 0;
-		if (IS("code")) return TEXT("%s%03llu", community ? "C" : "B", (unsigned long long)k);
+		int street = refs->org_kind != NULL && strcmp(refs->org_kind, "street") == 0;
+		if (IS("code"))
+			return TEXT("%s%03llu", street ? "S" : community ? "C" : "B", (unsigned long long)k);
 		if (IS("name"))
-			return community ? TEXT("幸福里第%llu社区党委", (unsigned long long)k + 1) :
+			return street ? TEXT("第%llu街道党工委", (unsigned long long)k + 1) :
+			    community ? TEXT("幸福里第%llu社区党委", (unsigned long long)k + 1) :
 			    TEXT("幸福里社区第%llu党支部", (unsigned long long)k + 1);
-		if (IS("kind")) return TEXT("%s", community ? "community" : "branch");
-		if (IS("branch_type")) return community ? 0 : TEXT("residential");
+		if (IS("kind")) return TEXT("%s", street ? "street" : community ? "community" : "branch");
+		if (IS("branch_type")) return community || street ? 0 : TEXT("residential");
 		if (IS("parent_id")) return TEXT("%s", refs->org_id);
 		if (IS("secretary")) { person_name(k + 11, buf, cap); return 1; }
 		if (IS("founded_on")) return TEXT("2015-07-01");
@@ -1177,4 +1190,151 @@ bx_goal(const char *what, int meets, const char *figure_fmt, ...)
 			fclose(f);
 		}
 	}
+}
+
+/* --- populating a store, and a fresh replica's bootstrap ------------------- */
+
+/* Apply one batch of transactions as who and free them. */
+static void
+push_batch(struct store *s, const struct store_actor *who, Tongxin__Txn **batch, size_t nb,
+    int t)
+{
+	Tongxin__PushRequest req = TONGXIN__PUSH_REQUEST__INIT;
+	Tongxin__PushResponse *resp = NULL;
+	char err[1024] = "";
+
+	req.txns = batch;
+	req.n_txns = nb;
+	if (store_push(s, who, &req, &resp, err, sizeof err) != 0)
+		bx_die("store_push: %s", err);
+	for (size_t j = 0; j < resp->n_results; j++)
+		if (resp->results[j]->status != TONGXIN__TXN_RESULT__STATUS__APPLIED)
+			bx_die("populating %s: transaction rejected: %s", schema_tables[t].name,
+			    resp->results[j]->reason);
+	tongxin__push_response__free_unpacked(resp, NULL);
+	for (size_t j = 0; j < nb; j++)
+		bx_txn_free(batch[j]);
+}
+
+void
+bx_push_rows(struct store *s, const struct store_actor *who, const struct bx_rows *rs,
+    uint64_t *seq, uint64_t *hlc)
+{
+	Tongxin__Txn *batch[BX_PUSH_TXNS];
+	size_t nb = 0, bytes = 0;
+
+	for (size_t i = 0; i < rs->n; i += BX_TXN_ROWS) {
+		Tongxin__Txn *tx;
+		size_t len;
+		*hlc = hlc_next(*hlc);
+		tx = bx_txn_make(rs, i, i + BX_TXN_ROWS < rs->n ? BX_TXN_ROWS : rs->n - i, (*seq)++,
+		    *hlc);
+		len = tongxin__txn__get_packed_size(tx);
+		if (nb > 0 && (nb == BX_PUSH_TXNS || bytes + len > BX_PUSH_BYTES)) {
+			push_batch(s, who, batch, nb, rs->t);
+			nb = bytes = 0;
+		}
+		batch[nb++] = tx;
+		bytes += len;
+	}
+	if (nb > 0)
+		push_batch(s, who, batch, nb, rs->t);
+}
+
+struct store *
+bx_store_open(const struct bx_street *st)
+{
+	char err[1024] = "";
+	struct store *s = store_open(st->dir, 0, err, sizeof err);
+
+	if (s == NULL)
+		bx_die("store_open: %s", err);
+	return s;
+}
+
+int64_t
+bx_count(struct replica *r, const char *table)
+{
+	char sql[128];
+	sqlite3_stmt *st;
+	int64_t n = -1;
+
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
+	if (sqlite3_prepare_v2(replica_db(r), sql, -1, &st, NULL) != SQLITE_OK)
+		bx_die("%s", sqlite3_errmsg(replica_db(r)));
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+double
+bx_bootstrap(struct bx_street *st, const char *path, const char *bundle, uint64_t *rows,
+    const int64_t expect[TBL_COUNT])
+{
+	struct replica *r = bx_replica_new(path, bundle);
+	struct sync_opts o;
+	struct sync_report rep;
+	enum sync_fail f;
+	char err[1024] = "";
+	double t0, t1;
+
+	memset(&o, 0, sizeof o);
+	o.server = st->listen;
+	o.operator_name = "bench";
+	o.timeout_ms = 120000;
+	bx_server_start(st);
+	bx_settle();
+	t0 = bx_now();
+	if (sync_run(r, &o, &rep, &f, err, sizeof err) != 0)
+		bx_die("sync_run: %s", err);
+	t1 = bx_now();
+	bx_server_stop(st);
+	for (int t = 0; t < TBL_COUNT; t++)
+		if (expect[t] >= 0 && bx_count(r, schema_tables[t].name) != expect[t])
+			bx_die("the new replica holds %lld %s rows, expected %lld",
+			    (long long)bx_count(r, schema_tables[t].name), schema_tables[t].name,
+			    (long long)expect[t]);
+	*rows = rep.pulled_rows;
+	replica_close(r);
+	return t1 - t0;
+}
+
+void
+bx_plain(const char *path, const char *bundle, struct bx_rows *const *sets, int nsets,
+    double *marks)
+{
+	struct replica *r = bx_replica_new(path, bundle);
+	sqlite3 *db = replica_db(r);
+	uint64_t version = 0;
+	size_t in_txn = 0;
+	double t0;
+
+	bx_settle();
+	t0 = bx_now();
+
+	for (int i = 0; i < nsets; i++) {
+		sqlite3_stmt *st = bx_plain_prepare(db, sets[i]->t, 0);
+		for (size_t j = 0; j < sets[i]->n; j++) {
+			if (in_txn == 0)
+				bx_exec(db, "BEGIN IMMEDIATE");
+			bx_plain_bind(st, sets[i]->t, sets[i]->ids[j], bx_row(sets[i], j), ++version, NULL);
+			bx_step(db, st);
+			if (++in_txn == BX_PAGE_ROWS) {
+				bx_exec(db, "COMMIT");
+				in_txn = 0;
+			}
+		}
+		sqlite3_finalize(st);
+		if (in_txn > 0 && (i + 1 == nsets || marks[i] >= 0)) {
+			bx_exec(db, "COMMIT");
+			in_txn = 0;
+		}
+		if (marks[i] >= 0)
+			marks[i] = bx_now() - t0;
+	}
+	if (in_txn > 0)
+		bx_exec(db, "COMMIT");
+	marks[nsets - 1] = bx_now() - t0;
+	replica_close(r);
 }

@@ -78,6 +78,12 @@ struct bx_street {
 /* "tongxind init" a street in base/srv listening on a free loopback port. */
 void bx_street_init(struct bx_street *st, const char *base);
 /*
+ * The same with the root's flag ("--street" or "--district"), name and
+ * code: street_id and scope are the root's.
+ */
+void bx_root_init(struct bx_street *st, const char *base, const char *flag, const char *name,
+    const char *code);
+/*
  * Append settings ("key = value" lines) to the street's tongxind.conf, read
  * by the next "tongxind serve". Benchmarks open connections far faster than
  * any office does, so they raise the per-address limits this way.
@@ -145,7 +151,8 @@ void bx_replica_rm(const char *path);
 /* What generated rows refer to. */
 struct bx_refs {
 	const char *org_id;                       /* org of members and meetings */
-	const char *org_kind;                     /* organisations made: NULL a branch, or "community" */
+	const char *org_kind;                     /* organisations made: NULL a branch, "community",
+	                                             or "street" (under a district) */
 	const char (*members)[ID_TEXT_LEN + 1];   /* attendance: who */
 	size_t nmembers;
 	const char (*meetings)[ID_TEXT_LEN + 1];  /* attendance: which meeting */
@@ -213,6 +220,44 @@ void bx_exec(sqlite3 *db, const char *sql);
 Tongxin__Txn *bx_txn_make(const struct bx_rows *rs, size_t first, size_t n, uint64_t seq,
     uint64_t hlc);
 void bx_txn_free(Tongxin__Txn *tx);
+
+/* --- populating a store, and a fresh replica's bootstrap ----------------------- */
+
+#define BX_TXN_ROWS 1000                   /* rows in one local transaction, as an import makes */
+#define BX_PUSH_TXNS 256                   /* transactions in one push, as sync sends */
+#define BX_PUSH_BYTES (4u * 1024u * 1024u)
+#define BX_PAGE_ROWS 5000                  /* the baseline's transactions: a pull page's rows */
+
+struct store;
+struct store_actor;
+
+/* The stopped server's store, opened in this process (its only writer), or die. */
+struct store *bx_store_open(const struct bx_street *st);
+/*
+ * Push rs through store_push as who, in transactions of BX_TXN_ROWS (their
+ * sequences from *seq, clocks from *hlc), batches like sync's; dies unless
+ * every transaction is applied.
+ */
+void bx_push_rows(struct store *s, const struct store_actor *who, const struct bx_rows *rs,
+    uint64_t *seq, uint64_t *hlc);
+/* Rows of a table in a replica, or die. */
+int64_t bx_count(struct replica *r, const char *table);
+/*
+ * A fresh replica at path (joined from bundle) pulls its whole scope with
+ * sync_run from st, started for it and stopped after: the seconds, and the
+ * rows pulled into *rows; dies unless each table t with expect[t] >= 0
+ * holds that many rows.
+ */
+double bx_bootstrap(struct bx_street *st, const char *path, const char *bundle, uint64_t *rows,
+    const int64_t expect[TBL_COUNT]);
+/*
+ * The baseline: plain INSERTs of the row sets into a fresh replica (joined
+ * from bundle), BX_PAGE_ROWS per transaction; the time after sets[i] goes
+ * to marks[i] when marks[i] >= 0 (a transaction ends there), and the
+ * whole time to marks[nsets - 1].
+ */
+void bx_plain(const char *path, const char *bundle, struct bx_rows *const *sets, int nsets,
+    double *marks);
 
 /* --- child processes and memory ------------------------------------------- */
 
