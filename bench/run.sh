@@ -18,6 +18,8 @@
 #   scale (N vs 10N)     10,000 vs 100,000         100,000 vs 1,000,000
 #   desk                 100,000 members           100,000 members
 #   concurrent syncs     1,000 devices, 3 rounds   1,000 devices, 5 rounds
+#   pushes on PostgreSQL 40 devices x 100, 3 runs  40 devices x 200, 5 runs
+#                        (fsync on, then off; skipped without PostgreSQL)
 # Goals stated for the full size are scaled (bootstrap, sync) or projected
 # (sessions) at the quick size, and each benchmark says so on its goal line.
 #
@@ -69,12 +71,14 @@ if [ $full -eq 1 ]; then
 	boot_args=(100000 1000000); sync_args=(100000); sessions_args=(10000)
 	list_args=(1000000); scale_args=(100000)
 	concurrent_args=(1000 5)
+	pg_push_args=(40 200 5)
 else
 	size="quick size; --full for the sizes issue 11 names"
 	capture_args=(100000 10000 3); apply_args=(100000 10000 3)
 	boot_args=(10000 100000); sync_args=(10000); sessions_args=(2000)
 	list_args=(100000); scale_args=(10000)
 	concurrent_args=(1000 3)
+	pg_push_args=(40 100 3)
 fi
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
@@ -102,6 +106,41 @@ step bench_list "$bin/bench_list" "${list_args[@]}"
 step bench_scale "$bin/bench_scale" "${scale_args[@]}"
 step bench_concurrent "$bin/bench_concurrent" "${concurrent_args[@]}"
 step desk.sh bash "$(dirname "$0")/desk.sh" "$build"
+
+# bench_pg_push (issue 13): a private PostgreSQL cluster, started here as
+# tests/pg.sh starts a test's (initdb in a temporary folder, a private port,
+# stopped at the end), measured twice: with fsync on (commits flushed, as
+# SQLite's FULL sync is) and with fsync off (pg.sh's test setting). Skipped,
+# and said so, when the PostgreSQL server programs or libpq are missing.
+pg_push() {
+	local tmp rc=0
+	if [ ! -x "$bin/bench_pg_push" ]; then
+		echo "bench_pg_push: skipped: this build has no libpq (scripts/deps.sh installs libpq-dev)"
+		return 0
+	fi
+	tmp=$(mktemp -d "${BENCH_TMPDIR:-${TMPDIR:-/tmp}}/tongxin-bench-pg.XXXXXX") || return 1
+	(
+		. "$(dirname "$0")/../tests/pg.sh"
+		pg_up "$tmp/pg" >/dev/null || exit 1
+		restart() {   # restart FSYNC: the same cluster with fsync on or off
+			_pg_as "$PG_BINDIR/pg_ctl" -D "$TX_PG_DIR/data" -l "$TX_PG_DIR/server.log" -w -t 60 \
+				-o "-p $TX_PG_PORT -k $TX_PG_DIR/sock -c listen_addresses=127.0.0.1 -c fsync=$1" \
+				restart >/dev/null
+		}
+		restart on || exit 1
+		"$bin/bench_pg_push" "$TX_PG_URI" "${pg_push_args[@]}" || exit 1
+		echo
+		restart off || exit 1
+		"$bin/bench_pg_push" "$TX_PG_URI" "${pg_push_args[@]}" || exit 1
+	) || rc=$?
+	rm -rf "$tmp"
+	if [ "$rc" -eq 77 ]; then
+		echo "bench_pg_push: skipped: the PostgreSQL server programs are missing (scripts/deps.sh installs postgresql)"
+		return 0
+	fi
+	return "$rc"
+}
+step bench_pg_push pg_push
 
 echo "Summary: issue 11's goals ($size; load average now $(load))"
 awk -F'\t' '
