@@ -18,6 +18,7 @@
 #   scale (N vs 10N)     10,000 vs 100,000         100,000 vs 1,000,000
 #   desk                 100,000 members           100,000 members
 #   concurrent syncs     1,000 devices, 3 rounds   1,000 devices, 5 rounds
+#   district bootstrap   15,000 members, 12 st.    150,000 members, 12 streets
 #   pushes on PostgreSQL 40 devices x 100, 3 runs  40 devices x 200, 5 runs
 #                        (fsync on, then off; skipped without PostgreSQL)
 # Goals stated for the full size are scaled (bootstrap, sync) or projected
@@ -52,7 +53,7 @@ for arg in "$@"; do
 done
 
 bin=$build/bench
-benches="bench_capture bench_apply bench_bootstrap bench_noop bench_sync bench_sessions bench_list bench_scale bench_concurrent"
+benches="bench_capture bench_apply bench_bootstrap bench_noop bench_sync bench_sessions bench_list bench_scale bench_concurrent bench_district"
 for b in $benches; do
 	if [ ! -x "$bin/$b" ]; then
 		echo "run.sh: $bin/$b is missing; build first (make build)" >&2
@@ -72,6 +73,7 @@ if [ $full -eq 1 ]; then
 	list_args=(1000000); scale_args=(100000)
 	concurrent_args=(1000 5)
 	pg_push_args=(40 200 5)
+	district_args=(150000 12 3)
 else
 	size="quick size; --full for the sizes issue 11 names"
 	capture_args=(100000 10000 3); apply_args=(100000 10000 3)
@@ -79,6 +81,7 @@ else
 	list_args=(100000); scale_args=(10000)
 	concurrent_args=(1000 3)
 	pg_push_args=(40 100 3)
+	district_args=(15000 12 3)
 fi
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
@@ -105,6 +108,7 @@ step bench_sessions "$bin/bench_sessions" "${sessions_args[@]}"
 step bench_list "$bin/bench_list" "${list_args[@]}"
 step bench_scale "$bin/bench_scale" "${scale_args[@]}"
 step bench_concurrent "$bin/bench_concurrent" "${concurrent_args[@]}"
+step bench_district "$bin/bench_district" "${district_args[@]}"
 step desk.sh bash "$(dirname "$0")/desk.sh" "$build"
 
 # bench_pg_push (issue 13): a private PostgreSQL cluster, started here as
