@@ -4,9 +4,11 @@
 #include "pg_util.h"
 
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 
@@ -187,22 +189,61 @@ pg_connect(const char *uri, const char *settings, char *err, size_t errlen)
 	return c;
 }
 
-int
-pg_revive(PGconn *c)
+/*
+ * Until when (ms, mono_ms) a failed reconnect keeps the others from trying:
+ * while the database is down, every operation of every thread would
+ * otherwise wait for a connect of its own (up to connect_timeout each),
+ * the event loop's lookups too. One process, one database: one clock.
+ */
+#define RECONNECT_PAUSE_MS 1000
+static _Atomic int64_t reconnect_after;
+
+static int64_t
+mono_ms(void)
 {
-	if (PQstatus(c) == CONNECTION_OK)
-		return 0;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A new session on c (PQreset), logged with why. 0, or -1 when c is still not usable. */
+static int
+reconnect(PGconn *c, const char *why)
+{
+	char err[512];
+
+	if (mono_ms() < atomic_load(&reconnect_after))
+		return -1;   /* PQerrorMessage(c) still says why the last attempt failed */
 	PQreset(c);
 	if (PQstatus(c) != CONNECTION_OK) {
-		char err[512];
+		atomic_store(&reconnect_after, mono_ms() + RECONNECT_PAUSE_MS);
 		pg_errfmt(err, sizeof err, "the connection to the database was lost and cannot be made"
-		    " again", c, NULL, 0);
+		    " again (the next attempt in 1 s)", c, NULL, 0);
 		log_warnx("store (postgresql): %s", err);
 		return -1;
 	}
-	log_warnx("store (postgresql): the connection to the database was lost; connected again"
-	    " (server process %d)", PQbackendPID(c));
+	log_warnx("store (postgresql): the connection to the database was lost%s%s%s; connected"
+	    " again (server process %d)", why ? " (" : "", why ? why : "", why ? ")" : "",
+	    PQbackendPID(c));
 	return 0;
+}
+
+int
+pg_revive(PGconn *c)
+{
+	return PQstatus(c) == CONNECTION_OK ? 0 : reconnect(c, NULL);
+}
+
+int
+pg_retry_lost(PGconn *c, int was_idle, const PGresult *r, const char *what)
+{
+	char why[512];
+
+	if (!was_idle || pg_ok(r) || !pg_is_conn_lost(c, r))
+		return 0;
+	pg_errfmt(why, sizeof why, what, c, r, 1);
+	return reconnect(c, why) == 0;
 }
 
 PGresult *
@@ -241,10 +282,16 @@ pg_run(PGconn *c, const char *what, const char *sql, const struct pgp *a, char *
     size_t errlen)
 {
 	PGresult *r;
+	int idle;
 
 	/* A session that broke under an earlier statement: a new one (pg_util.h). */
 	(void)pg_revive(c);
+	idle = PQtransactionStatus(c) == PQTRANS_IDLE;
 	r = pg_exec(c, 0, sql, a);
+	if (pg_retry_lost(c, idle, r, what)) {
+		PQclear(r);
+		r = pg_exec(c, 0, sql, a);
+	}
 	if (pg_ok(r))
 		return r;
 	pg_errfmt(err, errlen, what, c, r, 0);

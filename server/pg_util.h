@@ -10,10 +10,17 @@
  * its startup options, so PQreset (pg_revive) gives a new session the same
  * settings. A connection that broke (the server restarted, the backend was
  * killed, the network cut) is reset by the next pg_run on it, or by
- * pg_revive: the statement that met the break fails, the next one runs on
- * a new session. What lived in the old session (an open transaction,
- * prepared statements, locks) is gone; store_pg.c prepares its statements
- * again when it sees a new backend (PQbackendPID).
+ * pg_revive. A statement run with no transaction open that meets the break
+ * is run once more on a new session (pg_retry_lost): a session that ended
+ * while idle shows only when the next statement fails, and that statement
+ * never ran. (Were the break to fall after such a statement committed and
+ * before its answer, a write would run twice: the store's autocommit
+ * writes are upserts or updates that a second run leaves alike.) A
+ * statement inside a transaction that meets it fails, and the transaction
+ * with it; the next pg_run starts on a new session. What lived in the old
+ * session (an open transaction, prepared statements, locks) is gone;
+ * store_pg.c prepares its statements again when it sees a new backend
+ * (PQbackendPID).
  *
  * Compiled only with libpq (TX_HAVE_PG).
  */
@@ -84,9 +91,18 @@ PGconn *pg_connect(const char *uri, const char *settings, char *err, size_t errl
 /*
  * If c is broken, reset it (a new session with the same parameters,
  * logged). 0 when c is usable, -1 when it still is not (the failure is in
- * PQerrorMessage(c)).
+ * PQerrorMessage(c)). For a second after a reset failed (on any connection
+ * of the process) it fails at once without trying: while the database is
+ * down, operations do not each wait for a connect.
  */
 int pg_revive(PGconn *c);
+/*
+ * After failure r of a statement what on c: when c had no transaction open
+ * before it (was_idle: PQtransactionStatus was PQTRANS_IDLE) and the
+ * failure lost the session, reset c (logged, with the failure) and return
+ * 1: run the statement once more. Otherwise 0.
+ */
+int pg_retry_lost(PGconn *c, int was_idle, const PGresult *r, const char *what);
 
 /*
  * Run statement sql (prepared: the name of a prepared statement) with
@@ -103,7 +119,8 @@ void pg_errfmt(char *err, size_t errlen, const char *what, PGconn *c, const PGre
     int with_state);
 /*
  * Run sql with parameters a (NULL: none), results as text; a broken c is
- * reset first (pg_revive). The result (the caller PQclears it), or NULL
+ * reset first (pg_revive), and outside a transaction a statement that
+ * meets a break is run once more (pg_retry_lost). The result (the caller PQclears it), or NULL
  * with err filled ("what: the server's words") when it failed.
  */
 PGresult *pg_run(PGconn *c, const char *what, const char *sql, const struct pgp *a, char *err,

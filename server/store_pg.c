@@ -16,9 +16,11 @@
  * sends it again; a COMMIT whose answer was lost may have committed, and
  * then the device's resend is known by its (device, seq)). The next begin,
  * or any operation outside a transaction, resets the connection, prepares
- * the statements again and goes on (session_ready); begin also notices a
- * session that ended while idle, which shows only when BEGIN fails with it,
- * and tries once more. The session's settings are startup options
+ * the statements again and goes on (session_ready). A session that ended
+ * while idle shows only when the next statement fails with it; run with no
+ * transaction open (BEGIN, or a read outside a transaction), that
+ * statement never ran, and it runs once more on a new session
+ * (pg_retry_lost). The session's settings are startup options
  * (pg_connect), so a reset keeps them: synchronous_commit = on,
  * lock_timeout and idle_in_transaction_session_timeout (store_pg.h), so a
  * stuck peer cannot hold a row for ever: a lock wait that times out
@@ -295,6 +297,7 @@ run(struct pg_sto *p, enum ps k, int t, int col, const struct pgp *a, int quiet2
 {
 	char name[64];
 	PGresult *r;
+	int idle;
 
 	ps_name(name, sizeof name, k, t, col);
 	/* Outside a transaction nothing is lost by a new session: make sure there is one. */
@@ -303,7 +306,13 @@ run(struct pg_sto *p, enum ps k, int t, int col, const struct pgp *a, int quiet2
 	/* Inside one whose session is gone, the failure that said so is noted and logged. */
 	if (p->in_txn && p->lost && PQstatus(p->c) != CONNECTION_OK)
 		return NULL;
+	idle = PQtransactionStatus(p->c) == PQTRANS_IDLE;
 	r = pg_exec(p->c, 1, name, a);
+	/* Outside a transaction, a statement that met a break never ran: once more. */
+	if (!p->in_txn && pg_retry_lost(p->c, idle, r, name)) {
+		PQclear(r);
+		r = session_ready(p) == 0 ? pg_exec(p->c, 1, name, a) : NULL;
+	}
 	if (pg_ok(r))
 		return r;
 	if (quiet23505 && strcmp(pg_state(r), "23505") == 0)

@@ -36,10 +36,11 @@
  *   - a lost connection (pg_terminate_backend from another connection):
  *     between two transactions the next begin connects again, prepares
  *     its statements again and finds the data intact; a transaction broken
- *     in the middle fails and leaves nothing; outside a transaction the
- *     operation that meets the break fails once; pg_run's reset (the
- *     public store's reads) leaves the store able to begin; the new
- *     session has the store's settings;
+ *     in the middle fails and leaves nothing; outside a transaction an
+ *     operation or a pg_run (the public store's reads) that meets the
+ *     break runs again on a new session, inside one pg_run fails once;
+ *     after pg_run's reset the store prepares its statements again; the
+ *     new session has the store's settings;
  *   - timeouts (shortened through TX_PG_LOCK_TIMEOUT_MS and
  *     TX_PG_IDLE_TIMEOUT_MS): a row_load waiting for a held row gives up
  *     after lock_timeout with 55P03, a push meeting it fails whole (an
@@ -1093,8 +1094,9 @@ org_code_is(const struct sto_ops *o, struct pg_sto *b, const char *id, const cha
  * restarts or a network cut ends the session): between two transactions
  * the next begin connects again and goes on with the data intact; in the
  * middle of one, it fails and leaves nothing; outside a transaction the
- * operation that meets the break fails once; a reset by pg_run (the public
- * store's reads, store_pgs.c) leaves the store able to begin too.
+ * operation that meets the break runs again on a new session (pg_run too,
+ * the public store's reads, store_pgs.c), and after pg_run's reset the
+ * store prepares its statements again.
  */
 static void
 t_reconnect(const struct sto_ops *o)
@@ -1153,15 +1155,27 @@ t_reconnect(const struct sto_ops *o)
 	PQclear(res);
 	check(o->commit(b, err, sizeof err) == 0, "commit: %s", err);
 
-	/* Outside a transaction: the operation that meets the break fails once, the next works. */
+	/* Outside a transaction: a read that meets the break runs again on a new session. */
+	pid = PQbackendPID(pg_sto_conn(b));
 	kill_backend(other, b);
-	check(org_code_is(o, b, x, "Z1") == -1, "a read that meets the break fails");
-	check(org_code_is(o, b, x, "Z1") == 1, "the next read connects again and works");
+	check(org_code_is(o, b, x, "Z1") == 1, "a read outside a transaction that meets the"
+	    " break connects again and works");
+	check(PQbackendPID(pg_sto_conn(b)) != pid, "on a new server process");
 
-	/* pg_run (store_pgs.c's reads) resets the session; the store then prepares again. */
+	/* pg_run (store_pgs.c's reads) too; the store then prepares its statements again. */
+	pid = PQbackendPID(pg_sto_conn(b));
 	kill_backend(other, b);
 	res = pg_run(pg_sto_conn(b), "test", "SELECT 1", NULL, err, sizeof err);
-	check(res == NULL, "pg_run that meets the break fails");
+	check(res != NULL && PQbackendPID(pg_sto_conn(b)) != pid,
+	    "pg_run outside a transaction that meets the break connects again: %s",
+	    res ? "" : err);
+	PQclear(res);
+	/* Inside a transaction it fails (the transaction is gone); the next pg_run works. */
+	res = pg_run(pg_sto_conn(b), "test", "BEGIN", NULL, err, sizeof err);
+	PQclear(res);
+	kill_backend(other, b);
+	res = pg_run(pg_sto_conn(b), "test", "SELECT 1", NULL, err, sizeof err);
+	check(res == NULL, "pg_run inside a transaction that meets the break fails");
 	PQclear(res);
 	res = pg_run(pg_sto_conn(b), "test", "SELECT 1", NULL, err, sizeof err);
 	check(res != NULL, "the next pg_run connects again: %s", res ? "" : err);
