@@ -44,8 +44,9 @@
  *   - timeouts (shortened through TX_PG_LOCK_TIMEOUT_MS and
  *     TX_PG_IDLE_TIMEOUT_MS): a row_load waiting for a held row gives up
  *     after lock_timeout with 55P03, a push meeting it fails whole (an
- *     error, not a verdict) and is applied when sent again, and a session
- *     idle in a transaction is ended by the server, its lock freed.
+ *     error, not a verdict) and is applied when sent again, a deadlock
+ *     fails one side with 40P01 and the other commits, and a session idle
+ *     in a transaction is ended by the server, its lock freed.
  * Exit status 0 when every check passed.
  */
 #include <inttypes.h>
@@ -1190,6 +1191,18 @@ t_reconnect(const struct sto_ops *o)
 	    " transaction fails and leaves nothing");
 }
 
+/* The second connection loads a row in its write transaction (rc: row_load's, or -1). */
+static void *
+peer_lock(void *arg)
+{
+	struct peer *q = arg;
+
+	q->started = ms_now();
+	q->rc = org_code_is(q->o, q->b, q->id, "Y1") == 1 ? 0 : -1;
+	q->done = ms_now();
+	return NULL;
+}
+
 /*
  * A stuck peer cannot hold others for ever: with lock_timeout short (the
  * environment, for the test), a row_load that waits for a row another
@@ -1300,8 +1313,41 @@ t_timeouts(const struct sto_ops *o)
 
 	pg_sto_close(hold);
 	pg_sto_close(wait);
-	report(before, "timeouts: a row lock wait gives up after lock_timeout (55P03); a session"
-	    " idle in a transaction is ended and the next begin connects again");
+
+	/* A deadlock (the store's own timeouts: PostgreSQL finds it first): one side fails, 40P01. */
+	{
+		struct pg_sto *d1 = must_open(0), *d2 = must_open(0);
+		char x2[ID_TEXT_LEN + 1];
+		struct peer q = { .o = o, .b = d2, .id = x };
+		pthread_t th;
+		int rc1;
+
+		MUST(id_new(x2) == 0, "id_new");
+		check(o->begin(d1, err, sizeof err) == 0, "begin: %s", err);
+		c_org(&r, "Y2", "/Y/Y2/", 0, 0, o->version_next(d1));
+		check(o->row_write(d1, TBL_ORG, x2, &r, 1) == STO_WRITTEN, "insert Y2");
+		check(o->commit(d1, err, sizeof err) == 0, "commit: %s", err);
+		check(o->begin(d1, err, sizeof err) == 0 && o->begin(d2, err, sizeof err) == 0,
+		    "begin: %s", err);
+		check(org_code_is(o, d1, x, "Y1") == 1 && org_code_is(o, d2, x2, "Y2") == 1,
+		    "each side locks one row");
+		MUST(pthread_create(&th, NULL, peer_lock, &q) == 0, "pthread_create");
+		usleep(200 * 1000);
+		rc1 = org_code_is(o, d1, x2, "Y2");
+		pthread_join(th, NULL);
+		check((rc1 == -1) != (q.rc == -1), "a deadlock fails exactly one side (%d, %d)", rc1,
+		    q.rc);
+		check(strstr(o->errmsg(rc1 == -1 ? d1 : d2), "40P01") != NULL,
+		    "with SQLSTATE 40P01: %s", o->errmsg(rc1 == -1 ? d1 : d2));
+		o->rollback(rc1 == -1 ? d1 : d2);
+		check(o->commit(rc1 == -1 ? d2 : d1, err, sizeof err) == 0,
+		    "the other side commits: %s", err);
+		pg_sto_close(d1);
+		pg_sto_close(d2);
+	}
+	report(before, "timeouts: a row lock wait gives up after lock_timeout (55P03); a deadlock"
+	    " fails one side (40P01); a session idle in a transaction is ended and the next begin"
+	    " connects again");
 }
 
 int
