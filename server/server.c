@@ -1919,7 +1919,7 @@ session_authenticate(struct session *s)
 	struct pki_identity id;
 	struct store_device d;
 	char name[256];
-	int expired = 0;
+	int expired = 0, rc;
 
 	s->tls_up = 1;
 	s->handshaken = 1;
@@ -1933,8 +1933,13 @@ session_authenticate(struct session *s)
 		    "the client certificate does not name a Tongxin device");
 		return;
 	}
-	if (store_device_by_serial(s->srv->store, id.serial, &d) != 0 ||
-	    strcmp(d.id, id.device_id) != 0) {
+	if ((rc = store_device_by_serial(s->srv->store, id.serial, &d)) == STORE_UNREADABLE) {
+		session_refuse(s, TONGXIN__ERROR_CODE__ERR_INTERNAL,
+		    "the server cannot read its database just now; nothing was refused: sync again "
+		    "in a moment");
+		return;
+	}
+	if (rc != 0 || strcmp(d.id, id.device_id) != 0) {
 		session_refuse(s, TONGXIN__ERROR_CODE__ERR_UNKNOWN_DEVICE,
 		    "device %s (certificate %s) is not enrolled on this server", id.device, id.serial);
 		return;
@@ -1966,8 +1971,14 @@ session_authenticate(struct session *s)
 			return;
 		}
 	}
-	if (store_org_scope(s->srv->store, d.org_code, s->scope, sizeof s->scope, name,
-	    sizeof name) != 0) {
+	if ((rc = store_org_scope(s->srv->store, d.org_code, s->scope, sizeof s->scope, name,
+	    sizeof name)) == STORE_UNREADABLE) {
+		session_refuse(s, TONGXIN__ERROR_CODE__ERR_INTERNAL,
+		    "the server cannot read its database just now; nothing was refused: sync again "
+		    "in a moment");
+		return;
+	}
+	if (rc != 0) {
 		session_refuse(s, TONGXIN__ERROR_CODE__ERR_FORBIDDEN,
 		    "organisation %s of device %s no longer exists", d.org_code, d.name);
 		return;

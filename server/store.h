@@ -19,6 +19,9 @@
 
 struct store;
 
+/* A lookup's answer when the store cannot be read now (see store_device_by_serial). */
+#define STORE_UNREADABLE (-2)
+
 /* A device as enrolled. */
 struct store_device {
 	char id[40];          /* UUID made at enrolment; half of every idempotency key */
@@ -71,7 +74,8 @@ int store_setting(struct store *s, const char *key, char *buf, size_t cap);
 
 /*
  * Resolve an organisation code to its scope path and name. -1 if there is
- * no live organisation with that code.
+ * no live organisation with that code, STORE_UNREADABLE when the store
+ * cannot be read now (the caller says so; nothing is refused for good).
  */
 int store_org_scope(struct store *s, const char *code, char *scope, size_t scope_cap,
     char *name, size_t name_cap);
@@ -80,7 +84,9 @@ int store_org_scope(struct store *s, const char *code, char *scope, size_t scope
 int store_device_add(struct store *s, const struct store_device *d, char *err, size_t errlen);
 /*
  * Look up a device by certificate serial (any state) or by live name. -1 if
- * none. The txns_* counts are left 0 (see struct store_device).
+ * none, STORE_UNREADABLE when the store cannot be read now (a database
+ * restarting: the device is told to sync again later, not that it is
+ * unknown). The txns_* counts are left 0 (see struct store_device).
  */
 int store_device_by_serial(struct store *s, const char *serial, struct store_device *d);
 int store_device_by_name(struct store *s, const char *name, struct store_device *d);

@@ -173,7 +173,7 @@ pgs_org_scope(struct store *base, const char *code, char *scope, size_t scope_ca
 	if ((r = pg_run(s->c, "org_scope", "SELECT _scope, name FROM org WHERE code = $1"
 	    " AND _deleted = 0 AND coalesce(dissolved, 0) = 0", &p, err, sizeof err)) == NULL) {
 		log_warnx("store (postgresql): %s", err);
-		return -1;
+		return STORE_UNREADABLE;
 	}
 	if ((found = PQntuples(r) >= 1)) {
 		snprintf(scope, scope_cap, "%s", pg_str(r, 0, 0));
@@ -241,7 +241,7 @@ pgs_device_add(struct store *base, const struct store_device *d, char *err, size
 	return -1;
 }
 
-/* The device row matching where ($1 = arg) into d: 0, -1 if none or on failure. */
+/* The device row matching where ($1 = arg) into d: 0, -1 if none, STORE_UNREADABLE. */
 static int
 device_query(struct pg_store *s, const char *where, const char *arg, struct store_device *d)
 {
@@ -254,7 +254,7 @@ device_query(struct pg_store *s, const char *where, const char *arg, struct stor
 	pgp_text(&p, arg);
 	if ((r = pg_run(s->c, "device", sql, &p, err, sizeof err)) == NULL) {
 		log_warnx("store (postgresql): %s", err);
-		return -1;
+		return STORE_UNREADABLE;
 	}
 	if ((found = PQntuples(r) >= 1))
 		device_from_row(r, 0, d);
@@ -321,21 +321,13 @@ pgs_device_last_seq(struct store *base, const char *device_id)
 static PGconn *
 notes_conn(struct pg_store_x *x)
 {
-	PGresult *r;
+	char err[512];
 
-	if (x->notes != NULL && PQstatus(x->notes) == CONNECTION_OK)
-		return x->notes;
 	if (x->notes != NULL)
-		PQfinish(x->notes);
-	x->notes = PQconnectdb(x->uri);
-	if (PQstatus(x->notes) != CONNECTION_OK) {
-		log_warnx("store (postgresql): devices' bookkeeping: %s", PQerrorMessage(x->notes));
-		PQfinish(x->notes);
-		x->notes = NULL;
-		return NULL;
-	}
-	r = PQexec(x->notes, "SET synchronous_commit TO off");
-	PQclear(r);
+		return pg_revive(x->notes) == 0 ? x->notes : NULL;
+	/* The setting in the startup options: a reset session keeps it. */
+	if ((x->notes = pg_connect(x->uri, "-c synchronous_commit=off", err, sizeof err)) == NULL)
+		log_warnx("store (postgresql): devices' bookkeeping: %s", err);
 	return x->notes;
 }
 

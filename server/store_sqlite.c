@@ -611,11 +611,18 @@ sqs_org_scope(struct store *base, const char *code, char *scope, size_t scope_ca
 	int found = -1;
 
 	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
 		snprintf(scope, scope_cap, "%s", (const char *)sqlite3_column_text(st, 0));
 		if (name)
 			snprintf(name, name_cap, "%s", (const char *)sqlite3_column_text(st, 1));
 		found = 0;
+		break;
+	case SQLITE_DONE:
+		break;
+	default:
+		found = STORE_UNREADABLE;
+		break;
 	}
 	sqlite3_reset(st);
 	return found;
@@ -701,15 +708,22 @@ device_query(struct sq_store *s, const char *where, const char *arg, struct stor
 	if (st == NULL) {
 		snprintf(sql, sizeof sql, "SELECT " DEVICE_COLS_LOOKUP " FROM device WHERE %s", where);
 		if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-			return -1;
+			return STORE_UNREADABLE;
 		if (kept)
 			*kept = st;
 	}
 	sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
 		device_from_row(st, d);
 		device_overlay(s, d);
 		found = 0;
+		break;
+	case SQLITE_DONE:
+		break;
+	default:
+		found = STORE_UNREADABLE;   /* busy past its timeout, I/O */
+		break;
 	}
 	if (kept) {
 		sqlite3_reset(st);
