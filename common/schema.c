@@ -449,8 +449,8 @@ schema_ddl(char *buf, size_t cap, int server)
 			 * reading their rows (store_pull.c; store_migrate makes it in
 			 * databases that have the older %s_version).
 			 */
-			PUT("CREATE INDEX %s_pull ON %s(_version, _echo, _device);\n", td->name,
-			    td->name);
+			PUT("CREATE INDEX %s_pull ON %s(_version, _scope, _scope2, _echo, _device);\n",
+			    td->name, td->name);
 			PUT("CREATE INDEX %s_scope ON %s(_scope);\n", td->name, td->name);
 		}
 		for (int c = 0; c < td->ncols; c++) {

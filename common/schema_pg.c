@@ -273,7 +273,8 @@ put_synced(struct out *o, const struct table_def *td)
 		put_col(o, &synced_book[c], 0);
 	put(o, ",\n  PRIMARY KEY (id)\n);\n");
 	snprintf(name, sizeof name, "%s_pull", td->name);
-	put_index(o, &(struct pg_index){ name, td->name, "_version, _echo, _device", NULL, 0 });
+	put_index(o, &(struct pg_index){ name, td->name, "_version, _scope, _scope2, _echo, _device",
+	    NULL, 0 });
 	snprintf(name, sizeof name, "%s_scope", td->name);
 	put_index(o, &(struct pg_index){ name, td->name, "_scope", NULL, 0 });
 	for (int c = 0; c < td->ncols; c++) {

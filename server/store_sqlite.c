@@ -235,7 +235,10 @@ store_migrate(struct sq_store *s, char *err, size_t errlen)
 	/*
 	 * The pull's index (common/schema.c: TABLE_pull) takes the place of
 	 * TABLE_version, which it covers: a pull after a large push walks its
-	 * own echoes in the index instead of reading each of their rows.
+	 * own echoes in the index instead of reading each of their rows, and
+	 * the scope filter reads the index too, not each row of another
+	 * organisation (a district's many devices pull past each other's rows).
+	 * An older database's index, without the scopes, is made again.
 	 */
 	for (int t = 0; t < TBL_COUNT; t++) {
 		const char *tn = schema_tables[t].name;
@@ -243,7 +246,7 @@ store_migrate(struct sq_store *s, char *err, size_t errlen)
 		int have;
 
 		snprintf(sql, sizeof sql, "SELECT 1 FROM sqlite_schema WHERE type = 'index'"
-		    " AND name = '%s_pull'", tn);
+		    " AND name = '%s_pull' AND sql LIKE '%%_scope2%%'", tn);
 		if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
 			snprintf(err, errlen, "cannot read the schema: %s", sqlite3_errmsg(s->db));
 			return -1;
@@ -252,15 +255,16 @@ store_migrate(struct sq_store *s, char *err, size_t errlen)
 		sqlite3_finalize(st);
 		if (have)
 			continue;
-		snprintf(sql, sizeof sql, "BEGIN IMMEDIATE; CREATE INDEX %s_pull ON %s(_version, _echo,"
-		    " _device); DROP INDEX IF EXISTS %s_version; COMMIT", tn, tn, tn);
+		snprintf(sql, sizeof sql, "BEGIN IMMEDIATE; DROP INDEX IF EXISTS %s_pull;"
+		    " CREATE INDEX %s_pull ON %s(_version, _scope, _scope2, _echo, _device);"
+		    " DROP INDEX IF EXISTS %s_version; COMMIT", tn, tn, tn, tn);
 		if (db_exec(s->db, sql, err, errlen) != 0) {
 			db_exec(s->db, "ROLLBACK", NULL, 0);
 			return -1;
 		}
 		if (t == 0)
-			log_info("store: pull indexes now hold the echo columns (%s_pull and the others)",
-			    tn);
+			log_info("store: pull indexes now hold the scope and echo columns (%s_pull and "
+			    "the others)", tn);
 	}
 	return 0;
 }
