@@ -113,3 +113,47 @@ devices_add(Tongxin__DevicesResponse *resp, size_t *cap, const struct store_devi
 	di->txns_rejected = d->txns_rejected;
 	return di;
 }
+
+uint64_t
+conflict_clash_cols(const Tongxin__ConflictInfo *ci, const char *row_id)
+{
+	const struct table_def *td = &schema_tables[ci->table];
+	uint64_t mask = 0, named = 0;
+
+	for (size_t i = 0; ci->txn != NULL && i < ci->txn->n_changes; i++) {
+		const Tongxin__Change *c = ci->txn->changes[i];
+		if (c->table != ci->table || strcmp(c->row_id, ci->row_id) != 0)
+			continue;
+		for (size_t k = 0; k < c->n_cols; k++) {
+			uint32_t col = c->cols[k];
+			if (col >= (uint32_t)td->ncols)
+				continue;
+			named |= 1ull << col;
+			if (c->op == TONGXIN__CHANGE__OP__OP_INSERT) {
+				if (td->cols[col].flags & COLF_UNIQUE)
+					mask |= 1ull << col;
+			} else if (ci->server_row != NULL && strcmp(ci->server_row->row_id, row_id) == 0 &&
+			    col < ci->server_row->n_values && k < c->n_before &&
+			    !value_eq(ci->server_row->values[col], c->before[k])) {
+				mask |= 1ull << col;
+			}
+		}
+	}
+	return mask ? mask : named;
+}
+
+bool
+audit_sets_cols(const char *action, const void *detail, size_t len, uint64_t mask)
+{
+	Tongxin__Change *c;
+	bool found = false;
+
+	if (strcmp(action, "delete") == 0)
+		return true;
+	if (detail == NULL || (c = tongxin__change__unpack(NULL, len, detail)) == NULL)
+		return false;
+	for (size_t k = 0; k < c->n_cols && !found; k++)
+		found = c->cols[k] < 64 && (mask & (1ull << c->cols[k]));
+	tongxin__change__free_unpacked(c, NULL);
+	return found;
+}

@@ -7,7 +7,9 @@
 #ifndef TX_ADMIN_VIEW_H
 #define TX_ADMIN_VIEW_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "engine.h"
 #include "store.h"
@@ -27,6 +29,21 @@ char *audit_render_change(const void *blob, size_t len);
 void audit_take_back(struct srow *r, int t, const void *blob, size_t len);
 /* "name=value, ..." of r's set columns (table t): malloc'd, or protobuf's empty string. */
 char *audit_render_row(const struct srow *r, int t);
+
+/*
+ * The columns of a conflicted row whose server value the office's change
+ * met: those where the server's row (ci->server_row, when it is row_id)
+ * differs from the base the office saw (an update or delete), or the
+ * unique columns (an insert that clashed), or failing both every column
+ * the office's change names. A bit mask.
+ */
+uint64_t conflict_clash_cols(const Tongxin__ConflictInfo *ci, const char *row_id);
+/*
+ * Whether an audited change (its action, and detail: a packed Change or
+ * NULL) wrote the server's value a conflict met: a delete, or a change
+ * that set one of the columns in mask (conflict_clash_cols).
+ */
+bool audit_sets_cols(const char *action, const void *detail, size_t len, uint64_t mask);
 
 /*
  * A new entry for device d at the end of resp->devices (grown through

@@ -32,40 +32,6 @@ col_str(sqlite3_stmt *st, int col)
 }
 
 /*
- * The columns of the conflicted row whose server value the office's change
- * met: those where the server's row differs from the base the office saw
- * (an update or delete), or the unique columns (an insert that clashed), or
- * failing both every column the office's change names. A bit mask.
- */
-static uint64_t
-clash_cols(const Tongxin__ConflictInfo *ci, const char *row_id)
-{
-	const struct table_def *td = &schema_tables[ci->table];
-	uint64_t mask = 0, named = 0;
-
-	for (size_t i = 0; ci->txn != NULL && i < ci->txn->n_changes; i++) {
-		const Tongxin__Change *c = ci->txn->changes[i];
-		if (c->table != ci->table || strcmp(c->row_id, ci->row_id) != 0)
-			continue;
-		for (size_t k = 0; k < c->n_cols; k++) {
-			uint32_t col = c->cols[k];
-			if (col >= (uint32_t)td->ncols)
-				continue;
-			named |= 1ull << col;
-			if (c->op == TONGXIN__CHANGE__OP__OP_INSERT) {
-				if (td->cols[col].flags & COLF_UNIQUE)
-					mask |= 1ull << col;
-			} else if (ci->server_row != NULL && strcmp(ci->server_row->row_id, row_id) == 0 &&
-			    col < ci->server_row->n_values && k < c->n_before &&
-			    !value_eq(ci->server_row->values[col], c->before[k])) {
-				mask |= 1ull << col;
-			}
-		}
-	}
-	return mask ? mask : named;
-}
-
-/*
  * Fill the conflict's server_writer and server_written_at_ms with the author
  * of the server's value the office's change clashed with: the latest
  * audited change of that row (up to the version the server held when the
@@ -76,7 +42,7 @@ clash_cols(const Tongxin__ConflictInfo *ci, const char *row_id)
 static void
 value_author(struct sq_store *s, Tongxin__ConflictInfo *ci, const char *row_id)
 {
-	uint64_t mask = clash_cols(ci, row_id);
+	uint64_t mask = conflict_clash_cols(ci, row_id);
 	sqlite3_int64 upto = ci->server_row != NULL && ci->server_row->version > 0 ?
 	    (sqlite3_int64)ci->server_row->version : INT64_MAX;
 	sqlite3_stmt *q;
@@ -90,16 +56,9 @@ value_author(struct sq_store *s, Tongxin__ConflictInfo *ci, const char *row_id)
 	sqlite3_bind_text(q, 1, row_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 2, upto);
 	while (!found && sqlite3_step(q) == SQLITE_ROW) {
-		Tongxin__Change *c;
-		if (strcmp((const char *)sqlite3_column_text(q, 2), "delete") == 0) {
-			found = 1;
-		} else if (sqlite3_column_type(q, 3) == SQLITE_BLOB &&
-		    (c = tongxin__change__unpack(NULL, (size_t)sqlite3_column_bytes(q, 3),
-		    sqlite3_column_blob(q, 3))) != NULL) {
-			for (size_t k = 0; k < c->n_cols && !found; k++)
-				found = c->cols[k] < 64 && (mask & (1ull << c->cols[k]));
-			tongxin__change__free_unpacked(c, NULL);
-		}
+		found = audit_sets_cols((const char *)sqlite3_column_text(q, 2),
+		    sqlite3_column_type(q, 3) == SQLITE_BLOB ? sqlite3_column_blob(q, 3) : NULL,
+		    (size_t)sqlite3_column_bytes(q, 3), mask);
 		if (found) {
 			ci->server_writer = col_str(q, 0);
 			ci->server_written_at_ms = sqlite3_column_int64(q, 1);

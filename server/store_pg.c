@@ -114,6 +114,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admin_view.h"
 #include "engine.h"
 #include "ids.h"
 #include "log.h"
@@ -1330,55 +1331,11 @@ pg_conflict_open_count(void *b, const char *device_id, int64_t *n)
 	return 0;
 }
 
-static char *
-dup_or_empty(const char *t)
-{
-	char *s;
-
-	if (t == NULL || *t == '\0' || (s = strdup(t)) == NULL)
-		return (char *)protobuf_c_empty_string;
-	return s;
-}
-
 /* A text column of row 0 as a message string (empty for NULL). */
 static char *
 res_str(const PGresult *r, int col)
 {
-	return dup_or_empty(PQgetisnull(r, 0, col) ? NULL : PQgetvalue(r, 0, col));
-}
-
-/*
- * The columns of the conflicted row whose server value the office's change
- * met (store_admin.c clash_cols, the same rule): those where the server's
- * row differs from the base the office saw, or the unique columns of an
- * insert, or failing both every column the change names. A bit mask.
- */
-static uint64_t
-clash_cols(const Tongxin__ConflictInfo *ci, const char *row_id)
-{
-	const struct table_def *td = &schema_tables[ci->table];
-	uint64_t mask = 0, named = 0;
-
-	for (size_t i = 0; ci->txn != NULL && i < ci->txn->n_changes; i++) {
-		const Tongxin__Change *c = ci->txn->changes[i];
-		if (c->table != ci->table || strcmp(c->row_id, ci->row_id) != 0)
-			continue;
-		for (size_t k = 0; k < c->n_cols; k++) {
-			uint32_t col = c->cols[k];
-			if (col >= (uint32_t)td->ncols)
-				continue;
-			named |= 1ull << col;
-			if (c->op == TONGXIN__CHANGE__OP__OP_INSERT) {
-				if (td->cols[col].flags & COLF_UNIQUE)
-					mask |= 1ull << col;
-			} else if (ci->server_row != NULL && strcmp(ci->server_row->row_id, row_id) == 0 &&
-			    col < ci->server_row->n_values && k < c->n_before &&
-			    !value_eq(ci->server_row->values[col], c->before[k])) {
-				mask |= 1ull << col;
-			}
-		}
-	}
-	return mask ? mask : named;
+	return pb_str_dup(PQgetisnull(r, 0, col) ? NULL : PQgetvalue(r, 0, col));
 }
 
 /*
@@ -1390,7 +1347,7 @@ clash_cols(const Tongxin__ConflictInfo *ci, const char *row_id)
 static void
 value_author(struct pg_sto *p, Tongxin__ConflictInfo *ci, const char *row_id)
 {
-	uint64_t mask = clash_cols(ci, row_id);
+	uint64_t mask = conflict_clash_cols(ci, row_id);
 	struct pgp a = { .n = 0 };
 	PGresult *r;
 	int found = 0;
@@ -1401,22 +1358,13 @@ value_author(struct pg_sto *p, Tongxin__ConflictInfo *ci, const char *row_id)
 	if ((r = run(p, PS_VALUE_AUTHOR, 0, 0, &a, 0)) == NULL)
 		return;
 	for (int i = 0; !found && i < PQntuples(r); i++) {
-		Tongxin__Change *c;
-		unsigned char *d;
 		size_t n;
+		unsigned char *d = pg_blob(r, i, 3, &n);
 
-		if (strcmp(PQgetvalue(r, i, 2), "delete") == 0) {
-			found = 1;
-		} else if ((d = pg_blob(r, i, 3, &n)) != NULL) {
-			if ((c = tongxin__change__unpack(NULL, n, d)) != NULL) {
-				for (size_t k = 0; k < c->n_cols && !found; k++)
-					found = c->cols[k] < 64 && (mask & (1ull << c->cols[k]));
-				tongxin__change__free_unpacked(c, NULL);
-			}
-			PQfreemem(d);
-		}
+		found = audit_sets_cols(PQgetvalue(r, i, 2), d, n, mask);
+		PQfreemem(d);
 		if (found) {
-			ci->server_writer = dup_or_empty(PQgetisnull(r, i, 0) ? NULL : PQgetvalue(r, i, 0));
+			ci->server_writer = pb_str_dup(PQgetisnull(r, i, 0) ? NULL : PQgetvalue(r, i, 0));
 			ci->server_written_at_ms = pg_int(r, i, 1);
 		}
 	}
