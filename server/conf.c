@@ -303,16 +303,29 @@ conf_store(const struct server_conf *c, const char *dir)
 void
 conf_store_show(const char *store, char *buf, size_t cap)
 {
-	const char *scheme = strstr(store, "://"), *at, *colon;
+	const char *scheme = strstr(store, "://"), *at, *colon, *pw;
+	char *q;
 
 	snprintf(buf, cap, "%s", store);
 	if (scheme == NULL)
 		return;
-	/* postgresql://user:password@host/...: the password is not for a terminal or a log. */
+	/*
+	 * postgresql://user:password@host/... or ...?password=...: the password
+	 * is not for a terminal or a log.
+	 */
 	at = strchr(scheme + 3, '@');
 	colon = strchr(scheme + 3, ':');
 	if (at != NULL && colon != NULL && colon < at)
 		snprintf(buf, cap, "%.*s:***%s", (int)(colon - store), store, at);
+	for (q = strchr(buf, '?'); q != NULL && (pw = strstr(q, "password=")) != NULL;
+	    q = (char *)pw + 1) {
+		char *v = (char *)pw + 9, *end = strchr(v, '&');
+		char rest[1100];
+		if (pw[-1] != '?' && pw[-1] != '&')
+			continue;   /* another key ending in "password" */
+		snprintf(rest, sizeof rest, "%s", end ? end : "");
+		snprintf(v, cap - (size_t)(v - buf), "***%s", rest);
+	}
 }
 
 const char *

@@ -45,6 +45,14 @@ run "$OUT" "$TONGXIND" check "$SRV"
 expect_rc 0 "tongxind check"
 expect_contains "$OUT" "store = postgresql://tx:***@127.0.0.1:$TX_PG_PORT/tongxin"
 expect_not_contains "$OUT" s3cret
+# A password given as a query parameter is hidden too, in check's output and its errors.
+cp -r "$SRV" "$TX_TMP/srv-q"
+sed -i "s|^store = .*|store = postgresql://tx@127.0.0.1:$TX_PG_PORT/nosuchdb?password=hunter2\&connect_timeout=5|" \
+	"$TX_TMP/srv-q/tongxind.conf"
+run "$OUT" "$TONGXIND" check "$TX_TMP/srv-q"
+[ "$TX_RC" != 0 ] || fail "check passed with a store that names no database"
+expect_contains "$OUT" "password=***"
+expect_not_contains "$OUT" hunter2
 
 step "a second init over the same database is refused and changes nothing"
 before=$(pg_sql "SELECT count(*) FROM org")
