@@ -294,19 +294,17 @@ dom_member_add(struct replica *r, const char *operator_name, Tongxin__Value *val
 /* --- editing ------------------------------------------------------------- */
 
 /* The tree's rules are common/validate.c's: the server checks the same. */
-/* Whether the organisation parent (a text id, or unset) is a district in the replica. */
+/* Whether the replica holds a district: the root of a district's server. */
 static bool
-dom_under_district(struct replica *r, const Tongxin__Value *parent)
+dom_has_district(struct replica *r)
 {
 	sqlite3_stmt *st;
-	bool yes = false;
+	bool yes;
 
-	if (parent->kind_case != TONGXIN__VALUE__KIND_S ||
-	    sqlite3_prepare_v2(replica_db(r), "SELECT kind = 'district' FROM org WHERE id = ?1", -1,
-	    &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(replica_db(r), "SELECT 1 FROM org WHERE kind = 'district' LIMIT 1",
+	    -1, &st, NULL) != SQLITE_OK)
 		return false;
-	sqlite3_bind_text(st, 1, parent->s, -1, SQLITE_STATIC);
-	yes = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1;
+	yes = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_finalize(st);
 	return yes;
 }
@@ -814,8 +812,8 @@ dom_org_add(struct replica *r, const char *operator_name, Tongxin__Value *vals, 
 		    "there is one district per server; it is created by tongxind init --district");
 		goto refused;
 	}
-	if (strcmp(vals[c_kind].s, "street") == 0 && !dom_under_district(r, &vals[schema_col_index(td,
-	    "parent_id")])) {
+	/* A street server's one street is its root; a district's streets go under it (the tree rule). */
+	if (strcmp(vals[c_kind].s, "street") == 0 && !dom_has_district(r)) {
 		dom_err(e, DOM_INVALID, c_kind,
 		    "there is one street per server; it is created by tongxind init");
 		goto refused;

@@ -196,9 +196,12 @@ org_rules(struct eng *e, const char *id, const Tongxin__Value *v, bool is_insert
 	pkind[0] = '\0';
 	if (parent != NULL && (rc = org_kind(e, parent, pkind, sizeof pkind)) < 0)
 		return CH_ERROR;
-	/* The street is the root tongxind init made, unless a district is: then streets go under it. */
-	if (strcmp(kind, "street") == 0 && (is_insert || parent != NULL) &&
-	    strcmp(pkind, "district") != 0) {
+	/*
+	 * The street is the root tongxind init made, unless a district is: then
+	 * streets go under it (a street under anything else is refused by the
+	 * tree's rule below, in words true in either server).
+	 */
+	if (strcmp(kind, "street") == 0 && is_insert && parent == NULL) {
 		reason_set0(&vd->why, R_ONE_STREET);
 		return refuse(vd);
 	}

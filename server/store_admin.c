@@ -21,14 +21,7 @@
 static char *
 col_str(sqlite3_stmt *st, int col)
 {
-	const unsigned char *t = sqlite3_column_text(st, col);
-	char *s;
-
-	if (t == NULL || *t == '\0')
-		return (char *)protobuf_c_empty_string;
-	if ((s = strdup((const char *)t)) == NULL)
-		return (char *)protobuf_c_empty_string;
-	return s;
+	return pb_str_dup((const char *)sqlite3_column_text(st, col));
 }
 
 /*

@@ -246,7 +246,7 @@ store_migrate(struct sq_store *s, char *err, size_t errlen)
 		int have;
 
 		snprintf(sql, sizeof sql, "SELECT 1 FROM sqlite_schema WHERE type = 'index'"
-		    " AND name = '%s_pull' AND sql LIKE '%%_scope2%%'", tn);
+		    " AND name = '%s_pull' AND instr(sql, '_scope2') > 0", tn);
 		if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
 			snprintf(err, errlen, "cannot read the schema: %s", sqlite3_errmsg(s->db));
 			return -1;

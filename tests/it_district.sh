@@ -4,8 +4,9 @@
 # root; its administrator adds streets under it, each street its
 # communities; a street's administrator sees its street only, the
 # district's sees all, and an office its community:
-#   - a second district, a street with no parent or under a community are
-#     refused, on the CLI and by the server (a hand-made push);
+#   - a second district and a street under a community are refused by the
+#     CLI (the server's own refusals of pushed ones: test_server_validation,
+#     "a district pushed" and "a second street");
 #   - a member added by an office reaches its street's and the district's
 #     administrators, and not the other street's;
 #   - every replica checks equal with the server (sync --verify).

@@ -149,6 +149,7 @@ struct kase {
 	const char *cstatus;
 	int closer;                 /* X_NONE, or A_*+1: the device that lost */
 	int cserver;                /* the last conflict keeps the server's side (a packed row) */
+	int cserver_row;            /* X_*: that side is this row (read through conflict_get) */
 	int evicts;                 /* evictions the case adds (-1: not checked) */
 	int evict_row;              /* the last eviction's row and old scope */
 	const char *evict_old;
@@ -1235,6 +1236,19 @@ run_case(const struct kase *k, int backend)
 				fail("the conflict keeps no transaction");
 			if (k->cserver && c->server_row_len == 0)
 				fail("the conflict keeps only the office's side, not the server's row");
+			if (k->cserver_row) {
+				Tongxin__ConflictInfo *ci = NULL;
+				char err[256] = "";
+				if (W.ops->conflict_get(W.b, c->id, &ci, err, sizeof err) != 0)
+					fail("conflict_get %s: %s", c->id, err);
+				else if (ci->server_row == NULL ||
+				    strcmp(ci->server_row->row_id, W.id[k->cserver_row]) != 0)
+					fail("the conflict keeps row %s as the server's side, wanted %s (%s)",
+					    ci->server_row ? ci->server_row->row_id : "(none)",
+					    slot_name[k->cserver_row], W.id[k->cserver_row]);
+				if (ci != NULL)
+					tongxin__conflict_info__free_unpacked(ci, NULL);
+			}
 		}
 	}
 	if (k->evicts >= 0 && b_nevict() - W.nevict0 != (size_t)k->evicts)
@@ -1547,8 +1561,8 @@ static const struct kase cases[] = {
 		   .kind = "unique", .hides = X_M2 },
 		 END },
 	  .after = { { X_M1, "_changed", "0" }, { X_M2, "_changed", "0" } },
-	  .conflicts = 1, .ckind = "unique", .cstatus = "open", .cserver = 1, .audits = 0,
-	  .versions = 0 },
+	  .conflicts = 1, .ckind = "unique", .cstatus = "open", .cserver = 1,
+	  .cserver_row = X_M2, .audits = 0, .versions = 0 },
 
 	/*
 	 * PRODUCT.md invariant 2 (nothing lost): a transaction under a reused

@@ -489,7 +489,10 @@ c_empty_required(char row[ID_TEXT_LEN + 1], int *table, char *reason, size_t cap
 	insert_txn(TBL_MEMBER, v, row);
 }
 
-/* There is one street per server, made by tongxind init (the CLI refuses another). */
+/*
+ * There is one street per server, made by tongxind init (the CLI refuses
+ * another): one under a community breaks the tree's rule.
+ */
 static void
 c_second_street(char row[ID_TEXT_LEN + 1], int *table, char *reason, size_t cap)
 {
@@ -502,7 +505,7 @@ c_second_street(char row[ID_TEXT_LEN + 1], int *table, char *reason, size_t cap)
 	h_set(v, t, "kind", "street");
 	h_set(v, t, "parent_id", sq1);
 	h_seti(v, t, "dissolved", 0);
-	snprintf(reason, cap, "每个服务器只有一个街道");
+	snprintf(reason, cap, "不能直接设在");   /* the tree's rule: a street under a community */
 	*table = t;
 	insert_txn(t, v, row);
 }
