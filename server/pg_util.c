@@ -186,6 +186,20 @@ pg_connect(const char *uri, const char *settings, char *err, size_t errlen)
 		PQfinish(c);
 		return NULL;
 	}
+	/*
+	 * Text is UTF-8 on the wire (client_encoding above), and must be in the
+	 * database too: in another encoding PostgreSQL would convert it, and
+	 * refuse (or garble) the Chinese it cannot hold.
+	 */
+	{
+		const char *enc = PQparameterStatus(c, "server_encoding");
+		if (enc == NULL || strcmp(enc, "UTF8") != 0) {
+			snprintf(err, errlen, "the database's encoding is %s; tongxind needs UTF8 (CREATE "
+			    "DATABASE ... ENCODING 'UTF8' TEMPLATE template0)", enc ? enc : "unknown");
+			PQfinish(c);
+			return NULL;
+		}
+	}
 	return c;
 }
 
@@ -196,6 +210,7 @@ pg_connect(const char *uri, const char *settings, char *err, size_t errlen)
  * the event loop's lookups too. One process, one database: one clock.
  */
 #define RECONNECT_PAUSE_MS 1000
+#define RECONNECT_PAUSE_MAX_MS 30000
 static _Atomic int64_t reconnect_after;
 
 static int64_t
@@ -213,13 +228,27 @@ reconnect(PGconn *c, const char *why)
 {
 	char err[512];
 
-	if (mono_ms() < atomic_load(&reconnect_after))
+	int64_t t0 = mono_ms(), took, pause;
+
+	if (t0 < atomic_load(&reconnect_after))
 		return -1;   /* PQerrorMessage(c) still says why the last attempt failed */
 	PQreset(c);
 	if (PQstatus(c) != CONNECTION_OK) {
-		atomic_store(&reconnect_after, mono_ms() + RECONNECT_PAUSE_MS);
-		pg_errfmt(err, sizeof err, "the connection to the database was lost and cannot be made"
-		    " again (the next attempt in 1 s)", c, NULL, 0);
+		char what[160];
+		/*
+		 * An attempt that waited (an unreachable host: up to
+		 * connect_timeout) pauses the next for ten times as long, so a
+		 * thread that must not wait (the event loop's lookups) waits a
+		 * tenth of the time at most; one refused at once, a second.
+		 */
+		took = mono_ms() - t0;
+		pause = took * 10 > RECONNECT_PAUSE_MS ? took * 10 : RECONNECT_PAUSE_MS;
+		if (pause > RECONNECT_PAUSE_MAX_MS)
+			pause = RECONNECT_PAUSE_MAX_MS;
+		atomic_store(&reconnect_after, mono_ms() + pause);
+		snprintf(what, sizeof what, "the connection to the database was lost and cannot be made"
+		    " again (the next attempt in %lld s)", (long long)(pause + 999) / 1000);
+		pg_errfmt(err, sizeof err, what, c, NULL, 0);
 		log_warnx("store (postgresql): %s", err);
 		return -1;
 	}

@@ -38,7 +38,12 @@ move_table(sqlite3 *db, PGconn *c, const char *t, int64_t *rows, char *err, size
 	    SQLITE_OK)
 		goto db_err;
 	sqlite3_bind_text(st, 1, t, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW && n < MOVE_COLS) {
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (n == MOVE_COLS) {
+			snprintf(err, errlen, "%s has more than %d columns", t, MOVE_COLS);
+			sqlite3_finalize(st);
+			return -1;
+		}
 		/* Names from our own schema's tables, quoted. */
 		cl += (size_t)snprintf(cols + cl, sizeof cols - cl, "%s\"%s\"", n ? ", " : "",
 		    (const char *)sqlite3_column_text(st, 0));
@@ -126,11 +131,8 @@ pgs_move_from_sqlite(const char *db_path, const char *uri, int64_t *rows, char *
 		snprintf(err, errlen, "internal: the PostgreSQL schema is too long");
 		goto out;
 	}
-	c = PQconnectdb(uri);
-	if (PQstatus(c) != CONNECTION_OK) {
-		snprintf(err, errlen, "cannot connect: %s", PQerrorMessage(c));
-		goto out;
-	}
+	if ((c = pg_connect(uri, NULL, err, errlen)) == NULL)
+		goto out;   /* unreachable, or not a UTF8 database */
 	/* One read of the SQLite database, one transaction on PostgreSQL: all or nothing. */
 	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type = 'table'"
@@ -138,8 +140,13 @@ pgs_move_from_sqlite(const char *db_path, const char *uri, int64_t *rows, char *
 		snprintf(err, errlen, "%s: %s", db_path, sqlite3_errmsg(db));
 		goto out;
 	}
-	while (sqlite3_step(st) == SQLITE_ROW && nt < 64)
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (nt == 64) {
+			snprintf(err, errlen, "%s holds more than 64 tables", db_path);
+			goto out;
+		}
 		snprintf(names[nt++], sizeof names[0], "%s", sqlite3_column_text(st, 0));
+	}
 	sqlite3_finalize(st);
 	st = NULL;
 	if (pg_run0(c, "migrate", "BEGIN", NULL, err, errlen) != 0)

@@ -3,7 +3,8 @@
 # (tongxind migrate, issue 13), with the real programs and a private
 # cluster (tests/pg.sh):
 #   - refused while the server runs, into a database that has the schema
-#     already, and on a directory already on PostgreSQL: each changes nothing
+#     already or is not UTF8 (init --store too), and on a directory already
+#     on PostgreSQL: each changes nothing
 #     (tongxind.db and tongxind.conf as they were, the database empty);
 #   - after the move every table holds in PostgreSQL what it held in SQLite,
 #     tongxind.conf names the store (its other lines kept), tongxind.db is
@@ -80,6 +81,18 @@ expect_contains "$OUT" "Nothing was moved"
 	fail "the refused migrate left tables behind"
 [ -f "$SRV/tongxind.db" ] || fail "the refused migrate moved tongxind.db"
 [ "$(cat "$SRV/tongxind.conf")" = "$conf_before" ] || fail "the refused migrate changed tongxind.conf"
+
+step "refused into a database that is not UTF8 (the Chinese would be garbled): nothing changes"
+pg_sql "CREATE DATABASE latin ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0"
+run "$OUT" "$TONGXIND" migrate "$SRV" --store "${TX_PG_URI%/*}/latin"
+[ "$TX_RC" != 0 ] || fail "migrate into a LATIN1 database succeeded"
+expect_contains "$OUT" "tongxind needs UTF8"
+[ -f "$SRV/tongxind.db" ] || fail "the refused migrate moved tongxind.db"
+[ "$(cat "$SRV/tongxind.conf")" = "$conf_before" ] || fail "the refused migrate changed tongxind.conf"
+run "$OUT" "$TONGXIND" init "$TX_TMP/srv-latin" --street 测试街道 --listen "$TX_ADDR" \
+	--store "${TX_PG_URI%/*}/latin"
+[ "$TX_RC" != 0 ] || fail "init --store into a LATIN1 database succeeded"
+expect_contains "$OUT" "tongxind needs UTF8"
 
 step "tongxind migrate: every table in PostgreSQL, the config names it"
 run "$OUT" "$TONGXIND" migrate "$SRV" --store "$TX_PG_URI"
