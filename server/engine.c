@@ -113,6 +113,16 @@ in_scope(const char *path, const char *prefix)
 	return path[0] != '\0' && strncmp(path, prefix, strlen(prefix)) == 0;
 }
 
+void
+scope_hi(const char *prefix, char *hi, size_t cap)
+{
+	size_t n = strlen(prefix);
+
+	snprintf(hi, cap, "%s", prefix);
+	if (n > 0 && n < cap)
+		hi[n - 1] = (char)(prefix[n - 1] + 1);
+}
+
 /*
  * Refuse a change that names a row the device does not hold. The same words
  * whether the row does not exist at all or lies outside the device's

@@ -95,6 +95,12 @@ void srow_clear(struct srow *r);
 /* Whether an organisation path lies within a scope prefix. */
 int in_scope(const char *path, const char *prefix);
 /*
+ * The upper bound of a scope prefix's range, so that the paths under it are
+ * those in [prefix, hi): "/A/B/" -> "/A/B0" ('/' + 1 == '0'), for the stores'
+ * range scans (byte order: SQLite's, PostgreSQL's COLLATE "C").
+ */
+void scope_hi(const char *prefix, char *hi, size_t cap);
+/*
  * The scope(s) of a row from its values (its organisation references). On
  * a problem fills vd: CH_CONFLICT (the parent is gone) or CH_REJECTED.
  */

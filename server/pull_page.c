@@ -15,16 +15,6 @@
 #include "frame.h"
 #include "store_backend.h"
 
-/* Upper bound of a scope prefix range: "/A/B/" -> "/A/B0" ('/' + 1 == '0'). */
-static void
-scope_hi(const char *prefix, char *hi, size_t cap)
-{
-	size_t n = strlen(prefix);
-	snprintf(hi, cap, "%s", prefix);
-	if (n > 0 && n < cap)
-		hi[n - 1] = (char)(prefix[n - 1] + 1);
-}
-
 _Static_assert(TBL_COUNT <= 64, "pull_page.echo_tables has a bit per table");
 
 /*

@@ -431,7 +431,7 @@ sqs_replica_check(struct store *base, const struct store_actor *who,
 	struct sq_store *s = SQ(base);
 	Tongxin__ReplicaCheckResult *res;
 	char hi[SCOPE_MAX], hash[65], verdict[512] = "";
-	size_t n = strlen(who->scope), vl = 0;
+	size_t vl = 0;
 	sqlite3_stmt *st;
 
 	*out = NULL;
@@ -447,9 +447,7 @@ sqs_replica_check(struct store *base, const struct store_actor *who,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	snprintf(hi, sizeof hi, "%s", who->scope);
-	if (n > 0)
-		hi[n - 1] = (char)(who->scope[n - 1] + 1);
+	scope_hi(who->scope, hi, sizeof hi);
 	if (db_exec(s->db, "BEGIN", err, errlen) != 0) {
 		tongxin__replica_check_result__free_unpacked(res, NULL);
 		return -1;

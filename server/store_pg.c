@@ -1185,14 +1185,10 @@ pg_evict_find(void *b, int t, const char *id, const char *scope)
 	struct pg_sto *p = b;
 	struct pgp a = { .n = 0 };
 	char hi[SCOPE_MAX];
-	size_t n = strlen(scope);
 	PGresult *r;
 	int found;
 
-	/* Paths under scope sort from scope up to (not including) scope with its last byte + 1. */
-	snprintf(hi, sizeof hi, "%s", scope);
-	if (n > 0 && n < sizeof hi)
-		hi[n - 1] = (char)(scope[n - 1] + 1);
+	scope_hi(scope, hi, sizeof hi);
 	pgp_int(&a, t);
 	pgp_text(&a, id);
 	pgp_text(&a, scope);

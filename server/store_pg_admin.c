@@ -430,7 +430,7 @@ pgs_replica_check(struct store *base, const struct store_actor *who,
 	struct pg_store *s = PGS(base);
 	Tongxin__ReplicaCheckResult *res;
 	char hi[SCOPE_MAX], hash[65], verdict[512] = "", at[32], e2[256];
-	size_t n = strlen(who->scope), vl = 0;
+	size_t vl = 0;
 	struct pgp a = { .n = 0 };
 
 	*out = NULL;
@@ -446,9 +446,7 @@ pgs_replica_check(struct store *base, const struct store_actor *who,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	snprintf(hi, sizeof hi, "%s", who->scope);
-	if (n > 0)
-		hi[n - 1] = (char)(who->scope[n - 1] + 1);
+	scope_hi(who->scope, hi, sizeof hi);
 	/* Every table from one snapshot, as SQLite's BEGIN (a read transaction) gives. */
 	if (pg_run0(s->c, "database", "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", NULL, err,
 	    errlen) != 0) {

@@ -299,21 +299,11 @@ pgs_device_revoke(struct store *base, const char *name, char *err, size_t errlen
 static uint64_t
 pgs_device_last_seq(struct store *base, const char *device_id)
 {
-	struct pg_store *s = PGS(base);
-	struct pgp p = { .n = 0 };
-	char err[256];
-	PGresult *r;
 	uint64_t v = 0;
 
-	pgp_text(&p, device_id);
-	if ((r = pg_run(s->c, "last_seq", "SELECT coalesce(max(seq), 0) FROM txn_log"
-	    " WHERE device_id = $1", &p, err, sizeof err)) == NULL) {
-		log_warnx("store (postgresql): %s", err);
+	/* The storage operation's prepared statement: every session's Hello asks. */
+	if (STO(&base->eng, txn_seq_max, device_id, &v) != 0)
 		return 0;
-	}
-	if (PQntuples(r) == 1)
-		v = (uint64_t)pg_int(r, 0, 0);
-	PQclear(r);
 	return v;
 }
 

@@ -1358,13 +1358,9 @@ sq_evict_find(void *b, int t, const char *id, const char *scope)
 	struct sq_store *s = b;
 	sqlite3_stmt *st;
 	char hi[SCOPE_MAX];
-	size_t n = strlen(scope);
 	int rc;
 
-	/* Paths under scope sort from scope up to (not including) scope with its last byte + 1. */
-	snprintf(hi, sizeof hi, "%s", scope);
-	if (n > 0)
-		hi[n - 1] = (char)(scope[n - 1] + 1);
+	scope_hi(scope, hi, sizeof hi);
 	if ((st = db_kept(s->db, &s->evict_find, "SELECT 1 FROM evict WHERE tbl = ?1 AND row_id = ?2"
 	    " AND old_scope >= ?3 AND old_scope < ?4 LIMIT 1")) == NULL)
 		return -1;

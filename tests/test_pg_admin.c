@@ -723,17 +723,6 @@ devices_same(const char *what)
 static const char *const hash_where = "_deleted = 0 AND ((_scope >= ?1 AND _scope < ?2) OR"
     " (_scope2 >= ?1 AND _scope2 < ?2))";
 
-/* The end of scope's range: its last character plus one (as the stores compute it). */
-static void
-scope_hi(const char *scope, char *hi, size_t cap)
-{
-	size_t n = strlen(scope);
-
-	snprintf(hi, cap, "%s", scope);
-	if (n > 0)
-		hi[n - 1] = (char)(scope[n - 1] + 1);
-}
-
 /* The SQLite store's digests of scope: rowhash.c on its own file. */
 static void
 sqlite_digests(const char *scope, char out[TBL_COUNT][65])
