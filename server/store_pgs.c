@@ -73,13 +73,20 @@ epoch_load(struct pg_store *s, char *err, size_t errlen)
 
 	memset(e, 0, sizeof *e);
 	if (meta_get(s, "epoch", e->epoch, sizeof e->epoch) != 0) {
+		/*
+		 * The first: DO NOTHING, then read again, so that two processes
+		 * opening a new database at once end with the same epoch.
+		 */
 		char id[ID_TEXT_LEN + 1];
-		if (id_new(id) != 0 || meta_set(s, "epoch", id, err, errlen) != 0) {
+		struct pgp p = { .n = 0 };
+		pgp_text(&p, id);
+		if (id_new(id) != 0 || pg_run0(s->c, "meta", "INSERT INTO meta (key, value)"
+		    " VALUES ('epoch', $1) ON CONFLICT (key) DO NOTHING", &p, err, errlen) != 0 ||
+		    meta_get(s, "epoch", e->epoch, sizeof e->epoch) != 0) {
 			if (err[0] == '\0')
 				snprintf(err, errlen, "cannot give the database its epoch");
 			return -1;
 		}
-		snprintf(e->epoch, sizeof e->epoch, "%s", id);
 	}
 	if (meta_get(s, "restored_version", v, sizeof v) == 0)
 		e->restored_version = strtoull(v, NULL, 10);
