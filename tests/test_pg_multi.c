@@ -49,6 +49,7 @@
  * TX_BULK (default 1000) part 1's push (0 leaves part 1 out).
  */
 #include "sync_harness.h"
+#include "sync_ops.h"
 
 #define NDEV 4
 
@@ -61,259 +62,11 @@ static char street_id[ID_TEXT_LEN + 1], sq1_id[ID_TEXT_LEN + 1], sq2_id[ID_TEXT_
 static struct h_ids hot;
 
 static struct {
-	int64_t ops, txns, inserts, updates, deletes, meetings, syncs, failed_syncs;
+	int64_t ops, syncs, failed_syncs;   /* the edits' figures: sync_ops.h's OST */
 	int64_t kills, kills_in_push, cursor_rows, deadlocks;
 } ST;
 
-static const char *const meeting_kinds[] = { "committee_meeting", "general_meeting",
-	"group_meeting", "party_lecture", "theme_day", "life_meeting", "democratic_review" };
-static const char *const att_states[] = { "present", "excused", "absent" };
-
 /* ------------------------------------------------------------ offline edits */
-
-/* A random id from the replica (query with one id column); 0 if there is none. */
-static int
-pick(struct h_dev *d, const char *sql, char id[ID_TEXT_LEN + 1])
-{
-	struct h_ids l;
-	int found = 0;
-
-	h_sql_ids(replica_db(d->r), sql, NULL, &l);
-	if (l.n > 0) {
-		snprintf(id, ID_TEXT_LEN + 1, "%s", l.v[h_randn((uint32_t)l.n)]);
-		found = 1;
-	}
-	h_ids_free(&l);
-	return found;
-}
-
-/* A member to edit: often a shared hot one, if the device holds it. */
-static int
-pick_member(struct h_dev *d, char id[ID_TEXT_LEN + 1])
-{
-	if (h_randn(10) < 6 && hot.n > 0) {
-		const char *h = hot.v[h_randn((uint32_t)hot.n)];
-		if (h_sql_int(replica_db(d->r), "SELECT count(*) FROM member WHERE id = ?1", h, NULL)) {
-			snprintf(id, ID_TEXT_LEN + 1, "%s", h);
-			return 1;
-		}
-	}
-	return pick(d, "SELECT id FROM member ORDER BY rowid", id);
-}
-
-static int
-pick_branch(struct h_dev *d, char id[ID_TEXT_LEN + 1])
-{
-	return pick(d, "SELECT id FROM org WHERE kind = 'branch' ORDER BY code", id);
-}
-
-/* n new members of one branch, in one transaction. */
-static void
-op_insert_members(struct h_dev *d, int n)
-{
-	Tongxin__Value v[32];
-	struct h_member m;
-	char org[ID_TEXT_LEN + 1], id[ID_TEXT_LEN + 1];
-
-	if (!pick_branch(d, org))
-		return;
-	dev_begin(d);
-	for (int i = 0; i < n; i++) {
-		h_member_vals(v, &m, org, NULL);
-		dev_insert(d, TBL_MEMBER, v, id);
-		ST.inserts++;
-	}
-	dev_commit(d);
-	ST.txns++;
-}
-
-/* Set 1-3 random columns of a member (its branch stays: no scope moves here). */
-static void
-update_member(struct h_dev *d, const char *id)
-{
-	static const char *const cols[] = { "name", "phone", "job", "address", "education",
-		"category", "standing", "retired" };
-	char bufs[3][64], err[1024] = "";
-	uint32_t c[3];
-	Tongxin__Value v[3];
-	size_t n = 0;
-	int k = 1 + (int)h_randn(3);
-
-	for (int i = 0; i < k; i++) {
-		const char *col = cols[h_randn(8)];
-		int ci = h_col(TBL_MEMBER, col), dup = 0;
-		for (size_t j = 0; j < n; j++)
-			dup |= c[j] == (uint32_t)ci;
-		if (dup)
-			continue;
-		c[n] = (uint32_t)ci;
-		if (strcmp(col, "name") == 0)
-			h_rand_person_name(bufs[n], sizeof bufs[n]);
-		else if (strcmp(col, "phone") == 0)
-			snprintf(bufs[n], sizeof bufs[n], "139%08u", h_randn(100000000));
-		else if (strcmp(col, "job") == 0)
-			snprintf(bufs[n], sizeof bufs[n], "岗位%u", h_randn(100));
-		else if (strcmp(col, "address") == 0)
-			snprintf(bufs[n], sizeof bufs[n], "同心路%u号", h_randn(500));
-		else if (strcmp(col, "education") == 0)
-			snprintf(bufs[n], sizeof bufs[n], "%s", h_educations[h_randn(8)]);
-		else if (strcmp(col, "category") == 0)
-			snprintf(bufs[n], sizeof bufs[n], "%s", h_randn(2) ? "full" : "probationary");
-		else if (strcmp(col, "standing") == 0)
-			snprintf(bufs[n], sizeof bufs[n], "%s", h_randn(4) ? "normal" : "suspended");
-		if (strcmp(col, "retired") == 0)
-			value_set_int(&v[n], h_randn(2));
-		else
-			value_set_text(&v[n], bufs[n]);
-		n++;
-	}
-	H_CHECK(rep_update(d->r, TBL_MEMBER, id, c, v, n, err, sizeof err) == 0,
-	    "rep_update member %s on %s: %s", id, d->name, err);
-	ST.updates++;
-}
-
-/* Updates of 1-3 distinct members in one transaction. */
-static void
-op_update_members(struct h_dev *d, int rows)
-{
-	char ids[3][ID_TEXT_LEN + 1];
-	int n = 0;
-
-	for (int i = 0; i < rows && i < 3; i++) {
-		int dup = 0;
-		if (!pick_member(d, ids[n]))
-			break;
-		for (int j = 0; j < n; j++)
-			dup |= strcmp(ids[j], ids[n]) == 0;
-		if (!dup)
-			n++;
-	}
-	if (n == 0)
-		return;
-	dev_begin(d);
-	for (int i = 0; i < n; i++)
-		update_member(d, ids[i]);
-	dev_commit(d);
-	ST.txns++;
-}
-
-static void
-op_delete_member(struct h_dev *d)
-{
-	char id[ID_TEXT_LEN + 1];
-
-	if (!pick_member(d, id))
-		return;
-	dev_begin(d);
-	dev_delete(d, TBL_MEMBER, id);
-	dev_commit(d);
-	ST.deletes++;
-	ST.txns++;
-}
-
-/* A meeting and its attendance (distinct members): one local transaction. */
-static void
-op_meeting(struct h_dev *d)
-{
-	Tongxin__Value v[32];
-	char org[ID_TEXT_LEN + 1], mid[ID_TEXT_LEN + 1], aid[ID_TEXT_LEN + 1];
-	char member[4][ID_TEXT_LEN + 1], date[11], topic[64], reason[64];
-	int k = 1 + (int)h_randn(4), n = 0;
-
-	if (!pick_branch(d, org))
-		return;
-	for (int i = 0; i < k; i++) {
-		int dup = 0;
-		if (!pick_member(d, member[n]))
-			break;
-		for (int j = 0; j < n; j++)
-			dup |= strcmp(member[j], member[n]) == 0;
-		if (!dup)
-			n++;
-	}
-	dev_begin(d);
-	h_vals_null(v, TBL_MEETING);
-	h_rand_date(date, 2023, 2024);
-	snprintf(topic, sizeof topic, "学习主题%u", h_randn(10000));
-	h_set(v, TBL_MEETING, "org_id", org);
-	h_set(v, TBL_MEETING, "kind", meeting_kinds[h_randn(7)]);
-	h_set(v, TBL_MEETING, "held_on", date);
-	h_set(v, TBL_MEETING, "topic", topic);
-	h_set(v, TBL_MEETING, "host", "书记");
-	dev_insert(d, TBL_MEETING, v, mid);
-	for (int i = 0; i < n; i++) {
-		h_vals_null(v, TBL_ATTENDANCE);
-		h_set(v, TBL_ATTENDANCE, "meeting_id", mid);
-		h_set(v, TBL_ATTENDANCE, "member_id", member[i]);
-		h_set(v, TBL_ATTENDANCE, "status", att_states[h_randn(3)]);
-		if (h_randn(3) == 0) {
-			snprintf(reason, sizeof reason, "事由%u", h_randn(100));
-			h_set(v, TBL_ATTENDANCE, "reason", reason);
-		}
-		dev_insert(d, TBL_ATTENDANCE, v, aid);
-	}
-	dev_commit(d);
-	ST.meetings++;
-	ST.txns++;
-}
-
-static void
-op_edit_meeting(struct h_dev *d)
-{
-	char id[ID_TEXT_LEN + 1], buf[64];
-
-	if (h_randn(2) == 0) {
-		if (!pick(d, "SELECT id FROM meeting ORDER BY rowid", id))
-			return;
-		snprintf(buf, sizeof buf, "改主题%u", h_randn(10000));
-		dev_begin(d);
-		dev_update1(d, TBL_MEETING, id, h_randn(2) ? "topic" : "minutes", buf, 0);
-	} else {
-		if (!pick(d, "SELECT id FROM attendance ORDER BY rowid", id))
-			return;
-		dev_begin(d);
-		dev_update1(d, TBL_ATTENDANCE, id, "status", att_states[h_randn(3)], 0);
-	}
-	dev_commit(d);
-	ST.updates++;
-	ST.txns++;
-}
-
-/* Delete a meeting with its attendance rows, in one transaction. */
-static void
-op_delete_meeting(struct h_dev *d)
-{
-	char id[ID_TEXT_LEN + 1];
-	struct h_ids att;
-
-	if (!pick(d, "SELECT id FROM meeting ORDER BY rowid", id))
-		return;
-	h_sql_ids(replica_db(d->r), "SELECT id FROM attendance WHERE meeting_id = ?1 ORDER BY id", id,
-	    &att);
-	dev_begin(d);
-	for (size_t i = 0; i < att.n; i++)
-		dev_delete(d, TBL_ATTENDANCE, att.v[i]);
-	dev_delete(d, TBL_MEETING, id);
-	dev_commit(d);
-	h_ids_free(&att);
-	ST.deletes++;
-	ST.txns++;
-}
-
-static void
-op_edit_branch(struct h_dev *d)
-{
-	char id[ID_TEXT_LEN + 1], buf[64];
-
-	if (!pick_branch(d, id))
-		return;
-	snprintf(buf, sizeof buf, "%s%s", h_surnames[h_randn(10)], h_given[h_randn(16)]);
-	dev_begin(d);
-	dev_update1(d, TBL_ORG, id, "secretary", buf, 0);
-	dev_commit(d);
-	ST.updates++;
-	ST.txns++;
-}
 
 /* A hot member's field this kind of device looks after: different fields of one row (merge). */
 static void
@@ -331,8 +84,8 @@ op_own_field(struct h_dev *d)
 		dev_update1(d, TBL_MEMBER, id, "education", h_educations[h_randn(8)], 0);
 	}
 	dev_commit(d);
-	ST.updates++;
-	ST.txns++;
+	OST.updates++;
+	OST.txns++;
 }
 
 static void
@@ -560,6 +313,12 @@ setup(void)
 	const char *codes[2] = { "SQ01", "SQ02" };
 	struct h_ids br;
 
+	/* Edits as sync_ops.h makes them: no moves or clashes, each member once a transaction. */
+	OPS.hot = &hot;
+	OPS.hot_tenths = 6;
+	OPS.moves = 0;
+	OPS.clashes = 0;
+	OPS.distinct = 1;
 	srv_init(&S1, "srv1");
 	srv_clone(&S2, &S1, "srv2");
 	H_CHECK(S1.store[0] && strcmp(S1.store, S2.store) == 0, "both servers must name one store");
@@ -869,8 +628,8 @@ main(void)
 	h_log("%d rounds: %lld ops, %lld transactions (%lld member inserts, %lld updates, %lld "
 	    "deletes, %lld meetings), %lld syncs (%lld failed), %lld kills "
 	    "(%lld during the victim's push), %lld deadlocks, %lld rows checked against cursors", rounds,
-	    (long long)ST.ops, (long long)ST.txns, (long long)ST.inserts, (long long)ST.updates,
-	    (long long)ST.deletes, (long long)ST.meetings, (long long)ST.syncs,
+	    (long long)ST.ops, (long long)OST.txns, (long long)OST.inserts, (long long)OST.updates,
+	    (long long)OST.deletes, (long long)OST.meetings, (long long)ST.syncs,
 	    (long long)ST.failed_syncs, (long long)ST.kills, (long long)ST.kills_in_push,
 	    (long long)ST.deadlocks, (long long)ST.cursor_rows);
 
