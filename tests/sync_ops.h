@@ -292,4 +292,47 @@ op_edit_branch(struct h_dev *d)
 	OST.txns++;
 }
 
+/*
+ * The world the rounds work in, made by the street's administrator a (its
+ * device made): its street's row pulled (from sb), communities SQ01 and
+ * SQ02 with two branches each (pushed to sa), and hot_per_branch members in
+ * each branch, every one of them added to OPS.hot (pushed to sb). The ids of
+ * the street and the two communities into the three buffers.
+ */
+static void
+ops_world(struct h_dev *a, struct h_server *sa, struct h_server *sb, int hot_per_branch,
+    char street_id[ID_TEXT_LEN + 1], char sq1_id[ID_TEXT_LEN + 1], char sq2_id[ID_TEXT_LEN + 1])
+{
+	static const char *const codes[2] = { "SQ01", "SQ02" };
+	const char *parents[2] = { sq1_id, sq2_id };
+	char id[ID_TEXT_LEN + 1], code[16];
+	Tongxin__Value v[32];
+	struct h_member m;
+	struct h_ids br;
+
+	dev_sync(a, sb, NULL);
+	H_CHECK(h_org_id(replica_db(a->r), "JD01", street_id), "the street admin did not receive the "
+	    "street's organisation row");
+	dev_add_org(a, "SQ01", "第一社区", "community", street_id, sq1_id);
+	dev_add_org(a, "SQ02", "第二社区", "community", street_id, sq2_id);
+	for (int c = 0; c < 2; c++)
+		for (int b = 1; b <= 2; b++) {
+			snprintf(code, sizeof code, "%sB%d", codes[c], b);
+			dev_add_org(a, code, b == 1 ? "第一党支部" : "第二党支部", "branch", parents[c], id);
+		}
+	dev_sync(a, sa, NULL);
+	h_sql_ids(replica_db(a->r), "SELECT id FROM org WHERE kind = 'branch' ORDER BY code", NULL, &br);
+	H_CHECK(br.n == 4, "expected 4 branches, the street has %zu", br.n);
+	dev_begin(a);
+	for (size_t b = 0; b < br.n; b++)
+		for (int i = 0; i < hot_per_branch; i++) {
+			h_member_vals(v, &m, br.v[b], NULL);
+			dev_insert(a, TBL_MEMBER, v, id);
+			h_ids_add(OPS.hot, id);
+		}
+	dev_commit(a);
+	h_ids_free(&br);
+	dev_sync(a, sb, NULL);
+}
+
 #endif

@@ -306,13 +306,6 @@ check_all_cursors(const char *when)
 static void
 setup(void)
 {
-	char id[ID_TEXT_LEN + 1], code[16];
-	Tongxin__Value v[32];
-	struct h_member m;
-	const char *parents[2];
-	const char *codes[2] = { "SQ01", "SQ02" };
-	struct h_ids br;
-
 	/* Edits as sync_ops.h makes them: no moves or clashes, each member once a transaction. */
 	OPS.hot = &hot;
 	OPS.hot_tenths = 6;
@@ -325,32 +318,8 @@ setup(void)
 	srv_start(&S1);
 	srv_start(&S2);
 	dev_new(&A, &S1, "JD01", "street-admin", 1);
-	dev_sync(&A, &S2, NULL);   /* enrolled through S1's directory, known to S2 by the database */
-	H_CHECK(h_org_id(replica_db(A.r), "JD01", street_id), "the street admin did not receive the "
-	    "street's organisation row from S2");
-	dev_add_org(&A, "SQ01", "第一社区", "community", street_id, sq1_id);
-	dev_add_org(&A, "SQ02", "第二社区", "community", street_id, sq2_id);
-	parents[0] = sq1_id;
-	parents[1] = sq2_id;
-	for (int c = 0; c < 2; c++)
-		for (int b = 1; b <= 2; b++) {
-			snprintf(code, sizeof code, "%sB%d", codes[c], b);
-			dev_add_org(&A, code, b == 1 ? "第一党支部" : "第二党支部", "branch", parents[c], id);
-		}
-	dev_sync(&A, &S1, NULL);
-	/* Three hot members per branch, made by the street. */
-	h_sql_ids(replica_db(A.r), "SELECT id FROM org WHERE kind = 'branch' ORDER BY code", NULL, &br);
-	H_CHECK(br.n == 4, "expected 4 branches, the street has %zu", br.n);
-	dev_begin(&A);
-	for (size_t b = 0; b < br.n; b++)
-		for (int i = 0; i < 3; i++) {
-			h_member_vals(v, &m, br.v[b], NULL);
-			dev_insert(&A, TBL_MEMBER, v, id);
-			h_ids_add(&hot, id);
-		}
-	dev_commit(&A);
-	h_ids_free(&br);
-	dev_sync(&A, &S2, NULL);
+	/* Enrolled through S1's directory, known to S2 by the database; three hot members a branch. */
+	ops_world(&A, &S1, &S2, 3, street_id, sq1_id, sq2_id);
 	dev_new(&O1, &S2, "SQ01", "office-sq01", 0);   /* enrolled through S2's directory */
 	dev_new(&P, &S1, "SQ01", "office-sq01-b", 0);
 	dev_new(&O2, &S1, "SQ02", "office-sq02", 0);

@@ -136,12 +136,6 @@ random_op(struct h_dev *d)
 static void
 setup(void)
 {
-	char id[ID_TEXT_LEN + 1], code[16];
-	Tongxin__Value v[32];
-	struct h_member m;
-	const char *parents[2];
-	const char *codes[2] = { "SQ01", "SQ02" };
-
 	/* Edits as sync_ops.h makes them: moves between branches, citizen-ID clashes. */
 	OPS.hot = &hot;
 	OPS.hot_tenths = 7;
@@ -152,36 +146,8 @@ setup(void)
 	srv_init(&S, "srv");
 	srv_start(&S);
 	dev_new(&A, &S, "JD01", "street-admin", 1);
-	dev_sync(&A, &S, NULL);
-	H_CHECK(h_org_id(replica_db(A.r), "JD01", street_id), "the street admin did not receive the "
-	    "street's organisation row");
-	dev_add_org(&A, "SQ01", "第一社区", "community", street_id, sq1_id);
-	dev_add_org(&A, "SQ02", "第二社区", "community", street_id, sq2_id);
-	parents[0] = sq1_id;
-	parents[1] = sq2_id;
-	for (int c = 0; c < 2; c++)
-		for (int b = 1; b <= 2; b++) {
-			snprintf(code, sizeof code, "%sB%d", codes[c], b);
-			dev_add_org(&A, code, b == 1 ? "第一党支部" : "第二党支部", "branch", parents[c], id);
-		}
-	dev_sync(&A, &S, NULL);
 	/* Two hot members per branch, made by the street. */
-	dev_begin(&A);
-	{
-		struct h_ids br;
-		h_sql_ids(replica_db(A.r), "SELECT id FROM org WHERE kind = 'branch' ORDER BY code",
-		    NULL, &br);
-		H_CHECK(br.n == 4, "expected 4 branches, the street has %zu", br.n);
-		for (size_t b = 0; b < br.n; b++)
-			for (int i = 0; i < 2; i++) {
-				h_member_vals(v, &m, br.v[b], NULL);
-				dev_insert(&A, TBL_MEMBER, v, id);
-				h_ids_add(&hot, id);
-			}
-		h_ids_free(&br);
-	}
-	dev_commit(&A);
-	dev_sync(&A, &S, NULL);
+	ops_world(&A, &S, &S, 2, street_id, sq1_id, sq2_id);
 	dev_new(&O1, &S, "SQ01", "office-sq01", 0);
 	dev_new(&O2, &S, "SQ02", "office-sq02", 0);
 	for (int i = 0; i < NDEV; i++) {
