@@ -343,7 +343,7 @@ static const struct cmd_opt rectify_opts[] = {
 };
 
 static const struct cmd_opt close_opts[] = {
-	{ "note", "TEXT", 0, "销号说明 a close-out note" },
+	{ "note", "TEXT", 0, "销号说明：办理结果，未整改的事项必填 the result (needed unless rectified)" },
 	{ "date", "DATE", 0, "销号日期，默认今天 the date (default: today)" },
 	{ NULL, NULL, 0, NULL },
 };

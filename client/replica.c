@@ -531,7 +531,7 @@ replica_join(const char *path, const char *bundle, const char *server_override, 
     size_t errlen)
 {
 	struct pki_cred c;
-	char addr[300], credpath[4200], ddl[32768], rid[ID_TEXT_LEN + 1];
+	char addr[300], credpath[4200], ddl[65536], rid[ID_TEXT_LEN + 1];
 	struct stat sb;
 	sqlite3 *db;
 	int rc = -1;
@@ -739,7 +739,7 @@ replica_open_how(const char *path, bool always, char *err, size_t errlen)
 {
 	struct replica *r;
 	struct stat sb;
-	char have[16384], detail[sizeof damage.detail], kept[sizeof r->info.file_mark];
+	char have[32768], detail[sizeof damage.detail], kept[sizeof r->info.file_mark];
 	bool unchanged;
 	int verdict;
 

@@ -138,6 +138,10 @@ enum reason_code {
 	R_RECOVERED_DECIDED = 96,   /* transfer id */
 	R_RECOVER_SHAPE = 97,       /* table, version: not a row the restore lost, or malformed */
 	R_ONE_DISTRICT = 98,        /* - */
+	R_KEY_MISMATCH = 99,        /* column, the key the row must have */
+	R_ONE_CLAIMANT = 100,       /* table: exactly one of branch, unit, member */
+	R_BAD_CREDIT_CODE = 101,    /* column, value: not a 统一社会信用代码 */
+	R_ONE_PERSON = 102,         /* table: a member or an in-service member's report, not both */
 	R_COUNT                     /* not a code: one past the last */
 };
 

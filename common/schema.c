@@ -35,6 +35,13 @@
 #define discipline_kinds   vocab_vals_discipline_kind
 #define dues_classes       vocab_vals_dues_class
 #define committee_roles    vocab_vals_committee_role
+#define unit_kinds         vocab_vals_unit_kind
+#define claim_states       vocab_vals_claim_state
+#define wish_states        vocab_vals_wish_status
+#define feedback_sources   vocab_vals_feedback_source
+#define feedback_cats      vocab_vals_feedback_category
+#define feedback_states    vocab_vals_feedback_status
+#define assess_targets     vocab_vals_assess_target
 
 #define K MERGE_KEEP_SERVER
 #define N MERGE_NEWER_WINS
@@ -45,6 +52,7 @@
 #define U COLF_UNIQUE
 #define A COLF_ANYSCOPE
 #define PN COLF_PERSON_NAME
+#define SH COLF_SHARE
 
 static const struct col_def org_cols[] = {
 	{ "code",       "组织编码", COL_TEXT, R | U, I, P, 32, NULL, NULL },
@@ -221,6 +229,8 @@ static const struct col_def committee_member_cols[] = {
 	{ "started_on", "任职日期", COL_DATE, R, K, P, 10, NULL, NULL },
 	{ "ended_on",   "离任日期", COL_DATE, 0, K, P, 10, NULL, NULL },
 	{ "note",       "备注",     COL_TEXT, 0, K, P, 500, NULL, NULL },
+	/* The resident unit a part-time member (兼职委员) comes from. */
+	{ "unit_id",    "所在驻区单位", COL_REF, A, K, P, SCHEMA_ID_LEN, "resident_unit", NULL },
 };
 
 /* 党员中心户: a member's household that keeps in touch with households of a grid. */
@@ -284,6 +294,196 @@ static const struct col_def service_record_cols[] = {
 	{ "note",        "备注",       COL_TEXT, 0, K, P, 500, NULL, NULL },
 };
 
+/*
+ * Co-building (共驻共建, docs/cobuilding.md). A resident unit (驻区单位)
+ * belongs to the community it sits in (org_id, its scope); a community that
+ * signs a co-building agreement with it sees it too, through the
+ * agreement's shared reference (COLF_SHARE), so a unit that co-builds with
+ * two communities is one row both hold. credit_code, the unit's 统一社会
+ * 信用代码 (GB 32100, check character verified), is unique: the same unit
+ * registered by two offices is a conflict for the street.
+ */
+static const struct col_def resident_unit_cols[] = {
+	{ "org_id",        "所在社区",     COL_REF, R, I, P, SCHEMA_ID_LEN, "org", NULL },
+	{ "name",          "单位名称",     COL_TEXT, R, K, P, 200, NULL, NULL },
+	{ "kind",          "单位类别",     COL_ENUM, R, K, P, 32, NULL, unit_kinds },
+	{ "credit_code",   "统一社会信用代码", COL_TEXT, U, K, P, 18, NULL, NULL },
+	{ "party_org",     "单位党组织",   COL_TEXT, 0, K, P, 200, NULL, NULL },
+	{ "party_members", "党员人数",     COL_INT, 0, K, P, 0, NULL, NULL },
+	{ "contact_name",  "联系人",       COL_TEXT, PN, N, S, 100, NULL, NULL },
+	{ "contact_phone", "联系电话",     COL_TEXT, 0, N, S, 32, NULL, NULL },
+	{ "address",       "单位地址",     COL_TEXT, 0, K, P, 200, NULL, NULL },
+	{ "joined_on",     "加入日期",     COL_DATE, 0, K, P, 10, NULL, NULL },
+	{ "left_on",       "退出日期",     COL_DATE, 0, K, P, 10, NULL, NULL },
+	{ "note",          "备注",         COL_TEXT, 0, K, P, 500, NULL, NULL },
+};
+
+/* 共建协议: what a community and a resident unit each committed to, and when. */
+static const struct col_def agreement_cols[] = {
+	{ "org_id",            "社区",       COL_REF, R, I, P, SCHEMA_ID_LEN, "org", NULL },
+	{ "unit_id",           "驻区单位",   COL_REF, R | A | SH, I, P, SCHEMA_ID_LEN, "resident_unit", NULL },
+	{ "signed_on",         "签订日期",   COL_DATE, R, K, P, 10, NULL, NULL },
+	{ "ends_on",           "到期日期",   COL_DATE, 0, K, P, 10, NULL, NULL },
+	{ "unit_commits",      "单位承诺",   COL_TEXT, 0, K, P, 2000, NULL, NULL },
+	{ "community_commits", "社区承诺",   COL_TEXT, 0, K, P, 2000, NULL, NULL },
+	{ "ended_on",          "终止日期",   COL_DATE, 0, K, P, 10, NULL, NULL },
+	{ "note",              "备注",       COL_TEXT, 0, K, P, 500, NULL, NULL },
+};
+
+/*
+ * A claim (双向认领) on a list item of any kind: by a branch, a resident
+ * unit or a member (exactly one, validate.c), with its state and result.
+ * It belongs to the item's organisation.
+ */
+static const struct col_def claim_cols[] = {
+	{ "item_id",      "清单事项", COL_REF, R, I, P, SCHEMA_ID_LEN, "list_item", NULL },
+	{ "by_org_id",    "认领支部", COL_REF, 0, I, P, SCHEMA_ID_LEN, "org", NULL },
+	{ "by_unit_id",   "认领单位", COL_REF, A, I, P, SCHEMA_ID_LEN, "resident_unit", NULL },
+	{ "by_member_id", "认领党员", COL_REF, 0, I, P, SCHEMA_ID_LEN, "member", NULL },
+	{ "state",        "认领状态", COL_ENUM, R, K, P, 16, NULL, claim_states },
+	{ "claimed_on",   "认领日期", COL_DATE, R, K, P, 10, NULL, NULL },
+	{ "done_on",      "完成日期", COL_DATE, 0, K, P, 10, NULL, NULL },
+	{ "result",       "完成情况", COL_TEXT, 0, K, P, 2000, NULL, NULL },
+	{ "note",         "备注",     COL_TEXT, 0, K, P, 500, NULL, NULL },
+};
+
+/*
+ * 微心愿: a resident's small wish (the resident is personal data), claimed
+ * by a member, a resident unit or a branch, and fulfilled. value is the
+ * estimate in fen (分).
+ */
+static const struct col_def micro_wish_cols[] = {
+	{ "org_id",        "社区或支部", COL_REF, R, I, P, SCHEMA_ID_LEN, "org", NULL },
+	{ "resident_name", "居民姓名",   COL_TEXT, R | PN, K, S, 100, NULL, NULL },
+	{ "household",     "家庭住址",   COL_TEXT, 0, K, S, 200, NULL, NULL },
+	{ "grid",          "网格",       COL_TEXT, 0, K, P, 100, NULL, NULL },
+	{ "wish",          "心愿内容",   COL_TEXT, R, K, P, 500, NULL, NULL },
+	{ "value",         "估值（分）", COL_INT, 0, K, P, 0, NULL, NULL },
+	{ "status",        "状态",       COL_ENUM, R, K, P, 16, NULL, wish_states },
+	{ "posted_on",     "征集日期",   COL_DATE, R, K, P, 10, NULL, NULL },
+	{ "by_member_id",  "认领党员",   COL_REF, 0, K, P, SCHEMA_ID_LEN, "member", NULL },
+	{ "by_unit_id",    "认领单位",   COL_REF, A, K, P, SCHEMA_ID_LEN, "resident_unit", NULL },
+	{ "by_org_id",     "认领支部",   COL_REF, 0, K, P, SCHEMA_ID_LEN, "org", NULL },
+	{ "claimed_on",    "认领日期",   COL_DATE, 0, K, P, 10, NULL, NULL },
+	{ "fulfilled_on",  "实现日期",   COL_DATE, 0, K, P, 10, NULL, NULL },
+	{ "photo",         "照片",       COL_TEXT, 0, K, P, 500, NULL, NULL },
+	{ "note",          "备注",       COL_TEXT, 0, K, P, 500, NULL, NULL },
+};
+
+/* 民情回音壁: a resident's opinion, who handles it, and the reply (回音). */
+static const struct col_def feedback_cols[] = {
+	{ "org_id",            "社区或支部", COL_REF, R, I, P, SCHEMA_ID_LEN, "org", NULL },
+	{ "received_on",       "收集日期",   COL_DATE, R, K, P, 10, NULL, NULL },
+	{ "source",            "来源",       COL_ENUM, R, K, P, 16, NULL, feedback_sources },
+	{ "grid",              "网格",       COL_TEXT, 0, K, P, 100, NULL, NULL },
+	{ "category",          "类别",       COL_ENUM, R, K, P, 16, NULL, feedback_cats },
+	{ "resident_name",     "反映人",     COL_TEXT, PN, K, S, 100, NULL, NULL },
+	{ "resident_phone",    "联系电话",   COL_TEXT, 0, N, S, 32, NULL, NULL },
+	{ "content",           "反映内容",   COL_TEXT, R, K, P, 2000, NULL, NULL },
+	{ "handler_member_id", "承办党员",   COL_REF, 0, K, P, SCHEMA_ID_LEN, "member", NULL },
+	{ "handler",           "承办人",     COL_TEXT, 0, K, P, 100, NULL, NULL },
+	{ "status",            "状态",       COL_ENUM, R, K, P, 16, NULL, feedback_states },
+	{ "reply",             "回音",       COL_TEXT, 0, K, P, 2000, NULL, NULL },
+	{ "replied_on",        "回音日期",   COL_DATE, 0, K, P, 10, NULL, NULL },
+	{ "note",              "备注",       COL_TEXT, 0, K, P, 500, NULL, NULL },
+};
+
+/* 志愿服务队, its activities, and who served how long at each. */
+static const struct col_def volunteer_team_cols[] = {
+	{ "org_id",     "所属组织", COL_REF, R, I, P, SCHEMA_ID_LEN, "org", NULL },
+	{ "name",       "服务队名称", COL_TEXT, R, K, P, 100, NULL, NULL },
+	{ "leader",     "队长",     COL_TEXT, 0, K, P, 100, NULL, NULL },
+	{ "founded_on", "成立日期", COL_DATE, 0, K, P, 10, NULL, NULL },
+	{ "ended_on",   "撤销日期", COL_DATE, 0, K, P, 10, NULL, NULL },
+	{ "note",       "备注",     COL_TEXT, 0, K, P, 500, NULL, NULL },
+};
+
+static const struct col_def volunteer_activity_cols[] = {
+	{ "team_id", "服务队",   COL_REF, R, I, P, SCHEMA_ID_LEN, "volunteer_team", NULL },
+	{ "held_on", "活动日期", COL_DATE, R, K, P, 10, NULL, NULL },
+	{ "place",   "地点",     COL_TEXT, 0, K, P, 200, NULL, NULL },
+	{ "topic",   "活动内容", COL_TEXT, R, K, P, 500, NULL, NULL },
+	{ "note",    "备注",     COL_TEXT, 0, K, P, 500, NULL, NULL },
+};
+
+/*
+ * One participant's time at an activity: a member of this office
+ * (member_id), an in-service member reported to the community (report_id:
+ * his own office sees the hours too, for the report back to his unit), or
+ * a resident who is not a member (name only). name is always kept.
+ */
+static const struct col_def volunteer_hours_cols[] = {
+	{ "activity_id", "志愿活动", COL_REF, R, I, P, SCHEMA_ID_LEN, "volunteer_activity", NULL },
+	{ "report_id",   "报到登记", COL_REF, A, I, P, SCHEMA_ID_LEN, "service_report", NULL },
+	{ "member_id",   "党员",     COL_REF, 0, I, P, SCHEMA_ID_LEN, "member", NULL },
+	{ "name",        "姓名",     COL_TEXT, R | PN, K, S, 100, NULL, NULL },
+	{ "minutes",     "服务时长（分钟）", COL_INT, R, K, P, 0, NULL, NULL },
+	{ "note",        "备注",     COL_TEXT, 0, K, P, 500, NULL, NULL },
+};
+
+/*
+ * The year's 100-point scheme (考核): indicators set by the street (or a
+ * district) and seen by every organisation under it (TBLF_DOWN); scores
+ * given to a community or a branch, one per indicator (score_key
+ * "ORG_ID/INDICATOR_ID", unique: two scorers of one indicator are a
+ * conflict). Points are kept in tenths.
+ */
+static const struct col_def assessment_indicator_cols[] = {
+	{ "org_id",   "制定组织", COL_REF, R, I, P, SCHEMA_ID_LEN, "org", NULL },
+	{ "year",     "年度",     COL_INT, R, I, P, 0, NULL, NULL },
+	{ "target",   "考核对象", COL_ENUM, R, I, P, 16, NULL, assess_targets },
+	{ "code",     "指标编号", COL_TEXT, R, K, P, 32, NULL, NULL },
+	{ "name",     "考核指标", COL_TEXT, R, K, P, 200, NULL, NULL },
+	{ "points",   "分值",     COL_INT, R, K, P, 0, NULL, NULL },
+	{ "evidence", "考核依据", COL_TEXT, 0, K, P, 1000, NULL, NULL },
+};
+
+static const struct col_def assessment_score_cols[] = {
+	{ "org_id",       "被考核组织", COL_REF, R, I, P, SCHEMA_ID_LEN, "org", NULL },
+	{ "indicator_id", "考核指标",   COL_REF, R | A, I, P, SCHEMA_ID_LEN, "assessment_indicator", NULL },
+	{ "score_key",    "评分键",     COL_TEXT, R | U, I, P, 2 * SCHEMA_ID_LEN + 1, NULL, NULL },
+	{ "points10",     "得分（0.1分）", COL_INT, R, K, P, 0, NULL, NULL },
+	{ "scorer",       "评分人",     COL_TEXT, R, K, P, 100, NULL, NULL },
+	{ "scored_on",    "评分日期",   COL_DATE, R, K, P, 10, NULL, NULL },
+	{ "evidence",     "评分说明",   COL_TEXT, 0, K, P, 1000, NULL, NULL },
+};
+
+/* 评星定级: a branch's stars (1 to 5) for a year; rating_key "ORG_ID/YYYY" is unique. */
+static const struct col_def star_rating_cols[] = {
+	{ "org_id",     "党支部",   COL_REF, R, I, P, SCHEMA_ID_LEN, "org", NULL },
+	{ "year",       "年度",     COL_INT, R, I, P, 0, NULL, NULL },
+	{ "rating_key", "评定键",   COL_TEXT, R | U, I, P, SCHEMA_ID_LEN + 5, NULL, NULL },
+	{ "stars",      "星级",     COL_INT, R, K, P, 0, NULL, NULL },
+	{ "rated_by",   "评定组织", COL_TEXT, 0, K, P, 100, NULL, NULL },
+	{ "rated_on",   "评定日期", COL_DATE, R, K, P, 10, NULL, NULL },
+	{ "note",       "备注",     COL_TEXT, 0, K, P, 500, NULL, NULL },
+};
+
+/*
+ * 服务群众专项经费: a community's budget for a year (budget_key "ORG_ID/YYYY",
+ * unique) and what it spent, in fen, each entry with its approver and, where
+ * it paid for one, the project item or the wish.
+ */
+static const struct col_def fund_budget_cols[] = {
+	{ "org_id",      "社区",       COL_REF, R, I, P, SCHEMA_ID_LEN, "org", NULL },
+	{ "year",        "年度",       COL_INT, R, I, P, 0, NULL, NULL },
+	{ "budget_key",  "预算键",     COL_TEXT, R | U, I, P, SCHEMA_ID_LEN + 5, NULL, NULL },
+	{ "amount",      "预算金额（分）", COL_INT, R, K, P, 0, NULL, NULL },
+	{ "approved_on", "批准日期",   COL_DATE, 0, K, P, 10, NULL, NULL },
+	{ "note",        "备注",       COL_TEXT, 0, K, P, 500, NULL, NULL },
+};
+
+static const struct col_def fund_spending_cols[] = {
+	{ "org_id",   "社区",     COL_REF, R, I, P, SCHEMA_ID_LEN, "org", NULL },
+	{ "spent_on", "支出日期", COL_DATE, R, K, P, 10, NULL, NULL },
+	{ "purpose",  "用途",     COL_TEXT, R, K, P, 500, NULL, NULL },
+	{ "amount",   "金额（分）", COL_INT, R, K, P, 0, NULL, NULL },
+	{ "approver", "审批人",   COL_TEXT, R, K, P, 100, NULL, NULL },
+	{ "item_id",  "关联项目", COL_REF, 0, K, P, SCHEMA_ID_LEN, "list_item", NULL },
+	{ "wish_id",  "关联微心愿", COL_REF, 0, K, P, SCHEMA_ID_LEN, "micro_wish", NULL },
+	{ "note",     "备注",     COL_TEXT, 0, K, P, 500, NULL, NULL },
+};
+
 #undef K
 #undef N
 #undef I
@@ -293,6 +493,7 @@ static const struct col_def service_record_cols[] = {
 #undef U
 #undef A
 #undef PN
+#undef SH
 
 const struct table_def schema_tables[TBL_COUNT] = {
 	[TBL_ORG]        = { "org", "组织", org_cols, ARRAY_LEN(org_cols), 4, -1 },
@@ -314,6 +515,28 @@ const struct table_def schema_tables[TBL_COUNT] = {
 	    ARRAY_LEN(service_report_cols), 0, 1 },
 	[TBL_SERVICE_RECORD] = { "service_record", "报到服务", service_record_cols,
 	    ARRAY_LEN(service_record_cols), 0, 1 },
+	[TBL_RESIDENT_UNIT] = { "resident_unit", "驻区单位", resident_unit_cols,
+	    ARRAY_LEN(resident_unit_cols), 0, -1 },
+	[TBL_AGREEMENT] = { "agreement", "共建协议", agreement_cols, ARRAY_LEN(agreement_cols), 0, -1 },
+	[TBL_CLAIM] = { "claim", "认领", claim_cols, ARRAY_LEN(claim_cols), 0, -1 },
+	[TBL_MICRO_WISH] = { "micro_wish", "微心愿", micro_wish_cols, ARRAY_LEN(micro_wish_cols), 0, -1 },
+	[TBL_FEEDBACK] = { "feedback", "民情回音壁", feedback_cols, ARRAY_LEN(feedback_cols), 0, -1 },
+	[TBL_VOLUNTEER_TEAM] = { "volunteer_team", "志愿服务队", volunteer_team_cols,
+	    ARRAY_LEN(volunteer_team_cols), 0, -1 },
+	[TBL_VOLUNTEER_ACTIVITY] = { "volunteer_activity", "志愿服务活动", volunteer_activity_cols,
+	    ARRAY_LEN(volunteer_activity_cols), 0, -1 },
+	[TBL_VOLUNTEER_HOURS] = { "volunteer_hours", "志愿服务时长", volunteer_hours_cols,
+	    ARRAY_LEN(volunteer_hours_cols), 0, 1 },
+	[TBL_ASSESSMENT_INDICATOR] = { "assessment_indicator", "考核指标", assessment_indicator_cols,
+	    ARRAY_LEN(assessment_indicator_cols), 0, -1, TBLF_DOWN },
+	[TBL_ASSESSMENT_SCORE] = { "assessment_score", "考核得分", assessment_score_cols,
+	    ARRAY_LEN(assessment_score_cols), 0, -1 },
+	[TBL_STAR_RATING] = { "star_rating", "评星定级", star_rating_cols,
+	    ARRAY_LEN(star_rating_cols), 0, -1 },
+	[TBL_FUND_BUDGET] = { "fund_budget", "专项经费预算", fund_budget_cols,
+	    ARRAY_LEN(fund_budget_cols), 0, -1 },
+	[TBL_FUND_SPENDING] = { "fund_spending", "专项经费支出", fund_spending_cols,
+	    ARRAY_LEN(fund_spending_cols), 0, -1 },
 };
 
 const struct table_def *
@@ -377,7 +600,7 @@ static const char *const sens_names[] = { "public", "personal" };
 const char *
 schema_canonical_text(void)
 {
-	static char text[16384];
+	static char text[32768];
 	size_t n = 0;
 
 	if (text[0] != '\0')
@@ -386,7 +609,8 @@ schema_canonical_text(void)
 	PUT("tongxin-schema 1\n");
 	for (int t = 0; t < TBL_COUNT; t++) {
 		const struct table_def *td = &schema_tables[t];
-		PUT("table %s scope=%d scope2=%d\n", td->name, td->scope_col, td->scope2_col);
+		PUT("table %s scope=%d scope2=%d flags=%u\n", td->name, td->scope_col, td->scope2_col,
+		    td->flags);
 		for (int c = 0; c < td->ncols; c++) {
 			const struct col_def *cd = &td->cols[c];
 			PUT(" col %s %s flags=%u %s %s max=%d ref=%s", cd->name, type_names[cd->type],

@@ -46,6 +46,15 @@ enum sensitivity {
 #define COLF_ANYSCOPE 0x4
 /* A person's name: 汉字, the middle dot of minority names, Latin letters and spaces. */
 #define COLF_PERSON_NAME 0x8
+/*
+ * While this row lives, the row this reference names is seen in this row's
+ * scope as well (a co-building agreement shows its resident unit to the
+ * community that signed it). Only on a COLF_ANYSCOPE reference.
+ */
+#define COLF_SHARE 0x10
+
+/* The table's rows are seen below their scope too (the street's assessment scheme). */
+#define TBLF_DOWN 0x1
 
 struct col_def {
 	const char *name;           /* identifier used in SQL and on the CLI */
@@ -73,6 +82,7 @@ struct table_def {
 	 */
 	int scope_col;
 	int scope2_col;
+	unsigned flags;   /* TBLF_* */
 };
 
 enum {
@@ -90,6 +100,19 @@ enum {
 	TBL_COVERED_HOUSEHOLD,
 	TBL_SERVICE_REPORT,
 	TBL_SERVICE_RECORD,
+	TBL_RESIDENT_UNIT,
+	TBL_AGREEMENT,
+	TBL_CLAIM,
+	TBL_MICRO_WISH,
+	TBL_FEEDBACK,
+	TBL_VOLUNTEER_TEAM,
+	TBL_VOLUNTEER_ACTIVITY,
+	TBL_VOLUNTEER_HOURS,
+	TBL_ASSESSMENT_INDICATOR,
+	TBL_ASSESSMENT_SCORE,
+	TBL_STAR_RATING,
+	TBL_FUND_BUDGET,
+	TBL_FUND_SPENDING,
 	TBL_COUNT
 };
 

@@ -761,6 +761,167 @@ payment_rules(int t, const Tongxin__Value *v, const char *today, struct reason *
 	return int_range(t, v, "amount", 1, 10000000, r);
 }
 
+/*
+ * 统一社会信用代码 (GB 32100-2015): 18 characters of the 31 that code uses
+ * (digits and capitals without I, O, Z, S, V), the last a check character:
+ * 31 - (sum of value * weight over the first 17) mod 31, 31 written as 0.
+ */
+int
+validate_credit_code(const char *s)
+{
+	static const char chars[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+	static const int w[17] = { 1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28 };
+	int sum = 0, check;
+
+	if (s == NULL || strlen(s) != 18)
+		return 0;
+	for (int i = 0; i < 17; i++) {
+		const char *p = s[i] ? strchr(chars, s[i]) : NULL;
+		if (p == NULL)
+			return 0;
+		sum += (int)(p - chars) * w[i];
+	}
+	check = 31 - sum % 31;
+	return s[17] == chars[check == 31 ? 0 : check];
+}
+
+/* A key column that must be the row's org_id, '/', then another column's value. */
+static int
+key_rules(int t, const Tongxin__Value *v, const char *key, const char *second, struct reason *r)
+{
+	const char *org = txt(t, v, "org_id"), *k = txt(t, v, key);
+	char want[2 * SCHEMA_ID_LEN + 8], ca[REASON_COL_MAX];
+	int64_t year;
+
+	if (org == NULL)
+		return 0;
+	if (ival(t, v, second, &year))
+		snprintf(want, sizeof want, "%s/%04lld", org, (long long)year);
+	else if (txt(t, v, second) != NULL)
+		snprintf(want, sizeof want, "%s/%s", org, txt(t, v, second));
+	else
+		return 0;
+	if (k == NULL || strcmp(k, want) != 0) {
+		reason_set(r, R_KEY_MISMATCH, reason_col(ca, schema_tables[t].name, key), want);
+		return -1;
+	}
+	return 0;
+}
+
+/* At most one claimant (branch, resident unit, member); exactly one when need. */
+static int
+one_claimant(int t, const Tongxin__Value *v, bool need, struct reason *r)
+{
+	int n = (txt(t, v, "by_org_id") != NULL) + (txt(t, v, "by_unit_id") != NULL) +
+	    (txt(t, v, "by_member_id") != NULL);
+
+	if (n > 1 || (need && n == 0)) {
+		reason_set(r, R_ONE_CLAIMANT, schema_tables[t].name);
+		return -1;
+	}
+	return 0;
+}
+
+/* A year column within the years the records can concern. */
+static int
+year_rule(int t, const Tongxin__Value *v, struct reason *r)
+{
+	return int_range(t, v, "year", 2000, 2100, r);
+}
+
+/*
+ * The co-building records (docs/cobuilding.md): what each state needs, dates
+ * in order and not in the future, amounts and points in range, keys that
+ * tie a row to its organisation and year.
+ */
+static int
+cobuild_rules(int t, const Tongxin__Value *v, const char *today, struct reason *r)
+{
+	const char *st, *code;
+	char ca[REASON_COL_MAX];
+
+	switch (t) {
+	case TBL_RESIDENT_UNIT:
+		code = txt(t, v, "credit_code");
+		if (code != NULL && !validate_credit_code(code)) {
+			reason_set(r, R_BAD_CREDIT_CODE, reason_col(ca, "resident_unit", "credit_code"),
+			    code);
+			return -1;
+		}
+		return int_range(t, v, "party_members", 0, 100000, r) ||
+		    not_future(t, v, "joined_on", today, r) || not_future(t, v, "left_on", today, r) ||
+		    date_order(t, v, "left_on", "joined_on", r) ? -1 : 0;
+	case TBL_AGREEMENT:
+		return not_future(t, v, "signed_on", today, r) ||
+		    not_future(t, v, "ended_on", today, r) ||
+		    date_order(t, v, "ends_on", "signed_on", r) ||
+		    date_order(t, v, "ended_on", "signed_on", r) ? -1 : 0;
+	case TBL_CLAIM:
+		st = txt(t, v, "state");
+		if (one_claimant(t, v, true, r) || not_future(t, v, "claimed_on", today, r) ||
+		    not_future(t, v, "done_on", today, r) ||
+		    date_order(t, v, "done_on", "claimed_on", r))
+			return -1;
+		if (st && strcmp(st, "done") == 0 &&
+		    (needs(t, v, "done_on", r) || needs(t, v, "result", r)))
+			return -1;
+		return 0;
+	case TBL_MICRO_WISH:
+		st = txt(t, v, "status");
+		if (one_claimant(t, v, false, r) || int_range(t, v, "value", 0, 100000000, r) ||
+		    not_future(t, v, "posted_on", today, r) ||
+		    not_future(t, v, "claimed_on", today, r) ||
+		    not_future(t, v, "fulfilled_on", today, r) ||
+		    date_order(t, v, "claimed_on", "posted_on", r) ||
+		    date_order(t, v, "fulfilled_on", "claimed_on", r))
+			return -1;
+		if (st && (strcmp(st, "claimed") == 0 || strcmp(st, "fulfilled") == 0) &&
+		    (one_claimant(t, v, true, r) || needs(t, v, "claimed_on", r)))
+			return -1;
+		if (st && strcmp(st, "fulfilled") == 0 && needs(t, v, "fulfilled_on", r))
+			return -1;
+		return 0;
+	case TBL_FEEDBACK:
+		st = txt(t, v, "status");
+		if (not_future(t, v, "received_on", today, r) ||
+		    not_future(t, v, "replied_on", today, r) ||
+		    date_order(t, v, "replied_on", "received_on", r))
+			return -1;
+		if (st && (strcmp(st, "replied") == 0 || strcmp(st, "closed") == 0) &&
+		    (needs(t, v, "reply", r) || needs(t, v, "replied_on", r)))
+			return -1;
+		return 0;
+	case TBL_VOLUNTEER_TEAM:
+		return not_future(t, v, "founded_on", today, r) ||
+		    date_order(t, v, "ended_on", "founded_on", r) ? -1 : 0;
+	case TBL_VOLUNTEER_ACTIVITY:
+		return not_future(t, v, "held_on", today, r);
+	case TBL_VOLUNTEER_HOURS:
+		if (txt(t, v, "report_id") != NULL && txt(t, v, "member_id") != NULL) {
+			reason_set(r, R_ONE_PERSON, "volunteer_hours");
+			return -1;
+		}
+		return int_range(t, v, "minutes", 1, 24 * 60, r);
+	case TBL_ASSESSMENT_INDICATOR:
+		return year_rule(t, v, r) || int_range(t, v, "points", 1, 100, r) ? -1 : 0;
+	case TBL_ASSESSMENT_SCORE:
+		return key_rules(t, v, "score_key", "indicator_id", r) ||
+		    int_range(t, v, "points10", 0, 1000, r) ||
+		    not_future(t, v, "scored_on", today, r) ? -1 : 0;
+	case TBL_STAR_RATING:
+		return year_rule(t, v, r) || key_rules(t, v, "rating_key", "year", r) ||
+		    int_range(t, v, "stars", 1, 5, r) || not_future(t, v, "rated_on", today, r) ? -1 : 0;
+	case TBL_FUND_BUDGET:
+		return year_rule(t, v, r) || key_rules(t, v, "budget_key", "year", r) ||
+		    int_range(t, v, "amount", 0, 10000000000LL, r) ? -1 : 0;
+	case TBL_FUND_SPENDING:
+		return int_range(t, v, "amount", 1, 10000000000LL, r) ||
+		    not_future(t, v, "spent_on", today, r) ? -1 : 0;
+	default:
+		return 0;
+	}
+}
+
 int
 validate_row_reason(int t, const Tongxin__Value *v, const char *today, struct reason *r)
 {
@@ -810,6 +971,9 @@ validate_row_reason(int t, const Tongxin__Value *v, const char *today, struct re
 		return not_future(t, v, "started_on", today, r) ||
 		    date_order(t, v, "ended_on", "started_on", r) ? -1 : 0;
 	case TBL_SERVICE_REPORT:
+		/* The community reported to, by id or (from another office) by code. */
+		if (txt(t, v, "org_id") == NULL && needs(t, v, "org_code", r))
+			return -1;
 		return not_future(t, v, "reported_on", today, r) ||
 		    date_order(t, v, "ended_on", "reported_on", r) ? -1 : 0;
 	case TBL_SERVICE_RECORD:
@@ -845,6 +1009,11 @@ validate_row_reason(int t, const Tongxin__Value *v, const char *today, struct re
 			reason_set(r, R_CLOSE_BEFORE_RECTIFY, a, b);
 			return -1;
 		}
+		/* 销号 records what was done: a closed item has its result (or its rectification). */
+		a = txt(t, v, "status");
+		if (a && strcmp(a, "closed") == 0 && txt(t, v, "rectification") == NULL &&
+		    needs(t, v, "close_note", r))
+			return -1;
 		break;
 	case TBL_TRANSFER:
 		a = txt(t, v, "from_org_id");
@@ -855,7 +1024,7 @@ validate_row_reason(int t, const Tongxin__Value *v, const char *today, struct re
 		}
 		break;
 	default:
-		break;
+		return cobuild_rules(t, v, today, r);
 	}
 	return 0;
 }

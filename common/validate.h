@@ -20,6 +20,8 @@ int validate_date(const char *s);
  * birth date in positions 7-14, and the ISO 7064 MOD 11-2 check character.
  */
 int validate_id_number(const char *s, char *why, size_t cap);
+/* Whether s is a 统一社会信用代码 (GB 32100): 18 characters, its check character right. */
+int validate_credit_code(const char *s);
 /* The check character ('0'-'9' or 'X') for the first 17 digits of s. */
 char id_number_check_char(const char *s17);
 /*

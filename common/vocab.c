@@ -201,6 +201,62 @@
 	X("member",       "委员", NOAL) \
 	X("part_time",    "兼职委员", AL("兼职"))
 
+/* 驻区单位: the kinds of resident unit a community 大党委 draws on. */
+#define V_UNIT_KIND(X) \
+	X("organ",              "机关", AL("党政机关")) \
+	X("public_institution", "事业单位", AL("事业")) \
+	X("state_enterprise",   "国有企业", AL("国企")) \
+	X("enterprise",         "非公企业", AL("企业", "民营企业")) \
+	X("school",             "学校", AL("院校")) \
+	X("hospital",           "医疗卫生机构", AL("医院", "卫生")) \
+	X("social_org",         "社会组织", NOAL) \
+	X("other",              "其他", NOAL)
+
+/* A claim (双向认领) on a list item, from taking it on to done or withdrawn. */
+#define V_CLAIM_STATE(X) \
+	X("claimed",     "已认领", AL("认领")) \
+	X("in_progress", "办理中", AL("办理")) \
+	X("done",        "已完成", AL("完成")) \
+	X("withdrawn",   "已撤回", AL("撤回"))
+
+/* 微心愿: posted, claimed by someone, fulfilled, or cancelled. */
+#define V_WISH_STATUS(X) \
+	X("open",      "待认领", AL("未认领")) \
+	X("claimed",   "已认领", AL("认领")) \
+	X("fulfilled", "已实现", AL("实现", "已完成")) \
+	X("cancelled", "已撤销", AL("撤销"))
+
+/* 民情回音壁: where an opinion came from, what it is about, how far it got. */
+#define V_FEEDBACK_SOURCE(X) \
+	X("visit",   "入户走访", AL("走访")) \
+	X("hotline", "热线电话", AL("热线", "12345")) \
+	X("wall",    "回音壁", AL("意见箱")) \
+	X("meeting", "议事会", AL("居民议事会", "会议")) \
+	X("online",  "网络平台", AL("网络", "微信")) \
+	X("other",   "其他", NOAL)
+
+#define V_FEEDBACK_CATEGORY(X) \
+	X("environment", "环境卫生", AL("环境", "卫生")) \
+	X("property",    "物业管理", AL("物业")) \
+	X("safety",      "安全隐患", AL("安全")) \
+	X("elderly",     "养老助老", AL("养老")) \
+	X("traffic",     "交通停车", AL("停车", "交通")) \
+	X("facilities",  "公共设施", AL("设施")) \
+	X("dispute",     "矛盾纠纷", AL("纠纷")) \
+	X("services",    "便民服务", AL("服务")) \
+	X("other",       "其他", NOAL)
+
+#define V_FEEDBACK_STATUS(X) \
+	X("open",     "待办理", AL("待办")) \
+	X("handling", "办理中", AL("办理")) \
+	X("replied",  "已回音", AL("回音", "已答复")) \
+	X("closed",   "已办结", AL("办结"))
+
+/* Who a 100-point assessment indicator scores. */
+#define V_ASSESS_TARGET(X) \
+	X("community", "社区党组织", AL("社区")) \
+	X("branch",    "党支部", AL("支部"))
+
 /* The verdicts the server gives a change it does not simply apply. */
 #define V_CONFLICT_KIND(X) \
 	X("same_field",     "同一字段", NOAL) \
@@ -267,6 +323,13 @@ DEFINE(leave_reason, V_LEAVE_REASON, CODE)
 DEFINE(discipline_kind, V_DISCIPLINE_KIND, CODE)
 DEFINE(dues_class, V_DUES_CLASS, CODE)
 DEFINE(committee_role, V_COMMITTEE_ROLE, CODE)
+DEFINE(unit_kind, V_UNIT_KIND, CODE)
+DEFINE(claim_state, V_CLAIM_STATE, CODE)
+DEFINE(wish_status, V_WISH_STATUS, CODE)
+DEFINE(feedback_source, V_FEEDBACK_SOURCE, CODE)
+DEFINE(feedback_category, V_FEEDBACK_CATEGORY, CODE)
+DEFINE(feedback_status, V_FEEDBACK_STATUS, CODE)
+DEFINE(assess_target, V_ASSESS_TARGET, CODE)
 DEFINE(conflict_kind, V_CONFLICT_KIND, CODE)
 DEFINE(decision, V_DECISION, CODE)
 DEFINE(conflict_status, V_CONFLICT_STATUS, CODE)
@@ -296,6 +359,13 @@ static const struct vocab vocabs[] = {
 	VOCAB(discipline_kind, false),
 	VOCAB(dues_class, false),
 	VOCAB(committee_role, false),
+	VOCAB(unit_kind, false),
+	VOCAB(claim_state, false),
+	VOCAB(wish_status, false),
+	VOCAB(feedback_source, false),
+	VOCAB(feedback_category, false),
+	VOCAB(feedback_status, false),
+	VOCAB(assess_target, false),
 	VOCAB(conflict_kind, false),
 	VOCAB(decision, false),
 	VOCAB(conflict_status, false),

@@ -116,5 +116,12 @@ extern const char *const vocab_vals_leave_reason[];
 extern const char *const vocab_vals_discipline_kind[];
 extern const char *const vocab_vals_dues_class[];
 extern const char *const vocab_vals_committee_role[];
+extern const char *const vocab_vals_unit_kind[];
+extern const char *const vocab_vals_claim_state[];
+extern const char *const vocab_vals_wish_status[];
+extern const char *const vocab_vals_feedback_source[];
+extern const char *const vocab_vals_feedback_category[];
+extern const char *const vocab_vals_feedback_status[];
+extern const char *const vocab_vals_assess_target[];
 
 #endif

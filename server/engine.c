@@ -161,6 +161,10 @@ row_scopes(struct eng *e, int t, const Tongxin__Value *v, char *scope, char *sco
 		int c = cols[k], rt, rc;
 		if (c < 0)
 			continue;
+		/* A second scope the row may go without (volunteer hours of a non-member). */
+		if (k == 1 && v[c].kind_case != TONGXIN__VALUE__KIND_S &&
+		    !(td->cols[c].flags & COLF_REQUIRED))
+			continue;
 		if (v[c].kind_case != TONGXIN__VALUE__KIND_S) {
 			snprintf(vd->kind, sizeof vd->kind, "invalid");
 			reason_set(&vd->why, R_REQUIRED, reason_col(ca, td->name, td->cols[c].name));

@@ -307,7 +307,7 @@ sqs_audit(struct store *base, const Tongxin__AuditRequest *req, Tongxin__AuditRe
 	sqlite3_stmt *st;
 	uint32_t limit = req->limit && req->limit < LIST_MAX ? req->limit : LIST_MAX;
 
-	char sql[2048];
+	char sql[8192];
 	size_t n;
 
 	*out = NULL;
@@ -322,10 +322,15 @@ sqs_audit(struct store *base, const Tongxin__AuditRequest *req, Tongxin__AuditRe
 		n = (size_t)snprintf(sql, sizeof sql, "SELECT * FROM (" AUDIT_SEL
 		    " WHERE a.row_id = ?1 AND a.action <> 'insert'" AUDIT_FILTER
 		    " UNION ALL " AUDIT_SEL " WHERE a.version IN (");
-		for (int t = 0; t < TBL_COUNT; t++)
+		for (int t = 0; t < TBL_COUNT && n < sizeof sql; t++)
 			n += (size_t)snprintf(sql + n, sizeof sql - n, "%sSELECT _created FROM %s WHERE id = ?1",
 			    t ? " UNION ALL " : "", schema_tables[t].name);
-		snprintf(sql + n, sizeof sql - n, ")" AUDIT_FILTER ") ORDER BY 1 DESC LIMIT ?4");
+		if (n >= sizeof sql ||
+		    (size_t)snprintf(sql + n, sizeof sql - n, ")" AUDIT_FILTER
+		    ") ORDER BY 1 DESC LIMIT ?4") >= sizeof sql - n) {
+			snprintf(err, errlen, "internal: the audit query is too long");
+			return -1;
+		}
 	}
 #undef AUDIT_SEL
 #undef AUDIT_FILTER

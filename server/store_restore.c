@@ -279,7 +279,7 @@ open_checked(const char *path, const char *what, char *err, size_t errlen)
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
 	const char *check = NULL;
-	char have[16384];
+	char have[32768];
 
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &st, NULL) != SQLITE_OK) {

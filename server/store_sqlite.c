@@ -311,7 +311,7 @@ sqs_open(const char *dir, int create, char *err, size_t errlen)
 {
 	char path[4096];
 	struct sq_store *s;
-	char ddl[32768];
+	char ddl[65536];
 
 	if ((s = calloc(1, sizeof *s)) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -358,7 +358,7 @@ sqs_open(const char *dir, int create, char *err, size_t errlen)
 			goto fail;
 		}
 	} else {
-		char have[16384];
+		char have[32768];
 		if (db_meta_get(s->db, "schema", have, sizeof have) != 0) {
 			snprintf(err, errlen, "%s is not a tongxind database", path);
 			goto fail;

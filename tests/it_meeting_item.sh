@@ -334,10 +334,11 @@ check "closed" "$(q "SELECT status, closed_on, close_note FROM list_item WHERE i
 expect_err 7 "$ICL 清单已销号 the item was closed on 2025-06-15" item close "$P"
 expect_err 7 "$IR 清单已销号 the item was closed on 2025-06-15" item rectify "$P" --note again
 expect_err 7 "$ICL 销号日期 2025-02-01 早于认领日期 2025-03-01" item close "$J" --date 2025-02-01
-# Other kinds close without a note, on today's date.
-expect_txn 1 item close "$R"
-check "closed responsibility" "$(q "SELECT status, closed_on, close_note IS NULL FROM list_item
-	WHERE id = '$R'")" "closed|$TODAY|1"
+# Other kinds are closed with their result (销号说明), on today's date by default.
+expect_err 7 "$ICL 清单的销号说明为必填项" item close "$R"
+expect_txn 1 item close "$R" --note 已落实
+check "closed responsibility" "$(q "SELECT status, closed_on, close_note FROM list_item
+	WHERE id = '$R'")" "closed|$TODAY|已落实"
 
 # --- item list -----------------------------------------------------------------
 

@@ -34,7 +34,7 @@
 
 static struct h_server S;
 static struct h_dev A, O, P, Q, R;
-static char want_idx[16384];   /* the secondary indexes of a fresh replica */
+static char want_idx[32768];   /* the secondary indexes of a fresh replica */
 static char street_id[ID_TEXT_LEN + 1], sq1[ID_TEXT_LEN + 1], b11[ID_TEXT_LEN + 1];
 
 /*
@@ -101,7 +101,7 @@ refused_pull(struct h_dev *d, const char *name, const char *id)
 {
 	struct sync_report rep;
 	enum sync_fail f;
-	char sql[512], err[1024], have_idx[16384];
+	char sql[512], err[1024], have_idx[32768];
 	int rc;
 
 	dev_new(d, &S, "JD01", name, 1);
@@ -141,7 +141,7 @@ main(void)
 {
 	struct sync_report rep;
 	struct dom_error de;
-	char have_idx[16384], err[1024], idn[32];
+	char have_idx[32768], err[1024], idn[32];
 	char first_member[ID_TEXT_LEN + 1] = "", last_member[ID_TEXT_LEN + 1] = "";
 	int64_t members, before;
 

@@ -1014,7 +1014,7 @@ repr(sqlite3_stmt *st, int i, char **buf, size_t *cap)
 static struct {
 	char *sql;
 	sqlite3_stmt *st;
-} qcache[128];
+} qcache[512];
 static int nqcache;
 
 static sqlite3_stmt *
