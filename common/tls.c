@@ -1,6 +1,9 @@
 /* tls.c - see tls.h. */
 #include "tls.h"
 
+#include <assert.h>
+#include <pthread.h>
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +13,8 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
+
+#include "tls_cache.h"
 
 const char *
 tls_error_string(void)
@@ -43,11 +48,12 @@ tls_base_ctx(const SSL_METHOD *m)
 /*
  * Sessions the server keeps for resumption: a district's or a small city's
  * devices (one session each: a device resumes the one it holds). Each is
- * kept without the device's certificate (slim_session): 1.25 KB of heap
- * (the session, its identity and the cache's links; 11.9 KB with the
- * decoded certificate, both measured over 2,000 full handshakes), so the
- * cache holds at most ~25 MB. Past it the oldest go, and their devices
- * make one full handshake (and get a new session) the next time.
+ * kept encoded without the device's certificate (slim_session) in a slot
+ * of the session store (tls_cache.h): 768 bytes a session, so the store
+ * is 20,000 x 768 B + a 256 KB index = 15.6 MB of address space at most,
+ * resident only as far as slots have been used, and outside malloc's heap.
+ * Past it the oldest go, and their devices make one full handshake (and
+ * get a new session) the next time.
  */
 #define TLS_SESSION_CACHE 20000
 
@@ -177,20 +183,87 @@ done:
 }
 
 /*
+ * The server's session store (tls_cache.h) rides on its SSL_CTX as
+ * ex_data, freed with the context (store_free).
+ *
+ * Threads: the store has no lock. Every callback below runs inside a
+ * server handshake, and tongxind makes its SSLs in accept_cb and drives
+ * them through bufferevent_openssl on its event base: the handshakes run
+ * on the event-loop thread alone (the store and reader threads never touch
+ * a session). A debug build checks it (store_of).
+ */
+struct tls_store {
+	struct tls_cache *cache;
+#ifndef NDEBUG
+	bool owned;                 /* owner is the thread of the first callback */
+	pthread_t owner;
+#endif
+};
+
+static int store_index = -1;
+static CRYPTO_ONCE store_once = CRYPTO_ONCE_STATIC_INIT;
+
+/* The SSL_CTX's ex_data free function. */
+static void
+store_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
+{
+	struct tls_store *st = ptr;
+
+	(void)parent, (void)ad, (void)idx, (void)argl, (void)argp;
+	if (st == NULL)
+		return;
+	tls_cache_free(st->cache);
+	OPENSSL_free(st);
+}
+
+static void
+store_index_new(void)
+{
+	store_index = CRYPTO_get_ex_new_index(CRYPTO_EX_INDEX_SSL_CTX, 0, NULL, NULL, NULL,
+	    store_free);
+}
+
+/* ctx's session store, or NULL for a context without one. */
+static struct tls_cache *
+store_of(SSL_CTX *ctx)
+{
+	struct tls_store *st = store_index >= 0 ? SSL_CTX_get_ex_data(ctx, store_index) : NULL;
+
+	if (st == NULL)
+		return NULL;
+#ifndef NDEBUG
+	if (!st->owned) {
+		st->owner = pthread_self();
+		st->owned = true;
+	}
+	assert(pthread_equal(st->owner, pthread_self()));
+#endif
+	return st->cache;
+}
+
+/*
  * A new session (after a full handshake, or renewed after resuming an old
- * one): the cache gets its slim copy with the identity as appdata, never
- * the session itself (SSL_SESS_CACHE_NO_INTERNAL_STORE). A session that
- * cannot be slimmed is not cached: its device makes a full handshake next
- * time. Returns 0: OpenSSL keeps no reference for us.
+ * one): the store gets its slim copy, encoded, with the identity as
+ * appdata; OpenSSL's internal cache keeps nothing (SSL_SESS_CACHE_NO_INTERNAL).
+ * It expires with the session (its time plus its timeout). A session that
+ * cannot be slimmed or does not fit a slot is not kept: its device makes a
+ * full handshake next time. Returns 0: OpenSSL keeps no reference for us.
  */
 static int
 server_new_session(SSL *ssl, SSL_SESSION *sess)
 {
+	struct tls_cache *c = store_of(SSL_get_SSL_CTX(ssl));
 	X509 *peer = SSL_SESSION_get0_peer(sess);
 	SSL_SESSION *slim;
+	unsigned char der[TLS_CACHE_BLOB_MAX], *q = der;
+	const unsigned char *id;
+	unsigned int idlen = 0;
 	char blob[512];
 	size_t n = 0;
+	int len;
 
+	if (c == NULL)
+		return 0;
 	if (peer != NULL && (n = ident_encode(peer, blob, sizeof blob)) == 0)
 		return 0;
 	if (peer == NULL) {
@@ -202,13 +275,57 @@ server_new_session(SSL *ssl, SSL_SESSION *sess)
 	}
 	if ((slim = slim_session(sess)) == NULL)
 		return 0;
-	if (n > 0 && SSL_SESSION_set1_ticket_appdata(slim, blob, n) != 1) {
-		SSL_SESSION_free(slim);
-		return 0;
+	if ((n == 0 || SSL_SESSION_set1_ticket_appdata(slim, blob, n) == 1) &&
+	    (len = i2d_SSL_SESSION(slim, NULL)) > 0 && (size_t)len <= sizeof der &&
+	    i2d_SSL_SESSION(slim, &q) == len) {
+		id = SSL_SESSION_get_id(sess, &idlen);
+		tls_cache_put(c, id, idlen, der, (size_t)len,
+		    (time_t)SSL_SESSION_get_time(sess) + (time_t)SSL_SESSION_get_timeout(sess));
 	}
-	SSL_CTX_add_session(SSL_get_SSL_CTX(ssl), slim);
 	SSL_SESSION_free(slim);
 	return 0;
+}
+
+/*
+ * A client offers the session id: the session decoded from the store, a
+ * new object the caller owns (*copy 0). A blob that does not decode is
+ * dropped and read as a miss: a full handshake.
+ */
+static SSL_SESSION *
+server_get_session(SSL *ssl, const unsigned char *id, int idlen, int *copy)
+{
+	struct tls_cache *c = store_of(SSL_get_SSL_CTX(ssl));
+	const unsigned char *p;
+	size_t len = 0;
+	SSL_SESSION *sess;
+
+	*copy = 0;
+	if (c == NULL || idlen <= 0 ||
+	    (p = tls_cache_get(c, id, (size_t)idlen, time(NULL), &len)) == NULL)
+		return NULL;
+	if ((sess = d2i_SSL_SESSION(NULL, &p, (long)len)) == NULL) {
+		ERR_clear_error();
+		tls_cache_remove(c, id, (size_t)idlen);
+	}
+	return sess;
+}
+
+/* OpenSSL drops a session (a fatal alert, a connection freed unfinished): so does the store. */
+static void
+server_remove_session(SSL_CTX *ctx, SSL_SESSION *sess)
+{
+	struct tls_cache *c = store_of(ctx);
+	unsigned int idlen = 0;
+	const unsigned char *id = SSL_SESSION_get_id(sess, &idlen);
+
+	if (c != NULL)
+		tls_cache_remove(c, id, idlen);
+}
+
+struct tls_cache *
+tls_server_cache(SSL_CTX *ctx)
+{
+	return store_of(ctx);
 }
 
 int
@@ -258,6 +375,7 @@ tls_server_ctx(const char *dir, char *err, size_t errlen)
 	char ca[4096], crt[4096], key[4096];
 	SSL_CTX *ctx;
 	STACK_OF(X509_NAME) *names;
+	struct tls_store *st = NULL;
 
 	snprintf(ca, sizeof ca, "%s/ca.crt", dir);
 	snprintf(crt, sizeof crt, "%s/server.crt", dir);
@@ -271,6 +389,15 @@ tls_server_ctx(const char *dir, char *err, size_t errlen)
 	    SSL_CTX_check_private_key(ctx) != 1) {
 		snprintf(err, errlen, "cannot load server certificate %s / key %s: %s", crt, key,
 		    tls_error_string());
+		goto fail;
+	}
+	if (!CRYPTO_THREAD_run_once(&store_once, store_index_new) || store_index < 0 ||
+	    (st = OPENSSL_zalloc(sizeof *st)) == NULL ||
+	    (st->cache = tls_cache_new(TLS_SESSION_CACHE)) == NULL ||
+	    SSL_CTX_set_ex_data(ctx, store_index, st) != 1) {
+		store_free(NULL, st, NULL, 0, 0, NULL);
+		snprintf(err, errlen, "TLS: cannot set up the session store (%d sessions)",
+		    TLS_SESSION_CACHE);
 		goto fail;
 	}
 	if (SSL_CTX_load_verify_locations(ctx, ca, NULL) != 1) {
@@ -288,16 +415,18 @@ tls_server_ctx(const char *dir, char *err, size_t errlen)
 	 * stateless ticket holds the whole session, the device's certificate
 	 * included, and OpenSSL 3.0 decodes that certificate again for every
 	 * ticket it makes and every ticket it reads back (a third of the
-	 * server's time in a resumed no-op sync). The cache holds each session
-	 * without the certificate (server_new_session), so it can hold every
-	 * device of a district; tls_peer_identity reads who it is either way.
+	 * server's time in a resumed no-op sync). The store holds each session
+	 * encoded without the certificate (server_new_session), so it can hold
+	 * every device of a district, and outside the heap the connections use
+	 * (tls_cache.h says why); tls_peer_identity reads who it is either way.
 	 * Tickets are not single-use: no early data is accepted, so a replayed
 	 * ClientHello gains nothing, and the client keeps resuming one session.
 	 */
 	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
-	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER | SSL_SESS_CACHE_NO_INTERNAL);
 	SSL_CTX_sess_set_new_cb(ctx, server_new_session);
-	SSL_CTX_sess_set_cache_size(ctx, TLS_SESSION_CACHE);
+	SSL_CTX_sess_set_get_cb(ctx, server_get_session);
+	SSL_CTX_sess_set_remove_cb(ctx, server_remove_session);
 	SSL_CTX_set_num_tickets(ctx, 1);
 	SSL_CTX_set_info_callback(ctx, server_info_cb);
 	return ctx;

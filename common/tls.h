@@ -13,8 +13,16 @@
 
 #include "pki.h"
 
+struct tls_cache;
+
 /* Server context from the data directory's ca.crt, server.crt and server.key. */
 SSL_CTX *tls_server_ctx(const char *dir, char *err, size_t errlen);
+/*
+ * A server context's session store (tls_cache.h: what it holds, its size),
+ * or NULL for a context that is not a server's. For tests and figures; it
+ * may be used on the thread that runs the context's handshakes only.
+ */
+struct tls_cache *tls_server_cache(SSL_CTX *ctx);
 /*
  * On the server, after the handshake: the device's identity and whether
  * its certificate has expired, from the certificate it presented or, in a
