@@ -95,6 +95,9 @@ static const struct cmd_entry cmd_entries_sync[] = {
 	{ NULL, NULL, NULL, 0, 0, NULL, 0, 0, NULL, NULL },
 };
 static int verb_org(struct cli *, int, char **);
+/* 微心愿 and 民情回音壁 (cmd_wish.c, cmd_feedback.c). */
+int verb_wish(struct cli *cli, int argc, char **argv);
+int verb_feedback(struct cli *cli, int argc, char **argv);
 static int verb_member(struct cli *, int, char **);
 
 static const struct verb verbs[] = {
@@ -190,6 +193,23 @@ static const struct verb verbs[] = {
 	  "limited record the community keeps (name, unit, phone; never the citizen ID),\n"
 	  "the services they do and their hours; back: the report to their units (反馈原单位).\n",
 	  verb_service },
+	{ "wish", "wish list [--status S] [--month YYYY-MM] | show WISH | report --year YYYY\n"
+	  "       tongxin wish add --resident NAME --wish TEXT [--org CODE] [--household ADDR] [--grid G]\n"
+	  "            [--value YUAN] [--date D]\n"
+	  "       tongxin wish claim WISH --member M | --unit UNIT | --branch CODE [--date D]\n"
+	  "       tongxin wish fulfil WISH [--date D] [--photo REF] [--note T] | cancel WISH [--note T]",
+	  "微心愿 Residents' small wishes: posted, claimed by a member, a resident unit or a\n"
+	  "branch, fulfilled or cancelled; report: per organisation and month, posted,\n"
+	  "claimed, fulfilled and the value fulfilled (元).\n",
+	  verb_wish },
+	{ "feedback", "feedback list [--status S] | show FB | overdue [--as-of D]\n"
+	  "       tongxin feedback add --content TEXT --source S --category C [--resident NAME]\n"
+	  "            [--phone P] [--grid G] [--org CODE] [--date D]\n"
+	  "       tongxin feedback assign FB --member M | --handler NAME\n"
+	  "       tongxin feedback reply FB --reply TEXT [--date D] | close FB",
+	  "民情回音壁 Residents' opinions: received, handled, answered (回音) and closed;\n"
+	  "overdue: not replied within 7 days of receipt.\n",
+	  verb_feedback },
 	{ "dues", "dues set MEMBER --class C [--base YUAN] | show MEMBER [--month YYYY-MM]\n"
 	  "       tongxin dues pay|fix MEMBER --month YYYY-MM [--amount YUAN] [--date D] [--by NAME]\n"
 	  "       tongxin dues pay-all --month YYYY-MM [--branch CODE] | list [--month YYYY-MM] [--branch CODE]\n"

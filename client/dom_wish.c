@@ -1,0 +1,677 @@
+/* dom_wish.c - 微心愿 on the replica; see dom_wish.h. */
+#include "dom_wish.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dom_dues.h"
+#include "dom_handle.h"
+#include "text.h"
+#include "validate.h"
+#include "value.h"
+#include "vocab.h"
+
+#define WCOL(name) schema_col_index(&schema_tables[TBL_MICRO_WISH], name)
+
+const char *const dom_cob_home_kinds[] = { "community", "general_branch", "branch", NULL };
+const char *const dom_cob_branch_kinds[] = { "branch", NULL };
+
+static const char *
+col_text(sqlite3_stmt *st, int c)
+{
+	return (const char *)sqlite3_column_text(st, c);
+}
+
+/* s, or NULL when s is NULL or empty. */
+static const char *
+given(const char *s)
+{
+	return s != NULL && s[0] != '\0' ? s : NULL;
+}
+
+static const char *
+vtext(const Tongxin__Value *v)
+{
+	return v->kind_case == TONGXIN__VALUE__KIND_S ? v->s : NULL;
+}
+
+static void
+clear_row(int t, Tongxin__Value *v)
+{
+	for (int c = 0; c < schema_tables[t].ncols; c++)
+		value_clear(&v[c]);
+}
+
+/* Commit (rep_commit rolls back itself on failure). */
+static int
+commit(struct replica *r, struct dom_error *e)
+{
+	char err[512] = "";
+
+	if (rep_commit(r, err, sizeof err) != 0)
+		return dom_err(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
+	return 0;
+}
+
+int
+dom_cob_bounded(int t, const char *col, const char *s, size_t max, struct dom_error *e)
+{
+	int c = schema_col_index(&schema_tables[t], col);
+
+	if (s != NULL && strlen(s) > max)
+		return dom_err(e, DOM_INVALID, c, "%s超过 %zu 字节 (%s is longer than %zu bytes)",
+		    schema_tables[t].cols[c].label, max, col, max);
+	return 0;
+}
+
+int
+dom_cob_date(const char *s, int t, const char *col, char out[11], struct dom_error *e)
+{
+	int c = schema_col_index(&schema_tables[t], col);
+	char today[11];
+
+	today_str(today);
+	if (given(s) == NULL) {
+		snprintf(out, 11, "%s", today);
+		return 0;
+	}
+	if (strlen(s) != 10 || !validate_date(s))
+		return dom_err(e, DOM_INVALID, c, "%s“%s”无效，应为 YYYY-MM-DD (not a date)",
+		    schema_tables[t].cols[c].label, text_show(s));
+	if (strcmp(s, today) > 0)
+		return dom_err(e, DOM_INVALID, c, "%s %s 晚于今天 (in the future)",
+		    schema_tables[t].cols[c].label, s);
+	snprintf(out, 11, "%s", s);
+	return 0;
+}
+
+/* Whether kind is one of kinds. */
+static bool
+kind_in(const char *kind, const char *const *kinds)
+{
+	for (; kind && *kinds; kinds++)
+		if (strcmp(kind, *kinds) == 0)
+			return true;
+	return false;
+}
+
+/* The kinds' labels, "社区党委、党支部", into buf. */
+static const char *
+kinds_text(const char *const *kinds, char *buf, size_t cap)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (; *kinds && n < cap; kinds++)
+		n += (size_t)snprintf(buf + n, cap - n, "%s%s", n ? "、" : "",
+		    vocab_show(vocab_get("org_kind"), *kinds));
+	return buf;
+}
+
+/* Check org (by id or, when code, by code) against kinds; id set. what for messages. */
+static int
+org_check(struct replica *r, const char *key, bool by_code, const char *const *kinds,
+    const char *what, char id[ID_TEXT_LEN + 1], struct dom_error *e)
+{
+	sqlite3_stmt *st;
+	char kt[128];
+	int rc, res = 0;
+
+	if (sqlite3_prepare_v2(replica_db(r), by_code ?
+	    "SELECT id, kind, coalesce(dissolved, 0), name FROM org WHERE code = ?1" :
+	    "SELECT id, kind, coalesce(dissolved, 0), name FROM org WHERE id = ?1", -1, &st,
+	    NULL) != SQLITE_OK)
+		return dom_db_err(r, e);
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		res = dom_err(e, DOM_NOT_FOUND, -1, "%s：本副本中没有组织“%s” (unknown organisation)",
+		    what, text_show(key));
+	else if (rc != SQLITE_ROW)
+		res = dom_db_err(r, e);
+	else if (!kind_in(col_text(st, 1), kinds))
+		res = dom_err(e, DOM_INVALID, -1, "%s须为%s，“%s”是%s (wrong kind of organisation)",
+		    what, kinds_text(kinds, kt, sizeof kt), text_show(col_text(st, 3)),
+		    vocab_show(vocab_get("org_kind"), col_text(st, 1)));
+	else if (sqlite3_column_int(st, 2) != 0)
+		res = dom_err(e, DOM_INVALID, -1, "%s“%s”已撤销 (dissolved)", what,
+		    text_show(col_text(st, 3)));
+	else
+		snprintf(id, ID_TEXT_LEN + 1, "%s", col_text(st, 0));
+	sqlite3_finalize(st);
+	return res;
+}
+
+int
+dom_cob_org(struct replica *r, const char *code, const char *const *kinds, const char *what,
+    char id[ID_TEXT_LEN + 1], struct dom_error *e)
+{
+	dom_error_clear(e);
+	if (given(code) == NULL)
+		return dom_err(e, DOM_MISSING, -1, "缺少%s的组织编码 (give the organisation's code)", what);
+	if (strlen(code) > 32)
+		return dom_err(e, DOM_INVALID, -1, "组织编码超过 32 字节 (the code is too long)");
+	return org_check(r, code, true, kinds, what, id, e);
+}
+
+int
+dom_cob_home_org(struct replica *r, const char *org_id, const char *const *kinds,
+    char out[ID_TEXT_LEN + 1], struct dom_error *e)
+{
+	if (given(org_id))
+		return org_check(r, org_id, false, kinds, "所属组织", out, e);
+	/* This device's own organisation. */
+	if (org_check(r, replica_info(r)->org_code, true, kinds, "本设备的组织", out, e) == 0)
+		return 0;
+	if (e->kind == DOM_NOT_FOUND)
+		return dom_err(e, DOM_INVALID, -1, "本副本中还没有本组织的记录，请先同步"
+		    " (this office's organisation is not in the replica yet: sync first)");
+	if (e->kind == DOM_INVALID) {
+		size_t n = strlen(e->msg);
+		snprintf(e->msg + n, sizeof e->msg - n, "；请用 --org 指定社区或支部 (give --org CODE)");
+	}
+	return -1;
+}
+
+int
+dom_cob_update(struct replica *r, int t, const char *id, const Tongxin__Value *cur,
+    const uint32_t *cols, const Tongxin__Value *vals, size_t n, struct dom_error *e)
+{
+	const struct table_def *td = &schema_tables[t];
+	Tongxin__Value row[DOM_MAX_COLS];
+	char today[11], why[512], err[512] = "";
+	int bad;
+
+	for (int c = 0; c < td->ncols; c++)
+		row[c] = cur[c];
+	for (size_t k = 0; k < n; k++) {
+		if (validate_value(&td->cols[cols[k]], &vals[k], why, sizeof why) != 0)
+			return dom_err(e, DOM_INVALID, (int)cols[k], "%s", why);
+		row[cols[k]] = vals[k];
+	}
+	today_str(today);
+	if (validate_row_col(t, row, today, why, sizeof why, &bad) != 0)
+		return dom_err(e, DOM_INVALID, bad, "%s", why);
+	if (rep_update(r, t, id, cols, vals, n, err, sizeof err) != 0)
+		return dom_err(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
+	return 0;
+}
+
+/* The wish id's row into cur (inside the transaction): 0, or -1 with e. */
+static int
+load(struct replica *r, const char *id, Tongxin__Value *cur, struct dom_error *e)
+{
+	int rc;
+
+	memset(cur, 0, sizeof *cur * DOM_MAX_COLS);
+	if (id == NULL || !id_valid(id))
+		return dom_err(e, DOM_NOT_FOUND, -1, "本副本中没有该微心愿 (no such wish)");
+	if ((rc = rep_get(r, TBL_MICRO_WISH, id, cur, NULL)) != 1)
+		return rc == 0 ? dom_err(e, DOM_NOT_FOUND, -1, "本副本中没有该微心愿 (no such wish)") :
+		    dom_db_err(r, e);
+	return 0;
+}
+
+/* The wish's status label for messages. */
+static const char *
+status_label(const Tongxin__Value *cur)
+{
+	return vocab_show(vocab_get("wish_status"), vtext(&cur[WCOL("status")]));
+}
+
+/* Whether the wish's status is code. */
+static bool
+status_is(const Tongxin__Value *cur, const char *code)
+{
+	const char *s = vtext(&cur[WCOL("status")]);
+	return s != NULL && strcmp(s, code) == 0;
+}
+
+int
+dom_wish_add(struct replica *r, const char *operator_name, const struct dom_wish_req *q,
+    char id_out[ID_TEXT_LEN + 1], struct dom_error *e)
+{
+	Tongxin__Value v[DOM_MAX_COLS];
+	int set[DOM_MAX_COLS];
+	char date[11], org[ID_TEXT_LEN + 1], id[ID_TEXT_LEN + 1], err[512] = "";
+	int64_t fen = -1;
+	int rc;
+
+	dom_error_clear(e);
+	memset(v, 0, sizeof v);
+	if (given(q->resident) == NULL)
+		return dom_err(e, DOM_MISSING, WCOL("resident_name"), "缺少必填项 居民姓名 (--resident)");
+	if (given(q->wish) == NULL)
+		return dom_err(e, DOM_MISSING, WCOL("wish"), "缺少必填项 心愿内容 (--wish)");
+	if (dom_cob_bounded(TBL_MICRO_WISH, "resident_name", q->resident, DOM_WISH_NAME_MAX, e) ||
+	    dom_cob_bounded(TBL_MICRO_WISH, "household", q->household, DOM_WISH_HOUSEHOLD_MAX, e) ||
+	    dom_cob_bounded(TBL_MICRO_WISH, "grid", q->grid, DOM_WISH_GRID_MAX, e) ||
+	    dom_cob_bounded(TBL_MICRO_WISH, "wish", q->wish, DOM_WISH_TEXT_MAX, e) ||
+	    dom_cob_date(q->date, TBL_MICRO_WISH, "posted_on", date, e))
+		return -1;
+	if (given(q->value)) {
+		rc = dom_yuan_parse(q->value, &fen);
+		if (rc == -1)
+			return dom_err(e, DOM_INVALID, WCOL("value"), "估值“%s”无效：请写元，最多两位小数，"
+			    "如 50 或 49.90 (yuan with at most two decimals)", text_show(q->value));
+		if (rc != 0 || fen > DOM_WISH_VALUE_MAX)
+			return dom_err(e, DOM_INVALID, WCOL("value"), "估值“%s”元超出范围，应在 0 到 "
+			    "1000000 元之间 (out of range)", text_show(q->value));
+	}
+	if (rep_begin(r, operator_name) != 0)
+		return dom_db_err(r, e);
+	if (dom_cob_home_org(r, q->org_id, dom_cob_home_kinds, org, e) != 0)
+		goto refused;
+	value_set_text(&v[WCOL("org_id")], org);
+	value_set_text(&v[WCOL("resident_name")], q->resident);
+	if (given(q->household))
+		value_set_text(&v[WCOL("household")], q->household);
+	if (given(q->grid))
+		value_set_text(&v[WCOL("grid")], q->grid);
+	value_set_text(&v[WCOL("wish")], q->wish);
+	if (fen >= 0)
+		value_set_int(&v[WCOL("value")], fen);
+	value_set_text(&v[WCOL("status")], "open");
+	value_set_text(&v[WCOL("posted_on")], date);
+	for (int c = 0; c < schema_tables[TBL_MICRO_WISH].ncols; c++)
+		set[c] = v[c].kind_case != TONGXIN__VALUE__KIND__NOT_SET;
+	if (dom_check_values(TBL_MICRO_WISH, v, set, true, e) != 0)
+		goto refused;
+	if (rep_insert(r, TBL_MICRO_WISH, v, id, err, sizeof err) != 0) {
+		dom_err(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
+		goto refused;
+	}
+	if (commit(r, e) != 0)
+		return -1;
+	if (id_out)
+		snprintf(id_out, ID_TEXT_LEN + 1, "%s", id);
+	return 0;
+refused:
+	rep_rollback(r);
+	return -1;
+}
+
+/* Whether row id of table t exists in this replica: 1, 0, or -1 on error. */
+static int
+row_here(struct replica *r, const char *table, const char *id)
+{
+	char sql[96];
+	sqlite3_stmt *st;
+	int rc;
+
+	/* table is one of ours, never input. */
+	snprintf(sql, sizeof sql, "SELECT 1 FROM %s WHERE id = ?1", table);
+	if (sqlite3_prepare_v2(replica_db(r), sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, id ? id : "", -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+dom_wish_claim(struct replica *r, const char *operator_name, const char *id,
+    const struct dom_claimant *who, const char *date, struct dom_error *e)
+{
+	Tongxin__Value cur[DOM_MAX_COLS], v[5];
+	uint32_t cols[5];
+	const char *tbl = NULL, *cid = NULL;
+	char day[11];
+	int n = 0, k = 0, rc;
+
+	dom_error_clear(e);
+	memset(v, 0, sizeof v);
+	memset(cur, 0, sizeof cur);
+	n = (given(who->member_id) != NULL) + (given(who->unit_id) != NULL) +
+	    (given(who->branch_id) != NULL);
+	if (n != 1)
+		return dom_err(e, n == 0 ? DOM_MISSING : DOM_INVALID, WCOL("by_member_id"),
+		    "认领人须为一名党员、一个驻区单位或一个支部（三者选一） (one claimant: --member, "
+		    "--unit or --branch)");
+	if (dom_cob_date(date, TBL_MICRO_WISH, "claimed_on", day, e) != 0)
+		return -1;
+	if (given(who->member_id)) {
+		tbl = "member";
+		cid = who->member_id;
+		cols[k] = (uint32_t)WCOL("by_member_id");
+	} else if (given(who->unit_id)) {
+		tbl = "resident_unit";
+		cid = who->unit_id;
+		cols[k] = (uint32_t)WCOL("by_unit_id");
+	} else {
+		tbl = "org";
+		cid = who->branch_id;
+		cols[k] = (uint32_t)WCOL("by_org_id");
+	}
+	value_set_text(&v[k++], cid);
+	if (rep_begin(r, operator_name) != 0)
+		return dom_db_err(r, e);
+	if (load(r, id, cur, e) != 0)
+		goto refused;
+	if (!status_is(cur, "open")) {
+		dom_err(e, DOM_INVALID, WCOL("status"), "该微心愿%s，只有待认领的心愿可以认领 "
+		    "(only an open wish is claimed)", status_label(cur));
+		goto refused;
+	}
+	if ((rc = row_here(r, tbl, cid)) != 1) {
+		if (rc < 0)
+			dom_db_err(r, e);
+		else
+			dom_err(e, DOM_NOT_FOUND, (int)cols[0], "本副本中没有该认领人 (no such claimant)");
+		goto refused;
+	}
+	cols[k] = (uint32_t)WCOL("status");
+	value_set_text(&v[k++], "claimed");
+	cols[k] = (uint32_t)WCOL("claimed_on");
+	value_set_text(&v[k++], day);
+	if (dom_cob_update(r, TBL_MICRO_WISH, id, cur, cols, v, (size_t)k, e) != 0)
+		goto refused;
+	clear_row(TBL_MICRO_WISH, cur);
+	return commit(r, e);
+refused:
+	rep_rollback(r);
+	clear_row(TBL_MICRO_WISH, cur);
+	return -1;
+}
+
+int
+dom_wish_fulfil(struct replica *r, const char *operator_name, const char *id,
+    const char *date, const char *photo, const char *note, struct dom_error *e)
+{
+	Tongxin__Value cur[DOM_MAX_COLS], v[4];
+	uint32_t cols[4];
+	char day[11];
+	int k = 0;
+
+	dom_error_clear(e);
+	memset(v, 0, sizeof v);
+	memset(cur, 0, sizeof cur);
+	if (dom_cob_bounded(TBL_MICRO_WISH, "photo", photo, DOM_WISH_PHOTO_MAX, e) ||
+	    dom_cob_bounded(TBL_MICRO_WISH, "note", note, DOM_WISH_NOTE_MAX, e) ||
+	    dom_cob_date(date, TBL_MICRO_WISH, "fulfilled_on", day, e))
+		return -1;
+	if (rep_begin(r, operator_name) != 0)
+		return dom_db_err(r, e);
+	if (load(r, id, cur, e) != 0)
+		goto refused;
+	if (!status_is(cur, "claimed")) {
+		dom_err(e, DOM_INVALID, WCOL("status"), "该微心愿%s，只有已认领的心愿可以登记实现 "
+		    "(only a claimed wish is fulfilled)", status_label(cur));
+		goto refused;
+	}
+	cols[k] = (uint32_t)WCOL("status");
+	value_set_text(&v[k++], "fulfilled");
+	cols[k] = (uint32_t)WCOL("fulfilled_on");
+	value_set_text(&v[k++], day);
+	if (given(photo)) {
+		cols[k] = (uint32_t)WCOL("photo");
+		value_set_text(&v[k++], photo);
+	}
+	if (given(note)) {
+		cols[k] = (uint32_t)WCOL("note");
+		value_set_text(&v[k++], note);
+	}
+	if (dom_cob_update(r, TBL_MICRO_WISH, id, cur, cols, v, (size_t)k, e) != 0)
+		goto refused;
+	clear_row(TBL_MICRO_WISH, cur);
+	return commit(r, e);
+refused:
+	rep_rollback(r);
+	clear_row(TBL_MICRO_WISH, cur);
+	return -1;
+}
+
+int
+dom_wish_cancel(struct replica *r, const char *operator_name, const char *id, const char *note,
+    struct dom_error *e)
+{
+	Tongxin__Value cur[DOM_MAX_COLS], v[2];
+	uint32_t cols[2];
+	int k = 0;
+
+	dom_error_clear(e);
+	memset(v, 0, sizeof v);
+	memset(cur, 0, sizeof cur);
+	if (dom_cob_bounded(TBL_MICRO_WISH, "note", note, DOM_WISH_NOTE_MAX, e) != 0)
+		return -1;
+	if (rep_begin(r, operator_name) != 0)
+		return dom_db_err(r, e);
+	if (load(r, id, cur, e) != 0)
+		goto refused;
+	if (!status_is(cur, "open") && !status_is(cur, "claimed")) {
+		dom_err(e, DOM_INVALID, WCOL("status"), "该微心愿%s，不能再撤销 (a fulfilled or "
+		    "cancelled wish is final)", status_label(cur));
+		goto refused;
+	}
+	cols[k] = (uint32_t)WCOL("status");
+	value_set_text(&v[k++], "cancelled");
+	if (given(note)) {
+		cols[k] = (uint32_t)WCOL("note");
+		value_set_text(&v[k++], note);
+	}
+	if (dom_cob_update(r, TBL_MICRO_WISH, id, cur, cols, v, (size_t)k, e) != 0)
+		goto refused;
+	clear_row(TBL_MICRO_WISH, cur);
+	return commit(r, e);
+refused:
+	rep_rollback(r);
+	clear_row(TBL_MICRO_WISH, cur);
+	return -1;
+}
+
+/*
+ * The wishes with their organisation and claimant: ?1 status or NULL, ?2
+ * first day of the month or NULL, ?3 its last day, ?4 one id or NULL.
+ */
+static const char list_sql[] =
+    "SELECT w.id, w.org_id, o.code, o.name, w.resident_name, w.household, w.grid, w.wish,"
+    " w.status, coalesce(w.value, -1), w.posted_on, w.claimed_on, w.fulfilled_on, w.photo,"
+    " w.note,"
+    " CASE WHEN w.by_member_id IS NOT NULL THEN 'member' WHEN w.by_unit_id IS NOT NULL"
+    "  THEN 'unit' WHEN w.by_org_id IS NOT NULL THEN 'branch' END,"
+    " coalesce(m.name, u.name, b.name, substr(coalesce(w.by_member_id, w.by_unit_id,"
+    "  w.by_org_id), -8))"
+    " FROM micro_wish w LEFT JOIN org o ON o.id = w.org_id"
+    " LEFT JOIN member m ON m.id = w.by_member_id"
+    " LEFT JOIN resident_unit u ON u.id = w.by_unit_id"
+    " LEFT JOIN org b ON b.id = w.by_org_id"
+    " WHERE (?1 IS NULL OR w.status = ?1) AND (?2 IS NULL OR w.posted_on BETWEEN ?2 AND ?3)"
+    " AND (?4 IS NULL OR w.id = ?4)"
+    " ORDER BY w.posted_on, w.id";
+
+static int
+list_run(struct replica *r, const struct dom_wish_query *q, const char *one,
+    void (*each)(const struct dom_wish_row *w, void *arg), void *arg, struct dom_error *e)
+{
+	const char *status = NULL;
+	char from[11], to[11];
+	sqlite3_stmt *st;
+	int rc, n = 0;
+
+	dom_error_clear(e);
+	if (given(q->status) && (status = vocab_parse(vocab_get("wish_status"), q->status)) == NULL) {
+		char vals[256];
+		vocab_list(vocab_get("wish_status"), 0, "、", vals, sizeof vals);
+		return dom_err(e, DOM_INVALID, WCOL("status"), "状态“%s”无效，可选：%s (unknown status)",
+		    text_show(q->status), vals);
+	}
+	if (given(q->month)) {
+		if (!dom_month_valid(q->month))
+			return dom_err(e, DOM_INVALID, -1, "月份“%s”无效，应为 YYYY-MM (not a month)",
+			    text_show(q->month));
+		snprintf(from, sizeof from, "%.7s-01", q->month);
+		snprintf(to, sizeof to, "%.7s-31", q->month);
+	}
+	if (sqlite3_prepare_v2(replica_db(r), list_sql, -1, &st, NULL) != SQLITE_OK)
+		return dom_db_err(r, e);
+	if (status)
+		sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
+	if (given(q->month)) {
+		sqlite3_bind_text(st, 2, from, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, to, -1, SQLITE_STATIC);
+	}
+	if (one)
+		sqlite3_bind_text(st, 4, one, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct dom_wish_row w = {
+			.id = col_text(st, 0), .org_id = col_text(st, 1), .org_code = col_text(st, 2),
+			.org_name = col_text(st, 3), .resident = col_text(st, 4),
+			.household = col_text(st, 5), .grid = col_text(st, 6), .wish = col_text(st, 7),
+			.status = col_text(st, 8), .value = sqlite3_column_int64(st, 9),
+			.posted_on = col_text(st, 10), .claimed_on = col_text(st, 11),
+			.fulfilled_on = col_text(st, 12), .photo = col_text(st, 13),
+			.note = col_text(st, 14), .claimant_kind = col_text(st, 15),
+			.claimant = col_text(st, 16),
+		};
+		each(&w, arg);
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return dom_db_err(r, e);
+	if (one && n == 0)
+		return dom_err(e, DOM_NOT_FOUND, -1, "本副本中没有该微心愿 (no such wish)");
+	return 0;
+}
+
+int
+dom_wish_list(struct replica *r, const struct dom_wish_query *q,
+    void (*each)(const struct dom_wish_row *w, void *arg), void *arg, struct dom_error *e)
+{
+	return list_run(r, q, NULL, each, arg, e);
+}
+
+int
+dom_wish_get(struct replica *r, const char *id,
+    void (*each)(const struct dom_wish_row *w, void *arg), void *arg, struct dom_error *e)
+{
+	struct dom_wish_query q = { 0 };
+
+	if (id == NULL || !id_valid(id)) {
+		dom_error_clear(e);
+		return dom_err(e, DOM_NOT_FOUND, -1, "本副本中没有该微心愿 (no such wish)");
+	}
+	return list_run(r, &q, id, each, arg, e);
+}
+
+/*
+ * Per organisation and month of year ?1: wishes posted, claimed and
+ * fulfilled in the month (each by its own date), and the value fulfilled.
+ */
+static const char report_sql[] =
+    "WITH ev(org_id, month, p, c, f, v) AS ("
+    " SELECT org_id, substr(posted_on, 1, 7), 1, 0, 0, 0 FROM micro_wish"
+    "  WHERE substr(posted_on, 1, 4) = ?1"
+    " UNION ALL SELECT org_id, substr(claimed_on, 1, 7), 0, 1, 0, 0 FROM micro_wish"
+    "  WHERE substr(claimed_on, 1, 4) = ?1"
+    " UNION ALL SELECT org_id, substr(fulfilled_on, 1, 7), 0, 0, 1, coalesce(value, 0)"
+    "  FROM micro_wish WHERE status = 'fulfilled' AND substr(fulfilled_on, 1, 4) = ?1)"
+    " SELECT ev.org_id, o.code, o.name, ev.month, sum(p), sum(c), sum(f), sum(v)"
+    " FROM ev LEFT JOIN org o ON o.id = ev.org_id"
+    " GROUP BY ev.org_id, ev.month ORDER BY o.code, ev.org_id, ev.month";
+
+int
+dom_wish_report(struct replica *r, const char *year,
+    void (*each)(const struct dom_wish_month *m, void *arg), void *arg, struct dom_error *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	dom_error_clear(e);
+	if (year == NULL || strlen(year) != 4 || strspn(year, "0123456789") != 4)
+		return dom_err(e, DOM_INVALID, -1, "年份“%s”无效，应为 YYYY (not a year)",
+		    text_show(year ? year : ""));
+	if (sqlite3_prepare_v2(replica_db(r), report_sql, -1, &st, NULL) != SQLITE_OK)
+		return dom_db_err(r, e);
+	sqlite3_bind_text(st, 1, year, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct dom_wish_month m = {
+			.org_id = col_text(st, 0), .org_code = col_text(st, 1),
+			.org_name = col_text(st, 2), .month = col_text(st, 3),
+			.posted = sqlite3_column_int64(st, 4), .claimed = sqlite3_column_int64(st, 5),
+			.fulfilled = sqlite3_column_int64(st, 6),
+			.value_fulfilled = sqlite3_column_int64(st, 7),
+		};
+		each(&m, arg);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : dom_db_err(r, e);
+}
+
+int
+dom_wish_handle(struct replica *r, const char *handle, char id[ID_TEXT_LEN + 1],
+    struct dom_error *e)
+{
+	return dom_row_handle(r, TBL_MICRO_WISH, handle ? handle : "", "微心愿", id, e);
+}
+
+/* Whether s could be an id or its suffix: hex digits and dashes. */
+static bool
+id_like(const char *s)
+{
+	for (; *s; s++)
+		if (!isxdigit((unsigned char)*s) && *s != '-')
+			return false;
+	return true;
+}
+
+int
+dom_claim_unit_handle(struct replica *r, const char *handle, char id[ID_TEXT_LEN + 1],
+    struct dom_error *e)
+{
+	char found[ID_TEXT_LEN + 1] = "";
+	sqlite3_stmt *st;
+	size_t len;
+	int rc, n = 0, units = 0;
+
+	dom_error_clear(e);
+	if (handle == NULL || (len = strlen(handle)) == 0 || len > 255)
+		return dom_err(e, DOM_INVALID, -1, "请给出驻区单位的名称或编号 (give the unit's name or id)");
+	if (sqlite3_prepare_v2(replica_db(r), "SELECT count(*) FROM resident_unit", -1, &st,
+	    NULL) != SQLITE_OK)
+		return dom_db_err(r, e);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		units = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (units == 0)
+		return dom_err(e, DOM_NOT_FOUND, -1, "本副本中还没有驻区单位记录，无法按单位认领“%s”"
+		    "（先登记驻区单位并同步）(this replica holds no resident unit yet)", text_show(handle));
+	if (len >= 6 && id_like(handle)) {
+		struct dom_error e2;
+		if (dom_row_handle(r, TBL_RESIDENT_UNIT, handle, "驻区单位", id, &e2) == 0)
+			return 0;
+		if (e2.kind != DOM_NOT_FOUND) {
+			*e = e2;
+			return -1;
+		}
+	}
+	if (sqlite3_prepare_v2(replica_db(r), "SELECT id FROM resident_unit WHERE name = ?1"
+	    " ORDER BY id", -1, &st, NULL) != SQLITE_OK)
+		return dom_db_err(r, e);
+	sqlite3_bind_text(st, 1, handle, -1, SQLITE_STATIC);
+	snprintf(e->msg, sizeof e->msg, "“%s”对应多个驻区单位，请给出编号 (ambiguous): ",
+	    text_show(handle));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		size_t m = strlen(e->msg);
+		if (n++ == 0)
+			snprintf(found, sizeof found, "%s", col_text(st, 0));
+		if (n <= 5)
+			snprintf(e->msg + m, sizeof e->msg - m, "%s%s", n > 1 ? "、" : "",
+			    dom_short(col_text(st, 0)));
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return dom_db_err(r, e);
+	if (n == 0)
+		return dom_err(e, DOM_NOT_FOUND, -1, "本副本中没有驻区单位“%s” (not found)",
+		    text_show(handle));
+	if (n > 1) {
+		e->kind = DOM_INVALID;
+		e->col = -1;
+		return -1;
+	}
+	snprintf(id, ID_TEXT_LEN + 1, "%s", found);
+	return 0;
+}
