@@ -10,7 +10,10 @@
 # wishes and SQ02 none of them (nor SQ01 SQ02's); the resident's name and
 # household are shown on a terminal and kept as text in CSV (a formula
 # neutralised); the same wish cancelled with two different notes at SQ01
-# and at the street is a conflict the street sees.
+# and at the street is a conflict the street sees. Last, on a copy of SQ01's
+# replica holding two resident units as a pull would bring them (units
+# have no verb of their own yet), a unit claims a wish by name; an unknown
+# or ambiguous unit is refused.
 . "$(dirname "$0")/lib.sh"
 
 W=$TX_TMP
@@ -123,8 +126,8 @@ refused street 7 "须为" wish add --resident 甲 --wish 乙 --org JD01
 step "wish claim: by a member, by a branch; refusals"
 expect 0 "claimed by a member" tx sq01 wish claim "${W1: -8}" --member 李明 --date $Y-03-10
 bump SQ01 $Y-03-10 claimed
-expect 0 "claimed by a branch" tx sq01 wish claim "${W2: -8}" --branch SQ01-01 --date $Y-03-20
-bump SQ01-01 $Y-03-20 claimed
+expect 0 "claimed by a branch" tx sq01 wish claim "${W2: -8}" --branch SQ01-01 --date $Y-04-02
+bump SQ01-01 $Y-04-02 claimed
 refused sq01 7 "只有待认领的心愿可以认领" wish claim "${W1: -8}" --member 李明 --date $Y-03-11
 refused sq01 9 "没有党员“王五”" wish claim "${W3: -8}" --member 王五
 refused sq01 2 "--member、--unit 或 --branch" wish claim "${W3: -8}"
@@ -137,7 +140,7 @@ refused sq01 9 "没有微心愿“abcdef12”" wish claim abcdef12 --member 李�
 refused sq01 7 "编号“W1”无效" wish claim W1 --member 李明
 equals "claims stored" \
     "$(q sq01 "SELECT group_concat(status || ':' || CASE WHEN by_member_id IS NOT NULL THEN 'm' WHEN by_org_id IS NOT NULL THEN 'b' ELSE '' END || ':' || coalesce(claimed_on, ''), ' ') FROM (SELECT * FROM micro_wish ORDER BY posted_on)")" \
-    "claimed:m:$Y-03-10 claimed:b:$Y-03-20 open:: open::"
+    "claimed:m:$Y-03-10 claimed:b:$Y-04-02 open:: open::"
 
 step "wish fulfil and cancel; a final wish stays final"
 refused sq01 7 "只有已认领的心愿可以登记实现" wish fulfil "${W3: -8}" --date $Y-04-20
@@ -241,4 +244,24 @@ for d in street sq01 sq02; do
 	expect_rc 0 "$d sync --verify"
 	expect_contains "$W/v.out" "replica check: match"
 done
+
+step "claims by a resident unit (two units put in a copy of SQ01's replica, as a pull would)"
+sqlite3 "$W/sq01.db" ".backup '$W/u.db'"
+cp "$W/sq01.db.credential" "$W/u.db.credential"
+SQ01_ID=$(q u "SELECT id FROM org WHERE code = 'SQ01'")
+U1=0192aaaa-0000-7000-8000-00000000a001
+U2=0192aaaa-0000-7000-8000-00000000a002
+U3=0192aaaa-0000-7000-8000-00000000a003
+sqlite3 "$W/u.db" "INSERT INTO resident_unit (id, org_id, name, kind, _version) VALUES
+    ('$U1', '$SQ01_ID', '市第一医院', 'hospital', 1), ('$U2', '$SQ01_ID', '实验小学', 'school', 1),
+    ('$U3', '$SQ01_ID', '实验小学', 'school', 1)"
+expect 0 "a fresh wish at the copy" tx u wish add --resident 孙丽 --wish 体检 --date $Y-06-01
+W6=$(q u "SELECT id FROM micro_wish WHERE resident_name = '孙丽'")
+refused u 9 "没有驻区单位“市第二医院”" wish claim "${W6: -8}" --unit 市第二医院
+refused u 7 "对应多个驻区单位" wish claim "${W6: -8}" --unit 实验小学
+expect 0 "claimed by a unit, by name" tx u wish claim "${W6: -8}" --unit 市第一医院 --date $Y-06-02
+equals "the unit is the claimant" "$(q u "SELECT by_unit_id || '|' || status FROM micro_wish WHERE id = '$W6'")" "$U1|claimed"
+expect 0 "show names the unit" tx u wish show "${W6: -8}"
+expect_contains "$W/out" 驻区单位
+expect_contains "$W/out" 市第一医院
 step "ok"
