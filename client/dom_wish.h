@@ -41,7 +41,7 @@ struct dom_wish_req {
 	const char *household;   /* 家庭住址 */
 	const char *grid;        /* 网格 */
 	const char *wish;        /* 心愿内容 (required) */
-	const char *value;       /* 估值 in 元 ("50", "49.90"); NULL or "": none */
+	const char *value;       /* 估值 in 元 ("50", "49.90", "50元"); NULL or "": none */
 	const char *date;        /* posted_on; NULL or "": today */
 };
 

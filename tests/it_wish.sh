@@ -92,7 +92,7 @@ Y=2026
 
 step "wish add: values in 元, the organisation by default this office's"
 expect 0 "a wish for SQ01 (default org), 50 元" tx sq01 wish add --resident 李秀英 --wish 轮椅一台 \
-    --household 和平路3号2单元 --grid 第一网格 --value 50 --date $Y-03-02
+    --household 和平路3号2单元 --grid 第一网格 --value 50元 --date $Y-03-02
 bump SQ01 $Y-03-02 posted
 W1=$(q sq01 "SELECT id FROM micro_wish WHERE resident_name = '李秀英'")
 expect 0 "a wish for the branch, 120.5 元" tx sq01 wish add --resident 王建国 --wish 助听器 \
