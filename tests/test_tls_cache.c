@@ -13,7 +13,8 @@
  *     is a miss, not a crash, and is dropped;
  *   - 200,000 random puts, gets and removes on a small store agree with a
  *     model of it (the index's deletions keep every entry reachable);
- *   - the bound: 20,000 sessions' store is one mapping of 15.6 MB.
+ *   - the bound: 20,000 sessions' store is one mapping of 15.6 MB, and
+ *     holds 20,000 sessions (the 20,001st replaces the first).
  * With the real contexts over BIO pairs (a CA, the server's certificate
  * and a device credential in a private directory under $TMPDIR or /tmp):
  *   - a full handshake leaves one session in the store; the device resumes
@@ -260,6 +261,14 @@ test_bound(void)
 	CHECK(tls_cache_bytes(c) == 65536u * 4 + 20000u * TLS_CACHE_SLOT,
 	    "the store takes %zu bytes", tls_cache_bytes(c));
 	printf("the store of 20,000 sessions: %.1f MB at most\n", tls_cache_bytes(c) / 1e6);
+	/* 20,000 devices' sessions are all kept; the next replaces the first. */
+	for (unsigned n = 1; n <= 20000; n++)
+		put(c, n, 1000);
+	for (unsigned n = 1; n <= 20000; n++)
+		CHECK(holds(c, n, 0), "session %u of 20,000 not kept", n);
+	put(c, 20001, 1000);
+	CHECK(!holds(c, 1, 0) && holds(c, 2, 0) && holds(c, 20001, 0) &&
+	    tls_cache_count(c) == 20000, "the 20,001st session did not replace the first");
 	tls_cache_free(c);
 }
 
