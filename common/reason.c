@@ -290,6 +290,12 @@ static const struct reason_row reasons[R_COUNT] = {
 	[R_ONE_PERSON] = { "one_person", 1,
 	    "%t1只能对应一名本社区党员或一条在职党员报到登记，不能两者都填",
 	    "%t1: a member or an in-service member's report, not both" },
+	[R_UNKNOWN_UNIT] = { "unknown_unit", 1,
+	    "没有统一社会信用代码为 %1 的驻区单位，请先由所在社区登记该单位",
+	    "no resident unit has the credit code %1; its community registers it first" },
+	[R_READ_ONLY] = { "read_only", 2,
+	    "%t1 %2 由其所属组织维护，本设备只能查看，不能修改或删除",
+	    "%t1 %2 is kept by the organisation it belongs to: this device sees it, read only" },
 	[R_MEETING_KIND] = { "meeting_kind", 3,
 	    "%c1须为%c2是“%v3”的会议", "%c1 must be a meeting whose %c2 is %3" },
 };

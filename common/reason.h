@@ -142,6 +142,8 @@ enum reason_code {
 	R_ONE_CLAIMANT = 100,       /* table: exactly one of branch, unit, member */
 	R_BAD_CREDIT_CODE = 101,    /* column, value: not a 统一社会信用代码 */
 	R_ONE_PERSON = 102,         /* table: a member or an in-service member's report, not both */
+	R_UNKNOWN_UNIT = 103,       /* credit code: no resident unit holds it */
+	R_READ_ONLY = 104,          /* table, id: seen here, kept by another organisation */
 	R_COUNT                     /* not a code: one past the last */
 };
 

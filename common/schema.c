@@ -321,7 +321,12 @@ static const struct col_def resident_unit_cols[] = {
 /* 共建协议: what a community and a resident unit each committed to, and when. */
 static const struct col_def agreement_cols[] = {
 	{ "org_id",            "社区",       COL_REF, R, I, P, SCHEMA_ID_LEN, "org", NULL },
-	{ "unit_id",           "驻区单位",   COL_REF, R | A | SH, I, P, SCHEMA_ID_LEN, "resident_unit", NULL },
+	{ "unit_id",           "驻区单位",   COL_REF, A | SH, I, P, SCHEMA_ID_LEN, "resident_unit", NULL },
+	/*
+	 * The unit by its credit code, for an office that does not hold the
+	 * unit's row (it sits in another community): the server fills unit_id.
+	 */
+	{ "unit_code",         "单位信用代码", COL_TEXT, 0, I, P, 18, NULL, NULL },
 	{ "signed_on",         "签订日期",   COL_DATE, R, K, P, 10, NULL, NULL },
 	{ "ends_on",           "到期日期",   COL_DATE, 0, K, P, 10, NULL, NULL },
 	{ "unit_commits",      "单位承诺",   COL_TEXT, 0, K, P, 2000, NULL, NULL },
@@ -538,6 +543,21 @@ const struct table_def schema_tables[TBL_COUNT] = {
 	[TBL_FUND_SPENDING] = { "fund_spending", "专项经费支出", fund_spending_cols,
 	    ARRAY_LEN(fund_spending_cols), 0, -1 },
 };
+
+int
+schema_shared(int t)
+{
+	if (t < 0 || t >= TBL_COUNT)
+		return 0;
+	for (int u = 0; u < TBL_COUNT; u++)
+		for (int c = 0; c < schema_tables[u].ncols; c++) {
+			const struct col_def *cd = &schema_tables[u].cols[c];
+			if ((cd->flags & COLF_SHARE) && cd->ref_table != NULL &&
+			    strcmp(cd->ref_table, schema_tables[t].name) == 0)
+				return 1;
+		}
+	return 0;
+}
 
 const struct table_def *
 schema_table(const char *name)

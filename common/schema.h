@@ -120,6 +120,8 @@ enum {
 
 extern const struct table_def schema_tables[TBL_COUNT];
 
+/* Whether rows of table t can be shared by another table's COLF_SHARE reference. */
+int schema_shared(int t);
 /* The table with this name, or NULL. */
 const struct table_def *schema_table(const char *name);
 /* Index of a table or column by name, or -1. */

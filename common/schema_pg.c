@@ -145,6 +145,14 @@ static const struct pg_col evict_cols[] = {
 	{ "new_scope", PG_TEXT, NN, NULL },
 };
 
+static const struct pg_col share_cols[] = {
+	{ "via_tbl", PG_BIGINT, NN, NULL },
+	{ "via_id", PG_TEXT, NN, NULL },
+	{ "tbl", PG_BIGINT, NN, NULL },
+	{ "row_id", PG_TEXT, NN, NULL },
+	{ "scope", PG_TEXT, NN, NULL },
+};
+
 /* server/store_session.c session_ddl (and store_restore.c, which makes it too). */
 static const struct pg_col device_replica_cols[] = {
 	{ "device_id", PG_TEXT, NN, NULL },
@@ -188,6 +196,7 @@ static const struct pg_table store_tables[] = {
 	TABLE(conflict, "server/store_sqlite.c store_ddl", "id"),
 	TABLE(audit, "server/store_sqlite.c store_ddl", "version"),
 	TABLE(evict, "server/store_sqlite.c store_ddl", "version"),
+	TABLE(share, "server/store_sqlite.c store_ddl", "via_tbl, via_id, tbl, row_id"),
 	TABLE(device_replica, "server/store_session.c session_ddl", "device_id"),
 	TABLE(recovered, "server/store_restore.c restore_ddl", "tbl, row_id"),
 	TABLE(recovered_conflict, "server/store_restore.c restore_ddl",
@@ -204,6 +213,7 @@ static const struct pg_index store_indexes[] = {
 	{ "conflict_status", "conflict", "status, received_at", NULL, 0 },
 	/* Inserts are found through their row's _created: the bulk stays out. */
 	{ "audit_row", "audit", "row_id", "action <> 'insert'", 0 },
+	{ "share_row", "share", "tbl, row_id, scope", NULL, 0 },
 };
 
 const char *

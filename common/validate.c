@@ -852,6 +852,9 @@ cobuild_rules(int t, const Tongxin__Value *v, const char *today, struct reason *
 		    not_future(t, v, "joined_on", today, r) || not_future(t, v, "left_on", today, r) ||
 		    date_order(t, v, "left_on", "joined_on", r) ? -1 : 0;
 	case TBL_AGREEMENT:
+		/* The unit by id, or (from an office that does not hold it) by credit code. */
+		if (txt(t, v, "unit_id") == NULL && needs(t, v, "unit_code", r))
+			return -1;
 		return not_future(t, v, "signed_on", today, r) ||
 		    not_future(t, v, "ended_on", today, r) ||
 		    date_order(t, v, "ends_on", "signed_on", r) ||

@@ -198,6 +198,99 @@ row_scopes(struct eng *e, int t, const Tongxin__Value *v, char *scope, char *sco
 }
 
 /*
+ * The shares a row of a table with COLF_SHARE references makes (schema.h):
+ * a live row shares each row it names into its own scope, and a named row
+ * the scope did not see is written again at a new version (values
+ * unchanged, not an echo) so the scope's replicas receive it with their
+ * next pull; a deleted row shares nothing, and a named row the scope then
+ * sees no longer (not its own scope or second scope, no other share into
+ * it) is evicted from the scope's replicas. The share columns and the scope
+ * column of such a table are immutable (test_common checks the schema), so
+ * only whether the row lives changes what it shares.
+ */
+int
+share_follow(struct eng *e, int t, const char *id, const struct srow *r)
+{
+	const struct table_def *td = &schema_tables[t];
+	int shares = 0;
+
+	for (int c = 0; c < td->ncols; c++)
+		shares |= (td->cols[c].flags & COLF_SHARE) != 0;
+	if (!shares)
+		return 0;
+	if (r->deleted && STO(e, share_drop, t, id) != 0)
+		return -1;
+	for (int c = 0; c < td->ncols; c++) {
+		const struct col_def *cd = &td->cols[c];
+		const char *named;
+		int rt, rc = 0, seen;
+		struct srow u;
+		char hi[SCOPE_MAX];
+
+		if (!(cd->flags & COLF_SHARE) || r->v[c].kind_case != TONGXIN__VALUE__KIND_S)
+			continue;
+		named = r->v[c].s;
+		rt = schema_table_index(cd->ref_table);
+		if (!r->deleted && STO(e, share_put, t, id, rt, named, r->scope) != 0)
+			return -1;
+		if (STO(e, row_load, rt, named, &u) != 0)
+			return -1;
+		seen = u.exists && (in_scope(u.scope, r->scope) || in_scope(u.scope2, r->scope));
+		if (u.exists && !u.deleted && !seen) {
+			if (!r->deleted) {
+				u.version = STO0(e, version_next);
+				u.echo = 0;
+				rc = STO(e, row_write, rt, named, &u, 0) == STO_WRITTEN ? 0 : -1;
+			} else {
+				scope_hi(r->scope, hi, sizeof hi);
+				if ((rc = STO(e, share_in, rt, named, r->scope, hi)) == 0)
+					rc = STO(e, evict_put, STO0(e, version_next), rt, named, r->scope,
+					    u.scope);
+				else if (rc > 0)
+					rc = 0;
+			}
+		}
+		srow_clear(&u);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+row_seen(struct eng *e, int t, const char *id, const struct srow *r, const char *scope)
+{
+	char hi[SCOPE_MAX];
+
+	if (in_scope(r->scope, scope) || in_scope(r->scope2, scope))
+		return 1;
+	if ((schema_tables[t].flags & TBLF_DOWN) && r->scope[0] != '\0' &&
+	    strncmp(scope, r->scope, strlen(r->scope)) == 0)
+		return 1;
+	if (!schema_shared(t))
+		return 0;
+	scope_hi(scope, hi, sizeof hi);
+	return STO(e, share_in, t, id, scope, hi);
+}
+
+/*
+ * A change to a row the device sees but does not own (shared with it, or
+ * set above it): refused, saying so. CH_REJECTED, or CH_ERROR.
+ */
+static enum ch_result
+refuse_read_only(struct eng *e, const struct store_actor *who, const struct table_def *td,
+    int t, const char *id, const struct srow *r, struct txn_verdict *vd, int *seen)
+{
+	if ((*seen = row_seen(e, t, id, r, who->scope)) < 0)
+		return CH_ERROR;
+	if (*seen == 0)
+		return CH_APPLIED;
+	snprintf(vd->kind, sizeof vd->kind, "scope");
+	reason_set(&vd->why, R_READ_ONLY, td->name, id);
+	return CH_REJECTED;
+}
+
+/*
  * Check the non-scope references of the given columns: each must name a live
  * row the device holds (COLF_ANYSCOPE columns: any live row). A row that has
  * left the device's organisation since (a transfer) makes a conflict, kept
@@ -452,6 +545,8 @@ apply_insert(struct eng *e, const struct store_actor *who, const Tongxin__Txn *t
 	if (c->table == TBL_SERVICE_REPORT &&
 	    (res = service_report_prepare(e, &r, to_id, vd)) != CH_APPLIED)
 		return res;
+	if (c->table == TBL_AGREEMENT && (res = agreement_prepare(e, &r, to_id, vd)) != CH_APPLIED)
+		return res;
 	if (validate_row_reason((int)c->table, r.v, e->today, &vd->why) != 0) {
 		snprintf(vd->kind, sizeof vd->kind, "invalid");
 		return CH_REJECTED;
@@ -495,7 +590,8 @@ apply_insert(struct eng *e, const struct store_actor *who, const Tongxin__Txn *t
 		return unique_verdict(e, who, (int)c->table, c->row_id, &r, vd);
 	if (wr != STO_WRITTEN)
 		return CH_ERROR;
-	if (audit_change(e, who, tx, c, r.version, "insert") != 0)
+	if (audit_change(e, who, tx, c, r.version, "insert") != 0 ||
+	    share_follow(e, (int)c->table, c->row_id, &r) != 0)
 		return CH_ERROR;
 	vd->version = r.version;
 	return CH_APPLIED;
@@ -523,7 +619,11 @@ apply_update(struct eng *e, const struct store_actor *who, const Tongxin__Txn *t
 	if (!r.exists)
 		return refuse_unseen(vd, td, NULL, c->row_id);
 	if (!in_scope(r.scope, who->scope) && !in_scope(r.scope2, who->scope)) {
-		int moved = row_left_scope(e, (int)c->table, c->row_id, who->scope, &vd->why);
+		int seen, moved;
+		if ((res = refuse_read_only(e, who, td, (int)c->table, c->row_id, &r, vd, &seen)) !=
+		    CH_APPLIED)
+			goto out;
+		moved = row_left_scope(e, (int)c->table, c->row_id, who->scope, &vd->why);
 		if (moved < 0) {
 			res = CH_ERROR;
 			goto out;
@@ -689,7 +789,8 @@ apply_update(struct eng *e, const struct store_actor *who, const Tongxin__Txn *t
 		ac.n_values = napplied;
 		ac.before = abefore;
 		ac.n_before = napplied;
-		if (audit_change(e, who, tx, &ac, r.version, undeleted ? "restore" : "update") != 0)
+		if (audit_change(e, who, tx, &ac, r.version, undeleted ? "restore" : "update") != 0 ||
+		    (undeleted && share_follow(e, (int)c->table, c->row_id, &r) != 0))
 			res = CH_ERROR;
 	}
 	goto out;
@@ -723,7 +824,11 @@ apply_delete(struct eng *e, const struct store_actor *who, const Tongxin__Txn *t
 	if (!r.exists)
 		return refuse_unseen(vd, td, NULL, c->row_id);
 	if (!in_scope(r.scope, who->scope) && !in_scope(r.scope2, who->scope)) {
-		int moved = row_left_scope(e, (int)c->table, c->row_id, who->scope, &vd->why);
+		int seen, moved;
+		if ((res = refuse_read_only(e, who, td, (int)c->table, c->row_id, &r, vd, &seen)) !=
+		    CH_APPLIED)
+			goto out;
+		moved = row_left_scope(e, (int)c->table, c->row_id, who->scope, &vd->why);
 		if (moved > 0) {
 			snprintf(vd->kind, sizeof vd->kind, "transferred");
 			vd->have_server = STO(e, row_load, (int)c->table, c->row_id, &vd->server) == 0;
@@ -756,7 +861,8 @@ apply_delete(struct eng *e, const struct store_actor *who, const Tongxin__Txn *t
 	r.echo = e->echo_ok;
 	if (STO(e, row_write, (int)c->table, c->row_id, &r, 0) != STO_WRITTEN)
 		res = CH_ERROR;
-	else if (audit_change(e, who, tx, c, r.version, "delete") != 0) {
+	else if (audit_change(e, who, tx, c, r.version, "delete") != 0 ||
+	    share_follow(e, (int)c->table, c->row_id, &r) != 0) {
 		res = CH_ERROR;
 	}
 out:
@@ -784,7 +890,7 @@ row_message(struct eng *e, int t, const char *id, const char *scope)
 		tongxin__row__free_unpacked(m, NULL);
 		return NULL;
 	}
-	if (scope != NULL && r.exists && !in_scope(r.scope, scope) && !in_scope(r.scope2, scope)) {
+	if (scope != NULL && r.exists && row_seen(e, t, id, &r, scope) != 1) {
 		/* Outside the device's scope: exactly what a row that never existed looks like. */
 		m->deleted = 1;
 		srow_clear(&r);
@@ -863,12 +969,14 @@ result_rows(struct eng *e, const Tongxin__Txn *tx, const char *scope, Tongxin__T
 		 * An insert applied as sent needs no values back: the device has
 		 * them; only the version travels. Not for a re-sent transaction
 		 * (others may have changed the row since) nor for rows the server
-		 * completes: a transfer (to_org_id) and a service report (org_id
-		 * from org_code). The device then holds exactly the server's row,
-		 * which is what lets its pulls leave the row out (_echo).
+		 * completes: a transfer (to_org_id), a service report (org_id
+		 * from org_code) and an agreement (unit_id from unit_code). The
+		 * device then holds exactly the server's row, which is what lets
+		 * its pulls leave the row out (_echo).
 		 */
 		only_insert = i == j && c->op == TONGXIN__CHANGE__OP__OP_INSERT && !res->duplicate &&
-		    c->table != TBL_TRANSFER && c->table != TBL_SERVICE_REPORT && applied &&
+		    c->table != TBL_TRANSFER && c->table != TBL_SERVICE_REPORT &&
+		    c->table != TBL_AGREEMENT && applied &&
 		    versions != NULL && versions[first] != 0;
 		i = j;
 		if (only_insert) {

@@ -177,6 +177,25 @@ enum ch_result engine_row_rules(struct eng *e, const struct store_actor *who, in
  */
 enum ch_result service_report_prepare(struct eng *e, struct srow *r,
     char org_id_buf[ID_TEXT_LEN + 1], struct txn_verdict *vd);
+/*
+ * A co-building agreement that names its resident unit by credit code
+ * (unit_code, from an office that does not hold the unit): unit_id is
+ * filled from the live unit holding that code (into id_buf), and must agree
+ * with a unit_id given as well. CH_APPLIED, CH_REJECTED with vd, CH_ERROR.
+ */
+enum ch_result agreement_prepare(struct eng *e, struct srow *r, char id_buf[ID_TEXT_LEN + 1],
+    struct txn_verdict *vd);
+/*
+ * Keep the shares of row id of table t (schema.h COLF_SHARE) after it was
+ * written as r: see engine.c. 0, or -1 on a storage failure.
+ */
+int share_follow(struct eng *e, int t, const char *id, const struct srow *r);
+/*
+ * Whether a device of scope sees row id of table t, as r holds it: in its
+ * scope or second scope, shared into the device's scope (COLF_SHARE), or
+ * above it in a table seen below its scope (TBLF_DOWN). 1, 0, -1.
+ */
+int row_seen(struct eng *e, int t, const char *id, const struct srow *r, const char *scope);
 /* A transfer's receiving organisation must be one members belong to (a branch or a group). */
 enum ch_result transfer_target_rule(struct eng *e, const char *to_org_id,
     struct txn_verdict *vd);

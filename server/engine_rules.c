@@ -429,3 +429,37 @@ service_report_prepare(struct eng *e, struct srow *r, char org_id_buf[ID_TEXT_LE
 	value_set_text(&r->v[c_org], org_id_buf);
 	return CH_APPLIED;
 }
+
+enum ch_result
+agreement_prepare(struct eng *e, struct srow *r, char id_buf[ID_TEXT_LEN + 1],
+    struct txn_verdict *vd)
+{
+	const struct table_def *td = &schema_tables[TBL_AGREEMENT];
+	const struct table_def *ud = &schema_tables[TBL_RESIDENT_UNIT];
+	int c_code = schema_col_index(td, "unit_code"), c_unit = schema_col_index(td, "unit_id");
+	const char *code = text_of(&r->v[c_code]), *unit = text_of(&r->v[c_unit]);
+	char ca[REASON_COL_MAX];
+	int rc;
+
+	if (code == NULL) {
+		if (unit != NULL)
+			return CH_APPLIED;
+		reason_set(&vd->why, R_REQUIRED, reason_col(ca, td->name, "unit_id"));
+		return refuse(vd);
+	}
+	rc = STO(e, unique_owner, TBL_RESIDENT_UNIT, schema_col_index(ud, "credit_code"),
+	    &r->v[c_code], "", id_buf);
+	if (rc < 0)
+		return CH_ERROR;
+	if (rc == 0) {
+		snprintf(vd->kind, sizeof vd->kind, "unknown_ref");
+		reason_set(&vd->why, R_UNKNOWN_UNIT, code);
+		return CH_REJECTED;
+	}
+	if (unit != NULL && strcmp(unit, id_buf) != 0) {
+		reason_set(&vd->why, R_KEY_MISMATCH, reason_col(ca, td->name, "unit_id"), id_buf);
+		return refuse(vd);
+	}
+	value_set_text(&r->v[c_unit], id_buf);
+	return CH_APPLIED;
+}

@@ -150,9 +150,10 @@ pull_put_eviction(struct store *s, const struct store_actor *who, struct pull_pa
 		int back;
 		if (STO(&s->eng, row_load, t, id, &cur) != 0)
 			return -1;
-		back = cur.exists && !cur.deleted &&
-		    (in_scope(cur.scope, who->scope) || in_scope(cur.scope2, who->scope));
+		back = cur.exists && !cur.deleted ? row_seen(&s->eng, t, id, &cur, who->scope) : 0;
 		srow_clear(&cur);
+		if (back < 0)
+			return -1;
 		if (back)
 			return 0;
 	}
@@ -441,4 +442,22 @@ store_pull(struct store *s, const struct store_actor *who, const Tongxin__PullRe
 		return -1;
 	}
 	return 0;
+}
+
+int
+store_scope_cond(char *buf, size_t cap, int t, const char *lo, const char *hi)
+{
+	int n;
+
+	n = snprintf(buf, cap, "((_scope >= %s AND _scope < %s) OR (_scope2 >= %s AND _scope2 < %s)",
+	    lo, hi, lo, hi);
+	if (n >= 0 && (size_t)n < cap && schema_shared(t))
+		n += snprintf(buf + n, cap - (size_t)n, " OR id IN (SELECT row_id FROM share"
+		    " WHERE tbl = %d AND scope >= %s AND scope < %s)", t, lo, hi);
+	if (n >= 0 && (size_t)n < cap && (schema_tables[t].flags & TBLF_DOWN))
+		n += snprintf(buf + n, cap - (size_t)n, " OR substr(%s, 1, length(_scope)) = _scope",
+		    lo);
+	if (n >= 0 && (size_t)n < cap)
+		n += snprintf(buf + n, cap - (size_t)n, ")");
+	return n >= 0 && (size_t)n < cap ? 0 : -1;
 }

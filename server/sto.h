@@ -214,6 +214,17 @@ struct sto_ops {
 	    const char *new_scope);
 	/* Whether row id of table t ever left an organisation path under scope: 1, 0, -1. */
 	int (*evict_find)(void *b, int t, const char *id, const char *scope);
+	/*
+	 * Shares (schema.h COLF_SHARE): while row via_id of table via_t lives,
+	 * row id of table t is seen in scope as well. share_put records one (a
+	 * second time changes nothing); share_drop forgets every share via_id
+	 * made; share_in says whether row id of t is shared into a scope in
+	 * [lo, hi): 1, 0, -1.
+	 */
+	int (*share_put)(void *b, int via_t, const char *via_id, int t, const char *id,
+	    const char *scope);
+	int (*share_drop)(void *b, int via_t, const char *via_id);
+	int (*share_in)(void *b, int t, const char *id, const char *lo, const char *hi);
 
 	/* The idempotency record of (device, seq): 1 found into *out, 0 none, -1. */
 	int (*txn_find)(void *b, const char *device_id, uint64_t seq, struct sto_logged *out);

@@ -458,8 +458,10 @@ sqs_replica_check(struct store *base, const struct store_actor *who,
 		return -1;
 	}
 	for (int t = 0; t < TBL_COUNT; t++) {
-		if (table_hash(s->db, t, "_deleted = 0 AND ((_scope >= ?1 AND _scope < ?2) OR"
-		    " (_scope2 >= ?1 AND _scope2 < ?2))", who->scope, hi, hash) != 0) {
+		char cond[600];
+		snprintf(cond, sizeof cond, "_deleted = 0 AND ");
+		if (store_scope_cond(cond + strlen(cond), sizeof cond - strlen(cond), t, "?1", "?2") != 0 ||
+		    table_hash(s->db, t, cond, who->scope, hi, hash) != 0) {
 			snprintf(err, errlen, "database: %s", sqlite3_errmsg(s->db));
 			db_exec(s->db, "ROLLBACK", NULL, 0);
 			tongxin__replica_check_result__free_unpacked(res, NULL);

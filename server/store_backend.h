@@ -58,6 +58,17 @@ int pull_put_row(struct pull_page *pg, int t, const char *id, size_t idn, uint64
 int pull_put_eviction(struct store *s, const struct store_actor *who, struct pull_page *pg,
     uint64_t version, int t, const char *id, size_t idn);
 
+/*
+ * The condition a row of table t meets when a device sees it, as SQL text
+ * for every store: lo and hi are the statement's placeholders for the
+ * device's scope and the end of its range (scope_hi). A row is seen when its
+ * scope or second scope lies in [lo, hi); a row of a shared table also when
+ * a share puts it there (schema.h COLF_SHARE); a row of a table seen below
+ * its scope (TBLF_DOWN) also when its scope is a prefix of the device's.
+ * Into buf (cap bytes); 0, or -1 when cap is too small.
+ */
+int store_scope_cond(char *buf, size_t cap, int t, const char *lo, const char *hi);
+
 /* The public handle: the first member of every backend's own handle. */
 struct store {
 	const struct store_backend *be;

@@ -76,6 +76,7 @@ struct sq_store {
 	sqlite3_stmt *ids_where[TBL_COUNT][MAX_COLS];   /* ids_where's, prepared when first used */
 	sqlite3_stmt *reused_get;       /* reused_find's */
 	sqlite3_stmt *evict_find;       /* evict_find's */
+	sqlite3_stmt *share_put, *share_drop, *share_in;   /* the share table's (sto_ops) */
 	sqlite3_stmt *device_put;       /* store_device_flush's update of one device */
 	struct dev_notes *notes;        /* devices noted since the last flush (maybe shared) */
 	struct dev_note *wrote;         /* what device_notes_write wrote, till it is committed */

@@ -137,7 +137,8 @@ enum ps {
 	PS_PER_COLUMN,
 	PS_BEGIN = PS_PER_COLUMN, PS_MARK, PS_COMMIT, PS_ROLLBACK, PS_SP_BEGIN, PS_SP_RELEASE,
 	PS_SP_ROLLBACK, PS_W_BEGIN, PS_W_RELEASE, PS_W_ROLLBACK, PS_VERSION_NEXT, PS_SAFE_LAST,
-	PS_SAFE_LOCKS, PS_ORG_GET, PS_ORG_LOCK, PS_AUDIT_PUT, PS_EVICT_PUT, PS_EVICT_FIND, PS_TXN_GET,
+	PS_SAFE_LOCKS, PS_ORG_GET, PS_ORG_LOCK, PS_AUDIT_PUT, PS_EVICT_PUT, PS_EVICT_FIND,
+	PS_SHARE_PUT, PS_SHARE_DROP, PS_SHARE_IN, PS_TXN_GET,
 	PS_TXN_PUT, PS_SEQ_MAX, PS_CONFLICT_PUT, PS_CONFLICT_COUNT, PS_CONFLICT_GET,
 	PS_CONFLICT_SETTLE, PS_REUSED_GET, PS_VALUE_AUTHOR, PS_RECOVERED_GET, PS_RECOVERED_PUT,
 	PS_RECOVERED_QUEUED, PS_RECOVERED_QUEUED_PUT, PS_RECOVERY_ADD, PS_RECOVERY_GET,
@@ -188,6 +189,12 @@ static const struct {
 	    " new_scope) VALUES ($1, $2, $3, $4, $5)" },
 	[PS_EVICT_FIND] = { "evict_find", "SELECT 1 FROM evict WHERE tbl = $1 AND row_id = $2"
 	    " AND old_scope >= $3 AND old_scope < $4 LIMIT 1" },
+	[PS_SHARE_PUT] = { "share_put", "INSERT INTO share (via_tbl, via_id, tbl, row_id, scope)"
+	    " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (via_tbl, via_id, tbl, row_id)"
+	    " DO UPDATE SET scope = excluded.scope" },
+	[PS_SHARE_DROP] = { "share_drop", "DELETE FROM share WHERE via_tbl = $1 AND via_id = $2" },
+	[PS_SHARE_IN] = { "share_in", "SELECT 1 FROM share WHERE tbl = $1 AND row_id = $2"
+	    " AND scope >= $3 AND scope < $4 LIMIT 1" },
 	[PS_TXN_GET] = { "txn_get", "SELECT status, reason, conflict_id, digest,"
 	    " coalesce(reason_code, 0), reason_args FROM txn_log WHERE device_id = $1 AND seq = $2" },
 	[PS_TXN_PUT] = { "txn_put", "INSERT INTO txn_log (device_id, seq, status, reason,"
@@ -1180,6 +1187,50 @@ pg_evict_put(void *b, uint64_t version, int t, const char *id, const char *old_s
 }
 
 static int
+pg_share_put(void *b, int via_t, const char *via_id, int t, const char *id, const char *scope)
+{
+	struct pg_sto *p = b;
+	struct pgp a = { .n = 0 };
+
+	pgp_int(&a, via_t);
+	pgp_text(&a, via_id);
+	pgp_int(&a, t);
+	pgp_text(&a, id);
+	pgp_text(&a, scope);
+	return run0(p, PS_SHARE_PUT, &a);
+}
+
+static int
+pg_share_drop(void *b, int via_t, const char *via_id)
+{
+	struct pg_sto *p = b;
+	struct pgp a = { .n = 0 };
+
+	pgp_int(&a, via_t);
+	pgp_text(&a, via_id);
+	return run0(p, PS_SHARE_DROP, &a);
+}
+
+static int
+pg_share_in(void *b, int t, const char *id, const char *lo, const char *hi)
+{
+	struct pg_sto *p = b;
+	struct pgp a = { .n = 0 };
+	PGresult *r;
+	int found;
+
+	pgp_int(&a, t);
+	pgp_text(&a, id);
+	pgp_text(&a, lo);
+	pgp_text(&a, hi);
+	if ((r = run(p, PS_SHARE_IN, 0, 0, &a, 0)) == NULL)
+		return -1;
+	found = PQntuples(r) > 0;
+	PQclear(r);
+	return found;
+}
+
+static int
 pg_evict_find(void *b, int t, const char *id, const char *scope)
 {
 	struct pg_sto *p = b;
@@ -1658,6 +1709,9 @@ const struct sto_ops sto_pg_ops = {
 	.audit_put = pg_audit_put,
 	.evict_put = pg_evict_put,
 	.evict_find = pg_evict_find,
+	.share_put = pg_share_put,
+	.share_drop = pg_share_drop,
+	.share_in = pg_share_in,
 	.txn_find = pg_txn_find,
 	.txn_put = pg_txn_put,
 	.txn_seq_max = pg_txn_seq_max,

@@ -388,12 +388,17 @@ pg_table_hash(struct pg_store *s, int t, const char *scope, const char *hi, char
 	unsigned char h[32];
 	unsigned int hl = 0;
 
+	char cond[600];
+
+	if (store_scope_cond(cond, sizeof cond, t, "$1::text", "$2::text") != 0) {
+		snprintf(err, errlen, "internal: the scope condition is too long");
+		return -1;
+	}
 	n = (size_t)snprintf(sql, sizeof sql, "SELECT id");
 	for (int c = 0; c < td->ncols; c++)
 		n += (size_t)snprintf(sql + n, sizeof sql - n, ", %s", td->cols[c].name);
-	snprintf(sql + n, sizeof sql - n, " FROM %s WHERE _deleted = 0 AND"
-	    " ((_scope >= $1::text AND _scope < $2::text) OR"
-	    " (_scope2 >= $1::text AND _scope2 < $2::text)) ORDER BY id", td->name);
+	snprintf(sql + n, sizeof sql - n, " FROM %s WHERE _deleted = 0 AND %s ORDER BY id",
+	    td->name, cond);
 	pgp_text(&a, scope);
 	pgp_text(&a, hi);
 	if ((r = pg_run(s->c, "database", sql, &a, err, errlen)) == NULL)

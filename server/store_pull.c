@@ -26,15 +26,18 @@ store_pull_prepare(struct sq_store *s)
 		const struct table_def *td = &schema_tables[t];
 		size_t n;
 
+		char cond[512];
+
+		if (store_scope_cond(cond, sizeof cond, t, "?2", "?3") != 0)
+			return -1;
 		n = (size_t)snprintf(sql, sizeof sql, "SELECT id, ");
 		for (int c = 0; c < td->ncols; c++)
 			n += (size_t)snprintf(sql + n, sizeof sql - n, "%s, ", td->cols[c].name);
 		snprintf(sql + n, sizeof sql - n,
-		    "_version, _deleted FROM %s WHERE _version > ?1"
-		    " AND ((_scope >= ?2 AND _scope < ?3) OR (_scope2 >= ?2 AND _scope2 < ?3))"
+		    "_version, _deleted FROM %s WHERE _version > ?1 AND %s"
 		    " AND (_deleted = 0 OR ?1 > 0)"
 		    " AND (?5 IS NULL OR _echo = 0 OR _device IS NOT ?5)"
-		    " ORDER BY _version LIMIT ?4", td->name);
+		    " ORDER BY _version LIMIT ?4", td->name, cond);
 		if ((s->pull[t] = db_prepare(s->db, sql)) == NULL)
 			return -1;
 	}

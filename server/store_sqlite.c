@@ -83,7 +83,17 @@ static const char store_ddl[] =
 	/* A row that left a scope: replicas of the old scope must drop it. */
 	"CREATE TABLE evict ("
 	"  version INTEGER PRIMARY KEY, tbl INTEGER NOT NULL, row_id TEXT NOT NULL,"
-	"  old_scope TEXT NOT NULL, new_scope TEXT NOT NULL);";
+	"  old_scope TEXT NOT NULL, new_scope TEXT NOT NULL);"
+	/*
+	 * A row seen in another scope while the row that shares it lives (a
+	 * resident unit in the scope of a co-building agreement; schema.h
+	 * COLF_SHARE). The pull and the replica check read it by row.
+	 */
+	"CREATE TABLE share ("
+	"  via_tbl INTEGER NOT NULL, via_id TEXT NOT NULL, tbl INTEGER NOT NULL,"
+	"  row_id TEXT NOT NULL, scope TEXT NOT NULL,"
+	"  PRIMARY KEY (via_tbl, via_id, tbl, row_id)) WITHOUT ROWID;"
+	"CREATE INDEX share_row ON share(tbl, row_id, scope);";
 
 /* Set a statement's parameter to the text, or NULL when empty. */
 void
@@ -1375,6 +1385,57 @@ sq_evict_find(void *b, int t, const char *id, const char *scope)
 }
 
 static int
+sq_share_put(void *b, int via_t, const char *via_id, int t, const char *id, const char *scope)
+{
+	struct sq_store *s = b;
+	sqlite3_stmt *st;
+
+	if ((st = db_kept(s->db, &s->share_put, "INSERT OR REPLACE INTO share (via_tbl, via_id,"
+	    " tbl, row_id, scope) VALUES (?1, ?2, ?3, ?4, ?5)")) == NULL)
+		return -1;
+	sqlite3_bind_int(st, 1, via_t);
+	sqlite3_bind_text(st, 2, via_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, t);
+	sqlite3_bind_text(st, 4, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, scope, -1, SQLITE_STATIC);
+	return step_once(st);
+}
+
+static int
+sq_share_drop(void *b, int via_t, const char *via_id)
+{
+	struct sq_store *s = b;
+	sqlite3_stmt *st;
+
+	if ((st = db_kept(s->db, &s->share_drop, "DELETE FROM share WHERE via_tbl = ?1"
+	    " AND via_id = ?2")) == NULL)
+		return -1;
+	sqlite3_bind_int(st, 1, via_t);
+	sqlite3_bind_text(st, 2, via_id, -1, SQLITE_STATIC);
+	return step_once(st);
+}
+
+static int
+sq_share_in(void *b, int t, const char *id, const char *lo, const char *hi)
+{
+	struct sq_store *s = b;
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = db_kept(s->db, &s->share_in, "SELECT 1 FROM share WHERE tbl = ?1"
+	    " AND row_id = ?2 AND scope >= ?3 AND scope < ?4 LIMIT 1")) == NULL)
+		return -1;
+	sqlite3_bind_int(st, 1, t);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, lo, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, hi, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int
 sq_txn_find(void *b, const char *device_id, uint64_t seq, struct sto_logged *out)
 {
 	struct sq_store *s = b;
@@ -1549,6 +1610,9 @@ const struct sto_ops sto_sqlite_ops = {
 	.audit_put = sq_audit_put,
 	.evict_put = sq_evict_put,
 	.evict_find = sq_evict_find,
+	.share_put = sq_share_put,
+	.share_drop = sq_share_drop,
+	.share_in = sq_share_in,
 	.txn_find = sq_txn_find,
 	.txn_put = sq_txn_put,
 	.txn_seq_max = sq_txn_seq_max,

@@ -229,6 +229,27 @@ test_schema(void)
 
 	CHECK(strstr(text, " 汉族 蒙古族 回族") != NULL, "canonical text lacks the ethnicities");
 	CHECK(strlen(text) < 32000, "canonical text is %zu bytes", strlen(text));
+	/*
+	 * What the engine's shares stand on (server/engine.c share_follow): a
+	 * share is a reference that may name another scope's row, set once;
+	 * the sharing row never changes scope; the row shared has a scope.
+	 */
+	for (int t = 0; t < TBL_COUNT; t++)
+		for (int k = 0; k < schema_tables[t].ncols; k++) {
+			const struct table_def *td = &schema_tables[t];
+			const struct col_def *c = &td->cols[k];
+			if (!(c->flags & COLF_SHARE))
+				continue;
+			CHECK(c->type == COL_REF && (c->flags & COLF_ANYSCOPE) &&
+			    c->merge == MERGE_IMMUTABLE, "%s.%s shares but is not an immutable "
+			    "any-scope reference", td->name, c->name);
+			CHECK(td->scope_col >= 0 && td->cols[td->scope_col].merge == MERGE_IMMUTABLE &&
+			    td->scope2_col < 0, "%s shares rows but its scope can change", td->name);
+			CHECK(schema_shared(schema_table_index(c->ref_table)),
+			    "%s is shared but schema_shared says not", c->ref_table);
+		}
+	CHECK(schema_shared(TBL_RESIDENT_UNIT) && !schema_shared(TBL_MEMBER),
+	    "resident units are shared, members are not");
 	for (int t = 0; t < TBL_COUNT; t++)
 		for (int k = 0; k < schema_tables[t].ncols; k++) {
 			const struct col_def *c = &schema_tables[t].cols[k];
