@@ -165,6 +165,18 @@ static const struct verb verbs[] = {
 	  "清单 Lists (KIND below): claims (双向认领), rectification (整改) and close-out\n"
 	  "(销号).\n",
 	  verb_item },
+	{ "unit", "unit add --name NAME --kind KIND [--credit-code CODE] [--community CODE] [...]\n"
+	  "       tongxin unit edit UNIT [--ITEM VALUE...]\n"
+	  "       tongxin unit list [--all] | show UNIT",
+	  "驻区单位 Resident units of the community's 大党委 (共驻共建): registered by the\n"
+	  "community they sit in, seen by the communities they co-build with.\n",
+	  verb_unit },
+	{ "agreement", "agreement add --unit UNIT [--signed-on D] [--ends-on D] [--unit-commits T]\n"
+	  "            [--community-commits T]\n"
+	  "       tongxin agreement end AGREEMENT [--date D] | delete AGREEMENT | list [--all]",
+	  "共建协议 Co-building agreements between a community and a resident unit; a unit of\n"
+	  "another community is named by its credit code.\n",
+	  verb_agreement },
 	{ "transfer", "transfer request MEMBER --to CODE [--reason TEXT] [--date DATE]\n"
 	  "       tongxin transfer accept ID [--note TEXT]\n"
 	  "       tongxin transfer reject ID --note TEXT\n"
@@ -298,6 +310,7 @@ static const struct {
 	{ "org", TBL_ORG, NULL },
 	{ "meeting", TBL_MEETING, NULL },
 	{ "item", TBL_LIST_ITEM, (const char *const[]){ "kind", NULL } },
+	{ "unit", TBL_RESIDENT_UNIT, (const char *const[]){ "kind", NULL } },
 };
 
 /* Print words (each "label code") after a hanging indent, wrapped at 80 columns. */

@@ -96,6 +96,9 @@ int verb_meeting(struct cli *cli, int argc, char **argv);
 int verb_item(struct cli *cli, int argc, char **argv);
 int verb_develop(struct cli *cli, int argc, char **argv);
 int verb_service(struct cli *cli, int argc, char **argv);
+/* 驻区单位 and 共建协议 (cmd_unit.c). */
+int verb_unit(struct cli *cli, int argc, char **argv);
+int verb_agreement(struct cli *cli, int argc, char **argv);
 int verb_dues(struct cli *cli, int argc, char **argv);
 int verb_committee(struct cli *cli, int argc, char **argv);
 
