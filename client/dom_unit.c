@@ -239,31 +239,49 @@ dom_unit_handle(struct replica *r, const char *handle, char id[ID_TEXT_LEN + 1],
     struct dom_error *e)
 {
 	sqlite3_stmt *st;
+	size_t len;
 	int rc, n = 0;
 
 	dom_error_clear(e);
-	if (given(handle) == NULL)
-		return dom_err(e, DOM_INVALID, -1, "缺少驻区单位 no unit named");
-	/* A credit code or a name first: neither looks like an id suffix of hex digits. */
+	if (handle == NULL || (len = strlen(handle)) == 0 || len > 255)
+		return dom_err(e, DOM_INVALID, -1, "请给出驻区单位的名称、编号或统一社会信用代码 "
+		    "(give the unit's name, id or credit code)");
+	/* An id or its suffix first (hex digits and dashes), then a credit code or a name. */
+	if (len >= 6 && strspn(handle, "0123456789abcdefABCDEF-") == len) {
+		struct dom_error e2;
+		if (dom_row_handle(r, TBL_RESIDENT_UNIT, handle, "驻区单位", id, &e2) == 0)
+			return 0;
+		if (e2.kind != DOM_NOT_FOUND) {
+			*e = e2;
+			return -1;
+		}
+	}
 	if (sqlite3_prepare_v2(replica_db(r), "SELECT id FROM resident_unit WHERE credit_code = ?1"
-	    " OR name = ?1 LIMIT 3", -1, &st, NULL) != SQLITE_OK)
+	    " OR name = ?1 ORDER BY id", -1, &st, NULL) != SQLITE_OK)
 		return dom_db_err(r, e);
 	sqlite3_bind_text(st, 1, handle, -1, SQLITE_STATIC);
+	snprintf(e->msg, sizeof e->msg, "“%s”对应多个驻区单位，请给出编号或统一社会信用代码 "
+	    "(ambiguous): ", text_show(handle));
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		size_t m = strlen(e->msg);
 		if (n++ == 0)
 			snprintf(id, ID_TEXT_LEN + 1, "%s", col_text(st, 0));
+		if (n <= 5)
+			snprintf(e->msg + m, sizeof e->msg - m, "%s%s", n > 1 ? "、" : "",
+			    dom_short(col_text(st, 0)));
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return dom_db_err(r, e);
-	if (n == 1)
+	if (n == 1) {
+		e->msg[0] = '\0';
 		return 0;
-	if (n > 1)
-		return dom_err(e, DOM_INVALID, -1, "有多个驻区单位名为“%s”，请用编号或统一社会信用代码 "
-		    "several units have this name: use the 编号 or the credit code", text_show(handle));
-	/* Not a name or a code: an id or its suffix, if it can be one. */
-	if (strlen(handle) >= 6 && strspn(handle, "0123456789abcdefABCDEF-") == strlen(handle))
-		return dom_row_handle(r, TBL_RESIDENT_UNIT, handle, "驻区单位", id, e);
+	}
+	if (n > 1) {
+		e->kind = DOM_INVALID;
+		e->col = -1;
+		return -1;
+	}
 	return dom_err(e, DOM_NOT_FOUND, -1, "本副本中没有驻区单位“%s” no such unit here",
 	    text_show(handle));
 }

@@ -8,6 +8,7 @@
 
 #include "dom_dues.h"
 #include "dom_handle.h"
+#include "dom_unit.h"
 #include "text.h"
 #include "validate.h"
 #include "value.h"
@@ -613,71 +614,22 @@ dom_wish_handle(struct replica *r, const char *handle, char id[ID_TEXT_LEN + 1],
 	return dom_row_handle(r, TBL_MICRO_WISH, handle ? handle : "", "微心愿", id, e);
 }
 
-/* Whether s could be an id or its suffix: hex digits and dashes. */
-static bool
-id_like(const char *s)
-{
-	for (; *s; s++)
-		if (!isxdigit((unsigned char)*s) && *s != '-')
-			return false;
-	return true;
-}
-
 int
 dom_claim_unit_handle(struct replica *r, const char *handle, char id[ID_TEXT_LEN + 1],
     struct dom_error *e)
 {
-	char found[ID_TEXT_LEN + 1] = "";
 	sqlite3_stmt *st;
-	size_t len;
-	int rc, n = 0, units = 0;
+	int units = 0;
 
 	dom_error_clear(e);
-	if (handle == NULL || (len = strlen(handle)) == 0 || len > 255)
-		return dom_err(e, DOM_INVALID, -1, "请给出驻区单位的名称或编号 (give the unit's name or id)");
 	if (sqlite3_prepare_v2(replica_db(r), "SELECT count(*) FROM resident_unit", -1, &st,
 	    NULL) != SQLITE_OK)
 		return dom_db_err(r, e);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		units = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
-	if (units == 0)
+	if (units == 0 && handle != NULL && handle[0] != '\0')
 		return dom_err(e, DOM_NOT_FOUND, -1, "本副本中还没有驻区单位记录，无法按单位认领“%s”"
 		    "（先登记驻区单位并同步）(this replica holds no resident unit yet)", text_show(handle));
-	if (len >= 6 && id_like(handle)) {
-		struct dom_error e2;
-		if (dom_row_handle(r, TBL_RESIDENT_UNIT, handle, "驻区单位", id, &e2) == 0)
-			return 0;
-		if (e2.kind != DOM_NOT_FOUND) {
-			*e = e2;
-			return -1;
-		}
-	}
-	if (sqlite3_prepare_v2(replica_db(r), "SELECT id FROM resident_unit WHERE name = ?1"
-	    " ORDER BY id", -1, &st, NULL) != SQLITE_OK)
-		return dom_db_err(r, e);
-	sqlite3_bind_text(st, 1, handle, -1, SQLITE_STATIC);
-	snprintf(e->msg, sizeof e->msg, "“%s”对应多个驻区单位，请给出编号 (ambiguous): ",
-	    text_show(handle));
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		size_t m = strlen(e->msg);
-		if (n++ == 0)
-			snprintf(found, sizeof found, "%s", col_text(st, 0));
-		if (n <= 5)
-			snprintf(e->msg + m, sizeof e->msg - m, "%s%s", n > 1 ? "、" : "",
-			    dom_short(col_text(st, 0)));
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return dom_db_err(r, e);
-	if (n == 0)
-		return dom_err(e, DOM_NOT_FOUND, -1, "本副本中没有驻区单位“%s” (not found)",
-		    text_show(handle));
-	if (n > 1) {
-		e->kind = DOM_INVALID;
-		e->col = -1;
-		return -1;
-	}
-	snprintf(id, ID_TEXT_LEN + 1, "%s", found);
-	return 0;
+	return dom_unit_handle(r, handle, id, e);
 }
