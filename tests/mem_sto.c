@@ -49,6 +49,13 @@ struct mem_recovery {
 	struct sto_recovery n;
 };
 
+/* A share (sto_ops.share_put): flat, no pointers. */
+struct mem_share {
+	int via_t, t;
+	char via_id[ID_TEXT_LEN + 1], id[ID_TEXT_LEN + 1];
+	char scope[SCOPE_MAX];
+};
+
 /* Everything a transaction may change: what a snapshot copies. */
 struct mem_state {
 	struct mem_row *rows;
@@ -67,6 +74,8 @@ struct mem_state {
 	size_t nrecq, caprecq;
 	struct mem_recovery *recov;
 	size_t nrecov, caprecov;
+	struct mem_share *share;
+	size_t nshare, capshare;
 	uint64_t version;
 };
 
@@ -150,6 +159,7 @@ state_free(struct mem_state *s)
 	free(s->rec);
 	free(s->recq);
 	free(s->recov);
+	free(s->share);
 	memset(s, 0, sizeof *s);
 }
 
@@ -174,6 +184,7 @@ state_copy(struct mem_state *dst, const struct mem_state *src)
 	COPY_ARRAY(rec, nrec, caprec);
 	COPY_ARRAY(recq, nrecq, caprecq);
 	COPY_ARRAY(recov, nrecov, caprecov);
+	COPY_ARRAY(share, nshare, capshare);
 #undef COPY_ARRAY
 #define COPY_FLAT(f, n) do { \
 		if (src->n) \
@@ -183,6 +194,7 @@ state_copy(struct mem_state *dst, const struct mem_state *src)
 	COPY_FLAT(rec, nrec);
 	COPY_FLAT(recq, nrecq);
 	COPY_FLAT(recov, nrecov);
+	COPY_FLAT(share, nshare);
 #undef COPY_FLAT
 	for (size_t i = 0; i < src->nrows; i++) {
 		dst->rows[i].t = src->rows[i].t;
@@ -632,6 +644,62 @@ m_evict_find(void *b, int t, const char *id, const char *scope)
 		const struct mem_evict *x = &m->cur.evict[i];
 		if (x->table == t && strcmp(x->row_id, id) == 0 &&
 		    strncmp(x->old_scope, scope, strlen(scope)) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+m_share_put(void *b, int via_t, const char *via_id, int t, const char *id, const char *scope)
+{
+	struct mem_sto *m = b;
+	struct mem_share *x = NULL;
+
+	if (writable(m, "share_put") != 0)
+		return -1;
+	for (size_t i = 0; i < m->cur.nshare && x == NULL; i++)
+		if (m->cur.share[i].via_t == via_t && m->cur.share[i].t == t &&
+		    strcmp(m->cur.share[i].via_id, via_id) == 0 && strcmp(m->cur.share[i].id, id) == 0)
+			x = &m->cur.share[i];
+	if (x == NULL) {
+		if (grow(&m->cur.share, &m->cur.capshare, m->cur.nshare, sizeof *m->cur.share) != 0)
+			return -1;
+		x = &m->cur.share[m->cur.nshare++];
+		memset(x, 0, sizeof *x);
+		x->via_t = via_t;
+		x->t = t;
+		cpy(x->via_id, sizeof x->via_id, via_id);
+		cpy(x->id, sizeof x->id, id);
+	}
+	cpy(x->scope, sizeof x->scope, scope);
+	return 0;
+}
+
+static int
+m_share_drop(void *b, int via_t, const char *via_id)
+{
+	struct mem_sto *m = b;
+	size_t k = 0;
+
+	if (writable(m, "share_drop") != 0)
+		return -1;
+	for (size_t i = 0; i < m->cur.nshare; i++)
+		if (m->cur.share[i].via_t != via_t || strcmp(m->cur.share[i].via_id, via_id) != 0)
+			m->cur.share[k++] = m->cur.share[i];
+	m->cur.nshare = k;
+	return 0;
+}
+
+/* Whether the row is shared into a scope in [lo, hi). */
+static int
+m_share_in(void *b, int t, const char *id, const char *lo, const char *hi)
+{
+	struct mem_sto *m = b;
+
+	for (size_t i = 0; i < m->cur.nshare; i++) {
+		const struct mem_share *x = &m->cur.share[i];
+		if (x->t == t && strcmp(x->id, id) == 0 && strcmp(x->scope, lo) >= 0 &&
+		    strcmp(x->scope, hi) < 0)
 			return 1;
 	}
 	return 0;
@@ -1094,6 +1162,9 @@ const struct sto_ops mem_sto_ops = {
 	.audit_put = m_audit_put,
 	.evict_put = m_evict_put,
 	.evict_find = m_evict_find,
+	.share_put = m_share_put,
+	.share_drop = m_share_drop,
+	.share_in = m_share_in,
 	.txn_find = m_txn_find,
 	.txn_put = m_txn_put,
 	.txn_seq_max = m_txn_seq_max,

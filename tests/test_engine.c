@@ -1687,6 +1687,19 @@ sto_contract(const struct sto_ops *o, void *b, int gaps)
 	C_CHECK(o->evict_put(b, v2, TBL_ORG, a, "/Z/K1/", "/Y/") == 0, "evict_put");
 	C_CHECK(o->evict_find(b, TBL_ORG, a, "/Z/") == 1, "evict_find: a path under the scope");
 	C_CHECK(o->evict_find(b, TBL_ORG, a, "/Z/K2/") == 0, "evict_find: another path");
+	/* Shares: by the sharing row, found by the shared row within a scope range. */
+	C_CHECK(o->share_put(b, TBL_AGREEMENT, cid, TBL_RESIDENT_UNIT, a, "/Z/K2/") == 0 &&
+	    o->share_put(b, TBL_AGREEMENT, cid, TBL_RESIDENT_UNIT, a, "/Z/K2/") == 0 &&
+	    o->share_put(b, TBL_AGREEMENT, a, TBL_RESIDENT_UNIT, a, "/Z/K3/") == 0, "share_put");
+	C_CHECK(o->share_in(b, TBL_RESIDENT_UNIT, a, "/Z/K2/", "/Z/K20") == 1 &&
+	    o->share_in(b, TBL_RESIDENT_UNIT, a, "/Z/", "/Z0") == 1, "share_in: in the range");
+	C_CHECK(o->share_in(b, TBL_RESIDENT_UNIT, a, "/Z/K4/", "/Z/K40") == 0 &&
+	    o->share_in(b, TBL_RESIDENT_UNIT, cid, "/Z/", "/Z0") == 0 &&
+	    o->share_in(b, TBL_MEMBER, a, "/Z/", "/Z0") == 0, "share_in: another range, row, table");
+	C_CHECK(o->share_drop(b, TBL_AGREEMENT, cid) == 0 &&
+	    o->share_in(b, TBL_RESIDENT_UNIT, a, "/Z/K2/", "/Z/K20") == 0 &&
+	    o->share_in(b, TBL_RESIDENT_UNIT, a, "/Z/K3/", "/Z/K30") == 1,
+	    "share_drop forgets the shares of one sharing row only");
 	{
 		struct sto_audit au = { .version = v2, .device_id = "dev-contract", .action = "insert",
 		    .table = TBL_ORG, .row_id = cid, .seq = 7 };
@@ -1716,6 +1729,7 @@ sto_contract(const struct sto_ops *o, void *b, int gaps)
 	    r.version == v, "the update is undone");
 	srow_clear(&r);
 	C_CHECK(o->evict_find(b, TBL_ORG, a, "/Z/") == 0, "the eviction is undone");
+	C_CHECK(o->share_in(b, TBL_RESIDENT_UNIT, a, "/Z/", "/Z0") == 0, "the shares are undone");
 	C_CHECK(o->txn_find(b, "dev-contract", 7, &lg) == 0, "the txn_log entry is undone");
 	C_CHECK(o->txn_seq_max(b, "dev-contract", &mx) == 0 && mx == 0, "txn_seq_max: none");
 	C_CHECK(o->conflict_open_count(b, "dev-contract", &n) == 0 && n == 0, "the conflict is undone");
