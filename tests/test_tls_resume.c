@@ -15,13 +15,14 @@
  *     either device; a full handshake gives the same from the certificate;
  *   - a session the server has not cached (another server context) does
  *     not resume: a full handshake, identity from the certificate;
- *   - outside ASan: the heap a cached session takes is under 4 KB (the
- *     session with the decoded certificate took 11.9 KB); the client keeps
+ *   - outside ASan: the heap a cached session takes is under 1 KB (the
+ *     store is outside the heap; OpenSSL's cache took 1.76 KB); the client keeps
  *     its sessions encoded meanwhile, so they are counted apart.
  * Exit status 0 on success; on failure the first failed check is printed.
  */
 #include "pki.h"
 #include "tls.h"
+#include "tls_cache.h"
 
 #include <ftw.h>
 #include <malloc.h>
@@ -171,15 +172,21 @@ main(void)
 		SSL_SESSION_free(ss);
 	}
 	after = mallinfo2().uordblks;
-	CHECK(SSL_CTX_sess_number(sctx) == DEVICES, "the server caches %ld sessions, want %d",
-	    SSL_CTX_sess_number(sctx), DEVICES);
+	CHECK(tls_cache_count(tls_server_cache(sctx)) == DEVICES,
+	    "the server keeps %ld sessions, want %d",
+	    (long)tls_cache_count(tls_server_cache(sctx)), DEVICES);
 #ifndef TX_ASAN
-	/* 1.25 KB measured; with the decoded certificate it was 11.9 KB. */
-	CHECK(after > before + dersum && (after - before - dersum) / DEVICES < 4096,
+	/*
+	 * The store is outside the heap (common/tls_cache.h): 0.56 KB a session
+	 * measured, all of it malloc's per-thread caches (0.09 KB with
+	 * GLIBC_TUNABLES=glibc.malloc.tcache_count=0); OpenSSL's own cache
+	 * took 1.76 KB, and 12.6 KB with the decoded certificate.
+	 */
+	CHECK(after < before + dersum + (size_t)DEVICES * 1024,
 	    "the server's cache takes %zu bytes of heap a session",
 	    after > before + dersum ? (after - before - dersum) / DEVICES : 0);
 	printf("the server's cache: %zu bytes of heap a session\n",
-	    (after - before - dersum) / DEVICES);
+	    after > before + dersum ? (after - before - dersum) / DEVICES : 0);
 #else
 	(void)before, (void)after;
 #endif
