@@ -1168,11 +1168,16 @@ out:
 	    SSL_SESSION_is_resumable(stored))
 		device_session_keep(ctx, stored);
 	if (renewed && stored != NULL && rc == 0 && SSL_SESSION_is_resumable(stored)) {
-		int n = i2d_SSL_SESSION(stored, NULL);
-		unsigned char *buf = n > 0 ? malloc((size_t)n) : NULL, *p = buf;
-		if (buf != NULL && i2d_SSL_SESSION(stored, &p) == n)
-			rep_set_blob(r, "tls_session", buf, (size_t)n);
-		free(buf);
+		/*
+		 * Kept without the server's certificate: the next process decodes
+		 * the session before it resumes, and the certificate was most of
+		 * that (OpenSSL 3.0 sets up its key decoders for it).
+		 */
+		unsigned char *der = NULL;
+		int n = tls_session_der_slim(stored, &der);
+		if (n > 0)
+			rep_set_blob(r, "tls_session", der, (size_t)n);
+		OPENSSL_free(der);
 	}
 	SSL_SESSION_free(stored);
 	if (ctx != o->ctx)

@@ -123,28 +123,18 @@ ident_decode(const char *b, size_t len, struct pki_identity *id, time_t *not_aft
 	return p == end ? 0 : -1;
 }
 
-/*
- * The session sess encoded without its peer certificate ([3] of OpenSSL's
- * SSL_SESSION_ASN1), decoded again: a session object of its own whose
- * every other field (keys, cipher, flags, id, context, times) is sess's.
- * Decoding a certificate is what made stateless tickets cost a third of a
- * resumed sync's server time (OpenSSL 3.0), and a decoded certificate is
- * most of a cached session's memory; a DER walk and a certificate-less
- * decode cost neither. NULL on failure.
- */
-static SSL_SESSION *
-slim_session(SSL_SESSION *sess)
+int
+tls_session_der_slim(SSL_SESSION *sess, unsigned char **out_der)
 {
 	unsigned char *der = NULL, *out = NULL, *q;
 	const unsigned char *p, *end;
-	const unsigned char *cp;
 	long inner = 0;
-	int tag, xclass, len, r;
+	int tag, xclass, len, r, n = 0;
 	size_t kept = 0;
-	SSL_SESSION *slim = NULL;
 
+	*out_der = NULL;
 	if ((len = i2d_SSL_SESSION(sess, &der)) <= 0)
-		return NULL;
+		return 0;
 	p = der;
 	r = ASN1_get_object(&p, &inner, &tag, &xclass, len);
 	if ((r & 0x80) != 0 || tag != V_ASN1_SEQUENCE || inner > der + len - p)
@@ -173,12 +163,39 @@ slim_session(SSL_SESSION *sess)
 			goto done;
 		ASN1_put_object(&h, 1, (int)kept, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL);
 		memcpy(out + 8 - hl, hdr, (size_t)hl);
-		cp = out + 8 - hl;
-		slim = d2i_SSL_SESSION(NULL, &cp, (long)kept + hl);
+		memmove(out, out + 8 - hl, kept + (size_t)hl);
+		n = (int)kept + hl;
+		*out_der = out;
+		out = NULL;
 	}
 done:
 	OPENSSL_free(der);
 	OPENSSL_free(out);
+	return n;
+}
+
+/*
+ * The session sess encoded without its peer certificate
+ * (tls_session_der_slim), decoded again: a session object of its own whose
+ * every other field (keys, cipher, flags, id, context, times) is sess's.
+ * Decoding a certificate is what made stateless tickets cost a third of a
+ * resumed sync's server time (OpenSSL 3.0), and a decoded certificate is
+ * most of a cached session's memory; a DER walk and a certificate-less
+ * decode cost neither. NULL on failure.
+ */
+static SSL_SESSION *
+slim_session(SSL_SESSION *sess)
+{
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	int n = tls_session_der_slim(sess, &der);
+	SSL_SESSION *slim = NULL;
+
+	if (n > 0) {
+		p = der;
+		slim = d2i_SSL_SESSION(NULL, &p, n);
+	}
+	OPENSSL_free(der);
 	return slim;
 }
 

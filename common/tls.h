@@ -51,6 +51,14 @@ SSL_CTX *tls_client_ctx_deferred(const struct pki_cred *c, char *err, size_t err
  * or callback), else NULL.
  */
 const char *tls_client_cred_error(SSL_CTX *ctx);
+/*
+ * sess in DER (i2d_SSL_SESSION) without its peer certificate: decoding the
+ * certificate is most of what decoding a session costs, and neither end
+ * needs it to resume (the server keeps the device's identity beside it, the
+ * client verified the server when the session was made). The length, with
+ * *der (OPENSSL_free) set; 0 on failure.
+ */
+int tls_session_der_slim(SSL_SESSION *sess, unsigned char **der);
 /* The most recent OpenSSL error as text ("" if none); clears the queue. */
 const char *tls_error_string(void);
 
