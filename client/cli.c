@@ -240,10 +240,12 @@ static const struct verb verbs[] = {
 	  "班子 Committee seats (书记, 副书记, 组织委员 ...) with their terms, and 党员中心户\n"
 	  "with the households they cover.\n",
 	  verb_committee },
-	{ "report", "report profile|compliance|inactive|overdue|terms|roster|branches [--org CODE] [options]",
+	{ "report", "report profile|compliance|inactive|overdue|terms|roster|branches|cobuild\n"
+	  "              [--org CODE] [options]",
 	  "Reports on the local replica, offline: member profile shares, 三会一课\n"
 	  "compliance per branch, members without organisational life for 6 months,\n"
-	  "overdue problem items, committee terms expiring, the roster, branch sizes.\n"
+	  "overdue problem items, committee terms expiring, the roster, branch sizes,\n"
+	  "the year's co-building and service work per community.\n"
 	  "--csv / --json for machines.\n",
 	  verb_report },
 	{ "reconcile", "reconcile",

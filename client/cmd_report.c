@@ -30,6 +30,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dom_cobuild.h"
+#include "dom_feedback.h"
 #include "dom_report.h"
 #include "text.h"
 #include "validate.h"
@@ -441,6 +443,39 @@ report_branches(struct report_ctx *x, const struct cmd_args *a)
  * scope (--org, the date) resolved; then the report itself (which checks
  * its own options). Returns the exit status.
  */
+/* 共建工作 the street's co-building and service work, per community, for a year. */
+static int
+report_cobuild(struct report_ctx *x, const struct cmd_args *a)
+{
+	char scope[300], year[8];
+	const char *y = cmd_get(a, "year");
+	struct dom_error e;
+	struct table *t;
+
+	if (y == NULL) {
+		snprintf(year, sizeof year, "%.4s", x->scope.as_of);
+		y = year;
+	}
+	if (dom_cobuild_table(x->r, &x->scope, y, is_text(x), &t, &e) != 0)
+		return report_fail(x, &e);
+	if (!is_text(x)) {
+		table_print(t, stdout, x->cli->fmt);
+		return EXIT_OK;
+	}
+	dom_report_scope_text(&x->scope, scope, sizeof scope);
+	printf("%s 年共建共治工作 Co-building and service work in %s: %s\n"
+	    "按时回音 replied within %d days of receipt; 逾期未回音 not replied although the days "
+	    "were over (as of %s or the year's end)\n\n", y, y, scope, FEEDBACK_REPLY_DAYS,
+	    x->scope.as_of);
+	if (table_rows(t) == 0) {
+		table_free(t);
+		printf("没有社区 No communities in this scope.\n");
+		return EXIT_OK;
+	}
+	table_print(t, stdout, TABLE_TEXT);
+	return EXIT_OK;
+}
+
 static int
 report_run(struct cli *cli, const struct cmd_args *a,
     int (*run)(struct report_ctx *, const struct cmd_args *))
@@ -513,6 +548,12 @@ exec_branches(struct cli *c, const struct cmd_args *a)
 	return report_run(c, a, report_branches);
 }
 
+static int
+exec_cobuild(struct cli *c, const struct cmd_args *a)
+{
+	return report_run(c, a, report_cobuild);
+}
+
 /* The options of every report. */
 #define REPORT_OPTS                                                                         \
 	{ "org", "CODE", 0, "只统计该组织及其下级 this organisation and all under it" },                                                            \
@@ -531,6 +572,11 @@ static const struct cmd_opt opts_compliance[] = {
 static const struct cmd_opt opts_inactive[] = {
 	REPORT_OPTS,
 	{ "months", "N", 0, "最近 N 个月 the last N months, 1-120 (default 6)" },
+	REPORT_END,
+};
+static const struct cmd_opt opts_cobuild[] = {
+	REPORT_OPTS,
+	{ "year", "YYYY", 0, "年份 the year (default: the date's)" },
 	REPORT_END,
 };
 static const struct cmd_opt opts_terms[] = {
@@ -584,6 +630,13 @@ const struct cmd_entry cmd_entries_report[] = {
 	  "党员花名册 The members on the books (not expelled or deceased) in the national\n"
 	  "form's columns, by organisation and name.\n" REPORT_TAIL,
 	  exec_roster },
+	{ "report", "cobuild", NULL, 0, 0, opts_cobuild, 0, 0,
+	  "共建共治 Per community, the year's co-building and service work: resident units\n"
+	  "and agreements in force, part-time members from units, claims on list items made\n"
+	  "and done, items closed out (销号), micro-wishes posted and fulfilled with their\n"
+	  "value, opinions received, replied on time and overdue, volunteer hours, the service\n"
+	  "fund's budget and spending; a total line for several communities.\n" REPORT_TAIL,
+	  exec_cobuild },
 	{ "report", "branches", NULL, 0, 0, opts_plain, 0, 0,
 	  "支部规模 Every branch with its members in normal standing (groups included), full\n"
 	  "and probationary members, groups, whether it elects a 支委会 (7+ full members),\n"
