@@ -20,6 +20,7 @@
 #include "cmd.h"
 #include "dom_committee.h"
 #include "dom_handle.h"
+#include "dom_unit.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,7 +145,7 @@ cm_add(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	static const char verbname[] = "committee add";
 	struct dom_seat_req q = { 0 };
 	struct dom_seat_done done;
-	char org[ID_TEXT_LEN + 1], mid[ID_TEXT_LEN + 1];
+	char org[ID_TEXT_LEN + 1], mid[ID_TEXT_LEN + 1], uid[ID_TEXT_LEN + 1];
 	const char *role;
 	struct dom_error e;
 	int rc;
@@ -160,6 +161,11 @@ cm_add(struct cli *cli, struct replica *r, const struct cmd_args *a)
 		if (dom_member_handle(r, cmd_get(a, "member"), mid, &e) != 0)
 			return refused(&e, verbname);
 		q.member_id = mid;
+	}
+	if (cmd_has(a, "unit")) {
+		if (dom_unit_handle(r, cmd_get(a, "unit"), uid, &e) != 0)
+			return refused(&e, verbname);
+		q.unit_id = uid;
 	}
 	q.org_id = org;
 	q.name = cmd_get(a, "name");
@@ -419,6 +425,7 @@ static const struct cmd_opt add_opts[] = {
 	{ "from", "DATE", CMD_OPT_REQUIRED, "任职日期 YYYY-MM-DD" },
 	{ "member", "MEMBER", 0, "本组织的正式党员 a full member of the organisation (any handle)" },
 	{ "name", "NAME", 0, "兼职委员的姓名 the name of a part-time member from outside" },
+	{ "unit", "UNIT", 0, "兼职委员所在的驻区单位 the part-time member's resident unit" },
 	{ "note", "TEXT", 0, "备注" },
 	{ NULL, NULL, 0, NULL },
 };

@@ -543,6 +543,10 @@ dom_committee_add(struct replica *r, const char *operator_name, const struct dom
 		memset(done, 0, sizeof *done);
 	if (seat_inputs(q, &role, from, e) != 0)
 		return -1;
+	/* A part-time member may come from a resident unit: only that seat names one. */
+	if (given(q->unit_id) && strcmp(role, "part_time") != 0)
+		return dom_err(e, DOM_INVALID, CCOL("unit_id"), "只有兼职委员来自驻区单位 only a "
+		    "part-time member (兼职委员) names a resident unit");
 	if (rep_begin(r, operator_name) != 0)
 		return dom_db_err(r, e);
 	if (org_facts(r, q->org_id, &o, e) != 0 || seat_allowed(r, q, role, &o, e) != 0 ||
@@ -563,6 +567,8 @@ dom_committee_add(struct replica *r, const char *operator_name, const struct dom
 	}
 	if (strcmp(role, "secretary") == 0 && secretary_handover(r, q->org_id, from, done, e) != 0)
 		goto refused;
+	if (given(q->unit_id))
+		value_set_text(&v[CCOL("unit_id")], q->unit_id);
 	value_set_text(&v[CCOL("org_id")], q->org_id);
 	if (given(q->member_id))
 		value_set_text(&v[CCOL("member_id")], q->member_id);

@@ -64,6 +64,7 @@ struct dom_seat_req {
 	const char *role;        /* committee_role: code, label or alias; required */
 	const char *from;        /* started_on, YYYY-MM-DD; required */
 	const char *note;
+	const char *unit_id;     /* a 兼职委员's resident unit (an id of this replica), or NULL */
 };
 /* What an added seat did besides itself. */
 struct dom_seat_done {

@@ -41,6 +41,7 @@ must tx sq01 unit add --name 老纺织厂 --kind 国有企业 --joined-on 2020-0
 must tx sq01 agreement add --unit 市第一医院 --signed-on 2024-03-01 --ends-on 2026-02-28
 must tx sq01 agreement add --unit 老纺织厂 --signed-on 2021-01-01 --ends-on 2024-06-30
 must tx sq01 unit edit 老纺织厂 --left-on 2024-06-30
+must tx sq01 committee add --org SQ01 --role 兼职委员 --name 张敏 --unit 市第一医院 --from 2025-01-01
 must tx sq01 sync -q
 must tx sq02 agreement add --unit 12100000400000626K --signed-on 2025-04-01
 must tx sq02 sync -q
@@ -111,7 +112,7 @@ expect_rc 0 "report cobuild --csv"
 # code,name,units,agreements,part_time,claims,claims_done,items_closed,wishes,fulfilled,
 # value,opinions,on_time,overdue,share,hours,budget,spent
 row() { tr -d '\r\t' <"$W/csv" | grep "^$1,"; }
-equals "SQ01" "$(row SQ01)" "SQ01,和平社区,1,1,0,1,1,1,3,3,170.00,3,1,1,33.3%,2.5,200000.00,1500.50"
+equals "SQ01" "$(row SQ01)" "SQ01,和平社区,1,1,1,1,1,1,3,3,170.00,3,1,1,33.3%,2.5,200000.00,1500.50"
 equals "SQ02" "$(row SQ02)" "SQ02,幸福社区,0,1,0,1,0,0,1,0,0.00,1,0,1,0.0%,0.5,,0.00"
 run "$W/txt" "$TONGXIN" --replica "$W/copy.db" report cobuild --year 2025
 expect_rc 0 "report cobuild (text)"

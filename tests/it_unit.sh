@@ -88,6 +88,18 @@ expect_contains "$W/out" "已有有效的共建协议"
 must tx sq03 sync -q
 equals "SQ03 never sees it" "$(units sq03)|$(q sq03 "SELECT count(*) FROM agreement")" "0|0"
 
+step "a part-time member of SQ01's 党委 from the unit"
+expect 7 "a unit only for a part-time member" tx sq01 committee add --org SQ01 --role 委员 \
+    --name 刘强 --unit 市第一医院 --from 2025-01-01
+expect_contains "$W/out" "只有兼职委员来自驻区单位"
+expect 9 "an unknown unit" tx sq01 committee add --org SQ01 --role 兼职委员 --name 刘强 \
+    --unit 市第二医院 --from 2025-01-01
+must tx sq01 committee add --org SQ01 --role 兼职委员 --name 刘强 --unit "$CODE" --from 2025-01-01
+equals "the seat names the unit" "$(q sq01 "SELECT name, role, unit_id FROM committee_member")" \
+    "刘强|part_time|$U"
+expect 0 "unit list counts him" tx sq01 unit list --csv
+expect_contains "$W/out" ",0,1,是"
+
 step "SQ01's edit reaches SQ02; SQ01's own agreement adds no second unit"
 must tx sq01 unit edit 市第一医院 --phone 13700000002
 must tx sq01 agreement add --unit 市第一医院 --signed-on 2024-03-01 --unit-commits 健康讲座
