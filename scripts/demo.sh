@@ -182,7 +182,32 @@ run sqlite3 heping.db "SELECT count(*) AS rows_with_his_id FROM member WHERE id_
 heping transfer list --all
 xingfu member list
 
-step "7. 报表 The reports, computed offline on each replica"
+step "7. 共建共治 Co-building: a resident unit, a micro-wish, an opinion answered"
+echo "和平社区 registers the city hospital as a resident unit of its 大党委; its doctor sits on the"
+echo "community's 党委 as a part-time member. 幸福社区 signs a co-building agreement with the same"
+echo "hospital (named by its credit code: the unit sits in another community) and holds it after a sync:"
+heping unit add --name 市第一医院 --kind 医院 --credit-code 12100000400000626K --party-org 市第一医院党委 --party-members 120 --contact 张敏 --phone 13700000001
+heping agreement add --unit 市第一医院 --unit-commits 每月社区义诊 --community-commits 提供活动场地
+heping committee add --org SQ01 --role 兼职委员 --name 张敏 --unit 市第一医院 --from "$(date +%F)"
+heping sync
+xingfu agreement add --unit 12100000400000626K --unit-commits 健康讲座每季一次
+xingfu sync
+xingfu unit list
+echo "A resident's small wish (微心愿), taken up by the hospital and fulfilled:"
+heping wish add --resident 王秀英 --household 和平路12号 --wish 一台助听器 --value 300
+WID=$(tongxin --replica heping.db --json wish list | grep -o '"id": "[^"]*"' | head -1 | cut -d'"' -f4)
+heping wish claim "${WID: -8}" --unit 市第一医院
+heping wish fulfil "${WID: -8}" --note 已送到王秀英家中
+echo "An opinion on the feedback wall (民情回音壁), handled by a member and answered:"
+heping feedback add --content 三号楼楼道灯不亮 --source 走访 --category 公共设施 --resident 李桂兰
+FID=$(tongxin --replica heping.db --json feedback list | grep -o '"id": "[^"]*"' | head -1 | cut -d'"' -f4)
+heping feedback assign "${FID: -8}" --member 张建国
+heping feedback reply "${FID: -8}" --reply 已更换灯泡，请居民放心
+heping sync
+street sync
+street report cobuild
+
+step "8. 报表 The reports, computed offline on each replica"
 street sync --verify
 heping report profile --org SQ01
 street report compliance
@@ -192,7 +217,7 @@ street report terms
 street devices
 street audit --row "$(tongxin --replica street.db --json member list | tr '{' '\n' | grep '张建国' | grep -o '"id": "[^"]*"' | cut -d'"' -f4)"
 
-step "8. 工作台 The web desks: the street's administrator and 和平社区's clerk"
+step "9. 工作台 The web desks: the street's administrator and 和平社区's clerk"
 stop_server
 # Left running after the demo, detached from this shell: the server (so the
 # desks' 同步 works) and one desk per replica, each on a free loopback port.
