@@ -8,6 +8,7 @@
  *   web_api_transfer.c  转接 transfers; 冲突/设备/审计 for administrators
  *   web_api_report.c    报表 reports, their CSV exports and print views; 核对
  *                       (the street's reconciliation) for administrators
+ *   web_api_cobuild.c   共建单位 resident units and agreements, 微心愿, 民情回音壁
  * A handler translates HTTP (query string, form body) to the domain layer
  * (domain.h and its dom_*.h) and the answer to JSON; no SQL here.
  *
@@ -52,6 +53,7 @@ extern const struct web_route web_routes_life[];
 extern const struct web_route web_routes_service[];
 extern const struct web_route web_routes_dues[];
 extern const struct web_route web_routes_committee[];
+extern const struct web_route web_routes_cobuild[];
 
 /* Column name of table t (a constant: the name must exist). */
 const struct col_def *web_col(int t, const char *name);
