@@ -47,20 +47,6 @@
 #define IMPORT_MAX_FIELDS 64                   /* fields of one record */
 #define IMPORT_MAX_ROWS   500000               /* data rows */
 #define IMPORT_SHOW_ERRORS 10                  /* bad rows echoed on the terminal */
-/*
- * The page cache of the import's connection, in KiB (SQLite's negative
- * cache_size). The citizen ID index (member_id_number) takes rows in random
- * order: with the default 2 MB cache, once the index outgrows it nearly
- * every row reads a page back from the file and spills a dirty one into the
- * WAL, the same pages again and again in one long transaction (2 preads and
- * 2 pwrites per row at a million members), so a million rows (two files of
- * 500,000) took 14-17 times as long as 100,000. 64 MB holds that index
- * (28 MB at a million members) and the pages the other indexes append to:
- * 10 times (linear). Pages are taken as used: a small import stays small.
- * Only the import asks for it, and sets it back, so reading commands keep
- * SQLite's small default.
- */
-#define IMPORT_CACHE_KIB  65536
 
 #define MEMBER (&schema_tables[TBL_MEMBER])
 
@@ -810,42 +796,6 @@ import_usage(void)
 	return EXIT_USAGE;
 }
 
-/*
- * Set the connection's page cache to kib KiB for a bulk write; *old gets the
- * setting to restore (import_cache_restore). A failure is not an error: the
- * import is then only slower.
- */
-static void
-import_cache_raise(sqlite3 *db, int kib, int *old)
-{
-	sqlite3_stmt *st;
-	char sql[64];
-
-	*old = 0;
-	if (sqlite3_prepare_v2(db, "PRAGMA cache_size", -1, &st, NULL) != SQLITE_OK)
-		return;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		*old = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	if (*old == 0 || *old <= -kib)
-		return;   /* unknown, or as large already (the desk's cache) */
-	/* A PRAGMA takes no parameter: the number is ours, formatted. */
-	snprintf(sql, sizeof sql, "PRAGMA cache_size = %d", -kib);
-	sqlite3_exec(db, sql, NULL, NULL, NULL);
-}
-
-/* Set back what import_cache_raise changed (old 0: nothing was changed). */
-static void
-import_cache_restore(sqlite3 *db, int old)
-{
-	char sql[64];
-
-	if (old == 0)
-		return;
-	snprintf(sql, sizeof sql, "PRAGMA cache_size = %d", old);
-	sqlite3_exec(db, sql, NULL, NULL, NULL);
-}
-
 /* Print progress on a terminal: "\r<what> 45%". */
 static void
 progress(int on, const char *what, size_t done, size_t total)
@@ -972,7 +922,7 @@ member_import(struct cli *cli, struct replica *r, int argc, char **argv)
 	}
 	if ((rv = malloc(sizeof *rv)) == NULL)
 		goto oom;
-	import_cache_raise(db, IMPORT_CACHE_KIB, &cache_old);
+	dom_cache_raise(db, DOM_BULK_CACHE_KIB, &cache_old);
 	/* Checks and writes in one transaction: nothing changes underneath the checks. */
 	if (rep_begin(r, cli->operator_name) != 0) {
 		fprintf(stderr, "tongxin %s: cannot start a transaction on the replica: %s\n",
@@ -1106,7 +1056,7 @@ oom:
 out:
 	if (in_txn)
 		rep_rollback(r);
-	import_cache_restore(db, cache_old);
+	dom_cache_restore(db, cache_old);
 	sqlite3_finalize(s.org_code);
 	sqlite3_finalize(s.org_name);
 	sqlite3_finalize(s.member_idn);

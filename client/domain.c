@@ -1348,7 +1348,10 @@ dom_prepare_indexes(struct replica *r, struct dom_error *e)
 	bool fresh;
 
 	dom_error_clear(e);
-	/* The desk keeps its connection for hours: a cache that holds a street's roster. */
+	/*
+	 * The desk keeps its connection for hours: a cache that holds a street's
+	 * roster (DOM_BULK_CACHE_KIB, the member import's).
+	 */
 	if (sqlite3_exec(db, "PRAGMA cache_size = -65536", NULL, NULL, &msg) != SQLITE_OK)
 		goto failed;
 	if (sqlite3_prepare_v2(db, "SELECT count(*) = 0 FROM sqlite_schema WHERE type = 'trigger'"
@@ -1373,4 +1376,36 @@ failed:
 	    msg ? msg : sqlite3_errmsg(db));
 	sqlite3_free(msg);
 	return -1;
+}
+
+void
+dom_cache_raise(sqlite3 *db, int kib, int *old)
+{
+	sqlite3_stmt *st;
+	char sql[64];
+
+	*old = 0;
+	if (sqlite3_prepare_v2(db, "PRAGMA cache_size", -1, &st, NULL) != SQLITE_OK)
+		return;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*old = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (*old == 0 || *old <= -kib) {
+		*old = 0;
+		return;   /* unknown, or as large already (the desk's cache) */
+	}
+	/* A PRAGMA takes no parameter: the number is ours, formatted. */
+	snprintf(sql, sizeof sql, "PRAGMA cache_size = %d", -kib);
+	sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
+void
+dom_cache_restore(sqlite3 *db, int old)
+{
+	char sql[64];
+
+	if (old == 0)
+		return;
+	snprintf(sql, sizeof sql, "PRAGMA cache_size = %d", old);
+	sqlite3_exec(db, sql, NULL, NULL, NULL);
 }

@@ -92,6 +92,27 @@ int dom_read_begin(struct replica *r, struct dom_snapshot *s, struct dom_error *
 /* End what dom_read_begin began, and set temp_store back. */
 void dom_read_end(struct replica *r, struct dom_snapshot *s);
 
+/*
+ * The page cache of a bulk write's connection (member import), in KiB
+ * (SQLite's negative cache_size). The citizen ID index (member_id_number)
+ * takes rows in random order: with the default 2 MB cache, once the index
+ * outgrows it nearly every row reads a page back from the file and spills
+ * a dirty one into the WAL, the same pages again and again in one long
+ * transaction (2 preads and 2 pwrites per row at a million members), so a
+ * million rows (two files of 500,000) took 14-17 times as long as 100,000.
+ * 64 MB holds that index (28 MB at a million members) and the pages the
+ * other indexes append to: 10 times (linear). Pages are taken as used: a
+ * small import stays small. The desk's connection has it too (domain.c).
+ */
+#define DOM_BULK_CACHE_KIB 65536
+/*
+ * Set db's page cache to kib KiB for a bulk write; *old gets the setting
+ * to restore with dom_cache_restore (0: nothing changed, it was as large
+ * already or unknown). A failure is not an error: the write is only slower.
+ */
+void dom_cache_raise(sqlite3 *db, int kib, int *old);
+void dom_cache_restore(sqlite3 *db, int old);
+
 /* Upper bound on the columns of any table (schema.c). */
 #define DOM_MAX_COLS 32
 
