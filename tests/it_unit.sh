@@ -115,6 +115,22 @@ expect 0 "unit show at the street" tx street unit show "$CODE" --json
 expect_contains "$W/out" '"agreements": ['
 expect_contains "$W/out" '"credit_code": "12100000400000626K"'
 
+step "the same item changed at SQ01 and the street: a conflict; SQ02 sees the street's value"
+must tx street sync -q
+must tx street unit edit "$CODE" --party-org 市第一医院党委（街道核定）
+must tx street sync -q
+must tx sq01 unit edit "$CODE" --party-org 市第一医院党总支
+run "$W/out" tx sq01 sync
+expect_contains "$W/out" "1 conflict"
+run "$W/out" tx street conflicts list
+expect_rc 0 "conflicts list"
+expect_contains "$W/out" "resident_unit"
+must tx sq01 sync -q
+must tx sq02 sync -q
+equals "SQ01 and SQ02 hold the server's value" \
+    "$(q sq01 "SELECT party_org FROM resident_unit")|$(q sq02 "SELECT party_org FROM resident_unit")" \
+    "市第一医院党委（街道核定）|市第一医院党委（街道核定）"
+
 step "a modified client at SQ02 that edits the unit is refused by the server"
 # The domain refuses; a modified client is given the unit's community row so
 # that it lets the edit through (the local write goes through, as any could).
