@@ -158,12 +158,16 @@ static const struct verb verbs[] = {
 	  "comma-separated.\n",
 	  verb_meeting },
 	{ "item", "item add --kind KIND --title TEXT [--org CODE] [--detail TEXT] [--due-on DATE]\n"
-	  "       tongxin item claim ID --by NAME [--date DATE]\n"
+	  "       tongxin item claim ID --branch CODE | --unit UNIT | --member M [--date DATE]\n"
+	  "       tongxin item progress CLAIM | done CLAIM --result TEXT [--date DATE]\n"
+	  "       tongxin item withdraw CLAIM [--note TEXT] | claims [ID]\n"
 	  "       tongxin item rectify ID --note TEXT [--date DATE]\n"
 	  "       tongxin item close ID [--note TEXT] [--date DATE]\n"
-	  "       tongxin item list [--kind KIND] [--open] [--org CODE]",
-	  "清单 Lists (KIND below): claims (双向认领), rectification (整改) and close-out\n"
-	  "(销号).\n",
+	  "       tongxin item list [--kind KIND] [--open] [--org CODE]\n"
+	  "       tongxin item board [--month YYYY-MM] [--org CODE]",
+	  "清单 Lists (KIND below): claims (双向认领) by branches, resident units and\n"
+	  "members, with their state (claimed, in progress, done, withdrawn);\n"
+	  "rectification (整改), close-out (销号) and the month's public board (公示).\n",
 	  verb_item },
 	{ "unit", "unit add --name NAME --kind KIND [--credit-code CODE] [--community CODE] [...]\n"
 	  "       tongxin unit edit UNIT [--ITEM VALUE...]\n"

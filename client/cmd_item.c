@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "cmd.h"
 #include "dom_handle.h"
+#include "dom_wish.h"
 #include "dom_work.h"
 
 #include <stdio.h>
@@ -166,7 +167,7 @@ item_step(struct cli *cli, struct replica *r, const struct cmd_args *a)
 {
 	static const char *const subs[] = { "claim", "rectify", "close" };
 	static const char *const verbnames[] = { "item claim", "item rectify", "item close" };
-	static const char *const text_opts[] = { "--by NAME", "--note TEXT", "--note TEXT" };
+	static const char *const text_opts[] = { "--branch CODE", "--note TEXT", "--note TEXT" };
 	enum dom_item_step step = DOM_ITEM_CLAIM;
 	const char *verbname, *text, *handle = a->argv[0];
 	struct dom_item_done done;
@@ -193,10 +194,7 @@ item_step(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	}
 	if (cli->quiet)
 		return EXIT_OK;
-	if (step == DOM_ITEM_CLAIM)
-		printf("已认领 Claimed %s item「%s」by %s on %s\n", text_show(kind_label(done.kind)),
-		    text_show(done.title), text_show(text), done.date);
-	else if (step == DOM_ITEM_RECTIFY)
+	if (step == DOM_ITEM_RECTIFY)
 		printf("已整改 Rectified problem item「%s」on %s\n", text_show(done.title), done.date);
 	else
 		printf("已销号 Closed %s item「%s」on %s\n", text_show(kind_label(done.kind)),
@@ -204,14 +202,236 @@ item_step(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	return EXIT_OK;
 }
 
-/* --- item list ----------------------------------------------------------- */
+/* --- claims (双向认领) ------------------------------------------------------ */
 
-/* The list being filled, for list_row. */
+/* The list being filled, for the list, claims and board rows. */
 struct list_ctx {
 	struct table *t;
 	enum table_format fmt;
 	bool oom;
 };
+
+/* The kinds of organisation that claim as an organisation (--branch). */
+static const char *const claim_org_kinds[] = { "branch", "general_branch", "community", NULL };
+
+/*
+ * item claim ITEM --branch CODE | --unit UNIT | --member M | --by NAME: one
+ * claimant, a real reference (--by, kept for the old form: an organisation
+ * by code or name). The claim row and the item's status are one local
+ * transaction (dom_item_claim).
+ */
+static int
+item_claim(struct cli *cli, struct replica *r, const struct cmd_args *a)
+{
+	static const char verbname[] = "item claim";
+	struct dom_claimant who = { 0 };
+	struct dom_item_done done;
+	struct dom_error e;
+	char id[ID_TEXT_LEN + 1], cid[ID_TEXT_LEN + 1], claim[ID_TEXT_LEN + 1];
+	const char *by = cmd_get(a, "by");
+	int n = cmd_has(a, "branch") + cmd_has(a, "unit") + cmd_has(a, "member") + cmd_has(a, "by");
+
+	if (n != 1) {
+		fprintf(stderr, "tongxin %s: 请给出一个认领方：--branch、--unit 或 --member（三者选一）"
+		    " (give exactly one of --branch CODE, --unit UNIT, --member M)\n", verbname);
+		return EXIT_USAGE;
+	}
+	if (dom_row_handle(r, TBL_LIST_ITEM, a->argv[0], "清单", id, &e) != 0)
+		return item_refused(&e, NULL, verbname);
+	if (cmd_has(a, "member")) {
+		if (dom_member_handle(r, cmd_get(a, "member"), cid, &e) != 0)
+			return item_refused(&e, NULL, verbname);
+		who.member_id = cid;
+	} else if (cmd_has(a, "unit")) {
+		if (dom_claim_unit_handle(r, cmd_get(a, "unit"), cid, &e) != 0)
+			return item_refused(&e, NULL, verbname);
+		who.unit_id = cid;
+	} else if (cmd_has(a, "branch")) {
+		if (dom_cob_org(r, cmd_get(a, "branch"), claim_org_kinds, "认领支部", cid, &e) != 0)
+			return item_refused(&e, NULL, verbname);
+		who.branch_id = cid;
+	} else {
+		if (by == NULL || by[0] == '\0') {
+			fprintf(stderr, "tongxin %s: 缺少认领方 --by NAME (the branch or unit that claims "
+			    "it) is required\n", verbname);
+			return EXIT_INVALID;
+		}
+		if (dom_claim_org_named(r, by, cid, &e) != 0)
+			return item_refused(&e, NULL, verbname);
+		who.branch_id = cid;
+	}
+	if (dom_item_claim(r, cli->operator_name, id, &who, cmd_get(a, "date"), false, claim, &done,
+	    &e) != 0)
+		return item_refused(&e, NULL, verbname);
+	if (!cli->quiet)
+		printf("已认领 Claimed %s item「%s」by %s on %s (认领编号 claim %s)\n",
+		    text_show(kind_label(done.kind)), text_show(done.title), text_show(done.claimant),
+		    done.date, dom_short(claim));
+	return EXIT_OK;
+}
+
+/* item progress|done|withdraw CLAIM: the claim's next state. */
+static int
+claim_step(struct cli *cli, struct replica *r, const struct cmd_args *a)
+{
+	static const char *const subs[] = { "progress", "done", "withdraw" };
+	static const char *const verbnames[] = { "item progress", "item done", "item withdraw" };
+	static const char *const said[] = { "办理中 In progress", "已完成 Done", "已撤回 Withdrawn" };
+	enum dom_claim_step step = DOM_CLAIM_PROGRESS;
+	char id[ID_TEXT_LEN + 1];
+	struct dom_error e;
+
+	for (size_t k = 0; k < sizeof subs / sizeof subs[0]; k++)
+		if (strcmp(a->entry->sub, subs[k]) == 0)
+			step = (enum dom_claim_step)k;
+	if (dom_claim_handle(r, a->argv[0], id, &e) != 0)
+		return item_refused(&e, NULL, verbnames[step]);
+	if (dom_claim_step(r, cli->operator_name, id, step, cmd_get(a, "date"),
+	    cmd_get(a, step == DOM_CLAIM_DONE ? "result" : "note"), &e) != 0)
+		return item_refused(&e, NULL, verbnames[step]);
+	if (!cli->quiet)
+		printf("%s: claim %s\n", said[step], dom_short(id));
+	return EXIT_OK;
+}
+
+static const char *
+claimant_kind_label(const char *k)
+{
+	if (k == NULL)
+		return NULL;
+	return strcmp(k, "branch") == 0 ? "组织" : strcmp(k, "unit") == 0 ? "驻区单位" :
+	    strcmp(k, "member") == 0 ? "党员" : k;
+}
+
+static void
+claims_row(const struct dom_claim_row *c, void *arg)
+{
+	struct list_ctx *lc = arg;
+	const char *cells[11];
+
+	cells[0] = lc->fmt == TABLE_TEXT ? dom_short(c->id) : c->id;
+	cells[1] = lc->fmt == TABLE_TEXT ? dom_short(c->item_id) : c->item_id;
+	cells[2] = c->item_title;
+	cells[3] = c->org_name;
+	cells[4] = lc->fmt == TABLE_JSON ? c->claimant_kind : claimant_kind_label(c->claimant_kind);
+	cells[5] = c->claimant;
+	cells[6] = c->state;
+	cells[7] = c->claimed_on;
+	cells[8] = c->done_on;
+	cells[9] = c->result;
+	cells[10] = c->note;
+	if (table_add(lc->t, cells) != 0)
+		lc->oom = true;
+}
+
+static int
+item_claims(struct cli *cli, struct replica *r, const struct cmd_args *a)
+{
+	static const char verbname[] = "item claims";
+	static const char *const ids[] = { "id", "item", "title", "org", "claimant_kind",
+		"claimant", "state", "claimed_on", "done_on", "result", "note" };
+	static const char *const hdr[] = { "认领编号", "清单编号", "事项", "组织", "认领方类别",
+		"认领方", "状态", "认领日期", "完成日期", "完成情况", "备注" };
+	struct list_ctx lc = { .fmt = cli->fmt };
+	char id[ID_TEXT_LEN + 1];
+	struct dom_error e;
+
+	if (a->argc > 0 && dom_row_handle(r, TBL_LIST_ITEM, a->argv[0], "清单", id, &e) != 0)
+		return item_refused(&e, NULL, verbname);
+	if ((lc.t = table_new(11, ids, hdr)) == NULL)
+		return EXIT_FAIL;
+	table_set_vocab(lc.t, 6, vocab_get("claim_state"));
+	if (dom_claim_list(r, a->argc > 0 ? id : NULL, claims_row, &lc, &e) != 0 || lc.oom) {
+		table_free(lc.t);
+		return lc.oom ? EXIT_FAIL : item_refused(&e, NULL, verbname);
+	}
+	if (cli->fmt == TABLE_TEXT && table_rows(lc.t) == 0) {
+		table_free(lc.t);
+		printf("没有认领 No claims.\n");
+		return EXIT_OK;
+	}
+	table_print(lc.t, stdout, cli->fmt);
+	return EXIT_OK;
+}
+
+/* --- item board (公示) -------------------------------------------------------- */
+
+static void
+board_row(const struct dom_board_row *b, void *arg)
+{
+	struct list_ctx *lc = arg;
+	const char *cells[14];
+
+	cells[0] = b->comm_code;
+	cells[1] = b->comm_name;
+	cells[2] = b->kind;
+	cells[3] = b->title;
+	cells[4] = b->org_name;
+	cells[5] = lc->fmt == TABLE_JSON ? b->claimant_kind : claimant_kind_label(b->claimant_kind);
+	cells[6] = b->claimant;
+	cells[7] = b->state;
+	cells[8] = b->claimed_on;
+	cells[9] = b->done_on;
+	cells[10] = b->result;
+	cells[11] = b->status;
+	cells[12] = b->closed_on;
+	cells[13] = b->close_result;
+	if (table_add(lc->t, cells) != 0)
+		lc->oom = true;
+}
+
+/*
+ * item board [--month YYYY-MM] [--org CODE]: the month's public board,
+ * per community: items claimed, done or closed out in the month, each with
+ * its claims. Nothing personal but a claiming member's name.
+ */
+static int
+item_board(struct cli *cli, struct replica *r, const struct cmd_args *a)
+{
+	static const char verbname[] = "item board";
+	static const char *const ids[] = { "community_code", "community", "kind", "title", "org",
+		"claimant_kind", "claimant", "claim_state", "claimed_on", "done_on", "result",
+		"item_status", "closed_on", "close_result" };
+	static const char *const hdr[] = { "社区编码", "社区", "类型", "事项", "责任组织",
+		"认领方类别", "认领方", "认领状态", "认领日期", "完成日期", "完成情况", "清单状态",
+		"销号日期", "销号结果" };
+	struct list_ctx lc = { .fmt = cli->fmt };
+	const char *org = cmd_get(a, "org"), *month = cmd_get(a, "month");
+	char oid[ID_TEXT_LEN + 1], today[11], mon[8];
+	struct dom_error e;
+	int rc;
+
+	if (org && (rc = org_resolve(r, org, oid, verbname)) != 0)
+		return rc;
+	if (month == NULL) {
+		today_str(today);
+		snprintf(mon, sizeof mon, "%.7s", today);
+		month = mon;
+	}
+	if ((lc.t = table_new(14, ids, hdr)) == NULL)
+		return EXIT_FAIL;
+	table_set_vocab(lc.t, 2, KINDS);
+	table_set_vocab(lc.t, 7, vocab_get("claim_state"));
+	table_set_vocab(lc.t, 11, vocab_get("item_status"));
+	if (dom_item_board(r, org ? oid : NULL, month, board_row, &lc, &e) != 0 || lc.oom) {
+		table_free(lc.t);
+		return lc.oom ? EXIT_FAIL : item_refused(&e, NULL, verbname);
+	}
+	if (cli->fmt == TABLE_TEXT) {
+		printf("清单认领公示 %s Claims and close-outs of %s\n", text_show(month),
+		    text_show(month));
+		if (table_rows(lc.t) == 0) {
+			table_free(lc.t);
+			printf("本月没有认领或销号 Nothing claimed, done or closed out this month.\n");
+			return EXIT_OK;
+		}
+	}
+	table_print(lc.t, stdout, cli->fmt);
+	return EXIT_OK;
+}
+
+/* --- item list ----------------------------------------------------------- */
+
 
 /*
  * One item as a row of the list's table: people read the short handle
@@ -319,6 +539,10 @@ with_replica(struct cli *cli, const struct cmd_args *a,
 
 static int exec_add(struct cli *cli, const struct cmd_args *a) { return with_replica(cli, a, item_add); }
 static int exec_step(struct cli *cli, const struct cmd_args *a) { return with_replica(cli, a, item_step); }
+static int exec_claim(struct cli *cli, const struct cmd_args *a) { return with_replica(cli, a, item_claim); }
+static int exec_cstep(struct cli *cli, const struct cmd_args *a) { return with_replica(cli, a, claim_step); }
+static int exec_claims(struct cli *cli, const struct cmd_args *a) { return with_replica(cli, a, item_claims); }
+static int exec_board(struct cli *cli, const struct cmd_args *a) { return with_replica(cli, a, item_board); }
 static int exec_list(struct cli *cli, const struct cmd_args *a) { return with_replica(cli, a, item_list); }
 
 static const struct cmd_opt add_opts[] = {
@@ -331,8 +555,36 @@ static const struct cmd_opt add_opts[] = {
 };
 
 static const struct cmd_opt claim_opts[] = {
-	{ "by", "NAME", CMD_OPT_REQUIRED, "认领方 the branch or unit that claims it" },
+	{ "branch", "CODE", 0, "认领组织的编码（支部、党总支或社区党组织）a branch by its code" },
+	{ "unit", "UNIT", 0, "认领驻区单位：编号、信用代码或名称 a resident unit" },
+	{ "member", "MEMBER", 0, "认领党员：姓名、公民身份号码或编号 a member" },
+	{ "by", "NAME", 0, "旧写法：认领组织的编码或名称 (old form: an organisation's code or name)" },
 	{ "date", "DATE", 0, "认领日期，默认今天 the date (default: today)" },
+	{ NULL, NULL, 0, NULL },
+};
+
+static const struct cmd_opt list_opts_none[] = {
+	{ NULL, NULL, 0, NULL },
+};
+
+static const struct cmd_opt progress_opts[] = {
+	{ NULL, NULL, 0, NULL },
+};
+
+static const struct cmd_opt done_opts[] = {
+	{ "result", "TEXT", CMD_OPT_REQUIRED, "完成情况 what was done" },
+	{ "date", "DATE", 0, "完成日期，默认今天 the date (default: today)" },
+	{ NULL, NULL, 0, NULL },
+};
+
+static const struct cmd_opt withdraw_opts[] = {
+	{ "note", "TEXT", 0, "备注（撤回原因）why" },
+	{ NULL, NULL, 0, NULL },
+};
+
+static const struct cmd_opt board_opts[] = {
+	{ "month", "YYYY-MM", 0, "月份，默认本月 the month (default: this month)" },
+	{ "org", "CODE", 0, "这个组织及其下级组织 this organisation and those below it" },
 	{ NULL, NULL, 0, NULL },
 };
 
@@ -359,8 +611,26 @@ const struct cmd_entry cmd_entries_item[] = {
 	{ "item", "add", NULL, 0, 0, add_opts, 0, 0,
 	  "添加一项清单 Add an item (status 待办 open).\n", exec_add },
 	{ "item", "claim", "ITEM", 1, 1, claim_opts, 0, 0,
-	  "认领 Claim a need, project, resource or problem item. ITEM: its id or the id's\n"
-	  "last 6+ characters (the 编号 of item list).\n", exec_step },
+	  "认领 Claim an item of any kind (双向认领), open or already claimed, by one\n"
+	  "claimant: --branch, --unit or --member (--by NAME: an organisation's code or\n"
+	  "name). Several claimants may take on one item, the same one not twice while\n"
+	  "its claim is active. ITEM: its id or the id's last 6+ characters (the 编号 of\n"
+	  "item list). Prints the claim's 编号, which progress, done and withdraw take.\n",
+	  exec_claim },
+	{ "item", "progress", "CLAIM", 1, 1, progress_opts, 0, 0,
+	  "办理中 A claim is being carried out (claimed -> in progress).\n", exec_cstep },
+	{ "item", "done", "CLAIM", 1, 1, done_opts, 0, 0,
+	  "完成 A claim is done, with its result and date. Final.\n", exec_cstep },
+	{ "item", "withdraw", "CLAIM", 1, 1, withdraw_opts, 0, 0,
+	  "撤回 A claim not done is withdrawn. Final; an item left with no claim is open again.\n",
+	  exec_cstep },
+	{ "item", "claims", "[ITEM]", 0, 1, list_opts_none, 0, 0,
+	  "认领列表 The claims (of one item, or all) with claimant, state and result.\n",
+	  exec_claims },
+	{ "item", "board", NULL, 0, 0, board_opts, 0, 0,
+	  "公示 The month's public board, per community: items claimed, done or closed out\n"
+	  "(销号) in the month, each with all its claims (who, state, result) and its\n"
+	  "close-out. Nothing personal but a claiming member's name.\n", exec_board },
 	{ "item", "rectify", "ITEM", 1, 1, rectify_opts, 0, 0,
 	  "整改 Record a problem item's rectification.\n", exec_step },
 	{ "item", "close", "ITEM", 1, 1, close_opts, 0, 0,

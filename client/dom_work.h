@@ -107,11 +107,11 @@ int dom_roll_members(struct replica *r, const char *org_id,
 
 /*
  * An item's life, kept in its status:
- *   open --claim--> claimed --close--> closed          (need, project, resource)
+ *   open --claim--> claimed --close--> closed          (every kind)
  *   open [--claim--> claimed] --rectify--> rectified --close--> closed   (problem)
  *   open --close--> closed                             (every kind but problem)
- * A problem item may be claimed by the branch or unit that takes on its
- * rectification (认领整改); it is closed out (销号) only once rectified.
+ * Any item may be claimed (双向认領, the claims below) by branches, units
+ * or members; a problem item is closed out (销号) only once rectified.
  */
 enum dom_item_step { DOM_ITEM_CLAIM, DOM_ITEM_RECTIFY, DOM_ITEM_CLOSE };
 
@@ -137,11 +137,13 @@ struct dom_item_done {
 	char title[256];        /* its title (cut to fit) */
 	char date[11];          /* the step's date */
 	bool need_rectify;      /* refused: a problem item closed before it was rectified */
+	char claimant[256];     /* claim: the claimant's name (cut to fit) */
 };
 /*
  * Take item id one step. date (YYYY-MM-DD, NULL or "" for today) may not be
  * in the future nor before an earlier step's date; text is who claims it
- * (required for claim), the rectification (required for rectify) or the
+ * (required for claim: an organisation, dom_claim_org_named; the claim is
+ * dom_item_claim's), the rectification (required for rectify) or the
  * close-out note (optional). The step must fit the item's kind and status
  * (see above); the row as it would be is checked whole. done may be NULL.
  * 0, or -1 with e; on -1 nothing was changed.
@@ -172,6 +174,89 @@ int dom_item_list(struct replica *r, const struct dom_item_query *q,
 /* One item to each (called once). DOM_NOT_FOUND when absent. */
 int dom_item_get(struct replica *r, const char *id,
     void (*each)(const struct dom_item_row *i, void *arg), void *arg, struct dom_error *e);
+
+/* --- claims (双向认领) on list items ----------------------------------------- */
+
+/*
+ * A claim is a row of its own (table claim): one claimant (a branch, a
+ * resident unit or a member of this replica: struct dom_claimant,
+ * dom_wish.h), its state and its result. Any kind of item is claimed,
+ * while open or claimed (not once rectified or closed); several claimants
+ * may take on one item, but not the same one twice while its claim is
+ * active (claimed or in progress). The item follows its claims: claimed,
+ * with the earliest active claim's name and date in claimed_by and
+ * claimed_on, while a claim that was not withdrawn remains; open again
+ * when the last is withdrawn.
+ *
+ * A claim's life: claimed -> in_progress -> done; claimed or in_progress
+ * -> withdrawn. done (with its date and result) and withdrawn are final.
+ */
+struct dom_claimant;
+enum dom_claim_step { DOM_CLAIM_PROGRESS, DOM_CLAIM_DONE, DOM_CLAIM_WITHDRAW };
+
+/*
+ * Claim item_id for who (exactly one id set) on date (NULL or "": today):
+ * the claim row and the item's status in one local transaction. claim_out
+ * (may be NULL) receives the claim's id, done (may be NULL) the item's kind
+ * and title. Errors name list_item's columns (claimed_by for the claimant,
+ * claimed_on, status). 0, or -1 with e; nothing written on -1.
+ */
+int dom_item_claim(struct replica *r, const char *operator_name, const char *item_id,
+    const struct dom_claimant *who, const char *date, bool dry_run,
+    char claim_out[ID_TEXT_LEN + 1], struct dom_item_done *done, struct dom_error *e);
+
+/*
+ * The organisation named by text for a claim (the old "--by NAME"): an
+ * organisation code or a name exactly one organisation of the kinds that
+ * claim (branch, general branch, community) has, not dissolved. id set;
+ * DOM_NOT_FOUND when none, DOM_INVALID when several.
+ */
+int dom_claim_org_named(struct replica *r, const char *text, char id[ID_TEXT_LEN + 1],
+    struct dom_error *e);
+
+/*
+ * Take claim id one step: progress (claimed -> in_progress), done (date,
+ * NULL for today; text the result, required) or withdraw (text an optional
+ * note). 0, or -1 with e (columns of table claim); nothing written on -1.
+ */
+int dom_claim_step(struct replica *r, const char *operator_name, const char *id,
+    enum dom_claim_step step, const char *date, const char *text, struct dom_error *e);
+
+/* The claim named by handle (its id or the id's last 6+ characters). */
+int dom_claim_handle(struct replica *r, const char *handle, char id[ID_TEXT_LEN + 1],
+    struct dom_error *e);
+
+/* A claim with its item and claimant. */
+struct dom_claim_row {
+	const char *id, *item_id, *item_kind, *item_title, *org_name;
+	const char *claimant_kind;   /* "branch", "unit" or "member" */
+	const char *claimant;        /* its name ("其他社区的单位" when the unit is not held here) */
+	const char *state, *claimed_on, *done_on, *result, *note;
+};
+/* The claims on item_id (NULL: every item of the replica), by item, then date. */
+int dom_claim_list(struct replica *r, const char *item_id,
+    void (*each)(const struct dom_claim_row *c, void *arg), void *arg, struct dom_error *e);
+
+/*
+ * One line of the month's public board (公示): an item with one of its
+ * claims (claim fields NULL for an item closed out without a claim). An
+ * item is on the board of month M when a claim on it was made or done in M
+ * or it was closed out (销号) in M; it is shown with all its claims. The
+ * community is the item's organisation's (the organisation itself when it
+ * is under none).
+ */
+struct dom_board_row {
+	const char *comm_code, *comm_name, *org_name;
+	const char *item_id, *kind, *title, *status, *closed_on, *close_result;
+	const char *claimant_kind, *claimant, *state, *claimed_on, *done_on, *result;
+};
+/*
+ * The board of month (YYYY-MM) for org_id's subtree (NULL or "": the whole
+ * replica), by community code, kind, title, claim date. DOM_INVALID for a
+ * malformed month.
+ */
+int dom_item_board(struct replica *r, const char *org_id, const char *month,
+    void (*each)(const struct dom_board_row *b, void *arg), void *arg, struct dom_error *e);
 
 /* --- shared by dom_meeting.c and dom_item.c only -------------------------- */
 

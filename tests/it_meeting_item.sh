@@ -284,18 +284,28 @@ expect_err 2 "$IA 未知选项 unknown option --status (see tongxin item add --h
 
 # --- claim ---------------------------------------------------------------------
 
-expect_txn 1 item claim "${N: -6}" --by 第一党支部
+# A claim is its own row (claim) and moves the open item to claimed: two changes.
+expect_txn 2 item claim "${N: -6}" --by 第一党支部
 check "claimed (date defaults to today)" \
 	"$(q "SELECT status, claimed_by, claimed_on FROM list_item WHERE id = '$N'")" "claimed|第一党支部|$TODAY"
-expect_txn 1 item claim "$J" --by 某驻区单位 --date 2025-03-01
+expect_txn 2 item claim "$J" --by ZB01 --date 2025-03-01
 check "claimed with --date" "$(q "SELECT status, claimed_on FROM list_item WHERE id = '$J'")" \
 	"claimed|2025-03-01"
 IC="tongxin item claim:"
-expect_err 7 "$IC 已被认领 the item was already claimed by 第一党支部 on $TODAY" \
-	item claim "$N" --by 另一支部
-expect_err 7 "$IC 只有需求、项目、资源、问题清单可以认领 only need, project, resource and problem items are claimed; this is a 责任 (responsibility) item" \
-	item claim "$R" --by 第一党支部
-expect_err 2 "$IC 缺少必填选项 --by NAME missing required option" item claim "$N"
+check "claim row by the branch" "$(q "SELECT k.state || '|' || o.code FROM claim k JOIN org o
+	ON o.id = k.by_org_id WHERE k.item_id = '$J'")" "claimed|ZB01"
+# --by names a real organisation (code or name); free text is refused.
+expect_err 9 "$IC 认领方“某驻区单位”不是本副本中的组织（编码或名称）；驻区单位请用 --unit，党员请用 --member (no organisation has this code or name)" \
+	item claim "$N" --by 某驻区单位
+expect_err 7 "$IC “第一党支部”已于 $TODAY 认领本清单，认领尚未完成或撤回 (this claimant's claim on the item is still active)" \
+	item claim "$N" --by 第一党支部
+expect_err 7 "$IC 认领支部“已撤销支部”已撤销 (dissolved)" item claim "$N" --branch ZB09
+# Any kind is claimed (责任 items too), and by several claimants.
+expect_txn 2 item claim "$R" --by 第一党支部
+expect_txn 1 item claim "$N" --branch SQ01
+check "two claims on the need" "$(q "SELECT count(*) FROM claim WHERE item_id = '$N'")" "2"
+expect_err 2 "$IC 请给出一个认领方：--branch、--unit 或 --member（三者选一） (give exactly one of --branch CODE, --unit UNIT, --member M)" \
+	item claim "$N"
 expect_err 7 "$IC 缺少认领方 --by NAME (the branch or unit that claims it) is required" \
 	item claim "$N" --by ""
 RES=$(q "SELECT id FROM list_item WHERE title = 'kind resource'")
@@ -383,15 +393,15 @@ expect_err 9 "$ME 未找到党员 no member \"王小五\" in this replica" "${ba
 # A problem item may be claimed by the branch that rectifies it (认领整改), then rectified and closed.
 expect_txn 1 item add --kind 问题 --title 路灯损坏 --org ZB01 --due-on 2025-09-30
 L=$(q "SELECT id FROM list_item WHERE title = '路灯损坏'")
-expect_txn 1 item claim "$L" --by 第一党支部 --date 2025-06-01
-grep -Fxq "已认领 Claimed 问题 item「路灯损坏」by 第一党支部 on 2025-06-01" "$T/out" ||
+expect_txn 2 item claim "$L" --by 第一党支部 --date 2025-06-01
+grep -Fq "已认领 Claimed 问题 item「路灯损坏」by 第一党支部 on 2025-06-01 (认领编号 claim " "$T/out" ||
 	fail "item claim output: $(cat "$T/out")"
 expect_err 7 "$IR 整改日期 2025-05-01 早于认领日期 2025-06-01" item rectify "$L" --note 已修复 --date 2025-05-01
 expect_err 7 "$ICL 问题清单须先整改再销号 a problem item must be rectified before it is closed: tongxin item rectify $L --note TEXT" \
 	item close "$L"
 expect_txn 1 item rectify "$L" --note 已修复 --date 2025-06-05
-expect_err 7 "$IC 清单已整改，不能再认领 the item is rectified; only open items are claimed" \
-	item claim "$L" --by 另一支部
+expect_err 7 "$IC 清单已整改，不能再认领 the item is rectified; only open or claimed items are claimed" \
+	item claim "$L" --by ZB02
 expect_txn 1 item close "$L" --date 2025-06-06
 check "claimed problem closed" "$(q "SELECT status, claimed_by, claimed_on, rectified_on, closed_on
 	FROM list_item WHERE id = '$L'")" "closed|第一党支部|2025-06-01|2025-06-05|2025-06-06"
@@ -412,7 +422,7 @@ expect_err 7 "tongxin item claim: “FABCDE”对应多条清单，请给出更�
 	item claim FABCDE --by x
 expect_err 7 "tongxin meeting show: “fabcde”对应多条会议，请给出更长的编号 (ambiguous): 00fabcde、01fabcde" \
 	meeting show fabcde
-expect_txn 1 item claim 00fabcde --by 第一党支部
+expect_txn 2 item claim 00fabcde --by 第一党支部
 tx meeting show 01fabcde >/dev/null || fail "meeting show by a longer unique suffix"
 DB=$DB0
 
@@ -422,7 +432,7 @@ tx meeting --help >"$T/out" && grep -Fq "usage: tongxin meeting add --kind KIND"
 	grep -Fq "党课 party_lecture" "$T/out" || fail "meeting --help: $(cat "$T/out")"
 tx meeting add --help >"$T/out" && grep -Fq "usage: tongxin meeting add" "$T/out" &&
 	grep -Fq "支委会 committee_meeting" "$T/out" || fail "meeting add --help: $(cat "$T/out")"
-tx item --help >"$T/out" && grep -Fq "  tongxin item claim ITEM --by NAME" "$T/out" &&
+tx item --help >"$T/out" && grep -Fq "  tongxin item claim ITEM [--branch CODE] [--unit UNIT] [--member MEMBER] [--by NAME]" "$T/out" &&
 	grep -Fq "问题 problem" "$T/out" || fail "item --help: $(cat "$T/out")"
 tx item frobnicate >/dev/null 2>&1
 check "item unknown sub-verb exit" "$?" "2"
