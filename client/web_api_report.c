@@ -1,7 +1,7 @@
 /*
  * web_api_report.c - the desk's API for 报表 reports and 核对:
  *
- *   GET /api/report/profile|compliance|inactive|overdue|terms|roster|branches
+ *   GET /api/report/profile|compliance|inactive|overdue|terms|roster|branches|cobuild
  *       the report as typed JSON;
  *   GET /api/report/NAME.csv
  *       the same rows as `tongxin report NAME --csv` prints them (the one
@@ -16,7 +16,7 @@
  *
  * Options are the CLI's, as query parameters: org (an organisation code),
  * as_of (YYYY-MM-DD); compliance year, month, quarter, lecture_months;
- * inactive months; terms within_months. A bad option is 422 naming it.
+ * inactive months; terms within_months; cobuild year. A bad option is 422 naming it.
  * Handlers translate HTTP to the domain layer (dom_report.h); no SQL here.
  */
 #include "web_api.h"
@@ -31,6 +31,8 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "dom_cobuild.h"
+#include "dom_feedback.h"
 #include "dom_report.h"
 #include "dom_roster.h"
 #include "table.h"
@@ -39,7 +41,7 @@
 
 /* The reports the desk serves, as named in the path and the CLI. */
 enum report_kind { R_PROFILE, R_COMPLIANCE, R_INACTIVE, R_OVERDUE, R_TERMS, R_ROSTER, R_RECONCILE,
-	R_BRANCHES, R_ROSTER_EXPORT };
+	R_BRANCHES, R_ROSTER_EXPORT, R_COBUILD };
 
 /* A report's names: in the path, and the file name's Chinese title. */
 static const struct {
@@ -54,6 +56,7 @@ static const struct {
 	[R_RECONCILE] = { "reconcile", "街道核对" },
 	[R_BRANCHES] = { "branches", "支部规模" },
 	[R_ROSTER_EXPORT] = { "roster-export", "党员信息（可导入）" },
+	[R_COBUILD] = { "cobuild", "共建共治工作" },
 };
 
 /* A request's options, resolved. */
@@ -61,6 +64,7 @@ struct report_args {
 	struct dom_report_scope scope;
 	struct dom_compliance_period period;   /* compliance */
 	int months;                            /* inactive, terms */
+	char year[8];                          /* cobuild: YYYY */
 };
 
 /*
@@ -116,6 +120,15 @@ report_args(struct call *c, enum report_kind k, struct report_args *a)
 			return -1;
 		}
 		return 0;
+	case R_COBUILD: {
+		int y;
+		/* The year of the report's date unless one is given. */
+		y = atoi(a->scope.as_of);
+		if (arg_int(c, "year", 2000, 2100, &y))
+			return -1;
+		snprintf(a->year, sizeof a->year, "%04d", y);
+		return 0;
+	}
 	case R_INACTIVE:
 		a->months = 6;
 		return arg_int(c, "months", 1, 120, &a->months);
@@ -686,6 +699,9 @@ csv_report(struct call *c, enum report_kind k, const struct report_args *a)
 	case R_BRANCHES:
 		rc = dom_branches_table(c->w->r, &a->scope, false, &t, NULL, &e);
 		break;
+	case R_COBUILD:
+		rc = dom_cobuild_table(c->w->r, &a->scope, a->year, false, &t, &e);
+		break;
 	case R_ROSTER_EXPORT: {
 		/* The file "member import" takes back: tongxin member export's, byte for byte. */
 		const char *all = web_arg(c, "all");
@@ -753,6 +769,64 @@ json_branches(struct call *c, const struct report_args *a)
 	web_reply_json(c->req, 200, b);
 }
 
+/* 共建共治: per community, the year's figures (dom_report_cobuild). */
+static void
+put_cobuild(const struct dom_cobuild_row *r, void *arg)
+{
+	struct list_out *o = arg;
+
+	jw_obj(o->j);
+	jw_kstr(o->j, "code", r->code);
+	jw_kstr(o->j, "name", r->name);
+	jw_kint(o->j, "units", r->units);
+	jw_kint(o->j, "agreements", r->agreements);
+	jw_kint(o->j, "part_time_members", r->part_timers);
+	jw_kint(o->j, "claims", r->claims);
+	jw_kint(o->j, "claims_done", r->claims_done);
+	jw_kint(o->j, "items_closed", r->items_closed);
+	jw_kint(o->j, "wishes", r->wishes);
+	jw_kint(o->j, "wishes_fulfilled", r->wishes_done);
+	jw_kint(o->j, "wish_value_fen", r->wish_value);
+	jw_kint(o->j, "opinions", r->opinions);
+	jw_kint(o->j, "replied_on_time", r->on_time);
+	jw_kint(o->j, "overdue", r->overdue);
+	jw_kint(o->j, "volunteer_minutes", r->volunteer_minutes);
+	jw_key(o->j, "fund_budget_fen");
+	if (r->has_budget)
+		jw_int(o->j, r->budget);
+	else
+		jw_null(o->j);
+	jw_kint(o->j, "fund_spent_fen", r->spent);
+	jw_end_obj(o->j);
+	o->n++;
+}
+
+static void
+json_cobuild(struct call *c, const struct report_args *a)
+{
+	struct dom_error e;
+	struct evbuffer *b;
+	struct jw j;
+	struct list_out o = { .j = &j };
+
+	if ((b = web_new_body(c, &j)) == NULL)
+		return;
+	jw_obj(&j);
+	put_scope(&j, &a->scope);
+	jw_kstr(&j, "year", a->year);
+	jw_kint(&j, "reply_days", FEEDBACK_REPLY_DAYS);
+	jw_key(&j, "rows");
+	jw_arr(&j);
+	if (dom_report_cobuild(c->w->r, &a->scope, a->year, put_cobuild, &o, &e) != 0) {
+		reply_failed(c, b, &e);
+		return;
+	}
+	jw_end_arr(&j);
+	jw_kint(&j, "count", o.n);
+	jw_end_obj(&j);
+	web_reply_json(c->req, 200, b);
+}
+
 /* --- routes ---------------------------------------------------------------------- */
 
 /* Report k: its options, then JSON or CSV. */
@@ -775,6 +849,7 @@ serve(struct call *c, enum report_kind k, bool csv)
 	case R_TERMS: json_terms(c, &a); break;
 	case R_ROSTER: json_roster(c, &a); break;
 	case R_BRANCHES: json_branches(c, &a); break;
+	case R_COBUILD: json_cobuild(c, &a); break;
 	default: break;
 	}
 }
@@ -855,6 +930,8 @@ static void api_roster(struct call *c) { serve(c, R_ROSTER, false); }
 static void api_roster_csv(struct call *c) { serve(c, R_ROSTER, true); }
 static void api_branches(struct call *c) { serve(c, R_BRANCHES, false); }
 static void api_branches_csv(struct call *c) { serve(c, R_BRANCHES, true); }
+static void api_cobuild(struct call *c) { serve(c, R_COBUILD, false); }
+static void api_cobuild_csv(struct call *c) { serve(c, R_COBUILD, true); }
 static void api_roster_export_csv(struct call *c) { serve(c, R_ROSTER_EXPORT, true); }
 
 const struct web_route web_routes_report[] = {
@@ -872,6 +949,8 @@ const struct web_route web_routes_report[] = {
 	{ EVHTTP_REQ_GET, "/api/report/roster.csv", api_roster_csv },
 	{ EVHTTP_REQ_GET, "/api/report/branches", api_branches },
 	{ EVHTTP_REQ_GET, "/api/report/branches.csv", api_branches_csv },
+	{ EVHTTP_REQ_GET, "/api/report/cobuild", api_cobuild },
+	{ EVHTTP_REQ_GET, "/api/report/cobuild.csv", api_cobuild_csv },
 	{ EVHTTP_REQ_GET, "/api/report/roster-export.csv", api_roster_export_csv },
 	{ EVHTTP_REQ_GET, "/api/reconcile", api_reconcile },
 	{ EVHTTP_REQ_GET, "/api/reconcile.csv", api_reconcile_csv },

@@ -112,10 +112,11 @@ curl -s -c "$J" -o /dev/null "$URL"
 for q in "profile?as_of=2024-06-30" "compliance?as_of=2024-06-30&org=SQ01-01" \
 	"inactive?as_of=2024-06-30&months=6" "overdue?as_of=2024-06-30" \
 	"terms?as_of=2024-06-30&within_months=6" "roster?as_of=2024-06-30&org=SQ01-01" \
-	"branches?as_of=2024-06-30"; do
+	"branches?as_of=2024-06-30" "cobuild?as_of=2024-06-30&year=2024"; do
 	name=${q%%\?*}
 	args=(--as-of 2024-06-30)
 	case $q in *org=SQ01-01*) args+=(--org SQ01-01) ;; esac
+	case $q in *year=2024*) args+=(--year 2024) ;; esac
 	curl -s -b "$J" -D "$D/$name.h" -o "$D/$name.web" "$BASE/api/report/$name.csv?${q#*\?}"
 	tx "${O[@]}" --csv report "$name" "${args[@]}" >"$D/$name.cli"
 	cmp -s "$D/$name.web" "$D/$name.cli" ||
@@ -125,6 +126,11 @@ for q in "profile?as_of=2024-06-30" "compliance?as_of=2024-06-30&org=SQ01-01" \
 done
 code=$(curl -s -b "$J" -o "$D/bad.json" -w '%{http_code}' "$BASE/api/report/compliance?month=13")
 [ "$code" = 422 ] && grep -q '"field":"month"' "$D/bad.json" || fail "month=13 answered $code: $(cat "$D/bad.json")"
+code=$(curl -s -b "$J" -o "$D/bad.json" -w '%{http_code}' "$BASE/api/report/cobuild?year=1999")
+[ "$code" = 422 ] && grep -q '"field":"year"' "$D/bad.json" || fail "year=1999 answered $code: $(cat "$D/bad.json")"
+curl -s -b "$J" -o "$D/cobuild.json" "$BASE/api/report/cobuild?as_of=2024-06-30&year=2024"
+grep -q '"year":"2024"' "$D/cobuild.json" && grep -q '"code":"SQ01"' "$D/cobuild.json" &&
+	grep -q '"reply_days":7' "$D/cobuild.json" || fail "the cobuild report's JSON: $(cat "$D/cobuild.json")"
 code=$(curl -s -b "$J" -o "$D/bad.json" -w '%{http_code}' "$BASE/api/report/profile?org=NOPE")
 [ "$code" = 422 ] && grep -q '"field":"org"' "$D/bad.json" || fail "org=NOPE answered $code: $(cat "$D/bad.json")"
 code=$(curl -s -b "$J" -o "$D/bad.json" -w '%{http_code}' "$BASE/api/reconcile")

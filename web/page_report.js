@@ -4,7 +4,7 @@
 // Check current(seq) after every await: a newer route may have begun.
 //
 // Routes: #/reports/TAB shows a tab (TAB: profile, compliance, inactive,
-// overdue, terms, roster, branches, reconcile); #/reports/TAB/print its print view
+// overdue, terms, roster, branches, cobuild, reconcile); #/reports/TAB/print its print view
 // (A4, nav and buttons hidden by print.css's @media print, table headers
 // repeated on every page). Every figure is the API's (/api/report/*, the same
 // rows as `tongxin report`); 导出 CSV is a plain link to the .csv route, so
@@ -40,6 +40,7 @@ const TABS = [
   { id: 'terms', title: '换届提醒', long: '换届提醒' },
   { id: 'roster', title: '党员花名册', long: '党员花名册' },
   { id: 'branches', title: '支部规模', long: '党支部规模' },
+  { id: 'cobuild', title: '共建共治', long: '共建共治工作情况' },
   { id: 'reconcile', title: '核对', long: '街道核对', admin: true },
 ];
 
@@ -59,6 +60,7 @@ function params(tab) {
     else if (state.period.startsWith('m')) p.month = state.period.slice(1);
     p.lecture_months = state.lecture;
   }
+  if (tab === 'cobuild' && state.year) p.year = state.year;
   if (tab === 'inactive') p.months = state.months;
   if (tab === 'terms') p.within_months = state.within;
   return p;
@@ -136,6 +138,30 @@ function barChart(id, title, items) {
   return svg('svg', { id, class: 'bar-chart', viewBox: `0 0 ${width} ${height}`, width, height, role: 'img', 'aria-label': title },
     svg('text', { x: 0, y: 18, class: 'chart-title' }, title), rows);
 }
+
+// Horizontal bars of plain quantities: one per item {id, label, value, text}, each
+// bar as long as its value against the largest (an empty track when all are 0).
+function amountChart(id, title, items) {
+  const labelW = 150, track = 440, rowH = 34, top = 30;
+  const width = labelW + track + 150, height = top + items.length * rowH + 6;
+  const max = Math.max(0, ...items.map((it) => it.value));
+  const rows = items.map((it, i) => {
+    const y = top + i * rowH;
+    const w = max > 0 ? (track * it.value) / max : 0;
+    return svg('g', { class: 'bar-row', 'data-item': it.id },
+      svg('text', { x: labelW - 10, y: y + 17, class: 'bar-label', 'text-anchor': 'end' }, it.label),
+      svg('rect', { x: labelW, y: y + 4, width: track, height: 20, class: 'track' }),
+      svg('rect', { x: labelW, y: y + 4, width: w.toFixed(2), height: 20, class: 'bar', 'data-value': it.value },
+        svg('title', {}, `${it.label}：${it.text}`)),
+      svg('text', { x: labelW + w + 8, y: y + 18, class: 'bar-figure' }, it.text));
+  });
+  return svg('svg', { id, class: 'bar-chart', viewBox: `0 0 ${width} ${height}`, width, height, role: 'img', 'aria-label': title },
+    svg('text', { x: 0, y: 18, class: 'chart-title' }, title), rows);
+}
+
+// Fen as yuan with two decimals; minutes as hours (at most two decimals).
+const yuan = (fen) => (fen / 100).toFixed(2);
+const hours = (min) => String(Math.round((min / 60) * 100) / 100);
 
 // --- the tabs --------------------------------------------------------------------------
 
@@ -314,6 +340,34 @@ async function drawBranches(live, box) {
   return r.scope;
 }
 
+// 共建共治: per community, the year's co-building and service work (report cobuild),
+// with the wishes fulfilled and the volunteer hours as bars.
+async function drawCobuild(live, box) {
+  const r = await get(apiPath('cobuild'));
+  if (!live()) return null;
+  const sum = (k) => r.rows.reduce((n, c) => n + c[k], 0);
+  const onTime = sum('replied_on_time'), opinions = sum('opinions');
+  fill(box,
+    h('p.summary', { id: 'cobuild-summary' }, r.count === 0 ? '本范围内没有社区。' :
+      `${r.year} 年，${r.count} 个社区：驻区单位 ${sum('units')} 个，有效共建协议 ${sum('agreements')} 份；` +
+      `认领 ${sum('claims')} 项、完成 ${sum('claims_done')} 项；微心愿征集 ${sum('wishes')} 个、实现 ${sum('wishes_fulfilled')} 个` +
+      `（价值 ${yuan(sum('wish_value_fen'))} 元）；民情 ${opinions} 件，${r.reply_days} 天内回音 ${onTime} 件，逾期 ${sum('overdue')} 件；` +
+      `志愿服务 ${hours(sum('volunteer_minutes'))} 小时。`),
+    r.count === 0 ? null : table('report-table', ['编码', '社区', '驻区单位', '共建协议', '兼职委员', '认领', '认领完成', '清单销号',
+      '微心愿', '已实现', '实现价值（元）', '民情', '按时回音', '逾期', '志愿服务（小时）', '经费预算（元）', '经费支出（元）'],
+    r.rows.map((c) => h(`tr${c.overdue > 0 ? '.short' : ''}`, { dataset: { code: c.code } }, h('td', {}, c.code), h('td', {}, c.name),
+      ...['units', 'agreements', 'part_time_members', 'claims', 'claims_done', 'items_closed', 'wishes', 'wishes_fulfilled']
+        .map((k) => h('td.num', {}, c[k])),
+      h('td.num', {}, yuan(c.wish_value_fen)), h('td.num', {}, c.opinions), h('td.num', {}, c.replied_on_time),
+      h('td.num', {}, c.overdue), h('td.num', {}, hours(c.volunteer_minutes)),
+      h('td.num', {}, c.fund_budget_fen === null ? '-' : yuan(c.fund_budget_fen)), h('td.num', {}, yuan(c.fund_spent_fen))))),
+    r.count === 0 ? null : amountChart('cobuild-wishes', '微心愿实现（个）', r.rows.map((c) =>
+      ({ id: c.code, label: c.name, value: c.wishes_fulfilled, text: `${c.wishes_fulfilled} 个 · ${yuan(c.wish_value_fen)} 元` }))),
+    r.count === 0 ? null : amountChart('cobuild-hours', '志愿服务时长（小时）', r.rows.map((c) =>
+      ({ id: c.code, label: c.name, value: c.volunteer_minutes, text: `${hours(c.volunteer_minutes)} 小时` }))));
+  return r.scope;
+}
+
 async function drawReconcile(live, box) {
   const r = await get('/api/reconcile');
   if (!live()) return null;
@@ -330,7 +384,7 @@ async function drawReconcile(live, box) {
 
 const DRAW = {
   profile: drawProfile, compliance: drawCompliance, inactive: drawInactive, overdue: drawOverdue,
-  terms: drawTerms, roster: drawRoster, branches: drawBranches, reconcile: drawReconcile,
+  terms: drawTerms, roster: drawRoster, branches: drawBranches, cobuild: drawCobuild, reconcile: drawReconcile,
 };
 
 // The options bar of a tab; a change redraws the tab.
@@ -349,6 +403,11 @@ function options(tab, redraw) {
       ...Array.from({ length: 12 }, (_, i) => [`m${i + 1}`, `${i + 1}月`])];
     items.push(labelled('年份', year), labelled('期间', select('opt-period', periods, state.period, set('period'))),
       labelled('党课', select('opt-lecture', ['1', '2', '3', '4', '6', '12'].map((n) => [n, `每 ${n} 个月`]), state.lecture, set('lecture'))));
+  }
+  if (tab === 'cobuild') {
+    const year = h('input', { type: 'number', id: 'opt-year', min: 2000, max: 2100, placeholder: state.as_of.slice(0, 4), value: state.year });
+    year.addEventListener('change', () => { state.year = year.value; redraw(); });
+    items.push(labelled('年份', year));
   }
   if (tab === 'roster') {   // only the importable export takes those who left (减少)
     const all = h('input', { type: 'checkbox', id: 'opt-all', checked: !!state.all });

@@ -84,7 +84,7 @@ try {
   await page.click('#nav a[data-page="reports"]');
   await page.waitForSelector('#profile-chart');
   const tabs = await page.$$eval('#report-tabs a', (a) => a.map((e) => e.textContent));
-  check(JSON.stringify(tabs) === JSON.stringify(['党员结构', '三会一课', '不活跃党员', '逾期清单', '换届提醒', '党员花名册', '支部规模']),
+  check(JSON.stringify(tabs) === JSON.stringify(['党员结构', '三会一课', '不活跃党员', '逾期清单', '换届提醒', '党员花名册', '支部规模', '共建共治']),
     `office tabs (no 核对): ${tabs}`);
 
   step('as of 2024-06-30: the profile shares, as text and as SVG bars');
@@ -282,6 +282,17 @@ try {
   const bsum = await d.text('#branches-summary');
   check(bsum.includes('共 2 个支部，1 个需调整'), `branches summary: ${bsum}`);
   await shot('8b-branches');
+
+  step('共建共治: the figures of the year per community, with the wishes and hours as bars');
+  await openTab('cobuild');
+  await page.waitForSelector('#cobuild-summary');
+  const csum = await d.text('#cobuild-summary');
+  check(csum.includes('1 个社区') && csum.includes('驻区单位 0 个'), `cobuild summary: ${csum}`);
+  const crow = await page.$$eval('#report-table tbody tr', (rs) => rs.map((r) => r.dataset.code));
+  check(JSON.stringify(crow) === JSON.stringify(['SQ01']), `cobuild rows: ${JSON.stringify(crow)}`);
+  const bars = await page.$$eval('#cobuild-wishes .bar-row, #cobuild-hours .bar-row', (g) => g.length);
+  check(bars === 2, `cobuild charts: ${bars} bars`);
+  await shot('8c-cobuild');
 
   step('核对 on the street administrator\'s desk');
   const ares = await page.goto(adminUrl, { waitUntil: 'networkidle0' });
