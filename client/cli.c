@@ -98,6 +98,8 @@ static int verb_org(struct cli *, int, char **);
 /* 微心愿 and 民情回音壁 (cmd_wish.c, cmd_feedback.c). */
 int verb_wish(struct cli *cli, int argc, char **argv);
 int verb_feedback(struct cli *cli, int argc, char **argv);
+/* 服务群众专项经费 (cmd_fund.c). */
+int verb_fund(struct cli *cli, int argc, char **argv);
 static int verb_member(struct cli *, int, char **);
 
 static const struct verb verbs[] = {
@@ -226,6 +228,14 @@ static const struct verb verbs[] = {
 	  "民情回音壁 Residents' opinions: received, handled, answered (回音) and closed;\n"
 	  "overdue: not replied within 7 days of receipt.\n",
 	  verb_feedback },
+	{ "fund", "fund budget --year YYYY --amount YUAN [--org CODE] [--date D]\n"
+	  "       tongxin fund spend --amount YUAN --purpose TEXT --approver NAME [--date D]\n"
+	  "            [--item ITEM] [--wish WISH]\n"
+	  "       tongxin fund list [--year YYYY] | disclose --quarter YYYY-Qn",
+	  "服务群众专项经费 Service funds: a community's budget per year (one), spending\n"
+	  "entries with the running balance (beyond the budget: recorded with a warning),\n"
+	  "and the quarter's disclosure (党务公开).\n",
+	  verb_fund },
 	{ "dues", "dues set MEMBER --class C [--base YUAN] | show MEMBER [--month YYYY-MM]\n"
 	  "       tongxin dues pay|fix MEMBER --month YYYY-MM [--amount YUAN] [--date D] [--by NAME]\n"
 	  "       tongxin dues pay-all --month YYYY-MM [--branch CODE] | list [--month YYYY-MM] [--branch CODE]\n"

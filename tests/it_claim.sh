@@ -140,6 +140,14 @@ expect 0 "rectify the problem item" tx sq01 item rectify "$P" --note 已更换�
 refused sq01 7 "不能再认领" item claim "$P" --member 李明
 expect 0 "close the problem item" tx sq01 item close "$P" --date 2025-06-12
 
+step "a claim made in April and done in May; an item closed in July without a claim"
+expect 0 "claim the resource in April" tx sq01 item claim "$S" --branch SQ01-01 --date 2025-04-28
+C7=$(claim_of)
+expect 0 "done in May" tx sq01 item done "$C7" --result 每周开放两天 --date 2025-05-02
+must tx sq01 item add --kind activity --title 七一活动
+A7=$(item sq01 七一活动)
+expect 0 "closed with no claim" tx sq01 item close "$A7" --note 参加80人 --date 2025-07-01
+
 step "item claims lists them"
 expect 0 "claims of the need" tx sq01 --csv item claims "${N: -6}"
 equals "two claims listed" "$(tail -n +2 "$W/out" | wc -l)" 2
@@ -148,17 +156,25 @@ expect_contains "$W/out" 工作调动
 expect 0 "all claims" tx sq01 item claims
 expect_contains "$W/out" 市第一医院
 
-# The board of 2025-05 as this script made it: the need (claimed 05-03 and
-# 05-04, done 05-20, closed 05-25) with both claims; the 责任 item (claimed
-# 05-10, withdrawn, claimed again 05-12) with both. The problem item and
-# the resource are on no May board (claimed and closed in June; never).
+# The boards as this script made the rows. May: the need (claimed 05-03
+# and 05-04, done 05-20, closed 05-25) with both claims; the resource
+# (claimed in April, done 05-02); the 责任 item (claimed 05-10, withdrawn,
+# claimed again 05-12) with both. April: the resource. June: the problem
+# item (claimed and closed in June). July: an item closed with no claim.
 # Fields: community code, kind, title, claimant, claim state, claimed on,
 # done on, result, item status, closed on, close result.
 cat >"$W/board-05.want" <<EOT
 SQ01,need,独居老人助餐,和平第一支部,done,2025-05-03,2025-05-20,每周送餐三次,closed,2025-05-25,助餐点已运行
 SQ01,need,独居老人助餐,李明,withdrawn,2025-05-04,,,closed,2025-05-25,助餐点已运行
+SQ01,resource,活动室开放,和平第一支部,done,2025-04-28,2025-05-02,每周开放两天,claimed,,
 SQ01,responsibility,楼道整治责任,市第一医院,withdrawn,2025-05-10,,,claimed,,
 SQ01,responsibility,楼道整治责任,市第一医院,claimed,2025-05-12,,,claimed,,
+EOT
+cat >"$W/board-04.want" <<EOT
+SQ01,resource,活动室开放,和平第一支部,done,2025-04-28,2025-05-02,每周开放两天,claimed,,
+EOT
+cat >"$W/board-07.want" <<EOT
+SQ01,activity,七一活动,,,,,,closed,2025-07-01,参加80人
 EOT
 cat >"$W/board-06.want" <<EOT
 SQ01,problem,路灯损坏,和平第一支部,claimed,2025-06-02,,,closed,2025-06-12,已更换灯具
@@ -176,13 +192,15 @@ for r in json.load(sys.stdin):
 step "the board of May and June, checked against the rows made"
 equals "SQ01's May board" "$(board sq01 2025-05)" "$(cat "$W/board-05.want")"
 equals "SQ01's June board" "$(board sq01 2025-06)" "$(cat "$W/board-06.want")"
-equals "an empty month" "$(board sq01 2025-04)" ""
+equals "SQ01's April board" "$(board sq01 2025-04)" "$(cat "$W/board-04.want")"
+equals "SQ01's July board" "$(board sq01 2025-07)" "$(cat "$W/board-07.want")"
+equals "an empty month" "$(board sq01 2025-03)" ""
 expect 0 "the board as a table" tx sq01 item board --month 2025-05
 expect_contains "$W/out" "清单认领公示 2025-05"
 expect_contains "$W/out" 独居老人助餐
 expect_not_contains "$W/out" "$(idn_male 19800101 3)"
 expect 0 "the board as CSV" tx sq01 --csv item board --month 2025-05
-equals "CSV: a header and four lines" "$(tail -n +2 "$W/out" | wc -l)" 4
+equals "CSV: a header and five lines" "$(tail -n +2 "$W/out" | wc -l)" 5
 refused sq01 7 "月份“2025-13”无效" item board --month 2025-13
 refused sq01 9 "SQ09" item board --month 2025-05 --org SQ09
 
@@ -190,7 +208,7 @@ step "scope: SQ01's claims reach the street, never SQ02"
 must tx sq01 sync -q
 must tx street sync -q
 must tx sq02 sync -q
-equals "the street holds SQ01's five claims" "$(q street "SELECT count(*) FROM claim")" 5
+equals "the street holds SQ01's six claims" "$(q street "SELECT count(*) FROM claim")" 6
 equals "SQ02 holds none" "$(q sq02 "SELECT count(*) FROM claim")" 0
 equals "the street's May board for SQ01" "$(board street 2025-05 SQ01)" "$(cat "$W/board-05.want")"
 equals "the street's whole May board" "$(board street 2025-05)" "$(cat "$W/board-05.want")"
@@ -210,7 +228,7 @@ must tx sq01 sync -q
 equals "the street holds SQ02's claim by SQ01's unit" \
     "$(q street "SELECT u.name FROM claim k JOIN resident_unit u ON u.id = k.by_unit_id
     JOIN list_item i ON i.id = k.item_id WHERE i.title = '助老义诊'")" 市第一医院
-equals "SQ01 does not see SQ02's claim" "$(q sq01 "SELECT count(*) FROM claim")" 5
+equals "SQ01 does not see SQ02's claim" "$(q sq01 "SELECT count(*) FROM claim")" 6
 cat >"$W/board-05-sq02.want" <<EOT
 SQ02,need,助老义诊,市第一医院,claimed,2025-05-15,,,claimed,,
 EOT
