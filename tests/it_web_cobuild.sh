@@ -20,6 +20,10 @@
 #     answers 422 (404 for a record not here) with the domain's message and
 #     leaves the replica byte for byte unchanged; every success is checked
 #     in the replica with sqlite3.
+#   - the pages in chromium (tests/web/cobuild_story.mjs): a wish added
+#     (after a refused one), claimed and fulfilled, the year's report and
+#     chart; the overdue opinion highlighted and replied to; markup in a
+#     grid shown as text; the rows checked in the replica afterwards.
 #   - SQ02's desk: an agreement with SQ01's unit by its credit code (not held
 #     here); after a sync the unit is here, 其他社区 (own false), and its edit
 #     is refused.
@@ -302,8 +306,27 @@ head -n 1 "$W/overdue.txt" | grep -q '^简号,社区或支部,收集日期,应�
 grep -q "^${F2: -8},和平社区,$LY-03-02,$LY-03-09,11,$SRC,$CAT,," "$W/overdue.txt" || fail "the overdue CSV's line: $(cat "$W/overdue.txt")"
 grep -q "'=HYPERLINK" "$W/overdue.txt" || fail "a formula cell was not neutralised: $(cat "$W/overdue.txt")"
 grep -q 陈阿姨 "$W/overdue.txt" && fail "the CSV carries a resident's name"
+# An opinion whose grid is markup: the pages must show it as text (the browser story).
+expect 201 POST /api/feedback/add --data-urlencode content=垃圾桶不够 --data-urlencode "source=$SRC" \
+	--data-urlencode "category=$CAT" --data-urlencode 'grid=<img src=x onerror=alert(1)>'
 kill -TERM "$UI_PID"
 wait "$UI_PID" || fail "the desk exited $? after SIGTERM"
+
+step "the pages in chromium: a wish added, claimed and fulfilled; the overdue opinion replied"
+need_browser
+desk_start 10 --replica "$W/sq01.db" ui --listen "127.0.0.1:$UI_PORT"
+rm -rf "$SHOTS"
+run "$W/story.out" timeout 120 node "$WEB/cobuild_story.mjs" "$URL" "$SHOTS"
+cat "$W/story.out"
+expect_rc 0 "the browser story"
+kill -TERM "$UI_PID"
+wait "$UI_PID" || fail "the desk exited $? after SIGTERM"
+[ "$(q sq01 "SELECT wish || '|' || value || '|' || status || '|' || by_member_id || '|' || photo FROM micro_wish
+	WHERE resident_name = '刘奶奶'")" = "一台收音机|8000|fulfilled|$LIMING|相册/收音机.jpg" ] ||
+	fail "the wish the browser added: $(q sq01 "SELECT * FROM micro_wish WHERE resident_name = '刘奶奶'")"
+[ "$(q sq01 "SELECT status || '|' || reply || '|' || replied_on FROM feedback WHERE id = '$F2'")" = \
+	"replied|已协调物业清理楼道，居民表示满意|$(TZ=Asia/Shanghai date +%F)" ] ||
+	fail "the opinion the browser replied to: $(q sq01 "SELECT * FROM feedback WHERE id = '$F2'")"
 
 step "SQ02's desk: an agreement with SQ01's unit by its credit code; after a sync it is here, read only"
 tx sq01 -q sync

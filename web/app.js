@@ -13,6 +13,7 @@ import { memberSections as lifeSections, pages as lifePages } from './page_life.
 import { memberSections as serviceSections, pages as servicePages } from './page_service.js';
 import { memberSections as duesSections, pages as duesPages } from './page_dues.js';
 import { memberSections as committeeSections, pages as committeePages } from './page_committee.js';
+import { nav as cobuildNav, pages as cobuildPages } from './page_cobuild.js';
 
 function col(name) {
   return meta.form.find((c) => c.name === name);
@@ -505,6 +506,7 @@ const pages = {
   ...servicePages,
   ...duesPages,
   ...committeePages,
+  ...cobuildPages,
 };
 // The nav entry a route belongs to, when it is not its own.
 const navOf = { member: 'members' };
@@ -525,7 +527,18 @@ async function route() {
   }
 }
 
+// The co-building pages' nav entries (page_cobuild.js), before 报表.
+function addNav() {
+  const nav = document.getElementById('nav');
+  const before = nav.querySelector('a[data-page="reports"]');
+  for (const [page, text] of cobuildNav) {
+    if (nav.querySelector(`a[data-page="${page}"]`)) continue;
+    nav.insertBefore(h('a', { href: `#/${page}`, dataset: { page } }, text), before);
+  }
+}
+
 async function start() {
+  addNav();
   try {
     const s = await session();
     meta.session = s;
