@@ -19,6 +19,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "text.h"
@@ -288,11 +289,26 @@ fund_disclose(struct cli *cli, struct replica *r, const struct cmd_args *a)
 		table_print(d.ent.t, stdout, TABLE_JSON);
 		printf("}\n");
 		break;
-	case TABLE_CSV:
+	case TABLE_CSV: {
+		/* One file: the second table without its own byte-order mark. */
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *m;
 		table_print(d.sum.t, stdout, TABLE_CSV);
 		printf("\n");
-		table_print(d.ent.t, stdout, TABLE_CSV);
+		if ((m = open_memstream(&buf, &len)) == NULL) {
+			table_free(d.ent.t);
+			return EXIT_FAIL;
+		}
+		table_print(d.ent.t, m, TABLE_CSV);
+		fclose(m);
+		if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+			fwrite(buf + 3, 1, len - 3, stdout);
+		else
+			fwrite(buf, 1, len, stdout);
+		free(buf);
 		break;
+	}
 	default:
 		printf("服务群众专项经费公开 %s Service fund disclosure\n", text_show(quarter));
 		if (table_rows(d.sum.t) == 0) {

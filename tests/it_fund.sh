@@ -153,6 +153,8 @@ expect_contains "$W/out" 老年食堂餐具
 expect_not_contains "$W/out" 楼道改造
 expect 0 "disclosure as CSV" tx sq01 --csv fund disclose --quarter 2025-Q2
 expect_contains "$W/out" "SQ01,和平社区,50000.00,3800.00,5000.50,44999.50"
+equals "CSV: one byte-order mark, at the start" "$(grep -c $'\xef\xbb\xbf' "$W/out")|$(head -c 3 "$W/out" | od -An -tx1 | tr -d ' ')" "1|efbbbf"
+equals "CSV: the entries after a blank line" "$(grep -c '^[0-9a-f-]\{36\},SQ01,' "$W/out")" 3
 refused sq01 7 "季度“2025-Q5”无效" fund disclose --quarter 2025-Q5
 refused sq01 7 "季度“2025Q2”无效" fund disclose --quarter 2025Q2
 
