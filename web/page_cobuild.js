@@ -41,10 +41,11 @@ const choose = (id, options, empty) => h('select', { id },
   options.map((o) => h('option', { value: o.code }, o.label)));
 
 // A small form posting to path; fields: [[name, label, input]]; extra() adds fixed values;
-// done(answer, status) after success. A refusal shows the API's Chinese message in the form.
-function postForm(id, title, path, fields, extra, done) {
+// done(answer, status) after success; button: the submit button's text. A refusal shows the
+// API's Chinese message in the form.
+function postForm(id, title, path, fields, extra, done, button = '保存') {
   const status = h('div', { id: `${id}-status` });
-  const save = h('button.primary', { type: 'submit', id: `${id}-save` }, '保存');
+  const save = h('button.primary', { type: 'submit', id: `${id}-save` }, button);
   const f = h('form.step', { id },
     h('h3', {}, title),
     fields.map(([, label, input]) => field(input.id, label, input)),
@@ -193,7 +194,14 @@ async function pageUnit(seq, id) {
     const row = agreementRow(g);
     row.append(h('td', {},
       g.in_force ? h('button.small', { dataset: { end: g.id }, onclick: () => step('/api/agreements/end', g) }, '终止') : null,
-      h('button.small', { dataset: { del: g.id }, onclick: () => step('/api/agreements/delete', g) }, '删除')));
+      h('button.small', {
+        dataset: { del: g.id },
+        // Deleting is for an agreement entered by mistake: a second click confirms it.
+        onclick: (ev) => {
+          if (ev.target.dataset.armed) step('/api/agreements/delete', g);
+          else { ev.target.dataset.armed = '1'; fill(ev.target, '确认删除（误录的协议）'); }
+        },
+      }, '删除')));
     return row;
   });
   const edit = u.own ? postForm('un-edit-form', '修改单位信息', '/api/units/edit',
@@ -375,7 +383,7 @@ async function pageWish(seq, id) {
   if (w.status.code === 'open' || w.status.code === 'claimed') {
     forms.push(postForm('ws-cancel-form', '撤销', '/api/wishes/cancel', [
       ['note', '撤销原因', text('ws-cancel-note', 500)],
-    ], () => ({ id: w.id }), async () => { await again(); }));
+    ], () => ({ id: w.id }), async () => { await again(); }, '撤销'));
   }
   fill(main, h('h1', {}, `微心愿 · ${w.resident}`),
     h('p', {}, h('a', { href: '#/wishes' }, '← 返回微心愿')),
@@ -503,7 +511,7 @@ async function pageOpinion(seq, id) {
     ], () => ({ id: f.id }), async () => { await again(); }));
   }
   if (st === 'replied') {
-    forms.push(postForm('fb-close-form', '办结', '/api/feedback/close', [], () => ({ id: f.id }), async () => { await again(); }));
+    forms.push(postForm('fb-close-form', '办结', '/api/feedback/close', [], () => ({ id: f.id }), async () => { await again(); }, '办结'));
   }
   const overdue = (st === 'open' || st === 'handling') && f.due_on < today();
   fill(main, h('h1', {}, `民情意见 · ${f.handle}`),
