@@ -34,6 +34,10 @@
 
 #define MAX_COLS 32
 
+/* 志愿服务 and 考核/评星定级/积分 (cmd_volunteer.c, cmd_assess.c). */
+int verb_volunteer(struct cli *cli, int argc, char **argv);
+int verb_assess(struct cli *cli, int argc, char **argv);
+
 struct verb {
 	const char *name;
 	const char *usage;
@@ -211,6 +215,22 @@ static const struct verb verbs[] = {
 	  "limited record the community keeps (name, unit, phone; never the citizen ID),\n"
 	  "the services they do and their hours; back: the report to their units (反馈原单位).\n",
 	  verb_service },
+	{ "volunteer", "volunteer team add --name N [--leader L] [--org CODE] [--founded-on D] | team list\n"
+	  "       tongxin volunteer activity add --team TEAM --date D --topic T [--place P]\n"
+	  "       tongxin volunteer hours ACTIVITY (--member M | --report REPORT | --name NAME) --hours H\n"
+	  "       tongxin volunteer list [--year YYYY] | report --year YYYY | back [--year YYYY]",
+	  "志愿服务 Volunteer teams, their activities and each participant's hours (members,\n"
+	  "in-service members reported here, residents); report: per person and team;\n"
+	  "back: in-service members' hours for their units (反馈原单位).\n",
+	  verb_volunteer },
+	{ "assess", "assess indicator add --year YYYY --target T --code C --name N --points P\n"
+	  "       tongxin assess indicator list [--year YYYY] | check --year YYYY | edit ...\n"
+	  "       tongxin assess score ORG --indicator C --year YYYY --points P --scorer NAME\n"
+	  "       tongxin assess stars BRANCH --year YYYY --stars 1..5 [--by ORG]\n"
+	  "       tongxin assess report --year YYYY [--target T] | points --year YYYY [--branch CODE]",
+	  "考核 The street's 100-point assessment of communities and branches: indicators,\n"
+	  "scores, grades (>= 90 优秀, < 70 不称职), 评星定级 stars, and member points (积分).\n",
+	  verb_assess },
 	{ "wish", "wish list [--status S] [--month YYYY-MM] | show WISH | report --year YYYY\n"
 	  "       tongxin wish add --resident NAME --wish TEXT [--org CODE] [--household ADDR] [--grid G]\n"
 	  "            [--value YUAN] [--date D]\n"
