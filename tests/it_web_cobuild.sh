@@ -117,6 +117,10 @@ got=$(curl -s -o "$W/body" -w '%{http_code}' -X POST "${J[@]}" -H "Host: evil.ex
 	-H "X-Tongxin-CSRF: $CSRF" "${UNIT[@]}" "$B/api/units/add")
 [ "$got" = 403 ] || fail "a POST with a foreign Host answered $got"
 [ "$(digest)" = "$d0" ] || fail "a refused request changed the replica"
+expect 405 GET /api/units/add
+expect 405 POST /api/wishes/report
+refused 422 "过长" POST /api/wishes/fulfil --data-urlencode "id=$(printf 'a%.0s' $(seq 300))"
+refused 422 "过长" GET "/api/feedback?status=$(printf 'a%.0s' $(seq 40))"
 
 step "units: refusals, then a unit added"
 refused 422 "统一社会信用代码" POST /api/units/add --data-urlencode name=市第一医院 --data-urlencode kind=医院 \
