@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dom_dues.h"
+#include "dom_fund.h"
 #include "dom_handle.h"
 #include "dom_unit.h"
 #include "text.h"
@@ -253,13 +254,8 @@ dom_wish_add(struct replica *r, const char *operator_name, const struct dom_wish
 	    dom_cob_date(q->date, TBL_MICRO_WISH, "posted_on", date, e))
 		return -1;
 	if (given(q->value)) {
-		/* "50元" as clerks write it: the unit is allowed after the number. */
-		char yuan[DOM_DUES_YUAN_MAX + 8];
-		size_t len = strlen(q->value);
-		snprintf(yuan, sizeof yuan, "%s", q->value);
-		if (len > 3 && len < sizeof yuan && strcmp(yuan + len - 3, "元") == 0)
-			yuan[len - 3] = '\0';
-		rc = len < sizeof yuan ? dom_yuan_parse(yuan, &fen) : -1;
+		/* "50元" as clerks write it (dom_fund.h). */
+		rc = dom_yuan_given(q->value, &fen);
 		if (rc == -1)
 			return dom_err(e, DOM_INVALID, WCOL("value"), "估值“%s”无效：请写元，最多两位小数，"
 			    "如 50 或 49.90 (yuan with at most two decimals)", text_show(q->value));

@@ -151,7 +151,7 @@ refused 2 "tongxin meeting add: 缺少必填选项 --topic TEXT missing required
 	meeting add --org ZB01 --kind 党课 --held-on 2025-05-06
 refused 2 "tongxin item add: 缺少必填选项 --title TEXT missing required option" \
 	item add --kind 问题
-refused 2 "tongxin item claim: 缺少必填选项 --by NAME missing required option" \
+refused 2 "tongxin item claim: 请给出一个认领方：--branch、--unit 或 --member（三者选一）" \
 	item claim "${I: -6}"
 refused 2 "tongxin item rectify: 缺少参数 ITEM missing argument" item rectify --note x
 refused 2 "tongxin meeting add: 选项 --topic 缺少取值 option needs a value" \
@@ -175,7 +175,7 @@ expect_contains "$OUT" "tongxin item rectify ITEM --note TEXT"
 expect_contains "$OUT" "需求 need"
 run "$OUT" tx item claim --help
 expect_rc 0 "item claim --help"
-expect_contains "$OUT" "usage: tongxin item claim ITEM --by NAME [--date DATE]"
+expect_contains "$OUT" "usage: tongxin item claim ITEM [--branch CODE] [--unit UNIT] [--member MEMBER] [--by NAME] [--date DATE]"
 expect_not_contains "$OUT" "需求 need"
 
 step "a topic or title of only blanks (ASCII or full-width) is refused: 7, nothing changed"
