@@ -296,6 +296,11 @@ static const struct reason_row reasons[R_COUNT] = {
 	[R_READ_ONLY] = { "read_only", 2,
 	    "%t1 %2 由其所属组织维护，本设备只能查看，不能修改或删除",
 	    "%t1 %2 is kept by the organisation it belongs to: this device sees it, read only" },
+	[R_KIND_FOR] = { "kind_for", 2,
+	    "%t1只能属于%2", "%t1 belongs to an organisation of kind %2 only" },
+	[R_UNIT_CODE_MISMATCH] = { "unit_code_mismatch", 0,
+	    "共建协议的驻区单位与所填统一社会信用代码不一致",
+	    "the agreement's unit and its credit code name different units" },
 	[R_MEETING_KIND] = { "meeting_kind", 3,
 	    "%c1须为%c2是“%v3”的会议", "%c1 must be a meeting whose %c2 is %3" },
 };

@@ -144,6 +144,8 @@ enum reason_code {
 	R_ONE_PERSON = 102,         /* table: a member or an in-service member's report, not both */
 	R_UNKNOWN_UNIT = 103,       /* credit code: no resident unit holds it */
 	R_READ_ONLY = 104,          /* table, id: seen here, kept by another organisation */
+	R_KIND_FOR = 105,           /* table, the kinds of organisation it may belong to */
+	R_UNIT_CODE_MISMATCH = 106, /* - : an agreement's unit and credit code name two units */
 	R_COUNT                     /* not a code: one past the last */
 };
 

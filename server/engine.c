@@ -209,7 +209,8 @@ row_scopes(struct eng *e, int t, const Tongxin__Value *v, char *scope, char *sco
  * only whether the row lives changes what it shares.
  */
 int
-share_follow(struct eng *e, int t, const char *id, const struct srow *r)
+share_follow(struct eng *e, const struct store_actor *who, int t, const char *id,
+    const struct srow *r)
 {
 	const struct table_def *td = &schema_tables[t];
 	int shares = 0;
@@ -238,9 +239,25 @@ share_follow(struct eng *e, int t, const char *id, const struct srow *r)
 		seen = u.exists && (in_scope(u.scope, r->scope) || in_scope(u.scope2, r->scope));
 		if (u.exists && !u.deleted && !seen) {
 			if (!r->deleted) {
+				/*
+				 * After a restore, a row still as restored stays so at its
+				 * new version (recovered_put): its own office's copy from
+				 * before the restore is then still taken, not queued.
+				 */
+				uint64_t origin = 0, rv = 0;
+				int rec = e->restored_version ? STO(e, recovered_get, rt, named, &origin,
+				    &rv) : 0;
+				int restored = e->restored_version != 0 && rec >= 0 &&
+				    (u.version <= e->restored_version || (rec > 0 && u.version == rv));
+				if (rec < 0)
+					rc = -1;
 				u.version = STO0(e, version_next);
 				u.echo = 0;
-				rc = STO(e, row_write, rt, named, &u, 0) == STO_WRITTEN ? 0 : -1;
+				if (rc == 0)
+					rc = STO(e, row_write, rt, named, &u, 0) == STO_WRITTEN ? 0 : -1;
+				if (rc == 0 && restored)
+					rc = STO(e, recovered_put, rt, named,
+					    rec > 0 ? origin : e->restored_version, u.version, who->device_id);
 			} else {
 				scope_hi(r->scope, hi, sizeof hi);
 				if ((rc = STO(e, share_in, rt, named, r->scope, hi)) == 0)
@@ -545,8 +562,6 @@ apply_insert(struct eng *e, const struct store_actor *who, const Tongxin__Txn *t
 	if (c->table == TBL_SERVICE_REPORT &&
 	    (res = service_report_prepare(e, &r, to_id, vd)) != CH_APPLIED)
 		return res;
-	if (c->table == TBL_AGREEMENT && (res = agreement_prepare(e, &r, to_id, vd)) != CH_APPLIED)
-		return res;
 	if (validate_row_reason((int)c->table, r.v, e->today, &vd->why) != 0) {
 		snprintf(vd->kind, sizeof vd->kind, "invalid");
 		return CH_REJECTED;
@@ -566,6 +581,9 @@ apply_insert(struct eng *e, const struct store_actor *who, const Tongxin__Txn *t
 	if (res != CH_APPLIED)
 		return res;
 	if (c->table == TBL_TRANSFER && (res = transfer_check_member(e, who, &r, vd)) != CH_APPLIED)
+		return res;
+	/* After scope: a device outside the agreement's community learns nothing of units. */
+	if (c->table == TBL_AGREEMENT && (res = agreement_prepare(e, &r, to_id, vd)) != CH_APPLIED)
 		return res;
 	if ((res = check_refs(e, who, (int)c->table, r.v, c->cols, c->n_cols, vd)) != CH_APPLIED)
 		return res;
@@ -591,7 +609,7 @@ apply_insert(struct eng *e, const struct store_actor *who, const Tongxin__Txn *t
 	if (wr != STO_WRITTEN)
 		return CH_ERROR;
 	if (audit_change(e, who, tx, c, r.version, "insert") != 0 ||
-	    share_follow(e, (int)c->table, c->row_id, &r) != 0)
+	    share_follow(e, who, (int)c->table, c->row_id, &r) != 0)
 		return CH_ERROR;
 	vd->version = r.version;
 	return CH_APPLIED;
@@ -623,7 +641,12 @@ apply_update(struct eng *e, const struct store_actor *who, const Tongxin__Txn *t
 		if ((res = refuse_read_only(e, who, td, (int)c->table, c->row_id, &r, vd, &seen)) !=
 		    CH_APPLIED)
 			goto out;
-		moved = row_left_scope(e, (int)c->table, c->row_id, who->scope, &vd->why);
+		/*
+		 * A shared table's rows never move (their scope is immutable): an
+		 * eviction there is a share that ended, not a transfer.
+		 */
+		moved = schema_shared((int)c->table) ? 0 :
+		    row_left_scope(e, (int)c->table, c->row_id, who->scope, &vd->why);
 		if (moved < 0) {
 			res = CH_ERROR;
 			goto out;
@@ -790,7 +813,7 @@ apply_update(struct eng *e, const struct store_actor *who, const Tongxin__Txn *t
 		ac.before = abefore;
 		ac.n_before = napplied;
 		if (audit_change(e, who, tx, &ac, r.version, undeleted ? "restore" : "update") != 0 ||
-		    (undeleted && share_follow(e, (int)c->table, c->row_id, &r) != 0))
+		    (undeleted && share_follow(e, who, (int)c->table, c->row_id, &r) != 0))
 			res = CH_ERROR;
 	}
 	goto out;
@@ -828,7 +851,12 @@ apply_delete(struct eng *e, const struct store_actor *who, const Tongxin__Txn *t
 		if ((res = refuse_read_only(e, who, td, (int)c->table, c->row_id, &r, vd, &seen)) !=
 		    CH_APPLIED)
 			goto out;
-		moved = row_left_scope(e, (int)c->table, c->row_id, who->scope, &vd->why);
+		/*
+		 * A shared table's rows never move (their scope is immutable): an
+		 * eviction there is a share that ended, not a transfer.
+		 */
+		moved = schema_shared((int)c->table) ? 0 :
+		    row_left_scope(e, (int)c->table, c->row_id, who->scope, &vd->why);
 		if (moved > 0) {
 			snprintf(vd->kind, sizeof vd->kind, "transferred");
 			vd->have_server = STO(e, row_load, (int)c->table, c->row_id, &vd->server) == 0;
@@ -862,7 +890,7 @@ apply_delete(struct eng *e, const struct store_actor *who, const Tongxin__Txn *t
 	if (STO(e, row_write, (int)c->table, c->row_id, &r, 0) != STO_WRITTEN)
 		res = CH_ERROR;
 	else if (audit_change(e, who, tx, c, r.version, "delete") != 0 ||
-	    share_follow(e, (int)c->table, c->row_id, &r) != 0) {
+	    share_follow(e, who, (int)c->table, c->row_id, &r) != 0) {
 		res = CH_ERROR;
 	}
 out:
@@ -880,7 +908,7 @@ row_message(struct eng *e, int t, const char *id, const char *scope)
 {
 	Tongxin__Row *m = malloc(sizeof *m);
 	struct srow r;
-	int nc = schema_tables[t].ncols;
+	int nc = schema_tables[t].ncols, seen = 1;
 
 	if (m == NULL)
 		return NULL;
@@ -890,7 +918,12 @@ row_message(struct eng *e, int t, const char *id, const char *scope)
 		tongxin__row__free_unpacked(m, NULL);
 		return NULL;
 	}
-	if (scope != NULL && r.exists && row_seen(e, t, id, &r, scope) != 1) {
+	if (scope != NULL && r.exists && (seen = row_seen(e, t, id, &r, scope)) < 0) {
+		srow_clear(&r);
+		tongxin__row__free_unpacked(m, NULL);
+		return NULL;
+	}
+	if (scope != NULL && r.exists && seen == 0) {
 		/* Outside the device's scope: exactly what a row that never existed looks like. */
 		m->deleted = 1;
 		srow_clear(&r);

@@ -41,6 +41,12 @@ struct eng {
 	 * UINT64_MAX otherwise (every transaction is looked up).
 	 */
 	uint64_t push_seq_max;
+	/*
+	 * The highest version the restored copy held, 0 for a database never
+	 * restored (store_epoch; set by the store before each push, resolution
+	 * and recovery): a row at or below it is still as restored.
+	 */
+	uint64_t restored_version;
 };
 
 /* Call operation op of e's store with e's handle. */
@@ -189,7 +195,8 @@ enum ch_result agreement_prepare(struct eng *e, struct srow *r, char id_buf[ID_T
  * Keep the shares of row id of table t (schema.h COLF_SHARE) after it was
  * written as r: see engine.c. 0, or -1 on a storage failure.
  */
-int share_follow(struct eng *e, int t, const char *id, const struct srow *r);
+int share_follow(struct eng *e, const struct store_actor *who, int t, const char *id,
+    const struct srow *r);
 /*
  * Whether a device of scope sees row id of table t, as r holds it: in its
  * scope or second scope, shared into the device's scope (COLF_SHARE), or

@@ -219,6 +219,19 @@ recover_row(struct eng *e, const struct store_epoch *ep, const struct store_acto
 	out_of_scope = r.exists && !in_scope(r.scope, who->scope) &&
 	    !in_scope(r.scope2, who->scope);
 	if (out_of_scope) {
+		/*
+		 * A row the device only sees (shared with it, or set above it):
+		 * its owner's replica recovers it; this copy is read only. A
+		 * shared table's row can reach a device in no other way, even
+		 * when the share is not back yet (its agreement is recovered
+		 * after it).
+		 */
+		int seen = schema_shared((int)in->table) ? 1 :
+		    row_seen(e, (int)in->table, in->row_id, &r, who->scope);
+		if (seen != 0) {
+			srow_clear(&r);
+			return seen > 0 ? REC_KNOWN : REC_ERROR;
+		}
 		rec_change_build(in, &r, &rc, 1);
 		goto build;
 	}
@@ -383,6 +396,7 @@ engine_recover(struct eng *e, const struct store_epoch *ep, const struct store_a
 	int finished;
 
 	*out = NULL;
+	e->restored_version = ep->restored_version;
 	if (ep->restored_version == 0 || ep->version_floor == 0) {
 		snprintf(err, errlen, "this server's database was never restored: nothing to recover");
 		return -1;

@@ -20,6 +20,7 @@
 
 #include "engine.h"
 #include "validate.h"
+#include "vocab.h"
 #include "value.h"
 
 /* The kind of live organisation id into out: 1, 0 if none (or deleted), -1 on failure. */
@@ -356,6 +357,93 @@ service_rule(struct eng *e, const struct store_actor *who, const Tongxin__Value 
 	return res;
 }
 
+/*
+ * The organisations each co-building record may belong to (docs/cobuilding.md):
+ * a street or district sets the assessment scheme; a community keeps its
+ * resident units, agreements and service fund; wishes and opinions belong
+ * to a community or a branch; a branch is rated (a volunteer team may be
+ * any organisation's).
+ */
+static const struct {
+	int table;
+	const char *const *kinds;
+} org_kinds_of[] = {
+	{ TBL_ASSESSMENT_INDICATOR, (const char *const[]){ "street", "district", NULL } },
+	{ TBL_RESIDENT_UNIT, (const char *const[]){ "community", NULL } },
+	{ TBL_AGREEMENT, (const char *const[]){ "community", NULL } },
+	{ TBL_FUND_BUDGET, (const char *const[]){ "community", NULL } },
+	{ TBL_FUND_SPENDING, (const char *const[]){ "community", NULL } },
+	{ TBL_MICRO_WISH, (const char *const[]){ "community", "general_branch", "branch", NULL } },
+	{ TBL_FEEDBACK, (const char *const[]){ "community", "general_branch", "branch", NULL } },
+	{ TBL_STAR_RATING, (const char *const[]){ "branch", NULL } },
+};
+
+/* The row's organisation (org_id) is of a kind its table allows. */
+static enum ch_result
+cobuild_org_rule(struct eng *e, int t, const Tongxin__Value *v, const uint32_t *cols, size_t n,
+    struct txn_verdict *vd)
+{
+	const char *org, *kind_label = NULL;
+	char kind[40], allowed[200] = "";
+	size_t k, len = 0;
+	int rc;
+
+	for (k = 0; k < sizeof org_kinds_of / sizeof org_kinds_of[0]; k++)
+		if (org_kinds_of[k].table == t)
+			break;
+	if (k == sizeof org_kinds_of / sizeof org_kinds_of[0] ||
+	    (org = text_of(&v[col_of(t, "org_id")])) == NULL || !touched(t, "org_id", cols, n))
+		return CH_APPLIED;
+	if ((rc = org_kind(e, org, kind, sizeof kind)) < 0)
+		return CH_ERROR;
+	if (rc != 1)
+		return CH_APPLIED;   /* an unknown organisation is the reference check's */
+	for (const char *const *a = org_kinds_of[k].kinds; *a; a++) {
+		if (strcmp(*a, kind) == 0)
+			return CH_APPLIED;
+		kind_label = vocab_label(vocab_get("org_kind"), *a);
+		len += (size_t)snprintf(allowed + len, len < sizeof allowed ? sizeof allowed - len : 0,
+		    "%s%s", len ? "、" : "", kind_label ? kind_label : *a);
+	}
+	reason_set(&vd->why, R_KIND_FOR, schema_tables[t].name, allowed);
+	return refuse(vd);
+}
+
+/*
+ * A score is given to an organisation of the indicator's target kind (a
+ * community's indicator to a community, a branch's to a branch).
+ */
+static enum ch_result
+score_rule(struct eng *e, const Tongxin__Value *v, const uint32_t *cols, size_t n,
+    struct txn_verdict *vd)
+{
+	const char *org = text_of(&v[col_of(TBL_ASSESSMENT_SCORE, "org_id")]);
+	const char *ind = text_of(&v[col_of(TBL_ASSESSMENT_SCORE, "indicator_id")]);
+	const char *target, *label;
+	char kind[40];
+	struct srow r;
+	enum ch_result res = CH_APPLIED;
+	int rc;
+
+	if (org == NULL || ind == NULL || (!touched(TBL_ASSESSMENT_SCORE, "org_id", cols, n) &&
+	    !touched(TBL_ASSESSMENT_SCORE, "indicator_id", cols, n)))
+		return CH_APPLIED;
+	if ((rc = org_kind(e, org, kind, sizeof kind)) < 0)
+		return CH_ERROR;
+	if (rc != 1)
+		return CH_APPLIED;
+	if (STO(e, row_load, TBL_ASSESSMENT_INDICATOR, ind, &r) != 0)
+		return CH_ERROR;
+	target = r.exists ? text_of(&r.v[col_of(TBL_ASSESSMENT_INDICATOR, "target")]) : NULL;
+	if (target != NULL && strcmp(target, kind) != 0) {
+		label = vocab_label(vocab_get("org_kind"), target);
+		reason_set(&vd->why, R_KIND_FOR, "assessment_score", label ? label : target);
+		res = refuse(vd);
+	}
+	srow_clear(&r);
+	return res;
+}
+
 enum ch_result
 engine_row_rules(struct eng *e, const struct store_actor *who, int t, const char *id,
     const Tongxin__Value *v, const uint32_t *cols, size_t n, struct txn_verdict *vd)
@@ -376,7 +464,11 @@ engine_row_rules(struct eng *e, const struct store_actor *who, int t, const char
 	case TBL_APPLICANT:
 		res = person_org_rule(e, t, v, cols, n, vd);
 		break;
+	case TBL_ASSESSMENT_SCORE:
+		res = score_rule(e, v, cols, n, vd);
+		break;
 	default:
+		res = cobuild_org_rule(e, t, v, cols, n, vd);
 		break;
 	}
 	if (res != CH_APPLIED)
@@ -457,7 +549,7 @@ agreement_prepare(struct eng *e, struct srow *r, char id_buf[ID_TEXT_LEN + 1],
 		return CH_REJECTED;
 	}
 	if (unit != NULL && strcmp(unit, id_buf) != 0) {
-		reason_set(&vd->why, R_KEY_MISMATCH, reason_col(ca, td->name, "unit_id"), id_buf);
+		reason_set0(&vd->why, R_UNIT_CODE_MISMATCH);
 		return refuse(vd);
 	}
 	value_set_text(&r->v[c_unit], id_buf);

@@ -256,6 +256,7 @@ int
 store_push(struct store *s, const struct store_actor *who, const Tongxin__PushRequest *req,
     Tongxin__PushResponse **out, char *err, size_t errlen)
 {
+	s->eng.restored_version = s->epoch.restored_version;
 	return engine_push(&s->eng, who, req, NULL, out, err, errlen);
 }
 
@@ -263,6 +264,7 @@ int
 store_push_raw(struct store *s, const struct store_actor *who, const Tongxin__PushRequest *req,
     const ProtobufCBinaryData *raw, Tongxin__PushResponse **out, char *err, size_t errlen)
 {
+	s->eng.restored_version = s->epoch.restored_version;
 	return engine_push(&s->eng, who, req, raw, out, err, errlen);
 }
 
@@ -271,6 +273,7 @@ store_conflict_resolve(struct store *s, const struct store_actor *admin,
     const Tongxin__ConflictResolveRequest *req, Tongxin__ConflictResolveResponse **out,
     char *err, size_t errlen)
 {
+	s->eng.restored_version = s->epoch.restored_version;
 	return engine_resolve(&s->eng, admin, req, out, err, errlen);
 }
 
