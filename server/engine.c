@@ -161,9 +161,14 @@ row_scopes(struct eng *e, int t, const Tongxin__Value *v, char *scope, char *sco
 		int c = cols[k], rt, rc;
 		if (c < 0)
 			continue;
-		/* A second scope the row may go without (volunteer hours of a non-member). */
+		/*
+		 * A second scope the row may go without: an optional reference to
+		 * another office's row (volunteer hours of a non-member). A
+		 * transfer's or a report's second scope is filled by the server or
+		 * refused, never left out.
+		 */
 		if (k == 1 && v[c].kind_case != TONGXIN__VALUE__KIND_S &&
-		    !(td->cols[c].flags & COLF_REQUIRED))
+		    (td->cols[c].flags & (COLF_REQUIRED | COLF_ANYSCOPE)) == COLF_ANYSCOPE)
 			continue;
 		if (v[c].kind_case != TONGXIN__VALUE__KIND_S) {
 			snprintf(vd->kind, sizeof vd->kind, "invalid");

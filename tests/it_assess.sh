@@ -123,6 +123,17 @@ must tx street sync -q
 equals "the street's indicator is unchanged" \
     "$(q street "SELECT name FROM assessment_indicator WHERE code = 'C1'")" 组织建设
 
+step "a modified client at SQ01 that adds an indicator of its own is refused by the server"
+# It passes its community off as a street locally; the server knows better.
+sqlite3 "$W/sq01.db" "UPDATE org SET kind = 'street' WHERE code = 'SQ01'"
+must tx sq01 assess indicator add --year 2026 --target branch --code X1 --name 伪造指标 --points 10
+sqlite3 "$W/sq01.db" "UPDATE org SET kind = 'community' WHERE code = 'SQ01'"
+expect 10 "the server refuses SQ01's indicator" tx sq01 sync
+expect 0 "status at SQ01" tx sq01 status
+expect_contains "$W/out" "考核指标只能属于街道党工委、区委"
+equals "no such indicator on the server" \
+    "$(sqlite3 "$W/srv/tongxind.db" "SELECT count(*) FROM assessment_indicator WHERE code = 'X1'")" 0
+
 step "scores: refusals change nothing"
 sc() { local d=$1 org=$2 code=$3 p=$4; shift 4; tx "$d" assess score "$org" --indicator "$code" --year 2025 --points "$p" --scorer 李评 "$@"; }
 refused street 7 "two decimals" sc street SQ01 C1 8.55
