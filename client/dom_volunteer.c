@@ -441,7 +441,7 @@ dom_volunteer_hours_add(struct replica *r, const char *operator_name,
 	int set[DOM_MAX_COLS] = { 0 }, minutes = 0, rc;
 	int who = (given(q->member_id) != NULL) + (given(q->report_id) != NULL) +
 	    (given(q->name) != NULL);
-	char id[ID_TEXT_LEN + 1], held_on[11], name[256];
+	char id[ID_TEXT_LEN + 1], held_on[11], name[256], topic[501];
 	sqlite3_stmt *st;
 
 	dom_error_clear(e);
@@ -458,7 +458,7 @@ dom_volunteer_hours_add(struct replica *r, const char *operator_name,
 		return -1;
 	if (rep_begin(r, operator_name) != 0)
 		return dom_db_err(r, e);
-	rc = query_row(r, "SELECT held_on FROM volunteer_activity WHERE id = ?1", 1,
+	rc = query_row(r, "SELECT held_on, topic FROM volunteer_activity WHERE id = ?1", 1,
 	    (const char *[]){ q->activity_id }, &st);
 	if (rc <= 0) {
 		if (rc == 0)
@@ -469,6 +469,7 @@ dom_volunteer_hours_add(struct replica *r, const char *operator_name,
 		return refuse(r);
 	}
 	snprintf(held_on, sizeof held_on, "%s", col_text(st, 0) ? col_text(st, 0) : "");
+	snprintf(topic, sizeof topic, "%s", col_text(st, 1) ? col_text(st, 1) : "");
 	sqlite3_finalize(st);
 	if (participant(r, q, held_on, name, e) != 0)
 		return refuse(r);
@@ -504,6 +505,15 @@ dom_volunteer_hours_add(struct replica *r, const char *operator_name,
 	set[HCOL("name")] = 1;
 	value_set_int(&v[HCOL("minutes")], minutes);
 	set[HCOL("minutes")] = 1;
+	/* The activity's date and topic go with the hours (to an in-service member's office too). */
+	if (held_on[0] != '\0') {
+		value_set_text(&v[HCOL("held_on")], held_on);
+		set[HCOL("held_on")] = 1;
+	}
+	if (topic[0] != '\0') {
+		value_set_text(&v[HCOL("topic")], topic);
+		set[HCOL("topic")] = 1;
+	}
 	if (insert_checked(r, t, v, set, id, e) != 0)
 		return refuse(r);
 	if (commit(r, e) != 0)
@@ -573,15 +583,17 @@ dom_volunteer_back(struct replica *r, const char *year,
 		return -1;
 	/* The reports of members of this replica's organisations (not people from outside). */
 	if (sqlite3_prepare_v2(replica_db(r),
-	    "SELECT s.id, s.name, s.unit, coalesce(o.name, s.org_code), hm.name, v.held_on,"
-	    " v.topic, h.minutes"
+	    "SELECT s.id, s.name, s.unit, coalesce(o.name, s.org_code), hm.name,"
+	    " coalesce(v.held_on, h.held_on), coalesce(v.topic, h.topic), h.minutes"
 	    " FROM volunteer_hours h JOIN service_report s ON s.id = h.report_id"
 	    " JOIN org hm ON hm.id = s.home_org_id"
 	    " LEFT JOIN org o ON o.id = s.org_id"
 	    " LEFT JOIN volunteer_activity v ON v.id = h.activity_id"
 	    " WHERE s.member_id IS NOT NULL"
-	    " AND (?1 IS NULL OR v.held_on IS NULL OR v.held_on BETWEEN ?1 AND ?2)"
-	    " ORDER BY s.name, s.id, v.held_on IS NULL, v.held_on, h.id", -1, &st, NULL) !=
+	    " AND (?1 IS NULL OR coalesce(v.held_on, h.held_on) IS NULL OR"
+	    "  coalesce(v.held_on, h.held_on) BETWEEN ?1 AND ?2)"
+	    " ORDER BY s.name, s.id, coalesce(v.held_on, h.held_on) IS NULL,"
+	    " coalesce(v.held_on, h.held_on), h.id", -1, &st, NULL) !=
 	    SQLITE_OK) {
 		dom_db_err(r, e);
 		dom_read_end(r, &snap);

@@ -424,6 +424,13 @@ static const struct col_def volunteer_hours_cols[] = {
 	{ "name",        "姓名",     COL_TEXT, R | PN, K, S, 100, NULL, NULL },
 	{ "minutes",     "服务时长（分钟）", COL_INT, R, K, P, 0, NULL, NULL },
 	{ "note",        "备注",     COL_TEXT, 0, K, P, 500, NULL, NULL },
+	/*
+	 * The activity's date and what was done, as they were when the hours
+	 * were entered: the in-service member's own office receives the hours
+	 * but not the community's activity, and reports them back by year.
+	 */
+	{ "held_on",     "活动日期", COL_DATE, 0, K, P, 10, NULL, NULL },
+	{ "topic",       "活动内容", COL_TEXT, 0, K, P, 500, NULL, NULL },
 };
 
 /*

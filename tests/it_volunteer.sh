@@ -168,6 +168,11 @@ expect_contains "$W/out" "孙磊"
 expect_contains "$W/out" "合计 total: $want_back 小时"
 expect 0 "volunteer back --csv at SQ01" tx sq01 volunteer back --csv
 equals "two rows, each 孙磊 of 市第一医院" "$(tail -n +2 "$W/out" | cut -d, -f1,2 | sort -u)" "孙磊,市第一医院"
+expect 0 "volunteer back --csv at SQ01, with the activities' dates" tx sq01 volunteer back --year 2025 --csv
+equals "SQ01 sees the dates too (they travel with the hours)" \
+    "$(tail -n +2 "$W/out" | cut -d, -f5 | sort | tr '\n' ' ')" "2025-04-05 2025-06-01 "
+expect 0 "volunteer back at SQ01 for another year" tx sq01 volunteer back --year 2024
+expect_not_contains "$W/out" "孙磊"
 expect 0 "volunteer back at SQ02 (not SQ02's members)" tx sq02 volunteer back
 expect_contains "$W/out" "没有在职党员的志愿服务时长"
 expect 0 "volunteer back at the street, with dates" tx street volunteer back --year 2025 --csv
