@@ -635,7 +635,8 @@ const struct cmd_entry cmd_entries_report[] = {
 	  "and agreements in force, part-time members from units, claims on list items made\n"
 	  "and done, items closed out (销号), micro-wishes posted and fulfilled with their\n"
 	  "value, opinions received, replied on time and overdue, volunteer hours, the service\n"
-	  "fund's budget and spending; a total line for several communities.\n" REPORT_TAIL,
+	  "fund's budget and spending, the assessment's points and grade (once every\n"
+	  "indicator is scored); a total line for several communities.\n" REPORT_TAIL,
 	  exec_cobuild },
 	{ "report", "branches", NULL, 0, 0, opts_plain, 0, 0,
 	  "支部规模 Every branch with its members in normal standing (groups included), full\n"

@@ -8,6 +8,7 @@
 #include "dom_dues.h"
 #include "dom_feedback.h"
 #include "dom_service.h"
+#include "points.h"
 #include "table.h"
 #include "validate.h"
 
@@ -21,8 +22,9 @@ static const char cobuild_sql[] =
 	"WITH RECURSIVE"
 	" within(id) AS (SELECT id FROM org WHERE ?1 = '' OR id = ?1"
 	"   UNION ALL SELECT o.id FROM org o JOIN within w ON o.parent_id = w.id),"
-	" comm(id, code, name) AS (SELECT id, code, name FROM org WHERE kind = 'community'"
-	"   AND coalesce(dissolved, 0) = 0 AND (?1 = '' OR id IN (SELECT id FROM within))),"
+	" comm(id, code, name, up1, up2) AS (SELECT o.id, o.code, o.name, o.parent_id, p.parent_id"
+	"   FROM org o LEFT JOIN org p ON p.id = o.parent_id WHERE o.kind = 'community'"
+	"   AND coalesce(o.dissolved, 0) = 0 AND (?1 = '' OR o.id IN (SELECT id FROM within))),"
 	" sub(root, id) AS (SELECT id, id FROM comm"
 	"   UNION ALL SELECT s.root, o.id FROM org o JOIN sub s ON o.parent_id = s.id)"
 	" SELECT c.id, c.code, c.name,"
@@ -60,7 +62,19 @@ static const char cobuild_sql[] =
 	"  (SELECT b.amount FROM fund_budget b WHERE b.org_id = c.id AND b.year = CAST(substr(?2, 1, 4)"
 	"    AS INTEGER) LIMIT 1),"
 	"  (SELECT coalesce(sum(x.amount), 0) FROM fund_spending x WHERE x.org_id = c.id"
-	"    AND x.spent_on BETWEEN ?2 AND ?3)"
+	"    AND x.spent_on BETWEEN ?2 AND ?3),"
+	/* The year's assessment by its street's (or district's) indicators for communities. */
+	"  (SELECT coalesce(sum(s.points10), 0) FROM assessment_score s"
+	"    JOIN assessment_indicator i ON i.id = s.indicator_id WHERE s.org_id = c.id"
+	"    AND i.year = CAST(substr(?2, 1, 4) AS INTEGER) AND i.target = 'community'"
+	"    AND i.org_id IN (c.up1, c.up2)),"
+	"  (SELECT count(*) FROM assessment_score s"
+	"    JOIN assessment_indicator i ON i.id = s.indicator_id WHERE s.org_id = c.id"
+	"    AND i.year = CAST(substr(?2, 1, 4) AS INTEGER) AND i.target = 'community'"
+	"    AND i.org_id IN (c.up1, c.up2)),"
+	"  (SELECT count(*) FROM assessment_indicator i"
+	"    WHERE i.year = CAST(substr(?2, 1, 4) AS INTEGER) AND i.target = 'community'"
+	"    AND i.org_id IN (c.up1, c.up2))"
 	" FROM comm c ORDER BY c.code";
 
 int
@@ -114,6 +128,9 @@ dom_report_cobuild(struct replica *r, const struct dom_report_scope *s, const ch
 			.has_budget = sqlite3_column_type(st, 16) != SQLITE_NULL,
 			.budget = sqlite3_column_int64(st, 16),
 			.spent = sqlite3_column_int64(st, 17),
+			.assess_total10 = sqlite3_column_int64(st, 18),
+			.assess_scored = sqlite3_column_int64(st, 19),
+			.assess_indicators = sqlite3_column_int64(st, 20),
 		};
 		each(&c, arg);
 	}
@@ -122,7 +139,7 @@ dom_report_cobuild(struct replica *r, const struct dom_report_scope *s, const ch
 	return rc == SQLITE_DONE ? 0 : dom_db_err(r, e);
 }
 
-enum { COB_NCOLS = 18 };
+enum { COB_NCOLS = 20 };
 
 struct cob_fill {
 	struct table *t;
@@ -134,7 +151,7 @@ struct cob_fill {
 static void
 cob_cells(struct cob_fill *f, const struct dom_cobuild_row *c, const char *code, const char *name)
 {
-	char num[13][24], value[32], hours[24], budget[32], spent[32], share[16];
+	char num[13][24], value[32], hours[24], budget[32], spent[32], share[16], points[24];
 	const char *cells[COB_NCOLS];
 	const int64_t v[] = { c->units, c->agreements, c->part_timers, c->claims, c->claims_done,
 		c->items_closed, c->wishes, c->wishes_done, c->opinions, c->on_time, c->overdue };
@@ -154,7 +171,22 @@ cob_cells(struct cob_fill *f, const struct dom_cobuild_row *c, const char *code,
 	cells[k++] = hours;
 	cells[k++] = c->has_budget ? dom_yuan_text(c->budget, budget) : (f->text ? "-" : NULL);
 	cells[k++] = dom_yuan_text(c->spent, spent);
+	if (c->assess_scored > 0)
+		snprintf(points, sizeof points, "%lld.%lld", (long long)(c->assess_total10 / 10),
+		    (long long)(c->assess_total10 % 10));
+	cells[k++] = c->assess_scored > 0 ? points : (f->text ? "-" : NULL);
+	cells[k++] = c->assess_indicators > 0 || f->text ? dom_cobuild_grade(c) : NULL;
 	table_add(f->t, cells);
+}
+
+const char *
+dom_cobuild_grade(const struct dom_cobuild_row *c)
+{
+	if (c->assess_indicators == 0)
+		return "-";
+	if (c->assess_scored < c->assess_indicators)
+		return "未评完";
+	return assess_grade_label(assess_grade_of(c->assess_total10));
 }
 
 static void
@@ -191,26 +223,29 @@ dom_cobuild_table(struct replica *r, const struct dom_report_scope *s, const cha
 		"part_time_members", "claims", "claims_done", "items_closed", "wishes",
 		"wishes_fulfilled", "wish_value_yuan", "opinions", "replied_on_time",
 		"overdue", "on_time_share", "volunteer_hours", "fund_budget_yuan",
-		"fund_spent_yuan" };
+		"fund_spent_yuan", "assessment_points", "assessment_grade" };
 	static const char *const hdr[COB_NCOLS] = { "编码", "社区", "驻区单位", "共建协议",
 		"兼职委员", "认领", "认领完成", "清单销号", "微心愿", "已实现", "实现价值（元）",
 		"民情收集", "按时回音", "逾期未回音", "按时回音率", "志愿服务（小时）", "经费预算（元）",
-		"经费支出（元）" };
+		"经费支出（元）", "考核得分", "考核等级" };
 	struct cob_fill f = { 0 };
 
 	*out = NULL;
 	if ((f.t = table_new(COB_NCOLS, ids, hdr)) == NULL)
 		return dom_err(e, DOM_FAIL, -1, "out of memory");
-	for (int i = 2; i < COB_NCOLS; i++)
-		if (i != 14)   /* the share is text ("87.5%", "-") */
+	for (int i = 2; i < COB_NCOLS - 1; i++)
+		if (i != 14)   /* the share is text ("87.5%", "-"), as is the grade */
 			table_set_number(f.t, i);
 	f.text = text;
 	if (dom_report_cobuild(r, s, year, cob_row, &f, e) != 0) {
 		table_free(f.t);
 		return -1;
 	}
-	if (text && f.n > 1)
+	if (text && f.n > 1) {
+		/* A total of grades means nothing: the line leaves them out. */
+		f.sum.assess_scored = f.sum.assess_indicators = 0;
 		cob_cells(&f, &f.sum, "", "合计 total");
+	}
 	*out = f.t;
 	return 0;
 }

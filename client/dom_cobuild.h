@@ -23,7 +23,19 @@ struct dom_cobuild_row {
 	int64_t volunteer_minutes;       /* at its teams' activities in the year */
 	int64_t budget, spent;           /* its service fund: the year's budget, spent in the year */
 	bool has_budget;
+	/*
+	 * The year's assessment by its street's (or district's) indicators for
+	 * communities: the scores' total in tenths, how many of the indicators
+	 * are scored, and how many there are.
+	 */
+	int64_t assess_total10, assess_scored, assess_indicators;
 };
+
+/*
+ * The community's grade (common/points.h): "-" without indicators, 未评完
+ * until every indicator is scored, else 优秀, 称职 or 不称职.
+ */
+const char *dom_cobuild_grade(const struct dom_cobuild_row *c);
 
 /*
  * Every community under the scope (not dissolved), by code, for year YYYY

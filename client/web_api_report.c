@@ -797,6 +797,10 @@ put_cobuild(const struct dom_cobuild_row *r, void *arg)
 	else
 		jw_null(o->j);
 	jw_kint(o->j, "fund_spent_fen", r->spent);
+	jw_kint(o->j, "assessment_points10", r->assess_total10);
+	jw_kint(o->j, "assessment_scored", r->assess_scored);
+	jw_kint(o->j, "assessment_indicators", r->assess_indicators);
+	jw_kstr(o->j, "assessment_grade", dom_cobuild_grade(r));
 	jw_end_obj(o->j);
 	o->n++;
 }

@@ -6,7 +6,8 @@
 # counts itself from what it made (units of the year only, agreements in
 # force during it, wishes posted and fulfilled in it with their value,
 # opinions received, replied within 7 days, overdue at the year's end).
-# Claims, volunteer hours and the service fund are read from rows put into
+# Claims, volunteer hours, the service fund and the assessment (the grade by
+# common/points.h, the branch's score left out) are read from rows put into
 # a copy of the street's replica (their verbs are separate features), so
 # the report's own arithmetic is checked on every column. The community's
 # own report shows only itself; --csv and --json carry the same figures.
@@ -78,12 +79,13 @@ fb sq01 2024-12-01 噪音扰民 2024-12-03
 fb sq02 2025-06-01 停车难
 for d in sq01 sq02 street; do must tx "$d" sync -q; done
 
-step "claims, volunteer hours and the fund in a copy of the street's replica"
+step "claims, volunteer hours, the fund and scores in a copy of the street's replica"
 sqlite3 "$W/street.db" ".backup '$W/copy.db'"
 ITEM=i0000000-0000-7000-8000-000000000001
 SQ01=$(q street "SELECT id FROM org WHERE code = 'SQ01'")
 B1=$(q street "SELECT id FROM org WHERE code = 'SQ01-01'")
 SQ02=$(q street "SELECT id FROM org WHERE code = 'SQ02'")
+JD=$(q street "SELECT id FROM org WHERE code = 'JD01'")
 sqlite3 "$W/copy.db" <<SQL
 INSERT INTO list_item (id, org_id, kind, title, status, closed_on, close_note)
     VALUES ('$ITEM', '$B1', 'need', '助老', 'closed', '2025-08-01', '完成');
@@ -99,6 +101,15 @@ INSERT INTO volunteer_activity (id, team_id, held_on, topic)
 INSERT INTO volunteer_hours (id, activity_id, name, minutes)
     VALUES ('h1', 'a1', '张三', 90), ('h2', 'a1', '李四', 60), ('h3', 'a2', '张三', 600),
            ('h4', 'a3', '赵五', 30);
+INSERT INTO assessment_indicator (id, org_id, year, target, code, name, points)
+    VALUES ('n1', '$JD', 2025, 'community', 'C1', '组织建设', 60),
+           ('n2', '$JD', 2025, 'community', 'C2', '服务群众', 40),
+           ('n3', '$JD', 2025, 'branch', 'B1', '支部建设', 100);
+INSERT INTO assessment_score (id, org_id, indicator_id, score_key, points10, scorer, scored_on)
+    VALUES ('p1', '$SQ01', 'n1', '$SQ01/n1', 575, '王主任', '2025-12-20'),
+           ('p2', '$SQ01', 'n2', '$SQ01/n2', 350, '王主任', '2025-12-20'),
+           ('p3', '$SQ02', 'n1', '$SQ02/n1', 400, '王主任', '2025-12-20'),
+           ('p4', '$B1', 'n3', '$B1/n3', 990, '王主任', '2025-12-20');
 INSERT INTO fund_budget (id, org_id, year, budget_key, amount)
     VALUES ('f1', '$SQ01', 2025, '$SQ01/2025', 20000000), ('f2', '$SQ01', 2024, '$SQ01/2024', 1);
 INSERT INTO fund_spending (id, org_id, spent_on, purpose, amount, approver)
@@ -110,10 +121,10 @@ step "the street's report for 2025, checked against the counts made above"
 run "$W/csv" "$TONGXIN" --replica "$W/copy.db" report cobuild --year 2025 --csv
 expect_rc 0 "report cobuild --csv"
 # code,name,units,agreements,part_time,claims,claims_done,items_closed,wishes,fulfilled,
-# value,opinions,on_time,overdue,share,hours,budget,spent
+# value,opinions,on_time,overdue,share,hours,budget,spent,assessment points,grade
 row() { tr -d '\r\t' <"$W/csv" | grep "^$1,"; }
-equals "SQ01" "$(row SQ01)" "SQ01,和平社区,1,1,1,1,1,1,3,3,170.00,3,1,1,33.3%,2.5,200000.00,1500.50"
-equals "SQ02" "$(row SQ02)" "SQ02,幸福社区,0,1,0,1,0,0,1,0,0.00,1,0,1,0.0%,0.5,,0.00"
+equals "SQ01" "$(row SQ01)" "SQ01,和平社区,1,1,1,1,1,1,3,3,170.00,3,1,1,33.3%,2.5,200000.00,1500.50,92.5,优秀"
+equals "SQ02" "$(row SQ02)" "SQ02,幸福社区,0,1,0,1,0,0,1,0,0.00,1,0,1,0.0%,0.5,,0.00,40.0,未评完"
 run "$W/txt" "$TONGXIN" --replica "$W/copy.db" report cobuild --year 2025
 expect_rc 0 "report cobuild (text)"
 expect_contains "$W/txt" "合计 total"
@@ -125,7 +136,7 @@ expect_contains "$W/json" '"wish_value_yuan": 170'
 # 2024: the factory was still there, its agreement in force, one wish (fulfilled in
 # 2025) and one opinion replied in two days.
 run "$W/csv" "$TONGXIN" --replica "$W/copy.db" report cobuild --year 2024 --csv
-equals "SQ01 in 2024" "$(row SQ01)" "SQ01,和平社区,2,2,0,1,0,0,1,0,0.00,1,1,0,100.0%,10,0.01,9.99"
+equals "SQ01 in 2024" "$(row SQ01)" "SQ01,和平社区,2,2,0,1,0,0,1,0,0.00,1,1,0,100.0%,10,0.01,9.99,,"
 
 step "the community's own report shows itself only; bad years are refused"
 run "$W/csv" tx sq01 report cobuild --year 2025 --csv

@@ -354,13 +354,16 @@ async function drawCobuild(live, box) {
       `（价值 ${yuan(sum('wish_value_fen'))} 元）；民情 ${opinions} 件，${r.reply_days} 天内回音 ${onTime} 件，逾期 ${sum('overdue')} 件；` +
       `志愿服务 ${hours(sum('volunteer_minutes'))} 小时。`),
     r.count === 0 ? null : table('report-table', ['编码', '社区', '驻区单位', '共建协议', '兼职委员', '认领', '认领完成', '清单销号',
-      '微心愿', '已实现', '实现价值（元）', '民情', '按时回音', '逾期', '志愿服务（小时）', '经费预算（元）', '经费支出（元）'],
+      '微心愿', '已实现', '实现价值（元）', '民情', '按时回音', '逾期', '志愿服务（小时）', '经费预算（元）', '经费支出（元）',
+      '考核得分', '考核等级'],
     r.rows.map((c) => h(`tr${c.overdue > 0 ? '.short' : ''}`, { dataset: { code: c.code } }, h('td', {}, c.code), h('td', {}, c.name),
       ...['units', 'agreements', 'part_time_members', 'claims', 'claims_done', 'items_closed', 'wishes', 'wishes_fulfilled']
         .map((k) => h('td.num', {}, c[k])),
       h('td.num', {}, yuan(c.wish_value_fen)), h('td.num', {}, c.opinions), h('td.num', {}, c.replied_on_time),
       h('td.num', {}, c.overdue), h('td.num', {}, hours(c.volunteer_minutes)),
-      h('td.num', {}, c.fund_budget_fen === null ? '-' : yuan(c.fund_budget_fen)), h('td.num', {}, yuan(c.fund_spent_fen))))),
+      h('td.num', {}, c.fund_budget_fen === null ? '-' : yuan(c.fund_budget_fen)), h('td.num', {}, yuan(c.fund_spent_fen)),
+      h('td.num', {}, c.assessment_scored > 0 ? (c.assessment_points10 / 10).toFixed(1) : '-'),
+      h('td', {}, c.assessment_grade)))),
     r.count === 0 ? null : amountChart('cobuild-wishes', '微心愿实现（个）', r.rows.map((c) =>
       ({ id: c.code, label: c.name, value: c.wishes_fulfilled, text: `${c.wishes_fulfilled} 个 · ${yuan(c.wish_value_fen)} 元` }))),
     r.count === 0 ? null : amountChart('cobuild-hours', '志愿服务时长（小时）', r.rows.map((c) =>
