@@ -254,7 +254,9 @@ report_row(const struct dom_assess_row *g, void *arg)
 	cells[2] = g->target;
 	cells[3] = n;
 	cells[4] = total;
-	cells[5] = !g->complete ? (o->cli->fmt == TABLE_TEXT ? "未评完 incomplete" : NULL) :
+	/* No indicators for its kind this year: nothing to grade; some unscored: not yet. */
+	cells[5] = g->indicators == 0 ? (o->cli->fmt == TABLE_TEXT ? "-" : NULL) :
+	    !g->complete ? (o->cli->fmt == TABLE_TEXT ? "未评完 incomplete" : NULL) :
 	    o->cli->fmt == TABLE_TEXT ? assess_grade_label(grade) : assess_grade_code(grade);
 	cells[6] = s;
 	table_add(o->t, cells);

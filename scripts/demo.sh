@@ -182,7 +182,7 @@ run sqlite3 heping.db "SELECT count(*) AS rows_with_his_id FROM member WHERE id_
 heping transfer list --all
 xingfu member list
 
-step "7. 共建共治 Co-building: a resident unit, a micro-wish, an opinion answered"
+step "7. 共建共治 Co-building: a resident unit, a wish, an opinion, a claimed need, the fund, the assessment"
 echo "和平社区 registers the city hospital as a resident unit of its 大党委; its doctor sits on the"
 echo "community's 党委 as a part-time member. 幸福社区 signs a co-building agreement with the same"
 echo "hospital (named by its credit code: the unit sits in another community) and holds it after a sync:"
@@ -203,8 +203,29 @@ heping feedback add --content 三号楼楼道灯不亮 --source 走访 --categor
 FID=$(tongxin --replica heping.db --json feedback list | grep -o '"id": "[^"]*"' | head -1 | cut -d'"' -f4)
 heping feedback assign "${FID: -8}" --member 张建国
 heping feedback reply "${FID: -8}" --reply 已更换灯泡，请居民放心
+echo "A need on 和平社区's lists (需求清单), claimed by the hospital (双向认领) and done:"
+heping item add --kind 需求 --title 老年人健康体检 --org SQ01
+IID=$(tongxin --replica heping.db --json item list --kind 需求 | grep -o '"id": "[^"]*"' | head -1 | cut -d'"' -f4)
+heping item claim "${IID: -8}" --unit 市第一医院
+KID=$(tongxin --replica heping.db --json item claims | grep -o '"id": "[^"]*"' | head -1 | cut -d'"' -f4)
+heping item done "${KID: -8}" --result 为120名老人完成体检
+echo "The service fund (服务群众专项经费): the year's budget, the wish paid for, the quarter's disclosure:"
+YEAR=$(date +%Y)
+QUARTER="$YEAR-Q$(( ($(date +%-m) + 2) / 3 ))"
+heping fund budget --year "$YEAR" --amount 20000
+heping fund spend --amount 300 --purpose 微心愿：助听器 --approver 李书记 --wish "${WID: -8}"
+heping fund disclose --quarter "$QUARTER"
 heping sync
+echo "The street's 100-point assessment (考核) of its communities, seen by them read only:"
 street sync
+street assess indicator add --year "$YEAR" --target community --code C1 --name 组织建设 --points 60
+street assess indicator add --year "$YEAR" --target community --code C2 --name 服务群众 --points 40
+street assess score SQ01 --indicator C1 --year "$YEAR" --points 56 --scorer 王主任
+street assess score SQ01 --indicator C2 --year "$YEAR" --points 37.5 --scorer 王主任
+street assess report --year "$YEAR"
+street sync
+heping sync
+heping assess indicator list --year "$YEAR"
 street report cobuild
 
 step "8. 报表 The reports, computed offline on each replica"
