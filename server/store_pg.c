@@ -122,6 +122,7 @@
 #include "reason.h"
 #include "schema.h"
 #include "schema_pg.h"
+#include "store_backend.h"
 #include "value.h"
 
 /*
@@ -131,7 +132,7 @@
  */
 enum ps {
 	PS_ROW_GET, PS_ROW_LOCK, PS_ROW_INS, PS_ROW_UPD, PS_ID_TAKEN, PS_SCOPE_GET, PS_SCOPE_LOCK,
-	PS_CREATED_BY,
+	PS_CREATED_BY, PS_PULL,
 	PS_PER_TABLE,
 	PS_UNIQUE_BY = PS_PER_TABLE, PS_IDS_WHERE,
 	PS_PER_COLUMN,
@@ -158,6 +159,7 @@ static const struct {
 	[PS_SCOPE_GET] = { "scope_get", NULL },
 	[PS_SCOPE_LOCK] = { "scope_lock", NULL },
 	[PS_CREATED_BY] = { "created_by", NULL },
+	[PS_PULL] = { "pull", NULL },
 	[PS_UNIQUE_BY] = { "unique_by", NULL },
 	[PS_IDS_WHERE] = { "ids_where", NULL },
 	[PS_BEGIN] = { "begin", "BEGIN ISOLATION LEVEL READ COMMITTED" },
@@ -437,7 +439,31 @@ prepare_table(struct pg_sto *p, int t)
 	snprintf(sql, sizeof sql, "SELECT d.name, a.at FROM audit a LEFT JOIN device d"
 	    " ON d.id = a.device_id WHERE a.version = (SELECT _created FROM %s WHERE id = $1)",
 	    td->name);
-	return prepare(p, PS_CREATED_BY, t, 0, sql);
+	if (prepare(p, PS_CREATED_BY, t, 0, sql) != 0)
+		return -1;
+	/*
+	 * A pull page's rows of the table (store_pgs.c pgs_pull_rows): every
+	 * page asks every table, so the plan is made once a session. $1 the
+	 * cursor, $2 and $3 the device's scope range, $4 the room, $5 the
+	 * device whose echoes are left out (NULL: none), $6 the page's bound.
+	 */
+	{
+		char cond[512];
+		if (store_scope_cond(cond, sizeof cond, t, "$2::text", "$3::text") != 0)
+			return -1;
+		n = 0;
+		sql_add(sql, sizeof sql, &n, "SELECT id, ");
+		for (int c = 0; c < nc; c++)
+			sql_add(sql, sizeof sql, &n, "%s, ", td->cols[c].name);
+		sql_add(sql, sizeof sql, &n,
+		    "_version, _deleted FROM %s WHERE _version > $1::bigint AND _version <= $6::bigint"
+		    " AND %s AND (_deleted = 0 OR $1::bigint > 0)"
+		    " AND ($5::text IS NULL OR _echo = 0 OR _device IS DISTINCT FROM $5::text)"
+		    " ORDER BY _version LIMIT $4::bigint", td->name, cond);
+		if (n >= sizeof sql)
+			return -1;
+	}
+	return prepare(p, PS_PULL, t, 0, sql);
 }
 
 static int
@@ -699,6 +725,20 @@ pg_sto_close(struct pg_sto *p)
 		return;
 	PQfinish(p->c);   /* the server rolls back whatever is open */
 	free(p);
+}
+
+PGresult *
+pg_sto_pull_rows(struct pg_sto *p, int t, const struct pgp *a, char *err, size_t errlen)
+{
+	PGresult *r;
+
+	if (t < 0 || t >= TBL_COUNT) {
+		snprintf(err, errlen, "no table %d", t);
+		return NULL;
+	}
+	if ((r = run(p, PS_PULL, t, 0, a, 0)) == NULL)
+		snprintf(err, errlen, "pull %s: %s", schema_tables[t].name, p->err);
+	return r;
 }
 
 PGconn *

@@ -59,6 +59,14 @@ void pg_sto_close(struct pg_sto *p);
  * session under it.
  */
 PGconn *pg_sto_conn(struct pg_sto *p);
+struct pgp;
+/*
+ * A pull page's rows of table t through the session's prepared statement
+ * (params as store_pgs.c's pgs_pull_rows binds them): the result (PQclear
+ * it), or NULL with err.
+ */
+PGresult *pg_sto_pull_rows(struct pg_sto *p, int t, const struct pgp *a, char *err,
+    size_t errlen);
 
 /*
  * The highest version v such that every version <= v was taken by a

@@ -569,32 +569,16 @@ pgs_pull_rows(struct store *base, int t, const struct pull_query *q, struct pull
 	const struct table_def *td = &schema_tables[t];
 	struct pull_val v[MAX_COLS];
 	struct pgp p = { .n = 0 };
-	char sql[4096];
-	size_t n;
 	PGresult *r;
 	int rows;
 
-	char cond[512];
-
-	if (store_scope_cond(cond, sizeof cond, t, "$2", "$3") != 0) {
-		snprintf(err, errlen, "internal: the scope condition is too long");
-		return -1;
-	}
-	n = (size_t)snprintf(sql, sizeof sql, "SELECT id, ");
-	for (int c = 0; c < td->ncols; c++)
-		n += (size_t)snprintf(sql + n, sizeof sql - n, "%s, ", td->cols[c].name);
-	snprintf(sql + n, sizeof sql - n,
-	    "_version, _deleted FROM %s WHERE _version > $1 AND _version <= $6 AND %s"
-	    " AND (_deleted = 0 OR $1 > 0)"
-	    " AND ($5::text IS NULL OR _echo = 0 OR _device IS DISTINCT FROM $5)"
-	    " ORDER BY _version LIMIT $4", td->name, cond);
 	pgp_int(&p, (int64_t)q->cursor);
 	pgp_text(&p, q->scope);
 	pgp_text(&p, q->hi);
 	pgp_int(&p, q->room);
 	pgp_text(&p, q->echo_device);
 	pgp_int(&p, (int64_t)q->upto);
-	if ((r = pg_run(s->c, td->name, sql, &p, err, errlen)) == NULL)
+	if ((r = pg_sto_pull_rows(s->sto, t, &p, err, errlen)) == NULL)
 		return -1;
 	rows = PQntuples(r);
 	for (int i = 0; i < rows; i++) {
