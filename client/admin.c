@@ -553,37 +553,22 @@ conflicts_resolve(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	return EXIT_OK;
 }
 
-/* Run one admin sub-verb with the replica the global options name (its credential, its server). */
-static int
-with_replica(struct cli *cli, const struct cmd_args *a,
-    int (*run)(struct cli *, struct replica *, const struct cmd_args *))
-{
-	struct replica *r;
-	int rc;
-
-	if ((r = cli_open(cli)) == NULL)
-		return EXIT_FAIL;
-	rc = run(cli, r, a);
-	replica_close(r);
-	return rc;
-}
-
 static int
 exec_conflicts_list(struct cli *c, const struct cmd_args *a)
 {
-	return with_replica(c, a, conflicts_list);
+	return cmd_with_replica(c, a, conflicts_list);
 }
 
 static int
 exec_conflicts_show(struct cli *c, const struct cmd_args *a)
 {
-	return with_replica(c, a, conflicts_show);
+	return cmd_with_replica(c, a, conflicts_show);
 }
 
 static int
 exec_conflicts_resolve(struct cli *c, const struct cmd_args *a)
 {
-	return with_replica(c, a, conflicts_resolve);
+	return cmd_with_replica(c, a, conflicts_resolve);
 }
 
 static const struct cmd_opt conflicts_list_opts[] = {

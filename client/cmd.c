@@ -362,6 +362,27 @@ cmd_exit_of(int k)
 	}
 }
 
+int
+cmd_refused(const struct dom_error *e, const char *verbname)
+{
+	fprintf(stderr, "tongxin %s: %s\n", verbname, text_show(e->msg));
+	return cmd_exit_of(e->kind);
+}
+
+int
+cmd_with_replica(struct cli *cli, const struct cmd_args *a,
+    int (*run)(struct cli *, struct replica *, const struct cmd_args *))
+{
+	struct replica *r;
+	int rc;
+
+	if ((r = cli_open(cli)) == NULL)
+		return EXIT_FAIL;
+	rc = run(cli, r, a);
+	replica_close(r);
+	return rc;
+}
+
 void
 cmd_help_values(FILE *f, const char *opt, const struct vocab *v)
 {

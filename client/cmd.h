@@ -126,6 +126,18 @@ extern const struct cmd_entry cmd_entries_member_life[];
  */
 int cmd_exit_of(int k);
 
+struct dom_error;
+struct replica;
+/* A domain refusal said as "tongxin VERB: message" on stderr; its exit status (cmd_exit_of). */
+int cmd_refused(const struct dom_error *e, const char *verbname);
+/*
+ * Run one sub-verb on the replica the global options name: open it, call
+ * run, close it. run's exit status (EXIT_FAIL when the replica cannot be
+ * opened, having said why).
+ */
+int cmd_with_replica(struct cli *cli, const struct cmd_args *a,
+    int (*run)(struct cli *, struct replica *, const struct cmd_args *));
+
 struct vocab;
 /*
  * The allowed values of option opt (e.g. "--kind"), from vocabulary v, as

@@ -23,27 +23,6 @@
 #include "text.h"
 #include "vocab.h"
 
-static int
-refused(const struct dom_error *e, const char *verbname)
-{
-	fprintf(stderr, "tongxin %s: %s\n", verbname, text_show(e->msg));
-	return cmd_exit_of(e->kind);
-}
-
-static int
-with_replica(struct cli *cli, const struct cmd_args *a,
-    int (*run)(struct cli *, struct replica *, const struct cmd_args *))
-{
-	struct replica *r;
-	int rc;
-
-	if ((r = cli_open(cli)) == NULL)
-		return EXIT_FAIL;
-	rc = run(cli, r, a);
-	replica_close(r);
-	return rc;
-}
-
 struct out {
 	struct cli *cli;
 	struct table *t;
@@ -83,7 +62,7 @@ indicator_add(struct cli *cli, struct replica *r, const struct cmd_args *a)
 
 	indicator_req(a, &q);
 	if (dom_assess_indicator_add(r, cli->operator_name, &q, id, &e) != 0)
-		return refused(&e, "assess indicator add");
+		return cmd_refused(&e, "assess indicator add");
 	if (!cli->quiet)
 		printf("已设考核指标 Indicator %s「%s」added (编号 %s)\n", text_show(q.code),
 		    text_show(q.name), dom_short(id));
@@ -98,7 +77,7 @@ indicator_edit(struct cli *cli, struct replica *r, const struct cmd_args *a)
 
 	indicator_req(a, &q);
 	if (dom_assess_indicator_edit(r, cli->operator_name, &q, &e) != 0)
-		return refused(&e, "assess indicator edit");
+		return cmd_refused(&e, "assess indicator edit");
 	if (!cli->quiet)
 		printf("已修改考核指标 Indicator %s updated\n", text_show(q.code));
 	return EXIT_OK;
@@ -141,7 +120,7 @@ indicator_list(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	table_set_number(o.t, 4);
 	if (dom_assess_indicator_list(r, cmd_get(a, "year"), indicator_row, &o, &e) != 0) {
 		table_free(o.t);
-		return refused(&e, "assess indicator list");
+		return cmd_refused(&e, "assess indicator list");
 	}
 	return finish(cli, o.t, "没有考核指标 No indicators (the street sets them; sync to receive "
 	    "them).");
@@ -187,7 +166,7 @@ indicator_check(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	table_set_bool(c.t, 3);
 	if (dom_assess_indicator_totals(r, cmd_get(a, "year"), check_row, &c, &e) != 0) {
 		table_free(c.t);
-		return refused(&e, "assess indicator check");
+		return cmd_refused(&e, "assess indicator check");
 	}
 	table_print(c.t, stdout, cli->fmt);
 	if (cli->fmt == TABLE_TEXT)
@@ -211,7 +190,7 @@ score(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	bool edited;
 
 	if (dom_assess_score(r, cli->operator_name, &q, &edited, id, &e) != 0)
-		return refused(&e, "assess score");
+		return cmd_refused(&e, "assess score");
 	if (!cli->quiet)
 		printf(edited ? "已修改评分 Score changed: %s %s %s 分\n" :
 		    "已评分 Scored: %s %s %s 分\n", text_show(q.org_code), text_show(q.indicator),
@@ -230,7 +209,7 @@ stars(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	bool edited;
 
 	if (dom_assess_stars(r, cli->operator_name, &q, &edited, &e) != 0)
-		return refused(&e, "assess stars");
+		return cmd_refused(&e, "assess stars");
 	if (!cli->quiet)
 		printf(edited ? "已修改星级 Rating changed: %s %s 星\n" : "已评定星级 Rated: %s %s 星\n",
 		    text_show(q.org_code), text_show(q.stars));
@@ -284,7 +263,7 @@ report(struct cli *cli, struct replica *r, const struct cmd_args *a)
 		target = code;
 	if (dom_assess_report(r, cmd_get(a, "year"), target, report_row, &o, &e) != 0) {
 		table_free(o.t);
-		return refused(&e, "assess report");
+		return cmd_refused(&e, "assess report");
 	}
 	if (cli->fmt == TABLE_TEXT) {
 		printf("%s 年度考核 Assessment %s\n%s\n", cmd_get(a, "year"), cmd_get(a, "year"),
@@ -332,7 +311,7 @@ points(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	if (dom_assess_points(r, cmd_get(a, "year"), cmd_get(a, "branch"), points_row, &o,
 	    &e) != 0) {
 		table_free(o.t);
-		return refused(&e, "assess points");
+		return cmd_refused(&e, "assess points");
 	}
 	if (cli->fmt == TABLE_TEXT)
 		printf("%s 年党员积分 Member points %s\n%s\n\n", cmd_get(a, "year"), cmd_get(a, "year"),
@@ -340,14 +319,14 @@ points(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	return finish(cli, o.t, "没有党员 No members.");
 }
 
-static int exec_ind_add(struct cli *c, const struct cmd_args *a) { return with_replica(c, a, indicator_add); }
-static int exec_ind_edit(struct cli *c, const struct cmd_args *a) { return with_replica(c, a, indicator_edit); }
-static int exec_ind_list(struct cli *c, const struct cmd_args *a) { return with_replica(c, a, indicator_list); }
-static int exec_ind_check(struct cli *c, const struct cmd_args *a) { return with_replica(c, a, indicator_check); }
-static int exec_score(struct cli *c, const struct cmd_args *a) { return with_replica(c, a, score); }
-static int exec_stars(struct cli *c, const struct cmd_args *a) { return with_replica(c, a, stars); }
-static int exec_report(struct cli *c, const struct cmd_args *a) { return with_replica(c, a, report); }
-static int exec_points(struct cli *c, const struct cmd_args *a) { return with_replica(c, a, points); }
+static int exec_ind_add(struct cli *c, const struct cmd_args *a) { return cmd_with_replica(c, a, indicator_add); }
+static int exec_ind_edit(struct cli *c, const struct cmd_args *a) { return cmd_with_replica(c, a, indicator_edit); }
+static int exec_ind_list(struct cli *c, const struct cmd_args *a) { return cmd_with_replica(c, a, indicator_list); }
+static int exec_ind_check(struct cli *c, const struct cmd_args *a) { return cmd_with_replica(c, a, indicator_check); }
+static int exec_score(struct cli *c, const struct cmd_args *a) { return cmd_with_replica(c, a, score); }
+static int exec_stars(struct cli *c, const struct cmd_args *a) { return cmd_with_replica(c, a, stars); }
+static int exec_report(struct cli *c, const struct cmd_args *a) { return cmd_with_replica(c, a, report); }
+static int exec_points(struct cli *c, const struct cmd_args *a) { return cmd_with_replica(c, a, points); }
 
 static const struct cmd_opt ind_add_opts[] = {
 	{ "year", "YYYY", CMD_OPT_REQUIRED, "年度" },

@@ -30,29 +30,6 @@
 #include "validate.h"
 #include "vocab.h"
 
-/* The domain's refusal: the message after the verb, the exit status (cmd_exit_of). */
-static int
-refused(const struct dom_error *e, const char *verbname)
-{
-	fprintf(stderr, "tongxin %s: %s\n", verbname, text_show(e->msg));
-	return cmd_exit_of(e->kind);
-}
-
-/* Run one sub-verb on the replica the global options name. */
-static int
-with_replica(struct cli *cli, const struct cmd_args *a,
-    int (*run)(struct cli *, struct replica *, const struct cmd_args *))
-{
-	struct replica *r;
-	int rc;
-
-	if ((r = cli_open(cli)) == NULL)
-		return EXIT_FAIL;
-	rc = run(cli, r, a);
-	replica_close(r);
-	return rc;
-}
-
 /* The organisation of code: 0 with id set, or 9 having said why. */
 static int
 org_resolve(struct replica *r, const char *code, char id[ID_TEXT_LEN + 1], const char *verbname)
@@ -125,7 +102,7 @@ cm_list(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	table_set_bool(l.t, 10);
 	if (dom_committee_list(r, &q, seat_row, &l, &e) != 0) {
 		table_free(l.t);
-		return refused(&e, "committee list");
+		return cmd_refused(&e, "committee list");
 	}
 	if (cli->fmt == TABLE_TEXT && table_rows(l.t) == 0) {
 		table_free(l.t);
@@ -159,12 +136,12 @@ cm_add(struct cli *cli, struct replica *r, const struct cmd_args *a)
 		return rc;
 	if (cmd_has(a, "member")) {
 		if (dom_member_handle(r, cmd_get(a, "member"), mid, &e) != 0)
-			return refused(&e, verbname);
+			return cmd_refused(&e, verbname);
 		q.member_id = mid;
 	}
 	if (cmd_has(a, "unit")) {
 		if (dom_unit_handle(r, cmd_get(a, "unit"), uid, &e) != 0)
-			return refused(&e, verbname);
+			return cmd_refused(&e, verbname);
 		q.unit_id = uid;
 	}
 	q.org_id = org;
@@ -173,7 +150,7 @@ cm_add(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	q.from = cmd_get(a, "from");
 	q.note = cmd_get(a, "note");
 	if (dom_committee_add(r, cli->operator_name, &q, false, &done, &e) != 0)
-		return refused(&e, verbname);
+		return cmd_refused(&e, verbname);
 	if (cli->quiet)
 		return EXIT_OK;
 	role = vocab_parse(vocab_get("committee_role"), q.role);
@@ -196,9 +173,9 @@ cm_end(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	struct dom_error e;
 
 	if (dom_committee_handle(r, a->argv[0], sid, &e) != 0)
-		return refused(&e, verbname);
+		return cmd_refused(&e, verbname);
 	if (dom_committee_end(r, cli->operator_name, sid, cmd_get(a, "date"), &e) != 0)
-		return refused(&e, verbname);
+		return cmd_refused(&e, verbname);
 	if (!cli->quiet)
 		printf("已离任 Seat %s ended.\n", dom_short(sid));
 	return EXIT_OK;
@@ -272,7 +249,7 @@ hh_list(struct cli *cli, struct replica *r, const struct cmd_args *a)
 		return EXIT_FAIL;
 	if (dom_center_list(r, &q, center_row, &l, &e) != 0) {
 		table_free(l.t);
-		return refused(&e, "committee household list");
+		return cmd_refused(&e, "committee household list");
 	}
 	if (cli->fmt == TABLE_TEXT && table_rows(l.t) == 0) {
 		table_free(l.t);
@@ -292,14 +269,14 @@ hh_add(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	struct dom_error e;
 
 	if (dom_member_handle(r, cmd_get(a, "member"), mid, &e) != 0)
-		return refused(&e, verbname);
+		return cmd_refused(&e, verbname);
 	q.member_id = mid;
 	q.grid = cmd_get(a, "grid");
 	q.address = cmd_get(a, "address");
 	q.from = cmd_get(a, "from");
 	q.note = cmd_get(a, "note");
 	if (dom_center_add(r, cli->operator_name, &q, id, &e) != 0)
-		return refused(&e, verbname);
+		return cmd_refused(&e, verbname);
 	if (!cli->quiet)
 		printf("已设立党员中心户 Center %s set up.\n", dom_short(id));
 	return EXIT_OK;
@@ -314,13 +291,13 @@ hh_cover(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	struct dom_error e;
 
 	if (dom_center_handle(r, a->argv[0], cid, &e) != 0)
-		return refused(&e, verbname);
+		return cmd_refused(&e, verbname);
 	q.head_name = cmd_get(a, "name");
 	q.address = cmd_get(a, "address");
 	q.phone = cmd_get(a, "phone");
 	q.note = cmd_get(a, "note");
 	if (dom_center_cover(r, cli->operator_name, cid, &q, id, &e) != 0)
-		return refused(&e, verbname);
+		return cmd_refused(&e, verbname);
 	if (!cli->quiet)
 		printf("已登记联系户 Household %s covered by center %s.\n", dom_short(id),
 		    dom_short(cid));
@@ -335,9 +312,9 @@ hh_end(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	struct dom_error e;
 
 	if (dom_center_handle(r, a->argv[0], cid, &e) != 0)
-		return refused(&e, verbname);
+		return cmd_refused(&e, verbname);
 	if (dom_center_end(r, cli->operator_name, cid, cmd_get(a, "date"), &e) != 0)
-		return refused(&e, verbname);
+		return cmd_refused(&e, verbname);
 	if (!cli->quiet)
 		printf("已撤销党员中心户 Center %s closed.\n", dom_short(cid));
 	return EXIT_OK;
@@ -373,7 +350,7 @@ hh_show(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	struct dom_error e;
 
 	if (dom_center_handle(r, a->argv[0], cid, &e) != 0)
-		return refused(&e, "committee household show");
+		return cmd_refused(&e, "committee household show");
 	if ((l.t = center_table(cli)) == NULL || (w.t = table_new(5, hids, hhdr)) == NULL) {
 		table_free(l.t);
 		return EXIT_FAIL;
@@ -382,7 +359,7 @@ hh_show(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	    dom_center_households(r, cid, household_row, &w, &e) != 0) {
 		table_free(l.t);
 		table_free(w.t);
-		return refused(&e, "committee household show");
+		return cmd_refused(&e, "committee household show");
 	}
 	if (cli->fmt == TABLE_JSON) {
 		table_print_object(l.t, stdout, 0);
@@ -404,14 +381,14 @@ hh_show(struct cli *cli, struct replica *r, const struct cmd_args *a)
 }
 
 /* Each sub-verb's exec: the replica opened around it. */
-static int exec_list(struct cli *c, const struct cmd_args *a) { return with_replica(c, a, cm_list); }
-static int exec_add(struct cli *c, const struct cmd_args *a) { return with_replica(c, a, cm_add); }
-static int exec_end(struct cli *c, const struct cmd_args *a) { return with_replica(c, a, cm_end); }
-static int exec_hlist(struct cli *c, const struct cmd_args *a) { return with_replica(c, a, hh_list); }
-static int exec_hadd(struct cli *c, const struct cmd_args *a) { return with_replica(c, a, hh_add); }
-static int exec_hcover(struct cli *c, const struct cmd_args *a) { return with_replica(c, a, hh_cover); }
-static int exec_hend(struct cli *c, const struct cmd_args *a) { return with_replica(c, a, hh_end); }
-static int exec_hshow(struct cli *c, const struct cmd_args *a) { return with_replica(c, a, hh_show); }
+static int exec_list(struct cli *c, const struct cmd_args *a) { return cmd_with_replica(c, a, cm_list); }
+static int exec_add(struct cli *c, const struct cmd_args *a) { return cmd_with_replica(c, a, cm_add); }
+static int exec_end(struct cli *c, const struct cmd_args *a) { return cmd_with_replica(c, a, cm_end); }
+static int exec_hlist(struct cli *c, const struct cmd_args *a) { return cmd_with_replica(c, a, hh_list); }
+static int exec_hadd(struct cli *c, const struct cmd_args *a) { return cmd_with_replica(c, a, hh_add); }
+static int exec_hcover(struct cli *c, const struct cmd_args *a) { return cmd_with_replica(c, a, hh_cover); }
+static int exec_hend(struct cli *c, const struct cmd_args *a) { return cmd_with_replica(c, a, hh_end); }
+static int exec_hshow(struct cli *c, const struct cmd_args *a) { return cmd_with_replica(c, a, hh_show); }
 
 static const struct cmd_opt list_opts[] = {
 	{ "org", "CODE", 0, "该组织及其下属组织 this organisation and those under it" },

@@ -34,13 +34,6 @@
 static bool ran;
 
 static int
-refused(const struct dom_error *e, const char *verbname)
-{
-	fprintf(stderr, "tongxin %s: %s\n", verbname, text_show(e->msg));
-	return cmd_exit_of(e->kind);
-}
-
-static int
 with_replica(struct cli *cli, const struct cmd_args *a,
     int (*run)(struct cli *, struct replica *, const struct cmd_args *))
 {
@@ -65,7 +58,7 @@ fb_add(struct cli *cli, struct replica *r, const struct cmd_args *a)
 
 	if (cmd_has(a, "org")) {
 		if (dom_cob_org(r, cmd_get(a, "org"), dom_cob_home_kinds, "所属组织", org, &e) != 0)
-			return refused(&e, verbname);
+			return cmd_refused(&e, verbname);
 		q.org_id = org;
 	}
 	q.content = cmd_get(a, "content");
@@ -76,7 +69,7 @@ fb_add(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	q.grid = cmd_get(a, "grid");
 	q.date = cmd_get(a, "date");
 	if (dom_feedback_add(r, cli->operator_name, &q, id, &e) != 0)
-		return refused(&e, verbname);
+		return cmd_refused(&e, verbname);
 	if (!cli->quiet)
 		printf("已登记民情意见 Recorded opinion %s.\n", dom_short(id));
 	return EXIT_OK;
@@ -95,12 +88,12 @@ fb_assign(struct cli *cli, struct replica *r, const struct cmd_args *a)
 		return EXIT_USAGE;
 	}
 	if (dom_feedback_handle(r, a->argv[0], fid, &e) != 0)
-		return refused(&e, verbname);
+		return cmd_refused(&e, verbname);
 	if (cmd_has(a, "member") && dom_member_handle(r, cmd_get(a, "member"), mid, &e) != 0)
-		return refused(&e, verbname);
+		return cmd_refused(&e, verbname);
 	if (dom_feedback_assign(r, cli->operator_name, fid, cmd_has(a, "member") ? mid : NULL,
 	    cmd_get(a, "handler"), &e) != 0)
-		return refused(&e, verbname);
+		return cmd_refused(&e, verbname);
 	if (!cli->quiet)
 		printf("已交办 Opinion %s assigned.\n", dom_short(fid));
 	return EXIT_OK;
@@ -114,10 +107,10 @@ fb_reply(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	struct dom_error e;
 
 	if (dom_feedback_handle(r, a->argv[0], fid, &e) != 0)
-		return refused(&e, verbname);
+		return cmd_refused(&e, verbname);
 	if (dom_feedback_reply(r, cli->operator_name, fid, cmd_get(a, "reply"), cmd_get(a, "date"),
 	    &e) != 0)
-		return refused(&e, verbname);
+		return cmd_refused(&e, verbname);
 	if (!cli->quiet)
 		printf("已回音 Replied to opinion %s.\n", dom_short(fid));
 	return EXIT_OK;
@@ -131,9 +124,9 @@ fb_close(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	struct dom_error e;
 
 	if (dom_feedback_handle(r, a->argv[0], fid, &e) != 0)
-		return refused(&e, verbname);
+		return cmd_refused(&e, verbname);
 	if (dom_feedback_close(r, cli->operator_name, fid, &e) != 0)
-		return refused(&e, verbname);
+		return cmd_refused(&e, verbname);
 	if (!cli->quiet)
 		printf("已办结 Opinion %s closed.\n", dom_short(fid));
 	return EXIT_OK;
@@ -236,7 +229,7 @@ fb_list(struct cli *cli, struct replica *r, const struct cmd_args *a)
 		return EXIT_FAIL;
 	if (dom_feedback_list(r, cmd_get(a, "status"), fb_row, &l, &e) != 0) {
 		table_free(l.t);
-		return refused(&e, "feedback list");
+		return cmd_refused(&e, "feedback list");
 	}
 	if (cli->fmt == TABLE_TEXT && table_rows(l.t) == 0) {
 		table_free(l.t);
@@ -277,15 +270,15 @@ fb_show(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	struct dom_error e;
 
 	if (dom_feedback_handle(r, a->argv[0], fid, &e) != 0)
-		return refused(&e, "feedback show");
+		return cmd_refused(&e, "feedback show");
 	if (cli->fmt == TABLE_TEXT)
 		return dom_feedback_get(r, fid, show_text, NULL, &e) != 0 ?
-		    refused(&e, "feedback show") : EXIT_OK;
+		    cmd_refused(&e, "feedback show") : EXIT_OK;
 	if ((l.t = fb_table(&l)) == NULL)
 		return EXIT_FAIL;
 	if (dom_feedback_get(r, fid, fb_row, &l, &e) != 0) {
 		table_free(l.t);
-		return refused(&e, "feedback show");
+		return cmd_refused(&e, "feedback show");
 	}
 	if (cli->fmt == TABLE_JSON) {
 		table_print_object(l.t, stdout, 1);
@@ -307,7 +300,7 @@ fb_overdue(struct cli *cli, struct replica *r, const struct cmd_args *a)
 		return EXIT_FAIL;
 	if (dom_feedback_overdue(r, cmd_get(a, "as-of"), fb_row, &l, &e) != 0) {
 		table_free(l.t);
-		return refused(&e, "feedback overdue");
+		return cmd_refused(&e, "feedback overdue");
 	}
 	if (cli->fmt != TABLE_TEXT) {
 		table_print(l.t, stdout, cli->fmt);

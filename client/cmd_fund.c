@@ -26,27 +26,6 @@
 
 static const char *const fund_kinds[] = { "community", NULL };
 
-static int
-refused(const struct dom_error *e, const char *verbname)
-{
-	fprintf(stderr, "tongxin %s: %s\n", verbname, text_show(e->msg));
-	return cmd_exit_of(e->kind);
-}
-
-static int
-with_replica(struct cli *cli, const struct cmd_args *a,
-    int (*run)(struct cli *, struct replica *, const struct cmd_args *))
-{
-	struct replica *r;
-	int rc;
-
-	if ((r = cli_open(cli)) == NULL)
-		return EXIT_FAIL;
-	rc = run(cli, r, a);
-	replica_close(r);
-	return rc;
-}
-
 /* --org CODE (a community) into id; id empty without it. 0, or -1 with e. */
 static int
 org_opt(struct replica *r, const struct cmd_args *a, char id[ID_TEXT_LEN + 1],
@@ -82,14 +61,14 @@ fund_budget(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	struct dom_error e;
 
 	if (org_opt(r, a, org, &e) != 0)
-		return refused(&e, verbname);
+		return cmd_refused(&e, verbname);
 	q.org_id = org;
 	q.year = cmd_get(a, "year");
 	q.amount = cmd_get(a, "amount");
 	q.date = cmd_get(a, "date");
 	q.note = cmd_get(a, "note");
 	if (dom_fund_budget(r, cli->operator_name, &q, id, &e) != 0)
-		return refused(&e, verbname);
+		return cmd_refused(&e, verbname);
 	if (!cli->quiet)
 		printf("已登记 %s 年度专项经费预算 Budget of %s recorded (编号 %s)\n",
 		    text_show(q.year), text_show(q.year), dom_short(id));
@@ -107,15 +86,15 @@ fund_spend(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	struct dom_error e;
 
 	if (org_opt(r, a, org, &e) != 0)
-		return refused(&e, verbname);
+		return cmd_refused(&e, verbname);
 	if (cmd_has(a, "item")) {
 		if (dom_row_handle(r, TBL_LIST_ITEM, cmd_get(a, "item"), "清单", item, &e) != 0)
-			return refused(&e, verbname);
+			return cmd_refused(&e, verbname);
 		q.item_id = item;
 	}
 	if (cmd_has(a, "wish")) {
 		if (dom_wish_handle(r, cmd_get(a, "wish"), wish, &e) != 0)
-			return refused(&e, verbname);
+			return cmd_refused(&e, verbname);
 		q.wish_id = wish;
 	}
 	q.org_id = org;
@@ -125,7 +104,7 @@ fund_spend(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	q.date = cmd_get(a, "date");
 	q.note = cmd_get(a, "note");
 	if (dom_fund_spend(r, cli->operator_name, &q, id, &after, &e) != 0)
-		return refused(&e, verbname);
+		return cmd_refused(&e, verbname);
 	if (after.over && !after.has_budget)
 		fprintf(stderr, "tongxin %s: 注意：本年度还没有预算，已支出 %s 元 (warning: no budget "
 		    "for the year)\n", verbname, dom_yuan_text(after.spent, s));
@@ -201,12 +180,12 @@ fund_list(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	struct dom_error e;
 
 	if (scope_opt(r, a, org, &e) != 0)
-		return refused(&e, verbname);
+		return cmd_refused(&e, verbname);
 	if ((bk.t = entry_table()) == NULL)
 		return EXIT_FAIL;
 	if (dom_fund_list(r, org, cmd_get(a, "year"), entry_row, &bk, &e) != 0 || bk.oom) {
 		table_free(bk.t);
-		return bk.oom ? EXIT_FAIL : refused(&e, verbname);
+		return bk.oom ? EXIT_FAIL : cmd_refused(&e, verbname);
 	}
 	if (cli->fmt == TABLE_TEXT && table_rows(bk.t) == 0) {
 		table_free(bk.t);
@@ -265,7 +244,7 @@ fund_disclose(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	struct dom_error e;
 
 	if (scope_opt(r, a, org, &e) != 0)
-		return refused(&e, verbname);
+		return cmd_refused(&e, verbname);
 	if ((d.sum.t = table_new(6, ids, hdr)) == NULL || (d.ent.t = entry_table()) == NULL) {
 		table_free(d.sum.t);
 		return EXIT_FAIL;
@@ -277,7 +256,7 @@ fund_disclose(struct cli *cli, struct replica *r, const struct cmd_args *a)
 		bool oom = d.sum.oom || d.ent.oom;
 		table_free(d.sum.t);
 		table_free(d.ent.t);
-		return oom ? EXIT_FAIL : refused(&e, verbname);
+		return oom ? EXIT_FAIL : cmd_refused(&e, verbname);
 	}
 	switch (cli->fmt) {
 	case TABLE_JSON:
@@ -328,10 +307,10 @@ fund_disclose(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	return EXIT_OK;
 }
 
-static int exec_budget(struct cli *c, const struct cmd_args *a) { return with_replica(c, a, fund_budget); }
-static int exec_spend(struct cli *c, const struct cmd_args *a) { return with_replica(c, a, fund_spend); }
-static int exec_list(struct cli *c, const struct cmd_args *a) { return with_replica(c, a, fund_list); }
-static int exec_disclose(struct cli *c, const struct cmd_args *a) { return with_replica(c, a, fund_disclose); }
+static int exec_budget(struct cli *c, const struct cmd_args *a) { return cmd_with_replica(c, a, fund_budget); }
+static int exec_spend(struct cli *c, const struct cmd_args *a) { return cmd_with_replica(c, a, fund_spend); }
+static int exec_list(struct cli *c, const struct cmd_args *a) { return cmd_with_replica(c, a, fund_list); }
+static int exec_disclose(struct cli *c, const struct cmd_args *a) { return cmd_with_replica(c, a, fund_disclose); }
 
 static const struct cmd_opt budget_opts[] = {
 	{ "year", "YYYY", CMD_OPT_REQUIRED, "年度" },

@@ -30,29 +30,6 @@
 #include "text.h"
 #include "validate.h"
 
-/* The domain's refusal: the message after the verb, the exit status (cmd_exit_of). */
-static int
-refused(const struct dom_error *e, const char *verbname)
-{
-	fprintf(stderr, "tongxin %s: %s\n", verbname, text_show(e->msg));
-	return cmd_exit_of(e->kind);
-}
-
-/* Run one sub-verb on the replica the global options name. */
-static int
-with_replica(struct cli *cli, const struct cmd_args *a,
-    int (*run)(struct cli *, struct replica *, const struct cmd_args *))
-{
-	struct replica *r;
-	int rc;
-
-	if ((r = cli_open(cli)) == NULL)
-		return EXIT_FAIL;
-	rc = run(cli, r, a);
-	replica_close(r);
-	return rc;
-}
-
 /* The organisation of code: 0 with id set, or 9 having said why. */
 static int
 org_resolve(struct replica *r, const char *code, char id[ID_TEXT_LEN + 1], const char *verbname)
@@ -98,7 +75,7 @@ svc_report(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	struct dom_error e;
 
 	if (dom_member_handle(r, a->argv[0], mid, &e) != 0)
-		return refused(&e, verbname);
+		return cmd_refused(&e, verbname);
 	q.member_id = mid;
 	/* A community this replica does not hold is named by its code; the server resolves it. */
 	if (org_id_by_code(replica_db(r), cmd_get(a, "community"), org) == 0)
@@ -110,7 +87,7 @@ svc_report(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	q.phone = cmd_get(a, "phone");
 	q.note = cmd_get(a, "note");
 	if (dom_member_report(r, cli->operator_name, &q, false, id, &e) != 0)
-		return refused(&e, verbname);
+		return cmd_refused(&e, verbname);
 	if (!cli->quiet)
 		printf("已报到 Reported to %s (report %s).\n"
 		    "The community sees the report (name, unit, phone) after both offices have synced.\n",
@@ -140,7 +117,7 @@ svc_add(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	q.phone = cmd_get(a, "phone");
 	q.note = cmd_get(a, "note");
 	if (dom_service_add(r, cli->operator_name, &q, id, &e) != 0)
-		return refused(&e, verbname);
+		return cmd_refused(&e, verbname);
 	if (!cli->quiet)
 		printf("已登记报到 Registered %s (report %s).\n", text_show(q.name), dom_short(id));
 	return EXIT_OK;
@@ -156,10 +133,10 @@ svc_record(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	struct dom_error e;
 
 	if (dom_service_handle(r, a->argv[0], rid, &e) != 0)
-		return refused(&e, verbname);
+		return cmd_refused(&e, verbname);
 	if (dom_service_record(r, cli->operator_name, rid, cmd_get(a, "date"),
 	    cmd_get(a, "activity"), cmd_get(a, "hours"), cmd_get(a, "note"), id, &e) != 0)
-		return refused(&e, verbname);
+		return cmd_refused(&e, verbname);
 	if (!cli->quiet)
 		printf("已登记服务 Recorded the service (%s) for report %s.\n", dom_short(id),
 		    dom_short(rid));
@@ -174,9 +151,9 @@ svc_end(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	struct dom_error e;
 
 	if (dom_service_handle(r, a->argv[0], rid, &e) != 0)
-		return refused(&e, verbname);
+		return cmd_refused(&e, verbname);
 	if (dom_service_end(r, cli->operator_name, rid, cmd_get(a, "date"), &e) != 0)
-		return refused(&e, verbname);
+		return cmd_refused(&e, verbname);
 	if (!cli->quiet)
 		printf("已结束报到 Ended report %s.\n", dom_short(rid));
 	return EXIT_OK;
@@ -262,7 +239,7 @@ svc_list(struct cli *cli, struct replica *r, const struct cmd_args *a)
 		return EXIT_FAIL;
 	if (dom_service_list(r, &q, list_row, &l, &e) != 0) {
 		table_free(l.t);
-		return refused(&e, "service list");
+		return cmd_refused(&e, "service list");
 	}
 	if (cli->fmt == TABLE_TEXT && table_rows(l.t) == 0) {
 		table_free(l.t);
@@ -290,7 +267,7 @@ svc_back(struct cli *cli, struct replica *r, const struct cmd_args *a)
 		return EXIT_FAIL;
 	if (dom_service_list(r, &q, list_row, &l, &e) != 0) {
 		table_free(l.t);
-		return refused(&e, "service back");
+		return cmd_refused(&e, "service back");
 	}
 	if (cli->fmt == TABLE_TEXT) {
 		printf("%s 年在职党员到社区报到服务情况（反馈原单位）Services of %s, for the members' units\n",
@@ -339,7 +316,7 @@ svc_show(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	struct dom_error e;
 
 	if (dom_service_handle(r, a->argv[0], rid, &e) != 0)
-		return refused(&e, "service show");
+		return cmd_refused(&e, "service show");
 	if ((l.t = list_table(&l)) == NULL || (w.t = table_new(5, rids, rhdr)) == NULL) {
 		table_free(l.t);
 		return EXIT_FAIL;
@@ -349,7 +326,7 @@ svc_show(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	    dom_service_records(r, rid, show_rec, &w, &e) != 0) {
 		table_free(l.t);
 		table_free(w.t);
-		return refused(&e, "service show");
+		return cmd_refused(&e, "service show");
 	}
 	if (cli->fmt == TABLE_JSON) {
 		table_print_object(l.t, stdout, 0);
@@ -371,13 +348,13 @@ svc_show(struct cli *cli, struct replica *r, const struct cmd_args *a)
 }
 
 /* Each sub-verb's exec: the replica opened around it. */
-static int exec_report(struct cli *c, const struct cmd_args *a) { return with_replica(c, a, svc_report); }
-static int exec_add(struct cli *c, const struct cmd_args *a) { return with_replica(c, a, svc_add); }
-static int exec_record(struct cli *c, const struct cmd_args *a) { return with_replica(c, a, svc_record); }
-static int exec_end(struct cli *c, const struct cmd_args *a) { return with_replica(c, a, svc_end); }
-static int exec_list(struct cli *c, const struct cmd_args *a) { return with_replica(c, a, svc_list); }
-static int exec_back(struct cli *c, const struct cmd_args *a) { return with_replica(c, a, svc_back); }
-static int exec_show(struct cli *c, const struct cmd_args *a) { return with_replica(c, a, svc_show); }
+static int exec_report(struct cli *c, const struct cmd_args *a) { return cmd_with_replica(c, a, svc_report); }
+static int exec_add(struct cli *c, const struct cmd_args *a) { return cmd_with_replica(c, a, svc_add); }
+static int exec_record(struct cli *c, const struct cmd_args *a) { return cmd_with_replica(c, a, svc_record); }
+static int exec_end(struct cli *c, const struct cmd_args *a) { return cmd_with_replica(c, a, svc_end); }
+static int exec_list(struct cli *c, const struct cmd_args *a) { return cmd_with_replica(c, a, svc_list); }
+static int exec_back(struct cli *c, const struct cmd_args *a) { return cmd_with_replica(c, a, svc_back); }
+static int exec_show(struct cli *c, const struct cmd_args *a) { return cmd_with_replica(c, a, svc_show); }
 
 static const struct cmd_opt report_opts[] = {
 	{ "community", "CODE", CMD_OPT_REQUIRED, "报到社区的代码 the community's code" },

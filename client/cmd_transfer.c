@@ -44,25 +44,6 @@ transfer_exit(const struct dom_error *e, const char *verb)
 	}
 }
 
-/*
- * Run one sub-verb on the replica the global options name: open it, call
- * run, close it. Returns run's exit status (1 when the replica cannot be
- * opened, having said why).
- */
-static int
-with_replica(struct cli *cli, const struct cmd_args *a,
-    int (*run)(struct cli *, struct replica *, const struct cmd_args *))
-{
-	struct replica *r;
-	int rc;
-
-	if ((r = cli_open(cli)) == NULL)
-		return EXIT_FAIL;
-	rc = run(cli, r, a);
-	replica_close(r);
-	return rc;
-}
-
 /* transfer request MEMBER --to CODE: the member by any handle, checked and written by the domain. */
 static int
 transfer_request(struct cli *cli, struct replica *r, const struct cmd_args *a)
@@ -208,31 +189,31 @@ transfer_list(struct cli *cli, struct replica *r, const struct cmd_args *a)
 static int
 exec_request(struct cli *c, const struct cmd_args *a)
 {
-	return with_replica(c, a, transfer_request);
+	return cmd_with_replica(c, a, transfer_request);
 }
 
 static int
 exec_accept(struct cli *c, const struct cmd_args *a)
 {
-	return with_replica(c, a, transfer_accept);
+	return cmd_with_replica(c, a, transfer_accept);
 }
 
 static int
 exec_reject(struct cli *c, const struct cmd_args *a)
 {
-	return with_replica(c, a, transfer_reject);
+	return cmd_with_replica(c, a, transfer_reject);
 }
 
 static int
 exec_withdraw(struct cli *c, const struct cmd_args *a)
 {
-	return with_replica(c, a, transfer_withdraw);
+	return cmd_with_replica(c, a, transfer_withdraw);
 }
 
 static int
 exec_list(struct cli *c, const struct cmd_args *a)
 {
-	return with_replica(c, a, transfer_list);
+	return cmd_with_replica(c, a, transfer_list);
 }
 
 static const struct cmd_opt request_opts[] = {

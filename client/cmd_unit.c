@@ -26,27 +26,6 @@
 #include "text.h"
 #include "vocab.h"
 
-static int
-refused(const struct dom_error *e, const char *verbname)
-{
-	fprintf(stderr, "tongxin %s: %s\n", verbname, text_show(e->msg));
-	return cmd_exit_of(e->kind);
-}
-
-static int
-with_replica(struct cli *cli, const struct cmd_args *a,
-    int (*run)(struct cli *, struct replica *, const struct cmd_args *))
-{
-	struct replica *r;
-	int rc;
-
-	if ((r = cli_open(cli)) == NULL)
-		return EXIT_FAIL;
-	rc = run(cli, r, a);
-	replica_close(r);
-	return rc;
-}
-
 /* The organisation of --community CODE into id (NULL code: id empty). 0, or 9 having said why. */
 static int
 community_opt(struct replica *r, const char *code, char id[ID_TEXT_LEN + 1], const char *verbname)
@@ -90,7 +69,7 @@ unit_add(struct cli *cli, struct replica *r, const struct cmd_args *a)
 		return rc;
 	q.community_id = org[0] ? org : NULL;
 	if (dom_unit_add(r, cli->operator_name, &q, id, &e) != 0)
-		return refused(&e, "unit add");
+		return cmd_refused(&e, "unit add");
 	if (!cli->quiet)
 		printf("已登记驻区单位 Registered resident unit「%s」(编号 %s)\n", text_show(q.name),
 		    dom_short(id));
@@ -107,7 +86,7 @@ unit_edit(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	unit_req(a, &q);
 	if (dom_unit_handle(r, a->argv[0], id, &e) != 0 ||
 	    dom_unit_edit(r, cli->operator_name, id, &q, &e) != 0)
-		return refused(&e, "unit edit");
+		return cmd_refused(&e, "unit edit");
 	if (!cli->quiet)
 		printf("已修改驻区单位 Updated unit %s\n", dom_short(id));
 	return EXIT_OK;
@@ -180,7 +159,7 @@ unit_list(struct cli *cli, struct replica *r, const struct cmd_args *a)
 		return EXIT_FAIL;
 	if (dom_unit_list(r, cmd_has(a, "all"), unit_row, &l, &e) != 0) {
 		table_free(l.t);
-		return refused(&e, "unit list");
+		return cmd_refused(&e, "unit list");
 	}
 	if (cli->fmt == TABLE_TEXT && table_rows(l.t) == 0) {
 		table_free(l.t);
@@ -235,7 +214,7 @@ unit_show(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	struct dom_error e;
 
 	if (dom_unit_handle(r, a->argv[0], id, &e) != 0)
-		return refused(&e, "unit show");
+		return cmd_refused(&e, "unit show");
 	if ((l.t = unit_table()) == NULL || (g.t = agreement_table()) == NULL) {
 		table_free(l.t);
 		return EXIT_FAIL;
@@ -244,7 +223,7 @@ unit_show(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	    dom_agreement_list(r, id, true, agreement_row, &g, &e) != 0) {
 		table_free(l.t);
 		table_free(g.t);
-		return refused(&e, "unit show");
+		return cmd_refused(&e, "unit show");
 	}
 	if (cli->fmt == TABLE_JSON) {
 		table_print_object(l.t, stdout, 0);
@@ -281,7 +260,7 @@ agreement_add(struct cli *cli, struct replica *r, const struct cmd_args *a)
 		return rc;
 	q.community_id = org[0] ? org : NULL;
 	if (dom_agreement_add(r, cli->operator_name, &q, id, &e) != 0)
-		return refused(&e, "agreement add");
+		return cmd_refused(&e, "agreement add");
 	if (!cli->quiet)
 		printf("已签订共建协议 Agreement recorded (编号 %s)\n", dom_short(id));
 	return EXIT_OK;
@@ -295,7 +274,7 @@ agreement_end(struct cli *cli, struct replica *r, const struct cmd_args *a)
 
 	if (dom_row_handle(r, TBL_AGREEMENT, a->argv[0], "共建协议", id, &e) != 0 ||
 	    dom_agreement_end(r, cli->operator_name, id, cmd_get(a, "date"), &e) != 0)
-		return refused(&e, "agreement end");
+		return cmd_refused(&e, "agreement end");
 	if (!cli->quiet)
 		printf("已终止共建协议 Agreement %s ended\n", dom_short(id));
 	return EXIT_OK;
@@ -309,7 +288,7 @@ agreement_delete(struct cli *cli, struct replica *r, const struct cmd_args *a)
 
 	if (dom_row_handle(r, TBL_AGREEMENT, a->argv[0], "共建协议", id, &e) != 0 ||
 	    dom_agreement_delete(r, cli->operator_name, id, &e) != 0)
-		return refused(&e, "agreement delete");
+		return cmd_refused(&e, "agreement delete");
 	if (!cli->quiet)
 		printf("已删除共建协议 Agreement %s deleted\n", dom_short(id));
 	return EXIT_OK;
@@ -325,7 +304,7 @@ agreement_list(struct cli *cli, struct replica *r, const struct cmd_args *a)
 		return EXIT_FAIL;
 	if (dom_agreement_list(r, NULL, cmd_has(a, "all"), agreement_row, &l, &e) != 0) {
 		table_free(l.t);
-		return refused(&e, "agreement list");
+		return cmd_refused(&e, "agreement list");
 	}
 	if (cli->fmt == TABLE_TEXT && table_rows(l.t) == 0) {
 		table_free(l.t);
@@ -336,14 +315,14 @@ agreement_list(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	return EXIT_OK;
 }
 
-static int exec_unit_add(struct cli *c, const struct cmd_args *a) { return with_replica(c, a, unit_add); }
-static int exec_unit_edit(struct cli *c, const struct cmd_args *a) { return with_replica(c, a, unit_edit); }
-static int exec_unit_list(struct cli *c, const struct cmd_args *a) { return with_replica(c, a, unit_list); }
-static int exec_unit_show(struct cli *c, const struct cmd_args *a) { return with_replica(c, a, unit_show); }
-static int exec_ag_add(struct cli *c, const struct cmd_args *a) { return with_replica(c, a, agreement_add); }
-static int exec_ag_end(struct cli *c, const struct cmd_args *a) { return with_replica(c, a, agreement_end); }
-static int exec_ag_delete(struct cli *c, const struct cmd_args *a) { return with_replica(c, a, agreement_delete); }
-static int exec_ag_list(struct cli *c, const struct cmd_args *a) { return with_replica(c, a, agreement_list); }
+static int exec_unit_add(struct cli *c, const struct cmd_args *a) { return cmd_with_replica(c, a, unit_add); }
+static int exec_unit_edit(struct cli *c, const struct cmd_args *a) { return cmd_with_replica(c, a, unit_edit); }
+static int exec_unit_list(struct cli *c, const struct cmd_args *a) { return cmd_with_replica(c, a, unit_list); }
+static int exec_unit_show(struct cli *c, const struct cmd_args *a) { return cmd_with_replica(c, a, unit_show); }
+static int exec_ag_add(struct cli *c, const struct cmd_args *a) { return cmd_with_replica(c, a, agreement_add); }
+static int exec_ag_end(struct cli *c, const struct cmd_args *a) { return cmd_with_replica(c, a, agreement_end); }
+static int exec_ag_delete(struct cli *c, const struct cmd_args *a) { return cmd_with_replica(c, a, agreement_delete); }
+static int exec_ag_list(struct cli *c, const struct cmd_args *a) { return cmd_with_replica(c, a, agreement_list); }
 
 #define UNIT_ITEM_OPTS                                                                          \
 	{ "credit-code", "CODE", 0, "统一社会信用代码（18位） the unified social credit code" },  \

@@ -20,27 +20,6 @@
 
 #include "text.h"
 
-static int
-refused(const struct dom_error *e, const char *verbname)
-{
-	fprintf(stderr, "tongxin %s: %s\n", verbname, text_show(e->msg));
-	return cmd_exit_of(e->kind);
-}
-
-static int
-with_replica(struct cli *cli, const struct cmd_args *a,
-    int (*run)(struct cli *, struct replica *, const struct cmd_args *))
-{
-	struct replica *r;
-	int rc;
-
-	if ((r = cli_open(cli)) == NULL)
-		return EXIT_FAIL;
-	rc = run(cli, r, a);
-	replica_close(r);
-	return rc;
-}
-
 struct out {
 	struct cli *cli;
 	struct table *t;
@@ -72,11 +51,11 @@ team_add(struct cli *cli, struct replica *r, const struct cmd_args *a)
 
 	if (cmd_get(a, "org") != NULL) {
 		if (dom_service_org_by_code(r, cmd_get(a, "org"), org, &e) != 0)
-			return refused(&e, "volunteer team add");
+			return cmd_refused(&e, "volunteer team add");
 		q.org_id = org;
 	}
 	if (dom_volunteer_team_add(r, cli->operator_name, &q, id, &e) != 0)
-		return refused(&e, "volunteer team add");
+		return cmd_refused(&e, "volunteer team add");
 	if (!cli->quiet)
 		printf("已成立志愿服务队 Team added「%s」(编号 %s)\n", text_show(q.name), dom_short(id));
 	return EXIT_OK;
@@ -132,7 +111,7 @@ team_list(struct cli *cli, struct replica *r, const struct cmd_args *a)
 		return EXIT_FAIL;
 	if (dom_volunteer_team_list(r, cmd_get(a, "year"), team_row, &o, &e) != 0) {
 		table_free(o.t);
-		return refused(&e, "volunteer team list");
+		return cmd_refused(&e, "volunteer team list");
 	}
 	return finish(cli, o.t, "没有志愿服务队 No volunteer teams.");
 }
@@ -146,7 +125,7 @@ activity_add(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	if (dom_volunteer_team_handle(r, cmd_get(a, "team"), team, &e) != 0 ||
 	    dom_volunteer_activity_add(r, cli->operator_name, team, cmd_get(a, "date"),
 	    cmd_get(a, "topic"), cmd_get(a, "place"), cmd_get(a, "note"), id, &e) != 0)
-		return refused(&e, "volunteer activity add");
+		return cmd_refused(&e, "volunteer activity add");
 	if (!cli->quiet)
 		printf("已登记志愿活动 Activity recorded (编号 %s)\n", dom_short(id));
 	return EXIT_OK;
@@ -169,20 +148,20 @@ hours_add(struct cli *cli, struct replica *r, const struct cmd_args *a)
 		return EXIT_USAGE;
 	}
 	if (dom_row_handle(r, TBL_VOLUNTEER_ACTIVITY, a->argv[0], "志愿活动", act, &e) != 0)
-		return refused(&e, "volunteer hours");
+		return cmd_refused(&e, "volunteer hours");
 	q.activity_id = act;
 	if (cmd_has(a, "member")) {
 		if (dom_member_handle(r, cmd_get(a, "member"), member, &e) != 0)
-			return refused(&e, "volunteer hours");
+			return cmd_refused(&e, "volunteer hours");
 		q.member_id = member;
 	}
 	if (cmd_has(a, "report")) {
 		if (dom_service_handle(r, cmd_get(a, "report"), report, &e) != 0)
-			return refused(&e, "volunteer hours");
+			return cmd_refused(&e, "volunteer hours");
 		q.report_id = report;
 	}
 	if (dom_volunteer_hours_add(r, cli->operator_name, &q, id, &e) != 0)
-		return refused(&e, "volunteer hours");
+		return cmd_refused(&e, "volunteer hours");
 	if (!cli->quiet)
 		printf("已登记服务时长 Hours recorded (编号 %s)\n", dom_short(id));
 	return EXIT_OK;
@@ -224,7 +203,7 @@ activity_list(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	table_set_number(o.t, 7);
 	if (dom_volunteer_activity_list(r, cmd_get(a, "year"), activity_row, &o, &e) != 0) {
 		table_free(o.t);
-		return refused(&e, "volunteer list");
+		return cmd_refused(&e, "volunteer list");
 	}
 	return finish(cli, o.t, "没有志愿活动 No activities.");
 }
@@ -275,7 +254,7 @@ report(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	    dom_volunteer_team_list(r, cmd_get(a, "year"), team_row, &t, &e) != 0) {
 		table_free(p.t);
 		table_free(t.t);
-		return refused(&e, "volunteer report");
+		return cmd_refused(&e, "volunteer report");
 	}
 	if (cli->fmt == TABLE_JSON) {
 		printf("{\"year\": \"%s\", \"people\": ", cmd_get(a, "year"));
@@ -335,7 +314,7 @@ back(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	table_set_number(o.t, 6);
 	if (dom_volunteer_back(r, cmd_get(a, "year"), back_row, &o, &e) != 0) {
 		table_free(o.t);
-		return refused(&e, "volunteer back");
+		return cmd_refused(&e, "volunteer back");
 	}
 	if (cli->fmt == TABLE_TEXT && table_rows(o.t) > 0) {
 		table_print(o.t, stdout, TABLE_TEXT);
@@ -346,13 +325,13 @@ back(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	return finish(cli, o.t, "没有在职党员的志愿服务时长 No in-service members' hours.");
 }
 
-static int exec_team_add(struct cli *c, const struct cmd_args *a) { return with_replica(c, a, team_add); }
-static int exec_team_list(struct cli *c, const struct cmd_args *a) { return with_replica(c, a, team_list); }
-static int exec_activity_add(struct cli *c, const struct cmd_args *a) { return with_replica(c, a, activity_add); }
-static int exec_hours(struct cli *c, const struct cmd_args *a) { return with_replica(c, a, hours_add); }
-static int exec_list(struct cli *c, const struct cmd_args *a) { return with_replica(c, a, activity_list); }
-static int exec_report(struct cli *c, const struct cmd_args *a) { return with_replica(c, a, report); }
-static int exec_back(struct cli *c, const struct cmd_args *a) { return with_replica(c, a, back); }
+static int exec_team_add(struct cli *c, const struct cmd_args *a) { return cmd_with_replica(c, a, team_add); }
+static int exec_team_list(struct cli *c, const struct cmd_args *a) { return cmd_with_replica(c, a, team_list); }
+static int exec_activity_add(struct cli *c, const struct cmd_args *a) { return cmd_with_replica(c, a, activity_add); }
+static int exec_hours(struct cli *c, const struct cmd_args *a) { return cmd_with_replica(c, a, hours_add); }
+static int exec_list(struct cli *c, const struct cmd_args *a) { return cmd_with_replica(c, a, activity_list); }
+static int exec_report(struct cli *c, const struct cmd_args *a) { return cmd_with_replica(c, a, report); }
+static int exec_back(struct cli *c, const struct cmd_args *a) { return cmd_with_replica(c, a, back); }
 
 static const struct cmd_opt team_add_opts[] = {
 	{ "name", "NAME", CMD_OPT_REQUIRED, "服务队名称 the team's name" },

@@ -31,13 +31,6 @@
 static bool ran;
 
 static int
-refused(const struct dom_error *e, const char *verbname)
-{
-	fprintf(stderr, "tongxin %s: %s\n", verbname, text_show(e->msg));
-	return cmd_exit_of(e->kind);
-}
-
-static int
 with_replica(struct cli *cli, const struct cmd_args *a,
     int (*run)(struct cli *, struct replica *, const struct cmd_args *))
 {
@@ -64,7 +57,7 @@ wish_add(struct cli *cli, struct replica *r, const struct cmd_args *a)
 
 	if (cmd_has(a, "org")) {
 		if (dom_cob_org(r, cmd_get(a, "org"), dom_cob_home_kinds, "所属组织", org, &e) != 0)
-			return refused(&e, verbname);
+			return cmd_refused(&e, verbname);
 		q.org_id = org;
 	}
 	q.resident = cmd_get(a, "resident");
@@ -74,7 +67,7 @@ wish_add(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	q.value = cmd_get(a, "value");
 	q.date = cmd_get(a, "date");
 	if (dom_wish_add(r, cli->operator_name, &q, id, &e) != 0)
-		return refused(&e, verbname);
+		return cmd_refused(&e, verbname);
 	if (!cli->quiet)
 		printf("已登记微心愿 Posted wish %s (%s).\n", dom_short(id), text_show(q.resident));
 	return EXIT_OK;
@@ -97,22 +90,22 @@ wish_claim(struct cli *cli, struct replica *r, const struct cmd_args *a)
 		return EXIT_USAGE;
 	}
 	if (dom_wish_handle(r, a->argv[0], wid, &e) != 0)
-		return refused(&e, verbname);
+		return cmd_refused(&e, verbname);
 	if (cmd_has(a, "member")) {
 		if (dom_member_handle(r, cmd_get(a, "member"), cid, &e) != 0)
-			return refused(&e, verbname);
+			return cmd_refused(&e, verbname);
 		who.member_id = cid;
 	} else if (cmd_has(a, "unit")) {
 		if (dom_claim_unit_handle(r, cmd_get(a, "unit"), cid, &e) != 0)
-			return refused(&e, verbname);
+			return cmd_refused(&e, verbname);
 		who.unit_id = cid;
 	} else {
 		if (dom_cob_org(r, cmd_get(a, "branch"), dom_cob_branch_kinds, "认领支部", cid, &e) != 0)
-			return refused(&e, verbname);
+			return cmd_refused(&e, verbname);
 		who.branch_id = cid;
 	}
 	if (dom_wish_claim(r, cli->operator_name, wid, &who, cmd_get(a, "date"), &e) != 0)
-		return refused(&e, verbname);
+		return cmd_refused(&e, verbname);
 	if (!cli->quiet)
 		printf("已认领 Wish %s claimed.\n", dom_short(wid));
 	return EXIT_OK;
@@ -126,10 +119,10 @@ wish_fulfil(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	struct dom_error e;
 
 	if (dom_wish_handle(r, a->argv[0], wid, &e) != 0)
-		return refused(&e, verbname);
+		return cmd_refused(&e, verbname);
 	if (dom_wish_fulfil(r, cli->operator_name, wid, cmd_get(a, "date"), cmd_get(a, "photo"),
 	    cmd_get(a, "note"), &e) != 0)
-		return refused(&e, verbname);
+		return cmd_refused(&e, verbname);
 	if (!cli->quiet)
 		printf("已实现 Wish %s fulfilled.\n", dom_short(wid));
 	return EXIT_OK;
@@ -143,9 +136,9 @@ wish_cancel(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	struct dom_error e;
 
 	if (dom_wish_handle(r, a->argv[0], wid, &e) != 0)
-		return refused(&e, verbname);
+		return cmd_refused(&e, verbname);
 	if (dom_wish_cancel(r, cli->operator_name, wid, cmd_get(a, "note"), &e) != 0)
-		return refused(&e, verbname);
+		return cmd_refused(&e, verbname);
 	if (!cli->quiet)
 		printf("已撤销 Wish %s cancelled.\n", dom_short(wid));
 	return EXIT_OK;
@@ -241,7 +234,7 @@ wish_list(struct cli *cli, struct replica *r, const struct cmd_args *a)
 		return EXIT_FAIL;
 	if (dom_wish_list(r, &q, list_row, &l, &e) != 0) {
 		table_free(l.t);
-		return refused(&e, "wish list");
+		return cmd_refused(&e, "wish list");
 	}
 	if (cli->fmt == TABLE_TEXT && table_rows(l.t) == 0) {
 		table_free(l.t);
@@ -284,15 +277,15 @@ wish_show(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	struct dom_error e;
 
 	if (dom_wish_handle(r, a->argv[0], wid, &e) != 0)
-		return refused(&e, "wish show");
+		return cmd_refused(&e, "wish show");
 	if (cli->fmt == TABLE_TEXT)
-		return dom_wish_get(r, wid, show_text, NULL, &e) != 0 ? refused(&e, "wish show") :
+		return dom_wish_get(r, wid, show_text, NULL, &e) != 0 ? cmd_refused(&e, "wish show") :
 		    EXIT_OK;
 	if ((l.t = list_table(&l, SHOW_COLS)) == NULL)
 		return EXIT_FAIL;
 	if (dom_wish_get(r, wid, list_row, &l, &e) != 0) {
 		table_free(l.t);
-		return refused(&e, "wish show");
+		return cmd_refused(&e, "wish show");
 	}
 	if (cli->fmt == TABLE_JSON) {
 		table_print_object(l.t, stdout, 1);
@@ -346,7 +339,7 @@ wish_report(struct cli *cli, struct replica *r, const struct cmd_args *a)
 		table_set_number(w.t, k);
 	if (dom_wish_report(r, year, report_row, &w, &e) != 0) {
 		table_free(w.t);
-		return refused(&e, "wish report");
+		return cmd_refused(&e, "wish report");
 	}
 	if (cli->fmt != TABLE_TEXT) {
 		table_print(w.t, stdout, cli->fmt);
