@@ -643,6 +643,7 @@ static const struct web_route *const web_route_tables[] = {
 	web_routes_core, web_routes_work, web_routes_transfer, web_routes_report,
 	web_routes_develop, web_routes_life, web_routes_service, web_routes_dues,
 	web_routes_committee, web_routes_cobuild, web_routes_claimfund,
+	web_routes_volassess,
 };
 
 /* Parse the form body (a copy, NUL-terminated) into c->form. -1 if malformed. */

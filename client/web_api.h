@@ -9,6 +9,7 @@
  *   web_api_report.c    报表 reports, their CSV exports and print views; 核对
  *                       (the street's reconciliation) for administrators
  *   web_api_cobuild.c   共建单位 resident units and agreements, 微心愿, 民情回音壁
+ *   web_api_volassess.c 志愿服务 teams, activities, hours; 考核 indicators, scores, points
  *   web_api_claimfund.c 清单认领 claims on items, 公示 the board, 专项经费 the fund
  * A handler translates HTTP (query string, form body) to the domain layer
  * (domain.h and its dom_*.h) and the answer to JSON; no SQL here.
@@ -55,6 +56,7 @@ extern const struct web_route web_routes_service[];
 extern const struct web_route web_routes_dues[];
 extern const struct web_route web_routes_committee[];
 extern const struct web_route web_routes_cobuild[];
+extern const struct web_route web_routes_volassess[];
 extern const struct web_route web_routes_claimfund[];
 
 /* Column name of table t (a constant: the name must exist). */
