@@ -14,6 +14,7 @@ import { memberSections as serviceSections, pages as servicePages } from './page
 import { memberSections as duesSections, pages as duesPages } from './page_dues.js';
 import { memberSections as committeeSections, pages as committeePages } from './page_committee.js';
 import { nav as cobuildNav, pages as cobuildPages } from './page_cobuild.js';
+import { nav as claimfundNav, pages as claimfundPages } from './page_claimfund.js';
 
 function col(name) {
   return meta.form.find((c) => c.name === name);
@@ -507,6 +508,7 @@ const pages = {
   ...duesPages,
   ...committeePages,
   ...cobuildPages,
+  ...claimfundPages,
 };
 // The nav entry a route belongs to, when it is not its own.
 const navOf = { member: 'members' };
@@ -527,11 +529,11 @@ async function route() {
   }
 }
 
-// The co-building pages' nav entries (page_cobuild.js), before 报表.
+// The co-building pages' nav entries (page_cobuild.js, page_claimfund.js), before 报表.
 function addNav() {
   const nav = document.getElementById('nav');
   const before = nav.querySelector('a[data-page="reports"]');
-  for (const [page, text] of cobuildNav) {
+  for (const [page, text] of [...cobuildNav, ...claimfundNav]) {
     if (nav.querySelector(`a[data-page="${page}"]`)) continue;
     nav.insertBefore(h('a', { href: `#/${page}`, dataset: { page } }, text), before);
   }

@@ -5,6 +5,7 @@
 // Every label comes from the replica's vocabulary and schema (/api/work-form);
 // every rule is the domain layer's: the forms ask /api/meetings/check as the
 // clerk types, and an item offers only the steps the API lists in `next`.
+import { claimsSection } from './page_claimfund.js';
 import { ApiError, get, post } from './api.js';
 import { fill, h, label } from './dom.js';
 import { current, loadMeta, main, meta, problem } from './desk.js';
@@ -415,7 +416,9 @@ async function pageItem(seq, id) {
     h('h2', {}, '办理经过'),
     done.length ? h('ol.history', { id: 'item-history' }, done) : h('p.muted', { id: 'item-history' }, '尚未办理。'),
     forms.length ? [h('h2', {}, '下一步'), h('div.steps', { id: 'item-steps' }, forms)] :
-      h('p.muted', {}, i.status && i.status.code === 'closed' ? '已销号，办理完毕。' : ''));
+      h('p.muted', {}, i.status && i.status.code === 'closed' ? '已销号，办理完毕。' : ''),
+    // The item's claims (page_claimfund.js): the item's status follows them, so a step redraws the page.
+    claimsSection(i.id, async () => { if (current(seq)) await pageItem(seq, id); }));
   navActive('items');
 }
 
