@@ -172,7 +172,9 @@ async function pageBoard(seq, parts) {
     csv.href = `/api/board.csv?${new URLSearchParams({ month: r.month })}`;
     printLink.href = `#/board/${r.month}/print`;
     fill(title, `清单认领公示 ${r.month.slice(0, 4)}年${Number(r.month.slice(5, 7))}月`);
-    fill(body, table('bd-table', BOARD_HEADS, boardRows(r.rows), '本月没有认领、完成或销号的清单事项。'));
+    const t = table('bd-table', BOARD_HEADS, boardRows(r.rows), '本月没有认领、完成或销号的清单事项。');
+    if (t.tagName === 'TABLE') t.classList.add('report');   // print.css: headers on every printed page
+    fill(body, t);
     body.dataset.ready = r.month;
   }
   if (printView) {
