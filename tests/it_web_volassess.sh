@@ -116,6 +116,16 @@ desk_stop() {
 	kill -TERM "$UI_PID"
 	wait "$UI_PID" || fail "the desk exited $? after SIGTERM"
 }
+# story MODE: the browser story (tests/web/volassess_story.mjs) on a fresh desk of $DB.
+story() {
+	need_browser
+	desk_start 10 --replica "$W/$DB.db" ui --listen "127.0.0.1:$UI_PORT"
+	rm -rf "$SHOTS/$1"
+	run "$W/story.out" timeout 120 node "$WEB/volassess_story.mjs" "$URL" "$SHOTS/$1" "$1" "$LY"
+	cat "$W/story.out"
+	expect_rc 0 "the browser story ($1)"
+	desk_stop
+}
 UI_PORT=$(free_port)
 
 step "the street's desk: a foreign Host, a missing or wrong CSRF token, a wrong method"
@@ -227,6 +237,17 @@ refused 422 "年度“20x5”无效" GET "/api/assess/report?year=20x5"
 same_csv "/api/assess/report.csv?year=$LY" assess report --year "$LY"
 grep -q "^SQ01,和平社区,.*,2/2,93.5,excellent," "$W/desk.csv" || fail "the report CSV's SQ01 line: $(cat "$W/desk.csv")"
 desk_stop
+
+step "the street's pages in chromium: this year's indicator (after a refused one), a score and stars"
+story assess
+[ "$(q street "SELECT target || '|' || code || '|' || name || '|' || points || '|' || evidence FROM assessment_indicator
+	WHERE year = $Y")" = "community|C1|为民服务|100|台账" ] ||
+	fail "the indicator the browser set: $(q street "SELECT * FROM assessment_indicator WHERE year = $Y")"
+[ "$(q street "SELECT o.code || '|' || s.points10 || '|' || s.scorer FROM assessment_score s JOIN org o ON o.id = s.org_id
+	JOIN assessment_indicator i ON i.id = s.indicator_id WHERE i.year = $Y")" = "SQ02|950|李评" ] ||
+	fail "the score the browser gave: $(q street "SELECT * FROM assessment_score")"
+[ "$(q street "SELECT o.code || '|' || r.stars || '|' || r.year FROM star_rating r JOIN org o ON o.id = r.org_id
+	WHERE r.year = $Y")" = "SQ02-01|5|$Y" ] || fail "the stars the browser gave: $(q street "SELECT * FROM star_rating")"
 tx street -q sync
 
 step "SQ02's desk: indicators read only; a team, an activity and hours"
@@ -297,6 +318,12 @@ js "[(r['code'], r['points']) for r in b['rules']] == [('attendance', '2'), ('vo
 js "[(r['name'], r['minutes'], r['points']) for r in b['rows']] == [('王芳', 210, '3.5')]"
 same_csv "/api/assess/points.csv?year=$LY" assess points --year "$LY"
 desk_stop
+
+step "SQ02's pages in chromium: an activity, hours refused then recorded, the report's bars; 考核 read only"
+story volunteer
+[ "$(q sq02 "SELECT h.name || ':' || h.minutes FROM volunteer_hours h JOIN volunteer_activity a ON a.id = h.activity_id
+	WHERE a.topic = '垃圾分类宣传' AND a.place = '幸福小区广场' ORDER BY h.minutes" | paste -sd,)" = "张大妈:90,王芳:120" ] ||
+	fail "the hours the browser recorded: $(q sq02 "SELECT * FROM volunteer_hours")"
 
 step "SQ01's desk after a sync: 孙磊's hours in the report back to his unit"
 tx sq02 -q sync

@@ -14,6 +14,7 @@ import { memberSections as serviceSections, pages as servicePages } from './page
 import { memberSections as duesSections, pages as duesPages } from './page_dues.js';
 import { memberSections as committeeSections, pages as committeePages } from './page_committee.js';
 import { nav as cobuildNav, pages as cobuildPages } from './page_cobuild.js';
+import { nav as volassessNav, pages as volassessPages } from './page_volassess.js';
 import { nav as claimfundNav, pages as claimfundPages } from './page_claimfund.js';
 
 function col(name) {
@@ -508,6 +509,7 @@ const pages = {
   ...duesPages,
   ...committeePages,
   ...cobuildPages,
+  ...volassessPages,
   ...claimfundPages,
 };
 // The nav entry a route belongs to, when it is not its own.
@@ -534,6 +536,11 @@ function addNav() {
   const nav = document.getElementById('nav');
   const before = nav.querySelector('a[data-page="reports"]');
   for (const [page, text] of [...cobuildNav, ...claimfundNav]) {
+    if (nav.querySelector(`a[data-page="${page}"]`)) continue;
+    nav.insertBefore(h('a', { href: `#/${page}`, dataset: { page } }, text), before);
+  }
+  // 志愿服务 and 考核 (page_volassess.js), likewise before 报表.
+  for (const [page, text] of volassessNav) {
     if (nav.querySelector(`a[data-page="${page}"]`)) continue;
     nav.insertBefore(h('a', { href: `#/${page}`, dataset: { page } }, text), before);
   }
