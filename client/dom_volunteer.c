@@ -616,3 +616,38 @@ dom_volunteer_back(struct replica *r, const char *year,
 	dom_read_end(r, &snap);
 	return rc == SQLITE_DONE ? 0 : dom_db_err(r, e);
 }
+
+int
+dom_volunteer_hours_of(struct replica *r, const char *activity_id,
+    void (*each)(const struct dom_hours_row *h, void *arg), void *arg, struct dom_error *e)
+{
+	struct dom_snapshot snap;
+	sqlite3_stmt *st;
+	int rc;
+
+	dom_error_clear(e);
+	if (dom_read_begin(r, &snap, e) != 0)
+		return -1;
+	if (sqlite3_prepare_v2(replica_db(r),
+	    "SELECT id, CASE WHEN member_id IS NOT NULL THEN 'member'"
+	    " WHEN report_id IS NOT NULL THEN 'in_service' ELSE 'resident' END,"
+	    " name, note, member_id, report_id, minutes"
+	    " FROM volunteer_hours WHERE activity_id = ?1 ORDER BY name, id", -1, &st,
+	    NULL) != SQLITE_OK) {
+		dom_db_err(r, e);
+		dom_read_end(r, &snap);
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, activity_id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct dom_hours_row h = {
+			.id = col_text(st, 0), .kind = col_text(st, 1), .name = col_text(st, 2),
+			.note = col_text(st, 3), .member_id = col_text(st, 4),
+			.report_id = col_text(st, 5), .minutes = sqlite3_column_int64(st, 6),
+		};
+		each(&h, arg);
+	}
+	sqlite3_finalize(st);
+	dom_read_end(r, &snap);
+	return rc == SQLITE_DONE ? 0 : dom_db_err(r, e);
+}

@@ -117,6 +117,16 @@ int dom_volunteer_back(struct replica *r, const char *year,
     void (*each)(const struct dom_volunteer_back_row *b, void *arg), void *arg,
     struct dom_error *e);
 
+/* One participant of an activity. kind: "member", "in_service" or "resident". */
+struct dom_hours_row {
+	const char *id, *kind, *name, *note;
+	const char *member_id, *report_id;   /* NULL unless that kind */
+	int64_t minutes;
+};
+/* The participants of activity_id (held here), by name. */
+int dom_volunteer_hours_of(struct replica *r, const char *activity_id,
+    void (*each)(const struct dom_hours_row *h, void *arg), void *arg, struct dom_error *e);
+
 /* Whether year is "YYYY" (NULL is not). */
 bool dom_volunteer_year_ok(const char *year);
 

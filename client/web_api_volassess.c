@@ -9,6 +9,7 @@
  *   GET  /api/volunteer/teams[?year=]           teams with the year's (or all time) figures
  *   POST /api/volunteer/teams/add               name, leader, founded_on, note, org (code)
  *   GET  /api/volunteer/activities[?year=]      activities by date
+ *   GET  /api/volunteer/activities/show?id=     one activity (id or handle) and its participants
  *   POST /api/volunteer/activities/add          team (id, handle or name), date, topic, place, note
  *   POST /api/volunteer/hours/add               activity; one of member, report, name; hours, note
  *   GET  /api/volunteer/report?year=            per person and per team (.csv: per person)
@@ -431,6 +432,85 @@ kind_label(const char *k)
 {
 	return strcmp(k, "member") == 0 ? "党员" : strcmp(k, "in_service") == 0 ?
 	    "在职党员（报到）" : "居民";
+}
+
+/* The one activity api_activity_show asks for: its id, and whether it was found. */
+struct one_activity {
+	struct jw *j;
+	const char *id;
+	bool found;
+};
+
+static void
+put_activity_if(const struct dom_activity_row *v, void *arg)
+{
+	struct one_activity *o = arg;
+
+	if (o->found || strcmp(v->id, o->id) != 0)
+		return;
+	o->found = true;
+	jw_key(o->j, "activity");
+	put_activity(v, o->j);
+}
+
+static void
+put_participant(const struct dom_hours_row *p, void *arg)
+{
+	struct jw *j = arg;
+
+	jw_obj(j);
+	jw_kstr(j, "id", p->id);
+	jw_key(j, "kind");
+	jw_obj(j);
+	jw_kstr(j, "code", p->kind);
+	jw_kstr(j, "label", kind_label(p->kind));
+	jw_end_obj(j);
+	jw_kstr(j, "name", p->name);
+	jw_kstr(j, "note", p->note);
+	jw_kint(j, "minutes", p->minutes);
+	put_hours(j, "hours", p->minutes);
+	jw_end_obj(j);
+}
+
+/* GET /api/volunteer/activities/show?id=ID|HANDLE: the activity and who served how long. */
+static void
+api_activity_show(struct call *c)
+{
+	struct args a = { .c = c };
+	const char *hd = qarg(&a, "id", VA_HANDLE_MAX);
+	char id[ID_TEXT_LEN + 1];
+	struct dom_error e;
+	struct jw j;
+	struct one_activity o = { .j = &j, .id = id };
+	struct evbuffer *b;
+
+	if (too_long(&a))
+		return;
+	if (dom_row_handle(c->w->r, TBL_VOLUNTEER_ACTIVITY, hd ? hd : "", "志愿活动", id, &e) != 0) {
+		refuse(c, &e, "id");
+		return;
+	}
+	if ((b = web_new_body(c, &j)) == NULL)
+		return;
+	jw_obj(&j);
+	if (dom_volunteer_activity_list(c->w->r, NULL, put_activity_if, &o, &e) != 0)
+		goto fail;
+	if (!o.found) {
+		evbuffer_free(b);
+		web_reply_error(c->req, 404, "not_found", "本副本中没有该志愿活动 no such activity", "id");
+		return;
+	}
+	jw_key(&j, "participants");
+	jw_arr(&j);
+	if (dom_volunteer_hours_of(c->w->r, id, put_participant, &j, &e) != 0)
+		goto fail;
+	jw_end_arr(&j);
+	jw_end_obj(&j);
+	web_reply_json(c->req, 200, b);
+	return;
+fail:
+	evbuffer_free(b);
+	web_reply_dom_error(c, &e, -1);
 }
 
 struct vsum {
@@ -1105,6 +1185,7 @@ const struct web_route web_routes_volassess[] = {
 	{ EVHTTP_REQ_GET, "/api/volunteer/teams", api_teams },
 	{ EVHTTP_REQ_POST, "/api/volunteer/teams/add", api_team_add },
 	{ EVHTTP_REQ_GET, "/api/volunteer/activities", api_activities },
+	{ EVHTTP_REQ_GET, "/api/volunteer/activities/show", api_activity_show },
 	{ EVHTTP_REQ_POST, "/api/volunteer/activities/add", api_activity_add },
 	{ EVHTTP_REQ_POST, "/api/volunteer/hours/add", api_hours_add },
 	{ EVHTTP_REQ_GET, "/api/volunteer/report", api_vol_report },

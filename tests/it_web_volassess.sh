@@ -300,6 +300,11 @@ expect 201 POST /api/volunteer/hours/add --data-urlencode "activity=$A2" --data-
 	FROM (SELECT * FROM volunteer_hours ORDER BY minutes, name)")" = "王芳:60:10,李大爷:90:00,孙磊:120:01,王芳:150:10" ] ||
 	fail "the hours in the replica: $(q sq02 "SELECT * FROM volunteer_hours")"
 
+expect 200 GET "/api/volunteer/activities/show?id=${A1: -8}"
+js "b['activity']['id'] == '$A1' and sorted((p['name'], p['kind']['code'], p['minutes']) for p in b['participants']) == [('孙磊', 'in_service', 120), ('李大爷', 'resident', 90), ('王芳', 'member', 150)]"
+expect 404 GET "/api/volunteer/activities/show?id=abcdef12"
+expect 422 GET "/api/volunteer/activities/show?id=nosuchact"
+
 step "the year's report per person and per team; its CSV and member points' CSV as the CLI's"
 expect 200 GET /api/volunteer/teams
 js "[(t['name'], t['activities'], t['people'], t['minutes']) for t in b['rows']] == [('幸福志愿服务队', 2, 4, 420)]"

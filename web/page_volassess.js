@@ -185,15 +185,10 @@ async function pageVolunteer(seq, parts) {
 }
 
 async function pageActivity(seq, id) {
-  const all = await get('/api/volunteer/activities');
+  const r = await get('/api/volunteer/activities/show', { id });
   if (!current(seq)) return;
-  const a = all.rows.find((x) => x.id === id);
+  const a = r.activity;
   const notice = h('div', { id: 'vh-notice' });
-  if (!a) {
-    fill(main, h('h1', {}, '志愿活动'), h('p', {}, h('a', { href: '#/volunteer' }, '← 返回志愿服务')),
-      h('div.notice.bad', {}, '本副本中没有这个志愿活动。'));
-    return;
-  }
   const kind = h('select', { id: 'vh-kind' }, h('option', { value: 'member' }, '本机党员'),
     h('option', { value: 'report' }, '报到的在职党员'), h('option', { value: 'name' }, '居民'));
   const who = text('vh-who', 100, '姓名或公民身份号码');
@@ -217,6 +212,10 @@ async function pageActivity(seq, id) {
       h('dt', {}, '地点'), h('dd', {}, dash(a.place)),
       h('dt', {}, '参加人数'), h('dd', { id: 'vh-people' }, a.people),
       h('dt', {}, '服务时长（小时）'), h('dd', { id: 'vh-total' }, a.hours)),
+    h('h2', {}, '参加者'),
+    table('vh-table', ['姓名', '身份', '服务时长（小时）', '备注'],
+      r.participants.map((p) => h('tr', { dataset: { kind: p.kind.code } }, h('td', {}, p.name), h('td', {}, p.kind.label),
+        h('td.num', {}, p.hours), h('td', {}, dash(p.note)))), '还没有登记服务时长。'),
     h('div.steps.cob', {}, f));
 }
 

@@ -65,6 +65,8 @@ async function volunteer() {
   await page.click('#vh-form-save');
   await page.waitForFunction(() => document.querySelector('#vh-people')?.textContent === '2');
   check((await d.text('#vh-total')) === '3.5', `the activity's hours: ${await d.text('#vh-total')}`);
+  const who = await page.$$eval('#vh-table tbody tr', (rs) => rs.map((r) => [...r.cells].slice(0, 3).map((c) => c.textContent).join('|')));
+  check(JSON.stringify(who.sort()) === JSON.stringify(['张大妈|居民|1.5', '王芳|党员|2']), `the participants: ${JSON.stringify(who)}`);
   await shot('3-activity');
 
   step('the year\'s report: both people, 3.5 hours, a bar each');
