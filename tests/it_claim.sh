@@ -243,6 +243,23 @@ must tx sq02 sync -q
 must tx street sync -q
 equals "done at the street" "$(q street "SELECT state || '|' || result FROM claim WHERE id LIKE '%$C6'")" \
     "done|义诊两次"
+step "the same claim moved at SQ02 and at the street: a conflict the street sees"
+expect 0 "SQ02's branch claims the need too" tx sq02 item claim "$N2" --branch SQ02-01 --date 2025-06-01
+C7=$(claim_of)
+must tx sq02 sync -q
+must tx street sync -q
+must tx street item progress "$C7"
+must tx street sync -q
+expect 0 "SQ02, not yet knowing, withdraws it" tx sq02 item withdraw "$C7" --note 人手不足
+run "$W/out" tx sq02 sync
+expect_contains "$W/out" "1 conflict"
+run "$W/out" tx street conflicts list
+expect_rc 0 "conflicts list"
+expect_contains "$W/out" "claim"
+equals "the server keeps the street's state" \
+    "$(sqlite3 "$W/srv/tongxind.db" "SELECT state FROM claim WHERE id LIKE '%$C7'")" in_progress
+must tx sq02 sync -q
+equals "SQ02 converges on it" "$(q sq02 "SELECT state FROM claim WHERE id LIKE '%$C7'")" in_progress
 for d in street sq01 sq02; do
 	expect 0 "$d verifies" tx "$d" sync --verify
 done
