@@ -702,3 +702,36 @@ out:
 	evhttp_clear_headers(&c.query);
 	evhttp_clear_headers(&c.form);
 }
+
+const char *
+web_fld(struct web_args *a, const char *name, size_t max)
+{
+	const char *s = web_field(a->c, name);
+
+	if (s != NULL && strlen(s) > max) {
+		a->bad = true;
+		return NULL;
+	}
+	return s;
+}
+
+const char *
+web_qarg(struct web_args *a, const char *name, size_t max)
+{
+	const char *s = web_arg(a->c, name);
+
+	if (s != NULL && strlen(s) > max) {
+		a->bad = true;
+		return NULL;
+	}
+	return s;
+}
+
+bool
+web_too_long(struct web_args *a)
+{
+	if (!a->bad)
+		return false;
+	web_reply_error(a->c->req, 422, "invalid", "填写的内容过长 an item is too long", NULL);
+	return true;
+}

@@ -65,6 +65,18 @@ const struct col_def *web_col(int t, const char *name);
 const char *web_arg(struct call *c, const char *name);
 /* A form-body field, or NULL. */
 const char *web_field(struct call *c, const char *name);
+
+/* A request's arguments read with their bounds: any too long sets bad (web_too_long answers). */
+struct web_args {
+	struct call *c;
+	bool bad;
+};
+/* The form field name: NULL when absent; NULL and a->bad when longer than max bytes. */
+const char *web_fld(struct web_args *a, const char *name, size_t max);
+/* The query argument name, bounded as web_fld. */
+const char *web_qarg(struct web_args *a, const char *name, size_t max);
+/* 422 for an argument over its bound; true when it answered. */
+bool web_too_long(struct web_args *a);
 /*
  * A new response body with j writing into it, or NULL having answered 500.
  * Hand the body to web_reply_json, which takes it.

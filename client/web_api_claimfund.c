@@ -45,48 +45,6 @@
 /* The kinds of organisation that claim as a branch (as tongxin item claim --branch). */
 static const char *const claim_org_kinds[] = { "branch", "general_branch", "community", NULL };
 
-/* A request's arguments, read with their bounds: any too long sets bad. */
-struct args {
-	struct call *c;
-	bool bad;
-};
-
-/* The form field name (NULL when absent; NULL and a.bad when longer than max bytes). */
-static const char *
-fld(struct args *a, const char *name, size_t max)
-{
-	const char *s = web_field(a->c, name);
-
-	if (s != NULL && strlen(s) > max) {
-		a->bad = true;
-		return NULL;
-	}
-	return s;
-}
-
-/* The query argument name, bounded as fld. */
-static const char *
-qarg(struct args *a, const char *name, size_t max)
-{
-	const char *s = web_arg(a->c, name);
-
-	if (s != NULL && strlen(s) > max) {
-		a->bad = true;
-		return NULL;
-	}
-	return s;
-}
-
-/* 422 for an argument over its bound. Returns true when it answered. */
-static bool
-too_long(struct args *a)
-{
-	if (!a->bad)
-		return false;
-	web_reply_error(a->c->req, 422, "invalid", "填写的内容过长 an item is too long", NULL);
-	return true;
-}
-
 static bool
 given(const char *s)
 {
@@ -265,14 +223,14 @@ put_claim(const struct dom_claim_row *r, void *arg)
 static void
 api_claims(struct call *c)
 {
-	struct args a = { .c = c };
-	const char *item = qarg(&a, "item", CF_HANDLE_MAX);
+	struct web_args a = { .c = c };
+	const char *item = web_qarg(&a, "item", CF_HANDLE_MAX);
 	char id[ID_TEXT_LEN + 1];
 	struct dom_error e;
 	struct jw j;
 	struct evbuffer *b;
 
-	if (too_long(&a))
+	if (web_too_long(&a))
 		return;
 	if (given(item) && dom_row_handle(c->w->r, TBL_LIST_ITEM, item, "清单", id, &e) != 0) {
 		web_reply_dom_error(c, &e, -1);
@@ -303,19 +261,19 @@ api_claims(struct call *c)
 static void
 api_claim_add(struct call *c)
 {
-	struct args a = { .c = c };
-	const char *item = fld(&a, "item", CF_HANDLE_MAX);
-	const char *member = fld(&a, "member", CF_HANDLE_MAX);
-	const char *unit = fld(&a, "unit", CF_HANDLE_MAX);
-	const char *branch = fld(&a, "branch", 64);
-	const char *date = fld(&a, "date", 10);
+	struct web_args a = { .c = c };
+	const char *item = web_fld(&a, "item", CF_HANDLE_MAX);
+	const char *member = web_fld(&a, "member", CF_HANDLE_MAX);
+	const char *unit = web_fld(&a, "unit", CF_HANDLE_MAX);
+	const char *branch = web_fld(&a, "branch", 64);
+	const char *date = web_fld(&a, "date", 10);
 	struct dom_claimant who = { 0 };
 	char iid[ID_TEXT_LEN + 1], cid[ID_TEXT_LEN + 1], claim[ID_TEXT_LEN + 1];
 	struct dom_error e;
 	const char *field;
 	int rc;
 
-	if (too_long(&a))
+	if (web_too_long(&a))
 		return;
 	if (dom_row_handle(c->w->r, TBL_LIST_ITEM, item ? item : "", "清单", iid, &e) != 0) {
 		web_reply_dom_error(c, &e, -1);
@@ -357,15 +315,15 @@ api_claim_add(struct call *c)
 static void
 claim_step(struct call *c, enum dom_claim_step step)
 {
-	struct args a = { .c = c };
-	const char *h = fld(&a, "id", CF_HANDLE_MAX);
-	const char *date = fld(&a, "date", 10);
-	const char *result = fld(&a, "result", 2000);
-	const char *note = fld(&a, "note", 500);
+	struct web_args a = { .c = c };
+	const char *h = web_fld(&a, "id", CF_HANDLE_MAX);
+	const char *date = web_fld(&a, "date", 10);
+	const char *result = web_fld(&a, "result", 2000);
+	const char *note = web_fld(&a, "note", 500);
 	char id[ID_TEXT_LEN + 1];
 	struct dom_error e;
 
-	if (too_long(&a))
+	if (web_too_long(&a))
 		return;
 	if (dom_claim_handle(c->w->r, h ? h : "", id, &e) != 0) {
 		web_reply_dom_error(c, &e, -1);
@@ -387,12 +345,12 @@ static void api_claim_withdraw(struct call *c) { claim_step(c, DOM_CLAIM_WITHDRA
 
 /* The month asked for (YYYY-MM, this month by default) into mon. 0, or -1 having answered. */
 static int
-board_month(struct call *c, struct args *a, char mon[8], const char **org)
+board_month(struct call *c, struct web_args *a, char mon[8], const char **org)
 {
-	const char *m = qarg(a, "month", 7);
+	const char *m = web_qarg(a, "month", 7);
 
-	*org = qarg(a, "org_id", ID_TEXT_LEN);
-	if (too_long(a))
+	*org = web_qarg(a, "org_id", ID_TEXT_LEN);
+	if (web_too_long(a))
 		return -1;
 	if (given(m)) {
 		snprintf(mon, 8, "%s", m);
@@ -433,7 +391,7 @@ put_board(const struct dom_board_row *r, void *arg)
 static void
 api_board(struct call *c)
 {
-	struct args a = { .c = c };
+	struct web_args a = { .c = c };
 	char mon[8];
 	const char *org;
 	struct dom_error e;
@@ -483,7 +441,7 @@ api_board_csv(struct call *c)
 	static const char *const hdr[] = { "社区编码", "社区", "类型", "事项", "责任组织",
 		"认领方类别", "认领方", "认领状态", "认领日期", "完成日期", "完成情况", "清单状态",
 		"销号日期", "销号结果" };
-	struct args a = { .c = c };
+	struct web_args a = { .c = c };
 	struct csv_ctx x = { 0 };
 	char mon[8], ascii[64], utf8[160];
 	const char *org;
@@ -546,14 +504,14 @@ put_entry(const struct dom_fund_entry *x, void *arg)
 static void
 api_fund(struct call *c)
 {
-	struct args a = { .c = c };
-	const char *year = qarg(&a, "year", 4);
-	const char *org = qarg(&a, "org_id", ID_TEXT_LEN);
+	struct web_args a = { .c = c };
+	const char *year = web_qarg(&a, "year", 4);
+	const char *org = web_qarg(&a, "org_id", ID_TEXT_LEN);
 	struct dom_error e;
 	struct jw j;
 	struct evbuffer *b;
 
-	if (too_long(&a) || (b = web_new_body(c, &j)) == NULL)
+	if (web_too_long(&a) || (b = web_new_body(c, &j)) == NULL)
 		return;
 	jw_obj(&j);
 	jw_key(&j, "rows");
@@ -572,17 +530,17 @@ api_fund(struct call *c)
 static void
 api_fund_budget(struct call *c)
 {
-	struct args a = { .c = c };
+	struct web_args a = { .c = c };
 	struct dom_fund_budget_req q = { 0 };
 	char id[ID_TEXT_LEN + 1];
 	struct dom_error e;
 
-	q.org_id = opt(fld(&a, "org_id", ID_TEXT_LEN));
-	q.year = fld(&a, "year", 4);
-	q.amount = fld(&a, "amount", 32);
-	q.date = opt(fld(&a, "date", 10));
-	q.note = opt(fld(&a, "note", DOM_FUND_NOTE_MAX));
-	if (too_long(&a))
+	q.org_id = opt(web_fld(&a, "org_id", ID_TEXT_LEN));
+	q.year = web_fld(&a, "year", 4);
+	q.amount = web_fld(&a, "amount", 32);
+	q.date = opt(web_fld(&a, "date", 10));
+	q.note = opt(web_fld(&a, "note", DOM_FUND_NOTE_MAX));
+	if (web_too_long(&a))
 		return;
 	if (dom_fund_budget(c->w->r, c->w->operator_name, &q, id, &e) != 0) {
 		web_reply_dom_error(c, &e, TBL_FUND_BUDGET);
@@ -599,7 +557,7 @@ api_fund_budget(struct call *c)
 static void
 api_fund_spend(struct call *c)
 {
-	struct args a = { .c = c };
+	struct web_args a = { .c = c };
 	struct dom_fund_spend_req q = { 0 };
 	struct dom_fund_after after = { 0 };
 	char id[ID_TEXT_LEN + 1], bud[32], spent[32];
@@ -607,15 +565,15 @@ api_fund_spend(struct call *c)
 	struct jw j;
 	struct evbuffer *b;
 
-	q.org_id = opt(fld(&a, "org_id", ID_TEXT_LEN));
-	q.amount = fld(&a, "amount", 32);
-	q.purpose = fld(&a, "purpose", DOM_FUND_PURPOSE_MAX);
-	q.approver = fld(&a, "approver", DOM_FUND_APPROVER_MAX);
-	q.date = opt(fld(&a, "date", 10));
-	q.item_id = opt(fld(&a, "item_id", ID_TEXT_LEN));
-	q.wish_id = opt(fld(&a, "wish_id", ID_TEXT_LEN));
-	q.note = opt(fld(&a, "note", DOM_FUND_NOTE_MAX));
-	if (too_long(&a))
+	q.org_id = opt(web_fld(&a, "org_id", ID_TEXT_LEN));
+	q.amount = web_fld(&a, "amount", 32);
+	q.purpose = web_fld(&a, "purpose", DOM_FUND_PURPOSE_MAX);
+	q.approver = web_fld(&a, "approver", DOM_FUND_APPROVER_MAX);
+	q.date = opt(web_fld(&a, "date", 10));
+	q.item_id = opt(web_fld(&a, "item_id", ID_TEXT_LEN));
+	q.wish_id = opt(web_fld(&a, "wish_id", ID_TEXT_LEN));
+	q.note = opt(web_fld(&a, "note", DOM_FUND_NOTE_MAX));
+	if (web_too_long(&a))
 		return;
 	if (dom_fund_spend(c->w->r, c->w->operator_name, &q, id, &after, &e) != 0) {
 		web_reply_dom_error(c, &e, TBL_FUND_SPENDING);
@@ -677,10 +635,10 @@ put_quarter_entry(const struct dom_fund_entry *x, void *arg)
 
 /* The quarter asked for (YYYY-Qn; required). 0, or -1 having answered. */
 static int
-quarter_arg(struct args *a, const char **quarter)
+quarter_arg(struct web_args *a, const char **quarter)
 {
-	*quarter = qarg(a, "quarter", 7);
-	if (too_long(a))
+	*quarter = web_qarg(a, "quarter", 7);
+	if (web_too_long(a))
 		return -1;
 	if (!given(*quarter)) {
 		web_reply_error(a->c->req, 422, "missing", "缺少季度 quarter (YYYY-Qn) is required",
@@ -694,8 +652,8 @@ quarter_arg(struct args *a, const char **quarter)
 static void
 api_fund_disclose(struct call *c)
 {
-	struct args a = { .c = c };
-	const char *quarter, *org = qarg(&a, "org_id", ID_TEXT_LEN);
+	struct web_args a = { .c = c };
+	const char *quarter, *org = web_qarg(&a, "org_id", ID_TEXT_LEN);
 	struct dom_error e;
 	struct jw j;
 	struct disclosure_json d = { .j = &j };
@@ -801,9 +759,9 @@ api_fund_disclose_csv(struct call *c)
 		"spent_quarter", "spent_year", "balance" };
 	static const char *const hdr[] = { "社区编码", "社区", "年度预算（元）", "本季支出（元）",
 		"年度累计支出（元）", "余额（元）" };
-	struct args a = { .c = c };
+	struct web_args a = { .c = c };
 	struct disclosure_csv d = { 0 };
-	const char *quarter, *org = qarg(&a, "org_id", ID_TEXT_LEN);
+	const char *quarter, *org = web_qarg(&a, "org_id", ID_TEXT_LEN);
 	char ascii[64], utf8[160];
 	struct dom_error e;
 

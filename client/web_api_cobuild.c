@@ -54,55 +54,13 @@
 /* The longest handle or id the API reads (an id is ID_TEXT_LEN; a credit code 18). */
 #define COB_HANDLE_MAX 200
 
-/* A request's arguments, read with their bounds: any too long sets bad. */
-struct args {
-	struct call *c;
-	bool bad;
-};
-
-/* The form field name (NULL when absent; NULL and a.bad when longer than max bytes). */
-static const char *
-fld(struct args *a, const char *name, size_t max)
-{
-	const char *s = web_field(a->c, name);
-
-	if (s != NULL && strlen(s) > max) {
-		a->bad = true;
-		return NULL;
-	}
-	return s;
-}
-
 /* The form field named after column col of table t, bounded by the column's size. */
 static const char *
-fcol(struct args *a, int t, const char *col)
+fcol(struct web_args *a, int t, const char *col)
 {
 	const struct col_def *cd = web_col(t, col);
 
-	return fld(a, col, cd->max_len > 0 ? (size_t)cd->max_len : 32);
-}
-
-/* The query argument name, bounded as fld. */
-static const char *
-qarg(struct args *a, const char *name, size_t max)
-{
-	const char *s = web_arg(a->c, name);
-
-	if (s != NULL && strlen(s) > max) {
-		a->bad = true;
-		return NULL;
-	}
-	return s;
-}
-
-/* 422 for an argument over its bound. Returns true when it answered. */
-static bool
-too_long(struct args *a)
-{
-	if (!a->bad)
-		return false;
-	web_reply_error(a->c->req, 422, "invalid", "填写的内容过长 an item is too long", NULL);
-	return true;
+	return web_fld(a, col, cd->max_len > 0 ? (size_t)cd->max_len : 32);
 }
 
 static bool
@@ -285,14 +243,14 @@ put_agreement(const struct dom_agreement_row *g, void *arg)
 static void
 api_unit_show(struct call *c)
 {
-	struct args a = { .c = c };
-	const char *h = qarg(&a, "id", COB_HANDLE_MAX);
+	struct web_args a = { .c = c };
+	const char *h = web_qarg(&a, "id", COB_HANDLE_MAX);
 	char id[ID_TEXT_LEN + 1];
 	struct dom_error e;
 	struct jw j;
 	struct evbuffer *b;
 
-	if (too_long(&a))
+	if (web_too_long(&a))
 		return;
 	if (dom_unit_handle(c->w->r, h ? h : "", id, &e) != 0) {
 		web_reply_dom_error(c, &e, -1);
@@ -322,7 +280,7 @@ api_unit_show(struct call *c)
 
 /* The unit form's items (schema names), each bounded by its column. */
 static void
-unit_req(struct args *a, struct dom_unit_req *q)
+unit_req(struct web_args *a, struct dom_unit_req *q)
 {
 	memset(q, 0, sizeof *q);
 	q->name = fcol(a, TBL_RESIDENT_UNIT, "name");
@@ -342,15 +300,15 @@ unit_req(struct args *a, struct dom_unit_req *q)
 static void
 api_unit_add(struct call *c)
 {
-	struct args a = { .c = c };
+	struct web_args a = { .c = c };
 	struct dom_unit_req q;
 	char id[ID_TEXT_LEN + 1];
 	struct dom_error e;
 	const char *org;
 
 	unit_req(&a, &q);
-	org = fld(&a, "org_id", ID_TEXT_LEN);
-	if (too_long(&a))
+	org = web_fld(&a, "org_id", ID_TEXT_LEN);
+	if (web_too_long(&a))
 		return;
 	q.community_id = given(org) ? org : NULL;
 	if (dom_unit_add(c->w->r, c->w->operator_name, &q, id, &e) != 0) {
@@ -364,15 +322,15 @@ api_unit_add(struct call *c)
 static void
 api_unit_edit(struct call *c)
 {
-	struct args a = { .c = c };
+	struct web_args a = { .c = c };
 	struct dom_unit_req q;
 	char id[ID_TEXT_LEN + 1];
 	struct dom_error e;
 	const char *h;
 
 	unit_req(&a, &q);
-	h = fld(&a, "id", COB_HANDLE_MAX);
-	if (too_long(&a))
+	h = web_fld(&a, "id", COB_HANDLE_MAX);
+	if (web_too_long(&a))
 		return;
 	if (dom_unit_handle(c->w->r, h ? h : "", id, &e) != 0 ||
 	    dom_unit_edit(c->w->r, c->w->operator_name, id, &q, &e) != 0) {
@@ -416,20 +374,20 @@ api_agreements(struct call *c)
 static void
 api_agreement_add(struct call *c)
 {
-	struct args a = { .c = c };
+	struct web_args a = { .c = c };
 	struct dom_agreement_req q = { 0 };
 	char id[ID_TEXT_LEN + 1];
 	struct dom_error e;
 	const char *org;
 
-	q.unit = fld(&a, "unit", COB_HANDLE_MAX);
-	org = fld(&a, "org_id", ID_TEXT_LEN);
+	q.unit = web_fld(&a, "unit", COB_HANDLE_MAX);
+	org = web_fld(&a, "org_id", ID_TEXT_LEN);
 	q.signed_on = fcol(&a, TBL_AGREEMENT, "signed_on");
 	q.ends_on = fcol(&a, TBL_AGREEMENT, "ends_on");
 	q.unit_commits = fcol(&a, TBL_AGREEMENT, "unit_commits");
 	q.community_commits = fcol(&a, TBL_AGREEMENT, "community_commits");
 	q.note = fcol(&a, TBL_AGREEMENT, "note");
-	if (too_long(&a))
+	if (web_too_long(&a))
 		return;
 	q.community_id = given(org) ? org : NULL;
 	if (!given(q.unit)) {
@@ -446,12 +404,12 @@ api_agreement_add(struct call *c)
 
 /* The agreement named by the form's id (full or handle) into id: 0, or -1 having answered. */
 static int
-agreement_of(struct args *a, char id[ID_TEXT_LEN + 1])
+agreement_of(struct web_args *a, char id[ID_TEXT_LEN + 1])
 {
-	const char *h = fld(a, "id", COB_HANDLE_MAX);
+	const char *h = web_fld(a, "id", COB_HANDLE_MAX);
 	struct dom_error e;
 
-	if (too_long(a))
+	if (web_too_long(a))
 		return -1;
 	if (dom_row_handle(a->c->w->r, TBL_AGREEMENT, h ? h : "", "共建协议", id, &e) != 0) {
 		web_reply_dom_error(a->c, &e, -1);
@@ -464,8 +422,8 @@ agreement_of(struct args *a, char id[ID_TEXT_LEN + 1])
 static void
 api_agreement_end(struct call *c)
 {
-	struct args a = { .c = c };
-	const char *date = fld(&a, "date", 10);
+	struct web_args a = { .c = c };
+	const char *date = web_fld(&a, "date", 10);
 	char id[ID_TEXT_LEN + 1];
 	struct dom_error e;
 
@@ -482,7 +440,7 @@ api_agreement_end(struct call *c)
 static void
 api_agreement_delete(struct call *c)
 {
-	struct args a = { .c = c };
+	struct web_args a = { .c = c };
 	char id[ID_TEXT_LEN + 1];
 	struct dom_error e;
 
@@ -541,15 +499,15 @@ put_wish(const struct dom_wish_row *w, void *arg)
 static void
 api_wishes(struct call *c)
 {
-	struct args a = { .c = c };
+	struct web_args a = { .c = c };
 	struct dom_wish_query q = { 0 };
 	struct dom_error e;
 	struct jw j;
 	struct evbuffer *b;
 
-	q.status = qarg(&a, "status", 32);
-	q.month = qarg(&a, "month", 7);
-	if (too_long(&a))
+	q.status = web_qarg(&a, "status", 32);
+	q.month = web_qarg(&a, "month", 7);
+	if (web_too_long(&a))
 		return;
 	if (!given(q.status))
 		q.status = NULL;
@@ -573,11 +531,11 @@ api_wishes(struct call *c)
 
 /* The wish named by the argument id (query or form) into id: 0, or -1 having answered. */
 static int
-wish_of(struct args *a, const char *h, char id[ID_TEXT_LEN + 1])
+wish_of(struct web_args *a, const char *h, char id[ID_TEXT_LEN + 1])
 {
 	struct dom_error e;
 
-	if (too_long(a))
+	if (web_too_long(a))
 		return -1;
 	if (dom_wish_handle(a->c->w->r, h ? h : "", id, &e) != 0) {
 		web_reply_dom_error(a->c, &e, -1);
@@ -590,13 +548,13 @@ wish_of(struct args *a, const char *h, char id[ID_TEXT_LEN + 1])
 static void
 api_wish_show(struct call *c)
 {
-	struct args a = { .c = c };
+	struct web_args a = { .c = c };
 	char id[ID_TEXT_LEN + 1];
 	struct dom_error e;
 	struct jw j;
 	struct evbuffer *b;
 
-	if (wish_of(&a, qarg(&a, "id", COB_HANDLE_MAX), id) != 0 ||
+	if (wish_of(&a, web_qarg(&a, "id", COB_HANDLE_MAX), id) != 0 ||
 	    (b = web_new_body(c, &j)) == NULL)
 		return;
 	jw_obj(&j);
@@ -614,19 +572,19 @@ api_wish_show(struct call *c)
 static void
 api_wish_add(struct call *c)
 {
-	struct args a = { .c = c };
+	struct web_args a = { .c = c };
 	struct dom_wish_req q = { 0 };
 	char id[ID_TEXT_LEN + 1];
 	struct dom_error e;
 
-	q.org_id = fld(&a, "org_id", ID_TEXT_LEN);
-	q.resident = fld(&a, "resident_name", DOM_WISH_NAME_MAX);
-	q.household = fld(&a, "household", DOM_WISH_HOUSEHOLD_MAX);
-	q.grid = fld(&a, "grid", DOM_WISH_GRID_MAX);
-	q.wish = fld(&a, "wish", DOM_WISH_TEXT_MAX);
-	q.value = fld(&a, "value", 32);
-	q.date = fld(&a, "posted_on", 10);
-	if (too_long(&a))
+	q.org_id = web_fld(&a, "org_id", ID_TEXT_LEN);
+	q.resident = web_fld(&a, "resident_name", DOM_WISH_NAME_MAX);
+	q.household = web_fld(&a, "household", DOM_WISH_HOUSEHOLD_MAX);
+	q.grid = web_fld(&a, "grid", DOM_WISH_GRID_MAX);
+	q.wish = web_fld(&a, "wish", DOM_WISH_TEXT_MAX);
+	q.value = web_fld(&a, "value", 32);
+	q.date = web_fld(&a, "posted_on", 10);
+	if (web_too_long(&a))
 		return;
 	if (dom_wish_add(c->w->r, c->w->operator_name, &q, id, &e) != 0) {
 		web_reply_dom_error(c, &e, TBL_MICRO_WISH);
@@ -643,12 +601,12 @@ api_wish_add(struct call *c)
 static void
 api_wish_claim(struct call *c)
 {
-	struct args a = { .c = c };
-	const char *wh = fld(&a, "id", COB_HANDLE_MAX);
-	const char *member = fld(&a, "member", COB_HANDLE_MAX);
-	const char *unit = fld(&a, "unit", COB_HANDLE_MAX);
-	const char *branch = fld(&a, "branch", 32);
-	const char *date = fld(&a, "date", 10);
+	struct web_args a = { .c = c };
+	const char *wh = web_fld(&a, "id", COB_HANDLE_MAX);
+	const char *member = web_fld(&a, "member", COB_HANDLE_MAX);
+	const char *unit = web_fld(&a, "unit", COB_HANDLE_MAX);
+	const char *branch = web_fld(&a, "branch", 32);
+	const char *date = web_fld(&a, "date", 10);
 	struct dom_claimant who = { 0 };
 	char wid[ID_TEXT_LEN + 1], cid[ID_TEXT_LEN + 1];
 	struct dom_error e;
@@ -692,11 +650,11 @@ api_wish_claim(struct call *c)
 static void
 api_wish_fulfil(struct call *c)
 {
-	struct args a = { .c = c };
-	const char *wh = fld(&a, "id", COB_HANDLE_MAX);
-	const char *date = fld(&a, "date", 10);
-	const char *photo = fld(&a, "photo", DOM_WISH_PHOTO_MAX);
-	const char *note = fld(&a, "note", DOM_WISH_NOTE_MAX);
+	struct web_args a = { .c = c };
+	const char *wh = web_fld(&a, "id", COB_HANDLE_MAX);
+	const char *date = web_fld(&a, "date", 10);
+	const char *photo = web_fld(&a, "photo", DOM_WISH_PHOTO_MAX);
+	const char *note = web_fld(&a, "note", DOM_WISH_NOTE_MAX);
 	char wid[ID_TEXT_LEN + 1];
 	struct dom_error e;
 
@@ -713,9 +671,9 @@ api_wish_fulfil(struct call *c)
 static void
 api_wish_cancel(struct call *c)
 {
-	struct args a = { .c = c };
-	const char *wh = fld(&a, "id", COB_HANDLE_MAX);
-	const char *note = fld(&a, "note", DOM_WISH_NOTE_MAX);
+	struct web_args a = { .c = c };
+	const char *wh = web_fld(&a, "id", COB_HANDLE_MAX);
+	const char *note = web_fld(&a, "note", DOM_WISH_NOTE_MAX);
 	char wid[ID_TEXT_LEN + 1];
 	struct dom_error e;
 
@@ -732,8 +690,8 @@ api_wish_cancel(struct call *c)
 static int
 report_year(struct call *c, char year[11])
 {
-	struct args a = { .c = c };
-	const char *y = qarg(&a, "year", 4);
+	struct web_args a = { .c = c };
+	const char *y = web_qarg(&a, "year", 4);
 
 	if (a.bad || (given(y) && (strlen(y) != 4 || strspn(y, "0123456789") != 4))) {
 		web_reply_error(c->req, 422, "invalid", "年份无效 (YYYY)", "year");
@@ -902,13 +860,13 @@ put_feedback_options(struct jw *j)
 static void
 api_feedback(struct call *c)
 {
-	struct args a = { .c = c };
-	const char *status = qarg(&a, "status", 32);
+	struct web_args a = { .c = c };
+	const char *status = web_qarg(&a, "status", 32);
 	struct dom_error e;
 	struct jw j;
 	struct evbuffer *b;
 
-	if (too_long(&a) || (b = web_new_body(c, &j)) == NULL)
+	if (web_too_long(&a) || (b = web_new_body(c, &j)) == NULL)
 		return;
 	jw_obj(&j);
 	put_feedback_options(&j);
@@ -926,11 +884,11 @@ api_feedback(struct call *c)
 
 /* The opinion named by h into id: 0, or -1 having answered. */
 static int
-feedback_of(struct args *a, const char *h, char id[ID_TEXT_LEN + 1])
+feedback_of(struct web_args *a, const char *h, char id[ID_TEXT_LEN + 1])
 {
 	struct dom_error e;
 
-	if (too_long(a))
+	if (web_too_long(a))
 		return -1;
 	if (dom_feedback_handle(a->c->w->r, h ? h : "", id, &e) != 0) {
 		web_reply_dom_error(a->c, &e, -1);
@@ -943,13 +901,13 @@ feedback_of(struct args *a, const char *h, char id[ID_TEXT_LEN + 1])
 static void
 api_feedback_show(struct call *c)
 {
-	struct args a = { .c = c };
+	struct web_args a = { .c = c };
 	char id[ID_TEXT_LEN + 1];
 	struct dom_error e;
 	struct jw j;
 	struct evbuffer *b;
 
-	if (feedback_of(&a, qarg(&a, "id", COB_HANDLE_MAX), id) != 0 ||
+	if (feedback_of(&a, web_qarg(&a, "id", COB_HANDLE_MAX), id) != 0 ||
 	    (b = web_new_body(c, &j)) == NULL)
 		return;
 	jw_obj(&j);
@@ -971,20 +929,20 @@ api_feedback_show(struct call *c)
 static void
 api_feedback_add(struct call *c)
 {
-	struct args a = { .c = c };
+	struct web_args a = { .c = c };
 	struct dom_feedback_req q = { 0 };
 	char id[ID_TEXT_LEN + 1];
 	struct dom_error e;
 
-	q.org_id = fld(&a, "org_id", ID_TEXT_LEN);
-	q.content = fld(&a, "content", DOM_FEEDBACK_CONTENT_MAX);
-	q.source = fld(&a, "source", 32);
-	q.category = fld(&a, "category", 32);
-	q.resident = fld(&a, "resident_name", DOM_FEEDBACK_NAME_MAX);
-	q.phone = fld(&a, "resident_phone", DOM_FEEDBACK_PHONE_MAX);
-	q.grid = fld(&a, "grid", DOM_FEEDBACK_GRID_MAX);
-	q.date = fld(&a, "received_on", 10);
-	if (too_long(&a))
+	q.org_id = web_fld(&a, "org_id", ID_TEXT_LEN);
+	q.content = web_fld(&a, "content", DOM_FEEDBACK_CONTENT_MAX);
+	q.source = web_fld(&a, "source", 32);
+	q.category = web_fld(&a, "category", 32);
+	q.resident = web_fld(&a, "resident_name", DOM_FEEDBACK_NAME_MAX);
+	q.phone = web_fld(&a, "resident_phone", DOM_FEEDBACK_PHONE_MAX);
+	q.grid = web_fld(&a, "grid", DOM_FEEDBACK_GRID_MAX);
+	q.date = web_fld(&a, "received_on", 10);
+	if (web_too_long(&a))
 		return;
 	if (dom_feedback_add(c->w->r, c->w->operator_name, &q, id, &e) != 0) {
 		web_reply_dom_error(c, &e, TBL_FEEDBACK);
@@ -997,10 +955,10 @@ api_feedback_add(struct call *c)
 static void
 api_feedback_assign(struct call *c)
 {
-	struct args a = { .c = c };
-	const char *fh = fld(&a, "id", COB_HANDLE_MAX);
-	const char *member = fld(&a, "member", COB_HANDLE_MAX);
-	const char *handler = fld(&a, "handler", DOM_FEEDBACK_NAME_MAX);
+	struct web_args a = { .c = c };
+	const char *fh = web_fld(&a, "id", COB_HANDLE_MAX);
+	const char *member = web_fld(&a, "member", COB_HANDLE_MAX);
+	const char *handler = web_fld(&a, "handler", DOM_FEEDBACK_NAME_MAX);
 	char fid[ID_TEXT_LEN + 1], mid[ID_TEXT_LEN + 1];
 	struct dom_error e;
 
@@ -1023,10 +981,10 @@ api_feedback_assign(struct call *c)
 static void
 api_feedback_reply(struct call *c)
 {
-	struct args a = { .c = c };
-	const char *fh = fld(&a, "id", COB_HANDLE_MAX);
-	const char *reply = fld(&a, "reply", DOM_FEEDBACK_REPLY_MAX);
-	const char *date = fld(&a, "date", 10);
+	struct web_args a = { .c = c };
+	const char *fh = web_fld(&a, "id", COB_HANDLE_MAX);
+	const char *reply = web_fld(&a, "reply", DOM_FEEDBACK_REPLY_MAX);
+	const char *date = web_fld(&a, "date", 10);
 	char fid[ID_TEXT_LEN + 1];
 	struct dom_error e;
 
@@ -1043,8 +1001,8 @@ api_feedback_reply(struct call *c)
 static void
 api_feedback_close(struct call *c)
 {
-	struct args a = { .c = c };
-	const char *fh = fld(&a, "id", COB_HANDLE_MAX);
+	struct web_args a = { .c = c };
+	const char *fh = web_fld(&a, "id", COB_HANDLE_MAX);
 	char fid[ID_TEXT_LEN + 1];
 	struct dom_error e;
 
@@ -1061,8 +1019,8 @@ api_feedback_close(struct call *c)
 static int
 overdue_day(struct call *c, char day[11])
 {
-	struct args a = { .c = c };
-	const char *s = qarg(&a, "as_of", 10);
+	struct web_args a = { .c = c };
+	const char *s = web_qarg(&a, "as_of", 10);
 
 	if (a.bad) {
 		web_reply_error(c->req, 422, "invalid", "日期无效 (YYYY-MM-DD)", "as_of");

@@ -53,48 +53,6 @@
 /* The longest short value (a date, a year, points, hours, a target). */
 #define VA_SHORT_MAX 32
 
-/* A request's arguments, read with their bounds: any too long sets bad. */
-struct args {
-	struct call *c;
-	bool bad;
-};
-
-/* The form field name (NULL when absent; NULL and a.bad when longer than max bytes). */
-static const char *
-fld(struct args *a, const char *name, size_t max)
-{
-	const char *s = web_field(a->c, name);
-
-	if (s != NULL && strlen(s) > max) {
-		a->bad = true;
-		return NULL;
-	}
-	return s;
-}
-
-/* The query argument name, bounded as fld. */
-static const char *
-qarg(struct args *a, const char *name, size_t max)
-{
-	const char *s = web_arg(a->c, name);
-
-	if (s != NULL && strlen(s) > max) {
-		a->bad = true;
-		return NULL;
-	}
-	return s;
-}
-
-/* 422 for an argument over its bound. Returns true when it answered. */
-static bool
-too_long(struct args *a)
-{
-	if (!a->bad)
-		return false;
-	web_reply_error(a->c->req, 422, "invalid", "填写的内容过长 an item is too long", NULL);
-	return true;
-}
-
 static bool
 given(const char *s)
 {
@@ -245,13 +203,13 @@ put_team(const struct dom_team_row *t, void *arg)
 static void
 api_teams(struct call *c)
 {
-	struct args a = { .c = c };
-	const char *year = qarg(&a, "year", VA_SHORT_MAX);
+	struct web_args a = { .c = c };
+	const char *year = web_qarg(&a, "year", VA_SHORT_MAX);
 	struct dom_error e;
 	struct jw j;
 	struct evbuffer *b;
 
-	if (too_long(&a) || (b = web_new_body(c, &j)) == NULL)
+	if (web_too_long(&a) || (b = web_new_body(c, &j)) == NULL)
 		return;
 	jw_obj(&j);
 	jw_key(&j, "rows");
@@ -270,17 +228,17 @@ api_teams(struct call *c)
 static void
 api_team_add(struct call *c)
 {
-	struct args a = { .c = c };
+	struct web_args a = { .c = c };
 	struct dom_team_req q = {
-		.name = fld(&a, "name", VA_HANDLE_MAX), .leader = fld(&a, "leader", VA_HANDLE_MAX),
-		.founded_on = fld(&a, "founded_on", VA_SHORT_MAX),
-		.note = fld(&a, "note", VA_TEXT_MAX),
+		.name = web_fld(&a, "name", VA_HANDLE_MAX), .leader = web_fld(&a, "leader", VA_HANDLE_MAX),
+		.founded_on = web_fld(&a, "founded_on", VA_SHORT_MAX),
+		.note = web_fld(&a, "note", VA_TEXT_MAX),
 	};
-	const char *org = fld(&a, "org", VA_HANDLE_MAX);
+	const char *org = web_fld(&a, "org", VA_HANDLE_MAX);
 	char oid[ID_TEXT_LEN + 1], id[ID_TEXT_LEN + 1];
 	struct dom_error e;
 
-	if (too_long(&a))
+	if (web_too_long(&a))
 		return;
 	if (given(org)) {
 		if (dom_service_org_by_code(c->w->r, org, oid, &e) != 0) {
@@ -322,13 +280,13 @@ put_activity(const struct dom_activity_row *v, void *arg)
 static void
 api_activities(struct call *c)
 {
-	struct args a = { .c = c };
-	const char *year = qarg(&a, "year", VA_SHORT_MAX);
+	struct web_args a = { .c = c };
+	const char *year = web_qarg(&a, "year", VA_SHORT_MAX);
 	struct dom_error e;
 	struct jw j;
 	struct evbuffer *b;
 
-	if (too_long(&a) || (b = web_new_body(c, &j)) == NULL)
+	if (web_too_long(&a) || (b = web_new_body(c, &j)) == NULL)
 		return;
 	jw_obj(&j);
 	jw_key(&j, "rows");
@@ -347,16 +305,16 @@ api_activities(struct call *c)
 static void
 api_activity_add(struct call *c)
 {
-	struct args a = { .c = c };
-	const char *team = fld(&a, "team", VA_HANDLE_MAX);
-	const char *date = fld(&a, "date", VA_SHORT_MAX);
-	const char *topic = fld(&a, "topic", VA_TEXT_MAX);
-	const char *place = fld(&a, "place", VA_HANDLE_MAX);
-	const char *note = fld(&a, "note", VA_TEXT_MAX);
+	struct web_args a = { .c = c };
+	const char *team = web_fld(&a, "team", VA_HANDLE_MAX);
+	const char *date = web_fld(&a, "date", VA_SHORT_MAX);
+	const char *topic = web_fld(&a, "topic", VA_TEXT_MAX);
+	const char *place = web_fld(&a, "place", VA_HANDLE_MAX);
+	const char *note = web_fld(&a, "note", VA_TEXT_MAX);
 	char tid[ID_TEXT_LEN + 1], id[ID_TEXT_LEN + 1];
 	struct dom_error e;
 
-	if (too_long(&a))
+	if (web_too_long(&a))
 		return;
 	if (dom_volunteer_team_handle(c->w->r, team ? team : "", tid, &e) != 0) {
 		refuse(c, &e, "team");
@@ -378,19 +336,19 @@ api_activity_add(struct call *c)
 static void
 api_hours_add(struct call *c)
 {
-	struct args a = { .c = c };
-	const char *act = fld(&a, "activity", VA_HANDLE_MAX);
-	const char *member = fld(&a, "member", VA_HANDLE_MAX);
-	const char *report = fld(&a, "report", VA_HANDLE_MAX);
-	const char *name = fld(&a, "name", VA_HANDLE_MAX);
+	struct web_args a = { .c = c };
+	const char *act = web_fld(&a, "activity", VA_HANDLE_MAX);
+	const char *member = web_fld(&a, "member", VA_HANDLE_MAX);
+	const char *report = web_fld(&a, "report", VA_HANDLE_MAX);
+	const char *name = web_fld(&a, "name", VA_HANDLE_MAX);
 	struct dom_hours_req q = {
-		.hours = fld(&a, "hours", VA_SHORT_MAX), .note = fld(&a, "note", VA_TEXT_MAX),
+		.hours = web_fld(&a, "hours", VA_SHORT_MAX), .note = web_fld(&a, "note", VA_TEXT_MAX),
 	};
 	char aid[ID_TEXT_LEN + 1], mid[ID_TEXT_LEN + 1], rid[ID_TEXT_LEN + 1];
 	char id[ID_TEXT_LEN + 1];
 	struct dom_error e;
 
-	if (too_long(&a))
+	if (web_too_long(&a))
 		return;
 	if (given(member) + given(report) + given(name) != 1) {
 		web_reply_error(c->req, 422, "missing",
@@ -476,15 +434,15 @@ put_participant(const struct dom_hours_row *p, void *arg)
 static void
 api_activity_show(struct call *c)
 {
-	struct args a = { .c = c };
-	const char *hd = qarg(&a, "id", VA_HANDLE_MAX);
+	struct web_args a = { .c = c };
+	const char *hd = web_qarg(&a, "id", VA_HANDLE_MAX);
 	char id[ID_TEXT_LEN + 1];
 	struct dom_error e;
 	struct jw j;
 	struct one_activity o = { .j = &j, .id = id };
 	struct evbuffer *b;
 
-	if (too_long(&a))
+	if (web_too_long(&a))
 		return;
 	if (dom_row_handle(c->w->r, TBL_VOLUNTEER_ACTIVITY, hd ? hd : "", "志愿活动", id, &e) != 0) {
 		refuse(c, &e, "id");
@@ -543,8 +501,8 @@ put_person(const struct dom_volunteer_person *p, void *arg)
 static void
 api_vol_report(struct call *c)
 {
-	struct args a = { .c = c };
-	const char *y = qarg(&a, "year", VA_SHORT_MAX);
+	struct web_args a = { .c = c };
+	const char *y = web_qarg(&a, "year", VA_SHORT_MAX);
 	char buf[11];
 	const char *year;
 	struct dom_error e;
@@ -552,7 +510,7 @@ api_vol_report(struct call *c)
 	struct vsum s = { .j = &j };
 	struct evbuffer *b;
 
-	if (too_long(&a) || (b = web_new_body(c, &j)) == NULL)
+	if (web_too_long(&a) || (b = web_new_body(c, &j)) == NULL)
 		return;
 	year = year_or_now(y, buf);
 	jw_obj(&j);
@@ -605,14 +563,14 @@ api_vol_report_csv(struct call *c)
 	static const char *const ids[] = { "name", "kind", "org", "activities", "hours" };
 	static const char *const hdr[] = { "姓名", "身份", "所在组织", "参加活动",
 		"服务时长（小时）" };
-	struct args a = { .c = c };
-	const char *y = qarg(&a, "year", VA_SHORT_MAX);
+	struct web_args a = { .c = c };
+	const char *y = web_qarg(&a, "year", VA_SHORT_MAX);
 	char buf[11], ascii[64], utf8[160];
 	const char *year;
 	struct dom_error e;
 	struct table *t;
 
-	if (too_long(&a) || (t = new_table(c, 5, ids, hdr)) == NULL)
+	if (web_too_long(&a) || (t = new_table(c, 5, ids, hdr)) == NULL)
 		return;
 	year = year_or_now(y, buf);
 	table_set_number(t, 3);
@@ -654,14 +612,14 @@ put_back(const struct dom_volunteer_back_row *r, void *arg)
 static void
 api_vol_back(struct call *c)
 {
-	struct args a = { .c = c };
-	const char *year = qarg(&a, "year", VA_SHORT_MAX);
+	struct web_args a = { .c = c };
+	const char *year = web_qarg(&a, "year", VA_SHORT_MAX);
 	struct dom_error e;
 	struct jw j;
 	struct vsum s = { .j = &j };
 	struct evbuffer *b;
 
-	if (too_long(&a) || (b = web_new_body(c, &j)) == NULL)
+	if (web_too_long(&a) || (b = web_new_body(c, &j)) == NULL)
 		return;
 	jw_obj(&j);
 	jw_kstr(&j, "year", opt(year));
@@ -705,12 +663,12 @@ api_vol_back_csv(struct call *c)
 		"hours", "report" };
 	static const char *const hdr[] = { "姓名", "工作单位", "所在党组织", "报到社区", "活动日期",
 		"活动内容", "服务时长（小时）", "报到编号" };
-	struct args a = { .c = c };
-	const char *year = qarg(&a, "year", VA_SHORT_MAX);
+	struct web_args a = { .c = c };
+	const char *year = web_qarg(&a, "year", VA_SHORT_MAX);
 	struct dom_error e;
 	struct table *t;
 
-	if (too_long(&a) || (t = new_table(c, 8, ids, hdr)) == NULL)
+	if (web_too_long(&a) || (t = new_table(c, 8, ids, hdr)) == NULL)
 		return;
 	table_set_number(t, 6);
 	if (dom_volunteer_back(c->w->r, opt(year), csv_back, t, &e) != 0) {
@@ -777,13 +735,13 @@ put_targets(struct jw *j)
 static void
 api_indicators(struct call *c)
 {
-	struct args a = { .c = c };
-	const char *year = qarg(&a, "year", VA_SHORT_MAX);
+	struct web_args a = { .c = c };
+	const char *year = web_qarg(&a, "year", VA_SHORT_MAX);
 	struct dom_error e;
 	struct jw j;
 	struct evbuffer *b;
 
-	if (too_long(&a) || (b = web_new_body(c, &j)) == NULL)
+	if (web_too_long(&a) || (b = web_new_body(c, &j)) == NULL)
 		return;
 	jw_obj(&j);
 	jw_kint(&j, "full", ASSESS_FULL);
@@ -809,27 +767,27 @@ fail:
 
 /* The indicator form's items. */
 static void
-indicator_req(struct args *a, struct dom_indicator_req *q)
+indicator_req(struct web_args *a, struct dom_indicator_req *q)
 {
-	q->year = fld(a, "year", VA_SHORT_MAX);
-	q->target = fld(a, "target", VA_SHORT_MAX);
-	q->code = fld(a, "code", VA_SHORT_MAX);
-	q->name = fld(a, "name", VA_HANDLE_MAX);
-	q->points = fld(a, "points", VA_SHORT_MAX);
-	q->evidence = fld(a, "evidence", VA_TEXT_MAX);
+	q->year = web_fld(a, "year", VA_SHORT_MAX);
+	q->target = web_fld(a, "target", VA_SHORT_MAX);
+	q->code = web_fld(a, "code", VA_SHORT_MAX);
+	q->name = web_fld(a, "name", VA_HANDLE_MAX);
+	q->points = web_fld(a, "points", VA_SHORT_MAX);
+	q->evidence = web_fld(a, "evidence", VA_TEXT_MAX);
 }
 
 /* POST /api/assess/indicators/add (a street's or district's desk only). */
 static void
 api_indicator_add(struct call *c)
 {
-	struct args a = { .c = c };
+	struct web_args a = { .c = c };
 	struct dom_indicator_req q;
 	char id[ID_TEXT_LEN + 1];
 	struct dom_error e;
 
 	indicator_req(&a, &q);
-	if (too_long(&a))
+	if (web_too_long(&a))
 		return;
 	if (dom_assess_indicator_add(c->w->r, c->w->operator_name, &q, id, &e) != 0) {
 		web_reply_dom_error(c, &e, TBL_ASSESSMENT_INDICATOR);
@@ -842,12 +800,12 @@ api_indicator_add(struct call *c)
 static void
 api_indicator_edit(struct call *c)
 {
-	struct args a = { .c = c };
+	struct web_args a = { .c = c };
 	struct dom_indicator_req q;
 	struct dom_error e;
 
 	indicator_req(&a, &q);
-	if (too_long(&a))
+	if (web_too_long(&a))
 		return;
 	q.name = opt(q.name);
 	q.points = opt(q.points);
@@ -865,19 +823,19 @@ api_indicator_edit(struct call *c)
 static void
 api_score_add(struct call *c)
 {
-	struct args a = { .c = c };
+	struct web_args a = { .c = c };
 	struct dom_score_req q = {
-		.org_code = fld(&a, "org", VA_HANDLE_MAX),
-		.indicator = fld(&a, "indicator", VA_SHORT_MAX),
-		.year = fld(&a, "year", VA_SHORT_MAX), .points = fld(&a, "points", VA_SHORT_MAX),
-		.scorer = fld(&a, "scorer", VA_HANDLE_MAX), .date = fld(&a, "date", VA_SHORT_MAX),
-		.evidence = fld(&a, "evidence", VA_TEXT_MAX),
+		.org_code = web_fld(&a, "org", VA_HANDLE_MAX),
+		.indicator = web_fld(&a, "indicator", VA_SHORT_MAX),
+		.year = web_fld(&a, "year", VA_SHORT_MAX), .points = web_fld(&a, "points", VA_SHORT_MAX),
+		.scorer = web_fld(&a, "scorer", VA_HANDLE_MAX), .date = web_fld(&a, "date", VA_SHORT_MAX),
+		.evidence = web_fld(&a, "evidence", VA_TEXT_MAX),
 	};
 	char id[ID_TEXT_LEN + 1];
 	bool edited = false;
 	struct dom_error e;
 
-	if (too_long(&a))
+	if (web_too_long(&a))
 		return;
 	q.scorer = opt(q.scorer);
 	q.date = opt(q.date);
@@ -893,16 +851,16 @@ api_score_add(struct call *c)
 static void
 api_stars_add(struct call *c)
 {
-	struct args a = { .c = c };
+	struct web_args a = { .c = c };
 	struct dom_stars_req q = {
-		.org_code = fld(&a, "org", VA_HANDLE_MAX), .year = fld(&a, "year", VA_SHORT_MAX),
-		.stars = fld(&a, "stars", VA_SHORT_MAX), .by = fld(&a, "by", VA_HANDLE_MAX),
-		.date = fld(&a, "date", VA_SHORT_MAX), .note = fld(&a, "note", VA_TEXT_MAX),
+		.org_code = web_fld(&a, "org", VA_HANDLE_MAX), .year = web_fld(&a, "year", VA_SHORT_MAX),
+		.stars = web_fld(&a, "stars", VA_SHORT_MAX), .by = web_fld(&a, "by", VA_HANDLE_MAX),
+		.date = web_fld(&a, "date", VA_SHORT_MAX), .note = web_fld(&a, "note", VA_TEXT_MAX),
 	};
 	bool edited = false;
 	struct dom_error e;
 
-	if (too_long(&a))
+	if (web_too_long(&a))
 		return;
 	q.by = opt(q.by);
 	q.date = opt(q.date);
@@ -972,16 +930,16 @@ report_target(struct call *c, const char *target, const char **out)
 static void
 api_assess_report(struct call *c)
 {
-	struct args a = { .c = c };
-	const char *y = qarg(&a, "year", VA_SHORT_MAX);
-	const char *tg = qarg(&a, "target", VA_SHORT_MAX);
+	struct web_args a = { .c = c };
+	const char *y = web_qarg(&a, "year", VA_SHORT_MAX);
+	const char *tg = web_qarg(&a, "target", VA_SHORT_MAX);
 	const char *year, *target;
 	char buf[11];
 	struct dom_error e;
 	struct jw j;
 	struct evbuffer *b;
 
-	if (too_long(&a) || report_target(c, tg, &target) != 0 ||
+	if (web_too_long(&a) || report_target(c, tg, &target) != 0 ||
 	    (b = web_new_body(c, &j)) == NULL)
 		return;
 	year = year_or_now(y, buf);
@@ -1032,15 +990,15 @@ api_assess_report_csv(struct call *c)
 		"stars" };
 	static const char *const hdr[] = { "组织编码", "组织", "考核对象", "已评指标", "总分",
 		"等次", "星级" };
-	struct args a = { .c = c };
-	const char *y = qarg(&a, "year", VA_SHORT_MAX);
-	const char *tg = qarg(&a, "target", VA_SHORT_MAX);
+	struct web_args a = { .c = c };
+	const char *y = web_qarg(&a, "year", VA_SHORT_MAX);
+	const char *tg = web_qarg(&a, "target", VA_SHORT_MAX);
 	const char *year, *target;
 	char buf[11], ascii[64], utf8[160];
 	struct dom_error e;
 	struct table *t;
 
-	if (too_long(&a) || report_target(c, tg, &target) != 0 ||
+	if (web_too_long(&a) || report_target(c, tg, &target) != 0 ||
 	    (t = new_table(c, 7, ids, hdr)) == NULL)
 		return;
 	year = year_or_now(y, buf);
@@ -1102,16 +1060,16 @@ put_rules(struct jw *j)
 static void
 api_points(struct call *c)
 {
-	struct args a = { .c = c };
-	const char *y = qarg(&a, "year", VA_SHORT_MAX);
-	const char *branch = qarg(&a, "branch", VA_HANDLE_MAX);
+	struct web_args a = { .c = c };
+	const char *y = web_qarg(&a, "year", VA_SHORT_MAX);
+	const char *branch = web_qarg(&a, "branch", VA_HANDLE_MAX);
 	char buf[11];
 	const char *year;
 	struct dom_error e;
 	struct jw j;
 	struct evbuffer *b;
 
-	if (too_long(&a) || (b = web_new_body(c, &j)) == NULL)
+	if (web_too_long(&a) || (b = web_new_body(c, &j)) == NULL)
 		return;
 	year = year_or_now(y, buf);
 	jw_obj(&j);
@@ -1157,15 +1115,15 @@ api_points_csv(struct call *c)
 		"dues_on_time", "points", "member" };
 	static const char *const hdr[] = { "姓名", "所在支部", "参加组织生活（次）",
 		"志愿服务（小时）", "按时交纳党费（月）", "积分", "党员编号" };
-	struct args a = { .c = c };
-	const char *y = qarg(&a, "year", VA_SHORT_MAX);
-	const char *branch = qarg(&a, "branch", VA_HANDLE_MAX);
+	struct web_args a = { .c = c };
+	const char *y = web_qarg(&a, "year", VA_SHORT_MAX);
+	const char *branch = web_qarg(&a, "branch", VA_HANDLE_MAX);
 	char buf[11], ascii[64], utf8[160];
 	const char *year;
 	struct dom_error e;
 	struct table *t;
 
-	if (too_long(&a) || (t = new_table(c, 7, ids, hdr)) == NULL)
+	if (web_too_long(&a) || (t = new_table(c, 7, ids, hdr)) == NULL)
 		return;
 	year = year_or_now(y, buf);
 	for (int i = 2; i <= 5; i++)
