@@ -6,6 +6,8 @@
  */
 #include "web_api.h"
 
+#include "table.h"
+
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -734,4 +736,51 @@ web_too_long(struct web_args *a)
 		return false;
 	web_reply_error(a->c->req, 422, "invalid", "填写的内容过长 an item is too long", NULL);
 	return true;
+}
+
+void
+web_csv_disposition(char *buf, size_t cap, const char *ascii, const char *utf8)
+{
+	snprintf(buf, cap, "attachment; filename=\"%s\"; filename*=UTF-8''%s", ascii, utf8);
+}
+
+void
+web_reply_csv_bytes(struct call *c, const char *data, size_t len, const char *disp)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(c->req);
+	struct evbuffer *b;
+
+	if ((b = evbuffer_new()) == NULL || evbuffer_add(b, data, len) != 0) {
+		if (b != NULL)
+			evbuffer_free(b);
+		web_reply_error(c->req, 500, "internal", "内存不足 out of memory", NULL);
+		return;
+	}
+	evhttp_add_header(h, "Content-Type", "text/csv; charset=utf-8");
+	evhttp_add_header(h, "Content-Disposition", disp);
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_send_reply(c->req, 200, "OK", b);
+	evbuffer_free(b);
+}
+
+void
+web_reply_csv(struct call *c, struct table *t, const char *disp)
+{
+	char *data = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if ((f = open_memstream(&data, &len)) == NULL) {
+		table_free(t);
+		web_reply_error(c->req, 500, "internal", "内存不足 out of memory", NULL);
+		return;
+	}
+	table_print(t, f, TABLE_CSV);   /* prints and frees t */
+	if (fclose(f) != 0) {
+		free(data);
+		web_reply_error(c->req, 500, "internal", "内存不足 out of memory", NULL);
+		return;
+	}
+	web_reply_csv_bytes(c, data, len, disp);
+	free(data);
 }

@@ -66,6 +66,20 @@ const char *web_arg(struct call *c, const char *name);
 /* A form-body field, or NULL. */
 const char *web_field(struct call *c, const char *name);
 
+struct table;
+/*
+ * CSV bytes (len; the caller keeps them) as a download: text/csv, the
+ * Content-Disposition value disp, not cached. 500 when memory runs out.
+ */
+void web_reply_csv_bytes(struct call *c, const char *data, size_t len, const char *disp);
+/* Table t printed by the one CSV writer (table.c), sent as web_reply_csv_bytes does. Frees t. */
+void web_reply_csv(struct call *c, struct table *t, const char *disp);
+/*
+ * The Content-Disposition of a download named ascii (a plain fallback) and
+ * utf8 (the Chinese name, percent-encoded already, RFC 5987), into buf.
+ */
+void web_csv_disposition(char *buf, size_t cap, const char *ascii, const char *utf8);
+
 /* A request's arguments read with their bounds: any too long sets bad (web_too_long answers). */
 struct web_args {
 	struct call *c;

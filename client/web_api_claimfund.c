@@ -98,22 +98,10 @@ put_options(struct jw *j, const char *key, int t, const char *col)
 static void
 send_csv_data(struct call *c, const char *data, size_t len, const char *ascii, const char *utf8)
 {
-	struct evkeyvalq *h = evhttp_request_get_output_headers(c->req);
-	struct evbuffer *b;
 	char disp[400];
 
-	if ((b = evbuffer_new()) == NULL || evbuffer_add(b, data, len) != 0) {
-		if (b != NULL)
-			evbuffer_free(b);
-		web_reply_error(c->req, 500, "internal", "内存不足 out of memory", NULL);
-		return;
-	}
-	snprintf(disp, sizeof disp, "attachment; filename=\"%s\"; filename*=UTF-8''%s", ascii, utf8);
-	evhttp_add_header(h, "Content-Type", "text/csv; charset=utf-8");
-	evhttp_add_header(h, "Content-Disposition", disp);
-	evhttp_add_header(h, "Cache-Control", "no-store");
-	evhttp_send_reply(c->req, 200, "OK", b);
-	evbuffer_free(b);
+	web_csv_disposition(disp, sizeof disp, ascii, utf8);
+	web_reply_csv_bytes(c, data, len, disp);
 }
 
 /*

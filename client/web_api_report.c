@@ -572,7 +572,7 @@ disposition(enum report_kind k, const struct dom_report_scope *s, char *out, siz
 	snprintf(out, cap, "attachment; filename=\"%s.csv\"; filename*=UTF-8''%s", ascii, zh);
 }
 
-/* The headers of every CSV download: type, a Chinese file name, not cached. */
+/* The headers of a streamed CSV download (the roster export): type, a Chinese file name, not cached. */
 static void
 csv_headers(struct call *c, enum report_kind k, const struct dom_report_scope *s)
 {
@@ -585,30 +585,14 @@ csv_headers(struct call *c, enum report_kind k, const struct dom_report_scope *s
 	evhttp_add_header(h, "Cache-Control", "no-store");
 }
 
-/* Send table t (taken) as a CSV attachment through the one CSV writer. */
+/* Send table t (taken) as a CSV attachment through the one CSV writer, with the report's file name. */
 static void
 reply_csv(struct call *c, enum report_kind k, const struct dom_report_scope *s, struct table *t)
 {
-	struct evbuffer *b;
-	char *data = NULL;
-	size_t len = 0;
-	FILE *f;
+	char disp[1200];
 
-	if ((f = open_memstream(&data, &len)) == NULL) {
-		table_free(t);
-		web_reply_error(c->req, 500, "internal", "内存不足 out of memory", NULL);
-		return;
-	}
-	table_print(t, f, TABLE_CSV);
-	if (fclose(f) != 0 || (b = evbuffer_new()) == NULL || evbuffer_add(b, data, len) != 0) {
-		free(data);
-		web_reply_error(c->req, 500, "internal", "内存不足 out of memory", NULL);
-		return;
-	}
-	free(data);
-	csv_headers(c, k, s);
-	evhttp_send_reply(c->req, 200, "OK", b);
-	evbuffer_free(b);
+	disposition(k, s, disp, sizeof disp);
+	web_reply_csv(c, t, disp);
 }
 
 /*

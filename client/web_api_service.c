@@ -208,14 +208,10 @@ api_service_back_csv(struct call *c)
 		"ended_on", "services", "hours", "activities" };
 	static const char *const hdr[] = { "姓名", "工作单位", "所在组织", "报到社区", "报到日期",
 		"结束日期", "服务次数", "服务时长（小时）", "服务内容" };
-	struct evkeyvalq *h = evhttp_request_get_output_headers(c->req);
 	struct dom_service_query q = { .activities = true };
 	struct dom_error e;
-	struct evbuffer *b;
 	struct table *t;
-	char year[11], disp[200], *data = NULL;
-	size_t len = 0;
-	FILE *f;
+	char year[11], disp[200];
 
 	if (back_year(c, year) != 0)
 		return;
@@ -231,27 +227,11 @@ api_service_back_csv(struct call *c)
 		web_reply_dom_error(c, &e, -1);
 		return;
 	}
-	if ((f = open_memstream(&data, &len)) == NULL) {
-		table_free(t);
-		web_reply_error(c->req, 500, "internal", "内存不足 out of memory", NULL);
-		return;
-	}
-	table_print(t, f, TABLE_CSV);
-	if (fclose(f) != 0 || (b = evbuffer_new()) == NULL || evbuffer_add(b, data, len) != 0) {
-		free(data);
-		web_reply_error(c->req, 500, "internal", "内存不足 out of memory", NULL);
-		return;
-	}
-	free(data);
 	/* 在职党员报到服务情况_YYYY.csv, percent-encoded (RFC 5987). */
 	snprintf(disp, sizeof disp, "attachment; filename=\"tongxin-service-back-%s.csv\"; "
 	    "filename*=UTF-8''%%E5%%9C%%A8%%E8%%81%%8C%%E5%%85%%9A%%E5%%91%%98%%E6%%8A%%A5%%E5%%88%%B0"
 	    "%%E6%%9C%%8D%%E5%%8A%%A1%%E6%%83%%85%%E5%%86%%B5_%s.csv", year, year);
-	evhttp_add_header(h, "Content-Type", "text/csv; charset=utf-8");
-	evhttp_add_header(h, "Content-Disposition", disp);
-	evhttp_add_header(h, "Cache-Control", "no-store");
-	evhttp_send_reply(c->req, 200, "OK", b);
-	evbuffer_free(b);
+	web_reply_csv(c, t, disp);
 }
 
 static void

@@ -133,36 +133,10 @@ put_points(struct jw *j, const char *key, int64_t tenths)
 static void
 send_csv(struct call *c, struct table *t, const char *ascii, const char *utf8)
 {
-	struct evkeyvalq *h = evhttp_request_get_output_headers(c->req);
-	struct evbuffer *b;
-	char disp[400], *data = NULL;
-	size_t len = 0;
-	FILE *f;
+	char disp[400];
 
-	if ((f = open_memstream(&data, &len)) == NULL) {
-		table_free(t);
-		web_reply_error(c->req, 500, "internal", "内存不足 out of memory", NULL);
-		return;
-	}
-	table_print(t, f, TABLE_CSV);   /* prints and frees t */
-	if (fclose(f) != 0 || (b = evbuffer_new()) == NULL) {
-		free(data);
-		web_reply_error(c->req, 500, "internal", "内存不足 out of memory", NULL);
-		return;
-	}
-	if (evbuffer_add(b, data, len) != 0) {
-		free(data);
-		evbuffer_free(b);
-		web_reply_error(c->req, 500, "internal", "内存不足 out of memory", NULL);
-		return;
-	}
-	free(data);
-	snprintf(disp, sizeof disp, "attachment; filename=\"%s\"; filename*=UTF-8''%s", ascii, utf8);
-	evhttp_add_header(h, "Content-Type", "text/csv; charset=utf-8");
-	evhttp_add_header(h, "Content-Disposition", disp);
-	evhttp_add_header(h, "Cache-Control", "no-store");
-	evhttp_send_reply(c->req, 200, "OK", b);
-	evbuffer_free(b);
+	web_csv_disposition(disp, sizeof disp, ascii, utf8);
+	web_reply_csv(c, t, disp);
 }
 
 /* A new table or NULL having answered 500. */
