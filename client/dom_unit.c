@@ -83,16 +83,15 @@ unit_values(const struct dom_unit_req *q, Tongxin__Value *v, int *set, struct do
 /*
  * The community an add names: community_id, else this device's own
  * organisation; it must be a community of this replica, not dissolved.
- * col is the column of table t to name in an error.
+ * col is the column to name in an error.
  */
 static int
-community_of(struct replica *r, const char *community_id, int t, int col,
-    char id[ID_TEXT_LEN + 1], struct dom_error *e)
+community_of(struct replica *r, const char *community_id, int col, char id[ID_TEXT_LEN + 1],
+    struct dom_error *e)
 {
 	sqlite3_stmt *st;
 	int rc, res = 0;
 
-	(void)t;
 	if (sqlite3_prepare_v2(replica_db(r), given(community_id) ?
 	    "SELECT id, kind, coalesce(dissolved, 0) FROM org WHERE id = ?1" :
 	    "SELECT id, kind, coalesce(dissolved, 0) FROM org WHERE code = ?1", -1, &st, NULL) !=
@@ -161,7 +160,7 @@ dom_unit_add(struct replica *r, const char *operator_name, const struct dom_unit
 		return -1;
 	if (rep_begin(r, operator_name) != 0)
 		return dom_db_err(r, e);
-	if (community_of(r, q->community_id, TBL_RESIDENT_UNIT, UCOL("org_id"), org, e) != 0)
+	if (community_of(r, q->community_id, UCOL("org_id"), org, e) != 0)
 		return refuse(r);
 	value_set_text(&v[UCOL("org_id")], org);
 	set[UCOL("org_id")] = 1;
@@ -428,7 +427,7 @@ dom_agreement_add(struct replica *r, const char *operator_name,
 		return -1;
 	if (rep_begin(r, operator_name) != 0)
 		return dom_db_err(r, e);
-	if (community_of(r, q->community_id, t, ACOL("org_id"), org, e) != 0)
+	if (community_of(r, q->community_id, ACOL("org_id"), org, e) != 0)
 		return refuse(r);
 	value_set_text(&v[ACOL("org_id")], org);
 	set[ACOL("org_id")] = 1;
