@@ -85,7 +85,8 @@ async function volunteer() {
   check(await page.$('#ai-add-form') === null, 'a community desk offers the indicator form');
   check((await d.text('#as-who')).includes('只读'), `the page does not say read only: ${await d.text('#as-who')}`);
   await d.set('#as-year', lastYear);
-  await page.waitForSelector('#ai-table');
+  // The current year's table stays until the other year's list arrives: wait for its rows.
+  await page.waitForFunction(() => document.querySelectorAll('#ai-table tbody tr').length === 3, { timeout: 5000 }).catch(() => {});
   check((await page.$$('#ai-table tbody tr')).length === 3, `last year's indicators: ${await d.text('#ai-table')}`);
   await shot('5-assess-readonly');
 }
