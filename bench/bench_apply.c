@@ -28,6 +28,8 @@
  * >= 50% for one-row transactions.
  *
  * usage: bench_apply [ROWS [SINGLE_TXNS [REPEATS]]]   (defaults 100000 10000 5)
+ *   (environment, for a profiler: BENCH_APPLY_SHAPES=2 runs the one-row shape
+ *   only, BENCH_APPLY_SIDE=plain or apply one side only)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -285,6 +287,8 @@ main(int argc, char **argv)
 	Tongxin__PushResponse *oresp;
 	double rate[2] = { 0, 0 }, load;
 	int n, ncpu;
+	/* For a profiler: BENCH_APPLY_SHAPES=2 runs the one-row shape only, BENCH_APPLY_SIDE=apply one side. */
+	const char *shapes = getenv("BENCH_APPLY_SHAPES"), *side = getenv("BENCH_APPLY_SIDE");
 
 	if (argc > 4 || (argc > 1 && argv[1][0] == '-')) {
 		fprintf(stderr, "usage: bench_apply [ROWS [SINGLE_TXNS [REPEATS]]]\n");
@@ -393,14 +397,21 @@ main(int argc, char **argv)
 		struct load *ld = &loads[li];
 		double tp[MAX_REPEATS], ta[MAX_REPEATS], cp[MAX_REPEATS], ca[MAX_REPEATS], p, a;
 
+		if (shapes != NULL && strchr(shapes, '1' + li) == NULL)
+			continue;
 		prepare_load(ld);
 		for (int k = 0; k < repeats; k++) {
+			tp[k] = ta[k] = cp[k] = ca[k] = 1;
 			if (k % 2 == 0) {
-				tp[k] = run_plain(ld, k, &cp[k]);
-				ta[k] = run_apply(ld, k, &ca[k]);
+				if (side == NULL || strcmp(side, "plain") == 0)
+					tp[k] = run_plain(ld, k, &cp[k]);
+				if (side == NULL || strcmp(side, "apply") == 0)
+					ta[k] = run_apply(ld, k, &ca[k]);
 			} else {
-				ta[k] = run_apply(ld, k, &ca[k]);
-				tp[k] = run_plain(ld, k, &cp[k]);
+				if (side == NULL || strcmp(side, "apply") == 0)
+					ta[k] = run_apply(ld, k, &ca[k]);
+				if (side == NULL || strcmp(side, "plain") == 0)
+					tp[k] = run_plain(ld, k, &cp[k]);
 			}
 		}
 		p = bx_median(tp, repeats);

@@ -182,6 +182,13 @@ struct sto_ops {
 	 * store does: the engine does not check each call.
 	 */
 	uint64_t (*version_next)(void *b);
+	/*
+	 * Give back v, the version version_next has just handed out, when the
+	 * write it was taken for did not happen (a one-insert transaction runs
+	 * without a savepoint, engine.c apply_changes). A store with gaps may
+	 * keep it taken.
+	 */
+	void (*version_back)(void *b, uint64_t v);
 
 	/* Row id of table t into r (r->exists says whether it was found). -1 on failure. */
 	int (*row_load)(void *b, int t, const char *id, struct srow *r);

@@ -927,6 +927,14 @@ pg_version_next(void *b)
 	return v;
 }
 
+/* A sequence never gives a number back: the version stays taken (a gap). */
+static void
+pg_version_back(void *b, uint64_t v)
+{
+	(void)b;
+	(void)v;
+}
+
 /* Column c of the row result r (row 0, column i) into v, by the column's type. -1 on OOM. */
 static int
 value_from_res(const PGresult *r, int i, enum col_type type, Tongxin__Value *v)
@@ -1740,6 +1748,7 @@ const struct sto_ops sto_pg_ops = {
 	.sp_release = pg_sp_release,
 	.sp_rollback = pg_sp_rollback,
 	.version_next = pg_version_next,
+	.version_back = pg_version_back,
 	.row_load = pg_row_load,
 	.row_write = pg_row_write,
 	.unique_owner = pg_unique_owner,

@@ -498,7 +498,7 @@ row_write(struct sq_store *s, int t, const char *id, const struct srow *r, int i
 	int nc = schema_tables[t].ncols, rc;
 
 	for (int c = 0; c < nc; c++)
-		value_bind(st, c + 1, &r->v[c]);
+		value_bind_static(st, c + 1, &r->v[c]);   /* r outlives the step */
 	sqlite3_bind_int64(st, nc + 1, (sqlite3_int64)r->version);
 	sqlite3_bind_int(st, nc + 2, r->deleted);
 	sqlite3_bind_text(st, nc + 3, r->scope, -1, SQLITE_STATIC);
@@ -1231,6 +1231,15 @@ sq_version_next(void *b)
 	return ++((struct sq_store *)b)->version;
 }
 
+static void
+sq_version_back(void *b, uint64_t v)
+{
+	struct sq_store *s = b;
+
+	if (v != 0 && s->version == v)
+		s->version = v - 1;
+}
+
 static int
 sq_row_load(void *b, int t, const char *id, struct srow *r)
 {
@@ -1601,6 +1610,7 @@ const struct sto_ops sto_sqlite_ops = {
 	.sp_release = sq_sp_release,
 	.sp_rollback = sq_sp_rollback,
 	.version_next = sq_version_next,
+	.version_back = sq_version_back,
 	.row_load = sq_row_load,
 	.row_write = sq_row_write,
 	.unique_owner = sq_unique_owner,

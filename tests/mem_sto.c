@@ -391,6 +391,15 @@ m_version_next(void *b)
 	return ++m->cur.version;
 }
 
+static void
+m_version_back(void *b, uint64_t v)
+{
+	struct mem_sto *m = b;
+
+	if (v != 0 && m->cur.version == v)
+		m->cur.version = v - 1;
+}
+
 static int
 m_row_load(void *b, int t, const char *id, struct srow *r)
 {
@@ -1153,6 +1162,7 @@ const struct sto_ops mem_sto_ops = {
 	.sp_release = m_sp_release,
 	.sp_rollback = m_sp_rollback,
 	.version_next = m_version_next,
+	.version_back = m_version_back,
 	.row_load = m_row_load,
 	.row_write = m_row_write,
 	.unique_owner = m_unique_owner,

@@ -1740,6 +1740,11 @@ sto_contract(const struct sto_ops *o, void *b, int gaps)
 	v2 = o->version_next(b);
 	C_CHECK(gaps ? v2 > v3 : v2 == v3,
 	    "the versions a rolled back transaction took are given back (or, with gaps, passed)");
+	o->version_back(b, v2);
+	v3 = o->version_next(b);
+	C_CHECK(gaps ? v3 > v2 : v3 == v2,
+	    "version_back gives the last version back (or, with gaps, keeps it taken)");
+	v2 = v3;
 	{
 		struct sto_conflict cf = { .id = cid, .device_id = "dev-contract", .seq = 9,
 		    .kind = "same_field", .reason = "r", .why = &none, .table = TBL_ORG, .row_id = a,
