@@ -286,7 +286,7 @@ chunk_room(struct replica *r, size_t need)
  * string, but a string that is NULL or the generated init's empty string
  * (the field's default) is left out. slen is the string's length.
  */
-static size_t
+static inline size_t
 value_size(const Tongxin__Value *v, size_t slen)
 {
 	switch (v->kind_case) {
@@ -313,16 +313,16 @@ value_slen(const Tongxin__Value *v)
 
 /*
  * Append one repeated Value field (5 values, 6 before) of n values, their
- * string lengths in lens; o has room for every byte (chunk_append measured
- * them).
+ * string lengths in lens and encoded sizes in szs (values_size measured
+ * them); o has room for every byte.
  */
 static uint8_t *
 put_values(uint8_t *o, uint32_t field, Tongxin__Value *const *vals, const size_t *lens,
-    size_t n)
+    const size_t *szs, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		const Tongxin__Value *v = vals[i];
-		size_t sz = value_size(v, lens[i]);
+		size_t sz = szs[i];
 
 		*o++ = (uint8_t)(field << 3 | PB_LEN);
 		o = pb_put_varint(o, sz);
@@ -354,15 +354,15 @@ put_values(uint8_t *o, uint32_t field, Tongxin__Value *const *vals, const size_t
 
 /*
  * Bytes of a repeated Value field of n values, tags and lengths included;
- * each string's length goes to lens.
+ * each string's length goes to lens, each value's encoded size to szs.
  */
 static size_t
-values_size(Tongxin__Value *const *vals, size_t *lens, size_t n)
+values_size(Tongxin__Value *const *vals, size_t *lens, size_t *szs, size_t n)
 {
 	size_t total = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		size_t sz = value_size(vals[i], lens[i] = value_slen(vals[i]));
+		size_t sz = szs[i] = value_size(vals[i], lens[i] = value_slen(vals[i]));
 		total += 1 + pb_varint_size(sz) + sz;
 	}
 	return total;
@@ -381,22 +381,23 @@ static int
 chunk_append(struct replica *r, const Tongxin__Change *c)
 {
 	size_t rid = c->row_id != NULL ? strlen(c->row_id) : 0, colsz = 0, n;
-	size_t lens_local[2 * MAX_COLS], *lens = lens_local;
+	size_t lens_local[4 * MAX_COLS], *lens = lens_local, *szs;
 	uint8_t *start, *o;
 	int rc = -1;
 
 	/* Every change the replica makes has at most MAX_COLS values and as many befores. */
 	if (c->n_values + c->n_before > 2 * MAX_COLS &&
-	    (lens = malloc((c->n_values + c->n_before) * sizeof *lens)) == NULL)
+	    (lens = malloc(2 * (c->n_values + c->n_before) * sizeof *lens)) == NULL)
 		return -1;
+	szs = lens + c->n_values + c->n_before;   /* the sizes after the lengths */
 	for (size_t i = 0; i < c->n_cols; i++)
 		colsz += pb_varint_size(c->cols[i]);
 	n = (c->table ? 1 + pb_varint_size(c->table) : 0) +
 	    (rid ? 1 + pb_varint_size(rid) + rid : 0) +
 	    (c->op ? 1 + pb_varint_size((uint64_t)(int64_t)c->op) : 0) +
 	    (c->n_cols ? 1 + pb_varint_size(colsz) + colsz : 0) +
-	    values_size(c->values, lens, c->n_values) +
-	    values_size(c->before, lens + c->n_values, c->n_before) +
+	    values_size(c->values, lens, szs, c->n_values) +
+	    values_size(c->before, lens + c->n_values, szs + c->n_values, c->n_before) +
 	    (c->base_version ? 1 + pb_varint_size(c->base_version) : 0);
 	if (chunk_room(r, 1 + pb_varint_size(n) + n) != 0)
 		goto out;
@@ -424,8 +425,8 @@ chunk_append(struct replica *r, const Tongxin__Change *c)
 		for (size_t i = 0; i < c->n_cols; i++)
 			o = pb_put_varint(o, c->cols[i]);
 	}
-	o = put_values(o, 5, c->values, lens, c->n_values);
-	o = put_values(o, 6, c->before, lens + c->n_values, c->n_before);
+	o = put_values(o, 5, c->values, lens, szs, c->n_values);
+	o = put_values(o, 6, c->before, lens + c->n_values, szs + c->n_values, c->n_before);
 	if (c->base_version) {
 		*o++ = 7 << 3 | PB_VARINT;
 		o = pb_put_varint(o, c->base_version);

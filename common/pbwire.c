@@ -65,17 +65,6 @@ pbw_raw(struct pbw *b, const void *p, size_t n)
 	b->len += n;
 }
 
-size_t
-pb_varint_size(uint64_t v)
-{
-	size_t n = 1;
-	while (v >= 0x80) {
-		v >>= 7;
-		n++;
-	}
-	return n;
-}
-
 void
 pbw_varint(struct pbw *b, uint64_t v)
 {

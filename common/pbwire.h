@@ -42,8 +42,15 @@ void pbw_sint(struct pbw *b, uint32_t field, int64_t v);
 void pbw_double(struct pbw *b, uint32_t field, double v);
 /* A length-delimited field: bytes, a string, or an already encoded message. */
 void pbw_bytes(struct pbw *b, uint32_t field, const void *p, size_t n);
-/* Bytes needed by a varint of v (1..10). */
-size_t pb_varint_size(uint64_t v);
+/*
+ * Bytes needed by a varint of v (1..10): one more for every 7 significant
+ * bits past the first 7 (inline: the packers ask it for every field).
+ */
+static inline size_t
+pb_varint_size(uint64_t v)
+{
+	return v < 0x80 ? 1 : (size_t)(63 - __builtin_clzll(v)) / 7 + 1;
+}
 
 /*
  * Write v as a varint at o, which has room for pb_varint_size(v) bytes;
