@@ -43,25 +43,35 @@
  * changes and no pending row to mark (all are inserts), and the stream in
  * field OUTBOX_COMPACT_FIELD, which protobuf-c keeps as an unknown field.
  * The stream:
- *   byte    OUTBOX_COMPACT_V
+ *   byte    its version: OUTBOX_COMPACT_V2 (written), or OUTBOX_COMPACT_V1
+ *           (written before; still read)
  *   varint  bytes of the changes once expanded (each "field 5, length, change")
  *   varint  number of changes
  *   each change: varint its length, then per field (until the length is
- *   reached) a code: 0..COMPACT_HIST-1, the field is the one kept at that place
- *   of its position's recent fields (moved to the front); COMPACT_LIT, then
- *   varint p, varint s and s bytes: the first p bytes of the most recent
- *   field at this position followed by the s bytes (put in front). A field
- *   past COMPACT_POS positions is always a literal with p = 0 and is not kept.
+ *   reached) a code:
+ *     version 2: 0..15, the field is the one in that slot of its position's
+ *     ring of 16 recent fields (which becomes the last used); 16, then
+ *     varint p, varint s and s bytes: the first p bytes of the last used
+ *     field at this position followed by the s bytes, put in the ring's next
+ *     slot (round robin; it becomes the last used). A vocabulary of up to
+ *     16 values (an education, a job) keeps its slots and is a byte a field.
+ *     version 1: 0..3, the field is the one at that place of its position's
+ *     4 recent fields (moved to the front); 4, then p, s and the bytes as
+ *     above, against the most recent field, put in front.
+ *   A field past COMPACT_POS positions is always a literal with p = 0 and
+ *   is not kept.
  */
 #define OUTBOX_COMPACT_FIELD 15
-#define OUTBOX_COMPACT_V     1
-#define COMPACT_HIST         4
-#define COMPACT_LIT          COMPACT_HIST
+#define OUTBOX_COMPACT_V1    1
+#define OUTBOX_COMPACT_V2    2
 #define COMPACT_POS          (2 * MAX_COLS + 16)
 /* Bytes of one entry a reader accepts. */
 #define COMPACT_MAX_BYTES    (256u << 20)
 /* Entries of fewer changes stay plain: the coding gains nothing on them. */
 #define OUTBOX_COMPACT_MIN   8
+/* Recent fields a position keeps (version 1, version 2), and the literal's code. */
+#define V1_HIST              4
+#define V2_RING              16
 
 /* pb_get_varint with the one-byte case (lengths, tags, codes) inline. */
 static inline int
@@ -74,34 +84,50 @@ vget(const uint8_t **p, const uint8_t *end, uint64_t *v)
 	return pb_get_varint(p, end, v);
 }
 
-/* Recent fields at each position: offsets into the expanded changes. */
+/*
+ * A field kept at a position: offset and length in the expanded changes;
+ * tail, its last 8 bytes (all of a shorter one), which the encoder compares
+ * before the bytes themselves.
+ */
 struct hslot {
 	uint32_t off, len;
 };
 
+/*
+ * The recent fields of every position. Version 2: a ring (next: the slot a
+ * literal takes; last: the slot used last). Version 1: slots 0..n-1 most
+ * recent first.
+ */
 struct compact_hist {
-	struct hslot s[COMPACT_POS][COMPACT_HIST];
-	uint8_t n[COMPACT_POS];
+	struct hslot s[COMPACT_POS][V2_RING];
+	uint8_t n[COMPACT_POS], next[COMPACT_POS], last[COMPACT_POS];
+	/* The encoder's copy of each slot's last 8 bytes, compared before the bytes. */
+	uint64_t tails[COMPACT_POS][V2_RING];
 };
 
-/*
- * Put (off, len) in front of position j's recent fields, dropping the
- * oldest. Every slot moves up, used or not (those past n are never read):
- * a few fixed moves instead of a loop over the count.
- */
+static inline uint64_t
+field_tail(const uint8_t *f, size_t len)
+{
+	uint64_t t = 0;
+
+	memcpy(&t, len >= 8 ? f + len - 8 : f, len >= 8 ? 8 : len);
+	return t;
+}
+
+/* Version 1: put (off, len) in front of position j's fields, dropping the oldest. */
 static inline void
 hist_push(struct compact_hist *h, size_t j, uint32_t off, uint32_t len)
 {
 	struct hslot *s = h->s[j];
 
-	for (size_t k = COMPACT_HIST - 1; k > 0; k--)
+	for (size_t k = V1_HIST - 1; k > 0; k--)
 		s[k] = s[k - 1];
 	s[0] = (struct hslot){ off, len };
-	if (h->n[j] < COMPACT_HIST)
+	if (h->n[j] < V1_HIST)
 		h->n[j]++;
 }
 
-/* Move position j's recent field c to the front. */
+/* Version 1: move position j's field c to the front. */
 static inline void
 hist_front(struct compact_hist *h, size_t j, size_t c)
 {
@@ -110,6 +136,19 @@ hist_front(struct compact_hist *h, size_t j, size_t c)
 	for (; c > 0; c--)
 		s[c] = s[c - 1];
 	s[0] = t;
+}
+
+/* Version 2: keep (off, len) in position j's next slot; it is the last used. */
+static inline void
+ring_put(struct compact_hist *h, size_t j, uint32_t off, uint32_t len)
+{
+	uint8_t k = h->next[j];
+
+	h->s[j][k] = (struct hslot){ off, len };
+	h->last[j] = k;
+	h->next[j] = (uint8_t)((k + 1) % V2_RING);
+	if (h->n[j] < V2_RING)
+		h->n[j]++;
 }
 
 /*
@@ -174,7 +213,7 @@ common_prefix(const uint8_t *a, const uint8_t *b, size_t n)
 static size_t
 compact_encode(const uint8_t *chg, size_t clen, size_t n, uint8_t *out, size_t cap)
 {
-	struct compact_hist h;   /* only the counts need a start */
+	struct compact_hist h;   /* only the counts and ring marks need a start */
 	const uint8_t *p = chg, *cend = chg + clen;
 	uint8_t *o = out, *end = out + cap;
 	size_t count = 0;
@@ -182,7 +221,9 @@ compact_encode(const uint8_t *chg, size_t clen, size_t n, uint8_t *out, size_t c
 	if (cap < 32 || clen > COMPACT_MAX_BYTES)
 		return 0;
 	memset(h.n, 0, sizeof h.n);
-	*o++ = OUTBOX_COMPACT_V;
+	memset(h.next, 0, sizeof h.next);
+	memset(h.last, 0, sizeof h.last);
+	*o++ = OUTBOX_COMPACT_V2;
 	o = pb_put_varint(o, clen);
 	o = pb_put_varint(o, n);
 	while (p < cend) {
@@ -197,40 +238,48 @@ compact_encode(const uint8_t *chg, size_t clen, size_t n, uint8_t *out, size_t c
 		o = pb_put_varint(o, len);
 		ce = p + len;
 		for (j = 0, fs = p; fs < ce; j++, fs = fe) {
-			size_t flen, c, pre = 0;
+			size_t flen, pre = 0;
+			uint64_t tail = 0;
 
 			if ((fe = field_end(fs, ce, &key)) == NULL)
 				return 0;
 			if (key == (3 << 3 | PB_VARINT) && !(fe - fs == 2 && fs[1] == 0))
 				return 0;   /* an update or a delete: not for this form */
 			flen = (size_t)(fe - fs);
-			if (j < COMPACT_POS && h.n[j] > 0) {
-				/* The most recent first: its common prefix is wanted anyway. */
-				pre = common_prefix(chg + h.s[j][0].off, fs,
-				    h.s[j][0].len < flen ? h.s[j][0].len : flen);
-				c = pre == flen && h.s[j][0].len == flen ? 0 : 1;
-				for (; c > 0 && c < h.n[j]; c++)
-					if (h.s[j][c].len == flen &&
-					    common_prefix(chg + h.s[j][c].off, fs, flen) == flen)
+			if (j < COMPACT_POS) {
+				const struct hslot *r = h.s[j];
+				const uint64_t *tl = h.tails[j];
+				size_t nr = h.n[j], c;
+
+				/* A kept field of this tail, length and bytes. */
+				tail = field_tail(fs, flen);
+				for (c = 0; c < nr; c++)
+					if (tl[c] == tail && r[c].len == flen &&
+					    memcmp(chg + r[c].off, fs, flen) == 0)
 						break;
-				if (c < h.n[j]) {
+				if (c < nr) {
 					if (o >= end)
 						return 0;
 					*o++ = (uint8_t)c;
-					if (c > 0)
-						hist_front(&h, j, c);
+					h.last[j] = (uint8_t)c;
 					continue;
+				}
+				if (nr > 0) {
+					const struct hslot *l = &r[h.last[j]];
+					pre = common_prefix(chg + l->off, fs, l->len < flen ? l->len : flen);
 				}
 			}
 			if ((size_t)(end - o) < 21 + (flen - pre))
 				return 0;
-			*o++ = COMPACT_LIT;
+			*o++ = V2_RING;   /* a literal */
 			o = pb_put_varint(o, pre);
 			o = pb_put_varint(o, flen - pre);
 			memcpy(o, fs + pre, flen - pre);
 			o += flen - pre;
-			if (j < COMPACT_POS)
-				hist_push(&h, j, (uint32_t)(fs - chg), (uint32_t)flen);
+			if (j < COMPACT_POS) {
+				h.tails[j][h.next[j]] = tail;
+				ring_put(&h, j, (uint32_t)(fs - chg), (uint32_t)flen);
+			}
 		}
 		p = ce;
 		count++;
@@ -265,14 +314,20 @@ walk_put(uint8_t *o, const uint8_t *src, size_t n, bool verify)
 static int
 compact_walk(const uint8_t *s, size_t slen, uint8_t *dst, size_t clen, bool verify)
 {
-	struct compact_hist h;   /* only the counts need a start */
+	struct compact_hist h;   /* only the counts and ring marks need a start */
 	const uint8_t *end = s + slen;
 	uint8_t *o = dst, *oend = dst + clen, head[1 + 10];
-	uint64_t v, n, len, c, p, sl;
+	uint64_t v, n, len, c, p, sl, lit;
+	bool v2;
 
 	memset(h.n, 0, sizeof h.n);
-	if (slen < 1 || *s++ != OUTBOX_COMPACT_V || vget(&s, end, &v) != 0 ||
-	    v != clen || vget(&s, end, &n) != 0)
+	memset(h.next, 0, sizeof h.next);
+	memset(h.last, 0, sizeof h.last);
+	if (slen < 1 || (*s != OUTBOX_COMPACT_V1 && *s != OUTBOX_COMPACT_V2))
+		return -1;
+	v2 = *s++ == OUTBOX_COMPACT_V2;
+	lit = v2 ? V2_RING : V1_HIST;
+	if (vget(&s, end, &v) != 0 || v != clen || vget(&s, end, &n) != 0)
 		return -1;
 	for (uint64_t i = 0; i < n; i++) {
 		uint8_t *cstart, *cend;
@@ -289,29 +344,38 @@ compact_walk(const uint8_t *s, size_t slen, uint8_t *dst, size_t clen, bool veri
 		cstart = o;
 		cend = o + len;
 		for (size_t j = 0; o < cend; j++) {
+			const struct hslot *l;
+
 			if (s >= end)
 				return -1;
 			c = *s++;
-			if (c < COMPACT_HIST) {
+			if (c < lit) {
+				/* A kept field again. */
 				if (j >= COMPACT_POS || c >= h.n[j] ||
 				    h.s[j][c].len > (size_t)(cend - o) ||
 				    walk_put(o, dst + h.s[j][c].off, h.s[j][c].len, verify) != 0)
 					return -1;
-				if (c > 0)
+				o += h.s[j][c].len;
+				if (v2)
+					h.last[j] = (uint8_t)c;
+				else if (c > 0)
 					hist_front(&h, j, c);
-				o += h.s[j][0].len;
 				continue;
 			}
-			if (c != COMPACT_LIT || vget(&s, end, &p) != 0 ||
+			/* A literal after p bytes of the last used (version 1: the front) field. */
+			l = j < COMPACT_POS ? &h.s[j][v2 ? h.last[j] : 0] : NULL;
+			if (c != lit || vget(&s, end, &p) != 0 ||
 			    vget(&s, end, &sl) != 0 || sl > (uint64_t)(end - s) ||
-			    (p > 0 && (j >= COMPACT_POS || h.n[j] == 0 || p > h.s[j][0].len)) ||
+			    (p > 0 && (l == NULL || h.n[j] == 0 || p > l->len)) ||
 			    p + sl > (uint64_t)(cend - o) || p + sl == 0)
 				return -1;
-			if ((p > 0 && walk_put(o, dst + h.s[j][0].off, p, verify) != 0) ||
+			if ((p > 0 && walk_put(o, dst + l->off, p, verify) != 0) ||
 			    walk_put(o + p, s, sl, verify) != 0)
 				return -1;
 			s += sl;
-			if (j < COMPACT_POS)
+			if (j < COMPACT_POS && v2)
+				ring_put(&h, j, (uint32_t)(o - dst), (uint32_t)(p + sl));
+			else if (j < COMPACT_POS)
 				hist_push(&h, j, (uint32_t)(o - dst), (uint32_t)(p + sl));
 			o += p + sl;
 		}
@@ -452,7 +516,10 @@ rep_outbox_expand(const uint8_t *blob, size_t len, uint8_t **buf, size_t *cap,
 		/* The compact form: the header, an empty change per change, the stream. */
 		s = f.data;
 		send = f.data + f.len;
-		if (s >= send || *s++ != OUTBOX_COMPACT_V || pb_get_varint(&s, send, &clen) != 0 ||
+		if (s >= send || (s[0] != OUTBOX_COMPACT_V1 && s[0] != OUTBOX_COMPACT_V2))
+			return -1;
+		s++;
+		if (pb_get_varint(&s, send, &clen) != 0 ||
 		    pb_get_varint(&s, send, &n) != 0 || n != nempty ||
 		    len != hlen + 2 * nempty + 1 + pb_varint_size(f.len) + f.len ||
 		    clen > COMPACT_MAX_BYTES)

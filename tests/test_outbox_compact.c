@@ -21,7 +21,10 @@
  *      rep_outbox_compact stores, rep_outbox_expand gives back byte for
  *      byte. Release builds store the compact form without expanding it
  *      again (Debug builds still do, and abort on a difference): this is
- *      what stands for that check there.
+ *      what stands for that check there. Each entry is also coded in the
+ *      version 1 form (what tongxin stored before; v1_encode below keeps
+ *      its rules) and must expand the same: an outbox left by an older
+ *      tongxin still pushes.
  */
 #include "sync_harness.h"
 
@@ -140,14 +143,112 @@ random_value(Tongxin__Value *v, char *sbuf, size_t scap)
 	}
 }
 
+/*
+ * The version 1 stream of an entry (chg, clen bytes, n changes), by the
+ * rules tongxin coded it with before version 2: per field position, the 4
+ * fields seen last, most recent first; code 0..3 repeats one (moved to the
+ * front), code 4 is a literal (p bytes of the most recent field, then s
+ * bytes), put in front; past 2 * MAX_COLS + 16 positions a literal with
+ * p = 0, not kept. out has room for 2 * clen + 32 bytes.
+ */
+static size_t
+v1_encode(const uint8_t *chg, size_t clen, size_t n, uint8_t *out)
+{
+	enum { POS = 2 * MAX_COLS + 16, HIST = 4 };
+	static struct { size_t off[HIST], len[HIST], n; } h[POS];
+	const uint8_t *p = chg, *cend = chg + clen;
+	uint8_t *o = out;
+
+	memset(h, 0, sizeof h);
+	*o++ = 1;
+	o = pb_put_varint(o, clen);
+	o = pb_put_varint(o, n);
+	while (p < cend) {
+		uint64_t len, key, v;
+		const uint8_t *ce, *fs;
+
+		H_CHECK(*p++ == (5 << 3 | 2) && pb_get_varint(&p, cend, &len) == 0, "v1: no change");
+		o = pb_put_varint(o, len);
+		ce = p + len;
+		for (size_t j = 0; (fs = p) < ce; j++) {
+			size_t flen, pre = 0, c;
+
+			H_CHECK(pb_get_varint(&p, ce, &key) == 0, "v1: a bad tag");
+			switch (key & 7) {
+			case 0: H_CHECK(pb_get_varint(&p, ce, &v) == 0, "v1: a bad varint"); break;
+			case 1: p += 8; break;
+			case 5: p += 4; break;
+			default:
+				H_CHECK(pb_get_varint(&p, ce, &v) == 0, "v1: a bad length");
+				p += v;
+			}
+			flen = (size_t)(p - fs);
+			if (j < POS && h[j].n > 0) {
+				size_t m = h[j].len[0] < flen ? h[j].len[0] : flen;
+				while (pre < m && chg[h[j].off[0] + pre] == fs[pre])
+					pre++;
+				c = pre == flen && h[j].len[0] == flen ? 0 : 1;
+				for (; c > 0 && c < h[j].n; c++)
+					if (h[j].len[c] == flen && memcmp(chg + h[j].off[c], fs, flen) == 0)
+						break;
+				if (c < h[j].n) {
+					size_t off = h[j].off[c], l = h[j].len[c];
+					*o++ = (uint8_t)c;
+					for (; c > 0; c--) {
+						h[j].off[c] = h[j].off[c - 1];
+						h[j].len[c] = h[j].len[c - 1];
+					}
+					h[j].off[0] = off;
+					h[j].len[0] = l;
+					continue;
+				}
+			}
+			*o++ = HIST;
+			o = pb_put_varint(o, pre);
+			o = pb_put_varint(o, flen - pre);
+			memcpy(o, fs + pre, flen - pre);
+			o += flen - pre;
+			if (j < POS) {
+				size_t k = h[j].n < HIST ? h[j].n++ : HIST - 1;
+				for (; k > 0; k--) {
+					h[j].off[k] = h[j].off[k - 1];
+					h[j].len[k] = h[j].len[k - 1];
+				}
+				h[j].off[0] = (size_t)(fs - chg);
+				h[j].len[0] = flen;
+			}
+		}
+	}
+	return (size_t)(o - out);
+}
+
+/* The stored blob of a version 1 entry: the header, an empty change per change, the stream. */
+static size_t
+v1_blob(const uint8_t *hdr, size_t hn, size_t n, const uint8_t *stream, size_t slen,
+    uint8_t *out)
+{
+	uint8_t *o = out;
+
+	memcpy(o, hdr, hn);
+	o += hn;
+	for (size_t i = 0; i < n; i++) {
+		*o++ = 5 << 3 | 2;
+		*o++ = 0;
+	}
+	*o++ = 15 << 3 | 2;
+	o = pb_put_varint(o, slen);
+	memcpy(o, stream, slen);
+	return (size_t)(o + slen - out);
+}
+
 /* Check 5: random entries of inserts round trip through the compact form. */
 static void
 round_trips(void)
 {
 	enum { ENTRIES = 2000, MAXCH = 40, MAXV = 40 };
 	static char sbufs[MAXV][20100];
-	uint8_t *chg = NULL, *buf = NULL, hdr[160];
-	size_t chg_cap = 0, cap = 0, compacted = 0, saved = 0, total = 0;
+	uint8_t *chg = NULL, *buf = NULL, hdr[160], *v1 = NULL, *v1b = NULL;
+	size_t chg_cap = 0, cap = 0, compacted = 0, saved = 0, total = 0, v1_bytes = 0;
 
 	for (int e = 0; e < ENTRIES; e++) {
 		Tongxin__Txn tx = TONGXIN__TXN__INIT;
@@ -197,6 +298,17 @@ round_trips(void)
 			clen += tongxin__change__pack(&c, chg + clen);
 		}
 		total++;
+		/* The version 1 form of the same entry expands to the same bytes. */
+		H_CHECK((v1 = realloc(v1, 2 * clen + 32)) != NULL &&
+		    (v1b = realloc(v1b, 2 * clen + 2 * n + hn + 64)) != NULL, "out of memory");
+		{
+			size_t sl = v1_encode(chg, clen, n, v1), bl = v1_blob(hdr, hn, n, v1, sl, v1b);
+			H_CHECK(rep_outbox_expand(v1b, bl, &buf, &cap, &full, &flen) == 1 &&
+			    flen == hn + clen && memcmp(full, hdr, hn) == 0 &&
+			    memcmp(full + hn, chg, clen) == 0,
+			    "entry %d (%zu changes): the version 1 form gives back other bytes", e, n);
+			v1_bytes += bl;
+		}
 		blob = rep_outbox_compact(hdr, hn, chg, clen, n, &blen, &work);
 		if (blob == NULL)
 			continue;
@@ -212,7 +324,10 @@ round_trips(void)
 	H_CHECK(compacted > ENTRIES / 4, "only %zu of %zu random entries were stored compact",
 	    compacted, total);
 	h_log("random entries: %zu of %zu stored compact (%zu bytes saved), each given back "
-	    "byte for byte", compacted, total, saved);
+	    "byte for byte; all %zu in the version 1 form too (%zu bytes)", compacted, total, saved,
+	    total, v1_bytes);
+	free(v1);
+	free(v1b);
 	free(chg);
 	free(buf);
 }
