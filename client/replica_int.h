@@ -55,6 +55,14 @@ struct replica {
 	char operator_name[65];
 	uint64_t seq;                  /* sequence of the outbox chunk being built */
 	/*
+	 * After a commit of a local transaction: the database's data version
+	 * then (SQLITE_FCNTL_DATA_VERSION, which every connection's commit
+	 * moves, this one's too). While it is unchanged nothing has been
+	 * written since, so seq and hlc are what rep_next_seq would read.
+	 */
+	unsigned int seq_dv;
+	bool seq_known;
+	/*
 	 * The chunk's changes, each packed once as it is recorded, as the
 	 * bytes of Txn field 5 (repeated Change): the outbox entry is the
 	 * packed Txn header followed by these bytes.

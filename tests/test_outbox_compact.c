@@ -17,14 +17,18 @@
  *      bounds it promises;
  *   5. 2,000 random entries of inserts (any table number, ids sharing
  *      prefixes, values of every kind repeated, alternating or new, empty
- *      and long strings, changes of many columns): whatever
+ *      and long strings, strings of digits, changes of many columns): whatever
  *      rep_outbox_compact stores, rep_outbox_expand gives back byte for
  *      byte. Release builds store the compact form without expanding it
  *      again (Debug builds still do, and abort on a difference): this is
  *      what stands for that check there. Each entry is also coded in the
  *      version 1 form (what tongxin stored before; v1_encode below keeps
  *      its rules) and must expand the same: an outbox left by an older
- *      tongxin still pushes.
+ *      tongxin still pushes;
+ *   6. two handles on A's replica (the CLI and the desk, two processes)
+ *      take turns at one-row transactions: every transaction gets its own
+ *      sequence, above the one before, though a handle remembers the next
+ *      sequence after its own commits; the sync applies them all.
  */
 #include "sync_harness.h"
 
@@ -132,9 +136,13 @@ random_value(Tongxin__Value *v, char *sbuf, size_t scap)
 		size_t n = h_randn(60) == 0 ? 100 + h_randn(20000) : h_randn(12);
 		if (n + 8 > scap)
 			n = scap - 8;
+		/* Half of them of digits and the few signs the coder packs two to a byte. */
+		static const char packable[] = "0123456789-X: ./";
+		int digits = h_randn(2);
 		memcpy(sbuf, "4201", 4);
 		for (size_t i = 4; i < n + 4; i++)
-			sbuf[i] = (char)('0' + h_randn(75));
+			sbuf[i] = digits ? packable[h_randn(h_randn(4) ? 10 : 16)] :
+			    (char)('0' + h_randn(75));
 		sbuf[n + 4] = '\0';
 		v->kind_case = TONGXIN__VALUE__KIND_S;
 		v->s = sbuf;
@@ -436,6 +444,36 @@ main(void)
 	H_CHECK(h_sql_int(replica_db(A.r), "SELECT count(*) FROM outbox", NULL, NULL) == 0,
 	    "the outbox is not empty after the sync");
 	h_require_equal(&S, &A);
+
+	/* 6. Two handles, one replica: sequences never repeat. */
+	{
+		struct h_dev B = A;
+		char err[1024] = "";
+		int64_t seqs[6];
+		B.r = replica_open(A.path, err, sizeof err);
+		H_CHECK(B.r != NULL, "a second handle on A's replica: %s", err);
+		for (int i = 0; i < 6; i++) {
+			struct h_dev *d = i % 3 == 1 ? &B : &A;   /* A, B, A, A, B, A */
+			Tongxin__Value v[32];
+			struct h_member m;
+			h_member_vals(v, &m, b1, NULL);
+			dev_begin(d);
+			dev_insert(d, TBL_MEMBER, v, id);
+			dev_commit(d);
+			seqs[i] = h_sql_int(replica_db(A.r), "SELECT max(seq) FROM outbox", NULL, NULL);
+			H_CHECK(i == 0 || seqs[i] > seqs[i - 1], "transaction %d by %s took sequence "
+			    "%lld after %lld", i, d == &B ? "B" : "A", (long long)seqs[i],
+			    (long long)seqs[i - 1]);
+		}
+		H_CHECK(h_sql_int(replica_db(A.r), "SELECT count(*) FROM outbox", NULL, NULL) == 6,
+		    "six transactions did not leave six outbox entries");
+		replica_close(B.r);
+		dev_sync(&A, &S, &rep);
+		H_CHECK(rep.pushed_txns == 6 && rep.acks.applied == 6, "the sync pushed %lld "
+		    "transactions, %lld applied", (long long)rep.pushed_txns,
+		    (long long)rep.acks.applied);
+		h_require_equal(&S, &A);
+	}
 
 	free(big);
 	free(small);
