@@ -424,10 +424,13 @@ main(int argc, char **argv)
 		    100 * bx_median(cp, repeats) / bx_median(ca, repeats));
 		fflush(stdout);
 	}
-	bx_goal("server apply >= 60% of plain for bulk transactions", rate[0] >= 0.60,
-	    "%.1f%% (wall)", 100 * rate[0]);
-	bx_goal("server apply >= 50% of plain for one-row transactions", rate[1] >= 0.50,
-	    "%.1f%% (wall)", 100 * rate[1]);
+	/* A profiling run (one shape or side; the other side's figures are 1) judges nothing. */
+	if (shapes == NULL && side == NULL) {
+		bx_goal("server apply >= 60% of plain for bulk transactions", rate[0] >= 0.60,
+		    "%.1f%% (wall)", 100 * rate[0]);
+		bx_goal("server apply >= 50% of plain for one-row transactions", rate[1] >= 0.50,
+		    "%.1f%% (wall)", 100 * rate[1]);
+	}
 	for (int li = 0; li < 2; li++) {
 		for (size_t i = 0; i < loads[li].ntxns; i++)
 			tongxin__txn__free_unpacked(loads[li].txns[i], NULL);
