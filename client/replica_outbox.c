@@ -123,6 +123,8 @@ struct compact_hist {
 	uint8_t n[COMPACT_POS], next[COMPACT_POS], last[COMPACT_POS];
 	/* The encoder's copy of each slot's last 8 bytes, compared before the bytes. */
 	uint64_t tails[COMPACT_POS][V2_RING];
+	/* The encoder's count of literals running at each position (at most 255). */
+	uint8_t miss[COMPACT_POS];
 };
 
 static inline uint64_t
@@ -243,6 +245,7 @@ compact_encode(const uint8_t *chg, size_t clen, size_t n, uint8_t *out, size_t c
 	memset(h.n, 0, sizeof h.n);
 	memset(h.next, 0, sizeof h.next);
 	memset(h.last, 0, sizeof h.last);
+	memset(h.miss, 0, sizeof h.miss);
 	*o++ = OUTBOX_COMPACT_V2;
 	o = pb_put_varint(o, clen);
 	o = pb_put_varint(o, n);
@@ -271,19 +274,34 @@ compact_encode(const uint8_t *chg, size_t clen, size_t n, uint8_t *out, size_t c
 				const uint64_t *tl = h.tails[j];
 				size_t nr = h.n[j], c;
 
-				/* A kept field of this tail, length and bytes. */
+				/*
+				 * A kept field of this tail, length and bytes: the last
+				 * used first (a column most rows share), then the others,
+				 * unless this position has missed 16 times running (a
+				 * column of new values: an id, a name): then only every
+				 * 16th field looks, and a repeat there may go as a literal.
+				 */
 				tail = field_tail(fs, flen);
-				for (c = 0; c < nr; c++)
-					if (tl[c] == tail && r[c].len == flen &&
-					    memcmp(chg + r[c].off, fs, flen) == 0)
-						break;
+				c = h.last[j];
+				if (nr == 0 || tl[c] != tail || r[c].len != flen ||
+				    memcmp(chg + r[c].off, fs, flen) != 0) {
+					c = nr;
+					if (h.miss[j] < 16 || (count & 15) == 0)
+						for (c = 0; c < nr; c++)
+							if (tl[c] == tail && r[c].len == flen &&
+							    memcmp(chg + r[c].off, fs, flen) == 0)
+								break;
+				}
 				if (c < nr) {
+					h.miss[j] = 0;
 					if (o >= end)
 						return 0;
 					*o++ = (uint8_t)c;
 					h.last[j] = (uint8_t)c;
 					continue;
 				}
+				if (h.miss[j] < 255)
+					h.miss[j]++;
 				if (nr > 0) {
 					const struct hslot *l = &r[h.last[j]];
 					pre = common_prefix(chg + l->off, fs, l->len < flen ? l->len : flen);
