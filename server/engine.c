@@ -598,10 +598,13 @@ apply_insert(struct eng *e, const struct store_actor *who, const Tongxin__Txn *t
 	r.hlc = tx->hlc;
 	snprintf(r.device, sizeof r.device, "%s", who->device_id);
 	r.echo = e->echo_ok;
-	/* A failed write hands its version back with the savepoint the caller rolls back. */
+	/*
+	 * A write that fails writes nothing; its version is handed back here,
+	 * as a one-insert transaction has no savepoint to do it (apply_changes).
+	 */
 	wr = STO(e, row_write, (int)c->table, c->row_id, &r, 1);
 	if (wr == STO_DUP_ID || wr == STO_UNIQUE)
-		STO(e, version_back, r.version);   /* nothing written: no savepoint may undo it */
+		STO(e, version_back, r.version);
 	if (wr == STO_DUP_ID) {
 		/*
 		 * Ids are made unique on the devices: only a broken client repeats
