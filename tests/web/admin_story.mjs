@@ -49,7 +49,13 @@ async function open(url, hash) {
 // Sync on the open desk's 同步 page; the outcomes' status codes.
 async function sync() {
   await page.click('#nav a[data-page="sync"]');
-  await page.waitForSelector('#sync:not([disabled])');
+  // The button is drawn enabled before the page's first status poll answers; that
+  // answer (the last sync's end and outcomes) would overwrite this sync's state if
+  // it arrived after the click: wait until it has drawn #sync-state.
+  await page.waitForFunction(() => {
+    const b = document.querySelector('#sync');
+    return b && !b.disabled && document.querySelector('#sync-state')?.textContent !== '';
+  });
   // The page may still show the last sync's end: wait for this one's.
   await page.$eval('#sync-state', (e) => { e.textContent = ''; });
   await page.click('#sync');
@@ -85,15 +91,21 @@ try {
 
   step('SQ01: request the transfer of 李娜 to SQ02-01');
   await page.click('#nav a[data-page="transfers"]');
+  // The form is drawn before the page's first list answers: wait for the list too.
   await page.waitForSelector('#tr-form');
+  await page.waitForSelector('#tr-out > *');
   await page.type('#tr-search', '李娜');
-  await page.waitForSelector('#tr-picks button.pick');
+  // Each typed character searches: wait for the answer to the whole name, not to 李 alone.
+  await page.waitForFunction(() => {
+    const b = [...document.querySelectorAll('#tr-picks button.pick')];
+    return b.length > 0 && b.every((e) => e.textContent.includes('李娜'));
+  }).catch(() => {});
   await page.click('#tr-picks button.pick');
   check((await d.text('#tr-chosen')).includes('李娜'), 'the member was not picked');
   await page.type('#tr-to', 'SQ02-01');
   await page.type('#tr-reason', '搬迁至幸福社区居住');
   await page.click('#tr-save');
-  await page.waitForSelector('#tr-out-table tr[data-id]');
+  await page.waitForFunction(() => [...document.querySelectorAll('#tr-out-table tr[data-id]')].some((r) => r.textContent.includes('李娜'))).catch(() => {});
   const outRow = await d.text('#tr-out-table tbody tr');
   check(outRow.includes('李娜') && outRow.includes('和平第一支部') && outRow.includes('SQ02-01') && outRow.includes('待接收'),
     `the outgoing request: ${outRow}`);
@@ -202,9 +214,15 @@ try {
   step('street: 审计 finds the resolution');
   await page.click('#nav a[data-page="audit"]');
   await page.waitForSelector('#au-form');
+  // The page first lists every record (which has the resolutions too): wait for that
+  // list before asking for the member's, then for a list of the member's row only.
+  await page.waitForFunction(() => document.querySelector('#au-list > *') && !document.querySelector('#au-list').textContent.includes('正在向街道服务器查询'));
   await page.type('#au-row', memberId);
   await page.click('#au-go');
-  await page.waitForFunction(() => document.querySelector('#au-table')?.textContent.includes('resolve'));
+  await page.waitForFunction((id) => {
+    const rows = [...document.querySelectorAll('#au-table td.au-row')];
+    return rows.length > 0 && rows.every((r) => r.textContent === id) && document.querySelector('#au-table').textContent.includes('resolve');
+  }, {}, memberId);
   const audit = await d.text('#au-table');
   check(audit.includes('经核实为硕士') && audit.includes('sq01'), `audit: ${audit}`);
   await shot('5-audit');
@@ -221,8 +239,12 @@ try {
   step('SQ01: a request withdrawn before anyone decided');
   await open(sq01Url, '#/transfers');
   await page.waitForSelector('#tr-form');
+  await page.waitForSelector('#tr-out > *');
   await page.type('#tr-search', '张建国');
-  await page.waitForSelector('#tr-picks button.pick');
+  await page.waitForFunction(() => {
+    const b = [...document.querySelectorAll('#tr-picks button.pick')];
+    return b.length > 0 && b.every((e) => e.textContent.includes('张建国'));
+  });
   await page.click('#tr-picks button.pick');
   await page.type('#tr-to', 'SQ02-01');
   await page.click('#tr-save');
@@ -251,6 +273,8 @@ try {
   check((await d.api('/api/dashboard')).conflicts_settled === 2, 'the settled conflicts are not counted');
   await page.click('#nav a[data-page="transfers"]');
   await page.waitForSelector('#tr-all');
+  // The page's first (pending only) list must be in before asking for all, or it may land last.
+  await page.waitForSelector('#tr-out > *');
   await page.click('#tr-all');
   await page.waitForFunction(() => document.querySelector('#tr-out-table')?.textContent.includes('已接收'));
   const done = await d.text('#tr-out-table');
