@@ -82,6 +82,9 @@ async function volunteer() {
 
   step('考核 on a community\'s desk: indicators read only');
   await nav('assess', '#ai-list');
+  // #ai-list is drawn empty before the current year's list answers; that answer
+  // could land after last year's and replace it: wait for it before changing the year.
+  await page.waitForSelector('#ai-list > *');
   check(await page.$('#ai-add-form') === null, 'a community desk offers the indicator form');
   check((await d.text('#as-who')).includes('只读'), `the page does not say read only: ${await d.text('#as-who')}`);
   await d.set('#as-year', lastYear);
@@ -95,6 +98,8 @@ async function assess() {
   step('考核 on the street\'s desk: an indicator over 100 refused, then C1 at 100');
   await signIn();
   await nav('assess', '#ai-add-form');
+  // The form is drawn before the year's first list answers, which could land after the new indicator's.
+  await page.waitForSelector('#ai-list > *');
   await page.select('#ai-add-target', 'community');
   await page.type('#ai-add-code', 'C1');
   await page.type('#ai-add-name', '为民服务');
