@@ -78,6 +78,10 @@ async function story() {
   step('专项经费: last year\'s book, the second quarter and the chart');
   await nav('fund', '#fd-disclose[data-ready]:not([data-ready=""])');
   await d.set('#fd-year', ly);
+  // The year's redraw writes the book first, then the disclosure: a disclosure of the
+  // year means its book is in. Changing the quarter before that, the quarter's own
+  // disclosure could be ready while the book still shows this year.
+  await page.waitForSelector(`#fd-disclose[data-ready^="${ly}-Q"]`);
   await d.set('#fd-quarter', '2');
   await page.waitForSelector(`#fd-disclose[data-ready="${ly}-Q2"]`);
   const book = await d.text('#fd-book-table');
