@@ -58,6 +58,9 @@ async function officeStory() {
   await page.waitForSelector('.cards .card');
   await page.evaluate(() => { location.hash = '#/service'; });
   await page.waitForSelector('#sv-table');
+  // The report back is drawn after the list: the first one must be in before a
+  // service is recorded, or it could land after the service's and hide it.
+  await page.waitForSelector('#sv-back > *');
   const list = await d.text('#sv-table');
   check(list.includes('孙磊') && list.includes('市第一医院') && list.includes('13800000001') && list.includes('报到本社区'),
     `the list: ${list}`);
