@@ -201,7 +201,12 @@ try {
 
   step('sync with the street');
   await page.click('#nav a[data-page="sync"]');
-  await page.waitForSelector('#sync:not([disabled])');
+  // The button is drawn enabled before the page's first status poll answers, and
+  // that answer (an earlier sync's end) could land after the click: wait for it.
+  await page.waitForFunction(() => {
+    const b = document.querySelector('#sync');
+    return b && !b.disabled && document.querySelector('#sync-state')?.textContent !== '';
+  });
   await page.click('#sync');
   await page.waitForSelector('#outcomes td[data-status]', { timeout: 30000 });
   // The member, the meeting with its roll (one change set), the item and its three steps.
