@@ -57,13 +57,23 @@ TX_KNOWN_BUGS=()
 TX_START=$(date +%s%N)
 TX_RC=0
 
+# Whether PID is a job of this shell still: a PID kept in TX_BG_PIDS or
+# TX_SERVER_PID whose process has ended and been waited for may belong to
+# another test by now (PIDs are reused, and quickly when ctest runs several
+# tests), and killing it killed that test without a word.
+_tx_ours() {
+	case " $(jobs -p | tr '\n' ' ') " in *" $1 "*) return 0 ;; esac
+	return 1
+}
+
 _tx_cleanup() {
 	local rc=$?
 	set +e
 	for pid in "${TX_BG_PIDS[@]}"; do
-		kill "$pid" 2>/dev/null
+		_tx_ours "$pid" && kill "$pid" 2>/dev/null
 	done
-	if [ -n "$TX_SERVER_PID" ] && kill -0 "$TX_SERVER_PID" 2>/dev/null; then
+	if [ -n "$TX_SERVER_PID" ] && _tx_ours "$TX_SERVER_PID" &&
+	    kill -0 "$TX_SERVER_PID" 2>/dev/null; then
 		kill -TERM "$TX_SERVER_PID" 2>/dev/null
 		for _ in $(seq 50); do
 			kill -0 "$TX_SERVER_PID" 2>/dev/null || break
