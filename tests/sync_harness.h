@@ -1164,6 +1164,19 @@ dev_insert(struct h_dev *d, int t, const Tongxin__Value *v, char id[ID_TEXT_LEN 
 	    schema_tables[t].name, d->name, err);
 }
 
+/* One new member of org in a local transaction of its own; its id into id. */
+static __attribute__((unused)) void
+dev_insert_member(struct h_dev *d, const char *org, char id[ID_TEXT_LEN + 1])
+{
+	Tongxin__Value v[32];
+	struct h_member m;
+
+	h_member_vals(v, &m, org, NULL);
+	dev_begin(d);
+	dev_insert(d, TBL_MEMBER, v, id);
+	dev_commit(d);
+}
+
 /* Update one text (or integer when s is NULL) column of a row. */
 static __attribute__((unused)) void
 dev_update1(struct h_dev *d, int t, const char *id, const char *col, const char *s, int64_t i)

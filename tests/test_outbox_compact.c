@@ -454,12 +454,7 @@ main(void)
 		H_CHECK(B.r != NULL, "a second handle on A's replica: %s", err);
 		for (int i = 0; i < 6; i++) {
 			struct h_dev *d = i % 3 == 1 ? &B : &A;   /* A, B, A, A, B, A */
-			Tongxin__Value v[32];
-			struct h_member m;
-			h_member_vals(v, &m, b1, NULL);
-			dev_begin(d);
-			dev_insert(d, TBL_MEMBER, v, id);
-			dev_commit(d);
+			dev_insert_member(d, b1, id);
 			seqs[i] = h_sql_int(replica_db(A.r), "SELECT max(seq) FROM outbox", NULL, NULL);
 			H_CHECK(i == 0 || seqs[i] > seqs[i - 1], "transaction %d by %s took sequence "
 			    "%lld after %lld", i, d == &B ? "B" : "A", (long long)seqs[i],

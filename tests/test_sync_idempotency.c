@@ -68,18 +68,6 @@ expect_counts(const struct counts *got, const struct counts *want, const char *w
 	    (long long)want->txn_log, (long long)want->audit, (long long)want->conflicts);
 }
 
-/* One member insert in its own transaction. */
-static void
-insert_member(struct h_dev *d, const char *org, char id[ID_TEXT_LEN + 1])
-{
-	Tongxin__Value v[32];
-	struct h_member m;
-
-	h_member_vals(v, &m, org, NULL);
-	dev_begin(d);
-	dev_insert(d, TBL_MEMBER, v, id);
-	dev_commit(d);
-}
 
 /* A meeting with n attendance rows, one transaction. */
 static void
@@ -117,8 +105,8 @@ lost_ack(void)
 	int rc;
 
 	/* Two shared members; A2 changes X's name and Y's phone first. */
-	insert_member(&A, branch_id, hotx);
-	insert_member(&A, branch_id, hoty);
+	dev_insert_member(&A, branch_id, hotx);
+	dev_insert_member(&A, branch_id, hoty);
 	dev_sync(&A, &S, NULL);
 	dev_sync(&A2, &S, NULL);
 	dev_begin(&A2);
@@ -130,7 +118,7 @@ lost_ack(void)
 	server_counts(&c0);
 	/* A, offline: 18 transactions of every kind. */
 	for (int i = 0; i < 10; i++)
-		insert_member(&A, branch_id, ids[i]);               /* 10 applied, 10 changes */
+		dev_insert_member(&A, branch_id, ids[i]);               /* 10 applied, 10 changes */
 	insert_meeting(&A, branch_id, ids, 3);                      /* applied, 4 changes */
 	for (int i = 0; i < 3; i++) {                               /* 3 applied */
 		dev_begin(&A);
@@ -241,7 +229,7 @@ restored_copy(void)
 	struct h_dev C;
 
 	for (int i = 0; i < 5; i++)
-		insert_member(&A, branch_id, ids[i]);
+		dev_insert_member(&A, branch_id, ids[i]);
 	dev_begin(&A);
 	dev_update1(&A, TBL_MEMBER, ids[0], "address", "同心路1号", 0);
 	dev_commit(&A);
@@ -303,7 +291,7 @@ same_txn_twice(void)
 	uint8_t hash[32];
 	int n;
 
-	insert_member(&A, branch_id, id);
+	dev_insert_member(&A, branch_id, id);
 	server_counts(&c1);
 	n = rep_outbox_peek(A.r, 1, 1u << 20, &txns);
 	H_CHECK(n == 1, "outbox peek returned %d", n);
@@ -379,7 +367,7 @@ pipelined_lost_ack(void)
 	dev_sync(&A, &S, NULL);
 	server_counts(&c0);
 	for (int i = 0; i < N; i++)
-		insert_member(&A, branch_id, id);
+		dev_insert_member(&A, branch_id, id);
 	H_CHECK(dev_outbox(&A) == N, "expected %d transactions in the outbox, found %lld", N,
 	    (long long)dev_outbox(&A));
 	dev_close(&A);
