@@ -738,6 +738,20 @@ web_too_long(struct web_args *a)
 	return true;
 }
 
+int
+web_handle_of(struct web_args *a, web_handle_fn *fn, const char *h, char id[ID_TEXT_LEN + 1])
+{
+	struct dom_error e;
+
+	if (web_too_long(a))
+		return -1;
+	if (fn(a->c->w->r, h ? h : "", id, &e) != 0) {
+		web_reply_dom_error(a->c, &e, -1);
+		return -1;
+	}
+	return 0;
+}
+
 void
 web_csv_disposition(char *buf, size_t cap, const char *ascii, const char *utf8)
 {

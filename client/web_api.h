@@ -24,6 +24,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "ids.h"
 #include "web.h"
 
 struct col_def;
@@ -91,6 +92,14 @@ const char *web_fld(struct web_args *a, const char *name, size_t max);
 const char *web_qarg(struct web_args *a, const char *name, size_t max);
 /* 422 for an argument over its bound; true when it answered. */
 bool web_too_long(struct web_args *a);
+/*
+ * The record handle h names (a dom_*_handle: an id, or a handle a clerk
+ * reads) into id, after web_too_long: 0, or -1 having answered.
+ */
+typedef int web_handle_fn(struct replica *r, const char *handle, char id[ID_TEXT_LEN + 1],
+    struct dom_error *e);
+int web_handle_of(struct web_args *a, web_handle_fn *fn, const char *h,
+    char id[ID_TEXT_LEN + 1]);
 /*
  * A new response body with j writing into it, or NULL having answered 500.
  * Hand the body to web_reply_json, which takes it.

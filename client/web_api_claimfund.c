@@ -311,12 +311,8 @@ claim_step(struct call *c, enum dom_claim_step step)
 	char id[ID_TEXT_LEN + 1];
 	struct dom_error e;
 
-	if (web_too_long(&a))
+	if (web_handle_of(&a, dom_claim_handle, h, id) != 0)
 		return;
-	if (dom_claim_handle(c->w->r, h ? h : "", id, &e) != 0) {
-		web_reply_dom_error(c, &e, -1);
-		return;
-	}
 	if (dom_claim_step(c->w->r, c->w->operator_name, id, step, opt(date),
 	    step == DOM_CLAIM_DONE ? opt(result) : opt(note), &e) != 0) {
 		web_reply_dom_error(c, &e, TBL_CLAIM);

@@ -224,12 +224,8 @@ api_unit_show(struct call *c)
 	struct jw j;
 	struct evbuffer *b;
 
-	if (web_too_long(&a))
+	if (web_handle_of(&a, dom_unit_handle, h, id) != 0)
 		return;
-	if (dom_unit_handle(c->w->r, h ? h : "", id, &e) != 0) {
-		web_reply_dom_error(c, &e, -1);
-		return;
-	}
 	if ((b = web_new_body(c, &j)) == NULL)
 		return;
 	jw_obj(&j);
@@ -503,21 +499,6 @@ api_wishes(struct call *c)
 	web_reply_json(c->req, 200, b);
 }
 
-/* The wish named by the argument id (query or form) into id: 0, or -1 having answered. */
-static int
-wish_of(struct web_args *a, const char *h, char id[ID_TEXT_LEN + 1])
-{
-	struct dom_error e;
-
-	if (web_too_long(a))
-		return -1;
-	if (dom_wish_handle(a->c->w->r, h ? h : "", id, &e) != 0) {
-		web_reply_dom_error(a->c, &e, -1);
-		return -1;
-	}
-	return 0;
-}
-
 /* GET /api/wishes/show?id=ID|HANDLE */
 static void
 api_wish_show(struct call *c)
@@ -528,7 +509,7 @@ api_wish_show(struct call *c)
 	struct jw j;
 	struct evbuffer *b;
 
-	if (wish_of(&a, web_qarg(&a, "id", COB_HANDLE_MAX), id) != 0 ||
+	if (web_handle_of(&a, dom_wish_handle, web_qarg(&a, "id", COB_HANDLE_MAX), id) != 0 ||
 	    (b = web_new_body(c, &j)) == NULL)
 		return;
 	jw_obj(&j);
@@ -587,7 +568,7 @@ api_wish_claim(struct call *c)
 	const char *field;
 	int rc;
 
-	if (wish_of(&a, wh, wid) != 0)
+	if (web_handle_of(&a, dom_wish_handle, wh, wid) != 0)
 		return;
 	if (given(member) + given(unit) + given(branch) != 1) {
 		web_reply_error(c->req, 422, "missing",
@@ -632,7 +613,7 @@ api_wish_fulfil(struct call *c)
 	char wid[ID_TEXT_LEN + 1];
 	struct dom_error e;
 
-	if (wish_of(&a, wh, wid) != 0)
+	if (web_handle_of(&a, dom_wish_handle, wh, wid) != 0)
 		return;
 	if (dom_wish_fulfil(c->w->r, c->w->operator_name, wid, date, photo, note, &e) != 0) {
 		web_reply_dom_error(c, &e, TBL_MICRO_WISH);
@@ -651,7 +632,7 @@ api_wish_cancel(struct call *c)
 	char wid[ID_TEXT_LEN + 1];
 	struct dom_error e;
 
-	if (wish_of(&a, wh, wid) != 0)
+	if (web_handle_of(&a, dom_wish_handle, wh, wid) != 0)
 		return;
 	if (dom_wish_cancel(c->w->r, c->w->operator_name, wid, note, &e) != 0) {
 		web_reply_dom_error(c, &e, TBL_MICRO_WISH);
@@ -856,21 +837,6 @@ api_feedback(struct call *c)
 	web_reply_json(c->req, 200, b);
 }
 
-/* The opinion named by h into id: 0, or -1 having answered. */
-static int
-feedback_of(struct web_args *a, const char *h, char id[ID_TEXT_LEN + 1])
-{
-	struct dom_error e;
-
-	if (web_too_long(a))
-		return -1;
-	if (dom_feedback_handle(a->c->w->r, h ? h : "", id, &e) != 0) {
-		web_reply_dom_error(a->c, &e, -1);
-		return -1;
-	}
-	return 0;
-}
-
 /* GET /api/feedback/show?id=ID|HANDLE */
 static void
 api_feedback_show(struct call *c)
@@ -881,7 +847,7 @@ api_feedback_show(struct call *c)
 	struct jw j;
 	struct evbuffer *b;
 
-	if (feedback_of(&a, web_qarg(&a, "id", COB_HANDLE_MAX), id) != 0 ||
+	if (web_handle_of(&a, dom_feedback_handle, web_qarg(&a, "id", COB_HANDLE_MAX), id) != 0 ||
 	    (b = web_new_body(c, &j)) == NULL)
 		return;
 	jw_obj(&j);
@@ -936,7 +902,7 @@ api_feedback_assign(struct call *c)
 	char fid[ID_TEXT_LEN + 1], mid[ID_TEXT_LEN + 1];
 	struct dom_error e;
 
-	if (feedback_of(&a, fh, fid) != 0)
+	if (web_handle_of(&a, dom_feedback_handle, fh, fid) != 0)
 		return;
 	if (given(member) && dom_member_handle(c->w->r, member, mid, &e) != 0) {
 		web_reply_error(c->req, e.kind == DOM_FAIL ? 500 : 422,
@@ -962,7 +928,7 @@ api_feedback_reply(struct call *c)
 	char fid[ID_TEXT_LEN + 1];
 	struct dom_error e;
 
-	if (feedback_of(&a, fh, fid) != 0)
+	if (web_handle_of(&a, dom_feedback_handle, fh, fid) != 0)
 		return;
 	if (dom_feedback_reply(c->w->r, c->w->operator_name, fid, reply, date, &e) != 0) {
 		web_reply_dom_error(c, &e, TBL_FEEDBACK);
@@ -980,7 +946,7 @@ api_feedback_close(struct call *c)
 	char fid[ID_TEXT_LEN + 1];
 	struct dom_error e;
 
-	if (feedback_of(&a, fh, fid) != 0)
+	if (web_handle_of(&a, dom_feedback_handle, fh, fid) != 0)
 		return;
 	if (dom_feedback_close(c->w->r, c->w->operator_name, fid, &e) != 0) {
 		web_reply_dom_error(c, &e, TBL_FEEDBACK);
