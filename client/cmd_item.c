@@ -211,9 +211,6 @@ struct list_ctx {
 	bool oom;
 };
 
-/* The kinds of organisation that claim as an organisation (--branch). */
-static const char *const claim_org_kinds[] = { "branch", "general_branch", "community", NULL };
-
 /*
  * item claim ITEM --branch CODE | --unit UNIT | --member M | --by NAME: one
  * claimant, a real reference (--by, kept for the old form: an organisation
@@ -238,18 +235,10 @@ item_claim(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	}
 	if (dom_row_handle(r, TBL_LIST_ITEM, a->argv[0], "清单", id, &e) != 0)
 		return item_refused(&e, NULL, verbname);
-	if (cmd_has(a, "member")) {
-		if (dom_member_handle(r, cmd_get(a, "member"), cid, &e) != 0)
+	if (by == NULL) {
+		if (dom_claimant_of(r, cmd_get(a, "member"), cmd_get(a, "unit"), cmd_get(a, "branch"),
+		    dom_item_claim_kinds, cid, &who, &e) != 0)
 			return item_refused(&e, NULL, verbname);
-		who.member_id = cid;
-	} else if (cmd_has(a, "unit")) {
-		if (dom_claim_unit_handle(r, cmd_get(a, "unit"), cid, &e) != 0)
-			return item_refused(&e, NULL, verbname);
-		who.unit_id = cid;
-	} else if (cmd_has(a, "branch")) {
-		if (dom_cob_org(r, cmd_get(a, "branch"), claim_org_kinds, "认领支部", cid, &e) != 0)
-			return item_refused(&e, NULL, verbname);
-		who.branch_id = cid;
 	} else {
 		if (by == NULL || by[0] == '\0') {
 			fprintf(stderr, "tongxin %s: 缺少认领方 --by NAME (the branch or unit that claims "

@@ -91,19 +91,9 @@ wish_claim(struct cli *cli, struct replica *r, const struct cmd_args *a)
 	}
 	if (dom_wish_handle(r, a->argv[0], wid, &e) != 0)
 		return cmd_refused(&e, verbname);
-	if (cmd_has(a, "member")) {
-		if (dom_member_handle(r, cmd_get(a, "member"), cid, &e) != 0)
-			return cmd_refused(&e, verbname);
-		who.member_id = cid;
-	} else if (cmd_has(a, "unit")) {
-		if (dom_claim_unit_handle(r, cmd_get(a, "unit"), cid, &e) != 0)
-			return cmd_refused(&e, verbname);
-		who.unit_id = cid;
-	} else {
-		if (dom_cob_org(r, cmd_get(a, "branch"), dom_cob_branch_kinds, "认领支部", cid, &e) != 0)
-			return cmd_refused(&e, verbname);
-		who.branch_id = cid;
-	}
+	if (dom_claimant_of(r, cmd_get(a, "member"), cmd_get(a, "unit"), cmd_get(a, "branch"),
+	    dom_cob_branch_kinds, cid, &who, &e) != 0)
+		return cmd_refused(&e, verbname);
 	if (dom_wish_claim(r, cli->operator_name, wid, &who, cmd_get(a, "date"), &e) != 0)
 		return cmd_refused(&e, verbname);
 	if (!cli->quiet)

@@ -376,9 +376,6 @@ dom_item_get(struct replica *r, const char *id,
 
 #define KCOL(name) schema_col_index(&schema_tables[TBL_CLAIM], name)
 
-/* The kinds of organisation that claim an item as an organisation. */
-static const char *const claim_org_kinds[] = { "branch", "general_branch", "community", NULL };
-
 /* The states of a claim that still count for its claimant (active) and for the item. */
 #define CLAIM_ACTIVE "('claimed', 'in_progress')"
 #define CLAIM_HELD "('claimed', 'in_progress', 'done')"
@@ -416,8 +413,8 @@ dom_claim_org_named(struct replica *r, const char *text, char id[ID_TEXT_LEN + 1
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *kind = stmt_text(st, 1);
 		bool ok = false;
-		for (int k = 0; claim_org_kinds[k]; k++)
-			ok = ok || (kind && strcmp(kind, claim_org_kinds[k]) == 0);
+		for (int k = 0; dom_item_claim_kinds[k]; k++)
+			ok = ok || (kind && strcmp(kind, dom_item_claim_kinds[k]) == 0);
 		if (!ok || sqlite3_column_int(st, 2) != 0) {
 			sqlite3_finalize(st);
 			return dom_work_fail(e, DOM_INVALID, -1, "认领方“%s”%s，不能认领 (a claiming "

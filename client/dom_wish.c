@@ -19,6 +19,7 @@
 
 const char *const dom_cob_home_kinds[] = { "community", "general_branch", "branch", NULL };
 const char *const dom_cob_branch_kinds[] = { "branch", NULL };
+const char *const dom_item_claim_kinds[] = { "branch", "general_branch", "community", NULL };
 
 static const char *
 col_text(sqlite3_stmt *st, int c)
@@ -608,6 +609,27 @@ dom_wish_handle(struct replica *r, const char *handle, char id[ID_TEXT_LEN + 1],
     struct dom_error *e)
 {
 	return dom_row_handle(r, TBL_MICRO_WISH, handle ? handle : "", "微心愿", id, e);
+}
+
+int
+dom_claimant_of(struct replica *r, const char *member, const char *unit, const char *branch,
+    const char *const *branch_kinds, char cid[ID_TEXT_LEN + 1], struct dom_claimant *who,
+    struct dom_error *e)
+{
+	if (member != NULL) {
+		if (dom_member_handle(r, member, cid, e) != 0)
+			return -1;
+		who->member_id = cid;
+	} else if (unit != NULL) {
+		if (dom_claim_unit_handle(r, unit, cid, e) != 0)
+			return -1;
+		who->unit_id = cid;
+	} else {
+		if (dom_cob_org(r, branch, branch_kinds, "认领支部", cid, e) != 0)
+			return -1;
+		who->branch_id = cid;
+	}
+	return 0;
 }
 
 int

@@ -132,8 +132,20 @@ int dom_cob_org(struct replica *r, const char *code, const char *const *kinds,
 
 /* The kinds of organisation a wish or an opinion belongs to (community, general branch, branch). */
 extern const char *const dom_cob_home_kinds[];
-/* The kind of organisation that claims as a branch (--branch). */
+/* The kind of organisation that claims a wish as a branch (--branch). */
 extern const char *const dom_cob_branch_kinds[];
+/* The kinds of organisation that claim a list item as one: a branch, a general branch, a community. */
+extern const char *const dom_item_claim_kinds[];
+
+/*
+ * The claimant a clerk named: the first of member (a member's handle), unit
+ * (a resident unit's handle or credit code) and branch (an organisation's
+ * code, of branch_kinds) that is not NULL. Its id goes to cid and *who
+ * points at it there. 0, or -1 with e (who untouched).
+ */
+int dom_claimant_of(struct replica *r, const char *member, const char *unit, const char *branch,
+    const char *const *branch_kinds, char cid[ID_TEXT_LEN + 1], struct dom_claimant *who,
+    struct dom_error *e);
 
 /*
  * Shared with dom_feedback.c. The organisation for a new record: org_id

@@ -42,9 +42,6 @@
 /* The longest handle or id the API reads. */
 #define CF_HANDLE_MAX 200
 
-/* The kinds of organisation that claim as a branch (as tongxin item claim --branch). */
-static const char *const claim_org_kinds[] = { "branch", "general_branch", "community", NULL };
-
 static bool
 given(const char *s)
 {
@@ -259,7 +256,6 @@ api_claim_add(struct call *c)
 	char iid[ID_TEXT_LEN + 1], cid[ID_TEXT_LEN + 1], claim[ID_TEXT_LEN + 1];
 	struct dom_error e;
 	const char *field;
-	int rc;
 
 	if (web_too_long(&a))
 		return;
@@ -272,20 +268,9 @@ api_claim_add(struct call *c)
 		    "请选择一个认领方：支部、驻区单位或党员（三者选一） give exactly one claimant", "branch");
 		return;
 	}
-	if (given(member)) {
-		field = "member";
-		rc = dom_member_handle(c->w->r, member, cid, &e);
-		who.member_id = cid;
-	} else if (given(unit)) {
-		field = "unit";
-		rc = dom_claim_unit_handle(c->w->r, unit, cid, &e);
-		who.unit_id = cid;
-	} else {
-		field = "branch";
-		rc = dom_cob_org(c->w->r, branch, claim_org_kinds, "认领支部", cid, &e);
-		who.branch_id = cid;
-	}
-	if (rc != 0) {
+	field = given(member) ? "member" : given(unit) ? "unit" : "branch";
+	if (dom_claimant_of(c->w->r, given(member) ? member : NULL, given(unit) ? unit : NULL,
+	    branch, dom_item_claim_kinds, cid, &who, &e) != 0) {
 		/* The claimant is an item of the form: not found there is a value refused. */
 		web_reply_error(c->req, e.kind == DOM_FAIL ? 500 : 422,
 		    e.kind == DOM_FAIL ? "replica" : "invalid", e.msg, field);

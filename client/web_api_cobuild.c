@@ -566,7 +566,6 @@ api_wish_claim(struct call *c)
 	char wid[ID_TEXT_LEN + 1], cid[ID_TEXT_LEN + 1];
 	struct dom_error e;
 	const char *field;
-	int rc;
 
 	if (web_handle_of(&a, dom_wish_handle, wh, wid) != 0)
 		return;
@@ -575,20 +574,9 @@ api_wish_claim(struct call *c)
 		    "请选择一个认领人：党员、驻区单位或支部（三者选一） give exactly one claimant", "member");
 		return;
 	}
-	if (given(member)) {
-		field = "member";
-		rc = dom_member_handle(c->w->r, member, cid, &e);
-		who.member_id = cid;
-	} else if (given(unit)) {
-		field = "unit";
-		rc = dom_claim_unit_handle(c->w->r, unit, cid, &e);
-		who.unit_id = cid;
-	} else {
-		field = "branch";
-		rc = dom_cob_org(c->w->r, branch, dom_cob_branch_kinds, "认领支部", cid, &e);
-		who.branch_id = cid;
-	}
-	if (rc != 0) {
+	field = given(member) ? "member" : given(unit) ? "unit" : "branch";
+	if (dom_claimant_of(c->w->r, given(member) ? member : NULL, given(unit) ? unit : NULL,
+	    branch, dom_cob_branch_kinds, cid, &who, &e) != 0) {
 		/* The claimant is an item of the form: not found there is a value refused. */
 		web_reply_error(c->req, e.kind == DOM_FAIL ? 500 : 422,
 		    e.kind == DOM_FAIL ? "replica" : "invalid", e.msg, field);
