@@ -515,15 +515,8 @@ static int
 with_replica(struct cli *cli, const struct cmd_args *a,
     int (*fn)(struct cli *, struct replica *, const struct cmd_args *))
 {
-	struct replica *r;
-	int rc;
-
 	ran = true;
-	if ((r = cli_open(cli)) == NULL)
-		return EXIT_FAIL;
-	rc = fn(cli, r, a);
-	replica_close(r);
-	return rc;
+	return cmd_with_replica(cli, a, fn);
 }
 
 static int exec_add(struct cli *cli, const struct cmd_args *a) { return with_replica(cli, a, item_add); }

@@ -34,15 +34,8 @@ static int
 with_replica(struct cli *cli, const struct cmd_args *a,
     int (*run)(struct cli *, struct replica *, const struct cmd_args *))
 {
-	struct replica *r;
-	int rc;
-
 	ran = true;
-	if ((r = cli_open(cli)) == NULL)
-		return EXIT_FAIL;
-	rc = run(cli, r, a);
-	replica_close(r);
-	return rc;
+	return cmd_with_replica(cli, a, run);
 }
 
 /* --- wish add ------------------------------------------------------------- */
