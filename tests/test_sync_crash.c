@@ -7,8 +7,12 @@
  * first, topped up every round with inserts and updates). Each round a
  * forked child syncs in process; once the server has logged the child's
  * hello and 0-2 (random) of its push batches, the test waits a random
- * 0-50 ms more and kill -9s the server: in the middle of applying a batch,
+ * 0 to W ms more and kill -9s the server: in the middle of applying a batch,
  * between committing one and answering it, or in the pull that follows.
+ * W starts at 50 and follows the machine's speed: it shrinks after a sync
+ * that finished before the kill and grows after one that was cut, so that
+ * about half the kills land inside a sync on a fast machine as on a slow one
+ * (a fixed 50 ms let a quiet machine finish most syncs first).
  * Then:
  *   - the server restarts on the same data directory;
  *   - every transaction the replica recorded as acknowledged is in the
@@ -24,7 +28,12 @@
  */
 #include "sync_harness.h"
 
-#define MAX_SEQ 40000
+/*
+ * Sequences the test can reach: 2000 inserts first, then per round at most
+ * 800 to top up, 20 updates and 100 inserts, for at most 4 rounds a kill
+ * (main). Set in main from the number of kills wanted.
+ */
+static int64_t max_seq;
 
 static struct h_server S;
 static struct h_dev A;
@@ -41,7 +50,7 @@ add_inserts(int n)
 
 	for (int i = 0; i < n; i++) {
 		int64_t seq = dev_next_seq(&A);
-		H_CHECK(seq < MAX_SEQ, "too many transactions for this test");
+		H_CHECK(seq < max_seq, "too many transactions for this test");
 		h_member_vals(v, &m, branch_id, NULL);
 		dev_begin(&A);
 		dev_insert(&A, TBL_MEMBER, v, id);
@@ -120,7 +129,7 @@ check_acknowledged(void)
 		    "transaction %lld: acknowledged as applied, txn_log status %d", (long long)seq,
 		    sqlite3_column_int(tl, 0));
 		sqlite3_reset(tl);
-		if (seq < MAX_SEQ && made[seq][0] && strcmp(status, "applied") == 0) {
+		if (seq < max_seq && made[seq][0] && strcmp(status, "applied") == 0) {
 			sqlite3_bind_text(row, 1, made[seq], -1, SQLITE_STATIC);
 			H_CHECK(sqlite3_step(row) == SQLITE_ROW && sqlite3_column_int(row, 0) == 0,
 			    "member %s (transaction %lld) was acknowledged as applied but is not on the "
@@ -175,11 +184,13 @@ int
 main(void)
 {
 	int want = getenv("TX_KILLS") ? atoi(getenv("TX_KILLS")) : 20;
-	int kills = 0, in_sync = 0, grew = 0, completed = 0, unreachable = 0, round;
+	int kills = 0, in_sync = 0, grew = 0, completed = 0, unreachable = 0, round, window = 50;
 	int64_t acked_total = 0;
 
 	h_init("test_sync_crash", 7);
-	made = calloc(MAX_SEQ, sizeof *made);
+	H_CHECK(want > 0 && want < 10000, "TX_KILLS: 1 to 9999");
+	max_seq = 2000 + 4 * (int64_t)want * 1000 + 1000;
+	made = calloc((size_t)max_seq, sizeof *made);
 	H_CHECK(made != NULL, "out of memory");
 	srv_init(&S, "srv");
 	srv_start(&S);
@@ -235,7 +246,7 @@ main(void)
 			} else
 				h_msleep(1);
 		}
-		delay = (int)h_randn(51);
+		delay = (int)h_randn((uint32_t)window + 1);
 		if (seen)
 			h_msleep(delay);
 		srv_kill9(&S);
@@ -245,6 +256,11 @@ main(void)
 		H_CHECK(WIFEXITED(st) && WEXITSTATUS(st) != 99, "the syncing child failed a check "
 		    "or crashed (status %#x)", st);
 		kills++;
+		/* The next kill's window: shorter after a sync the kill came too late for. */
+		if (seen && WEXITSTATUS(st) == 0)
+			window = window * 2 / 3 > 2 ? window * 2 / 3 : 2;
+		else if (seen)
+			window = window + window / 4 + 1 < 50 ? window + window / 4 + 1 : 50;
 		if (WEXITSTATUS(st) == 0)
 			completed++;
 		else if (WEXITSTATUS(st) == 10 + SYNC_UNREACHABLE)
