@@ -881,7 +881,6 @@ replica_close(struct replica *r)
 		sqlite3_db_config(r->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	db_close(r->db);
 	mark_keep(&r->info);
-	rep_cz_free(r->cz);
 	free(r);
 }
 

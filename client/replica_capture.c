@@ -26,7 +26,7 @@
  * flush_chunk packs there (at most 99: three 64-bit varints and a
  * 64-byte operator name, each with its tag).
  */
-#define CHUNK_HEAD REP_TXN_HEAD_MAX
+#define CHUNK_HEAD 128
 
 /* An integer from meta through the kept statement (rep_begin runs once per write). */
 int64_t
@@ -85,7 +85,6 @@ chunk_release(struct replica *r)
 	r->chunk = NULL;
 	r->chunk_len = r->chunk_cap = 0;
 	r->nchanges = 0;
-	rep_cz_reset(r->cz);
 }
 
 int64_t
@@ -221,8 +220,7 @@ static int
 flush_chunk(struct replica *r, char *err, size_t errlen)
 {
 	Tongxin__Txn tx = TONGXIN__TXN__INIT;
-	uint8_t *buf, head[CHUNK_HEAD];
-	const uint8_t *blob;
+	uint8_t *buf, *blob, *work = NULL, head[CHUNK_HEAD];
 	size_t hn, blen = 0;
 	int rc;
 
@@ -246,19 +244,17 @@ flush_chunk(struct replica *r, char *err, size_t errlen)
 	sqlite3_bind_int64(r->outbox_put, 2, (sqlite3_int64)tx.hlc);
 	sqlite3_bind_int64(r->outbox_put, 3, tx.local_time_ms);
 	sqlite3_bind_int64(r->outbox_put, 4, (sqlite3_int64)tx.n_changes);
-	/*
-	 * A bulk entry of inserts is stored compact, coded as it was packed
-	 * (rep_outbox_expand gives the bytes back).
-	 */
-	if ((blob = rep_cz_finish(r->cz, buf, hn, r->chunk + CHUNK_HEAD, r->chunk_len - CHUNK_HEAD,
-	    r->nchanges, &blen)) != NULL)
+	/* A bulk entry of inserts is stored compact (rep_outbox_expand gives the bytes back). */
+	if ((blob = rep_outbox_compact(buf, hn, r->chunk + CHUNK_HEAD, r->chunk_len - CHUNK_HEAD,
+	    r->nchanges, &blen, &work)) != NULL)
 		sqlite3_bind_blob(r->outbox_put, 5, blob, (int)blen, SQLITE_STATIC);
 	else
 		sqlite3_bind_blob(r->outbox_put, 5, buf, (int)(r->chunk_len - (CHUNK_HEAD - hn)),
 		    SQLITE_STATIC);
 	rc = sqlite3_step(r->outbox_put);
 	sqlite3_reset(r->outbox_put);   /* every parameter is bound again next time */
-	rep_cz_reset(r->cz);
+	if (blob != NULL)
+		rep_outbox_compact_done(work);
 	if (rc != SQLITE_DONE) {
 		snprintf(err, errlen, "cannot write the outbox: %s", sqlite3_errmsg(r->db));
 		return -1;
@@ -383,14 +379,13 @@ value_slen(const Tongxin__Value *v)
 /*
  * Append one repeated Value field (5 values, 6 before) of n values, their
  * string lengths in lens and encoded sizes in szs (values_size measured
- * them); o has room for every byte. The end of each field, counted from
- * start, goes to *ends, which moves past them.
+ * them); o has room for every byte.
  */
 static uint8_t *
 put_values(uint8_t *o, uint32_t field, Tongxin__Value *const *vals, const size_t *lens,
-    const size_t *szs, size_t n, const uint8_t *start, uint32_t **ends)
+    const size_t *szs, size_t n)
 {
-	for (size_t i = 0; i < n; i++, *(*ends)++ = (uint32_t)(o - start)) {
+	for (size_t i = 0; i < n; i++) {
 		const Tongxin__Value *v = vals[i];
 		size_t sz = szs[i];
 
@@ -451,8 +446,7 @@ static int
 chunk_append(struct replica *r, const Tongxin__Change *c)
 {
 	size_t rid = c->row_id != NULL ? strlen(c->row_id) : 0, colsz = 0, n;
-	size_t lens_local[4 * MAX_COLS], *lens = lens_local, *szs, rec;
-	uint32_t ends_local[2 * MAX_COLS + 8], *ends = ends_local, *e;
+	size_t lens_local[4 * MAX_COLS], *lens = lens_local, *szs;
 	uint8_t *start, *o;
 	int rc = -1;
 
@@ -461,9 +455,6 @@ chunk_append(struct replica *r, const Tongxin__Change *c)
 	    (lens = malloc(2 * (c->n_values + c->n_before) * sizeof *lens)) == NULL)
 		return -1;
 	szs = lens + c->n_values + c->n_before;   /* the sizes after the lengths */
-	if (c->n_values + c->n_before + 5 > sizeof ends_local / sizeof ends_local[0] &&
-	    (ends = malloc((c->n_values + c->n_before + 5) * sizeof *ends)) == NULL)
-		goto out;
 	for (size_t i = 0; i < c->n_cols; i++)
 		colsz += pb_varint_size(c->cols[i]);
 	n = (c->table ? 1 + pb_varint_size(c->table) : 0) +
@@ -475,57 +466,38 @@ chunk_append(struct replica *r, const Tongxin__Change *c)
 	    (c->base_version ? 1 + pb_varint_size(c->base_version) : 0);
 	if (chunk_room(r, 1 + pb_varint_size(n) + n) != 0)
 		goto out;
-	rec = r->chunk_len - CHUNK_HEAD;
 	o = r->chunk + r->chunk_len;
 	*o++ = 5 << 3 | PB_LEN;   /* Txn.changes */
 	o = pb_put_varint(o, n);
 	start = o;
-	e = ends;   /* each field's end, for the compact coder */
 	if (c->table) {
 		*o++ = 1 << 3 | PB_VARINT;
 		o = pb_put_varint(o, c->table);
-		*e++ = (uint32_t)(o - start);
 	}
 	if (rid) {
 		*o++ = 2 << 3 | PB_LEN;
 		o = pb_put_varint(o, rid);
 		memcpy(o, c->row_id, rid);
 		o += rid;
-		*e++ = (uint32_t)(o - start);
 	}
 	if (c->op) {
 		*o++ = 3 << 3 | PB_VARINT;
 		o = pb_put_varint(o, (uint64_t)(int64_t)c->op);
-		*e++ = (uint32_t)(o - start);
 	}
 	if (c->n_cols) {
 		*o++ = 4 << 3 | PB_LEN;
 		o = pb_put_varint(o, colsz);
 		for (size_t i = 0; i < c->n_cols; i++)
 			o = pb_put_varint(o, c->cols[i]);
-		*e++ = (uint32_t)(o - start);
 	}
-	o = put_values(o, 5, c->values, lens, szs, c->n_values, start, &e);
-	o = put_values(o, 6, c->before, lens + c->n_values, szs + c->n_values, c->n_before, start,
-	    &e);
+	o = put_values(o, 5, c->values, lens, szs, c->n_values);
+	o = put_values(o, 6, c->before, lens + c->n_values, szs + c->n_values, c->n_before);
 	if (c->base_version) {
 		*o++ = 7 << 3 | PB_VARINT;
 		o = pb_put_varint(o, c->base_version);
-		*e++ = (uint32_t)(o - start);
 	}
 	assert((size_t)(o - start) == n);
-	/*
-	 * The compact coder, from the entry's OUTBOX_COMPACT_MIN-th change on
-	 * (made then: a replica that only ever writes small transactions has none).
-	 */
-	if (r->nchanges + 1 >= OUTBOX_COMPACT_MIN_CHANGES || c->op != TONGXIN__CHANGE__OP__OP_INSERT) {
-		if (r->cz == NULL && r->nchanges + 1 == OUTBOX_COMPACT_MIN_CHANGES)
-			r->cz = rep_cz_new();
-		if (r->cz != NULL)
-			rep_cz_add(r->cz, r->chunk + CHUNK_HEAD, rec,
-			    (size_t)(start - (r->chunk + CHUNK_HEAD)), n, ends, (size_t)(e - ends),
-			    r->nchanges, c->op == TONGXIN__CHANGE__OP__OP_INSERT);
-	}
+	(void)start;
 #ifndef NDEBUG
 	{
 		/* The hand encoding is protobuf-c's, byte for byte. */
@@ -544,8 +516,6 @@ chunk_append(struct replica *r, const Tongxin__Change *c)
 out:
 	if (lens != lens_local)
 		free(lens);
-	if (ends != ends_local)
-		free(ends);
 	return rc;
 }
 

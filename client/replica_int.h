@@ -70,8 +70,6 @@ struct replica {
 	uint8_t *chunk;
 	size_t chunk_len, chunk_cap;
 	size_t nchanges;
-	/* The chunk's compact form as it is packed (rep_cz_*), or NULL before the first bulk entry. */
-	struct rep_cz *cz;
 	/*
 	 * The pull (replica_pull.c). Its statements are prepared at the first
 	 * page that needs them and finalised with the others by replica_close.
@@ -108,32 +106,6 @@ uint8_t *rep_outbox_compact(const uint8_t *hdr, size_t hlen, const uint8_t *chg,
     size_t n, size_t *blen, uint8_t **work);
 /* Give back the work buffer of rep_outbox_compact (kept for the next entry). */
 void rep_outbox_compact_done(uint8_t *work);
-
-/* Entries of fewer changes are stored as they are: the compact form gains nothing on them. */
-#define OUTBOX_COMPACT_MIN_CHANGES 8
-/* Bytes of a packed Txn header at most (three 64-bit varints, a 64-byte name, tags). */
-#define REP_TXN_HEAD_MAX 128
-/*
- * The compact form coded as capture packs (replica_outbox.c): the same
- * stream rep_outbox_compact makes, without reading the packed bytes again.
- * One coder per replica (rep_cz_new; NULL when memory runs out), reset for
- * each entry. rep_cz_add is told of every change as it is packed: chg is
- * the entry's changes (the chunk after its header room), the change's
- * record ("field 5, length") starts at rec and its fields at body, len
- * bytes, ending at ends[0..nf) (offsets from body); k changes came before
- * it in the entry; insert, whether it is one. rep_cz_finish gives the blob
- * to store (hdr: the entry's packed header, clen: its changes' bytes, n
- * their number), inside the coder until its next reset, or NULL: store
- * the entry as it is.
- */
-struct rep_cz;
-struct rep_cz *rep_cz_new(void);
-void rep_cz_free(struct rep_cz *z);
-void rep_cz_reset(struct rep_cz *z);
-void rep_cz_add(struct rep_cz *z, const uint8_t *chg, size_t rec, size_t body, size_t len,
-    const uint32_t *ends, size_t nf, size_t k, bool insert);
-const uint8_t *rep_cz_finish(struct rep_cz *z, const uint8_t *hdr, size_t hlen,
-    const uint8_t *chg, size_t clen, size_t n, size_t *blen);
 /*
  * The Txn bytes a stored outbox entry stands for, as the push sends them:
  * 0 with *full = blob and *flen = len when the entry is stored as it is; 1

@@ -72,7 +72,7 @@
 /* Bytes of one entry a reader accepts. */
 #define COMPACT_MAX_BYTES    (256u << 20)
 /* Entries of fewer changes stay plain: the coding gains nothing on them. */
-#define OUTBOX_COMPACT_MIN   OUTBOX_COMPACT_MIN_CHANGES
+#define OUTBOX_COMPACT_MIN   8
 /* Recent fields a position keeps (version 1, version 2); a literal's codes after them. */
 #define V1_HIST              4
 #define V2_RING              16
@@ -250,166 +250,122 @@ common_prefix(const uint8_t *a, const uint8_t *b, size_t n)
 }
 
 /*
- * The encoder's state for one entry: the recent fields of every position,
- * and the stream written so far at o (room up to end). chg is the start of
- * the entry's packed changes, which the ring's offsets count from.
- */
-struct cz {
-	struct compact_hist h;   /* only the counts and ring marks need a start */
-	uint8_t *o, *end;
-	size_t count;            /* changes coded */
-};
-
-static void
-cz_start(struct cz *z, uint8_t *o, uint8_t *end)
-{
-	memset(z->h.n, 0, sizeof z->h.n);
-	memset(z->h.next, 0, sizeof z->h.next);
-	memset(z->h.last, 0, sizeof z->h.last);
-	memset(z->h.miss, 0, sizeof z->h.miss);
-	z->o = o;
-	z->end = end;
-	z->count = 0;
-}
-
-/*
- * Code the field of flen bytes at fs, at position j of its change (chg:
- * the entry's changes, which the ring's offsets count from). The caller
- * has made room for 21 + flen bytes of stream.
- */
-static inline __attribute__((always_inline)) void
-cz_field(struct cz *z, const uint8_t *chg, size_t j, const uint8_t *fs, size_t flen)
-{
-	struct compact_hist *h = &z->h;
-	uint8_t *o = z->o;
-	size_t pre = 0;
-	uint64_t tail = 0;
-
-	if (j < COMPACT_POS) {
-		const struct hslot *r = h->s[j];
-		const uint64_t *tl = h->tails[j];
-		size_t nr = h->n[j], c;
-
-		/*
-		 * A kept field of this tail, length and bytes: the last used
-		 * first (a column most rows share), then the others, unless this
-		 * position has missed 16 times running (a column of new values:
-		 * an id, a name): then only every 16th field looks, and a repeat
-		 * there may go as a literal.
-		 */
-		tail = field_tail(fs, flen);
-		c = h->last[j];
-		if (nr == 0 || tl[c] != tail || r[c].len != flen ||
-		    !same_before_tail(chg + r[c].off, fs, flen)) {
-			c = nr;
-			if (h->miss[j] < 16 || (z->count & 15) == 0)
-				for (c = 0; c < nr; c++)
-					if (tl[c] == tail && r[c].len == flen &&
-					    same_before_tail(chg + r[c].off, fs, flen))
-						break;
-		}
-		if (c < nr) {
-			h->miss[j] = 0;
-			*o++ = (uint8_t)c;
-			h->last[j] = (uint8_t)c;
-			z->o = o;
-			return;
-		}
-		if (h->miss[j] < 255)
-			h->miss[j]++;
-		if (nr > 0) {
-			const struct hslot *l = &r[h->last[j]];
-			pre = common_prefix(chg + l->off, fs, l->len < flen ? l->len : flen);
-		}
-	}
-	{
-		const uint8_t *lb = fs + pre;
-		size_t ln = flen - pre, k = 0;
-		bool packed;
-
-		if (ln >= PACKED_MIN)
-			for (; k < ln && nibble_of(lb[k]) >= 0; k++)
-				;
-		packed = ln >= PACKED_MIN && k == ln;
-		*o++ = packed ? V2_PACKED : V2_RING;
-		o = pb_put_varint(o, pre);
-		o = pb_put_varint(o, ln);
-		if (packed) {
-			for (k = 0; k + 1 < ln; k += 2)
-				*o++ = (uint8_t)(nibble_of(lb[k]) << 4 | nibble_of(lb[k + 1]));
-			if (k < ln)
-				*o++ = (uint8_t)(nibble_of(lb[k]) << 4);
-		} else {
-			memcpy(o, lb, ln);
-			o += ln;
-		}
-	}
-	if (j < COMPACT_POS) {
-		h->tails[j][h->next[j]] = tail;
-		ring_put(h, j, (uint32_t)(fs - chg), (uint32_t)flen);
-	}
-	z->o = o;
-}
-
-/* Stream bytes one change of len bytes in nf fields may take at most. */
-#define CZ_CHANGE_MAX(len, nf) (10 + 21 * (size_t)(nf) + (size_t)(len))
-
-/*
- * Code the change whose record ("field 5, length, Change") starts at p,
- * before cend, finding its fields by reading them. The end of the record,
- * or NULL when it is not for this form: not well formed, not an insert
- * (its pending mark must stay readable), or more than the room left.
- */
-static const uint8_t *
-cz_change_read(struct cz *z, const uint8_t *chg, const uint8_t *p, const uint8_t *cend)
-{
-	const uint8_t *fs, *fe, *ce;
-	uint64_t key, len;
-	size_t j;
-
-	if (p >= cend || *p++ != (5 << 3 | PB_LEN) || vget(&p, cend, &len) != 0 ||
-	    len > (uint64_t)(cend - p) || (size_t)(z->end - z->o) < 16)
-		return NULL;
-	z->o = pb_put_varint(z->o, len);
-	ce = p + len;
-	for (j = 0, fs = p; fs < ce; j++, fs = fe) {
-		if ((fe = field_end(fs, ce, &key)) == NULL)
-			return NULL;
-		if (key == (3 << 3 | PB_VARINT) && !(fe - fs == 2 && fs[1] == 0))
-			return NULL;   /* an update or a delete: not for this form */
-		if ((size_t)(z->end - z->o) < 21 + (size_t)(fe - fs))
-			return NULL;
-		cz_field(z, chg, j, fs, (size_t)(fe - fs));
-	}
-	z->count++;
-	return ce;
-}
-
-/*
  * The stream for the changes part of an entry (chg, clen bytes: n times
  * "field 5, length, Change"), written to out (cap bytes). Returns the bytes
  * written, or 0 when the entry is not for this form: a change that is not
- * an insert, bytes that are not well formed, or a stream that would not
- * fit in cap.
+ * an insert (its pending mark must stay readable), bytes that are not well
+ * formed, or a stream that would not fit in cap.
  */
 static size_t
 compact_encode(const uint8_t *chg, size_t clen, size_t n, uint8_t *out, size_t cap)
 {
-	struct cz z;
+	struct compact_hist h;   /* only the counts and ring marks need a start */
 	const uint8_t *p = chg, *cend = chg + clen;
+	uint8_t *o = out, *end = out + cap;
+	size_t count = 0;
 
 	if (cap < 32 || clen > COMPACT_MAX_BYTES)
 		return 0;
-	cz_start(&z, out, out + cap);
-	*z.o++ = OUTBOX_COMPACT_V2;
-	z.o = pb_put_varint(z.o, clen);
-	z.o = pb_put_varint(z.o, n);
-	while (p < cend)
-		if ((p = cz_change_read(&z, chg, p, cend)) == NULL)
+	memset(h.n, 0, sizeof h.n);
+	memset(h.next, 0, sizeof h.next);
+	memset(h.last, 0, sizeof h.last);
+	memset(h.miss, 0, sizeof h.miss);
+	*o++ = OUTBOX_COMPACT_V2;
+	o = pb_put_varint(o, clen);
+	o = pb_put_varint(o, n);
+	while (p < cend) {
+		const uint8_t *fs, *fe, *ce;
+		uint64_t key, len;
+		size_t j;
+
+		/* One change: "field 5, length", then its fields. */
+		if (*p++ != (5 << 3 | PB_LEN) || vget(&p, cend, &len) != 0 ||
+		    len > (uint64_t)(cend - p) || end - o < 16)
 			return 0;
-	if (z.count != n)
+		o = pb_put_varint(o, len);
+		ce = p + len;
+		for (j = 0, fs = p; fs < ce; j++, fs = fe) {
+			size_t flen, pre = 0;
+			uint64_t tail = 0;
+
+			if ((fe = field_end(fs, ce, &key)) == NULL)
+				return 0;
+			if (key == (3 << 3 | PB_VARINT) && !(fe - fs == 2 && fs[1] == 0))
+				return 0;   /* an update or a delete: not for this form */
+			flen = (size_t)(fe - fs);
+			if (j < COMPACT_POS) {
+				const struct hslot *r = h.s[j];
+				const uint64_t *tl = h.tails[j];
+				size_t nr = h.n[j], c;
+
+				/*
+				 * A kept field of this tail, length and bytes: the last
+				 * used first (a column most rows share), then the others,
+				 * unless this position has missed 16 times running (a
+				 * column of new values: an id, a name): then only every
+				 * 16th field looks, and a repeat there may go as a literal.
+				 */
+				tail = field_tail(fs, flen);
+				c = h.last[j];
+				if (nr == 0 || tl[c] != tail || r[c].len != flen ||
+				    !same_before_tail(chg + r[c].off, fs, flen)) {
+					c = nr;
+					if (h.miss[j] < 16 || (count & 15) == 0)
+						for (c = 0; c < nr; c++)
+							if (tl[c] == tail && r[c].len == flen &&
+							    same_before_tail(chg + r[c].off, fs, flen))
+								break;
+				}
+				if (c < nr) {
+					h.miss[j] = 0;
+					if (o >= end)
+						return 0;
+					*o++ = (uint8_t)c;
+					h.last[j] = (uint8_t)c;
+					continue;
+				}
+				if (h.miss[j] < 255)
+					h.miss[j]++;
+				if (nr > 0) {
+					const struct hslot *l = &r[h.last[j]];
+					pre = common_prefix(chg + l->off, fs, l->len < flen ? l->len : flen);
+				}
+			}
+			if ((size_t)(end - o) < 21 + (flen - pre))
+				return 0;
+			{
+				const uint8_t *lb = fs + pre;
+				size_t ln = flen - pre, k = 0;
+				bool packed;
+
+				if (ln >= PACKED_MIN)
+					for (; k < ln && nibble_of(lb[k]) >= 0; k++)
+						;
+				packed = ln >= PACKED_MIN && k == ln;
+				*o++ = packed ? V2_PACKED : V2_RING;
+				o = pb_put_varint(o, pre);
+				o = pb_put_varint(o, ln);
+				if (packed) {
+					for (k = 0; k + 1 < ln; k += 2)
+						*o++ = (uint8_t)(nibble_of(lb[k]) << 4 | nibble_of(lb[k + 1]));
+					if (k < ln)
+						*o++ = (uint8_t)(nibble_of(lb[k]) << 4);
+				} else {
+					memcpy(o, lb, ln);
+					o += ln;
+				}
+			}
+			if (j < COMPACT_POS) {
+				h.tails[j][h.next[j]] = tail;
+				ring_put(&h, j, (uint32_t)(fs - chg), (uint32_t)flen);
+			}
+		}
+		p = ce;
+		count++;
+	}
+	if (count != n)
 		return 0;
-	return (size_t)(z.o - out);
+	return (size_t)(o - out);
 }
 
 /*
@@ -527,164 +483,6 @@ compact_walk(const uint8_t *s, size_t slen, uint8_t *dst, size_t clen, bool veri
 			return -1;   /* a field ran past its change */
 	}
 	return o == oend && s == end ? 0 : -1;
-}
-
-/*
- * Capture's coder (replica_int.h): a bulk entry's stream is written as
- * capture packs it, change by change, at the fields the packer marks, so
- * the packed bytes are not read again to find them. Nothing is done for
- * the first OUTBOX_COMPACT_MIN - 1 changes (a smaller entry is stored as it
- * is, and a one-row transaction pays nothing); the OUTBOX_COMPACT_MIN-th
- * reads them back. The blob is put together in the buffer: CZ_FRONT bytes
- * of room for the header, the empty changes and the stream's own start,
- * then the stream's changes.
- */
-struct rep_cz {
-	struct cz z;
-	uint8_t *buf;
-	size_t cap;
-	bool on;       /* the entry's changes so far are coded */
-	bool failed;   /* the entry is stored as it is */
-};
-#define CZ_FRONT (REP_TXN_HEAD_MAX + 2 * REP_TXN_MAX_CHANGES + 64)
-/* A larger buffer is given back when its entry is written. */
-#define CZ_KEEP_MAX (8u << 20)
-
-struct rep_cz *
-rep_cz_new(void)
-{
-	return calloc(1, sizeof(struct rep_cz));
-}
-
-void
-rep_cz_free(struct rep_cz *z)
-{
-	if (z != NULL)
-		free(z->buf);
-	free(z);
-}
-
-void
-rep_cz_reset(struct rep_cz *z)
-{
-	if (z == NULL)
-		return;
-	z->on = z->failed = false;
-	if (z->cap > CZ_KEEP_MAX) {
-		free(z->buf);
-		z->buf = NULL;
-		z->cap = 0;
-	}
-}
-
-/* Room for need more bytes of stream; false (and the entry stored as it is) without. */
-static bool
-cz_room(struct rep_cz *z, size_t need)
-{
-	size_t at = z->on ? (size_t)(z->z.o - z->buf) : CZ_FRONT, cap;
-	uint8_t *p;
-
-	if (z->buf != NULL && z->cap - at >= need)
-		return true;
-	for (cap = z->cap ? z->cap : 65536; cap - at < need; cap *= 2)
-		;
-	if ((p = realloc(z->buf, cap)) == NULL) {
-		z->failed = true;
-		return false;
-	}
-	z->buf = p;
-	z->cap = cap;
-	if (z->on) {
-		z->z.o = p + at;
-		z->z.end = p + cap;
-	}
-	return true;
-}
-
-void
-rep_cz_add(struct rep_cz *z, const uint8_t *chg, size_t rec, size_t body, size_t len,
-    const uint32_t *ends, size_t nf, size_t k, bool insert)
-{
-	const uint8_t *p, *fs;
-
-	if (z->failed)
-		return;
-	if (!insert || k >= REP_TXN_MAX_CHANGES) {
-		z->failed = true;
-		return;
-	}
-	if (k + 1 < OUTBOX_COMPACT_MIN)
-		return;
-	if (!z->on) {
-		/* The changes before this one, read back: each byte of them is at most 12 of stream. */
-		if (!cz_room(z, 12 * rec + 64))
-			return;
-		cz_start(&z->z, z->buf + CZ_FRONT, z->buf + z->cap);
-		for (p = chg; p < chg + rec;)
-			if ((p = cz_change_read(&z->z, chg, p, chg + rec)) == NULL) {
-				z->failed = true;
-				return;
-			}
-		if (z->z.count != k) {
-			z->failed = true;
-			return;
-		}
-		z->on = true;
-	}
-	if (!cz_room(z, CZ_CHANGE_MAX(len, nf)))
-		return;
-	z->z.o = pb_put_varint(z->z.o, len);
-	fs = chg + body;
-	for (size_t j = 0; j < nf; j++) {
-		const uint8_t *fe = chg + body + ends[j];
-		cz_field(&z->z, chg, j, fs, (size_t)(fe - fs));
-		fs = fe;
-	}
-	z->z.count++;
-}
-
-const uint8_t *
-rep_cz_finish(struct rep_cz *z, const uint8_t *hdr, size_t hlen, const uint8_t *chg,
-    size_t clen, size_t n, size_t *blen)
-{
-	uint8_t head[32], *o, *stream, *blob, *body;
-	size_t hs, slen;
-
-	if (z == NULL || !z->on || z->failed || z->z.count != n || n > REP_TXN_MAX_CHANGES ||
-	    hlen > REP_TXN_HEAD_MAX || clen > COMPACT_MAX_BYTES)
-		return NULL;
-	body = z->buf + CZ_FRONT;
-	o = head;
-	*o++ = OUTBOX_COMPACT_V2;
-	o = pb_put_varint(o, clen);
-	o = pb_put_varint(o, n);
-	hs = (size_t)(o - head);
-	slen = hs + (size_t)(z->z.o - body);
-	if (slen > clen / 4 * 3 + 64)
-		return NULL;   /* little gained: as it is */
-	stream = body - hs;
-	memcpy(stream, head, hs);
-#ifndef NDEBUG
-	/* As rep_outbox_compact: Debug builds check the stream gives back the packed bytes. */
-	if (compact_walk(stream, slen, (uint8_t *)chg, clen, true) != 0) {
-		log_warnx("replica: the compact outbox form did not give back transaction bytes");
-		abort();
-	}
-#else
-	(void)chg;
-#endif
-	blob = stream - (1 + pb_varint_size(slen)) - 2 * n - hlen;
-	memcpy(blob, hdr, hlen);
-	o = blob + hlen;
-	for (size_t i = 0; i < n; i++) {
-		*o++ = 5 << 3 | PB_LEN;   /* an empty Change: the count stays readable */
-		*o++ = 0;
-	}
-	*o++ = OUTBOX_COMPACT_FIELD << 3 | PB_LEN;
-	o = pb_put_varint(o, slen);
-	assert(o == stream);
-	*blen = (size_t)(stream + slen - blob);
-	return blob;
 }
 
 /*
