@@ -130,7 +130,9 @@ try {
   const checked = page.waitForResponse((r) => r.url().endsWith('/api/members/check'));
   await set('#f-id_number', womanId);   // change: the live check, before saving
   await checked;
-  await new Promise((r) => setTimeout(r, 300));   // the answer drawn
+  // The answer drawn beside a field (up to 5 s: a loaded machine draws late; none drawn is the known bug below).
+  await page.waitForFunction(() => [...document.querySelectorAll('#add-form .err')].some((e) => e.textContent),
+    { timeout: 5000 }).catch(() => {});
   const says = (t) => t.includes('第17位') && t.includes('性别为女') && t.includes('“男”') && t.includes('奇数为男');
   const errsNow = () => page.$$eval('#add-form .err', (es) => es.filter((e) => e.textContent).map((e) => [e.id, e.textContent]));
   const live = await errsNow();
