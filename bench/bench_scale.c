@@ -38,10 +38,10 @@
 #define MAX_REPEATS 9
 #define GOAL_RATIO 10.5
 
-enum { F_IMPORT, F_PUSH, F_PULL, F_BOOT, NF };
-static const char *const fig_name[NF] = { "import (members + attendance)", "push (push_only)",
-	"pull after the push", "bootstrap of a new replica" };
-static const int fig_goal[NF] = { 1, 0, 1, 1 };
+enum { F_IMPORT, F_IMPORT_MEMBERS, F_PUSH, F_PULL, F_BOOT, NF };
+static const char *const fig_name[NF] = { "import (members + attendance)", "  of it the members",
+	"push (push_only)", "pull after the push", "bootstrap of a new replica" };
+static const int fig_goal[NF] = { 1, 0, 0, 1, 1 };
 
 static struct bx_office off;
 static const char *base;
@@ -60,9 +60,12 @@ insert_rows(struct replica *r, const struct bx_rows *rs, char (*ids_out)[ID_TEXT
 	}
 }
 
-/* The import at size s into r; seconds with the row generation left out. */
+/*
+ * The import at size s into r; seconds with the row generation left out,
+ * those of the members' transaction (the first part) in *members.
+ */
 static double
-import(struct replica *r, size_t s)
+import(struct replica *r, size_t s, double *members)
 {
 	char (*mids)[ID_TEXT_LEN + 1] = calloc(s, sizeof *mids), err[1024] = "";
 	struct bx_refs refs;
@@ -93,6 +96,7 @@ import(struct replica *r, size_t s)
 		bx_die("rep_commit: %s", err);
 	dom_cache_restore(replica_db(r), cache_old);
 	spent += bx_now() - t0;
+	*members = spent;
 	refs.members = (const char (*)[ID_TEXT_LEN + 1])mids;
 	refs.nmembers = s;
 	for (size_t m = 0; m < nmeet; m++) {
@@ -157,7 +161,9 @@ run(size_t s, int k, double f[NF])
 	r = bx_replica_new(path, off.bundle);
 	bx_server_start(&st);
 	bx_sync(r, &st, 0, 0, &rep);   /* bootstrap the small community */
-	f[F_IMPORT] = import(r, s);
+	/* As before the other steps: the copies' and the last run's writes are on disk first. */
+	bx_settle();
+	f[F_IMPORT] = import(r, s, &f[F_IMPORT_MEMBERS]);
 	bx_settle();
 	t0 = bx_now();
 	bx_sync(r, &st, 1, 0, &rep);
