@@ -15,6 +15,7 @@
  */
 #include "cli.h"
 #include "cmd.h"
+#include "dom_cob.h"
 #include "dom_feedback.h"
 #include "dom_handle.h"
 #include "dom_wish.h"

@@ -12,6 +12,7 @@
  */
 #include "cli.h"
 #include "cmd.h"
+#include "dom_cob.h"
 #include "dom_fund.h"
 #include "dom_handle.h"
 #include "dom_dues.h"

@@ -14,6 +14,7 @@
  */
 #include "cli.h"
 #include "cmd.h"
+#include "dom_cob.h"
 #include "dom_dues.h"
 #include "dom_handle.h"
 #include "dom_wish.h"

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dom_cob.h"
 #include "dom_dues.h"
 #include "dom_wish.h"
 #include "text.h"

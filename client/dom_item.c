@@ -6,6 +6,7 @@
  */
 #include "dom_work.h"
 
+#include "dom_cob.h"
 #include "dom_dues.h"
 #include "dom_handle.h"
 #include "dom_wish.h"

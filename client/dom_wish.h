@@ -122,18 +122,6 @@ int dom_wish_handle(struct replica *r, const char *handle, char id[ID_TEXT_LEN +
 int dom_claim_unit_handle(struct replica *r, const char *handle, char id[ID_TEXT_LEN + 1],
     struct dom_error *e);
 
-/*
- * An organisation of this replica for a co-building record: code to id,
- * refused unless its kind is in kinds (NULL-terminated codes of org_kind)
- * and it is not dissolved. what names the role in messages ("认领支部").
- */
-int dom_cob_org(struct replica *r, const char *code, const char *const *kinds,
-    const char *what, char id[ID_TEXT_LEN + 1], struct dom_error *e);
-
-/* The kinds of organisation a wish or an opinion belongs to (community, general branch, branch). */
-extern const char *const dom_cob_home_kinds[];
-/* The kind of organisation that claims a wish as a branch (--branch). */
-extern const char *const dom_cob_branch_kinds[];
 /* The kinds of organisation that claim a list item as one: a branch, a general branch, a community. */
 extern const char *const dom_item_claim_kinds[];
 
@@ -147,32 +135,5 @@ int dom_claimant_of(struct replica *r, const char *member, const char *unit, con
     const char *const *branch_kinds, char cid[ID_TEXT_LEN + 1], struct dom_claimant *who,
     struct dom_error *e);
 
-/*
- * Shared with dom_feedback.c. The organisation for a new record: org_id
- * when given (checked as dom_cob_org's kinds), else this device's own
- * (which must be one of kinds). 0 with out set, or -1 with e.
- */
-int dom_cob_home_org(struct replica *r, const char *org_id, const char *const *kinds,
-    char out[ID_TEXT_LEN + 1], struct dom_error *e);
-
-/*
- * Shared with dom_feedback.c. Inside an open transaction: set the n
- * columns cols[] of row id of table t to vals[] (borrowed), having
- * checked each value against its column and the whole row as it would be
- * (validate_row, the server's rules). cur holds the row as read (every
- * column, schema order). 0, or -1 with e (nothing written).
- */
-int dom_cob_update(struct replica *r, int t, const char *id, const Tongxin__Value *cur,
-    const uint32_t *cols, const Tongxin__Value *vals, size_t n, struct dom_error *e);
-
-/*
- * Shared with dom_feedback.c. A date the clerk gave (YYYY-MM-DD, a real
- * day, not after today) or today when none: out holds it. col names the
- * column of t in e. 0, or -1 with e.
- */
-int dom_cob_date(const char *s, int t, const char *col, char out[11], struct dom_error *e);
-
-/* Shared with dom_feedback.c: 0, or -1 with e when s is longer than max bytes (col of t). */
-int dom_cob_bounded(int t, const char *col, const char *s, size_t max, struct dom_error *e);
 
 #endif

@@ -42,6 +42,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "dom_cob.h"
 #include "dom_dues.h"
 #include "dom_feedback.h"
 #include "dom_handle.h"
