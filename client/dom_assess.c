@@ -15,18 +15,6 @@
 #define SCOL(name) schema_col_index(&schema_tables[TBL_ASSESSMENT_SCORE], name)
 #define RCOL(name) schema_col_index(&schema_tables[TBL_STAR_RATING], name)
 
-static const char *
-given(const char *s)
-{
-	return s != NULL && s[0] != '\0' ? s : NULL;
-}
-
-static const char *
-col_text(sqlite3_stmt *st, int c)
-{
-	return (const char *)sqlite3_column_text(st, c);
-}
-
 static int
 refuse(struct replica *r)
 {
@@ -51,7 +39,7 @@ put(int t, const char *name, const char *text, Tongxin__Value *v, int *set, stru
 	const struct table_def *td = &schema_tables[t];
 	int c = schema_col_index(td, name);
 
-	if (given(text) == NULL)
+	if (dom_given(text) == NULL)
 		return 0;
 	set[c] = 1;
 	if (dom_value_parse(&td->cols[c], text, &v[c], e) != 0) {
@@ -65,7 +53,7 @@ put(int t, const char *name, const char *text, Tongxin__Value *v, int *set, stru
 static int
 year_of(const char *text, int col, int64_t *y, struct dom_error *e)
 {
-	if (given(text) == NULL)
+	if (dom_given(text) == NULL)
 		return dom_err(e, DOM_MISSING, col, "缺少必填项 年度 (--year)");
 	if (strlen(text) != 4 || strspn(text, "0123456789") != 4 || atoi(text) < 2000 ||
 	    atoi(text) > 2100)
@@ -97,7 +85,7 @@ dom_assess_points_parse(const char *text, int64_t *tenths, struct dom_error *e)
 	int64_t whole = 0;
 	int digits = 0, frac = 0;
 
-	if (given(text) == NULL)
+	if (dom_given(text) == NULL)
 		return dom_err(e, DOM_MISSING, SCOL("points10"), "缺少必填项 得分 (--points)");
 	while (isdigit((unsigned char)*p) && digits < 4) {
 		whole = whole * 10 + (*p++ - '0');
@@ -126,8 +114,8 @@ own_org(struct replica *r, char id[ID_TEXT_LEN + 1], char kind[32], struct dom_e
 		return -1;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		snprintf(id, ID_TEXT_LEN + 1, "%s", col_text(st, 0));
-		snprintf(kind, 32, "%s", col_text(st, 1) ? col_text(st, 1) : "");
+		snprintf(id, ID_TEXT_LEN + 1, "%s", dom_col_text(st, 0));
+		snprintf(kind, 32, "%s", dom_col_text(st, 1) ? dom_col_text(st, 1) : "");
 	}
 	sqlite3_finalize(st);
 	if (rc == SQLITE_DONE)
@@ -190,7 +178,7 @@ indicator_find(struct replica *r, int64_t year, const char *target, const char *
 		return -1;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		snprintf(id, ID_TEXT_LEN + 1, "%s", col_text(st, 0));
+		snprintf(id, ID_TEXT_LEN + 1, "%s", dom_col_text(st, 0));
 		if (points)
 			*points = sqlite3_column_int64(st, 1);
 		if (own)
@@ -316,9 +304,9 @@ dom_assess_indicator_edit(struct replica *r, const char *operator_name,
 	memset(&tv, 0, sizeof tv);
 	if (year_of(q->year, ICOL("year"), &year, e) != 0)
 		return -1;
-	if (given(q->target) == NULL)
+	if (dom_given(q->target) == NULL)
 		return dom_err(e, DOM_MISSING, ICOL("target"), "缺少必填项 考核对象 (--target)");
-	if (given(q->code) == NULL)
+	if (dom_given(q->code) == NULL)
 		return dom_err(e, DOM_MISSING, ICOL("code"), "缺少必填项 指标编号 (--code)");
 	if (dom_value_parse(&schema_tables[t].cols[ICOL("target")], q->target, &tv, e) != 0) {
 		e->col = ICOL("target");
@@ -370,9 +358,9 @@ dom_assess_indicator_list(struct replica *r, const char *year,
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct dom_indicator_row i = {
-			.id = col_text(st, 0), .target = col_text(st, 1), .code = col_text(st, 2),
-			.name = col_text(st, 3), .evidence = col_text(st, 4),
-			.org_name = col_text(st, 5), .year = sqlite3_column_int64(st, 6),
+			.id = dom_col_text(st, 0), .target = dom_col_text(st, 1), .code = dom_col_text(st, 2),
+			.name = dom_col_text(st, 3), .evidence = dom_col_text(st, 4),
+			.org_name = dom_col_text(st, 5), .year = sqlite3_column_int64(st, 6),
 			.points = sqlite3_column_int64(st, 7), .own = sqlite3_column_int(st, 8) != 0,
 		};
 		each(&i, arg);
@@ -421,7 +409,7 @@ org_by_code(struct replica *r, const char *code, int col, char id[ID_TEXT_LEN + 
 	sqlite3_stmt *st;
 	int rc, res = 0;
 
-	if (given(code) == NULL)
+	if (dom_given(code) == NULL)
 		return dom_err(e, DOM_MISSING, col, "缺少必填项 组织编码");
 	if ((st = prep(r, "SELECT id, kind, coalesce(dissolved, 0) FROM org WHERE code = ?1", 1,
 	    (const char *[]){ code }, e)) == NULL)
@@ -435,8 +423,8 @@ org_by_code(struct replica *r, const char *code, int col, char id[ID_TEXT_LEN + 
 	else if (sqlite3_column_int(st, 2) != 0)
 		res = dom_err(e, DOM_INVALID, col, "该组织已撤销 the organisation is dissolved");
 	else {
-		snprintf(id, ID_TEXT_LEN + 1, "%s", col_text(st, 0));
-		snprintf(kind, 32, "%s", col_text(st, 1) ? col_text(st, 1) : "");
+		snprintf(id, ID_TEXT_LEN + 1, "%s", dom_col_text(st, 0));
+		snprintf(kind, 32, "%s", dom_col_text(st, 1) ? dom_col_text(st, 1) : "");
 	}
 	sqlite3_finalize(st);
 	return res;
@@ -454,7 +442,7 @@ by_key(struct replica *r, const char *sql, const char *key, char id[ID_TEXT_LEN 
 		return -1;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		snprintf(id, ID_TEXT_LEN + 1, "%s", col_text(st, 0));
+		snprintf(id, ID_TEXT_LEN + 1, "%s", dom_col_text(st, 0));
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : dom_db_err(r, e);
 }
@@ -478,13 +466,13 @@ dom_assess_score(struct replica *r, const char *operator_name, const struct dom_
 	if (year_of(q->year, -1, &year, e) != 0 ||
 	    dom_assess_points_parse(q->points, &tenths, e) != 0)
 		return -1;
-	if (given(q->indicator) == NULL)
+	if (dom_given(q->indicator) == NULL)
 		return dom_err(e, DOM_MISSING, SCOL("indicator_id"), "缺少必填项 考核指标 (--indicator)");
-	if (given(q->scorer) == NULL)
+	if (dom_given(q->scorer) == NULL)
 		return dom_err(e, DOM_MISSING, SCOL("scorer"), "缺少必填项 评分人 (--scorer)");
 	today_str(today);
 	if (put(t, "scorer", q->scorer, v, set, e) ||
-	    put(t, "scored_on", given(q->date) ? q->date : today, v, set, e) ||
+	    put(t, "scored_on", dom_given(q->date) ? q->date : today, v, set, e) ||
 	    put(t, "evidence", q->evidence, v, set, e))
 		return -1;
 	if (rep_begin(r, operator_name) != 0)
@@ -556,11 +544,11 @@ dom_assess_stars(struct replica *r, const char *operator_name, const struct dom_
 	*edited = false;
 	if (year_of(q->year, RCOL("year"), &year, e) != 0)
 		return -1;
-	if (given(q->stars) == NULL)
+	if (dom_given(q->stars) == NULL)
 		return dom_err(e, DOM_MISSING, RCOL("stars"), "缺少必填项 星级 (--stars)");
 	today_str(today);
 	if (put(t, "stars", q->stars, v, set, e) || put(t, "rated_by", q->by, v, set, e) ||
-	    put(t, "rated_on", given(q->date) ? q->date : today, v, set, e) ||
+	    put(t, "rated_on", dom_given(q->date) ? q->date : today, v, set, e) ||
 	    put(t, "note", q->note, v, set, e))
 		return -1;
 	if (rep_begin(r, operator_name) != 0)
@@ -630,8 +618,8 @@ dom_assess_report(struct replica *r, const char *year, const char *target,
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct dom_assess_row a = {
-			.org_id = col_text(st, 0), .code = col_text(st, 1), .name = col_text(st, 2),
-			.target = col_text(st, 3), .indicators = sqlite3_column_int64(st, 4),
+			.org_id = dom_col_text(st, 0), .code = dom_col_text(st, 1), .name = dom_col_text(st, 2),
+			.target = dom_col_text(st, 3), .indicators = sqlite3_column_int64(st, 4),
 			.scored = sqlite3_column_int64(st, 5), .total10 = sqlite3_column_int64(st, 6),
 			.stars = sqlite3_column_int64(st, 7),
 		};
@@ -656,7 +644,7 @@ dom_assess_points(struct replica *r, const char *year, const char *branch,
 	dom_error_clear(e);
 	if (year_of(year, -1, &y, e) != 0)
 		return -1;
-	if (given(branch) && org_by_code(r, branch, -1, org, kind, e) != 0)
+	if (dom_given(branch) && org_by_code(r, branch, -1, org, kind, e) != 0)
 		return -1;
 	snprintf(from, sizeof from, "%s-01-01", year);
 	snprintf(to, sizeof to, "%s-12-31", year);
@@ -688,8 +676,8 @@ dom_assess_points(struct replica *r, const char *year, const char *branch,
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct dom_points_row p = {
-			.member_id = col_text(st, 0), .name = col_text(st, 1),
-			.org_code = col_text(st, 2), .org_name = col_text(st, 3),
+			.member_id = dom_col_text(st, 0), .name = dom_col_text(st, 1),
+			.org_code = dom_col_text(st, 2), .org_name = dom_col_text(st, 3),
 			.present = sqlite3_column_int64(st, 4), .minutes = sqlite3_column_int64(st, 5),
 			.dues_months = sqlite3_column_int64(st, 6),
 		};

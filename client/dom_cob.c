@@ -13,19 +13,6 @@
 const char *const dom_cob_home_kinds[] = { "community", "general_branch", "branch", NULL };
 const char *const dom_cob_branch_kinds[] = { "branch", NULL };
 
-static const char *
-col_text(sqlite3_stmt *st, int c)
-{
-	return (const char *)sqlite3_column_text(st, c);
-}
-
-/* s, or NULL when s is NULL or empty. */
-static const char *
-given(const char *s)
-{
-	return s != NULL && s[0] != '\0' ? s : NULL;
-}
-
 int
 dom_cob_bounded(int t, const char *col, const char *s, size_t max, struct dom_error *e)
 {
@@ -44,7 +31,7 @@ dom_cob_date(const char *s, int t, const char *col, char out[11], struct dom_err
 	char today[11];
 
 	today_str(today);
-	if (given(s) == NULL) {
+	if (dom_given(s) == NULL) {
 		snprintf(out, 11, "%s", today);
 		return 0;
 	}
@@ -102,15 +89,15 @@ org_check(struct replica *r, const char *key, bool by_code, const char *const *k
 		    what, text_show(key));
 	else if (rc != SQLITE_ROW)
 		res = dom_db_err(r, e);
-	else if (!kind_in(col_text(st, 1), kinds))
+	else if (!kind_in(dom_col_text(st, 1), kinds))
 		res = dom_err(e, DOM_INVALID, -1, "%s须为%s，“%s”是%s (wrong kind of organisation)",
-		    what, kinds_text(kinds, kt, sizeof kt), text_show(col_text(st, 3)),
-		    vocab_show(vocab_get("org_kind"), col_text(st, 1)));
+		    what, kinds_text(kinds, kt, sizeof kt), text_show(dom_col_text(st, 3)),
+		    vocab_show(vocab_get("org_kind"), dom_col_text(st, 1)));
 	else if (sqlite3_column_int(st, 2) != 0)
 		res = dom_err(e, DOM_INVALID, -1, "%s“%s”已撤销 (dissolved)", what,
-		    text_show(col_text(st, 3)));
+		    text_show(dom_col_text(st, 3)));
 	else
-		snprintf(id, ID_TEXT_LEN + 1, "%s", col_text(st, 0));
+		snprintf(id, ID_TEXT_LEN + 1, "%s", dom_col_text(st, 0));
 	sqlite3_finalize(st);
 	return res;
 }
@@ -120,7 +107,7 @@ dom_cob_org(struct replica *r, const char *code, const char *const *kinds, const
     char id[ID_TEXT_LEN + 1], struct dom_error *e)
 {
 	dom_error_clear(e);
-	if (given(code) == NULL)
+	if (dom_given(code) == NULL)
 		return dom_err(e, DOM_MISSING, -1, "缺少%s的组织编码 (give the organisation's code)", what);
 	if (strlen(code) > 32)
 		return dom_err(e, DOM_INVALID, -1, "组织编码超过 32 字节 (the code is too long)");
@@ -131,7 +118,7 @@ int
 dom_cob_home_org(struct replica *r, const char *org_id, const char *const *kinds,
     char out[ID_TEXT_LEN + 1], struct dom_error *e)
 {
-	if (given(org_id))
+	if (dom_given(org_id))
 		return org_check(r, org_id, false, kinds, "所属组织", out, e);
 	/* This device's own organisation. */
 	if (org_check(r, replica_info(r)->org_code, true, kinds, "本设备的组织", out, e) == 0)

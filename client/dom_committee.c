@@ -18,19 +18,6 @@
 #define VCOL(name) schema_col_index(&schema_tables[TBL_COVERED_HOUSEHOLD], name)
 #define OCOL(name) schema_col_index(&schema_tables[TBL_ORG], name)
 
-static const char *
-col_text(sqlite3_stmt *st, int c)
-{
-	return (const char *)sqlite3_column_text(st, c);
-}
-
-/* s, or NULL when s is NULL or empty. */
-static const char *
-given(const char *s)
-{
-	return s != NULL && s[0] != '\0' ? s : NULL;
-}
-
 /* Copy at most cap - 1 bytes of s (NULL: "") into out. */
 static void
 copy(char *out, size_t cap, const char *s)
@@ -70,7 +57,7 @@ date_in(const char *s, bool or_today, int t, const char *name, char out[11], str
 {
 	int c = schema_col_index(&schema_tables[t], name);
 
-	if (given(s) == NULL) {
+	if (dom_given(s) == NULL) {
 		if (!or_today)
 			return dom_err(e, DOM_MISSING, c, "缺少必填项 %s (%s)",
 			    schema_tables[t].cols[c].label, name);
@@ -200,10 +187,10 @@ handle_of(struct replica *r, int t, const char *what, const char *by_name, const
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		size_t m = strlen(e->msg);
 		if (n++ == 0)
-			copy(found, sizeof found, col_text(st, 0));
+			copy(found, sizeof found, dom_col_text(st, 0));
 		if (n <= 5)
 			snprintf(e->msg + m, sizeof e->msg - m, "%s%s", n > 1 ? "、" : "",
-			    dom_short(col_text(st, 0)));
+			    dom_short(dom_col_text(st, 0)));
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -265,9 +252,9 @@ org_facts(struct replica *r, const char *id, struct org_facts *f, struct dom_err
 	sqlite3_bind_text(st, 1, id ? id : "", -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		copy(f->name, sizeof f->name, col_text(st, 0));
-		copy(f->kind, sizeof f->kind, col_text(st, 1));
-		copy(f->secretary, sizeof f->secretary, col_text(st, 2));
+		copy(f->name, sizeof f->name, dom_col_text(st, 0));
+		copy(f->kind, sizeof f->kind, dom_col_text(st, 1));
+		copy(f->secretary, sizeof f->secretary, dom_col_text(st, 2));
 		f->dissolved = sqlite3_column_int(st, 3) != 0;
 		f->members = sqlite3_column_int64(st, 4);
 		f->full = sqlite3_column_int64(st, 5);
@@ -324,12 +311,12 @@ member_facts(struct replica *r, const char *id, const char *org, struct member_f
 	sqlite3_bind_text(st, 2, id ? id : "", -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		copy(m->name, sizeof m->name, col_text(st, 0));
-		copy(m->category, sizeof m->category, col_text(st, 1));
-		copy(m->org_id, sizeof m->org_id, col_text(st, 2));
-		copy(m->org_kind, sizeof m->org_kind, col_text(st, 3));
-		copy(m->org_parent, sizeof m->org_parent, col_text(st, 4));
-		copy(m->address, sizeof m->address, col_text(st, 5));
+		copy(m->name, sizeof m->name, dom_col_text(st, 0));
+		copy(m->category, sizeof m->category, dom_col_text(st, 1));
+		copy(m->org_id, sizeof m->org_id, dom_col_text(st, 2));
+		copy(m->org_kind, sizeof m->org_kind, dom_col_text(st, 3));
+		copy(m->org_parent, sizeof m->org_parent, dom_col_text(st, 4));
+		copy(m->address, sizeof m->address, dom_col_text(st, 5));
 		m->active = sqlite3_column_int(st, 6) != 0;
 		m->counted = sqlite3_column_int(st, 7) != 0;
 		m->in_sub = sqlite3_column_int(st, 8) != 0;
@@ -367,10 +354,10 @@ seat_find(struct replica *r, const char *sql, const char *a, const char *b, cons
 		sqlite3_bind_text(st, 3, c, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		copy(s->id, sizeof s->id, col_text(st, 0));
-		copy(s->name, sizeof s->name, col_text(st, 1));
-		copy(s->role, sizeof s->role, col_text(st, 2));
-		copy(s->started_on, sizeof s->started_on, col_text(st, 3));
+		copy(s->id, sizeof s->id, dom_col_text(st, 0));
+		copy(s->name, sizeof s->name, dom_col_text(st, 1));
+		copy(s->role, sizeof s->role, dom_col_text(st, 2));
+		copy(s->started_on, sizeof s->started_on, dom_col_text(st, 3));
 	}
 	sqlite3_finalize(st);
 	if (rc == SQLITE_ROW)
@@ -391,7 +378,7 @@ day_before(struct replica *r, const char *day, char out[11], struct dom_error *e
 	sqlite3_bind_text(st, 1, day, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		copy(out, 11, col_text(st, 0));
+		copy(out, 11, dom_col_text(st, 0));
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW && out[0] ? 0 : dom_db_err(r, e);
 }
@@ -402,12 +389,12 @@ seat_inputs(const struct dom_seat_req *q, const char **role, char from[11], stru
 {
 	char allowed[512];
 
-	if (given(q->org_id) == NULL)
+	if (dom_given(q->org_id) == NULL)
 		return dom_err(e, DOM_MISSING, CCOL("org_id"), "缺少必填项 组织 (org)");
-	if (given(q->member_id) == NULL && given(q->name) == NULL)
+	if (dom_given(q->member_id) == NULL && dom_given(q->name) == NULL)
 		return dom_err(e, DOM_MISSING, CCOL("name"), "请指定党员或填写兼职委员的姓名"
 		    " (give the member, or the name of a part-time member)");
-	if (given(q->role) == NULL)
+	if (dom_given(q->role) == NULL)
 		return dom_err(e, DOM_MISSING, CCOL("role"), "缺少必填项 职务 (role)");
 	if (bounded(TBL_COMMITTEE_MEMBER, "name", q->name, DOM_COMMITTEE_NAME_MAX, e) ||
 	    bounded(TBL_COMMITTEE_MEMBER, "note", q->note, DOM_COMMITTEE_NOTE_MAX, e))
@@ -432,7 +419,7 @@ seat_person(struct replica *r, const struct dom_seat_req *q, const char *role,
 	struct member_facts m;
 	int col = CCOL("member_id");
 
-	if (given(q->member_id) == NULL) {
+	if (dom_given(q->member_id) == NULL) {
 		if (strcmp(role, "part_time") != 0)
 			return dom_err(e, DOM_INVALID, col, "只填姓名的只能是兼职委员（来自驻区单位等，"
 			    "非本组织党员）；本组织党员请指定党员 (only a part-time member is named "
@@ -544,7 +531,7 @@ dom_committee_add(struct replica *r, const char *operator_name, const struct dom
 	if (seat_inputs(q, &role, from, e) != 0)
 		return -1;
 	/* A part-time member may come from a resident unit: only that seat names one. */
-	if (given(q->unit_id) && strcmp(role, "part_time") != 0)
+	if (dom_given(q->unit_id) && strcmp(role, "part_time") != 0)
 		return dom_err(e, DOM_INVALID, CCOL("unit_id"), "只有兼职委员来自驻区单位 only a "
 		    "part-time member (兼职委员) names a resident unit");
 	if (rep_begin(r, operator_name) != 0)
@@ -556,7 +543,7 @@ dom_committee_add(struct replica *r, const char *operator_name, const struct dom
 	rc = seat_find(r, "SELECT id, name, role, started_on FROM committee_member"
 	    " WHERE org_id = ?1 AND ended_on IS NULL AND (member_id = ?2"
 	    "  OR (?2 IS NULL AND member_id IS NULL AND name = ?3))", q->org_id,
-	    given(q->member_id), name, &s, e);
+	    dom_given(q->member_id), name, &s, e);
 	if (rc < 0)
 		goto refused;
 	if (rc == 1) {
@@ -567,15 +554,15 @@ dom_committee_add(struct replica *r, const char *operator_name, const struct dom
 	}
 	if (strcmp(role, "secretary") == 0 && secretary_handover(r, q->org_id, from, done, e) != 0)
 		goto refused;
-	if (given(q->unit_id))
+	if (dom_given(q->unit_id))
 		value_set_text(&v[CCOL("unit_id")], q->unit_id);
 	value_set_text(&v[CCOL("org_id")], q->org_id);
-	if (given(q->member_id))
+	if (dom_given(q->member_id))
 		value_set_text(&v[CCOL("member_id")], q->member_id);
 	value_set_text(&v[CCOL("name")], name);
 	value_set_text(&v[CCOL("role")], role);
 	value_set_text(&v[CCOL("started_on")], from);
-	if (given(q->note))
+	if (dom_given(q->note))
 		value_set_text(&v[CCOL("note")], q->note);
 	if (insert_checked(r, TBL_COMMITTEE_MEMBER, v, id, e) != 0)
 		goto refused;
@@ -703,11 +690,11 @@ dom_committee_list(struct replica *r, const struct dom_seat_query *q,
 	sqlite3_bind_text(st, 4, role_order(), -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct dom_seat_row s = {
-			.id = col_text(st, 0), .org_id = col_text(st, 1), .org_code = col_text(st, 2),
-			.org_name = col_text(st, 3), .org_kind = col_text(st, 4),
-			.member_id = col_text(st, 5), .name = col_text(st, 6), .role = col_text(st, 7),
-			.started_on = col_text(st, 8), .ended_on = col_text(st, 9),
-			.note = col_text(st, 10), .current = sqlite3_column_int(st, 11) != 0,
+			.id = dom_col_text(st, 0), .org_id = dom_col_text(st, 1), .org_code = dom_col_text(st, 2),
+			.org_name = dom_col_text(st, 3), .org_kind = dom_col_text(st, 4),
+			.member_id = dom_col_text(st, 5), .name = dom_col_text(st, 6), .role = dom_col_text(st, 7),
+			.started_on = dom_col_text(st, 8), .ended_on = dom_col_text(st, 9),
+			.note = dom_col_text(st, 10), .current = sqlite3_column_int(st, 11) != 0,
 			.left = sqlite3_column_int(st, 12) != 0,
 			.clash = sqlite3_column_int(st, 13) != 0,
 		};
@@ -732,7 +719,7 @@ dom_center_add(struct replica *r, const char *operator_name, const struct dom_ce
 
 	dom_error_clear(e);
 	memset(v, 0, sizeof v);
-	if (given(q->member_id) == NULL)
+	if (dom_given(q->member_id) == NULL)
 		return dom_err(e, DOM_MISSING, col, "缺少必填项 中心户党员 (member)");
 	if (bounded(TBL_CENTER_HOUSEHOLD, "grid", q->grid, DOM_CENTER_GRID_MAX, e) ||
 	    bounded(TBL_CENTER_HOUSEHOLD, "address", q->address, DOM_CENTER_ADDRESS_MAX, e) ||
@@ -769,12 +756,12 @@ dom_center_add(struct replica *r, const char *operator_name, const struct dom_ce
 	}
 	value_set_text(&v[HCOL("org_id")], branch);
 	value_set_text(&v[HCOL("member_id")], q->member_id);
-	if (given(q->grid))
+	if (dom_given(q->grid))
 		value_set_text(&v[HCOL("grid")], q->grid);
-	if (given(q->address) || m.address[0])
-		value_set_text(&v[HCOL("address")], given(q->address) ? q->address : m.address);
+	if (dom_given(q->address) || m.address[0])
+		value_set_text(&v[HCOL("address")], dom_given(q->address) ? q->address : m.address);
 	value_set_text(&v[HCOL("started_on")], from);
-	if (given(q->note))
+	if (dom_given(q->note))
 		value_set_text(&v[HCOL("note")], q->note);
 	if (insert_checked(r, TBL_CENTER_HOUSEHOLD, v, id, e) != 0)
 		goto refused;
@@ -808,8 +795,8 @@ center_facts(struct replica *r, const char *id, struct center_facts *c, struct d
 	sqlite3_bind_text(st, 1, id ? id : "", -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		copy(c->started_on, sizeof c->started_on, col_text(st, 0));
-		copy(c->ended_on, sizeof c->ended_on, col_text(st, 1));
+		copy(c->started_on, sizeof c->started_on, dom_col_text(st, 0));
+		copy(c->ended_on, sizeof c->ended_on, dom_col_text(st, 1));
 		c->households = sqlite3_column_int64(st, 2);
 	}
 	sqlite3_finalize(st);
@@ -830,9 +817,9 @@ dom_center_cover(struct replica *r, const char *operator_name, const char *cente
 
 	dom_error_clear(e);
 	memset(v, 0, sizeof v);
-	if (given(q->head_name) == NULL)
+	if (dom_given(q->head_name) == NULL)
 		return dom_err(e, DOM_MISSING, VCOL("head_name"), "缺少必填项 户主姓名 (head_name)");
-	if (given(q->address) == NULL)
+	if (dom_given(q->address) == NULL)
 		return dom_err(e, DOM_MISSING, VCOL("address"), "缺少必填项 住址 (address)");
 	if (bounded(TBL_COVERED_HOUSEHOLD, "head_name", q->head_name, DOM_COMMITTEE_NAME_MAX, e) ||
 	    bounded(TBL_COVERED_HOUSEHOLD, "address", q->address, DOM_CENTER_ADDRESS_MAX, e) ||
@@ -872,9 +859,9 @@ dom_center_cover(struct replica *r, const char *operator_name, const char *cente
 	value_set_text(&v[VCOL("center_id")], center_id);
 	value_set_text(&v[VCOL("head_name")], q->head_name);
 	value_set_text(&v[VCOL("address")], q->address);
-	if (given(q->phone))
+	if (dom_given(q->phone))
 		value_set_text(&v[VCOL("phone")], q->phone);
-	if (given(q->note))
+	if (dom_given(q->note))
 		value_set_text(&v[VCOL("note")], q->note);
 	if (insert_checked(r, TBL_COVERED_HOUSEHOLD, v, id, e) != 0)
 		goto refused;
@@ -943,11 +930,11 @@ center_run(struct replica *r, const struct dom_center_query *q, const char *one,
 		sqlite3_bind_text(st, 4, one, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct dom_center_row c = {
-			.id = col_text(st, 0), .org_id = col_text(st, 1), .org_code = col_text(st, 2),
-			.org_name = col_text(st, 3), .member_id = col_text(st, 4),
-			.member_name = col_text(st, 5), .grid = col_text(st, 6),
-			.address = col_text(st, 7), .started_on = col_text(st, 8),
-			.ended_on = col_text(st, 9), .note = col_text(st, 10),
+			.id = dom_col_text(st, 0), .org_id = dom_col_text(st, 1), .org_code = dom_col_text(st, 2),
+			.org_name = dom_col_text(st, 3), .member_id = dom_col_text(st, 4),
+			.member_name = dom_col_text(st, 5), .grid = dom_col_text(st, 6),
+			.address = dom_col_text(st, 7), .started_on = dom_col_text(st, 8),
+			.ended_on = dom_col_text(st, 9), .note = dom_col_text(st, 10),
 			.households = sqlite3_column_int64(st, 11),
 			.left = sqlite3_column_int(st, 12) != 0,
 		};
@@ -998,8 +985,8 @@ dom_center_households(struct replica *r, const char *center_id,
 	sqlite3_bind_text(st, 1, center_id ? center_id : "", -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct dom_household_row h = {
-			.id = col_text(st, 0), .head_name = col_text(st, 1), .address = col_text(st, 2),
-			.phone = col_text(st, 3), .note = col_text(st, 4),
+			.id = dom_col_text(st, 0), .head_name = dom_col_text(st, 1), .address = dom_col_text(st, 2),
+			.phone = dom_col_text(st, 3), .note = dom_col_text(st, 4),
 		};
 		each(&h, arg);
 	}

@@ -23,12 +23,6 @@
 /* Most candidates an ambiguous applicant handle lists. */
 #define DEV_SHOW_CANDIDATES 5
 
-static const char *
-stmt_text(sqlite3_stmt *st, int c)
-{
-	return (const char *)sqlite3_column_text(st, c);
-}
-
 /* The text of column c of a row, or NULL. */
 static const char *
 val_text(const Tongxin__Value *v, int c)
@@ -104,8 +98,8 @@ candidates(struct replica *r, const char *sql, const char *handle,
 		return dom_db_err(r, e);
 	sqlite3_bind_text(st, 1, handle, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < DEV_SHOW_CANDIDATES + 1) {
-		snprintf(ids[n], ID_TEXT_LEN + 1, "%s", stmt_text(st, 0) ? stmt_text(st, 0) : "");
-		snprintf(labels[n], 128, "%s", stmt_text(st, 1) ? stmt_text(st, 1) : "");
+		snprintf(ids[n], ID_TEXT_LEN + 1, "%s", dom_col_text(st, 0) ? dom_col_text(st, 0) : "");
+		snprintf(labels[n], 128, "%s", dom_col_text(st, 1) ? dom_col_text(st, 1) : "");
 		n++;
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -213,8 +207,8 @@ org_get(struct replica *r, const char *id, char kind[33], char parent[ID_TEXT_LE
 		return -1;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		snprintf(kind, 33, "%s", stmt_text(st, 0) ? stmt_text(st, 0) : "");
-		snprintf(parent, ID_TEXT_LEN + 1, "%s", stmt_text(st, 1) ? stmt_text(st, 1) : "");
+		snprintf(kind, 33, "%s", dom_col_text(st, 0) ? dom_col_text(st, 0) : "");
+		snprintf(parent, ID_TEXT_LEN + 1, "%s", dom_col_text(st, 1) ? dom_col_text(st, 1) : "");
 		*dissolved = sqlite3_column_int(st, 2) != 0;
 	}
 	sqlite3_finalize(st);
@@ -283,9 +277,9 @@ meeting_fits(struct replica *r, const char *mid, const char *org_id, int t, cons
 		return dom_db_err(r, e);
 	sqlite3_bind_text(st, 1, mid, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		snprintf(mkind, sizeof mkind, "%s", stmt_text(st, 0) ? stmt_text(st, 0) : "");
-		snprintf(morg, sizeof morg, "%s", stmt_text(st, 1) ? stmt_text(st, 1) : "");
-		snprintf(held_on, 11, "%s", stmt_text(st, 2) ? stmt_text(st, 2) : "");
+		snprintf(mkind, sizeof mkind, "%s", dom_col_text(st, 0) ? dom_col_text(st, 0) : "");
+		snprintf(morg, sizeof morg, "%s", dom_col_text(st, 1) ? dom_col_text(st, 1) : "");
+		snprintf(held_on, 11, "%s", dom_col_text(st, 2) ? dom_col_text(st, 2) : "");
 	}
 	sqlite3_finalize(st);
 	if (rc == SQLITE_DONE)
@@ -883,12 +877,12 @@ dom_dev_list(struct replica *r, const struct dom_dev_query *q,
 		sqlite3_bind_text(st, 2, stage, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct dom_dev_row d = {
-			.id = stmt_text(st, 0), .name = stmt_text(st, 1), .gender = stmt_text(st, 2),
-			.id_number = stmt_text(st, 3), .stage = stmt_text(st, 4),
-			.org_id = stmt_text(st, 5), .org_name = stmt_text(st, 6),
-			.applied_on = stmt_text(st, 7), .activist_on = stmt_text(st, 8),
-			.candidate_on = stmt_text(st, 9), .admitted_on = stmt_text(st, 10),
-			.member_id = stmt_text(st, 11), .note = stmt_text(st, 12),
+			.id = dom_col_text(st, 0), .name = dom_col_text(st, 1), .gender = dom_col_text(st, 2),
+			.id_number = dom_col_text(st, 3), .stage = dom_col_text(st, 4),
+			.org_id = dom_col_text(st, 5), .org_name = dom_col_text(st, 6),
+			.applied_on = dom_col_text(st, 7), .activist_on = dom_col_text(st, 8),
+			.candidate_on = dom_col_text(st, 9), .admitted_on = dom_col_text(st, 10),
+			.member_id = dom_col_text(st, 11), .note = dom_col_text(st, 12),
 		};
 		char next[11];
 		if (d.stage && strcmp(d.stage, "activist") == 0 && d.activist_on &&
@@ -919,8 +913,8 @@ dom_applicant_get(struct replica *r, const char *id, Tongxin__Value *vals, char 
 	if (val_text(vals, ACOL("org_id")) && sqlite3_prepare_v2(replica_db(r),
 	    "SELECT name FROM org WHERE id = ?1", -1, &st, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(st, 1, vals[ACOL("org_id")].s, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW && stmt_text(st, 0))
-			snprintf(org_name, 256, "%s", stmt_text(st, 0));
+		if (sqlite3_step(st) == SQLITE_ROW && dom_col_text(st, 0))
+			snprintf(org_name, 256, "%s", dom_col_text(st, 0));
 		sqlite3_finalize(st);
 	}
 	return 0;
@@ -949,8 +943,8 @@ dom_dev_meetings(struct replica *r, const char *org_id, enum dom_dev_step step, 
 		return dom_db_err(r, e);
 	sqlite3_bind_text(st, 1, deciding, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < limit) {
-		struct dom_dev_meeting m = { .id = stmt_text(st, 0), .held_on = stmt_text(st, 1),
-			.kind = stmt_text(st, 2), .topic = stmt_text(st, 3), .org_name = stmt_text(st, 4) };
+		struct dom_dev_meeting m = { .id = dom_col_text(st, 0), .held_on = dom_col_text(st, 1),
+			.kind = dom_col_text(st, 2), .topic = dom_col_text(st, 3), .org_name = dom_col_text(st, 4) };
 		bool ok = false;
 		for (size_t i = 0; kinds && kinds[i] && m.kind; i++)
 			ok = ok || strcmp(kinds[i], m.kind) == 0;
@@ -1003,9 +997,9 @@ dom_dev_due(struct replica *r, const char *month,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct dom_due_row d = {
 			.kind = sqlite3_column_int(st, 0) ? DOM_DUE_PROMOTE : DOM_DUE_CANDIDATE,
-			.overdue = sqlite3_column_int(st, 1) != 0, .id = stmt_text(st, 2),
-			.name = stmt_text(st, 3), .org_name = stmt_text(st, 4),
-			.since = stmt_text(st, 5), .due_on = stmt_text(st, 6),
+			.overdue = sqlite3_column_int(st, 1) != 0, .id = dom_col_text(st, 2),
+			.name = dom_col_text(st, 3), .org_name = dom_col_text(st, 4),
+			.since = dom_col_text(st, 5), .due_on = dom_col_text(st, 6),
 			.extended = sqlite3_column_int(st, 7) != 0,
 		};
 		each(&d, arg);

@@ -27,12 +27,6 @@
 _Static_assert(DOM_DUES_CHARTER_MONTHS > DOM_DUES_WARN_MONTHS, "the flags grow with the months");
 _Static_assert(DOM_DUES_MAX_MONTHS >= DOM_DUES_CHARTER_MONTHS, "the cap is past the threshold");
 
-static const char *
-stmt_text(sqlite3_stmt *st, int c)
-{
-	return (const char *)sqlite3_column_text(st, c);
-}
-
 static int64_t
 stmt_int_or(sqlite3_stmt *st, int c, int64_t dflt)
 {
@@ -43,12 +37,6 @@ static const char *
 val_text(const Tongxin__Value *v, int c)
 {
 	return v[c].kind_case == TONGXIN__VALUE__KIND_S ? v[c].s : NULL;
-}
-
-static bool
-given(const char *s)
-{
-	return s != NULL && s[0] != '\0';
 }
 
 static void
@@ -250,7 +238,7 @@ setting_parse(const char *cls_in, const char *base_yuan, const char **cls, int64
 	int cc = MCOL("dues_class"), cb = MCOL("dues_base");
 	char list[256], y[32];
 
-	if (!given(cls_in))
+	if (!dom_given(cls_in))
 		return dom_err(e, DOM_MISSING, cc, "缺少必填项 党费类别 (the dues class)");
 	if ((*cls = vocab_parse(vocab_get("dues_class"), cls_in)) == NULL) {
 		vocab_list(vocab_get("dues_class"), 1, "、", list, sizeof list);
@@ -258,13 +246,13 @@ setting_parse(const char *cls_in, const char *base_yuan, const char **cls, int64
 	}
 	*base = -1;
 	if (!class_has_base(*cls)) {
-		if (given(base_yuan))
+		if (dom_given(base_yuan))
 			return dom_err(e, DOM_INVALID, cb, "%s党员每月固定交纳 %s 元党费，不需要交纳基数 "
 			    "(this class pays a fixed amount: no base)", class_label(*cls),
 			    dom_yuan_text(DUES_FIXED, y));
 		return 0;
 	}
-	if (!given(base_yuan))
+	if (!dom_given(base_yuan))
 		return dom_err(e, DOM_MISSING, cb, strcmp(*cls, "farmer") == 0 ?
 		    "农民党员须给出每月交纳的金额（0.20 至 1.00 元）the farmer's monthly amount is "
 		    "required" : "%s党员须给出交纳基数：每月%s（税后，元）the monthly base is required",
@@ -358,11 +346,11 @@ payment_of(struct replica *r, const char *id, const char *month, char pid[ID_TEX
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		if (pid)
-			snprintf(pid, ID_TEXT_LEN + 1, "%s", stmt_text(st, 0) ? stmt_text(st, 0) : "");
+			snprintf(pid, ID_TEXT_LEN + 1, "%s", dom_col_text(st, 0) ? dom_col_text(st, 0) : "");
 		if (amount)
 			*amount = sqlite3_column_int64(st, 1);
 		if (on)
-			snprintf(on, 11, "%s", stmt_text(st, 2) ? stmt_text(st, 2) : "");
+			snprintf(on, 11, "%s", dom_col_text(st, 2) ? dom_col_text(st, 2) : "");
 		rc = 1;
 	} else if (rc == SQLITE_DONE) {
 		rc = 0;
@@ -379,13 +367,13 @@ pay_parse(const struct dom_dues_pay *p, int64_t *amount, struct dom_error *e)
 {
 	char y[32];
 
-	if (!given(p->month))
+	if (!dom_given(p->month))
 		return dom_err(e, DOM_MISSING, PCOL("month"), "缺少必填项 月份 (the month, YYYY-MM)");
 	if (!dom_month_valid(p->month))
 		return dom_err(e, DOM_INVALID, PCOL("month"), "月份 \"%.16s\" 无效，应为 YYYY-MM "
 		    "(a month such as 2026-03)", p->month);
 	*amount = -1;
-	if (given(p->amount)) {
+	if (dom_given(p->amount)) {
 		int prc = dom_yuan_parse(p->amount, amount);
 		if (prc == -1)
 			return dom_err(e, DOM_INVALID, PCOL("amount"), "金额 \"%.32s\" 不是金额：应为元，"
@@ -397,7 +385,7 @@ pay_parse(const struct dom_dues_pay *p, int64_t *amount, struct dom_error *e)
 			return dom_err(e, DOM_INVALID, PCOL("amount"), "金额须大于 0 元，而不是 %s 元 "
 			    "(the amount must be more than 0)", dom_yuan_text(*amount, y));
 	}
-	if (given(p->paid_on) && !validate_date(p->paid_on))
+	if (dom_given(p->paid_on) && !validate_date(p->paid_on))
 		return dom_err(e, DOM_INVALID, PCOL("paid_on"), "交纳日期 \"%.16s\" 不是有效日期 "
 		    "(YYYY-MM-DD)", p->paid_on);
 	if (p->by && strlen(p->by) > DOM_DUES_BY_MAX)
@@ -467,16 +455,16 @@ pay_in_txn(struct replica *r, const char *id, const struct dom_dues_pay *p, int6
 	value_set_text(&v[PCOL("month")], p->month);
 	value_set_text(&v[PCOL("period")], period);
 	value_set_int(&v[PCOL("amount")], fen);
-	value_set_text(&v[PCOL("paid_on")], given(p->paid_on) ? p->paid_on : today);
-	if (given(p->by))
+	value_set_text(&v[PCOL("paid_on")], dom_given(p->paid_on) ? p->paid_on : today);
+	if (dom_given(p->by))
 		value_set_text(&v[PCOL("received_by")], p->by);
-	if (given(p->note))
+	if (dom_given(p->note))
 		value_set_text(&v[PCOL("note")], p->note);
 	for (int c = 0; c < schema_tables[TBL_DUES_PAYMENT].ncols; c++)
 		set[c] = v[c].kind_case != TONGXIN__VALUE__KIND__NOT_SET;
 	if ((rc = dom_check_values(TBL_DUES_PAYMENT, v, set, true, e)) != 0)
 		goto out;
-	if (given(p->paid_on) && join && strcmp(p->paid_on, join) < 0) {
+	if (dom_given(p->paid_on) && join && strcmp(p->paid_on, join) < 0) {
 		rc = dom_err(e, DOM_INVALID, PCOL("paid_on"), "交纳日期 %s 早于入党日期 %s "
 		    "(before the member joined)", p->paid_on, join);
 		goto out;
@@ -536,13 +524,13 @@ dom_dues_fix(struct replica *r, const char *operator_name, const char *id,
 	memset(cur, 0, sizeof cur);
 	if (pay_parse(p, &want, e) != 0)
 		return -1;
-	if (want < 0 && !given(p->paid_on) && !given(p->by) && !given(p->note))
+	if (want < 0 && !dom_given(p->paid_on) && !dom_given(p->by) && !dom_given(p->note))
 		return dom_err(e, DOM_MISSING, PCOL("amount"), "没有要更正的内容：请给出金额、交纳日期、"
 		    "收缴人或备注 (nothing to correct)");
 	if (id == NULL || !id_valid(id))
 		return dom_err(e, DOM_NOT_FOUND, -1, "未找到党员 no such member");
 	for (size_t k = 0; k < 4; k++) {
-		if (k == 0 ? want < 0 : !given(given_text[k]))
+		if (k == 0 ? want < 0 : !dom_given(given_text[k]))
 			continue;
 		cols[n] = (uint32_t)PCOL(names[k]);
 		if (k == 0)
@@ -660,9 +648,9 @@ dom_dues_pay_all(struct replica *r, const char *operator_name, const char *month
 			    "(too many members at once: give --branch)", DOM_DUES_MAX_ROWS);
 			goto out;
 		} else {
-			snprintf(ids[n].id, sizeof ids[n].id, "%s", stmt_text(st, 0));
+			snprintf(ids[n].id, sizeof ids[n].id, "%s", dom_col_text(st, 0));
 			snprintf(ids[n].name, sizeof ids[n].name, "%s",
-			    stmt_text(st, 3) ? stmt_text(st, 3) : "");
+			    dom_col_text(st, 3) ? dom_col_text(st, 3) : "");
 			n++;
 		}
 	}
@@ -735,12 +723,12 @@ dom_dues_month(struct replica *r, const char *month, const char *org_code,
 	sqlite3_bind_text(st, 2, month, -1, SQLITE_STATIC);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		struct dom_dues_row row = {
-			.member_id = stmt_text(st, 0), .name = stmt_text(st, 1),
-			.org_code = stmt_text(st, 2), .org_name = stmt_text(st, 3),
-			.cls = stmt_text(st, 4), .base = stmt_int_or(st, 5, -1),
-			.owes = sqlite3_column_int(st, 6) != 0, .payment_id = stmt_text(st, 7),
-			.amount = stmt_int_or(st, 8, 0), .paid_on = stmt_text(st, 9),
-			.received_by = stmt_text(st, 10), .note = stmt_text(st, 11),
+			.member_id = dom_col_text(st, 0), .name = dom_col_text(st, 1),
+			.org_code = dom_col_text(st, 2), .org_name = dom_col_text(st, 3),
+			.cls = dom_col_text(st, 4), .base = stmt_int_or(st, 5, -1),
+			.owes = sqlite3_column_int(st, 6) != 0, .payment_id = dom_col_text(st, 7),
+			.amount = stmt_int_or(st, 8, 0), .paid_on = dom_col_text(st, 9),
+			.received_by = dom_col_text(st, 10), .note = dom_col_text(st, 11),
 		};
 		row.monthly = row.cls ? dues_monthly(row.cls, row.base) : -1;
 		if (row.owes) {
@@ -780,9 +768,9 @@ dom_dues_history(struct replica *r, const char *id, const char *month, int n,
 		return -1;
 	if (n < 1 || n > 24)
 		return dom_err(e, DOM_INVALID, -1, "月数应为 1 至 24 (months 1..24)");
-	if (given(month) && !dom_month_valid(month))
+	if (dom_given(month) && !dom_month_valid(month))
 		return dom_err(e, DOM_INVALID, -1, "月份 \"%.16s\" 无效，应为 YYYY-MM", month);
-	if (given(month))
+	if (dom_given(month))
 		snprintf(last, sizeof last, "%s", month);
 	else
 		dom_month_now(last);
@@ -801,14 +789,14 @@ dom_dues_history(struct replica *r, const char *id, const char *month, int n,
 		month_of_index(i, m);
 		row.owes = d.join_month[0] && strcmp(m, d.join_month) >= 0;
 		/* Payments come newest first; skip a second row of one month (a clash kept locally). */
-		while (step == SQLITE_ROW && strcmp(stmt_text(st, 0), m) > 0)
+		while (step == SQLITE_ROW && strcmp(dom_col_text(st, 0), m) > 0)
 			step = sqlite3_step(st);
-		if (step == SQLITE_ROW && strcmp(stmt_text(st, 0), m) == 0) {
-			row.payment_id = stmt_text(st, 1);
+		if (step == SQLITE_ROW && strcmp(dom_col_text(st, 0), m) == 0) {
+			row.payment_id = dom_col_text(st, 1);
 			row.amount = sqlite3_column_int64(st, 2);
-			row.paid_on = stmt_text(st, 3);
-			row.received_by = stmt_text(st, 4);
-			row.note = stmt_text(st, 5);
+			row.paid_on = dom_col_text(st, 3);
+			row.received_by = dom_col_text(st, 4);
+			row.note = dom_col_text(st, 5);
 		}
 		each(&row, arg);
 	}
@@ -914,9 +902,9 @@ dom_dues_arrears(struct replica *r, const char *as_of, const char *org_code,
 	dom_error_clear(e);
 	if (more)
 		*more = false;
-	if (given(as_of) && !dom_month_valid(as_of))
+	if (dom_given(as_of) && !dom_month_valid(as_of))
 		return dom_err(e, DOM_INVALID, -1, "月份 \"%.16s\" 无效，应为 YYYY-MM", as_of);
-	if (given(as_of))
+	if (dom_given(as_of))
 		snprintf(asof, sizeof asof, "%s", as_of);
 	else
 		dom_month_now(asof);
@@ -932,7 +920,7 @@ dom_dues_arrears(struct replica *r, const char *as_of, const char *org_code,
 	bind_scope(st, &sc);
 	sqlite3_bind_text(st, 2, asof, -1, SQLITE_STATIC);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *join = stmt_text(st, 6), *paid = stmt_text(st, 7), *cls = stmt_text(st, 4);
+		const char *join = dom_col_text(st, 6), *paid = dom_col_text(st, 7), *cls = dom_col_text(st, 4);
 		int start = month_index(join);
 		struct arrear *a;
 
@@ -948,10 +936,10 @@ dom_dues_arrears(struct replica *r, const char *as_of, const char *org_code,
 			continue;
 		}
 		a = &v[n++];
-		a->member_id = dup_or_null(stmt_text(st, 0));
-		a->name = dup_or_null(stmt_text(st, 1));
-		a->org_code = dup_or_null(stmt_text(st, 2));
-		a->org_name = dup_or_null(stmt_text(st, 3));
+		a->member_id = dup_or_null(dom_col_text(st, 0));
+		a->name = dup_or_null(dom_col_text(st, 1));
+		a->org_code = dup_or_null(dom_col_text(st, 2));
+		a->org_name = dup_or_null(dom_col_text(st, 3));
 		a->cls = dup_or_null(cls);
 		a->monthly = cls ? dues_monthly(cls, stmt_int_or(st, 5, -1)) : -1;
 		if (end - start > DOM_DUES_MAX_MONTHS) {
@@ -961,7 +949,7 @@ dom_dues_arrears(struct replica *r, const char *as_of, const char *org_code,
 		a->months = end - start;
 		month_of_index(start, a->from);
 		month_of_index(end - 1, a->to);
-		if (a->member_id == NULL || (stmt_text(st, 1) && a->name == NULL)) {
+		if (a->member_id == NULL || (dom_col_text(st, 1) && a->name == NULL)) {
 			sqlite3_finalize(st);
 			arrears_free(v, n);
 			return dom_err(e, DOM_FAIL, -1, "内存不足 out of memory");

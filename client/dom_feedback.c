@@ -16,18 +16,6 @@
 #define FCOL(name) schema_col_index(&schema_tables[TBL_FEEDBACK], name)
 
 static const char *
-col_text(sqlite3_stmt *st, int c)
-{
-	return (const char *)sqlite3_column_text(st, c);
-}
-
-static const char *
-given(const char *s)
-{
-	return s != NULL && s[0] != '\0' ? s : NULL;
-}
-
-static const char *
 vtext(const Tongxin__Value *v)
 {
 	return v->kind_case == TONGXIN__VALUE__KIND_S ? v->s : NULL;
@@ -59,7 +47,7 @@ parse_enum(const char *name, const char *text, const char *col, const char **cod
 	int c = FCOL(col);
 	char vals[512];
 
-	if (given(text) == NULL)
+	if (dom_given(text) == NULL)
 		return dom_err(e, DOM_MISSING, c, "缺少必填项 %s (--%s)",
 		    schema_tables[TBL_FEEDBACK].cols[c].label, col);
 	if ((*code = vocab_parse(v, text)) != NULL)
@@ -80,7 +68,7 @@ dom_feedback_add(struct replica *r, const char *operator_name,
 
 	dom_error_clear(e);
 	memset(v, 0, sizeof v);
-	if (given(q->content) == NULL)
+	if (dom_given(q->content) == NULL)
 		return dom_err(e, DOM_MISSING, FCOL("content"), "缺少必填项 反映内容 (--content)");
 	if (parse_enum("feedback_source", q->source, "source", &source, e) ||
 	    parse_enum("feedback_category", q->category, "category", &category, e) ||
@@ -98,11 +86,11 @@ dom_feedback_add(struct replica *r, const char *operator_name,
 	value_set_text(&v[FCOL("received_on")], date);
 	value_set_text(&v[FCOL("source")], source);
 	value_set_text(&v[FCOL("category")], category);
-	if (given(q->grid))
+	if (dom_given(q->grid))
 		value_set_text(&v[FCOL("grid")], q->grid);
-	if (given(q->resident))
+	if (dom_given(q->resident))
 		value_set_text(&v[FCOL("resident_name")], q->resident);
-	if (given(q->phone))
+	if (dom_given(q->phone))
 		value_set_text(&v[FCOL("resident_phone")], q->phone);
 	value_set_text(&v[FCOL("content")], q->content);
 	value_set_text(&v[FCOL("status")], "open");
@@ -179,8 +167,8 @@ dom_feedback_assign(struct replica *r, const char *operator_name, const char *id
 	dom_error_clear(e);
 	memset(v, 0, sizeof v);
 	memset(cur, 0, sizeof cur);
-	if ((given(member_id) != NULL) == (given(handler) != NULL))
-		return dom_err(e, given(member_id) ? DOM_INVALID : DOM_MISSING, FCOL("handler"),
+	if ((dom_given(member_id) != NULL) == (dom_given(handler) != NULL))
+		return dom_err(e, dom_given(member_id) ? DOM_INVALID : DOM_MISSING, FCOL("handler"),
 		    "承办人须为一名党员（--member）或一个姓名（--handler），二者选一 (one handler)");
 	if (dom_cob_bounded(TBL_FEEDBACK, "handler", handler, DOM_FEEDBACK_NAME_MAX, e) != 0)
 		return -1;
@@ -193,7 +181,7 @@ dom_feedback_assign(struct replica *r, const char *operator_name, const char *id
 		    "one being handled, is assigned)", status_label(cur));
 		goto refused;
 	}
-	if (given(member_id) && (rc = member_here(r, member_id)) != 1) {
+	if (dom_given(member_id) && (rc = member_here(r, member_id)) != 1) {
 		if (rc < 0)
 			dom_db_err(r, e);
 		else
@@ -201,12 +189,12 @@ dom_feedback_assign(struct replica *r, const char *operator_name, const char *id
 		goto refused;
 	}
 	cols[k] = (uint32_t)FCOL("handler_member_id");
-	if (given(member_id))
+	if (dom_given(member_id))
 		value_set_text(&v[k++], member_id);
 	else
 		value_set_null(&v[k++]);
 	cols[k] = (uint32_t)FCOL("handler");
-	if (given(handler))
+	if (dom_given(handler))
 		value_set_text(&v[k++], handler);
 	else
 		value_set_null(&v[k++]);
@@ -234,7 +222,7 @@ dom_feedback_reply(struct replica *r, const char *operator_name, const char *id,
 	dom_error_clear(e);
 	memset(v, 0, sizeof v);
 	memset(cur, 0, sizeof cur);
-	if (given(reply) == NULL || is_blank_text(reply))
+	if (dom_given(reply) == NULL || is_blank_text(reply))
 		return dom_err(e, DOM_MISSING, FCOL("reply"), "缺少必填项 回音 (--reply)");
 	if (dom_cob_bounded(TBL_FEEDBACK, "reply", reply, DOM_FEEDBACK_REPLY_MAX, e) ||
 	    dom_cob_date(date, TBL_FEEDBACK, "replied_on", day, e))
@@ -330,14 +318,14 @@ list_run(struct replica *r, const char *status, const char *one, const char *as_
 		sqlite3_bind_text(st, 4, as_of, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct dom_feedback_row f = {
-			.id = col_text(st, 0), .org_id = col_text(st, 1), .org_code = col_text(st, 2),
-			.org_name = col_text(st, 3), .received_on = col_text(st, 4),
-			.source = col_text(st, 5), .category = col_text(st, 6), .grid = col_text(st, 7),
-			.resident = col_text(st, 8), .phone = col_text(st, 9),
-			.content = col_text(st, 10), .handler = col_text(st, 11),
-			.status = col_text(st, 12), .reply = col_text(st, 13),
-			.replied_on = col_text(st, 14), .note = col_text(st, 15),
-			.due_on = col_text(st, 16), .days_over = sqlite3_column_int64(st, 17),
+			.id = dom_col_text(st, 0), .org_id = dom_col_text(st, 1), .org_code = dom_col_text(st, 2),
+			.org_name = dom_col_text(st, 3), .received_on = dom_col_text(st, 4),
+			.source = dom_col_text(st, 5), .category = dom_col_text(st, 6), .grid = dom_col_text(st, 7),
+			.resident = dom_col_text(st, 8), .phone = dom_col_text(st, 9),
+			.content = dom_col_text(st, 10), .handler = dom_col_text(st, 11),
+			.status = dom_col_text(st, 12), .reply = dom_col_text(st, 13),
+			.replied_on = dom_col_text(st, 14), .note = dom_col_text(st, 15),
+			.due_on = dom_col_text(st, 16), .days_over = sqlite3_column_int64(st, 17),
 		};
 		each(&f, arg);
 		n++;
@@ -357,7 +345,7 @@ dom_feedback_list(struct replica *r, const char *status,
 	const char *code = NULL;
 
 	dom_error_clear(e);
-	if (given(status) && (code = vocab_parse(vocab_get("feedback_status"), status)) == NULL) {
+	if (dom_given(status) && (code = vocab_parse(vocab_get("feedback_status"), status)) == NULL) {
 		char vals[256];
 		vocab_list(vocab_get("feedback_status"), 0, "、", vals, sizeof vals);
 		return dom_err(e, DOM_INVALID, FCOL("status"), "状态“%s”无效，可选：%s (unknown status)",
@@ -383,7 +371,7 @@ dom_feedback_overdue(struct replica *r, const char *as_of,
 	char day[11];
 
 	dom_error_clear(e);
-	if (given(as_of) == NULL)
+	if (dom_given(as_of) == NULL)
 		today_str(day);
 	else if (strlen(as_of) != 10 || !validate_date(as_of))
 		return dom_err(e, DOM_INVALID, -1, "日期“%s”无效，应为 YYYY-MM-DD (not a date)",

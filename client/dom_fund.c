@@ -18,18 +18,6 @@
 /* A service fund belongs to a community. */
 static const char *const fund_kinds[] = { "community", NULL };
 
-static const char *
-col_text(sqlite3_stmt *st, int c)
-{
-	return (const char *)sqlite3_column_text(st, c);
-}
-
-static const char *
-given(const char *s)
-{
-	return s != NULL && s[0] != '\0' ? s : NULL;
-}
-
 int
 dom_yuan_given(const char *s, int64_t *fen)
 {
@@ -54,7 +42,7 @@ amount_of(const char *s, int t, const char *col, int64_t min, int64_t *fen, stru
 {
 	int c = schema_col_index(&schema_tables[t], col), rc;
 
-	if (given(s) == NULL)
+	if (dom_given(s) == NULL)
 		return dom_err(e, DOM_MISSING, c, "缺少金额 (--amount 元) is required");
 	rc = dom_yuan_given(s, fen);
 	if (rc == -1)
@@ -105,8 +93,8 @@ org_name(struct replica *r, const char *id, char *out, size_t cap)
 	    NULL) != SQLITE_OK)
 		return;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW && col_text(st, 0))
-		snprintf(out, cap, "%s", col_text(st, 0));
+	if (sqlite3_step(st) == SQLITE_ROW && dom_col_text(st, 0))
+		snprintf(out, cap, "%s", dom_col_text(st, 0));
 	sqlite3_finalize(st);
 }
 
@@ -131,7 +119,7 @@ dom_fund_budget(struct replica *r, const char *operator_name,
 
 	dom_error_clear(e);
 	memset(v, 0, sizeof v);
-	if (given(q->year) == NULL)
+	if (dom_given(q->year) == NULL)
 		return dom_err(e, DOM_MISSING, BCOL("year"), "缺少年度 (--year YYYY) is required");
 	if (!year_ok(q->year))
 		return dom_err(e, DOM_INVALID, BCOL("year"), "年度“%s”无效，应为 2000 到 2100 之间的 "
@@ -168,7 +156,7 @@ dom_fund_budget(struct replica *r, const char *operator_name,
 	value_set_text(&v[BCOL("budget_key")], key);
 	value_set_int(&v[BCOL("amount")], fen);
 	value_set_text(&v[BCOL("approved_on")], day);
-	if (given(q->note))
+	if (dom_given(q->note))
 		value_set_text(&v[BCOL("note")], q->note);
 	if (insert(r, TBL_FUND_BUDGET, v, id, e) != 0)
 		goto refused;
@@ -243,9 +231,9 @@ dom_fund_spend(struct replica *r, const char *operator_name,
 	memset(after, 0, sizeof *after);
 	if (amount_of(q->amount, TBL_FUND_SPENDING, "amount", 1, &fen, e) != 0)
 		return -1;
-	if (given(q->purpose) == NULL)
+	if (dom_given(q->purpose) == NULL)
 		return dom_err(e, DOM_MISSING, SCOL("purpose"), "缺少用途 (--purpose) is required");
-	if (given(q->approver) == NULL)
+	if (dom_given(q->approver) == NULL)
 		return dom_err(e, DOM_MISSING, SCOL("approver"), "缺少审批人 (--approver) is required");
 	if (dom_cob_bounded(TBL_FUND_SPENDING, "purpose", q->purpose, DOM_FUND_PURPOSE_MAX, e) ||
 	    dom_cob_bounded(TBL_FUND_SPENDING, "approver", q->approver, DOM_FUND_APPROVER_MAX, e) ||
@@ -256,14 +244,14 @@ dom_fund_spend(struct replica *r, const char *operator_name,
 		return dom_db_err(r, e);
 	if (dom_cob_home_org(r, q->org_id, fund_kinds, org, e) != 0)
 		goto refused;
-	if (given(q->item_id) && (rc = row_here(r, "list_item", q->item_id)) != 1) {
+	if (dom_given(q->item_id) && (rc = row_here(r, "list_item", q->item_id)) != 1) {
 		if (rc < 0)
 			dom_db_err(r, e);
 		else
 			dom_err(e, DOM_NOT_FOUND, SCOL("item_id"), "本副本中没有该清单 (no such item)");
 		goto refused;
 	}
-	if (given(q->wish_id) && (rc = row_here(r, "micro_wish", q->wish_id)) != 1) {
+	if (dom_given(q->wish_id) && (rc = row_here(r, "micro_wish", q->wish_id)) != 1) {
 		if (rc < 0)
 			dom_db_err(r, e);
 		else
@@ -275,11 +263,11 @@ dom_fund_spend(struct replica *r, const char *operator_name,
 	value_set_text(&v[SCOL("purpose")], q->purpose);
 	value_set_int(&v[SCOL("amount")], fen);
 	value_set_text(&v[SCOL("approver")], q->approver);
-	if (given(q->item_id))
+	if (dom_given(q->item_id))
 		value_set_text(&v[SCOL("item_id")], q->item_id);
-	if (given(q->wish_id))
+	if (dom_given(q->wish_id))
 		value_set_text(&v[SCOL("wish_id")], q->wish_id);
-	if (given(q->note))
+	if (dom_given(q->note))
 		value_set_text(&v[SCOL("note")], q->note);
 	if (insert(r, TBL_FUND_SPENDING, v, id, e) != 0)
 		goto refused;
@@ -338,13 +326,13 @@ book_walk(struct replica *r, const char *org_id, const char *year, const char *f
 
 	if (sqlite3_prepare_v2(replica_db(r), book_sql, -1, &st, NULL) != SQLITE_OK)
 		return dom_db_err(r, e);
-	sqlite3_bind_text(st, 1, given(org_id) ? org_id : "", -1, SQLITE_STATIC);
-	if (given(year))
+	sqlite3_bind_text(st, 1, dom_given(org_id) ? org_id : "", -1, SQLITE_STATIC);
+	if (dom_given(year))
 		sqlite3_bind_int64(st, 2, strtol(year, NULL, 10));
 	if (upto)
 		sqlite3_bind_text(st, 3, upto, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *org = col_text(st, 13), *day = col_text(st, 4);
+		const char *org = dom_col_text(st, 13), *day = dom_col_text(st, 4);
 		int64_t y = sqlite3_column_int64(st, 5), amount = sqlite3_column_int64(st, 6);
 		bool is_spend = sqlite3_column_int(st, 3) == 1;
 		struct dom_fund_entry x;
@@ -359,11 +347,11 @@ book_walk(struct replica *r, const char *org_id, const char *year, const char *f
 		if (from && (!is_spend || day == NULL || strcmp(day, from) < 0))
 			continue;
 		x = (struct dom_fund_entry){
-			.id = col_text(st, 0), .org_code = col_text(st, 1), .org_name = col_text(st, 2),
+			.id = dom_col_text(st, 0), .org_code = dom_col_text(st, 1), .org_name = dom_col_text(st, 2),
 			.kind = is_spend ? "spend" : "budget", .date = day, .year = y, .amount = amount,
 			.has_budget = sqlite3_column_type(st, 12) != SQLITE_NULL,
-			.purpose = col_text(st, 7), .approver = col_text(st, 8),
-			.item_title = col_text(st, 9), .wish = col_text(st, 10), .note = col_text(st, 11),
+			.purpose = dom_col_text(st, 7), .approver = dom_col_text(st, 8),
+			.item_title = dom_col_text(st, 9), .wish = dom_col_text(st, 10), .note = dom_col_text(st, 11),
 		};
 		x.balance = sqlite3_column_int64(st, 12) - spent;
 		each(&x, arg);
@@ -377,7 +365,7 @@ dom_fund_list(struct replica *r, const char *org_id, const char *year,
     void (*each)(const struct dom_fund_entry *x, void *arg), void *arg, struct dom_error *e)
 {
 	dom_error_clear(e);
-	if (given(year) && !year_ok(year))
+	if (dom_given(year) && !year_ok(year))
 		return dom_err(e, DOM_INVALID, -1, "年度“%s”无效 (YYYY, 2000-2100)", text_show(year));
 	return book_walk(r, org_id, year, NULL, NULL, each, arg, e);
 }
@@ -423,14 +411,14 @@ dom_fund_disclose(struct replica *r, const char *org_id, const char *quarter,
 	snprintf(pre, sizeof pre, "%s-", year);
 	if (sqlite3_prepare_v2(replica_db(r), quarter_sql, -1, &st, NULL) != SQLITE_OK)
 		return dom_db_err(r, e);
-	sqlite3_bind_text(st, 1, given(org_id) ? org_id : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, dom_given(org_id) ? org_id : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, strtol(year, NULL, 10));
 	sqlite3_bind_text(st, 3, from, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, to, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, pre, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct dom_fund_quarter q = {
-			.org_code = col_text(st, 0), .org_name = col_text(st, 1),
+			.org_code = dom_col_text(st, 0), .org_name = dom_col_text(st, 1),
 			.has_budget = sqlite3_column_type(st, 2) != SQLITE_NULL,
 			.budget = sqlite3_column_int64(st, 2),
 			.spent_quarter = sqlite3_column_int64(st, 3),

@@ -22,12 +22,6 @@
 
 #define ICOL(name) schema_col_index(&schema_tables[TBL_LIST_ITEM], name)
 
-static const char *
-stmt_text(sqlite3_stmt *st, int c)
-{
-	return (const char *)sqlite3_column_text(st, c);
-}
-
 /* The text of column c of a row, or NULL. */
 static const char *
 val_text(const Tongxin__Value *v, int c)
@@ -301,13 +295,13 @@ item_rows(struct replica *r, sqlite3_stmt *st,
 	*nrows = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct dom_item_row i = {
-			.id = stmt_text(st, 0), .org_id = stmt_text(st, 1),
-			.org_name = stmt_text(st, 2), .kind = stmt_text(st, 3),
-			.title = stmt_text(st, 4), .detail = stmt_text(st, 5),
-			.due_on = stmt_text(st, 6), .status = stmt_text(st, 7),
-			.claimed_by = stmt_text(st, 8), .claimed_on = stmt_text(st, 9),
-			.rectification = stmt_text(st, 10), .rectified_on = stmt_text(st, 11),
-			.closed_on = stmt_text(st, 12), .close_note = stmt_text(st, 13),
+			.id = dom_col_text(st, 0), .org_id = dom_col_text(st, 1),
+			.org_name = dom_col_text(st, 2), .kind = dom_col_text(st, 3),
+			.title = dom_col_text(st, 4), .detail = dom_col_text(st, 5),
+			.due_on = dom_col_text(st, 6), .status = dom_col_text(st, 7),
+			.claimed_by = dom_col_text(st, 8), .claimed_on = dom_col_text(st, 9),
+			.rectification = dom_col_text(st, 10), .rectified_on = dom_col_text(st, 11),
+			.closed_on = dom_col_text(st, 12), .close_note = dom_col_text(st, 13),
 			.overdue = sqlite3_column_int(st, 14) != 0,
 		};
 		each(&i, arg);
@@ -412,7 +406,7 @@ dom_claim_org_named(struct replica *r, const char *text, char id[ID_TEXT_LEN + 1
 		return dom_work_db_fail(r, e);
 	sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *kind = stmt_text(st, 1);
+		const char *kind = dom_col_text(st, 1);
 		bool ok = false;
 		for (int k = 0; dom_item_claim_kinds[k]; k++)
 			ok = ok || (kind && strcmp(kind, dom_item_claim_kinds[k]) == 0);
@@ -423,7 +417,7 @@ dom_claim_org_named(struct replica *r, const char *text, char id[ID_TEXT_LEN + 1
 			    text_show(text), ok ? "已撤销" : "不是支部、党总支或社区党组织");
 		}
 		if (n++ == 0)
-			snprintf(first, sizeof first, "%s", stmt_text(st, 0));
+			snprintf(first, sizeof first, "%s", dom_col_text(st, 0));
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -482,7 +476,7 @@ row_name(struct replica *r, const char *table, const char *id, char *out, size_t
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		snprintf(out, cap, "%s", stmt_text(st, 0) ? stmt_text(st, 0) : "");
+		snprintf(out, cap, "%s", dom_col_text(st, 0) ? dom_col_text(st, 0) : "");
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
@@ -517,8 +511,8 @@ item_follow_claims(struct replica *r, const char *item_id, const Tongxin__Value 
 	sqlite3_bind_text(st, 1, item_id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		snprintf(name, sizeof name, "%s", stmt_text(st, 0));
-		snprintf(on, sizeof on, "%s", stmt_text(st, 1) ? stmt_text(st, 1) : "");
+		snprintf(name, sizeof name, "%s", dom_col_text(st, 0));
+		snprintf(on, sizeof on, "%s", dom_col_text(st, 1) ? dom_col_text(st, 1) : "");
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -602,7 +596,7 @@ dom_item_claim(struct replica *r, const char *operator_name, const char *item_id
 		if (rc == SQLITE_ROW)
 			dom_work_fail(e, DOM_INVALID, ICOL("claimed_by"), "“%s”已于 %s 认领本清单，"
 			    "认领尚未完成或撤回 (this claimant's claim on the item is still active)",
-			    text_show(name), stmt_text(st, 0) ? stmt_text(st, 0) : "?");
+			    text_show(name), dom_col_text(st, 0) ? dom_col_text(st, 0) : "?");
 		sqlite3_finalize(st);
 		if (rc == SQLITE_ROW)
 			goto refused;
@@ -764,12 +758,12 @@ dom_claim_list(struct replica *r, const char *item_id,
 	sqlite3_bind_text(st, 1, item_id, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct dom_claim_row c = {
-			.id = stmt_text(st, 0), .item_id = stmt_text(st, 1),
-			.item_kind = stmt_text(st, 2), .item_title = stmt_text(st, 3),
-			.org_name = stmt_text(st, 4), .claimant_kind = stmt_text(st, 5),
-			.claimant = stmt_text(st, 6), .state = stmt_text(st, 7),
-			.claimed_on = stmt_text(st, 8), .done_on = stmt_text(st, 9),
-			.result = stmt_text(st, 10), .note = stmt_text(st, 11),
+			.id = dom_col_text(st, 0), .item_id = dom_col_text(st, 1),
+			.item_kind = dom_col_text(st, 2), .item_title = dom_col_text(st, 3),
+			.org_name = dom_col_text(st, 4), .claimant_kind = dom_col_text(st, 5),
+			.claimant = dom_col_text(st, 6), .state = dom_col_text(st, 7),
+			.claimed_on = dom_col_text(st, 8), .done_on = dom_col_text(st, 9),
+			.result = dom_col_text(st, 10), .note = dom_col_text(st, 11),
 		};
 		each(&c, arg);
 	}
@@ -821,14 +815,14 @@ dom_item_board(struct replica *r, const char *org_id, const char *month,
 	sqlite3_bind_text(st, 3, to, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct dom_board_row b = {
-			.comm_code = stmt_text(st, 0), .comm_name = stmt_text(st, 1),
-			.org_name = stmt_text(st, 2), .item_id = stmt_text(st, 3),
-			.kind = stmt_text(st, 4), .title = stmt_text(st, 5),
-			.status = stmt_text(st, 6), .closed_on = stmt_text(st, 7),
-			.close_result = stmt_text(st, 8), .claimant_kind = stmt_text(st, 9),
-			.claimant = stmt_text(st, 10), .state = stmt_text(st, 11),
-			.claimed_on = stmt_text(st, 12), .done_on = stmt_text(st, 13),
-			.result = stmt_text(st, 14),
+			.comm_code = dom_col_text(st, 0), .comm_name = dom_col_text(st, 1),
+			.org_name = dom_col_text(st, 2), .item_id = dom_col_text(st, 3),
+			.kind = dom_col_text(st, 4), .title = dom_col_text(st, 5),
+			.status = dom_col_text(st, 6), .closed_on = dom_col_text(st, 7),
+			.close_result = dom_col_text(st, 8), .claimant_kind = dom_col_text(st, 9),
+			.claimant = dom_col_text(st, 10), .state = dom_col_text(st, 11),
+			.claimed_on = dom_col_text(st, 12), .done_on = dom_col_text(st, 13),
+			.result = dom_col_text(st, 14),
 		};
 		each(&b, arg);
 	}

@@ -22,23 +22,11 @@
 _Static_assert(DOM_LIFE_MAX_EVENTS > DOM_LIFE_MAX_SANCTIONS + 64,
     "a member's history holds every sanction shown and the other events");
 
-static const char *
-stmt_text(sqlite3_stmt *st, int c)
-{
-	return (const char *)sqlite3_column_text(st, c);
-}
-
 /* The text of column c of a row, or NULL. */
 static const char *
 val_text(const Tongxin__Value *v, int c)
 {
 	return v[c].kind_case == TONGXIN__VALUE__KIND_S ? v[c].s : NULL;
-}
-
-static bool
-given(const char *s)
-{
-	return s != NULL && s[0] != '\0';
 }
 
 static void
@@ -116,7 +104,7 @@ date_ok(const char *date, const char *label, const char *join, const char *today
 {
 	char q[61];
 
-	if (!given(date))
+	if (!dom_given(date))
 		return dom_err(e, DOM_MISSING, col, "缺少必填项 %s", label);
 	if (!validate_date(date))
 		return dom_err(e, DOM_INVALID, col, "%s \"%s\" 不是有效日期 (YYYY-MM-DD)", label,
@@ -150,7 +138,7 @@ leave_write(struct replica *r, const char *id, const Tongxin__Value *cur, const 
 	cols[n] = (uint32_t)MCOL("left_on");
 	value_set_text(&setv[n++], date);
 	cols[n] = (uint32_t)MCOL("left_note");
-	if (given(note))
+	if (dom_given(note))
 		value_set_text(&setv[n++], note);
 	else
 		value_set_null(&setv[n++]);
@@ -195,8 +183,8 @@ no_open_transfer(struct replica *r, const char *id, struct dom_error *e)
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		rc = dom_err(e, DOM_INVALID, -1, "该党员的组织关系转接（编号 %s，转往 %s）尚待接收，"
 		    "请先撤回 a transfer of this member is open: tongxin transfer withdraw %s",
-		    dom_short(stmt_text(st, 0)), stmt_text(st, 1) ? stmt_text(st, 1) : "?",
-		    dom_short(stmt_text(st, 0)));
+		    dom_short(dom_col_text(st, 0)), dom_col_text(st, 1) ? dom_col_text(st, 1) : "?",
+		    dom_short(dom_col_text(st, 0)));
 	else
 		rc = rc == SQLITE_DONE ? 0 : dom_db_err(r, e);
 	sqlite3_finalize(st);
@@ -213,7 +201,7 @@ dom_member_leave(struct replica *r, const char *operator_name, const char *id,
 	int rc;
 
 	dom_error_clear(e);
-	if (!given(l->reason))
+	if (!dom_given(l->reason))
 		return dom_err(e, DOM_MISSING, MCOL("left_reason"), "缺少必填项 减少方式 (how the member "
 		    "left)");
 	if ((how = vocab_parse(vocab_get("leave_reason"), l->reason)) == NULL) {
@@ -221,7 +209,7 @@ dom_member_leave(struct replica *r, const char *operator_name, const char *id,
 		return dom_err(e, DOM_INVALID, MCOL("left_reason"), "减少方式 \"%s\" 无效，可选：%s",
 		    quoted(l->reason, q), reasons);
 	}
-	if (!given(l->date))
+	if (!dom_given(l->date))
 		return dom_err(e, DOM_MISSING, MCOL("left_on"), "缺少必填项 减少日期 (the date)");
 	if (id == NULL || !id_valid(id))
 		return dom_err(e, DOM_NOT_FOUND, -1, "未找到党员 no such member");
@@ -285,7 +273,7 @@ sanction_values(const char *member_id, const struct dom_sanction *s, Tongxin__Va
 	char kinds[256], q[61];
 
 	memset(v, 0, sizeof(Tongxin__Value) * DOM_MAX_COLS);
-	if (!given(s->kind))
+	if (!dom_given(s->kind))
 		return dom_err(e, DOM_MISSING, DCOL("kind"), "缺少必填项 处分种类 (the kind)");
 	if ((kind = vocab_parse(vocab_get("discipline_kind"), s->kind)) == NULL) {
 		vocab_list(vocab_get("discipline_kind"), 1, "、", kinds, sizeof kinds);
@@ -298,15 +286,15 @@ sanction_values(const char *member_id, const struct dom_sanction *s, Tongxin__Va
 	set[DCOL("kind")] = 1;
 	for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++) {
 		const char *t = *(const char *const *)((const char *)s + texts[k].off);
-		if (given(t)) {
+		if (dom_given(t)) {
 			value_set_text(&v[DCOL(texts[k].col)], t);
 			set[DCOL(texts[k].col)] = 1;
 		}
 	}
-	if (strcmp(kind, "probation") == 0 && !given(s->until))
+	if (strcmp(kind, "probation") == 0 && !dom_given(s->until))
 		return dom_err(e, DOM_MISSING, DCOL("until"), "缺少必填项 察看期满 (留党察看 needs the "
 		    "end of its one or two years)");
-	if (strcmp(kind, "probation") != 0 && given(s->until))
+	if (strcmp(kind, "probation") != 0 && dom_given(s->until))
 		return dom_err(e, DOM_INVALID, DCOL("until"), "只有留党察看有察看期满日期 only 留党察看 "
 		    "has an end date");
 	return 0;
@@ -324,7 +312,7 @@ sanction_checks(const Tongxin__Value *member, const Tongxin__Value *v, const int
 	char today[11], one[11], two[11], q[61];
 
 	today_str(today);
-	if (!given(val_text(v, DCOL("grounds"))))
+	if (!dom_given(val_text(v, DCOL("grounds"))))
 		return dom_err(e, DOM_MISSING, DCOL("grounds"), "缺少必填项 处分事由 (the grounds)");
 	if (date_ok(on, "处分日期", val_text(member, MCOL("join_date")), today, DCOL("decided_on"),
 	    e) != 0)
@@ -429,9 +417,9 @@ dom_discipline_list(struct replica *r, const char *member_id,
 	sqlite3_bind_int(st, 2, DOM_LIFE_MAX_SANCTIONS + 1);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct dom_sanction_row s = {
-			.id = stmt_text(st, 0), .member_id = stmt_text(st, 1), .kind = stmt_text(st, 2),
-			.decided_on = stmt_text(st, 3), .decided_by = stmt_text(st, 4),
-			.grounds = stmt_text(st, 5), .until = stmt_text(st, 6), .note = stmt_text(st, 7),
+			.id = dom_col_text(st, 0), .member_id = dom_col_text(st, 1), .kind = dom_col_text(st, 2),
+			.decided_on = dom_col_text(st, 3), .decided_by = dom_col_text(st, 4),
+			.grounds = dom_col_text(st, 5), .until = dom_col_text(st, 6), .note = dom_col_text(st, 7),
 		};
 		if (++n > DOM_LIFE_MAX_SANCTIONS) {
 			if (more)
@@ -476,7 +464,7 @@ ev_add(struct evs *s, const char *date, enum ev_rank rank, const char *title,
 	va_list ap;
 	char buf[3072];
 
-	if (!given(date) || !validate_date(date) || s->n >= DOM_LIFE_MAX_EVENTS)
+	if (!dom_given(date) || !validate_date(date) || s->n >= DOM_LIFE_MAX_EVENTS)
 		return;
 	ev = &s->v[s->n];
 	snprintf(ev->date, sizeof ev->date, "%s", date);
@@ -521,14 +509,14 @@ meeting_desc(struct replica *r, const char *id, char *out, size_t cap, char held
 
 	out[0] = '\0';
 	held_on[0] = '\0';
-	if (!given(id) || sqlite3_prepare_v2(replica_db(r), "SELECT kind, held_on, topic FROM"
+	if (!dom_given(id) || sqlite3_prepare_v2(replica_db(r), "SELECT kind, held_on, topic FROM"
 	    " meeting WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
 		return;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		const char *held = stmt_text(st, 1) ? stmt_text(st, 1) : "";
+		const char *held = dom_col_text(st, 1) ? dom_col_text(st, 1) : "";
 		snprintf(out, cap, "%s %s「%s」", vocab_show(vocab_get("meeting_kind"),
-		    stmt_text(st, 0)), held, stmt_text(st, 2) ? stmt_text(st, 2) : "");
+		    dom_col_text(st, 0)), held, dom_col_text(st, 2) ? dom_col_text(st, 2) : "");
 		snprintf(held_on, 11, "%s", held);
 	}
 	sqlite3_finalize(st);
@@ -560,9 +548,9 @@ history_applicant(struct replica *r, const char *id, struct evs *s)
 		for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++) {
 			desc[0] = '\0';
 			if (steps[k].col_meeting >= 0)
-				meeting_desc(r, stmt_text(st, steps[k].col_meeting), desc, sizeof desc,
+				meeting_desc(r, dom_col_text(st, steps[k].col_meeting), desc, sizeof desc,
 				    held);
-			ev_add(s, stmt_text(st, steps[k].col_on), steps[k].rank, steps[k].title, "%s",
+			ev_add(s, dom_col_text(st, steps[k].col_on), steps[k].rank, steps[k].title, "%s",
 			    desc);
 		}
 	sqlite3_finalize(st);
@@ -611,9 +599,9 @@ history_transfers(struct replica *r, const char *id, struct evs *s)
 		return -1;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *to = stmt_text(st, 1) ? stmt_text(st, 1) : "", *name = stmt_text(st, 2);
-		const char *from = stmt_text(st, 3);
-		ev_add(s, stmt_text(st, 0), EV_TRANSFER, "组织关系转接", "%s%s转入 %s%s%s%s",
+		const char *to = dom_col_text(st, 1) ? dom_col_text(st, 1) : "", *name = dom_col_text(st, 2);
+		const char *from = dom_col_text(st, 3);
+		ev_add(s, dom_col_text(st, 0), EV_TRANSFER, "组织关系转接", "%s%s转入 %s%s%s%s",
 		    from[0] ? "自" : "", from, name, name[0] ? "（" : "", to, name[0] ? "）" : "");
 	}
 	sqlite3_finalize(st);

@@ -67,12 +67,6 @@ dom_work_org_open(struct replica *r, const char *org_id, int col, const char *wh
 	return rc;
 }
 
-static const char *
-stmt_text(sqlite3_stmt *st, int c)
-{
-	return (const char *)sqlite3_column_text(st, c);
-}
-
 /* Index into counts[] of an attendance code. */
 static int
 count_slot(const char *status)
@@ -140,8 +134,8 @@ roll_check(struct replica *r, const char *org_id, const struct dom_attendee *rol
 			dom_work_db_fail(r, e);
 			goto out;
 		}
-		if (a->by_name && stmt_text(find, 2) != NULL) {
-			snprintf(shown, sizeof shown, "%s", stmt_text(find, 2));
+		if (a->by_name && dom_col_text(find, 2) != NULL) {
+			snprintf(shown, sizeof shown, "%s", dom_col_text(find, 2));
 			key = shown;
 		}
 		for (size_t j = 0; j < i; j++)
@@ -157,7 +151,7 @@ roll_check(struct replica *r, const char *org_id, const struct dom_attendee *rol
 			}
 		sqlite3_reset(under);
 		sqlite3_bind_text(under, 1, org_id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(under, 2, stmt_text(find, 1), -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(under, 2, dom_col_text(find, 1), -1, SQLITE_TRANSIENT);
 		if ((step = sqlite3_step(under)) != SQLITE_ROW) {
 			if (step == SQLITE_DONE)
 				dom_work_fail(e, DOM_INVALID, ACOL("member_id"), "党员不属于本会议的组织 "
@@ -327,10 +321,10 @@ dom_meeting_list(struct replica *r, const struct dom_meeting_query *q,
 	sqlite3_bind_text(st, 4, to, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct dom_meeting_row m = {
-			.id = stmt_text(st, 0), .held_on = stmt_text(st, 1), .kind = stmt_text(st, 2),
-			.org_id = stmt_text(st, 3), .org_name = stmt_text(st, 4),
-			.org_code = stmt_text(st, 5), .topic = stmt_text(st, 6),
-			.host = stmt_text(st, 7),
+			.id = dom_col_text(st, 0), .held_on = dom_col_text(st, 1), .kind = dom_col_text(st, 2),
+			.org_id = dom_col_text(st, 3), .org_name = dom_col_text(st, 4),
+			.org_code = dom_col_text(st, 5), .topic = dom_col_text(st, 6),
+			.host = dom_col_text(st, 7),
 			.counts = { sqlite3_column_int64(st, 8), sqlite3_column_int64(st, 9),
 			    sqlite3_column_int64(st, 10) },
 		};
@@ -364,8 +358,8 @@ dom_meeting_get(struct replica *r, const char *id, Tongxin__Value *vals, char or
 		goto fail;
 	value_bind(st, 1, &vals[MCOL("org_id")]);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		snprintf(org_name, 256, "%s", stmt_text(st, 0) ? stmt_text(st, 0) : "");
-		snprintf(org_code, 65, "%s", stmt_text(st, 1) ? stmt_text(st, 1) : "");
+		snprintf(org_name, 256, "%s", dom_col_text(st, 0) ? dom_col_text(st, 0) : "");
+		snprintf(org_code, 65, "%s", dom_col_text(st, 1) ? dom_col_text(st, 1) : "");
 	}
 	sqlite3_finalize(st);
 	/* The roll: present first, then excused, then absent, by name. */
@@ -377,8 +371,8 @@ dom_meeting_get(struct replica *r, const char *id, Tongxin__Value *vals, char or
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct dom_attendance_row a = {
-			.member_id = stmt_text(st, 0), .name = stmt_text(st, 1),
-			.status = stmt_text(st, 2), .reason = stmt_text(st, 3),
+			.member_id = dom_col_text(st, 0), .name = dom_col_text(st, 1),
+			.status = dom_col_text(st, 2), .reason = dom_col_text(st, 3),
 		};
 		counts[count_slot(a.status)]++;
 		if (each)
@@ -415,8 +409,8 @@ dom_roll_members(struct replica *r, const char *org_id,
 	sqlite3_bind_int(st, 2, DOM_MAX_ATTENDEES + 1);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct dom_roll_member m = {
-			.id = stmt_text(st, 0), .name = stmt_text(st, 1),
-			.org_id = stmt_text(st, 2), .org_name = stmt_text(st, 3),
+			.id = dom_col_text(st, 0), .name = dom_col_text(st, 1),
+			.org_id = dom_col_text(st, 2), .org_name = dom_col_text(st, 3),
 		};
 		if (++n > DOM_MAX_ATTENDEES) {
 			*more = true;

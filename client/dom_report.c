@@ -46,12 +46,6 @@ oom(struct dom_error *e)
 	return fail(e, DOM_FAIL, "内存不足 out of memory");
 }
 
-static const char *
-col_text(sqlite3_stmt *st, int c)
-{
-	return (const char *)sqlite3_column_text(st, c);
-}
-
 /* Prepare sql on the replica, or fill e and return NULL. */
 static sqlite3_stmt *
 prepare(struct replica *r, const char *sql, struct dom_error *e)
@@ -143,8 +137,8 @@ dom_report_scope(struct replica *r, const char *org_code, const char *as_of,
 		return -1;
 	sqlite3_bind_text(st, 1, org_code, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		snprintf(s->org_id, sizeof s->org_id, "%s", col_text(st, 0) ? col_text(st, 0) : "");
-		snprintf(s->org_name, sizeof s->org_name, "%s", col_text(st, 1) ? col_text(st, 1) : "");
+		snprintf(s->org_id, sizeof s->org_id, "%s", dom_col_text(st, 0) ? dom_col_text(st, 0) : "");
+		snprintf(s->org_name, sizeof s->org_name, "%s", dom_col_text(st, 1) ? dom_col_text(st, 1) : "");
 		snprintf(s->org_code, sizeof s->org_code, "%s", org_code);
 	}
 	sqlite3_finalize(st);
@@ -525,7 +519,7 @@ dom_report_compliance(struct replica *r, const struct dom_report_scope *s,
 	sqlite3_bind_int64(st, 5, p->lecture_months);
 	sqlite3_bind_text(st, 6, s->as_of, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *bid = col_text(st, 0), *label = col_text(st, 4);
+		const char *bid = dom_col_text(st, 0), *label = dom_col_text(st, 4);
 		int k = sqlite3_column_int(st, 3) - 1;
 		int64_t held = sqlite3_column_int64(st, 5);
 		bool due = sqlite3_column_int(st, 6) != 0;
@@ -537,8 +531,8 @@ dom_report_compliance(struct replica *r, const struct dom_report_scope *s,
 				branch_done(b, each, arg, &ns);
 			memset(b, 0, sizeof *b);
 			snprintf(b->id, sizeof b->id, "%s", bid);
-			snprintf(b->code, sizeof b->code, "%s", col_text(st, 1) ? col_text(st, 1) : "");
-			snprintf(b->name, sizeof b->name, "%s", col_text(st, 2) ? col_text(st, 2) : "");
+			snprintf(b->code, sizeof b->code, "%s", dom_col_text(st, 1) ? dom_col_text(st, 1) : "");
+			snprintf(b->name, sizeof b->name, "%s", dom_col_text(st, 2) ? dom_col_text(st, 2) : "");
 			b->row.members = sqlite3_column_int64(st, 7);
 			b->row.full = sqlite3_column_int64(st, 8);
 			nb++;
@@ -686,8 +680,8 @@ dom_report_branches(struct replica *r, const struct dom_report_scope *s,
 	bind_org(s, st);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct dom_branch_row b = {
-			.id = col_text(st, 0), .code = col_text(st, 1), .name = col_text(st, 2),
-			.parent_code = col_text(st, 3), .parent_name = col_text(st, 4),
+			.id = dom_col_text(st, 0), .code = dom_col_text(st, 1), .name = dom_col_text(st, 2),
+			.parent_code = dom_col_text(st, 3), .parent_name = dom_col_text(st, 4),
 			.members = sqlite3_column_int64(st, 5), .full = sqlite3_column_int64(st, 6),
 			.probationary = sqlite3_column_int64(st, 7), .groups = sqlite3_column_int64(st, 8),
 		};
@@ -826,11 +820,11 @@ dom_report_inactive(struct replica *r, const struct dom_report_scope *s, int mon
 	sqlite3_bind_text(st, 3, since, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct dom_inactive_row m = {
-			.branch_code = col_text(st, 0), .branch_name = col_text(st, 1),
-			.name = col_text(st, 2), .last_attended = col_text(st, 3),
+			.branch_code = dom_col_text(st, 0), .branch_name = dom_col_text(st, 1),
+			.name = dom_col_text(st, 2), .last_attended = dom_col_text(st, 3),
 			.days_since = sqlite3_column_type(st, 4) == SQLITE_NULL ? -1 :
 			    sqlite3_column_int64(st, 4),
-			.note = col_text(st, 5), .member_id = col_text(st, 6),
+			.note = dom_col_text(st, 5), .member_id = dom_col_text(st, 6),
 		};
 		each(&m, arg);
 	}
@@ -919,10 +913,10 @@ dom_report_overdue(struct replica *r, const struct dom_report_scope *s,
 	sqlite3_bind_text(st, 2, s->as_of, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct dom_overdue_row i = {
-			.org_code = col_text(st, 0), .org_name = col_text(st, 1),
-			.title = col_text(st, 2), .due_on = col_text(st, 3), .status = col_text(st, 4),
-			.days_overdue = sqlite3_column_int64(st, 5), .claimed_by = col_text(st, 6),
-			.id = col_text(st, 7),
+			.org_code = dom_col_text(st, 0), .org_name = dom_col_text(st, 1),
+			.title = dom_col_text(st, 2), .due_on = dom_col_text(st, 3), .status = dom_col_text(st, 4),
+			.days_overdue = sqlite3_column_int64(st, 5), .claimed_by = dom_col_text(st, 6),
+			.id = dom_col_text(st, 7),
 		};
 		each(&i, arg);
 	}
@@ -994,9 +988,9 @@ dom_report_terms(struct replica *r, const struct dom_report_scope *s, int months
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t d = sqlite3_column_int64(st, 6);   /* > 0: days past the end */
 		struct dom_term_row t = {
-			.code = col_text(st, 0), .name = col_text(st, 1), .kind = col_text(st, 2),
-			.term_start = col_text(st, 3), .computed = sqlite3_column_int(st, 4) != 0,
-			.term_end = col_text(st, 5), .overdue = d > 0, .days = d > 0 ? d : -d,
+			.code = dom_col_text(st, 0), .name = dom_col_text(st, 1), .kind = dom_col_text(st, 2),
+			.term_start = dom_col_text(st, 3), .computed = sqlite3_column_int(st, 4) != 0,
+			.term_end = dom_col_text(st, 5), .overdue = d > 0, .days = d > 0 ? d : -d,
 		};
 		each(&t, arg);
 	}
@@ -1090,19 +1084,19 @@ dom_report_roster(struct replica *r, const struct dom_report_scope *s, int limit
 	sqlite3_bind_int(st, 2, limit);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct dom_roster_row m = {
-			.id = col_text(st, 0), .org_code = col_text(st, 1), .org_name = col_text(st, 2),
-			.name = col_text(st, 3), .gender = col_text(st, 4), .ethnicity = col_text(st, 5),
-			.id_number = col_text(st, 6), .birth_date = col_text(st, 7),
-			.education = col_text(st, 8), .category = col_text(st, 9),
-			.join_date = col_text(st, 10), .full_date = col_text(st, 11),
-			.job = col_text(st, 12), .phone = col_text(st, 13), .address = col_text(st, 14),
-			.standing = col_text(st, 15),
+			.id = dom_col_text(st, 0), .org_code = dom_col_text(st, 1), .org_name = dom_col_text(st, 2),
+			.name = dom_col_text(st, 3), .gender = dom_col_text(st, 4), .ethnicity = dom_col_text(st, 5),
+			.id_number = dom_col_text(st, 6), .birth_date = dom_col_text(st, 7),
+			.education = dom_col_text(st, 8), .category = dom_col_text(st, 9),
+			.join_date = dom_col_text(st, 10), .full_date = dom_col_text(st, 11),
+			.job = dom_col_text(st, 12), .phone = dom_col_text(st, 13), .address = dom_col_text(st, 14),
+			.standing = dom_col_text(st, 15),
 			.lost_contact = sqlite3_column_int(st, 16) == 1,
 			.mobile = sqlite3_column_int(st, 17) == 1,
 			.retired = sqlite3_column_int(st, 18) == 1,
 			.in_service = sqlite3_column_int(st, 19) == 1,
 			.relocated = sqlite3_column_int(st, 20) == 1,
-			.lost_since = col_text(st, 21), .flow_to = col_text(st, 22),
+			.lost_since = dom_col_text(st, 21), .flow_to = dom_col_text(st, 22),
 		};
 		each(&m, arg);
 	}
@@ -1287,8 +1281,8 @@ check_members(struct replica *r, const char *today,
 		Tongxin__Value v[DOM_MAX_COLS];
 		char why[256], id[ID_TEXT_LEN + 1], org[256];
 		memset(v, 0, sizeof v);
-		snprintf(id, sizeof id, "%s", col_text(st, 0) ? col_text(st, 0) : "");
-		snprintf(org, sizeof org, "%s", col_text(st, 1) ? col_text(st, 1) : "");
+		snprintf(id, sizeof id, "%s", dom_col_text(st, 0) ? dom_col_text(st, 0) : "");
+		snprintf(org, sizeof org, "%s", dom_col_text(st, 1) ? dom_col_text(st, 1) : "");
 		if (rep_get(r, TBL_MEMBER, id, v, NULL) == 1 &&
 		    validate_row(TBL_MEMBER, v, today, why, sizeof why) != 0) {
 			struct dom_finding f = { "党员信息不一致 Member record fails a rule", org,
@@ -1357,8 +1351,8 @@ dom_reconcile(struct replica *r, const char *today,
 		if (sqlite3_bind_parameter_count(st) >= 1)
 			sqlite3_bind_text(st, 1, today, -1, SQLITE_STATIC);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			struct dom_finding f = { checks[i].title, col_text(st, 0), col_text(st, 1),
-				col_text(st, 2) };
+			struct dom_finding f = { checks[i].title, dom_col_text(st, 0), dom_col_text(st, 1),
+				dom_col_text(st, 2) };
 			each(&f, arg);
 			count++;
 		}

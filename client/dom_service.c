@@ -16,12 +16,6 @@
 #define SCOL(name) schema_col_index(&schema_tables[TBL_SERVICE_RECORD], name)
 #define MCOL(name) schema_col_index(&schema_tables[TBL_MEMBER], name)
 
-static const char *
-col_text(sqlite3_stmt *st, int c)
-{
-	return (const char *)sqlite3_column_text(st, c);
-}
-
 /* The text of value v, or NULL. */
 static const char *
 vtext(const Tongxin__Value *v)
@@ -47,13 +41,6 @@ commit(struct replica *r, struct dom_error *e)
 	return 0;
 }
 
-/* s, or NULL when s is NULL or only blanks. */
-static const char *
-given(const char *s)
-{
-	return s != NULL && s[0] != '\0' ? s : NULL;
-}
-
 /* A text input of at most max bytes: 0, or -1 with e naming col of table t. */
 static int
 bounded(int t, const char *name, const char *s, size_t max, struct dom_error *e)
@@ -70,7 +57,7 @@ bounded(int t, const char *name, const char *s, size_t max, struct dom_error *e)
 static int
 date_or_today(const char *s, int t, const char *name, char out[11], struct dom_error *e)
 {
-	if (given(s) == NULL) {
+	if (dom_given(s) == NULL) {
 		today_str(out);
 		return 0;
 	}
@@ -100,7 +87,7 @@ community_check(struct replica *r, const char *org, int col, struct dom_error *e
 		res = dom_err(e, DOM_INVALID, col, "未知组织 unknown organisation");
 	else if (rc != SQLITE_ROW)
 		res = dom_db_err(r, e);
-	else if (col_text(st, 0) == NULL || strcmp(col_text(st, 0), "community") != 0 ||
+	else if (dom_col_text(st, 0) == NULL || strcmp(dom_col_text(st, 0), "community") != 0 ||
 	    sqlite3_column_int(st, 1) != 0)
 		res = dom_err(e, DOM_INVALID, col,
 		    "报到组织须为未撤销的社区党委 report to a community (not dissolved)");
@@ -131,8 +118,8 @@ dom_service_report_insert(struct replica *r, const char *member_id, const Tongxi
     struct dom_error *e)
 {
 	Tongxin__Value v[DOM_MAX_COLS];
-	const char *unit = given(q->unit) ? q->unit : vtext(&m[MCOL("job")]);
-	const char *phone = given(q->phone) ? q->phone : vtext(&m[MCOL("phone")]);
+	const char *unit = dom_given(q->unit) ? q->unit : vtext(&m[MCOL("job")]);
+	const char *phone = dom_given(q->phone) ? q->phone : vtext(&m[MCOL("phone")]);
 	char id[ID_TEXT_LEN + 1];
 
 	memset(v, 0, sizeof v);
@@ -149,7 +136,7 @@ dom_service_report_insert(struct replica *r, const char *member_id, const Tongxi
 	if (phone)
 		value_set_text(&v[RCOL("phone")], phone);
 	value_set_text(&v[RCOL("reported_on")], date);
-	if (given(q->note))
+	if (dom_given(q->note))
 		value_set_text(&v[RCOL("note")], q->note);
 	if (insert_checked(r, TBL_SERVICE_REPORT, v, id, e) != 0)
 		return -1;
@@ -169,7 +156,7 @@ dom_service_add(struct replica *r, const char *operator_name, const struct dom_r
 
 	dom_error_clear(e);
 	memset(v, 0, sizeof v);
-	if (given(q->name) == NULL)
+	if (dom_given(q->name) == NULL)
 		return dom_err(e, DOM_MISSING, RCOL("name"), "缺少必填项 姓名");
 	if (bounded(TBL_SERVICE_REPORT, "name", q->name, DOM_SERVICE_NAME_MAX, e) ||
 	    bounded(TBL_SERVICE_REPORT, "unit", q->unit, DOM_SERVICE_UNIT_MAX, e) ||
@@ -179,7 +166,7 @@ dom_service_add(struct replica *r, const char *operator_name, const struct dom_r
 		return -1;
 	if (rep_begin(r, operator_name) != 0)
 		return dom_db_err(r, e);
-	if (given(q->community_id)) {
+	if (dom_given(q->community_id)) {
 		snprintf(org, sizeof org, "%s", q->community_id);
 	} else {
 		/* This device's own organisation. */
@@ -190,7 +177,7 @@ dom_service_add(struct replica *r, const char *operator_name, const struct dom_r
 		}
 		sqlite3_bind_text(st, 1, replica_info(r)->org_code, -1, SQLITE_STATIC);
 		if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-			snprintf(org, sizeof org, "%s", col_text(st, 0));
+			snprintf(org, sizeof org, "%s", dom_col_text(st, 0));
 		sqlite3_finalize(st);
 		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 			dom_db_err(r, e);
@@ -208,12 +195,12 @@ dom_service_add(struct replica *r, const char *operator_name, const struct dom_r
 	value_set_text(&v[RCOL("home_org_id")], org);
 	value_set_text(&v[RCOL("org_id")], org);
 	value_set_text(&v[RCOL("name")], q->name);
-	if (given(q->unit))
+	if (dom_given(q->unit))
 		value_set_text(&v[RCOL("unit")], q->unit);
-	if (given(q->phone))
+	if (dom_given(q->phone))
 		value_set_text(&v[RCOL("phone")], q->phone);
 	value_set_text(&v[RCOL("reported_on")], date);
-	if (given(q->note))
+	if (dom_given(q->note))
 		value_set_text(&v[RCOL("note")], q->note);
 	if (insert_checked(r, TBL_SERVICE_REPORT, v, id, e) != 0)
 		goto refused;
@@ -327,9 +314,9 @@ dom_service_record(struct replica *r, const char *operator_name, const char *rep
 
 	dom_error_clear(e);
 	memset(v, 0, sizeof v);
-	if (given(date) == NULL)
+	if (dom_given(date) == NULL)
 		return dom_err(e, DOM_MISSING, SCOL("served_on"), "缺少必填项 服务日期");
-	if (given(activity) == NULL)
+	if (dom_given(activity) == NULL)
 		return dom_err(e, DOM_MISSING, SCOL("activity"), "缺少必填项 服务内容");
 	if (bounded(TBL_SERVICE_RECORD, "activity", activity, DOM_SERVICE_ACTIVITY_MAX, e) ||
 	    bounded(TBL_SERVICE_RECORD, "note", note, DOM_SERVICE_NOTE_MAX, e) ||
@@ -388,7 +375,7 @@ dom_service_record(struct replica *r, const char *operator_name, const char *rep
 	value_set_text(&v[SCOL("served_on")], day);
 	value_set_text(&v[SCOL("activity")], activity);
 	value_set_int(&v[SCOL("minutes")], minutes);
-	if (given(note))
+	if (dom_given(note))
 		value_set_text(&v[SCOL("note")], note);
 	if (insert_checked(r, TBL_SERVICE_RECORD, v, id, e) != 0)
 		goto refused;
@@ -510,18 +497,18 @@ list_run(struct replica *r, const struct dom_service_query *q, const char *one,
 	sqlite3_bind_int(st, 6, q->activities);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct dom_service_row s = {
-			.id = col_text(st, 0), .member_id = col_text(st, 1), .name = col_text(st, 2),
-			.unit = col_text(st, 3), .phone = col_text(st, 4),
-			.reported_on = col_text(st, 5), .ended_on = col_text(st, 6),
-			.note = col_text(st, 7), .org_id = col_text(st, 8), .org_code = col_text(st, 9),
-			.org_name = col_text(st, 10), .home_org_id = col_text(st, 11),
-			.home_code = col_text(st, 12), .home_name = col_text(st, 13),
+			.id = dom_col_text(st, 0), .member_id = dom_col_text(st, 1), .name = dom_col_text(st, 2),
+			.unit = dom_col_text(st, 3), .phone = dom_col_text(st, 4),
+			.reported_on = dom_col_text(st, 5), .ended_on = dom_col_text(st, 6),
+			.note = dom_col_text(st, 7), .org_id = dom_col_text(st, 8), .org_code = dom_col_text(st, 9),
+			.org_name = dom_col_text(st, 10), .home_org_id = dom_col_text(st, 11),
+			.home_code = dom_col_text(st, 12), .home_name = dom_col_text(st, 13),
 			.to_here = sqlite3_column_int(st, 14) != 0,
 			.from_here = sqlite3_column_int(st, 15) != 0,
 			.outside = sqlite3_column_int(st, 16) != 0,
 			.services = sqlite3_column_int64(st, 17),
 			.minutes = sqlite3_column_int64(st, 18),
-			.activities = col_text(st, 19),
+			.activities = dom_col_text(st, 19),
 		};
 		/* From outside the street: the community holds both ends, yet he is no member of it. */
 		if (s.outside)
@@ -574,8 +561,8 @@ dom_service_records(struct replica *r, const char *report_id,
 	sqlite3_bind_text(st, 1, report_id ? report_id : "", -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct dom_service_rec s = {
-			.id = col_text(st, 0), .served_on = col_text(st, 1),
-			.activity = col_text(st, 2), .note = col_text(st, 3),
+			.id = dom_col_text(st, 0), .served_on = dom_col_text(st, 1),
+			.activity = dom_col_text(st, 2), .note = dom_col_text(st, 3),
 			.minutes = sqlite3_column_int64(st, 4),
 		};
 		each(&s, arg);
@@ -619,10 +606,10 @@ dom_service_handle(struct replica *r, const char *handle, char id[ID_TEXT_LEN + 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		size_t m = strlen(e->msg);
 		if (n++ == 0)
-			snprintf(found, sizeof found, "%s", col_text(st, 0));
+			snprintf(found, sizeof found, "%s", dom_col_text(st, 0));
 		if (n <= 5)
 			snprintf(e->msg + m, sizeof e->msg - m, "%s%s", n > 1 ? "、" : "",
-			    dom_short(col_text(st, 0)));
+			    dom_short(dom_col_text(st, 0)));
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -659,7 +646,7 @@ dom_service_org_by_code(struct replica *r, const char *code, char id[ID_TEXT_LEN
 		return dom_db_err(r, e);
 	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		snprintf(id, ID_TEXT_LEN + 1, "%s", col_text(st, 0));
+		snprintf(id, ID_TEXT_LEN + 1, "%s", dom_col_text(st, 0));
 	sqlite3_finalize(st);
 	if (rc == SQLITE_DONE)
 		return dom_err(e, DOM_NOT_FOUND, RCOL("org_id"), "未知组织 unknown organisation code \"%s\""

@@ -293,12 +293,6 @@ refused:
 	return -1;
 }
 
-static const char *
-col_text(sqlite3_stmt *st, int c)
-{
-	return (const char *)sqlite3_column_text(st, c);
-}
-
 int
 dom_transfer_list(struct replica *r, bool all,
     void (*each)(const struct dom_transfer_row *t, void *arg), void *arg, struct dom_error *e)
@@ -327,21 +321,21 @@ dom_transfer_list(struct replica *r, bool all,
 	sqlite3_bind_text(st, 1, replica_info(r)->org_code, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, all);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		bool open = col_text(st, 13) && strcmp(col_text(st, 13), "requested") == 0;
+		bool open = dom_col_text(st, 13) && strcmp(dom_col_text(st, 13), "requested") == 0;
 		struct dom_transfer_row t = {
-			.id = col_text(st, 0), .outgoing = sqlite3_column_int(st, 1) != 0,
+			.id = dom_col_text(st, 0), .outgoing = sqlite3_column_int(st, 1) != 0,
 			.member_here = sqlite3_column_int(st, 2) != 0,
-			.member_id = col_text(st, 3), .member_name = col_text(st, 4),
-			.from_org_id = col_text(st, 5), .from_code = col_text(st, 6),
-			.from_name = col_text(st, 7), .to_org_id = col_text(st, 8),
-			.to_code = col_text(st, 9), .to_name = col_text(st, 10),
-			.requested_on = col_text(st, 11), .reason = col_text(st, 12),
-			.status = col_text(st, 13), .decided_on = col_text(st, 14),
-			.decision_note = col_text(st, 15),
+			.member_id = dom_col_text(st, 3), .member_name = dom_col_text(st, 4),
+			.from_org_id = dom_col_text(st, 5), .from_code = dom_col_text(st, 6),
+			.from_name = dom_col_text(st, 7), .to_org_id = dom_col_text(st, 8),
+			.to_code = dom_col_text(st, 9), .to_name = dom_col_text(st, 10),
+			.requested_on = dom_col_text(st, 11), .reason = dom_col_text(st, 12),
+			.status = dom_col_text(st, 13), .decided_on = dom_col_text(st, 14),
+			.decision_note = dom_col_text(st, 15),
 			.can_decide = open && sqlite3_column_int(st, 16) != 0 &&
-			    col_text(st, 8) != NULL,
+			    dom_col_text(st, 8) != NULL,
 			.can_withdraw = open && sqlite3_column_int(st, 17) != 0 &&
-			    col_text(st, 8) != NULL,
+			    dom_col_text(st, 8) != NULL,
 		};
 		each(&t, arg);
 	}

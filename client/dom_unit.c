@@ -13,18 +13,6 @@
 #define UCOL(name) schema_col_index(&schema_tables[TBL_RESIDENT_UNIT], name)
 #define ACOL(name) schema_col_index(&schema_tables[TBL_AGREEMENT], name)
 
-static const char *
-given(const char *s)
-{
-	return s != NULL && s[0] != '\0' ? s : NULL;
-}
-
-static const char *
-col_text(sqlite3_stmt *st, int c)
-{
-	return (const char *)sqlite3_column_text(st, c);
-}
-
 static int
 commit(struct replica *r, struct dom_error *e)
 {
@@ -92,28 +80,28 @@ community_of(struct replica *r, const char *community_id, int col, char id[ID_TE
 	sqlite3_stmt *st;
 	int rc, res = 0;
 
-	if (sqlite3_prepare_v2(replica_db(r), given(community_id) ?
+	if (sqlite3_prepare_v2(replica_db(r), dom_given(community_id) ?
 	    "SELECT id, kind, coalesce(dissolved, 0) FROM org WHERE id = ?1" :
 	    "SELECT id, kind, coalesce(dissolved, 0) FROM org WHERE code = ?1", -1, &st, NULL) !=
 	    SQLITE_OK)
 		return dom_db_err(r, e);
-	sqlite3_bind_text(st, 1, given(community_id) ? community_id : replica_info(r)->org_code,
+	sqlite3_bind_text(st, 1, dom_given(community_id) ? community_id : replica_info(r)->org_code,
 	    -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE)
-		res = dom_err(e, given(community_id) ? DOM_NOT_FOUND : DOM_INVALID, col,
-		    given(community_id) ? "未知组织 unknown organisation" :
+		res = dom_err(e, dom_given(community_id) ? DOM_NOT_FOUND : DOM_INVALID, col,
+		    dom_given(community_id) ? "未知组织 unknown organisation" :
 		    "本副本中还没有本组织的记录，请先同步 this device's organisation is not in the "
 		    "replica yet: run tongxin sync");
 	else if (rc != SQLITE_ROW)
 		res = dom_db_err(r, e);
-	else if (col_text(st, 1) == NULL || strcmp(col_text(st, 1), "community") != 0 ||
+	else if (dom_col_text(st, 1) == NULL || strcmp(dom_col_text(st, 1), "community") != 0 ||
 	    sqlite3_column_int(st, 2) != 0)
 		res = dom_err(e, DOM_INVALID, col,
 		    "驻区单位和共建协议属于未撤销的社区党委 units and agreements belong to a community "
 		    "(not dissolved); give --community CODE");
 	else
-		snprintf(id, ID_TEXT_LEN + 1, "%s", col_text(st, 0));
+		snprintf(id, ID_TEXT_LEN + 1, "%s", dom_col_text(st, 0));
 	sqlite3_finalize(st);
 	return res;
 }
@@ -139,7 +127,7 @@ credit_code_free(struct replica *r, const char *code, const char *self, struct d
 	if (rc == SQLITE_ROW)
 		res = dom_err(e, DOM_INVALID, UCOL("credit_code"),
 		    "统一社会信用代码 %s 已登记为“%s” this credit code is registered to another unit",
-		    code, text_show(col_text(st, 0)));
+		    code, text_show(dom_col_text(st, 0)));
 	else if (rc != SQLITE_DONE)
 		res = dom_db_err(r, e);
 	sqlite3_finalize(st);
@@ -165,7 +153,7 @@ dom_unit_add(struct replica *r, const char *operator_name, const struct dom_unit
 	value_set_text(&v[UCOL("org_id")], org);
 	set[UCOL("org_id")] = 1;
 	if (dom_check_values(TBL_RESIDENT_UNIT, v, set, true, e) != 0 ||
-	    credit_code_free(r, given(q->credit_code), NULL, e) != 0)
+	    credit_code_free(r, dom_given(q->credit_code), NULL, e) != 0)
 		return refuse(r);
 	if (rep_insert(r, TBL_RESIDENT_UNIT, v, id, err, sizeof err) != 0) {
 		dom_err(e, DOM_FAIL, -1, "%s", err[0] ? err : "cannot write the replica");
@@ -227,7 +215,7 @@ dom_unit_edit(struct replica *r, const char *operator_name, const char *id,
 		return dom_err(e, DOM_INVALID, UCOL("org_id"),
 		    "该单位属于其他社区，由其所在社区修改 the unit sits in another community, "
 		    "which keeps its record");
-	if (q->credit_code != NULL && given(q->credit_code) &&
+	if (q->credit_code != NULL && dom_given(q->credit_code) &&
 	    credit_code_free(r, q->credit_code, id, e) != 0)
 		return -1;
 	return dom_row_edit(r, operator_name, TBL_RESIDENT_UNIT, id, v, set, false, e);
@@ -264,10 +252,10 @@ dom_unit_handle(struct replica *r, const char *handle, char id[ID_TEXT_LEN + 1],
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		size_t m = strlen(e->msg);
 		if (n++ == 0)
-			snprintf(id, ID_TEXT_LEN + 1, "%s", col_text(st, 0));
+			snprintf(id, ID_TEXT_LEN + 1, "%s", dom_col_text(st, 0));
 		if (n <= 5)
 			snprintf(e->msg + m, sizeof e->msg - m, "%s%s", n > 1 ? "、" : "",
-			    dom_short(col_text(st, 0)));
+			    dom_short(dom_col_text(st, 0)));
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -325,14 +313,14 @@ unit_rows(struct replica *r, const char *id, bool all,
 	sqlite3_bind_text(st, 3, today, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct dom_unit_row u = {
-			.id = col_text(st, 0), .name = col_text(st, 1), .kind = col_text(st, 2),
-			.credit_code = col_text(st, 3), .party_org = col_text(st, 4),
-			.contact_name = col_text(st, 5), .contact_phone = col_text(st, 6),
-			.address = col_text(st, 7), .joined_on = col_text(st, 8),
-			.left_on = col_text(st, 9), .note = col_text(st, 10),
-			.party_members = sqlite3_column_int64(st, 11), .org_id = col_text(st, 12),
-			.org_code = col_text(st, 13), .org_name = col_text(st, 14),
-			.own = col_text(st, 13) != NULL,
+			.id = dom_col_text(st, 0), .name = dom_col_text(st, 1), .kind = dom_col_text(st, 2),
+			.credit_code = dom_col_text(st, 3), .party_org = dom_col_text(st, 4),
+			.contact_name = dom_col_text(st, 5), .contact_phone = dom_col_text(st, 6),
+			.address = dom_col_text(st, 7), .joined_on = dom_col_text(st, 8),
+			.left_on = dom_col_text(st, 9), .note = dom_col_text(st, 10),
+			.party_members = sqlite3_column_int64(st, 11), .org_id = dom_col_text(st, 12),
+			.org_code = dom_col_text(st, 13), .org_name = dom_col_text(st, 14),
+			.own = dom_col_text(st, 13) != NULL,
 			.agreements = sqlite3_column_int64(st, 15),
 			.part_timers = sqlite3_column_int64(st, 16),
 		};
@@ -403,7 +391,7 @@ dom_agreement_add(struct replica *r, const char *operator_name,
 
 	dom_error_clear(e);
 	memset(v, 0, sizeof v);
-	if (given(q->unit) == NULL)
+	if (dom_given(q->unit) == NULL)
 		return dom_err(e, DOM_MISSING, ACOL("unit_id"), "缺少必填项 驻区单位 (--unit)");
 	/* A unit this replica holds, else a credit code for the server to find. */
 	if (dom_unit_handle(r, q->unit, unit, &he) != 0) {
@@ -419,11 +407,11 @@ dom_agreement_add(struct replica *r, const char *operator_name,
 		unit[0] = '\0';
 	}
 	today_str(today);
-	if (put(t, "signed_on", given(q->signed_on) ? q->signed_on : today, v, set, e) ||
-	    put(t, "ends_on", given(q->ends_on), v, set, e) ||
-	    put(t, "unit_commits", given(q->unit_commits), v, set, e) ||
-	    put(t, "community_commits", given(q->community_commits), v, set, e) ||
-	    put(t, "note", given(q->note), v, set, e))
+	if (put(t, "signed_on", dom_given(q->signed_on) ? q->signed_on : today, v, set, e) ||
+	    put(t, "ends_on", dom_given(q->ends_on), v, set, e) ||
+	    put(t, "unit_commits", dom_given(q->unit_commits), v, set, e) ||
+	    put(t, "community_commits", dom_given(q->community_commits), v, set, e) ||
+	    put(t, "note", dom_given(q->note), v, set, e))
 		return -1;
 	if (rep_begin(r, operator_name) != 0)
 		return dom_db_err(r, e);
@@ -471,8 +459,8 @@ agreement_dates(struct replica *r, const char *id, char signed_on[11], char ende
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		snprintf(signed_on, 11, "%s", col_text(st, 0) ? col_text(st, 0) : "");
-		snprintf(ended_on, 11, "%s", col_text(st, 1) ? col_text(st, 1) : "");
+		snprintf(signed_on, 11, "%s", dom_col_text(st, 0) ? dom_col_text(st, 0) : "");
+		snprintf(ended_on, 11, "%s", dom_col_text(st, 1) ? dom_col_text(st, 1) : "");
 	}
 	sqlite3_finalize(st);
 	if (rc == SQLITE_DONE)
@@ -496,7 +484,7 @@ dom_agreement_end(struct replica *r, const char *operator_name, const char *id,
 		return dom_err(e, DOM_INVALID, ACOL("ended_on"), "该共建协议已于 %s 终止 the "
 		    "agreement ended on %s", ended_on, ended_on);
 	today_str(today);
-	if (put(TBL_AGREEMENT, "ended_on", given(date) ? date : today, v, set, e) != 0)
+	if (put(TBL_AGREEMENT, "ended_on", dom_given(date) ? date : today, v, set, e) != 0)
 		return -1;
 	return dom_row_edit(r, operator_name, TBL_AGREEMENT, id, v, set, false, e);
 }
@@ -553,12 +541,12 @@ dom_agreement_list(struct replica *r, const char *unit_id, bool all,
 	sqlite3_bind_text(st, 3, today, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct dom_agreement_row a = {
-			.id = col_text(st, 0), .org_id = col_text(st, 1), .org_code = col_text(st, 2),
-			.org_name = col_text(st, 3), .unit_id = col_text(st, 4),
-			.unit_name = col_text(st, 5), .unit_code = col_text(st, 6),
-			.signed_on = col_text(st, 7), .ends_on = col_text(st, 8),
-			.ended_on = col_text(st, 9), .unit_commits = col_text(st, 10),
-			.community_commits = col_text(st, 11), .note = col_text(st, 12),
+			.id = dom_col_text(st, 0), .org_id = dom_col_text(st, 1), .org_code = dom_col_text(st, 2),
+			.org_name = dom_col_text(st, 3), .unit_id = dom_col_text(st, 4),
+			.unit_name = dom_col_text(st, 5), .unit_code = dom_col_text(st, 6),
+			.signed_on = dom_col_text(st, 7), .ends_on = dom_col_text(st, 8),
+			.ended_on = dom_col_text(st, 9), .unit_commits = dom_col_text(st, 10),
+			.community_commits = dom_col_text(st, 11), .note = dom_col_text(st, 12),
 			.in_force = sqlite3_column_int(st, 13) != 0,
 		};
 		each(&a, arg);

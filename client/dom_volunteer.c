@@ -15,18 +15,6 @@
 #define ACOL(name) schema_col_index(&schema_tables[TBL_VOLUNTEER_ACTIVITY], name)
 #define HCOL(name) schema_col_index(&schema_tables[TBL_VOLUNTEER_HOURS], name)
 
-static const char *
-given(const char *s)
-{
-	return s != NULL && s[0] != '\0' ? s : NULL;
-}
-
-static const char *
-col_text(sqlite3_stmt *st, int c)
-{
-	return (const char *)sqlite3_column_text(st, c);
-}
-
 /* -1 after rolling back the open local transaction (e already filled). */
 static int
 refuse(struct replica *r)
@@ -72,7 +60,7 @@ put(int t, const char *name, const char *text, Tongxin__Value *v, int *set, stru
 	const struct table_def *td = &schema_tables[t];
 	int c = schema_col_index(td, name);
 
-	if (given(text) == NULL)
+	if (dom_given(text) == NULL)
 		return 0;
 	set[c] = 1;
 	if (dom_value_parse(&td->cols[c], text, &v[c], e) != 0) {
@@ -107,17 +95,17 @@ org_of(struct replica *r, const char *org_id, int col, char out[ID_TEXT_LEN + 1]
 	sqlite3_stmt *st;
 	int rc, res = 0;
 
-	if (sqlite3_prepare_v2(replica_db(r), given(org_id) ?
+	if (sqlite3_prepare_v2(replica_db(r), dom_given(org_id) ?
 	    "SELECT id, coalesce(dissolved, 0) FROM org WHERE id = ?1" :
 	    "SELECT id, coalesce(dissolved, 0) FROM org WHERE code = ?1", -1, &st, NULL) !=
 	    SQLITE_OK)
 		return dom_db_err(r, e);
-	sqlite3_bind_text(st, 1, given(org_id) ? org_id : replica_info(r)->org_code, -1,
+	sqlite3_bind_text(st, 1, dom_given(org_id) ? org_id : replica_info(r)->org_code, -1,
 	    SQLITE_TRANSIENT);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE)
-		res = dom_err(e, given(org_id) ? DOM_NOT_FOUND : DOM_INVALID, col,
-		    given(org_id) ? "未知组织 unknown organisation" :
+		res = dom_err(e, dom_given(org_id) ? DOM_NOT_FOUND : DOM_INVALID, col,
+		    dom_given(org_id) ? "未知组织 unknown organisation" :
 		    "本副本中还没有本组织的记录，请先同步 this device's organisation is not in the "
 		    "replica yet: run tongxin sync");
 	else if (rc != SQLITE_ROW)
@@ -125,7 +113,7 @@ org_of(struct replica *r, const char *org_id, int col, char out[ID_TEXT_LEN + 1]
 	else if (sqlite3_column_int(st, 1) != 0)
 		res = dom_err(e, DOM_INVALID, col, "该组织已撤销 the organisation is dissolved");
 	else
-		snprintf(out, ID_TEXT_LEN + 1, "%s", col_text(st, 0));
+		snprintf(out, ID_TEXT_LEN + 1, "%s", dom_col_text(st, 0));
 	sqlite3_finalize(st);
 	return res;
 }
@@ -163,7 +151,7 @@ dom_volunteer_team_add(struct replica *r, const char *operator_name,
 
 	dom_error_clear(e);
 	memset(v, 0, sizeof v);
-	if (given(q->name) == NULL)
+	if (dom_given(q->name) == NULL)
 		return dom_err(e, DOM_MISSING, TCOL("name"), "缺少必填项 服务队名称 (--name)");
 	if (put(t, "name", q->name, v, set, e) || put(t, "leader", q->leader, v, set, e) ||
 	    put(t, "founded_on", q->founded_on, v, set, e) || put(t, "note", q->note, v, set, e))
@@ -224,10 +212,10 @@ dom_volunteer_team_handle(struct replica *r, const char *handle, char id[ID_TEXT
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		size_t m = strlen(e->msg);
 		if (n++ == 0)
-			snprintf(id, ID_TEXT_LEN + 1, "%s", col_text(st, 0));
+			snprintf(id, ID_TEXT_LEN + 1, "%s", dom_col_text(st, 0));
 		if (n <= 5)
 			snprintf(e->msg + m, sizeof e->msg - m, "%s%s", n > 1 ? "、" : "",
-			    dom_short(col_text(st, 0)));
+			    dom_short(dom_col_text(st, 0)));
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -279,9 +267,9 @@ dom_volunteer_team_list(struct replica *r, const char *year,
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct dom_team_row t = {
-			.id = col_text(st, 0), .name = col_text(st, 1), .leader = col_text(st, 2),
-			.founded_on = col_text(st, 3), .ended_on = col_text(st, 4),
-			.org_code = col_text(st, 5), .org_name = col_text(st, 6),
+			.id = dom_col_text(st, 0), .name = dom_col_text(st, 1), .leader = dom_col_text(st, 2),
+			.founded_on = dom_col_text(st, 3), .ended_on = dom_col_text(st, 4),
+			.org_code = dom_col_text(st, 5), .org_name = dom_col_text(st, 6),
 			.activities = sqlite3_column_int64(st, 7),
 			.people = sqlite3_column_int64(st, 8),
 			.minutes = sqlite3_column_int64(st, 9),
@@ -306,9 +294,9 @@ dom_volunteer_activity_add(struct replica *r, const char *operator_name, const c
 
 	dom_error_clear(e);
 	memset(v, 0, sizeof v);
-	if (given(date) == NULL)
+	if (dom_given(date) == NULL)
 		return dom_err(e, DOM_MISSING, ACOL("held_on"), "缺少必填项 活动日期 (--date)");
-	if (given(topic) == NULL)
+	if (dom_given(topic) == NULL)
 		return dom_err(e, DOM_MISSING, ACOL("topic"), "缺少必填项 活动内容 (--topic)");
 	if (put(t, "held_on", date, v, set, e) || put(t, "topic", topic, v, set, e) ||
 	    put(t, "place", place, v, set, e) || put(t, "note", note, v, set, e))
@@ -324,12 +312,12 @@ dom_volunteer_activity_add(struct replica *r, const char *operator_name, const c
 			dom_db_err(r, e);
 		return refuse(r);
 	}
-	if (col_text(st, 0) && strcmp(date, col_text(st, 0)) < 0)
+	if (dom_col_text(st, 0) && strcmp(date, dom_col_text(st, 0)) < 0)
 		dom_err(e, DOM_INVALID, ACOL("held_on"), "活动日期 %s 早于服务队成立日期 %s "
-		    "(before the team was founded)", date, col_text(st, 0));
-	else if (col_text(st, 1) && strcmp(date, col_text(st, 1)) > 0)
+		    "(before the team was founded)", date, dom_col_text(st, 0));
+	else if (dom_col_text(st, 1) && strcmp(date, dom_col_text(st, 1)) > 0)
 		dom_err(e, DOM_INVALID, ACOL("held_on"), "活动日期 %s 晚于服务队撤销日期 %s "
-		    "(after the team ended)", date, col_text(st, 1));
+		    "(after the team ended)", date, dom_col_text(st, 1));
 	sqlite3_finalize(st);
 	if (e->kind != DOM_OK)
 		return refuse(r);
@@ -374,9 +362,9 @@ dom_volunteer_activity_list(struct replica *r, const char *year,
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct dom_activity_row a = {
-			.id = col_text(st, 0), .team_id = col_text(st, 1), .team_name = col_text(st, 2),
-			.held_on = col_text(st, 3), .topic = col_text(st, 4), .place = col_text(st, 5),
-			.org_name = col_text(st, 6), .people = sqlite3_column_int64(st, 7),
+			.id = dom_col_text(st, 0), .team_id = dom_col_text(st, 1), .team_name = dom_col_text(st, 2),
+			.held_on = dom_col_text(st, 3), .topic = dom_col_text(st, 4), .place = dom_col_text(st, 5),
+			.org_name = dom_col_text(st, 6), .people = sqlite3_column_int64(st, 7),
 			.minutes = sqlite3_column_int64(st, 8),
 		};
 		each(&a, arg);
@@ -398,33 +386,33 @@ participant(struct replica *r, const struct dom_hours_req *q, const char *held_o
 	sqlite3_stmt *st;
 	int rc;
 
-	if (given(q->member_id)) {
+	if (dom_given(q->member_id)) {
 		rc = query_row(r, "SELECT name FROM member WHERE id = ?1", 1,
 		    (const char *[]){ q->member_id }, &st);
 		if (rc <= 0)
 			return rc == 0 ? dom_err(e, DOM_NOT_FOUND, HCOL("member_id"),
 			    "本副本中没有该党员 no such member") : dom_db_err(r, e);
-		snprintf(name, 256, "%s", col_text(st, 0) ? col_text(st, 0) : "");
+		snprintf(name, 256, "%s", dom_col_text(st, 0) ? dom_col_text(st, 0) : "");
 		sqlite3_finalize(st);
 		return 0;
 	}
-	if (given(q->report_id)) {
+	if (dom_given(q->report_id)) {
 		rc = query_row(r, "SELECT s.name, s.reported_on, s.ended_on, o.id IS NOT NULL"
 		    " FROM service_report s LEFT JOIN org o ON o.id = s.org_id WHERE s.id = ?1", 1,
 		    (const char *[]){ q->report_id }, &st);
 		if (rc <= 0)
 			return rc == 0 ? dom_err(e, DOM_NOT_FOUND, HCOL("report_id"),
 			    "本副本中没有报到登记 no such report") : dom_db_err(r, e);
-		snprintf(name, 256, "%s", col_text(st, 0) ? col_text(st, 0) : "");
+		snprintf(name, 256, "%s", dom_col_text(st, 0) ? dom_col_text(st, 0) : "");
 		if (sqlite3_column_int(st, 3) == 0)
 			dom_err(e, DOM_INVALID, HCOL("report_id"), "该党员没有向本社区报到 the member "
 			    "reported to another community");
-		else if (col_text(st, 1) && strcmp(held_on, col_text(st, 1)) < 0)
+		else if (dom_col_text(st, 1) && strcmp(held_on, dom_col_text(st, 1)) < 0)
 			dom_err(e, DOM_INVALID, HCOL("report_id"), "活动日期 %s 早于报到日期 %s "
-			    "(before the member reported)", held_on, col_text(st, 1));
-		else if (col_text(st, 2) && strcmp(held_on, col_text(st, 2)) > 0)
+			    "(before the member reported)", held_on, dom_col_text(st, 1));
+		else if (dom_col_text(st, 2) && strcmp(held_on, dom_col_text(st, 2)) > 0)
 			dom_err(e, DOM_INVALID, HCOL("report_id"), "活动日期 %s 晚于报到结束日期 %s "
-			    "(after the report ended)", held_on, col_text(st, 2));
+			    "(after the report ended)", held_on, dom_col_text(st, 2));
 		sqlite3_finalize(st);
 		return e->kind == DOM_OK ? 0 : -1;
 	}
@@ -439,8 +427,8 @@ dom_volunteer_hours_add(struct replica *r, const char *operator_name,
 	const int t = TBL_VOLUNTEER_HOURS;
 	Tongxin__Value v[DOM_MAX_COLS];
 	int set[DOM_MAX_COLS] = { 0 }, minutes = 0, rc;
-	int who = (given(q->member_id) != NULL) + (given(q->report_id) != NULL) +
-	    (given(q->name) != NULL);
+	int who = (dom_given(q->member_id) != NULL) + (dom_given(q->report_id) != NULL) +
+	    (dom_given(q->name) != NULL);
 	char id[ID_TEXT_LEN + 1], held_on[11], name[256], topic[501];
 	sqlite3_stmt *st;
 
@@ -468,8 +456,8 @@ dom_volunteer_hours_add(struct replica *r, const char *operator_name,
 			dom_db_err(r, e);
 		return refuse(r);
 	}
-	snprintf(held_on, sizeof held_on, "%s", col_text(st, 0) ? col_text(st, 0) : "");
-	snprintf(topic, sizeof topic, "%s", col_text(st, 1) ? col_text(st, 1) : "");
+	snprintf(held_on, sizeof held_on, "%s", dom_col_text(st, 0) ? dom_col_text(st, 0) : "");
+	snprintf(topic, sizeof topic, "%s", dom_col_text(st, 1) ? dom_col_text(st, 1) : "");
 	sqlite3_finalize(st);
 	if (participant(r, q, held_on, name, e) != 0)
 		return refuse(r);
@@ -477,7 +465,8 @@ dom_volunteer_hours_add(struct replica *r, const char *operator_name,
 	rc = query_row(r, "SELECT 1 FROM volunteer_hours WHERE activity_id = ?1 AND"
 	    " (member_id = ?2 OR report_id = ?3 OR (?2 IS NULL AND ?3 IS NULL AND member_id IS NULL"
 	    " AND report_id IS NULL AND name = ?4))", 4,
-	    (const char *[]){ q->activity_id, given(q->member_id), given(q->report_id), name }, &st);
+	    (const char *[]){ q->activity_id, dom_given(q->member_id), dom_given(q->report_id),
+	    name }, &st);
 	if (rc != 0) {
 		if (rc > 0) {
 			sqlite3_finalize(st);
@@ -490,11 +479,11 @@ dom_volunteer_hours_add(struct replica *r, const char *operator_name,
 	}
 	value_set_text(&v[HCOL("activity_id")], q->activity_id);
 	set[HCOL("activity_id")] = 1;
-	if (given(q->member_id)) {
+	if (dom_given(q->member_id)) {
 		value_set_text(&v[HCOL("member_id")], q->member_id);
 		set[HCOL("member_id")] = 1;
 	}
-	if (given(q->report_id)) {
+	if (dom_given(q->report_id)) {
 		value_set_text(&v[HCOL("report_id")], q->report_id);
 		set[HCOL("report_id")] = 1;
 	}
@@ -557,7 +546,7 @@ dom_volunteer_people(struct replica *r, const char *year,
 	sqlite3_bind_text(st, 2, to, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct dom_volunteer_person p = {
-			.kind = col_text(st, 0), .name = col_text(st, 1), .org_name = col_text(st, 2),
+			.kind = dom_col_text(st, 0), .name = dom_col_text(st, 1), .org_name = dom_col_text(st, 2),
 			.activities = sqlite3_column_int64(st, 3),
 			.minutes = sqlite3_column_int64(st, 4),
 		};
@@ -605,9 +594,9 @@ dom_volunteer_back(struct replica *r, const char *year,
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct dom_volunteer_back_row b = {
-			.report_id = col_text(st, 0), .name = col_text(st, 1), .unit = col_text(st, 2),
-			.community = col_text(st, 3), .home_name = col_text(st, 4),
-			.held_on = col_text(st, 5), .topic = col_text(st, 6),
+			.report_id = dom_col_text(st, 0), .name = dom_col_text(st, 1), .unit = dom_col_text(st, 2),
+			.community = dom_col_text(st, 3), .home_name = dom_col_text(st, 4),
+			.held_on = dom_col_text(st, 5), .topic = dom_col_text(st, 6),
 			.minutes = sqlite3_column_int64(st, 7),
 		};
 		each(&b, arg);
@@ -641,9 +630,9 @@ dom_volunteer_hours_of(struct replica *r, const char *activity_id,
 	sqlite3_bind_text(st, 1, activity_id, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct dom_hours_row h = {
-			.id = col_text(st, 0), .kind = col_text(st, 1), .name = col_text(st, 2),
-			.note = col_text(st, 3), .member_id = col_text(st, 4),
-			.report_id = col_text(st, 5), .minutes = sqlite3_column_int64(st, 6),
+			.id = dom_col_text(st, 0), .kind = dom_col_text(st, 1), .name = dom_col_text(st, 2),
+			.note = dom_col_text(st, 3), .member_id = dom_col_text(st, 4),
+			.report_id = dom_col_text(st, 5), .minutes = sqlite3_column_int64(st, 6),
 		};
 		each(&h, arg);
 	}

@@ -21,19 +21,6 @@
 const char *const dom_item_claim_kinds[] = { "branch", "general_branch", "community", NULL };
 
 static const char *
-col_text(sqlite3_stmt *st, int c)
-{
-	return (const char *)sqlite3_column_text(st, c);
-}
-
-/* s, or NULL when s is NULL or empty. */
-static const char *
-given(const char *s)
-{
-	return s != NULL && s[0] != '\0' ? s : NULL;
-}
-
-static const char *
 vtext(const Tongxin__Value *v)
 {
 	return v->kind_case == TONGXIN__VALUE__KIND_S ? v->s : NULL;
@@ -99,9 +86,9 @@ dom_wish_add(struct replica *r, const char *operator_name, const struct dom_wish
 
 	dom_error_clear(e);
 	memset(v, 0, sizeof v);
-	if (given(q->resident) == NULL)
+	if (dom_given(q->resident) == NULL)
 		return dom_err(e, DOM_MISSING, WCOL("resident_name"), "缺少必填项 居民姓名 (--resident)");
-	if (given(q->wish) == NULL)
+	if (dom_given(q->wish) == NULL)
 		return dom_err(e, DOM_MISSING, WCOL("wish"), "缺少必填项 心愿内容 (--wish)");
 	if (dom_cob_bounded(TBL_MICRO_WISH, "resident_name", q->resident, DOM_WISH_NAME_MAX, e) ||
 	    dom_cob_bounded(TBL_MICRO_WISH, "household", q->household, DOM_WISH_HOUSEHOLD_MAX, e) ||
@@ -109,7 +96,7 @@ dom_wish_add(struct replica *r, const char *operator_name, const struct dom_wish
 	    dom_cob_bounded(TBL_MICRO_WISH, "wish", q->wish, DOM_WISH_TEXT_MAX, e) ||
 	    dom_cob_date(q->date, TBL_MICRO_WISH, "posted_on", date, e))
 		return -1;
-	if (given(q->value)) {
+	if (dom_given(q->value)) {
 		/* "50元" as clerks write it (dom_fund.h). */
 		rc = dom_yuan_given(q->value, &fen);
 		if (rc == -1)
@@ -125,9 +112,9 @@ dom_wish_add(struct replica *r, const char *operator_name, const struct dom_wish
 		goto refused;
 	value_set_text(&v[WCOL("org_id")], org);
 	value_set_text(&v[WCOL("resident_name")], q->resident);
-	if (given(q->household))
+	if (dom_given(q->household))
 		value_set_text(&v[WCOL("household")], q->household);
-	if (given(q->grid))
+	if (dom_given(q->grid))
 		value_set_text(&v[WCOL("grid")], q->grid);
 	value_set_text(&v[WCOL("wish")], q->wish);
 	if (fen >= 0)
@@ -183,19 +170,19 @@ dom_wish_claim(struct replica *r, const char *operator_name, const char *id,
 	dom_error_clear(e);
 	memset(v, 0, sizeof v);
 	memset(cur, 0, sizeof cur);
-	n = (given(who->member_id) != NULL) + (given(who->unit_id) != NULL) +
-	    (given(who->branch_id) != NULL);
+	n = (dom_given(who->member_id) != NULL) + (dom_given(who->unit_id) != NULL) +
+	    (dom_given(who->branch_id) != NULL);
 	if (n != 1)
 		return dom_err(e, n == 0 ? DOM_MISSING : DOM_INVALID, WCOL("by_member_id"),
 		    "认领人须为一名党员、一个驻区单位或一个支部（三者选一） (one claimant: --member, "
 		    "--unit or --branch)");
 	if (dom_cob_date(date, TBL_MICRO_WISH, "claimed_on", day, e) != 0)
 		return -1;
-	if (given(who->member_id)) {
+	if (dom_given(who->member_id)) {
 		tbl = "member";
 		cid = who->member_id;
 		cols[k] = (uint32_t)WCOL("by_member_id");
-	} else if (given(who->unit_id)) {
+	} else if (dom_given(who->unit_id)) {
 		tbl = "resident_unit";
 		cid = who->unit_id;
 		cols[k] = (uint32_t)WCOL("by_unit_id");
@@ -264,11 +251,11 @@ dom_wish_fulfil(struct replica *r, const char *operator_name, const char *id,
 	value_set_text(&v[k++], "fulfilled");
 	cols[k] = (uint32_t)WCOL("fulfilled_on");
 	value_set_text(&v[k++], day);
-	if (given(photo)) {
+	if (dom_given(photo)) {
 		cols[k] = (uint32_t)WCOL("photo");
 		value_set_text(&v[k++], photo);
 	}
-	if (given(note)) {
+	if (dom_given(note)) {
 		cols[k] = (uint32_t)WCOL("note");
 		value_set_text(&v[k++], note);
 	}
@@ -306,7 +293,7 @@ dom_wish_cancel(struct replica *r, const char *operator_name, const char *id, co
 	}
 	cols[k] = (uint32_t)WCOL("status");
 	value_set_text(&v[k++], "cancelled");
-	if (given(note)) {
+	if (dom_given(note)) {
 		cols[k] = (uint32_t)WCOL("note");
 		value_set_text(&v[k++], note);
 	}
@@ -350,13 +337,13 @@ list_run(struct replica *r, const struct dom_wish_query *q, const char *one,
 	int rc, n = 0;
 
 	dom_error_clear(e);
-	if (given(q->status) && (status = vocab_parse(vocab_get("wish_status"), q->status)) == NULL) {
+	if (dom_given(q->status) && (status = vocab_parse(vocab_get("wish_status"), q->status)) == NULL) {
 		char vals[256];
 		vocab_list(vocab_get("wish_status"), 0, "、", vals, sizeof vals);
 		return dom_err(e, DOM_INVALID, WCOL("status"), "状态“%s”无效，可选：%s (unknown status)",
 		    text_show(q->status), vals);
 	}
-	if (given(q->month)) {
+	if (dom_given(q->month)) {
 		if (!dom_month_valid(q->month))
 			return dom_err(e, DOM_INVALID, -1, "月份“%s”无效，应为 YYYY-MM (not a month)",
 			    text_show(q->month));
@@ -367,7 +354,7 @@ list_run(struct replica *r, const struct dom_wish_query *q, const char *one,
 		return dom_db_err(r, e);
 	if (status)
 		sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
-	if (given(q->month)) {
+	if (dom_given(q->month)) {
 		sqlite3_bind_text(st, 2, from, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, to, -1, SQLITE_STATIC);
 	}
@@ -375,14 +362,14 @@ list_run(struct replica *r, const struct dom_wish_query *q, const char *one,
 		sqlite3_bind_text(st, 4, one, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct dom_wish_row w = {
-			.id = col_text(st, 0), .org_id = col_text(st, 1), .org_code = col_text(st, 2),
-			.org_name = col_text(st, 3), .resident = col_text(st, 4),
-			.household = col_text(st, 5), .grid = col_text(st, 6), .wish = col_text(st, 7),
-			.status = col_text(st, 8), .value = sqlite3_column_int64(st, 9),
-			.posted_on = col_text(st, 10), .claimed_on = col_text(st, 11),
-			.fulfilled_on = col_text(st, 12), .photo = col_text(st, 13),
-			.note = col_text(st, 14), .claimant_kind = col_text(st, 15),
-			.claimant = col_text(st, 16),
+			.id = dom_col_text(st, 0), .org_id = dom_col_text(st, 1), .org_code = dom_col_text(st, 2),
+			.org_name = dom_col_text(st, 3), .resident = dom_col_text(st, 4),
+			.household = dom_col_text(st, 5), .grid = dom_col_text(st, 6), .wish = dom_col_text(st, 7),
+			.status = dom_col_text(st, 8), .value = sqlite3_column_int64(st, 9),
+			.posted_on = dom_col_text(st, 10), .claimed_on = dom_col_text(st, 11),
+			.fulfilled_on = dom_col_text(st, 12), .photo = dom_col_text(st, 13),
+			.note = dom_col_text(st, 14), .claimant_kind = dom_col_text(st, 15),
+			.claimant = dom_col_text(st, 16),
 		};
 		each(&w, arg);
 		n++;
@@ -447,8 +434,8 @@ dom_wish_report(struct replica *r, const char *year,
 	sqlite3_bind_text(st, 1, year, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct dom_wish_month m = {
-			.org_id = col_text(st, 0), .org_code = col_text(st, 1),
-			.org_name = col_text(st, 2), .month = col_text(st, 3),
+			.org_id = dom_col_text(st, 0), .org_code = dom_col_text(st, 1),
+			.org_name = dom_col_text(st, 2), .month = dom_col_text(st, 3),
 			.posted = sqlite3_column_int64(st, 4), .claimed = sqlite3_column_int64(st, 5),
 			.fulfilled = sqlite3_column_int64(st, 6),
 			.value_fulfilled = sqlite3_column_int64(st, 7),

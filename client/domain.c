@@ -90,12 +90,6 @@ dom_read_end(struct replica *r, struct dom_snapshot *s)
 	s->temp_store = -1;
 }
 
-static const char *
-col_text(sqlite3_stmt *st, int c)
-{
-	return (const char *)sqlite3_column_text(st, c);
-}
-
 /* --- values ------------------------------------------------------------- */
 
 int
@@ -200,7 +194,7 @@ dom_member_replica_checks(struct replica *r, const Tongxin__Value *vals, const i
 			sqlite3_bind_text(st, 2, self, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) == SQLITE_ROW)
 			rc = dom_err(e, DOM_INVALID, c_id, "公民身份号码 %s 已登记 (member %s)", vals[c_id].s,
-			    col_text(st, 0));
+			    dom_col_text(st, 0));
 		sqlite3_finalize(st);
 		if (rc)
 			return rc;
@@ -353,7 +347,7 @@ org_kind_of(struct replica *r, const char *id, char kind[33], bool *dissolved)
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		snprintf(kind, 33, "%s", col_text(st, 0) ? col_text(st, 0) : "");
+		snprintf(kind, 33, "%s", dom_col_text(st, 0) ? dom_col_text(st, 0) : "");
 		if (dissolved)
 			*dissolved = sqlite3_column_int(st, 1) != 0;
 	}
@@ -419,10 +413,10 @@ org_tree_checks(struct replica *r, const Tongxin__Value *row, const char *self, 
 		return dom_db_err(r, e);
 	sqlite3_bind_text(st, 1, self, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (!dom_org_kind_allowed(kind, col_text(st, 0))) {
+		if (!dom_org_kind_allowed(kind, dom_col_text(st, 0))) {
 			dom_err(e, DOM_INVALID, schema_col_index(td, "kind"),
 			    "下级组织 %s 是%s，不能设在%s之下 (a child does not fit the new kind)",
-			    col_text(st, 1), kind_label(col_text(st, 0)), kind_label(kind));
+			    dom_col_text(st, 1), kind_label(dom_col_text(st, 0)), kind_label(kind));
 			break;
 		}
 	sqlite3_finalize(st);
@@ -649,9 +643,9 @@ open_report_of(struct replica *r, const char *member, char id[ID_TEXT_LEN + 1],
 		return -1;
 	sqlite3_bind_text(st, 1, member, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		snprintf(id, ID_TEXT_LEN + 1, "%s", col_text(st, 0) ? col_text(st, 0) : "");
-		snprintf(org, ID_TEXT_LEN + 1, "%s", col_text(st, 1) ? col_text(st, 1) : "");
-		snprintf(from, 11, "%s", col_text(st, 2) ? col_text(st, 2) : "");
+		snprintf(id, ID_TEXT_LEN + 1, "%s", dom_col_text(st, 0) ? dom_col_text(st, 0) : "");
+		snprintf(org, ID_TEXT_LEN + 1, "%s", dom_col_text(st, 1) ? dom_col_text(st, 1) : "");
+		snprintf(from, 11, "%s", dom_col_text(st, 2) ? dom_col_text(st, 2) : "");
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
@@ -938,8 +932,8 @@ dom_dashboard(struct replica *r, const char *today, struct dom_dashboard *d,
 	    NULL) != SQLITE_OK)
 		return dom_db_err(r, e);
 	sqlite3_bind_text(st, 1, i->org_code, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW && col_text(st, 0))
-		snprintf(d->org_name, sizeof d->org_name, "%s", col_text(st, 0));
+	if (sqlite3_step(st) == SQLITE_ROW && dom_col_text(st, 0))
+		snprintf(d->org_name, sizeof d->org_name, "%s", dom_col_text(st, 0));
 	sqlite3_finalize(st);
 	add_months(today, 6, until);
 	if (one_int(r, "SELECT count(*) FROM outbox", NULL, NULL, &d->pending_txns, e) ||
@@ -982,9 +976,9 @@ dom_outcomes(struct replica *r, int64_t from, int64_t to, bool problems_only, in
 	sqlite3_bind_int(st, 4, limit);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct dom_outcome o = {
-			.seq = sqlite3_column_int64(st, 0), .status = col_text(st, 1),
-			.reason = col_text(st, 2), .conflict_id = col_text(st, 3),
-			.resolution = col_text(st, 4), .at_ms = sqlite3_column_int64(st, 5),
+			.seq = sqlite3_column_int64(st, 0), .status = dom_col_text(st, 1),
+			.reason = dom_col_text(st, 2), .conflict_id = dom_col_text(st, 3),
+			.resolution = dom_col_text(st, 4), .at_ms = sqlite3_column_int64(st, 5),
 		};
 		each(&o, arg);
 	}
@@ -1203,11 +1197,11 @@ dom_member_page(struct replica *r, const struct dom_member_query *q,
 	bind_roster(st, q, pat);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct dom_member_row m = {
-			.id = col_text(st, 0), .name = col_text(st, 1), .gender = col_text(st, 2),
-			.id_number = col_text(st, 3), .category = col_text(st, 4),
-			.org_id = col_text(st, 5), .org_name = col_text(st, 6),
-			.join_date = col_text(st, 7), .phone = col_text(st, 8),
-			.standing = col_text(st, 9),
+			.id = dom_col_text(st, 0), .name = dom_col_text(st, 1), .gender = dom_col_text(st, 2),
+			.id_number = dom_col_text(st, 3), .category = dom_col_text(st, 4),
+			.org_id = dom_col_text(st, 5), .org_name = dom_col_text(st, 6),
+			.join_date = dom_col_text(st, 7), .phone = dom_col_text(st, 8),
+			.standing = dom_col_text(st, 9),
 			.lost_contact = sqlite3_column_int(st, 10) != 0,
 			.mobile = sqlite3_column_int(st, 11) != 0,
 			.retired = sqlite3_column_int(st, 12) != 0,
@@ -1246,8 +1240,8 @@ org_name_of(struct replica *r, const Tongxin__Value *id, char out[256])
 	    NULL) != SQLITE_OK)
 		return;
 	value_bind(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW && col_text(st, 0))
-		snprintf(out, 256, "%s", col_text(st, 0));
+	if (sqlite3_step(st) == SQLITE_ROW && dom_col_text(st, 0))
+		snprintf(out, 256, "%s", dom_col_text(st, 0));
 	sqlite3_finalize(st);
 }
 
@@ -1288,10 +1282,10 @@ dom_org_list(struct replica *r, void (*each)(const struct dom_org_row *o, void *
 		return dom_db_err(r, e);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct dom_org_row o = {
-			.id = col_text(st, 0), .parent_id = col_text(st, 1), .code = col_text(st, 2),
-			.name = col_text(st, 3), .kind = col_text(st, 4),
-			.branch_type = col_text(st, 5), .secretary = col_text(st, 6),
-			.term_start = col_text(st, 7), .term_end = col_text(st, 8),
+			.id = dom_col_text(st, 0), .parent_id = dom_col_text(st, 1), .code = dom_col_text(st, 2),
+			.name = dom_col_text(st, 3), .kind = dom_col_text(st, 4),
+			.branch_type = dom_col_text(st, 5), .secretary = dom_col_text(st, 6),
+			.term_start = dom_col_text(st, 7), .term_end = dom_col_text(st, 8),
 			.dissolved = sqlite3_column_int(st, 9) != 0,
 			.members = sqlite3_column_int64(st, 10),
 		};

@@ -20,6 +20,20 @@
 
 #include "replica.h"
 
+/* s, or NULL when s is NULL or empty: an option or a form field left out. */
+static inline const char *
+dom_given(const char *s)
+{
+	return s != NULL && s[0] != '\0' ? s : NULL;
+}
+
+/* Column c of a statement's row as text (NULL for an SQL NULL). */
+static inline const char *
+dom_col_text(sqlite3_stmt *st, int c)
+{
+	return (const char *)sqlite3_column_text(st, c);
+}
+
 /*
  * SQL shared by the reports (cmd_report.c) and the dashboard, so that a
  * figure on the desk and the same figure in a report are one query.

@@ -42,17 +42,11 @@
 /* The longest handle or id the API reads. */
 #define CF_HANDLE_MAX 200
 
-static bool
-given(const char *s)
-{
-	return s != NULL && s[0] != '\0';
-}
-
 /* NULL for an empty argument (the domain's "not given"). */
 static const char *
 opt(const char *s)
 {
-	return given(s) ? s : NULL;
+	return dom_given(s) ? s : NULL;
 }
 
 /* Answer a write: {"ok": true, "id": ...} with code. */
@@ -217,7 +211,7 @@ api_claims(struct call *c)
 
 	if (web_too_long(&a))
 		return;
-	if (given(item) && dom_row_handle(c->w->r, TBL_LIST_ITEM, item, "清单", id, &e) != 0) {
+	if (dom_given(item) && dom_row_handle(c->w->r, TBL_LIST_ITEM, item, "清单", id, &e) != 0) {
 		web_reply_dom_error(c, &e, -1);
 		return;
 	}
@@ -227,7 +221,7 @@ api_claims(struct call *c)
 	put_options(&j, "states", TBL_CLAIM, "state");
 	jw_key(&j, "rows");
 	jw_arr(&j);
-	if (dom_claim_list(c->w->r, given(item) ? id : NULL, put_claim, &j, &e) != 0) {
+	if (dom_claim_list(c->w->r, dom_given(item) ? id : NULL, put_claim, &j, &e) != 0) {
 		evbuffer_free(b);
 		web_reply_dom_error(c, &e, -1);
 		return;
@@ -263,13 +257,13 @@ api_claim_add(struct call *c)
 		web_reply_dom_error(c, &e, -1);
 		return;
 	}
-	if (given(member) + given(unit) + given(branch) != 1) {
+	if ((dom_given(member) != NULL) + (dom_given(unit) != NULL) + (dom_given(branch) != NULL) != 1) {
 		web_reply_error(c->req, 422, "missing",
 		    "请选择一个认领方：支部、驻区单位或党员（三者选一） give exactly one claimant", "branch");
 		return;
 	}
-	field = given(member) ? "member" : given(unit) ? "unit" : "branch";
-	if (dom_claimant_of(c->w->r, given(member) ? member : NULL, given(unit) ? unit : NULL,
+	field = dom_given(member) ? "member" : dom_given(unit) ? "unit" : "branch";
+	if (dom_claimant_of(c->w->r, dom_given(member) ? member : NULL, dom_given(unit) ? unit : NULL,
 	    branch, dom_item_claim_kinds, cid, &who, &e) != 0) {
 		/* The claimant is an item of the form: not found there is a value refused. */
 		web_reply_error(c->req, e.kind == DOM_FAIL ? 500 : 422,
@@ -321,7 +315,7 @@ board_month(struct call *c, struct web_args *a, char mon[8], const char **org)
 	*org = web_qarg(a, "org_id", ID_TEXT_LEN);
 	if (web_too_long(a))
 		return -1;
-	if (given(m)) {
+	if (dom_given(m)) {
 		snprintf(mon, 8, "%s", m);
 	} else {
 		time_t now = time(NULL);
@@ -609,7 +603,7 @@ quarter_arg(struct web_args *a, const char **quarter)
 	*quarter = web_qarg(a, "quarter", 7);
 	if (web_too_long(a))
 		return -1;
-	if (!given(*quarter)) {
+	if (!dom_given(*quarter)) {
 		web_reply_error(a->c->req, 422, "missing", "缺少季度 quarter (YYYY-Qn) is required",
 		    "quarter");
 		return -1;

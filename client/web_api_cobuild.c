@@ -64,12 +64,6 @@ fcol(struct web_args *a, int t, const char *col)
 	return web_fld(a, col, cd->max_len > 0 ? (size_t)cd->max_len : 32);
 }
 
-static bool
-given(const char *s)
-{
-	return s != NULL && s[0] != '\0';
-}
-
 /* "key": {id, code, name, visible}: an organisation as this replica sees it. */
 static void
 put_org(struct jw *j, const char *key, const char *id, const char *code, const char *name)
@@ -281,7 +275,7 @@ api_unit_add(struct call *c)
 	org = web_fld(&a, "org_id", ID_TEXT_LEN);
 	if (web_too_long(&a))
 		return;
-	q.community_id = given(org) ? org : NULL;
+	q.community_id = dom_given(org) ? org : NULL;
 	if (dom_unit_add(c->w->r, c->w->operator_name, &q, id, &e) != 0) {
 		web_reply_dom_error(c, &e, TBL_RESIDENT_UNIT);
 		return;
@@ -360,8 +354,8 @@ api_agreement_add(struct call *c)
 	q.note = fcol(&a, TBL_AGREEMENT, "note");
 	if (web_too_long(&a))
 		return;
-	q.community_id = given(org) ? org : NULL;
-	if (!given(q.unit)) {
+	q.community_id = dom_given(org) ? org : NULL;
+	if (!dom_given(q.unit)) {
 		web_reply_error(c->req, 422, "missing",
 		    "请填写驻区单位（编号、名称或统一社会信用代码） which unit?", "unit");
 		return;
@@ -480,9 +474,9 @@ api_wishes(struct call *c)
 	q.month = web_qarg(&a, "month", 7);
 	if (web_too_long(&a))
 		return;
-	if (!given(q.status))
+	if (!dom_given(q.status))
 		q.status = NULL;
-	if (!given(q.month))
+	if (!dom_given(q.month))
 		q.month = NULL;
 	if ((b = web_new_body(c, &j)) == NULL)
 		return;
@@ -570,13 +564,13 @@ api_wish_claim(struct call *c)
 
 	if (web_handle_of(&a, dom_wish_handle, wh, wid) != 0)
 		return;
-	if (given(member) + given(unit) + given(branch) != 1) {
+	if ((dom_given(member) != NULL) + (dom_given(unit) != NULL) + (dom_given(branch) != NULL) != 1) {
 		web_reply_error(c->req, 422, "missing",
 		    "请选择一个认领人：党员、驻区单位或支部（三者选一） give exactly one claimant", "member");
 		return;
 	}
-	field = given(member) ? "member" : given(unit) ? "unit" : "branch";
-	if (dom_claimant_of(c->w->r, given(member) ? member : NULL, given(unit) ? unit : NULL,
+	field = dom_given(member) ? "member" : dom_given(unit) ? "unit" : "branch";
+	if (dom_claimant_of(c->w->r, dom_given(member) ? member : NULL, dom_given(unit) ? unit : NULL,
 	    branch, dom_cob_branch_kinds, cid, &who, &e) != 0) {
 		/* The claimant is an item of the form: not found there is a value refused. */
 		web_reply_error(c->req, e.kind == DOM_FAIL ? 500 : 422,
@@ -637,11 +631,11 @@ report_year(struct call *c, char year[11])
 	struct web_args a = { .c = c };
 	const char *y = web_qarg(&a, "year", 4);
 
-	if (a.bad || (given(y) && (strlen(y) != 4 || strspn(y, "0123456789") != 4))) {
+	if (a.bad || (dom_given(y) && (strlen(y) != 4 || strspn(y, "0123456789") != 4))) {
 		web_reply_error(c->req, 422, "invalid", "年份无效 (YYYY)", "year");
 		return -1;
 	}
-	if (!given(y)) {
+	if (!dom_given(y)) {
 		today_str(year);
 		year[4] = '\0';
 	} else {
@@ -816,7 +810,7 @@ api_feedback(struct call *c)
 	put_feedback_options(&j);
 	jw_key(&j, "rows");
 	jw_arr(&j);
-	if (dom_feedback_list(c->w->r, given(status) ? status : NULL, put_feedback, &j, &e) != 0) {
+	if (dom_feedback_list(c->w->r, dom_given(status) ? status : NULL, put_feedback, &j, &e) != 0) {
 		evbuffer_free(b);
 		web_reply_dom_error(c, &e, -1);
 		return;
@@ -893,13 +887,13 @@ api_feedback_assign(struct call *c)
 
 	if (web_handle_of(&a, dom_feedback_handle, fh, fid) != 0)
 		return;
-	if (given(member) && dom_member_handle(c->w->r, member, mid, &e) != 0) {
+	if (dom_given(member) && dom_member_handle(c->w->r, member, mid, &e) != 0) {
 		web_reply_error(c->req, e.kind == DOM_FAIL ? 500 : 422,
 		    e.kind == DOM_FAIL ? "replica" : "invalid", e.msg, "member");
 		return;
 	}
-	if (dom_feedback_assign(c->w->r, c->w->operator_name, fid, given(member) ? mid : NULL,
-	    given(handler) ? handler : NULL, &e) != 0) {
+	if (dom_feedback_assign(c->w->r, c->w->operator_name, fid, dom_given(member) ? mid : NULL,
+	    dom_given(handler) ? handler : NULL, &e) != 0) {
 		web_reply_dom_error(c, &e, TBL_FEEDBACK);
 		return;
 	}
@@ -955,7 +949,7 @@ overdue_day(struct call *c, char day[11])
 		web_reply_error(c->req, 422, "invalid", "日期无效 (YYYY-MM-DD)", "as_of");
 		return -1;
 	}
-	if (given(s))
+	if (dom_given(s))
 		snprintf(day, 11, "%s", s);
 	else
 		today_str(day);

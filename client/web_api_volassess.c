@@ -53,24 +53,18 @@
 /* The longest short value (a date, a year, points, hours, a target). */
 #define VA_SHORT_MAX 32
 
-static bool
-given(const char *s)
-{
-	return s != NULL && s[0] != '\0';
-}
-
 /* s if given, else NULL (the domain's "not given"). */
 static const char *
 opt(const char *s)
 {
-	return given(s) ? s : NULL;
+	return dom_given(s) ? s : NULL;
 }
 
 /* The year asked for, or this year when none is given (a report needs one). */
 static const char *
 year_or_now(const char *y, char buf[11])
 {
-	if (given(y))
+	if (dom_given(y))
 		return y;
 	today_str(buf);
 	buf[4] = '\0';
@@ -214,7 +208,7 @@ api_team_add(struct call *c)
 
 	if (web_too_long(&a))
 		return;
-	if (given(org)) {
+	if (dom_given(org)) {
 		if (dom_service_org_by_code(c->w->r, org, oid, &e) != 0) {
 			web_reply_dom_error(c, &e, -1);
 			return;
@@ -324,7 +318,7 @@ api_hours_add(struct call *c)
 
 	if (web_too_long(&a))
 		return;
-	if (given(member) + given(report) + given(name) != 1) {
+	if ((dom_given(member) != NULL) + (dom_given(report) != NULL) + (dom_given(name) != NULL) != 1) {
 		web_reply_error(c->req, 422, "missing",
 		    "请给出一位参加者：党员、报到的在职党员或居民姓名，只能一项", "member");
 		return;
@@ -335,13 +329,13 @@ api_hours_add(struct call *c)
 		return;
 	}
 	q.activity_id = aid;
-	if (given(member)) {
+	if (dom_given(member)) {
 		if (dom_member_handle(c->w->r, member, mid, &e) != 0) {
 			refuse(c, &e, "member");
 			return;
 		}
 		q.member_id = mid;
-	} else if (given(report)) {
+	} else if (dom_given(report)) {
 		if (dom_service_handle(c->w->r, report, rid, &e) != 0) {
 			refuse(c, &e, "report");
 			return;
@@ -727,7 +721,7 @@ api_indicators(struct call *c)
 	jw_end_arr(&j);
 	jw_key(&j, "totals");
 	jw_arr(&j);
-	if (given(year) &&
+	if (dom_given(year) &&
 	    dom_assess_indicator_totals(c->w->r, year, put_total, &j, &e) != 0)
 		goto fail;
 	jw_end_arr(&j);
@@ -890,7 +884,7 @@ report_target(struct call *c, const char *target, const char **out)
 	const char *code;
 
 	*out = NULL;
-	if (!given(target))
+	if (!dom_given(target))
 		return 0;
 	if ((code = vocab_parse(v, target)) == NULL) {
 		web_reply_error(c->req, 422, "invalid", "考核对象无效（社区或党支部）", "target");
