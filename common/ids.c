@@ -38,10 +38,22 @@ id_new(char out[ID_TEXT_LEN + 1])
 	pool_off += 10;
 	b[6] = (b[6] & 0x0f) | 0x70;   /* version 7 */
 	b[8] = (b[8] & 0x3f) | 0x80;   /* RFC 4122 variant */
-	snprintf(out, ID_TEXT_LEN + 1,
-	    "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-	    b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
-	    b[12], b[13], b[14], b[15]);
+	/*
+	 * 8-4-4-4-12 lowercase hex, by hand: snprintf's format walk took
+	 * ~6,800 instructions an id, a fifth of a member insert (every insert
+	 * a clerk or an import makes).
+	 */
+	{
+		static const char hex[] = "0123456789abcdef";
+		char *o = out;
+		for (int i = 0; i < 16; i++) {
+			if (i == 4 || i == 6 || i == 8 || i == 10)
+				*o++ = '-';
+			*o++ = hex[b[i] >> 4];
+			*o++ = hex[b[i] & 15];
+		}
+		*o = '\0';
+	}
 	return 0;
 }
 
