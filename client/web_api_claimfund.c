@@ -42,13 +42,6 @@
 /* The longest handle or id the API reads. */
 #define CF_HANDLE_MAX 200
 
-/* NULL for an empty argument (the domain's "not given"). */
-static const char *
-opt(const char *s)
-{
-	return dom_given(s) ? s : NULL;
-}
-
 /* Answer a write: {"ok": true, "id": ...} with code. */
 static void
 reply_done(struct call *c, int code, const char *id)
@@ -263,14 +256,14 @@ api_claim_add(struct call *c)
 		return;
 	}
 	field = dom_given(member) ? "member" : dom_given(unit) ? "unit" : "branch";
-	if (dom_claimant_of(c->w->r, dom_given(member) ? member : NULL, dom_given(unit) ? unit : NULL,
+	if (dom_claimant_of(c->w->r, dom_given(member), dom_given(unit),
 	    branch, dom_item_claim_kinds, cid, &who, &e) != 0) {
 		/* The claimant is an item of the form: not found there is a value refused. */
 		web_reply_error(c->req, e.kind == DOM_FAIL ? 500 : 422,
 		    e.kind == DOM_FAIL ? "replica" : "invalid", e.msg, field);
 		return;
 	}
-	if (dom_item_claim(c->w->r, c->w->operator_name, iid, &who, opt(date), false, claim, NULL,
+	if (dom_item_claim(c->w->r, c->w->operator_name, iid, &who, dom_given(date), false, claim, NULL,
 	    &e) != 0) {
 		web_reply_dom_error(c, &e, TBL_LIST_ITEM);
 		return;
@@ -292,8 +285,8 @@ claim_step(struct call *c, enum dom_claim_step step)
 
 	if (web_handle_of(&a, dom_claim_handle, h, id) != 0)
 		return;
-	if (dom_claim_step(c->w->r, c->w->operator_name, id, step, opt(date),
-	    step == DOM_CLAIM_DONE ? opt(result) : opt(note), &e) != 0) {
+	if (dom_claim_step(c->w->r, c->w->operator_name, id, step, dom_given(date),
+	    step == DOM_CLAIM_DONE ? dom_given(result) : dom_given(note), &e) != 0) {
 		web_reply_dom_error(c, &e, TBL_CLAIM);
 		return;
 	}
@@ -367,7 +360,7 @@ api_board(struct call *c)
 	jw_kstr(&j, "month", mon);
 	jw_key(&j, "rows");
 	jw_arr(&j);
-	if (dom_item_board(c->w->r, opt(org), mon, put_board, &j, &e) != 0) {
+	if (dom_item_board(c->w->r, dom_given(org), mon, put_board, &j, &e) != 0) {
 		evbuffer_free(b);
 		web_reply_dom_error(c, &e, -1);
 		return;
@@ -419,7 +412,7 @@ api_board_csv(struct call *c)
 	table_set_vocab(x.t, 2, vocab_get("item_kind"));
 	table_set_vocab(x.t, 7, vocab_get("claim_state"));
 	table_set_vocab(x.t, 11, vocab_get("item_status"));
-	if (dom_item_board(c->w->r, opt(org), mon, csv_board, &x, &e) != 0 || x.oom) {
+	if (dom_item_board(c->w->r, dom_given(org), mon, csv_board, &x, &e) != 0 || x.oom) {
 		table_free(x.t);
 		if (x.oom)
 			web_reply_error(c->req, 500, "internal", "内存不足 out of memory", NULL);
@@ -479,7 +472,7 @@ api_fund(struct call *c)
 	jw_obj(&j);
 	jw_key(&j, "rows");
 	jw_arr(&j);
-	if (dom_fund_list(c->w->r, opt(org), opt(year), put_entry, &j, &e) != 0) {
+	if (dom_fund_list(c->w->r, dom_given(org), dom_given(year), put_entry, &j, &e) != 0) {
 		evbuffer_free(b);
 		web_reply_dom_error(c, &e, -1);
 		return;
@@ -498,11 +491,11 @@ api_fund_budget(struct call *c)
 	char id[ID_TEXT_LEN + 1];
 	struct dom_error e;
 
-	q.org_id = opt(web_fld(&a, "org_id", ID_TEXT_LEN));
+	q.org_id = dom_given(web_fld(&a, "org_id", ID_TEXT_LEN));
 	q.year = web_fld(&a, "year", 4);
 	q.amount = web_fld(&a, "amount", 32);
-	q.date = opt(web_fld(&a, "date", 10));
-	q.note = opt(web_fld(&a, "note", DOM_FUND_NOTE_MAX));
+	q.date = dom_given(web_fld(&a, "date", 10));
+	q.note = dom_given(web_fld(&a, "note", DOM_FUND_NOTE_MAX));
 	if (web_too_long(&a))
 		return;
 	if (dom_fund_budget(c->w->r, c->w->operator_name, &q, id, &e) != 0) {
@@ -528,14 +521,14 @@ api_fund_spend(struct call *c)
 	struct jw j;
 	struct evbuffer *b;
 
-	q.org_id = opt(web_fld(&a, "org_id", ID_TEXT_LEN));
+	q.org_id = dom_given(web_fld(&a, "org_id", ID_TEXT_LEN));
 	q.amount = web_fld(&a, "amount", 32);
 	q.purpose = web_fld(&a, "purpose", DOM_FUND_PURPOSE_MAX);
 	q.approver = web_fld(&a, "approver", DOM_FUND_APPROVER_MAX);
-	q.date = opt(web_fld(&a, "date", 10));
-	q.item_id = opt(web_fld(&a, "item_id", ID_TEXT_LEN));
-	q.wish_id = opt(web_fld(&a, "wish_id", ID_TEXT_LEN));
-	q.note = opt(web_fld(&a, "note", DOM_FUND_NOTE_MAX));
+	q.date = dom_given(web_fld(&a, "date", 10));
+	q.item_id = dom_given(web_fld(&a, "item_id", ID_TEXT_LEN));
+	q.wish_id = dom_given(web_fld(&a, "wish_id", ID_TEXT_LEN));
+	q.note = dom_given(web_fld(&a, "note", DOM_FUND_NOTE_MAX));
 	if (web_too_long(&a))
 		return;
 	if (dom_fund_spend(c->w->r, c->w->operator_name, &q, id, &after, &e) != 0) {
@@ -628,7 +621,7 @@ api_fund_disclose(struct call *c)
 	jw_kstr(&j, "quarter", quarter);
 	jw_key(&j, "summary");
 	jw_arr(&j);
-	if (dom_fund_disclose(c->w->r, opt(org), quarter, put_quarter, put_quarter_entry, &d,
+	if (dom_fund_disclose(c->w->r, dom_given(org), quarter, put_quarter, put_quarter_entry, &d,
 	    &e) != 0) {
 		evbuffer_free(b);
 		web_reply_dom_error(c, &e, -1);
@@ -737,7 +730,7 @@ api_fund_disclose_csv(struct call *c)
 	}
 	for (int k = 2; k < 6; k++)
 		table_set_number(d.sum, k);
-	if (dom_fund_disclose(c->w->r, opt(org), quarter, csv_quarter, csv_entry, &d, &e) != 0 ||
+	if (dom_fund_disclose(c->w->r, dom_given(org), quarter, csv_quarter, csv_entry, &d, &e) != 0 ||
 	    d.oom) {
 		table_free(d.sum);
 		table_free(d.ent);

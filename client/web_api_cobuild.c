@@ -275,7 +275,7 @@ api_unit_add(struct call *c)
 	org = web_fld(&a, "org_id", ID_TEXT_LEN);
 	if (web_too_long(&a))
 		return;
-	q.community_id = dom_given(org) ? org : NULL;
+	q.community_id = dom_given(org);
 	if (dom_unit_add(c->w->r, c->w->operator_name, &q, id, &e) != 0) {
 		web_reply_dom_error(c, &e, TBL_RESIDENT_UNIT);
 		return;
@@ -354,7 +354,7 @@ api_agreement_add(struct call *c)
 	q.note = fcol(&a, TBL_AGREEMENT, "note");
 	if (web_too_long(&a))
 		return;
-	q.community_id = dom_given(org) ? org : NULL;
+	q.community_id = dom_given(org);
 	if (!dom_given(q.unit)) {
 		web_reply_error(c->req, 422, "missing",
 		    "请填写驻区单位（编号、名称或统一社会信用代码） which unit?", "unit");
@@ -570,7 +570,7 @@ api_wish_claim(struct call *c)
 		return;
 	}
 	field = dom_given(member) ? "member" : dom_given(unit) ? "unit" : "branch";
-	if (dom_claimant_of(c->w->r, dom_given(member) ? member : NULL, dom_given(unit) ? unit : NULL,
+	if (dom_claimant_of(c->w->r, dom_given(member), dom_given(unit),
 	    branch, dom_cob_branch_kinds, cid, &who, &e) != 0) {
 		/* The claimant is an item of the form: not found there is a value refused. */
 		web_reply_error(c->req, e.kind == DOM_FAIL ? 500 : 422,
@@ -810,7 +810,7 @@ api_feedback(struct call *c)
 	put_feedback_options(&j);
 	jw_key(&j, "rows");
 	jw_arr(&j);
-	if (dom_feedback_list(c->w->r, dom_given(status) ? status : NULL, put_feedback, &j, &e) != 0) {
+	if (dom_feedback_list(c->w->r, dom_given(status), put_feedback, &j, &e) != 0) {
 		evbuffer_free(b);
 		web_reply_dom_error(c, &e, -1);
 		return;
@@ -893,7 +893,7 @@ api_feedback_assign(struct call *c)
 		return;
 	}
 	if (dom_feedback_assign(c->w->r, c->w->operator_name, fid, dom_given(member) ? mid : NULL,
-	    dom_given(handler) ? handler : NULL, &e) != 0) {
+	    dom_given(handler), &e) != 0) {
 		web_reply_dom_error(c, &e, TBL_FEEDBACK);
 		return;
 	}

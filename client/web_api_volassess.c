@@ -53,13 +53,6 @@
 /* The longest short value (a date, a year, points, hours, a target). */
 #define VA_SHORT_MAX 32
 
-/* s if given, else NULL (the domain's "not given"). */
-static const char *
-opt(const char *s)
-{
-	return dom_given(s) ? s : NULL;
-}
-
 /* The year asked for, or this year when none is given (a report needs one). */
 static const char *
 year_or_now(const char *y, char buf[11])
@@ -182,7 +175,7 @@ api_teams(struct call *c)
 	jw_obj(&j);
 	jw_key(&j, "rows");
 	jw_arr(&j);
-	if (dom_volunteer_team_list(c->w->r, opt(year), put_team, &j, &e) != 0) {
+	if (dom_volunteer_team_list(c->w->r, dom_given(year), put_team, &j, &e) != 0) {
 		evbuffer_free(b);
 		refuse(c, &e, "year");
 		return;
@@ -259,7 +252,7 @@ api_activities(struct call *c)
 	jw_obj(&j);
 	jw_key(&j, "rows");
 	jw_arr(&j);
-	if (dom_volunteer_activity_list(c->w->r, opt(year), put_activity, &j, &e) != 0) {
+	if (dom_volunteer_activity_list(c->w->r, dom_given(year), put_activity, &j, &e) != 0) {
 		evbuffer_free(b);
 		refuse(c, &e, "year");
 		return;
@@ -288,8 +281,8 @@ api_activity_add(struct call *c)
 		refuse(c, &e, "team");
 		return;
 	}
-	if (dom_volunteer_activity_add(c->w->r, c->w->operator_name, tid, date, topic, opt(place),
-	    opt(note), id, &e) != 0) {
+	if (dom_volunteer_activity_add(c->w->r, c->w->operator_name, tid, date, topic, dom_given(place),
+	    dom_given(note), id, &e) != 0) {
 		web_reply_dom_error(c, &e, TBL_VOLUNTEER_ACTIVITY);
 		return;
 	}
@@ -590,10 +583,10 @@ api_vol_back(struct call *c)
 	if (web_too_long(&a) || (b = web_new_body(c, &j)) == NULL)
 		return;
 	jw_obj(&j);
-	jw_kstr(&j, "year", opt(year));
+	jw_kstr(&j, "year", dom_given(year));
 	jw_key(&j, "rows");
 	jw_arr(&j);
-	if (dom_volunteer_back(c->w->r, opt(year), put_back, &s, &e) != 0) {
+	if (dom_volunteer_back(c->w->r, dom_given(year), put_back, &s, &e) != 0) {
 		evbuffer_free(b);
 		refuse(c, &e, "year");
 		return;
@@ -639,7 +632,7 @@ api_vol_back_csv(struct call *c)
 	if (web_too_long(&a) || (t = new_table(c, 8, ids, hdr)) == NULL)
 		return;
 	table_set_number(t, 6);
-	if (dom_volunteer_back(c->w->r, opt(year), csv_back, t, &e) != 0) {
+	if (dom_volunteer_back(c->w->r, dom_given(year), csv_back, t, &e) != 0) {
 		table_free(t);
 		refuse(c, &e, "year");
 		return;
@@ -716,7 +709,7 @@ api_indicators(struct call *c)
 	put_targets(&j);
 	jw_key(&j, "rows");
 	jw_arr(&j);
-	if (dom_assess_indicator_list(c->w->r, opt(year), put_indicator, &j, &e) != 0)
+	if (dom_assess_indicator_list(c->w->r, dom_given(year), put_indicator, &j, &e) != 0)
 		goto fail;
 	jw_end_arr(&j);
 	jw_key(&j, "totals");
@@ -775,9 +768,9 @@ api_indicator_edit(struct call *c)
 	indicator_req(&a, &q);
 	if (web_too_long(&a))
 		return;
-	q.name = opt(q.name);
-	q.points = opt(q.points);
-	q.evidence = opt(q.evidence);
+	q.name = dom_given(q.name);
+	q.points = dom_given(q.points);
+	q.evidence = dom_given(q.evidence);
 	if (dom_assess_indicator_edit(c->w->r, c->w->operator_name, &q, &e) != 0) {
 		web_reply_dom_error(c, &e, TBL_ASSESSMENT_INDICATOR);
 		return;
@@ -805,9 +798,9 @@ api_score_add(struct call *c)
 
 	if (web_too_long(&a))
 		return;
-	q.scorer = opt(q.scorer);
-	q.date = opt(q.date);
-	q.evidence = opt(q.evidence);
+	q.scorer = dom_given(q.scorer);
+	q.date = dom_given(q.date);
+	q.evidence = dom_given(q.evidence);
 	if (dom_assess_score(c->w->r, c->w->operator_name, &q, &edited, id, &e) != 0) {
 		web_reply_dom_error(c, &e, TBL_ASSESSMENT_SCORE);
 		return;
@@ -830,9 +823,9 @@ api_stars_add(struct call *c)
 
 	if (web_too_long(&a))
 		return;
-	q.by = opt(q.by);
-	q.date = opt(q.date);
-	q.note = opt(q.note);
+	q.by = dom_given(q.by);
+	q.date = dom_given(q.date);
+	q.note = dom_given(q.note);
 	if (dom_assess_stars(c->w->r, c->w->operator_name, &q, &edited, &e) != 0) {
 		web_reply_dom_error(c, &e, TBL_STAR_RATING);
 		return;
@@ -1045,7 +1038,7 @@ api_points(struct call *c)
 	put_rules(&j);
 	jw_key(&j, "rows");
 	jw_arr(&j);
-	if (dom_assess_points(c->w->r, year, opt(branch), put_member_points, &j, &e) != 0) {
+	if (dom_assess_points(c->w->r, year, dom_given(branch), put_member_points, &j, &e) != 0) {
 		evbuffer_free(b);
 		web_reply_dom_error(c, &e, -1);
 		return;
@@ -1096,7 +1089,7 @@ api_points_csv(struct call *c)
 	year = year_or_now(y, buf);
 	for (int i = 2; i <= 5; i++)
 		table_set_number(t, i);
-	if (dom_assess_points(c->w->r, year, opt(branch), csv_points, t, &e) != 0) {
+	if (dom_assess_points(c->w->r, year, dom_given(branch), csv_points, t, &e) != 0) {
 		table_free(t);
 		web_reply_dom_error(c, &e, -1);
 		return;
