@@ -26,10 +26,21 @@
 
 /* struct replica: see replica_int.h. */
 
+/*
+ * The outbox entries stored in the reference form (replica_capture.c):
+ * rep_refs_settle finds them here before rows change. An entry that leaves
+ * the outbox (acknowledged, salvaged, settled) leaves this list with it.
+ */
+#define OUTBOX_REF_DDL							\
+	"CREATE TABLE IF NOT EXISTS outbox_ref (seq INTEGER PRIMARY KEY);"	\
+	"CREATE TRIGGER IF NOT EXISTS outbox_ref_drop AFTER DELETE ON outbox"	\
+	"  BEGIN DELETE FROM outbox_ref WHERE seq = old.seq; END;"
+
 static const char replica_ddl[] =
 	"CREATE TABLE outbox ("
 	"  seq INTEGER PRIMARY KEY, hlc INTEGER NOT NULL, created_at INTEGER NOT NULL,"
 	"  nchanges INTEGER NOT NULL, txn BLOB NOT NULL);"
+	OUTBOX_REF_DDL
 	"CREATE TABLE pending ("
 	"  row_id TEXT NOT NULL, seq INTEGER NOT NULL, tbl INTEGER NOT NULL,"
 	"  PRIMARY KEY (row_id, seq)) WITHOUT ROWID;"
@@ -704,7 +715,8 @@ prepare_all(struct replica *r)
  * Bring a replica made by an older tongxin up to this one's bookkeeping
  * tables; each step looks before it alters. The outcome table gained
  * reason_code (the server's reason as a code of common/reason.h; its
- * reason column has always held the text shown).
+ * reason column has always held the text shown); gone and outbox_ref are
+ * tables of their own.
  */
 static int
 replica_migrate(struct replica *r, char *err, size_t errlen)
@@ -712,8 +724,8 @@ replica_migrate(struct replica *r, char *err, size_t errlen)
 	sqlite3_stmt *st;
 
 	/* One statement tells that nothing is to be done (every open pays for it). */
-	if (sqlite3_prepare_v2(r->db, "SELECT o.reason_code, g.version FROM outcome o, gone g"
-	    " LIMIT 0", -1, &st, NULL) == SQLITE_OK) {
+	if (sqlite3_prepare_v2(r->db, "SELECT o.reason_code, g.version, x.seq FROM outcome o,"
+	    " gone g, outbox_ref x LIMIT 0", -1, &st, NULL) == SQLITE_OK) {
 		sqlite3_finalize(st);
 		return 0;
 	}
@@ -726,7 +738,8 @@ replica_migrate(struct replica *r, char *err, size_t errlen)
 		return -1;
 	}
 	return db_exec(r->db, "CREATE TABLE IF NOT EXISTS gone (row_id TEXT PRIMARY KEY NOT NULL,"
-	    " tbl INTEGER NOT NULL, version INTEGER NOT NULL) WITHOUT ROWID", err, errlen);
+	    " tbl INTEGER NOT NULL, version INTEGER NOT NULL) WITHOUT ROWID;" OUTBOX_REF_DDL, err,
+	    errlen);
 }
 
 /*
@@ -881,6 +894,7 @@ replica_close(struct replica *r)
 		sqlite3_db_config(r->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	db_close(r->db);
 	mark_keep(&r->info);
+	free(r->refs);
 	free(r);
 }
 
@@ -988,17 +1002,29 @@ static int
 salvage_outbox_row(struct replica *r, sqlite3_stmt *st, uint64_t *max_seq, uint64_t *max_hlc)
 {
 	int64_t seq = sqlite3_column_int64(st, 0);
-	const void *blob = sqlite3_column_blob(st, 4);
+	const uint8_t *blob = sqlite3_column_blob(st, 4), *full;
 	int len = sqlite3_column_bytes(st, 4), rc;
+	uint8_t *xbuf = NULL;
+	size_t xcap = 0, flen;
 	Tongxin__Txn *tx;
 
+	/*
+	 * Kept as the bytes it stands for: an entry in the reference form
+	 * names rows of the damaged file, read here while they can be.
+	 */
 	if (blob == NULL || len <= 0 ||
-	    (tx = tongxin__txn__unpack(NULL, (size_t)len, blob)) == NULL)
-		return 0;
-	if (seq <= 0 || tx->seq != (uint64_t)seq) {
-		tongxin__txn__free_unpacked(tx, NULL);
+	    rep_outbox_expand(sqlite3_db_handle(st), blob, (size_t)len, &xbuf, &xcap, &full,
+	    &flen) < 0 || (tx = tongxin__txn__unpack(NULL, flen, full)) == NULL) {
+		free(xbuf);
 		return 0;
 	}
+	if (seq <= 0 || tx->seq != (uint64_t)seq) {
+		tongxin__txn__free_unpacked(tx, NULL);
+		free(xbuf);
+		return 0;
+	}
+	blob = full;
+	len = (int)flen;
 	/* The entry as it was: the server knows it by (device, seq) and its digest. */
 	sqlite3_bind_int64(r->outbox_put, 1, seq);
 	sqlite3_bind_int64(r->outbox_put, 2, (sqlite3_int64)tx->hlc);
@@ -1025,6 +1051,7 @@ salvage_outbox_row(struct replica *r, sqlite3_stmt *st, uint64_t *max_seq, uint6
 	if (tx->hlc > *max_hlc)
 		*max_hlc = tx->hlc;
 	tongxin__txn__free_unpacked(tx, NULL);
+	free(xbuf);
 	return rc == SQLITE_DONE ? 1 : -1;
 }
 

@@ -154,6 +154,8 @@ rep_begin(struct replica *r, const char *operator_name)
 	}
 	r->chunk_len = 0;
 	r->nchanges = 0;
+	r->nrefs = 0;
+	r->refs_off = false;
 	return 0;
 }
 
@@ -164,6 +166,7 @@ rep_rollback(struct replica *r)
 		return;
 	db_exec(r->db, "ROLLBACK", NULL, 0);
 	chunk_release(r);
+	r->nrefs = 0;
 	r->in_txn = 0;
 }
 
@@ -210,6 +213,9 @@ txn_head_pack(const Tongxin__Txn *tx, uint8_t *o)
 	return (size_t)(o - start);
 }
 
+static int flush_refs(struct replica *r, const Tongxin__Txn *tx, const uint8_t *head,
+    size_t hn, char *err, size_t errlen);
+
 /*
  * Write the changes gathered so far as one outbox transaction: the Txn
  * header is packed into the room the chunk keeps in front of its changes,
@@ -237,13 +243,20 @@ flush_chunk(struct replica *r, char *err, size_t errlen)
 	 * most, rep_begin) 66: the header fits the room in front of them.
 	 */
 	hn = txn_head_pack(&tx, head);
-	buf = r->chunk + CHUNK_HEAD - hn;
-	memcpy(buf, head, hn);
 	tx.n_changes = r->nchanges;
 	sqlite3_bind_int64(r->outbox_put, 1, (sqlite3_int64)tx.seq);
 	sqlite3_bind_int64(r->outbox_put, 2, (sqlite3_int64)tx.hlc);
 	sqlite3_bind_int64(r->outbox_put, 3, tx.local_time_ms);
 	sqlite3_bind_int64(r->outbox_put, 4, (sqlite3_int64)tx.n_changes);
+	assert(r->refs_off || r->nrefs == r->nchanges);
+	if (!r->refs_off && r->nchanges > REF_PACKED) {
+		/* Inserts only, each row as it was written: references to the rows. */
+		if (flush_refs(r, &tx, head, hn, err, errlen) != 0)
+			return -1;
+		goto done;
+	}
+	buf = r->chunk + CHUNK_HEAD - hn;
+	memcpy(buf, head, hn);
 	/* A bulk entry of inserts is stored compact (rep_outbox_expand gives the bytes back). */
 	if ((blob = rep_outbox_compact(buf, hn, r->chunk + CHUNK_HEAD, r->chunk_len - CHUNK_HEAD,
 	    r->nchanges, &blen, &work)) != NULL)
@@ -259,6 +272,9 @@ flush_chunk(struct replica *r, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot write the outbox: %s", sqlite3_errmsg(r->db));
 		return -1;
 	}
+done:
+	r->nrefs = 0;
+	r->refs_off = false;
 	r->chunk_len = 0;
 	r->nchanges = 0;
 	r->seq++;
@@ -434,39 +450,42 @@ values_size(Tongxin__Value *const *vals, size_t *lens, size_t *szs, size_t n)
 }
 
 /*
- * Append c to the chunk as one element of Txn field 5, encoded by hand as
- * protobuf-c would pack it (proto3: zero scalars and empty strings left
- * out, cols packed): capture packs every change a clerk makes, and
- * protobuf-c's descriptor walk (measure, then pack) was a fifth of a bulk
- * capture. Debug builds check every change against protobuf-c byte for
- * byte, so that the push keeps sending what the server always read.
- * 0, or -1 when memory runs out.
+ * The bytes of change c packed (without its field 5 tag and length), as
+ * protobuf-c packs it (proto3: zero scalars and empty strings left out,
+ * cols packed); the string lengths and encoded sizes of its values and
+ * befores go to lens and szs (n_values + n_before each), the size of its
+ * packed cols to *colsz.
  */
-static int
-chunk_append(struct replica *r, const Tongxin__Change *c)
+static size_t
+change_size(const Tongxin__Change *c, size_t *lens, size_t *szs, size_t *colsz)
 {
-	size_t rid = c->row_id != NULL ? strlen(c->row_id) : 0, colsz = 0, n;
-	size_t lens_local[4 * MAX_COLS], *lens = lens_local, *szs;
-	uint8_t *start, *o;
-	int rc = -1;
+	size_t rid = c->row_id != NULL ? strlen(c->row_id) : 0;
 
-	/* Every change the replica makes has at most MAX_COLS values and as many befores. */
-	if (c->n_values + c->n_before > 2 * MAX_COLS &&
-	    (lens = malloc(2 * (c->n_values + c->n_before) * sizeof *lens)) == NULL)
-		return -1;
-	szs = lens + c->n_values + c->n_before;   /* the sizes after the lengths */
+	*colsz = 0;
 	for (size_t i = 0; i < c->n_cols; i++)
-		colsz += pb_varint_size(c->cols[i]);
-	n = (c->table ? 1 + pb_varint_size(c->table) : 0) +
+		*colsz += pb_varint_size(c->cols[i]);
+	return (c->table ? 1 + pb_varint_size(c->table) : 0) +
 	    (rid ? 1 + pb_varint_size(rid) + rid : 0) +
 	    (c->op ? 1 + pb_varint_size((uint64_t)(int64_t)c->op) : 0) +
-	    (c->n_cols ? 1 + pb_varint_size(colsz) + colsz : 0) +
+	    (c->n_cols ? 1 + pb_varint_size(*colsz) + *colsz : 0) +
 	    values_size(c->values, lens, szs, c->n_values) +
 	    values_size(c->before, lens + c->n_values, szs + c->n_values, c->n_before) +
 	    (c->base_version ? 1 + pb_varint_size(c->base_version) : 0);
-	if (chunk_room(r, 1 + pb_varint_size(n) + n) != 0)
-		goto out;
-	o = r->chunk + r->chunk_len;
+}
+
+/*
+ * Write c at o as one element of Txn field 5 (tag, length n, the change),
+ * with what change_size measured; o has room for 1 + pb_varint_size(n) + n
+ * bytes. Returns the end. Debug builds check the bytes against
+ * protobuf-c's, so that the push keeps sending what the server always read.
+ */
+static uint8_t *
+change_put(uint8_t *o, const Tongxin__Change *c, size_t n, const size_t *lens,
+    const size_t *szs, size_t colsz)
+{
+	size_t rid = c->row_id != NULL ? strlen(c->row_id) : 0;
+	uint8_t *start;
+
 	*o++ = 5 << 3 | PB_LEN;   /* Txn.changes */
 	o = pb_put_varint(o, n);
 	start = o;
@@ -511,7 +530,31 @@ chunk_append(struct replica *r, const Tongxin__Change *c)
 		}
 	}
 #endif
-	r->chunk_len = (size_t)(o - r->chunk);
+	return o;
+}
+
+/*
+ * Append c to the chunk as one element of Txn field 5, encoded by hand
+ * (change_put): capture packs every change a clerk makes, and protobuf-c's
+ * descriptor walk (measure, then pack) was a fifth of a bulk capture.
+ * 0, or -1 when memory runs out.
+ */
+static int
+chunk_append(struct replica *r, const Tongxin__Change *c)
+{
+	size_t lens_local[4 * MAX_COLS], *lens = lens_local, *szs, colsz, n;
+	int rc = -1;
+
+	/* Every change the replica makes has at most MAX_COLS values and as many befores. */
+	if (c->n_values + c->n_before > 2 * MAX_COLS &&
+	    (lens = malloc(2 * (c->n_values + c->n_before) * sizeof *lens)) == NULL)
+		return -1;
+	szs = lens + c->n_values + c->n_before;   /* the sizes after the lengths */
+	n = change_size(c, lens, szs, &colsz);
+	if (chunk_room(r, 1 + pb_varint_size(n) + n) != 0)
+		goto out;
+	r->chunk_len = (size_t)(change_put(r->chunk + r->chunk_len, c, n, lens, szs, colsz) -
+	    r->chunk);
 	rc = 0;
 out:
 	if (lens != lens_local)
@@ -519,17 +562,277 @@ out:
 	return rc;
 }
 
+/* --- the reference form --------------------------------------------------- */
+
+/*
+ * Whether v, bound as rep_insert binds it into a column of type ct, reads
+ * back as exactly v: an integer into an INTEGER column, a string (not the
+ * generated init's empty one, which packs differently from "") into a TEXT
+ * one, or nothing (NULL). Anything else is packed at once.
+ */
+static inline bool
+value_reads_back(const Tongxin__Value *v, enum col_type ct)
+{
+	bool int_col = ct == COL_INT || ct == COL_BOOL;
+
+	switch (v->kind_case) {
+	case TONGXIN__VALUE__KIND__NOT_SET:
+		return true;
+	case TONGXIN__VALUE__KIND_I:
+		return int_col;
+	case TONGXIN__VALUE__KIND_S:
+		return !int_col && v->s != NULL && v->s != protobuf_c_empty_string;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Read the row of table t at rowid (st: "SELECT id, its columns FROM t
+ * WHERE rowid = ?1") and append it at *len of *buf as capture packs its
+ * insert. 0, or -1 when the row is not there or memory runs out.
+ */
+static int
+ref_row_pack(sqlite3_stmt *st, int t, sqlite3_int64 rowid, uint8_t **buf, size_t *len,
+    size_t *cap)
+{
+	const struct table_def *td = &schema_tables[t];
+	Tongxin__Change c = TONGXIN__CHANGE__INIT;
+	Tongxin__Value vals[MAX_COLS], *vp[MAX_COLS];
+	uint32_t cols[MAX_COLS];
+	size_t lens[2 * MAX_COLS], szs[2 * MAX_COLS], colsz, n, need;
+	int rc = -1;
+
+	sqlite3_bind_int64(st, 1, rowid);
+	if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_type(st, 0) != SQLITE_TEXT)
+		goto out;
+	c.table = (uint32_t)t;
+	c.row_id = (char *)sqlite3_column_text(st, 0);
+	c.op = TONGXIN__CHANGE__OP__OP_INSERT;
+	c.cols = cols;
+	c.values = vp;
+	for (int k = 0; k < td->ncols; k++) {
+		Tongxin__Value *v = &vals[c.n_values];
+
+		tongxin__value__init(v);
+		switch (sqlite3_column_type(st, k + 1)) {
+		case SQLITE_NULL:
+			continue;
+		case SQLITE_INTEGER:
+			v->kind_case = TONGXIN__VALUE__KIND_I;
+			v->i = sqlite3_column_int64(st, k + 1);
+			break;
+		case SQLITE_TEXT:
+			v->kind_case = TONGXIN__VALUE__KIND_S;
+			v->s = (char *)sqlite3_column_text(st, k + 1);
+			break;
+		default:
+			goto out;   /* capture never refers to such a row */
+		}
+		cols[c.n_cols++] = (uint32_t)k;
+		vp[c.n_values++] = v;
+	}
+	n = change_size(&c, lens, szs, &colsz);
+	need = *len + 1 + pb_varint_size(n) + n;
+	if (need > *cap) {
+		size_t ncap = *cap ? *cap : 65536;
+		uint8_t *p;
+		while (ncap < need)
+			ncap *= 2;
+		if ((p = realloc(*buf, ncap)) == NULL)
+			goto out;
+		*buf = p;
+		*cap = ncap;
+	}
+	*len = (size_t)(change_put(*buf + *len, &c, n, lens, szs, colsz) - *buf);
+	rc = 0;
+out:
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* The statement ref_row_pack reads table t's rows with, prepared on db; NULL on failure. */
+static sqlite3_stmt *
+ref_stmt(sqlite3 *db, int t)
+{
+	const struct table_def *td = &schema_tables[t];
+	char sql[4096];
+	size_t n = (size_t)snprintf(sql, sizeof sql, "SELECT id");
+	sqlite3_stmt *st;
+
+	for (int k = 0; k < td->ncols; k++)
+		n += (size_t)snprintf(sql + n, sizeof sql - n, ", %s", td->cols[k].name);
+	snprintf(sql + n, sizeof sql - n, " FROM %s WHERE rowid = ?1", td->name);
+	return sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK ? st : NULL;
+}
+
+int
+rep_ref_expand(sqlite3 *db, const uint8_t *s, size_t slen, uint64_t n, uint8_t **buf,
+    size_t *len, size_t *cap)
+{
+	sqlite3_stmt *st[TBL_COUNT] = { 0 };
+	const uint8_t *end = s + slen;
+	sqlite3_int64 rowid = 0;
+	uint64_t count, t, z;
+	int rc = -1;
+
+	if (pb_get_varint(&s, end, &count) != 0 || count != n)
+		return -1;
+	for (uint64_t i = 0; i < n; i++) {
+		if (pb_get_varint(&s, end, &t) != 0 || t >= TBL_COUNT ||
+		    pb_get_varint(&s, end, &z) != 0)
+			goto out;
+		rowid += (sqlite3_int64)((z >> 1) ^ (~(z & 1) + 1));
+		if ((st[t] == NULL && (st[t] = ref_stmt(db, (int)t)) == NULL) ||
+		    ref_row_pack(st[t], (int)t, rowid, buf, len, cap) != 0)
+			goto out;
+	}
+	rc = s == end ? 0 : -1;
+out:
+	for (int k = 0; k < TBL_COUNT; k++)
+		sqlite3_finalize(st[k]);
+	return rc;
+}
+
+/* Note the insert just made into table t (at rowid) as a reference; 0, or -1 out of memory. */
+static int
+ref_push(struct replica *r, int t, sqlite3_int64 rowid)
+{
+	if (r->nrefs == r->refs_cap) {
+		size_t ncap = r->refs_cap ? 2 * r->refs_cap : 64;
+		struct rep_ref *p = realloc(r->refs, ncap * sizeof *p);
+		if (p == NULL)
+			return -1;
+		r->refs = p;
+		r->refs_cap = ncap;
+	}
+	r->refs[r->nrefs++] = (struct rep_ref){ t, rowid };
+	return 0;
+}
+
+/*
+ * The entry being built stops referring to rows: the inserts noted after
+ * its packed first REF_PACKED are read back and packed, in order. 0, or
+ * -1 (the chunk may then hold some of them: the caller rolls back).
+ */
+static int
+refs_unref(struct replica *r)
+{
+	sqlite3_stmt *st[TBL_COUNT] = { 0 };
+	int rc = 0;
+
+	for (size_t i = REF_PACKED; rc == 0 && i < r->nrefs; i++) {
+		int t = r->refs[i].t;
+		uint8_t *buf = r->chunk;
+		size_t len = r->chunk_len, cap = r->chunk_cap;
+
+		if (st[t] == NULL && (st[t] = ref_stmt(r->db, t)) == NULL) {
+			rc = -1;
+			break;
+		}
+		/* ref_row_pack grows the chunk by realloc as chunk_room would. */
+		rc = ref_row_pack(st[t], t, r->refs[i].rowid, &buf, &len, &cap);
+		r->chunk = buf;
+		r->chunk_len = len;
+		r->chunk_cap = cap;
+	}
+	for (int k = 0; k < TBL_COUNT; k++)
+		sqlite3_finalize(st[k]);
+	r->nrefs = 0;
+	r->refs_off = true;
+	return rc;
+}
+
+/*
+ * Store the entry being built in the reference form (its header packed
+ * at head, hn bytes). 0, or -1 with err.
+ */
+static int
+flush_refs(struct replica *r, const Tongxin__Txn *tx, const uint8_t *head, size_t hn,
+    char *err, size_t errlen)
+{
+	size_t n = r->nchanges, slen, cap = hn + 2 * n + 16 + 1 + 10 + 15 * n;
+	sqlite3_int64 prev = 0;
+	uint8_t *blob = malloc(cap), *o, *stream;
+	int rc;
+
+	if (blob == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	/* The stream first, behind room for the rest, then the rest in front of it. */
+	stream = blob + hn + 2 * n + 1 + 5;
+	o = stream;
+	*o++ = OUTBOX_REF_V1;
+	o = pb_put_varint(o, n);
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_int64 d = r->refs[i].rowid - prev;
+		o = pb_put_varint(o, (uint32_t)r->refs[i].t);
+		o = pb_put_varint(o, ((uint64_t)d << 1) ^ (uint64_t)(d >> 63));
+		prev = r->refs[i].rowid;
+	}
+	slen = (size_t)(o - stream);
+	o = stream - 1 - pb_varint_size(slen) - 2 * n - hn;
+	{
+		uint8_t *b = o;
+		memcpy(o, head, hn);
+		o += hn;
+		for (size_t i = 0; i < n; i++) {
+			*o++ = 5 << 3 | PB_LEN;   /* an empty Change: the count stays readable */
+			*o++ = 0;
+		}
+		*o++ = (uint8_t)(OUTBOX_REF_FIELD << 3 | PB_LEN);
+		o = pb_put_varint(o, slen);
+		assert(o == stream);
+		sqlite3_bind_blob(r->outbox_put, 5, b, (int)(stream + slen - b), SQLITE_STATIC);
+	}
+	rc = sqlite3_step(r->outbox_put);
+	sqlite3_reset(r->outbox_put);
+	if (rc == SQLITE_DONE) {
+		if (r->ref_put == NULL &&
+		    (r->ref_put = db_prepare(r->db, "INSERT INTO outbox_ref (seq) VALUES (?1)")) == NULL)
+			rc = SQLITE_ERROR;
+		else {
+			sqlite3_bind_int64(r->ref_put, 1, (sqlite3_int64)tx->seq);
+			rc = sqlite3_step(r->ref_put);
+			sqlite3_reset(r->ref_put);
+		}
+	}
+	free(blob);
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "cannot write the outbox: %s", sqlite3_errmsg(r->db));
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * Record a change in the transaction and mark its row pending. The change
  * is packed at once; c stays the caller's.
  */
 static int
-record_change(struct replica *r, const Tongxin__Change *c, char *err, size_t errlen)
+record_change(struct replica *r, const Tongxin__Change *c, const struct rep_ref *ref,
+    char *err, size_t errlen)
 {
 	int rc;
 
 	if (r->nchanges == REP_TXN_MAX_CHANGES && flush_chunk(r, err, errlen) != 0)
 		return -1;
+	if (ref != NULL && !r->refs_off) {
+		/* An insert of an entry that may refer to its rows: the first few packed too. */
+		if (ref_push(r, ref->t, ref->rowid) != 0 ||
+		    (r->nchanges < REF_PACKED && chunk_append(r, c) != 0)) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		r->nchanges++;
+		return 0;   /* an insert: no pending mark (below) */
+	}
+	if (!r->refs_off && refs_unref(r) != 0) {
+		snprintf(err, errlen, "cannot read back the rows of this transaction: %s",
+		    sqlite3_errmsg(r->db));
+		return -1;
+	}
 	if (chunk_append(r, c) != 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -581,6 +884,8 @@ rep_insert(struct replica *r, int t, const Tongxin__Value *vals, char id_out[ID_
 	Tongxin__Change c = TONGXIN__CHANGE__INIT;
 	uint32_t cols[MAX_COLS];
 	Tongxin__Value *vp[MAX_COLS];
+	struct rep_ref ref;
+	bool back = true;   /* every value reads back from the row as it is */
 	int rc;
 
 	if (!r->in_txn || id_new(id_out) != 0) {
@@ -609,12 +914,16 @@ rep_insert(struct replica *r, int t, const Tongxin__Value *vals, char id_out[ID_
 	c.cols = cols;
 	c.values = vp;
 	for (int k = 0; k < td->ncols; k++) {
+		if (!value_reads_back(&vals[k], td->cols[k].type))
+			back = false;
 		if (vals[k].kind_case == TONGXIN__VALUE__KIND__NOT_SET)
 			continue;
 		cols[c.n_cols++] = (uint32_t)k;
 		vp[c.n_values++] = (Tongxin__Value *)&vals[k];
 	}
-	return record_change(r, &c, err, errlen);
+	ref.t = t;
+	ref.rowid = sqlite3_last_insert_rowid(r->db);
+	return record_change(r, &c, back ? &ref : NULL, err, errlen);
 }
 
 int
@@ -678,6 +987,9 @@ rep_update(struct replica *r, int t, const char *id, const uint32_t *cols,
 		snprintf(err, errlen, "no transaction");
 		return -1;
 	}
+	/* The row may be one an outbox entry refers to: those entries take their bytes first. */
+	if (rep_refs_settle(r, err, errlen) != 0)
+		return -1;
 	memset(cur, 0, sizeof cur);
 	if ((found = rep_get(r, t, id, cur, &version)) <= 0) {
 		snprintf(err, errlen, found == 0 ? "%s: no row with id %s" : "%s: cannot read %s",
@@ -722,7 +1034,7 @@ rep_update(struct replica *r, int t, const char *id, const uint32_t *cols,
 		snprintf(err, errlen, "cannot update %s: %s", td->name, sqlite3_errmsg(r->db));
 		goto out;
 	}
-	rc = record_change(r, c, err, errlen);
+	rc = record_change(r, c, NULL, err, errlen);
 	goto out;
 oom:
 	snprintf(err, errlen, "out of memory");
@@ -750,6 +1062,9 @@ rep_delete(struct replica *r, int t, const char *id, char *err, size_t errlen)
 		snprintf(err, errlen, "no transaction");
 		return -1;
 	}
+	/* The row may be one an outbox entry refers to: those entries take their bytes first. */
+	if (rep_refs_settle(r, err, errlen) != 0)
+		return -1;
 	memset(cur, 0, sizeof cur);
 	if ((found = rep_get(r, t, id, cur, &version)) <= 0) {
 		snprintf(err, errlen, found == 0 ? "%s: no row with id %s" : "%s: cannot read %s",
@@ -780,7 +1095,7 @@ rep_delete(struct replica *r, int t, const char *id, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot delete from %s: %s", td->name, sqlite3_errmsg(r->db));
 		goto out;
 	}
-	rc = record_change(r, c, err, errlen);
+	rc = record_change(r, c, NULL, err, errlen);
 	goto out;
 oom:
 	snprintf(err, errlen, "out of memory");
@@ -790,4 +1105,35 @@ out:
 	for (int k = 0; k < td->ncols; k++)
 		value_clear(&cur[k]);
 	return rc;
+}
+
+int
+rep_refs_settle(struct replica *r, char *err, size_t errlen)
+{
+	sqlite3_int64 seq;
+	int rc;
+
+	if (r->in_txn && !r->refs_off && refs_unref(r) != 0) {
+		snprintf(err, errlen, "cannot read back the rows of this transaction: %s",
+		    sqlite3_errmsg(r->db));
+		return -1;
+	}
+	if (r->ref_any == NULL &&
+	    (r->ref_any = db_prepare(r->db, "SELECT seq FROM outbox_ref ORDER BY seq LIMIT 1")) == NULL) {
+		snprintf(err, errlen, "cannot read the outbox: %s", sqlite3_errmsg(r->db));
+		return -1;
+	}
+	/* Mostly none: one look. */
+	while ((rc = sqlite3_step(r->ref_any)) == SQLITE_ROW) {
+		seq = sqlite3_column_int64(r->ref_any, 0);
+		sqlite3_reset(r->ref_any);
+		if (rep_outbox_unref(r->db, seq, err, errlen) != 0)
+			return -1;
+	}
+	sqlite3_reset(r->ref_any);
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "cannot read the outbox: %s", sqlite3_errmsg(r->db));
+		return -1;
+	}
+	return 0;
 }

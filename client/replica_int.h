@@ -71,6 +71,20 @@ struct replica {
 	size_t chunk_len, chunk_cap;
 	size_t nchanges;
 	/*
+	 * The chunk's inserts as rows of the replica (table, rowid), while every
+	 * change of the entry is an insert whose row gives back its values
+	 * exactly (refs_off clear): such an entry of more than REF_PACKED
+	 * changes is stored as references (the outbox reference form,
+	 * replica_capture.c), its rows read again when it is sent. The first
+	 * REF_PACKED changes are packed as well, so that a short entry is stored
+	 * as always.
+	 */
+	struct rep_ref *refs;
+	size_t nrefs, refs_cap;
+	bool refs_off;
+	sqlite3_stmt *ref_put;   /* an entry stored in the reference form (outbox_ref) */
+	sqlite3_stmt *ref_any;   /* is any stored entry in the reference form? */
+	/*
 	 * The pull (replica_pull.c). Its statements are prepared at the first
 	 * page that needs them and finalised with the others by replica_close.
 	 */
@@ -85,6 +99,26 @@ struct replica {
 	bool pull_no_indexes;             /* secondary indexes dropped (meta pull_indexes) */
 	int pull_cache_saved;             /* PRAGMA cache_size to put back at the end */
 	struct pull_ckpt *pull_ckpt;      /* a first pull's checkpointer thread, or NULL */
+};
+
+/*
+ * The reference form of an outbox entry (replica_capture.c writes it,
+ * rep_outbox_expand reads it): the Txn header as packed, one empty Change
+ * (field 5) per change, and in field OUTBOX_REF_FIELD (an unknown field to
+ * protobuf-c) a stream: the byte OUTBOX_REF_V1, varint n, then per change
+ * varint table and the zigzag varint of its rowid less the one before (0
+ * before the first). Each change is an insert whose row, read again,
+ * packs to the very bytes capture would have stored.
+ */
+#define OUTBOX_REF_FIELD 14
+#define OUTBOX_REF_V1    1
+/* Changes an entry packs before it may refer to rows (a short entry is stored as always). */
+#define REF_PACKED       8
+
+/* One insert of the entry being built, by its row (struct replica's refs). */
+struct rep_ref {
+	int t;
+	sqlite3_int64 rowid;
 };
 
 /* An integer from meta through the kept statement, or dflt (replica_capture.c). */
@@ -109,12 +143,39 @@ void rep_outbox_compact_done(uint8_t *work);
 /*
  * The Txn bytes a stored outbox entry stands for, as the push sends them:
  * 0 with *full = blob and *flen = len when the entry is stored as it is; 1
- * when it is compact, expanded into *buf (grown with realloc as needed,
- * *cap its size; the caller frees it) with *full = *buf; -1 when blob is
- * not a well-formed entry (fields of Txn only, or the compact form).
+ * when it is compact or in the reference form, expanded into *buf (grown
+ * with realloc as needed, *cap its size; the caller frees it) with *full =
+ * *buf; -1 when blob is not a well-formed entry (fields of Txn only, the
+ * compact form, or references to rows of db that are all there).
+ * A reference form's rows are read from db: the replica the entry was
+ * written in (salvage passes the damaged one).
  */
-int rep_outbox_expand(const uint8_t *blob, size_t len, uint8_t **buf, size_t *cap,
-    const uint8_t **full, size_t *flen);
+int rep_outbox_expand(sqlite3 *db, const uint8_t *blob, size_t len, uint8_t **buf,
+    size_t *cap, const uint8_t **full, size_t *flen);
+/*
+ * The changes a reference form stands for (s, slen bytes: the stream after
+ * its version byte), each read from its row in db and packed as capture
+ * packs an insert, appended to *buf at *len (grown with realloc, *cap its
+ * size). n is the number of changes the entry declares. 0, or -1 when the
+ * stream is not well formed, a row is missing or memory runs out.
+ */
+int rep_ref_expand(sqlite3 *db, const uint8_t *s, size_t slen, uint64_t n, uint8_t **buf,
+    size_t *len, size_t *cap);
+/*
+ * Before rows that an outbox entry may refer to change (a local update or
+ * delete, a pull, recovery): every entry in the reference form is stored
+ * as the bytes it stands for (compact), and the entry being built stops
+ * referring to rows. Runs inside the caller's write transaction. 0, or -1
+ * with err.
+ */
+int rep_refs_settle(struct replica *r, char *err, size_t errlen);
+/*
+ * Store outbox entry seq of db, in the reference form, as the bytes it
+ * stands for (compact where it can be) and take it off outbox_ref; an
+ * entry no longer in the outbox only leaves outbox_ref. Inside the
+ * caller's write transaction. 0, or -1 with err.
+ */
+int rep_outbox_unref(sqlite3 *db, sqlite3_int64 seq, char *err, size_t errlen);
 
 /*
  * The sequence the next local transaction takes, with r->hlc raised to the

@@ -585,7 +585,7 @@ rep_outbox_compact_done(uint8_t *work)
 }
 
 int
-rep_outbox_expand(const uint8_t *blob, size_t len, uint8_t **buf, size_t *cap,
+rep_outbox_expand(sqlite3 *db, const uint8_t *blob, size_t len, uint8_t **buf, size_t *cap,
     const uint8_t **full, size_t *flen)
 {
 	struct pbr rd;
@@ -611,17 +611,38 @@ rep_outbox_expand(const uint8_t *blob, size_t len, uint8_t **buf, size_t *cap,
 			}
 			continue;
 		}
-		if (f.field != OUTBOX_COMPACT_FIELD || f.wt != PB_LEN || rd.p != rd.end)
+		if ((f.field != OUTBOX_COMPACT_FIELD && f.field != OUTBOX_REF_FIELD) ||
+		    f.wt != PB_LEN || rd.p != rd.end ||
+		    len != hlen + 2 * nempty + 1 + pb_varint_size(f.len) + f.len)
 			return -1;
-		/* The compact form: the header, an empty change per change, the stream. */
 		s = f.data;
 		send = f.data + f.len;
+		if (f.field == OUTBOX_REF_FIELD) {
+			/* The reference form: the rows, read again, are the changes. */
+			size_t got = hlen;
+			if (s >= send || s[0] != OUTBOX_REF_V1 || db == NULL)
+				return -1;
+			if (*cap < hlen) {
+				uint8_t *p = realloc(*buf, hlen);
+				if (p == NULL)
+					return -1;
+				*buf = p;
+				*cap = hlen;
+			}
+			memcpy(*buf, blob, hlen);
+			if (rep_ref_expand(db, s + 1, (size_t)(send - s - 1), nempty, buf, &got,
+			    cap) != 0)
+				return -1;
+			*full = *buf;
+			*flen = got;
+			return 1;
+		}
+		/* The compact form: the header, an empty change per change, the stream. */
 		if (s >= send || (s[0] != OUTBOX_COMPACT_V1 && s[0] != OUTBOX_COMPACT_V2))
 			return -1;
 		s++;
 		if (pb_get_varint(&s, send, &clen) != 0 ||
 		    pb_get_varint(&s, send, &n) != 0 || n != nempty ||
-		    len != hlen + 2 * nempty + 1 + pb_varint_size(f.len) + f.len ||
 		    clen > COMPACT_MAX_BYTES)
 			return -1;
 		if (*cap < hlen + clen) {
@@ -642,6 +663,73 @@ rep_outbox_expand(const uint8_t *blob, size_t len, uint8_t **buf, size_t *cap,
 }
 
 int
+rep_outbox_unref(sqlite3 *db, sqlite3_int64 seq, char *err, size_t errlen)
+{
+	sqlite3_stmt *get = NULL, *put = NULL, *drop = NULL;
+	uint8_t *buf = NULL, *work = NULL, *blob = NULL;
+	const uint8_t *full;
+	size_t cap = 0, flen, blen = 0, hlen = 0, n = 0;
+	int rc = -1, step;
+
+	if (sqlite3_prepare_v2(db, "SELECT txn FROM outbox WHERE seq = ?1", -1, &get, NULL) !=
+	    SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "UPDATE outbox SET txn = ?2 WHERE seq = ?1", -1, &put, NULL) !=
+	    SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "DELETE FROM outbox_ref WHERE seq = ?1", -1, &drop, NULL) !=
+	    SQLITE_OK) {
+		snprintf(err, errlen, "cannot read the outbox: %s", sqlite3_errmsg(db));
+		goto out;
+	}
+	sqlite3_bind_int64(get, 1, seq);
+	if ((step = sqlite3_step(get)) == SQLITE_ROW) {
+		struct pbr rd;
+		struct pb_field f;
+
+		if (rep_outbox_expand(db, sqlite3_column_blob(get, 0),
+		    (size_t)sqlite3_column_bytes(get, 0), &buf, &cap, &full, &flen) < 0) {
+			snprintf(err, errlen, "outbox transaction %lld refers to rows this replica "
+			    "no longer holds as they were written", (long long)seq);
+			goto out;
+		}
+		/* The header's length and the number of changes, for the compact form. */
+		pbr_init(&rd, full, flen);
+		while (pbr_next(&rd, &f) == 1) {
+			if (f.field == 5)
+				n++;
+			else if (n == 0)
+				hlen = (size_t)(rd.p - full);
+		}
+		blob = rep_outbox_compact(full, hlen, full + hlen, flen - hlen, n, &blen, &work);
+		sqlite3_bind_int64(put, 1, seq);
+		if (blob != NULL)
+			sqlite3_bind_blob(put, 2, blob, (int)blen, SQLITE_STATIC);
+		else
+			sqlite3_bind_blob(put, 2, full, (int)flen, SQLITE_STATIC);
+		step = sqlite3_step(put);
+	} else if (step == SQLITE_DONE) {
+		step = SQLITE_DONE;   /* acknowledged meanwhile: only the mark goes */
+	}
+	if (step == SQLITE_DONE) {
+		sqlite3_bind_int64(drop, 1, seq);
+		step = sqlite3_step(drop);
+	}
+	if (step != SQLITE_DONE) {
+		snprintf(err, errlen, "cannot rewrite outbox transaction %lld: %s", (long long)seq,
+		    sqlite3_errmsg(db));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (blob != NULL)
+		rep_outbox_compact_done(work);
+	sqlite3_finalize(get);
+	sqlite3_finalize(put);
+	sqlite3_finalize(drop);
+	free(buf);
+	return rc;
+}
+
+int
 rep_outbox_peek(struct replica *r, size_t max_txns, size_t max_bytes, Tongxin__Txn ***txns)
 {
 	sqlite3_stmt *st = r->outbox_peek;
@@ -657,8 +745,8 @@ rep_outbox_peek(struct replica *r, size_t max_txns, size_t max_bytes, Tongxin__T
 	sqlite3_bind_int64(st, 2, 0);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		/* A compact entry is read as the bytes it stands for. */
-		if (rep_outbox_expand(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
-		    &xbuf, &xcap, &full, &len) < 0)
+		if (rep_outbox_expand(r->db, sqlite3_column_blob(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0), &xbuf, &xcap, &full, &len) < 0)
 			full = NULL;
 		if (n > 0 && bytes + len > max_bytes)
 			break;
@@ -703,7 +791,7 @@ rep_outbox_batch(struct replica *r, uint64_t *after, size_t max_txns, size_t max
 		 * it stands for, byte for byte what capture packed): their shape is
 		 * looked at (fields of Txn only), nothing is unpacked.
 		 */
-		int form = rep_outbox_expand(sqlite3_column_blob(st, 0),
+		int form = rep_outbox_expand(r->db, sqlite3_column_blob(st, 0),
 		    (size_t)sqlite3_column_bytes(st, 0), &xbuf, &xcap, &blob, &len);
 
 		if (form >= 0 && n > 0 && bytes + len > max_bytes)
@@ -801,7 +889,7 @@ rep_ack(struct replica *r, const Tongxin__PushResponse *resp, struct rep_ack_cou
 			sqlite3_bind_int64(blob_get, 1, (sqlite3_int64)res->seq);
 			/* Kept as the bytes the server got (a compact entry expanded). */
 			if (sqlite3_step(blob_get) == SQLITE_ROW &&
-			    rep_outbox_expand(sqlite3_column_blob(blob_get, 0),
+			    rep_outbox_expand(r->db, sqlite3_column_blob(blob_get, 0),
 			    (size_t)sqlite3_column_bytes(blob_get, 0), &xbuf, &xcap, &full, &flen) >= 0)
 				sqlite3_bind_blob(r->outcome_put, 5, full, (int)flen, SQLITE_TRANSIENT);
 			sqlite3_reset(blob_get);

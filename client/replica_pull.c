@@ -839,6 +839,13 @@ rep_apply_page_raw(struct replica *r, const Tongxin__PullResponse *page,
 		return -1;
 	if (db_exec(r->db, "BEGIN IMMEDIATE", err, errlen) != 0)
 		return -1;
+	/*
+	 * Rows may change: an outbox entry that refers to rows (its push sent
+	 * but not acknowledged, so the server may send those rows back) takes
+	 * its bytes first.
+	 */
+	if (rep_refs_settle(r, err, errlen) != 0)
+		goto fail;
 	/* The first page of a first pull that has more to come: no indexes until the last. */
 	if (r->pull_active && r->pull_first && !r->pull_no_indexes && page->more &&
 	    n_rows > 0 && indexes_drop(r) != 0)

@@ -108,7 +108,7 @@ row_base(struct replica *r, const char *id, Tongxin__Row *row)
 		size_t flen;
 		Tongxin__Txn *tx;
 
-		if (rep_outbox_expand(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
+		if (rep_outbox_expand(r->db, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
 		    &buf, &cap, &full, &flen) < 0 ||
 		    (tx = tongxin__txn__unpack(NULL, flen, full)) == NULL) {
 			rc = -1;

@@ -4,7 +4,9 @@
  *
  * A street admin device A captures, offline:
  *   1. one local transaction of 500 new members (an import): its outbox
- *      entry is stored compact, smaller than the Txn it stands for, and
+ *      entry, stored as references to its rows and then settled (as a
+ *      later edit of one of them does), is stored compact, smaller than the
+ *      Txn it stands for, and
  *      what the push would send (rep_outbox_expand) is a Txn of 500 inserts
  *      whose every row id and value is the member as the replica holds it;
  *   2. one transaction of 3 members: stored as it is (below the threshold),
@@ -311,7 +313,7 @@ round_trips(void)
 		    (v1b = realloc(v1b, 2 * clen + 2 * n + hn + 64)) != NULL, "out of memory");
 		{
 			size_t sl = v1_encode(chg, clen, n, v1), bl = v1_blob(hdr, hn, n, v1, sl, v1b);
-			H_CHECK(rep_outbox_expand(v1b, bl, &buf, &cap, &full, &flen) == 1 &&
+			H_CHECK(rep_outbox_expand(NULL, v1b, bl, &buf, &cap, &full, &flen) == 1 &&
 			    flen == hn + clen && memcmp(full, hdr, hn) == 0 &&
 			    memcmp(full + hn, chg, clen) == 0,
 			    "entry %d (%zu changes): the version 1 form gives back other bytes", e, n);
@@ -320,7 +322,7 @@ round_trips(void)
 		blob = rep_outbox_compact(hdr, hn, chg, clen, n, &blen, &work);
 		if (blob == NULL)
 			continue;
-		H_CHECK(rep_outbox_expand(blob, blen, &buf, &cap, &full, &flen) == 1,
+		H_CHECK(rep_outbox_expand(NULL, blob, blen, &buf, &cap, &full, &flen) == 1,
 		    "entry %d: the compact form does not read back as compact", e);
 		H_CHECK(flen == hn + clen && memcmp(full, hdr, hn) == 0 &&
 		    memcmp(full + hn, chg, clen) == 0,
@@ -363,7 +365,7 @@ mutate(const uint8_t *b, size_t n)
 				m[n + j] = (uint8_t)h_randn(256);
 			len = n + 1 + h_randn(64);
 		}
-		rc = rep_outbox_expand(m, len, &buf, &cap, &full, &flen);
+		rc = rep_outbox_expand(NULL, m, len, &buf, &cap, &full, &flen);
 		if (rc == 0)
 			H_CHECK(full == m && flen == len, "mutation %d: a plain entry not handed back as "
 			    "it is", k);
@@ -407,8 +409,23 @@ main(void)
 	}
 	dev_commit(&A);
 	seq = h_sql_int(replica_db(A.r), "SELECT max(seq) FROM outbox", NULL, NULL);
+	/*
+	 * Stored as references to its rows (test_outbox_ref), read from them;
+	 * settled (as before a later edit of one of them), stored compact.
+	 */
 	big = stored_entry(seq, &big_len);
-	H_CHECK(rep_outbox_expand(big, big_len, &buf, &cap, &full, &flen) == 1,
+	H_CHECK(rep_outbox_expand(replica_db(A.r), big, big_len, &buf, &cap, &full, &flen) == 1,
+	    "an entry of 500 inserts does not read back from its rows");
+	check_inserts(full, flen, 500);
+	free(big);
+	{
+		char err[1024] = "";
+		dev_begin(&A);
+		H_CHECK(rep_refs_settle(A.r, err, sizeof err) == 0, "rep_refs_settle: %s", err);
+		dev_commit(&A);
+	}
+	big = stored_entry(seq, &big_len);
+	H_CHECK(rep_outbox_expand(NULL, big, big_len, &buf, &cap, &full, &flen) == 1,
 	    "an entry of 500 inserts is not stored compact");
 	H_CHECK(big_len < flen, "the compact entry (%zu bytes) is not smaller than its Txn (%zu)",
 	    big_len, flen);
@@ -425,7 +442,7 @@ main(void)
 	}
 	dev_commit(&A);
 	small = stored_entry(seq + 1, &small_len);
-	H_CHECK(rep_outbox_expand(small, small_len, &buf, &cap, &full, &flen) == 0 &&
+	H_CHECK(rep_outbox_expand(NULL, small, small_len, &buf, &cap, &full, &flen) == 0 &&
 	    full == small && flen == small_len, "an entry of 3 inserts is not stored as it is");
 	check_inserts(full, flen, 3);
 

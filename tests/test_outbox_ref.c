@@ -1,0 +1,324 @@
+/*
+ * test_outbox_ref.c - the outbox's reference form (replica_capture.c): an
+ * entry of more than REF_PACKED inserts refers to its rows instead of
+ * holding a copy of their values, and is read from them when it is sent.
+ * Invariants 2 and 3 of PRODUCT.md hold only if such an entry always
+ * stands for what the clerk wrote at the time, however the rows change
+ * afterwards. Each part changes the rows in one of the ways they can
+ * change before the push is acknowledged, then checks the entry's changes
+ * (unpacked as the push sends them) and the server's rows:
+ *
+ * 1. A later local update and a later delete of rows a stored entry refers
+ *    to: the entry keeps the values as inserted; the server ends with the
+ *    update and the delete applied after the inserts.
+ * 2. An update in the same local transaction, after its inserts: the entry
+ *    is packed, the insert with the value as inserted.
+ * 3. A lost acknowledgement, then another device edits one of the rows and
+ *    this one pulls only: the pull brings the edit into the row, the entry
+ *    keeps the inserted value, and the next push is acknowledged as a
+ *    duplicate (the server's digest of the entry did not change).
+ * 4. A rolled-back transaction leaves no reference behind; an insert whose
+ *    value would not read back the same from its column is packed.
+ */
+#include "sync_harness.h"
+
+static struct h_server S;
+static struct h_dev A, A2;
+static char street_id[ID_TEXT_LEN + 1], community_id[ID_TEXT_LEN + 1], branch_id[ID_TEXT_LEN + 1];
+
+static int64_t
+refs(struct h_dev *d)
+{
+	return h_sql_int(replica_db(d->r), "SELECT count(*) FROM outbox_ref", NULL, NULL);
+}
+
+/* n new members of the branch in one local transaction: ids and names out. */
+static void
+insert_members(struct h_dev *d, int n, char (*ids)[ID_TEXT_LEN + 1], char (*names)[64])
+{
+	Tongxin__Value v[32];
+	struct h_member m;
+
+	dev_begin(d);
+	for (int i = 0; i < n; i++) {
+		h_member_vals(v, &m, branch_id, NULL);
+		dev_insert(d, TBL_MEMBER, v, ids[i]);
+		snprintf(names[i], 64, "%s", m.name);
+	}
+	dev_commit(d);
+}
+
+/*
+ * The value of column col that the outbox's change of row id with op
+ * carries (as the push would send it), into out; 1 found, 0 not.
+ */
+static int
+outbox_value(struct h_dev *d, const char *id, Tongxin__Change__Op op, const char *col,
+    char *out, size_t cap)
+{
+	Tongxin__Txn **txns = NULL;
+	uint32_t want = (uint32_t)h_col(TBL_MEMBER, col);
+	int n = rep_outbox_peek(d->r, 100000, SIZE_MAX, &txns), found = 0;
+
+	H_CHECK(n >= 0, "the outbox of %s cannot be read", d->name);
+	for (int i = 0; i < n; i++) {
+		for (size_t j = 0; !found && j < txns[i]->n_changes; j++) {
+			const Tongxin__Change *c = txns[i]->changes[j];
+			if (c->op != op || strcmp(c->row_id, id) != 0)
+				continue;
+			for (size_t k = 0; k < c->n_cols && k < c->n_values; k++)
+				if (c->cols[k] == want && c->values[k]->kind_case ==
+				    TONGXIN__VALUE__KIND_S) {
+					snprintf(out, cap, "%s", c->values[k]->s);
+					found = 1;
+				}
+		}
+		tongxin__txn__free_unpacked(txns[i], NULL);
+	}
+	free(txns);
+	return found;
+}
+
+static void
+expect_outbox_value(struct h_dev *d, const char *id, Tongxin__Change__Op op, const char *col,
+    const char *want, const char *when)
+{
+	char got[256] = "";
+
+	H_CHECK(outbox_value(d, id, op, col, got, sizeof got) && strcmp(got, want) == 0,
+	    "%s: the outbox's %s of %s carries %s \"%s\", expected \"%s\"", when,
+	    op == TONGXIN__CHANGE__OP__OP_INSERT ? "insert" : "update", id, col, got, want);
+}
+
+/* Part 1: rows a stored entry refers to are updated and deleted later. */
+static void
+later_edits(void)
+{
+	char ids[1500][ID_TEXT_LEN + 1], names[1500][64], got[256];
+	struct sync_report rep;
+
+	insert_members(&A, 30, ids, names);
+	H_CHECK(refs(&A) == 1 && dev_outbox(&A) == 1, "30 inserts in one transaction: %lld "
+	    "entries in the reference form, %lld in the outbox; expected 1 and 1",
+	    (long long)refs(&A), (long long)dev_outbox(&A));
+	expect_outbox_value(&A, ids[12], TONGXIN__CHANGE__OP__OP_INSERT, "name", names[12],
+	    "read from its row");
+	dev_begin(&A);
+	dev_update1(&A, TBL_MEMBER, ids[12], "name", "改过的名字", 0);
+	dev_commit(&A);
+	H_CHECK(refs(&A) == 0, "an update of a row the entry referred to left %lld entries in "
+	    "the reference form", (long long)refs(&A));
+	expect_outbox_value(&A, ids[12], TONGXIN__CHANGE__OP__OP_INSERT, "name", names[12],
+	    "after a later update");
+	expect_outbox_value(&A, ids[12], TONGXIN__CHANGE__OP__OP_UPDATE, "name", "改过的名字",
+	    "the update itself");
+
+	/* 1,500 inserts: two entries (1,000 and 500), both references; then a delete. */
+	insert_members(&A, 1500, ids, names);
+	H_CHECK(refs(&A) == 2, "1,500 inserts in one transaction: %lld entries in the reference "
+	    "form, expected 2", (long long)refs(&A));
+	dev_begin(&A);
+	dev_delete(&A, TBL_MEMBER, ids[1234]);
+	dev_commit(&A);
+	H_CHECK(refs(&A) == 0, "a delete left %lld entries in the reference form",
+	    (long long)refs(&A));
+	expect_outbox_value(&A, ids[1234], TONGXIN__CHANGE__OP__OP_INSERT, "name", names[1234],
+	    "after a later delete");
+	expect_outbox_value(&A, ids[999], TONGXIN__CHANGE__OP__OP_INSERT, "name", names[999],
+	    "the last row of the first entry");
+	expect_outbox_value(&A, ids[1000], TONGXIN__CHANGE__OP__OP_INSERT, "name", names[1000],
+	    "the first row of the second entry");
+
+	dev_sync(&A, &S, &rep);
+	H_CHECK(rep.acks.applied == rep.pushed_txns && rep.pushed_txns == 5,
+	    "the push: %lld transactions, %lld applied; expected 5 and 5",
+	    (long long)rep.pushed_txns, (long long)rep.acks.applied);
+	{
+		sqlite3 *db = srv_db(&S);
+		H_CHECK(h_sql_text(db, "SELECT name FROM member WHERE id = ?1", ids[1499], got,
+		    sizeof got) && strcmp(got, names[1499]) == 0,
+		    "the server holds %s as \"%s\", expected \"%s\"", ids[1499], got, names[1499]);
+		H_CHECK(h_sql_int(db, "SELECT _deleted FROM member WHERE id = ?1", ids[1234], NULL) ==
+		    1, "the deleted member %s is not deleted on the server", ids[1234]);
+		sqlite3_close(db);
+	}
+	H_CHECK(dev_outbox(&A) == 0 && refs(&A) == 0, "after the sync the outbox holds %lld "
+	    "entries, %lld in the reference form", (long long)dev_outbox(&A), (long long)refs(&A));
+}
+
+/* Part 2: an update in the same transaction as the inserts. */
+static void
+same_txn_edit(void)
+{
+	char ids[20][ID_TEXT_LEN + 1], names[20][64], phone[32], got[64];
+	Tongxin__Value v[32];
+	struct h_member m;
+	struct sync_report rep;
+
+	dev_begin(&A);
+	for (int i = 0; i < 20; i++) {
+		h_member_vals(v, &m, branch_id, NULL);
+		dev_insert(&A, TBL_MEMBER, v, ids[i]);
+		snprintf(names[i], sizeof names[i], "%s", m.name);
+		if (i == 15)
+			snprintf(phone, sizeof phone, "%s", m.phone);
+	}
+	dev_update1(&A, TBL_MEMBER, ids[15], "phone", "13700000000", 0);
+	dev_commit(&A);
+	H_CHECK(refs(&A) == 0, "a transaction that updates a row it inserted was stored in the "
+	    "reference form");
+	expect_outbox_value(&A, ids[15], TONGXIN__CHANGE__OP__OP_INSERT, "phone", phone,
+	    "an insert updated in its own transaction");
+	expect_outbox_value(&A, ids[19], TONGXIN__CHANGE__OP__OP_INSERT, "name", names[19],
+	    "an insert after the update");
+	dev_sync(&A, &S, &rep);
+	{
+		sqlite3 *db = srv_db(&S);
+		H_CHECK(h_sql_text(db, "SELECT phone FROM member WHERE id = ?1", ids[15], got,
+		    sizeof got) && strcmp(got, "13700000000") == 0,
+		    "the server holds phone \"%s\" for %s, expected the update's", got, ids[15]);
+		sqlite3_close(db);
+	}
+}
+
+/* Part 3: a lost acknowledgement, another device's edit, a pull only, the push again. */
+static void
+lost_ack_pull(void)
+{
+	char ids[40][ID_TEXT_LEN + 1], names[40][64], out[4300], got[256];
+	struct sync_report rep;
+	enum sync_fail f;
+	char err[1024];
+	int rc;
+
+	insert_members(&A, 40, ids, names);
+	H_CHECK(refs(&A) == 1, "40 inserts: not in the reference form");
+	dev_close(&A);
+	snprintf(out, sizeof out, "%s/ref-die-after-push.out", H.tmp);
+	{
+		const char *argv[] = { H.tongxin, "--replica", A.path, "--server", S.addr, "sync", NULL };
+		const char *env[] = { "TONGXIN_TEST_DIE_AFTER_PUSH=1", NULL };
+		rc = h_run(argv, out, env);
+	}
+	H_CHECK(rc == 3, "tongxin sync with TONGXIN_TEST_DIE_AFTER_PUSH=1 exited %d, expected 3: %s",
+	    rc, h_slurp_tail(out, 2000));
+	dev_reopen(&A);
+	H_CHECK(dev_outbox(&A) == 1 && refs(&A) == 1, "after the lost answer the outbox holds "
+	    "%lld entries, %lld in the reference form; expected 1 and 1",
+	    (long long)dev_outbox(&A), (long long)refs(&A));
+
+	/* Another device of the scope renames one of them on the server. */
+	dev_sync(&A2, &S, NULL);
+	dev_begin(&A2);
+	dev_update1(&A2, TBL_MEMBER, ids[7], "name", "别处改名", 0);
+	dev_commit(&A2);
+	dev_sync(&A2, &S, NULL);
+
+	/* A pulls only: the server sends the row back with the other device's name. */
+	rc = dev_sync_try(&A, &S, 0, 1, &rep, &f, err, sizeof err);
+	H_CHECK(rc == 0, "pull only: %s", err);
+	H_CHECK(h_sql_text(replica_db(A.r), "SELECT name FROM member WHERE id = ?1", ids[7], got,
+	    sizeof got) && strcmp(got, "别处改名") == 0,
+	    "after the pull the replica holds \"%s\" for %s, expected the other device's name",
+	    got, ids[7]);
+	H_CHECK(refs(&A) == 0, "a pull left an entry in the reference form");
+	expect_outbox_value(&A, ids[7], TONGXIN__CHANGE__OP__OP_INSERT, "name", names[7],
+	    "after a pull changed the row");
+
+	/* The same bytes again: the server knows them. */
+	dev_sync(&A, &S, &rep);
+	H_CHECK(rep.pushed_txns == 1 && rep.acks.duplicate == 1,
+	    "the push after the lost answer: %lld sent, %lld duplicates; expected 1 and 1 (a "
+	    "digest that differs would mean the entry changed)", (long long)rep.pushed_txns,
+	    (long long)rep.acks.duplicate);
+	{
+		sqlite3 *db = srv_db(&S);
+		H_CHECK(h_sql_text(db, "SELECT name FROM member WHERE id = ?1", ids[7], got,
+		    sizeof got) && strcmp(got, "别处改名") == 0,
+		    "the server holds \"%s\" for %s, expected the other device's name", got, ids[7]);
+		sqlite3_close(db);
+	}
+}
+
+/* Part 4: a rollback, and a value that would not read back as it was given. */
+static void
+rollback_and_shape(void)
+{
+	char ids[20][ID_TEXT_LEN + 1];
+	Tongxin__Value v[32];
+	struct h_member m;
+	int64_t before = dev_outbox(&A);
+
+	dev_begin(&A);
+	for (int i = 0; i < 20; i++) {
+		h_member_vals(v, &m, branch_id, NULL);
+		dev_insert(&A, TBL_MEMBER, v, ids[i]);
+	}
+	rep_rollback(A.r);
+	H_CHECK(dev_outbox(&A) == before && refs(&A) == 0, "a rolled-back transaction left "
+	    "%lld outbox entries (%lld before), %lld in the reference form",
+	    (long long)dev_outbox(&A), (long long)before, (long long)refs(&A));
+
+	/* A number in a text column is stored as text: that entry holds its values. */
+	dev_begin(&A);
+	for (int i = 0; i < 20; i++) {
+		h_member_vals(v, &m, branch_id, NULL);
+		if (i == 3)
+			h_seti(v, TBL_MEMBER, "job", 42);
+		dev_insert(&A, TBL_MEMBER, v, ids[i]);
+	}
+	dev_commit(&A);
+	H_CHECK(refs(&A) == 0, "an entry with a value that reads back differently was stored in "
+	    "the reference form");
+	{
+		Tongxin__Txn **txns = NULL;
+		int n = rep_outbox_peek(A.r, 100, SIZE_MAX, &txns), seen = 0;
+		uint32_t job = (uint32_t)h_col(TBL_MEMBER, "job");
+		H_CHECK(n == 1, "expected one outbox entry, found %d", n);
+		for (size_t j = 0; j < txns[0]->n_changes; j++) {
+			const Tongxin__Change *c = txns[0]->changes[j];
+			if (strcmp(c->row_id, ids[3]) != 0)
+				continue;
+			for (size_t k = 0; k < c->n_cols; k++)
+				if (c->cols[k] == job && c->values[k]->kind_case ==
+				    TONGXIN__VALUE__KIND_I && c->values[k]->i == 42)
+					seen = 1;
+		}
+		H_CHECK(seen, "the entry does not carry the integer 42 that was given");
+		tongxin__txn__free_unpacked(txns[0], NULL);
+		free(txns);
+	}
+	/* The server refuses it for its shape; the outbox is answered all the same. */
+	{
+		struct sync_report rep;
+		dev_sync(&A, &S, &rep);
+		H_CHECK(rep.acks.rejected == 1, "a number in a text column: %lld rejected, expected 1",
+		    (long long)rep.acks.rejected);
+	}
+}
+
+int
+main(void)
+{
+	h_init("test_outbox_ref", 11);
+	srv_init(&S, "srv");
+	srv_start(&S);
+	dev_new(&A, &S, "JD01", "street-admin", 1);
+	dev_new(&A2, &S, "JD01", "street-admin-2", 1);
+	dev_sync(&A, &S, NULL);
+	H_CHECK(h_org_id(replica_db(A.r), "JD01", street_id), "no street row");
+	dev_add_org(&A, "SQ01", "第一社区", "community", street_id, community_id);
+	dev_add_org(&A, "SQ01B1", "第一党支部", "branch", community_id, branch_id);
+	dev_sync(&A, &S, NULL);
+
+	later_edits();
+	same_txn_edit();
+	lost_ack_pull();
+	rollback_and_shape();
+
+	h_check_integrity(&S);
+	srv_stop(&S);
+	dev_close(&A);
+	dev_close(&A2);
+	return h_done();
+}
