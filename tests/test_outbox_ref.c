@@ -19,8 +19,12 @@
  *    duplicate (the server's digest of the entry did not change).
  * 4. A rolled-back transaction leaves no reference behind; an insert whose
  *    value would not read back the same from its column is packed.
+ * The desk's search triggers are on A's replica throughout (they insert
+ * rows of their own at every member insert).
  */
 #include "sync_harness.h"
+
+#include "domain.h"
 
 static struct h_server S;
 static struct h_dev A, A2;
@@ -103,6 +107,8 @@ later_edits(void)
 	    (long long)refs(&A), (long long)dev_outbox(&A));
 	expect_outbox_value(&A, ids[12], TONGXIN__CHANGE__OP__OP_INSERT, "name", names[12],
 	    "read from its row");
+	H_CHECK(h_sql_int(replica_db(A.r), "SELECT count(*) FROM ui_member_gram", NULL, NULL) > 0,
+	    "the desk's triggers wrote nothing: the test does not test what it says");
 	dev_begin(&A);
 	dev_update1(&A, TBL_MEMBER, ids[12], "name", "改过的名字", 0);
 	dev_commit(&A);
@@ -310,6 +316,15 @@ main(void)
 	dev_add_org(&A, "SQ01", "第一社区", "community", street_id, community_id);
 	dev_add_org(&A, "SQ01B1", "第一党支部", "branch", community_id, branch_id);
 	dev_sync(&A, &S, NULL);
+	/*
+	 * The desk's objects on A's replica: triggers that insert into a table
+	 * of their own at every member insert (the rowid an entry notes must be
+	 * the member's, not theirs).
+	 */
+	{
+		struct dom_error e;
+		H_CHECK(dom_prepare_indexes(A.r, &e) == 0, "dom_prepare_indexes: %s", e.msg);
+	}
 
 	later_edits();
 	same_txn_edit();
