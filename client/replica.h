@@ -8,7 +8,12 @@
  * rep_commit, which record the change (with the values it replaces, the
  * base) in memory and append it to the outbox at commit. A local
  * transaction of more than REP_TXN_MAX_CHANGES changes (a bulk import) is
- * cut into several outbox transactions, each applied atomically.
+ * cut into several outbox transactions, each applied atomically. An
+ * outbox transaction of many inserts refers to its rows rather than
+ * copying them (replica_capture.c, the reference form): the rows are read
+ * again when it is pushed, and whatever would change them first stores it
+ * as the bytes it stands for (rep_refs_settle, replica_int.h). A new
+ * writer of replica rows must do the same.
  *
  * Rows with unacknowledged changes are listed in "pending"; the server's
  * state never overwrites them until the server has acknowledged them.

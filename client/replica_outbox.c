@@ -23,9 +23,12 @@
 /* --- the compact stored form of a bulk entry ----------------------------- */
 
 /*
- * A bulk local transaction (an import, a meeting's attendance) keeps about
- * 330 bytes per inserted row in the outbox, most of it the row's values
- * again, and every one of them is written twice more (WAL, checkpoint):
+ * An entry of inserts whose rows can be read again is stored as references
+ * to them (replica_capture.c); one that cannot (a value that would not read
+ * back as given), or that was settled before its rows changed, is stored
+ * in this form. Packed, a bulk local transaction (an import, a meeting's
+ * attendance) keeps about 330 bytes per inserted row in the outbox, most
+ * of it the row's values again, each written twice more (WAL, checkpoint):
  * capture wrote 1.6-1.8 times the bytes of the plain inserts. Rows in one
  * transaction repeat each other field by field (the same branch, the same
  * vocabulary codes, ids that share a time prefix, dates and addresses that
