@@ -206,6 +206,10 @@ doctor_rebuild(struct cli *cli, const char *path)
 		if (s.outbox_lost)
 			printf("  无法读取 %lld unsent transactions could not be read; the damaged file "
 			    "is kept and holds them.\n", (long long)s.outbox_lost);
+		if (s.changes_lost)
+			printf("  无法读取 %lld new rows of kept transactions were on damaged pages and "
+			    "are left out of them; the damaged file is kept.\n",
+			    (long long)s.changes_lost);
 	}
 	/* 4. The full sync: the unsent changes go out, the server's data comes back. */
 	printf("同步 Syncing with %s…\n", cli->server ? cli->server : replica_info(r)->server);

@@ -996,28 +996,38 @@ salvage_meta(sqlite3 *old, const char *key, char *buf, size_t cap)
 /*
  * Copy one outbox row of the damaged replica (columns seq, hlc, created_at,
  * nchanges, txn of st) into r with the pending marks of its updates and
- * deletes. Returns 1 copied, 0 unreadable (not copied), -1 r failed.
+ * deletes; the inserts of an entry in the reference form whose rows could
+ * not be read are left out and added to *changes_lost. Returns 1 copied, 0
+ * unreadable (not copied), -1 r failed.
  */
 static int
-salvage_outbox_row(struct replica *r, sqlite3_stmt *st, uint64_t *max_seq, uint64_t *max_hlc)
+salvage_outbox_row(struct replica *r, sqlite3_stmt *st, uint64_t *max_seq, uint64_t *max_hlc,
+    int64_t *changes_lost)
 {
 	int64_t seq = sqlite3_column_int64(st, 0);
 	const uint8_t *blob = sqlite3_column_blob(st, 4), *full;
 	int len = sqlite3_column_bytes(st, 4), rc;
 	uint8_t *xbuf = NULL;
-	size_t xcap = 0, flen;
+	size_t xcap = 0, flen, skipped = 0;
 	Tongxin__Txn *tx;
 
 	/*
 	 * Kept as the bytes it stands for: an entry in the reference form
-	 * names rows of the damaged file, read here while they can be.
+	 * names rows of the damaged file, read here while they can be (those
+	 * on a bad page are left out and counted; the rest still go).
 	 */
 	if (blob == NULL || len <= 0 ||
-	    rep_outbox_expand(sqlite3_db_handle(st), blob, (size_t)len, &xbuf, &xcap, &full,
-	    &flen) < 0 || (tx = tongxin__txn__unpack(NULL, flen, full)) == NULL) {
+	    rep_outbox_salvage(sqlite3_db_handle(st), blob, (size_t)len, &xbuf, &xcap, &full,
+	    &flen, &skipped) < 0 || (tx = tongxin__txn__unpack(NULL, flen, full)) == NULL) {
 		free(xbuf);
 		return 0;
 	}
+	if (tx->n_changes == 0) {   /* not one of its rows could be read */
+		tongxin__txn__free_unpacked(tx, NULL);
+		free(xbuf);
+		return 0;
+	}
+	*changes_lost += (int64_t)skipped;
 	if (seq <= 0 || tx->seq != (uint64_t)seq) {
 		tongxin__txn__free_unpacked(tx, NULL);
 		free(xbuf);
@@ -1073,7 +1083,7 @@ salvage_outbox(struct replica *r, sqlite3 *old, uint64_t last_seq, struct rep_sa
 		return 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		after = sqlite3_column_int64(st, 0);
-		if ((got = salvage_outbox_row(r, st, max_seq, max_hlc)) < 0) {
+		if ((got = salvage_outbox_row(r, st, max_seq, max_hlc, &s->changes_lost)) < 0) {
 			sqlite3_finalize(st);
 			return -1;
 		}
@@ -1089,7 +1099,7 @@ salvage_outbox(struct replica *r, sqlite3 *old, uint64_t last_seq, struct rep_sa
 		sqlite3_bind_int64(st, 1, (sqlite3_int64)q);
 		rc = sqlite3_step(st);
 		if (rc == SQLITE_ROW) {
-			if ((got = salvage_outbox_row(r, st, max_seq, max_hlc)) < 0) {
+			if ((got = salvage_outbox_row(r, st, max_seq, max_hlc, &s->changes_lost)) < 0) {
 				sqlite3_finalize(st);
 				return -1;
 			}

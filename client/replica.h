@@ -148,6 +148,7 @@ void replica_folder_warn(const char *path);
 struct rep_salvage {
 	int64_t outbox;          /* unsent transactions copied, each with its sequence */
 	int64_t outbox_lost;     /* unsent transactions that could not be read or unpacked */
+	int64_t changes_lost;    /* inserts left out of copied ones: their rows were unreadable */
 	int64_t outcomes;        /* earlier answers of the server copied */
 	int64_t notices;         /* notices copied */
 	bool counters;           /* the sequence and clock counters were readable */

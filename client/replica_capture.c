@@ -156,6 +156,7 @@ rep_begin(struct replica *r, const char *operator_name)
 	r->nchanges = 0;
 	r->nrefs = 0;
 	r->refs_off = false;
+	r->refs_check = 0;
 	return 0;
 }
 
@@ -275,6 +276,7 @@ flush_chunk(struct replica *r, char *err, size_t errlen)
 done:
 	r->nrefs = 0;
 	r->refs_off = false;
+	r->refs_check = 0;
 	r->chunk_len = 0;
 	r->nchanges = 0;
 	r->seq++;
@@ -587,14 +589,60 @@ value_reads_back(const Tongxin__Value *v, enum col_type ct)
 	}
 }
 
+/* One word into the entry's check (a multiply-xorshift mix: fast, not cryptographic). */
+static inline uint64_t
+check_mix(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+	return h ^ (h >> 29);
+}
+
+/* A string's bytes and length into the check, eight at a time. */
+static inline uint64_t
+check_str(uint64_t h, const char *p)
+{
+	size_t n = strlen(p), i = 0;
+	uint64_t w;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, p + i, 8);
+		h = check_mix(h, w);
+	}
+	w = 0;
+	memcpy(&w, p + i, n - i);
+	return check_mix(h, w ^ (uint64_t)n << 56);
+}
+
+/*
+ * Change c (an insert) into the check of an entry in the reference form:
+ * its table, row id, and each value with its column and kind. Capture
+ * folds in what the clerk gave, the push what the rows hold; a difference
+ * means a row changed without rep_refs_settle, and the entry is not sent
+ * as something the clerk did not write.
+ */
+static uint64_t
+change_check(uint64_t h, const Tongxin__Change *c)
+{
+	h = check_mix(h, (uint64_t)c->table << 32 | c->n_values);
+	h = check_str(h, c->row_id);
+	for (size_t k = 0; k < c->n_values; k++) {
+		const Tongxin__Value *v = c->values[k];
+		h = check_mix(h, (uint64_t)c->cols[k] << 8 | (uint64_t)v->kind_case);
+		h = v->kind_case == TONGXIN__VALUE__KIND_I ? check_mix(h, (uint64_t)v->i) :
+		    check_str(h, v->s);
+	}
+	return h;
+}
+
 /*
  * Read the row of table t at rowid (st: "SELECT id, its columns FROM t
  * WHERE rowid = ?1") and append it at *len of *buf as capture packs its
- * insert. 0, or -1 when the row is not there or memory runs out.
+ * insert; fold it into *check (change_check) when check is not NULL. 0, or
+ * -1 when the row is not there or memory runs out.
  */
 static int
 ref_row_pack(sqlite3_stmt *st, int t, sqlite3_int64 rowid, uint8_t **buf, size_t *len,
-    size_t *cap)
+    size_t *cap, uint64_t *check)
 {
 	const struct table_def *td = &schema_tables[t];
 	Tongxin__Change c = TONGXIN__CHANGE__INIT;
@@ -607,7 +655,8 @@ ref_row_pack(sqlite3_stmt *st, int t, sqlite3_int64 rowid, uint8_t **buf, size_t
 	if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_type(st, 0) != SQLITE_TEXT)
 		goto out;
 	c.table = (uint32_t)t;
-	c.row_id = (char *)sqlite3_column_text(st, 0);
+	if ((c.row_id = (char *)sqlite3_column_text(st, 0)) == NULL)
+		goto out;   /* out of memory */
 	c.op = TONGXIN__CHANGE__OP__OP_INSERT;
 	c.cols = cols;
 	c.values = vp;
@@ -624,7 +673,8 @@ ref_row_pack(sqlite3_stmt *st, int t, sqlite3_int64 rowid, uint8_t **buf, size_t
 			break;
 		case SQLITE_TEXT:
 			v->kind_case = TONGXIN__VALUE__KIND_S;
-			v->s = (char *)sqlite3_column_text(st, k + 1);
+			if ((v->s = (char *)sqlite3_column_text(st, k + 1)) == NULL)
+				goto out;   /* out of memory */
 			break;
 		default:
 			goto out;   /* capture never refers to such a row */
@@ -632,6 +682,8 @@ ref_row_pack(sqlite3_stmt *st, int t, sqlite3_int64 rowid, uint8_t **buf, size_t
 		cols[c.n_cols++] = (uint32_t)k;
 		vp[c.n_values++] = v;
 	}
+	if (check != NULL)
+		*check = change_check(*check, &c);
 	n = change_size(&c, lens, szs, &colsz);
 	need = *len + 1 + pb_varint_size(n) + n;
 	if (need > *cap) {
@@ -668,26 +720,37 @@ ref_stmt(sqlite3 *db, int t)
 
 int
 rep_ref_expand(sqlite3 *db, const uint8_t *s, size_t slen, uint64_t n, uint8_t **buf,
-    size_t *len, size_t *cap)
+    size_t *len, size_t *cap, size_t *skipped)
 {
 	sqlite3_stmt *st[TBL_COUNT] = { 0 };
 	const uint8_t *end = s + slen;
-	sqlite3_int64 rowid = 0;
-	uint64_t count, t, z;
+	uint64_t count, t, z, rowid = 0, want, got = 0;
 	int rc = -1;
 
-	if (pb_get_varint(&s, end, &count) != 0 || count != n)
+	if (pb_get_varint(&s, end, &count) != 0 || count != n || end - s < 8)
 		return -1;
+	memcpy(&want, s, 8);   /* little-endian, as flush_refs wrote it */
+	s += 8;
 	for (uint64_t i = 0; i < n; i++) {
 		if (pb_get_varint(&s, end, &t) != 0 || t >= TBL_COUNT ||
 		    pb_get_varint(&s, end, &z) != 0)
 			goto out;
-		rowid += (sqlite3_int64)((z >> 1) ^ (~(z & 1) + 1));
-		if ((st[t] == NULL && (st[t] = ref_stmt(db, (int)t)) == NULL) ||
-		    ref_row_pack(st[t], (int)t, rowid, buf, len, cap) != 0)
+		rowid += (z >> 1) ^ (~(z & 1) + 1);   /* unsigned: wraps, never undefined */
+		if (st[t] == NULL && (st[t] = ref_stmt(db, (int)t)) == NULL)
 			goto out;
+		if (ref_row_pack(st[t], (int)t, (sqlite3_int64)rowid, buf, len, cap, &got) != 0) {
+			if (skipped == NULL)
+				goto out;
+			(*skipped)++;   /* salvage: the rows that can be read */
+		}
 	}
-	rc = s == end ? 0 : -1;
+	if (s != end)
+		goto out;
+	if (skipped == NULL && got != want) {
+		log_warnx("replica: an outbox entry's rows have changed since it was written");
+		goto out;
+	}
+	rc = 0;
 out:
 	for (int k = 0; k < TBL_COUNT; k++)
 		sqlite3_finalize(st[k]);
@@ -731,7 +794,7 @@ refs_unref(struct replica *r)
 			break;
 		}
 		/* ref_row_pack grows the chunk by realloc as chunk_room would. */
-		rc = ref_row_pack(st[t], t, r->refs[i].rowid, &buf, &len, &cap);
+		rc = ref_row_pack(st[t], t, r->refs[i].rowid, &buf, &len, &cap, NULL);
 		r->chunk = buf;
 		r->chunk_len = len;
 		r->chunk_cap = cap;
@@ -751,7 +814,7 @@ static int
 flush_refs(struct replica *r, const Tongxin__Txn *tx, const uint8_t *head, size_t hn,
     char *err, size_t errlen)
 {
-	size_t n = r->nchanges, slen, cap = hn + 2 * n + 16 + 1 + 10 + 15 * n;
+	size_t n = r->nchanges, slen, cap = hn + 2 * n + 16 + 1 + 10 + 8 + 15 * n;
 	sqlite3_int64 prev = 0;
 	uint8_t *blob = malloc(cap), *o, *stream;
 	int rc;
@@ -765,6 +828,8 @@ flush_refs(struct replica *r, const Tongxin__Txn *tx, const uint8_t *head, size_
 	o = stream;
 	*o++ = OUTBOX_REF_V1;
 	o = pb_put_varint(o, n);
+	for (int k = 0; k < 8; k++)
+		*o++ = (uint8_t)(r->refs_check >> (8 * k));
 	for (size_t i = 0; i < n; i++) {
 		sqlite3_int64 d = r->refs[i].rowid - prev;
 		o = pb_put_varint(o, (uint32_t)r->refs[i].t);
@@ -825,6 +890,7 @@ record_change(struct replica *r, const Tongxin__Change *c, const struct rep_ref 
 			snprintf(err, errlen, "out of memory");
 			return -1;
 		}
+		r->refs_check = change_check(r->refs_check, c);
 		r->nchanges++;
 		return 0;   /* an insert: no pending mark (below) */
 	}

@@ -82,6 +82,7 @@ struct replica {
 	struct rep_ref *refs;
 	size_t nrefs, refs_cap;
 	bool refs_off;
+	uint64_t refs_check;     /* change_check of the inserts noted */
 	sqlite3_stmt *ref_put;   /* an entry stored in the reference form (outbox_ref) */
 	sqlite3_stmt *ref_any;   /* is any stored entry in the reference form? */
 	/*
@@ -105,10 +106,12 @@ struct replica {
  * The reference form of an outbox entry (replica_capture.c writes it,
  * rep_outbox_expand reads it): the Txn header as packed, one empty Change
  * (field 5) per change, and in field OUTBOX_REF_FIELD (an unknown field to
- * protobuf-c) a stream: the byte OUTBOX_REF_V1, varint n, then per change
+ * protobuf-c) a stream: the byte OUTBOX_REF_V1, varint n, 8 bytes of a
+ * check over the changes as captured (little-endian), then per change
  * varint table and the zigzag varint of its rowid less the one before (0
  * before the first). Each change is an insert whose row, read again,
- * packs to the very bytes capture would have stored.
+ * packs to the very bytes capture would have stored; the check, computed
+ * again from the rows, says that they did.
  */
 #define OUTBOX_REF_FIELD 14
 #define OUTBOX_REF_V1    1
@@ -153,14 +156,24 @@ void rep_outbox_compact_done(uint8_t *work);
 int rep_outbox_expand(sqlite3 *db, const uint8_t *blob, size_t len, uint8_t **buf,
     size_t *cap, const uint8_t **full, size_t *flen);
 /*
+ * rep_outbox_expand for salvage from a damaged file (db): the rows of a
+ * reference form that cannot be read are left out, counted in *skipped,
+ * and the rest make the Txn. A stored entry's own bytes are needed whole.
+ */
+int rep_outbox_salvage(sqlite3 *db, const uint8_t *blob, size_t len, uint8_t **buf,
+    size_t *cap, const uint8_t **full, size_t *flen, size_t *skipped);
+/*
  * The changes a reference form stands for (s, slen bytes: the stream after
  * its version byte), each read from its row in db and packed as capture
  * packs an insert, appended to *buf at *len (grown with realloc, *cap its
  * size). n is the number of changes the entry declares. 0, or -1 when the
- * stream is not well formed, a row is missing or memory runs out.
+ * stream is not well formed, a row is missing, the rows do not give back
+ * the entry's check (one changed without rep_refs_settle) or memory runs
+ * out. With skipped (salvage of a damaged file), a row that cannot be read
+ * is left out and counted there, and the check is not asked for.
  */
 int rep_ref_expand(sqlite3 *db, const uint8_t *s, size_t slen, uint64_t n, uint8_t **buf,
-    size_t *len, size_t *cap);
+    size_t *len, size_t *cap, size_t *skipped);
 /*
  * Before rows that an outbox entry may refer to change (a local update or
  * delete, a pull, recovery): every entry in the reference form is stored

@@ -587,9 +587,10 @@ rep_outbox_compact_done(uint8_t *work)
 	work_give(work);
 }
 
-int
-rep_outbox_expand(sqlite3 *db, const uint8_t *blob, size_t len, uint8_t **buf, size_t *cap,
-    const uint8_t **full, size_t *flen)
+/* rep_outbox_expand; with skipped, as rep_outbox_salvage (rep_ref_expand's skipped). */
+static int
+outbox_expand(sqlite3 *db, const uint8_t *blob, size_t len, uint8_t **buf, size_t *cap,
+    const uint8_t **full, size_t *flen, size_t *skipped)
 {
 	struct pbr rd;
 	struct pb_field f;
@@ -634,7 +635,7 @@ rep_outbox_expand(sqlite3 *db, const uint8_t *blob, size_t len, uint8_t **buf, s
 			}
 			memcpy(*buf, blob, hlen);
 			if (rep_ref_expand(db, s + 1, (size_t)(send - s - 1), nempty, buf, &got,
-			    cap) != 0)
+			    cap, skipped) != 0)
 				return -1;
 			*full = *buf;
 			*flen = got;
@@ -663,6 +664,21 @@ rep_outbox_expand(sqlite3 *db, const uint8_t *blob, size_t len, uint8_t **buf, s
 		return 1;
 	}
 	return rc == 0 ? 0 : -1;
+}
+
+int
+rep_outbox_expand(sqlite3 *db, const uint8_t *blob, size_t len, uint8_t **buf, size_t *cap,
+    const uint8_t **full, size_t *flen)
+{
+	return outbox_expand(db, blob, len, buf, cap, full, flen, NULL);
+}
+
+int
+rep_outbox_salvage(sqlite3 *db, const uint8_t *blob, size_t len, uint8_t **buf, size_t *cap,
+    const uint8_t **full, size_t *flen, size_t *skipped)
+{
+	*skipped = 0;
+	return outbox_expand(db, blob, len, buf, cap, full, flen, skipped);
 }
 
 int
@@ -924,6 +940,13 @@ rep_ack(struct replica *r, const Tongxin__PushResponse *resp, struct rep_ack_cou
 			counts->noted += why[0] && !keep_txn;
 		}
 	}
+	/*
+	 * The server's rows are those of the answered transactions' own changes
+	 * (server/engine.c, result_rows), whose entries have just left the
+	 * outbox: no entry still in the reference form refers to them (a later
+	 * change of such a row settled it first), so no settling here, which
+	 * would rewrite every unanswered entry of an import at each answer.
+	 */
 	for (size_t i = 0; i < resp->n_results; i++) {
 		/* Our own deletes the server took leave tombstones; a refusal's rows do not. */
 		Tongxin__TxnResult__Status st = resp->results[i]->status;

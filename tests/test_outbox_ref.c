@@ -19,6 +19,10 @@
  *    duplicate (the server's digest of the entry did not change).
  * 4. A rolled-back transaction leaves no reference behind; an insert whose
  *    value would not read back the same from its column is packed.
+ * 5. A row changed behind capture's back (SQL straight on the file, as a
+ *    writer that forgot rep_refs_settle would): the entry's check no longer
+ *    holds, the push refuses to send it (nothing reaches the server), and
+ *    sends it once the row is as it was.
  * The desk's search triggers are on A's replica throughout (they insert
  * rows of their own at every member insert).
  */
@@ -303,6 +307,52 @@ rollback_and_shape(void)
 	}
 }
 
+/* Set a member's name straight in the replica file, bypassing capture. */
+static void
+raw_rename(struct h_dev *d, const char *id, const char *name)
+{
+	sqlite3_stmt *st;
+
+	H_CHECK(sqlite3_prepare_v2(replica_db(d->r), "UPDATE member SET name = ?2 WHERE id = ?1",
+	    -1, &st, NULL) == SQLITE_OK, "%s", sqlite3_errmsg(replica_db(d->r)));
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	H_CHECK(sqlite3_step(st) == SQLITE_DONE, "%s", sqlite3_errmsg(replica_db(d->r)));
+	sqlite3_finalize(st);
+}
+
+/* Part 5: a row changed without settling: the entry is not sent as something else. */
+static void
+changed_behind(void)
+{
+	char ids[12][ID_TEXT_LEN + 1], names[12][64], err[1024];
+	struct sync_report rep;
+	enum sync_fail f;
+	int64_t server_before;
+
+	insert_members(&A, 12, ids, names);
+	H_CHECK(refs(&A) == 1, "12 inserts: not in the reference form");
+	raw_rename(&A, ids[10], "悄悄改名");
+	{
+		sqlite3 *db = srv_db(&S);
+		server_before = h_sql_int(db, "SELECT count(*) FROM member", NULL, NULL);
+		sqlite3_close(db);
+	}
+	H_CHECK(dev_sync_try(&A, &S, 0, 0, &rep, &f, err, sizeof err) != 0,
+	    "a push whose rows changed behind capture's back succeeded");
+	{
+		sqlite3 *db = srv_db(&S);
+		H_CHECK(h_sql_int(db, "SELECT count(*) FROM member", NULL, NULL) == server_before,
+		    "rows of an entry whose check failed reached the server");
+		sqlite3_close(db);
+	}
+	h_log("a changed row stops the push: %s", err);
+	raw_rename(&A, ids[10], names[10]);
+	dev_sync(&A, &S, &rep);
+	H_CHECK(rep.pushed_txns == 1 && rep.acks.applied == 1, "the push with the row as it was: "
+	    "%lld sent, %lld applied", (long long)rep.pushed_txns, (long long)rep.acks.applied);
+}
+
 int
 main(void)
 {
@@ -330,6 +380,7 @@ main(void)
 	same_txn_edit();
 	lost_ack_pull();
 	rollback_and_shape();
+	changed_behind();
 
 	h_check_integrity(&S);
 	srv_stop(&S);
