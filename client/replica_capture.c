@@ -729,8 +729,9 @@ rep_ref_expand(sqlite3 *db, const uint8_t *s, size_t slen, uint64_t n, uint8_t *
 
 	if (pb_get_varint(&s, end, &count) != 0 || count != n || end - s < 8)
 		return -1;
-	memcpy(&want, s, 8);   /* little-endian, as flush_refs wrote it */
-	s += 8;
+	want = 0;
+	for (int k = 0; k < 8; k++)   /* little-endian, as flush_refs wrote it */
+		want |= (uint64_t)*s++ << (8 * k);
 	for (uint64_t i = 0; i < n; i++) {
 		if (pb_get_varint(&s, end, &t) != 0 || t >= TBL_COUNT ||
 		    pb_get_varint(&s, end, &z) != 0)
