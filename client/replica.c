@@ -26,21 +26,10 @@
 
 /* struct replica: see replica_int.h. */
 
-/*
- * The outbox entries stored in the reference form (replica_capture.c):
- * rep_refs_settle finds them here before rows change. An entry that leaves
- * the outbox (acknowledged, salvaged, settled) leaves this list with it.
- */
-#define OUTBOX_REF_DDL							\
-	"CREATE TABLE IF NOT EXISTS outbox_ref (seq INTEGER PRIMARY KEY);"	\
-	"CREATE TRIGGER IF NOT EXISTS outbox_ref_drop AFTER DELETE ON outbox"	\
-	"  BEGIN DELETE FROM outbox_ref WHERE seq = old.seq; END;"
-
 static const char replica_ddl[] =
 	"CREATE TABLE outbox ("
 	"  seq INTEGER PRIMARY KEY, hlc INTEGER NOT NULL, created_at INTEGER NOT NULL,"
 	"  nchanges INTEGER NOT NULL, txn BLOB NOT NULL);"
-	OUTBOX_REF_DDL
 	"CREATE TABLE pending ("
 	"  row_id TEXT NOT NULL, seq INTEGER NOT NULL, tbl INTEGER NOT NULL,"
 	"  PRIMARY KEY (row_id, seq)) WITHOUT ROWID;"
@@ -715,8 +704,7 @@ prepare_all(struct replica *r)
  * Bring a replica made by an older tongxin up to this one's bookkeeping
  * tables; each step looks before it alters. The outcome table gained
  * reason_code (the server's reason as a code of common/reason.h; its
- * reason column has always held the text shown); gone and outbox_ref are
- * tables of their own.
+ * reason column has always held the text shown).
  */
 static int
 replica_migrate(struct replica *r, char *err, size_t errlen)
@@ -724,8 +712,8 @@ replica_migrate(struct replica *r, char *err, size_t errlen)
 	sqlite3_stmt *st;
 
 	/* One statement tells that nothing is to be done (every open pays for it). */
-	if (sqlite3_prepare_v2(r->db, "SELECT o.reason_code, g.version, x.seq FROM outcome o,"
-	    " gone g, outbox_ref x LIMIT 0", -1, &st, NULL) == SQLITE_OK) {
+	if (sqlite3_prepare_v2(r->db, "SELECT o.reason_code, g.version FROM outcome o, gone g"
+	    " LIMIT 0", -1, &st, NULL) == SQLITE_OK) {
 		sqlite3_finalize(st);
 		return 0;
 	}
@@ -738,8 +726,7 @@ replica_migrate(struct replica *r, char *err, size_t errlen)
 		return -1;
 	}
 	return db_exec(r->db, "CREATE TABLE IF NOT EXISTS gone (row_id TEXT PRIMARY KEY NOT NULL,"
-	    " tbl INTEGER NOT NULL, version INTEGER NOT NULL) WITHOUT ROWID;" OUTBOX_REF_DDL, err,
-	    errlen);
+	    " tbl INTEGER NOT NULL, version INTEGER NOT NULL) WITHOUT ROWID", err, errlen);
 }
 
 /*
@@ -1027,12 +1014,12 @@ salvage_outbox_row(struct replica *r, sqlite3_stmt *st, uint64_t *max_seq, uint6
 		free(xbuf);
 		return 0;
 	}
-	*changes_lost += (int64_t)skipped;
 	if (seq <= 0 || tx->seq != (uint64_t)seq) {
 		tongxin__txn__free_unpacked(tx, NULL);
 		free(xbuf);
 		return 0;
 	}
+	*changes_lost += (int64_t)skipped;
 	blob = full;
 	len = (int)flen;
 	/* The entry as it was: the server knows it by (device, seq) and its digest. */

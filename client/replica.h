@@ -9,11 +9,12 @@
  * base) in memory and append it to the outbox at commit. A local
  * transaction of more than REP_TXN_MAX_CHANGES changes (a bulk import) is
  * cut into several outbox transactions, each applied atomically. An
- * outbox transaction of many inserts refers to its rows rather than
- * copying them (replica_capture.c, the reference form): the rows are read
- * again when it is pushed, and whatever would change them first stores it
- * as the bytes it stands for (rep_refs_settle, replica_int.h). A new
- * writer of replica rows must do the same.
+ * outbox transaction of inserts refers to its rows rather than copying
+ * them (replica_capture.c, the reference form): the rows are read again
+ * when it is pushed, each carries _version -seq meanwhile, and whatever
+ * changes such a row first stores the entry as the bytes it stands for
+ * (rep_ref_settle, replica_int.h). A new writer of replica rows must do
+ * the same.
  *
  * Rows with unacknowledged changes are listed in "pending"; the server's
  * state never overwrites them until the server has acknowledged them.
@@ -208,7 +209,9 @@ void rep_rollback(struct replica *r);
 
 /*
  * Read row id of table t into vals (ncols values, strings malloc'd: clear
- * them with value_clear). Returns 1 found, 0 not found, -1 error.
+ * them with value_clear), and into *version the server's version of it (0
+ * while the server has not acknowledged it). Returns 1 found, 0 not
+ * found, -1 error.
  */
 int rep_get(struct replica *r, int t, const char *id, Tongxin__Value *vals, uint64_t *version);
 

@@ -250,7 +250,7 @@ flush_chunk(struct replica *r, char *err, size_t errlen)
 	sqlite3_bind_int64(r->outbox_put, 3, tx.local_time_ms);
 	sqlite3_bind_int64(r->outbox_put, 4, (sqlite3_int64)tx.n_changes);
 	assert(r->refs_off || r->nrefs == r->nchanges);
-	if (!r->refs_off && r->nchanges > REF_PACKED) {
+	if (!r->refs_off) {
 		/* Inserts only, each row as it was written: references to the rows. */
 		if (flush_refs(r, &tx, head, hn, err, errlen) != 0)
 			return -1;
@@ -617,7 +617,7 @@ check_str(uint64_t h, const char *p)
  * Change c (an insert) into the check of an entry in the reference form:
  * its table, row id, and each value with its column and kind. Capture
  * folds in what the clerk gave, the push what the rows hold; a difference
- * means a row changed without rep_refs_settle, and the entry is not sent
+ * means a row changed without rep_ref_settle, and the entry is not sent
  * as something the clerk did not write.
  */
 static uint64_t
@@ -775,8 +775,66 @@ ref_push(struct replica *r, int t, sqlite3_int64 rowid)
 }
 
 /*
- * The entry being built stops referring to rows: the inserts noted after
- * its packed first REF_PACKED are read back and packed, in order. 0, or
+ * Give the rows noted in refs (n of them, written for entry seq) their
+ * _version 0 back: no entry refers to them any more (each still waits for
+ * its acknowledgement). 0, or -1.
+ */
+static int
+refs_unmark(sqlite3 *db, const struct rep_ref *refs, size_t n, uint64_t seq)
+{
+	sqlite3_stmt *st[TBL_COUNT] = { 0 };
+	char sql[160];
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		int t = refs[i].t;
+		if (st[t] == NULL) {
+			snprintf(sql, sizeof sql, "UPDATE %s SET _version = 0 WHERE rowid = ?1 AND"
+			    " _version = ?2", schema_tables[t].name);
+			if (sqlite3_prepare_v2(db, sql, -1, &st[t], NULL) != SQLITE_OK) {
+				rc = -1;
+				break;
+			}
+		}
+		sqlite3_bind_int64(st[t], 1, refs[i].rowid);
+		sqlite3_bind_int64(st[t], 2, -(sqlite3_int64)seq);
+		rc = sqlite3_step(st[t]) == SQLITE_DONE ? 0 : -1;
+		sqlite3_reset(st[t]);
+	}
+	for (int k = 0; k < TBL_COUNT; k++)
+		sqlite3_finalize(st[k]);
+	return rc;
+}
+
+int
+rep_ref_unmark(sqlite3 *db, const uint8_t *s, size_t slen, uint64_t seq)
+{
+	const uint8_t *end = s + slen;
+	struct rep_ref *refs;
+	uint64_t n, t, z, rowid = 0;
+	int rc = -1;
+
+	if (pb_get_varint(&s, end, &n) != 0 || end - s < 8 || n > slen)
+		return -1;
+	s += 8;   /* the check */
+	if ((refs = malloc((n ? n : 1) * sizeof *refs)) == NULL)
+		return -1;
+	for (uint64_t i = 0; i < n; i++) {
+		if (pb_get_varint(&s, end, &t) != 0 || t >= TBL_COUNT ||
+		    pb_get_varint(&s, end, &z) != 0)
+			goto out;
+		rowid += (z >> 1) ^ (~(z & 1) + 1);
+		refs[i] = (struct rep_ref){ (int)t, (sqlite3_int64)rowid };
+	}
+	rc = s == end ? refs_unmark(db, refs, (size_t)n, seq) : -1;
+out:
+	free(refs);
+	return rc;
+}
+
+/*
+ * The entry being built stops referring to rows: the inserts noted are
+ * read back and packed, in order, and their rows lose their mark. 0, or
  * -1 (the chunk may then hold some of them: the caller rolls back).
  */
 static int
@@ -785,16 +843,23 @@ refs_unref(struct replica *r)
 	sqlite3_stmt *st[TBL_COUNT] = { 0 };
 	int rc = 0;
 
-	for (size_t i = REF_PACKED; rc == 0 && i < r->nrefs; i++) {
+	for (size_t i = 0; rc == 0 && i < r->nrefs; i++) {
 		int t = r->refs[i].t;
-		uint8_t *buf = r->chunk;
-		size_t len = r->chunk_len, cap = r->chunk_cap;
+		uint8_t *buf;
+		size_t len, cap;
 
 		if (st[t] == NULL && (st[t] = ref_stmt(r->db, t)) == NULL) {
 			rc = -1;
 			break;
 		}
-		/* ref_row_pack grows the chunk by realloc as chunk_room would. */
+		/* As chunk_append would (ref_row_pack grows the chunk by realloc). */
+		if (r->chunk_len == 0 && chunk_room(r, 0) != 0) {
+			rc = -1;
+			break;
+		}
+		buf = r->chunk;
+		len = r->chunk_len;
+		cap = r->chunk_cap;
 		rc = ref_row_pack(st[t], t, r->refs[i].rowid, &buf, &len, &cap, NULL);
 		r->chunk = buf;
 		r->chunk_len = len;
@@ -802,6 +867,8 @@ refs_unref(struct replica *r)
 	}
 	for (int k = 0; k < TBL_COUNT; k++)
 		sqlite3_finalize(st[k]);
+	if (rc == 0)
+		rc = refs_unmark(r->db, r->refs, r->nrefs, r->seq);
 	r->nrefs = 0;
 	r->refs_off = true;
 	return rc;
@@ -854,16 +921,6 @@ flush_refs(struct replica *r, const Tongxin__Txn *tx, const uint8_t *head, size_
 	}
 	rc = sqlite3_step(r->outbox_put);
 	sqlite3_reset(r->outbox_put);
-	if (rc == SQLITE_DONE) {
-		if (r->ref_put == NULL &&
-		    (r->ref_put = db_prepare(r->db, "INSERT INTO outbox_ref (seq) VALUES (?1)")) == NULL)
-			rc = SQLITE_ERROR;
-		else {
-			sqlite3_bind_int64(r->ref_put, 1, (sqlite3_int64)tx->seq);
-			rc = sqlite3_step(r->ref_put);
-			sqlite3_reset(r->ref_put);
-		}
-	}
 	free(blob);
 	if (rc != SQLITE_DONE) {
 		snprintf(err, errlen, "cannot write the outbox: %s", sqlite3_errmsg(r->db));
@@ -874,7 +931,9 @@ flush_refs(struct replica *r, const Tongxin__Txn *tx, const uint8_t *head, size_
 
 /*
  * Record a change in the transaction and mark its row pending. The change
- * is packed at once; c stays the caller's.
+ * is packed at once, or, given ref (an insert whose row gives its values
+ * back, marked -seq) while the entry still refers to rows, noted by its
+ * row; c stays the caller's.
  */
 static int
 record_change(struct replica *r, const Tongxin__Change *c, const struct rep_ref *ref,
@@ -885,9 +944,8 @@ record_change(struct replica *r, const Tongxin__Change *c, const struct rep_ref 
 	if (r->nchanges == REP_TXN_MAX_CHANGES && flush_chunk(r, err, errlen) != 0)
 		return -1;
 	if (ref != NULL && !r->refs_off) {
-		/* An insert of an entry that may refer to its rows: the first few packed too. */
-		if (ref_push(r, ref->t, ref->rowid) != 0 ||
-		    (r->nchanges < REF_PACKED && chunk_append(r, c) != 0)) {
+		/* An insert of an entry that refers to its rows: nothing packed. */
+		if (ref_push(r, ref->t, ref->rowid) != 0) {
 			snprintf(err, errlen, "out of memory");
 			return -1;
 		}
@@ -964,16 +1022,9 @@ rep_insert(struct replica *r, int t, const Tongxin__Value *vals, char id_out[ID_
 		    sqlite3_errmsg(r->db));
 		return -1;
 	}
-	sqlite3_bind_text(st, 1, id_out, -1, SQLITE_STATIC);
-	for (int k = 0; k < td->ncols; k++)
-		value_bind_static(st, k + 2, &vals[k]);
-	sqlite3_bind_int64(st, td->ncols + 2, 0);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);   /* every parameter is bound again next time */
-	if (rc != SQLITE_DONE) {
-		snprintf(err, errlen, "cannot insert into %s: %s", td->name, sqlite3_errmsg(r->db));
+	/* A full entry is written first: the row's mark names the entry it goes to. */
+	if (r->nchanges == REP_TXN_MAX_CHANGES && flush_chunk(r, err, errlen) != 0)
 		return -1;
-	}
 	/* Only the columns that are set go on the wire; the values are borrowed. */
 	c.table = (uint32_t)t;
 	c.row_id = id_out;
@@ -988,13 +1039,29 @@ rep_insert(struct replica *r, int t, const Tongxin__Value *vals, char id_out[ID_
 		cols[c.n_cols++] = (uint32_t)k;
 		vp[c.n_values++] = (Tongxin__Value *)&vals[k];
 	}
+	back = back && !r->refs_off;
+	sqlite3_bind_text(st, 1, id_out, -1, SQLITE_STATIC);
+	for (int k = 0; k < td->ncols; k++)
+		value_bind_static(st, k + 2, &vals[k]);
+	/* The mark of a row an entry refers to: -seq (0: a row the server has not seen). */
+	sqlite3_bind_int64(st, td->ncols + 2, back ? -(sqlite3_int64)r->seq : 0);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);   /* every parameter is bound again next time */
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "cannot insert into %s: %s", td->name, sqlite3_errmsg(r->db));
+		return -1;
+	}
 	ref.t = t;
 	ref.rowid = sqlite3_last_insert_rowid(r->db);
 	return record_change(r, &c, back ? &ref : NULL, err, errlen);
 }
 
-int
-rep_get(struct replica *r, int t, const char *id, Tongxin__Value *vals, uint64_t *version)
+/*
+ * rep_get with the row's _version as stored: negative, -seq, while outbox
+ * entry seq refers to the row (the reference form).
+ */
+static int
+get_row(struct replica *r, int t, const char *id, Tongxin__Value *vals, int64_t *version)
 {
 	sqlite3_stmt *st = rep_tstmt(r, TS_GET, t);
 	int nc = schema_tables[t].ncols, rc, found = 0;
@@ -1009,7 +1076,7 @@ rep_get(struct replica *r, int t, const char *id, Tongxin__Value *vals, uint64_t
 			if (value_from_column(st, c, &vals[c]) != 0)
 				found = -1;
 		if (version)
-			*version = (uint64_t)sqlite3_column_int64(st, nc);
+			*version = sqlite3_column_int64(st, nc);
 	} else if (rc != SQLITE_DONE) {
 		found = -1;
 	}
@@ -1017,6 +1084,17 @@ rep_get(struct replica *r, int t, const char *id, Tongxin__Value *vals, uint64_t
 	if (found < 0)
 		for (int c = 0; c < nc; c++)
 			value_clear(&vals[c]);
+	return found;
+}
+
+int
+rep_get(struct replica *r, int t, const char *id, Tongxin__Value *vals, uint64_t *version)
+{
+	int64_t v = 0;
+	int found = get_row(r, t, id, vals, &v);
+
+	if (version)
+		*version = v > 0 ? (uint64_t)v : 0;
 	return found;
 }
 
@@ -1047,6 +1125,7 @@ rep_update(struct replica *r, int t, const char *id, const uint32_t *cols,
 	Tongxin__Value cur[MAX_COLS];
 	Tongxin__Value newv[MAX_COLS];
 	uint64_t version = 0;
+	int64_t mark = 0;
 	Tongxin__Change *c = NULL;
 	int found, rc = -1;
 
@@ -1054,15 +1133,19 @@ rep_update(struct replica *r, int t, const char *id, const uint32_t *cols,
 		snprintf(err, errlen, "no transaction");
 		return -1;
 	}
-	/* The row may be one an outbox entry refers to: those entries take their bytes first. */
-	if (rep_refs_settle(r, err, errlen) != 0)
-		return -1;
 	memset(cur, 0, sizeof cur);
-	if ((found = rep_get(r, t, id, cur, &version)) <= 0) {
+	if ((found = get_row(r, t, id, cur, &mark)) <= 0) {
 		snprintf(err, errlen, found == 0 ? "%s: no row with id %s" : "%s: cannot read %s",
 		    td->name, id);
 		return -1;
 	}
+	/* An outbox entry refers to the row: it takes its bytes before the row changes. */
+	if (mark < 0 && rep_ref_settle(r, (uint64_t)-mark, err, errlen) != 0) {
+		for (int k = 0; k < td->ncols; k++)
+			value_clear(&cur[k]);
+		return -1;
+	}
+	version = mark > 0 ? (uint64_t)mark : 0;
 	memcpy(newv, cur, sizeof newv);   /* borrowed strings */
 	if ((c = change_new(t, id, TONGXIN__CHANGE__OP__OP_UPDATE, n)) == NULL ||
 	    (c->values = calloc(n ? n : 1, sizeof *c->values)) == NULL ||
@@ -1120,6 +1203,7 @@ rep_delete(struct replica *r, int t, const char *id, char *err, size_t errlen)
 	Tongxin__Value cur[MAX_COLS];
 	const Tongxin__Value *curp[MAX_COLS];
 	uint64_t version = 0;
+	int64_t mark = 0;
 	Tongxin__Change *c = NULL;
 	sqlite3_stmt *st;
 	int found, rc = -1;
@@ -1129,15 +1213,19 @@ rep_delete(struct replica *r, int t, const char *id, char *err, size_t errlen)
 		snprintf(err, errlen, "no transaction");
 		return -1;
 	}
-	/* The row may be one an outbox entry refers to: those entries take their bytes first. */
-	if (rep_refs_settle(r, err, errlen) != 0)
-		return -1;
 	memset(cur, 0, sizeof cur);
-	if ((found = rep_get(r, t, id, cur, &version)) <= 0) {
+	if ((found = get_row(r, t, id, cur, &mark)) <= 0) {
 		snprintf(err, errlen, found == 0 ? "%s: no row with id %s" : "%s: cannot read %s",
 		    td->name, id);
 		return -1;
 	}
+	/* An outbox entry refers to the row: it takes its bytes before the row changes. */
+	if (mark < 0 && rep_ref_settle(r, (uint64_t)-mark, err, errlen) != 0) {
+		for (int k = 0; k < td->ncols; k++)
+			value_clear(&cur[k]);
+		return -1;
+	}
+	version = mark > 0 ? (uint64_t)mark : 0;
 	/* The base is every column: the server refuses the delete if any has moved on. */
 	if ((c = change_new(t, id, TONGXIN__CHANGE__OP__OP_DELETE, (size_t)td->ncols)) == NULL)
 		goto oom;
@@ -1175,32 +1263,16 @@ out:
 }
 
 int
-rep_refs_settle(struct replica *r, char *err, size_t errlen)
+rep_ref_settle(struct replica *r, uint64_t seq, char *err, size_t errlen)
 {
-	sqlite3_int64 seq;
-	int rc;
-
-	if (r->in_txn && !r->refs_off && refs_unref(r) != 0) {
-		snprintf(err, errlen, "cannot read back the rows of this transaction: %s",
-		    sqlite3_errmsg(r->db));
-		return -1;
-	}
-	if (r->ref_any == NULL &&
-	    (r->ref_any = db_prepare(r->db, "SELECT seq FROM outbox_ref ORDER BY seq LIMIT 1")) == NULL) {
-		snprintf(err, errlen, "cannot read the outbox: %s", sqlite3_errmsg(r->db));
-		return -1;
-	}
-	/* Mostly none: one look. */
-	while ((rc = sqlite3_step(r->ref_any)) == SQLITE_ROW) {
-		seq = sqlite3_column_int64(r->ref_any, 0);
-		sqlite3_reset(r->ref_any);
-		if (rep_outbox_unref(r->db, seq, err, errlen) != 0)
+	if (r->in_txn && seq == r->seq) {
+		/* The entry being built: its references become packed changes. */
+		if (!r->refs_off && refs_unref(r) != 0) {
+			snprintf(err, errlen, "cannot read back the rows of this transaction: %s",
+			    sqlite3_errmsg(r->db));
 			return -1;
+		}
+		return 0;
 	}
-	sqlite3_reset(r->ref_any);
-	if (rc != SQLITE_DONE) {
-		snprintf(err, errlen, "cannot read the outbox: %s", sqlite3_errmsg(r->db));
-		return -1;
-	}
-	return 0;
+	return rep_outbox_unref(r->db, (sqlite3_int64)seq, err, errlen);
 }

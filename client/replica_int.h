@@ -71,25 +71,23 @@ struct replica {
 	size_t chunk_len, chunk_cap;
 	size_t nchanges;
 	/*
-	 * The chunk's inserts as rows of the replica (table, rowid), while every
+	 * The entry's inserts as rows of the replica (table, rowid), while every
 	 * change of the entry is an insert whose row gives back its values
-	 * exactly (refs_off clear): such an entry of more than REF_PACKED
-	 * changes is stored as references (the outbox reference form,
-	 * replica_capture.c), its rows read again when it is sent. The first
-	 * REF_PACKED changes are packed as well, so that a short entry is stored
-	 * as always.
+	 * exactly (refs_off clear): such an entry is stored as references (the
+	 * outbox reference form, replica_capture.c), its rows read again when it
+	 * is sent, and each of its rows carries _version -seq until then.
 	 */
 	struct rep_ref *refs;
 	size_t nrefs, refs_cap;
 	bool refs_off;
 	uint64_t refs_check;     /* change_check of the inserts noted */
-	sqlite3_stmt *ref_put;   /* an entry stored in the reference form (outbox_ref) */
-	sqlite3_stmt *ref_any;   /* is any stored entry in the reference form? */
 	/*
 	 * The pull (replica_pull.c). Its statements are prepared at the first
 	 * page that needs them and finalised with the others by replica_close.
 	 */
 	sqlite3_stmt *pull_any_pending;   /* is anything unacknowledged? */
+	sqlite3_stmt *pull_any_outbox;    /* is any local transaction unsent? */
+	sqlite3_stmt *pull_mark[TBL_COUNT];   /* a row's _version (its mark, replica_capture.c) */
 	sqlite3_stmt *pull_cursors;       /* the stored cursors, every row */
 	sqlite3_stmt *pull_evict_outcome; /* forget our kept copy of an evicted row's change */
 	sqlite3_stmt *pull_resolve;       /* an administrator's decision on our change */
@@ -115,9 +113,6 @@ struct replica {
  */
 #define OUTBOX_REF_FIELD 14
 #define OUTBOX_REF_V1    1
-/* Changes an entry packs before it may refer to rows (a short entry is stored as always). */
-#define REF_PACKED       8
-
 /* One insert of the entry being built, by its row (struct replica's refs). */
 struct rep_ref {
 	int t;
@@ -168,27 +163,31 @@ int rep_outbox_salvage(sqlite3 *db, const uint8_t *blob, size_t len, uint8_t **b
  * packs an insert, appended to *buf at *len (grown with realloc, *cap its
  * size). n is the number of changes the entry declares. 0, or -1 when the
  * stream is not well formed, a row is missing, the rows do not give back
- * the entry's check (one changed without rep_refs_settle) or memory runs
+ * the entry's check (one changed without rep_ref_settle) or memory runs
  * out. With skipped (salvage of a damaged file), a row that cannot be read
  * is left out and counted there, and the check is not asked for.
  */
 int rep_ref_expand(sqlite3 *db, const uint8_t *s, size_t slen, uint64_t n, uint8_t **buf,
     size_t *len, size_t *cap, size_t *skipped);
 /*
- * Before rows that an outbox entry may refer to change (a local update or
- * delete, a pull, recovery): every entry in the reference form is stored
- * as the bytes it stands for (compact), and the entry being built stops
- * referring to rows. Runs inside the caller's write transaction. 0, or -1
- * with err.
- */
-int rep_refs_settle(struct replica *r, char *err, size_t errlen);
-/*
- * Store outbox entry seq of db, in the reference form, as the bytes it
- * stands for (compact where it can be) and take it off outbox_ref; an
- * entry no longer in the outbox only leaves outbox_ref. Inside the
+ * Before a row whose _version is -seq changes (a local update or delete, a
+ * pulled row or eviction): outbox entry seq, which refers to the row, is
+ * stored as the bytes it stands for (compact where it can be) and every
+ * row it named loses its mark (_version 0: written here, not yet
+ * acknowledged); the entry being built instead packs its rows. Inside the
  * caller's write transaction. 0, or -1 with err.
  */
+int rep_ref_settle(struct replica *r, uint64_t seq, char *err, size_t errlen);
+/*
+ * rep_ref_settle for a stored entry, on db: an entry not in the reference
+ * form, or no longer in the outbox, is left as it is.
+ */
 int rep_outbox_unref(sqlite3 *db, sqlite3_int64 seq, char *err, size_t errlen);
+/*
+ * The rows a reference form's stream names (s, slen bytes after its version
+ * byte) lose the mark -seq: _version 0 again. 0, or -1.
+ */
+int rep_ref_unmark(sqlite3 *db, const uint8_t *s, size_t slen, uint64_t seq);
 
 /*
  * The sequence the next local transaction takes, with r->hlc raised to the
@@ -216,6 +215,8 @@ int apply_server_row(struct replica *r, const Tongxin__Row *row, int check_pendi
  */
 #define ROW_CHECK_PENDING 1
 #define ROW_TOMBSTONE 2
+/* (replica_pull.c) The outbox is not empty: a row an entry refers to is settled first. */
+#define ROW_SETTLE 4
 
 /*
  * Open a pull on r: a larger page cache for its pages (put back by

@@ -684,66 +684,79 @@ rep_outbox_salvage(sqlite3 *db, const uint8_t *blob, size_t len, uint8_t **buf, 
 int
 rep_outbox_unref(sqlite3 *db, sqlite3_int64 seq, char *err, size_t errlen)
 {
-	sqlite3_stmt *get = NULL, *put = NULL, *drop = NULL;
-	uint8_t *buf = NULL, *work = NULL, *blob = NULL;
-	const uint8_t *full;
-	size_t cap = 0, flen, blen = 0, hlen = 0, n = 0;
+	sqlite3_stmt *get = NULL, *put = NULL;
+	uint8_t *buf = NULL, *work = NULL, *blob = NULL, *stream = NULL;
+	const uint8_t *full, *stored;
+	size_t cap = 0, flen, blen = 0, hlen = 0, n = 0, slen = 0, len;
+	struct pbr rd;
+	struct pb_field f;
 	int rc = -1, step;
 
 	if (sqlite3_prepare_v2(db, "SELECT txn FROM outbox WHERE seq = ?1", -1, &get, NULL) !=
 	    SQLITE_OK ||
 	    sqlite3_prepare_v2(db, "UPDATE outbox SET txn = ?2 WHERE seq = ?1", -1, &put, NULL) !=
-	    SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "DELETE FROM outbox_ref WHERE seq = ?1", -1, &drop, NULL) !=
 	    SQLITE_OK) {
 		snprintf(err, errlen, "cannot read the outbox: %s", sqlite3_errmsg(db));
 		goto out;
 	}
 	sqlite3_bind_int64(get, 1, seq);
-	if ((step = sqlite3_step(get)) == SQLITE_ROW) {
-		struct pbr rd;
-		struct pb_field f;
-
-		if (rep_outbox_expand(db, sqlite3_column_blob(get, 0),
-		    (size_t)sqlite3_column_bytes(get, 0), &buf, &cap, &full, &flen) < 0) {
-			snprintf(err, errlen, "outbox transaction %lld refers to rows this replica "
-			    "no longer holds as they were written", (long long)seq);
-			goto out;
-		}
-		/* The header's length and the number of changes, for the compact form. */
-		pbr_init(&rd, full, flen);
-		while (pbr_next(&rd, &f) == 1) {
-			if (f.field == 5)
-				n++;
-			else if (n == 0)
-				hlen = (size_t)(rd.p - full);
-		}
-		blob = rep_outbox_compact(full, hlen, full + hlen, flen - hlen, n, &blen, &work);
-		sqlite3_bind_int64(put, 1, seq);
-		if (blob != NULL)
-			sqlite3_bind_blob(put, 2, blob, (int)blen, SQLITE_STATIC);
-		else
-			sqlite3_bind_blob(put, 2, full, (int)flen, SQLITE_STATIC);
-		step = sqlite3_step(put);
-	} else if (step == SQLITE_DONE) {
-		step = SQLITE_DONE;   /* acknowledged meanwhile: only the mark goes */
+	if ((step = sqlite3_step(get)) != SQLITE_ROW) {
+		/* Acknowledged already (its rows keep a mark that names no entry: harmless). */
+		rc = step == SQLITE_DONE ? 0 : -1;
+		if (rc != 0)
+			snprintf(err, errlen, "cannot read the outbox: %s", sqlite3_errmsg(db));
+		goto out;
 	}
-	if (step == SQLITE_DONE) {
-		sqlite3_bind_int64(drop, 1, seq);
-		step = sqlite3_step(drop);
+	stored = sqlite3_column_blob(get, 0);
+	len = (size_t)sqlite3_column_bytes(get, 0);
+	/* Only an entry in the reference form has anything to settle. */
+	pbr_init(&rd, stored, len);
+	while (pbr_next(&rd, &f) == 1)
+		if (f.field == OUTBOX_REF_FIELD && f.wt == PB_LEN && f.len > 1) {
+			slen = f.len - 1;   /* after its version byte */
+			if ((stream = malloc(slen)) == NULL)
+				goto oom;
+			memcpy(stream, f.data + 1, slen);
+		}
+	if (stream == NULL) {
+		rc = 0;
+		goto out;
 	}
-	if (step != SQLITE_DONE) {
+	if (rep_outbox_expand(db, stored, len, &buf, &cap, &full, &flen) < 0) {
+		snprintf(err, errlen, "outbox transaction %lld refers to rows this replica no "
+		    "longer holds as they were written", (long long)seq);
+		goto out;
+	}
+	/* The header's length and the number of changes, for the compact form. */
+	pbr_init(&rd, full, flen);
+	while (pbr_next(&rd, &f) == 1) {
+		if (f.field == 5)
+			n++;
+		else if (n == 0)
+			hlen = (size_t)(rd.p - full);
+	}
+	blob = rep_outbox_compact(full, hlen, full + hlen, flen - hlen, n, &blen, &work);
+	sqlite3_bind_int64(put, 1, seq);
+	if (blob != NULL)
+		sqlite3_bind_blob(put, 2, blob, (int)blen, SQLITE_STATIC);
+	else
+		sqlite3_bind_blob(put, 2, full, (int)flen, SQLITE_STATIC);
+	if (sqlite3_step(put) != SQLITE_DONE || rep_ref_unmark(db, stream, slen,
+	    (uint64_t)seq) != 0) {
 		snprintf(err, errlen, "cannot rewrite outbox transaction %lld: %s", (long long)seq,
 		    sqlite3_errmsg(db));
 		goto out;
 	}
 	rc = 0;
+	goto out;
+oom:
+	snprintf(err, errlen, "out of memory");
 out:
 	if (blob != NULL)
 		rep_outbox_compact_done(work);
 	sqlite3_finalize(get);
 	sqlite3_finalize(put);
-	sqlite3_finalize(drop);
+	free(stream);
 	free(buf);
 	return rc;
 }

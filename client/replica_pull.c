@@ -26,6 +26,7 @@ row_pending(struct replica *r, const char *id)
 }
 
 static int stmt_once(struct replica *r, sqlite3_stmt **st, const char *sql);
+static int row_settle(struct replica *r, uint32_t t, const char *id);
 
 /* Binds a row's values to parameters 2.. of st: from a decoded row, or from a page's bytes. */
 typedef void (*bind_values_fn)(sqlite3_stmt *st, int ncols, const void *src);
@@ -48,6 +49,8 @@ apply_row(struct replica *r, uint32_t table, const char *id, uint64_t version, b
 	td = &schema_tables[table];
 	if ((check_pending & ROW_CHECK_PENDING) && row_pending(r, id))
 		return 0;
+	if ((check_pending & ROW_SETTLE) && row_settle(r, table, id) != 0)
+		return -1;
 	if (as_sent) {
 		/* The server holds what we inserted: only its version is new. */
 		if ((st = rep_tstmt(r, TS_VER, (int)table)) == NULL)
@@ -166,6 +169,48 @@ stmt_once(struct replica *r, sqlite3_stmt **st, const char *sql)
 }
 
 /*
+ * Before row id of table t changes (a pulled row, an eviction): when an
+ * outbox entry refers to it (its _version is -seq: the server can send it
+ * back only after a push whose answer was lost), the entry is stored as
+ * the bytes it stands for first. 0, or -1.
+ */
+static int
+row_settle(struct replica *r, uint32_t t, const char *id)
+{
+	char sql[128], err[256] = "";
+	sqlite3_int64 v = 0;
+	int rc;
+
+	snprintf(sql, sizeof sql, "SELECT _version FROM %s WHERE id = ?1", schema_tables[t].name);
+	if (stmt_once(r, &r->pull_mark[t], sql) != 0)
+		return -1;
+	sqlite3_bind_text(r->pull_mark[t], 1, id, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(r->pull_mark[t])) == SQLITE_ROW)
+		v = sqlite3_column_int64(r->pull_mark[t], 0);
+	sqlite3_reset(r->pull_mark[t]);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -1;
+	if (v < 0 && rep_outbox_unref(r->db, -v, err, sizeof err) != 0) {
+		log_warnx("replica: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Whether the outbox holds anything: 1, 0, or -1 on a SQLite error. */
+static int
+any_outbox(struct replica *r)
+{
+	int rc;
+
+	if (stmt_once(r, &r->pull_any_outbox, "SELECT 1 FROM outbox LIMIT 1") != 0)
+		return -1;
+	rc = sqlite3_step(r->pull_any_outbox);
+	sqlite3_reset(r->pull_any_outbox);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
  * The stored cursors: the tables', the eviction cursor (row -1) and the
  * resolution-notice cursor (row -2); a missing row is 0, as the server
  * takes it. 0, or -1 on a SQLite error.
@@ -269,13 +314,15 @@ any_pending(struct replica *r)
 
 /* Remove an evicted row and our kept copies of changes to it: personal data leaves whole. */
 static int
-apply_eviction(struct replica *r, const Tongxin__Eviction *e, uint64_t *evicted)
+apply_eviction(struct replica *r, const Tongxin__Eviction *e, int settle, uint64_t *evicted)
 {
 	sqlite3_stmt *st;
 	int rc;
 
 	if (e->table >= TBL_COUNT)
 		return 0;
+	if (settle && row_settle(r, e->table, e->row_id) != 0)
+		return -1;
 	if ((st = rep_tstmt(r, TS_DEL, e->table)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, e->row_id, -1, SQLITE_STATIC);
@@ -822,7 +869,7 @@ rep_apply_page_raw(struct replica *r, const Tongxin__PullResponse *page,
 {
 	size_t n_rows = raw ? raw->n_rows : page->n_rows;
 	bool moved;
-	int check_pending;
+	int check_pending, settle;
 
 	/* A page that changes nothing writes nothing: a no-op sync leaves the file alone. */
 	if (page_is_empty(page, n_rows)) {
@@ -839,19 +886,15 @@ rep_apply_page_raw(struct replica *r, const Tongxin__PullResponse *page,
 		return -1;
 	if (db_exec(r->db, "BEGIN IMMEDIATE", err, errlen) != 0)
 		return -1;
-	/*
-	 * Rows may change: an outbox entry that refers to rows (its push sent
-	 * but not acknowledged, so the server may send those rows back) takes
-	 * its bytes first.
-	 */
-	if (rep_refs_settle(r, err, errlen) != 0)
+	/* Rows an unsent outbox entry may refer to: each is looked at before it changes. */
+	if ((settle = any_outbox(r)) < 0)
 		goto fail;
 	/* The first page of a first pull that has more to come: no indexes until the last. */
 	if (r->pull_active && r->pull_first && !r->pull_no_indexes && page->more &&
 	    n_rows > 0 && indexes_drop(r) != 0)
 		r->pull_first = false;   /* with them, then: slower, not wrong */
 	for (size_t i = 0; i < page->n_evictions; i++)
-		if (apply_eviction(r, page->evictions[i], evicted) != 0) {
+		if (apply_eviction(r, page->evictions[i], settle, evicted) != 0) {
 			snprintf(err, errlen, "cannot evict a row: %s", sqlite3_errmsg(r->db));
 			goto fail;
 		}
@@ -862,6 +905,8 @@ rep_apply_page_raw(struct replica *r, const Tongxin__PullResponse *page,
 	check_pending = n_rows > 0 ? any_pending(r) : 0;
 	if (check_pending < 0)
 		goto fail;
+	if (settle)
+		check_pending |= ROW_SETTLE;
 	for (size_t i = 0; i < n_rows; i++)
 		if ((raw ? apply_raw_row(r, raw->row_p[i], raw->row_n[i],
 		    check_pending | ROW_TOMBSTONE, applied) :

@@ -243,7 +243,8 @@ check "SQ01 row" "$(q "SELECT name, kind, parent_id, secretary, founded_on, term
 	dissolved, quote(branch_type) FROM org WHERE code = 'SQ01'")" \
 	"幸福社区|community|$ORG_JD|王书记|2010-07-01|2021-01-01|2026-01-01|0|NULL"
 check "SQ01 id is a UUIDv7" "$(echo "$ORG_SQ" | grep -cE '^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$')" 1
-check "SQ01 waits in the outbox" "$(q "SELECT count(*) FROM outbox WHERE instr(txn, CAST('$ORG_SQ' AS BLOB)) > 0")" 1
+# Its outbox entry refers to the row (the reference form), which carries -seq meanwhile.
+check "SQ01 waits in the outbox" "$(q "SELECT count(*) FROM outbox WHERE seq = -(SELECT _version FROM org WHERE code = 'SQ01')")" 1
 expect_txn 1 org add --code ZB01 --name 第一党支部 --kind branch --parent SQ01 \
 	--branch-type residential --secretary 李支书
 expect_txn 1 org add --code ZB02 --name 第二党支部 --kind branch --parent SQ01 --branch-type retired

@@ -61,6 +61,7 @@
 #include "sync_harness.h"
 #include "hostile.h"
 #include "reason.h"
+#include "replica_int.h"
 
 #include <openssl/evp.h>
 
@@ -652,9 +653,16 @@ outbox_last(struct h_dev *d)
 
 	H_CHECK(sqlite3_prepare_v2(db, "SELECT txn FROM outbox ORDER BY seq DESC LIMIT 1", -1, &st,
 	    NULL) == SQLITE_OK, "prepare outbox");
-	if (sqlite3_step(st) == SQLITE_ROW)
-		tx = tongxin__txn__unpack(NULL, (size_t)sqlite3_column_bytes(st, 0),
-		    sqlite3_column_blob(st, 0));
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		/* As the push would send it (an insert's entry refers to its row). */
+		const uint8_t *full;
+		uint8_t *xbuf = NULL;
+		size_t xcap = 0, flen;
+		if (rep_outbox_expand(db, sqlite3_column_blob(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0), &xbuf, &xcap, &full, &flen) >= 0)
+			tx = tongxin__txn__unpack(NULL, flen, full);
+		free(xbuf);
+	}
 	sqlite3_finalize(st);
 	return tx;
 }

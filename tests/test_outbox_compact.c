@@ -9,8 +9,8 @@
  *      Txn it stands for, and
  *      what the push would send (rep_outbox_expand) is a Txn of 500 inserts
  *      whose every row id and value is the member as the replica holds it;
- *   2. one transaction of 3 members: stored as it is (below the threshold),
- *      rep_outbox_expand hands back the stored bytes themselves;
+ *   2. one transaction of 3 members, settled: stored as it is (below the
+ *      threshold), rep_outbox_expand hands back the stored bytes themselves;
  *   3. the sync: the server applies both transactions (nothing refused,
  *      nothing in conflict) and holds row for row what A holds (503 members);
  *   4. 3,000 random mutations of the compact entry (bytes changed, cut
@@ -56,6 +56,18 @@ stored_entry(int64_t seq, size_t *len)
 	memcpy(p, sqlite3_column_blob(st, 0), *len);
 	sqlite3_finalize(st);
 	return p;
+}
+
+/* Store entry seq (in the reference form) as the bytes it stands for, as a later edit would. */
+static void
+settle(int64_t seq)
+{
+	char err[1024] = "";
+
+	dev_begin(&A);
+	H_CHECK(rep_outbox_unref(replica_db(A.r), seq, err, sizeof err) == 0,
+	    "rep_outbox_unref: %s", err);
+	dev_commit(&A);
 }
 
 /* Whether two values are the same value. */
@@ -418,12 +430,7 @@ main(void)
 	    "an entry of 500 inserts does not read back from its rows");
 	check_inserts(full, flen, 500);
 	free(big);
-	{
-		char err[1024] = "";
-		dev_begin(&A);
-		H_CHECK(rep_refs_settle(A.r, err, sizeof err) == 0, "rep_refs_settle: %s", err);
-		dev_commit(&A);
-	}
+	settle(seq);
 	big = stored_entry(seq, &big_len);
 	H_CHECK(rep_outbox_expand(NULL, big, big_len, &buf, &cap, &full, &flen) == 1,
 	    "an entry of 500 inserts is not stored compact");
@@ -441,6 +448,7 @@ main(void)
 		dev_insert(&A, TBL_MEMBER, v, id);
 	}
 	dev_commit(&A);
+	settle(seq + 1);
 	small = stored_entry(seq + 1, &small_len);
 	H_CHECK(rep_outbox_expand(NULL, small, small_len, &buf, &cap, &full, &flen) == 0 &&
 	    full == small && flen == small_len, "an entry of 3 inserts is not stored as it is");

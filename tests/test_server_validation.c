@@ -44,6 +44,7 @@
  */
 #include "sync_harness.h"
 #include "reason.h"
+#include "replica_int.h"
 
 static struct h_server S;
 static struct h_dev A, O;
@@ -155,8 +156,16 @@ patch_last_txn(enum patch how, const char *local_id)
 	    SQLITE_OK, "prepare");
 	sqlite3_bind_int64(st, 1, seq);
 	H_CHECK(sqlite3_step(st) == SQLITE_ROW, "no outbox transaction %lld", (long long)seq);
-	tx = tongxin__txn__unpack(NULL, (size_t)sqlite3_column_bytes(st, 0),
-	    sqlite3_column_blob(st, 0));
+	{
+		/* As the push would send it (an insert's entry refers to its row). */
+		const uint8_t *full;
+		uint8_t *xbuf = NULL;
+		size_t xcap = 0, flen;
+		tx = rep_outbox_expand(db, sqlite3_column_blob(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0), &xbuf, &xcap, &full, &flen) < 0 ? NULL :
+		    tongxin__txn__unpack(NULL, flen, full);
+		free(xbuf);
+	}
 	sqlite3_finalize(st);
 	H_CHECK(tx != NULL && tx->n_changes == 1, "cannot read outbox transaction %lld",
 	    (long long)seq);
