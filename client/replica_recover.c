@@ -205,8 +205,9 @@ rep_recover_scan(struct replica *r, uint64_t lo, uint64_t hi, size_t max,
 		size_t n = (size_t)snprintf(sql, sizeof sql, "SELECT id, _version");
 		for (int c = 0; c < td->ncols; c++)
 			n += (size_t)snprintf(sql + n, sizeof sql - n, ", %s", td->cols[c].name);
+		/* Versions the server gave (> 0): a row an unsent entry refers to has -seq. */
 		snprintf(sql + n, sizeof sql - n, " FROM %s WHERE _version > ?1 AND _version < ?2"
-		    " ORDER BY _version", td->name);
+		    " AND _version > 0 ORDER BY _version", td->name);
 		if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK)
 			goto sqlfail;
 		sqlite3_bind_int64(st, 1, (sqlite3_int64)lo);
