@@ -101,11 +101,24 @@ expect_outbox_value(struct h_dev *d, const char *id, Tongxin__Change__Op op, con
 	    op == TONGXIN__CHANGE__OP__OP_INSERT ? "insert" : "update", id, col, got, want);
 }
 
+/* The server's member id holds want in column col. */
+static void
+expect_server(const char *id, const char *col, const char *want, const char *when)
+{
+	sqlite3 *db = srv_db(&S);
+	char sql[96], got[256] = "";
+
+	snprintf(sql, sizeof sql, "SELECT %s FROM member WHERE id = ?1", col);
+	H_CHECK(h_sql_text(db, sql, id, got, sizeof got) && strcmp(got, want) == 0,
+	    "%s: the server holds %s \"%s\" for %s, expected \"%s\"", when, col, got, id, want);
+	sqlite3_close(db);
+}
+
 /* Part 1: rows a stored entry refers to are updated and deleted later. */
 static void
 later_edits(void)
 {
-	char ids[1500][ID_TEXT_LEN + 1], names[1500][64], got[256];
+	char ids[1500][ID_TEXT_LEN + 1], names[1500][64];
 	struct sync_report rep;
 
 	insert_members(&A, 30, ids, names);
@@ -143,14 +156,12 @@ later_edits(void)
 	    "the first row of the second entry");
 
 	dev_sync(&A, &S, &rep);
+	expect_server(ids[1499], "name", names[1499], "the last insert of the import");
 	H_CHECK(rep.acks.applied == rep.pushed_txns && rep.pushed_txns == 5,
 	    "the push: %lld transactions, %lld applied; expected 5 and 5",
 	    (long long)rep.pushed_txns, (long long)rep.acks.applied);
 	{
 		sqlite3 *db = srv_db(&S);
-		H_CHECK(h_sql_text(db, "SELECT name FROM member WHERE id = ?1", ids[1499], got,
-		    sizeof got) && strcmp(got, names[1499]) == 0,
-		    "the server holds %s as \"%s\", expected \"%s\"", ids[1499], got, names[1499]);
 		H_CHECK(h_sql_int(db, "SELECT _deleted FROM member WHERE id = ?1", ids[1234], NULL) ==
 		    1, "the deleted member %s is not deleted on the server", ids[1234]);
 		sqlite3_close(db);
@@ -163,7 +174,7 @@ later_edits(void)
 static void
 same_txn_edit(void)
 {
-	char ids[20][ID_TEXT_LEN + 1], names[20][64], phone[32], got[64];
+	char ids[20][ID_TEXT_LEN + 1], names[20][64], phone[32];
 	Tongxin__Value v[32];
 	struct h_member m;
 	struct sync_report rep;
@@ -185,13 +196,7 @@ same_txn_edit(void)
 	expect_outbox_value(&A, ids[19], TONGXIN__CHANGE__OP__OP_INSERT, "name", names[19],
 	    "an insert after the update");
 	dev_sync(&A, &S, &rep);
-	{
-		sqlite3 *db = srv_db(&S);
-		H_CHECK(h_sql_text(db, "SELECT phone FROM member WHERE id = ?1", ids[15], got,
-		    sizeof got) && strcmp(got, "13700000000") == 0,
-		    "the server holds phone \"%s\" for %s, expected the update's", got, ids[15]);
-		sqlite3_close(db);
-	}
+	expect_server(ids[15], "phone", "13700000000", "an update in the inserts' transaction");
 }
 
 /* Part 3: a lost acknowledgement, another device's edit, a pull only, the push again. */
@@ -244,13 +249,7 @@ lost_ack_pull(void)
 	    "the push after the lost answer: %lld sent, %lld duplicates; expected 1 and 1 (a "
 	    "digest that differs would mean the entry changed)", (long long)rep.pushed_txns,
 	    (long long)rep.acks.duplicate);
-	{
-		sqlite3 *db = srv_db(&S);
-		H_CHECK(h_sql_text(db, "SELECT name FROM member WHERE id = ?1", ids[7], got,
-		    sizeof got) && strcmp(got, "别处改名") == 0,
-		    "the server holds \"%s\" for %s, expected the other device's name", got, ids[7]);
-		sqlite3_close(db);
-	}
+	expect_server(ids[7], "name", "别处改名", "the other device's edit");
 }
 
 /* Part 4: a rollback, and a value that would not read back as it was given. */
