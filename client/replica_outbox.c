@@ -957,8 +957,8 @@ rep_ack(struct replica *r, const Tongxin__PushResponse *resp, struct rep_ack_cou
 	 * The server's rows are those of the answered transactions' own changes
 	 * (server/engine.c, result_rows), whose entries have just left the
 	 * outbox: no entry still in the reference form refers to them (a later
-	 * change of such a row settled it first), so no settling here, which
-	 * would rewrite every unanswered entry of an import at each answer.
+	 * change of such a row settled it first), so their marks are not looked
+	 * at here (a lookup for each row of an answered import).
 	 */
 	for (size_t i = 0; i < resp->n_results; i++) {
 		/* Our own deletes the server took leave tombstones; a refusal's rows do not. */
