@@ -14,17 +14,6 @@ const char *const dom_cob_home_kinds[] = { "community", "general_branch", "branc
 const char *const dom_cob_branch_kinds[] = { "branch", NULL };
 
 int
-dom_cob_bounded(int t, const char *col, const char *s, size_t max, struct dom_error *e)
-{
-	int c = schema_col_index(&schema_tables[t], col);
-
-	if (s != NULL && strlen(s) > max)
-		return dom_err(e, DOM_INVALID, c, "%s超过 %zu 字节 (%s is longer than %zu bytes)",
-		    schema_tables[t].cols[c].label, max, col, max);
-	return 0;
-}
-
-int
 dom_cob_date(const char *s, int t, const char *col, char out[11], struct dom_error *e)
 {
 	int c = schema_col_index(&schema_tables[t], col);

@@ -47,7 +47,5 @@ int dom_cob_update(struct replica *r, int t, const char *id, const Tongxin__Valu
  */
 int dom_cob_date(const char *s, int t, const char *col, char out[11], struct dom_error *e);
 
-/* 0, or -1 with e when s is longer than max bytes (col of t). */
-int dom_cob_bounded(int t, const char *col, const char *s, size_t max, struct dom_error *e);
 
 #endif

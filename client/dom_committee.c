@@ -36,18 +36,6 @@ commit(struct replica *r, struct dom_error *e)
 	return 0;
 }
 
-/* A text input of at most max bytes: 0, or -1 with e naming column name of table t. */
-static int
-bounded(int t, const char *name, const char *s, size_t max, struct dom_error *e)
-{
-	int c = schema_col_index(&schema_tables[t], name);
-
-	if (s != NULL && strlen(s) > max)
-		return dom_err(e, DOM_INVALID, c, "%s (%s) 超过 %zu 字节 is longer than %zu bytes",
-		    schema_tables[t].cols[c].label, name, max, max);
-	return 0;
-}
-
 /*
  * A date input into out: required (DOM_MISSING) unless or_today, when an
  * absent date is today; else YYYY-MM-DD. 0, or -1 with e naming the column.
@@ -396,8 +384,8 @@ seat_inputs(const struct dom_seat_req *q, const char **role, char from[11], stru
 		    " (give the member, or the name of a part-time member)");
 	if (dom_given(q->role) == NULL)
 		return dom_err(e, DOM_MISSING, CCOL("role"), "缺少必填项 职务 (role)");
-	if (bounded(TBL_COMMITTEE_MEMBER, "name", q->name, DOM_COMMITTEE_NAME_MAX, e) ||
-	    bounded(TBL_COMMITTEE_MEMBER, "note", q->note, DOM_COMMITTEE_NOTE_MAX, e))
+	if (dom_bounded(TBL_COMMITTEE_MEMBER, "name", q->name, DOM_COMMITTEE_NAME_MAX, e) ||
+	    dom_bounded(TBL_COMMITTEE_MEMBER, "note", q->note, DOM_COMMITTEE_NOTE_MAX, e))
 		return -1;
 	if (strlen(q->role) > 64 || (*role = vocab_parse(roles(), q->role)) == NULL) {
 		vocab_list(roles(), 1, "、", allowed, sizeof allowed);
@@ -721,9 +709,9 @@ dom_center_add(struct replica *r, const char *operator_name, const struct dom_ce
 	memset(v, 0, sizeof v);
 	if (dom_given(q->member_id) == NULL)
 		return dom_err(e, DOM_MISSING, col, "缺少必填项 中心户党员 (member)");
-	if (bounded(TBL_CENTER_HOUSEHOLD, "grid", q->grid, DOM_CENTER_GRID_MAX, e) ||
-	    bounded(TBL_CENTER_HOUSEHOLD, "address", q->address, DOM_CENTER_ADDRESS_MAX, e) ||
-	    bounded(TBL_CENTER_HOUSEHOLD, "note", q->note, DOM_COMMITTEE_NOTE_MAX, e) ||
+	if (dom_bounded(TBL_CENTER_HOUSEHOLD, "grid", q->grid, DOM_CENTER_GRID_MAX, e) ||
+	    dom_bounded(TBL_CENTER_HOUSEHOLD, "address", q->address, DOM_CENTER_ADDRESS_MAX, e) ||
+	    dom_bounded(TBL_CENTER_HOUSEHOLD, "note", q->note, DOM_COMMITTEE_NOTE_MAX, e) ||
 	    date_in(q->from, false, TBL_CENTER_HOUSEHOLD, "started_on", from, e))
 		return -1;
 	if (rep_begin(r, operator_name) != 0)
@@ -821,10 +809,10 @@ dom_center_cover(struct replica *r, const char *operator_name, const char *cente
 		return dom_err(e, DOM_MISSING, VCOL("head_name"), "缺少必填项 户主姓名 (head_name)");
 	if (dom_given(q->address) == NULL)
 		return dom_err(e, DOM_MISSING, VCOL("address"), "缺少必填项 住址 (address)");
-	if (bounded(TBL_COVERED_HOUSEHOLD, "head_name", q->head_name, DOM_COMMITTEE_NAME_MAX, e) ||
-	    bounded(TBL_COVERED_HOUSEHOLD, "address", q->address, DOM_CENTER_ADDRESS_MAX, e) ||
-	    bounded(TBL_COVERED_HOUSEHOLD, "phone", q->phone, DOM_CENTER_PHONE_MAX, e) ||
-	    bounded(TBL_COVERED_HOUSEHOLD, "note", q->note, DOM_COMMITTEE_NOTE_MAX, e))
+	if (dom_bounded(TBL_COVERED_HOUSEHOLD, "head_name", q->head_name, DOM_COMMITTEE_NAME_MAX, e) ||
+	    dom_bounded(TBL_COVERED_HOUSEHOLD, "address", q->address, DOM_CENTER_ADDRESS_MAX, e) ||
+	    dom_bounded(TBL_COVERED_HOUSEHOLD, "phone", q->phone, DOM_CENTER_PHONE_MAX, e) ||
+	    dom_bounded(TBL_COVERED_HOUSEHOLD, "note", q->note, DOM_COMMITTEE_NOTE_MAX, e))
 		return -1;
 	if (center_id == NULL || !id_valid(center_id))
 		return dom_err(e, DOM_NOT_FOUND, -1, "本副本中没有该党员中心户 (no such center)");

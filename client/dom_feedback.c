@@ -72,10 +72,10 @@ dom_feedback_add(struct replica *r, const char *operator_name,
 		return dom_err(e, DOM_MISSING, FCOL("content"), "缺少必填项 反映内容 (--content)");
 	if (parse_enum("feedback_source", q->source, "source", &source, e) ||
 	    parse_enum("feedback_category", q->category, "category", &category, e) ||
-	    dom_cob_bounded(TBL_FEEDBACK, "content", q->content, DOM_FEEDBACK_CONTENT_MAX, e) ||
-	    dom_cob_bounded(TBL_FEEDBACK, "resident_name", q->resident, DOM_FEEDBACK_NAME_MAX, e) ||
-	    dom_cob_bounded(TBL_FEEDBACK, "resident_phone", q->phone, DOM_FEEDBACK_PHONE_MAX, e) ||
-	    dom_cob_bounded(TBL_FEEDBACK, "grid", q->grid, DOM_FEEDBACK_GRID_MAX, e) ||
+	    dom_bounded(TBL_FEEDBACK, "content", q->content, DOM_FEEDBACK_CONTENT_MAX, e) ||
+	    dom_bounded(TBL_FEEDBACK, "resident_name", q->resident, DOM_FEEDBACK_NAME_MAX, e) ||
+	    dom_bounded(TBL_FEEDBACK, "resident_phone", q->phone, DOM_FEEDBACK_PHONE_MAX, e) ||
+	    dom_bounded(TBL_FEEDBACK, "grid", q->grid, DOM_FEEDBACK_GRID_MAX, e) ||
 	    dom_cob_date(q->date, TBL_FEEDBACK, "received_on", date, e))
 		return -1;
 	if (rep_begin(r, operator_name) != 0)
@@ -170,7 +170,7 @@ dom_feedback_assign(struct replica *r, const char *operator_name, const char *id
 	if ((dom_given(member_id) != NULL) == (dom_given(handler) != NULL))
 		return dom_err(e, dom_given(member_id) ? DOM_INVALID : DOM_MISSING, FCOL("handler"),
 		    "承办人须为一名党员（--member）或一个姓名（--handler），二者选一 (one handler)");
-	if (dom_cob_bounded(TBL_FEEDBACK, "handler", handler, DOM_FEEDBACK_NAME_MAX, e) != 0)
+	if (dom_bounded(TBL_FEEDBACK, "handler", handler, DOM_FEEDBACK_NAME_MAX, e) != 0)
 		return -1;
 	if (rep_begin(r, operator_name) != 0)
 		return dom_db_err(r, e);
@@ -224,7 +224,7 @@ dom_feedback_reply(struct replica *r, const char *operator_name, const char *id,
 	memset(cur, 0, sizeof cur);
 	if (dom_given(reply) == NULL || is_blank_text(reply))
 		return dom_err(e, DOM_MISSING, FCOL("reply"), "缺少必填项 回音 (--reply)");
-	if (dom_cob_bounded(TBL_FEEDBACK, "reply", reply, DOM_FEEDBACK_REPLY_MAX, e) ||
+	if (dom_bounded(TBL_FEEDBACK, "reply", reply, DOM_FEEDBACK_REPLY_MAX, e) ||
 	    dom_cob_date(date, TBL_FEEDBACK, "replied_on", day, e))
 		return -1;
 	if (rep_begin(r, operator_name) != 0)

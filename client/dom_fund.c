@@ -125,7 +125,7 @@ dom_fund_budget(struct replica *r, const char *operator_name,
 		return dom_err(e, DOM_INVALID, BCOL("year"), "年度“%s”无效，应为 2000 到 2100 之间的 "
 		    "YYYY (not a year)", text_show(q->year));
 	if (amount_of(q->amount, TBL_FUND_BUDGET, "amount", 0, &fen, e) != 0 ||
-	    dom_cob_bounded(TBL_FUND_BUDGET, "note", q->note, DOM_FUND_NOTE_MAX, e) != 0 ||
+	    dom_bounded(TBL_FUND_BUDGET, "note", q->note, DOM_FUND_NOTE_MAX, e) != 0 ||
 	    dom_cob_date(q->date, TBL_FUND_BUDGET, "approved_on", day, e) != 0)
 		return -1;
 	if (rep_begin(r, operator_name) != 0)
@@ -235,9 +235,9 @@ dom_fund_spend(struct replica *r, const char *operator_name,
 		return dom_err(e, DOM_MISSING, SCOL("purpose"), "缺少用途 (--purpose) is required");
 	if (dom_given(q->approver) == NULL)
 		return dom_err(e, DOM_MISSING, SCOL("approver"), "缺少审批人 (--approver) is required");
-	if (dom_cob_bounded(TBL_FUND_SPENDING, "purpose", q->purpose, DOM_FUND_PURPOSE_MAX, e) ||
-	    dom_cob_bounded(TBL_FUND_SPENDING, "approver", q->approver, DOM_FUND_APPROVER_MAX, e) ||
-	    dom_cob_bounded(TBL_FUND_SPENDING, "note", q->note, DOM_FUND_NOTE_MAX, e) ||
+	if (dom_bounded(TBL_FUND_SPENDING, "purpose", q->purpose, DOM_FUND_PURPOSE_MAX, e) ||
+	    dom_bounded(TBL_FUND_SPENDING, "approver", q->approver, DOM_FUND_APPROVER_MAX, e) ||
+	    dom_bounded(TBL_FUND_SPENDING, "note", q->note, DOM_FUND_NOTE_MAX, e) ||
 	    dom_cob_date(q->date, TBL_FUND_SPENDING, "spent_on", day, e))
 		return -1;
 	if (rep_begin(r, operator_name) != 0)

@@ -664,7 +664,7 @@ dom_claim_step(struct replica *r, const char *operator_name, const char *id,
 	if (step == DOM_CLAIM_DONE && (text == NULL || text[0] == '\0'))
 		return dom_work_fail(e, DOM_MISSING, KCOL("result"), "缺少完成情况 (--result: what "
 		    "was done) is required");
-	if (dom_cob_bounded(TBL_CLAIM, step == DOM_CLAIM_DONE ? "result" : "note", text,
+	if (dom_bounded(TBL_CLAIM, step == DOM_CLAIM_DONE ? "result" : "note", text,
 	    step == DOM_CLAIM_DONE ? 2000 : 500, e) != 0)
 		return -1;
 	if (step == DOM_CLAIM_DONE && dom_cob_date(date, TBL_CLAIM, "done_on", day, e) != 0)

@@ -41,18 +41,6 @@ commit(struct replica *r, struct dom_error *e)
 	return 0;
 }
 
-/* A text input of at most max bytes: 0, or -1 with e naming col of table t. */
-static int
-bounded(int t, const char *name, const char *s, size_t max, struct dom_error *e)
-{
-	const struct col_def *cd = &schema_tables[t].cols[schema_col_index(&schema_tables[t], name)];
-
-	if (s != NULL && strlen(s) > max)
-		return dom_err(e, DOM_INVALID, schema_col_index(&schema_tables[t], name),
-		    "%s (%s) 超过 %zu 字节 is longer than %zu bytes", cd->label, cd->name, max, max);
-	return 0;
-}
-
 /* A date input: today when not given, else YYYY-MM-DD; out holds it. 0, or -1 with e. */
 static int
 date_or_today(const char *s, int t, const char *name, char out[11], struct dom_error *e)
@@ -158,10 +146,10 @@ dom_service_add(struct replica *r, const char *operator_name, const struct dom_r
 	memset(v, 0, sizeof v);
 	if (dom_given(q->name) == NULL)
 		return dom_err(e, DOM_MISSING, RCOL("name"), "缺少必填项 姓名");
-	if (bounded(TBL_SERVICE_REPORT, "name", q->name, DOM_SERVICE_NAME_MAX, e) ||
-	    bounded(TBL_SERVICE_REPORT, "unit", q->unit, DOM_SERVICE_UNIT_MAX, e) ||
-	    bounded(TBL_SERVICE_REPORT, "phone", q->phone, DOM_SERVICE_PHONE_MAX, e) ||
-	    bounded(TBL_SERVICE_REPORT, "note", q->note, DOM_SERVICE_NOTE_MAX, e) ||
+	if (dom_bounded(TBL_SERVICE_REPORT, "name", q->name, DOM_SERVICE_NAME_MAX, e) ||
+	    dom_bounded(TBL_SERVICE_REPORT, "unit", q->unit, DOM_SERVICE_UNIT_MAX, e) ||
+	    dom_bounded(TBL_SERVICE_REPORT, "phone", q->phone, DOM_SERVICE_PHONE_MAX, e) ||
+	    dom_bounded(TBL_SERVICE_REPORT, "note", q->note, DOM_SERVICE_NOTE_MAX, e) ||
 	    date_or_today(q->date, TBL_SERVICE_REPORT, "reported_on", date, e))
 		return -1;
 	if (rep_begin(r, operator_name) != 0)
@@ -318,8 +306,8 @@ dom_service_record(struct replica *r, const char *operator_name, const char *rep
 		return dom_err(e, DOM_MISSING, SCOL("served_on"), "缺少必填项 服务日期");
 	if (dom_given(activity) == NULL)
 		return dom_err(e, DOM_MISSING, SCOL("activity"), "缺少必填项 服务内容");
-	if (bounded(TBL_SERVICE_RECORD, "activity", activity, DOM_SERVICE_ACTIVITY_MAX, e) ||
-	    bounded(TBL_SERVICE_RECORD, "note", note, DOM_SERVICE_NOTE_MAX, e) ||
+	if (dom_bounded(TBL_SERVICE_RECORD, "activity", activity, DOM_SERVICE_ACTIVITY_MAX, e) ||
+	    dom_bounded(TBL_SERVICE_RECORD, "note", note, DOM_SERVICE_NOTE_MAX, e) ||
 	    date_or_today(date, TBL_SERVICE_RECORD, "served_on", day, e) ||
 	    dom_service_hours(hours, &minutes, e))
 		return -1;

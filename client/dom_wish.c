@@ -90,10 +90,10 @@ dom_wish_add(struct replica *r, const char *operator_name, const struct dom_wish
 		return dom_err(e, DOM_MISSING, WCOL("resident_name"), "缺少必填项 居民姓名 (--resident)");
 	if (dom_given(q->wish) == NULL)
 		return dom_err(e, DOM_MISSING, WCOL("wish"), "缺少必填项 心愿内容 (--wish)");
-	if (dom_cob_bounded(TBL_MICRO_WISH, "resident_name", q->resident, DOM_WISH_NAME_MAX, e) ||
-	    dom_cob_bounded(TBL_MICRO_WISH, "household", q->household, DOM_WISH_HOUSEHOLD_MAX, e) ||
-	    dom_cob_bounded(TBL_MICRO_WISH, "grid", q->grid, DOM_WISH_GRID_MAX, e) ||
-	    dom_cob_bounded(TBL_MICRO_WISH, "wish", q->wish, DOM_WISH_TEXT_MAX, e) ||
+	if (dom_bounded(TBL_MICRO_WISH, "resident_name", q->resident, DOM_WISH_NAME_MAX, e) ||
+	    dom_bounded(TBL_MICRO_WISH, "household", q->household, DOM_WISH_HOUSEHOLD_MAX, e) ||
+	    dom_bounded(TBL_MICRO_WISH, "grid", q->grid, DOM_WISH_GRID_MAX, e) ||
+	    dom_bounded(TBL_MICRO_WISH, "wish", q->wish, DOM_WISH_TEXT_MAX, e) ||
 	    dom_cob_date(q->date, TBL_MICRO_WISH, "posted_on", date, e))
 		return -1;
 	if (dom_given(q->value)) {
@@ -234,8 +234,8 @@ dom_wish_fulfil(struct replica *r, const char *operator_name, const char *id,
 	dom_error_clear(e);
 	memset(v, 0, sizeof v);
 	memset(cur, 0, sizeof cur);
-	if (dom_cob_bounded(TBL_MICRO_WISH, "photo", photo, DOM_WISH_PHOTO_MAX, e) ||
-	    dom_cob_bounded(TBL_MICRO_WISH, "note", note, DOM_WISH_NOTE_MAX, e) ||
+	if (dom_bounded(TBL_MICRO_WISH, "photo", photo, DOM_WISH_PHOTO_MAX, e) ||
+	    dom_bounded(TBL_MICRO_WISH, "note", note, DOM_WISH_NOTE_MAX, e) ||
 	    dom_cob_date(date, TBL_MICRO_WISH, "fulfilled_on", day, e))
 		return -1;
 	if (rep_begin(r, operator_name) != 0)
@@ -280,7 +280,7 @@ dom_wish_cancel(struct replica *r, const char *operator_name, const char *id, co
 	dom_error_clear(e);
 	memset(v, 0, sizeof v);
 	memset(cur, 0, sizeof cur);
-	if (dom_cob_bounded(TBL_MICRO_WISH, "note", note, DOM_WISH_NOTE_MAX, e) != 0)
+	if (dom_bounded(TBL_MICRO_WISH, "note", note, DOM_WISH_NOTE_MAX, e) != 0)
 		return -1;
 	if (rep_begin(r, operator_name) != 0)
 		return dom_db_err(r, e);

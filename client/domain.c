@@ -28,6 +28,17 @@ dom_error_clear(struct dom_error *e)
 }
 
 int
+dom_bounded(int t, const char *col, const char *s, size_t max, struct dom_error *e)
+{
+	int c = schema_col_index(&schema_tables[t], col);
+
+	if (s != NULL && strlen(s) > max)
+		return dom_err(e, DOM_INVALID, c, "%s (%s) 超过 %zu 字节 is longer than %zu bytes",
+		    schema_tables[t].cols[c].label, col, max, max);
+	return 0;
+}
+
+int
 dom_err(struct dom_error *e, enum dom_fail kind, int col, const char *fmt, ...)
 {
 	va_list ap;

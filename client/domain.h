@@ -85,6 +85,11 @@ int dom_err(struct dom_error *e, enum dom_fail kind, int col, const char *fmt, .
     __attribute__((format(printf, 4, 5)));
 /* dom_err with DOM_FAIL and the replica's SQLite error: the replica could not be used. */
 int dom_db_err(struct replica *r, struct dom_error *e);
+/*
+ * A text input of at most max bytes: 0, or -1 with e naming column col of
+ * table t, in the words validate.c uses for a value that is too long.
+ */
+int dom_bounded(int t, const char *col, const char *s, size_t max, struct dom_error *e);
 
 /*
  * A list read as a stream (table.h): a read snapshot, so that a list read
