@@ -744,35 +744,68 @@ ref_stmt(sqlite3 *db, int t)
 	return sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK ? st : NULL;
 }
 
+/*
+ * The references of a reference form's stream (s, slen bytes after its
+ * version byte) into *refs (malloc'd, *n of them) and its check into
+ * *check. 0, or -1 when the stream is not well formed or memory runs out.
+ */
+static int
+ref_stream_read(const uint8_t *s, size_t slen, uint64_t *check, struct rep_ref **refs,
+    size_t *n)
+{
+	const uint8_t *end = s + slen;
+	uint64_t count, t, z, rowid = 0;
+
+	*refs = NULL;
+	/* Each reference takes two bytes at least: count bounds the allocation. */
+	if (pb_get_varint(&s, end, &count) != 0 || end - s < 8 || count > slen / 2)
+		return -1;
+	*check = 0;
+	for (int k = 0; k < 8; k++)   /* little-endian, as flush_refs wrote it */
+		*check |= (uint64_t)*s++ << (8 * k);
+	if ((*refs = malloc((count ? count : 1) * sizeof **refs)) == NULL)
+		return -1;
+	for (uint64_t i = 0; i < count; i++) {
+		if (pb_get_varint(&s, end, &t) != 0 || t >= TBL_COUNT ||
+		    pb_get_varint(&s, end, &z) != 0)
+			goto bad;
+		rowid += (z >> 1) ^ (~(z & 1) + 1);   /* unsigned: wraps, never undefined */
+		(*refs)[i] = (struct rep_ref){ (int)t, (sqlite3_int64)rowid };
+	}
+	if (s == end) {
+		*n = (size_t)count;
+		return 0;
+	}
+bad:
+	free(*refs);
+	*refs = NULL;
+	return -1;
+}
+
 int
 rep_ref_expand(sqlite3 *db, const uint8_t *s, size_t slen, uint64_t n, uint8_t **buf,
     size_t *len, size_t *cap, size_t *skipped)
 {
 	sqlite3_stmt *st[TBL_COUNT] = { 0 };
-	const uint8_t *end = s + slen;
-	uint64_t count, t, z, rowid = 0, want, got = 0;
+	struct rep_ref *refs;
+	uint64_t want, got = 0;
+	size_t count;
 	int rc = -1;
 
-	if (pb_get_varint(&s, end, &count) != 0 || count != n || end - s < 8)
+	if (ref_stream_read(s, slen, &want, &refs, &count) != 0)
 		return -1;
-	want = 0;
-	for (int k = 0; k < 8; k++)   /* little-endian, as flush_refs wrote it */
-		want |= (uint64_t)*s++ << (8 * k);
-	for (uint64_t i = 0; i < n; i++) {
-		if (pb_get_varint(&s, end, &t) != 0 || t >= TBL_COUNT ||
-		    pb_get_varint(&s, end, &z) != 0)
+	if (count != n)
+		goto out;
+	for (size_t i = 0; i < count; i++) {
+		int t = refs[i].t;
+		if (st[t] == NULL && (st[t] = ref_stmt(db, t)) == NULL)
 			goto out;
-		rowid += (z >> 1) ^ (~(z & 1) + 1);   /* unsigned: wraps, never undefined */
-		if (st[t] == NULL && (st[t] = ref_stmt(db, (int)t)) == NULL)
-			goto out;
-		if (ref_row_pack(st[t], (int)t, (sqlite3_int64)rowid, buf, len, cap, &got) != 0) {
+		if (ref_row_pack(st[t], t, refs[i].rowid, buf, len, cap, &got) != 0) {
 			if (skipped == NULL)
 				goto out;
 			(*skipped)++;   /* salvage: the rows that can be read */
 		}
 	}
-	if (s != end)
-		goto out;
 	if (skipped == NULL && got != want) {
 		log_warnx("replica: an outbox entry's rows have changed since it was written");
 		goto out;
@@ -781,6 +814,7 @@ rep_ref_expand(sqlite3 *db, const uint8_t *s, size_t slen, uint64_t n, uint8_t *
 out:
 	for (int k = 0; k < TBL_COUNT; k++)
 		sqlite3_finalize(st[k]);
+	free(refs);
 	return rc;
 }
 
@@ -835,25 +869,14 @@ refs_unmark(sqlite3 *db, const struct rep_ref *refs, size_t n, uint64_t seq)
 int
 rep_ref_unmark(sqlite3 *db, const uint8_t *s, size_t slen, uint64_t seq)
 {
-	const uint8_t *end = s + slen;
 	struct rep_ref *refs;
-	uint64_t n, t, z, rowid = 0;
-	int rc = -1;
+	uint64_t check;
+	size_t n;
+	int rc;
 
-	if (pb_get_varint(&s, end, &n) != 0 || end - s < 8 || n > slen)
+	if (ref_stream_read(s, slen, &check, &refs, &n) != 0)
 		return -1;
-	s += 8;   /* the check */
-	if ((refs = malloc((n ? n : 1) * sizeof *refs)) == NULL)
-		return -1;
-	for (uint64_t i = 0; i < n; i++) {
-		if (pb_get_varint(&s, end, &t) != 0 || t >= TBL_COUNT ||
-		    pb_get_varint(&s, end, &z) != 0)
-			goto out;
-		rowid += (z >> 1) ^ (~(z & 1) + 1);
-		refs[i] = (struct rep_ref){ (int)t, (sqlite3_int64)rowid };
-	}
-	rc = s == end ? refs_unmark(db, refs, (size_t)n, seq) : -1;
-out:
+	rc = refs_unmark(db, refs, n, seq);
 	free(refs);
 	return rc;
 }
