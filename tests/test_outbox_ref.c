@@ -25,11 +25,14 @@
  *    holds, the push refuses to send it (nothing reaches the server), and
  *    sends it once the row is as it was.
  * The desk's search triggers are on A's replica throughout (they insert
- * rows of their own at every member insert).
+ * rows of their own at every member insert). 2,000 random mutations of a
+ * stored reference form are read without reading or writing out of bounds
+ * (ASan), and none reads back as the entry it was.
  */
 #include "sync_harness.h"
 
 #include "domain.h"
+#include "replica_int.h"
 
 static struct h_server S;
 static struct h_dev A, A2;
@@ -114,6 +117,79 @@ expect_server(const char *id, const char *col, const char *want, const char *whe
 	sqlite3_close(db);
 }
 
+/*
+ * Entry seq of d's outbox, changed at random 2,000 times (bytes changed,
+ * cut short, lengthened): rep_outbox_expand stays within its buffers, and
+ * a stream changed after its version byte (references or check) is never
+ * read as an entry: the check or the rows refuse it.
+ */
+static void
+mutate_refs(struct h_dev *d, int64_t seq)
+{
+	sqlite3 *db = replica_db(d->r);
+	sqlite3_stmt *st;
+	uint8_t *orig, *m, *buf = NULL;
+	const uint8_t *full;
+	size_t len, cap = 0, flen, refs_at = 0;
+	int accepted = 0;
+
+	H_CHECK(sqlite3_prepare_v2(db, "SELECT txn FROM outbox WHERE seq = ?1", -1, &st, NULL) ==
+	    SQLITE_OK, "prepare");
+	sqlite3_bind_int64(st, 1, seq);
+	H_CHECK(sqlite3_step(st) == SQLITE_ROW, "no outbox entry %lld", (long long)seq);
+	len = (size_t)sqlite3_column_bytes(st, 0);
+	H_CHECK((orig = malloc(len)) != NULL && (m = malloc(len + 16)) != NULL, "out of memory");
+	memcpy(orig, sqlite3_column_blob(st, 0), len);
+	sqlite3_finalize(st);
+	H_CHECK(rep_outbox_expand(db, orig, len, &buf, &cap, &full, &flen) == 1,
+	    "entry %lld is not in the reference form", (long long)seq);
+	{
+		/* Where the stream's references start: after field 14's version byte. */
+		struct pbr rd;
+		struct pb_field f;
+		pbr_init(&rd, orig, len);
+		while (pbr_next(&rd, &f) == 1)
+			if (f.field == OUTBOX_REF_FIELD)
+				refs_at = (size_t)(f.data - orig) + 1;
+		H_CHECK(refs_at > 0 && refs_at < len, "no reference stream in entry %lld",
+		    (long long)seq);
+	}
+	for (int i = 0; i < 2000; i++) {
+		size_t ml = len, at;
+		bool in_refs = true;
+		memcpy(m, orig, len);
+		switch (h_randn(3)) {
+		case 0:   /* bytes changed, in the stream's references most of the time */
+			for (int k = 1 + (int)h_randn(3); k > 0; k--) {
+				at = h_randn(4) ? refs_at + h_randn((uint32_t)(len - refs_at)) :
+				    h_randn((uint32_t)len);
+				in_refs = in_refs && at >= refs_at;
+				m[at] = (uint8_t)h_rand();
+			}
+			break;
+		case 1:   /* cut short */
+			ml = h_randn((uint32_t)len);
+			break;
+		default:   /* lengthened */
+			ml = len + 1 + h_randn(16);
+			for (size_t k = len; k < ml; k++)
+				m[k] = (uint8_t)h_rand();
+			break;
+		}
+		if (ml == len && memcmp(m, orig, len) == 0)
+			continue;
+		if (rep_outbox_expand(db, m, ml, &buf, &cap, &full, &flen) >= 0) {
+			accepted++;
+			H_CHECK(ml != len || !in_refs, "mutation %d: a reference stream changed after "
+			    "its version byte was read as an entry (%zu bytes)", i, flen);
+		}
+	}
+	h_log("reference form mutations: %d of 2000 still read as an entry", accepted);
+	free(orig);
+	free(m);
+	free(buf);
+}
+
 /* Part 1: rows a stored entry refers to are updated and deleted later. */
 static void
 later_edits(void)
@@ -129,6 +205,7 @@ later_edits(void)
 	    "read from its row");
 	H_CHECK(h_sql_int(replica_db(A.r), "SELECT count(*) FROM ui_member_gram", NULL, NULL) > 0,
 	    "the desk's triggers wrote nothing: the test does not test what it says");
+	mutate_refs(&A, h_sql_int(replica_db(A.r), "SELECT max(seq) FROM outbox", NULL, NULL));
 	dev_begin(&A);
 	dev_update1(&A, TBL_MEMBER, ids[12], "name", "改过的名字", 0);
 	dev_commit(&A);
