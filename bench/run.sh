@@ -15,7 +15,7 @@
 #   clerk's sync         10,000 members            100,000 members
 #   idle sessions        2,000                     10,000
 #   member list          100,000 members           1,000,000 members
-#   scale (N vs 10N)     10,000 vs 100,000         100,000 vs 1,000,000
+#   scale (N vs 10N)     10,000 vs 100,000, 3      100,000 vs 1,000,000, 5 runs
 #   desk                 100,000 members           100,000 members
 #   concurrent syncs     1,000 devices, 3 rounds   1,000 devices, 5 rounds
 #   district bootstrap   15,000 members, 12 st.    150,000 members, 12 streets
@@ -70,7 +70,7 @@ if [ $full -eq 1 ]; then
 	size="full size"
 	capture_args=(100000 10000 5); apply_args=(100000 10000 5)
 	boot_args=(100000 1000000); sync_args=(100000); sessions_args=(10000)
-	list_args=(1000000); scale_args=(100000)
+	list_args=(1000000); scale_args=(100000 5)
 	concurrent_args=(1000 5)
 	pg_push_args=(40 200 5)
 	district_args=(150000 12 3)
