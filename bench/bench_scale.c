@@ -19,10 +19,8 @@
  *              sync_run: the whole scope, 2S + S/1000 rows and the orgs
  * Sizes alternate run by run (N first, then 10N first) so drift hits both;
  * each time is the median of REPEATS runs, and each ratio the median of the
- * REPEATS ratios of a run's two sizes, measured one after the other (a VM
- * that slows down for a while slows both sides of that run's ratio, where a
- * ratio of the two medians could pair a slow 10N run with a fast N one).
- * The lowest and highest of those ratios are printed beside it.
+ * REPEATS ratios of a run's two sizes, measured one after the other
+ * (bx_ratio_median), with the lowest and highest of them beside it.
  *
  * usage: bench_scale [N [REPEATS]]   (defaults 100000 3: 100,000 vs 1,000,000)
  */
@@ -208,7 +206,7 @@ main(int argc, char **argv)
 {
 	size_t n = argc > 1 ? (size_t)bx_arg_long(argv[1], "N") : 100000, sizes[2];
 	int repeats = argc > 2 ? (int)bx_arg_long(argv[2], "REPEATS") : 3, ncpu;
-	double f[2][NF][MAX_REPEATS], med[2][NF], ratio[NF][MAX_REPEATS], rmed[NF], load;
+	double f[2][NF][MAX_REPEATS], med[2][NF], rmed[NF], rlo[NF], rhi[NF], load;
 	char buf[2][32];
 
 	if (argc > 3 || (argc > 1 && argv[1][0] == '-')) {
@@ -239,18 +237,15 @@ main(int argc, char **argv)
 			for (int j = 0; j < NF; j++)
 				f[z][j][k] = one[j];
 		}
-	for (int j = 0; j < NF; j++) {
-		for (int k = 0; k < repeats; k++)
-			ratio[j][k] = f[1][j][k] / f[0][j][k];
-		rmed[j] = bx_median(ratio[j], repeats);   /* sorts ratio[j] */
-	}
+	for (int j = 0; j < NF; j++)
+		rmed[j] = bx_ratio_median(f[1][j], f[0][j], repeats, &rlo[j], &rhi[j]);
 	for (int z = 0; z < 2; z++)
 		for (int j = 0; j < NF; j++)
 			med[z][j] = bx_median(f[z][j], repeats);
 	printf("    %-32s %10s %10s %8s  %s\n", "", "N s", "10N s", "10N/N", "runs' 10N/N");
 	for (int j = 0; j < NF; j++)
 		printf("    %-32s %10.3f %10.3f %7.2fx  %.2f-%.2fx\n", fig_name[j], med[0][j],
-		    med[1][j], rmed[j], ratio[j][0], ratio[j][repeats - 1]);
+		    med[1][j], rmed[j], rlo[j], rhi[j]);
 	for (int j = 0; j < NF; j++) {
 		char what[160];
 		if (!fig_goal[j])
@@ -259,7 +254,7 @@ main(int argc, char **argv)
 		    bx_commas((double)sizes[1], buf[1], sizeof buf[1]),
 		    bx_commas((double)sizes[0], buf[0], sizeof buf[0]));
 		bx_goal(what, rmed[j] <= GOAL_RATIO, "%.2fx (runs %.2f-%.2fx; %.3f s vs %.3f s)",
-		    rmed[j], ratio[j][0], ratio[j][repeats - 1], med[1][j], med[0][j]);
+		    rmed[j], rlo[j], rhi[j], med[1][j], med[0][j]);
 	}
 	return 0;
 }

@@ -832,6 +832,30 @@ bx_median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+double
+bx_ratio_median(const double *num, const double *den, int n, double *lo, double *hi)
+{
+	double r[BX_MAX_RUNS];
+
+	if (n > BX_MAX_RUNS)
+		n = BX_MAX_RUNS;
+	for (int k = 0; k < n; k++)
+		r[k] = num[k] / den[k];
+	if (n <= 0) {
+		if (lo != NULL)
+			*lo = 0;
+		if (hi != NULL)
+			*hi = 0;
+		return 0;
+	}
+	qsort(r, (size_t)n, sizeof *r, cmp_double);
+	if (lo != NULL)
+		*lo = r[0];
+	if (hi != NULL)
+		*hi = r[n - 1];
+	return n % 2 ? r[n / 2] : (r[n / 2 - 1] + r[n / 2]) / 2;
+}
+
 const char *
 bx_commas(double x, char *buf, size_t cap)
 {

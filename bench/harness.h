@@ -290,6 +290,16 @@ void bx_goal(const char *what, int meets, const char *figure_fmt, ...)
 
 /* Median of n values (sorts v). */
 double bx_median(double *v, int n);
+/*
+ * The median of the n ratios num[k] / den[k], the two sides of run k
+ * measured one after the other, and their lowest and highest in *lo and
+ * *hi (either may be NULL); n at most BX_MAX_RUNS. A machine that slows
+ * down for a while slows both sides of that run's ratio, where a ratio of
+ * the two medians can pair a slow run of one side with a fast one of the
+ * other.
+ */
+#define BX_MAX_RUNS 64
+double bx_ratio_median(const double *num, const double *den, int n, double *lo, double *hi);
 /* "1,234,567" into buf. */
 const char *bx_commas(double x, char *buf, size_t cap);
 /* A positive integer argument, or die naming it. */

@@ -8,7 +8,8 @@
 # keeps the whole run to a few minutes on two cores; --full runs the sizes
 # the issue names (much longer: most of it populating servers and replicas).
 #                        quick                     --full
-#   capture, apply       100,000 / 10,000 rows, 3  the same, 5 runs
+#   capture              100,000 / 10,000 rows, 3  the same, 9 runs
+#   apply                100,000 / 10,000 rows, 3  the same, 5 runs
 #   bootstrap            10,000 members            100,000 members
 #                        + 100,000 attendance      + 1,000,000 attendance
 #   no-op sync           100 rounds                100 rounds
@@ -68,7 +69,7 @@ trap 'rm -f "$BENCH_SUMMARY"' EXIT
 
 if [ $full -eq 1 ]; then
 	size="full size"
-	capture_args=(100000 10000 5); apply_args=(100000 10000 5)
+	capture_args=(100000 10000 9); apply_args=(100000 10000 5)
 	boot_args=(100000 1000000); sync_args=(100000); sessions_args=(10000)
 	list_args=(1000000); scale_args=(100000 5)
 	concurrent_args=(1000 5)
