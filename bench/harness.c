@@ -835,25 +835,18 @@ bx_median(double *v, int n)
 double
 bx_ratio_median(const double *num, const double *den, int n, double *lo, double *hi)
 {
-	double r[BX_MAX_RUNS];
+	double r[BX_MAX_RUNS], m;
 
 	if (n > BX_MAX_RUNS)
 		n = BX_MAX_RUNS;
 	for (int k = 0; k < n; k++)
 		r[k] = num[k] / den[k];
-	if (n <= 0) {
-		if (lo != NULL)
-			*lo = 0;
-		if (hi != NULL)
-			*hi = 0;
-		return 0;
-	}
-	qsort(r, (size_t)n, sizeof *r, cmp_double);
+	m = bx_median(r, n);   /* sorts r */
 	if (lo != NULL)
-		*lo = r[0];
+		*lo = n > 0 ? r[0] : 0;
 	if (hi != NULL)
-		*hi = r[n - 1];
-	return n % 2 ? r[n / 2] : (r[n / 2 - 1] + r[n / 2]) / 2;
+		*hi = n > 0 ? r[n - 1] : 0;
+	return m;
 }
 
 const char *
