@@ -1230,6 +1230,23 @@ h_org_id(sqlite3 *db, const char *code, char id[ID_TEXT_LEN + 1])
 	return h_sql_text(db, "SELECT id FROM org WHERE code = ?1", code, id, ID_TEXT_LEN + 1);
 }
 
+/*
+ * The tree most tests start from, made by d (a street administrator's
+ * device): d syncs to learn the street JD01 (its id into street), then adds
+ * community SQ01 (第一社区) under it and branch SQ01B1 (第一党支部) under
+ * that, each in a transaction of its own, not yet synced. Members belong to
+ * a branch, and a branch stands under a community (the tree rule).
+ */
+static __attribute__((unused)) void
+dev_street_tree(struct h_dev *d, struct h_server *s, char street[ID_TEXT_LEN + 1],
+    char community[ID_TEXT_LEN + 1], char branch[ID_TEXT_LEN + 1])
+{
+	dev_sync(d, s, NULL);
+	H_CHECK(h_org_id(replica_db(d->r), "JD01", street), "no street row");
+	dev_add_org(d, "SQ01", "第一社区", "community", street, community);
+	dev_add_org(d, "SQ01B1", "第一党支部", "branch", community, branch);
+}
+
 /* ---------------------------------------------------------------- checks */
 
 /* Print the differences between the server's rows (in where) and a replica's rows of t. */

@@ -440,10 +440,7 @@ main(void)
 	srv_start(&S);
 	dev_new(&A, &S, "JD01", "street-admin", 1);
 	dev_new(&A2, &S, "JD01", "street-admin-2", 1);
-	dev_sync(&A, &S, NULL);
-	H_CHECK(h_org_id(replica_db(A.r), "JD01", street_id), "no street row");
-	dev_add_org(&A, "SQ01", "第一社区", "community", street_id, community_id);
-	dev_add_org(&A, "SQ01B1", "第一党支部", "branch", community_id, branch_id);
+	dev_street_tree(&A, &S, street_id, community_id, branch_id);
 	dev_sync(&A, &S, NULL);
 	/*
 	 * The desk's objects on A's replica: triggers that insert into a table

@@ -59,11 +59,7 @@ main(void)
 	srv_init(&S, "srv");
 	srv_start(&S);
 	dev_new(&A, &S, "JD01", "street-admin", 1);
-	dev_sync(&A, &S, NULL);
-	H_CHECK(h_org_id(replica_db(A.r), "JD01", street_id), "no street row");
-	/* Members belong to a branch, and a branch stands under a community (the tree rule). */
-	dev_add_org(&A, "SQ01", "第一社区", "community", street_id, community_id);
-	dev_add_org(&A, "SQ01B1", "第一党支部", "branch", community_id, branch_id);
+	dev_street_tree(&A, &S, street_id, community_id, branch_id);
 	h_member_vals(v, &m, branch_id, NULL);
 	dev_begin(&A);
 	dev_insert(&A, TBL_MEMBER, v, x);
