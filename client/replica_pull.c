@@ -197,17 +197,27 @@ row_settle(struct replica *r, uint32_t t, const char *id)
 	return 0;
 }
 
+/*
+ * Whether the query sql ("SELECT 1 FROM t LIMIT 1", prepared once into *st)
+ * finds a row: 1, 0, or -1 on a SQLite error.
+ */
+static int
+any_row(struct replica *r, sqlite3_stmt **st, const char *sql)
+{
+	int rc;
+
+	if (stmt_once(r, st, sql) != 0)
+		return -1;
+	rc = sqlite3_step(*st);
+	sqlite3_reset(*st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
 /* Whether the outbox holds anything: 1, 0, or -1 on a SQLite error. */
 static int
 any_outbox(struct replica *r)
 {
-	int rc;
-
-	if (stmt_once(r, &r->pull_any_outbox, "SELECT 1 FROM outbox LIMIT 1") != 0)
-		return -1;
-	rc = sqlite3_step(r->pull_any_outbox);
-	sqlite3_reset(r->pull_any_outbox);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	return any_row(r, &r->pull_any_outbox, "SELECT 1 FROM outbox LIMIT 1");
 }
 
 /*
@@ -303,13 +313,7 @@ cursors_advance(struct replica *r, const Tongxin__PullResponse *page, bool write
 static int
 any_pending(struct replica *r)
 {
-	int rc;
-
-	if (stmt_once(r, &r->pull_any_pending, "SELECT 1 FROM pending LIMIT 1") != 0)
-		return -1;
-	rc = sqlite3_step(r->pull_any_pending);
-	sqlite3_reset(r->pull_any_pending);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	return any_row(r, &r->pull_any_pending, "SELECT 1 FROM pending LIMIT 1");
 }
 
 /* Remove an evicted row and our kept copies of changes to it: personal data leaves whole. */
